@@ -1,0 +1,91 @@
+"""The ASGI application: GraphQL per street, health checks, plugin routes, background work."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.routing import Route, WebSocketRoute
+
+from core.errors import PluginError
+from core.kernel import Kernel
+from schema.views import GraphQLEndpoint
+
+log = logging.getLogger("jiedao")
+
+
+async def healthz(_request: Request) -> PlainTextResponse:
+    """The process is up."""
+    return PlainTextResponse("ok")
+
+
+def _readyz(kernel: Kernel):
+    async def readyz(_request: Request) -> JSONResponse:
+        """The database answers."""
+        try:
+            async with kernel.db.engine.connect() as connection:
+                await connection.execute(text("select 1"))
+        except Exception as error:  # noqa: BLE001 - reported as not ready
+            log.warning("readiness check failed: %s", error)
+            return JSONResponse({"ready": False, "database": "unreachable"}, status_code=503)
+        return JSONResponse({"ready": True})
+
+    return readyz
+
+
+async def _run_background(kernel: Kernel, plugin: str, task) -> None:
+    try:
+        await task(kernel)
+    except asyncio.CancelledError:
+        raise
+    except Exception as error:  # noqa: BLE001 - one job fails alone
+        log.exception("%s", PluginError(plugin, "jiedao_background", error))
+
+
+def build_app(kernel: Kernel, *, background: bool = True) -> Starlette:
+    """The Starlette app of ``kernel``; ``background=False`` skips plugins' long-running work."""
+    graphql = GraphQLEndpoint(kernel)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        await kernel.sync_streets()
+        tasks = []
+        if background:
+            tasks = [asyncio.create_task(_run_background(kernel, plugin, task)) for plugin, task in kernel.contributions.background]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await kernel.close()
+
+    routes = [
+        Route("/healthz", healthz),
+        Route("/readyz", _readyz(kernel)),
+        Route("/graphql/{street}", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql/{street}", graphql),
+        *(route for _, route in kernel.contributions.routes),
+    ]
+    middleware = []
+    if kernel.config.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(kernel.config.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["authorization", "content-type", "x-request-id"],
+                expose_headers=["x-request-id"],
+            )
+        )
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app.state.kernel = kernel
+    return app

@@ -1,0 +1,255 @@
+"""The ``jiedao`` command line: serve, db, plugins, streets, users, import, schema."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from core.errors import ConfigurationError, DomainError, PluginError
+from core.kernel import Kernel, describe_problems
+
+
+def load_kernel() -> Kernel:
+    """The kernel of this deployment, or exit with every configuration problem listed."""
+    try:
+        return asyncio.run(Kernel.load())
+    except (ConfigurationError, PluginError) as error:
+        message = describe_problems(error) if isinstance(error, ConfigurationError) else f"Jiedao cannot start: {error}"
+        click.echo(message, err=True)
+        sys.exit(2)
+
+
+def run(coroutine):
+    """Run a coroutine; domain errors become a clean message and exit status 1."""
+    try:
+        return asyncio.run(coroutine)
+    except DomainError as error:
+        click.echo(f"error: {error.message}", err=True)
+        sys.exit(1)
+
+
+class KernelGroup(click.Group):
+    """The root group; loads the kernel lazily so plugin commands can join it."""
+
+    _kernel: Kernel | None = None
+
+    @property
+    def kernel(self) -> Kernel:
+        if self._kernel is None:
+            self._kernel = load_kernel()
+        return self._kernel
+
+    def _with_plugins(self) -> None:
+        if getattr(self, "_plugins_added", False):
+            return
+        self._plugins_added = True
+        for _, command in self.kernel.contributions.commands:
+            if command.name not in self.commands:
+                self.add_command(command)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._with_plugins()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands:
+            self._with_plugins()
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=KernelGroup)
+@click.option("-v", "--verbose", is_flag=True, help="Log at debug level.")
+@click.pass_context
+def main(ctx: click.Context, verbose: bool) -> None:
+    """Jiedao: community governance for a street (街道), one GraphQL API, many plugins."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ctx.obj = ctx.command
+
+
+def kernel_of(ctx: click.Context) -> Kernel:
+    """The kernel, for a command of this CLI or of a plugin (``@click.pass_context``)."""
+    return ctx.find_root().command.kernel
+
+
+@main.command()
+@click.option("--demo", is_flag=True, help="Migrate and seed the demo streets and accounts first.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.pass_context
+def serve(ctx: click.Context, demo: bool, host: str, port: int) -> None:
+    """Serve the GraphQL API (and plugins' background work) with uvicorn."""
+    import uvicorn
+
+    from core import migrate
+    from core.app import build_app
+
+    kernel = kernel_of(ctx)
+    if demo:
+        migrate.upgrade(kernel)
+        from core.demo import seed_demo
+
+        accounts = run(seed_demo(kernel))
+        click.echo("Demo accounts (password 'jiedao-demo'): " + ", ".join(accounts))
+    else:
+        run(_require_head(kernel))
+    click.echo(f"GraphiQL: http://{host}:{port}/graphql/<street>  streets: {', '.join(kernel.config.streets)}")
+    uvicorn.run(build_app(kernel), host=host, port=port, log_level="info", ws="websockets")
+
+
+async def _require_head(kernel: Kernel) -> None:
+    from core import migrate
+
+    async with kernel.db.engine.connect() as connection:
+        current = await connection.run_sync(migrate.current_revisions)
+    await kernel.db.dispose()
+    missing = migrate.heads(kernel) - current
+    if missing:
+        raise DomainError(f"the database is not at the latest revision ({', '.join(sorted(missing))} missing); run 'jiedao db upgrade'.")
+
+
+@main.group()
+def db() -> None:
+    """Database migrations (core and every installed plugin)."""
+
+
+@db.command("upgrade")
+@click.argument("target", default="heads")
+@click.pass_context
+def db_upgrade(ctx: click.Context, target: str) -> None:
+    """Upgrade to TARGET (default: every branch to its head)."""
+    from core import migrate
+
+    migrate.upgrade(kernel_of(ctx), target)
+    click.echo(f"upgraded to {target}")
+
+
+@db.command("downgrade")
+@click.argument("target")
+@click.pass_context
+def db_downgrade(ctx: click.Context, target: str) -> None:
+    """Downgrade to TARGET, e.g. 'sensors@base' to remove one plugin's tables."""
+    from core import migrate
+
+    migrate.downgrade(kernel_of(ctx), target)
+    click.echo(f"downgraded to {target}")
+
+
+@db.command("current")
+@click.pass_context
+def db_current(ctx: click.Context) -> None:
+    """Show the applied revisions and whether each branch is at its head."""
+    from core import migrate
+
+    kernel = kernel_of(ctx)
+
+    async def current() -> set[str]:
+        async with kernel.db.engine.connect() as connection:
+            result = await connection.run_sync(migrate.current_revisions)
+        await kernel.db.dispose()
+        return result
+
+    applied = run(current())
+    heads = migrate.heads(kernel)
+    for revision in sorted(applied | heads):
+        state = "head" if revision in applied and revision in heads else "applied" if revision in applied else "missing"
+        click.echo(f"{revision}  {state}")
+
+
+@main.group()
+def plugins() -> None:
+    """Installed plugins."""
+
+
+@plugins.command("list")
+@click.pass_context
+def plugins_list(ctx: click.Context) -> None:
+    """Each installed plugin, its version and the streets that enable it."""
+    kernel = kernel_of(ctx)
+    for name, plugin in sorted(kernel.installed.items()):
+        streets = [slug for slug, street in kernel.config.streets.items() if name in street.plugins]
+        click.echo(f"{name:<16} {plugin.info.version:<10} {plugin.info.title}  streets: {', '.join(streets) or '-'}")
+
+
+@main.group()
+def streets() -> None:
+    """Configured streets."""
+
+
+@streets.command("list")
+@click.pass_context
+def streets_list(ctx: click.Context) -> None:
+    """Each street, its name and its plugins."""
+    for slug, street in kernel_of(ctx).config.streets.items():
+        click.echo(f"{slug:<16} {street.name}  plugins: {', '.join(street.plugins) or '-'}")
+
+
+@main.group(name="schema")
+def schema_group() -> None:
+    """The GraphQL schema."""
+
+
+@schema_group.command("export")
+@click.option("--street", help="Export one street's schema instead of the full one.")
+@click.pass_context
+def schema_export(ctx: click.Context, street: str | None) -> None:
+    """Print the SDL of every installed plugin (or of one street)."""
+    kernel = kernel_of(ctx)
+    if street is not None and street not in kernel.config.streets:
+        raise click.BadParameter(f"no street '{street}'", param_hint="--street")
+    click.echo(kernel.schemas.sdl(street), nl=False)
+
+
+@main.group(name="import")
+def import_group() -> None:
+    """Import data from files."""
+
+
+@import_group.command("units")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--street", required=True, help="The street the units belong to.")
+@click.pass_context
+def import_units_command(ctx: click.Context, file: Path, street: str) -> None:
+    """Import communities, compounds, buildings, units and owners from a CSV file.
+
+    Columns: community,compound,building,unit,area_m2,owner_name,owner_id. All or nothing.
+    """
+    from core.importer import ImportFailed, import_units
+
+    kernel = kernel_of(ctx)
+    if street not in kernel.config.streets:
+        raise click.BadParameter(f"no street '{street}'", param_hint="--street")
+
+    async def go():
+        await kernel.sync_streets()
+        with click.progressbar(length=1, label="importing", file=sys.stderr) as bar:
+
+            def progress(done: int, total: int) -> None:
+                bar.length = total
+                bar.update(done - bar.pos)
+
+            try:
+                return await import_units(kernel, street, file, progress=progress)
+            finally:
+                await kernel.db.dispose()
+
+    try:
+        report = asyncio.run(go())
+    except ImportFailed as failure:
+        click.echo(f"Nothing was imported; {len(failure.problems)} problem(s):", err=True)
+        for problem in failure.problems:
+            click.echo(f"  line {problem.line}, column {problem.column}: {problem.reason}", err=True)
+        sys.exit(1)
+    click.echo(report.summary())
+
+
+from core.identity.cli import users  # noqa: E402 - registered after the group exists
+
+main.add_command(users)
+
+if __name__ == "__main__":
+    main(prog_name=os.path.basename(sys.argv[0]))

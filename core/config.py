@@ -1,0 +1,144 @@
+"""Configuration: streets and their plugins from plugins.toml, URLs from the environment."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from core.errors import ConfigurationError
+from core.plugins import InstalledPlugin
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = ROOT / "plugins.toml"
+DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{ROOT / 'var' / 'jiedao.db'}"
+SLUG = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
+
+
+@dataclass
+class StreetConfig:
+    """One street of plugins.toml: its slug, display name, plugins and their settings."""
+
+    slug: str
+    name: str
+    plugins: tuple[str, ...]
+    raw_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    settings: dict[str, BaseModel] = field(default_factory=dict)
+
+
+@dataclass
+class Config:
+    """The whole deployment configuration."""
+
+    streets: dict[str, StreetConfig]
+    database_url: str
+    mqtt_url: str | None
+    source: Path | None = None
+    cors_origins: tuple[str, ...] = ()
+
+
+def load_config(path: str | Path | None = None, *, database_url: str | None = None) -> Config:
+    """Read plugins.toml (``JIEDAO_CONFIG`` or the repository root) and the environment."""
+    path = Path(path or os.environ.get("JIEDAO_CONFIG") or DEFAULT_CONFIG)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigurationError([f"configuration file {path} does not exist; set JIEDAO_CONFIG or create it."]) from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigurationError([f"{path} is not valid TOML: {error}."]) from None
+    return parse_config(data, source=path, database_url=database_url)
+
+
+def parse_config(data: dict[str, Any], *, source: Path | None = None, database_url: str | None = None) -> Config:
+    """Build a Config from parsed TOML; shape errors are collected, not raised one by one."""
+    problems: list[str] = []
+    streets: dict[str, StreetConfig] = {}
+    for key in data:
+        if key != "streets":
+            problems.append(f"unknown top-level table [{key}] in plugins.toml; only [streets.*] is read.")
+    for slug, table in (data.get("streets") or {}).items():
+        where = f"street '{slug}'"
+        if not SLUG.match(slug):
+            problems.append(f"{where}: the slug must be lower-case letters, digits and '-', starting with a letter.")
+            continue
+        if not isinstance(table, dict):
+            problems.append(f"{where}: expected a table [streets.{slug}].")
+            continue
+        name = table.get("name")
+        if not isinstance(name, str) or not name.strip():
+            problems.append(f"{where}: add name = \"...\" (the street's display name).")
+            name = slug
+        plugins = table.get("plugins", [])
+        if not isinstance(plugins, list) or not all(isinstance(p, str) for p in plugins):
+            problems.append(f"{where}: plugins must be a list of plugin names, e.g. plugins = [\"sensors\"].")
+            plugins = []
+        raw_settings: dict[str, dict[str, Any]] = {}
+        for key, value in table.items():
+            if key in ("name", "plugins"):
+                continue
+            if isinstance(value, dict):
+                raw_settings[key] = value
+            else:
+                problems.append(f"{where}: unknown key '{key}'; plugin settings go in [streets.{slug}.{key}].")
+        streets[slug] = StreetConfig(slug, name, tuple(dict.fromkeys(plugins)), raw_settings)
+    if not streets and not problems:
+        problems.append("no street is configured; add a [streets.<slug>] table to plugins.toml.")
+    if problems:
+        raise ConfigurationError(problems)
+    cors = tuple(o.strip() for o in os.environ.get("JIEDAO_CORS_ORIGINS", "").split(",") if o.strip())
+    return Config(
+        streets=streets,
+        database_url=database_url or os.environ.get("JIEDAO_DATABASE_URL") or DEFAULT_DATABASE_URL,
+        mqtt_url=os.environ.get("JIEDAO_MQTT_URL") or None,
+        source=source,
+        cors_origins=cors,
+    )
+
+
+def validate_against(config: Config, installed: dict[str, InstalledPlugin]) -> list[str]:
+    """Check every street's plugins and settings against the installed plugins.
+
+    Fills ``StreetConfig.settings`` with validated settings models and returns one
+    message per problem, each naming the street, the plugin and the fix.
+    """
+    problems: list[str] = []
+    for street in config.streets.values():
+        for name in street.plugins:
+            if name not in installed:
+                problems.append(
+                    f"street '{street.slug}' enables plugin '{name}', which is not installed "
+                    f"(installed: {', '.join(sorted(installed)) or 'none'}); install it or remove it from plugins.toml."
+                )
+                continue
+            for required in installed[name].info.requires:
+                if required not in street.plugins:
+                    problems.append(
+                        f"street '{street.slug}': plugin '{name}' requires plugin '{required}'; "
+                        f"add \"{required}\" to streets.{street.slug}.plugins."
+                    )
+        for name, values in street.raw_settings.items():
+            if name not in street.plugins:
+                problems.append(
+                    f"street '{street.slug}' has settings for plugin '{name}', which it does not enable; "
+                    f"enable it or remove [streets.{street.slug}.{name}]."
+                )
+        for name in street.plugins:
+            if name not in installed:
+                continue
+            model = installed[name].info.settings
+            try:
+                street.settings[name] = model.model_validate(street.raw_settings.get(name, {}))
+            except ValidationError as error:
+                for item in error.errors():
+                    location = ".".join(str(p) for p in item["loc"]) or "(table)"
+                    message = "unknown setting" if item["type"] == "extra_forbidden" else item["msg"]
+                    problems.append(
+                        f"street '{street.slug}', plugin '{name}', setting '{location}': {message} "
+                        f"(got {item.get('input')!r}); fix [streets.{street.slug}.{name}] in plugins.toml."
+                    )
+    return problems

@@ -1,0 +1,120 @@
+"""What plugins contribute through their hooks, collected plugin by plugin.
+
+Every registration hook receives a ``Register`` bound to the calling plugin, so each
+contribution is recorded with its owner. Conflicts (two plugins defining one table,
+one GraphQL field, one permission) are refused here, naming both plugins.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.errors import ConfigurationError
+
+EventHandler = Callable[[Any], Awaitable[None]]
+
+
+@dataclass
+class Contributions:
+    """Everything all installed plugins (and the core) registered, keyed by owner."""
+
+    models: dict[str, list[type]] = field(default_factory=lambda: defaultdict(list))
+    table_owner: dict[str, str] = field(default_factory=dict)
+    migrations: dict[str, Path] = field(default_factory=dict)
+    queries: list[tuple[str, type]] = field(default_factory=list)
+    mutations: list[tuple[str, type]] = field(default_factory=list)
+    subscriptions: list[tuple[str, type]] = field(default_factory=list)
+    extensions: dict[str, list[tuple[str, type]]] = field(default_factory=lambda: defaultdict(list))
+    types: list[tuple[str, type]] = field(default_factory=list)
+    permissions: dict[str, tuple[str, str]] = field(default_factory=dict)
+    role_grants: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    routes: list[tuple[str, Any]] = field(default_factory=list)
+    commands: list[tuple[str, Any]] = field(default_factory=list)
+    metrics: list[tuple[str, Any]] = field(default_factory=list)
+    seeders: list[tuple[str, Callable[..., Awaitable[None]]]] = field(default_factory=list)
+    handlers: dict[str, list[tuple[str, EventHandler]]] = field(default_factory=lambda: defaultdict(list))
+    background: list[tuple[str, Callable[..., Awaitable[None]]]] = field(default_factory=list)
+
+
+class Register:
+    """The callback object a plugin's hooks call to contribute; bound to one plugin."""
+
+    def __init__(self, plugin: str, into: Contributions):
+        self.plugin = plugin
+        self._into = into
+
+    def models(self, *models: type) -> None:
+        """Declare SQLAlchemy model classes owned by this plugin."""
+        for model in models:
+            table = model.__table__.name
+            owner = self._into.table_owner.get(table)
+            if owner is not None and owner != self.plugin:
+                raise ConfigurationError(
+                    [f"table '{table}' is defined by both plugin '{owner}' and plugin '{self.plugin}'; rename one."]
+                )
+            self._into.table_owner[table] = self.plugin
+            self._into.models[self.plugin].append(model)
+
+    def migrations(self, path: str | Path) -> None:
+        """Declare the folder of this plugin's Alembic revisions (its own branch)."""
+        self._into.migrations[self.plugin] = Path(path)
+
+    def query(self, cls: type) -> None:
+        """Add the fields of a ``@strawberry.type`` class to ``Query``."""
+        self._into.queries.append((self.plugin, cls))
+
+    def mutation(self, cls: type) -> None:
+        """Add the fields of a ``@strawberry.type`` class to ``Mutation``."""
+        self._into.mutations.append((self.plugin, cls))
+
+    def subscription(self, cls: type) -> None:
+        """Add the fields of a ``@strawberry.type`` class to ``Subscription``."""
+        self._into.subscriptions.append((self.plugin, cls))
+
+    def extend(self, type_name: str, mixin: type) -> None:
+        """Add the fields of the ``@strawberry.type`` ``mixin`` to the core type ``type_name``."""
+        self._into.extensions[type_name].append((self.plugin, mixin))
+
+    def types(self, *classes: type) -> None:
+        """Add types reachable only through an interface or a union."""
+        self._into.types.extend((self.plugin, cls) for cls in classes)
+
+    def permissions(self, declared: dict[str, str], grants: dict[str, list[str]] | None = None) -> None:
+        """Declare permissions (name -> description) and the roles holding them by default."""
+        for name, description in declared.items():
+            owner = self._into.permissions.get(name)
+            if owner is not None and owner[0] != self.plugin:
+                raise ConfigurationError(
+                    [f"permission '{name}' is declared by both plugin '{owner[0]}' and plugin '{self.plugin}'."]
+                )
+            self._into.permissions[name] = (self.plugin, description)
+        for role, names in (grants or {}).items():
+            self._into.role_grants[role].update(names)
+
+    def routes(self, *routes: Any) -> None:
+        """Add Starlette routes to the ASGI app."""
+        self._into.routes.extend((self.plugin, route) for route in routes)
+
+    def cli(self, *commands: Any) -> None:
+        """Add click commands or groups to the ``jiedao`` CLI."""
+        self._into.commands.extend((self.plugin, command) for command in commands)
+
+    def metrics(self, *metrics: Any) -> None:
+        """Publish metric definitions for dashboards."""
+        self._into.metrics.extend((self.plugin, metric) for metric in metrics)
+
+    def seed(self, seeder: Callable[..., Awaitable[None]]) -> None:
+        """Declare an idempotent demo seeder ``async fn(session, street)``."""
+        self._into.seeders.append((self.plugin, seeder))
+
+    def on(self, event: str, handler: EventHandler) -> None:
+        """Handle the domain event ``event`` for the streets that enable this plugin."""
+        self._into.handlers[event].append((self.plugin, handler))
+
+    def background(self, task: Callable[..., Awaitable[None]]) -> None:
+        """Run ``async task(kernel)`` for the lifetime of ``jiedao serve``."""
+        self._into.background.append((self.plugin, task))

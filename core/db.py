@@ -1,0 +1,136 @@
+"""Database engine, declarative base, and the street scoping every query goes through.
+
+Every street-owned model inherits ``StreetScoped``. A session opened for a street
+(``session.info["street_id"]``) only ever sees and writes that street's rows: a
+``do_orm_execute`` listener adds a loader criterion to every ORM select, update and
+delete, and a ``before_flush`` listener stamps and checks ``street_id`` on new rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import ForeignKey, MetaData, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, with_loader_criteria
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every Jiedao table, core and plugins alike."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class StreetScoped:
+    """Mixin for rows owned by one street; queries are filtered to the session's street."""
+
+    @declared_attr
+    def street_id(cls) -> Mapped[int]:  # noqa: N805
+        return mapped_column(ForeignKey("streets.id", ondelete="RESTRICT"), index=True, nullable=False)
+
+
+class CrossStreetWrite(Exception):
+    """A session of one street tried to write a row of another street."""
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope_to_street(state) -> None:
+    street_id = state.session.info.get("street_id")
+    if street_id is None or not (state.is_select or state.is_update or state.is_delete):
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(StreetScoped, lambda cls: cls.street_id == street_id, include_aliases=True)
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_street(session: Session, flush_context, instances) -> None:
+    street_id = session.info.get("street_id")
+    if street_id is None:
+        return
+    for obj in list(session.new) + list(session.dirty):
+        if not isinstance(obj, StreetScoped):
+            continue
+        if obj.street_id is None:
+            obj.street_id = street_id
+        elif obj.street_id != street_id:
+            raise CrossStreetWrite(f"{type(obj).__name__} of street {obj.street_id} written in street {street_id}")
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def create_engine(url: str, **kwargs) -> AsyncEngine:
+    """An async engine for ``url``; SQLite files get WAL, foreign keys and a busy timeout."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            from pathlib import Path
+
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, **kwargs)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_async_engine(url, **kwargs)
+
+
+class Database:
+    """The engine and session factory of one deployment."""
+
+    def __init__(self, url: str, **engine_kwargs):
+        self.url = url
+        self.engine: AsyncEngine = create_engine(url, **engine_kwargs)
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    @property
+    def sync_engine(self) -> Engine:
+        return self.engine.sync_engine
+
+    def session(self, street_id: int | None = None) -> AsyncSession:
+        """A session scoped to ``street_id`` (or unscoped, for the kernel's own work)."""
+        session = self.sessionmaker()
+        if street_id is not None:
+            session.info["street_id"] = street_id
+        return session
+
+    @asynccontextmanager
+    async def transaction(self, street_id: int | None = None) -> AsyncIterator[AsyncSession]:
+        """A session in a transaction committed on success and rolled back on error."""
+        async with self.session(street_id) as session, session.begin():
+            await set_street_guc(session, street_id)
+            yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+async def set_street_guc(session: AsyncSession, street_id: int | None) -> None:
+    """On PostgreSQL, expose the street to row-level security for this transaction."""
+    if street_id is None or session.bind.dialect.name != "postgresql":
+        return
+    from sqlalchemy import text
+
+    await session.execute(text("select set_config('app.street_id', :v, true)"), {"v": str(street_id)})

@@ -1,0 +1,153 @@
+"""GraphQL types and queries of the core registry (streets, buildings, units, residents)."""
+
+from __future__ import annotations
+
+import strawberry
+from sqlalchemy import select
+
+from core import models
+from core.personal_data import mask_phone
+from schema.connection import Connection, paginate
+from schema.ids import decode_id_of
+from schema.loaders import by_id, children, through
+from schema.node import Node, node_type, resolve_node
+from schema.permissions import IsAuthenticated, allow
+
+READ_REGISTRY = allow("core.registry.read")
+READ_RESIDENTS = allow("core.residents.read")
+
+
+@strawberry.type(description="The street (街道) this endpoint serves.")
+class Street:
+    slug: str
+    name: str
+    plugins: list[str] = strawberry.field(description="The plugins this street enables.")
+
+
+@node_type(models.Community)
+@strawberry.type(description="A community (社区).")
+class Community(Node):
+    name: str
+
+    @strawberry.field
+    async def compounds(self, info: strawberry.Info) -> list["Compound"]:
+        return await children(info.context, models.Compound.community_id).load(self.id)
+
+
+@node_type(models.Compound)
+@strawberry.type(description="A residential compound (小区).")
+class Compound(Node):
+    name: str
+
+    @strawberry.field
+    async def community(self, info: strawberry.Info) -> Community:
+        return await by_id(info.context, models.Community).load(self.community_id)
+
+    @strawberry.field
+    async def buildings(self, info: strawberry.Info) -> list["Building"]:
+        return await children(info.context, models.Building.compound_id).load(self.id)
+
+
+@node_type(models.Building)
+@strawberry.type(description="A building of a compound.")
+class Building(Node):
+    name: str
+
+    @strawberry.field
+    async def compound(self, info: strawberry.Info) -> Compound:
+        return await by_id(info.context, models.Compound).load(self.compound_id)
+
+    @strawberry.field
+    async def units(self, info: strawberry.Info) -> list["Unit"]:
+        return await children(info.context, models.Unit.building_id).load(self.id)
+
+
+@node_type(models.Unit)
+@strawberry.type(description="A unit (户) with its exclusive floor area.")
+class Unit(Node):
+    number: str
+
+    @strawberry.field(description="Exclusive floor area in m².")
+    def area(self) -> float:
+        return self.area_dm2 / 100
+
+    @strawberry.field
+    async def building(self, info: strawberry.Info) -> Building:
+        return await by_id(info.context, models.Building).load(self.building_id)
+
+    @strawberry.field(description="The owners (co-owners share the unit).", permission_classes=READ_RESIDENTS)
+    async def owners(self, info: strawberry.Info) -> list["Resident"]:
+        return await through(
+            info.context, models.Ownership.unit_id, models.Ownership.resident_id, models.Resident
+        ).load(self.id)
+
+
+@node_type(models.Resident)
+@strawberry.type(description="A resident, owner or organisation (e.g. the developer).")
+class Resident(Node):
+    name: str
+    is_organisation: bool
+    elderly: bool
+    lives_alone: bool
+
+    @strawberry.field(description="Masked (138****5678) unless your role needs the full number.")
+    def phone(self, info: strawberry.Info) -> str | None:
+        if info.context.has_permission("core.personal_data.read"):
+            return self.phone
+        return mask_phone(self.phone)
+
+    @strawberry.field(description="Always masked; the full number is never stored.")
+    def id_card(self) -> str | None:
+        return self.id_card_masked
+
+    @strawberry.field(description="The units this resident owns.")
+    async def units(self, info: strawberry.Info) -> list[Unit]:
+        return await through(
+            info.context, models.Ownership.resident_id, models.Ownership.unit_id, models.Unit
+        ).load(self.id)
+
+
+@strawberry.type
+class CoreQuery:
+    @strawberry.field(description="This street; public.")
+    def street(self, info: strawberry.Info) -> Street:
+        ctx = info.context
+        return Street(slug=ctx.street, name=ctx.kernel.config.streets[ctx.street].name, plugins=list(ctx.plugins))
+
+    @strawberry.field(description="Any object by global ID, if this street can see it.", permission_classes=[IsAuthenticated])
+    async def node(self, info: strawberry.Info, id: strawberry.ID) -> Node | None:
+        return await resolve_node(info.context, id, set(info._raw_info.schema.type_map))
+
+    @strawberry.field(permission_classes=READ_REGISTRY)
+    async def communities(self, info: strawberry.Info) -> list[Community]:
+        return await info.context.scalars(select(models.Community).order_by(models.Community.id))
+
+    @strawberry.field(permission_classes=READ_REGISTRY)
+    async def compounds(self, info: strawberry.Info) -> list[Compound]:
+        return await info.context.scalars(select(models.Compound).order_by(models.Compound.id))
+
+    @strawberry.field(permission_classes=READ_REGISTRY)
+    async def buildings(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None, compound_id: strawberry.ID | None = None
+    ) -> Connection[Building]:
+        statement = select(models.Building)
+        if compound_id is not None:
+            statement = statement.where(models.Building.compound_id == decode_id_of(compound_id, "Compound", "compoundId"))
+        return await paginate(info.context, statement, first, after)
+
+    @strawberry.field(permission_classes=READ_REGISTRY)
+    async def building(self, info: strawberry.Info, id: strawberry.ID) -> Building | None:
+        return await by_id(info.context, models.Building).load(decode_id_of(id, "Building"))
+
+    @strawberry.field(permission_classes=READ_REGISTRY)
+    async def units(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None, building_id: strawberry.ID | None = None
+    ) -> Connection[Unit]:
+        statement = select(models.Unit)
+        if building_id is not None:
+            statement = statement.where(models.Unit.building_id == decode_id_of(building_id, "Building", "buildingId"))
+        return await paginate(info.context, statement, first, after)
+
+    @strawberry.field(permission_classes=READ_RESIDENTS)
+    async def residents(self, info: strawberry.Info, first: int | None = None, after: str | None = None) -> Connection[Resident]:
+        return await paginate(info.context, select(models.Resident), first, after)

@@ -1,0 +1,109 @@
+"""Every hook a Jiedao plugin can implement.
+
+Each hook receives a ``register`` object bound to the calling plugin (see
+``core.contributions.Register``): the plugin calls methods on it instead of returning
+ad-hoc structures, so the kernel always knows which plugin contributed what.
+A hook implementation may be ``async def``; the kernel awaits it.
+
+A plugin implements a hook by defining a function of the same name decorated with
+``core.hookimpl``. Names are checked at start-up: a misspelt hook stops the process.
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("jiedao")
+hookimpl = pluggy.HookimplMarker("jiedao")
+
+
+@hookspec
+def jiedao_models(register):
+    """Declare the SQLAlchemy model classes the plugin owns.
+
+    Call ``register.models(Model, ...)``. Importing the classes adds their tables to the
+    shared metadata; declaring them lets the kernel refuse two plugins that define the
+    same table and tell which plugin owns which table.
+    """
+
+
+@hookspec
+def jiedao_migrations(register):
+    """Declare the folder holding the plugin's Alembic revisions.
+
+    Call ``register.migrations(path)``. The revisions form a branch labelled with the
+    plugin's name that depends on a core revision.
+    """
+
+
+@hookspec
+def jiedao_schema(register):
+    """Contribute to the shared GraphQL schema.
+
+    ``register.query(Cls)``, ``register.mutation(Cls)``, ``register.subscription(Cls)``
+    add the fields of a ``@strawberry.type`` class to the root types;
+    ``register.extend("Building", Mixin)`` adds the fields of a ``@strawberry.type``
+    mixin to a core type; ``register.types(Cls, ...)`` adds types reachable only
+    through interfaces. The fields exist only in the schemas of streets that enabled
+    the plugin.
+    """
+
+
+@hookspec
+def jiedao_permissions(register):
+    """Declare named permissions and the roles that hold them by default.
+
+    Call ``register.permissions({"sensors.alarm.acknowledge": "Acknowledge alarms"},
+    grants={"grid_worker": ["sensors.alarm.acknowledge"]})``.
+    """
+
+
+@hookspec
+def jiedao_routes(register):
+    """Add HTTP routes to the ASGI app: ``register.routes(Route(...), ...)``."""
+
+
+@hookspec
+def jiedao_cli(register):
+    """Add commands to the ``jiedao`` CLI: ``register.cli(click_command_or_group)``."""
+
+
+@hookspec
+def jiedao_metrics(register):
+    """Publish metric definitions for dashboards: ``register.metrics(Metric(...), ...)``."""
+
+
+@hookspec
+def jiedao_seed(register):
+    """Declare a demo-data seeder: ``register.seed(async_fn)``.
+
+    The seeder is awaited as ``fn(session, street)`` for every street that enables the
+    plugin, after the core registry of that street is seeded. It must be idempotent.
+    """
+
+
+@hookspec
+def jiedao_events(register):
+    """Subscribe to domain events: ``register.on("mediation.finding.created", handler)``.
+
+    The handler is awaited as ``handler(event)`` only for events of streets that enable
+    the plugin. Plugins talk to each other through events, never through imports.
+    """
+
+
+@hookspec
+def jiedao_background(register):
+    """Declare long-running work started by ``jiedao serve``: ``register.background(fn)``.
+
+    ``fn(kernel)`` is an async function run as a task for the lifetime of the server; it
+    is cancelled on shutdown and must clean up on ``asyncio.CancelledError``.
+    """
+
+
+@hookspec
+def jiedao_notify(notification):
+    """Deliver a notification (alarm escalation, dispute at risk, ...) to people.
+
+    ``notification`` is a ``core.notify.Notification``. Every implementation is called;
+    adapters for SMS, voice calls or messaging apps are plugins implementing this hook.
+    """

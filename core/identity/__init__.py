@@ -1,0 +1,1 @@
+"""Identity and security: accounts, roles per street, tokens, permissions, audit."""

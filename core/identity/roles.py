@@ -1,0 +1,40 @@
+"""The roles a user can hold in a street and the core permissions each holds."""
+
+from __future__ import annotations
+
+PLATFORM_ADMIN = "platform_admin"
+STREET_ADMIN = "street_admin"
+COMMUNITY_WORKER = "community_worker"
+GRID_WORKER = "grid_worker"
+MEDIATOR = "mediator"
+INSPECTOR = "inspector"
+RESIDENT = "resident"
+
+ROLES = {
+    PLATFORM_ADMIN: "Platform administrator: every permission in every street",
+    STREET_ADMIN: "Street administrator: every permission in the street",
+    COMMUNITY_WORKER: "Community worker (社区工作者)",
+    GRID_WORKER: "Grid worker (网格员)",
+    MEDIATOR: "People's mediator (调解员)",
+    INSPECTOR: "Market-supervision inspector",
+    RESIDENT: "Resident or owner",
+}
+
+CORE_PERMISSIONS = {
+    "core.registry.read": "Read communities, compounds, buildings and units",
+    "core.residents.read": "Read residents and owners of units",
+    "core.personal_data.read": "See phone numbers unmasked",
+    "core.registry.import": "Import units and owners",
+    "core.users.manage": "Grant and revoke roles",
+    "core.audit.read": "Read the audit log",
+}
+
+CORE_GRANTS = {
+    COMMUNITY_WORKER: ["core.registry.read", "core.residents.read", "core.personal_data.read"],
+    GRID_WORKER: ["core.registry.read", "core.residents.read", "core.personal_data.read"],
+    MEDIATOR: ["core.registry.read", "core.residents.read"],
+    INSPECTOR: ["core.registry.read"],
+}
+
+ALL_PERMISSION_ROLES = (PLATFORM_ADMIN, STREET_ADMIN)
+"""Roles that hold every declared permission, whichever plugin declared it."""

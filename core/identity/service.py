@@ -1,0 +1,193 @@
+"""Log-in, tokens, authentication of requests and role grants (no GraphQL here)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import DomainError
+from core.identity import audit
+from core.identity.models import Grant, LoginFailure, Token, User
+from core.identity.passwords import hash_password, password_problem, verify_password
+from core.identity.roles import ALL_PERMISSION_ROLES, ROLES
+from core.models import Street
+
+if TYPE_CHECKING:
+    from core.kernel import Kernel
+
+TOKEN_LIFETIME = timedelta(hours=12)
+THROTTLE_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_ACCOUNT = 5
+MAX_FAILURES_PER_ADDRESS = 30
+
+
+class AuthenticationFailed(Exception):
+    """The request's credentials are malformed, unknown, expired, revoked or foreign."""
+
+
+@dataclass(frozen=True)
+class Authentication:
+    """Who is calling in this street."""
+
+    user: User | None = None
+    roles: frozenset[str] = frozenset()
+    permissions: frozenset[str] = frozenset()
+    token_id: int | None = None
+
+
+ANONYMOUS = Authentication()
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def permissions_for(kernel: Kernel, street: str, roles: frozenset[str]) -> frozenset[str]:
+    """The permissions ``roles`` hold in ``street`` (only those of enabled plugins)."""
+    enabled = {"core", *kernel.enabled_plugins(street)}
+    declared = {name for name, (plugin, _) in kernel.contributions.permissions.items() if plugin in enabled}
+    if roles & set(ALL_PERMISSION_ROLES):
+        return frozenset(declared)
+    held: set[str] = set()
+    for role in roles:
+        held |= kernel.contributions.role_grants.get(role, set())
+    return frozenset(held & declared)
+
+
+async def roles_in(session: AsyncSession, user_id: int, street_id: int) -> frozenset[str]:
+    """The roles ``user_id`` holds in the street, platform-wide grants included."""
+    rows = await session.scalars(
+        select(Grant.role).where(Grant.user_id == user_id, or_(Grant.street_id == street_id, Grant.street_id.is_(None)))
+    )
+    return frozenset(rows.all())
+
+
+async def authenticate(kernel: Kernel, street: str, authorization: str | None) -> Authentication:
+    """Resolve the ``Authorization`` header of a request to ``street``."""
+    if authorization is None:
+        return ANONYMOUS
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip() or len(token) > 200:
+        raise AuthenticationFailed("Malformed Authorization header; send 'Authorization: Bearer <token>'.")
+    async with kernel.db.session() as session:
+        row = (
+            await session.execute(select(Token, User).join(User, User.id == Token.user_id).where(Token.digest == digest(token.strip())))
+        ).first()
+        if row is None or row.Token.revoked_at is not None or not row.User.is_active:
+            raise AuthenticationFailed("Unknown or revoked token; log in again.")
+        if _aware(row.Token.expires_at) <= now():
+            raise AuthenticationFailed("The token has expired; log in again.")
+        roles = await roles_in(session, row.User.id, kernel.street_id(street))
+    if not roles:
+        raise AuthenticationFailed(f"This token is not valid in street '{street}'.")
+    return Authentication(row.User, roles, permissions_for(kernel, street, roles), row.Token.id)
+
+
+async def _throttled(session: AsyncSession, keys: list[tuple[str, int]]) -> bool:
+    since = now() - THROTTLE_WINDOW
+    for key, limit in keys:
+        count = await session.scalar(select(func.count()).where(LoginFailure.key == key, LoginFailure.at > since))
+        if count >= limit:
+            return True
+    return False
+
+
+async def login(kernel: Kernel, street: str, username: str, password: str, client: str) -> tuple[str, datetime]:
+    """Check the credentials and issue a token valid in the user's streets.
+
+    Raises ``DomainError``; the message never tells whether the username exists.
+    """
+    account_key, address_key = f"user:{username.lower()}", f"addr:{client}"
+    async with kernel.db.transaction() as session:
+        if await _throttled(session, [(account_key, MAX_FAILURES_PER_ACCOUNT), (address_key, MAX_FAILURES_PER_ADDRESS)]):
+            raise DomainError("Too many failed log-ins; wait 15 minutes and try again.", code="THROTTLED")
+        user = await session.scalar(select(User).where(User.username == username))
+        valid = await verify_password(user.password_hash if user else None, password)
+        if not valid or user is None or not user.is_active:
+            session.add_all([LoginFailure(key=account_key, at=now()), LoginFailure(key=address_key, at=now())])
+            await session.commit()
+            raise DomainError("Wrong username or password.", code="INVALID_CREDENTIALS")
+        if not await roles_in(session, user.id, kernel.street_id(street)):
+            raise DomainError(f"This account has no role in street '{street}'.", code="NO_ACCESS")
+        await session.execute(delete(LoginFailure).where(LoginFailure.key == account_key))
+        token = secrets.token_urlsafe(32)
+        expires = now() + TOKEN_LIFETIME
+        session.add(Token(user_id=user.id, digest=digest(token), created_at=now(), expires_at=expires))
+    return token, expires
+
+
+async def logout(kernel: Kernel, token_id: int) -> None:
+    """Revoke one token."""
+    async with kernel.db.transaction() as session:
+        await session.execute(update(Token).where(Token.id == token_id, Token.revoked_at.is_(None)).values(revoked_at=now()))
+
+
+async def revoke_all_tokens(session: AsyncSession, user_id: int) -> int:
+    """Revoke every live token of a user; returns how many."""
+    result = await session.execute(
+        update(Token).where(Token.user_id == user_id, Token.revoked_at.is_(None)).values(revoked_at=now())
+    )
+    return result.rowcount
+
+
+async def street_by_slug(session: AsyncSession, slug: str) -> Street:
+    street = await session.scalar(select(Street).where(Street.slug == slug))
+    if street is None:
+        raise DomainError(f"No street '{slug}'.", code="NOT_FOUND", field="street")
+    return street
+
+
+async def create_user(session: AsyncSession, username: str, password: str, *, resident_id: int | None = None, password_hash: str | None = None) -> User:
+    """A new account; the password is hashed with Argon2id."""
+    if not username or len(username) > 100:
+        raise DomainError("A username has 1 to 100 characters.", code="INVALID", field="username")
+    if await session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise DomainError(f"User '{username}' already exists.", code="DUPLICATE", field="username")
+    if password_hash is None:
+        if problem := password_problem(password):
+            raise DomainError(problem, code="WEAK_PASSWORD", field="password")
+        password_hash = hash_password(password)
+    user = User(username=username, password_hash=password_hash, resident_id=resident_id)
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def grant(session: AsyncSession, user: User, street: Street | None, role: str, *, actor: str = "cli") -> bool:
+    """Give ``user`` the ``role`` in ``street`` (None: platform-wide); False if already held."""
+    if role not in ROLES:
+        raise DomainError(f"Unknown role '{role}'; roles: {', '.join(ROLES)}.", code="INVALID", field="role")
+    street_id = street.id if street else None
+    existing = await session.scalar(
+        select(Grant.id).where(Grant.user_id == user.id, Grant.role == role, Grant.street_id.is_(None) if street_id is None else Grant.street_id == street_id)
+    )
+    if existing is not None:
+        return False
+    session.add(Grant(user_id=user.id, street_id=street_id, role=role))
+    await audit.record(session, street_id, actor, "core.role.granted", user.username, {"role": role})
+    return True
+
+
+async def revoke(session: AsyncSession, user: User, street: Street | None, role: str, *, actor: str = "cli") -> bool:
+    """Take ``role`` in ``street`` away from ``user``; False if not held."""
+    street_id = street.id if street else None
+    result = await session.execute(
+        delete(Grant).where(Grant.user_id == user.id, Grant.role == role, Grant.street_id.is_(None) if street_id is None else Grant.street_id == street_id)
+    )
+    if result.rowcount:
+        await audit.record(session, street_id, actor, "core.role.revoked", user.username, {"role": role})
+    return bool(result.rowcount)

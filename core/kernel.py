@@ -1,0 +1,129 @@
+"""The kernel: configuration, installed plugins, their contributions and the database.
+
+One ``Kernel`` is loaded per process (per test app); everything else - the ASGI app, the
+CLI, background workers - is built from it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+from types import ModuleType
+
+from sqlalchemy import select
+
+from core import builtin
+from core.config import Config, load_config, validate_against
+from core.contributions import Contributions, Register
+from core.db import Database
+from core.errors import ConfigurationError
+from core.events import EventBus
+from core.models import Street
+from core.plugins import InstalledPlugin, call_each, discover, make_plugin_manager
+
+log = logging.getLogger("jiedao")
+
+REGISTRATION_HOOKS = (
+    "jiedao_models",
+    "jiedao_migrations",
+    "jiedao_permissions",
+    "jiedao_schema",
+    "jiedao_routes",
+    "jiedao_cli",
+    "jiedao_metrics",
+    "jiedao_seed",
+    "jiedao_events",
+    "jiedao_background",
+)
+
+
+class Kernel:
+    """A loaded deployment. Create it with ``await Kernel.load()``."""
+
+    def __init__(self, config: Config, installed: dict[str, InstalledPlugin]):
+        self.config = config
+        self.installed = installed
+        modules: dict[str, ModuleType] = {"core": builtin}
+        modules.update({name: plugin.module for name, plugin in installed.items()})
+        self.pm = make_plugin_manager(modules)
+        self.contributions = Contributions()
+        self.db = Database(config.database_url)
+        self.events = EventBus(self)
+        self._street_ids: dict[str, int] = {}
+        self._schemas = None
+
+    @classmethod
+    async def load(
+        cls,
+        config: Config | None = None,
+        *,
+        extra_plugin_paths: Iterable[str | Path] = (),
+        database_url: str | None = None,
+    ) -> Kernel:
+        """Discover plugins, validate the configuration against them and collect their
+        contributions. Raises ``ConfigurationError`` listing every problem."""
+        config = config or load_config(database_url=database_url)
+        if database_url:
+            config.database_url = database_url
+        found = discover(extra_plugin_paths)
+        problems = list(found.problems)
+        problems += validate_against(config, found.plugins)
+        if problems:
+            raise ConfigurationError(problems)
+        kernel = cls(config, found.plugins)
+        for hook in REGISTRATION_HOOKS:
+            await call_each(kernel.pm, hook, lambda plugin: {"register": Register(plugin, kernel.contributions)})
+        return kernel
+
+    # -- streets ---------------------------------------------------------------------
+
+    def enabled_plugins(self, street: str) -> tuple[str, ...]:
+        """The plugins a street enables, in configuration order."""
+        return self.config.streets[street].plugins
+
+    def street_id(self, street: str) -> int:
+        """The database id of a configured street (after ``sync_streets``)."""
+        return self._street_ids[street]
+
+    async def sync_streets(self) -> None:
+        """Create or rename the street rows to match the configuration; never delete any."""
+        async with self.db.transaction() as session:
+            rows = {s.slug: s for s in (await session.scalars(select(Street))).all()}
+            for slug, street in self.config.streets.items():
+                row = rows.get(slug)
+                if row is None:
+                    row = Street(slug=slug, name=street.name)
+                    session.add(row)
+                elif row.name != street.name:
+                    row.name = street.name
+                rows[slug] = row
+            await session.flush()
+            self._street_ids = {slug: rows[slug].id for slug in self.config.streets}
+
+    def settings(self, street: str, plugin: str):
+        """The validated settings model of ``plugin`` in ``street``."""
+        return self.config.streets[street].settings[plugin]
+
+    # -- GraphQL ---------------------------------------------------------------------
+
+    @property
+    def schemas(self):
+        """The schema set: the full schema and one derived schema per distinct plugin set."""
+        if self._schemas is None:
+            from schema.compose import SchemaSet
+
+            self._schemas = SchemaSet.build(self)
+        return self._schemas
+
+    def migration_paths(self) -> dict[str, Path]:
+        """Alembic version locations by owner ("core" first)."""
+        return dict(self.contributions.migrations)
+
+    async def close(self) -> None:
+        await self.db.dispose()
+
+
+def describe_problems(error: ConfigurationError) -> str:
+    """The start-up message for a configuration that cannot run."""
+    return "Jiedao cannot start:\n" + str(error)

@@ -1,0 +1,114 @@
+"""The core registry: streets, communities, compounds, buildings, units, residents, ownership.
+
+Areas are stored as integers in square decimetres (1 dm² = 0.01 m²) so that sums used by
+owners' votes are exact on every database.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, StreetScoped
+
+
+class Street(Base):
+    """A subdistrict (街道) served by this deployment; rows are synced from plugins.toml."""
+
+    __tablename__ = "streets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(63), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Community(StreetScoped, Base):
+    """A community (社区) with its residents' committee."""
+
+    __tablename__ = "communities"
+    __table_args__ = (UniqueConstraint("street_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Compound(StreetScoped, Base):
+    """A residential compound (小区) inside a community."""
+
+    __tablename__ = "compounds"
+    __table_args__ = (UniqueConstraint("community_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Building(StreetScoped, Base):
+    """A building (楼/幢) of a compound."""
+
+    __tablename__ = "buildings"
+    __table_args__ = (UniqueConstraint("compound_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Unit(StreetScoped, Base):
+    """A unit (户/室) with its exclusive floor area."""
+
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("building_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"), index=True)
+    number: Mapped[str] = mapped_column(String(50))
+    area_dm2: Mapped[int] = mapped_column(Integer)
+
+    @property
+    def area_m2(self) -> Decimal:
+        return Decimal(self.area_dm2) / 100
+
+
+class Household(StreetScoped, Base):
+    """People living together in one unit (户)."""
+
+    __tablename__ = "households"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Resident(StreetScoped, Base):
+    """A person or an organisation (e.g. the developer holding unsold units).
+
+    ``external_ref`` identifies the person across imports (the import's ``owner_id``).
+    The ID-card number is never stored in full: only a keyed hash, for matching, and its
+    masked form.
+    """
+
+    __tablename__ = "residents"
+    __table_args__ = (UniqueConstraint("street_id", "external_ref"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_ref: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    is_organisation: Mapped[bool] = mapped_column(Boolean, default=False)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
+    phone: Mapped[str | None] = mapped_column(String(30))
+    id_card_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    id_card_masked: Mapped[str | None] = mapped_column(String(18))
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    elderly: Mapped[bool] = mapped_column(Boolean, default=False)
+    lives_alone: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Ownership(StreetScoped, Base):
+    """A resident owns (or co-owns) a unit."""
+
+    __tablename__ = "ownerships"
+    __table_args__ = (UniqueConstraint("unit_id", "resident_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+
+
+CORE_MODELS = (Street, Community, Compound, Building, Unit, Household, Resident, Ownership)

@@ -1,0 +1,155 @@
+"""Plugin metadata, discovery through entry points, and calling hooks plugin by plugin."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import inspect
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+import pluggy
+from pydantic import BaseModel
+
+from core import hookspecs
+from core.errors import PluginError
+
+ENTRY_POINT_GROUP = "jiedao.plugins"
+
+
+class NoSettings(BaseModel):
+    """Settings model of a plugin that accepts none."""
+
+    model_config = {"extra": "forbid"}
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """What a plugin declares about itself, as ``PLUGIN`` in its entry-point module."""
+
+    name: str
+    version: str
+    title: str
+    settings: type[BaseModel] = NoSettings
+    requires: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass
+class InstalledPlugin:
+    """A plugin found on this machine: its metadata and the module holding its hooks."""
+
+    info: PluginInfo
+    module: ModuleType
+    distribution: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def package(self) -> str:
+        """The Python package the plugin's code lives in (used to tell who owns a type)."""
+        return self.module.__name__.rsplit(".", 1)[0] if "." in self.module.__name__ else self.module.__name__
+
+
+@dataclass
+class Discovery:
+    """Plugins found through the entry-point group, and those that failed to load."""
+
+    plugins: dict[str, InstalledPlugin] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+def discover(extra_paths: Iterable[str] = ()) -> Discovery:
+    """Load every plugin declared in the ``jiedao.plugins`` entry-point group.
+
+    ``extra_paths`` are searched for distributions in addition to ``sys.path`` (a
+    plugin installed into a separate folder, as the tests do).
+    """
+    extra = [str(p) for p in extra_paths]
+    for path in extra:
+        if path not in sys.path:
+            sys.path.append(path)
+    importlib.invalidate_caches()
+    found = Discovery()
+    seen: set[tuple[str, str]] = set()
+    for dist in importlib.metadata.distributions(path=[*sys.path]):
+        for ep in dist.entry_points:
+            if ep.group != ENTRY_POINT_GROUP or (ep.name, ep.value) in seen:
+                continue
+            seen.add((ep.name, ep.value))
+            try:
+                module = ep.load()
+            except Exception as error:  # noqa: BLE001 - reported, start-up decides
+                found.problems.append(
+                    f"plugin '{ep.name}' ({dist.metadata['Name']}) cannot be imported: "
+                    f"{type(error).__name__}: {error}. Fix or uninstall the distribution."
+                )
+                continue
+            info = getattr(module, "PLUGIN", None)
+            if not isinstance(info, PluginInfo):
+                found.problems.append(
+                    f"plugin '{ep.name}': module {module.__name__} has no PLUGIN = PluginInfo(...)."
+                )
+                continue
+            if info.name != ep.name:
+                found.problems.append(
+                    f"plugin '{ep.name}': entry point name differs from PLUGIN.name '{info.name}'."
+                )
+                continue
+            if info.name in found.plugins:
+                other = found.plugins[info.name]
+                found.problems.append(
+                    f"plugin '{info.name}' is installed twice ({other.distribution} and "
+                    f"{dist.metadata['Name']}); uninstall one."
+                )
+                continue
+            found.plugins[info.name] = InstalledPlugin(info, module, dist.metadata["Name"])
+    return found
+
+
+def make_plugin_manager(modules: dict[str, ModuleType]) -> pluggy.PluginManager:
+    """A pluggy manager with Jiedao's hook specifications and the given plugin modules."""
+    pm = pluggy.PluginManager("jiedao")
+    pm.add_hookspecs(hookspecs)
+    for name, module in modules.items():
+        pm.register(module, name=name)
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as error:
+        raise PluginError(getattr(error.plugin, "__name__", "?"), "check_pending", error) from None
+    return pm
+
+
+def hook_implementations(pm: pluggy.PluginManager, hook: str) -> list[tuple[str, Callable[..., Any]]]:
+    """The (plugin name, function) pairs implementing ``hook``, in registration order."""
+    impls = getattr(pm.hook, hook).get_hookimpls()
+    return [(impl.plugin_name, impl.function) for impl in reversed(impls)]
+
+
+async def call_each(
+    pm: pluggy.PluginManager,
+    hook: str,
+    make_kwargs: Callable[[str], dict[str, Any]],
+    only: Iterable[str] | None = None,
+) -> None:
+    """Call ``hook`` on each plugin with its own arguments, awaiting async implementations.
+
+    A failure is raised as ``PluginError`` naming the plugin and the hook.
+    """
+    allowed = set(only) if only is not None else None
+    for plugin, function in hook_implementations(pm, hook):
+        if allowed is not None and plugin not in allowed:
+            continue
+        try:
+            result = function(**make_kwargs(plugin))
+            if inspect.isawaitable(result):
+                await result
+        except PluginError:
+            raise
+        except Exception as error:
+            raise PluginError(plugin, hook, error) from error

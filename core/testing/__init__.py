@@ -1,0 +1,1 @@
+"""Helpers for tests that run against real, throwaway services (PostgreSQL, Mosquitto)."""

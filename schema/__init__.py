@@ -1,0 +1,1 @@
+"""The shared GraphQL schema: building blocks every plugin uses and their composition."""

@@ -1,0 +1,77 @@
+"""Cursor connections paginated in SQL, with a capped page size."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from sqlalchemy import Select, func, select
+
+from schema.context import Context
+from schema.errors import ClientError
+from schema.ids import decode_cursor, encode_cursor
+
+NodeT = TypeVar("NodeT")
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+
+
+@strawberry.type(description="Where a page sits in the whole list.")
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[NodeT]):
+    cursor: str
+    node: NodeT
+
+
+@strawberry.type(description="A page of a list; ask for the next one with `after: pageInfo.endCursor`.")
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]]
+    page_info: PageInfo
+    _count_statement: strawberry.Private[Any]
+
+    @strawberry.field(description="The number of items in the whole list (one extra statement).")
+    async def total_count(self, info: strawberry.Info) -> int:
+        return await info.context.scalar(self._count_statement)
+
+
+def check_page_size(first: int | None) -> int:
+    """``first`` with the default applied; outside 0..MAX_PAGE_SIZE is a client error."""
+    if first is None:
+        return DEFAULT_PAGE_SIZE
+    if first < 0 or first > MAX_PAGE_SIZE:
+        raise ClientError(f"first must be between 0 and {MAX_PAGE_SIZE}, got {first}.", "PAGE_SIZE")
+    return first
+
+
+async def paginate(ctx: Context, statement: Select, first: int | None, after: str | None) -> Connection:
+    """A page of ``statement`` (a select of one ORM model) in primary-key order.
+
+    Uses keyset pagination: ``WHERE id > cursor ORDER BY id LIMIT first + 1``.
+    """
+    size = check_page_size(first)
+    model = statement.column_descriptions[0]["entity"]
+    count_statement = select(func.count()).select_from(statement.order_by(None).subquery())
+    page = statement.order_by(model.id).limit(size + 1)
+    if after is not None:
+        page = page.where(model.id > decode_cursor(after))
+    rows = await ctx.scalars(page) if size else []
+    has_next = len(rows) > size
+    rows = rows[:size]
+    edges = [Edge(cursor=encode_cursor(row.id), node=row) for row in rows]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=has_next,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        _count_statement=count_statement,
+    )

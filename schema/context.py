@@ -1,0 +1,102 @@
+"""The per-request context every resolver receives as ``info.context``."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.dataloader import DataLoader
+
+from core.db import set_street_guc
+
+if TYPE_CHECKING:
+    from core.kernel import Kernel
+
+
+@dataclass
+class Context:
+    """One request in one street: its database session, loaders, caller and request id.
+
+    Resolvers run concurrently; every statement goes through ``execute``/``scalars``,
+    which serialise access to the request's single session.
+    """
+
+    kernel: Kernel
+    street: str
+    street_id: int
+    request_id: str
+    request: Any = None
+    response: Any = None
+    user: Any = None
+    roles: frozenset[str] = frozenset()
+    permissions: frozenset[str] = frozenset()
+    token_id: int | None = None
+    client_address: str = ""
+    _session: AsyncSession | None = None
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _loaders: dict[Hashable, DataLoader] = field(default_factory=dict)
+
+    @property
+    def plugins(self) -> tuple[str, ...]:
+        return self.kernel.enabled_plugins(self.street)
+
+    async def session(self) -> AsyncSession:
+        """The request's session, scoped to its street (opened on first use)."""
+        if self._session is None:
+            self._session = self.kernel.db.session(self.street_id)
+            await self._session.begin()
+            await set_street_guc(self._session, self.street_id)
+        return self._session
+
+    async def execute(self, statement, params=None):
+        """Run a statement on the request's session."""
+        async with self._lock:
+            session = await self.session()
+            return await session.execute(statement, params)
+
+    async def scalars(self, statement) -> list[Any]:
+        """Run a select and return the first column of every row."""
+        async with self._lock:
+            session = await self.session()
+            return list((await session.scalars(statement)).all())
+
+    async def scalar(self, statement) -> Any:
+        async with self._lock:
+            session = await self.session()
+            return await session.scalar(statement)
+
+    async def write(self, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+        """Run ``work(session)`` and commit; on error roll back and re-raise.
+
+        The session then starts a new transaction for the rest of the request.
+        """
+        async with self._lock:
+            session = await self.session()
+            try:
+                result = await work(session)
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+            finally:
+                await session.begin()
+                await set_street_guc(session, self.street_id)
+            return result
+
+    def loader(self, key: Hashable, load: Callable[[Sequence[Any]], Awaitable[Sequence[Any]]]) -> DataLoader:
+        """The request's DataLoader for ``key``, created on first use with ``load``."""
+        loader = self._loaders.get(key)
+        if loader is None:
+            loader = self._loaders[key] = DataLoader(load_fn=load)
+        return loader
+
+    def has_permission(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None

@@ -1,0 +1,159 @@
+"""Request-wide GraphQL behaviour: limits, cost, error masking, plugin-aware messages."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Iterator
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    IntValueNode,
+    VariableNode,
+)
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+
+from schema.connection import DEFAULT_PAGE_SIZE
+from schema.errors import is_expected
+from schema.statements import current_statements
+
+log = logging.getLogger("jiedao.graphql")
+
+MAX_DEPTH = 12
+MAX_ALIASES = 30
+MAX_TOKENS = 5000
+MAX_COST = 50_000
+
+
+def _cost(selection_set: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode], variables: dict, seen: frozenset[str] = frozenset()) -> int:
+    """Each field costs 1; a field taking ``first`` multiplies the cost of what it selects."""
+    if selection_set is None:
+        return 0
+    total = 0
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            multiplier = 1
+            for argument in selection.arguments or ():
+                if argument.name.value == "first":
+                    value = argument.value
+                    if isinstance(value, IntValueNode):
+                        multiplier = int(value.value)
+                    elif isinstance(value, VariableNode):
+                        multiplier = int(variables.get(value.name.value) or DEFAULT_PAGE_SIZE)
+            total += 1 + max(multiplier, 1) * _cost(selection.selection_set, fragments, variables, seen)
+        elif isinstance(selection, InlineFragmentNode):
+            total += _cost(selection.selection_set, fragments, variables, seen)
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            if name in fragments and name not in seen:
+                total += _cost(fragments[name].selection_set, fragments, variables, seen | {name})
+    return total
+
+
+class CostLimiter(SchemaExtension):
+    """Computes the cost of the operation, refuses it above ``MAX_COST``, and reports it."""
+
+    cost: int = 0
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        ctx = self.execution_context
+        if ctx.pre_execution_errors or ctx.graphql_document is None:
+            return
+        fragments = {d.name.value: d for d in ctx.graphql_document.definitions if isinstance(d, FragmentDefinitionNode)}
+        operations = [d for d in ctx.graphql_document.definitions if isinstance(d, OperationDefinitionNode)]
+        if ctx.operation_name:
+            operations = [o for o in operations if o.name and o.name.value == ctx.operation_name]
+        self.cost = sum(_cost(o.selection_set, fragments, ctx.variables or {}) for o in operations[:1])
+        if self.cost > MAX_COST:
+            ctx.pre_execution_errors = [
+                GraphQLError(
+                    f"The query's cost {self.cost} exceeds the limit of {MAX_COST}; ask for smaller pages.",
+                    extensions={"code": "COST_LIMIT"},
+                )
+            ]
+
+    def get_results(self) -> dict:
+        results: dict = {"cost": self.cost}
+        statements = current_statements()
+        if statements is not None and os.environ.get("JIEDAO_DEBUG") == "1":
+            results["statements"] = statements.count
+        return results
+
+
+_UNKNOWN_FIELD = re.compile(r"^Cannot query field '(?P<field>\w+)' on type '(?P<type>\w+)'\.")
+_UNKNOWN_TYPE = re.compile(r"^Unknown type '(?P<type>\w+)'\.")
+
+
+class PluginAwareErrors(SchemaExtension):
+    """Tells the caller which plugin provides a field or type this street does not enable."""
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        ctx = self.execution_context
+        owners = getattr(ctx.schema, "jiedao_owners", None)
+        if not ctx.pre_execution_errors or owners is None:
+            return
+        street = getattr(ctx.context, "street", "this street")
+        ctx.pre_execution_errors = [self._explain(e, owners, street) for e in ctx.pre_execution_errors]
+
+    @staticmethod
+    def _explain(error: GraphQLError, owners, street: str) -> GraphQLError:
+        plugin = None
+        if match := _UNKNOWN_FIELD.match(error.message):
+            plugin = owners.field_owner.get((match["type"], match["field"]))
+        elif match := _UNKNOWN_TYPE.match(error.message):
+            plugin = owners.type_owner.get(match["type"])
+        if plugin is None or plugin == "core":
+            return error
+        return GraphQLError(
+            f"{error.message.split('.')[0]}. It is provided by plugin '{plugin}', which street '{street}' does not enable.",
+            nodes=error.nodes,
+            extensions={"code": "PLUGIN_NOT_ENABLED", "plugin": plugin},
+        )
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    """Masks unexpected failures (no stack trace, no SQL), logging them with the request id."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=lambda error: not is_expected(error))
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        request_id = getattr(self.execution_context.context, "request_id", "-")
+        log.error("unexpected error in request %s at %s", request_id, error.path, exc_info=error.original_error)
+        return GraphQLError(
+            f"Internal error. Quote request id {request_id} when reporting it.",
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": "INTERNAL", "requestId": request_id},
+        )
+
+
+def schema_extensions() -> list:
+    """The extension factories every Jiedao schema uses (a fresh instance per request)."""
+    return [
+        lambda: ParserCache(maxsize=512),
+        lambda: ValidationCache(maxsize=512),
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        PluginAwareErrors,
+        CostLimiter,
+        MaskUnexpectedErrors,
+    ]

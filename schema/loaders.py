@@ -1,0 +1,56 @@
+"""Batch loaders for list and reference fields: one statement per field per request."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import InstrumentedAttribute
+
+from schema.context import Context
+
+
+def by_id(ctx: Context, model: type) -> Any:
+    """Load rows of ``model`` by primary key (``None`` for an id the street cannot see)."""
+
+    async def load(ids: Sequence[int]) -> list[Any]:
+        rows = await ctx.scalars(select(model).where(model.id.in_(ids)))
+        found = {row.id: row for row in rows}
+        return [found.get(i) for i in ids]
+
+    return ctx.loader(("by_id", model), load)
+
+
+def children(ctx: Context, column: InstrumentedAttribute, order_by: Any = None) -> Any:
+    """Load the rows whose ``column`` equals each key, e.g. ``children(ctx, Unit.building_id)``."""
+    model = column.class_
+
+    async def load(keys: Sequence[int]) -> list[list[Any]]:
+        statement = select(model).where(column.in_(keys)).order_by(order_by if order_by is not None else model.id)
+        groups: dict[Any, list[Any]] = defaultdict(list)
+        for row in await ctx.scalars(statement):
+            groups[getattr(row, column.key)].append(row)
+        return [groups.get(key, []) for key in keys]
+
+    return ctx.loader(("children", model, column.key), load)
+
+
+def through(ctx: Context, link_column: InstrumentedAttribute, target_column: InstrumentedAttribute, target: type) -> Any:
+    """Load rows of ``target`` linked through an association table, e.g. owners of units."""
+    link = link_column.class_
+
+    async def load(keys: Sequence[int]) -> list[list[Any]]:
+        statement = (
+            select(link_column, target)
+            .join(target, target.id == target_column)
+            .where(link_column.in_(keys))
+            .order_by(target.id)
+        )
+        groups: dict[Any, list[Any]] = defaultdict(list)
+        for key, row in (await ctx.execute(statement)).all():
+            groups[key].append(row)
+        return [groups.get(key, []) for key in keys]
+
+    return ctx.loader(("through", link.__name__, link_column.key, target_column.key), load)

@@ -1,0 +1,50 @@
+"""Permission classes: declare who may read a field or run a mutation, next to its definition."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import strawberry
+from strawberry.permission import BasePermission
+
+
+class NotAuthenticated(PermissionError):
+    """No valid credentials were sent."""
+
+
+class Forbidden(PermissionError):
+    """The caller is known but lacks the permission."""
+
+
+class IsAuthenticated(BasePermission):
+    """The caller sent a valid token for this street."""
+
+    message = "Log in first: send 'Authorization: Bearer <token>' obtained from the login mutation."
+    error_extensions = {"code": "UNAUTHENTICATED"}
+
+    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+        return info.context.user is not None
+
+
+@cache
+def require(permission: str) -> type[BasePermission]:
+    """The permission class granting access to callers whose roles hold ``permission``."""
+
+    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+        return info.context.has_permission(permission)
+
+    return type(
+        f"Require[{permission}]",
+        (BasePermission,),
+        {
+            "message": f"You lack the permission '{permission}' in this street.",
+            "error_extensions": {"code": "FORBIDDEN", "permission": permission},
+            "has_permission": has_permission,
+        },
+    )
+
+
+def allow(permission: str) -> list[type[BasePermission]]:
+    """``permission_classes`` for a field: logged in, and holding ``permission``."""
+    return [IsAuthenticated, require(permission)]
