@@ -98,7 +98,7 @@ def serve(ctx: click.Context, demo: bool, host: str, port: int) -> None:
     else:
         run(_require_head(kernel))
     click.echo(f"GraphiQL: http://{host}:{port}/graphql/<street>  streets: {', '.join(kernel.config.streets)}")
-    uvicorn.run(build_app(kernel), host=host, port=port, log_level="info", ws="websockets")
+    uvicorn.run(build_app(kernel), host=host, port=port, log_level="info", ws="websockets-sansio")
 
 
 async def _require_head(kernel: Kernel) -> None:

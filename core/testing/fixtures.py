@@ -1,0 +1,240 @@
+"""pytest fixtures for Jiedao and its plugins: real databases, apps, users and a GraphQL client.
+
+Registered for this repository by the root ``conftest.py``. Every test using ``kernel``
+runs twice, on SQLite and on PostgreSQL (a throwaway cluster started once per session,
+the application connecting as a role subject to row-level security). Set
+``JIEDAO_REQUIRE_SERVICES=1`` (CI does) to turn a missing PostgreSQL into a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import secrets
+import shutil
+from collections.abc import AsyncIterator, Callable
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from sqlalchemy import select
+
+from core.config import parse_config
+from core.identity import service
+from core.identity.models import Grant, Token, User
+from core.identity.passwords import hash_password
+from core.kernel import Kernel
+from core.plugins import discover
+from schema.statements import StatementCounter, start_counting
+
+TEST_PASSWORD = "test-password-1"
+APP_ROLE = "jiedao_app"
+OWNER_ROLE = "jiedao_owner"
+
+
+def require_services() -> bool:
+    return os.environ.get("JIEDAO_REQUIRE_SERVICES") == "1"
+
+
+def installed_plugins() -> list[str]:
+    return sorted(discover().plugins)
+
+
+def default_streets() -> dict[str, Any]:
+    """Two streets: changqing with every installed plugin, gongchen with fewer."""
+    installed = installed_plugins()
+    return {
+        "changqing": {"name": "长庆街道", "plugins": installed},
+        "gongchen": {"name": "拱宸桥街道", "plugins": [p for p in ("deliberation", "mediation") if p in installed]},
+    }
+
+
+def _migrate(url: str, app_role: str | None = None) -> None:
+    """Build every installed branch to head at ``url`` (runs Alembic in its own loop)."""
+    from core import migrate
+
+    kernel = asyncio.run(Kernel.load(parse_config({"streets": {"x": {"name": "x"}}}), database_url=url))
+    previous = os.environ.get("JIEDAO_DB_APP_ROLE")
+    if app_role:
+        os.environ["JIEDAO_DB_APP_ROLE"] = app_role
+    try:
+        migrate.upgrade(kernel, url=url)
+    finally:
+        if app_role:
+            if previous is None:
+                os.environ.pop("JIEDAO_DB_APP_ROLE", None)
+            else:
+                os.environ["JIEDAO_DB_APP_ROLE"] = previous
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL cluster with an owner role and an application role."""
+    from core.testing.services import PostgresCluster, postgres_available
+
+    reason = postgres_available()
+    if reason:
+        if require_services():
+            pytest.fail(f"PostgreSQL is required here but unavailable: {reason}")
+        pytest.skip(f"PostgreSQL unavailable: {reason}")
+    cluster = PostgresCluster()
+    cluster.start()
+    cluster.create_role(OWNER_ROLE)
+    cluster.create_role(APP_ROLE)
+    cluster.execute(f"ALTER ROLE {OWNER_ROLE} CREATEDB")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres) -> str:
+    """A database migrated to head, copied for every test."""
+    postgres.create_database("jiedao_template", owner=OWNER_ROLE)
+    _migrate(postgres.url("jiedao_template", user=OWNER_ROLE), app_role=APP_ROLE)
+    return "jiedao_template"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    _migrate(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request, tmp_path) -> str:
+    """A fresh, migrated database for one test, on each backend in turn."""
+    if request.param == "sqlite":
+        path = tmp_path / "jiedao.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite+aiosqlite:///{path}"
+    cluster = request.getfixturevalue("postgres")
+    template = request.getfixturevalue("postgres_template")
+    name = f"test_{os.getpid()}_{next(_counter)}"
+    cluster.create_database(name, owner=OWNER_ROLE, template=template)
+    request.addfinalizer(lambda: cluster.drop_database(name))
+    request.node.jiedao_owner_url = cluster.url(name, user=OWNER_ROLE)
+    return cluster.url(name, user=APP_ROLE)
+
+
+@pytest_asyncio.fixture
+async def make_kernel(database_url) -> AsyncIterator[Callable[..., Any]]:
+    """``await make_kernel(streets=..., extra_plugin_paths=...)``: a loaded kernel on the test's database."""
+    kernels: list[Kernel] = []
+
+    async def make(streets: dict[str, Any] | None = None, extra_plugin_paths=()) -> Kernel:
+        config = parse_config({"streets": streets or default_streets()}, database_url=database_url)
+        kernel = await Kernel.load(config, extra_plugin_paths=extra_plugin_paths)
+        await kernel.sync_streets()
+        kernels.append(kernel)
+        return kernel
+
+    yield make
+    for kernel in kernels:
+        await kernel.close()
+
+
+@pytest_asyncio.fixture
+async def kernel(make_kernel) -> Kernel:
+    """A kernel with the default test streets (changqing: every plugin; gongchen: fewer)."""
+    return await make_kernel()
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    """One real Argon2 hash of ``TEST_PASSWORD``, shared so tests do not hash per user."""
+    return hash_password(TEST_PASSWORD)
+
+
+class GraphQLErrors(AssertionError):
+    """The response carried errors where data was expected."""
+
+    def __init__(self, errors: list[dict]):
+        self.errors = errors
+        super().__init__("; ".join(e.get("message", "?") for e in errors))
+
+
+class Client:
+    """Talks to one app over HTTP like a front end: ``await client.query(...)``."""
+
+    def __init__(self, kernel: Kernel, http: httpx.AsyncClient, password_hash: str):
+        self.kernel = kernel
+        self.http = http
+        self._password_hash = password_hash
+        self._tokens: dict[tuple[str, str, str | None], str] = {}
+
+    async def post(self, query: str, variables: dict | None = None, *, street: str = "changqing", token: str | None = None) -> httpx.Response:
+        headers = {"authorization": f"Bearer {token}"} if token else {}
+        return await self.http.post(f"/graphql/{street}", json={"query": query, "variables": variables or {}}, headers=headers)
+
+    async def result(self, query: str, variables: dict | None = None, **kwargs) -> dict:
+        """The whole JSON response (data, errors, extensions)."""
+        return (await self.post(query, variables, **kwargs)).json()
+
+    async def query(self, query: str, variables: dict | None = None, **kwargs) -> dict:
+        """The ``data`` of the response; raises ``GraphQLErrors`` if there are errors."""
+        body = await self.result(query, variables, **kwargs)
+        if body.get("errors"):
+            raise GraphQLErrors(body["errors"])
+        return body["data"]
+
+    async def errors(self, query: str, variables: dict | None = None, **kwargs) -> list[dict]:
+        """The ``errors`` of a response that must fail."""
+        body = await self.result(query, variables, **kwargs)
+        assert body.get("errors"), f"expected errors, got {body}"
+        return body["errors"]
+
+    async def token(self, role: str, street: str | None = "changqing", *, username: str | None = None, resident_id: int | None = None) -> str:
+        """A bearer token of a user holding ``role`` in ``street`` (created on first use)."""
+        username = username or f"{role}-{street or 'platform'}"
+        key = (username, role, street)
+        if key not in self._tokens:
+            async with self.kernel.db.transaction() as session:
+                user = await session.scalar(select(User).where(User.username == username))
+                if user is None:
+                    user = User(username=username, password_hash=self._password_hash, resident_id=resident_id)
+                    session.add(user)
+                    await session.flush()
+                session.add(Grant(user_id=user.id, street_id=self.kernel.street_id(street) if street else None, role=role))
+                token = secrets.token_urlsafe(24)
+                session.add(Token(user_id=user.id, digest=service.digest(token), created_at=service.now(), expires_at=service.now() + timedelta(hours=1)))
+            self._tokens[key] = token
+        return self._tokens[key]
+
+
+@pytest_asyncio.fixture
+async def client(kernel, password_hash) -> AsyncIterator[Client]:
+    """A GraphQL client for an app of ``kernel`` (no background work)."""
+    async with app_client(kernel, password_hash) as c:
+        yield c
+
+
+def app_client(kernel: Kernel, password_hash: str):
+    """An async context manager yielding a ``Client`` for ``kernel``'s app."""
+    from contextlib import asynccontextmanager
+
+    from core.app import build_app
+
+    @asynccontextmanager
+    async def manage():
+        app = build_app(kernel, background=False)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            yield Client(kernel, http, password_hash)
+
+    return manage()
+
+
+@contextmanager
+def count_statements():
+    """Count the SQL statements executed in this task (and the requests it awaits)."""
+    counter: StatementCounter = start_counting()
+    yield counter

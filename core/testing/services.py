@@ -1,0 +1,437 @@
+"""Throwaway PostgreSQL clusters and Mosquitto brokers started from the machine's binaries.
+
+Each service gets its own temporary directory and a free port on 127.0.0.1. ``stop()``
+(also run on leaving a ``with`` block, on a failed start, and at interpreter exit as a
+last resort) stops the process and removes the directory. Nothing is mocked.
+
+Running as root: ``initdb`` and ``postgres`` refuse to run as root. When the tests run
+as root, the cluster's directory is chowned to an unprivileged account and both programs
+are spawned with ``subprocess``'s ``user=``/``group=``/``extra_groups=`` arguments: a
+plain setgid/setuid in the child, with no ``su``/``runuser``, PAM or login shell in the
+way. The account is ``$JIEDAO_PG_USER`` when set, else ``postgres`` (created by Debian's
+``postgresql`` package), else ``nobody``. ``psql`` itself runs as the caller and talks
+to the server over TCP. Mosquitto started as root would switch to the ``mosquitto``
+user; its config says ``user root`` instead, so it can always read the password and ACL
+files it is given and write its persistence file.
+"""
+
+from __future__ import annotations
+
+import atexit
+import glob
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn, Self
+from urllib.parse import quote
+
+import pytest
+
+HOST = "127.0.0.1"
+_PG_PROGRAMS = ("initdb", "postgres", "psql", "pg_isready")
+_PG_ACCOUNTS = ("postgres", "nobody")
+_running: set[_Service] = set()
+
+
+class ServiceError(RuntimeError):
+    """A throwaway service could not do what was asked of it."""
+
+
+class ServiceStartError(ServiceError):
+    """A service did not come up; the message ends with the tail of its log."""
+
+
+def require_service(reason: str | None) -> None:
+    """Skip the calling test when ``reason`` is set, or fail it when services are required.
+
+    Services are required when ``CI`` or ``JIEDAO_REQUIRE_SERVICES`` is set to anything
+    but an empty string, ``0`` or ``false``. Pass the result of ``postgres_available()``
+    or ``mosquitto_available()``.
+    """
+    if reason is None:
+        return
+    if any(os.environ.get(name, "").lower() not in ("", "0", "false") for name in ("CI", "JIEDAO_REQUIRE_SERVICES")):
+        pytest.fail(f"required service unavailable: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def postgres_available() -> str | None:
+    """Return why a ``PostgresCluster`` cannot start here, or None when it can."""
+    if _pg_bindir() is None:
+        where = os.environ.get("JIEDAO_PG_BIN") or "pg_config --bindir, /usr/lib/postgresql/*/bin or PATH"
+        return f"PostgreSQL server binaries ({', '.join(_PG_PROGRAMS)}) not found in {where}"
+    if os.geteuid() == 0 and _pg_account() is None:
+        names = ", ".join(filter(None, (os.environ.get("JIEDAO_PG_USER"), *_PG_ACCOUNTS)))
+        return f"running as root and none of the accounts {names} exists to run PostgreSQL as"
+    return None
+
+
+def mosquitto_available() -> str | None:
+    """Return why a ``MosquittoBroker`` cannot start here, or None when it can."""
+    if _mosquitto_binary() is None:
+        return "mosquitto binary not found ($JIEDAO_MOSQUITTO_BIN, PATH, /usr/sbin/mosquitto)"
+    return None
+
+
+def _pg_bindir() -> Path | None:
+    """The first directory holding all of ``_PG_PROGRAMS``: $JIEDAO_PG_BIN alone if set."""
+    override = os.environ.get("JIEDAO_PG_BIN")
+    if override:
+        candidates = [override]
+    else:
+        candidates = []
+        pg_config = shutil.which("pg_config")
+        if pg_config:
+            result = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True)
+            if result.returncode == 0:
+                candidates.append(result.stdout.strip())
+        versioned = glob.glob("/usr/lib/postgresql/*/bin")
+        candidates += sorted(versioned, key=lambda path: [int(p) for p in Path(path).parent.name.split(".") if p.isdigit()], reverse=True)
+        on_path = shutil.which("postgres")
+        if on_path:
+            candidates.append(os.path.dirname(on_path))
+    for candidate in candidates:
+        if all(os.access(Path(candidate, program), os.X_OK) for program in _PG_PROGRAMS):
+            return Path(candidate)
+    return None
+
+
+def _pg_account() -> pwd.struct_passwd | None:
+    """The unprivileged account that runs PostgreSQL when the tests run as root."""
+    for name in filter(None, (os.environ.get("JIEDAO_PG_USER"), *_PG_ACCOUNTS)):
+        try:
+            return pwd.getpwnam(name)
+        except KeyError:
+            continue
+    return None
+
+
+def _mosquitto_binary() -> str | None:
+    """Path of the mosquitto broker: $JIEDAO_MOSQUITTO_BIN, PATH, then /usr/sbin."""
+    for candidate in (os.environ.get("JIEDAO_MOSQUITTO_BIN"), shutil.which("mosquitto"), "/usr/sbin/mosquitto"):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def _free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def _accepts_tcp(port: int) -> bool:
+    """Whether something accepts TCP connections on 127.0.0.1:``port``."""
+    try:
+        socket.create_connection((HOST, port), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+def _quote_ident(name: str) -> str:
+    """Quote ``name`` as a PostgreSQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+@atexit.register
+def _stop_all() -> None:
+    """Stop every service a test forgot to stop, so no process outlives the interpreter."""
+    for service in list(_running):
+        service.stop()
+
+
+class _Service:
+    """Directory, process and log bookkeeping shared by the service helpers."""
+
+    label = "service"
+    stop_signal = signal.SIGTERM
+
+    def __init__(self, base_dir: str | os.PathLike[str] | None, start_timeout: float) -> None:
+        self.host = HOST
+        self.port: int | None = None
+        self.directory: Path | None = None
+        self._base_dir = base_dir
+        self._start_timeout = start_timeout
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """Process id of the running server, or None when it is not running."""
+        return self._process.pid if self._process else None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def start(self) -> Self:
+        """Create the directory, prepare and launch the server, and wait until it is ready.
+
+        On any failure everything is stopped and removed before the error propagates.
+        """
+        if self.directory is not None:
+            raise ServiceError(f"{self.label} already started")
+        self.directory = Path(tempfile.mkdtemp(prefix=f"jiedao-{self.label.lower()}-", dir=self._base_dir))
+        _running.add(self)
+        try:
+            self._prepare()
+            self._launch()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop the server if it runs and remove its directory; safe to call more than once."""
+        self._halt()
+        if self.directory is not None:
+            shutil.rmtree(self.directory, ignore_errors=True)
+            self.directory = None
+        _running.discard(self)
+
+    def _prepare(self) -> None:
+        """Write what the server needs into ``self.directory`` before its first launch."""
+        raise NotImplementedError
+
+    def _launch(self) -> None:
+        """Start the server process and wait until it is ready."""
+        raise NotImplementedError
+
+    @property
+    def _log_path(self) -> Path:
+        assert self.directory is not None
+        return self.directory / "server.log"
+
+    def _spawn(self, argv: list[str], ready: Callable[[], bool], **popen_args: Any) -> None:
+        """Run ``argv`` with its output in the log and poll ``ready`` until it holds."""
+        with open(self._log_path, "ab") as log:
+            self._process = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, **popen_args
+            )
+        deadline = time.monotonic() + self._start_timeout
+        while not ready():
+            status = self._process.poll()
+            if status is not None:
+                self._fail(f"exited with status {status} while starting")
+            if time.monotonic() > deadline:
+                self._fail(f"was not ready after {self._start_timeout:.0f}s")
+            time.sleep(0.05)
+
+    def _fail(self, problem: str, output: str | None = None) -> NoReturn:
+        """Raise ``ServiceStartError`` with ``output``, or the log's last lines, attached."""
+        if output is None:
+            try:
+                output = "\n".join(self._log_path.read_text(errors="replace").splitlines()[-40:])
+            except OSError:
+                output = "(no log written)"
+        raise ServiceStartError(f"{self.label} {problem} (directory {self.directory})\n--- log tail ---\n{output}")
+
+    def _halt(self, timeout: float = 30.0) -> None:
+        """Stop the server process with ``stop_signal``, then kill its process group if it lingers."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if process.poll() is None:
+            process.send_signal(self.stop_signal)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+class PostgresCluster(_Service):
+    """A throwaway PostgreSQL cluster on 127.0.0.1 with superuser ``postgres`` and trust auth.
+
+    Durability is off (``fsync``, ``synchronous_commit``, ``full_page_writes``) for speed.
+    The unix socket lives in the cluster's directory. Use as a context manager or call
+    ``start()``/``stop()``.
+    """
+
+    label = "PostgreSQL"
+    stop_signal = signal.SIGINT  # "fast" shutdown: end open sessions, then stop cleanly
+
+    def __init__(self, *, base_dir: str | os.PathLike[str] | None = None, start_timeout: float = 60.0) -> None:
+        """Describe a cluster to be created under ``base_dir`` (default: the temp dir) by ``start()``."""
+        super().__init__(base_dir, start_timeout)
+        self._bindir: Path | None = None
+        self._run_as: dict[str, Any] = {}
+
+    def url(self, database: str, user: str = "postgres", driver: str | None = "asyncpg") -> str:
+        """SQLAlchemy URL ``postgresql+DRIVER://USER@127.0.0.1:PORT/DATABASE``.
+
+        With ``driver=None`` the plain ``postgresql://`` form that asyncpg and libpq accept.
+        """
+        scheme = f"postgresql+{driver}" if driver else "postgresql"
+        return f"{scheme}://{quote(user, safe='')}@{self.host}:{self.port}/{quote(database, safe='')}"
+
+    def execute(self, sql: str, database: str = "postgres") -> str:
+        """Run ``sql`` as superuser ``postgres`` with psql and return what it printed.
+
+        Statements run one at a time, outside any transaction block, so ``CREATE
+        DATABASE`` may be among them. The output has one row per line, columns
+        separated by ``|``, no headers. Raises ``ServiceError`` with psql's message
+        on the first failing statement.
+        """
+        if self._bindir is None or self.port is None:
+            raise ServiceError("PostgreSQL cluster is not started")
+        argv = [str(self._bindir / "psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"]
+        argv += ["-h", self.host, "-p", str(self.port), "-U", "postgres", "-d", database, "-f", "-"]
+        result = subprocess.run(argv, input=sql, capture_output=True, text=True, env=self._env())
+        if result.returncode != 0:
+            raise ServiceError(f"psql on database {database!r} failed: {result.stderr.strip()}")
+        return result.stdout.strip()
+
+    def create_database(self, name: str, owner: str | None = None, template: str | None = None) -> None:
+        """Create database ``name``, optionally owned by role ``owner`` and copied from ``template``."""
+        sql = f"CREATE DATABASE {_quote_ident(name)}"
+        if owner:
+            sql += f" OWNER {_quote_ident(owner)}"
+        if template:
+            sql += f" TEMPLATE {_quote_ident(template)}"
+        self.execute(sql)
+
+    def drop_database(self, name: str) -> None:
+        """Drop database ``name`` if it exists, disconnecting anyone still connected to it."""
+        self.execute(f"DROP DATABASE IF EXISTS {_quote_ident(name)} WITH (FORCE)")
+
+    def create_role(self, name: str, login: bool = True, superuser: bool = False, bypassrls: bool = False) -> None:
+        """Create role ``name``; with trust auth a login role needs no password."""
+        flags = ["LOGIN" if login else "NOLOGIN", "SUPERUSER" if superuser else "NOSUPERUSER"]
+        flags.append("BYPASSRLS" if bypassrls else "NOBYPASSRLS")
+        self.execute(f"CREATE ROLE {_quote_ident(name)} {' '.join(flags)}")
+
+    @staticmethod
+    def _env() -> dict[str, str]:
+        """The caller's environment without PG* variables that would redirect the tools."""
+        env = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
+        env["LC_ALL"] = "C"
+        return env
+
+    def _prepare(self) -> None:
+        """Find the binaries, hand the directory to the unprivileged account if root, run initdb."""
+        reason = postgres_available()
+        if reason:
+            raise ServiceStartError(reason)
+        assert self.directory is not None
+        self._bindir = _pg_bindir()
+        assert self._bindir is not None
+        if os.geteuid() == 0:
+            account = _pg_account()
+            assert account is not None
+            os.chown(self.directory, account.pw_uid, account.pw_gid)
+            self._run_as = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
+        self.port = _free_port()
+        initdb = [str(self._bindir / "initdb"), "-D", str(self.directory / "data"), "-U", "postgres"]
+        initdb += ["--auth=trust", "--encoding=UTF8", "--no-locale", "--no-sync"]
+        result = subprocess.run(initdb, capture_output=True, text=True, cwd=self.directory, env=self._env(), **self._run_as)
+        if result.returncode != 0:
+            self._fail(f"initdb exited with status {result.returncode}", result.stdout + result.stderr)
+
+    def _launch(self) -> None:
+        """Start ``postgres`` listening on 127.0.0.1:port and on a socket in the directory."""
+        assert self._bindir is not None and self.directory is not None
+        settings = {
+            "listen_addresses": self.host,
+            "port": str(self.port),
+            "unix_socket_directories": str(self.directory),
+            "fsync": "off",
+            "synchronous_commit": "off",
+            "full_page_writes": "off",
+        }
+        argv = [str(self._bindir / "postgres"), "-D", str(self.directory / "data")]
+        for name, value in settings.items():
+            argv += ["-c", f"{name}={value}"]
+        self._spawn(argv, self._ready, cwd=self.directory, env=self._env(), **self._run_as)
+
+    def _ready(self) -> bool:
+        """Whether the server accepts connections (pg_isready)."""
+        assert self._bindir is not None
+        argv = [str(self._bindir / "pg_isready"), "-q", "-h", self.host, "-p", str(self.port), "-t", "1"]
+        return subprocess.run(argv, env=self._env()).returncode == 0
+
+
+class MosquittoBroker(_Service):
+    """A throwaway Mosquitto broker on 127.0.0.1 with persistence in its own directory.
+
+    QoS 1/2 queues have no limit (``max_queued_messages 0``; ``max_queued_bytes`` and
+    ``memory_limit`` keep their unlimited defaults), so a slow or disconnected persistent
+    subscriber never has messages dropped. ``restart()`` keeps the port and the
+    persistence file, for reconnection tests.
+    """
+
+    label = "Mosquitto"
+
+    def __init__(
+        self,
+        *,
+        allow_anonymous: bool = True,
+        password_file: str | os.PathLike[str] | None = None,
+        acl_file: str | os.PathLike[str] | None = None,
+        base_dir: str | os.PathLike[str] | None = None,
+        start_timeout: float = 30.0,
+    ) -> None:
+        """Describe a broker; ``password_file``/``acl_file`` are Mosquitto's own formats."""
+        super().__init__(base_dir, start_timeout)
+        self.allow_anonymous = allow_anonymous
+        self.password_file = password_file
+        self.acl_file = acl_file
+
+    @property
+    def url(self) -> str:
+        """``mqtt://127.0.0.1:PORT``."""
+        return f"mqtt://{self.host}:{self.port}"
+
+    def restart(self) -> None:
+        """Stop the broker cleanly (it saves its persistence file) and start it on the same port."""
+        if self.directory is None:
+            raise ServiceError("Mosquitto broker is not started")
+        self._halt()
+        try:
+            self._launch()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _prepare(self) -> None:
+        """Pick the port and write ``mosquitto.conf``."""
+        reason = mosquitto_available()
+        if reason:
+            raise ServiceStartError(reason)
+        assert self.directory is not None
+        self.port = _free_port()
+        lines = [
+            f"listener {self.port} {self.host}",
+            f"allow_anonymous {'true' if self.allow_anonymous else 'false'}",
+            "persistence true",
+            f"persistence_location {self.directory}/",
+            "max_queued_messages 0",
+            "set_tcp_nodelay true",
+            "log_dest stderr",
+            "log_type error warning notice information",
+        ]
+        if self.password_file is not None:
+            lines.append(f"password_file {os.path.abspath(self.password_file)}")
+        if self.acl_file is not None:
+            lines.append(f"acl_file {os.path.abspath(self.acl_file)}")
+        if os.geteuid() == 0:
+            lines.append("user root")
+        (self.directory / "mosquitto.conf").write_text("\n".join(lines) + "\n")
+
+    def _launch(self) -> None:
+        """Start mosquitto on the written config and wait until its port accepts connections."""
+        assert self.directory is not None and self.port is not None
+        port = self.port
+        binary = _mosquitto_binary()
+        assert binary is not None
+        self._spawn([binary, "-c", str(self.directory / "mosquitto.conf")], lambda: _accepts_tcp(port), cwd=self.directory)
