@@ -70,11 +70,17 @@ def discover(extra_paths: Iterable[str] = ()) -> Discovery:
     ``extra_paths`` are searched for distributions in addition to ``sys.path`` (a
     plugin installed into a separate folder, as the tests do).
     """
-    extra = [str(p) for p in extra_paths]
-    for path in extra:
-        if path not in sys.path:
-            sys.path.append(path)
-    importlib.invalidate_caches()
+    extra = [str(p) for p in extra_paths if str(p) not in sys.path]
+    sys.path[:0] = extra  # only while loading: later discoveries must not see them
+    try:
+        importlib.invalidate_caches()
+        return _load_entry_points()
+    finally:
+        for path in extra:
+            sys.path.remove(path)
+
+
+def _load_entry_points() -> Discovery:
     found = Discovery()
     seen: set[tuple[str, str]] = set()
     for dist in importlib.metadata.distributions(path=[*sys.path]):

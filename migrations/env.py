@@ -14,10 +14,20 @@ config = context.config
 target_metadata = Base.metadata
 
 
+def _owned_tables() -> set[str]:
+    """Tables of the loaded kernel's plugins (other imported models are not compared)."""
+    return set(config.attributes["kernel"].contributions.table_owner)
+
+
+def _include(obj, name, type_, reflected, compare_to) -> bool:
+    return type_ != "table" or name in _owned_tables()
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_object=_include,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

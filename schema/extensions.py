@@ -71,9 +71,10 @@ class CostLimiter(SchemaExtension):
     cost: int = 0
 
     def on_validate(self) -> Iterator[None]:
-        yield
+        # Runs after ValidationCache (listed before it), which validates before yielding.
         ctx = self.execution_context
         if ctx.pre_execution_errors or ctx.graphql_document is None:
+            yield
             return
         fragments = {d.name.value: d for d in ctx.graphql_document.definitions if isinstance(d, FragmentDefinitionNode)}
         operations = [d for d in ctx.graphql_document.definitions if isinstance(d, OperationDefinitionNode)]
@@ -87,6 +88,7 @@ class CostLimiter(SchemaExtension):
                     extensions={"code": "COST_LIMIT"},
                 )
             ]
+        yield
 
     def get_results(self) -> dict:
         results: dict = {"cost": self.cost}
@@ -104,13 +106,13 @@ class PluginAwareErrors(SchemaExtension):
     """Tells the caller which plugin provides a field or type this street does not enable."""
 
     def on_validate(self) -> Iterator[None]:
-        yield
+        # Runs after ValidationCache (listed before it), which validates before yielding.
         ctx = self.execution_context
         owners = getattr(ctx.schema, "jiedao_owners", None)
-        if not ctx.pre_execution_errors or owners is None:
-            return
-        street = getattr(ctx.context, "street", "this street")
-        ctx.pre_execution_errors = [self._explain(e, owners, street) for e in ctx.pre_execution_errors]
+        if ctx.pre_execution_errors and owners is not None:
+            street = getattr(ctx.context, "street", "this street")
+            ctx.pre_execution_errors = [self._explain(e, owners, street) for e in ctx.pre_execution_errors]
+        yield
 
     @staticmethod
     def _explain(error: GraphQLError, owners, street: str) -> GraphQLError:

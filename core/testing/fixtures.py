@@ -54,22 +54,12 @@ def default_streets() -> dict[str, Any]:
     }
 
 
-def _migrate(url: str, app_role: str | None = None) -> None:
+def _migrate(url: str) -> None:
     """Build every installed branch to head at ``url`` (runs Alembic in its own loop)."""
     from core import migrate
 
     kernel = asyncio.run(Kernel.load(parse_config({"streets": {"x": {"name": "x"}}}), database_url=url))
-    previous = os.environ.get("JIEDAO_DB_APP_ROLE")
-    if app_role:
-        os.environ["JIEDAO_DB_APP_ROLE"] = app_role
-    try:
-        migrate.upgrade(kernel, url=url)
-    finally:
-        if app_role:
-            if previous is None:
-                os.environ.pop("JIEDAO_DB_APP_ROLE", None)
-            else:
-                os.environ["JIEDAO_DB_APP_ROLE"] = previous
+    migrate.upgrade(kernel, url=url)
 
 
 @pytest.fixture(scope="session")
@@ -87,7 +77,13 @@ def postgres():
     cluster.create_role(OWNER_ROLE)
     cluster.create_role(APP_ROLE)
     cluster.execute(f"ALTER ROLE {OWNER_ROLE} CREATEDB")
+    previous = os.environ.get("JIEDAO_DB_APP_ROLE")
+    os.environ["JIEDAO_DB_APP_ROLE"] = APP_ROLE  # every migration run in the tests grants it
     yield cluster
+    if previous is None:
+        os.environ.pop("JIEDAO_DB_APP_ROLE", None)
+    else:
+        os.environ["JIEDAO_DB_APP_ROLE"] = previous
     cluster.stop()
 
 
@@ -95,7 +91,7 @@ def postgres():
 def postgres_template(postgres) -> str:
     """A database migrated to head, copied for every test."""
     postgres.create_database("jiedao_template", owner=OWNER_ROLE)
-    _migrate(postgres.url("jiedao_template", user=OWNER_ROLE), app_role=APP_ROLE)
+    _migrate(postgres.url("jiedao_template", user=OWNER_ROLE))
     return "jiedao_template"
 
 
@@ -238,3 +234,49 @@ def count_statements():
     """Count the SQL statements executed in this task (and the requests it awaits)."""
     counter: StatementCounter = start_counting()
     yield counter
+
+
+async def build_registry(kernel: Kernel, street: str, *, buildings: int = 3, units_per_building: int = 4, area_dm2: int = 9000) -> dict[str, list[int]]:
+    """A compound with ``buildings`` buildings of ``units_per_building`` units, one owner each.
+
+    Returns the ids created: ``{"buildings": [...], "units": [...], "residents": [...]}``.
+    """
+    from core.models import Building, Community, Compound, Ownership, Resident, Unit
+
+    async with kernel.db.transaction(kernel.street_id(street)) as session:
+        community = Community(name=f"社区{secrets.token_hex(3)}")
+        session.add(community)
+        await session.flush()
+        compound = Compound(community_id=community.id, name="测试小区")
+        session.add(compound)
+        await session.flush()
+        made_buildings = [Building(compound_id=compound.id, name=f"{i + 1}幢") for i in range(buildings)]
+        session.add_all(made_buildings)
+        await session.flush()
+        units = [Unit(building_id=b.id, number=f"{j + 1:03d}", area_dm2=area_dm2) for b in made_buildings for j in range(units_per_building)]
+        residents = [Resident(external_ref=f"r{secrets.token_hex(6)}", name=f"业主{i}", phone="13812345678") for i in range(len(units))]
+        session.add_all(units + residents)
+        await session.flush()
+        session.add_all([Ownership(unit_id=u.id, resident_id=r.id) for u, r in zip(units, residents)])
+        return {
+            "compound": [compound.id],
+            "buildings": [b.id for b in made_buildings],
+            "units": [u.id for u in units],
+            "residents": [r.id for r in residents],
+        }
+
+
+@pytest.fixture(scope="session")
+def hello_plugin_path(tmp_path_factory) -> Path:
+    """The hello test plugin installed as a real distribution into a separate folder."""
+    import subprocess
+    import sys
+
+    source = Path(__file__).resolve().parents[2] / "tests" / "plugins" / "hello"
+    target = tmp_path_factory.mktemp("hello-plugin")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--target", str(target), str(source)],
+        check=True,
+        capture_output=True,
+    )
+    return target

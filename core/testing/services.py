@@ -55,6 +55,7 @@ def require_service(reason: str | None) -> None:
     but an empty string, ``0`` or ``false``. Pass the result of ``postgres_available()``
     or ``mosquitto_available()``.
     """
+    __tracebackhide__ = True  # report the skip or failure at the test, not here
     if reason is None:
         return
     if any(os.environ.get(name, "").lower() not in ("", "0", "false") for name in ("CI", "JIEDAO_REQUIRE_SERVICES")):
@@ -76,7 +77,8 @@ def postgres_available() -> str | None:
 def mosquitto_available() -> str | None:
     """Return why a ``MosquittoBroker`` cannot start here, or None when it can."""
     if _mosquitto_binary() is None:
-        return "mosquitto binary not found ($JIEDAO_MOSQUITTO_BIN, PATH, /usr/sbin/mosquitto)"
+        where = os.environ.get("JIEDAO_MOSQUITTO_BIN") or "PATH or /usr/sbin/mosquitto"
+        return f"mosquitto binary not found in {where}"
     return None
 
 
@@ -114,8 +116,10 @@ def _pg_account() -> pwd.struct_passwd | None:
 
 
 def _mosquitto_binary() -> str | None:
-    """Path of the mosquitto broker: $JIEDAO_MOSQUITTO_BIN, PATH, then /usr/sbin."""
-    for candidate in (os.environ.get("JIEDAO_MOSQUITTO_BIN"), shutil.which("mosquitto"), "/usr/sbin/mosquitto"):
+    """Path of the mosquitto broker: $JIEDAO_MOSQUITTO_BIN alone if set, else PATH, then /usr/sbin."""
+    override = os.environ.get("JIEDAO_MOSQUITTO_BIN")
+    candidates = [override] if override else [shutil.which("mosquitto"), "/usr/sbin/mosquitto"]
+    for candidate in candidates:
         if candidate and os.access(candidate, os.X_OK):
             return candidate
     return None
@@ -234,7 +238,7 @@ class _Service:
                 output = "\n".join(self._log_path.read_text(errors="replace").splitlines()[-40:])
             except OSError:
                 output = "(no log written)"
-        raise ServiceStartError(f"{self.label} {problem} (directory {self.directory})\n--- log tail ---\n{output}")
+        raise ServiceStartError(f"{self.label} {problem}\n--- log tail ---\n{output}")
 
     def _halt(self, timeout: float = 30.0) -> None:
         """Stop the server process with ``stop_signal``, then kill its process group if it lingers."""
@@ -262,7 +266,10 @@ class PostgresCluster(_Service):
     stop_signal = signal.SIGINT  # "fast" shutdown: end open sessions, then stop cleanly
 
     def __init__(self, *, base_dir: str | os.PathLike[str] | None = None, start_timeout: float = 60.0) -> None:
-        """Describe a cluster to be created under ``base_dir`` (default: the temp dir) by ``start()``."""
+        """Describe a cluster to be created under ``base_dir`` (default: the temp dir) by ``start()``.
+
+        As root, ``base_dir`` and its parents must be searchable by the account PostgreSQL runs as.
+        """
         super().__init__(base_dir, start_timeout)
         self._bindir: Path | None = None
         self._run_as: dict[str, Any] = {}
@@ -418,7 +425,7 @@ class MosquittoBroker(_Service):
             "max_queued_messages 0",
             "set_tcp_nodelay true",
             "log_dest stderr",
-            "log_type error warning notice information",
+            *(f"log_type {kind}" for kind in ("error", "warning", "notice", "information")),  # one per line
         ]
         if self.password_file is not None:
             lines.append(f"password_file {os.path.abspath(self.password_file)}")

@@ -1,0 +1,208 @@
+"""Tables of the deliberation plugin: owners' ballots, topics (appeals) and meetings.
+
+Every table is street-scoped. Areas are integers in square decimetres, like ``Unit.area_dm2``,
+so every sum a tally makes is exact.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, StreetScoped
+
+
+class Rule(enum.Enum):
+    """How a ballot decides (Civil Code Art. 278)."""
+
+    ART278_MAJOR = "ART278_MAJOR"
+    ART278_ORDINARY = "ART278_ORDINARY"
+    SIMPLE_MAJORITY = "SIMPLE_MAJORITY"
+
+
+class BallotStatus(enum.Enum):
+    DRAFT = "DRAFT"
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"
+
+
+class Choice(enum.Enum):
+    AGREE = "AGREE"
+    OPPOSE = "OPPOSE"
+    ABSTAIN = "ABSTAIN"
+
+
+class Channel(enum.Enum):
+    ONLINE = "ONLINE"
+    PAPER = "PAPER"
+    PROXY = "PROXY"
+
+
+class TopicStatus(enum.Enum):
+    RAISED = "RAISED"
+    DISCUSSING = "DISCUSSING"
+    DECIDED = "DECIDED"
+    IMPLEMENTED = "IMPLEMENTED"
+    REJECTED = "REJECTED"
+
+
+class MeetingKind(enum.Enum):
+    JOINT = "JOINT"  # 三方联席会议 (居委会 + 业委会 + 物业), e.g. the biweekly 半月谈
+    RED_TEA = "RED_TEA"  # 红茶议事会
+
+
+class Ballot(StreetScoped, Base):
+    """An owners' vote over a compound or a set of buildings.
+
+    ``result`` is written once, when the ballot closes: the frozen tally, with its
+    per-building breakdown.
+    """
+
+    __tablename__ = "deliberation_ballots"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    matter: Mapped[str] = mapped_column(Text, default="")
+    rule: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(10), default=BallotStatus.DRAFT.value)
+    compound_id: Mapped[int | None] = mapped_column(ForeignKey("compounds.id"), index=True)
+    opens_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closes_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class BallotBuilding(StreetScoped, Base):
+    """A building in a ballot's scope (a compound scope is expanded to its buildings)."""
+
+    __tablename__ = "deliberation_ballot_buildings"
+    __table_args__ = (UniqueConstraint("ballot_id", "building_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("deliberation_ballots.id", ondelete="CASCADE"), index=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"), index=True)
+
+
+class Elector(StreetScoped, Base):
+    """The electorate frozen when a ballot closes: one row per unit with its owner group.
+
+    ``owner_key`` is the sorted, comma-joined ids of the unit's owners: units with the same
+    key belong to one owner (or one set of co-owners) and count once.
+    """
+
+    __tablename__ = "deliberation_electors"
+    __table_args__ = (UniqueConstraint("ballot_id", "unit_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("deliberation_ballots.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"))
+    area_dm2: Mapped[int] = mapped_column(Integer)
+    owner_key: Mapped[str] = mapped_column(String(200))
+
+
+class Vote(StreetScoped, Base):
+    """The single vote of one owner group in one ballot (the unique constraint is the rule)."""
+
+    __tablename__ = "deliberation_votes"
+    __table_args__ = (UniqueConstraint("ballot_id", "owner_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("deliberation_ballots.id", ondelete="CASCADE"), index=True)
+    owner_key: Mapped[str] = mapped_column(String(200))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    choice: Mapped[str] = mapped_column(String(10))
+    channel: Mapped[str] = mapped_column(String(10))
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    cast_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Topic(StreetScoped, Base):
+    """A residents' appeal or a matter for deliberation (民生诉求/议题)."""
+
+    __tablename__ = "deliberation_topics"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(12), default=TopicStatus.RAISED.value, index=True)
+    compound_id: Mapped[int | None] = mapped_column(ForeignKey("compounds.id"), index=True)
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    raised_by_resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
+    raised_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decision: Mapped[str | None] = mapped_column(Text)
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    consultation_closes_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TopicStep(StreetScoped, Base):
+    """One step of a topic's life: who moved it, when, to which status, and why."""
+
+    __tablename__ = "deliberation_topic_steps"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("deliberation_topics.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(12))
+    to_status: Mapped[str] = mapped_column(String(12))
+    note: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(100))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Comment(StreetScoped, Base):
+    """A consultation comment on a topic; moderators can hide it (it is never deleted)."""
+
+    __tablename__ = "deliberation_comments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("deliberation_topics.id", ondelete="CASCADE"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(100))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    hidden: Mapped[bool] = mapped_column(default=False)
+    hidden_reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Meeting(StreetScoped, Base):
+    """A three-party joint meeting (半月谈) or a 红茶议事会 session."""
+
+    __tablename__ = "deliberation_meetings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    title: Mapped[str] = mapped_column(String(200))
+    compound_id: Mapped[int | None] = mapped_column(ForeignKey("compounds.id"), index=True)
+    scheduled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    parties: Mapped[list[str]] = mapped_column(JSON, default=list)
+    attendance: Mapped[list[str]] = mapped_column(JSON, default=list)
+    minutes: Mapped[str] = mapped_column(Text, default="")
+
+
+class AgendaItem(StreetScoped, Base):
+    """An item on a meeting's agenda, usually a topic; ``decision`` is filled at the meeting."""
+
+    __tablename__ = "deliberation_agenda_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("deliberation_meetings.id", ondelete="CASCADE"), index=True)
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("deliberation_topics.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    decision: Mapped[str | None] = mapped_column(Text)
+
+
+class ActionItem(StreetScoped, Base):
+    """Something a meeting decided someone must do by a date."""
+
+    __tablename__ = "deliberation_action_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("deliberation_meetings.id", ondelete="CASCADE"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(100))
+    due_on: Mapped[date] = mapped_column(Date)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+MODELS = (Ballot, BallotBuilding, Elector, Vote, Topic, TopicStep, Comment, Meeting, AgendaItem, ActionItem)

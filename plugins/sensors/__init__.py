@@ -1,0 +1,1 @@
+"""Sensors: smart-electricity monitors, smoke detectors and EV-charger fire devices over MQTT."""

@@ -1,0 +1,126 @@
+"""The sensors plugin's tables: devices, their readings, alarms and quarantined messages.
+
+A device's latest values live on the device row (``latest``), apart from the history in
+``sensor_readings``: lists and dashboards read one row per device, history is read only
+for one device at a time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, StreetScoped
+
+BigId = BigInteger().with_variant(Integer, "sqlite")
+"""A 64-bit key on PostgreSQL, SQLite's rowid alias there (autoincrement needs INTEGER)."""
+
+
+class Device(StreetScoped, Base):
+    """A device installed in the street, identified on MQTT by ``device_id``.
+
+    ``kind`` is one of ``service.rules.KINDS``; ``status`` is UNKNOWN until the device
+    is first heard from, then ONLINE, or OFFLINE when silent for too long or when the
+    broker publishes its last will.
+    """
+
+    __tablename__ = "sensor_devices"
+    __table_args__ = (UniqueConstraint("street_id", "device_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="UNKNOWN", index=True)
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    latest: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    latest_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Reading(StreetScoped, Base):
+    """One value of one key reported by a device at ``ts`` (the history)."""
+
+    __tablename__ = "sensor_readings"
+    __table_args__ = (
+        UniqueConstraint("device_pk", "ts", "key"),
+        Index("ix_sensor_readings_device_ts", "device_pk", "ts"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    device_pk: Mapped[int] = mapped_column(ForeignKey("sensor_devices.id", ondelete="CASCADE"))
+    ts: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    key: Mapped[str] = mapped_column(String(64))
+    value: Mapped[float] = mapped_column(Float)
+
+
+ACTIVE = text("status <> 'CLEARED'")
+
+
+class Alarm(StreetScoped, Base):
+    """An alarm of one type on one device; at most one is not CLEARED per device and type.
+
+    Repeats of the condition update the open alarm (``value``, ``severity``,
+    ``repeat_count``) instead of raising another one.
+    """
+
+    __tablename__ = "sensor_alarms"
+    __table_args__ = (
+        Index(
+            "uq_sensor_alarms_open",
+            "device_pk",
+            "type",
+            unique=True,
+            sqlite_where=ACTIVE,
+            postgresql_where=ACTIVE,
+        ),
+        Index("ix_sensor_alarms_status_severity", "status", "severity"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_pk: Mapped[int] = mapped_column(ForeignKey("sensor_devices.id", ondelete="CASCADE"), index=True)
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"), index=True)
+    type: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="ACTIVE_UNACK")
+    value: Mapped[float | None] = mapped_column(Float)
+    message: Mapped[str] = mapped_column(String(300), default="")
+    raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    repeat_count: Mapped[int] = mapped_column(Integer, default=0)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_by: Mapped[str | None] = mapped_column(String(100))
+    cleared_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cleared_by: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class QuarantinedMessage(StreetScoped, Base):
+    """A message the ingester refused, kept with the reason so an operator can look."""
+
+    __tablename__ = "sensor_quarantine"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    topic: Mapped[str] = mapped_column(String(300))
+    device_id: Mapped[str] = mapped_column(String(64), default="")
+    reason: Mapped[str] = mapped_column(String(32), index=True)
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    payload: Mapped[str] = mapped_column(Text, default="")
+
+
+SENSOR_MODELS = (Device, Reading, Alarm, QuarantinedMessage)
