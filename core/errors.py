@@ -26,3 +26,8 @@ class DomainError(Exception):
         self.code = code
         self.field = field
         super().__init__(message)
+
+    @property
+    def extensions(self) -> dict[str, str]:
+        """Shown to GraphQL clients when the error surfaces outside a mutation payload."""
+        return {"code": self.code, **({"field": self.field} if self.field else {})}

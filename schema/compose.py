@@ -10,6 +10,7 @@ are built once per distinct plugin set.
 from __future__ import annotations
 
 import copy
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from core.kernel import Kernel
 
 CORE = "core"
+log = logging.getLogger("jiedao.graphql")
 
 
 @dataclass
@@ -92,6 +94,12 @@ class JiedaoSchema(strawberry.Schema):
 
     def get_fields(self, type_definition: StrawberryObjectDefinition) -> list[StrawberryField]:
         return [*type_definition.fields, *self._mixin_fields.get(type_definition.name, [])]
+
+    def process_errors(self, errors, execution_context=None) -> None:
+        """Errors the client caused are logged briefly; unexpected ones are logged with
+        their traceback by ``MaskUnexpectedErrors``."""
+        for error in errors:
+            log.info("graphql error: %s", error.message)
 
 
 def _check_extensions(known_types: set[str], extensions_by_type: dict[str, list[tuple[str, type]]], core_fields: dict[str, set[str]]) -> None:

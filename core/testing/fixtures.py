@@ -37,10 +37,6 @@ APP_ROLE = "jiedao_app"
 OWNER_ROLE = "jiedao_owner"
 
 
-def require_services() -> bool:
-    return os.environ.get("JIEDAO_REQUIRE_SERVICES") == "1"
-
-
 def installed_plugins() -> list[str]:
     return sorted(discover().plugins)
 
@@ -65,13 +61,9 @@ def _migrate(url: str) -> None:
 @pytest.fixture(scope="session")
 def postgres():
     """A throwaway PostgreSQL cluster with an owner role and an application role."""
-    from core.testing.services import PostgresCluster, postgres_available
+    from core.testing.services import PostgresCluster, postgres_available, require_service
 
-    reason = postgres_available()
-    if reason:
-        if require_services():
-            pytest.fail(f"PostgreSQL is required here but unavailable: {reason}")
-        pytest.skip(f"PostgreSQL unavailable: {reason}")
+    require_service(postgres_available())
     cluster = PostgresCluster()
     cluster.start()
     cluster.create_role(OWNER_ROLE)

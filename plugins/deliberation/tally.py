@@ -1,0 +1,232 @@
+"""The Art. 278 tally: who may vote (owner groups), what they voted, and whether it passed.
+
+Counting happens in SQL aggregates; only the final comparison of a handful of integers
+happens in Python, in exact integer arithmetic (``3 * part >= 2 * eligible``), so exactly
+two thirds or three quarters meets the threshold and nothing is rounded.
+
+Headcount follows the Supreme People's Court interpretation on building ownership (Art. 9):
+one unit is one owner; units held by the same owner - or the same *set* of co-owners, or
+the developer's unsold units - count once, with their areas summed. An owner group is
+identified by its ``owner_key``: the unit's owner ids, sorted and comma-joined.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import Integer, String, Subquery, case, cast, func, insert, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import Building, Ownership, Unit
+from plugins.deliberation.models import Ballot, BallotBuilding, Choice, Elector, Rule, Vote
+
+
+def owner_keys(street_id: int, ballot_id: int) -> Subquery:
+    """The live electorate of a ballot: ``(unit_id, building_id, area_dm2, owner_key)`` per
+    owned unit in scope. Units nobody owns cannot vote and are left out.
+
+    The key is built by a window aggregate ordered by owner id (``string_agg`` on
+    PostgreSQL, ``group_concat`` on SQLite), identical on both databases.
+    """
+    key = func.aggregate_strings(cast(Ownership.resident_id, String), ",").over(
+        partition_by=Ownership.unit_id, order_by=Ownership.resident_id, rows=(None, None)
+    )
+    scope = select(BallotBuilding.building_id).where(BallotBuilding.ballot_id == ballot_id, BallotBuilding.street_id == street_id)
+    rows = (
+        select(Unit.id.label("unit_id"), Unit.building_id.label("building_id"), Unit.area_dm2.label("area_dm2"), key.label("owner_key"))
+        .join(Ownership, Ownership.unit_id == Unit.id)
+        .where(Unit.street_id == street_id, Ownership.street_id == street_id, Unit.building_id.in_(scope))
+        .subquery("owned_units")
+    )
+    return select(rows.c.unit_id, rows.c.building_id, rows.c.area_dm2, rows.c.owner_key).distinct().subquery("electorate")
+
+
+def frozen_electorate(ballot_id: int) -> Subquery:
+    """The electorate stored when the ballot closed, in the shape of ``owner_keys``."""
+    return (
+        select(Elector.unit_id, Elector.building_id, Elector.area_dm2, Elector.owner_key)
+        .where(Elector.ballot_id == ballot_id)
+        .subquery("electorate")
+    )
+
+
+async def freeze_electorate(session: AsyncSession, street_id: int, ballot_id: int) -> None:
+    """Copy the live electorate into ``deliberation_electors`` (one INSERT ... SELECT)."""
+    live = owner_keys(street_id, ballot_id)
+    rows = select(
+        literal(street_id, Integer), literal(ballot_id, Integer), live.c.unit_id, live.c.building_id, live.c.area_dm2, live.c.owner_key
+    )
+    target = Elector.__table__
+    columns = [target.c.street_id, target.c.ballot_id, target.c.unit_id, target.c.building_id, target.c.area_dm2, target.c.owner_key]
+    await session.execute(insert(target).from_select(columns, rows))
+
+
+async def groups_of_resident(session: AsyncSession, street_id: int, ballot_id: int, resident_id: int) -> list[tuple[str, int]]:
+    """``(owner_key, first unit id)`` of every owner group in scope the resident belongs to."""
+    live = owner_keys(street_id, ballot_id)
+    mine = select(Ownership.unit_id).where(Ownership.resident_id == resident_id)
+    statement = (
+        select(live.c.owner_key, func.min(live.c.unit_id))
+        .where(live.c.unit_id.in_(mine))
+        .group_by(live.c.owner_key)
+        .order_by(live.c.owner_key)
+    )
+    return [(key, unit) for key, unit in (await session.execute(statement)).all()]
+
+
+async def group_of_unit(session: AsyncSession, street_id: int, ballot_id: int, unit_id: int) -> str | None:
+    """The owner key of a unit in the ballot's scope; ``None`` if out of scope or unowned."""
+    live = owner_keys(street_id, ballot_id)
+    return await session.scalar(select(live.c.owner_key).where(live.c.unit_id == unit_id))
+
+
+@dataclass
+class Counts:
+    """The integers a decision is made from (areas in dm²)."""
+
+    eligible_area: int = 0
+    eligible_owners: int = 0
+    participating_area: int = 0
+    participating_owners: int = 0
+    agree_area: int = 0
+    agree_owners: int = 0
+    oppose_area: int = 0
+    oppose_owners: int = 0
+    abstain_area: int = 0
+    abstain_owners: int = 0
+
+
+@dataclass
+class Decision:
+    """The outcome of a ballot and, for each threshold, why it was met or missed."""
+
+    quorum_met: bool
+    passed: bool
+    reasons: list[str] = field(default_factory=list)
+
+
+def _count_columns(area, key, choice):
+    voted = choice.is_not(None)
+
+    def by(choice_value):
+        return (
+            func.coalesce(func.sum(case((choice == choice_value, area), else_=0)), 0),
+            func.count(case((choice == choice_value, key))),
+        )
+
+    return (
+        func.coalesce(func.sum(area), 0),
+        func.count(key),
+        func.coalesce(func.sum(case((voted, area), else_=0)), 0),
+        func.count(case((voted, key))),
+        *by(Choice.AGREE.value),
+        *by(Choice.OPPOSE.value),
+        *by(Choice.ABSTAIN.value),
+    )
+
+
+async def count(session: AsyncSession, ballot_id: int, electorate: Subquery) -> Counts:
+    """Aggregate the electorate (summed per owner group) against the ballot's votes."""
+    groups = (
+        select(electorate.c.owner_key, func.sum(electorate.c.area_dm2).label("area"))
+        .group_by(electorate.c.owner_key)
+        .subquery("owner_groups")
+    )
+    votes = select(Vote.owner_key, Vote.choice).where(Vote.ballot_id == ballot_id).subquery("ballot_votes")
+    statement = select(*_count_columns(groups.c.area, groups.c.owner_key, votes.c.choice)).select_from(
+        groups.outerjoin(votes, votes.c.owner_key == groups.c.owner_key)
+    )
+    row = (await session.execute(statement)).one()
+    return Counts(*(int(v) for v in row))
+
+
+async def count_by_building(session: AsyncSession, ballot_id: int, electorate: Subquery) -> list[tuple[int, str, Counts]]:
+    """The same counts per building: an owner group counts once in each building where it
+    holds units, with the area it holds there."""
+    per_building = (
+        select(
+            electorate.c.building_id,
+            electorate.c.owner_key,
+            func.sum(electorate.c.area_dm2).label("area"),
+        )
+        .group_by(electorate.c.building_id, electorate.c.owner_key)
+        .subquery("building_groups")
+    )
+    votes = select(Vote.owner_key, Vote.choice).where(Vote.ballot_id == ballot_id).subquery("ballot_votes")
+    statement = (
+        select(per_building.c.building_id, Building.name, *_count_columns(per_building.c.area, per_building.c.owner_key, votes.c.choice))
+        .select_from(per_building.outerjoin(votes, votes.c.owner_key == per_building.c.owner_key))
+        .join(Building, Building.id == per_building.c.building_id)
+        .group_by(per_building.c.building_id, Building.name)
+        .order_by(per_building.c.building_id)
+    )
+    return [(row[0], row[1], Counts(*(int(v) for v in row[2:]))) for row in (await session.execute(statement)).all()]
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.2f}%" if whole else "n/a"
+
+
+def _m2(dm2: int) -> str:
+    return f"{dm2 // 100:,}.{dm2 % 100:02d} m²"
+
+
+def decide(rule: Rule, c: Counts) -> Decision:
+    """Apply ``rule`` to the counts, in exact integer arithmetic."""
+    reasons: list[str] = []
+    if rule is Rule.SIMPLE_MAJORITY:
+        quorum = c.participating_owners > 0
+        passed = quorum and 2 * c.agree_owners > c.participating_owners
+        reasons.append(
+            f"non-binding: {c.agree_owners} of {c.participating_owners} votes cast agree; more than half "
+            f"{'reached' if passed else 'not reached'}."
+        )
+        return Decision(quorum, passed, reasons)
+
+    if c.eligible_owners == 0:
+        return Decision(False, False, ["no owners are recorded for the units in scope."])
+    area_quorum = 3 * c.participating_area >= 2 * c.eligible_area
+    owner_quorum = 3 * c.participating_owners >= 2 * c.eligible_owners
+    reasons.append(
+        f"participation by area: {_m2(c.participating_area)} of {_m2(c.eligible_area)} "
+        f"({_share(c.participating_area, c.eligible_area)}); at least 2/3 required: {'met' if area_quorum else 'not met'}."
+    )
+    reasons.append(
+        f"participation by owners: {c.participating_owners} of {c.eligible_owners} "
+        f"({_share(c.participating_owners, c.eligible_owners)}); at least 2/3 required: {'met' if owner_quorum else 'not met'}."
+    )
+    quorum = area_quorum and owner_quorum
+    if rule is Rule.ART278_MAJOR:
+        area_ok = 4 * c.agree_area >= 3 * c.participating_area
+        owners_ok = 4 * c.agree_owners >= 3 * c.participating_owners
+        need = "at least 3/4"
+    else:
+        area_ok = 2 * c.agree_area > c.participating_area
+        owners_ok = 2 * c.agree_owners > c.participating_owners
+        need = "more than half"
+    if quorum:
+        reasons.append(
+            f"approval by area: {_m2(c.agree_area)} of {_m2(c.participating_area)} participating "
+            f"({_share(c.agree_area, c.participating_area)}); {need} required: {'met' if area_ok else 'not met'}."
+        )
+        reasons.append(
+            f"approval by owners: {c.agree_owners} of {c.participating_owners} participating "
+            f"({_share(c.agree_owners, c.participating_owners)}); {need} required: {'met' if owners_ok else 'not met'}."
+        )
+    else:
+        reasons.append("participation below the legal minimum: the matter is not decided.")
+    return Decision(quorum, quorum and area_ok and owners_ok, reasons)
+
+
+async def final_result(session: AsyncSession, ballot: Ballot) -> dict[str, Any]:
+    """The tally of a ballot over its frozen electorate, as stored in ``Ballot.result``."""
+    electorate = frozen_electorate(ballot.id)
+    counts = await count(session, ballot.id, electorate)
+    decision = decide(Rule(ballot.rule), counts)
+    buildings = await count_by_building(session, ballot.id, electorate)
+    return {
+        **asdict(counts),
+        **asdict(decision),
+        "by_building": [{"building_id": bid, "building_name": name, **asdict(c)} for bid, name, c in buildings],
+    }

@@ -1,0 +1,1 @@
+"""The sensors domain, free of GraphQL and MQTT: rules, payloads, alarms, ingestion storage."""

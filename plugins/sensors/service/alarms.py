@@ -1,0 +1,169 @@
+"""The alarm lifecycle: raise or update on a condition, clear when normal, acknowledge,
+clear by hand, mark devices offline and escalate alarms nobody acknowledged.
+
+ACTIVE_UNACK → ACKNOWLEDGED → CLEARED; a worse severity on an acknowledged alarm puts it
+back to ACTIVE_UNACK. Functions here change rows in the caller's session and return the
+``Change``s that ``service.publish.publish`` announces after the commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import DomainError
+from core.models import Resident
+from plugins.sensors.models import Alarm, Device
+from plugins.sensors.service.rules import OFFLINE, SEVERITY_RANK, Condition, offline_severity
+from plugins.sensors.settings import SensorsSettings
+
+ACTIVE_UNACK, ACKNOWLEDGED, CLEARED = "ACTIVE_UNACK", "ACKNOWLEDGED", "CLEARED"
+STATUSES = (ACTIVE_UNACK, ACKNOWLEDGED, CLEARED)
+SYSTEM = "system"
+
+
+@dataclass
+class Change:
+    """Something that happened to an alarm: raised, updated, acknowledged, cleared, escalated."""
+
+    what: str
+    alarm: Alarm
+    device: Device
+    notify_level: int | None = None
+    """Escalation step whose role must be told (None: no notification)."""
+
+
+def utc(moment: datetime | None) -> datetime | None:
+    """``moment`` as an aware UTC datetime (SQLite hands back naive ones)."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def now() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(UTC)
+
+
+async def open_alarms(session: AsyncSession, device_pks: list[int]) -> dict[tuple[int, str], Alarm]:
+    """The alarms not CLEARED of the given devices, by (device pk, type)."""
+    if not device_pks:
+        return {}
+    rows = await session.scalars(select(Alarm).where(Alarm.device_pk.in_(device_pks), Alarm.status != CLEARED))
+    return {(a.device_pk, a.type): a for a in rows}
+
+
+def apply_condition(
+    session: AsyncSession, device: Device, condition: Condition, at: datetime, open_: dict[tuple[int, str], Alarm]
+) -> Change | None:
+    """Raise, update or clear the alarm of ``condition.type`` on ``device``.
+
+    ``open_`` (from ``open_alarms``) is kept up to date so one batch can apply many
+    conditions to the same device without raising an alarm twice.
+    """
+    key = (device.id, condition.type)
+    alarm = open_.get(key)
+    if condition.severity is None:
+        if alarm is None:
+            return None
+        alarm.status, alarm.cleared_at, alarm.cleared_by = CLEARED, at, SYSTEM
+        alarm.updated_at, alarm.value = at, condition.value
+        alarm.note = (alarm.note + "\n" if alarm.note else "") + "cleared automatically: back to normal"
+        del open_[key]
+        return Change("cleared", alarm, device)
+    if alarm is None:
+        alarm = Alarm(
+            street_id=device.street_id,
+            device_pk=device.id,
+            building_id=device.building_id,
+            type=condition.type,
+            severity=condition.severity,
+            status=ACTIVE_UNACK,
+            value=condition.value,
+            message=condition.message[:300],
+            raised_at=at,
+            updated_at=at,
+            repeat_count=0,
+            escalation_level=0,
+            note="",
+        )
+        session.add(alarm)
+        open_[key] = alarm
+        return Change("raised", alarm, device, notify_level=0)
+    worse = SEVERITY_RANK[condition.severity] > SEVERITY_RANK[alarm.severity]
+    alarm.severity, alarm.value, alarm.message = condition.severity, condition.value, condition.message[:300]
+    alarm.updated_at = at
+    alarm.repeat_count += 1
+    if worse and alarm.status == ACKNOWLEDGED:
+        alarm.status, alarm.acknowledged_at, alarm.acknowledged_by = ACTIVE_UNACK, None, None
+    return Change("updated", alarm, device, notify_level=alarm.escalation_level if worse else None)
+
+
+async def _alarm_and_device(session: AsyncSession, alarm_id: int) -> tuple[Alarm, Device]:
+    alarm = await session.scalar(select(Alarm).where(Alarm.id == alarm_id).with_for_update())
+    if alarm is None:
+        raise DomainError("No such alarm in this street.", code="NOT_FOUND", field="alarmId")
+    device = await session.scalar(select(Device).where(Device.id == alarm.device_pk))
+    return alarm, device
+
+
+async def acknowledge(session: AsyncSession, alarm_id: int, actor: str, note: str = "", at: datetime | None = None) -> Change:
+    """Acknowledge an ACTIVE_UNACK alarm: someone is taking care of it."""
+    alarm, device = await _alarm_and_device(session, alarm_id)
+    if alarm.status != ACTIVE_UNACK:
+        raise DomainError(f"The alarm is {alarm.status.lower().replace('_', ' ')}, not waiting for acknowledgement.", code="INVALID_STATE", field="alarmId")
+    at = at or now()
+    alarm.status, alarm.acknowledged_at, alarm.acknowledged_by = ACKNOWLEDGED, at, actor
+    if note.strip():
+        alarm.note = (alarm.note + "\n" if alarm.note else "") + f"{actor}: {note.strip()}"
+    return Change("acknowledged", alarm, device)
+
+
+async def clear(session: AsyncSession, alarm_id: int, actor: str, note: str, at: datetime | None = None) -> Change:
+    """Clear an acknowledged alarm by hand; the note says what was done."""
+    if not note.strip():
+        raise DomainError("Say what was done: a note is required to clear an alarm.", code="NOTE_REQUIRED", field="note")
+    alarm, device = await _alarm_and_device(session, alarm_id)
+    if alarm.status == ACTIVE_UNACK:
+        raise DomainError("Acknowledge the alarm before clearing it.", code="INVALID_STATE", field="alarmId")
+    if alarm.status == CLEARED:
+        raise DomainError("The alarm is already cleared.", code="INVALID_STATE", field="alarmId")
+    at = at or now()
+    alarm.status, alarm.cleared_at, alarm.cleared_by, alarm.updated_at = CLEARED, at, actor, at
+    alarm.note = (alarm.note + "\n" if alarm.note else "") + f"{actor}: {note.strip()}"
+    return Change("cleared", alarm, device)
+
+
+async def sweep(session: AsyncSession, settings: SensorsSettings, at: datetime | None = None) -> list[Change]:
+    """Mark devices silent for longer than ``offline_after`` OFFLINE (with an alarm) and
+    escalate unacknowledged alarms whose next escalation delay has passed."""
+    at = at or now()
+    changes: list[Change] = []
+    cutoff = at - settings.offline_after
+    already = select(Alarm.device_pk).where(Alarm.type == OFFLINE, Alarm.status != CLEARED)
+    silent = await session.execute(
+        select(Device, Resident.elderly, Resident.lives_alone)
+        .outerjoin(Resident, Resident.id == Device.resident_id)
+        .where(Device.last_seen_at.is_not(None), Device.last_seen_at < cutoff, Device.id.not_in(already))
+    )
+    open_: dict[tuple[int, str], Alarm] = {}
+    for device, elderly, alone in silent.all():
+        device.status = "OFFLINE"
+        minutes = int((at - utc(device.last_seen_at)).total_seconds() // 60)
+        condition = Condition(OFFLINE, offline_severity(device.kind, bool(elderly and alone)), None, f"silent for {minutes} min")
+        change = apply_condition(session, device, condition, at, open_)
+        if change:
+            changes.append(change)
+    ladder = settings.escalate_after
+    waiting = await session.execute(
+        select(Alarm, Device).join(Device, Device.id == Alarm.device_pk).where(Alarm.status == ACTIVE_UNACK, Alarm.escalation_level < len(ladder))
+    )
+    for alarm, device in waiting.all():
+        if utc(alarm.raised_at) + ladder[alarm.escalation_level] <= at:
+            alarm.escalation_level += 1
+            changes.append(Change("escalated", alarm, device, notify_level=alarm.escalation_level))
+    await session.flush()
+    return changes

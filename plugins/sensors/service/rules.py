@@ -1,0 +1,154 @@
+"""What each kind of device reports and when a value is an alarm.
+
+Pure functions: ``check_values`` refuses unknown keys and physically impossible values;
+``evaluate`` turns accepted values into conditions, one per alarm type the values speak
+about (a severity, or ``None`` when that type is back to normal).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from plugins.sensors.settings import SensorsSettings, Thresholds
+
+ELECTRIC_MONITOR = "ELECTRIC_MONITOR"
+SMOKE_DETECTOR = "SMOKE_DETECTOR"
+EV_CHARGER_FIRE = "EV_CHARGER_FIRE"
+KINDS = (ELECTRIC_MONITOR, SMOKE_DETECTOR, EV_CHARGER_FIRE)
+
+MINOR, MAJOR, CRITICAL = "MINOR", "MAJOR", "CRITICAL"
+SEVERITIES = (MINOR, MAJOR, CRITICAL)
+SEVERITY_RANK = {MINOR: 1, MAJOR: 2, CRITICAL: 3}
+
+RESIDUAL_CURRENT = "RESIDUAL_CURRENT"
+LINE_TEMPERATURE = "LINE_TEMPERATURE"
+CHARGER_TEMPERATURE = "CHARGER_TEMPERATURE"
+SMOKE = "SMOKE"
+TAMPER = "TAMPER"
+LOW_BATTERY = "LOW_BATTERY"
+SELF_TEST_FAILED = "SELF_TEST_FAILED"
+OFFLINE = "OFFLINE"
+ALARM_TYPES = (RESIDUAL_CURRENT, LINE_TEMPERATURE, CHARGER_TEMPERATURE, SMOKE, TAMPER, LOW_BATTERY, SELF_TEST_FAILED, OFFLINE)
+
+
+@dataclass(frozen=True)
+class Key:
+    """A telemetry key: its physical range (inclusive) and unit; booleans are 0/1."""
+
+    low: float
+    high: float
+    unit: str = ""
+    boolean: bool = False
+
+
+_COMMON = {"battery": Key(0, 100, "%"), "rssi": Key(-140, 0, "dBm")}
+CATALOGUE: dict[str, dict[str, Key]] = {
+    ELECTRIC_MONITOR: {
+        "residual_current": Key(0, 3000, "mA"),
+        "temperature": Key(-40, 200, "°C"),
+        "voltage": Key(0, 500, "V"),
+        "current": Key(0, 630, "A"),
+        "power": Key(0, 400_000, "W"),
+        "rssi": _COMMON["rssi"],
+    },
+    SMOKE_DETECTOR: {
+        "smoke": Key(0, 1, boolean=True),
+        "tamper": Key(0, 1, boolean=True),
+        "self_test": Key(0, 1, boolean=True),
+        "smoke_density": Key(0, 100, "dB/m"),
+        "temperature": Key(-40, 120, "°C"),
+        **_COMMON,
+    },
+    EV_CHARGER_FIRE: {
+        "temperature": Key(-40, 300, "°C"),
+        "smoke": Key(0, 1, boolean=True),
+        "tamper": Key(0, 1, boolean=True),
+        "current": Key(0, 100, "A"),
+        **_COMMON,
+    },
+}
+"""The keys each kind may report. Anything else is quarantined as ``unknown_key``."""
+
+
+class Rejected(Exception):
+    """A message that cannot be accepted; ``reason`` is a short stable code."""
+
+    def __init__(self, reason: str, detail: str):
+        self.reason = reason
+        self.detail = detail
+        super().__init__(f"{reason}: {detail}")
+
+
+def check_values(kind: str, values: dict[str, object]) -> dict[str, float]:
+    """The values as floats (booleans as 0/1), or ``Rejected`` naming the first bad key."""
+    catalogue = CATALOGUE[kind]
+    accepted: dict[str, float] = {}
+    for key, raw in values.items():
+        spec = catalogue.get(key)
+        if spec is None:
+            raise Rejected("unknown_key", f"{kind} devices do not report '{key}'")
+        if isinstance(raw, bool):
+            value = float(raw)
+        elif isinstance(raw, (int, float)):
+            value = float(raw)
+        else:
+            raise Rejected("bad_value", f"'{key}' must be a number{' or a boolean' if spec.boolean else ''}, got {raw!r}")
+        if value != value or not spec.low <= value <= spec.high:  # NaN fails too
+            raise Rejected("out_of_range", f"'{key}' = {raw} is outside {spec.low:g}..{spec.high:g}{spec.unit}")
+        accepted[key] = value
+    return accepted
+
+
+@dataclass(frozen=True)
+class Condition:
+    """The state of one alarm type after a message: ``severity`` None means normal."""
+
+    type: str
+    severity: str | None
+    value: float | None = None
+    message: str = ""
+
+
+def _graded(type_: str, value: float, major: float, critical: float, what: str, unit: str) -> Condition:
+    if value >= critical:
+        return Condition(type_, CRITICAL, value, f"{what} {value:g}{unit} ≥ {critical:g}{unit}")
+    if value >= major:
+        return Condition(type_, MAJOR, value, f"{what} {value:g}{unit} ≥ {major:g}{unit}")
+    return Condition(type_, None, value)
+
+
+def evaluate(kind: str, values: dict[str, float], thresholds: Thresholds) -> list[Condition]:
+    """The conditions ``values`` (already checked) establish for a device of ``kind``."""
+    t = thresholds
+    out: list[Condition] = []
+    if "residual_current" in values:
+        out.append(_graded(RESIDUAL_CURRENT, values["residual_current"], t.residual_current_major_ma, t.residual_current_critical_ma, "residual current", " mA"))
+    if "temperature" in values and kind == ELECTRIC_MONITOR:
+        out.append(_graded(LINE_TEMPERATURE, values["temperature"], t.line_temperature_major_c, t.line_temperature_critical_c, "line temperature", " °C"))
+    if "temperature" in values and kind == EV_CHARGER_FIRE:
+        out.append(_graded(CHARGER_TEMPERATURE, values["temperature"], t.charger_temperature_major_c, t.charger_temperature_critical_c, "charging point temperature", " °C"))
+    if "smoke" in values:
+        smoke = values["smoke"] >= 1
+        out.append(Condition(SMOKE, CRITICAL if smoke else None, values["smoke"], "smoke detected" if smoke else ""))
+    if "tamper" in values:
+        tampered = values["tamper"] >= 1
+        out.append(Condition(TAMPER, MAJOR if tampered else None, values["tamper"], "device opened or removed" if tampered else ""))
+    if "self_test" in values:
+        failed = values["self_test"] < 1
+        out.append(Condition(SELF_TEST_FAILED, MAJOR if failed else None, values["self_test"], "self-test failed" if failed else ""))
+    if "battery" in values:
+        low = values["battery"] <= t.low_battery_percent
+        out.append(Condition(LOW_BATTERY, MINOR if low else None, values["battery"], f"battery {values['battery']:g}% ≤ {t.low_battery_percent:g}%" if low else ""))
+    return out
+
+
+def offline_severity(kind: str, protects_vulnerable: bool) -> str:
+    """Severity of OFFLINE: CRITICAL for the detector of an elderly person living alone."""
+    if kind == SMOKE_DETECTOR:
+        return CRITICAL if protects_vulnerable else MAJOR
+    return MINOR
+
+
+def thresholds_of(settings: SensorsSettings) -> Thresholds:
+    """The street's thresholds (kept as a function so callers need not know the layout)."""
+    return settings.thresholds

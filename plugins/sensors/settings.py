@@ -1,0 +1,55 @@
+"""The settings a street gives the sensors plugin in plugins.toml (``[streets.X.sensors]``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import BaseModel, Field, model_validator
+
+from core.settings import Duration
+
+
+class Thresholds(BaseModel):
+    """Alarm thresholds; every one can be overridden per street."""
+
+    model_config = {"extra": "forbid"}
+
+    residual_current_major_ma: float = Field(300, gt=0, description="Residual (leakage) current raising a MAJOR alarm.")
+    residual_current_critical_ma: float = Field(500, gt=0, description="Residual current raising a CRITICAL alarm.")
+    line_temperature_major_c: float = Field(70, description="Meter-box line temperature raising a MAJOR alarm.")
+    line_temperature_critical_c: float = Field(90, description="Line temperature raising a CRITICAL alarm.")
+    charger_temperature_major_c: float = Field(60, description="EV charging point temperature raising a MAJOR alarm.")
+    charger_temperature_critical_c: float = Field(80, description="EV charging point temperature raising a CRITICAL alarm.")
+    low_battery_percent: float = Field(20, ge=0, le=100, description="Battery level at or below which LOW_BATTERY is raised.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Thresholds:
+        pairs = (
+            ("residual_current", self.residual_current_major_ma, self.residual_current_critical_ma),
+            ("line_temperature", self.line_temperature_major_c, self.line_temperature_critical_c),
+            ("charger_temperature", self.charger_temperature_major_c, self.charger_temperature_critical_c),
+        )
+        for name, major, critical in pairs:
+            if critical < major:
+                raise ValueError(f"{name}: the critical threshold ({critical}) is below the major one ({major})")
+        return self
+
+
+class SensorsSettings(BaseModel):
+    """Per-street settings of the sensors plugin."""
+
+    model_config = {"extra": "forbid"}
+
+    topic_prefix: str = Field("jiedao", pattern=r"^[A-Za-z0-9_\-/]+$", description="First topic level(s): PREFIX/STREET/devices/ID/...")
+    offline_after: Duration = Field(timedelta(hours=2), description="Heartbeat allowance: a device silent longer is OFFLINE.")
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    escalate_after: list[Duration] = Field(
+        default_factory=lambda: [timedelta(minutes=15), timedelta(hours=1)],
+        description="Delays after which an unacknowledged alarm climbs the next step of escalation_roles.",
+    )
+    escalation_roles: list[str] = Field(
+        default_factory=lambda: ["grid_worker", "community_worker", "street_admin"],
+        min_length=1,
+        description="Who is notified: the first role on raising, the next ones at each escalation step.",
+    )
+    max_payload_bytes: int = Field(16384, gt=0, description="Larger messages are quarantined unread.")
