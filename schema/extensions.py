@@ -9,6 +9,9 @@ from collections.abc import Iterator
 
 from graphql import (
     FieldNode,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLSchema,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
@@ -17,6 +20,7 @@ from graphql import (
     SelectionSetNode,
     IntValueNode,
     VariableNode,
+    get_named_type,
 )
 from strawberry.extensions import (
     MaskErrors,
@@ -37,31 +41,59 @@ log = logging.getLogger("jiedao.graphql")
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 5000
-MAX_COST = 50_000
+MAX_COST = 100_000
 
 
-def _cost(selection_set: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode], variables: dict, seen: frozenset[str] = frozenset()) -> int:
-    """Each field costs 1; a field taking ``first`` multiplies the cost of what it selects."""
+LIST_ESTIMATE = 5
+"""The assumed length of a list field that takes no ``first`` argument."""
+
+
+def _multiplier(field: FieldNode, field_type, variables: dict) -> int:
+    if field.name.value == "edges":
+        return 1  # the connection's `first` already counted the page
+    for argument in field.arguments or ():
+        if argument.name.value == "first":
+            value = argument.value
+            if isinstance(value, IntValueNode):
+                return max(int(value.value), 1)
+            if isinstance(value, VariableNode):
+                return max(int(variables.get(value.name.value) or DEFAULT_PAGE_SIZE), 1)
+    while isinstance(field_type, GraphQLNonNull):
+        field_type = field_type.of_type
+    return LIST_ESTIMATE if isinstance(field_type, GraphQLList) else 1
+
+
+def _cost(
+    selection_set: SelectionSetNode | None,
+    parent,
+    schema: GraphQLSchema,
+    fragments: dict[str, FragmentDefinitionNode],
+    variables: dict,
+    seen: frozenset[str] = frozenset(),
+) -> int:
+    """Each field costs 1; a list field multiplies the cost of what it selects by its
+    ``first`` argument (or ``LIST_ESTIMATE``)."""
     if selection_set is None:
         return 0
     total = 0
     for selection in selection_set.selections:
         if isinstance(selection, FieldNode):
-            multiplier = 1
-            for argument in selection.arguments or ():
-                if argument.name.value == "first":
-                    value = argument.value
-                    if isinstance(value, IntValueNode):
-                        multiplier = int(value.value)
-                    elif isinstance(value, VariableNode):
-                        multiplier = int(variables.get(value.name.value) or DEFAULT_PAGE_SIZE)
-            total += 1 + max(multiplier, 1) * _cost(selection.selection_set, fragments, variables, seen)
+            definition = getattr(parent, "fields", {}).get(selection.name.value)
+            if definition is None:
+                total += 1
+                continue
+            child = get_named_type(definition.type)
+            inner = _cost(selection.selection_set, child, schema, fragments, variables, seen)
+            total += 1 + _multiplier(selection, definition.type, variables) * inner
         elif isinstance(selection, InlineFragmentNode):
-            total += _cost(selection.selection_set, fragments, variables, seen)
+            target = schema.get_type(selection.type_condition.name.value) if selection.type_condition else parent
+            total += _cost(selection.selection_set, target, schema, fragments, variables, seen)
         elif isinstance(selection, FragmentSpreadNode):
             name = selection.name.value
             if name in fragments and name not in seen:
-                total += _cost(fragments[name].selection_set, fragments, variables, seen | {name})
+                fragment = fragments[name]
+                target = schema.get_type(fragment.type_condition.name.value)
+                total += _cost(fragment.selection_set, target, schema, fragments, variables, seen | {name})
     return total
 
 
@@ -80,7 +112,11 @@ class CostLimiter(SchemaExtension):
         operations = [d for d in ctx.graphql_document.definitions if isinstance(d, OperationDefinitionNode)]
         if ctx.operation_name:
             operations = [o for o in operations if o.name and o.name.value == ctx.operation_name]
-        self.cost = sum(_cost(o.selection_set, fragments, ctx.variables or {}) for o in operations[:1])
+        schema = ctx.schema._schema
+        roots = {"query": schema.query_type, "mutation": schema.mutation_type, "subscription": schema.subscription_type}
+        self.cost = sum(
+            _cost(o.selection_set, roots[o.operation.value], schema, fragments, ctx.variables or {}) for o in operations[:1]
+        )
         if self.cost > MAX_COST:
             ctx.pre_execution_errors = [
                 GraphQLError(

@@ -118,3 +118,13 @@ def test_plugin_cli_command_joins_the_jiedao_cli(hello_plugin_path, monkeypatch,
     assert "hello from a plugin, 世界" in result.output
     listed = CliRunner().invoke(main, ["plugins", "list"])
     assert "hello" in listed.output and "changqing" in listed.output
+
+
+async def test_unexpected_failures_are_masked_with_a_request_id(hello_client, caplog):
+    body = await hello_client.result("{ boom }")
+    error = body["errors"][0]
+    assert "password_hash" not in str(body) and "Traceback" not in str(body)
+    assert error["extensions"]["code"] == "INTERNAL"
+    request_id = error["extensions"]["requestId"]
+    assert request_id in error["message"]
+    assert any(request_id in r.getMessage() and r.exc_info for r in caplog.records), "the failure is logged with its request id"

@@ -12,19 +12,20 @@ identified by its ``owner_key``: the unit's owner ids, sorted and comma-joined.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import Integer, String, Subquery, case, cast, func, insert, literal, select
+from sqlalchemy import Integer, String, Subquery, and_, case, cast, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Building, Ownership, Unit
 from plugins.deliberation.models import Ballot, BallotBuilding, Choice, Elector, Rule, Vote
 
 
-def owner_keys(street_id: int, ballot_id: int) -> Subquery:
-    """The live electorate of a ballot: ``(unit_id, building_id, area_dm2, owner_key)`` per
-    owned unit in scope. Units nobody owns cannot vote and are left out.
+def owner_keys(street_id: int, ballot_ids: Sequence[int]) -> Subquery:
+    """The live electorate of ballots: ``(ballot_id, unit_id, building_id, area_dm2,
+    owner_key)`` per owned unit in scope. Units nobody owns cannot vote and are left out.
 
     The key is built by a window aggregate ordered by owner id (``string_agg`` on
     PostgreSQL, ``group_concat`` on SQLite), identical on both databases.
@@ -32,31 +33,35 @@ def owner_keys(street_id: int, ballot_id: int) -> Subquery:
     key = func.aggregate_strings(cast(Ownership.resident_id, String), ",").over(
         partition_by=Ownership.unit_id, order_by=Ownership.resident_id, rows=(None, None)
     )
-    scope = select(BallotBuilding.building_id).where(BallotBuilding.ballot_id == ballot_id, BallotBuilding.street_id == street_id)
-    rows = (
+    scope = select(BallotBuilding.building_id).where(BallotBuilding.ballot_id.in_(ballot_ids), BallotBuilding.street_id == street_id)
+    keyed = (
         select(Unit.id.label("unit_id"), Unit.building_id.label("building_id"), Unit.area_dm2.label("area_dm2"), key.label("owner_key"))
         .join(Ownership, Ownership.unit_id == Unit.id)
         .where(Unit.street_id == street_id, Ownership.street_id == street_id, Unit.building_id.in_(scope))
         .subquery("owned_units")
     )
-    return select(rows.c.unit_id, rows.c.building_id, rows.c.area_dm2, rows.c.owner_key).distinct().subquery("electorate")
-
-
-def frozen_electorate(ballot_id: int) -> Subquery:
-    """The electorate stored when the ballot closed, in the shape of ``owner_keys``."""
+    units = select(keyed.c.unit_id, keyed.c.building_id, keyed.c.area_dm2, keyed.c.owner_key).distinct().subquery("keyed_units")
     return (
-        select(Elector.unit_id, Elector.building_id, Elector.area_dm2, Elector.owner_key)
-        .where(Elector.ballot_id == ballot_id)
+        select(BallotBuilding.ballot_id, units.c.unit_id, units.c.building_id, units.c.area_dm2, units.c.owner_key)
+        .join(units, units.c.building_id == BallotBuilding.building_id)
+        .where(BallotBuilding.ballot_id.in_(ballot_ids), BallotBuilding.street_id == street_id)
+        .subquery("electorate")
+    )
+
+
+def frozen_electorate(ballot_ids: Sequence[int]) -> Subquery:
+    """The electorate stored when the ballots closed, in the shape of ``owner_keys``."""
+    return (
+        select(Elector.ballot_id, Elector.unit_id, Elector.building_id, Elector.area_dm2, Elector.owner_key)
+        .where(Elector.ballot_id.in_(ballot_ids))
         .subquery("electorate")
     )
 
 
 async def freeze_electorate(session: AsyncSession, street_id: int, ballot_id: int) -> None:
     """Copy the live electorate into ``deliberation_electors`` (one INSERT ... SELECT)."""
-    live = owner_keys(street_id, ballot_id)
-    rows = select(
-        literal(street_id, Integer), literal(ballot_id, Integer), live.c.unit_id, live.c.building_id, live.c.area_dm2, live.c.owner_key
-    )
+    live = owner_keys(street_id, [ballot_id])
+    rows = select(literal(street_id, Integer), live.c.ballot_id, live.c.unit_id, live.c.building_id, live.c.area_dm2, live.c.owner_key)
     target = Elector.__table__
     columns = [target.c.street_id, target.c.ballot_id, target.c.unit_id, target.c.building_id, target.c.area_dm2, target.c.owner_key]
     await session.execute(insert(target).from_select(columns, rows))
@@ -64,7 +69,7 @@ async def freeze_electorate(session: AsyncSession, street_id: int, ballot_id: in
 
 async def groups_of_resident(session: AsyncSession, street_id: int, ballot_id: int, resident_id: int) -> list[tuple[str, int]]:
     """``(owner_key, first unit id)`` of every owner group in scope the resident belongs to."""
-    live = owner_keys(street_id, ballot_id)
+    live = owner_keys(street_id, [ballot_id])
     mine = select(Ownership.unit_id).where(Ownership.resident_id == resident_id)
     statement = (
         select(live.c.owner_key, func.min(live.c.unit_id))
@@ -77,7 +82,7 @@ async def groups_of_resident(session: AsyncSession, street_id: int, ballot_id: i
 
 async def group_of_unit(session: AsyncSession, street_id: int, ballot_id: int, unit_id: int) -> str | None:
     """The owner key of a unit in the ballot's scope; ``None`` if out of scope or unowned."""
-    live = owner_keys(street_id, ballot_id)
+    live = owner_keys(street_id, [ballot_id])
     return await session.scalar(select(live.c.owner_key).where(live.c.unit_id == unit_id))
 
 
@@ -126,30 +131,32 @@ def _count_columns(area, key, choice):
     )
 
 
-async def count(session: AsyncSession, ballot_id: int, electorate: Subquery) -> Counts:
-    """Aggregate the electorate (summed per owner group) against the ballot's votes."""
+async def count(session: AsyncSession, ballot_ids: Sequence[int], electorate: Subquery) -> dict[int, Counts]:
+    """Aggregate each ballot's electorate (summed per owner group) against its votes:
+    one statement for any number of ballots."""
     groups = (
-        select(electorate.c.owner_key, func.sum(electorate.c.area_dm2).label("area"))
-        .group_by(electorate.c.owner_key)
+        select(electorate.c.ballot_id, electorate.c.owner_key, func.sum(electorate.c.area_dm2).label("area"))
+        .group_by(electorate.c.ballot_id, electorate.c.owner_key)
         .subquery("owner_groups")
     )
-    votes = select(Vote.owner_key, Vote.choice).where(Vote.ballot_id == ballot_id).subquery("ballot_votes")
-    statement = select(*_count_columns(groups.c.area, groups.c.owner_key, votes.c.choice)).select_from(
-        groups.outerjoin(votes, votes.c.owner_key == groups.c.owner_key)
+    votes = select(Vote.ballot_id, Vote.owner_key, Vote.choice).where(Vote.ballot_id.in_(ballot_ids)).subquery("ballot_votes")
+    statement = (
+        select(groups.c.ballot_id, *_count_columns(groups.c.area, groups.c.owner_key, votes.c.choice))
+        .select_from(
+            groups.outerjoin(votes, and_(votes.c.ballot_id == groups.c.ballot_id, votes.c.owner_key == groups.c.owner_key))
+        )
+        .group_by(groups.c.ballot_id)
     )
-    row = (await session.execute(statement)).one()
-    return Counts(*(int(v) for v in row))
+    found = {row[0]: Counts(*(int(v) for v in row[1:])) for row in (await session.execute(statement)).all()}
+    return {ballot_id: found.get(ballot_id, Counts()) for ballot_id in ballot_ids}
 
 
 async def count_by_building(session: AsyncSession, ballot_id: int, electorate: Subquery) -> list[tuple[int, str, Counts]]:
-    """The same counts per building: an owner group counts once in each building where it
-    holds units, with the area it holds there."""
+    """The counts of one ballot per building: an owner group counts once in each building
+    where it holds units, with the area it holds there."""
     per_building = (
-        select(
-            electorate.c.building_id,
-            electorate.c.owner_key,
-            func.sum(electorate.c.area_dm2).label("area"),
-        )
+        select(electorate.c.building_id, electorate.c.owner_key, func.sum(electorate.c.area_dm2).label("area"))
+        .where(electorate.c.ballot_id == ballot_id)
         .group_by(electorate.c.building_id, electorate.c.owner_key)
         .subquery("building_groups")
     )
@@ -221,8 +228,8 @@ def decide(rule: Rule, c: Counts) -> Decision:
 
 async def final_result(session: AsyncSession, ballot: Ballot) -> dict[str, Any]:
     """The tally of a ballot over its frozen electorate, as stored in ``Ballot.result``."""
-    electorate = frozen_electorate(ballot.id)
-    counts = await count(session, ballot.id, electorate)
+    electorate = frozen_electorate([ballot.id])
+    counts = (await count(session, [ballot.id], electorate))[ballot.id]
     decision = decide(Rule(ballot.rule), counts)
     buildings = await count_by_building(session, ballot.id, electorate)
     return {
@@ -230,3 +237,8 @@ async def final_result(session: AsyncSession, ballot: Ballot) -> dict[str, Any]:
         **asdict(decision),
         "by_building": [{"building_id": bid, "building_name": name, **asdict(c)} for bid, name, c in buildings],
     }
+
+
+def count_from_result(result: dict[str, Any]) -> Counts:
+    """The counts stored in a closed ballot's ``result``."""
+    return Counts(**{name: int(result[name]) for name in Counts.__dataclass_fields__})

@@ -21,6 +21,14 @@ FUTURE_SLACK = timedelta(hours=1)
 MAX_SAMPLES = 1000
 
 
+class BadTopic(Rejected):
+    """A topic under a sensors street that does not name a device and a channel."""
+
+    def __init__(self, street: str, detail: str):
+        super().__init__("bad_topic", detail)
+        self.street = street
+
+
 @dataclass(frozen=True)
 class Address:
     """Where a message came from, according to its topic."""
@@ -45,12 +53,12 @@ def parse_topic(topic: str, prefixes: dict[str, str]) -> Address:
         if topic.startswith(head):
             rest = topic[len(head) :].split("/")
             if len(rest) != 2:
-                raise Rejected("bad_topic", f"expected {head}<device>/<channel>")
+                raise BadTopic(street, f"expected {head}<device>/<channel>")
             device_id, channel = rest
             if not DEVICE_ID.match(device_id):
-                raise Rejected("bad_topic", f"'{device_id}' is not a valid device id")
+                raise BadTopic(street, f"'{device_id}' is not a valid device id")
             if channel not in CHANNELS:
-                raise Rejected("bad_topic", f"unknown channel '{channel}' (expected {', '.join(CHANNELS)})")
+                raise BadTopic(street, f"unknown channel '{channel}' (expected {', '.join(CHANNELS)})")
             return Address(street, device_id, channel)
     raise Rejected("unknown_street", "the topic names no street that enables sensors")
 

@@ -48,6 +48,10 @@ class HelloQuery:
         settings = info.context.kernel.settings(info.context.street, "hello")
         return f"{settings.greeting}, {name}"
 
+    @strawberry.field(description="Fails unexpectedly, to prove failures are masked.")
+    def boom(self) -> str:
+        raise RuntimeError("SELECT password_hash FROM users -- must never reach a client")
+
 
 @strawberry.input
 class AddGreetingInput:

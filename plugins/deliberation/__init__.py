@@ -1,0 +1,1 @@
+"""Deliberation: owners' votes under Civil Code Art. 278, topics and appeals, meetings."""

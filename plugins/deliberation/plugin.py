@@ -1,0 +1,94 @@
+"""The deliberation plugin's declaration and hook implementations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from core.hookspecs import hookimpl
+from core.plugins import PluginInfo
+
+
+class Settings(BaseModel):
+    """Per-street settings of the deliberation plugin."""
+
+    model_config = {"extra": "forbid"}
+
+    seed_demo: bool = True
+    """Whether ``jiedao serve --demo`` seeds topics, meetings and ballots in this street."""
+
+
+PLUGIN = PluginInfo(
+    name="deliberation",
+    version="0.1.0",
+    title="Deliberation: owners' votes (Civil Code Art. 278), topics and appeals, meetings",
+    settings=Settings,
+    description="御事厅: legally valid owners' votes, residents' appeals followed to a decision, "
+    "consultations, three-party joint meetings (半月谈) and 红茶议事会 sessions.",
+)
+
+PERMISSIONS = {
+    "deliberation.ballot.read": "See owners' ballots, their turnout and, once closed, their results",
+    "deliberation.ballot.vote": "Vote online as an owner",
+    "deliberation.ballot.manage": "Create, open and close ballots; record paper and proxy votes",
+    "deliberation.topic.read": "See every topic of the street",
+    "deliberation.topic.raise": "Raise topics, follow one's own and comment in consultations",
+    "deliberation.topic.manage": "Move topics through their lifecycle, open consultations, moderate comments",
+    "deliberation.meeting.manage": "Schedule meetings, record minutes and action items",
+}
+
+GRANTS = {
+    "community_worker": [
+        "deliberation.ballot.read",
+        "deliberation.ballot.manage",
+        "deliberation.topic.read",
+        "deliberation.topic.raise",
+        "deliberation.topic.manage",
+        "deliberation.meeting.manage",
+    ],
+    "grid_worker": ["deliberation.ballot.read", "deliberation.topic.read", "deliberation.topic.raise"],
+    "resident": ["deliberation.ballot.read", "deliberation.ballot.vote", "deliberation.topic.raise"],
+}
+
+
+@hookimpl
+def jiedao_models(register):
+    """Ballots, electors, votes, topics, comments, meetings and their items."""
+    from plugins.deliberation.models import MODELS
+
+    register.models(*MODELS)
+
+
+@hookimpl
+def jiedao_migrations(register):
+    """The ``deliberation`` Alembic branch, depending on core's first revision."""
+    register.migrations(Path(__file__).parent / "migrations")
+
+
+@hookimpl
+def jiedao_permissions(register):
+    """Ballot, topic and meeting permissions; residents may vote and raise topics."""
+    register.permissions(PERMISSIONS, grants=GRANTS)
+
+
+@hookimpl
+def jiedao_schema(register):
+    """Queries and mutations, node types, and ``Building.topics``, ``Unit.ballots``,
+    ``Resident.topics``."""
+    from plugins.deliberation import graphql
+
+    register.query(graphql.DeliberationQuery)
+    register.mutation(graphql.DeliberationMutation)
+    register.types(graphql.Ballot, graphql.Topic, graphql.Meeting)
+    register.extend("Building", graphql.BuildingDeliberation)
+    register.extend("Unit", graphql.UnitDeliberation)
+    register.extend("Resident", graphql.ResidentDeliberation)
+
+
+@hookimpl
+def jiedao_seed(register):
+    """Demo topics, the 凤起都市花园 半月谈, a past elevator ballot and an open consultation."""
+    from plugins.deliberation.seed import seed
+
+    register.seed(seed)

@@ -1,0 +1,385 @@
+"""The sensors GraphQL API: devices, readings, alarms, their lifecycle, and the fields the
+plugin adds to ``Building``, ``Unit`` and ``Resident``."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import AsyncGenerator, Sequence
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+from sqlalchemy import func, select
+
+from core import models as core_models
+from core.errors import DomainError
+from core.graphql import Building, Resident, Unit
+from core.identity.audit import record_for
+from plugins.sensors import models
+from plugins.sensors.service import alarms as alarm_service
+from plugins.sensors.service.alarms import utc
+from plugins.sensors.service.publish import feed_of, publish
+from schema.connection import Connection, paginate
+from schema.errors import ClientError, UserError, user_errors
+from schema.ids import decode_id_of
+from schema.loaders import by_id, children
+from schema.node import Node, node_type
+from schema.permissions import allow
+
+READ_DEVICES = allow("sensors.device.read")
+READ_ALARMS = allow("sensors.alarm.read")
+MAX_READINGS = 100
+
+
+@strawberry.enum(description="What a device is.")
+class DeviceKind(Enum):
+    ELECTRIC_MONITOR = "ELECTRIC_MONITOR"
+    SMOKE_DETECTOR = "SMOKE_DETECTOR"
+    EV_CHARGER_FIRE = "EV_CHARGER_FIRE"
+
+
+@strawberry.enum(description="Whether a device is heard from.")
+class DeviceStatus(Enum):
+    UNKNOWN = "UNKNOWN"
+    ONLINE = "ONLINE"
+    OFFLINE = "OFFLINE"
+
+
+@strawberry.enum(description="Where an alarm is in its lifecycle.")
+class AlarmStatus(Enum):
+    ACTIVE_UNACK = "ACTIVE_UNACK"
+    ACKNOWLEDGED = "ACKNOWLEDGED"
+    CLEARED = "CLEARED"
+
+
+@strawberry.enum
+class AlarmSeverity(Enum):
+    MINOR = "MINOR"
+    MAJOR = "MAJOR"
+    CRITICAL = "CRITICAL"
+
+
+@strawberry.enum
+class AlarmType(Enum):
+    RESIDUAL_CURRENT = "RESIDUAL_CURRENT"
+    LINE_TEMPERATURE = "LINE_TEMPERATURE"
+    CHARGER_TEMPERATURE = "CHARGER_TEMPERATURE"
+    SMOKE = "SMOKE"
+    TAMPER = "TAMPER"
+    LOW_BATTERY = "LOW_BATTERY"
+    SELF_TEST_FAILED = "SELF_TEST_FAILED"
+    OFFLINE = "OFFLINE"
+
+
+@strawberry.type(description="The latest value of one key of a device.")
+class LatestValue:
+    key: str
+    value: float
+    ts: datetime
+
+
+@strawberry.type(description="One value a device reported.")
+class Reading:
+    key: str
+    value: float
+
+    @strawberry.field
+    def ts(self) -> datetime:
+        return utc(self.ts)
+
+
+def _open_alarms_loader(ctx, column) -> Any:
+    """Alarms not CLEARED grouped by ``column`` (device or building), one statement."""
+    key_name = column.key
+
+    async def load(keys: Sequence[int]) -> list[list[Any]]:
+        rows = await ctx.scalars(
+            select(models.Alarm).where(column.in_(keys), models.Alarm.status != alarm_service.CLEARED).order_by(models.Alarm.id)
+        )
+        groups: dict[int, list[Any]] = defaultdict(list)
+        for row in rows:
+            groups[getattr(row, key_name)].append(row)
+        return [groups.get(k, []) for k in keys]
+
+    return ctx.loader(("sensors.open_alarms", key_name), load)
+
+
+def _recent_readings_loader(ctx, limit: int) -> Any:
+    """The ``limit`` newest readings of each device, one statement (a window function)."""
+
+    async def load(device_pks: Sequence[int]) -> list[list[Any]]:
+        rank = func.row_number().over(partition_by=models.Reading.device_pk, order_by=(models.Reading.ts.desc(), models.Reading.id.desc())).label("rank")
+        ranked = select(models.Reading.id, rank).where(models.Reading.device_pk.in_(device_pks)).subquery()
+        rows = await ctx.scalars(
+            select(models.Reading)
+            .join(ranked, ranked.c.id == models.Reading.id)
+            .where(ranked.c.rank <= limit)
+            .order_by(models.Reading.device_pk, models.Reading.ts.desc(), models.Reading.id.desc())
+        )
+        groups: dict[int, list[Any]] = defaultdict(list)
+        for row in rows:
+            groups[row.device_pk].append(row)
+        return [groups.get(pk, []) for pk in device_pks]
+
+    return ctx.loader(("sensors.recent_readings", limit), load)
+
+
+@node_type(models.Device)
+@strawberry.type(description="A monitor, detector or charging-point fire device.")
+class Device(Node):
+    device_id: str = strawberry.field(description="The id the device uses on MQTT.")
+    name: str
+
+    @strawberry.field
+    def kind(self) -> DeviceKind:
+        return DeviceKind(self.kind)
+
+    @strawberry.field
+    def status(self) -> DeviceStatus:
+        return DeviceStatus(self.status)
+
+    @strawberry.field(description="When the device was last heard from.")
+    def last_seen_at(self) -> datetime | None:
+        return utc(self.last_seen_at)
+
+    @strawberry.field(description="The latest value of every key (kept apart from the history).")
+    def latest(self) -> list[LatestValue]:
+        return [
+            LatestValue(key=k, value=v["value"], ts=datetime.fromisoformat(v["ts"]))
+            for k, v in sorted((self.latest or {}).items())
+        ]
+
+    @strawberry.field(description=f"The newest readings, newest first (at most {MAX_READINGS}).")
+    async def recent_readings(self, info: strawberry.Info, limit: int = 20) -> list[Reading]:
+        if not 0 < limit <= MAX_READINGS:
+            raise ClientError(f"limit must be between 1 and {MAX_READINGS}, got {limit}.", "PAGE_SIZE")
+        return await _recent_readings_loader(info.context, limit).load(self.id)
+
+    @strawberry.field(description="Alarms of this device not yet cleared.", permission_classes=READ_ALARMS)
+    async def open_alarms(self, info: strawberry.Info) -> list[Alarm]:
+        return await _open_alarms_loader(info.context, models.Alarm.device_pk).load(self.id)
+
+    @strawberry.field
+    async def building(self, info: strawberry.Info) -> Building | None:
+        if self.building_id is None:
+            return None
+        return await by_id(info.context, core_models.Building).load(self.building_id)
+
+    @strawberry.field
+    async def unit(self, info: strawberry.Info) -> Unit | None:
+        if self.unit_id is None:
+            return None
+        return await by_id(info.context, core_models.Unit).load(self.unit_id)
+
+    @strawberry.field(description="The person this detector protects.", permission_classes=allow("core.residents.read"))
+    async def resident(self, info: strawberry.Info) -> Resident | None:
+        if self.resident_id is None:
+            return None
+        return await by_id(info.context, core_models.Resident).load(self.resident_id)
+
+
+@node_type(models.Alarm)
+@strawberry.type(description="An alarm of one type on one device; repeats update it.")
+class Alarm(Node):
+    message: str
+    value: float | None
+    repeat_count: int = strawberry.field(description="How many times the condition repeated since it was raised.")
+    escalation_level: int = strawberry.field(description="Escalation steps taken while nobody acknowledged.")
+    acknowledged_by: str | None
+    cleared_by: str | None = strawberry.field(description="Who cleared it; 'system' when back to normal.")
+    note: str
+
+    @strawberry.field
+    def type(self) -> AlarmType:
+        return AlarmType(self.type)
+
+    @strawberry.field
+    def severity(self) -> AlarmSeverity:
+        return AlarmSeverity(self.severity)
+
+    @strawberry.field
+    def status(self) -> AlarmStatus:
+        return AlarmStatus(self.status)
+
+    @strawberry.field
+    def raised_at(self) -> datetime:
+        return utc(self.raised_at)
+
+    @strawberry.field
+    def updated_at(self) -> datetime:
+        return utc(self.updated_at)
+
+    @strawberry.field
+    def acknowledged_at(self) -> datetime | None:
+        return utc(self.acknowledged_at)
+
+    @strawberry.field
+    def cleared_at(self) -> datetime | None:
+        return utc(self.cleared_at)
+
+    @strawberry.field(permission_classes=READ_DEVICES)
+    async def device(self, info: strawberry.Info) -> Device:
+        return await by_id(info.context, models.Device).load(self.device_pk)
+
+
+@node_type(models.QuarantinedMessage)
+@strawberry.type(description="A message the ingester refused, with the reason.")
+class QuarantinedMessage(Node):
+    topic: str
+    device_id: str
+    reason: str
+    detail: str
+    payload: str
+
+    @strawberry.field
+    def received_at(self) -> datetime:
+        return utc(self.received_at)
+
+
+@strawberry.type
+class SensorsQuery:
+    @strawberry.field(description="Devices of the street, filtered by kind and status.", permission_classes=READ_DEVICES)
+    async def devices(
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        kind: DeviceKind | None = None,
+        status: DeviceStatus | None = None,
+        building_id: strawberry.ID | None = None,
+    ) -> Connection[Device]:
+        statement = select(models.Device)
+        if kind is not None:
+            statement = statement.where(models.Device.kind == kind.value)
+        if status is not None:
+            statement = statement.where(models.Device.status == status.value)
+        if building_id is not None:
+            statement = statement.where(models.Device.building_id == decode_id_of(building_id, "Building", "buildingId"))
+        return await paginate(info.context, statement, first, after)
+
+    @strawberry.field(description="One device by global ID.", permission_classes=READ_DEVICES)
+    async def device(self, info: strawberry.Info, id: strawberry.ID) -> Device | None:
+        return await by_id(info.context, models.Device).load(decode_id_of(id, "Device"))
+
+    @strawberry.field(description="Alarms of the street, oldest first; by default those not cleared.", permission_classes=READ_ALARMS)
+    async def alarms(
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        status: list[AlarmStatus] | None = None,
+        severity: list[AlarmSeverity] | None = None,
+        type: list[AlarmType] | None = None,
+    ) -> Connection[Alarm]:
+        statuses = [s.value for s in status] if status else [alarm_service.ACTIVE_UNACK, alarm_service.ACKNOWLEDGED]
+        statement = select(models.Alarm).where(models.Alarm.status.in_(statuses))
+        if severity:
+            statement = statement.where(models.Alarm.severity.in_([s.value for s in severity]))
+        if type:
+            statement = statement.where(models.Alarm.type.in_([t.value for t in type]))
+        return await paginate(info.context, statement, first, after)
+
+    @strawberry.field(description="Messages the ingester refused.", permission_classes=allow("sensors.quarantine.read"))
+    async def quarantined_messages(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None, reason: str | None = None
+    ) -> Connection[QuarantinedMessage]:
+        statement = select(models.QuarantinedMessage)
+        if reason:
+            statement = statement.where(models.QuarantinedMessage.reason == reason)
+        return await paginate(info.context, statement, first, after)
+
+
+@strawberry.input
+class AcknowledgeAlarmInput:
+    alarm_id: strawberry.ID
+    note: str = ""
+
+
+@strawberry.input
+class ClearAlarmInput:
+    alarm_id: strawberry.ID
+    note: str = strawberry.field(description="What was done; required.")
+
+
+@strawberry.type
+class AlarmPayload:
+    alarm: Alarm | None
+    errors: list[UserError]
+
+
+async def _change(info: strawberry.Info, action: str, alarm_id: str, note: str, apply) -> AlarmPayload:
+    ctx = info.context
+    try:
+        pk = decode_id_of(alarm_id, "Alarm", "alarmId")
+
+        async def work(session):
+            change = await apply(session, pk, ctx.user.username, note)
+            await record_for(ctx, session, action, target=alarm_id, details={"note": note, "device": change.device.device_id, "type": change.alarm.type})
+            return change
+
+        change = await ctx.write(work)
+    except DomainError as error:
+        return AlarmPayload(alarm=None, errors=user_errors(error))
+    await publish(ctx.kernel, ctx.street, [change])
+    return AlarmPayload(alarm=change.alarm, errors=[])
+
+
+@strawberry.type
+class SensorsMutation:
+    @strawberry.mutation(description="Take charge of an alarm (ACTIVE_UNACK → ACKNOWLEDGED).", permission_classes=allow("sensors.alarm.acknowledge"))
+    async def acknowledge_alarm(self, info: strawberry.Info, input: AcknowledgeAlarmInput) -> AlarmPayload:
+        return await _change(
+            info, "sensors.alarm.acknowledge", input.alarm_id, input.note,
+            lambda session, pk, actor, note: alarm_service.acknowledge(session, pk, actor, note),
+        )
+
+    @strawberry.mutation(description="Close an acknowledged alarm by hand, saying what was done.", permission_classes=allow("sensors.alarm.clear"))
+    async def clear_alarm(self, info: strawberry.Info, input: ClearAlarmInput) -> AlarmPayload:
+        return await _change(
+            info, "sensors.alarm.clear", input.alarm_id, input.note,
+            lambda session, pk, actor, note: alarm_service.clear(session, pk, actor, note),
+        )
+
+
+@strawberry.type(description="An alarm that was raised, updated, acknowledged, escalated or cleared.")
+class AlarmChange:
+    change: str
+    alarm: Alarm
+
+
+@strawberry.type
+class SensorsSubscription:
+    @strawberry.subscription(description="Alarm changes in this street as they happen.", permission_classes=READ_ALARMS)
+    async def alarm_changed(self, info: strawberry.Info, min_severity: AlarmSeverity | None = None) -> AsyncGenerator[AlarmChange, None]:
+        from plugins.sensors.service.rules import SEVERITY_RANK
+
+        floor = SEVERITY_RANK[min_severity.value] if min_severity else 0
+        async for change in feed_of(info.context.kernel).listen(info.context.street_id):
+            if SEVERITY_RANK[change.alarm.severity] >= floor:
+                yield AlarmChange(change=change.what, alarm=change.alarm)
+
+
+@strawberry.type
+class BuildingSensors:
+    @strawberry.field(description="Sensor devices installed in this building.", permission_classes=READ_DEVICES)
+    async def devices(self, info: strawberry.Info) -> list[Device]:
+        return await children(info.context, models.Device.building_id).load(self.id)
+
+    @strawberry.field(description="Alarms of this building not yet cleared.", permission_classes=READ_ALARMS)
+    async def alarms(self, info: strawberry.Info) -> list[Alarm]:
+        return await _open_alarms_loader(info.context, models.Alarm.building_id).load(self.id)
+
+
+@strawberry.type
+class UnitSensors:
+    @strawberry.field(description="Sensor devices installed in this unit.", permission_classes=READ_DEVICES)
+    async def devices(self, info: strawberry.Info) -> list[Device]:
+        return await children(info.context, models.Device.unit_id).load(self.id)
+
+
+@strawberry.type
+class ResidentSensors:
+    @strawberry.field(description="Detectors protecting this person.", permission_classes=READ_DEVICES)
+    async def devices(self, info: strawberry.Info) -> list[Device]:
+        return await children(info.context, models.Device.resident_id).load(self.id)

@@ -1,0 +1,272 @@
+"""The MQTT ingestion worker: subscribe, batch, store, acknowledge, reconnect.
+
+Delivery guarantee: QoS 1 with a persistent session (MQTT 5 ``clean_start=False`` and a
+session expiry; MQTT 3.1.1 ``clean_session=False``) under a fixed client id, and
+*manual* PUBACKs sent only after the batch holding the message is committed. A message
+received but not yet stored when the worker stops is redelivered by the broker on the
+next connection; a redelivered message already stored adds no reading twice (readings
+are unique per device, time and key).
+
+Back-pressure: the broker sends at most ``queue_size`` unacknowledged messages (MQTT 5
+Receive Maximum), which is also the size of the local queue
+(``max_queued_incoming_messages``), so a slow database slows the broker down instead of
+making either side drop messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import aiomqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from core.kernel import Kernel
+from plugins.sensors.service.alarms import now
+from plugins.sensors.service.payloads import BadTopic, parse_topic
+from plugins.sensors.service.publish import publish
+from plugins.sensors.service.rules import Rejected
+from plugins.sensors.service.store import Inbound, Outcome, quarantine, store_batch
+
+log = logging.getLogger("jiedao.sensors.ingest")
+PLUGIN = "sensors"
+
+
+@dataclass
+class IngestOptions:
+    """How the worker connects and batches; the defaults suit one worker per deployment."""
+
+    url: str
+    client_id: str = "jiedao-ingest"
+    queue_size: int = 2000
+    batch_size: int = 500
+    batch_wait: float = 0.05
+    shared_group: str | None = None
+    protocol: int = 5
+    session_expiry: int = 7 * 24 * 3600
+    backoff_max: float = 30.0
+
+
+@dataclass
+class Stats:
+    """Counters of one worker since it started."""
+
+    received: int = 0
+    accepted: int = 0
+    readings: int = 0
+    quarantined: Counter = field(default_factory=Counter)
+    unroutable: int = 0
+    batches: int = 0
+    connections: int = 0
+    alarm_changes: int = 0
+
+
+@dataclass(frozen=True)
+class Broker:
+    """Host, port and credentials of an ``mqtt://user:password@host:port`` URL."""
+
+    host: str
+    port: int
+    username: str | None
+    password: str | None
+    query: dict[str, str]
+
+
+def parse_url(url: str) -> Broker:
+    """Read ``mqtt://[user[:password]@]host[:port][?client_id=..&protocol=3]``."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("mqtt", "tcp") or not parts.hostname:
+        raise ValueError(f"expected mqtt://host:port, got {url!r}")
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    return Broker(
+        parts.hostname,
+        parts.port or 1883,
+        unquote(parts.username) if parts.username else None,
+        unquote(parts.password) if parts.password else None,
+        query,
+    )
+
+
+def sensor_streets(kernel: Kernel) -> dict[str, str]:
+    """The streets enabling sensors and their topic prefixes."""
+    return {
+        slug: kernel.settings(slug, PLUGIN).topic_prefix
+        for slug, street in kernel.config.streets.items()
+        if PLUGIN in street.plugins
+    }
+
+
+class Ingester:
+    """One MQTT ingestion worker for every street of ``kernel`` that enables sensors."""
+
+    def __init__(self, kernel: Kernel, options: IngestOptions):
+        self.kernel = kernel
+        self.options = options
+        self.broker = parse_url(options.url)
+        if "client_id" in self.broker.query:
+            options.client_id = self.broker.query["client_id"]
+        if "protocol" in self.broker.query:
+            options.protocol = int(self.broker.query["protocol"])
+        self.prefixes = sensor_streets(kernel)
+        self.stats = Stats()
+        self.connected = asyncio.Event()
+
+    def topic_filters(self) -> list[str]:
+        """One filter per street (a shared subscription when ``shared_group`` is set)."""
+        filters = [f"{prefix}/{street}/devices/+/+" for street, prefix in self.prefixes.items()]
+        if self.options.shared_group:
+            filters = [f"$share/{self.options.shared_group}/{f}" for f in filters]
+        return filters
+
+    def _client(self) -> aiomqtt.Client:
+        o = self.options
+        if o.protocol == 5:
+            properties = Properties(PacketTypes.CONNECT)
+            properties.SessionExpiryInterval = o.session_expiry
+            properties.ReceiveMaximum = o.queue_size
+            session = {"protocol": aiomqtt.ProtocolVersion.V5, "clean_start": False, "properties": properties}
+        else:
+            session = {"protocol": aiomqtt.ProtocolVersion.V311, "clean_session": False}
+        client = aiomqtt.Client(
+            self.broker.host,
+            self.broker.port,
+            username=self.broker.username,
+            password=self.broker.password,
+            identifier=o.client_id,
+            max_queued_incoming_messages=o.queue_size,
+            max_inflight_messages=o.queue_size,
+            logger=log,
+            **session,
+        )
+        client._client.manual_ack_set(True)  # noqa: SLF001 - PUBACK only after commit
+        return client
+
+    async def run(self) -> None:
+        """Ingest until cancelled, reconnecting with exponential backoff and jitter."""
+        if not self.prefixes:
+            log.warning("no street enables sensors; ingestion idle")
+            return
+        delay = 0.5
+        while True:
+            started = time.monotonic()
+            try:
+                async with self._client() as client:
+                    self.stats.connections += 1
+                    for topic in self.topic_filters():
+                        await client.subscribe(topic, qos=1)
+                    log.info("ingesting %s from %s:%s as %s", ", ".join(self.topic_filters()), self.broker.host, self.broker.port, self.options.client_id)
+                    self.connected.set()
+                    await self._consume(client)
+            except aiomqtt.MqttError as error:
+                self.connected.clear()
+                if time.monotonic() - started > 10:
+                    delay = 0.5
+                log.warning("MQTT connection lost (%s); retrying in %.1fs", error, delay)
+                await asyncio.sleep(delay * random.uniform(0.8, 1.2))
+                delay = min(delay * 2, self.options.backoff_max)
+
+    async def _consume(self, client: aiomqtt.Client) -> None:
+        messages = client.messages
+        loop = asyncio.get_running_loop()
+        while True:
+            batch = [await anext(messages)]
+            deadline = loop.time() + self.options.batch_wait
+            while len(batch) < self.options.batch_size:
+                if len(messages):
+                    batch.append(client._queue.get_nowait())  # noqa: SLF001 - drain without waiting
+                    continue
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                try:
+                    batch.append(await asyncio.wait_for(anext(messages), remaining))
+                except TimeoutError:
+                    break
+            await self.process(batch)
+            for message in batch:
+                if message.qos > 0:
+                    client._client.ack(message.mid, message.qos)  # noqa: SLF001
+
+    async def process(self, batch: list[aiomqtt.Message]) -> Outcome:
+        """Store one batch, street by street, and announce the alarm changes."""
+        received_at = now()
+        self.stats.received += len(batch)
+        self.stats.batches += 1
+        by_street: dict[str, list[Inbound]] = defaultdict(list)
+        total = Outcome()
+        for message in batch:
+            topic = message.topic.value
+            payload = message.payload if isinstance(message.payload, bytes) else str(message.payload or "").encode()
+            try:
+                address = parse_topic(topic, self.prefixes)
+            except BadTopic as error:
+                await self._quarantine_alone(error.street, topic, payload, received_at, error)
+                continue
+            except Rejected as error:
+                self.stats.unroutable += 1
+                log.warning("dropped a message on %s: %s", topic, error.detail)
+                continue
+            by_street[address.street].append(Inbound(address, topic, payload, received_at))
+        for street, inbound in by_street.items():
+            outcome = await self._store(street, inbound)
+            total.accepted += outcome.accepted
+            total.readings += outcome.readings
+            total.quarantined.update(outcome.quarantined)
+            total.changes += outcome.changes
+        self.stats.accepted += total.accepted
+        self.stats.readings += total.readings
+        self.stats.quarantined.update(total.quarantined)
+        self.stats.alarm_changes += len(total.changes)
+        return total
+
+    async def _store(self, street: str, inbound: list[Inbound]) -> Outcome:
+        street_id = self.kernel.street_id(street)
+        settings = self.kernel.settings(street, PLUGIN)
+        try:
+            async with self.kernel.db.transaction(street_id) as session:
+                outcome = await store_batch(session, street_id, settings, inbound)
+        except Exception:  # noqa: BLE001 - find the message at fault, one by one
+            log.exception("a batch of %d messages of %s failed; storing them one by one", len(inbound), street)
+            outcome = Outcome()
+            for message in inbound:
+                try:
+                    async with self.kernel.db.transaction(street_id) as session:
+                        one = await store_batch(session, street_id, settings, [message])
+                except Exception as error:  # noqa: BLE001
+                    log.exception("message on %s cannot be stored", message.topic)
+                    await self._quarantine_alone(street, message.topic, message.payload, message.received_at, Rejected("internal_error", f"{type(error).__name__}"))
+                    outcome.quarantined["internal_error"] += 1
+                    continue
+                outcome.accepted += one.accepted
+                outcome.readings += one.readings
+                outcome.quarantined.update(one.quarantined)
+                outcome.changes += one.changes
+        await publish(self.kernel, street, outcome.changes)
+        return outcome
+
+    async def _quarantine_alone(self, street: str, topic: str, payload: bytes, at, error: Rejected) -> None:
+        street_id = self.kernel.street_id(street)
+        async with self.kernel.db.transaction(street_id) as session:
+            quarantine(session, street_id, topic, topic.split("/")[-2] if "/" in topic else "", payload, at, error)
+        self.stats.quarantined[error.reason] += 1
+
+
+async def watch(kernel: Kernel, interval: float = 30.0) -> None:
+    """Every ``interval`` seconds: offline detection and escalation in every sensors street."""
+    from plugins.sensors.service.alarms import sweep
+
+    while True:
+        for street in sensor_streets(kernel):
+            try:
+                async with kernel.db.transaction(kernel.street_id(street)) as session:
+                    changes = await sweep(session, kernel.settings(street, PLUGIN))
+                await publish(kernel, street, changes)
+            except Exception:  # noqa: BLE001 - try again next round
+                log.exception("sensors watchdog failed in %s", street)
+        await asyncio.sleep(interval)

@@ -1,0 +1,115 @@
+"""Demo devices at the real scale of 长庆街道: 734 meter-box monitors, 737 smoke detectors of
+elderly residents, 15 EV charging points, a day of history for a few, some open alarms."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import Building, Ownership, Resident, Unit
+from plugins.sensors.models import Device, Reading
+from plugins.sensors.service.alarms import ACKNOWLEDGED, apply_condition, now
+from plugins.sensors.service.rules import (
+    CRITICAL,
+    ELECTRIC_MONITOR,
+    EV_CHARGER_FIRE,
+    MAJOR,
+    MINOR,
+    SMOKE_DETECTOR,
+    Condition,
+)
+
+SCALE = {"changqing": (734, 737, 15)}
+SMALL = (40, 40, 3)
+
+
+def _spread(items: list, count: int) -> list:
+    """``count`` items taken evenly across ``items``."""
+    if not items:
+        return []
+    if count >= len(items):
+        return items[:count]
+    step = len(items) / count
+    return [items[int(i * step)] for i in range(count)]
+
+
+async def seed(session: AsyncSession, street: str) -> None:
+    """Create the street's demo devices once (nothing happens if it has any)."""
+    if await session.scalar(select(func.count()).select_from(Device)):
+        return
+    monitors, detectors, chargers = SCALE.get(street, SMALL)
+    rng = random.Random(f"sensors-{street}")
+    at = now()
+    units = (await session.execute(select(Unit.id, Unit.building_id).order_by(Unit.id))).all()
+    buildings = list((await session.scalars(select(Building.id).order_by(Building.id))).all())
+    protected = (
+        await session.execute(
+            select(Resident.id, Unit.id, Unit.building_id)
+            .join(Ownership, Ownership.resident_id == Resident.id)
+            .join(Unit, Unit.id == Ownership.unit_id)
+            .where(Resident.elderly.is_(True))
+            .order_by(Resident.lives_alone.desc(), Resident.id)
+        )
+    ).all()
+    seen: set[int] = set()
+    protected = [row for row in protected if not (row[0] in seen or seen.add(row[0]))]
+
+    devices: list[Device] = []
+    for n, (unit_id, building_id) in enumerate(_spread(units, monitors), 1):
+        latest = {"residual_current": rng.randint(5, 120), "temperature": rng.randint(22, 45), "voltage": rng.randint(215, 235)}
+        devices.append(_device(f"EM-{n:04d}", ELECTRIC_MONITOR, f"电表箱监测 {n}", building_id, unit_id, None, latest, at))
+    for n, (resident_id, unit_id, building_id) in enumerate(protected[:detectors], 1):
+        latest = {"smoke": 0, "battery": rng.randint(40, 100), "self_test": 1}
+        devices.append(_device(f"SD-{n:04d}", SMOKE_DETECTOR, f"独居老人烟感 {n}", building_id, unit_id, resident_id, latest, at))
+    for n, building_id in enumerate(_spread(buildings, chargers), 1):
+        latest = {"temperature": rng.randint(18, 40), "smoke": 0}
+        devices.append(_device(f"EV-{n:04d}", EV_CHARGER_FIRE, f"充电桩消防 {n}", building_id, None, None, latest, at))
+    session.add_all(devices)
+    await session.flush()
+
+    by_kind = {kind: [d for d in devices if d.kind == kind] for kind in (ELECTRIC_MONITOR, SMOKE_DETECTOR, EV_CHARGER_FIRE)}
+    history = []
+    for device in by_kind[ELECTRIC_MONITOR][:5]:
+        for hour in range(24, 0, -1):
+            ts = at - timedelta(hours=hour)
+            history.append(Reading(device_pk=device.id, ts=ts, key="residual_current", value=float(rng.randint(5, 280))))
+            history.append(Reading(device_pk=device.id, ts=ts, key="temperature", value=float(rng.randint(22, 50))))
+    session.add_all(history)
+
+    open_: dict = {}
+    if by_kind[ELECTRIC_MONITOR]:
+        leaking = by_kind[ELECTRIC_MONITOR][2 % len(by_kind[ELECTRIC_MONITOR])]
+        leaking.latest = {**leaking.latest, "residual_current": {"value": 350.0, "ts": leaking.latest["residual_current"]["ts"]}}
+        apply_condition(session, leaking, Condition("RESIDUAL_CURRENT", MAJOR, 350.0, "residual current 350 mA ≥ 300 mA"), at - timedelta(minutes=40), open_)
+        hot = by_kind[ELECTRIC_MONITOR][-1]
+        change = apply_condition(session, hot, Condition("LINE_TEMPERATURE", CRITICAL, 93.0, "line temperature 93 °C ≥ 90 °C"), at - timedelta(hours=2), open_)
+        change.alarm.status, change.alarm.acknowledged_at, change.alarm.acknowledged_by = ACKNOWLEDGED, at - timedelta(hours=1), "changqing-grid"
+    if by_kind[SMOKE_DETECTOR]:
+        silent = by_kind[SMOKE_DETECTOR][0]
+        silent.status, silent.last_seen_at = "OFFLINE", at - timedelta(hours=3)
+        apply_condition(session, silent, Condition("OFFLINE", CRITICAL, None, "silent for 180 min"), at - timedelta(hours=1), open_)
+        weak = by_kind[SMOKE_DETECTOR][-1]
+        apply_condition(session, weak, Condition("LOW_BATTERY", MINOR, 12.0, "battery 12% ≤ 20%"), at - timedelta(days=1), open_)
+    if by_kind[EV_CHARGER_FIRE]:
+        charger = by_kind[EV_CHARGER_FIRE][0]
+        apply_condition(session, charger, Condition("CHARGER_TEMPERATURE", MAJOR, 66.0, "charging point temperature 66 °C ≥ 60 °C"), at - timedelta(minutes=10), open_)
+    await session.flush()
+
+
+def _device(device_id, kind, name, building_id, unit_id, resident_id, values, at) -> Device:
+    stamp = at.isoformat(timespec="milliseconds")
+    return Device(
+        device_id=device_id,
+        kind=kind,
+        name=name,
+        building_id=building_id,
+        unit_id=unit_id,
+        resident_id=resident_id,
+        status="ONLINE",
+        last_seen_at=at,
+        latest={k: {"value": float(v), "ts": stamp} for k, v in values.items()},
+        latest_at=at,
+    )
