@@ -162,11 +162,17 @@ def compute_ownership(full: GraphQLSchema, packages: dict[str, str]) -> Ownershi
     return owners
 
 
+def _kept_roots(full: GraphQLSchema, owners: Ownership, enabled: set[str]) -> list[GraphQLObjectType]:
+    """The root types that keep at least one field (an empty Subscription is dropped)."""
+    roots = [t for t in (full.query_type, full.mutation_type, full.subscription_type) if t is not None]
+    return [t for t in roots if any(owners.field_owner.get((t.name, n), CORE) in enabled for n in t.fields)]
+
+
 def _reachable(full: GraphQLSchema, owners: Ownership, enabled: set[str]) -> set[str]:
     def keep_field(type_name: str, field_name: str) -> bool:
         return owners.field_owner.get((type_name, field_name), CORE) in enabled
 
-    roots = [t for t in (full.query_type, full.mutation_type, full.subscription_type) if t is not None]
+    roots = _kept_roots(full, owners, enabled)
     seen: set[str] = set()
     stack: list[GraphQLNamedType] = list(roots)
     implementations: dict[str, list[GraphQLObjectType]] = {}
@@ -217,10 +223,8 @@ def derive_schema(full: GraphQLSchema, owners: Ownership, plugins: Iterable[str]
             SchemaElementKind.SCHEMA: lambda config: {
                 **config,
                 "types": [t for t in config["types"] if t.name in keep_types or t.name.startswith("__")],
-                "mutation": config["mutation"] if config["mutation"] and filter_fields("Mutation", config["mutation"].fields) else None,
-                "subscription": config["subscription"]
-                if config["subscription"] and filter_fields("Subscription", config["subscription"].fields)
-                else None,
+                "mutation": config["mutation"] if config["mutation"] and config["mutation"].name in keep_types else None,
+                "subscription": config["subscription"] if config["subscription"] and config["subscription"].name in keep_types else None,
             },
         }
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import inspect
 
 from core import migrate
@@ -103,20 +102,12 @@ async def test_plugin_table_lives_on_its_own_migration_branch(hello_kernel, requ
     assert "hello_greetings" not in remaining and "buildings" in remaining
 
 
-def test_plugin_cli_command_joins_the_jiedao_cli(hello_plugin_path, monkeypatch, tmp_path):
-    config = tmp_path / "plugins.toml"
-    config.write_text('[streets.changqing]\nname = "长庆街道"\nplugins = ["hello"]\n', encoding="utf-8")
-    monkeypatch.setenv("JIEDAO_CONFIG", str(config))
-    monkeypatch.setenv("JIEDAO_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
-    monkeypatch.syspath_prepend(str(hello_plugin_path))
-    from core.cli import KernelGroup, main
-
-    monkeypatch.setattr(KernelGroup, "_kernel", None)
-    monkeypatch.setattr(main, "_plugins_added", False, raising=False)
-    result = CliRunner().invoke(main, ["hello", "世界"])
+def test_plugin_cli_command_joins_the_jiedao_cli(hello_plugin_path, jiedao_cli):
+    streets = {"changqing": {"name": "长庆街道", "plugins": ["hello"]}}
+    result = jiedao_cli(["hello", "世界"], streets=streets, extra_paths=[hello_plugin_path])
     assert result.exit_code == 0, result.output
     assert "hello from a plugin, 世界" in result.output
-    listed = CliRunner().invoke(main, ["plugins", "list"])
+    listed = jiedao_cli(["plugins", "list"], streets=streets, extra_paths=[hello_plugin_path])
     assert "hello" in listed.output and "changqing" in listed.output
 
 

@@ -272,3 +272,31 @@ def hello_plugin_path(tmp_path_factory) -> Path:
         capture_output=True,
     )
     return target
+
+
+@pytest.fixture
+def jiedao_cli(monkeypatch, tmp_path):
+    """``jiedao_cli(args, streets=..., database_url=..., extra_paths=...)`` runs the CLI in-process
+    with its own plugins.toml and database; returns click's Result."""
+    from click.testing import CliRunner
+
+    from core.cli import main
+
+    def invoke(args: list[str], *, streets: dict[str, Any] | None = None, database_url: str | None = None, extra_paths=(), input=None):
+        import tomllib  # noqa: F401 - the file below is TOML
+
+        config = tmp_path / "plugins.toml"
+        lines = []
+        for slug, street in (streets or {"changqing": {"name": "长庆街道", "plugins": []}}).items():
+            plugins = ", ".join(f'"{p}"' for p in street.get("plugins", []))
+            lines += [f"[streets.{slug}]", f'name = "{street["name"]}"', f"plugins = [{plugins}]", ""]
+        config.write_text("\n".join(lines), encoding="utf-8")
+        monkeypatch.setenv("JIEDAO_CONFIG", str(config))
+        monkeypatch.setenv("JIEDAO_DATABASE_URL", database_url or f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+        for path in extra_paths:
+            monkeypatch.syspath_prepend(str(path))
+        monkeypatch.setattr(main, "_kernel", None, raising=False)
+        monkeypatch.setattr(main, "_plugins_added", False, raising=False)
+        return CliRunner().invoke(main, args, input=input)
+
+    return invoke
