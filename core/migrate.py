@@ -66,8 +66,9 @@ def apply_street_isolation(connection: Connection, app_role: str | None = None) 
     if connection.dialect.name != "postgresql":
         return []
     inspector = inspect(connection)
+    existing = set(inspector.get_table_names())
     covered = []
-    for table in inspector.get_table_names():
+    for table in sorted(existing):
         if table == "alembic_version":
             continue
         columns = {c["name"] for c in inspector.get_columns(table)}
@@ -88,8 +89,9 @@ def apply_street_isolation(connection: Connection, app_role: str | None = None) 
         connection.execute(text(f"GRANT USAGE ON SCHEMA public TO {role}"))
         connection.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"))
         connection.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"))
-        for table in APPEND_ONLY_TABLES:
+        for table in existing & set(APPEND_ONLY_TABLES):
             connection.execute(text(f'REVOKE UPDATE, DELETE, TRUNCATE ON "{table}" FROM {role}'))
-        connection.execute(text(f"REVOKE ALL ON alembic_version FROM {role}"))
-        connection.execute(text(f"GRANT SELECT ON alembic_version TO {role}"))
+        if "alembic_version" in existing:
+            connection.execute(text(f"REVOKE ALL ON alembic_version FROM {role}"))
+            connection.execute(text(f"GRANT SELECT ON alembic_version TO {role}"))
     return covered

@@ -171,3 +171,28 @@ async def test_database_refuses_cross_street_reads_and_audit_edits(kernel, reque
     else:
         assert raw == 5  # SQLite has no RLS: the ORM filter is the only layer there
     assert len(residents) == 3 * 4
+
+
+async def test_orm_filter_scopes_reads_updates_and_writes_to_the_session_street(kernel):
+    from sqlalchemy import delete
+
+    from core.db import CrossStreetWrite
+    from core.models import Building
+
+    await build_registry(kernel, "changqing", buildings=2)
+    await build_registry(kernel, "gongchen", buildings=1)
+    gongchen = kernel.street_id("gongchen")
+    async with kernel.db.transaction(gongchen) as session:
+        assert len((await session.scalars(select(Building))).all()) == 1
+        await session.execute(update(Building).values(name="改名"))
+        await session.execute(delete(Building).where(Building.name == "1幢"))
+    async with kernel.db.transaction(kernel.street_id("changqing")) as session:
+        names = (await session.scalars(select(Building.name))).all()
+        assert sorted(names) == ["1幢", "2幢"], "gongchen's update and delete touched only gongchen"
+    try:
+        async with kernel.db.transaction(gongchen) as session:
+            session.add(Building(street_id=kernel.street_id("changqing"), compound_id=1, name="越界"))
+        raised = False
+    except CrossStreetWrite:
+        raised = True
+    assert raised, "a session of one street cannot write rows of another"
