@@ -35,6 +35,7 @@ class Contributions:
     routes: list[tuple[str, Any]] = field(default_factory=list)
     commands: list[tuple[str, Any]] = field(default_factory=list)
     metrics: list[tuple[str, Any]] = field(default_factory=list)
+    signals: list[tuple[str, Any]] = field(default_factory=list)
     seeders: list[tuple[str, Callable[..., Awaitable[None]]]] = field(default_factory=list)
     handlers: dict[str, list[tuple[str, EventHandler]]] = field(default_factory=lambda: defaultdict(list))
     background: list[tuple[str, Callable[..., Awaitable[None]]]] = field(default_factory=list)
@@ -104,8 +105,15 @@ class Register:
         self._into.commands.extend((self.plugin, command) for command in commands)
 
     def metrics(self, *metrics: Any) -> None:
-        """Publish metric definitions for dashboards."""
-        self._into.metrics.extend((self.plugin, metric) for metric in metrics)
+        """Publish ``core.metrics.Metric`` definitions for dashboards."""
+        for metric in metrics:
+            if any(m.key == metric.key for _, m in self._into.metrics):
+                raise ConfigurationError([f"metric '{metric.key}' is published twice (plugin '{self.plugin}')."])
+            self._into.metrics.append((self.plugin, metric))
+
+    def signals(self, *signals: Any) -> None:
+        """Publish ``core.metrics.Signal`` definitions (events per building) for hotspot detection."""
+        self._into.signals.extend((self.plugin, signal) for signal in signals)
 
     def seed(self, seeder: Callable[..., Awaitable[None]]) -> None:
         """Declare an idempotent demo seeder ``async fn(session, street)``."""

@@ -70,7 +70,10 @@ def jiedao_cli(register):
 
 @hookspec
 def jiedao_metrics(register):
-    """Publish metric definitions for dashboards: ``register.metrics(Metric(...), ...)``."""
+    """Publish figures and spatial signals for dashboards (see ``core.metrics``).
+
+    ``register.metrics(Metric(...), ...)`` and ``register.signals(Signal(...), ...)``.
+    """
 
 
 @hookspec
