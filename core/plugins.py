@@ -15,7 +15,7 @@ import pluggy
 from pydantic import BaseModel
 
 from core import hookspecs
-from core.errors import PluginError
+from core.errors import ConfigurationError, PluginError
 
 ENTRY_POINT_GROUP = "jiedao.plugins"
 
@@ -36,6 +36,8 @@ class PluginInfo:
     settings: type[BaseModel] = NoSettings
     requires: tuple[str, ...] = ()
     description: str = ""
+    jiedao: str = ""
+    """The Jiedao versions the plugin supports, as a version specifier (e.g. ``">=0.1,<0.2"``)."""
 
 
 @dataclass
@@ -114,8 +116,31 @@ def _load_entry_points() -> Discovery:
                     f"{dist.metadata['Name']}); uninstall one."
                 )
                 continue
+            if problem := incompatibility(info):
+                found.problems.append(problem)
+                continue
             found.plugins[info.name] = InstalledPlugin(info, module, dist.metadata["Name"])
     return found
+
+
+def incompatibility(info: PluginInfo) -> str | None:
+    """Why this Jiedao cannot run the plugin, if its declared supported versions exclude it."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    from core import __version__
+
+    if not info.jiedao:
+        return None
+    try:
+        supported = SpecifierSet(info.jiedao)
+    except InvalidSpecifier:
+        return f"plugin '{info.name}' declares jiedao={info.jiedao!r}, which is not a version specifier; fix its PluginInfo."
+    if __version__ not in supported:
+        return (
+            f"plugin '{info.name}' {info.version} supports Jiedao {info.jiedao}, but this is Jiedao {__version__}; "
+            "install a compatible version of the plugin (or of Jiedao), or uninstall it."
+        )
+    return None
 
 
 def make_plugin_manager(modules: dict[str, ModuleType]) -> pluggy.PluginManager:
@@ -155,7 +180,7 @@ async def call_each(
             result = function(**make_kwargs(plugin))
             if inspect.isawaitable(result):
                 await result
-        except PluginError:
+        except (PluginError, ConfigurationError):
             raise
         except Exception as error:
             raise PluginError(plugin, hook, error) from error

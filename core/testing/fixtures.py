@@ -1,6 +1,7 @@
 """pytest fixtures for Jiedao and its plugins: real databases, apps, users and a GraphQL client.
 
-Registered for this repository by the root ``conftest.py``. Every test using ``kernel``
+Registered for every project that has Jiedao installed, through the ``pytest11`` entry
+point ``jiedao`` (disable with ``-p no:jiedao``). Every test using ``kernel``
 runs twice, on SQLite and on PostgreSQL (a throwaway cluster started once per session,
 the application connecting as a role subject to row-level security). Set
 ``JIEDAO_REQUIRE_SERVICES=1`` (CI does) to turn a missing PostgreSQL into a failure.
@@ -113,13 +114,20 @@ def database_url(request, tmp_path) -> str:
     return cluster.url(name, user=APP_ROLE)
 
 
+@pytest.fixture
+def jiedao_streets() -> dict[str, Any]:
+    """The streets of the test kernel, as plugins.toml tables. Override this fixture in a
+    plugin's conftest.py to enable the plugin where its tests need it."""
+    return default_streets()
+
+
 @pytest_asyncio.fixture
-async def make_kernel(database_url) -> AsyncIterator[Callable[..., Any]]:
+async def make_kernel(database_url, jiedao_streets) -> AsyncIterator[Callable[..., Any]]:
     """``await make_kernel(streets=..., extra_plugin_paths=...)``: a loaded kernel on the test's database."""
     kernels: list[Kernel] = []
 
     async def make(streets: dict[str, Any] | None = None, extra_plugin_paths=()) -> Kernel:
-        config = parse_config({"streets": streets or default_streets()}, database_url=database_url)
+        config = parse_config({"streets": streets or jiedao_streets}, database_url=database_url)
         kernel = await Kernel.load(config, extra_plugin_paths=extra_plugin_paths)
         await kernel.sync_streets()
         kernels.append(kernel)
@@ -173,6 +181,21 @@ class Client:
         if body.get("errors"):
             raise GraphQLErrors(body["errors"])
         return body["data"]
+
+    async def statements(self, query: str, variables: dict | None = None, **kwargs) -> int:
+        """How many SQL statements the request executed (for N+1 checks); the query must succeed."""
+        previous = os.environ.get("JIEDAO_DEBUG")
+        os.environ["JIEDAO_DEBUG"] = "1"
+        try:
+            body = await self.result(query, variables, **kwargs)
+        finally:
+            if previous is None:
+                os.environ.pop("JIEDAO_DEBUG", None)
+            else:
+                os.environ["JIEDAO_DEBUG"] = previous
+        if body.get("errors"):
+            raise GraphQLErrors(body["errors"])
+        return body["extensions"]["statements"]
 
     async def errors(self, query: str, variables: dict | None = None, **kwargs) -> list[dict]:
         """The ``errors`` of a response that must fail."""
@@ -256,22 +279,6 @@ async def build_registry(kernel: Kernel, street: str, *, buildings: int = 3, uni
             "units": [u.id for u in units],
             "residents": [r.id for r in residents],
         }
-
-
-@pytest.fixture(scope="session")
-def hello_plugin_path(tmp_path_factory) -> Path:
-    """The hello test plugin installed as a real distribution into a separate folder."""
-    import subprocess
-    import sys
-
-    source = Path(__file__).resolve().parents[2] / "tests" / "plugins" / "hello"
-    target = tmp_path_factory.mktemp("hello-plugin")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--target", str(target), str(source)],
-        check=True,
-        capture_output=True,
-    )
-    return target
 
 
 @pytest.fixture

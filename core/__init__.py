@@ -1,0 +1,7 @@
+"""Jiedao's kernel. Plugins import ``hookimpl`` (and ``PluginInfo``) from here."""
+
+from core.hookspecs import hookimpl
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "hookimpl"]

@@ -1,0 +1,142 @@
+"""A faulty, conflicting or incompatible plugin is named, with the hook and the fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.config import parse_config
+from core.errors import ConfigurationError, PluginError
+from core.kernel import Kernel
+
+HEADER = """
+import strawberry
+from core.hookspecs import hookimpl
+from core.plugins import PluginInfo
+"""
+
+
+def config(*plugins: str):
+    return parse_config({"streets": {"changqing": {"name": "长庆街道", "plugins": list(plugins)}}}, database_url="sqlite+aiosqlite:///:memory:")
+
+
+async def test_a_hook_that_raises_stops_start_up_naming_plugin_and_hook(install_plugin):
+    path = install_plugin(
+        "faulty",
+        HEADER
+        + """
+PLUGIN = PluginInfo(name="faulty", version="1.0", title="Faulty")
+
+@hookimpl
+def jiedao_permissions(register):
+    raise RuntimeError("settings file missing")
+""",
+    )
+    with pytest.raises(PluginError) as error:
+        await Kernel.load(config(), extra_plugin_paths=[path])
+    assert error.value.plugin == "faulty" and error.value.hook == "jiedao_permissions"
+    assert "settings file missing" in str(error.value)
+
+
+async def test_two_plugins_defining_the_same_field_are_refused_naming_both(install_plugin, hello_plugin_path):
+    path = install_plugin(
+        "echo",
+        HEADER
+        + """
+PLUGIN = PluginInfo(name="echo", version="1.0", title="Echo")
+
+@strawberry.type
+class EchoQuery:
+    @strawberry.field
+    def hello(self, name: str) -> str:
+        return name
+
+@hookimpl
+def jiedao_schema(register):
+    register.query(EchoQuery)
+""",
+    )
+    kernel = await Kernel.load(config(), extra_plugin_paths=[path, hello_plugin_path])
+    with pytest.raises(ConfigurationError) as error:
+        kernel.schemas
+    message = str(error.value)
+    assert "Query.hello" in message and "'hello'" in message and "'echo'" in message
+    await kernel.close()
+
+
+async def test_two_plugins_defining_the_same_table_are_refused_naming_both(install_plugin, hello_plugin_path):
+    path = install_plugin(
+        "copycat",
+        HEADER
+        + """
+from jiedao_hello.plugin import Greeting
+
+PLUGIN = PluginInfo(name="copycat", version="1.0", title="Copycat")
+
+@hookimpl
+def jiedao_models(register):
+    register.models(Greeting)
+""",
+    )
+    with pytest.raises(ConfigurationError) as error:
+        await Kernel.load(config(), extra_plugin_paths=[hello_plugin_path, path])
+    assert "hello_greetings" in str(error.value) and "'hello'" in str(error.value) and "'copycat'" in str(error.value)
+
+
+async def test_a_plugin_for_another_jiedao_version_is_refused(install_plugin):
+    path = install_plugin(
+        "future",
+        HEADER + 'PLUGIN = PluginInfo(name="future", version="3.0", title="Future", jiedao=">=9.0")\n',
+    )
+    with pytest.raises(ConfigurationError) as error:
+        await Kernel.load(config(), extra_plugin_paths=[path])
+    assert "plugin 'future' 3.0 supports Jiedao >=9.0" in str(error.value)
+
+
+async def test_a_misspelt_hook_stops_start_up(install_plugin):
+    path = install_plugin(
+        "typo",
+        HEADER
+        + """
+PLUGIN = PluginInfo(name="typo", version="1.0", title="Typo")
+
+@hookimpl
+def jiedao_shema(register):
+    pass
+""",
+    )
+    with pytest.raises(PluginError) as error:
+        await Kernel.load(config(), extra_plugin_paths=[path])
+    assert "jiedao_shema" in str(error.value)
+
+
+async def test_a_failing_event_handler_fails_alone(install_plugin, hello_plugin_path, tmp_path):
+    path = install_plugin(
+        "listener",
+        HEADER
+        + """
+PLUGIN = PluginInfo(name="listener", version="1.0", title="Listener")
+RECEIVED = []
+
+async def broken(event):
+    raise ValueError("cannot handle")
+
+async def working(event):
+    RECEIVED.append(event.payload)
+
+@hookimpl
+def jiedao_events(register):
+    register.on("test.happened", broken)
+    register.on("test.happened", working)
+""",
+    )
+    cfg = parse_config({"streets": {"changqing": {"name": "长庆街道", "plugins": ["listener"]}, "gongchen": {"name": "拱宸桥街道"}}}, database_url=f"sqlite+aiosqlite:///{tmp_path / 'e.db'}")
+    kernel = await Kernel.load(cfg, extra_plugin_paths=[path])
+    kernel._street_ids = {"changqing": 1, "gongchen": 2}
+    failures = await kernel.events.emit("changqing", "test.happened", n=1)
+    assert [f.plugin for f in failures] == ["listener"] and "cannot handle" in str(failures[0])
+    import jiedao_listener
+
+    assert jiedao_listener.RECEIVED == [{"n": 1}]
+    await kernel.events.emit("gongchen", "test.happened", n=2)
+    assert jiedao_listener.RECEIVED == [{"n": 1}], "a street that does not enable the plugin does not reach it"
+    await kernel.close()
