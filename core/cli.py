@@ -247,6 +247,44 @@ def import_units_command(ctx: click.Context, file: Path, street: str) -> None:
     click.echo(report.summary())
 
 
+@main.group(name="plugin")
+def plugin_group() -> None:
+    """Writing plugins."""
+
+
+@plugin_group.command("new")
+@click.argument("name")
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True)
+@click.option("--title", help="The plugin's human title.")
+def plugin_new(name: str, directory: Path, title: str | None) -> None:
+    """Generate an installable plugin distribution NAME (with tests) in --dir."""
+    from core.scaffold import ScaffoldError, generate
+
+    try:
+        target = generate(name, directory, title)
+    except ScaffoldError as error:
+        raise click.UsageError(str(error)) from None
+    click.echo(f"created {target}")
+    click.echo(f"next: pip install -e {target} && jiedao db upgrade && (cd {target} && pytest)")
+
+
+@plugin_group.command("docs")
+@click.option("--check", is_flag=True, help="Exit 1 if docs/plugins.md is not up to date.")
+def plugin_docs(check: bool) -> None:
+    """Regenerate the hook reference in docs/plugins.md from core/hookspecs.py."""
+    from core.docs import GUIDE, render_guide
+
+    current = GUIDE.read_text(encoding="utf-8")
+    wanted = render_guide(current)
+    if check:
+        if wanted != current:
+            click.echo("docs/plugins.md is stale; run 'jiedao plugin docs'", err=True)
+            sys.exit(1)
+        return
+    GUIDE.write_text(wanted, encoding="utf-8")
+    click.echo(f"wrote {GUIDE}")
+
+
 from core.identity.cli import users  # noqa: E402 - registered after the group exists
 
 main.add_command(users)
