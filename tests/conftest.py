@@ -6,21 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from core.testing.distributions import install_distribution
+
 
 @pytest.fixture(scope="session")
 def hello_plugin_path(tmp_path_factory) -> Path:
     """The hello test plugin installed as a real distribution into a separate folder."""
-    import subprocess
-    import sys
-
     source = Path(__file__).resolve().parent / "plugins" / "hello"
-    target = tmp_path_factory.mktemp("hello-plugin")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--target", str(target), str(source)],
-        check=True,
-        capture_output=True,
-    )
-    return target
+    return install_distribution(source, tmp_path_factory.mktemp("hello-plugin"))
 
 
 
@@ -29,8 +22,6 @@ def hello_plugin_path(tmp_path_factory) -> Path:
 def install_plugin(tmp_path):
     """``install_plugin(name, source)`` installs a one-module plugin distribution whose
     module ``jiedao_<name>`` has ``source`` as its code; returns the folder to load it from."""
-    import subprocess
-    import sys
     import textwrap
 
     def install(name: str, source: str) -> Path:
@@ -53,12 +44,6 @@ def install_plugin(tmp_path):
             ),
             encoding="utf-8",
         )
-        target = tmp_path / f"site-{name}"
-        subprocess.run(
-            [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--target", str(target), str(project)],
-            check=True,
-            capture_output=True,
-        )
-        return target
+        return install_distribution(project, tmp_path / f"site-{name}")
 
     return install

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +10,7 @@ import pytest
 from core import migrate
 from core.docs import GUIDE, render_guide
 from core.scaffold import ScaffoldError, generate
+from core.testing.distributions import install_distribution, run_pytest
 from core.testing.fixtures import app_client
 
 GREETING_FIELD = '''
@@ -20,26 +18,6 @@ GREETING_FIELD = '''
     def wishes_greeting(self, info: strawberry.Info) -> str:
         return f"祝{info.context.street}一切顺利"
 '''
-
-
-def install(project: Path, target: Path) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--target", str(target), str(project)],
-        check=True,
-        capture_output=True,
-    )
-
-
-def run_tests_of(project: Path, site: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(site)}
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -52,13 +30,13 @@ def scaffolded(tmp_path_factory) -> tuple[Path, Path]:
     anchor = "class WishesQuery:\n"
     graphql.write_text(source.replace(anchor, anchor + GREETING_FIELD, 1), encoding="utf-8")
     site = root / "site"
-    install(project, site)
+    install_distribution(project, site)
     return project, site
 
 
 def test_the_generated_plugin_passes_its_own_tests_untouched(scaffolded):
     project, site = scaffolded
-    result = run_tests_of(project, site)
+    result = run_pytest(project, site)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert " passed" in result.stdout
 

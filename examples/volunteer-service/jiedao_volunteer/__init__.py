@@ -1,0 +1,1 @@
+"""志愿服务 Volunteer service: a Jiedao plugin."""

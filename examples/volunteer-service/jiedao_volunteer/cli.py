@@ -1,0 +1,38 @@
+"""``jiedao volunteer ...`` commands."""
+
+from __future__ import annotations
+
+import asyncio
+
+import click
+from sqlalchemy import func, select
+
+from jiedao_volunteer.models import Participation, ServiceEvent
+
+
+@click.group(name="volunteer")
+def commands() -> None:
+    """Volunteer service."""
+
+
+@commands.command()
+@click.option("--street", required=True)
+@click.pass_context
+def stats(ctx: click.Context, street: str) -> None:
+    """Services held and hours served in a street."""
+    from core.cli import kernel_of
+
+    kernel = kernel_of(ctx)
+
+    async def count() -> tuple[int, float]:
+        await kernel.sync_streets()
+        try:
+            async with kernel.db.transaction(kernel.street_id(street)) as session:
+                services = await session.scalar(select(func.count()).select_from(ServiceEvent))
+                minutes = await session.scalar(select(func.coalesce(func.sum(Participation.minutes), 0)))
+                return services, minutes / 60
+        finally:
+            await kernel.db.dispose()
+
+    services, hours = asyncio.run(count())
+    click.echo(f"{services} services, {hours:g} volunteer hours in {street}")
