@@ -136,6 +136,17 @@ class CostLimiter(SchemaExtension):
 
 _UNKNOWN_FIELD = re.compile(r"^Cannot query field '(?P<field>\w+)' on type '(?P<type>\w+)'\.")
 _UNKNOWN_TYPE = re.compile(r"^Unknown type '(?P<type>\w+)'\.")
+_UNSUPPORTED_ROOT = re.compile(r"^The (?P<operation>mutation|subscription) operation is not supported by the schema\.")
+
+
+def _owner_of_first_root_field(document, operation: str, owners) -> str | None:
+    """The plugin owning the first field of the document's first ``operation``."""
+    for definition in getattr(document, "definitions", ()):
+        if isinstance(definition, OperationDefinitionNode) and definition.operation.value == operation:
+            for selection in definition.selection_set.selections:
+                if isinstance(selection, FieldNode):
+                    return owners.field_owner.get((operation.capitalize(), selection.name.value))
+    return None
 
 
 class PluginAwareErrors(SchemaExtension):
@@ -147,16 +158,19 @@ class PluginAwareErrors(SchemaExtension):
         owners = getattr(ctx.schema, "jiedao_owners", None)
         if ctx.pre_execution_errors and owners is not None:
             street = getattr(ctx.context, "street", "this street")
-            ctx.pre_execution_errors = [self._explain(e, owners, street) for e in ctx.pre_execution_errors]
+            document = ctx.graphql_document
+            ctx.pre_execution_errors = [self._explain(e, owners, street, document) for e in ctx.pre_execution_errors]
         yield
 
     @staticmethod
-    def _explain(error: GraphQLError, owners, street: str) -> GraphQLError:
+    def _explain(error: GraphQLError, owners, street: str, document) -> GraphQLError:
         plugin = None
         if match := _UNKNOWN_FIELD.match(error.message):
             plugin = owners.field_owner.get((match["type"], match["field"]))
         elif match := _UNKNOWN_TYPE.match(error.message):
             plugin = owners.type_owner.get(match["type"])
+        elif match := _UNSUPPORTED_ROOT.match(error.message):
+            plugin = _owner_of_first_root_field(document, match["operation"], owners)
         if plugin is None or plugin == "core":
             return error
         return GraphQLError(

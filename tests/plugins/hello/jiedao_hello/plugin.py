@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncGenerator
 from pathlib import Path
 
 import click
@@ -98,6 +100,27 @@ class BuildingGreetings:
         return await children(info.context, Greeting.building_id).load(self.id)
 
 
+@strawberry.type
+class HelloSubscription:
+    @strawberry.subscription(description="Counts from 1 to count.")
+    async def ticks(self, count: int) -> AsyncGenerator[int, None]:
+        for tick in range(1, count + 1):
+            yield tick
+
+
+BACKGROUND_LOG: list[str] = []
+
+
+async def heartbeat(kernel) -> None:
+    """Background work: records that it started and that it was cancelled on shutdown."""
+    BACKGROUND_LOG.append("started")
+    try:
+        await asyncio.Event().wait()
+    except asyncio.CancelledError:
+        BACKGROUND_LOG.append("stopped")
+        raise
+
+
 @click.command("hello")
 @click.argument("name")
 def hello_command(name: str) -> None:
@@ -129,6 +152,13 @@ async def jiedao_schema(register):
     register.query(HelloQuery)
     register.mutation(HelloMutation)
     register.extend("Building", BuildingGreetings)
+    register.subscription(HelloSubscription)
+
+
+@hookimpl
+def jiedao_background(register):
+    """A long-running task for the lifetime of the server."""
+    register.background(heartbeat)
 
 
 @hookimpl

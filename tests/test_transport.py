@@ -1,0 +1,81 @@
+"""WebSocket subscriptions, the server lifespan and CORS, through a real ASGI server loop."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from starlette.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from core.app import build_app
+from core.config import parse_config
+from core.kernel import Kernel
+
+STREETS = {"changqing": {"name": "长庆街道", "plugins": ["hello"]}, "gongchen": {"name": "拱宸桥街道", "plugins": []}}
+
+
+@pytest.fixture
+def hello_app(hello_plugin_path, database_url, monkeypatch):
+    monkeypatch.setenv("JIEDAO_CORS_ORIGINS", "https://cockpit.example.org")
+    kernel = asyncio.run(Kernel.load(parse_config({"streets": STREETS}, database_url=database_url), extra_plugin_paths=[hello_plugin_path]))
+    return kernel, build_app(kernel)
+
+
+def subscribe(ws, query: str) -> list:
+    ws.send_json({"type": "connection_init"})
+    assert ws.receive_json()["type"] == "connection_ack"
+    ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": query}})
+    messages = []
+    while True:
+        message = ws.receive_json()
+        messages.append(message)
+        if message["type"] in ("complete", "error"):
+            return messages
+
+
+def test_subscriptions_stream_over_websocket_on_the_street_path(hello_app):
+    _, app = hello_app
+    with TestClient(app) as client, client.websocket_connect("/graphql/changqing", subprotocols=["graphql-transport-ws"]) as ws:
+        messages = subscribe(ws, "subscription { ticks(count: 3) }")
+    assert [m["payload"]["data"]["ticks"] for m in messages if m["type"] == "next"] == [1, 2, 3]
+
+
+def test_a_street_without_the_plugin_refuses_its_subscription(hello_app):
+    _, app = hello_app
+    with TestClient(app) as client, client.websocket_connect("/graphql/gongchen", subprotocols=["graphql-transport-ws"]) as ws:
+        messages = subscribe(ws, "subscription { ticks(count: 3) }")
+    assert messages[-1]["type"] == "error"
+    assert "plugin 'hello'" in messages[-1]["payload"][0]["message"]
+
+
+def test_bad_tokens_and_unknown_streets_close_the_websocket(hello_app):
+    _, app = hello_app
+    with TestClient(app) as client:
+        for path, code in (("/graphql/changqing?token=forged", 4401), ("/graphql/nowhere", 4404)):
+            with pytest.raises(WebSocketDisconnect) as closed, client.websocket_connect(path, subprotocols=["graphql-transport-ws"]) as ws:
+                ws.receive_json()
+            assert closed.value.code == code
+
+
+def test_lifespan_starts_and_stops_plugin_background_work(hello_app):
+    import jiedao_hello.plugin as hello
+
+    _, app = hello_app
+    hello.BACKGROUND_LOG.clear()
+    with TestClient(app) as client:
+        assert client.get("/healthz").text == "ok"
+        assert hello.BACKGROUND_LOG == ["started"]
+    assert hello.BACKGROUND_LOG == ["started", "stopped"]
+
+
+def test_cors_allows_the_configured_origin_only(hello_app):
+    _, app = hello_app
+    with TestClient(app) as client:
+        allowed = client.options(
+            "/graphql/changqing",
+            headers={"origin": "https://cockpit.example.org", "access-control-request-method": "POST", "access-control-request-headers": "authorization"},
+        )
+        assert allowed.headers["access-control-allow-origin"] == "https://cockpit.example.org"
+        other = client.post("/graphql/changqing", json={"query": "{ street { name } }"}, headers={"origin": "https://evil.example.com"})
+        assert "access-control-allow-origin" not in other.headers
