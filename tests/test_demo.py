@@ -1,0 +1,36 @@
+"""The demo: both streets seeded at the seed's scale, idempotently, with working accounts."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from core.demo import DEMO_PASSWORD, seed_demo
+from core.models import Building, Community, Compound, Unit
+
+LOGIN = "mutation($u: String!) { login(input: {username: $u, password: \"%s\"}) { token errors { code } } }" % DEMO_PASSWORD
+
+
+async def registry_counts(kernel, street: str) -> dict[str, int]:
+    async with kernel.db.transaction(kernel.street_id(street)) as session:
+        return {m.__tablename__: await session.scalar(select(func.count()).select_from(m)) for m in (Community, Compound, Building, Unit)}
+
+
+async def test_demo_seeds_both_streets_once_and_its_accounts_log_in(kernel, client):
+    accounts = await seed_demo(kernel)
+    assert {"admin", "changqing-admin", "changqing-worker", "changqing-grid", "changqing-mediator", "changqing-inspector", "gongchen-admin"} <= set(accounts)
+    changqing = await registry_counts(kernel, "changqing")
+    gongchen = await registry_counts(kernel, "gongchen")
+    assert changqing["communities"] == 5 and changqing["buildings"] > 100 and changqing["units"] > 2000
+    assert 0 < gongchen["buildings"] < changqing["buildings"]
+    async with kernel.db.transaction(kernel.street_id("changqing")) as session:
+        compounds = set((await session.scalars(select(Compound.name))).all())
+    assert {"凤起都市花园", "横燕子弄小区", "东清大厦"} <= compounds
+
+    await seed_demo(kernel)
+    assert await registry_counts(kernel, "changqing") == changqing, "seeding twice changes nothing"
+
+    token = (await client.query(LOGIN, {"u": "changqing-owner1"}))["login"]["token"]
+    me = await client.query("{ me { roles resident { name units { number } } } }", token=token)
+    assert me["me"]["roles"] == ["resident"] and me["me"]["resident"]["units"]
+    admin = (await client.query(LOGIN, {"u": "gongchen-admin"}, street="gongchen"))["login"]["token"]
+    assert (await client.query("{ street { plugins } }", street="gongchen", token=admin))["street"]["plugins"] == list(kernel.enabled_plugins("gongchen"))
