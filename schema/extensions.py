@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import time
 from collections.abc import Iterator
 
 from graphql import (
@@ -32,6 +33,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
+from core.observability import GRAPHQL_REQUESTS, GRAPHQL_SECONDS
 from schema.connection import DEFAULT_PAGE_SIZE
 from schema.errors import is_expected
 from schema.statements import current_statements
@@ -180,6 +182,24 @@ class PluginAwareErrors(SchemaExtension):
         )
 
 
+class RequestMetrics(SchemaExtension):
+    """Counts and times every operation per street and operation type (Prometheus)."""
+
+    def on_operation(self) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        ctx = self.execution_context
+        street = getattr(ctx.context, "street", "-")
+        try:
+            operation = ctx.operation_type.value
+        except Exception:  # noqa: BLE001 - unparsable documents have no operation type
+            operation = "invalid"
+        result = ctx.result
+        outcome = "error" if getattr(result, "errors", None) else "ok"
+        GRAPHQL_REQUESTS.labels(street, operation, outcome).inc()
+        GRAPHQL_SECONDS.labels(street, operation).observe(time.perf_counter() - started)
+
+
 class MaskUnexpectedErrors(MaskErrors):
     """Masks unexpected failures (no stack trace, no SQL), logging them with the request id."""
 
@@ -207,5 +227,6 @@ def schema_extensions() -> list:
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         PluginAwareErrors,
         CostLimiter,
+        RequestMetrics,
         MaskUnexpectedErrors,
     ]

@@ -59,3 +59,15 @@ async def test_every_response_carries_a_request_id(client):
     assert len(response.headers["x-request-id"]) >= 8
     supplied = await client.http.post("/graphql/changqing", json={"query": "{ street { name } }"}, headers={"x-request-id": "abcdef123456"})
     assert supplied.headers["x-request-id"] == "abcdef123456"
+
+
+async def test_operations_are_counted_per_street_and_type(client):
+    from prometheus_client import REGISTRY
+
+    def count(operation: str, outcome: str) -> float:
+        return REGISTRY.get_sample_value("jiedao_graphql_requests_total", {"street": "gongchen", "operation": operation, "outcome": outcome}) or 0
+
+    before_ok, before_error = count("query", "ok"), count("query", "error")
+    await client.query("{ street { name } }", street="gongchen")
+    await client.errors("{ buildings(first: 1) { totalCount } }", street="gongchen")
+    assert count("query", "ok") == before_ok + 1 and count("query", "error") == before_error + 1

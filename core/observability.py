@@ -1,0 +1,18 @@
+"""Process-wide Prometheus instruments of the kernel (exposed by whichever plugin serves
+``/metrics``). Labels stay low-cardinality: street slug and operation type only."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+GRAPHQL_REQUESTS = Counter(
+    "jiedao_graphql_requests_total",
+    "GraphQL operations executed, by street, operation type and outcome.",
+    ["street", "operation", "outcome"],
+)
+GRAPHQL_SECONDS = Histogram(
+    "jiedao_graphql_request_seconds",
+    "Time to execute a GraphQL operation, by street and operation type.",
+    ["street", "operation"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
