@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from core.kernel import Kernel
 
 MAX_BODY_BYTES = 1_000_000
+log = logging.getLogger("jiedao.http")
 
 
 class StreetGraphQL(GraphQL):
@@ -87,6 +89,8 @@ class GraphQLEndpoint:
         try:
             auth = await authenticate(self.kernel, street, _authorization(scope))
         except AuthenticationFailed as failure:
+            client = scope.get("client") or ("-", 0)
+            log.info("request %s to %s refused: %s (client %s)", request_id, street, failure, client[0])
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 4401})
                 return
