@@ -75,7 +75,7 @@ def build_app(kernel: Kernel, *, background: bool = True) -> Starlette:
         WebSocketRoute("/graphql/{street}", graphql),
         *(route for _, route in kernel.contributions.routes),
     ]
-    middleware = []
+    middleware = [Middleware(cls, kernel=kernel, **options) for _, cls, options in kernel.contributions.middleware]
     if kernel.config.cors_origins:
         middleware.append(
             Middleware(

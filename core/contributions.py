@@ -33,6 +33,7 @@ class Contributions:
     permissions: dict[str, tuple[str, str]] = field(default_factory=dict)
     role_grants: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     routes: list[tuple[str, Any]] = field(default_factory=list)
+    middleware: list[tuple[str, Any, dict[str, Any]]] = field(default_factory=list)
     commands: list[tuple[str, Any]] = field(default_factory=list)
     metrics: list[tuple[str, Any]] = field(default_factory=list)
     signals: list[tuple[str, Any]] = field(default_factory=list)
@@ -99,6 +100,10 @@ class Register:
     def routes(self, *routes: Any) -> None:
         """Add Starlette routes to the ASGI app."""
         self._into.routes.extend((self.plugin, route) for route in routes)
+
+    def middleware(self, cls: Any, **options: Any) -> None:
+        """Wrap the ASGI app in ``cls(app, kernel=kernel, **options)`` (outermost last)."""
+        self._into.middleware.append((self.plugin, cls, options))
 
     def cli(self, *commands: Any) -> None:
         """Add click commands or groups to the ``jiedao`` CLI."""

@@ -60,7 +60,11 @@ def jiedao_permissions(register):
 
 @hookspec
 def jiedao_routes(register):
-    """Add HTTP routes to the ASGI app: ``register.routes(Route(...), ...)``."""
+    """Add HTTP routes to the ASGI app: ``register.routes(Route(...), ...)``.
+
+    ``register.middleware(Cls, **options)`` wraps the whole app in the ASGI middleware
+    ``Cls(app, kernel=kernel, **options)`` (e.g. request metrics); it sees every street.
+    """
 
 
 @hookspec

@@ -17,11 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 import strawberry
 from graphql import (
+    GraphQLEnumType,
     GraphQLField,
     GraphQLInputObjectType,
     GraphQLInterfaceType,
     GraphQLNamedType,
     GraphQLObjectType,
+    GraphQLScalarType,
     GraphQLSchema,
     GraphQLUnionType,
     get_named_type,
@@ -209,7 +211,19 @@ def derive_schema(full: GraphQLSchema, owners: Ownership, plugins: Iterable[str]
     def filter_fields(type_name: str, fields: dict[str, GraphQLField]) -> dict[str, GraphQLField]:
         return {n: f for n, f in fields.items() if owners.field_owner.get((type_name, n), CORE) in enabled}
 
-    def mapper(_context):
+    def mapper(context):
+        def schema(config):
+            # Enums and scalars carry Strawberry's (de)serialisation: keep the originals.
+            for original in full.type_map.values():
+                if isinstance(original, (GraphQLEnumType, GraphQLScalarType)) and original.name in keep_types:
+                    context.set_named_type(original)
+            return {
+                **config,
+                "types": [context.get_named_type(t.name) for t in config["types"] if t.name in keep_types or t.name.startswith("__")],
+                "mutation": config["mutation"] if config["mutation"] and config["mutation"].name in keep_types else None,
+                "subscription": config["subscription"] if config["subscription"] and config["subscription"].name in keep_types else None,
+            }
+
         return {
             SchemaElementKind.OBJECT: lambda config: {
                 **config,
@@ -220,12 +234,7 @@ def derive_schema(full: GraphQLSchema, owners: Ownership, plugins: Iterable[str]
                 **config,
                 "fields": lambda: filter_fields(config["name"], config["fields"]()),
             },
-            SchemaElementKind.SCHEMA: lambda config: {
-                **config,
-                "types": [t for t in config["types"] if t.name in keep_types or t.name.startswith("__")],
-                "mutation": config["mutation"] if config["mutation"] and config["mutation"].name in keep_types else None,
-                "subscription": config["subscription"] if config["subscription"] and config["subscription"].name in keep_types else None,
-            },
+            SchemaElementKind.SCHEMA: schema,
         }
 
     return GraphQLSchema(**map_schema_config(full.to_kwargs(), mapper))

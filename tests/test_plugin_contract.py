@@ -119,3 +119,11 @@ async def test_unexpected_failures_are_masked_with_a_request_id(hello_client, ca
     request_id = error["extensions"]["requestId"]
     assert request_id in error["message"]
     assert any(request_id in r.getMessage() and r.exc_info for r in caplog.records), "the failure is logged with its request id"
+
+
+async def test_enums_keep_their_values_in_street_schemas(hello_client):
+    assert (await hello_client.query("{ mood }")) == {"mood": "HAPPY"}
+    assert (await hello_client.query("{ mood(mood: GRUMPY) }")) == {"mood": "GRUMPY"}
+    sdl = await hello_client.query('{ __type(name: "Query") { fields { name args { defaultValue } } } }')
+    mood = next(f for f in sdl["__type"]["fields"] if f["name"] == "mood")
+    assert mood["args"][0]["defaultValue"] == "HAPPY"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import enum
 from collections.abc import AsyncGenerator
 from pathlib import Path
 
@@ -43,8 +44,19 @@ class GreetingType:
     text: str
 
 
+@strawberry.enum
+class Mood(enum.Enum):
+    HAPPY = "happy"
+    GRUMPY = "grumpy"
+
+
 @strawberry.type
 class HelloQuery:
+    @strawberry.field(description="Echoes an enum, to prove enums survive per-street schemas.")
+    def mood(self, mood: Mood = Mood.HAPPY) -> Mood:
+        assert isinstance(mood, Mood)
+        return mood
+
     @strawberry.field
     def hello(self, info: strawberry.Info, name: str) -> str:
         settings = info.context.kernel.settings(info.context.street, "hello")

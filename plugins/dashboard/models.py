@@ -1,0 +1,24 @@
+"""The dashboard's one table: who acknowledged a hotspot, when, and why."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, StreetScoped
+
+
+class HotspotAck(StreetScoped, Base):
+    """A person took note of a building's hotspot (it stays listed, marked acknowledged)."""
+
+    __tablename__ = "dashboard_hotspot_acks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor: Mapped[str] = mapped_column(String(150))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+DASHBOARD_MODELS = (HotspotAck,)

@@ -1,0 +1,161 @@
+"""Prometheus exposition: request counts and latencies, and the street's current figures.
+
+Labels stay low-cardinality: the street (only configured ones; anything else is
+``unknown``), the kind of endpoint, the GraphQL operation type and the status class.
+Figures are the current values of the visible GAUGE metrics, one series per street,
+plugin and metric key.
+
+``RequestMetrics`` is an ASGI middleware installed through ``register.middleware``. The
+output also carries the process-wide registry: the kernel's GraphQL operation counters
+(``core.observability``) and the Python process collectors.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import weakref
+
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from starlette.requests import Request
+from starlette.responses import Response
+
+from core.metrics import MetricKind
+from plugins.dashboard.figures import Figures, visible_metrics
+from plugins.dashboard.ranges import Preset, resolve
+
+BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+MAX_PEEK = 64 * 1024
+_OPERATION = re.compile(r"^\s*(?:#[^\n]*\n\s*)*(query|mutation|subscription)\b|^\s*(?:#[^\n]*\n\s*)*(\{)")
+
+
+class RequestStats:
+    """The request series of one kernel."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "jiedao_http_requests", "HTTP requests and WebSocket connections served.",
+            ("street", "endpoint", "operation", "status"), registry=self.registry,
+        )
+        self.latency = Histogram(
+            "jiedao_http_request_duration_seconds", "Time to answer an HTTP request.",
+            ("street", "endpoint", "operation"), buckets=BUCKETS, registry=self.registry,
+        )
+
+
+_stats: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def stats_of(kernel) -> RequestStats:
+    """The request statistics of ``kernel`` (one registry per loaded kernel)."""
+    stats = _stats.get(kernel)
+    if stats is None:
+        stats = _stats[kernel] = RequestStats()
+    return stats
+
+
+def operation_type(body: bytes) -> str:
+    """``query``, ``mutation``, ``subscription`` or ``other`` for a GraphQL JSON body."""
+    try:
+        payload = json.loads(body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return "other"
+    if isinstance(payload, list):
+        return "batch"
+    document = payload.get("query") if isinstance(payload, dict) else None
+    if not isinstance(document, str):
+        return "other"
+    match = _OPERATION.match(document)
+    if match is None:
+        return "other"
+    return match.group(1) or "query"
+
+
+def classify(path: str, streets) -> tuple[str, str]:
+    """(street label, endpoint label) of a request path."""
+    parts = path.strip("/").split("/")
+    endpoint = parts[0] if parts[0] in ("graphql", "cockpit", "metrics", "healthz", "readyz") else "other"
+    street = "-"
+    if endpoint in ("graphql", "cockpit") and len(parts) > 1:
+        street = parts[1] if parts[1] in streets else "unknown"
+    return street, endpoint
+
+
+class RequestMetrics:
+    """ASGI middleware counting and timing requests per street and GraphQL operation type."""
+
+    def __init__(self, app, kernel):
+        self.app = app
+        self.kernel = kernel
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        stats = stats_of(self.kernel)
+        street, endpoint = classify(scope.get("path", "/"), self.kernel.config.streets)
+        if scope["type"] == "websocket":
+            stats.requests.labels(street, endpoint, "subscription", "ws").inc()
+            await self.app(scope, receive, send)
+            return
+        operation = scope.get("method", "GET").lower()
+        if endpoint == "graphql" and scope.get("method") == "POST":
+            receive, body = await _peek(receive)
+            operation = operation_type(body)
+        status = {"code": 500}
+
+        async def sending(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        started = time.perf_counter()
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            stats.latency.labels(street, endpoint, operation).observe(time.perf_counter() - started)
+            stats.requests.labels(street, endpoint, operation, f"{status['code'] // 100}xx").inc()
+
+
+async def _peek(receive):
+    """Read the request body (up to ``MAX_PEEK`` bytes) and return a receive that replays it."""
+    messages, body = [], b""
+    while True:
+        message = await receive()
+        messages.append(message)
+        body += message.get("body", b"")
+        if message["type"] != "http.request" or not message.get("more_body") or len(body) > MAX_PEEK:
+            break
+
+    async def replay():
+        if messages:
+            return messages.pop(0)
+        return await receive()
+
+    return replay, body
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    """``GET /metrics``: request series, then the figures of every street enabling the dashboard."""
+    kernel = request.app.state.kernel
+    figures = CollectorRegistry(auto_describe=True)
+    gauge = Gauge("jiedao_figure", "Current value of a GAUGE metric a plugin publishes.", ("street", "plugin", "metric"), registry=figures)
+    published = Gauge("jiedao_metrics_published", "Metrics visible in the street's cockpit, per plugin.", ("street", "plugin"), registry=figures)
+    for street in kernel.config.streets:
+        if "dashboard" not in kernel.enabled_plugins(street):
+            continue
+        metrics = visible_metrics(kernel, street)
+        for plugin in {p.plugin for p in metrics}:
+            published.labels(street, plugin).set(sum(1 for p in metrics if p.plugin == plugin))
+        if not any(p.metric.kind is MetricKind.GAUGE for p in metrics):
+            continue
+        async with kernel.db.transaction(kernel.street_id(street)) as session:
+            values = await Figures(kernel, street, session.execute).kpis(resolve(Preset.TODAY, kernel.settings(street, "dashboard").timezone))
+        for kpi in values:
+            if kpi.metric.metric.kind is MetricKind.GAUGE and kpi.value is not None:
+                gauge.labels(street, kpi.metric.plugin, kpi.metric.metric.key).set(kpi.value)
+    body = generate_latest(stats_of(kernel).registry) + generate_latest(figures) + generate_latest(REGISTRY)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,20 @@
+"""The settings a street gives the dashboard in plugins.toml (``[streets.X.dashboard]``)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class DashboardSettings(BaseModel):
+    """Time zone of the street's calendar, cache lifetime and hotspot detection parameters."""
+
+    model_config = {"extra": "forbid"}
+
+    timezone: str = Field("Asia/Shanghai", description="IANA zone whose days, weeks and months the cockpit shows.")
+    cache_seconds: float = Field(5.0, ge=0, description="How long a computed figure is reused (0 = never cached).")
+    baseline_days: int = Field(28, ge=7, le=365, description="Days of history forming a place's own baseline.")
+    guard_days: int = Field(2, ge=0, le=30, description="Days just before the window left out of the baseline.")
+    max_window_days: int = Field(7, ge=1, le=28, description="Hotspots of a longer range look at its last N days.")
+    threshold_sd: float = Field(3.0, gt=0, description="k: a signal rises when observed > expected + k·sd.")
+    min_events: int = Field(3, ge=1, description="Floor: fewer events than this in the window never flag.")
+    min_sd: float = Field(0.5, ge=0, description="Floor for the daily standard deviation of sparse baselines.")
