@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import strawberry
@@ -11,6 +12,7 @@ from schema.context import Context
 from schema.ids import decode_global_id, encode_global_id
 
 _NODE_MODELS: dict[str, type] = {}
+_VISIBILITY: dict[str, Callable[[Context], Any]] = {}
 
 
 @strawberry.interface(description="An object with a global ID, fetchable with `node(id:)`.")
@@ -21,16 +23,21 @@ class Node:
         return strawberry.ID(encode_global_id(info._raw_info.parent_type.name, self.id))
 
 
-def node_type(model: type, name: str | None = None):
+def node_type(model: type, name: str | None = None, visible: Callable[[Context], Any] | None = None):
     """Mark a ``@strawberry.type`` implementing ``Node`` as backed by the ORM ``model``.
 
     Resolvers may then return ``model`` instances where the type is expected, and
-    ``node(id:)`` can fetch it. Apply it above ``@strawberry.type``.
+    ``node(id:)`` can fetch it. ``visible(ctx)`` may return an SQL condition limiting which
+    rows the caller may fetch that way (e.g. only cases the caller is party to); without
+    it, any row of the street is returned to callers allowed to call ``node``.
+    Apply it above ``@strawberry.type``.
     """
 
     def decorate(cls: type) -> type:
         type_name = name or cls.__strawberry_definition__.name
         _NODE_MODELS[type_name] = model
+        if visible is not None:
+            _VISIBILITY[type_name] = visible
         cls.__strawberry_definition__.is_type_of = lambda obj, _info: isinstance(obj, model)
         return cls
 
@@ -49,4 +56,7 @@ async def resolve_node(ctx: Context, global_id: str, schema_types: set[str]) -> 
     model = _NODE_MODELS.get(type_name)
     if model is None or type_name not in schema_types:
         return None
-    return await ctx.scalar(select(model).where(model.id == pk))
+    statement = select(model).where(model.id == pk)
+    if (visible := _VISIBILITY.get(type_name)) is not None:
+        statement = statement.where(visible(ctx))
+    return await ctx.scalar(statement)
