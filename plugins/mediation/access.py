@@ -1,0 +1,58 @@
+"""Who is acting, and which cases they may see.
+
+Street staff (holders of ``mediation.case.read_all``: street admins, community workers)
+see every case of the street; a mediator sees the cases of the studios they belong to and
+those assigned to them; a resident sees the cases they are a party to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import false, or_, select, true
+from sqlalchemy.sql.elements import ColumnElement
+
+from plugins.mediation.models import Case, CaseParty, StudioMember
+
+READ_ALL = "mediation.case.read_all"
+MANAGE = "mediation.case.manage"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person behind an action, as the domain rules need to know them."""
+
+    name: str
+    user_id: int | None = None
+    resident_id: int | None = None
+    sees_all: bool = False
+    manages: bool = False
+
+    @classmethod
+    def of(cls, ctx) -> Actor:
+        """The actor of a GraphQL request (``ctx`` is its Context)."""
+        user = ctx.user
+        return cls(
+            name=user.username if user else "anonymous",
+            user_id=user.id if user else None,
+            resident_id=user.resident_id if user else None,
+            sees_all=ctx.has_permission(READ_ALL),
+            manages=ctx.has_permission(MANAGE),
+        )
+
+
+SYSTEM = Actor(name="system", sees_all=True, manages=True)
+"""The actor of seeds and command-line work."""
+
+
+def visible_cases(actor: Actor) -> ColumnElement[bool]:
+    """A condition on ``Case`` selecting the cases ``actor`` may see."""
+    if actor.sees_all:
+        return true()
+    conditions: list[ColumnElement[bool]] = []
+    if actor.user_id is not None:
+        studios = select(StudioMember.studio_id).where(StudioMember.user_id == actor.user_id)
+        conditions += [Case.studio_id.in_(studios), Case.mediator_user_id == actor.user_id]
+    if actor.resident_id is not None:
+        conditions.append(Case.id.in_(select(CaseParty.case_id).where(CaseParty.resident_id == actor.resident_id)))
+    return or_(*conditions) if conditions else false()

@@ -1,0 +1,73 @@
+"""What needs following up today in one street: cases open too long, judicial-confirmation
+deadlines coming or missed, return visits due, findings past their deadline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from plugins.mediation import service
+from plugins.mediation.models import Agreement, Case, Finding, ReturnVisit, TaskForce
+from plugins.mediation.states import OPEN_STATES, FindingStatus
+
+CONFIRMATION_WARNING_DAYS = 7
+"""Warn about a judicial-confirmation deadline this many days ahead."""
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """Lists of (id, title, detail) tuples, one per thing to act on."""
+
+    open_too_long: list[tuple[int, str, str]]
+    confirmation_deadlines: list[tuple[int, str, str]]
+    visits_due: list[tuple[int, str, str]]
+    findings_overdue: list[tuple[int, str, str]]
+
+
+async def follow_up(session, on: date | None = None) -> FollowUp:
+    """Everything to act on in the session's street (a handful of grouped statements)."""
+    on = on or service.today()
+    cutoff = service.now() - timedelta(days=service.LONG_OPEN_DAYS)
+    long_open = await session.execute(
+        select(Case.id, Case.title, Case.opened_at)
+        .where(Case.state.in_([s.value for s in OPEN_STATES]), Case.opened_at < cutoff)
+        .order_by(Case.opened_at)
+    )
+    agreements = await session.execute(
+        select(Case.id, Case.title, Agreement)
+        .join(Agreement, Agreement.case_id == Case.id)
+        .where(
+            Agreement.effective_on.is_not(None),
+            Agreement.oral.is_(False),
+            Agreement.confirmation_requested_on.is_(None),
+            Agreement.effective_on >= on - timedelta(days=service.CONFIRMATION_DAYS + CONFIRMATION_WARNING_DAYS),
+        )
+        .order_by(Agreement.effective_on)
+    )
+    visits = await session.execute(
+        select(Case.id, Case.title, ReturnVisit.due_on)
+        .join(ReturnVisit, ReturnVisit.case_id == Case.id)
+        .where(ReturnVisit.done_on.is_(None), ReturnVisit.due_on <= on)
+        .order_by(ReturnVisit.due_on)
+    )
+    findings = await session.execute(
+        select(TaskForce.id, TaskForce.name, Finding.department, func.count())
+        .join(Finding, Finding.task_force_id == TaskForce.id)
+        .where(Finding.status.in_([FindingStatus.OPEN.value, FindingStatus.NOTIFIED.value]), Finding.deadline < on)
+        .group_by(TaskForce.id, TaskForce.name, Finding.department)
+        .order_by(TaskForce.id, Finding.department)
+    )
+    deadlines = []
+    for case_id, title, agreement in agreements.all():
+        deadline = service.confirmation_deadline(agreement)
+        if deadline - on <= timedelta(days=CONFIRMATION_WARNING_DAYS):
+            state = "missed" if deadline < on else "due"
+            deadlines.append((case_id, title, f"judicial confirmation {state} {deadline.isoformat()}"))
+    return FollowUp(
+        open_too_long=[(i, t, f"open since {service.aware(at).date().isoformat()}") for i, t, at in long_open.all()],
+        confirmation_deadlines=deadlines,
+        visits_due=[(i, t, f"return visit due {due.isoformat()}") for i, t, due in visits.all()],
+        findings_overdue=[(i, name, f"{department}: {count} finding(s) past deadline") for i, name, department, count in findings.all()],
+    )

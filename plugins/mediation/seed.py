@@ -1,0 +1,346 @@
+"""Demo data of the mediation plugin.
+
+长庆街道: the four studios with their mediators, a year of cases (the 浙大御跸社区 water-leak
+dispute mediated by 潘大姐工作室 among them), and the 东清大厦 task force with its 110 findings
+at realistic progress. 拱宸桥街道: one studio. Rows are written directly with past dates
+(the services stamp "now"); the states and histories follow the same state machine.
+Idempotent: a street that has its studios is left alone.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from core.identity.models import Grant, User
+from core.models import Building, Community, Compound, Ownership, Resident, Street, Unit
+from plugins.mediation import service
+from plugins.mediation.models import (
+    Agreement,
+    Case,
+    CaseParty,
+    CasePlace,
+    CaseTransition,
+    Finding,
+    MediationSession,
+    ReturnVisit,
+    Signature,
+    Studio,
+    StudioMember,
+    TaskForce,
+)
+from plugins.mediation.states import CaseState, Category, Department, FindingCategory, FindingStatus, PartyRole, Source
+
+STUDIOS = {
+    # name: (community, description, [(username, display name, lead)])
+    "三和交流室": ("王马社区", "和谐、和睦、和美：王马社区的邻里交流与调解", [("mediator-sanhe", "王阿姨", True)]),
+    "长宁工作室": ("长寿桥社区", "长寿桥社区退休法官领衔的调解工作室", [("mediator-changning", "沈法官", True)]),
+    "潘大姐工作室": ("浙大御跸社区", "潘大姐三十年调解邻里纠纷", [("mediator-pan", "潘大姐", True), ("changqing-mediator", "小李", False)]),
+    "老傅调解室": ("潮鸣寺巷社区", "老傅：老党员、老邻居、老娘舅", [("mediator-fu", "老傅", True)]),
+}
+GONGCHEN_STUDIO = ("拱宸桥调解工作室", "拱宸桥社区")
+CATEGORIES = [
+    (Category.WATER_LEAK, 25, "卫生间渗水至楼下"),
+    (Category.NOISE, 15, "夜间噪音扰民"),
+    (Category.RENOVATION, 12, "装修损坏相邻墙体"),
+    (Category.PROPERTY_FEES, 15, "拖欠物业费"),
+    (Category.NEIGHBOUR_CONFLICT, 15, "楼道堆物引发口角"),
+    (Category.PARKING, 8, "车位占用"),
+    (Category.FAMILY, 5, "赡养老人分歧"),
+    (Category.COMMON_AREA, 5, "公共绿地被圈占"),
+]
+SOURCES = [(Source.APPLICATION, 60), (Source.POLICE_REFERRAL, 15), (Source.COURT_REFERRAL, 8), (Source.STUDIO_INITIATIVE, 17)]
+REFERRERS = {Source.POLICE_REFERRAL: "长庆派出所", Source.COURT_REFERRAL: "拱墅区人民法院"}
+FINDINGS = [
+    # category, department, count, places (None: the unit itself)
+    (FindingCategory.ILLEGAL_CONSTRUCTION, Department.LAW_ENFORCEMENT, 42, None),
+    (FindingCategory.BLOCKED_FIRE_EXIT, Department.FIRE, 26, ["{f}楼消防通道", "{f}楼安全出口", "疏散楼梯{f}层"]),
+    (FindingCategory.OCCUPIED_COMMON_AREA, Department.HOUSING, 30, ["{f}楼楼道", "地下室", "屋顶平台", "一楼门厅"]),
+    (FindingCategory.ELECTRICAL_HAZARD, Department.EMERGENCY, 8, ["{f}楼电表箱", "一楼电动车停放点"]),
+    (FindingCategory.OTHER, Department.POLICE, 4, None),
+]
+FINDING_PROGRESS = [(FindingStatus.VERIFIED, 72), (FindingStatus.RECTIFIED, 14), (FindingStatus.NOTIFIED, 16), (FindingStatus.OPEN, 8)]
+
+
+def _weighted(rng: random.Random, choices):
+    return rng.choices([c[0] for c in choices], weights=[c[1] for c in choices])[0]
+
+
+async def seed(session, street: str) -> None:
+    """Idempotent demo seeder of one street."""
+    if await session.scalar(select(Studio.id).limit(1)) is not None:
+        return
+    if street != "changqing":
+        await _one_studio(session, *GONGCHEN_STUDIO)
+        return
+    rng = random.Random(f"mediation-{street}")
+    street_id = await session.scalar(select(Street.id).where(Street.slug == street))
+    studios = await _studios(session, street_id)
+    await _water_leak(session, studios["潘大姐工作室"])
+    await _year_of_cases(session, rng, studios)
+    await _dongqing(session, rng, studios["潘大姐工作室"])
+
+
+async def _one_studio(session, name: str, community: str) -> Studio:
+    community_id = await session.scalar(select(Community.id).where(Community.name == community))
+    studio = Studio(name=name, community_id=community_id, description="", created_at=service.now())
+    session.add(studio)
+    await session.flush()
+    return studio
+
+
+async def _studios(session, street_id: int) -> dict[str, tuple[Studio, list[int], int | None]]:
+    """The four studios with their mediators (accounts created with the demo password)."""
+    from core.demo import DEMO_PASSWORD
+    from core.identity.passwords import hash_password
+
+    password_hash = None
+    made = {}
+    for name, (community, description, members) in STUDIOS.items():
+        studio = await _one_studio(session, name, community)
+        studio.description = description
+        user_ids = []
+        for username, display, lead in members:
+            user_id = await session.scalar(select(User.id).where(User.username == username))
+            if user_id is None:
+                password_hash = password_hash or hash_password(DEMO_PASSWORD)
+                user = User(username=username, password_hash=password_hash)
+                session.add(user)
+                await session.flush()
+                user_id = user.id
+            if not await session.scalar(select(Grant.id).where(Grant.user_id == user_id, Grant.street_id == street_id, Grant.role == "mediator")):
+                session.add(Grant(user_id=user_id, street_id=street_id, role="mediator"))
+            session.add(StudioMember(studio_id=studio.id, user_id=user_id, display_name=display, is_lead=lead))
+            user_ids.append(user_id)
+        made[name] = (studio, user_ids, await session.scalar(select(Community.id).where(Community.name == community)))
+    await session.flush()
+    return made
+
+
+async def _owners_in(session, community_id: int | None, compound: str | None = None) -> list[tuple[int, int, int, str]]:
+    """(resident, unit, building, unit number) of the private owners of a community or compound."""
+    statement = (
+        select(Ownership.resident_id, Unit.id, Building.id, Unit.number)
+        .join(Unit, Unit.id == Ownership.unit_id)
+        .join(Building, Building.id == Unit.building_id)
+        .join(Compound, Compound.id == Building.compound_id)
+        .join(Resident, Resident.id == Ownership.resident_id)
+        .where(Resident.is_organisation.is_(False))
+        .order_by(Unit.id)
+    )
+    if community_id is not None:
+        statement = statement.where(Compound.community_id == community_id)
+    if compound is not None:
+        statement = statement.where(Compound.name == compound)
+    return [tuple(row) for row in (await session.execute(statement)).all()]
+
+
+def _at(days_ago: float) -> datetime:
+    return service.now() - timedelta(days=days_ago)
+
+
+def _on(days_ago: float) -> date:
+    return service.today() - timedelta(days=int(days_ago))
+
+
+async def _case(session, studio, mediator_id, title, category, source, parties, places, opened_days_ago, path, *, description="", finding_id=None):
+    """A case that went along ``path`` (states after the first), a few days a step."""
+    initial = CaseState.REFERRED if source in (Source.POLICE_REFERRAL, Source.COURT_REFERRAL, Source.TASK_FORCE_REFERRAL) else CaseState.APPLIED
+    case = Case(
+        title=title, description=description, category=category.value, source=source.value, referred_by=REFERRERS.get(source, "东清大厦综合整治专班" if finding_id else ""),
+        state=initial.value, studio_id=studio.id, mediator_user_id=mediator_id if path else None, finding_id=finding_id, opened_at=_at(opened_days_ago),
+    )
+    session.add(case)
+    await session.flush()
+    session.add_all([CaseParty(case_id=case.id, resident_id=r, role=role.value) for r, role in parties])
+    session.add_all([CasePlace(case_id=case.id, building_id=b, unit_id=u) for b, u in dict.fromkeys(places)])
+    steps = [CaseTransition(case_id=case.id, from_state=None, to_state=initial.value, actor="demo", reason=case.referred_by or source.value, at=case.opened_at)]
+    day = opened_days_ago
+    previous = initial
+    for state in path:
+        day = max(day - random.Random(f"{case.id}{state}").randint(1, 6), 0.1)
+        reason = {CaseState.REFUSED: "被申请人明确拒绝调解", CaseState.FAILED: "双方分歧较大，告知通过诉讼解决", CaseState.BREACHED: "约定期限届满未履行"}.get(state, "")
+        steps.append(CaseTransition(case_id=case.id, from_state=previous.value, to_state=state.value, actor="demo", reason=reason, at=_at(day)))
+        case.state = state.value
+        if state in (CaseState.AGREED, CaseState.FAILED, CaseState.REFUSED):
+            case.concluded_at = _at(day)
+        if state in (CaseState.FAILED, CaseState.REFUSED, CaseState.FULFILLED, CaseState.BREACHED):
+            case.closed_at = _at(day)
+        if state is CaseState.IN_MEDIATION:
+            session.add(MediationSession(case_id=case.id, held_on=_on(day), participants=["双方当事人", "调解员"], notes="听取双方陈述，现场查看。", recorded_by="demo"))
+        if state is CaseState.AGREED:
+            confirmed = random.Random(f"confirm{case.id}").random() < 0.15  # few parties ask the court
+            extra = {"confirmation_requested_on": _on(day - 5), "confirmation_court": "杭州市拱墅区人民法院"} if confirmed and day > 5 else {}
+            await _agreement(session, case, [r for r, _ in parties], mediator_id, day, **extra)
+        previous = state
+    session.add_all(steps)
+    await session.flush()
+    return case
+
+
+async def _agreement(session, case: Case, party_ids: list[int], mediator_id: int, days_ago: float, **content) -> Agreement:
+    effective = _on(days_ago)
+    agreement = Agreement(
+        case_id=case.id,
+        facts=content.get("facts", f"{case.title}，双方到调解室申请调解。"),
+        disputed_points=content.get("disputed_points", "责任划分与补偿数额。"),
+        terms=content.get("terms", "责任方承担修复费用并向对方赔礼道歉。"),
+        performance=content.get("performance", "十五日内完成修复，费用当面结清。"),
+        perform_by=effective + timedelta(days=15),
+        drafted_at=_at(days_ago + 0.5),
+        sealed_at=_at(days_ago),
+        effective_on=effective,
+        confirmation_requested_on=content.get("confirmation_requested_on"),
+        confirmation_court=content.get("confirmation_court"),
+    )
+    session.add(agreement)
+    await session.flush()
+    session.add_all([Signature(agreement_id=agreement.id, resident_id=r, recorded_by="demo", signed_at=_at(days_ago)) for r in party_ids])
+    session.add(Signature(agreement_id=agreement.id, user_id=mediator_id, recorded_by="demo", signed_at=_at(days_ago)))
+    visit_due = effective + timedelta(days=16)
+    done = visit_due <= service.today() - timedelta(days=3)  # the latest visits are still to do
+    session.add(ReturnVisit(case_id=case.id, due_on=visit_due, done_on=visit_due if done else None, notes="已履行，双方满意" if done else ""))
+    return agreement
+
+
+async def _water_leak(session, studio_entry) -> None:
+    """浙大御跸小区: the bathroom of an upper flat leaks into the flat below; 潘大姐 mediates."""
+    studio, mediators, community_id = studio_entry
+    owners = await _owners_in(session, community_id, "浙大御跸小区")
+    by_unit = {(building, number): (resident, unit) for resident, unit, building, number in owners}
+    for (building, number), (upper, upper_unit) in sorted(by_unit.items(), key=lambda item: item[0][1], reverse=True):
+        below = f"{int(number[0]) - 1}{number[1:]}"
+        if number[0] > "1" and (building, below) in by_unit:
+            lower, lower_unit = by_unit[(building, below)]
+            break
+    else:
+        return
+    case = await _case(
+        session, studio, mediators[0], f"浙大御跸小区{number}室卫生间渗水至{below}室", Category.WATER_LEAK, Source.APPLICATION,
+        [(lower, PartyRole.APPLICANT), (upper, PartyRole.RESPONDENT)], [(building, lower_unit), (building, upper_unit)], 75,
+        [CaseState.ACCEPTED, CaseState.IN_MEDIATION],
+        description=f"{below}室顶棚大面积水渍、墙皮脱落，{number}室业主否认漏水来自本户。",
+    )
+    steps = [(CaseState.AGREED, 60), (CaseState.PERFORMING, 58), (CaseState.FULFILLED, 40)]
+    previous = CaseState.IN_MEDIATION
+    for state, days in steps:
+        session.add(CaseTransition(case_id=case.id, from_state=previous.value, to_state=state.value, actor="mediator-pan", reason="", at=_at(days)))
+        previous = state
+    case.state, case.concluded_at, case.closed_at = CaseState.FULFILLED.value, _at(60), _at(40)
+    session.add(MediationSession(case_id=case.id, held_on=_on(66), participants=["双方业主", "潘大姐", "物业维修师傅"], notes="闭水试验确认渗漏点在楼上卫生间。", recorded_by="mediator-pan"))
+    await _agreement(
+        session, case, [lower, upper], mediators[0], 60,
+        facts=f"经闭水试验，{number}室卫生间防水层老化，渗水至{below}室顶棚。",
+        disputed_points="漏水责任归属及楼下装修损失的赔偿数额。",
+        terms=f"{number}室业主重做卫生间防水，并赔偿{below}室顶棚修复费用2800元。",
+        performance="十五日内完成防水施工，赔偿款于施工完成当日当面付清。",
+        confirmation_requested_on=_on(55), confirmation_court="杭州市拱墅区人民法院",
+    )
+    await session.flush()
+
+
+async def _year_of_cases(session, rng: random.Random, studios) -> None:
+    """About eighty cases over the past year across the four studios."""
+    for name, (studio, mediators, community_id) in studios.items():
+        owners = await _owners_in(session, community_id)
+        if len(owners) < 2:
+            continue
+        ages = [rng.uniform(1, 365) for _ in range(rng.randint(14, 20))] + [rng.uniform(1, 40) for _ in range(4)]
+        for age in sorted(ages, reverse=True):
+            category = _weighted(rng, [(c, w) for c, w, _ in CATEGORIES])
+            what = next(t for c, _, t in CATEGORIES if c is category)
+            source = _weighted(rng, SOURCES)
+            a, b = rng.sample(owners, 2)
+            path = _path(rng, age)
+            title = f"{what}（{a[3]}室与{b[3]}室）" if category is not Category.PROPERTY_FEES else f"{what}（{a[3]}室）"
+            await _case(
+                session, studio, rng.choice(mediators), title, category, source,
+                [(a[0], PartyRole.APPLICANT), (b[0], PartyRole.RESPONDENT)], [(a[2], a[1]), (b[2], b[1])], age, path,
+            )
+
+
+def _path(rng: random.Random, age: float) -> list[CaseState]:
+    """How far a case opened ``age`` days ago has got (a realistic mix)."""
+    S = CaseState
+    if age < 7:
+        return rng.choice([[], [S.ACCEPTED], [S.ACCEPTED, S.IN_MEDIATION]])
+    if 30 < age < 120 and rng.random() < 0.2:
+        return [S.ACCEPTED, S.IN_MEDIATION]  # a difficult one, still open: flagged after 30 days
+    if age < 45:
+        roll = rng.random()
+        if roll < 0.25:
+            return [S.ACCEPTED, S.IN_MEDIATION]
+        if roll < 0.75:
+            return [S.ACCEPTED, S.IN_MEDIATION, S.AGREED, S.PERFORMING]
+    roll = rng.random()
+    if roll < 0.18:
+        return [S.REFUSED]
+    if roll < 0.30:
+        return [S.ACCEPTED, S.IN_MEDIATION, S.FAILED]
+    if roll < 0.33:
+        return [S.ACCEPTED, S.IN_MEDIATION, S.AGREED, S.PERFORMING, S.BREACHED]
+    return [S.ACCEPTED, S.IN_MEDIATION, S.AGREED, S.PERFORMING, S.FULFILLED]
+
+
+async def _dongqing(session, rng: random.Random, pan) -> None:
+    """The 东清大厦 campaign: 110 violations, six departments, most of them cleared."""
+    compound_id = await session.scalar(select(Compound.id).where(Compound.name == "东清大厦"))
+    if compound_id is None:
+        return
+    buildings = list(await session.scalars(select(Building.id).where(Building.compound_id == compound_id).order_by(Building.id)))
+    units = (await session.execute(select(Unit.id, Unit.building_id, Unit.number).where(Unit.building_id.in_(buildings)).order_by(Unit.id))).all()
+    started = _on(120)
+    task_force = TaskForce(name="东清大厦综合整治专班", compound_id=compound_id, departments=sorted(d.value for d in Department), started_on=started, created_at=_at(120))
+    session.add(task_force)
+    await session.flush()
+    statuses = [status for status, count in FINDING_PROGRESS for _ in range(count)]
+    rng.shuffle(statuses)
+    findings = []
+    for category, department, count, places in FINDINGS:
+        for _ in range(count):
+            unit_id, building_id, number = rng.choice(units)
+            floor = number[0]
+            status = statuses.pop()
+            found = rng.uniform(90, 118)
+            deadline = started + timedelta(days=rng.choice((30, 45, 60, 90, 150)))
+            kwargs = dict(unit_id=unit_id, location=f"{number}室" + ("阳台搭建" if category is FindingCategory.ILLEGAL_CONSTRUCTION else "群租隐患"))
+            if places is not None:
+                kwargs = dict(unit_id=None, location=rng.choice(places).format(f=floor))
+            finding = Finding(
+                task_force_id=task_force.id, building_id=building_id, category=category.value, department=department.value,
+                description="", deadline=deadline, status=status.value, evidence=[f"photo:dq-{len(findings) + 1:03d}-before.jpg"],
+                created_at=_at(found), status_changed_at=_at(found), **kwargs,
+            )
+            if status in (FindingStatus.RECTIFIED, FindingStatus.VERIFIED):
+                finding.rectified_at = _at(rng.uniform(10, found - 5))
+                finding.evidence = [*finding.evidence, f"photo:dq-{len(findings) + 1:03d}-after.jpg"]
+                finding.status_changed_at = finding.rectified_at
+            if status is FindingStatus.VERIFIED:
+                finding.verified_at = finding.status_changed_at = finding.rectified_at + timedelta(days=rng.randint(1, 7))
+            if status is FindingStatus.NOTIFIED:
+                finding.status_changed_at = _at(found - 2)
+            findings.append(finding)
+    session.add_all(findings)
+    await session.flush()
+    await _disputed_findings(session, pan, [f for f in findings if f.unit_id is not None and f.category == FindingCategory.ILLEGAL_CONSTRUCTION.value][:3])
+
+
+async def _disputed_findings(session, pan, findings: list[Finding]) -> None:
+    """Three owners disputed their findings; 潘大姐工作室 mediates with the task force."""
+    studio, mediators, _ = pan
+    paths = [
+        [CaseState.ACCEPTED, CaseState.IN_MEDIATION, CaseState.AGREED, CaseState.PERFORMING, CaseState.FULFILLED],
+        [CaseState.ACCEPTED, CaseState.IN_MEDIATION],
+        [],
+    ]
+    for finding, path, age in zip(findings, paths, (80, 20, 3)):
+        owner = await session.scalar(select(Ownership.resident_id).where(Ownership.unit_id == finding.unit_id).limit(1))
+        if owner is None:
+            continue
+        await _case(
+            session, studio, mediators[0], f"东清大厦综合整治专班: 对整改事项有异议（{finding.location}）", Category.RENOVATION,
+            Source.TASK_FORCE_REFERRAL, [(owner, PartyRole.APPLICANT)], [(finding.building_id, finding.unit_id)], age, path,
+            description="业主认为搭建系购房时原有结构。", finding_id=finding.id,
+        )

@@ -1,0 +1,148 @@
+"""The vocabularies of the plugin and the case and finding state machines, in one place.
+
+Every change of a case's or a finding's state goes through ``check_case_move`` or
+``check_finding_move``; nothing else decides which moves are legal.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from core.errors import DomainError
+
+
+class CaseState(str, Enum):
+    APPLIED = "applied"
+    REFERRED = "referred"
+    ACCEPTED = "accepted"
+    IN_MEDIATION = "in_mediation"
+    AGREED = "agreed"
+    FAILED = "failed"
+    REFUSED = "refused"
+    PERFORMING = "performing"
+    FULFILLED = "fulfilled"
+    BREACHED = "breached"
+
+
+class Category(str, Enum):
+    WATER_LEAK = "water_leak"
+    NOISE = "noise"
+    RENOVATION = "renovation"
+    PROPERTY_FEES = "property_fees"
+    NEIGHBOUR_CONFLICT = "neighbour_conflict"
+    FAMILY = "family"
+    PARKING = "parking"
+    COMMON_AREA = "common_area"
+    OTHER = "other"
+
+
+class Source(str, Enum):
+    APPLICATION = "application"
+    COURT_REFERRAL = "court_referral"
+    POLICE_REFERRAL = "police_referral"
+    TASK_FORCE_REFERRAL = "task_force_referral"
+    STUDIO_INITIATIVE = "studio_initiative"
+
+
+class PartyRole(str, Enum):
+    APPLICANT = "applicant"
+    RESPONDENT = "respondent"
+    THIRD_PARTY = "third_party"
+
+
+class OutsideKind(str, Enum):
+    LAWYER = "lawyer"
+    RELATIVE = "relative"
+    NEIGHBOUR = "neighbour"
+    EXPERT = "expert"
+
+
+class Department(str, Enum):
+    FIRE = "fire"
+    HOUSING = "housing"
+    EMERGENCY = "emergency"
+    POLICE = "police"
+    JUSTICE = "justice"
+    LAW_ENFORCEMENT = "law_enforcement"
+
+
+class FindingCategory(str, Enum):
+    ILLEGAL_CONSTRUCTION = "illegal_construction"
+    BLOCKED_FIRE_EXIT = "blocked_fire_exit"
+    OCCUPIED_COMMON_AREA = "occupied_common_area"
+    ELECTRICAL_HAZARD = "electrical_hazard"
+    OTHER = "other"
+
+
+class FindingStatus(str, Enum):
+    OPEN = "open"
+    NOTIFIED = "notified"
+    RECTIFIED = "rectified"
+    VERIFIED = "verified"
+
+
+INITIAL_STATE = {
+    Source.APPLICATION: CaseState.APPLIED,
+    Source.STUDIO_INITIATIVE: CaseState.APPLIED,
+    Source.COURT_REFERRAL: CaseState.REFERRED,
+    Source.POLICE_REFERRAL: CaseState.REFERRED,
+    Source.TASK_FORCE_REFERRAL: CaseState.REFERRED,
+}
+"""Where a case starts, by how it came to the studio."""
+
+S = CaseState
+CASE_MOVES: dict[CaseState, frozenset[CaseState]] = {
+    S.APPLIED: frozenset({S.ACCEPTED, S.REFUSED}),
+    S.REFERRED: frozenset({S.ACCEPTED, S.REFUSED}),
+    S.ACCEPTED: frozenset({S.IN_MEDIATION, S.REFUSED}),
+    S.IN_MEDIATION: frozenset({S.AGREED, S.FAILED, S.REFUSED}),
+    S.AGREED: frozenset({S.PERFORMING}),
+    S.PERFORMING: frozenset({S.FULFILLED, S.BREACHED}),
+    S.FAILED: frozenset(),
+    S.REFUSED: frozenset(),
+    S.FULFILLED: frozenset(),
+    S.BREACHED: frozenset(),
+}
+"""The legal moves of a case. ``refused``: a party declines mediation (Art. 17, 26)."""
+
+OPEN_STATES = frozenset({S.APPLIED, S.REFERRED, S.ACCEPTED, S.IN_MEDIATION})
+"""States of a case still being mediated (counted for the 30-day flag)."""
+CONCLUDED_STATES = frozenset({S.AGREED, S.FAILED, S.REFUSED})
+"""The moves that end mediation itself (the outcome of the case)."""
+CLOSED_STATES = frozenset(state for state, moves in CASE_MOVES.items() if not moves)
+"""States with no way out."""
+
+F = FindingStatus
+FINDING_MOVES: dict[FindingStatus, frozenset[FindingStatus]] = {
+    F.OPEN: frozenset({F.NOTIFIED}),
+    F.NOTIFIED: frozenset({F.RECTIFIED}),
+    F.RECTIFIED: frozenset({F.VERIFIED, F.NOTIFIED}),
+    F.VERIFIED: frozenset(),
+}
+"""open → notified → rectified → verified; a failed verification sends it back to notified."""
+
+
+def check_case_move(current: str, target: CaseState) -> CaseState:
+    """Return the current state if the case may move to ``target``; else ``INVALID_TRANSITION``."""
+    state = CaseState(current)
+    if target not in CASE_MOVES[state]:
+        allowed = ", ".join(sorted(s.value for s in CASE_MOVES[state])) or "none (the case is closed)"
+        raise DomainError(
+            f"A case that is '{state.value}' cannot become '{target.value}'; allowed next states: {allowed}.",
+            code="INVALID_TRANSITION",
+            field="to",
+        )
+    return state
+
+
+def check_finding_move(current: str, target: FindingStatus) -> FindingStatus:
+    """Return the current status if a finding may move to ``target``; else ``INVALID_TRANSITION``."""
+    status = FindingStatus(current)
+    if target not in FINDING_MOVES[status]:
+        allowed = ", ".join(sorted(s.value for s in FINDING_MOVES[status])) or "none (already verified)"
+        raise DomainError(
+            f"A finding that is '{status.value}' cannot become '{target.value}'; allowed next: {allowed}.",
+            code="INVALID_TRANSITION",
+            field="status",
+        )
+    return status
