@@ -24,14 +24,15 @@ from graphql import (
     get_named_type,
 )
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as create_alias_rule
+from strawberry.extensions.query_depth_limiter import create_validator as create_depth_rule
 
 from core.observability import GRAPHQL_REQUESTS, GRAPHQL_SECONDS
 from schema.connection import DEFAULT_PAGE_SIZE
@@ -217,13 +218,18 @@ class MaskUnexpectedErrors(MaskErrors):
         )
 
 
+# Built once: the validation cache is keyed by the rule classes, and the limiter
+# extensions would otherwise create new classes for every request.
+LIMIT_RULES = (create_depth_rule(MAX_DEPTH, None, None), create_alias_rule(MAX_ALIASES))
+CACHE_SIZE = 512
+
+
 def schema_extensions() -> list:
     """The extension factories every Jiedao schema uses (a fresh instance per request)."""
     return [
-        lambda: ParserCache(maxsize=512),
-        lambda: ValidationCache(maxsize=512),
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: ParserCache(maxsize=CACHE_SIZE),
+        lambda: ValidationCache(maxsize=CACHE_SIZE),
+        lambda: AddValidationRules(list(LIMIT_RULES)),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         PluginAwareErrors,
         CostLimiter,

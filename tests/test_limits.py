@@ -71,3 +71,15 @@ async def test_operations_are_counted_per_street_and_type(client):
     await client.query("{ street { name } }", street="gongchen")
     await client.errors("{ buildings(first: 1) { totalCount } }", street="gongchen")
     assert count("query", "ok") == before_ok + 1 and count("query", "error") == before_error + 1
+
+
+async def test_repeated_queries_skip_validation(client):
+    from strawberry.extensions.validation_cache import _get_validate_cache
+
+    from schema.extensions import CACHE_SIZE
+
+    cache = _get_validate_cache(CACHE_SIZE)
+    await client.query("{ street { slug name } }")
+    hits = cache.cache_info().hits
+    await client.query("{ street { slug name } }")
+    assert cache.cache_info().hits == hits + 1
