@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.db import Base, StreetScoped
 
 
-class Rule(enum.Enum):
+class Rule(str, enum.Enum):
     """How a ballot decides (Civil Code Art. 278)."""
 
     ART278_MAJOR = "ART278_MAJOR"
@@ -24,25 +24,33 @@ class Rule(enum.Enum):
     SIMPLE_MAJORITY = "SIMPLE_MAJORITY"
 
 
-class BallotStatus(enum.Enum):
+class BallotStatus(str, enum.Enum):
+    """DRAFT until opened; OPEN while votes are taken; CLOSED once tallied."""
+
     DRAFT = "DRAFT"
     OPEN = "OPEN"
     CLOSED = "CLOSED"
 
 
-class Choice(enum.Enum):
+class Choice(str, enum.Enum):
+    """An owner's answer; ABSTAIN takes part but does not approve."""
+
     AGREE = "AGREE"
     OPPOSE = "OPPOSE"
     ABSTAIN = "ABSTAIN"
 
 
-class Channel(enum.Enum):
+class Channel(str, enum.Enum):
+    """How a vote reached the ballot box."""
+
     ONLINE = "ONLINE"
     PAPER = "PAPER"
     PROXY = "PROXY"
 
 
-class TopicStatus(enum.Enum):
+class TopicStatus(str, enum.Enum):
+    """RAISED -> DISCUSSING -> DECIDED -> IMPLEMENTED, or REJECTED with a reason."""
+
     RAISED = "RAISED"
     DISCUSSING = "DISCUSSING"
     DECIDED = "DECIDED"
@@ -50,7 +58,9 @@ class TopicStatus(enum.Enum):
     REJECTED = "REJECTED"
 
 
-class MeetingKind(enum.Enum):
+class MeetingKind(str, enum.Enum):
+    """The two kinds of deliberative meetings Changqing holds."""
+
     JOINT = "JOINT"  # 三方联席会议 (居委会 + 业委会 + 物业), e.g. the biweekly 半月谈
     RED_TEA = "RED_TEA"  # 红茶议事会
 

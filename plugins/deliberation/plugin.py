@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from core.hookspecs import hookimpl
 from core.plugins import PluginInfo
@@ -15,8 +15,8 @@ class Settings(BaseModel):
 
     model_config = {"extra": "forbid"}
 
-    seed_demo: bool = True
-    """Whether ``jiedao serve --demo`` seeds topics, meetings and ballots in this street."""
+    max_voting_days: int = Field(default=60, ge=1, le=366)
+    """The longest voting period ``createBallot`` accepts, in days."""
 
 
 PLUGIN = PluginInfo(
@@ -76,14 +76,19 @@ def jiedao_permissions(register):
 def jiedao_schema(register):
     """Queries and mutations, node types, and ``Building.topics``, ``Unit.ballots``,
     ``Resident.topics``."""
-    from plugins.deliberation import graphql
+    from plugins.deliberation.graphql import register_schema
 
-    register.query(graphql.DeliberationQuery)
-    register.mutation(graphql.DeliberationMutation)
-    register.types(graphql.Ballot, graphql.Topic, graphql.Meeting)
-    register.extend("Building", graphql.BuildingDeliberation)
-    register.extend("Unit", graphql.UnitDeliberation)
-    register.extend("Resident", graphql.ResidentDeliberation)
+    register_schema(register)
+
+
+@hookimpl
+def jiedao_metrics(register):
+    """Topics raised, open and by status, overdue action items, votes cast, open ballots; the
+    per-building signal of topics raised."""
+    from plugins.deliberation.metrics import METRICS, SIGNALS
+
+    register.metrics(*METRICS)
+    register.signals(*SIGNALS)
 
 
 @hookimpl

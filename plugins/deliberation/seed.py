@@ -1,5 +1,253 @@
-"""Demo data of the deliberation plugin."""
+"""Demo data: 68 deliberated topics, the biweekly 半月谈 of 凤起都市花园, a 红茶议事会 session,
+a past elevator ballot (closed, with its frozen tally) and an open EV-charger consultation.
+
+Idempotent: a street that already has topics is left alone. Deterministic: the same
+random seed gives the same data on every machine.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.identity.service import now
+from core.models import Building, Compound
+from plugins.deliberation import service, tally
+from plugins.deliberation.models import (
+    ActionItem,
+    AgendaItem,
+    Ballot,
+    BallotBuilding,
+    BallotStatus,
+    Channel,
+    Choice,
+    Comment,
+    Meeting,
+    MeetingKind,
+    Rule,
+    Topic,
+    TopicStatus,
+    TopicStep,
+    Vote,
+)
+
+TOPIC_COUNT = {"changqing": 68}
+DEFAULT_TOPIC_COUNT = 12
+HOME_COMPOUND = "凤起都市花园"
+
+APPEALS = [
+    ("楼道灯不亮", "晚上回家看不清台阶，老人容易摔倒。"),
+    ("加装电梯意见征集", "老小区没有电梯，高层老人出行困难。"),
+    ("电动自行车飞线充电", "有住户从楼上拉线充电，存在火灾隐患。"),
+    ("垃圾分类点异味", "夏天垃圾房气味大，希望增加清运次数。"),
+    ("小区停车位紧张", "外来车辆占用车位，业主晚上停不进来。"),
+    ("屋顶漏水维修", "顶楼住户反映雨天屋顶渗水。"),
+    ("绿化带改造为健身场地", "希望把闲置绿地改成老年人健身区。"),
+    ("二次供水水箱清洗", "自来水有异味，要求清洗水箱并公示检测结果。"),
+    ("楼道堆放杂物", "杂物堵塞消防通道。"),
+    ("外墙脱落", "外墙瓷砖有脱落风险，要求排查。"),
+    ("物业费调整听证", "物业提出上调物业费，需要业主讨论。"),
+    ("公共收益公开", "电梯广告和停车收益去向不清，要求公示。"),
+    ("夜间施工噪音", "隔壁工地夜间施工影响休息。"),
+    ("门禁系统升级", "门禁经常损坏，陌生人随意进出。"),
+    ("化粪池堵塞", "一楼下水道反味。"),
+    ("独居老人关爱", "希望组织志愿者定期上门探访独居老人。"),
+    ("快递柜选址", "快递柜位置影响消防车通行。"),
+    ("屋顶违建", "顶楼住户私搭阳光房。"),
+    ("宠物管理公约", "犬只不牵绳、随地便溺。"),
+    ("维修资金使用", "申请使用专项维修资金更换水泵。"),
+]
+DECISIONS = [
+    "物业两周内完成整改，居委会跟踪回访。",
+    "提交业主大会表决，按民法典第二百七十八条执行。",
+    "由业委会牵头制定方案，下次半月谈汇报。",
+    "联系街道城管中队联合执法。",
+    "纳入小区微更新项目，申请街道资金。",
+]
+REJECTIONS = [
+    "属于个人私权纠纷，已引导至调解工作室。",
+    "不属于本小区公共事务，已转交相关部门。",
+    "经核实情况不属实，已向反映人当面说明。",
+]
+ACTORS = ("居委会王主任", "网格员李", "业委会陈主任", "物业张经理")
+PATHS = {
+    TopicStatus.RAISED: [TopicStatus.RAISED],
+    TopicStatus.DISCUSSING: [TopicStatus.RAISED, TopicStatus.DISCUSSING],
+    TopicStatus.DECIDED: [TopicStatus.RAISED, TopicStatus.DISCUSSING, TopicStatus.DECIDED],
+    TopicStatus.IMPLEMENTED: [TopicStatus.RAISED, TopicStatus.DISCUSSING, TopicStatus.DECIDED, TopicStatus.IMPLEMENTED],
+    TopicStatus.REJECTED: [TopicStatus.RAISED, TopicStatus.REJECTED],
+}
+STATUS_WEIGHTS = [
+    (TopicStatus.IMPLEMENTED, 30),
+    (TopicStatus.DECIDED, 15),
+    (TopicStatus.DISCUSSING, 20),
+    (TopicStatus.RAISED, 23),
+    (TopicStatus.REJECTED, 12),
+]
 
 
-async def seed(session, street: str) -> None:
-    """Idempotent demo seeder (filled in below)."""
+async def seed(session: AsyncSession, street: str) -> None:
+    """Seed the street's deliberation demo data once (see the module docstring)."""
+    if await session.scalar(select(func.count()).select_from(Topic)):
+        return
+    compounds = list(await session.scalars(select(Compound).order_by(Compound.id)))
+    if not compounds:
+        return
+    street_id = session.info["street_id"]
+    rng = random.Random(f"deliberation-{street}")
+    home = next((c for c in compounds if c.name == HOME_COMPOUND), compounds[0])
+    buildings = list(await session.scalars(select(Building).order_by(Building.id)))
+    topics = await _topics(session, rng, compounds, buildings, TOPIC_COUNT.get(street, DEFAULT_TOPIC_COUNT))
+    home_topics = [t for t in topics if t.compound_id == home.id] or topics[:4]
+    await _meetings(session, rng, home, home_topics)
+    home_buildings = [b for b in buildings if b.compound_id == home.id]
+    await _elevator_ballot(session, rng, street_id, home, home_buildings[min(2, len(home_buildings) - 1)])
+    await _ev_consultation(session, rng, street_id, home, home_buildings)
+
+
+async def _topics(session, rng, compounds, buildings, count) -> list[Topic]:
+    by_compound: dict[int, list[Building]] = {}
+    for b in buildings:
+        by_compound.setdefault(b.compound_id, []).append(b)
+    statuses = [s for s, _ in STATUS_WEIGHTS]
+    weights = [w for _, w in STATUS_WEIGHTS]
+    made = []
+    for i in range(count):
+        title, description = APPEALS[i % len(APPEALS)]
+        compound = compounds[i % len(compounds)]
+        building = rng.choice(by_compound[compound.id]) if by_compound.get(compound.id) and rng.random() < 0.7 else None
+        status = rng.choices(statuses, weights)[0]
+        moment = now() - timedelta(days=rng.randint(5, 180), hours=rng.randint(0, 23))
+        topic = Topic(
+            title=f"{building.name if building else compound.name}{title}",
+            description=description,
+            status=status.value,
+            compound_id=compound.id,
+            building_id=building.id if building else None,
+            decision=rng.choice(DECISIONS) if status in (TopicStatus.DECIDED, TopicStatus.IMPLEMENTED) else None,
+            rejection_reason=rng.choice(REJECTIONS) if status is TopicStatus.REJECTED else None,
+            created_at=moment,
+            updated_at=moment,
+        )
+        session.add(topic)
+        made.append((topic, moment))
+    await session.flush()
+    for topic, moment in made:
+        previous = None
+        for step in PATHS[TopicStatus(topic.status)]:
+            note = {TopicStatus.DECIDED: topic.decision, TopicStatus.REJECTED: topic.rejection_reason}.get(step) or ""
+            session.add(TopicStep(topic_id=topic.id, from_status=previous, to_status=step.value, note=note, actor=rng.choice(ACTORS), at=moment))
+            previous = step.value
+            moment += timedelta(days=rng.randint(1, 10))
+        topic.updated_at = moment
+    await session.flush()
+    return [t for t, _ in made]
+
+
+async def _meetings(session, rng, home: Compound, topics: list[Topic]) -> None:
+    """Seven biweekly 半月谈 (six held, one ahead) and one 红茶议事会."""
+    start = now().replace(hour=14, minute=0, second=0, microsecond=0) - timedelta(weeks=12)
+    for n in range(7):
+        held = n < 6
+        meeting = Meeting(
+            kind=MeetingKind.JOINT.value,
+            title=f"{home.name}三方联席会议（半月谈）第{n + 1}期",
+            compound_id=home.id,
+            scheduled_at=start + timedelta(weeks=2 * n),
+            parties=["居委会", "业委会", "物业"],
+            attendance=["居委会王主任", "业委会陈主任", "物业张经理", "居民代表2名"] if held else [],
+            minutes="三方通报上期事项进展，逐项讨论本期议题，形成处理意见。" if held else "",
+        )
+        session.add(meeting)
+        await session.flush()
+        for topic in rng.sample(topics, min(2, len(topics))):
+            session.add(AgendaItem(meeting_id=meeting.id, topic_id=topic.id, title=topic.title, decision=topic.decision if held else None))
+        if held:
+            due = (meeting.scheduled_at + timedelta(days=14)).date()
+            session.add(ActionItem(meeting_id=meeting.id, description="物业提交整改情况书面报告", owner="物业张经理", due_on=due, done_at=None if n >= 4 else meeting.scheduled_at + timedelta(days=10)))
+    session.add(
+        Meeting(
+            kind=MeetingKind.RED_TEA.value,
+            title="红茶议事会：老旧小区加装电梯协商",
+            compound_id=home.id,
+            scheduled_at=start + timedelta(weeks=5),
+            parties=["居民代表", "业委会", "社区党委", "电梯公司"],
+            attendance=["社区党委书记", "业委会陈主任", "高层住户代表", "低层住户代表"],
+            minutes="高低层住户就出资比例协商，同意按楼层系数分摊，提交业主表决。",
+        )
+    )
+    await session.flush()
+
+
+async def _ballot_with_votes(session, rng, street_id, home, buildings, *, title, matter, rule, opens, closes, turnout, agree) -> Ballot:
+    ballot = Ballot(
+        title=title, matter=matter, rule=rule.value, status=BallotStatus.OPEN.value, compound_id=home.id if len(buildings) > 1 else None,
+        opens_at=opens, closes_at=closes, created_at=opens - timedelta(days=3), opened_at=opens,
+    )
+    session.add(ballot)
+    await session.flush()
+    session.add_all(BallotBuilding(ballot_id=ballot.id, building_id=b.id) for b in buildings)
+    await session.flush()
+    electorate = tally.owner_keys(street_id, [ballot.id])
+    groups = (await session.execute(select(electorate.c.owner_key, func.min(electorate.c.unit_id)).group_by(electorate.c.owner_key))).all()
+    for key, unit_id in groups:
+        if rng.random() >= turnout:
+            continue
+        roll = rng.random()
+        choice = Choice.AGREE if roll < agree else Choice.OPPOSE if roll < agree + (1 - agree) * 0.7 else Choice.ABSTAIN
+        channel = rng.choice([Channel.ONLINE, Channel.ONLINE, Channel.PAPER, Channel.PROXY])
+        session.add(Vote(ballot_id=ballot.id, owner_key=key, unit_id=unit_id, choice=choice.value, channel=channel.value, cast_at=opens + timedelta(hours=rng.randint(1, 200))))
+    await session.flush()
+    return ballot
+
+
+async def _elevator_ballot(session, rng, street_id, home, building: Building) -> None:
+    """A closed Art. 278 major-matter ballot on installing an elevator, tallied on closing."""
+    closes = now() - timedelta(days=30)
+    ballot = await _ballot_with_votes(
+        session, rng, street_id, home, [building],
+        title=f"{building.name}加装电梯业主表决",
+        matter="在本幢加装电梯一部，费用按楼层系数分摊（民法典第二百七十八条第一款第七项）。",
+        rule=Rule.ART278_MAJOR, opens=closes - timedelta(days=21), closes=closes, turnout=0.9, agree=0.86,
+    )
+    await service.close_ballot(session, street_id, ballot.id)
+    ballot.closed_at = closes + timedelta(hours=2)
+    await session.flush()
+
+
+async def _ev_consultation(session, rng, street_id, home, buildings) -> None:
+    """An open, non-binding consultation on EV-charger sites, and the topic it belongs to."""
+    opens = now() - timedelta(days=3)
+    await _ballot_with_votes(
+        session, rng, street_id, home, buildings,
+        title="电动自行车充电桩选址征询",
+        matter="拟在北门自行车棚设置集中充电桩20个，征询业主意见（非约束性）。",
+        rule=Rule.SIMPLE_MAJORITY, opens=opens, closes=now() + timedelta(days=11), turnout=0.35, agree=0.7,
+    )
+    topic = Topic(
+        title="电动自行车充电桩选址",
+        description="杜绝飞线充电，拟在北门自行车棚集中设置充电桩，公开征求意见。",
+        status=TopicStatus.DISCUSSING.value,
+        compound_id=home.id,
+        consultation_closes_at=now() + timedelta(days=11),
+        created_at=opens - timedelta(days=7),
+        updated_at=opens,
+    )
+    session.add(topic)
+    await session.flush()
+    session.add_all(
+        [
+            TopicStep(topic_id=topic.id, from_status=None, to_status="RAISED", note="", actor="网格员李", at=opens - timedelta(days=7)),
+            TopicStep(topic_id=topic.id, from_status="RAISED", to_status="DISCUSSING", note="开放线上征询", actor="居委会王主任", at=opens),
+            Comment(topic_id=topic.id, body="支持，北门车棚离单元门近。", author="3幢业主", at=opens + timedelta(hours=5)),
+            Comment(topic_id=topic.id, body="担心充电桩离住宅太近，需要消防评估。", author="1幢业主", at=opens + timedelta(hours=9)),
+            Comment(topic_id=topic.id, body="代办充电卡，加微信xxx", author="访客", hidden=True, hidden_reason="广告", at=opens + timedelta(days=1)),
+        ]
+    )
+    await session.flush()
+
+
+__all__ = ["seed"]

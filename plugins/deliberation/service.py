@@ -7,7 +7,7 @@ anything the caller can fix. Auditing is the caller's job (it knows who is actin
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -61,8 +61,10 @@ async def create_ballot(
     building_ids: Sequence[int],
     opens_at: datetime,
     closes_at: datetime,
+    max_days: int = 366,
 ) -> Ballot:
-    """A draft ballot over a compound (all its buildings) or a set of buildings."""
+    """A draft ballot over a compound (all its buildings) or a set of buildings, voting for
+    at most ``max_days`` days."""
     if not title.strip():
         raise DomainError("A ballot needs a title.", code="REQUIRED", field="title")
     if (compound_id is None) == (not building_ids):
@@ -72,6 +74,8 @@ async def create_ballot(
         raise DomainError("The ballot must close after it opens.", code="INVALID_PERIOD", field="closesAt")
     if closes_at <= now():
         raise DomainError("The closing time is already past.", code="INVALID_PERIOD", field="closesAt")
+    if closes_at - opens_at > timedelta(days=max_days):
+        raise DomainError(f"Voting may last at most {max_days} days in this street.", code="INVALID_PERIOD", field="closesAt")
     if compound_id is not None:
         if await session.scalar(select(Compound.id).where(Compound.id == compound_id)) is None:
             raise DomainError("No such compound in this street.", code="NOT_FOUND", field="scope.compoundId")

@@ -23,9 +23,10 @@ from core.models import Building, Ownership, Unit
 from plugins.deliberation.models import Ballot, BallotBuilding, Choice, Elector, Rule, Vote
 
 
-def owner_keys(street_id: int, ballot_ids: Sequence[int]) -> Subquery:
+def owner_keys(street_id: int, ballot_ids: Sequence[int], units: Any = None) -> Subquery:
     """The live electorate of ballots: ``(ballot_id, unit_id, building_id, area_dm2,
     owner_key)`` per owned unit in scope. Units nobody owns cannot vote and are left out.
+    ``units`` (a select of unit ids) limits the work to those units, e.g. one voter's.
 
     The key is built by a window aggregate ordered by owner id (``string_agg`` on
     PostgreSQL, ``group_concat`` on SQLite), identical on both databases.
@@ -38,8 +39,10 @@ def owner_keys(street_id: int, ballot_ids: Sequence[int]) -> Subquery:
         select(Unit.id.label("unit_id"), Unit.building_id.label("building_id"), Unit.area_dm2.label("area_dm2"), key.label("owner_key"))
         .join(Ownership, Ownership.unit_id == Unit.id)
         .where(Unit.street_id == street_id, Ownership.street_id == street_id, Unit.building_id.in_(scope))
-        .subquery("owned_units")
     )
+    if units is not None:
+        keyed = keyed.where(Unit.id.in_(units))
+    keyed = keyed.subquery("owned_units")
     units = select(keyed.c.unit_id, keyed.c.building_id, keyed.c.area_dm2, keyed.c.owner_key).distinct().subquery("keyed_units")
     return (
         select(BallotBuilding.ballot_id, units.c.unit_id, units.c.building_id, units.c.area_dm2, units.c.owner_key)
@@ -69,11 +72,10 @@ async def freeze_electorate(session: AsyncSession, street_id: int, ballot_id: in
 
 async def groups_of_resident(session: AsyncSession, street_id: int, ballot_id: int, resident_id: int) -> list[tuple[str, int]]:
     """``(owner_key, first unit id)`` of every owner group in scope the resident belongs to."""
-    live = owner_keys(street_id, [ballot_id])
-    mine = select(Ownership.unit_id).where(Ownership.resident_id == resident_id)
+    mine = select(Ownership.unit_id).where(Ownership.resident_id == resident_id, Ownership.street_id == street_id)
+    live = owner_keys(street_id, [ballot_id], units=mine)
     statement = (
         select(live.c.owner_key, func.min(live.c.unit_id))
-        .where(live.c.unit_id.in_(mine))
         .group_by(live.c.owner_key)
         .order_by(live.c.owner_key)
     )
@@ -82,8 +84,8 @@ async def groups_of_resident(session: AsyncSession, street_id: int, ballot_id: i
 
 async def group_of_unit(session: AsyncSession, street_id: int, ballot_id: int, unit_id: int) -> str | None:
     """The owner key of a unit in the ballot's scope; ``None`` if out of scope or unowned."""
-    live = owner_keys(street_id, [ballot_id])
-    return await session.scalar(select(live.c.owner_key).where(live.c.unit_id == unit_id))
+    live = owner_keys(street_id, [ballot_id], units=[unit_id])
+    return await session.scalar(select(live.c.owner_key))
 
 
 @dataclass

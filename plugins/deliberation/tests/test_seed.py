@@ -1,0 +1,30 @@
+"""The demo data a visitor of ``jiedao serve --demo`` sees in the deliberation plugin."""
+
+from __future__ import annotations
+
+from core.demo import seed_demo
+
+
+async def test_demo_seed_has_topics_the_half_month_talk_and_both_ballots(kernel, client):
+    await seed_demo(kernel)
+    await seed_demo(kernel)  # idempotent
+    worker = await client.token("community_worker")
+    data = await client.query(
+        """{
+          topics(first: 1) { totalCount }
+          implemented: topics(status: IMPLEMENTED) { totalCount }
+          meetings(kind: JOINT, first: 10) { edges { node { title compound { name } actionItems { overdue } } } }
+          ballots { edges { node { title rule status turnout { participatingOwners } result { passed quorumMet reasons byBuilding { building { name } } } } } }
+        }""",
+        token=worker,
+    )
+    assert data["topics"]["totalCount"] == 68 + 1  # 68 appeals and the EV-charger consultation topic
+    assert data["implemented"]["totalCount"] > 0
+    joint = [e["node"] for e in data["meetings"]["edges"]]
+    assert len(joint) == 7 and all(m["compound"]["name"] == "凤起都市花园" and "半月谈" in m["title"] for m in joint)
+    assert any(item["overdue"] for m in joint for item in m["actionItems"])
+    elevator, ev = (e["node"] for e in data["ballots"]["edges"])
+    assert (elevator["rule"], elevator["status"]) == ("ART278_MAJOR", "CLOSED") and "电梯" in elevator["title"]
+    assert elevator["result"]["quorumMet"] and len(elevator["result"]["byBuilding"]) == 1
+    assert (ev["rule"], ev["status"], ev["result"]) == ("SIMPLE_MAJORITY", "OPEN", None) and "充电桩" in ev["title"]
+    assert ev["turnout"]["participatingOwners"] > 0
