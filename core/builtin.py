@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.hookspecs import hookimpl
-from core.identity.models import IDENTITY_MODELS
+from core.identity.models import IDENTITY_MODELS, AuditEntry
 from core.identity.roles import CORE_GRANTS, CORE_PERMISSIONS
 from core.models import CORE_MODELS
 
@@ -16,6 +16,7 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
 def jiedao_models(register):
     """The registry and identity tables."""
     register.models(*CORE_MODELS, *IDENTITY_MODELS)
+    register.append_only(AuditEntry)
 
 
 @hookimpl

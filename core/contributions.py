@@ -24,6 +24,7 @@ class Contributions:
 
     models: dict[str, list[type]] = field(default_factory=lambda: defaultdict(list))
     table_owner: dict[str, str] = field(default_factory=dict)
+    append_only: set[str] = field(default_factory=set)
     migrations: dict[str, Path] = field(default_factory=dict)
     queries: list[tuple[str, type]] = field(default_factory=list)
     mutations: list[tuple[str, type]] = field(default_factory=list)
@@ -60,6 +61,15 @@ class Register:
                 )
             self._into.table_owner[table] = self.plugin
             self._into.models[self.plugin].append(model)
+
+    def append_only(self, *models: type) -> None:
+        """Declare tables whose rows are never updated or deleted (audit logs, score history).
+
+        On PostgreSQL the application role is then granted only ``INSERT`` and ``SELECT``
+        on them, so not even a bug in the application can rewrite history.
+        """
+        self.models(*(m for m in models if m.__table__.name not in self._into.table_owner))
+        self._into.append_only.update(m.__table__.name for m in models)
 
     def migrations(self, path: str | Path) -> None:
         """Declare the folder of this plugin's Alembic revisions (its own branch)."""

@@ -16,12 +16,17 @@ log = logging.getLogger("jiedao.events")
 
 @dataclass(frozen=True)
 class Event:
-    """Something that happened in one street, e.g. ``sensors.alarm.raised``."""
+    """Something that happened in one street, e.g. ``sensors.alarm.raised``.
+
+    ``kernel`` lets a handler open its own transaction:
+    ``async with event.kernel.db.transaction(event.street_id) as session``.
+    """
 
     name: str
     street: str
     street_id: int
     payload: dict[str, Any] = field(default_factory=dict)
+    kernel: Kernel | None = field(default=None, repr=False, compare=False)
 
 
 class EventBus:
@@ -33,7 +38,7 @@ class EventBus:
     async def emit(self, street: str, name: str, **payload: Any) -> list[PluginError]:
         """Deliver ``name`` to every interested handler; a failing handler is logged and
         reported in the result, and does not stop the others or the caller."""
-        event = Event(name, street, self.kernel.street_id(street), payload)
+        event = Event(name, street, self.kernel.street_id(street), payload, self.kernel)
         enabled = self.kernel.enabled_plugins(street)
         failures: list[PluginError] = []
         for plugin, handler in self.kernel.contributions.handlers.get(name, []):

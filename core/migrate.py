@@ -1,9 +1,12 @@
 """Alembic, configured in code: core revisions plus every installed plugin's branch.
 
 On PostgreSQL every migration run also (re)applies the street isolation backstop: each
-table with a ``street_id`` column gets row-level security forced and a policy limiting
-rows to ``current_setting('app.street_id')``; the application role (``JIEDAO_DB_APP_ROLE``)
-is granted data access, but only insert and select on the audit log.
+table with a NOT NULL ``street_id`` column (every street-owned table) gets row-level
+security forced and a policy limiting rows to ``current_setting('app.street_id')``.
+Tables whose ``street_id`` may be NULL hold cross-street identity data (role grants, the
+audit log) and are filtered by the application. The application role
+(``JIEDAO_DB_APP_ROLE``) is granted data access, but only insert and select on tables
+declared append-only (``register.append_only``).
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from sqlalchemy.engine import Connection
 from core.kernel import Kernel
 
 ROOT = Path(__file__).resolve().parent.parent
-APPEND_ONLY_TABLES = ("audit_log",)
 
 
 def migration_url(kernel: Kernel) -> str:
@@ -58,8 +60,9 @@ def current_revisions(connection: Connection) -> set[str]:
     return set(MigrationContext.configure(connection).get_current_heads())
 
 
-def apply_street_isolation(connection: Connection, app_role: str | None = None) -> list[str]:
-    """Force row-level security on every table with ``street_id`` (PostgreSQL only).
+def apply_street_isolation(connection: Connection, append_only: set[str] = frozenset(), app_role: str | None = None) -> list[str]:
+    """Force row-level security on every street-owned table and grant the application role
+    (PostgreSQL only); ``append_only`` tables get only ``INSERT`` and ``SELECT``.
 
     Returns the tables it covered. Idempotent; called at the end of every migration run.
     """
@@ -71,8 +74,8 @@ def apply_street_isolation(connection: Connection, app_role: str | None = None) 
     for table in sorted(existing):
         if table == "alembic_version":
             continue
-        columns = {c["name"] for c in inspector.get_columns(table)}
-        if "street_id" in columns and table not in ("grants", *APPEND_ONLY_TABLES):
+        street_id = next((c for c in inspector.get_columns(table) if c["name"] == "street_id"), None)
+        if street_id is not None and not street_id["nullable"]:
             connection.execute(text(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY'))
             connection.execute(text(f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY'))
             connection.execute(text(f'DROP POLICY IF EXISTS street_isolation ON "{table}"'))
@@ -89,7 +92,7 @@ def apply_street_isolation(connection: Connection, app_role: str | None = None) 
         connection.execute(text(f"GRANT USAGE ON SCHEMA public TO {role}"))
         connection.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"))
         connection.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"))
-        for table in existing & set(APPEND_ONLY_TABLES):
+        for table in sorted(existing & set(append_only)):
             connection.execute(text(f'REVOKE UPDATE, DELETE, TRUNCATE ON "{table}" FROM {role}'))
         if "alembic_version" in existing:
             connection.execute(text(f"REVOKE ALL ON alembic_version FROM {role}"))

@@ -33,7 +33,7 @@ def _run(connection: Connection) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
-        apply_street_isolation(connection)
+        apply_street_isolation(connection, config.attributes["kernel"].contributions.append_only)
 
 
 async def _run_online(url: str) -> None:

@@ -114,6 +114,19 @@ def database_url(request, tmp_path) -> str:
     return cluster.url(name, user=APP_ROLE)
 
 
+@pytest_asyncio.fixture
+async def owner_db(request, database_url):
+    """The test's database connected as the owner of its tables (on PostgreSQL not bound by
+    the application role's grants), to arrange what the application may not do, such as
+    moving append-only history into the past. Row-level security still applies: open
+    transactions with ``owner_db.transaction(street_id)``."""
+    from core.db import Database
+
+    db = Database(getattr(request.node, "jiedao_owner_url", None) or database_url)
+    yield db
+    await db.dispose()
+
+
 @pytest.fixture
 def jiedao_streets() -> dict[str, Any]:
     """The streets of the test kernel, as plugins.toml tables. Override this fixture in a

@@ -1,0 +1,593 @@
+"""The credit GraphQL types and queries: enterprises with their score, reasons, portrait and
+history, evidence, scorecard versions, appeals, and ``Building.enterprises``.
+
+Who sees what is declared with permission classes: holders of ``credit.enterprise.read``
+see every enterprise of the street; an operator (a resident holding ``credit.own.read``,
+linked through ``user.resident_id``) sees only their own. Lists are filtered the same way
+in SQL (``visible``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+from sqlalchemy import Select, false, func, select
+from strawberry.permission import BasePermission
+from strawberry.scalars import JSON
+
+from core import models as core_models
+from core.graphql import Building
+from plugins.credit import models, service
+from schema.connection import Connection, paginate
+from schema.errors import ClientError
+from schema.ids import decode_global_id, encode_global_id
+from schema.loaders import by_id, children
+from schema.node import Node, node_type
+from schema.permissions import IsAuthenticated, allow
+
+READ_ALL = "credit.enterprise.read"
+READ_OWN = "credit.own.read"
+MAX_HISTORY = 100
+
+
+def operator_of(ctx) -> int | None:
+    """The resident id of a caller who may see their own enterprise only."""
+    if ctx.user is None or not ctx.has_permission(READ_OWN):
+        return None
+    return ctx.user.resident_id
+
+
+def may_see(ctx, enterprise_row: Any) -> bool:
+    """Whether the caller may see ``enterprise_row``."""
+    if ctx.has_permission(READ_ALL):
+        return True
+    resident = operator_of(ctx)
+    return resident is not None and enterprise_row.operator_resident_id == resident
+
+
+def visible(ctx, statement: Select) -> Select:
+    """``statement`` (over enterprises) limited to those the caller may see."""
+    if ctx.has_permission(READ_ALL):
+        return statement
+    resident = operator_of(ctx)
+    if resident is None:
+        return statement.where(false())
+    return statement.where(models.Enterprise.operator_resident_id == resident)
+
+
+class CanSeeEnterprises(BasePermission):
+    """The caller reads every enterprise, or is an operator who may read their own."""
+
+    message = "You lack the permission 'credit.enterprise.read' (or 'credit.own.read' as an operator) in this street."
+    error_extensions = {"code": "FORBIDDEN", "permission": READ_ALL}
+
+    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+        ctx = info.context
+        return ctx.has_permission(READ_ALL) or operator_of(ctx) is not None
+
+
+class SeesThisEnterprise(BasePermission):
+    """The enterprise (the field's parent) is one the caller may see."""
+
+    message = "This enterprise is not yours."
+    error_extensions = {"code": "FORBIDDEN", "permission": READ_ALL}
+
+    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+        return may_see(info.context, source)
+
+
+SEE_LIST = [IsAuthenticated, CanSeeEnterprises]
+SEE_ONE = [IsAuthenticated, SeesThisEnterprise]
+
+
+@strawberry.enum(description="Credit-risk class (SAMR): A low, B general, C relatively high, D high; UNRATED for a licence too recent.")
+class CreditClass(str, Enum):
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+    UNRATED = "UNRATED"
+
+
+@strawberry.enum(description="What a piece of credit evidence is.")
+class EvidenceKind(str, Enum):
+    INSPECTION = "INSPECTION"
+    COMPLAINT = "COMPLAINT"
+    PENALTY = "PENALTY"
+    ABNORMAL_LIST = "ABNORMAL_LIST"
+    SERIOUS_VIOLATION_LIST = "SERIOUS_VIOLATION_LIST"
+    CERTIFICATION = "CERTIFICATION"
+    RECTIFICATION = "RECTIFICATION"
+
+
+@strawberry.type(description="An item that cost points, in plain Chinese and English.")
+class CreditReason:
+    code: str
+    dimension: str
+    points: float = strawberry.field(description="Points lost (negative), after time decay.")
+    evidence_id: strawberry.ID
+    occurred_on: date
+    zh: str
+    en: str
+
+
+@strawberry.type(description="A hard rule that set the class whatever the score.")
+class CreditOverride:
+    code: str
+    risk_class: CreditClass
+    zh: str
+    en: str
+
+
+@strawberry.type(description="The sub-score of one scorecard dimension.")
+class CreditDimensionScore:
+    key: str
+    zh: str
+    en: str
+    score: float
+    max: float
+    lost: float = strawberry.field(description="Points lost in this dimension, after its cap.")
+    capped: bool = strawberry.field(description="Whether the dimension's cap limited the loss.")
+
+
+@strawberry.type(description="A penalty or listing that no longer counts (信用修复), and why.")
+class RepairedItem:
+    evidence_id: strawberry.ID
+    kind: EvidenceKind
+    occurred_on: date
+    how: str = strawberry.field(description="REPAIRED_EARLY, PUBLICITY_ENDED or LIFTED.")
+
+
+def _reason(r: dict) -> CreditReason:
+    return CreditReason(
+        code=r["code"], dimension=r["dimension"], points=r["points"], evidence_id=strawberry.ID(encode_global_id("CreditEvidence", r["evidence_id"])),
+        occurred_on=date.fromisoformat(r["occurred_on"]), zh=r["zh"], en=r["en"],
+    )
+
+
+def _dimensions(score: models.Score) -> list[CreditDimensionScore]:
+    return [CreditDimensionScore(**{k: d[k] for k in ("key", "zh", "en", "score", "max", "lost", "capped")}) for d in score.result["dimensions"]]
+
+
+def _repaired(score: models.Score) -> list[RepairedItem]:
+    return [
+        RepairedItem(evidence_id=strawberry.ID(encode_global_id("CreditEvidence", r["evidence_id"])), kind=EvidenceKind(r["kind"]),
+                     occurred_on=date.fromisoformat(r["occurred_on"]), how=r["how"])
+        for r in score.result["repaired"]
+    ]
+
+
+@strawberry.type(description="A computed credit score; immutable, reproducible from its stored inputs.")
+class CreditScore:
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_global_id("CreditScore", self.id))
+
+    @strawberry.field(description="长庆信用分, 0-100.")
+    def value(self) -> float:
+        return self.value
+
+    @strawberry.field
+    def risk_class(self) -> CreditClass:
+        return CreditClass(self.risk_class)
+
+    @strawberry.field(description="The class in words, e.g. 信用风险低.")
+    def risk_zh(self) -> str:
+        return self.result["risk_zh"]
+
+    @strawberry.field(description="The class in words, e.g. low credit risk.")
+    def risk_en(self) -> str:
+        return self.result["risk_en"]
+
+    @strawberry.field(description="Annual grade A/B/C from the 12-month mean of dynamic ratings (none without inspections).")
+    def annual_grade(self) -> str | None:
+        return self.annual_grade
+
+    @strawberry.field
+    def as_of(self) -> date:
+        return self.as_of
+
+    @strawberry.field
+    def computed_at(self) -> datetime:
+        return service.aware(self.computed_at)
+
+    @strawberry.field(description="What caused the computation: evidence:N, recompute, appeal:N, repair:N.")
+    def trigger(self) -> str:
+        return self.trigger
+
+    @strawberry.field
+    async def scorecard_version(self, info: strawberry.Info) -> int:
+        return (await by_id(info.context, models.Scorecard).load(self.scorecard_id)).version
+
+    @strawberry.field(description="The items that cost the most points, most costly first.")
+    def reasons(self) -> list[CreditReason]:
+        return [_reason(r) for r in self.result["reasons"]]
+
+    @strawberry.field
+    def overrides(self) -> list[CreditOverride]:
+        return [CreditOverride(code=o["code"], risk_class=CreditClass(o["risk_class"]), zh=o["zh"], en=o["en"]) for o in self.result["overrides"]]
+
+    @strawberry.field
+    def dimensions(self) -> list[CreditDimensionScore]:
+        return _dimensions(self)
+
+    @strawberry.field
+    def repaired(self) -> list[RepairedItem]:
+        return _repaired(self)
+
+    @strawberry.field(description="Recommended inspections a year for this class.")
+    def inspections_per_year(self) -> int:
+        return self.result["inspections_per_year"]
+
+    @strawberry.field
+    def next_inspection_due(self) -> date | None:
+        due = self.result["next_inspection_due"]
+        return date.fromisoformat(due) if due else None
+
+    @strawberry.field(description="The evidence this score was computed from.")
+    def evidence_ids(self) -> list[strawberry.ID]:
+        return [strawberry.ID(encode_global_id("CreditEvidence", i)) for i in self.evidence_ids]
+
+    @strawberry.field(description="The score an accepted appeal corrected, if this is a correction.")
+    def corrects_score_id(self) -> strawberry.ID | None:
+        return strawberry.ID(encode_global_id("CreditScore", self.corrects_score_id)) if self.corrects_score_id else None
+
+    @strawberry.field(description="Recomputes this score from its stored inputs and scorecard version: true when identical.")
+    async def reproducible(self, info: strawberry.Info) -> bool:
+        card = await by_id(info.context, models.Scorecard).load(self.scorecard_id)
+        return service.reproduction(self, card).equal
+
+
+@strawberry.type(description="One point of the score's trend.")
+class TrendPoint:
+    at: datetime
+    value: float
+    risk_class: CreditClass
+
+
+@strawberry.type(description="The credit portrait: sub-scores, peer comparison, trend and repaired items.")
+class CreditPortrait:
+    dimensions: list[CreditDimensionScore]
+    percentile: float | None = strawberry.field(description="Share (%) of the street's enterprises of the category scoring at most this.")
+    peers: int = strawberry.field(description="Enterprises of the category compared with.")
+    category_mean: float | None
+    trend: list[TrendPoint] = strawberry.field(description="Recent scores, oldest first.")
+    change: float | None = strawberry.field(description="Current score minus the oldest in the trend.")
+    repaired: list[RepairedItem]
+    reasons: list[CreditReason]
+
+
+@strawberry.type(description="A fact about an enterprise that the scorecard counts.")
+class CreditEvidence:
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_global_id("CreditEvidence", self.id))
+
+    @strawberry.field
+    def kind(self) -> EvidenceKind:
+        return EvidenceKind(self.kind)
+
+    @strawberry.field
+    def occurred_on(self) -> date:
+        return self.occurred_on
+
+    @strawberry.field
+    def source(self) -> str:
+        return self.source
+
+    @strawberry.field
+    def summary(self) -> str:
+        return self.summary
+
+    @strawberry.field(description="Kind-specific details: checklist and rating, substantiated, severity and publicity...")
+    def details(self) -> JSON:
+        return self.details
+
+    @strawberry.field
+    def recorded_by(self) -> str:
+        return self.recorded_by
+
+    @strawberry.field(description="Set when early credit repair was granted.")
+    def repaired_on(self) -> date | None:
+        return self.repaired_on
+
+    @strawberry.field(description="Set when an accepted appeal found this evidence wrong.")
+    def voided_on(self) -> date | None:
+        return self.voided_on
+
+
+@strawberry.type(description="An operator's appeal against a score.")
+class CreditAppeal:
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_global_id("CreditAppeal", self.id))
+
+    @strawberry.field
+    def score_id(self) -> strawberry.ID:
+        return strawberry.ID(encode_global_id("CreditScore", self.score_id))
+
+    @strawberry.field
+    def enterprise_id(self) -> strawberry.ID:
+        return strawberry.ID(encode_global_id("Enterprise", self.enterprise_id))
+
+    @strawberry.field(description="PENDING, ACCEPTED or REJECTED.")
+    def status(self) -> str:
+        return self.status
+
+    @strawberry.field
+    def reason(self) -> str:
+        return self.reason
+
+    @strawberry.field
+    def filed_by(self) -> str:
+        return self.filed_by
+
+    @strawberry.field
+    def filed_at(self) -> datetime:
+        return service.aware(self.filed_at)
+
+    @strawberry.field
+    def reviewer(self) -> str | None:
+        return self.reviewer
+
+    @strawberry.field
+    def decision_note(self) -> str:
+        return self.decision_note
+
+    @strawberry.field
+    def decided_at(self) -> datetime | None:
+        return service.aware(self.decided_at) if self.decided_at else None
+
+    @strawberry.field(description="The corrected score an accepted appeal produced.")
+    async def corrected_score(self, info: strawberry.Info) -> CreditScore | None:
+        if self.corrected_score_id is None:
+            return None
+        return await by_id(info.context, models.Score).load(self.corrected_score_id)
+
+
+@strawberry.type(description="A request for early credit repair (信用修复) of a penalty or listing.")
+class CreditRepairRequest:
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_global_id("CreditRepairRequest", self.id))
+
+    @strawberry.field
+    def evidence_id(self) -> strawberry.ID:
+        return strawberry.ID(encode_global_id("CreditEvidence", self.evidence_id))
+
+    @strawberry.field(description="PENDING, APPROVED or REFUSED.")
+    def status(self) -> str:
+        return self.status
+
+    @strawberry.field
+    def reason(self) -> str:
+        return self.reason
+
+    @strawberry.field
+    def requested_by(self) -> str:
+        return self.requested_by
+
+    @strawberry.field
+    def decided_by(self) -> str | None:
+        return self.decided_by
+
+    @strawberry.field
+    def decision_note(self) -> str:
+        return self.decision_note
+
+
+@strawberry.type(description="One version of the street's scorecard (data, not code).")
+class CreditScorecard:
+    @strawberry.field
+    def version(self) -> int:
+        return self.version
+
+    @strawberry.field(description="Dimensions, rules, caps, decay, classes, overrides (JSON).")
+    def definition(self) -> JSON:
+        return self.definition
+
+    @strawberry.field
+    def note(self) -> str:
+        return self.note
+
+    @strawberry.field
+    def created_by(self) -> str:
+        return self.created_by
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return service.aware(self.created_at)
+
+
+def _history_loader(ctx, limit: int) -> Any:
+    """The ``limit`` newest scores of each enterprise, newest first, in one statement."""
+
+    async def load(ids: Sequence[int]) -> list[list[Any]]:
+        rank = func.row_number().over(partition_by=models.Score.enterprise_id, order_by=models.Score.id.desc()).label("rank")
+        ranked = select(models.Score.id, rank).where(models.Score.enterprise_id.in_(ids)).subquery()
+        rows = await ctx.scalars(
+            select(models.Score).join(ranked, ranked.c.id == models.Score.id).where(ranked.c.rank <= limit).order_by(models.Score.id.desc())
+        )
+        groups: dict[int, list[Any]] = defaultdict(list)
+        for row in rows:
+            groups[row.enterprise_id].append(row)
+        return [groups.get(i, []) for i in ids]
+
+    return ctx.loader(("credit.history", limit), load)
+
+
+def _peers_loader(ctx) -> Any:
+    """Current score values by category (one statement for every category asked)."""
+
+    async def load(categories: Sequence[str]) -> list[list[float]]:
+        grouped: dict[str, list[float]] = defaultdict(list)
+        for category, value in (await ctx.execute(service.peer_scores_statement(categories))).all():
+            grouped[category].append(value)
+        return [grouped.get(c, []) for c in categories]
+
+    return ctx.loader("credit.peers", load)
+
+
+async def current_score(info: strawberry.Info, enterprise: models.Enterprise) -> models.Score | None:
+    """The current score of ``enterprise`` (batched)."""
+    if enterprise.current_score_id is None:
+        return None
+    return await by_id(info.context, models.Score).load(enterprise.current_score_id)
+
+
+@node_type(models.Enterprise)
+@strawberry.type(description="A restaurant or other business graded by credit risk.")
+class Enterprise(Node):
+    @strawberry.field(permission_classes=SEE_ONE)
+    def name(self) -> str:
+        return self.name
+
+    @strawberry.field(permission_classes=SEE_ONE)
+    def category(self) -> str:
+        return self.category
+
+    @strawberry.field(permission_classes=SEE_ONE)
+    def licence_no(self) -> str:
+        return self.licence_no
+
+    @strawberry.field(permission_classes=SEE_ONE)
+    def licence_issued_on(self) -> date:
+        return self.licence_issued_on
+
+    @strawberry.field(permission_classes=SEE_ONE)
+    def licence_expires_on(self) -> date | None:
+        return self.licence_expires_on
+
+    @strawberry.field(permission_classes=SEE_ONE)
+    def address(self) -> str:
+        return self.address
+
+    @strawberry.field(permission_classes=SEE_ONE, description="ACTIVE, SUSPENDED or CLOSED.")
+    def status(self) -> str:
+        return self.status
+
+    @strawberry.field(permission_classes=SEE_ONE)
+    async def building(self, info: strawberry.Info) -> Building | None:
+        if self.building_id is None:
+            return None
+        return await by_id(info.context, core_models.Building).load(self.building_id)
+
+    @strawberry.field(permission_classes=SEE_ONE, description="The current score.")
+    async def score(self, info: strawberry.Info) -> CreditScore | None:
+        return await current_score(info, self)
+
+    @strawberry.field(permission_classes=SEE_ONE, description="The current credit-risk class.")
+    async def grade(self, info: strawberry.Info) -> CreditClass | None:
+        score = await current_score(info, self)
+        return CreditClass(score.risk_class) if score else None
+
+    @strawberry.field(permission_classes=SEE_ONE, description="Why the current score is what it is: the most costly items first.")
+    async def reasons(self, info: strawberry.Info) -> list[CreditReason]:
+        score = await current_score(info, self)
+        return [_reason(r) for r in score.result["reasons"]] if score else []
+
+    @strawberry.field(permission_classes=SEE_ONE)
+    async def portrait(self, info: strawberry.Info, trend_points: int = 12) -> CreditPortrait | None:
+        if not 1 <= trend_points <= MAX_HISTORY:
+            raise ClientError(f"trendPoints must be between 1 and {MAX_HISTORY}.", "PAGE_SIZE")
+        score = await current_score(info, self)
+        if score is None:
+            return None
+        peers = await _peers_loader(info.context).load(self.category)
+        history = await _history_loader(info.context, trend_points).load(self.id)
+        trend = [TrendPoint(at=service.aware(s.computed_at), value=s.value, risk_class=CreditClass(s.risk_class)) for s in reversed(history)]
+        return CreditPortrait(
+            dimensions=_dimensions(score),
+            percentile=service.percentile(score.value, peers),
+            peers=len(peers),
+            category_mean=round(sum(peers) / len(peers), 2) if peers else None,
+            trend=trend,
+            change=round(score.value - trend[0].value, 2) if trend else None,
+            repaired=_repaired(score),
+            reasons=[_reason(r) for r in score.result["reasons"]],
+        )
+
+    @strawberry.field(permission_classes=SEE_ONE, description=f"Stored scores, newest first (at most {MAX_HISTORY}).")
+    async def history(self, info: strawberry.Info, limit: int = 20) -> list[CreditScore]:
+        if not 1 <= limit <= MAX_HISTORY:
+            raise ClientError(f"limit must be between 1 and {MAX_HISTORY}.", "PAGE_SIZE")
+        return await _history_loader(info.context, limit).load(self.id)
+
+    @strawberry.field(permission_classes=SEE_ONE, description="Every evidence item, voided and repaired ones included.")
+    async def evidence(self, info: strawberry.Info) -> list[CreditEvidence]:
+        return await children(info.context, models.Evidence.enterprise_id, models.Evidence.occurred_on.desc()).load(self.id)
+
+    @strawberry.field(permission_classes=SEE_ONE)
+    async def appeals(self, info: strawberry.Info) -> list[CreditAppeal]:
+        return await children(info.context, models.Appeal.enterprise_id).load(self.id)
+
+    @strawberry.field(permission_classes=SEE_ONE)
+    async def repair_requests(self, info: strawberry.Info) -> list[CreditRepairRequest]:
+        return await children(info.context, models.RepairRequest.enterprise_id).load(self.id)
+
+
+def enterprise_pk(global_id: str, field: str = "id") -> int:
+    """The primary key of an Enterprise global ID."""
+    from schema.ids import decode_id_of
+
+    return decode_id_of(global_id, "Enterprise", field)
+
+
+@strawberry.type
+class CreditQuery:
+    @strawberry.field(description="Enterprises of the street (an operator: their own), filtered by class and category.", permission_classes=SEE_LIST)
+    async def enterprises(
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        grade: CreditClass | None = None,
+        category: str | None = None,
+    ) -> Connection[Enterprise]:
+        statement = visible(info.context, select(models.Enterprise))
+        if category is not None:
+            statement = statement.where(models.Enterprise.category == category)
+        if grade is not None:
+            statement = statement.join(models.Score, models.Score.id == models.Enterprise.current_score_id).where(models.Score.risk_class == CreditClass(grade).value)
+        return await paginate(info.context, statement, first, after)
+
+    @strawberry.field(description="One enterprise by global ID (none if it is not one you may see).", permission_classes=SEE_LIST)
+    async def enterprise(self, info: strawberry.Info, id: strawberry.ID) -> Enterprise | None:
+        row = await by_id(info.context, models.Enterprise).load(enterprise_pk(id))
+        return row if row is not None and may_see(info.context, row) else None
+
+    @strawberry.field(description="A scorecard version (the active one by default).", permission_classes=allow(READ_ALL))
+    async def credit_scorecard(self, info: strawberry.Info, version: int | None = None) -> CreditScorecard | None:
+        if version is None:
+            return await info.context.write(service.active_scorecard)
+        return await info.context.scalar(select(models.Scorecard).where(models.Scorecard.version == version))
+
+    @strawberry.field(description="Appeals of the street, oldest first; pending ones by default.", permission_classes=allow("credit.appeal.decide"))
+    async def credit_appeals(self, info: strawberry.Info, status: str | None = "PENDING") -> list[CreditAppeal]:
+        statement = select(models.Appeal).order_by(models.Appeal.id)
+        if status is not None:
+            statement = statement.where(models.Appeal.status == status)
+        return await info.context.scalars(statement.limit(MAX_HISTORY))
+
+    @strawberry.field(description="A stored score by ID, if it is of an enterprise you may see.", permission_classes=SEE_LIST)
+    async def credit_score(self, info: strawberry.Info, id: strawberry.ID) -> CreditScore | None:
+        type_name, pk = decode_global_id(id)
+        if type_name != "CreditScore":
+            return None
+        score = await by_id(info.context, models.Score).load(pk)
+        if score is None:
+            return None
+        enterprise = await by_id(info.context, models.Enterprise).load(score.enterprise_id)
+        return score if may_see(info.context, enterprise) else None
+
+
+@strawberry.type
+class BuildingEnterprises:
+    @strawberry.field(description="Enterprises graded by credit risk in this building.", permission_classes=allow(READ_ALL))
+    async def enterprises(self, info: strawberry.Info) -> list[Enterprise]:
+        return await children(info.context, models.Enterprise.building_id).load(self.id)
