@@ -19,6 +19,7 @@ from core.identity.audit import record_for
 from plugins.sensors import models
 from plugins.sensors.service import alarms as alarm_service
 from plugins.sensors.service.alarms import utc
+from plugins.sensors.service.devices import register_device
 from plugins.sensors.service.publish import feed_of, publish
 from schema.connection import Connection, paginate
 from schema.errors import ClientError, UserError, user_errors
@@ -34,6 +35,8 @@ MAX_READINGS = 100
 
 @strawberry.enum(description="What a device is.")
 class DeviceKind(Enum):
+    """What a device is."""
+
     ELECTRIC_MONITOR = "ELECTRIC_MONITOR"
     SMOKE_DETECTOR = "SMOKE_DETECTOR"
     EV_CHARGER_FIRE = "EV_CHARGER_FIRE"
@@ -41,6 +44,8 @@ class DeviceKind(Enum):
 
 @strawberry.enum(description="Whether a device is heard from.")
 class DeviceStatus(Enum):
+    """Whether a device is heard from."""
+
     UNKNOWN = "UNKNOWN"
     ONLINE = "ONLINE"
     OFFLINE = "OFFLINE"
@@ -48,6 +53,8 @@ class DeviceStatus(Enum):
 
 @strawberry.enum(description="Where an alarm is in its lifecycle.")
 class AlarmStatus(Enum):
+    """Where an alarm is in its lifecycle."""
+
     ACTIVE_UNACK = "ACTIVE_UNACK"
     ACKNOWLEDGED = "ACKNOWLEDGED"
     CLEARED = "CLEARED"
@@ -55,6 +62,8 @@ class AlarmStatus(Enum):
 
 @strawberry.enum
 class AlarmSeverity(Enum):
+    """How urgent an alarm is."""
+
     MINOR = "MINOR"
     MAJOR = "MAJOR"
     CRITICAL = "CRITICAL"
@@ -62,6 +71,8 @@ class AlarmSeverity(Enum):
 
 @strawberry.enum
 class AlarmType(Enum):
+    """What an alarm is about (one open alarm per device and type)."""
+
     RESIDUAL_CURRENT = "RESIDUAL_CURRENT"
     LINE_TEMPERATURE = "LINE_TEMPERATURE"
     CHARGER_TEMPERATURE = "CHARGER_TEMPERATURE"
@@ -74,6 +85,8 @@ class AlarmType(Enum):
 
 @strawberry.type(description="The latest value of one key of a device.")
 class LatestValue:
+    """The latest value of one key, from the device row (no history read)."""
+
     key: str
     value: float
     ts: datetime
@@ -81,12 +94,22 @@ class LatestValue:
 
 @strawberry.type(description="One value a device reported.")
 class Reading:
+    """One stored value of the history."""
+
     key: str
     value: float
 
     @strawberry.field
     def ts(self) -> datetime:
         return utc(self.ts)
+
+
+def enum_value(item: Enum | str) -> str:
+    """The stored string of an enum argument, whether it arrives as an Enum member or as
+    its raw value (Strawberry's enum types give members; a plain graphql-core enum type in
+    a derived street schema gives values). Resolvers return the stored strings, which both
+    kinds of enum type serialise."""
+    return item.value if isinstance(item, Enum) else item
 
 
 def _open_alarms_loader(ctx, column) -> Any:
@@ -128,16 +151,18 @@ def _recent_readings_loader(ctx, limit: int) -> Any:
 @node_type(models.Device)
 @strawberry.type(description="A monitor, detector or charging-point fire device.")
 class Device(Node):
+    """A registered device; resolvers receive the ``models.Device`` row."""
+
     device_id: str = strawberry.field(description="The id the device uses on MQTT.")
     name: str
 
     @strawberry.field
     def kind(self) -> DeviceKind:
-        return DeviceKind(self.kind)
+        return self.kind
 
     @strawberry.field
     def status(self) -> DeviceStatus:
-        return DeviceStatus(self.status)
+        return self.status
 
     @strawberry.field(description="When the device was last heard from.")
     def last_seen_at(self) -> datetime | None:
@@ -152,6 +177,7 @@ class Device(Node):
 
     @strawberry.field(description=f"The newest readings, newest first (at most {MAX_READINGS}).")
     async def recent_readings(self, info: strawberry.Info, limit: int = 20) -> list[Reading]:
+        """The newest readings of this device (batched over all devices of the request)."""
         if not 0 < limit <= MAX_READINGS:
             raise ClientError(f"limit must be between 1 and {MAX_READINGS}, got {limit}.", "PAGE_SIZE")
         return await _recent_readings_loader(info.context, limit).load(self.id)
@@ -182,6 +208,8 @@ class Device(Node):
 @node_type(models.Alarm)
 @strawberry.type(description="An alarm of one type on one device; repeats update it.")
 class Alarm(Node):
+    """An alarm; resolvers receive the ``models.Alarm`` row."""
+
     message: str
     value: float | None
     repeat_count: int = strawberry.field(description="How many times the condition repeated since it was raised.")
@@ -192,15 +220,15 @@ class Alarm(Node):
 
     @strawberry.field
     def type(self) -> AlarmType:
-        return AlarmType(self.type)
+        return self.type
 
     @strawberry.field
     def severity(self) -> AlarmSeverity:
-        return AlarmSeverity(self.severity)
+        return self.severity
 
     @strawberry.field
     def status(self) -> AlarmStatus:
-        return AlarmStatus(self.status)
+        return self.status
 
     @strawberry.field
     def raised_at(self) -> datetime:
@@ -226,6 +254,8 @@ class Alarm(Node):
 @node_type(models.QuarantinedMessage)
 @strawberry.type(description="A message the ingester refused, with the reason.")
 class QuarantinedMessage(Node):
+    """A refused message; resolvers receive the ``models.QuarantinedMessage`` row."""
+
     topic: str
     device_id: str
     reason: str
@@ -239,6 +269,8 @@ class QuarantinedMessage(Node):
 
 @strawberry.type
 class SensorsQuery:
+    """Fields the plugin adds to ``Query``."""
+
     @strawberry.field(description="Devices of the street, filtered by kind and status.", permission_classes=READ_DEVICES)
     async def devices(
         self,
@@ -249,17 +281,19 @@ class SensorsQuery:
         status: DeviceStatus | None = None,
         building_id: strawberry.ID | None = None,
     ) -> Connection[Device]:
+        """Devices of the street in id order, paged in SQL."""
         statement = select(models.Device)
         if kind is not None:
-            statement = statement.where(models.Device.kind == kind.value)
+            statement = statement.where(models.Device.kind == enum_value(kind))
         if status is not None:
-            statement = statement.where(models.Device.status == status.value)
+            statement = statement.where(models.Device.status == enum_value(status))
         if building_id is not None:
             statement = statement.where(models.Device.building_id == decode_id_of(building_id, "Building", "buildingId"))
         return await paginate(info.context, statement, first, after)
 
     @strawberry.field(description="One device by global ID.", permission_classes=READ_DEVICES)
     async def device(self, info: strawberry.Info, id: strawberry.ID) -> Device | None:
+        """One device, or null if this street has none with that ID."""
         return await by_id(info.context, models.Device).load(decode_id_of(id, "Device"))
 
     @strawberry.field(description="Alarms of the street, oldest first; by default those not cleared.", permission_classes=READ_ALARMS)
@@ -272,18 +306,20 @@ class SensorsQuery:
         severity: list[AlarmSeverity] | None = None,
         type: list[AlarmType] | None = None,
     ) -> Connection[Alarm]:
-        statuses = [s.value for s in status] if status else [alarm_service.ACTIVE_UNACK, alarm_service.ACKNOWLEDGED]
+        """Alarms in id order, paged in SQL; by default those not cleared."""
+        statuses = [enum_value(s) for s in status] if status else [alarm_service.ACTIVE_UNACK, alarm_service.ACKNOWLEDGED]
         statement = select(models.Alarm).where(models.Alarm.status.in_(statuses))
         if severity:
-            statement = statement.where(models.Alarm.severity.in_([s.value for s in severity]))
+            statement = statement.where(models.Alarm.severity.in_([enum_value(s) for s in severity]))
         if type:
-            statement = statement.where(models.Alarm.type.in_([t.value for t in type]))
+            statement = statement.where(models.Alarm.type.in_([enum_value(t) for t in type]))
         return await paginate(info.context, statement, first, after)
 
     @strawberry.field(description="Messages the ingester refused.", permission_classes=allow("sensors.quarantine.read"))
     async def quarantined_messages(
         self, info: strawberry.Info, first: int | None = None, after: str | None = None, reason: str | None = None
     ) -> Connection[QuarantinedMessage]:
+        """Refused messages in id order, optionally of one reason."""
         statement = select(models.QuarantinedMessage)
         if reason:
             statement = statement.where(models.QuarantinedMessage.reason == reason)
@@ -292,18 +328,24 @@ class SensorsQuery:
 
 @strawberry.input
 class AcknowledgeAlarmInput:
+    """Input of ``acknowledgeAlarm``."""
+
     alarm_id: strawberry.ID
     note: str = ""
 
 
 @strawberry.input
 class ClearAlarmInput:
+    """Input of ``clearAlarm``."""
+
     alarm_id: strawberry.ID
     note: str = strawberry.field(description="What was done; required.")
 
 
 @strawberry.type
 class AlarmPayload:
+    """The alarm after the change, or the errors that refused it."""
+
     alarm: Alarm | None
     errors: list[UserError]
 
@@ -325,10 +367,52 @@ async def _change(info: strawberry.Info, action: str, alarm_id: str, note: str, 
     return AlarmPayload(alarm=change.alarm, errors=[])
 
 
+@strawberry.input
+class RegisterDeviceInput:
+    """Input of ``registerDevice``."""
+
+    device_id: str = strawberry.field(description="The id the device will use on MQTT; unique in the street.")
+    kind: DeviceKind
+    name: str = ""
+    building_id: strawberry.ID | None = None
+    unit_id: strawberry.ID | None = strawberry.field(default=None, description="Its building is then the unit's.")
+    resident_id: strawberry.ID | None = strawberry.field(default=None, description="The person a smoke detector protects.")
+
+
+@strawberry.type
+class DevicePayload:
+    """The registered device, or the errors that refused it."""
+
+    device: Device | None
+    errors: list[UserError]
+
+
 @strawberry.type
 class SensorsMutation:
+    """Fields the plugin adds to ``Mutation``."""
+
+    @strawberry.mutation(description="Register a device so that its messages are accepted.", permission_classes=allow("sensors.device.manage"))
+    async def register_device(self, info: strawberry.Info, input: RegisterDeviceInput) -> DevicePayload:
+        """Register a device (audited)."""
+        ctx = info.context
+        try:
+            building = decode_id_of(input.building_id, "Building", "buildingId") if input.building_id else None
+            unit = decode_id_of(input.unit_id, "Unit", "unitId") if input.unit_id else None
+            resident = decode_id_of(input.resident_id, "Resident", "residentId") if input.resident_id else None
+
+            async def work(session):
+                device = await register_device(session, input.device_id, enum_value(input.kind), input.name, building, unit, resident)
+                await record_for(ctx, session, "sensors.device.register", target=input.device_id, details={"kind": device.kind})
+                return device
+
+            device = await ctx.write(work)
+        except DomainError as error:
+            return DevicePayload(device=None, errors=user_errors(error))
+        return DevicePayload(device=device, errors=[])
+
     @strawberry.mutation(description="Take charge of an alarm (ACTIVE_UNACK → ACKNOWLEDGED).", permission_classes=allow("sensors.alarm.acknowledge"))
     async def acknowledge_alarm(self, info: strawberry.Info, input: AcknowledgeAlarmInput) -> AlarmPayload:
+        """Acknowledge an alarm (audited)."""
         return await _change(
             info, "sensors.alarm.acknowledge", input.alarm_id, input.note,
             lambda session, pk, actor, note: alarm_service.acknowledge(session, pk, actor, note),
@@ -336,6 +420,7 @@ class SensorsMutation:
 
     @strawberry.mutation(description="Close an acknowledged alarm by hand, saying what was done.", permission_classes=allow("sensors.alarm.clear"))
     async def clear_alarm(self, info: strawberry.Info, input: ClearAlarmInput) -> AlarmPayload:
+        """Clear an acknowledged alarm with a note (audited)."""
         return await _change(
             info, "sensors.alarm.clear", input.alarm_id, input.note,
             lambda session, pk, actor, note: alarm_service.clear(session, pk, actor, note),
@@ -344,17 +429,22 @@ class SensorsMutation:
 
 @strawberry.type(description="An alarm that was raised, updated, acknowledged, escalated or cleared.")
 class AlarmChange:
+    """One event of the ``alarmChanged`` stream."""
+
     change: str
     alarm: Alarm
 
 
 @strawberry.type
 class SensorsSubscription:
+    """Fields the plugin adds to ``Subscription``."""
+
     @strawberry.subscription(description="Alarm changes in this street as they happen.", permission_classes=READ_ALARMS)
     async def alarm_changed(self, info: strawberry.Info, min_severity: AlarmSeverity | None = None) -> AsyncGenerator[AlarmChange, None]:
+        """Stream this street's alarm changes at or above ``minSeverity``."""
         from plugins.sensors.service.rules import SEVERITY_RANK
 
-        floor = SEVERITY_RANK[min_severity.value] if min_severity else 0
+        floor = SEVERITY_RANK[enum_value(min_severity)] if min_severity else 0
         async for change in feed_of(info.context.kernel).listen(info.context.street_id):
             if SEVERITY_RANK[change.alarm.severity] >= floor:
                 yield AlarmChange(change=change.what, alarm=change.alarm)
@@ -362,6 +452,8 @@ class SensorsSubscription:
 
 @strawberry.type
 class BuildingSensors:
+    """Fields the plugin adds to ``Building`` (``self`` is the core row)."""
+
     @strawberry.field(description="Sensor devices installed in this building.", permission_classes=READ_DEVICES)
     async def devices(self, info: strawberry.Info) -> list[Device]:
         return await children(info.context, models.Device.building_id).load(self.id)
@@ -373,6 +465,8 @@ class BuildingSensors:
 
 @strawberry.type
 class UnitSensors:
+    """Fields the plugin adds to ``Unit`` (``self`` is the core row)."""
+
     @strawberry.field(description="Sensor devices installed in this unit.", permission_classes=READ_DEVICES)
     async def devices(self, info: strawberry.Info) -> list[Device]:
         return await children(info.context, models.Device.unit_id).load(self.id)
@@ -380,6 +474,8 @@ class UnitSensors:
 
 @strawberry.type
 class ResidentSensors:
+    """Fields the plugin adds to ``Resident`` (``self`` is the core row)."""
+
     @strawberry.field(description="Detectors protecting this person.", permission_classes=READ_DEVICES)
     async def devices(self, info: strawberry.Info) -> list[Device]:
         return await children(info.context, models.Device.resident_id).load(self.id)

@@ -7,10 +7,11 @@ received but not yet stored when the worker stops is redelivered by the broker o
 next connection; a redelivered message already stored adds no reading twice (readings
 are unique per device, time and key).
 
-Back-pressure: the broker sends at most ``queue_size`` unacknowledged messages (MQTT 5
-Receive Maximum), which is also the size of the local queue
-(``max_queued_incoming_messages``), so a slow database slows the broker down instead of
-making either side drop messages.
+Back-pressure: at most ``queue_size`` messages wait in the worker. The broker is asked
+not to send more unacknowledged messages (MQTT 5 Receive Maximum), and since not every
+broker honours that, the worker stops reading its socket while the queue is full
+(``flow.FlowControl``); aiomqtt's ``max_queued_incoming_messages`` is a hard cap above
+that which is never reached. A slow database slows the broker down; nothing is dropped.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import random
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiomqtt
@@ -28,6 +30,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from core.kernel import Kernel
+from plugins.sensors.flow import FlowControl
 from plugins.sensors.service.alarms import now
 from plugins.sensors.service.payloads import BadTopic, parse_topic
 from plugins.sensors.service.publish import publish
@@ -116,6 +119,7 @@ class Ingester:
         self.prefixes = sensor_streets(kernel)
         self.stats = Stats()
         self.connected = asyncio.Event()
+        self.flow: FlowControl | None = None
 
     def topic_filters(self) -> list[str]:
         """One filter per street (a shared subscription when ``shared_group`` is set)."""
@@ -124,7 +128,7 @@ class Ingester:
             filters = [f"$share/{self.options.shared_group}/{f}" for f in filters]
         return filters
 
-    def _client(self) -> aiomqtt.Client:
+    def _client(self) -> tuple[aiomqtt.Client, FlowControl]:
         o = self.options
         if o.protocol == 5:
             properties = Properties(PacketTypes.CONNECT)
@@ -139,13 +143,13 @@ class Ingester:
             username=self.broker.username,
             password=self.broker.password,
             identifier=o.client_id,
-            max_queued_incoming_messages=o.queue_size,
+            max_queued_incoming_messages=2 * o.queue_size + 100,
             max_inflight_messages=o.queue_size,
             logger=log,
             **session,
         )
         client._client.manual_ack_set(True)  # noqa: SLF001 - PUBACK only after commit
-        return client
+        return client, FlowControl(client, o.queue_size)
 
     async def run(self) -> None:
         """Ingest until cancelled, reconnecting with exponential backoff and jitter."""
@@ -156,38 +160,52 @@ class Ingester:
         while True:
             started = time.monotonic()
             try:
-                async with self._client() as client:
+                client, self.flow = self._client()
+                async with client:
                     self.stats.connections += 1
-                    for topic in self.topic_filters():
-                        await client.subscribe(topic, qos=1)
-                    log.info("ingesting %s from %s:%s as %s", ", ".join(self.topic_filters()), self.broker.host, self.broker.port, self.options.client_id)
-                    self.connected.set()
-                    await self._consume(client)
+                    # A resumed session delivers its backlog right after CONNACK, ahead of
+                    # the SUBACK: consume from the start so the SUBACK can be read.
+                    consumer = asyncio.create_task(self._consume(client))
+                    try:
+                        for topic in self.topic_filters():
+                            await client.subscribe(topic, qos=1)
+                        log.info("ingesting %s from %s:%s as %s", ", ".join(self.topic_filters()), self.broker.host, self.broker.port, self.options.client_id)
+                        self.connected.set()
+                        await consumer
+                    finally:
+                        consumer.cancel()
+                        await asyncio.gather(consumer, return_exceptions=True)
             except aiomqtt.MqttError as error:
-                self.connected.clear()
-                if time.monotonic() - started > 10:
-                    delay = 0.5
-                log.warning("MQTT connection lost (%s); retrying in %.1fs", error, delay)
-                await asyncio.sleep(delay * random.uniform(0.8, 1.2))
-                delay = min(delay * 2, self.options.backoff_max)
+                problem = f"MQTT connection lost ({error})"
+            except Exception as error:  # noqa: BLE001 - e.g. the database is down: unacknowledged messages come back
+                log.exception("ingestion failed")
+                problem = f"ingestion failed ({type(error).__name__})"
+            self.connected.clear()
+            if time.monotonic() - started > 10:
+                delay = 0.5  # it worked for a while: start the backoff again
+            log.warning("%s; reconnecting in %.1fs", problem, delay)
+            await asyncio.sleep(delay * random.uniform(0.8, 1.2))
+            delay = min(delay * 2, self.options.backoff_max)
 
     async def _consume(self, client: aiomqtt.Client) -> None:
         messages = client.messages
+        queue = client._queue  # noqa: SLF001 - waiting on it with a timeout loses nothing
         loop = asyncio.get_running_loop()
         while True:
-            batch = [await anext(messages)]
+            batch = [await anext(messages)]  # raises MqttError when the connection drops
             deadline = loop.time() + self.options.batch_wait
             while len(batch) < self.options.batch_size:
-                if len(messages):
-                    batch.append(client._queue.get_nowait())  # noqa: SLF001 - drain without waiting
+                if not queue.empty():
+                    batch.append(queue.get_nowait())
                     continue
                 remaining = deadline - loop.time()
                 if remaining <= 0:
                     break
                 try:
-                    batch.append(await asyncio.wait_for(anext(messages), remaining))
+                    batch.append(await asyncio.wait_for(queue.get(), remaining))
                 except TimeoutError:
                     break
+            self.flow.check()
             await self.process(batch)
             for message in batch:
                 if message.qos > 0:
@@ -200,19 +218,23 @@ class Ingester:
         self.stats.batches += 1
         by_street: dict[str, list[Inbound]] = defaultdict(list)
         total = Outcome()
-        for message in batch:
+        for index, message in enumerate(batch):
+            # Distinct arrival times: readings without "ts" are stamped with them, and
+            # readings are unique per device, time and key.
+            arrived = received_at + timedelta(microseconds=index)
             topic = message.topic.value
-            payload = message.payload if isinstance(message.payload, bytes) else str(message.payload or "").encode()
+            raw = message.payload
+            payload = bytes(raw) if isinstance(raw, (bytes, bytearray)) else ("" if raw is None else str(raw)).encode()
             try:
                 address = parse_topic(topic, self.prefixes)
             except BadTopic as error:
-                await self._quarantine_alone(error.street, topic, payload, received_at, error)
+                await self._quarantine_alone(error.street, topic, payload, arrived, error)
                 continue
             except Rejected as error:
                 self.stats.unroutable += 1
                 log.warning("dropped a message on %s: %s", topic, error.detail)
                 continue
-            by_street[address.street].append(Inbound(address, topic, payload, received_at))
+            by_street[address.street].append(Inbound(address, topic, payload, arrived))
         for street, inbound in by_street.items():
             outcome = await self._store(street, inbound)
             total.accepted += outcome.accepted
@@ -226,35 +248,49 @@ class Ingester:
         return total
 
     async def _store(self, street: str, inbound: list[Inbound]) -> Outcome:
-        street_id = self.kernel.street_id(street)
-        settings = self.kernel.settings(street, PLUGIN)
-        try:
-            async with self.kernel.db.transaction(street_id) as session:
-                outcome = await store_batch(session, street_id, settings, inbound)
-        except Exception:  # noqa: BLE001 - find the message at fault, one by one
-            log.exception("a batch of %d messages of %s failed; storing them one by one", len(inbound), street)
-            outcome = Outcome()
-            for message in inbound:
-                try:
-                    async with self.kernel.db.transaction(street_id) as session:
-                        one = await store_batch(session, street_id, settings, [message])
-                except Exception as error:  # noqa: BLE001
-                    log.exception("message on %s cannot be stored", message.topic)
-                    await self._quarantine_alone(street, message.topic, message.payload, message.received_at, Rejected("internal_error", f"{type(error).__name__}"))
-                    outcome.quarantined["internal_error"] += 1
-                    continue
-                outcome.accepted += one.accepted
-                outcome.readings += one.readings
-                outcome.quarantined.update(one.quarantined)
-                outcome.changes += one.changes
-        await publish(self.kernel, street, outcome.changes)
-        return outcome
+        return await store(self.kernel, street, inbound)
 
     async def _quarantine_alone(self, street: str, topic: str, payload: bytes, at, error: Rejected) -> None:
-        street_id = self.kernel.street_id(street)
-        async with self.kernel.db.transaction(street_id) as session:
-            quarantine(session, street_id, topic, topic.split("/")[-2] if "/" in topic else "", payload, at, error)
+        await quarantine_alone(self.kernel, street, topic, payload, at, error)
         self.stats.quarantined[error.reason] += 1
+
+
+async def quarantine_alone(kernel: Kernel, street: str, topic: str, payload: bytes, at, error: Rejected) -> None:
+    """Quarantine one message in its own transaction."""
+    street_id = kernel.street_id(street)
+    async with kernel.db.transaction(street_id) as session:
+        quarantine(session, street_id, topic, topic.split("/")[-2] if "/" in topic else "", payload, at, error)
+
+
+async def store(kernel: Kernel, street: str, inbound: list[Inbound]) -> Outcome:
+    """Store messages of one street in one transaction, then announce the alarm changes.
+
+    If the batch fails, its messages are stored one by one and a message that still
+    fails is quarantined as ``internal_error``: one bad message never blocks the others.
+    """
+    street_id = kernel.street_id(street)
+    settings = kernel.settings(street, PLUGIN)
+    try:
+        async with kernel.db.transaction(street_id) as session:
+            outcome = await store_batch(session, street_id, settings, inbound)
+    except Exception:  # noqa: BLE001 - find the message at fault, one by one
+        log.exception("a batch of %d messages of %s failed; storing them one by one", len(inbound), street)
+        outcome = Outcome()
+        for message in inbound:
+            try:
+                async with kernel.db.transaction(street_id) as session:
+                    one = await store_batch(session, street_id, settings, [message])
+            except Exception as error:  # noqa: BLE001
+                log.exception("message on %s cannot be stored", message.topic)
+                await quarantine_alone(kernel, street, message.topic, message.payload, message.received_at, Rejected("internal_error", type(error).__name__))
+                outcome.quarantined["internal_error"] += 1
+                continue
+            outcome.accepted += one.accepted
+            outcome.readings += one.readings
+            outcome.quarantined.update(one.quarantined)
+            outcome.changes += one.changes
+    await publish(kernel, street, outcome.changes)
+    return outcome
 
 
 async def watch(kernel: Kernel, interval: float = 30.0) -> None:

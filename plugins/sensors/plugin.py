@@ -22,13 +22,14 @@ PLUGIN = PluginInfo(
 
 PERMISSIONS = {
     "sensors.device.read": "See sensor devices, their latest values and readings",
+    "sensors.device.manage": "Register sensor devices and issue their credentials",
     "sensors.alarm.read": "See sensor alarms",
     "sensors.alarm.acknowledge": "Acknowledge sensor alarms",
     "sensors.alarm.clear": "Clear acknowledged sensor alarms by hand",
     "sensors.quarantine.read": "See messages the ingester refused",
 }
 GRANTS = {
-    "grid_worker": list(PERMISSIONS),
+    "grid_worker": [p for p in PERMISSIONS if p != "sensors.device.manage"],
     "community_worker": ["sensors.device.read", "sensors.alarm.read", "sensors.alarm.acknowledge"],
 }
 
@@ -75,6 +76,15 @@ def jiedao_cli(register):
 
 
 @hookimpl
+def jiedao_metrics(register):
+    """Alarms raised and open, devices by status, quarantined messages; alarms per building as a signal."""
+    from plugins.sensors.metrics import METRICS, SIGNALS
+
+    register.metrics(*METRICS)
+    register.signals(*SIGNALS)
+
+
+@hookimpl
 def jiedao_seed(register):
     """The demo's devices and a few open alarms."""
     from plugins.sensors.seed import seed
@@ -84,24 +94,37 @@ def jiedao_seed(register):
 
 @hookimpl
 def jiedao_background(register):
-    """During ``jiedao serve``: ingestion when JIEDAO_MQTT_URL is set; offline and escalation checks always."""
+    """During ``jiedao serve``: ingestion (from JIEDAO_MQTT_URL or an embedded broker), offline and escalation checks."""
     register.background(run_in_server)
 
 
 async def run_in_server(kernel) -> None:
-    """Ingest from ``kernel.config.mqtt_url`` (if set) and run the watchdog until cancelled."""
+    """Run the watchdog and ingestion until cancelled: from ``kernel.config.mqtt_url`` if
+    set, otherwise from an embedded amqtt broker (unless ``JIEDAO_MQTT_EMBEDDED=0``)."""
     import asyncio
+    import contextlib
+    import os
 
-    from plugins.sensors.ingest import Ingester, IngestOptions, watch
+    from plugins.sensors.embedded import embedded_broker
+    from plugins.sensors.ingest import Ingester, IngestOptions, sensor_streets, watch
 
-    tasks = [asyncio.create_task(watch(kernel))]
-    if kernel.config.mqtt_url:
-        tasks.append(asyncio.create_task(Ingester(kernel, IngestOptions(kernel.config.mqtt_url)).run()))
-    else:
-        log.warning("JIEDAO_MQTT_URL is not set: sensors ingestion is off (run 'jiedao sensors ingest' with a broker)")
-    try:
-        await asyncio.gather(*tasks)
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+    if not sensor_streets(kernel):
+        return  # no street enables sensors in this deployment
+    async with contextlib.AsyncExitStack() as stack:
+        tasks = [asyncio.create_task(watch(kernel))]
+        url = kernel.config.mqtt_url
+        if not url and os.environ.get("JIEDAO_MQTT_EMBEDDED", "1") != "0":
+            try:
+                url = await stack.enter_async_context(embedded_broker())
+            except Exception as error:  # noqa: BLE001 - e.g. the port is taken; the API still serves
+                log.error("cannot start the embedded MQTT broker (%s); set JIEDAO_MQTT_URL", error)
+        if url:
+            tasks.append(asyncio.create_task(Ingester(kernel, IngestOptions(url)).run()))
+        else:
+            log.warning("no MQTT broker: sensors ingestion is off (set JIEDAO_MQTT_URL)")
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)

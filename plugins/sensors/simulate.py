@@ -16,6 +16,8 @@ from plugins.sensors.service.rules import ELECTRIC_MONITOR, EV_CHARGER_FIRE, SMO
 
 @dataclass(frozen=True)
 class SimDevice:
+    """A device to impersonate: its MQTT id and kind."""
+
     device_id: str
     kind: str
 

@@ -100,7 +100,8 @@ def parse_samples(payload: bytes, received_at: datetime) -> list[Sample]:
         raise Rejected("bad_payload", "empty list")
     if len(items) > MAX_SAMPLES:
         raise Rejected("bad_payload", f"more than {MAX_SAMPLES} samples in one message")
-    return [_sample(item, received_at) for item in items]
+    # Samples without "ts" get distinct times, so none overwrites another in the history.
+    return [_sample(item, received_at + timedelta(microseconds=i)) for i, item in enumerate(items)]
 
 
 def parse_status(payload: bytes) -> str:

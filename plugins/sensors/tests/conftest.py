@@ -1,0 +1,113 @@
+"""Fixtures for the sensors tests: a real Mosquitto, registered devices, a running ingester."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import aiomqtt
+import pytest
+import pytest_asyncio
+from sqlalchemy import select, update
+
+from core.models import Resident
+from core.testing.fixtures import build_registry
+from core.testing.services import MosquittoBroker, mosquitto_available, require_service
+from plugins.sensors.ingest import Ingester, IngestOptions
+from plugins.sensors.models import Device
+
+
+@pytest.fixture
+def broker(tmp_path) -> MosquittoBroker:
+    """A throwaway Mosquitto broker (skipped, or failed under CI, when there is none)."""
+    require_service(mosquitto_available())
+    with MosquittoBroker(base_dir=tmp_path) as running:
+        yield running
+
+
+@dataclass
+class Registry:
+    """What ``registered`` created in one street."""
+
+    street: str
+    buildings: list[int]
+    units: list[int]
+    residents: list[int]
+    devices: dict[str, int]
+
+
+async def register_devices(kernel, street: str = "changqing", buildings: int = 2, tag: str = "") -> Registry:
+    """A compound with devices: EM-n monitors per building, SD-n detectors of elderly people
+    living alone, one EV charging point (EV-1)."""
+    ids = await build_registry(kernel, street, buildings=buildings, units_per_building=2)
+    async with kernel.db.transaction(kernel.street_id(street)) as session:
+        await session.execute(update(Resident).where(Resident.id.in_(ids["residents"])).values(elderly=True, lives_alone=True))
+        made = []
+        for n, building in enumerate(ids["buildings"], 1):
+            unit = ids["units"][(n - 1) * 2]
+            made.append(Device(device_id=f"EM-{tag}{n}", kind="ELECTRIC_MONITOR", name=f"monitor {n}", building_id=building, unit_id=unit, latest={}))
+            made.append(
+                Device(device_id=f"SD-{tag}{n}", kind="SMOKE_DETECTOR", name=f"detector {n}", building_id=building, unit_id=unit,
+                       resident_id=ids["residents"][(n - 1) * 2], latest={})
+            )
+        made.append(Device(device_id=f"EV-{tag}1", kind="EV_CHARGER_FIRE", name="charger", building_id=ids["buildings"][0], latest={}))
+        session.add_all(made)
+        await session.flush()
+        devices = {d.device_id: d.id for d in made}
+    return Registry(street, ids["buildings"], ids["units"], ids["residents"], devices)
+
+
+@pytest_asyncio.fixture
+async def registry(kernel) -> Registry:
+    """Devices registered in changqing (see ``register_devices``)."""
+    return await register_devices(kernel)
+
+
+async def device_row(kernel, device_id: str, street: str = "changqing") -> Device:
+    async with kernel.db.transaction(kernel.street_id(street)) as session:
+        return await session.scalar(select(Device).where(Device.device_id == device_id))
+
+
+@contextlib.asynccontextmanager
+async def ingesting(kernel, broker: MosquittoBroker, **options) -> AsyncIterator[Ingester]:
+    """An ingester connected to ``broker`` for as long as the block runs."""
+    ingester = Ingester(kernel, IngestOptions(broker.url, batch_wait=0.02, **options))
+    task = asyncio.create_task(ingester.run())
+    try:
+        await asyncio.wait_for(ingester.connected.wait(), 10)
+        yield ingester
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+@contextlib.asynccontextmanager
+async def device_connection(broker: MosquittoBroker) -> AsyncIterator[aiomqtt.Client]:
+    """A publishing MQTT connection, as a device (or the simulator) would open."""
+    async with aiomqtt.Client(broker.host, broker.port, identifier=f"test-device-{time.monotonic_ns()}") as client:
+        yield client
+
+
+async def send(client: aiomqtt.Client, device_id: str, payload, channel: str = "telemetry", street: str = "changqing") -> None:
+    """Publish ``payload`` (JSON-encoded unless bytes) with QoS 1 on the device's topic."""
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    await client.publish(f"jiedao/{street}/devices/{device_id}/{channel}", body, qos=1)
+
+
+async def until(condition, timeout: float = 10.0, what: str = "condition") -> None:
+    """Wait until ``condition()`` (sync or async) is true."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
