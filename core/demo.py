@@ -22,6 +22,19 @@ if TYPE_CHECKING:
 
 DEMO_PASSWORD = "jiedao-demo"
 
+HOTSPOT_BUILDING = ("东清大厦", "1幢")
+"""(compound, building) of the demo's early-warning story: plugins that take part place a
+burst of recent events there (leakage alarms, a water-leak dispute, ...), so the cockpit
+shows a hotspot that several independent sources confirm. Plugins agree only on this
+place of the core registry, never on each other."""
+
+
+async def hotspot_building_id(session) -> int | None:
+    """The id of ``HOTSPOT_BUILDING`` in the session's street, if the demo registry has it."""
+    return await session.scalar(
+        select(Building.id).join(Compound, Compound.id == Building.compound_id).where(Compound.name == HOTSPOT_BUILDING[0], Building.name == HOTSPOT_BUILDING[1])
+    )
+
 CHANGQING = {
     "王马社区": ["王马小区", "横燕子弄小区", "长庆街"],
     "浙大御跸社区": ["浙大御跸小区", "凤起都市花园", "东清大厦"],

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from core.identity.models import Grant, User
+from core.demo import hotspot_building_id
 from core.models import Building, Community, Compound, Ownership, Resident, Street, Unit
 from plugins.mediation import service
 from plugins.mediation.models import (
@@ -81,6 +82,30 @@ async def seed(session, street: str) -> None:
     await _water_leak(session, studios["潘大姐工作室"])
     await _year_of_cases(session, rng, studios)
     await _dongqing(session, rng, studios["潘大姐工作室"])
+    await _hotspot_story(session, studios["潘大姐工作室"])
+
+
+async def _hotspot_story(session, pan) -> None:
+    """This week's disputes at the demo's hotspot building (see ``core.demo.HOTSPOT_BUILDING``):
+    a water leak from a blocked drain and two quarrels over corridor storage by the fire exit."""
+    building_id = await hotspot_building_id(session)
+    if building_id is None:
+        return
+    studio, mediators, _ = pan
+    owners = (await session.execute(select(Ownership.resident_id, Unit.id).join(Unit, Unit.id == Ownership.unit_id).where(Unit.building_id == building_id).order_by(Unit.id).limit(6))).all()
+    if len(owners) < 6:
+        return
+    stories = (
+        ("东清大厦1幢楼上漏水纠纷", Category.WATER_LEAK, 3.5),
+        ("东清大厦1幢楼道堆物堵塞消防通道", Category.NEIGHBOUR_CONFLICT, 2.2),
+        ("东清大厦1幢安全出口被占用引发争执", Category.NEIGHBOUR_CONFLICT, 0.8),
+    )
+    for (title, category, days), (first, second) in zip(stories, zip(owners[::2], owners[1::2])):
+        await _case(
+            session, studio, mediators[0], title, category, Source.APPLICATION,
+            [(first[0], PartyRole.APPLICANT), (second[0], PartyRole.RESPONDENT)], [(building_id, first[1]), (building_id, second[1])],
+            days, [CaseState.ACCEPTED],
+        )
 
 
 async def _one_studio(session, name: str, community: str) -> Studio:
