@@ -168,9 +168,7 @@ class CreditScore:
     def id(self) -> strawberry.ID:
         return strawberry.ID(encode_global_id("CreditScore", self.id))
 
-    @strawberry.field(description="长庆信用分, 0-100.")
-    def value(self) -> float:
-        return self.value
+    value: float = strawberry.field(description="长庆信用分, 0-100.")
 
     @strawberry.field
     def risk_class(self) -> CreditClass:
@@ -184,21 +182,14 @@ class CreditScore:
     def risk_en(self) -> str:
         return self.result["risk_en"]
 
-    @strawberry.field(description="Annual grade A/B/C from the 12-month mean of dynamic ratings (none without inspections).")
-    def annual_grade(self) -> str | None:
-        return self.annual_grade
-
-    @strawberry.field
-    def as_of(self) -> date:
-        return self.as_of
+    annual_grade: str | None = strawberry.field(description="Annual grade A/B/C from the 12-month mean of dynamic ratings (none without inspections).")
+    as_of: date
 
     @strawberry.field
     def computed_at(self) -> datetime:
         return service.aware(self.computed_at)
 
-    @strawberry.field(description="What caused the computation: evidence:N, recompute, appeal:N, repair:N.")
-    def trigger(self) -> str:
-        return self.trigger
+    trigger: str = strawberry.field(description="What caused the computation: evidence:N, recompute, appeal:N, repair:N.")
 
     @strawberry.field
     async def scorecard_version(self, info: strawberry.Info) -> int:
@@ -272,33 +263,13 @@ class CreditEvidence:
     def kind(self) -> EvidenceKind:
         return EvidenceKind(self.kind)
 
-    @strawberry.field
-    def occurred_on(self) -> date:
-        return self.occurred_on
-
-    @strawberry.field
-    def source(self) -> str:
-        return self.source
-
-    @strawberry.field
-    def summary(self) -> str:
-        return self.summary
-
-    @strawberry.field(description="Kind-specific details: checklist and rating, substantiated, severity and publicity...")
-    def details(self) -> JSON:
-        return self.details
-
-    @strawberry.field
-    def recorded_by(self) -> str:
-        return self.recorded_by
-
-    @strawberry.field(description="Set when early credit repair was granted.")
-    def repaired_on(self) -> date | None:
-        return self.repaired_on
-
-    @strawberry.field(description="Set when an accepted appeal found this evidence wrong.")
-    def voided_on(self) -> date | None:
-        return self.voided_on
+    occurred_on: date
+    source: str
+    summary: str
+    details: JSON = strawberry.field(description="Kind-specific details: checklist and rating, substantiated, severity and publicity...")
+    recorded_by: str
+    repaired_on: date | None = strawberry.field(description="Set when early credit repair was granted.")
+    voided_on: date | None = strawberry.field(description="Set when an accepted appeal found this evidence wrong.")
 
 
 @strawberry.type(description="An operator's appeal against a score.")
@@ -315,29 +286,16 @@ class CreditAppeal:
     def enterprise_id(self) -> strawberry.ID:
         return strawberry.ID(encode_global_id("Enterprise", self.enterprise_id))
 
-    @strawberry.field(description="PENDING, ACCEPTED or REJECTED.")
-    def status(self) -> str:
-        return self.status
-
-    @strawberry.field
-    def reason(self) -> str:
-        return self.reason
-
-    @strawberry.field
-    def filed_by(self) -> str:
-        return self.filed_by
+    status: str = strawberry.field(description="PENDING, ACCEPTED or REJECTED.")
+    reason: str
+    filed_by: str
 
     @strawberry.field
     def filed_at(self) -> datetime:
         return service.aware(self.filed_at)
 
-    @strawberry.field
-    def reviewer(self) -> str | None:
-        return self.reviewer
-
-    @strawberry.field
-    def decision_note(self) -> str:
-        return self.decision_note
+    reviewer: str | None
+    decision_note: str
 
     @strawberry.field
     def decided_at(self) -> datetime | None:
@@ -360,44 +318,19 @@ class CreditRepairRequest:
     def evidence_id(self) -> strawberry.ID:
         return strawberry.ID(encode_global_id("CreditEvidence", self.evidence_id))
 
-    @strawberry.field(description="PENDING, APPROVED or REFUSED.")
-    def status(self) -> str:
-        return self.status
-
-    @strawberry.field
-    def reason(self) -> str:
-        return self.reason
-
-    @strawberry.field
-    def requested_by(self) -> str:
-        return self.requested_by
-
-    @strawberry.field
-    def decided_by(self) -> str | None:
-        return self.decided_by
-
-    @strawberry.field
-    def decision_note(self) -> str:
-        return self.decision_note
+    status: str = strawberry.field(description="PENDING, APPROVED or REFUSED.")
+    reason: str
+    requested_by: str
+    decided_by: str | None
+    decision_note: str
 
 
 @strawberry.type(description="One version of the street's scorecard (data, not code).")
 class CreditScorecard:
-    @strawberry.field
-    def version(self) -> int:
-        return self.version
-
-    @strawberry.field(description="Dimensions, rules, caps, decay, classes, overrides (JSON).")
-    def definition(self) -> JSON:
-        return self.definition
-
-    @strawberry.field
-    def note(self) -> str:
-        return self.note
-
-    @strawberry.field
-    def created_by(self) -> str:
-        return self.created_by
+    version: int
+    definition: JSON = strawberry.field(description="Dimensions, rules, caps, decay, classes, overrides (JSON).")
+    note: str
+    created_by: str
 
     @strawberry.field
     def created_at(self) -> datetime:

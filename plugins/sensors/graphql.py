@@ -155,14 +155,8 @@ class Device(Node):
 
     device_id: str = strawberry.field(description="The id the device uses on MQTT.")
     name: str
-
-    @strawberry.field
-    def kind(self) -> DeviceKind:
-        return self.kind
-
-    @strawberry.field
-    def status(self) -> DeviceStatus:
-        return self.status
+    kind: DeviceKind
+    status: DeviceStatus
 
     @strawberry.field(description="When the device was last heard from.")
     def last_seen_at(self) -> datetime | None:
@@ -217,18 +211,9 @@ class Alarm(Node):
     acknowledged_by: str | None
     cleared_by: str | None = strawberry.field(description="Who cleared it; 'system' when back to normal.")
     note: str
-
-    @strawberry.field
-    def type(self) -> AlarmType:
-        return self.type
-
-    @strawberry.field
-    def severity(self) -> AlarmSeverity:
-        return self.severity
-
-    @strawberry.field
-    def status(self) -> AlarmStatus:
-        return self.status
+    type: AlarmType
+    severity: AlarmSeverity
+    status: AlarmStatus
 
     @strawberry.field
     def raised_at(self) -> datetime:
