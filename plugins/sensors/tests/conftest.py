@@ -99,7 +99,7 @@ async def send(client: aiomqtt.Client, device_id: str, payload, channel: str = "
     await client.publish(f"jiedao/{street}/devices/{device_id}/{channel}", body, qos=1)
 
 
-async def until(condition, timeout: float = 10.0, what: str = "condition") -> None:
+async def until(condition, timeout: float = 30.0, what: str = "condition") -> None:
     """Wait until ``condition()`` (sync or async) is true."""
     deadline = time.monotonic() + timeout
     while True:
