@@ -114,6 +114,17 @@ def database_url(request, tmp_path) -> str:
     return cluster.url(name, user=APP_ROLE)
 
 
+@pytest.fixture
+def mqtt_broker(tmp_path):
+    """A throwaway Mosquitto for one test (``core.testing.services.MosquittoBroker``: ``url``,
+    ``host``, ``port``, ``restart()``); fails under CI when Mosquitto is missing."""
+    from core.testing.services import MosquittoBroker, mosquitto_available, require_service
+
+    require_service(mosquitto_available())
+    with MosquittoBroker(base_dir=tmp_path) as running:
+        yield running
+
+
 @pytest_asyncio.fixture
 async def owner_db(request, database_url):
     """The test's database connected as the owner of its tables (on PostgreSQL not bound by

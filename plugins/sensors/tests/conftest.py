@@ -16,17 +16,15 @@ from sqlalchemy import select, update
 
 from core.models import Resident
 from core.testing.fixtures import build_registry
-from core.testing.services import MosquittoBroker, mosquitto_available, require_service
+from core.testing.services import MosquittoBroker
 from plugins.sensors.ingest import Ingester, IngestOptions
 from plugins.sensors.models import Device
 
 
 @pytest.fixture
-def broker(tmp_path) -> MosquittoBroker:
-    """A throwaway Mosquitto broker (skipped, or failed under CI, when there is none)."""
-    require_service(mosquitto_available())
-    with MosquittoBroker(base_dir=tmp_path) as running:
-        yield running
+def broker(mqtt_broker) -> MosquittoBroker:
+    """The testing kit's throwaway Mosquitto."""
+    return mqtt_broker
 
 
 @dataclass
