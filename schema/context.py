@@ -35,6 +35,7 @@ class Context:
     permissions: frozenset[str] = frozenset()
     token_id: int | None = None
     client_address: str = ""
+    connection_params: dict[str, Any] | None = None
     _session: AsyncSession | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _loaders: dict[Hashable, DataLoader] = field(default_factory=dict)

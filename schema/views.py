@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from core.identity.service import Authentication, AuthenticationFailed, authenticate
@@ -50,6 +51,20 @@ class StreetGraphQL(GraphQL):
         )
         scope["jiedao.contexts"].append(context)
         return context
+
+    async def on_ws_connect(self, context: Context) -> None:
+        """Accept ``{"Authorization": "Bearer <token>"}`` in the ``connection_init`` payload
+        (what graphql-ws clients send), for sockets opened without a token."""
+        params = context.connection_params or {}
+        header = params.get("Authorization") or params.get("authorization")
+        if context.user is not None or not isinstance(header, str):
+            return
+        try:
+            auth = await authenticate(self.kernel, context.street, header)
+        except AuthenticationFailed as failure:
+            log.info("websocket %s to %s refused: %s", context.request_id, context.street, failure)
+            raise ConnectionRejectionError from None
+        context.user, context.roles, context.permissions, context.token_id = auth.user, auth.roles, auth.permissions, auth.token_id
 
 
 async def _reply(send: Send, status: int, message: str, code: str, request_id: str) -> None:

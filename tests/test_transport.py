@@ -79,3 +79,44 @@ def test_cors_allows_the_configured_origin_only(hello_app):
         assert allowed.headers["access-control-allow-origin"] == "https://cockpit.example.org"
         other = client.post("/graphql/changqing", json={"query": "{ street { name } }"}, headers={"origin": "https://evil.example.com"})
         assert "access-control-allow-origin" not in other.headers
+
+
+def _token_for(kernel, username: str) -> str:
+    """A bearer token of a community worker of changqing (written before the app starts)."""
+    import secrets
+    from datetime import timedelta
+
+    from core.identity import service
+    from core.identity.models import Grant, Token, User
+
+    async def make() -> str:
+        await kernel.sync_streets()
+        token = secrets.token_urlsafe(24)
+        async with kernel.db.transaction() as session:
+            user = User(username=username, password_hash="-")
+            session.add(user)
+            await session.flush()
+            session.add(Grant(user_id=user.id, street_id=kernel.street_id("changqing"), role="community_worker"))
+            session.add(Token(user_id=user.id, digest=service.digest(token), created_at=service.now(), expires_at=service.now() + timedelta(hours=1)))
+        await kernel.db.dispose()  # the app's own event loop opens fresh connections
+        return token
+
+    return asyncio.run(make())
+
+
+def test_graphql_ws_clients_authenticate_in_connection_init(hello_app):
+    kernel, app = hello_app
+    token = _token_for(kernel, "ws-worker")
+    with TestClient(app) as client:
+        with client.websocket_connect("/graphql/changqing", subprotocols=["graphql-transport-ws"]) as ws:
+            anonymous = subscribe(ws, "subscription { whoami }")
+        assert anonymous[-1]["type"] == "error"
+        with client.websocket_connect("/graphql/changqing", subprotocols=["graphql-transport-ws"]) as ws:
+            ws.send_json({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
+            assert ws.receive_json()["type"] == "connection_ack"
+            ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": "subscription { whoami }"}})
+            assert ws.receive_json()["payload"]["data"] == {"whoami": "ws-worker"}
+        with pytest.raises(WebSocketDisconnect) as refused, client.websocket_connect("/graphql/changqing", subprotocols=["graphql-transport-ws"]) as ws:
+            ws.send_json({"type": "connection_init", "payload": {"Authorization": "Bearer forged"}})
+            ws.receive_json()
+        assert refused.value.code == 4403

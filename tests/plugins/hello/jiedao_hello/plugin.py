@@ -20,7 +20,7 @@ from core.plugins import PluginInfo
 from schema.errors import UserError, user_errors
 from schema.ids import decode_id_of
 from schema.loaders import children
-from schema.permissions import allow
+from schema.permissions import IsAuthenticated, allow
 
 
 class HelloSettings(BaseModel):
@@ -118,6 +118,11 @@ class HelloSubscription:
     async def ticks(self, count: int) -> AsyncGenerator[int, None]:
         for tick in range(1, count + 1):
             yield tick
+
+
+    @strawberry.subscription(description="Who is listening, for logged-in callers only.", permission_classes=[IsAuthenticated])
+    async def whoami(self, info: strawberry.Info) -> AsyncGenerator[str, None]:
+        yield info.context.user.username
 
 
 BACKGROUND_LOG: list[str] = []
