@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
-from sqlalchemy import ForeignKey, MetaData, event
+from sqlalchemy import DateTime, ForeignKey, MetaData, TypeDecorator, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, with_loader_criteria
@@ -25,10 +26,32 @@ NAMING = {
 }
 
 
+class UTCDateTime(TypeDecorator):
+    """A moment in time, stored with its time zone and read back aware (UTC) on every
+    database: SQLite would otherwise return naive datetimes. Naive values are refused."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pass an aware one, e.g. datetime.now(UTC)")
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
 class Base(DeclarativeBase):
-    """Declarative base of every Jiedao table, core and plugins alike."""
+    """Declarative base of every Jiedao table, core and plugins alike.
+
+    ``Mapped[datetime]`` columns default to ``UTCDateTime``.
+    """
 
     metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime()}
 
 
 class StreetScoped:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint, func
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, StreetScoped
@@ -98,7 +98,7 @@ class Resident(StreetScoped, Base):
     birth_year: Mapped[int | None] = mapped_column(Integer)
     elderly: Mapped[bool] = mapped_column(Boolean, default=False)
     lives_alone: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
 class Ownership(StreetScoped, Base):

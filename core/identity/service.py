@@ -48,10 +48,6 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -89,7 +85,7 @@ async def authenticate(kernel: Kernel, street: str, authorization: str | None) -
         ).first()
         if row is None or row.Token.revoked_at is not None or not row.User.is_active:
             raise AuthenticationFailed("Unknown or revoked token; log in again.")
-        if _aware(row.Token.expires_at) <= now():
+        if row.Token.expires_at <= now():
             raise AuthenticationFailed("The token has expired; log in again.")
         roles = await roles_in(session, row.User.id, kernel.street_id(street))
     if not roles:
