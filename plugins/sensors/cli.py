@@ -14,7 +14,7 @@ from core.settings import parse_duration
 
 @click.group()
 def sensors() -> None:
-    """Sensors: MQTT ingestion, device simulator, device credentials."""
+    """Sensors: MQTT ingestion, device simulator, device credentials, history roll-ups."""
 
 
 def _mqtt_url(kernel, url: str | None) -> str:
@@ -41,8 +41,11 @@ def ingest(ctx: click.Context, url, client_id, shared_group, queue_size, batch_s
 
     async def main() -> None:
         await kernel.sync_streets()
+        from plugins.sensors.relay import AlarmRelay
+
         ingester = Ingester(kernel, options)
-        tasks = [asyncio.create_task(ingester.run())]
+        # The relay carries this worker's alarm changes to the subscribers of 'jiedao serve'.
+        tasks = [asyncio.create_task(ingester.run()), asyncio.create_task(AlarmRelay(kernel, options.url).run())]
         if not no_watchdog:
             tasks.append(asyncio.create_task(watch(kernel)))
         try:
@@ -92,6 +95,31 @@ def simulate(ctx: click.Context, street, rate, duration, faults, url) -> None:
 
     sent = run(main())
     click.echo(f"\n{sent} messages published")
+
+
+@sensors.command()
+@click.option("--street", required=True, help="The street whose readings to roll up and prune.")
+@click.pass_context
+def rollup(ctx: click.Context, street) -> None:
+    """Roll up complete hours of readings and delete raw readings older than ``raw_retention``."""
+    from plugins.sensors.service.alarms import now
+    from plugins.sensors.service.retention import rollup_and_prune
+
+    kernel = kernel_of(ctx)
+    if street not in kernel.config.streets or "sensors" not in kernel.enabled_plugins(street):
+        raise click.UsageError(f"street '{street}' does not enable the sensors plugin")
+
+    async def main():
+        await kernel.sync_streets()
+        street_id = kernel.street_id(street)
+        try:
+            async with kernel.db.transaction(street_id) as session:
+                return await rollup_and_prune(session, kernel.settings(street, "sensors"), now(), street_id=street_id)
+        finally:
+            await kernel.close()
+
+    result = run(main())
+    click.echo(f"{result.rolled_up} hourly roll-ups written, {result.pruned} raw readings older than {result.cutoff:%Y-%m-%d %H:%M} UTC deleted")
 
 
 @sensors.command()

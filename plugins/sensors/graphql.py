@@ -31,6 +31,7 @@ from schema.permissions import allow
 READ_DEVICES = allow("sensors.device.read")
 READ_ALARMS = allow("sensors.alarm.read")
 MAX_READINGS = 100
+MAX_HOURS = 24 * 31
 
 
 @strawberry.enum(description="What a device is.")
@@ -104,6 +105,25 @@ class Reading:
         return utc(self.ts)
 
 
+@strawberry.type(description="The readings of one key of a device within one UTC hour, rolled up.")
+class HourlyValue:
+    """One row of ``sensor_readings_hourly``."""
+
+    key: str
+    count: int = strawberry.field(description="How many readings the hour had.")
+    min: float
+    max: float
+    sum: float
+
+    @strawberry.field(description="The start of the UTC hour.")
+    def hour(self) -> datetime:
+        return utc(self.hour)
+
+    @strawberry.field(description="The mean of the hour's readings.")
+    def mean(self) -> float:
+        return self.sum / self.count if self.count else 0.0
+
+
 def enum_value(item: Enum | str) -> str:
     """The stored string of an enum argument, whether it arrives as an Enum member or as
     its raw value (Strawberry's enum types give members; a plain graphql-core enum type in
@@ -175,6 +195,17 @@ class Device(Node):
         if not 0 < limit <= MAX_READINGS:
             raise ClientError(f"limit must be between 1 and {MAX_READINGS}, got {limit}.", "PAGE_SIZE")
         return await _recent_readings_loader(info.context, limit).load(self.id)
+
+    @strawberry.field(description=f"Hourly roll-ups of one key from `since` on, oldest first (at most {MAX_HOURS} hours); they outlive the raw readings.")
+    async def hourly(self, info: strawberry.Info, key: str, since: datetime) -> list[HourlyValue]:
+        """Roll-ups of ``key`` for this device (one device at a time)."""
+        rows = await info.context.scalars(
+            select(models.HourlyReading)
+            .where(models.HourlyReading.device_pk == self.id, models.HourlyReading.key == key, models.HourlyReading.hour >= since)
+            .order_by(models.HourlyReading.hour)
+            .limit(MAX_HOURS)
+        )
+        return list(rows)
 
     @strawberry.field(description="Alarms of this device not yet cleared.", permission_classes=READ_ALARMS)
     async def open_alarms(self, info: strawberry.Info) -> list[Alarm]:

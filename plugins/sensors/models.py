@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -61,12 +62,37 @@ class Reading(StreetScoped, Base):
     __table_args__ = (
         UniqueConstraint("device_pk", "ts", "key"),
         Index("ix_sensor_readings_device_ts", "device_pk", "ts"),
+        Index("ix_sensor_readings_ts", "ts"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     device_pk: Mapped[int] = mapped_column(ForeignKey("sensor_devices.id", ondelete="CASCADE"))
     ts: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     key: Mapped[str] = mapped_column(String(64))
     value: Mapped[float] = mapped_column(Float)
+
+
+class HourlyReading(StreetScoped, Base):
+    """The readings of one key of one device within one UTC hour, rolled up
+    (``service.retention.rollup_and_prune``): how many, the least, the greatest, the sum.
+
+    ``sealed`` is set once the hour's raw readings were pruned: the row then holds the
+    only record of them, and readings arriving later for that hour are added to it.
+    """
+
+    __tablename__ = "sensor_readings_hourly"
+    __table_args__ = (
+        UniqueConstraint("device_pk", "hour", "key"),
+        Index("ix_sensor_readings_hourly_hour", "hour"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    device_pk: Mapped[int] = mapped_column(ForeignKey("sensor_devices.id", ondelete="CASCADE"))
+    hour: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    key: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(Integer)
+    min: Mapped[float] = mapped_column(Float)
+    max: Mapped[float] = mapped_column(Float)
+    sum: Mapped[float] = mapped_column(Float)
+    sealed: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 ACTIVE = text("status <> 'CLEARED'")
@@ -123,4 +149,4 @@ class QuarantinedMessage(StreetScoped, Base):
     payload: Mapped[str] = mapped_column(Text, default="")
 
 
-SENSOR_MODELS = (Device, Reading, Alarm, QuarantinedMessage)
+SENSOR_MODELS = (Device, Reading, HourlyReading, Alarm, QuarantinedMessage)

@@ -69,7 +69,7 @@ def jiedao_schema(register):
 
 @hookimpl
 def jiedao_cli(register):
-    """``jiedao sensors ingest|simulate|provision``."""
+    """``jiedao sensors ingest|simulate|provision|rollup``."""
     from plugins.sensors.cli import sensors
 
     register.cli(sensors)
@@ -94,24 +94,27 @@ def jiedao_seed(register):
 
 @hookimpl
 def jiedao_background(register):
-    """During ``jiedao serve``: ingestion (from JIEDAO_MQTT_URL or an embedded broker), offline and escalation checks."""
+    """During ``jiedao serve``: ingestion (from JIEDAO_MQTT_URL or an embedded broker), offline and escalation
+    checks, hourly roll-ups and pruning of old readings."""
     register.background(run_in_server)
 
 
 async def run_in_server(kernel) -> None:
-    """Run the watchdog and ingestion until cancelled: from ``kernel.config.mqtt_url`` if
-    set, otherwise from an embedded amqtt broker (unless ``JIEDAO_MQTT_EMBEDDED=0``)."""
+    """Run the watchdog, the roll-ups and ingestion until cancelled: from ``kernel.config.mqtt_url`` if
+    set, otherwise from an embedded amqtt broker (unless ``JIEDAO_MQTT_EMBEDDED=0``). With a
+    broker, the alarm relay also runs: alarm changes of other processes reach this one's
+    ``alarmChanged`` subscribers, and this one's reach theirs."""
     import asyncio
     import contextlib
     import os
 
     from plugins.sensors.embedded import embedded_broker
-    from plugins.sensors.ingest import Ingester, IngestOptions, sensor_streets, watch
+    from plugins.sensors.ingest import Ingester, IngestOptions, retain, sensor_streets, watch
 
     if not sensor_streets(kernel):
         return  # no street enables sensors in this deployment
     async with contextlib.AsyncExitStack() as stack:
-        tasks = [asyncio.create_task(watch(kernel))]
+        tasks = [asyncio.create_task(watch(kernel)), asyncio.create_task(retain(kernel))]
         url = kernel.config.mqtt_url
         if not url and os.environ.get("JIEDAO_MQTT_EMBEDDED", "1") != "0":
             try:
@@ -119,7 +122,10 @@ async def run_in_server(kernel) -> None:
             except Exception as error:  # noqa: BLE001 - e.g. the port is taken; the API still serves
                 log.error("cannot start the embedded MQTT broker (%s); set JIEDAO_MQTT_URL", error)
         if url:
+            from plugins.sensors.relay import AlarmRelay
+
             tasks.append(asyncio.create_task(Ingester(kernel, IngestOptions(url)).run()))
+            tasks.append(asyncio.create_task(AlarmRelay(kernel, url).run()))
         else:
             log.warning("no MQTT broker: sensors ingestion is off (set JIEDAO_MQTT_URL)")
         try:

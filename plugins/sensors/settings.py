@@ -52,4 +52,12 @@ class SensorsSettings(BaseModel):
         min_length=1,
         description="Who is notified: the first role on raising, the next ones at each escalation step.",
     )
+    raw_retention: Duration = Field(
+        timedelta(days=30),
+        description="Raw readings older than this are deleted, once rolled up into hourly aggregates (the roll-ups are kept).",
+    )
+    rollup_window: Duration = Field(
+        timedelta(hours=24),
+        description="Each roll-up run recomputes the hours this far back (readings arriving later are counted when their hour is pruned).",
+    )
     max_payload_bytes: int = Field(16384, gt=0, description="Larger messages are quarantined unread.")

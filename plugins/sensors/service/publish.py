@@ -1,5 +1,6 @@
-"""Announcing alarm changes after they are committed: domain events, notifications, and
-the in-process feed behind the ``alarmChanged`` subscription."""
+"""Announcing alarm changes after they are committed: domain events, notifications, the
+in-process feed behind the ``alarmChanged`` subscription and, when the process has a
+broker connection, the other processes' feeds (through ``plugins.sensors.relay``)."""
 
 from __future__ import annotations
 
@@ -55,6 +56,25 @@ def feed_of(kernel: Kernel) -> AlarmFeed:
     return feed
 
 
+_relays: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def attach_relay(kernel: Kernel, relay) -> None:
+    """Make ``publish`` hand ``kernel``'s alarm changes to ``relay`` (an ``AlarmRelay``)."""
+    _relays[kernel] = relay
+
+
+def detach_relay(kernel: Kernel, relay) -> None:
+    """Stop handing changes to ``relay`` (if it is still the one attached)."""
+    if _relays.get(kernel) is relay:
+        del _relays[kernel]
+
+
+def relay_of(kernel: Kernel):
+    """The relay attached to ``kernel``, or None when the process has no broker connection."""
+    return _relays.get(kernel)
+
+
 def _payload(change: Change) -> dict:
     alarm, device = change.alarm, change.device
     return {
@@ -73,15 +93,19 @@ def _payload(change: Change) -> dict:
 
 
 async def publish(kernel: Kernel, street: str, changes: list[Change]) -> None:
-    """Emit ``sensors.alarm.<what>``, notify whom the ladder says, feed subscribers."""
+    """Emit ``sensors.alarm.<what>``, notify whom the ladder says, feed this process's
+    subscribers and, through the attached relay if any, those of the other processes."""
     if not changes:
         return
     settings = kernel.settings(street, "sensors")
     feed = feed_of(kernel)
+    relay = relay_of(kernel)
     for change in changes:
         payload = _payload(change)
         await kernel.events.emit(street, f"sensors.alarm.{change.what}", **payload)
         feed.put(kernel.street_id(street), change)
+        if relay is not None:
+            await relay.send(street, change)
         if change.notify_level is None:
             continue
         roles = settings.escalation_roles

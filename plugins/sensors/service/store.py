@@ -82,10 +82,17 @@ async def _insert_readings(session: AsyncSession, rows: list[dict]) -> None:
 
 async def store_batch(session: AsyncSession, street_id: int, settings: SensorsSettings, messages: list[Inbound]) -> Outcome:
     """Store ``messages`` (all of one street) in ``session``: readings, latest values,
-    device status, alarms, quarantine. The caller commits, then publishes the changes."""
+    device status, alarms, quarantine. The caller commits, then publishes the changes.
+
+    The rows of the messages' devices are locked first (``SELECT ... FOR UPDATE`` in id
+    order on PostgreSQL) and held until the commit, so a device's rules are never
+    evaluated by two workers at once."""
     outcome = Outcome()
     ids = {m.address.device_id for m in messages}
-    devices = {d.device_id: d for d in await session.scalars(select(Device).where(Device.device_id.in_(ids)))}
+    # Lock the devices (in id order, so two batches cannot deadlock): another worker storing
+    # messages of the same device waits for this transaction, then reads its alarms and
+    # latest values. SQLite ignores FOR UPDATE; it serialises writers anyway.
+    devices = {d.device_id: d for d in await session.scalars(select(Device).where(Device.device_id.in_(ids)).order_by(Device.id).with_for_update())}
     open_ = await open_alarms(session, [d.id for d in devices.values()])
     readings: list[dict] = []
     for message in sorted(messages, key=lambda m: m.received_at):

@@ -1,0 +1,146 @@
+"""Hourly roll-ups of the readings and pruning of old raw readings."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from plugins.sensors.ingest import store
+from plugins.sensors.models import HourlyReading, Reading
+from plugins.sensors.service.payloads import Address
+from plugins.sensors.service.retention import rollup_and_prune
+from plugins.sensors.service.store import Inbound
+
+NOW = datetime(2026, 11, 28, 12, 30, tzinfo=UTC)
+
+
+async def send_at(kernel, device_id: str, at: datetime, values: dict) -> None:
+    """One telemetry message stamped ``at``, stored as the ingester would."""
+    topic = f"jiedao/changqing/devices/{device_id}/telemetry"
+    payload = json.dumps({"ts": int(at.timestamp() * 1000), "values": values}).encode()
+    await store(kernel, "changqing", [Inbound(Address("changqing", device_id, "telemetry"), topic, payload, at)])
+
+
+async def rollup(kernel, now: datetime = NOW, **settings):
+    street_id = kernel.street_id("changqing")
+    config = kernel.settings("changqing", "sensors").model_copy(update=settings)
+    async with kernel.db.transaction(street_id) as session:
+        return await rollup_and_prune(session, config, now, street_id=street_id)
+
+
+async def hourly(kernel) -> dict:
+    async with kernel.db.transaction(kernel.street_id("changqing")) as session:
+        rows = await session.scalars(select(HourlyReading).order_by(HourlyReading.hour, HourlyReading.key))
+        return {
+            (row.hour.replace(tzinfo=UTC) if row.hour.tzinfo is None else row.hour.astimezone(UTC), row.key): (row.count, row.min, row.max, row.sum, row.sealed)
+            for row in rows
+        }
+
+
+async def raw_count(kernel) -> int:
+    async with kernel.db.transaction(kernel.street_id("changqing")) as session:
+        return await session.scalar(select(func.count()).select_from(Reading))
+
+
+async def test_readings_across_three_hours_are_rolled_up_and_a_rerun_changes_nothing(kernel, registry):
+    base = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+    for hour, voltages in enumerate([(220, 230), (210, 215, 240), (200,)]):
+        for n, voltage in enumerate(voltages):
+            await send_at(kernel, "EM-1", base + timedelta(hours=hour, minutes=10 * n + 1), {"voltage": voltage, "current": n})
+    await send_at(kernel, "EM-1", NOW - timedelta(minutes=5), {"voltage": 250})  # the current hour: not complete yet
+    await rollup(kernel)
+    got = await hourly(kernel)
+    assert got[(base, "voltage")] == (2, 220, 230, 450, False)
+    assert got[(base + timedelta(hours=1), "voltage")] == (3, 210, 240, 665, False)
+    assert got[(base + timedelta(hours=2), "voltage")] == (1, 200, 200, 200, False)
+    assert got[(base + timedelta(hours=1), "current")] == (3, 0, 2, 3, False)
+    assert (datetime(2026, 11, 28, 12, tzinfo=UTC), "voltage") not in got
+    assert len(got) == 6
+    await rollup(kernel)
+    assert await hourly(kernel) == got
+    assert await raw_count(kernel) == 13  # nothing is old enough to prune
+
+
+async def test_old_readings_are_pruned_only_once_rolled_up_and_late_ones_are_added(kernel, registry):
+    old = NOW - timedelta(days=31)
+    old_hour = old.replace(minute=0, second=0, microsecond=0)
+    await send_at(kernel, "EM-1", old, {"voltage": 220})
+    await send_at(kernel, "EM-1", old + timedelta(minutes=1), {"voltage": 230})
+    recent = NOW - timedelta(days=2)
+    await send_at(kernel, "EM-1", recent, {"voltage": 225})
+    # A first run whose window covers the old hour rolls it up without pruning it.
+    await rollup(kernel, now=old + timedelta(hours=2))
+    assert (await hourly(kernel))[(old_hour, "voltage")] == (2, 220, 230, 450, False)
+    assert await raw_count(kernel) == 3
+
+    result = await rollup(kernel)
+    got = await hourly(kernel)
+    assert got[(old_hour, "voltage")] == (2, 220, 230, 450, True)  # recomputed once more, not doubled
+    assert result.pruned == 2 and await raw_count(kernel) == 1
+    assert (recent.replace(minute=0, second=0, microsecond=0), "voltage") not in got  # outside the 24 h window
+    await rollup(kernel)
+    assert await hourly(kernel) == got and await raw_count(kernel) == 1
+
+    # A reading arriving late for the pruned hour is added to its roll-up, then pruned.
+    await send_at(kernel, "EM-1", old + timedelta(minutes=2), {"voltage": 100})
+    await rollup(kernel)
+    await rollup(kernel)
+    assert (await hourly(kernel))[(old_hour, "voltage")] == (3, 100, 230, 550, True)
+    assert await raw_count(kernel) == 1
+
+    # A longer window reaches the recent hour.
+    await rollup(kernel, rollup_window=timedelta(days=3))
+    assert (await hourly(kernel))[(recent.replace(minute=0, second=0, microsecond=0), "voltage")] == (1, 225, 225, 225, False)
+
+
+async def test_a_street_sets_its_raw_retention(make_kernel):
+    kernel = await make_kernel(streets={"changqing": {"name": "长庆街道", "plugins": ["sensors"], "sensors": {"raw_retention": "7d"}}})
+    assert kernel.settings("changqing", "sensors").raw_retention == timedelta(days=7)
+
+
+def test_the_rollup_command(jiedao_cli, tmp_path):
+    streets = {"changqing": {"name": "长庆街道", "plugins": ["sensors"]}}
+    url = f"sqlite+aiosqlite:///{tmp_path / 'rollup.db'}"
+    assert jiedao_cli(["db", "upgrade"], streets=streets, database_url=url).exit_code == 0
+    result = jiedao_cli(["sensors", "rollup", "--street", "changqing"], streets=streets, database_url=url)
+    assert result.exit_code == 0, result.output
+    assert "0 hourly roll-ups written, 0 raw readings" in result.output
+    assert jiedao_cli(["sensors", "rollup", "--street", "nowhere"], streets=streets, database_url=url).exit_code != 0
+
+
+async def test_a_device_shows_its_hourly_roll_ups(kernel, registry, client):
+    base = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+    for minutes, voltage in ((5, 220), (20, 230), (65, 210)):
+        await send_at(kernel, "EM-1", base + timedelta(minutes=minutes), {"voltage": voltage})
+    await rollup(kernel)
+    token = await client.token("grid_worker")
+    monitors = await client.query("{ devices(kind: ELECTRIC_MONITOR) { edges { node { id deviceId } } } }", token=token)
+    em1 = monitors["devices"]["edges"][0]["node"]["id"]
+    query = "query($id: ID!, $since: DateTime!) { device(id: $id) { hourly(key: \"voltage\", since: $since) { hour count min max sum mean } } }"
+    data = await client.query(query, {"id": em1, "since": (base + timedelta(minutes=30)).isoformat()}, token=token)
+    assert data["device"]["hourly"] == [{"hour": "2026-11-28T10:00:00+00:00", "count": 1, "min": 210, "max": 210, "sum": 210, "mean": 210}]
+    data = await client.query(query, {"id": em1, "since": base.isoformat()}, token=token)
+    assert [(h["count"], h["mean"]) for h in data["device"]["hourly"]] == [(2, 225), (1, 210)]
+
+
+async def test_the_background_task_of_serve_rolls_up(kernel, registry):
+    import asyncio
+    import contextlib
+
+    from plugins.sensors.ingest import retain
+    from plugins.sensors.service.alarms import now
+
+    await send_at(kernel, "EM-1", now() - timedelta(hours=2), {"voltage": 220})
+    task = asyncio.create_task(retain(kernel, interval=3600))
+    try:
+        for _ in range(100):
+            if await hourly(kernel):
+                break
+            await asyncio.sleep(0.05)
+        assert [value[0] for value in (await hourly(kernel)).values()] == [1]
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
