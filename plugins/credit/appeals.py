@@ -43,7 +43,7 @@ async def file_appeal(
     _own(enterprise, actor)
     if not reason.strip():
         raise DomainError("say why the score is wrong", code="INVALID", field="reason")
-    if at - service.aware(score.computed_at) > timedelta(days=APPEAL_DAYS):
+    if at - score.computed_at > timedelta(days=APPEAL_DAYS):
         raise DomainError(f"a score can be appealed within {APPEAL_DAYS} days of its computation", code="APPEAL_WINDOW_CLOSED", field="scoreId")
     unknown = sorted(set(disputed) - set(score.evidence_ids))
     if unknown:

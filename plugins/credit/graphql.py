@@ -184,11 +184,7 @@ class CreditScore:
 
     annual_grade: str | None = strawberry.field(description="Annual grade A/B/C from the 12-month mean of dynamic ratings (none without inspections).")
     as_of: date
-
-    @strawberry.field
-    def computed_at(self) -> datetime:
-        return service.aware(self.computed_at)
-
+    computed_at: datetime
     trigger: str = strawberry.field(description="What caused the computation: evidence:N, recompute, appeal:N, repair:N.")
 
     @strawberry.field
@@ -289,17 +285,10 @@ class CreditAppeal:
     status: str = strawberry.field(description="PENDING, ACCEPTED or REJECTED.")
     reason: str
     filed_by: str
-
-    @strawberry.field
-    def filed_at(self) -> datetime:
-        return service.aware(self.filed_at)
-
+    filed_at: datetime
     reviewer: str | None
     decision_note: str
-
-    @strawberry.field
-    def decided_at(self) -> datetime | None:
-        return service.aware(self.decided_at) if self.decided_at else None
+    decided_at: datetime | None
 
     @strawberry.field(description="The corrected score an accepted appeal produced.")
     async def corrected_score(self, info: strawberry.Info) -> CreditScore | None:
@@ -331,10 +320,7 @@ class CreditScorecard:
     definition: JSON = strawberry.field(description="Dimensions, rules, caps, decay, classes, overrides (JSON).")
     note: str
     created_by: str
-
-    @strawberry.field
-    def created_at(self) -> datetime:
-        return service.aware(self.created_at)
+    created_at: datetime
 
 
 def _history_loader(ctx, limit: int) -> Any:
@@ -433,7 +419,7 @@ class Enterprise(Node):
             return None
         peers = await _peers_loader(info.context).load(self.category)
         history = await _history_loader(info.context, trend_points).load(self.id)
-        trend = [TrendPoint(at=service.aware(s.computed_at), value=s.value, risk_class=CreditClass(s.risk_class)) for s in reversed(history)]
+        trend = [TrendPoint(at=s.computed_at, value=s.value, risk_class=CreditClass(s.risk_class)) for s in reversed(history)]
         return CreditPortrait(
             dimensions=_dimensions(score),
             percentile=service.percentile(score.value, peers),

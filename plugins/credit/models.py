@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from core.db import Base, StreetScoped
+from core.db import Base, StreetScoped, UTCDateTime
 
 ENTERPRISE_STATUSES = ("ACTIVE", "SUSPENDED", "CLOSED")
 EVIDENCE_KINDS = (
@@ -50,7 +50,7 @@ class Enterprise(StreetScoped, Base):
     operator_resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="ACTIVE", index=True)
     current_score_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Evidence(StreetScoped, Base):
@@ -79,7 +79,7 @@ class Evidence(StreetScoped, Base):
     external_ref: Mapped[str | None] = mapped_column(String(100))
     recorded_by: Mapped[str] = mapped_column(String(100), default="")
     recorded_by_id: Mapped[int | None] = mapped_column(Integer)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     repaired_on: Mapped[date | None] = mapped_column(Date)
     voided_on: Mapped[date | None] = mapped_column(Date)
 
@@ -95,7 +95,7 @@ class Scorecard(StreetScoped, Base):
     definition: Mapped[dict[str, Any]] = mapped_column(JSON)
     note: Mapped[str] = mapped_column(String(500), default="")
     created_by: Mapped[str] = mapped_column(String(100), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Score(StreetScoped, Base):
@@ -108,7 +108,7 @@ class Score(StreetScoped, Base):
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("credit_enterprises.id", ondelete="CASCADE"))
     scorecard_id: Mapped[int] = mapped_column(ForeignKey("credit_scorecards.id"), index=True)
     as_of: Mapped[date] = mapped_column(Date)
-    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     trigger: Mapped[str] = mapped_column(String(50), default="")
     value: Mapped[float] = mapped_column(Float)
     risk_class: Mapped[str] = mapped_column(String(10), index=True)
@@ -131,11 +131,11 @@ class Appeal(StreetScoped, Base):
     disputed_evidence_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     filed_by: Mapped[str] = mapped_column(String(100))
     filed_by_id: Mapped[int | None] = mapped_column(Integer)
-    filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16), default="PENDING", index=True)
     reviewer: Mapped[str | None] = mapped_column(String(100))
     reviewer_id: Mapped[int | None] = mapped_column(Integer)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_note: Mapped[str] = mapped_column(Text, default="")
     corrected_score_id: Mapped[int | None] = mapped_column(ForeignKey("credit_scores.id"))
 
@@ -149,10 +149,10 @@ class RepairRequest(StreetScoped, Base):
     evidence_id: Mapped[int] = mapped_column(ForeignKey("credit_evidence.id", ondelete="CASCADE"), index=True)
     reason: Mapped[str] = mapped_column(Text)
     requested_by: Mapped[str] = mapped_column(String(100))
-    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16), default="PENDING", index=True)
     decided_by: Mapped[str | None] = mapped_column(String(100))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_note: Mapped[str] = mapped_column(Text, default="")
 
 

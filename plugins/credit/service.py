@@ -35,11 +35,6 @@ def today() -> date:
     return now().astimezone(CHINA).date()
 
 
-def aware(moment: datetime) -> datetime:
-    """``moment`` with a time zone (SQLite returns naive UTC datetimes)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 @dataclass(frozen=True)
 class Actor:
     """Who acts: an account's id, username and linked resident (operators)."""

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base, StreetScoped
+from core.db import Base, StreetScoped, UTCDateTime
 
 
 class HotspotAck(StreetScoped, Base):
@@ -16,7 +16,7 @@ class HotspotAck(StreetScoped, Base):
     __tablename__ = "dashboard_hotspot_acks"
     id: Mapped[int] = mapped_column(primary_key=True)
     building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     actor: Mapped[str] = mapped_column(String(150))
     note: Mapped[str] = mapped_column(Text, default="")
 

@@ -163,7 +163,7 @@ class VoteRecord:
 def _vote_record(vote: Vote, show_choice: bool) -> VoteRecord:
     return VoteRecord(
         channel=Channel(vote.channel),
-        cast_at=service.aware(vote.cast_at),
+        cast_at=vote.cast_at,
         choice=Choice(vote.choice) if show_choice else None,
         _unit_id=vote.unit_id,
     )
@@ -212,13 +212,8 @@ class Ballot(Node):
     def status(self) -> BallotStatusEnum:
         return BallotStatus(self.status)
 
-    @strawberry.field
-    def opens_at(self) -> datetime:
-        return service.aware(self.opens_at)
-
-    @strawberry.field
-    def closes_at(self) -> datetime:
-        return service.aware(self.closes_at)
+    opens_at: datetime
+    closes_at: datetime
 
     @strawberry.field
     async def compound(self, info: strawberry.Info) -> Compound | None:

@@ -72,17 +72,9 @@ class Topic(Node):
     def status(self) -> TopicStatusEnum:
         return TopicStatus(self.status)
 
-    @strawberry.field
-    def created_at(self) -> datetime:
-        return service.aware(self.created_at)
-
-    @strawberry.field
-    def updated_at(self) -> datetime:
-        return service.aware(self.updated_at)
-
-    @strawberry.field
-    def consultation_closes_at(self) -> datetime | None:
-        return service.aware(self.consultation_closes_at) if self.consultation_closes_at else None
+    created_at: datetime
+    updated_at: datetime
+    consultation_closes_at: datetime | None
 
     @strawberry.field
     async def compound(self, info: strawberry.Info) -> Compound | None:
@@ -105,7 +97,7 @@ class Topic(Node):
                 to_status=TopicStatus(s.to_status),
                 note=s.note,
                 actor=s.actor,
-                at=service.aware(s.at),
+                at=s.at,
             )
             for s in steps
         ]
@@ -120,7 +112,7 @@ class Topic(Node):
                 id=strawberry.ID(str(c.id)),
                 body=c.body if not c.hidden or moderator else "",
                 author=c.author,
-                at=service.aware(c.at),
+                at=c.at,
                 hidden=c.hidden,
                 hidden_reason=c.hidden_reason,
             )
@@ -176,7 +168,7 @@ class CommentPayload:
 
 
 def _comment(c: CommentModel) -> Comment:
-    return Comment(id=strawberry.ID(str(c.id)), body=c.body, author=c.author, at=service.aware(c.at), hidden=c.hidden, hidden_reason=c.hidden_reason)
+    return Comment(id=strawberry.ID(str(c.id)), body=c.body, author=c.author, at=c.at, hidden=c.hidden, hidden_reason=c.hidden_reason)
 
 
 # -- meetings --------------------------------------------------------------------------
@@ -226,9 +218,7 @@ class Meeting(Node):
     def kind(self) -> MeetingKindEnum:
         return MeetingKind(self.kind)
 
-    @strawberry.field
-    def scheduled_at(self) -> datetime:
-        return service.aware(self.scheduled_at)
+    scheduled_at: datetime
 
     @strawberry.field
     async def compound(self, info: strawberry.Info) -> Compound | None:

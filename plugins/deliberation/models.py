@@ -10,10 +10,10 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base, StreetScoped
+from core.db import Base, StreetScoped, UTCDateTime
 
 
 class Rule(str, enum.Enum):
@@ -79,11 +79,11 @@ class Ballot(StreetScoped, Base):
     rule: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(10), default=BallotStatus.DRAFT.value)
     compound_id: Mapped[int | None] = mapped_column(ForeignKey("compounds.id"), index=True)
-    opens_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    closes_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
@@ -127,7 +127,7 @@ class Vote(StreetScoped, Base):
     channel: Mapped[str] = mapped_column(String(10))
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    cast_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    cast_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Topic(StreetScoped, Base):
@@ -145,9 +145,9 @@ class Topic(StreetScoped, Base):
     raised_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decision: Mapped[str | None] = mapped_column(Text)
     rejection_reason: Mapped[str | None] = mapped_column(Text)
-    consultation_closes_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    consultation_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class TopicStep(StreetScoped, Base):
@@ -161,7 +161,7 @@ class TopicStep(StreetScoped, Base):
     note: Mapped[str] = mapped_column(Text, default="")
     actor: Mapped[str] = mapped_column(String(100))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Comment(StreetScoped, Base):
@@ -175,7 +175,7 @@ class Comment(StreetScoped, Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     hidden: Mapped[bool] = mapped_column(default=False)
     hidden_reason: Mapped[str | None] = mapped_column(Text)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Meeting(StreetScoped, Base):
@@ -186,7 +186,7 @@ class Meeting(StreetScoped, Base):
     kind: Mapped[str] = mapped_column(String(10))
     title: Mapped[str] = mapped_column(String(200))
     compound_id: Mapped[int | None] = mapped_column(ForeignKey("compounds.id"), index=True)
-    scheduled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     parties: Mapped[list[str]] = mapped_column(JSON, default=list)
     attendance: Mapped[list[str]] = mapped_column(JSON, default=list)
     minutes: Mapped[str] = mapped_column(Text, default="")
@@ -212,7 +212,7 @@ class ActionItem(StreetScoped, Base):
     description: Mapped[str] = mapped_column(Text)
     owner: Mapped[str] = mapped_column(String(100))
     due_on: Mapped[date] = mapped_column(Date)
-    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 MODELS = (Ballot, BallotBuilding, Elector, Vote, Topic, TopicStep, Comment, Meeting, AgendaItem, ActionItem)

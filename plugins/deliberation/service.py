@@ -33,7 +33,7 @@ from plugins.deliberation.models import (
 
 
 def aware(moment: datetime) -> datetime:
-    """``moment`` with a time zone (SQLite returns naive UTC datetimes)."""
+    """An input ``moment`` with a time zone: a naive one is taken as UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -120,9 +120,9 @@ async def close_ballot(session: AsyncSession, street_id: int, ballot_id: int) ->
     ballot = await get_ballot(session, ballot_id, lock="update")
     if ballot.status != BallotStatus.OPEN.value:
         raise DomainError(f"The ballot is {ballot.status.lower()}, not open.", code="INVALID_STATUS", field="ballotId")
-    if now() < aware(ballot.closes_at):
+    if now() < ballot.closes_at:
         raise DomainError(
-            f"The ballot closes at {aware(ballot.closes_at).isoformat()}; it cannot be cut short.", code="TOO_EARLY", field="ballotId"
+            f"The ballot closes at {ballot.closes_at.isoformat()}; it cannot be cut short.", code="TOO_EARLY", field="ballotId"
         )
     await tally.freeze_electorate(session, street_id, ballot.id)
     ballot.result = await tally.final_result(session, ballot)
@@ -134,12 +134,12 @@ async def close_ballot(session: AsyncSession, street_id: int, ballot_id: int) ->
 
 def _check_open(ballot: Ballot) -> None:
     moment = now()
-    if ballot.status == BallotStatus.DRAFT.value or (ballot.status == BallotStatus.OPEN.value and moment < aware(ballot.opens_at)):
+    if ballot.status == BallotStatus.DRAFT.value or (ballot.status == BallotStatus.OPEN.value and moment < ballot.opens_at):
         raise DomainError(
-            f"Voting opens at {aware(ballot.opens_at).isoformat()}; it is not open yet.", code="NOT_OPEN", field="ballotId"
+            f"Voting opens at {ballot.opens_at.isoformat()}; it is not open yet.", code="NOT_OPEN", field="ballotId"
         )
-    if ballot.status == BallotStatus.CLOSED.value or moment >= aware(ballot.closes_at):
-        raise DomainError(f"Voting closed at {aware(ballot.closes_at).isoformat()}.", code="CLOSED", field="ballotId")
+    if ballot.status == BallotStatus.CLOSED.value or moment >= ballot.closes_at:
+        raise DomainError(f"Voting closed at {ballot.closes_at.isoformat()}.", code="CLOSED", field="ballotId")
 
 
 async def _insert_votes(session: AsyncSession, votes: list[Vote]) -> list[Vote]:
@@ -338,7 +338,7 @@ async def add_comment(session: AsyncSession, topic_id: int, body: str, *, actor:
     topic = await get_topic(session, topic_id)
     if topic.consultation_closes_at is None:
         raise DomainError("This topic is not open for consultation.", code="NOT_OPEN", field="topicId")
-    if now() >= aware(topic.consultation_closes_at):
+    if now() >= topic.consultation_closes_at:
         raise DomainError("The consultation on this topic has closed.", code="CLOSED", field="topicId")
     if not body.strip():
         raise DomainError("The comment is empty.", code="REQUIRED", field="body")

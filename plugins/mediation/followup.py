@@ -66,7 +66,7 @@ async def follow_up(session, on: date | None = None) -> FollowUp:
             state = "missed" if deadline < on else "due"
             deadlines.append((case_id, title, f"judicial confirmation {state} {deadline.isoformat()}"))
     return FollowUp(
-        open_too_long=[(i, t, f"open since {service.aware(at).date().isoformat()}") for i, t, at in long_open.all()],
+        open_too_long=[(i, t, f"open since {at.date().isoformat()}") for i, t, at in long_open.all()],
         confirmation_deadlines=deadlines,
         visits_due=[(i, t, f"return visit due {due.isoformat()}") for i, t, due in visits.all()],
         findings_overdue=[(i, name, f"{department}: {count} finding(s) past deadline") for i, name, department, count in findings.all()],

@@ -181,9 +181,7 @@ class CaseTransition:
     def to_state(self) -> CaseStateEnum:
         return CaseState(self.to_state)
 
-    @strawberry.field
-    def at(self) -> datetime:
-        return service.aware(self.at)
+    at: datetime
 
 
 @strawberry.type(description="A mediator who withdrew from a case because of a relation to a party.")
@@ -194,9 +192,7 @@ class Recusal:
     async def username(self, info: strawberry.Info) -> str | None:
         return await usernames(info.context).load(self.user_id)
 
-    @strawberry.field
-    def at(self) -> datetime:
-        return service.aware(self.at)
+    at: datetime
 
 
 @strawberry.type(description="A lawyer, relative, neighbour or expert invited into this case with the parties' consent.")
@@ -256,9 +252,7 @@ class Signature:
     async def mediator_username(self, info: strawberry.Info) -> str | None:
         return None if self.user_id is None else await usernames(info.context).load(self.user_id)
 
-    @strawberry.field
-    def signed_at(self) -> datetime:
-        return service.aware(self.signed_at)
+    signed_at: datetime
 
 
 @strawberry.type(description="Judicial confirmation (Art. 33): parties may jointly apply within 30 days of the agreement's effect.")
@@ -278,10 +272,7 @@ class Agreement:
     performance: str = strawberry.field(description="How the agreement is carried out.")
     perform_by: date
     effective_on: date | None
-
-    @strawberry.field
-    def sealed_at(self) -> datetime | None:
-        return service.aware(self.sealed_at)
+    sealed_at: datetime | None
 
     @strawberry.field
     def in_effect(self) -> bool:
@@ -321,17 +312,9 @@ class Case(Node):
     def state(self) -> CaseStateEnum:
         return CaseState(self.state)
 
-    @strawberry.field
-    def opened_at(self) -> datetime:
-        return service.aware(self.opened_at)
-
-    @strawberry.field
-    def concluded_at(self) -> datetime | None:
-        return service.aware(self.concluded_at)
-
-    @strawberry.field
-    def closed_at(self) -> datetime | None:
-        return service.aware(self.closed_at)
+    opened_at: datetime
+    concluded_at: datetime | None
+    closed_at: datetime | None
 
     @strawberry.field(description="Still being mediated more than 30 days after it was opened.")
     def open_too_long(self) -> bool:
@@ -420,13 +403,8 @@ class Finding(Node):
     def overdue(self) -> bool:
         return self.status in (FindingStatus.OPEN.value, FindingStatus.NOTIFIED.value) and self.deadline < service.today()
 
-    @strawberry.field
-    def created_at(self) -> datetime:
-        return service.aware(self.created_at)
-
-    @strawberry.field
-    def status_changed_at(self) -> datetime:
-        return service.aware(self.status_changed_at)
+    created_at: datetime
+    status_changed_at: datetime
 
     @strawberry.field
     async def building(self, info: strawberry.Info) -> Building | None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base, StreetScoped
+from core.db import Base, StreetScoped, UTCDateTime
 
 
 class Studio(StreetScoped, Base):
@@ -25,7 +25,7 @@ class Studio(StreetScoped, Base):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class StudioMember(StreetScoped, Base):
@@ -54,11 +54,11 @@ class Case(StreetScoped, Base):
     studio_id: Mapped[int] = mapped_column(ForeignKey("mediation_studios.id"), index=True)
     mediator_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     finding_id: Mapped[int | None] = mapped_column(ForeignKey("mediation_findings.id"), index=True)
-    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     escalation_reason: Mapped[str | None] = mapped_column(Text)
-    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    concluded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    concluded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class CaseParty(StreetScoped, Base):
@@ -94,7 +94,7 @@ class CaseTransition(StreetScoped, Base):
     actor: Mapped[str] = mapped_column(String(100))
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(Text, default="")
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Recusal(StreetScoped, Base):
@@ -106,7 +106,7 @@ class Recusal(StreetScoped, Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("mediation_cases.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     reason: Mapped[str] = mapped_column(Text)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class OutsideMediator(StreetScoped, Base):
@@ -119,7 +119,7 @@ class OutsideMediator(StreetScoped, Base):
     kind: Mapped[str] = mapped_column(String(20))
     organisation: Mapped[str] = mapped_column(String(200), default="")
     consent_note: Mapped[str] = mapped_column(Text)
-    invited_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    invited_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Agreement(StreetScoped, Base):
@@ -135,8 +135,8 @@ class Agreement(StreetScoped, Base):
     terms: Mapped[str] = mapped_column(Text)
     performance: Mapped[str] = mapped_column(Text)
     perform_by: Mapped[date] = mapped_column(Date)
-    drafted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    sealed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    drafted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     effective_on: Mapped[date | None] = mapped_column(Date)
     confirmation_requested_on: Mapped[date | None] = mapped_column(Date)
     confirmation_court: Mapped[str | None] = mapped_column(String(200))
@@ -152,7 +152,7 @@ class Signature(StreetScoped, Base):
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_by: Mapped[str] = mapped_column(String(100))
-    signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class MediationSession(StreetScoped, Base):
@@ -179,7 +179,7 @@ class Attachment(StreetScoped, Base):
     size: Mapped[int] = mapped_column(Integer)
     reference: Mapped[str] = mapped_column(String(200))
     added_by: Mapped[str] = mapped_column(String(100))
-    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ReturnVisit(StreetScoped, Base):
@@ -203,7 +203,7 @@ class TaskForce(StreetScoped, Base):
     compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id"), index=True)
     departments: Mapped[list[str]] = mapped_column(JSON, default=list)
     started_on: Mapped[date] = mapped_column(Date)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Finding(StreetScoped, Base):
@@ -221,10 +221,10 @@ class Finding(StreetScoped, Base):
     deadline: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), index=True)
     evidence: Mapped[list[str]] = mapped_column(JSON, default=list)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    status_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    rectified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    rectified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 MODELS: tuple[Any, ...] = (

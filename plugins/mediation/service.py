@@ -64,13 +64,6 @@ def today() -> date:
     return now().astimezone(CHINA).date()
 
 
-def aware(moment: datetime | None) -> datetime | None:
-    """``moment`` with UTC attached when the database returned it naive (SQLite)."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
-
-
 def confirmation_deadline(agreement: Agreement) -> date | None:
     """The last day parties may jointly request judicial confirmation (written agreements)."""
     if agreement.effective_on is None or agreement.oral:
@@ -86,7 +79,7 @@ def confirmation_overdue(agreement: Agreement, on: date | None = None) -> bool:
 
 def open_too_long(case: Case, at: datetime | None = None) -> bool:
     """Still being mediated more than ``LONG_OPEN_DAYS`` after it was opened."""
-    return case.state in OPEN_STATES and (at or now()) - aware(case.opened_at) > timedelta(days=LONG_OPEN_DAYS)
+    return case.state in OPEN_STATES and (at or now()) - case.opened_at > timedelta(days=LONG_OPEN_DAYS)
 
 
 def _required(value: str | None, field_name: str, what: str) -> str:

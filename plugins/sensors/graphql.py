@@ -18,7 +18,6 @@ from core.graphql import Building, Resident, Unit
 from core.identity.audit import record_for
 from plugins.sensors import models
 from plugins.sensors.service import alarms as alarm_service
-from plugins.sensors.service.alarms import utc
 from plugins.sensors.service.devices import register_device
 from plugins.sensors.service.publish import feed_of, publish
 from schema.connection import Connection, paginate
@@ -99,10 +98,7 @@ class Reading:
 
     key: str
     value: float
-
-    @strawberry.field
-    def ts(self) -> datetime:
-        return utc(self.ts)
+    ts: datetime
 
 
 @strawberry.type(description="The readings of one key of a device within one UTC hour, rolled up.")
@@ -114,10 +110,7 @@ class HourlyValue:
     min: float
     max: float
     sum: float
-
-    @strawberry.field(description="The start of the UTC hour.")
-    def hour(self) -> datetime:
-        return utc(self.hour)
+    hour: datetime = strawberry.field(description="The start of the UTC hour.")
 
     @strawberry.field(description="The mean of the hour's readings.")
     def mean(self) -> float:
@@ -177,10 +170,7 @@ class Device(Node):
     name: str
     kind: DeviceKind
     status: DeviceStatus
-
-    @strawberry.field(description="When the device was last heard from.")
-    def last_seen_at(self) -> datetime | None:
-        return utc(self.last_seen_at)
+    last_seen_at: datetime | None = strawberry.field(description="When the device was last heard from.")
 
     @strawberry.field(description="The latest value of every key (kept apart from the history).")
     def latest(self) -> list[LatestValue]:
@@ -245,22 +235,10 @@ class Alarm(Node):
     type: AlarmType
     severity: AlarmSeverity
     status: AlarmStatus
-
-    @strawberry.field
-    def raised_at(self) -> datetime:
-        return utc(self.raised_at)
-
-    @strawberry.field
-    def updated_at(self) -> datetime:
-        return utc(self.updated_at)
-
-    @strawberry.field
-    def acknowledged_at(self) -> datetime | None:
-        return utc(self.acknowledged_at)
-
-    @strawberry.field
-    def cleared_at(self) -> datetime | None:
-        return utc(self.cleared_at)
+    raised_at: datetime
+    updated_at: datetime
+    acknowledged_at: datetime | None
+    cleared_at: datetime | None
 
     @strawberry.field(permission_classes=READ_DEVICES)
     async def device(self, info: strawberry.Info) -> Device:
@@ -277,10 +255,7 @@ class QuarantinedMessage(Node):
     reason: str
     detail: str
     payload: str
-
-    @strawberry.field
-    def received_at(self) -> datetime:
-        return utc(self.received_at)
+    received_at: datetime
 
 
 @strawberry.type

@@ -14,7 +14,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -26,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base, StreetScoped
+from core.db import Base, StreetScoped, UTCDateTime
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
 """A 64-bit key on PostgreSQL, SQLite's rowid alias there (autoincrement needs INTEGER)."""
@@ -50,9 +49,9 @@ class Device(StreetScoped, Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="UNKNOWN", index=True)
-    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     latest: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    latest_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    latest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Reading(StreetScoped, Base):
@@ -66,7 +65,7 @@ class Reading(StreetScoped, Base):
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     device_pk: Mapped[int] = mapped_column(ForeignKey("sensor_devices.id", ondelete="CASCADE"))
-    ts: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ts: Mapped[datetime] = mapped_column(UTCDateTime)
     key: Mapped[str] = mapped_column(String(64))
     value: Mapped[float] = mapped_column(Float)
 
@@ -86,7 +85,7 @@ class HourlyReading(StreetScoped, Base):
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     device_pk: Mapped[int] = mapped_column(ForeignKey("sensor_devices.id", ondelete="CASCADE"))
-    hour: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    hour: Mapped[datetime] = mapped_column(UTCDateTime)
     key: Mapped[str] = mapped_column(String(64))
     count: Mapped[int] = mapped_column(Integer)
     min: Mapped[float] = mapped_column(Float)
@@ -125,13 +124,13 @@ class Alarm(StreetScoped, Base):
     status: Mapped[str] = mapped_column(String(16), default="ACTIVE_UNACK")
     value: Mapped[float | None] = mapped_column(Float)
     message: Mapped[str] = mapped_column(String(300), default="")
-    raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     repeat_count: Mapped[int] = mapped_column(Integer, default=0)
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
-    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by: Mapped[str | None] = mapped_column(String(100))
-    cleared_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cleared_by: Mapped[str | None] = mapped_column(String(100))
     note: Mapped[str] = mapped_column(Text, default="")
 
@@ -141,7 +140,7 @@ class QuarantinedMessage(StreetScoped, Base):
 
     __tablename__ = "sensor_quarantine"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     topic: Mapped[str] = mapped_column(String(300))
     device_id: Mapped[str] = mapped_column(String(64), default="")
     reason: Mapped[str] = mapped_column(String(32), index=True)

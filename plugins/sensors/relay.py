@@ -20,7 +20,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import aiomqtt
-from sqlalchemy import DateTime
+
+from core.db import UTCDateTime
 
 from plugins.sensors.ingest import parse_url, sensor_streets
 from plugins.sensors.models import Alarm, Device
@@ -48,7 +49,7 @@ def _restore(model: type, values: dict):
         if column.key not in values:
             continue
         value = values[column.key]
-        if isinstance(column.type, DateTime) and isinstance(value, str):
+        if isinstance(column.type, UTCDateTime) and isinstance(value, str):
             value = datetime.fromisoformat(value)
         setattr(obj, column.key, value)
     return obj

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base, StreetScoped
+from core.db import Base, StreetScoped, UTCDateTime
 
 
 class Team(StreetScoped, Base):
@@ -18,7 +18,7 @@ class Team(StreetScoped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     service_day: Mapped[str] = mapped_column(String(20), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Member(StreetScoped, Base):
@@ -29,7 +29,7 @@ class Member(StreetScoped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("volunteer_teams.id"), index=True)
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
-    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ServiceEvent(StreetScoped, Base):
@@ -40,7 +40,7 @@ class ServiceEvent(StreetScoped, Base):
     team_id: Mapped[int] = mapped_column(ForeignKey("volunteer_teams.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"), index=True)
-    held_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    held_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class Participation(StreetScoped, Base):

@@ -152,7 +152,7 @@ async def sweep(session: AsyncSession, settings: SensorsSettings, at: datetime |
     open_: dict[tuple[int, str], Alarm] = {}
     for device, elderly, alone in silent.all():
         device.status = "OFFLINE"
-        minutes = int((at - utc(device.last_seen_at)).total_seconds() // 60)
+        minutes = int((at - device.last_seen_at).total_seconds() // 60)
         condition = Condition(OFFLINE, offline_severity(device.kind, bool(elderly and alone)), None, f"silent for {minutes} min")
         change = apply_condition(session, device, condition, at, open_)
         if change:
@@ -162,7 +162,7 @@ async def sweep(session: AsyncSession, settings: SensorsSettings, at: datetime |
         select(Alarm, Device).join(Device, Device.id == Alarm.device_pk).where(Alarm.status == ACTIVE_UNACK, Alarm.escalation_level < len(ladder))
     )
     for alarm, device in waiting.all():
-        if utc(alarm.raised_at) + ladder[alarm.escalation_level] <= at:
+        if alarm.raised_at + ladder[alarm.escalation_level] <= at:
             alarm.escalation_level += 1
             changes.append(Change("escalated", alarm, device, notify_level=alarm.escalation_level))
     await session.flush()

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from plugins.sensors.models import Device, QuarantinedMessage, Reading
-from plugins.sensors.service.alarms import Change, apply_condition, open_alarms, utc
+from plugins.sensors.service.alarms import Change, apply_condition, open_alarms
 from plugins.sensors.service.payloads import Address, Sample, parse_samples, parse_status, printable
 from plugins.sensors.service.rules import OFFLINE, Condition, Rejected, check_values, evaluate
 from plugins.sensors.settings import SensorsSettings
@@ -106,7 +106,7 @@ async def store_batch(session: AsyncSession, street_id: int, settings: SensorsSe
         outcome.accepted += 1
         at = message.received_at
         device.status = status or "ONLINE"
-        seen = utc(device.last_seen_at)
+        seen = device.last_seen_at
         if device.status == "ONLINE" and (seen is None or at > seen):
             device.last_seen_at = at
         if device.status == "ONLINE" and (change := apply_condition(session, device, Condition(OFFLINE, None), at, open_)):
@@ -127,7 +127,7 @@ async def store_batch(session: AsyncSession, street_id: int, settings: SensorsSe
         if samples:
             device.latest = latest
             newest = max(s.ts for s, _ in samples)
-            device.latest_at = newest if device.latest_at is None or newest > utc(device.latest_at) else device.latest_at
+            device.latest_at = newest if device.latest_at is None or newest > device.latest_at else device.latest_at
     await _insert_readings(session, readings)
     outcome.readings = len(readings)
     await session.flush()
