@@ -33,6 +33,44 @@ def run(coroutine):
         sys.exit(1)
 
 
+def require_street(kernel: Kernel, street: str, plugin: str | None = None) -> None:
+    """Refuse (as a usage error) a street that is not configured, or does not enable ``plugin``."""
+    if street not in kernel.config.streets:
+        raise click.UsageError(f"unknown street '{street}' (streets: {', '.join(kernel.config.streets)})")
+    if plugin is not None and plugin not in kernel.enabled_plugins(street):
+        raise click.UsageError(f"street '{street}' does not enable the {plugin} plugin")
+
+
+def in_street(ctx: click.Context, street: str | None, work, *, plugin: str | None = None):
+    """Run ``await work(session)`` in one transaction of ``street`` and return its result.
+
+    ``street=None`` runs unscoped (accounts, grants). Checks the street (and that it enables
+    ``plugin``), syncs the street rows first, and releases the connections afterwards; a
+    ``DomainError`` becomes a clean message and exit status 1.
+    """
+    kernel = kernel_of(ctx)
+    if street is not None:
+        require_street(kernel, street, plugin)
+
+    async def go():
+        await kernel.sync_streets()
+        try:
+            async with kernel.db.transaction(kernel.street_id(street) if street else None) as session:
+                return await work(session)
+        finally:
+            await kernel.db.dispose()
+
+    return run(go())
+
+
+def report_import_failure(failure) -> None:
+    """Print every problem of a refused all-or-nothing import and exit with status 1."""
+    click.echo(f"Nothing was imported; {len(failure.problems)} problem(s):", err=True)
+    for problem in failure.problems:
+        click.echo(f"  line {problem.line}, column {problem.column}: {problem.reason}", err=True)
+    sys.exit(1)
+
+
 class KernelGroup(click.Group):
     """The root group; loads the kernel lazily so plugin commands can join it."""
 
@@ -221,8 +259,7 @@ def import_units_command(ctx: click.Context, file: Path, street: str) -> None:
     from core.importer import ImportFailed, import_units
 
     kernel = kernel_of(ctx)
-    if street not in kernel.config.streets:
-        raise click.BadParameter(f"no street '{street}'", param_hint="--street")
+    require_street(kernel, street)
 
     async def go():
         await kernel.sync_streets()
@@ -240,10 +277,7 @@ def import_units_command(ctx: click.Context, file: Path, street: str) -> None:
     try:
         report = asyncio.run(go())
     except ImportFailed as failure:
-        click.echo(f"Nothing was imported; {len(failure.problems)} problem(s):", err=True)
-        for problem in failure.problems:
-            click.echo(f"  line {problem.line}, column {problem.column}: {problem.reason}", err=True)
-        sys.exit(1)
+        report_import_failure(failure)
     click.echo(report.summary())
 
 

@@ -16,31 +16,11 @@ from core.models import Street
 ROLE_CHOICE = click.Choice(sorted(ROLES))
 
 
-def _kernel(ctx: click.Context):
-    from core.cli import kernel_of
-
-    return kernel_of(ctx)
-
-
 def _run(ctx: click.Context, work):
-    """Run ``work(session)`` in one transaction; domain errors exit with status 1."""
-    import asyncio
+    """Run ``work(session)`` in one unscoped transaction (accounts span streets)."""
+    from core.cli import in_street
 
-    kernel = _kernel(ctx)
-
-    async def go():
-        await kernel.sync_streets()
-        try:
-            async with kernel.db.transaction() as session:
-                return await work(session)
-        finally:
-            await kernel.db.dispose()
-
-    try:
-        return asyncio.run(go())
-    except DomainError as error:
-        click.echo(f"error: {error.message}", err=True)
-        sys.exit(1)
+    return in_street(ctx, None, work)
 
 
 async def _user(session, username: str) -> User:

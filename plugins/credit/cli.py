@@ -9,12 +9,7 @@ from pathlib import Path
 
 import click
 
-from core.cli import kernel_of, run
-
-
-def _street(kernel, street: str) -> None:
-    if street not in kernel.config.streets or "credit" not in kernel.enabled_plugins(street):
-        raise click.BadParameter(f"street '{street}' does not enable the credit plugin", param_hint="--street")
+from core.cli import in_street, report_import_failure
 
 
 @click.group()
@@ -30,25 +25,18 @@ def recompute(ctx: click.Context, street: str, as_of) -> None:
     """Recompute every enterprise of STREET with the active scorecard (run nightly: time decay)."""
     from plugins.credit import service
 
-    kernel = kernel_of(ctx)
-    _street(kernel, street)
     day: date | None = as_of.date() if as_of else None
 
-    async def go() -> int:
-        await kernel.sync_streets()
-        try:
-            with click.progressbar(length=1, label="recomputing", file=sys.stderr) as bar:
+    async def work(session) -> int:
+        with click.progressbar(length=1, label="recomputing", file=sys.stderr) as bar:
 
-                def progress(done: int, total: int) -> None:
-                    bar.length = total
-                    bar.update(done - bar.pos)
+            def progress(done: int, total: int) -> None:
+                bar.length = total
+                bar.update(done - bar.pos)
 
-                async with kernel.db.transaction(kernel.street_id(street)) as session:
-                    return await service.recompute_all(session, trigger="recompute", as_of=day, progress=progress)
-        finally:
-            await kernel.close()
+            return await service.recompute_all(session, trigger="recompute", as_of=day, progress=progress)
 
-    click.echo(f"{run(go())} enterprise(s) recomputed in {street}")
+    click.echo(f"{in_street(ctx, street, work, plugin='credit')} enterprise(s) recomputed in {street}")
 
 
 @credit.command("import")
@@ -60,24 +48,10 @@ def import_command(ctx: click.Context, file: Path, street: str) -> None:
     from core.importer import ImportFailed
     from plugins.credit.importer import import_enterprises, read_csv
 
-    kernel = kernel_of(ctx)
-    _street(kernel, street)
-
-    async def go():
-        await kernel.sync_streets()
-        try:
-            async with kernel.db.transaction(kernel.street_id(street)) as session:
-                return await import_enterprises(session, read_csv(file))
-        finally:
-            await kernel.close()
-
     try:
-        report = run(go())
+        report = in_street(ctx, street, lambda session: import_enterprises(session, read_csv(file)), plugin="credit")
     except ImportFailed as failure:
-        click.echo(f"Nothing was imported; {len(failure.problems)} problem(s):", err=True)
-        for problem in failure.problems:
-            click.echo(f"  line {problem.line}, column {problem.column}: {problem.reason}", err=True)
-        sys.exit(1)
+        report_import_failure(failure)
     click.echo(report.summary())
 
 
@@ -89,18 +63,7 @@ def reproduce(ctx: click.Context, score_id: int, street: str) -> None:
     """Recompute stored score SCORE_ID from its inputs and scorecard version; exit 1 if it differs."""
     from plugins.credit import service
 
-    kernel = kernel_of(ctx)
-    _street(kernel, street)
-
-    async def go():
-        await kernel.sync_streets()
-        try:
-            async with kernel.db.transaction(kernel.street_id(street)) as session:
-                return await service.reproduce(session, score_id)
-        finally:
-            await kernel.close()
-
-    result = run(go())
+    result = in_street(ctx, street, lambda session: service.reproduce(session, score_id), plugin="credit")
     click.echo(f"score {score_id} (scorecard v{result.scorecard_version}): stored {result.stored['score']} {result.stored['risk_class']}, "
                f"recomputed {result.recomputed['score']} {result.recomputed['risk_class']}: {'identical' if result.equal else 'DIFFERENT'}")
     if not result.equal:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import click
 
 
@@ -18,23 +16,10 @@ def mediation() -> None:
 def follow_up_command(ctx: click.Context, street: str) -> None:
     """List what needs following up today: long-open cases, judicial-confirmation deadlines,
     return visits due and findings past their deadline."""
-    from core.cli import kernel_of
+    from core.cli import in_street
     from plugins.mediation.followup import follow_up
 
-    kernel = kernel_of(ctx)
-    if street not in kernel.config.streets:
-        raise click.UsageError(f"unknown street '{street}'")
-    if "mediation" not in kernel.enabled_plugins(street):
-        raise click.UsageError(f"street '{street}' does not enable the mediation plugin")
-
-    async def run():
-        await kernel.sync_streets()
-        async with kernel.db.transaction(kernel.street_id(street)) as session:
-            report = await follow_up(session)
-        await kernel.db.dispose()
-        return report
-
-    report = asyncio.run(run())
+    report = in_street(ctx, street, follow_up, plugin="mediation")
     sections = (
         ("Cases open more than 30 days", report.open_too_long, "case"),
         ("Judicial confirmation deadlines", report.confirmation_deadlines, "case"),

@@ -373,9 +373,6 @@ class Case(Node):
         return None if self.finding_id is None else await by_id(info.context, m.Finding).load(self.finding_id)
 
 
-Case.__strawberry_definition__.is_type_of = lambda obj, _info: isinstance(obj, m.Case)
-
-
 # -- task forces ------------------------------------------------------------------------
 
 

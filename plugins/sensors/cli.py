@@ -8,7 +8,7 @@ import os
 import click
 from sqlalchemy import select
 
-from core.cli import kernel_of, run
+from core.cli import in_street, kernel_of, require_street, run
 from core.settings import parse_duration
 
 
@@ -78,8 +78,7 @@ def simulate(ctx: click.Context, street, rate, duration, faults, url) -> None:
     from plugins.sensors.simulate import SimDevice, simulate as publish
 
     kernel = kernel_of(ctx)
-    if street not in kernel.config.streets or "sensors" not in kernel.enabled_plugins(street):
-        raise click.UsageError(f"street '{street}' does not enable the sensors plugin")
+    require_street(kernel, street, "sensors")
     seconds = parse_duration(duration).total_seconds()
 
     async def main() -> int:
@@ -106,19 +105,11 @@ def rollup(ctx: click.Context, street) -> None:
     from plugins.sensors.service.retention import rollup_and_prune
 
     kernel = kernel_of(ctx)
-    if street not in kernel.config.streets or "sensors" not in kernel.enabled_plugins(street):
-        raise click.UsageError(f"street '{street}' does not enable the sensors plugin")
 
-    async def main():
-        await kernel.sync_streets()
-        street_id = kernel.street_id(street)
-        try:
-            async with kernel.db.transaction(street_id) as session:
-                return await rollup_and_prune(session, kernel.settings(street, "sensors"), now(), street_id=street_id)
-        finally:
-            await kernel.close()
+    async def work(session):
+        return await rollup_and_prune(session, kernel.settings(street, "sensors"), now(), street_id=kernel.street_id(street))
 
-    result = run(main())
+    result = in_street(ctx, street, work, plugin="sensors")
     click.echo(f"{result.rolled_up} hourly roll-ups written, {result.pruned} raw readings older than {result.cutoff:%Y-%m-%d %H:%M} UTC deleted")
 
 
@@ -134,17 +125,11 @@ def provision(ctx: click.Context, street, device_id, password_file, acl_file) ->
     from plugins.sensors.provision import issue
 
     kernel = kernel_of(ctx)
-    if street not in kernel.config.streets or "sensors" not in kernel.enabled_plugins(street):
-        raise click.UsageError(f"street '{street}' does not enable the sensors plugin")
 
-    async def known() -> bool:
-        await kernel.sync_streets()
-        async with kernel.db.transaction(kernel.street_id(street)) as session:
-            found = await session.scalar(select(Device.id).where(Device.device_id == device_id))
-        await kernel.close()
-        return found is not None
+    async def known(session) -> bool:
+        return await session.scalar(select(Device.id).where(Device.device_id == device_id)) is not None
 
-    if not run(known()):
+    if not in_street(ctx, street, known, plugin="sensors"):
         raise click.UsageError(f"no device '{device_id}' is registered in street '{street}'")
     username, password = issue(street, device_id, kernel.settings(street, "sensors").topic_prefix, password_file, acl_file)
     click.echo(f"username: {username}\npassword: {password}\n(shown once; reload Mosquitto to apply: kill -HUP <pid>)")

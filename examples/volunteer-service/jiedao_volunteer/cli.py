@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import click
 from sqlalchemy import func, select
 
@@ -20,19 +18,12 @@ def commands() -> None:
 @click.pass_context
 def stats(ctx: click.Context, street: str) -> None:
     """Services held and hours served in a street."""
-    from core.cli import kernel_of
+    from core.cli import in_street
 
-    kernel = kernel_of(ctx)
+    async def count(session) -> tuple[int, float]:
+        services = await session.scalar(select(func.count()).select_from(ServiceEvent))
+        minutes = await session.scalar(select(func.coalesce(func.sum(Participation.minutes), 0)))
+        return services, minutes / 60
 
-    async def count() -> tuple[int, float]:
-        await kernel.sync_streets()
-        try:
-            async with kernel.db.transaction(kernel.street_id(street)) as session:
-                services = await session.scalar(select(func.count()).select_from(ServiceEvent))
-                minutes = await session.scalar(select(func.coalesce(func.sum(Participation.minutes), 0)))
-                return services, minutes / 60
-        finally:
-            await kernel.db.dispose()
-
-    services, hours = asyncio.run(count())
+    services, hours = in_street(ctx, street, count, plugin="volunteer")
     click.echo(f"{services} services, {hours:g} volunteer hours in {street}")
