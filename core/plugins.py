@@ -166,16 +166,12 @@ async def call_each(
     pm: pluggy.PluginManager,
     hook: str,
     make_kwargs: Callable[[str], dict[str, Any]],
-    only: Iterable[str] | None = None,
 ) -> None:
     """Call ``hook`` on each plugin with its own arguments, awaiting async implementations.
 
     A failure is raised as ``PluginError`` naming the plugin and the hook.
     """
-    allowed = set(only) if only is not None else None
     for plugin, function in hook_implementations(pm, hook):
-        if allowed is not None and plugin not in allowed:
-            continue
         try:
             result = function(**make_kwargs(plugin))
             if inspect.isawaitable(result):
