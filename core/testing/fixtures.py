@@ -275,23 +275,31 @@ def count_statements():
     yield counter
 
 
+async def new_compound(session, buildings: int) -> tuple[Any, list[Any]]:
+    """A new community with one compound "测试小区" of ``buildings`` buildings ("1幢", ...)."""
+    from core.models import Building, Community, Compound
+
+    community = Community(name=f"社区{secrets.token_hex(3)}")
+    session.add(community)
+    await session.flush()
+    compound = Compound(community_id=community.id, name="测试小区")
+    session.add(compound)
+    await session.flush()
+    made = [Building(compound_id=compound.id, name=f"{i + 1}幢") for i in range(buildings)]
+    session.add_all(made)
+    await session.flush()
+    return compound, made
+
+
 async def build_registry(kernel: Kernel, street: str, *, buildings: int = 3, units_per_building: int = 4, area_dm2: int = 9000) -> dict[str, list[int]]:
     """A compound with ``buildings`` buildings of ``units_per_building`` units, one owner each.
 
     Returns the ids created: ``{"buildings": [...], "units": [...], "residents": [...]}``.
     """
-    from core.models import Building, Community, Compound, Ownership, Resident, Unit
+    from core.models import Ownership, Resident, Unit
 
     async with kernel.db.transaction(kernel.street_id(street)) as session:
-        community = Community(name=f"社区{secrets.token_hex(3)}")
-        session.add(community)
-        await session.flush()
-        compound = Compound(community_id=community.id, name="测试小区")
-        session.add(compound)
-        await session.flush()
-        made_buildings = [Building(compound_id=compound.id, name=f"{i + 1}幢") for i in range(buildings)]
-        session.add_all(made_buildings)
-        await session.flush()
+        compound, made_buildings = await new_compound(session, buildings)
         units = [Unit(building_id=b.id, number=f"{j + 1:03d}", area_dm2=area_dm2) for b in made_buildings for j in range(units_per_building)]
         residents = [Resident(external_ref=f"r{secrets.token_hex(6)}", name=f"业主{i}", phone="13812345678") for i in range(len(units))]
         session.add_all(units + residents)

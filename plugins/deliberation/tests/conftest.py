@@ -17,7 +17,8 @@ from sqlalchemy import update
 
 from core.identity.service import now
 from core.kernel import Kernel
-from core.models import Building, Community, Compound, Ownership, Resident, Unit
+from core.models import Ownership, Resident, Unit
+from core.testing.fixtures import new_compound
 from plugins.deliberation import service
 from plugins.deliberation.models import Ballot, Channel, Choice, Rule
 from schema.ids import encode_global_id
@@ -47,15 +48,7 @@ async def build_world(kernel: Kernel, units: list[tuple[int, tuple[str, ...]]], 
     ``buildings`` buildings; an owner named ``dev`` is an organisation (the developer).
     ``extra_buildings`` are created in the compound with no units, outside any scope used."""
     async with kernel.db.transaction(kernel.street_id(street)) as session:
-        community = Community(name=f"社区{secrets.token_hex(3)}")
-        session.add(community)
-        await session.flush()
-        compound = Compound(community_id=community.id, name="测试小区")
-        session.add(compound)
-        await session.flush()
-        made = [Building(compound_id=compound.id, name=f"{i + 1}幢") for i in range(buildings + extra_buildings)]
-        session.add_all(made)
-        await session.flush()
+        compound, made = await new_compound(session, buildings + extra_buildings)
         rows = [Unit(building_id=made[i % buildings].id, number=f"{i + 1:03d}", area_dm2=area) for i, (area, _) in enumerate(units)]
         session.add_all(rows)
         names = sorted({name for _, owners in units for name in owners})
