@@ -56,96 +56,54 @@ class Turnout:
 
 @strawberry.type(name="BallotBuildingTally", description="Counts of one building of a closed ballot (areas in m²).")
 class BuildingTally:
-    _row: strawberry.Private[dict[str, Any]]
+    eligible_area: float
+    eligible_owners: int
+    participating_area: float
+    participating_owners: int
+    agree_area: float
+    agree_owners: int
+    _building_id: strawberry.Private[int]
 
     @strawberry.field
     async def building(self, info: strawberry.Info) -> Building | None:
-        return await by_id(info.context, core_models.Building).load(self._row["building_id"])
+        return await by_id(info.context, core_models.Building).load(self._building_id)
 
-    @strawberry.field
-    def eligible_area(self) -> float:
-        return m2(self._row["eligible_area"])
-
-    @strawberry.field
-    def eligible_owners(self) -> int:
-        return self._row["eligible_owners"]
-
-    @strawberry.field
-    def participating_area(self) -> float:
-        return m2(self._row["participating_area"])
-
-    @strawberry.field
-    def participating_owners(self) -> int:
-        return self._row["participating_owners"]
-
-    @strawberry.field
-    def agree_area(self) -> float:
-        return m2(self._row["agree_area"])
-
-    @strawberry.field
-    def agree_owners(self) -> int:
-        return self._row["agree_owners"]
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> BuildingTally:
+        """The tally of one building as stored at closing (areas in dm²)."""
+        return cls(
+            eligible_area=m2(row["eligible_area"]), eligible_owners=row["eligible_owners"],
+            participating_area=m2(row["participating_area"]), participating_owners=row["participating_owners"],
+            agree_area=m2(row["agree_area"]), agree_owners=row["agree_owners"], _building_id=row["building_id"],
+        )
 
 
 @strawberry.type(description="The tally frozen when the ballot closed (areas in m²; decided on exact integers).")
 class BallotResult:
-    _row: strawberry.Private[dict[str, Any]]
+    eligible_area: float
+    eligible_owners: int
+    participating_area: float
+    participating_owners: int
+    agree_area: float
+    agree_owners: int
+    oppose_area: float
+    oppose_owners: int
+    abstain_area: float
+    abstain_owners: int
+    quorum_met: bool = strawberry.field(description="Participation reached the legal minimum (Art. 278: 2/3 of area and of owners).")
+    passed: bool
+    reasons: list[str] = strawberry.field(description="Each threshold with the numbers it was judged on.")
+    by_building: list[BuildingTally]
 
-    @strawberry.field
-    def eligible_area(self) -> float:
-        return m2(self._row["eligible_area"])
-
-    @strawberry.field
-    def eligible_owners(self) -> int:
-        return self._row["eligible_owners"]
-
-    @strawberry.field
-    def participating_area(self) -> float:
-        return m2(self._row["participating_area"])
-
-    @strawberry.field
-    def participating_owners(self) -> int:
-        return self._row["participating_owners"]
-
-    @strawberry.field
-    def agree_area(self) -> float:
-        return m2(self._row["agree_area"])
-
-    @strawberry.field
-    def agree_owners(self) -> int:
-        return self._row["agree_owners"]
-
-    @strawberry.field
-    def oppose_area(self) -> float:
-        return m2(self._row["oppose_area"])
-
-    @strawberry.field
-    def oppose_owners(self) -> int:
-        return self._row["oppose_owners"]
-
-    @strawberry.field
-    def abstain_area(self) -> float:
-        return m2(self._row["abstain_area"])
-
-    @strawberry.field
-    def abstain_owners(self) -> int:
-        return self._row["abstain_owners"]
-
-    @strawberry.field(description="Participation reached the legal minimum (Art. 278: 2/3 of area and of owners).")
-    def quorum_met(self) -> bool:
-        return self._row["quorum_met"]
-
-    @strawberry.field
-    def passed(self) -> bool:
-        return self._row["passed"]
-
-    @strawberry.field(description="Each threshold with the numbers it was judged on.")
-    def reasons(self) -> list[str]:
-        return self._row["reasons"]
-
-    @strawberry.field
-    def by_building(self) -> list[BuildingTally]:
-        return [BuildingTally(_row=row) for row in self._row["by_building"]]
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> BallotResult:
+        """The result as stored at closing (areas in dm²)."""
+        areas = {key: m2(row[key]) for key in row if key.endswith("_area")}
+        counts = {key: row[key] for key in row if key.endswith("_owners")}
+        return cls(
+            **areas, **counts, quorum_met=row["quorum_met"], passed=row["passed"], reasons=row["reasons"],
+            by_building=[BuildingTally.of(b) for b in row["by_building"]],
+        )
 
 
 @strawberry.type(description="One owner group's vote. The choice stays sealed from staff until the ballot closes.")
@@ -239,7 +197,7 @@ class Ballot(Node):
     def result(self) -> BallotResult | None:
         if self.status != BallotStatus.CLOSED.value or self.result is None:
             return None
-        return BallotResult(_row=self.result)
+        return BallotResult.of(self.result)
 
     @strawberry.field(description="The vote of the caller's owner group, if the caller is an owner who voted.")
     async def my_vote(self, info: strawberry.Info) -> VoteRecord | None:
