@@ -20,6 +20,7 @@ from plugins.sensors import models
 from plugins.sensors.service import alarms as alarm_service
 from plugins.sensors.service.devices import register_device
 from plugins.sensors.service.publish import feed_of, publish
+from plugins.sensors.service.rules import ALARM_TYPES, SEVERITIES
 from schema.connection import Connection, paginate
 from schema.errors import ClientError, UserError, user_errors
 from schema.ids import decode_id_of
@@ -60,27 +61,11 @@ class AlarmStatus(Enum):
     CLEARED = "CLEARED"
 
 
-@strawberry.enum
-class AlarmSeverity(Enum):
-    """How urgent an alarm is."""
-
-    MINOR = "MINOR"
-    MAJOR = "MAJOR"
-    CRITICAL = "CRITICAL"
-
-
-@strawberry.enum
-class AlarmType(Enum):
-    """What an alarm is about (one open alarm per device and type)."""
-
-    RESIDUAL_CURRENT = "RESIDUAL_CURRENT"
-    LINE_TEMPERATURE = "LINE_TEMPERATURE"
-    CHARGER_TEMPERATURE = "CHARGER_TEMPERATURE"
-    SMOKE = "SMOKE"
-    TAMPER = "TAMPER"
-    LOW_BATTERY = "LOW_BATTERY"
-    SELF_TEST_FAILED = "SELF_TEST_FAILED"
-    OFFLINE = "OFFLINE"
+# The GraphQL enums are made from the rules' own constants, so the two cannot drift.
+AlarmSeverity = strawberry.enum(Enum("AlarmSeverity", [(s, s) for s in SEVERITIES]), description="How urgent an alarm is.")
+AlarmType = strawberry.enum(
+    Enum("AlarmType", [(t, t) for t in ALARM_TYPES]), description="What an alarm is about (one open alarm per device and type)."
+)
 
 
 @strawberry.type(description="The latest value of one key of a device.")
