@@ -17,6 +17,7 @@ that which is never reached. A slow database slows the broker down; nothing is d
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import random
 import time
@@ -156,6 +157,9 @@ class Ingester:
         if not self.prefixes:
             log.warning("no street enables sensors; ingestion idle")
             return
+        # Everything loaded so far (schema, mappers, settings) lives as long as the process:
+        # keep it out of the collector's full passes, which otherwise halve the ingest rate.
+        gc.freeze()
         delay = 0.5
         while True:
             started = time.monotonic()

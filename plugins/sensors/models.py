@@ -52,6 +52,8 @@ class Device(StreetScoped, Base):
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     latest: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     latest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pending: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
+    """Alarm conditions met but not yet for their hold time: alarm type → ISO time since when."""
 
 
 class Reading(StreetScoped, Base):
@@ -59,8 +61,7 @@ class Reading(StreetScoped, Base):
 
     __tablename__ = "sensor_readings"
     __table_args__ = (
-        UniqueConstraint("device_pk", "ts", "key"),
-        Index("ix_sensor_readings_device_ts", "device_pk", "ts"),
+        UniqueConstraint("device_pk", "ts", "key"),  # also serves a device's history by time
         Index("ix_sensor_readings_ts", "ts"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pydantic import BaseModel, Field, model_validator
 
 from core.settings import Duration
+from plugins.sensors.service.rules import ALARM_TYPES, OFFLINE
 
 
 class Thresholds(BaseModel):
@@ -20,7 +21,16 @@ class Thresholds(BaseModel):
     line_temperature_critical_c: float = Field(90, description="Line temperature raising a CRITICAL alarm.")
     charger_temperature_major_c: float = Field(60, description="EV charging point temperature raising a MAJOR alarm.")
     charger_temperature_critical_c: float = Field(80, description="EV charging point temperature raising a CRITICAL alarm.")
+    over_current_major_a: float = Field(50, gt=0, description="Meter-box line current raising a MAJOR over-current alarm.")
+    over_current_critical_a: float = Field(63, gt=0, description="Line current raising a CRITICAL over-current alarm.")
     low_battery_percent: float = Field(20, ge=0, le=100, description="Battery level at or below which LOW_BATTERY is raised.")
+    hold: dict[str, Duration] = Field(
+        default_factory=lambda: {"OVER_CURRENT": timedelta(seconds=60)},
+        description=(
+            "Duration conditions: alarm type → how long its condition must hold before the alarm is raised "
+            "(e.g. OVER_CURRENT = \"60s\": a motor starting does not raise it). Types not listed raise at once."
+        ),
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Thresholds:
@@ -28,10 +38,15 @@ class Thresholds(BaseModel):
             ("residual_current", self.residual_current_major_ma, self.residual_current_critical_ma),
             ("line_temperature", self.line_temperature_major_c, self.line_temperature_critical_c),
             ("charger_temperature", self.charger_temperature_major_c, self.charger_temperature_critical_c),
+            ("over_current", self.over_current_major_a, self.over_current_critical_a),
         )
         for name, major, critical in pairs:
             if critical < major:
                 raise ValueError(f"{name}: the critical threshold ({critical}) is below the major one ({major})")
+        holdable = [t for t in ALARM_TYPES if t != OFFLINE]
+        unknown = sorted(set(self.hold) - set(holdable))
+        if unknown:
+            raise ValueError(f"hold: unknown alarm type(s) {', '.join(unknown)} (expected some of {', '.join(holdable)})")
         return self
 
 

@@ -7,9 +7,12 @@ about (a severity, or ``None`` when that type is back to normal).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from plugins.sensors.settings import SensorsSettings, Thresholds
+if TYPE_CHECKING:
+    from plugins.sensors.settings import SensorsSettings, Thresholds
 
 ELECTRIC_MONITOR = "ELECTRIC_MONITOR"
 SMOKE_DETECTOR = "SMOKE_DETECTOR"
@@ -27,8 +30,12 @@ SMOKE = "SMOKE"
 TAMPER = "TAMPER"
 LOW_BATTERY = "LOW_BATTERY"
 SELF_TEST_FAILED = "SELF_TEST_FAILED"
+OVER_CURRENT = "OVER_CURRENT"
+ARC_FAULT = "ARC_FAULT"
 OFFLINE = "OFFLINE"
-ALARM_TYPES = (RESIDUAL_CURRENT, LINE_TEMPERATURE, CHARGER_TEMPERATURE, SMOKE, TAMPER, LOW_BATTERY, SELF_TEST_FAILED, OFFLINE)
+ALARM_TYPES = (
+    RESIDUAL_CURRENT, LINE_TEMPERATURE, OVER_CURRENT, ARC_FAULT, CHARGER_TEMPERATURE, SMOKE, TAMPER, LOW_BATTERY, SELF_TEST_FAILED, OFFLINE,
+)
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,7 @@ CATALOGUE: dict[str, dict[str, Key]] = {
         "temperature": Key(-40, 200, "°C"),
         "voltage": Key(0, 500, "V"),
         "current": Key(0, 630, "A"),
+        "arc_fault": Key(0, 1, boolean=True),
         "power": Key(0, 400_000, "W"),
         "rssi": _COMMON["rssi"],
     },
@@ -125,6 +133,11 @@ def evaluate(kind: str, values: dict[str, float], thresholds: Thresholds) -> lis
         out.append(_graded(RESIDUAL_CURRENT, values["residual_current"], t.residual_current_major_ma, t.residual_current_critical_ma, "residual current", " mA"))
     if "temperature" in values and kind == ELECTRIC_MONITOR:
         out.append(_graded(LINE_TEMPERATURE, values["temperature"], t.line_temperature_major_c, t.line_temperature_critical_c, "line temperature", " °C"))
+    if "current" in values and kind == ELECTRIC_MONITOR:
+        out.append(_graded(OVER_CURRENT, values["current"], t.over_current_major_a, t.over_current_critical_a, "line current", " A"))
+    if "arc_fault" in values:
+        arc = values["arc_fault"] >= 1
+        out.append(Condition(ARC_FAULT, CRITICAL if arc else None, values["arc_fault"], "arc fault detected" if arc else ""))
     if "temperature" in values and kind == EV_CHARGER_FIRE:
         out.append(_graded(CHARGER_TEMPERATURE, values["temperature"], t.charger_temperature_major_c, t.charger_temperature_critical_c, "charging point temperature", " °C"))
     if "smoke" in values:
@@ -140,6 +153,25 @@ def evaluate(kind: str, values: dict[str, float], thresholds: Thresholds) -> lis
         low = values["battery"] <= t.low_battery_percent
         out.append(Condition(LOW_BATTERY, MINOR if low else None, values["battery"], f"battery {values['battery']:g}% ≤ {t.low_battery_percent:g}%" if low else ""))
     return out
+
+
+def held(condition: Condition, pending: dict[str, str], at: datetime, hold: dict[str, timedelta], is_open: bool) -> Condition | None:
+    """``condition`` if it is to be applied at ``at``, or None while it waits out its hold time.
+
+    A duration condition raises its alarm only once the value has been abnormal for
+    ``hold[type]``: ``pending`` (alarm type → ISO time the abnormal value began, kept on the
+    device row) remembers since when. A normal value forgets it; an alarm already open is
+    updated at once.
+    """
+    wait = hold.get(condition.type)
+    if wait and condition.severity is not None and not is_open:
+        since = datetime.fromisoformat(pending.setdefault(condition.type, at.isoformat(timespec="milliseconds")))
+        if at - since < wait:
+            return None
+        pending.pop(condition.type)
+        return replace(condition, message=f"{condition.message} for {int((at - since).total_seconds())} s"[:300])
+    pending.pop(condition.type, None)
+    return condition
 
 
 def offline_severity(kind: str, protects_vulnerable: bool) -> str:

@@ -12,14 +12,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from plugins.sensors.models import Device, QuarantinedMessage, Reading
+from plugins.sensors.models import QuarantinedMessage
 from plugins.sensors.service.alarms import Change, apply_condition, open_alarms
+from plugins.sensors.service.bulk import DeviceState, insert_readings, lock_devices, save_devices
 from plugins.sensors.service.payloads import Address, Sample, parse_samples, parse_status, printable
-from plugins.sensors.service.rules import OFFLINE, Condition, Rejected, check_values, evaluate
+from plugins.sensors.service.rules import OFFLINE, Condition, Rejected, check_values, evaluate, held
 from plugins.sensors.settings import SensorsSettings
 
 
@@ -58,7 +57,7 @@ def quarantine(session: AsyncSession, street_id: int, topic: str, device_id: str
     )
 
 
-def _parse(message: Inbound, device: Device | None, settings: SensorsSettings) -> tuple[list[tuple[Sample, dict[str, float]]], str | None]:
+def _parse(message: Inbound, device: DeviceState | None, settings: SensorsSettings) -> tuple[list[tuple[Sample, dict[str, float]]], str | None]:
     """Checked samples (or the new status) of one message; raises ``Rejected``."""
     if len(message.payload) > settings.max_payload_bytes:
         raise Rejected("too_large", f"{len(message.payload)} bytes > {settings.max_payload_bytes}")
@@ -70,31 +69,28 @@ def _parse(message: Inbound, device: Device | None, settings: SensorsSettings) -
     return [(sample, check_values(device.kind, sample.values)) for sample in samples], None
 
 
-async def _insert_readings(session: AsyncSession, rows: list[dict]) -> None:
-    if not rows:
+def _apply(session: AsyncSession, device: DeviceState, condition: Condition, at: datetime, open_: dict, outcome: Outcome) -> None:
+    """Apply ``condition`` unless it is "normal" for an alarm type that is not open (the usual case)."""
+    if condition.severity is None and (device.id, condition.type) not in open_:
         return
-    dialect = session.bind.dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Reading).on_conflict_do_nothing(index_elements=["device_pk", "ts", "key"])
-    for start in range(0, len(rows), 1000):
-        await session.execute(statement, rows[start : start + 1000])
+    if change := apply_condition(session, device.row(), condition, at, open_):
+        outcome.changes.append(change)
 
 
 async def store_batch(session: AsyncSession, street_id: int, settings: SensorsSettings, messages: list[Inbound]) -> Outcome:
     """Store ``messages`` (all of one street) in ``session``: readings, latest values,
     device status, alarms, quarantine. The caller commits, then publishes the changes.
 
-    The rows of the messages' devices are locked first (``SELECT ... FOR UPDATE`` in id
-    order on PostgreSQL) and held until the commit, so a device's rules are never
-    evaluated by two workers at once."""
+    The rows of the messages' devices are locked first and held until the commit, so a
+    device's rules are never evaluated by two workers at once: another worker storing
+    messages of the same device waits for this transaction, then reads its alarms and
+    latest values."""
     outcome = Outcome()
-    ids = {m.address.device_id for m in messages}
-    # Lock the devices (in id order, so two batches cannot deadlock): another worker storing
-    # messages of the same device waits for this transaction, then reads its alarms and
-    # latest values. SQLite ignores FOR UPDATE; it serialises writers anyway.
-    devices = {d.device_id: d for d in await session.scalars(select(Device).where(Device.device_id.in_(ids)).order_by(Device.id).with_for_update())}
+    devices = await lock_devices(session, (m.address.device_id for m in messages))
     open_ = await open_alarms(session, [d.id for d in devices.values()])
-    readings: list[dict] = []
+    readings: list[tuple[int, datetime, str, float]] = []
+    touched: dict[int, DeviceState] = {}
+    thresholds = settings.thresholds
     for message in sorted(messages, key=lambda m: m.received_at):
         device = devices.get(message.address.device_id)
         try:
@@ -104,31 +100,34 @@ async def store_batch(session: AsyncSession, street_id: int, settings: SensorsSe
             outcome.quarantined[error.reason] += 1
             continue
         outcome.accepted += 1
+        touched[device.id] = device
         at = message.received_at
         device.status = status or "ONLINE"
-        seen = device.last_seen_at
-        if device.status == "ONLINE" and (seen is None or at > seen):
-            device.last_seen_at = at
-        if device.status == "ONLINE" and (change := apply_condition(session, device, Condition(OFFLINE, None), at, open_)):
-            outcome.changes.append(change)
-        latest = dict(device.latest or {})
+        if device.status == "ONLINE":
+            if device.last_seen_at is None or at > device.last_seen_at:
+                device.last_seen_at = at
+            _apply(session, device, Condition(OFFLINE, None), at, open_, outcome)
+        if not samples:
+            continue
+        latest = device.latest
         for sample, values in sorted(samples, key=lambda s: s[0].ts):
+            ts = sample.ts
+            stamp = ts.isoformat(timespec="milliseconds")
             fresh: dict[str, float] = {}
             for key, value in values.items():
-                readings.append({"street_id": street_id, "device_pk": device.id, "ts": sample.ts, "key": key, "value": value})
+                readings.append((device.id, ts, key, value))
                 previous = latest.get(key)
-                stamp = sample.ts.isoformat(timespec="milliseconds")
                 if previous is None or previous["ts"] <= stamp:
                     latest[key] = {"value": value, "ts": stamp}
                     fresh[key] = value
-            for condition in evaluate(device.kind, fresh, settings.thresholds):
-                if change := apply_condition(session, device, condition, sample.ts, open_):
-                    outcome.changes.append(change)
-        if samples:
-            device.latest = latest
-            newest = max(s.ts for s, _ in samples)
-            device.latest_at = newest if device.latest_at is None or newest > device.latest_at else device.latest_at
-    await _insert_readings(session, readings)
+            for condition in evaluate(device.kind, fresh, thresholds):
+                if condition := held(condition, device.pending, ts, thresholds.hold, (device.id, condition.type) in open_):
+                    _apply(session, device, condition, ts, open_, outcome)
+        newest = max(s.ts for s, _ in samples)
+        if device.latest_at is None or newest > device.latest_at:
+            device.latest_at = newest
+    await insert_readings(session, street_id, readings)
+    await save_devices(session, list(touched.values()))
     outcome.readings = len(readings)
     await session.flush()
     return outcome

@@ -140,3 +140,41 @@ async def test_unacknowledged_alarms_climb_the_escalation_ladder(kernel, registr
         assert await sweep(session, settings) == []  # the next step is at 1 h
         later = await sweep(session, settings, at=raised + timedelta(hours=1, seconds=1))
     assert [c.alarm.escalation_level for c in later] == [2]
+
+
+async def test_over_current_is_raised_only_once_it_has_lasted_its_hold_time(kernel, registry):
+    t0 = now() - timedelta(minutes=5)
+    await deliver(kernel, "EM-1", {"current": 55}, at=t0)
+    await deliver(kernel, "EM-1", {"current": 58}, at=t0 + timedelta(seconds=30))
+    assert await alarms_of(kernel, "EM-1") == []  # a motor starting: not yet an alarm
+    await deliver(kernel, "EM-1", {"current": 12}, at=t0 + timedelta(seconds=40))
+    await deliver(kernel, "EM-1", {"current": 57}, at=t0 + timedelta(seconds=50))
+    await deliver(kernel, "EM-1", {"current": 56}, at=t0 + timedelta(seconds=100))
+    assert await alarms_of(kernel, "EM-1") == []  # the normal value at 40 s restarted the clock
+    await deliver(kernel, "EM-1", {"current": 66}, at=t0 + timedelta(seconds=111))
+    [alarm] = await alarms_of(kernel, "EM-1")
+    assert (alarm.type, alarm.severity, alarm.value) == ("OVER_CURRENT", "CRITICAL", 66)
+    assert alarm.message == "line current 66 A ≥ 63 A for 61 s"
+    assert alarm.raised_at == t0 + timedelta(seconds=111)
+    await deliver(kernel, "EM-1", {"current": 20}, at=t0 + timedelta(seconds=120))
+    [alarm] = await alarms_of(kernel, "EM-1")
+    assert alarm.status == "CLEARED"
+
+
+async def test_a_street_can_hold_any_alarm_type_and_arc_faults_raise_at_once(make_kernel):
+    kernel = await make_kernel(streets={"changqing": {"name": "长庆街道", "plugins": ["sensors"], "sensors": {"thresholds": {"hold": {"RESIDUAL_CURRENT": "10s"}}}}})
+    await register_devices(kernel)
+    t0 = now() - timedelta(minutes=1)
+    await deliver(kernel, "EM-1", {"residual_current": 320, "arc_fault": 1}, at=t0)
+    assert [(a.type, a.severity) for a in await alarms_of(kernel, "EM-1")] == [("ARC_FAULT", "CRITICAL")]
+    await deliver(kernel, "EM-1", {"residual_current": 330}, at=t0 + timedelta(seconds=10))
+    assert {a.type for a in await alarms_of(kernel, "EM-1")} == {"ARC_FAULT", "RESIDUAL_CURRENT"}
+
+
+def test_holding_an_unknown_alarm_type_is_refused_with_the_known_ones():
+    from pydantic import ValidationError
+
+    from plugins.sensors.settings import SensorsSettings
+
+    with pytest.raises(ValidationError, match=r"unknown alarm type\(s\) SPARKS .*OVER_CURRENT"):
+        SensorsSettings.model_validate({"thresholds": {"hold": {"SPARKS": "5s"}}})

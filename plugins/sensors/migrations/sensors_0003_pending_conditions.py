@@ -1,0 +1,30 @@
+"""sensors: conditions waiting out their hold time on the device row; drop the reading
+index that the (device, ts, key) unique index already covers
+
+Revision ID: sensors_0003
+Revises: sensors_0002
+Create Date: 2026-11-28
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = 'sensors_0003'
+down_revision = 'sensors_0002'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('sensor_devices', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('pending', sa.JSON(), server_default='{}', nullable=False))
+    with op.batch_alter_table('sensor_readings', schema=None) as batch_op:
+        batch_op.drop_index('ix_sensor_readings_device_ts')
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('sensor_readings', schema=None) as batch_op:
+        batch_op.create_index('ix_sensor_readings_device_ts', ['device_pk', 'ts'], unique=False)
+    with op.batch_alter_table('sensor_devices', schema=None) as batch_op:
+        batch_op.drop_column('pending')

@@ -1,0 +1,144 @@
+"""The set-based reads and writes of ingestion: a constant number of statements per batch.
+
+Through the ORM a batch of N messages costs an object per device and an UPDATE per
+device row; here it costs three statements whatever N is: lock the devices, insert the
+readings, update the devices. PostgreSQL receives arrays (``unnest``), so the statement
+text, and with it asyncpg's prepared statement, is the same for every batch; other
+databases receive one ``executemany``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String, any_, bindparam, select, text, update
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from plugins.sensors.models import Device, Reading
+
+STATE_COLUMNS = (
+    Device.id,
+    Device.street_id,
+    Device.device_id,
+    Device.kind,
+    Device.name,
+    Device.building_id,
+    Device.unit_id,
+    Device.resident_id,
+    Device.status,
+    Device.last_seen_at,
+    Device.latest,
+    Device.latest_at,
+    Device.pending,
+)
+
+
+@dataclass(slots=True)
+class DeviceState:
+    """A device row as ingestion reads and changes it, without ORM bookkeeping."""
+
+    id: int
+    street_id: int
+    device_id: str
+    kind: str
+    name: str
+    building_id: int | None
+    unit_id: int | None
+    resident_id: int | None
+    status: str
+    last_seen_at: datetime | None
+    latest: dict[str, Any]
+    latest_at: datetime | None
+    pending: dict[str, str]
+    _row: Device | None = None
+
+    def row(self) -> Device:
+        """A detached ``Device`` with these values (made once), for alarms and their announcements."""
+        if self._row is None:
+            self._row = Device(**{column.key: getattr(self, column.key) for column in STATE_COLUMNS})
+        return self._row
+
+
+def _postgres(session: AsyncSession) -> bool:
+    return session.bind.dialect.name == "postgresql"
+
+
+async def lock_devices(session: AsyncSession, device_ids: Iterable[str]) -> dict[str, DeviceState]:
+    """The states of the street's devices among ``device_ids``, by device id, locked until
+    the transaction ends (``FOR UPDATE`` in id order, so two batches cannot deadlock).
+
+    SQLite ignores the lock; it serialises writers anyway."""
+    ids = sorted(set(device_ids))
+    if _postgres(session):
+        wanted = Device.device_id == any_(bindparam("device_ids", ids, type_=ARRAY(String)))
+    else:
+        wanted = Device.device_id.in_(ids)
+    rows = await session.execute(select(*STATE_COLUMNS).where(wanted).order_by(Device.id).with_for_update())
+    states = (DeviceState(*row) for row in rows)
+    return {state.device_id: state for state in states}
+
+
+_INSERT_READINGS_PG = text(
+    "INSERT INTO sensor_readings (street_id, device_pk, ts, key, value) "
+    "SELECT :street_id, r.device_pk, r.ts, r.key, r.value "
+    "FROM unnest(CAST(:device_pks AS integer[]), CAST(:ts AS timestamptz[]), CAST(:keys AS varchar[]), CAST(:values AS float8[])) "
+    "AS r(device_pk, ts, key, value) "
+    "ON CONFLICT (device_pk, ts, key) DO NOTHING"
+)
+
+_INSERT_READINGS = sqlite.insert(Reading.__table__).on_conflict_do_nothing(index_elements=["device_pk", "ts", "key"])
+
+
+async def insert_readings(session: AsyncSession, street_id: int, readings: list[tuple[int, datetime, str, float]]) -> None:
+    """Insert ``(device pk, ts, key, value)`` readings of one street; a reading already
+    stored (same device, time and key) is skipped, not duplicated."""
+    if not readings:
+        return
+    if _postgres(session):
+        pks, stamps, keys, values = map(list, zip(*readings, strict=True))
+        await session.execute(_INSERT_READINGS_PG, {"street_id": street_id, "device_pks": pks, "ts": stamps, "keys": keys, "values": values})
+        return
+    rows = [{"street_id": street_id, "device_pk": pk, "ts": ts, "key": key, "value": value} for pk, ts, key, value in readings]
+    await session.execute(_INSERT_READINGS, rows)
+
+
+_UPDATE_DEVICES_PG = text(
+    "UPDATE sensor_devices AS d SET status = u.status, last_seen_at = u.last_seen_at, latest = CAST(u.latest AS json), "
+    "latest_at = u.latest_at, pending = CAST(u.pending AS json) "
+    "FROM unnest(CAST(:ids AS integer[]), CAST(:statuses AS varchar[]), CAST(:seen AS timestamptz[]), CAST(:latest AS text[]), "
+    "CAST(:latest_at AS timestamptz[]), CAST(:pending AS text[])) "
+    "AS u(id, status, last_seen_at, latest, latest_at, pending) "
+    "WHERE d.id = u.id"
+)
+
+_table = Device.__table__
+_UPDATE_DEVICES = (
+    update(_table)
+    .where(_table.c.id == bindparam("pk"))
+    .values(status=bindparam("status"), last_seen_at=bindparam("seen"), latest=bindparam("latest_values"), latest_at=bindparam("newest"), pending=bindparam("pending_since"))
+)
+
+
+async def save_devices(session: AsyncSession, states: list[DeviceState]) -> None:
+    """Write the status, last-seen time, latest values and pending conditions of ``states`` back."""
+    if not states:
+        return
+    if _postgres(session):
+        await session.execute(_UPDATE_DEVICES_PG, {
+            "ids": [s.id for s in states],
+            "statuses": [s.status for s in states],
+            "seen": [s.last_seen_at for s in states],
+            "latest": [json.dumps(s.latest, separators=(",", ":")) for s in states],
+            "latest_at": [s.latest_at for s in states],
+            "pending": [json.dumps(s.pending, separators=(",", ":")) for s in states],
+        })
+        return
+    await session.execute(_UPDATE_DEVICES, [
+        {"pk": s.id, "status": s.status, "seen": s.last_seen_at, "latest_values": s.latest, "newest": s.latest_at, "pending_since": s.pending} for s in states
+    ])
