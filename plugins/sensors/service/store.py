@@ -16,9 +16,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from plugins.sensors.models import QuarantinedMessage
 from plugins.sensors.service.alarms import Change, apply_condition, open_alarms
-from plugins.sensors.service.bulk import DeviceState, insert_readings, lock_devices, save_devices
-from plugins.sensors.service.payloads import Address, Sample, parse_samples, parse_status, printable
-from plugins.sensors.service.rules import OFFLINE, Condition, Rejected, check_values, evaluate, held
+from plugins.sensors.service.bulk import (
+    DeviceState,
+    insert_readings,
+    lock_devices,
+    save_devices,
+)
+from plugins.sensors.service.payloads import (
+    Address,
+    Sample,
+    parse_samples,
+    parse_status,
+    printable,
+)
+from plugins.sensors.service.rules import (
+    OFFLINE,
+    Condition,
+    Rejected,
+    check_values,
+    evaluate,
+    held,
+)
 from plugins.sensors.settings import SensorsSettings
 
 
