@@ -1,162 +1,290 @@
 """Benchmark of MQTT ingestion (not part of the test run).
 
-    .venv/bin/python bench/ingest.py [--backend sqlite|postgres|both] [--messages 20000] [--devices 500]
+    .venv/bin/python bench/ingest.py [--backend sqlite|postgres|both] [--messages 40000]
+        [--devices 500] [--live-rate 2000] [--live-seconds 20] [--soak SECONDS]
 
-A throwaway Mosquitto is started from the machine's binary. Two persistent QoS 1 sessions
-subscribe first - a bare aiomqtt subscriber and Jiedao's ingester - then ``--messages``
-telemetry messages of ``--devices`` electricity monitors are published while both are
-offline, so the broker holds the same backlog for each. Each session then reconnects and
-drains it; the bare subscriber only counts, Jiedao validates, stores every reading,
-updates latest values and evaluates the alarm rules (about 2% of the messages cross a
-threshold). Printed: both rates and their ratio, and the readings stored (must equal the
-messages published).
+Every figure comes from real processes on this machine: a throwaway Mosquitto configured
+as Jiedao documents it (no limit on queued QoS 1 messages), `jiedao sensors ingest`
+workers started as an operator starts them, SQLite or a throwaway PostgreSQL.
+
+- Ceiling: a bare aiomqtt subscriber in a fresh interpreter drains a backlog of
+  ``--messages`` QoS 1 telemetry messages of ``--devices`` electricity monitors; it only
+  counts them. Measured again for each backend, next to the figures it is compared with.
+- Throughput: the same backlog, published while the workers' persistent sessions are
+  offline, drained by one ingester, then by two sharing ``$share/jiedao/...``. Each
+  message is validated, its two readings stored, latest values updated and the alarm
+  rules evaluated (about 2% of messages cross the residual-current threshold). The rate
+  runs from the first stored reading to the last; every reading must be there.
+- Alarm latency: one ingester under a live stream of ``--live-rate`` messages a second;
+  for every alarm change announced on the relay topic (what API processes feed to
+  ``alarmChanged``), the time from the device's timestamp to its arrival.
+- Memory (``--soak SECONDS``, e.g. 600): the live stream for that long, the ingester's
+  resident memory sampled every 10 s.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
-import logging
 import os
-import random
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import aiomqtt  # noqa: E402
-from paho.mqtt.packettypes import PacketTypes  # noqa: E402
-from paho.mqtt.properties import Properties  # noqa: E402
-from sqlalchemy import func, insert, select  # noqa: E402
+from sqlalchemy import delete, func, insert, select, update  # noqa: E402
 
 from core import migrate  # noqa: E402
 from core.config import parse_config  # noqa: E402
 from core.kernel import Kernel  # noqa: E402
 from core.testing.services import MosquittoBroker, mosquitto_available  # noqa: E402
-from plugins.sensors.ingest import Ingester, IngestOptions  # noqa: E402
-from plugins.sensors.models import Alarm, Device, Reading  # noqa: E402
+from mqtt_roles import FILTER, parse, publish_backlog, subscribe_offline, telemetry  # noqa: E402
+from plugins.sensors.models import Alarm, Device, QuarantinedMessage, Reading  # noqa: E402
 
-STREETS = {"changqing": {"name": "长庆街道", "plugins": ["sensors"]}}
-TOPIC = "jiedao/changqing/devices/{}/telemetry"
-
-
-def raw_client(broker: MosquittoBroker) -> aiomqtt.Client:
-    properties = Properties(PacketTypes.CONNECT)
-    properties.SessionExpiryInterval = 3600
-    return aiomqtt.Client(
-        broker.host, broker.port, identifier="bench-raw", protocol=aiomqtt.ProtocolVersion.V5,
-        clean_start=False, properties=properties,
-    )
+ROLES = str(Path(__file__).resolve().parent / "mqtt_roles.py")
+JIEDAO = str(Path(sys.executable).parent / "jiedao")
+CONFIG = '[streets.changqing]\nname = "长庆街道"\nplugins = ["sensors"]\n'
+KEYS_PER_MESSAGE = 2
+STALL_SECONDS = 60
 
 
-async def publish_backlog(broker: MosquittoBroker, messages: int, devices: int) -> None:
-    rng = random.Random(7)
-    base = int(time.time() * 1000) - messages
-    quiet = logging.getLogger("bench.publisher")
-    quiet.setLevel(logging.ERROR)  # aiomqtt warns about every pending publish beyond 10
-    async with aiomqtt.Client(broker.host, broker.port, identifier="bench-publisher", max_inflight_messages=1000, logger=quiet) as client:
-        pending = []
-        for i in range(messages):
-            current = 350 if rng.random() < 0.02 else rng.randint(5, 200)
-            payload = json.dumps({"ts": base + i, "values": {"residual_current": current, "voltage": rng.randint(215, 235)}})
-            pending.append(client.publish(TOPIC.format(f"EM-{i % devices + 1}"), payload, qos=1))
-            if len(pending) == 500:
-                await asyncio.gather(*pending)
-                pending.clear()
-        await asyncio.gather(*pending)
+class Backend:
+    """One database with the bench street's devices, and the environment of the workers."""
+
+    def __init__(self, name: str, url: str, owner_url: str, folder: Path, devices: int):
+        self.name, self.url, self.owner_url, self.folder, self.devices = name, url, owner_url, folder, devices
+        self.kernel: Kernel | None = None
+        self.street_id = 0
+        (folder / "plugins.toml").write_text(CONFIG)
+
+    async def open(self) -> None:
+        """Migrate, register the devices."""
+        self.kernel = await Kernel.load(parse_config({"streets": {"changqing": {"name": "长庆街道", "plugins": ["sensors"]}}}, database_url=self.url))
+        await asyncio.to_thread(migrate.upgrade, self.kernel, "heads", self.owner_url)
+        await self.kernel.sync_streets()
+        self.street_id = self.kernel.street_id("changqing")
+        async with self.kernel.db.transaction(self.street_id) as session:
+            await session.execute(insert(Device), [
+                {"street_id": self.street_id, "device_id": f"EM-{n}", "kind": "ELECTRIC_MONITOR", "name": "", "status": "UNKNOWN", "latest": {}}
+                for n in range(1, self.devices + 1)
+            ])
+
+    async def reset(self) -> None:
+        """Forget the readings, alarms and device states of the previous run."""
+        async with self.kernel.db.transaction(self.street_id) as session:
+            for model in (Reading, Alarm, QuarantinedMessage):
+                await session.execute(delete(model))
+            await session.execute(update(Device).values(status="UNKNOWN", last_seen_at=None, latest={}, latest_at=None, pending={}))
+
+    async def readings(self) -> int:
+        """How many readings are stored."""
+        async with self.kernel.db.transaction(self.street_id) as session:
+            return await session.scalar(select(func.count()).select_from(Reading))
+
+    def ingester(self, broker_url: str, client_id: str, shared: bool) -> subprocess.Popen:
+        """Start ``jiedao sensors ingest`` as an operator would, logging to the bench folder."""
+        env = {**os.environ, "JIEDAO_CONFIG": str(self.folder / "plugins.toml"), "JIEDAO_DATABASE_URL": self.url, "JIEDAO_MQTT_URL": broker_url}
+        argv = [JIEDAO, "sensors", "ingest", "--client-id", client_id, "--no-watchdog", *(["--shared-group", "jiedao"] if shared else [])]
+        log = open(self.folder / f"{client_id}.log", "w")  # noqa: SIM115 - closed with the process
+        return subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+    async def wait_for(self, expected: int, workers: list[subprocess.Popen]) -> tuple[float, int]:
+        """Poll until ``expected`` readings are stored; (seconds from the first stored reading
+        to the last, readings stored when the first was seen)."""
+        first_at = first_count = None
+        progress_at, last = time.perf_counter(), -1
+        while True:
+            count = await self.readings()
+            now = time.perf_counter()
+            if count and first_at is None:
+                first_at, first_count = now, count
+            if count >= expected:
+                return now - first_at, first_count
+            if count != last:
+                progress_at, last = now, count
+            dead = [w for w in workers if w.poll() is not None]
+            if dead or now - progress_at > STALL_SECONDS:
+                raise RuntimeError(f"[{self.name}] stuck at {count:,}/{expected:,} readings; the workers said:\n{self.logs()}")
+            await asyncio.sleep(0.05)
+
+    def logs(self, lines: int = 15) -> str:
+        """The last lines each worker logged."""
+        return "\n".join(f"--- {log.name}\n" + "\n".join(log.read_text().splitlines()[-lines:]) for log in sorted(self.folder.glob("*.log")))
+
+    async def close(self) -> None:
+        await self.kernel.close()
 
 
-async def drain_raw(broker: MosquittoBroker, messages: int) -> float:
-    async with raw_client(broker) as client:
-        start = time.perf_counter()
-        received = 0
-        async for _ in client.messages:
-            received += 1
-            if received == messages:
-                break
-        return time.perf_counter() - start
+def stop(workers: list[subprocess.Popen]) -> None:
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        try:
+            worker.wait(10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
 
 
-async def run_backend(name: str, url: str, owner_url: str, args) -> None:
-    print(f"[{name}] {args.messages} messages from {args.devices} devices")
-    kernel = await Kernel.load(parse_config({"streets": STREETS}, database_url=url))
-    await asyncio.to_thread(migrate.upgrade, kernel, "heads", owner_url)
-    await kernel.sync_streets()
-    street_id = kernel.street_id("changqing")
-    async with kernel.db.transaction(street_id) as session:
-        await session.execute(insert(Device), [
-            {"street_id": street_id, "device_id": f"EM-{n}", "kind": "ELECTRIC_MONITOR", "name": "", "status": "UNKNOWN", "latest": {}}
-            for n in range(1, args.devices + 1)
-        ])
-    try:
-        with MosquittoBroker() as broker:
-            async with raw_client(broker) as client:
-                await client.subscribe("jiedao/changqing/devices/+/+", qos=1)
-            options = IngestOptions(broker.url, client_id="bench-jiedao", queue_size=args.queue_size, batch_size=args.batch_size)
-            ingester = Ingester(kernel, options)
-            task = asyncio.create_task(ingester.run())
-            await ingester.connected.wait()
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+async def ceiling(messages: int, devices: int) -> float:
+    """Messages a second a bare aiomqtt subscriber in a fresh interpreter drains."""
+    with MosquittoBroker() as broker:
+        await subscribe_offline(broker.url, "bench-raw")
+        await publish_backlog(broker.url, messages, devices)
+        done = await asyncio.to_thread(subprocess.run, [sys.executable, ROLES, "raw", broker.url, str(messages)], capture_output=True, text=True, check=True, timeout=600)
+        return messages / json.loads(done.stdout)["seconds"]
 
-            started = time.perf_counter()
-            await publish_backlog(broker, args.messages, args.devices)
-            print(f"  backlog published in {time.perf_counter() - started:.1f}s")
 
-            raw_seconds = await drain_raw(broker, args.messages)
+async def throughput(backend: Backend, workers: int, messages: int) -> float:
+    """Messages a second ``workers`` ingesters drain from a backlog, everything stored."""
+    await backend.reset()
+    with MosquittoBroker() as broker:
+        ids = [f"bench-ingest-{n}" for n in range(1, workers + 1)]
+        for client_id in ids:
+            await subscribe_offline(broker.url, client_id, FILTER if workers == 1 else f"$share/jiedao/{FILTER}")
+        await publish_backlog(broker.url, messages, backend.devices)
+        processes = [backend.ingester(broker.url, client_id, shared=workers > 1) for client_id in ids]
+        try:
+            seconds, before = await backend.wait_for(KEYS_PER_MESSAGE * messages, processes)
+        finally:
+            stop(processes)
+    return (messages - before / KEYS_PER_MESSAGE) / seconds
 
-            ingester = Ingester(kernel, options)
+
+async def warm_up(backend: Backend, broker_url: str, worker: subprocess.Popen) -> int:
+    """Publish a message now and then until the ingester stores one; the readings then stored."""
+    host, port = parse(broker_url)
+    import random
+
+    rng = random.Random(3)
+    async with aiomqtt.Client(host, port) as client:
+        while not await backend.readings():
+            if worker.poll() is not None:
+                raise RuntimeError(f"the ingester exited:\n{backend.logs()}")
+            await client.publish("jiedao/changqing/devices/EM-1/telemetry", telemetry(rng, int(time.time() * 1000)), qos=1)
+            await asyncio.sleep(0.5)
+    await asyncio.sleep(1)
+    return await backend.readings()
+
+
+async def listen_for_alarms(broker_url: str, latencies: list[float], ready: asyncio.Event) -> None:
+    """Record, for each alarm change relayed, seconds from the reading's timestamp to now."""
+    host, port = parse(broker_url)
+    async with aiomqtt.Client(host, port) as client:
+        await client.subscribe("jiedao/changqing/alarms/changed")
+        ready.set()
+        async for message in client.messages:
+            arrived = time.time()
+            alarm = json.loads(message.payload)["alarm"]
+            latencies.append(arrived - datetime.fromisoformat(alarm["updated_at"]).timestamp())
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of process ``pid`` in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def live(backend: Backend, rate: float, seconds: float, sample_every: float) -> dict:
+    """One ingester under a live stream: alarm latencies, memory samples, readings lost."""
+    await backend.reset()
+    with MosquittoBroker() as broker:
+        worker = backend.ingester(broker.url, "bench-live-ingest", shared=False)
+        latencies: list[float] = []
+        memory: list[tuple[float, float]] = []
+        ready = asyncio.Event()
+        listener = asyncio.create_task(listen_for_alarms(broker.url, latencies, ready))
+        try:
+            base = await warm_up(backend, broker.url, worker)
+            await ready.wait()
+            latencies.clear()
+            publisher = await asyncio.create_subprocess_exec(sys.executable, ROLES, "publish", broker.url, str(rate), str(seconds), str(backend.devices), stdout=subprocess.PIPE)
             start = time.perf_counter()
-            task = asyncio.create_task(ingester.run())
-            while ingester.stats.accepted < args.messages:
-                await asyncio.sleep(0.01)
-            jiedao_seconds = time.perf_counter() - start
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-        async with kernel.db.transaction(street_id) as session:
-            readings = await session.scalar(select(func.count()).select_from(Reading))
-            alarms = await session.scalar(select(func.count()).select_from(Alarm))
+            while publisher.returncode is None:
+                memory.append((time.perf_counter() - start, rss_mb(worker.pid)))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(publisher.wait(), sample_every)
+            sent = json.loads((await publisher.stdout.read()).decode())["sent"]
+            await backend.wait_for(base + KEYS_PER_MESSAGE * sent, [worker])
+            await asyncio.sleep(1)  # the last alarm changes on their way
+            stored = await backend.readings() - base
+        finally:
+            listener.cancel()
+            stop([worker])
+    return {"sent": sent, "stored": stored // KEYS_PER_MESSAGE, "latencies": sorted(latencies), "memory": memory}
+
+
+def percentile(values: list[float], share: float) -> float:
+    return values[min(len(values) - 1, int(share * len(values)))] if values else float("nan")
+
+
+async def run_backend(backend: Backend, args) -> None:
+    await backend.open()
+    try:
+        raw = await ceiling(args.messages, args.devices)
+        print(f"[{backend.name}]")
+        print(f"  ceiling: bare aiomqtt subscriber, fresh process  {raw:8,.0f} msg/s")
+        for workers in (1, 2):
+            rate = await throughput(backend, workers, args.messages)
+            label = "1 ingester" if workers == 1 else "2 ingesters sharing $share/jiedao"
+            print(f"  {label:<47}{rate:8,.0f} msg/s  {rate / raw:5.2f} of the ceiling")
+        result = await live(backend, args.live_rate, args.soak or args.live_seconds, 10 if args.soak else 1)
+        lat = result["latencies"]
+        lost = result["sent"] - result["stored"]
+        print(f"  live {args.live_rate:,.0f} msg/s for {args.soak or args.live_seconds:g} s: {result['sent']:,} sent, {result['stored']:,} stored ({lost} lost)")
+        print(f"  alarm latency (reading to relayed change, n={len(lat)}): p50 {percentile(lat, 0.5) * 1000:,.0f} ms, "
+              f"p99 {percentile(lat, 0.99) * 1000:,.0f} ms, max {max(lat, default=float('nan')) * 1000:,.0f} ms")
+        memory = [mb for _, mb in result["memory"]]
+        if memory:
+            settled = memory[len(memory) // 10:]  # after the first tenth: imports and pools are warm
+            print(f"  ingester memory: {memory[0]:.0f} MB at start, {settled[0]:.0f} MB settled, {memory[-1]:.0f} MB at the end, "
+                  f"max {max(memory):.0f} MB ({len(memory)} samples)")
     finally:
-        await kernel.close()
-    raw_rate, jiedao_rate = args.messages / raw_seconds, args.messages / jiedao_seconds
-    print(f"  bare aiomqtt subscriber (QoS 1, counts only): {raw_rate:9,.0f} msg/s")
-    print(f"  Jiedao ingester (validate, store, rules)    : {jiedao_rate:9,.0f} msg/s  ({readings:,} readings, {alarms} alarms, {ingester.stats.batches} batches)")
-    print(f"  ratio Jiedao / bare                         : {jiedao_rate / raw_rate:9.2f}")
-    if readings != 2 * args.messages:
-        print(f"  WARNING: expected {2 * args.messages} readings (2 keys a message), found {readings}")
+        await backend.close()
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--messages", type=int, default=20_000)
+    parser.add_argument("--messages", type=int, default=40_000)
     parser.add_argument("--devices", type=int, default=500)
-    parser.add_argument("--queue-size", type=int, default=2000)
-    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--live-rate", type=float, default=2_000)
+    parser.add_argument("--live-seconds", type=float, default=20)
+    parser.add_argument("--soak", type=float, default=0, help="Run the live stream this many seconds, sampling memory every 10 s.")
     args = parser.parse_args()
     reason = mosquitto_available()
     if reason:
         sys.exit(f"cannot run: {reason}")
+    print(f"MQTT ingestion: {args.messages:,} QoS 1 messages of {args.devices} devices, {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory() as folder:
         if args.backend in ("sqlite", "both"):
             url = f"sqlite+aiosqlite:///{folder}/bench.db"
-            await run_backend("sqlite", url, url, args)
+            (Path(folder) / "sqlite").mkdir()
+            await run_backend(Backend("sqlite", url, url, Path(folder) / "sqlite", args.devices), args)
         if args.backend in ("postgres", "both"):
             from core.testing.services import PostgresCluster, postgres_available
 
             reason = postgres_available()
             if reason:
-                print(f"[postgres] skipped: {reason}")
-                return
+                sys.exit(f"[postgres] cannot run: {reason}")
             with PostgresCluster() as cluster:
                 cluster.create_role("bench_owner")
                 cluster.create_role("bench_app")
                 cluster.create_database("bench", owner="bench_owner")
                 os.environ["JIEDAO_DB_APP_ROLE"] = "bench_app"
-                await run_backend("postgres", cluster.url("bench", user="bench_app"), cluster.url("bench", user="bench_owner"), args)
+                (Path(folder) / "postgres").mkdir()
+                backend = Backend("postgres", cluster.url("bench", user="bench_app"), cluster.url("bench", user="bench_owner"), Path(folder) / "postgres", args.devices)
+                await run_backend(backend, args)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ class BadTopic(Rejected):
         self.street = street
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Address:
     """Where a message came from, according to its topic."""
 
@@ -38,7 +38,7 @@ class Address:
     channel: str
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Sample:
     """Values a device reported for one moment."""
 

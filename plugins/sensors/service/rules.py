@@ -107,7 +107,7 @@ def check_values(kind: str, values: dict[str, object]) -> dict[str, float]:
     return accepted
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Condition:
     """The state of one alarm type after a message: ``severity`` None means normal."""
 

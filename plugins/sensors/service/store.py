@@ -2,7 +2,7 @@
 
 Each message is accepted whole or quarantined whole with the reason: not JSON, a bad
 shape or timestamp, a key the device kind does not report, a physically impossible
-value, an unknown device. Readings already stored (same device, time and key, e.g. a
+value, an unknown or retired device. Readings already stored (same device, time and key, e.g. a
 message redelivered after a restart) are skipped by the database, not duplicated.
 """
 
@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from plugins.sensors.models import QuarantinedMessage
-from plugins.sensors.service.alarms import Change, apply_condition, open_alarms
+from plugins.sensors.service.alarms import RETIRED, Change, apply_condition, open_alarms
 from plugins.sensors.service.bulk import (
     DeviceState,
     insert_readings,
@@ -40,7 +40,11 @@ from plugins.sensors.service.rules import (
 from plugins.sensors.settings import SensorsSettings
 
 
-@dataclass(frozen=True)
+BACK_ONLINE = Condition(OFFLINE, None)
+"""A message from a device clears its OFFLINE alarm."""
+
+
+@dataclass(slots=True)
 class Inbound:
     """A received message whose topic named a street enabling sensors."""
 
@@ -81,6 +85,8 @@ def _parse(message: Inbound, device: DeviceState | None, settings: SensorsSettin
         raise Rejected("too_large", f"{len(message.payload)} bytes > {settings.max_payload_bytes}")
     if device is None:
         raise Rejected("unknown_device", f"no device '{message.address.device_id}' is registered in street '{message.address.street}'")
+    if device.status == RETIRED:
+        raise Rejected("retired_device", f"device '{device.device_id}' was retired; register it again to accept its messages")
     if message.address.channel == "status":
         return [], parse_status(message.payload)
     samples = parse_samples(message.payload, message.received_at)
@@ -124,7 +130,7 @@ async def store_batch(session: AsyncSession, street_id: int, settings: SensorsSe
         if device.status == "ONLINE":
             if device.last_seen_at is None or at > device.last_seen_at:
                 device.last_seen_at = at
-            _apply(session, device, Condition(OFFLINE, None), at, open_, outcome)
+            _apply(session, device, BACK_ONLINE, at, open_, outcome)
         if not samples:
             continue
         latest = device.latest
