@@ -55,6 +55,7 @@ JIEDAO = str(Path(sys.executable).parent / "jiedao")
 CONFIG = '[streets.changqing]\nname = "长庆街道"\nplugins = ["sensors"]\n'
 KEYS_PER_MESSAGE = 2
 STALL_SECONDS = 60
+STOP = b"stop"
 
 
 class Backend:
@@ -183,6 +184,8 @@ async def listen_for_alarms(broker_url: str, latencies: list[float], ready: asyn
         ready.set()
         async for message in client.messages:
             arrived = time.time()
+            if message.payload == STOP:
+                return
             alarm = json.loads(message.payload)["alarm"]
             latencies.append(arrived - datetime.fromisoformat(alarm["updated_at"]).timestamp())
 
@@ -219,7 +222,10 @@ async def live(backend: Backend, rate: float, seconds: float, sample_every: floa
             await asyncio.sleep(1)  # the last alarm changes on their way
             stored = await backend.readings() - base
         finally:
-            listener.cancel()
+            host, port = parse(broker.url)
+            async with aiomqtt.Client(host, port) as client:
+                await client.publish("jiedao/changqing/alarms/changed", STOP)
+            await asyncio.wait([listener], timeout=5)
             stop([worker])
     return {"sent": sent, "stored": stored // KEYS_PER_MESSAGE, "latencies": sorted(latencies), "memory": memory}
 

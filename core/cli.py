@@ -114,12 +114,22 @@ def kernel_of(ctx: click.Context) -> Kernel:
     return ctx.find_root().command.kernel
 
 
-@main.command()
+class ServeCommand(click.Command):
+    """``jiedao serve``: its own options plus those plugins add with ``register.serve_option``."""
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        own = super().get_params(ctx)
+        names = {param.name for param in own}
+        added = [option for _, option in kernel_of(ctx).contributions.serve_options if option.name not in names]
+        return own[:-1] + added + own[-1:]  # --help stays last
+
+
+@main.command(cls=ServeCommand)
 @click.option("--demo", is_flag=True, help="Migrate and seed the demo streets and accounts first.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.pass_context
-def serve(ctx: click.Context, demo: bool, host: str, port: int) -> None:
+def serve(ctx: click.Context, demo: bool, host: str, port: int, **plugin_options) -> None:
     """Serve the GraphQL API (and plugins' background work) with uvicorn."""
     import uvicorn
 
@@ -127,6 +137,7 @@ def serve(ctx: click.Context, demo: bool, host: str, port: int) -> None:
     from core.app import build_app
 
     kernel = kernel_of(ctx)
+    kernel.serve_options.update(plugin_options)
     if demo:
         migrate.upgrade(kernel)
         from core.demo import seed_demo
@@ -145,7 +156,7 @@ async def _require_head(kernel: Kernel) -> None:
     async with kernel.db.engine.connect() as connection:
         current = await connection.run_sync(migrate.current_revisions)
     await kernel.db.dispose()
-    missing = migrate.heads(kernel) - current
+    missing = migrate.missing_heads(kernel, current)
     if missing:
         raise DomainError(f"the database is not at the latest revision ({', '.join(sorted(missing))} missing); run 'jiedao db upgrade'.")
 

@@ -41,6 +41,7 @@ class Contributions:
     seeders: list[tuple[str, Callable[..., Awaitable[None]]]] = field(default_factory=list)
     handlers: dict[str, list[tuple[str, EventHandler]]] = field(default_factory=lambda: defaultdict(list))
     background: list[tuple[str, Callable[..., Awaitable[None]]]] = field(default_factory=list)
+    serve_options: list[tuple[str, Any]] = field(default_factory=list)
 
 
 class Register:
@@ -141,3 +142,16 @@ class Register:
     def background(self, task: Callable[..., Awaitable[None]]) -> None:
         """Run ``async task(kernel)`` for the lifetime of ``jiedao serve``."""
         self._into.background.append((self.plugin, task))
+
+    def serve_option(self, *options: Any) -> None:
+        """Add ``click.Option``s to ``jiedao serve`` to configure this plugin's background work.
+
+        ``jiedao serve`` stores their values in ``kernel.serve_options`` by parameter name
+        (e.g. ``--mqtt-port`` as ``"mqtt_port"``); outside ``jiedao serve`` that dict is empty,
+        so read it with a default. Two plugins may not add the same option.
+        """
+        for option in options:
+            owner = next((plugin for plugin, known in self._into.serve_options if known.name == option.name), None)
+            if owner is not None:
+                raise ConfigurationError([f"option '{option.name}' of 'jiedao serve' is added by both plugin '{owner}' and plugin '{self.plugin}'."])
+            self._into.serve_options.append((self.plugin, option))

@@ -104,6 +104,10 @@ def jiedao_background(register):
 
     ``fn(kernel)`` is an async function run as a task for the lifetime of the server; it
     is cancelled on shutdown and must clean up on ``asyncio.CancelledError``.
+
+    ``register.serve_option(click.Option(["--mqtt-port"], ...))`` adds an option to
+    ``jiedao serve`` to configure that work; its value is in ``kernel.serve_options``
+    (``kernel.serve_options.get("mqtt_port")``), empty outside ``jiedao serve``.
     """
 
 

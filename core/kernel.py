@@ -10,6 +10,7 @@ import logging
 from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from sqlalchemy import select
 
@@ -52,6 +53,8 @@ class Kernel:
         self.events = EventBus(self)
         self._street_ids: dict[str, int] = {}
         self._schemas = None
+        self.serve_options: dict[str, Any] = {}
+        """Values of the options plugins add to ``jiedao serve`` (``register.serve_option``)."""
 
     @classmethod
     async def load(

@@ -60,6 +60,27 @@ def current_revisions(connection: Connection) -> set[str]:
     return set(MigrationContext.configure(connection).get_current_heads())
 
 
+def missing_heads(kernel: Kernel, current: set[str]) -> set[str]:
+    """The heads not applied: neither in ``current`` nor below one of its revisions.
+
+    Alembic keeps a revision a plugin branch only depends on (``0001_core``) out of the
+    version table once the branch is applied, so "applied" follows ``down_revision`` and
+    ``depends_on`` down from the current revisions.
+    """
+    script = ScriptDirectory.from_config(alembic_config(kernel))
+    applied, todo = set(), list(current)
+    while todo:
+        name = todo.pop()
+        if name in applied:
+            continue
+        applied.add(name)
+        revision = script.get_revision(name)
+        if revision is not None:
+            for below in (revision.down_revision, revision.dependencies):
+                todo.extend([below] if isinstance(below, str) else list(below or ()))
+    return heads(kernel) - applied
+
+
 def apply_street_isolation(connection: Connection, append_only: set[str] = frozenset(), app_role: str | None = None) -> list[str]:
     """Force row-level security on every street-owned table and grant the application role
     (PostgreSQL only); ``append_only`` tables get only ``INSERT`` and ``SELECT``.

@@ -385,14 +385,18 @@ class MosquittoBroker(_Service):
         allow_anonymous: bool = True,
         password_file: str | os.PathLike[str] | None = None,
         acl_file: str | os.PathLike[str] | None = None,
+        settings: str | None = None,
         base_dir: str | os.PathLike[str] | None = None,
         start_timeout: float = 30.0,
     ) -> None:
-        """Describe a broker; ``password_file``/``acl_file`` are Mosquitto's own formats."""
+        """Describe a broker; ``password_file``/``acl_file`` are Mosquitto's own formats.
+        ``settings`` (mosquitto.conf lines) replaces the persistence and queue settings
+        above, e.g. to test the configuration a deployment ships."""
         super().__init__(base_dir, start_timeout)
         self.allow_anonymous = allow_anonymous
         self.password_file = password_file
         self.acl_file = acl_file
+        self.settings = settings
 
     @property
     def url(self) -> str:
@@ -420,10 +424,8 @@ class MosquittoBroker(_Service):
         lines = [
             f"listener {self.port} {self.host}",
             f"allow_anonymous {'true' if self.allow_anonymous else 'false'}",
-            "persistence true",
+            *(["persistence true", "max_queued_messages 0", "set_tcp_nodelay true"] if self.settings is None else [self.settings]),
             f"persistence_location {self.directory}/",
-            "max_queued_messages 0",
-            "set_tcp_nodelay true",
             "log_dest stderr",
             *(f"log_type {kind}" for kind in ("error", "warning", "notice", "information")),  # one per line
         ]

@@ -1,4 +1,5 @@
-"""``jiedao sensors ...``: run ingestion alone, simulate devices, issue device credentials."""
+"""``jiedao sensors ...``: run ingestion alone, simulate devices, issue and revoke device
+credentials, retire devices."""
 
 from __future__ import annotations
 
@@ -102,22 +103,41 @@ def simulate(ctx: click.Context, street, rate, duration, faults, url) -> None:
 def rollup(ctx: click.Context, street) -> None:
     """Roll up complete hours of readings and delete raw readings older than ``raw_retention``."""
     from plugins.sensors.service.alarms import now
-    from plugins.sensors.service.retention import rollup_and_prune
+    from plugins.sensors.service.retention import PRUNE_BATCH, RollupResult, rollup_and_prune
 
     kernel = kernel_of(ctx)
+    moment = now()
 
     async def work(session):
-        return await rollup_and_prune(session, kernel.settings(street, "sensors"), now(), street_id=kernel.street_id(street))
+        return await rollup_and_prune(session, kernel.settings(street, "sensors"), moment, street_id=kernel.street_id(street), max_rows=PRUNE_BATCH)
 
-    result = in_street(ctx, street, work, plugin="sensors")
+    result = RollupResult()
+    while True:  # one transaction per PRUNE_BATCH pruned readings
+        chunk = in_street(ctx, street, work, plugin="sensors")
+        result = result.add(chunk)
+        if not chunk.more:
+            break
     click.echo(f"{result.rolled_up} hourly roll-ups written, {result.pruned} raw readings older than {result.cutoff:%Y-%m-%d %H:%M} UTC deleted")
+
+
+def _credential_files(command):
+    """The ``--password-file`` and ``--acl-file`` options (defaults: ``provision.password_file()``
+    and ``provision.acl_file()``, the files the embedded broker enforces)."""
+    from plugins.sensors import provision
+
+    command = click.option(
+        "--acl-file", default=lambda: str(provision.acl_file()), show_default=f"JIEDAO_MQTT_ACL_FILE or {provision.DEFAULT_ACL_FILE}", type=click.Path(dir_okay=False)
+    )(command)
+    return click.option(
+        "--password-file", default=lambda: str(provision.password_file()),
+        show_default=f"JIEDAO_MQTT_PASSWORD_FILE or {provision.DEFAULT_PASSWORD_FILE}", type=click.Path(dir_okay=False),
+    )(command)
 
 
 @sensors.command()
 @click.option("--street", required=True)
 @click.argument("device_id")
-@click.option("--password-file", default="var/mosquitto/passwords", show_default=True, type=click.Path(dir_okay=False))
-@click.option("--acl-file", default="var/mosquitto/acl", show_default=True, type=click.Path(dir_okay=False))
+@_credential_files
 @click.pass_context
 def provision(ctx: click.Context, street, device_id, password_file, acl_file) -> None:
     """Issue MQTT credentials for DEVICE_ID: a Mosquitto password entry and an ACL limiting it to its own topics."""
@@ -132,4 +152,59 @@ def provision(ctx: click.Context, street, device_id, password_file, acl_file) ->
     if not in_street(ctx, street, known, plugin="sensors"):
         raise click.UsageError(f"no device '{device_id}' is registered in street '{street}'")
     username, password = issue(street, device_id, kernel.settings(street, "sensors").topic_prefix, password_file, acl_file)
-    click.echo(f"username: {username}\npassword: {password}\n(shown once; reload Mosquitto to apply: kill -HUP <pid>)")
+    click.echo(f"username: {username}\npassword: {password}\n(shown once; reload Mosquitto to apply: kill -HUP <pid>; the embedded broker re-reads the files itself)")
+
+
+@sensors.command()
+@click.option("--street", required=True)
+@click.argument("device_id")
+@click.option("--note", default="retired from the command line", show_default=True, help="Why; written on the alarms it clears.")
+@_credential_files
+@click.pass_context
+def retire(ctx: click.Context, street, device_id, note, password_file, acl_file) -> None:
+    """Retire DEVICE_ID: status RETIRED, its open alarms cleared, its MQTT credentials revoked."""
+    import getpass
+
+    from core.identity.audit import record
+    from plugins.sensors.provision import revoke
+    from plugins.sensors.service.devices import retire_device
+    from plugins.sensors.service.publish import publish
+
+    kernel = kernel_of(ctx)
+    actor = f"cli:{getpass.getuser()}"
+
+    async def work(session):
+        retirement = await retire_device(session, device_id, actor, note)
+        await record(session, kernel.street_id(street), actor, "sensors.device.retire", device_id, {"note": note})
+        return retirement
+
+    retirement = in_street(ctx, street, work, plugin="sensors")
+
+    async def announce() -> None:
+        try:
+            await publish(kernel, street, retirement.changes)
+        finally:
+            await kernel.close()
+
+    run(announce())
+    cleared = sum(change.what == "cleared" for change in retirement.changes)
+    revoked = revoke(street, device_id, password_file, acl_file)
+    click.echo(f"retired {device_id}: {cleared} open alarm(s) cleared; MQTT credentials {'revoked' if revoked else 'not found (nothing to revoke)'}")
+
+
+@sensors.command("provision-service")
+@click.argument("name")
+@click.option("--access", type=click.Choice(["read", "write", "readwrite"]), default="readwrite", show_default=True,
+              help="read for 'sensors ingest', write for 'sensors simulate', readwrite for both and the alarm relay.")
+@click.option("--topic-prefix", default="jiedao", show_default=True, help="The streets' topic_prefix.")
+@_credential_files
+def provision_service(name, access, topic_prefix, password_file, acl_file) -> None:
+    """Issue credentials for NAME, an account of Jiedao's own processes run apart from 'jiedao serve'
+    (ingest workers, the simulator), with ACCESS to every topic under the prefix."""
+    from plugins.sensors.provision import issue_service
+
+    try:
+        username, password = issue_service(name, topic_prefix, access, password_file, acl_file)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    click.echo(f"username: {username}\npassword: {password}\n(shown once; use JIEDAO_MQTT_URL=mqtt://{username}:<password>@host:1883; reload Mosquitto to apply: kill -HUP <pid>)")

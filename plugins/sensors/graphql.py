@@ -18,7 +18,7 @@ from core.graphql import Building, Resident, Unit
 from core.identity.audit import record_for
 from plugins.sensors import models
 from plugins.sensors.service import alarms as alarm_service
-from plugins.sensors.service.devices import register_device
+from plugins.sensors.service.devices import register_device, retire_device
 from plugins.sensors.service.publish import feed_of, publish
 from plugins.sensors.service.rules import ALARM_TYPES, SEVERITIES
 from schema.connection import Connection, paginate
@@ -43,13 +43,14 @@ class DeviceKind(Enum):
     EV_CHARGER_FIRE = "EV_CHARGER_FIRE"
 
 
-@strawberry.enum(description="Whether a device is heard from.")
+@strawberry.enum(description="Whether a device is heard from, or taken out of service.")
 class DeviceStatus(Enum):
-    """Whether a device is heard from."""
+    """Whether a device is heard from, or taken out of service (RETIRED)."""
 
     UNKNOWN = "UNKNOWN"
     ONLINE = "ONLINE"
     OFFLINE = "OFFLINE"
+    RETIRED = strawberry.enum_value("RETIRED", description="Taken out of service (retireDevice); not swept as offline, its messages are quarantined.")
 
 
 @strawberry.enum(description="Where an alarm is in its lifecycle.")
@@ -357,17 +358,41 @@ class RegisterDeviceInput:
 
 @strawberry.type
 class DevicePayload:
-    """The registered device, or the errors that refused it."""
+    """The registered (or retired) device, or the errors that refused it."""
 
     device: Device | None
     errors: list[UserError]
+
+
+@strawberry.input
+class RetireDeviceInput:
+    """Input of ``retireDevice``: the device by global ``id`` or by ``deviceId``, and why."""
+
+    id: strawberry.ID | None = strawberry.field(default=None, description="The device's global ID (or give deviceId).")
+    device_id: str | None = strawberry.field(default=None, description="The id the device uses on MQTT (or give id).")
+    note: str = strawberry.field(description="Why it is retired; required. Its open alarms are cleared with it.")
+
+
+async def _device_id_of(ctx, input: RetireDeviceInput) -> str:
+    """The MQTT device id named by ``input`` (exactly one of ``id`` and ``deviceId``)."""
+    if (input.id is None) == (input.device_id is None):
+        raise DomainError("Give either id or deviceId.", code="INVALID", field="deviceId")
+    if input.device_id is not None:
+        return input.device_id
+    device = await by_id(ctx, models.Device).load(decode_id_of(input.id, "Device", "id"))
+    if device is None:
+        raise DomainError("No such device in this street.", code="NOT_FOUND", field="id")
+    return device.device_id
 
 
 @strawberry.type
 class SensorsMutation:
     """Fields the plugin adds to ``Mutation``."""
 
-    @strawberry.mutation(description="Register a device so that its messages are accepted.", permission_classes=allow("sensors.device.manage"))
+    @strawberry.mutation(
+        description="Register a device so that its messages are accepted (the deviceId of a retired device reactivates it).",
+        permission_classes=allow("sensors.device.manage"),
+    )
     async def register_device(self, info: strawberry.Info, input: RegisterDeviceInput) -> DevicePayload:
         """Register a device (audited)."""
         ctx = info.context
@@ -385,6 +410,27 @@ class SensorsMutation:
         except DomainError as error:
             return DevicePayload(device=None, errors=user_errors(error))
         return DevicePayload(device=device, errors=[])
+
+    @strawberry.mutation(
+        description="Take a device out of service: status RETIRED, its open alarms cleared with the note. Registering its deviceId again reactivates it.",
+        permission_classes=allow("sensors.device.manage"),
+    )
+    async def retire_device(self, info: strawberry.Info, input: RetireDeviceInput) -> DevicePayload:
+        """Retire a device (audited); its alarm changes are published after the commit."""
+        ctx = info.context
+        try:
+            device_id = await _device_id_of(ctx, input)
+
+            async def work(session):
+                retirement = await retire_device(session, device_id, ctx.user.username, input.note)
+                await record_for(ctx, session, "sensors.device.retire", target=device_id, details={"note": input.note, "alarms_cleared": sum(c.what == "cleared" for c in retirement.changes)})
+                return retirement
+
+            retirement = await ctx.write(work)
+        except DomainError as error:
+            return DevicePayload(device=None, errors=user_errors(error))
+        await publish(ctx.kernel, ctx.street, retirement.changes)
+        return DevicePayload(device=retirement.device, errors=[])
 
     @strawberry.mutation(description="Take charge of an alarm (ACTIVE_UNACK → ACKNOWLEDGED).", permission_classes=allow("sensors.alarm.acknowledge"))
     async def acknowledge_alarm(self, info: strawberry.Info, input: AcknowledgeAlarmInput) -> AlarmPayload:

@@ -314,15 +314,13 @@ async def watch(kernel: Kernel, interval: float = 30.0) -> None:
 
 async def retain(kernel: Kernel, interval: float = 600.0) -> None:
     """Every ``interval`` seconds: hourly roll-ups and pruning of old raw readings in every
-    sensors street (``service.retention.rollup_and_prune``)."""
-    from plugins.sensors.service.retention import rollup_and_prune
+    sensors street (``service.retention.rollup_street``, in bounded transactions)."""
+    from plugins.sensors.service.retention import rollup_street
 
     while True:
         for street in sensor_streets(kernel):
-            street_id = kernel.street_id(street)
             try:
-                async with kernel.db.transaction(street_id) as session:
-                    result = await rollup_and_prune(session, kernel.settings(street, PLUGIN), now(), street_id=street_id)
+                result = await rollup_street(kernel.db, kernel.settings(street, PLUGIN), now(), kernel.street_id(street))
                 if result.pruned:
                     log.info("%s: %d raw readings older than %s pruned", street, result.pruned, result.cutoff)
             except Exception:  # noqa: BLE001 - try again next round

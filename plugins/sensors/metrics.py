@@ -6,6 +6,7 @@ from sqlalchemy import Select, func, literal, select
 
 from core.metrics import Metric, MetricKind, Signal
 from plugins.sensors.models import Alarm, Device, QuarantinedMessage
+from plugins.sensors.service.alarms import RETIRED
 
 
 def alarms_raised() -> Select:
@@ -23,8 +24,13 @@ def alarms_open() -> Select:
 
 
 def devices_by_status() -> Select:
-    """Devices counted by kind and status."""
-    return select(func.count().label("value"), Device.kind.label("kind"), Device.status.label("status")).group_by(Device.kind, Device.status)
+    """Devices in service counted by kind and status (RETIRED devices are left out: they are
+    neither online nor offline)."""
+    return (
+        select(func.count().label("value"), Device.kind.label("kind"), Device.status.label("status"))
+        .where(Device.status != RETIRED)
+        .group_by(Device.kind, Device.status)
+    )
 
 
 def messages_quarantined() -> Select:

@@ -22,7 +22,7 @@ PLUGIN = PluginInfo(
 
 PERMISSIONS = {
     "sensors.device.read": "See sensor devices, their latest values and readings",
-    "sensors.device.manage": "Register sensor devices and issue their credentials",
+    "sensors.device.manage": "Register and retire sensor devices and issue their credentials",
     "sensors.alarm.read": "See sensor alarms",
     "sensors.alarm.acknowledge": "Acknowledge sensor alarms",
     "sensors.alarm.clear": "Clear acknowledged sensor alarms by hand",
@@ -69,7 +69,7 @@ def jiedao_schema(register):
 
 @hookimpl
 def jiedao_cli(register):
-    """``jiedao sensors ingest|simulate|provision|rollup``."""
+    """``jiedao sensors ingest|simulate|provision|retire|rollup``."""
     from plugins.sensors.cli import sensors
 
     register.cli(sensors)
@@ -95,20 +95,29 @@ def jiedao_seed(register):
 @hookimpl
 def jiedao_background(register):
     """During ``jiedao serve``: ingestion (from JIEDAO_MQTT_URL or an embedded broker), offline and escalation
-    checks, hourly roll-ups and pruning of old readings."""
+    checks, hourly roll-ups and pruning of old readings; ``jiedao serve --mqtt-port N``."""
+    import click
+
     register.background(run_in_server)
+    register.serve_option(
+        click.Option(
+            ["--mqtt-port"], type=click.IntRange(1, 65535), default=None, show_default="1883, or the port of JIEDAO_MQTT_EMBEDDED_BIND",
+            help="Port of the embedded MQTT broker started when JIEDAO_MQTT_URL is not set.",
+        )
+    )
 
 
 async def run_in_server(kernel) -> None:
     """Run the watchdog, the roll-ups and ingestion until cancelled: from ``kernel.config.mqtt_url`` if
-    set, otherwise from an embedded amqtt broker (unless ``JIEDAO_MQTT_EMBEDDED=0``). With a
+    set, otherwise from an embedded amqtt broker on ``--mqtt-port`` (``embedded_bind``; unless
+    ``JIEDAO_MQTT_EMBEDDED=0``), enforcing the provisioning files if they exist. With a
     broker, the alarm relay also runs: alarm changes of other processes reach this one's
     ``alarmChanged`` subscribers, and this one's reach theirs."""
     import asyncio
     import contextlib
     import os
 
-    from plugins.sensors.embedded import embedded_broker
+    from plugins.sensors.embedded import embedded_bind, embedded_broker
     from plugins.sensors.ingest import Ingester, IngestOptions, retain, sensor_streets, watch
 
     if not sensor_streets(kernel):
@@ -118,7 +127,7 @@ async def run_in_server(kernel) -> None:
         url = kernel.config.mqtt_url
         if not url and os.environ.get("JIEDAO_MQTT_EMBEDDED", "1") != "0":
             try:
-                url = await stack.enter_async_context(embedded_broker())
+                url = await stack.enter_async_context(embedded_broker(embedded_bind(kernel.serve_options.get("mqtt_port"))))
             except Exception as error:  # noqa: BLE001 - e.g. the port is taken; the API still serves
                 log.error("cannot start the embedded MQTT broker (%s); set JIEDAO_MQTT_URL", error)
         if url:

@@ -7,7 +7,9 @@ to some ``jiedao serve`` process. Each process with a broker connection runs an
 ``{topic_prefix}/{street}/alarms/changed`` (QoS 1, not retained) with the process's
 ``origin`` id; every relay subscribes to those topics and puts the changes it did not
 publish itself into its process's feed. A change made while the broker is unreachable
-still reaches the subscribers of its own process.
+still reaches the subscribers of its own process, and those of the others once the relay
+reconnects (it waits in the relay's bounded outbox; ``AlarmRelay`` says what is lost when).
+Publishing never holds up whoever made the change: ingestion does not wait for the broker.
 """
 
 from __future__ import annotations
@@ -15,24 +17,34 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
+import time
 import uuid
+from collections import deque
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 import aiomqtt
 
 from core.db import UTCDateTime
-
 from plugins.sensors.ingest import parse_url, sensor_streets
 from plugins.sensors.models import Alarm, Device
 from plugins.sensors.service.alarms import Change
-from plugins.sensors.service.publish import AlarmFeed, attach_relay, detach_relay, feed_of
+from plugins.sensors.service.publish import (
+    AlarmFeed,
+    attach_relay,
+    detach_relay,
+    feed_of,
+)
 
 if TYPE_CHECKING:
     from core.kernel import Kernel
 
 log = logging.getLogger("jiedao.sensors.relay")
-PUBLISH_TIMEOUT = 5.0
+OUTBOX_SIZE = 10_000
+WINDOW = 200
+"""Changes published before waiting for their acknowledgements."""
+DROP_WARNING_INTERVAL = 60.0
 
 
 def _row(obj) -> dict:
@@ -72,9 +84,30 @@ def decode_change(payload: bytes) -> tuple[str, str, Change]:
 
 class AlarmRelay:
     """Publishes this process's alarm changes to the broker and feeds the changes of other
-    processes into ``feed`` (by default the kernel's, ``service.publish.feed_of``)."""
+    processes into ``feed`` (by default the kernel's, ``service.publish.feed_of``).
 
-    def __init__(self, kernel: Kernel, url: str, *, feed: AlarmFeed | None = None, origin: str | None = None, attach: bool = True, backoff_max: float = 30.0):
+    The relay is a best-effort fan-out to the live subscribers of other processes: the
+    database and this process's feed already hold every change before ``send`` sees it.
+    So ``send`` never waits for the network: it puts the encoded change on a bounded
+    outbox, which ``run`` drains while connected (QoS 1, in order, up to ``WINDOW`` in flight).
+    Changes queued while the broker is unreachable are published after reconnecting; a
+    change whose publication was cut short by a lost connection is published again, so a
+    subscriber may see it twice. When the outbox is full the oldest change is dropped and
+    counted (``dropped``, with a warning at most every ``DROP_WARNING_INTERVAL`` seconds).
+    ``sent`` counts the changes the broker acknowledged, ``pending`` those still waiting.
+    """
+
+    def __init__(
+        self,
+        kernel: Kernel,
+        url: str,
+        *,
+        feed: AlarmFeed | None = None,
+        origin: str | None = None,
+        attach: bool = True,
+        backoff_max: float = 30.0,
+        outbox_size: int = OUTBOX_SIZE,
+    ):
         self.kernel = kernel
         self.broker = parse_url(url)
         self.feed = feed if feed is not None else feed_of(kernel)
@@ -84,23 +117,64 @@ class AlarmRelay:
         self.prefixes = sensor_streets(kernel)
         self.connected = asyncio.Event()
         self.received = 0
-        self._client: aiomqtt.Client | None = None
+        self.sent = 0
+        self.dropped = 0
+        self._outbox: deque[tuple[str, bytes]] = deque(maxlen=outbox_size)
+        self._queued = asyncio.Event()
+        self._publishing: list[tuple[str, bytes]] = []
+        self._unreported = 0
+        self._warned_at = -math.inf
 
     def topic(self, street: str) -> str:
         """Where the changes of ``street`` are published."""
         return f"{self.prefixes[street]}/{street}/alarms/changed"
 
-    async def send(self, street: str, change: Change) -> bool:
-        """Publish ``change`` (QoS 1, not retained); False when not connected or it failed."""
-        client = self._client
-        if client is None or not self.connected.is_set() or street not in self.prefixes:
+    @property
+    def pending(self) -> int:
+        """Changes queued or being published, not yet acknowledged by the broker."""
+        return len(self._outbox) + len(self._publishing)
+
+    def send(self, street: str, change: Change) -> bool:
+        """Queue ``change`` for the other processes and return at once (no network wait);
+        False when this relay does not serve ``street``. A full outbox loses its oldest."""
+        if street not in self.prefixes:
             return False
-        try:
-            await asyncio.wait_for(client.publish(self.topic(street), encode_change(self.origin, street, change), qos=1, retain=False), PUBLISH_TIMEOUT)
-        except (aiomqtt.MqttError, TimeoutError) as error:
-            log.warning("alarm change not relayed to other processes (%s)", error)
-            return False
+        if len(self._outbox) == self._outbox.maxlen:
+            self._outbox.popleft()
+            self._count_drop()
+        self._outbox.append((street, encode_change(self.origin, street, change)))
+        self._queued.set()
         return True
+
+    def _count_drop(self) -> None:
+        self.dropped += 1
+        self._unreported += 1
+        if time.monotonic() - self._warned_at >= DROP_WARNING_INTERVAL:
+            log.warning(
+                "alarm relay outbox full (%d): %d oldest changes not relayed to other processes (%d in all); the database has them",
+                self._outbox.maxlen, self._unreported, self.dropped,
+            )
+            self._warned_at = time.monotonic()
+            self._unreported = 0
+
+    async def _drain(self, client: aiomqtt.Client) -> None:
+        """Publish the outbox in order: all that waits (up to ``WINDOW`` changes) at once, then
+        the next lot once the broker acknowledged them. Waiting for each acknowledgement in
+        turn would let a busy ingester's alarm changes pile up at one per event-loop turn."""
+        while True:
+            if not self._publishing:
+                while not self._outbox:
+                    self._queued.clear()
+                    await self._queued.wait()
+                self._publishing = [self._outbox.popleft() for _ in range(min(WINDOW, len(self._outbox)))]
+            # No timeout: a dead connection ends ``_receive``, which cancels this.
+            await asyncio.gather(*(client.publish(self.topic(street), payload, qos=1, retain=False, timeout=math.inf) for street, payload in self._publishing))
+            self.sent += len(self._publishing)
+            self._publishing = []
+
+    async def _receive(self, client: aiomqtt.Client) -> None:
+        async for message in client.messages:
+            self._deliver(message)
 
     def _deliver(self, message: aiomqtt.Message) -> None:
         try:
@@ -113,10 +187,25 @@ class AlarmRelay:
         self.received += 1
         self.feed.put(self.kernel.street_id(street), change)
 
+    async def _serve(self, client: aiomqtt.Client) -> None:
+        """Drain the outbox and receive until either fails (the connection is lost)."""
+        tasks = [asyncio.create_task(self._drain(client)), asyncio.create_task(self._receive(client))]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        for task in done:
+            task.result()
+
     async def run(self) -> None:
-        """Relay until cancelled, reconnecting with exponential backoff."""
+        """Relay until cancelled, reconnecting with exponential backoff. From the start, and
+        while reconnecting, ``publish`` hands this relay the changes (see ``send``)."""
         if not self.prefixes:
             return
+        if self.attach:
+            attach_relay(self.kernel, self)
         delay = 0.5
         try:
             while True:
@@ -128,21 +217,18 @@ class AlarmRelay:
                         password=self.broker.password,
                         identifier=f"jiedao-alarms-{self.origin}",
                         logger=log,
+                        max_inflight_messages=WINDOW,
                     ) as client:
+                        client.pending_calls_threshold = WINDOW
                         for street in self.prefixes:
                             await client.subscribe(self.topic(street), qos=1)
-                        self._client = client
-                        if self.attach:
-                            attach_relay(self.kernel, self)
                         self.connected.set()
                         delay = 0.5
-                        async for message in client.messages:
-                            self._deliver(message)
+                        await self._serve(client)
                 except aiomqtt.MqttError as error:
                     log.warning("alarm relay lost the broker (%s); reconnecting in %.1fs", error, delay)
                 finally:
                     self.connected.clear()
-                    self._client = None
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.backoff_max)
         finally:

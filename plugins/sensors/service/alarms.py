@@ -23,6 +23,9 @@ from plugins.sensors.settings import SensorsSettings
 ACTIVE_UNACK, ACKNOWLEDGED, CLEARED = "ACTIVE_UNACK", "ACKNOWLEDGED", "CLEARED"
 STATUSES = (ACTIVE_UNACK, ACKNOWLEDGED, CLEARED)
 SYSTEM = "system"
+RETIRED = "RETIRED"
+"""``Device.status`` of a device taken out of service (``service.devices.retire_device``):
+the sweep leaves it alone."""
 
 
 @dataclass
@@ -138,8 +141,8 @@ async def clear(session: AsyncSession, alarm_id: int, actor: str, note: str, at:
 
 
 async def sweep(session: AsyncSession, settings: SensorsSettings, at: datetime | None = None) -> list[Change]:
-    """Mark devices silent for longer than ``offline_after`` OFFLINE (with an alarm) and
-    escalate unacknowledged alarms whose next escalation delay has passed."""
+    """Mark devices silent for longer than ``offline_after`` OFFLINE (with an alarm), except
+    RETIRED ones, and escalate unacknowledged alarms whose next escalation delay has passed."""
     at = at or now()
     changes: list[Change] = []
     cutoff = at - settings.offline_after
@@ -147,7 +150,7 @@ async def sweep(session: AsyncSession, settings: SensorsSettings, at: datetime |
     silent = await session.execute(
         select(Device, Resident.elderly, Resident.lives_alone)
         .outerjoin(Resident, Resident.id == Device.resident_id)
-        .where(Device.last_seen_at.is_not(None), Device.last_seen_at < cutoff, Device.id.not_in(already))
+        .where(Device.last_seen_at.is_not(None), Device.last_seen_at < cutoff, Device.status != RETIRED, Device.id.not_in(already))
     )
     open_: dict[tuple[int, str], Alarm] = {}
     for device, elderly, alone in silent.all():

@@ -3,8 +3,8 @@
 Through the ORM a batch of N messages costs an object per device and an UPDATE per
 device row; here it costs three statements whatever N is: lock the devices, insert the
 readings, update the devices. PostgreSQL receives arrays (``unnest``), so the statement
-text, and with it asyncpg's prepared statement, is the same for every batch; other
-databases receive one ``executemany``.
+text, and with it asyncpg's prepared statement, is the same for every batch; SQLite
+receives one ``executemany`` of plain tuples.
 """
 
 from __future__ import annotations
@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, any_, bindparam, select, text, update
-from sqlalchemy.dialects import sqlite
+from sqlalchemy import String, any_, bindparam, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from plugins.sensors.models import Device, Reading
+from plugins.sensors.models import Device
 
 STATE_COLUMNS = (
     Device.id,
@@ -92,7 +91,15 @@ _INSERT_READINGS_PG = text(
     "ON CONFLICT (device_pk, ts, key) DO NOTHING"
 )
 
-_INSERT_READINGS = sqlite.insert(Reading.__table__).on_conflict_do_nothing(index_elements=["device_pk", "ts", "key"])
+_INSERT_READINGS_SQLITE = (
+    "INSERT INTO sensor_readings (street_id, device_pk, ts, key, value) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (device_pk, ts, key) DO NOTHING"
+)
+
+
+def _sqlite_time(moment: datetime | None) -> str | None:
+    """``moment`` (UTC) as SQLAlchemy stores a DateTime in SQLite."""
+    return None if moment is None else moment.isoformat(" ", "microseconds")[:26]
 
 
 async def insert_readings(session: AsyncSession, street_id: int, readings: list[tuple[int, datetime, str, float]]) -> None:
@@ -104,8 +111,10 @@ async def insert_readings(session: AsyncSession, street_id: int, readings: list[
         pks, stamps, keys, values = map(list, zip(*readings, strict=True))
         await session.execute(_INSERT_READINGS_PG, {"street_id": street_id, "device_pks": pks, "ts": stamps, "keys": keys, "values": values})
         return
-    rows = [{"street_id": street_id, "device_pk": pk, "ts": ts, "key": key, "value": value} for pk, ts, key, value in readings]
-    await session.execute(_INSERT_READINGS, rows)
+    # Plain tuples straight to the driver: SQLAlchemy's per-row parameter processing would
+    # cost more than the insert itself.
+    rows = [(street_id, pk, _sqlite_time(ts), key, value) for pk, ts, key, value in readings]
+    await (await session.connection()).exec_driver_sql(_INSERT_READINGS_SQLITE, rows)
 
 
 _UPDATE_DEVICES_PG = text(
@@ -117,12 +126,7 @@ _UPDATE_DEVICES_PG = text(
     "WHERE d.id = u.id"
 )
 
-_table = Device.__table__
-_UPDATE_DEVICES = (
-    update(_table)
-    .where(_table.c.id == bindparam("pk"))
-    .values(status=bindparam("status"), last_seen_at=bindparam("seen"), latest=bindparam("latest_values"), latest_at=bindparam("newest"), pending=bindparam("pending_since"))
-)
+_UPDATE_DEVICES_SQLITE = "UPDATE sensor_devices SET status = ?, last_seen_at = ?, latest = ?, latest_at = ?, pending = ? WHERE id = ?"
 
 
 async def save_devices(session: AsyncSession, states: list[DeviceState]) -> None:
@@ -136,9 +140,11 @@ async def save_devices(session: AsyncSession, states: list[DeviceState]) -> None
             "seen": [s.last_seen_at for s in states],
             "latest": [json.dumps(s.latest, separators=(",", ":")) for s in states],
             "latest_at": [s.latest_at for s in states],
-            "pending": [json.dumps(s.pending, separators=(",", ":")) for s in states],
+            "pending": [json.dumps(s.pending) if s.pending else "{}" for s in states],
         })
         return
-    await session.execute(_UPDATE_DEVICES, [
-        {"pk": s.id, "status": s.status, "seen": s.last_seen_at, "latest_values": s.latest, "newest": s.latest_at, "pending_since": s.pending} for s in states
-    ])
+    rows = [
+        (s.status, _sqlite_time(s.last_seen_at), json.dumps(s.latest, separators=(",", ":")), _sqlite_time(s.latest_at), json.dumps(s.pending) if s.pending else "{}", s.id)
+        for s in states
+    ]
+    await (await session.connection()).exec_driver_sql(_UPDATE_DEVICES_SQLITE, rows)

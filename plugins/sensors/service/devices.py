@@ -1,15 +1,24 @@
-"""Registering devices: checked against the street's registry before they can report."""
+"""Registering devices (checked against the street's registry before they can report) and
+retiring them (their open alarms are cleared by hand; a retired id may be registered again)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import DomainError
 from core.models import Building, Ownership, Resident, Unit
-from plugins.sensors.models import Device
+from plugins.sensors.models import Alarm, Device
+from plugins.sensors.service import alarms as alarm_service
 from plugins.sensors.service.payloads import DEVICE_ID
 from plugins.sensors.service.rules import KINDS, SMOKE_DETECTOR
+
+UNKNOWN = "UNKNOWN"
+"""``Device.status`` until the device is first heard from (then ONLINE or OFFLINE)."""
+RETIRED = alarm_service.RETIRED
 
 
 async def register_device(
@@ -21,7 +30,8 @@ async def register_device(
     unit_id: int | None = None,
     resident_id: int | None = None,
 ) -> Device:
-    """Add a device to the street; its id must be new and what it is bound to must exist.
+    """Add a device to the street; its id must be new (or that of a retired device, which is
+    then reactivated with the new kind, name and bindings) and what it is bound to must exist.
 
     A device bound to a unit lies in that unit's building; only detectors protect a person.
     """
@@ -29,7 +39,8 @@ async def register_device(
         raise DomainError("Use 1-64 letters, digits, '_', '-', '.' or ':' (it becomes an MQTT topic level).", code="INVALID", field="deviceId")
     if kind not in KINDS:
         raise DomainError(f"Unknown kind '{kind}'.", code="INVALID", field="kind")
-    if await session.scalar(select(Device.id).where(Device.device_id == device_id)):
+    existing = await session.scalar(select(Device).where(Device.device_id == device_id).with_for_update())
+    if existing is not None and existing.status != RETIRED:
         raise DomainError(f"A device '{device_id}' is already registered in this street.", code="DUPLICATE", field="deviceId")
     if unit_id is not None:
         unit = await session.scalar(select(Unit).where(Unit.id == unit_id))
@@ -50,7 +61,48 @@ async def register_device(
             if owned is not None:
                 unit_id = owned
                 building_id = building_id or await session.scalar(select(Unit.building_id).where(Unit.id == owned))
-    device = Device(device_id=device_id, kind=kind, name=name.strip()[:200], building_id=building_id, unit_id=unit_id, resident_id=resident_id, status="UNKNOWN", latest={})
+    if existing is not None:  # a retired device comes back: same row, so its history stays attached
+        existing.kind, existing.name, existing.status = kind, name.strip()[:200], UNKNOWN
+        existing.building_id, existing.unit_id, existing.resident_id = building_id, unit_id, resident_id
+        existing.last_seen_at, existing.latest, existing.latest_at = None, {}, None
+        await session.flush()
+        return existing
+    device = Device(device_id=device_id, kind=kind, name=name.strip()[:200], building_id=building_id, unit_id=unit_id, resident_id=resident_id, status=UNKNOWN, latest={})
     session.add(device)
     await session.flush()
     return device
+
+
+@dataclass
+class Retirement:
+    """A retired device and the alarm changes its retirement made (to publish after the commit)."""
+
+    device: Device
+    changes: list[alarm_service.Change] = field(default_factory=list)
+
+
+async def retire_device(session: AsyncSession, device_id: str, actor: str, note: str, at: datetime | None = None) -> Retirement:
+    """Take ``device_id`` out of service: its status becomes RETIRED and every alarm of it not
+    yet CLEARED is cleared by hand by ``actor`` with ``note`` (acknowledged first if need be).
+
+    A retired device is not swept as offline and its messages are quarantined
+    (``retired_device``); registering its id again reactivates it.
+    """
+    if not note.strip():
+        raise DomainError("Say why: a note is required to retire a device.", code="NOTE_REQUIRED", field="note")
+    device = await session.scalar(select(Device).where(Device.device_id == device_id).with_for_update())
+    if device is None:
+        raise DomainError(f"No device '{device_id}' is registered in this street.", code="NOT_FOUND", field="deviceId")
+    if device.status == RETIRED:
+        raise DomainError(f"The device '{device_id}' is already retired.", code="INVALID_STATE", field="deviceId")
+    at = at or alarm_service.now()
+    retirement = Retirement(device)
+    open_ids = await session.scalars(select(Alarm.id).where(Alarm.device_pk == device.id, Alarm.status != alarm_service.CLEARED).order_by(Alarm.id))
+    for alarm_id in list(open_ids):
+        alarm = await session.get(Alarm, alarm_id)
+        if alarm.status == alarm_service.ACTIVE_UNACK:
+            retirement.changes.append(await alarm_service.acknowledge(session, alarm_id, actor, at=at))
+        retirement.changes.append(await alarm_service.clear(session, alarm_id, actor, f"device retired: {note.strip()}", at=at))
+    device.status = RETIRED
+    await session.flush()
+    return retirement

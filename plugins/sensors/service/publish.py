@@ -60,7 +60,8 @@ _relays: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def attach_relay(kernel: Kernel, relay) -> None:
-    """Make ``publish`` hand ``kernel``'s alarm changes to ``relay`` (an ``AlarmRelay``)."""
+    """Make ``publish`` hand ``kernel``'s alarm changes to ``relay`` (an ``AlarmRelay``,
+    whose ``send(street, change)`` queues the change and returns at once)."""
     _relays[kernel] = relay
 
 
@@ -94,7 +95,8 @@ def _payload(change: Change) -> dict:
 
 async def publish(kernel: Kernel, street: str, changes: list[Change]) -> None:
     """Emit ``sensors.alarm.<what>``, notify whom the ladder says, feed this process's
-    subscribers and, through the attached relay if any, those of the other processes."""
+    subscribers and, through the attached relay if any, those of the other processes
+    (queued for the relay: a slow or unreachable broker does not slow the caller down)."""
     if not changes:
         return
     settings = kernel.settings(street, "sensors")
@@ -105,7 +107,7 @@ async def publish(kernel: Kernel, street: str, changes: list[Change]) -> None:
         await kernel.events.emit(street, f"sensors.alarm.{change.what}", **payload)
         feed.put(kernel.street_id(street), change)
         if relay is not None:
-            await relay.send(street, change)
+            relay.send(street, change)  # queued: never waits for the broker
         if change.notify_level is None:
             continue
         roles = settings.escalation_roles

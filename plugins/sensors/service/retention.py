@@ -3,21 +3,28 @@
 ``rollup_and_prune`` keeps ``sensor_readings_hourly`` (count, min, max, sum per device,
 key and UTC hour) up to date and deletes raw readings older than the street's
 ``raw_retention``, in the caller's transaction, so a raw reading is never deleted before
-its hour is rolled up. It is idempotent: running it twice at the same ``now`` changes
-nothing the second time.
+its hour is rolled up and sealed. It is idempotent: running it twice at the same ``now``
+changes nothing the second time.
 
 How: every run recomputes, from the raw readings, the complete hours of the last
 ``rollup_window`` (replacing their roll-ups). Hours older than the retention cutoff
-(rounded down to the hour, so an hour is pruned whole) are recomputed one last time,
-marked ``sealed`` and their raw readings deleted. A reading arriving later for a sealed
-hour is added to that hour's roll-up when it is pruned in turn, so nothing is counted
-twice and nothing is lost.
+(rounded down to the hour, so an hour is pruned whole) are handled oldest first, one
+hour per statement: the hour's raw readings are deleted and exactly the deleted ones are
+rolled up one last time into the hour's roll-ups, which are marked ``sealed``, in the
+same transaction. A reading arriving later for a sealed hour is added to that hour's
+roll-up when it is pruned in turn, so nothing is counted twice and nothing is lost.
+
+A first run over a long history has many hours to prune. ``rollup_street`` works through
+them in transactions of at most ``PRUNE_BATCH`` raw readings (rounded up to a whole hour)
+each, so no transaction holds locks and WAL for the whole backlog; every transaction
+leaves the invariant above true.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -27,6 +34,13 @@ from plugins.sensors.models import HourlyReading, Reading
 from plugins.sensors.service.alarms import utc
 from plugins.sensors.settings import SensorsSettings
 
+if TYPE_CHECKING:
+    from core.db import Database
+
+PRUNE_BATCH = 50_000
+"""Raw readings ``rollup_street`` deletes per transaction at most (rounded up to a whole hour)."""
+HOUR = timedelta(hours=1)
+
 
 @dataclass
 class RollupResult:
@@ -35,6 +49,12 @@ class RollupResult:
     rolled_up: int = 0
     pruned: int = 0
     cutoff: datetime | None = None
+    more: bool = False
+    """Expired raw readings remain (the run stopped at its bound): run again, in a new transaction."""
+
+    def add(self, other: RollupResult) -> RollupResult:
+        """This result with the counts of ``other`` (a later run) added; ``other``'s cutoff and ``more``."""
+        return RollupResult(self.rolled_up + other.rolled_up, self.pruned + other.pruned, other.cutoff, other.more)
 
 
 def hour_of(moment: datetime) -> datetime:
@@ -101,26 +121,68 @@ async def _upsert(session: AsyncSession, rows: list[dict], *, seal: bool) -> Non
         await session.execute(statement, rows[start : start + 1000])
 
 
-async def rollup_and_prune(session: AsyncSession, settings: SensorsSettings, now: datetime, street_id: int | None = None) -> RollupResult:
+async def _oldest_expired(session: AsyncSession, street_id: int | None, cutoff: datetime) -> datetime | None:
+    """The hour of the oldest raw reading before ``cutoff``, or None when there is none."""
+    query = select(func.min(Reading.ts)).where(Reading.ts < cutoff)
+    if street_id is not None:
+        query = query.where(Reading.street_id == street_id)
+    oldest = await session.scalar(query)
+    return None if oldest is None else hour_of(_as_hour(oldest))
+
+
+async def _seal_and_prune(session: AsyncSession, street_id: int | None, hour: datetime) -> tuple[int, int]:
+    """Delete the raw readings of ``hour`` and seal its roll-ups with exactly those readings;
+    ``(roll-up rows written, raw readings deleted)``."""
+    table = Reading.__table__
+    where = [table.c.ts >= hour, table.c.ts < hour + HOUR]
+    if street_id is not None:
+        where.append(table.c.street_id == street_id)
+    if session.bind.dialect.name == "postgresql":
+        # One statement: under READ COMMITTED a reading committed between a separate
+        # aggregate and delete would be deleted without being rolled up.
+        gone = delete(table).where(*where).returning(table.c.street_id, table.c.device_pk, table.c.key, table.c.value).cte("gone")
+        found = await session.execute(
+            select(gone.c.street_id, gone.c.device_pk, gone.c.key, func.count(), func.min(gone.c.value), func.max(gone.c.value), func.sum(gone.c.value))
+            .group_by(gone.c.street_id, gone.c.device_pk, gone.c.key)
+        )
+        rows = [
+            {"street_id": s, "device_pk": d, "key": k, "hour": hour, "count": n, "min": lo, "max": hi, "sum": total, "sealed": False}
+            for s, d, k, n, lo, hi, total in found.all()
+        ]
+        pruned = sum(row["count"] for row in rows)
+    else:
+        # SQLite: the transaction reads one snapshot, so both statements see the same readings.
+        rows = await _aggregates(session, street_id, hour, hour + HOUR)
+        deleted = await session.execute(delete(table).where(*where))
+        pruned = deleted.rowcount or 0
+    await _upsert(session, rows, seal=True)
+    return len(rows), pruned
+
+
+async def rollup_and_prune(
+    session: AsyncSession, settings: SensorsSettings, now: datetime, street_id: int | None = None, *, max_rows: int | None = None
+) -> RollupResult:
     """Roll up complete hours of raw readings into ``sensor_readings_hourly`` and delete raw
     readings older than ``settings.raw_retention`` (rounded down to the hour) once rolled up.
 
     Runs in the caller's transaction (the street's, so row-level security or
-    ``street_id`` limits it to one street). Idempotent for a given ``now``.
+    ``street_id`` limits it to one street). Idempotent for a given ``now``. Expired hours
+    are pruned oldest first, one statement per hour. With ``max_rows`` the run stops after
+    the hour that reaches that many deleted readings; if expired readings remain it sets
+    ``more`` and leaves the recent hours to the next run (``rollup_street`` loops).
     """
     current = hour_of(now)
     cutoff = hour_of(utc(now) - settings.raw_retention)
     result = RollupResult(cutoff=cutoff)
-    # Hours to be pruned: recompute them one last time (or add late readings), seal them.
-    old = await _aggregates(session, street_id, None, cutoff)
-    await _upsert(session, old, seal=True)
-    result.rolled_up += len(old)
-    if old:
-        prune = delete(Reading).where(Reading.ts < cutoff)
-        if street_id is not None:
-            prune = prune.where(Reading.street_id == street_id)
-        deleted = await session.execute(prune.execution_options(synchronize_session=False))
-        result.pruned = deleted.rowcount or 0
+    hours = 0
+    while (hour := await _oldest_expired(session, street_id, cutoff)) is not None:
+        if max_rows is not None and hours and result.pruned >= max_rows:
+            result.more = True
+            return result
+        hours += 1
+        rolled_up, pruned = await _seal_and_prune(session, street_id, hour)
+        result.rolled_up += rolled_up
+        result.pruned += pruned
     # Recent complete hours: recompute from the raw readings.
     start = max(cutoff, current - settings.rollup_window)
     if start < current:
@@ -129,3 +191,14 @@ async def rollup_and_prune(session: AsyncSession, settings: SensorsSettings, now
         result.rolled_up += len(recent)
     return result
 
+
+async def rollup_street(db: Database, settings: SensorsSettings, now: datetime, street_id: int, *, max_rows: int = PRUNE_BATCH) -> RollupResult:
+    """``rollup_and_prune`` for one street, in as many transactions as it takes, each one
+    deleting at most ``max_rows`` raw readings (rounded up to a whole hour); the totals."""
+    total = RollupResult()
+    while True:
+        async with db.transaction(street_id) as session:
+            result = await rollup_and_prune(session, settings, now, street_id=street_id, max_rows=max_rows)
+        total = total.add(result)
+        if not result.more:
+            return total

@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import aiomqtt
 import pytest
@@ -16,15 +17,30 @@ from sqlalchemy import select, update
 
 from core.models import Resident
 from core.testing.fixtures import build_registry
-from core.testing.services import MosquittoBroker
+from core.testing.services import MosquittoBroker, mosquitto_available, require_service
 from plugins.sensors.ingest import Ingester, IngestOptions
 from plugins.sensors.models import Device
 
 
+@pytest.fixture(autouse=True)
+def credential_files(tmp_path, monkeypatch):
+    """The Mosquitto password and ACL files of this test only (``JIEDAO_MQTT_PASSWORD_FILE``,
+    ``JIEDAO_MQTT_ACL_FILE``; not created): files in the working directory never leak in."""
+    passwords, acl = tmp_path / "mosquitto" / "passwords", tmp_path / "mosquitto" / "acl"
+    monkeypatch.setenv("JIEDAO_MQTT_PASSWORD_FILE", str(passwords))
+    monkeypatch.setenv("JIEDAO_MQTT_ACL_FILE", str(acl))
+    return passwords, acl
+
+
+SHIPPED_SETTINGS = Path(__file__).resolve().parent.parent / "deploy" / "mosquitto.conf"
+
+
 @pytest.fixture
-def broker(mqtt_broker) -> MosquittoBroker:
-    """The testing kit's throwaway Mosquitto."""
-    return mqtt_broker
+def broker(tmp_path) -> Iterator[MosquittoBroker]:
+    """A throwaway Mosquitto on the settings Jiedao ships (``deploy/mosquitto.conf``)."""
+    require_service(mosquitto_available())
+    with MosquittoBroker(settings=SHIPPED_SETTINGS.read_text(), base_dir=tmp_path) as running:
+        yield running
 
 
 @dataclass

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
+from core.db import set_street_guc
 from plugins.sensors.ingest import store
 from plugins.sensors.models import HourlyReading, Reading
+from plugins.sensors.service.alarms import utc
 from plugins.sensors.service.payloads import Address
-from plugins.sensors.service.retention import rollup_and_prune
+from plugins.sensors.service.retention import rollup_and_prune, rollup_street
 from plugins.sensors.service.store import Inbound
 
 NOW = datetime(2026, 11, 28, 12, 30, tzinfo=UTC)
@@ -144,3 +147,71 @@ async def test_the_background_task_of_serve_rolls_up(kernel, registry):
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def snapshot(session) -> tuple[dict, list]:
+    """The hourly roll-ups and the raw readings (device, key, ts, value) as a session sees them."""
+    rows = await session.scalars(select(HourlyReading))
+    hourly = {(row.device_pk, row.key, utc(row.hour)): (row.count, row.min, row.max, row.sum, row.sealed) for row in rows}
+    raw = await session.execute(select(Reading.device_pk, Reading.key, Reading.ts, Reading.value))
+    return hourly, sorted((d, k, utc(ts), v) for d, k, ts, v in raw.all())
+
+
+@contextlib.contextmanager
+def recording(kernel):
+    """The SQL statements and commits the kernel's engine sees meanwhile."""
+    seen: list[str] = []
+
+    def statement(conn, cursor, text, parameters, context, executemany):
+        seen.append(text)
+
+    def commit(conn):
+        seen.append("COMMIT")
+
+    engine = kernel.db.sync_engine
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", commit)
+
+
+async def test_a_long_history_is_pruned_in_bounded_transactions_with_the_same_result(kernel, registry):
+    street_id = kernel.street_id("changqing")
+    config = kernel.settings("changqing", "sensors")
+    first = (NOW - timedelta(days=31)).replace(minute=0)
+    for hour in range(6):  # six expired hours, three readings each
+        at = first + timedelta(hours=hour)
+        await send_at(kernel, "EM-1", at + timedelta(minutes=1), {"voltage": 200 + hour})
+        await send_at(kernel, "EM-1", at + timedelta(minutes=2), {"voltage": 210 + hour})
+        await send_at(kernel, "EM-2", at + timedelta(minutes=3), {"voltage": 220 + hour})
+    await send_at(kernel, "EM-1", NOW - timedelta(hours=3), {"voltage": 230})  # recent, in the roll-up window
+    await send_at(kernel, "EM-2", NOW - timedelta(days=2), {"voltage": 240})  # kept raw, outside the window
+    await rollup(kernel, now=first + timedelta(hours=3))  # an earlier run rolled up the first hours, unsealed
+    await send_at(kernel, "EM-1", first + timedelta(minutes=30), {"voltage": 190})  # then a late reading came
+
+    # What one unchunked run leaves, rolled back afterwards.
+    async with kernel.db.session(street_id) as session, session.begin() as transaction:
+        await set_street_guc(session, street_id)
+        with recording(kernel) as unchunked:
+            whole = await rollup_and_prune(session, config, NOW, street_id=street_id)
+        expected = await snapshot(session)
+        await transaction.rollback()
+    assert (whole.pruned, whole.more) == (19, False)
+    assert sum("DELETE FROM sensor_readings " in s for s in unchunked) == 6  # one statement per hour
+
+    with recording(kernel) as chunked:
+        result = await rollup_street(kernel.db, config, NOW, street_id, max_rows=5)
+    # At most 5 readings per transaction, rounded up to a whole hour: hours (1, 2), (3, 4), (5, 6).
+    assert chunked.count("COMMIT") == 3
+    assert sum("DELETE FROM sensor_readings " in s for s in chunked) == 6
+    assert (result.pruned, result.rolled_up, result.more) == (19, whole.rolled_up, False)
+    async with kernel.db.transaction(street_id) as session:
+        assert await snapshot(session) == expected
+    hours, raw = expected
+    em1 = registry.devices["EM-1"]
+    assert hours[(em1, "voltage", first)] == (3, 190, 210, 600, True)  # the late reading is in, nothing doubled
+    assert all(sealed for (_, _, hour), (*_, sealed) in hours.items() if hour < result.cutoff)
+    assert sorted((ts, value) for _, _, ts, value in raw) == [(NOW - timedelta(days=2), 240), (NOW - timedelta(hours=3), 230)]
