@@ -255,6 +255,9 @@ async def run_backend(backend: Backend, args) -> None:
             settled = memory[len(memory) // 10:]  # after the first tenth: imports and pools are warm
             print(f"  ingester memory: {memory[0]:.0f} MB at start, {settled[0]:.0f} MB settled, {memory[-1]:.0f} MB at the end, "
                   f"max {max(memory):.0f} MB ({len(memory)} samples)")
+            if args.soak:
+                minutes = [f"{mb:.0f}" for seconds, mb in result["memory"][::6]]
+                print(f"  ingester memory minute by minute (MB): {' '.join(minutes)}")
     finally:
         await backend.close()
 

@@ -204,8 +204,9 @@ def db_current(ctx: click.Context) -> None:
 
     applied = run(current())
     heads = migrate.heads(kernel)
+    missing = migrate.missing_heads(kernel, applied)
     for revision in sorted(applied | heads):
-        state = "head" if revision in applied and revision in heads else "applied" if revision in applied else "missing"
+        state = "missing" if revision in missing else "head" if revision in heads else "applied"
         click.echo(f"{revision}  {state}")
 
 

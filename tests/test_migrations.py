@@ -84,3 +84,14 @@ def test_each_plugin_branch_can_be_removed_alone(empty_database):
         assert not own & remaining and "buildings" in remaining
         migrate.upgrade(kernel)
         assert own <= tables(empty_database)
+
+
+def test_db_current_reports_a_fully_upgraded_database_as_complete(jiedao_cli, tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'current.db'}"
+    streets = {"changqing": {"name": "长庆街道", "plugins": ["sensors"]}}
+    before = jiedao_cli(["db", "current"], streets=streets, database_url=url)
+    assert "0001_core  missing" in before.output
+    assert jiedao_cli(["db", "upgrade"], streets=streets, database_url=url).exit_code == 0
+    after = jiedao_cli(["db", "current"], streets=streets, database_url=url)
+    assert after.exit_code == 0 and "sensors_0003  head" in after.output
+    assert "missing" not in after.output
