@@ -29,7 +29,6 @@ import asyncio
 import contextlib
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,13 +40,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import aiomqtt  # noqa: E402
+from mqtt_roles import FILTER, parse, publish_backlog, subscribe_offline, telemetry  # noqa: E402
 from sqlalchemy import delete, func, insert, select, update  # noqa: E402
 
 from core import migrate  # noqa: E402
 from core.config import parse_config  # noqa: E402
 from core.kernel import Kernel  # noqa: E402
 from core.testing.services import MosquittoBroker, mosquitto_available  # noqa: E402
-from mqtt_roles import FILTER, parse, publish_backlog, subscribe_offline, telemetry  # noqa: E402
 from plugins.sensors.models import Alarm, Device, QuarantinedMessage, Reading  # noqa: E402
 
 ROLES = str(Path(__file__).resolve().parent / "mqtt_roles.py")
