@@ -16,6 +16,7 @@ from sqlalchemy import DateTime, ForeignKey, MetaData, TypeDecorator, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, with_loader_criteria
+from sqlalchemy.util.concurrency import in_greenlet
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -99,6 +100,21 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _close_sqlite_connection(dbapi_connection) -> None:
+    """Close a connection the pool drops (e.g. one whose task was cancelled mid-query).
+
+    SQLAlchemy's aiosqlite "terminate" starts a graceful close in a shielded task and, when
+    cancelled, also stops aiosqlite's worker thread; the graceful close can then wait for
+    that vanished thread forever, and the event loop never finishes shutting down. Here a
+    close awaited in the dropping task's greenlet is graceful only; outside a greenlet
+    (garbage collection) the thread is stopped without waiting.
+    """
+    if in_greenlet():
+        dbapi_connection.close()
+    else:
+        dbapi_connection._terminate_force_close()  # noqa: SLF001 - no public equivalent
+
+
 def create_engine(url: str, **kwargs) -> AsyncEngine:
     """An async engine for ``url``; SQLite files get WAL, foreign keys and a busy timeout."""
     if url.startswith("sqlite"):
@@ -109,6 +125,7 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        engine.sync_engine.dialect.do_terminate = _close_sqlite_connection
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)

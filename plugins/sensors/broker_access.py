@@ -12,6 +12,7 @@ Both files are re-read when they change, so provisioning or revoking a device ne
 restart (an open connection of a revoked device keeps nothing but its socket).
 """
 
+import hmac
 import logging
 import os
 from dataclasses import dataclass, field
@@ -21,9 +22,10 @@ from amqtt.contexts import Action
 from amqtt.plugins.base import BaseAuthPlugin, BaseTopicPlugin
 from amqtt.session import Session
 
-from plugins.sensors.provision import verify
+from plugins.sensors.provision import mosquitto_hash, verify
 
 log = logging.getLogger("jiedao.sensors")
+_UNKNOWN_ACCOUNT = mosquitto_hash("no such account")
 READ, WRITE, DENY = "read", "write", "deny"
 ACCESS = {"read": {READ}, "write": {WRITE}, "readwrite": {READ, WRITE}, "deny": {DENY}}
 
@@ -53,6 +55,8 @@ class Rules:
 
     def grants(self, username: str, client_id: str) -> list[tuple[set[str], str]]:
         """What ``username`` (connected as ``client_id``) may do, as (access, filter) pairs."""
+        if any(c in value for value in (username, client_id) for c in "+#/"):
+            return self.users.get(username, [])  # as Mosquitto: a wildcard or level in a name widens no pattern
         substituted = [(access, f.replace("%u", username).replace("%c", client_id)) for access, f in self.patterns]
         return self.users.get(username, []) + substituted
 
@@ -145,9 +149,10 @@ class FileAccess(BaseAuthPlugin, BaseTopicPlugin):
         if session is None or not session.username:
             return False
         if self._internal(session):
-            return session.password == self.config.internal_password
+            return hmac.compare_digest((session.password or "").encode(), self.config.internal_password.encode())
         hashed = self._passwords.value().get(session.username)
-        admitted = hashed is not None and verify(session.password or "", hashed)
+        # An unknown account costs a hash too, so timing does not tell which accounts exist.
+        admitted = verify(session.password or "", hashed or _UNKNOWN_ACCOUNT) and hashed is not None
         if not admitted:
             log.info("embedded MQTT broker refused '%s' (unknown account or wrong password)", session.username)
         return admitted

@@ -151,8 +151,14 @@ def provision(ctx: click.Context, street, device_id, password_file, acl_file) ->
 
     if not in_street(ctx, street, known, plugin="sensors"):
         raise click.UsageError(f"no device '{device_id}' is registered in street '{street}'")
-    username, password = issue(street, device_id, kernel.settings(street, "sensors").topic_prefix, password_file, acl_file)
-    click.echo(f"username: {username}\npassword: {password}\n(shown once; reload Mosquitto to apply: kill -HUP <pid>; the embedded broker re-reads the files itself)")
+    try:
+        username, password = issue(street, device_id, kernel.settings(street, "sensors").topic_prefix, password_file, acl_file)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    click.echo(
+        f"username: {username}\npassword: {password}\n(shown once; reload Mosquitto to apply: kill -HUP <pid>. The embedded broker of "
+        "'jiedao serve' re-reads the files if it started with a password file; if it started without one it is open: restart it.)"
+    )
 
 
 @sensors.command()

@@ -42,10 +42,10 @@ def mosquitto_hash(password: str, salt: bytes | None = None, iterations: int = I
 def verify(password: str, hashed: str) -> bool:
     """Whether ``password`` matches a Mosquitto ``$7$`` (PBKDF2-HMAC-SHA512) hash; False for any
     other or malformed hash."""
+    if not hashed.startswith("$7$"):
+        return False
     try:
-        _, kind, iterations, salt, digest = hashed.split("$")
-        if kind != "7":
-            return False
+        _, _, iterations, salt, digest = hashed.split("$")
         expected = base64.b64decode(digest, validate=True)
         actual = hashlib.pbkdf2_hmac("sha512", password.encode(), base64.b64decode(salt, validate=True), int(iterations))
     except (ValueError, binascii.Error):
@@ -54,8 +54,15 @@ def verify(password: str, hashed: str) -> bool:
 
 
 def username_of(street: str, device_id: str) -> str:
-    """The broker account of a device: unique across streets."""
+    """The broker account of a device: unique across streets. Refuses a device id with a
+    colon, which Mosquitto's password file (``user:hash``) cannot hold."""
+    if ":" in device_id:
+        raise ValueError(f"device id '{device_id}' contains ':', which a Mosquitto account name cannot hold; register the device under an id without one")
     return f"{street}.{device_id}"
+
+
+def _account_of(line: str) -> str:
+    return line.split(":", 1)[0]
 
 
 def _replace_block(text: str, username: str, block: str, kind: str = "device") -> str:
@@ -65,7 +72,7 @@ def _replace_block(text: str, username: str, block: str, kind: str = "device") -
 
 def _write_password(passwords: Path, username: str, password: str) -> None:
     passwords.parent.mkdir(parents=True, exist_ok=True)
-    lines = [line for line in (passwords.read_text().splitlines() if passwords.exists() else []) if not line.startswith(username + ":")]
+    lines = [line for line in (passwords.read_text().splitlines() if passwords.exists() else []) if _account_of(line) != username]
     lines.append(f"{username}:{mosquitto_hash(password)}")
     passwords.write_text("\n".join(lines) + "\n")
     passwords.chmod(0o600)
@@ -121,7 +128,7 @@ def revoke(street: str, device_id: str, password_file: str | os.PathLike, acl_fi
     passwords, acl = Path(password_file), Path(acl_file)
     if passwords.exists():
         lines = passwords.read_text().splitlines()
-        kept = [line for line in lines if not line.startswith(username + ":")]
+        kept = [line for line in lines if _account_of(line) != username]
         if len(kept) != len(lines):
             passwords.write_text("".join(line + "\n" for line in kept))
             removed = True

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import String, any_, bindparam, select, text
@@ -58,9 +58,13 @@ class DeviceState:
     _row: Device | None = None
 
     def row(self) -> Device:
-        """A detached ``Device`` with these values (made once), for alarms and their announcements."""
+        """A detached ``Device`` with these values, for alarms and their announcements (made
+        once per batch; the values that change while a batch is stored are brought up to date)."""
         if self._row is None:
             self._row = Device(**{column.key: getattr(self, column.key) for column in STATE_COLUMNS})
+        else:
+            row = self._row
+            row.status, row.last_seen_at, row.latest_at = self.status, self.last_seen_at, self.latest_at
         return self._row
 
 
@@ -70,13 +74,16 @@ def _postgres(session: AsyncSession) -> bool:
 
 async def lock_devices(session: AsyncSession, device_ids: Iterable[str]) -> dict[str, DeviceState]:
     """The states of the street's devices among ``device_ids``, by device id, locked until
-    the transaction ends (``FOR UPDATE`` in id order, so two batches cannot deadlock).
-
-    SQLite ignores the lock; it serialises writers anyway."""
+    the transaction ends (``FOR UPDATE`` in id order, so two batches cannot deadlock; on
+    SQLite, the database's write lock)."""
     ids = sorted(set(device_ids))
     if _postgres(session):
         wanted = Device.device_id == any_(bindparam("device_ids", ids, type_=ARRAY(String)))
     else:
+        # A write first takes SQLite's write lock before anything is read: another process
+        # storing the same devices waits (busy_timeout) instead of reading state this
+        # transaction is about to overwrite.
+        await (await session.connection()).exec_driver_sql("UPDATE sensor_devices SET id = id WHERE 0")
         wanted = Device.device_id.in_(ids)
     rows = await session.execute(select(*STATE_COLUMNS).where(wanted).order_by(Device.id).with_for_update())
     states = (DeviceState(*row) for row in rows)
@@ -98,8 +105,8 @@ _INSERT_READINGS_SQLITE = (
 
 
 def _sqlite_time(moment: datetime | None) -> str | None:
-    """``moment`` (UTC) as SQLAlchemy stores a DateTime in SQLite."""
-    return None if moment is None else moment.isoformat(" ", "microseconds")[:26]
+    """``moment`` as SQLAlchemy stores a UTC DateTime in SQLite."""
+    return None if moment is None else moment.astimezone(UTC).isoformat(" ", "microseconds")[:26]
 
 
 async def insert_readings(session: AsyncSession, street_id: int, readings: list[tuple[int, datetime, str, float]]) -> None:

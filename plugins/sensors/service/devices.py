@@ -64,7 +64,7 @@ async def register_device(
     if existing is not None:  # a retired device comes back: same row, so its history stays attached
         existing.kind, existing.name, existing.status = kind, name.strip()[:200], UNKNOWN
         existing.building_id, existing.unit_id, existing.resident_id = building_id, unit_id, resident_id
-        existing.last_seen_at, existing.latest, existing.latest_at = None, {}, None
+        existing.last_seen_at, existing.latest, existing.latest_at, existing.pending = None, {}, None, {}
         await session.flush()
         return existing
     device = Device(device_id=device_id, kind=kind, name=name.strip()[:200], building_id=building_id, unit_id=unit_id, resident_id=resident_id, status=UNKNOWN, latest={})
@@ -103,6 +103,6 @@ async def retire_device(session: AsyncSession, device_id: str, actor: str, note:
         if alarm.status == alarm_service.ACTIVE_UNACK:
             retirement.changes.append(await alarm_service.acknowledge(session, alarm_id, actor, at=at))
         retirement.changes.append(await alarm_service.clear(session, alarm_id, actor, f"device retired: {note.strip()}", at=at))
-    device.status = RETIRED
+    device.status, device.pending = RETIRED, {}
     await session.flush()
     return retirement

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from plugins.sensors.settings import SensorsSettings, Thresholds
+    from plugins.sensors.settings import Thresholds
 
 ELECTRIC_MONITOR = "ELECTRIC_MONITOR"
 SMOKE_DETECTOR = "SMOKE_DETECTOR"
@@ -179,8 +179,3 @@ def offline_severity(kind: str, protects_vulnerable: bool) -> str:
     if kind == SMOKE_DETECTOR:
         return CRITICAL if protects_vulnerable else MAJOR
     return MINOR
-
-
-def thresholds_of(settings: SensorsSettings) -> Thresholds:
-    """The street's thresholds (kept as a function so callers need not know the layout)."""
-    return settings.thresholds

@@ -178,3 +178,15 @@ def test_holding_an_unknown_alarm_type_is_refused_with_the_known_ones():
 
     with pytest.raises(ValidationError, match=r"unknown alarm type\(s\) SPARKS .*OVER_CURRENT"):
         SensorsSettings.model_validate({"thresholds": {"hold": {"SPARKS": "5s"}}})
+
+
+async def test_a_device_put_back_into_service_starts_its_hold_times_afresh(kernel, registry):
+    from plugins.sensors.service.devices import register_device, retire_device
+
+    t0 = now() - timedelta(hours=1)
+    await deliver(kernel, "EM-1", {"current": 55}, at=t0)
+    async with kernel.db.transaction(kernel.street_id("changqing")) as session:
+        await retire_device(session, "EM-1", "admin", "meter box replaced")
+        await register_device(session, "EM-1", "ELECTRIC_MONITOR", "new monitor")
+    await deliver(kernel, "EM-1", {"current": 58}, at=t0 + timedelta(minutes=30))
+    assert await alarms_of(kernel, "EM-1") == []  # one start-up spike of the new monitor

@@ -6,7 +6,6 @@ import asyncio
 import json
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from plugins.sensors.ingest import store
@@ -23,9 +22,6 @@ def batch(device_id: str, values: list[float], at) -> list[Inbound]:
     return [Inbound(Address("changqing", device_id, "telemetry"), topic, json.dumps({"residual_current": v}).encode(), at) for v in values]
 
 
-# SQLite deployments run one ingester (its writers are serialised, but a stale read between
-# two concurrent sessions is not prevented); several workers need PostgreSQL's row locks.
-@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 async def test_concurrent_batches_of_one_device_raise_one_alarm_with_consistent_repeats(kernel, registry):
     rounds, per_batch = 6, 4
     for n in range(rounds):
@@ -38,3 +34,14 @@ async def test_concurrent_batches_of_one_device_raise_one_alarm_with_consistent_
         alarms = list(await session.scalars(select(Alarm).where(Alarm.device_pk == device.id)))
     assert [(a.type, a.status) for a in alarms] == [("RESIDUAL_CURRENT", "ACTIVE_UNACK")]
     assert alarms[0].repeat_count == rounds * 2 * per_batch - 1
+
+
+async def test_concurrent_batches_of_one_device_keep_every_latest_value(kernel, registry):
+    at = now()
+    topic = "jiedao/changqing/devices/EM-1/telemetry"
+    voltage = [Inbound(Address("changqing", "EM-1", "telemetry"), topic, json.dumps({"voltage": 221}).encode(), at)]
+    temperature = [Inbound(Address("changqing", "EM-1", "telemetry"), topic, json.dumps({"temperature": 31}).encode(), at + timedelta(milliseconds=1))]
+    await asyncio.gather(store(kernel, "changqing", voltage), store(kernel, "changqing", temperature))
+    async with kernel.db.transaction(kernel.street_id("changqing")) as session:
+        device = await session.scalar(select(Device).where(Device.device_id == "EM-1"))
+    assert {key: value["value"] for key, value in device.latest.items()} == {"voltage": 221, "temperature": 31}

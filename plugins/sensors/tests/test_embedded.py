@@ -12,6 +12,7 @@ import aiomqtt
 import pytest
 
 from core.cli import main
+from plugins.sensors.broker_access import parse_acl
 from plugins.sensors.embedded import embedded_bind, embedded_broker
 from plugins.sensors.ingest import Ingester, IngestOptions, parse_url
 from plugins.sensors.provision import issue, mosquitto_hash, verify
@@ -38,6 +39,24 @@ def test_verify_accepts_the_password_of_a_mosquitto_hash_only():
     assert not verify("s3cret ", hashed)
     assert not verify("s3cret", "$6$rounds=5000$abc$def")
     assert not verify("s3cret", "garbage")
+
+
+def test_a_hash_behind_another_account_name_does_not_verify():
+    hashed = mosquitto_hash("s3cret")
+    assert verify("s3cret", hashed) and not verify("s3cret", "2:" + hashed)
+
+
+def test_a_device_id_with_a_colon_gets_no_broker_account(tmp_path):
+    with pytest.raises(ValueError, match="contains ':'"):
+        issue("changqing", "EM:2", "jiedao", tmp_path / "passwords", tmp_path / "acl")
+    assert not (tmp_path / "passwords").exists()
+
+
+def test_a_wildcard_or_level_in_a_client_id_widens_no_acl_pattern():
+    rules = parse_acl("pattern read jiedao/changqing/devices/%c/status\n")
+    assert rules.grants("changqing.EM-1", "EM-1") == [({"read"}, "jiedao/changqing/devices/EM-1/status")]
+    assert rules.grants("changqing.EM-1", "#") == []
+    assert rules.grants("changqing.EM-1", "EM-1/x") == []
 
 
 def test_serve_help_lists_the_mqtt_port(jiedao_cli):
