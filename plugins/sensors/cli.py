@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from core.cli import in_street, kernel_of, require_street, run
 from core.settings import parse_duration
+from plugins.sensors.provision import SERVICE_ACCESS
 
 
 @click.group()
@@ -103,20 +104,19 @@ def simulate(ctx: click.Context, street, rate, duration, faults, url) -> None:
 def rollup(ctx: click.Context, street) -> None:
     """Roll up complete hours of readings and delete raw readings older than ``raw_retention``."""
     from plugins.sensors.service.alarms import now
-    from plugins.sensors.service.retention import PRUNE_BATCH, RollupResult, rollup_and_prune
+    from plugins.sensors.service.retention import rollup_street
 
     kernel = kernel_of(ctx)
-    moment = now()
+    require_street(kernel, street, "sensors")
 
-    async def work(session):
-        return await rollup_and_prune(session, kernel.settings(street, "sensors"), moment, street_id=kernel.street_id(street), max_rows=PRUNE_BATCH)
+    async def main():
+        await kernel.sync_streets()
+        try:  # one transaction per PRUNE_BATCH pruned readings
+            return await rollup_street(kernel.db, kernel.settings(street, "sensors"), now(), kernel.street_id(street))
+        finally:
+            await kernel.db.dispose()
 
-    result = RollupResult()
-    while True:  # one transaction per PRUNE_BATCH pruned readings
-        chunk = in_street(ctx, street, work, plugin="sensors")
-        result = result.add(chunk)
-        if not chunk.more:
-            break
+    result = run(main())
     click.echo(f"{result.rolled_up} hourly roll-ups written, {result.pruned} raw readings older than {result.cutoff:%Y-%m-%d %H:%M} UTC deleted")
 
 
@@ -200,7 +200,7 @@ def retire(ctx: click.Context, street, device_id, note, password_file, acl_file)
 
 @sensors.command("provision-service")
 @click.argument("name")
-@click.option("--access", type=click.Choice(["read", "write", "readwrite"]), default="readwrite", show_default=True,
+@click.option("--access", type=click.Choice(SERVICE_ACCESS), default="readwrite", show_default=True,
               help="read for 'sensors ingest', write for 'sensors simulate', readwrite for both and the alarm relay.")
 @click.option("--topic-prefix", default="jiedao", show_default=True, help="The streets' topic_prefix.")
 @_credential_files

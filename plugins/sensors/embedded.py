@@ -40,10 +40,11 @@ def embedded_bind(port: int | None = None) -> str:
     return f"{host or DEFAULT_HOST}:{port if port is not None else env_port or DEFAULT_PORT}"
 
 
-def broker_config(bind: str, password_file: Path, acl_file: Path, internal_password: str) -> dict:
-    """The amqtt configuration: open to anyone without a password file, else enforcing it."""
+def broker_config(bind: str, password_file: Path, acl_file: Path, internal_password: str | None) -> dict:
+    """The amqtt configuration: open to anyone without ``internal_password``, else enforcing
+    the files (and admitting the in-process account with that password)."""
     listeners = {"default": {"type": "tcp", "bind": bind}}
-    if not password_file.exists():
+    if internal_password is None:
         return {"listeners": listeners, "plugins": {"amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}}}
     access = {"password_file": str(password_file), "acl_file": str(acl_file), "internal_username": INTERNAL_USERNAME, "internal_password": internal_password}
     return {"listeners": listeners, "plugins": {"plugins.sensors.broker_access.FileAccess": access}}
@@ -66,10 +67,9 @@ async def embedded_broker(bind: str | None = None, password_file: str | os.PathL
     bind = bind or embedded_bind()
     passwords = Path(password_file) if password_file is not None else provision.password_file()
     acl = Path(acl_file) if acl_file is not None else provision.acl_file()
-    internal_password = secrets.token_urlsafe(24)
-    config = broker_config(bind, passwords, acl, internal_password)
-    enforcing = "plugins.sensors.broker_access.FileAccess" in config["plugins"]
-    broker = Broker(config)
+    enforcing = passwords.exists()
+    internal_password = secrets.token_urlsafe(24) if enforcing else None
+    broker = Broker(broker_config(bind, passwords, acl, internal_password))
     await broker.start()
     host, _, port = bind.rpartition(":")
     host = host or DEFAULT_HOST

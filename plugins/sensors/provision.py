@@ -70,12 +70,23 @@ def _replace_block(text: str, username: str, block: str, kind: str = "device") -
     return pattern.sub("", text) + block
 
 
+def _accounts_except(lines: list[str], username: str) -> list[str]:
+    """The password-file ``lines`` but ``username``'s."""
+    return [line for line in lines if _account_of(line) != username]
+
+
 def _write_password(passwords: Path, username: str, password: str) -> None:
     passwords.parent.mkdir(parents=True, exist_ok=True)
-    lines = [line for line in (passwords.read_text().splitlines() if passwords.exists() else []) if _account_of(line) != username]
+    lines = _accounts_except(passwords.read_text().splitlines() if passwords.exists() else [], username)
     lines.append(f"{username}:{mosquitto_hash(password)}")
     passwords.write_text("\n".join(lines) + "\n")
     passwords.chmod(0o600)
+
+
+def _write_acl_block(acl: Path, username: str, block: str, kind: str = "device") -> None:
+    """Replace ``username``'s block of the ACL file with ``block`` (creating the file)."""
+    acl.parent.mkdir(parents=True, exist_ok=True)
+    acl.write_text(_replace_block(acl.read_text() if acl.exists() else "", username, block, kind))
 
 
 def issue(street: str, device_id: str, prefix: str, password_file: str | os.PathLike, acl_file: str | os.PathLike) -> tuple[str, str]:
@@ -85,12 +96,10 @@ def issue(street: str, device_id: str, prefix: str, password_file: str | os.Path
     """
     username = username_of(street, device_id)
     password = secrets.token_urlsafe(18)
-    passwords, acl = Path(password_file), Path(acl_file)
-    _write_password(passwords, username, password)
-    acl.parent.mkdir(parents=True, exist_ok=True)
+    _write_password(Path(password_file), username, password)
     base = f"{prefix}/{street}/devices/{device_id}"
     block = f"# device {username}\nuser {username}\ntopic write {base}/telemetry\ntopic write {base}/events\ntopic readwrite {base}/status\n# end {username}\n"
-    acl.write_text(_replace_block(acl.read_text() if acl.exists() else "", username, block))
+    _write_acl_block(Path(acl_file), username, block)
     return username, password
 
 
@@ -111,10 +120,7 @@ def issue_service(name: str, prefix: str, access: str, password_file: str | os.P
         raise ValueError("a service name is 1-64 letters, digits, '_' or '-'")
     password = secrets.token_urlsafe(18)
     _write_password(Path(password_file), name, password)
-    acl = Path(acl_file)
-    acl.parent.mkdir(parents=True, exist_ok=True)
-    block = f"# service {name}\nuser {name}\ntopic {access} {prefix}/#\n# end {name}\n"
-    acl.write_text(_replace_block(acl.read_text() if acl.exists() else "", name, block, kind="service"))
+    _write_acl_block(Path(acl_file), name, f"# service {name}\nuser {name}\ntopic {access} {prefix}/#\n# end {name}\n", kind="service")
     return name, password
 
 
@@ -128,7 +134,7 @@ def revoke(street: str, device_id: str, password_file: str | os.PathLike, acl_fi
     passwords, acl = Path(password_file), Path(acl_file)
     if passwords.exists():
         lines = passwords.read_text().splitlines()
-        kept = [line for line in lines if _account_of(line) != username]
+        kept = _accounts_except(lines, username)
         if len(kept) != len(lines):
             passwords.write_text("".join(line + "\n" for line in kept))
             removed = True

@@ -79,7 +79,11 @@ def decode_change(payload: bytes) -> tuple[str, str, Change]:
     """``(origin, street, change)`` of a payload made by ``encode_change``; the alarm and
     device are detached rows rebuilt from the message (no database read)."""
     data = json.loads(payload)
-    return data["origin"], data["street"], Change(data["what"], _restore(Alarm, data["alarm"]), _restore(Device, data["device"]))
+    return data["origin"], data["street"], _change_of(data)
+
+
+def _change_of(data: dict) -> Change:
+    return Change(data["what"], _restore(Alarm, data["alarm"]), _restore(Device, data["device"]))
 
 
 class AlarmRelay:
@@ -178,12 +182,14 @@ class AlarmRelay:
 
     def _deliver(self, message: aiomqtt.Message) -> None:
         try:
-            origin, street, change = decode_change(bytes(message.payload))
+            data = json.loads(bytes(message.payload))
+            street = data["street"]
+            if data["origin"] == self.origin or street not in self.prefixes or message.topic.value != self.topic(street):
+                return  # our own change (already fed locally), or not a street of ours: not rebuilt
+            change = _change_of(data)
         except (ValueError, KeyError, TypeError) as error:
             log.warning("ignored a malformed alarm change on %s (%s)", message.topic.value, error)
             return
-        if origin == self.origin or street not in self.prefixes or message.topic.value != self.topic(street):
-            return  # our own change (already fed locally), or not a street of ours
         self.received += 1
         self.feed.put(self.kernel.street_id(street), change)
 

@@ -133,25 +133,17 @@ _UPDATE_DEVICES_PG = text(
     "WHERE d.id = u.id"
 )
 
-_UPDATE_DEVICES_SQLITE = "UPDATE sensor_devices SET status = ?, last_seen_at = ?, latest = ?, latest_at = ?, pending = ? WHERE id = ?"
+_UPDATE_DEVICES_SQLITE = "UPDATE sensor_devices SET status = ?2, last_seen_at = ?3, latest = ?4, latest_at = ?5, pending = ?6 WHERE id = ?1"
 
 
 async def save_devices(session: AsyncSession, states: list[DeviceState]) -> None:
     """Write the status, last-seen time, latest values and pending conditions of ``states`` back."""
     if not states:
         return
+    rows = [(s.id, s.status, s.last_seen_at, json.dumps(s.latest, separators=(",", ":")), s.latest_at, json.dumps(s.pending) if s.pending else "{}") for s in states]
     if _postgres(session):
-        await session.execute(_UPDATE_DEVICES_PG, {
-            "ids": [s.id for s in states],
-            "statuses": [s.status for s in states],
-            "seen": [s.last_seen_at for s in states],
-            "latest": [json.dumps(s.latest, separators=(",", ":")) for s in states],
-            "latest_at": [s.latest_at for s in states],
-            "pending": [json.dumps(s.pending) if s.pending else "{}" for s in states],
-        })
+        ids, statuses, seen, latest, latest_at, pending = map(list, zip(*rows, strict=True))
+        await session.execute(_UPDATE_DEVICES_PG, {"ids": ids, "statuses": statuses, "seen": seen, "latest": latest, "latest_at": latest_at, "pending": pending})
         return
-    rows = [
-        (s.status, _sqlite_time(s.last_seen_at), json.dumps(s.latest, separators=(",", ":")), _sqlite_time(s.latest_at), json.dumps(s.pending) if s.pending else "{}", s.id)
-        for s in states
-    ]
+    rows = [(pk, status, _sqlite_time(seen), latest, _sqlite_time(newest), pending) for pk, status, seen, latest, newest, pending in rows]
     await (await session.connection()).exec_driver_sql(_UPDATE_DEVICES_SQLITE, rows)
