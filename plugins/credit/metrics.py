@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import literal, select
 
 from core.metrics import Metric, MetricKind, Signal
 from plugins.credit.models import Appeal, Enterprise, Score
+from plugins.credit.service import today
 
 POOR_CLASSES = ("C", "D")
 
@@ -30,12 +31,15 @@ def appeals_pending():
 
 
 def inspections_due():
-    """Enterprises whose recommended next inspection (by class) is due today or overdue."""
+    """Enterprises whose recommended next inspection (by class) is due today or overdue.
+
+    "Today" is China's date, the day scores are computed for; the database's
+    ``current_date`` is UTC's and lags it by a day from 16:00 UTC on."""
     return (
         select(Score.risk_class.label("risk_class"), literal(1).label("value"))
         .select_from(Enterprise)
         .join(Score, Score.id == Enterprise.current_score_id)
-        .where(Enterprise.status == "ACTIVE", Score.next_inspection_due <= func.current_date())
+        .where(Enterprise.status == "ACTIVE", Score.next_inspection_due <= today())
     )
 
 
