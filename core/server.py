@@ -45,16 +45,14 @@ class _HeadTimer:
             transport.close()
 
 
-def _header_timeout(config) -> float:
-    return getattr(config, "jiedao_header_timeout", 10.0)
-
-
 class HeadTimeoutH11Protocol(H11Protocol):
     """uvicorn's h11 protocol with a time limit on each request head."""
 
+    header_timeout = 10.0
+
     def __init__(self, config, *args: Any, **kwargs: Any) -> None:
         super().__init__(config, *args, **kwargs)
-        self._head_timer = _HeadTimer(_header_timeout(config))
+        self._head_timer = _HeadTimer(self.header_timeout)
 
     def connection_made(self, transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -77,9 +75,11 @@ if HttpToolsProtocol is not None:
     class HeadTimeoutHttpToolsProtocol(HttpToolsProtocol):
         """uvicorn's httptools protocol with a time limit on each request head."""
 
+        header_timeout = 10.0
+
         def __init__(self, config, *args: Any, **kwargs: Any) -> None:
             super().__init__(config, *args, **kwargs)
-            self._head_timer = _HeadTimer(_header_timeout(config))
+            self._head_timer = _HeadTimer(self.header_timeout)
 
         def connection_made(self, transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
@@ -102,24 +102,22 @@ else:  # pragma: no cover
     HTTP_PROTOCOL = HeadTimeoutH11Protocol
 
 
-def uvicorn_config(app, config: Config, **options: Any):
-    """A ``uvicorn.Config`` serving ``app`` the way ``jiedao serve`` does.
+def uvicorn_options(config: Config) -> dict[str, Any]:
+    """The uvicorn settings of ``jiedao serve`` (for ``uvicorn.run`` or ``uvicorn.Config``).
 
     ``X-Forwarded-For``/``-Proto`` are believed only from ``JIEDAO_TRUSTED_PROXIES`` (none by
     default: the client address is the TCP peer's), request heads must arrive within
     ``JIEDAO_HEADER_TIMEOUT_SECONDS``, WebSockets use the sans-I/O websockets implementation.
-    ``options`` (host, port, log_level, …) go to uvicorn unchanged.
     """
+    trusted = list(config.transport.trusted_proxies)
+    timeout = config.transport.header_timeout_seconds
+    protocol = type(HTTP_PROTOCOL.__name__, (HTTP_PROTOCOL,), {"header_timeout": timeout})
+    return {"http": protocol, "ws": "websockets-sansio", "proxy_headers": bool(trusted), "forwarded_allow_ips": trusted}
+
+
+def uvicorn_config(app, config: Config, **options: Any):
+    """A ``uvicorn.Config`` serving ``app`` as ``jiedao serve`` does; ``options`` (host, port,
+    log_level, …) go to uvicorn unchanged."""
     import uvicorn
 
-    trusted = list(config.transport.trusted_proxies)
-    settings: dict[str, Any] = {
-        "http": HTTP_PROTOCOL,
-        "ws": "websockets-sansio",
-        "proxy_headers": bool(trusted),
-        "forwarded_allow_ips": trusted or [],
-        **options,
-    }
-    server_config = uvicorn.Config(app, **settings)
-    server_config.jiedao_header_timeout = config.transport.header_timeout_seconds
-    return server_config
+    return uvicorn.Config(app, **{**uvicorn_options(config), **options})

@@ -53,14 +53,24 @@ def test_x_forwarded_for_from_a_configured_proxy_is_believed(database_url, monke
 
 
 @pytest.fixture
-def server(sqlite_template, tmp_path, monkeypatch):
-    """One uvicorn on a copy of the migrated SQLite template (transport only, one database)."""
+def sqlite_copy(sqlite_template, tmp_path) -> str:
+    """A copy of the migrated SQLite template (these tests are about the transport alone)."""
     import shutil
 
-    monkeypatch.setenv("JIEDAO_HEADER_TIMEOUT_SECONDS", "1")
     path = tmp_path / "transport.db"
     shutil.copy(sqlite_template, path)
-    with UvicornServer(STREETS, f"sqlite+aiosqlite:///{path}") as running:
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
+def server(request, sqlite_copy, monkeypatch):
+    """One uvicorn with a head timeout of 1 s (httptools, or h11 when parametrized so)."""
+    import core.server
+
+    monkeypatch.setenv("JIEDAO_HEADER_TIMEOUT_SECONDS", "1")
+    if getattr(request, "param", "httptools") == "h11":
+        monkeypatch.setattr(core.server, "HTTP_PROTOCOL", core.server.HeadTimeoutH11Protocol)
+    with UvicornServer(STREETS, sqlite_copy) as running:
         yield running
 
 
@@ -91,6 +101,7 @@ def still_open(conn: socket.socket) -> bool:
         return False
 
 
+@pytest.mark.parametrize("server", ["httptools", "h11"], indirect=True)
 def test_a_slowly_sent_request_head_is_cut_off(server):
     """Slowloris: 100 connections drip a request head a byte at a time; the server closes each
     once the head timeout passes, and still answers a normal request meanwhile."""
