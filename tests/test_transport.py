@@ -111,3 +111,27 @@ def test_graphql_ws_clients_authenticate_in_connection_init(hello_app):
             ws.send_json({"type": "connection_init", "payload": {"Authorization": "Bearer forged"}})
             ws.receive_json()
         assert refused.value.code == 4401
+
+
+def test_transport_settings_come_from_the_environment_and_bad_values_are_named():
+    from core.config import TransportSettings, transport_settings
+    from core.errors import ConfigurationError
+
+    assert transport_settings({}) == TransportSettings(trusted_proxies=(), socket_recheck_seconds=5.0, header_timeout_seconds=10.0, metrics_token=None)
+    good = transport_settings({"JIEDAO_TRUSTED_PROXIES": "10.0.0.5, 10.1.0.0/16,::1", "JIEDAO_SOCKET_RECHECK_SECONDS": "2",
+                               "JIEDAO_HEADER_TIMEOUT_SECONDS": "4.5", "JIEDAO_METRICS_TOKEN": "0123456789abcdef0123"})
+    assert good == TransportSettings(("10.0.0.5", "10.1.0.0/16", "::1"), 2.0, 4.5, "0123456789abcdef0123")
+    with pytest.raises(ConfigurationError) as bad:
+        transport_settings({"JIEDAO_TRUSTED_PROXIES": "10.0.0.5,proxy.local", "JIEDAO_SOCKET_RECHECK_SECONDS": "0",
+                            "JIEDAO_HEADER_TIMEOUT_SECONDS": "soon", "JIEDAO_METRICS_TOKEN": "short"})
+    problems = "\n".join(bad.value.problems)
+    for name in ("JIEDAO_TRUSTED_PROXIES: 'proxy.local'", "JIEDAO_SOCKET_RECHECK_SECONDS: '0'", "JIEDAO_HEADER_TIMEOUT_SECONDS: 'soon'", "JIEDAO_METRICS_TOKEN"):
+        assert name in problems
+
+
+def test_query_string_values_are_redacted_in_log_lines():
+    from core.log_redaction import redact
+
+    assert redact("/graphql/changqing?token=abc.DEF-123&x=1") == "/graphql/changqing?token=***&x=***"
+    assert redact('"GET /cockpit/changqing/export.csv?key=a%20b&token= HTTP/1.1"') == '"GET /cockpit/changqing/export.csv?key=***&token=*** HTTP/1.1"'
+    assert redact("/healthz") == "/healthz"
