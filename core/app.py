@@ -15,8 +15,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route, WebSocketRoute
 
+from core import log_redaction
 from core.errors import PluginError
 from core.kernel import Kernel
+from core.security_headers import SecurityHeaders
 from schema.views import GraphQLEndpoint
 
 log = logging.getLogger("jiedao")
@@ -56,6 +58,7 @@ def build_app(kernel: Kernel, *, background: bool = True) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        log_redaction.install()  # after the server configured its logging
         await kernel.sync_streets()
         tasks = []
         if background:
@@ -86,6 +89,7 @@ def build_app(kernel: Kernel, *, background: bool = True) -> Starlette:
                 expose_headers=["x-request-id"],
             )
         )
+    middleware.insert(0, Middleware(SecurityHeaders))
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.kernel = kernel
     return app

@@ -147,7 +147,11 @@ def serve(ctx: click.Context, demo: bool, host: str, port: int, **plugin_options
     else:
         run(_require_head(kernel))
     click.echo(f"GraphiQL: http://{host}:{port}/graphql/<street>  streets: {', '.join(kernel.config.streets)}")
-    uvicorn.run(build_app(kernel), host=host, port=port, log_level="info", ws="websockets-sansio")
+    from core.server import uvicorn_options
+
+    trusted = ", ".join(kernel.config.transport.trusted_proxies) or "none (set JIEDAO_TRUSTED_PROXIES behind a proxy)"
+    click.echo(f"X-Forwarded-For is believed from: {trusted}")
+    uvicorn.run(build_app(kernel), host=host, port=port, log_level="info", **uvicorn_options(kernel.config))
 
 
 async def _require_head(kernel: Kernel) -> None:

@@ -40,6 +40,60 @@ class Config:
     mqtt_url: str | None
     source: Path | None = None
     cors_origins: tuple[str, ...] = ()
+    transport: TransportSettings = field(default_factory=lambda: TransportSettings())
+
+
+@dataclass(frozen=True)
+class TransportSettings:
+    """How the server meets the network (environment variables, see ``transport_settings``)."""
+
+    trusted_proxies: tuple[str, ...] = ()
+    socket_recheck_seconds: float = 5.0
+    header_timeout_seconds: float = 10.0
+    metrics_token: str | None = None
+
+
+def transport_settings(environ=None) -> TransportSettings:
+    """Read the transport settings from the environment; every bad value is reported by name.
+
+    ``JIEDAO_TRUSTED_PROXIES`` (comma-separated IPs/CIDRs whose ``X-Forwarded-*`` headers are
+    believed; default none), ``JIEDAO_SOCKET_RECHECK_SECONDS`` (how often an open WebSocket's
+    token and grants are re-checked; default 5), ``JIEDAO_HEADER_TIMEOUT_SECONDS`` (time a client
+    has to send a complete request head; default 10), ``JIEDAO_METRICS_TOKEN`` (bearer token
+    that ``/metrics`` requires; unset: ``/metrics`` answers 404).
+    """
+    import ipaddress
+
+    environ = os.environ if environ is None else environ
+    problems: list[str] = []
+    proxies = tuple(p.strip() for p in environ.get("JIEDAO_TRUSTED_PROXIES", "").split(",") if p.strip())
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            problems.append(f"JIEDAO_TRUSTED_PROXIES: '{proxy}' is not an IP address or CIDR network (e.g. 10.0.0.5 or 10.0.0.0/24).")
+
+    def seconds(name: str, default: float, low: float, high: float) -> float:
+        raw = environ.get(name, "").strip()
+        if not raw:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            value = float("nan")
+        if not low <= value <= high:
+            problems.append(f"{name}: '{raw}' is not a number of seconds between {low:g} and {high:g}.")
+            return default
+        return value
+
+    recheck = seconds("JIEDAO_SOCKET_RECHECK_SECONDS", 5.0, 0.1, 300)
+    header = seconds("JIEDAO_HEADER_TIMEOUT_SECONDS", 10.0, 0.1, 300)
+    metrics_token = environ.get("JIEDAO_METRICS_TOKEN", "").strip() or None
+    if metrics_token is not None and len(metrics_token) < 16:
+        problems.append("JIEDAO_METRICS_TOKEN: use at least 16 characters (e.g. the output of `openssl rand -hex 24`).")
+    if problems:
+        raise ConfigurationError(problems)
+    return TransportSettings(proxies, recheck, header, metrics_token)
 
 
 def load_config(path: str | Path | None = None, *, database_url: str | None = None) -> Config:
@@ -97,6 +151,7 @@ def parse_config(data: dict[str, Any], *, source: Path | None = None, database_u
         mqtt_url=os.environ.get("JIEDAO_MQTT_URL") or None,
         source=source,
         cors_origins=cors,
+        transport=transport_settings(),
     )
 
 

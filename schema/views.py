@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from cross_web import HTTPException
 from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from core.identity.service import Authentication, AuthenticationFailed, authenticate
+from core.identity.service import Authentication, AuthenticationFailed, SessionCheck, authenticate
 from schema.context import Context
+from schema.page_policy import policy_for_page
+from schema.socket_watch import Watched, watch_of
 from schema.statements import start_counting
 
 if TYPE_CHECKING:
@@ -51,19 +56,106 @@ class StreetGraphQL(GraphQL):
         scope["jiedao.contexts"].append(context)
         return context
 
-    async def on_ws_connect(self, context: Context) -> None:
-        """Accept ``{"Authorization": "Bearer <token>"}`` in the ``connection_init`` payload
-        (what graphql-ws clients send), for sockets opened without a token."""
-        params = context.connection_params or {}
-        header = params.get("Authorization") or params.get("authorization")
-        if context.user is not None or not isinstance(header, str):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Strawberry's view, with refusals of HTTP requests as GraphQL-over-HTTP error bodies."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
             return
         try:
-            auth = await authenticate(self.kernel, context.street, header)
-        except AuthenticationFailed as failure:
-            log.info("websocket %s to %s refused: %s", context.request_id, context.street, failure)
-            raise ConnectionRejectionError from None
-        context.user, context.roles, context.permissions, context.token_id = auth.user, auth.roles, auth.permissions, auth.token_id
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as refusal:
+            response = _error_response(refusal.status_code, refusal.reason, "BAD_REQUEST", scope["jiedao.request_id"])
+        await response(scope, receive, send)
+
+    async def parse_http_body(self, request):
+        """Strawberry's parsing, refusing a JSON body that is not an object (``[]``, ``1``, ``null``)."""
+        try:
+            return await super().parse_http_body(request)
+        except AttributeError:  # data.get(...) on a number, a string or null
+            raise HTTPException(400, NOT_AN_OBJECT) from None
+
+    def _validate_batch_request(self, request_data, protocol) -> None:
+        if self.schema.config.batching_config is None:
+            raise HTTPException(400, NOT_AN_OBJECT)
+        super()._validate_batch_request(request_data, protocol)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GraphiQL, with a Content-Security-Policy allowing exactly what the page loads."""
+        page = self.graphql_ide_html
+        return HTMLResponse(page, headers={"content-security-policy": policy_for_page(page)})
+
+    async def on_ws_connect(self, context: Context) -> None:
+        """Authenticate the socket at ``connection_init`` and watch its token from then on.
+
+        The token comes with the upgrade request (``Authorization`` header, or ``?token=`` for
+        old clients) or, as graphql-ws clients send it, in the ``connection_init`` payload
+        ``{"Authorization": "Bearer <token>"}``. Without a valid one the socket is closed with
+        4401 (no, unknown, revoked or expired token) or 4403 (no role in this street)."""
+        scope = context.request.scope
+        closer: SocketCloser = scope["jiedao.closer"]
+        if context.user is None:
+            params = context.connection_params or {}
+            header = params.get("Authorization") or params.get("authorization")
+            if not isinstance(header, str):
+                log.info("websocket %s to %s refused: no token in connection_init", context.request_id, context.street)
+                await closer.close(4401, "Unauthorized: send {\"Authorization\": \"Bearer <token>\"} in connection_init")
+                raise ConnectionRejectionError
+            try:
+                auth = await authenticate(self.kernel, context.street, header)
+            except AuthenticationFailed as failure:
+                log.info("websocket %s to %s refused: %s", context.request_id, context.street, failure)
+                await closer.close(failure.close_code, _close_reason(failure))
+                raise ConnectionRejectionError from None
+            context.user, context.roles, context.permissions, context.token_id = auth.user, auth.roles, auth.permissions, auth.token_id
+        watched = Watched(SessionCheck(context.token_id, context.street_id, context.roles), closer.close, context.request_id)
+        watch_of(self.kernel).add(watched)
+        scope["jiedao.watched"] = watched
+
+
+NOT_AN_OBJECT = 'The request body must be one JSON object, e.g. {"query": "{ street { name } }"}.'
+
+
+def _close_reason(failure: AuthenticationFailed) -> str:
+    """A WebSocket close reason (at most 123 bytes) for ``failure``."""
+    prefix = "Forbidden: " if failure.close_code == 4403 else "Unauthorized: "
+    return (prefix + str(failure)).encode()[:123].decode(errors="ignore")
+
+
+class SocketCloser:
+    """The ``send`` of one WebSocket that can close it from outside the GraphQL handler
+    (with the code the protocol defines) and drops whatever is sent after the close."""
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.closed = False
+
+    async def __call__(self, message) -> None:
+        if self.closed:
+            return
+        if message["type"] == "websocket.close":
+            self.closed = True
+        await self._send(message)
+
+    async def close(self, code: int, reason: str) -> None:
+        """Close the (accepted) socket with ``code``; nothing is sent on it afterwards."""
+        if self.closed:
+            return
+        self.closed = True
+        with contextlib.suppress(Exception):  # the client may be gone already
+            await self._send({"type": "websocket.close", "code": code, "reason": reason})
+
+
+async def _refuse_socket(scope: Scope, receive: Receive, send: Send, code: int, reason: str) -> None:
+    """Accept, then close with ``code``: a close before accepting reaches clients as HTTP 403."""
+    socket = WebSocket(scope, receive, send)
+    offered = scope.get("subprotocols") or []
+    await socket.accept(subprotocol=GRAPHQL_TRANSPORT_WS_PROTOCOL if GRAPHQL_TRANSPORT_WS_PROTOCOL in offered else None)
+    await socket.close(code, reason)
+
+
+def _error_response(status: int, message: str, code: str, request_id: str) -> Response:
+    body = json.dumps({"errors": [{"message": message, "extensions": {"code": code, "requestId": request_id}}]})
+    return Response(body, status_code=status, media_type="application/json", headers={"x-request-id": request_id})
 
 
 async def _reply(send: Send, status: int, message: str, code: str, request_id: str) -> None:
@@ -90,7 +182,7 @@ class GraphQLEndpoint:
         request_id = _request_id(scope)
         if street not in self.kernel.config.streets:
             if scope["type"] == "websocket":
-                await send({"type": "websocket.close", "code": 4404})
+                await _refuse_socket(scope, receive, send, 4404, f"No street '{street}' here."[:123])
                 return
             await _reply(send, 404, f"No street '{street}' here.", "UNKNOWN_STREET", request_id)
             return
@@ -106,7 +198,7 @@ class GraphQLEndpoint:
             client = scope.get("client") or ("-", 0)
             log.info("request %s to %s refused: %s (client %s)", request_id, street, failure, client[0])
             if scope["type"] == "websocket":
-                await send({"type": "websocket.close", "code": 4401})
+                await _refuse_socket(scope, receive, send, failure.close_code, _close_reason(failure))
                 return
             await _reply(send, 401, str(failure), "UNAUTHENTICATED", request_id)
             return
@@ -116,11 +208,15 @@ class GraphQLEndpoint:
         scope["jiedao.contexts"] = contexts = []
         start_counting()
         view = self.views[self.kernel.schemas.street_plugins[street]]
+        if scope["type"] == "websocket":
+            send = scope["jiedao.closer"] = SocketCloser(send)
         try:
             await view(scope, receive, _with_request_id(send, request_id))
         except BodyTooLarge:
             await _reply(send, 413, f"The request body exceeds {MAX_BODY_BYTES} bytes.", "BODY_TOO_LARGE", request_id)
         finally:
+            if "jiedao.watched" in scope:
+                watch_of(self.kernel).discard(scope["jiedao.watched"])
             for context in contexts:
                 await context.close()
 

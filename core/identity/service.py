@@ -28,7 +28,19 @@ MAX_FAILURES_PER_ADDRESS = 30
 
 
 class AuthenticationFailed(Exception):
-    """The request's credentials are malformed, unknown, expired, revoked or foreign."""
+    """The request's credentials are malformed, unknown, expired, revoked or foreign.
+
+    ``close_code`` is the WebSocket close code that reports it: 4401 (Unauthorized: log in
+    again) or 4403 (Forbidden: the token is fine but holds no role in the street).
+    """
+
+    close_code = 4401
+
+
+class NotGrantedHere(AuthenticationFailed):
+    """A valid token whose user holds no role in the street asked for."""
+
+    close_code = 4403
 
 
 @dataclass(frozen=True)
@@ -89,8 +101,48 @@ async def authenticate(kernel: Kernel, street: str, authorization: str | None) -
             raise AuthenticationFailed("The token has expired; log in again.")
         roles = await roles_in(session, row.User.id, kernel.street_id(street))
     if not roles:
-        raise AuthenticationFailed(f"This token is not valid in street '{street}'.")
+        raise NotGrantedHere(f"This token is not valid in street '{street}'.")
     return Authentication(row.User, roles, permissions_for(kernel, street, roles), row.Token.id)
+
+
+@dataclass(frozen=True)
+class SessionCheck:
+    """What an open connection was authenticated with: re-checked by ``recheck_sessions``."""
+
+    token_id: int
+    street_id: int
+    roles: frozenset[str]
+
+
+async def recheck_sessions(kernel: Kernel, checks: list[SessionCheck]) -> list[int | None]:
+    """For each check, None if its token and roles still hold, else the close code: 4401 when
+    the token is revoked or expired or its user deactivated, 4403 when a role it was
+    authenticated with has been taken away in that street. Two statements for any number."""
+    if not checks:
+        return []
+    token_ids = {check.token_id for check in checks}
+    async with kernel.db.session() as session:
+        rows = (
+            await session.execute(
+                select(Token.id, Token.user_id, Token.revoked_at, Token.expires_at, User.is_active)
+                .join(User, User.id == Token.user_id)
+                .where(Token.id.in_(token_ids))
+            )
+        ).all()
+        live = {row.id: row.user_id for row in rows if row.revoked_at is None and row.is_active and row.expires_at > now()}
+        grants = (await session.execute(select(Grant.user_id, Grant.street_id, Grant.role).where(Grant.user_id.in_(set(live.values()))))).all()
+    held: dict[tuple[int, int | None], set[str]] = {}
+    for user_id, street_id, role in grants:
+        held.setdefault((user_id, street_id), set()).add(role)
+    answers: list[int | None] = []
+    for check in checks:
+        user_id = live.get(check.token_id)
+        if user_id is None:
+            answers.append(4401)
+            continue
+        roles = held.get((user_id, check.street_id), set()) | held.get((user_id, None), set())
+        answers.append(None if check.roles <= roles else 4403)
+    return answers
 
 
 async def _throttled(session: AsyncSession, keys: list[tuple[str, int]]) -> bool:

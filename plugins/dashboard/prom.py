@@ -12,6 +12,7 @@ output also carries the process-wide registry: the kernel's GraphQL operation co
 
 from __future__ import annotations
 
+import hmac
 import json
 import re
 import time
@@ -20,7 +21,7 @@ import weakref
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 
 from core.metrics import MetricKind
 from plugins.dashboard.figures import Figures, visible_metrics
@@ -138,9 +139,27 @@ async def _peek(receive):
     return replay, body
 
 
+def _refusal(request: Request, token: str | None) -> Response | None:
+    """Why ``request`` may not read /metrics, or None: it needs ``Authorization: Bearer
+    $JIEDAO_METRICS_TOKEN``; without that setting /metrics does not exist (404)."""
+    if token is None:
+        return PlainTextResponse("Not Found", status_code=404)
+    scheme, _, supplied = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(supplied.strip().encode(), token.encode()):
+        return PlainTextResponse(
+            "Send 'Authorization: Bearer <JIEDAO_METRICS_TOKEN>'.", status_code=401, headers={"www-authenticate": 'Bearer realm="metrics"'}
+        )
+    return None
+
+
 async def metrics_endpoint(request: Request) -> Response:
-    """``GET /metrics``: request series, then the figures of every street enabling the dashboard."""
+    """``GET /metrics``: request series, then the figures of every street enabling the dashboard.
+
+    Only for the holder of ``JIEDAO_METRICS_TOKEN`` (a bearer token; 404 when it is not set)."""
     kernel = request.app.state.kernel
+    refusal = _refusal(request, kernel.config.transport.metrics_token)
+    if refusal is not None:
+        return refusal
     figures = CollectorRegistry(auto_describe=True)
     gauge = Gauge("jiedao_figure", "Current value of a GAUGE metric a plugin publishes.", ("street", "plugin", "metric"), registry=figures)
     published = Gauge("jiedao_metrics_published", "Metrics visible in the street's cockpit, per plugin.", ("street", "plugin"), registry=figures)

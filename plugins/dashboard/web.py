@@ -17,6 +17,7 @@ from core.identity.service import AuthenticationFailed, authenticate
 from plugins.dashboard import ranges
 from plugins.dashboard.figures import Figures
 from plugins.dashboard.prom import metrics_endpoint
+from schema.page_policy import policy_for_page
 
 PAGE = Path(__file__).resolve().parent / "static" / "cockpit.html"
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
@@ -39,7 +40,7 @@ async def cockpit_page(request: Request) -> Response:
     config = {"street": street, "name": kernel.config.streets[street].name}
     page = PAGE.read_text(encoding="utf-8")
     page = page.replace("__STREET_NAME__", html.escape(config["name"])).replace("__CONFIG__", json.dumps(config, ensure_ascii=False))
-    return HTMLResponse(page, headers={"cache-control": "no-store"})
+    return HTMLResponse(page, headers={"cache-control": "no-store", "content-security-policy": policy_for_page(page)})
 
 
 async def plotly_js(_request: Request) -> Response:

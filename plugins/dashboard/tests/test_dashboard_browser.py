@@ -31,6 +31,22 @@ def chromium_missing() -> str | None:
     return None
 
 
+#: Run before the page's own scripts: records what the Content-Security-Policy blocked and
+#: the URLs of the WebSockets the page opens.
+WATCH_PAGE = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => window.__cspViolations.push(e.violatedDirective + " " + e.blockedURI));
+window.__socketUrls = [];
+const NativeWebSocket = window.WebSocket;
+window.WebSocket = function (url, protocols) { window.__socketUrls.push(String(url)); return new NativeWebSocket(url, protocols); };
+window.WebSocket.prototype = NativeWebSocket.prototype;
+"""
+
+
+def csp_violations(driver) -> list[str]:
+    return driver.execute_script("return window.__cspViolations")
+
+
 @pytest.fixture
 def browser(tmp_path):
     """Headless Chromium driven through chromedriver; fails instead of skipping under CI."""
@@ -46,6 +62,7 @@ def browser(tmp_path):
     options.add_argument(f"--user-data-dir={tmp_path / 'chromium-profile'}")
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(60)
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": WATCH_PAGE})
     yield driver
     driver.quit()
 
@@ -122,6 +139,7 @@ def test_the_cockpit_page_logs_in_draws_figures_and_refreshes(browser, database,
         WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "kpis").size["width"] <= 390)
         browser.save_screenshot(str(ARTIFACTS / "cockpit-phone.png"))
         assert (ARTIFACTS / "cockpit-1920x1080.png").stat().st_size > 10_000
+        assert csp_violations(browser) == []
 
 
 def test_a_live_alarm_appears_in_the_feed(browser, database, probe_plugin_path):
@@ -151,5 +169,10 @@ def test_a_live_alarm_appears_in_the_feed(browser, database, probe_plugin_path):
         server.call(raise_alarm)
         WebDriverWait(browser, 30).until(lambda d: "3幢 烟感报警" in d.find_element(By.ID, "feed").text)
         assert "CRITICAL" in browser.find_element(By.ID, "feed").text
+        # the token went in connection_init, not in the URL (URLs end up in access logs)
+        token = browser.execute_script("return sessionStorage.getItem('jiedao.cockpit.changqing.token')")
+        urls = browser.execute_script("return window.__socketUrls")
+        assert urls and not any(token in url or "token=" in url for url in urls)
+        assert csp_violations(browser) == []
         ARTIFACTS.mkdir(exist_ok=True)
         browser.save_screenshot(str(ARTIFACTS / "cockpit-live-alarm.png"))

@@ -70,8 +70,32 @@ def families(text: str) -> dict:
     return {f.name: f for f in text_string_to_metric_families(text)}
 
 
+METRICS_TOKEN = "scraper-secret-0123456789"
+
+
+def require_metrics_token(kernel) -> dict:
+    """Configure ``JIEDAO_METRICS_TOKEN`` on ``kernel``; returns the scraper's headers."""
+    from dataclasses import replace
+
+    kernel.config.transport = replace(kernel.config.transport, metrics_token=METRICS_TOKEN)
+    return {"authorization": f"Bearer {METRICS_TOKEN}"}
+
+
+async def test_metrics_are_refused_to_anonymous_callers(cockpit, cockpit_kernel, registry):
+    """Alarm, case and device counts are not public: without JIEDAO_METRICS_TOKEN /metrics does
+    not exist; with it, only its bearer reads them."""
+    assert (await cockpit.http.get("/metrics")).status_code == 404
+    scraper = require_metrics_token(cockpit_kernel)
+    anonymous = await cockpit.http.get("/metrics")
+    assert anonymous.status_code == 401 and "jiedao_figure" not in anonymous.text
+    assert (await cockpit.http.get("/metrics", headers={"authorization": "Bearer wrong-token-0123456789"})).status_code == 401
+    user_token = await cockpit.token("street_admin")
+    assert (await cockpit.http.get("/metrics", headers={"authorization": f"Bearer {user_token}"})).status_code == 401
+    assert "jiedao_figure" in (await cockpit.http.get("/metrics", headers=scraper)).text
+
+
 async def test_metrics_expose_current_figures_per_plugin(cockpit, cockpit_kernel, registry):
-    response = await cockpit.http.get("/metrics")
+    response = await cockpit.http.get("/metrics", headers=require_metrics_token(cockpit_kernel))
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
     found = families(response.text)
     figure = {(s.labels["street"], s.labels["metric"]): s.value for s in found["jiedao_figure"].samples}
@@ -83,13 +107,14 @@ async def test_metrics_expose_current_figures_per_plugin(cockpit, cockpit_kernel
 async def test_request_counts_and_latency_per_street_and_operation(cockpit_kernel, password_hash):
     """The middleware the plugin installs labels requests by street and GraphQL operation
     type with bounded label values."""
+    scraper = require_metrics_token(cockpit_kernel)
     app = build_app(cockpit_kernel, background=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
         await http.post("/graphql/changqing", json={"query": "{ street { name } }"})
         await http.post("/graphql/changqing", json={"query": "query Q { street { name } }"})
         await http.post("/graphql/changqing", json={"query": 'mutation { login(input: {username: "x", password: "y"}) { token } }'})
         await http.post("/graphql/nowhere-street-123", json={"query": "{ street { name } }"})
-        text = (await http.get("/metrics")).text
+        text = (await http.get("/metrics", headers=scraper)).text
     found = families(text)
     counts = {(s.labels["street"], s.labels["operation"], s.labels["status"]): s.value for s in found["jiedao_http_requests"].samples if s.name.endswith("_total")}
     assert counts[("changqing", "query", "2xx")] == 2 and counts[("changqing", "mutation", "2xx")] == 1

@@ -1,0 +1,36 @@
+"""Query strings never reach the server's logs: ``?token=...`` would put a bearer token there."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+#: uvicorn logs HTTP requests on ``uvicorn.access`` and WebSocket handshakes on ``uvicorn.error``.
+LOGGERS = ("uvicorn.access", "uvicorn.error")
+_QUERY_VALUE = re.compile(r"([?&][^=&#\s\"]*)=[^&#\s\"]*")
+
+
+def redact(text: str) -> str:
+    """``/graphql/x?token=abc&a=1`` → ``/graphql/x?token=***&a=***`` (names kept, values gone)."""
+    return _QUERY_VALUE.sub(r"\1=***", text) if "?" in text else text
+
+
+class RedactQueryStrings(logging.Filter):
+    """A logging filter replacing every query-string value in a record's message and arguments."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(arg) if isinstance(arg, str) else arg for arg in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {key: redact(value) if isinstance(value, str) else value for key, value in record.args.items()}
+        return True
+
+
+def install() -> None:
+    """Attach the filter to uvicorn's loggers (once; safe to call again after logging is reconfigured)."""
+    for name in LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(existing, RedactQueryStrings) for existing in logger.filters):
+            logger.addFilter(RedactQueryStrings())

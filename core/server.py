@@ -1,0 +1,123 @@
+"""How ``jiedao serve`` runs uvicorn: proxies it believes, and a time limit on request heads.
+
+uvicorn (0.54) arms no timer while it waits for a request head, on a new connection or on a
+kept-alive one after the first byte of the next request: a client that sends its head a
+byte at a time holds the connection for ever (slowloris). The protocols here close a
+connection whose request head is not complete ``JIEDAO_HEADER_TIMEOUT_SECONDS`` after the
+connection opened (or after the first byte of a following request).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import h11
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from core.config import Config
+
+try:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+except ImportError:  # pragma: no cover - httptools is in requirements.lock
+    HttpToolsProtocol = None
+
+
+class _HeadTimer:
+    """Closes the transport unless ``stop`` is called within ``timeout`` of ``start``."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self._handle: asyncio.TimerHandle | None = None
+
+    def start(self, transport: asyncio.Transport) -> None:
+        if self._handle is None:
+            self._handle = asyncio.get_running_loop().call_later(self.timeout, self._expire, transport)
+
+    def stop(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+    def _expire(self, transport: asyncio.Transport) -> None:
+        self._handle = None
+        if not transport.is_closing():
+            transport.close()
+
+
+class HeadTimeoutH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol with a time limit on each request head."""
+
+    header_timeout = 10.0
+
+    def __init__(self, config, *args: Any, **kwargs: Any) -> None:
+        super().__init__(config, *args, **kwargs)
+        self._head_timer = _HeadTimer(self.header_timeout)
+
+    def connection_made(self, transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._head_timer.start(transport)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._head_timer.stop()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self.conn.their_state is h11.IDLE:
+            self._head_timer.start(self.transport)
+        super().data_received(data)
+        if self.conn.their_state is not h11.IDLE:
+            self._head_timer.stop()
+
+
+if HttpToolsProtocol is not None:
+
+    class HeadTimeoutHttpToolsProtocol(HttpToolsProtocol):
+        """uvicorn's httptools protocol with a time limit on each request head."""
+
+        header_timeout = 10.0
+
+        def __init__(self, config, *args: Any, **kwargs: Any) -> None:
+            super().__init__(config, *args, **kwargs)
+            self._head_timer = _HeadTimer(self.header_timeout)
+
+        def connection_made(self, transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._head_timer.start(transport)
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._head_timer.stop()
+            super().connection_lost(exc)
+
+        def on_message_begin(self) -> None:
+            self._head_timer.start(self.transport)
+            super().on_message_begin()
+
+        def on_headers_complete(self) -> None:
+            self._head_timer.stop()
+            super().on_headers_complete()
+
+    HTTP_PROTOCOL: type = HeadTimeoutHttpToolsProtocol
+else:  # pragma: no cover
+    HTTP_PROTOCOL = HeadTimeoutH11Protocol
+
+
+def uvicorn_options(config: Config) -> dict[str, Any]:
+    """The uvicorn settings of ``jiedao serve`` (for ``uvicorn.run`` or ``uvicorn.Config``).
+
+    ``X-Forwarded-For``/``-Proto`` are believed only from ``JIEDAO_TRUSTED_PROXIES`` (none by
+    default: the client address is the TCP peer's), request heads must arrive within
+    ``JIEDAO_HEADER_TIMEOUT_SECONDS``, WebSockets use the sans-I/O websockets implementation.
+    """
+    trusted = list(config.transport.trusted_proxies)
+    timeout = config.transport.header_timeout_seconds
+    protocol = type(HTTP_PROTOCOL.__name__, (HTTP_PROTOCOL,), {"header_timeout": timeout})
+    return {"http": protocol, "ws": "websockets-sansio", "proxy_headers": bool(trusted), "forwarded_allow_ips": trusted}
+
+
+def uvicorn_config(app, config: Config, **options: Any):
+    """A ``uvicorn.Config`` serving ``app`` as ``jiedao serve`` does; ``options`` (host, port,
+    log_level, …) go to uvicorn unchanged."""
+    import uvicorn
+
+    return uvicorn.Config(app, **{**uvicorn_options(config), **options})
