@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from core.identity import audit
-from core.importfile import ImportFailed, Problem, header_problems, read_records, text_problem
+from core.importfile import ImportFailed, Problem, as_record, header_problems, read_records, text_problem
 from core.models import Building, Community, Compound, Ownership, Resident, Unit
 from core.personal_data import id_card_digest, id_card_problem, mask_id_card
 
@@ -83,7 +83,7 @@ def parse_rows(path: Path, *, encoding: str = "utf-8") -> list[Row]:
             continue  # a blank line
         if len(fields) > len(header):
             problems.append(Problem(number, "-", f"{len(fields)} fields but {len(header)} columns"))
-        record = dict(zip(header, fields, strict=False))  # a duplicate column was reported above
+        record = as_record(header, fields)
         values = {k: (record.get(k) or "").strip() for k in REQUIRED + OPTIONAL}
         for column, value in values.items():
             if value and (reason := cell_problem(column, value)):

@@ -76,7 +76,12 @@ def read_records(path: Path, encoding: str, expected: tuple[str, ...]) -> list[t
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise ImportFailed([Problem(1, "-", f"the file has {size:,} bytes; at most {MAX_FILE_BYTES:,}: split it")])
-    text = decode(path.read_bytes(), encoding)
+    return parse_records(decode(path.read_bytes(), encoding), expected)
+
+
+def parse_records(text: str, expected: tuple[str, ...]) -> list[tuple[int, list[str]]]:
+    """The records of CSV ``text`` as ``(line where the record starts, fields)``, header first;
+    raises ``ImportFailed`` for an empty text, an over-long field or broken quoting."""
     if not text.strip():
         raise ImportFailed([Problem(1, "-", f"the file is empty; its first line must name the columns: {','.join(expected)}")])
     lines = text.split("\n")
@@ -133,6 +138,15 @@ def header_problems(header: list[str], required: tuple[str, ...], optional: tupl
             problems.append(Problem(1, column, f"unknown column; expected {', '.join(required + optional)}"))
         seen.setdefault(column, position)
     return problems
+
+
+def as_record(header: list[str], fields: list[str]) -> dict[str, str]:
+    """The fields of a record by column; of a duplicate column (reported by ``header_problems``)
+    the first one, which the line's problems then name."""
+    record: dict[str, str] = {}
+    for column, value in zip(header, fields, strict=False):
+        record.setdefault(column, value)
+    return record
 
 
 def text_problem(value: str, limit: int) -> str | None:
