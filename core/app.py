@@ -54,6 +54,9 @@ async def _run_background(kernel: Kernel, plugin: str, task) -> None:
 
 def build_app(kernel: Kernel, *, background: bool = True) -> Starlette:
     """The Starlette app of ``kernel``; ``background=False`` skips plugins' long-running work."""
+    from core.identity.throttle import LoginPolicy
+
+    LoginPolicy.from_env()  # refuse to start with bad JIEDAO_LOGIN_* settings
     graphql = GraphQLEndpoint(kernel)
 
     @contextlib.asynccontextmanager

@@ -266,8 +266,10 @@ def import_group() -> None:
 @import_group.command("units")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--street", required=True, help="The street the units belong to.")
+@click.option("--encoding", type=click.Choice(["utf-8", "gbk"]), default="utf-8", show_default=True,
+              help="The file's encoding: UTF-8 (with or without BOM) or GBK (Excel's 'CSV (逗号分隔)' on Chinese Windows).")
 @click.pass_context
-def import_units_command(ctx: click.Context, file: Path, street: str) -> None:
+def import_units_command(ctx: click.Context, file: Path, street: str, encoding: str) -> None:
     """Import communities, compounds, buildings, units and owners from a CSV file.
 
     Columns: community,compound,building,unit,area_m2,owner_name,owner_id. All or nothing.
@@ -286,7 +288,7 @@ def import_units_command(ctx: click.Context, file: Path, street: str) -> None:
                 bar.update(done - bar.pos)
 
             try:
-                return await import_units(kernel, street, file, progress=progress)
+                return await import_units(kernel, street, file, progress=progress, encoding=encoding)
             finally:
                 await kernel.db.dispose()
 

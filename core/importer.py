@@ -9,7 +9,7 @@ nothing.
 
 from __future__ import annotations
 
-import csv
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from core.identity import audit
+from core.importfile import ImportFailed, Problem, as_record, header_problems, read_records, text_problem
 from core.models import Building, Community, Compound, Ownership, Resident, Unit
 from core.personal_data import id_card_digest, id_card_problem, mask_id_card
 
@@ -27,22 +28,11 @@ if TYPE_CHECKING:
 
 REQUIRED = ("community", "compound", "building", "unit", "area_m2", "owner_name", "owner_id")
 OPTIONAL = ("owner_phone", "owner_id_card")
+# the longest value each column may hold (the registry's column sizes)
+LIMITS = {"community": 200, "compound": 200, "building": 200, "unit": 50, "area_m2": 20, "owner_name": 200, "owner_id": 100,
+          "owner_phone": 20, "owner_id_card": 18}
+PHONE = re.compile(r"^\+?[0-9][0-9 -]{3,18}[0-9]$")
 MAX_AREA_M2 = Decimal("100000")
-
-
-@dataclass(frozen=True)
-class Problem:
-    line: int
-    column: str
-    reason: str
-
-
-class ImportFailed(Exception):
-    """The file has problems; nothing was imported."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__(f"{len(problems)} problem(s); nothing imported")
 
 
 @dataclass
@@ -70,31 +60,37 @@ class ImportReport:
         return f"{self.rows} rows read; created {made}; {self.updated} unit area(s) updated."
 
 
-def parse_rows(path: Path) -> list[Row]:
-    """Read and check every row; raises ``ImportFailed`` with all problems."""
-    problems: list[Problem] = []
+__all__ = ["ImportFailed", "ImportReport", "Problem", "Row", "import_units", "parse_rows"]
+
+
+def parse_rows(path: Path, *, encoding: str = "utf-8") -> list[Row]:
+    """Read and check every row; raises ``ImportFailed`` with all problems.
+
+    ``encoding``: ``utf-8`` (a BOM is accepted) or ``gbk`` (read as GB18030, which
+    covers GBK); a file in another encoding than the one asked is refused, never guessed.
+    """
+    records = read_records(path, encoding, REQUIRED + OPTIONAL)
+    header = [name.strip() for name in records[0][1]]
+    problems = header_problems(header, REQUIRED, OPTIONAL)
+    if any(p.reason == "missing column" for p in problems):
+        raise ImportFailed(problems)
     rows: list[Row] = []
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportFailed([Problem(1, "-", "the file is not UTF-8 text")]) from None
-    reader = csv.DictReader(text.splitlines())
-    header = reader.fieldnames or []
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise ImportFailed([Problem(1, c, "missing column") for c in missing])
-    for column in header:
-        if column not in REQUIRED + OPTIONAL:
-            problems.append(Problem(1, column, f"unknown column; expected {', '.join(REQUIRED + OPTIONAL)}"))
     units_area: dict[tuple[str, str, str, str], tuple[int, int]] = {}
     owner_names: dict[str, tuple[str, int]] = {}
     pairs: set[tuple[tuple[str, str, str, str], str]] = set()
-    for number, record in enumerate(reader, start=2):
+    for number, fields in records[1:]:
+        if not any(f.strip() for f in fields):
+            continue  # a blank line
+        if len(fields) > len(header):
+            problems.append(Problem(number, "-", f"{len(fields)} fields but {len(header)} columns"))
+        record = as_record(header, fields)
         values = {k: (record.get(k) or "").strip() for k in REQUIRED + OPTIONAL}
-        if None in record:
-            problems.append(Problem(number, "-", "more fields than columns"))
+        for column, value in values.items():
+            if value and (reason := cell_problem(column, value)):
+                problems.append(Problem(number, column, reason))
+                values[column] = ""  # checked no further
         for column in REQUIRED:
-            if not values[column]:
+            if not values[column] and not any(p.line == number and p.column == column for p in problems):
                 problems.append(Problem(number, column, "empty"))
         area_dm2 = 0
         if values["area_m2"]:
@@ -123,20 +119,42 @@ def parse_rows(path: Path) -> list[Row]:
             pairs.add((key, values["owner_id"]))
         rows.append(Row(number, *key, area_dm2, values["owner_name"], values["owner_id"], values["owner_phone"] or None, values["owner_id_card"] or None))
     if not rows and not problems:
-        problems.append(Problem(2, "-", "the file has no rows"))
+        problems.append(Problem(2, "-", "the file has a header but no rows"))
     if problems:
         raise ImportFailed(problems)
     return rows
 
 
+def cell_problem(column: str, value: str) -> str | None:
+    """Why a non-empty cell of ``column`` cannot be imported, or None."""
+    if reason := text_problem(value, LIMITS[column]):
+        return reason
+    if column == "owner_phone" and not PHONE.match(value):
+        return f"'{value}' is not a phone number (digits, optionally a leading + and spaces or '-'; 5 to 20 characters)"
+    return None
+
+
+async def owner_name_problems(session, rows: list[Row]) -> list[Problem]:
+    """Rows naming an ``owner_id`` already in the registry under another name."""
+    known = dict((await session.execute(select(Resident.external_ref, Resident.name).where(Resident.external_ref.in_({r.owner_id for r in rows})))).all())
+    return [
+        Problem(row.line, "owner_name", f"owner_id {row.owner_id} is '{known[row.owner_id]}' in the registry, not '{row.owner_name}'; "
+                "correct the name, or give this person another owner_id")
+        for row in rows
+        if row.owner_id in known and known[row.owner_id] != row.owner_name
+    ]
+
+
 async def import_units(
-    kernel: Kernel, street: str, path: Path, *, progress: Callable[[int, int], None] | None = None, actor: str = "cli"
+    kernel: Kernel, street: str, path: Path, *, progress: Callable[[int, int], None] | None = None, actor: str = "cli", encoding: str = "utf-8"
 ) -> ImportReport:
     """Import ``path`` into ``street`` in one transaction (see the module docstring)."""
-    rows = parse_rows(path)
+    rows = parse_rows(path, encoding=encoding)
     report = ImportReport(rows=len(rows), created={"communities": 0, "compounds": 0, "buildings": 0, "units": 0, "owners": 0, "ownerships": 0})
     street_id = kernel.street_id(street)
     async with kernel.db.transaction(street_id) as session:
+        if problems := await owner_name_problems(session, rows):
+            raise ImportFailed(problems)
         communities = {c.name: c for c in await session.scalars(select(Community))}
         compounds = {(c.community_id, c.name): c for c in await session.scalars(select(Compound))}
         buildings = {(b.compound_id, b.name): b for b in await session.scalars(select(Building))}

@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select, text, update
 
 from core.identity import service
+from core.identity.throttle import LoginPolicy
 from core.identity.models import AuditEntry, Grant, Token, User
 from core.models import Resident
 from core.testing.fixtures import TEST_PASSWORD, build_registry
@@ -44,7 +45,7 @@ async def test_wrong_password_and_unknown_user_get_the_same_answer(kernel, clien
 
 async def test_failed_logins_are_throttled_per_account(kernel, client, password_hash):
     await make_user(kernel, password_hash)
-    for _ in range(service.MAX_FAILURES_PER_ACCOUNT):
+    for _ in range(LoginPolicy().account.free):
         await client.query(LOGIN, {"u": "pan", "p": "wrong-password"})
     blocked = (await client.query(LOGIN, {"u": "pan", "p": TEST_PASSWORD}))["login"]
     assert blocked["token"] is None and blocked["errors"][0]["code"] == "THROTTLED"

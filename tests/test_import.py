@@ -77,3 +77,93 @@ def test_cli_import_reports_problems_and_exit_status(tmp_path, jiedao_cli, datab
     refused = jiedao_cli(["import", "units", str(bad), "--street", "changqing"], database_url=database_url)
     assert refused.exit_code == 1
     assert "Nothing was imported" in refused.output and "line 7, column area_m2" in refused.output
+
+
+HEADER = GOOD.read_text(encoding="utf-8").splitlines()[0]
+ROW = "浙大御跸社区,凤起都市花园,1幢,{unit},80,{name},{owner},{phone},"
+
+
+def csv_file(tmp_path, *rows: str, header: str = HEADER, name: str = "x.csv") -> Path:
+    path = tmp_path / name
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+async def refused(kernel, path: Path, **kwargs) -> dict[tuple[int, str], str]:
+    """The problems of an import that must fail, as {(line, column): reason}; checks nothing was written."""
+    with pytest.raises(ImportFailed) as failure:
+        await import_units(kernel, "changqing", path, **kwargs)
+    assert await counts(kernel) == {"buildings": 0, "units": 0, "residents": 0, "ownerships": 0}
+    return {(p.line, p.column): p.reason for p in failure.value.problems}
+
+
+def test_a_megabyte_field_is_reported_by_line_and_column_not_a_traceback(tmp_path, jiedao_cli, database_url):
+    big = csv_file(tmp_path, ROW.format(unit="101", name="张三", owner="o1", phone=""), ROW.format(unit="102", name="李" * 1_000_000, owner="o2", phone=""))
+    result = jiedao_cli(["import", "units", str(big), "--street", "changqing"], database_url=database_url)
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert "line 3, column owner_name: a field of more than 10,000 characters" in result.output
+    quoted = csv_file(tmp_path, '浙大御跸社区,"凤起都市花园,1幢,101,80,张三,o1,,', name="quote.csv")
+    result = jiedao_cli(["import", "units", str(quoted), "--street", "changqing"], database_url=database_url)
+    assert result.exit_code == 1 and "line 2, column -: not readable as CSV" in result.output, result.output
+
+
+async def test_control_characters_a_5000_character_phone_and_duplicate_columns_are_refused(kernel, tmp_path):
+    path = csv_file(
+        tmp_path,
+        ROW.format(unit="101", name="张\x00三", owner="o1", phone=""),
+        ROW.format(unit="1\x1b[2J02", name="李四", owner="o2", phone=""),
+        ROW.format(unit="103", name="王\u202e五", owner="o3", phone=""),
+        ROW.format(unit="104", name="赵六", owner="o4", phone="1" * 5000),
+        ROW.format(unit="105", name="钱七", owner="o5", phone="138-0000-abcd"),
+        header=HEADER + ",owner_name",
+    )
+    problems = await refused(kernel, path)
+    assert problems[(1, "owner_name")].startswith("appears twice (columns 6 and 10)")
+    assert problems[(2, "owner_name")] == "control character U+0000 at character 2"
+    assert problems[(3, "unit")] == "control character U+001B at character 2"
+    assert problems[(4, "owner_name")] == "control character U+202E at character 2"
+    assert problems[(5, "owner_phone")] == "5,000 characters; at most 20"
+    assert "is not a phone number" in problems[(6, "owner_phone")]
+
+
+async def test_an_existing_owner_id_under_another_name_is_refused(kernel, tmp_path):
+    await import_units(kernel, "changqing", GOOD)
+    before = await counts(kernel)
+    path = csv_file(tmp_path, "浙大御跸社区,凤起都市花园,1幢,101,89.50,王建军,o1,,", ROW.format(unit="109", name="新业主", owner="o9", phone=""))
+    with pytest.raises(ImportFailed) as failure:
+        await import_units(kernel, "changqing", path)
+    assert [(p.line, p.column) for p in failure.value.problems] == [(2, "owner_name")]
+    assert "owner_id o1 is '王建国' in the registry, not '王建军'" in failure.value.problems[0].reason
+    assert await counts(kernel) == before
+    async with kernel.db.transaction(kernel.street_id("changqing")) as session:
+        assert await session.scalar(select(Resident.name).where(Resident.external_ref == "o1")) == "王建国"
+
+
+async def test_gbk_is_refused_with_its_name_unless_asked_for_and_a_bom_is_fine(kernel, tmp_path):
+    text = GOOD.read_text(encoding="utf-8")
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes(text.encode("gbk"))
+    problems = await refused(kernel, gbk)
+    assert list(problems) == [(2, "-")] and "reads as GBK" in problems[(2, "-")] and "--encoding gbk" in problems[(2, "-")]
+    utf8 = tmp_path / "utf8.csv"
+    utf8.write_text(text, encoding="utf-8")
+    assert "the file is UTF-8, not GBK" in (await refused(kernel, utf8, encoding="gbk"))[(1, "-")]
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(HEADER.encode() + b"\n\xff\xfe\xff,\xff\n")
+    assert "not UTF-8" in (await refused(kernel, latin))[(2, "-")]
+
+    report = await import_units(kernel, "changqing", gbk, encoding="gbk")
+    assert report.created["owners"] == 4
+    bom = tmp_path / "bom.csv"
+    bom.write_text(text, encoding="utf-8-sig")
+    again = await import_units(kernel, "changqing", bom)
+    assert sum(again.created.values()) == 0, "the same rows, read through the BOM"
+
+
+async def test_empty_and_header_only_files_are_refused_with_a_reason(kernel, tmp_path):
+    for content in ("", "\n\n  \n"):
+        empty = tmp_path / "empty.csv"
+        empty.write_text(content, encoding="utf-8")
+        assert (await refused(kernel, empty))[(1, "-")].startswith("the file is empty; its first line must name the columns: community,")
+    header_only = csv_file(tmp_path)
+    assert await refused(kernel, header_only) == {(2, "-"): "the file has a header but no rows"}

@@ -29,6 +29,9 @@ class LoginInput:
 class LoginPayload:
     token: str | None = None
     expires_at: datetime | None = None
+    retry_after: int | None = strawberry.field(
+        default=None, description="With a THROTTLED error: seconds to wait before the next attempt (the password was not checked)."
+    )
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -92,7 +95,7 @@ class IdentityMutation:
         try:
             token, expires = await service.login(ctx.kernel, ctx.street, input.username, input.password, ctx.client_address)
         except DomainError as error:
-            return LoginPayload(errors=user_errors(error))
+            return LoginPayload(errors=user_errors(error), retry_after=getattr(error, "retry_after", None))
         return LoginPayload(token=token, expires_at=expires)
 
     @strawberry.mutation(description="Revoke the token this request was sent with.", permission_classes=[IsAuthenticated])

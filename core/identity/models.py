@@ -1,11 +1,11 @@
-"""Accounts, per-street role grants, bearer tokens, failed log-ins and the audit log."""
+"""Accounts, per-street role grants, bearer tokens, log-in throttling counters and the audit log."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, UniqueConstraint, func
+from sqlalchemy import JSON, Boolean, ForeignKey, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base
@@ -46,14 +46,28 @@ class Token(Base):
     revoked_at: Mapped[datetime | None]
 
 
-class LoginFailure(Base):
-    """A failed log-in, kept for throttling by account and by client address."""
+class LoginCounter(Base):
+    """Log-in attempts not yet redeemed by a success, per key: ``acct:<username>``,
+    ``addr:<client address>`` or ``pair:<username>|<address>`` (see ``core.identity.throttle``).
 
-    __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(200))
-    at: Mapped[datetime]
+    An attempt is counted *before* its password is checked, in its own committed
+    transaction; ``next_at`` is when the key accepts its next attempt."""
+
+    __tablename__ = "login_counters"
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_at: Mapped[datetime]
+    last_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class KnownLoginAddress(Base):
+    """A client address from which an account last logged in successfully at ``last_success_at``:
+    attempts from it are throttled on their own counter, apart from strangers' attempts."""
+
+    __tablename__ = "login_known_addresses"
+    username: Mapped[str] = mapped_column(String(100), primary_key=True)
+    address: Mapped[str] = mapped_column(String(100), primary_key=True)
+    last_success_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class AuditEntry(Base):
@@ -72,4 +86,4 @@ class AuditEntry(Base):
     request_id: Mapped[str] = mapped_column(String(64), default="")
 
 
-IDENTITY_MODELS = (User, Grant, Token, LoginFailure, AuditEntry)
+IDENTITY_MODELS = (User, Grant, Token, LoginCounter, KnownLoginAddress, AuditEntry)

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import DomainError
-from core.identity import audit
-from core.identity.models import Grant, LoginFailure, Token, User
+from core.identity import audit, throttle
+from core.identity.models import Grant, Token, User
 from core.identity.passwords import hash_password, password_problem, verify_password
 from core.identity.roles import ALL_PERMISSION_ROLES, ROLES
 from core.models import Street
@@ -22,9 +22,6 @@ if TYPE_CHECKING:
     from core.kernel import Kernel
 
 TOKEN_LIFETIME = timedelta(hours=12)
-THROTTLE_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_ACCOUNT = 5
-MAX_FAILURES_PER_ADDRESS = 30
 
 
 class AuthenticationFailed(Exception):
@@ -57,6 +54,7 @@ ANONYMOUS = Authentication()
 
 
 def now() -> datetime:
+    """The current time (UTC); tests replace ``service.now`` to move the log-in clock."""
     return datetime.now(UTC)
 
 
@@ -145,36 +143,45 @@ async def recheck_sessions(kernel: Kernel, checks: list[SessionCheck]) -> list[i
     return answers
 
 
-async def _throttled(session: AsyncSession, keys: list[tuple[str, int]]) -> bool:
-    since = now() - THROTTLE_WINDOW
-    for key, limit in keys:
-        count = await session.scalar(select(func.count()).where(LoginFailure.key == key, LoginFailure.at > since))
-        if count >= limit:
-            return True
-    return False
+class LoginThrottled(DomainError):
+    """The attempt came inside its wait (see ``core.identity.throttle``); nothing was checked."""
+
+    def __init__(self, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(f"Too many failed log-ins; try again in {retry_after} seconds.", code="THROTTLED")
 
 
 async def login(kernel: Kernel, street: str, username: str, password: str, client: str) -> tuple[str, datetime]:
     """Check the credentials and issue a token valid in the user's streets.
 
-    Raises ``DomainError``; the message never tells whether the username exists.
+    The attempt is counted before the password is checked and refused with
+    ``LoginThrottled`` inside its wait (policy: ``core.identity.throttle``). Raises
+    ``DomainError``; the message never tells whether the username exists.
     """
-    account_key, address_key = f"user:{username.lower()}", f"addr:{client}"
+    policy = throttle.LoginPolicy.from_env()
+    at = now()
+    async with kernel.db.session() as session:
+        known = await throttle.is_known(session, policy, username, client, at)
     async with kernel.db.transaction() as session:
-        if await _throttled(session, [(account_key, MAX_FAILURES_PER_ACCOUNT), (address_key, MAX_FAILURES_PER_ADDRESS)]):
-            raise DomainError("Too many failed log-ins; wait 15 minutes and try again.", code="THROTTLED")
+        claimed = await throttle.claim(session, policy, username, client, at, known=known)
+    if not claimed.granted:
+        raise LoginThrottled(claimed.retry_after)
+    async with kernel.db.session() as session:
         user = await session.scalar(select(User).where(User.username == username))
-        valid = await verify_password(user.password_hash if user else None, password)
-        if not valid or user is None or not user.is_active:
-            session.add_all([LoginFailure(key=account_key, at=now()), LoginFailure(key=address_key, at=now())])
-            await session.commit()
-            raise DomainError("Wrong username or password.", code="INVALID_CREDENTIALS")
-        if not await roles_in(session, user.id, kernel.street_id(street)):
-            raise DomainError(f"This account has no role in street '{street}'.", code="NO_ACCESS")
-        await session.execute(delete(LoginFailure).where(LoginFailure.key == account_key))
-        token = secrets.token_urlsafe(32)
-        expires = now() + TOKEN_LIFETIME
-        session.add(Token(user_id=user.id, digest=digest(token), created_at=now(), expires_at=expires))
+    valid = await verify_password(user.password_hash if user else None, password)
+    if not valid or user is None or not user.is_active:
+        async with kernel.db.transaction() as session:
+            await throttle.prune(session, policy, at)
+        raise DomainError("Wrong username or password.", code="INVALID_CREDENTIALS")
+    token = secrets.token_urlsafe(32)
+    async with kernel.db.transaction() as session:
+        await throttle.succeeded(session, claimed, username, client, now())
+        allowed = bool(await roles_in(session, user.id, kernel.street_id(street)))
+        if allowed:
+            expires = now() + TOKEN_LIFETIME
+            session.add(Token(user_id=user.id, digest=digest(token), created_at=now(), expires_at=expires))
+    if not allowed:
+        raise DomainError(f"This account has no role in street '{street}'.", code="NO_ACCESS")
     return token, expires
 
 

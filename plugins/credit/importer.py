@@ -11,7 +11,6 @@ re-importing a file changes nothing.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -19,13 +18,14 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.importer import ImportFailed, Problem
+from core.importfile import ImportFailed, Problem, as_record, header_problems, parse_records, text_problem
 from core.models import Building, Community, Compound, Resident, Unit
 from plugins.credit.models import Enterprise
 from plugins.credit.service import EnterpriseData, check_enterprise, now
 
 REQUIRED = ("name", "licence_no", "licence_issued_on")
 OPTIONAL = ("category", "licence_expires_on", "address", "community", "compound", "building", "unit", "operator_ref", "status")
+MAX_CELL_CHARS = 500
 FIELDS = ("name", "category", "licence_expires_on", "address", "building_id", "unit_id", "operator_resident_id", "status", "licence_issued_on")
 
 
@@ -55,12 +55,11 @@ def _date(value: str, line: int, column: str, problems: list[Problem]) -> date |
 
 async def import_enterprises(session: AsyncSession, text: str) -> EnterpriseImport:
     """Import the CSV ``text`` in the session's street; raises ``ImportFailed`` with every problem."""
-    reader = csv.DictReader(text.splitlines())
-    header = reader.fieldnames or []
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise ImportFailed([Problem(1, c, "missing column") for c in missing])
-    problems = [Problem(1, c, f"unknown column; expected {', '.join(REQUIRED + OPTIONAL)}") for c in header if c not in REQUIRED + OPTIONAL]
+    records = parse_records(text, REQUIRED + OPTIONAL)
+    header = [name.strip() for name in records[0][1]]
+    problems = header_problems(header, REQUIRED, OPTIONAL)
+    if any(p.reason == "missing column" for p in problems):
+        raise ImportFailed(problems)
     communities = {c.name: c.id for c in await session.scalars(select(Community))}
     compounds = {(c.community_id, c.name): c.id for c in await session.scalars(select(Compound))}
     buildings = {(b.compound_id, b.name): b.id for b in await session.scalars(select(Building))}
@@ -68,12 +67,19 @@ async def import_enterprises(session: AsyncSession, text: str) -> EnterpriseImpo
     residents = dict((await session.execute(select(Resident.external_ref, Resident.id))).all())
     rows: list[EnterpriseData] = []
     seen: dict[str, int] = {}
-    for line, record in enumerate(reader, start=2):
-        v = {k: (record.get(k) or "").strip() for k in REQUIRED + OPTIONAL}
-        if None in record:
+    for line, fields in records[1:]:
+        if not any(f.strip() for f in fields):
+            continue
+        if len(fields) > len(header):
             problems.append(Problem(line, "-", "more fields than columns"))
+        record = as_record(header, fields)
+        v = {k: (record.get(k) or "").strip() for k in REQUIRED + OPTIONAL}
+        for column, value in v.items():
+            if value and (reason := text_problem(value, MAX_CELL_CHARS)):
+                problems.append(Problem(line, column, reason))
+                v[column] = ""
         for column in REQUIRED:
-            if not v[column]:
+            if not v[column] and not any(p.line == line and p.column == column for p in problems):
                 problems.append(Problem(line, column, "empty"))
         issued = _date(v["licence_issued_on"], line, "licence_issued_on", problems)
         expires = _date(v["licence_expires_on"], line, "licence_expires_on", problems)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from core import csvsafe
 from plugins.dashboard.figures import Point, Published, Slice
 from plugins.dashboard.ranges import Period
 
@@ -27,7 +27,7 @@ def _header(street: str, published: Published, period: Period, filters: dict[str
 def _table(header: list[str], columns: tuple[str, str], rows: Iterable[tuple]) -> str:
     buffer = io.StringIO()
     buffer.write("\n".join(header) + "\n")
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csvsafe.writer(buffer, lineterminator="\n")  # no cell can start a formula
     writer.writerow(columns)
     writer.writerows(rows)
     return buffer.getvalue()
@@ -45,5 +45,6 @@ def breakdown_csv(street: str, published: Published, period: Period, dimension: 
     return _table(header, (dimension, "value"), ((s.label, _plain(s.value)) for s in slices))
 
 
-def _plain(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(value)
+def _plain(value: float) -> int | float:
+    """A whole number without ``.0``; numbers stay numbers (a negative one is not neutralised)."""
+    return int(value) if float(value).is_integer() else float(value)
