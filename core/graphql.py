@@ -58,7 +58,7 @@ class Building(Node):
     async def compound(self, info: strawberry.Info) -> Compound:
         return await by_id(info.context, models.Compound).load(self.compound_id)
 
-    @strawberry.field(metadata=list_bound(500))
+    @strawberry.field(metadata=list_bound(300))
     async def units(self, info: strawberry.Info) -> list["Unit"]:
         return await children(info.context, models.Unit.building_id).load(self.id)
 
@@ -76,7 +76,7 @@ class Unit(Node):
     async def building(self, info: strawberry.Info) -> Building:
         return await by_id(info.context, models.Building).load(self.building_id)
 
-    @strawberry.field(description="The owners (co-owners share the unit).", permission_classes=READ_RESIDENTS, metadata=list_bound(10))
+    @strawberry.field(description="The owners (co-owners share the unit).", permission_classes=READ_RESIDENTS, metadata=list_bound(4))
     async def owners(self, info: strawberry.Info) -> list["Resident"]:
         return await through(
             info.context, models.Ownership.unit_id, models.Ownership.resident_id, models.Resident
@@ -101,7 +101,7 @@ class Resident(Node):
     def id_card(self) -> str | None:
         return self.id_card_masked
 
-    @strawberry.field(description="The units this resident owns.", metadata=list_bound(20))
+    @strawberry.field(description="The units this resident owns.", metadata=list_bound(10))
     async def units(self, info: strawberry.Info) -> list[Unit]:
         return await through(
             info.context, models.Ownership.resident_id, models.Ownership.unit_id, models.Unit

@@ -34,7 +34,7 @@ from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
 from core.errors import ConfigurationError
-from schema.budget import count_list_items
+from schema.budget import pace_resolvers
 from schema.extensions import schema_extensions
 
 if TYPE_CHECKING:
@@ -148,7 +148,7 @@ def build_full_schema(kernel: Kernel) -> JiedaoSchema:
         extensions=schema_extensions(),
         extensions_by_type=c.extensions,
     )
-    count_list_items(full._schema)  # the runtime backstop of the object limit (schema.budget)
+    pace_resolvers(full._schema)  # object count and event-loop turns while operations run (schema.budget)
     return full
 
 

@@ -164,10 +164,10 @@ async def test_nested_lists_multiply_their_declared_bounds(client):
     building = encode_global_id("Building", ids["buildings"][0])
     fine = await client.result(f'{{ building(id: "{building}") {{ units {{ number owners {{ name }} }} }} }}', token=token)
     assert not fine.get("errors") and len(fine["data"]["building"]["units"]) == 3
-    assert fine["extensions"]["objects"] == 500 + 500 * 10, "Building.units declares 500, Unit.owners 10"
+    assert fine["extensions"]["objects"] == 300 + 300 * 4, "Building.units declares 300, Unit.owners 4"
     everything = await client.errors("{ compounds { buildings { units { number } } } }", token=token)
     assert everything[0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
-    assert everything[0]["extensions"]["objects"] == 200 + 200 * (100 + 100 * 500)
+    assert everything[0]["extensions"]["objects"] == 200 + 200 * (100 + 100 * 300)
 
 
 async def test_an_estimate_too_low_is_stopped_while_the_query_runs(client):
@@ -175,16 +175,16 @@ async def test_an_estimate_too_low_is_stopped_while_the_query_runs(client):
     from core.testing.fixtures import build_registry
     from schema.ids import encode_global_id
 
-    ids = await build_registry(client.kernel, "changqing", buildings=1, units_per_building=700)
-    client.kernel.config.max_objects = 600  # above the estimate (500), below the 700 units
+    ids = await build_registry(client.kernel, "changqing", buildings=1, units_per_building=500)
+    client.kernel.config.max_objects = 400  # above the estimate (300), below the 500 units
     token = await client.token("community_worker")
     body = await client.result(f'{{ building(id: "{encode_global_id("Building", ids["buildings"][0])}") {{ name units {{ number }} }} }}', token=token)
-    assert body["extensions"]["objects"] == 500, "accepted by the estimate"
+    assert body["extensions"]["objects"] == 300, "accepted by the estimate"
     assert body["data"] is None, "no partial answer"
     assert len(body["errors"]) == 1 and body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
-    assert body["errors"][0]["extensions"]["limit"] == 600 and "more than 600 objects" in body["errors"][0]["message"]
+    assert body["errors"][0]["extensions"]["limit"] == 400 and "more than 400 objects" in body["errors"][0]["message"]
     client.kernel.config.max_objects = 1000
-    assert len((await client.query(f'{{ building(id: "{encode_global_id("Building", ids["buildings"][0])}") {{ units {{ number }} }} }}', token=token))["building"]["units"]) == 700
+    assert len((await client.query(f'{{ building(id: "{encode_global_id("Building", ids["buildings"][0])}") {{ units {{ number }} }} }}', token=token))["building"]["units"]) == 500
 
 
 # --- Page sizes and cursors: a clear error naming the argument ----------------------------
