@@ -144,6 +144,8 @@ def serve(ctx: click.Context, demo: bool, host: str, port: int, **plugin_options
 
         accounts = run(seed_demo(kernel))
         click.echo("Demo accounts (password 'jiedao-demo'): " + ", ".join(accounts))
+        if not os.environ.get("JIEDAO_INTROSPECTION"):
+            kernel.config.introspection = "always"  # GraphiQL's schema explorer works without logging in
     else:
         run(_require_head(kernel))
     click.echo(f"GraphiQL: http://{host}:{port}/graphql/<street>  streets: {', '.join(kernel.config.streets)}")

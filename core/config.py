@@ -17,6 +17,8 @@ from core.plugins import InstalledPlugin
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = ROOT / "plugins.toml"
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{ROOT / 'var' / 'jiedao.db'}"
+DEFAULT_MAX_OBJECTS = 10_000
+"""List items one GraphQL operation may return unless ``JIEDAO_MAX_OBJECTS`` says otherwise."""
 SLUG = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 
 
@@ -40,6 +42,10 @@ class Config:
     mqtt_url: str | None
     source: Path | None = None
     cors_origins: tuple[str, ...] = ()
+    max_objects: int = DEFAULT_MAX_OBJECTS
+    """List items one GraphQL operation may return (``JIEDAO_MAX_OBJECTS``)."""
+    introspection: str = "authenticated"
+    """Who may introspect the schema: ``authenticated``, ``always`` or ``never`` (``JIEDAO_INTROSPECTION``)."""
     transport: TransportSettings = field(default_factory=lambda: TransportSettings())
 
 
@@ -140,6 +146,7 @@ def parse_config(data: dict[str, Any], *, source: Path | None = None, database_u
             else:
                 problems.append(f"{where}: unknown key '{key}'; plugin settings go in [streets.{slug}.{key}].")
         streets[slug] = StreetConfig(slug, name, tuple(dict.fromkeys(plugins)), raw_settings)
+    max_objects, introspection = _query_limits(problems)
     if not streets and not problems:
         problems.append("no street is configured; add a [streets.<slug>] table to plugins.toml.")
     if problems:
@@ -152,7 +159,28 @@ def parse_config(data: dict[str, Any], *, source: Path | None = None, database_u
         source=source,
         cors_origins=cors,
         transport=transport_settings(),
+        max_objects=max_objects,
+        introspection=introspection,
     )
+
+
+INTROSPECTION_POLICIES = ("authenticated", "always", "never")
+
+
+def _query_limits(problems: list[str]) -> tuple[int, str]:
+    """``JIEDAO_MAX_OBJECTS`` and ``JIEDAO_INTROSPECTION``, appending a problem for a bad value."""
+    max_objects = DEFAULT_MAX_OBJECTS
+    raw = os.environ.get("JIEDAO_MAX_OBJECTS", "").strip()
+    if raw:
+        if raw.isascii() and raw.isdigit() and 100 <= int(raw) <= 10_000_000:
+            max_objects = int(raw)
+        else:
+            problems.append(f"JIEDAO_MAX_OBJECTS must be a whole number between 100 and 10000000, got {raw!r}.")
+    introspection = os.environ.get("JIEDAO_INTROSPECTION", "").strip().lower() or "authenticated"
+    if introspection not in INTROSPECTION_POLICIES:
+        problems.append(f"JIEDAO_INTROSPECTION must be one of {', '.join(INTROSPECTION_POLICIES)}, got {introspection!r}.")
+        introspection = "authenticated"
+    return max_objects, introspection
 
 
 def validate_against(config: Config, installed: dict[str, InstalledPlugin]) -> list[str]:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from core import models
 from core.personal_data import mask_phone
 from schema.connection import Connection, paginate
+from schema.cost import list_bound
 from schema.ids import decode_id_of
 from schema.loaders import by_id, children, through
 from schema.node import Node, node_type, resolve_node
@@ -21,7 +22,7 @@ READ_RESIDENTS = allow("core.residents.read")
 class Street:
     slug: str
     name: str
-    plugins: list[str] = strawberry.field(description="The plugins this street enables.")
+    plugins: list[str] = strawberry.field(description="The plugins this street enables.", metadata=list_bound(50))
 
 
 @node_type(models.Community)
@@ -29,7 +30,7 @@ class Street:
 class Community(Node):
     name: str
 
-    @strawberry.field
+    @strawberry.field(metadata=list_bound(50))
     async def compounds(self, info: strawberry.Info) -> list["Compound"]:
         return await children(info.context, models.Compound.community_id).load(self.id)
 
@@ -43,7 +44,7 @@ class Compound(Node):
     async def community(self, info: strawberry.Info) -> Community:
         return await by_id(info.context, models.Community).load(self.community_id)
 
-    @strawberry.field
+    @strawberry.field(metadata=list_bound(100))
     async def buildings(self, info: strawberry.Info) -> list["Building"]:
         return await children(info.context, models.Building.compound_id).load(self.id)
 
@@ -57,7 +58,7 @@ class Building(Node):
     async def compound(self, info: strawberry.Info) -> Compound:
         return await by_id(info.context, models.Compound).load(self.compound_id)
 
-    @strawberry.field
+    @strawberry.field(metadata=list_bound(300))
     async def units(self, info: strawberry.Info) -> list["Unit"]:
         return await children(info.context, models.Unit.building_id).load(self.id)
 
@@ -75,7 +76,7 @@ class Unit(Node):
     async def building(self, info: strawberry.Info) -> Building:
         return await by_id(info.context, models.Building).load(self.building_id)
 
-    @strawberry.field(description="The owners (co-owners share the unit).", permission_classes=READ_RESIDENTS)
+    @strawberry.field(description="The owners (co-owners share the unit).", permission_classes=READ_RESIDENTS, metadata=list_bound(4))
     async def owners(self, info: strawberry.Info) -> list["Resident"]:
         return await through(
             info.context, models.Ownership.unit_id, models.Ownership.resident_id, models.Resident
@@ -100,7 +101,7 @@ class Resident(Node):
     def id_card(self) -> str | None:
         return self.id_card_masked
 
-    @strawberry.field(description="The units this resident owns.")
+    @strawberry.field(description="The units this resident owns.", metadata=list_bound(10))
     async def units(self, info: strawberry.Info) -> list[Unit]:
         return await through(
             info.context, models.Ownership.resident_id, models.Ownership.unit_id, models.Unit
@@ -118,11 +119,11 @@ class CoreQuery:
     async def node(self, info: strawberry.Info, id: strawberry.ID) -> Node | None:
         return await resolve_node(info.context, id, set(info._raw_info.schema.type_map))
 
-    @strawberry.field(permission_classes=READ_REGISTRY)
+    @strawberry.field(permission_classes=READ_REGISTRY, metadata=list_bound(50))
     async def communities(self, info: strawberry.Info) -> list[Community]:
         return await info.context.scalars(select(models.Community).order_by(models.Community.id))
 
-    @strawberry.field(permission_classes=READ_REGISTRY)
+    @strawberry.field(permission_classes=READ_REGISTRY, metadata=list_bound(200))
     async def compounds(self, info: strawberry.Info) -> list[Compound]:
         return await info.context.scalars(select(models.Compound).order_by(models.Compound.id))
 

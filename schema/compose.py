@@ -34,6 +34,7 @@ from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
 from core.errors import ConfigurationError
+from schema.budget import pace_resolvers
 from schema.extensions import schema_extensions
 
 if TYPE_CHECKING:
@@ -139,7 +140,7 @@ def build_full_schema(kernel: Kernel) -> JiedaoSchema:
         c.extensions,
         {n: {f.python_name for f in t.__strawberry_definition__.fields} for n, t in core_types.items()},
     )
-    return JiedaoSchema(
+    full = JiedaoSchema(
         query=_merge_roots("Query", c.queries),
         mutation=_merge_roots("Mutation", c.mutations),
         subscription=_merge_roots("Subscription", c.subscriptions),
@@ -147,6 +148,8 @@ def build_full_schema(kernel: Kernel) -> JiedaoSchema:
         extensions=schema_extensions(),
         extensions_by_type=c.extensions,
     )
+    pace_resolvers(full._schema)  # object count and event-loop turns while operations run (schema.budget)
+    return full
 
 
 def compute_ownership(full: GraphQLSchema, packages: dict[str, str]) -> Ownership:

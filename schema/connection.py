@@ -9,7 +9,7 @@ from sqlalchemy import Select, func, select
 
 from schema.context import Context
 from schema.errors import ClientError
-from schema.ids import decode_cursor, encode_cursor
+from schema.ids import decode_cursor, encode_cursor, pk_limit
 
 NodeT = TypeVar("NodeT")
 MAX_PAGE_SIZE = 100
@@ -42,11 +42,15 @@ class Connection(Generic[NodeT]):
 
 
 def check_page_size(first: int | None) -> int:
-    """``first`` with the default applied; outside 0..MAX_PAGE_SIZE is a client error."""
+    """``first`` with the default applied; outside 0..MAX_PAGE_SIZE is a client error.
+
+    ``first: 0`` is allowed: an empty page, for asking ``totalCount`` alone."""
     if first is None:
         return DEFAULT_PAGE_SIZE
     if first < 0 or first > MAX_PAGE_SIZE:
-        raise ClientError(f"first must be between 0 and {MAX_PAGE_SIZE}, got {first}.", "PAGE_SIZE")
+        error = ClientError(f"Argument 'first' must be between 0 and {MAX_PAGE_SIZE}, got {first}.", "PAGE_SIZE")
+        error.extensions["field"] = "first"
+        raise error
     return first
 
 
@@ -60,11 +64,11 @@ async def paginate(ctx: Context, statement: Select, first: int | None, after: st
     count_statement = select(func.count()).select_from(statement.order_by(None).subquery())
     page = statement.order_by(model.id).limit(size + 1)
     if after is not None:
-        page = page.where(model.id > decode_cursor(after))
+        page = page.where(model.id > decode_cursor(after, model.__tablename__, limit=pk_limit(model)))
     rows = await ctx.scalars(page) if size else []
     has_next = len(rows) > size
     rows = rows[:size]
-    edges = [Edge(cursor=encode_cursor(row.id), node=row) for row in rows]
+    edges = [Edge(cursor=encode_cursor(row.id, model.__tablename__), node=row) for row in rows]
     return Connection(
         edges=edges,
         page_info=PageInfo(

@@ -10,18 +10,8 @@ from collections.abc import Iterator
 
 from graphql import (
     FieldNode,
-    GraphQLList,
-    GraphQLNonNull,
-    GraphQLSchema,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLError,
-    InlineFragmentNode,
     OperationDefinitionNode,
-    SelectionSetNode,
-    IntValueNode,
-    VariableNode,
-    get_named_type,
 )
 from strawberry.extensions import (
     AddValidationRules,
@@ -32,10 +22,12 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.extensions.max_aliases import create_validator as create_alias_rule
-from strawberry.extensions.query_depth_limiter import create_validator as create_depth_rule
 
+from core.config import DEFAULT_MAX_OBJECTS
 from core.observability import GRAPHQL_REQUESTS, GRAPHQL_SECONDS
-from schema.connection import DEFAULT_PAGE_SIZE
+from schema.budget import start_budget, stop_budget
+from schema.cost import estimate
+from schema.depth import create_depth_rule
 from schema.errors import is_expected
 from schema.statements import current_statements
 
@@ -47,63 +39,30 @@ MAX_TOKENS = 5000
 MAX_COST = 100_000
 
 
-LIST_ESTIMATE = 5
-"""The assumed length of a list field that takes no ``first`` argument."""
+def _settings(context) -> tuple[int, str]:
+    """``(max_objects, introspection)`` of the deployment serving ``context``."""
+    config = getattr(getattr(context, "kernel", None), "config", None)
+    return getattr(config, "max_objects", DEFAULT_MAX_OBJECTS), getattr(config, "introspection", "authenticated")
 
 
-def _multiplier(field: FieldNode, field_type, variables: dict) -> int:
-    if field.name.value == "edges":
-        return 1  # the connection's `first` already counted the page
-    for argument in field.arguments or ():
-        if argument.name.value == "first":
-            value = argument.value
-            if isinstance(value, IntValueNode):
-                return max(int(value.value), 1)
-            if isinstance(value, VariableNode):
-                return max(int(variables.get(value.name.value) or DEFAULT_PAGE_SIZE), 1)
-    while isinstance(field_type, GraphQLNonNull):
-        field_type = field_type.of_type
-    return LIST_ESTIMATE if isinstance(field_type, GraphQLList) else 1
-
-
-def _cost(
-    selection_set: SelectionSetNode | None,
-    parent,
-    schema: GraphQLSchema,
-    fragments: dict[str, FragmentDefinitionNode],
-    variables: dict,
-    seen: frozenset[str] = frozenset(),
-) -> int:
-    """Each field costs 1; a list field multiplies the cost of what it selects by its
-    ``first`` argument (or ``LIST_ESTIMATE``)."""
-    if selection_set is None:
-        return 0
-    total = 0
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            definition = getattr(parent, "fields", {}).get(selection.name.value)
-            if definition is None:
-                total += 1
-                continue
-            child = get_named_type(definition.type)
-            inner = _cost(selection.selection_set, child, schema, fragments, variables, seen)
-            total += 1 + _multiplier(selection, definition.type, variables) * inner
-        elif isinstance(selection, InlineFragmentNode):
-            target = schema.get_type(selection.type_condition.name.value) if selection.type_condition else parent
-            total += _cost(selection.selection_set, target, schema, fragments, variables, seen)
-        elif isinstance(selection, FragmentSpreadNode):
-            name = selection.name.value
-            if name in fragments and name not in seen:
-                fragment = fragments[name]
-                target = schema.get_type(fragment.type_condition.name.value)
-                total += _cost(fragment.selection_set, target, schema, fragments, variables, seen | {name})
-    return total
+def _introspection_refusal(policy: str, context) -> GraphQLError | None:
+    if policy == "always" or (policy == "authenticated" and getattr(context, "user", None) is not None):
+        return None
+    if policy == "never":
+        message = "Introspection (__schema, __type) is disabled on this server; the schema is published as SDL."
+    else:
+        message = "Introspection (__schema, __type) needs a logged-in caller on this server; send a bearer token (in GraphiQL: the Headers pane)."
+    return GraphQLError(message, extensions={"code": "INTROSPECTION_DISABLED"})
 
 
 class CostLimiter(SchemaExtension):
-    """Computes the cost of the operation, refuses it above ``MAX_COST``, and reports it."""
+    """Estimates the operation before it runs (``schema.cost``) and refuses it when its cost
+    exceeds ``MAX_COST``, when it would return more than ``max_objects`` list items, when a
+    page size is out of range, or when it introspects and the caller may not. While it runs,
+    counts the list items actually resolved (``schema.budget``) and stops it past the limit."""
 
     cost: int = 0
+    objects: int = 0
 
     def on_validate(self) -> Iterator[None]:
         # Runs after ValidationCache (listed before it), which validates before yielding.
@@ -111,26 +70,41 @@ class CostLimiter(SchemaExtension):
         if ctx.pre_execution_errors or ctx.graphql_document is None:
             yield
             return
-        fragments = {d.name.value: d for d in ctx.graphql_document.definitions if isinstance(d, FragmentDefinitionNode)}
-        operations = [d for d in ctx.graphql_document.definitions if isinstance(d, OperationDefinitionNode)]
-        if ctx.operation_name:
-            operations = [o for o in operations if o.name and o.name.value == ctx.operation_name]
-        schema = ctx.schema._schema
-        roots = {"query": schema.query_type, "mutation": schema.mutation_type, "subscription": schema.subscription_type}
-        self.cost = sum(
-            _cost(o.selection_set, roots[o.operation.value], schema, fragments, ctx.variables or {}) for o in operations[:1]
-        )
-        if self.cost > MAX_COST:
-            ctx.pre_execution_errors = [
-                GraphQLError(
-                    f"The query's cost {self.cost} exceeds the limit of {MAX_COST}; ask for smaller pages.",
-                    extensions={"code": "COST_LIMIT"},
-                )
-            ]
+        max_objects, introspection = _settings(ctx.context)
+        figures = estimate(ctx.graphql_document, ctx.operation_name, ctx.schema._schema, ctx.variables)
+        self.cost, self.objects = figures.cost, figures.objects
+        refusal = figures.error
+        if refusal is None and figures.introspection:
+            refusal = _introspection_refusal(introspection, ctx.context)
+        if refusal is None and self.objects > max_objects:
+            refusal = GraphQLError(
+                f"The query could return {self.objects} objects, more than the limit of {max_objects}; "
+                "ask for smaller pages (first:) or fewer nested lists.",
+                extensions={"code": "QUERY_TOO_COSTLY", "objects": self.objects, "limit": max_objects},
+            )
+        if refusal is None and self.cost > MAX_COST:
+            refusal = GraphQLError(
+                f"The query's cost {self.cost} exceeds the limit of {MAX_COST}; ask for smaller pages.",
+                extensions={"code": "COST_LIMIT", "cost": self.cost, "limit": MAX_COST},
+            )
+        if refusal is not None:
+            ctx.pre_execution_errors = [refusal]
         yield
 
+    def on_execute(self) -> Iterator[None]:
+        budget = start_budget(_settings(self.execution_context.context)[0])
+        try:
+            yield
+        finally:
+            stop_budget()
+        result = self.execution_context.result
+        if budget.exceeded is not None and result is not None:
+            # One error for the whole operation, not one per list that was cut short.
+            result.data = None
+            result.errors = [GraphQLError(budget.exceeded.args[0], extensions=dict(budget.exceeded.extensions))]
+
     def get_results(self) -> dict:
-        results: dict = {"cost": self.cost}
+        results: dict = {"cost": self.cost, "objects": self.objects}
         statements = current_statements()
         if statements is not None and os.environ.get("JIEDAO_DEBUG") == "1":
             results["statements"] = statements.count
@@ -220,7 +194,7 @@ class MaskUnexpectedErrors(MaskErrors):
 
 # Built once: the validation cache is keyed by the rule classes, and the limiter
 # extensions would otherwise create new classes for every request.
-LIMIT_RULES = (create_depth_rule(MAX_DEPTH, None, None), create_alias_rule(MAX_ALIASES))
+LIMIT_RULES = (create_depth_rule(MAX_DEPTH), create_alias_rule(MAX_ALIASES))
 CACHE_SIZE = 512
 
 

@@ -1,11 +1,57 @@
-"""Global IDs (``base64("Type:pk")``) and opaque cursors."""
+"""Global IDs (``base64("Type:pk")``) and opaque cursors (``base64("c:table:pk")``).
+
+Decoding accepts only what encoding produces: URL-safe base64 and a canonical positive
+integer (ASCII digits, no sign, no leading zero, no spaces) within the range of the
+primary-key column (``INTEGER``: 2^31 - 1, ``BIGINT``: 2^63 - 1, the same on SQLite and
+PostgreSQL). Anything else is a client error, never a database error.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import re
 
 from core.errors import DomainError
+
+MAX_PK = 2**31 - 1
+"""The largest key of an ``INTEGER`` primary key (PostgreSQL ``integer``)."""
+MAX_BIG_PK = 2**63 - 1
+"""The largest key of a ``BIGINT`` primary key."""
+
+_CANONICAL_PK = re.compile(r"[1-9][0-9]{0,18}")
+
+
+def _decode(text: str) -> str:
+    """The text inside URL-safe base64 (padding optional); raises ValueError otherwise."""
+    if not isinstance(text, str) or not text.isascii() or len(text) > 200:
+        raise ValueError
+    padded = text + "=" * (-len(text) % 4)
+    return base64.b64decode(padded.encode(), altchars=b"-_", validate=True).decode()
+
+
+def pk_limit(model: type | None) -> int:
+    """The largest primary key ``model``'s ``id`` column can hold on every database."""
+    from sqlalchemy import BigInteger
+
+    column = getattr(getattr(model, "__table__", None), "c", {}).get("id") if model is not None else None
+    return MAX_BIG_PK if column is not None and isinstance(column.type, BigInteger) else MAX_PK
+
+
+def _type_limit(type_name: str) -> int:
+    from schema.node import model_for  # schema.node imports this module
+
+    return pk_limit(model_for(type_name))
+
+
+def parse_pk(text: str, limit: int = MAX_PK) -> int:
+    """A primary key written canonically, e.g. ``"42"``, at most ``limit``; raises ValueError otherwise."""
+    if not _CANONICAL_PK.fullmatch(text):
+        raise ValueError
+    pk = int(text)
+    if pk > limit:
+        raise ValueError
+    return pk
 
 
 def encode_global_id(type_name: str, pk: int) -> str:
@@ -13,34 +59,41 @@ def encode_global_id(type_name: str, pk: int) -> str:
     return base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
 
 
-def decode_global_id(global_id: str) -> tuple[str, int]:
-    """``(type_name, pk)`` of a global ID; a malformed one raises ``DomainError``."""
+def decode_global_id(global_id: str, field: str = "id") -> tuple[str, int]:
+    """``(type_name, pk)`` of a global ID; a malformed one raises ``DomainError`` (INVALID_ID)."""
     try:
-        padded = global_id + "=" * (-len(global_id) % 4)
-        type_name, pk = base64.urlsafe_b64decode(padded.encode()).decode().split(":", 1)
-        return type_name, int(pk)
+        type_name, pk = _decode(global_id).split(":", 1)
+        return type_name, parse_pk(pk, _type_limit(type_name))
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise DomainError(f"'{global_id}' is not a valid ID.", code="INVALID_ID", field="id") from None
+        raise DomainError(f"'{str(global_id)[:100]}' is not a valid ID.", code="INVALID_ID", field=field) from None
 
 
 def decode_id_of(global_id: str, expected: str, field: str = "id") -> int:
     """The primary key inside a global ID that must be of type ``expected``."""
-    type_name, pk = decode_global_id(global_id)
+    type_name, pk = decode_global_id(global_id, field)
     if type_name != expected:
         raise DomainError(f"'{global_id}' is not the ID of a {expected}.", code="INVALID_ID", field=field)
     return pk
 
 
-def encode_cursor(pk: int) -> str:
-    return base64.urlsafe_b64encode(f"c:{pk}".encode()).decode().rstrip("=")
+def encode_cursor(pk: int, list_name: str = "") -> str:
+    """The cursor after row ``pk`` of the list of ``list_name`` (a table name)."""
+    return base64.urlsafe_b64encode(f"c:{list_name}:{pk}".encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> int:
+def decode_cursor(cursor: str, list_name: str = "", field: str = "after", limit: int = MAX_PK) -> int:
+    """The primary key inside a cursor of the list of ``list_name``; INVALID_CURSOR otherwise."""
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        prefix, pk = base64.urlsafe_b64decode(padded.encode()).decode().split(":", 1)
+        prefix, name, pk = _decode(cursor).split(":", 2)
         if prefix != "c":
             raise ValueError
-        return int(pk)
+        value = parse_pk(pk, limit)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise DomainError(f"'{cursor}' is not a valid cursor.", code="INVALID_CURSOR", field="after") from None
+        raise DomainError(f"'{str(cursor)[:100]}' is not a valid cursor.", code="INVALID_CURSOR", field=field) from None
+    if name != list_name:
+        raise DomainError(
+            f"'{str(cursor)[:100]}' is a cursor of another list; pass the endCursor of this list's previous page.",
+            code="INVALID_CURSOR",
+            field=field,
+        )
+    return value

@@ -62,9 +62,10 @@ async def test_inspectors_cannot_manage_teams(client):
 
 
 async def test_other_streets_do_not_get_the_plugin(kernel, client):
-    fields = await client.query('{ __type(name: "Resident") { fields { name } } }', street="gongchen")
+    token = await client.token("community_worker", "gongchen")  # introspection needs a logged-in caller
+    fields = await client.query('{ __type(name: "Resident") { fields { name } } }', street="gongchen", token=token)
     assert "volunteerHours" not in {f["name"] for f in fields["__type"]["fields"]}
-    assert await client.query('{ __type(name: "VolunteerTeam") { name } }', street="gongchen") == {"__type": None}
+    assert await client.query('{ __type(name: "VolunteerTeam") { name } }', street="gongchen", token=token) == {"__type": None}
     errors = await client.errors("{ volunteerTeams { name } }", street="gongchen")
     assert "plugin 'volunteer'" in errors[0]["message"]
 

@@ -1,0 +1,176 @@
+"""What an operation would cost, estimated from its document before anything runs.
+
+Every field costs 1. A field multiplies what it selects by how many values it returns:
+its ``first`` argument (a connection page), its ``limit`` argument, or, for a list
+without either, the bound declared where the list is defined
+(``@strawberry.field(metadata=list_bound(500))``) or ``DEFAULT_LIST_BOUND``. Nested
+lists multiply. ``objects`` counts the list items the operation would return; it is
+what ``QUERY_TOO_COSTLY`` compares with ``max_objects``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    NullValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    VariableNode,
+    get_named_type,
+)
+
+from schema.connection import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+
+LIST_BOUND_KEY = "jiedao.list_bound"
+DEFAULT_LIST_BOUND = 50
+"""The assumed length of a list that declares no bound and takes no ``first``/``limit``."""
+
+INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
+
+
+def list_bound(items: int) -> dict[str, int]:
+    """Field metadata declaring how many items a list field returns at most in practice,
+    e.g. ``@strawberry.field(metadata=list_bound(500))`` on ``Building.units``."""
+    if items < 1:
+        raise ValueError("a list bound must be at least 1")
+    return {LIST_BOUND_KEY: items}
+
+
+def declared_bound(definition: Any) -> int | None:
+    """The bound a GraphQL field declared with ``list_bound``, if any."""
+    strawberry_field = (definition.extensions or {}).get("strawberry-definition")
+    metadata = getattr(strawberry_field, "metadata", None) or {}
+    return metadata.get(LIST_BOUND_KEY)
+
+
+def is_list(field_type: Any) -> bool:
+    while isinstance(field_type, GraphQLNonNull):
+        field_type = field_type.of_type
+    return isinstance(field_type, GraphQLList)
+
+
+@dataclass
+class Estimate:
+    """The figures of one operation; ``error`` is set when an argument is out of range."""
+
+    cost: int = 0
+    objects: int = 0
+    introspection: bool = False
+    error: GraphQLError | None = None
+
+
+@dataclass
+class _Walker:
+    schema: GraphQLSchema
+    fragments: dict[str, FragmentDefinitionNode]
+    variables: dict[str, Any]
+    defaults: dict[str, Any]
+    estimate: Estimate = field(default_factory=Estimate)
+    _fragment_figures: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
+
+    def argument(self, node: FieldNode, definition: Any, name: str) -> int | None:
+        """The integer value of argument ``name`` (literal, variable or schema default)."""
+        for argument in node.arguments or ():
+            if argument.name.value != name:
+                continue
+            value = argument.value
+            if isinstance(value, IntValueNode):
+                return int(value.value)
+            if isinstance(value, NullValueNode):
+                return None
+            if isinstance(value, VariableNode):
+                raw = self.variables.get(value.name.value, self.defaults.get(value.name.value))
+                # Anything but a plain integer fails variable coercion with its own message.
+                return raw if isinstance(raw, int) and not isinstance(raw, bool) else None
+            return None
+        argument_definition = definition.args.get(name)
+        default = getattr(argument_definition, "default_value", None)
+        return default if isinstance(default, int) and not isinstance(default, bool) else None
+
+    def multiplier(self, node: FieldNode, definition: Any, parent: Any) -> int:
+        """How many values ``node`` returns per parent value."""
+        if "first" in definition.args:
+            first = self.argument(node, definition, "first")
+            if first is not None and not 0 <= first <= MAX_PAGE_SIZE and self.estimate.error is None:
+                self.estimate.error = GraphQLError(
+                    f"Argument 'first' of field '{parent.name}.{node.name.value}' must be between 0 and {MAX_PAGE_SIZE}, got {first}.",
+                    nodes=[node],
+                    extensions={"code": "PAGE_SIZE", "field": "first"},
+                )
+            return max(1, min(MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE if first is None else first))
+        if not is_list(definition.type):
+            return 1
+        if node.name.value == "edges" and "pageInfo" in getattr(parent, "fields", {}):
+            return 1  # the connection's `first` already counted the page
+        if "limit" in definition.args:
+            limit = self.argument(node, definition, "limit")
+            if limit is not None:
+                return max(1, min(MAX_PAGE_SIZE, limit))  # the resolver refuses a larger one by name
+        return declared_bound(definition) or DEFAULT_LIST_BOUND
+
+    def walk(self, selection_set: SelectionSetNode | None, parent: Any, seen: frozenset[str] = frozenset()) -> tuple[int, int]:
+        """``(cost, objects)`` of a selection set on ``parent``."""
+        if selection_set is None:
+            return 0, 0
+        cost = objects = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                name = selection.name.value
+                if name in INTROSPECTION_FIELDS:
+                    self.estimate.introspection = True
+                definition = getattr(parent, "fields", {}).get(name)
+                if definition is None:
+                    cost += 1
+                    continue
+                inner_cost, inner_objects = self.walk(selection.selection_set, get_named_type(definition.type), seen)
+                times = self.multiplier(selection, definition, parent)
+                cost += 1 + times * inner_cost
+                objects += times * inner_objects + (times if is_list(definition.type) else 0)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                target = self.schema.get_type(condition.name.value) if condition else parent
+                inner_cost, inner_objects = self.walk(selection.selection_set, target, seen)
+                cost, objects = cost + inner_cost, objects + inner_objects
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name not in self.fragments or name in seen:
+                    continue
+                fragment = self.fragments[name]
+                target = self.schema.get_type(fragment.type_condition.name.value)
+                key = (name, getattr(parent, "name", ""))
+                if key not in self._fragment_figures:  # a fragment spread many times is walked once
+                    self._fragment_figures[key] = self.walk(fragment.selection_set, target, seen | {name})
+                inner_cost, inner_objects = self._fragment_figures[key]
+                cost, objects = cost + inner_cost, objects + inner_objects
+        return cost, objects
+
+
+def estimate(document: Any, operation_name: str | None, schema: GraphQLSchema, variables: dict[str, Any] | None) -> Estimate:
+    """The cost, object count and introspection use of the operation that will run."""
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name:
+        operations = [o for o in operations if o.name and o.name.value == operation_name]
+    if not operations:
+        return Estimate()
+    operation = operations[0]
+    defaults = {
+        d.variable.name.value: int(d.default_value.value)
+        for d in operation.variable_definitions or ()
+        if isinstance(d.default_value, IntValueNode)
+    }
+    roots = {"query": schema.query_type, "mutation": schema.mutation_type, "subscription": schema.subscription_type}
+    walker = _Walker(schema, fragments, variables if isinstance(variables, dict) else {}, defaults)
+    walker.estimate.cost, walker.estimate.objects = walker.walk(operation.selection_set, roots[operation.operation.value])
+    return walker.estimate

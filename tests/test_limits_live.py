@@ -1,0 +1,148 @@
+"""The worst query the limits accept, against a real uvicorn: /healthz keeps answering."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import threading
+import time
+from datetime import timedelta
+
+import httpx
+import pytest
+import uvicorn
+
+from core.app import build_app
+from core.config import parse_config
+from core.kernel import Kernel
+from core.testing.fixtures import build_registry
+from schema.ids import encode_global_id
+
+BUILDINGS, UNITS = 16, 300
+"""A compound of 16 buildings of 300 units each (4,800 units, one owner each)."""
+
+HEAVY = "{ buildings(first: 33) { edges { node { name units { id number area building { name } } } } } }"
+"""The largest page of buildings whose declared bounds (33 × 301 objects) stay under 10,000."""
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """uvicorn serving a kernel on a free port, in a thread (and event loop) of its own."""
+
+    def __init__(self, database_url: str):
+        self.database_url = database_url
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.ready = threading.Event()
+        self.info: dict = {}
+        self._server: uvicorn.Server | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="limits-server", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._serve())
+        except BaseException as error:  # noqa: BLE001 - handed to the test
+            self._error = error
+            self.ready.set()
+
+    async def _serve(self) -> None:
+        streets = {"changqing": {"name": "长庆街道", "plugins": []}}
+        kernel = await Kernel.load(parse_config({"streets": streets}, database_url=self.database_url))
+        await kernel.sync_streets()
+        ids = await build_registry(kernel, "changqing", buildings=BUILDINGS, units_per_building=UNITS)
+        self.info = {"token": await _worker_token(kernel), "building": encode_global_id("Building", ids["buildings"][0])}
+        self._server = uvicorn.Server(uvicorn.Config(build_app(kernel, background=False), host="127.0.0.1", port=self.port, log_level="warning"))
+        serving = asyncio.create_task(self._server.serve())
+        while not self._server.started and not serving.done():
+            await asyncio.sleep(0.01)
+        self.ready.set()
+        await serving
+
+    def __enter__(self) -> Server:
+        self._thread.start()
+        if not self.ready.wait(120) or self._error is not None:
+            raise RuntimeError(f"the server did not start: {self._error!r}")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        self._thread.join(30)
+
+
+async def _worker_token(kernel: Kernel) -> str:
+    from core.identity import service
+    from core.identity.models import Grant, Token, User
+
+    token = secrets.token_urlsafe(24)
+    async with kernel.db.transaction() as session:
+        user = User(username="live-worker", password_hash="-")
+        session.add(user)
+        await session.flush()
+        session.add(Grant(user_id=user.id, street_id=kernel.street_id("changqing"), role="community_worker"))
+        session.add(Token(user_id=user.id, digest=service.digest(token), created_at=service.now(), expires_at=service.now() + timedelta(hours=1)))
+    return token
+
+
+@pytest.fixture
+def executions(monkeypatch):
+    """Marks when the server starts and finishes executing an operation (in its own thread)."""
+    import schema.extensions as extensions
+
+    marks = {"started": threading.Event(), "finished": threading.Event()}
+    start, stop = extensions.start_budget, extensions.stop_budget
+
+    def started(limit):
+        marks["started"].set()
+        return start(limit)
+
+    def finished():
+        stop()
+        marks["finished"].set()
+
+    monkeypatch.setattr(extensions, "start_budget", started)
+    monkeypatch.setattr(extensions, "stop_budget", finished)
+    return marks
+
+
+async def _until(condition, what: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.001)
+
+
+async def test_health_checks_answer_while_the_worst_accepted_query_runs(database_url, executions):
+    with Server(database_url) as server:
+        headers = {"authorization": f"Bearer {server.info['token']}"}
+        async with httpx.AsyncClient(base_url=server.url, timeout=120) as heavy_client, httpx.AsyncClient(base_url=server.url, timeout=120) as probe:
+            heavy = asyncio.create_task(heavy_client.post("/graphql/changqing", json={"query": HEAVY}, headers=headers))
+            await _until(lambda: executions["started"].is_set() or heavy.done(), "the heavy query to start executing")
+            answered_mid_execution = 0
+            while not heavy.done():
+                health = await probe.get("/healthz")
+                assert health.status_code == 200 and health.text == "ok"
+                if not executions["finished"].is_set():
+                    answered_mid_execution += 1
+            body = (await heavy).json()
+            assert "errors" not in body, body
+            assert body["extensions"]["objects"] <= 10_000, "the query is within the limits"
+            assert sum(len(e["node"]["units"]) for e in body["data"]["buildings"]["edges"]) == BUILDINGS * UNITS
+            assert answered_mid_execution >= 1, "/healthz was answered while the heavy query was executing"
+
+            # The attack of issue 13 item 6 is refused before it runs, over the real server too.
+            inner = "units { number }"
+            for _ in range(4):
+                inner = f"units {{ building {{ {inner} }} }}"
+            attack = "{ " + " ".join(f'a{i}: node(id: "{server.info["building"]}") {{ ... on Building {{ {inner} }} }}' for i in range(4)) + " }"
+            refused = (await heavy_client.post("/graphql/changqing", json={"query": attack}, headers=headers)).json()
+            assert refused["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY" and not refused.get("data")
