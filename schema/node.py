@@ -15,6 +15,7 @@ A refused row is answered with ``null``, exactly like a row that does not exist.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,8 @@ from sqlalchemy.sql.elements import ColumnElement, False_
 
 from schema.context import Context
 from schema.ids import decode_global_id, encode_global_id
+
+log = logging.getLogger("jiedao.graphql")
 
 Visibility = Callable[[Context], ColumnElement[bool]]
 """``visible(ctx)``: the SQL condition selecting the rows the caller may see."""
@@ -98,6 +101,8 @@ def node_type(
 
     def decorate(cls: type) -> type:
         type_name = name or cls.__strawberry_definition__.name
+        if permissions == ():
+            log.warning("node type %s declares no read rule: node(id:) never returns it (pass read=... to node_type)", type_name)
         _NODES[type_name] = NodeAccess(model, permissions, visible)
         cls.__strawberry_definition__.is_type_of = lambda obj, _info: isinstance(obj, model)
         return cls
