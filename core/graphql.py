@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import false, select, true
+from sqlalchemy.sql.elements import ColumnElement
 
 from core import models
 from core.personal_data import mask_phone
@@ -11,11 +12,34 @@ from schema.connection import Connection, paginate
 from schema.cost import list_bound
 from schema.ids import decode_id_of
 from schema.loaders import by_id, children, through
-from schema.node import Node, node_type, resolve_node
+from schema.context import Context
+from schema.node import PUBLIC, Node, node_type, resolve_node
 from schema.permissions import IsAuthenticated, allow
 
-READ_REGISTRY = allow("core.registry.read")
-READ_RESIDENTS = allow("core.residents.read")
+REGISTRY = "core.registry.read"
+RESIDENTS = "core.residents.read"
+READ_REGISTRY = allow(REGISTRY)
+READ_RESIDENTS = allow(RESIDENTS)
+
+
+def visible_units(ctx: Context) -> ColumnElement[bool]:
+    """The units the caller may see: all with ``core.registry.read``, else those they own
+    (a resident reaches them through ``me { resident { units } }``)."""
+    if ctx.has_permission(REGISTRY):
+        return true()
+    resident_id = ctx.user.resident_id if ctx.user is not None else None
+    if resident_id is None:
+        return false()
+    return models.Unit.id.in_(select(models.Ownership.unit_id).where(models.Ownership.resident_id == resident_id))
+
+
+def visible_residents(ctx: Context) -> ColumnElement[bool]:
+    """The residents the caller may see: all with ``core.residents.read``, else their own
+    record (``me { resident }``)."""
+    if ctx.has_permission(RESIDENTS):
+        return true()
+    resident_id = ctx.user.resident_id if ctx.user is not None else None
+    return false() if resident_id is None else models.Resident.id == resident_id
 
 
 @strawberry.type(description="The street (街道) this endpoint serves.")
@@ -25,7 +49,7 @@ class Street:
     plugins: list[str] = strawberry.field(description="The plugins this street enables.", metadata=list_bound(50))
 
 
-@node_type(models.Community)
+@node_type(models.Community, read=REGISTRY)
 @strawberry.type(description="A community (社区).")
 class Community(Node):
     name: str
@@ -35,7 +59,7 @@ class Community(Node):
         return await children(info.context, models.Compound.community_id).load(self.id)
 
 
-@node_type(models.Compound)
+@node_type(models.Compound, read=REGISTRY)
 @strawberry.type(description="A residential compound (小区).")
 class Compound(Node):
     name: str
@@ -49,7 +73,7 @@ class Compound(Node):
         return await children(info.context, models.Building.compound_id).load(self.id)
 
 
-@node_type(models.Building)
+@node_type(models.Building, read=REGISTRY)
 @strawberry.type(description="A building of a compound.")
 class Building(Node):
     name: str
@@ -63,7 +87,7 @@ class Building(Node):
         return await children(info.context, models.Unit.building_id).load(self.id)
 
 
-@node_type(models.Unit)
+@node_type(models.Unit, read=PUBLIC, visible=visible_units)
 @strawberry.type(description="A unit (户) with its exclusive floor area.")
 class Unit(Node):
     number: str
@@ -83,7 +107,7 @@ class Unit(Node):
         ).load(self.id)
 
 
-@node_type(models.Resident)
+@node_type(models.Resident, read=PUBLIC, visible=visible_residents)
 @strawberry.type(description="A resident, owner or organisation (e.g. the developer).")
 class Resident(Node):
     name: str
@@ -144,11 +168,11 @@ class CoreQuery:
     async def units(
         self, info: strawberry.Info, first: int | None = None, after: str | None = None, building_id: strawberry.ID | None = None
     ) -> Connection[Unit]:
-        statement = select(models.Unit)
+        statement = select(models.Unit).where(visible_units(info.context))
         if building_id is not None:
             statement = statement.where(models.Unit.building_id == decode_id_of(building_id, "Building", "buildingId"))
         return await paginate(info.context, statement, first, after)
 
     @strawberry.field(permission_classes=READ_RESIDENTS)
     async def residents(self, info: strawberry.Info, first: int | None = None, after: str | None = None) -> Connection[Resident]:
-        return await paginate(info.context, select(models.Resident), first, after)
+        return await paginate(info.context, select(models.Resident).where(visible_residents(info.context)), first, after)

@@ -1,18 +1,46 @@
-"""The ``Node`` interface, global IDs and ``node(id:)`` for every registered type."""
+"""The ``Node`` interface, global IDs and ``node(id:)`` for every registered type.
+
+One rule decides what ``node(id:)`` returns, for core and plugin types alike: a row is
+returned only to a caller who could reach it through the type's own queries. Each node type
+declares that rule once, with ``node_type(Model, read=..., visible=...)``:
+
+- ``read``: the permission (or any of several) its queries require, or ``PUBLIC`` for a
+  type every logged-in caller may read; a type that declares no ``read`` is never returned
+  by ``node`` (secure by default).
+- ``visible(ctx)``: an SQL condition on the model narrowing the rows the caller may see
+  (e.g. only the cases one is party to). The type's list queries use the same function.
+
+A refused row is answered with ``null``, exactly like a row that does not exist.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import false, select, true
+from sqlalchemy.sql.elements import ColumnElement, False_
 
 from schema.context import Context
 from schema.ids import decode_global_id, encode_global_id
 
-_NODE_MODELS: dict[str, type] = {}
-_VISIBILITY: dict[str, Callable[[Context], Any]] = {}
+log = logging.getLogger("jiedao.graphql")
+
+Visibility = Callable[[Context], ColumnElement[bool]]
+"""``visible(ctx)``: the SQL condition selecting the rows the caller may see."""
+
+
+class Public:
+    """The marker of a node type every logged-in caller of the street may read."""
+
+    def __repr__(self) -> str:
+        return "PUBLIC"
+
+
+PUBLIC = Public()
 
 
 @strawberry.interface(description="An object with a global ID, fetchable with `node(id:)`.")
@@ -23,21 +51,59 @@ class Node:
         return strawberry.ID(encode_global_id(info._raw_info.parent_type.name, self.id))
 
 
-def node_type(model: type, name: str | None = None, visible: Callable[[Context], Any] | None = None):
-    """Mark a ``@strawberry.type`` implementing ``Node`` as backed by the ORM ``model``.
+@dataclass(frozen=True)
+class NodeAccess:
+    """Who may fetch rows of ``model`` by ID: holders of any of ``read`` (or anyone logged
+    in when ``read`` is ``PUBLIC``; nobody when it is empty), limited to ``visible`` rows."""
 
-    Resolvers may then return ``model`` instances where the type is expected, and
-    ``node(id:)`` can fetch it. ``visible(ctx)`` may return an SQL condition limiting which
-    rows the caller may fetch that way (e.g. only cases the caller is party to); without
-    it, any row of the street is returned to callers allowed to call ``node``.
-    Apply it above ``@strawberry.type``.
+    model: type
+    read: tuple[str, ...] | Public
+    visible: Visibility | None = None
+
+    def condition(self, ctx: Context) -> ColumnElement[bool]:
+        """The SQL condition on ``model`` selecting the rows the caller may fetch."""
+        if ctx.user is None:
+            return false()
+        if self.read is not PUBLIC and not any(ctx.has_permission(p) for p in self.read):
+            return false()
+        return true() if self.visible is None else self.visible(ctx)
+
+
+_NODES: dict[str, NodeAccess] = {}
+
+
+def node_type(
+    model: type,
+    name: str | None = None,
+    *,
+    read: str | Sequence[str] | Public | None = None,
+    visible: Visibility | None = None,
+):
+    """Mark a ``@strawberry.type`` implementing ``Node`` as backed by the ORM ``model``, and
+    declare who may fetch it with ``node(id:)``.
+
+    Resolvers may then return ``model`` instances where the type is expected. ``read`` is
+    the permission the type's own queries require (a tuple: any of them), or ``PUBLIC``;
+    ``visible(ctx)`` returns the SQL condition limiting the rows the caller may see (use
+    the same function in the type's list queries). Without ``read`` the type is never
+    returned by ``node``. Apply it above ``@strawberry.type``.
     """
+    if read is None:
+        permissions: tuple[str, ...] | Public = ()
+    elif isinstance(read, Public):
+        permissions = read
+    elif isinstance(read, str):
+        permissions = (read,)
+    else:
+        permissions = tuple(read)
+    if visible is not None and permissions == ():
+        raise TypeError(f"node_type({model.__name__}): 'visible' needs 'read' (a permission or PUBLIC)")
 
     def decorate(cls: type) -> type:
         type_name = name or cls.__strawberry_definition__.name
-        _NODE_MODELS[type_name] = model
-        if visible is not None:
-            _VISIBILITY[type_name] = visible
+        if permissions == ():
+            log.warning("node type %s declares no read rule: node(id:) never returns it (pass read=... to node_type)", type_name)
+        _NODES[type_name] = NodeAccess(model, permissions, visible)
         cls.__strawberry_definition__.is_type_of = lambda obj, _info: isinstance(obj, model)
         return cls
 
@@ -46,17 +112,31 @@ def node_type(model: type, name: str | None = None, visible: Callable[[Context],
 
 def model_for(type_name: str) -> type | None:
     """The ORM model behind the node type ``type_name``."""
-    return _NODE_MODELS.get(type_name)
+    access = _NODES.get(type_name)
+    return access.model if access else None
+
+
+def access_for(type_name: str) -> NodeAccess | None:
+    """The declared read rule of the node type ``type_name``."""
+    return _NODES.get(type_name)
+
+
+def readable(ctx: Context, type_name: str) -> ColumnElement[bool]:
+    """The SQL condition selecting the rows of ``type_name`` the caller may fetch by ID
+    (``false()`` for an unknown type or one that declared no read rule)."""
+    access = _NODES.get(type_name)
+    return false() if access is None else access.condition(ctx)
 
 
 async def resolve_node(ctx: Context, global_id: str, schema_types: set[str]) -> Any:
-    """The object with ``global_id`` if this street's schema has its type and the street can
-    see the row; otherwise ``None`` (never another street's object)."""
+    """The object with ``global_id`` if this street's schema has its type and the caller may
+    read it through the type's own queries; otherwise ``None`` (never another street's
+    object, never a refused one)."""
     type_name, pk = decode_global_id(global_id)
-    model = _NODE_MODELS.get(type_name)
-    if model is None or type_name not in schema_types:
+    access = _NODES.get(type_name)
+    if access is None or type_name not in schema_types:
         return None
-    statement = select(model).where(model.id == pk)
-    if (visible := _VISIBILITY.get(type_name)) is not None:
-        statement = statement.where(visible(ctx))
-    return await ctx.scalar(statement)
+    condition = access.condition(ctx)
+    if isinstance(condition, False_):
+        return None  # refused without asking the database
+    return await ctx.scalar(select(access.model).where(access.model.id == pk, condition))

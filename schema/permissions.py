@@ -48,3 +48,27 @@ def require(permission: str) -> type[BasePermission]:
 def allow(permission: str) -> list[type[BasePermission]]:
     """``permission_classes`` for a field: logged in, and holding ``permission``."""
     return [IsAuthenticated, require(permission)]
+
+
+@cache
+def require_any(*permissions: str) -> type[BasePermission]:
+    """The permission class granting access to callers holding any of ``permissions``."""
+    names = " or ".join(f"'{p}'" for p in permissions)
+
+    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+        return any(info.context.has_permission(p) for p in permissions)
+
+    return type(
+        f"RequireAny[{', '.join(permissions)}]",
+        (BasePermission,),
+        {
+            "message": f"You lack the permission {names} in this street.",
+            "error_extensions": {"code": "FORBIDDEN", "permission": permissions[0]},
+            "has_permission": has_permission,
+        },
+    )
+
+
+def allow_any(*permissions: str) -> list[type[BasePermission]]:
+    """``permission_classes`` for a field: logged in, and holding any of ``permissions``."""
+    return [IsAuthenticated, require_any(*permissions)]

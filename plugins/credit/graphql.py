@@ -16,7 +16,8 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from sqlalchemy import Select, false, func, select
+from sqlalchemy import Select, false, func, select, true
+from sqlalchemy.sql.elements import ColumnElement
 from strawberry.permission import BasePermission
 from strawberry.scalars import JSON
 
@@ -50,14 +51,19 @@ def may_see(ctx, enterprise_row: Any) -> bool:
     return resident is not None and enterprise_row.operator_resident_id == resident
 
 
-def visible(ctx, statement: Select) -> Select:
-    """``statement`` (over enterprises) limited to those the caller may see."""
+def visible_enterprises(ctx) -> ColumnElement[bool]:
+    """The SQL condition selecting the enterprises the caller may see (lists and ``node``)."""
     if ctx.has_permission(READ_ALL):
-        return statement
+        return true()
     resident = operator_of(ctx)
     if resident is None:
-        return statement.where(false())
-    return statement.where(models.Enterprise.operator_resident_id == resident)
+        return false()
+    return models.Enterprise.operator_resident_id == resident
+
+
+def visible(ctx, statement: Select) -> Select:
+    """``statement`` (over enterprises) limited to those the caller may see."""
+    return statement.where(visible_enterprises(ctx))
 
 
 class CanSeeEnterprises(BasePermission):
@@ -359,7 +365,7 @@ async def current_score(info: strawberry.Info, enterprise: models.Enterprise) ->
     return await by_id(info.context, models.Score).load(enterprise.current_score_id)
 
 
-@node_type(models.Enterprise)
+@node_type(models.Enterprise, read=(READ_ALL, READ_OWN), visible=visible_enterprises)
 @strawberry.type(description="A restaurant or other business graded by credit risk.")
 class Enterprise(Node):
     @strawberry.field(permission_classes=SEE_ONE)

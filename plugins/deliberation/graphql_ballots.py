@@ -156,7 +156,7 @@ def _my_votes_loader(ctx):
     return ctx.loader(("deliberation", "my_votes"), load)
 
 
-@node_type(BallotModel)
+@node_type(BallotModel, read=BALLOT_READ)
 @strawberry.type(name="Ballot", description="An owners' vote (Civil Code Art. 278) over a compound or some buildings.")
 class Ballot(Node):
     title: str

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import false, or_, select, true
+from sqlalchemy.sql.elements import ColumnElement
 
 from core import models as core_models
 from core.errors import DomainError
@@ -37,7 +38,27 @@ from schema.errors import UserError, user_errors
 from schema.ids import decode_id_of
 from schema.loaders import by_id, children
 from schema.node import Node, node_type
-from schema.permissions import allow
+from schema.permissions import allow, allow_any
+
+
+def raised_by_caller(ctx) -> ColumnElement[bool]:
+    """The topics the caller raised (``myTopics``)."""
+    return false() if ctx.user is None else TopicModel.raised_by_user_id == ctx.user.id
+
+
+def consulted() -> ColumnElement[bool]:
+    """The topics opened for public consultation (``consultations``)."""
+    return TopicModel.consultation_closes_at.is_not(None)
+
+
+def visible_topics(ctx) -> ColumnElement[bool]:
+    """The topics the caller may see: every topic with ``deliberation.topic.read``; else,
+    to those who may raise topics and comment, their own and those under consultation."""
+    if ctx.has_permission(TOPIC_READ):
+        return true()
+    if not ctx.has_permission(TOPIC_RAISE):
+        return false()
+    return or_(raised_by_caller(ctx), consulted())
 
 
 
@@ -60,7 +81,7 @@ class Comment:
     hidden_reason: str | None
 
 
-@node_type(TopicModel)
+@node_type(TopicModel, read=(TOPIC_READ, TOPIC_RAISE), visible=visible_topics)
 @strawberry.type(name="Topic", description="A residents' appeal or matter for deliberation (民生诉求/议题).")
 class Topic(Node):
     title: str
@@ -206,7 +227,7 @@ def _action_item(a: ActionItemModel) -> ActionItem:
     )
 
 
-@node_type(MeetingModel)
+@node_type(MeetingModel, read=MEETING_MANAGE)
 @strawberry.type(name="Meeting", description="A three-party joint meeting (半月谈) or a 红茶议事会 session.")
 class Meeting(Node):
     title: str
@@ -289,21 +310,28 @@ class TopicQuery:
         status: TopicStatusEnum | None = None,
         compound_id: strawberry.ID | None = None,
     ) -> Connection[Topic]:
-        statement = select(TopicModel)
+        statement = select(TopicModel).where(visible_topics(info.context))
         if status is not None:
             statement = statement.where(TopicModel.status == as_enum(TopicStatus, status).value)
         if compound_id is not None:
             statement = statement.where(TopicModel.compound_id == decode_id_of(compound_id, "Compound", "compoundId"))
         return await paginate(info.context, statement, first, after)
 
-    @strawberry.field(permission_classes=allow(TOPIC_READ))
+    @strawberry.field(permission_classes=allow_any(TOPIC_READ, TOPIC_RAISE), description="A topic, if you may see it (as with `node`).")
     async def topic(self, info: strawberry.Info, id: strawberry.ID) -> Topic | None:
-        return await by_id(info.context, TopicModel).load(decode_id_of(id, "Topic"))
+        ctx = info.context
+        return await ctx.scalar(select(TopicModel).where(TopicModel.id == decode_id_of(id, "Topic"), visible_topics(ctx)))
 
     @strawberry.field(permission_classes=allow(TOPIC_RAISE), description="The topics the caller raised, to follow them.")
     async def my_topics(self, info: strawberry.Info, first: int | None = None, after: str | None = None) -> Connection[Topic]:
         ctx = info.context
-        return await paginate(ctx, select(TopicModel).where(TopicModel.raised_by_user_id == ctx.user.id), first, after)
+        return await paginate(ctx, select(TopicModel).where(raised_by_caller(ctx)), first, after)
+
+    @strawberry.field(
+        permission_classes=allow_any(TOPIC_READ, TOPIC_RAISE), description="Topics opened for public consultation (open or closed), oldest first."
+    )
+    async def consultations(self, info: strawberry.Info, first: int | None = None, after: str | None = None) -> Connection[Topic]:
+        return await paginate(info.context, select(TopicModel).where(consulted()), first, after)
 
 
 @strawberry.type

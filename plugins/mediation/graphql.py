@@ -2,8 +2,7 @@
 (``Building.cases``, ``Building.findings``, ``Resident.cases``). Mutations: ``mutations.py``.
 
 Which cases a caller sees is decided by ``access.visible_cases`` in every resolver that
-returns cases. ``Case`` is deliberately not fetchable through ``node(id:)``: that resolver
-cannot apply per-caller visibility; use ``mediationCase(id:)``.
+returns cases, ``node(id:)`` included (through ``cases_of_caller``, declared on ``Case``).
 """
 
 from __future__ import annotations
@@ -47,6 +46,11 @@ OutsideKindEnum = strawberry.enum(OutsideKind, name="OutsideMediatorKind")
 DepartmentEnum = strawberry.enum(Department, name="Department")
 FindingCategoryEnum = strawberry.enum(FindingCategory, name="FindingCategory")
 FindingStatusEnum = strawberry.enum(FindingStatus, name="FindingStatus", description="open → notified → rectified → verified.")
+
+
+def cases_of_caller(ctx):
+    """The SQL condition selecting the cases the caller of request ``ctx`` may see."""
+    return visible_cases(Actor.of(ctx))
 
 
 def usernames(ctx):
@@ -125,7 +129,7 @@ class StudioMember:
         return await usernames(info.context).load(self.user_id)
 
 
-@node_type(m.Studio)
+@node_type(m.Studio, read=CASE_READ)
 @strawberry.type(name="Studio", description="A people's mediation studio (调解工作室).")
 class Studio(Node):
     name: str
@@ -292,7 +296,7 @@ class Agreement:
         )
 
 
-@node_type(m.Case, visible=lambda ctx: visible_cases(Actor.of(ctx)))
+@node_type(m.Case, read=CASE_READ, visible=cases_of_caller)
 @strawberry.type(name="Case", description="A dispute brought to a mediation studio (also fetchable with `node(id:)` by those who may see it).")
 class Case(Node):
     title: str
@@ -376,7 +380,7 @@ class Case(Node):
 # -- task forces ------------------------------------------------------------------------
 
 
-@node_type(m.Finding)
+@node_type(m.Finding, read=TASKFORCE_READ)
 @strawberry.type(name="Finding", description="A violation found by a rectification task force.")
 class Finding(Node):
     location: str
@@ -461,7 +465,7 @@ class _Reader:
         return await self._ctx.execute(statement, params)
 
 
-@node_type(m.TaskForce)
+@node_type(m.TaskForce, read=TASKFORCE_READ)
 @strawberry.type(name="TaskForce", description="A multi-department rectification task force (整治专班).")
 class TaskForce(Node):
     name: str
@@ -523,7 +527,7 @@ class MediationQuery:
         studio_id: strawberry.ID | None = None,
         open_too_long: bool | None = None,
     ) -> Connection[Case]:
-        statement = select(m.Case).where(visible_cases(Actor.of(info.context)))
+        statement = select(m.Case).where(cases_of_caller(info.context))
         if state is not None:
             statement = statement.where(m.Case.state == CaseState(state).value)
         if category is not None:

@@ -28,8 +28,11 @@ from schema.loaders import by_id, children
 from schema.node import Node, node_type
 from schema.permissions import allow
 
-READ_DEVICES = allow("sensors.device.read")
-READ_ALARMS = allow("sensors.alarm.read")
+DEVICE_READ = "sensors.device.read"
+ALARM_READ = "sensors.alarm.read"
+QUARANTINE_READ = "sensors.quarantine.read"
+READ_DEVICES = allow(DEVICE_READ)
+READ_ALARMS = allow(ALARM_READ)
 MAX_READINGS = 100
 MAX_HOURS = 24 * 31
 
@@ -147,7 +150,7 @@ def _recent_readings_loader(ctx, limit: int) -> Any:
     return ctx.loader(("sensors.recent_readings", limit), load)
 
 
-@node_type(models.Device)
+@node_type(models.Device, read=DEVICE_READ)
 @strawberry.type(description="A monitor, detector or charging-point fire device.")
 class Device(Node):
     """A registered device; resolvers receive the ``models.Device`` row."""
@@ -206,7 +209,7 @@ class Device(Node):
         return await by_id(info.context, core_models.Resident).load(self.resident_id)
 
 
-@node_type(models.Alarm)
+@node_type(models.Alarm, read=ALARM_READ)
 @strawberry.type(description="An alarm of one type on one device; repeats update it.")
 class Alarm(Node):
     """An alarm; resolvers receive the ``models.Alarm`` row."""
@@ -231,7 +234,7 @@ class Alarm(Node):
         return await by_id(info.context, models.Device).load(self.device_pk)
 
 
-@node_type(models.QuarantinedMessage)
+@node_type(models.QuarantinedMessage, read=QUARANTINE_READ)
 @strawberry.type(description="A message the ingester refused, with the reason.")
 class QuarantinedMessage(Node):
     """A refused message; resolvers receive the ``models.QuarantinedMessage`` row."""
@@ -292,7 +295,7 @@ class SensorsQuery:
             statement = statement.where(models.Alarm.type.in_([enum_value(t) for t in type]))
         return await paginate(info.context, statement, first, after)
 
-    @strawberry.field(description="Messages the ingester refused.", permission_classes=allow("sensors.quarantine.read"))
+    @strawberry.field(description="Messages the ingester refused.", permission_classes=allow(QUARANTINE_READ))
     async def quarantined_messages(
         self, info: strawberry.Info, first: int | None = None, after: str | None = None, reason: str | None = None
     ) -> Connection[QuarantinedMessage]:

@@ -21,11 +21,12 @@ from schema.permissions import allow
 from jiedao_volunteer import service
 from jiedao_volunteer.models import Member, Participation, ServiceEvent, Team
 
-READ = allow("core.registry.read")
+REGISTRY = "core.registry.read"
+READ = allow(REGISTRY)
 MANAGE = allow("volunteer.service.manage")
 
 
-@node_type(Team)
+@node_type(Team, read=REGISTRY)
 @strawberry.type(name="VolunteerTeam", description="A volunteer team, e.g. 春燕服务队.")
 class TeamType(Node):
     name: str
@@ -36,7 +37,7 @@ class TeamType(Node):
         return await through(info.context, Member.team_id, Member.resident_id, ResidentRow).load(self.id)
 
 
-@node_type(ServiceEvent)
+@node_type(ServiceEvent, read=REGISTRY)
 @strawberry.type(name="VolunteerService", description="One service held by a team.")
 class ServiceType(Node):
     title: str

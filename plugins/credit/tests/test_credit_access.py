@@ -20,8 +20,8 @@ async def test_an_operator_sees_only_their_own_enterprise(kernel, client, shop):
     assert [e["node"]["id"] for e in listed["edges"]] == [shop.id] and listed["totalCount"] == 1
     assert (await client.query(ONE, {"id": shop.id}, token=owner))["enterprise"]["name"] == "知味面馆"
     assert (await client.query(ONE, {"id": other.id}, token=owner))["enterprise"] is None
-    errors = await client.errors("query($id: ID!) { node(id: $id) { ... on Enterprise { name } } }", {"id": other.id}, token=owner)
-    assert errors[0]["extensions"]["code"] == "FORBIDDEN"
+    fetched = await client.query("query($id: ID!, $o: ID!) { own: node(id: $id) { id } other: node(id: $o) { id } }", {"id": shop.id, "o": other.id}, token=owner)
+    assert fetched == {"own": {"id": shop.id}, "other": None}, "node(id:) answers as enterprise(id:)"
     unlinked = await client.token("resident", username="no-resident-record")
     assert (await client.errors(LIST, token=unlinked))[0]["extensions"]["code"] == "FORBIDDEN"
     neighbour = await shop.token("resident", "neighbour", shop.residents[2])

@@ -20,6 +20,7 @@ from core.plugins import PluginInfo
 from schema.errors import UserError, user_errors
 from schema.ids import decode_id_of
 from schema.loaders import children
+from schema.node import Node, node_type
 from schema.permissions import IsAuthenticated, allow
 
 
@@ -39,8 +40,9 @@ class Greeting(StreetScoped, Base):
     text: Mapped[str] = mapped_column(String(100))
 
 
+@node_type(Greeting)  # declares no read rule: node(id:) never returns a greeting
 @strawberry.type
-class GreetingType:
+class GreetingType(Node):
     text: str
 
 
@@ -102,7 +104,7 @@ class HelloMutation:
             greeting = await ctx.write(add)
         except DomainError as error:
             return AddGreetingPayload(errors=user_errors(error))
-        return AddGreetingPayload(greeting=GreetingType(text=greeting.text))
+        return AddGreetingPayload(greeting=greeting)
 
 
 @strawberry.type
