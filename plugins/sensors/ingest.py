@@ -269,31 +269,48 @@ async def quarantine_alone(kernel: Kernel, street: str, topic: str, payload: byt
 async def store(kernel: Kernel, street: str, inbound: list[Inbound]) -> Outcome:
     """Store messages of one street in one transaction, then announce the alarm changes.
 
-    If the batch fails, its messages are stored one by one and a message that still
-    fails is quarantined as ``internal_error``: one bad message never blocks the others.
+    Every message is read and checked before anything is written (``store_batch``): a bad
+    one is quarantined within the same transaction, so poison does not slow the batch down.
+    Only a surprise (a failing statement) makes the batch fail; then it is split in halves,
+    each stored in its own transaction, down to the message at fault, which is quarantined
+    as ``internal_error``: one bad message never blocks the others.
     """
     street_id = kernel.street_id(street)
     settings = kernel.settings(street, PLUGIN)
     try:
         async with kernel.db.transaction(street_id) as session:
             outcome = await store_batch(session, street_id, settings, inbound)
-    except Exception:  # noqa: BLE001 - find the message at fault, one by one
-        log.exception("a batch of %d messages of %s failed; storing them one by one", len(inbound), street)
-        outcome = Outcome()
-        for message in inbound:
-            try:
-                async with kernel.db.transaction(street_id) as session:
-                    one = await store_batch(session, street_id, settings, [message])
-            except Exception as error:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - find the message at fault by bisection
+        log.exception("a batch of %d messages of %s failed; storing it in halves", len(inbound), street)
+        outcome = await _store_split(kernel, street, street_id, settings, inbound)
+    await publish(kernel, street, outcome.changes)
+    return outcome
+
+
+async def _store_split(kernel: Kernel, street: str, street_id: int, settings, inbound: list[Inbound]) -> Outcome:
+    """Store the two halves of a failed batch apart, splitting a failing half again; a lone
+    message that still fails is quarantined as ``internal_error``."""
+    outcome = Outcome()
+    middle = len(inbound) // 2
+    for half in (inbound[:middle], inbound[middle:]):
+        if not half:
+            continue
+        try:
+            async with kernel.db.transaction(street_id) as session:
+                part = await store_batch(session, street_id, settings, half)
+        except Exception as error:  # noqa: BLE001
+            if len(half) > 1:
+                part = await _store_split(kernel, street, street_id, settings, half)
+            else:
+                message = half[0]
                 log.exception("message on %s cannot be stored", message.topic)
                 await quarantine_alone(kernel, street, message.topic, message.payload, message.received_at, Rejected("internal_error", type(error).__name__))
-                outcome.quarantined["internal_error"] += 1
-                continue
-            outcome.accepted += one.accepted
-            outcome.readings += one.readings
-            outcome.quarantined.update(one.quarantined)
-            outcome.changes += one.changes
-    await publish(kernel, street, outcome.changes)
+                part = Outcome()
+                part.quarantined["internal_error"] += 1
+        outcome.accepted += part.accepted
+        outcome.readings += part.readings
+        outcome.quarantined.update(part.quarantined)
+        outcome.changes += part.changes
     return outcome
 
 
