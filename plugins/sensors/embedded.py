@@ -1,7 +1,10 @@
 """The embedded default: an in-process amqtt broker when no ``JIEDAO_MQTT_URL`` is given.
 
 amqtt speaks MQTT 3.1.1 only and relays about a thousand messages a second: enough for a
-street's devices on one machine, not for load (use Mosquitto or EMQX in production).
+street's devices on one machine, not for load. It is for the demo and single-machine trials:
+it acknowledges QoS 1 messages before they are durable (a kill -9 loses some), so production
+uses Mosquitto or EMQX (``JIEDAO_MQTT_URL``); ``jiedao serve`` starts it only with ``--demo``
+or ``--embedded-broker``, and says so at WARNING level.
 
 Access: when the password file (``provision.password_file()``) exists as the broker starts,
 it enforces that file and the ACL file as Mosquitto would (``broker_access.FileAccess``):
@@ -79,6 +82,10 @@ async def embedded_broker(bind: str | None = None, password_file: str | os.PathL
     else:
         log.info("embedded MQTT broker (amqtt, MQTT 3.1.1) listening on %s, open to anonymous clients (no %s)", bind, passwords)
         credentials = ""
+    log.warning(
+        "the embedded MQTT broker is for the demo and single-machine trials only: it may lose acknowledged "
+        "messages if the process is killed; production uses Mosquitto or EMQX (set JIEDAO_MQTT_URL)"
+    )
     try:
         yield f"mqtt://{credentials}{host}:{port}?protocol=3"
     finally:
