@@ -99,6 +99,7 @@ def jiedao_background(register):
     import click
 
     register.background(run_in_server)
+    register.readiness("ingestion", _ingestion_problem)
     register.serve_option(
         click.Option(
             ["--mqtt-port"], type=click.IntRange(1, 65535), default=None, show_default="1883, or the port of JIEDAO_MQTT_EMBEDDED_BIND",
@@ -114,6 +115,13 @@ def jiedao_background(register):
             ),
         )
     )
+
+
+def _ingestion_problem(kernel) -> str | None:
+    """For ``/readyz``: why MQTT ingestion in this process is down, if it is."""
+    from plugins.sensors.ingest import ingestion_problem
+
+    return ingestion_problem(kernel)
 
 
 EMBEDDED_REFUSED = (
