@@ -146,6 +146,7 @@ async def store_batch(session: AsyncSession, street_id: int, settings: SensorsSe
     readings: list[tuple[int, datetime, str, float]] = []
     touched: dict[int, DeviceState] = {}
     thresholds = settings.thresholds
+    skew = settings.max_clock_skew
     for message in sorted(messages, key=lambda m: m.received_at):
         device = devices.get(message.address.device_id)
         try:
@@ -169,20 +170,23 @@ async def store_batch(session: AsyncSession, street_id: int, settings: SensorsSe
             ts = sample.ts
             stamp = ts.isoformat(timespec="milliseconds")
             fresh: dict[str, float] = {}
+            recent: dict[str, float] = {}
             for key, value in values.items():
                 readings.append((device.id, ts, key, value))
                 previous = latest.get(key)
                 if previous is None or previous["ts"] <= stamp:
                     latest[key] = {"value": value, "ts": stamp}
                     fresh[key] = value
+                elif previous["ts"] <= (ts + skew).isoformat(timespec="milliseconds"):
+                    recent[key] = value
             for condition in evaluate(device.kind, fresh, thresholds):
                 if condition := held(condition, device.pending, ts, thresholds.hold, (device.id, condition.type) in open_):
                     _apply(session, device, condition, ts, open_, outcome)
-            if len(fresh) < len(values):
-                # Older than the latest value (a clock behind, a buffered sample): it clears
-                # nothing, but a danger it shows is raised, or worsens an open alarm.
-                stale = {key: value for key, value in values.items() if key not in fresh}
-                for condition in evaluate(device.kind, stale, thresholds):
+            if recent:
+                # Older than the latest value by less than the clock-skew allowance (a clock
+                # behind): it clears nothing, but a danger it shows is raised, or worsens an
+                # open alarm. Older samples (a replayed buffer) only go into the history.
+                for condition in evaluate(device.kind, recent, thresholds):
                     if condition.type not in thresholds.hold and _worse(condition, open_.get((device.id, condition.type))):
                         _apply(session, device, condition, ts, open_, outcome)
         newest = max(s.ts for s, _ in samples)

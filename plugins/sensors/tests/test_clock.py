@@ -72,6 +72,17 @@ async def test_a_clock_behind_still_raises_its_alarm_and_clears_nothing(kernel, 
     assert await open_alarms(kernel, em1) == [("RESIDUAL_CURRENT", "CRITICAL")]  # an old normal value clears nothing
 
 
+async def test_a_replayed_buffer_older_than_the_allowance_only_goes_into_the_history(kernel, broker, registry):
+    now_ms = int(time.time() * 1000)
+    async with ingesting(kernel, broker) as ingester, device_connection(broker) as device:
+        await send(device, "EM-2", {"residual_current": 10})
+        await until(lambda: ingester.stats.accepted == 1, what="a normal reading")
+        await send(device, "EM-2", {"ts": now_ms - 10 * MINUTE_MS, "values": {"residual_current": 600}})
+        await until(lambda: ingester.stats.accepted == 2, what="a reading ten minutes old")
+    assert await open_alarms(kernel, registry.devices["EM-2"]) == []
+    assert (await device_row(kernel, "EM-2")).latest["residual_current"]["value"] == 10
+
+
 async def test_timestamps_of_1970_or_too_far_ahead_are_quarantined_with_their_reason(kernel, broker, registry):
     now_ms = int(time.time() * 1000)
     async with ingesting(kernel, broker) as ingester, device_connection(broker) as device:
