@@ -31,16 +31,35 @@ async def healthz(_request: Request) -> PlainTextResponse:
 
 def _readyz(kernel: Kernel):
     async def readyz(_request: Request) -> JSONResponse:
-        """The database answers."""
+        """The database answers, and every plugin's readiness check (``register.readiness``) passes."""
         try:
             async with kernel.db.engine.connect() as connection:
                 await connection.execute(text("select 1"))
         except Exception as error:  # noqa: BLE001 - reported as not ready
             log.warning("readiness check failed: %s", error)
             return JSONResponse({"ready": False, "database": "unreachable"}, status_code=503)
+        problems = await _plugin_problems(kernel)
+        if problems:
+            return JSONResponse({"ready": False, **problems}, status_code=503)
         return JSONResponse({"ready": True})
 
     return readyz
+
+
+async def _plugin_problems(kernel: Kernel) -> dict[str, str]:
+    """``{name: reason}`` of the plugins' readiness checks that do not pass."""
+    problems = {}
+    for plugin, name, check in kernel.contributions.readiness:
+        try:
+            reason = check(kernel)
+            if asyncio.iscoroutine(reason):
+                reason = await reason
+        except Exception as error:  # noqa: BLE001 - a broken check reports, it does not crash /readyz
+            log.exception("%s", PluginError(plugin, "readiness", error))
+            reason = f"readiness check failed ({type(error).__name__})"
+        if reason:
+            problems[name] = str(reason)
+    return problems
 
 
 async def _run_background(kernel: Kernel, plugin: str, task) -> None:

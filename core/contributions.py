@@ -42,6 +42,7 @@ class Contributions:
     handlers: dict[str, list[tuple[str, EventHandler]]] = field(default_factory=lambda: defaultdict(list))
     background: list[tuple[str, Callable[..., Awaitable[None]]]] = field(default_factory=list)
     serve_options: list[tuple[str, Any]] = field(default_factory=list)
+    readiness: list[tuple[str, str, Callable[..., Any]]] = field(default_factory=list)
 
 
 class Register:
@@ -142,6 +143,12 @@ class Register:
     def background(self, task: Callable[..., Awaitable[None]]) -> None:
         """Run ``async task(kernel)`` for the lifetime of ``jiedao serve``."""
         self._into.background.append((self.plugin, task))
+
+    def readiness(self, name: str, check: Callable[..., Any]) -> None:
+        """Take part in ``/readyz``: ``check(kernel)`` (sync or async) returns None while this
+        plugin's background work is healthy, else a short reason; ``/readyz`` then answers 503
+        with ``{name: reason}``. A check must be quick and must not raise."""
+        self._into.readiness.append((self.plugin, name, check))
 
     def serve_option(self, *options: Any) -> None:
         """Add ``click.Option``s to ``jiedao serve`` to configure this plugin's background work.

@@ -119,6 +119,34 @@ class _Watched:
         return self._value
 
 
+RESERVED_PREFIX = "jiedao-"
+"""Client ids of Jiedao's own clients (ingester, alarm relay) start with this."""
+
+
+class ClientIdGuard:
+    """Who may connect with a reserved (``jiedao-``) client id: the in-process account with its
+    password and, when the password file is enforced, service accounts of that file (names
+    without a dot; device accounts are ``street.device``) with theirs. Nobody else, anonymous
+    clients included — so no device can take the ingester's or the relay's session over."""
+
+    def __init__(self, internal_username: str, internal_password: str, password_file: Path | None):
+        self.internal_username, self.internal_password = internal_username, internal_password
+        self._passwords = _Watched(password_file, parse_passwords, {}) if password_file is not None else None
+
+    def __call__(self, username: str | None, password: str | None, client_id: str) -> bool:
+        """Whether this client may use ``client_id``."""
+        if not client_id.lower().startswith(RESERVED_PREFIX):
+            return True
+        if not username:
+            return False
+        if username == self.internal_username:
+            return hmac.compare_digest((password or "").encode(), self.internal_password.encode())
+        if self._passwords is None or "." in username:
+            return False
+        hashed = self._passwords.value().get(username)
+        return hashed is not None and verify(password or "", hashed)
+
+
 class FileAccess(BaseAuthPlugin, BaseTopicPlugin):
     """amqtt plugin: authentication against the password file, authorisation by the ACL file.
 
@@ -134,6 +162,9 @@ class FileAccess(BaseAuthPlugin, BaseTopicPlugin):
         acl_file: str = ""
         internal_username: str = ""
         internal_password: str = ""
+        enforce: bool = True
+        """False (no password file, the demo): anyone may connect and publish or subscribe
+        anything, but the in-process account still needs its password."""
 
     def __init__(self, context) -> None:
         super().__init__(context)
@@ -146,10 +177,12 @@ class FileAccess(BaseAuthPlugin, BaseTopicPlugin):
     async def authenticate(self, *, session: Session) -> bool:
         """Admit the in-process account with its secret, and accounts of the password file whose
         password matches their ``$7$`` hash; refuse everyone else, anonymous clients included."""
-        if session is None or not session.username:
+        if session is None or (not session.username and self.config.enforce):
             return False
         if self._internal(session):
             return hmac.compare_digest((session.password or "").encode(), self.config.internal_password.encode())
+        if not self.config.enforce:
+            return True
         hashed = self._passwords.value().get(session.username)
         # An unknown account costs a hash too, so timing does not tell which accounts exist.
         admitted = verify(session.password or "", hashed or _UNKNOWN_ACCOUNT) and hashed is not None
@@ -159,7 +192,7 @@ class FileAccess(BaseAuthPlugin, BaseTopicPlugin):
 
     async def topic_filtering(self, *, session: Session | None = None, topic: str | None = None, action: Action | None = None) -> bool:
         """Whether the ACL lets this session publish on, subscribe to, or receive ``topic``."""
-        if self._internal(session):
+        if self._internal(session) or not self.config.enforce:
             return True
         if session is None or not session.username or not topic:
             return False

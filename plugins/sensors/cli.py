@@ -28,7 +28,7 @@ def _mqtt_url(kernel, url: str | None) -> str:
 
 @sensors.command()
 @click.option("--url", help="Broker URL (default: JIEDAO_MQTT_URL).")
-@click.option("--client-id", default=lambda: os.environ.get("JIEDAO_MQTT_CLIENT_ID", "jiedao-ingest"), show_default="jiedao-ingest", help="Fixed client id of the persistent session.")
+@click.option("--client-id", default=lambda: os.environ.get("JIEDAO_MQTT_CLIENT_ID", "jiedao-ingest"), show_default="jiedao-ingest", help="Fixed client id of the persistent session (with a password in the URL, a tag keyed by it is appended: no device can take the session over).")
 @click.option("--shared-group", help="Join the MQTT 5 shared subscription $share/GROUP/... to split the load between workers.")
 @click.option("--queue-size", default=2000, show_default=True, help="Messages received but not yet stored (back-pressure bound).")
 @click.option("--batch-size", default=500, show_default=True, help="Messages stored per transaction at most.")

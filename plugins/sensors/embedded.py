@@ -1,7 +1,10 @@
 """The embedded default: an in-process amqtt broker when no ``JIEDAO_MQTT_URL`` is given.
 
 amqtt speaks MQTT 3.1.1 only and relays about a thousand messages a second: enough for a
-street's devices on one machine, not for load (use Mosquitto or EMQX in production).
+street's devices on one machine, not for load. It is for the demo and single-machine trials:
+it acknowledges QoS 1 messages before they are durable (a kill -9 loses some), so production
+uses Mosquitto or EMQX (``JIEDAO_MQTT_URL``); ``jiedao serve`` starts it only with ``--demo``
+or ``--embedded-broker``, and says so at WARNING level.
 
 Access: when the password file (``provision.password_file()``) exists as the broker starts,
 it enforces that file and the ACL file as Mosquitto would (``broker_access.FileAccess``):
@@ -9,7 +12,9 @@ devices log in with the credentials ``jiedao sensors provision`` issued and may 
 only on their own topics, anonymous clients are refused. Jiedao's own clients in the same
 process (ingester, alarm relay) log in with an account that exists only in memory, with a
 password drawn at random each start: the URL this yields carries it. Without a password
-file (the demo), anyone may connect, as before.
+file (the demo), anyone may connect, as before. Either way, client ids starting with
+``jiedao-`` are Jiedao's own (``broker_access.ClientIdGuard``, checked by ``GuardedBroker``
+before amqtt touches a session): nobody else can take the ingester's session over.
 """
 
 from __future__ import annotations
@@ -40,13 +45,14 @@ def embedded_bind(port: int | None = None) -> str:
     return f"{host or DEFAULT_HOST}:{port if port is not None else env_port or DEFAULT_PORT}"
 
 
-def broker_config(bind: str, password_file: Path, acl_file: Path, internal_password: str | None) -> dict:
-    """The amqtt configuration: open to anyone without ``internal_password``, else enforcing
-    the files (and admitting the in-process account with that password)."""
+def broker_config(bind: str, password_file: Path, acl_file: Path, internal_password: str, enforce: bool = True) -> dict:
+    """The amqtt configuration: enforcing the files (and admitting the in-process account with
+    ``internal_password``), or without ``enforce`` open to anyone but that account."""
     listeners = {"default": {"type": "tcp", "bind": bind}}
-    if internal_password is None:
-        return {"listeners": listeners, "plugins": {"amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}}}
-    access = {"password_file": str(password_file), "acl_file": str(acl_file), "internal_username": INTERNAL_USERNAME, "internal_password": internal_password}
+    access = {
+        "password_file": str(password_file), "acl_file": str(acl_file),
+        "internal_username": INTERNAL_USERNAME, "internal_password": internal_password, "enforce": enforce,
+    }
     return {"listeners": listeners, "plugins": {"plugins.sensors.broker_access.FileAccess": access}}
 
 
@@ -62,23 +68,28 @@ async def embedded_broker(bind: str | None = None, password_file: str | os.PathL
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        from amqtt.broker import Broker
+        from plugins.sensors.broker_access import ClientIdGuard
+        from plugins.sensors.guarded_broker import GuardedBroker
 
     bind = bind or embedded_bind()
     passwords = Path(password_file) if password_file is not None else provision.password_file()
     acl = Path(acl_file) if acl_file is not None else provision.acl_file()
     enforcing = passwords.exists()
-    internal_password = secrets.token_urlsafe(24) if enforcing else None
-    broker = Broker(broker_config(bind, passwords, acl, internal_password))
+    internal_password = secrets.token_urlsafe(24)
+    guard = ClientIdGuard(INTERNAL_USERNAME, internal_password, passwords if enforcing else None)
+    broker = GuardedBroker(broker_config(bind, passwords, acl, internal_password, enforcing), guard)
     await broker.start()
     host, _, port = bind.rpartition(":")
     host = host or DEFAULT_HOST
     if enforcing:
         log.info("embedded MQTT broker (amqtt, MQTT 3.1.1) listening on %s, enforcing %s and %s", bind, passwords, acl)
-        credentials = f"{INTERNAL_USERNAME}:{quote(internal_password, safe='')}@"
     else:
         log.info("embedded MQTT broker (amqtt, MQTT 3.1.1) listening on %s, open to anonymous clients (no %s)", bind, passwords)
-        credentials = ""
+    credentials = f"{INTERNAL_USERNAME}:{quote(internal_password, safe='')}@"
+    log.warning(
+        "the embedded MQTT broker is for the demo and single-machine trials only: it may lose acknowledged "
+        "messages if the process is killed; production uses Mosquitto or EMQX (set JIEDAO_MQTT_URL)"
+    )
     try:
         yield f"mqtt://{credentials}{host}:{port}?protocol=3"
     finally:

@@ -3,6 +3,7 @@ plugin adds to ``Building``, ``Unit`` and ``Resident``."""
 
 from __future__ import annotations
 
+import base64
 from collections import defaultdict
 from collections.abc import AsyncGenerator, Sequence
 from datetime import datetime
@@ -19,6 +20,7 @@ from core.identity.audit import record_for
 from plugins.sensors import models
 from plugins.sensors.service import alarms as alarm_service
 from plugins.sensors.service.devices import register_device, retire_device
+from plugins.sensors.service.payloads import printable
 from plugins.sensors.service.publish import feed_of, publish
 from plugins.sensors.service.rules import ALARM_TYPES, SEVERITIES
 from schema.connection import Connection, paginate
@@ -243,8 +245,15 @@ class QuarantinedMessage(Node):
     device_id: str
     reason: str
     detail: str
-    payload: str
     received_at: datetime
+
+    @strawberry.field(description="The payload as text: UTF-8 where it is, other bytes and control characters escaped (\\xNN, \\n), backslashes doubled; at most 2,000 characters.")
+    def payload(self) -> str:
+        return printable(bytes(self.payload))
+
+    @strawberry.field(description="The payload kept (up to 16 KiB) exactly as received, base64-encoded.")
+    def payload_base64(self) -> str:
+        return base64.b64encode(bytes(self.payload)).decode()
 
 
 @strawberry.type

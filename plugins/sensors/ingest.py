@@ -7,6 +7,14 @@ received but not yet stored when the worker stops is redelivered by the broker o
 next connection; a redelivered message already stored adds no reading twice (readings
 are unique per device, time and key).
 
+Client id: the persistent session is bound to the client id, so whoever connects with the
+same id takes the session over (and with it the messages queued for Jiedao). When the URL
+carries a password, the id on the wire is the configured one followed by a tag derived from
+that password (``session_client_id``): no device account can guess it. The embedded broker
+also reserves ``jiedao-`` ids to Jiedao's own accounts (``broker_access.may_use_client_id``).
+A lost connection or session is logged at WARNING, reconnected with backoff, and shown by
+``/readyz`` (``ingestion_problem``) until ingestion is back.
+
 Back-pressure: at most ``queue_size`` messages wait in the worker. The broker is asked
 not to send more unacknowledged messages (MQTT 5 Receive Maximum), and since not every
 broker honours that, the worker stops reading its socket while the queue is full
@@ -18,9 +26,12 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import hashlib
+import hmac
 import logging
 import random
 import time
+import weakref
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -97,6 +108,27 @@ def parse_url(url: str) -> Broker:
     )
 
 
+def session_client_id(client_id: str, password: str | None) -> str:
+    """The client id sent to the broker: ``client_id`` itself without a password, else
+    ``client_id`` and a 16-hex-digit tag keyed by the password, the same at every start (so
+    the persistent session resumes) and different for every ``--client-id``."""
+    if not password:
+        return client_id
+    tag = hmac.new(password.encode(), f"jiedao-session:{client_id}".encode(), hashlib.sha256).hexdigest()[:16]
+    return f"{client_id}-{tag}"
+
+
+_running: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def ingestion_problem(kernel: Kernel) -> str | None:
+    """Why ingestion in this process is down (for ``/readyz``), or None when every ingester
+    running for ``kernel`` is connected (or none runs)."""
+    problems = [ingester.problem() for ingester in list(_running.get(kernel, ()))]
+    problems = [p for p in problems if p]
+    return "; ".join(problems) or None
+
+
 def sensor_streets(kernel: Kernel) -> dict[str, str]:
     """The streets enabling sensors and their topic prefixes."""
     return {
@@ -121,6 +153,16 @@ class Ingester:
         self.stats = Stats()
         self.connected = asyncio.Event()
         self.flow: FlowControl | None = None
+        self.client_id = session_client_id(options.client_id, self.broker.password)
+        self.last_problem = "not connected yet"
+        self.down_since = time.monotonic()
+        self.sessions_lost = 0
+
+    def problem(self) -> str | None:
+        """None while connected and subscribed, else what is wrong and for how long."""
+        if self.connected.is_set():
+            return None
+        return f"MQTT ingestion ({self.options.client_id}) down for {time.monotonic() - self.down_since:.0f}s: {self.last_problem}"
 
     def topic_filters(self) -> list[str]:
         """One filter per street (a shared subscription when ``shared_group`` is set)."""
@@ -143,13 +185,20 @@ class Ingester:
             self.broker.port,
             username=self.broker.username,
             password=self.broker.password,
-            identifier=o.client_id,
+            identifier=self.client_id,
             max_queued_incoming_messages=2 * o.queue_size + 100,
             max_inflight_messages=o.queue_size,
             logger=log,
             **session,
         )
         client._client.manual_ack_set(True)  # noqa: SLF001 - PUBACK only after commit
+        on_connect = client._client.on_connect  # noqa: SLF001
+
+        def connected(paho, userdata, flags, *args):
+            self._session_present = bool(getattr(flags, "session_present", False))
+            on_connect(paho, userdata, flags, *args)
+
+        client._client.on_connect = connected  # noqa: SLF001 - to read CONNACK's session-present flag
         return client, FlowControl(client, o.queue_size)
 
     async def run(self) -> None:
@@ -160,13 +209,27 @@ class Ingester:
         # Everything loaded so far (schema, mappers, settings) lives as long as the process:
         # keep it out of the collector's full passes, which otherwise halve the ingest rate.
         gc.freeze()
+        _running.setdefault(self.kernel, weakref.WeakSet()).add(self)
+        try:
+            await self._run()
+        finally:
+            _running.get(self.kernel, weakref.WeakSet()).discard(self)
+
+    async def _run(self) -> None:
         delay = 0.5
         while True:
             started = time.monotonic()
             try:
                 client, self.flow = self._client()
+                self._session_present = False
                 async with client:
                     self.stats.connections += 1
+                    if self.stats.connections > 1 and not self._session_present:
+                        self.sessions_lost += 1
+                        log.warning(
+                            "the broker kept no session for %s: messages published while ingestion was disconnected "
+                            "may be lost (was the session taken over or expired?)", self.options.client_id,
+                        )
                     # A resumed session delivers its backlog right after CONNACK, ahead of
                     # the SUBACK: consume from the start so the SUBACK can be read.
                     consumer = asyncio.create_task(self._consume(client))
@@ -184,7 +247,10 @@ class Ingester:
             except Exception as error:  # noqa: BLE001 - e.g. the database is down: unacknowledged messages come back
                 log.exception("ingestion failed")
                 problem = f"ingestion failed ({type(error).__name__})"
+            if self.connected.is_set():
+                self.down_since = time.monotonic()
             self.connected.clear()
+            self.last_problem = problem
             if time.monotonic() - started > 10:
                 delay = 0.5  # it worked for a while: start the backoff again
             log.warning("%s; reconnecting in %.1fs", problem, delay)
@@ -269,31 +335,48 @@ async def quarantine_alone(kernel: Kernel, street: str, topic: str, payload: byt
 async def store(kernel: Kernel, street: str, inbound: list[Inbound]) -> Outcome:
     """Store messages of one street in one transaction, then announce the alarm changes.
 
-    If the batch fails, its messages are stored one by one and a message that still
-    fails is quarantined as ``internal_error``: one bad message never blocks the others.
+    Every message is read and checked before anything is written (``store_batch``): a bad
+    one is quarantined within the same transaction, so poison does not slow the batch down.
+    Only a surprise (a failing statement) makes the batch fail; then it is split in halves,
+    each stored in its own transaction, down to the message at fault, which is quarantined
+    as ``internal_error``: one bad message never blocks the others.
     """
     street_id = kernel.street_id(street)
     settings = kernel.settings(street, PLUGIN)
     try:
         async with kernel.db.transaction(street_id) as session:
             outcome = await store_batch(session, street_id, settings, inbound)
-    except Exception:  # noqa: BLE001 - find the message at fault, one by one
-        log.exception("a batch of %d messages of %s failed; storing them one by one", len(inbound), street)
-        outcome = Outcome()
-        for message in inbound:
-            try:
-                async with kernel.db.transaction(street_id) as session:
-                    one = await store_batch(session, street_id, settings, [message])
-            except Exception as error:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - find the message at fault by bisection
+        log.exception("a batch of %d messages of %s failed; storing it in halves", len(inbound), street)
+        outcome = await _store_split(kernel, street, street_id, settings, inbound)
+    await publish(kernel, street, outcome.changes)
+    return outcome
+
+
+async def _store_split(kernel: Kernel, street: str, street_id: int, settings, inbound: list[Inbound]) -> Outcome:
+    """Store the two halves of a failed batch apart, splitting a failing half again; a lone
+    message that still fails is quarantined as ``internal_error``."""
+    outcome = Outcome()
+    middle = len(inbound) // 2
+    for half in (inbound[:middle], inbound[middle:]):
+        if not half:
+            continue
+        try:
+            async with kernel.db.transaction(street_id) as session:
+                part = await store_batch(session, street_id, settings, half)
+        except Exception as error:  # noqa: BLE001
+            if len(half) > 1:
+                part = await _store_split(kernel, street, street_id, settings, half)
+            else:
+                message = half[0]
                 log.exception("message on %s cannot be stored", message.topic)
                 await quarantine_alone(kernel, street, message.topic, message.payload, message.received_at, Rejected("internal_error", type(error).__name__))
-                outcome.quarantined["internal_error"] += 1
-                continue
-            outcome.accepted += one.accepted
-            outcome.readings += one.readings
-            outcome.quarantined.update(one.quarantined)
-            outcome.changes += one.changes
-    await publish(kernel, street, outcome.changes)
+                part = Outcome()
+                part.quarantined["internal_error"] += 1
+        outcome.accepted += part.accepted
+        outcome.readings += part.readings
+        outcome.quarantined.update(part.quarantined)
+        outcome.changes += part.changes
     return outcome
 
 

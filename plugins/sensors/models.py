@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -148,7 +149,8 @@ class QuarantinedMessage(StreetScoped, Base):
     device_id: Mapped[str] = mapped_column(String(64), default="")
     reason: Mapped[str] = mapped_column(String(32), index=True)
     detail: Mapped[str] = mapped_column(String(500), default="")
-    payload: Mapped[str] = mapped_column(Text, default="")
+    payload: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    """The refused bytes as received (the first ``service.store.QUARANTINE_BYTES``)."""
 
 
 SENSOR_MODELS = (Device, Reading, HourlyReading, Alarm, QuarantinedMessage)

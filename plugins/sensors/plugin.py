@@ -99,18 +99,59 @@ def jiedao_background(register):
     import click
 
     register.background(run_in_server)
+    register.readiness("ingestion", _ingestion_problem)
     register.serve_option(
         click.Option(
             ["--mqtt-port"], type=click.IntRange(1, 65535), default=None, show_default="1883, or the port of JIEDAO_MQTT_EMBEDDED_BIND",
             help="Port of the embedded MQTT broker started when JIEDAO_MQTT_URL is not set.",
         )
     )
+    register.serve_option(
+        click.Option(
+            ["--embedded-broker"], is_flag=True, callback=_embedded_broker_choice,
+            help=(
+                "Without JIEDAO_MQTT_URL, start the embedded amqtt broker: for the demo and single-machine trials only "
+                "(implied by --demo). Production uses Mosquitto or EMQX through JIEDAO_MQTT_URL."
+            ),
+        )
+    )
+
+
+def _ingestion_problem(kernel) -> str | None:
+    """For ``/readyz``: why MQTT ingestion in this process is down, if it is."""
+    from plugins.sensors.ingest import ingestion_problem
+
+    return ingestion_problem(kernel)
+
+
+EMBEDDED_REFUSED = (
+    "no MQTT broker for sensors ingestion: set JIEDAO_MQTT_URL to your Mosquitto or EMQX broker (production), "
+    "or pass --embedded-broker to start the embedded amqtt broker (demo and single-machine trials only: it may lose "
+    "acknowledged messages when the process is killed), or set JIEDAO_MQTT_EMBEDDED=0 to serve without ingestion"
+)
+
+
+def _embedded_broker_choice(ctx, _param, value: bool) -> bool:
+    """``--embedded-broker``'s value: true with ``--demo``; refuses to serve when neither is
+    given, no ``JIEDAO_MQTT_URL`` is set and a street enables sensors (``EMBEDDED_REFUSED``)."""
+    import os
+
+    import click
+
+    from plugins.sensors.ingest import sensor_streets
+
+    if value or ctx.params.get("demo"):
+        return True
+    kernel = ctx.find_root().command.kernel
+    if kernel.config.mqtt_url or os.environ.get("JIEDAO_MQTT_EMBEDDED", "1") == "0" or not sensor_streets(kernel):
+        return False
+    raise click.UsageError(EMBEDDED_REFUSED, ctx)
 
 
 async def run_in_server(kernel) -> None:
     """Run the watchdog, the roll-ups and ingestion until cancelled: from ``kernel.config.mqtt_url`` if
-    set, otherwise from an embedded amqtt broker on ``--mqtt-port`` (``embedded_bind``; unless
-    ``JIEDAO_MQTT_EMBEDDED=0``), enforcing the provisioning files if they exist. With a
+    set, otherwise, with ``--embedded-broker`` or ``--demo``, from an embedded amqtt broker on
+    ``--mqtt-port`` (``embedded_bind``; unless ``JIEDAO_MQTT_EMBEDDED=0``), enforcing the provisioning files if they exist. With a
     broker, the alarm relay also runs: alarm changes of other processes reach this one's
     ``alarmChanged`` subscribers, and this one's reach theirs."""
     import asyncio
@@ -126,10 +167,13 @@ async def run_in_server(kernel) -> None:
         tasks = [asyncio.create_task(watch(kernel)), asyncio.create_task(retain(kernel))]
         url = kernel.config.mqtt_url
         if not url and os.environ.get("JIEDAO_MQTT_EMBEDDED", "1") != "0":
-            try:
-                url = await stack.enter_async_context(embedded_broker(embedded_bind(kernel.serve_options.get("mqtt_port"))))
-            except Exception as error:  # noqa: BLE001 - e.g. the port is taken; the API still serves
-                log.error("cannot start the embedded MQTT broker (%s); set JIEDAO_MQTT_URL", error)
+            if not kernel.serve_options.get("embedded_broker"):
+                log.error("%s", EMBEDDED_REFUSED)
+            else:
+                try:
+                    url = await stack.enter_async_context(embedded_broker(embedded_bind(kernel.serve_options.get("mqtt_port"))))
+                except Exception as error:  # noqa: BLE001 - e.g. the port is taken; the API still serves
+                    log.error("cannot start the embedded MQTT broker (%s); set JIEDAO_MQTT_URL", error)
         if url:
             from plugins.sensors.relay import AlarmRelay
 

@@ -10,6 +10,12 @@ publish itself into its process's feed. A change made while the broker is unreac
 still reaches the subscribers of its own process, and those of the others once the relay
 reconnects (it waits in the relay's bounded outbox; ``AlarmRelay`` says what is lost when).
 Publishing never holds up whoever made the change: ingestion does not wait for the broker.
+
+Catching up: changes published by others while a relay was not subscribed (its broker
+connection lost, the broker restarting) never reach it through the broker. So after every
+(re)subscription the relay reads from the database the alarms changed since it lost the
+connection (less ``CATCH_UP_MARGIN``) or raised since the last it saw, and feeds them to
+its process's subscribers, who may see such a change twice, never not at all.
 """
 
 from __future__ import annotations
@@ -21,15 +27,16 @@ import math
 import time
 import uuid
 from collections import deque
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import aiomqtt
+from sqlalchemy import func, or_, select
 
 from core.db import UTCDateTime
 from plugins.sensors.ingest import parse_url, sensor_streets
 from plugins.sensors.models import Alarm, Device
-from plugins.sensors.service.alarms import Change
+from plugins.sensors.service.alarms import ACKNOWLEDGED, CLEARED, Change, now
 from plugins.sensors.service.publish import (
     AlarmFeed,
     attach_relay,
@@ -45,6 +52,36 @@ OUTBOX_SIZE = 10_000
 WINDOW = 200
 """Changes published before waiting for their acknowledgements."""
 DROP_WARNING_INTERVAL = 60.0
+UNKNOWN_ID = 2**62
+"""``after_id`` when the highest alarm id seen is not known: the catch-up goes by time alone."""
+CATCH_UP_MARGIN = timedelta(minutes=2)
+"""How far before the lost connection a relay's catch-up reads alarm changes (clock skew
+between processes, changes in flight when the connection broke)."""
+
+
+def _what(alarm: Alarm) -> str:
+    """The change an alarm row shows: its latest transition."""
+    if alarm.status == CLEARED:
+        return "cleared"
+    if alarm.status == ACKNOWLEDGED:
+        return "acknowledged"
+    return "raised" if not alarm.repeat_count and not alarm.escalation_level else "updated"
+
+
+async def changes_since(kernel: Kernel, street: str, since: datetime, after_id: int) -> tuple[list[Change], int]:
+    """The alarms of ``street`` changed (raised, updated, acknowledged, cleared) at or after
+    ``since``, or with an id above ``after_id``, as changes with detached rows, oldest first;
+    and the highest alarm id of the street."""
+    street_id = kernel.street_id(street)
+    async with kernel.db.transaction(street_id) as session:
+        rows = (await session.execute(
+            select(Alarm, Device).join(Device, Device.id == Alarm.device_pk).where(or_(
+                Alarm.id > after_id, Alarm.updated_at >= since, Alarm.acknowledged_at >= since, Alarm.cleared_at >= since,
+            )).order_by(Alarm.updated_at, Alarm.id)
+        )).all()
+        top = await session.scalar(select(func.max(Alarm.id))) or 0
+        session.expunge_all()
+    return [Change(_what(alarm), alarm, device) for alarm, device in rows], top
 
 
 def _row(obj) -> dict:
@@ -128,6 +165,10 @@ class AlarmRelay:
         self._publishing: list[tuple[str, bytes]] = []
         self._unreported = 0
         self._warned_at = -math.inf
+        self.caught_up = 0
+        """Changes fed to this process's subscribers from the database after (re)subscribing."""
+        self._lost_at: datetime | None = None
+        self._last_ids: dict[str, int] = {}
 
     def topic(self, street: str) -> str:
         """Where the changes of ``street`` are published."""
@@ -193,6 +234,37 @@ class AlarmRelay:
         self.received += 1
         self.feed.put(self.kernel.street_id(street), change)
 
+    async def _catch_up(self) -> None:
+        """Feed this process's subscribers the changes of the streets made since the connection
+        was lost (nothing on the first connection): those the broker could not bring."""
+        if self._lost_at is None:
+            for street in self.prefixes:
+                if (top := await self._top_id(street)) is not None:
+                    self._last_ids[street] = top
+            return
+        since = self._lost_at - CATCH_UP_MARGIN
+        for street in self.prefixes:
+            known = self._last_ids.get(street)
+            try:
+                changes, top = await changes_since(self.kernel, street, since, known if known is not None else UNKNOWN_ID)
+            except Exception:  # noqa: BLE001 - the broker feed goes on; the database has the changes
+                log.exception("alarm relay could not catch up on %s from the database", street)
+                continue
+            self._last_ids[street] = max(top, known or 0)
+            for change in changes:
+                self.feed.put(self.kernel.street_id(street), change)
+            self.caught_up += len(changes)
+            if changes:
+                log.info("alarm relay caught up on %d change(s) of %s made while it was not subscribed", len(changes), street)
+
+    async def _top_id(self, street: str) -> int | None:
+        try:
+            async with self.kernel.db.transaction(self.kernel.street_id(street)) as session:
+                return await session.scalar(select(func.max(Alarm.id))) or 0
+        except Exception:  # noqa: BLE001 - then the next catch-up goes by time alone
+            log.exception("alarm relay could not read the alarms of %s", street)
+            return None
+
     async def _serve(self, client: aiomqtt.Client) -> None:
         """Drain the outbox and receive until either fails (the connection is lost)."""
         tasks = [asyncio.create_task(self._drain(client)), asyncio.create_task(self._receive(client))]
@@ -230,10 +302,13 @@ class AlarmRelay:
                             await client.subscribe(self.topic(street), qos=1)
                         self.connected.set()
                         delay = 0.5
+                        await self._catch_up()
                         await self._serve(client)
                 except aiomqtt.MqttError as error:
                     log.warning("alarm relay lost the broker (%s); reconnecting in %.1fs", error, delay)
                 finally:
+                    if self.connected.is_set() or self._lost_at is None:
+                        self._lost_at = now()
                     self.connected.clear()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.backoff_max)

@@ -75,4 +75,11 @@ class SensorsSettings(BaseModel):
         timedelta(hours=24),
         description="Each roll-up run recomputes the hours this far back (readings arriving later are counted when their hour is pruned).",
     )
+    max_clock_skew: Duration = Field(
+        timedelta(minutes=5),
+        description=(
+            "How far a reading's own timestamp may lie after its arrival: a later 'ts' is quarantined as "
+            "future_timestamp; one within the allowance is stored at the arrival time."
+        ),
+    )
     max_payload_bytes: int = Field(16384, gt=0, description="Larger messages are quarantined unread.")

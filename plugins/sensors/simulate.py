@@ -54,7 +54,7 @@ async def simulate(url: str, street: str, prefix: str, devices: list[SimDevice],
     rng = random.Random(seed)
     broker = parse_url(url)
     sent = 0
-    async with aiomqtt.Client(broker.host, broker.port, username=broker.username, password=broker.password, identifier=f"jiedao-sim-{street}-{rng.randint(0, 1 << 30)}") as client:
+    async with aiomqtt.Client(broker.host, broker.port, username=broker.username, password=broker.password, identifier=f"sim-{street}-{rng.randint(0, 1 << 30)}") as client:
         start = time.monotonic()
         while time.monotonic() - start < duration:
             device = rng.choice(devices)

@@ -12,12 +12,12 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from plugins.sensors.service.rules import Rejected
+from plugins.sensors.service.rules import Rejected, _short
 
 CHANNELS = ("telemetry", "events", "status")
 DEVICE_ID = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-FUTURE_SLACK = timedelta(hours=1)
+DEFAULT_MAX_SKEW = timedelta(minutes=5)
 MAX_SAMPLES = 1000
 
 
@@ -63,19 +63,27 @@ def parse_topic(topic: str, prefixes: dict[str, str]) -> Address:
     raise Rejected("unknown_street", "the topic names no street that enables sensors")
 
 
-def _timestamp(raw: object, received_at: datetime) -> datetime:
+def _timestamp(raw: object, received_at: datetime, max_skew: timedelta) -> datetime:
+    """The time of a sample's ``ts`` (epoch milliseconds). A time later than arrival by more
+    than ``max_skew`` is refused as ``future_timestamp``; a later time within the allowance
+    is clamped to the arrival time, so that no reading ever looks newer than one that
+    arrives after it (a bad clock cannot keep a later dangerous value from being evaluated)."""
     if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-        raise Rejected("bad_timestamp", f"ts must be epoch milliseconds, got {raw!r}")
+        raise Rejected("bad_timestamp", f"ts must be epoch milliseconds, got {_short(raw)}")
     try:
         ts = datetime.fromtimestamp(raw / 1000, UTC)
     except (OverflowError, OSError, ValueError):
-        raise Rejected("bad_timestamp", f"ts {raw!r} is not a time") from None
-    if ts < EARLIEST or ts > received_at + FUTURE_SLACK:
-        raise Rejected("bad_timestamp", f"ts {raw!r} ({ts:%Y-%m-%d %H:%M}) is too far in the past or future")
+        raise Rejected("bad_timestamp", f"ts {_short(raw)} is not a time") from None
+    if ts < EARLIEST:
+        raise Rejected("bad_timestamp", f"ts {_short(raw)} ({ts:%Y-%m-%d %H:%M}) is before {EARLIEST:%Y}")
+    if ts > received_at + max_skew:
+        raise Rejected("future_timestamp", f"ts {_short(raw)} ({ts:%Y-%m-%d %H:%M:%S}) is more than {max_skew} after its arrival ({received_at:%Y-%m-%d %H:%M:%S})")
+    if ts > received_at:
+        return received_at
     return ts.replace(microsecond=ts.microsecond // 1000 * 1000)
 
 
-def _sample(item: object, received_at: datetime) -> Sample:
+def _sample(item: object, received_at: datetime, max_skew: timedelta) -> Sample:
     if not isinstance(item, dict) or not item:
         raise Rejected("bad_payload", "expected a JSON object of values")
     if "values" in item or "ts" in item:
@@ -84,16 +92,21 @@ def _sample(item: object, received_at: datetime) -> Sample:
         values = item.get("values")
         if not isinstance(values, dict) or not values:
             raise Rejected("bad_payload", "'values' must be a non-empty object")
-        ts = _timestamp(item["ts"], received_at) if "ts" in item else received_at
+        ts = _timestamp(item["ts"], received_at, max_skew) if "ts" in item else received_at
         return Sample(ts, values)
     return Sample(received_at, item)
 
 
-def parse_samples(payload: bytes, received_at: datetime) -> list[Sample]:
-    """The samples of a telemetry or events payload, or ``Rejected``."""
+def parse_samples(payload: bytes, received_at: datetime, max_skew: timedelta = DEFAULT_MAX_SKEW) -> list[Sample]:
+    """The samples of a telemetry or events payload, or ``Rejected``. Never raises anything
+    else, whatever the bytes: not UTF-8, not JSON, nested too deeply, numbers too long."""
     try:
         data = json.loads(payload)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise Rejected("not_json", str(error)[:200]) from None
+    except RecursionError:
+        raise Rejected("not_json", "nested too deeply") from None
+    except ValueError as error:  # e.g. an integer of more than 4300 digits
         raise Rejected("not_json", str(error)[:200]) from None
     items = data if isinstance(data, list) else [data]
     if not items:
@@ -101,7 +114,7 @@ def parse_samples(payload: bytes, received_at: datetime) -> list[Sample]:
     if len(items) > MAX_SAMPLES:
         raise Rejected("bad_payload", f"more than {MAX_SAMPLES} samples in one message")
     # Samples without "ts" get distinct times, so none overwrites another in the history.
-    return [_sample(item, received_at + timedelta(microseconds=i)) for i, item in enumerate(items)]
+    return [_sample(item, received_at + timedelta(microseconds=i), max_skew) for i, item in enumerate(items)]
 
 
 def parse_status(payload: bytes) -> str:
@@ -119,9 +132,13 @@ def parse_status(payload: bytes) -> str:
 
 
 def printable(payload: bytes, limit: int = 2000) -> str:
-    """The payload as text for the quarantine table (hex when it is not UTF-8)."""
-    try:
-        text = payload.decode("utf-8")
-    except UnicodeDecodeError:
-        text = "hex:" + payload[: limit // 2].hex()
-    return text[:limit]
+    """The payload as readable text: UTF-8 where it is, every other byte and every control
+    character escaped (``\\xNN``, ``\\n``), a backslash doubled: lossless, and never a NUL.
+    Cut after ``limit`` characters (with "…")."""
+    # 0x5C never occurs inside a multi-byte UTF-8 sequence: splitting on it is safe.
+    text = "\\\\".join(part.decode("utf-8", errors="backslashreplace") for part in payload.split(b"\\"))
+    escaped = text.translate(_CONTROL)
+    return escaped if len(escaped) <= limit else escaped[:limit] + "…"
+
+
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F]} | {0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t"}

@@ -7,6 +7,7 @@ about (a severity, or ``None`` when that type is back to normal).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -87,6 +88,14 @@ class Rejected(Exception):
         super().__init__(f"{reason}: {detail}")
 
 
+def _short(value: object, limit: int = 60) -> str:
+    """``repr`` of a value for a quarantine detail, cut short (an integer of 400 digits too)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 3 * limit:
+        return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def check_values(kind: str, values: dict[str, object]) -> dict[str, float]:
     """The values as floats (booleans as 0/1), or ``Rejected`` naming the first bad key."""
     catalogue = CATALOGUE[kind]
@@ -94,15 +103,20 @@ def check_values(kind: str, values: dict[str, object]) -> dict[str, float]:
     for key, raw in values.items():
         spec = catalogue.get(key)
         if spec is None:
-            raise Rejected("unknown_key", f"{kind} devices do not report '{key}'")
+            raise Rejected("unknown_key", f"{kind} devices do not report {_short(key)}")
         if isinstance(raw, bool):
+            if not spec.boolean:
+                raise Rejected("bad_value", f"'{key}' must be a number, got {raw!r}")
             value = float(raw)
         elif isinstance(raw, (int, float)):
-            value = float(raw)
+            try:
+                value = float(raw)
+            except OverflowError:  # an integer like 10**400
+                value = math.inf
         else:
-            raise Rejected("bad_value", f"'{key}' must be a number{' or a boolean' if spec.boolean else ''}, got {raw!r}")
-        if value != value or not spec.low <= value <= spec.high:  # NaN fails too
-            raise Rejected("out_of_range", f"'{key}' = {raw} is outside {spec.low:g}..{spec.high:g}{spec.unit}")
+            raise Rejected("bad_value", f"'{key}' must be a number{' or a boolean' if spec.boolean else ''}, got {_short(raw)}")
+        if value != value or not spec.low <= value <= spec.high:  # NaN and infinities fail too
+            raise Rejected("out_of_range", f"'{key}' = {_short(raw)} is outside {spec.low:g}..{spec.high:g}{spec.unit}")
         accepted[key] = value
     return accepted
 

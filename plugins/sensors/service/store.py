@@ -8,6 +8,7 @@ message redelivered after a restart) are skipped by the database, not duplicated
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,10 +28,10 @@ from plugins.sensors.service.payloads import (
     Sample,
     parse_samples,
     parse_status,
-    printable,
 )
 from plugins.sensors.service.rules import (
     OFFLINE,
+    SEVERITY_RANK,
     Condition,
     Rejected,
     check_values,
@@ -40,6 +41,7 @@ from plugins.sensors.service.rules import (
 from plugins.sensors.settings import SensorsSettings
 
 
+log = logging.getLogger("jiedao.sensors.ingest")
 BACK_ONLINE = Condition(OFFLINE, None)
 """A message from a device clears its OFFLINE alarm."""
 
@@ -64,23 +66,34 @@ class Outcome:
     changes: list[Change] = field(default_factory=list)
 
 
+QUARANTINE_BYTES = 16384
+"""At most this much of a refused payload is kept (the size of a longer one is in its detail)."""
+
+
+def _text(value: str, limit: int) -> str:
+    """``value`` fit for a text column of both databases: no NUL, at most ``limit`` characters."""
+    return value.replace("\x00", "\\x00")[:limit]
+
+
 def quarantine(session: AsyncSession, street_id: int, topic: str, device_id: str, payload: bytes, at: datetime, error: Rejected) -> None:
-    """Keep a refused message with its reason."""
+    """Keep a refused message with its reason; the payload is kept as bytes, whatever they are."""
+    detail = error.detail if len(payload) <= QUARANTINE_BYTES else f"{error.detail} (payload of {len(payload)} bytes, first {QUARANTINE_BYTES} kept)"
     session.add(
         QuarantinedMessage(
             street_id=street_id,
             received_at=at,
-            topic=topic[:300],
-            device_id=device_id[:64],
+            topic=_text(topic, 300),
+            device_id=_text(device_id, 64),
             reason=error.reason,
-            detail=error.detail[:500],
-            payload=printable(payload),
+            detail=_text(detail, 500),
+            payload=bytes(payload[:QUARANTINE_BYTES]),
         )
     )
 
 
 def _parse(message: Inbound, device: DeviceState | None, settings: SensorsSettings) -> tuple[list[tuple[Sample, dict[str, float]]], str | None]:
-    """Checked samples (or the new status) of one message; raises ``Rejected``."""
+    """Checked samples (or the new status) of one message; raises ``Rejected``. Pure Python,
+    no database: whatever the bytes, a message is refused here or stored by the batch."""
     if len(message.payload) > settings.max_payload_bytes:
         raise Rejected("too_large", f"{len(message.payload)} bytes > {settings.max_payload_bytes}")
     if device is None:
@@ -89,8 +102,19 @@ def _parse(message: Inbound, device: DeviceState | None, settings: SensorsSettin
         raise Rejected("retired_device", f"device '{device.device_id}' was retired; register it again to accept its messages")
     if message.address.channel == "status":
         return [], parse_status(message.payload)
-    samples = parse_samples(message.payload, message.received_at)
+    samples = parse_samples(message.payload, message.received_at, settings.max_clock_skew)
     return [(sample, check_values(device.kind, sample.values)) for sample in samples], None
+
+
+def _checked(message: Inbound, device: DeviceState | None, settings: SensorsSettings):
+    """``_parse``, with any surprise turned into a ``Rejected`` (``unreadable``) and logged."""
+    try:
+        return _parse(message, device, settings)
+    except Rejected:
+        raise
+    except Exception as error:  # noqa: BLE001 - a parser bug must not take the batch down
+        log.exception("message on %s could not be read", message.topic)
+        raise Rejected("unreadable", f"{type(error).__name__} while reading the payload") from None
 
 
 def _apply(session: AsyncSession, device: DeviceState, condition: Condition, at: datetime, open_: dict, outcome: Outcome) -> None:
@@ -99,6 +123,13 @@ def _apply(session: AsyncSession, device: DeviceState, condition: Condition, at:
         return
     if change := apply_condition(session, device.row(), condition, at, open_):
         outcome.changes.append(change)
+
+
+def _worse(condition: Condition, alarm) -> bool:
+    """Whether ``condition`` is abnormal and worse than the open ``alarm`` (if any)."""
+    if condition.severity is None:
+        return False
+    return alarm is None or SEVERITY_RANK[condition.severity] > SEVERITY_RANK[alarm.severity]
 
 
 async def store_batch(session: AsyncSession, street_id: int, settings: SensorsSettings, messages: list[Inbound]) -> Outcome:
@@ -115,10 +146,11 @@ async def store_batch(session: AsyncSession, street_id: int, settings: SensorsSe
     readings: list[tuple[int, datetime, str, float]] = []
     touched: dict[int, DeviceState] = {}
     thresholds = settings.thresholds
+    skew = settings.max_clock_skew
     for message in sorted(messages, key=lambda m: m.received_at):
         device = devices.get(message.address.device_id)
         try:
-            samples, status = _parse(message, device, settings)
+            samples, status = _checked(message, device, settings)
         except Rejected as error:
             quarantine(session, street_id, message.topic, message.address.device_id, message.payload, message.received_at, error)
             outcome.quarantined[error.reason] += 1
@@ -138,15 +170,25 @@ async def store_batch(session: AsyncSession, street_id: int, settings: SensorsSe
             ts = sample.ts
             stamp = ts.isoformat(timespec="milliseconds")
             fresh: dict[str, float] = {}
+            recent: dict[str, float] = {}
             for key, value in values.items():
                 readings.append((device.id, ts, key, value))
                 previous = latest.get(key)
                 if previous is None or previous["ts"] <= stamp:
                     latest[key] = {"value": value, "ts": stamp}
                     fresh[key] = value
+                elif previous["ts"] <= (ts + skew).isoformat(timespec="milliseconds"):
+                    recent[key] = value
             for condition in evaluate(device.kind, fresh, thresholds):
                 if condition := held(condition, device.pending, ts, thresholds.hold, (device.id, condition.type) in open_):
                     _apply(session, device, condition, ts, open_, outcome)
+            if recent:
+                # Older than the latest value by less than the clock-skew allowance (a clock
+                # behind): it clears nothing, but a danger it shows is raised, or worsens an
+                # open alarm. Older samples (a replayed buffer) only go into the history.
+                for condition in evaluate(device.kind, recent, thresholds):
+                    if condition.type not in thresholds.hold and _worse(condition, open_.get((device.id, condition.type))):
+                        _apply(session, device, condition, ts, open_, outcome)
         newest = max(s.ts for s, _ in samples)
         if device.latest_at is None or newest > device.latest_at:
             device.latest_at = newest

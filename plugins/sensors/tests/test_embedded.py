@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import socket
 
 import aiomqtt
@@ -70,15 +71,65 @@ def test_serve_hands_the_mqtt_port_to_the_embedded_broker(jiedao_cli, database_u
 
     served = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.append(options))  # no server: the option is what is checked
-    result = jiedao_cli(["serve", "--mqtt-port", "18883"], streets=jiedao_streets, database_url=database_url)
+    result = jiedao_cli(["serve", "--mqtt-port", "18883", "--embedded-broker"], streets=jiedao_streets, database_url=database_url)
     assert result.exit_code == 0, result.output
     assert served and served[0]["port"] == 8000
     kernel = main._kernel  # the kernel this invocation loaded
-    assert kernel.serve_options == {"mqtt_port": 18883}
+    assert kernel.serve_options == {"mqtt_port": 18883, "embedded_broker": True}
     assert embedded_bind(kernel.serve_options["mqtt_port"]) == "127.0.0.1:18883"
 
     refused = jiedao_cli(["serve", "--mqtt-port", "0"], streets=STREETS, database_url=database_url)
     assert refused.exit_code == 2 and "--mqtt-port" in refused.output
+
+
+def test_serve_without_a_broker_url_refuses_to_start_the_embedded_broker_unless_asked(jiedao_cli, database_url, jiedao_streets, credential_files, monkeypatch):
+    import uvicorn
+
+    served = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.append(options))
+    monkeypatch.delenv("JIEDAO_MQTT_URL", raising=False)
+    monkeypatch.delenv("JIEDAO_MQTT_EMBEDDED", raising=False)
+    refused = jiedao_cli(["serve"], streets=jiedao_streets, database_url=database_url)
+    assert refused.exit_code == 2 and not served
+    assert "JIEDAO_MQTT_URL" in refused.output and "--embedded-broker" in refused.output and "Mosquitto" in refused.output
+
+    monkeypatch.setenv("JIEDAO_MQTT_URL", "mqtt://127.0.0.1:1")
+    assert jiedao_cli(["serve"], streets=jiedao_streets, database_url=database_url).exit_code == 0
+    assert main._kernel.serve_options["embedded_broker"] is False  # a broker URL: the embedded one is never started
+    monkeypatch.delenv("JIEDAO_MQTT_URL")
+    monkeypatch.setenv("JIEDAO_MQTT_EMBEDDED", "0")
+    assert jiedao_cli(["serve"], streets=jiedao_streets, database_url=database_url).exit_code == 0
+    assert len(served) == 2
+
+
+async def test_with_a_broker_url_the_embedded_broker_is_not_started_even_if_asked(kernel, broker, registry, monkeypatch):
+    from plugins.sensors import embedded
+    from plugins.sensors.plugin import run_in_server
+
+    def forbidden(*_args, **_kwargs):
+        raise AssertionError("the embedded broker was started although JIEDAO_MQTT_URL is set")
+
+    monkeypatch.setattr(embedded, "embedded_broker", forbidden)
+    kernel.config.mqtt_url = broker.url
+    kernel.serve_options["embedded_broker"] = True
+    task = asyncio.create_task(run_in_server(kernel))
+    try:
+        async with aiomqtt.Client(broker.host, broker.port) as device:
+            async def stored():
+                await device.publish("jiedao/changqing/devices/EM-1/telemetry", b'{"voltage": 233}', qos=1)
+                return (await device_row(kernel, "EM-1")).latest.get("voltage", {}).get("value") == 233
+            await until(stored, what="a reading through JIEDAO_MQTT_URL")
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def test_the_embedded_broker_warns_that_it_is_for_demos_and_trials(caplog):
+    caplog.set_level(logging.WARNING, logger="jiedao.sensors")
+    async with embedded_broker(f"127.0.0.1:{free_port()}"):
+        pass
+    assert any("demo and single-machine trials" in r.getMessage() and "Mosquitto" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
 
 
 def test_the_port_comes_from_the_option_then_the_environment(monkeypatch):
@@ -93,7 +144,7 @@ async def test_serve_runs_the_embedded_broker_on_the_mqtt_port(kernel, registry,
 
     port = free_port()
     kernel.config.mqtt_url = None
-    kernel.serve_options["mqtt_port"] = port  # what 'jiedao serve --mqtt-port' stores
+    kernel.serve_options.update(mqtt_port=port, embedded_broker=True)  # what 'jiedao serve --mqtt-port N --embedded-broker' stores
     task = asyncio.create_task(run_in_server(kernel))
     try:
         async def stored():

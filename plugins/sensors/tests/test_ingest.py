@@ -167,6 +167,7 @@ async def test_without_a_broker_url_serve_ingests_from_an_embedded_broker(kernel
         port = probe.getsockname()[1]
     monkeypatch.setenv("JIEDAO_MQTT_EMBEDDED_BIND", f"127.0.0.1:{port}")
     kernel.config.mqtt_url = None
+    kernel.serve_options["embedded_broker"] = True  # 'jiedao serve --embedded-broker' (or --demo)
     task = asyncio.create_task(run_in_server(kernel))
     try:
         async def stored():

@@ -228,3 +228,26 @@ async def test_a_full_outbox_drops_its_oldest_changes_counts_them_and_warns_once
             await until(lambda: mine.sent == 3, 10, "the acknowledgements")
         assert mine.dropped == 2
         await remote.aclose()
+
+
+async def test_a_change_made_while_a_relay_resubscribes_reaches_its_subscribers_from_the_database(kernel, make_kernel, broker, registry):
+    other = await make_kernel()  # another process, whose relay is cut off while an alarm is raised
+    street_id = kernel.street_id("changqing")
+    gate = Gate(broker)
+    await gate.open()
+    async with relaying(AlarmRelay(kernel, broker.url)), relaying(AlarmRelay(other, gate.url, backoff_max=1.0)) as theirs:
+        remote = feed_of(other).listen(street_id)
+        remote_first = asyncio.ensure_future(anext(remote))
+        await asyncio.sleep(0.05)
+        await gate.close()
+        await until(lambda: not theirs.connected.is_set(), 10, "the other relay to lose the broker")
+        async with ingesting(kernel, broker) as ingester, device_connection(broker) as device:
+            await send(device, "SD-1", {"smoke": 1})
+            await until(lambda: ingester.stats.alarm_changes == 1, what="the alarm raised and relayed by this process")
+        assert not remote_first.done() and theirs.received == 0  # the broker could not bring it
+        await gate.open()
+        change = await asyncio.wait_for(remote_first, 15)
+        assert (change.what, change.alarm.type, change.alarm.status, change.device.device_id) == ("raised", "SMOKE", "ACTIVE_UNACK", "SD-1")
+        assert theirs.caught_up == 1 and theirs.received == 0
+        await remote.aclose()
+    await gate.close()
