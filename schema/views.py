@@ -64,7 +64,8 @@ class StreetGraphQL(GraphQL):
         try:
             response = await self.run(Request(scope=scope, receive=receive))
         except HTTPException as refusal:
-            response = _error_response(refusal.status_code, refusal.reason, "BAD_REQUEST", scope["jiedao.request_id"])
+            code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(refusal.status_code, "BAD_REQUEST")
+            response = _error_response(refusal.status_code, refusal.reason, code, scope["jiedao.request_id"])
         await response(scope, receive, send)
 
     async def parse_http_body(self, request):
