@@ -35,7 +35,11 @@ def failed_logins_from_forged_addresses(server: UvicornServer, attempts: int) ->
 
 def test_x_forwarded_for_from_an_untrusted_client_does_not_change_its_address(database_url, monkeypatch):
     """By default no proxy is trusted: 31 failed log-ins from loopback, each with another
-    X-Forwarded-For, are still counted against the one real address and throttled."""
+    X-Forwarded-For, are still counted against the one real address and throttled (with
+    30 free attempts per address and a minute's wait after them)."""
+    monkeypatch.setenv("JIEDAO_LOGIN_ADDRESS_FREE_ATTEMPTS", "30")
+    monkeypatch.setenv("JIEDAO_LOGIN_ADDRESS_DELAY_MAX", "5m")
+    monkeypatch.setenv("JIEDAO_LOGIN_DELAY_BASE", "1m")
     monkeypatch.delenv("JIEDAO_TRUSTED_PROXIES", raising=False)
     monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
     with UvicornServer(STREETS, database_url) as server:
@@ -46,6 +50,7 @@ def test_x_forwarded_for_from_an_untrusted_client_does_not_change_its_address(da
 
 def test_x_forwarded_for_from_a_configured_proxy_is_believed(database_url, monkeypatch):
     """With ``JIEDAO_TRUSTED_PROXIES`` naming the proxy, each forwarded address counts alone."""
+    monkeypatch.setenv("JIEDAO_LOGIN_ADDRESS_FREE_ATTEMPTS", "30")
     monkeypatch.setenv("JIEDAO_TRUSTED_PROXIES", "127.0.0.0/8, ::1")
     with UvicornServer(STREETS, database_url) as server:
         codes = failed_logins_from_forged_addresses(server, 31)
