@@ -18,8 +18,8 @@ from core import builtin
 from core.config import Config, load_config, validate_against
 from core.contributions import Contributions, Register
 from core.db import Database
-from core.errors import ConfigurationError
-from core.events import EventBus
+from core.errors import ConfigurationError, PluginError
+from core.events import EventBus, check_subscriptions
 from core.models import Street
 from core.plugins import InstalledPlugin, call_each, discover, make_plugin_manager
 
@@ -75,8 +75,19 @@ class Kernel:
         if problems:
             raise ConfigurationError(problems)
         kernel = cls(config, found.plugins)
+        for name, plugin in found.plugins.items():
+            register = Register(name, kernel.contributions)
+            try:
+                register.declared(plugin.info)
+            except ConfigurationError:
+                raise
+            except Exception as error:
+                raise PluginError(name, "PluginInfo", error) from error
+            if plugin.migrations is not None and name not in kernel.contributions.migrations:
+                register.migrations(plugin.migrations)
         for hook in REGISTRATION_HOOKS:
             await call_each(kernel.pm, hook, lambda plugin: {"register": Register(plugin, kernel.contributions)})
+        check_subscriptions(kernel.contributions.events, kernel.contributions.handlers, set(found.plugins))
         return kernel
 
     # -- streets ---------------------------------------------------------------------
