@@ -47,6 +47,9 @@ class PluginInfo:
     """The domain events the plugin publishes (``core.events.DomainEvent`` dataclasses)."""
     models: tuple[type, ...] = ()
     """The SQLAlchemy models the plugin owns (its tables)."""
+    state: Callable[[Any], Any] | None = None
+    """Makes the plugin's runtime state, ``state(kernel)``, once per kernel at start-up;
+    ``kernel.state(name)`` returns it, and its ``async close()`` (if any) runs at shutdown."""
 
 
 @dataclass
