@@ -40,6 +40,7 @@ class Contributions:
     signals: list[tuple[str, Any]] = field(default_factory=list)
     seeders: list[tuple[str, Callable[..., Awaitable[None]]]] = field(default_factory=list)
     handlers: dict[str, list[tuple[str, EventHandler]]] = field(default_factory=lambda: defaultdict(list))
+    events: dict[str, tuple[str, type]] = field(default_factory=dict)
     background: list[tuple[str, Callable[..., Awaitable[None]]]] = field(default_factory=list)
     serve_options: list[tuple[str, Any]] = field(default_factory=list)
     readiness: list[tuple[str, str, Callable[..., Any]]] = field(default_factory=list)
@@ -136,9 +137,33 @@ class Register:
         """Declare an idempotent demo seeder ``async fn(session, street)``."""
         self._into.seeders.append((self.plugin, seeder))
 
-    def on(self, event: str, handler: EventHandler) -> None:
-        """Handle the domain event ``event`` for the streets that enable this plugin."""
-        self._into.handlers[event].append((self.plugin, handler))
+    def on(self, event: str | type, handler: EventHandler) -> None:
+        """Handle the domain event ``event`` (its name, or its class for the plugin's own
+        events) for the streets that enable this plugin: ``await handler(event, delivery)``."""
+        self._into.handlers[getattr(event, "name", event)].append((self.plugin, handler))
+
+    def events(self, *classes: type) -> None:
+        """Declare the domain events this plugin publishes (``PluginInfo(events=...)`` does it)."""
+        from core.events import check_event_class
+
+        problems = [p for cls in classes for p in check_event_class(self.plugin, cls)]
+        for cls in classes:
+            owner = self._into.events.get(cls.name)
+            if owner is not None and owner[0] != self.plugin:
+                problems.append(f"event '{cls.name}' is declared by both plugin '{owner[0]}' and plugin '{self.plugin}'.")
+            self._into.events[cls.name] = (self.plugin, cls)
+        if problems:
+            raise ConfigurationError(problems)
+
+    def declared(self, info: Any) -> None:
+        """Register what a ``PluginInfo`` declares as data: models, permissions and default
+        grants, events, and the ``migrations/`` folder next to the plugin module."""
+        if info.models:
+            self.models(*info.models)
+        if info.permissions or info.grants:
+            self.permissions(dict(info.permissions), {role: list(names) for role, names in info.grants.items()})
+        if info.events:
+            self.events(*info.events)
 
     def background(self, task: Callable[..., Awaitable[None]]) -> None:
         """Run ``async task(kernel)`` for the lifetime of ``jiedao serve``."""

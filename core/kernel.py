@@ -18,8 +18,8 @@ from core import builtin
 from core.config import Config, load_config, validate_against
 from core.contributions import Contributions, Register
 from core.db import Database
-from core.errors import ConfigurationError
-from core.events import EventBus
+from core.errors import ConfigurationError, PluginError
+from core.events import EventBus, check_subscriptions
 from core.models import Street
 from core.plugins import InstalledPlugin, call_each, discover, make_plugin_manager
 
@@ -53,6 +53,7 @@ class Kernel:
         self.events = EventBus(self)
         self._street_ids: dict[str, int] = {}
         self._schemas = None
+        self._state: dict[str, Any] = {}
         self.serve_options: dict[str, Any] = {}
         """Values of the options plugins add to ``jiedao serve`` (``register.serve_option``)."""
 
@@ -75,9 +76,28 @@ class Kernel:
         if problems:
             raise ConfigurationError(problems)
         kernel = cls(config, found.plugins)
+        for name, plugin in found.plugins.items():
+            register = Register(name, kernel.contributions)
+            try:
+                register.declared(plugin.info)
+            except ConfigurationError:
+                raise
+            except Exception as error:
+                raise PluginError(name, "PluginInfo", error) from error
+            if plugin.migrations is not None and name not in kernel.contributions.migrations:
+                register.migrations(plugin.migrations)
         for hook in REGISTRATION_HOOKS:
             await call_each(kernel.pm, hook, lambda plugin: {"register": Register(plugin, kernel.contributions)})
+        check_subscriptions(kernel.contributions.events, kernel.contributions.handlers, set(found.plugins))
+        kernel._state = {name: plugin.info.state(kernel) for name, plugin in found.plugins.items() if plugin.info.state is not None}
         return kernel
+
+    def state(self, plugin: str) -> Any:
+        """The runtime state of ``plugin`` (made by its ``PluginInfo.state`` at start-up)."""
+        try:
+            return self._state[plugin]
+        except KeyError:
+            raise LookupError(f"plugin '{plugin}' declares no runtime state (PluginInfo(state=...)) or is not installed") from None
 
     # -- streets ---------------------------------------------------------------------
 
@@ -124,6 +144,17 @@ class Kernel:
         return dict(self.contributions.migrations)
 
     async def close(self) -> None:
+        """Close every plugin's runtime state, then the database."""
+        for plugin, state in self._state.items():
+            close = getattr(state, "close", None)
+            if close is None:
+                continue
+            try:
+                result = close()
+                if hasattr(result, "__await__"):
+                    await result
+            except Exception:  # noqa: BLE001 - the others still close
+                log.exception("plugin '%s' failed to close its state", plugin)
         await self.db.dispose()
 
 

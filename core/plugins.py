@@ -6,8 +6,9 @@ import importlib
 import importlib.metadata
 import inspect
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -38,6 +39,17 @@ class PluginInfo:
     description: str = ""
     jiedao: str = ""
     """The Jiedao versions the plugin supports, as a version specifier (e.g. ``">=0.1,<0.2"``)."""
+    permissions: Mapping[str, str] = field(default_factory=dict)
+    """The permissions the plugin defines: name (``"<plugin>.<thing>.<verb>"``) -> description."""
+    grants: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    """The roles holding some of them by default: role -> permission names."""
+    events: tuple[type, ...] = ()
+    """The domain events the plugin publishes (``core.events.DomainEvent`` dataclasses)."""
+    models: tuple[type, ...] = ()
+    """The SQLAlchemy models the plugin owns (its tables)."""
+    state: Callable[[Any], Any] | None = None
+    """Makes the plugin's runtime state, ``state(kernel)``, once per kernel at start-up;
+    ``kernel.state(name)`` returns it, and its ``async close()`` (if any) runs at shutdown."""
 
 
 @dataclass
@@ -51,6 +63,13 @@ class InstalledPlugin:
     @property
     def name(self) -> str:
         return self.info.name
+
+    @property
+    def migrations(self) -> Path | None:
+        """The plugin's Alembic revisions, by convention the folder ``migrations/`` next to
+        the module declaring ``PLUGIN``."""
+        folder = Path(self.module.__file__).resolve().parent / "migrations"
+        return folder if folder.is_dir() else None
 
     @property
     def package(self) -> str:

@@ -9,21 +9,19 @@ from decimal import Decimal
 import strawberry
 from sqlalchemy import func, select
 
-from core.errors import DomainError
 from core.graphql import Resident
 from core.models import Resident as ResidentRow
 from schema.connection import Connection, paginate
-from schema.errors import UserError, user_errors
-from schema.ids import decode_id_of
 from schema.loaders import by_id, children, through
 from schema.node import Node, node_type
 from schema.permissions import allow
+from schema.runner import Write, mutation, node_id, payload
 from jiedao_volunteer import service
 from jiedao_volunteer.models import Member, Participation, ServiceEvent, Team
 
 REGISTRY = "core.registry.read"
 READ = allow(REGISTRY)
-MANAGE = allow("volunteer.service.manage")
+MANAGE = "volunteer.service.manage"
 
 
 @node_type(Team, read=REGISTRY)
@@ -83,74 +81,46 @@ class CreateVolunteerTeamInput:
     service_day: str = ""
 
 
-@strawberry.type
-class VolunteerTeamPayload:
-    team: TeamType | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
-
-
 @strawberry.input
 class AddVolunteerInput:
-    team_id: strawberry.ID
-    resident_id: strawberry.ID
+    team_id: strawberry.ID = node_id("VolunteerTeam")
+    resident_id: strawberry.ID = node_id("Resident")
 
 
 @strawberry.input
 class ParticipantInput:
-    resident_id: strawberry.ID
+    resident_id: strawberry.ID = node_id("Resident")
     hours: float
 
 
 @strawberry.input
 class RecordVolunteerServiceInput:
-    team_id: strawberry.ID
+    team_id: strawberry.ID = node_id("VolunteerTeam")
     title: str
     held_at: datetime
     participants: list[ParticipantInput]
-    building_id: strawberry.ID | None = None
+    building_id: strawberry.ID | None = node_id("Building", default=None)
 
 
-@strawberry.type
-class VolunteerServicePayload:
-    service: ServiceType | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+TeamPayload = payload("VolunteerTeamPayload", team=TeamType)
+ServicePayload = payload("VolunteerServicePayload", service=ServiceType)
 
 
 @strawberry.type
 class VolunteerMutation:
-    @strawberry.mutation(permission_classes=MANAGE)
-    async def create_volunteer_team(self, info: strawberry.Info, input: CreateVolunteerTeamInput) -> VolunteerTeamPayload:
-        try:
-            team = await info.context.write(lambda s: service.create_team(s, input.name, input.service_day))
-        except DomainError as error:
-            return VolunteerTeamPayload(errors=user_errors(error))
-        return VolunteerTeamPayload(team=team)
+    @mutation(TeamPayload, permission=MANAGE, audit="volunteer.team.created")
+    async def create_volunteer_team(w: Write, input: CreateVolunteerTeamInput):
+        return await service.create_team(w.session, input.name, input.service_day)
 
-    @strawberry.mutation(permission_classes=MANAGE)
-    async def add_volunteer(self, info: strawberry.Info, input: AddVolunteerInput) -> VolunteerTeamPayload:
-        try:
-            team_id = decode_id_of(input.team_id, "VolunteerTeam", "teamId")
-            resident_id = decode_id_of(input.resident_id, "Resident", "residentId")
-            await info.context.write(lambda s: service.add_member(s, team_id, resident_id))
-            team = await info.context.scalar(select(Team).where(Team.id == team_id))
-        except DomainError as error:
-            return VolunteerTeamPayload(errors=user_errors(error))
-        return VolunteerTeamPayload(team=team)
+    @mutation(TeamPayload, permission=MANAGE, audit="volunteer.member.added")
+    async def add_volunteer(w: Write, input: AddVolunteerInput):
+        await service.add_member(w.session, input.team_id, input.resident_id)
+        return await w.session.get(Team, input.team_id)
 
-    @strawberry.mutation(permission_classes=MANAGE)
-    async def record_volunteer_service(self, info: strawberry.Info, input: RecordVolunteerServiceInput) -> VolunteerServicePayload:
-        try:
-            team_id = decode_id_of(input.team_id, "VolunteerTeam", "teamId")
-            building_id = decode_id_of(input.building_id, "Building", "buildingId") if input.building_id else None
-            attendance = [
-                service.Attendance(decode_id_of(p.resident_id, "Resident", "participants"), Decimal(str(p.hours))) for p in input.participants
-            ]
-            event = await info.context.write(
-                lambda s: service.record_service(s, team_id, input.title, input.held_at, attendance, building_id)
-            )
-        except DomainError as error:
-            return VolunteerServicePayload(errors=user_errors(error))
-        return VolunteerServicePayload(service=event)
+    @mutation(ServicePayload, permission=MANAGE, audit="volunteer.service.recorded")
+    async def record_volunteer_service(w: Write, input: RecordVolunteerServiceInput):
+        attendance = [service.Attendance(p.resident_id, Decimal(str(p.hours))) for p in input.participants]
+        return await service.record_service(w.session, input.team_id, input.title, input.held_at, attendance, input.building_id)
 
 
 @strawberry.type

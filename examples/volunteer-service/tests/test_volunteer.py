@@ -73,3 +73,24 @@ async def test_other_streets_do_not_get_the_plugin(kernel, client):
 async def test_the_plugin_publishes_its_figures_for_dashboards(kernel):
     keys = {metric.key for plugin, metric in kernel.contributions.metrics if plugin == "volunteer"}
     assert keys == {"volunteer.services.held", "volunteer.hours.served"}
+
+
+async def test_ids_of_another_street_or_type_are_refused_naming_the_field(kernel, client):
+    token, team, residents = await team_with_members(kernel, client, members=1)
+    elsewhere = await build_registry(kernel, "gongchen", buildings=1, units_per_building=1)
+    stranger = encode_global_id("Resident", elsewhere["residents"][0])
+    refused = await client.query(ADD, {"t": team, "r": stranger}, token=token)
+    assert refused["addVolunteer"] == {"team": None, "errors": [{"field": "residentId", "code": "NOT_FOUND"}]}
+    wrong_type = await client.query(ADD, {"t": residents[0], "r": residents[0]}, token=token)
+    assert wrong_type["addVolunteer"]["errors"] == [{"field": "teamId", "code": "INVALID_ID"}]
+    nested = await client.query(RECORD, {"t": team, "at": "2026-06-06T09:00:00+08:00", "p": [{"residentId": stranger, "hours": 1}]}, token=token)
+    assert nested["recordVolunteerService"]["errors"] == [{"field": "participants.residentId", "code": "NOT_FOUND"}]
+
+
+async def test_every_change_is_audited_with_its_targets_global_id(kernel, client):
+    token, team, residents = await team_with_members(kernel, client, members=1)
+    admin = await client.token("street_admin")
+    log = await client.query('{ auditLog(first: 20) { edges { node { actor action target } } } }', token=admin)
+    entries = [e["node"] for e in log["auditLog"]["edges"]]
+    assert {"actor": entries[0]["actor"], "action": "volunteer.team.created", "target": team} in entries
+    assert any(e["action"] == "volunteer.member.added" and e["target"] == team for e in entries)

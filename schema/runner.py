@@ -1,0 +1,258 @@
+"""The one way to write a mutation: ``@mutation(Payload, permission=..., audit=...)``.
+
+A mutation is a plain ``async def`` taking a ``Write`` and its ``input``; the runner does
+everything around it, the same way for every plugin:
+
+1. checks the caller's permission (declared, never inside the work);
+2. decodes every input field declared with ``node_id("Type")`` and checks that the row is
+   in the caller's street (``NOT_FOUND`` naming the field otherwise) — the work sees the
+   primary key (``int``), or a list of them;
+3. runs the work in the street's transaction and commits;
+4. turns ``DomainError`` into a ``UserError`` with its code and field, and a lost race on a
+   unique constraint (``IntegrityError``) into ``CONFLICT``;
+5. appends the audit entry (``audit="plugin.thing.done"``) with the global ID of the
+   target (the result, unless the work names another with ``w.audit(target=...)``);
+6. after the commit, publishes the events the work emitted (``w.emit(...)``) and runs its
+   ``w.after_commit(...)`` callbacks;
+7. returns the payload: the work's result in the payload's result field (a dict for a
+   payload of several fields) and ``errors: []``.
+
+::
+
+    TeamPayload = payload("VolunteerTeamPayload", team=TeamType)
+
+    @strawberry.input
+    class AddVolunteerInput:
+        team_id: strawberry.ID = node_id("VolunteerTeam")
+        resident_id: strawberry.ID = node_id("Resident")
+
+    @strawberry.type
+    class VolunteerMutation:
+        @mutation(TeamPayload, permission="volunteer.service.manage", audit="volunteer.member.added")
+        async def add_volunteer(w: Write, input: AddVolunteerInput):
+            return await service.add_member(w.session, input.team_id, input.resident_id)
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Awaitable, Callable
+from dataclasses import MISSING, dataclass, field
+from typing import Any
+
+import strawberry
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.utils.str_converters import to_camel_case
+
+from core.errors import DomainError
+from schema.errors import UserError, user_errors
+from schema.ids import decode_id_of, encode_global_id
+from schema.node import model_for
+from schema.permissions import IsAuthenticated, require
+
+NODE_ID = "jiedao.node_id"
+CONFLICT_MESSAGE = "This was changed by someone else at the same moment; reload and try again."
+
+
+def node_id(type_name: str, *, description: str | None = None, default: Any = MISSING) -> Any:
+    """Declare an input field that holds the global ID of a ``type_name`` (or a list of them).
+
+    The runner decodes it, checks the row exists in the caller's street and hands the
+    work its primary key; an ID of another type, street or a missing row is answered
+    ``INVALID_ID`` / ``NOT_FOUND`` naming the field.
+    """
+    kwargs: dict[str, Any] = {"metadata": {NODE_ID: type_name}, "description": description}
+    if default is not MISSING:
+        kwargs["default"] = default
+    return strawberry.field(**kwargs)
+
+
+_PAYLOADS: dict[str, type] = {}
+
+
+def payload(name: str, description: str | None = None, **results: Any) -> type:
+    """The payload type ``name``: one nullable field per result (``alarm=AlarmType``) and
+    ``errors: [UserError!]!``. Declaring the same name twice returns the first type."""
+    if name in _PAYLOADS:
+        return _PAYLOADS[name]
+    annotations = {key: typing.Optional[kind] for key, kind in results.items()}  # noqa: UP045 - built at run time
+    annotations["errors"] = list[UserError]
+    namespace = {key: None for key in results}
+    namespace["errors"] = strawberry.field(default_factory=list)
+    namespace["__annotations__"] = annotations
+    namespace["__doc__"] = description or f"The result of the mutation, or the errors that refused it ({', '.join(results)})."
+    cls = strawberry.type(type(name, (), namespace), name=name)
+    cls.__jiedao_results__ = tuple(results.items())
+    _PAYLOADS[name] = cls
+    return cls
+
+
+@dataclass
+class Write:
+    """What a mutation's work receives: the transaction's session, the caller, and ways to
+    name the audit target and to act after the commit."""
+
+    ctx: Any
+    session: AsyncSession | None = None
+    events: list[Any] = field(default_factory=list)
+    callbacks: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
+    target: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def user(self):
+        """The calling account (``None`` for anonymous callers of public mutations)."""
+        return self.ctx.user
+
+    @property
+    def kernel(self):
+        return self.ctx.kernel
+
+    @property
+    def street(self) -> str:
+        return self.ctx.street
+
+    @property
+    def street_id(self) -> int:
+        return self.ctx.street_id
+
+    def audit(self, target: str | None = None, **details: Any) -> None:
+        """Name the audit entry's target (a global ID) and add details to it."""
+        if target is not None:
+            self.target = target
+        self.details.update(details)
+
+    def emit(self, event: Any) -> None:
+        """Publish ``event`` (a domain event) once the transaction has committed."""
+        self.events.append(event)
+
+    def after_commit(self, callback: Callable[[], Awaitable[Any]]) -> None:
+        """Run ``await callback()`` once the transaction has committed."""
+        self.callbacks.append(callback)
+
+
+def _input_fields(value: Any):
+    definition = getattr(type(value), "__strawberry_definition__", None)
+    return definition.fields if definition is not None and definition.is_input else ()
+
+
+async def decode_node_ids(session: AsyncSession, value: Any, path: str = "") -> None:
+    """Replace every ``node_id`` field of the input ``value`` (recursively) by the primary
+    key it names, checking each row is visible in the session's street."""
+    for f in _input_fields(value):
+        current = getattr(value, f.python_name)
+        if current is None or current is strawberry.UNSET:
+            continue
+        name = f.graphql_name or to_camel_case(f.python_name)
+        type_name = f.metadata.get(NODE_ID) if f.metadata else None
+        if type_name is None:
+            nested = current if isinstance(current, list) else [current]
+            for item in nested:
+                await decode_node_ids(session, item, f"{path}{name}.")
+            continue
+        many = isinstance(current, list)
+        pks = [decode_id_of(v, type_name, f"{path}{name}") for v in (current if many else [current])]
+        model = model_for(type_name)
+        if model is not None and pks:
+            found = set((await session.scalars(select(model.id).where(model.id.in_(pks)))).all())
+            if missing := [pk for pk in pks if pk not in found]:
+                raise DomainError(
+                    f"No {type_name} with the ID {encode_global_id(type_name, missing[0])} in this street.",
+                    code="NOT_FOUND",
+                    field=f"{path}{name}",
+                )
+        setattr(value, f.python_name, pks if many else pks[0])
+
+
+def _result_fields(payload_type: type, result: Any) -> dict[str, Any]:
+    results = payload_type.__jiedao_results__
+    if len(results) == 1:
+        return {results[0][0]: result}
+    if not isinstance(result, dict):
+        raise TypeError(f"a mutation returning {payload_type.__name__} must return a dict of {[k for k, _ in results]}")
+    return result
+
+
+def _target_of(payload_type: type, values: dict[str, Any]) -> str:
+    for key, kind in payload_type.__jiedao_results__:
+        row = values.get(key)
+        definition = getattr(kind, "__strawberry_definition__", None)
+        if row is not None and definition is not None and hasattr(row, "id"):
+            return encode_global_id(definition.name, row.id)
+    return ""
+
+
+async def run_mutation(info: strawberry.Info, payload_type: type, work, input: Any, audit: str | None):
+    """Run one mutation's ``work`` the one way (see the module's docstring)."""
+    from core.identity.audit import record_for
+
+    ctx = info.context
+    write = Write(ctx)
+
+    async def transaction(session: AsyncSession):
+        write.session = session
+        if input is not None:
+            await decode_node_ids(session, input)
+        result = await (work(write, input) if input is not None else work(write))
+        values = _result_fields(payload_type, result)
+        if audit:
+            target = write.target if write.target is not None else _target_of(payload_type, values)
+            await record_for(ctx, session, audit, target, write.details or None)
+        return values
+
+    try:
+        values = await ctx.write(transaction)
+    except DomainError as error:
+        return payload_type(errors=user_errors(error))
+    except IntegrityError:
+        return payload_type(errors=[UserError(field=None, message=CONFLICT_MESSAGE, code="CONFLICT")])
+    for event in write.events:
+        await ctx.kernel.events.publish(ctx.street, event)
+    for callback in write.callbacks:
+        await callback()
+    return payload_type(**values, errors=[])
+
+
+def mutation(
+    payload_type: type,
+    *,
+    permission: str | None,
+    audit: str | None = None,
+    description: str | None = None,
+    deprecation_reason: str | None = None,
+):
+    """Declare a mutation run by the one runner. ``permission=None`` makes it public
+    (anonymous callers may run it) and must be a deliberate choice."""
+
+    def decorate(work):
+        hints = typing.get_type_hints(work, globalns=work.__globals__)
+        parameters = list(inspect.signature(work).parameters)
+        input_type = hints.get(parameters[1]) if len(parameters) > 1 else None
+
+        async def resolver(self, info: strawberry.Info, **arguments: Any):
+            return await run_mutation(info, payload_type, work, arguments.get("input"), audit)
+
+        signature = [
+            inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+            inspect.Parameter("info", inspect.Parameter.KEYWORD_ONLY, annotation=strawberry.Info),
+        ]
+        if input_type is not None:
+            signature.append(inspect.Parameter("input", inspect.Parameter.KEYWORD_ONLY, annotation=input_type))
+        resolver.__signature__ = inspect.Signature(signature, return_annotation=payload_type)
+        resolver.__annotations__ = {"info": strawberry.Info, "return": payload_type, **({"input": input_type} if input_type else {})}
+        resolver.__name__ = resolver.__qualname__ = work.__name__
+        resolver.__module__ = work.__module__
+        resolver.__doc__ = work.__doc__
+        permissions = [] if permission is None else [IsAuthenticated, require(permission)]
+        return strawberry.mutation(
+            resolver=resolver,
+            description=description or inspect.getdoc(work),
+            permission_classes=permissions,
+            deprecation_reason=deprecation_reason,
+        )
+
+    return decorate
+
