@@ -54,6 +54,8 @@ from schema.node import model_for
 from schema.permissions import IsAuthenticated, require
 
 NODE_ID = "jiedao.node_id"
+LOGGED_IN = "*"
+"""``permission=LOGGED_IN``: any caller with a valid token in the street may run the mutation."""
 CONFLICT_MESSAGE = "This was changed by someone else at the same moment; reload and try again."
 
 
@@ -74,18 +76,30 @@ _PAYLOADS: dict[str, type] = {}
 
 
 def payload(name: str, description: str | None = None, **results: Any) -> type:
-    """The payload type ``name``: one nullable field per result (``alarm=AlarmType``) and
-    ``errors: [UserError!]!``. Declaring the same name twice returns the first type."""
+    """The payload type ``name``: one field per result and ``errors: [UserError!]!``.
+
+    ``alarm=AlarmType`` is a nullable field (null when the mutation was refused);
+    ``revoked=(int, 0)`` is a field of exactly that type with that default, and
+    ``(int | None, None, "what it means")`` adds the field's description. ``description``
+    is the class's docstring (it is not part of the SDL). Declaring the same name twice
+    returns the first type."""
     if name in _PAYLOADS:
         return _PAYLOADS[name]
-    annotations = {key: typing.Optional[kind] for key, kind in results.items()}  # noqa: UP045 - built at run time
+    annotations: dict[str, Any] = {}
+    namespace: dict[str, Any] = {}
+    for key, kind in results.items():
+        if isinstance(kind, tuple) and len(kind) == 3:
+            annotations[key], namespace[key] = kind[0], strawberry.field(default=kind[1], description=kind[2])
+        elif isinstance(kind, tuple):
+            annotations[key], namespace[key] = kind
+        else:
+            annotations[key], namespace[key] = typing.Optional[kind], None  # noqa: UP045 - built at run time
     annotations["errors"] = list[UserError]
-    namespace = {key: None for key in results}
     namespace["errors"] = strawberry.field(default_factory=list)
     namespace["__annotations__"] = annotations
     namespace["__doc__"] = description or f"The result of the mutation, or the errors that refused it ({', '.join(results)})."
     cls = strawberry.type(type(name, (), namespace), name=name)
-    cls.__jiedao_results__ = tuple(results.items())
+    cls.__jiedao_results__ = tuple((key, kind[0] if isinstance(kind, tuple) else kind) for key, kind in results.items())
     _PAYLOADS[name] = cls
     return cls
 
@@ -185,14 +199,18 @@ def _target_of(payload_type: type, values: dict[str, Any]) -> str:
     return ""
 
 
-async def run_mutation(info: strawberry.Info, payload_type: type, work, input: Any, audit: str | None):
-    """Run one mutation's ``work`` the one way (see the module's docstring)."""
+async def run_mutation(info: strawberry.Info, payload_type: type, work, input: Any, audit: str | None, transaction: bool = True):
+    """Run one mutation's ``work`` the one way (see the module's docstring).
+
+    ``transaction=False`` is for the few kernel mutations that open their own transactions
+    on purpose (log-in counts attempts in committed transactions of its own): the work gets
+    no ``w.session``, and the request holds no database connection while it runs."""
     from core.identity.audit import record_for
 
     ctx = info.context
     write = Write(ctx)
 
-    async def transaction(session: AsyncSession):
+    async def run(session: AsyncSession):
         write.session = session
         if input is not None:
             await decode_node_ids(session, input)
@@ -204,9 +222,12 @@ async def run_mutation(info: strawberry.Info, payload_type: type, work, input: A
         return values
 
     try:
-        values = await ctx.write(transaction)
+        if transaction:
+            values = await ctx.write(run)
+        else:
+            values = _result_fields(payload_type, await (work(write, input) if input is not None else work(write)))
     except DomainError as error:
-        return payload_type(errors=user_errors(error))
+        return payload_type(errors=user_errors(error), **getattr(error, "payload", {}))
     except IntegrityError:
         return payload_type(errors=[UserError(field=None, message=CONFLICT_MESSAGE, code="CONFLICT")])
     for event in write.events:
@@ -223,9 +244,11 @@ def mutation(
     audit: str | None = None,
     description: str | None = None,
     deprecation_reason: str | None = None,
+    transaction: bool = True,
 ):
-    """Declare a mutation run by the one runner. ``permission=None`` makes it public
-    (anonymous callers may run it) and must be a deliberate choice."""
+    """Declare a mutation run by the one runner. ``permission`` names the permission the
+    caller needs; ``LOGGED_IN`` asks only for a valid token; ``None`` makes it public
+    (anonymous callers may run it), which must be a deliberate choice."""
 
     def decorate(work):
         hints = typing.get_type_hints(work, globalns=work.__globals__)
@@ -233,7 +256,7 @@ def mutation(
         input_type = hints.get(parameters[1]) if len(parameters) > 1 else None
 
         async def resolver(self, info: strawberry.Info, **arguments: Any):
-            return await run_mutation(info, payload_type, work, arguments.get("input"), audit)
+            return await run_mutation(info, payload_type, work, arguments.get("input"), audit, transaction)
 
         signature = [
             inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
@@ -246,7 +269,7 @@ def mutation(
         resolver.__name__ = resolver.__qualname__ = work.__name__
         resolver.__module__ = work.__module__
         resolver.__doc__ = work.__doc__
-        permissions = [] if permission is None else [IsAuthenticated, require(permission)]
+        permissions = [] if permission is None else [IsAuthenticated] if permission == LOGGED_IN else [IsAuthenticated, require(permission)]
         return strawberry.mutation(
             resolver=resolver,
             description=description or inspect.getdoc(work),

@@ -8,15 +8,14 @@ import strawberry
 from sqlalchemy import select
 from strawberry.scalars import JSON
 
-from core.errors import DomainError
 from core.graphql import Resident
 from core.identity import service
 from core.identity.models import AuditEntry, User
 from core.identity.service import revoke_all_tokens
 from core.models import Resident as ResidentModel
 from schema.connection import Connection, paginate
-from schema.errors import UserError, user_errors
 from schema.permissions import IsAuthenticated, allow
+from schema.runner import LOGGED_IN, Write, mutation, payload
 
 
 @strawberry.input
@@ -25,20 +24,14 @@ class LoginInput:
     password: str
 
 
-@strawberry.type
-class LoginPayload:
-    token: str | None = None
-    expires_at: datetime | None = None
-    retry_after: int | None = strawberry.field(
-        default=None, description="With a THROTTLED error: seconds to wait before the next attempt (the password was not checked)."
-    )
-    errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.type
-class LogoutPayload:
-    revoked: int = 0
-    errors: list[UserError] = strawberry.field(default_factory=list)
+LoginPayload = payload(
+    "LoginPayload",
+    "A bearer token for this street, or why there is none.",
+    token=str,
+    expires_at=datetime,
+    retry_after=(int | None, None, "With a THROTTLED error: seconds to wait before the next attempt (the password was not checked)."),
+)
+LogoutPayload = payload("LogoutPayload", "How many tokens were revoked.", revoked=(int, 0))
 
 
 @strawberry.type(description="The caller, as seen in this street.")
@@ -89,26 +82,22 @@ class IdentityQuery:
 
 @strawberry.type
 class IdentityMutation:
-    @strawberry.mutation(description="Exchange a username and password for a bearer token.")
-    async def login(self, info: strawberry.Info, input: LoginInput) -> LoginPayload:
-        ctx = info.context
-        try:
-            token, expires = await service.login(ctx.kernel, ctx.street, input.username, input.password, ctx.client_address)
-        except DomainError as error:
-            return LoginPayload(errors=user_errors(error), retry_after=getattr(error, "retry_after", None))
-        return LoginPayload(token=token, expires_at=expires)
+    @mutation(LoginPayload, permission=None, transaction=False, description="Exchange a username and password for a bearer token.")
+    async def login(w: Write, input: LoginInput):
+        """Public: anonymous callers log in (throttled per account and address)."""
+        ctx = w.ctx
+        token, expires = await service.login(ctx.kernel, ctx.street, input.username, input.password, ctx.client_address)
+        return {"token": token, "expires_at": expires}
 
-    @strawberry.mutation(description="Revoke the token this request was sent with.", permission_classes=[IsAuthenticated])
-    async def logout(self, info: strawberry.Info) -> LogoutPayload:
-        await service.logout(info.context.kernel, info.context.token_id)
-        return LogoutPayload(revoked=1)
+    @mutation(LogoutPayload, permission=LOGGED_IN, transaction=False, description="Revoke the token this request was sent with.")
+    async def logout(w: Write):
+        await service.logout(w.kernel, w.ctx.token_id)
+        return 1
 
-    @strawberry.mutation(description="Revoke every token of the caller, on every device.", permission_classes=[IsAuthenticated])
-    async def logout_everywhere(self, info: strawberry.Info) -> LogoutPayload:
-        ctx = info.context
-        async with ctx.kernel.db.transaction() as session:
-            count = await revoke_all_tokens(session, ctx.user.id)
-        return LogoutPayload(revoked=count)
+    @mutation(LogoutPayload, permission=LOGGED_IN, transaction=False, description="Revoke every token of the caller, on every device.")
+    async def logout_everywhere(w: Write):
+        async with w.kernel.db.transaction() as session:
+            return await revoke_all_tokens(session, w.user.id)
 
 
 __all__ = ["IdentityMutation", "IdentityQuery", "User"]

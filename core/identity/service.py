@@ -148,6 +148,7 @@ class LoginThrottled(DomainError):
 
     def __init__(self, retry_after: int):
         self.retry_after = retry_after
+        self.payload = {"retry_after": retry_after}
         super().__init__(f"Too many failed log-ins; try again in {retry_after} seconds.", code="THROTTLED")
 
 
