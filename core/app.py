@@ -19,7 +19,7 @@ from core import log_redaction
 from core.errors import PluginError
 from core.kernel import Kernel
 from core.security_headers import SecurityHeaders
-from schema.views import GraphQLEndpoint
+from core.endpoint import GraphQLEndpoint
 
 log = logging.getLogger("jiedao")
 

@@ -33,10 +33,11 @@ def jiedao_permissions(register):
 
 @hookimpl
 def jiedao_schema(register):
-    """Registry queries, log-in and ``me``."""
-    from core.graphql import CoreQuery
+    """Registry types (the ones plugins may extend), registry queries, log-in and ``me``."""
+    from core.graphql import Building, Community, Compound, CoreQuery, Resident, Street, Unit
     from core.identity.graphql import IdentityMutation, IdentityQuery
 
+    register.types(Street, Community, Compound, Building, Unit, Resident)
     register.query(CoreQuery)
     register.query(IdentityQuery)
     register.mutation(IdentityMutation)

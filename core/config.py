@@ -13,12 +13,11 @@ from pydantic import BaseModel, ValidationError
 
 from core.errors import ConfigurationError
 from core.plugins import InstalledPlugin
+from schema.budget import DEFAULT_MAX_OBJECTS
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = ROOT / "plugins.toml"
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{ROOT / 'var' / 'jiedao.db'}"
-DEFAULT_MAX_OBJECTS = 10_000
-"""List items one GraphQL operation may return unless ``JIEDAO_MAX_OBJECTS`` says otherwise."""
 SLUG = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 
 

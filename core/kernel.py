@@ -134,7 +134,7 @@ class Kernel:
     def schemas(self):
         """The schema set: the full schema and one derived schema per distinct plugin set."""
         if self._schemas is None:
-            from schema.compose import SchemaSet
+            from core.compose import SchemaSet
 
             self._schemas = SchemaSet.build(self)
         return self._schemas

@@ -37,7 +37,7 @@ from schema.ids import decode_global_id, encode_global_id
 from schema.loaders import by_id, children, through
 from schema.node import Node, node_type
 from schema.permissions import allow
-from schema.runner import Write, mutation, node_id, payload
+from core.runner import Write, mutation, node_id, payload
 
 __all__ = [
     "CHINA", "Base", "ClientError", "Connection", "Delivery", "DomainError", "DomainEvent", "Duration", "Kernel",

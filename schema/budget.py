@@ -31,6 +31,8 @@ from schema.errors import ClientError
 
 SLICE_SECONDS = 0.02
 """How long one operation may keep the event loop before it lets others run."""
+DEFAULT_MAX_OBJECTS = 10_000
+"""List items one operation may return unless ``JIEDAO_MAX_OBJECTS`` says otherwise."""
 PACE_AFTER_OBJECTS = 2_000
 """Operations that have resolved fewer list items never wait: small queries keep their
 DataLoader batches whole (one statement per field), however slow the machine."""

@@ -23,9 +23,8 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.max_aliases import create_validator as create_alias_rule
 
-from core.config import DEFAULT_MAX_OBJECTS
-from core.observability import GRAPHQL_REQUESTS, GRAPHQL_SECONDS
-from schema.budget import start_budget, stop_budget
+from schema.observability import GRAPHQL_REQUESTS, GRAPHQL_SECONDS
+from schema.budget import DEFAULT_MAX_OBJECTS, start_budget, stop_budget
 from schema.cost import estimate
 from schema.depth import create_depth_rule
 from schema.errors import is_expected

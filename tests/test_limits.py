@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from schema.extensions import MAX_ALIASES, MAX_COST, MAX_DEPTH
-from schema.views import MAX_BODY_BYTES
+from core.endpoint import MAX_BODY_BYTES
 
 
 async def test_deep_queries_are_refused(client):

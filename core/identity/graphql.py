@@ -15,7 +15,7 @@ from core.identity.service import revoke_all_tokens
 from core.models import Resident as ResidentModel
 from schema.connection import Connection, paginate
 from schema.permissions import IsAuthenticated, allow
-from schema.runner import LOGGED_IN, Write, mutation, payload
+from core.runner import LOGGED_IN, Write, mutation, payload
 
 
 @strawberry.input

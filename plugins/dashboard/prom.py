@@ -7,7 +7,7 @@ plugin and metric key.
 
 ``RequestMetrics`` is an ASGI middleware installed through ``register.middleware``. The
 output also carries the process-wide registry: the kernel's GraphQL operation counters
-(``core.observability``) and the Python process collectors.
+(``schema.observability``) and the Python process collectors.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from schema.connection import Connection, paginate
 from schema.loaders import by_id, children, through
 from schema.node import Node, node_type
 from schema.permissions import allow
-from schema.runner import Write, mutation, node_id, payload
+from core.runner import Write, mutation, node_id, payload
 from jiedao_volunteer import service
 from jiedao_volunteer.models import Member, Participation, ServiceEvent, Team
 

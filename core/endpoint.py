@@ -20,7 +20,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from core.identity.service import Authentication, AuthenticationFailed, SessionCheck, authenticate
 from schema.context import Context
 from schema.page_policy import policy_for_page
-from schema.socket_watch import Watched, watch_of
+from core.socket_watch import Watched, watch_of
 from schema.statements import start_counting
 
 if TYPE_CHECKING:

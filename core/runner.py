@@ -48,6 +48,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.utils.str_converters import to_camel_case
 
 from core.errors import DomainError
+from core.identity.audit import record_for
 from schema.errors import UserError, user_errors
 from schema.ids import decode_id_of, encode_global_id
 from schema.node import model_for
@@ -205,8 +206,6 @@ async def run_mutation(info: strawberry.Info, payload_type: type, work, input: A
     ``transaction=False`` is for the few kernel mutations that open their own transactions
     on purpose (log-in counts attempts in committed transactions of its own): the work gets
     no ``w.session``, and the request holds no database connection while it runs."""
-    from core.identity.audit import record_for
-
     ctx = info.context
     write = Write(ctx)
 

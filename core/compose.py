@@ -127,14 +127,9 @@ def _check_extensions(known_types: set[str], extensions_by_type: dict[str, list[
 def build_full_schema(kernel: Kernel) -> JiedaoSchema:
     """The Strawberry schema of core plus every installed plugin."""
     c = kernel.contributions
-    from core import graphql as core_graphql
-
-    core_types = {
-        cls.__strawberry_definition__.name: cls
-        for cls in vars(core_graphql).values()
-        if isinstance(cls, type) and hasattr(cls, "__strawberry_definition__") and cls.__module__ == core_graphql.__name__
-    }
-    roots = {cls for _, cls in (*c.queries, *c.mutations, *c.subscriptions)}
+    # The types plugins may extend are those the core registers, like any plugin, with
+    # ``register.types`` (core/builtin.py).
+    core_types = {cls.__strawberry_definition__.name: cls for plugin, cls in c.types if plugin == CORE}
     _check_extensions(
         set(core_types),
         c.extensions,
@@ -144,7 +139,7 @@ def build_full_schema(kernel: Kernel) -> JiedaoSchema:
         query=_merge_roots("Query", c.queries),
         mutation=_merge_roots("Mutation", c.mutations),
         subscription=_merge_roots("Subscription", c.subscriptions),
-        types=[cls for _, cls in c.types] + [t for t in core_types.values() if t not in roots],
+        types=[cls for _, cls in c.types],
         extensions=schema_extensions(),
         extensions_by_type=c.extensions,
     )
