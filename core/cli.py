@@ -325,7 +325,7 @@ def plugin_new(name: str, directory: Path, title: str | None) -> None:
 @plugin_group.command("docs")
 @click.option("--check", is_flag=True, help="Exit 1 if docs/plugins.md is not up to date.")
 def plugin_docs(check: bool) -> None:
-    """Regenerate the hook reference in docs/plugins.md from core/hookspecs.py."""
+    """Regenerate the hook reference and the event catalogue in docs/plugins.md."""
     from core.docs import GUIDE, render_guide
 
     current = GUIDE.read_text(encoding="utf-8")
