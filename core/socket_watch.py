@@ -92,12 +92,9 @@ class SocketWatch:
             await watched.close(code, REASONS[code].partition(":")[0])
 
 
-_watches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def watch_of(kernel: Kernel) -> SocketWatch:
-    """The socket watch of ``kernel`` (one per loaded kernel)."""
-    watch = _watches.get(kernel)
+    """The socket watch of ``kernel`` (one per loaded kernel, kept on it)."""
+    watch = kernel.__dict__.get("socket_watch")
     if watch is None:
-        watch = _watches[kernel] = SocketWatch(kernel)
+        watch = kernel.__dict__["socket_watch"] = SocketWatch(kernel)
     return watch

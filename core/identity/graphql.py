@@ -13,9 +13,10 @@ from core.identity import service
 from core.identity.models import AuditEntry, User
 from core.identity.service import revoke_all_tokens
 from core.models import Resident as ResidentModel
+from core.runner import LOGGED_IN, Write, mutation, payload
+from core.socket_watch import watch_of
 from schema.connection import Connection, paginate
 from schema.permissions import IsAuthenticated, allow
-from core.runner import LOGGED_IN, Write, mutation, payload
 
 
 @strawberry.input
@@ -92,12 +93,15 @@ class IdentityMutation:
     @mutation(LogoutPayload, permission=LOGGED_IN, transaction=False, description="Revoke the token this request was sent with.")
     async def logout(w: Write):
         await service.logout(w.kernel, w.ctx.token_id)
+        watch_of(w.kernel).wake()  # open sockets of this token close now, not at the next re-check
         return 1
 
     @mutation(LogoutPayload, permission=LOGGED_IN, transaction=False, description="Revoke every token of the caller, on every device.")
     async def logout_everywhere(w: Write):
         async with w.kernel.db.transaction() as session:
-            return await revoke_all_tokens(session, w.user.id)
+            revoked = await revoke_all_tokens(session, w.user.id)
+        watch_of(w.kernel).wake()
+        return revoked
 
 
 __all__ = ["IdentityMutation", "IdentityQuery", "User"]
