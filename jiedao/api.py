@@ -10,7 +10,8 @@ other module of Jiedao is internal and may change between versions.
   ``through``, ``allow``, ``mutation``, ``payload``, ``node_id``, ``Write``, ``UserError``,
   ``ClientError``, ``encode_global_id``, ``decode_global_id``; the core's GraphQL types in
   ``types`` (``types.Building`` ...) for fields that return them
-- rules and time: ``DomainError``, ``now``, ``today``, ``CHINA``, ``Duration``, ``parse_duration``
+- rules and time: ``DomainError``, ``clock`` (``clock.now()``, which tests can move),
+  ``now``, ``today``, ``CHINA``, ``Duration``, ``parse_duration``
 - figures and people: ``Metric``, ``MetricKind``, ``Signal``, ``Notification``, ``notify``
 - the running system: ``Kernel`` (for type hints), ``in_street`` (CLI commands), ``audit``
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 from core import graphql as types
 from core import models as registry
+from core import clock
 from core.clock import CHINA, now, today
 from core.cli import in_street
 from core.db import Base, StreetScoped, UTCDateTime
@@ -42,7 +44,7 @@ from core.runner import Write, mutation, node_id, payload
 __all__ = [
     "CHINA", "Base", "ClientError", "Connection", "Delivery", "DomainError", "DomainEvent", "Duration", "Kernel",
     "Metric", "MetricKind", "Node", "Notification", "PluginInfo", "Signal", "StreetScoped", "UTCDateTime", "UserError",
-    "Write", "allow", "audit", "by_id", "children", "decode_global_id", "encode_global_id", "hookimpl", "in_street",
+    "Write", "allow", "audit", "by_id", "children", "clock", "decode_global_id", "encode_global_id", "hookimpl", "in_street",
     "mutation", "node_id", "node_type", "notify", "now", "paginate", "parse_duration", "payload", "registry", "through",
     "today", "types",
 ]
