@@ -1,172 +1,174 @@
-"""GraphQL of topics (appeals), consultation comments and meetings, and ``Building.topics``,
-``Resident.topics``."""
+"""The deliberation plugin's mutations, their inputs and payloads: ballots and votes, topics
+and consultations, meetings. Each one runs through the kernel's mutation runner."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
 import strawberry
-from sqlalchemy import false, or_, select, true
-from sqlalchemy.sql.elements import ColumnElement
 
-from core import models as core_models
-from core.errors import DomainError
-from core.graphql import Building, Compound, Unit
-from core.identity.audit import record_for
-from plugins.deliberation import meetings, service
-from plugins.deliberation.graphql_common import (
+from jiedao.api import UserError, Write, encode_global_id, mutation, node_id, payload
+from plugins.deliberation import service
+from plugins.deliberation.graphql.types import (
+    BALLOT_MANAGE,
+    BALLOT_VOTE,
     MEETING_MANAGE,
     TOPIC_MANAGE,
     TOPIC_RAISE,
-    TOPIC_READ,
+    Ballot,
+    BallotRuleEnum,
+    ChannelEnum,
+    ChoiceEnum,
+    Comment,
+    Meeting,
     MeetingKindEnum,
+    Topic,
     TopicStatusEnum,
-    actor_of,
-    as_enum,
-    optional_id,
-    write,
+    VoteRecord,
+    vote_record,
 )
-from plugins.deliberation.models import ActionItem as ActionItemModel
-from plugins.deliberation.models import AgendaItem as AgendaItemModel
-from plugins.deliberation.models import Comment as CommentModel
-from plugins.deliberation.models import Meeting as MeetingModel
-from plugins.deliberation.models import MeetingKind, TopicStatus
-from plugins.deliberation.models import Topic as TopicModel
-from plugins.deliberation.models import TopicStep as TopicStepModel
-from schema.connection import Connection, paginate
-from schema.errors import UserError, user_errors
-from schema.ids import decode_id_of
-from schema.loaders import by_id, children
-from schema.node import Node, node_type
-from schema.permissions import allow, allow_any
+from plugins.deliberation.models import Channel, Choice, MeetingKind, Rule, TopicStatus
 
 
-def raised_by_caller(ctx) -> ColumnElement[bool]:
-    """The topics the caller raised (``myTopics``)."""
-    return false() if ctx.user is None else TopicModel.raised_by_user_id == ctx.user.id
+def _actor(w: Write) -> tuple[str, int | None]:
+    """The caller's username and user id, as recorded on topic steps and comments."""
+    return (w.user.username, w.user.id) if w.user else ("anonymous", None)
 
 
-def consulted() -> ColumnElement[bool]:
-    """The topics opened for public consultation (``consultations``)."""
-    return TopicModel.consultation_closes_at.is_not(None)
+def _local_id(value: strawberry.ID) -> int:
+    """The key of a comment or an action item (not nodes: their IDs are plain numbers)."""
+    return int(value) if str(value).isdigit() else -1
 
 
-def visible_topics(ctx) -> ColumnElement[bool]:
-    """The topics the caller may see: every topic with ``deliberation.topic.read``; else,
-    to those who may raise topics and comment, their own and those under consultation."""
-    if ctx.has_permission(TOPIC_READ):
-        return true()
-    if not ctx.has_permission(TOPIC_RAISE):
-        return false()
-    return or_(raised_by_caller(ctx), consulted())
+# -- ballots ----------------------------------------------------------------------------
 
 
-
-@strawberry.type(description="One step of a topic's life.")
-class TopicStep:
-    from_status: TopicStatusEnum | None
-    to_status: TopicStatusEnum
-    note: str
-    actor: str
-    at: datetime
+@strawberry.input
+class BallotScopeInput:
+    compound_id: strawberry.ID | None = node_id("Compound", default=None)
+    building_ids: list[strawberry.ID] | None = node_id("Building", default=None)
 
 
-@strawberry.type(name="TopicComment", description="A consultation comment.")
-class Comment:
-    id: strawberry.ID
-    body: str
-    author: str
-    at: datetime
-    hidden: bool
-    hidden_reason: str | None
-
-
-@node_type(TopicModel, read=(TOPIC_READ, TOPIC_RAISE), visible=visible_topics)
-@strawberry.type(name="Topic", description="A residents' appeal or matter for deliberation (民生诉求/议题).")
-class Topic(Node):
+@strawberry.input
+class CreateBallotInput:
     title: str
-    description: str
-    decision: str | None
-    rejection_reason: str | None
+    matter: str
+    rule: BallotRuleEnum
+    scope: BallotScopeInput
+    opens_at: datetime
+    closes_at: datetime
 
-    @strawberry.field
-    def status(self) -> TopicStatusEnum:
-        return TopicStatus(self.status)
 
-    created_at: datetime
-    updated_at: datetime
-    consultation_closes_at: datetime | None
+@strawberry.input
+class BallotIdInput:
+    ballot_id: strawberry.ID = node_id("Ballot")
 
-    @strawberry.field
-    async def compound(self, info: strawberry.Info) -> Compound | None:
-        return await by_id(info.context, core_models.Compound).load(self.compound_id) if self.compound_id else None
 
-    @strawberry.field
-    async def building(self, info: strawberry.Info) -> Building | None:
-        return await by_id(info.context, core_models.Building).load(self.building_id) if self.building_id else None
+@strawberry.input
+class CastVoteInput:
+    ballot_id: strawberry.ID = node_id("Ballot")
+    choice: ChoiceEnum
 
-    @strawberry.field
-    async def unit(self, info: strawberry.Info) -> Unit | None:
-        return await by_id(info.context, core_models.Unit).load(self.unit_id) if self.unit_id else None
 
-    @strawberry.field(description="Every step, oldest first: who moved the topic, when, and why.")
-    async def history(self, info: strawberry.Info) -> list[TopicStep]:
-        steps = await children(info.context, TopicStepModel.topic_id).load(self.id)
-        return [
-            TopicStep(
-                from_status=TopicStatus(s.from_status) if s.from_status else None,
-                to_status=TopicStatus(s.to_status),
-                note=s.note,
-                actor=s.actor,
-                at=s.at,
-            )
-            for s in steps
-        ]
+@strawberry.input
+class RecordVoteInput:
+    ballot_id: strawberry.ID = node_id("Ballot")
+    unit_id: strawberry.ID = node_id("Unit")
+    choice: ChoiceEnum
+    channel: ChannelEnum
 
-    @strawberry.field(description="Consultation comments; hidden ones only for moderators.")
-    async def comments(self, info: strawberry.Info) -> list[Comment]:
-        ctx = info.context
-        rows = await children(ctx, CommentModel.topic_id).load(self.id)
-        moderator = ctx.has_permission(TOPIC_MANAGE)
-        return [
-            Comment(
-                id=strawberry.ID(str(c.id)),
-                body=c.body if not c.hidden or moderator else "",
-                author=c.author,
-                at=c.at,
-                hidden=c.hidden,
-                hidden_reason=c.hidden_reason,
-            )
-            for c in rows
-            if moderator or not c.hidden
-        ]
+
+BallotPayload = payload("BallotPayload", ballot=Ballot)
+
+
+@strawberry.type
+class VotePayload:
+    # Written by hand: ``payload()`` makes every result nullable, and ``votes`` is
+    # ``[VoteRecord!]!`` with a description in the published schema.
+    votes: list[VoteRecord] = strawberry.field(default_factory=list, description="One per owner group the vote counts for.")
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+VotePayload.__jiedao_results__ = (("votes", list[VoteRecord]),)
+
+
+@strawberry.type
+class BallotMutation:
+    """Ballot lifecycle and voting mutations."""
+
+    @mutation(BallotPayload, permission=BALLOT_MANAGE, audit="deliberation.ballot.create")
+    async def create_ballot(w: Write, input: CreateBallotInput):
+        """Prepare a ballot (a draft until opened)."""
+        ballot = await service.create_ballot(
+            w.session,
+            title=input.title,
+            matter=input.matter,
+            rule=Rule(input.rule),
+            compound_id=input.scope.compound_id,
+            building_ids=input.scope.building_ids or [],
+            opens_at=input.opens_at,
+            closes_at=input.closes_at,
+            max_days=w.kernel.settings(w.street, "deliberation").max_voting_days,
+        )
+        w.audit(title=ballot.title, rule=ballot.rule)
+        return ballot
+
+    @mutation(BallotPayload, permission=BALLOT_MANAGE, audit="deliberation.ballot.open")
+    async def open_ballot(w: Write, input: BallotIdInput):
+        """Publish a draft ballot."""
+        return await service.open_ballot(w.session, input.ballot_id)
+
+    @mutation(BallotPayload, permission=BALLOT_MANAGE, audit="deliberation.ballot.close")
+    async def close_ballot(w: Write, input: BallotIdInput):
+        """Close a ballot after its closing time: freezes the electorate and the tally."""
+        ballot = await service.close_ballot(w.session, w.street_id, input.ballot_id)
+        w.audit(**{k: ballot.result[k] for k in ("eligible_owners", "participating_owners", "agree_owners", "quorum_met", "passed")})
+        return ballot
+
+    @mutation(VotePayload, permission=BALLOT_VOTE)
+    async def cast_vote(w: Write, input: CastVoteInput):
+        """Vote online as an owner; all your units in scope vote together."""
+        votes = await service.cast_vote(w.session, w.street_id, input.ballot_id, w.user.resident_id, Choice(input.choice), w.user.id)
+        return [vote_record(v, True) for v in votes]
+
+    @mutation(VotePayload, permission=BALLOT_MANAGE, audit="deliberation.vote.record")
+    async def record_vote(w: Write, input: RecordVoteInput):
+        """Record a paper or proxy vote for a unit's owners."""
+        vote = await service.record_vote(
+            w.session, w.street_id, input.ballot_id, input.unit_id, Choice(input.choice), Channel(input.channel), w.user.id
+        )
+        w.audit(target=encode_global_id("Ballot", input.ballot_id), unit_id=input.unit_id, channel=vote.channel)
+        return [vote_record(vote, False)]
+
+
+# -- topics -----------------------------------------------------------------------------
 
 
 @strawberry.input
 class RaiseTopicInput:
     title: str
     description: str = ""
-    compound_id: strawberry.ID | None = None
-    building_id: strawberry.ID | None = None
-    unit_id: strawberry.ID | None = None
+    compound_id: strawberry.ID | None = node_id("Compound", default=None)
+    building_id: strawberry.ID | None = node_id("Building", default=None)
+    unit_id: strawberry.ID | None = node_id("Unit", default=None)
 
 
 @strawberry.input
 class AdvanceTopicInput:
-    topic_id: strawberry.ID
+    topic_id: strawberry.ID = node_id("Topic")
     status: TopicStatusEnum
     note: str = strawberry.field(default="", description="The decision (DECIDED) or the reason (REJECTED); required for those.")
 
 
 @strawberry.input
 class OpenConsultationInput:
-    topic_id: strawberry.ID
+    topic_id: strawberry.ID = node_id("Topic")
     closes_at: datetime
 
 
 @strawberry.input
 class AddCommentInput:
-    topic_id: strawberry.ID
+    topic_id: strawberry.ID = node_id("Topic")
     body: str
 
 
@@ -176,89 +178,64 @@ class HideCommentInput:
     reason: str
 
 
-@strawberry.type
-class TopicPayload:
-    topic: Topic | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+TopicPayload = payload("TopicPayload", topic=Topic)
+CommentPayload = payload("CommentPayload", comment=Comment)
 
 
 @strawberry.type
-class CommentPayload:
-    comment: Comment | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+class TopicMutation:
+    """Topic lifecycle, consultation and moderation mutations."""
+
+    @mutation(TopicPayload, permission=TOPIC_RAISE)
+    async def raise_topic(w: Write, input: RaiseTopicInput):
+        """Raise a topic about a compound, a building or a unit."""
+        actor, user_id = _actor(w)
+        return await service.raise_topic(
+            w.session,
+            title=input.title,
+            description=input.description,
+            compound_id=input.compound_id,
+            building_id=input.building_id,
+            unit_id=input.unit_id,
+            resident_id=w.user.resident_id,
+            user_id=user_id,
+            actor=actor,
+        )
+
+    @mutation(TopicPayload, permission=TOPIC_MANAGE, audit="deliberation.topic.advance")
+    async def advance_topic(w: Write, input: AdvanceTopicInput):
+        """Move a topic to its next status."""
+        actor, user_id = _actor(w)
+        topic = await service.advance_topic(w.session, input.topic_id, TopicStatus(input.status), input.note, actor=actor, user_id=user_id)
+        w.audit(status=topic.status)
+        return topic
+
+    @mutation(TopicPayload, permission=TOPIC_MANAGE, audit="deliberation.topic.consult")
+    async def open_consultation(w: Write, input: OpenConsultationInput):
+        """Open a topic for public comments until a date."""
+        return await service.open_consultation(w.session, input.topic_id, input.closes_at)
+
+    @mutation(CommentPayload, permission=TOPIC_RAISE)
+    async def add_comment(w: Write, input: AddCommentInput):
+        """Comment on a topic open for consultation."""
+        actor, user_id = _actor(w)
+        return Comment.of(await service.add_comment(w.session, input.topic_id, input.body, actor=actor, user_id=user_id))
+
+    @mutation(CommentPayload, permission=TOPIC_MANAGE, audit="deliberation.comment.hide")
+    async def hide_comment(w: Write, input: HideCommentInput):
+        """Moderation: hide a comment, keeping it on record."""
+        comment = await service.hide_comment(w.session, _local_id(input.comment_id), input.reason)
+        w.audit(target=f"Comment:{comment.id}", reason=comment.hidden_reason)
+        return Comment.of(comment)
 
 
-def _comment(c: CommentModel) -> Comment:
-    return Comment(id=strawberry.ID(str(c.id)), body=c.body, author=c.author, at=c.at, hidden=c.hidden, hidden_reason=c.hidden_reason)
-
-
-# -- meetings --------------------------------------------------------------------------
-
-
-@strawberry.type(name="MeetingActionItem", description="Something a meeting decided someone must do by a date.")
-class ActionItem:
-    id: strawberry.ID
-    description: str
-    owner: str
-    due_on: date
-    done: bool
-    overdue: bool
-
-
-@strawberry.type(name="MeetingAgendaItem", description="An item on a meeting's agenda.")
-class AgendaItem:
-    title: str
-    decision: str | None
-    _topic_id: strawberry.Private[int | None]
-
-    @strawberry.field
-    async def topic(self, info: strawberry.Info) -> Topic | None:
-        return await by_id(info.context, TopicModel).load(self._topic_id) if self._topic_id else None
-
-
-def _action_item(a: ActionItemModel) -> ActionItem:
-    return ActionItem(
-        id=strawberry.ID(str(a.id)),
-        description=a.description,
-        owner=a.owner,
-        due_on=a.due_on,
-        done=a.done_at is not None,
-        overdue=meetings.is_overdue(a),
-    )
-
-
-@node_type(MeetingModel, read=MEETING_MANAGE)
-@strawberry.type(name="Meeting", description="A three-party joint meeting (半月谈) or a 红茶议事会 session.")
-class Meeting(Node):
-    title: str
-    parties: list[str]
-    attendance: list[str]
-    minutes: str
-
-    @strawberry.field
-    def kind(self) -> MeetingKindEnum:
-        return MeetingKind(self.kind)
-
-    scheduled_at: datetime
-
-    @strawberry.field
-    async def compound(self, info: strawberry.Info) -> Compound | None:
-        return await by_id(info.context, core_models.Compound).load(self.compound_id) if self.compound_id else None
-
-    @strawberry.field
-    async def agenda(self, info: strawberry.Info) -> list[AgendaItem]:
-        rows = await children(info.context, AgendaItemModel.meeting_id).load(self.id)
-        return [AgendaItem(title=r.title, decision=r.decision, _topic_id=r.topic_id) for r in rows]
-
-    @strawberry.field
-    async def action_items(self, info: strawberry.Info) -> list[ActionItem]:
-        return [_action_item(a) for a in await children(info.context, ActionItemModel.meeting_id).load(self.id)]
+# -- meetings ---------------------------------------------------------------------------
 
 
 @strawberry.input
 class AgendaItemInput:
     title: str
-    topic_id: strawberry.ID | None = None
+    topic_id: strawberry.ID | None = node_id("Topic", default=None)
 
 
 @strawberry.input
@@ -266,7 +243,7 @@ class ScheduleMeetingInput:
     kind: MeetingKindEnum
     title: str
     scheduled_at: datetime
-    compound_id: strawberry.ID | None = None
+    compound_id: strawberry.ID | None = node_id("Compound", default=None)
     parties: list[str] = strawberry.field(default_factory=list)
     agenda: list[AgendaItemInput] = strawberry.field(default_factory=list)
 
@@ -280,7 +257,7 @@ class ActionItemInput:
 
 @strawberry.input
 class RecordMinutesInput:
-    meeting_id: strawberry.ID
+    meeting_id: strawberry.ID = node_id("Meeting")
     minutes: str
     attendance: list[str] = strawberry.field(default_factory=list)
     action_items: list[ActionItemInput] = strawberry.field(default_factory=list)
@@ -291,223 +268,33 @@ class CompleteActionItemInput:
     action_item_id: strawberry.ID
 
 
-@strawberry.type
-class MeetingPayload:
-    meeting: Meeting | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.type
-class TopicQuery:
-    """Topic queries."""
-
-    @strawberry.field(permission_classes=allow(TOPIC_READ), description="All topics of the street, oldest first.")
-    async def topics(
-        self,
-        info: strawberry.Info,
-        first: int | None = None,
-        after: str | None = None,
-        status: TopicStatusEnum | None = None,
-        compound_id: strawberry.ID | None = None,
-    ) -> Connection[Topic]:
-        statement = select(TopicModel).where(visible_topics(info.context))
-        if status is not None:
-            statement = statement.where(TopicModel.status == as_enum(TopicStatus, status).value)
-        if compound_id is not None:
-            statement = statement.where(TopicModel.compound_id == decode_id_of(compound_id, "Compound", "compoundId"))
-        return await paginate(info.context, statement, first, after)
-
-    @strawberry.field(permission_classes=allow_any(TOPIC_READ, TOPIC_RAISE), description="A topic, if you may see it (as with `node`).")
-    async def topic(self, info: strawberry.Info, id: strawberry.ID) -> Topic | None:
-        ctx = info.context
-        return await ctx.scalar(select(TopicModel).where(TopicModel.id == decode_id_of(id, "Topic"), visible_topics(ctx)))
-
-    @strawberry.field(permission_classes=allow(TOPIC_RAISE), description="The topics the caller raised, to follow them.")
-    async def my_topics(self, info: strawberry.Info, first: int | None = None, after: str | None = None) -> Connection[Topic]:
-        ctx = info.context
-        return await paginate(ctx, select(TopicModel).where(raised_by_caller(ctx)), first, after)
-
-    @strawberry.field(
-        permission_classes=allow_any(TOPIC_READ, TOPIC_RAISE), description="Topics opened for public consultation (open or closed), oldest first."
-    )
-    async def consultations(self, info: strawberry.Info, first: int | None = None, after: str | None = None) -> Connection[Topic]:
-        return await paginate(info.context, select(TopicModel).where(consulted()), first, after)
-
-
-@strawberry.type
-class TopicMutation:
-    """Topic lifecycle, consultation and moderation mutations."""
-
-    @strawberry.mutation(permission_classes=allow(TOPIC_RAISE), description="Raise a topic about a compound, a building or a unit.")
-    async def raise_topic(self, info: strawberry.Info, input: RaiseTopicInput) -> TopicPayload:
-        ctx = info.context
-        actor, user_id = actor_of(ctx)
-        try:
-            places = dict(
-                compound_id=optional_id(input.compound_id, "Compound", "compoundId"),
-                building_id=optional_id(input.building_id, "Building", "buildingId"),
-                unit_id=optional_id(input.unit_id, "Unit", "unitId"),
-            )
-            topic = await write(
-                ctx,
-                lambda session: service.raise_topic(
-                    session,
-                    title=input.title,
-                    description=input.description,
-                    resident_id=ctx.user.resident_id,
-                    user_id=user_id,
-                    actor=actor,
-                    **places,
-                ),
-            )
-            return TopicPayload(topic=topic)
-        except DomainError as error:
-            return TopicPayload(errors=user_errors(error))
-
-    @strawberry.mutation(permission_classes=allow(TOPIC_MANAGE), description="Move a topic to its next status.")
-    async def advance_topic(self, info: strawberry.Info, input: AdvanceTopicInput) -> TopicPayload:
-        ctx = info.context
-        actor, user_id = actor_of(ctx)
-        try:
-            topic_id = decode_id_of(input.topic_id, "Topic", "topicId")
-
-            async def work(session):
-                topic = await service.advance_topic(session, topic_id, as_enum(TopicStatus, input.status), input.note, actor=actor, user_id=user_id)
-                await record_for(ctx, session, "deliberation.topic.advance", f"Topic:{topic.id}", {"status": topic.status})
-                return topic
-
-            return TopicPayload(topic=await write(ctx, work))
-        except DomainError as error:
-            return TopicPayload(errors=user_errors(error))
-
-    @strawberry.mutation(permission_classes=allow(TOPIC_MANAGE), description="Open a topic for public comments until a date.")
-    async def open_consultation(self, info: strawberry.Info, input: OpenConsultationInput) -> TopicPayload:
-        ctx = info.context
-        try:
-            topic_id = decode_id_of(input.topic_id, "Topic", "topicId")
-
-            async def work(session):
-                topic = await service.open_consultation(session, topic_id, input.closes_at)
-                await record_for(ctx, session, "deliberation.topic.consult", f"Topic:{topic.id}")
-                return topic
-
-            return TopicPayload(topic=await write(ctx, work))
-        except DomainError as error:
-            return TopicPayload(errors=user_errors(error))
-
-    @strawberry.mutation(permission_classes=allow(TOPIC_RAISE), description="Comment on a topic open for consultation.")
-    async def add_comment(self, info: strawberry.Info, input: AddCommentInput) -> CommentPayload:
-        ctx = info.context
-        actor, user_id = actor_of(ctx)
-        try:
-            topic_id = decode_id_of(input.topic_id, "Topic", "topicId")
-            comment = await write(ctx, lambda session: service.add_comment(session, topic_id, input.body, actor=actor, user_id=user_id))
-            return CommentPayload(comment=_comment(comment))
-        except DomainError as error:
-            return CommentPayload(errors=user_errors(error))
-
-    @strawberry.mutation(permission_classes=allow(TOPIC_MANAGE), description="Moderation: hide a comment, keeping it on record.")
-    async def hide_comment(self, info: strawberry.Info, input: HideCommentInput) -> CommentPayload:
-        ctx = info.context
-        try:
-            comment_id = int(input.comment_id) if str(input.comment_id).isdigit() else -1
-
-            async def work(session):
-                comment = await service.hide_comment(session, comment_id, input.reason)
-                await record_for(ctx, session, "deliberation.comment.hide", f"Comment:{comment.id}", {"reason": comment.hidden_reason})
-                return comment
-
-            return CommentPayload(comment=_comment(await write(ctx, work)))
-        except DomainError as error:
-            return CommentPayload(errors=user_errors(error))
-
-
-@strawberry.type
-class MeetingQuery:
-    """Meeting queries."""
-
-    @strawberry.field(permission_classes=allow(MEETING_MANAGE), description="Meetings, oldest first.")
-    async def meetings(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None, kind: MeetingKindEnum | None = None
-    ) -> Connection[Meeting]:
-        statement = select(MeetingModel)
-        if kind is not None:
-            statement = statement.where(MeetingModel.kind == as_enum(MeetingKind, kind).value)
-        return await paginate(info.context, statement, first, after)
-
-    @strawberry.field(permission_classes=allow(MEETING_MANAGE), description="Open action items past their due date.")
-    async def overdue_action_items(self, info: strawberry.Info) -> list[ActionItem]:
-        return [_action_item(a) for a in await info.context.scalars(meetings.overdue_statement())]
+MeetingPayload = payload("MeetingPayload", meeting=Meeting)
 
 
 @strawberry.type
 class MeetingMutation:
     """Meeting mutations."""
 
-    @strawberry.mutation(permission_classes=allow(MEETING_MANAGE), description="Schedule a meeting with its parties and agenda.")
-    async def schedule_meeting(self, info: strawberry.Info, input: ScheduleMeetingInput) -> MeetingPayload:
-        ctx = info.context
-        try:
-            compound_id = optional_id(input.compound_id, "Compound", "compoundId")
-            agenda = [(a.title, optional_id(a.topic_id, "Topic", "agenda.topicId")) for a in input.agenda]
+    @mutation(MeetingPayload, permission=MEETING_MANAGE, audit="deliberation.meeting.schedule")
+    async def schedule_meeting(w: Write, input: ScheduleMeetingInput):
+        """Schedule a meeting with its parties and agenda."""
+        return await service.meetings.schedule(
+            w.session,
+            kind=MeetingKind(input.kind),
+            title=input.title,
+            scheduled_at=input.scheduled_at,
+            compound_id=input.compound_id,
+            parties=input.parties,
+            agenda=[(a.title, a.topic_id) for a in input.agenda],
+        )
 
-            async def work(session):
-                meeting = await meetings.schedule(
-                    session,
-                    kind=as_enum(MeetingKind, input.kind),
-                    title=input.title,
-                    scheduled_at=input.scheduled_at,
-                    compound_id=compound_id,
-                    parties=input.parties,
-                    agenda=agenda,
-                )
-                await record_for(ctx, session, "deliberation.meeting.schedule", f"Meeting:{meeting.id}")
-                return meeting
+    @mutation(MeetingPayload, permission=MEETING_MANAGE, audit="deliberation.meeting.minutes")
+    async def record_minutes(w: Write, input: RecordMinutesInput):
+        """Record who attended, the minutes and the action items."""
+        items = [(a.description, a.owner, a.due_on) for a in input.action_items]
+        return await service.meetings.record_minutes(w.session, input.meeting_id, input.minutes, input.attendance, items)
 
-            return MeetingPayload(meeting=await write(ctx, work))
-        except DomainError as error:
-            return MeetingPayload(errors=user_errors(error))
-
-    @strawberry.mutation(permission_classes=allow(MEETING_MANAGE), description="Record who attended, the minutes and the action items.")
-    async def record_minutes(self, info: strawberry.Info, input: RecordMinutesInput) -> MeetingPayload:
-        ctx = info.context
-        try:
-            meeting_id = decode_id_of(input.meeting_id, "Meeting", "meetingId")
-            items = [(a.description, a.owner, a.due_on) for a in input.action_items]
-
-            async def work(session):
-                meeting = await meetings.record_minutes(session, meeting_id, input.minutes, input.attendance, items)
-                await record_for(ctx, session, "deliberation.meeting.minutes", f"Meeting:{meeting.id}")
-                return meeting
-
-            return MeetingPayload(meeting=await write(ctx, work))
-        except DomainError as error:
-            return MeetingPayload(errors=user_errors(error))
-
-    @strawberry.mutation(permission_classes=allow(MEETING_MANAGE), description="Mark an action item done.")
-    async def complete_action_item(self, info: strawberry.Info, input: CompleteActionItemInput) -> MeetingPayload:
-        ctx = info.context
-        try:
-            item_id = int(input.action_item_id) if str(input.action_item_id).isdigit() else -1
-            meeting = await write(ctx, lambda session: meetings.complete_action_item(session, item_id))
-            return MeetingPayload(meeting=meeting)
-        except DomainError as error:
-            return MeetingPayload(errors=user_errors(error))
-
-
-@strawberry.type
-class BuildingDeliberation:
-    """Fields the plugin adds to ``Building``."""
-
-    @strawberry.field(permission_classes=allow(TOPIC_READ), description="Topics raised about this building or its units.")
-    async def topics(self, info: strawberry.Info) -> list[Topic]:
-        return await children(info.context, TopicModel.building_id).load(self.id)
-
-
-@strawberry.type
-class ResidentDeliberation:
-    """Fields the plugin adds to ``Resident``."""
-
-    @strawberry.field(permission_classes=allow(TOPIC_READ), description="Topics this resident raised.")
-    async def topics(self, info: strawberry.Info) -> list[Topic]:
-        return await children(info.context, TopicModel.raised_by_resident_id).load(self.id)
+    @mutation(MeetingPayload, permission=MEETING_MANAGE)
+    async def complete_action_item(w: Write, input: CompleteActionItemInput):
+        """Mark an action item done."""
+        return await service.meetings.complete_action_item(w.session, _local_id(input.action_item_id))

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from core.identity.service import now
+from core.clock import now
 from plugins.deliberation.models import Vote
 from plugins.deliberation.tests.conftest import end_voting
 
@@ -110,7 +110,7 @@ async def test_a_ballot_from_draft_to_result(kernel, client, world_of):
 
     admin = await client.token("street_admin")
     log = await client.query("{ auditLog(first: 50) { edges { node { action target } } } }", token=admin)
-    actions = [e["node"]["action"] for e in log["auditLog"]["edges"] if e["node"]["target"] == f"Ballot:{pk(ballot)}"]
+    actions = [e["node"]["action"] for e in log["auditLog"]["edges"] if e["node"]["target"] == ballot]
     assert actions == ["deliberation.ballot.create", "deliberation.ballot.open", "deliberation.ballot.close"]
 
 
