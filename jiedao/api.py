@@ -6,8 +6,8 @@ other module of Jiedao is internal and may change between versions.
 - declaring a plugin: ``PluginInfo``, ``hookimpl``, ``DomainEvent``, ``Delivery``
 - tables: ``Base``, ``StreetScoped``, ``UTCDateTime``; the core registry's rows in
   ``registry`` (``registry.Building``, ``registry.Resident`` ...)
-- GraphQL: ``Node``, ``node_type``, ``Connection``, ``paginate``, ``by_id``, ``children``,
-  ``through``, ``allow``, ``allow_any``, ``mutation``, ``payload``, ``node_id``, ``Write``,
+- GraphQL: ``Node``, ``node_type``, ``Connection``, ``paginate``, ``list_bound``, ``by_id``,
+  ``children``, ``through``, ``allow``, ``allow_any``, ``mutation``, ``payload``, ``node_id``, ``Write``,
   ``UserError``, ``ClientError``, ``encode_global_id``, ``decode_global_id``, ``decode_id_of``;
   the core's GraphQL types in ``types`` (``types.Building`` ...) for fields that return them
 - rules and time: ``DomainError``, ``now``, ``today``, ``CHINA``, ``Duration``, ``parse_duration``
@@ -32,6 +32,7 @@ from core.notify import Notification, notify
 from core.plugins import PluginInfo
 from core.settings import Duration, parse_duration
 from schema.connection import Connection, paginate
+from schema.cost import list_bound
 from schema.errors import ClientError, UserError
 from schema.ids import decode_global_id, decode_id_of, encode_global_id
 from schema.loaders import by_id, children, through
@@ -43,6 +44,6 @@ __all__ = [
     "CHINA", "Base", "ClientError", "Connection", "Delivery", "DomainError", "DomainEvent", "Duration", "Kernel",
     "Metric", "MetricKind", "Node", "Notification", "PluginInfo", "Signal", "StreetScoped", "UTCDateTime", "UserError",
     "Write", "allow", "allow_any", "audit", "by_id", "children", "decode_global_id", "decode_id_of", "encode_global_id",
-    "hookimpl", "in_street", "mutation", "node_id", "node_type", "notify", "now", "paginate", "parse_duration", "payload",
-    "registry", "through", "today", "types",
+    "hookimpl", "in_street", "list_bound", "mutation", "node_id", "node_type", "notify", "now", "paginate",
+    "parse_duration", "payload", "registry", "through", "today", "types",
 ]

@@ -8,7 +8,7 @@ from typing import Any
 import strawberry
 from sqlalchemy import select
 
-from jiedao.api import Connection, allow, allow_any, by_id, children, decode_id_of, paginate
+from jiedao.api import Connection, allow, allow_any, by_id, children, decode_id_of, list_bound, paginate
 from plugins.deliberation import service
 from plugins.deliberation.graphql.loaders import Reader
 from plugins.deliberation.graphql.types import (
@@ -159,6 +159,7 @@ class UnitDeliberation:
     @strawberry.field(
         permission_classes=allow(BALLOT_READ),
         description="Ballots covering this unit; the vote is shown to the unit's owners and to staff (the choice to staff only once closed).",
+        metadata=list_bound(10),
     )
     async def ballots(self, info: strawberry.Info) -> list[UnitBallot]:
         return await _unit_ballots_loader(info.context).load((self.id, self.building_id))

@@ -7,10 +7,10 @@ from datetime import date, datetime
 from typing import Any
 
 import strawberry
-from sqlalchemy import false, or_, select, true
+from sqlalchemy import false, or_, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from jiedao.api import Node, by_id, children, node_type, registry, through, types
+from jiedao.api import Node, by_id, children, list_bound, node_type, registry, through, types
 from plugins.deliberation import service
 from plugins.deliberation.graphql.loaders import my_votes_loader, turnout_loader
 from plugins.deliberation.models import ActionItem as ActionItemModel
@@ -173,7 +173,7 @@ class Ballot(Node):
             return None
         return await by_id(info.context, registry.Compound).load(self.compound_id)
 
-    @strawberry.field(description="The buildings in scope.")
+    @strawberry.field(description="The buildings in scope.", metadata=list_bound(100))
     async def buildings(self, info: strawberry.Info) -> list[types.Building]:
         return await through(info.context, BallotBuilding.ballot_id, BallotBuilding.building_id, registry.Building).load(self.id)
 
@@ -280,7 +280,7 @@ class Topic(Node):
     async def unit(self, info: strawberry.Info) -> types.Unit | None:
         return await by_id(info.context, registry.Unit).load(self.unit_id) if self.unit_id else None
 
-    @strawberry.field(description="Every step, oldest first: who moved the topic, when, and why.")
+    @strawberry.field(description="Every step, oldest first: who moved the topic, when, and why.", metadata=list_bound(30))
     async def history(self, info: strawberry.Info) -> list[TopicStep]:
         steps = await children(info.context, TopicStepModel.topic_id).load(self.id)
         return [
@@ -294,7 +294,7 @@ class Topic(Node):
             for s in steps
         ]
 
-    @strawberry.field(description="Consultation comments; hidden ones only for moderators.")
+    @strawberry.field(description="Consultation comments; hidden ones only for moderators.", metadata=list_bound(100))
     async def comments(self, info: strawberry.Info) -> list[Comment]:
         ctx = info.context
         rows = await children(ctx, CommentModel.topic_id).load(self.id)
@@ -367,11 +367,11 @@ class Meeting(Node):
     async def compound(self, info: strawberry.Info) -> types.Compound | None:
         return await by_id(info.context, registry.Compound).load(self.compound_id) if self.compound_id else None
 
-    @strawberry.field
+    @strawberry.field(metadata=list_bound(30))
     async def agenda(self, info: strawberry.Info) -> list[AgendaItem]:
         rows = await children(info.context, AgendaItemModel.meeting_id).load(self.id)
         return [AgendaItem(title=r.title, decision=r.decision, _topic_id=r.topic_id) for r in rows]
 
-    @strawberry.field
+    @strawberry.field(metadata=list_bound(30))
     async def action_items(self, info: strawberry.Info) -> list[ActionItem]:
         return [ActionItem.of(a) for a in await children(info.context, ActionItemModel.meeting_id).load(self.id)]
