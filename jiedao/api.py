@@ -6,10 +6,11 @@ other module of Jiedao is internal and may change between versions.
 - declaring a plugin: ``PluginInfo``, ``hookimpl``, ``DomainEvent``, ``Delivery``
 - tables: ``Base``, ``StreetScoped``, ``UTCDateTime``; the core registry's rows in
   ``registry`` (``registry.Building``, ``registry.Resident`` ...)
-- GraphQL: ``Node``, ``node_type``, ``Connection``, ``paginate``, ``by_id``, ``children``,
-  ``through``, ``allow``, ``mutation``, ``payload``, ``node_id``, ``Write``, ``UserError``,
-  ``ClientError``, ``encode_global_id``, ``decode_global_id``; the core's GraphQL types in
-  ``types`` (``types.Building`` ...) for fields that return them
+- GraphQL: ``Node``, ``node_type``, ``Connection``, ``paginate``, ``list_bound``, ``by_id``,
+  ``children``, ``through``, ``allow``, ``allow_any``, ``mutation``, ``payload``, ``node_id``,
+  ``Write``, ``UserError``, ``ClientError``, ``encode_global_id``, ``decode_global_id``,
+  ``decode_id_of``; the core's GraphQL types in ``types`` (``types.Building`` ...) for fields
+  that return them
 - rules and time: ``DomainError``, ``clock`` (``clock.now()``, which tests can move),
   ``now``, ``today``, ``CHINA``, ``Duration``, ``parse_duration``
 - figures and people: ``Metric``, ``MetricKind``, ``Signal``, ``Notification``, ``notify``
@@ -18,9 +19,9 @@ other module of Jiedao is internal and may change between versions.
 
 from __future__ import annotations
 
+from core import clock
 from core import graphql as types
 from core import models as registry
-from core import clock
 from core.clock import CHINA, now, today
 from core.cli import in_street
 from core.db import Base, StreetScoped, UTCDateTime
@@ -32,19 +33,20 @@ from core.kernel import Kernel
 from core.metrics import Metric, MetricKind, Signal
 from core.notify import Notification, notify
 from core.plugins import PluginInfo
+from core.runner import Write, mutation, node_id, payload
 from core.settings import Duration, parse_duration
 from schema.connection import Connection, paginate
+from schema.cost import list_bound
 from schema.errors import ClientError, UserError
-from schema.ids import decode_global_id, encode_global_id
+from schema.ids import decode_global_id, decode_id_of, encode_global_id
 from schema.loaders import by_id, children, through
 from schema.node import Node, node_type
-from schema.permissions import allow
-from core.runner import Write, mutation, node_id, payload
+from schema.permissions import allow, allow_any
 
 __all__ = [
     "CHINA", "Base", "ClientError", "Connection", "Delivery", "DomainError", "DomainEvent", "Duration", "Kernel",
     "Metric", "MetricKind", "Node", "Notification", "PluginInfo", "Signal", "StreetScoped", "UTCDateTime", "UserError",
-    "Write", "allow", "audit", "by_id", "children", "clock", "decode_global_id", "encode_global_id", "hookimpl", "in_street",
-    "mutation", "node_id", "node_type", "notify", "now", "paginate", "parse_duration", "payload", "registry", "through",
-    "today", "types",
+    "Write", "allow", "allow_any", "audit", "by_id", "children", "clock", "decode_global_id", "decode_id_of",
+    "encode_global_id", "hookimpl", "in_street", "list_bound", "mutation", "node_id", "node_type", "notify", "now",
+    "paginate", "parse_duration", "payload", "registry", "through", "today", "types",
 ]

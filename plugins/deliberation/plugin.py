@@ -1,13 +1,13 @@
-"""The deliberation plugin's declaration and hook implementations."""
+"""The deliberation plugin: its declaration (settings, permissions, default grants, tables)
+and the hooks that are code (schema, cockpit figures, demo data); migrations are found in
+``migrations/`` by convention."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import BaseModel, Field
 
-from core.hookspecs import hookimpl
-from core.plugins import PluginInfo
+from jiedao.api import PluginInfo, hookimpl
+from plugins.deliberation.models import MODELS
 
 
 class Settings(BaseModel):
@@ -18,15 +18,6 @@ class Settings(BaseModel):
     max_voting_days: int = Field(default=60, ge=1, le=366)
     """The longest voting period ``createBallot`` accepts, in days."""
 
-
-PLUGIN = PluginInfo(
-    name="deliberation",
-    version="0.1.0",
-    title="Deliberation: owners' votes (Civil Code Art. 278), topics and appeals, meetings",
-    settings=Settings,
-    description="御事厅: legally valid owners' votes, residents' appeals followed to a decision, "
-    "consultations, three-party joint meetings (半月谈) and 红茶议事会 sessions.",
-)
 
 PERMISSIONS = {
     "deliberation.ballot.read": "See owners' ballots, their turnout and, once closed, their results",
@@ -51,25 +42,17 @@ GRANTS = {
     "resident": ["deliberation.ballot.read", "deliberation.ballot.vote", "deliberation.topic.raise"],
 }
 
-
-@hookimpl
-def jiedao_models(register):
-    """Ballots, electors, votes, topics, comments, meetings and their items."""
-    from plugins.deliberation.models import MODELS
-
-    register.models(*MODELS)
-
-
-@hookimpl
-def jiedao_migrations(register):
-    """The ``deliberation`` Alembic branch, depending on core's first revision."""
-    register.migrations(Path(__file__).parent / "migrations")
-
-
-@hookimpl
-def jiedao_permissions(register):
-    """Ballot, topic and meeting permissions; residents may vote and raise topics."""
-    register.permissions(PERMISSIONS, grants=GRANTS)
+PLUGIN = PluginInfo(
+    name="deliberation",
+    version="0.1.0",
+    title="Deliberation: owners' votes (Civil Code Art. 278), topics and appeals, meetings",
+    settings=Settings,
+    description="御事厅: legally valid owners' votes, residents' appeals followed to a decision, "
+    "consultations, three-party joint meetings (半月谈) and 红茶议事会 sessions.",
+    permissions=PERMISSIONS,
+    grants=GRANTS,
+    models=MODELS,
+)
 
 
 @hookimpl

@@ -13,9 +13,9 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.identity.service import now
-from core.models import Building, Compound
-from plugins.deliberation import service, tally
+from jiedao.api import now, registry
+from plugins.deliberation import service
+from plugins.deliberation.service import tally
 from plugins.deliberation.models import (
     ActionItem,
     AgendaItem,
@@ -33,6 +33,8 @@ from plugins.deliberation.models import (
     TopicStep,
     Vote,
 )
+
+Building, Compound = registry.Building, registry.Compound
 
 TOPIC_COUNT = {"changqing": 68}
 DEFAULT_TOPIC_COUNT = 12

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from core.identity.service import now
+from core.clock import now
 from core.kernel import Kernel
 from core.models import Ownership, Resident, Unit
 from core.testing.fixtures import new_compound

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from core.identity.service import now
+from core.clock import now
 
 RAISE = """
 mutation($input: RaiseTopicInput!) {

@@ -8,11 +8,10 @@ from datetime import date, datetime
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import DomainError
-from core.identity.service import now
-from core.models import Compound
+from jiedao.api import DomainError, now
+from jiedao.api import registry
 from plugins.deliberation.models import ActionItem, AgendaItem, Meeting, MeetingKind, Topic
-from plugins.deliberation.service import aware
+from plugins.deliberation.service.ballots import aware
 
 JOINT_PARTIES = ["居委会", "业委会", "物业"]
 
@@ -52,7 +51,7 @@ async def schedule(
     """Schedule a meeting; a joint meeting defaults to the three parties."""
     if not title.strip():
         raise DomainError("A meeting needs a title.", code="REQUIRED", field="title")
-    if compound_id is not None and await session.scalar(select(Compound.id).where(Compound.id == compound_id)) is None:
+    if compound_id is not None and await session.scalar(select(registry.Compound.id).where(registry.Compound.id == compound_id)) is None:
         raise DomainError("No such compound in this street.", code="NOT_FOUND", field="compoundId")
     topic_ids = {t for _, t in agenda if t is not None}
     if topic_ids:

@@ -19,8 +19,10 @@ from typing import Any
 from sqlalchemy import Integer, String, Subquery, and_, case, cast, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import Building, Ownership, Unit
+from jiedao.api import registry
 from plugins.deliberation.models import Ballot, BallotBuilding, Choice, Elector, Rule, Vote
+
+Building, Ownership, Unit = registry.Building, registry.Ownership, registry.Unit
 
 
 def owner_keys(street_id: int, ballot_ids: Sequence[int], units: Any = None) -> Subquery:

@@ -1,22 +1,21 @@
 """The deliberation plugin's contribution to the GraphQL schema, gathered for its hook.
 
-Ballots live in ``graphql_ballots``, topics, consultations and meetings in
-``graphql_topics``, shared enums and helpers in ``graphql_common``.
+Types live in ``types``, queries and the fields added to core types in ``queries``,
+mutations with their inputs and payloads in ``mutations``.
 """
 
 from __future__ import annotations
 
-from plugins.deliberation.graphql_ballots import Ballot, BallotMutation, BallotQuery, UnitDeliberation
-from plugins.deliberation.graphql_topics import (
+from plugins.deliberation.graphql.mutations import BallotMutation, MeetingMutation, TopicMutation
+from plugins.deliberation.graphql.queries import (
+    BallotQuery,
     BuildingDeliberation,
-    Meeting,
-    MeetingMutation,
     MeetingQuery,
     ResidentDeliberation,
-    Topic,
-    TopicMutation,
     TopicQuery,
+    UnitDeliberation,
 )
+from plugins.deliberation.graphql.types import Ballot, Meeting, Topic
 
 QUERIES = (BallotQuery, TopicQuery, MeetingQuery)
 MUTATIONS = (BallotMutation, TopicMutation, MeetingMutation)

@@ -1,4 +1,4 @@
-"""The rules of owners' ballots and topics, without GraphQL.
+"""The rules of owners' ballots (Civil Code Art. 278): creating, opening, voting, closing.
 
 Every function takes an open session scoped to one street and raises ``DomainError`` for
 anything the caller can fix. Auditing is the caller's job (it knows who is acting).
@@ -13,31 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import DomainError
-from core.identity.service import now
-from core.models import Building, Compound, Ownership, Unit
-from plugins.deliberation import tally
-from plugins.deliberation.models import (
-    Ballot,
-    BallotBuilding,
-    BallotStatus,
-    Channel,
-    Choice,
-    Comment,
-    Rule,
-    Topic,
-    TopicStatus,
-    TopicStep,
-    Vote,
-)
+from jiedao.api import DomainError, now
+from jiedao.api import registry
+from plugins.deliberation.models import Ballot, BallotBuilding, BallotStatus, Channel, Choice, Rule, Vote
+from plugins.deliberation.service import tally
 
 
 def aware(moment: datetime) -> datetime:
     """An input ``moment`` with a time zone: a naive one is taken as UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-# -- ballots ----------------------------------------------------------------------------
 
 
 async def get_ballot(session: AsyncSession, ballot_id: int, *, lock: str | None = None) -> Ballot:
@@ -77,12 +61,12 @@ async def create_ballot(
     if closes_at - opens_at > timedelta(days=max_days):
         raise DomainError(f"Voting may last at most {max_days} days in this street.", code="INVALID_PERIOD", field="closesAt")
     if compound_id is not None:
-        if await session.scalar(select(Compound.id).where(Compound.id == compound_id)) is None:
+        if await session.scalar(select(registry.Compound.id).where(registry.Compound.id == compound_id)) is None:
             raise DomainError("No such compound in this street.", code="NOT_FOUND", field="scope.compoundId")
-        buildings = list(await session.scalars(select(Building.id).where(Building.compound_id == compound_id)))
+        buildings = list(await session.scalars(select(registry.Building.id).where(registry.Building.compound_id == compound_id)))
     else:
         wanted = set(building_ids)
-        buildings = list(await session.scalars(select(Building.id).where(Building.id.in_(wanted))))
+        buildings = list(await session.scalars(select(registry.Building.id).where(registry.Building.id.in_(wanted))))
         if len(buildings) != len(wanted):
             raise DomainError("Some buildings are not in this street.", code="NOT_FOUND", field="scope.buildingIds")
     if not buildings:
@@ -193,13 +177,13 @@ async def record_vote(
     """Staff record a paper or proxy vote for the owner group of ``unit_id``."""
     ballot = await get_ballot(session, ballot_id, lock="share")
     _check_open(ballot)
-    if await session.scalar(select(Unit.id).where(Unit.id == unit_id)) is None:
+    if await session.scalar(select(registry.Unit.id).where(registry.Unit.id == unit_id)) is None:
         raise DomainError("No such unit in this street.", code="NOT_FOUND", field="unitId")
     key = await tally.group_of_unit(session, street_id, ballot.id, unit_id)
     if key is None:
         in_scope = await session.scalar(
-            select(BallotBuilding.id).join(Unit, Unit.building_id == BallotBuilding.building_id).where(
-                BallotBuilding.ballot_id == ballot.id, Unit.id == unit_id
+            select(BallotBuilding.id).join(registry.Unit, registry.Unit.building_id == BallotBuilding.building_id).where(
+                BallotBuilding.ballot_id == ballot.id, registry.Unit.id == unit_id
             )
         )
         if in_scope is None:
@@ -229,147 +213,11 @@ async def turnout(session: AsyncSession, street_id: int, ballots: Sequence[Ballo
 
 async def owner_keys_of_units(session: AsyncSession, unit_ids: Sequence[int]) -> dict[int, str]:
     """The current owner key of each unit (units without owners are absent)."""
+    owned = registry.Ownership
     rows = await session.execute(
-        select(Ownership.unit_id, Ownership.resident_id).where(Ownership.unit_id.in_(unit_ids)).order_by(Ownership.unit_id, Ownership.resident_id)
+        select(owned.unit_id, owned.resident_id).where(owned.unit_id.in_(unit_ids)).order_by(owned.unit_id, owned.resident_id)
     )
     keys: dict[int, list[str]] = {}
     for unit_id, resident_id in rows.all():
         keys.setdefault(unit_id, []).append(str(resident_id))
     return {unit_id: ",".join(ids) for unit_id, ids in keys.items()}
-
-
-# -- topics -----------------------------------------------------------------------------
-
-TRANSITIONS: dict[TopicStatus, set[TopicStatus]] = {
-    TopicStatus.RAISED: {TopicStatus.DISCUSSING, TopicStatus.REJECTED},
-    TopicStatus.DISCUSSING: {TopicStatus.DECIDED, TopicStatus.REJECTED},
-    TopicStatus.DECIDED: {TopicStatus.IMPLEMENTED},
-    TopicStatus.IMPLEMENTED: set(),
-    TopicStatus.REJECTED: set(),
-}
-
-
-async def get_topic(session: AsyncSession, topic_id: int) -> Topic:
-    """The topic, or ``NOT_FOUND``."""
-    topic = await session.scalar(select(Topic).where(Topic.id == topic_id))
-    if topic is None:
-        raise DomainError("No such topic in this street.", code="NOT_FOUND", field="topicId")
-    return topic
-
-
-async def raise_topic(
-    session: AsyncSession,
-    *,
-    title: str,
-    description: str,
-    compound_id: int | None,
-    building_id: int | None,
-    unit_id: int | None,
-    resident_id: int | None,
-    user_id: int | None,
-    actor: str,
-) -> Topic:
-    """Record a new topic tied to a compound, a building or a unit (the most precise wins;
-    the wider places are filled in from the registry)."""
-    if not title.strip():
-        raise DomainError("A topic needs a title.", code="REQUIRED", field="title")
-    if unit_id is not None:
-        building_id = await session.scalar(select(Unit.building_id).where(Unit.id == unit_id))
-        if building_id is None:
-            raise DomainError("No such unit in this street.", code="NOT_FOUND", field="unitId")
-    if building_id is not None:
-        compound_id = await session.scalar(select(Building.compound_id).where(Building.id == building_id))
-        if compound_id is None:
-            raise DomainError("No such building in this street.", code="NOT_FOUND", field="buildingId")
-    if compound_id is None:
-        raise DomainError("Say where the topic is: a compound, a building or a unit.", code="REQUIRED", field="compoundId")
-    if await session.scalar(select(Compound.id).where(Compound.id == compound_id)) is None:
-        raise DomainError("No such compound in this street.", code="NOT_FOUND", field="compoundId")
-    moment = now()
-    topic = Topic(
-        title=title.strip(),
-        description=description,
-        status=TopicStatus.RAISED.value,
-        compound_id=compound_id,
-        building_id=building_id,
-        unit_id=unit_id,
-        raised_by_resident_id=resident_id,
-        raised_by_user_id=user_id,
-        created_at=moment,
-        updated_at=moment,
-    )
-    session.add(topic)
-    await session.flush()
-    session.add(TopicStep(topic_id=topic.id, from_status=None, to_status=topic.status, note="", actor=actor, actor_id=user_id, at=moment))
-    await session.flush()
-    return topic
-
-
-async def advance_topic(session: AsyncSession, topic_id: int, to: TopicStatus, note: str, *, actor: str, user_id: int | None) -> Topic:
-    """Move a topic one step (raised -> discussing -> decided -> implemented, or rejected).
-
-    Deciding needs the decision and rejecting needs the reason, both given as ``note``.
-    """
-    topic = await get_topic(session, topic_id)
-    current = TopicStatus(topic.status)
-    if to not in TRANSITIONS[current]:
-        allowed = ", ".join(sorted(s.value for s in TRANSITIONS[current])) or "none"
-        raise DomainError(
-            f"A {current.value} topic cannot become {to.value} (allowed: {allowed}).", code="INVALID_TRANSITION", field="status"
-        )
-    note = note.strip()
-    if to in (TopicStatus.DECIDED, TopicStatus.REJECTED) and not note:
-        what = "the decision" if to is TopicStatus.DECIDED else "the reason for rejecting it"
-        raise DomainError(f"Give {what} as the note.", code="REQUIRED", field="note")
-    if to is TopicStatus.DECIDED:
-        topic.decision = note
-    if to is TopicStatus.REJECTED:
-        topic.rejection_reason = note
-    moment = now()
-    topic.status = to.value
-    topic.updated_at = moment
-    session.add(TopicStep(topic_id=topic.id, from_status=current.value, to_status=to.value, note=note, actor=actor, actor_id=user_id, at=moment))
-    await session.flush()
-    return topic
-
-
-async def add_comment(session: AsyncSession, topic_id: int, body: str, *, actor: str, user_id: int | None) -> Comment:
-    """A consultation comment, accepted only while the topic's consultation is open."""
-    topic = await get_topic(session, topic_id)
-    if topic.consultation_closes_at is None:
-        raise DomainError("This topic is not open for consultation.", code="NOT_OPEN", field="topicId")
-    if now() >= topic.consultation_closes_at:
-        raise DomainError("The consultation on this topic has closed.", code="CLOSED", field="topicId")
-    if not body.strip():
-        raise DomainError("The comment is empty.", code="REQUIRED", field="body")
-    comment = Comment(topic_id=topic.id, body=body.strip(), author=actor, author_id=user_id, at=now())
-    session.add(comment)
-    await session.flush()
-    return comment
-
-
-async def hide_comment(session: AsyncSession, comment_id: int, reason: str) -> Comment:
-    """Moderation: hide a comment from residents, keeping it and the reason on record."""
-    comment = await session.scalar(select(Comment).where(Comment.id == comment_id))
-    if comment is None:
-        raise DomainError("No such comment in this street.", code="NOT_FOUND", field="commentId")
-    if not reason.strip():
-        raise DomainError("Give the reason for hiding the comment.", code="REQUIRED", field="reason")
-    comment.hidden = True
-    comment.hidden_reason = reason.strip()
-    await session.flush()
-    return comment
-
-
-async def open_consultation(session: AsyncSession, topic_id: int, closes_at: datetime) -> Topic:
-    """Open (or extend) the period in which residents may comment on a topic."""
-    topic = await get_topic(session, topic_id)
-    closes_at = aware(closes_at)
-    if closes_at <= now():
-        raise DomainError("The consultation must close in the future.", code="INVALID_PERIOD", field="closesAt")
-    if topic.status in (TopicStatus.IMPLEMENTED.value, TopicStatus.REJECTED.value):
-        raise DomainError(f"The topic is {topic.status.lower()}; there is nothing left to consult on.", code="INVALID_STATUS", field="topicId")
-    topic.consultation_closes_at = closes_at
-    topic.updated_at = now()
-    await session.flush()
-    return topic

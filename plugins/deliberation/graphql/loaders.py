@@ -1,0 +1,55 @@
+"""Request-scoped loaders of the deliberation plugin's GraphQL, and the reader that lets the
+service's read functions run on the request's session."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from jiedao.api import registry
+from plugins.deliberation import service
+from plugins.deliberation.models import Ballot as BallotModel
+from plugins.deliberation.models import Vote
+
+
+class Reader:
+    """Lets the service's read functions run on a request's serialised session."""
+
+    def __init__(self, ctx):
+        self._ctx = ctx
+
+    async def execute(self, statement, params=None):
+        return await self._ctx.execute(statement, params)
+
+    async def scalar(self, statement):
+        return await self._ctx.scalar(statement)
+
+
+def turnout_loader(ctx):
+    """Turnout counts by ballot id: one statement for the ballots, one for all open ones."""
+
+    async def load(ids):
+        rows = {b.id: b for b in await ctx.scalars(select(BallotModel).where(BallotModel.id.in_(ids)))}
+        counts = await service.turnout(Reader(ctx), ctx.street_id, list(rows.values()))
+        return [counts.get(i) for i in ids]
+
+    return ctx.loader(("deliberation", "turnout"), load)
+
+
+def my_votes_loader(ctx):
+    """The caller's own owner groups' votes, by ballot id (two statements for any ballots)."""
+
+    async def load(ids):
+        resident_id = ctx.user.resident_id if ctx.user else None
+        if resident_id is None:
+            return [None] * len(ids)
+        units = await ctx.scalars(select(registry.Ownership.unit_id).where(registry.Ownership.resident_id == resident_id))
+        keys = set((await service.owner_keys_of_units(Reader(ctx), units)).values()) if units else set()
+        if not keys:
+            return [None] * len(ids)
+        votes = await ctx.scalars(select(Vote).where(Vote.ballot_id.in_(ids), Vote.owner_key.in_(keys)).order_by(Vote.id))
+        found: dict[int, Vote] = {}
+        for vote in votes:
+            found.setdefault(vote.ballot_id, vote)
+        return [found.get(i) for i in ids]
+
+    return ctx.loader(("deliberation", "my_votes"), load)

@@ -1,0 +1,183 @@
+"""The deliberation plugin's queries, and the fields it adds to core types:
+``Building.topics``, ``Unit.ballots``, ``Resident.topics``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from sqlalchemy import select
+
+from jiedao.api import Connection, allow, allow_any, by_id, children, decode_id_of, list_bound, paginate
+from plugins.deliberation import service
+from plugins.deliberation.graphql.loaders import Reader
+from plugins.deliberation.graphql.types import (
+    BALLOT_MANAGE,
+    BALLOT_READ,
+    MEETING_MANAGE,
+    TOPIC_RAISE,
+    TOPIC_READ,
+    ActionItem,
+    Ballot,
+    BallotStatusEnum,
+    Meeting,
+    MeetingKindEnum,
+    Topic,
+    TopicStatusEnum,
+    UnitBallot,
+    consulted,
+    raised_by_caller,
+    visible_topics,
+    vote_record,
+)
+from plugins.deliberation.models import Ballot as BallotModel
+from plugins.deliberation.models import BallotBuilding, BallotStatus, MeetingKind, TopicStatus, Vote
+from plugins.deliberation.models import Meeting as MeetingModel
+from plugins.deliberation.models import Topic as TopicModel
+
+
+@strawberry.type
+class BallotQuery:
+    """Ballot queries."""
+
+    @strawberry.field(permission_classes=allow(BALLOT_READ), description="Ballots, oldest first.")
+    async def ballots(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None, status: BallotStatusEnum | None = None
+    ) -> Connection[Ballot]:
+        statement = select(BallotModel)
+        if status is not None:
+            statement = statement.where(BallotModel.status == BallotStatus(status).value)
+        return await paginate(info.context, statement, first, after)
+
+    @strawberry.field(permission_classes=allow(BALLOT_READ))
+    async def ballot(self, info: strawberry.Info, id: strawberry.ID) -> Ballot | None:
+        return await by_id(info.context, BallotModel).load(decode_id_of(id, "Ballot"))
+
+
+@strawberry.type
+class TopicQuery:
+    """Topic queries."""
+
+    @strawberry.field(permission_classes=allow(TOPIC_READ), description="All topics of the street, oldest first.")
+    async def topics(
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        status: TopicStatusEnum | None = None,
+        compound_id: strawberry.ID | None = None,
+    ) -> Connection[Topic]:
+        statement = select(TopicModel).where(visible_topics(info.context))
+        if status is not None:
+            statement = statement.where(TopicModel.status == TopicStatus(status).value)
+        if compound_id is not None:
+            statement = statement.where(TopicModel.compound_id == decode_id_of(compound_id, "Compound", "compoundId"))
+        return await paginate(info.context, statement, first, after)
+
+    @strawberry.field(permission_classes=allow_any(TOPIC_READ, TOPIC_RAISE), description="A topic, if you may see it (as with `node`).")
+    async def topic(self, info: strawberry.Info, id: strawberry.ID) -> Topic | None:
+        ctx = info.context
+        return await ctx.scalar(select(TopicModel).where(TopicModel.id == decode_id_of(id, "Topic"), visible_topics(ctx)))
+
+    @strawberry.field(permission_classes=allow(TOPIC_RAISE), description="The topics the caller raised, to follow them.")
+    async def my_topics(self, info: strawberry.Info, first: int | None = None, after: str | None = None) -> Connection[Topic]:
+        ctx = info.context
+        return await paginate(ctx, select(TopicModel).where(raised_by_caller(ctx)), first, after)
+
+    @strawberry.field(
+        permission_classes=allow_any(TOPIC_READ, TOPIC_RAISE), description="Topics opened for public consultation (open or closed), oldest first."
+    )
+    async def consultations(self, info: strawberry.Info, first: int | None = None, after: str | None = None) -> Connection[Topic]:
+        return await paginate(info.context, select(TopicModel).where(consulted()), first, after)
+
+
+@strawberry.type
+class MeetingQuery:
+    """Meeting queries."""
+
+    @strawberry.field(permission_classes=allow(MEETING_MANAGE), description="Meetings, oldest first.")
+    async def meetings(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None, kind: MeetingKindEnum | None = None
+    ) -> Connection[Meeting]:
+        statement = select(MeetingModel)
+        if kind is not None:
+            statement = statement.where(MeetingModel.kind == MeetingKind(kind).value)
+        return await paginate(info.context, statement, first, after)
+
+    @strawberry.field(permission_classes=allow(MEETING_MANAGE), description="Open action items past their due date.")
+    async def overdue_action_items(self, info: strawberry.Info) -> list[ActionItem]:
+        return [ActionItem.of(a) for a in await info.context.scalars(service.meetings.overdue_statement())]
+
+
+def _unit_ballots_loader(ctx):
+    """Ballots covering each unit's building, with the unit's owner group's vote: three
+    statements for any number of units."""
+
+    async def load(keys):
+        building_ids = {building_id for _, building_id in keys}
+        rows = (
+            await ctx.execute(
+                select(BallotBuilding.building_id, BallotModel)
+                .join(BallotModel, BallotModel.id == BallotBuilding.ballot_id)
+                .where(BallotBuilding.building_id.in_(building_ids))
+                .order_by(BallotModel.id)
+            )
+        ).all()
+        by_building: dict[int, list[Any]] = {}
+        for building_id, ballot in rows:
+            by_building.setdefault(building_id, []).append(ballot)
+        unit_keys = await service.owner_keys_of_units(Reader(ctx), [unit_id for unit_id, _ in keys])
+        votes: dict[tuple[int, str], Vote] = {}
+        ballot_ids = {b.id for _, b in rows}
+        if ballot_ids and unit_keys:
+            for vote in await ctx.scalars(
+                select(Vote).where(Vote.ballot_id.in_(ballot_ids), Vote.owner_key.in_(set(unit_keys.values())))
+            ):
+                votes[(vote.ballot_id, vote.owner_key)] = vote
+        resident = str(ctx.user.resident_id) if ctx.user and ctx.user.resident_id else None
+        staff = ctx.has_permission(BALLOT_MANAGE)
+        result = []
+        for unit_id, building_id in keys:
+            key = unit_keys.get(unit_id)
+            is_owner = resident is not None and key is not None and resident in key.split(",")
+            entries = []
+            for ballot in by_building.get(building_id, []):
+                vote = votes.get((ballot.id, key)) if key else None
+                visible = vote is not None and (is_owner or staff)
+                show_choice = is_owner or ballot.status == BallotStatus.CLOSED.value
+                entries.append(UnitBallot(ballot=ballot, vote=vote_record(vote, show_choice) if visible else None))
+            result.append(entries)
+        return result
+
+    return ctx.loader(("deliberation", "unit_ballots"), load)
+
+
+@strawberry.type
+class UnitDeliberation:
+    """Fields the plugin adds to ``Unit``."""
+
+    @strawberry.field(
+        permission_classes=allow(BALLOT_READ),
+        description="Ballots covering this unit; the vote is shown to the unit's owners and to staff (the choice to staff only once closed).",
+        metadata=list_bound(10),
+    )
+    async def ballots(self, info: strawberry.Info) -> list[UnitBallot]:
+        return await _unit_ballots_loader(info.context).load((self.id, self.building_id))
+
+
+@strawberry.type
+class BuildingDeliberation:
+    """Fields the plugin adds to ``Building``."""
+
+    @strawberry.field(permission_classes=allow(TOPIC_READ), description="Topics raised about this building or its units.")
+    async def topics(self, info: strawberry.Info) -> list[Topic]:
+        return await children(info.context, TopicModel.building_id).load(self.id)
+
+
+@strawberry.type
+class ResidentDeliberation:
+    """Fields the plugin adds to ``Resident``."""
+
+    @strawberry.field(permission_classes=allow(TOPIC_READ), description="Topics this resident raised.")
+    async def topics(self, info: strawberry.Info) -> list[Topic]:
+        return await children(info.context, TopicModel.raised_by_resident_id).load(self.id)

@@ -1,0 +1,37 @@
+"""The rules of deliberation, without GraphQL: ballots (``ballots``) and their Art. 278
+tally (``tally``), topics and consultations (``topics``), meetings (``meetings``).
+
+The functions of ballots and topics are re-exported here (``service.create_ballot``,
+``service.raise_topic`` ...). Every function takes an open session scoped to one street
+and raises ``DomainError`` for anything the caller can fix; auditing is the caller's job.
+"""
+
+from __future__ import annotations
+
+from plugins.deliberation.service import meetings, tally
+from plugins.deliberation.service.ballots import (
+    aware,
+    cast_vote,
+    close_ballot,
+    create_ballot,
+    get_ballot,
+    open_ballot,
+    owner_keys_of_units,
+    record_vote,
+    turnout,
+)
+from plugins.deliberation.service.topics import (
+    TRANSITIONS,
+    add_comment,
+    advance_topic,
+    get_topic,
+    hide_comment,
+    open_consultation,
+    raise_topic,
+)
+
+__all__ = [
+    "TRANSITIONS", "add_comment", "advance_topic", "aware", "cast_vote", "close_ballot", "create_ballot", "get_ballot",
+    "get_topic", "hide_comment", "meetings", "open_ballot", "open_consultation", "owner_keys_of_units", "raise_topic",
+    "record_vote", "tally", "turnout",
+]

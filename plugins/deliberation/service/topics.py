@@ -1,0 +1,152 @@
+"""The rules of topics (residents' appeals) and their consultations: raising, moving a topic
+through its lifecycle, comments and moderation.
+
+Every function takes an open session scoped to one street and raises ``DomainError`` for
+anything the caller can fix. Auditing is the caller's job (it knows who is acting).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiedao.api import DomainError, now
+from jiedao.api import registry
+from plugins.deliberation.models import Comment, Topic, TopicStatus, TopicStep
+from plugins.deliberation.service.ballots import aware
+
+TRANSITIONS: dict[TopicStatus, set[TopicStatus]] = {
+    TopicStatus.RAISED: {TopicStatus.DISCUSSING, TopicStatus.REJECTED},
+    TopicStatus.DISCUSSING: {TopicStatus.DECIDED, TopicStatus.REJECTED},
+    TopicStatus.DECIDED: {TopicStatus.IMPLEMENTED},
+    TopicStatus.IMPLEMENTED: set(),
+    TopicStatus.REJECTED: set(),
+}
+
+
+async def get_topic(session: AsyncSession, topic_id: int) -> Topic:
+    """The topic, or ``NOT_FOUND``."""
+    topic = await session.scalar(select(Topic).where(Topic.id == topic_id))
+    if topic is None:
+        raise DomainError("No such topic in this street.", code="NOT_FOUND", field="topicId")
+    return topic
+
+
+async def raise_topic(
+    session: AsyncSession,
+    *,
+    title: str,
+    description: str,
+    compound_id: int | None,
+    building_id: int | None,
+    unit_id: int | None,
+    resident_id: int | None,
+    user_id: int | None,
+    actor: str,
+) -> Topic:
+    """Record a new topic tied to a compound, a building or a unit (the most precise wins;
+    the wider places are filled in from the registry)."""
+    if not title.strip():
+        raise DomainError("A topic needs a title.", code="REQUIRED", field="title")
+    if unit_id is not None:
+        building_id = await session.scalar(select(registry.Unit.building_id).where(registry.Unit.id == unit_id))
+        if building_id is None:
+            raise DomainError("No such unit in this street.", code="NOT_FOUND", field="unitId")
+    if building_id is not None:
+        compound_id = await session.scalar(select(registry.Building.compound_id).where(registry.Building.id == building_id))
+        if compound_id is None:
+            raise DomainError("No such building in this street.", code="NOT_FOUND", field="buildingId")
+    if compound_id is None:
+        raise DomainError("Say where the topic is: a compound, a building or a unit.", code="REQUIRED", field="compoundId")
+    if await session.scalar(select(registry.Compound.id).where(registry.Compound.id == compound_id)) is None:
+        raise DomainError("No such compound in this street.", code="NOT_FOUND", field="compoundId")
+    moment = now()
+    topic = Topic(
+        title=title.strip(),
+        description=description,
+        status=TopicStatus.RAISED.value,
+        compound_id=compound_id,
+        building_id=building_id,
+        unit_id=unit_id,
+        raised_by_resident_id=resident_id,
+        raised_by_user_id=user_id,
+        created_at=moment,
+        updated_at=moment,
+    )
+    session.add(topic)
+    await session.flush()
+    session.add(TopicStep(topic_id=topic.id, from_status=None, to_status=topic.status, note="", actor=actor, actor_id=user_id, at=moment))
+    await session.flush()
+    return topic
+
+
+async def advance_topic(session: AsyncSession, topic_id: int, to: TopicStatus, note: str, *, actor: str, user_id: int | None) -> Topic:
+    """Move a topic one step (raised -> discussing -> decided -> implemented, or rejected).
+
+    Deciding needs the decision and rejecting needs the reason, both given as ``note``.
+    """
+    topic = await get_topic(session, topic_id)
+    current = TopicStatus(topic.status)
+    if to not in TRANSITIONS[current]:
+        allowed = ", ".join(sorted(s.value for s in TRANSITIONS[current])) or "none"
+        raise DomainError(
+            f"A {current.value} topic cannot become {to.value} (allowed: {allowed}).", code="INVALID_TRANSITION", field="status"
+        )
+    note = note.strip()
+    if to in (TopicStatus.DECIDED, TopicStatus.REJECTED) and not note:
+        what = "the decision" if to is TopicStatus.DECIDED else "the reason for rejecting it"
+        raise DomainError(f"Give {what} as the note.", code="REQUIRED", field="note")
+    if to is TopicStatus.DECIDED:
+        topic.decision = note
+    if to is TopicStatus.REJECTED:
+        topic.rejection_reason = note
+    moment = now()
+    topic.status = to.value
+    topic.updated_at = moment
+    session.add(TopicStep(topic_id=topic.id, from_status=current.value, to_status=to.value, note=note, actor=actor, actor_id=user_id, at=moment))
+    await session.flush()
+    return topic
+
+
+async def add_comment(session: AsyncSession, topic_id: int, body: str, *, actor: str, user_id: int | None) -> Comment:
+    """A consultation comment, accepted only while the topic's consultation is open."""
+    topic = await get_topic(session, topic_id)
+    if topic.consultation_closes_at is None:
+        raise DomainError("This topic is not open for consultation.", code="NOT_OPEN", field="topicId")
+    if now() >= topic.consultation_closes_at:
+        raise DomainError("The consultation on this topic has closed.", code="CLOSED", field="topicId")
+    if not body.strip():
+        raise DomainError("The comment is empty.", code="REQUIRED", field="body")
+    comment = Comment(topic_id=topic.id, body=body.strip(), author=actor, author_id=user_id, at=now())
+    session.add(comment)
+    await session.flush()
+    return comment
+
+
+async def hide_comment(session: AsyncSession, comment_id: int, reason: str) -> Comment:
+    """Moderation: hide a comment from residents, keeping it and the reason on record."""
+    comment = await session.scalar(select(Comment).where(Comment.id == comment_id))
+    if comment is None:
+        raise DomainError("No such comment in this street.", code="NOT_FOUND", field="commentId")
+    if not reason.strip():
+        raise DomainError("Give the reason for hiding the comment.", code="REQUIRED", field="reason")
+    comment.hidden = True
+    comment.hidden_reason = reason.strip()
+    await session.flush()
+    return comment
+
+
+async def open_consultation(session: AsyncSession, topic_id: int, closes_at: datetime) -> Topic:
+    """Open (or extend) the period in which residents may comment on a topic."""
+    topic = await get_topic(session, topic_id)
+    closes_at = aware(closes_at)
+    if closes_at <= now():
+        raise DomainError("The consultation must close in the future.", code="INVALID_PERIOD", field="closesAt")
+    if topic.status in (TopicStatus.IMPLEMENTED.value, TopicStatus.REJECTED.value):
+        raise DomainError(f"The topic is {topic.status.lower()}; there is nothing left to consult on.", code="INVALID_STATUS", field="topicId")
+    topic.consultation_closes_at = closes_at
+    topic.updated_at = now()
+    await session.flush()
+    return topic
