@@ -25,7 +25,10 @@ def decode_global_id(global_id: str) -> tuple[str, int]:
 
 def decode_id_of(global_id: str, expected: str, field: str = "id") -> int:
     """The primary key inside a global ID that must be of type ``expected``."""
-    type_name, pk = decode_global_id(global_id)
+    try:
+        type_name, pk = decode_global_id(global_id)
+    except DomainError as error:
+        raise DomainError(error.message, code=error.code, field=field) from None
     if type_name != expected:
         raise DomainError(f"'{global_id}' is not the ID of a {expected}.", code="INVALID_ID", field=field)
     return pk
