@@ -23,7 +23,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Float, Integer, SmallInteger, String, event, inspect, select
+from sqlalchemy import BigInteger, Integer, SmallInteger, String, event, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -34,16 +34,14 @@ _INT_RANGES = ((BigInteger, 63), (SmallInteger, 15), (Integer, 31))
 
 
 class _Column:
-    __slots__ = ("key", "name", "max_length", "int_bits", "is_float", "target")
+    __slots__ = ("key", "max_length", "int_bits", "target")
 
     def __init__(self, key: str, column) -> None:
         self.key = key
-        self.name = column.name
         column_type = column.type
         impl = getattr(column_type, "impl_instance", None) or getattr(column_type, "impl", column_type)
         self.max_length = getattr(impl, "length", None) if isinstance(impl, String) else None
         self.int_bits = next((bits for cls, bits in _INT_RANGES if isinstance(impl, cls)), None)
-        self.is_float = isinstance(impl, Float)
         self.target = None
         for fk in column.foreign_keys:
             table = fk.column.table
@@ -79,7 +77,7 @@ def _field(session: Session, column: _Column, value: Any) -> str:
     return _camel(column.key)
 
 
-def _check_value(session: Session, obj: Any, column: _Column, value: Any) -> None:
+def _check_value(session: Session, column: _Column, value: Any) -> None:
     if isinstance(value, str):
         if column.max_length is not None and len(value) > column.max_length:
             field = _field(session, column, value)
@@ -101,7 +99,7 @@ def _check_value(session: Session, obj: Any, column: _Column, value: Any) -> Non
 def _check_rows(session: Session, flush_context, instances) -> None:
     """Refuse values the databases would treat differently, and foreign keys into another street."""
     scoped_street = session.info.get("street_id")
-    references: dict[tuple, dict[Any, tuple[Any, _Column]]] = defaultdict(dict)
+    references: dict[tuple, dict[Any, _Column]] = defaultdict(dict)
     new = session.new
     for obj in list(new) + list(session.dirty):
         state = inspect(obj)
@@ -116,14 +114,14 @@ def _check_rows(session: Session, flush_context, instances) -> None:
             value = values.get(column.key)
             if value is None:
                 continue
-            _check_value(session, obj, column, value)
+            _check_value(session, column, value)
             if column.target is not None and street is not None and isinstance(value, int):
-                references[(column.target, street)].setdefault(value, (obj, column))
+                references[(column.target, street)].setdefault(value, column)
     for ((table, key_column), street), wanted in references.items():
         _check_references(session, table, key_column, street, wanted)
 
 
-def _check_references(session: Session, table, key_column, street: int, wanted: dict[Any, tuple[Any, _Column]]) -> None:
+def _check_references(session: Session, table, key_column, street: int, wanted: dict[Any, _Column]) -> None:
     keys = list(wanted)
     found: set[Any] = set()
     for start in range(0, len(keys), 500):
@@ -133,10 +131,7 @@ def _check_references(session: Session, table, key_column, street: int, wanted: 
     pending = {getattr(o, key_column.key, None) for o in session.new if getattr(o, "__table__", None) is table}
     for key in keys:
         if key not in found and key not in pending:
-            obj, column = wanted[key]
-            raise DomainError(
-                f"There is no such {table.name.rstrip('s')} in this street.", code="NOT_FOUND", field=_field(session, column, key)
-            )
+            raise DomainError("It refers to something that is not in this street.", code="NOT_FOUND", field=_field(session, wanted[key], key))
 
 
 def domain_error_for(error: IntegrityError) -> DomainError:

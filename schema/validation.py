@@ -10,7 +10,8 @@ Limits are declared once, on the input type, with ``Annotated``::
 and everything undeclared gets a safe default. The rules:
 
 - strings: no NUL or other C0 control character (tab, line feed and carriage return are
-  allowed), at most ``MaxLength`` characters (default ``DEFAULT_MAX_LENGTH``);
+  allowed), at most ``MaxLength`` characters (default ``DEFAULT_MAX_LENGTH``; IDs
+  ``MAX_ID_LENGTH``);
 - datetimes: with a time zone, year within ``YEARS``; dates: year within ``YEARS``;
 - floats and decimals: finite, within ``Range`` (default ``±DEFAULT_MAX_NUMBER``);
 - ints: within ``Range`` (default: 64-bit);
@@ -53,6 +54,9 @@ YEARS = (1900, 2200)
 
 DEFAULT_MAX_NUMBER = 1e15
 """Absolute bound of a float or decimal input that declares no ``Range``."""
+
+MAX_ID_LENGTH = 200
+"""Characters allowed in an ``ID`` input."""
 
 INT64 = (-(2**63), 2**63 - 1)
 MAX_JSON_DEPTH = 20
@@ -171,7 +175,7 @@ def _check(value: Any, path: str, limits: Limits, is_id: bool, checked: Checked,
     if value is None or isinstance(value, (bool, enum.Enum)):
         return
     if isinstance(value, str):
-        check_string(value, path, None if is_id else limits.max_length)
+        check_string(value, path, MAX_ID_LENGTH if is_id else limits.max_length)
         if is_id:
             checked.ids.append((path, value))
         elif len(value) >= 8:

@@ -15,7 +15,6 @@ from typing import Annotated
 
 import strawberry
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from core.errors import DomainError
 from core.identity.audit import record_for
@@ -48,11 +47,9 @@ from schema.validation import LONG, MaxLength
 
 
 async def _write(ctx, work):
-    """Run ``work(session)`` in one committed transaction; a race becomes ``CONFLICT``."""
-    try:
-        return await ctx.write(work)
-    except IntegrityError:
-        raise DomainError("This was changed by someone else at the same moment; reload and try again.", code="CONFLICT") from None
+    """Run ``work(session)`` in one committed transaction (``ctx.write`` turns an integrity
+    error into ``CONFLICT``, ``NOT_FOUND`` or ``BAD_INPUT``)."""
+    return await ctx.write(work)
 
 
 async def _user_id(session, username: str, field: str) -> int:
