@@ -9,7 +9,7 @@ mutation forgets, and an integrity error is never reported as somebody else's ch
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from core.errors import DomainError
@@ -43,7 +43,9 @@ async def _rows(kernel) -> dict[str, int]:
     from core.db import Base
 
     async with kernel.db.transaction() as session:
-        return {t.name: await session.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables}
+        existing = set(await session.run_sync(lambda sync: inspect(sync.connection()).get_table_names()))
+        tables = [t for t in Base.metadata.sorted_tables if t.name in existing]  # other tests register example plugins' models
+        return {t.name: await session.scalar(select(func.count()).select_from(t)) for t in tables}
 
 
 async def _mutate(client, token, name: str, input_type: str, input: dict, result: str) -> dict:
