@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import select
@@ -35,6 +35,7 @@ from schema.ids import decode_id_of
 from schema.loaders import by_id, through
 from schema.node import Node, node_type
 from schema.permissions import allow
+from schema.validation import LONG
 
 
 
@@ -220,7 +221,7 @@ class BallotScopeInput:
 @strawberry.input
 class CreateBallotInput:
     title: str
-    matter: str
+    matter: Annotated[str, LONG]
     rule: BallotRuleEnum
     scope: BallotScopeInput
     opens_at: datetime

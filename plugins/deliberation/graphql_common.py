@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import strawberry
-from sqlalchemy.exc import IntegrityError
 
-from core.errors import DomainError
 from plugins.deliberation.models import BallotStatus, Channel, Choice, MeetingKind, Rule, TopicStatus
 from schema.ids import decode_id_of
 
@@ -54,12 +52,9 @@ def m2(dm2: int) -> float:
 
 
 async def write(ctx, work):
-    """Run ``work(session)`` in a committed transaction; a lost race on a unique constraint
-    is reported as a domain error rather than a masked failure."""
-    try:
-        return await ctx.write(work)
-    except IntegrityError:
-        raise DomainError("This was changed by someone else at the same moment; reload and try again.", code="CONFLICT") from None
+    """Run ``work(session)`` in a committed transaction; ``ctx.write`` reports a lost race on
+    a unique constraint as ``CONFLICT`` (and a dangling reference as ``NOT_FOUND``)."""
+    return await ctx.write(work)
 
 
 def actor_of(ctx) -> tuple[str, int | None]:

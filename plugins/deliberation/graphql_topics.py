@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from typing import Annotated
+
 import strawberry
 from sqlalchemy import false, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
@@ -39,6 +41,7 @@ from schema.ids import decode_id_of
 from schema.loaders import by_id, children
 from schema.node import Node, node_type
 from schema.permissions import allow, allow_any
+from schema.validation import LONG
 
 
 def raised_by_caller(ctx) -> ColumnElement[bool]:
@@ -145,7 +148,7 @@ class Topic(Node):
 @strawberry.input
 class RaiseTopicInput:
     title: str
-    description: str = ""
+    description: Annotated[str, LONG] = ""
     compound_id: strawberry.ID | None = None
     building_id: strawberry.ID | None = None
     unit_id: strawberry.ID | None = None
@@ -167,7 +170,7 @@ class OpenConsultationInput:
 @strawberry.input
 class AddCommentInput:
     topic_id: strawberry.ID
-    body: str
+    body: Annotated[str, LONG]
 
 
 @strawberry.input
@@ -281,7 +284,7 @@ class ActionItemInput:
 @strawberry.input
 class RecordMinutesInput:
     meeting_id: strawberry.ID
-    minutes: str
+    minutes: Annotated[str, LONG]
     attendance: list[str] = strawberry.field(default_factory=list)
     action_items: list[ActionItemInput] = strawberry.field(default_factory=list)
 
