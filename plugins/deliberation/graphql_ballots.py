@@ -30,6 +30,7 @@ from plugins.deliberation.graphql_common import (
 from plugins.deliberation.models import Ballot as BallotModel
 from plugins.deliberation.models import BallotBuilding, BallotStatus, Channel, Choice, Rule, Vote
 from schema.connection import Connection, paginate
+from schema.cost import list_bound
 from schema.errors import UserError, user_errors
 from schema.ids import decode_id_of
 from schema.loaders import by_id, through
@@ -180,7 +181,7 @@ class Ballot(Node):
             return None
         return await by_id(info.context, core_models.Compound).load(self.compound_id)
 
-    @strawberry.field(description="The buildings in scope.")
+    @strawberry.field(description="The buildings in scope.", metadata=list_bound(100))
     async def buildings(self, info: strawberry.Info) -> list[Building]:
         return await through(info.context, BallotBuilding.ballot_id, BallotBuilding.building_id, core_models.Building).load(self.id)
 
@@ -425,6 +426,7 @@ class UnitDeliberation:
     @strawberry.field(
         permission_classes=allow(BALLOT_READ),
         description="Ballots covering this unit; the vote is shown to the unit's owners and to staff (the choice to staff only once closed).",
+        metadata=list_bound(10),
     )
     async def ballots(self, info: strawberry.Info) -> list[UnitBallot]:
         return await _unit_ballots_loader(info.context).load((self.id, self.building_id))

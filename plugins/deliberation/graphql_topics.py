@@ -36,6 +36,7 @@ from plugins.deliberation.models import MeetingKind, TopicStatus
 from plugins.deliberation.models import Topic as TopicModel
 from plugins.deliberation.models import TopicStep as TopicStepModel
 from schema.connection import Connection, paginate
+from schema.cost import list_bound
 from schema.errors import UserError, user_errors
 from schema.ids import decode_id_of
 from schema.loaders import by_id, children
@@ -112,7 +113,7 @@ class Topic(Node):
     async def unit(self, info: strawberry.Info) -> Unit | None:
         return await by_id(info.context, core_models.Unit).load(self.unit_id) if self.unit_id else None
 
-    @strawberry.field(description="Every step, oldest first: who moved the topic, when, and why.")
+    @strawberry.field(description="Every step, oldest first: who moved the topic, when, and why.", metadata=list_bound(30))
     async def history(self, info: strawberry.Info) -> list[TopicStep]:
         steps = await children(info.context, TopicStepModel.topic_id).load(self.id)
         return [
@@ -126,7 +127,7 @@ class Topic(Node):
             for s in steps
         ]
 
-    @strawberry.field(description="Consultation comments; hidden ones only for moderators.")
+    @strawberry.field(description="Consultation comments; hidden ones only for moderators.", metadata=list_bound(100))
     async def comments(self, info: strawberry.Info) -> list[Comment]:
         ctx = info.context
         rows = await children(ctx, CommentModel.topic_id).load(self.id)
@@ -248,12 +249,12 @@ class Meeting(Node):
     async def compound(self, info: strawberry.Info) -> Compound | None:
         return await by_id(info.context, core_models.Compound).load(self.compound_id) if self.compound_id else None
 
-    @strawberry.field
+    @strawberry.field(metadata=list_bound(30))
     async def agenda(self, info: strawberry.Info) -> list[AgendaItem]:
         rows = await children(info.context, AgendaItemModel.meeting_id).load(self.id)
         return [AgendaItem(title=r.title, decision=r.decision, _topic_id=r.topic_id) for r in rows]
 
-    @strawberry.field
+    @strawberry.field(metadata=list_bound(30))
     async def action_items(self, info: strawberry.Info) -> list[ActionItem]:
         return [_action_item(a) for a in await children(info.context, ActionItemModel.meeting_id).load(self.id)]
 

@@ -228,6 +228,8 @@ async def test_a_units_vote_is_shown_to_its_owners_and_to_staff(kernel, client, 
 
 async def test_statement_count_does_not_grow_with_units_or_ballots(client, world_of, monkeypatch):
     monkeypatch.setenv("JIEDAO_DEBUG", "1")
+    client.kernel.config.max_objects = 10**6  # 20 buildings × 300 units × 10 ballots … by estimate (tests/test_limits.py)
+    monkeypatch.setattr("schema.extensions.MAX_COST", 10**8)
     worker = await client.token("community_worker")
     query = """
     query($compound: ID!) {
