@@ -146,6 +146,7 @@ def serve(ctx: click.Context, demo: bool, host: str, port: int, **plugin_options
         click.echo("Demo accounts (password 'jiedao-demo'): " + ", ".join(accounts))
         if not os.environ.get("JIEDAO_INTROSPECTION"):
             kernel.config.introspection = "always"  # GraphiQL's schema explorer works without logging in
+            click.echo("Introspection is open to anonymous callers (demo); JIEDAO_INTROSPECTION=authenticated closes it.")
     else:
         run(_require_head(kernel))
     click.echo(f"GraphiQL: http://{host}:{port}/graphql/<street>  streets: {', '.join(kernel.config.streets)}")

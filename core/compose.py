@@ -36,6 +36,7 @@ from strawberry.types.field import StrawberryField
 from core.errors import ConfigurationError
 from schema.budget import pace_resolvers
 from schema.extensions import schema_extensions
+from schema.guard import guard_mutations
 
 if TYPE_CHECKING:
     from core.kernel import Kernel
@@ -137,7 +138,7 @@ def build_full_schema(kernel: Kernel) -> JiedaoSchema:
     )
     full = JiedaoSchema(
         query=_merge_roots("Query", c.queries),
-        mutation=_merge_roots("Mutation", c.mutations),
+        mutation=guard_mutations(_merge_roots("Mutation", c.mutations)),
         subscription=_merge_roots("Subscription", c.subscriptions),
         types=[cls for _, cls in c.types],
         extensions=schema_extensions(),

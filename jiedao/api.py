@@ -10,7 +10,8 @@ other module of Jiedao is internal and may change between versions.
   ``children``, ``through``, ``allow``, ``allow_any``, ``mutation``, ``payload``, ``node_id``,
   ``Write``, ``UserError``, ``ClientError``, ``encode_global_id``, ``decode_global_id``,
   ``decode_id_of``; the core's GraphQL types in ``types`` (``types.Building`` ...) for fields
-  that return them
+  that return them; input limits ``MaxLength``, ``LONG``, ``Range``, ``Money``
+  (``Annotated[str, LONG]``)
 - rules and time: ``DomainError``, ``clock`` (``clock.now()``, which tests can move),
   ``now``, ``today``, ``CHINA``, ``Duration``, ``parse_duration``
 - figures and people: ``Metric``, ``MetricKind``, ``Signal``, ``Notification``, ``notify``
@@ -42,10 +43,11 @@ from schema.ids import decode_global_id, decode_id_of, encode_global_id
 from schema.loaders import by_id, children, through
 from schema.node import Node, node_type
 from schema.permissions import allow, allow_any
+from schema.validation import LONG, MaxLength, Money, Range
 
 __all__ = [
-    "CHINA", "Base", "ClientError", "Connection", "Delivery", "DomainError", "DomainEvent", "Duration", "Kernel",
-    "Metric", "MetricKind", "Node", "Notification", "PluginInfo", "Signal", "StreetScoped", "UTCDateTime", "UserError",
+    "CHINA", "LONG", "Base", "ClientError", "Connection", "Delivery", "DomainError", "DomainEvent", "Duration", "Kernel",
+    "MaxLength", "Metric", "MetricKind", "Money", "Node", "Notification", "PluginInfo", "Range", "Signal", "StreetScoped", "UTCDateTime", "UserError",
     "Write", "allow", "allow_any", "audit", "by_id", "children", "clock", "decode_global_id", "decode_id_of",
     "encode_global_id", "hookimpl", "in_street", "list_bound", "mutation", "node_id", "node_type", "notify", "now",
     "paginate", "parse_duration", "payload", "registry", "through", "today", "types",

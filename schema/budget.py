@@ -61,6 +61,7 @@ class ObjectBudget:
         self._slice_started = time.perf_counter()
         self._waiting: deque[asyncio.Future] = deque()
         self._batch = 1
+        self._released_at: float | None = None
 
     def add(self, items: int) -> None:
         """Count ``items`` more; raises ``ObjectsExceeded`` once the limit is crossed."""
@@ -105,8 +106,6 @@ class ObjectBudget:
             asyncio.get_running_loop().call_soon(self._release)  # runs after the batch, one iteration later
         else:
             self._released_at = None
-
-    _released_at: float | None = None
 
 
 def start_budget(limit: int) -> ObjectBudget:

@@ -7,10 +7,12 @@ from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from core.db import set_street_guc
+from core.db_checks import INPUT_KEY, domain_error_for
 
 if TYPE_CHECKING:
     from core.kernel import Kernel
@@ -36,6 +38,8 @@ class Context:
     token_id: int | None = None
     client_address: str = ""
     connection_params: dict[str, Any] | None = None
+    input_checked: Any = None
+    """The running mutation's checked input (``schema.validation.Checked``), set by its guard."""
     _session: AsyncSession | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _loaders: dict[Hashable, DataLoader] = field(default_factory=dict)
@@ -72,17 +76,24 @@ class Context:
     async def write(self, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
         """Run ``work(session)`` and commit; on error roll back and re-raise.
 
-        The session then starts a new transaction for the rest of the request.
+        An ``IntegrityError`` is re-raised as the ``DomainError`` the client should see
+        (``CONFLICT``, ``NOT_FOUND`` or ``BAD_INPUT``, see ``core.db_checks``). The session
+        then starts a new transaction for the rest of the request.
         """
         async with self._lock:
             session = await self.session()
+            session.info[INPUT_KEY] = self.input_checked
             try:
                 result = await work(session)
                 await session.commit()
+            except IntegrityError as error:
+                await session.rollback()
+                raise domain_error_for(error) from None
             except BaseException:
                 await session.rollback()
                 raise
             finally:
+                session.info.pop(INPUT_KEY, None)
                 await session.begin()
                 await set_street_guc(session, self.street_id)
             return result

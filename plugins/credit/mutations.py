@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -22,6 +22,7 @@ from plugins.credit.models import Score
 from schema.errors import UserError, user_errors
 from schema.ids import decode_id_of, encode_global_id
 from schema.permissions import allow
+from schema.validation import Money, Range
 
 
 def actor_of(ctx) -> service.Actor:
@@ -73,8 +74,8 @@ class EnterprisePayload:
 @strawberry.input
 class ChecklistItemInput:
     code: str
-    score: float
-    max_score: float
+    score: Annotated[float, Range(0, 1_000)]
+    max_score: Annotated[float, Range(0, 1_000)]
     key: bool = strawberry.field(default=False, description="A key item (关键项) of the checklist.")
     title: str = ""
 
@@ -103,8 +104,8 @@ class RecordPenaltyInput:
     decided_on: date
     decision_no: str
     severity: PenaltySeverity | None = strawberry.field(default=None, description="GENERAL when absent.")
-    amount_yuan: float = 0
-    publicity_days: int | None = strawberry.field(default=None, description="Publicity period; the scorecard's when absent.")
+    amount_yuan: Annotated[float, Money] = 0
+    publicity_days: Annotated[int | None, Range(0, 3_650)] = strawberry.field(default=None, description="Publicity period; the scorecard's when absent.")
     summary: str = ""
 
 

@@ -30,6 +30,7 @@ from plugins.mediation.states import (
     Source,
 )
 from schema.connection import Connection, paginate
+from schema.cost import list_bound
 from schema.ids import decode_id_of
 from schema.loaders import by_id, children
 from schema.node import Node, node_type
@@ -141,7 +142,7 @@ class Studio(Node):
             return None
         return await by_id(info.context, core_models.Community).load(self.community_id)
 
-    @strawberry.field(description="The members, the lead first.")
+    @strawberry.field(description="The members, the lead first.", metadata=list_bound(30))
     async def members(self, info: strawberry.Info) -> list[StudioMember]:
         rows = await children(info.context, m.StudioMember.studio_id).load(self.id)
         return sorted(rows, key=lambda r: (not r.is_lead, r.id))
@@ -213,7 +214,7 @@ class OutsideMediator:
 @strawberry.type(name="MediationSession", description="A mediation meeting.")
 class MediationSession:
     held_on: date
-    participants: list[str]
+    participants: list[str] = strawberry.field(metadata=list_bound(10))
     notes: str
     recorded_by: str
 
@@ -282,7 +283,7 @@ class Agreement:
     def in_effect(self) -> bool:
         return self.effective_on is not None
 
-    @strawberry.field
+    @strawberry.field(metadata=list_bound(10))
     async def signatures(self, info: strawberry.Info) -> list[Signature]:
         return await children(info.context, m.Signature.agreement_id).load(self.id)
 
@@ -336,35 +337,35 @@ class Case(Node):
     async def mediator_username(self, info: strawberry.Info) -> str | None:
         return None if self.mediator_user_id is None else await usernames(info.context).load(self.mediator_user_id)
 
-    @strawberry.field
+    @strawberry.field(metadata=list_bound(10))
     async def parties(self, info: strawberry.Info) -> list[CaseParty]:
         return await children(info.context, m.CaseParty.case_id).load(self.id)
 
-    @strawberry.field(description="The buildings and units the dispute is about.")
+    @strawberry.field(description="The buildings and units the dispute is about.", metadata=list_bound(10))
     async def places(self, info: strawberry.Info) -> list[CasePlace]:
         return await children(info.context, m.CasePlace.case_id).load(self.id)
 
-    @strawberry.field(description="Every change of state, oldest first.")
+    @strawberry.field(description="Every change of state, oldest first.", metadata=list_bound(20))
     async def history(self, info: strawberry.Info) -> list[CaseTransition]:
         return await children(info.context, m.CaseTransition.case_id).load(self.id)
 
-    @strawberry.field
+    @strawberry.field(metadata=list_bound(5))
     async def recusals(self, info: strawberry.Info) -> list[Recusal]:
         return await children(info.context, m.Recusal.case_id).load(self.id)
 
-    @strawberry.field
+    @strawberry.field(metadata=list_bound(5))
     async def outside_mediators(self, info: strawberry.Info) -> list[OutsideMediator]:
         return await children(info.context, m.OutsideMediator.case_id).load(self.id)
 
-    @strawberry.field
+    @strawberry.field(metadata=list_bound(10))
     async def sessions(self, info: strawberry.Info) -> list[MediationSession]:
         return await children(info.context, m.MediationSession.case_id, m.MediationSession.held_on).load(self.id)
 
-    @strawberry.field
+    @strawberry.field(metadata=list_bound(10))
     async def attachments(self, info: strawberry.Info) -> list[Attachment]:
         return await children(info.context, m.Attachment.case_id).load(self.id)
 
-    @strawberry.field
+    @strawberry.field(metadata=list_bound(10))
     async def return_visits(self, info: strawberry.Info) -> list[ReturnVisit]:
         return await children(info.context, m.ReturnVisit.case_id, m.ReturnVisit.due_on).load(self.id)
 
@@ -471,7 +472,7 @@ class TaskForce(Node):
     name: str
     started_on: date
 
-    @strawberry.field
+    @strawberry.field(metadata=list_bound(20))
     def departments(self) -> list[DepartmentEnum]:
         return [Department(d) for d in self.departments]
 
@@ -479,7 +480,7 @@ class TaskForce(Node):
     async def compound(self, info: strawberry.Info) -> Compound | None:
         return await by_id(info.context, core_models.Compound).load(self.compound_id)
 
-    @strawberry.field(description="Progress by department and category.")
+    @strawberry.field(description="Progress by department and category.", metadata=list_bound(100))
     async def progress(self, info: strawberry.Info) -> list[FindingProgress]:
         return [_progress(row) for row in await progress_loader(info.context).load(self.id)]
 

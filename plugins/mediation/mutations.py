@@ -11,9 +11,10 @@ import base64
 import binascii
 from datetime import date
 
+from typing import Annotated
+
 import strawberry
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from core.errors import DomainError
 from core.identity.audit import record_for
@@ -42,14 +43,13 @@ from plugins.mediation.states import CaseState, Category, Department, FindingCat
 from schema.errors import UserError, user_errors
 from schema.ids import decode_id_of
 from schema.permissions import allow
+from schema.validation import LONG, MaxLength
 
 
 async def _write(ctx, work):
-    """Run ``work(session)`` in one committed transaction; a race becomes ``CONFLICT``."""
-    try:
-        return await ctx.write(work)
-    except IntegrityError:
-        raise DomainError("This was changed by someone else at the same moment; reload and try again.", code="CONFLICT") from None
+    """Run ``work(session)`` in one committed transaction (``ctx.write`` turns an integrity
+    error into ``CONFLICT``, ``NOT_FOUND`` or ``BAD_INPUT``)."""
+    return await ctx.write(work)
 
 
 async def _user_id(session, username: str, field: str) -> int:
@@ -126,7 +126,7 @@ class FindingPayload:
 @strawberry.input
 class CreateStudioInput:
     name: str
-    description: str = ""
+    description: Annotated[str, LONG] = ""
     community_id: strawberry.ID | None = None
 
 
@@ -158,7 +158,7 @@ class OpenCaseInput:
     studio_id: strawberry.ID
     parties: list[PartyInput]
     places: list[PlaceInput] = strawberry.field(default_factory=list)
-    description: str = ""
+    description: Annotated[str, LONG] = ""
     referred_by: str = strawberry.field(default="", description="The court, police station or task force that referred it.")
 
 
@@ -187,7 +187,7 @@ class InviteOutsideMediatorInput:
     case_id: strawberry.ID
     name: str
     kind: OutsideKindEnum
-    parties_consent: str = strawberry.field(description="How and when the parties consented (required).")
+    parties_consent: Annotated[str, LONG] = strawberry.field(description="How and when the parties consented (required).")
     organisation: str = ""
 
 
@@ -196,16 +196,16 @@ class RecordMediationSessionInput:
     case_id: strawberry.ID
     held_on: date
     participants: list[str]
-    notes: str
+    notes: Annotated[str, LONG]
 
 
 @strawberry.input
 class DraftAgreementInput:
     case_id: strawberry.ID
-    facts: str
-    disputed_points: str
-    terms: str
-    performance: str = strawberry.field(description="How the agreement is carried out.")
+    facts: Annotated[str, LONG]
+    disputed_points: Annotated[str, LONG]
+    terms: Annotated[str, LONG]
+    performance: Annotated[str, LONG] = strawberry.field(description="How the agreement is carried out.")
     perform_by: date | None = None
     oral: bool = strawberry.field(default=False, description="An oral agreement recorded by the mediator; in effect at once.")
 
@@ -237,13 +237,13 @@ class ScheduleReturnVisitInput:
 @strawberry.input
 class RecordReturnVisitInput:
     visit_id: strawberry.ID
-    notes: str
+    notes: Annotated[str, LONG]
 
 
 @strawberry.input
 class EscalateCaseInput:
     case_id: strawberry.ID
-    reason: str
+    reason: Annotated[str, LONG]
 
 
 @strawberry.input
@@ -251,7 +251,7 @@ class AddCaseAttachmentInput:
     case_id: strawberry.ID
     name: str
     content_type: str
-    content_base64: str
+    content_base64: Annotated[str, MaxLength(None)] = strawberry.field(description="Limited by the street's max_attachment_bytes.")
 
 
 @strawberry.input
@@ -270,7 +270,7 @@ class FindingInput:
     deadline: date
     unit_id: strawberry.ID | None = None
     location: str = strawberry.field(default="", description="The common area (e.g. 3楼消防通道) when not a unit.")
-    description: str = ""
+    description: Annotated[str, LONG] = ""
     evidence: list[str] = strawberry.field(default_factory=list)
 
 
@@ -292,7 +292,7 @@ class DisputeFindingInput:
     finding_id: strawberry.ID
     resident_id: strawberry.ID
     studio_id: strawberry.ID
-    description: str = ""
+    description: Annotated[str, LONG] = ""
 
 
 def _case_id(value) -> int:

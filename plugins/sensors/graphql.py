@@ -24,6 +24,7 @@ from plugins.sensors.service.payloads import printable
 from plugins.sensors.service.publish import feed_of, publish
 from plugins.sensors.service.rules import ALARM_TYPES, SEVERITIES
 from schema.connection import Connection, paginate
+from schema.cost import list_bound
 from schema.errors import ClientError, UserError, user_errors
 from schema.ids import decode_id_of
 from schema.loaders import by_id, children
@@ -163,7 +164,7 @@ class Device(Node):
     status: DeviceStatus
     last_seen_at: datetime | None = strawberry.field(description="When the device was last heard from.")
 
-    @strawberry.field(description="The latest value of every key (kept apart from the history).")
+    @strawberry.field(description="The latest value of every key (kept apart from the history).", metadata=list_bound(20))
     def latest(self) -> list[LatestValue]:
         return [
             LatestValue(key=k, value=v["value"], ts=datetime.fromisoformat(v["ts"]))
@@ -177,7 +178,7 @@ class Device(Node):
             raise ClientError(f"limit must be between 1 and {MAX_READINGS}, got {limit}.", "PAGE_SIZE")
         return await _recent_readings_loader(info.context, limit).load(self.id)
 
-    @strawberry.field(description=f"Hourly roll-ups of one key from `since` on, oldest first (at most {MAX_HOURS} hours); they outlive the raw readings.")
+    @strawberry.field(description=f"Hourly roll-ups of one key from `since` on, oldest first (at most {MAX_HOURS} hours); they outlive the raw readings.", metadata=list_bound(744))
     async def hourly(self, info: strawberry.Info, key: str, since: datetime) -> list[HourlyValue]:
         """Roll-ups of ``key`` for this device (one device at a time)."""
         rows = await info.context.scalars(
@@ -188,7 +189,7 @@ class Device(Node):
         )
         return list(rows)
 
-    @strawberry.field(description="Alarms of this device not yet cleared.", permission_classes=READ_ALARMS)
+    @strawberry.field(description="Alarms of this device not yet cleared.", permission_classes=READ_ALARMS, metadata=list_bound(10))
     async def open_alarms(self, info: strawberry.Info) -> list[Alarm]:
         return await _open_alarms_loader(info.context, models.Alarm.device_pk).load(self.id)
 
@@ -488,11 +489,11 @@ class SensorsSubscription:
 class BuildingSensors:
     """Fields the plugin adds to ``Building`` (``self`` is the core row)."""
 
-    @strawberry.field(description="Sensor devices installed in this building.", permission_classes=READ_DEVICES)
+    @strawberry.field(description="Sensor devices installed in this building.", permission_classes=READ_DEVICES, metadata=list_bound(50))
     async def devices(self, info: strawberry.Info) -> list[Device]:
         return await children(info.context, models.Device.building_id).load(self.id)
 
-    @strawberry.field(description="Alarms of this building not yet cleared.", permission_classes=READ_ALARMS)
+    @strawberry.field(description="Alarms of this building not yet cleared.", permission_classes=READ_ALARMS, metadata=list_bound(20))
     async def alarms(self, info: strawberry.Info) -> list[Alarm]:
         return await _open_alarms_loader(info.context, models.Alarm.building_id).load(self.id)
 
@@ -501,7 +502,7 @@ class BuildingSensors:
 class UnitSensors:
     """Fields the plugin adds to ``Unit`` (``self`` is the core row)."""
 
-    @strawberry.field(description="Sensor devices installed in this unit.", permission_classes=READ_DEVICES)
+    @strawberry.field(description="Sensor devices installed in this unit.", permission_classes=READ_DEVICES, metadata=list_bound(10))
     async def devices(self, info: strawberry.Info) -> list[Device]:
         return await children(info.context, models.Device.unit_id).load(self.id)
 
@@ -510,6 +511,6 @@ class UnitSensors:
 class ResidentSensors:
     """Fields the plugin adds to ``Resident`` (``self`` is the core row)."""
 
-    @strawberry.field(description="Detectors protecting this person.", permission_classes=READ_DEVICES)
+    @strawberry.field(description="Detectors protecting this person.", permission_classes=READ_DEVICES, metadata=list_bound(10))
     async def devices(self, info: strawberry.Info) -> list[Device]:
         return await children(info.context, models.Device.resident_id).load(self.id)

@@ -4,10 +4,11 @@ and consultations, meetings. Each one runs through the kernel's mutation runner.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 import strawberry
 
-from jiedao.api import UserError, Write, encode_global_id, mutation, node_id, payload
+from jiedao.api import LONG, UserError, Write, encode_global_id, mutation, node_id, payload
 from plugins.deliberation import service
 from plugins.deliberation.graphql.types import (
     BALLOT_MANAGE,
@@ -52,7 +53,7 @@ class BallotScopeInput:
 @strawberry.input
 class CreateBallotInput:
     title: str
-    matter: str
+    matter: Annotated[str, LONG]
     rule: BallotRuleEnum
     scope: BallotScopeInput
     opens_at: datetime
@@ -147,7 +148,7 @@ class BallotMutation:
 @strawberry.input
 class RaiseTopicInput:
     title: str
-    description: str = ""
+    description: Annotated[str, LONG] = ""
     compound_id: strawberry.ID | None = node_id("Compound", default=None)
     building_id: strawberry.ID | None = node_id("Building", default=None)
     unit_id: strawberry.ID | None = node_id("Unit", default=None)
@@ -169,7 +170,7 @@ class OpenConsultationInput:
 @strawberry.input
 class AddCommentInput:
     topic_id: strawberry.ID = node_id("Topic")
-    body: str
+    body: Annotated[str, LONG]
 
 
 @strawberry.input
@@ -258,7 +259,7 @@ class ActionItemInput:
 @strawberry.input
 class RecordMinutesInput:
     meeting_id: strawberry.ID = node_id("Meeting")
-    minutes: str
+    minutes: Annotated[str, LONG]
     attendance: list[str] = strawberry.field(default_factory=list)
     action_items: list[ActionItemInput] = strawberry.field(default_factory=list)
 

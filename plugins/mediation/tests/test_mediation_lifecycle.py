@@ -123,7 +123,7 @@ async def test_bad_case_input_writes_nothing(scene):
         {"title": "x", "category": "NOISE", "source": "APPLICATION", "studioId": scene.studio_a,
          "parties": [{"residentId": "UmVzaWRlbnQ6OTk5OTk", "role": "APPLICANT"}]},
     )
-    assert unknown["code"] == "NOT_FOUND" and unknown["field"] == "parties"
+    assert unknown["code"] == "NOT_FOUND" and unknown["field"] == "parties[0].residentId"
     wrong_unit = await scene.error(
         "openCase",
         {"title": "x", "category": "NOISE", "source": "APPLICATION", "studioId": scene.studio_a,

@@ -107,7 +107,7 @@ async def test_a_street_without_sensors_has_no_alarms_field(kernel, client):
     assert any("alarms" in e["message"] and "sensors" in e["message"] for e in errors), errors
 
 
-BUILDINGS = """{ buildings(first: 50) { edges { node { name
+BUILDINGS = """{ buildings(first: 6) { edges { node { name
     devices { deviceId kind status latest { key value } openAlarms { type } resident { name } }
     alarms { type severity device { deviceId } } } } } }"""
 
