@@ -8,7 +8,7 @@ other module of Jiedao is internal and may change between versions.
   ``registry`` (``registry.Building``, ``registry.Resident`` ...)
 - GraphQL: ``Node``, ``node_type``, ``Connection``, ``paginate``, ``by_id``, ``children``,
   ``through``, ``allow``, ``mutation``, ``payload``, ``node_id``, ``Write``, ``UserError``,
-  ``ClientError``, ``encode_global_id``, ``decode_global_id``; the core's GraphQL types in
+  ``ClientError``, ``encode_global_id``, ``decode_global_id``, ``decode_id_of``; the core's GraphQL types in
   ``types`` (``types.Building`` ...) for fields that return them
 - rules and time: ``DomainError``, ``now``, ``today``, ``CHINA``, ``Duration``, ``parse_duration``
 - figures and people: ``Metric``, ``MetricKind``, ``Signal``, ``Notification``, ``notify``
@@ -33,7 +33,7 @@ from core.plugins import PluginInfo
 from core.settings import Duration, parse_duration
 from schema.connection import Connection, paginate
 from schema.errors import ClientError, UserError
-from schema.ids import decode_global_id, encode_global_id
+from schema.ids import decode_global_id, decode_id_of, encode_global_id
 from schema.loaders import by_id, children, through
 from schema.node import Node, node_type
 from schema.permissions import allow
@@ -42,7 +42,7 @@ from schema.runner import Write, mutation, node_id, payload
 __all__ = [
     "CHINA", "Base", "ClientError", "Connection", "Delivery", "DomainError", "DomainEvent", "Duration", "Kernel",
     "Metric", "MetricKind", "Node", "Notification", "PluginInfo", "Signal", "StreetScoped", "UTCDateTime", "UserError",
-    "Write", "allow", "audit", "by_id", "children", "decode_global_id", "encode_global_id", "hookimpl", "in_street",
+    "Write", "allow", "audit", "by_id", "children", "decode_global_id", "decode_id_of", "encode_global_id", "hookimpl", "in_street",
     "mutation", "node_id", "node_type", "notify", "now", "paginate", "parse_duration", "payload", "registry", "through",
     "today", "types",
 ]
