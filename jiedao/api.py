@@ -12,7 +12,8 @@ other module of Jiedao is internal and may change between versions.
   ``types`` (``types.Building`` ...) for fields that return them
 - rules and time: ``DomainError``, ``now``, ``today``, ``CHINA``, ``Duration``, ``parse_duration``
 - figures and people: ``Metric``, ``MetricKind``, ``Signal``, ``Notification``, ``notify``
-- the running system: ``Kernel`` (for type hints), ``in_street`` (CLI commands), ``audit``
+- the running system: ``Kernel`` (for type hints), ``in_street``, ``kernel_of``, ``require_street``
+  and ``run`` (CLI commands), ``audit``; ``hotspot_building_id`` (the demo's hotspot, for seeds)
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from __future__ import annotations
 from core import graphql as types
 from core import models as registry
 from core.clock import CHINA, now, today
-from core.cli import in_street
+from core.cli import in_street, kernel_of, require_street, run
 from core.db import Base, StreetScoped, UTCDateTime
+from core.demo import hotspot_building_id
 from core.errors import DomainError
 from core.events import Delivery, DomainEvent
 from core.hookspecs import hookimpl
@@ -41,8 +43,9 @@ from schema.runner import Write, mutation, node_id, payload
 
 __all__ = [
     "CHINA", "Base", "ClientError", "Connection", "Delivery", "DomainError", "DomainEvent", "Duration", "Kernel",
-    "Metric", "MetricKind", "Node", "Notification", "PluginInfo", "Signal", "StreetScoped", "UTCDateTime", "UserError",
-    "Write", "allow", "audit", "by_id", "children", "decode_global_id", "decode_id_of", "encode_global_id", "hookimpl", "in_street",
-    "mutation", "node_id", "node_type", "notify", "now", "paginate", "parse_duration", "payload", "registry", "through",
-    "today", "types",
+    "Metric", "MetricKind", "Node", "Notification", "PluginInfo", "Signal", "StreetScoped", "UTCDateTime",
+    "UserError", "Write", "allow", "audit", "by_id", "children", "decode_global_id", "decode_id_of",
+    "encode_global_id", "hookimpl", "hotspot_building_id", "in_street", "kernel_of", "mutation", "node_id",
+    "node_type", "notify", "now", "paginate", "parse_duration", "payload", "registry", "require_street", "run",
+    "through", "today", "types",
 ]

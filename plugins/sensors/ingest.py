@@ -40,14 +40,13 @@ import aiomqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from core.kernel import Kernel
+from jiedao.api import Kernel, now
 from plugins.sensors.mqtt_adapter import FlowControl, acknowledger, incoming_queue, persistent_client
-from plugins.sensors.service.alarms import now
 from plugins.sensors.service.payloads import BadTopic, parse_topic
 from plugins.sensors.service.publish import publish
 from plugins.sensors.service.rules import Rejected
-from plugins.sensors.state import state_of
 from plugins.sensors.service.store import Inbound, Outcome, quarantine, store_batch
+from plugins.sensors.state import state_of
 
 log = logging.getLogger("jiedao.sensors.ingest")
 PLUGIN = "sensors"
@@ -370,34 +369,3 @@ async def _store_split(kernel: Kernel, street: str, street_id: int, settings, in
         outcome.quarantined.update(part.quarantined)
         outcome.changes += part.changes
     return outcome
-
-
-async def watch(kernel: Kernel, interval: float = 30.0) -> None:
-    """Every ``interval`` seconds: offline detection and escalation in every sensors street."""
-    from plugins.sensors.service.alarms import sweep
-
-    while True:
-        for street in sensor_streets(kernel):
-            try:
-                async with kernel.db.transaction(kernel.street_id(street)) as session:
-                    changes = await sweep(session, kernel.settings(street, PLUGIN))
-                await publish(kernel, street, changes)
-            except Exception:  # noqa: BLE001 - try again next round
-                log.exception("sensors watchdog failed in %s", street)
-        await asyncio.sleep(interval)
-
-
-async def retain(kernel: Kernel, interval: float = 600.0) -> None:
-    """Every ``interval`` seconds: hourly roll-ups and pruning of old raw readings in every
-    sensors street (``service.retention.rollup_street``, in bounded transactions)."""
-    from plugins.sensors.service.retention import rollup_street
-
-    while True:
-        for street in sensor_streets(kernel):
-            try:
-                result = await rollup_street(kernel.db, kernel.settings(street, PLUGIN), now(), kernel.street_id(street))
-                if result.pruned:
-                    log.info("%s: %d raw readings older than %s pruned", street, result.pruned, result.cutoff)
-            except Exception:  # noqa: BLE001 - try again next round
-                log.exception("sensors roll-up failed in %s", street)
-        await asyncio.sleep(interval)

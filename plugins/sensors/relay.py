@@ -34,14 +34,15 @@ from typing import TYPE_CHECKING
 import aiomqtt
 from sqlalchemy import func, or_, select
 
-from core.db import UTCDateTime
+from jiedao.api import UTCDateTime, now
+
 from plugins.sensors.ingest import parse_url, sensor_streets
 from plugins.sensors.models import Alarm, Device
-from plugins.sensors.service.alarms import ACKNOWLEDGED, CLEARED, Change, now
+from plugins.sensors.service.alarms import ACKNOWLEDGED, CLEARED, Change
 from plugins.sensors.state import AlarmFeed, state_of
 
 if TYPE_CHECKING:
-    from core.kernel import Kernel
+    from jiedao.api import Kernel
 
 log = logging.getLogger("jiedao.sensors.relay")
 OUTBOX_SIZE = 10_000

@@ -3,11 +3,16 @@ alarm relay as background work, ``/readyz``'s ingestion check, and the serve opt
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import click
 
+from jiedao.api import now
+
 log = logging.getLogger("jiedao.sensors")
+tasks_log = logging.getLogger("jiedao.sensors.ingest")
+"""The watchdog's and the roll-ups' logger (the name they have always logged under)."""
 
 MQTT_PORT = click.Option(
     ["--mqtt-port"], type=click.IntRange(1, 65535), default=None, show_default="1883, or the port of JIEDAO_MQTT_EMBEDDED_BIND",
@@ -51,12 +56,11 @@ async def run_in_server(kernel) -> None:
     ``--mqtt-port`` (``embedded_bind``; unless ``JIEDAO_MQTT_EMBEDDED=0``), enforcing the provisioning files if they exist. With a
     broker, the alarm relay also runs: alarm changes of other processes reach this one's
     ``alarmChanged`` subscribers, and this one's reach theirs."""
-    import asyncio
     import contextlib
     import os
 
     from plugins.sensors.embedded import embedded_bind, embedded_broker
-    from plugins.sensors.ingest import Ingester, IngestOptions, retain, sensor_streets, watch
+    from plugins.sensors.ingest import Ingester, IngestOptions, sensor_streets
 
     if not sensor_streets(kernel):
         return  # no street enables sensors in this deployment
@@ -93,3 +97,37 @@ EMBEDDED_BROKER = click.Option(
         "(implied by --demo). Production uses Mosquitto or EMQX through JIEDAO_MQTT_URL."
     ),
 )
+
+
+async def watch(kernel, interval: float = 30.0) -> None:
+    """Every ``interval`` seconds: offline detection and escalation in every sensors street."""
+    from plugins.sensors.ingest import sensor_streets
+    from plugins.sensors.service.alarms import sweep
+    from plugins.sensors.service.publish import publish
+
+    while True:
+        for street in sensor_streets(kernel):
+            try:
+                async with kernel.db.transaction(kernel.street_id(street)) as session:
+                    changes = await sweep(session, kernel.settings(street, "sensors"))
+                await publish(kernel, street, changes)
+            except Exception:  # noqa: BLE001 - try again next round
+                tasks_log.exception("sensors watchdog failed in %s", street)
+        await asyncio.sleep(interval)
+
+
+async def retain(kernel, interval: float = 600.0) -> None:
+    """Every ``interval`` seconds: hourly roll-ups and pruning of old raw readings in every
+    sensors street (``service.retention.rollup_street``, in bounded transactions)."""
+    from plugins.sensors.ingest import sensor_streets
+    from plugins.sensors.service.retention import rollup_street
+
+    while True:
+        for street in sensor_streets(kernel):
+            try:
+                result = await rollup_street(kernel.db, kernel.settings(street, "sensors"), now(), kernel.street_id(street))
+                if result.pruned:
+                    tasks_log.info("%s: %d raw readings older than %s pruned", street, result.pruned, result.cutoff)
+            except Exception:  # noqa: BLE001 - try again next round
+                tasks_log.exception("sensors roll-up failed in %s", street)
+        await asyncio.sleep(interval)
