@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from jiedao.api import DomainError, Write, encode_global_id, mutation, node_id, payload
 from plugins.sensors import models
-from plugins.sensors.graphql.types import Alarm, Device, DeviceKind, enum_value
+from plugins.sensors.graphql.types import Alarm, Device, DeviceKind
 from plugins.sensors.service import alarms as alarm_service
 from plugins.sensors.service.devices import register_device, retire_device
 from plugins.sensors.service.publish import publish
@@ -64,7 +64,7 @@ async def _device_id_of(w: Write, input: RetireDeviceInput) -> str:
     return await w.session.scalar(select(models.Device.device_id).where(models.Device.id == input.id))
 
 
-async def _alarm_changed(w: Write, change: alarm_service.Change, note: str):
+def _alarm_changed(w: Write, change: alarm_service.Change, note: str):
     """Audit a change of one alarm and publish it after the commit; the changed alarm."""
     w.audit(target=encode_global_id("Alarm", change.alarm.id), note=note, device=change.device.device_id, type=change.alarm.type)
     w.after_commit(lambda: publish(w.kernel, w.street, [change]))
@@ -80,7 +80,7 @@ class SensorsMutation:
         description="Register a device so that its messages are accepted (the deviceId of a retired device reactivates it).",
     )
     async def register_device(w: Write, input: RegisterDeviceInput):
-        device = await register_device(w.session, input.device_id, enum_value(input.kind), input.name, input.building_id, input.unit_id, input.resident_id)
+        device = await register_device(w.session, input.device_id, input.kind.value, input.name, input.building_id, input.unit_id, input.resident_id)
         w.audit(target=input.device_id, kind=device.kind)
         return device
 
@@ -101,7 +101,7 @@ class SensorsMutation:
     )
     async def acknowledge_alarm(w: Write, input: AcknowledgeAlarmInput):
         change = await alarm_service.acknowledge(w.session, input.alarm_id, w.user.username, input.note)
-        return await _alarm_changed(w, change, input.note)
+        return _alarm_changed(w, change, input.note)
 
     @mutation(
         AlarmPayload, permission="sensors.alarm.clear", audit="sensors.alarm.clear",
@@ -109,4 +109,4 @@ class SensorsMutation:
     )
     async def clear_alarm(w: Write, input: ClearAlarmInput):
         change = await alarm_service.clear(w.session, input.alarm_id, w.user.username, input.note)
-        return await _alarm_changed(w, change, input.note)
+        return _alarm_changed(w, change, input.note)

@@ -23,7 +23,6 @@ from plugins.sensors.graphql.types import (
     DeviceKind,
     DeviceStatus,
     QuarantinedMessage,
-    enum_value,
     open_alarms_loader,
 )
 from plugins.sensors.service import alarms as alarm_service
@@ -48,9 +47,9 @@ class SensorsQuery:
         """Devices of the street in id order, paged in SQL."""
         statement = select(models.Device)
         if kind is not None:
-            statement = statement.where(models.Device.kind == enum_value(kind))
+            statement = statement.where(models.Device.kind == kind.value)
         if status is not None:
-            statement = statement.where(models.Device.status == enum_value(status))
+            statement = statement.where(models.Device.status == status.value)
         if building_id is not None:
             statement = statement.where(models.Device.building_id == decode_id_of(building_id, "Building", "buildingId"))
         return await paginate(info.context, statement, first, after)
@@ -71,12 +70,12 @@ class SensorsQuery:
         type: list[AlarmType] | None = None,
     ) -> Connection[Alarm]:
         """Alarms in id order, paged in SQL; by default those not cleared."""
-        statuses = [enum_value(s) for s in status] if status else [alarm_service.ACTIVE_UNACK, alarm_service.ACKNOWLEDGED]
+        statuses = [s.value for s in status] if status else [alarm_service.ACTIVE_UNACK, alarm_service.ACKNOWLEDGED]
         statement = select(models.Alarm).where(models.Alarm.status.in_(statuses))
         if severity:
-            statement = statement.where(models.Alarm.severity.in_([enum_value(s) for s in severity]))
+            statement = statement.where(models.Alarm.severity.in_([s.value for s in severity]))
         if type:
-            statement = statement.where(models.Alarm.type.in_([enum_value(t) for t in type]))
+            statement = statement.where(models.Alarm.type.in_([t.value for t in type]))
         return await paginate(info.context, statement, first, after)
 
     @strawberry.field(description="Messages the ingester refused.", permission_classes=allow(QUARANTINE_READ))
@@ -97,7 +96,7 @@ class SensorsSubscription:
     @strawberry.subscription(description="Alarm changes in this street as they happen.", permission_classes=READ_ALARMS)
     async def alarm_changed(self, info: strawberry.Info, min_severity: AlarmSeverity | None = None) -> AsyncGenerator[AlarmChange, None]:
         """Stream this street's alarm changes at or above ``minSeverity``."""
-        floor = SEVERITY_RANK[enum_value(min_severity)] if min_severity else 0
+        floor = SEVERITY_RANK[min_severity.value] if min_severity else 0
         async for change in feed_of(info.context.kernel).listen(info.context.street_id):
             if SEVERITY_RANK[change.alarm.severity] >= floor:
                 yield AlarmChange(change=change.what, alarm=change.alarm)

@@ -97,14 +97,6 @@ class HourlyValue:
         return self.sum / self.count if self.count else 0.0
 
 
-def enum_value(item: Enum | str) -> str:
-    """The stored string of an enum argument, whether it arrives as an Enum member or as
-    its raw value (Strawberry's enum types give members; a plain graphql-core enum type in
-    a derived street schema gives values). Resolvers return the stored strings, which both
-    kinds of enum type serialise."""
-    return item.value if isinstance(item, Enum) else item
-
-
 def open_alarms_loader(ctx, column) -> Any:
     """Alarms not CLEARED grouped by ``column`` (device or building), one statement."""
     key_name = column.key
