@@ -38,9 +38,10 @@ def _payload(change: Change) -> dict:
 
 
 async def publish(kernel: Kernel, street: str, changes: list[Change]) -> None:
-    """Publish ``sensors.alarm.<what>`` (``plugins.sensors.events``), notify whom the ladder says, feed this process's
-    subscribers and, through the attached relay if any, those of the other processes
-    (queued for the relay: a slow or unreachable broker does not slow the caller down)."""
+    """Publish the typed event ``sensors.alarm.<what>`` (``plugins.sensors.events``), notify
+    whom the ladder says, feed this process's subscribers and, through the relay attached
+    to the plugin's state if any, those of the other processes (queued for the relay: a
+    slow or unreachable broker does not slow the caller down)."""
     if not changes:
         return
     settings = kernel.settings(street, "sensors")
