@@ -15,7 +15,8 @@ other module of Jiedao is internal and may change between versions.
 - rules and time: ``DomainError``, ``clock`` (``clock.now()``, which tests can move),
   ``now``, ``today``, ``CHINA``, ``Duration``, ``parse_duration``
 - figures and people: ``Metric``, ``MetricKind``, ``Signal``, ``Notification``, ``notify``
-- the running system: ``Kernel`` (for type hints), ``in_street`` (CLI commands), ``audit``
+- the running system: ``Kernel`` (for type hints), ``in_street``, ``kernel_of``, ``require_street``
+  and ``run_command`` (CLI commands), ``audit``; ``hotspot_building_id`` (the demo's hotspot, for seeds)
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ from core import clock
 from core import graphql as types
 from core import models as registry
 from core.clock import CHINA, now, today
-from core.cli import in_street
+from core.cli import in_street, kernel_of, require_street
+from core.cli import run as run_command
 from core.db import Base, StreetScoped, UTCDateTime
+from core.demo import hotspot_building_id
 from core.errors import DomainError
 from core.events import Delivery, DomainEvent
 from core.hookspecs import hookimpl
@@ -49,6 +52,6 @@ __all__ = [
     "CHINA", "LONG", "Base", "ClientError", "Connection", "Delivery", "DomainError", "DomainEvent", "Duration", "Kernel",
     "MaxLength", "Metric", "MetricKind", "Money", "Node", "Notification", "PluginInfo", "Range", "Signal", "StreetScoped", "UTCDateTime", "UserError",
     "Write", "allow", "allow_any", "audit", "by_id", "children", "clock", "decode_global_id", "decode_id_of",
-    "encode_global_id", "hookimpl", "in_street", "list_bound", "mutation", "node_id", "node_type", "notify", "now",
-    "paginate", "parse_duration", "payload", "registry", "through", "today", "types",
+    "encode_global_id", "hookimpl", "hotspot_building_id", "in_street", "kernel_of", "list_bound", "mutation", "node_id", "node_type", "notify", "now",
+    "paginate", "parse_duration", "payload", "registry", "require_street", "run_command", "through", "today", "types",
 ]

@@ -9,8 +9,7 @@ import os
 import click
 from sqlalchemy import select
 
-from core.cli import in_street, kernel_of, require_street, run
-from core.settings import parse_duration
+from jiedao.api import audit, in_street, kernel_of, now, parse_duration, require_street, run_command
 from plugins.sensors.provision import SERVICE_ACCESS
 
 
@@ -36,7 +35,8 @@ def _mqtt_url(kernel, url: str | None) -> str:
 @click.pass_context
 def ingest(ctx: click.Context, url, client_id, shared_group, queue_size, batch_size, no_watchdog) -> None:
     """Run MQTT ingestion (and the offline/escalation watchdog) until interrupted."""
-    from plugins.sensors.ingest import Ingester, IngestOptions, watch
+    from plugins.sensors.ingest import Ingester, IngestOptions
+    from plugins.sensors.serve import watch
 
     kernel = kernel_of(ctx)
     options = IngestOptions(_mqtt_url(kernel, url), client_id=client_id, shared_group=shared_group, queue_size=queue_size, batch_size=batch_size)
@@ -62,7 +62,7 @@ def ingest(ctx: click.Context, url, client_id, shared_group, queue_size, batch_s
             await kernel.close()
 
     try:
-        run(main())
+        run_command(main())
     except KeyboardInterrupt:
         click.echo("stopped")
 
@@ -94,7 +94,7 @@ def simulate(ctx: click.Context, street, rate, duration, faults, url) -> None:
         return await publish(_mqtt_url(kernel, url), street, kernel.settings(street, "sensors").topic_prefix, devices, rate, seconds, faults,
                              progress=lambda n: click.echo(f"\r{n} sent", nl=False))
 
-    sent = run(main())
+    sent = run_command(main())
     click.echo(f"\n{sent} messages published")
 
 
@@ -103,7 +103,6 @@ def simulate(ctx: click.Context, street, rate, duration, faults, url) -> None:
 @click.pass_context
 def rollup(ctx: click.Context, street) -> None:
     """Roll up complete hours of readings and delete raw readings older than ``raw_retention``."""
-    from plugins.sensors.service.alarms import now
     from plugins.sensors.service.retention import rollup_street
 
     kernel = kernel_of(ctx)
@@ -116,7 +115,7 @@ def rollup(ctx: click.Context, street) -> None:
         finally:
             await kernel.db.dispose()
 
-    result = run(main())
+    result = run_command(main())
     click.echo(f"{result.rolled_up} hourly roll-ups written, {result.pruned} raw readings older than {result.cutoff:%Y-%m-%d %H:%M} UTC deleted")
 
 
@@ -171,7 +170,6 @@ def retire(ctx: click.Context, street, device_id, note, password_file, acl_file)
     """Retire DEVICE_ID: status RETIRED, its open alarms cleared, its MQTT credentials revoked."""
     import getpass
 
-    from core.identity.audit import record
     from plugins.sensors.provision import revoke
     from plugins.sensors.service.devices import retire_device
     from plugins.sensors.service.publish import publish
@@ -181,7 +179,7 @@ def retire(ctx: click.Context, street, device_id, note, password_file, acl_file)
 
     async def work(session):
         retirement = await retire_device(session, device_id, actor, note)
-        await record(session, kernel.street_id(street), actor, "sensors.device.retire", device_id, {"note": note})
+        await audit(session, kernel.street_id(street), actor, "sensors.device.retire", device_id, {"note": note})
         return retirement
 
     retirement = in_street(ctx, street, work, plugin="sensors")
@@ -192,7 +190,7 @@ def retire(ctx: click.Context, street, device_id, note, password_file, acl_file)
         finally:
             await kernel.close()
 
-    run(announce())
+    run_command(announce())
     cleared = sum(change.what == "cleared" for change in retirement.changes)
     revoked = revoke(street, device_id, password_file, acl_file)
     click.echo(f"retired {device_id}: {cleared} open alarm(s) cleared; MQTT credentials {'revoked' if revoked else 'not found (nothing to revoke)'}")

@@ -18,7 +18,7 @@ A lost connection or session is logged at WARNING, reconnected with backoff, and
 Back-pressure: at most ``queue_size`` messages wait in the worker. The broker is asked
 not to send more unacknowledged messages (MQTT 5 Receive Maximum), and since not every
 broker honours that, the worker stops reading its socket while the queue is full
-(``flow.FlowControl``); aiomqtt's ``max_queued_incoming_messages`` is a hard cap above
+(``mqtt_adapter.FlowControl``); aiomqtt's ``max_queued_incoming_messages`` is a hard cap above
 that which is never reached. A slow database slows the broker down; nothing is dropped.
 """
 
@@ -31,7 +31,6 @@ import hmac
 import logging
 import random
 import time
-import weakref
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -41,13 +40,13 @@ import aiomqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from core.kernel import Kernel
-from plugins.sensors.flow import FlowControl
-from plugins.sensors.service.alarms import now
+from jiedao.api import Kernel, now
+from plugins.sensors.mqtt_adapter import FlowControl, acknowledger, incoming_queue, persistent_client
 from plugins.sensors.service.payloads import BadTopic, parse_topic
 from plugins.sensors.service.publish import publish
 from plugins.sensors.service.rules import Rejected
 from plugins.sensors.service.store import Inbound, Outcome, quarantine, store_batch
+from plugins.sensors.state import state_of
 
 log = logging.getLogger("jiedao.sensors.ingest")
 PLUGIN = "sensors"
@@ -118,13 +117,10 @@ def session_client_id(client_id: str, password: str | None) -> str:
     return f"{client_id}-{tag}"
 
 
-_running: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def ingestion_problem(kernel: Kernel) -> str | None:
     """Why ingestion in this process is down (for ``/readyz``), or None when every ingester
     running for ``kernel`` is connected (or none runs)."""
-    problems = [ingester.problem() for ingester in list(_running.get(kernel, ()))]
+    problems = [ingester.problem() for ingester in list(state_of(kernel).ingesters)]
     problems = [p for p in problems if p]
     return "; ".join(problems) or None
 
@@ -191,15 +187,11 @@ class Ingester:
             logger=log,
             **session,
         )
-        client._client.manual_ack_set(True)  # noqa: SLF001 - PUBACK only after commit
-        on_connect = client._client.on_connect  # noqa: SLF001
-
-        def connected(paho, userdata, flags, *args):
-            self._session_present = bool(getattr(flags, "session_present", False))
-            on_connect(paho, userdata, flags, *args)
-
-        client._client.on_connect = connected  # noqa: SLF001 - to read CONNACK's session-present flag
+        persistent_client(client, self._on_session)  # PUBACK only after commit; CONNACK's session-present flag
         return client, FlowControl(client, o.queue_size)
+
+    def _on_session(self, present: bool) -> None:
+        self._session_present = present
 
     async def run(self) -> None:
         """Ingest until cancelled, reconnecting with exponential backoff and jitter."""
@@ -209,11 +201,12 @@ class Ingester:
         # Everything loaded so far (schema, mappers, settings) lives as long as the process:
         # keep it out of the collector's full passes, which otherwise halve the ingest rate.
         gc.freeze()
-        _running.setdefault(self.kernel, weakref.WeakSet()).add(self)
+        ingesters = state_of(self.kernel).ingesters
+        ingesters.add(self)
         try:
             await self._run()
         finally:
-            _running.get(self.kernel, weakref.WeakSet()).discard(self)
+            ingesters.discard(self)
 
     async def _run(self) -> None:
         delay = 0.5
@@ -259,7 +252,8 @@ class Ingester:
 
     async def _consume(self, client: aiomqtt.Client) -> None:
         messages = client.messages
-        queue = client._queue  # noqa: SLF001 - waiting on it with a timeout loses nothing
+        queue = incoming_queue(client)  # waiting on it with a timeout loses nothing
+        ack = acknowledger(client)
         loop = asyncio.get_running_loop()
         while True:
             batch = [await anext(messages)]  # raises MqttError when the connection drops
@@ -279,7 +273,7 @@ class Ingester:
             await self.process(batch)
             for message in batch:
                 if message.qos > 0:
-                    client._client.ack(message.mid, message.qos)  # noqa: SLF001
+                    ack(message.mid, message.qos)
 
     async def process(self, batch: list[aiomqtt.Message]) -> Outcome:
         """Store one batch, street by street, and announce the alarm changes."""
@@ -306,7 +300,7 @@ class Ingester:
                 continue
             by_street[address.street].append(Inbound(address, topic, payload, arrived))
         for street, inbound in by_street.items():
-            outcome = await self._store(street, inbound)
+            outcome = await store(self.kernel, street, inbound)
             total.accepted += outcome.accepted
             total.readings += outcome.readings
             total.quarantined.update(outcome.quarantined)
@@ -316,9 +310,6 @@ class Ingester:
         self.stats.quarantined.update(total.quarantined)
         self.stats.alarm_changes += len(total.changes)
         return total
-
-    async def _store(self, street: str, inbound: list[Inbound]) -> Outcome:
-        return await store(self.kernel, street, inbound)
 
     async def _quarantine_alone(self, street: str, topic: str, payload: bytes, at, error: Rejected) -> None:
         await quarantine_alone(self.kernel, street, topic, payload, at, error)
@@ -378,34 +369,3 @@ async def _store_split(kernel: Kernel, street: str, street_id: int, settings, in
         outcome.quarantined.update(part.quarantined)
         outcome.changes += part.changes
     return outcome
-
-
-async def watch(kernel: Kernel, interval: float = 30.0) -> None:
-    """Every ``interval`` seconds: offline detection and escalation in every sensors street."""
-    from plugins.sensors.service.alarms import sweep
-
-    while True:
-        for street in sensor_streets(kernel):
-            try:
-                async with kernel.db.transaction(kernel.street_id(street)) as session:
-                    changes = await sweep(session, kernel.settings(street, PLUGIN))
-                await publish(kernel, street, changes)
-            except Exception:  # noqa: BLE001 - try again next round
-                log.exception("sensors watchdog failed in %s", street)
-        await asyncio.sleep(interval)
-
-
-async def retain(kernel: Kernel, interval: float = 600.0) -> None:
-    """Every ``interval`` seconds: hourly roll-ups and pruning of old raw readings in every
-    sensors street (``service.retention.rollup_street``, in bounded transactions)."""
-    from plugins.sensors.service.retention import rollup_street
-
-    while True:
-        for street in sensor_streets(kernel):
-            try:
-                result = await rollup_street(kernel.db, kernel.settings(street, PLUGIN), now(), kernel.street_id(street))
-                if result.pruned:
-                    log.info("%s: %d raw readings older than %s pruned", street, result.pruned, result.cutoff)
-            except Exception:  # noqa: BLE001 - try again next round
-                log.exception("sensors roll-up failed in %s", street)
-        await asyncio.sleep(interval)

@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base, StreetScoped, UTCDateTime
+from jiedao.api import Base, StreetScoped, UTCDateTime
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
 """A 64-bit key on PostgreSQL, SQLite's rowid alias there (autoincrement needs INTEGER)."""

@@ -3,7 +3,8 @@
 An alarm may change in any process (an ingestion worker, the watchdog of one ``jiedao
 serve``, a mutation served by another), while ``alarmChanged`` subscribers are connected
 to some ``jiedao serve`` process. Each process with a broker connection runs an
-``AlarmRelay``: ``service.publish.publish`` hands it every change, which it publishes on
+``AlarmRelay``, attached to the plugin's state (``kernel.state("sensors").relay``) while it
+runs: ``service.publish.publish`` hands it every change, which it publishes on
 ``{topic_prefix}/{street}/alarms/changed`` (QoS 1, not retained) with the process's
 ``origin`` id; every relay subscribes to those topics and puts the changes it did not
 publish itself into its process's feed. A change made while the broker is unreachable
@@ -33,19 +34,15 @@ from typing import TYPE_CHECKING
 import aiomqtt
 from sqlalchemy import func, or_, select
 
-from core.db import UTCDateTime
+from jiedao.api import UTCDateTime, now
+
 from plugins.sensors.ingest import parse_url, sensor_streets
 from plugins.sensors.models import Alarm, Device
-from plugins.sensors.service.alarms import ACKNOWLEDGED, CLEARED, Change, now
-from plugins.sensors.service.publish import (
-    AlarmFeed,
-    attach_relay,
-    detach_relay,
-    feed_of,
-)
+from plugins.sensors.service.alarms import ACKNOWLEDGED, CLEARED, Change
+from plugins.sensors.state import AlarmFeed, state_of
 
 if TYPE_CHECKING:
-    from core.kernel import Kernel
+    from jiedao.api import Kernel
 
 log = logging.getLogger("jiedao.sensors.relay")
 OUTBOX_SIZE = 10_000
@@ -125,7 +122,7 @@ def _change_of(data: dict) -> Change:
 
 class AlarmRelay:
     """Publishes this process's alarm changes to the broker and feeds the changes of other
-    processes into ``feed`` (by default the kernel's, ``service.publish.feed_of``).
+    processes into ``feed`` (by default the kernel's, ``kernel.state("sensors").feed``).
 
     The relay is a best-effort fan-out to the live subscribers of other processes: the
     database and this process's feed already hold every change before ``send`` sees it.
@@ -151,7 +148,7 @@ class AlarmRelay:
     ):
         self.kernel = kernel
         self.broker = parse_url(url)
-        self.feed = feed if feed is not None else feed_of(kernel)
+        self.feed = feed if feed is not None else state_of(kernel).feed
         self.origin = origin or uuid.uuid4().hex
         self.attach = attach
         self.backoff_max = backoff_max
@@ -169,6 +166,7 @@ class AlarmRelay:
         """Changes fed to this process's subscribers from the database after (re)subscribing."""
         self._lost_at: datetime | None = None
         self._last_ids: dict[str, int] = {}
+        self._task: asyncio.Task | None = None
 
     def topic(self, street: str) -> str:
         """Where the changes of ``street`` are published."""
@@ -282,8 +280,10 @@ class AlarmRelay:
         while reconnecting, ``publish`` hands this relay the changes (see ``send``)."""
         if not self.prefixes:
             return
+        state = state_of(self.kernel)
         if self.attach:
-            attach_relay(self.kernel, self)
+            state.relay = self
+        self._task = asyncio.current_task()
         delay = 0.5
         try:
             while True:
@@ -313,5 +313,13 @@ class AlarmRelay:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.backoff_max)
         finally:
-            if self.attach:
-                detach_relay(self.kernel, self)
+            self._task = None
+            if self.attach and state.relay is self:
+                state.relay = None
+
+    async def close(self) -> None:
+        """Stop ``run`` (at the kernel's shutdown, ``SensorsState.close``)."""
+        task = self._task
+        if task is not None and task is not asyncio.current_task() and not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)

@@ -9,10 +9,9 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.demo import hotspot_building_id
-from core.models import Building, Ownership, Resident, Unit
+from jiedao.api import hotspot_building_id, now, registry
 from plugins.sensors.models import Device, Reading
-from plugins.sensors.service.alarms import ACKNOWLEDGED, apply_condition, now
+from plugins.sensors.service.alarms import ACKNOWLEDGED, apply_condition
 from plugins.sensors.service.rules import (
     CRITICAL,
     ELECTRIC_MONITOR,
@@ -44,15 +43,15 @@ async def seed(session: AsyncSession, street: str) -> None:
     monitors, detectors, chargers = SCALE.get(street, SMALL)
     rng = random.Random(f"sensors-{street}")
     at = now()
-    units = (await session.execute(select(Unit.id, Unit.building_id).order_by(Unit.id))).all()
-    buildings = list((await session.scalars(select(Building.id).order_by(Building.id))).all())
+    units = (await session.execute(select(registry.Unit.id, registry.Unit.building_id).order_by(registry.Unit.id))).all()
+    buildings = list((await session.scalars(select(registry.Building.id).order_by(registry.Building.id))).all())
     protected = (
         await session.execute(
-            select(Resident.id, Unit.id, Unit.building_id)
-            .join(Ownership, Ownership.resident_id == Resident.id)
-            .join(Unit, Unit.id == Ownership.unit_id)
-            .where(Resident.elderly.is_(True))
-            .order_by(Resident.lives_alone.desc(), Resident.id)
+            select(registry.Resident.id, registry.Unit.id, registry.Unit.building_id)
+            .join(registry.Ownership, registry.Ownership.resident_id == registry.Resident.id)
+            .join(registry.Unit, registry.Unit.id == registry.Ownership.unit_id)
+            .where(registry.Resident.elderly.is_(True))
+            .order_by(registry.Resident.lives_alone.desc(), registry.Resident.id)
         )
     ).all()
     seen: set[int] = set()

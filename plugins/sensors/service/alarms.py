@@ -14,8 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import DomainError
-from core.models import Resident
+from jiedao.api import DomainError, now, registry
 from plugins.sensors.models import Alarm, Device
 from plugins.sensors.service.rules import OFFLINE, SEVERITY_RANK, Condition, offline_severity
 from plugins.sensors.settings import SensorsSettings
@@ -44,11 +43,6 @@ def utc(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def now() -> datetime:
-    """The current time in UTC."""
-    return datetime.now(UTC)
 
 
 async def open_alarms(session: AsyncSession, device_pks: list[int]) -> dict[tuple[int, str], Alarm]:
@@ -148,8 +142,8 @@ async def sweep(session: AsyncSession, settings: SensorsSettings, at: datetime |
     cutoff = at - settings.offline_after
     already = select(Alarm.device_pk).where(Alarm.type == OFFLINE, Alarm.status != CLEARED)
     silent = await session.execute(
-        select(Device, Resident.elderly, Resident.lives_alone)
-        .outerjoin(Resident, Resident.id == Device.resident_id)
+        select(Device, registry.Resident.elderly, registry.Resident.lives_alone)
+        .outerjoin(registry.Resident, registry.Resident.id == Device.resident_id)
         .where(Device.last_seen_at.is_not(None), Device.last_seen_at < cutoff, Device.status != RETIRED, Device.id.not_in(already))
     )
     open_: dict[tuple[int, str], Alarm] = {}

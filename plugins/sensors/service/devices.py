@@ -9,8 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import DomainError
-from core.models import Building, Ownership, Resident, Unit
+from jiedao.api import DomainError, now, registry
 from plugins.sensors.models import Alarm, Device
 from plugins.sensors.service import alarms as alarm_service
 from plugins.sensors.service.payloads import DEVICE_ID
@@ -43,24 +42,24 @@ async def register_device(
     if existing is not None and existing.status != RETIRED:
         raise DomainError(f"A device '{device_id}' is already registered in this street.", code="DUPLICATE", field="deviceId")
     if unit_id is not None:
-        unit = await session.scalar(select(Unit).where(Unit.id == unit_id))
+        unit = await session.scalar(select(registry.Unit).where(registry.Unit.id == unit_id))
         if unit is None:
             raise DomainError("No such unit in this street.", code="NOT_FOUND", field="unitId")
         if building_id is not None and building_id != unit.building_id:
             raise DomainError("The unit is not in that building.", code="INVALID", field="unitId")
         building_id = unit.building_id
-    elif building_id is not None and not await session.scalar(select(Building.id).where(Building.id == building_id)):
+    elif building_id is not None and not await session.scalar(select(registry.Building.id).where(registry.Building.id == building_id)):
         raise DomainError("No such building in this street.", code="NOT_FOUND", field="buildingId")
     if resident_id is not None:
         if kind != SMOKE_DETECTOR:
             raise DomainError("Only smoke detectors are bound to the person they protect.", code="INVALID", field="residentId")
-        if not await session.scalar(select(Resident.id).where(Resident.id == resident_id)):
+        if not await session.scalar(select(registry.Resident.id).where(registry.Resident.id == resident_id)):
             raise DomainError("No such resident in this street.", code="NOT_FOUND", field="residentId")
         if unit_id is None:
-            owned = await session.scalar(select(Ownership.unit_id).where(Ownership.resident_id == resident_id).limit(1))
+            owned = await session.scalar(select(registry.Ownership.unit_id).where(registry.Ownership.resident_id == resident_id).limit(1))
             if owned is not None:
                 unit_id = owned
-                building_id = building_id or await session.scalar(select(Unit.building_id).where(Unit.id == owned))
+                building_id = building_id or await session.scalar(select(registry.Unit.building_id).where(registry.Unit.id == owned))
     if existing is not None:  # a retired device comes back: same row, so its history stays attached
         existing.kind, existing.name, existing.status = kind, name.strip()[:200], UNKNOWN
         existing.building_id, existing.unit_id, existing.resident_id = building_id, unit_id, resident_id
@@ -95,7 +94,7 @@ async def retire_device(session: AsyncSession, device_id: str, actor: str, note:
         raise DomainError(f"No device '{device_id}' is registered in this street.", code="NOT_FOUND", field="deviceId")
     if device.status == RETIRED:
         raise DomainError(f"The device '{device_id}' is already retired.", code="INVALID_STATE", field="deviceId")
-    at = at or alarm_service.now()
+    at = at or now()
     retirement = Retirement(device)
     open_ids = await session.scalars(select(Alarm.id).where(Alarm.device_pk == device.id, Alarm.status != alarm_service.CLEARED).order_by(Alarm.id))
     for alarm_id in list(open_ids):

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Any
 
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -33,9 +33,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from plugins.sensors.models import HourlyReading, Reading
 from plugins.sensors.service.alarms import utc
 from plugins.sensors.settings import SensorsSettings
-
-if TYPE_CHECKING:
-    from core.db import Database
 
 PRUNE_BATCH = 50_000
 """Raw readings ``rollup_street`` deletes per transaction at most (rounded up to a whole hour)."""
@@ -192,7 +189,7 @@ async def rollup_and_prune(
     return result
 
 
-async def rollup_street(db: Database, settings: SensorsSettings, now: datetime, street_id: int, *, max_rows: int = PRUNE_BATCH) -> RollupResult:
+async def rollup_street(db: Any, settings: SensorsSettings, now: datetime, street_id: int, *, max_rows: int = PRUNE_BATCH) -> RollupResult:
     """``rollup_and_prune`` for one street, in as many transactions as it takes, each one
     deleting at most ``max_rows`` raw readings (rounded up to a whole hour); the totals."""
     total = RollupResult()

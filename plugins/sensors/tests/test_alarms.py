@@ -35,11 +35,12 @@ async def alarms_of(kernel, device_id: str, street: str = "changqing") -> list[A
 
 @pytest.fixture
 def events(kernel):
-    """The sensors domain events emitted during the test, as (name, payload)."""
+    """The sensors domain events published during the test, as (name, fields)."""
     seen: list[tuple[str, dict]] = []
 
-    async def handler(event):
-        seen.append((event.name, event.payload))
+    async def handler(event, delivery):
+        assert delivery.street_id == kernel.street_id(delivery.street)
+        seen.append((event.name, event.fields()))
 
     register = Register("sensors", kernel.contributions)
     for what in ("raised", "updated", "acknowledged", "cleared", "escalated"):

@@ -104,7 +104,7 @@ def test_serve_without_a_broker_url_refuses_to_start_the_embedded_broker_unless_
 
 async def test_with_a_broker_url_the_embedded_broker_is_not_started_even_if_asked(kernel, broker, registry, monkeypatch):
     from plugins.sensors import embedded
-    from plugins.sensors.plugin import run_in_server
+    from plugins.sensors.serve import run_in_server
 
     def forbidden(*_args, **_kwargs):
         raise AssertionError("the embedded broker was started although JIEDAO_MQTT_URL is set")
@@ -140,7 +140,7 @@ def test_the_port_comes_from_the_option_then_the_environment(monkeypatch):
 
 
 async def test_serve_runs_the_embedded_broker_on_the_mqtt_port(kernel, registry, credential_files):
-    from plugins.sensors.plugin import run_in_server
+    from plugins.sensors.serve import run_in_server
 
     port = free_port()
     kernel.config.mqtt_url = None

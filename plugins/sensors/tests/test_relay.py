@@ -66,6 +66,16 @@ async def test_an_alarm_raised_by_an_ingester_reaches_a_feed_of_another_process(
     assert relay_of(kernel) is None
 
 
+async def test_the_kernels_shutdown_stops_its_relay(make_kernel, broker):
+    kernel = await make_kernel()
+    relay = AlarmRelay(kernel, broker.url)
+    task = asyncio.create_task(relay.run())
+    await asyncio.wait_for(relay.connected.wait(), 10)
+    assert kernel.state("sensors").relay is relay
+    await kernel.close()  # closes the plugin's state, which stops the attached relay
+    assert task.done() and relay_of(kernel) is None
+
+
 async def test_a_separate_feed_gets_changes_only_through_the_broker(kernel, broker, registry):
     separate = AlarmFeed()
     street_id = kernel.street_id("changqing")

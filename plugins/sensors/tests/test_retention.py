@@ -132,7 +132,7 @@ async def test_the_background_task_of_serve_rolls_up(kernel, registry):
     import asyncio
     import contextlib
 
-    from plugins.sensors.ingest import retain
+    from plugins.sensors.serve import retain
     from plugins.sensors.service.alarms import now
 
     await send_at(kernel, "EM-1", now() - timedelta(hours=2), {"voltage": 220})

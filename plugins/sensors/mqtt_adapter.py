@@ -1,4 +1,12 @@
-"""Back-pressure for an aiomqtt client: stop reading the socket while the local queue is full.
+"""Everything the sensors plugin does with aiomqtt (2.x) and paho-mqtt beyond their public
+API, in one place: an upgrade of either touches this file only (and its tests).
+
+- ``persistent_client``: manual PUBACKs, and CONNACK's session-present flag;
+- ``acknowledger`` and ``incoming_queue``: for the ingester's batches (looked up once per
+  connection, so the per-message path stays two plain calls);
+- ``FlowControl``: back-pressure, below.
+
+Back-pressure for an aiomqtt client: stop reading the socket while the local queue is full.
 
 MQTT 5's Receive Maximum should keep a broker from sending more unacknowledged messages
 than the client allows, but Mosquitto 2.0.11 refills the whole quota on every PUBACK, and
@@ -14,9 +22,35 @@ the reader, so it can be removed and added back.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import aiomqtt
+
+
+def persistent_client(client: aiomqtt.Client, on_session: Callable[[bool], None]) -> aiomqtt.Client:
+    """Make ``client`` acknowledge messages only when told (``acknowledger``: PUBACK after
+    the commit), and call ``on_session(session_present)`` on every CONNACK."""
+    paho = client._client  # noqa: SLF001
+    paho.manual_ack_set(True)
+    on_connect = paho.on_connect
+
+    def connected(paho, userdata, flags, *args):
+        on_session(bool(getattr(flags, "session_present", False)))
+        on_connect(paho, userdata, flags, *args)
+
+    paho.on_connect = connected
+    return client
+
+
+def acknowledger(client: aiomqtt.Client) -> Callable[[int, int], Any]:
+    """``ack(mid, qos)``: send the PUBACK of a message received with manual acknowledgements."""
+    return client._client.ack  # noqa: SLF001
+
+
+def incoming_queue(client: aiomqtt.Client) -> asyncio.Queue:
+    """The queue ``client.messages`` reads from: taking from it with a timeout loses nothing."""
+    return client._queue  # noqa: SLF001
 
 
 class FlowControl:

@@ -1,0 +1,112 @@
+"""The sensors mutations: registering and retiring devices, acknowledging and clearing
+alarms. Alarm changes are published (events, notifications, ``alarmChanged``) after the
+commit."""
+
+from __future__ import annotations
+
+import strawberry
+from sqlalchemy import select
+
+from jiedao.api import DomainError, Write, encode_global_id, mutation, node_id, payload
+from plugins.sensors import models
+from plugins.sensors.graphql.types import Alarm, Device, DeviceKind
+from plugins.sensors.service import alarms as alarm_service
+from plugins.sensors.service.devices import register_device, retire_device
+from plugins.sensors.service.publish import publish
+
+AlarmPayload = payload("AlarmPayload", "The alarm after the change, or the errors that refused it.", alarm=Alarm)
+DevicePayload = payload("DevicePayload", "The registered (or retired) device, or the errors that refused it.", device=Device)
+
+
+@strawberry.input
+class AcknowledgeAlarmInput:
+    """Input of ``acknowledgeAlarm``."""
+
+    alarm_id: strawberry.ID = node_id("Alarm")
+    note: str = ""
+
+
+@strawberry.input
+class ClearAlarmInput:
+    """Input of ``clearAlarm``."""
+
+    alarm_id: strawberry.ID = node_id("Alarm")
+    note: str = strawberry.field(description="What was done; required.")
+
+
+@strawberry.input
+class RegisterDeviceInput:
+    """Input of ``registerDevice``."""
+
+    device_id: str = strawberry.field(description="The id the device will use on MQTT; unique in the street.")
+    kind: DeviceKind
+    name: str = ""
+    building_id: strawberry.ID | None = node_id("Building", default=None)
+    unit_id: strawberry.ID | None = node_id("Unit", default=None, description="Its building is then the unit's.")
+    resident_id: strawberry.ID | None = node_id("Resident", default=None, description="The person a smoke detector protects.")
+
+
+@strawberry.input
+class RetireDeviceInput:
+    """Input of ``retireDevice``: the device by global ``id`` or by ``deviceId``, and why."""
+
+    id: strawberry.ID | None = node_id("Device", default=None, description="The device's global ID (or give deviceId).")
+    device_id: str | None = strawberry.field(default=None, description="The id the device uses on MQTT (or give id).")
+    note: str = strawberry.field(description="Why it is retired; required. Its open alarms are cleared with it.")
+
+
+async def _device_id_of(w: Write, input: RetireDeviceInput) -> str:
+    """The MQTT device id named by ``input`` (exactly one of ``id`` and ``deviceId``)."""
+    if (input.id is None) == (input.device_id is None):
+        raise DomainError("Give either id or deviceId.", code="INVALID", field="deviceId")
+    if input.device_id is not None:
+        return input.device_id
+    return await w.session.scalar(select(models.Device.device_id).where(models.Device.id == input.id))
+
+
+def _alarm_changed(w: Write, change: alarm_service.Change, note: str):
+    """Audit a change of one alarm and publish it after the commit; the changed alarm."""
+    w.audit(target=encode_global_id("Alarm", change.alarm.id), note=note, device=change.device.device_id, type=change.alarm.type)
+    w.after_commit(lambda: publish(w.kernel, w.street, [change]))
+    return change.alarm
+
+
+@strawberry.type
+class SensorsMutation:
+    """Fields the plugin adds to ``Mutation``."""
+
+    @mutation(
+        DevicePayload, permission="sensors.device.manage", audit="sensors.device.register",
+        description="Register a device so that its messages are accepted (the deviceId of a retired device reactivates it).",
+    )
+    async def register_device(w: Write, input: RegisterDeviceInput):
+        device = await register_device(w.session, input.device_id, input.kind.value, input.name, input.building_id, input.unit_id, input.resident_id)
+        w.audit(target=input.device_id, kind=device.kind)
+        return device
+
+    @mutation(
+        DevicePayload, permission="sensors.device.manage", audit="sensors.device.retire",
+        description="Take a device out of service: status RETIRED, its open alarms cleared with the note. Registering its deviceId again reactivates it.",
+    )
+    async def retire_device(w: Write, input: RetireDeviceInput):
+        device_id = await _device_id_of(w, input)
+        retirement = await retire_device(w.session, device_id, w.user.username, input.note)
+        w.audit(target=device_id, note=input.note, alarms_cleared=sum(c.what == "cleared" for c in retirement.changes))
+        w.after_commit(lambda: publish(w.kernel, w.street, retirement.changes))
+        return retirement.device
+
+    @mutation(
+        AlarmPayload, permission="sensors.alarm.acknowledge", audit="sensors.alarm.acknowledge",
+        description="Take charge of an alarm (ACTIVE_UNACK → ACKNOWLEDGED).",
+    )
+    async def acknowledge_alarm(w: Write, input: AcknowledgeAlarmInput):
+        change = await alarm_service.acknowledge(w.session, input.alarm_id, w.user.username, input.note)
+        return _alarm_changed(w, change, input.note)
+
+    @mutation(
+        AlarmPayload, permission="sensors.alarm.clear", audit="sensors.alarm.clear",
+        description="Close an acknowledged alarm by hand, saying what was done.",
+    )
+    async def clear_alarm(w: Write, input: ClearAlarmInput):
+        change = await alarm_service.clear(w.session, input.alarm_id, w.user.username, input.note)
+        return _alarm_changed(w, change, input.note)

@@ -1,0 +1,133 @@
+"""The sensors queries, the ``alarmChanged`` subscription, and the fields the plugin adds to
+``Building``, ``Unit`` and ``Resident``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+
+import strawberry
+from sqlalchemy import select
+
+from jiedao.api import Connection, allow, by_id, children, decode_id_of, list_bound, paginate
+from plugins.sensors import models
+from plugins.sensors.graphql.types import (
+    QUARANTINE_READ,
+    READ_ALARMS,
+    READ_DEVICES,
+    Alarm,
+    AlarmChange,
+    AlarmSeverity,
+    AlarmStatus,
+    AlarmType,
+    Device,
+    DeviceKind,
+    DeviceStatus,
+    QuarantinedMessage,
+    open_alarms_loader,
+)
+from plugins.sensors.service import alarms as alarm_service
+from plugins.sensors.service.rules import SEVERITY_RANK
+from plugins.sensors.state import feed_of
+
+
+@strawberry.type
+class SensorsQuery:
+    """Fields the plugin adds to ``Query``."""
+
+    @strawberry.field(description="Devices of the street, filtered by kind and status.", permission_classes=READ_DEVICES)
+    async def devices(
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        kind: DeviceKind | None = None,
+        status: DeviceStatus | None = None,
+        building_id: strawberry.ID | None = None,
+    ) -> Connection[Device]:
+        """Devices of the street in id order, paged in SQL."""
+        statement = select(models.Device)
+        if kind is not None:
+            statement = statement.where(models.Device.kind == kind.value)
+        if status is not None:
+            statement = statement.where(models.Device.status == status.value)
+        if building_id is not None:
+            statement = statement.where(models.Device.building_id == decode_id_of(building_id, "Building", "buildingId"))
+        return await paginate(info.context, statement, first, after)
+
+    @strawberry.field(description="One device by global ID.", permission_classes=READ_DEVICES)
+    async def device(self, info: strawberry.Info, id: strawberry.ID) -> Device | None:
+        """One device, or null if this street has none with that ID."""
+        return await by_id(info.context, models.Device).load(decode_id_of(id, "Device"))
+
+    @strawberry.field(description="Alarms of the street, oldest first; by default those not cleared.", permission_classes=READ_ALARMS)
+    async def alarms(
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        status: list[AlarmStatus] | None = None,
+        severity: list[AlarmSeverity] | None = None,
+        type: list[AlarmType] | None = None,
+    ) -> Connection[Alarm]:
+        """Alarms in id order, paged in SQL; by default those not cleared."""
+        statuses = [s.value for s in status] if status else [alarm_service.ACTIVE_UNACK, alarm_service.ACKNOWLEDGED]
+        statement = select(models.Alarm).where(models.Alarm.status.in_(statuses))
+        if severity:
+            statement = statement.where(models.Alarm.severity.in_([s.value for s in severity]))
+        if type:
+            statement = statement.where(models.Alarm.type.in_([t.value for t in type]))
+        return await paginate(info.context, statement, first, after)
+
+    @strawberry.field(description="Messages the ingester refused.", permission_classes=allow(QUARANTINE_READ))
+    async def quarantined_messages(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None, reason: str | None = None
+    ) -> Connection[QuarantinedMessage]:
+        """Refused messages in id order, optionally of one reason."""
+        statement = select(models.QuarantinedMessage)
+        if reason:
+            statement = statement.where(models.QuarantinedMessage.reason == reason)
+        return await paginate(info.context, statement, first, after)
+
+
+@strawberry.type
+class SensorsSubscription:
+    """Fields the plugin adds to ``Subscription``."""
+
+    @strawberry.subscription(description="Alarm changes in this street as they happen.", permission_classes=READ_ALARMS)
+    async def alarm_changed(self, info: strawberry.Info, min_severity: AlarmSeverity | None = None) -> AsyncGenerator[AlarmChange, None]:
+        """Stream this street's alarm changes at or above ``minSeverity``."""
+        floor = SEVERITY_RANK[min_severity.value] if min_severity else 0
+        async for change in feed_of(info.context.kernel).listen(info.context.street_id):
+            if SEVERITY_RANK[change.alarm.severity] >= floor:
+                yield AlarmChange(change=change.what, alarm=change.alarm)
+
+
+@strawberry.type
+class BuildingSensors:
+    """Fields the plugin adds to ``Building`` (``self`` is the core row)."""
+
+    @strawberry.field(description="Sensor devices installed in this building.", permission_classes=READ_DEVICES, metadata=list_bound(50))
+    async def devices(self, info: strawberry.Info) -> list[Device]:
+        return await children(info.context, models.Device.building_id).load(self.id)
+
+    @strawberry.field(description="Alarms of this building not yet cleared.", permission_classes=READ_ALARMS, metadata=list_bound(20))
+    async def alarms(self, info: strawberry.Info) -> list[Alarm]:
+        return await open_alarms_loader(info.context, models.Alarm.building_id).load(self.id)
+
+
+@strawberry.type
+class UnitSensors:
+    """Fields the plugin adds to ``Unit`` (``self`` is the core row)."""
+
+    @strawberry.field(description="Sensor devices installed in this unit.", permission_classes=READ_DEVICES, metadata=list_bound(10))
+    async def devices(self, info: strawberry.Info) -> list[Device]:
+        return await children(info.context, models.Device.unit_id).load(self.id)
+
+
+@strawberry.type
+class ResidentSensors:
+    """Fields the plugin adds to ``Resident`` (``self`` is the core row)."""
+
+    @strawberry.field(description="Detectors protecting this person.", permission_classes=READ_DEVICES, metadata=list_bound(10))
+    async def devices(self, info: strawberry.Info) -> list[Device]:
+        return await children(info.context, models.Device.resident_id).load(self.id)

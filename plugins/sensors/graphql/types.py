@@ -1,0 +1,245 @@
+"""The sensors GraphQL types: devices, readings, alarms, quarantined messages, their enums,
+and the request-scoped loaders their fields use."""
+
+from __future__ import annotations
+
+import base64
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+from sqlalchemy import func, select
+
+from jiedao.api import ClientError, Node, allow, by_id, list_bound, node_type, registry, types
+from plugins.sensors import models
+from plugins.sensors.service import alarms as alarm_service
+from plugins.sensors.service.payloads import printable
+from plugins.sensors.service.rules import ALARM_TYPES, SEVERITIES
+
+DEVICE_READ = "sensors.device.read"
+ALARM_READ = "sensors.alarm.read"
+QUARANTINE_READ = "sensors.quarantine.read"
+READ_DEVICES = allow(DEVICE_READ)
+READ_ALARMS = allow(ALARM_READ)
+MAX_READINGS = 100
+MAX_HOURS = 24 * 31
+
+
+@strawberry.enum(description="What a device is.")
+class DeviceKind(Enum):
+    """What a device is."""
+
+    ELECTRIC_MONITOR = "ELECTRIC_MONITOR"
+    SMOKE_DETECTOR = "SMOKE_DETECTOR"
+    EV_CHARGER_FIRE = "EV_CHARGER_FIRE"
+
+
+@strawberry.enum(description="Whether a device is heard from, or taken out of service.")
+class DeviceStatus(Enum):
+    """Whether a device is heard from, or taken out of service (RETIRED)."""
+
+    UNKNOWN = "UNKNOWN"
+    ONLINE = "ONLINE"
+    OFFLINE = "OFFLINE"
+    RETIRED = strawberry.enum_value("RETIRED", description="Taken out of service (retireDevice); not swept as offline, its messages are quarantined.")
+
+
+@strawberry.enum(description="Where an alarm is in its lifecycle.")
+class AlarmStatus(Enum):
+    """Where an alarm is in its lifecycle."""
+
+    ACTIVE_UNACK = "ACTIVE_UNACK"
+    ACKNOWLEDGED = "ACKNOWLEDGED"
+    CLEARED = "CLEARED"
+
+
+# The GraphQL enums are made from the rules' own constants, so the two cannot drift.
+AlarmSeverity = strawberry.enum(Enum("AlarmSeverity", [(s, s) for s in SEVERITIES]), description="How urgent an alarm is.")
+AlarmType = strawberry.enum(
+    Enum("AlarmType", [(t, t) for t in ALARM_TYPES]), description="What an alarm is about (one open alarm per device and type)."
+)
+
+
+@strawberry.type(description="The latest value of one key of a device.")
+class LatestValue:
+    """The latest value of one key, from the device row (no history read)."""
+
+    key: str
+    value: float
+    ts: datetime
+
+
+@strawberry.type(description="One value a device reported.")
+class Reading:
+    """One stored value of the history."""
+
+    key: str
+    value: float
+    ts: datetime
+
+
+@strawberry.type(description="The readings of one key of a device within one UTC hour, rolled up.")
+class HourlyValue:
+    """One row of ``sensor_readings_hourly``."""
+
+    key: str
+    count: int = strawberry.field(description="How many readings the hour had.")
+    min: float
+    max: float
+    sum: float
+    hour: datetime = strawberry.field(description="The start of the UTC hour.")
+
+    @strawberry.field(description="The mean of the hour's readings.")
+    def mean(self) -> float:
+        return self.sum / self.count if self.count else 0.0
+
+
+def open_alarms_loader(ctx, column) -> Any:
+    """Alarms not CLEARED grouped by ``column`` (device or building), one statement."""
+    key_name = column.key
+
+    async def load(keys: Sequence[int]) -> list[list[Any]]:
+        rows = await ctx.scalars(
+            select(models.Alarm).where(column.in_(keys), models.Alarm.status != alarm_service.CLEARED).order_by(models.Alarm.id)
+        )
+        groups: dict[int, list[Any]] = defaultdict(list)
+        for row in rows:
+            groups[getattr(row, key_name)].append(row)
+        return [groups.get(k, []) for k in keys]
+
+    return ctx.loader(("sensors.open_alarms", key_name), load)
+
+
+def _recent_readings_loader(ctx, limit: int) -> Any:
+    """The ``limit`` newest readings of each device, one statement (a window function)."""
+
+    async def load(device_pks: Sequence[int]) -> list[list[Any]]:
+        rank = func.row_number().over(partition_by=models.Reading.device_pk, order_by=(models.Reading.ts.desc(), models.Reading.id.desc())).label("rank")
+        ranked = select(models.Reading.id, rank).where(models.Reading.device_pk.in_(device_pks)).subquery()
+        rows = await ctx.scalars(
+            select(models.Reading)
+            .join(ranked, ranked.c.id == models.Reading.id)
+            .where(ranked.c.rank <= limit)
+            .order_by(models.Reading.device_pk, models.Reading.ts.desc(), models.Reading.id.desc())
+        )
+        groups: dict[int, list[Any]] = defaultdict(list)
+        for row in rows:
+            groups[row.device_pk].append(row)
+        return [groups.get(pk, []) for pk in device_pks]
+
+    return ctx.loader(("sensors.recent_readings", limit), load)
+
+
+@node_type(models.Device, read=DEVICE_READ)
+@strawberry.type(description="A monitor, detector or charging-point fire device.")
+class Device(Node):
+    """A registered device; resolvers receive the ``models.Device`` row."""
+
+    device_id: str = strawberry.field(description="The id the device uses on MQTT.")
+    name: str
+    kind: DeviceKind
+    status: DeviceStatus
+    last_seen_at: datetime | None = strawberry.field(description="When the device was last heard from.")
+
+    @strawberry.field(description="The latest value of every key (kept apart from the history).", metadata=list_bound(20))
+    def latest(self) -> list[LatestValue]:
+        return [
+            LatestValue(key=k, value=v["value"], ts=datetime.fromisoformat(v["ts"]))
+            for k, v in sorted((self.latest or {}).items())
+        ]
+
+    @strawberry.field(description=f"The newest readings, newest first (at most {MAX_READINGS}).")
+    async def recent_readings(self, info: strawberry.Info, limit: int = 20) -> list[Reading]:
+        """The newest readings of this device (batched over all devices of the request)."""
+        if not 0 < limit <= MAX_READINGS:
+            raise ClientError(f"limit must be between 1 and {MAX_READINGS}, got {limit}.", "PAGE_SIZE")
+        return await _recent_readings_loader(info.context, limit).load(self.id)
+
+    @strawberry.field(description=f"Hourly roll-ups of one key from `since` on, oldest first (at most {MAX_HOURS} hours); they outlive the raw readings.", metadata=list_bound(744))
+    async def hourly(self, info: strawberry.Info, key: str, since: datetime) -> list[HourlyValue]:
+        """Roll-ups of ``key`` for this device (one device at a time)."""
+        rows = await info.context.scalars(
+            select(models.HourlyReading)
+            .where(models.HourlyReading.device_pk == self.id, models.HourlyReading.key == key, models.HourlyReading.hour >= since)
+            .order_by(models.HourlyReading.hour)
+            .limit(MAX_HOURS)
+        )
+        return list(rows)
+
+    @strawberry.field(description="Alarms of this device not yet cleared.", permission_classes=READ_ALARMS, metadata=list_bound(10))
+    async def open_alarms(self, info: strawberry.Info) -> list[Alarm]:
+        return await open_alarms_loader(info.context, models.Alarm.device_pk).load(self.id)
+
+    @strawberry.field
+    async def building(self, info: strawberry.Info) -> types.Building | None:
+        if self.building_id is None:
+            return None
+        return await by_id(info.context, registry.Building).load(self.building_id)
+
+    @strawberry.field
+    async def unit(self, info: strawberry.Info) -> types.Unit | None:
+        if self.unit_id is None:
+            return None
+        return await by_id(info.context, registry.Unit).load(self.unit_id)
+
+    @strawberry.field(description="The person this detector protects.", permission_classes=allow("core.residents.read"))
+    async def resident(self, info: strawberry.Info) -> types.Resident | None:
+        if self.resident_id is None:
+            return None
+        return await by_id(info.context, registry.Resident).load(self.resident_id)
+
+
+@node_type(models.Alarm, read=ALARM_READ)
+@strawberry.type(description="An alarm of one type on one device; repeats update it.")
+class Alarm(Node):
+    """An alarm; resolvers receive the ``models.Alarm`` row."""
+
+    message: str
+    value: float | None
+    repeat_count: int = strawberry.field(description="How many times the condition repeated since it was raised.")
+    escalation_level: int = strawberry.field(description="Escalation steps taken while nobody acknowledged.")
+    acknowledged_by: str | None
+    cleared_by: str | None = strawberry.field(description="Who cleared it; 'system' when back to normal.")
+    note: str
+    type: AlarmType
+    severity: AlarmSeverity
+    status: AlarmStatus
+    raised_at: datetime
+    updated_at: datetime
+    acknowledged_at: datetime | None
+    cleared_at: datetime | None
+
+    @strawberry.field(permission_classes=READ_DEVICES)
+    async def device(self, info: strawberry.Info) -> Device:
+        return await by_id(info.context, models.Device).load(self.device_pk)
+
+
+@node_type(models.QuarantinedMessage, read=QUARANTINE_READ)
+@strawberry.type(description="A message the ingester refused, with the reason.")
+class QuarantinedMessage(Node):
+    """A refused message; resolvers receive the ``models.QuarantinedMessage`` row."""
+
+    topic: str
+    device_id: str
+    reason: str
+    detail: str
+    received_at: datetime
+
+    @strawberry.field(description="The payload as text: UTF-8 where it is, other bytes and control characters escaped (\\xNN, \\n), backslashes doubled; at most 2,000 characters.")
+    def payload(self) -> str:
+        return printable(bytes(self.payload))
+
+    @strawberry.field(description="The payload kept (up to 16 KiB) exactly as received, base64-encoded.")
+    def payload_base64(self) -> str:
+        return base64.b64encode(bytes(self.payload)).decode()
+
+
+@strawberry.type(description="An alarm that was raised, updated, acknowledged, escalated or cleared.")
+class AlarmChange:
+    """One event of the ``alarmChanged`` stream."""
+
+    change: str
+    alarm: Alarm

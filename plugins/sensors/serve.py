@@ -1,0 +1,133 @@
+"""The sensors plugin's part in ``jiedao serve``: ingestion, the watchdog, roll-ups and the
+alarm relay as background work, ``/readyz``'s ingestion check, and the serve options."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import click
+
+from jiedao.api import now
+
+log = logging.getLogger("jiedao.sensors")
+tasks_log = logging.getLogger("jiedao.sensors.ingest")
+"""The watchdog's and the roll-ups' logger (the name they have always logged under)."""
+
+MQTT_PORT = click.Option(
+    ["--mqtt-port"], type=click.IntRange(1, 65535), default=None, show_default="1883, or the port of JIEDAO_MQTT_EMBEDDED_BIND",
+    help="Port of the embedded MQTT broker started when JIEDAO_MQTT_URL is not set.",
+)
+
+
+def ingestion_check(kernel) -> str | None:
+    """For ``/readyz``: why MQTT ingestion in this process is down, if it is (the ingester's
+    module is imported only when asked)."""
+    from plugins.sensors.ingest import ingestion_problem
+
+    return ingestion_problem(kernel)
+
+
+EMBEDDED_REFUSED = (
+    "no MQTT broker for sensors ingestion: set JIEDAO_MQTT_URL to your Mosquitto or EMQX broker (production), "
+    "or pass --embedded-broker to start the embedded amqtt broker (demo and single-machine trials only: it may lose "
+    "acknowledged messages when the process is killed), or set JIEDAO_MQTT_EMBEDDED=0 to serve without ingestion"
+)
+
+
+def _embedded_broker_choice(ctx, _param, value: bool) -> bool:
+    """``--embedded-broker``'s value: true with ``--demo``; refuses to serve when neither is
+    given, no ``JIEDAO_MQTT_URL`` is set and a street enables sensors (``EMBEDDED_REFUSED``)."""
+    import os
+
+    from plugins.sensors.ingest import sensor_streets
+
+    if value or ctx.params.get("demo"):
+        return True
+    kernel = ctx.find_root().command.kernel
+    if kernel.config.mqtt_url or os.environ.get("JIEDAO_MQTT_EMBEDDED", "1") == "0" or not sensor_streets(kernel):
+        return False
+    raise click.UsageError(EMBEDDED_REFUSED, ctx)
+
+
+async def run_in_server(kernel) -> None:
+    """Run the watchdog, the roll-ups and ingestion until cancelled: from ``kernel.config.mqtt_url`` if
+    set, otherwise, with ``--embedded-broker`` or ``--demo``, from an embedded amqtt broker on
+    ``--mqtt-port`` (``embedded_bind``; unless ``JIEDAO_MQTT_EMBEDDED=0``), enforcing the provisioning files if they exist. With a
+    broker, the alarm relay also runs: alarm changes of other processes reach this one's
+    ``alarmChanged`` subscribers, and this one's reach theirs."""
+    import contextlib
+    import os
+
+    from plugins.sensors.embedded import embedded_bind, embedded_broker
+    from plugins.sensors.ingest import Ingester, IngestOptions, sensor_streets
+
+    if not sensor_streets(kernel):
+        return  # no street enables sensors in this deployment
+    async with contextlib.AsyncExitStack() as stack:
+        tasks = [asyncio.create_task(watch(kernel)), asyncio.create_task(retain(kernel))]
+        url = kernel.config.mqtt_url
+        if not url and os.environ.get("JIEDAO_MQTT_EMBEDDED", "1") != "0":
+            if not kernel.serve_options.get("embedded_broker"):
+                log.error("%s", EMBEDDED_REFUSED)
+            else:
+                try:
+                    url = await stack.enter_async_context(embedded_broker(embedded_bind(kernel.serve_options.get("mqtt_port"))))
+                except Exception as error:  # noqa: BLE001 - e.g. the port is taken; the API still serves
+                    log.error("cannot start the embedded MQTT broker (%s); set JIEDAO_MQTT_URL", error)
+        if url:
+            from plugins.sensors.relay import AlarmRelay
+
+            tasks.append(asyncio.create_task(Ingester(kernel, IngestOptions(url)).run()))
+            tasks.append(asyncio.create_task(AlarmRelay(kernel, url).run()))
+        else:
+            log.warning("no MQTT broker: sensors ingestion is off (set JIEDAO_MQTT_URL)")
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
+EMBEDDED_BROKER = click.Option(
+    ["--embedded-broker"], is_flag=True, callback=_embedded_broker_choice,
+    help=(
+        "Without JIEDAO_MQTT_URL, start the embedded amqtt broker: for the demo and single-machine trials only "
+        "(implied by --demo). Production uses Mosquitto or EMQX through JIEDAO_MQTT_URL."
+    ),
+)
+
+
+async def watch(kernel, interval: float = 30.0) -> None:
+    """Every ``interval`` seconds: offline detection and escalation in every sensors street."""
+    from plugins.sensors.ingest import sensor_streets
+    from plugins.sensors.service.alarms import sweep
+    from plugins.sensors.service.publish import publish
+
+    while True:
+        for street in sensor_streets(kernel):
+            try:
+                async with kernel.db.transaction(kernel.street_id(street)) as session:
+                    changes = await sweep(session, kernel.settings(street, "sensors"))
+                await publish(kernel, street, changes)
+            except Exception:  # noqa: BLE001 - try again next round
+                tasks_log.exception("sensors watchdog failed in %s", street)
+        await asyncio.sleep(interval)
+
+
+async def retain(kernel, interval: float = 600.0) -> None:
+    """Every ``interval`` seconds: hourly roll-ups and pruning of old raw readings in every
+    sensors street (``service.retention.rollup_street``, in bounded transactions)."""
+    from plugins.sensors.ingest import sensor_streets
+    from plugins.sensors.service.retention import rollup_street
+
+    while True:
+        for street in sensor_streets(kernel):
+            try:
+                result = await rollup_street(kernel.db, kernel.settings(street, "sensors"), now(), kernel.street_id(street))
+                if result.pruned:
+                    tasks_log.info("%s: %d raw readings older than %s pruned", street, result.pruned, result.cutoff)
+            except Exception:  # noqa: BLE001 - try again next round
+                tasks_log.exception("sensors roll-up failed in %s", street)
+        await asyncio.sleep(interval)

@@ -1,0 +1,75 @@
+"""The sensors plugin's runtime state on the kernel (``kernel.state("sensors")``): the
+in-process alarm feed behind the ``alarmChanged`` subscription, the alarm relay when the
+process has a broker connection, and the ingesters running (for ``/readyz``)."""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from jiedao.api import Kernel
+    from plugins.sensors.service.alarms import Change
+
+QUEUE_SIZE = 256
+
+
+class AlarmFeed:
+    """Fan-out of changed alarms to the subscribers of one street (in this process only)."""
+
+    def __init__(self) -> None:
+        self._queues: dict[int, set[asyncio.Queue]] = {}
+
+    def put(self, street_id: int, change: Change) -> None:
+        """Hand ``change`` to every subscriber of the street; a slow one loses its oldest."""
+        for queue in self._queues.get(street_id, ()):
+            if queue.full():
+                queue.get_nowait()
+            queue.put_nowait(change)
+
+    async def listen(self, street_id: int) -> AsyncIterator[Change]:
+        """The changes of ``street_id`` from now on, until the caller stops iterating."""
+        queue: asyncio.Queue = asyncio.Queue(QUEUE_SIZE)
+        self._queues.setdefault(street_id, set()).add(queue)
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            self._queues[street_id].discard(queue)
+
+
+class SensorsState:
+    """One per kernel, made at start-up by ``PluginInfo(state=SensorsState)``.
+
+    ``relay`` is the ``AlarmRelay`` that ``service.publish.publish`` hands this process's
+    alarm changes to (its ``send(street, change)`` queues and returns at once), or None
+    while the process has no broker connection; the relay sets and unsets it itself.
+    """
+
+    def __init__(self, kernel: Kernel | None = None) -> None:
+        self.feed = AlarmFeed()
+        self.relay: Any = None
+        self.ingesters: weakref.WeakSet = weakref.WeakSet()
+
+    async def close(self) -> None:
+        """At shutdown: stop the relay, if one is attached."""
+        relay, self.relay = self.relay, None
+        if relay is not None:
+            await relay.close()
+
+
+def state_of(kernel: Kernel) -> SensorsState:
+    """The sensors state of ``kernel``."""
+    return kernel.state("sensors")
+
+
+def feed_of(kernel: Kernel) -> AlarmFeed:
+    """The alarm feed of ``kernel`` (one per loaded kernel)."""
+    return kernel.state("sensors").feed
+
+
+def relay_of(kernel: Kernel):
+    """The relay attached to ``kernel``, or None when the process has no broker connection."""
+    return kernel.state("sensors").relay
