@@ -24,10 +24,10 @@ from core.cli import in_street
 from core.db import Base, StreetScoped, UTCDateTime
 from core.errors import DomainError
 from core.events import Delivery, DomainEvent
+from core.figures import Metric, MetricKind, Signal
 from core.hookspecs import hookimpl
 from core.identity.audit import record as audit
 from core.kernel import Kernel
-from core.metrics import Metric, MetricKind, Signal
 from core.notify import Notification, notify
 from core.plugins import PluginInfo
 from core.settings import Duration, parse_duration

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import literal, select
 
-from core.metrics import Metric, MetricKind, Signal
+from jiedao.api import Metric, MetricKind, Signal
 from plugins.credit.models import Appeal, Enterprise, Score
 from plugins.credit.service import today
 

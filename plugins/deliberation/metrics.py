@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import literal, select
 
 from core.identity.service import now
-from core.metrics import Metric, MetricKind, Signal
+from jiedao.api import Metric, MetricKind, Signal
 from plugins.deliberation.models import ActionItem, Ballot, BallotStatus, Topic, TopicStatus, Vote
 
 CLOSED_TOPIC_STATES = (TopicStatus.IMPLEMENTED.value, TopicStatus.REJECTED.value)

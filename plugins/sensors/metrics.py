@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Select, func, literal, select
 
-from core.metrics import Metric, MetricKind, Signal
+from jiedao.api import Metric, MetricKind, Signal
 from plugins.sensors.models import Alarm, Device, QuarantinedMessage
 from plugins.sensors.service.alarms import RETIRED
 
