@@ -13,6 +13,9 @@ other module of Jiedao is internal and may change between versions.
 - rules and time: ``DomainError``, ``now``, ``today``, ``CHINA``, ``Duration``, ``parse_duration``
 - figures and people: ``Metric``, ``MetricKind``, ``Signal``, ``Notification``, ``notify``
 - the running system: ``Kernel`` (for type hints), ``in_street`` (CLI commands), ``audit``
+- web pages and files a plugin serves itself: ``authenticate`` and ``AuthenticationFailed``
+  (a bearer token outside GraphQL), ``policy_for_page`` (its Content-Security-Policy),
+  ``csv_writer`` (CSV cells a spreadsheet cannot run)
 """
 
 from __future__ import annotations
@@ -21,12 +24,14 @@ from core import graphql as types
 from core import models as registry
 from core.clock import CHINA, now, today
 from core.cli import in_street
+from core.csvsafe import writer as csv_writer
 from core.db import Base, StreetScoped, UTCDateTime
 from core.errors import DomainError
 from core.events import Delivery, DomainEvent
 from core.figures import Metric, MetricKind, Signal
 from core.hookspecs import hookimpl
 from core.identity.audit import record as audit
+from core.identity.service import AuthenticationFailed, authenticate
 from core.kernel import Kernel
 from core.notify import Notification, notify
 from core.plugins import PluginInfo
@@ -36,13 +41,14 @@ from schema.errors import ClientError, UserError
 from schema.ids import decode_global_id, encode_global_id
 from schema.loaders import by_id, children, through
 from schema.node import Node, node_type
+from schema.page_policy import policy_for_page
 from schema.permissions import allow
 from schema.runner import Write, mutation, node_id, payload
 
 __all__ = [
-    "CHINA", "Base", "ClientError", "Connection", "Delivery", "DomainError", "DomainEvent", "Duration", "Kernel",
-    "Metric", "MetricKind", "Node", "Notification", "PluginInfo", "Signal", "StreetScoped", "UTCDateTime", "UserError",
-    "Write", "allow", "audit", "by_id", "children", "decode_global_id", "encode_global_id", "hookimpl", "in_street",
-    "mutation", "node_id", "node_type", "notify", "now", "paginate", "parse_duration", "payload", "registry", "through",
-    "today", "types",
+    "CHINA", "AuthenticationFailed", "Base", "ClientError", "Connection", "Delivery", "DomainError", "DomainEvent",
+    "Duration", "Kernel", "Metric", "MetricKind", "Node", "Notification", "PluginInfo", "Signal", "StreetScoped",
+    "UTCDateTime", "UserError", "Write", "allow", "audit", "authenticate", "by_id", "children", "csv_writer",
+    "decode_global_id", "encode_global_id", "hookimpl", "in_street", "mutation", "node_id", "node_type", "notify",
+    "now", "paginate", "parse_duration", "payload", "policy_for_page", "registry", "through", "today", "types",
 ]
