@@ -123,14 +123,14 @@ class Register:
         self._into.commands.extend((self.plugin, command) for command in commands)
 
     def metrics(self, *metrics: Any) -> None:
-        """Publish ``core.metrics.Metric`` definitions for dashboards."""
+        """Publish ``core.figures.Metric`` definitions for dashboards."""
         for metric in metrics:
             if any(m.key == metric.key for _, m in self._into.metrics):
                 raise ConfigurationError([f"metric '{metric.key}' is published twice (plugin '{self.plugin}')."])
             self._into.metrics.append((self.plugin, metric))
 
     def signals(self, *signals: Any) -> None:
-        """Publish ``core.metrics.Signal`` definitions (events per building) for hotspot detection."""
+        """Publish ``core.figures.Signal`` definitions (events per building) for hotspot detection."""
         self._into.signals.extend((self.plugin, signal) for signal in signals)
 
     def seed(self, seeder: Callable[..., Awaitable[None]]) -> None:

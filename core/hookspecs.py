@@ -74,7 +74,7 @@ def jiedao_cli(register):
 
 @hookspec
 def jiedao_metrics(register):
-    """Publish figures and spatial signals for dashboards (see ``core.metrics``).
+    """Publish figures and spatial signals for dashboards (see ``core.figures``).
 
     ``register.metrics(Metric(...), ...)`` and ``register.signals(Signal(...), ...)``.
     """

@@ -15,8 +15,12 @@ other module of Jiedao is internal and may change between versions.
 - rules and time: ``DomainError``, ``clock`` (``clock.now()``, which tests can move),
   ``now``, ``today``, ``CHINA``, ``Duration``, ``parse_duration``
 - figures and people: ``Metric``, ``MetricKind``, ``Signal``, ``Notification``, ``notify``
-- the running system: ``Kernel`` (for type hints), ``in_street``, ``kernel_of``, ``require_street``
-  and ``run_command`` (CLI commands), ``audit``; ``hotspot_building_id`` (the demo's hotspot, for seeds)
+- the running system: ``Kernel`` (for type hints), ``audit``; CLI commands: ``in_street``,
+  ``kernel_of``, ``require_street``, ``run_command``; ``hotspot_building_id`` (the demo's
+  hotspot, for seeds)
+- web pages and files a plugin serves itself: ``authenticate`` and ``AuthenticationFailed``
+  (a bearer token outside GraphQL), ``policy_for_page`` (its Content-Security-Policy),
+  ``csv_writer`` (CSV cells a spreadsheet cannot run)
 """
 
 from __future__ import annotations
@@ -24,17 +28,19 @@ from __future__ import annotations
 from core import clock
 from core import graphql as types
 from core import models as registry
-from core.clock import CHINA, now, today
 from core.cli import in_street, kernel_of, require_street
 from core.cli import run as run_command
+from core.clock import CHINA, now, today
+from core.csvsafe import writer as csv_writer
 from core.db import Base, StreetScoped, UTCDateTime
 from core.demo import hotspot_building_id
 from core.errors import DomainError
 from core.events import Delivery, DomainEvent
+from core.figures import Metric, MetricKind, Signal
 from core.hookspecs import hookimpl
 from core.identity.audit import record as audit
+from core.identity.service import AuthenticationFailed, authenticate
 from core.kernel import Kernel
-from core.metrics import Metric, MetricKind, Signal
 from core.notify import Notification, notify
 from core.plugins import PluginInfo
 from core.runner import Write, mutation, node_id, payload
@@ -45,13 +51,16 @@ from schema.errors import ClientError, UserError
 from schema.ids import decode_global_id, decode_id_of, encode_global_id
 from schema.loaders import by_id, children, through
 from schema.node import Node, node_type
+from schema.page_policy import policy_for_page
 from schema.permissions import allow, allow_any
 from schema.validation import LONG, MaxLength, Money, Range
 
 __all__ = [
-    "CHINA", "LONG", "Base", "ClientError", "Connection", "Delivery", "DomainError", "DomainEvent", "Duration", "Kernel",
-    "MaxLength", "Metric", "MetricKind", "Money", "Node", "Notification", "PluginInfo", "Range", "Signal", "StreetScoped", "UTCDateTime", "UserError",
-    "Write", "allow", "allow_any", "audit", "by_id", "children", "clock", "decode_global_id", "decode_id_of",
-    "encode_global_id", "hookimpl", "hotspot_building_id", "in_street", "kernel_of", "list_bound", "mutation", "node_id", "node_type", "notify", "now",
-    "paginate", "parse_duration", "payload", "registry", "require_street", "run_command", "through", "today", "types",
+    "CHINA", "LONG", "AuthenticationFailed", "Base", "ClientError", "Connection", "Delivery", "DomainError",
+    "DomainEvent", "Duration", "Kernel", "MaxLength", "Metric", "MetricKind", "Money", "Node", "Notification",
+    "PluginInfo", "Range", "Signal", "StreetScoped", "UTCDateTime", "UserError", "Write", "allow", "allow_any", "audit",
+    "authenticate", "by_id", "children", "clock", "csv_writer", "decode_global_id", "decode_id_of", "encode_global_id",
+    "hookimpl", "hotspot_building_id", "in_street", "kernel_of", "list_bound", "mutation", "node_id", "node_type",
+    "notify", "now", "paginate", "parse_duration", "payload", "policy_for_page", "registry", "require_street",
+    "run_command", "through", "today", "types",
 ]

@@ -156,8 +156,9 @@ class PluginAwareErrors(SchemaExtension):
         )
 
 
-class RequestMetrics(SchemaExtension):
-    """Counts and times every operation per street and operation type (Prometheus)."""
+class PrometheusOperations(SchemaExtension):
+    """Counts and times every GraphQL operation per street and operation type (Prometheus
+    series of ``core.observability``)."""
 
     def on_operation(self) -> Iterator[None]:
         started = time.perf_counter()
@@ -206,6 +207,6 @@ def schema_extensions() -> list:
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         PluginAwareErrors,
         CostLimiter,
-        RequestMetrics,
+        PrometheusOperations,
         MaskUnexpectedErrors,
     ]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import ast
 from pathlib import Path
 
 import pytest
 
 from core import migrate
 from core.docs import GUIDE, render_guide
-from core.scaffold import ScaffoldError, generate
+from core.scaffold import LAYOUT, ScaffoldError, generate
 from core.testing.distributions import install_distribution, run_pytest
 from core.testing.fixtures import app_client
 
@@ -25,7 +26,7 @@ def scaffolded(tmp_path_factory) -> tuple[Path, Path]:
     """`jiedao plugin new wishes`, one field added by hand, installed into its own folder."""
     root = tmp_path_factory.mktemp("scaffold")
     project = generate("wishes", root, "心愿墙")
-    graphql = project / "jiedao_wishes" / "graphql.py"
+    graphql = project / "jiedao_wishes" / "graphql" / "queries.py"
     source = graphql.read_text(encoding="utf-8")
     anchor = "class WishesQuery:\n"
     graphql.write_text(source.replace(anchor, anchor + GREETING_FIELD, 1), encoding="utf-8")
@@ -55,6 +56,20 @@ async def test_the_added_field_shows_in_the_enabling_street_only(scaffolded, mak
         assert graphiql.status_code == 200
         errors = await client.errors("{ wishesGreeting }", street="gongchen")
         assert "plugin 'wishes'" in errors[0]["message"]
+
+
+def test_the_scaffold_generates_the_one_layout_using_only_the_facade(tmp_path):
+    package = generate("notes", tmp_path) / "jiedao_notes"
+    files = {p.relative_to(package).as_posix() for p in package.rglob("*.py")}
+    expected = {f for f in LAYOUT if f.endswith(".py")} | {"__init__.py", "migrations/notes_0001.py"}
+    assert files == expected
+    assert all((package / f).exists() for f in LAYOUT if f.endswith("/"))
+    for path in package.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        jiedao = {m for m in imported if m.split(".")[0] in ("jiedao", "core", "schema", "plugins", "migrations")}
+        assert jiedao <= {"jiedao.api"}, f"{path.name} imports {jiedao - {'jiedao.api'}}"
 
 
 def test_scaffold_refuses_bad_names_and_existing_folders(tmp_path):

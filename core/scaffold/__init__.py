@@ -2,7 +2,8 @@
 
 Every file under ``template/`` is copied with ``$name`` (the plugin name, e.g. ``wishes``),
 ``$package`` (``jiedao_wishes``), ``$Name`` (``Wishes``), ``$camel`` (``wishes``) and
-``$title`` substituted; ``package/`` becomes the Python package.
+``$title`` substituted; ``package/`` becomes the Python package. The result has the one
+layout of every Jiedao plugin (``LAYOUT``) and imports Jiedao only through ``jiedao.api``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,11 @@ from core import __version__
 
 TEMPLATE = Path(__file__).resolve().parent / "template"
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
+LAYOUT = (
+    "plugin.py", "models.py", "service.py", "graphql/__init__.py", "graphql/types.py", "graphql/queries.py",
+    "graphql/mutations.py", "seed.py", "cli.py", "migrations/", "../tests/", "../README.md",
+)
+"""The one layout of a plugin, relative to its package (``__init__.py`` and ``pyproject.toml`` aside)."""
 
 
 class ScaffoldError(Exception):

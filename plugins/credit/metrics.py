@@ -1,10 +1,10 @@
-"""What the credit plugin publishes for dashboards (see ``core.metrics``)."""
+"""What the credit plugin publishes for dashboards (see ``core.figures``)."""
 
 from __future__ import annotations
 
 from sqlalchemy import literal, select
 
-from core.metrics import Metric, MetricKind, Signal
+from jiedao.api import Metric, MetricKind, Signal
 from plugins.credit.models import Appeal, Enterprise, Score
 from plugins.credit.service import today
 

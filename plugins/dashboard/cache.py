@@ -1,10 +1,10 @@
-"""A short-lived cache of computed figures, per kernel, keyed by street and query."""
+"""A short-lived cache of computed figures, keyed by street and query; one per kernel, in the
+dashboard's runtime state (``kernel.state("dashboard").figures``)."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-import weakref
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
@@ -48,13 +48,3 @@ class FigureCache:
         if len(self._entries) >= MAX_ENTRIES:
             self._entries.clear()
 
-
-_caches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def cache_of(kernel) -> FigureCache:
-    """The figure cache of ``kernel`` (one per loaded kernel)."""
-    cache = _caches.get(kernel)
-    if cache is None:
-        cache = _caches[kernel] = FigureCache()
-    return cache

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
-from datetime import UTC, datetime
 
-from core import csvsafe
-from plugins.dashboard.figures import Point, Published, Slice
+from jiedao.api import csv_writer, now
+from plugins.dashboard import ranges
+from plugins.dashboard.figures import Figures, Point, Published, Slice
 from plugins.dashboard.ranges import Period
 
 
@@ -20,14 +20,14 @@ def _header(street: str, published: Published, period: Period, filters: dict[str
         f"# range: {period.current.start.isoformat()} .. {period.current.end.isoformat()} (UTC, end exclusive; calendar {period.zone.key})",
     ]
     lines += [f"# {name}: {value}" for name, value in filters.items()]
-    lines.append(f"# generated_at: {datetime.now(UTC).isoformat(timespec='seconds')}")
+    lines.append(f"# generated_at: {now().isoformat(timespec='seconds')}")
     return lines
 
 
 def _table(header: list[str], columns: tuple[str, str], rows: Iterable[tuple]) -> str:
     buffer = io.StringIO()
     buffer.write("\n".join(header) + "\n")
-    writer = csvsafe.writer(buffer, lineterminator="\n")  # no cell can start a formula
+    writer = csv_writer(buffer, lineterminator="\n")  # no cell can start a formula
     writer.writerow(columns)
     writer.writerows(rows)
     return buffer.getvalue()
@@ -48,3 +48,14 @@ def breakdown_csv(street: str, published: Published, period: Period, dimension: 
 def _plain(value: float) -> int | float:
     """A whole number without ``.0``; numbers stay numbers (a negative one is not neutralised)."""
     return int(value) if float(value).is_integer() else float(value)
+
+
+async def csv_of(figures: Figures, period: Period, key: str, interval: ranges.Interval | None, dimension: str | None) -> str:
+    """The CSV text of a breakdown (when ``dimension`` is given) or of a series."""
+    published = figures.metric(key)
+    if dimension:
+        slices = await figures.breakdown(key, dimension, period)
+        return breakdown_csv(figures.street, published, period, dimension, slices)
+    interval = interval or ranges.default_interval(period)
+    points = await figures.series(key, period, interval)
+    return series_csv(figures.street, published, period, interval.value, points)

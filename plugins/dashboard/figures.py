@@ -16,10 +16,8 @@ from typing import Any
 
 from sqlalchemy import Float, case, cast, func, literal, null, select, union_all
 
-from core.errors import DomainError
-from core.metrics import Metric, MetricKind, Signal
+from jiedao.api import DomainError, Metric, MetricKind, Signal
 from plugins.dashboard import sql
-from plugins.dashboard.cache import cache_of
 from plugins.dashboard.ranges import Interval, Period, Range, bucket_starts
 
 Execute = Callable[[Any], Awaitable[Any]]
@@ -96,7 +94,7 @@ class Figures:
         raise DomainError(f"No metric '{key}' in this street.", code="NOT_FOUND", field="key")
 
     async def _cached(self, key: tuple, compute):
-        return await cache_of(self.kernel).get((self.street, *key), self.ttl, compute)
+        return await self.kernel.state("dashboard").figures.get((self.street, *key), self.ttl, compute)
 
     # -- KPIs ------------------------------------------------------------------------
 

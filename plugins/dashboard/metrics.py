@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from core.metrics import Metric, MetricKind
+from jiedao.api import Metric, MetricKind
 from plugins.dashboard.models import HotspotAck
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base, StreetScoped, UTCDateTime
+from jiedao.api import Base, StreetScoped, UTCDateTime
 
 
 class HotspotAck(StreetScoped, Base):
@@ -20,5 +20,3 @@ class HotspotAck(StreetScoped, Base):
     actor: Mapped[str] = mapped_column(String(150))
     note: Mapped[str] = mapped_column(Text, default="")
 
-
-DASHBOARD_MODELS = (HotspotAck,)

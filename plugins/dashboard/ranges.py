@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from core.errors import DomainError
+from jiedao.api import DomainError, now as clock_now
 
 
 class Preset(enum.Enum):
@@ -76,7 +76,7 @@ def resolve(preset: Preset, zone_name: str, start: datetime | None = None, end: 
     ``DomainError`` (field ``range``) for a custom range without both ends or reversed.
     """
     zone = ZoneInfo(zone_name)
-    local_now = (now or datetime.now(UTC)).astimezone(zone)
+    local_now = (now or clock_now()).astimezone(zone)
     midnight = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
     if preset is Preset.CUSTOM:
         if start is None or end is None:

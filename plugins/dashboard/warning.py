@@ -14,10 +14,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Integer, case, cast, func, literal, select, union_all
 
-from core.errors import DomainError
-from core.models import Building, Compound
+from jiedao.api import DomainError, registry
 from plugins.dashboard import hotspots, sql
-from plugins.dashboard.cache import cache_of
 from plugins.dashboard.figures import Execute, visible_signals
 from plugins.dashboard.models import HotspotAck
 from plugins.dashboard.ranges import Period, Range
@@ -95,7 +93,7 @@ class HotspotWatch:
         longest = timedelta(days=self.settings.max_window_days)
         if window.length > longest:  # early warning looks at the recent end of a long range
             window = Range(window.end - longest, window.end)
-        findings = await cache_of(self.kernel).get((self.street, "hotspots", period.cache_key(self.settings.cache_seconds)), self.settings.cache_seconds, lambda: self._find(window))
+        findings = await self.kernel.state("dashboard").figures.get((self.street, "hotspots", period.cache_key(self.settings.cache_seconds)), self.settings.cache_seconds, lambda: self._find(window))
         return await self._with_acks(findings, window)
 
     async def _find(self, window: Range) -> list[Finding]:
@@ -163,9 +161,9 @@ class HotspotWatch:
 
     async def _places(self, building_ids: set[int]) -> dict[int, tuple[str, int, str]]:
         statement = (
-            select(Building.id, Building.name, Compound.id, Compound.name)
-            .join(Compound, Compound.id == Building.compound_id)
-            .where(Building.id.in_(sorted(building_ids)))
+            select(registry.Building.id, registry.Building.name, registry.Compound.id, registry.Compound.name)
+            .join(registry.Compound, registry.Compound.id == registry.Building.compound_id)
+            .where(registry.Building.id.in_(sorted(building_ids)))
         )
         return {b: (name, c, cname) for b, name, c, cname in (await self.execute(statement)).all()}
 
@@ -191,7 +189,7 @@ async def acknowledge(session, building_id: int, actor: str, note: str, now: dat
     """Record that ``actor`` took note of the building's hotspot; the building must exist."""
     if len(note) > 2000:
         raise DomainError("The note is too long (at most 2000 characters).", code="TOO_LONG", field="note")
-    if await session.scalar(select(Building.id).where(Building.id == building_id)) is None:
+    if await session.scalar(select(registry.Building.id).where(registry.Building.id == building_id)) is None:
         raise DomainError("No such building in this street.", code="NOT_FOUND", field="buildingId")
     ack = HotspotAck(building_id=building_id, at=now, actor=actor, note=note)
     session.add(ack)

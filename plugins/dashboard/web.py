@@ -12,12 +12,11 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from core.errors import DomainError
-from core.identity.service import AuthenticationFailed, authenticate
+from jiedao.api import AuthenticationFailed, DomainError, authenticate, policy_for_page
 from plugins.dashboard import ranges
+from plugins.dashboard.export import csv_of
 from plugins.dashboard.figures import Figures
-from plugins.dashboard.prom import metrics_endpoint
-from schema.page_policy import policy_for_page
+from plugins.dashboard.prometheus import metrics_endpoint
 
 PAGE = Path(__file__).resolve().parent / "static" / "cockpit.html"
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
@@ -69,8 +68,6 @@ async def export_csv(request: Request) -> Response:
         interval = _enum(ranges.Interval, q["interval"], "interval") if q.get("interval") else None
         start, end = _time(q.get("start"), "start"), _time(q.get("end"), "end")
         period = ranges.resolve(preset, kernel.settings(street, "dashboard").timezone, start, end)
-        from plugins.dashboard.graphql import csv_of
-
         async with kernel.db.transaction(kernel.street_id(street)) as session:
             text = await csv_of(Figures(kernel, street, session.execute), period, key, interval, q.get("dimension"))
     except DomainError as error:

@@ -1,4 +1,4 @@
-"""Figures and the hotspot signal the deliberation plugin publishes (see ``core.metrics``)."""
+"""Figures and the hotspot signal the deliberation plugin publishes (see ``core.figures``)."""
 
 from __future__ import annotations
 

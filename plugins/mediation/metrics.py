@@ -1,4 +1,4 @@
-"""Figures and the hotspot signal the mediation plugin publishes (see ``core.metrics``)."""
+"""Figures and the hotspot signal the mediation plugin publishes (see ``core.figures``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import case, literal, select, union_all
 
-from core.metrics import Metric, MetricKind, Signal
+from jiedao.api import Metric, MetricKind, Signal
 from plugins.mediation import service
 from plugins.mediation.models import Case, CasePlace, Finding
 from plugins.mediation.states import OPEN_STATES, CaseState

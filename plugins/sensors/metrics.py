@@ -1,4 +1,4 @@
-"""Figures and signals the sensors plugin publishes for dashboards (see ``core.metrics``)."""
+"""Figures and signals the sensors plugin publishes for dashboards (see ``core.figures``)."""
 
 from __future__ import annotations
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from sqlalchemy import func, select
 
+from jiedao.api import in_street
 from jiedao_volunteer.models import Participation, ServiceEvent
 
 
@@ -18,7 +19,6 @@ def commands() -> None:
 @click.pass_context
 def stats(ctx: click.Context, street: str) -> None:
     """Services held and hours served in a street."""
-    from core.cli import in_street
 
     async def count(session) -> tuple[int, float]:
         services = await session.scalar(select(func.count()).select_from(ServiceEvent))

@@ -1,13 +1,22 @@
-"""Volunteer teams, their members (residents), service events and the hours served."""
+"""Volunteer teams, their members (residents), service events and the hours served; and the
+plugin's per-street settings."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import BaseModel
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base, StreetScoped, UTCDateTime
+from jiedao.api import Base, StreetScoped, UTCDateTime
+
+
+class Settings(BaseModel):
+    """Per-street settings, from ``[streets.<slug>.volunteer]`` in plugins.toml."""
+
+    model_config = {"extra": "forbid"}
+    default_service_day: str = "周六"
 
 
 class Team(StreetScoped, Base):

@@ -1,4 +1,4 @@
-"""The rules of volunteer service, with no GraphQL in them."""
+"""The rules of volunteer service, with no GraphQL in them, and the figures it publishes."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import DomainError
-from core.models import Building, Resident
+from jiedao.api import DomainError, Metric, MetricKind, now, registry
 from jiedao_volunteer.models import Member, Participation, ServiceEvent, Team
 
 MAX_HOURS_PER_SERVICE = Decimal(12)
@@ -29,7 +28,7 @@ async def create_team(session: AsyncSession, name: str, service_day: str = "") -
         raise DomainError("A team needs a name.", code="EMPTY", field="name")
     if await session.scalar(select(Team.id).where(Team.name == name)) is not None:
         raise DomainError(f"There is already a team called {name}.", code="DUPLICATE", field="name")
-    team = Team(name=name, service_day=service_day.strip(), created_at=datetime.now(UTC))
+    team = Team(name=name, service_day=service_day.strip(), created_at=now())
     session.add(team)
     await session.flush()
     return team
@@ -39,11 +38,11 @@ async def add_member(session: AsyncSession, team_id: int, resident_id: int) -> M
     """Enrol a resident of the street in a team (once)."""
     if await session.get(Team, team_id) is None:
         raise DomainError("No such team.", code="NOT_FOUND", field="teamId")
-    if await session.scalar(select(Resident.id).where(Resident.id == resident_id)) is None:
+    if await session.scalar(select(registry.Resident.id).where(registry.Resident.id == resident_id)) is None:
         raise DomainError("No such resident in this street.", code="NOT_FOUND", field="residentId")
     if await session.scalar(select(Member.id).where(Member.team_id == team_id, Member.resident_id == resident_id)):
         raise DomainError("Already a member of this team.", code="DUPLICATE", field="residentId")
-    member = Member(team_id=team_id, resident_id=resident_id, joined_at=datetime.now(UTC))
+    member = Member(team_id=team_id, resident_id=resident_id, joined_at=now())
     session.add(member)
     await session.flush()
     return member
@@ -59,9 +58,9 @@ async def record_service(
         raise DomainError("List who took part.", code="EMPTY", field="participants")
     if held_at.tzinfo is None:
         held_at = held_at.replace(tzinfo=UTC)
-    if held_at > datetime.now(UTC):
+    if held_at > now():
         raise DomainError("A service cannot be recorded before it happens.", code="IN_FUTURE", field="heldAt")
-    if building_id is not None and await session.scalar(select(Building.id).where(Building.id == building_id)) is None:
+    if building_id is not None and await session.scalar(select(registry.Building.id).where(registry.Building.id == building_id)) is None:
         raise DomainError("No such building in this street.", code="NOT_FOUND", field="buildingId")
     members = set((await session.scalars(select(Member.resident_id).where(Member.team_id == team_id))).all())
     seen: set[int] = set()
@@ -81,3 +80,25 @@ async def record_service(
     )
     await session.flush()
     return event
+
+
+METRICS = (
+    Metric(
+        key="volunteer.services.held",
+        title_zh="志愿服务次数",
+        title_en="Volunteer services",
+        kind=MetricKind.COUNTER,
+        source=lambda: select(ServiceEvent.held_at.label("at")),
+    ),
+    Metric(
+        key="volunteer.hours.served",
+        title_zh="志愿服务时长",
+        title_en="Volunteer hours",
+        unit="h",
+        kind=MetricKind.COUNTER,
+        source=lambda: select(ServiceEvent.held_at.label("at"), (Participation.minutes / 60.0).label("value")).join(
+            Participation, Participation.event_id == ServiceEvent.id
+        ),
+    ),
+)
+"""The cockpit figures: services held and hours served."""

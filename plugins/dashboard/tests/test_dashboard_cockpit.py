@@ -121,7 +121,7 @@ async def test_repeated_queries_within_seconds_are_served_from_the_cache(cockpit
 @pytest.mark.parametrize("metrics", [1, 6])
 async def test_kpis_cost_one_statement_whatever_the_number_of_metrics(metrics, make_kernel, probe_plugin_path, password_hash):
     """The KPI query of every metric is one UNION ALL statement."""
-    from core.metrics import Metric, MetricKind
+    from core.figures import Metric, MetricKind
     from core.testing.fixtures import app_client
     from plugins.dashboard.tests.conftest import cockpit_streets
 

@@ -9,7 +9,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from core.app import build_app
-from plugins.dashboard.prom import operation_type
+from plugins.dashboard.prometheus import operation_type
 from plugins.dashboard.tests.conftest import register_residents
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.metrics import MetricKind
+from core.figures import MetricKind
 from plugins.sensors.metrics import METRICS, SIGNALS
 
 from .test_alarms import deliver

@@ -1,27 +1,20 @@
-"""Hooks of the hello test plugin."""
+"""Hooks of the hello test plugin: its declaration (PLUGIN: settings, permissions, the greetings
+table; migrations/ found by convention) and hooks for code only."""
 
 from __future__ import annotations
 
 import asyncio
 import enum
 from collections.abc import AsyncGenerator
-from pathlib import Path
 
 import click
 import strawberry
 from pydantic import BaseModel
-from sqlalchemy import ForeignKey, String, select
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base, StreetScoped
-from core.errors import DomainError
-from core.hookspecs import hookimpl
-from core.plugins import PluginInfo
-from schema.errors import UserError, user_errors
-from schema.ids import decode_id_of
-from schema.loaders import children
-from schema.node import Node, node_type
-from schema.permissions import IsAuthenticated, allow
+from jiedao.api import Base, DomainError, Node, PluginInfo, StreetScoped, Write, allow, children, hookimpl, mutation, node_id, node_type, payload
+from schema.permissions import IsAuthenticated
 
 
 class HelloSettings(BaseModel):
@@ -30,14 +23,22 @@ class HelloSettings(BaseModel):
     max_length: int = 40
 
 
-PLUGIN = PluginInfo(name="hello", version="0.0.1", title="Hello (test plugin)", settings=HelloSettings)
-
-
 class Greeting(StreetScoped, Base):
     __tablename__ = "hello_greetings"
     id: Mapped[int] = mapped_column(primary_key=True)
     building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"), index=True)
     text: Mapped[str] = mapped_column(String(100))
+
+
+PLUGIN = PluginInfo(
+    name="hello",
+    version="0.0.1",
+    title="Hello (test plugin)",
+    settings=HelloSettings,
+    permissions={"hello.greet": "Add greetings"},
+    grants={"community_worker": ["hello.greet"]},
+    models=(Greeting,),
+)
 
 
 @node_type(Greeting)  # declares no read rule: node(id:) never returns a greeting
@@ -71,40 +72,20 @@ class HelloQuery:
 
 @strawberry.input
 class AddGreetingInput:
-    building_id: strawberry.ID
+    building_id: strawberry.ID = node_id("Building")
     text: str
 
 
 @strawberry.type
-class AddGreetingPayload:
-    greeting: GreetingType | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.type
 class HelloMutation:
-    @strawberry.mutation(permission_classes=allow("hello.greet"))
-    async def add_greeting(self, info: strawberry.Info, input: AddGreetingInput) -> AddGreetingPayload:
-        ctx = info.context
-        settings = ctx.kernel.settings(ctx.street, "hello")
-        try:
-            if len(input.text) > settings.max_length:
-                raise DomainError(f"at most {settings.max_length} characters", field="text", code="TOO_LONG")
-            building_id = decode_id_of(input.building_id, "Building", "buildingId")
-
-            async def add(session):
-                from core.models import Building
-
-                if await session.scalar(select(Building.id).where(Building.id == building_id)) is None:
-                    raise DomainError("no such building", field="buildingId", code="NOT_FOUND")
-                greeting = Greeting(building_id=building_id, text=input.text)
-                session.add(greeting)
-                return greeting
-
-            greeting = await ctx.write(add)
-        except DomainError as error:
-            return AddGreetingPayload(errors=user_errors(error))
-        return AddGreetingPayload(greeting=greeting)
+    @mutation(payload("AddGreetingPayload", greeting=GreetingType), permission="hello.greet")
+    async def add_greeting(w: Write, input: AddGreetingInput):
+        settings = w.kernel.settings(w.street, "hello")
+        if len(input.text) > settings.max_length:
+            raise DomainError(f"at most {settings.max_length} characters", field="text", code="TOO_LONG")
+        greeting = Greeting(building_id=input.building_id, text=input.text)
+        w.session.add(greeting)
+        return greeting
 
 
 @strawberry.type
@@ -145,24 +126,6 @@ async def heartbeat(kernel) -> None:
 def hello_command(name: str) -> None:
     """Greet NAME (proves plugins can add CLI commands)."""
     click.echo(f"hello from a plugin, {name}")
-
-
-@hookimpl
-def jiedao_models(register):
-    """The greetings table."""
-    register.models(Greeting)
-
-
-@hookimpl
-def jiedao_migrations(register):
-    """The plugin's own Alembic branch."""
-    register.migrations(Path(__file__).parent / "migrations")
-
-
-@hookimpl
-def jiedao_permissions(register):
-    """Who may greet."""
-    register.permissions({"hello.greet": "Add greetings"}, grants={"community_worker": ["hello.greet"]})
 
 
 @hookimpl

@@ -8,10 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import case, select
 
-from core.hookspecs import hookimpl
-from core.metrics import Metric, MetricKind, Signal
-from core.models import Ownership, Resident, Unit
-from core.plugins import PluginInfo
+from jiedao.api import Metric, MetricKind, PluginInfo, Signal, hookimpl, registry
 
 PLUGIN = PluginInfo(name="probe", version="0.0.1", title="Probe (dashboard test plugin)")
 
@@ -19,22 +16,22 @@ PLUGIN = PluginInfo(name="probe", version="0.0.1", title="Probe (dashboard test 
 def registrations():
     """One row per resident registered: when, and whether elderly."""
     return select(
-        Resident.created_at.label("at"),
-        case((Resident.elderly.is_(True), "elderly"), else_="other").label("age_group"),
+        registry.Resident.created_at.label("at"),
+        case((registry.Resident.elderly.is_(True), "elderly"), else_="other").label("age_group"),
     )
 
 
 def floor_area():
     """The exclusive floor area of every unit, in m² (a gauge)."""
-    return select((Unit.area_dm2 / 100.0).label("value"))
+    return select((registry.Unit.area_dm2 / 100.0).label("value"))
 
 
 def registrations_by_building():
     """Registrations of owners, tied to the building of the unit they own."""
     return (
-        select(Resident.created_at.label("at"), Unit.building_id.label("building_id"))
-        .join(Ownership, Ownership.resident_id == Resident.id)
-        .join(Unit, Unit.id == Ownership.unit_id)
+        select(registry.Resident.created_at.label("at"), registry.Unit.building_id.label("building_id"))
+        .join(registry.Ownership, registry.Ownership.resident_id == registry.Resident.id)
+        .join(registry.Unit, registry.Unit.id == registry.Ownership.unit_id)
     )
 
 

@@ -5,7 +5,8 @@ Labels stay low-cardinality: the street (only configured ones; anything else is
 Figures are the current values of the visible GAUGE metrics, one series per street,
 plugin and metric key.
 
-``RequestMetrics`` is an ASGI middleware installed through ``register.middleware``. The
+``PrometheusRequests`` is an ASGI middleware installed through ``register.middleware``; it
+counts into the kernel's ``RequestStats`` (``kernel.state("dashboard").requests``). The
 output also carries the process-wide registry: the kernel's GraphQL operation counters
 (``schema.observability``) and the Python process collectors.
 """
@@ -16,14 +17,13 @@ import hmac
 import json
 import re
 import time
-import weakref
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from core.metrics import MetricKind
+from jiedao.api import MetricKind
 from plugins.dashboard.figures import Figures, visible_metrics
 from plugins.dashboard.ranges import Preset, resolve
 
@@ -33,7 +33,7 @@ _OPERATION = re.compile(r"^\s*(?:#[^\n]*\n\s*)*(query|mutation|subscription)\b|^
 
 
 class RequestStats:
-    """The request series of one kernel."""
+    """The Prometheus request series of one kernel (part of the dashboard's runtime state)."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
@@ -45,17 +45,6 @@ class RequestStats:
             "jiedao_http_request_duration_seconds", "Time to answer an HTTP request.",
             ("street", "endpoint", "operation"), buckets=BUCKETS, registry=self.registry,
         )
-
-
-_stats: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def stats_of(kernel) -> RequestStats:
-    """The request statistics of ``kernel`` (one registry per loaded kernel)."""
-    stats = _stats.get(kernel)
-    if stats is None:
-        stats = _stats[kernel] = RequestStats()
-    return stats
 
 
 def operation_type(body: bytes) -> str:
@@ -85,7 +74,7 @@ def classify(path: str, streets) -> tuple[str, str]:
     return street, endpoint
 
 
-class RequestMetrics:
+class PrometheusRequests:
     """ASGI middleware counting and timing requests per street and GraphQL operation type."""
 
     def __init__(self, app, kernel):
@@ -96,7 +85,7 @@ class RequestMetrics:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        stats = stats_of(self.kernel)
+        stats: RequestStats = self.kernel.state("dashboard").requests
         street, endpoint = classify(scope.get("path", "/"), self.kernel.config.streets)
         if scope["type"] == "websocket":
             stats.requests.labels(street, endpoint, "subscription", "ws").inc()
@@ -176,5 +165,5 @@ async def metrics_endpoint(request: Request) -> Response:
         for kpi in values:
             if kpi.metric.metric.kind is MetricKind.GAUGE and kpi.value is not None:
                 gauge.labels(street, kpi.metric.plugin, kpi.metric.metric.key).set(kpi.value)
-    body = generate_latest(stats_of(kernel).registry) + generate_latest(figures) + generate_latest(REGISTRY)
+    body = generate_latest(kernel.state("dashboard").requests.registry) + generate_latest(figures) + generate_latest(REGISTRY)
     return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -1,4 +1,4 @@
-"""The metrics contract: figures and spatial signals that plugins publish for dashboards.
+"""Cockpit figures: the metrics and spatial signals that plugins publish for dashboards.
 
 A plugin describes *what* to count as an SQLAlchemy select; a dashboard decides *how*
 (ranges, buckets, breakdowns, caching) and runs it in a session scoped to one street, so

@@ -1,0 +1,29 @@
+"""``acknowledgeHotspot``: staff take note of a building's hotspot (recorded and audited)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from jiedao.api import Write, encode_global_id, mutation, node_id, now, payload
+from plugins.dashboard.graphql.types import HotspotAcknowledgement
+from plugins.dashboard.warning import acknowledge
+
+
+@strawberry.input
+class AcknowledgeHotspotInput:
+    building_id: strawberry.ID = node_id("Building")
+    note: str = ""
+
+
+AcknowledgeHotspotPayload = payload("AcknowledgeHotspotPayload", acknowledgement=HotspotAcknowledgement)
+
+
+@strawberry.type
+class DashboardMutation:
+    @mutation(AcknowledgeHotspotPayload, permission="dashboard.hotspot.acknowledge", audit="dashboard.hotspot.acknowledge")
+    async def acknowledge_hotspot(w: Write, input: AcknowledgeHotspotInput):
+        """Take note of a building's hotspot (recorded and audited)."""
+        ack = await acknowledge(w.session, input.building_id, w.user.username, input.note.strip(), now())
+        building = encode_global_id("Building", input.building_id)
+        w.audit(target=building, note=ack.note)
+        return HotspotAcknowledgement(building_id=strawberry.ID(building), at=ack.at, by=ack.actor, note=ack.note)

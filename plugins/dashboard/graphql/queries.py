@@ -1,0 +1,119 @@
+"""``cockpit { metrics kpis series breakdown hotspots exportCsv }``. Resolvers parse
+arguments and shape results; the work is in ``figures``, ``warning`` and ``export``."""
+
+from __future__ import annotations
+
+import strawberry
+
+from jiedao.api import ClientError, DomainError, allow
+from plugins.dashboard import ranges
+from plugins.dashboard.export import csv_of
+from plugins.dashboard.figures import Figures, visible_metrics
+from plugins.dashboard.graphql.types import (
+    Hotspot,
+    Interval,
+    Kpi,
+    MetricInfo,
+    Point,
+    RangeInput,
+    RangePreset,
+    Slice,
+    hotspot_of,
+)
+from plugins.dashboard.warning import HotspotWatch
+
+VIEW = allow("dashboard.cockpit.view")
+
+
+def _period(ctx, rng: RangeInput | None) -> ranges.Period:
+    rng = rng or RangeInput(preset=RangePreset.LAST_7_DAYS)
+    settings = ctx.kernel.settings(ctx.street, "dashboard")
+    try:
+        return ranges.resolve(ranges.Preset(getattr(rng.preset, "value", rng.preset)), settings.timezone, rng.start, rng.end)
+    except DomainError as error:
+        raise ClientError(error.message, error.code) from None
+
+
+# Enum values are passed as their raw values and read with getattr(..., "value", ...): the
+# kernel's derived per-street schemas use plain graphql-core enums, which neither serialise
+# Python enum members nor turn input values back into them.
+
+
+def _interval(interval: Interval | None) -> ranges.Interval | None:
+    return None if interval is None else ranges.Interval(getattr(interval, "value", interval))
+
+
+def _figures(info: strawberry.Info) -> Figures:
+    ctx = info.context
+    return Figures(ctx.kernel, ctx.street, ctx.execute)
+
+
+async def _client(awaitable):
+    try:
+        return await awaitable
+    except DomainError as error:
+        raise ClientError(error.message, error.code) from None
+
+
+@strawberry.type(description="The digital cockpit (数字驾驶舱): figures every enabled plugin publishes.")
+class Cockpit:
+    @strawberry.field(description="The metrics available in this street.")
+    def metrics(self, info: strawberry.Info) -> list[MetricInfo]:
+        ctx = info.context
+        return [
+            MetricInfo(
+                key=p.metric.key, title=p.metric.title_zh, title_en=p.metric.title_en, unit=p.metric.unit,
+                kind=p.metric.kind.value, plugin=p.plugin, dimensions=list(p.metric.dimensions),
+                description=p.metric.description,
+            )
+            for p in visible_metrics(ctx.kernel, ctx.street)
+        ]
+
+    @strawberry.field(description="Every metric over the range, with the previous period and the trend.")
+    async def kpis(self, info: strawberry.Info, range: RangeInput | None = None) -> list[Kpi]:
+        period = _period(info.context, range)
+        kpis = await _client(_figures(info).kpis(period))
+        return [
+            Kpi(
+                key=k.metric.metric.key, title=k.metric.metric.title_zh, title_en=k.metric.metric.title_en,
+                unit=k.metric.metric.unit, kind=k.metric.metric.kind.value, plugin=k.metric.plugin,
+                value=k.value, previous=k.previous, trend=None if k.trend is None else round(k.trend, 4),
+            )
+            for k in kpis
+        ]
+
+    @strawberry.field(description="One metric per time bucket of the range (default interval from the range's length).")
+    async def series(self, info: strawberry.Info, key: str, range: RangeInput | None = None, interval: Interval | None = None) -> list[Point]:
+        period = _period(info.context, range)
+        points = await _client(_figures(info).series(key, period, _interval(interval) or ranges.default_interval(period)))
+        return [Point(at=p.at, value=p.value) for p in points]
+
+    @strawberry.field(description="One metric per value of one of its dimensions, largest first.")
+    async def breakdown(self, info: strawberry.Info, key: str, dimension: str, range: RangeInput | None = None) -> list[Slice]:
+        period = _period(info.context, range)
+        slices = await _client(_figures(info).breakdown(key, dimension, period))
+        return [Slice(label=s.label, value=s.value) for s in slices]
+
+    @strawberry.field(
+        description="Buildings and compounds whose signals rise above their own baseline, most sources first. "
+        "A range longer than the street's max_window_days (7) is looked at over its last days; see Hotspot.window."
+    )
+    async def hotspots(self, info: strawberry.Info, range: RangeInput | None = None) -> list[Hotspot]:
+        ctx = info.context
+        period = _period(ctx, range)
+        findings = await _client(HotspotWatch(ctx.kernel, ctx.street, ctx.execute).find(period))
+        return [hotspot_of(f) for f in findings]
+
+    @strawberry.field(description="CSV of a series (give interval) or a breakdown (give dimension); filters in # lines.")
+    async def export_csv(
+        self, info: strawberry.Info, key: str, range: RangeInput | None = None, interval: Interval | None = None, dimension: str | None = None
+    ) -> str:
+        ctx = info.context
+        return await _client(csv_of(Figures(ctx.kernel, ctx.street, ctx.execute), _period(ctx, range), key, _interval(interval), dimension))
+
+
+@strawberry.type
+class DashboardQuery:
+    @strawberry.field(description="The digital cockpit of this street.", permission_classes=VIEW)
+    def cockpit(self) -> Cockpit:
+        return Cockpit()

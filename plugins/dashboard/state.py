@@ -1,0 +1,22 @@
+"""The dashboard's runtime state: one per kernel, made at start-up (``PluginInfo(state=...)``)
+and reached as ``kernel.state("dashboard")``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from plugins.dashboard.cache import FigureCache
+from plugins.dashboard.prometheus import RequestStats
+
+
+@dataclass
+class DashboardState:
+    figures: FigureCache = field(default_factory=FigureCache)
+    """Computed figures and hotspots, reused for the street's ``cache_seconds``."""
+    requests: RequestStats = field(default_factory=RequestStats)
+    """The Prometheus request series that ``/metrics`` exposes."""
+
+
+def make_state(_kernel) -> DashboardState:
+    """``PluginInfo(state=...)``: a fresh cache and request series for each kernel."""
+    return DashboardState()
