@@ -19,7 +19,8 @@ hookimpl = pluggy.HookimplMarker("jiedao")
 
 @hookspec
 def jiedao_models(register):
-    """Declare the SQLAlchemy model classes the plugin owns.
+    """Declare the SQLAlchemy model classes the plugin owns (usually as data instead:
+    ``PluginInfo(models=(...))``).
 
     Call ``register.models(Model, ...)``. Importing the classes adds their tables to the
     shared metadata; declaring them lets the kernel refuse two plugins that define the
@@ -29,7 +30,8 @@ def jiedao_models(register):
 
 @hookspec
 def jiedao_migrations(register):
-    """Declare the folder holding the plugin's Alembic revisions.
+    """Declare the folder holding the plugin's Alembic revisions, when it is not the
+    ``migrations/`` folder next to the module declaring ``PLUGIN`` (found by convention).
 
     Call ``register.migrations(path)``. The revisions form a branch labelled with the
     plugin's name that depends on a core revision.
@@ -51,7 +53,8 @@ def jiedao_schema(register):
 
 @hookspec
 def jiedao_permissions(register):
-    """Declare named permissions and the roles that hold them by default.
+    """Declare named permissions and the roles that hold them by default (usually as data
+    instead: ``PluginInfo(permissions={...}, grants={...})``).
 
     Call ``register.permissions({"sensors.alarm.acknowledge": "Acknowledge alarms"},
     grants={"grid_worker": ["sensors.alarm.acknowledge"]})``.
@@ -93,8 +96,11 @@ def jiedao_seed(register):
 def jiedao_events(register):
     """Subscribe to domain events: ``register.on("mediation.finding.created", handler)``.
 
-    The handler is awaited as ``handler(event)`` only for events of streets that enable
-    the plugin. Plugins talk to each other through events, never through imports.
+    The handler is awaited as ``handler(event, delivery)`` only for events of streets that
+    enable the plugin: ``event`` is the publisher's frozen dataclass (read its attributes),
+    ``delivery`` has ``street``, ``street_id`` and ``kernel``. Plugins talk to each other
+    through events, never through imports. Start-up refuses a subscription to an event an
+    installed plugin does not declare, and a handler that is not ``async def (event, delivery)``.
     """
 
 
