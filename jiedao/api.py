@@ -7,16 +7,20 @@ other module of Jiedao is internal and may change between versions.
 - tables: ``Base``, ``StreetScoped``, ``UTCDateTime``; the core registry's rows in
   ``registry`` (``registry.Building``, ``registry.Resident`` ...)
 - GraphQL: ``Node``, ``node_type``, ``Connection``, ``paginate``, ``by_id``, ``children``,
-  ``through``, ``allow``, ``mutation``, ``payload``, ``node_id``, ``Write``, ``UserError``,
-  ``ClientError``, ``encode_global_id``, ``decode_global_id``; the core's GraphQL types in
-  ``types`` (``types.Building`` ...) for fields that return them
+  ``through``, ``allow``, ``mutation``, ``payload``, ``node_id``, ``Write``, ``run_mutation`` (the
+  runner without the decorator, for a work whose refusal lists several problems), ``UserError``,
+  ``ClientError``, ``encode_global_id``, ``decode_global_id``, ``decode_id_of``; the core's
+  GraphQL types in ``types`` (``types.Building`` ...) for fields that return them
 - rules and time: ``DomainError``, ``now``, ``today``, ``CHINA``, ``Duration``, ``parse_duration``
 - figures and people: ``Metric``, ``MetricKind``, ``Signal``, ``Notification``, ``notify``
-- the running system: ``Kernel`` (for type hints), ``in_street`` (CLI commands), ``audit``
+- the running system: ``Kernel`` (for type hints), ``in_street`` (CLI commands), ``audit``;
+  accounts and grants in ``identity`` (``identity.User``, ``identity.Grant``)
+- seeds: ``demo`` (``demo.DEMO_PASSWORD``, ``demo.hotspot_building_id`` ...), ``hash_password``
 """
 
 from __future__ import annotations
 
+from core import demo
 from core import graphql as types
 from core import models as registry
 from core.clock import CHINA, now, today
@@ -25,7 +29,9 @@ from core.db import Base, StreetScoped, UTCDateTime
 from core.errors import DomainError
 from core.events import Delivery, DomainEvent
 from core.hookspecs import hookimpl
+from core.identity import models as identity
 from core.identity.audit import record as audit
+from core.identity.passwords import hash_password
 from core.kernel import Kernel
 from core.metrics import Metric, MetricKind, Signal
 from core.notify import Notification, notify
@@ -33,16 +39,16 @@ from core.plugins import PluginInfo
 from core.settings import Duration, parse_duration
 from schema.connection import Connection, paginate
 from schema.errors import ClientError, UserError
-from schema.ids import decode_global_id, encode_global_id
+from schema.ids import decode_global_id, decode_id_of, encode_global_id
 from schema.loaders import by_id, children, through
 from schema.node import Node, node_type
 from schema.permissions import allow
-from schema.runner import Write, mutation, node_id, payload
+from schema.runner import Write, mutation, node_id, payload, run_mutation
 
 __all__ = [
     "CHINA", "Base", "ClientError", "Connection", "Delivery", "DomainError", "DomainEvent", "Duration", "Kernel",
     "Metric", "MetricKind", "Node", "Notification", "PluginInfo", "Signal", "StreetScoped", "UTCDateTime", "UserError",
-    "Write", "allow", "audit", "by_id", "children", "decode_global_id", "encode_global_id", "hookimpl", "in_street",
-    "mutation", "node_id", "node_type", "notify", "now", "paginate", "parse_duration", "payload", "registry", "through",
-    "today", "types",
+    "Write", "allow", "audit", "by_id", "children", "decode_global_id", "decode_id_of", "demo", "encode_global_id",
+    "hash_password", "hookimpl", "identity", "in_street", "mutation", "node_id", "node_type", "notify", "now", "paginate",
+    "parse_duration", "payload", "registry", "run_mutation", "through", "today", "types",
 ]

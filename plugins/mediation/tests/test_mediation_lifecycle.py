@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from plugins.mediation.service import today
+from core.clock import today
 
 
 async def test_agreement_lifecycle_from_application_to_fulfilment(scene):
@@ -123,7 +123,7 @@ async def test_bad_case_input_writes_nothing(scene):
         {"title": "x", "category": "NOISE", "source": "APPLICATION", "studioId": scene.studio_a,
          "parties": [{"residentId": "UmVzaWRlbnQ6OTk5OTk", "role": "APPLICANT"}]},
     )
-    assert unknown["code"] == "NOT_FOUND" and unknown["field"] == "parties"
+    assert unknown["code"] == "NOT_FOUND" and unknown["field"] == "parties.residentId"
     wrong_unit = await scene.error(
         "openCase",
         {"title": "x", "category": "NOISE", "source": "APPLICATION", "studioId": scene.studio_a,
