@@ -164,9 +164,11 @@ async def decode_node_ids(session: AsyncSession, value: Any, path: str = "") -> 
         name = f.graphql_name or to_camel_case(f.python_name)
         type_name = f.metadata.get(NODE_ID) if f.metadata else None
         if type_name is None:
-            nested = current if isinstance(current, list) else [current]
-            for item in nested:
-                await decode_node_ids(session, item, f"{path}{name}.")
+            if isinstance(current, list):
+                for index, item in enumerate(current):
+                    await decode_node_ids(session, item, f"{path}{name}[{index}].")
+            else:
+                await decode_node_ids(session, current, f"{path}{name}.")
             continue
         many = isinstance(current, list)
         pks = [decode_id_of(v, type_name, f"{path}{name}") for v in (current if many else [current])]

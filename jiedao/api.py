@@ -18,6 +18,9 @@ other module of Jiedao is internal and may change between versions.
 - the running system: ``Kernel`` (for type hints), ``audit``; CLI commands: ``in_street``,
   ``kernel_of``, ``require_street``, ``run_command``; ``hotspot_building_id`` (the demo's
   hotspot, for seeds)
+- accounts and grants in ``identity`` (``identity.User``, ``identity.Grant``); seeds: ``demo``
+  (``demo.DEMO_PASSWORD`` ...), ``hash_password``; ``run_mutation`` (the runner without the
+  decorator, for a work whose refusal lists several problems)
 - web pages and files a plugin serves itself: ``authenticate`` and ``AuthenticationFailed``
   (a bearer token outside GraphQL), ``policy_for_page`` (its Content-Security-Policy),
   ``csv_writer`` (CSV cells a spreadsheet cannot run)
@@ -25,7 +28,7 @@ other module of Jiedao is internal and may change between versions.
 
 from __future__ import annotations
 
-from core import clock
+from core import clock, demo
 from core import graphql as types
 from core import models as registry
 from core.cli import in_street, kernel_of, require_street
@@ -38,12 +41,15 @@ from core.errors import DomainError
 from core.events import Delivery, DomainEvent
 from core.figures import Metric, MetricKind, Signal
 from core.hookspecs import hookimpl
+from core.identity import models as identity
+from core.identity import models as identity
 from core.identity.audit import record as audit
+from core.identity.passwords import hash_password
 from core.identity.service import AuthenticationFailed, authenticate
 from core.kernel import Kernel
 from core.notify import Notification, notify
 from core.plugins import PluginInfo
-from core.runner import Write, mutation, node_id, payload
+from core.runner import Write, mutation, node_id, payload, run_mutation
 from core.settings import Duration, parse_duration
 from schema.connection import Connection, paginate
 from schema.cost import list_bound
@@ -59,8 +65,8 @@ __all__ = [
     "CHINA", "LONG", "AuthenticationFailed", "Base", "ClientError", "Connection", "Delivery", "DomainError",
     "DomainEvent", "Duration", "Kernel", "MaxLength", "Metric", "MetricKind", "Money", "Node", "Notification",
     "PluginInfo", "Range", "Signal", "StreetScoped", "UTCDateTime", "UserError", "Write", "allow", "allow_any", "audit",
-    "authenticate", "by_id", "children", "clock", "csv_writer", "decode_global_id", "decode_id_of", "encode_global_id",
-    "hookimpl", "hotspot_building_id", "in_street", "kernel_of", "list_bound", "mutation", "node_id", "node_type",
+    "authenticate", "by_id", "children", "clock", "csv_writer", "demo", "decode_global_id", "decode_id_of", "encode_global_id",
+    "hash_password", "hookimpl", "hotspot_building_id", "identity", "in_street", "kernel_of", "list_bound", "mutation", "node_id", "node_type",
     "notify", "now", "paginate", "parse_duration", "payload", "policy_for_page", "registry", "require_street",
-    "run_command", "through", "today", "types",
+    "run_command", "run_mutation", "through", "today", "types",
 ]

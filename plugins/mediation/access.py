@@ -1,5 +1,7 @@
 """Who is acting, and which cases they may see.
 
+The plugin's permissions and the roles holding them by default are declared at the end.
+
 Street staff (holders of ``mediation.case.read_all``: street admins, community workers)
 see every case of the street; a mediator sees the cases of the studios they belong to and
 those assigned to them; a resident sees the cases they are a party to.
@@ -56,3 +58,34 @@ def visible_cases(actor: Actor) -> ColumnElement[bool]:
     if actor.resident_id is not None:
         conditions.append(Case.id.in_(select(CaseParty.case_id).where(CaseParty.resident_id == actor.resident_id)))
     return or_(*conditions) if conditions else false()
+
+
+# -- what the plugin declares (see ``plugin.PLUGIN``) ------------------------------------
+
+PERMISSIONS = {
+    "mediation.case.read": "See mediation cases one may see (studio members: their studio's; parties: their own)",
+    "mediation.case.read_all": "See every mediation case of the street",
+    "mediation.case.open": "Open a case (residents: apply for mediation of their own dispute)",
+    "mediation.case.manage": "Move cases, assign mediators, record sessions, agreements and visits",
+    "mediation.case.escalate": "Flag a dispute at risk of turning violent",
+    "mediation.agreement.sign": "Sign an agreement (parties: for themselves; the mediator: as mediator)",
+    "mediation.studio.manage": "Create studios and appoint their mediators",
+    "mediation.taskforce.read": "See task forces, findings and their progress",
+    "mediation.taskforce.manage": "Create task forces, record findings and their rectification",
+}
+
+MEDIATOR_GRANTS = [
+    "mediation.case.read",
+    "mediation.case.open",
+    "mediation.case.manage",
+    "mediation.case.escalate",
+    "mediation.agreement.sign",
+    "mediation.taskforce.read",
+]
+GRANTS = {
+    "mediator": MEDIATOR_GRANTS,
+    "community_worker": [*MEDIATOR_GRANTS, "mediation.case.read_all", "mediation.studio.manage", "mediation.taskforce.manage"],
+    "grid_worker": ["mediation.taskforce.read"],
+    "inspector": ["mediation.taskforce.read"],
+    "resident": ["mediation.case.read", "mediation.case.open", "mediation.agreement.sign"],
+}

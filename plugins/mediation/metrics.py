@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import case, literal, select, union_all
 
-from jiedao.api import Metric, MetricKind, Signal
-from plugins.mediation import service
+from jiedao.api import Metric, MetricKind, Signal, now
 from plugins.mediation.models import Case, CasePlace, Finding
+from plugins.mediation.service import LONG_OPEN_DAYS
 from plugins.mediation.states import OPEN_STATES, CaseState
 
 
@@ -39,7 +39,7 @@ def agreement_rate():
 
 def overdue_cases():
     """Cases still being mediated more than 30 days after they were opened."""
-    cutoff = service.now() - timedelta(days=service.LONG_OPEN_DAYS)
+    cutoff = now() - timedelta(days=LONG_OPEN_DAYS)
     return select(Case.category.label("category"), literal(1).label("value")).where(
         Case.state.in_([s.value for s in OPEN_STATES]), Case.opened_at < cutoff
     )

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base, StreetScoped, UTCDateTime
+from jiedao.api import Base, StreetScoped, UTCDateTime
 
 
 class Studio(StreetScoped, Base):

@@ -1,13 +1,14 @@
-"""The mediation plugin's declaration and hook implementations."""
+"""The mediation plugin's declaration (permissions, grants, events, tables as data) and the
+hooks that are code."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import BaseModel
 
-from core.hookspecs import hookimpl
-from core.plugins import PluginInfo
+from jiedao.api import PluginInfo, hookimpl
+from plugins.mediation.access import GRANTS, PERMISSIONS
+from plugins.mediation.events import EVENTS
+from plugins.mediation.models import MODELS
 
 
 class Settings(BaseModel):
@@ -31,67 +32,24 @@ PLUGIN = PluginInfo(
     description="调解工作室 (三和交流室, 潘大姐工作室, 老傅调解室 …): disputes from intake to a signed "
     "agreement, judicial confirmation and return visits (People's Mediation Law, 2010); "
     "multi-department rectification task forces (整治专班) and their findings.",
+    permissions=PERMISSIONS,
+    grants=GRANTS,
+    events=EVENTS,
+    models=MODELS,
 )
-
-PERMISSIONS = {
-    "mediation.case.read": "See mediation cases one may see (studio members: their studio's; parties: their own)",
-    "mediation.case.read_all": "See every mediation case of the street",
-    "mediation.case.open": "Open a case (residents: apply for mediation of their own dispute)",
-    "mediation.case.manage": "Move cases, assign mediators, record sessions, agreements and visits",
-    "mediation.case.escalate": "Flag a dispute at risk of turning violent",
-    "mediation.agreement.sign": "Sign an agreement (parties: for themselves; the mediator: as mediator)",
-    "mediation.studio.manage": "Create studios and appoint their mediators",
-    "mediation.taskforce.read": "See task forces, findings and their progress",
-    "mediation.taskforce.manage": "Create task forces, record findings and their rectification",
-}
-
-MEDIATOR_GRANTS = [
-    "mediation.case.read",
-    "mediation.case.open",
-    "mediation.case.manage",
-    "mediation.case.escalate",
-    "mediation.agreement.sign",
-    "mediation.taskforce.read",
-]
-GRANTS = {
-    "mediator": MEDIATOR_GRANTS,
-    "community_worker": [*MEDIATOR_GRANTS, "mediation.case.read_all", "mediation.studio.manage", "mediation.taskforce.manage"],
-    "grid_worker": ["mediation.taskforce.read"],
-    "inspector": ["mediation.taskforce.read"],
-    "resident": ["mediation.case.read", "mediation.case.open", "mediation.agreement.sign"],
-}
-
-
-@hookimpl
-def jiedao_models(register):
-    """Studios, cases and their parts, agreements, task forces and findings."""
-    from plugins.mediation.models import MODELS
-
-    register.models(*MODELS)
-
-
-@hookimpl
-def jiedao_migrations(register):
-    """The ``mediation`` Alembic branch, depending on core's first revision."""
-    register.migrations(Path(__file__).parent / "migrations")
-
-
-@hookimpl
-def jiedao_permissions(register):
-    """Case, studio and task-force permissions; residents may apply and sign for themselves."""
-    register.permissions(PERMISSIONS, grants=GRANTS)
 
 
 @hookimpl
 def jiedao_schema(register):
     """Queries, mutations, node types, and ``Building.cases``, ``Building.findings``, ``Resident.cases``."""
-    from plugins.mediation import graphql, mutations
+    from plugins.mediation.graphql import queries, types
+    from plugins.mediation.graphql.mutations import MediationMutation
 
-    register.query(graphql.MediationQuery)
-    register.mutation(mutations.MediationMutation)
-    register.types(graphql.Case, graphql.Studio, graphql.Finding, graphql.TaskForce)
-    register.extend("Building", graphql.BuildingMediation)
-    register.extend("Resident", graphql.ResidentMediation)
+    register.query(queries.MediationQuery)
+    register.mutation(MediationMutation)
+    register.types(types.Case, types.Studio, types.Finding, types.TaskForce)
+    register.extend("Building", queries.BuildingMediation)
+    register.extend("Resident", queries.ResidentMediation)
 
 
 @hookimpl

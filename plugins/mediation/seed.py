@@ -14,10 +14,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from core.identity.models import Grant, User
-from core.demo import hotspot_building_id
-from core.models import Building, Community, Compound, Ownership, Resident, Street, Unit
-from plugins.mediation import service
+from jiedao.api import demo, hash_password, identity, now, registry, today
 from plugins.mediation.models import (
     Agreement,
     Case,
@@ -77,7 +74,7 @@ async def seed(session, street: str) -> None:
         await _one_studio(session, *GONGCHEN_STUDIO)
         return
     rng = random.Random(f"mediation-{street}")
-    street_id = await session.scalar(select(Street.id).where(Street.slug == street))
+    street_id = await session.scalar(select(registry.Street.id).where(registry.Street.slug == street))
     studios = await _studios(session, street_id)
     await _water_leak(session, studios["潘大姐工作室"])
     await _year_of_cases(session, rng, studios)
@@ -88,11 +85,11 @@ async def seed(session, street: str) -> None:
 async def _hotspot_story(session, pan) -> None:
     """This week's disputes at the demo's hotspot building (see ``core.demo.HOTSPOT_BUILDING``):
     a water leak from a blocked drain and two quarrels over corridor storage by the fire exit."""
-    building_id = await hotspot_building_id(session)
+    building_id = await demo.hotspot_building_id(session)
     if building_id is None:
         return
     studio, mediators, _ = pan
-    owners = (await session.execute(select(Ownership.resident_id, Unit.id).join(Unit, Unit.id == Ownership.unit_id).where(Unit.building_id == building_id).order_by(Unit.id).limit(6))).all()
+    owners = (await session.execute(select(registry.Ownership.resident_id, registry.Unit.id).join(registry.Unit, registry.Unit.id == registry.Ownership.unit_id).where(registry.Unit.building_id == building_id).order_by(registry.Unit.id).limit(6))).all()
     if len(owners) < 6:
         return
     stories = (
@@ -109,8 +106,8 @@ async def _hotspot_story(session, pan) -> None:
 
 
 async def _one_studio(session, name: str, community: str) -> Studio:
-    community_id = await session.scalar(select(Community.id).where(Community.name == community))
-    studio = Studio(name=name, community_id=community_id, description="", created_at=service.now())
+    community_id = await session.scalar(select(registry.Community.id).where(registry.Community.name == community))
+    studio = Studio(name=name, community_id=community_id, description="", created_at=now())
     session.add(studio)
     await session.flush()
     return studio
@@ -118,9 +115,6 @@ async def _one_studio(session, name: str, community: str) -> Studio:
 
 async def _studios(session, street_id: int) -> dict[str, tuple[Studio, list[int], int | None]]:
     """The four studios with their mediators (accounts created with the demo password)."""
-    from core.demo import DEMO_PASSWORD
-    from core.identity.passwords import hash_password
-
     password_hash = None
     made = {}
     for name, (community, description, members) in STUDIOS.items():
@@ -128,18 +122,18 @@ async def _studios(session, street_id: int) -> dict[str, tuple[Studio, list[int]
         studio.description = description
         user_ids = []
         for username, display, lead in members:
-            user_id = await session.scalar(select(User.id).where(User.username == username))
+            user_id = await session.scalar(select(identity.User.id).where(identity.User.username == username))
             if user_id is None:
-                password_hash = password_hash or hash_password(DEMO_PASSWORD)
-                user = User(username=username, password_hash=password_hash)
+                password_hash = password_hash or hash_password(demo.DEMO_PASSWORD)
+                user = identity.User(username=username, password_hash=password_hash)
                 session.add(user)
                 await session.flush()
                 user_id = user.id
-            if not await session.scalar(select(Grant.id).where(Grant.user_id == user_id, Grant.street_id == street_id, Grant.role == "mediator")):
-                session.add(Grant(user_id=user_id, street_id=street_id, role="mediator"))
+            if not await session.scalar(select(identity.Grant.id).where(identity.Grant.user_id == user_id, identity.Grant.street_id == street_id, identity.Grant.role == "mediator")):
+                session.add(identity.Grant(user_id=user_id, street_id=street_id, role="mediator"))
             session.add(StudioMember(studio_id=studio.id, user_id=user_id, display_name=display, is_lead=lead))
             user_ids.append(user_id)
-        made[name] = (studio, user_ids, await session.scalar(select(Community.id).where(Community.name == community)))
+        made[name] = (studio, user_ids, await session.scalar(select(registry.Community.id).where(registry.Community.name == community)))
     await session.flush()
     return made
 
@@ -147,27 +141,27 @@ async def _studios(session, street_id: int) -> dict[str, tuple[Studio, list[int]
 async def _owners_in(session, community_id: int | None, compound: str | None = None) -> list[tuple[int, int, int, str]]:
     """(resident, unit, building, unit number) of the private owners of a community or compound."""
     statement = (
-        select(Ownership.resident_id, Unit.id, Building.id, Unit.number)
-        .join(Unit, Unit.id == Ownership.unit_id)
-        .join(Building, Building.id == Unit.building_id)
-        .join(Compound, Compound.id == Building.compound_id)
-        .join(Resident, Resident.id == Ownership.resident_id)
-        .where(Resident.is_organisation.is_(False))
-        .order_by(Unit.id)
+        select(registry.Ownership.resident_id, registry.Unit.id, registry.Building.id, registry.Unit.number)
+        .join(registry.Unit, registry.Unit.id == registry.Ownership.unit_id)
+        .join(registry.Building, registry.Building.id == registry.Unit.building_id)
+        .join(registry.Compound, registry.Compound.id == registry.Building.compound_id)
+        .join(registry.Resident, registry.Resident.id == registry.Ownership.resident_id)
+        .where(registry.Resident.is_organisation.is_(False))
+        .order_by(registry.Unit.id)
     )
     if community_id is not None:
-        statement = statement.where(Compound.community_id == community_id)
+        statement = statement.where(registry.Compound.community_id == community_id)
     if compound is not None:
-        statement = statement.where(Compound.name == compound)
+        statement = statement.where(registry.Compound.name == compound)
     return [tuple(row) for row in (await session.execute(statement)).all()]
 
 
 def _at(days_ago: float) -> datetime:
-    return service.now() - timedelta(days=days_ago)
+    return now() - timedelta(days=days_ago)
 
 
 def _on(days_ago: float) -> date:
-    return service.today() - timedelta(days=int(days_ago))
+    return today() - timedelta(days=int(days_ago))
 
 
 async def _case(session, studio, mediator_id, title, category, source, parties, places, opened_days_ago, path, *, description="", finding_id=None):
@@ -225,7 +219,7 @@ async def _agreement(session, case: Case, party_ids: list[int], mediator_id: int
     session.add_all([Signature(agreement_id=agreement.id, resident_id=r, recorded_by="demo", signed_at=_at(days_ago)) for r in party_ids])
     session.add(Signature(agreement_id=agreement.id, user_id=mediator_id, recorded_by="demo", signed_at=_at(days_ago)))
     visit_due = effective + timedelta(days=16)
-    done = visit_due <= service.today() - timedelta(days=3)  # the latest visits are still to do
+    done = visit_due <= today() - timedelta(days=3)  # the latest visits are still to do
     session.add(ReturnVisit(case_id=case.id, due_on=visit_due, done_on=visit_due if done else None, notes="已履行，双方满意" if done else ""))
     return agreement
 
@@ -311,11 +305,11 @@ def _path(rng: random.Random, age: float) -> list[CaseState]:
 
 async def _dongqing(session, rng: random.Random, pan) -> None:
     """The 东清大厦 campaign: 110 violations, six departments, most of them cleared."""
-    compound_id = await session.scalar(select(Compound.id).where(Compound.name == "东清大厦"))
+    compound_id = await session.scalar(select(registry.Compound.id).where(registry.Compound.name == "东清大厦"))
     if compound_id is None:
         return
-    buildings = list(await session.scalars(select(Building.id).where(Building.compound_id == compound_id).order_by(Building.id)))
-    units = (await session.execute(select(Unit.id, Unit.building_id, Unit.number).where(Unit.building_id.in_(buildings)).order_by(Unit.id))).all()
+    buildings = list(await session.scalars(select(registry.Building.id).where(registry.Building.compound_id == compound_id).order_by(registry.Building.id)))
+    units = (await session.execute(select(registry.Unit.id, registry.Unit.building_id, registry.Unit.number).where(registry.Unit.building_id.in_(buildings)).order_by(registry.Unit.id))).all()
     started = _on(120)
     task_force = TaskForce(name="东清大厦综合整治专班", compound_id=compound_id, departments=sorted(d.value for d in Department), started_on=started, created_at=_at(120))
     session.add(task_force)
@@ -361,7 +355,7 @@ async def _disputed_findings(session, pan, findings: list[Finding]) -> None:
         [],
     ]
     for finding, path, age in zip(findings, paths, (80, 20, 3)):
-        owner = await session.scalar(select(Ownership.resident_id).where(Ownership.unit_id == finding.unit_id).limit(1))
+        owner = await session.scalar(select(registry.Ownership.resident_id).where(registry.Ownership.unit_id == finding.unit_id).limit(1))
         if owner is None:
             continue
         await _case(

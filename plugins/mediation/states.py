@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from core.errors import DomainError
+from jiedao.api import DomainError
 
 
 class CaseState(str, Enum):

@@ -155,7 +155,7 @@ class Scene:
 
 
 def _today():
-    from plugins.mediation.service import today
+    from core.clock import today
 
     return today()
 

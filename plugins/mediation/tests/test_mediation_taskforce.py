@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from plugins.mediation.service import today
+from core.clock import today
 from plugins.mediation.tests.conftest import gid
 
 FINDING = "findings { id status category department evidence overdue building { id } unit { id } }"
@@ -17,8 +17,8 @@ def events(kernel):
     """The mediation.finding.* events delivered, as another plugin (credit) would receive them."""
     seen = []
 
-    async def handler(event):
-        seen.append((event.name, event.street, event.payload))
+    async def handler(event, delivery):
+        seen.append((event.name, delivery.street, event.fields()))
 
     for name in ("mediation.finding.created", "mediation.finding.status_changed"):
         kernel.contributions.handlers[name].append(("core", handler))

@@ -1,5 +1,6 @@
-"""What needs following up today in one street: cases open too long, judicial-confirmation
-deadlines coming or missed, return visits due, findings past their deadline."""
+"""Follow-up: return visits (回访) of agreed cases, and what needs following up today in one
+street: cases open too long, judicial-confirmation deadlines coming or missed, return
+visits due, findings past their deadline."""
 
 from __future__ import annotations
 
@@ -7,13 +8,45 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from plugins.mediation import service
+from jiedao.api import DomainError, now, today
+from plugins.mediation.access import Actor
 from plugins.mediation.models import Agreement, Case, Finding, ReturnVisit, TaskForce
-from plugins.mediation.states import OPEN_STATES, FindingStatus
+from plugins.mediation.service.agreements import CONFIRMATION_DAYS, confirmation_deadline
+from plugins.mediation.service.cases import LONG_OPEN_DAYS, get_case
+from plugins.mediation.service.common import required
+from plugins.mediation.states import OPEN_STATES, CaseState, FindingStatus
 
 CONFIRMATION_WARNING_DAYS = 7
 """Warn about a judicial-confirmation deadline this many days ahead."""
+
+
+async def schedule_return_visit(session: AsyncSession, actor: Actor, case_id: int, due_on: date) -> ReturnVisit:
+    """Schedule a return visit (回访) of an agreed case."""
+    case = await get_case(session, actor, case_id)
+    if case.state not in (CaseState.AGREED.value, CaseState.PERFORMING.value):
+        raise DomainError("Return visits follow an agreement.", code="INVALID_STATE", field="caseId")
+    if due_on < today():
+        raise DomainError("The visit date is in the past.", code="DEADLINE_IN_PAST", field="dueOn")
+    visit = ReturnVisit(case_id=case_id, due_on=due_on)
+    session.add(visit)
+    await session.flush()
+    return visit
+
+
+async def record_return_visit(session: AsyncSession, actor: Actor, visit_id: int, notes: str) -> ReturnVisit:
+    """Record that a return visit took place, with what was found."""
+    visit = await session.scalar(select(ReturnVisit).where(ReturnVisit.id == visit_id))
+    if visit is None:
+        raise DomainError("No such return visit.", code="NOT_FOUND", field="visitId")
+    await get_case(session, actor, visit.case_id)
+    if visit.done_on is not None:
+        raise DomainError("This visit is already recorded.", code="ALREADY_DONE", field="visitId")
+    visit.notes = required(notes, "notes", "What the visit found")
+    visit.done_on = today()
+    await session.flush()
+    return visit
 
 
 @dataclass(frozen=True)
@@ -28,8 +61,8 @@ class FollowUp:
 
 async def follow_up(session, on: date | None = None) -> FollowUp:
     """Everything to act on in the session's street (a handful of grouped statements)."""
-    on = on or service.today()
-    cutoff = service.now() - timedelta(days=service.LONG_OPEN_DAYS)
+    on = on or today()
+    cutoff = now() - timedelta(days=LONG_OPEN_DAYS)
     long_open = await session.execute(
         select(Case.id, Case.title, Case.opened_at)
         .where(Case.state.in_([s.value for s in OPEN_STATES]), Case.opened_at < cutoff)
@@ -42,7 +75,7 @@ async def follow_up(session, on: date | None = None) -> FollowUp:
             Agreement.effective_on.is_not(None),
             Agreement.oral.is_(False),
             Agreement.confirmation_requested_on.is_(None),
-            Agreement.effective_on >= on - timedelta(days=service.CONFIRMATION_DAYS + CONFIRMATION_WARNING_DAYS),
+            Agreement.effective_on >= on - timedelta(days=CONFIRMATION_DAYS + CONFIRMATION_WARNING_DAYS),
         )
         .order_by(Agreement.effective_on)
     )
@@ -61,7 +94,7 @@ async def follow_up(session, on: date | None = None) -> FollowUp:
     )
     deadlines = []
     for case_id, title, agreement in agreements.all():
-        deadline = service.confirmation_deadline(agreement)
+        deadline = confirmation_deadline(agreement)
         if deadline - on <= timedelta(days=CONFIRMATION_WARNING_DAYS):
             state = "missed" if deadline < on else "due"
             deadlines.append((case_id, title, f"judicial confirmation {state} {deadline.isoformat()}"))

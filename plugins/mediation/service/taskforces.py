@@ -11,10 +11,9 @@ from datetime import date
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import DomainError
-from core.models import Building, Compound, Ownership, Unit
-from plugins.mediation import service
+from jiedao.api import DomainError, now, registry, today
 from plugins.mediation.access import Actor
+from plugins.mediation.service.cases import CaseData, PartyData, PlaceData, open_case
 from plugins.mediation.models import Case, Finding, TaskForce
 from plugins.mediation.states import (
     CLOSED_STATES,
@@ -52,12 +51,12 @@ async def create_task_force(session: AsyncSession, name: str, compound_id: int, 
         raise DomainError("The task force's name is required.", code="MISSING_CONTENT", field="name")
     if not departments:
         raise DomainError("Name the departments taking part.", code="MISSING_CONTENT", field="departments")
-    if await session.scalar(select(Compound.id).where(Compound.id == compound_id)) is None:
+    if await session.scalar(select(registry.Compound.id).where(registry.Compound.id == compound_id)) is None:
         raise DomainError("No such compound.", code="NOT_FOUND", field="compoundId")
     if await session.scalar(select(TaskForce.id).where(TaskForce.name == name)):
         raise DomainError(f"A task force named '{name}' already exists.", code="DUPLICATE", field="name")
     task_force = TaskForce(
-        name=name, compound_id=compound_id, departments=sorted({d.value for d in departments}), started_on=started_on, created_at=service.now()
+        name=name, compound_id=compound_id, departments=sorted({d.value for d in departments}), started_on=started_on, created_at=now()
     )
     session.add(task_force)
     await session.flush()
@@ -89,11 +88,11 @@ async def add_findings(session: AsyncSession, task_force_id: int, items: list[Fi
         raise DomainError("No such task force.", code="NOT_FOUND", field="taskForceId")
     if not items:
         raise DomainError("No findings given.", code="MISSING_CONTENT", field="findings")
-    buildings = set(await session.scalars(select(Building.id).where(Building.compound_id == task_force.compound_id)))
+    buildings = set(await session.scalars(select(registry.Building.id).where(registry.Building.compound_id == task_force.compound_id)))
     unit_ids = {i.unit_id for i in items if i.unit_id is not None}
-    units = dict((await session.execute(select(Unit.id, Unit.building_id).where(Unit.id.in_(unit_ids)))).all()) if unit_ids else {}
+    units = dict((await session.execute(select(registry.Unit.id, registry.Unit.building_id).where(registry.Unit.id.in_(unit_ids)))).all()) if unit_ids else {}
     problems: list[DomainError] = []
-    today = service.today()
+    on = today()
     for n, item in enumerate(items):
         where = f"findings.{n}"
         if item.building_id not in buildings:
@@ -106,11 +105,11 @@ async def add_findings(session: AsyncSession, task_force_id: int, items: list[Fi
             problems.append(
                 DomainError(f"Finding {n + 1}: department '{item.department.value}' is not in the task force.", code="DEPARTMENT_NOT_IN_TASK_FORCE", field=f"{where}.department")
             )
-        if item.deadline < today and not allow_past:
+        if item.deadline < on and not allow_past:
             problems.append(DomainError(f"Finding {n + 1}: the deadline {item.deadline.isoformat()} is in the past.", code="DEADLINE_IN_PAST", field=f"{where}.deadline"))
     if problems:
         raise FindingsRejected(problems)
-    at = service.now()
+    at = now()
     findings = [
         Finding(
             task_force_id=task_force_id,
@@ -143,7 +142,7 @@ async def move_finding(session: AsyncSession, finding_id: int, target: FindingSt
     added = [e.strip() for e in evidence if e.strip()]
     if target is FindingStatus.RECTIFIED and not (finding.evidence or added):
         raise DomainError("Attach evidence (photo or inspection record reference) of the rectification.", code="EVIDENCE_REQUIRED", field="evidence")
-    at = service.now()
+    at = now()
     finding.status = target.value
     finding.status_changed_at = at
     if added:
@@ -164,27 +163,27 @@ async def dispute_finding(session: AsyncSession, actor: Actor, finding_id: int, 
     if finding.status == FindingStatus.VERIFIED.value:
         raise DomainError("The finding is already verified as rectified.", code="INVALID_STATE", field="findingId")
     if finding.unit_id is not None:
-        owns = await session.scalar(select(Ownership.id).where(Ownership.unit_id == finding.unit_id, Ownership.resident_id == resident_id))
+        owns = await session.scalar(select(registry.Ownership.id).where(registry.Ownership.unit_id == finding.unit_id, registry.Ownership.resident_id == resident_id))
         if owns is None:
             raise DomainError("Only an owner of the unit can dispute this finding.", code="NOT_THE_OWNER", field="residentId")
-    open_case = await session.scalar(
+    disputing = await session.scalar(
         select(Case.id).where(Case.finding_id == finding_id, Case.state.not_in([s.value for s in CLOSED_STATES]))
     )
-    if open_case is not None:
+    if disputing is not None:
         raise DomainError("A case about this finding is already open.", code="ALREADY_DISPUTED", field="findingId")
     task_force = await session.scalar(select(TaskForce).where(TaskForce.id == finding.task_force_id))
-    data = service.CaseData(
+    data = CaseData(
         title=f"{task_force.name}: 对整改事项有异议（{finding.location or '本户'}）",
         category=DISPUTE_CATEGORY[FindingCategory(finding.category)],
         source=Source.TASK_FORCE_REFERRAL,
         studio_id=studio_id,
-        parties=[service.PartyData(resident_id, PartyRole.APPLICANT)],
-        places=[service.PlaceData(finding.building_id, finding.unit_id)],
+        parties=[PartyData(resident_id, PartyRole.APPLICANT)],
+        places=[PlaceData(finding.building_id, finding.unit_id)],
         description=description,
         referred_by=task_force.name,
         finding_id=finding.id,
     )
-    return await service.open_case(session, actor, data)
+    return await open_case(session, actor, data)
 
 
 @dataclass
@@ -204,7 +203,7 @@ class ProgressRow:
 async def progress(session, task_force_ids: list[int], on: date | None = None) -> dict[int, list[ProgressRow]]:
     """Counts by department and category of each task force, in one grouped statement;
     ``overdue``: past the deadline and not yet rectified."""
-    on = on or service.today()
+    on = on or today()
     unresolved = Finding.status.in_([FindingStatus.OPEN.value, FindingStatus.NOTIFIED.value])
     statement = (
         select(

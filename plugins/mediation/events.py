@@ -1,0 +1,60 @@
+"""The domain events mediation publishes (its catalogue, listed in ``PluginInfo(events=...)``).
+
+Other plugins (credit, dashboard) subscribe by name, ``register.on("mediation.finding.created",
+handler)``, and read the fields as attributes; they never import this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import ClassVar
+
+from jiedao.api import DomainEvent
+
+
+@dataclass(frozen=True)
+class FindingEvent(DomainEvent):
+    """What every finding event carries: the finding, where it is, and its status."""
+
+    finding_id: int
+    task_force_id: int
+    building_id: int
+    unit_id: int | None
+    category: str
+    department: str
+    status: str
+    licence_no: str | None = None
+    description: str | None = None
+    created_on: date | None = None
+    deadline: date | None = None
+
+    @classmethod
+    def of(cls, finding) -> FindingEvent:
+        """The event about ``finding`` (a ``models.Finding`` row)."""
+        return cls(
+            finding_id=finding.id,
+            task_force_id=finding.task_force_id,
+            building_id=finding.building_id,
+            unit_id=finding.unit_id,
+            category=finding.category,
+            department=finding.department,
+            status=finding.status,
+        )
+
+
+@dataclass(frozen=True)
+class FindingCreated(FindingEvent):
+    """A rectification task force recorded a finding (a violation)."""
+
+    name: ClassVar[str] = "mediation.finding.created"
+
+
+@dataclass(frozen=True)
+class FindingStatusChanged(FindingEvent):
+    """A finding moved (open → notified → rectified → verified); ``status`` is the new one."""
+
+    name: ClassVar[str] = "mediation.finding.status_changed"
+
+
+EVENTS = (FindingCreated, FindingStatusChanged)

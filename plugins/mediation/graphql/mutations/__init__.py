@@ -1,0 +1,17 @@
+"""Mutations of the mediation plugin, one module per part of the domain. Each is a plain
+``@mutation`` work run by the one runner; rules live in ``service``."""
+
+from __future__ import annotations
+
+import strawberry
+
+from plugins.mediation.graphql.mutations.agreements import AgreementMutation
+from plugins.mediation.graphql.mutations.cases import CaseAlertMutation, CaseMutation
+from plugins.mediation.graphql.mutations.followup import FollowUpMutation
+from plugins.mediation.graphql.mutations.studios import StudioMutation
+from plugins.mediation.graphql.mutations.taskforces import TaskForceMutation
+
+PARTS = (StudioMutation, CaseMutation, AgreementMutation, FollowUpMutation, CaseAlertMutation, TaskForceMutation)
+"""In the order of the fields in the schema."""
+
+MediationMutation = strawberry.type(type("MediationMutation", PARTS, {}))

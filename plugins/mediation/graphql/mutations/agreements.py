@@ -1,0 +1,78 @@
+"""Mutations of agreements: draft, sign, seal, request judicial confirmation.
+Rules live in ``service.agreements``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from datetime import date
+
+import strawberry
+
+from jiedao.api import LONG, Write, mutation, node_id
+from plugins.mediation import service
+from plugins.mediation.access import Actor
+from plugins.mediation.graphql.mutations.cases import MANAGE, CasePayload
+
+
+@strawberry.input
+class DraftAgreementInput:
+    case_id: strawberry.ID = node_id("Case")
+    facts: Annotated[str, LONG]
+    disputed_points: Annotated[str, LONG]
+    terms: Annotated[str, LONG]
+    performance: Annotated[str, LONG] = strawberry.field(description="How the agreement is carried out.")
+    perform_by: date | None = None
+    oral: bool = strawberry.field(default=False, description="An oral agreement recorded by the mediator; in effect at once.")
+
+
+@strawberry.input
+class SignAgreementInput:
+    case_id: strawberry.ID = node_id("Case")
+    resident_id: strawberry.ID | None = node_id("Resident", description="The party signing; omit to sign as the case's mediator.", default=None)
+
+
+@strawberry.input
+class SealAgreementInput:
+    case_id: strawberry.ID = node_id("Case")
+
+
+@strawberry.input
+class RequestJudicialConfirmationInput:
+    case_id: strawberry.ID = node_id("Case")
+    party_ids: list[strawberry.ID] = node_id("Resident", description="Every party: the application is joint.")
+    court: str
+
+
+@strawberry.type
+class AgreementMutation:
+    @mutation(CasePayload, permission=MANAGE)
+    async def draft_agreement(w: Write, input: DraftAgreementInput):
+        """Write the agreement: facts, disputed points, terms, how and when it is carried out."""
+        actor = Actor.of(w.ctx)
+        data = service.AgreementData(input.facts, input.disputed_points, input.terms, input.performance, input.perform_by, input.oral)
+        await service.draft_agreement(w.session, actor, input.case_id, data)
+        return await service.get_case(w.session, actor, input.case_id)
+
+    @mutation(CasePayload, permission="mediation.agreement.sign", audit="mediation.agreement.sign")
+    async def sign_agreement(w: Write, input: SignAgreementInput):
+        """Sign the agreement as a party, or as the case's mediator."""
+        actor = Actor.of(w.ctx)
+        await service.sign_agreement(w.session, actor, input.case_id, input.resident_id)
+        w.audit(resident_id=input.resident_id)
+        return await service.get_case(w.session, actor, input.case_id, manage=False)
+
+    @mutation(CasePayload, permission=MANAGE, audit="mediation.agreement.seal")
+    async def seal_agreement(w: Write, input: SealAgreementInput):
+        """Seal the agreement with the studio's seal (the lead mediator or street staff)."""
+        actor = Actor.of(w.ctx)
+        await service.seal_agreement(w.session, actor, input.case_id)
+        return await service.get_case(w.session, actor, input.case_id)
+
+    @mutation(CasePayload, permission=MANAGE, audit="mediation.agreement.confirmation")
+    async def request_judicial_confirmation(w: Write, input: RequestJudicialConfirmationInput):
+        """Record the parties' joint request for judicial confirmation (within 30 days)."""
+        actor = Actor.of(w.ctx)
+        await service.request_judicial_confirmation(w.session, actor, input.case_id, input.party_ids, input.court)
+        w.audit(court=input.court)
+        return await service.get_case(w.session, actor, input.case_id)

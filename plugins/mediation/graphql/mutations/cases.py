@@ -1,0 +1,222 @@
+"""Mutations of cases: open, move, mediators, outside mediators, sessions, escalation,
+attachments. Rules live in ``service.cases``; notifications go out after the commit."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import base64
+import binascii
+from datetime import date
+
+import strawberry
+from sqlalchemy import select
+
+from jiedao.api import LONG, DomainError, MaxLength, Notification, UserError, Write, mutation, node_id, notify, now, payload
+from plugins.mediation import models as m
+from plugins.mediation import service
+from plugins.mediation.access import Actor
+from plugins.mediation.filestore import LocalFileStore
+from plugins.mediation.graphql.types import Case, CaseStateEnum, CategoryEnum, OutsideKindEnum, PartyRoleEnum, SourceEnum
+from plugins.mediation.states import CaseState, Category, OutsideKind, PartyRole, Source
+
+MANAGE = "mediation.case.manage"
+
+CasePayload = payload("CasePayload", case=Case)
+
+
+@strawberry.type
+class EscalatePayload:
+    # Written out rather than made by ``payload(...)``: ``notified`` is a non-null list with a
+    # description, which ``payload`` cannot express without changing the SDL.
+    case: Case | None = None
+    notified: list[str] = strawberry.field(default_factory=list, description="The roles the alert went to.")
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+EscalatePayload.__jiedao_results__ = (("case", Case), ("notified", list[str]))
+
+
+@strawberry.input
+class PartyInput:
+    resident_id: strawberry.ID = node_id("Resident")
+    role: PartyRoleEnum
+
+
+@strawberry.input
+class PlaceInput:
+    building_id: strawberry.ID = node_id("Building")
+    unit_id: strawberry.ID | None = node_id("Unit", default=None)
+
+
+@strawberry.input
+class OpenCaseInput:
+    title: str
+    category: CategoryEnum
+    source: SourceEnum
+    studio_id: strawberry.ID = node_id("Studio")
+    parties: list[PartyInput]
+    places: list[PlaceInput] = strawberry.field(default_factory=list)
+    description: Annotated[str, LONG] = ""
+    referred_by: str = strawberry.field(default="", description="The court, police station or task force that referred it.")
+
+
+@strawberry.input
+class MoveCaseInput:
+    case_id: strawberry.ID = node_id("Case")
+    to: CaseStateEnum
+    reason: str = ""
+
+
+@strawberry.input
+class AssignMediatorInput:
+    case_id: strawberry.ID = node_id("Case")
+    username: str
+
+
+@strawberry.input
+class RecuseMediatorInput:
+    case_id: strawberry.ID = node_id("Case")
+    username: str
+    reason: str
+
+
+@strawberry.input
+class InviteOutsideMediatorInput:
+    case_id: strawberry.ID = node_id("Case")
+    name: str
+    kind: OutsideKindEnum
+    parties_consent: Annotated[str, LONG] = strawberry.field(description="How and when the parties consented (required).")
+    organisation: str = ""
+
+
+@strawberry.input
+class RecordMediationSessionInput:
+    case_id: strawberry.ID = node_id("Case")
+    held_on: date
+    participants: list[str]
+    notes: Annotated[str, LONG]
+
+
+@strawberry.input
+class EscalateCaseInput:
+    case_id: strawberry.ID = node_id("Case")
+    reason: Annotated[str, LONG]
+
+
+@strawberry.input
+class AddCaseAttachmentInput:
+    case_id: strawberry.ID = node_id("Case")
+    name: str
+    content_type: str
+    content_base64: Annotated[str, MaxLength(None)] = strawberry.field(description="Limited by the street\'s max_attachment_bytes.")
+
+
+@strawberry.type
+class CaseMutation:
+    @mutation(CasePayload, permission="mediation.case.open")
+    async def open_case(w: Write, input: OpenCaseInput):
+        """Open a case (residents: apply for mediation of their own dispute)."""
+        data = service.CaseData(
+            title=input.title,
+            category=Category(input.category),
+            source=Source(input.source),
+            studio_id=input.studio_id,
+            parties=[service.PartyData(p.resident_id, PartyRole(p.role)) for p in input.parties],
+            places=[service.PlaceData(p.building_id, p.unit_id) for p in input.places],
+            description=input.description,
+            referred_by=input.referred_by,
+        )
+        return await service.open_case(w.session, Actor.of(w.ctx), data)
+
+    @mutation(CasePayload, permission=MANAGE, audit="mediation.case.move")
+    async def move_case(w: Write, input: MoveCaseInput):
+        """Move a case to its next state; illegal moves are refused (INVALID_TRANSITION)."""
+        case = await service.move_case(w.session, Actor.of(w.ctx), input.case_id, CaseState(input.to), input.reason)
+        w.audit(to=case.state, reason=input.reason)
+        return case
+
+    @mutation(CasePayload, permission=MANAGE, audit="mediation.case.assign")
+    async def assign_mediator(w: Write, input: AssignMediatorInput):
+        """Assign a mediator of the case's studio; refused if related to a party."""
+        user_id = await service.user_id_of(w.session, input.username)
+        case = await service.assign_mediator(w.session, Actor.of(w.ctx), input.case_id, user_id)
+        w.audit(mediator=input.username)
+        return case
+
+    @mutation(CasePayload, permission=MANAGE, audit="mediation.case.recusal")
+    async def recuse_mediator(w: Write, input: RecuseMediatorInput):
+        """Record that a mediator withdraws from a case (related to a party)."""
+        user_id = await service.user_id_of(w.session, input.username)
+        await service.recuse(w.session, Actor.of(w.ctx), input.case_id, user_id, input.reason)
+        w.audit(mediator=input.username, reason=input.reason)
+        return await w.session.scalar(select(m.Case).where(m.Case.id == input.case_id))
+
+    @mutation(CasePayload, permission=MANAGE)
+    async def invite_outside_mediator(w: Write, input: InviteOutsideMediatorInput):
+        """Invite an outside mediator into this case with the parties' consent."""
+        actor = Actor.of(w.ctx)
+        await service.invite_outside_mediator(
+            w.session, actor, input.case_id, input.name, OutsideKind(input.kind), input.parties_consent, input.organisation
+        )
+        return await service.get_case(w.session, actor, input.case_id)
+
+    @mutation(CasePayload, permission=MANAGE)
+    async def record_mediation_session(w: Write, input: RecordMediationSessionInput):
+        """Record a mediation session that took place."""
+        actor = Actor.of(w.ctx)
+        await service.record_session(w.session, actor, input.case_id, input.held_on, input.participants, input.notes)
+        return await service.get_case(w.session, actor, input.case_id)
+
+
+@strawberry.type
+class CaseAlertMutation:
+    """Escalation and attachments (after the agreement mutations in the schema's order)."""
+
+    @mutation(EscalatePayload, permission="mediation.case.escalate", audit="mediation.case.escalate")
+    async def escalate_case(w: Write, input: EscalateCaseInput):
+        """Flag a dispute at risk of turning violent; the grid worker and the police liaison are notified."""
+        case = await service.escalate(w.session, Actor.of(w.ctx), input.case_id, input.reason)
+        w.audit(reason=input.reason)
+        recipients = tuple(w.kernel.settings(w.street, "mediation").escalation_recipients)
+        alert = Notification(
+            street=w.street,
+            recipients=recipients,
+            subject=f"纠纷有激化风险: {case.title}",
+            body=case.escalation_reason or "",
+            severity="critical",
+            reference=f"Case:{case.id}",
+            data={"case_id": case.id, "studio_id": case.studio_id},
+        )
+
+        async def send() -> None:
+            await notify(w.kernel, alert)
+
+        w.after_commit(send)
+        return {"case": case, "notified": list(recipients)}
+
+    @mutation(CasePayload, permission=MANAGE)
+    async def add_case_attachment(w: Write, input: AddCaseAttachmentInput):
+        """Attach a file (base64) to a case; it goes to the file store."""
+        settings = w.kernel.settings(w.street, "mediation")
+        try:
+            data = base64.b64decode(input.content_base64, validate=True)
+        except (binascii.Error, ValueError):
+            raise DomainError("The content is not valid base64.", code="INVALID", field="contentBase64") from None
+        if not data:
+            raise DomainError("The file is empty.", code="MISSING_CONTENT", field="contentBase64")
+        if len(data) > settings.max_attachment_bytes:
+            raise DomainError(f"The file is larger than {settings.max_attachment_bytes} bytes.", code="TOO_LARGE", field="contentBase64")
+        name = input.name.strip()
+        if not name:
+            raise DomainError("The file's name is required.", code="MISSING_CONTENT", field="name")
+        actor = Actor.of(w.ctx)
+        case = await service.get_case(w.session, actor, input.case_id)
+        reference = LocalFileStore(settings.file_store).put(data)
+        w.session.add(
+            m.Attachment(
+                case_id=case.id, name=name, content_type=input.content_type or "application/octet-stream", size=len(data),
+                reference=reference, added_by=actor.name, added_at=now(),
+            )
+        )
+        return case

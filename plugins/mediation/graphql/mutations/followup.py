@@ -1,0 +1,42 @@
+"""Mutations of follow-up: schedule and record return visits (回访)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from datetime import date
+
+import strawberry
+
+from jiedao.api import LONG, Write, mutation, node_id, payload
+from plugins.mediation import service
+from plugins.mediation.access import Actor
+from plugins.mediation.graphql.mutations.cases import MANAGE
+from plugins.mediation.graphql.types import ReturnVisit
+
+ReturnVisitPayload = payload("ReturnVisitPayload", return_visit=ReturnVisit)
+
+
+@strawberry.input
+class ScheduleReturnVisitInput:
+    case_id: strawberry.ID = node_id("Case")
+    due_on: date
+
+
+@strawberry.input
+class RecordReturnVisitInput:
+    visit_id: strawberry.ID = node_id("ReturnVisit")
+    notes: Annotated[str, LONG]
+
+
+@strawberry.type
+class FollowUpMutation:
+    @mutation(ReturnVisitPayload, permission=MANAGE)
+    async def schedule_return_visit(w: Write, input: ScheduleReturnVisitInput):
+        """Schedule a return visit (回访) of an agreed case."""
+        return await service.schedule_return_visit(w.session, Actor.of(w.ctx), input.case_id, input.due_on)
+
+    @mutation(ReturnVisitPayload, permission=MANAGE)
+    async def record_return_visit(w: Write, input: RecordReturnVisitInput):
+        """Record what a return visit found."""
+        return await service.record_return_visit(w.session, Actor.of(w.ctx), input.visit_id, input.notes)

@@ -1,0 +1,49 @@
+"""Mutations of studios: create one, appoint its mediators."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from sqlalchemy import select
+
+from jiedao.api import LONG, Write, mutation, node_id, payload
+from plugins.mediation import models as m
+from plugins.mediation import service
+from plugins.mediation.graphql.types import Studio
+
+MANAGE = "mediation.studio.manage"
+
+StudioPayload = payload("StudioPayload", studio=Studio)
+
+
+@strawberry.input
+class CreateStudioInput:
+    name: str
+    description: Annotated[str, LONG] = ""
+    community_id: strawberry.ID | None = node_id("Community", default=None)
+
+
+@strawberry.input
+class AddStudioMemberInput:
+    studio_id: strawberry.ID = node_id("Studio")
+    username: str
+    display_name: str = ""
+    lead: bool = False
+
+
+@strawberry.type
+class StudioMutation:
+    @mutation(StudioPayload, permission=MANAGE, audit="mediation.studio.create")
+    async def create_studio(w: Write, input: CreateStudioInput):
+        studio = await service.create_studio(w.session, input.name, input.description, input.community_id)
+        w.audit(name=studio.name)
+        return studio
+
+    @mutation(StudioPayload, permission=MANAGE, audit="mediation.studio.member")
+    async def add_studio_member(w: Write, input: AddStudioMemberInput):
+        """Add a mediator (a user with the mediator role) to a studio."""
+        user_id = await service.user_id_of(w.session, input.username)
+        await service.add_member(w.session, input.studio_id, user_id, input.display_name, input.lead)
+        w.audit(username=input.username, lead=input.lead)
+        return await w.session.scalar(select(m.Studio).where(m.Studio.id == input.studio_id))

@@ -1,0 +1,130 @@
+"""Mutations of rectification task forces (整治专班): create one, record findings in bulk,
+move a finding, turn a disputed finding into a mediation case. Rules live in
+``service.taskforces``; the ``mediation.finding.*`` events go out after the commit."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from datetime import date
+
+import strawberry
+
+from jiedao.api import LONG, UserError, Write, allow, encode_global_id, mutation, node_id, payload, run_mutation
+from plugins.mediation import service
+from plugins.mediation.access import Actor
+from plugins.mediation.events import FindingCreated, FindingStatusChanged
+from plugins.mediation.graphql.mutations.cases import CasePayload
+from plugins.mediation.graphql.types import DepartmentEnum, Finding, FindingCategoryEnum, FindingStatusEnum, TaskForce
+from plugins.mediation.states import Department, FindingCategory, FindingStatus
+
+MANAGE = "mediation.taskforce.manage"
+
+TaskForcePayload = payload("TaskForcePayload", task_force=TaskForce)
+FindingPayload = payload("FindingPayload", finding=Finding)
+
+
+@strawberry.type
+class FindingsPayload:
+    # Written out rather than made by ``payload(...)``: ``findings`` is a non-null list, which
+    # ``payload`` cannot express without changing the SDL.
+    findings: list[Finding] = strawberry.field(default_factory=list)
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+FindingsPayload.__jiedao_results__ = (("findings", Finding),)
+
+
+@strawberry.input
+class CreateTaskForceInput:
+    name: str
+    compound_id: strawberry.ID = node_id("Compound")
+    departments: list[DepartmentEnum]
+    started_on: date
+
+
+@strawberry.input
+class FindingInput:
+    building_id: strawberry.ID = node_id("Building")
+    category: FindingCategoryEnum
+    department: DepartmentEnum
+    deadline: date
+    unit_id: strawberry.ID | None = node_id("Unit", default=None)
+    location: str = strawberry.field(default="", description="The common area (e.g. 3楼消防通道) when not a unit.")
+    description: Annotated[str, LONG] = ""
+    evidence: list[str] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class AddFindingsInput:
+    task_force_id: strawberry.ID = node_id("TaskForce")
+    findings: list[FindingInput]
+
+
+@strawberry.input
+class MoveFindingInput:
+    finding_id: strawberry.ID = node_id("Finding")
+    to: FindingStatusEnum
+    evidence: list[str] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class DisputeFindingInput:
+    finding_id: strawberry.ID = node_id("Finding")
+    resident_id: strawberry.ID = node_id("Resident")
+    studio_id: strawberry.ID = node_id("Studio")
+    description: Annotated[str, LONG] = ""
+
+
+async def record_findings(w: Write, input: AddFindingsInput):
+    """The work of ``addFindings``: every finding checked first; one bad finding records none."""
+    items = [
+        service.FindingData(
+            building_id=f.building_id,
+            unit_id=f.unit_id,
+            category=FindingCategory(f.category),
+            department=Department(f.department),
+            deadline=f.deadline,
+            location=f.location,
+            description=f.description,
+            evidence=tuple(f.evidence),
+        )
+        for f in input.findings
+    ]
+    findings = await service.add_findings(w.session, input.task_force_id, items)
+    w.audit(target=encode_global_id("TaskForce", input.task_force_id), count=len(findings))
+    for finding in findings:
+        w.emit(FindingCreated.of(finding))
+    return findings
+
+
+@strawberry.type
+class TaskForceMutation:
+    @mutation(TaskForcePayload, permission=MANAGE, audit="mediation.taskforce.create")
+    async def create_task_force(w: Write, input: CreateTaskForceInput):
+        departments = [Department(d) for d in input.departments]
+        task_force = await service.create_task_force(w.session, input.name, input.compound_id, departments, input.started_on)
+        w.audit(name=task_force.name)
+        return task_force
+
+    @strawberry.mutation(permission_classes=allow(MANAGE), description="Record many findings at once; one bad finding records none.")
+    async def add_findings(self, info: strawberry.Info, input: AddFindingsInput) -> FindingsPayload:
+        # The one runner, called directly: a rejected bulk entry answers every problem at
+        # once, which one DomainError (all ``@mutation`` turns into errors) cannot carry.
+        try:
+            return await run_mutation(info, FindingsPayload, record_findings, input, "mediation.findings.add")
+        except service.FindingsRejected as rejected:
+            return FindingsPayload(errors=[UserError(field=p.field, message=p.message, code=p.code) for p in rejected.problems])
+
+    @mutation(FindingPayload, permission=MANAGE, audit="mediation.finding.move")
+    async def move_finding(w: Write, input: MoveFindingInput):
+        """Move a finding: open → notified → rectified (with evidence) → verified."""
+        finding = await service.move_finding(w.session, input.finding_id, FindingStatus(input.to), input.evidence)
+        w.audit(to=finding.status)
+        w.emit(FindingStatusChanged.of(finding))
+        return finding
+
+    @mutation(CasePayload, permission=MANAGE)
+    async def dispute_finding(w: Write, input: DisputeFindingInput):
+        """The owner disputes a finding: open a mediation case referred by the task force."""
+        return await service.dispute_finding(w.session, Actor.of(w.ctx), input.finding_id, input.resident_id, input.studio_id, input.description)

@@ -1,0 +1,85 @@
+"""Queries of the mediation plugin, and the fields it adds to core types
+(``Building.cases``, ``Building.findings``, ``Resident.cases``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import strawberry
+from sqlalchemy import select
+
+from jiedao.api import Connection, allow, by_id, children, decode_id_of, now, paginate
+from plugins.mediation import models as m
+from plugins.mediation import service
+from plugins.mediation.graphql.loaders import cases_of_caller, visible_case_by_id, visible_cases_by
+from plugins.mediation.graphql.types import Case, CaseStateEnum, CategoryEnum, Finding, Studio, TaskForce
+from plugins.mediation.states import OPEN_STATES, CaseState, Category
+
+CASE_READ = "mediation.case.read"
+TASKFORCE_READ = "mediation.taskforce.read"
+
+
+@strawberry.type
+class MediationQuery:
+    @strawberry.field(permission_classes=allow(CASE_READ), description="The street's mediation studios.")
+    async def studios(self, info: strawberry.Info) -> list[Studio]:
+        return await info.context.scalars(select(m.Studio).order_by(m.Studio.id))
+
+    @strawberry.field(
+        permission_classes=allow(CASE_READ),
+        description="The cases you may see: street staff all, mediators their studios', residents those they are party to.",
+    )
+    async def mediation_cases(
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        state: CaseStateEnum | None = None,
+        category: CategoryEnum | None = None,
+        studio_id: strawberry.ID | None = None,
+        open_too_long: bool | None = None,
+    ) -> Connection[Case]:
+        statement = select(m.Case).where(cases_of_caller(info.context))
+        if state is not None:
+            statement = statement.where(m.Case.state == CaseState(state).value)
+        if category is not None:
+            statement = statement.where(m.Case.category == Category(category).value)
+        if studio_id is not None:
+            statement = statement.where(m.Case.studio_id == decode_id_of(studio_id, "Studio", "studioId"))
+        if open_too_long is not None:
+            late = m.Case.state.in_([s.value for s in OPEN_STATES]) & (m.Case.opened_at < now() - timedelta(days=service.LONG_OPEN_DAYS))
+            statement = statement.where(late if open_too_long else ~late)
+        return await paginate(info.context, statement, first, after)
+
+    @strawberry.field(permission_classes=allow(CASE_READ), description="A case, if you may see it.")
+    async def mediation_case(self, info: strawberry.Info, id: strawberry.ID) -> Case | None:
+        return await visible_case_by_id(info.context).load(decode_id_of(id, "Case"))
+
+    @strawberry.field(permission_classes=allow(TASKFORCE_READ))
+    async def task_forces(self, info: strawberry.Info) -> list[TaskForce]:
+        return await info.context.scalars(select(m.TaskForce).order_by(m.TaskForce.id))
+
+    @strawberry.field(permission_classes=allow(TASKFORCE_READ))
+    async def task_force(self, info: strawberry.Info, id: strawberry.ID) -> TaskForce | None:
+        return await by_id(info.context, m.TaskForce).load(decode_id_of(id, "TaskForce"))
+
+
+# -- fields added to core types ---------------------------------------------------------
+
+
+@strawberry.type
+class BuildingMediation:
+    @strawberry.field(permission_classes=allow(CASE_READ), description="Mediation cases about this building that you may see.")
+    async def cases(self, info: strawberry.Info) -> list[Case]:
+        return await visible_cases_by(info.context, m.CasePlace.building_id, m.CasePlace.case_id).load(self.id)
+
+    @strawberry.field(permission_classes=allow(TASKFORCE_READ), description="Task-force findings in this building.")
+    async def findings(self, info: strawberry.Info) -> list[Finding]:
+        return await children(info.context, m.Finding.building_id).load(self.id)
+
+
+@strawberry.type
+class ResidentMediation:
+    @strawberry.field(permission_classes=allow(CASE_READ), description="Cases this resident is party to (those you may see).")
+    async def cases(self, info: strawberry.Info) -> list[Case]:
+        return await visible_cases_by(info.context, m.CaseParty.resident_id, m.CaseParty.case_id).load(self.id)

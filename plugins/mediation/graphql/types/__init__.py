@@ -1,0 +1,35 @@
+"""GraphQL types of the mediation plugin, one module per part of the domain."""
+
+from __future__ import annotations
+
+from plugins.mediation.graphql.types.agreements import Agreement, JudicialConfirmation, Signature
+from plugins.mediation.graphql.types.cases import (
+    Attachment,
+    Case,
+    CaseParty,
+    CasePlace,
+    CaseTransition,
+    MediationSession,
+    OutsideMediator,
+    Recusal,
+)
+from plugins.mediation.graphql.types.enums import (
+    CaseStateEnum,
+    CategoryEnum,
+    DepartmentEnum,
+    FindingCategoryEnum,
+    FindingStatusEnum,
+    OutsideKindEnum,
+    PartyRoleEnum,
+    SourceEnum,
+)
+from plugins.mediation.graphql.types.followup import ReturnVisit
+from plugins.mediation.graphql.types.studios import Studio, StudioMember
+from plugins.mediation.graphql.types.taskforces import Finding, FindingProgress, TaskForce
+
+__all__ = [
+    "Agreement", "Attachment", "Case", "CaseParty", "CasePlace", "CaseStateEnum", "CaseTransition", "CategoryEnum",
+    "DepartmentEnum", "Finding", "FindingCategoryEnum", "FindingProgress", "FindingStatusEnum", "JudicialConfirmation",
+    "MediationSession", "OutsideKindEnum", "OutsideMediator", "PartyRoleEnum", "Recusal", "ReturnVisit", "Signature",
+    "SourceEnum", "Studio", "StudioMember", "TaskForce",
+]

@@ -1,0 +1,66 @@
+"""GraphQL types of mediation agreements: signatures and judicial confirmation."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import strawberry
+
+from jiedao.api import by_id, children, list_bound, registry, types
+from plugins.mediation import models as m
+from plugins.mediation import service
+from plugins.mediation.graphql.loaders import usernames
+
+Resident = types.Resident
+
+
+@strawberry.type(description="A signature (or fingerprint) on an agreement.")
+class Signature:
+    recorded_by: str
+
+    @strawberry.field(description="The party who signed; null for the mediator's signature.")
+    async def resident(self, info: strawberry.Info) -> Resident | None:
+        return None if self.resident_id is None else await by_id(info.context, registry.Resident).load(self.resident_id)
+
+    @strawberry.field(description="The mediator who signed; null for a party's signature.")
+    async def mediator_username(self, info: strawberry.Info) -> str | None:
+        return None if self.user_id is None else await usernames(info.context).load(self.user_id)
+
+    signed_at: datetime
+
+
+@strawberry.type(description="Judicial confirmation (Art. 33): parties may jointly apply within 30 days of the agreement's effect.")
+class JudicialConfirmation:
+    deadline: date
+    requested_on: date | None
+    court: str | None
+    overdue: bool = strawberry.field(description="The deadline passed without a request.")
+
+
+@strawberry.type(name="Agreement", description="A mediation agreement; in effect once every party and the mediator signed and the studio sealed it (oral: once recorded).")
+class Agreement:
+    oral: bool
+    facts: str
+    disputed_points: str
+    terms: str
+    performance: str = strawberry.field(description="How the agreement is carried out.")
+    perform_by: date
+    effective_on: date | None
+    sealed_at: datetime | None
+
+    @strawberry.field
+    def in_effect(self) -> bool:
+        return self.effective_on is not None
+
+    @strawberry.field(metadata=list_bound(10))
+    async def signatures(self, info: strawberry.Info) -> list[Signature]:
+        return await children(info.context, m.Signature.agreement_id).load(self.id)
+
+    @strawberry.field
+    def judicial_confirmation(self) -> JudicialConfirmation | None:
+        deadline = service.confirmation_deadline(self)
+        if deadline is None:
+            return None
+        return JudicialConfirmation(
+            deadline=deadline, requested_on=self.confirmation_requested_on, court=self.confirmation_court, overdue=service.confirmation_overdue(self)
+        )

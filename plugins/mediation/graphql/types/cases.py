@@ -1,0 +1,186 @@
+"""GraphQL types of mediation cases (and the parts of a case: parties, places, history,
+recusals, outside mediators, sessions, attachments).
+
+Which cases a caller sees is decided by ``access.visible_cases``: ``node(id:)`` goes
+through ``cases_of_caller``, declared on ``Case``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+import strawberry
+
+from jiedao.api import Node, by_id, children, list_bound, node_type, registry, types
+from plugins.mediation import models as m
+from plugins.mediation import service
+from plugins.mediation.graphql.loaders import cases_of_caller, first_child, usernames
+from plugins.mediation.graphql.types.agreements import Agreement
+from plugins.mediation.graphql.types.enums import CaseStateEnum, CategoryEnum, OutsideKindEnum, PartyRoleEnum, SourceEnum
+from plugins.mediation.graphql.types.followup import ReturnVisit
+from plugins.mediation.graphql.types.studios import Studio
+from plugins.mediation.states import CaseState, Category, OutsideKind, PartyRole, Source
+
+CASE_READ = "mediation.case.read"
+Building, Resident, Unit = types.Building, types.Resident, types.Unit
+LazyFinding = Annotated["Finding", strawberry.lazy("plugins.mediation.graphql.types.taskforces")]
+
+
+@strawberry.type(description="A party to a case and its role.")
+class CaseParty:
+    @strawberry.field
+    def role(self) -> PartyRoleEnum:
+        return PartyRole(self.role)
+
+    @strawberry.field
+    async def resident(self, info: strawberry.Info) -> Resident | None:
+        return await by_id(info.context, registry.Resident).load(self.resident_id)
+
+
+@strawberry.type(description="A building, and possibly a unit of it, that a case is about.")
+class CasePlace:
+    @strawberry.field
+    async def building(self, info: strawberry.Info) -> Building | None:
+        return await by_id(info.context, registry.Building).load(self.building_id)
+
+    @strawberry.field
+    async def unit(self, info: strawberry.Info) -> Unit | None:
+        return None if self.unit_id is None else await by_id(info.context, registry.Unit).load(self.unit_id)
+
+
+@strawberry.type(description="One move of a case's state: who, when and why.")
+class CaseTransition:
+    actor: str
+    reason: str
+
+    @strawberry.field
+    def from_state(self) -> CaseStateEnum | None:
+        return None if self.from_state is None else CaseState(self.from_state)
+
+    @strawberry.field
+    def to_state(self) -> CaseStateEnum:
+        return CaseState(self.to_state)
+
+    at: datetime
+
+
+@strawberry.type(description="A mediator who withdrew from a case because of a relation to a party.")
+class Recusal:
+    reason: str
+
+    @strawberry.field
+    async def username(self, info: strawberry.Info) -> str | None:
+        return await usernames(info.context).load(self.user_id)
+
+    at: datetime
+
+
+@strawberry.type(description="A lawyer, relative, neighbour or expert invited into this case with the parties' consent.")
+class OutsideMediator:
+    name: str
+    organisation: str
+    consent_note: str
+
+    @strawberry.field
+    def kind(self) -> OutsideKindEnum:
+        return OutsideKind(self.kind)
+
+
+@strawberry.type(name="MediationSession", description="A mediation meeting.")
+class MediationSession:
+    held_on: date
+    participants: list[str] = strawberry.field(metadata=list_bound(10))
+    notes: str
+    recorded_by: str
+
+
+@strawberry.type(description="A file kept in the file store.")
+class Attachment:
+    name: str
+    content_type: str
+    size: int
+    reference: str = strawberry.field(description="The file store's reference (sha256/<hex>).")
+    added_by: str
+
+
+
+@node_type(m.Case, read=CASE_READ, visible=cases_of_caller)
+@strawberry.type(name="Case", description="A dispute brought to a mediation studio (also fetchable with `node(id:)` by those who may see it).")
+class Case(Node):
+    title: str
+    description: str
+    referred_by: str
+    escalation_reason: str | None
+
+    @strawberry.field
+    def category(self) -> CategoryEnum:
+        return Category(self.category)
+
+    @strawberry.field
+    def source(self) -> SourceEnum:
+        return Source(self.source)
+
+    @strawberry.field
+    def state(self) -> CaseStateEnum:
+        return CaseState(self.state)
+
+    opened_at: datetime
+    concluded_at: datetime | None
+    closed_at: datetime | None
+
+    @strawberry.field(description="Still being mediated more than 30 days after it was opened.")
+    def open_too_long(self) -> bool:
+        return service.open_too_long(self)
+
+    @strawberry.field(description="Flagged as at risk of turning violent.")
+    def escalated(self) -> bool:
+        return self.escalated_at is not None
+
+    @strawberry.field
+    async def studio(self, info: strawberry.Info) -> Studio | None:
+        return await by_id(info.context, m.Studio).load(self.studio_id)
+
+    @strawberry.field
+    async def mediator_username(self, info: strawberry.Info) -> str | None:
+        return None if self.mediator_user_id is None else await usernames(info.context).load(self.mediator_user_id)
+
+    @strawberry.field(metadata=list_bound(10))
+    async def parties(self, info: strawberry.Info) -> list[CaseParty]:
+        return await children(info.context, m.CaseParty.case_id).load(self.id)
+
+    @strawberry.field(description="The buildings and units the dispute is about.", metadata=list_bound(10))
+    async def places(self, info: strawberry.Info) -> list[CasePlace]:
+        return await children(info.context, m.CasePlace.case_id).load(self.id)
+
+    @strawberry.field(description="Every change of state, oldest first.", metadata=list_bound(20))
+    async def history(self, info: strawberry.Info) -> list[CaseTransition]:
+        return await children(info.context, m.CaseTransition.case_id).load(self.id)
+
+    @strawberry.field(metadata=list_bound(5))
+    async def recusals(self, info: strawberry.Info) -> list[Recusal]:
+        return await children(info.context, m.Recusal.case_id).load(self.id)
+
+    @strawberry.field(metadata=list_bound(5))
+    async def outside_mediators(self, info: strawberry.Info) -> list[OutsideMediator]:
+        return await children(info.context, m.OutsideMediator.case_id).load(self.id)
+
+    @strawberry.field(metadata=list_bound(10))
+    async def sessions(self, info: strawberry.Info) -> list[MediationSession]:
+        return await children(info.context, m.MediationSession.case_id, m.MediationSession.held_on).load(self.id)
+
+    @strawberry.field(metadata=list_bound(10))
+    async def attachments(self, info: strawberry.Info) -> list[Attachment]:
+        return await children(info.context, m.Attachment.case_id).load(self.id)
+
+    @strawberry.field(metadata=list_bound(10))
+    async def return_visits(self, info: strawberry.Info) -> list[ReturnVisit]:
+        return await children(info.context, m.ReturnVisit.case_id, m.ReturnVisit.due_on).load(self.id)
+
+    @strawberry.field
+    async def agreement(self, info: strawberry.Info) -> Agreement | None:
+        return await first_child(info.context, m.Agreement.case_id).load(self.id)
+
+    @strawberry.field(description="The task-force finding this case disputes, if any.")
+    async def finding(self, info: strawberry.Info) -> LazyFinding | None:
+        return None if self.finding_id is None else await by_id(info.context, m.Finding).load(self.finding_id)

@@ -1,0 +1,40 @@
+"""GraphQL types of people's mediation studios (调解工作室)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from jiedao.api import Node, by_id, children, list_bound, node_type, registry, types
+from plugins.mediation import models as m
+from plugins.mediation.graphql.loaders import usernames
+
+CASE_READ = "mediation.case.read"
+Community = types.Community
+
+
+@strawberry.type(description="A mediator of a studio.")
+class StudioMember:
+    display_name: str
+    is_lead: bool
+
+    @strawberry.field(description="The mediator's account.")
+    async def username(self, info: strawberry.Info) -> str | None:
+        return await usernames(info.context).load(self.user_id)
+
+
+@node_type(m.Studio, read=CASE_READ)
+@strawberry.type(name="Studio", description="A people's mediation studio (调解工作室).")
+class Studio(Node):
+    name: str
+    description: str
+
+    @strawberry.field
+    async def community(self, info: strawberry.Info) -> Community | None:
+        if self.community_id is None:
+            return None
+        return await by_id(info.context, registry.Community).load(self.community_id)
+
+    @strawberry.field(description="The members, the lead first.", metadata=list_bound(30))
+    async def members(self, info: strawberry.Info) -> list[StudioMember]:
+        rows = await children(info.context, m.StudioMember.studio_id).load(self.id)
+        return sorted(rows, key=lambda r: (not r.is_lead, r.id))

@@ -1,0 +1,123 @@
+"""GraphQL types of rectification task forces (整治专班), their findings and progress."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import strawberry
+from sqlalchemy import select
+
+from jiedao.api import Connection, Node, by_id, list_bound, node_type, paginate, registry, today, types
+from plugins.mediation import models as m
+from plugins.mediation import service
+from plugins.mediation.graphql.loaders import disputing_case, progress_loader, visible_case_by_id
+from plugins.mediation.graphql.types.cases import Case
+from plugins.mediation.graphql.types.enums import DepartmentEnum, FindingCategoryEnum, FindingStatusEnum
+from plugins.mediation.states import Department, FindingCategory, FindingStatus
+
+TASKFORCE_READ = "mediation.taskforce.read"
+Building, Compound, Unit = types.Building, types.Compound, types.Unit
+
+
+@node_type(m.Finding, read=TASKFORCE_READ)
+@strawberry.type(name="Finding", description="A violation found by a rectification task force.")
+class Finding(Node):
+    location: str
+    description: str
+    deadline: date
+    evidence: list[str] = strawberry.field(description="References of photos and inspection records.")
+
+    @strawberry.field
+    def category(self) -> FindingCategoryEnum:
+        return FindingCategory(self.category)
+
+    @strawberry.field(description="The department that owns the rectification.")
+    def department(self) -> DepartmentEnum:
+        return Department(self.department)
+
+    @strawberry.field
+    def status(self) -> FindingStatusEnum:
+        return FindingStatus(self.status)
+
+    @strawberry.field(description="Past its deadline and not rectified yet.")
+    def overdue(self) -> bool:
+        return self.status in (FindingStatus.OPEN.value, FindingStatus.NOTIFIED.value) and self.deadline < today()
+
+    created_at: datetime
+    status_changed_at: datetime
+
+    @strawberry.field
+    async def building(self, info: strawberry.Info) -> Building | None:
+        return await by_id(info.context, registry.Building).load(self.building_id)
+
+    @strawberry.field
+    async def unit(self, info: strawberry.Info) -> Unit | None:
+        return None if self.unit_id is None else await by_id(info.context, registry.Unit).load(self.unit_id)
+
+    @strawberry.field
+    async def task_force(self, info: strawberry.Info) -> TaskForce | None:
+        return await by_id(info.context, m.TaskForce).load(self.task_force_id)
+
+    @strawberry.field(description="The mediation case opened when the owner disputed the finding (if you may see it).")
+    async def case(self, info: strawberry.Info) -> Case | None:
+        case_id = await disputing_case(info.context).load(self.id)
+        return None if case_id is None else await visible_case_by_id(info.context).load(case_id)
+
+
+@strawberry.type(description="Findings of one department and category, counted by status.")
+class FindingProgress:
+    department: DepartmentEnum
+    category: FindingCategoryEnum
+    open: int
+    notified: int
+    rectified: int
+    verified: int
+    total: int
+    overdue: int = strawberry.field(description="Past the deadline and not rectified.")
+
+
+def _progress(row: service.ProgressRow) -> FindingProgress:
+    c = row.counts
+    return FindingProgress(
+        department=Department(row.department), category=FindingCategory(row.category), open=c["open"], notified=c["notified"],
+        rectified=c["rectified"], verified=c["verified"], total=row.total, overdue=row.overdue,
+    )
+
+
+@node_type(m.TaskForce, read=TASKFORCE_READ)
+@strawberry.type(name="TaskForce", description="A multi-department rectification task force (整治专班).")
+class TaskForce(Node):
+    name: str
+    started_on: date
+
+    @strawberry.field(metadata=list_bound(20))
+    def departments(self) -> list[DepartmentEnum]:
+        return [Department(d) for d in self.departments]
+
+    @strawberry.field
+    async def compound(self, info: strawberry.Info) -> Compound | None:
+        return await by_id(info.context, registry.Compound).load(self.compound_id)
+
+    @strawberry.field(description="Progress by department and category.", metadata=list_bound(100))
+    async def progress(self, info: strawberry.Info) -> list[FindingProgress]:
+        return [_progress(row) for row in await progress_loader(info.context).load(self.id)]
+
+    @strawberry.field
+    async def findings(
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        status: FindingStatusEnum | None = None,
+        department: DepartmentEnum | None = None,
+    ) -> Connection[Finding]:
+        return await paginate(info.context, _findings(self.id, status, department), first, after)
+
+
+def _findings(task_force_id: int, status, department):
+    statement = select(m.Finding).where(m.Finding.task_force_id == task_force_id)
+    if status is not None:
+        statement = statement.where(m.Finding.status == FindingStatus(status).value)
+    if department is not None:
+        statement = statement.where(m.Finding.department == Department(department).value)
+    return statement

@@ -1,0 +1,61 @@
+"""Domain rules of people's mediation (People's Mediation Law, 2010) and of rectification
+task forces. No GraphQL here; one module per part of the domain:
+
+- ``studios``: studios and their mediators;
+- ``cases``: opening, the state machine, mediators and recusal, sessions, escalation;
+- ``agreements``: drafting, signatures, the seal, judicial confirmation;
+- ``followup``: return visits and the daily follow-up report;
+- ``taskforces``: task forces, their findings and progress, disputes of a finding.
+"""
+
+from __future__ import annotations
+
+from plugins.mediation.service.agreements import (
+    CONFIRMATION_DAYS,
+    AgreementData,
+    confirmation_deadline,
+    confirmation_overdue,
+    draft_agreement,
+    missing_signatures,
+    request_judicial_confirmation,
+    seal_agreement,
+    sign_agreement,
+)
+from plugins.mediation.service.cases import (
+    LONG_OPEN_DAYS,
+    REASON_REQUIRED,
+    CaseData,
+    PartyData,
+    PlaceData,
+    assign_mediator,
+    escalate,
+    get_case,
+    invite_outside_mediator,
+    move_case,
+    open_case,
+    open_too_long,
+    party_ids,
+    record_session,
+    recuse,
+)
+from plugins.mediation.service.followup import FollowUp, follow_up, record_return_visit, schedule_return_visit
+from plugins.mediation.service.studios import add_member, create_studio, is_studio_lead, user_id_of
+from plugins.mediation.service.taskforces import (
+    FindingData,
+    FindingsRejected,
+    ProgressRow,
+    add_findings,
+    create_task_force,
+    dispute_finding,
+    move_finding,
+    progress,
+)
+
+__all__ = [
+    "CONFIRMATION_DAYS", "LONG_OPEN_DAYS", "REASON_REQUIRED", "AgreementData", "CaseData", "FindingData", "FindingsRejected",
+    "FollowUp", "PartyData", "PlaceData", "ProgressRow", "add_findings", "add_member", "assign_mediator", "confirmation_deadline",
+    "confirmation_overdue", "create_studio", "create_task_force", "dispute_finding", "draft_agreement", "escalate", "follow_up",
+    "get_case", "invite_outside_mediator", "is_studio_lead", "missing_signatures", "move_case", "move_finding", "open_case",
+    "open_too_long", "party_ids", "progress", "record_return_visit", "record_session", "recuse", "request_judicial_confirmation",
+    "schedule_return_visit", "seal_agreement", "sign_agreement", "user_id_of",
+]
