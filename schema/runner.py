@@ -136,7 +136,7 @@ class Write:
 
 def _input_fields(value: Any):
     definition = getattr(type(value), "__strawberry_definition__", None)
-    return definition.fields if definition is not None and definition.is_input else ()
+    return definition.fields if definition is not None and getattr(definition, "is_input", False) else ()
 
 
 async def decode_node_ids(session: AsyncSession, value: Any, path: str = "") -> None:
