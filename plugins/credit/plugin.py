@@ -73,7 +73,8 @@ def jiedao_permissions(register):
 @hookimpl
 def jiedao_schema(register):
     """``enterprises``/``enterprise`` and the credit mutations; ``Building.enterprises``."""
-    from plugins.credit import graphql, mutations
+    from plugins.credit.graphql import mutations
+    from plugins.credit.graphql import types as graphql
 
     register.query(graphql.CreditQuery)
     register.mutation(mutations.CreditMutation)
@@ -116,7 +117,7 @@ def jiedao_background(register):
 @hookimpl
 def jiedao_events(register):
     """Rectification findings of the mediation plugin become evidence; verified ones count less."""
-    from plugins.credit.events import on_finding_created, on_finding_status_changed
+    from plugins.credit.subscriptions import on_finding_created, on_finding_status_changed
 
     register.on("mediation.finding.created", on_finding_created)
     register.on("mediation.finding.status_changed", on_finding_status_changed)

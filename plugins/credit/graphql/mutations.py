@@ -17,7 +17,7 @@ from strawberry.scalars import JSON
 from core.errors import DomainError
 from core.identity.audit import record_for
 from plugins.credit import appeals, service
-from plugins.credit.graphql import CreditAppeal, CreditEvidence, CreditRepairRequest, CreditScore, CreditScorecard, Enterprise, enterprise_pk
+from plugins.credit.graphql.types import CreditAppeal, CreditEvidence, CreditRepairRequest, CreditScore, CreditScorecard, Enterprise, enterprise_pk
 from plugins.credit.models import Score
 from schema.errors import UserError, user_errors
 from schema.ids import decode_id_of, encode_global_id

@@ -1,0 +1,1 @@
+"""The credit plugin's GraphQL: ``types`` and queries, ``mutations``."""
