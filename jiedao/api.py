@@ -8,8 +8,11 @@ other module of Jiedao is internal and may change between versions.
   ``registry`` (``registry.Building``, ``registry.Resident`` ...)
 - GraphQL: ``Node``, ``node_type``, ``Connection``, ``paginate``, ``by_id``, ``children``,
   ``through``, ``allow``, ``mutation``, ``payload``, ``node_id``, ``Write``, ``UserError``,
-  ``ClientError``, ``encode_global_id``, ``decode_global_id``; the core's GraphQL types in
+  ``ClientError``, ``encode_global_id``, ``decode_global_id``, ``decode_id_of``,
+  ``IsAuthenticated``; the core's GraphQL types in
   ``types`` (``types.Building`` ...) for fields that return them
+- CSV imports, all or nothing: ``importfile`` (``importfile.ImportFailed``, ``Problem``,
+  ``parse_records`` ...), ``report_import_failure`` (CLI commands)
 - rules and time: ``DomainError``, ``now``, ``today``, ``CHINA``, ``Duration``, ``parse_duration``
 - figures and people: ``Metric``, ``MetricKind``, ``Signal``, ``Notification``, ``notify``
 - the running system: ``Kernel`` (for type hints), ``in_street`` (CLI commands), ``audit``
@@ -18,9 +21,10 @@ other module of Jiedao is internal and may change between versions.
 from __future__ import annotations
 
 from core import graphql as types
+from core import importfile
 from core import models as registry
 from core.clock import CHINA, now, today
-from core.cli import in_street
+from core.cli import in_street, report_import_failure
 from core.db import Base, StreetScoped, UTCDateTime
 from core.errors import DomainError
 from core.events import Delivery, DomainEvent
@@ -33,16 +37,16 @@ from core.plugins import PluginInfo
 from core.settings import Duration, parse_duration
 from schema.connection import Connection, paginate
 from schema.errors import ClientError, UserError
-from schema.ids import decode_global_id, encode_global_id
+from schema.ids import decode_global_id, decode_id_of, encode_global_id
 from schema.loaders import by_id, children, through
 from schema.node import Node, node_type
-from schema.permissions import allow
+from schema.permissions import IsAuthenticated, allow
 from schema.runner import Write, mutation, node_id, payload
 
 __all__ = [
-    "CHINA", "Base", "ClientError", "Connection", "Delivery", "DomainError", "DomainEvent", "Duration", "Kernel",
-    "Metric", "MetricKind", "Node", "Notification", "PluginInfo", "Signal", "StreetScoped", "UTCDateTime", "UserError",
-    "Write", "allow", "audit", "by_id", "children", "decode_global_id", "encode_global_id", "hookimpl", "in_street",
-    "mutation", "node_id", "node_type", "notify", "now", "paginate", "parse_duration", "payload", "registry", "through",
-    "today", "types",
+    "CHINA", "Base", "ClientError", "Connection", "Delivery", "DomainError", "DomainEvent", "Duration",
+    "IsAuthenticated", "Kernel", "Metric", "MetricKind", "Node", "Notification", "PluginInfo", "Signal", "StreetScoped",
+    "UTCDateTime", "UserError", "Write", "allow", "audit", "by_id", "children", "decode_global_id", "decode_id_of",
+    "encode_global_id", "hookimpl", "importfile", "in_street", "mutation", "node_id", "node_type", "notify", "now",
+    "paginate", "parse_duration", "payload", "registry", "report_import_failure", "through", "today", "types",
 ]

@@ -1,7 +1,11 @@
 """Evidence received from other plugins through domain events (never imports).
 
-``mediation.finding.created`` - a rectification task force found a violation. The payload
-is read defensively: ``finding_id`` (required), and to find the enterprise either
+The events are the mediation plugin's typed events, read by attribute (credit never imports
+mediation); the optional attributes are read with ``getattr(..., None)`` so a publisher that
+leaves one out still works.
+
+``mediation.finding.created`` - a rectification task force found a violation. It is read
+defensively: ``finding_id`` (required), and to find the enterprise either
 ``licence_no``, or ``unit_id`` (every enterprise in that unit), or ``building_id`` when
 exactly one enterprise is registered in the building; ``description``/``category``,
 ``created_on``/``deadline`` are kept as details. A finding matching no enterprise is
@@ -20,7 +24,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from jiedao.api import Delivery, today
 from plugins.credit import service
+from plugins.credit.events import ScoreComputed
 from plugins.credit.models import Enterprise, Evidence
 
 log = logging.getLogger("jiedao.credit")
@@ -31,66 +37,67 @@ def _day(value: Any) -> date:
         return value
     if isinstance(value, str) and value:
         return date.fromisoformat(value[:10])
-    return service.today()
+    return today()
 
 
-async def targets(session, payload: dict[str, Any]) -> list[Enterprise]:
+def _get(event: Any, key: str) -> Any:
+    """The attribute ``key`` of ``event``, or None when the publisher does not set it."""
+    return getattr(event, key, None)
+
+
+async def targets(session, event: Any) -> list[Enterprise]:
     """The enterprises a finding is about."""
-    if payload.get("licence_no"):
-        return list(await session.scalars(select(Enterprise).where(Enterprise.licence_no == payload["licence_no"])))
-    if payload.get("unit_id"):
-        found = list(await session.scalars(select(Enterprise).where(Enterprise.unit_id == payload["unit_id"])))
+    if licence_no := _get(event, "licence_no"):
+        return list(await session.scalars(select(Enterprise).where(Enterprise.licence_no == licence_no)))
+    if unit_id := _get(event, "unit_id"):
+        found = list(await session.scalars(select(Enterprise).where(Enterprise.unit_id == unit_id)))
         if found:
             return found
-    if payload.get("building_id"):
-        found = list(await session.scalars(select(Enterprise).where(Enterprise.building_id == payload["building_id"]).limit(2)))
+    if building_id := _get(event, "building_id"):
+        found = list(await session.scalars(select(Enterprise).where(Enterprise.building_id == building_id).limit(2)))
         return found if len(found) == 1 else []
     return []
 
 
-async def on_finding_created(event) -> None:
+async def on_finding_created(event: Any, delivery: Delivery) -> None:
     """Record a RECTIFICATION evidence item for each enterprise concerned and recompute it."""
-    payload = event.payload
-    if payload.get("finding_id") is None:
+    finding_id = _get(event, "finding_id")
+    if finding_id is None:
         log.warning("mediation.finding.created without finding_id ignored")
         return
-    kernel = event.kernel
     computed = []
-    async with kernel.db.transaction(event.street_id) as session:
-        for enterprise in await targets(session, payload):
-            ref = f"mediation:finding:{payload['finding_id']}:{enterprise.id}"
+    async with delivery.kernel.db.transaction(delivery.street_id) as session:
+        for enterprise in await targets(session, event):
+            ref = f"mediation:finding:{finding_id}:{enterprise.id}"
             if await session.scalar(select(Evidence.id).where(Evidence.external_ref == ref)) is not None:
                 continue
-            details = {k: payload.get(k) for k in ("finding_id", "category", "department", "deadline") if payload.get(k) is not None}
-            details["rectified"] = payload.get("status") == "verified"
+            details = {k: _get(event, k) for k in ("finding_id", "category", "department", "deadline") if _get(event, k) is not None}
+            details["rectified"] = _get(event, "status") == "verified"
             details = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in details.items()}
-            occurred = _day(payload.get("created_on") or payload.get("created_at"))
+            occurred = _day(_get(event, "created_on") or _get(event, "created_at"))
             await service.add_evidence(
                 session, enterprise, "RECTIFICATION", occurred, details, service.Actor(None, "mediation"),
-                summary=str(payload.get("description") or "")[:500], source="mediation", external_ref=ref,
+                summary=str(_get(event, "description") or "")[:500], source="mediation", external_ref=ref,
             )
-            computed.append(await service.compute(session, enterprise, trigger=f"mediation:{payload['finding_id']}"))
+            computed.append(await service.compute(session, enterprise, trigger=f"mediation:{finding_id}"))
     for score in computed:
-        await kernel.events.emit(event.street, "credit.score.computed", enterprise_id=score.enterprise_id, score_id=score.id,
-                                 value=score.value, risk_class=score.risk_class)
+        await delivery.kernel.events.publish(delivery.street, ScoreComputed.of(score))
 
 
-async def on_finding_status_changed(event) -> None:
+async def on_finding_status_changed(event: Any, delivery: Delivery) -> None:
     """A verified finding: mark its evidence rectified and recompute the enterprises concerned."""
-    payload = event.payload
-    if payload.get("status") != "verified" or payload.get("finding_id") is None:
+    finding_id = _get(event, "finding_id")
+    if _get(event, "status") != "verified" or finding_id is None:
         return
-    kernel = event.kernel
     computed = []
-    async with kernel.db.transaction(event.street_id) as session:
-        prefix = f"mediation:finding:{payload['finding_id']}:"
+    async with delivery.kernel.db.transaction(delivery.street_id) as session:
+        prefix = f"mediation:finding:{finding_id}:"
         for evidence in await session.scalars(select(Evidence).where(Evidence.external_ref.like(prefix + "%"))):
             if evidence.details.get("rectified"):
                 continue
             evidence.details = {**evidence.details, "rectified": True}
             enterprise = await session.scalar(select(Enterprise).where(Enterprise.id == evidence.enterprise_id))
             await session.flush()
-            computed.append(await service.compute(session, enterprise, trigger=f"mediation:{payload['finding_id']}:verified"))
+            computed.append(await service.compute(session, enterprise, trigger=f"mediation:{finding_id}:verified"))
     for score in computed:
-        await kernel.events.emit(event.street, "credit.score.computed", enterprise_id=score.enterprise_id, score_id=score.id,
-                                 value=score.value, risk_class=score.risk_class)
+        await delivery.kernel.events.publish(delivery.street, ScoreComputed.of(score))
