@@ -37,8 +37,8 @@ from core.config import parse_config  # noqa: E402
 from core.kernel import Kernel  # noqa: E402
 from plugins.credit import service  # noqa: E402
 from plugins.credit.models import Enterprise, Evidence  # noqa: E402
-from plugins.credit.scorecard import DEFAULT  # noqa: E402
-from plugins.credit.scoring import evaluate  # noqa: E402
+from plugins.credit.service.scorecard import DEFAULT  # noqa: E402
+from plugins.credit.service.scoring import evaluate  # noqa: E402
 from plugins.credit.seed import checklist  # noqa: E402
 
 

@@ -7,7 +7,7 @@ other module of Jiedao is internal and may change between versions.
 - tables: ``Base``, ``StreetScoped``, ``UTCDateTime``; the core registry's rows in
   ``registry`` (``registry.Building``, ``registry.Resident`` ...)
 - GraphQL: ``Node``, ``node_type``, ``Connection``, ``paginate``, ``list_bound``, ``by_id``,
-  ``children``, ``through``, ``allow``, ``allow_any``, ``mutation``, ``payload``, ``node_id``,
+  ``children``, ``through``, ``allow``, ``allow_any``, ``IsAuthenticated``, ``mutation``, ``payload``, ``node_id``,
   ``Write``, ``UserError``, ``ClientError``, ``encode_global_id``, ``decode_global_id``,
   ``decode_id_of``; the core's GraphQL types in ``types`` (``types.Building`` ...) for fields
   that return them; input limits ``MaxLength``, ``LONG``, ``Range``, ``Money``
@@ -21,6 +21,8 @@ other module of Jiedao is internal and may change between versions.
 - accounts and grants in ``identity`` (``identity.User``, ``identity.Grant``); seeds: ``demo``
   (``demo.DEMO_PASSWORD`` ...), ``hash_password``; ``run_mutation`` (the runner without the
   decorator, for a work whose refusal lists several problems)
+- CSV imports, all or nothing: ``importfile`` (``importfile.ImportFailed``, ``Problem``,
+  ``parse_records`` ...), ``report_import_failure`` (CLI commands)
 - web pages and files a plugin serves itself: ``authenticate`` and ``AuthenticationFailed``
   (a bearer token outside GraphQL), ``policy_for_page`` (its Content-Security-Policy),
   ``csv_writer`` (CSV cells a spreadsheet cannot run)
@@ -28,10 +30,11 @@ other module of Jiedao is internal and may change between versions.
 
 from __future__ import annotations
 
-from core import clock, demo
+from core import clock, demo, importfile
 from core import graphql as types
+from core import importfile
 from core import models as registry
-from core.cli import in_street, kernel_of, require_street
+from core.cli import in_street, kernel_of, report_import_failure, require_street
 from core.cli import run as run_command
 from core.clock import CHINA, now, today
 from core.csvsafe import writer as csv_writer
@@ -58,15 +61,15 @@ from schema.ids import decode_global_id, decode_id_of, encode_global_id
 from schema.loaders import by_id, children, through
 from schema.node import Node, node_type
 from schema.page_policy import policy_for_page
-from schema.permissions import allow, allow_any
+from schema.permissions import IsAuthenticated, allow, allow_any
 from schema.validation import LONG, MaxLength, Money, Range
 
 __all__ = [
     "CHINA", "LONG", "AuthenticationFailed", "Base", "ClientError", "Connection", "Delivery", "DomainError",
-    "DomainEvent", "Duration", "Kernel", "MaxLength", "Metric", "MetricKind", "Money", "Node", "Notification",
+    "DomainEvent", "Duration", "IsAuthenticated", "Kernel", "MaxLength", "Metric", "MetricKind", "Money", "Node", "Notification",
     "PluginInfo", "Range", "Signal", "StreetScoped", "UTCDateTime", "UserError", "Write", "allow", "allow_any", "audit",
     "authenticate", "by_id", "children", "clock", "csv_writer", "demo", "decode_global_id", "decode_id_of", "encode_global_id",
-    "hash_password", "hookimpl", "hotspot_building_id", "identity", "in_street", "kernel_of", "list_bound", "mutation", "node_id", "node_type",
-    "notify", "now", "paginate", "parse_duration", "payload", "policy_for_page", "registry", "require_street",
+    "hash_password", "hookimpl", "hotspot_building_id", "identity", "importfile", "in_street", "kernel_of", "list_bound", "mutation", "node_id", "node_type",
+    "notify", "now", "paginate", "parse_duration", "payload", "policy_for_page", "registry", "report_import_failure", "require_street",
     "run_command", "run_mutation", "through", "today", "types",
 ]

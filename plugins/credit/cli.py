@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from core.cli import in_street, report_import_failure
+from jiedao.api import importfile, in_street, report_import_failure
 
 
 @click.group()
@@ -44,13 +44,12 @@ def recompute(ctx: click.Context, street: str, as_of) -> None:
 @click.option("--street", required=True)
 @click.pass_context
 def import_command(ctx: click.Context, file: Path, street: str) -> None:
-    """Import enterprises from a CSV file, all or nothing (see plugins/credit/importer.py)."""
-    from core.importer import ImportFailed
-    from plugins.credit.importer import import_enterprises, read_csv
+    """Import enterprises from a CSV file, all or nothing (see plugins/credit/service/importer.py)."""
+    from plugins.credit.service.importer import import_enterprises, read_csv
 
     try:
         report = in_street(ctx, street, lambda session: import_enterprises(session, read_csv(file)), plugin="credit")
-    except ImportFailed as failure:
+    except importfile.ImportFailed as failure:
         report_import_failure(failure)
     click.echo(report.summary())
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import literal, select
 
-from jiedao.api import Metric, MetricKind, Signal
+from jiedao.api import Metric, MetricKind, Signal, today
 from plugins.credit.models import Appeal, Enterprise, Score
-from plugins.credit.service import today
 
 POOR_CLASSES = ("C", "D")
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from core.db import Base, StreetScoped, UTCDateTime
+from jiedao.api import Base, StreetScoped, UTCDateTime
 
 ENTERPRISE_STATUSES = ("ACTIVE", "SUSPENDED", "CLOSED")
 EVIDENCE_KINDS = (

@@ -6,6 +6,8 @@ import asyncio
 import logging
 from datetime import datetime, timedelta
 
+from jiedao.api import CHINA
+from jiedao.api import now as clock_now
 from plugins.credit import service
 
 log = logging.getLogger("jiedao.credit")
@@ -15,7 +17,7 @@ HOUR = 2
 
 def seconds_until_next_run(now: datetime) -> float:
     """Seconds from ``now`` to the next 02:00 in China."""
-    local = now.astimezone(service.CHINA)
+    local = now.astimezone(CHINA)
     run = local.replace(hour=HOUR, minute=0, second=0, microsecond=0)
     if run <= local:
         run += timedelta(days=1)
@@ -36,7 +38,7 @@ async def recompute_streets(kernel) -> dict[str, int]:
 async def nightly(kernel) -> None:
     """Sleep until 02:00, recompute, repeat; a failed night is logged and retried the next."""
     while True:
-        await asyncio.sleep(seconds_until_next_run(service.now()))
+        await asyncio.sleep(seconds_until_next_run(clock_now()))
         try:
             log.info("credit nightly recomputation: %s", await recompute_streets(kernel))
         except Exception:  # noqa: BLE001 - the server keeps running; tomorrow retries

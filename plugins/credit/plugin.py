@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import BaseModel
 
-from core.hookspecs import hookimpl
-from core.plugins import PluginInfo
+from jiedao.api import PluginInfo, hookimpl
+from plugins.credit.events import ScoreComputed
+from plugins.credit.models import MODELS, Score, Scorecard
 
 
 class Settings(BaseModel):
@@ -15,15 +14,6 @@ class Settings(BaseModel):
 
     model_config = {"extra": "forbid"}
 
-
-PLUGIN = PluginInfo(
-    name="credit",
-    version="0.1.0",
-    title="Credit: restaurant credit index, explainable portrait, appeals and credit repair",
-    settings=Settings,
-    description="长庆信用分: a versioned declarative scorecard grades enterprises A-D by credit risk, with reasons, "
-    "a portrait, reproducible history, appeals and 信用修复.",
-)
 
 PERMISSIONS = {
     "credit.enterprise.read": "See every enterprise, its score, portrait, evidence and history",
@@ -49,35 +39,34 @@ GRANTS = {
 }
 
 
+PLUGIN = PluginInfo(
+    name="credit",
+    version="0.1.0",
+    title="Credit: restaurant credit index, explainable portrait, appeals and credit repair",
+    settings=Settings,
+    description="长庆信用分: a versioned declarative scorecard grades enterprises A-D by credit risk, with reasons, "
+    "a portrait, reproducible history, appeals and 信用修复.",
+    permissions=PERMISSIONS,
+    grants=GRANTS,
+    models=MODELS,
+    events=(ScoreComputed,),
+)
+
+
 @hookimpl
 def jiedao_models(register):
-    """Enterprises, evidence, scorecard versions, scores, appeals, repair requests."""
-    from plugins.credit.models import MODELS, Score, Scorecard
-
-    register.models(*MODELS)
-    register.append_only(Score, Scorecard)  # history is never rewritten, not even by a bug
-
-
-@hookimpl
-def jiedao_migrations(register):
-    """The ``credit`` Alembic branch."""
-    register.migrations(Path(__file__).resolve().parent / "migrations")
-
-
-@hookimpl
-def jiedao_permissions(register):
-    """Reading (all, or one's own), evidence, scorecards, recomputation, appeals and repair."""
-    register.permissions(PERMISSIONS, grants=GRANTS)
+    """Scores and scorecard versions are append-only: history is never rewritten, not even by a bug."""
+    register.append_only(Score, Scorecard)
 
 
 @hookimpl
 def jiedao_schema(register):
     """``enterprises``/``enterprise`` and the credit mutations; ``Building.enterprises``."""
-    from plugins.credit import graphql, mutations
+    from plugins.credit.graphql import BuildingEnterprises, CreditMutation, CreditQuery
 
-    register.query(graphql.CreditQuery)
-    register.mutation(mutations.CreditMutation)
-    register.extend("Building", graphql.BuildingEnterprises)
+    register.query(CreditQuery)
+    register.mutation(CreditMutation)
+    register.extend("Building", BuildingEnterprises)
 
 
 @hookimpl
@@ -116,7 +105,7 @@ def jiedao_background(register):
 @hookimpl
 def jiedao_events(register):
     """Rectification findings of the mediation plugin become evidence; verified ones count less."""
-    from plugins.credit.events import on_finding_created, on_finding_status_changed
+    from plugins.credit.subscriptions import on_finding_created, on_finding_status_changed
 
     register.on("mediation.finding.created", on_finding_created)
     register.on("mediation.finding.status_changed", on_finding_status_changed)

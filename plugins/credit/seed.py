@@ -12,9 +12,12 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from core.models import Building, Resident, Unit
+from jiedao.api import now, registry
+from jiedao.api import today as clock_today
 from plugins.credit import service
 from plugins.credit.models import Enterprise, Evidence
+
+Building, Resident, Unit = registry.Building, registry.Resident, registry.Unit
 
 RESTAURANTS = 97
 PREFIXES = "老杭州 知味 奎元 新丰 状元 胜利 皇饭儿 弄堂 湖滨 武林 长庆 凤起 庆春 东坡 西子 钱塘 满觉 拱宸 运河 梅家".split()
@@ -59,7 +62,7 @@ async def seed(session, street: str) -> None:
     rng = random.Random(f"credit-{street}")
     residents = list(await session.scalars(select(Resident.id).where(Resident.is_organisation.is_(False), Resident.phone.is_not(None)).order_by(Resident.id)))
     card = await service.active_scorecard(session)
-    today = service.today()
+    today = clock_today()
     inspector = service.Actor(None, f"{street}-inspector")
     chosen = rng.sample(places, RESTAURANTS) if len(places) >= RESTAURANTS else [places[n % len(places)] for n in range(RESTAURANTS)]
     for n, (unit_id, building_id) in enumerate(chosen, start=1):
@@ -98,7 +101,7 @@ async def seed(session, street: str) -> None:
             items.append(("CERTIFICATION", day(), {"name": certification, "valid_until": None}, certification, "certification"))
         session.add_all([
             Evidence(enterprise_id=enterprise.id, kind=kind, occurred_on=on, details=details, summary=summary, source=source,
-                     recorded_by=inspector.username, recorded_at=service.now())
+                     recorded_by=inspector.username, recorded_at=now())
             for kind, on, details, summary, source in sorted(items, key=lambda i: i[1])
         ])
     await session.flush()

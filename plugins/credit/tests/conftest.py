@@ -17,8 +17,8 @@ from sqlalchemy import select, update
 
 from core.testing.fixtures import build_registry
 from plugins.credit.models import Score
-from plugins.credit.scorecard import DEFAULT
-from plugins.credit.service import today
+from plugins.credit.service.scorecard import DEFAULT
+from core.clock import today
 from schema.ids import decode_global_id, encode_global_id
 
 SCORE = """id value riskClass riskZh riskEn annualGrade scorecardVersion trigger

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from plugins.credit.scorecard import DEFAULT
+from plugins.credit.service.scorecard import DEFAULT
 from plugins.credit.tests.conftest import COMPLAINT, INSPECTION, PENALTY, SCORE, checklist, days_ago, make_shop
 
 ENTERPRISE = """query($id: ID!) { enterprise(id: $id) {

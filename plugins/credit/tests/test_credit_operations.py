@@ -10,7 +10,7 @@ from core.importer import ImportFailed
 from core.models import Building, Community, Compound, Resident
 from core.testing.fixtures import build_registry
 from plugins.credit import metrics, service
-from plugins.credit.importer import import_enterprises
+from plugins.credit.service.importer import import_enterprises
 from plugins.credit.models import Enterprise, Evidence, Score
 from plugins.credit.tests.conftest import COMPLAINT, PENALTY, days_ago
 
@@ -57,20 +57,31 @@ async def test_import_links_buildings_and_operators_by_registry_names(kernel):
         assert [p.column for p in failure.value.problems] == ["licence_no"]
 
 
+async def publish_finding(kernel, name: str, **fields) -> list:
+    """Publish the mediation plugin's event ``name`` in changqing, as mediation would.
+
+    Credit never imports mediation, and the kernel publishes only declared event classes:
+    the class comes from the kernel's catalogue (mediation is enabled in changqing).
+    """
+    owner, event_class = kernel.contributions.events[name]
+    assert owner == "mediation"
+    return await kernel.events.publish("changqing", event_class(**fields))
+
+
 async def test_a_mediation_finding_becomes_evidence_once(shop, kernel):
     payload = {"finding_id": 42, "task_force_id": 1, "building_id": shop.buildings[0], "unit_id": None,
                "category": "fire_safety", "department": "市场监管", "status": "open"}
-    failures = await kernel.events.emit("changqing", "mediation.finding.created", **payload)
+    failures = await publish_finding(kernel, "mediation.finding.created", **payload)
     assert failures == []
-    await kernel.events.emit("changqing", "mediation.finding.created", **payload)
-    await kernel.events.emit("changqing", "mediation.finding.created", **{**payload, "finding_id": 43, "building_id": shop.buildings[1]})
+    await publish_finding(kernel, "mediation.finding.created", **payload)
+    await publish_finding(kernel, "mediation.finding.created", **{**payload, "finding_id": 43, "building_id": shop.buildings[1]})
     async with kernel.db.transaction(kernel.street_id("changqing")) as session:
         found = list(await session.scalars(select(Evidence).where(Evidence.kind == "RECTIFICATION")))
         assert [(e.enterprise_id, e.source, e.details["finding_id"]) for e in found] == [(shop.pk, "mediation", 42)]
         enterprise = await session.scalar(select(Enterprise).where(Enterprise.id == shop.pk))
         score = await session.scalar(select(Score).where(Score.id == enterprise.current_score_id))
         assert score.value == 97.0 and score.trigger == "mediation:42"
-    await kernel.events.emit("changqing", "mediation.finding.status_changed", **{**payload, "status": "verified"})
+    await publish_finding(kernel, "mediation.finding.status_changed", **{**payload, "status": "verified"})
     async with kernel.db.transaction(kernel.street_id("changqing")) as session:
         enterprise = await session.scalar(select(Enterprise).where(Enterprise.id == shop.pk))
         score = await session.scalar(select(Score).where(Score.id == enterprise.current_score_id))

@@ -1,11 +1,5 @@
-"""The credit GraphQL types and queries: enterprises with their score, reasons, portrait and
-history, evidence, scorecard versions, appeals, and ``Building.enterprises``.
-
-Who sees what is declared with permission classes: holders of ``credit.enterprise.read``
-see every enterprise of the street; an operator (a resident holding ``credit.own.read``,
-linked through ``user.resident_id``) sees only their own. Lists are filtered the same way
-in SQL (``visible``).
-"""
+"""The credit GraphQL types: enterprises with their score, reasons, portrait and history,
+evidence, scorecard versions, appeals and repair requests (who sees them: ``access.py``)."""
 
 from __future__ import annotations
 
@@ -16,79 +10,14 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from sqlalchemy import Select, false, func, select, true
-from sqlalchemy.sql.elements import ColumnElement
-from strawberry.permission import BasePermission
+from sqlalchemy import func, select
 from strawberry.scalars import JSON
 
-from core import models as core_models
-from core.graphql import Building
+from jiedao.api import ClientError, Node, by_id, children, encode_global_id, node_type, registry, types
 from plugins.credit import models, service
-from schema.connection import Connection, paginate
-from schema.errors import ClientError
-from schema.ids import decode_global_id, encode_global_id
-from schema.loaders import by_id, children
-from schema.node import Node, node_type
-from schema.permissions import IsAuthenticated, allow
+from plugins.credit.graphql.access import MAX_HISTORY, READ_ALL, READ_OWN, SEE_ONE, visible_enterprises
 
-READ_ALL = "credit.enterprise.read"
-READ_OWN = "credit.own.read"
-MAX_HISTORY = 100
-
-
-def operator_of(ctx) -> int | None:
-    """The resident id of a caller who may see their own enterprise only."""
-    if ctx.user is None or not ctx.has_permission(READ_OWN):
-        return None
-    return ctx.user.resident_id
-
-
-def may_see(ctx, enterprise_row: Any) -> bool:
-    """Whether the caller may see ``enterprise_row``."""
-    if ctx.has_permission(READ_ALL):
-        return True
-    resident = operator_of(ctx)
-    return resident is not None and enterprise_row.operator_resident_id == resident
-
-
-def visible_enterprises(ctx) -> ColumnElement[bool]:
-    """The SQL condition selecting the enterprises the caller may see (lists and ``node``)."""
-    if ctx.has_permission(READ_ALL):
-        return true()
-    resident = operator_of(ctx)
-    if resident is None:
-        return false()
-    return models.Enterprise.operator_resident_id == resident
-
-
-def visible(ctx, statement: Select) -> Select:
-    """``statement`` (over enterprises) limited to those the caller may see."""
-    return statement.where(visible_enterprises(ctx))
-
-
-class CanSeeEnterprises(BasePermission):
-    """The caller reads every enterprise, or is an operator who may read their own."""
-
-    message = "You lack the permission 'credit.enterprise.read' (or 'credit.own.read' as an operator) in this street."
-    error_extensions = {"code": "FORBIDDEN", "permission": READ_ALL}
-
-    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
-        ctx = info.context
-        return ctx.has_permission(READ_ALL) or operator_of(ctx) is not None
-
-
-class SeesThisEnterprise(BasePermission):
-    """The enterprise (the field's parent) is one the caller may see."""
-
-    message = "This enterprise is not yours."
-    error_extensions = {"code": "FORBIDDEN", "permission": READ_ALL}
-
-    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
-        return may_see(info.context, source)
-
-
-SEE_LIST = [IsAuthenticated, CanSeeEnterprises]
-SEE_ONE = [IsAuthenticated, SeesThisEnterprise]
+Building = types.Building
 
 
 @strawberry.enum(description="Credit-risk class (SAMR): A low, B general, C relatively high, D high; UNRATED for a licence too recent.")
@@ -400,7 +329,7 @@ class Enterprise(Node):
     async def building(self, info: strawberry.Info) -> Building | None:
         if self.building_id is None:
             return None
-        return await by_id(info.context, core_models.Building).load(self.building_id)
+        return await by_id(info.context, registry.Building).load(self.building_id)
 
     @strawberry.field(permission_classes=SEE_ONE, description="The current score.")
     async def score(self, info: strawberry.Info) -> CreditScore | None:
@@ -454,65 +383,3 @@ class Enterprise(Node):
     @strawberry.field(permission_classes=SEE_ONE)
     async def repair_requests(self, info: strawberry.Info) -> list[CreditRepairRequest]:
         return await children(info.context, models.RepairRequest.enterprise_id).load(self.id)
-
-
-def enterprise_pk(global_id: str, field: str = "id") -> int:
-    """The primary key of an Enterprise global ID."""
-    from schema.ids import decode_id_of
-
-    return decode_id_of(global_id, "Enterprise", field)
-
-
-@strawberry.type
-class CreditQuery:
-    @strawberry.field(description="Enterprises of the street (an operator: their own), filtered by class and category.", permission_classes=SEE_LIST)
-    async def enterprises(
-        self,
-        info: strawberry.Info,
-        first: int | None = None,
-        after: str | None = None,
-        grade: CreditClass | None = None,
-        category: str | None = None,
-    ) -> Connection[Enterprise]:
-        statement = visible(info.context, select(models.Enterprise))
-        if category is not None:
-            statement = statement.where(models.Enterprise.category == category)
-        if grade is not None:
-            statement = statement.join(models.Score, models.Score.id == models.Enterprise.current_score_id).where(models.Score.risk_class == CreditClass(grade).value)
-        return await paginate(info.context, statement, first, after)
-
-    @strawberry.field(description="One enterprise by global ID (none if it is not one you may see).", permission_classes=SEE_LIST)
-    async def enterprise(self, info: strawberry.Info, id: strawberry.ID) -> Enterprise | None:
-        row = await by_id(info.context, models.Enterprise).load(enterprise_pk(id))
-        return row if row is not None and may_see(info.context, row) else None
-
-    @strawberry.field(description="A scorecard version (the active one by default).", permission_classes=allow(READ_ALL))
-    async def credit_scorecard(self, info: strawberry.Info, version: int | None = None) -> CreditScorecard | None:
-        if version is None:
-            return await info.context.write(service.active_scorecard)
-        return await info.context.scalar(select(models.Scorecard).where(models.Scorecard.version == version))
-
-    @strawberry.field(description="Appeals of the street, oldest first; pending ones by default.", permission_classes=allow("credit.appeal.decide"))
-    async def credit_appeals(self, info: strawberry.Info, status: str | None = "PENDING") -> list[CreditAppeal]:
-        statement = select(models.Appeal).order_by(models.Appeal.id)
-        if status is not None:
-            statement = statement.where(models.Appeal.status == status)
-        return await info.context.scalars(statement.limit(MAX_HISTORY))
-
-    @strawberry.field(description="A stored score by ID, if it is of an enterprise you may see.", permission_classes=SEE_LIST)
-    async def credit_score(self, info: strawberry.Info, id: strawberry.ID) -> CreditScore | None:
-        type_name, pk = decode_global_id(id)
-        if type_name != "CreditScore":
-            return None
-        score = await by_id(info.context, models.Score).load(pk)
-        if score is None:
-            return None
-        enterprise = await by_id(info.context, models.Enterprise).load(score.enterprise_id)
-        return score if may_see(info.context, enterprise) else None
-
-
-@strawberry.type
-class BuildingEnterprises:
-    @strawberry.field(description="Enterprises graded by credit risk in this building.", permission_classes=allow(READ_ALL))
-    async def enterprises(self, info: strawberry.Info) -> list[Enterprise]:
-        return await children(info.context, models.Enterprise.building_id).load(self.id)

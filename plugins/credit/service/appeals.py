@@ -17,10 +17,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import DomainError
+from jiedao.api import DomainError, now, today
 from plugins.credit import service
 from plugins.credit.models import Appeal, Enterprise, Evidence, RepairRequest, Score
-from plugins.credit.scoring import COUNTING, evidence_state
+from plugins.credit.service.scoring import COUNTING, evidence_state
 
 APPEAL_DAYS = 21
 SERIOUS_KINDS = ("PENALTY", "ABNORMAL_LIST", "SERIOUS_VIOLATION_LIST")
@@ -35,7 +35,7 @@ async def file_appeal(
     session: AsyncSession, score_id: int, actor: service.Actor, reason: str, disputed: list[int], *, at: datetime | None = None
 ) -> Appeal:
     """The operator appeals score ``score_id``, naming the evidence it disputes."""
-    at = at or service.now()
+    at = at or now()
     score = await session.scalar(select(Score).where(Score.id == score_id))
     if score is None:
         raise DomainError("no such score", code="NOT_FOUND", field="scoreId")
@@ -82,10 +82,10 @@ async def decide_appeal(
     if accept and set(void) - set(score.evidence_ids):
         raise DomainError("only evidence used by the appealed score can be voided", code="INVALID", field="voidEvidenceIds")
     appeal.status = "ACCEPTED" if accept else "REJECTED"
-    appeal.reviewer, appeal.reviewer_id, appeal.decided_at, appeal.decision_note = reviewer.username, reviewer.id, service.now(), note
+    appeal.reviewer, appeal.reviewer_id, appeal.decided_at, appeal.decision_note = reviewer.username, reviewer.id, now(), note
     if accept:
         for evidence in await session.scalars(select(Evidence).where(Evidence.id.in_(void))):
-            evidence.voided_on = service.today()
+            evidence.voided_on = today()
         await session.flush()
         enterprise = await service.get_enterprise(session, appeal.enterprise_id)
         corrected = await service.compute(session, enterprise, trigger=f"appeal:{appeal.id}", corrects=score.id)
@@ -132,11 +132,11 @@ async def request_repair(session: AsyncSession, evidence_id: int, actor: service
     _own(enterprise, actor)
     if not reason.strip():
         raise DomainError("say what was corrected", code="INVALID", field="reason")
-    await _check_repairable(session, evidence, on or service.today())
+    await _check_repairable(session, evidence, on or today())
     pending = await session.scalar(select(RepairRequest.id).where(RepairRequest.evidence_id == evidence.id, RepairRequest.status == "PENDING"))
     if pending is not None:
         raise DomainError("a repair request for this item is already pending", code="ALREADY_PENDING", field="evidenceId")
-    request = RepairRequest(enterprise_id=enterprise.id, evidence_id=evidence.id, reason=reason, requested_by=actor.username, requested_at=service.now())
+    request = RepairRequest(enterprise_id=enterprise.id, evidence_id=evidence.id, reason=reason, requested_by=actor.username, requested_at=now())
     session.add(request)
     await session.flush()
     return request
@@ -153,13 +153,13 @@ async def decide_repair(
         raise DomainError("the request is already decided", code="ALREADY_DECIDED", field="requestId")
     if reviewer.username == request.requested_by:
         raise DomainError("a different reviewer must decide", code="SAME_REVIEWER", field="requestId")
-    on = on or service.today()
+    on = on or today()
     evidence = await service.get_evidence(session, request.evidence_id)
     if approve:
         await _check_repairable(session, evidence, on)
         evidence.repaired_on = on
     request.status = "APPROVED" if approve else "REFUSED"
-    request.decided_by, request.decided_at, request.decision_note = reviewer.username, service.now(), note
+    request.decided_by, request.decided_at, request.decision_note = reviewer.username, now(), note
     await session.flush()
     if approve:
         await service.compute(session, await service.get_enterprise(session, evidence.enterprise_id), trigger=f"repair:{request.id}", as_of=on)

@@ -2,7 +2,7 @@
 
 No GraphQL here. Every function takes a session scoped to one street (so the street
 filter and row-level security apply) and raises ``DomainError`` for what a user can fix.
-Appeals and credit repair live in ``appeals.py``.
+Appeals and credit repair live in ``service/appeals.py``.
 """
 
 from __future__ import annotations
@@ -10,30 +10,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import DomainError
-from core.models import Building, Resident, Unit
-from plugins.credit import scorecard as scorecards
+from jiedao.api import DomainError, now, registry, today
+from plugins.credit.service import scorecard as scorecards
 from plugins.credit.models import ENTERPRISE_STATUSES, Enterprise, Evidence, Score, Scorecard
-from plugins.credit.scoring import dynamic_rating, evaluate
-
-CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
-
-
-def now() -> datetime:
-    """The current instant (UTC)."""
-    return datetime.now(UTC)
-
-
-def today() -> date:
-    """Today's date in China (no daylight saving), the day scores are computed for."""
-    return now().astimezone(CHINA).date()
-
+from plugins.credit.service.scoring import dynamic_rating, evaluate
 
 @dataclass(frozen=True)
 class Actor:
@@ -85,15 +71,15 @@ def check_enterprise(data: EnterpriseData) -> list[tuple[str, str]]:
 async def check_references(session: AsyncSession, data: EnterpriseData) -> list[tuple[str, str]]:
     """Problems with the building, unit and operator ``data`` names (this street only)."""
     problems = []
-    if data.building_id is not None and await session.scalar(select(Building.id).where(Building.id == data.building_id)) is None:
+    if data.building_id is not None and await session.scalar(select(registry.Building.id).where(registry.Building.id == data.building_id)) is None:
         problems.append(("buildingId", "no such building in this street"))
     if data.unit_id is not None:
-        building = await session.scalar(select(Unit.building_id).where(Unit.id == data.unit_id))
+        building = await session.scalar(select(registry.Unit.building_id).where(registry.Unit.id == data.unit_id))
         if building is None:
             problems.append(("unitId", "no such unit in this street"))
         elif data.building_id is not None and building != data.building_id:
             problems.append(("unitId", "the unit is not in the building"))
-    if data.operator_resident_id is not None and await session.scalar(select(Resident.id).where(Resident.id == data.operator_resident_id)) is None:
+    if data.operator_resident_id is not None and await session.scalar(select(registry.Resident.id).where(registry.Resident.id == data.operator_resident_id)) is None:
         problems.append(("operatorId", "no such resident in this street"))
     return problems
 
@@ -108,7 +94,7 @@ async def create_enterprise(session: AsyncSession, data: EnterpriseData) -> Ente
         raise DomainError(f"licence {data.licence_no} is already registered", code="DUPLICATE", field="licenceNo")
     enterprise = Enterprise(**data.__dict__, created_at=now())
     if enterprise.building_id is None and enterprise.unit_id is not None:
-        enterprise.building_id = await session.scalar(select(Unit.building_id).where(Unit.id == enterprise.unit_id))
+        enterprise.building_id = await session.scalar(select(registry.Unit.building_id).where(registry.Unit.id == enterprise.unit_id))
     session.add(enterprise)
     await session.flush()
     return enterprise

@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from core.errors import DomainError
+from jiedao.api import DomainError
 from plugins.credit.models import EVIDENCE_KINDS
 
 

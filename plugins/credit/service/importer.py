@@ -18,10 +18,13 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.importfile import ImportFailed, Problem, as_record, header_problems, parse_records, text_problem
-from core.models import Building, Community, Compound, Resident, Unit
+from jiedao.api import importfile, now, registry
 from plugins.credit.models import Enterprise
-from plugins.credit.service import EnterpriseData, check_enterprise, now
+from plugins.credit.service import EnterpriseData, check_enterprise
+
+ImportFailed, Problem, as_record, header_problems = importfile.ImportFailed, importfile.Problem, importfile.as_record, importfile.header_problems
+parse_records, text_problem = importfile.parse_records, importfile.text_problem
+Building, Community, Compound, Resident, Unit = registry.Building, registry.Community, registry.Compound, registry.Resident, registry.Unit
 
 REQUIRED = ("name", "licence_no", "licence_issued_on")
 OPTIONAL = ("category", "licence_expires_on", "address", "community", "compound", "building", "unit", "operator_ref", "status")

@@ -1,0 +1,323 @@
+"""The credit mutations: enterprises, evidence (each recomputes the enterprise's score),
+scorecard versions, recomputation, appeals and credit repair.
+
+Each runs through the one mutation runner (``@mutation``): it takes one ``input`` and
+returns a payload with ``errors``; privileged actions are written to the audit log; a new
+score is announced as the ``credit.score.computed`` event (``ScoreComputed``) after commit.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import Enum
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from jiedao.api import DomainError, Money, Range, UserError, Write, encode_global_id, mutation, node_id, payload
+from plugins.credit import service
+from plugins.credit.service import appeals
+from plugins.credit.events import ScoreComputed
+from plugins.credit.graphql.types import CreditAppeal, CreditEvidence, CreditRepairRequest, CreditScore, CreditScorecard, Enterprise
+
+EVIDENCE = "credit.evidence.manage"
+
+
+def node_ids(type_name: str) -> Any:
+    """An input field of global IDs of ``type_name``, empty by default, decoded by the runner."""
+    return strawberry.field(default_factory=list, metadata=node_id(type_name).metadata)
+
+
+def results(**fields: type):
+    """The runner's description of a payload written by hand because ``payload()`` cannot say
+    it: a result field with a description (``EvidencePayload.score``) or not nullable
+    (``RecomputePayload.recomputed``)."""
+
+    def declare(cls: type) -> type:
+        cls.__jiedao_results__ = tuple(fields.items())
+        return cls
+
+    return declare
+
+
+def actor_of(w: Write) -> service.Actor:
+    """The caller as the domain layer knows it."""
+    return service.Actor(w.user.id, w.user.username, w.user.resident_id)
+
+
+@strawberry.enum
+class PenaltySeverity(str, Enum):
+    GENERAL = "GENERAL"
+    SERIOUS = "SERIOUS"
+
+
+@strawberry.enum
+class ListKind(str, Enum):
+    ABNORMAL_LIST = "ABNORMAL_LIST"
+    SERIOUS_VIOLATION_LIST = "SERIOUS_VIOLATION_LIST"
+
+
+@strawberry.input
+class CreateEnterpriseInput:
+    name: str
+    licence_no: str
+    licence_issued_on: date
+    category: str = "restaurant"
+    licence_expires_on: date | None = None
+    address: str = ""
+    building_id: strawberry.ID | None = node_id("Building", default=None)
+    unit_id: strawberry.ID | None = node_id("Unit", default=None)
+    operator_id: strawberry.ID | None = node_id("Resident", default=None, description="The operator's Resident ID.")
+    status: str = "ACTIVE"
+
+
+EnterprisePayload = payload("EnterprisePayload", enterprise=Enterprise)
+
+
+@strawberry.input
+class ChecklistItemInput:
+    code: str
+    score: Annotated[float, Range(0, 1_000)]
+    max_score: Annotated[float, Range(0, 1_000)]
+    key: bool = strawberry.field(default=False, description="A key item (关键项) of the checklist.")
+    title: str = ""
+
+
+@strawberry.input
+class RecordInspectionInput:
+    enterprise_id: strawberry.ID = node_id("Enterprise")
+    inspected_on: date
+    items: list[ChecklistItemInput] = strawberry.field(default_factory=list)
+    rating: str | None = strawberry.field(default=None, description="优秀/良好/一般; derived from the checklist when given.")
+    note: str = ""
+
+
+@strawberry.input
+class RecordComplaintInput:
+    enterprise_id: strawberry.ID = node_id("Enterprise")
+    received_on: date
+    substantiated: bool
+    source: str = strawberry.field(default="12345", description="12345 hotline, 12315, WALK_IN, ONLINE or OTHER.")
+    summary: str = ""
+
+
+@strawberry.input
+class RecordPenaltyInput:
+    enterprise_id: strawberry.ID = node_id("Enterprise")
+    decided_on: date
+    decision_no: str
+    severity: PenaltySeverity | None = strawberry.field(default=None, description="GENERAL when absent.")
+    amount_yuan: Annotated[float, Money] = 0
+    publicity_days: Annotated[int | None, Range(0, 3_650)] = strawberry.field(default=None, description="Publicity period; the scorecard's when absent.")
+    summary: str = ""
+
+
+@strawberry.input
+class RecordListingInput:
+    enterprise_id: strawberry.ID = node_id("Enterprise")
+    list: ListKind
+    listed_on: date
+    reason: str = ""
+
+
+@strawberry.input
+class LiftListingInput:
+    evidence_id: strawberry.ID = node_id("CreditEvidence")
+    removed_on: date
+
+
+@strawberry.input
+class RecordCertificationInput:
+    enterprise_id: strawberry.ID = node_id("Enterprise")
+    name: str
+    issued_on: date
+    valid_until: date | None = None
+
+
+@results(evidence=CreditEvidence, score=CreditScore)
+@strawberry.type
+class EvidencePayload:
+    evidence: CreditEvidence | None = None
+    score: CreditScore | None = strawberry.field(default=None, description="The enterprise's score recomputed with the new evidence.")
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class CreateScorecardVersionInput:
+    definition: JSON
+    note: str = ""
+
+
+ScorecardPayload = payload("ScorecardPayload", scorecard=CreditScorecard)
+
+
+@strawberry.input
+class RecomputeCreditScoresInput:
+    enterprise_id: strawberry.ID | None = node_id("Enterprise", default=None, description="One enterprise; every one of the street when absent.")
+
+
+@results(recomputed=int)
+@strawberry.type
+class RecomputePayload:
+    recomputed: int = 0
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class FileCreditAppealInput:
+    score_id: strawberry.ID = node_id("CreditScore")
+    reason: str
+    disputed_evidence_ids: list[strawberry.ID] = node_ids("CreditEvidence")
+
+
+@strawberry.input
+class DecideCreditAppealInput:
+    appeal_id: strawberry.ID = node_id("CreditAppeal")
+    accept: bool
+    note: str
+    void_evidence_ids: list[strawberry.ID] | None = node_id("CreditEvidence", default=None, description="Evidence found wrong; the disputed ones when absent.")
+
+
+AppealPayload = payload("AppealPayload", appeal=CreditAppeal)
+
+
+@strawberry.input
+class RequestCreditRepairInput:
+    evidence_id: strawberry.ID = node_id("CreditEvidence")
+    reason: str
+
+
+@strawberry.input
+class DecideCreditRepairInput:
+    request_id: strawberry.ID = node_id("CreditRepairRequest")
+    approve: bool
+    note: str = ""
+
+
+RepairPayload = payload("RepairPayload", request=CreditRepairRequest)
+
+
+
+async def record_evidence(w: Write, enterprise_id: int, kind: str, occurred_on: date, make_details, **extra: Any) -> dict[str, Any]:
+    """Add one evidence item to the enterprise, recompute its score and announce it."""
+    enterprise = await service.get_enterprise(w.session, enterprise_id)
+    card = await service.active_scorecard(w.session)
+    evidence = await service.add_evidence(w.session, enterprise, kind, occurred_on, make_details(card.definition), actor_of(w), **extra)
+    score = await service.compute(w.session, enterprise, trigger=f"evidence:{evidence.id}")
+    w.audit(target=encode_global_id("Enterprise", enterprise_id), kind=kind, evidence=evidence.id)
+    w.emit(ScoreComputed.of(score))
+    return {"evidence": evidence, "score": score}
+
+
+@strawberry.type
+class CreditMutation:
+    @mutation(EnterprisePayload, permission="credit.enterprise.manage", audit="credit.enterprise.created", description="Register an enterprise.")
+    async def create_enterprise(w: Write, input: CreateEnterpriseInput):
+        data = service.EnterpriseData(
+            name=input.name, licence_no=input.licence_no.strip(), licence_issued_on=input.licence_issued_on, category=input.category,
+            licence_expires_on=input.licence_expires_on, address=input.address, status=input.status,
+            building_id=input.building_id, unit_id=input.unit_id, operator_resident_id=input.operator_id,
+        )
+        enterprise = await service.create_enterprise(w.session, data)
+        await service.compute(w.session, enterprise, trigger="created")
+        w.audit(licence=data.licence_no)
+        return enterprise
+
+    @mutation(EvidencePayload, permission=EVIDENCE, audit="credit.evidence.recorded",
+              description="Record an inspection (checklist → 量化分级 dynamic rating); recomputes the score.")
+    async def record_inspection(w: Write, input: RecordInspectionInput):
+        items = [{"code": i.code, "title": i.title, "score": i.score, "max_score": i.max_score, "key": i.key} for i in input.items]
+        inspector = w.user.username
+        return await record_evidence(
+            w, input.enterprise_id, "INSPECTION", input.inspected_on,
+            lambda definition: {**service.inspection_details(definition, items, input.rating, inspector), "note": input.note},
+            source="inspection", summary=input.note,
+        )
+
+    @mutation(EvidencePayload, permission=EVIDENCE, audit="credit.evidence.recorded",
+              description="Record a complaint (e.g. from the 12345 hotline), substantiated or not.")
+    async def record_complaint(w: Write, input: RecordComplaintInput):
+        if input.source not in service.COMPLAINT_SOURCES:
+            raise DomainError(f"one of {', '.join(service.COMPLAINT_SOURCES)}", code="INVALID", field="source")
+        return await record_evidence(
+            w, input.enterprise_id, "COMPLAINT", input.received_on, lambda _: {"substantiated": input.substantiated},
+            source=input.source, summary=input.summary,
+        )
+
+    @mutation(EvidencePayload, permission=EVIDENCE, audit="credit.evidence.recorded",
+              description="Record an administrative penalty with its publicity period.")
+    async def record_penalty(w: Write, input: RecordPenaltyInput):
+        if input.publicity_days is not None and input.publicity_days <= 0:
+            raise DomainError("must be positive", code="INVALID", field="publicityDays")
+        details = {"severity": PenaltySeverity(input.severity or "GENERAL").value, "decision_no": input.decision_no, "amount_yuan": input.amount_yuan}
+        if input.publicity_days is not None:
+            details["publicity_days"] = input.publicity_days
+        return await record_evidence(w, input.enterprise_id, "PENALTY", input.decided_on, lambda _: details, source="penalty", summary=input.summary)
+
+    @mutation(EvidencePayload, permission=EVIDENCE, audit="credit.evidence.recorded",
+              description="Record a listing on the abnormal-operation or serious-violation list.")
+    async def record_listing(w: Write, input: RecordListingInput):
+        return await record_evidence(w, input.enterprise_id, ListKind(input.list).value, input.listed_on, lambda _: {}, source="list", summary=input.reason)
+
+    @mutation(EvidencePayload, permission=EVIDENCE, audit="credit.evidence.recorded", description="Record a certification (e.g. 阳光厨房, HACCP).")
+    async def record_certification(w: Write, input: RecordCertificationInput):
+        details = {"name": input.name, "valid_until": input.valid_until.isoformat() if input.valid_until else None}
+        return await record_evidence(w, input.enterprise_id, "CERTIFICATION", input.issued_on, lambda _: details, source="certification", summary=input.name)
+
+    @mutation(EvidencePayload, permission=EVIDENCE, audit="credit.listing.lifted", description="Record the removal of a listing; recomputes the score.")
+    async def lift_listing(w: Write, input: LiftListingInput):
+        evidence = await service.end_listing(w.session, input.evidence_id, input.removed_on)
+        enterprise = await service.get_enterprise(w.session, evidence.enterprise_id)
+        score = await service.compute(w.session, enterprise, trigger=f"evidence:{input.evidence_id}")
+        w.audit(target=encode_global_id("CreditEvidence", input.evidence_id), removed_on=input.removed_on.isoformat())
+        w.emit(ScoreComputed.of(score))
+        return {"evidence": evidence, "score": score}
+
+    @mutation(ScorecardPayload, permission="credit.scorecard.manage", audit="credit.scorecard.versioned",
+              description="Store a new scorecard version (validated); it applies from the next computation.")
+    async def create_credit_scorecard_version(w: Write, input: CreateScorecardVersionInput):
+        card = await service.create_scorecard_version(w.session, input.definition, input.note, actor_of(w))
+        w.audit(target=str(card.version), note=input.note)
+        return card
+
+    @mutation(RecomputePayload, permission="credit.recompute", audit="credit.recomputed",
+              description="Recompute scores with the active scorecard (one enterprise or all).")
+    async def recompute_credit_scores(w: Write, input: RecomputeCreditScoresInput):
+        if input.enterprise_id is not None:
+            await service.compute(w.session, await service.get_enterprise(w.session, input.enterprise_id), trigger="recompute")
+            count = 1
+        else:
+            count = await service.recompute_all(w.session)
+        w.audit(target=encode_global_id("Enterprise", input.enterprise_id) if input.enterprise_id is not None else "*", count=count)
+        return count
+
+    @mutation(AppealPayload, permission="credit.appeal.file", audit="credit.appeal.filed",
+              description=f"Appeal a score of your enterprise within {appeals.APPEAL_DAYS} days.")
+    async def file_credit_appeal(w: Write, input: FileCreditAppealInput):
+        appeal = await appeals.file_appeal(w.session, input.score_id, actor_of(w), input.reason, input.disputed_evidence_ids)
+        w.audit(target=encode_global_id("CreditScore", input.score_id), appeal=appeal.id)
+        return appeal
+
+    @mutation(AppealPayload, permission="credit.appeal.decide", audit="credit.appeal.decided",
+              description="Decide an appeal (a reviewer other than the appellant and the recorder).")
+    async def decide_credit_appeal(w: Write, input: DecideCreditAppealInput):
+        appeal = await appeals.decide_appeal(w.session, input.appeal_id, actor_of(w), input.accept, input.note, input.void_evidence_ids)
+        w.audit(target=encode_global_id("CreditAppeal", input.appeal_id), status=appeal.status)
+        if appeal.corrected_score_id:
+            w.emit(ScoreComputed.of(await w.session.scalar(service.score_statement(appeal.corrected_score_id))))
+        return appeal
+
+    @mutation(RepairPayload, permission="credit.repair.request", audit="credit.repair.requested",
+              description="Ask for early credit repair of a penalty or listing of your enterprise.")
+    async def request_credit_repair(w: Write, input: RequestCreditRepairInput):
+        request = await appeals.request_repair(w.session, input.evidence_id, actor_of(w), input.reason)
+        w.audit(target=encode_global_id("CreditEvidence", input.evidence_id), request=request.id)
+        return request
+
+    @mutation(RepairPayload, permission="credit.repair.decide", audit="credit.repair.decided",
+              description="Grant or refuse early credit repair; a granted item stops counting.")
+    async def decide_credit_repair(w: Write, input: DecideCreditRepairInput):
+        request = await appeals.decide_repair(w.session, input.request_id, actor_of(w), input.approve, input.note)
+        w.audit(target=encode_global_id("CreditRepairRequest", input.request_id), status=request.status)
+        return request

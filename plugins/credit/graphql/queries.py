@@ -1,0 +1,72 @@
+"""The credit queries: ``enterprises``/``enterprise``, scorecards, appeals, scores, and
+``Building.enterprises``."""
+
+from __future__ import annotations
+
+import strawberry
+from sqlalchemy import select
+
+from jiedao.api import Connection, allow, by_id, children, decode_global_id, decode_id_of, paginate
+from plugins.credit import models, service
+from plugins.credit.graphql.access import MAX_HISTORY, READ_ALL, SEE_LIST, may_see, visible
+from plugins.credit.graphql.types import CreditAppeal, CreditClass, CreditScore, CreditScorecard, Enterprise
+
+
+def enterprise_pk(global_id: str, field: str = "id") -> int:
+    """The primary key of an Enterprise global ID."""
+    return decode_id_of(global_id, "Enterprise", field)
+
+
+@strawberry.type
+class CreditQuery:
+    @strawberry.field(description="Enterprises of the street (an operator: their own), filtered by class and category.", permission_classes=SEE_LIST)
+    async def enterprises(
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        grade: CreditClass | None = None,
+        category: str | None = None,
+    ) -> Connection[Enterprise]:
+        statement = visible(info.context, select(models.Enterprise))
+        if category is not None:
+            statement = statement.where(models.Enterprise.category == category)
+        if grade is not None:
+            statement = statement.join(models.Score, models.Score.id == models.Enterprise.current_score_id).where(models.Score.risk_class == CreditClass(grade).value)
+        return await paginate(info.context, statement, first, after)
+
+    @strawberry.field(description="One enterprise by global ID (none if it is not one you may see).", permission_classes=SEE_LIST)
+    async def enterprise(self, info: strawberry.Info, id: strawberry.ID) -> Enterprise | None:
+        row = await by_id(info.context, models.Enterprise).load(enterprise_pk(id))
+        return row if row is not None and may_see(info.context, row) else None
+
+    @strawberry.field(description="A scorecard version (the active one by default).", permission_classes=allow(READ_ALL))
+    async def credit_scorecard(self, info: strawberry.Info, version: int | None = None) -> CreditScorecard | None:
+        if version is None:
+            return await info.context.write(service.active_scorecard)
+        return await info.context.scalar(select(models.Scorecard).where(models.Scorecard.version == version))
+
+    @strawberry.field(description="Appeals of the street, oldest first; pending ones by default.", permission_classes=allow("credit.appeal.decide"))
+    async def credit_appeals(self, info: strawberry.Info, status: str | None = "PENDING") -> list[CreditAppeal]:
+        statement = select(models.Appeal).order_by(models.Appeal.id)
+        if status is not None:
+            statement = statement.where(models.Appeal.status == status)
+        return await info.context.scalars(statement.limit(MAX_HISTORY))
+
+    @strawberry.field(description="A stored score by ID, if it is of an enterprise you may see.", permission_classes=SEE_LIST)
+    async def credit_score(self, info: strawberry.Info, id: strawberry.ID) -> CreditScore | None:
+        type_name, pk = decode_global_id(id)
+        if type_name != "CreditScore":
+            return None
+        score = await by_id(info.context, models.Score).load(pk)
+        if score is None:
+            return None
+        enterprise = await by_id(info.context, models.Enterprise).load(score.enterprise_id)
+        return score if may_see(info.context, enterprise) else None
+
+
+@strawberry.type
+class BuildingEnterprises:
+    @strawberry.field(description="Enterprises graded by credit risk in this building.", permission_classes=allow(READ_ALL))
+    async def enterprises(self, info: strawberry.Info) -> list[Enterprise]:
+        return await children(info.context, models.Enterprise.building_id).load(self.id)
