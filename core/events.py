@@ -76,11 +76,8 @@ def check_subscriptions(catalogue: dict[str, tuple[str, type]], handlers: dict[s
     A subscription to an event of a plugin that is not installed stays dormant.
     """
     problems = []
-    publishers = {owner for owner, _ in catalogue.values()}
     for event, subscribed in handlers.items():
         publisher = event.split(".", 1)[0]
-        if publisher not in publishers:
-            continue  # TRANSITION: the publisher still emits untyped events (EventBus.emit)
         for plugin, handler in subscribed:
             if event not in catalogue and (publisher in installed or publisher == "core"):
                 known = sorted(name for name, (owner, _) in catalogue.items() if owner == publisher)
@@ -88,17 +85,6 @@ def check_subscriptions(catalogue: dict[str, tuple[str, type]], handlers: dict[s
             problems += check_handler(plugin, event, handler)
     if problems:
         raise ConfigurationError(problems)
-
-
-@dataclass(frozen=True)
-class Event:
-    """TRANSITION: an untyped event of ``EventBus.emit``, delivered as ``handler(event)``."""
-
-    name: str
-    street: str
-    street_id: int
-    payload: dict[str, Any] = dataclasses.field(default_factory=dict)
-    kernel: Kernel | None = dataclasses.field(default=None, repr=False, compare=False)
 
 
 class EventBus:
@@ -123,23 +109,6 @@ class EventBus:
                 await handler(event, delivery)
             except Exception as error:  # noqa: BLE001 - one handler never breaks the others
                 failure = PluginError(plugin, f"event {event.name}", error)
-                log.exception("%s", failure)
-                failures.append(failure)
-        return failures
-
-    async def emit(self, street: str, name: str, **payload: Any) -> list[PluginError]:
-        """TRANSITION: deliver an untyped event ``handler(Event)``; goes once every plugin
-        publishes typed events with ``publish``."""
-        event = Event(name, street, self.kernel.street_id(street), payload, self.kernel)
-        enabled = self.kernel.enabled_plugins(street)
-        failures: list[PluginError] = []
-        for plugin, handler in self.kernel.contributions.handlers.get(name, []):
-            if plugin != "core" and plugin not in enabled:
-                continue
-            try:
-                await handler(event)
-            except Exception as error:  # noqa: BLE001 - one handler never breaks the others
-                failure = PluginError(plugin, f"event {name}", error)
                 log.exception("%s", failure)
                 failures.append(failure)
         return failures

@@ -114,29 +114,41 @@ async def test_a_failing_event_handler_fails_alone(install_plugin, hello_plugin_
         "listener",
         HEADER
         + """
-PLUGIN = PluginInfo(name="listener", version="1.0", title="Listener")
+from dataclasses import dataclass
+from typing import ClassVar
+
+from core.events import DomainEvent
+
+
+@dataclass(frozen=True)
+class Happened(DomainEvent):
+    name: ClassVar[str] = "listener.happened"
+    n: int
+
+
+PLUGIN = PluginInfo(name="listener", version="1.0", title="Listener", events=(Happened,))
 RECEIVED = []
 
-async def broken(event):
+async def broken(event, delivery):
     raise ValueError("cannot handle")
 
-async def working(event):
-    RECEIVED.append(event.payload)
+async def working(event, delivery):
+    RECEIVED.append(event.n)
 
 @hookimpl
 def jiedao_events(register):
-    register.on("test.happened", broken)
-    register.on("test.happened", working)
+    register.on("listener.happened", broken)
+    register.on("listener.happened", working)
 """,
     )
     cfg = parse_config({"streets": {"changqing": {"name": "长庆街道", "plugins": ["listener"]}, "gongchen": {"name": "拱宸桥街道"}}}, database_url=f"sqlite+aiosqlite:///{tmp_path / 'e.db'}")
     kernel = await Kernel.load(cfg, extra_plugin_paths=[path])
     kernel._street_ids = {"changqing": 1, "gongchen": 2}
-    failures = await kernel.events.emit("changqing", "test.happened", n=1)
-    assert [f.plugin for f in failures] == ["listener"] and "cannot handle" in str(failures[0])
     import jiedao_listener
 
-    assert jiedao_listener.RECEIVED == [{"n": 1}]
-    await kernel.events.emit("gongchen", "test.happened", n=2)
-    assert jiedao_listener.RECEIVED == [{"n": 1}], "a street that does not enable the plugin does not reach it"
+    failures = await kernel.events.publish("changqing", jiedao_listener.Happened(n=1))
+    assert [f.plugin for f in failures] == ["listener"] and "cannot handle" in str(failures[0])
+    assert jiedao_listener.RECEIVED == [1]
+    await kernel.events.publish("gongchen", jiedao_listener.Happened(n=2))
+    assert jiedao_listener.RECEIVED == [1], "a street that does not enable the plugin does not reach it"
     await kernel.close()
