@@ -29,12 +29,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx  # noqa: E402
 
-from core import migrate  # noqa: E402
-from core.app import build_app  # noqa: E402
-from core.config import parse_config  # noqa: E402
-from core.demo import DEMO_PASSWORD, seed_demo  # noqa: E402
-from core.kernel import Kernel  # noqa: E402
-from core.plugins import discover  # noqa: E402
+from jiedao.core import migrate  # noqa: E402
+from jiedao.core.app import build_app  # noqa: E402
+from jiedao.core.config import parse_config  # noqa: E402
+from jiedao.core.demo import DEMO_PASSWORD, seed_demo  # noqa: E402
+from jiedao.core.kernel import Kernel  # noqa: E402
+from jiedao.core.plugins import discover  # noqa: E402
 
 MAIN = """query($range: CockpitRange, $series: String!, $bkey: String!, $bdim: String!) {
   cockpit {

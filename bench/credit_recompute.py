@@ -32,14 +32,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import select  # noqa: E402
 
-from core import migrate  # noqa: E402
-from core.config import parse_config  # noqa: E402
-from core.kernel import Kernel  # noqa: E402
-from plugins.credit import service  # noqa: E402
-from plugins.credit.models import Enterprise, Evidence  # noqa: E402
-from plugins.credit.service.scorecard import DEFAULT  # noqa: E402
-from plugins.credit.service.scoring import evaluate  # noqa: E402
-from plugins.credit.seed import checklist  # noqa: E402
+from jiedao.core import migrate  # noqa: E402
+from jiedao.core.config import parse_config  # noqa: E402
+from jiedao.core.kernel import Kernel  # noqa: E402
+from jiedao.plugins.credit import service  # noqa: E402
+from jiedao.plugins.credit.models import Enterprise, Evidence  # noqa: E402
+from jiedao.plugins.credit.service.scorecard import DEFAULT  # noqa: E402
+from jiedao.plugins.credit.service.scoring import evaluate  # noqa: E402
+from jiedao.plugins.credit.seed import checklist  # noqa: E402
 
 
 async def populate(kernel: Kernel, street: str, size: int) -> int:

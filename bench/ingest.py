@@ -43,11 +43,11 @@ import aiomqtt  # noqa: E402
 from mqtt_roles import FILTER, parse, publish_backlog, subscribe_offline, telemetry  # noqa: E402
 from sqlalchemy import delete, func, insert, select, update  # noqa: E402
 
-from core import migrate  # noqa: E402
-from core.config import parse_config  # noqa: E402
-from core.kernel import Kernel  # noqa: E402
-from core.testing.services import MosquittoBroker, mosquitto_available  # noqa: E402
-from plugins.sensors.models import Alarm, Device, QuarantinedMessage, Reading  # noqa: E402
+from jiedao.core import migrate  # noqa: E402
+from jiedao.core.config import parse_config  # noqa: E402
+from jiedao.core.kernel import Kernel  # noqa: E402
+from jiedao.core.testing.services import MosquittoBroker, mosquitto_available  # noqa: E402
+from jiedao.plugins.sensors.models import Alarm, Device, QuarantinedMessage, Reading  # noqa: E402
 
 ROLES = str(Path(__file__).resolve().parent / "mqtt_roles.py")
 JIEDAO = str(Path(sys.executable).parent / "jiedao")
@@ -281,7 +281,7 @@ async def main() -> None:
             (Path(folder) / "sqlite").mkdir()
             await run_backend(Backend("sqlite", url, url, Path(folder) / "sqlite", args.devices), args)
         if args.backend in ("postgres", "both"):
-            from core.testing.services import PostgresCluster, postgres_available
+            from jiedao.core.testing.services import PostgresCluster, postgres_available
 
             reason = postgres_available()
             if reason:

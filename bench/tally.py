@@ -29,13 +29,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, insert, select  # noqa: E402
 
-from core import migrate  # noqa: E402
-from core.config import parse_config  # noqa: E402
-from core.identity.service import now  # noqa: E402
-from core.kernel import Kernel  # noqa: E402
-from core.models import Building, Community, Compound, Ownership, Resident, Unit  # noqa: E402
-from plugins.deliberation import service, tally  # noqa: E402
-from plugins.deliberation.models import BallotBuilding, Rule, Vote  # noqa: E402
+from jiedao.core import migrate  # noqa: E402
+from jiedao.core.config import parse_config  # noqa: E402
+from jiedao.core.identity.service import now  # noqa: E402
+from jiedao.core.kernel import Kernel  # noqa: E402
+from jiedao.core.models import Building, Community, Compound, Ownership, Resident, Unit  # noqa: E402
+from jiedao.plugins.deliberation import service, tally  # noqa: E402
+from jiedao.plugins.deliberation.models import BallotBuilding, Rule, Vote  # noqa: E402
 
 STREETS = {"changqing": {"name": "长庆街道", "plugins": ["deliberation"]}}
 CAST = "mutation($id: ID!) { castVote(input: {ballotId: $id, choice: AGREE}) { votes { channel } errors { code } } }"
@@ -154,9 +154,9 @@ async def bench_tally(kernel: Kernel, compound_id: int, units: int, repeat: int,
 
 async def bench_voting(kernel: Kernel, compound_id: int, single: list[int], voters: int) -> None:
     """Every voter casts twice at once through the app; count what was stored."""
-    from core.identity.passwords import hash_password
-    from core.testing.fixtures import app_client
-    from schema.ids import encode_global_id
+    from jiedao.core.identity.passwords import hash_password
+    from jiedao.core.testing.fixtures import app_client
+    from jiedao.schema.ids import encode_global_id
 
     ballot_id = await make_ballot(kernel, compound_id)
     gid = encode_global_id("Ballot", ballot_id)
@@ -237,7 +237,7 @@ async def main() -> None:
             url = f"sqlite+aiosqlite:///{folder}/bench.db"
             await run_backend("sqlite", url, url, args)
         if args.backend in ("postgres", "both"):
-            from core.testing.services import PostgresCluster, postgres_available
+            from jiedao.core.testing.services import PostgresCluster, postgres_available
 
             reason = postgres_available()
             if reason:

@@ -1,6 +1,6 @@
 """Jiedao's kernel. Plugins import ``hookimpl`` (and ``PluginInfo``) from here."""
 
-from core.hookspecs import hookimpl
+from jiedao.core.hookspecs import hookimpl
 
 __version__ = "0.1.0"
 

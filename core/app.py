@@ -15,11 +15,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route, WebSocketRoute
 
-from core import log_redaction
-from core.errors import PluginError
-from core.kernel import Kernel
-from core.security_headers import SecurityHeaders
-from core.endpoint import GraphQLEndpoint
+from jiedao.core import log_redaction
+from jiedao.core.errors import PluginError
+from jiedao.core.kernel import Kernel
+from jiedao.core.security_headers import SecurityHeaders
+from jiedao.core.endpoint import GraphQLEndpoint
 
 log = logging.getLogger("jiedao")
 
@@ -73,7 +73,7 @@ async def _run_background(kernel: Kernel, plugin: str, task) -> None:
 
 def build_app(kernel: Kernel, *, background: bool = True) -> Starlette:
     """The Starlette app of ``kernel``; ``background=False`` skips plugins' long-running work."""
-    from core.identity.throttle import LoginPolicy
+    from jiedao.core.identity.throttle import LoginPolicy
 
     LoginPolicy.from_env()  # refuse to start with bad JIEDAO_LOGIN_* settings
     graphql = GraphQLEndpoint(kernel)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.hookspecs import hookimpl
-from core.identity.models import IDENTITY_MODELS, AuditEntry
-from core.identity.roles import CORE_GRANTS, CORE_PERMISSIONS
-from core.models import CORE_MODELS
+from jiedao.core.hookspecs import hookimpl
+from jiedao.core.identity.models import IDENTITY_MODELS, AuditEntry
+from jiedao.core.identity.roles import CORE_GRANTS, CORE_PERMISSIONS
+from jiedao.core.models import CORE_MODELS
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
 
@@ -34,8 +34,8 @@ def jiedao_permissions(register):
 @hookimpl
 def jiedao_schema(register):
     """Registry types (the ones plugins may extend), registry queries, log-in and ``me``."""
-    from core.graphql import Building, Community, Compound, CoreQuery, Resident, Street, Unit
-    from core.identity.graphql import IdentityMutation, IdentityQuery
+    from jiedao.core.graphql import Building, Community, Compound, CoreQuery, Resident, Street, Unit
+    from jiedao.core.identity.graphql import IdentityMutation, IdentityQuery
 
     register.types(Street, Community, Compound, Building, Unit, Resident)
     register.query(CoreQuery)
@@ -46,6 +46,6 @@ def jiedao_schema(register):
 @hookimpl
 def jiedao_notify(notification):
     """Default delivery: log and record the notification (see ``core.notify``)."""
-    from core.notify import log_notification
+    from jiedao.core.notify import log_notification
 
     log_notification(notification)

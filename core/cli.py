@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 
-from core.errors import ConfigurationError, DomainError, PluginError
-from core.kernel import Kernel, describe_problems
+from jiedao.core.errors import ConfigurationError, DomainError, PluginError
+from jiedao.core.kernel import Kernel, describe_problems
 
 
 def load_kernel() -> Kernel:
@@ -133,14 +133,14 @@ def serve(ctx: click.Context, demo: bool, host: str, port: int, **plugin_options
     """Serve the GraphQL API (and plugins' background work) with uvicorn."""
     import uvicorn
 
-    from core import migrate
-    from core.app import build_app
+    from jiedao.core import migrate
+    from jiedao.core.app import build_app
 
     kernel = kernel_of(ctx)
     kernel.serve_options.update(plugin_options)
     if demo:
         migrate.upgrade(kernel)
-        from core.demo import seed_demo
+        from jiedao.core.demo import seed_demo
 
         accounts = run(seed_demo(kernel))
         click.echo("Demo accounts (password 'jiedao-demo'): " + ", ".join(accounts))
@@ -150,7 +150,7 @@ def serve(ctx: click.Context, demo: bool, host: str, port: int, **plugin_options
     else:
         run(_require_head(kernel))
     click.echo(f"GraphiQL: http://{host}:{port}/graphql/<street>  streets: {', '.join(kernel.config.streets)}")
-    from core.server import uvicorn_options
+    from jiedao.core.server import uvicorn_options
 
     trusted = ", ".join(kernel.config.transport.trusted_proxies) or "none (set JIEDAO_TRUSTED_PROXIES behind a proxy)"
     click.echo(f"X-Forwarded-For is believed from: {trusted}")
@@ -158,7 +158,7 @@ def serve(ctx: click.Context, demo: bool, host: str, port: int, **plugin_options
 
 
 async def _require_head(kernel: Kernel) -> None:
-    from core import migrate
+    from jiedao.core import migrate
 
     async with kernel.db.engine.connect() as connection:
         current = await connection.run_sync(migrate.current_revisions)
@@ -178,7 +178,7 @@ def db() -> None:
 @click.pass_context
 def db_upgrade(ctx: click.Context, target: str) -> None:
     """Upgrade to TARGET (default: every branch to its head)."""
-    from core import migrate
+    from jiedao.core import migrate
 
     migrate.upgrade(kernel_of(ctx), target)
     click.echo(f"upgraded to {target}")
@@ -189,7 +189,7 @@ def db_upgrade(ctx: click.Context, target: str) -> None:
 @click.pass_context
 def db_downgrade(ctx: click.Context, target: str) -> None:
     """Downgrade to TARGET, e.g. 'sensors@base' to remove one plugin's tables."""
-    from core import migrate
+    from jiedao.core import migrate
 
     migrate.downgrade(kernel_of(ctx), target)
     click.echo(f"downgraded to {target}")
@@ -199,7 +199,7 @@ def db_downgrade(ctx: click.Context, target: str) -> None:
 @click.pass_context
 def db_current(ctx: click.Context) -> None:
     """Show the applied revisions and whether each branch is at its head."""
-    from core import migrate
+    from jiedao.core import migrate
 
     kernel = kernel_of(ctx)
 
@@ -277,7 +277,7 @@ def import_units_command(ctx: click.Context, file: Path, street: str, encoding: 
 
     Columns: community,compound,building,unit,area_m2,owner_name,owner_id. All or nothing.
     """
-    from core.importer import ImportFailed, import_units
+    from jiedao.core.importer import ImportFailed, import_units
 
     kernel = kernel_of(ctx)
     require_street(kernel, street)
@@ -313,7 +313,7 @@ def plugin_group() -> None:
 @click.option("--title", help="The plugin's human title.")
 def plugin_new(name: str, directory: Path, title: str | None) -> None:
     """Generate an installable plugin distribution NAME (with tests) in --dir."""
-    from core.scaffold import ScaffoldError, generate
+    from jiedao.core.scaffold import ScaffoldError, generate
 
     try:
         target = generate(name, directory, title)
@@ -327,7 +327,7 @@ def plugin_new(name: str, directory: Path, title: str | None) -> None:
 @click.option("--check", is_flag=True, help="Exit 1 if docs/plugins.md is not up to date.")
 def plugin_docs(check: bool) -> None:
     """Regenerate the hook reference and the event catalogue in docs/plugins.md."""
-    from core.docs import GUIDE, render_guide
+    from jiedao.core.docs import GUIDE, render_guide
 
     current = GUIDE.read_text(encoding="utf-8")
     wanted = render_guide(current)
@@ -340,7 +340,7 @@ def plugin_docs(check: bool) -> None:
     click.echo(f"wrote {GUIDE}")
 
 
-from core.identity.cli import users  # noqa: E402 - registered after the group exists
+from jiedao.core.identity.cli import users  # noqa: E402 - registered after the group exists
 
 main.add_command(users)
 

@@ -1,7 +1,7 @@
 """The one clock: the current instant (UTC) and today's date in China.
 
 Every module asks this one for the time, so a test can move time for everything at once
-(``monkeypatch.setattr("core.clock.now", ...)`` moves ``today`` too).
+(``monkeypatch.setattr("jiedao.core.clock.now", ...)`` moves ``today`` too).
 """
 
 from __future__ import annotations

@@ -33,13 +33,13 @@ from graphql.utilities.map_schema_config import SchemaElementKind, map_schema_co
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
-from core.errors import ConfigurationError
-from schema.budget import pace_resolvers
-from schema.extensions import schema_extensions
-from schema.guard import guard_mutations
+from jiedao.core.errors import ConfigurationError
+from jiedao.schema.budget import pace_resolvers
+from jiedao.schema.extensions import schema_extensions
+from jiedao.schema.guard import guard_mutations
 
 if TYPE_CHECKING:
-    from core.kernel import Kernel
+    from jiedao.core.kernel import Kernel
 
 CORE = "core"
 log = logging.getLogger("jiedao.graphql")

@@ -11,9 +11,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from core.errors import ConfigurationError
-from core.plugins import InstalledPlugin
-from schema.budget import DEFAULT_MAX_OBJECTS
+from jiedao.core.errors import ConfigurationError
+from jiedao.core.plugins import InstalledPlugin
+from jiedao.schema.budget import DEFAULT_MAX_OBJECTS
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = ROOT / "plugins.toml"

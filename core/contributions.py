@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.errors import ConfigurationError
+from jiedao.core.errors import ConfigurationError
 
 EventHandler = Callable[[Any], Awaitable[None]]
 
@@ -144,7 +144,7 @@ class Register:
 
     def events(self, *classes: type) -> None:
         """Declare the domain events this plugin publishes (``PluginInfo(events=...)`` does it)."""
-        from core.events import check_event_class
+        from jiedao.core.events import check_event_class
 
         problems = [p for cls in classes for p in check_event_class(self.plugin, cls)]
         for cls in classes:

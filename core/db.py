@@ -176,4 +176,4 @@ async def set_street_guc(session: AsyncSession, street_id: int | None) -> None:
     await session.execute(text("select set_config('app.street_id', :v, true)"), {"v": str(street_id)})
 
 
-from core import db_checks  # noqa: E402,F401  registers the value and reference checks after the street stamp
+from jiedao.core import db_checks  # noqa: E402,F401  registers the value and reference checks after the street stamp

@@ -27,7 +27,7 @@ from sqlalchemy import BigInteger, Integer, SmallInteger, String, event, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.errors import DomainError
+from jiedao.core.errors import DomainError
 
 INPUT_KEY = "jiedao.input"
 _INT_RANGES = ((BigInteger, 63), (SmallInteger, 15), (Integer, 31))

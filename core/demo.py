@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-from core.identity import service
-from core.identity.models import User
-from core.identity.passwords import hash_password
-from core.identity.roles import COMMUNITY_WORKER, GRID_WORKER, INSPECTOR, MEDIATOR, PLATFORM_ADMIN, RESIDENT, STREET_ADMIN
-from core.models import Building, Community, Compound, Ownership, Resident, Unit
+from jiedao.core.identity import service
+from jiedao.core.identity.models import User
+from jiedao.core.identity.passwords import hash_password
+from jiedao.core.identity.roles import COMMUNITY_WORKER, GRID_WORKER, INSPECTOR, MEDIATOR, PLATFORM_ADMIN, RESIDENT, STREET_ADMIN
+from jiedao.core.models import Building, Community, Compound, Ownership, Resident, Unit
 
 if TYPE_CHECKING:
-    from core.kernel import Kernel
+    from jiedao.core.kernel import Kernel
 
 DEMO_PASSWORD = "jiedao-demo"
 

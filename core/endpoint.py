@@ -17,14 +17,14 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from core.identity.service import Authentication, AuthenticationFailed, SessionCheck, authenticate
-from schema.context import Context
-from schema.page_policy import policy_for_page
-from core.socket_watch import Watched, watch_of
-from schema.statements import start_counting
+from jiedao.core.identity.service import Authentication, AuthenticationFailed, SessionCheck, authenticate
+from jiedao.schema.context import Context
+from jiedao.schema.page_policy import policy_for_page
+from jiedao.core.socket_watch import Watched, watch_of
+from jiedao.schema.statements import start_counting
 
 if TYPE_CHECKING:
-    from core.kernel import Kernel
+    from jiedao.core.kernel import Kernel
 
 MAX_BODY_BYTES = 1_000_000
 log = logging.getLogger("jiedao.http")

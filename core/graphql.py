@@ -6,15 +6,15 @@ import strawberry
 from sqlalchemy import false, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from core import models
-from core.personal_data import mask_phone
-from schema.connection import Connection, paginate
-from schema.cost import list_bound
-from schema.ids import decode_id_of
-from schema.loaders import by_id, children, through
-from schema.context import Context
-from schema.node import PUBLIC, Node, node_type, resolve_node
-from schema.permissions import IsAuthenticated, allow
+from jiedao.core import models
+from jiedao.core.personal_data import mask_phone
+from jiedao.schema.connection import Connection, paginate
+from jiedao.schema.cost import list_bound
+from jiedao.schema.ids import decode_id_of
+from jiedao.schema.loaders import by_id, children, through
+from jiedao.schema.context import Context
+from jiedao.schema.node import PUBLIC, Node, node_type, resolve_node
+from jiedao.schema.permissions import IsAuthenticated, allow
 
 REGISTRY = "core.registry.read"
 RESIDENTS = "core.residents.read"
@@ -117,7 +117,7 @@ class Resident(Node):
 
     @strawberry.field(description="Masked (138****5678) unless your role needs the full number.")
     def phone(self, info: strawberry.Info) -> str | None:
-        if info.context.has_permission("core.personal_data.read"):
+        if info.context.has_permission("jiedao.core.personal_data.read"):
             return self.phone
         return mask_phone(self.phone)
 

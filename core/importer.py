@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from core.identity import audit
-from core.importfile import ImportFailed, Problem, as_record, header_problems, read_records, text_problem
-from core.models import Building, Community, Compound, Ownership, Resident, Unit
-from core.personal_data import id_card_digest, id_card_problem, mask_id_card
+from jiedao.core.identity import audit
+from jiedao.core.importfile import ImportFailed, Problem, as_record, header_problems, read_records, text_problem
+from jiedao.core.models import Building, Community, Compound, Ownership, Resident, Unit
+from jiedao.core.personal_data import id_card_digest, id_card_problem, mask_id_card
 
 if TYPE_CHECKING:
-    from core.kernel import Kernel
+    from jiedao.core.kernel import Kernel
 
 REQUIRED = ("community", "compound", "building", "unit", "area_m2", "owner_name", "owner_id")
 OPTIONAL = ("owner_phone", "owner_id_card")

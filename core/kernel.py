@@ -14,14 +14,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core import builtin
-from core.config import Config, load_config, validate_against
-from core.contributions import Contributions, Register
-from core.db import Database
-from core.errors import ConfigurationError, PluginError
-from core.events import EventBus, check_subscriptions
-from core.models import Street
-from core.plugins import InstalledPlugin, call_each, discover, make_plugin_manager
+from jiedao.core import builtin
+from jiedao.core.config import Config, load_config, validate_against
+from jiedao.core.contributions import Contributions, Register
+from jiedao.core.db import Database
+from jiedao.core.errors import ConfigurationError, PluginError
+from jiedao.core.events import EventBus, check_subscriptions
+from jiedao.core.models import Street
+from jiedao.core.plugins import InstalledPlugin, call_each, discover, make_plugin_manager
 
 log = logging.getLogger("jiedao")
 
@@ -134,7 +134,7 @@ class Kernel:
     def schemas(self):
         """The schema set: the full schema and one derived schema per distinct plugin set."""
         if self._schemas is None:
-            from core.compose import SchemaSet
+            from jiedao.core.compose import SchemaSet
 
             self._schemas = SchemaSet.build(self)
         return self._schemas

@@ -21,7 +21,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
-from core.kernel import Kernel
+from jiedao.core.kernel import Kernel
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base, StreetScoped
+from jiedao.core.db import Base, StreetScoped
 
 
 class Street(Base):

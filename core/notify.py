@@ -7,10 +7,10 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from core.plugins import hook_implementations
+from jiedao.core.plugins import hook_implementations
 
 if TYPE_CHECKING:
-    from core.kernel import Kernel
+    from jiedao.core.kernel import Kernel
 
 log = logging.getLogger("jiedao.notify")
 

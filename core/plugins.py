@@ -15,8 +15,8 @@ from typing import Any
 import pluggy
 from pydantic import BaseModel
 
-from core import hookspecs
-from core.errors import ConfigurationError, PluginError
+from jiedao.core import hookspecs
+from jiedao.core.errors import ConfigurationError, PluginError
 
 ENTRY_POINT_GROUP = "jiedao.plugins"
 
@@ -146,7 +146,7 @@ def incompatibility(info: PluginInfo) -> str | None:
     """Why this Jiedao cannot run the plugin, if its declared supported versions exclude it."""
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-    from core import __version__
+    from jiedao.core import __version__
 
     if not info.jiedao:
         return None

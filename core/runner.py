@@ -47,12 +47,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.utils.str_converters import to_camel_case
 
-from core.errors import DomainError
-from core.identity.audit import record_for
-from schema.errors import UserError, user_errors
-from schema.ids import decode_id_of, encode_global_id
-from schema.node import model_for
-from schema.permissions import IsAuthenticated, require
+from jiedao.core.errors import DomainError
+from jiedao.core.identity.audit import record_for
+from jiedao.schema.errors import UserError, user_errors
+from jiedao.schema.ids import decode_id_of, encode_global_id
+from jiedao.schema.node import model_for
+from jiedao.schema.permissions import IsAuthenticated, require
 
 NODE_ID = "jiedao.node_id"
 LOGGED_IN = "*"

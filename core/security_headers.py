@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from schema.page_policy import DEFAULT_POLICY
+from jiedao.schema.page_policy import DEFAULT_POLICY
 
 HEADERS = (
     (b"x-content-type-options", b"nosniff"),

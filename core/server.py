@@ -15,7 +15,7 @@ from typing import Any
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from core.config import Config
+from jiedao.core.config import Config
 
 try:
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol

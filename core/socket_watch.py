@@ -19,10 +19,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from core.identity.service import SessionCheck, recheck_sessions
+from jiedao.core.identity.service import SessionCheck, recheck_sessions
 
 if TYPE_CHECKING:
-    from core.kernel import Kernel
+    from jiedao.core.kernel import Kernel
 
 log = logging.getLogger("jiedao.http")
 REASONS = {4401: "Unauthorized: the token was revoked or has expired", 4403: "Forbidden: a role was taken away"}

@@ -30,39 +30,39 @@ other module of Jiedao is internal and may change between versions.
 
 from __future__ import annotations
 
-from core import clock, demo, importfile
-from core import graphql as types
-from core import importfile
-from core import models as registry
-from core.cli import in_street, kernel_of, report_import_failure, require_street
-from core.cli import run as run_command
-from core.clock import CHINA, now, today
-from core.csvsafe import writer as csv_writer
-from core.db import Base, StreetScoped, UTCDateTime
-from core.demo import hotspot_building_id
-from core.errors import DomainError
-from core.events import Delivery, DomainEvent
-from core.figures import Metric, MetricKind, Signal
-from core.hookspecs import hookimpl
-from core.identity import models as identity
-from core.identity import models as identity
-from core.identity.audit import record as audit
-from core.identity.passwords import hash_password
-from core.identity.service import AuthenticationFailed, authenticate
-from core.kernel import Kernel
-from core.notify import Notification, notify
-from core.plugins import PluginInfo
-from core.runner import Write, mutation, node_id, payload, run_mutation
-from core.settings import Duration, parse_duration
-from schema.connection import Connection, paginate
-from schema.cost import list_bound
-from schema.errors import ClientError, UserError
-from schema.ids import decode_global_id, decode_id_of, encode_global_id
-from schema.loaders import by_id, children, through
-from schema.node import Node, node_type
-from schema.page_policy import policy_for_page
-from schema.permissions import IsAuthenticated, allow, allow_any
-from schema.validation import LONG, MaxLength, Money, Range
+from jiedao.core import clock, demo, importfile
+from jiedao.core import graphql as types
+from jiedao.core import importfile
+from jiedao.core import models as registry
+from jiedao.core.cli import in_street, kernel_of, report_import_failure, require_street
+from jiedao.core.cli import run as run_command
+from jiedao.core.clock import CHINA, now, today
+from jiedao.core.csvsafe import writer as csv_writer
+from jiedao.core.db import Base, StreetScoped, UTCDateTime
+from jiedao.core.demo import hotspot_building_id
+from jiedao.core.errors import DomainError
+from jiedao.core.events import Delivery, DomainEvent
+from jiedao.core.figures import Metric, MetricKind, Signal
+from jiedao.core.hookspecs import hookimpl
+from jiedao.core.identity import models as identity
+from jiedao.core.identity import models as identity
+from jiedao.core.identity.audit import record as audit
+from jiedao.core.identity.passwords import hash_password
+from jiedao.core.identity.service import AuthenticationFailed, authenticate
+from jiedao.core.kernel import Kernel
+from jiedao.core.notify import Notification, notify
+from jiedao.core.plugins import PluginInfo
+from jiedao.core.runner import Write, mutation, node_id, payload, run_mutation
+from jiedao.core.settings import Duration, parse_duration
+from jiedao.schema.connection import Connection, paginate
+from jiedao.schema.cost import list_bound
+from jiedao.schema.errors import ClientError, UserError
+from jiedao.schema.ids import decode_global_id, decode_id_of, encode_global_id
+from jiedao.schema.loaders import by_id, children, through
+from jiedao.schema.node import Node, node_type
+from jiedao.schema.page_policy import policy_for_page
+from jiedao.schema.permissions import IsAuthenticated, allow, allow_any
+from jiedao.schema.validation import LONG, MaxLength, Money, Range
 
 __all__ = [
     "CHINA", "LONG", "AuthenticationFailed", "Base", "ClientError", "Connection", "Delivery", "DomainError",

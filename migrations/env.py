@@ -7,8 +7,8 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from core.db import Base, create_engine
-from core.migrate import apply_street_isolation
+from jiedao.core.db import Base, create_engine
+from jiedao.core.migrate import apply_street_isolation
 
 config = context.config
 target_metadata = Base.metadata

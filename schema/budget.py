@@ -26,8 +26,8 @@ from typing import Any
 
 from graphql import GraphQLObjectType, GraphQLSchema, default_field_resolver
 
-from schema.cost import is_list
-from schema.errors import ClientError
+from jiedao.schema.cost import is_list
+from jiedao.schema.errors import ClientError
 
 SLICE_SECONDS = 0.02
 """How long one operation may keep the event loop before it lets others run."""

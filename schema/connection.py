@@ -7,9 +7,9 @@ from typing import Any, Generic, TypeVar
 import strawberry
 from sqlalchemy import Select, func, select
 
-from schema.context import Context
-from schema.errors import ClientError
-from schema.ids import decode_cursor, encode_cursor, pk_limit
+from jiedao.schema.context import Context
+from jiedao.schema.errors import ClientError
+from jiedao.schema.ids import decode_cursor, encode_cursor, pk_limit
 
 NodeT = TypeVar("NodeT")
 MAX_PAGE_SIZE = 100

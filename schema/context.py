@@ -11,11 +11,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
-from core.db import set_street_guc
-from core.db_checks import INPUT_KEY, domain_error_for
+from jiedao.core.db import set_street_guc
+from jiedao.core.db_checks import INPUT_KEY, domain_error_for
 
 if TYPE_CHECKING:
-    from core.kernel import Kernel
+    from jiedao.core.kernel import Kernel
 
 
 @dataclass

@@ -30,7 +30,7 @@ from graphql import (
     get_named_type,
 )
 
-from schema.connection import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from jiedao.schema.connection import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 LIST_BOUND_KEY = "jiedao.list_bound"
 DEFAULT_LIST_BOUND = 50

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 from graphql import GraphQLError
 
-from core.errors import DomainError
+from jiedao.core.errors import DomainError
 
 
 @strawberry.type(description="A problem the user can fix, returned in a mutation payload.")

@@ -23,12 +23,12 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.max_aliases import create_validator as create_alias_rule
 
-from schema.observability import GRAPHQL_REQUESTS, GRAPHQL_SECONDS
-from schema.budget import DEFAULT_MAX_OBJECTS, start_budget, stop_budget
-from schema.cost import estimate
-from schema.depth import create_depth_rule
-from schema.errors import is_expected
-from schema.statements import current_statements
+from jiedao.schema.observability import GRAPHQL_REQUESTS, GRAPHQL_SECONDS
+from jiedao.schema.budget import DEFAULT_MAX_OBJECTS, start_budget, stop_budget
+from jiedao.schema.cost import estimate
+from jiedao.schema.depth import create_depth_rule
+from jiedao.schema.errors import is_expected
+from jiedao.schema.statements import current_statements
 
 log = logging.getLogger("jiedao.graphql")
 

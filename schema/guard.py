@@ -25,10 +25,10 @@ from sqlalchemy import select
 from strawberry.extensions import FieldExtension
 from strawberry.types.field import StrawberryField
 
-from core.errors import DomainError
-from schema.errors import user_errors
-from schema.ids import decode_global_id
-from schema.validation import INT64, Checked, check_input
+from jiedao.core.errors import DomainError
+from jiedao.schema.errors import user_errors
+from jiedao.schema.ids import decode_global_id
+from jiedao.schema.validation import INT64, Checked, check_input
 
 NOT_FOUND = "NOT_FOUND"
 
@@ -82,7 +82,7 @@ class InputGuard(FieldExtension):
 
 async def check_ids(ctx: Any, checked: Checked) -> None:
     """Every ID of ``checked`` names a row of the caller's street, or ``DomainError``."""
-    from schema.node import model_for  # node imports the context; import late
+    from jiedao.schema.node import model_for  # node imports the context; import late
 
     wanted: dict[type, list[tuple[str, int, str]]] = defaultdict(list)
     for path, global_id in checked.ids:

@@ -12,7 +12,7 @@ import base64
 import binascii
 import re
 
-from core.errors import DomainError
+from jiedao.core.errors import DomainError
 
 MAX_PK = 2**31 - 1
 """The largest key of an ``INTEGER`` primary key (PostgreSQL ``integer``)."""
@@ -39,7 +39,7 @@ def pk_limit(model: type | None) -> int:
 
 
 def _type_limit(type_name: str) -> int:
-    from schema.node import model_for  # schema.node imports this module
+    from jiedao.schema.node import model_for  # schema.node imports this module
 
     return pk_limit(model_for(type_name))
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute
 
-from schema.context import Context
+from jiedao.schema.context import Context
 
 
 def by_id(ctx: Context, model: type) -> Any:

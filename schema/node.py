@@ -24,8 +24,8 @@ import strawberry
 from sqlalchemy import false, select, true
 from sqlalchemy.sql.elements import ColumnElement, False_
 
-from schema.context import Context
-from schema.ids import decode_global_id, encode_global_id
+from jiedao.schema.context import Context
+from jiedao.schema.ids import decode_global_id, encode_global_id
 
 log = logging.getLogger("jiedao.graphql")
 

@@ -39,7 +39,7 @@ import strawberry
 from strawberry.types.base import StrawberryList, StrawberryOptional, has_object_definition
 from strawberry.utils.str_converters import to_camel_case
 
-from core.errors import DomainError
+from jiedao.core.errors import DomainError
 
 BAD_INPUT = "BAD_INPUT"
 

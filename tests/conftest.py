@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from core.testing.distributions import install_distribution
+from jiedao.core.testing.distributions import install_distribution
 
 
 @pytest.fixture(scope="session")

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from core import migrate
-from core.docs import GUIDE, render_guide
-from core.scaffold import LAYOUT, ScaffoldError, generate
-from core.testing.distributions import install_distribution, run_pytest
-from core.testing.fixtures import app_client
+from jiedao.core import migrate
+from jiedao.core.docs import GUIDE, render_guide
+from jiedao.core.scaffold import LAYOUT, ScaffoldError, generate
+from jiedao.core.testing.distributions import install_distribution, run_pytest
+from jiedao.core.testing.fixtures import app_client
 
 GREETING_FIELD = '''
     @strawberry.field(description="A greeting from the plugin.")

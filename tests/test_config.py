@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from core.config import load_config, parse_config, validate_against
-from core.errors import ConfigurationError
-from core.kernel import Kernel
-from core.plugins import discover
+from jiedao.core.config import load_config, parse_config, validate_against
+from jiedao.core.errors import ConfigurationError
+from jiedao.core.kernel import Kernel
+from jiedao.core.plugins import discover
 
 
 def problems_of(streets: dict, extra_paths=()) -> list[str]:

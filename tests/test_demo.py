@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from core.demo import DEMO_PASSWORD, seed_demo
-from core.models import Building, Community, Compound, Unit
+from jiedao.core.demo import DEMO_PASSWORD, seed_demo
+from jiedao.core.models import Building, Community, Compound, Unit
 
 LOGIN = "mutation($u: String!) { login(input: {username: $u, password: \"%s\"}) { token errors { code } } }" % DEMO_PASSWORD
 

@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
-from core.errors import DomainError
-from core.identity.models import Grant, User
-from core.models import Compound
-from core.testing.fixtures import build_registry
-from schema.ids import encode_global_id
+from jiedao.core.errors import DomainError
+from jiedao.core.identity.models import Grant, User
+from jiedao.core.models import Compound
+from jiedao.core.testing.fixtures import build_registry
+from jiedao.schema.ids import encode_global_id
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ async def streets(kernel):
 
 async def _rows(kernel) -> dict[str, int]:
     """The number of rows of every table: proof that a refused mutation stored nothing."""
-    from core.db import Base
+    from jiedao.core.db import Base
 
     async with kernel.db.transaction() as session:
         existing = set(await session.run_sync(lambda sync: inspect(sync.connection()).get_table_names()))
@@ -117,8 +117,8 @@ async def test_a_nested_foreign_id_is_named_by_its_path(kernel, client, streets)
 
 async def test_the_database_layer_refuses_a_reference_into_another_street(kernel, streets):
     """Whatever code writes the row: a session of one street, or the kernel's own session."""
-    from plugins.mediation.models import Studio
-    from schema.ids import decode_global_id
+    from jiedao.plugins.mediation.models import Studio
+    from jiedao.schema.ids import decode_global_id
 
     other_community = decode_global_id(streets["other"]["Community"])[1]
     with pytest.raises(DomainError) as refused:
@@ -133,7 +133,7 @@ async def test_the_database_layer_refuses_a_reference_into_another_street(kernel
 
 async def test_integrity_errors_are_told_apart(kernel):
     """A unique violation is a CONFLICT, a missing referenced row NOT_FOUND — on both databases."""
-    from core.db_checks import domain_error_for
+    from jiedao.core.db_checks import domain_error_for
 
     async with kernel.db.transaction() as session:
         session.add(User(username="twin", password_hash="x"))

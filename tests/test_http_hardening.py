@@ -14,7 +14,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from core.testing.uvicorn_server import UvicornServer
+from jiedao.core.testing.uvicorn_server import UvicornServer
 
 STREETS = {"changqing": {"name": "长庆街道", "plugins": ["sensors", "dashboard"]}}
 LOGIN = 'mutation($u: String!) { login(input: {username: $u, password: "wrong-password"}) { token errors { code } } }'
@@ -70,11 +70,10 @@ def sqlite_copy(sqlite_template, tmp_path) -> str:
 @pytest.fixture
 def server(request, sqlite_copy, monkeypatch):
     """One uvicorn with a head timeout of 1 s (httptools, or h11 when parametrized so)."""
-    import core.server
-
+    from jiedao.core import server
     monkeypatch.setenv("JIEDAO_HEADER_TIMEOUT_SECONDS", "1")
     if getattr(request, "param", "httptools") == "h11":
-        monkeypatch.setattr(core.server, "HTTP_PROTOCOL", core.server.HeadTimeoutH11Protocol)
+        monkeypatch.setattr(server, "HTTP_PROTOCOL", server.HeadTimeoutH11Protocol)
     with UvicornServer(STREETS, sqlite_copy) as running:
         yield running
 

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from sqlalchemy import select, text, update
 
-from core.identity import service
-from core.identity.throttle import LoginPolicy
-from core.identity.models import AuditEntry, Grant, Token, User
-from core.models import Resident
-from core.testing.fixtures import TEST_PASSWORD, build_registry
+from jiedao.core.identity import service
+from jiedao.core.identity.throttle import LoginPolicy
+from jiedao.core.identity.models import AuditEntry, Grant, Token, User
+from jiedao.core.models import Resident
+from jiedao.core.testing.fixtures import TEST_PASSWORD, build_registry
 
 LOGIN = "mutation($u: String!, $p: String!) { login(input: {username: $u, password: $p}) { token expiresAt errors { code message } } }"
 
@@ -177,8 +177,8 @@ async def test_database_refuses_cross_street_reads_and_audit_edits(kernel, reque
 async def test_orm_filter_scopes_reads_updates_and_writes_to_the_session_street(kernel):
     from sqlalchemy import delete
 
-    from core.db import CrossStreetWrite
-    from core.models import Building
+    from jiedao.core.db import CrossStreetWrite
+    from jiedao.core.models import Building
 
     await build_registry(kernel, "changqing", buildings=2)
     await build_registry(kernel, "gongchen", buildings=1)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from core.importer import ImportFailed, import_units, parse_rows
-from core.models import Building, Ownership, Resident, Unit
+from jiedao.core.importer import ImportFailed, import_units, parse_rows
+from jiedao.core.models import Building, Ownership, Resident, Unit
 
 GOOD = Path(__file__).parent / "data" / "units.csv"
 

@@ -15,10 +15,10 @@ import pytest
 import strawberry
 from sqlalchemy import func, inspect, select
 
-from core.errors import DomainError
-from core.testing.fixtures import build_registry
-from schema.ids import encode_global_id
-from schema.validation import MaxLength, check_input
+from jiedao.core.errors import DomainError
+from jiedao.core.testing.fixtures import build_registry
+from jiedao.schema.ids import encode_global_id
+from jiedao.schema.validation import MaxLength, check_input
 
 BIG = "长" * 300_000
 NUL = "abc\x00def"
@@ -99,7 +99,7 @@ def _fill(value, refs: dict):
 
 
 async def _rows(kernel) -> dict[str, int]:
-    from core.db import Base
+    from jiedao.core.db import Base
 
     async with kernel.db.transaction() as session:
         existing = set(await session.run_sync(lambda sync: inspect(sync.connection()).get_table_names()))

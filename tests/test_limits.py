@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from schema.extensions import MAX_ALIASES, MAX_COST, MAX_DEPTH
-from core.endpoint import MAX_BODY_BYTES
+from jiedao.schema.extensions import MAX_ALIASES, MAX_COST, MAX_DEPTH
+from jiedao.core.endpoint import MAX_BODY_BYTES
 
 
 async def test_deep_queries_are_refused(client):
@@ -79,7 +79,7 @@ async def test_operations_are_counted_per_street_and_type(client):
 async def test_repeated_queries_skip_validation(client):
     from strawberry.extensions.validation_cache import _get_validate_cache
 
-    from schema.extensions import CACHE_SIZE
+    from jiedao.schema.extensions import CACHE_SIZE
 
     cache = _get_validate_cache(CACHE_SIZE)
     await client.query("{ street { slug name } }")
@@ -105,7 +105,7 @@ def _nested(levels: int) -> str:
 def _depth_errors(kernel, query: str) -> list:
     from graphql import parse, validate
 
-    from schema.extensions import LIMIT_RULES
+    from jiedao.schema.extensions import LIMIT_RULES
 
     schema = kernel.schemas.for_street("changqing")._schema
     return [e for e in validate(schema, parse(query), list(LIMIT_RULES)) if "depth" in e.message]
@@ -141,8 +141,8 @@ def _cycle(building_id: str, rounds: int = 4) -> str:
 
 async def test_a_list_cycle_is_refused_before_it_runs(client):
     """The attack of issue 13 item 6: node(Building){units{building{units…}}} ×4."""
-    from core.testing.fixtures import build_registry
-    from schema.ids import encode_global_id
+    from jiedao.core.testing.fixtures import build_registry
+    from jiedao.schema.ids import encode_global_id
 
     ids = await build_registry(client.kernel, "changqing", buildings=2, units_per_building=6)
     token = await client.token("community_worker")
@@ -156,8 +156,8 @@ async def test_a_list_cycle_is_refused_before_it_runs(client):
 
 
 async def test_nested_lists_multiply_their_declared_bounds(client):
-    from core.testing.fixtures import build_registry
-    from schema.ids import encode_global_id
+    from jiedao.core.testing.fixtures import build_registry
+    from jiedao.schema.ids import encode_global_id
 
     ids = await build_registry(client.kernel, "changqing", buildings=1, units_per_building=3)
     token = await client.token("community_worker")
@@ -172,8 +172,8 @@ async def test_nested_lists_multiply_their_declared_bounds(client):
 
 async def test_an_estimate_too_low_is_stopped_while_the_query_runs(client):
     """A building with more units than its declared bound: the runtime count stops it."""
-    from core.testing.fixtures import build_registry
-    from schema.ids import encode_global_id
+    from jiedao.core.testing.fixtures import build_registry
+    from jiedao.schema.ids import encode_global_id
 
     ids = await build_registry(client.kernel, "changqing", buildings=1, units_per_building=500)
     client.kernel.config.max_objects = 400  # above the estimate (300), below the 500 units
@@ -205,7 +205,7 @@ async def test_page_sizes_out_of_range_name_the_argument(client):
 
 
 async def test_a_cursor_of_another_list_is_refused(client):
-    from core.testing.fixtures import build_registry
+    from jiedao.core.testing.fixtures import build_registry
 
     await build_registry(client.kernel, "changqing", buildings=2, units_per_building=2)
     token = await client.token("community_worker")
@@ -245,9 +245,9 @@ async def test_ids_and_cursors_accept_only_canonical_integers(client):
 
 
 def test_ids_round_trip_and_reject_other_spellings():
-    from core.errors import DomainError
-    from schema.ids import decode_cursor, decode_global_id, encode_cursor, encode_global_id
-    from schema.node import model_for
+    from jiedao.core.errors import DomainError
+    from jiedao.schema.ids import decode_cursor, decode_global_id, encode_cursor, encode_global_id
+    from jiedao.schema.node import model_for
 
     assert decode_global_id(encode_global_id("Unit", 2**31 - 1)) == ("Unit", 2**31 - 1)
     if model_for("QuarantinedMessage") is not None:  # a BIGINT key (sensors)
@@ -284,8 +284,8 @@ async def test_introspection_can_be_opened_or_closed_for_everyone(client):
 
 
 def test_introspection_and_object_limit_settings_are_read_from_the_environment(monkeypatch):
-    from core.config import parse_config
-    from core.errors import ConfigurationError
+    from jiedao.core.config import parse_config
+    from jiedao.core.errors import ConfigurationError
 
     streets = {"streets": {"x": {"name": "x"}}}
     assert (parse_config(streets).introspection, parse_config(streets).max_objects) == ("authenticated", 10_000)

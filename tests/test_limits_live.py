@@ -12,11 +12,11 @@ import httpx
 import pytest
 import uvicorn
 
-from core.app import build_app
-from core.config import parse_config
-from core.kernel import Kernel
-from core.testing.fixtures import build_registry
-from schema.ids import encode_global_id
+from jiedao.core.app import build_app
+from jiedao.core.config import parse_config
+from jiedao.core.kernel import Kernel
+from jiedao.core.testing.fixtures import build_registry
+from jiedao.schema.ids import encode_global_id
 
 BUILDINGS, UNITS = 16, 300
 """A compound of 16 buildings of 300 units each (4,800 units, one owner each)."""
@@ -79,8 +79,8 @@ class Server:
 
 
 async def _worker_token(kernel: Kernel) -> str:
-    from core.identity import service
-    from core.identity.models import Grant, Token, User
+    from jiedao.core.identity import service
+    from jiedao.core.identity.models import Grant, Token, User
 
     token = secrets.token_urlsafe(24)
     async with kernel.db.transaction() as session:
@@ -95,8 +95,7 @@ async def _worker_token(kernel: Kernel) -> str:
 @pytest.fixture
 def executions(monkeypatch):
     """Marks when the server starts and finishes executing an operation (in its own thread)."""
-    import schema.extensions as extensions
-
+    import jiedao.schema.extensions as extensions
     marks = {"started": threading.Event(), "finished": threading.Event()}
     start, stop = extensions.start_budget, extensions.stop_budget
 

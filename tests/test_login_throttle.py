@@ -14,11 +14,11 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from core.app import build_app
-from core.errors import ConfigurationError
-from core.identity import service
-from core.identity.throttle import LoginPolicy
-from core.testing.fixtures import TEST_PASSWORD
+from jiedao.core.app import build_app
+from jiedao.core.errors import ConfigurationError
+from jiedao.core.identity import service
+from jiedao.core.identity.throttle import LoginPolicy
+from jiedao.core.testing.fixtures import TEST_PASSWORD
 
 LOGIN = """mutation($u: String!, $p: String!) { login(input: {username: $u, password: $p}) {
   token retryAfter errors { code message } } }"""

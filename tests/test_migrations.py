@@ -10,11 +10,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from core import migrate
-from core.config import parse_config
-from core.db import Base, create_engine
-from core.kernel import Kernel
-from core.testing.fixtures import OWNER_ROLE
+from jiedao.core import migrate
+from jiedao.core.config import parse_config
+from jiedao.core.db import Base, create_engine
+from jiedao.core.kernel import Kernel
+from jiedao.core.testing.fixtures import OWNER_ROLE
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -15,10 +15,10 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy import select
 
-from core.demo import DEMO_PASSWORD, seed_demo
-from core.identity.models import User
-from schema.ids import decode_global_id, encode_global_id
-from schema.node import model_for
+from jiedao.core.demo import DEMO_PASSWORD, seed_demo
+from jiedao.core.identity.models import User
+from jiedao.schema.ids import decode_global_id, encode_global_id
+from jiedao.schema.node import model_for
 
 LOGIN = "mutation($u: String!, $p: String!) { login(input: {username: $u, password: $p}) { token errors { code message } } }"
 
@@ -147,10 +147,10 @@ async def login(client, username: str) -> str:
 async def seed(kernel, client) -> dict[str, str | None]:
     """The demo, plus rows of the resident's own (a topic, a case they are party to, a
     quarantined message); returns each role's token."""
-    from plugins.mediation.models import Case, CaseParty
-    from plugins.mediation.states import PartyRole
-    from plugins.sensors.models import QuarantinedMessage
-    from plugins.sensors.service.alarms import now
+    from jiedao.plugins.mediation.models import Case, CaseParty
+    from jiedao.plugins.mediation.states import PartyRole
+    from jiedao.plugins.sensors.models import QuarantinedMessage
+    from jiedao.plugins.sensors.service.alarms import now
 
     await seed_demo(kernel)
     tokens = {role: (await login(client, username) if username else None) for role, username in ROLES.items()}
@@ -267,8 +267,8 @@ async def test_the_resident_of_the_issue_cannot_enumerate_residents(kernel, clie
 async def test_a_node_type_that_declares_no_read_rule_is_never_fetched(make_kernel, hello_plugin_path, password_hash, request):
     """The hello plugin declares ``Greeting`` with ``node_type(Greeting)`` and nothing else:
     not even a platform admin gets it through ``node``, while the Building it hangs off is."""
-    from core import migrate
-    from core.testing.fixtures import app_client, build_registry
+    from jiedao.core import migrate
+    from jiedao.core.testing.fixtures import app_client, build_registry
 
     kernel = await make_kernel(streets={"changqing": {"name": "长庆街道", "plugins": ["hello"]}}, extra_plugin_paths=[hello_plugin_path])
     owner_url = getattr(request.node, "jiedao_owner_url", None)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from core import migrate
-from core.testing.distributions import install_distribution, run_pytest
-from core.testing.fixtures import app_client
+from jiedao.core import migrate
+from jiedao.core.testing.distributions import install_distribution, run_pytest
+from jiedao.core.testing.fixtures import app_client
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "volunteer-service"
 

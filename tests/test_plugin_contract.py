@@ -7,8 +7,8 @@ import asyncio
 import pytest
 from sqlalchemy import inspect
 
-from core import migrate
-from core.testing.fixtures import build_registry
+from jiedao.core import migrate
+from jiedao.core.testing.fixtures import build_registry
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ async def hello_kernel(make_kernel, hello_plugin_path, request):
 
 @pytest.fixture
 async def hello_client(hello_kernel, password_hash):
-    from core.testing.fixtures import app_client
+    from jiedao.core.testing.fixtures import app_client
 
     async with app_client(hello_kernel, password_hash) as c:
         yield c
@@ -89,7 +89,7 @@ async def test_plugin_table_lives_on_its_own_migration_branch(hello_kernel, requ
     kernel = hello_kernel
 
     async def tables() -> set[str]:
-        from core.db import create_engine
+        from jiedao.core.db import create_engine
 
         engine = create_engine(owner_url)
         async with engine.connect() as connection:

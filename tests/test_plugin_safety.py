@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from core.config import parse_config
-from core.errors import ConfigurationError, PluginError
-from core.kernel import Kernel
+from jiedao.core.config import parse_config
+from jiedao.core.errors import ConfigurationError, PluginError
+from jiedao.core.kernel import Kernel
 
 HEADER = """
 import strawberry
-from core.hookspecs import hookimpl
-from core.plugins import PluginInfo
+from jiedao.core.hookspecs import hookimpl
+from jiedao.core.plugins import PluginInfo
 """
 
 
@@ -117,7 +117,7 @@ async def test_a_failing_event_handler_fails_alone(install_plugin, hello_plugin_
 from dataclasses import dataclass
 from typing import ClassVar
 
-from core.events import DomainEvent
+from jiedao.core.events import DomainEvent
 
 
 @dataclass(frozen=True)

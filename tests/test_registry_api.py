@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from core.testing.fixtures import build_registry
+from jiedao.core.testing.fixtures import build_registry
 
 BUILDINGS_PAGE = """
 query($first: Int, $after: String) {
@@ -80,11 +80,10 @@ NESTED = "{ buildings(first: 100) { edges { node { name compound { name } units 
 
 
 async def test_statement_count_is_the_same_for_10_and_100_buildings(kernel, client, monkeypatch):
-    import schema.extensions
-
+    from jiedao.schema import extensions
     monkeypatch.setenv("JIEDAO_DEBUG", "1")
     # 100 buildings × 300 units × 4 owners × 10 units each would exceed the query limits (test_limits.py).
-    monkeypatch.setattr(schema.extensions, "MAX_COST", 10**9)
+    monkeypatch.setattr(extensions, "MAX_COST", 10**9)
     kernel.config.max_objects = 10**8
     token = await client.token("community_worker")
     counts = {}

@@ -10,7 +10,7 @@ import aiomqtt
 import asyncpg
 import pytest
 
-from core.testing.services import (
+from jiedao.core.testing.services import (
     MosquittoBroker,
     PostgresCluster,
     ServiceStartError,

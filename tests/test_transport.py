@@ -8,9 +8,9 @@ import pytest
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from core.app import build_app
-from core.config import parse_config
-from core.kernel import Kernel
+from jiedao.core.app import build_app
+from jiedao.core.config import parse_config
+from jiedao.core.kernel import Kernel
 
 STREETS = {"changqing": {"name": "长庆街道", "plugins": ["hello"]}, "gongchen": {"name": "拱宸桥街道", "plugins": []}}
 
@@ -79,8 +79,8 @@ def _token_for(kernel, username: str, streets=("changqing",)) -> str:
     import secrets
     from datetime import timedelta
 
-    from core.identity import service
-    from core.identity.models import Grant, Token, User
+    from jiedao.core.identity import service
+    from jiedao.core.identity.models import Grant, Token, User
 
     async def make() -> str:
         await kernel.sync_streets()
@@ -114,8 +114,8 @@ def test_graphql_ws_clients_authenticate_in_connection_init(hello_app):
 
 
 def test_transport_settings_come_from_the_environment_and_bad_values_are_named():
-    from core.config import TransportSettings, transport_settings
-    from core.errors import ConfigurationError
+    from jiedao.core.config import TransportSettings, transport_settings
+    from jiedao.core.errors import ConfigurationError
 
     assert transport_settings({}) == TransportSettings(trusted_proxies=(), socket_recheck_seconds=5.0, header_timeout_seconds=10.0, metrics_token=None)
     good = transport_settings({"JIEDAO_TRUSTED_PROXIES": "10.0.0.5, 10.1.0.0/16,::1", "JIEDAO_SOCKET_RECHECK_SECONDS": "2",
@@ -130,7 +130,7 @@ def test_transport_settings_come_from_the_environment_and_bad_values_are_named()
 
 
 def test_query_string_values_are_redacted_in_log_lines():
-    from core.log_redaction import redact
+    from jiedao.core.log_redaction import redact
 
     assert redact("/graphql/changqing?token=abc.DEF-123&x=1") == "/graphql/changqing?token=***&x=***"
     assert redact('"GET /cockpit/changqing/export.csv?key=a%20b&token= HTTP/1.1"') == '"GET /cockpit/changqing/export.csv?key=***&token=*** HTTP/1.1"'

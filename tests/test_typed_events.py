@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from core.config import parse_config
-from core.errors import ConfigurationError
-from core.kernel import Kernel
+from jiedao.core.config import parse_config
+from jiedao.core.errors import ConfigurationError
+from jiedao.core.kernel import Kernel
 
 PUBLISHER = """
 from dataclasses import dataclass
 from typing import ClassVar
 
-from core.events import DomainEvent
-from core.plugins import PluginInfo
+from jiedao.core.events import DomainEvent
+from jiedao.core.plugins import PluginInfo
 
 
 @dataclass(frozen=True)
@@ -26,8 +26,8 @@ PLUGIN = PluginInfo(name="bell", version="1.0", title="Bell", events=(Rang,))
 """
 
 LISTENER = """
-from core.hookspecs import hookimpl
-from core.plugins import PluginInfo
+from jiedao.core.hookspecs import hookimpl
+from jiedao.core.plugins import PluginInfo
 
 PLUGIN = PluginInfo(name="ear", version="1.0", title="Ear")
 HEARD = []

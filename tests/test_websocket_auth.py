@@ -18,9 +18,9 @@ from sqlalchemy import select, update
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from core.identity import service
-from core.identity.models import Grant, Token, User
-from core.testing.uvicorn_server import UvicornServer
+from jiedao.core.identity import service
+from jiedao.core.identity.models import Grant, Token, User
+from jiedao.core.testing.uvicorn_server import UvicornServer
 
 STREETS = {"changqing": {"name": "长庆街道", "plugins": ["sensors"]}, "gongchen": {"name": "拱宸桥街道", "plugins": []}}
 ALARMS = "subscription { alarmChanged { change alarm { id message severity } } }"
@@ -54,9 +54,9 @@ def raise_alarm(server: UvicornServer, message: str) -> None:
     """Hand an alarm change to changqing's live feed, as the ingester does."""
 
     async def put(kernel):
-        from plugins.sensors.models import Alarm
-        from plugins.sensors.service.alarms import Change
-        from plugins.sensors.service.publish import feed_of
+        from jiedao.plugins.sensors.models import Alarm
+        from jiedao.plugins.sensors.service.alarms import Change
+        from jiedao.plugins.sensors.service.publish import feed_of
 
         now = datetime.now(UTC)
         alarm = Alarm(id=4242, device_pk=1, type="SMOKE", severity="CRITICAL", status="ACTIVE_UNACK",

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.identity.models import AuditEntry
+from jiedao.core.identity.models import AuditEntry
 
 
 async def record(
@@ -21,7 +21,7 @@ async def record(
     request_id: str = "",
 ) -> None:
     """Append one entry; it is written with the surrounding transaction."""
-    from core.identity.service import now
+    from jiedao.core.identity.service import now
 
     session.add(
         AuditEntry(

@@ -7,18 +7,18 @@ import sys
 import click
 from sqlalchemy import select
 
-from core.errors import DomainError
-from core.identity import service
-from core.identity.models import Grant, User
-from core.identity.roles import PLATFORM_ADMIN, ROLES
-from core.models import Street
+from jiedao.core.errors import DomainError
+from jiedao.core.identity import service
+from jiedao.core.identity.models import Grant, User
+from jiedao.core.identity.roles import PLATFORM_ADMIN, ROLES
+from jiedao.core.models import Street
 
 ROLE_CHOICE = click.Choice(sorted(ROLES))
 
 
 def _run(ctx: click.Context, work):
     """Run ``work(session)`` in one unscoped transaction (accounts span streets)."""
-    from core.cli import in_street
+    from jiedao.core.cli import in_street
 
     return in_street(ctx, None, work)
 

@@ -8,15 +8,15 @@ import strawberry
 from sqlalchemy import select
 from strawberry.scalars import JSON
 
-from core.graphql import Resident
-from core.identity import service
-from core.identity.models import AuditEntry, User
-from core.identity.service import revoke_all_tokens
-from core.models import Resident as ResidentModel
-from core.runner import LOGGED_IN, Write, mutation, payload
-from core.socket_watch import watch_of
-from schema.connection import Connection, paginate
-from schema.permissions import IsAuthenticated, allow
+from jiedao.core.graphql import Resident
+from jiedao.core.identity import service
+from jiedao.core.identity.models import AuditEntry, User
+from jiedao.core.identity.service import revoke_all_tokens
+from jiedao.core.models import Resident as ResidentModel
+from jiedao.core.runner import LOGGED_IN, Write, mutation, payload
+from jiedao.core.socket_watch import watch_of
+from jiedao.schema.connection import Connection, paginate
+from jiedao.schema.permissions import IsAuthenticated, allow
 
 
 @strawberry.input

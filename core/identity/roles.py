@@ -23,15 +23,15 @@ ROLES = {
 CORE_PERMISSIONS = {
     "core.registry.read": "Read communities, compounds, buildings and units",
     "core.residents.read": "Read residents and owners of units",
-    "core.personal_data.read": "See phone numbers unmasked",
+    "jiedao.core.personal_data.read": "See phone numbers unmasked",
     "core.registry.import": "Import units and owners",
     "core.users.manage": "Grant and revoke roles",
     "core.audit.read": "Read the audit log",
 }
 
 CORE_GRANTS = {
-    COMMUNITY_WORKER: ["core.registry.read", "core.residents.read", "core.personal_data.read"],
-    GRID_WORKER: ["core.registry.read", "core.residents.read", "core.personal_data.read"],
+    COMMUNITY_WORKER: ["core.registry.read", "core.residents.read", "jiedao.core.personal_data.read"],
+    GRID_WORKER: ["core.registry.read", "core.residents.read", "jiedao.core.personal_data.read"],
     MEDIATOR: ["core.registry.read", "core.residents.read"],
     INSPECTOR: ["core.registry.read"],
 }

@@ -11,15 +11,15 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import DomainError
-from core.identity import audit, throttle
-from core.identity.models import Grant, Token, User
-from core.identity.passwords import hash_password, password_problem, verify_password
-from core.identity.roles import ALL_PERMISSION_ROLES, ROLES
-from core.models import Street
+from jiedao.core.errors import DomainError
+from jiedao.core.identity import audit, throttle
+from jiedao.core.identity.models import Grant, Token, User
+from jiedao.core.identity.passwords import hash_password, password_problem, verify_password
+from jiedao.core.identity.roles import ALL_PERMISSION_ROLES, ROLES
+from jiedao.core.models import Street
 
 if TYPE_CHECKING:
-    from core.kernel import Kernel
+    from jiedao.core.kernel import Kernel
 
 TOKEN_LIFETIME = timedelta(hours=12)
 

@@ -29,9 +29,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import ConfigurationError
-from core.identity.models import KnownLoginAddress, LoginCounter
-from core.settings import parse_duration
+from jiedao.core.errors import ConfigurationError
+from jiedao.core.identity.models import KnownLoginAddress, LoginCounter
+from jiedao.core.settings import parse_duration
 
 KEY_LENGTH = 100  # longer usernames/addresses cannot exist; they are cut so keys stay bounded
 

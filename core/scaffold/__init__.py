@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from string import Template
 
-from core import __version__
+from jiedao.core import __version__
 
 TEMPLATE = Path(__file__).resolve().parent / "template"
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")

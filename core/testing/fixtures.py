@@ -25,13 +25,13 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import select
 
-from core.config import parse_config
-from core.identity import service
-from core.identity.models import Grant, Token, User
-from core.identity.passwords import hash_password
-from core.kernel import Kernel
-from core.plugins import discover
-from schema.statements import StatementCounter, start_counting
+from jiedao.core.config import parse_config
+from jiedao.core.identity import service
+from jiedao.core.identity.models import Grant, Token, User
+from jiedao.core.identity.passwords import hash_password
+from jiedao.core.kernel import Kernel
+from jiedao.core.plugins import discover
+from jiedao.schema.statements import StatementCounter, start_counting
 
 TEST_PASSWORD = "test-password-1"
 APP_ROLE = "jiedao_app"
@@ -53,7 +53,7 @@ def default_streets() -> dict[str, Any]:
 
 def _migrate(url: str) -> None:
     """Build every installed branch to head at ``url`` (runs Alembic in its own loop)."""
-    from core import migrate
+    from jiedao.core import migrate
 
     kernel = asyncio.run(Kernel.load(parse_config({"streets": {"x": {"name": "x"}}}), database_url=url))
     migrate.upgrade(kernel, url=url)
@@ -62,7 +62,7 @@ def _migrate(url: str) -> None:
 @pytest.fixture(scope="session")
 def postgres():
     """A throwaway PostgreSQL cluster with an owner role and an application role."""
-    from core.testing.services import PostgresCluster, postgres_available, require_service
+    from jiedao.core.testing.services import PostgresCluster, postgres_available, require_service
 
     require_service(postgres_available())
     cluster = PostgresCluster()
@@ -118,7 +118,7 @@ def database_url(request, tmp_path) -> str:
 def mqtt_broker(tmp_path):
     """A throwaway Mosquitto for one test (``core.testing.services.MosquittoBroker``: ``url``,
     ``host``, ``port``, ``restart()``); fails under CI when Mosquitto is missing."""
-    from core.testing.services import MosquittoBroker, mosquitto_available, require_service
+    from jiedao.core.testing.services import MosquittoBroker, mosquitto_available, require_service
 
     require_service(mosquitto_available())
     with MosquittoBroker(base_dir=tmp_path) as running:
@@ -131,7 +131,7 @@ async def owner_db(request, database_url):
     the application role's grants), to arrange what the application may not do, such as
     moving append-only history into the past. Row-level security still applies: open
     transactions with ``owner_db.transaction(street_id)``."""
-    from core.db import Database
+    from jiedao.core.db import Database
 
     db = Database(getattr(request.node, "jiedao_owner_url", None) or database_url)
     yield db
@@ -256,7 +256,7 @@ def app_client(kernel: Kernel, password_hash: str):
     """An async context manager yielding a ``Client`` for ``kernel``'s app."""
     from contextlib import asynccontextmanager
 
-    from core.app import build_app
+    from jiedao.core.app import build_app
 
     @asynccontextmanager
     async def manage():
@@ -277,7 +277,7 @@ def count_statements():
 
 async def new_compound(session, buildings: int) -> tuple[Any, list[Any]]:
     """A new community with one compound "测试小区" of ``buildings`` buildings ("1幢", ...)."""
-    from core.models import Building, Community, Compound
+    from jiedao.core.models import Building, Community, Compound
 
     community = Community(name=f"社区{secrets.token_hex(3)}")
     session.add(community)
@@ -296,7 +296,7 @@ async def build_registry(kernel: Kernel, street: str, *, buildings: int = 3, uni
 
     Returns the ids created: ``{"buildings": [...], "units": [...], "residents": [...]}``.
     """
-    from core.models import Ownership, Resident, Unit
+    from jiedao.core.models import Ownership, Resident, Unit
 
     async with kernel.db.transaction(kernel.street_id(street)) as session:
         compound, made_buildings = await new_compound(session, buildings)
@@ -319,7 +319,7 @@ def jiedao_cli(monkeypatch, tmp_path):
     with its own plugins.toml and database; returns click's Result."""
     from click.testing import CliRunner
 
-    from core.cli import main
+    from jiedao.core.cli import main
 
     def invoke(args: list[str], *, streets: dict[str, Any] | None = None, database_url: str | None = None, extra_paths=(), input=None):
         import tomllib  # noqa: F401 - the file below is TOML

@@ -18,10 +18,10 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from core.app import build_app
-from core.config import parse_config
-from core.kernel import Kernel
-from core.log_redaction import LOGGERS
+from jiedao.core.app import build_app
+from jiedao.core.config import parse_config
+from jiedao.core.kernel import Kernel
+from jiedao.core.log_redaction import LOGGERS
 
 
 def free_port() -> int:
@@ -71,7 +71,7 @@ class UvicornServer:
     async def _serve(self) -> None:
         import uvicorn
 
-        from core.server import uvicorn_config
+        from jiedao.core.server import uvicorn_config
 
         self.loop = asyncio.get_running_loop()
         config = parse_config({"streets": self.streets}, database_url=self.database_url)

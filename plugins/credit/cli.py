@@ -23,7 +23,7 @@ def credit() -> None:
 @click.pass_context
 def recompute(ctx: click.Context, street: str, as_of) -> None:
     """Recompute every enterprise of STREET with the active scorecard (run nightly: time decay)."""
-    from plugins.credit import service
+    from jiedao.plugins.credit import service
 
     day: date | None = as_of.date() if as_of else None
 
@@ -45,7 +45,7 @@ def recompute(ctx: click.Context, street: str, as_of) -> None:
 @click.pass_context
 def import_command(ctx: click.Context, file: Path, street: str) -> None:
     """Import enterprises from a CSV file, all or nothing (see plugins/credit/service/importer.py)."""
-    from plugins.credit.service.importer import import_enterprises, read_csv
+    from jiedao.plugins.credit.service.importer import import_enterprises, read_csv
 
     try:
         report = in_street(ctx, street, lambda session: import_enterprises(session, read_csv(file)), plugin="credit")
@@ -60,7 +60,7 @@ def import_command(ctx: click.Context, file: Path, street: str) -> None:
 @click.pass_context
 def reproduce(ctx: click.Context, score_id: int, street: str) -> None:
     """Recompute stored score SCORE_ID from its inputs and scorecard version; exit 1 if it differs."""
-    from plugins.credit import service
+    from jiedao.plugins.credit import service
 
     result = in_street(ctx, street, lambda session: service.reproduce(session, score_id), plugin="credit")
     click.echo(f"score {score_id} (scorecard v{result.scorecard_version}): stored {result.stored['score']} {result.stored['risk_class']}, "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import literal, select
 
 from jiedao.api import Metric, MetricKind, Signal, today
-from plugins.credit.models import Appeal, Enterprise, Score
+from jiedao.plugins.credit.models import Appeal, Enterprise, Score
 
 POOR_CLASSES = ("C", "D")
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from jiedao.api import CHINA
 from jiedao.api import now as clock_now
-from plugins.credit import service
+from jiedao.plugins.credit import service
 
 log = logging.getLogger("jiedao.credit")
 HOUR = 2

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from jiedao.api import PluginInfo, hookimpl
-from plugins.credit.events import ScoreComputed
-from plugins.credit.models import MODELS, Score, Scorecard
+from jiedao.plugins.credit.events import ScoreComputed
+from jiedao.plugins.credit.models import MODELS, Score, Scorecard
 
 
 class Settings(BaseModel):
@@ -62,7 +62,7 @@ def jiedao_models(register):
 @hookimpl
 def jiedao_schema(register):
     """``enterprises``/``enterprise`` and the credit mutations; ``Building.enterprises``."""
-    from plugins.credit.graphql import BuildingEnterprises, CreditMutation, CreditQuery
+    from jiedao.plugins.credit.graphql import BuildingEnterprises, CreditMutation, CreditQuery
 
     register.query(CreditQuery)
     register.mutation(CreditMutation)
@@ -72,7 +72,7 @@ def jiedao_schema(register):
 @hookimpl
 def jiedao_cli(register):
     """``jiedao credit recompute|import|reproduce``."""
-    from plugins.credit.cli import credit
+    from jiedao.plugins.credit.cli import credit
 
     register.cli(credit)
 
@@ -80,7 +80,7 @@ def jiedao_cli(register):
 @hookimpl
 def jiedao_metrics(register):
     """Enterprises by class, appeals, inspections due; poorly graded enterprises per building."""
-    from plugins.credit.metrics import METRICS, SIGNALS
+    from jiedao.plugins.credit.metrics import METRICS, SIGNALS
 
     register.metrics(*METRICS)
     register.signals(*SIGNALS)
@@ -89,7 +89,7 @@ def jiedao_metrics(register):
 @hookimpl
 def jiedao_seed(register):
     """The demo's 97 restaurants with a year of evidence."""
-    from plugins.credit.seed import seed
+    from jiedao.plugins.credit.seed import seed
 
     register.seed(seed)
 
@@ -97,7 +97,7 @@ def jiedao_seed(register):
 @hookimpl
 def jiedao_background(register):
     """During ``jiedao serve``: recompute every night at 02:00 (China time) for time decay."""
-    from plugins.credit.nightly import nightly
+    from jiedao.plugins.credit.nightly import nightly
 
     register.background(nightly)
 
@@ -105,7 +105,7 @@ def jiedao_background(register):
 @hookimpl
 def jiedao_events(register):
     """Rectification findings of the mediation plugin become evidence; verified ones count less."""
-    from plugins.credit.subscriptions import on_finding_created, on_finding_status_changed
+    from jiedao.plugins.credit.subscriptions import on_finding_created, on_finding_status_changed
 
     register.on("mediation.finding.created", on_finding_created)
     register.on("mediation.finding.status_changed", on_finding_status_changed)

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 
 from jiedao.api import now, registry
 from jiedao.api import today as clock_today
-from plugins.credit import service
-from plugins.credit.models import Enterprise, Evidence
+from jiedao.plugins.credit import service
+from jiedao.plugins.credit.models import Enterprise, Evidence
 
 Building, Resident, Unit = registry.Building, registry.Resident, registry.Unit
 

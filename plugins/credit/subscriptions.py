@@ -25,9 +25,9 @@ from typing import Any
 from sqlalchemy import select
 
 from jiedao.api import Delivery, today
-from plugins.credit import service
-from plugins.credit.events import ScoreComputed
-from plugins.credit.models import Enterprise, Evidence
+from jiedao.plugins.credit import service
+from jiedao.plugins.credit.events import ScoreComputed
+from jiedao.plugins.credit.models import Enterprise, Evidence
 
 log = logging.getLogger("jiedao.credit")
 

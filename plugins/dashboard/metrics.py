@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from jiedao.api import Metric, MetricKind
-from plugins.dashboard.models import HotspotAck
+from jiedao.plugins.dashboard.models import HotspotAck
 
 
 def _acks():

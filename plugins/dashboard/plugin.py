@@ -7,9 +7,9 @@ contract (``Metric`` and ``Signal``), restricted to the plugins each street enab
 from __future__ import annotations
 
 from jiedao.api import PluginInfo, hookimpl
-from plugins.dashboard.models import HotspotAck
-from plugins.dashboard.settings import DashboardSettings
-from plugins.dashboard.state import make_state
+from jiedao.plugins.dashboard.models import HotspotAck
+from jiedao.plugins.dashboard.settings import DashboardSettings
+from jiedao.plugins.dashboard.state import make_state
 
 PERMISSIONS = {
     "dashboard.cockpit.view": "See the digital cockpit: figures, series, breakdowns and hotspots",
@@ -32,8 +32,8 @@ PLUGIN = PluginInfo(
 @hookimpl
 def jiedao_schema(register):
     """``cockpit { ... }`` and ``acknowledgeHotspot``."""
-    from plugins.dashboard.graphql.mutations import DashboardMutation
-    from plugins.dashboard.graphql.queries import DashboardQuery
+    from jiedao.plugins.dashboard.graphql.mutations import DashboardMutation
+    from jiedao.plugins.dashboard.graphql.queries import DashboardQuery
 
     register.query(DashboardQuery)
     register.mutation(DashboardMutation)
@@ -42,8 +42,8 @@ def jiedao_schema(register):
 @hookimpl
 def jiedao_routes(register):
     """The web cockpit, plotly.js, CSV export, the Prometheus ``/metrics`` and its request middleware."""
-    from plugins.dashboard.prometheus import PrometheusRequests
-    from plugins.dashboard.web import ROUTES
+    from jiedao.plugins.dashboard.prometheus import PrometheusRequests
+    from jiedao.plugins.dashboard.web import ROUTES
 
     register.routes(*ROUTES)
     register.middleware(PrometheusRequests)
@@ -52,6 +52,6 @@ def jiedao_routes(register):
 @hookimpl
 def jiedao_metrics(register):
     """The dashboard's own figure: hotspot acknowledgements."""
-    from plugins.dashboard.metrics import METRICS
+    from jiedao.plugins.dashboard.metrics import METRICS
 
     register.metrics(*METRICS)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from plugins.dashboard.cache import FigureCache
-from plugins.dashboard.prometheus import RequestStats
+from jiedao.plugins.dashboard.cache import FigureCache
+from jiedao.plugins.dashboard.prometheus import RequestStats
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import literal, select
 
 from jiedao.api import Metric, MetricKind, Signal, now
-from plugins.deliberation.models import ActionItem, Ballot, BallotStatus, Topic, TopicStatus, Vote
+from jiedao.plugins.deliberation.models import ActionItem, Ballot, BallotStatus, Topic, TopicStatus, Vote
 
 CLOSED_TOPIC_STATES = (TopicStatus.IMPLEMENTED.value, TopicStatus.REJECTED.value)
 

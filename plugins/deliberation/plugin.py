@@ -7,7 +7,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from jiedao.api import PluginInfo, hookimpl
-from plugins.deliberation.models import MODELS
+from jiedao.plugins.deliberation.models import MODELS
 
 
 class Settings(BaseModel):
@@ -59,7 +59,7 @@ PLUGIN = PluginInfo(
 def jiedao_schema(register):
     """Queries and mutations, node types, and ``Building.topics``, ``Unit.ballots``,
     ``Resident.topics``."""
-    from plugins.deliberation.graphql import register_schema
+    from jiedao.plugins.deliberation.graphql import register_schema
 
     register_schema(register)
 
@@ -68,7 +68,7 @@ def jiedao_schema(register):
 def jiedao_metrics(register):
     """Topics raised, open and by status, overdue action items, votes cast, open ballots; the
     per-building signal of topics raised."""
-    from plugins.deliberation.metrics import METRICS, SIGNALS
+    from jiedao.plugins.deliberation.metrics import METRICS, SIGNALS
 
     register.metrics(*METRICS)
     register.signals(*SIGNALS)
@@ -77,6 +77,6 @@ def jiedao_metrics(register):
 @hookimpl
 def jiedao_seed(register):
     """Demo topics, the 凤起都市花园 半月谈, a past elevator ballot and an open consultation."""
-    from plugins.deliberation.seed import seed
+    from jiedao.plugins.deliberation.seed import seed
 
     register.seed(seed)

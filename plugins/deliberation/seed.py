@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.api import now, registry
-from plugins.deliberation import service
-from plugins.deliberation.service import tally
-from plugins.deliberation.models import (
+from jiedao.plugins.deliberation import service
+from jiedao.plugins.deliberation.service import tally
+from jiedao.plugins.deliberation.models import (
     ActionItem,
     AgendaItem,
     Ballot,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import false, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from plugins.mediation.models import Case, CaseParty, StudioMember
+from jiedao.plugins.mediation.models import Case, CaseParty, StudioMember
 
 READ_ALL = "mediation.case.read_all"
 MANAGE = "mediation.case.manage"

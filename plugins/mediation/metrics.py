@@ -7,9 +7,9 @@ from datetime import timedelta
 from sqlalchemy import case, literal, select, union_all
 
 from jiedao.api import Metric, MetricKind, Signal, now
-from plugins.mediation.models import Case, CasePlace, Finding
-from plugins.mediation.service import LONG_OPEN_DAYS
-from plugins.mediation.states import OPEN_STATES, CaseState
+from jiedao.plugins.mediation.models import Case, CasePlace, Finding
+from jiedao.plugins.mediation.service import LONG_OPEN_DAYS
+from jiedao.plugins.mediation.states import OPEN_STATES, CaseState
 
 
 def cases_by_state():

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from jiedao.api import PluginInfo, hookimpl
-from plugins.mediation.access import GRANTS, PERMISSIONS
-from plugins.mediation.events import EVENTS
-from plugins.mediation.models import MODELS
+from jiedao.plugins.mediation.access import GRANTS, PERMISSIONS
+from jiedao.plugins.mediation.events import EVENTS
+from jiedao.plugins.mediation.models import MODELS
 
 
 class Settings(BaseModel):
@@ -42,8 +42,8 @@ PLUGIN = PluginInfo(
 @hookimpl
 def jiedao_schema(register):
     """Queries, mutations, node types, and ``Building.cases``, ``Building.findings``, ``Resident.cases``."""
-    from plugins.mediation.graphql import queries, types
-    from plugins.mediation.graphql.mutations import MediationMutation
+    from jiedao.plugins.mediation.graphql import queries, types
+    from jiedao.plugins.mediation.graphql.mutations import MediationMutation
 
     register.query(queries.MediationQuery)
     register.mutation(MediationMutation)
@@ -56,7 +56,7 @@ def jiedao_schema(register):
 def jiedao_metrics(register):
     """Cases by state and category, agreement rate, overdue cases, findings rectified; the
     per-building signal of disputes and findings."""
-    from plugins.mediation.metrics import METRICS, SIGNALS
+    from jiedao.plugins.mediation.metrics import METRICS, SIGNALS
 
     register.metrics(*METRICS)
     register.signals(*SIGNALS)
@@ -65,7 +65,7 @@ def jiedao_metrics(register):
 @hookimpl
 def jiedao_seed(register):
     """The four Changqing studios, a year of cases, and the 东清大厦 task force's 110 findings."""
-    from plugins.mediation.seed import seed
+    from jiedao.plugins.mediation.seed import seed
 
     register.seed(seed)
 
@@ -73,6 +73,6 @@ def jiedao_seed(register):
 @hookimpl
 def jiedao_cli(register):
     """``jiedao mediation follow-up --street S``."""
-    from plugins.mediation.cli import mediation
+    from jiedao.plugins.mediation.cli import mediation
 
     register.cli(mediation)

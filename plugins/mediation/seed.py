@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from jiedao.api import demo, hash_password, identity, now, registry, today
-from plugins.mediation.models import (
+from jiedao.plugins.mediation.models import (
     Agreement,
     Case,
     CaseParty,
@@ -29,7 +29,7 @@ from plugins.mediation.models import (
     StudioMember,
     TaskForce,
 )
-from plugins.mediation.states import CaseState, Category, Department, FindingCategory, FindingStatus, PartyRole, Source
+from jiedao.plugins.mediation.states import CaseState, Category, Department, FindingCategory, FindingStatus, PartyRole, Source
 
 STUDIOS = {
     # name: (community, description, [(username, display name, lead)])

@@ -22,7 +22,7 @@ from amqtt.contexts import Action
 from amqtt.plugins.base import BaseAuthPlugin, BaseTopicPlugin
 from amqtt.session import Session
 
-from plugins.sensors.provision import mosquitto_hash, verify
+from jiedao.plugins.sensors.provision import mosquitto_hash, verify
 
 log = logging.getLogger("jiedao.sensors")
 _UNKNOWN_ACCOUNT = mosquitto_hash("no such account")

@@ -10,7 +10,7 @@ import click
 from sqlalchemy import select
 
 from jiedao.api import audit, in_street, kernel_of, now, parse_duration, require_street, run_command
-from plugins.sensors.provision import SERVICE_ACCESS
+from jiedao.plugins.sensors.provision import SERVICE_ACCESS
 
 
 @click.group()
@@ -35,15 +35,15 @@ def _mqtt_url(kernel, url: str | None) -> str:
 @click.pass_context
 def ingest(ctx: click.Context, url, client_id, shared_group, queue_size, batch_size, no_watchdog) -> None:
     """Run MQTT ingestion (and the offline/escalation watchdog) until interrupted."""
-    from plugins.sensors.ingest import Ingester, IngestOptions
-    from plugins.sensors.serve import watch
+    from jiedao.plugins.sensors.ingest import Ingester, IngestOptions
+    from jiedao.plugins.sensors.serve import watch
 
     kernel = kernel_of(ctx)
     options = IngestOptions(_mqtt_url(kernel, url), client_id=client_id, shared_group=shared_group, queue_size=queue_size, batch_size=batch_size)
 
     async def main() -> None:
         await kernel.sync_streets()
-        from plugins.sensors.relay import AlarmRelay
+        from jiedao.plugins.sensors.relay import AlarmRelay
 
         ingester = Ingester(kernel, options)
         # The relay carries this worker's alarm changes to the subscribers of 'jiedao serve'.
@@ -76,8 +76,8 @@ def ingest(ctx: click.Context, url, client_id, shared_group, queue_size, batch_s
 @click.pass_context
 def simulate(ctx: click.Context, street, rate, duration, faults, url) -> None:
     """Publish telemetry of the street's devices through a real MQTT connection."""
-    from plugins.sensors.models import Device
-    from plugins.sensors.simulate import SimDevice, simulate as publish
+    from jiedao.plugins.sensors.models import Device
+    from jiedao.plugins.sensors.simulate import SimDevice, simulate as publish
 
     kernel = kernel_of(ctx)
     require_street(kernel, street, "sensors")
@@ -103,7 +103,7 @@ def simulate(ctx: click.Context, street, rate, duration, faults, url) -> None:
 @click.pass_context
 def rollup(ctx: click.Context, street) -> None:
     """Roll up complete hours of readings and delete raw readings older than ``raw_retention``."""
-    from plugins.sensors.service.retention import rollup_street
+    from jiedao.plugins.sensors.service.retention import rollup_street
 
     kernel = kernel_of(ctx)
     require_street(kernel, street, "sensors")
@@ -122,7 +122,7 @@ def rollup(ctx: click.Context, street) -> None:
 def _credential_files(command):
     """The ``--password-file`` and ``--acl-file`` options (defaults: ``provision.password_file()``
     and ``provision.acl_file()``, the files the embedded broker enforces)."""
-    from plugins.sensors import provision
+    from jiedao.plugins.sensors import provision
 
     command = click.option(
         "--acl-file", default=lambda: str(provision.acl_file()), show_default=f"JIEDAO_MQTT_ACL_FILE or {provision.DEFAULT_ACL_FILE}", type=click.Path(dir_okay=False)
@@ -140,8 +140,8 @@ def _credential_files(command):
 @click.pass_context
 def provision(ctx: click.Context, street, device_id, password_file, acl_file) -> None:
     """Issue MQTT credentials for DEVICE_ID: a Mosquitto password entry and an ACL limiting it to its own topics."""
-    from plugins.sensors.models import Device
-    from plugins.sensors.provision import issue
+    from jiedao.plugins.sensors.models import Device
+    from jiedao.plugins.sensors.provision import issue
 
     kernel = kernel_of(ctx)
 
@@ -170,9 +170,9 @@ def retire(ctx: click.Context, street, device_id, note, password_file, acl_file)
     """Retire DEVICE_ID: status RETIRED, its open alarms cleared, its MQTT credentials revoked."""
     import getpass
 
-    from plugins.sensors.provision import revoke
-    from plugins.sensors.service.devices import retire_device
-    from plugins.sensors.service.publish import publish
+    from jiedao.plugins.sensors.provision import revoke
+    from jiedao.plugins.sensors.service.devices import retire_device
+    from jiedao.plugins.sensors.service.publish import publish
 
     kernel = kernel_of(ctx)
     actor = f"cli:{getpass.getuser()}"
@@ -205,7 +205,7 @@ def retire(ctx: click.Context, street, device_id, note, password_file, acl_file)
 def provision_service(name, access, topic_prefix, password_file, acl_file) -> None:
     """Issue credentials for NAME, an account of Jiedao's own processes run apart from 'jiedao serve'
     (ingest workers, the simulator), with ACCESS to every topic under the prefix."""
-    from plugins.sensors.provision import issue_service
+    from jiedao.plugins.sensors.provision import issue_service
 
     try:
         username, password = issue_service(name, topic_prefix, access, password_file, acl_file)

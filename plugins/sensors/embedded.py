@@ -27,7 +27,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import quote
 
-from plugins.sensors import provision
+from jiedao.plugins.sensors import provision
 
 log = logging.getLogger("jiedao.sensors")
 DEFAULT_HOST = "127.0.0.1"
@@ -53,7 +53,7 @@ def broker_config(bind: str, password_file: Path, acl_file: Path, internal_passw
         "password_file": str(password_file), "acl_file": str(acl_file),
         "internal_username": INTERNAL_USERNAME, "internal_password": internal_password, "enforce": enforce,
     }
-    return {"listeners": listeners, "plugins": {"plugins.sensors.broker_access.FileAccess": access}}
+    return {"listeners": listeners, "plugins": {"jiedao.plugins.sensors.broker_access.FileAccess": access}}
 
 
 @contextlib.asynccontextmanager
@@ -68,8 +68,8 @@ async def embedded_broker(bind: str | None = None, password_file: str | os.PathL
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        from plugins.sensors.broker_access import ClientIdGuard
-        from plugins.sensors.guarded_broker import GuardedBroker
+        from jiedao.plugins.sensors.broker_access import ClientIdGuard
+        from jiedao.plugins.sensors.guarded_broker import GuardedBroker
 
     bind = bind or embedded_bind()
     passwords = Path(password_file) if password_file is not None else provision.password_file()

@@ -41,12 +41,12 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from jiedao.api import Kernel, now
-from plugins.sensors.mqtt_adapter import FlowControl, acknowledger, incoming_queue, persistent_client
-from plugins.sensors.service.payloads import BadTopic, parse_topic
-from plugins.sensors.service.publish import publish
-from plugins.sensors.service.rules import Rejected
-from plugins.sensors.service.store import Inbound, Outcome, quarantine, store_batch
-from plugins.sensors.state import state_of
+from jiedao.plugins.sensors.mqtt_adapter import FlowControl, acknowledger, incoming_queue, persistent_client
+from jiedao.plugins.sensors.service.payloads import BadTopic, parse_topic
+from jiedao.plugins.sensors.service.publish import publish
+from jiedao.plugins.sensors.service.rules import Rejected
+from jiedao.plugins.sensors.service.store import Inbound, Outcome, quarantine, store_batch
+from jiedao.plugins.sensors.state import state_of
 
 log = logging.getLogger("jiedao.sensors.ingest")
 PLUGIN = "sensors"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import Select, func, literal, select
 
 from jiedao.api import Metric, MetricKind, Signal
-from plugins.sensors.models import Alarm, Device, QuarantinedMessage
-from plugins.sensors.service.alarms import RETIRED
+from jiedao.plugins.sensors.models import Alarm, Device, QuarantinedMessage
+from jiedao.plugins.sensors.service.alarms import RETIRED
 
 
 def alarms_raised() -> Select:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from jiedao.api import PluginInfo, hookimpl
-from plugins.sensors.events import EVENTS
-from plugins.sensors.models import SENSOR_MODELS
-from plugins.sensors.settings import SensorsSettings
-from plugins.sensors.state import SensorsState
+from jiedao.plugins.sensors.events import EVENTS
+from jiedao.plugins.sensors.models import SENSOR_MODELS
+from jiedao.plugins.sensors.settings import SensorsSettings
+from jiedao.plugins.sensors.state import SensorsState
 
 PERMISSIONS = {
     "sensors.device.read": "See sensor devices, their latest values and readings",
@@ -37,7 +37,7 @@ PLUGIN = PluginInfo(
 @hookimpl
 def jiedao_schema(register):
     """Queries, mutations, the ``alarmChanged`` subscription and fields on core types."""
-    from plugins.sensors import graphql
+    from jiedao.plugins.sensors import graphql
 
     register.query(graphql.SensorsQuery)
     register.mutation(graphql.SensorsMutation)
@@ -50,7 +50,7 @@ def jiedao_schema(register):
 @hookimpl
 def jiedao_cli(register):
     """``jiedao sensors ingest|simulate|provision|retire|rollup``."""
-    from plugins.sensors.cli import sensors
+    from jiedao.plugins.sensors.cli import sensors
 
     register.cli(sensors)
 
@@ -58,7 +58,7 @@ def jiedao_cli(register):
 @hookimpl
 def jiedao_metrics(register):
     """Alarms raised and open, devices by status, quarantined messages; alarms per building as a signal."""
-    from plugins.sensors.metrics import METRICS, SIGNALS
+    from jiedao.plugins.sensors.metrics import METRICS, SIGNALS
 
     register.metrics(*METRICS)
     register.signals(*SIGNALS)
@@ -67,7 +67,7 @@ def jiedao_metrics(register):
 @hookimpl
 def jiedao_seed(register):
     """The demo's devices and a few open alarms."""
-    from plugins.sensors.seed import seed
+    from jiedao.plugins.sensors.seed import seed
 
     register.seed(seed)
 
@@ -76,7 +76,7 @@ def jiedao_seed(register):
 def jiedao_background(register):
     """During ``jiedao serve``: ingestion (from JIEDAO_MQTT_URL or an embedded broker), offline and escalation
     checks, hourly roll-ups and pruning of old readings; ``jiedao serve --mqtt-port N``."""
-    from plugins.sensors.serve import EMBEDDED_BROKER, MQTT_PORT, ingestion_check, run_in_server
+    from jiedao.plugins.sensors.serve import EMBEDDED_BROKER, MQTT_PORT, ingestion_check, run_in_server
 
     register.background(run_in_server)
     register.readiness("ingestion", ingestion_check)

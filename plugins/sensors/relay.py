@@ -36,10 +36,10 @@ from sqlalchemy import func, or_, select
 
 from jiedao.api import UTCDateTime, now
 
-from plugins.sensors.ingest import parse_url, sensor_streets
-from plugins.sensors.models import Alarm, Device
-from plugins.sensors.service.alarms import ACKNOWLEDGED, CLEARED, Change
-from plugins.sensors.state import AlarmFeed, state_of
+from jiedao.plugins.sensors.ingest import parse_url, sensor_streets
+from jiedao.plugins.sensors.models import Alarm, Device
+from jiedao.plugins.sensors.service.alarms import ACKNOWLEDGED, CLEARED, Change
+from jiedao.plugins.sensors.state import AlarmFeed, state_of
 
 if TYPE_CHECKING:
     from jiedao.api import Kernel

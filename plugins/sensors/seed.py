@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.api import hotspot_building_id, now, registry
-from plugins.sensors.models import Device, Reading
-from plugins.sensors.service.alarms import ACKNOWLEDGED, apply_condition
-from plugins.sensors.service.rules import (
+from jiedao.plugins.sensors.models import Device, Reading
+from jiedao.plugins.sensors.service.alarms import ACKNOWLEDGED, apply_condition
+from jiedao.plugins.sensors.service.rules import (
     CRITICAL,
     ELECTRIC_MONITOR,
     EV_CHARGER_FIRE,

@@ -23,7 +23,7 @@ MQTT_PORT = click.Option(
 def ingestion_check(kernel) -> str | None:
     """For ``/readyz``: why MQTT ingestion in this process is down, if it is (the ingester's
     module is imported only when asked)."""
-    from plugins.sensors.ingest import ingestion_problem
+    from jiedao.plugins.sensors.ingest import ingestion_problem
 
     return ingestion_problem(kernel)
 
@@ -40,7 +40,7 @@ def _embedded_broker_choice(ctx, _param, value: bool) -> bool:
     given, no ``JIEDAO_MQTT_URL`` is set and a street enables sensors (``EMBEDDED_REFUSED``)."""
     import os
 
-    from plugins.sensors.ingest import sensor_streets
+    from jiedao.plugins.sensors.ingest import sensor_streets
 
     if value or ctx.params.get("demo"):
         return True
@@ -59,8 +59,8 @@ async def run_in_server(kernel) -> None:
     import contextlib
     import os
 
-    from plugins.sensors.embedded import embedded_bind, embedded_broker
-    from plugins.sensors.ingest import Ingester, IngestOptions, sensor_streets
+    from jiedao.plugins.sensors.embedded import embedded_bind, embedded_broker
+    from jiedao.plugins.sensors.ingest import Ingester, IngestOptions, sensor_streets
 
     if not sensor_streets(kernel):
         return  # no street enables sensors in this deployment
@@ -76,7 +76,7 @@ async def run_in_server(kernel) -> None:
                 except Exception as error:  # noqa: BLE001 - e.g. the port is taken; the API still serves
                     log.error("cannot start the embedded MQTT broker (%s); set JIEDAO_MQTT_URL", error)
         if url:
-            from plugins.sensors.relay import AlarmRelay
+            from jiedao.plugins.sensors.relay import AlarmRelay
 
             tasks.append(asyncio.create_task(Ingester(kernel, IngestOptions(url)).run()))
             tasks.append(asyncio.create_task(AlarmRelay(kernel, url).run()))
@@ -101,9 +101,9 @@ EMBEDDED_BROKER = click.Option(
 
 async def watch(kernel, interval: float = 30.0) -> None:
     """Every ``interval`` seconds: offline detection and escalation in every sensors street."""
-    from plugins.sensors.ingest import sensor_streets
-    from plugins.sensors.service.alarms import sweep
-    from plugins.sensors.service.publish import publish
+    from jiedao.plugins.sensors.ingest import sensor_streets
+    from jiedao.plugins.sensors.service.alarms import sweep
+    from jiedao.plugins.sensors.service.publish import publish
 
     while True:
         for street in sensor_streets(kernel):
@@ -119,8 +119,8 @@ async def watch(kernel, interval: float = 30.0) -> None:
 async def retain(kernel, interval: float = 600.0) -> None:
     """Every ``interval`` seconds: hourly roll-ups and pruning of old raw readings in every
     sensors street (``service.retention.rollup_street``, in bounded transactions)."""
-    from plugins.sensors.ingest import sensor_streets
-    from plugins.sensors.service.retention import rollup_street
+    from jiedao.plugins.sensors.ingest import sensor_streets
+    from jiedao.plugins.sensors.service.retention import rollup_street
 
     while True:
         for street in sensor_streets(kernel):

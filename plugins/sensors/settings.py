@@ -7,7 +7,7 @@ from datetime import timedelta
 from pydantic import BaseModel, Field, model_validator
 
 from jiedao.api import Duration
-from plugins.sensors.service.rules import ALARM_TYPES, OFFLINE
+from jiedao.plugins.sensors.service.rules import ALARM_TYPES, OFFLINE
 
 
 class Thresholds(BaseModel):

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import aiomqtt
 
-from plugins.sensors.ingest import parse_url
-from plugins.sensors.service.rules import ELECTRIC_MONITOR, EV_CHARGER_FIRE, SMOKE_DETECTOR
+from jiedao.plugins.sensors.ingest import parse_url
+from jiedao.plugins.sensors.service.rules import ELECTRIC_MONITOR, EV_CHARGER_FIRE, SMOKE_DETECTOR
 
 
 @dataclass(frozen=True)

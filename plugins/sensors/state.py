@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from jiedao.api import Kernel
-    from plugins.sensors.service.alarms import Change
+    from jiedao.plugins.sensors.service.alarms import Change
 
 QUEUE_SIZE = 256
 

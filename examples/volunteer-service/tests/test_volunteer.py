@@ -1,7 +1,7 @@
 """Volunteer service through the GraphQL API, on SQLite and PostgreSQL (Jiedao's testing kit)."""
 
-from core.testing.fixtures import build_registry
-from schema.ids import encode_global_id
+from jiedao.core.testing.fixtures import build_registry
+from jiedao.schema.ids import encode_global_id
 
 CREATE = 'mutation { createVolunteerTeam(input: {name: "春燕服务队", serviceDay: "周六"}) { team { id name } errors { code } } }'
 ADD = "mutation($t: ID!, $r: ID!) { addVolunteer(input: {teamId: $t, residentId: $r}) { team { name } errors { field code } } }"
@@ -84,7 +84,7 @@ async def test_ids_of_another_street_or_type_are_refused_naming_the_field(kernel
     wrong_type = await client.query(ADD, {"t": residents[0], "r": residents[0]}, token=token)
     assert wrong_type["addVolunteer"]["errors"] == [{"field": "teamId", "code": "INVALID_ID"}]
     nested = await client.query(RECORD, {"t": team, "at": "2026-06-06T09:00:00+08:00", "p": [{"residentId": stranger, "hours": 1}]}, token=token)
-    assert nested["recordVolunteerService"]["errors"] == [{"field": "participants.residentId", "code": "NOT_FOUND"}]
+    assert nested["recordVolunteerService"]["errors"] == [{"field": "participants[0].residentId", "code": "NOT_FOUND"}]
 
 
 async def test_every_change_is_audited_with_its_targets_global_id(kernel, client):

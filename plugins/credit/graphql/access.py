@@ -14,7 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from strawberry.permission import BasePermission
 
 from jiedao.api import IsAuthenticated
-from plugins.credit import models
+from jiedao.plugins.credit import models
 
 READ_ALL = "credit.enterprise.read"
 READ_OWN = "credit.own.read"

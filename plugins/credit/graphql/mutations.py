@@ -16,10 +16,10 @@ import strawberry
 from strawberry.scalars import JSON
 
 from jiedao.api import DomainError, Money, Range, UserError, Write, encode_global_id, mutation, node_id, payload
-from plugins.credit import service
-from plugins.credit.service import appeals
-from plugins.credit.events import ScoreComputed
-from plugins.credit.graphql.types import CreditAppeal, CreditEvidence, CreditRepairRequest, CreditScore, CreditScorecard, Enterprise
+from jiedao.plugins.credit import service
+from jiedao.plugins.credit.service import appeals
+from jiedao.plugins.credit.events import ScoreComputed
+from jiedao.plugins.credit.graphql.types import CreditAppeal, CreditEvidence, CreditRepairRequest, CreditScore, CreditScorecard, Enterprise
 
 EVIDENCE = "credit.evidence.manage"
 

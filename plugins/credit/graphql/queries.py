@@ -7,9 +7,9 @@ import strawberry
 from sqlalchemy import select
 
 from jiedao.api import Connection, allow, by_id, children, decode_global_id, decode_id_of, paginate
-from plugins.credit import models, service
-from plugins.credit.graphql.access import MAX_HISTORY, READ_ALL, SEE_LIST, may_see, visible
-from plugins.credit.graphql.types import CreditAppeal, CreditClass, CreditScore, CreditScorecard, Enterprise
+from jiedao.plugins.credit import models, service
+from jiedao.plugins.credit.graphql.access import MAX_HISTORY, READ_ALL, SEE_LIST, may_see, visible
+from jiedao.plugins.credit.graphql.types import CreditAppeal, CreditClass, CreditScore, CreditScorecard, Enterprise
 
 
 def enterprise_pk(global_id: str, field: str = "id") -> int:

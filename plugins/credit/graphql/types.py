@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from strawberry.scalars import JSON
 
 from jiedao.api import ClientError, Node, by_id, children, encode_global_id, node_type, registry, types
-from plugins.credit import models, service
-from plugins.credit.graphql.access import MAX_HISTORY, READ_ALL, READ_OWN, SEE_ONE, visible_enterprises
+from jiedao.plugins.credit import models, service
+from jiedao.plugins.credit.graphql.access import MAX_HISTORY, READ_ALL, READ_OWN, SEE_ONE, visible_enterprises
 
 Building = types.Building
 

@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.api import DomainError, now, registry, today
-from plugins.credit.service import scorecard as scorecards
-from plugins.credit.models import ENTERPRISE_STATUSES, Enterprise, Evidence, Score, Scorecard
-from plugins.credit.service.scoring import dynamic_rating, evaluate
+from jiedao.plugins.credit.service import scorecard as scorecards
+from jiedao.plugins.credit.models import ENTERPRISE_STATUSES, Enterprise, Evidence, Score, Scorecard
+from jiedao.plugins.credit.service.scoring import dynamic_rating, evaluate
 
 @dataclass(frozen=True)
 class Actor:

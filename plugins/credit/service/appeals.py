@@ -18,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.api import DomainError, now, today
-from plugins.credit import service
-from plugins.credit.models import Appeal, Enterprise, Evidence, RepairRequest, Score
-from plugins.credit.service.scoring import COUNTING, evidence_state
+from jiedao.plugins.credit import service
+from jiedao.plugins.credit.models import Appeal, Enterprise, Evidence, RepairRequest, Score
+from jiedao.plugins.credit.service.scoring import COUNTING, evidence_state
 
 APPEAL_DAYS = 21
 SERIOUS_KINDS = ("PENALTY", "ABNORMAL_LIST", "SERIOUS_VIOLATION_LIST")

@@ -19,8 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.api import importfile, now, registry
-from plugins.credit.models import Enterprise
-from plugins.credit.service import EnterpriseData, check_enterprise
+from jiedao.plugins.credit.models import Enterprise
+from jiedao.plugins.credit.service import EnterpriseData, check_enterprise
 
 ImportFailed, Problem, as_record, header_problems = importfile.ImportFailed, importfile.Problem, importfile.as_record, importfile.header_problems
 parse_records, text_problem = importfile.parse_records, importfile.text_problem

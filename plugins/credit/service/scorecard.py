@@ -26,7 +26,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from jiedao.api import DomainError
-from plugins.credit.models import EVIDENCE_KINDS
+from jiedao.plugins.credit.models import EVIDENCE_KINDS
 
 
 class _Strict(BaseModel):

@@ -15,11 +15,11 @@ from typing import Any
 import pytest_asyncio
 from sqlalchemy import select, update
 
-from core.testing.fixtures import build_registry
-from plugins.credit.models import Score
-from plugins.credit.service.scorecard import DEFAULT
-from core.clock import today
-from schema.ids import decode_global_id, encode_global_id
+from jiedao.core.testing.fixtures import build_registry
+from jiedao.plugins.credit.models import Score
+from jiedao.plugins.credit.service.scorecard import DEFAULT
+from jiedao.core.clock import today
+from jiedao.schema.ids import decode_global_id, encode_global_id
 
 SCORE = """id value riskClass riskZh riskEn annualGrade scorecardVersion trigger
   reasons { code dimension points zh en occurredOn evidenceId }

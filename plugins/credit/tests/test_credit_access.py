@@ -3,9 +3,9 @@ lists that do not grow their SQL with their length."""
 
 from __future__ import annotations
 
-from core.testing.fixtures import count_statements
-from plugins.credit.tests.conftest import COMPLAINT, INSPECTION, checklist, days_ago, make_shop
-from schema.ids import encode_global_id
+from jiedao.core.testing.fixtures import count_statements
+from jiedao.plugins.credit.tests.conftest import COMPLAINT, INSPECTION, checklist, days_ago, make_shop
+from jiedao.schema.ids import encode_global_id
 
 LIST = """query($grade: CreditClass, $category: String) { enterprises(first: 50, grade: $grade, category: $category) {
   totalCount edges { node { id name grade score { value reasons { code } } portrait { percentile trend { value } } history(limit: 3) { value } } } } }"""

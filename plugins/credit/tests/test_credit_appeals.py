@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from plugins.credit.tests.conftest import PENALTY, age_score, days_ago
+from jiedao.plugins.credit.tests.conftest import PENALTY, age_score, days_ago
 
 FILE = """mutation($input: FileCreditAppealInput!) { fileCreditAppeal(input: $input) {
   appeal { id status filedBy } errors { field code message } } }"""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from plugins.credit.tests.conftest import COMPLAINT, INSPECTION, LISTING, checklist, days_ago, flat_scorecard, make_shop
+from jiedao.plugins.credit.tests.conftest import COMPLAINT, INSPECTION, LISTING, checklist, days_ago, flat_scorecard, make_shop
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import copy
 
-from plugins.credit.service.scorecard import DEFAULT
-from plugins.credit.tests.conftest import COMPLAINT, INSPECTION, PENALTY, SCORE, checklist, days_ago, make_shop
+from jiedao.plugins.credit.service.scorecard import DEFAULT
+from jiedao.plugins.credit.tests.conftest import COMPLAINT, INSPECTION, PENALTY, SCORE, checklist, days_ago, make_shop
 
 ENTERPRISE = """query($id: ID!) { enterprise(id: $id) {
   name grade score { %s reproducible }
@@ -55,8 +55,8 @@ async def test_a_past_score_reproduces_exactly_after_the_scorecard_changed(shop,
 
 
 async def test_reproduce_recomputes_from_stored_inputs(shop):
-    from plugins.credit import service
-    from schema.ids import decode_global_id
+    from jiedao.plugins.credit import service
+    from jiedao.schema.ids import decode_global_id
 
     first = (await shop.evidence(PENALTY, decidedOn=days_ago(100), decisionNo="罚1"))["score"]
     await shop.scorecard({**copy.deepcopy(DEFAULT), "half_life_days": 30})
@@ -82,7 +82,7 @@ async def test_stored_scores_cannot_be_changed(shop):
     import pytest
     from sqlalchemy import select
 
-    from plugins.credit.models import ImmutableRecord, Score
+    from jiedao.plugins.credit.models import ImmutableRecord, Score
 
     with pytest.raises(ImmutableRecord):
         async with shop.kernel.db.transaction(shop.kernel.street_id("changqing")) as session:
@@ -96,7 +96,7 @@ async def test_stored_scores_cannot_be_changed(shop):
 
 
 async def test_scorecard_versions_are_validated_data_that_only_authorised_staff_change(shop, client):
-    from plugins.credit.tests.conftest import SCORECARD
+    from jiedao.plugins.credit.tests.conftest import SCORECARD
 
     broken = copy.deepcopy(DEFAULT)
     broken["rules"][0]["dimension"] = "hygiene"

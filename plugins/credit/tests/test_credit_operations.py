@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from core.importer import ImportFailed
-from core.models import Building, Community, Compound, Resident
-from core.testing.fixtures import build_registry
-from plugins.credit import metrics, service
-from plugins.credit.service.importer import import_enterprises
-from plugins.credit.models import Enterprise, Evidence, Score
-from plugins.credit.tests.conftest import COMPLAINT, PENALTY, days_ago
+from jiedao.core.importer import ImportFailed
+from jiedao.core.models import Building, Community, Compound, Resident
+from jiedao.core.testing.fixtures import build_registry
+from jiedao.plugins.credit import metrics, service
+from jiedao.plugins.credit.service.importer import import_enterprises
+from jiedao.plugins.credit.models import Enterprise, Evidence, Score
+from jiedao.plugins.credit.tests.conftest import COMPLAINT, PENALTY, days_ago
 
 CREDIT_ONLY = {"changqing": {"name": "长庆街道", "plugins": ["credit"]}}
 HEADER = "name,licence_no,licence_issued_on,category,community,compound,building,operator_ref\n"
@@ -89,7 +89,7 @@ async def test_a_mediation_finding_becomes_evidence_once(shop, kernel):
 
 
 async def test_metrics_count_classes_appeals_and_inspections_due(kernel, client, shop):
-    from plugins.credit.tests.conftest import make_shop
+    from jiedao.plugins.credit.tests.conftest import make_shop
 
     poor = await make_shop(kernel, client, licence="JY-M")
     await poor.evidence(PENALTY, decidedOn=days_ago(3), decisionNo="罚", severity="SERIOUS")
@@ -107,10 +107,10 @@ async def test_metrics_count_classes_appeals_and_inspections_due(kernel, client,
 
 
 async def test_the_demo_seed_grades_97_restaurants_once(kernel):
-    from core.demo import CHANGQING, seed_registry
+    from jiedao.core.demo import CHANGQING, seed_registry
     import random
 
-    from plugins.credit.seed import seed
+    from jiedao.plugins.credit.seed import seed
 
     async with kernel.db.transaction(kernel.street_id("changqing")) as session:
         await seed_registry(session, {"王马社区": CHANGQING["王马社区"]}, (8, 10), random.Random("t"))
@@ -129,7 +129,7 @@ async def test_the_demo_seed_grades_97_restaurants_once(kernel):
 async def test_the_nightly_run_recomputes_streets_that_enable_credit(shop, kernel):
     from datetime import datetime, timezone
 
-    from plugins.credit.nightly import recompute_streets, seconds_until_next_run
+    from jiedao.plugins.credit.nightly import recompute_streets, seconds_until_next_run
 
     assert await recompute_streets(kernel) == {"changqing": 1}  # gongchen does not enable credit
     assert seconds_until_next_run(datetime(2026, 1, 1, 17, 59, tzinfo=timezone.utc)) == 60  # 01:59 in China

@@ -5,8 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from jiedao.api import Write, encode_global_id, mutation, node_id, now, payload
-from plugins.dashboard.graphql.types import HotspotAcknowledgement
-from plugins.dashboard.warning import acknowledge
+from jiedao.plugins.dashboard.graphql.types import HotspotAcknowledgement
+from jiedao.plugins.dashboard.warning import acknowledge
 
 
 @strawberry.input

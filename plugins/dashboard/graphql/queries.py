@@ -6,10 +6,10 @@ from __future__ import annotations
 import strawberry
 
 from jiedao.api import ClientError, DomainError, allow
-from plugins.dashboard import ranges
-from plugins.dashboard.export import csv_of
-from plugins.dashboard.figures import Figures, visible_metrics
-from plugins.dashboard.graphql.types import (
+from jiedao.plugins.dashboard import ranges
+from jiedao.plugins.dashboard.export import csv_of
+from jiedao.plugins.dashboard.figures import Figures, visible_metrics
+from jiedao.plugins.dashboard.graphql.types import (
     Hotspot,
     Interval,
     Kpi,
@@ -20,7 +20,7 @@ from plugins.dashboard.graphql.types import (
     Slice,
     hotspot_of,
 )
-from plugins.dashboard.warning import HotspotWatch
+from jiedao.plugins.dashboard.warning import HotspotWatch
 
 VIEW = allow("dashboard.cockpit.view")
 

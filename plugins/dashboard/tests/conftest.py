@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from core.models import Ownership, Resident
-from core.testing.fixtures import app_client, build_registry, installed_plugins
+from jiedao.core.models import Ownership, Resident
+from jiedao.core.testing.fixtures import app_client, build_registry, installed_plugins
 
 PROBE_SOURCE = Path(__file__).resolve().parent / "probe"
 

@@ -14,9 +14,9 @@ from typing import Any
 
 import uvicorn
 
-from core.app import build_app
-from core.config import parse_config
-from core.kernel import Kernel
+from jiedao.core.app import build_app
+from jiedao.core.config import parse_config
+from jiedao.core.kernel import Kernel
 
 
 def free_port() -> int:

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from core.identity import service
-from core.testing.fixtures import TEST_PASSWORD, build_registry
-from core.testing.services import require_service
-from plugins.dashboard.tests.conftest import cockpit_streets, register_residents
-from plugins.dashboard.tests.live_server import LiveServer
+from jiedao.core.identity import service
+from jiedao.core.testing.fixtures import TEST_PASSWORD, build_registry
+from jiedao.core.testing.services import require_service
+from jiedao.plugins.dashboard.tests.conftest import cockpit_streets, register_residents
+from jiedao.plugins.dashboard.tests.live_server import LiveServer
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
@@ -144,7 +144,7 @@ def test_the_cockpit_page_logs_in_draws_figures_and_refreshes(browser, database,
 
 def test_a_live_alarm_appears_in_the_feed(browser, database, probe_plugin_path):
     """With the sensors plugin enabled, the page subscribes to ``alarmChanged`` over WebSocket."""
-    from core.plugins import discover
+    from jiedao.core.plugins import discover
 
     if "sensors" not in discover().plugins:
         pytest.skip("no plugin offers alarmChanged here; the feed then polls (tested above)")
@@ -157,9 +157,9 @@ def test_a_live_alarm_appears_in_the_feed(browser, database, probe_plugin_path):
 
         async def raise_alarm(kernel):
             # the sensors plugin's own in-process feed, as its ingester uses it
-            from plugins.sensors.models import Alarm
-            from plugins.sensors.service.alarms import Change
-            from plugins.sensors.service.publish import feed_of
+            from jiedao.plugins.sensors.models import Alarm
+            from jiedao.plugins.sensors.service.alarms import Change
+            from jiedao.plugins.sensors.service.publish import feed_of
 
             now = datetime.now(UTC)
             alarm = Alarm(id=4242, device_pk=1, type="SMOKE", severity="CRITICAL", status="ACTIVE_UNACK",

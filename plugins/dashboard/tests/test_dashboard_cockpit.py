@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from core.testing.fixtures import build_registry
-from plugins.dashboard.tests.conftest import register_residents
+from jiedao.core.testing.fixtures import build_registry
+from jiedao.plugins.dashboard.tests.conftest import register_residents
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 KPIS = "query($range: CockpitRange) { cockpit { kpis(range: $range) { key title titleEn unit kind plugin value previous trend } } }"
@@ -121,9 +121,9 @@ async def test_repeated_queries_within_seconds_are_served_from_the_cache(cockpit
 @pytest.mark.parametrize("metrics", [1, 6])
 async def test_kpis_cost_one_statement_whatever_the_number_of_metrics(metrics, make_kernel, probe_plugin_path, password_hash):
     """The KPI query of every metric is one UNION ALL statement."""
-    from core.figures import Metric, MetricKind
-    from core.testing.fixtures import app_client
-    from plugins.dashboard.tests.conftest import cockpit_streets
+    from jiedao.core.figures import Metric, MetricKind
+    from jiedao.core.testing.fixtures import app_client
+    from jiedao.plugins.dashboard.tests.conftest import cockpit_streets
 
     kernel = await make_kernel(streets=cockpit_streets(), extra_plugin_paths=[probe_plugin_path])
     source = kernel.contributions.metrics[0][1].source

@@ -6,11 +6,11 @@ import csv
 import io
 from datetime import date, timedelta
 
-from core.csvsafe import neutralise
-from core.testing.fixtures import build_registry
-from plugins.dashboard import export, ranges
-from plugins.dashboard.figures import Slice, visible_metrics
-from schema.ids import encode_global_id
+from jiedao.core.csvsafe import neutralise
+from jiedao.core.testing.fixtures import build_registry
+from jiedao.plugins.dashboard import export, ranges
+from jiedao.plugins.dashboard.figures import Slice, visible_metrics
+from jiedao.schema.ids import encode_global_id
 
 CREATE = """mutation($input: CreateEnterpriseInput!) { createEnterprise(input: $input) { enterprise { id } errors { field message } } }"""
 EXPORT = '{ cockpit { exportCsv(key: "credit.enterprises.by_class", dimension: "category") } }'

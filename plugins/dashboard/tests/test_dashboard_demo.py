@@ -1,6 +1,6 @@
 """The demo cockpit shows at least one hotspot, confirmed by several sources and explained."""
 
-from core.demo import HOTSPOT_BUILDING, seed_demo
+from jiedao.core.demo import HOTSPOT_BUILDING, seed_demo
 
 HOTSPOTS = """{ cockpit { hotspots(range: {preset: LAST_7_DAYS}) {
   place name compoundName sources explanation signals { source observed threshold } } } }"""

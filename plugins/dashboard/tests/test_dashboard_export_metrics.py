@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from core.app import build_app
-from plugins.dashboard.prometheus import operation_type
-from plugins.dashboard.tests.conftest import register_residents
+from jiedao.core.app import build_app
+from jiedao.plugins.dashboard.prometheus import operation_type
+from jiedao.plugins.dashboard.tests.conftest import register_residents
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 START, END = datetime(2026, 3, 1, tzinfo=SHANGHAI), datetime(2026, 3, 4, tzinfo=SHANGHAI)
@@ -141,7 +141,7 @@ async def test_the_web_cockpit_and_its_chart_library_are_served_without_a_cdn(co
 
 
 async def test_a_street_without_the_dashboard_has_no_cockpit(make_kernel, probe_plugin_path, password_hash):
-    from core.testing.fixtures import app_client
+    from jiedao.core.testing.fixtures import app_client
 
     kernel = await make_kernel(streets={"gongchen": {"name": "拱宸桥街道", "plugins": ["probe"]}}, extra_plugin_paths=[probe_plugin_path])
     async with app_client(kernel, password_hash) as client:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from plugins.dashboard.tests.conftest import register_residents
-from schema.ids import encode_global_id
+from jiedao.plugins.dashboard.tests.conftest import register_residents
+from jiedao.schema.ids import encode_global_id
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 WINDOW_START = datetime(2026, 3, 10, tzinfo=SHANGHAI)

@@ -6,8 +6,8 @@ mutations with their inputs and payloads in ``mutations``.
 
 from __future__ import annotations
 
-from plugins.deliberation.graphql.mutations import BallotMutation, MeetingMutation, TopicMutation
-from plugins.deliberation.graphql.queries import (
+from jiedao.plugins.deliberation.graphql.mutations import BallotMutation, MeetingMutation, TopicMutation
+from jiedao.plugins.deliberation.graphql.queries import (
     BallotQuery,
     BuildingDeliberation,
     MeetingQuery,
@@ -15,7 +15,7 @@ from plugins.deliberation.graphql.queries import (
     TopicQuery,
     UnitDeliberation,
 )
-from plugins.deliberation.graphql.types import Ballot, Meeting, Topic
+from jiedao.plugins.deliberation.graphql.types import Ballot, Meeting, Topic
 
 QUERIES = (BallotQuery, TopicQuery, MeetingQuery)
 MUTATIONS = (BallotMutation, TopicMutation, MeetingMutation)

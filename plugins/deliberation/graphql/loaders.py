@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from jiedao.api import registry
-from plugins.deliberation import service
-from plugins.deliberation.models import Ballot as BallotModel
-from plugins.deliberation.models import Vote
+from jiedao.plugins.deliberation import service
+from jiedao.plugins.deliberation.models import Ballot as BallotModel
+from jiedao.plugins.deliberation.models import Vote
 
 
 class Reader:

@@ -9,8 +9,8 @@ from typing import Annotated
 import strawberry
 
 from jiedao.api import LONG, UserError, Write, encode_global_id, mutation, node_id, payload
-from plugins.deliberation import service
-from plugins.deliberation.graphql.types import (
+from jiedao.plugins.deliberation import service
+from jiedao.plugins.deliberation.graphql.types import (
     BALLOT_MANAGE,
     BALLOT_VOTE,
     MEETING_MANAGE,
@@ -28,7 +28,7 @@ from plugins.deliberation.graphql.types import (
     VoteRecord,
     vote_record,
 )
-from plugins.deliberation.models import Channel, Choice, MeetingKind, Rule, TopicStatus
+from jiedao.plugins.deliberation.models import Channel, Choice, MeetingKind, Rule, TopicStatus
 
 
 def _actor(w: Write) -> tuple[str, int | None]:

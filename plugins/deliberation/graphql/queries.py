@@ -9,9 +9,9 @@ import strawberry
 from sqlalchemy import select
 
 from jiedao.api import Connection, allow, allow_any, by_id, children, decode_id_of, list_bound, paginate
-from plugins.deliberation import service
-from plugins.deliberation.graphql.loaders import Reader
-from plugins.deliberation.graphql.types import (
+from jiedao.plugins.deliberation import service
+from jiedao.plugins.deliberation.graphql.loaders import Reader
+from jiedao.plugins.deliberation.graphql.types import (
     BALLOT_MANAGE,
     BALLOT_READ,
     MEETING_MANAGE,
@@ -30,10 +30,10 @@ from plugins.deliberation.graphql.types import (
     visible_topics,
     vote_record,
 )
-from plugins.deliberation.models import Ballot as BallotModel
-from plugins.deliberation.models import BallotBuilding, BallotStatus, MeetingKind, TopicStatus, Vote
-from plugins.deliberation.models import Meeting as MeetingModel
-from plugins.deliberation.models import Topic as TopicModel
+from jiedao.plugins.deliberation.models import Ballot as BallotModel
+from jiedao.plugins.deliberation.models import BallotBuilding, BallotStatus, MeetingKind, TopicStatus, Vote
+from jiedao.plugins.deliberation.models import Meeting as MeetingModel
+from jiedao.plugins.deliberation.models import Topic as TopicModel
 
 
 @strawberry.type

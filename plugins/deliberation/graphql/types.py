@@ -11,12 +11,12 @@ from sqlalchemy import false, or_, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from jiedao.api import Node, by_id, children, list_bound, node_type, registry, through, types
-from plugins.deliberation import service
-from plugins.deliberation.graphql.loaders import my_votes_loader, turnout_loader
-from plugins.deliberation.models import ActionItem as ActionItemModel
-from plugins.deliberation.models import AgendaItem as AgendaItemModel
-from plugins.deliberation.models import Ballot as BallotModel
-from plugins.deliberation.models import (
+from jiedao.plugins.deliberation import service
+from jiedao.plugins.deliberation.graphql.loaders import my_votes_loader, turnout_loader
+from jiedao.plugins.deliberation.models import ActionItem as ActionItemModel
+from jiedao.plugins.deliberation.models import AgendaItem as AgendaItemModel
+from jiedao.plugins.deliberation.models import Ballot as BallotModel
+from jiedao.plugins.deliberation.models import (
     BallotBuilding,
     BallotStatus,
     Channel,
@@ -26,10 +26,10 @@ from plugins.deliberation.models import (
     TopicStatus,
     Vote,
 )
-from plugins.deliberation.models import Comment as CommentModel
-from plugins.deliberation.models import Meeting as MeetingModel
-from plugins.deliberation.models import Topic as TopicModel
-from plugins.deliberation.models import TopicStep as TopicStepModel
+from jiedao.plugins.deliberation.models import Comment as CommentModel
+from jiedao.plugins.deliberation.models import Meeting as MeetingModel
+from jiedao.plugins.deliberation.models import Topic as TopicModel
+from jiedao.plugins.deliberation.models import TopicStep as TopicStepModel
 
 BALLOT_READ = "deliberation.ballot.read"
 BALLOT_MANAGE = "deliberation.ballot.manage"

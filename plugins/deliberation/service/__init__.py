@@ -8,8 +8,8 @@ and raises ``DomainError`` for anything the caller can fix; auditing is the call
 
 from __future__ import annotations
 
-from plugins.deliberation.service import meetings, tally
-from plugins.deliberation.service.ballots import (
+from jiedao.plugins.deliberation.service import meetings, tally
+from jiedao.plugins.deliberation.service.ballots import (
     aware,
     cast_vote,
     close_ballot,
@@ -20,7 +20,7 @@ from plugins.deliberation.service.ballots import (
     record_vote,
     turnout,
 )
-from plugins.deliberation.service.topics import (
+from jiedao.plugins.deliberation.service.topics import (
     TRANSITIONS,
     add_comment,
     advance_topic,

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.api import DomainError, now
 from jiedao.api import registry
-from plugins.deliberation.models import Ballot, BallotBuilding, BallotStatus, Channel, Choice, Rule, Vote
-from plugins.deliberation.service import tally
+from jiedao.plugins.deliberation.models import Ballot, BallotBuilding, BallotStatus, Channel, Choice, Rule, Vote
+from jiedao.plugins.deliberation.service import tally
 
 
 def aware(moment: datetime) -> datetime:

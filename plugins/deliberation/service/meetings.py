@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.api import DomainError, now
 from jiedao.api import registry
-from plugins.deliberation.models import ActionItem, AgendaItem, Meeting, MeetingKind, Topic
-from plugins.deliberation.service.ballots import aware
+from jiedao.plugins.deliberation.models import ActionItem, AgendaItem, Meeting, MeetingKind, Topic
+from jiedao.plugins.deliberation.service.ballots import aware
 
 JOINT_PARTIES = ["居委会", "业委会", "物业"]
 

@@ -20,7 +20,7 @@ from sqlalchemy import Integer, String, Subquery, and_, case, cast, func, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.api import registry
-from plugins.deliberation.models import Ballot, BallotBuilding, Choice, Elector, Rule, Vote
+from jiedao.plugins.deliberation.models import Ballot, BallotBuilding, Choice, Elector, Rule, Vote
 
 Building, Ownership, Unit = registry.Building, registry.Ownership, registry.Unit
 

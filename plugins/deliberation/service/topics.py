@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.api import DomainError, now
 from jiedao.api import registry
-from plugins.deliberation.models import Comment, Topic, TopicStatus, TopicStep
-from plugins.deliberation.service.ballots import aware
+from jiedao.plugins.deliberation.models import Comment, Topic, TopicStatus, TopicStep
+from jiedao.plugins.deliberation.service.ballots import aware
 
 TRANSITIONS: dict[TopicStatus, set[TopicStatus]] = {
     TopicStatus.RAISED: {TopicStatus.DISCUSSING, TopicStatus.REJECTED},

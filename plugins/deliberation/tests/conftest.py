@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from core.clock import now
-from core.kernel import Kernel
-from core.models import Ownership, Resident, Unit
-from core.testing.fixtures import new_compound
-from plugins.deliberation import service
-from plugins.deliberation.models import Ballot, Channel, Choice, Rule
-from schema.ids import encode_global_id
+from jiedao.core.clock import now
+from jiedao.core.kernel import Kernel
+from jiedao.core.models import Ownership, Resident, Unit
+from jiedao.core.testing.fixtures import new_compound
+from jiedao.plugins.deliberation import service
+from jiedao.plugins.deliberation.models import Ballot, Channel, Choice, Rule
+from jiedao.schema.ids import encode_global_id
 
 
 @dataclass

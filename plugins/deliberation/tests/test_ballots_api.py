@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from core.clock import now
-from plugins.deliberation.models import Vote
-from plugins.deliberation.tests.conftest import end_voting
+from jiedao.core.clock import now
+from jiedao.plugins.deliberation.models import Vote
+from jiedao.plugins.deliberation.tests.conftest import end_voting
 
 CREATE = """
 mutation($input: CreateBallotInput!) {
@@ -72,7 +72,7 @@ async def cast(client, world, ballot_id: str, name: str, choice: str = "AGREE") 
 
 
 def pk(global_id: str) -> int:
-    from schema.ids import decode_global_id
+    from jiedao.schema.ids import decode_global_id
 
     return decode_global_id(global_id)[1]
 
@@ -229,7 +229,7 @@ async def test_a_units_vote_is_shown_to_its_owners_and_to_staff(kernel, client, 
 async def test_statement_count_does_not_grow_with_units_or_ballots(client, world_of, monkeypatch):
     monkeypatch.setenv("JIEDAO_DEBUG", "1")
     monkeypatch.setattr(client.kernel.config, "max_objects", 10**6)  # the estimate of this deep query (tests/test_limits.py)
-    monkeypatch.setattr("schema.extensions.MAX_COST", 10**8)
+    monkeypatch.setattr("jiedao.schema.extensions.MAX_COST", 10**8)
     worker = await client.token("community_worker")
     query = """
     query($compound: ID!) {
@@ -255,8 +255,8 @@ async def test_statement_count_does_not_grow_with_units_or_ballots(client, world
 
 
 async def test_a_street_can_limit_the_voting_period(make_kernel, password_hash):
-    from core.testing.fixtures import app_client
-    from plugins.deliberation.tests.conftest import build_world
+    from jiedao.core.testing.fixtures import app_client
+    from jiedao.plugins.deliberation.tests.conftest import build_world
 
     kernel = await make_kernel(streets={"changqing": {"name": "长庆街道", "plugins": ["deliberation"], "deliberation": {"max_voting_days": 7}}})
     world = await build_world(kernel, [(9000, ("A",))])

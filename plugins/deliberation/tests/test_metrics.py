@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from plugins.deliberation.metrics import METRICS, SIGNALS
-from plugins.deliberation.models import Rule
-from plugins.deliberation.tests.conftest import open_ballot, vote
+from jiedao.plugins.deliberation.metrics import METRICS, SIGNALS
+from jiedao.plugins.deliberation.models import Rule
+from jiedao.plugins.deliberation.tests.conftest import open_ballot, vote
 
 
 async def test_metrics_count_what_the_street_has(kernel, client, world_of):

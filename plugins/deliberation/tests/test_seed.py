@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.demo import seed_demo
+from jiedao.core.demo import seed_demo
 
 
 async def test_demo_seed_has_topics_the_half_month_talk_and_both_ballots(kernel, client):

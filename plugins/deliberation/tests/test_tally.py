@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.errors import DomainError
-from plugins.deliberation.models import Rule
-from plugins.deliberation.tests.conftest import close, open_ballot, record, vote
+from jiedao.core.errors import DomainError
+from jiedao.plugins.deliberation.models import Rule
+from jiedao.plugins.deliberation.tests.conftest import close, open_ballot, record, vote
 
 MAJOR, ORDINARY, SIMPLE = Rule.ART278_MAJOR, Rule.ART278_ORDINARY, Rule.SIMPLE_MAJORITY
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from core.clock import now
+from jiedao.core.clock import now
 
 RAISE = """
 mutation($input: RaiseTopicInput!) {

@@ -11,9 +11,9 @@ from collections import defaultdict
 from sqlalchemy import select
 
 from jiedao.api import identity
-from plugins.mediation import models as m
-from plugins.mediation import service
-from plugins.mediation.access import Actor, visible_cases
+from jiedao.plugins.mediation import models as m
+from jiedao.plugins.mediation import service
+from jiedao.plugins.mediation.access import Actor, visible_cases
 
 
 def cases_of_caller(ctx):

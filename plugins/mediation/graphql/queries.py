@@ -9,11 +9,11 @@ import strawberry
 from sqlalchemy import select
 
 from jiedao.api import Connection, allow, by_id, children, decode_id_of, now, paginate
-from plugins.mediation import models as m
-from plugins.mediation import service
-from plugins.mediation.graphql.loaders import cases_of_caller, visible_case_by_id, visible_cases_by
-from plugins.mediation.graphql.types import Case, CaseStateEnum, CategoryEnum, Finding, Studio, TaskForce
-from plugins.mediation.states import OPEN_STATES, CaseState, Category
+from jiedao.plugins.mediation import models as m
+from jiedao.plugins.mediation import service
+from jiedao.plugins.mediation.graphql.loaders import cases_of_caller, visible_case_by_id, visible_cases_by
+from jiedao.plugins.mediation.graphql.types import Case, CaseStateEnum, CategoryEnum, Finding, Studio, TaskForce
+from jiedao.plugins.mediation.states import OPEN_STATES, CaseState, Category
 
 CASE_READ = "mediation.case.read"
 TASKFORCE_READ = "mediation.taskforce.read"

@@ -10,7 +10,7 @@ task forces. No GraphQL here; one module per part of the domain:
 
 from __future__ import annotations
 
-from plugins.mediation.service.agreements import (
+from jiedao.plugins.mediation.service.agreements import (
     CONFIRMATION_DAYS,
     AgreementData,
     confirmation_deadline,
@@ -21,7 +21,7 @@ from plugins.mediation.service.agreements import (
     seal_agreement,
     sign_agreement,
 )
-from plugins.mediation.service.cases import (
+from jiedao.plugins.mediation.service.cases import (
     LONG_OPEN_DAYS,
     REASON_REQUIRED,
     CaseData,
@@ -38,9 +38,9 @@ from plugins.mediation.service.cases import (
     record_session,
     recuse,
 )
-from plugins.mediation.service.followup import FollowUp, follow_up, record_return_visit, schedule_return_visit
-from plugins.mediation.service.studios import add_member, create_studio, is_studio_lead, user_id_of
-from plugins.mediation.service.taskforces import (
+from jiedao.plugins.mediation.service.followup import FollowUp, follow_up, record_return_visit, schedule_return_visit
+from jiedao.plugins.mediation.service.studios import add_member, create_studio, is_studio_lead, user_id_of
+from jiedao.plugins.mediation.service.taskforces import (
     FindingData,
     FindingsRejected,
     ProgressRow,

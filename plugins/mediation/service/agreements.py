@@ -10,12 +10,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.api import DomainError, now, today
-from plugins.mediation.access import Actor
-from plugins.mediation.models import Agreement, Case, ReturnVisit, Signature
-from plugins.mediation.service.cases import get_case, move, party_ids
-from plugins.mediation.service.common import required
-from plugins.mediation.service.studios import is_studio_lead
-from plugins.mediation.states import CaseState
+from jiedao.plugins.mediation.access import Actor
+from jiedao.plugins.mediation.models import Agreement, Case, ReturnVisit, Signature
+from jiedao.plugins.mediation.service.cases import get_case, move, party_ids
+from jiedao.plugins.mediation.service.common import required
+from jiedao.plugins.mediation.service.studios import is_studio_lead
+from jiedao.plugins.mediation.states import CaseState
 
 CONFIRMATION_DAYS = 30
 """Art. 33: parties may jointly apply for judicial confirmation within 30 days of effect."""

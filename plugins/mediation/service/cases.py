@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.api import DomainError, identity, now, registry, today
-from plugins.mediation.access import Actor, visible_cases
-from plugins.mediation.models import (
+from jiedao.plugins.mediation.access import Actor, visible_cases
+from jiedao.plugins.mediation.models import (
     Case,
     CaseParty,
     CasePlace,
@@ -27,8 +27,8 @@ from plugins.mediation.models import (
     Studio,
     StudioMember,
 )
-from plugins.mediation.service.common import required
-from plugins.mediation.states import (
+from jiedao.plugins.mediation.service.common import required
+from jiedao.plugins.mediation.states import (
     CLOSED_STATES,
     CONCLUDED_STATES,
     INITIAL_STATE,

@@ -11,12 +11,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.api import DomainError, now, today
-from plugins.mediation.access import Actor
-from plugins.mediation.models import Agreement, Case, Finding, ReturnVisit, TaskForce
-from plugins.mediation.service.agreements import CONFIRMATION_DAYS, confirmation_deadline
-from plugins.mediation.service.cases import LONG_OPEN_DAYS, get_case
-from plugins.mediation.service.common import required
-from plugins.mediation.states import OPEN_STATES, CaseState, FindingStatus
+from jiedao.plugins.mediation.access import Actor
+from jiedao.plugins.mediation.models import Agreement, Case, Finding, ReturnVisit, TaskForce
+from jiedao.plugins.mediation.service.agreements import CONFIRMATION_DAYS, confirmation_deadline
+from jiedao.plugins.mediation.service.cases import LONG_OPEN_DAYS, get_case
+from jiedao.plugins.mediation.service.common import required
+from jiedao.plugins.mediation.states import OPEN_STATES, CaseState, FindingStatus
 
 CONFIRMATION_WARNING_DAYS = 7
 """Warn about a judicial-confirmation deadline this many days ahead."""

@@ -6,8 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.api import DomainError, identity, now
-from plugins.mediation.models import Studio, StudioMember
-from plugins.mediation.service.common import required, street_of
+from jiedao.plugins.mediation.models import Studio, StudioMember
+from jiedao.plugins.mediation.service.common import required, street_of
 
 async def create_studio(session: AsyncSession, name: str, description: str = "", community_id: int | None = None) -> Studio:
     """A new studio; names are unique in the street."""

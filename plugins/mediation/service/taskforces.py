@@ -12,10 +12,10 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.api import DomainError, now, registry, today
-from plugins.mediation.access import Actor
-from plugins.mediation.service.cases import CaseData, PartyData, PlaceData, open_case
-from plugins.mediation.models import Case, Finding, TaskForce
-from plugins.mediation.states import (
+from jiedao.plugins.mediation.access import Actor
+from jiedao.plugins.mediation.service.cases import CaseData, PartyData, PlaceData, open_case
+from jiedao.plugins.mediation.models import Case, Finding, TaskForce
+from jiedao.plugins.mediation.states import (
     CLOSED_STATES,
     Category,
     Department,

@@ -14,10 +14,10 @@ from datetime import timedelta
 import pytest_asyncio
 from sqlalchemy import select
 
-from core.identity.models import User
-from core.testing.fixtures import build_registry
-from plugins.mediation.models import Agreement, Case
-from schema.ids import decode_global_id, encode_global_id
+from jiedao.core.identity.models import User
+from jiedao.core.testing.fixtures import build_registry
+from jiedao.plugins.mediation.models import Agreement, Case
+from jiedao.schema.ids import decode_global_id, encode_global_id
 
 CASE_FIELDS = """
   id state category source referredBy mediatorUsername openTooLong escalated closedAt
@@ -155,7 +155,7 @@ class Scene:
 
 
 def _today():
-    from core.clock import today
+    from jiedao.core.clock import today
 
     return today()
 

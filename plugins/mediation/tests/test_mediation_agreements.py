@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from core.clock import today
+from jiedao.core.clock import today
 
 
 async def test_an_agreement_missing_content_is_refused_and_nothing_is_written(scene):

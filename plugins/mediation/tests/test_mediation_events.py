@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from plugins.mediation.events import EVENTS, FindingCreated, FindingStatusChanged
-from plugins.mediation.plugin import PLUGIN
+from jiedao.plugins.mediation.events import EVENTS, FindingCreated, FindingStatusChanged
+from jiedao.plugins.mediation.plugin import PLUGIN
 
 REQUIRED = ["finding_id", "task_force_id", "building_id", "unit_id", "category", "department", "status"]
 OPTIONAL = ["licence_no", "description", "created_on", "deadline"]

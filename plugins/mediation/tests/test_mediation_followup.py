@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from core.testing.fixtures import count_statements
-from plugins.mediation.tests.conftest import CASE_FIELDS
+from jiedao.core.testing.fixtures import count_statements
+from jiedao.plugins.mediation.tests.conftest import CASE_FIELDS
 
 
 async def test_follow_up_lists_what_needs_doing(scene, jiedao_cli, database_url):

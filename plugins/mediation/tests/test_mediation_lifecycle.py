@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from core.clock import today
+from jiedao.core.clock import today
 
 
 async def test_agreement_lifecycle_from_application_to_fulfilment(scene):

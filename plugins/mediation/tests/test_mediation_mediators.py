@@ -7,9 +7,9 @@ import logging
 
 from sqlalchemy import update
 
-from core.identity.models import User
-from plugins.mediation.filestore import LocalFileStore
-from plugins.mediation.tests.conftest import Scene
+from jiedao.core.identity.models import User
+from jiedao.plugins.mediation.filestore import LocalFileStore
+from jiedao.plugins.mediation.tests.conftest import Scene
 
 
 async def test_only_mediators_join_studios_and_the_lead_is_listed_first(scene):
@@ -71,8 +71,8 @@ async def test_escalation_notifies_the_grid_worker_and_police_liaison(scene, cap
 
 
 async def test_attachments_go_to_the_file_store(make_kernel, password_hash, tmp_path):
-    from core.testing.fixtures import app_client
-    from plugins.mediation.tests.conftest import build_scene
+    from jiedao.core.testing.fixtures import app_client
+    from jiedao.plugins.mediation.tests.conftest import build_scene
 
     streets = {
         "changqing": {"name": "长庆街道", "plugins": ["mediation"], "mediation": {"file_store": str(tmp_path / "files"), "max_attachment_bytes": 100}},

@@ -6,9 +6,9 @@ import random
 
 from sqlalchemy import func, select
 
-from core.demo import CHANGQING, GONGCHEN, seed_registry
-from plugins.mediation.metrics import METRICS, SIGNALS
-from plugins.mediation.seed import seed
+from jiedao.core.demo import CHANGQING, GONGCHEN, seed_registry
+from jiedao.plugins.mediation.metrics import METRICS, SIGNALS
+from jiedao.plugins.mediation.seed import seed
 
 
 async def _seeded(kernel):

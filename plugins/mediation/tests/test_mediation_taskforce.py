@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from core.clock import today
-from plugins.mediation.tests.conftest import gid
+from jiedao.core.clock import today
+from jiedao.plugins.mediation.tests.conftest import gid
 
 FINDING = "findings { id status category department evidence overdue building { id } unit { id } }"
 

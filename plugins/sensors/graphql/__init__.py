@@ -1,7 +1,7 @@
 """The sensors GraphQL API: devices, readings, alarms, their lifecycle, and the fields the
 plugin adds to ``Building``, ``Unit`` and ``Resident``."""
 
-from plugins.sensors.graphql.mutations import SensorsMutation
-from plugins.sensors.graphql.queries import BuildingSensors, ResidentSensors, SensorsQuery, SensorsSubscription, UnitSensors
+from jiedao.plugins.sensors.graphql.mutations import SensorsMutation
+from jiedao.plugins.sensors.graphql.queries import BuildingSensors, ResidentSensors, SensorsQuery, SensorsSubscription, UnitSensors
 
 __all__ = ["BuildingSensors", "ResidentSensors", "SensorsMutation", "SensorsQuery", "SensorsSubscription", "UnitSensors"]

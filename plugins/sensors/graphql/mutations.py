@@ -8,11 +8,11 @@ import strawberry
 from sqlalchemy import select
 
 from jiedao.api import DomainError, Write, encode_global_id, mutation, node_id, payload
-from plugins.sensors import models
-from plugins.sensors.graphql.types import Alarm, Device, DeviceKind
-from plugins.sensors.service import alarms as alarm_service
-from plugins.sensors.service.devices import register_device, retire_device
-from plugins.sensors.service.publish import publish
+from jiedao.plugins.sensors import models
+from jiedao.plugins.sensors.graphql.types import Alarm, Device, DeviceKind
+from jiedao.plugins.sensors.service import alarms as alarm_service
+from jiedao.plugins.sensors.service.devices import register_device, retire_device
+from jiedao.plugins.sensors.service.publish import publish
 
 AlarmPayload = payload("AlarmPayload", "The alarm after the change, or the errors that refused it.", alarm=Alarm)
 DevicePayload = payload("DevicePayload", "The registered (or retired) device, or the errors that refused it.", device=Device)

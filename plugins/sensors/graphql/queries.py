@@ -9,8 +9,8 @@ import strawberry
 from sqlalchemy import select
 
 from jiedao.api import Connection, allow, by_id, children, decode_id_of, list_bound, paginate
-from plugins.sensors import models
-from plugins.sensors.graphql.types import (
+from jiedao.plugins.sensors import models
+from jiedao.plugins.sensors.graphql.types import (
     QUARANTINE_READ,
     READ_ALARMS,
     READ_DEVICES,
@@ -25,9 +25,9 @@ from plugins.sensors.graphql.types import (
     QuarantinedMessage,
     open_alarms_loader,
 )
-from plugins.sensors.service import alarms as alarm_service
-from plugins.sensors.service.rules import SEVERITY_RANK
-from plugins.sensors.state import feed_of
+from jiedao.plugins.sensors.service import alarms as alarm_service
+from jiedao.plugins.sensors.service.rules import SEVERITY_RANK
+from jiedao.plugins.sensors.state import feed_of
 
 
 @strawberry.type

@@ -14,10 +14,10 @@ import strawberry
 from sqlalchemy import func, select
 
 from jiedao.api import ClientError, Node, allow, by_id, list_bound, node_type, registry, types
-from plugins.sensors import models
-from plugins.sensors.service import alarms as alarm_service
-from plugins.sensors.service.payloads import printable
-from plugins.sensors.service.rules import ALARM_TYPES, SEVERITIES
+from jiedao.plugins.sensors import models
+from jiedao.plugins.sensors.service import alarms as alarm_service
+from jiedao.plugins.sensors.service.payloads import printable
+from jiedao.plugins.sensors.service.rules import ALARM_TYPES, SEVERITIES
 
 DEVICE_READ = "sensors.device.read"
 ALARM_READ = "sensors.alarm.read"

@@ -15,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.api import DomainError, now, registry
-from plugins.sensors.models import Alarm, Device
-from plugins.sensors.service.rules import OFFLINE, SEVERITY_RANK, Condition, offline_severity
-from plugins.sensors.settings import SensorsSettings
+from jiedao.plugins.sensors.models import Alarm, Device
+from jiedao.plugins.sensors.service.rules import OFFLINE, SEVERITY_RANK, Condition, offline_severity
+from jiedao.plugins.sensors.settings import SensorsSettings
 
 ACTIVE_UNACK, ACKNOWLEDGED, CLEARED = "ACTIVE_UNACK", "ACKNOWLEDGED", "CLEARED"
 STATUSES = (ACTIVE_UNACK, ACKNOWLEDGED, CLEARED)

@@ -19,7 +19,7 @@ from sqlalchemy import String, any_, bindparam, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from plugins.sensors.models import Device
+from jiedao.plugins.sensors.models import Device
 
 STATE_COLUMNS = (
     Device.id,

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.api import DomainError, now, registry
-from plugins.sensors.models import Alarm, Device
-from plugins.sensors.service import alarms as alarm_service
-from plugins.sensors.service.payloads import DEVICE_ID
-from plugins.sensors.service.rules import KINDS, SMOKE_DETECTOR
+from jiedao.plugins.sensors.models import Alarm, Device
+from jiedao.plugins.sensors.service import alarms as alarm_service
+from jiedao.plugins.sensors.service.payloads import DEVICE_ID
+from jiedao.plugins.sensors.service.rules import KINDS, SMOKE_DETECTOR
 
 UNKNOWN = "UNKNOWN"
 """``Device.status`` until the device is first heard from (then ONLINE or OFFLINE)."""

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from plugins.sensors.service.rules import Rejected, _short
+from jiedao.plugins.sensors.service.rules import Rejected, _short
 
 CHANNELS = ("telemetry", "events", "status")
 DEVICE_ID = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")

@@ -9,9 +9,9 @@ import logging
 from typing import TYPE_CHECKING
 
 from jiedao.api import Notification, encode_global_id, notify
-from plugins.sensors.events import BY_CHANGE
-from plugins.sensors.service.alarms import Change
-from plugins.sensors.state import AlarmFeed, feed_of, relay_of
+from jiedao.plugins.sensors.events import BY_CHANGE
+from jiedao.plugins.sensors.service.alarms import Change
+from jiedao.plugins.sensors.state import AlarmFeed, feed_of, relay_of
 
 if TYPE_CHECKING:
     from jiedao.api import Kernel

@@ -30,9 +30,9 @@ from sqlalchemy import case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from plugins.sensors.models import HourlyReading, Reading
-from plugins.sensors.service.alarms import utc
-from plugins.sensors.settings import SensorsSettings
+from jiedao.plugins.sensors.models import HourlyReading, Reading
+from jiedao.plugins.sensors.service.alarms import utc
+from jiedao.plugins.sensors.settings import SensorsSettings
 
 PRUNE_BATCH = 50_000
 """Raw readings ``rollup_street`` deletes per transaction at most (rounded up to a whole hour)."""

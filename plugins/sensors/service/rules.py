@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from plugins.sensors.settings import Thresholds
+    from jiedao.plugins.sensors.settings import Thresholds
 
 ELECTRIC_MONITOR = "ELECTRIC_MONITOR"
 SMOKE_DETECTOR = "SMOKE_DETECTOR"

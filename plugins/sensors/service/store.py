@@ -15,21 +15,21 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from plugins.sensors.models import QuarantinedMessage
-from plugins.sensors.service.alarms import RETIRED, Change, apply_condition, open_alarms
-from plugins.sensors.service.bulk import (
+from jiedao.plugins.sensors.models import QuarantinedMessage
+from jiedao.plugins.sensors.service.alarms import RETIRED, Change, apply_condition, open_alarms
+from jiedao.plugins.sensors.service.bulk import (
     DeviceState,
     insert_readings,
     lock_devices,
     save_devices,
 )
-from plugins.sensors.service.payloads import (
+from jiedao.plugins.sensors.service.payloads import (
     Address,
     Sample,
     parse_samples,
     parse_status,
 )
-from plugins.sensors.service.rules import (
+from jiedao.plugins.sensors.service.rules import (
     OFFLINE,
     SEVERITY_RANK,
     Condition,
@@ -38,7 +38,7 @@ from plugins.sensors.service.rules import (
     evaluate,
     held,
 )
-from plugins.sensors.settings import SensorsSettings
+from jiedao.plugins.sensors.settings import SensorsSettings
 
 
 log = logging.getLogger("jiedao.sensors.ingest")

@@ -15,11 +15,11 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import select, update
 
-from core.models import Resident
-from core.testing.fixtures import build_registry
-from core.testing.services import MosquittoBroker, mosquitto_available, require_service
-from plugins.sensors.ingest import Ingester, IngestOptions
-from plugins.sensors.models import Device
+from jiedao.core.models import Resident
+from jiedao.core.testing.fixtures import build_registry
+from jiedao.core.testing.services import MosquittoBroker, mosquitto_available, require_service
+from jiedao.plugins.sensors.ingest import Ingester, IngestOptions
+from jiedao.plugins.sensors.models import Device
 
 
 @pytest.fixture(autouse=True)

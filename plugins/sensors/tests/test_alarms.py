@@ -9,13 +9,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from core.contributions import Register
-from plugins.sensors.ingest import store
-from plugins.sensors.models import Alarm, Device
-from plugins.sensors.service.alarms import now, sweep
-from plugins.sensors.service.payloads import Address
-from plugins.sensors.service.publish import publish
-from plugins.sensors.service.store import Inbound
+from jiedao.core.contributions import Register
+from jiedao.plugins.sensors.ingest import store
+from jiedao.plugins.sensors.models import Alarm, Device
+from jiedao.plugins.sensors.service.alarms import now, sweep
+from jiedao.plugins.sensors.service.payloads import Address
+from jiedao.plugins.sensors.service.publish import publish
+from jiedao.plugins.sensors.service.store import Inbound
 
 from .conftest import register_devices
 
@@ -175,14 +175,14 @@ async def test_a_street_can_hold_any_alarm_type_and_arc_faults_raise_at_once(mak
 def test_holding_an_unknown_alarm_type_is_refused_with_the_known_ones():
     from pydantic import ValidationError
 
-    from plugins.sensors.settings import SensorsSettings
+    from jiedao.plugins.sensors.settings import SensorsSettings
 
     with pytest.raises(ValidationError, match=r"unknown alarm type\(s\) SPARKS .*OVER_CURRENT"):
         SensorsSettings.model_validate({"thresholds": {"hold": {"SPARKS": "5s"}}})
 
 
 async def test_a_device_put_back_into_service_starts_its_hold_times_afresh(kernel, registry):
-    from plugins.sensors.service.devices import register_device, retire_device
+    from jiedao.plugins.sensors.service.devices import register_device, retire_device
 
     t0 = now() - timedelta(hours=1)
     await deliver(kernel, "EM-1", {"current": 55}, at=t0)

@@ -6,10 +6,10 @@ import asyncio
 
 from sqlalchemy import select
 
-from core.identity.models import AuditEntry
-from core.testing.fixtures import app_client
-from schema.context import Context
-from schema.ids import encode_global_id
+from jiedao.core.identity.models import AuditEntry
+from jiedao.core.testing.fixtures import app_client
+from jiedao.schema.context import Context
+from jiedao.schema.ids import encode_global_id
 
 from .conftest import register_devices
 from .test_alarms import alarms_of, deliver

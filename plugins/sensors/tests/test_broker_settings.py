@@ -8,7 +8,7 @@ import contextlib
 import aiomqtt
 import pytest
 
-from core.testing.services import MosquittoBroker, mosquitto_available, require_service
+from jiedao.core.testing.services import MosquittoBroker, mosquitto_available, require_service
 
 from .conftest import SHIPPED_SETTINGS
 

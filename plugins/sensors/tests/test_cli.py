@@ -8,10 +8,10 @@ import json
 import aiomqtt
 import pytest
 
-from core.config import parse_config
-from core.kernel import Kernel
-from core.testing.services import MosquittoBroker, mosquitto_available, require_service
-from plugins.sensors.provision import mosquitto_hash
+from jiedao.core.config import parse_config
+from jiedao.core.kernel import Kernel
+from jiedao.core.testing.services import MosquittoBroker, mosquitto_available, require_service
+from jiedao.plugins.sensors.provision import mosquitto_hash
 
 from .conftest import ingesting, register_devices, until
 

@@ -9,7 +9,7 @@ import time
 import pytest
 from sqlalchemy import select
 
-from plugins.sensors.models import Alarm, QuarantinedMessage
+from jiedao.plugins.sensors.models import Alarm, QuarantinedMessage
 
 from .conftest import device_connection, device_row, ingesting, send, until
 

@@ -8,11 +8,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from plugins.sensors.ingest import store
-from plugins.sensors.models import Alarm, Device
-from plugins.sensors.service.alarms import now
-from plugins.sensors.service.payloads import Address
-from plugins.sensors.service.store import Inbound
+from jiedao.plugins.sensors.ingest import store
+from jiedao.plugins.sensors.models import Alarm, Device
+from jiedao.plugins.sensors.service.alarms import now
+from jiedao.plugins.sensors.service.payloads import Address
+from jiedao.plugins.sensors.service.store import Inbound
 
 
 def batch(device_id: str, values: list[float], at) -> list[Inbound]:

@@ -12,11 +12,11 @@ import socket
 import aiomqtt
 import pytest
 
-from core.cli import main
-from plugins.sensors.broker_access import parse_acl
-from plugins.sensors.embedded import embedded_bind, embedded_broker
-from plugins.sensors.ingest import Ingester, IngestOptions, parse_url
-from plugins.sensors.provision import issue, mosquitto_hash, verify
+from jiedao.core.cli import main
+from jiedao.plugins.sensors.broker_access import parse_acl
+from jiedao.plugins.sensors.embedded import embedded_bind, embedded_broker
+from jiedao.plugins.sensors.ingest import Ingester, IngestOptions, parse_url
+from jiedao.plugins.sensors.provision import issue, mosquitto_hash, verify
 
 from .conftest import device_row, until
 
@@ -103,8 +103,8 @@ def test_serve_without_a_broker_url_refuses_to_start_the_embedded_broker_unless_
 
 
 async def test_with_a_broker_url_the_embedded_broker_is_not_started_even_if_asked(kernel, broker, registry, monkeypatch):
-    from plugins.sensors import embedded
-    from plugins.sensors.serve import run_in_server
+    from jiedao.plugins.sensors import embedded
+    from jiedao.plugins.sensors.serve import run_in_server
 
     def forbidden(*_args, **_kwargs):
         raise AssertionError("the embedded broker was started although JIEDAO_MQTT_URL is set")
@@ -140,7 +140,7 @@ def test_the_port_comes_from_the_option_then_the_environment(monkeypatch):
 
 
 async def test_serve_runs_the_embedded_broker_on_the_mqtt_port(kernel, registry, credential_files):
-    from plugins.sensors.serve import run_in_server
+    from jiedao.plugins.sensors.serve import run_in_server
 
     port = free_port()
     kernel.config.mqtt_url = None
@@ -210,7 +210,7 @@ async def test_with_a_password_file_the_embedded_broker_enforces_credentials_and
 
 
 async def test_a_revoked_device_can_no_longer_connect(kernel, registry, credential_files):
-    from plugins.sensors.provision import revoke
+    from jiedao.plugins.sensors.provision import revoke
 
     passwords, acl = credential_files
     username, password = issue("changqing", "EM-1", "jiedao", passwords, acl)

@@ -8,7 +8,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from plugins.sensors.models import QuarantinedMessage, Reading
+from jiedao.plugins.sensors.models import QuarantinedMessage, Reading
 
 from .conftest import device_connection, device_row, ingesting, register_devices, send, until
 
@@ -138,7 +138,7 @@ async def test_jiedao_serve_ingests_when_a_broker_url_is_configured(kernel, brok
     import asyncio
     import contextlib
 
-    from plugins.sensors.serve import run_in_server
+    from jiedao.plugins.sensors.serve import run_in_server
 
     kernel.config.mqtt_url = broker.url
     task = asyncio.create_task(run_in_server(kernel))
@@ -160,7 +160,7 @@ async def test_without_a_broker_url_serve_ingests_from_an_embedded_broker(kernel
 
     import aiomqtt
 
-    from plugins.sensors.serve import run_in_server
+    from jiedao.plugins.sensors.serve import run_in_server
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from core.figures import MetricKind
-from plugins.sensors.metrics import METRICS, SIGNALS
+from jiedao.core.figures import MetricKind
+from jiedao.plugins.sensors.metrics import METRICS, SIGNALS
 
 from .test_alarms import deliver
 

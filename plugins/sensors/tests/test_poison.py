@@ -14,10 +14,10 @@ import aiomqtt
 import pytest
 from sqlalchemy import func, select
 
-from plugins.sensors.embedded import embedded_broker
-from plugins.sensors.ingest import Ingester, IngestOptions, parse_url
-from plugins.sensors.models import QuarantinedMessage, Reading
-from plugins.sensors.service.store import QUARANTINE_BYTES
+from jiedao.plugins.sensors.embedded import embedded_broker
+from jiedao.plugins.sensors.ingest import Ingester, IngestOptions, parse_url
+from jiedao.plugins.sensors.models import QuarantinedMessage, Reading
+from jiedao.plugins.sensors.service.store import QUARANTINE_BYTES
 
 from .conftest import until
 

@@ -6,8 +6,8 @@ import asyncio
 
 from sqlalchemy import text
 
-from core import migrate
-from core.db import create_engine
+from jiedao.core import migrate
+from jiedao.core.db import create_engine
 from tests.test_migrations import empty_database, load  # noqa: F401 - the fixture, on both databases
 
 

@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from plugins.sensors.models import Alarm, Device
-from plugins.sensors.relay import AlarmRelay, decode_change, encode_change
-from plugins.sensors.service.alarms import Change
-from plugins.sensors.service.publish import AlarmFeed, feed_of, publish, relay_of
+from jiedao.plugins.sensors.models import Alarm, Device
+from jiedao.plugins.sensors.relay import AlarmRelay, decode_change, encode_change
+from jiedao.plugins.sensors.service.alarms import Change
+from jiedao.plugins.sensors.service.publish import AlarmFeed, feed_of, publish, relay_of
 
 from .conftest import device_connection, ingesting, send, until
 
@@ -94,8 +94,8 @@ async def test_a_separate_feed_gets_changes_only_through_the_broker(kernel, brok
 def test_the_payload_round_trips_and_names_its_origin():
     from datetime import UTC, datetime
 
-    from plugins.sensors.models import Alarm, Device
-    from plugins.sensors.service.alarms import Change
+    from jiedao.plugins.sensors.models import Alarm, Device
+    from jiedao.plugins.sensors.service.alarms import Change
 
     at = datetime(2026, 11, 28, 8, tzinfo=UTC)
     alarm = Alarm(id=7, street_id=1, device_pk=3, type="SMOKE", severity="CRITICAL", status="ACTIVE_UNACK", value=1.0, message="smoke", raised_at=at, updated_at=at, repeat_count=0, escalation_level=0, note="")

@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event, func, select
 
-from core.db import set_street_guc
-from plugins.sensors.ingest import store
-from plugins.sensors.models import HourlyReading, Reading
-from plugins.sensors.service.alarms import utc
-from plugins.sensors.service.payloads import Address
-from plugins.sensors.service.retention import rollup_and_prune, rollup_street
-from plugins.sensors.service.store import Inbound
+from jiedao.core.db import set_street_guc
+from jiedao.plugins.sensors.ingest import store
+from jiedao.plugins.sensors.models import HourlyReading, Reading
+from jiedao.plugins.sensors.service.alarms import utc
+from jiedao.plugins.sensors.service.payloads import Address
+from jiedao.plugins.sensors.service.retention import rollup_and_prune, rollup_street
+from jiedao.plugins.sensors.service.store import Inbound
 
 NOW = datetime(2026, 11, 28, 12, 30, tzinfo=UTC)
 
@@ -132,8 +132,8 @@ async def test_the_background_task_of_serve_rolls_up(kernel, registry):
     import asyncio
     import contextlib
 
-    from plugins.sensors.serve import retain
-    from plugins.sensors.service.alarms import now
+    from jiedao.plugins.sensors.serve import retain
+    from jiedao.plugins.sensors.service.alarms import now
 
     await send_at(kernel, "EM-1", now() - timedelta(hours=2), {"voltage": 220})
     task = asyncio.create_task(retain(kernel, interval=3600))

@@ -8,13 +8,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from core.config import parse_config
-from core.identity.models import AuditEntry
-from core.kernel import Kernel
-from plugins.sensors.metrics import devices_by_status
-from plugins.sensors.provision import issue
-from plugins.sensors.service.alarms import now, sweep
-from schema.ids import encode_global_id
+from jiedao.core.config import parse_config
+from jiedao.core.identity.models import AuditEntry
+from jiedao.core.kernel import Kernel
+from jiedao.plugins.sensors.metrics import devices_by_status
+from jiedao.plugins.sensors.provision import issue
+from jiedao.plugins.sensors.service.alarms import now, sweep
+from jiedao.schema.ids import encode_global_id
 
 from .conftest import device_row, register_devices
 from .test_alarms import alarms_of, deliver, events  # noqa: F401 - events is a fixture

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from core.demo import seed_demo
-from core.models import Resident
-from plugins.sensors.models import Alarm, Device
-from plugins.sensors.seed import seed
+from jiedao.core.demo import seed_demo
+from jiedao.core.models import Resident
+from jiedao.plugins.sensors.models import Alarm, Device
+from jiedao.plugins.sensors.seed import seed
 
 
 async def test_the_demo_has_changqings_devices_and_a_few_open_alarms(kernel):

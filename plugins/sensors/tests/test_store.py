@@ -8,12 +8,12 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from core.testing.fixtures import count_statements
-from plugins.sensors.ingest import store
-from plugins.sensors.models import Reading
-from plugins.sensors.service.alarms import now
-from plugins.sensors.service.payloads import Address
-from plugins.sensors.service.store import Inbound
+from jiedao.core.testing.fixtures import count_statements
+from jiedao.plugins.sensors.ingest import store
+from jiedao.plugins.sensors.models import Reading
+from jiedao.plugins.sensors.service.alarms import now
+from jiedao.plugins.sensors.service.payloads import Address
+from jiedao.plugins.sensors.service.store import Inbound
 
 from .conftest import device_row
 

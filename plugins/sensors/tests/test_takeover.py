@@ -15,12 +15,12 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from core.app import build_app
-from core.testing.services import MosquittoBroker, mosquitto_available, require_service
-from plugins.sensors.embedded import embedded_broker
-from plugins.sensors.ingest import Ingester, IngestOptions
-from plugins.sensors.models import Reading
-from plugins.sensors.provision import issue, issue_service
+from jiedao.core.app import build_app
+from jiedao.core.testing.services import MosquittoBroker, mosquitto_available, require_service
+from jiedao.plugins.sensors.embedded import embedded_broker
+from jiedao.plugins.sensors.ingest import Ingester, IngestOptions
+from jiedao.plugins.sensors.models import Reading
+from jiedao.plugins.sensors.provision import issue, issue_service
 
 from .conftest import SHIPPED_SETTINGS, until
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import strawberry
 
-from plugins.mediation.graphql.mutations.agreements import AgreementMutation
-from plugins.mediation.graphql.mutations.cases import CaseAlertMutation, CaseMutation
-from plugins.mediation.graphql.mutations.followup import FollowUpMutation
-from plugins.mediation.graphql.mutations.studios import StudioMutation
-from plugins.mediation.graphql.mutations.taskforces import TaskForceMutation
+from jiedao.plugins.mediation.graphql.mutations.agreements import AgreementMutation
+from jiedao.plugins.mediation.graphql.mutations.cases import CaseAlertMutation, CaseMutation
+from jiedao.plugins.mediation.graphql.mutations.followup import FollowUpMutation
+from jiedao.plugins.mediation.graphql.mutations.studios import StudioMutation
+from jiedao.plugins.mediation.graphql.mutations.taskforces import TaskForceMutation
 
 PARTS = (StudioMutation, CaseMutation, AgreementMutation, FollowUpMutation, CaseAlertMutation, TaskForceMutation)
 """In the order of the fields in the schema."""

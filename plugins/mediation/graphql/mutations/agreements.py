@@ -10,9 +10,9 @@ from datetime import date
 import strawberry
 
 from jiedao.api import LONG, Write, mutation, node_id
-from plugins.mediation import service
-from plugins.mediation.access import Actor
-from plugins.mediation.graphql.mutations.cases import MANAGE, CasePayload
+from jiedao.plugins.mediation import service
+from jiedao.plugins.mediation.access import Actor
+from jiedao.plugins.mediation.graphql.mutations.cases import MANAGE, CasePayload
 
 
 @strawberry.input

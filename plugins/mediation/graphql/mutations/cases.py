@@ -13,12 +13,12 @@ import strawberry
 from sqlalchemy import select
 
 from jiedao.api import LONG, DomainError, MaxLength, Notification, UserError, Write, mutation, node_id, notify, now, payload
-from plugins.mediation import models as m
-from plugins.mediation import service
-from plugins.mediation.access import Actor
-from plugins.mediation.filestore import LocalFileStore
-from plugins.mediation.graphql.types import Case, CaseStateEnum, CategoryEnum, OutsideKindEnum, PartyRoleEnum, SourceEnum
-from plugins.mediation.states import CaseState, Category, OutsideKind, PartyRole, Source
+from jiedao.plugins.mediation import models as m
+from jiedao.plugins.mediation import service
+from jiedao.plugins.mediation.access import Actor
+from jiedao.plugins.mediation.filestore import LocalFileStore
+from jiedao.plugins.mediation.graphql.types import Case, CaseStateEnum, CategoryEnum, OutsideKindEnum, PartyRoleEnum, SourceEnum
+from jiedao.plugins.mediation.states import CaseState, Category, OutsideKind, PartyRole, Source
 
 MANAGE = "mediation.case.manage"
 

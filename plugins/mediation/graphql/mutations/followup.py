@@ -9,10 +9,10 @@ from datetime import date
 import strawberry
 
 from jiedao.api import LONG, Write, mutation, node_id, payload
-from plugins.mediation import service
-from plugins.mediation.access import Actor
-from plugins.mediation.graphql.mutations.cases import MANAGE
-from plugins.mediation.graphql.types import ReturnVisit
+from jiedao.plugins.mediation import service
+from jiedao.plugins.mediation.access import Actor
+from jiedao.plugins.mediation.graphql.mutations.cases import MANAGE
+from jiedao.plugins.mediation.graphql.types import ReturnVisit
 
 ReturnVisitPayload = payload("ReturnVisitPayload", return_visit=ReturnVisit)
 

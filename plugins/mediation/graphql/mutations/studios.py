@@ -8,9 +8,9 @@ import strawberry
 from sqlalchemy import select
 
 from jiedao.api import LONG, Write, mutation, node_id, payload
-from plugins.mediation import models as m
-from plugins.mediation import service
-from plugins.mediation.graphql.types import Studio
+from jiedao.plugins.mediation import models as m
+from jiedao.plugins.mediation import service
+from jiedao.plugins.mediation.graphql.types import Studio
 
 MANAGE = "mediation.studio.manage"
 

@@ -11,12 +11,12 @@ from datetime import date
 import strawberry
 
 from jiedao.api import LONG, UserError, Write, allow, encode_global_id, mutation, node_id, payload, run_mutation
-from plugins.mediation import service
-from plugins.mediation.access import Actor
-from plugins.mediation.events import FindingCreated, FindingStatusChanged
-from plugins.mediation.graphql.mutations.cases import CasePayload
-from plugins.mediation.graphql.types import DepartmentEnum, Finding, FindingCategoryEnum, FindingStatusEnum, TaskForce
-from plugins.mediation.states import Department, FindingCategory, FindingStatus
+from jiedao.plugins.mediation import service
+from jiedao.plugins.mediation.access import Actor
+from jiedao.plugins.mediation.events import FindingCreated, FindingStatusChanged
+from jiedao.plugins.mediation.graphql.mutations.cases import CasePayload
+from jiedao.plugins.mediation.graphql.types import DepartmentEnum, Finding, FindingCategoryEnum, FindingStatusEnum, TaskForce
+from jiedao.plugins.mediation.states import Department, FindingCategory, FindingStatus
 
 MANAGE = "mediation.taskforce.manage"
 

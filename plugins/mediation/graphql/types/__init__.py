@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from plugins.mediation.graphql.types.agreements import Agreement, JudicialConfirmation, Signature
-from plugins.mediation.graphql.types.cases import (
+from jiedao.plugins.mediation.graphql.types.agreements import Agreement, JudicialConfirmation, Signature
+from jiedao.plugins.mediation.graphql.types.cases import (
     Attachment,
     Case,
     CaseParty,
@@ -13,7 +13,7 @@ from plugins.mediation.graphql.types.cases import (
     OutsideMediator,
     Recusal,
 )
-from plugins.mediation.graphql.types.enums import (
+from jiedao.plugins.mediation.graphql.types.enums import (
     CaseStateEnum,
     CategoryEnum,
     DepartmentEnum,
@@ -23,9 +23,9 @@ from plugins.mediation.graphql.types.enums import (
     PartyRoleEnum,
     SourceEnum,
 )
-from plugins.mediation.graphql.types.followup import ReturnVisit
-from plugins.mediation.graphql.types.studios import Studio, StudioMember
-from plugins.mediation.graphql.types.taskforces import Finding, FindingProgress, TaskForce
+from jiedao.plugins.mediation.graphql.types.followup import ReturnVisit
+from jiedao.plugins.mediation.graphql.types.studios import Studio, StudioMember
+from jiedao.plugins.mediation.graphql.types.taskforces import Finding, FindingProgress, TaskForce
 
 __all__ = [
     "Agreement", "Attachment", "Case", "CaseParty", "CasePlace", "CaseStateEnum", "CaseTransition", "CategoryEnum",

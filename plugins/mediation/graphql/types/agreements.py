@@ -7,9 +7,9 @@ from datetime import date, datetime
 import strawberry
 
 from jiedao.api import by_id, children, list_bound, registry, types
-from plugins.mediation import models as m
-from plugins.mediation import service
-from plugins.mediation.graphql.loaders import usernames
+from jiedao.plugins.mediation import models as m
+from jiedao.plugins.mediation import service
+from jiedao.plugins.mediation.graphql.loaders import usernames
 
 Resident = types.Resident
 

@@ -13,18 +13,18 @@ from typing import Annotated
 import strawberry
 
 from jiedao.api import Node, by_id, children, list_bound, node_type, registry, types
-from plugins.mediation import models as m
-from plugins.mediation import service
-from plugins.mediation.graphql.loaders import cases_of_caller, first_child, usernames
-from plugins.mediation.graphql.types.agreements import Agreement
-from plugins.mediation.graphql.types.enums import CaseStateEnum, CategoryEnum, OutsideKindEnum, PartyRoleEnum, SourceEnum
-from plugins.mediation.graphql.types.followup import ReturnVisit
-from plugins.mediation.graphql.types.studios import Studio
-from plugins.mediation.states import CaseState, Category, OutsideKind, PartyRole, Source
+from jiedao.plugins.mediation import models as m
+from jiedao.plugins.mediation import service
+from jiedao.plugins.mediation.graphql.loaders import cases_of_caller, first_child, usernames
+from jiedao.plugins.mediation.graphql.types.agreements import Agreement
+from jiedao.plugins.mediation.graphql.types.enums import CaseStateEnum, CategoryEnum, OutsideKindEnum, PartyRoleEnum, SourceEnum
+from jiedao.plugins.mediation.graphql.types.followup import ReturnVisit
+from jiedao.plugins.mediation.graphql.types.studios import Studio
+from jiedao.plugins.mediation.states import CaseState, Category, OutsideKind, PartyRole, Source
 
 CASE_READ = "mediation.case.read"
 Building, Resident, Unit = types.Building, types.Resident, types.Unit
-LazyFinding = Annotated["Finding", strawberry.lazy("plugins.mediation.graphql.types.taskforces")]
+LazyFinding = Annotated["Finding", strawberry.lazy("jiedao.plugins.mediation.graphql.types.taskforces")]
 
 
 @strawberry.type(description="A party to a case and its role.")

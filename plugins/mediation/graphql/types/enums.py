@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from plugins.mediation.states import (
+from jiedao.plugins.mediation.states import (
     CaseState,
     Category,
     Department,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from jiedao.api import Node, by_id, children, list_bound, node_type, registry, types
-from plugins.mediation import models as m
-from plugins.mediation.graphql.loaders import usernames
+from jiedao.plugins.mediation import models as m
+from jiedao.plugins.mediation.graphql.loaders import usernames
 
 CASE_READ = "mediation.case.read"
 Community = types.Community

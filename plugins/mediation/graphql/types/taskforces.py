@@ -8,12 +8,12 @@ import strawberry
 from sqlalchemy import select
 
 from jiedao.api import Connection, Node, by_id, list_bound, node_type, paginate, registry, today, types
-from plugins.mediation import models as m
-from plugins.mediation import service
-from plugins.mediation.graphql.loaders import disputing_case, progress_loader, visible_case_by_id
-from plugins.mediation.graphql.types.cases import Case
-from plugins.mediation.graphql.types.enums import DepartmentEnum, FindingCategoryEnum, FindingStatusEnum
-from plugins.mediation.states import Department, FindingCategory, FindingStatus
+from jiedao.plugins.mediation import models as m
+from jiedao.plugins.mediation import service
+from jiedao.plugins.mediation.graphql.loaders import disputing_case, progress_loader, visible_case_by_id
+from jiedao.plugins.mediation.graphql.types.cases import Case
+from jiedao.plugins.mediation.graphql.types.enums import DepartmentEnum, FindingCategoryEnum, FindingStatusEnum
+from jiedao.plugins.mediation.states import Department, FindingCategory, FindingStatus
 
 TASKFORCE_READ = "mediation.taskforce.read"
 Building, Compound, Unit = types.Building, types.Compound, types.Unit

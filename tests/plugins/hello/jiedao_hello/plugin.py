@@ -14,7 +14,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jiedao.api import Base, DomainError, Node, PluginInfo, StreetScoped, Write, allow, children, hookimpl, mutation, node_id, node_type, payload
-from schema.permissions import IsAuthenticated
+from jiedao.schema.permissions import IsAuthenticated
 
 
 class HelloSettings(BaseModel):
