@@ -45,8 +45,9 @@ class _HeadTimer:
             transport.close()
 
 
-class HeadTimeoutH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol with a time limit on each request head."""
+class _HeadTimeout:
+    """What both protocols share: a timer started when a connection opens, stopped when it
+    closes (the protocol restarts it for each request head and stops it once the head is in)."""
 
     header_timeout = 10.0
 
@@ -62,6 +63,10 @@ class HeadTimeoutH11Protocol(H11Protocol):
         self._head_timer.stop()
         super().connection_lost(exc)
 
+
+class HeadTimeoutH11Protocol(_HeadTimeout, H11Protocol):
+    """uvicorn's h11 protocol with a time limit on each request head."""
+
     def data_received(self, data: bytes) -> None:
         if self.conn.their_state is h11.IDLE:
             self._head_timer.start(self.transport)
@@ -72,22 +77,8 @@ class HeadTimeoutH11Protocol(H11Protocol):
 
 if HttpToolsProtocol is not None:
 
-    class HeadTimeoutHttpToolsProtocol(HttpToolsProtocol):
+    class HeadTimeoutHttpToolsProtocol(_HeadTimeout, HttpToolsProtocol):
         """uvicorn's httptools protocol with a time limit on each request head."""
-
-        header_timeout = 10.0
-
-        def __init__(self, config, *args: Any, **kwargs: Any) -> None:
-            super().__init__(config, *args, **kwargs)
-            self._head_timer = _HeadTimer(self.header_timeout)
-
-        def connection_made(self, transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
-            self._head_timer.start(transport)
-
-        def connection_lost(self, exc: Exception | None) -> None:
-            self._head_timer.stop()
-            super().connection_lost(exc)
 
         def on_message_begin(self) -> None:
             self._head_timer.start(self.transport)

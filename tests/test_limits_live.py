@@ -10,12 +10,10 @@ from datetime import timedelta
 
 import httpx
 import pytest
-import uvicorn
 
-from jiedao.core.app import build_app
-from jiedao.core.config import parse_config
 from jiedao.core.kernel import Kernel
 from jiedao.core.testing.fixtures import build_registry
+from jiedao.core.testing.uvicorn_server import UvicornServer
 from jiedao.schema.ids import encode_global_id
 
 BUILDINGS, UNITS = 16, 300
@@ -25,57 +23,18 @@ HEAVY = "{ buildings(first: 33) { edges { node { name units { id number area bui
 """The largest page of buildings whose declared bounds (33 × 301 objects) stay under 10,000."""
 
 
-def _free_port() -> int:
-    import socket
+def heavy_server(database_url: str) -> UvicornServer:
+    """uvicorn on a compound of BUILDINGS × UNITS; ``server.info`` holds a worker's token and
+    the first building's global ID once it has started."""
+    info: dict = {}
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """uvicorn serving a kernel on a free port, in a thread (and event loop) of its own."""
-
-    def __init__(self, database_url: str):
-        self.database_url = database_url
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.ready = threading.Event()
-        self.info: dict = {}
-        self._server: uvicorn.Server | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="limits-server", daemon=True)
-
-    def _run(self) -> None:
-        try:
-            asyncio.run(self._serve())
-        except BaseException as error:  # noqa: BLE001 - handed to the test
-            self._error = error
-            self.ready.set()
-
-    async def _serve(self) -> None:
-        streets = {"changqing": {"name": "长庆街道", "plugins": []}}
-        kernel = await Kernel.load(parse_config({"streets": streets}, database_url=self.database_url))
-        await kernel.sync_streets()
+    async def seed(kernel: Kernel) -> None:
         ids = await build_registry(kernel, "changqing", buildings=BUILDINGS, units_per_building=UNITS)
-        self.info = {"token": await _worker_token(kernel), "building": encode_global_id("Building", ids["buildings"][0])}
-        self._server = uvicorn.Server(uvicorn.Config(build_app(kernel, background=False), host="127.0.0.1", port=self.port, log_level="warning"))
-        serving = asyncio.create_task(self._server.serve())
-        while not self._server.started and not serving.done():
-            await asyncio.sleep(0.01)
-        self.ready.set()
-        await serving
+        info.update(token=await _worker_token(kernel), building=encode_global_id("Building", ids["buildings"][0]))
 
-    def __enter__(self) -> Server:
-        self._thread.start()
-        if not self.ready.wait(120) or self._error is not None:
-            raise RuntimeError(f"the server did not start: {self._error!r}")
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        self._thread.join(30)
+    server = UvicornServer({"changqing": {"name": "长庆街道", "plugins": []}}, database_url, seed=seed)
+    server.info = info
+    return server
 
 
 async def _worker_token(kernel: Kernel) -> str:
@@ -121,7 +80,7 @@ async def _until(condition, what: str, seconds: float = 60) -> None:
 
 
 async def test_health_checks_answer_while_the_worst_accepted_query_runs(database_url, executions):
-    with Server(database_url) as server:
+    with heavy_server(database_url) as server:
         headers = {"authorization": f"Bearer {server.info['token']}"}
         async with httpx.AsyncClient(base_url=server.url, timeout=120) as heavy_client, httpx.AsyncClient(base_url=server.url, timeout=120) as probe:
             heavy = asyncio.create_task(heavy_client.post("/graphql/changqing", json={"query": HEAVY}, headers=headers))

@@ -125,7 +125,7 @@ def _mosquitto_binary() -> str | None:
     return None
 
 
-def _free_port() -> int:
+def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as probe:
         probe.bind((HOST, 0))
@@ -338,7 +338,7 @@ class PostgresCluster(_Service):
             assert account is not None
             os.chown(self.directory, account.pw_uid, account.pw_gid)
             self._run_as = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
-        self.port = _free_port()
+        self.port = free_port()
         initdb = [str(self._bindir / "initdb"), "-D", str(self.directory / "data"), "-U", "postgres"]
         initdb += ["--auth=trust", "--encoding=UTF8", "--no-locale", "--no-sync"]
         result = subprocess.run(initdb, capture_output=True, text=True, cwd=self.directory, env=self._env(), **self._run_as)
@@ -420,7 +420,7 @@ class MosquittoBroker(_Service):
         if reason:
             raise ServiceStartError(reason)
         assert self.directory is not None
-        self.port = _free_port()
+        self.port = free_port()
         lines = [
             f"listener {self.port} {self.host}",
             f"allow_anonymous {'true' if self.allow_anonymous else 'false'}",

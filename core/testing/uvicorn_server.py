@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-import socket
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -22,13 +21,7 @@ from jiedao.core.app import build_app
 from jiedao.core.config import parse_config
 from jiedao.core.kernel import Kernel
 from jiedao.core.log_redaction import LOGGERS
-
-
-def free_port() -> int:
-    """A TCP port of 127.0.0.1 nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from jiedao.core.testing.services import free_port
 
 
 class UvicornServer:
@@ -106,7 +99,7 @@ class UvicornServer:
 
     def __enter__(self) -> UvicornServer:
         self._thread.start()
-        if not self._ready.wait(60) or self._error is not None:
+        if not self._ready.wait(120) or self._error is not None:
             raise RuntimeError(f"the uvicorn server did not start: {self._error!r}")
         return self
 

@@ -13,8 +13,8 @@ import pytest
 from jiedao.core.identity import service
 from jiedao.core.testing.fixtures import TEST_PASSWORD, build_registry
 from jiedao.core.testing.services import require_service
+from jiedao.core.testing.uvicorn_server import UvicornServer
 from jiedao.plugins.dashboard.tests.conftest import cockpit_streets, register_residents
-from jiedao.plugins.dashboard.tests.live_server import LiveServer
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
@@ -92,7 +92,7 @@ def tile_value(driver, key: str) -> str:
     return driver.find_element(By.CSS_SELECTOR, f'.tile[data-key="{key}"] .value').text
 
 
-def log_in(driver, server: LiveServer, refresh: int = 2) -> None:
+def log_in(driver, server: UvicornServer, refresh: int = 2) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -108,7 +108,7 @@ def test_the_cockpit_page_logs_in_draws_figures_and_refreshes(browser, database,
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    with LiveServer(cockpit_streets(), database, extra_plugin_paths=[probe_plugin_path], seed=seed) as server:
+    with UvicornServer(cockpit_streets(), database, extra_plugin_paths=[probe_plugin_path], seed=seed) as server:
         log_in(browser, server)
         # 12 owners registered now + 5 in the last week; 4 in the week before
         assert tile_value(browser, "probe.residents.registered").startswith("17")
@@ -151,7 +151,7 @@ def test_a_live_alarm_appears_in_the_feed(browser, database, probe_plugin_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    with LiveServer(cockpit_streets(), database, extra_plugin_paths=[probe_plugin_path], seed=seed) as server:
+    with UvicornServer(cockpit_streets(), database, extra_plugin_paths=[probe_plugin_path], seed=seed) as server:
         log_in(browser, server, refresh=60)
         WebDriverWait(browser, 30).until(lambda d: d.execute_script("return document.body.dataset.live") == "1")
 

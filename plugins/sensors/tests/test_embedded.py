@@ -7,12 +7,12 @@ import asyncio
 import contextlib
 import json
 import logging
-import socket
 
 import aiomqtt
 import pytest
 
 from jiedao.core.cli import main
+from jiedao.core.testing.services import free_port
 from jiedao.plugins.sensors.broker_access import parse_acl
 from jiedao.plugins.sensors.embedded import embedded_bind, embedded_broker
 from jiedao.plugins.sensors.ingest import Ingester, IngestOptions, parse_url
@@ -22,11 +22,6 @@ from .conftest import device_row, until
 
 STREETS = {"changqing": {"name": "长庆街道", "plugins": ["sensors"]}}
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(autouse=True)

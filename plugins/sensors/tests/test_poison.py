@@ -7,11 +7,12 @@ import base64
 import contextlib
 import json
 import logging
-import socket
 from dataclasses import dataclass
 
 import aiomqtt
 import pytest
+
+from jiedao.core.testing.services import free_port
 from sqlalchemy import func, select
 
 from jiedao.plugins.sensors.embedded import embedded_broker
@@ -56,11 +57,6 @@ class Running:
     url: str
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
 
 @pytest.fixture(params=["mosquitto", "embedded"])
 async def any_broker(request):
@@ -69,7 +65,7 @@ async def any_broker(request):
         broker = request.getfixturevalue("broker")
         yield Running(broker.host, broker.port, broker.url)
         return
-    port = _free_port()
+    port = free_port()
     async with embedded_broker(f"127.0.0.1:{port}") as url:
         yield Running("127.0.0.1", port, url)
 

@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import socket
 import time
 
 import aiomqtt
@@ -16,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from jiedao.core.app import build_app
-from jiedao.core.testing.services import MosquittoBroker, mosquitto_available, require_service
+from jiedao.core.testing.services import MosquittoBroker, free_port, mosquitto_available, require_service
 from jiedao.plugins.sensors.embedded import embedded_broker
 from jiedao.plugins.sensors.ingest import Ingester, IngestOptions
 from jiedao.plugins.sensors.models import Reading
@@ -27,11 +26,6 @@ from .conftest import SHIPPED_SETTINGS, until
 pytestmark = pytest.mark.mqtt
 TOPIC = "jiedao/changqing/devices/EM-1/telemetry"
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextlib.asynccontextmanager
