@@ -87,9 +87,11 @@ async def device_row(kernel, device_id: str, street: str = "changqing") -> Devic
 
 
 @contextlib.asynccontextmanager
-async def ingesting(kernel, broker: MosquittoBroker, **options) -> AsyncIterator[Ingester]:
-    """An ingester connected to ``broker`` for as long as the block runs."""
-    ingester = Ingester(kernel, IngestOptions(broker.url, batch_wait=0.02, **options))
+async def ingesting(kernel, broker: MosquittoBroker | str, **options) -> AsyncIterator[Ingester]:
+    """An ingester connected to ``broker`` (or a broker URL) for as long as the block runs;
+    ``options`` are ``IngestOptions`` (a short ``batch_wait`` unless given)."""
+    url = broker if isinstance(broker, str) else broker.url
+    ingester = Ingester(kernel, IngestOptions(url, **{"batch_wait": 0.02, **options}))
     task = asyncio.create_task(ingester.run())
     try:
         await asyncio.wait_for(ingester.connected.wait(), 10)

@@ -11,16 +11,15 @@ from dataclasses import dataclass
 
 import aiomqtt
 import pytest
-
-from jiedao.core.testing.services import free_port
 from sqlalchemy import func, select
 
+from jiedao.core.testing.services import free_port
 from jiedao.plugins.sensors.embedded import embedded_broker
-from jiedao.plugins.sensors.ingest import Ingester, IngestOptions, parse_url
+from jiedao.plugins.sensors.ingest import parse_url
 from jiedao.plugins.sensors.models import QuarantinedMessage, Reading
 from jiedao.plugins.sensors.service.store import QUARANTINE_BYTES
 
-from .conftest import until
+from .conftest import ingesting, until
 
 pytestmark = pytest.mark.mqtt
 
@@ -72,18 +71,9 @@ async def any_broker(request):
 
 @contextlib.asynccontextmanager
 async def ingesting_from(kernel, running: Running):
-    import asyncio
-
-    ingester = Ingester(kernel, IngestOptions(running.url, batch_wait=0.2, client_id="jiedao-ingest-poison"))
-    task = asyncio.create_task(ingester.run())
-    try:
-        await asyncio.wait_for(ingester.connected.wait(), 10)
+    """The ingester on ``running``, with a batch window wide enough to mix poison and good readings."""
+    async with ingesting(kernel, running.url, batch_wait=0.2, client_id="jiedao-ingest-poison") as ingester:
         yield ingester
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
 
 async def quarantined(kernel) -> list[QuarantinedMessage]:
     async with kernel.db.transaction(kernel.street_id("changqing")) as session:

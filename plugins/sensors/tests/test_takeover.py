@@ -17,11 +17,10 @@ from sqlalchemy import func, select
 from jiedao.core.app import build_app
 from jiedao.core.testing.services import MosquittoBroker, free_port, mosquitto_available, require_service
 from jiedao.plugins.sensors.embedded import embedded_broker
-from jiedao.plugins.sensors.ingest import Ingester, IngestOptions
 from jiedao.plugins.sensors.models import Reading
 from jiedao.plugins.sensors.provision import issue, issue_service
 
-from .conftest import SHIPPED_SETTINGS, until
+from .conftest import SHIPPED_SETTINGS, ingesting, until
 
 pytestmark = pytest.mark.mqtt
 TOPIC = "jiedao/changqing/devices/EM-1/telemetry"
@@ -31,16 +30,8 @@ TOPIC = "jiedao/changqing/devices/EM-1/telemetry"
 @contextlib.asynccontextmanager
 async def running(kernel, url: str, **options):
     """The real ingester (default client id ``jiedao-ingest``) for as long as the block runs."""
-    ingester = Ingester(kernel, IngestOptions(url, batch_wait=0.02, backoff_max=1.0, **options))
-    task = asyncio.create_task(ingester.run())
-    try:
-        await asyncio.wait_for(ingester.connected.wait(), 10)
+    async with ingesting(kernel, url, backoff_max=1.0, **options) as ingester:
         yield ingester
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
 
 async def stored(kernel, device_pk: int) -> int:
     async with kernel.db.transaction(kernel.street_id("changqing")) as session:
