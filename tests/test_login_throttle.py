@@ -108,9 +108,11 @@ async def test_a_concurrent_burst_evaluates_no_more_guesses_than_allowed(kernel,
             assert len(evaluated) <= POLICY.account.free, f"{len(evaluated)} passwords checked in a burst of 40"
             assert code(right) == "THROTTLED" and right["token"] is None
         else:  # checked within the allowance; the owner's success starts a new allowance
+            # Attempts counted against the first allowance may be checked after the right
+            # password (they were claimed before it succeeded): at most two allowances in all.
             position = evaluated.index(TEST_PASSWORD)
             assert position < POLICY.account.free and right["token"]
-            assert len(evaluated) - position - 1 <= POLICY.account.free, f"{len(evaluated)} passwords checked in a burst of 40"
+            assert len(evaluated) <= 2 * POLICY.account.free, f"{len(evaluated)} passwords checked in a burst of 40"
 
 
 async def test_the_owner_logs_in_once_the_wait_is_over_and_hammering_does_not_lengthen_it(kernel, password_hash, clock, evaluated):
