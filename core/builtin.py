@@ -7,7 +7,9 @@ from pathlib import Path
 from jiedao.core.hookspecs import hookimpl
 from jiedao.core.identity.models import IDENTITY_MODELS, AuditEntry
 from jiedao.core.identity.roles import CORE_GRANTS, CORE_PERMISSIONS
+from jiedao.core.grids.models import GRID_MODELS
 from jiedao.core.models import CORE_MODELS
+from jiedao.core.organisations.models import ORGANISATION_MODELS
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
 
@@ -15,7 +17,7 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
 @hookimpl
 def jiedao_models(register):
     """The registry and identity tables."""
-    register.models(*CORE_MODELS, *IDENTITY_MODELS)
+    register.models(*CORE_MODELS, *IDENTITY_MODELS, *ORGANISATION_MODELS, *GRID_MODELS)
     register.append_only(AuditEntry)
 
 

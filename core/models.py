@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, func
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, false, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jiedao.core.db import Base, StreetScoped
@@ -51,6 +51,7 @@ class Building(StreetScoped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id", ondelete="SET NULL"), index=True)
 
 
 class Unit(StreetScoped, Base):
@@ -98,6 +99,8 @@ class Resident(StreetScoped, Base):
     birth_year: Mapped[int | None] = mapped_column(Integer)
     elderly: Mapped[bool] = mapped_column(Boolean, default=False)
     lives_alone: Mapped[bool] = mapped_column(Boolean, default=False)
+    party_member: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """A member of the Communist Party: shown only to callers holding ``core.party.read``."""
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 

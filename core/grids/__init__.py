@@ -1,0 +1,1 @@
+"""Grids (网格): every building belongs to one grid, served by its grid workers (see ``models``)."""
