@@ -21,6 +21,11 @@ other module of Jiedao is internal and may change between versions.
 - accounts and grants in ``identity`` (``identity.User``, ``identity.Grant``); seeds: ``demo``
   (``demo.DEMO_PASSWORD`` ...), ``hash_password``; ``run_mutation`` (the runner without the
   decorator, for a work whose refusal lists several problems)
+- organisations and grids (who acts for what): ``ActingFor``, ``Places``, ``OrganisationKind``,
+  ``ORGANISATION_ROLES``, ``organisations_acted_for``, ``acts_for``, ``require_acts_for``,
+  ``places_of``, ``place_building_ids``, ``acted_for_ids``, ``responsible_for_building``,
+  ``may_convene_ballot``; ``grids_worked_by``, ``grid_of_building``, ``grid_workers_of_building``,
+  ``worked_grid_ids``, ``grid_building_ids``
 - CSV imports, all or nothing: ``importfile`` (``importfile.ImportFailed``, ``Problem``,
   ``parse_records`` ...), ``report_import_failure`` (CLI commands)
 - web pages and files a plugin serves itself: ``authenticate`` and ``AuthenticationFailed``
@@ -43,6 +48,7 @@ from jiedao.core.demo import hotspot_building_id
 from jiedao.core.errors import DomainError
 from jiedao.core.events import Delivery, DomainEvent
 from jiedao.core.figures import Metric, MetricKind, Signal
+from jiedao.core.grids.access import grid_building_ids, grid_of_building, grid_workers_of_building, grids_worked_by, worked_grid_ids
 from jiedao.core.hookspecs import hookimpl
 from jiedao.core.identity import models as identity
 from jiedao.core.identity import models as identity
@@ -51,6 +57,20 @@ from jiedao.core.identity.passwords import hash_password
 from jiedao.core.identity.service import AuthenticationFailed, authenticate
 from jiedao.core.kernel import Kernel
 from jiedao.core.notify import Notification, notify
+from jiedao.core.organisations.access import (
+    ActingFor,
+    Places,
+    acted_for_ids,
+    acts_for,
+    may_convene_ballot,
+    organisations_acted_for,
+    place_building_ids,
+    places_of,
+    require_acts_for,
+    responsible_for_building,
+)
+from jiedao.core.organisations.models import OrganisationKind
+from jiedao.core.organisations.roles import ORGANISATION_ROLES
 from jiedao.core.plugins import PluginInfo
 from jiedao.core.runner import Write, mutation, node_id, payload, run_mutation
 from jiedao.core.settings import Duration, parse_duration
@@ -65,6 +85,9 @@ from jiedao.schema.permissions import IsAuthenticated, allow, allow_any
 from jiedao.schema.validation import LONG, MaxLength, Money, Range
 
 __all__ = [
+    "ORGANISATION_ROLES", "ActingFor", "OrganisationKind", "Places", "acted_for_ids", "acts_for", "grid_building_ids", "grid_of_building",
+    "grid_workers_of_building", "grids_worked_by", "may_convene_ballot", "organisations_acted_for", "place_building_ids", "places_of",
+    "require_acts_for", "responsible_for_building", "worked_grid_ids",
     "CHINA", "LONG", "AuthenticationFailed", "Base", "ClientError", "Connection", "Delivery", "DomainError",
     "DomainEvent", "Duration", "IsAuthenticated", "Kernel", "MaxLength", "Metric", "MetricKind", "Money", "Node", "Notification",
     "PluginInfo", "Range", "Signal", "StreetScoped", "UTCDateTime", "UserError", "Write", "allow", "allow_any", "audit",

@@ -9,6 +9,7 @@ GRID_WORKER = "grid_worker"
 MEDIATOR = "mediator"
 INSPECTOR = "inspector"
 RESIDENT = "resident"
+ORGANISATION_MEMBER = "organisation_member"
 
 ROLES = {
     PLATFORM_ADMIN: "Platform administrator: every permission in every street",
@@ -18,6 +19,7 @@ ROLES = {
     MEDIATOR: "People's mediator (调解员)",
     INSPECTOR: "Market-supervision inspector",
     RESIDENT: "Resident or owner",
+    ORGANISATION_MEMBER: "Acts for an organisation (物业, 业委会, department …): what it may do comes from its memberships",
 }
 
 CORE_PERMISSIONS = {
@@ -27,6 +29,9 @@ CORE_PERMISSIONS = {
     "core.registry.import": "Import units and owners",
     "core.users.manage": "Grant and revoke roles",
     "core.audit.read": "Read the audit log",
+    "core.organisations.manage": "Create organisations, their members, served compounds and covered buildings",
+    "core.grids.manage": "Create grids, assign their buildings and grid workers",
+    "core.party.read": "See who is a member of the Communist Party",
 }
 
 CORE_GRANTS = {
