@@ -35,14 +35,21 @@ def jiedao_permissions(register):
 
 @hookimpl
 def jiedao_schema(register):
-    """Registry types (the ones plugins may extend), registry queries, log-in and ``me``."""
+    """Registry types (the ones plugins may extend), registry queries, organisations, grids, log-in and ``me``."""
     from jiedao.core.graphql import Building, Community, Compound, CoreQuery, Resident, Street, Unit
+    from jiedao.core.grids.graphql import BuildingGrid, GridMutation, GridQuery, GridType, GridWorkerType
     from jiedao.core.identity.graphql import IdentityMutation, IdentityQuery
+    from jiedao.core.organisations.graphql import MembershipType, OrganisationMutation, OrganisationQuery, OrganisationType
 
-    register.types(Street, Community, Compound, Building, Unit, Resident)
+    register.types(Street, Community, Compound, Building, Unit, Resident, OrganisationType, MembershipType, GridType, GridWorkerType)
     register.query(CoreQuery)
     register.query(IdentityQuery)
+    register.query(OrganisationQuery)
+    register.query(GridQuery)
     register.mutation(IdentityMutation)
+    register.mutation(OrganisationMutation)
+    register.mutation(GridMutation)
+    register.extend("Building", BuildingGrid)
 
 
 @hookimpl

@@ -18,6 +18,7 @@ from jiedao.schema.permissions import IsAuthenticated, allow
 
 REGISTRY = "core.registry.read"
 RESIDENTS = "core.residents.read"
+PARTY = "core.party.read"
 READ_REGISTRY = allow(REGISTRY)
 READ_RESIDENTS = allow(RESIDENTS)
 
@@ -120,6 +121,10 @@ class Resident(Node):
         if info.context.has_permission("jiedao.core.personal_data.read"):
             return self.phone
         return mask_phone(self.phone)
+
+    @strawberry.field(description="Whether this person is a member of the Communist Party: null unless you hold core.party.read.")
+    def party_member(self, info: strawberry.Info) -> bool | None:
+        return self.party_member if info.context.has_permission(PARTY) else None
 
     @strawberry.field(description="Always masked; the full number is never stored.")
     def id_card(self) -> str | None:

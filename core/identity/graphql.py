@@ -9,13 +9,16 @@ from sqlalchemy import select
 from strawberry.scalars import JSON
 
 from jiedao.core.graphql import Resident
+from jiedao.core.grids.graphql import GridType, worked_grids
 from jiedao.core.identity import service
 from jiedao.core.identity.models import AuditEntry, User
 from jiedao.core.identity.service import revoke_all_tokens
 from jiedao.core.models import Resident as ResidentModel
+from jiedao.core.organisations.graphql import ActingFor, acting_for
 from jiedao.core.runner import LOGGED_IN, Write, mutation, payload
 from jiedao.core.socket_watch import watch_of
 from jiedao.schema.connection import Connection, paginate
+from jiedao.schema.cost import list_bound
 from jiedao.schema.permissions import IsAuthenticated, allow
 
 
@@ -47,6 +50,14 @@ class Me:
         if self._resident_id is None:
             return None
         return await info.context.scalar(select(ResidentModel).where(ResidentModel.id == self._resident_id))
+
+    @strawberry.field(description="The organisations you act for today (物业, 业委会 …), with your role and office in each.", metadata=list_bound(20))
+    async def organisations(self, info: strawberry.Info) -> list[ActingFor]:
+        return await acting_for(info.context)
+
+    @strawberry.field(description="The grids (网格) you work as a grid worker.", metadata=list_bound(20))
+    async def grids(self, info: strawberry.Info) -> list[GridType]:
+        return await worked_grids(info.context)
 
 
 @strawberry.type(name="AuditEntry", description="One privileged action.")
