@@ -13,6 +13,7 @@ import csv
 import io
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 MAX_FILE_BYTES = 20_000_000
@@ -157,3 +158,67 @@ def text_problem(value: str, limit: int) -> str | None:
     if len(value) > limit:
         return f"{len(value):,} characters; at most {limit}"
     return None
+
+
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def formula_problem(value: str) -> str | None:
+    """Why a text cell looks like a spreadsheet formula (``=HYPERLINK(...)``, ``+cmd|...``), or None.
+
+    Such a cell would run when the register is exported and opened in Excel or WPS; names,
+    codes and offices never start that way, so the importers refuse it."""
+    if value.startswith(FORMULA_STARTS):
+        return f"starts with '{value[0]}', which a spreadsheet runs as a formula; remove that character"
+    return None
+
+
+def read_table(
+    path: Path,
+    encoding: str,
+    required: tuple[str, ...],
+    optional: tuple[str, ...],
+    limits: dict[str, int],
+    *,
+    formula_ok: tuple[str, ...] = (),
+) -> tuple[list[tuple[int, dict[str, str]]], list[Problem], set[str]]:
+    """The rows of a CSV file as ``(line, {column: stripped value})``, the problems found so
+    far and the columns the file has. Problems: header problems, over-long fields, control characters (NUL …), formula-looking cells
+    (except in ``formula_ok`` columns) and empty required cells. A cell with a problem is read
+    as empty so that it is reported once. Raises ``ImportFailed`` when the file cannot be read
+    as a table at all (encoding, quoting, a missing column)."""
+    records = read_records(path, encoding, required + optional)
+    header = [name.strip() for name in records[0][1]]
+    problems = header_problems(header, required, optional)
+    if any(p.reason == "missing column" for p in problems):
+        raise ImportFailed(problems)
+    rows: list[tuple[int, dict[str, str]]] = []
+    for number, fields in records[1:]:
+        if not any(f.strip() for f in fields):
+            continue  # a blank line
+        if len(fields) > len(header):
+            problems.append(Problem(number, "-", f"{len(fields)} fields but {len(header)} columns"))
+        record = as_record(header, fields)
+        values = {k: (record.get(k) or "").strip() for k in required + optional}
+        for column, value in values.items():
+            if not value:
+                continue
+            reason = text_problem(value, limits[column]) or (None if column in formula_ok else formula_problem(value))
+            if reason:
+                problems.append(Problem(number, column, reason))
+                values[column] = ""
+        for column in required:
+            if not values[column] and not any(p.line == number and p.column == column for p in problems):
+                problems.append(Problem(number, column, "empty"))
+        rows.append((number, values))
+    if not rows and not problems:
+        problems.append(Problem(2, "-", "the file has a header but no rows"))
+    return rows, problems, set(header)
+
+
+def parse_date(value: str) -> date:
+    """A date written ``YYYY-MM-DD``; raises ``ValueError`` with the reason."""
+    try:
+        return date.fromisoformat(value) if len(value) == 10 else date.fromisoformat("x")
+    except ValueError:
+        raise ValueError(f"'{value}' is not a date written YYYY-MM-DD") from None
