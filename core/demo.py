@@ -159,6 +159,9 @@ async def seed_demo(kernel: Kernel) -> list[str]:
             if not await session.scalar(select(func.count()).select_from(Community)):
                 await seed_registry(session, plan, sizes, random.Random(slug))
     accounts = await seed_accounts(kernel)
+    from jiedao.core.organisations.demo import seed_organisations
+
+    accounts += await seed_organisations(kernel)
     for slug in kernel.config.streets:
         street_id = kernel.street_id(slug)
         for plugin, seeder in kernel.contributions.seeders:
