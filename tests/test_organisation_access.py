@@ -3,7 +3,7 @@ work-item loop and plugins call through ``jiedao.api``."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -11,7 +11,7 @@ from sqlalchemy import select
 from jiedao import api
 from jiedao.core.grids.models import Grid, GridWorker
 from jiedao.core.identity.models import User
-from jiedao.core.models import Building, Community, Compound
+from jiedao.core.models import Building, Compound
 from jiedao.core.organisations.models import CoveredBuilding, Membership, Organisation, OrganisationKind, ServedCompound
 from jiedao.core.testing.fixtures import new_compound
 

@@ -73,6 +73,14 @@ async def test_street_admin_records_an_owners_committee_with_its_term_and_office
     assert [m["office"] for m in node["members"]] == offices and all(m["resident"]["name"].startswith("业主") for m in node["members"])
     log = await client.query('{ auditLog(first: 10, action: "core.organisation.created") { edges { node { target actor } } } }', token=admin)
     assert [e["node"]["target"] for e in log["auditLog"]["edges"]] == [org["id"]]
+    updated = await client.query(
+        'mutation($id: ID!) { updateOrganisation(input: {id: $id, name: "凤起业委会", termEnd: "2028-01-15"}) { organisation { name termStart termEnd compound { name } } errors { field } } }',
+        {"id": org["id"]}, token=admin)
+    assert updated["updateOrganisation"] == {"organisation": {"name": "凤起业委会", "termStart": "2023-01-15", "termEnd": "2028-01-15", "compound": {"name": "测试小区"}}, "errors": []}
+    cleared = await client.query('mutation($id: ID!) { updateOrganisation(input: {id: $id, compoundId: null}) { errors { field code } } }', {"id": org["id"]}, token=admin)
+    assert cleared["updateOrganisation"]["errors"] == [{"field": "compoundId", "code": "BAD_INPUT"}], "an owners' committee keeps its compound"
+    log = await client.query('{ auditLog(first: 10, action: "core.organisation.updated") { edges { node { details } } } }', token=admin)
+    assert log["auditLog"]["edges"][0]["node"]["details"] == {"changed": ["name", "term_end"]}
 
 
 async def test_rules_of_each_kind_name_the_field(kernel, client, place):

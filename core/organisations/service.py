@@ -20,7 +20,7 @@ from jiedao.core.errors import DomainError
 from jiedao.core.identity import service as identity
 from jiedao.core.identity.models import Grant, User
 from jiedao.core.identity.roles import ORGANISATION_MEMBER
-from jiedao.core.models import Building, Compound, Street
+from jiedao.core.models import Compound, Street
 from jiedao.core.organisations.access import membership_current
 from jiedao.core.organisations.models import CoveredBuilding, Membership, Organisation, OrganisationKind, PartyLevel, ServedCompound
 from jiedao.core.organisations.roles import ORGANISATION_ROLES
@@ -92,8 +92,8 @@ async def create_organisation(session: AsyncSession, code: str, kind: Organisati
     code = code.strip()
     if not code:
         raise DomainError("An organisation needs a code (its reference in CSV imports).", code="BAD_INPUT", field="code")
-    check_shape(kind, data)
     await _place_community(session, data, "compoundId")
+    check_shape(kind, data)
     if await session.scalar(select(Organisation.id).where(Organisation.code == code)) is not None:
         raise DomainError(f"An organisation with the code '{code}' already exists in this street.", code="DUPLICATE", field="code")
     organisation = Organisation(code=code, kind=kind, **vars(data))
@@ -108,10 +108,10 @@ async def update_organisation(session: AsyncSession, org_id: int, changes: dict)
     if organisation is None:
         raise DomainError("No such organisation in this street.", code="NOT_FOUND", field="id")
     data = OrganisationData(**{a: changes.get(a, getattr(organisation, a)) for a in OrganisationData.__dataclass_fields__})
-    check_shape(organisation.kind, data)
-    if "compound_id" in changes and "community_id" not in changes:
-        data.community_id = None
+    if changes.get("compound_id") is not None and "community_id" not in changes:
+        data.community_id = None  # taken from the new compound
     await _place_community(session, data, "compoundId")
+    check_shape(organisation.kind, data)
     await _check_parent(session, organisation.id, data.parent_id, "parentId")
     for attribute, value in vars(data).items():
         setattr(organisation, attribute, value)
@@ -228,8 +228,3 @@ async def set_covered_buildings(session: AsyncSession, org_id: int, building_ids
     await session.execute(delete(CoveredBuilding).where(CoveredBuilding.organisation_id == org_id))
     session.add_all([CoveredBuilding(organisation_id=org_id, building_id=b) for b in dict.fromkeys(building_ids)])
     await session.flush()
-
-
-async def building_ids_exist(session: AsyncSession, building_ids: list[int]) -> set[int]:
-    """The ids among ``building_ids`` of buildings in this street."""
-    return set(await session.scalars(select(Building.id).where(Building.id.in_(building_ids))))
