@@ -10,15 +10,17 @@ from jiedao.core.identity.roles import CORE_GRANTS, CORE_PERMISSIONS
 from jiedao.core.grids.models import GRID_MODELS
 from jiedao.core.models import CORE_MODELS
 from jiedao.core.organisations.models import ORGANISATION_MODELS
+from jiedao.core.work.events import WORK_EVENTS
+from jiedao.core.work.models import WORK_MODELS, WorkStep
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
 
 
 @hookimpl
 def jiedao_models(register):
-    """The registry and identity tables."""
-    register.models(*CORE_MODELS, *IDENTITY_MODELS, *ORGANISATION_MODELS, *GRID_MODELS)
-    register.append_only(AuditEntry)
+    """The registry, identity, organisation, grid and work-item tables."""
+    register.models(*CORE_MODELS, *IDENTITY_MODELS, *ORGANISATION_MODELS, *GRID_MODELS, *WORK_MODELS)
+    register.append_only(AuditEntry, WorkStep)
 
 
 @hookimpl
@@ -43,6 +45,33 @@ def jiedao_schema(register):
     register.query(CoreQuery)
     register.query(IdentityQuery)
     register.mutation(IdentityMutation)
+    from jiedao.core.work.graphql import WorkItem, WorkMutation, WorkQuery
+
+    register.types(WorkItem)
+    register.query(WorkQuery)
+    register.mutation(WorkMutation)
+
+
+@hookimpl
+def jiedao_events(register):
+    """Core's own events: the work-item loop's (``core.work.item.*``)."""
+    register.events(*WORK_EVENTS)
+
+
+@hookimpl
+def jiedao_background(register):
+    """During ``jiedao serve``: the escalation sweep of overdue work items."""
+    from jiedao.core.work.escalation import run_escalations
+
+    register.background(run_escalations)
+
+
+@hookimpl
+def jiedao_cli(register):
+    """``jiedao work escalate``."""
+    from jiedao.core.work.cli import work
+
+    register.cli(work)
 
 
 @hookimpl
