@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -67,7 +67,7 @@ async def recipients(session: AsyncSession, item: WorkItem, level: int, settings
 async def escalate_overdue(session: AsyncSession, settings: WorkSettings, at: datetime | None = None) -> list[Escalation]:
     """Raise every overdue item waiting on its handler one level (see the module's docstring);
     nothing on a day that is not a working day in China."""
-    at = at or clock.now()
+    at = (at or clock.now()).astimezone(UTC)  # stored and compared in UTC (SQLite compares text)
     today = at.astimezone(clock.CHINA).date()
     if not is_working_day(today)[0]:
         return []

@@ -4,7 +4,7 @@ and defers its event (published after the transaction commits)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -130,6 +130,7 @@ async def open_item(
     source = _choice(WorkSource, source, "source")
     if due is not None and due.tzinfo is None:
         raise DomainError("The due time needs a time zone.", code="BAD_INPUT", field="due")
+    due = due.astimezone(UTC) if due is not None else None
     if unit_id is not None:
         unit = await session.get(Unit, unit_id)
         if unit is None:
