@@ -10,15 +10,17 @@ from jiedao.core.identity.roles import CORE_GRANTS, CORE_PERMISSIONS
 from jiedao.core.grids.models import GRID_MODELS
 from jiedao.core.models import CORE_MODELS
 from jiedao.core.organisations.models import ORGANISATION_MODELS
+from jiedao.core.work.events import WORK_EVENTS
+from jiedao.core.work.models import WORK_MODELS, WorkStep
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
 
 
 @hookimpl
 def jiedao_models(register):
-    """The registry and identity tables."""
-    register.models(*CORE_MODELS, *IDENTITY_MODELS, *ORGANISATION_MODELS, *GRID_MODELS)
-    register.append_only(AuditEntry)
+    """The registry, identity, organisation, grid and work-item tables."""
+    register.models(*CORE_MODELS, *IDENTITY_MODELS, *ORGANISATION_MODELS, *GRID_MODELS, *WORK_MODELS)
+    register.append_only(AuditEntry, WorkStep)
 
 
 @hookimpl
@@ -35,13 +37,14 @@ def jiedao_permissions(register):
 
 @hookimpl
 def jiedao_schema(register):
-    """Registry types (the ones plugins may extend), registry queries, organisations, grids, log-in and ``me``."""
+    """Registry types (the ones plugins may extend), registry queries, organisations, grids, work items, log-in and ``me``."""
     from jiedao.core.graphql import Building, Community, Compound, CoreQuery, Resident, Street, Unit
     from jiedao.core.grids.graphql import BuildingGrid, GridMutation, GridQuery, GridType, GridWorkerType
     from jiedao.core.identity.graphql import IdentityMutation, IdentityQuery
     from jiedao.core.organisations.graphql import MembershipType, OrganisationMutation, OrganisationQuery, OrganisationType
+    from jiedao.core.work.graphql import WorkItem, WorkMutation, WorkQuery
 
-    register.types(Street, Community, Compound, Building, Unit, Resident, OrganisationType, MembershipType, GridType, GridWorkerType)
+    register.types(Street, Community, Compound, Building, Unit, Resident, OrganisationType, MembershipType, GridType, GridWorkerType, WorkItem)
     register.query(CoreQuery)
     register.query(IdentityQuery)
     register.query(OrganisationQuery)
@@ -50,6 +53,30 @@ def jiedao_schema(register):
     register.mutation(OrganisationMutation)
     register.mutation(GridMutation)
     register.extend("Building", BuildingGrid)
+    register.query(WorkQuery)
+    register.mutation(WorkMutation)
+
+
+@hookimpl
+def jiedao_events(register):
+    """Core's own events: the work-item loop's (``core.work.item.*``)."""
+    register.events(*WORK_EVENTS)
+
+
+@hookimpl
+def jiedao_background(register):
+    """During ``jiedao serve``: the escalation sweep of overdue work items."""
+    from jiedao.core.work.escalation import run_escalations
+
+    register.background(run_escalations)
+
+
+@hookimpl
+def jiedao_cli(register):
+    """``jiedao work escalate``."""
+    from jiedao.core.work.cli import work
+
+    register.cli(work)
 
 
 @hookimpl

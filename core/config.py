@@ -203,8 +203,13 @@ def validate_against(config: Config, installed: dict[str, InstalledPlugin]) -> l
                         f"street '{street.slug}': plugin '{name}' requires plugin '{required}'; "
                         f"add \"{required}\" to streets.{street.slug}.plugins."
                     )
+        for name, model in core_sections().items():
+            try:
+                street.settings[name] = model.model_validate(street.raw_settings.get(name, {}))
+            except ValidationError as error:
+                problems += _setting_problems(street.slug, name, error, "core section")
         for name, values in street.raw_settings.items():
-            if name not in street.plugins:
+            if name not in street.plugins and name not in core_sections():
                 problems.append(
                     f"street '{street.slug}' has settings for plugin '{name}', which it does not enable; "
                     f"enable it or remove [streets.{street.slug}.{name}]."
@@ -216,11 +221,26 @@ def validate_against(config: Config, installed: dict[str, InstalledPlugin]) -> l
             try:
                 street.settings[name] = model.model_validate(street.raw_settings.get(name, {}))
             except ValidationError as error:
-                for item in error.errors():
-                    location = ".".join(str(p) for p in item["loc"]) or "(table)"
-                    message = "unknown setting" if item["type"] == "extra_forbidden" else item["msg"]
-                    problems.append(
-                        f"street '{street.slug}', plugin '{name}', setting '{location}': {message} "
-                        f"(got {item.get('input')!r}); fix [streets.{street.slug}.{name}] in plugins.toml."
-                    )
+                problems += _setting_problems(street.slug, name, error, "plugin")
+    return problems
+
+
+def core_sections() -> dict[str, type[BaseModel]]:
+    """Settings tables of the kernel itself in a street (``[streets.<slug>.work]``): always
+    validated and present in ``StreetConfig.settings``, whatever the street enables."""
+    from jiedao.core.work.settings import WorkSettings
+
+    return {"work": WorkSettings}
+
+
+def _setting_problems(street: str, name: str, error: ValidationError, what: str) -> list[str]:
+    """One message per invalid setting of ``[streets.<street>.<name>]``."""
+    problems = []
+    for item in error.errors():
+        location = ".".join(str(p) for p in item["loc"]) or "(table)"
+        message = "unknown setting" if item["type"] == "extra_forbidden" else item["msg"]
+        problems.append(
+            f"street '{street}', {what} '{name}', setting '{location}': {message} "
+            f"(got {item.get('input')!r}); fix [streets.{street}.{name}] in plugins.toml."
+        )
     return problems

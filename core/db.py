@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime, ForeignKey, MetaData, TypeDecorator, event
 from sqlalchemy.engine import Engine
@@ -140,6 +141,9 @@ class Database:
         self.url = url
         self.engine: AsyncEngine = create_engine(url, **engine_kwargs)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.session_info: dict[str, Any] = {}
+        """Entries every new session carries in its ``info`` (the kernel puts itself there, so a
+        service handed only a session can read the street's settings)."""
 
     @property
     def is_postgres(self) -> bool:
@@ -152,6 +156,7 @@ class Database:
     def session(self, street_id: int | None = None) -> AsyncSession:
         """A session scoped to ``street_id`` (or unscoped, for the kernel's own work)."""
         session = self.sessionmaker()
+        session.info.update(self.session_info)
         if street_id is not None:
             session.info["street_id"] = street_id
         return session

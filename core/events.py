@@ -13,7 +13,8 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -112,3 +113,31 @@ class EventBus:
                 log.exception("%s", failure)
                 failures.append(failure)
         return failures
+
+
+DEFERRED_KEY = "jiedao.deferred_events"
+
+
+def defer(session: Any, event: DomainEvent) -> None:
+    """Publish ``event`` once ``session``'s transaction has committed: kernel services that
+    run inside a caller's session (e.g. ``open_work_item``) use this. The mutation runner
+    and ``street_transaction`` publish what was deferred; a rolled-back transaction drops it."""
+    session.info.setdefault(DEFERRED_KEY, []).append(event)
+
+
+def take_deferred(session: Any) -> list[DomainEvent]:
+    """The events deferred on ``session`` so far, removed from it."""
+    return session.info.pop(DEFERRED_KEY, [])
+
+
+@asynccontextmanager
+async def street_transaction(kernel: Kernel, street: str) -> AsyncIterator[Any]:
+    """``async with street_transaction(kernel, street) as session``: one transaction of the
+    street, committed on success; the events deferred in it are published after the commit
+    (for event handlers and background work, which have no mutation runner around them)."""
+    async with kernel.db.transaction(kernel.street_id(street)) as session:
+        take_deferred(session)
+        yield session
+        events = take_deferred(session)
+    for event in events:
+        await kernel.events.publish(street, event)

@@ -50,6 +50,7 @@ class Kernel:
         self.pm = make_plugin_manager(modules)
         self.contributions = Contributions()
         self.db = Database(config.database_url)
+        self.db.session_info["kernel"] = self
         self.events = EventBus(self)
         self._street_ids: dict[str, int] = {}
         self._schemas = None

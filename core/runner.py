@@ -48,6 +48,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.utils.str_converters import to_camel_case
 
 from jiedao.core.errors import DomainError
+from jiedao.core.events import take_deferred
 from jiedao.core.identity.audit import record_for
 from jiedao.schema.errors import UserError, user_errors
 from jiedao.schema.ids import decode_id_of, encode_global_id
@@ -213,10 +214,12 @@ async def run_mutation(info: strawberry.Info, payload_type: type, work, input: A
 
     async def run(session: AsyncSession):
         write.session = session
+        take_deferred(session)  # nothing left over from a refused mutation of the same request
         if input is not None:
             await decode_node_ids(session, input)
         result = await (work(write, input) if input is not None else work(write))
         values = _result_fields(payload_type, result)
+        write.events.extend(take_deferred(session))
         if audit:
             target = write.target if write.target is not None else _target_of(payload_type, values)
             await record_for(ctx, session, audit, target, write.details or None)

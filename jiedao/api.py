@@ -26,6 +26,10 @@ other module of Jiedao is internal and may change between versions.
   ``places_of``, ``place_building_ids``, ``acted_for_ids``, ``responsible_for_building``,
   ``may_convene_ballot``; ``grids_worked_by``, ``grid_of_building``, ``grid_workers_of_building``,
   ``worked_grid_ids``, ``grid_building_ids``
+- the work-item loop (事项): ``open_work_item``, ``work_item_for``, ``WorkSource``,
+  ``WorkOutcome``, ``WorkState``; its events ``WorkItemOpened``, ``WorkItemStateChanged``,
+  ``WorkItemClosed``, ``WorkItemEscalated`` (``register.on(WorkItemClosed, handler)``);
+  ``street_transaction`` (a street transaction whose deferred events are published after it commits)
 - CSV imports, all or nothing: ``importfile`` (``importfile.ImportFailed``, ``Problem``,
   ``parse_records`` ...), ``report_import_failure`` (CLI commands)
 - web pages and files a plugin serves itself: ``authenticate`` and ``AuthenticationFailed``
@@ -46,7 +50,7 @@ from jiedao.core.csvsafe import writer as csv_writer
 from jiedao.core.db import Base, StreetScoped, UTCDateTime
 from jiedao.core.demo import hotspot_building_id
 from jiedao.core.errors import DomainError
-from jiedao.core.events import Delivery, DomainEvent
+from jiedao.core.events import Delivery, DomainEvent, street_transaction
 from jiedao.core.figures import Metric, MetricKind, Signal
 from jiedao.core.grids.access import grid_building_ids, grid_of_building, grid_workers_of_building, grids_worked_by, worked_grid_ids
 from jiedao.core.hookspecs import hookimpl
@@ -74,6 +78,9 @@ from jiedao.core.organisations.roles import ORGANISATION_ROLES
 from jiedao.core.plugins import PluginInfo
 from jiedao.core.runner import Write, mutation, node_id, payload, run_mutation
 from jiedao.core.settings import Duration, parse_duration
+from jiedao.core.work.api import WorkOutcome, WorkSource, open_work_item, work_item_for
+from jiedao.core.work.events import WorkItemClosed, WorkItemEscalated, WorkItemOpened, WorkItemStateChanged
+from jiedao.core.work.states import WorkState
 from jiedao.schema.connection import Connection, paginate
 from jiedao.schema.cost import list_bound
 from jiedao.schema.errors import ClientError, UserError
@@ -94,5 +101,7 @@ __all__ = [
     "authenticate", "by_id", "children", "clock", "csv_writer", "demo", "decode_global_id", "decode_id_of", "encode_global_id",
     "hash_password", "hookimpl", "hotspot_building_id", "identity", "importfile", "in_street", "kernel_of", "list_bound", "mutation", "node_id", "node_type",
     "notify", "now", "paginate", "parse_duration", "payload", "policy_for_page", "registry", "report_import_failure", "require_street",
-    "run_command", "run_mutation", "through", "today", "types",
+    "run_command", "run_mutation", "street_transaction", "through", "today", "types",
+    "WorkItemClosed", "WorkItemEscalated", "WorkItemOpened", "WorkItemStateChanged", "WorkOutcome", "WorkSource", "WorkState",
+    "open_work_item", "work_item_for",
 ]

@@ -32,11 +32,17 @@ CORE_PERMISSIONS = {
     "core.organisations.manage": "Create organisations, their members, served compounds and covered buildings",
     "core.grids.manage": "Create grids, assign their buildings and grid workers",
     "core.party.read": "See who is a member of the Communist Party",
+    "core.work.read": "See every work item of the street (street staff)",
+    "core.work.dispatch": "Assign, reassign, reopen and close work items (street staff)",
+    "core.work.handle": "Handle the work items of one's grids (grid and community workers); organisation members handle their organisation's items through their membership",
 }
 
 CORE_GRANTS = {
-    COMMUNITY_WORKER: ["core.registry.read", "core.residents.read", "jiedao.core.personal_data.read"],
-    GRID_WORKER: ["core.registry.read", "core.residents.read", "jiedao.core.personal_data.read"],
+    COMMUNITY_WORKER: [
+        "core.registry.read", "core.residents.read", "jiedao.core.personal_data.read",
+        "core.work.read", "core.work.dispatch", "core.work.handle",
+    ],
+    GRID_WORKER: ["core.registry.read", "core.residents.read", "jiedao.core.personal_data.read", "core.work.handle"],
     MEDIATOR: ["core.registry.read", "core.residents.read"],
     INSPECTOR: ["core.registry.read"],
 }

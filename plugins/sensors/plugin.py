@@ -73,6 +73,14 @@ def jiedao_seed(register):
 
 
 @hookimpl
+def jiedao_events(register):
+    """A critical or major alarm opens a work item for its building's grid worker(s)."""
+    from jiedao.plugins.sensors.service.work import open_alarm_work_item
+
+    register.on("sensors.alarm.raised", open_alarm_work_item)
+
+
+@hookimpl
 def jiedao_background(register):
     """During ``jiedao serve``: ingestion (from JIEDAO_MQTT_URL or an embedded broker), offline and escalation
     checks, hourly roll-ups and pruning of old readings; ``jiedao serve --mqtt-port N``."""

@@ -1,0 +1,51 @@
+"""What plugins use of the work-item loop (re-exported by ``jiedao.api``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiedao.core.work import service
+from jiedao.core.work.models import WorkItem, WorkOutcome, WorkSource
+
+
+async def open_work_item(
+    session: AsyncSession,
+    *,
+    subject: str,
+    title: str,
+    category: str,
+    source: WorkSource | str,
+    building_id: int | None = None,
+    unit_id: int | None = None,
+    raised_by: int | None = None,
+    assignee_org: int | None = None,
+    assignee_user: int | None = None,
+    due: datetime | None = None,
+    to_grid: bool = False,
+) -> WorkItem:
+    """Open a work item in ``session``'s street (inside a mutation: ``w.session``; in an event
+    handler: ``async with street_transaction(delivery.kernel, delivery.street) as session``).
+
+    ``subject`` is the global ID of what it is about (``encode_global_id("Alarm", 7)``);
+    ``source`` a ``WorkSource`` (or its name); ``raised_by`` the resident's id (they will rate
+    it); ``assignee_org``/``assignee_user`` the organisation/account ids it is dispatched to
+    (none: it waits for street staff to dispatch it); ``to_grid=True`` dispatches it to the
+    building's grid instead (its grid worker, or all of its grid's workers); ``due`` an aware
+    datetime (default: the street's service level for ``category`` in working days).
+    Refusals are ``DomainError`` naming the argument. ``WorkItemOpened`` is published after
+    the commit."""
+    return await service.open_item(
+        session, subject=subject, title=title, category=category, source=source, building_id=building_id, unit_id=unit_id,
+        raised_by=raised_by, assignee_org=assignee_org, assignee_user=assignee_user, due=due, to_grid=to_grid,
+    )
+
+
+async def work_item_for(session: AsyncSession, subject: str) -> WorkItem | None:
+    """The latest work item about ``subject`` (a global ID) in ``session``'s street, or None.
+    Read ``item.state`` (a ``WorkState`` value), ``item.outcome``, ``item.id``."""
+    return await service.item_for(session, subject)
+
+
+__all__ = ["WorkItem", "WorkOutcome", "WorkSource", "open_work_item", "work_item_for"]

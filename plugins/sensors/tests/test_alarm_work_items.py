@@ -1,0 +1,62 @@
+"""A critical or major alarm opens a work item for its building's grid worker, who records
+what they found; the item closes with that outcome, visible in its timeline."""
+
+from __future__ import annotations
+
+from jiedao.core.testing.organisations import make_grid
+from jiedao.schema.ids import encode_global_id
+
+from .test_alarms import alarms_of, deliver
+
+INBOX = """{ workItems(first: 10) { edges { node {
+    id subject title category source state assigneeUsername building { name }
+} } } }"""
+RESOLVE = """mutation($input: ResolveWorkItemInput!) { resolveWorkItem(input: $input) {
+    workItem { state outcome outcomeNote closed timeline { action fromState toState actor note } }
+    errors { code field message } } }"""
+
+
+async def test_a_critical_alarm_becomes_the_grid_workers_work_item_closed_with_its_outcome(kernel, client, registry):
+    gw = await client.token("grid_worker", username="gw-1")
+    other = await client.token("grid_worker", username="gw-2")
+    await make_grid(kernel, "changqing", [registry.buildings[0]], ["gw-1"])
+    await make_grid(kernel, "changqing", [registry.buildings[1]], ["gw-2"])
+
+    await deliver(kernel, "EM-1", {"residual_current": 500})  # CRITICAL, building 1
+    await deliver(kernel, "EM-1", {"residual_current": 520})  # the same alarm again: no second item
+    [alarm] = await alarms_of(kernel, "EM-1")
+    [edge] = (await client.query(INBOX, token=gw))["workItems"]["edges"]
+    item = edge["node"]
+    assert (item["subject"], item["source"], item["category"], item["state"]) == (encode_global_id("Alarm", alarm.id), "SENSOR_ALARM", "safety", "DISPATCHED")
+    assert item["assigneeUsername"] == "gw-1" and item["title"].startswith("[CRITICAL] 剩余电流超限")
+    assert (await client.query(INBOX, token=other))["workItems"]["edges"] == []  # another grid's worker
+
+    # The grid worker takes it on, goes there: nobody home. The item closes with that outcome.
+    accepted = await client.query(
+        "mutation($id: ID!) { acceptWorkItem(input: {id: $id, note: \"马上过去\"}) { workItem { state } errors { code } } }", {"id": item["id"]}, token=gw
+    )
+    assert accepted["acceptWorkItem"] == {"workItem": {"state": "ACCEPTED"}, "errors": []}
+    body = await client.query(RESOLVE, {"input": {"id": item["id"], "outcome": "VISITED_NOBODY_HOME", "note": "敲门无人应答，已电话联系家属"}}, token=gw)
+    result = body["resolveWorkItem"]
+    assert result["errors"] == []
+    done = result["workItem"]
+    assert (done["state"], done["closed"], done["outcome"]) == ("CLOSED", True, "VISITED_NOBODY_HOME")
+    assert [(s["action"], s["toState"], s["actor"]) for s in done["timeline"]] == [
+        ("open", "DISPATCHED", "jiedao"),
+        ("accept", "ACCEPTED", "gw-1"),
+        ("resolve", "RESOLVED", "gw-1"),
+        ("auto_close", "CLOSED", "jiedao"),
+    ]
+    assert "gw-1" in done["timeline"][0]["note"] and done["timeline"][2]["note"] == "敲门无人应答，已电话联系家属"
+
+
+async def test_minor_alarms_open_no_work_item(kernel, client, registry):
+    gw = await client.token("grid_worker", username="gw-1")
+    await make_grid(kernel, "changqing", registry.buildings, ["gw-1"])
+    await deliver(kernel, "SD-1", {"battery": 5})  # LOW_BATTERY: MINOR
+    [alarm] = await alarms_of(kernel, "SD-1")
+    assert alarm.severity == "MINOR"
+    assert (await client.query(INBOX, token=gw))["workItems"]["edges"] == []
+    await deliver(kernel, "EM-2", {"residual_current": 300})  # MAJOR, building 2
+    [edge] = (await client.query(INBOX, token=gw))["workItems"]["edges"]
+    assert edge["node"]["title"].startswith("[MAJOR]") and edge["node"]["building"]["name"] == "2幢"

@@ -1,0 +1,288 @@
+"""The work-item loop through GraphQL as the real roles: dispatch, accept, start, resolve,
+return, reassign, reopen, rate and close; who sees which items; every permission from the
+lowest role up; the inbox's statement count."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+import pytest_asyncio
+
+from jiedao.api import WorkSource, open_work_item, street_transaction, work_item_for
+from jiedao.core.contributions import Register
+from jiedao.core.organisations.models import OrganisationKind
+from jiedao.core.testing.fixtures import build_registry
+from jiedao.core.testing.organisations import make_grid, make_organisation
+from jiedao.schema.ids import encode_global_id
+
+ITEM = "id state reopenCount rating ratingReason outcome outcomeNote closed assigneeOrganisationName assigneeUsername timeline { action fromState toState actor note }"
+WORK_ITEM = f"query($id: ID!) {{ workItem(id: $id) {{ {ITEM} }} }}"
+INBOX = "query($mine: Boolean, $first: Int) { workItems(first: $first, mine: $mine) { totalCount edges { node { id subject title building { name } timeline { action } } } } }"
+
+
+def step(name: str, input_type: str) -> str:
+    return f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ workItem {{ {ITEM} }} errors {{ code field message }} }} }}"
+
+
+DISPATCH = step("dispatchWorkItem", "AssignWorkItemInput")
+REASSIGN = step("reassignWorkItem", "AssignWorkItemInput")
+ACCEPT = step("acceptWorkItem", "WorkStepInput")
+START = step("startWorkItem", "WorkStepInput")
+RESOLVE = step("resolveWorkItem", "ResolveWorkItemInput")
+RETURN = step("returnWorkItem", "WorkReasonInput")
+REOPEN = step("reopenWorkItem", "WorkReasonInput")
+CLOSE = step("closeWorkItem", "WorkStepInput")
+RATE = step("rateWorkItem", "RateWorkItemInput")
+
+
+@dataclass
+class Place:
+    """Two buildings in two grids, a property company and another organisation, two residents."""
+
+    buildings: list[int]
+    residents: list[int]
+    wuye: int
+    other_org: int
+    tokens: dict[str, str]
+
+
+@pytest_asyncio.fixture
+async def place(kernel, client) -> Place:
+    ids = await build_registry(kernel, "changqing", buildings=2, units_per_building=1)
+    tokens = {
+        "staff": await client.token("community_worker"),
+        "gw-a": await client.token("grid_worker", username="gw-a"),
+        "gw-b": await client.token("grid_worker", username="gw-b"),
+        "wuye-1": await client.token("resident", username="wuye-1"),
+        "other-org-1": await client.token("resident", username="other-org-1"),
+        "res-1": await client.token("resident", username="res-1", resident_id=ids["residents"][0]),
+        "res-2": await client.token("resident", username="res-2", resident_id=ids["residents"][1]),
+    }
+    await make_grid(kernel, "changqing", [ids["buildings"][0]], ["gw-a"])
+    await make_grid(kernel, "changqing", [ids["buildings"][1]], ["gw-b"])
+    wuye = await make_organisation(kernel, "changqing", OrganisationKind.PROPERTY_MANAGER, "凤起物业", ["wuye-1"])
+    other = await make_organisation(kernel, "changqing", OrganisationKind.PROPERTY_MANAGER, "别家物业", ["other-org-1"])
+    return Place(ids["buildings"], ids["residents"], wuye, other, tokens)
+
+
+async def open_item(kernel, place: Place, *, building: int = 0, raised: int | None = 0, subject: str = "Topic:1", **kwargs) -> str:
+    async with street_transaction(kernel, "changqing") as session:
+        item = await open_work_item(
+            session, subject=subject, title="楼道灯不亮", category="repair", source=WorkSource.RESIDENT_APPEAL,
+            building_id=place.buildings[building], raised_by=None if raised is None else place.residents[raised], **kwargs,
+        )
+    return encode_global_id("WorkItem", item.id)
+
+
+async def run(client, mutation: str, token: str | None, **input) -> dict:
+    body = await client.result(mutation, {"input": input}, token=token)
+    assert "errors" not in body, body
+    return next(iter(body["data"].values()))
+
+
+async def ok(client, mutation: str, token: str, **input) -> dict:
+    result = await run(client, mutation, token, **input)
+    assert result["errors"] == [], result["errors"]
+    return result["workItem"]
+
+
+async def refused(client, mutation: str, token: str | None, **input) -> dict:
+    """The one error of a refused step: a payload error, or a GraphQL error for a missing permission."""
+    body = await client.result(mutation, {"input": input}, token=token)
+    if body.get("errors"):
+        [error] = body["errors"]
+        return {"code": error["extensions"]["code"], "message": error["message"], "field": None}
+    [error] = next(iter(body["data"].values()))["errors"]
+    return error
+
+
+@pytest.fixture
+def work_events(kernel):
+    seen = []
+
+    async def handler(event, delivery):
+        seen.append(event)
+
+    register = Register("core", kernel.contributions)
+    for name in ("opened", "state_changed", "closed"):
+        register.on(f"core.work.item.{name}", handler)
+    return seen
+
+
+async def test_appeal_to_the_property_company_rated_unsatisfied_reopened_then_confirmed(kernel, client, place, work_events):
+    t = place.tokens
+    item = await open_item(kernel, place)
+    dispatched = await ok(client, DISPATCH, t["staff"], id=item, organisationId=encode_global_id("Organisation", place.wuye), note="请物业处理")
+    assert (dispatched["state"], dispatched["assigneeOrganisationName"]) == ("DISPATCHED", "凤起物业")
+    assert (await ok(client, ACCEPT, t["wuye-1"], id=item))["state"] == "ACCEPTED"
+    assert (await ok(client, START, t["wuye-1"], id=item))["state"] == "IN_PROGRESS"
+    resolved = await ok(client, RESOLVE, t["wuye-1"], id=item, note="换了灯泡", outcome="FIXED")
+    assert (resolved["state"], resolved["outcome"], resolved["closed"]) == ("RESOLVED", "FIXED", False)
+
+    # The resident is not satisfied: it reopens once, with the reason, back to the same company.
+    reopened = await ok(client, RATE, t["res-1"], id=item, rating="UNSATISFIED", reason="第二天又不亮了")
+    assert (reopened["state"], reopened["reopenCount"], reopened["rating"]) == ("REOPENED", 1, "UNSATISFIED")
+    assert reopened["assigneeOrganisationName"] == "凤起物业"
+    await ok(client, RESOLVE, t["wuye-1"], id=item, note="更换了线路", outcome="FIXED")
+    confirmed = await ok(client, RATE, t["res-1"], id=item, rating="SATISFIED")
+    assert (confirmed["state"], confirmed["closed"], confirmed["rating"]) == ("CONFIRMED", True, "SATISFIED")
+
+    # The resident sees the whole timeline of their item.
+    seen = (await client.query(WORK_ITEM, {"id": item}, token=t["res-1"]))["workItem"]
+    assert [(s["action"], s["fromState"], s["toState"], s["actor"]) for s in seen["timeline"]] == [
+        ("open", None, "NEW", "jiedao"),
+        ("dispatch", "NEW", "DISPATCHED", "community_worker-changqing"),
+        ("accept", "DISPATCHED", "ACCEPTED", "wuye-1"),
+        ("start", "ACCEPTED", "IN_PROGRESS", "wuye-1"),
+        ("resolve", "IN_PROGRESS", "RESOLVED", "wuye-1"),
+        ("rate_reopen", "RESOLVED", "REOPENED", "res-1"),
+        ("resolve", "REOPENED", "RESOLVED", "wuye-1"),
+        ("confirm", "RESOLVED", "CONFIRMED", "res-1"),
+    ]
+    assert seen["timeline"][5]["note"] == "第二天又不亮了"
+    names = [e.name for e in work_events]
+    assert names[0] == "core.work.item.opened" and names[-1] == "core.work.item.closed"
+    assert names.count("core.work.item.state_changed") == 7
+    assert {e.subject for e in work_events} == {"Topic:1"} and work_events[-1].rating == "SATISFIED"
+
+
+async def test_a_second_unsatisfied_rating_closes_the_item_as_unsatisfied(kernel, client, place):
+    t = place.tokens
+    item = await open_item(kernel, place, assignee_org=place.wuye)
+    await ok(client, ACCEPT, t["wuye-1"], id=item)
+    await ok(client, RESOLVE, t["wuye-1"], id=item, note="处理了")
+    assert (await ok(client, RATE, t["res-1"], id=item, rating="UNSATISFIED", reason="没解决"))["state"] == "REOPENED"
+    await ok(client, RESOLVE, t["wuye-1"], id=item, note="又处理了")
+    closed = await ok(client, RATE, t["res-1"], id=item, rating="UNSATISFIED", reason="还是没解决")
+    assert (closed["state"], closed["closed"], closed["rating"], closed["reopenCount"]) == ("CLOSED", True, "UNSATISFIED", 1)
+    assert closed["timeline"][-1]["action"] == "rate_close" and "还是没解决" in closed["timeline"][-1]["note"]
+    # Street staff may still reopen it by hand, with a reason.
+    assert (await ok(client, REOPEN, t["staff"], id=item, reason="街道复核"))["state"] == "REOPENED"
+
+
+async def test_refused_steps_name_the_state_or_the_field(kernel, client, place):
+    t = place.tokens
+    item = await open_item(kernel, place)
+    error = await refused(client, ACCEPT, t["staff"], id=item)
+    assert error["code"] == "INVALID_STATE" and "NEW" in error["message"]
+    error = await refused(client, DISPATCH, t["staff"], id=item)
+    assert (error["code"], error["field"]) == ("BAD_INPUT", "organisationId")
+    error = await refused(client, DISPATCH, t["staff"], id=item, assigneeUsername="nobody")
+    assert (error["code"], error["field"]) == ("NOT_FOUND", "assigneeUsername")
+    await ok(client, DISPATCH, t["staff"], id=item, assigneeUsername="gw-a")
+    error = await refused(client, RETURN, t["gw-a"], id=item, reason="  ")
+    assert (error["code"], error["field"]) == ("BAD_INPUT", "reason")
+    error = await refused(client, RESOLVE, t["gw-a"], id=item)
+    assert error["code"] == "INVALID_STATE" and "DISPATCHED" in error["message"]
+    await ok(client, ACCEPT, t["gw-a"], id=item)
+    error = await refused(client, RESOLVE, t["gw-a"], id=item)
+    assert (error["code"], error["field"]) == ("BAD_INPUT", "note")
+    await ok(client, RESOLVE, t["gw-a"], id=item, note="修好了")
+    error = await refused(client, RATE, t["res-1"], id=item, rating="UNSATISFIED")
+    assert (error["code"], error["field"]) == ("BAD_INPUT", "reason")
+    error = await refused(client, RATE, t["res-1"], id=encode_global_id("WorkItem", 999999), rating="SATISFIED")
+    assert (error["code"], error["field"]) == ("NOT_FOUND", "id")
+
+
+async def test_returned_to_the_dispatcher_then_reassigned(kernel, client, place):
+    t = place.tokens
+    item = await open_item(kernel, place, assignee_org=place.other_org)
+    returned = await ok(client, RETURN, t["other-org-1"], id=item, reason="不归我们管")
+    assert (returned["state"], returned["assigneeOrganisationName"]) == ("RETURNED", None)
+    # The organisation that returned it no longer sees it.
+    assert (await client.query(INBOX, token=t["other-org-1"]))["workItems"]["totalCount"] == 0
+    again = await ok(client, DISPATCH, t["staff"], id=item, organisationId=encode_global_id("Organisation", place.wuye))
+    assert again["assigneeOrganisationName"] == "凤起物业"
+    moved = await ok(client, REASSIGN, t["staff"], id=item, assigneeUsername="gw-a", note="网格员先去看")
+    assert (moved["state"], moved["assigneeUsername"], moved["assigneeOrganisationName"]) == ("DISPATCHED", "gw-a", None)
+    assert [s["action"] for s in moved["timeline"]] == ["open", "return", "dispatch", "reassign"]
+    closed = await ok(client, CLOSE, t["staff"], id=item, note="重复诉求")
+    assert (closed["state"], closed["closed"]) == ("CLOSED", True)
+
+
+async def test_every_step_from_the_lowest_role_up(kernel, client, place):
+    t = place.tokens
+    item = await open_item(kernel, place, assignee_org=place.wuye)
+    # Anonymous: nothing at all.
+    assert (await refused(client, ACCEPT, None, id=item))["code"] == "UNAUTHENTICATED"
+    assert (await client.errors(INBOX))[0]["extensions"]["code"] == "UNAUTHENTICATED"
+    # Another resident, a grid worker of another grid, a member of another organisation: cannot
+    # see it, and every step they try is refused.
+    for who in ("res-2", "gw-b", "other-org-1"):
+        assert (await client.query(WORK_ITEM, {"id": item}, token=t[who]))["workItem"] is None, who
+        assert (await client.query(INBOX, token=t[who]))["workItems"]["totalCount"] == 0, who
+        for mutation in (ACCEPT, START):
+            assert (await refused(client, mutation, t[who], id=item))["code"] in ("FORBIDDEN", "INVALID_STATE"), who
+        assert (await refused(client, ACCEPT, t[who], id=item))["code"] == "FORBIDDEN", who
+        assert (await refused(client, RETURN, t[who], id=item, reason="no"))["code"] == "FORBIDDEN", who
+        for mutation, extra in ((DISPATCH, {"assigneeUsername": "gw-a"}), (REASSIGN, {"assigneeUsername": "gw-a"}), (CLOSE, {}), (REOPEN, {"reason": "x"})):
+            error = await refused(client, mutation, t[who], id=item, **extra)
+            assert error["code"] == "FORBIDDEN" and "core.work.dispatch" in error["message"], (who, error)
+    # The grid worker of the building's own grid sees it but may not handle the property company's item.
+    assert (await client.query(WORK_ITEM, {"id": item}, token=t["gw-a"]))["workItem"]["state"] == "DISPATCHED"
+    assert (await refused(client, ACCEPT, t["gw-a"], id=item))["code"] == "FORBIDDEN"
+    # The resident who raised it may read it but not handle it, nor rate it before it is resolved.
+    assert (await refused(client, ACCEPT, t["res-1"], id=item))["code"] == "FORBIDDEN"
+    assert (await refused(client, RATE, t["res-1"], id=item, rating="SATISFIED"))["code"] == "INVALID_STATE"
+    # The member of the assignee organisation handles it; only the raiser rates it.
+    await ok(client, ACCEPT, t["wuye-1"], id=item)
+    await ok(client, RESOLVE, t["wuye-1"], id=item, note="done")
+    for who in ("res-2", "wuye-1", "gw-a", "staff"):
+        assert (await refused(client, RATE, t[who], id=item, rating="SATISFIED"))["code"] == "FORBIDDEN", who
+    await ok(client, RATE, t["res-1"], id=item, rating="BASICALLY_SATISFIED")
+
+
+async def test_the_inbox_of_each_role(kernel, client, place):
+    t = place.tokens
+    grid_a = await open_item(kernel, place, building=0, raised=None, subject="Alarm:1", to_grid=True)
+    org = await open_item(kernel, place, building=1, raised=None, subject="Finding:2", assignee_org=place.wuye)
+    mine_b = await open_item(kernel, place, building=1, raised=1, subject="Topic:3", assignee_user=None)
+    own = await open_item(kernel, place, building=1, raised=None, subject="Topic:4", assignee_user=await _uid(kernel, "gw-a"))
+
+    async def inbox(who, mine=False):
+        edges = (await client.query(INBOX, {"mine": mine}, token=t[who]))["workItems"]["edges"]
+        return {e["node"]["id"] for e in edges}
+
+    assert await inbox("staff") == {grid_a, org, mine_b, own}
+    assert await inbox("staff", mine=True) == set()
+    assert await inbox("gw-a") == {grid_a, own}
+    assert await inbox("gw-b") == {org, mine_b, own}  # every item of the buildings of their grid
+    assert await inbox("wuye-1") == {org}
+    assert await inbox("res-2") == {mine_b}
+    assert await inbox("res-1") == set()
+    # A grid item with one grid worker goes to that worker.
+    item = (await client.query(WORK_ITEM, {"id": grid_a}, token=t["gw-a"]))["workItem"]
+    assert (item["state"], item["assigneeUsername"]) == ("DISPATCHED", "gw-a")
+
+
+async def _uid(kernel, name):
+    from jiedao.core.testing.organisations import user_id
+
+    return await user_id(kernel, name)
+
+
+async def test_the_inbox_statement_count_does_not_grow_with_its_length(kernel, client, place):
+    t = place.tokens
+    counts = {}
+    for total, add in ((3, 3), (30, 27)):
+        for n in range(add):
+            item = await open_item(kernel, place, building=n % 2, subject=f"Topic:{n}", assignee_org=place.wuye)
+            if n % 3 == 0:
+                await ok(client, ACCEPT, t["wuye-1"], id=item)
+        for who in ("wuye-1", "staff"):
+            query = INBOX.replace("timeline { action }", "timeline { action } unit { number } raisedBy { name } assigneeOrganisationName assigneeUsername")
+            counts[(who, total)] = await client.statements(query, {"first": 50}, token=t[who])
+        assert (await client.query(INBOX, {"first": 50}, token=t["wuye-1"]))["workItems"]["totalCount"] == total
+    assert counts[("wuye-1", 3)] == counts[("wuye-1", 30)], counts
+    assert counts[("staff", 3)] == counts[("staff", 30)], counts
+
+
+async def test_plugins_find_the_item_of_their_subject(kernel, place):
+    await open_item(kernel, place, subject="Alarm:77", raised=None)
+    async with street_transaction(kernel, "changqing") as session:
+        item = await work_item_for(session, "Alarm:77")
+        assert (item.subject, item.state, item.source) == ("Alarm:77", "NEW", "RESIDENT_APPEAL")
+        assert await work_item_for(session, "Alarm:78") is None
+    async with street_transaction(kernel, "gongchen") as session:
+        assert await work_item_for(session, "Alarm:77") is None  # another street's item is not there
