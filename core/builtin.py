@@ -9,6 +9,7 @@ from jiedao.core.identity.models import IDENTITY_MODELS, AuditEntry
 from jiedao.core.identity.roles import CORE_GRANTS, CORE_PERMISSIONS
 from jiedao.core.grids.models import GRID_MODELS
 from jiedao.core.models import CORE_MODELS
+from jiedao.core.notices.models import NOTICE_MODELS
 from jiedao.core.organisations.models import ORGANISATION_MODELS
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
@@ -17,7 +18,7 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
 @hookimpl
 def jiedao_models(register):
     """The registry and identity tables."""
-    register.models(*CORE_MODELS, *IDENTITY_MODELS, *ORGANISATION_MODELS, *GRID_MODELS)
+    register.models(*CORE_MODELS, *IDENTITY_MODELS, *ORGANISATION_MODELS, *GRID_MODELS, *NOTICE_MODELS)
     register.append_only(AuditEntry)
 
 
@@ -29,8 +30,11 @@ def jiedao_migrations(register):
 
 @hookimpl
 def jiedao_permissions(register):
-    """Registry and identity permissions."""
+    """Registry, identity and notice permissions."""
+    from jiedao.core.notices.roles import NOTICE_GRANTS, NOTICE_PERMISSIONS
+
     register.permissions(CORE_PERMISSIONS, grants=CORE_GRANTS)
+    register.permissions(NOTICE_PERMISSIONS, grants=NOTICE_GRANTS)
 
 
 @hookimpl
@@ -43,6 +47,27 @@ def jiedao_schema(register):
     register.query(CoreQuery)
     register.query(IdentityQuery)
     register.mutation(IdentityMutation)
+    from jiedao.core.notices.graphql import NoticeMutation, NoticeQuery, NoticeType
+
+    register.types(NoticeType)
+    register.query(NoticeQuery)
+    register.mutation(NoticeMutation)
+
+
+@hookimpl
+def jiedao_events(register):
+    """The core's own events: ``core.notice.published``."""
+    from jiedao.core.notices.events import NoticePublished
+
+    register.events(NoticePublished)
+
+
+@hookimpl
+def jiedao_seed(register):
+    """Demo notices of 长庆街道 (a street-wide 公告, a 公示 in 凤起都市花园)."""
+    from jiedao.core.notices.seed import seed_notices
+
+    register.seed(seed_notices)
 
 
 @hookimpl

@@ -87,6 +87,24 @@ def check_subscriptions(catalogue: dict[str, tuple[str, type]], handlers: dict[s
         raise ConfigurationError(problems)
 
 
+QUEUED_EVENTS = "jiedao.queued_events"
+"""``session.info`` key of the events a kernel service queued in that session's transaction."""
+
+
+def emit_after_commit(session: Any, event: DomainEvent) -> None:
+    """Queue ``event`` in ``session`` for publication once its transaction commits.
+
+    For kernel services that take a bare session (``publish_notice``): inside a mutation the
+    runner publishes the queued events after its commit, like ``w.emit``; other callers
+    publish them with ``kernel.events.publish_queued(street, session)`` after committing."""
+    session.info.setdefault(QUEUED_EVENTS, []).append(event)
+
+
+def take_queued(session: Any) -> list[DomainEvent]:
+    """The events queued in ``session`` (emptied)."""
+    return session.info.pop(QUEUED_EVENTS, [])
+
+
 class EventBus:
     """Delivers events to the handlers of the plugins the event's street enables."""
 
@@ -111,4 +129,11 @@ class EventBus:
                 failure = PluginError(plugin, f"event {event.name}", error)
                 log.exception("%s", failure)
                 failures.append(failure)
+        return failures
+
+    async def publish_queued(self, street: str, session: Any) -> list[PluginError]:
+        """Publish the events kernel services queued in ``session`` (call after its commit)."""
+        failures: list[PluginError] = []
+        for event in take_queued(session):
+            failures += await self.publish(street, event)
         return failures

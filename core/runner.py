@@ -12,7 +12,8 @@ everything around it, the same way for every plugin:
    unique constraint (``IntegrityError``) into ``CONFLICT``;
 5. appends the audit entry (``audit="plugin.thing.done"``) with the global ID of the
    target (the result, unless the work names another with ``w.audit(target=...)``);
-6. after the commit, publishes the events the work emitted (``w.emit(...)``) and runs its
+6. after the commit, publishes the events the work emitted (``w.emit(...)``, or kernel
+   services through ``core.events.emit_after_commit(w.session, ...)``) and runs its
    ``w.after_commit(...)`` callbacks;
 7. returns the payload: the work's result in the payload's result field (a dict for a
    payload of several fields) and ``errors: []``.
@@ -48,6 +49,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.utils.str_converters import to_camel_case
 
 from jiedao.core.errors import DomainError
+from jiedao.core.events import take_queued
 from jiedao.core.identity.audit import record_for
 from jiedao.schema.errors import UserError, user_errors
 from jiedao.schema.ids import decode_id_of, encode_global_id
@@ -213,9 +215,11 @@ async def run_mutation(info: strawberry.Info, payload_type: type, work, input: A
 
     async def run(session: AsyncSession):
         write.session = session
+        take_queued(session)  # a refused mutation earlier in this request leaves nothing behind
         if input is not None:
             await decode_node_ids(session, input)
         result = await (work(write, input) if input is not None else work(write))
+        write.events.extend(take_queued(session))  # queued by kernel services (``publish_notice``)
         values = _result_fields(payload_type, result)
         if audit:
             target = write.target if write.target is not None else _target_of(payload_type, values)
