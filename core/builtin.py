@@ -9,6 +9,7 @@ from jiedao.core.identity.models import IDENTITY_MODELS, AuditEntry
 from jiedao.core.identity.roles import CORE_GRANTS, CORE_PERMISSIONS
 from jiedao.core.grids.models import GRID_MODELS
 from jiedao.core.models import CORE_MODELS
+from jiedao.core.notices.models import NOTICE_MODELS
 from jiedao.core.organisations.models import ORGANISATION_MODELS
 from jiedao.core.work.events import WORK_EVENTS
 from jiedao.core.work.models import WORK_MODELS, WorkStep
@@ -18,8 +19,8 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
 
 @hookimpl
 def jiedao_models(register):
-    """The registry, identity, organisation, grid and work-item tables."""
-    register.models(*CORE_MODELS, *IDENTITY_MODELS, *ORGANISATION_MODELS, *GRID_MODELS, *WORK_MODELS)
+    """The registry, identity, organisation, grid, work-item and notice tables."""
+    register.models(*CORE_MODELS, *IDENTITY_MODELS, *ORGANISATION_MODELS, *GRID_MODELS, *WORK_MODELS, *NOTICE_MODELS)
     register.append_only(AuditEntry, WorkStep)
 
 
@@ -31,8 +32,11 @@ def jiedao_migrations(register):
 
 @hookimpl
 def jiedao_permissions(register):
-    """Registry and identity permissions."""
+    """Registry, identity and notice permissions."""
+    from jiedao.core.notices.roles import NOTICE_GRANTS, NOTICE_PERMISSIONS
+
     register.permissions(CORE_PERMISSIONS, grants=CORE_GRANTS)
+    register.permissions(NOTICE_PERMISSIONS, grants=NOTICE_GRANTS)
 
 
 @hookimpl
@@ -41,26 +45,27 @@ def jiedao_schema(register):
     from jiedao.core.graphql import Building, Community, Compound, CoreQuery, Resident, Street, Unit
     from jiedao.core.grids.graphql import BuildingGrid, GridMutation, GridQuery, GridType, GridWorkerType
     from jiedao.core.identity.graphql import IdentityMutation, IdentityQuery
+    from jiedao.core.notices.graphql import NoticeMutation, NoticeQuery, NoticeType
     from jiedao.core.organisations.graphql import MembershipType, OrganisationMutation, OrganisationQuery, OrganisationType
     from jiedao.core.work.graphql import WorkItem, WorkMutation, WorkQuery
 
-    register.types(Street, Community, Compound, Building, Unit, Resident, OrganisationType, MembershipType, GridType, GridWorkerType, WorkItem)
-    register.query(CoreQuery)
-    register.query(IdentityQuery)
-    register.query(OrganisationQuery)
-    register.query(GridQuery)
-    register.mutation(IdentityMutation)
-    register.mutation(OrganisationMutation)
-    register.mutation(GridMutation)
+    register.types(
+        Street, Community, Compound, Building, Unit, Resident,
+        OrganisationType, MembershipType, GridType, GridWorkerType, WorkItem, NoticeType,
+    )
     register.extend("Building", BuildingGrid)
-    register.query(WorkQuery)
-    register.mutation(WorkMutation)
+    for query in (CoreQuery, IdentityQuery, OrganisationQuery, GridQuery, WorkQuery, NoticeQuery):
+        register.query(query)
+    for mutation in (IdentityMutation, OrganisationMutation, GridMutation, WorkMutation, NoticeMutation):
+        register.mutation(mutation)
 
 
 @hookimpl
 def jiedao_events(register):
-    """Core's own events: the work-item loop's (``core.work.item.*``)."""
-    register.events(*WORK_EVENTS)
+    """Core's own events: the work-item loop's (``core.work.item.*``) and ``core.notice.published``."""
+    from jiedao.core.notices.events import NoticePublished
+
+    register.events(*WORK_EVENTS, NoticePublished)
 
 
 @hookimpl
@@ -77,6 +82,14 @@ def jiedao_cli(register):
     from jiedao.core.work.cli import work
 
     register.cli(work)
+
+
+@hookimpl
+def jiedao_seed(register):
+    """Demo notices of 长庆街道 (a street-wide 公告, a 公示 in 凤起都市花园)."""
+    from jiedao.core.notices.seed import seed_notices
+
+    register.seed(seed_notices)
 
 
 @hookimpl

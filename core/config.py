@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from jiedao.core.errors import ConfigurationError
 from jiedao.core.plugins import InstalledPlugin
@@ -21,6 +21,16 @@ DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{ROOT / 'var' / 'jiedao.db'}"
 SLUG = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 
 
+class CoreStreetSettings(BaseModel):
+    """The core's own settings of a street: plain keys of ``[streets.<slug>]`` beside
+    ``name`` and ``plugins`` (plugin settings are tables, ``[streets.<slug>.<plugin>]``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    public_notices: bool = False
+    """Anonymous callers may read the street-wide notices (公告/公示) in force; never narrower ones."""
+
+
 @dataclass
 class StreetConfig:
     """One street of plugins.toml: its slug, display name, plugins and their settings."""
@@ -30,6 +40,8 @@ class StreetConfig:
     plugins: tuple[str, ...]
     raw_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     settings: dict[str, BaseModel] = field(default_factory=dict)
+    core: CoreStreetSettings = field(default_factory=CoreStreetSettings)
+    """The core's settings of the street (``public_notices`` ...)."""
 
 
 @dataclass
@@ -137,14 +149,18 @@ def parse_config(data: dict[str, Any], *, source: Path | None = None, database_u
             problems.append(f"{where}: plugins must be a list of plugin names, e.g. plugins = [\"sensors\"].")
             plugins = []
         raw_settings: dict[str, dict[str, Any]] = {}
+        core_values: dict[str, Any] = {}
         for key, value in table.items():
             if key in ("name", "plugins"):
                 continue
             if isinstance(value, dict):
                 raw_settings[key] = value
+            elif key in CoreStreetSettings.model_fields:
+                core_values[key] = value
             else:
-                problems.append(f"{where}: unknown key '{key}'; plugin settings go in [streets.{slug}.{key}].")
-        streets[slug] = StreetConfig(slug, name, tuple(dict.fromkeys(plugins)), raw_settings)
+                known = ", ".join(sorted(CoreStreetSettings.model_fields))
+                problems.append(f"{where}: unknown key '{key}' (the street's own settings are: {known}); plugin settings go in [streets.{slug}.{key}].")
+        streets[slug] = StreetConfig(slug, name, tuple(dict.fromkeys(plugins)), raw_settings, core=_core_settings(where, core_values, problems))
     max_objects, introspection = _query_limits(problems)
     if not streets and not problems:
         problems.append("no street is configured; add a [streets.<slug>] table to plugins.toml.")
@@ -161,6 +177,17 @@ def parse_config(data: dict[str, Any], *, source: Path | None = None, database_u
         max_objects=max_objects,
         introspection=introspection,
     )
+
+
+def _core_settings(where: str, values: dict[str, Any], problems: list[str]) -> CoreStreetSettings:
+    """The street's core settings from ``values``; each bad value appends a problem naming it."""
+    try:
+        return CoreStreetSettings.model_validate(values, strict=True)
+    except ValidationError as error:
+        for item in error.errors():
+            location = ".".join(str(p) for p in item["loc"])
+            problems.append(f"{where}, setting '{location}': {item['msg']} (got {item.get('input')!r}).")
+        return CoreStreetSettings()
 
 
 INTROSPECTION_POLICIES = ("authenticated", "always", "never")

@@ -12,7 +12,8 @@ everything around it, the same way for every plugin:
    unique constraint (``IntegrityError``) into ``CONFLICT``;
 5. appends the audit entry (``audit="plugin.thing.done"``) with the global ID of the
    target (the result, unless the work names another with ``w.audit(target=...)``);
-6. after the commit, publishes the events the work emitted (``w.emit(...)``) and runs its
+6. after the commit, publishes the events the work emitted (``w.emit(...)``, or kernel
+   services through ``core.events.defer(w.session, ...)``) and runs its
    ``w.after_commit(...)`` callbacks;
 7. returns the payload: the work's result in the payload's result field (a dict for a
    payload of several fields) and ``errors: []``.

@@ -18,6 +18,9 @@ other module of Jiedao is internal and may change between versions.
 - the running system: ``Kernel`` (for type hints), ``audit``; CLI commands: ``in_street``,
   ``kernel_of``, ``require_street``, ``run_command``; ``hotspot_building_id`` (the demo's
   hotspot, for seeds)
+- public notices (公示/公告): ``publish_notice(w.session, scope=..., title=..., body=..., kind=...)``
+  (``scope`` is ``STREET`` or a ``registry`` community, compound or building row; it queues the
+  core event ``core.notice.published`` for after the commit), ``NoticeAttachment``
 - accounts and grants in ``identity`` (``identity.User``, ``identity.Grant``); seeds: ``demo``
   (``demo.DEMO_PASSWORD`` ...), ``hash_password``; ``run_mutation`` (the runner without the
   decorator, for a work whose refusal lists several problems)
@@ -60,6 +63,9 @@ from jiedao.core.identity.audit import record as audit
 from jiedao.core.identity.passwords import hash_password
 from jiedao.core.identity.service import AuthenticationFailed, authenticate
 from jiedao.core.kernel import Kernel
+from jiedao.core.notices.places import STREET
+from jiedao.core.notices.service import Attachment as NoticeAttachment
+from jiedao.core.notices.service import publish_notice
 from jiedao.core.notify import Notification, notify
 from jiedao.core.organisations.access import (
     ActingFor,
@@ -96,12 +102,14 @@ __all__ = [
     "grid_workers_of_building", "grids_worked_by", "may_convene_ballot", "organisations_acted_for", "place_building_ids", "places_of",
     "require_acts_for", "responsible_for_building", "worked_grid_ids",
     "CHINA", "LONG", "AuthenticationFailed", "Base", "ClientError", "Connection", "Delivery", "DomainError",
-    "DomainEvent", "Duration", "IsAuthenticated", "Kernel", "MaxLength", "Metric", "MetricKind", "Money", "Node", "Notification",
-    "PluginInfo", "Range", "Signal", "StreetScoped", "UTCDateTime", "UserError", "Write", "allow", "allow_any", "audit",
+    "DomainEvent", "Duration", "IsAuthenticated", "Kernel", "MaxLength", "Metric", "MetricKind", "Money", "Node", "NoticeAttachment", "Notification",
+    "PluginInfo", "Range", "STREET", "Signal", "StreetScoped", "UTCDateTime", "UserError", "Write", "allow", "allow_any", "audit",
     "authenticate", "by_id", "children", "clock", "csv_writer", "demo", "decode_global_id", "decode_id_of", "encode_global_id",
     "hash_password", "hookimpl", "hotspot_building_id", "identity", "importfile", "in_street", "kernel_of", "list_bound", "mutation", "node_id", "node_type",
     "notify", "now", "paginate", "parse_duration", "payload", "policy_for_page", "registry", "report_import_failure", "require_street",
     "run_command", "run_mutation", "street_transaction", "through", "today", "types",
     "WorkItemClosed", "WorkItemEscalated", "WorkItemOpened", "WorkItemStateChanged", "WorkOutcome", "WorkSource", "WorkState",
     "open_work_item", "work_item_for",
+    "notify", "now", "paginate", "parse_duration", "payload", "policy_for_page", "publish_notice", "registry", "report_import_failure", "require_street",
+    "run_command", "run_mutation", "through", "today", "types",
 ]

@@ -54,17 +54,19 @@ def check_page_size(first: int | None) -> int:
     return first
 
 
-async def paginate(ctx: Context, statement: Select, first: int | None, after: str | None) -> Connection:
-    """A page of ``statement`` (a select of one ORM model) in primary-key order.
+async def paginate(ctx: Context, statement: Select, first: int | None, after: str | None, *, newest_first: bool = False) -> Connection:
+    """A page of ``statement`` (a select of one ORM model) in primary-key order
+    (``newest_first``: descending, the latest rows first).
 
     Uses keyset pagination: ``WHERE id > cursor ORDER BY id LIMIT first + 1``.
     """
     size = check_page_size(first)
     model = statement.column_descriptions[0]["entity"]
     count_statement = select(func.count()).select_from(statement.order_by(None).subquery())
-    page = statement.order_by(model.id).limit(size + 1)
+    page = statement.order_by(model.id.desc() if newest_first else model.id).limit(size + 1)
     if after is not None:
-        page = page.where(model.id > decode_cursor(after, model.__tablename__, limit=pk_limit(model)))
+        cursor = decode_cursor(after, model.__tablename__, limit=pk_limit(model))
+        page = page.where(model.id < cursor if newest_first else model.id > cursor)
     rows = await ctx.scalars(page) if size else []
     has_next = len(rows) > size
     rows = rows[:size]

@@ -34,3 +34,10 @@ async def test_demo_seeds_both_streets_once_and_its_accounts_log_in(kernel, clie
     assert me["me"]["roles"] == ["resident"] and me["me"]["resident"]["units"]
     admin = (await client.query(LOGIN, {"u": "gongchen-admin"}, street="gongchen"))["login"]["token"]
     assert (await client.query("{ street { plugins } }", street="gongchen", token=admin))["street"]["plugins"] == list(kernel.enabled_plugins("gongchen"))
+
+    notices = "{ notices(first: 20) { edges { node { title kind scope placeName } } } }"
+    read = [e["node"] for e in (await client.query(notices, token=token))["notices"]["edges"]]
+    assert {"title": "长庆街道关于开展冬季消防安全检查的公告", "kind": "ANNOUNCEMENT", "scope": "STREET", "placeName": "长庆街道"} in read
+    worker = (await client.query(LOGIN, {"u": "changqing-worker"}))["login"]["token"]
+    staff = [e["node"] for e in (await client.query(notices, token=worker))["notices"]["edges"]]
+    assert {"title": "凤起都市花园第二届业主委员会候选人名单公示", "kind": "PUBLICITY", "scope": "COMPOUND", "placeName": "凤起都市花园"} in staff

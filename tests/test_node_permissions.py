@@ -120,6 +120,7 @@ REFERENCES = {
     "TaskForce": [listed("{ taskForces { __typename id } }")],
     "Finding": [paged("findings", parent="{ taskForces { __typename id } }|taskForce|TaskForce")],
     "Enterprise": [paged("enterprises")],
+    "Notice": [paged("notices", "includeInactive: true")],
 }
 """For every node type, the queries through which a caller reaches its objects."""
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.api import DomainError, now, registry, today
 from jiedao.plugins.credit.service import scorecard as scorecards
+from jiedao.plugins.credit.service.publicity import publish_classes
 from jiedao.plugins.credit.models import ENTERPRISE_STATUSES, Enterprise, Evidence, Score, Scorecard
 from jiedao.plugins.credit.service.scoring import dynamic_rating, evaluate
 
@@ -305,6 +306,7 @@ async def recompute_all(
         if progress and (done % 500 == 0 or done == len(enterprises)):
             progress(done, len(enterprises))
     await flush()
+    await publish_classes(session)
     return len(enterprises)
 
 

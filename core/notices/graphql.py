@@ -1,0 +1,183 @@
+"""GraphQL of notices: ``notices(first, after)``, ``notice(id)``, ``publishNotice``, ``withdrawNotice``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+from sqlalchemy import select
+
+from jiedao.core import clock
+from jiedao.core import models as registry
+from jiedao.core.identity.models import User
+from jiedao.core.notices import access, service
+from jiedao.core.notices import models as notice_models
+from jiedao.core.notices.places import STREET, Place, place_of, scope_row
+from jiedao.core.organisations.models import Organisation
+from jiedao.core.runner import Write, mutation, node_id, payload
+from jiedao.schema.connection import Connection, paginate
+from jiedao.schema.cost import list_bound
+from jiedao.schema.errors import ClientError
+from jiedao.schema.ids import decode_global_id, decode_id_of
+from jiedao.schema.loaders import by_id, children
+from jiedao.schema.node import PUBLIC, Node, node_type
+from jiedao.schema.validation import MaxLength, Range
+
+NoticeKind = strawberry.enum(notice_models.NoticeKind, name="NoticeKind", description="PUBLICITY 公示 (put up for scrutiny) or ANNOUNCEMENT 公告.")
+NoticeScope = strawberry.enum(notice_models.NoticeScope, name="NoticeScope", description="How far a notice reaches: the street, a community, a compound or a building.")
+
+
+@strawberry.type(name="NoticeAttachment", description="A file attached to a notice: its metadata and where to fetch it.")
+class NoticeAttachmentType:
+    name: str
+    content_type: str
+    sha256: str
+    url: str = strawberry.field(description="An http(s) URL or a path this deployment serves.")
+
+    @strawberry.field(description="Size in bytes.")
+    def size(self) -> float:
+        return float(self.size_bytes)
+
+
+@node_type(notice_models.Notice, read=PUBLIC, visible=access.visible_notices)
+@strawberry.type(name="Notice", description="A public notice (公示/公告) of a place: residents whose home is in it read it while it is in force.")
+class NoticeType(Node):
+    kind: NoticeKind
+    scope: NoticeScope
+    title: str
+    body: str
+    valid_from: datetime = strawberry.field(description="Shown from this moment.")
+    valid_until: datetime | None = strawberry.field(description="Shown until this moment (null: until withdrawn).")
+    published_at: datetime
+    withdrawn_at: datetime | None = strawberry.field(description="Set when withdrawn (only staff see withdrawn notices).")
+    withdrawal_reason: str | None
+
+    @strawberry.field(description="The global ID of what the notice publishes (a decision, a ballot result, ...), if any.")
+    def subject_id(self) -> strawberry.ID | None:
+        return None if self.subject is None else strawberry.ID(self.subject)
+
+    @strawberry.field(description="The place it reaches: the street's, community's or compound's name, or 'compound building'.")
+    async def place_name(self, info: strawberry.Info) -> str:
+        ctx = info.context
+        if self.scope == notice_models.NoticeScope.STREET:
+            return ctx.kernel.config.streets[ctx.street].name
+        if self.scope == notice_models.NoticeScope.COMMUNITY:
+            row = await by_id(ctx, registry.Community).load(self.community_id)
+            return row.name if row else ""
+        compound = await by_id(ctx, registry.Compound).load(self.compound_id)
+        if self.scope == notice_models.NoticeScope.COMPOUND:
+            return compound.name if compound else ""
+        building = await by_id(ctx, registry.Building).load(self.building_id)
+        return f"{compound.name if compound else ''} {building.name if building else ''}".strip()
+
+    @strawberry.field(description="Who published it: the organisation, else the street.")
+    async def published_by(self, info: strawberry.Info) -> str:
+        ctx = info.context
+        if self.published_by_organisation_id is not None:
+            organisation = await by_id(ctx, Organisation).load(self.published_by_organisation_id)
+            if organisation is not None:
+                return organisation.name
+        return ctx.kernel.config.streets[ctx.street].name
+
+    @strawberry.field(description="The account that published it (staff with core.notices.read only; null otherwise).")
+    async def published_by_username(self, info: strawberry.Info) -> str | None:
+        if self.published_by_user_id is None or not info.context.has_permission(access.READ):
+            return None
+        user = await by_id(info.context, User).load(self.published_by_user_id)
+        return user.username if user else None
+
+    @strawberry.field(metadata=list_bound(service.MAX_ATTACHMENTS))
+    async def attachments(self, info: strawberry.Info) -> list[NoticeAttachmentType]:
+        return await children(info.context, notice_models.NoticeAttachment.notice_id).load(self.id)
+
+
+@strawberry.input(description="A file to attach: its metadata and where it is served (Jiedao keeps no copy).")
+class NoticeAttachmentInput:
+    name: Annotated[str, MaxLength(200)]
+    content_type: Annotated[str, MaxLength(100)]
+    size: Annotated[int, Range(0, 10**12)] = strawberry.field(description="Size in bytes.")
+    sha256: Annotated[str, MaxLength(64)]
+    url: Annotated[str, MaxLength(2000)] = strawberry.field(description="An http(s) URL or an absolute path (/files/...).")
+
+
+@strawberry.input
+class PublishNoticeInput:
+    kind: NoticeKind
+    title: Annotated[str, MaxLength(service.TITLE_LENGTH)]
+    body: Annotated[str, MaxLength(service.BODY_LENGTH)]
+    scope_id: strawberry.ID | None = strawberry.field(default=None, description="A Community, Compound or Building; null for the whole street.")
+    valid_from: datetime | None = strawberry.field(default=None, description="Default: now.")
+    valid_until: datetime | None = strawberry.field(default=None, description="Default: until withdrawn.")
+    subject_id: strawberry.ID | None = strawberry.field(default=None, description="The global ID of what the notice publishes.")
+    attachments: list[NoticeAttachmentInput] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class WithdrawNoticeInput:
+    id: strawberry.ID = node_id("Notice")
+    reason: Annotated[str, MaxLength(service.REASON_LENGTH)]
+
+
+NoticePayload = payload("NoticePayload", "The notice, or why it was refused.", notice=NoticeType)
+
+
+@strawberry.type
+class NoticeQuery:
+    @strawberry.field(description="Notices you may read, newest first: residents those in force of the street and of the places of their homes; "
+                      "staff (core.notices.read) every notice. Anonymous callers: the street-wide ones, where the street publishes them.")
+    async def notices(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None,
+        include_inactive: Annotated[bool, strawberry.argument(description="Staff only: withdrawn, expired and future notices too.")] = False,
+    ) -> Connection[NoticeType]:
+        ctx = info.context
+        statement = select(notice_models.Notice).where(access.visible_notices(ctx))
+        if ctx.has_permission(access.READ) and not include_inactive:
+            statement = statement.where(access.in_force(clock.now()))
+        return await paginate(ctx, statement, first, after, newest_first=True)
+
+    @strawberry.field(description="One notice you may read (NOT_FOUND otherwise, whether or not it exists).")
+    async def notice(self, info: strawberry.Info, id: strawberry.ID) -> NoticeType:
+        ctx = info.context
+        pk = decode_id_of(id, "Notice", "id")
+        row = await ctx.scalar(select(notice_models.Notice).where(notice_models.Notice.id == pk, access.visible_notices(ctx)))
+        if row is None:
+            error = ClientError("There is no such notice.", "NOT_FOUND")
+            error.extensions["field"] = "id"
+            raise error
+        return row
+
+
+def _attachments(items: list[NoticeAttachmentInput]) -> list[service.Attachment]:
+    return [service.Attachment(a.name, a.content_type, a.size, a.sha256, a.url) for a in items]
+
+
+@strawberry.type
+class NoticeMutation:
+    @mutation(NoticePayload, permission=access.PUBLISH, audit="core.notice.published")
+    async def publish_notice(w: Write, input: PublishNoticeInput):
+        """Publish a notice to the street or to one community, compound or building (a community worker: inside their community)."""
+        scope = STREET
+        if input.scope_id is not None:
+            type_name, pk = decode_global_id(input.scope_id, "scopeId")
+            scope = await scope_row(w.session, type_name, pk, "scopeId")
+        if input.subject_id is not None:
+            decode_global_id(input.subject_id, "subjectId")
+        place = await place_of(w.session, scope, "scopeId")
+        await access.check_may_publish(w.session, w.user, w.ctx.roles, place, "scopeId")
+        notice = await service.publish_notice(
+            w.session, scope=place, title=input.title, body=input.body, kind=input.kind, subject=input.subject_id,
+            period=(input.valid_from, input.valid_until), published_by=w.user, attachments=_attachments(input.attachments),
+        )
+        w.audit(scope=place.scope.value, title=notice.title)
+        return notice
+
+    @mutation(NoticePayload, permission=access.PUBLISH, audit="core.notice.withdrawn")
+    async def withdraw_notice(w: Write, input: WithdrawNoticeInput):
+        """Withdraw a notice with a reason: it stays in the record and no longer shows to residents."""
+        notice = await service.get_notice(w.session, input.id)
+        place = Place(notice.scope, notice.community_id, notice.compound_id, notice.building_id)
+        await access.check_may_publish(w.session, w.user, w.ctx.roles, place, "id")
+        w.audit(reason=input.reason)
+        return await service.withdraw_notice(w.session, notice, input.reason, w.user.id)
+
