@@ -121,6 +121,13 @@ REFERENCES = {
     "Finding": [paged("findings", parent="{ taskForces { __typename id } }|taskForce|TaskForce")],
     "Enterprise": [paged("enterprises")],
     "Notice": [paged("notices", "includeInactive: true")],
+    "Organisation": [paged("organisations"), listed("{ me { organisations { organisation { __typename id } } } }")],
+    "Membership": [
+        listed("{ organisations(first: 50) { edges { node { members(includeEnded: true) { __typename id } } } } }"),
+        listed("{ me { organisations { organisation { members(includeEnded: true) { __typename id } } } } }"),
+    ],
+    "Grid": [paged("grids"), listed("{ me { grids { __typename id } } }")],
+    "GridWorker": [listed("{ grids(first: 100) { edges { node { workers { __typename id } } } } }")],
 }
 """For every node type, the queries through which a caller reaches its objects."""
 
