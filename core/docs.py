@@ -36,11 +36,16 @@ def in_tree_plugins() -> dict:
 
 
 def event_reference(plugins: dict | None = None) -> str:
-    """Markdown for every domain event Jiedao's own plugins (or ``plugins``) declare, by name."""
+    """Markdown for every domain event the kernel and Jiedao's own plugins (or only ``plugins``) declare, by name."""
     import dataclasses
 
+    core = []
+    if plugins is None:
+        from jiedao.core.work.events import WORK_EVENTS
+
+        core = [(cls.name, "core", cls) for cls in WORK_EVENTS]
     plugins = in_tree_plugins() if plugins is None else plugins
-    events = sorted((cls.name, name, cls) for name, plugin in plugins.items() for cls in plugin.info.events)
+    events = sorted(core + [(cls.name, name, cls) for name, plugin in plugins.items() for cls in plugin.info.events])
     lines = []
     for event_name, plugin, cls in events:
         fields = ", ".join(f"`{f.name}`" for f in dataclasses.fields(cls))

@@ -128,6 +128,7 @@ REFERENCES = {
     ],
     "Grid": [paged("grids"), listed("{ me { grids { __typename id } } }")],
     "GridWorker": [listed("{ grids(first: 100) { edges { node { workers { __typename id } } } } }")],
+    "WorkItem": [paged("workItems")],
 }
 """For every node type, the queries through which a caller reaches its objects."""
 
@@ -139,6 +140,7 @@ BY_ID = {
     "Case": "mediationCase",
     "TaskForce": "taskForce",
     "Enterprise": "enterprise",
+    "WorkItem": "workItem",
 }
 """The type-specific ``x(id:)`` queries, which must answer exactly as ``node`` does."""
 
@@ -160,6 +162,8 @@ async def seed(kernel, client) -> dict[str, str | None]:
     from jiedao.plugins.sensors.models import QuarantinedMessage
     from jiedao.plugins.sensors.service.alarms import now
 
+    from jiedao.api import open_work_item
+
     await seed_demo(kernel)
     tokens = {role: (await login(client, username) if username else None) for role, username in ROLES.items()}
     owner = tokens["resident"]
@@ -174,6 +178,8 @@ async def seed(kernel, client) -> dict[str, str | None]:
         case_id = await session.scalar(select(Case.id).order_by(Case.id.desc()).limit(1))
         session.add(CaseParty(case_id=case_id, resident_id=resident_id, role=PartyRole.THIRD_PARTY.value))
         session.add(QuarantinedMessage(received_at=now(), topic="jiedao/changqing/devices/X/telemetry", reason="bad_json"))
+        for n, raised_by in enumerate((resident_id, None, None)):
+            await open_work_item(session, subject=f"Topic:{n}", title="楼道灯坏了", category="repair", source="RESIDENT_APPEAL", raised_by=raised_by)
     return tokens
 
 

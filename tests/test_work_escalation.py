@@ -4,10 +4,10 @@ on working days only, one level per working day, idempotent, notified by name.""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import select
 
 from jiedao.api import WorkSource, open_work_item, street_transaction
@@ -149,3 +149,18 @@ def test_jiedao_work_escalate_for_cron(jiedao_cli, database_url, monkeypatch):
     assert again.exit_code == 0 and "escalated" not in again.output
     unknown = jiedao_cli(["work", "escalate", "--street", "nowhere"], database_url=database_url)
     assert unknown.exit_code == 2 and "unknown street 'nowhere'" in unknown.output
+
+
+async def test_the_background_job_of_jiedao_serve_escalates(kernel, client, monkeypatch):
+    item_id, _ = await overdue_item(kernel, client, monkeypatch)
+    at(monkeypatch, 2026, 10, 8)
+    [job] = [task for plugin, task in kernel.contributions.background if plugin == "core"]
+    running = asyncio.create_task(job(kernel))
+    try:
+        async with asyncio.timeout(30):
+            while await level_and_steps(kernel, item_id) != (1, 1):
+                await asyncio.sleep(0.05)
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
