@@ -16,6 +16,7 @@ from jiedao.plugins.deliberation.graphql.types import (
     MEETING_MANAGE,
     TOPIC_MANAGE,
     TOPIC_RAISE,
+    TOPIC_READ,
     Ballot,
     BallotRuleEnum,
     ChannelEnum,
@@ -198,7 +199,7 @@ class TopicMutation:
     @mutation(TopicPayload, permission=TOPIC_RAISE)
     async def raise_topic(w: Write, input: RaiseTopicInput):
         """Raise a topic about a compound, a building or a unit (a resident: in their own
-        community), or a street-wide one."""
+        community; staff who read every topic: anywhere), or a street-wide one."""
         actor, user_id = _actor(w)
         return await service.raise_topic(
             w.session,
@@ -211,7 +212,7 @@ class TopicMutation:
             user_id=user_id,
             actor=actor,
             street_wide=input.street_wide,
-            home_of=None if w.ctx.has_permission(TOPIC_MANAGE) else (w.user.resident_id or 0),
+            home_of=None if w.ctx.has_permission(TOPIC_READ) else (w.user.resident_id or 0),
         )
 
     @mutation(TopicPayload, permission=TOPIC_MANAGE, audit="deliberation.topic.advance")

@@ -209,8 +209,8 @@ async def test_a_resident_raises_topics_only_about_places_in_their_own_community
         await session.execute(update(Resident).where(Resident.id == wangma.owners["B"]).values(household_id=household.id))
     tenant = await resident(client, wangma, "B")
     await raise_topic(client, tenant, "凤起都市花园停车难", compoundId=fengqi.gid("Compound", fengqi.compound))
-    worker = await client.token("community_worker")
-    await raise_topic(client, worker, "凤起都市花园外墙脱落", compoundId=fengqi.gid("Compound", fengqi.compound))
+    for staff in ("grid_worker", "community_worker"):
+        await raise_topic(client, await client.token(staff), "凤起都市花园外墙脱落", compoundId=fengqi.gid("Compound", fengqi.compound))
 
 
 async def test_residents_read_the_topics_decisions_and_minutes_published_to_them_and_nothing_else(client, world_of):
@@ -274,3 +274,22 @@ async def test_published_material_and_the_chain_s_mutations_from_the_lowest_role
     assert (await client.query(PUBLISH, {"id": meeting["id"]}, token=worker))["publishMeeting"]["errors"] == []
     for token in (owner, grid):
         assert (await client.query(reading, token=token))["meetings"]["edges"] == [{"node": {"title": "半月谈第1期"}}]
+
+
+async def test_reading_topics_with_their_meetings_and_action_items_costs_the_same_for_two_or_six(client, world_of):
+    world = await world_of([(9000, ("A",))])
+    worker = await client.token("community_worker")
+    wuye = await organisation(world, "凤起物业", OrganisationKind.PROPERTY_MANAGER)
+    owner = await resident(client, world, "A")
+    query = """{ topics(first: 20) { edges { node { title decisionMeeting { title } decisionItem { decision actionItems { description } }
+                 actionItems { responsibleOrganisation { name } topic { title } } agendaItems { meeting { title } } history { actor } } } } }"""
+    costs = []
+    for batch in (2, 4):
+        topics = [await raise_topic(client, worker, f"议题{batch}-{i}", compoundId=world.gid("Compound", world.compound)) for i in range(batch)]
+        meeting = await schedule(client, worker, world, topics, title=f"第{batch}期")
+        for item in meeting["agenda"]:
+            await client.query(DECIDE, {"input": {"agendaItemId": item["id"], "decision": "办理", "actionItems": [
+                {"description": "整改", "organisationId": wuye, "dueOn": due(7)}]}}, token=worker)
+        await client.query(PUBLISH, {"id": meeting["id"]}, token=worker)
+        costs.append((await client.statements(query, token=worker), await client.statements(query, token=owner)))
+    assert costs[0] == costs[1]
