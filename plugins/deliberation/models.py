@@ -10,7 +10,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jiedao.api import Base, StreetScoped, UTCDateTime
@@ -131,7 +131,12 @@ class Vote(StreetScoped, Base):
 
 
 class Topic(StreetScoped, Base):
-    """A residents' appeal or a matter for deliberation (民生诉求/议题)."""
+    """A residents' appeal or a matter for deliberation (民生诉求/议题).
+
+    A topic without a compound is street-wide. ``decision`` repeats the text of the agenda
+    item that decided it (``AgendaItem.decides_topic``); ``published_at`` is when it was
+    published to the residents of its community (or of the street, if street-wide).
+    """
 
     __tablename__ = "deliberation_topics"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -146,6 +151,7 @@ class Topic(StreetScoped, Base):
     decision: Mapped[str | None] = mapped_column(Text)
     rejection_reason: Mapped[str | None] = mapped_column(Text)
     consultation_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -179,7 +185,11 @@ class Comment(StreetScoped, Base):
 
 
 class Meeting(StreetScoped, Base):
-    """A three-party joint meeting (半月谈) or a 红茶议事会 session."""
+    """A three-party joint meeting (半月谈) or a 红茶议事会 session.
+
+    ``published_at`` is when its minutes and decisions were published to the residents of
+    its compound's community (or of the street, for a meeting without a compound).
+    """
 
     __tablename__ = "deliberation_meetings"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -190,10 +200,15 @@ class Meeting(StreetScoped, Base):
     parties: Mapped[list[str]] = mapped_column(JSON, default=list)
     attendance: Mapped[list[str]] = mapped_column(JSON, default=list)
     minutes: Mapped[str] = mapped_column(Text, default="")
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AgendaItem(StreetScoped, Base):
-    """An item on a meeting's agenda, usually a topic; ``decision`` is filled at the meeting."""
+    """An item on a meeting's agenda, usually a topic; ``decision`` is taken at the meeting.
+
+    ``decides_topic`` marks the item whose decision moved its topic to ``DECIDED``: the
+    link from a topic to the meeting that decided it.
+    """
 
     __tablename__ = "deliberation_agenda_items"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -201,16 +216,26 @@ class AgendaItem(StreetScoped, Base):
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("deliberation_topics.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     decision: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decides_topic: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class ActionItem(StreetScoped, Base):
-    """Something a meeting decided someone must do by a date."""
+    """Something a meeting decided an organisation must do by a date.
+
+    ``organisation_id`` is the responsible organisation (core ``organisations``);
+    ``owner`` is a free-text note on the person responsible. An item decided on an agenda
+    item is linked to it and to its topic.
+    """
 
     __tablename__ = "deliberation_action_items"
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("deliberation_meetings.id", ondelete="CASCADE"), index=True)
+    agenda_item_id: Mapped[int | None] = mapped_column(ForeignKey("deliberation_agenda_items.id", ondelete="CASCADE"), index=True)
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("deliberation_topics.id"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     description: Mapped[str] = mapped_column(Text)
-    owner: Mapped[str] = mapped_column(String(100))
+    owner: Mapped[str] = mapped_column(String(100), default="")
     due_on: Mapped[date] = mapped_column(Date)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -26,7 +26,8 @@ PERMISSIONS = {
     "deliberation.topic.read": "See every topic of the street",
     "deliberation.topic.raise": "Raise topics, follow one's own and comment in consultations",
     "deliberation.topic.manage": "Move topics through their lifecycle, open consultations, moderate comments",
-    "deliberation.meeting.manage": "Schedule meetings, record minutes and action items",
+    "deliberation.meeting.manage": "Schedule meetings, record decisions, minutes and action items, publish them",
+    "deliberation.published.read": "Read the topics, meetings, decisions and minutes published to one's community or the street",
 }
 
 GRANTS = {
@@ -38,8 +39,8 @@ GRANTS = {
         "deliberation.topic.manage",
         "deliberation.meeting.manage",
     ],
-    "grid_worker": ["deliberation.ballot.read", "deliberation.topic.read", "deliberation.topic.raise"],
-    "resident": ["deliberation.ballot.read", "deliberation.ballot.vote", "deliberation.topic.raise"],
+    "grid_worker": ["deliberation.ballot.read", "deliberation.topic.read", "deliberation.topic.raise", "deliberation.published.read"],
+    "resident": ["deliberation.ballot.read", "deliberation.ballot.vote", "deliberation.topic.raise", "deliberation.published.read"],
 }
 
 PLUGIN = PluginInfo(

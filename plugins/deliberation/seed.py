@@ -1,5 +1,10 @@
-"""Demo data: 68 deliberated topics, the biweekly 半月谈 of 凤起都市花园, a 红茶议事会 session,
+"""Demo data: 68 deliberated topics, the biweekly 半月谈 of 凤起都市花园, 红茶议事会 sessions,
 a past elevator ballot (closed, with its frozen tally) and an open EV-charger consultation.
+
+Every topic tells the accountability chain: raised; put on a meeting's agenda (discussing);
+decided on its agenda item, with action items for the compound's 物业 and 业委会
+organisations (or their names in the note where the demo has no such organisation);
+implemented once those were done. Held meetings and their topics are published.
 
 Idempotent: a street that already has topics is left alone. Deterministic: the same
 random seed gives the same data on every machine.
@@ -13,7 +18,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiedao.api import now, registry
+from jiedao.api import Base, now, registry
 from jiedao.plugins.deliberation import service
 from jiedao.plugins.deliberation.service import tally
 from jiedao.plugins.deliberation.models import (
@@ -102,15 +107,134 @@ async def seed(session: AsyncSession, street: str) -> None:
     rng = random.Random(f"deliberation-{street}")
     home = next((c for c in compounds if c.name == HOME_COMPOUND), compounds[0])
     buildings = list(await session.scalars(select(Building).order_by(Building.id)))
-    topics = await _topics(session, rng, compounds, buildings, TOPIC_COUNT.get(street, DEFAULT_TOPIC_COUNT))
-    home_topics = [t for t in topics if t.compound_id == home.id] or topics[:4]
-    await _meetings(session, rng, home, home_topics)
+    calendar = Calendar(session, home)
+    await calendar.half_month_talks()
+    await _topics(session, rng, calendar, compounds, buildings, TOPIC_COUNT.get(street, DEFAULT_TOPIC_COUNT))
+    await calendar.finish(rng)
     home_buildings = [b for b in buildings if b.compound_id == home.id]
     await _elevator_ballot(session, rng, street_id, home, home_buildings[min(2, len(home_buildings) - 1)])
     await _ev_consultation(session, rng, street_id, home, home_buildings)
 
 
-async def _topics(session, rng, compounds, buildings, count) -> list[Topic]:
+def _at_two(moment):
+    return moment.replace(hour=14, minute=0, second=0, microsecond=0)
+
+
+class Calendar:
+    """The demo's meetings: seven biweekly 半月谈 of the home compound (six held, one ahead),
+    a 红茶议事会 about the elevator, and, for the other compounds, a monthly 红茶议事会
+    created when a topic of theirs needs one."""
+
+    def __init__(self, session: AsyncSession, home: Compound):
+        self.session, self.home = session, home
+        self.talks: list[Meeting] = []
+        self.sessions: dict[tuple[int, int], Meeting] = {}
+        self.responsible: dict[int, dict[str, int | None]] = {}
+
+    async def half_month_talks(self) -> None:
+        """The 半月谈 of the home compound, every two weeks from twelve weeks ago."""
+        start = _at_two(now()) - timedelta(weeks=12)
+        for n in range(7):
+            held = n < 6
+            self.talks.append(Meeting(
+                kind=MeetingKind.JOINT.value,
+                title=f"{self.home.name}三方联席会议（半月谈）第{n + 1}期",
+                compound_id=self.home.id,
+                scheduled_at=start + timedelta(weeks=2 * n),
+                parties=["居委会", "业委会", "物业"],
+                attendance=["居委会王主任", "业委会陈主任", "物业张经理", "居民代表2名"] if held else [],
+                minutes="三方通报上期事项进展，逐项讨论本期议题，形成处理意见。" if held else "",
+                published_at=start + timedelta(weeks=2 * n, days=1) if held else None,
+            ))
+        self.session.add_all(self.talks)
+        self.session.add(
+            Meeting(
+                kind=MeetingKind.RED_TEA.value,
+                title="红茶议事会：老旧小区加装电梯协商",
+                compound_id=self.home.id,
+                scheduled_at=start + timedelta(weeks=5),
+                parties=["居民代表", "业委会", "社区党委", "电梯公司"],
+                attendance=["社区党委书记", "业委会陈主任", "高层住户代表", "低层住户代表"],
+                minutes="高低层住户就出资比例协商，同意按楼层系数分摊，提交业主表决。",
+            )
+        )
+        await self.session.flush()
+
+    async def held(self, rng, compound: Compound) -> Meeting:
+        """A held meeting of the compound, at which a topic was decided."""
+        if compound.id == self.home.id:
+            return rng.choice(self.talks[:6])
+        return await self._red_tea(compound, rng.randint(0, 5))
+
+    async def ahead(self, compound: Compound) -> Meeting:
+        """The compound's next meeting, on whose agenda topics under discussion are."""
+        return self.talks[6] if compound.id == self.home.id else await self._red_tea(compound, -1)
+
+    async def _red_tea(self, compound: Compound, months_ago: int) -> Meeting:
+        key = (compound.id, months_ago)
+        if key not in self.sessions:
+            held = months_ago >= 0
+            at = _at_two(now()) - timedelta(days=30 * months_ago + 10) if held else _at_two(now()) + timedelta(days=7)
+            meeting = Meeting(
+                kind=MeetingKind.RED_TEA.value,
+                title=f"{compound.name}红茶议事会（{at.month}月）",
+                compound_id=compound.id,
+                scheduled_at=at,
+                parties=["居委会", "业委会", "物业", "居民代表"],
+                attendance=["社区书记", "业委会主任", "物业项目经理", "居民代表3名"] if held else [],
+                minutes="居民代表逐项反映诉求，三方当场议定处理意见和完成时限。" if held else "",
+                published_at=at + timedelta(days=1) if held else None,
+            )
+            self.session.add(meeting)
+            await self.session.flush()
+            self.sessions[key] = meeting
+        return self.sessions[key]
+
+    async def organisations(self, compound_id: int) -> dict[str, int | None]:
+        """The compound's 业委会 and 物业 organisation ids (``None`` where the demo has none)."""
+        if compound_id not in self.responsible:
+            organisations = Base.metadata.tables["organisations"]
+            served = Base.metadata.tables["organisation_compounds"]
+            kinds = {}
+            for org_id, kind in (await self.session.execute(
+                select(organisations.c.id, organisations.c.kind).where(organisations.c.compound_id == compound_id).order_by(organisations.c.id)
+            )).all():
+                kinds.setdefault(getattr(kind, "name", str(kind)).upper(), org_id)
+            manager = await self.session.scalar(
+                select(served.c.organisation_id).where(served.c.compound_id == compound_id).order_by(served.c.organisation_id).limit(1)
+            )
+            self.responsible[compound_id] = {
+                "业委会": kinds.get("OWNERS_COMMITTEE"),
+                "物业": manager or kinds.get("PROPERTY_MANAGER"),
+            }
+        return self.responsible[compound_id]
+
+    async def finish(self, rng) -> None:
+        """Every held 半月谈 also hears the 物业's progress report, an action item of its own."""
+        organisations = await self.organisations(self.home.id)
+        for n, meeting in enumerate(self.talks[:6]):
+            report = AgendaItem(meeting_id=meeting.id, title="上期事项进展通报", decision="物业书面报告整改进展，居委会跟踪。",
+                                decided_at=meeting.scheduled_at)
+            self.session.add(report)
+            await self.session.flush()
+            self.session.add(ActionItem(
+                meeting_id=meeting.id, agenda_item_id=report.id, organisation_id=organisations["物业"], description="物业提交整改情况书面报告",
+                owner="物业张经理", due_on=(meeting.scheduled_at + timedelta(days=14)).date(),
+                done_at=None if n >= 4 else meeting.scheduled_at + timedelta(days=10),
+            ))
+        await self.session.flush()
+
+
+ACTIONS = [
+    ("物业", "按议定方案完成整改并书面报告", "物业张经理"),
+    ("业委会", "向业主公示处理结果", "业委会陈主任"),
+]
+
+
+async def _topics(session, rng, calendar: Calendar, compounds, buildings, count) -> list[Topic]:
+    """The topics, each with the steps of its story: raised; put on a meeting's agenda
+    (discussing); decided on its agenda item with action items for the 物业 and the
+    业委会; implemented once those were done; or rejected with a reason."""
     by_compound: dict[int, list[Building]] = {}
     for b in buildings:
         by_compound.setdefault(b.compound_id, []).append(b)
@@ -122,66 +246,81 @@ async def _topics(session, rng, compounds, buildings, count) -> list[Topic]:
         compound = compounds[i % len(compounds)]
         building = rng.choice(by_compound[compound.id]) if by_compound.get(compound.id) and rng.random() < 0.7 else None
         status = rng.choices(statuses, weights)[0]
-        moment = now() - timedelta(days=rng.randint(5, 180), hours=rng.randint(0, 23))
         topic = Topic(
             title=f"{building.name if building else compound.name}{title}",
             description=description,
             status=status.value,
             compound_id=compound.id,
             building_id=building.id if building else None,
-            decision=rng.choice(DECISIONS) if status in (TopicStatus.DECIDED, TopicStatus.IMPLEMENTED) else None,
             rejection_reason=rng.choice(REJECTIONS) if status is TopicStatus.REJECTED else None,
-            created_at=moment,
-            updated_at=moment,
         )
-        session.add(topic)
-        made.append((topic, moment))
+        made.append((topic, compound, status))
+    for topic, compound, status in made:
+        await _story(session, rng, calendar, topic, compound, status)
     await session.flush()
-    for topic, moment in made:
-        previous = None
-        for step in PATHS[TopicStatus(topic.status)]:
-            note = {TopicStatus.DECIDED: topic.decision, TopicStatus.REJECTED: topic.rejection_reason}.get(step) or ""
-            session.add(TopicStep(topic_id=topic.id, from_status=previous, to_status=step.value, note=note, actor=rng.choice(ACTORS), at=moment))
-            previous = step.value
-            moment += timedelta(days=rng.randint(1, 10))
-        topic.updated_at = moment
-    await session.flush()
-    return [t for t, _ in made]
+    return [t for t, _, _ in made]
 
 
-async def _meetings(session, rng, home: Compound, topics: list[Topic]) -> None:
-    """Seven biweekly 半月谈 (six held, one ahead) and one 红茶议事会."""
-    start = now().replace(hour=14, minute=0, second=0, microsecond=0) - timedelta(weeks=12)
-    for n in range(7):
-        held = n < 6
-        meeting = Meeting(
-            kind=MeetingKind.JOINT.value,
-            title=f"{home.name}三方联席会议（半月谈）第{n + 1}期",
-            compound_id=home.id,
-            scheduled_at=start + timedelta(weeks=2 * n),
-            parties=["居委会", "业委会", "物业"],
-            attendance=["居委会王主任", "业委会陈主任", "物业张经理", "居民代表2名"] if held else [],
-            minutes="三方通报上期事项进展，逐项讨论本期议题，形成处理意见。" if held else "",
-        )
-        session.add(meeting)
-        await session.flush()
-        for topic in rng.sample(topics, min(2, len(topics))):
-            session.add(AgendaItem(meeting_id=meeting.id, topic_id=topic.id, title=topic.title, decision=topic.decision if held else None))
-        if held:
-            due = (meeting.scheduled_at + timedelta(days=14)).date()
-            session.add(ActionItem(meeting_id=meeting.id, description="物业提交整改情况书面报告", owner="物业张经理", due_on=due, done_at=None if n >= 4 else meeting.scheduled_at + timedelta(days=10)))
-    session.add(
-        Meeting(
-            kind=MeetingKind.RED_TEA.value,
-            title="红茶议事会：老旧小区加装电梯协商",
-            compound_id=home.id,
-            scheduled_at=start + timedelta(weeks=5),
-            parties=["居民代表", "业委会", "社区党委", "电梯公司"],
-            attendance=["社区党委书记", "业委会陈主任", "高层住户代表", "低层住户代表"],
-            minutes="高低层住户就出资比例协商，同意按楼层系数分摊，提交业主表决。",
-        )
-    )
+async def _story(session, rng, calendar: Calendar, topic: Topic, compound: Compound, status: TopicStatus) -> None:
+    """Write one topic's timeline and its links to meetings and action items."""
+    steps: list[tuple[TopicStatus, str, object]] = []
+    meeting = None
+    if status in (TopicStatus.DECIDED, TopicStatus.IMPLEMENTED):
+        meeting = await calendar.held(rng, compound)
+    elif status is TopicStatus.DISCUSSING:
+        meeting = await calendar.ahead(compound)
+    if meeting is None:
+        moment = now() - timedelta(days=rng.randint(5, 180) if status is TopicStatus.REJECTED else rng.randint(1, 30), hours=rng.randint(0, 23))
+        steps.append((TopicStatus.RAISED, "", moment))
+        if status is TopicStatus.REJECTED:
+            steps.append((TopicStatus.REJECTED, topic.rejection_reason, moment + timedelta(days=rng.randint(1, 10))))
+    else:
+        held = meeting.scheduled_at <= now()
+        raised = meeting.scheduled_at - timedelta(days=rng.randint(6, 25), hours=rng.randint(0, 23))
+        if not held:
+            raised = min(raised, now() - timedelta(days=1))
+        steps.append((TopicStatus.RAISED, "", raised))
+        steps.append((TopicStatus.DISCUSSING, f"列入会议议程：{meeting.title}", raised + timedelta(hours=rng.randint(6, 48))))
+    topic.created_at = steps[0][2]
+    topic.updated_at = steps[-1][2]
+    session.add(topic)
     await session.flush()
+    if meeting is not None:
+        item = AgendaItem(meeting_id=meeting.id, topic_id=topic.id, title=topic.title)
+        session.add(item)
+        if meeting.published_at is not None:
+            topic.published_at = meeting.published_at
+        if status in (TopicStatus.DECIDED, TopicStatus.IMPLEMENTED):
+            decision = rng.choice(DECISIONS)
+            item.decision, item.decided_at, item.decides_topic = decision, meeting.scheduled_at, True
+            topic.decision = decision
+            steps.append((TopicStatus.DECIDED, f"{meeting.title}：{decision}", meeting.scheduled_at))
+            await session.flush()
+            finished = await _action_items(session, rng, calendar, meeting, item, topic, status is TopicStatus.IMPLEMENTED)
+            if status is TopicStatus.IMPLEMENTED:
+                steps.append((TopicStatus.IMPLEMENTED, "各项行动事项均已完成，已向居民反馈。", finished + timedelta(hours=2)))
+    previous = None
+    for to, note, at in steps:
+        session.add(TopicStep(topic_id=topic.id, from_status=previous, to_status=to.value, note=note, actor=rng.choice(ACTORS), at=at))
+        previous = to.value
+    topic.updated_at = steps[-1][2]
+
+
+async def _action_items(session, rng, calendar: Calendar, meeting: Meeting, item: AgendaItem, topic: Topic, done: bool):
+    """One or two action items for the 物业 and the 业委会; returns when the last was done."""
+    organisations = await calendar.organisations(topic.compound_id)
+    last = meeting.scheduled_at
+    for party, description, person in ACTIONS[: rng.randint(1, 2)]:
+        organisation_id = organisations[party]
+        finished = meeting.scheduled_at + timedelta(days=rng.randint(3, 9)) if done else None
+        session.add(ActionItem(
+            meeting_id=meeting.id, agenda_item_id=item.id, topic_id=topic.id, organisation_id=organisation_id,
+            description=description, owner=person if organisation_id else f"{party}（{person}）",
+            due_on=(meeting.scheduled_at + timedelta(days=14)).date(), done_at=finished,
+        ))
+        last = max(last, finished) if finished else last
+    await session.flush()
+    return last
 
 
 async def _ballot_with_votes(session, rng, street_id, home, buildings, *, title, matter, rule, opens, closes, turnout, agree) -> Ballot:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from jiedao.api import registry
+from jiedao.api import Base, registry
 from jiedao.plugins.deliberation import service
 from jiedao.plugins.deliberation.models import Ballot as BallotModel
 from jiedao.plugins.deliberation.models import Vote
@@ -53,3 +53,25 @@ def my_votes_loader(ctx):
         return [found.get(i) for i in ids]
 
     return ctx.loader(("deliberation", "my_votes"), load)
+
+
+def visible_by_id(ctx, model, condition, name: str):
+    """Rows of ``model`` by id, limited to ``condition`` (the caller's visibility rule):
+    ``None`` for a row the caller may not see. One statement for any number of ids."""
+
+    async def load(ids):
+        found = {row.id: row for row in await ctx.scalars(select(model).where(model.id.in_(ids), condition))}
+        return [found.get(i) for i in ids]
+
+    return ctx.loader(("deliberation", "visible", name), load)
+
+
+def organisations_loader(ctx):
+    """Organisations (core ``organisations``) by id: ``(id, name)`` rows, one statement."""
+    table = Base.metadata.tables["organisations"]
+
+    async def load(ids):
+        found = {row.id: row for row in (await ctx.execute(select(table.c.id, table.c.name).where(table.c.id.in_(ids)))).all()}
+        return [found.get(i) for i in ids]
+
+    return ctx.loader(("deliberation", "organisations"), load)

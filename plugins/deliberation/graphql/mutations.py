@@ -16,6 +16,7 @@ from jiedao.plugins.deliberation.graphql.types import (
     MEETING_MANAGE,
     TOPIC_MANAGE,
     TOPIC_RAISE,
+    TOPIC_READ,
     Ballot,
     BallotRuleEnum,
     ChannelEnum,
@@ -152,13 +153,21 @@ class RaiseTopicInput:
     compound_id: strawberry.ID | None = node_id("Compound", default=None)
     building_id: strawberry.ID | None = node_id("Building", default=None)
     unit_id: strawberry.ID | None = node_id("Unit", default=None)
+    street_wide: bool = strawberry.field(default=False, description="A topic about the whole street: name no place.")
 
 
 @strawberry.input
 class AdvanceTopicInput:
     topic_id: strawberry.ID = node_id("Topic")
     status: TopicStatusEnum
-    note: str = strawberry.field(default="", description="The decision (DECIDED) or the reason (REJECTED); required for those.")
+    note: str = strawberry.field(
+        default="", description="The reason (REJECTED) or what was done (IMPLEMENTED); required for those. Decisions are taken on agenda items."
+    )
+
+
+@strawberry.input
+class TopicIdInput:
+    topic_id: strawberry.ID = node_id("Topic")
 
 
 @strawberry.input
@@ -189,7 +198,8 @@ class TopicMutation:
 
     @mutation(TopicPayload, permission=TOPIC_RAISE)
     async def raise_topic(w: Write, input: RaiseTopicInput):
-        """Raise a topic about a compound, a building or a unit."""
+        """Raise a topic about a compound, a building or a unit (a resident: in their own
+        community; staff who read every topic: anywhere), or a street-wide one."""
         actor, user_id = _actor(w)
         return await service.raise_topic(
             w.session,
@@ -201,6 +211,8 @@ class TopicMutation:
             resident_id=w.user.resident_id,
             user_id=user_id,
             actor=actor,
+            street_wide=input.street_wide,
+            home_of=None if w.ctx.has_permission(TOPIC_READ) else (w.user.resident_id or 0),
         )
 
     @mutation(TopicPayload, permission=TOPIC_MANAGE, audit="deliberation.topic.advance")
@@ -210,6 +222,11 @@ class TopicMutation:
         topic = await service.advance_topic(w.session, input.topic_id, TopicStatus(input.status), input.note, actor=actor, user_id=user_id)
         w.audit(status=topic.status)
         return topic
+
+    @mutation(TopicPayload, permission=TOPIC_MANAGE, audit="deliberation.topic.publish")
+    async def publish_topic(w: Write, input: TopicIdInput):
+        """Publish a topic to the residents of its community (or the street, if street-wide)."""
+        return await service.publish_topic(w.session, input.topic_id)
 
     @mutation(TopicPayload, permission=TOPIC_MANAGE, audit="deliberation.topic.consult")
     async def open_consultation(w: Write, input: OpenConsultationInput):
@@ -252,8 +269,17 @@ class ScheduleMeetingInput:
 @strawberry.input
 class ActionItemInput:
     description: str
-    owner: str
-    due_on: date
+    owner: str = strawberry.field(default="", description="A note on the person responsible; required without an organisation.")
+    due_on: date = strawberry.field(description="The deadline.")
+    organisation_id: strawberry.ID | None = node_id("Organisation", default=None, description="The responsible organisation.")
+    agenda_item_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The agenda item it follows from (links the action item to that item's topic)."
+    )
+
+    def new(self) -> service.meetings.NewActionItem:
+        """The service's description of this action item."""
+        agenda_item = None if self.agenda_item_id is None else _local_id(self.agenda_item_id)
+        return service.meetings.NewActionItem(self.description, self.due_on, self.owner, self.organisation_id, agenda_item)
 
 
 @strawberry.input
@@ -269,6 +295,18 @@ class CompleteActionItemInput:
     action_item_id: strawberry.ID
 
 
+@strawberry.input
+class DecideAgendaItemInput:
+    agenda_item_id: strawberry.ID
+    decision: Annotated[str, LONG]
+    action_items: list[ActionItemInput] = strawberry.field(default_factory=list, description="What must be done, by whom, by when.")
+
+
+@strawberry.input
+class MeetingIdInput:
+    meeting_id: strawberry.ID = node_id("Meeting")
+
+
 MeetingPayload = payload("MeetingPayload", meeting=Meeting)
 
 
@@ -278,8 +316,10 @@ class MeetingMutation:
 
     @mutation(MeetingPayload, permission=MEETING_MANAGE, audit="deliberation.meeting.schedule")
     async def schedule_meeting(w: Write, input: ScheduleMeetingInput):
-        """Schedule a meeting with its parties and agenda."""
-        return await service.meetings.schedule(
+        """Schedule a meeting with its parties and agenda; raised topics on the agenda move
+        to discussion."""
+        actor, user_id = _actor(w)
+        meeting, moved = await service.meetings.schedule(
             w.session,
             kind=MeetingKind(input.kind),
             title=input.title,
@@ -287,15 +327,38 @@ class MeetingMutation:
             compound_id=input.compound_id,
             parties=input.parties,
             agenda=[(a.title, a.topic_id) for a in input.agenda],
+            actor=actor,
+            user_id=user_id,
         )
+        w.audit(topics_to_discussion=[encode_global_id("Topic", t) for t in moved])
+        return meeting
 
     @mutation(MeetingPayload, permission=MEETING_MANAGE, audit="deliberation.meeting.minutes")
     async def record_minutes(w: Write, input: RecordMinutesInput):
-        """Record who attended, the minutes and the action items."""
-        items = [(a.description, a.owner, a.due_on) for a in input.action_items]
+        """Record who attended, the minutes and the action items (not before the meeting)."""
+        items = [a.new() for a in input.action_items]
         return await service.meetings.record_minutes(w.session, input.meeting_id, input.minutes, input.attendance, items)
 
-    @mutation(MeetingPayload, permission=MEETING_MANAGE)
+    @mutation(MeetingPayload, permission=MEETING_MANAGE, audit="deliberation.agenda.decide")
+    async def decide_agenda_item(w: Write, input: DecideAgendaItemInput):
+        """Record the decision taken on an agenda item and its action items; its topic
+        becomes DECIDED, linked to this meeting."""
+        actor, user_id = _actor(w)
+        meeting, item = await service.meetings.decide(
+            w.session, _local_id(input.agenda_item_id), input.decision, [a.new() for a in input.action_items], actor=actor, user_id=user_id
+        )
+        w.audit(agenda_item=item.id, topic=encode_global_id("Topic", item.topic_id) if item.decides_topic else None)
+        return meeting
+
+    @mutation(MeetingPayload, permission=MEETING_MANAGE, audit="deliberation.meeting.publish")
+    async def publish_meeting(w: Write, input: MeetingIdInput):
+        """Publish the minutes and decisions, and the topics on the agenda, to the residents
+        of the meeting's community (or the street)."""
+        return await service.meetings.publish(w.session, input.meeting_id)
+
+    @mutation(MeetingPayload, permission=MEETING_MANAGE, audit="deliberation.action.complete")
     async def complete_action_item(w: Write, input: CompleteActionItemInput):
         """Mark an action item done."""
-        return await service.meetings.complete_action_item(w.session, _local_id(input.action_item_id))
+        item_id = _local_id(input.action_item_id)
+        w.audit(action_item=item_id)
+        return await service.meetings.complete_action_item(w.session, item_id)

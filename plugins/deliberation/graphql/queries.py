@@ -15,6 +15,7 @@ from jiedao.plugins.deliberation.graphql.types import (
     BALLOT_MANAGE,
     BALLOT_READ,
     MEETING_MANAGE,
+    PUBLISHED_READ,
     TOPIC_RAISE,
     TOPIC_READ,
     ActionItem,
@@ -27,6 +28,7 @@ from jiedao.plugins.deliberation.graphql.types import (
     UnitBallot,
     consulted,
     raised_by_caller,
+    visible_meetings,
     visible_topics,
     vote_record,
 )
@@ -58,7 +60,10 @@ class BallotQuery:
 class TopicQuery:
     """Topic queries."""
 
-    @strawberry.field(permission_classes=allow(TOPIC_READ), description="All topics of the street, oldest first.")
+    @strawberry.field(
+        permission_classes=allow_any(TOPIC_READ, PUBLISHED_READ),
+        description="The topics of the street you may see (staff: all; residents: those published to them), oldest first.",
+    )
     async def topics(
         self,
         info: strawberry.Info,
@@ -74,7 +79,7 @@ class TopicQuery:
             statement = statement.where(TopicModel.compound_id == decode_id_of(compound_id, "Compound", "compoundId"))
         return await paginate(info.context, statement, first, after)
 
-    @strawberry.field(permission_classes=allow_any(TOPIC_READ, TOPIC_RAISE), description="A topic, if you may see it (as with `node`).")
+    @strawberry.field(permission_classes=allow_any(TOPIC_READ, TOPIC_RAISE, PUBLISHED_READ), description="A topic, if you may see it (as with `node`).")
     async def topic(self, info: strawberry.Info, id: strawberry.ID) -> Topic | None:
         ctx = info.context
         return await ctx.scalar(select(TopicModel).where(TopicModel.id == decode_id_of(id, "Topic"), visible_topics(ctx)))
@@ -95,14 +100,22 @@ class TopicQuery:
 class MeetingQuery:
     """Meeting queries."""
 
-    @strawberry.field(permission_classes=allow(MEETING_MANAGE), description="Meetings, oldest first.")
+    @strawberry.field(
+        permission_classes=allow_any(MEETING_MANAGE, PUBLISHED_READ),
+        description="Meetings you may see (staff: all; residents: those published to them), oldest first.",
+    )
     async def meetings(
         self, info: strawberry.Info, first: int | None = None, after: str | None = None, kind: MeetingKindEnum | None = None
     ) -> Connection[Meeting]:
-        statement = select(MeetingModel)
+        statement = select(MeetingModel).where(visible_meetings(info.context))
         if kind is not None:
             statement = statement.where(MeetingModel.kind == MeetingKind(kind).value)
         return await paginate(info.context, statement, first, after)
+
+    @strawberry.field(permission_classes=allow_any(MEETING_MANAGE, PUBLISHED_READ), description="A meeting, if you may see it (as with `node`).")
+    async def meeting(self, info: strawberry.Info, id: strawberry.ID) -> Meeting | None:
+        ctx = info.context
+        return await ctx.scalar(select(MeetingModel).where(MeetingModel.id == decode_id_of(id, "Meeting"), visible_meetings(ctx)))
 
     @strawberry.field(permission_classes=allow(MEETING_MANAGE), description="Open action items past their due date.")
     async def overdue_action_items(self, info: strawberry.Info) -> list[ActionItem]:

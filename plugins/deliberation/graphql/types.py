@@ -7,12 +7,12 @@ from datetime import date, datetime
 from typing import Any
 
 import strawberry
-from sqlalchemy import false, or_, true
+from sqlalchemy import and_, false, or_, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from jiedao.api import Node, by_id, children, list_bound, node_type, registry, through, types
+from jiedao.api import Node, by_id, children, encode_global_id, list_bound, node_type, registry, through, types
 from jiedao.plugins.deliberation import service
-from jiedao.plugins.deliberation.graphql.loaders import my_votes_loader, turnout_loader
+from jiedao.plugins.deliberation.graphql.loaders import my_votes_loader, organisations_loader, turnout_loader, visible_by_id
 from jiedao.plugins.deliberation.models import ActionItem as ActionItemModel
 from jiedao.plugins.deliberation.models import AgendaItem as AgendaItemModel
 from jiedao.plugins.deliberation.models import Ballot as BallotModel
@@ -30,6 +30,7 @@ from jiedao.plugins.deliberation.models import Comment as CommentModel
 from jiedao.plugins.deliberation.models import Meeting as MeetingModel
 from jiedao.plugins.deliberation.models import Topic as TopicModel
 from jiedao.plugins.deliberation.models import TopicStep as TopicStepModel
+from jiedao.plugins.deliberation.service.scope import in_home_or_street_wide
 
 BALLOT_READ = "deliberation.ballot.read"
 BALLOT_MANAGE = "deliberation.ballot.manage"
@@ -38,6 +39,7 @@ TOPIC_READ = "deliberation.topic.read"
 TOPIC_RAISE = "deliberation.topic.raise"
 TOPIC_MANAGE = "deliberation.topic.manage"
 MEETING_MANAGE = "deliberation.meeting.manage"
+PUBLISHED_READ = "deliberation.published.read"
 
 BallotRuleEnum = strawberry.enum(
     Rule,
@@ -218,14 +220,51 @@ def consulted() -> ColumnElement[bool]:
     return TopicModel.consultation_closes_at.is_not(None)
 
 
+def published_to_caller(ctx, model) -> ColumnElement[bool]:
+    """Rows of ``model`` (topics, meetings) published to the caller: those of the
+    communities where the caller owns or lives, and street-wide ones."""
+    resident_id = ctx.user.resident_id if ctx.user else None
+    return and_(model.published_at.is_not(None), in_home_or_street_wide(model.compound_id, resident_id))
+
+
 def visible_topics(ctx) -> ColumnElement[bool]:
     """The topics the caller may see: every topic with ``deliberation.topic.read``; else,
-    to those who may raise topics and comment, their own and those under consultation."""
+    to those who may raise topics and comment, their own and those under consultation, and
+    to readers of published material, the topics published to them."""
     if ctx.has_permission(TOPIC_READ):
         return true()
-    if not ctx.has_permission(TOPIC_RAISE):
+    seen = []
+    if ctx.has_permission(TOPIC_RAISE):
+        seen += [raised_by_caller(ctx), consulted()]
+    if ctx.has_permission(PUBLISHED_READ):
+        seen.append(published_to_caller(ctx, TopicModel))
+    return or_(*seen) if seen else false()
+
+
+def visible_meetings(ctx) -> ColumnElement[bool]:
+    """Every meeting for those who manage meetings; every published one for staff who read
+    every topic (grid workers); else the meetings published to the caller."""
+    if ctx.has_permission(MEETING_MANAGE):
+        return true()
+    if not ctx.has_permission(PUBLISHED_READ):
         return false()
-    return or_(raised_by_caller(ctx), consulted())
+    if ctx.has_permission(TOPIC_READ):
+        return MeetingModel.published_at.is_not(None)
+    return published_to_caller(ctx, MeetingModel)
+
+
+def _visible_topic(ctx, topic_id: int | None):
+    """The topic if the caller may see it (a loader call, or ``None``)."""
+    return visible_by_id(ctx, TopicModel, visible_topics(ctx), "topic").load(topic_id) if topic_id else None
+
+
+def _visible_meeting(ctx, meeting_id: int):
+    """The meeting if the caller may see it (a loader call)."""
+    return visible_by_id(ctx, MeetingModel, visible_meetings(ctx), "meeting").load(meeting_id)
+
+
+RESIDENT_ACTOR = "居民"
+"""How a step taken by the topic's raiser is shown to other residents."""
 
 
 @strawberry.type(description="One step of a topic's life.")
@@ -252,7 +291,7 @@ class Comment:
         return cls(id=strawberry.ID(str(c.id)), body=c.body, author=c.author, at=c.at, hidden=c.hidden, hidden_reason=c.hidden_reason)
 
 
-@node_type(TopicModel, read=(TOPIC_READ, TOPIC_RAISE), visible=visible_topics)
+@node_type(TopicModel, read=(TOPIC_READ, TOPIC_RAISE, PUBLISHED_READ), visible=visible_topics)
 @strawberry.type(name="Topic", description="A residents' appeal or matter for deliberation (民生诉求/议题).")
 class Topic(Node):
     title: str
@@ -276,23 +315,53 @@ class Topic(Node):
     async def building(self, info: strawberry.Info) -> types.Building | None:
         return await by_id(info.context, registry.Building).load(self.building_id) if self.building_id else None
 
-    @strawberry.field
+    @strawberry.field(description="The unit; shown only to staff and to the resident who raised the topic.")
     async def unit(self, info: strawberry.Info) -> types.Unit | None:
-        return await by_id(info.context, registry.Unit).load(self.unit_id) if self.unit_id else None
+        if not self.unit_id or not _sees_raiser(info.context, self):
+            return None
+        return await by_id(info.context, registry.Unit).load(self.unit_id)
 
-    @strawberry.field(description="Every step, oldest first: who moved the topic, when, and why.", metadata=list_bound(30))
+    @strawberry.field(description="True for a topic about the whole street rather than one place.")
+    def street_wide(self) -> bool:
+        return self.compound_id is None
+
+    @strawberry.field(description="When the topic was published to the residents of its community (or the street).")
+    def published_at(self) -> datetime | None:
+        return self.published_at
+
+    @strawberry.field(description="Every step, oldest first: who moved the topic, when, and why (the raiser's name only to staff and the raiser).", metadata=list_bound(30))
     async def history(self, info: strawberry.Info) -> list[TopicStep]:
         steps = await children(info.context, TopicStepModel.topic_id).load(self.id)
+        masked = not _sees_raiser(info.context, self)
         return [
             TopicStep(
                 from_status=TopicStatus(s.from_status) if s.from_status else None,
                 to_status=TopicStatus(s.to_status),
                 note=s.note,
-                actor=s.actor,
+                actor=RESIDENT_ACTOR if masked and s.actor_id is not None and s.actor_id == self.raised_by_user_id else s.actor,
                 at=s.at,
             )
             for s in steps
         ]
+
+    @strawberry.field(description="The agenda item whose decision decided this topic, with its meeting; null until decided at a meeting.")
+    async def decision_item(self, info: strawberry.Info) -> AgendaItem | None:
+        rows = await children(info.context, AgendaItemModel.topic_id).load(self.id)
+        return next((AgendaItem.of(r) for r in rows if r.decides_topic), None)
+
+    @strawberry.field(description="The meeting that decided this topic (null until decided, or if you may not see that meeting).")
+    async def decision_meeting(self, info: strawberry.Info) -> Meeting | None:
+        rows = await children(info.context, AgendaItemModel.topic_id).load(self.id)
+        item = next((r for r in rows if r.decides_topic), None)
+        return await _visible_meeting(info.context, item.meeting_id) if item else None
+
+    @strawberry.field(description="Every agenda item this topic was on, oldest first.", metadata=list_bound(30))
+    async def agenda_items(self, info: strawberry.Info) -> list[AgendaItem]:
+        return [AgendaItem.of(r) for r in await children(info.context, AgendaItemModel.topic_id).load(self.id)]
+
+    @strawberry.field(description="The action items decided for this topic; it is implemented once they are all done.", metadata=list_bound(30))
+    async def action_items(self, info: strawberry.Info) -> list[ActionItem]:
+        return [ActionItem.of(a) for a in await children(info.context, ActionItemModel.topic_id).load(self.id)]
 
     @strawberry.field(description="Consultation comments; hidden ones only for moderators.", metadata=list_bound(100))
     async def comments(self, info: strawberry.Info) -> list[Comment]:
@@ -313,17 +382,31 @@ class Topic(Node):
         ]
 
 
+def _sees_raiser(ctx, topic) -> bool:
+    """Staff and the raiser see who raised a topic and where exactly; other residents do not."""
+    return ctx.has_permission(TOPIC_READ) or (ctx.user is not None and topic.raised_by_user_id == ctx.user.id)
+
+
 # -- meetings ---------------------------------------------------------------------------
 
 
-@strawberry.type(name="MeetingActionItem", description="Something a meeting decided someone must do by a date.")
+@strawberry.type(description="The organisation responsible for an action item (core ``organisations``).")
+class ResponsibleOrganisation:
+    id: strawberry.ID = strawberry.field(description="The organisation's global ID.")
+    name: str
+
+
+@strawberry.type(name="MeetingActionItem", description="Something a meeting decided an organisation must do by a date.")
 class ActionItem:
     id: strawberry.ID
     description: str
-    owner: str
+    owner: str = strawberry.field(description="A note on the person responsible (free text).")
     due_on: date
     done: bool
     overdue: bool
+    done_at: datetime | None
+    _topic_id: strawberry.Private[int | None]
+    _organisation_id: strawberry.Private[int | None]
 
     @classmethod
     def of(cls, a: ActionItemModel) -> ActionItem:
@@ -335,21 +418,55 @@ class ActionItem:
             due_on=a.due_on,
             done=a.done_at is not None,
             overdue=service.meetings.is_overdue(a),
+            done_at=a.done_at,
+            _topic_id=a.topic_id,
+            _organisation_id=a.organisation_id,
         )
 
+    @strawberry.field(description="The responsible organisation; null if only a person is named in the note.")
+    async def responsible_organisation(self, info: strawberry.Info) -> ResponsibleOrganisation | None:
+        if self._organisation_id is None:
+            return None
+        row = await organisations_loader(info.context).load(self._organisation_id)
+        return ResponsibleOrganisation(id=strawberry.ID(encode_global_id("Organisation", row.id)), name=row.name) if row else None
 
-@strawberry.type(name="MeetingAgendaItem", description="An item on a meeting's agenda.")
+    @strawberry.field(description="The topic this action item serves, if you may see it.")
+    async def topic(self, info: strawberry.Info) -> Topic | None:
+        return await _visible_topic(info.context, self._topic_id) if self._topic_id else None
+
+
+@strawberry.type(name="MeetingAgendaItem", description="An item on a meeting's agenda and the decision taken on it.")
 class AgendaItem:
+    id: strawberry.ID = strawberry.field(description="The item's key, for decideAgendaItem and action items.")
     title: str
     decision: str | None
+    decided_at: datetime | None
+    decides_topic: bool = strawberry.field(description="This item's decision is the decision of its topic.")
     _topic_id: strawberry.Private[int | None]
+    _meeting_id: strawberry.Private[int]
 
-    @strawberry.field
+    @classmethod
+    def of(cls, r: AgendaItemModel) -> AgendaItem:
+        """A stored agenda item."""
+        return cls(
+            id=strawberry.ID(str(r.id)), title=r.title, decision=r.decision, decided_at=r.decided_at,
+            decides_topic=r.decides_topic, _topic_id=r.topic_id, _meeting_id=r.meeting_id,
+        )
+
+    @strawberry.field(description="The topic, if you may see it.")
     async def topic(self, info: strawberry.Info) -> Topic | None:
-        return await by_id(info.context, TopicModel).load(self._topic_id) if self._topic_id else None
+        return await _visible_topic(info.context, self._topic_id) if self._topic_id else None
+
+    @strawberry.field(description="The meeting, if you may see it.")
+    async def meeting(self, info: strawberry.Info) -> Meeting | None:
+        return await _visible_meeting(info.context, self._meeting_id)
+
+    @strawberry.field(description="The action items decided on this item.", metadata=list_bound(30))
+    async def action_items(self, info: strawberry.Info) -> list[ActionItem]:
+        return [ActionItem.of(a) for a in await children(info.context, ActionItemModel.agenda_item_id).load(int(self.id))]
 
 
-@node_type(MeetingModel, read=MEETING_MANAGE)
+@node_type(MeetingModel, read=(MEETING_MANAGE, PUBLISHED_READ), visible=visible_meetings)
 @strawberry.type(name="Meeting", description="A three-party joint meeting (半月谈) or a 红茶议事会 session.")
 class Meeting(Node):
     title: str
@@ -363,14 +480,17 @@ class Meeting(Node):
 
     scheduled_at: datetime
 
+    @strawberry.field(description="When the minutes and decisions were published to residents (null: not published).")
+    def published_at(self) -> datetime | None:
+        return self.published_at
+
     @strawberry.field
     async def compound(self, info: strawberry.Info) -> types.Compound | None:
         return await by_id(info.context, registry.Compound).load(self.compound_id) if self.compound_id else None
 
     @strawberry.field(metadata=list_bound(30))
     async def agenda(self, info: strawberry.Info) -> list[AgendaItem]:
-        rows = await children(info.context, AgendaItemModel.meeting_id).load(self.id)
-        return [AgendaItem(title=r.title, decision=r.decision, _topic_id=r.topic_id) for r in rows]
+        return [AgendaItem.of(r) for r in await children(info.context, AgendaItemModel.meeting_id).load(self.id)]
 
     @strawberry.field(metadata=list_bound(30))
     async def action_items(self, info: strawberry.Info) -> list[ActionItem]:

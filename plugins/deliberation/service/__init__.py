@@ -27,11 +27,12 @@ from jiedao.plugins.deliberation.service.topics import (
     get_topic,
     hide_comment,
     open_consultation,
+    publish_topic,
     raise_topic,
 )
 
 __all__ = [
     "TRANSITIONS", "add_comment", "advance_topic", "aware", "cast_vote", "close_ballot", "create_ballot", "get_ballot",
-    "get_topic", "hide_comment", "meetings", "open_ballot", "open_consultation", "owner_keys_of_units", "raise_topic",
+    "get_topic", "hide_comment", "meetings", "open_ballot", "open_consultation", "owner_keys_of_units", "publish_topic", "raise_topic",
     "record_vote", "tally", "turnout",
 ]

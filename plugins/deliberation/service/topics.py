@@ -12,10 +12,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiedao.api import DomainError, now
+from jiedao.api import DomainError, encode_global_id, now
 from jiedao.api import registry
-from jiedao.plugins.deliberation.models import Comment, Topic, TopicStatus, TopicStep
+from jiedao.plugins.deliberation.models import ActionItem, Comment, Topic, TopicStatus, TopicStep
 from jiedao.plugins.deliberation.service.ballots import aware
+from jiedao.plugins.deliberation.service.follow_up import Matter, hand_over
+from jiedao.plugins.deliberation.service.scope import is_home_compound
 
 TRANSITIONS: dict[TopicStatus, set[TopicStatus]] = {
     TopicStatus.RAISED: {TopicStatus.DISCUSSING, TopicStatus.REJECTED},
@@ -45,11 +47,21 @@ async def raise_topic(
     resident_id: int | None,
     user_id: int | None,
     actor: str,
+    street_wide: bool = False,
+    home_of: int | None = None,
 ) -> Topic:
     """Record a new topic tied to a compound, a building or a unit (the most precise wins;
-    the wider places are filled in from the registry)."""
+    the wider places are filled in from the registry), or a street-wide one.
+
+    ``home_of`` (a resident id) limits the place to the communities where that resident owns
+    or lives: ``OUT_OF_SCOPE`` naming the place's field otherwise."""
     if not title.strip():
         raise DomainError("A topic needs a title.", code="REQUIRED", field="title")
+    named = next((f for f, v in (("unitId", unit_id), ("buildingId", building_id), ("compoundId", compound_id)) if v is not None), None)
+    if street_wide and named:
+        raise DomainError("A street-wide topic names no place.", code="INVALID_SCOPE", field=named)
+    if street_wide:
+        return await _record_topic(session, title, description, None, None, None, resident_id, user_id, actor)
     if unit_id is not None:
         building_id = await session.scalar(select(registry.Unit.building_id).where(registry.Unit.id == unit_id))
         if building_id is None:
@@ -62,6 +74,15 @@ async def raise_topic(
         raise DomainError("Say where the topic is: a compound, a building or a unit.", code="REQUIRED", field="compoundId")
     if await session.scalar(select(registry.Compound.id).where(registry.Compound.id == compound_id)) is None:
         raise DomainError("No such compound in this street.", code="NOT_FOUND", field="compoundId")
+    if home_of is not None and not await is_home_compound(session, home_of, compound_id):
+        raise DomainError(
+            "You may raise topics only about places in your own community, or street-wide ones.", code="OUT_OF_SCOPE", field=named
+        )
+    return await _record_topic(session, title, description, compound_id, building_id, unit_id, resident_id, user_id, actor)
+
+
+async def _record_topic(session, title, description, compound_id, building_id, unit_id, resident_id, user_id, actor) -> Topic:
+    """Store a raised topic with its first step and hand it over for follow-up."""
     moment = now()
     topic = Topic(
         title=title.strip(),
@@ -79,13 +100,23 @@ async def raise_topic(
     await session.flush()
     session.add(TopicStep(topic_id=topic.id, from_status=None, to_status=topic.status, note="", actor=actor, actor_id=user_id, at=moment))
     await session.flush()
+    await hand_over(
+        session,
+        Matter(
+            change="topic_raised", subject=encode_global_id("Topic", topic.id), title=topic.title, compound_id=compound_id,
+            building_id=building_id, unit_id=unit_id, topic_id=topic.id, raised_by_user_id=user_id, raised_by_resident_id=resident_id,
+        ),
+    )
     return topic
 
 
 async def advance_topic(session: AsyncSession, topic_id: int, to: TopicStatus, note: str, *, actor: str, user_id: int | None) -> Topic:
-    """Move a topic one step (raised -> discussing -> decided -> implemented, or rejected).
+    """Move a topic one step (raised -> discussing -> implemented, or rejected); a topic is
+    decided only at a meeting (``meetings.decide``).
 
-    Deciding needs the decision and rejecting needs the reason, both given as ``note``.
+    Rejecting needs the reason and implementing a note of what was done, both as ``note``;
+    a topic is implemented only once all its action items are closed (``INVALID_STATE``
+    naming the open ones otherwise).
     """
     topic = await get_topic(session, topic_id)
     current = TopicStatus(topic.status)
@@ -94,19 +125,50 @@ async def advance_topic(session: AsyncSession, topic_id: int, to: TopicStatus, n
         raise DomainError(
             f"A {current.value} topic cannot become {to.value} (allowed: {allowed}).", code="INVALID_TRANSITION", field="status"
         )
-    note = note.strip()
-    if to in (TopicStatus.DECIDED, TopicStatus.REJECTED) and not note:
-        what = "the decision" if to is TopicStatus.DECIDED else "the reason for rejecting it"
-        raise DomainError(f"Give {what} as the note.", code="REQUIRED", field="note")
     if to is TopicStatus.DECIDED:
-        topic.decision = note
+        raise DomainError(
+            "A topic is decided at a meeting: record the decision on its agenda item (decideAgendaItem).",
+            code="INVALID_TRANSITION",
+            field="status",
+        )
+    note = note.strip()
+    if to in (TopicStatus.IMPLEMENTED, TopicStatus.REJECTED) and not note:
+        what = "what was done" if to is TopicStatus.IMPLEMENTED else "the reason for rejecting it"
+        raise DomainError(f"Give {what} as the note.", code="REQUIRED", field="note")
+    if to is TopicStatus.IMPLEMENTED:
+        await _refuse_open_action_items(session, topic)
     if to is TopicStatus.REJECTED:
         topic.rejection_reason = note
+    return await move_topic(session, topic, to, note, actor=actor, user_id=user_id)
+
+
+async def _refuse_open_action_items(session: AsyncSession, topic: Topic) -> None:
+    """``INVALID_STATE`` naming the topic's action items that are not closed yet."""
+    open_items = list(
+        await session.scalars(select(ActionItem).where(ActionItem.topic_id == topic.id, ActionItem.done_at.is_(None)).order_by(ActionItem.id))
+    )
+    if open_items:
+        names = "; ".join(f"{i.description} (due {i.due_on.isoformat()})" for i in open_items)
+        raise DomainError(f"The topic still has open action items: {names}.", code="INVALID_STATE", field="status")
+
+
+async def move_topic(session: AsyncSession, topic: Topic, to: TopicStatus, note: str, *, actor: str, user_id: int | None) -> Topic:
+    """Set the topic's status and record the step (no checks: callers decide the move is legal)."""
+    current = topic.status
     moment = now()
     topic.status = to.value
     topic.updated_at = moment
-    session.add(TopicStep(topic_id=topic.id, from_status=current.value, to_status=to.value, note=note, actor=actor, actor_id=user_id, at=moment))
+    session.add(TopicStep(topic_id=topic.id, from_status=current, to_status=to.value, note=note, actor=actor, actor_id=user_id, at=moment))
     await session.flush()
+    return topic
+
+
+async def publish_topic(session: AsyncSession, topic_id: int) -> Topic:
+    """Publish a topic to the residents of its community (or the street, if street-wide)."""
+    topic = await get_topic(session, topic_id)
+    if topic.published_at is None:
+        topic.published_at = now()
+        await session.flush()
     return topic
 
 

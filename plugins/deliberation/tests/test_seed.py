@@ -28,3 +28,28 @@ async def test_demo_seed_has_topics_the_half_month_talk_and_both_ballots(kernel,
     assert elevator["result"]["quorumMet"] and len(elevator["result"]["byBuilding"]) == 1
     assert (ev["rule"], ev["status"], ev["result"]) == ("SIMPLE_MAJORITY", "OPEN", None) and "充电桩" in ev["title"]
     assert ev["turnout"]["participatingOwners"] > 0
+
+
+async def test_demo_topics_tell_the_accountability_chain(kernel, client):
+    await seed_demo(kernel)
+    worker = await client.token("community_worker")
+    data = await client.query(
+        """{
+          implemented: topics(status: IMPLEMENTED, first: 40) { edges { node {
+            published: publishedAt decisionMeeting { title publishedAt } actionItems { done owner responsibleOrganisation { name } }
+            history { toStatus } } } }
+          decided: topics(status: DECIDED, first: 30) { edges { node { decisionItem { decision } actionItems { done } } } }
+          discussing: topics(status: DISCUSSING, first: 30) { edges { node { consultationClosesAt agendaItems { meeting { scheduledAt } } } } }
+        }""",
+        token=worker,
+    )
+    implemented = [e["node"] for e in data["implemented"]["edges"]]
+    assert implemented and all(t["decisionMeeting"]["publishedAt"] and t["published"] for t in implemented)
+    assert all(t["actionItems"] and all(a["done"] for a in t["actionItems"]) for t in implemented)
+    assert all([s["toStatus"] for s in t["history"]] == ["RAISED", "DISCUSSING", "DECIDED", "IMPLEMENTED"] for t in implemented)
+    assert all(a["responsibleOrganisation"] or "物业" in a["owner"] or "业委会" in a["owner"] for t in implemented for a in t["actionItems"])
+    decided = [e["node"] for e in data["decided"]["edges"]]
+    assert decided and all(t["decisionItem"]["decision"] for t in decided)
+    assert any(not a["done"] for t in decided for a in t["actionItems"])
+    discussing = [e["node"] for e in data["discussing"]["edges"]]
+    assert discussing and all(t["agendaItems"] for t in discussing if not t["consultationClosesAt"])  # the EV topic is under consultation

@@ -18,6 +18,11 @@ mutation($id: ID!, $status: TopicStatus!, $note: String! = "") {
   }
 }"""
 
+SCHEDULE = """
+mutation($input: ScheduleMeetingInput!) { scheduleMeeting(input: $input) { meeting { id agenda { id } } errors { code field } } }"""
+DECIDE = """
+mutation($input: DecideAgendaItemInput!) { decideAgendaItem(input: $input) { errors { code field message } } }"""
+
 
 async def resident(client, world, name):
     return await client.token("resident", username=f"res-{name}-{world.owners[name]}", resident_id=world.owners[name])
@@ -33,11 +38,14 @@ async def test_a_topic_goes_from_raised_to_implemented_and_keeps_every_step(clie
     assert (topic["status"], topic["building"]["name"], topic["compound"]["name"]) == ("RAISED", "1幢", "测试小区")
 
     assert (await client.query(ADVANCE, {"id": topic["id"], "status": "DISCUSSING"}, token=worker))["advanceTopic"]["errors"] == []
-    no_decision = (await client.query(ADVANCE, {"id": topic["id"], "status": "DECIDED"}, token=worker))["advanceTopic"]
-    assert no_decision["errors"] == [{"code": "REQUIRED", "field": "note", "message": "Give the decision as the note."}]
-    decided = (await client.query(ADVANCE, {"id": topic["id"], "status": "DECIDED", "note": "物业一周内更换"}, token=worker))["advanceTopic"]
-    assert decided["topic"]["decision"] == "物业一周内更换"
+    no_meeting = (await client.query(ADVANCE, {"id": topic["id"], "status": "DECIDED", "note": "物业一周内更换"}, token=worker))["advanceTopic"]
+    assert [(e["code"], e["field"]) for e in no_meeting["errors"]] == [("INVALID_TRANSITION", "status")]
+    meeting = (await client.query(SCHEDULE, {"input": {"kind": "JOINT", "title": "半月谈", "scheduledAt": now().isoformat(),
+                                                       "agenda": [{"title": "楼道灯", "topicId": topic["id"]}]}}, token=worker))["scheduleMeeting"]["meeting"]
+    decided = await client.query(DECIDE, {"input": {"agendaItemId": meeting["agenda"][0]["id"], "decision": "物业一周内更换"}}, token=worker)
+    assert decided["decideAgendaItem"]["errors"] == []
     done = (await client.query(ADVANCE, {"id": topic["id"], "status": "IMPLEMENTED", "note": "已更换"}, token=worker))["advanceTopic"]
+    assert done["topic"]["decision"] == "物业一周内更换"
     history = done["topic"]["history"]
     assert [(s["fromStatus"], s["toStatus"]) for s in history] == [
         (None, "RAISED"),
