@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from jiedao.core import clock
 from jiedao.core.identity.models import AuditEntry, User
-from jiedao.core.models import Compound, Ownership
+from jiedao.core.models import Compound, Household, Ownership, Resident
 from jiedao.core.organisations.models import Membership, Organisation, OrganisationKind
 from jiedao.core.testing.fixtures import app_client, build_registry, default_streets
 from jiedao.schema.ids import encode_global_id
@@ -126,6 +126,19 @@ async def test_a_resident_reads_the_notices_of_the_places_of_their_homes_newest_
 
     staff = await place.client.token("grid_worker")
     assert len(await place.titles(staff)) == 6, "staff holding core.notices.read read every place's notices"
+
+
+async def test_a_household_member_who_owns_nothing_reads_the_notices_of_their_household_unit(place):
+    await place.published("A2幢通知", "building A2")
+    await place.published("A1幢通知", "building A1")
+    async with place.kernel.db.transaction(place.kernel.street_id("changqing")) as session:
+        household = Household(unit_id=place.a["units"][2], name="租户")
+        session.add(household)
+        await session.flush()
+        tenant = Resident(external_ref="tenant-1", name="租客", household_id=household.id)
+        session.add(tenant)
+        await session.flush()
+    assert await place.titles(await place.resident("tenant", tenant.id)) == ["A2幢通知"]
 
 
 async def test_a_resident_of_another_community_gets_not_found_for_a_compound_notice(place):
