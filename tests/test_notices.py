@@ -311,6 +311,15 @@ async def test_publishing_announces_core_notice_published_after_the_commit(make_
             refused = await place.publish(" ", "compound A")
             assert refused["errors"]
         assert jiedao_board.SEEN == [("changqing", "compound", "A小区公示", "publicity", place.a["compound"][0])]
+
+        # outside a mutation (a CLI command, a background job) the caller publishes what the kernel queued
+        from jiedao.api import STREET, publish_notice
+
+        async with kernel.db.transaction(kernel.street_id("changqing")) as session:
+            await publish_notice(session, scope=STREET, title="夜间公告", body="正文", kind="announcement", publisher="board")
+        assert len(jiedao_board.SEEN) == 1, "nothing is announced before the caller publishes the queue"
+        assert await kernel.events.publish_queued("changqing", session) == []
+        assert jiedao_board.SEEN[-1] == ("changqing", "street", "夜间公告", "announcement", None)
     finally:
         sys.modules.pop("jiedao_board", None)
 
