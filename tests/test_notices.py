@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from jiedao.core import clock
 from jiedao.core.identity.models import AuditEntry, User
-from jiedao.core.models import Compound, Ownership
+from jiedao.core.models import Compound, Household, Ownership, Resident
 from jiedao.core.organisations.models import Membership, Organisation, OrganisationKind
 from jiedao.core.testing.fixtures import app_client, build_registry, default_streets
 from jiedao.schema.ids import encode_global_id
@@ -126,6 +126,19 @@ async def test_a_resident_reads_the_notices_of_the_places_of_their_homes_newest_
 
     staff = await place.client.token("grid_worker")
     assert len(await place.titles(staff)) == 6, "staff holding core.notices.read read every place's notices"
+
+
+async def test_a_household_member_who_owns_nothing_reads_the_notices_of_their_household_unit(place):
+    await place.published("A2幢通知", "building A2")
+    await place.published("A1幢通知", "building A1")
+    async with place.kernel.db.transaction(place.kernel.street_id("changqing")) as session:
+        household = Household(unit_id=place.a["units"][2], name="租户")
+        session.add(household)
+        await session.flush()
+        tenant = Resident(external_ref="tenant-1", name="租客", household_id=household.id)
+        session.add(tenant)
+        await session.flush()
+    assert await place.titles(await place.resident("tenant", tenant.id)) == ["A2幢通知"]
 
 
 async def test_a_resident_of_another_community_gets_not_found_for_a_compound_notice(place):
@@ -298,6 +311,15 @@ async def test_publishing_announces_core_notice_published_after_the_commit(make_
             refused = await place.publish(" ", "compound A")
             assert refused["errors"]
         assert jiedao_board.SEEN == [("changqing", "compound", "A小区公示", "publicity", place.a["compound"][0])]
+
+        # outside a mutation (a CLI command, a background job) the caller publishes what the kernel queued
+        from jiedao.api import STREET, publish_notice
+
+        async with kernel.db.transaction(kernel.street_id("changqing")) as session:
+            await publish_notice(session, scope=STREET, title="夜间公告", body="正文", kind="announcement", publisher="board")
+        assert len(jiedao_board.SEEN) == 1, "nothing is announced before the caller publishes the queue"
+        assert await kernel.events.publish_queued("changqing", session) == []
+        assert jiedao_board.SEEN[-1] == ("changqing", "street", "夜间公告", "announcement", None)
     finally:
         sys.modules.pop("jiedao_board", None)
 

@@ -133,7 +133,7 @@ async def publish_notice(
     checked = check_attachments(attachments)
     if replace:
         live = await _live_of(session, publisher, subject, place)
-        same = [n for n in live if (n.title, n.body, n.kind, n.valid_until) == (title, body, notice_kind, valid_until)]
+        same = [n for n in live if (n.title, n.body, n.kind, n.valid_until) == (title.strip(), body, notice_kind, valid_until)]
         if same and len(live) == 1:
             return same[0]
         for old in live:
