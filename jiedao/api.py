@@ -6,7 +6,7 @@ other module of Jiedao is internal and may change between versions.
 - declaring a plugin: ``PluginInfo``, ``hookimpl``, ``DomainEvent``, ``Delivery``
 - tables: ``Base``, ``StreetScoped``, ``UTCDateTime``; the core registry's rows in
   ``registry`` (``registry.Building``, ``registry.Resident`` ...)
-- GraphQL: ``Node``, ``node_type``, ``Connection``, ``paginate``, ``list_bound``, ``by_id``,
+- GraphQL: ``Node``, ``node_type``, ``Connection``, ``paginate``, ``where_given``, ``list_bound``, ``by_id``, ``linked``,
   ``children``, ``through``, ``allow``, ``allow_any``, ``IsAuthenticated``, ``mutation``, ``payload``, ``many``, ``node_id``,
   ``Write``, ``UserError``, ``ClientError``, ``encode_global_id``, ``decode_global_id``,
   ``decode_id_of``; the core's GraphQL types in ``types`` (``types.Building`` ...) for fields
@@ -54,11 +54,11 @@ from jiedao.core.notify import Notification, notify
 from jiedao.core.plugins import PluginInfo
 from jiedao.core.runner import Write, many, mutation, node_id, payload, run_mutation
 from jiedao.core.settings import Duration, parse_duration
-from jiedao.schema.connection import Connection, paginate
+from jiedao.schema.connection import Connection, paginate, where_given
 from jiedao.schema.cost import list_bound
 from jiedao.schema.errors import ClientError, UserError
 from jiedao.schema.ids import decode_global_id, decode_id_of, encode_global_id
-from jiedao.schema.loaders import by_id, children, through
+from jiedao.schema.loaders import by_id, children, linked, through
 from jiedao.schema.node import Node, node_type
 from jiedao.schema.page_policy import policy_for_page
 from jiedao.schema.permissions import IsAuthenticated, allow, allow_any
@@ -69,7 +69,7 @@ __all__ = [
     "DomainEvent", "Duration", "IsAuthenticated", "Kernel", "MaxLength", "Metric", "MetricKind", "Money", "Node", "Notification",
     "PluginInfo", "Range", "Signal", "StreetScoped", "UTCDateTime", "UserError", "Write", "allow", "allow_any", "audit",
     "authenticate", "by_id", "children", "clock", "csv_writer", "demo", "decode_global_id", "decode_id_of", "encode_global_id",
-    "hash_password", "hookimpl", "hotspot_building_id", "identity", "importfile", "in_street", "kernel_of", "list_bound", "many", "mutation", "node_id", "node_type",
+    "hash_password", "hookimpl", "hotspot_building_id", "identity", "importfile", "in_street", "kernel_of", "linked", "list_bound", "many", "mutation", "node_id", "node_type",
     "notify", "now", "paginate", "parse_duration", "payload", "policy_for_page", "registry", "report_import_failure", "require_street",
-    "run_command", "run_mutation", "through", "today", "types",
+    "run_command", "run_mutation", "through", "today", "types", "where_given",
 ]
