@@ -35,6 +35,7 @@ from strawberry.types.field import StrawberryField
 
 from jiedao.core.errors import ConfigurationError
 from jiedao.schema.budget import pace_resolvers
+from jiedao.schema.errors import KERNEL_ERROR_CODES, error_code_enum
 from jiedao.schema.extensions import schema_extensions
 from jiedao.schema.guard import guard_mutations
 
@@ -83,10 +84,12 @@ def _merge_roots(name: str, parts: list[tuple[str, type]]) -> type | None:
 
 
 class JiedaoSchema(strawberry.Schema):
-    """A Strawberry schema whose core types also carry the fields of plugin mixins."""
+    """A Strawberry schema whose core types also carry the fields of plugin mixins, and whose
+    ``UserError.code`` is the ``ErrorCode`` enum of the kernel's and every plugin's codes."""
 
-    def __init__(self, *args: Any, extensions_by_type: dict[str, list[tuple[str, type]]], **kwargs: Any):
+    def __init__(self, *args: Any, extensions_by_type: dict[str, list[tuple[str, type]]], error_codes: type | None = None, **kwargs: Any):
         self._mixin_fields = self._collect_mixin_fields(extensions_by_type)
+        self._error_codes = error_codes
         super().__init__(*args, **kwargs)
 
     @staticmethod
@@ -97,7 +100,15 @@ class JiedaoSchema(strawberry.Schema):
         }
 
     def get_fields(self, type_definition: StrawberryObjectDefinition) -> list[StrawberryField]:
-        return [*type_definition.fields, *self._mixin_fields.get(type_definition.name, [])]
+        fields = [*type_definition.fields, *self._mixin_fields.get(type_definition.name, [])]
+        if type_definition.name == "UserError" and self._error_codes is not None:
+            fields = [self._composed_code(f) if f.python_name == "code" else f for f in fields]
+        return fields
+
+    def _composed_code(self, code: StrawberryField) -> StrawberryField:
+        composed = copy.copy(code)
+        composed.type = self._error_codes
+        return composed
 
     def process_errors(self, errors, execution_context=None) -> None:
         """Errors the client caused are logged briefly; unexpected ones are logged with
@@ -125,6 +136,16 @@ def _check_extensions(known_types: set[str], extensions_by_type: dict[str, list[
         raise ConfigurationError(problems)
 
 
+def composed_error_codes(plugin_codes: dict[str, dict[str, str]]) -> dict[str, str]:
+    """The kernel's error codes, then every plugin's in alphabetical order (code -> description);
+    a code two plugins declare lists both descriptions."""
+    codes = dict(KERNEL_ERROR_CODES)
+    for code in sorted(plugin_codes):
+        owners = plugin_codes[code]
+        codes[code] = next(iter(owners.values())) if len(owners) == 1 else " ".join(f"{p}: {d}" for p, d in sorted(owners.items()))
+    return codes
+
+
 def build_full_schema(kernel: Kernel) -> JiedaoSchema:
     """The Strawberry schema of core plus every installed plugin."""
     c = kernel.contributions
@@ -143,6 +164,7 @@ def build_full_schema(kernel: Kernel) -> JiedaoSchema:
         types=[cls for _, cls in c.types],
         extensions=schema_extensions(),
         extensions_by_type=c.extensions,
+        error_codes=error_code_enum(composed_error_codes(c.error_codes)),
     )
     pace_resolvers(full._schema)  # object count and event-loop turns while operations run (schema.budget)
     return full

@@ -44,6 +44,8 @@ class Contributions:
     background: list[tuple[str, Callable[..., Awaitable[None]]]] = field(default_factory=list)
     serve_options: list[tuple[str, Any]] = field(default_factory=list)
     readiness: list[tuple[str, str, Callable[..., Any]]] = field(default_factory=list)
+    error_codes: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
+    """Plugins' own error codes: code -> {plugin: description}."""
 
 
 class Register:
@@ -156,14 +158,41 @@ class Register:
             raise ConfigurationError(problems)
 
     def declared(self, info: Any) -> None:
-        """Register what a ``PluginInfo`` declares as data: models, permissions and default
-        grants, events, and the ``migrations/`` folder next to the plugin module."""
+        """Register what a ``PluginInfo`` declares as data: models (and which are append-only),
+        permissions and default grants, events, error codes, cockpit figures, and the ``migrations/`` folder
+        next to the plugin module."""
         if info.models:
             self.models(*info.models)
         if info.permissions or info.grants:
             self.permissions(dict(info.permissions), {role: list(names) for role, names in info.grants.items()})
         if info.events:
             self.events(*info.events)
+        if info.metrics or info.signals:
+            self.metrics(*info.metrics)
+            self.signals(*info.signals)
+        if info.append_only:
+            self.append_only(*info.append_only)
+        if info.error_codes:
+            self.error_codes(dict(info.error_codes))
+
+    def error_codes(self, codes: dict[str, str]) -> None:
+        """Declare this plugin's own error codes (code -> description) for ``ErrorCode``
+        (``PluginInfo(error_codes=...)`` does it). A kernel code needs no declaration; two
+        plugins may declare the same code."""
+        from jiedao.schema.errors import ERROR_CODE, KERNEL_ERROR_CODES
+
+        problems = []
+        for code, description in codes.items():
+            if not ERROR_CODE.match(code):
+                problems.append(f"plugin '{self.plugin}' declares the error code '{code}'; use CAPITALS, digits and '_' (e.g. 'ALREADY_SIGNED').")
+            elif code in KERNEL_ERROR_CODES:
+                problems.append(f"plugin '{self.plugin}' declares the error code '{code}', which is the kernel's; remove it from error_codes.")
+            elif not description.strip():
+                problems.append(f"plugin '{self.plugin}' declares the error code '{code}' without a description.")
+            else:
+                self._into.error_codes[code][self.plugin] = description
+        if problems:
+            raise ConfigurationError(problems)
 
     def background(self, task: Callable[..., Awaitable[None]]) -> None:
         """Run ``async task(kernel)`` for the lifetime of ``jiedao serve``."""

@@ -24,7 +24,9 @@ def jiedao_models(register):
 
     Call ``register.models(Model, ...)``. Importing the classes adds their tables to the
     shared metadata; declaring them lets the kernel refuse two plugins that define the
-    same table and tell which plugin owns which table.
+    same table and tell which plugin owns which table. ``register.append_only(Model, ...)``
+    (as data: ``PluginInfo(append_only=(...))``) marks tables whose rows are never updated
+    nor deleted.
     """
 
 
@@ -77,7 +79,8 @@ def jiedao_cli(register):
 
 @hookspec
 def jiedao_metrics(register):
-    """Publish figures and spatial signals for dashboards (see ``core.figures``).
+    """Publish figures and spatial signals for dashboards (see ``core.figures``); usually as
+    data instead: ``PluginInfo(metrics=(...), signals=(...))``.
 
     ``register.metrics(Metric(...), ...)`` and ``register.signals(Signal(...), ...)``.
     """

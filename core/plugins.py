@@ -47,6 +47,16 @@ class PluginInfo:
     """The domain events the plugin publishes (``core.events.DomainEvent`` dataclasses)."""
     models: tuple[type, ...] = ()
     """The SQLAlchemy models the plugin owns (its tables)."""
+    append_only: tuple[type, ...] = ()
+    """Those of its models whose rows are never updated nor deleted (on PostgreSQL the
+    application role may only insert and read them)."""
+    error_codes: Mapping[str, str] = field(default_factory=dict)
+    """The plugin's own ``DomainError`` codes: code -> description, added to the GraphQL
+    enum ``ErrorCode``. The kernel's codes (``NOT_FOUND``, ``INVALID_STATE`` ...) need none."""
+    metrics: tuple[Any, ...] = ()
+    """The figures it publishes for the cockpit (``Metric``s)."""
+    signals: tuple[Any, ...] = ()
+    """Its per-building signals for hotspot detection (``Signal``s)."""
     state: Callable[[Any], Any] | None = None
     """Makes the plugin's runtime state, ``state(kernel)``, once per kernel at start-up;
     ``kernel.state(name)`` returns it, and its ``async close()`` (if any) runs at shutdown."""

@@ -78,31 +78,55 @@ def node_id(type_name: str, *, description: str | None = None, default: Any = MI
 _PAYLOADS: dict[str, type] = {}
 
 
+@dataclass(frozen=True)
+class Many:
+    """A payload field holding a non-null list of ``of`` (``[T!]!``), empty when refused."""
+
+    of: Any
+    description: str | None = None
+
+
+def many(of: Any, description: str | None = None) -> Many:
+    """``payload(..., votes=many(VoteRecord, "One per owner group."))``: a result field of type
+    ``[VoteRecord!]!`` that is ``[]`` when the mutation was refused."""
+    return Many(of, description)
+
+
+def _result_field(kind: Any) -> tuple[Any, Any, Any]:
+    """(annotation, strawberry field or default, the type the runner reads) of one result."""
+    if isinstance(kind, Many):
+        return list[kind.of], strawberry.field(default_factory=list, description=kind.description), list[kind.of]
+    if isinstance(kind, tuple):
+        annotation, default, *description = kind
+        value = strawberry.field(default=default, description=description[0]) if description else default
+        members = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return annotation, value, members[0] if len(members) == 1 else annotation
+    return typing.Optional[kind], None, kind  # noqa: UP045 - built at run time
+
+
 def payload(name: str, description: str | None = None, **results: Any) -> type:
     """The payload type ``name``: one field per result and ``errors: [UserError!]!``.
 
     ``alarm=AlarmType`` is a nullable field (null when the mutation was refused);
     ``revoked=(int, 0)`` is a field of exactly that type with that default, and
-    ``(int | None, None, "what it means")`` adds the field's description. ``description``
-    is the class's docstring (it is not part of the SDL). Declaring the same name twice
-    returns the first type."""
+    ``(int | None, None, "what it means")`` adds the field's description;
+    ``votes=many(VoteRecord, "what it means")`` is a non-null list, ``[]`` when refused.
+    ``description`` is the class's docstring (it is not part of the SDL). Declaring the
+    same name twice returns the first type."""
     if name in _PAYLOADS:
         return _PAYLOADS[name]
     annotations: dict[str, Any] = {}
     namespace: dict[str, Any] = {}
+    read: list[tuple[str, Any]] = []
     for key, kind in results.items():
-        if isinstance(kind, tuple) and len(kind) == 3:
-            annotations[key], namespace[key] = kind[0], strawberry.field(default=kind[1], description=kind[2])
-        elif isinstance(kind, tuple):
-            annotations[key], namespace[key] = kind
-        else:
-            annotations[key], namespace[key] = typing.Optional[kind], None  # noqa: UP045 - built at run time
+        annotations[key], namespace[key], runner_type = _result_field(kind)
+        read.append((key, runner_type))
     annotations["errors"] = list[UserError]
     namespace["errors"] = strawberry.field(default_factory=list)
     namespace["__annotations__"] = annotations
     namespace["__doc__"] = description or f"The result of the mutation, or the errors that refused it ({', '.join(results)})."
     cls = strawberry.type(type(name, (), namespace), name=name)
-    cls.__jiedao_results__ = tuple((key, kind[0] if isinstance(kind, tuple) else kind) for key, kind in results.items())
+    cls.__jiedao_results__ = tuple(read)
     _PAYLOADS[name] = cls
     return cls
 

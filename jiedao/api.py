@@ -6,8 +6,8 @@ other module of Jiedao is internal and may change between versions.
 - declaring a plugin: ``PluginInfo``, ``hookimpl``, ``DomainEvent``, ``Delivery``
 - tables: ``Base``, ``StreetScoped``, ``UTCDateTime``; the core registry's rows in
   ``registry`` (``registry.Building``, ``registry.Resident`` ...)
-- GraphQL: ``Node``, ``node_type``, ``Connection``, ``paginate``, ``list_bound``, ``by_id``,
-  ``children``, ``through``, ``allow``, ``allow_any``, ``IsAuthenticated``, ``mutation``, ``payload``, ``node_id``,
+- GraphQL: ``Node``, ``node_type``, ``Connection``, ``paginate``, ``where_given``, ``list_bound``, ``by_id``, ``linked``,
+  ``children``, ``through``, ``allow``, ``allow_any``, ``IsAuthenticated``, ``mutation``, ``payload``, ``many``, ``node_id``,
   ``Write``, ``UserError``, ``ClientError``, ``encode_global_id``, ``decode_global_id``,
   ``decode_id_of``; the core's GraphQL types in ``types`` (``types.Building`` ...) for fields
   that return them; input limits ``MaxLength``, ``LONG``, ``Range``, ``Money``
@@ -58,7 +58,6 @@ from jiedao.core.figures import Metric, MetricKind, Signal
 from jiedao.core.grids.access import grid_building_ids, grid_of_building, grid_workers_of_building, grids_worked_by, worked_grid_ids
 from jiedao.core.hookspecs import hookimpl
 from jiedao.core.identity import models as identity
-from jiedao.core.identity import models as identity
 from jiedao.core.identity.audit import record as audit
 from jiedao.core.identity.passwords import hash_password
 from jiedao.core.identity.service import AuthenticationFailed, authenticate
@@ -82,34 +81,34 @@ from jiedao.core.organisations.access import (
 from jiedao.core.organisations.models import OrganisationKind
 from jiedao.core.organisations.roles import ORGANISATION_ROLES
 from jiedao.core.plugins import PluginInfo
-from jiedao.core.runner import Write, mutation, node_id, payload, run_mutation
+from jiedao.core.runner import Write, many, mutation, node_id, payload, run_mutation
 from jiedao.core.settings import Duration, parse_duration
 from jiedao.core.work.api import WorkOutcome, WorkSource, open_work_item, work_item_for
 from jiedao.core.work.events import WorkItemClosed, WorkItemEscalated, WorkItemOpened, WorkItemStateChanged
 from jiedao.core.work.states import WorkState
-from jiedao.schema.connection import Connection, paginate
+from jiedao.schema.connection import Connection, paginate, where_given
 from jiedao.schema.cost import list_bound
 from jiedao.schema.errors import ClientError, UserError
 from jiedao.schema.ids import decode_global_id, decode_id_of, encode_global_id
-from jiedao.schema.loaders import by_id, children, through
+from jiedao.schema.loaders import by_id, children, linked, through
 from jiedao.schema.node import Node, node_type
 from jiedao.schema.page_policy import policy_for_page
 from jiedao.schema.permissions import IsAuthenticated, allow, allow_any
 from jiedao.schema.validation import LONG, MaxLength, Money, Range
 
 __all__ = [
-    "ORGANISATION_ROLES", "ActingFor", "OrganisationKind", "Places", "acted_for_ids", "acts_for", "grid_building_ids", "grid_of_building",
-    "grid_workers_of_building", "grids_worked_by", "may_convene_ballot", "organisations_acted_for", "place_building_ids", "places_of",
-    "require_acts_for", "responsible_for_building", "worked_grid_ids",
-    "CHINA", "LONG", "AuthenticationFailed", "Base", "ClientError", "Connection", "Delivery", "DomainError",
-    "DomainEvent", "Duration", "IsAuthenticated", "Kernel", "MaxLength", "Metric", "MetricKind", "Money", "Node", "NoticeAttachment", "Notification",
-    "PluginInfo", "Range", "STREET", "Signal", "StreetScoped", "UTCDateTime", "UserError", "Write", "allow", "allow_any", "audit",
-    "authenticate", "by_id", "children", "clock", "csv_writer", "demo", "decode_global_id", "decode_id_of", "encode_global_id",
-    "hash_password", "hookimpl", "hotspot_building_id", "identity", "importfile", "in_street", "kernel_of", "list_bound", "mutation", "node_id", "node_type",
-    "notify", "now", "paginate", "parse_duration", "payload", "policy_for_page", "registry", "report_import_failure", "require_street",
-    "run_command", "run_mutation", "street_transaction", "through", "today", "types",
-    "WorkItemClosed", "WorkItemEscalated", "WorkItemOpened", "WorkItemStateChanged", "WorkOutcome", "WorkSource", "WorkState",
-    "open_work_item", "work_item_for",
-    "notify", "now", "paginate", "parse_duration", "payload", "policy_for_page", "publish_notice", "registry", "report_import_failure", "require_street",
-    "run_command", "run_mutation", "through", "today", "types",
+    "acted_for_ids", "ActingFor", "acts_for", "allow", "allow_any", "audit", "authenticate", "AuthenticationFailed",
+    "Base", "by_id", "children", "CHINA", "ClientError", "clock", "Connection", "csv_writer", "decode_global_id",
+    "decode_id_of", "Delivery", "demo", "DomainError", "DomainEvent", "Duration", "encode_global_id",
+    "grid_building_ids", "grid_of_building", "grid_workers_of_building", "grids_worked_by", "hash_password",
+    "hookimpl", "hotspot_building_id", "identity", "importfile", "in_street", "IsAuthenticated", "Kernel",
+    "kernel_of", "linked", "list_bound", "LONG", "many", "MaxLength", "may_convene_ballot", "Metric", "MetricKind",
+    "Money", "mutation", "Node", "node_id", "node_type", "NoticeAttachment", "Notification", "notify", "now",
+    "open_work_item", "ORGANISATION_ROLES", "OrganisationKind", "organisations_acted_for", "paginate",
+    "parse_duration", "payload", "place_building_ids", "Places", "places_of", "PluginInfo", "policy_for_page",
+    "publish_notice", "Range", "registry", "report_import_failure", "require_acts_for", "require_street",
+    "responsible_for_building", "run_command", "run_mutation", "Signal", "STREET", "street_transaction",
+    "StreetScoped", "through", "today", "types", "UserError", "UTCDateTime", "where_given", "work_item_for",
+    "worked_grid_ids", "WorkItemClosed", "WorkItemEscalated", "WorkItemOpened", "WorkItemStateChanged", "WorkOutcome",
+    "WorkSource", "WorkState", "Write",
 ]

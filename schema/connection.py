@@ -6,10 +6,11 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 from sqlalchemy import Select, func, select
+from strawberry.utils.str_converters import to_camel_case
 
 from jiedao.schema.context import Context
 from jiedao.schema.errors import ClientError
-from jiedao.schema.ids import decode_cursor, encode_cursor, pk_limit
+from jiedao.schema.ids import decode_cursor, decode_id_of, encode_cursor, pk_limit
 
 NodeT = TypeVar("NodeT")
 MAX_PAGE_SIZE = 100
@@ -81,3 +82,17 @@ async def paginate(ctx: Context, statement: Select, first: int | None, after: st
         ),
         _count_statement=count_statement,
     )
+
+
+def where_given(statement: Select, *filters: tuple[Any, ...]) -> Select:
+    """``statement`` narrowed by the optional filters a list field received: each
+    ``(column, value)`` adds ``column == value`` unless ``value`` is ``None`` (an enum is
+    compared by its value); ``(column, global_id, "Type")`` decodes the global ID of a
+    ``Type`` first (a wrong one is ``INVALID_ID`` naming the argument, e.g. ``buildingId``)."""
+    for column, value, *node_type in filters:
+        if value is None:
+            continue
+        if node_type:
+            value = decode_id_of(value, node_type[0], to_camel_case(column.key))
+        statement = statement.where(column == getattr(value, "value", value))
+    return statement

@@ -2,22 +2,58 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from enum import Enum
+
 import strawberry
 from graphql import GraphQLError
 
 from jiedao.core.errors import DomainError
+
+KERNEL_ERROR_CODES: dict[str, str] = {
+    "INVALID": "The input breaks a rule of the domain; the message says which (the default code).",
+    "BAD_INPUT": "A value cannot be stored as given: too long, out of range, malformed or missing.",
+    "REQUIRED": "A value that must be given is missing or empty.",
+    "INVALID_ID": "The value is not a global ID, or not the ID of the expected type.",
+    "INVALID_CURSOR": "The pagination cursor is malformed or belongs to another list.",
+    "NOT_FOUND": "The thing named does not exist in this street (or is not visible to the caller).",
+    "FORBIDDEN": "The caller may not do this to this particular thing.",
+    "DUPLICATE": "The thing already exists (a name, a number or a membership is taken).",
+    "CONFLICT": "Someone else changed the same thing at the same moment; reload and try again.",
+    "INVALID_STATE": "The thing is not in a state that allows this action.",
+    "INVALID_TRANSITION": "The thing cannot move to the state asked for from its current one.",
+    "TOO_EARLY": "It is too early for this action; the message says from when.",
+    "INVALID_CREDENTIALS": "Wrong username or password.",
+    "NO_ACCESS": "The account has no role in the street it asked for.",
+    "WEAK_PASSWORD": "The password is too weak or too common.",
+    "THROTTLED": "Too many failed attempts; try again later.",
+}
+"""The codes every schema has; a plugin adds its own with ``PluginInfo(error_codes=...)``."""
+
+ERROR_CODE = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+
+def error_code_enum(codes: Mapping[str, str]) -> type[Enum]:
+    """The GraphQL enum ``ErrorCode`` with these codes (code -> description), in this order."""
+    members = {code: strawberry.enum_value(code, description=description) for code, description in codes.items()}
+    return strawberry.enum(Enum("ErrorCode", members), name="ErrorCode", description="Why a mutation was refused; stable, for programs.")
+
+
+ErrorCode = error_code_enum(KERNEL_ERROR_CODES)
+"""The kernel's codes; the composed schema's ``ErrorCode`` adds every plugin's."""
 
 
 @strawberry.type(description="A problem the user can fix, returned in a mutation payload.")
 class UserError:
     field: str | None = strawberry.field(description="The input field at fault, if one is.")
     message: str
-    code: str = strawberry.field(description="A stable machine-readable code, e.g. NOT_FOUND.")
+    code: ErrorCode = strawberry.field(description="A stable machine-readable code, e.g. NOT_FOUND.")
 
 
-def user_errors(error: DomainError) -> list[UserError]:
-    """The payload ``errors`` list for a refused action."""
-    return [UserError(field=error.field, message=error.message, code=error.code)]
+def user_errors(*errors: DomainError) -> list[UserError]:
+    """The payload ``errors`` list for a refused action (one error, or all of a bulk input's)."""
+    return [UserError(field=error.field, message=error.message, code=error.code) for error in errors]
 
 
 class ClientError(Exception):

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
-
 from jiedao.api import PluginInfo, hookimpl
+from jiedao.plugins.credit.errors import ERROR_CODES
 from jiedao.plugins.credit.events import ScoreComputed
+from jiedao.plugins.credit.metrics import METRICS, SIGNALS
 from jiedao.plugins.credit.models import MODELS, Score, Scorecard
-
-
-class Settings(BaseModel):
-    """Per-street settings of the credit plugin."""
-
-    model_config = {"extra": "forbid"}
-
 
 PERMISSIONS = {
     "credit.enterprise.read": "See every enterprise, its score, portrait, evidence and history",
@@ -43,20 +36,17 @@ PLUGIN = PluginInfo(
     name="credit",
     version="0.1.0",
     title="Credit: restaurant credit index, explainable portrait, appeals and credit repair",
-    settings=Settings,
     description="长庆信用分: a versioned declarative scorecard grades enterprises A-D by credit risk, with reasons, "
     "a portrait, reproducible history, appeals and 信用修复.",
     permissions=PERMISSIONS,
     grants=GRANTS,
     models=MODELS,
+    append_only=(Score, Scorecard),  # history is never rewritten, not even by a bug
     events=(ScoreComputed,),
+    error_codes=ERROR_CODES,
+    metrics=METRICS,
+    signals=SIGNALS,
 )
-
-
-@hookimpl
-def jiedao_models(register):
-    """Scores and scorecard versions are append-only: history is never rewritten, not even by a bug."""
-    register.append_only(Score, Scorecard)
 
 
 @hookimpl
@@ -75,15 +65,6 @@ def jiedao_cli(register):
     from jiedao.plugins.credit.cli import credit
 
     register.cli(credit)
-
-
-@hookimpl
-def jiedao_metrics(register):
-    """Enterprises by class, appeals, inspections due; poorly graded enterprises per building."""
-    from jiedao.plugins.credit.metrics import METRICS, SIGNALS
-
-    register.metrics(*METRICS)
-    register.signals(*SIGNALS)
 
 
 @hookimpl

@@ -7,6 +7,7 @@ contract (``Metric`` and ``Signal``), restricted to the plugins each street enab
 from __future__ import annotations
 
 from jiedao.api import PluginInfo, hookimpl
+from jiedao.plugins.dashboard.metrics import METRICS
 from jiedao.plugins.dashboard.models import HotspotAck
 from jiedao.plugins.dashboard.settings import DashboardSettings
 from jiedao.plugins.dashboard.state import make_state
@@ -25,6 +26,12 @@ PLUGIN = PluginInfo(
     permissions=PERMISSIONS,
     grants={"community_worker": list(PERMISSIONS), "grid_worker": list(PERMISSIONS)},
     models=(HotspotAck,),
+    metrics=METRICS,
+    error_codes={
+        "INVALID_RANGE": "A custom time range needs a start before its end.",
+        "TOO_LONG": "The note is too long.",
+        "TOO_MANY_BUCKETS": "The range holds too many buckets for the interval; choose a wider one.",
+    },
     state=make_state,
 )
 
@@ -47,11 +54,3 @@ def jiedao_routes(register):
 
     register.routes(*ROUTES)
     register.middleware(PrometheusRequests)
-
-
-@hookimpl
-def jiedao_metrics(register):
-    """The dashboard's own figure: hotspot acknowledgements."""
-    from jiedao.plugins.dashboard.metrics import METRICS
-
-    register.metrics(*METRICS)

@@ -78,7 +78,7 @@ async def export_csv(request: Request) -> Response:
 
 
 def _fail(message: str, field: str):
-    raise DomainError(message, code="BAD_REQUEST", field=field)
+    raise DomainError(message, code="BAD_INPUT", field=field)
 
 
 def _enum(kind, value: str, field: str):

@@ -7,6 +7,8 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from jiedao.api import PluginInfo, hookimpl
+from jiedao.plugins.deliberation.errors import ERROR_CODES
+from jiedao.plugins.deliberation.metrics import METRICS, SIGNALS
 from jiedao.plugins.deliberation.models import MODELS
 
 
@@ -53,6 +55,9 @@ PLUGIN = PluginInfo(
     permissions=PERMISSIONS,
     grants=GRANTS,
     models=MODELS,
+    error_codes=ERROR_CODES,
+    metrics=METRICS,
+    signals=SIGNALS,
 )
 
 
@@ -63,16 +68,6 @@ def jiedao_schema(register):
     from jiedao.plugins.deliberation.graphql import register_schema
 
     register_schema(register)
-
-
-@hookimpl
-def jiedao_metrics(register):
-    """Topics raised, open and by status, overdue action items, votes cast, open ballots; the
-    per-building signal of topics raised."""
-    from jiedao.plugins.deliberation.metrics import METRICS, SIGNALS
-
-    register.metrics(*METRICS)
-    register.signals(*SIGNALS)
 
 
 @hookimpl

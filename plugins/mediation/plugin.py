@@ -6,7 +6,9 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from jiedao.api import PluginInfo, hookimpl
+from jiedao.plugins.mediation.metrics import METRICS, SIGNALS
 from jiedao.plugins.mediation.access import GRANTS, PERMISSIONS
+from jiedao.plugins.mediation.errors import ERROR_CODES
 from jiedao.plugins.mediation.events import EVENTS
 from jiedao.plugins.mediation.models import MODELS
 
@@ -36,6 +38,9 @@ PLUGIN = PluginInfo(
     grants=GRANTS,
     events=EVENTS,
     models=MODELS,
+    error_codes=ERROR_CODES,
+    metrics=METRICS,
+    signals=SIGNALS,
 )
 
 
@@ -50,16 +55,6 @@ def jiedao_schema(register):
     register.types(types.Case, types.Studio, types.Finding, types.TaskForce)
     register.extend("Building", queries.BuildingMediation)
     register.extend("Resident", queries.ResidentMediation)
-
-
-@hookimpl
-def jiedao_metrics(register):
-    """Cases by state and category, agreement rate, overdue cases, findings rectified; the
-    per-building signal of disputes and findings."""
-    from jiedao.plugins.mediation.metrics import METRICS, SIGNALS
-
-    register.metrics(*METRICS)
-    register.signals(*SIGNALS)
 
 
 @hookimpl

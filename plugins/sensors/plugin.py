@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from jiedao.api import PluginInfo, hookimpl
+from jiedao.plugins.sensors.metrics import METRICS, SIGNALS
 from jiedao.plugins.sensors.events import EVENTS
 from jiedao.plugins.sensors.models import SENSOR_MODELS
 from jiedao.plugins.sensors.settings import SensorsSettings
@@ -30,6 +31,9 @@ PLUGIN = PluginInfo(
     },
     models=SENSOR_MODELS,
     events=EVENTS,
+    error_codes={"NOTE_REQUIRED": "Say why: a note is required to retire a device or clear an alarm."},
+    metrics=METRICS,
+    signals=SIGNALS,
     state=SensorsState,
 )
 
@@ -53,15 +57,6 @@ def jiedao_cli(register):
     from jiedao.plugins.sensors.cli import sensors
 
     register.cli(sensors)
-
-
-@hookimpl
-def jiedao_metrics(register):
-    """Alarms raised and open, devices by status, quarantined messages; alarms per building as a signal."""
-    from jiedao.plugins.sensors.metrics import METRICS, SIGNALS
-
-    register.metrics(*METRICS)
-    register.signals(*SIGNALS)
 
 
 @hookimpl

@@ -10,6 +10,8 @@ PLUGIN = PluginInfo(
     permissions={"volunteer.service.manage": "Create teams, enrol volunteers, record services"},
     grants={"community_worker": ["volunteer.service.manage"]},
     models=models.MODELS,
+    error_codes={"NOT_A_MEMBER": "Only members of the team can be recorded as taking part."},
+    metrics=service.METRICS,  # services held and hours served, for the cockpit
 )
 
 
@@ -25,12 +27,6 @@ def jiedao_schema(register):
 def jiedao_cli(register):
     """``jiedao volunteer stats``."""
     register.cli(cli.commands)
-
-
-@hookimpl
-def jiedao_metrics(register):
-    """Services held and hours served, for the cockpit."""
-    register.metrics(*service.METRICS)
 
 
 @hookimpl

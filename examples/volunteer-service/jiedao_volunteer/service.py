@@ -25,7 +25,7 @@ async def create_team(session: AsyncSession, name: str, service_day: str = "") -
     """A new team; names are unique in a street."""
     name = name.strip()
     if not name:
-        raise DomainError("A team needs a name.", code="EMPTY", field="name")
+        raise DomainError("A team needs a name.", code="REQUIRED", field="name")
     if await session.scalar(select(Team.id).where(Team.name == name)) is not None:
         raise DomainError(f"There is already a team called {name}.", code="DUPLICATE", field="name")
     team = Team(name=name, service_day=service_day.strip(), created_at=now())
@@ -53,13 +53,13 @@ async def record_service(
 ) -> ServiceEvent:
     """Record a service and the hours of each participant; every participant must be a member."""
     if not title.strip():
-        raise DomainError("A service needs a title.", code="EMPTY", field="title")
+        raise DomainError("A service needs a title.", code="REQUIRED", field="title")
     if not attendance:
-        raise DomainError("List who took part.", code="EMPTY", field="participants")
+        raise DomainError("List who took part.", code="REQUIRED", field="participants")
     if held_at.tzinfo is None:
         held_at = held_at.replace(tzinfo=UTC)
     if held_at > now():
-        raise DomainError("A service cannot be recorded before it happens.", code="IN_FUTURE", field="heldAt")
+        raise DomainError("A service cannot be recorded before it happens.", code="BAD_INPUT", field="heldAt")
     if building_id is not None and await session.scalar(select(registry.Building.id).where(registry.Building.id == building_id)) is None:
         raise DomainError("No such building in this street.", code="NOT_FOUND", field="buildingId")
     members = set((await session.scalars(select(Member.resident_id).where(Member.team_id == team_id))).all())
@@ -70,7 +70,7 @@ async def record_service(
         if entry.resident_id in seen:
             raise DomainError("A participant is listed twice.", code="DUPLICATE", field="participants")
         if not Decimal(0) < entry.hours <= MAX_HOURS_PER_SERVICE:
-            raise DomainError(f"Hours must be between 0 and {MAX_HOURS_PER_SERVICE}.", code="OUT_OF_RANGE", field="participants")
+            raise DomainError(f"Hours must be between 0 and {MAX_HOURS_PER_SERVICE}.", code="BAD_INPUT", field="participants")
         seen.add(entry.resident_id)
     event = ServiceEvent(team_id=team_id, title=title.strip(), held_at=held_at, building_id=building_id)
     session.add(event)

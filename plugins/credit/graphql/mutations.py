@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.scalars import JSON
 
-from jiedao.api import DomainError, Money, Range, UserError, Write, encode_global_id, mutation, node_id, payload
+from jiedao.api import DomainError, Money, Range, Write, encode_global_id, mutation, node_id, payload
 from jiedao.plugins.credit import service
 from jiedao.plugins.credit.service import appeals
 from jiedao.plugins.credit.events import ScoreComputed
@@ -27,18 +27,6 @@ EVIDENCE = "credit.evidence.manage"
 def node_ids(type_name: str) -> Any:
     """An input field of global IDs of ``type_name``, empty by default, decoded by the runner."""
     return strawberry.field(default_factory=list, metadata=node_id(type_name).metadata)
-
-
-def results(**fields: type):
-    """The runner's description of a payload written by hand because ``payload()`` cannot say
-    it: a result field with a description (``EvidencePayload.score``) or not nullable
-    (``RecomputePayload.recomputed``)."""
-
-    def declare(cls: type) -> type:
-        cls.__jiedao_results__ = tuple(fields.items())
-        return cls
-
-    return declare
 
 
 def actor_of(w: Write) -> service.Actor:
@@ -135,12 +123,11 @@ class RecordCertificationInput:
     valid_until: date | None = None
 
 
-@results(evidence=CreditEvidence, score=CreditScore)
-@strawberry.type
-class EvidencePayload:
-    evidence: CreditEvidence | None = None
-    score: CreditScore | None = strawberry.field(default=None, description="The enterprise's score recomputed with the new evidence.")
-    errors: list[UserError] = strawberry.field(default_factory=list)
+EvidencePayload = payload(
+    "EvidencePayload",
+    evidence=CreditEvidence,
+    score=(CreditScore | None, None, "The enterprise's score recomputed with the new evidence."),
+)
 
 
 @strawberry.input
@@ -157,11 +144,7 @@ class RecomputeCreditScoresInput:
     enterprise_id: strawberry.ID | None = node_id("Enterprise", default=None, description="One enterprise; every one of the street when absent.")
 
 
-@results(recomputed=int)
-@strawberry.type
-class RecomputePayload:
-    recomputed: int = 0
-    errors: list[UserError] = strawberry.field(default_factory=list)
+RecomputePayload = payload("RecomputePayload", recomputed=(int, 0))
 
 
 @strawberry.input

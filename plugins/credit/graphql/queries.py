@@ -6,7 +6,7 @@ from __future__ import annotations
 import strawberry
 from sqlalchemy import select
 
-from jiedao.api import Connection, allow, by_id, children, decode_global_id, decode_id_of, paginate
+from jiedao.api import Connection, allow, by_id, children, decode_global_id, decode_id_of, paginate, where_given
 from jiedao.plugins.credit import models, service
 from jiedao.plugins.credit.graphql.access import MAX_HISTORY, READ_ALL, SEE_LIST, may_see, visible
 from jiedao.plugins.credit.graphql.types import CreditAppeal, CreditClass, CreditScore, CreditScorecard, Enterprise
@@ -29,8 +29,7 @@ class CreditQuery:
         category: str | None = None,
     ) -> Connection[Enterprise]:
         statement = visible(info.context, select(models.Enterprise))
-        if category is not None:
-            statement = statement.where(models.Enterprise.category == category)
+        statement = where_given(statement, (models.Enterprise.category, category))
         if grade is not None:
             statement = statement.join(models.Score, models.Score.id == models.Enterprise.current_score_id).where(models.Score.risk_class == CreditClass(grade).value)
         return await paginate(info.context, statement, first, after)

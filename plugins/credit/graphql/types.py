@@ -13,7 +13,7 @@ import strawberry
 from sqlalchemy import func, select
 from strawberry.scalars import JSON
 
-from jiedao.api import ClientError, Node, by_id, children, encode_global_id, node_type, registry, types
+from jiedao.api import ClientError, Node, by_id, children, encode_global_id, linked, node_type, registry, types
 from jiedao.plugins.credit import models, service
 from jiedao.plugins.credit.graphql.access import MAX_HISTORY, READ_ALL, READ_OWN, SEE_ONE, visible_enterprises
 
@@ -325,11 +325,7 @@ class Enterprise(Node):
     def status(self) -> str:
         return self.status
 
-    @strawberry.field(permission_classes=SEE_ONE)
-    async def building(self, info: strawberry.Info) -> Building | None:
-        if self.building_id is None:
-            return None
-        return await by_id(info.context, registry.Building).load(self.building_id)
+    building = linked(registry.Building, "building_id", Building, permission_classes=SEE_ONE)
 
     @strawberry.field(permission_classes=SEE_ONE, description="The current score.")
     async def score(self, info: strawberry.Info) -> CreditScore | None:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import strawberry
 
-from jiedao.api import LONG, UserError, Write, encode_global_id, mutation, node_id, payload
+from jiedao.api import LONG, Write, encode_global_id, many, mutation, node_id, payload
 from jiedao.plugins.deliberation import service
 from jiedao.plugins.deliberation.graphql.types import (
     BALLOT_MANAGE,
@@ -83,15 +83,7 @@ class RecordVoteInput:
 BallotPayload = payload("BallotPayload", ballot=Ballot)
 
 
-@strawberry.type
-class VotePayload:
-    # Written by hand: ``payload()`` makes every result nullable, and ``votes`` is
-    # ``[VoteRecord!]!`` with a description in the published schema.
-    votes: list[VoteRecord] = strawberry.field(default_factory=list, description="One per owner group the vote counts for.")
-    errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-VotePayload.__jiedao_results__ = (("votes", list[VoteRecord]),)
+VotePayload = payload("VotePayload", votes=many(VoteRecord, "One per owner group the vote counts for."))
 
 
 @strawberry.type

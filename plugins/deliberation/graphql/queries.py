@@ -8,7 +8,7 @@ from typing import Any
 import strawberry
 from sqlalchemy import select
 
-from jiedao.api import Connection, allow, allow_any, by_id, children, decode_id_of, list_bound, paginate
+from jiedao.api import Connection, allow, allow_any, by_id, children, decode_id_of, list_bound, paginate, where_given
 from jiedao.plugins.deliberation import service
 from jiedao.plugins.deliberation.graphql.loaders import Reader
 from jiedao.plugins.deliberation.graphql.types import (
@@ -46,10 +46,7 @@ class BallotQuery:
     async def ballots(
         self, info: strawberry.Info, first: int | None = None, after: str | None = None, status: BallotStatusEnum | None = None
     ) -> Connection[Ballot]:
-        statement = select(BallotModel)
-        if status is not None:
-            statement = statement.where(BallotModel.status == BallotStatus(status).value)
-        return await paginate(info.context, statement, first, after)
+        return await paginate(info.context, where_given(select(BallotModel), (BallotModel.status, status)), first, after)
 
     @strawberry.field(permission_classes=allow(BALLOT_READ))
     async def ballot(self, info: strawberry.Info, id: strawberry.ID) -> Ballot | None:

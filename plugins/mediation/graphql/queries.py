@@ -8,12 +8,12 @@ from datetime import timedelta
 import strawberry
 from sqlalchemy import select
 
-from jiedao.api import Connection, allow, by_id, children, decode_id_of, now, paginate
+from jiedao.api import Connection, allow, by_id, children, decode_id_of, now, paginate, where_given
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.graphql.loaders import cases_of_caller, visible_case_by_id, visible_cases_by
 from jiedao.plugins.mediation.graphql.types import Case, CaseStateEnum, CategoryEnum, Finding, Studio, TaskForce
-from jiedao.plugins.mediation.states import OPEN_STATES, CaseState, Category
+from jiedao.plugins.mediation.states import OPEN_STATES
 
 CASE_READ = "mediation.case.read"
 TASKFORCE_READ = "mediation.taskforce.read"
@@ -40,12 +40,7 @@ class MediationQuery:
         open_too_long: bool | None = None,
     ) -> Connection[Case]:
         statement = select(m.Case).where(cases_of_caller(info.context))
-        if state is not None:
-            statement = statement.where(m.Case.state == CaseState(state).value)
-        if category is not None:
-            statement = statement.where(m.Case.category == Category(category).value)
-        if studio_id is not None:
-            statement = statement.where(m.Case.studio_id == decode_id_of(studio_id, "Studio", "studioId"))
+        statement = where_given(statement, (m.Case.state, state), (m.Case.category, category), (m.Case.studio_id, studio_id, "Studio"))
         if open_too_long is not None:
             late = m.Case.state.in_([s.value for s in OPEN_STATES]) & (m.Case.opened_at < now() - timedelta(days=service.LONG_OPEN_DAYS))
             statement = statement.where(late if open_too_long else ~late)

@@ -8,7 +8,7 @@ from collections.abc import AsyncGenerator
 import strawberry
 from sqlalchemy import select
 
-from jiedao.api import Connection, allow, by_id, children, decode_id_of, list_bound, paginate
+from jiedao.api import Connection, allow, by_id, children, decode_id_of, list_bound, paginate, where_given
 from jiedao.plugins.sensors import models
 from jiedao.plugins.sensors.graphql.types import (
     QUARANTINE_READ,
@@ -45,13 +45,9 @@ class SensorsQuery:
         building_id: strawberry.ID | None = None,
     ) -> Connection[Device]:
         """Devices of the street in id order, paged in SQL."""
-        statement = select(models.Device)
-        if kind is not None:
-            statement = statement.where(models.Device.kind == kind.value)
-        if status is not None:
-            statement = statement.where(models.Device.status == status.value)
-        if building_id is not None:
-            statement = statement.where(models.Device.building_id == decode_id_of(building_id, "Building", "buildingId"))
+        statement = where_given(
+            select(models.Device), (models.Device.kind, kind), (models.Device.status, status), (models.Device.building_id, building_id, "Building")
+        )
         return await paginate(info.context, statement, first, after)
 
     @strawberry.field(description="One device by global ID.", permission_classes=READ_DEVICES)

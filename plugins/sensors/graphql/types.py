@@ -13,7 +13,7 @@ from typing import Any
 import strawberry
 from sqlalchemy import func, select
 
-from jiedao.api import ClientError, Node, allow, by_id, list_bound, node_type, registry, types
+from jiedao.api import ClientError, Node, allow, by_id, linked, list_bound, node_type, registry, types
 from jiedao.plugins.sensors import models
 from jiedao.plugins.sensors.service import alarms as alarm_service
 from jiedao.plugins.sensors.service.payloads import printable
@@ -173,23 +173,11 @@ class Device(Node):
     async def open_alarms(self, info: strawberry.Info) -> list[Alarm]:
         return await open_alarms_loader(info.context, models.Alarm.device_pk).load(self.id)
 
-    @strawberry.field
-    async def building(self, info: strawberry.Info) -> types.Building | None:
-        if self.building_id is None:
-            return None
-        return await by_id(info.context, registry.Building).load(self.building_id)
+    building = linked(registry.Building, "building_id", types.Building)
 
-    @strawberry.field
-    async def unit(self, info: strawberry.Info) -> types.Unit | None:
-        if self.unit_id is None:
-            return None
-        return await by_id(info.context, registry.Unit).load(self.unit_id)
+    unit = linked(registry.Unit, "unit_id", types.Unit)
 
-    @strawberry.field(description="The person this detector protects.", permission_classes=allow("core.residents.read"))
-    async def resident(self, info: strawberry.Info) -> types.Resident | None:
-        if self.resident_id is None:
-            return None
-        return await by_id(info.context, registry.Resident).load(self.resident_id)
+    resident = linked(registry.Resident, "resident_id", types.Resident, description="The person this detector protects.", permission_classes=allow("core.residents.read"))
 
 
 @node_type(models.Alarm, read=ALARM_READ)

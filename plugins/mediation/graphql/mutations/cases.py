@@ -12,7 +12,7 @@ from datetime import date
 import strawberry
 from sqlalchemy import select
 
-from jiedao.api import LONG, DomainError, MaxLength, Notification, UserError, Write, mutation, node_id, notify, now, payload
+from jiedao.api import LONG, DomainError, MaxLength, Notification, Write, many, mutation, node_id, notify, now, payload
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.access import Actor
@@ -25,16 +25,7 @@ MANAGE = "mediation.case.manage"
 CasePayload = payload("CasePayload", case=Case)
 
 
-@strawberry.type
-class EscalatePayload:
-    # Written out rather than made by ``payload(...)``: ``notified`` is a non-null list with a
-    # description, which ``payload`` cannot express without changing the SDL.
-    case: Case | None = None
-    notified: list[str] = strawberry.field(default_factory=list, description="The roles the alert went to.")
-    errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-EscalatePayload.__jiedao_results__ = (("case", Case), ("notified", list[str]))
+EscalatePayload = payload("EscalatePayload", case=Case, notified=many(str, "The roles the alert went to."))
 
 
 @strawberry.input

@@ -10,7 +10,7 @@ from datetime import date
 
 import strawberry
 
-from jiedao.api import LONG, UserError, Write, allow, encode_global_id, mutation, node_id, payload, run_mutation
+from jiedao.api import LONG, UserError, Write, allow, encode_global_id, many, mutation, node_id, payload, run_mutation
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.access import Actor
 from jiedao.plugins.mediation.events import FindingCreated, FindingStatusChanged
@@ -24,15 +24,7 @@ TaskForcePayload = payload("TaskForcePayload", task_force=TaskForce)
 FindingPayload = payload("FindingPayload", finding=Finding)
 
 
-@strawberry.type
-class FindingsPayload:
-    # Written out rather than made by ``payload(...)``: ``findings`` is a non-null list, which
-    # ``payload`` cannot express without changing the SDL.
-    findings: list[Finding] = strawberry.field(default_factory=list)
-    errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-FindingsPayload.__jiedao_results__ = (("findings", Finding),)
+FindingsPayload = payload("FindingsPayload", findings=many(Finding))
 
 
 @strawberry.input

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import strawberry
 
-from jiedao.api import by_id, children, list_bound, registry, types
+from jiedao.api import children, linked, list_bound, registry, types
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.graphql.loaders import usernames
@@ -18,9 +18,7 @@ Resident = types.Resident
 class Signature:
     recorded_by: str
 
-    @strawberry.field(description="The party who signed; null for the mediator's signature.")
-    async def resident(self, info: strawberry.Info) -> Resident | None:
-        return None if self.resident_id is None else await by_id(info.context, registry.Resident).load(self.resident_id)
+    resident = linked(registry.Resident, "resident_id", Resident, description="The party who signed; null for the mediator's signature.")
 
     @strawberry.field(description="The mediator who signed; null for a party's signature.")
     async def mediator_username(self, info: strawberry.Info) -> str | None:

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import strawberry
 
-from jiedao.api import Node, by_id, children, list_bound, node_type, registry, types
+from jiedao.api import Node, by_id, children, linked, list_bound, node_type, registry, types
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.graphql.loaders import cases_of_caller, first_child, usernames
@@ -33,20 +33,13 @@ class CaseParty:
     def role(self) -> PartyRoleEnum:
         return PartyRole(self.role)
 
-    @strawberry.field
-    async def resident(self, info: strawberry.Info) -> Resident | None:
-        return await by_id(info.context, registry.Resident).load(self.resident_id)
+    resident = linked(registry.Resident, "resident_id", Resident)
 
 
 @strawberry.type(description="A building, and possibly a unit of it, that a case is about.")
 class CasePlace:
-    @strawberry.field
-    async def building(self, info: strawberry.Info) -> Building | None:
-        return await by_id(info.context, registry.Building).load(self.building_id)
-
-    @strawberry.field
-    async def unit(self, info: strawberry.Info) -> Unit | None:
-        return None if self.unit_id is None else await by_id(info.context, registry.Unit).load(self.unit_id)
+    building = linked(registry.Building, "building_id", Building)
+    unit = linked(registry.Unit, "unit_id", Unit)
 
 
 @strawberry.type(description="One move of a case's state: who, when and why.")

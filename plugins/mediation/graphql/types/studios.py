@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from jiedao.api import Node, by_id, children, list_bound, node_type, registry, types
+from jiedao.api import Node, children, linked, list_bound, node_type, registry, types
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation.graphql.loaders import usernames
 
@@ -28,11 +28,7 @@ class Studio(Node):
     name: str
     description: str
 
-    @strawberry.field
-    async def community(self, info: strawberry.Info) -> Community | None:
-        if self.community_id is None:
-            return None
-        return await by_id(info.context, registry.Community).load(self.community_id)
+    community = linked(registry.Community, "community_id", Community)
 
     @strawberry.field(description="The members, the lead first.", metadata=list_bound(30))
     async def members(self, info: strawberry.Info) -> list[StudioMember]:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 import strawberry
 from sqlalchemy import select
 
-from jiedao.api import Connection, Node, by_id, list_bound, node_type, paginate, registry, today, types
+from jiedao.api import Connection, Node, by_id, linked, list_bound, node_type, paginate, registry, today, types, where_given
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.graphql.loaders import disputing_case, progress_loader, visible_case_by_id
@@ -46,13 +46,9 @@ class Finding(Node):
     created_at: datetime
     status_changed_at: datetime
 
-    @strawberry.field
-    async def building(self, info: strawberry.Info) -> Building | None:
-        return await by_id(info.context, registry.Building).load(self.building_id)
+    building = linked(registry.Building, "building_id", Building)
 
-    @strawberry.field
-    async def unit(self, info: strawberry.Info) -> Unit | None:
-        return None if self.unit_id is None else await by_id(info.context, registry.Unit).load(self.unit_id)
+    unit = linked(registry.Unit, "unit_id", Unit)
 
     @strawberry.field
     async def task_force(self, info: strawberry.Info) -> TaskForce | None:
@@ -94,9 +90,7 @@ class TaskForce(Node):
     def departments(self) -> list[DepartmentEnum]:
         return [Department(d) for d in self.departments]
 
-    @strawberry.field
-    async def compound(self, info: strawberry.Info) -> Compound | None:
-        return await by_id(info.context, registry.Compound).load(self.compound_id)
+    compound = linked(registry.Compound, "compound_id", Compound)
 
     @strawberry.field(description="Progress by department and category.", metadata=list_bound(100))
     async def progress(self, info: strawberry.Info) -> list[FindingProgress]:
@@ -115,9 +109,4 @@ class TaskForce(Node):
 
 
 def _findings(task_force_id: int, status, department):
-    statement = select(m.Finding).where(m.Finding.task_force_id == task_force_id)
-    if status is not None:
-        statement = statement.where(m.Finding.status == FindingStatus(status).value)
-    if department is not None:
-        statement = statement.where(m.Finding.department == Department(department).value)
-    return statement
+    return where_given(select(m.Finding).where(m.Finding.task_force_id == task_force_id), (m.Finding.status, status), (m.Finding.department, department))

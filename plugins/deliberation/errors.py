@@ -1,0 +1,12 @@
+"""The deliberation plugin's own error codes (``PluginInfo(error_codes=...)``), beyond the kernel's."""
+
+ERROR_CODES = {
+    "ALREADY_VOTED": "This owner group has already voted in this ballot.",
+    "CLOSED": "Voting or the consultation has closed.",
+    "INVALID_PERIOD": "The voting or consultation period is not possible (ends before it starts, in the past, too long).",
+    "INVALID_SCOPE": "The ballot's scope is neither a compound nor a list of buildings, or holds no building.",
+    "INVALID_STATUS": "The ballot or topic is not in the status this action needs.",
+    "NOT_AN_OWNER": "No owner is recorded for the account or the unit.",
+    "NOT_OPEN": "Voting or the consultation is not open (yet).",
+    "OUT_OF_SCOPE": "The unit is outside the ballot's scope.",
+}
