@@ -274,7 +274,7 @@ async def test_bad_input_is_refused_naming_the_field(place, kernel):
     assert [(e["field"], e["code"]) for e in empty] == [("reason", "BAD_INPUT")]
     assert (await place.client.query(WITHDRAW, {"input": {"id": notice, "reason": "撤回"}}, token=admin))["withdrawNotice"]["errors"] == []
     again = (await place.client.query(WITHDRAW, {"input": {"id": notice, "reason": "再撤"}}, token=admin))["withdrawNotice"]["errors"]
-    assert [(e["field"], e["code"]) for e in again] == [("id", "ALREADY_WITHDRAWN")]
+    assert [(e["field"], e["code"]) for e in again] == [("id", "INVALID_STATE")]
 
 
 LISTENER = """

@@ -190,7 +190,7 @@ async def withdraw_notice(session: AsyncSession, notice: Notice, reason: str, us
     if len(reason) > REASON_LENGTH:
         raise _bad(f"The reason has {len(reason)} characters; at most {REASON_LENGTH}.", "reason")
     if notice.withdrawn_at is not None:
-        raise DomainError("This notice was already withdrawn.", code="ALREADY_WITHDRAWN", field="id")
+        raise DomainError("This notice was already withdrawn.", code="INVALID_STATE", field="id")
     _withdraw(notice, reason.strip(), user_id, clock.now())
     await session.flush()
     return notice

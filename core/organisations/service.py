@@ -181,7 +181,7 @@ async def end_membership(session: AsyncSession, membership_id: int, ended_on: da
     if membership is None:
         raise DomainError("No such membership in this street.", code="NOT_FOUND", field="membershipId")
     if membership.ended_on is not None and membership.ended_on <= clock.today():
-        raise DomainError("This membership has already ended.", code="ALREADY_ENDED", field="membershipId")
+        raise DomainError("This membership has already ended.", code="INVALID_STATE", field="membershipId")
     day = ended_on or clock.today()
     if membership.started_on is not None and day < membership.started_on:
         raise DomainError("A membership ends after it starts.", code="BAD_INPUT", field="endedOn")
