@@ -26,11 +26,13 @@ other module of Jiedao is internal and may change between versions.
 - web pages and files a plugin serves itself: ``authenticate`` and ``AuthenticationFailed``
   (a bearer token outside GraphQL), ``policy_for_page`` (its Content-Security-Policy),
   ``csv_writer`` (CSV cells a spreadsheet cannot run)
+- migrations: ``migration_ops`` (``migration_ops.create_street_table``, ``column``,
+  ``reference``, ``index``, ``drop_tables``: a revision states only what differs)
 """
 
 from __future__ import annotations
 
-from jiedao.core import clock, demo, importfile
+from jiedao.core import clock, demo, importfile, migration_ops
 from jiedao.core import graphql as types
 from jiedao.core import importfile
 from jiedao.core import models as registry
@@ -69,7 +71,7 @@ __all__ = [
     "DomainEvent", "Duration", "IsAuthenticated", "Kernel", "MaxLength", "Metric", "MetricKind", "Money", "Node", "Notification",
     "PluginInfo", "Range", "Signal", "StreetScoped", "UTCDateTime", "UserError", "Write", "allow", "allow_any", "audit",
     "authenticate", "by_id", "children", "clock", "csv_writer", "demo", "decode_global_id", "decode_id_of", "encode_global_id",
-    "hash_password", "hookimpl", "hotspot_building_id", "identity", "importfile", "in_street", "kernel_of", "list_bound", "mutation", "node_id", "node_type",
+    "hash_password", "hookimpl", "hotspot_building_id", "identity", "importfile", "in_street", "kernel_of", "list_bound", "migration_ops", "mutation", "node_id", "node_type",
     "notify", "now", "paginate", "parse_duration", "payload", "policy_for_page", "registry", "report_import_failure", "require_street",
     "run_command", "run_mutation", "through", "today", "types",
 ]
