@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import Float, case, cast, func, literal, null, select, union_all
 
 from jiedao.api import DomainError, Metric, MetricKind, Signal
-from jiedao.plugins.dashboard import sql
-from jiedao.plugins.dashboard.ranges import Interval, Period, Range, bucket_starts
+from jiedao.plugins.dashboard.service import sql
+from jiedao.plugins.dashboard.service.ranges import Interval, Period, Range, bucket_starts
 
 Execute = Callable[[Any], Awaitable[Any]]
 FIXED_WIDTH = {Interval.HOUR: 3600.0, Interval.DAY: 86400.0, Interval.WEEK: 7 * 86400.0}
