@@ -3,7 +3,8 @@
 A plugin imports only from here (a test checks every in-tree and example plugin); every
 other module of Jiedao is internal and may change between versions.
 
-- declaring a plugin: ``PluginInfo``, ``hookimpl``, ``DomainEvent``, ``Delivery``
+- declaring a plugin: ``PluginInfo``, ``hookimpl``, ``DomainEvent``, ``event_kind`` (events that
+  differ only by name), ``Delivery``; state machines: ``Transitions``
 - tables: ``Base``, ``StreetScoped``, ``UTCDateTime``; the core registry's rows in
   ``registry`` (``registry.Building``, ``registry.Resident`` ...)
 - GraphQL: ``Node``, ``node_type``, ``Connection``, ``paginate``, ``list_bound``, ``by_id``,
@@ -12,7 +13,7 @@ other module of Jiedao is internal and may change between versions.
   ``decode_id_of``; the core's GraphQL types in ``types`` (``types.Building`` ...) for fields
   that return them; input limits ``MaxLength``, ``LONG``, ``Range``, ``Money``
   (``Annotated[str, LONG]``)
-- rules and time: ``DomainError``, ``clock`` (``clock.now()``, which tests can move),
+- rules and time: ``DomainError``, ``get_or_not_found`` (a row by id, or ``NOT_FOUND``), ``clock`` (``clock.now()``, which tests can move),
   ``now``, ``today``, ``CHINA``, ``Duration``, ``parse_duration``
 - figures and people: ``Metric``, ``MetricKind``, ``Signal``, ``Notification``, ``notify``
 - the running system: ``Kernel`` (for type hints), ``audit``; CLI commands: ``in_street``,
@@ -43,6 +44,7 @@ from jiedao.core.csvsafe import writer as csv_writer
 from jiedao.core.db import Base, StreetScoped, UTCDateTime
 from jiedao.core.demo import hotspot_building_id
 from jiedao.core.errors import DomainError
+from jiedao.core.event_kinds import event_kind
 from jiedao.core.events import Delivery, DomainEvent
 from jiedao.core.figures import Metric, MetricKind, Signal
 from jiedao.core.hookspecs import hookimpl
@@ -52,10 +54,12 @@ from jiedao.core.identity.audit import record as audit
 from jiedao.core.identity.passwords import hash_password
 from jiedao.core.identity.service import AuthenticationFailed, authenticate
 from jiedao.core.kernel import Kernel
+from jiedao.core.lookup import get_or_not_found
 from jiedao.core.notify import Notification, notify
 from jiedao.core.plugins import PluginInfo
 from jiedao.core.runner import Write, mutation, node_id, payload, run_mutation
 from jiedao.core.settings import Duration, parse_duration
+from jiedao.core.transitions import Transitions
 from jiedao.schema.connection import Connection, paginate
 from jiedao.schema.cost import list_bound
 from jiedao.schema.errors import ClientError, UserError
@@ -69,9 +73,9 @@ from jiedao.schema.validation import LONG, MaxLength, Money, Range
 __all__ = [
     "CHINA", "LONG", "AuthenticationFailed", "Base", "ClientError", "Connection", "Delivery", "DomainError",
     "DomainEvent", "Duration", "IsAuthenticated", "Kernel", "MaxLength", "Metric", "MetricKind", "Money", "Node", "Notification",
-    "PluginInfo", "Range", "Signal", "StreetScoped", "UTCDateTime", "UserError", "Write", "allow", "allow_any", "audit",
-    "authenticate", "by_id", "children", "clock", "csv_writer", "demo", "decode_global_id", "decode_id_of", "encode_global_id",
-    "hash_password", "hookimpl", "hotspot_building_id", "identity", "importfile", "in_street", "kernel_of", "list_bound", "migration_ops", "mutation", "node_id", "node_type",
+    "PluginInfo", "Range", "Signal", "StreetScoped", "Transitions", "UTCDateTime", "UserError", "Write", "allow", "allow_any", "audit",
+    "authenticate", "by_id", "children", "clock", "csv_writer", "demo", "decode_global_id", "decode_id_of", "encode_global_id", "event_kind",
+    "get_or_not_found", "hash_password", "hookimpl", "hotspot_building_id", "identity", "importfile", "in_street", "kernel_of", "list_bound", "migration_ops", "mutation", "node_id", "node_type",
     "notify", "now", "paginate", "parse_duration", "payload", "policy_for_page", "registry", "report_import_failure", "require_street",
     "run_command", "run_mutation", "through", "today", "types",
 ]

@@ -34,6 +34,8 @@ class Published:
 
 @dataclass(frozen=True)
 class Kpi:
+    """A figure over the chosen period, beside its value over the period before."""
+
     metric: Published
     value: float | None
     previous: float | None
@@ -48,12 +50,16 @@ class Kpi:
 
 @dataclass(frozen=True)
 class Point:
+    """One bucket of a time series: its start and the figure within it."""
+
     at: datetime
     value: float
 
 
 @dataclass(frozen=True)
 class Slice:
+    """One part of a breakdown (a category, a building) and its figure."""
+
     label: str
     value: float
 
