@@ -3,7 +3,8 @@
 A plugin imports only from here (a test checks every in-tree and example plugin); every
 other module of Jiedao is internal and may change between versions.
 
-- declaring a plugin: ``PluginInfo``, ``hookimpl``, ``DomainEvent``, ``Delivery``
+- declaring a plugin: ``PluginInfo``, ``hookimpl``, ``DomainEvent``, ``event_kind`` (events that
+  differ only by name), ``Delivery``; state machines: ``Transitions``
 - tables: ``Base``, ``StreetScoped``, ``UTCDateTime``; the core registry's rows in
   ``registry`` (``registry.Building``, ``registry.Resident`` ...)
 - GraphQL: ``Node``, ``node_type``, ``Connection``, ``paginate``, ``where_given``, ``list_bound``, ``by_id``, ``linked``,
@@ -12,7 +13,7 @@ other module of Jiedao is internal and may change between versions.
   ``decode_id_of``; the core's GraphQL types in ``types`` (``types.Building`` ...) for fields
   that return them; input limits ``MaxLength``, ``LONG``, ``Range``, ``Money``
   (``Annotated[str, LONG]``)
-- rules and time: ``DomainError``, ``clock`` (``clock.now()``, which tests can move),
+- rules and time: ``DomainError``, ``get_or_not_found`` (a row by id, or ``NOT_FOUND``), ``clock`` (``clock.now()``, which tests can move),
   ``now``, ``today``, ``CHINA``, ``Duration``, ``parse_duration``
 - figures and people: ``Metric``, ``MetricKind``, ``Signal``, ``Notification``, ``notify``
 - the running system: ``Kernel`` (for type hints), ``audit``; CLI commands: ``in_street``,
@@ -38,11 +39,13 @@ other module of Jiedao is internal and may change between versions.
 - web pages and files a plugin serves itself: ``authenticate`` and ``AuthenticationFailed``
   (a bearer token outside GraphQL), ``policy_for_page`` (its Content-Security-Policy),
   ``csv_writer`` (CSV cells a spreadsheet cannot run)
+- migrations: ``migration_ops`` (``migration_ops.create_street_table``, ``column``,
+  ``reference``, ``index``, ``drop_tables``: a revision states only what differs)
 """
 
 from __future__ import annotations
 
-from jiedao.core import clock, demo, importfile
+from jiedao.core import clock, demo, importfile, migration_ops
 from jiedao.core import graphql as types
 from jiedao.core import importfile
 from jiedao.core import models as registry
@@ -54,6 +57,7 @@ from jiedao.core.db import Base, StreetScoped, UTCDateTime
 from jiedao.core.demo import hotspot_building_id
 from jiedao.core.errors import DomainError
 from jiedao.core.events import Delivery, DomainEvent, street_transaction
+from jiedao.core.event_kinds import event_kind
 from jiedao.core.figures import Metric, MetricKind, Signal
 from jiedao.core.grids.access import grid_building_ids, grid_of_building, grid_workers_of_building, grids_worked_by, worked_grid_ids
 from jiedao.core.hookspecs import hookimpl
@@ -65,6 +69,7 @@ from jiedao.core.kernel import Kernel
 from jiedao.core.notices.places import STREET
 from jiedao.core.notices.service import Attachment as NoticeAttachment
 from jiedao.core.notices.service import publish_notice
+from jiedao.core.lookup import get_or_not_found
 from jiedao.core.notify import Notification, notify
 from jiedao.core.organisations.access import (
     ActingFor,
@@ -87,6 +92,7 @@ from jiedao.core.work.api import WorkOutcome, WorkSource, open_work_item, work_i
 from jiedao.core.work.events import WorkItemClosed, WorkItemEscalated, WorkItemOpened, WorkItemStateChanged
 from jiedao.core.work.states import WorkState
 from jiedao.schema.connection import Connection, paginate, where_given
+from jiedao.core.transitions import Transitions
 from jiedao.schema.cost import list_bound
 from jiedao.schema.errors import ClientError, UserError
 from jiedao.schema.ids import decode_global_id, decode_id_of, encode_global_id
@@ -99,16 +105,16 @@ from jiedao.schema.validation import LONG, MaxLength, Money, Range
 __all__ = [
     "acted_for_ids", "ActingFor", "acts_for", "allow", "allow_any", "audit", "authenticate", "AuthenticationFailed",
     "Base", "by_id", "children", "CHINA", "ClientError", "clock", "Connection", "csv_writer", "decode_global_id",
-    "decode_id_of", "Delivery", "demo", "DomainError", "DomainEvent", "Duration", "encode_global_id",
-    "grid_building_ids", "grid_of_building", "grid_workers_of_building", "grids_worked_by", "hash_password",
-    "hookimpl", "hotspot_building_id", "identity", "importfile", "in_street", "IsAuthenticated", "Kernel",
-    "kernel_of", "linked", "list_bound", "LONG", "many", "MaxLength", "may_convene_ballot", "Metric", "MetricKind",
-    "Money", "mutation", "Node", "node_id", "node_type", "NoticeAttachment", "Notification", "notify", "now",
-    "open_work_item", "ORGANISATION_ROLES", "OrganisationKind", "organisations_acted_for", "paginate",
-    "parse_duration", "payload", "place_building_ids", "Places", "places_of", "PluginInfo", "policy_for_page",
-    "publish_notice", "Range", "registry", "report_import_failure", "require_acts_for", "require_street",
-    "responsible_for_building", "run_command", "run_mutation", "Signal", "STREET", "street_transaction",
-    "StreetScoped", "through", "today", "types", "UserError", "UTCDateTime", "where_given", "work_item_for",
-    "worked_grid_ids", "WorkItemClosed", "WorkItemEscalated", "WorkItemOpened", "WorkItemStateChanged", "WorkOutcome",
-    "WorkSource", "WorkState", "Write",
+    "decode_id_of", "Delivery", "demo", "DomainError", "DomainEvent", "Duration", "encode_global_id", "event_kind",
+    "get_or_not_found", "grid_building_ids", "grid_of_building", "grid_workers_of_building", "grids_worked_by",
+    "hash_password", "hookimpl", "hotspot_building_id", "identity", "importfile", "in_street", "IsAuthenticated",
+    "Kernel", "kernel_of", "linked", "list_bound", "LONG", "many", "MaxLength", "may_convene_ballot", "Metric",
+    "MetricKind", "migration_ops", "Money", "mutation", "Node", "node_id", "node_type", "NoticeAttachment",
+    "Notification", "notify", "now", "open_work_item", "ORGANISATION_ROLES", "OrganisationKind",
+    "organisations_acted_for", "paginate", "parse_duration", "payload", "place_building_ids", "Places", "places_of",
+    "PluginInfo", "policy_for_page", "publish_notice", "Range", "registry", "report_import_failure",
+    "require_acts_for", "require_street", "responsible_for_building", "run_command", "run_mutation", "Signal",
+    "STREET", "street_transaction", "StreetScoped", "through", "today", "Transitions", "types", "UserError",
+    "UTCDateTime", "where_given", "work_item_for", "worked_grid_ids", "WorkItemClosed", "WorkItemEscalated",
+    "WorkItemOpened", "WorkItemStateChanged", "WorkOutcome", "WorkSource", "WorkState", "Write",
 ]

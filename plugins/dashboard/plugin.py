@@ -49,7 +49,7 @@ def jiedao_schema(register):
 @hookimpl
 def jiedao_routes(register):
     """The web cockpit, plotly.js, CSV export, the Prometheus ``/metrics`` and its request middleware."""
-    from jiedao.plugins.dashboard.prometheus import PrometheusRequests
+    from jiedao.plugins.dashboard.service.prometheus import PrometheusRequests
     from jiedao.plugins.dashboard.web import ROUTES
 
     register.routes(*ROUTES)

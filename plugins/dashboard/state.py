@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from jiedao.plugins.dashboard.cache import FigureCache
-from jiedao.plugins.dashboard.prometheus import RequestStats
+from jiedao.plugins.dashboard.service.cache import FigureCache
+from jiedao.plugins.dashboard.service.prometheus import RequestStats
 
 
 @dataclass

@@ -13,10 +13,10 @@ from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from jiedao.api import AuthenticationFailed, DomainError, authenticate, policy_for_page
-from jiedao.plugins.dashboard import ranges
-from jiedao.plugins.dashboard.export import csv_of
-from jiedao.plugins.dashboard.figures import Figures
-from jiedao.plugins.dashboard.prometheus import metrics_endpoint
+from jiedao.plugins.dashboard.service import ranges
+from jiedao.plugins.dashboard.service.export import csv_of
+from jiedao.plugins.dashboard.service.figures import Figures
+from jiedao.plugins.dashboard.service.prometheus import metrics_endpoint
 
 PAGE = Path(__file__).resolve().parent / "static" / "cockpit.html"
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import ClassVar
-
-from jiedao.api import DomainEvent
+from jiedao.api import DomainEvent, event_kind
 
 
 @dataclass(frozen=True)
@@ -43,18 +41,14 @@ class FindingEvent(DomainEvent):
         )
 
 
-@dataclass(frozen=True)
-class FindingCreated(FindingEvent):
-    """A rectification task force recorded a finding (a violation)."""
-
-    name: ClassVar[str] = "mediation.finding.created"
-
-
-@dataclass(frozen=True)
-class FindingStatusChanged(FindingEvent):
-    """A finding moved (open → notified → rectified → verified); ``status`` is the new one."""
-
-    name: ClassVar[str] = "mediation.finding.status_changed"
-
+FindingCreated = event_kind(
+    "FindingCreated", FindingEvent, "mediation.finding.created", "A rectification task force recorded a finding (a violation)."
+)
+FindingStatusChanged = event_kind(
+    "FindingStatusChanged",
+    FindingEvent,
+    "mediation.finding.status_changed",
+    "A finding moved (open → notified → rectified → verified); ``status`` is the new one.",
+)
 
 EVENTS = (FindingCreated, FindingStatusChanged)

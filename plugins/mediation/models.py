@@ -11,9 +11,17 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from jiedao.api import Base, StreetScoped, UTCDateTime
+
+
+class OfCase:
+    """Mixin for a row that belongs to one case and goes with it: ``case_id``, indexed, ``ON DELETE CASCADE``."""
+
+    @declared_attr
+    def case_id(cls) -> Mapped[int]:  # noqa: N805
+        return mapped_column(ForeignKey("mediation_cases.id", ondelete="CASCADE"), index=True)
 
 
 class Studio(StreetScoped, Base):
@@ -61,34 +69,31 @@ class Case(StreetScoped, Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class CaseParty(StreetScoped, Base):
+class CaseParty(OfCase, StreetScoped, Base):
     """A resident or organisation taking part in a case, with its role."""
 
     __tablename__ = "mediation_case_parties"
     __table_args__ = (UniqueConstraint("case_id", "resident_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("mediation_cases.id", ondelete="CASCADE"), index=True)
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
     role: Mapped[str] = mapped_column(String(20))
 
 
-class CasePlace(StreetScoped, Base):
+class CasePlace(OfCase, StreetScoped, Base):
     """A building (and optionally a unit of it) a case is about."""
 
     __tablename__ = "mediation_case_places"
     __table_args__ = (UniqueConstraint("case_id", "building_id", "unit_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("mediation_cases.id", ondelete="CASCADE"), index=True)
     building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"), index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
 
 
-class CaseTransition(StreetScoped, Base):
+class CaseTransition(OfCase, StreetScoped, Base):
     """One move of a case's state: who, when, why. Never updated."""
 
     __tablename__ = "mediation_case_transitions"
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("mediation_cases.id", ondelete="CASCADE"), index=True)
     from_state: Mapped[str | None] = mapped_column(String(20))
     to_state: Mapped[str] = mapped_column(String(20))
     actor: Mapped[str] = mapped_column(String(100))
@@ -97,24 +102,22 @@ class CaseTransition(StreetScoped, Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class Recusal(StreetScoped, Base):
+class Recusal(OfCase, StreetScoped, Base):
     """A mediator withdrew from (or may not take) a case because of a relation to a party."""
 
     __tablename__ = "mediation_recusals"
     __table_args__ = (UniqueConstraint("case_id", "user_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("mediation_cases.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     reason: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class OutsideMediator(StreetScoped, Base):
+class OutsideMediator(OfCase, StreetScoped, Base):
     """A lawyer, relative, neighbour or expert invited into one case with the parties' consent."""
 
     __tablename__ = "mediation_outside_mediators"
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("mediation_cases.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(20))
     organisation: Mapped[str] = mapped_column(String(200), default="")
@@ -122,13 +125,12 @@ class OutsideMediator(StreetScoped, Base):
     invited_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class Agreement(StreetScoped, Base):
+class Agreement(OfCase, StreetScoped, Base):
     """The mediation agreement of a case (Art. 28-33 of the People's Mediation Law)."""
 
     __tablename__ = "mediation_agreements"
     __table_args__ = (UniqueConstraint("case_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("mediation_cases.id", ondelete="CASCADE"), index=True)
     oral: Mapped[bool] = mapped_column(Boolean, default=False)
     facts: Mapped[str] = mapped_column(Text)
     disputed_points: Mapped[str] = mapped_column(Text)
@@ -155,12 +157,11 @@ class Signature(StreetScoped, Base):
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class MediationSession(StreetScoped, Base):
+class MediationSession(OfCase, StreetScoped, Base):
     """A mediation meeting: when, who took part, what was said."""
 
     __tablename__ = "mediation_sessions"
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("mediation_cases.id", ondelete="CASCADE"), index=True)
     held_on: Mapped[date] = mapped_column(Date)
     participants: Mapped[list[str]] = mapped_column(JSON, default=list)
     notes: Mapped[str] = mapped_column(Text)
@@ -182,12 +183,11 @@ class Attachment(StreetScoped, Base):
     added_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class ReturnVisit(StreetScoped, Base):
+class ReturnVisit(OfCase, StreetScoped, Base):
     """A return visit (回访) to check an agreement is being carried out."""
 
     __tablename__ = "mediation_return_visits"
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("mediation_cases.id", ondelete="CASCADE"), index=True)
     due_on: Mapped[date] = mapped_column(Date, index=True)
     done_on: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[str] = mapped_column(Text, default="")

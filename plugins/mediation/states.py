@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from jiedao.api import DomainError
+from jiedao.api import Transitions
 
 
 class CaseState(str, Enum):
@@ -122,27 +122,12 @@ FINDING_MOVES: dict[FindingStatus, frozenset[FindingStatus]] = {
 """open → notified → rectified → verified; a failed verification sends it back to notified."""
 
 
-def check_case_move(current: str, target: CaseState) -> CaseState:
-    """Return the current state if the case may move to ``target``; else ``INVALID_TRANSITION``."""
-    state = CaseState(current)
-    if target not in CASE_MOVES[state]:
-        allowed = ", ".join(sorted(s.value for s in CASE_MOVES[state])) or "none (the case is closed)"
-        raise DomainError(
-            f"A case that is '{state.value}' cannot become '{target.value}'; allowed next states: {allowed}.",
-            code="INVALID_TRANSITION",
-            field="to",
-        )
-    return state
+CASE_TRANSITIONS = Transitions(thing="case", field="to", moves=CASE_MOVES, when_none="none (the case is closed)")
+FINDING_TRANSITIONS = Transitions(
+    thing="finding", field="status", moves=FINDING_MOVES, when_none="none (already verified)", allowed="allowed next"
+)
 
-
-def check_finding_move(current: str, target: FindingStatus) -> FindingStatus:
-    """Return the current status if a finding may move to ``target``; else ``INVALID_TRANSITION``."""
-    status = FindingStatus(current)
-    if target not in FINDING_MOVES[status]:
-        allowed = ", ".join(sorted(s.value for s in FINDING_MOVES[status])) or "none (already verified)"
-        raise DomainError(
-            f"A finding that is '{status.value}' cannot become '{target.value}'; allowed next: {allowed}.",
-            code="INVALID_TRANSITION",
-            field="status",
-        )
-    return status
+check_case_move = CASE_TRANSITIONS.check
+"""Return the current state if the case may move to ``target``; else ``INVALID_TRANSITION``."""
+check_finding_move = FINDING_TRANSITIONS.check
+"""Return the current status if a finding may move to ``target``; else ``INVALID_TRANSITION``."""

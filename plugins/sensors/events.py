@@ -7,9 +7,7 @@ Subscribe by name, e.g. ``register.on("sensors.alarm.raised", handler)`` with
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
-
-from jiedao.api import DomainEvent
+from jiedao.api import DomainEvent, event_kind
 
 
 @dataclass(frozen=True)
@@ -31,39 +29,18 @@ class AlarmEvent(DomainEvent):
     escalation_level: int
 
 
-@dataclass(frozen=True)
-class AlarmRaised(AlarmEvent):
-    """A new alarm was raised (ACTIVE_UNACK)."""
-
-    name: ClassVar[str] = "sensors.alarm.raised"
-
-
-@dataclass(frozen=True)
-class AlarmUpdated(AlarmEvent):
-    """An open alarm's condition repeated, or got worse."""
-
-    name: ClassVar[str] = "sensors.alarm.updated"
-
-
-@dataclass(frozen=True)
-class AlarmAcknowledged(AlarmEvent):
-    """Someone took charge of an alarm."""
-
-    name: ClassVar[str] = "sensors.alarm.acknowledged"
-
-
-@dataclass(frozen=True)
-class AlarmCleared(AlarmEvent):
-    """An alarm was closed: back to normal, cleared by hand, or its device retired."""
-
-    name: ClassVar[str] = "sensors.alarm.cleared"
-
-
-@dataclass(frozen=True)
-class AlarmEscalated(AlarmEvent):
-    """Nobody acknowledged an alarm in time: it went one step up the escalation ladder."""
-
-    name: ClassVar[str] = "sensors.alarm.escalated"
+AlarmRaised = event_kind("AlarmRaised", AlarmEvent, "sensors.alarm.raised", "A new alarm was raised (ACTIVE_UNACK).")
+AlarmUpdated = event_kind("AlarmUpdated", AlarmEvent, "sensors.alarm.updated", "An open alarm's condition repeated, or got worse.")
+AlarmAcknowledged = event_kind("AlarmAcknowledged", AlarmEvent, "sensors.alarm.acknowledged", "Someone took charge of an alarm.")
+AlarmCleared = event_kind(
+    "AlarmCleared", AlarmEvent, "sensors.alarm.cleared", "An alarm was closed: back to normal, cleared by hand, or its device retired."
+)
+AlarmEscalated = event_kind(
+    "AlarmEscalated",
+    AlarmEvent,
+    "sensors.alarm.escalated",
+    "Nobody acknowledged an alarm in time: it went one step up the escalation ladder.",
+)
 
 
 EVENTS: tuple[type[AlarmEvent], ...] = (AlarmRaised, AlarmUpdated, AlarmAcknowledged, AlarmCleared, AlarmEscalated)

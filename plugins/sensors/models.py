@@ -24,7 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from jiedao.api import Base, StreetScoped, UTCDateTime
 
@@ -59,7 +59,19 @@ class Device(StreetScoped, Base):
     """Alarm conditions met but not yet for their hold time: alarm type → ISO time since when."""
 
 
-class Reading(StreetScoped, Base):
+class KeySeries:
+    """Mixin for the rows of one key of one device over time (raw readings, hourly roll-ups):
+    a big ``id``, the device (``ON DELETE CASCADE``, served by the table's unique index) and the key."""
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+
+    @declared_attr
+    def device_pk(cls) -> Mapped[int]:  # noqa: N805
+        return mapped_column(ForeignKey("sensor_devices.id", ondelete="CASCADE"))
+
+
+class Reading(KeySeries, StreetScoped, Base):
     """One value of one key reported by a device at ``ts`` (the history)."""
 
     __tablename__ = "sensor_readings"
@@ -67,14 +79,11 @@ class Reading(StreetScoped, Base):
         UniqueConstraint("device_pk", "ts", "key"),  # also serves a device's history by time
         Index("ix_sensor_readings_ts", "ts"),
     )
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    device_pk: Mapped[int] = mapped_column(ForeignKey("sensor_devices.id", ondelete="CASCADE"))
     ts: Mapped[datetime] = mapped_column(UTCDateTime)
-    key: Mapped[str] = mapped_column(String(64))
     value: Mapped[float] = mapped_column(Float)
 
 
-class HourlyReading(StreetScoped, Base):
+class HourlyReading(KeySeries, StreetScoped, Base):
     """The readings of one key of one device within one UTC hour, rolled up
     (``service.retention.rollup_and_prune``): how many, the least, the greatest, the sum.
 
@@ -87,10 +96,7 @@ class HourlyReading(StreetScoped, Base):
         UniqueConstraint("device_pk", "hour", "key"),
         Index("ix_sensor_readings_hourly_hour", "hour"),
     )
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    device_pk: Mapped[int] = mapped_column(ForeignKey("sensor_devices.id", ondelete="CASCADE"))
     hour: Mapped[datetime] = mapped_column(UTCDateTime)
-    key: Mapped[str] = mapped_column(String(64))
     count: Mapped[int] = mapped_column(Integer)
     min: Mapped[float] = mapped_column(Float)
     max: Mapped[float] = mapped_column(Float)

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiedao.api import DomainError, now, registry, today
+from jiedao.api import DomainError, get_or_not_found, now, registry, today
 from jiedao.plugins.credit.service import scorecard as scorecards
 from jiedao.plugins.credit.service.publicity import publish_classes
 from jiedao.plugins.credit.models import ENTERPRISE_STATUSES, Enterprise, Evidence, Score, Scorecard
@@ -103,9 +103,7 @@ async def create_enterprise(session: AsyncSession, data: EnterpriseData) -> Ente
 
 async def get_enterprise(session: AsyncSession, enterprise_id: int) -> Enterprise:
     """The enterprise, or ``NOT_FOUND``."""
-    enterprise = await session.scalar(select(Enterprise).where(Enterprise.id == enterprise_id))
-    if enterprise is None:
-        raise DomainError("no such enterprise", code="NOT_FOUND", field="enterpriseId")
+    enterprise = await get_or_not_found(session, Enterprise, enterprise_id, field="enterpriseId", message="no such enterprise")
     return enterprise
 
 
@@ -183,9 +181,7 @@ async def end_listing(session: AsyncSession, evidence_id: int, removed_on: date)
 
 async def get_evidence(session: AsyncSession, evidence_id: int) -> Evidence:
     """The evidence item, or ``NOT_FOUND``."""
-    evidence = await session.scalar(select(Evidence).where(Evidence.id == evidence_id))
-    if evidence is None:
-        raise DomainError("no such evidence", code="NOT_FOUND", field="evidenceId")
+    evidence = await get_or_not_found(session, Evidence, evidence_id, field="evidenceId", message="no such evidence")
     return evidence
 
 
@@ -340,9 +336,7 @@ async def reproduce(session: AsyncSession, score_id: int) -> Reproduction:
     The result must equal what was stored, whatever evidence or scorecard versions were
     added since; ``Reproduction.equal`` says whether it does.
     """
-    score = await session.scalar(select(Score).where(Score.id == score_id))
-    if score is None:
-        raise DomainError("no such score", code="NOT_FOUND", field="scoreId")
+    score = await get_or_not_found(session, Score, score_id, field="scoreId", message="no such score")
     card = await session.scalar(select(Scorecard).where(Scorecard.id == score.scorecard_id))
     return reproduction(score, card)
 

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiedao.api import DomainError, now, today
+from jiedao.api import DomainError, get_or_not_found, now, today
 from jiedao.plugins.credit import service
 from jiedao.plugins.credit.models import Appeal, Enterprise, Evidence, RepairRequest, Score
 from jiedao.plugins.credit.service.scoring import COUNTING, evidence_state
@@ -36,9 +36,7 @@ async def file_appeal(
 ) -> Appeal:
     """The operator appeals score ``score_id``, naming the evidence it disputes."""
     at = at or now()
-    score = await session.scalar(select(Score).where(Score.id == score_id))
-    if score is None:
-        raise DomainError("no such score", code="NOT_FOUND", field="scoreId")
+    score = await get_or_not_found(session, Score, score_id, field="scoreId", message="no such score")
     enterprise = await service.get_enterprise(session, score.enterprise_id)
     _own(enterprise, actor)
     if not reason.strip():
@@ -64,9 +62,7 @@ async def decide_appeal(
     session: AsyncSession, appeal_id: int, reviewer: service.Actor, accept: bool, note: str, void: list[int] | None = None
 ) -> Appeal:
     """A different reviewer accepts (voiding evidence, recording a corrected score) or rejects."""
-    appeal = await session.scalar(select(Appeal).where(Appeal.id == appeal_id))
-    if appeal is None:
-        raise DomainError("no such appeal", code="NOT_FOUND", field="appealId")
+    appeal = await get_or_not_found(session, Appeal, appeal_id, field="appealId", message="no such appeal")
     if appeal.status != "PENDING":
         raise DomainError("the appeal is already decided", code="ALREADY_DECIDED", field="appealId")
     score = await session.scalar(select(Score).where(Score.id == appeal.score_id))
@@ -146,9 +142,7 @@ async def decide_repair(
     session: AsyncSession, request_id: int, reviewer: service.Actor, approve: bool, note: str, *, on: date | None = None
 ) -> RepairRequest:
     """Grant (the item stops counting from ``on``; a new score is computed) or refuse."""
-    request = await session.scalar(select(RepairRequest).where(RepairRequest.id == request_id))
-    if request is None:
-        raise DomainError("no such repair request", code="NOT_FOUND", field="requestId")
+    request = await get_or_not_found(session, RepairRequest, request_id, field="requestId", message="no such repair request")
     if request.status != "PENDING":
         raise DomainError("the request is already decided", code="ALREADY_DECIDED", field="requestId")
     if reviewer.username == request.requested_by:

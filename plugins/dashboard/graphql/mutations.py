@@ -6,7 +6,7 @@ import strawberry
 
 from jiedao.api import Write, encode_global_id, mutation, node_id, now, payload
 from jiedao.plugins.dashboard.graphql.types import HotspotAcknowledgement
-from jiedao.plugins.dashboard.warning import acknowledge
+from jiedao.plugins.dashboard.service.warning import acknowledge
 
 
 @strawberry.input

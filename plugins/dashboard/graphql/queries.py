@@ -6,9 +6,9 @@ from __future__ import annotations
 import strawberry
 
 from jiedao.api import ClientError, DomainError, allow
-from jiedao.plugins.dashboard import ranges
-from jiedao.plugins.dashboard.export import csv_of
-from jiedao.plugins.dashboard.figures import Figures, visible_metrics
+from jiedao.plugins.dashboard.service import ranges
+from jiedao.plugins.dashboard.service.export import csv_of
+from jiedao.plugins.dashboard.service.figures import Figures, visible_metrics
 from jiedao.plugins.dashboard.graphql.types import (
     Hotspot,
     Interval,
@@ -20,7 +20,7 @@ from jiedao.plugins.dashboard.graphql.types import (
     Slice,
     hotspot_of,
 )
-from jiedao.plugins.dashboard.warning import HotspotWatch
+from jiedao.plugins.dashboard.service.warning import HotspotWatch
 
 VIEW = allow("dashboard.cockpit.view")
 

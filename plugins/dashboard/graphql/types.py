@@ -8,7 +8,7 @@ from datetime import datetime
 import strawberry
 
 from jiedao.api import encode_global_id
-from jiedao.plugins.dashboard.warning import Finding
+from jiedao.plugins.dashboard.service.warning import Finding
 
 
 @strawberry.enum(name="CockpitRangePreset", description="A time range relative to now, in the street's calendar.")

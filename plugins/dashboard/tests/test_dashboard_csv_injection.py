@@ -8,8 +8,8 @@ from datetime import date, timedelta
 
 from jiedao.core.csvsafe import neutralise
 from jiedao.core.testing.fixtures import build_registry
-from jiedao.plugins.dashboard import export, ranges
-from jiedao.plugins.dashboard.figures import Slice, visible_metrics
+from jiedao.plugins.dashboard.service import export, ranges
+from jiedao.plugins.dashboard.service.figures import Slice, visible_metrics
 from jiedao.schema.ids import encode_global_id
 
 CREATE = """mutation($input: CreateEnterpriseInput!) { createEnterprise(input: $input) { enterprise { id } errors { field message } } }"""

@@ -9,7 +9,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from jiedao.core.app import build_app
-from jiedao.plugins.dashboard.prometheus import operation_type
+from jiedao.plugins.dashboard.service.prometheus import operation_type
 from jiedao.plugins.dashboard.tests.conftest import register_residents
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from jiedao.plugins.dashboard.hotspots import Evidence, Params, aggregate, detect, flag
+from jiedao.plugins.dashboard.service.hotspots import Evidence, Params, aggregate, detect, flag
 
 NOISY = [2, 0, 1, 3, 1, 0, 2, 1, 1, 2, 0, 1, 3, 2, 1, 0, 1, 2, 1, 1, 2, 0, 1, 1, 3, 1, 2, 1]
 

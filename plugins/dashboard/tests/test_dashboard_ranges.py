@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from jiedao.core.errors import DomainError
-from jiedao.plugins.dashboard.ranges import Interval, Preset, Range, bucket_starts, resolve
+from jiedao.plugins.dashboard.service.ranges import Interval, Preset, Range, bucket_starts, resolve
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 28, 2, 30, tzinfo=UTC)  # 10:30 in Hangzhou

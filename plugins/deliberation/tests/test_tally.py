@@ -19,94 +19,102 @@ def units(*spec):
     return [(area, (name,)) for name, area in spec]
 
 
+async def tally(world_of, owners, rule, votes):
+    """Open a ballot under ``rule`` in a world of ``owners``, cast ``votes``, close it: its result."""
+    world = await world_of(owners)
+    ballot = await open_ballot(world, rule)
+    await vote(world, ballot, votes)
+    return await close(world, ballot)
+
+
 async def test_exactly_two_thirds_of_area_and_owners_is_a_quorum(world_of):
-    world = await world_of(units(("A", 100), ("B", 100), ("C", 100)))
-    ballot = await open_ballot(world, ORDINARY)
-    await vote(world, ballot, {"A": "AGREE", "B": "AGREE"})
-    result = await close(world, ballot)
+    result = await tally(world_of, units(("A", 100), ("B", 100), ("C", 100)), ORDINARY, {"A": "AGREE", "B": "AGREE"})
     assert (result["participating_area"], result["eligible_area"]) == (200, 300)
     assert (result["participating_owners"], result["eligible_owners"]) == (2, 3)
     assert result["quorum_met"] and result["passed"]
 
 
 async def test_one_dm2_short_of_two_thirds_of_the_area_is_no_quorum(world_of):
-    world = await world_of(units(("A", 100), ("B", 100), ("C", 101)))
-    ballot = await open_ballot(world, ORDINARY)
-    await vote(world, ballot, {"A": "AGREE", "B": "AGREE"})  # 200 of 301 dm², 2 of 3 owners
-    result = await close(world, ballot)
+    # 200 of 301 dm², 2 of 3 owners
+    result = await tally(world_of, units(("A", 100), ("B", 100), ("C", 101)), ORDINARY, {"A": "AGREE", "B": "AGREE"})
     assert not result["quorum_met"] and not result["passed"]
     assert any("participation by area" in r and "not met" in r for r in result["reasons"])
     assert any("participation by owners" in r and ": met" in r for r in result["reasons"])
 
 
 async def test_area_quorum_without_headcount_quorum_fails(world_of):
-    world = await world_of(units(("A", 400), ("B", 100), ("C", 100), ("D", 100)))
-    ballot = await open_ballot(world, ORDINARY)
-    await vote(world, ballot, {"A": "AGREE", "B": "AGREE"})  # 500/700 area, 2/4 owners
-    result = await close(world, ballot)
+    # 500/700 area, 2/4 owners
+    result = await tally(
+        world_of, units(("A", 400), ("B", 100), ("C", 100), ("D", 100)),
+        ORDINARY, {"A": "AGREE", "B": "AGREE"},
+    )
     assert not result["quorum_met"] and not result["passed"]
     assert any("participation by owners" in r and "not met" in r for r in result["reasons"])
 
 
 async def test_headcount_quorum_without_area_quorum_fails(world_of):
-    world = await world_of(units(("A", 400), ("B", 100), ("C", 100), ("D", 100)))
-    ballot = await open_ballot(world, ORDINARY)
-    await vote(world, ballot, {"B": "AGREE", "C": "AGREE", "D": "AGREE"})  # 300/700 area, 3/4 owners
-    result = await close(world, ballot)
+    # 300/700 area, 3/4 owners
+    result = await tally(
+        world_of, units(("A", 400), ("B", 100), ("C", 100), ("D", 100)),
+        ORDINARY, {"B": "AGREE", "C": "AGREE", "D": "AGREE"},
+    )
     assert not result["quorum_met"] and not result["passed"]
 
 
 async def test_major_matter_passes_with_exactly_three_quarters(world_of):
-    world = await world_of(units(("A", 100), ("B", 100), ("C", 100), ("D", 100)))
-    ballot = await open_ballot(world, MAJOR)
-    await vote(world, ballot, {"A": "AGREE", "B": "AGREE", "C": "AGREE", "D": "OPPOSE"})
-    result = await close(world, ballot)
+    result = await tally(
+        world_of, units(("A", 100), ("B", 100), ("C", 100), ("D", 100)),
+        MAJOR, {"A": "AGREE", "B": "AGREE", "C": "AGREE", "D": "OPPOSE"},
+    )
     assert (result["agree_area"], result["agree_owners"]) == (300, 3)
     assert result["quorum_met"] and result["passed"]
 
 
 async def test_major_matter_fails_one_dm2_short_of_three_quarters_of_the_area(world_of):
-    world = await world_of(units(("A", 100), ("B", 100), ("C", 100), ("D", 101)))
-    ballot = await open_ballot(world, MAJOR)
-    await vote(world, ballot, {"A": "AGREE", "B": "AGREE", "C": "AGREE", "D": "OPPOSE"})  # 300 of 401
-    result = await close(world, ballot)
+    # 300 of 401
+    result = await tally(
+        world_of, units(("A", 100), ("B", 100), ("C", 100), ("D", 101)),
+        MAJOR, {"A": "AGREE", "B": "AGREE", "C": "AGREE", "D": "OPPOSE"},
+    )
     assert result["quorum_met"] and not result["passed"]
     assert any("approval by area" in r and "not met" in r for r in result["reasons"])
     assert any("approval by owners" in r and ": met" in r for r in result["reasons"])
 
 
-async def test_major_matter_with_area_but_not_headcount_fails(world_of):
-    world = await world_of(units(("A", 1000), ("B", 100), ("C", 100)))
-    ballot = await open_ballot(world, MAJOR)
-    await vote(world, ballot, {"A": "AGREE", "B": "OPPOSE", "C": "OPPOSE"})  # 1000/1200 area, 1/3 owners
-    result = await close(world, ballot)
+@pytest.mark.parametrize(
+    ("owners", "votes", "unmet"),
+    [
+        # 1000/1200 area, 1/3 owners
+        (units(("A", 1000), ("B", 100), ("C", 100)), {"A": "AGREE", "B": "OPPOSE", "C": "OPPOSE"}, "approval by owners"),
+        # 3/4 owners, 300/1300 area
+        (
+            units(("A", 1000), ("B", 100), ("C", 100), ("D", 100)),
+            {"A": "OPPOSE", "B": "AGREE", "C": "AGREE", "D": "AGREE"},
+            "approval by area",
+        ),
+    ],
+    ids=["area-but-not-headcount", "headcount-but-not-area"],
+)
+async def test_major_matter_with_only_one_of_area_and_headcount_fails(world_of, owners, votes, unmet):
+    result = await tally(world_of, owners, MAJOR, votes)
     assert result["quorum_met"] and not result["passed"]
-    assert any("approval by owners" in r and "not met" in r for r in result["reasons"])
-
-
-async def test_major_matter_with_headcount_but_not_area_fails(world_of):
-    world = await world_of(units(("A", 1000), ("B", 100), ("C", 100), ("D", 100)))
-    ballot = await open_ballot(world, MAJOR)
-    await vote(world, ballot, {"A": "OPPOSE", "B": "AGREE", "C": "AGREE", "D": "AGREE"})  # 3/4 owners, 300/1300 area
-    result = await close(world, ballot)
-    assert result["quorum_met"] and not result["passed"]
-    assert any("approval by area" in r and "not met" in r for r in result["reasons"])
+    assert any(unmet in r and "not met" in r for r in result["reasons"])
 
 
 async def test_ordinary_matter_needs_more_than_half_and_abstentions_do_not_approve(world_of):
-    world = await world_of(units(("A", 100), ("B", 100), ("C", 100), ("D", 100)))
-    ballot = await open_ballot(world, ORDINARY)
-    await vote(world, ballot, {"A": "AGREE", "B": "AGREE", "C": "ABSTAIN", "D": "OPPOSE"})
-    result = await close(world, ballot)
+    result = await tally(
+        world_of, units(("A", 100), ("B", 100), ("C", 100), ("D", 100)),
+        ORDINARY, {"A": "AGREE", "B": "AGREE", "C": "ABSTAIN", "D": "OPPOSE"},
+    )
     assert (result["participating_owners"], result["abstain_owners"]) == (4, 1)
     assert result["quorum_met"] and not result["passed"], "exactly half is not more than half"
 
 
 async def test_ordinary_matter_passes_with_more_than_half(world_of):
-    world = await world_of(units(("A", 100), ("B", 100), ("C", 100)))
-    ballot = await open_ballot(world, ORDINARY)
-    await vote(world, ballot, {"A": "AGREE", "B": "AGREE", "C": "ABSTAIN"})
-    result = await close(world, ballot)
+    result = await tally(
+        world_of, units(("A", 100), ("B", 100), ("C", 100)),
+        ORDINARY, {"A": "AGREE", "B": "AGREE", "C": "ABSTAIN"},
+    )
     assert result["quorum_met"] and result["passed"]
 
 
@@ -167,18 +175,15 @@ async def test_a_paper_vote_for_one_unit_covers_all_units_of_that_owner(world_of
 
 
 async def test_simple_majority_counts_votes_cast_only(world_of):
-    world = await world_of(units(*((n, 100) for n in "ABCDEFGHIJ")))
-    ballot = await open_ballot(world, SIMPLE)
-    await vote(world, ballot, {"A": "AGREE", "B": "AGREE", "C": "OPPOSE"})
-    result = await close(world, ballot)
+    result = await tally(
+        world_of, units(*((n, 100) for n in "ABCDEFGHIJ")),
+        SIMPLE, {"A": "AGREE", "B": "AGREE", "C": "OPPOSE"},
+    )
     assert result["passed"] and result["participating_owners"] == 3
 
 
 async def test_simple_majority_tie_does_not_pass(world_of):
-    world = await world_of(units(("A", 100), ("B", 100), ("C", 100)))
-    ballot = await open_ballot(world, SIMPLE)
-    await vote(world, ballot, {"A": "AGREE", "B": "ABSTAIN"})
-    result = await close(world, ballot)
+    result = await tally(world_of, units(("A", 100), ("B", 100), ("C", 100)), SIMPLE, {"A": "AGREE", "B": "ABSTAIN"})
     assert not result["passed"]
 
 

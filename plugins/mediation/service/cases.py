@@ -53,12 +53,16 @@ def open_too_long(case: Case, at: datetime | None = None) -> bool:
 
 @dataclass(frozen=True)
 class PartyData:
+    """A party to name on a new case: the resident and the role they take."""
+
     resident_id: int
     role: PartyRole
 
 
 @dataclass(frozen=True)
 class PlaceData:
+    """A place a new case is about: a building, and a unit of it when known."""
+
     building_id: int
     unit_id: int | None = None
 

@@ -1,51 +1,32 @@
-"""sensors hourly roll-ups of readings; index on reading time for retention
-
-Revision ID: sensors_0002
-Revises: sensors_0001
-Create Date: 2026-11-28
-"""
+"""sensors hourly roll-ups of readings; index on reading time for retention (2026-11-28)."""
 
 from alembic import op
 import sqlalchemy as sa
 
+from jiedao.api import migration_ops as ops
 
-revision = 'sensors_0002'
-down_revision = 'sensors_0001'
-branch_labels = None
-depends_on = None
+revision, down_revision = 'sensors_0002', 'sensors_0001'
+branch_labels, depends_on = None, None
 
 
 def upgrade() -> None:
-    op.create_table('sensor_readings_hourly',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('device_pk', sa.Integer(), nullable=False),
-    sa.Column('hour', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('key', sa.String(length=64), nullable=False),
-    sa.Column('count', sa.Integer(), nullable=False),
-    sa.Column('min', sa.Float(), nullable=False),
-    sa.Column('max', sa.Float(), nullable=False),
-    sa.Column('sum', sa.Float(), nullable=False),
-    sa.Column('sealed', sa.Boolean(), nullable=False),
-    sa.Column('street_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['device_pk'], ['sensor_devices.id'], name=op.f('fk_sensor_readings_hourly_device_pk_sensor_devices'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['street_id'], ['streets.id'], name=op.f('fk_sensor_readings_hourly_street_id_streets'), ondelete='RESTRICT'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_sensor_readings_hourly')),
-    sa.UniqueConstraint('device_pk', 'hour', 'key', name=op.f('uq_sensor_readings_hourly_device_pk_hour_key'))
+    ops.create_street_table(
+        'sensor_readings_hourly',
+        ops.reference('device_pk', 'sensor_devices', ondelete='CASCADE', index=False),
+        ops.column('hour', sa.DateTime(timezone=True)),
+        ops.column('key', sa.String(64)),
+        ops.column('count', sa.Integer()),
+        ops.column('min', sa.Float()),
+        ops.column('max', sa.Float()),
+        ops.column('sum', sa.Float()),
+        ops.column('sealed', sa.Boolean()),
+        unique=[('device_pk', 'hour', 'key')],
+        indexes=[ops.index('ix_sensor_readings_hourly_hour', 'hour')],
+        id_type=ops.BIG_ID,
     )
-    with op.batch_alter_table('sensor_readings_hourly', schema=None) as batch_op:
-        batch_op.create_index('ix_sensor_readings_hourly_hour', ['hour'], unique=False)
-        batch_op.create_index(batch_op.f('ix_sensor_readings_hourly_street_id'), ['street_id'], unique=False)
-
-    with op.batch_alter_table('sensor_readings', schema=None) as batch_op:
-        batch_op.create_index('ix_sensor_readings_ts', ['ts'], unique=False)
+    op.create_index('ix_sensor_readings_ts', 'sensor_readings', ['ts'], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('sensor_readings', schema=None) as batch_op:
-        batch_op.drop_index('ix_sensor_readings_ts')
-
-    with op.batch_alter_table('sensor_readings_hourly', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_sensor_readings_hourly_street_id'))
-        batch_op.drop_index('ix_sensor_readings_hourly_hour')
-
-    op.drop_table('sensor_readings_hourly')
+    op.drop_index('ix_sensor_readings_ts', table_name='sensor_readings')
+    ops.drop_tables('sensor_readings_hourly')

@@ -2,19 +2,14 @@
 index that the (device, ts, key) unique index already covers; leave room on the device
 table's pages (fillfactor 50) so that ingestion's per-batch updates stay HOT updates
 
-Revision ID: sensors_0003
-Revises: sensors_0002
-Create Date: 2026-11-28
+2026-11-28
 """
 
 from alembic import op
 import sqlalchemy as sa
 
-
-revision = 'sensors_0003'
-down_revision = 'sensors_0002'
-branch_labels = None
-depends_on = None
+revision, down_revision = 'sensors_0003', 'sensors_0002'
+branch_labels, depends_on = None, None
 
 
 def upgrade() -> None:

@@ -3,19 +3,15 @@
 Text written by earlier versions is converted: payloads kept as ``hex:...`` (not UTF-8)
 become their bytes again, any other text its UTF-8 encoding.
 
-Revision ID: sensors_0004
-Revises: sensors_0003
-Create Date: 2026-12-01
+2026-12-01
 """
 
 from alembic import op
 import sqlalchemy as sa
 
+revision, down_revision = 'sensors_0004', 'sensors_0003'
+branch_labels, depends_on = None, None
 
-revision = 'sensors_0004'
-down_revision = 'sensors_0003'
-branch_labels = None
-depends_on = None
 
 _TABLE = sa.table('sensor_quarantine', sa.column('id', sa.BigInteger), sa.column('payload'))
 
@@ -33,6 +29,24 @@ def _bytes_of(text: str | bytes | None) -> bytes:
     return text.encode('utf-8')
 
 
+def _text_of(data: bytes | None) -> str:
+    data = bytes(data or b'')
+    try:
+        text = data.decode('utf-8') if b'\x00' not in data else None
+    except UnicodeDecodeError:
+        text = None
+    return text if text is not None else 'hex:' + data.hex()
+
+
+def _retype_on_sqlite(bind, old: sa.types.TypeEngine, new: sa.types.TypeEngine, convert) -> None:
+    """Change the payload column's type (a table copy on SQLite) and convert each row's payload."""
+    rows = bind.execute(sa.select(_TABLE.c.id, _TABLE.c.payload)).all()
+    with op.batch_alter_table('sensor_quarantine', schema=None) as batch_op:
+        batch_op.alter_column('payload', existing_type=old, type_=new, existing_nullable=False)
+    for row_id, payload in rows:
+        bind.execute(sa.update(_TABLE).where(_TABLE.c.id == row_id).values(payload=convert(payload)))
+
+
 def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == 'postgresql':
@@ -42,11 +56,7 @@ def upgrade() -> None:
             "THEN decode(substr(payload, 5), 'hex') ELSE convert_to(payload, 'UTF8') END"
         )
         return
-    rows = bind.execute(sa.select(_TABLE.c.id, _TABLE.c.payload)).all()
-    with op.batch_alter_table('sensor_quarantine', schema=None) as batch_op:
-        batch_op.alter_column('payload', existing_type=sa.Text(), type_=sa.LargeBinary(), existing_nullable=False)
-    for row_id, text in rows:
-        bind.execute(sa.update(_TABLE).where(_TABLE.c.id == row_id).values(payload=_bytes_of(text)))
+    _retype_on_sqlite(bind, sa.Text(), sa.LargeBinary(), _bytes_of)
 
 
 def downgrade() -> None:
@@ -56,13 +66,4 @@ def downgrade() -> None:
             "ALTER TABLE sensor_quarantine ALTER COLUMN payload TYPE text USING 'hex:' || encode(payload, 'hex')"
         )
         return
-    rows = bind.execute(sa.select(_TABLE.c.id, _TABLE.c.payload)).all()
-    with op.batch_alter_table('sensor_quarantine', schema=None) as batch_op:
-        batch_op.alter_column('payload', existing_type=sa.LargeBinary(), type_=sa.Text(), existing_nullable=False)
-    for row_id, data in rows:
-        data = bytes(data or b'')
-        try:
-            text = data.decode('utf-8') if b'\x00' not in data else None
-        except UnicodeDecodeError:
-            text = None
-        bind.execute(sa.update(_TABLE).where(_TABLE.c.id == row_id).values(payload=text if text is not None else 'hex:' + data.hex()))
+    _retype_on_sqlite(bind, sa.LargeBinary(), sa.Text(), _text_of)

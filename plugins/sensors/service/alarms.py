@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiedao.api import DomainError, now, registry
+from jiedao.api import DomainError, get_or_not_found, now, registry
 from jiedao.plugins.sensors.models import Alarm, Device
 from jiedao.plugins.sensors.service.rules import OFFLINE, SEVERITY_RANK, Condition, offline_severity
 from jiedao.plugins.sensors.settings import SensorsSettings
@@ -100,9 +100,7 @@ def apply_condition(
 
 
 async def _alarm_and_device(session: AsyncSession, alarm_id: int) -> tuple[Alarm, Device]:
-    alarm = await session.scalar(select(Alarm).where(Alarm.id == alarm_id).with_for_update())
-    if alarm is None:
-        raise DomainError("No such alarm in this street.", code="NOT_FOUND", field="alarmId")
+    alarm = await get_or_not_found(session, Alarm, alarm_id, field="alarmId", message="No such alarm in this street.", for_update=True)
     device = await session.scalar(select(Device).where(Device.id == alarm.device_pk))
     return alarm, device
 

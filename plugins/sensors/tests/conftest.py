@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,19 +87,37 @@ async def device_row(kernel, device_id: str, street: str = "changqing") -> Devic
 
 
 @contextlib.asynccontextmanager
+async def running(work: Coroutine) -> AsyncIterator[asyncio.Task]:
+    """Run ``work`` as a task for as long as the block runs, then cancel it."""
+    task = asyncio.create_task(work)
+    try:
+        yield task
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def published_and_stored(kernel, port: int, device_id: str, voltage: int) -> bool:
+    """Publish a voltage as ``device_id`` to the broker on 127.0.0.1:``port`` (anonymously);
+    whether it is then the device's latest value (False while nothing listens on the port yet)."""
+    try:
+        async with aiomqtt.Client("127.0.0.1", port) as device:
+            await device.publish(f"jiedao/changqing/devices/{device_id}/telemetry", json.dumps({"voltage": voltage}).encode(), qos=1)
+    except aiomqtt.MqttError:
+        return False
+    return (await device_row(kernel, device_id)).latest.get("voltage", {}).get("value") == voltage
+
+
+@contextlib.asynccontextmanager
 async def ingesting(kernel, broker: MosquittoBroker | str, **options) -> AsyncIterator[Ingester]:
     """An ingester connected to ``broker`` (or a broker URL) for as long as the block runs;
     ``options`` are ``IngestOptions`` (a short ``batch_wait`` unless given)."""
     url = broker if isinstance(broker, str) else broker.url
     ingester = Ingester(kernel, IngestOptions(url, **{"batch_wait": 0.02, **options}))
-    task = asyncio.create_task(ingester.run())
-    try:
+    async with running(ingester.run()):
         await asyncio.wait_for(ingester.connected.wait(), 10)
         yield ingester
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 @contextlib.asynccontextmanager

@@ -18,7 +18,7 @@ from jiedao.plugins.sensors.embedded import embedded_bind, embedded_broker
 from jiedao.plugins.sensors.ingest import Ingester, IngestOptions, parse_url
 from jiedao.plugins.sensors.provision import issue, mosquitto_hash, verify
 
-from .conftest import device_row, until
+from .conftest import device_row, published_and_stored, running, until
 
 STREETS = {"changqing": {"name": "长庆街道", "plugins": ["sensors"]}}
 
@@ -107,17 +107,12 @@ async def test_with_a_broker_url_the_embedded_broker_is_not_started_even_if_aske
     monkeypatch.setattr(embedded, "embedded_broker", forbidden)
     kernel.config.mqtt_url = broker.url
     kernel.serve_options["embedded_broker"] = True
-    task = asyncio.create_task(run_in_server(kernel))
-    try:
+    async with running(run_in_server(kernel)):
         async with aiomqtt.Client(broker.host, broker.port) as device:
             async def stored():
                 await device.publish("jiedao/changqing/devices/EM-1/telemetry", b'{"voltage": 233}', qos=1)
                 return (await device_row(kernel, "EM-1")).latest.get("voltage", {}).get("value") == 233
             await until(stored, what="a reading through JIEDAO_MQTT_URL")
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 async def test_the_embedded_broker_warns_that_it_is_for_demos_and_trials(caplog):
@@ -140,36 +135,20 @@ async def test_serve_runs_the_embedded_broker_on_the_mqtt_port(kernel, registry,
     port = free_port()
     kernel.config.mqtt_url = None
     kernel.serve_options.update(mqtt_port=port, embedded_broker=True)  # what 'jiedao serve --mqtt-port N --embedded-broker' stores
-    task = asyncio.create_task(run_in_server(kernel))
-    try:
-        async def stored():
-            try:
-                async with aiomqtt.Client("127.0.0.1", port) as device:  # no password file: anonymous demo
-                    await device.publish("jiedao/changqing/devices/EM-1/telemetry", b'{"voltage": 232}', qos=1)
-            except aiomqtt.MqttError:
-                return False  # not listening yet
-            return (await device_row(kernel, "EM-1")).latest.get("voltage", {}).get("value") == 232
-
-        await until(stored, timeout=20, what="a reading through the embedded broker on --mqtt-port")
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    async with running(run_in_server(kernel)):  # no password file: devices publish anonymously (a demo)
+        await until(
+            lambda: published_and_stored(kernel, port, "EM-1", 232), timeout=20, what="a reading through the embedded broker on --mqtt-port"
+        )
 
 
 @contextlib.asynccontextmanager
 async def embedded_ingester(kernel, url: str):
     """The real ingester on the embedded broker, with the URL (and secret) the broker yielded."""
     ingester = Ingester(kernel, IngestOptions(url, batch_wait=0.02, client_id="embedded-test"))
-    task = asyncio.create_task(ingester.run())
-    try:
+    async with running(ingester.run()):
         await asyncio.wait_for(ingester.connected.wait(), 10)
         await asyncio.sleep(0.2)  # the subscriptions follow the connection
         yield ingester
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 async def test_with_a_password_file_the_embedded_broker_enforces_credentials_and_acl(kernel, registry, credential_files):

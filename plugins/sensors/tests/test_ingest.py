@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from jiedao.plugins.sensors.models import QuarantinedMessage, Reading
 
-from .conftest import device_connection, device_row, ingesting, register_devices, send, until
+from .conftest import device_connection, device_row, ingesting, published_and_stored, register_devices, running, send, until
 
 pytestmark = pytest.mark.mqtt
 
@@ -135,31 +135,18 @@ async def test_a_backlog_larger_than_the_queue_is_drained_on_reconnection(kernel
 
 
 async def test_jiedao_serve_ingests_when_a_broker_url_is_configured(kernel, broker, registry):
-    import asyncio
-    import contextlib
-
     from jiedao.plugins.sensors.serve import run_in_server
 
     kernel.config.mqtt_url = broker.url
-    task = asyncio.create_task(run_in_server(kernel))
-    try:
+    async with running(run_in_server(kernel)):
         async with device_connection(broker) as device:
             async def stored():
                 await send(device, "EM-1", {"voltage": 229})  # until the worker has subscribed
                 return (await device_row(kernel, "EM-1")).latest.get("voltage", {}).get("value") == 229
             await until(stored, what="a reading stored by the server's worker")
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 async def test_without_a_broker_url_serve_ingests_from_an_embedded_broker(kernel, registry, monkeypatch):
-    import asyncio
-    import contextlib
-
-    import aiomqtt
-
     from jiedao.plugins.sensors.serve import run_in_server
 
     with socket.socket() as probe:
@@ -168,21 +155,8 @@ async def test_without_a_broker_url_serve_ingests_from_an_embedded_broker(kernel
     monkeypatch.setenv("JIEDAO_MQTT_EMBEDDED_BIND", f"127.0.0.1:{port}")
     kernel.config.mqtt_url = None
     kernel.serve_options["embedded_broker"] = True  # 'jiedao serve --embedded-broker' (or --demo)
-    task = asyncio.create_task(run_in_server(kernel))
-    try:
-        async def stored():
-            try:
-                async with aiomqtt.Client("127.0.0.1", port) as device:
-                    await device.publish("jiedao/changqing/devices/EM-2/telemetry", b'{"voltage": 231}', qos=1)
-            except aiomqtt.MqttError:
-                return False  # not listening yet
-            return (await device_row(kernel, "EM-2")).latest.get("voltage", {}).get("value") == 231
-
-        await until(stored, timeout=20, what="a reading through the embedded broker")
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    async with running(run_in_server(kernel)):
+        await until(lambda: published_and_stored(kernel, port, "EM-2", 231), timeout=20, what="a reading through the embedded broker")
 
 
 async def test_quick_messages_without_timestamps_all_reach_the_history(kernel, broker, registry):

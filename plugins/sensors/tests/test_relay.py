@@ -16,21 +16,16 @@ from jiedao.plugins.sensors.relay import AlarmRelay, decode_change, encode_chang
 from jiedao.plugins.sensors.service.alarms import Change
 from jiedao.plugins.sensors.service.publish import AlarmFeed, feed_of, publish, relay_of
 
-from .conftest import device_connection, ingesting, send, until
+from .conftest import device_connection, ingesting, running, send, until
 
 pytestmark = pytest.mark.mqtt
 
 
 @contextlib.asynccontextmanager
 async def relaying(relay: AlarmRelay):
-    task = asyncio.create_task(relay.run())
-    try:
+    async with running(relay.run()):
         await asyncio.wait_for(relay.connected.wait(), 10)
         yield relay
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 async def test_an_alarm_raised_by_an_ingester_reaches_a_feed_of_another_process(kernel, make_kernel, broker, registry):

@@ -16,6 +16,8 @@ from jiedao.plugins.sensors.service.payloads import Address
 from jiedao.plugins.sensors.service.retention import rollup_and_prune, rollup_street
 from jiedao.plugins.sensors.service.store import Inbound
 
+from .conftest import running, until
+
 NOW = datetime(2026, 11, 28, 12, 30, tzinfo=UTC)
 
 
@@ -129,24 +131,13 @@ async def test_a_device_shows_its_hourly_roll_ups(kernel, registry, client):
 
 
 async def test_the_background_task_of_serve_rolls_up(kernel, registry):
-    import asyncio
-    import contextlib
-
     from jiedao.plugins.sensors.serve import retain
     from jiedao.plugins.sensors.service.alarms import now
 
     await send_at(kernel, "EM-1", now() - timedelta(hours=2), {"voltage": 220})
-    task = asyncio.create_task(retain(kernel, interval=3600))
-    try:
-        for _ in range(100):
-            if await hourly(kernel):
-                break
-            await asyncio.sleep(0.05)
+    async with running(retain(kernel, interval=3600)):
+        await until(lambda: hourly(kernel), what="the background task's hourly roll-up")
         assert [value[0] for value in (await hourly(kernel)).values()] == [1]
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 async def snapshot(session) -> tuple[dict, list]:

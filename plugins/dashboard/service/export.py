@@ -6,9 +6,9 @@ import io
 from collections.abc import Iterable
 
 from jiedao.api import csv_writer, now
-from jiedao.plugins.dashboard import ranges
-from jiedao.plugins.dashboard.figures import Figures, Point, Published, Slice
-from jiedao.plugins.dashboard.ranges import Period
+from jiedao.plugins.dashboard.service import ranges
+from jiedao.plugins.dashboard.service.figures import Figures, Point, Published, Slice
+from jiedao.plugins.dashboard.service.ranges import Period
 
 
 def _header(street: str, published: Published, period: Period, filters: dict[str, str]) -> list[str]:

@@ -24,8 +24,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from jiedao.api import MetricKind
-from jiedao.plugins.dashboard.figures import Figures, visible_metrics
-from jiedao.plugins.dashboard.ranges import Preset, resolve
+from jiedao.plugins.dashboard.service.figures import Figures, visible_metrics
+from jiedao.plugins.dashboard.service.ranges import Preset, resolve
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 MAX_PEEK = 64 * 1024

@@ -15,10 +15,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Integer, case, cast, func, literal, select, union_all
 
 from jiedao.api import DomainError, registry
-from jiedao.plugins.dashboard import hotspots, sql
-from jiedao.plugins.dashboard.figures import Execute, visible_signals
 from jiedao.plugins.dashboard.models import HotspotAck
-from jiedao.plugins.dashboard.ranges import Period, Range
+from jiedao.plugins.dashboard.service import hotspots, sql
+from jiedao.plugins.dashboard.service.figures import Execute, visible_signals
+from jiedao.plugins.dashboard.service.ranges import Period, Range
 
 WINDOW = -1  # bucket index of the rows inside the window
 

@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import Float, case, cast, func, literal, null, select, union_all
 
 from jiedao.api import DomainError, Metric, MetricKind, Signal
-from jiedao.plugins.dashboard import sql
-from jiedao.plugins.dashboard.ranges import Interval, Period, Range, bucket_starts
+from jiedao.plugins.dashboard.service import sql
+from jiedao.plugins.dashboard.service.ranges import Interval, Period, Range, bucket_starts
 
 Execute = Callable[[Any], Awaitable[Any]]
 FIXED_WIDTH = {Interval.HOUR: 3600.0, Interval.DAY: 86400.0, Interval.WEEK: 7 * 86400.0}
@@ -34,6 +34,8 @@ class Published:
 
 @dataclass(frozen=True)
 class Kpi:
+    """A figure over the chosen period, beside its value over the period before."""
+
     metric: Published
     value: float | None
     previous: float | None
@@ -48,12 +50,16 @@ class Kpi:
 
 @dataclass(frozen=True)
 class Point:
+    """One bucket of a time series: its start and the figure within it."""
+
     at: datetime
     value: float
 
 
 @dataclass(frozen=True)
 class Slice:
+    """One part of a breakdown (a category, a building) and its figure."""
+
     label: str
     value: float
 

@@ -1,0 +1,48 @@
+"""A state-transition table: which states may follow which, and the refusal of any other move.
+
+A plugin states its moves once, ``Transitions(thing="case", field="to", moves={...})``, and its
+services call ``moves.check(current, target)`` before changing a row's state: an illegal move
+is a ``DomainError`` with code ``INVALID_TRANSITION`` naming the allowed next states.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Generic, TypeVar
+
+from jiedao.core.errors import DomainError
+
+State = TypeVar("State", bound=Enum)
+
+
+@dataclass(frozen=True)
+class Transitions(Generic[State]):
+    """The legal moves between the states of one kind of row.
+
+    ``thing`` and ``field`` name the row and the input field in the refusal; ``when_none`` is
+    what the refusal says when no move is left; ``allowed`` introduces the list of moves.
+    """
+
+    thing: str
+    field: str
+    moves: Mapping[State, frozenset[State]]
+    when_none: str
+    allowed: str = "allowed next states"
+
+    def check(self, current: str, target: State) -> State:
+        """Return the current state (as the enum) if a move to ``target`` is allowed; else refuse it."""
+        state = type(target)(current)
+        if target not in self.moves[state]:
+            allowed = ", ".join(sorted(s.value for s in self.moves[state])) or self.when_none
+            raise DomainError(
+                f"A {self.thing} that is '{state.value}' cannot become '{target.value}'; {self.allowed}: {allowed}.",
+                code="INVALID_TRANSITION",
+                field=self.field,
+            )
+        return state
+
+    def closed(self) -> frozenset[State]:
+        """The states with no way out."""
+        return frozenset(state for state, moves in self.moves.items() if not moves)
