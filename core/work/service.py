@@ -21,7 +21,7 @@ from jiedao.core.work.models import Rating, WorkItem, WorkOutcome, WorkSource, W
 from jiedao.core.work.people import buildings_of_grids_of, grid_workers_of_building, organisations_of
 from jiedao.core.work.settings import WorkSettings
 from jiedao.core.work.sla import due_for
-from jiedao.core.work.states import DISPATCHER, FINAL, HANDLER, KERNEL, RAISER, WorkState, transition
+from jiedao.core.work.states import DISPATCHER, FINAL, HANDLER, KERNEL, RAISER, TRANSITIONS, WorkState, transition
 from jiedao.schema.ids import encode_global_id
 
 DISPATCH = "core.work.dispatch"
@@ -208,11 +208,17 @@ async def _check(session: AsyncSession, item: WorkItem, who: str, actor: Actor, 
         raise DomainError("Only Jiedao itself takes this step.", code="FORBIDDEN", field="id")
 
 
+async def _guard(session: AsyncSession, item: WorkItem, action: str, actor: Actor):
+    """Who first, then the state: a caller who may not take ``action`` on ``item`` learns
+    nothing of its state (FORBIDDEN); one who may gets INVALID_STATE naming it."""
+    await _check(session, item, TRANSITIONS[action].actor, actor, action.split("_")[0])
+    return transition(action, WorkState(item.state))
+
+
 async def _move(session: AsyncSession, item: WorkItem, action: str, actor: Actor, note: str = "", **changes) -> WorkItem:
     """Take ``action`` on ``item``: check the state and the actor, apply ``changes``, write the
     timeline and defer the events."""
-    step = transition(action, WorkState(item.state))
-    await _check(session, item, step.actor, actor, action.split("_")[0])
+    step = await _guard(session, item, action, actor)
     before, at = item.state, clock.now()
     for key, value in changes.items():
         setattr(item, key, value)
@@ -237,7 +243,7 @@ def _required(text: str | None, field_name: str, what: str) -> str:
 async def dispatch(session: AsyncSession, item_id: int, actor: Actor, *, organisation_id: int | None, user_id: int | None, note: str = "", reassign: bool = False) -> WorkItem:
     """Assign the item to an organisation and/or an account (``reassign``: from wherever it is)."""
     item = await _locked(session, item_id)
-    transition("reassign" if reassign else "dispatch", WorkState(item.state))
+    await _guard(session, item, "reassign" if reassign else "dispatch", actor)
     if organisation_id is None and user_id is None:
         raise DomainError("Name an organisation or an account to assign the work item to.", code="BAD_INPUT", field="organisationId")
     await _assignee(session, organisation_id, user_id)
@@ -258,7 +264,7 @@ async def resolve(session: AsyncSession, item_id: int, actor: Actor, *, note: st
     """The assignee records what was done (a note and/or a structured outcome). An item no
     resident raised (an alarm, a finding) is then closed: nobody is there to rate it."""
     item = await _locked(session, item_id)
-    transition("resolve", WorkState(item.state))
+    await _guard(session, item, "resolve", actor)
     chosen = _choice(WorkOutcome, outcome, "outcome") if outcome is not None else None
     if chosen is None:
         _required(note, "note", "a note of what was done, or an outcome")
@@ -271,7 +277,7 @@ async def resolve(session: AsyncSession, item_id: int, actor: Actor, *, note: st
 async def return_item(session: AsyncSession, item_id: int, actor: Actor, reason: str) -> WorkItem:
     """The assignee hands the item back to the dispatcher, saying why (it is unassigned)."""
     item = await _locked(session, item_id)
-    transition("return", WorkState(item.state))
+    await _guard(session, item, "return", actor)
     reason = _required(reason, "reason", "the reason the work item goes back")
     return await _move(session, item, "return", actor, reason, assignee_org_id=None, assignee_user_id=None)
 
@@ -279,7 +285,7 @@ async def return_item(session: AsyncSession, item_id: int, actor: Actor, reason:
 async def reopen(session: AsyncSession, item_id: int, actor: Actor, reason: str) -> WorkItem:
     """Street staff reopen a resolved or closed item, saying why; it gets a new due time."""
     item = await _locked(session, item_id)
-    transition("reopen", WorkState(item.state))
+    await _guard(session, item, "reopen", actor)
     reason = _required(reason, "reason", "the reason the work item is reopened")
     return await _move(session, item, "reopen", actor, reason, **_reopened(session, item))
 
@@ -302,13 +308,11 @@ async def rate(session: AsyncSession, item_id: int, actor: Actor, rating: Rating
     """The resident who raised the item rates the result: 满意 or 基本满意 confirm it;
     不满意 (with a reason) reopens it the first time and closes it as unsatisfied the next."""
     item = await _locked(session, item_id)
-    transition("confirm", WorkState(item.state))
+    await _guard(session, item, "confirm", actor)
     chosen = _choice(Rating, rating, "rating")
     if chosen is not Rating.UNSATISFIED:
         return await _move(session, item, "confirm", actor, (reason or "").strip(), rating=chosen.value, rating_reason=(reason or "").strip())
     reason = _required(reason, "reason", "the reason you are not satisfied")
     if item.reopen_count < REOPENS_ON_UNSATISFIED:
-        transition("rate_reopen", WorkState(item.state))
-        await _check(session, item, RAISER, actor, "rate")
         return await _move(session, item, "rate_reopen", actor, reason, **{**_reopened(session, item), "rating": chosen.value, "rating_reason": reason})
     return await _move(session, item, "rate_close", actor, f"closed unsatisfied after {item.reopen_count} reopening(s): {reason}", rating=chosen.value, rating_reason=reason)
