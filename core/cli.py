@@ -274,121 +274,6 @@ def schema_export(ctx: click.Context, street: str | None) -> None:
     click.echo(kernel.schemas.sdl(street), nl=False)
 
 
-@main.group(name="import")
-def import_group() -> None:
-    """Import data from files."""
-
-
-@import_group.command("units")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--street", required=True, help="The street the units belong to.")
-@click.option("--encoding", type=click.Choice(["utf-8", "gbk"]), default="utf-8", show_default=True,
-              help="The file's encoding: UTF-8 (with or without BOM) or GBK (Excel's 'CSV (逗号分隔)' on Chinese Windows).")
-@click.pass_context
-def import_units_command(ctx: click.Context, file: Path, street: str, encoding: str) -> None:
-    """Import communities, compounds, buildings, units and owners from a CSV file.
-
-    Columns: community,compound,building,unit,area_m2,owner_name,owner_id. All or nothing.
-    """
-    from jiedao.core.importer import ImportFailed, import_units
-
-    kernel = kernel_of(ctx)
-    require_street(kernel, street)
-
-    async def go():
-        await kernel.sync_streets()
-        with click.progressbar(length=1, label="importing", file=sys.stderr) as bar:
-
-            def progress(done: int, total: int) -> None:
-                bar.length = total
-                bar.update(done - bar.pos)
-
-            try:
-                return await import_units(kernel, street, file, progress=progress, encoding=encoding)
-            finally:
-                await kernel.db.dispose()
-
-    try:
-        report = asyncio.run(go())
-    except ImportFailed as failure:
-        report_import_failure(failure)
-    click.echo(report.summary())
-
-
-ENCODING_OPTION = click.option(
-    "--encoding", type=click.Choice(["utf-8", "gbk"]), default="utf-8", show_default=True,
-    help="The file's encoding: UTF-8 (with or without BOM) or GBK (Excel's 'CSV (逗号分隔)' on Chinese Windows).",
-)
-
-
-def _run_import(ctx: click.Context, street: str, importer, file: Path, encoding: str) -> None:
-    """Run ``await importer(kernel, street, file, encoding=...)``; print its summary, or every
-    problem of a refused file (exit status 1)."""
-    from jiedao.core.importfile import ImportFailed
-
-    kernel = kernel_of(ctx)
-    require_street(kernel, street)
-
-    async def go():
-        await kernel.sync_streets()
-        try:
-            return await importer(kernel, street, file, encoding=encoding)
-        finally:
-            await kernel.db.dispose()
-
-    try:
-        report = asyncio.run(go())
-    except ImportFailed as failure:
-        report_import_failure(failure)
-    click.echo(report.summary())
-
-
-@import_group.command("organisations")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--street", required=True, help="The street the organisations belong to.")
-@ENCODING_OPTION
-@click.pass_context
-def import_organisations_command(ctx: click.Context, file: Path, street: str, encoding: str) -> None:
-    """Import organisations (居委会, 业委会, 物业, 党组织, departments …) from a CSV file.
-
-    Columns: code,kind,name and optionally community,compound,parent_code,party_level,
-    term_start,term_end,filed_on,phone,served_compounds,covered_buildings. All or nothing.
-    """
-    from jiedao.core.organisations.importer import import_organisations
-
-    _run_import(ctx, street, import_organisations, file, encoding)
-
-
-@import_group.command("memberships")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--street", required=True, help="The street of the organisations.")
-@ENCODING_OPTION
-@click.pass_context
-def import_memberships_command(ctx: click.Context, file: Path, street: str, encoding: str) -> None:
-    """Import the members of organisations, with their offices and accounts' roles, from a CSV file.
-
-    Columns: organisation_code and optionally office,resident_id,username,role,started_on,ended_on.
-    """
-    from jiedao.core.organisations.importer import import_memberships
-
-    _run_import(ctx, street, import_memberships, file, encoding)
-
-
-@import_group.command("grids")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--street", required=True, help="The street of the grids.")
-@ENCODING_OPTION
-@click.pass_context
-def import_grids_command(ctx: click.Context, file: Path, street: str, encoding: str) -> None:
-    """Import grids and the grid of every building from a CSV file.
-
-    Columns: grid_code,grid_name,community,compound,building and optionally workers. All or nothing.
-    """
-    from jiedao.core.grids.importer import import_grids
-
-    _run_import(ctx, street, import_grids, file, encoding)
-
-
 @main.group(name="plugin")
 def plugin_group() -> None:
     """Writing plugins."""
@@ -433,3 +318,8 @@ main.add_command(users)
 
 if __name__ == "__main__":
     main(prog_name=os.path.basename(sys.argv[0]))
+
+
+from jiedao.core.import_commands import import_group  # noqa: E402 - the group imports helpers above
+
+main.add_command(import_group)
