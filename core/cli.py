@@ -45,9 +45,11 @@ def in_street(ctx: click.Context, street: str | None, work, *, plugin: str | Non
     """Run ``await work(session)`` in one transaction of ``street`` and return its result.
 
     ``street=None`` runs unscoped (accounts, grants). Checks the street (and that it enables
-    ``plugin``), syncs the street rows first, and releases the connections afterwards; a
+    ``plugin``), syncs the street rows first, publishes the events kernel services deferred in
+    the transaction once it has committed, and releases the connections afterwards; a
     ``DomainError`` becomes a clean message and exit status 1.
     """
+    from jiedao.core.events import street_transaction
     kernel = kernel_of(ctx)
     if street is not None:
         require_street(kernel, street, plugin)
@@ -55,7 +57,10 @@ def in_street(ctx: click.Context, street: str | None, work, *, plugin: str | Non
     async def go():
         await kernel.sync_streets()
         try:
-            async with kernel.db.transaction(kernel.street_id(street) if street else None) as session:
+            if street is None:
+                async with kernel.db.transaction(None) as session:
+                    return await work(session)
+            async with street_transaction(kernel, street) as session:
                 return await work(session)
         finally:
             await kernel.db.dispose()

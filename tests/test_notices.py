@@ -312,14 +312,20 @@ async def test_publishing_announces_core_notice_published_after_the_commit(make_
             assert refused["errors"]
         assert jiedao_board.SEEN == [("changqing", "compound", "A小区公示", "publicity", place.a["compound"][0])]
 
-        # outside a mutation (a CLI command, a background job) the caller publishes what the kernel queued
-        from jiedao.api import STREET, publish_notice
+        # outside a mutation (a CLI command, a background job) a street transaction announces it after its commit
+        from jiedao.api import STREET, publish_notice, street_transaction
 
-        async with kernel.db.transaction(kernel.street_id("changqing")) as session:
+        async with street_transaction(kernel, "changqing") as session:
             await publish_notice(session, scope=STREET, title="夜间公告", body="正文", kind="announcement", publisher="board")
-        assert len(jiedao_board.SEEN) == 1, "nothing is announced before the caller publishes the queue"
-        assert await kernel.events.publish_queued("changqing", session) == []
+            assert len(jiedao_board.SEEN) == 1, "nothing is announced before the commit"
         assert jiedao_board.SEEN[-1] == ("changqing", "street", "夜间公告", "announcement", None)
+
+        # a transaction that fails announces nothing
+        with pytest.raises(RuntimeError):
+            async with street_transaction(kernel, "changqing") as session:
+                await publish_notice(session, scope=STREET, title="撤回的公告", body="正文", kind="announcement", publisher="board")
+                raise RuntimeError("the caller fails after publishing")
+        assert [seen[2] for seen in jiedao_board.SEEN] == ["A小区公示", "夜间公告"]
     finally:
         sys.modules.pop("jiedao_board", None)
 

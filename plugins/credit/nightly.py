@@ -6,7 +6,7 @@ import asyncio
 import logging
 from datetime import datetime, timedelta
 
-from jiedao.api import CHINA
+from jiedao.api import CHINA, street_transaction
 from jiedao.api import now as clock_now
 from jiedao.plugins.credit import service
 
@@ -30,7 +30,7 @@ async def recompute_streets(kernel) -> dict[str, int]:
     for street in kernel.config.streets:
         if "credit" not in kernel.enabled_plugins(street):
             continue
-        async with kernel.db.transaction(kernel.street_id(street)) as session:
+        async with street_transaction(kernel, street) as session:  # the classes' notice is announced after the commit
             done[street] = await service.recompute_all(session, trigger="nightly")
     return done
 
