@@ -30,7 +30,7 @@ other module of Jiedao is internal and may change between versions.
   ``places_of``, ``place_building_ids``, ``acted_for_ids``, ``responsible_for_building``,
   ``may_convene_ballot``; ``grids_worked_by``, ``grid_of_building``, ``grid_workers_of_building``,
   ``worked_grid_ids``, ``grid_building_ids``
-- the work-item loop (事项): ``open_work_item``, ``work_item_for``, ``WorkSource``,
+- the work-item loop (事项): ``open_work_item``, ``work_item_for``, ``work_figures`` (the cockpit's ratios), ``WorkSource``,
   ``WorkOutcome``, ``WorkState``; its events ``WorkItemOpened``, ``WorkItemStateChanged``,
   ``WorkItemClosed``, ``WorkItemEscalated`` (``register.on(WorkItemClosed, handler)``);
   ``street_transaction`` (a street transaction whose deferred events are published after it commits)
@@ -89,6 +89,7 @@ from jiedao.core.plugins import PluginInfo
 from jiedao.core.runner import Write, many, mutation, node_id, payload, run_mutation
 from jiedao.core.settings import Duration, parse_duration
 from jiedao.core.work.api import WorkOutcome, WorkSource, open_work_item, work_item_for
+from jiedao.core.work.figures import WorkFigures, work_figures
 from jiedao.core.work.events import WorkItemClosed, WorkItemEscalated, WorkItemOpened, WorkItemStateChanged
 from jiedao.core.work.states import WorkState
 from jiedao.schema.connection import Connection, paginate, where_given
@@ -116,5 +117,5 @@ __all__ = [
     "require_acts_for", "require_street", "responsible_for_building", "run_command", "run_mutation", "Signal",
     "STREET", "street_transaction", "StreetScoped", "through", "today", "Transitions", "types", "UserError",
     "UTCDateTime", "where_given", "work_item_for", "worked_grid_ids", "WorkItemClosed", "WorkItemEscalated",
-    "WorkItemOpened", "WorkItemStateChanged", "WorkOutcome", "WorkSource", "WorkState", "Write",
+    "WorkFigures", "work_figures", "WorkItemOpened", "WorkItemStateChanged", "WorkOutcome", "WorkSource", "WorkState", "Write",
 ]
