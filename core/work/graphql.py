@@ -147,7 +147,7 @@ class WorkItem(Node):
 
     assignee_organisation = linked(
         Organisation, "assignee_org_id", OrganisationType,
-        description="The organisation it is assigned to (loaded with its siblings' in one statement).",
+        description="The organisation it is assigned to.",
     )
 
     @strawberry.field(description="The name of the organisation it is assigned to.")

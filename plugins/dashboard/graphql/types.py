@@ -177,7 +177,7 @@ class HotspotAcknowledgement:
     note: str
 
 
-@strawberry.type(description="Overdue work items of one category or assignee organisation.")
+@strawberry.type(name="CockpitOverdueCount", description="Overdue work items of one category or assignee organisation.")
 class OverdueCount:
     label: str = strawberry.field(description="The category, or the organisation's name (（未指派单位） for none).")
     organisation_id: strawberry.ID | None = strawberry.field(description="The Organisation's global ID (by organisation only).")
