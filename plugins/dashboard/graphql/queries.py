@@ -9,6 +9,7 @@ from jiedao.api import ClientError, DomainError, allow, work_figures
 from jiedao.plugins.dashboard.service import ranges
 from jiedao.plugins.dashboard.service.export import csv_of
 from jiedao.plugins.dashboard.service.figures import Figures, visible_metrics
+from jiedao.plugins.dashboard.graphql.citations import readable_citations
 from jiedao.plugins.dashboard.graphql.types import (
     Hotspot,
     Interval,
@@ -104,7 +105,7 @@ class Cockpit:
         ctx = info.context
         period = _period(ctx, range)
         findings = await _client(HotspotWatch(ctx.kernel, ctx.street, ctx.execute).find(period))
-        return [hotspot_of(f) for f in findings]
+        return [hotspot_of(f) for f in await readable_citations(ctx, findings)]
 
     @strawberry.field(
         description="The work-item loop: on-time closure rate, median time to close and satisfaction rate of the items "

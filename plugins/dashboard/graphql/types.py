@@ -128,7 +128,7 @@ class Hotspot:
     acknowledged_at: datetime | None
     acknowledged_by: str | None
     acknowledged_note: str | None
-    cites: list[HotspotCitation] = strawberry.field(description="What its rising signals cite in the window, e.g. the overdue work items.")
+    cites: list[HotspotCitation] = strawberry.field(description="What its rising signals cite in the window and you may read, e.g. the overdue work items.")
 
 
 def hotspot_of(finding: Finding) -> Hotspot:

@@ -12,7 +12,7 @@ import pytest_asyncio
 
 from jiedao.core import clock
 from jiedao.core.organisations.models import OrganisationKind
-from jiedao.core.testing.organisations import make_organisation
+from jiedao.core.testing.organisations import make_grid, make_organisation
 from jiedao.plugins.dashboard.tests.conftest import add_items
 from jiedao.schema.ids import encode_global_id
 
@@ -127,7 +127,7 @@ async def test_core_publishes_its_work_metrics_like_a_plugin(cockpit, scenario, 
 
 
 async def test_a_hotspot_cites_the_overdue_items_of_its_building(cockpit, scenario, now):
-    token = await cockpit.token("grid_worker")
+    token = await cockpit.token("community_worker")
     hotspots = (await cockpit.query(HOTSPOTS, {"range": custom(now - timedelta(days=1), now)}, token=token))["cockpit"]["hotspots"]
 
     building = encode_global_id("Building", scenario["buildings"][0])
@@ -142,6 +142,25 @@ async def test_a_hotspot_cites_the_overdue_items_of_its_building(cockpit, scenar
     [compound] = [h for h in hotspots if h["place"] == "COMPOUND"]
     assert [c["title"] for c in compound["cites"]] == ["楼道漏水 10", "楼道漏水 8", "楼道漏水 6"]
     assert all(h["cites"] == [] for h in hotspots if h["place"] == "BUILDING" and h["id"] != building)
+
+
+async def test_a_hotspot_cites_only_the_items_the_reader_may_see(cockpit, cockpit_kernel, scenario, now):
+    """The building's grid worker reads the cited items; a grid worker of another grid sees the
+    hotspot, not the items (their titles are the work items' own read rule's)."""
+    ours = await cockpit.token("grid_worker", username="gw-ours")
+    theirs = await cockpit.token("grid_worker", username="gw-theirs")
+    await make_grid(cockpit_kernel, "changqing", [scenario["buildings"][0]], ["gw-ours"])
+    await make_grid(cockpit_kernel, "changqing", [scenario["buildings"][1]], ["gw-theirs"])
+    building = encode_global_id("Building", scenario["buildings"][0])
+    window = {"range": custom(now - timedelta(days=1), now)}
+
+    def spot(hotspots):
+        return next(h for h in hotspots if h["id"] == building)
+
+    mine = spot((await cockpit.query(HOTSPOTS, window, token=ours))["cockpit"]["hotspots"])
+    assert [c["title"] for c in mine["cites"]] == ["楼道漏水 10", "楼道漏水 8", "楼道漏水 6"]
+    other = spot((await cockpit.query(HOTSPOTS, window, token=theirs))["cockpit"]["hotspots"])
+    assert other["cites"] == [] and "core.work.overdue" in [s["key"] for s in other["signals"]]
 
 
 @pytest.mark.parametrize("role", [None, "resident", "organisation_member"])
@@ -201,3 +220,25 @@ async def test_a_work_item_names_its_organisation_without_a_statement_per_row(co
     few = await cockpit.statements(INBOX, token=token)
     await seed(27)
     assert await cockpit.statements(INBOX, token=token) == few
+
+
+async def test_hotspot_citations_cost_the_same_statements_for_3_or_30_overdue_items(cockpit, cockpit_kernel, registry, orgs, now):
+    token = await cockpit.token("grid_worker", username="gw-ours")
+    await make_grid(cockpit_kernel, "changqing", [registry["buildings"][0]], ["gw-ours"])
+
+    async def seed(n: int) -> None:
+        await add_items(cockpit_kernel, *(
+            open_item(now, category="repair", org=orgs["wuye"], due_hours=-1 - i / 10, building=registry["buildings"][0], title=f"漏水{i}")
+            for i in range(n)
+        ))
+
+    def window(hours: int) -> dict:  # another range each time: nothing cached
+        return {"range": custom(now - timedelta(hours=hours), now)}
+
+    await seed(3)
+    few = await cockpit.statements(HOTSPOTS, window(20), token=token)
+    await seed(27)
+    many = await cockpit.statements(HOTSPOTS, window(21), token=token)
+    hotspots = (await cockpit.query(HOTSPOTS, window(22), token=token))["cockpit"]["hotspots"]
+    assert len(next(h for h in hotspots if h["place"] == "BUILDING" and h["cites"])["cites"]) == 30
+    assert few == many
