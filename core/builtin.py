@@ -85,6 +85,16 @@ def jiedao_cli(register):
 
 
 @hookimpl
+def jiedao_metrics(register):
+    """The work-item loop's figures for the cockpit: items closed and overdue, and the overdue
+    items per building for hotspot early warning (see ``core.work.figures``)."""
+    from jiedao.core.work.figures import WORK_METRICS, WORK_SIGNALS
+
+    register.metrics(*WORK_METRICS)
+    register.signals(*WORK_SIGNALS)
+
+
+@hookimpl
 def jiedao_seed(register):
     """Demo notices of 长庆街道 (a street-wide 公告, a 公示 in 凤起都市花园)."""
     from jiedao.core.notices.seed import seed_notices

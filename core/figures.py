@@ -15,7 +15,9 @@ A ``GAUGE`` metric is a current state (devices online, open cases): it sums ``va
 over all rows the select returns, whatever the range; ``at`` is not needed.
 
 ``Signal.source()`` returns a select of events with columns ``at`` and ``building_id``:
-the raw material of hotspot early warning.
+the raw material of hotspot early warning. A signal whose rows are things a reader can open
+names their node type in ``Signal.cites`` (e.g. ``"WorkItem"``) and selects ``cited_id`` (the
+primary key) and ``cited_title``: a hotspot then lists what it cites.
 """
 
 from __future__ import annotations
@@ -55,3 +57,5 @@ class Signal:
     title_zh: str
     title_en: str
     source: Callable[[], Select]
+    cites: str = ""
+    """The node type of the rows' ``cited_id`` (their global IDs), or "" when rows cite nothing."""

@@ -7,7 +7,7 @@ other module of Jiedao is internal and may change between versions.
   differ only by name), ``Delivery``; state machines: ``Transitions``
 - tables: ``Base``, ``StreetScoped``, ``UTCDateTime``; the core registry's rows in
   ``registry`` (``registry.Building``, ``registry.Resident`` ...)
-- GraphQL: ``Node``, ``node_type``, ``Connection``, ``paginate``, ``where_given``, ``list_bound``, ``by_id``, ``linked``,
+- GraphQL: ``Node``, ``node_type``, ``readable``/``model_for`` (a node type's read rule as SQL), ``Connection``, ``paginate``, ``where_given``, ``list_bound``, ``by_id``, ``linked``,
   ``children``, ``through``, ``allow``, ``allow_any``, ``IsAuthenticated``, ``mutation``, ``payload``, ``many``, ``node_id``,
   ``Write``, ``UserError``, ``ClientError``, ``encode_global_id``, ``decode_global_id``,
   ``decode_id_of``; the core's GraphQL types in ``types`` (``types.Building`` ...) for fields
@@ -30,7 +30,7 @@ other module of Jiedao is internal and may change between versions.
   ``places_of``, ``place_building_ids``, ``acted_for_ids``, ``responsible_for_building``,
   ``may_convene_ballot``; ``grids_worked_by``, ``grid_of_building``, ``grid_workers_of_building``,
   ``worked_grid_ids``, ``grid_building_ids``
-- the work-item loop (事项): ``open_work_item``, ``work_item_for``, ``WorkSource``,
+- the work-item loop (事项): ``open_work_item``, ``work_item_for``, ``work_figures`` (the cockpit's ratios), ``WorkSource``,
   ``WorkOutcome``, ``WorkState``; its events ``WorkItemOpened``, ``WorkItemStateChanged``,
   ``WorkItemClosed``, ``WorkItemEscalated`` (``register.on(WorkItemClosed, handler)``);
   ``street_transaction`` (a street transaction whose deferred events are published after it commits)
@@ -89,6 +89,7 @@ from jiedao.core.plugins import PluginInfo
 from jiedao.core.runner import Write, many, mutation, node_id, payload, run_mutation
 from jiedao.core.settings import Duration, parse_duration
 from jiedao.core.work.api import WorkOutcome, WorkSource, open_work_item, work_item_for
+from jiedao.core.work.figures import WorkFigures, work_figures
 from jiedao.core.work.events import WorkItemClosed, WorkItemEscalated, WorkItemOpened, WorkItemStateChanged
 from jiedao.core.work.states import WorkState
 from jiedao.schema.connection import Connection, paginate, where_given
@@ -97,7 +98,7 @@ from jiedao.schema.cost import list_bound
 from jiedao.schema.errors import ClientError, UserError
 from jiedao.schema.ids import decode_global_id, decode_id_of, encode_global_id
 from jiedao.schema.loaders import by_id, children, linked, through
-from jiedao.schema.node import Node, node_type
+from jiedao.schema.node import Node, model_for, node_type, readable
 from jiedao.schema.page_policy import policy_for_page
 from jiedao.schema.permissions import IsAuthenticated, allow, allow_any
 from jiedao.schema.validation import LONG, MaxLength, Money, Range
@@ -109,12 +110,12 @@ __all__ = [
     "get_or_not_found", "grid_building_ids", "grid_of_building", "grid_workers_of_building", "grids_worked_by",
     "hash_password", "hookimpl", "hotspot_building_id", "identity", "importfile", "in_street", "IsAuthenticated",
     "Kernel", "kernel_of", "linked", "list_bound", "LONG", "many", "MaxLength", "may_convene_ballot", "Metric",
-    "MetricKind", "migration_ops", "Money", "mutation", "Node", "node_id", "node_type", "NoticeAttachment",
+    "MetricKind", "migration_ops", "model_for", "Money", "mutation", "Node", "node_id", "node_type", "NoticeAttachment",
     "Notification", "notify", "now", "open_work_item", "ORGANISATION_ROLES", "OrganisationKind",
     "organisations_acted_for", "paginate", "parse_duration", "payload", "place_building_ids", "Places", "places_of",
-    "PluginInfo", "policy_for_page", "publish_notice", "Range", "registry", "report_import_failure",
+    "PluginInfo", "policy_for_page", "publish_notice", "Range", "readable", "registry", "report_import_failure",
     "require_acts_for", "require_street", "responsible_for_building", "run_command", "run_mutation", "Signal",
     "STREET", "street_transaction", "StreetScoped", "through", "today", "Transitions", "types", "UserError",
     "UTCDateTime", "where_given", "work_item_for", "worked_grid_ids", "WorkItemClosed", "WorkItemEscalated",
-    "WorkItemOpened", "WorkItemStateChanged", "WorkOutcome", "WorkSource", "WorkState", "Write",
+    "WorkFigures", "work_figures", "WorkItemOpened", "WorkItemStateChanged", "WorkOutcome", "WorkSource", "WorkState", "Write",
 ]

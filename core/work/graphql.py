@@ -15,6 +15,7 @@ from jiedao.core import clock
 from jiedao.core import graphql as core_types
 from jiedao.core import models as registry
 from jiedao.core.identity.models import User
+from jiedao.core.organisations.graphql import OrganisationType
 from jiedao.core.organisations.models import Organisation
 from jiedao.core.runner import LOGGED_IN, Write, mutation, node_id, payload
 from jiedao.core.work import models, service
@@ -26,7 +27,7 @@ from jiedao.schema.connection import Connection, paginate
 from jiedao.schema.context import Context
 from jiedao.schema.cost import list_bound
 from jiedao.schema.ids import decode_id_of, encode_global_id
-from jiedao.schema.loaders import by_id, children
+from jiedao.schema.loaders import by_id, children, linked
 from jiedao.schema.node import PUBLIC, Node, node_type
 from jiedao.schema.permissions import IsAuthenticated
 from jiedao.schema.validation import LONG, MaxLength
@@ -143,6 +144,11 @@ class WorkItem(Node):
     @strawberry.field(description="The global ID of the organisation it is assigned to.")
     def assignee_organisation_id(self) -> strawberry.ID | None:
         return strawberry.ID(encode_global_id("Organisation", self.assignee_org_id)) if self.assignee_org_id else None
+
+    assignee_organisation = linked(
+        Organisation, "assignee_org_id", OrganisationType,
+        description="The organisation it is assigned to.",
+    )
 
     @strawberry.field(description="The name of the organisation it is assigned to.")
     async def assignee_organisation_name(self, info: strawberry.Info) -> str | None:

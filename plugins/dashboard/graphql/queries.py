@@ -1,14 +1,15 @@
-"""``cockpit { metrics kpis series breakdown hotspots exportCsv }``. Resolvers parse
+"""``cockpit { metrics kpis series breakdown hotspots work exportCsv }``. Resolvers parse
 arguments and shape results; the work is in ``figures``, ``warning`` and ``export``."""
 
 from __future__ import annotations
 
 import strawberry
 
-from jiedao.api import ClientError, DomainError, allow
+from jiedao.api import ClientError, DomainError, allow, work_figures
 from jiedao.plugins.dashboard.service import ranges
 from jiedao.plugins.dashboard.service.export import csv_of
 from jiedao.plugins.dashboard.service.figures import Figures, visible_metrics
+from jiedao.plugins.dashboard.graphql.citations import readable_citations
 from jiedao.plugins.dashboard.graphql.types import (
     Hotspot,
     Interval,
@@ -18,7 +19,9 @@ from jiedao.plugins.dashboard.graphql.types import (
     RangeInput,
     RangePreset,
     Slice,
+    WorkFiguresType,
     hotspot_of,
+    work_figures_of,
 )
 from jiedao.plugins.dashboard.service.warning import HotspotWatch
 
@@ -102,7 +105,19 @@ class Cockpit:
         ctx = info.context
         period = _period(ctx, range)
         findings = await _client(HotspotWatch(ctx.kernel, ctx.street, ctx.execute).find(period))
-        return [hotspot_of(f) for f in findings]
+        return [hotspot_of(f) for f in await readable_citations(ctx, findings)]
+
+    @strawberry.field(
+        description="The work-item loop: on-time closure rate, median time to close and satisfaction rate of the items "
+        "closed in the range; items overdue now by category and by organisation."
+    )
+    async def work(self, info: strawberry.Info, range: RangeInput | None = None) -> WorkFiguresType:
+        ctx = info.context
+        period = _period(ctx, range)
+        figures = _figures(info)
+        current = period.current
+        found = await figures.cached(("work", period.cache_key(figures.ttl)), lambda: work_figures(ctx.execute, figures.dialect, current.start, current.end))
+        return work_figures_of(found)
 
     @strawberry.field(description="CSV of a series (give interval) or a breakdown (give dimension); filters in # lines.")
     async def export_csv(

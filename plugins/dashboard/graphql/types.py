@@ -99,6 +99,13 @@ class HotspotSignal:
     score: float = strawberry.field(description="Standard deviations above expectation.")
 
 
+@strawberry.type(description="Something a rising signal's events are about (e.g. an overdue work item), in the window.")
+class HotspotCitation:
+    id: strawberry.ID = strawberry.field(description="Its global ID (e.g. a WorkItem's).")
+    title: str
+    signal: str = strawberry.field(description="The key of the signal that cites it.")
+
+
 @strawberry.enum
 class HotspotPlace(enum.Enum):
     BUILDING = "BUILDING"
@@ -121,6 +128,7 @@ class Hotspot:
     acknowledged_at: datetime | None
     acknowledged_by: str | None
     acknowledged_note: str | None
+    cites: list[HotspotCitation] = strawberry.field(description="What its rising signals cite in the window and you may read, e.g. the overdue work items.")
 
 
 def hotspot_of(finding: Finding) -> Hotspot:
@@ -154,6 +162,10 @@ def hotspot_of(finding: Finding) -> Hotspot:
         acknowledged_at=finding.acknowledged_at,
         acknowledged_by=finding.acknowledged_by,
         acknowledged_note=finding.acknowledged_note,
+        cites=[
+            HotspotCitation(id=strawberry.ID(encode_global_id(c.node_type, c.pk)), title=c.title, signal=c.signal)
+            for c in finding.cited
+        ],
     )
 
 
@@ -163,3 +175,47 @@ class HotspotAcknowledgement:
     at: datetime
     by: str
     note: str
+
+
+@strawberry.type(name="CockpitOverdueCount", description="Overdue work items of one category or assignee organisation.")
+class OverdueCount:
+    label: str = strawberry.field(description="The category, or the organisation's name (（未指派单位） for none).")
+    organisation_id: strawberry.ID | None = strawberry.field(description="The Organisation's global ID (by organisation only).")
+    count: int
+
+
+@strawberry.type(name="CockpitWorkFigures", description="The work-item loop (事项闭环): closures and ratings over the range, overdue items now.")
+class WorkFiguresType:
+    closed: int = strawberry.field(description="Items closed in the range.")
+    closed_on_time: int = strawberry.field(description="Of those, closed no later than their due time.")
+    on_time_rate: float | None = strawberry.field(description="closedOnTime / closed (null when none closed).")
+    median_hours_to_close: float | None = strawberry.field(description="Median hours from opening to closing of the items closed in the range.")
+    rated: int = strawberry.field(description="Items closed in the range that their resident rated.")
+    satisfied: int = strawberry.field(description="Of those, rated 满意 or 基本满意.")
+    satisfaction_rate: float | None = strawberry.field(description="satisfied / rated (null when none rated).")
+    overdue: int = strawberry.field(description="Open items past due and waiting on their handler, now.")
+    overdue_by_category: list[OverdueCount]
+    overdue_by_organisation: list[OverdueCount]
+
+
+def work_figures_of(figures) -> WorkFiguresType:
+    """The GraphQL shape of ``jiedao.api.WorkFigures`` (rates rounded to 4 places)."""
+    median = figures.median_seconds_to_close
+    return WorkFiguresType(
+        closed=figures.closed,
+        closed_on_time=figures.closed_on_time,
+        on_time_rate=None if figures.on_time_rate is None else round(figures.on_time_rate, 4),
+        median_hours_to_close=None if median is None else round(median / 3600, 2),
+        rated=figures.rated,
+        satisfied=figures.satisfied,
+        satisfaction_rate=None if figures.satisfaction_rate is None else round(figures.satisfaction_rate, 4),
+        overdue=figures.overdue,
+        overdue_by_category=[OverdueCount(label=c.label, organisation_id=None, count=c.count) for c in figures.overdue_by_category],
+        overdue_by_organisation=[
+            OverdueCount(
+                label=c.label, count=c.count,
+                organisation_id=None if c.organisation_id is None else strawberry.ID(encode_global_id("Organisation", c.organisation_id)),
+            )
+            for c in figures.overdue_by_organisation
+        ],
+    )

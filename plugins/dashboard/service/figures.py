@@ -99,7 +99,8 @@ class Figures:
                 return published
         raise DomainError(f"No metric '{key}' in this street.", code="NOT_FOUND", field="key")
 
-    async def _cached(self, key: tuple, compute):
+    async def cached(self, key: tuple, compute):
+        """``await compute()``, reused for the street's ``cache_seconds`` under ``key``."""
         return await self.kernel.state("dashboard").figures.get((self.street, *key), self.ttl, compute)
 
     # -- KPIs ------------------------------------------------------------------------
@@ -108,7 +109,7 @@ class Figures:
         """Every visible metric's value in the period and in the previous one (one statement)."""
         published = visible_metrics(self.kernel, self.street)
         key = ("kpis", period.cache_key(self.ttl))
-        return await self._cached(key, lambda: self._kpis(published, period))
+        return await self.cached(key, lambda: self._kpis(published, period))
 
     async def _kpis(self, published: list[Published], period: Period) -> list[Kpi]:
         if not published:
@@ -150,7 +151,7 @@ class Figures:
         A gauge has no history: its series is one point, now.
         """
         published = self.metric(key)
-        return await self._cached(("series", key, period.cache_key(self.ttl), interval), lambda: self._series(published.metric, period, interval))
+        return await self.cached(("series", key, period.cache_key(self.ttl), interval), lambda: self._series(published.metric, period, interval))
 
     async def _series(self, metric: Metric, period: Period, interval: Interval) -> list[Point]:
         source = metric.source().subquery()
@@ -178,7 +179,7 @@ class Figures:
         if dimension not in published.metric.dimensions:
             dims = ", ".join(published.metric.dimensions) or "none"
             raise DomainError(f"Metric '{key}' has no dimension '{dimension}' (it has: {dims}).", code="NOT_FOUND", field="dimension")
-        return await self._cached(("breakdown", key, dimension, period.cache_key(self.ttl)), lambda: self._breakdown(published.metric, dimension, period.current))
+        return await self.cached(("breakdown", key, dimension, period.cache_key(self.ttl)), lambda: self._breakdown(published.metric, dimension, period.current))
 
     async def _breakdown(self, metric: Metric, dimension: str, rng: Range) -> list[Slice]:
         source = metric.source().subquery()

@@ -32,6 +32,16 @@ class SignalInfo:
 
 
 @dataclass(frozen=True)
+class Cited:
+    """A thing a rising signal's events are about (e.g. an overdue work item), in the window."""
+
+    signal: str
+    node_type: str
+    pk: int
+    title: str
+
+
+@dataclass(frozen=True)
 class Finding:
     """One flagged place with its evidence, explained."""
 
@@ -47,6 +57,7 @@ class Finding:
     acknowledged_at: datetime | None = None
     acknowledged_by: str | None = None
     acknowledged_note: str | None = None
+    cited: tuple[Cited, ...] = ()
 
     def explain(self, lang: str = "zh") -> str:
         """One sentence per rising signal: observed, expected, baseline and threshold."""
@@ -144,7 +155,39 @@ class HotspotWatch:
         for flagged in hotspots.flag(evidence_for(compound_daily, dict(compound_seen))):
             findings.append(Finding("COMPOUND", flagged.place, compound_names[flagged.place], flagged.place, compound_names[flagged.place], flagged, info, window, baseline))
         findings.sort(key=lambda f: (-f.flagged.sources, -len(f.flagged.evidence), -f.flagged.score, f.kind))
-        return findings
+        return await self._with_citations(findings, signals, window, places)
+
+    async def _with_citations(self, findings: list[Finding], signals: list, window: Range, places: dict) -> list[Finding]:
+        """Attach what the rising citing signals (``Signal.cites``) cite in the window: one
+        statement for every citing signal and flagged place."""
+        citing = {signal.key: (i, signal) for i, (_, signal) in enumerate(signals) if signal.cites}
+        wanted = sorted({e.signal for f in findings for e in f.flagged.evidence if e.signal in citing})
+        if not wanted:
+            return findings
+
+        def buildings_of(f: Finding) -> list[int]:
+            return [b for b, (_, c, _) in places.items() if (b == f.place_id if f.kind == "BUILDING" else c == f.place_id)]
+
+        buildings = sorted({b for f in findings for b in buildings_of(f)})
+        parts = []
+        for key in wanted:
+            i, signal = citing[key]
+            source = signal.source().subquery()
+            parts.append(
+                select(literal(i).label("i"), source.c.building_id, source.c.cited_id, source.c.cited_title)
+                .where(sql.within(source.c.at, window.start, window.end), source.c.building_id.in_(buildings))
+            )
+        statement = parts[0] if len(parts) == 1 else union_all(*parts)
+        by_building: dict[int, list[Cited]] = defaultdict(list)
+        for i, building_id, pk, title in (await self.execute(statement)).all():
+            signal = signals[i][1]
+            by_building[building_id].append(Cited(signal.key, signal.cites, pk, title))
+        result = []
+        for f in findings:
+            rising = {e.signal for e in f.flagged.evidence}
+            cited = sorted((c for b in buildings_of(f) for c in by_building.get(b, ()) if c.signal in rising), key=lambda c: (c.signal, c.pk))
+            result.append(replace(f, cited=tuple(cited)) if cited else f)
+        return result
 
     def _count_select(self, index: int, signal, window: Range, baseline: Range):
         source = signal.source().subquery()

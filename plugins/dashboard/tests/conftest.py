@@ -15,6 +15,7 @@ import pytest
 import pytest_asyncio
 
 from jiedao.core.models import Ownership, Resident
+from jiedao.core.work.models import WorkItem
 from jiedao.core.testing.fixtures import app_client, build_registry, installed_plugins
 
 PROBE_SOURCE = Path(__file__).resolve().parent / "probe"
@@ -72,3 +73,16 @@ async def register_residents(kernel, street: str, unit_id: int, times: Iterable[
         session.add_all(residents)
         await session.flush()
         session.add_all([Ownership(unit_id=unit_id, resident_id=r.id) for r in residents])
+
+
+async def add_items(kernel, *items: dict) -> list[int]:
+    """Work items in any state and at any time (the loop itself is tested in tests/test_work_items.py)."""
+    async with kernel.db.transaction(kernel.street_id("changqing")) as session:
+        rows = []
+        for spec in items:
+            opened = spec.pop("opened_at")
+            row = WorkItem(subject="Topic:1", source="RESIDENT_APPEAL", opened_at=opened, updated_at=opened, **{"title": "事项", **spec})
+            rows.append(row)
+        session.add_all(rows)
+        await session.flush()
+        return [r.id for r in rows]

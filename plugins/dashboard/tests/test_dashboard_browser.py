@@ -14,7 +14,9 @@ from jiedao.core.identity import service
 from jiedao.core.testing.fixtures import TEST_PASSWORD, build_registry
 from jiedao.core.testing.services import require_service
 from jiedao.core.testing.uvicorn_server import UvicornServer
-from jiedao.plugins.dashboard.tests.conftest import cockpit_streets, register_residents
+from jiedao.core.organisations.models import OrganisationKind
+from jiedao.core.testing.organisations import make_organisation
+from jiedao.plugins.dashboard.tests.conftest import add_items, cockpit_streets, register_residents
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
@@ -84,6 +86,18 @@ async def seed(kernel) -> None:
         user = await service.create_user(session, "wang", TEST_PASSWORD)
         await service.grant(session, user, await service.street_by_slug(session, "changqing"), "grid_worker", actor="test")
     kernel.registry = registry
+    # the work loop: closed on time and late (rated 满意 / 不满意), one overdue item of the 物业
+    wuye = await make_organisation(kernel, "changqing", OrganisationKind.PROPERTY_MANAGER, "凤起物业")
+    b = registry["buildings"][0]
+    await add_items(
+        kernel,
+        {"category": "repair", "state": "CONFIRMED", "rating": "SATISFIED", "building_id": b, "assignee_org_id": wuye,
+         "opened_at": now - timedelta(days=3), "due_at": now - timedelta(days=1), "closed_at": now - timedelta(days=2)},
+        {"category": "repair", "state": "CLOSED", "rating": "UNSATISFIED", "building_id": b, "assignee_org_id": wuye,
+         "opened_at": now - timedelta(days=4), "due_at": now - timedelta(days=3), "closed_at": now - timedelta(days=2)},
+        {"category": "repair", "state": "IN_PROGRESS", "building_id": b, "assignee_org_id": wuye,
+         "opened_at": now - timedelta(days=4), "due_at": now - timedelta(hours=5)},
+    )
 
 
 def tile_value(driver, key: str) -> str:
@@ -114,6 +128,12 @@ def test_the_cockpit_page_logs_in_draws_figures_and_refreshes(browser, database,
         assert tile_value(browser, "probe.residents.registered").startswith("17")
         assert "▲" in browser.find_element(By.CSS_SELECTOR, '.tile[data-key="probe.residents.registered"] .trend').text
         assert tile_value(browser, "probe.units.area").startswith("1,080")
+        work = browser.find_element(By.ID, "work-panel")
+        assert work.find_element(By.CSS_SELECTOR, '[data-work="onTimeRate"] .value').text == "50%"
+        assert work.find_element(By.CSS_SELECTOR, '[data-work="satisfactionRate"] .value').text == "50%"
+        assert work.find_element(By.CSS_SELECTOR, '[data-work="overdue"] .value').text == "1"
+        rows = work.find_elements(By.CSS_SELECTOR, "#overdue-by-organisation tbody tr")
+        assert [[cell.text for cell in row.find_elements(By.TAG_NAME, "td")] for row in rows] == [["凤起物业", "1"]]
         from selenium.webdriver.support.select import Select
 
         Select(browser.find_element(By.ID, "series-key")).select_by_value("probe.residents.registered")

@@ -51,7 +51,7 @@ async def test_each_street_sees_only_its_own_rows_and_enabled_plugins(cockpit, c
     counts = {k["key"]: k["value"] for k in changqing["cockpit"]["kpis"]}
     assert counts["probe.residents.registered"] == 12.0  # not gongchen's 20 owners
     assert counts["probe.units.area"] == 1080.0
-    assert {k["plugin"] for k in gongchen["cockpit"]["kpis"]} == {"dashboard"}  # probe is not enabled there
+    assert {k["plugin"] for k in gongchen["cockpit"]["kpis"]} == {"core", "dashboard"}  # probe is not enabled there; core always is
 
 
 async def test_a_daily_series_follows_the_streets_calendar(cockpit, cockpit_kernel, registry):
