@@ -33,7 +33,10 @@ other module of Jiedao is internal and may change between versions.
 - the work-item loop (事项): ``open_work_item``, ``work_item_for``, ``WorkSource``,
   ``WorkOutcome``, ``WorkState``; its events ``WorkItemOpened``, ``WorkItemStateChanged``,
   ``WorkItemClosed``, ``WorkItemEscalated`` (``register.on(WorkItemClosed, handler)``);
-  ``street_transaction`` (a street transaction whose deferred events are published after it commits)
+  ``street_transaction`` (a street transaction whose deferred events are published after it commits);
+  ``take_work_step`` (a step on someone's behalf, for seeds and plugins settling their matter);
+  GraphQL types ``WorkItemType``, ``OrganisationType``; ``model_for(type_name)`` and
+  ``readable(ctx, type_name)`` (a node type's row model and the caller's visibility condition)
 - CSV imports, all or nothing: ``importfile`` (``importfile.ImportFailed``, ``Problem``,
   ``parse_records`` ...), ``report_import_failure`` (CLI commands)
 - web pages and files a plugin serves itself: ``authenticate`` and ``AuthenticationFailed``
@@ -88,7 +91,9 @@ from jiedao.core.organisations.roles import ORGANISATION_ROLES
 from jiedao.core.plugins import PluginInfo
 from jiedao.core.runner import Write, many, mutation, node_id, payload, run_mutation
 from jiedao.core.settings import Duration, parse_duration
-from jiedao.core.work.api import WorkOutcome, WorkSource, open_work_item, work_item_for
+from jiedao.core.organisations.graphql import OrganisationType
+from jiedao.core.work.api import WorkOutcome, WorkSource, open_work_item, take_work_step, work_item_for
+from jiedao.core.work.graphql import WorkItem as WorkItemType
 from jiedao.core.work.events import WorkItemClosed, WorkItemEscalated, WorkItemOpened, WorkItemStateChanged
 from jiedao.core.work.states import WorkState
 from jiedao.schema.connection import Connection, paginate, where_given
@@ -97,7 +102,7 @@ from jiedao.schema.cost import list_bound
 from jiedao.schema.errors import ClientError, UserError
 from jiedao.schema.ids import decode_global_id, decode_id_of, encode_global_id
 from jiedao.schema.loaders import by_id, children, linked, through
-from jiedao.schema.node import Node, node_type
+from jiedao.schema.node import Node, model_for, node_type, readable
 from jiedao.schema.page_policy import policy_for_page
 from jiedao.schema.permissions import IsAuthenticated, allow, allow_any
 from jiedao.schema.validation import LONG, MaxLength, Money, Range
@@ -110,7 +115,7 @@ __all__ = [
     "hash_password", "hookimpl", "hotspot_building_id", "identity", "importfile", "in_street", "IsAuthenticated",
     "Kernel", "kernel_of", "linked", "list_bound", "LONG", "many", "MaxLength", "may_convene_ballot", "Metric",
     "MetricKind", "migration_ops", "Money", "mutation", "Node", "node_id", "node_type", "NoticeAttachment",
-    "Notification", "notify", "now", "open_work_item", "ORGANISATION_ROLES", "OrganisationKind",
+    "Notification", "notify", "now", "open_work_item", "ORGANISATION_ROLES", "OrganisationType", "model_for", "readable", "take_work_step", "WorkItemType", "OrganisationKind",
     "organisations_acted_for", "paginate", "parse_duration", "payload", "place_building_ids", "Places", "places_of",
     "PluginInfo", "policy_for_page", "publish_notice", "Range", "registry", "report_import_failure",
     "require_acts_for", "require_street", "responsible_for_building", "run_command", "run_mutation", "Signal",
