@@ -34,7 +34,8 @@ other module of Jiedao is internal and may change between versions.
   ``WorkOutcome``, ``WorkState``; its events ``WorkItemOpened``, ``WorkItemStateChanged``,
   ``WorkItemClosed``, ``WorkItemEscalated`` (``register.on(WorkItemClosed, handler)``);
   ``street_transaction`` (a street transaction whose deferred events are published after it commits);
-  ``take_work_step`` (a step on someone's behalf, for seeds and plugins settling their matter);
+  ``take_work_step`` (a step on someone's behalf, for seeds and plugins settling their matter),
+  ``escalate_overdue_work`` (a sweep without notifications, for seeds);
   GraphQL types ``WorkItemType``, ``OrganisationType``; ``model_for(type_name)`` and
   ``readable(ctx, type_name)`` (a node type's row model and the caller's visibility condition)
 - CSV imports, all or nothing: ``importfile`` (``importfile.ImportFailed``, ``Problem``,
@@ -92,7 +93,7 @@ from jiedao.core.plugins import PluginInfo
 from jiedao.core.runner import Write, many, mutation, node_id, payload, run_mutation
 from jiedao.core.settings import Duration, parse_duration
 from jiedao.core.organisations.graphql import OrganisationType
-from jiedao.core.work.api import WorkOutcome, WorkSource, open_work_item, take_work_step, work_item_for
+from jiedao.core.work.api import WorkOutcome, WorkSource, escalate_overdue_work, open_work_item, take_work_step, work_item_for
 from jiedao.core.work.graphql import WorkItem as WorkItemType
 from jiedao.core.work.events import WorkItemClosed, WorkItemEscalated, WorkItemOpened, WorkItemStateChanged
 from jiedao.core.work.states import WorkState
@@ -115,7 +116,7 @@ __all__ = [
     "hash_password", "hookimpl", "hotspot_building_id", "identity", "importfile", "in_street", "IsAuthenticated",
     "Kernel", "kernel_of", "linked", "list_bound", "LONG", "many", "MaxLength", "may_convene_ballot", "Metric",
     "MetricKind", "migration_ops", "Money", "mutation", "Node", "node_id", "node_type", "NoticeAttachment",
-    "Notification", "notify", "now", "open_work_item", "ORGANISATION_ROLES", "OrganisationType", "model_for", "readable", "take_work_step", "WorkItemType", "OrganisationKind",
+    "Notification", "notify", "now", "open_work_item", "ORGANISATION_ROLES", "OrganisationType", "model_for", "readable", "take_work_step", "escalate_overdue_work", "WorkItemType", "OrganisationKind",
     "organisations_acted_for", "paginate", "parse_duration", "payload", "place_building_ids", "Places", "places_of",
     "PluginInfo", "policy_for_page", "publish_notice", "Range", "registry", "report_import_failure",
     "require_acts_for", "require_street", "responsible_for_building", "run_command", "run_mutation", "Signal",
