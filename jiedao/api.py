@@ -33,7 +33,11 @@ other module of Jiedao is internal and may change between versions.
 - the work-item loop (事项): ``open_work_item``, ``work_item_for``, ``work_figures`` (the cockpit's ratios), ``WorkSource``,
   ``WorkOutcome``, ``WorkState``; its events ``WorkItemOpened``, ``WorkItemStateChanged``,
   ``WorkItemClosed``, ``WorkItemEscalated`` (``register.on(WorkItemClosed, handler)``);
-  ``street_transaction`` (a street transaction whose deferred events are published after it commits)
+  ``street_transaction`` (a street transaction whose deferred events are published after it commits);
+  ``take_work_step`` (a step on someone's behalf, for seeds and plugins settling their matter),
+  ``escalate_overdue_work`` (a sweep without notifications, for seeds);
+  GraphQL types ``WorkItemType``, ``OrganisationType``; ``model_for(type_name)`` and
+  ``readable(ctx, type_name)`` (a node type's row model and the caller's visibility condition)
 - CSV imports, all or nothing: ``importfile`` (``importfile.ImportFailed``, ``Problem``,
   ``parse_records`` ...), ``report_import_failure`` (CLI commands)
 - web pages and files a plugin serves itself: ``authenticate`` and ``AuthenticationFailed``
@@ -88,8 +92,10 @@ from jiedao.core.organisations.roles import ORGANISATION_ROLES
 from jiedao.core.plugins import PluginInfo
 from jiedao.core.runner import Write, many, mutation, node_id, payload, run_mutation
 from jiedao.core.settings import Duration, parse_duration
-from jiedao.core.work.api import WorkOutcome, WorkSource, open_work_item, work_item_for
 from jiedao.core.work.figures import WorkFigures, work_figures
+from jiedao.core.organisations.graphql import OrganisationType
+from jiedao.core.work.api import WorkOutcome, WorkSource, escalate_overdue_work, open_work_item, take_work_step, work_item_for
+from jiedao.core.work.graphql import WorkItem as WorkItemType
 from jiedao.core.work.events import WorkItemClosed, WorkItemEscalated, WorkItemOpened, WorkItemStateChanged
 from jiedao.core.work.states import WorkState
 from jiedao.schema.connection import Connection, paginate, where_given
@@ -106,16 +112,18 @@ from jiedao.schema.validation import LONG, MaxLength, Money, Range
 __all__ = [
     "acted_for_ids", "ActingFor", "acts_for", "allow", "allow_any", "audit", "authenticate", "AuthenticationFailed",
     "Base", "by_id", "children", "CHINA", "ClientError", "clock", "Connection", "csv_writer", "decode_global_id",
-    "decode_id_of", "Delivery", "demo", "DomainError", "DomainEvent", "Duration", "encode_global_id", "event_kind",
-    "get_or_not_found", "grid_building_ids", "grid_of_building", "grid_workers_of_building", "grids_worked_by",
-    "hash_password", "hookimpl", "hotspot_building_id", "identity", "importfile", "in_street", "IsAuthenticated",
-    "Kernel", "kernel_of", "linked", "list_bound", "LONG", "many", "MaxLength", "may_convene_ballot", "Metric",
-    "MetricKind", "migration_ops", "model_for", "Money", "mutation", "Node", "node_id", "node_type", "NoticeAttachment",
-    "Notification", "notify", "now", "open_work_item", "ORGANISATION_ROLES", "OrganisationKind",
-    "organisations_acted_for", "paginate", "parse_duration", "payload", "place_building_ids", "Places", "places_of",
-    "PluginInfo", "policy_for_page", "publish_notice", "Range", "readable", "registry", "report_import_failure",
-    "require_acts_for", "require_street", "responsible_for_building", "run_command", "run_mutation", "Signal",
-    "STREET", "street_transaction", "StreetScoped", "through", "today", "Transitions", "types", "UserError",
-    "UTCDateTime", "where_given", "work_item_for", "worked_grid_ids", "WorkItemClosed", "WorkItemEscalated",
-    "WorkFigures", "work_figures", "WorkItemOpened", "WorkItemStateChanged", "WorkOutcome", "WorkSource", "WorkState", "Write",
+    "decode_id_of", "Delivery", "demo", "DomainError", "DomainEvent", "Duration", "encode_global_id",
+    "escalate_overdue_work", "event_kind", "get_or_not_found", "grid_building_ids", "grid_of_building",
+    "grid_workers_of_building", "grids_worked_by", "hash_password", "hookimpl", "hotspot_building_id", "identity",
+    "importfile", "in_street", "IsAuthenticated", "Kernel", "kernel_of", "linked", "list_bound", "LONG", "many",
+    "MaxLength", "may_convene_ballot", "Metric", "MetricKind", "migration_ops", "model_for", "Money", "mutation",
+    "Node", "node_id", "node_type", "NoticeAttachment", "Notification", "notify", "now", "open_work_item",
+    "ORGANISATION_ROLES", "OrganisationKind", "organisations_acted_for", "OrganisationType", "paginate",
+    "parse_duration", "payload", "place_building_ids", "Places", "places_of", "PluginInfo", "policy_for_page",
+    "publish_notice", "Range", "readable", "registry", "report_import_failure", "require_acts_for", "require_street",
+    "responsible_for_building", "run_command", "run_mutation", "Signal", "STREET", "street_transaction",
+    "StreetScoped", "take_work_step", "through", "today", "Transitions", "types", "UserError", "UTCDateTime",
+    "where_given", "work_figures", "work_item_for", "worked_grid_ids", "WorkFigures", "WorkItemClosed",
+    "WorkItemEscalated", "WorkItemOpened", "WorkItemStateChanged", "WorkItemType", "WorkOutcome", "WorkSource",
+    "WorkState", "Write",
 ]

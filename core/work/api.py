@@ -48,4 +48,46 @@ async def work_item_for(session: AsyncSession, subject: str) -> WorkItem | None:
     return await service.item_for(session, subject)
 
 
-__all__ = ["WorkItem", "WorkOutcome", "WorkSource", "open_work_item", "work_item_for"]
+async def take_work_step(
+    session: AsyncSession,
+    item_id: int,
+    action: str,
+    *,
+    by=None,
+    note: str = "",
+    organisation_id: int | None = None,
+    outcome: WorkOutcome | str | None = None,
+    rating: str | None = None,
+    signed: str = "jiedao",
+) -> WorkItem:
+    """Take one step on work item ``item_id`` as a plugin would on someone's behalf: ``by`` is
+    the acting ``User`` (checked like a GraphQL caller holding no street permission: its
+    organisations, its resident record) or None for Jiedao itself acting as street staff
+    (``dispatch``, ``close``, ``reopen``), the timeline naming it ``signed`` (an organisation
+    without accounts, say). ``action``: dispatch, accept, start, resolve, rate, close, reopen.
+    For seeds and for a plugin closing the item of a matter it settled."""
+    actor = service.Actor.of(by, ()) if by is not None else service.Actor(signed, permissions=frozenset({service.DISPATCH}))
+    if action == "dispatch":
+        return await service.dispatch(session, item_id, actor, organisation_id=organisation_id, user_id=None, note=note)
+    if action == "resolve":
+        return await service.resolve(session, item_id, actor, note=note, outcome=outcome)
+    if action == "rate":
+        return await service.rate(session, item_id, actor, rating or "", note)
+    if action in ("reopen",):
+        return await service.reopen(session, item_id, actor, note)
+    steps = {"accept": service.accept, "start": service.start, "close": service.close}
+    if action not in steps:
+        raise ValueError(f"unknown work step {action!r}")
+    return await steps[action](session, item_id, actor, note)
+
+
+async def escalate_overdue_work(session: AsyncSession, at: datetime | None = None) -> int:
+    """Escalate the session's street's overdue items one level as of ``at`` (default now),
+    without notifying anyone (for seeds; ``jiedao serve`` and ``jiedao work escalate`` notify).
+    Returns how many items went up."""
+    from jiedao.core.work.escalation import escalate_overdue
+
+    return len(await escalate_overdue(session, service.settings_of(session), at))
+
+
+__all__ = ["WorkItem", "WorkOutcome", "WorkSource", "escalate_overdue_work", "open_work_item", "take_work_step", "work_item_for"]

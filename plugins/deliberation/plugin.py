@@ -71,6 +71,15 @@ def jiedao_schema(register):
 
 
 @hookimpl
+def jiedao_events(register):
+    """A meeting action item is done when its work item is resolved or closed, open again when reopened."""
+    from jiedao.api import WorkItemStateChanged
+    from jiedao.plugins.deliberation.service.work_events import follow_action_item
+
+    register.on(WorkItemStateChanged, follow_action_item)
+
+
+@hookimpl
 def jiedao_seed(register):
     """Demo topics, the 凤起都市花园 半月谈, a past elevator ballot and an open consultation."""
     from jiedao.plugins.deliberation.seed import seed

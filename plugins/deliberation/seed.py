@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.api import Base, now, registry
 from jiedao.plugins.deliberation import service
+from jiedao.plugins.deliberation.seed_work import settle_appeals
 from jiedao.plugins.deliberation.service import tally
 from jiedao.plugins.deliberation.models import (
     ActionItem,
@@ -111,6 +112,7 @@ async def seed(session: AsyncSession, street: str) -> None:
     await calendar.half_month_talks()
     await _topics(session, rng, calendar, compounds, buildings, TOPIC_COUNT.get(street, DEFAULT_TOPIC_COUNT))
     await calendar.finish(rng)
+    await settle_appeals(session, rng)
     home_buildings = [b for b in buildings if b.compound_id == home.id]
     await _elevator_ballot(session, rng, street_id, home, home_buildings[min(2, len(home_buildings) - 1)])
     await _ev_consultation(session, rng, street_id, home, home_buildings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from jiedao.api import Base, registry
+from jiedao.api import Base, model_for, readable, registry
 from jiedao.plugins.deliberation import service
 from jiedao.plugins.deliberation.models import Ballot as BallotModel
 from jiedao.plugins.deliberation.models import Vote
@@ -75,3 +75,22 @@ def organisations_loader(ctx):
         return [found.get(i) for i in ids]
 
     return ctx.loader(("deliberation", "organisations"), load)
+
+
+def visible_nodes_loader(ctx, type_name: str):
+    """Rows of the core node type ``type_name`` (``Organisation`` …) by id, only those the
+    caller may read through that type's own queries (``None`` otherwise); one statement."""
+    return visible_by_id(ctx, model_for(type_name), readable(ctx, type_name), f"node:{type_name}")
+
+
+def work_items_by_subject(ctx):
+    """The latest work item about each subject (a global ID) the caller may see, or ``None``;
+    one statement for any number of subjects."""
+    model = model_for("WorkItem")
+
+    async def load(subjects):
+        rows = await ctx.scalars(select(model).where(model.subject.in_(subjects), readable(ctx, "WorkItem")).order_by(model.id))
+        found = {row.subject: row for row in rows}
+        return [found.get(s) for s in subjects]
+
+    return ctx.loader(("deliberation", "work_items_by_subject"), load)

@@ -10,9 +10,16 @@ import strawberry
 from sqlalchemy import and_, false, or_, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from jiedao.api import Node, by_id, children, encode_global_id, list_bound, node_type, registry, through, types
+from jiedao.api import Node, OrganisationType, WorkItemType, by_id, children, encode_global_id, list_bound, node_type, registry, through, types
 from jiedao.plugins.deliberation import service
-from jiedao.plugins.deliberation.graphql.loaders import my_votes_loader, organisations_loader, turnout_loader, visible_by_id
+from jiedao.plugins.deliberation.graphql.loaders import (
+    my_votes_loader,
+    organisations_loader,
+    turnout_loader,
+    visible_by_id,
+    visible_nodes_loader,
+    work_items_by_subject,
+)
 from jiedao.plugins.deliberation.models import ActionItem as ActionItemModel
 from jiedao.plugins.deliberation.models import AgendaItem as AgendaItemModel
 from jiedao.plugins.deliberation.models import Ballot as BallotModel
@@ -429,6 +436,14 @@ class ActionItem:
             return None
         row = await organisations_loader(info.context).load(self._organisation_id)
         return ResponsibleOrganisation(id=strawberry.ID(encode_global_id("Organisation", row.id)), name=row.name) if row else None
+
+    @strawberry.field(description="The responsible organisation, if you may see it (registry readers, its members).")
+    async def organisation(self, info: strawberry.Info) -> OrganisationType | None:
+        return await visible_nodes_loader(info.context, "Organisation").load(self._organisation_id) if self._organisation_id else None
+
+    @strawberry.field(description="The work item following this action item up, if you may see it (staff, its organisation, the resident).")
+    async def work_item(self, info: strawberry.Info) -> WorkItemType | None:
+        return await work_items_by_subject(info.context).load(encode_global_id("MeetingActionItem", int(self.id)))
 
     @strawberry.field(description="The topic this action item serves, if you may see it.")
     async def topic(self, info: strawberry.Info) -> Topic | None:

@@ -17,6 +17,7 @@ from jiedao.api import DomainError, now
 from jiedao.api import registry
 from jiedao.plugins.deliberation.models import Ballot, BallotBuilding, BallotStatus, Channel, Choice, Rule, Vote
 from jiedao.plugins.deliberation.service import tally
+from jiedao.plugins.deliberation.service.publicity import publish_ballot_result
 
 
 def aware(moment: datetime) -> datetime:
@@ -113,6 +114,7 @@ async def close_ballot(session: AsyncSession, street_id: int, ballot_id: int) ->
     ballot.status = BallotStatus.CLOSED.value
     ballot.closed_at = now()
     await session.flush()
+    await publish_ballot_result(session, ballot)
     return ballot
 
 

@@ -21,6 +21,7 @@ from jiedao.api import registry
 from jiedao.plugins.deliberation.models import ActionItem, AgendaItem, Meeting, MeetingKind, Topic, TopicStatus
 from jiedao.plugins.deliberation.service.ballots import aware
 from jiedao.plugins.deliberation.service.follow_up import Matter, hand_over
+from jiedao.plugins.deliberation.service.publicity import publish_meeting_decisions
 from jiedao.plugins.deliberation.service.topics import move_topic
 
 JOINT_PARTIES = ["居委会", "业委会", "物业"]
@@ -229,4 +230,5 @@ async def publish(session: AsyncSession, meeting_id: int) -> Meeting:
     for topic in await session.scalars(select(Topic).where(Topic.id.in_(topic_ids), Topic.published_at.is_(None))):
         topic.published_at = moment
     await session.flush()
+    await publish_meeting_decisions(session, meeting)
     return meeting

@@ -139,7 +139,13 @@ async def advance_topic(session: AsyncSession, topic_id: int, to: TopicStatus, n
         await _refuse_open_action_items(session, topic)
     if to is TopicStatus.REJECTED:
         topic.rejection_reason = note
-    return await move_topic(session, topic, to, note, actor=actor, user_id=user_id)
+    await move_topic(session, topic, to, note, actor=actor, user_id=user_id)
+    if to in (TopicStatus.IMPLEMENTED, TopicStatus.REJECTED):
+        settled = "已落实" if to is TopicStatus.IMPLEMENTED else "不予采纳"
+        await hand_over(
+            session, Matter(change="topic_settled", subject=encode_global_id("Topic", topic.id), title=topic.title, note=f"议题{settled}：{note}")
+        )
+    return topic
 
 
 async def _refuse_open_action_items(session: AsyncSession, topic: Topic) -> None:

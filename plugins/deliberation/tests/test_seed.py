@@ -53,3 +53,26 @@ async def test_demo_topics_tell_the_accountability_chain(kernel, client):
     assert any(not a["done"] for t in decided for a in t["actionItems"])
     discussing = [e["node"] for e in data["discussing"]["edges"]]
     assert discussing and all(t["agendaItems"] for t in discussing if not t["consultationClosesAt"])  # the EV topic is under consultation
+
+
+async def test_demo_appeals_are_settled_through_the_three_parties_with_their_timelines(kernel, client):
+    await seed_demo(kernel)
+    worker = await client.token("community_worker")
+    fields = "source state escalationLevel reopenCount rating assigneeOrganisationName timeline { action actor at }"
+    data = await client.query(f"{{ workItems(first: 100) {{ totalCount edges {{ node {{ {fields} }} }} }} }}", token=worker)
+    items = [e["node"] for e in data["workItems"]["edges"]]
+    appeals = [i for i in items if i["source"] == "RESIDENT_APPEAL"]
+    actions = [i for i in items if i["source"] == "MEETING_ACTION"]
+    assert len(appeals) == 30 and all([s["action"] for s in a["timeline"]][:4] == ["open", "dispatch", "accept", "resolve"] for a in appeals)
+    assert all(a["assigneeOrganisationName"] for a in appeals + actions)
+    rated = [a for a in actions if a["state"] == "CONFIRMED"]
+    assert len(rated) >= 10 and all(a["rating"] in ("SATISFIED", "BASICALLY_SATISFIED") for a in rated)
+    reopened = [a for a in actions if a["reopenCount"] == 1]
+    assert 2 <= len(reopened) <= 8
+    assert all([s["action"] for s in a["timeline"]] == ["open", "accept", "resolve", "rate_reopen", "resolve", "confirm"] for a in reopened)
+    escalated = [a for a in actions if a["escalationLevel"] != "GRID"]
+    assert escalated and len(escalated) < len(actions) // 2
+    assert all(a["timeline"][-1]["action"] == "escalate" for a in escalated)
+    # The steps are dated as they happened, in order, in the past.
+    assert all([s["at"] for s in i["timeline"]] == sorted(s["at"] for s in i["timeline"]) for i in items)
+    assert len({s["at"][:10] for i in items for s in i["timeline"]}) > 20
