@@ -28,9 +28,9 @@ other module of Jiedao is internal and may change between versions.
 - organisations and grids (who acts for what): ``ActingFor``, ``Places``, ``OrganisationKind``,
   ``ORGANISATION_ROLES``, ``organisations_acted_for``, ``acts_for``, ``require_acts_for``,
   ``places_of``, ``place_building_ids``, ``acted_for_ids``, ``responsible_for_building``,
-  ``may_convene_ballot``; ``grids_worked_by``, ``grid_of_building``, ``grid_workers_of_building``,
+  ``may_convene_ballot``, ``organisation_named``; ``grids_worked_by``, ``grid_of_building``, ``grid_workers_of_building``,
   ``worked_grid_ids``, ``grid_building_ids``
-- the work-item loop (事项): ``open_work_item``, ``work_item_for``, ``WorkSource``,
+- the work-item loop (事项): ``open_work_item``, ``work_item_for``, ``close_work_item``, ``WorkSource``,
   ``WorkOutcome``, ``WorkState``; its events ``WorkItemOpened``, ``WorkItemStateChanged``,
   ``WorkItemClosed``, ``WorkItemEscalated`` (``register.on(WorkItemClosed, handler)``);
   ``street_transaction`` (a street transaction whose deferred events are published after it commits)
@@ -77,6 +77,7 @@ from jiedao.core.organisations.access import (
     acted_for_ids,
     acts_for,
     may_convene_ballot,
+    organisation_named,
     organisations_acted_for,
     place_building_ids,
     places_of,
@@ -88,7 +89,7 @@ from jiedao.core.organisations.roles import ORGANISATION_ROLES
 from jiedao.core.plugins import PluginInfo
 from jiedao.core.runner import Write, many, mutation, node_id, payload, run_mutation
 from jiedao.core.settings import Duration, parse_duration
-from jiedao.core.work.api import WorkOutcome, WorkSource, open_work_item, work_item_for
+from jiedao.core.work.api import WorkOutcome, WorkSource, close_work_item, open_work_item, work_item_for
 from jiedao.core.work.events import WorkItemClosed, WorkItemEscalated, WorkItemOpened, WorkItemStateChanged
 from jiedao.core.work.states import WorkState
 from jiedao.schema.connection import Connection, paginate, where_given
@@ -104,14 +105,14 @@ from jiedao.schema.validation import LONG, MaxLength, Money, Range
 
 __all__ = [
     "acted_for_ids", "ActingFor", "acts_for", "allow", "allow_any", "audit", "authenticate", "AuthenticationFailed",
-    "Base", "by_id", "children", "CHINA", "ClientError", "clock", "Connection", "csv_writer", "decode_global_id",
+    "Base", "by_id", "children", "CHINA", "ClientError", "clock", "close_work_item", "Connection", "csv_writer", "decode_global_id",
     "decode_id_of", "Delivery", "demo", "DomainError", "DomainEvent", "Duration", "encode_global_id", "event_kind",
     "get_or_not_found", "grid_building_ids", "grid_of_building", "grid_workers_of_building", "grids_worked_by",
     "hash_password", "hookimpl", "hotspot_building_id", "identity", "importfile", "in_street", "IsAuthenticated",
     "Kernel", "kernel_of", "linked", "list_bound", "LONG", "many", "MaxLength", "may_convene_ballot", "Metric",
     "MetricKind", "migration_ops", "Money", "mutation", "Node", "node_id", "node_type", "NoticeAttachment",
     "Notification", "notify", "now", "open_work_item", "ORGANISATION_ROLES", "OrganisationKind",
-    "organisations_acted_for", "paginate", "parse_duration", "payload", "place_building_ids", "Places", "places_of",
+    "organisation_named", "organisations_acted_for", "paginate", "parse_duration", "payload", "place_building_ids", "Places", "places_of",
     "PluginInfo", "policy_for_page", "publish_notice", "Range", "registry", "report_import_failure",
     "require_acts_for", "require_street", "responsible_for_building", "run_command", "run_mutation", "Signal",
     "STREET", "street_transaction", "StreetScoped", "through", "today", "Transitions", "types", "UserError",

@@ -48,4 +48,12 @@ async def work_item_for(session: AsyncSession, subject: str) -> WorkItem | None:
     return await service.item_for(session, subject)
 
 
-__all__ = ["WorkItem", "WorkOutcome", "WorkSource", "open_work_item", "work_item_for"]
+async def close_work_item(session: AsyncSession, item_id: int, *, by: str, note: str) -> WorkItem:
+    """Close an open work item because the plugin ``by`` settled its subject on its own side
+    (a finding marked rectified, a return visit recorded); the timeline step names ``by`` and
+    ``note``. ``INVALID_STATE`` if it is already closed. ``WorkItemClosed`` follows the commit."""
+    actor = service.Actor(by, permissions=frozenset({service.DISPATCH}))
+    return await service.close(session, item_id, actor, note)
+
+
+__all__ = ["WorkItem", "WorkOutcome", "WorkSource", "close_work_item", "open_work_item", "work_item_for"]
