@@ -98,3 +98,26 @@ async def test_a_finding_rectified_in_mediation_closes_its_work_item(scene):
     # Verifying it afterwards leaves the closed item alone.
     await scene.ok("moveFinding", {"findingId": housing_finding["id"], "to": "VERIFIED"}, worker, fields=move)
     assert (await scene.client.query(ITEM, {"id": housing["id"]}, token=worker))["workItem"]["state"] == "CLOSED"
+
+
+async def test_the_demo_task_forces_pending_findings_wait_on_their_departments(kernel):
+    from sqlalchemy import func, select
+
+    from jiedao.core.demo import seed_demo
+    from jiedao.core.organisations.models import Organisation
+    from jiedao.core.work.models import WorkItem
+    from jiedao.plugins.mediation.models import Finding
+
+    await seed_demo(kernel)
+    async with kernel.db.transaction(kernel.street_id("changqing")) as session:
+        pending = await session.scalar(select(func.count()).select_from(Finding).where(Finding.status.in_(["open", "notified"])))
+        by_department = dict((await session.execute(
+            select(Organisation.name, func.count()).select_from(WorkItem).join(Organisation, Organisation.id == WorkItem.assignee_org_id, isouter=True)
+            .where(WorkItem.source == "TASK_FORCE").group_by(Organisation.name)
+        )).all())
+        unmatched = await session.scalar(select(func.count()).select_from(Finding).where(
+            Finding.status.in_(["open", "notified"]), Finding.department.in_(["emergency", "justice"])))  # no 应急/司法 organisation in the demo
+        visits = await session.scalar(select(func.count()).select_from(WorkItem).where(WorkItem.source == "RETURN_VISIT", WorkItem.assignee_user_id.is_not(None)))
+    assert pending > 0 and sum(by_department.values()) == pending
+    assert by_department.get(None, 0) == unmatched, "only departments without an organisation wait for staff"
+    assert "长庆消防救援站" in by_department and visits > 0
