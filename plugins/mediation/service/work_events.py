@@ -6,8 +6,6 @@ item's ``subject``."""
 
 from __future__ import annotations
 
-import logging
-
 from sqlalchemy import select
 
 from jiedao.api import decode_global_id, street_transaction, today, work_item_for
@@ -16,8 +14,6 @@ from jiedao.plugins.mediation.models import Finding, ReturnVisit
 from jiedao.plugins.mediation.service.progress_notice import publish_progress
 from jiedao.plugins.mediation.service.taskforces import move_finding
 from jiedao.plugins.mediation.states import FindingStatus
-
-log = logging.getLogger("jiedao.mediation")
 
 
 def _pk(subject: str, type_name: str) -> int | None:
