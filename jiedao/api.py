@@ -28,9 +28,10 @@ other module of Jiedao is internal and may change between versions.
 - organisations and grids (who acts for what): ``ActingFor``, ``Places``, ``OrganisationKind``,
   ``ORGANISATION_ROLES``, ``organisations_acted_for``, ``acts_for``, ``require_acts_for``,
   ``places_of``, ``place_building_ids``, ``acted_for_ids``, ``responsible_for_building``,
-  ``may_convene_ballot``; ``grids_worked_by``, ``grid_of_building``, ``grid_workers_of_building``,
+  ``may_convene_ballot``, ``organisation_named``; ``grids_worked_by``, ``grid_of_building``, ``grid_workers_of_building``,
   ``worked_grid_ids``, ``grid_building_ids``
 - the work-item loop (事项): ``open_work_item``, ``work_item_for``, ``work_figures`` (the cockpit's ratios), ``WorkSource``,
+- the work-item loop (事项): ``open_work_item``, ``work_item_for``, ``close_work_item``, ``WorkSource``,
   ``WorkOutcome``, ``WorkState``; its events ``WorkItemOpened``, ``WorkItemStateChanged``,
   ``WorkItemClosed``, ``WorkItemEscalated`` (``register.on(WorkItemClosed, handler)``);
   ``street_transaction`` (a street transaction whose deferred events are published after it commits);
@@ -81,6 +82,7 @@ from jiedao.core.organisations.access import (
     acted_for_ids,
     acts_for,
     may_convene_ballot,
+    organisation_named,
     organisations_acted_for,
     place_building_ids,
     places_of,
@@ -94,7 +96,7 @@ from jiedao.core.runner import Write, many, mutation, node_id, payload, run_muta
 from jiedao.core.settings import Duration, parse_duration
 from jiedao.core.work.figures import WorkFigures, work_figures
 from jiedao.core.organisations.graphql import OrganisationType
-from jiedao.core.work.api import WorkOutcome, WorkSource, escalate_overdue_work, open_work_item, take_work_step, work_item_for
+from jiedao.core.work.api import WorkOutcome, WorkSource, close_work_item, escalate_overdue_work, open_work_item, take_work_step, work_item_for
 from jiedao.core.work.graphql import WorkItem as WorkItemType
 from jiedao.core.work.events import WorkItemClosed, WorkItemEscalated, WorkItemOpened, WorkItemStateChanged
 from jiedao.core.work.states import WorkState
@@ -111,19 +113,19 @@ from jiedao.schema.validation import LONG, MaxLength, Money, Range
 
 __all__ = [
     "acted_for_ids", "ActingFor", "acts_for", "allow", "allow_any", "audit", "authenticate", "AuthenticationFailed",
-    "Base", "by_id", "children", "CHINA", "ClientError", "clock", "Connection", "csv_writer", "decode_global_id",
-    "decode_id_of", "Delivery", "demo", "DomainError", "DomainEvent", "Duration", "encode_global_id",
-    "escalate_overdue_work", "event_kind", "get_or_not_found", "grid_building_ids", "grid_of_building",
-    "grid_workers_of_building", "grids_worked_by", "hash_password", "hookimpl", "hotspot_building_id", "identity",
-    "importfile", "in_street", "IsAuthenticated", "Kernel", "kernel_of", "linked", "list_bound", "LONG", "many",
-    "MaxLength", "may_convene_ballot", "Metric", "MetricKind", "migration_ops", "model_for", "Money", "mutation",
-    "Node", "node_id", "node_type", "NoticeAttachment", "Notification", "notify", "now", "open_work_item",
-    "ORGANISATION_ROLES", "OrganisationKind", "organisations_acted_for", "OrganisationType", "paginate",
-    "parse_duration", "payload", "place_building_ids", "Places", "places_of", "PluginInfo", "policy_for_page",
-    "publish_notice", "Range", "readable", "registry", "report_import_failure", "require_acts_for", "require_street",
-    "responsible_for_building", "run_command", "run_mutation", "Signal", "STREET", "street_transaction",
-    "StreetScoped", "take_work_step", "through", "today", "Transitions", "types", "UserError", "UTCDateTime",
-    "where_given", "work_figures", "work_item_for", "worked_grid_ids", "WorkFigures", "WorkItemClosed",
-    "WorkItemEscalated", "WorkItemOpened", "WorkItemStateChanged", "WorkItemType", "WorkOutcome", "WorkSource",
-    "WorkState", "Write",
+    "Base", "by_id", "children", "CHINA", "ClientError", "clock", "close_work_item", "Connection", "csv_writer",
+    "decode_global_id", "decode_id_of", "Delivery", "demo", "DomainError", "DomainEvent", "Duration",
+    "encode_global_id", "escalate_overdue_work", "event_kind", "get_or_not_found", "grid_building_ids",
+    "grid_of_building", "grid_workers_of_building", "grids_worked_by", "hash_password", "hookimpl",
+    "hotspot_building_id", "identity", "importfile", "in_street", "IsAuthenticated", "Kernel", "kernel_of", "linked",
+    "list_bound", "LONG", "many", "MaxLength", "may_convene_ballot", "Metric", "MetricKind", "migration_ops",
+    "model_for", "Money", "mutation", "Node", "node_id", "node_type", "NoticeAttachment", "Notification", "notify",
+    "now", "open_work_item", "organisation_named", "ORGANISATION_ROLES", "OrganisationKind",
+    "organisations_acted_for", "OrganisationType", "paginate", "parse_duration", "payload", "place_building_ids",
+    "Places", "places_of", "PluginInfo", "policy_for_page", "publish_notice", "Range", "readable", "registry",
+    "report_import_failure", "require_acts_for", "require_street", "responsible_for_building", "run_command",
+    "run_mutation", "Signal", "STREET", "street_transaction", "StreetScoped", "take_work_step", "through", "today",
+    "Transitions", "types", "UserError", "UTCDateTime", "where_given", "work_figures", "work_item_for",
+    "worked_grid_ids", "WorkFigures", "WorkItemClosed", "WorkItemEscalated", "WorkItemOpened", "WorkItemStateChanged",
+    "WorkItemType", "WorkOutcome", "WorkSource", "WorkState", "Write",
 ]

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select, union
+from sqlalchemy import Select, and_, func, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -205,3 +205,15 @@ async def may_convene_ballot(session: AsyncSession, user: Any, compound_id: int,
         if (org.term_start is None or org.term_start <= day) and (org.term_end is None or day <= org.term_end):
             return True
     return False
+
+
+async def organisation_named(session: AsyncSession, kind: OrganisationKind, names: Iterable[str]) -> tuple[int, str] | None:
+    """The first organisation of ``kind`` (lowest id) whose code equals one of ``names``
+    (ignoring case) or whose name contains one of them, as ``(id, name)``; None when none does.
+    Plugins use it to map a free-text department ("fire", "消防") onto a department organisation."""
+    wanted = [n.strip() for n in names if n and n.strip()]
+    if not wanted:
+        return None
+    matches = or_(*[func.lower(Organisation.code) == n.lower() for n in wanted], *[Organisation.name.contains(n) for n in wanted])
+    row = (await session.execute(select(Organisation.id, Organisation.name).where(Organisation.kind == kind, matches).order_by(Organisation.id).limit(1))).first()
+    return (row[0], row[1]) if row else None

@@ -90,4 +90,14 @@ async def escalate_overdue_work(session: AsyncSession, at: datetime | None = Non
     return len(await escalate_overdue(session, service.settings_of(session), at))
 
 
-__all__ = ["WorkItem", "WorkOutcome", "WorkSource", "escalate_overdue_work", "open_work_item", "take_work_step", "work_item_for"]
+async def close_work_item(session: AsyncSession, item_id: int, *, by: str, note: str) -> WorkItem:
+    """Close an open work item because the plugin ``by`` settled its subject on its own side
+    (a finding marked rectified, a return visit recorded); the timeline step names ``by`` and
+    ``note``. ``INVALID_STATE`` if it is already closed. ``WorkItemClosed`` follows the commit."""
+    return await take_work_step(session, item_id, "close", note=note, signed=by)
+
+
+__all__ = [
+    "WorkItem", "WorkOutcome", "WorkSource", "close_work_item", "escalate_overdue_work", "open_work_item", "take_work_step",
+    "work_item_for",
+]

@@ -58,6 +58,15 @@ def jiedao_schema(register):
 
 
 @hookimpl
+def jiedao_events(register):
+    """A resolved work item rectifies its finding or records its return visit (service.work_events)."""
+    from jiedao.api import WorkItemStateChanged
+    from jiedao.plugins.mediation.service.work_events import on_work_item_resolved
+
+    register.on(WorkItemStateChanged, on_work_item_resolved)
+
+
+@hookimpl
 def jiedao_seed(register):
     """The four Changqing studios, a year of cases, and the 东清大厦 task force's 110 findings."""
     from jiedao.plugins.mediation.seed import seed

@@ -15,6 +15,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from jiedao.api import demo, hash_password, identity, now, registry, today
+from jiedao.plugins.mediation.service.finding_work import open_finding_work_items
+from jiedao.plugins.mediation.service.visit_work import open_visit_work_item
 from jiedao.plugins.mediation.models import (
     Agreement,
     Case,
@@ -220,7 +222,11 @@ async def _agreement(session, case: Case, party_ids: list[int], mediator_id: int
     session.add(Signature(agreement_id=agreement.id, user_id=mediator_id, recorded_by="demo", signed_at=_at(days_ago)))
     visit_due = effective + timedelta(days=16)
     done = visit_due <= today() - timedelta(days=3)  # the latest visits are still to do
-    session.add(ReturnVisit(case_id=case.id, due_on=visit_due, done_on=visit_due if done else None, notes="已履行，双方满意" if done else ""))
+    visit = ReturnVisit(case_id=case.id, due_on=visit_due, done_on=visit_due if done else None, notes="已履行，双方满意" if done else "")
+    session.add(visit)
+    if not done:  # a visit still to do is a work item of the mediator
+        await session.flush()
+        await open_visit_work_item(session, visit)
     return agreement
 
 
@@ -343,6 +349,8 @@ async def _dongqing(session, rng: random.Random, pan) -> None:
             findings.append(finding)
     session.add_all(findings)
     await session.flush()
+    # Each finding still to be rectified is a work item of its department (some already overdue).
+    await open_finding_work_items(session, [f for f in findings if f.status in (FindingStatus.OPEN.value, FindingStatus.NOTIFIED.value)])
     await _disputed_findings(session, pan, [f for f in findings if f.unit_id is not None and f.category == FindingCategory.ILLEGAL_CONSTRUCTION.value][:3])
 
 

@@ -69,10 +69,12 @@ def jiedao_seed(register):
 
 @hookimpl
 def jiedao_events(register):
-    """A critical or major alarm opens a work item for its building's grid worker(s)."""
-    from jiedao.plugins.sensors.service.work import open_alarm_work_item
+    """A critical or major alarm opens a work item for its building's grid worker(s); closing
+    that item with an outcome acknowledges the alarm when nobody has."""
+    from jiedao.plugins.sensors.service.work import acknowledge_on_outcome, open_alarm_work_item
 
     register.on("sensors.alarm.raised", open_alarm_work_item)
+    register.on("core.work.item.closed", acknowledge_on_outcome)
 
 
 @hookimpl

@@ -15,6 +15,7 @@ from jiedao.plugins.mediation.models import Agreement, Case, ReturnVisit, Signat
 from jiedao.plugins.mediation.service.cases import get_case, move, party_ids
 from jiedao.plugins.mediation.service.common import required
 from jiedao.plugins.mediation.service.studios import is_studio_lead
+from jiedao.plugins.mediation.service.visit_work import open_visit_work_item
 from jiedao.plugins.mediation.states import CaseState
 
 CONFIRMATION_DAYS = 30
@@ -152,8 +153,10 @@ async def _take_effect(session: AsyncSession, case: Case, agreement: Agreement, 
     agreement.effective_on = today()
     await move(session, case, CaseState.AGREED, actor, reason)
     visit_on = max(agreement.perform_by, today()) + timedelta(days=1)
-    session.add(ReturnVisit(case_id=case.id, due_on=visit_on))
+    visit = ReturnVisit(case_id=case.id, due_on=visit_on)
+    session.add(visit)
     await session.flush()
+    await open_visit_work_item(session, visit)
 
 
 async def request_judicial_confirmation(session: AsyncSession, actor: Actor, case_id: int, requesting: list[int], court: str) -> Agreement:

@@ -1,13 +1,23 @@
 """Alarms into the kernel's work-item loop: a critical or major alarm opens a work item for the
 grid worker(s) of its building (source ``SENSOR_ALARM``, subject the alarm's global ID). The
 grid worker closes it by recording a structured outcome (real danger, false alarm, visited —
-nobody home, device fault) with ``resolveWorkItem``; the item's timeline keeps every step."""
+nobody home, device fault) with ``resolveWorkItem``; the item's timeline keeps every step.
+
+Closing the item with an outcome means a person has been there: the alarm, when nobody has
+acknowledged it yet, is acknowledged by the item's assignee with the outcome as its note (an
+alarm that cleared itself meanwhile keeps its CLEARED status but records who came and what they
+found). An alarm clearing itself never closes its work item: it still needs a person."""
 
 from __future__ import annotations
 
 import logging
 
-from jiedao.api import WorkSource, open_work_item, street_transaction, work_item_for
+from sqlalchemy import select
+
+from jiedao.api import WorkSource, decode_global_id, identity, now, open_work_item, street_transaction, work_item_for
+from jiedao.plugins.sensors.models import Alarm
+from jiedao.plugins.sensors.service.alarms import ACTIVE_UNACK, acknowledge
+from jiedao.plugins.sensors.service.publish import publish
 
 log = logging.getLogger("jiedao.sensors")
 OPENS_WORK = ("CRITICAL", "MAJOR")
@@ -31,3 +41,29 @@ async def open_alarm_work_item(event, delivery) -> None:
             session, subject=event.alarm, title=title[:200], category=CATEGORY, source=WorkSource.SENSOR_ALARM,
             building_id=event.building_id, to_grid=True,
         )
+
+
+async def acknowledge_on_outcome(event, delivery) -> None:
+    """On ``core.work.item.closed`` of an alarm's item with an outcome: acknowledge the alarm
+    when nobody has, the outcome (and the handler's note) as the acknowledgement note."""
+    if event.source != WorkSource.SENSOR_ALARM.value or not event.outcome:
+        return
+    kind, alarm_id = decode_global_id(event.subject)
+    if kind != "Alarm":
+        return
+    changes = []
+    async with street_transaction(delivery.kernel, delivery.street) as session:
+        alarm = await session.scalar(select(Alarm).where(Alarm.id == int(alarm_id)))
+        if alarm is None or alarm.acknowledged_at is not None:
+            return
+        item = await work_item_for(session, event.subject)
+        note = f"{event.outcome}: {item.outcome_note}" if item is not None and item.outcome_note else event.outcome
+        who = await session.scalar(select(identity.User.username).where(identity.User.id == event.assignee_user_id)) if event.assignee_user_id else None
+        who = who or "grid worker (work item)"
+        if alarm.status == ACTIVE_UNACK:
+            changes.append(await acknowledge(session, alarm.id, who, note))
+        else:  # cleared by itself before anybody came: record the visit, keep it cleared
+            alarm.acknowledged_at, alarm.acknowledged_by = now(), who
+            alarm.note = (alarm.note + "\n" if alarm.note else "") + f"{who}: {note}"
+    if changes:
+        await publish(delivery.kernel, delivery.street, changes)

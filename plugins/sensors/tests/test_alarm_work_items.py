@@ -60,3 +60,51 @@ async def test_minor_alarms_open_no_work_item(kernel, client, registry):
     await deliver(kernel, "EM-2", {"residual_current": 300})  # MAJOR, building 2
     [edge] = (await client.query(INBOX, token=gw))["workItems"]["edges"]
     assert edge["node"]["title"].startswith("[MAJOR]") and edge["node"]["building"]["name"] == "2幢"
+
+
+ALARM = """query($id: ID!) { node(id: $id) { ... on Alarm { status acknowledgedBy note clearedBy } } }"""
+ACCEPT = "mutation($id: ID!) { acceptWorkItem(input: {id: $id}) { workItem { state } errors { code } } }"
+
+
+async def _alarm_item(client, token) -> dict:
+    [edge] = (await client.query(INBOX, token=token))["workItems"]["edges"]
+    return edge["node"]
+
+
+async def test_closing_the_item_with_an_outcome_acknowledges_the_alarm(kernel, client, registry):
+    gw = await client.token("grid_worker", username="gw-1")
+    admin = await client.token("street_admin")
+    await make_grid(kernel, "changqing", registry.buildings, ["gw-1"])
+    await deliver(kernel, "EM-1", {"residual_current": 500})
+    item = await _alarm_item(client, gw)
+
+    # A resident (the lowest role) cannot settle the alarm's work item; the alarm stays unacknowledged.
+    resident = await client.token("resident", username="res-1")
+    refused = await client.query(ACCEPT, {"id": item["id"]}, token=resident)
+    assert refused["acceptWorkItem"]["errors"] == [{"code": "FORBIDDEN"}]
+    assert (await client.query(ALARM, {"id": item["subject"]}, token=admin))["node"]["status"] == "ACTIVE_UNACK"
+
+    await client.query(ACCEPT, {"id": item["id"]}, token=gw)
+    body = await client.query(RESOLVE, {"input": {"id": item["id"], "outcome": "FALSE_ALARM", "note": "电器正常，误报"}}, token=gw)
+    assert body["resolveWorkItem"]["workItem"]["state"] == "CLOSED"
+    alarm = (await client.query(ALARM, {"id": item["subject"]}, token=admin))["node"]
+    assert (alarm["status"], alarm["acknowledgedBy"]) == ("ACKNOWLEDGED", "gw-1")
+    assert alarm["note"].endswith("gw-1: FALSE_ALARM: 电器正常，误报")
+
+
+async def test_an_alarm_that_clears_itself_keeps_its_work_item_until_a_person_has_been_there(kernel, client, registry):
+    gw = await client.token("grid_worker", username="gw-1")
+    admin = await client.token("street_admin")
+    await make_grid(kernel, "changqing", registry.buildings, ["gw-1"])
+    await deliver(kernel, "EM-1", {"residual_current": 500})
+    await deliver(kernel, "EM-1", {"residual_current": 5})  # back to normal by itself
+    item = await _alarm_item(client, gw)
+    alarm = (await client.query(ALARM, {"id": item["subject"]}, token=admin))["node"]
+    assert (alarm["status"], alarm["clearedBy"], alarm["acknowledgedBy"]) == ("CLEARED", "system", None)
+    assert item["state"] == "DISPATCHED", "nobody has been there yet: the item stays open"
+
+    await client.query(ACCEPT, {"id": item["id"]}, token=gw)
+    await client.query(RESOLVE, {"input": {"id": item["id"], "outcome": "VISITED_NOBODY_HOME", "note": "无人应答"}}, token=gw)
+    alarm = (await client.query(ALARM, {"id": item["subject"]}, token=admin))["node"]
+    assert (alarm["status"], alarm["acknowledgedBy"]) == ("CLEARED", "gw-1")
+    assert alarm["note"].endswith("gw-1: VISITED_NOBODY_HOME: 无人应答")

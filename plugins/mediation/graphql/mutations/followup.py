@@ -13,6 +13,7 @@ from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.access import Actor
 from jiedao.plugins.mediation.graphql.mutations.cases import MANAGE
 from jiedao.plugins.mediation.graphql.types import ReturnVisit
+from jiedao.plugins.mediation.service.visit_work import close_for_recorded, open_visit_work_item
 
 ReturnVisitPayload = payload("ReturnVisitPayload", return_visit=ReturnVisit)
 
@@ -34,9 +35,13 @@ class FollowUpMutation:
     @mutation(ReturnVisitPayload, permission=MANAGE)
     async def schedule_return_visit(w: Write, input: ScheduleReturnVisitInput):
         """Schedule a return visit (回访) of an agreed case."""
-        return await service.schedule_return_visit(w.session, Actor.of(w.ctx), input.case_id, input.due_on)
+        visit = await service.schedule_return_visit(w.session, Actor.of(w.ctx), input.case_id, input.due_on)
+        await open_visit_work_item(w.session, visit)
+        return visit
 
     @mutation(ReturnVisitPayload, permission=MANAGE)
     async def record_return_visit(w: Write, input: RecordReturnVisitInput):
         """Record what a return visit found."""
-        return await service.record_return_visit(w.session, Actor.of(w.ctx), input.visit_id, input.notes)
+        visit = await service.record_return_visit(w.session, Actor.of(w.ctx), input.visit_id, input.notes)
+        await close_for_recorded(w.session, visit)
+        return visit

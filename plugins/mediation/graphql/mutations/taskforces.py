@@ -16,6 +16,9 @@ from jiedao.plugins.mediation.access import Actor
 from jiedao.plugins.mediation.events import FindingCreated, FindingStatusChanged
 from jiedao.plugins.mediation.graphql.mutations.cases import CasePayload
 from jiedao.plugins.mediation.graphql.types import DepartmentEnum, Finding, FindingCategoryEnum, FindingStatusEnum, TaskForce
+from jiedao.plugins.mediation.models import TaskForce as TaskForceRow
+from jiedao.plugins.mediation.service.finding_work import close_for_rectified, open_finding_work_items
+from jiedao.plugins.mediation.service.progress_notice import publish_progress
 from jiedao.plugins.mediation.states import Department, FindingCategory, FindingStatus
 
 MANAGE = "mediation.taskforce.manage"
@@ -24,6 +27,9 @@ TaskForcePayload = payload("TaskForcePayload", task_force=TaskForce)
 FindingPayload = payload("FindingPayload", finding=Finding)
 
 
+TaskForceProgressPayload = payload(
+    "TaskForceProgressPayload", task_force=TaskForce, notice_id=(strawberry.ID | None, None, "The global ID of the live progress notice.")
+)
 FindingsPayload = payload("FindingsPayload", findings=many(Finding))
 
 
@@ -61,6 +67,11 @@ class MoveFindingInput:
 
 
 @strawberry.input
+class PublishTaskForceProgressInput:
+    task_force_id: strawberry.ID = node_id("TaskForce")
+
+
+@strawberry.input
 class DisputeFindingInput:
     finding_id: strawberry.ID = node_id("Finding")
     resident_id: strawberry.ID = node_id("Resident")
@@ -84,6 +95,7 @@ async def record_findings(w: Write, input: AddFindingsInput):
         for f in input.findings
     ]
     findings = await service.add_findings(w.session, input.task_force_id, items)
+    await open_finding_work_items(w.session, findings)
     w.audit(target=encode_global_id("TaskForce", input.task_force_id), count=len(findings))
     for finding in findings:
         w.emit(FindingCreated.of(finding))
@@ -113,8 +125,19 @@ class TaskForceMutation:
         """Move a finding: open → notified → rectified (with evidence) → verified."""
         finding = await service.move_finding(w.session, input.finding_id, FindingStatus(input.to), input.evidence)
         w.audit(to=finding.status)
+        if finding.status == FindingStatus.RECTIFIED.value:
+            await close_for_rectified(w.session, finding)
+            await publish_progress(w.session, finding.task_force_id)
         w.emit(FindingStatusChanged.of(finding))
         return finding
+
+    @mutation(TaskForceProgressPayload, permission=MANAGE, audit="mediation.taskforce.progress_published")
+    async def publish_task_force_progress(w: Write, input: PublishTaskForceProgressInput):
+        """Publish the task force's progress (rectified / total, by department) as a notice of its compound."""
+        notice = await publish_progress(w.session, input.task_force_id)
+        notice_id = encode_global_id("Notice", notice.id)
+        w.audit(target=encode_global_id("TaskForce", input.task_force_id), notice=notice_id)
+        return {"task_force": await w.session.get(TaskForceRow, input.task_force_id), "notice_id": notice_id}
 
     @mutation(CasePayload, permission=MANAGE)
     async def dispute_finding(w: Write, input: DisputeFindingInput):
