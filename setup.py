@@ -10,7 +10,7 @@ from setuptools import find_namespace_packages, setup
 
 FOLDERS = ("core", "schema", "plugins", "migrations")
 
-packages = ["jiedao"]
+packages = ["jiedao", "jiedao.api"]
 for folder in FOLDERS:
     found = find_namespace_packages(folder, exclude=["*__pycache__*", "*.egg-info*"])
     packages += [f"jiedao.{folder}", *(f"jiedao.{folder}.{sub}" for sub in found)]

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from jiedao import api
+from jiedao.api import organisations as api
+from jiedao.api.domain import CHINA
+from jiedao.api import DomainError
 from jiedao.core.demo import DEMO_PASSWORD, seed_demo
 from jiedao.core.grids.models import Grid
 from jiedao.core.identity.models import User

@@ -90,7 +90,7 @@ def test_plugins_use_only_the_facade():
             wrong += [
                 f"{m} imports {t}"
                 for t in imports_of(m)
-                if t.startswith("jiedao.") and t != FACADE and t != "jiedao.plugins" and not (t == own or t.startswith(own + "."))
+                if t.startswith("jiedao.") and not _is_facade(t) and t != "jiedao.plugins" and not (t == own or t.startswith(own + "."))
             ]
     assert sorted(wrong) == []
 
@@ -99,8 +99,13 @@ def test_the_example_plugin_and_the_scaffold_use_only_the_facade():
     sources = [*(ROOT / "examples" / "volunteer-service" / "jiedao_volunteer").rglob("*.py")]
     template = ROOT / "core" / "scaffold" / "template"
     sources += [p for p in template.rglob("*.py.tmpl") if "tests" not in p.parts]
-    wrong = [f"{path.relative_to(ROOT)} imports {name}" for path in sources for name in _jiedao_imports_text(path) if name != FACADE]
+    wrong = [f"{path.relative_to(ROOT)} imports {name}" for path in sources for name in _jiedao_imports_text(path) if not _is_facade(name)]
     assert wrong == []
+
+
+def _is_facade(module: str) -> bool:
+    """``jiedao.api`` or one of its themed submodules (``jiedao.api.work`` ...)."""
+    return module == FACADE or module.startswith(FACADE + ".")
 
 
 def _jiedao_imports_text(path: Path) -> list[str]:
@@ -109,3 +114,18 @@ def _jiedao_imports_text(path: Path) -> list[str]:
     lines = [line.strip() for line in text.splitlines() if line.strip().startswith(("from jiedao", "import jiedao"))]
     names = [line.split()[1] for line in lines]
     return [name for name in names if name == "jiedao" or name.startswith("jiedao.")]
+
+
+def test_the_facade_top_level_stays_small_and_its_themes_say_what_they_export():
+    """``jiedao.api`` holds what nearly every plugin uses; the rest sits in themed submodules."""
+    import importlib
+    import pkgutil
+
+    import jiedao.api as facade
+
+    assert len(facade.__all__) <= 30
+    for info in pkgutil.iter_modules(facade.__path__):
+        module = importlib.import_module(f"{FACADE}.{info.name}")
+        assert module.__doc__, f"{FACADE}.{info.name} has no docstring"
+        public = {name for name in vars(module) if not name.startswith(("_", "@")) and name != "annotations"}
+        assert public == set(module.__all__), f"{FACADE}.{info.name}: __all__ differs from what it imports"

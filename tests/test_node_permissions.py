@@ -162,7 +162,7 @@ async def seed(kernel, client) -> dict[str, str | None]:
     from jiedao.plugins.sensors.models import QuarantinedMessage
     from jiedao.plugins.sensors.service.alarms import now
 
-    from jiedao.api import open_work_item
+    from jiedao.api.work import open_work_item
 
     await seed_demo(kernel)
     tokens = {role: (await login(client, username) if username else None) for role, username in ROLES.items()}

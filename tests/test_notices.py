@@ -313,7 +313,8 @@ async def test_publishing_announces_core_notice_published_after_the_commit(make_
         assert jiedao_board.SEEN == [("changqing", "compound", "A小区公示", "publicity", place.a["compound"][0])]
 
         # outside a mutation (a CLI command, a background job) a street transaction announces it after its commit
-        from jiedao.api import STREET, publish_notice, street_transaction
+        from jiedao.api.domain import street_transaction
+        from jiedao.api.notices import publish_notice, STREET
 
         async with street_transaction(kernel, "changqing") as session:
             await publish_notice(session, scope=STREET, title="夜间公告", body="正文", kind="announcement", publisher="board")

@@ -8,7 +8,9 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
-from jiedao import api
+from jiedao.api import organisations as api
+from jiedao.api.domain import CHINA
+from jiedao.api import DomainError
 from jiedao.core.grids.models import Grid, GridWorker
 from jiedao.core.identity.models import User
 from jiedao.core.models import Building, Compound
@@ -80,7 +82,7 @@ async def test_who_acts_for_what_and_with_which_permissions(kernel, password_has
         assert not await api.acts_for(session, users["yeweihui"], orgs["oc"], "org.work.handle")  # a member only reads
         assert await api.organisations_acted_for(session, users["ended"]) == []
         assert await api.organisations_acted_for(session, users["none"]) == [] and await api.organisations_acted_for(session, None) == []
-        with pytest.raises(api.DomainError) as refused:
+        with pytest.raises(DomainError) as refused:
             await api.require_acts_for(session, users["wuye"], orgs["oc"], "org.work.read", field="organisationId")
         assert refused.value.code == "FORBIDDEN" and refused.value.field == "organisationId"
 
@@ -93,7 +95,7 @@ async def test_only_a_sitting_owners_committee_member_convenes_ballots_of_its_co
         assert not await api.may_convene_ballot(session, users["wuye"], compound)  # the 物业 is not the owners
         assert not await api.may_convene_ballot(session, users["ended"], compound)
         assert not await api.may_convene_ballot(session, users["yeweihui"], compound, on=date(2022, 12, 31))  # before the term
-        monkeypatch.setattr("jiedao.core.clock.now", lambda: datetime(2099, 3, 1, tzinfo=api.CHINA))
+        monkeypatch.setattr("jiedao.core.clock.now", lambda: datetime(2099, 3, 1, tzinfo=CHINA))
         assert not await api.may_convene_ballot(session, users["yeweihui"], compound)  # the term is over
 
 

@@ -9,7 +9,8 @@ from enum import Enum
 
 import pytest
 
-from jiedao.api import DomainError, DomainEvent, Transitions, event_kind, get_or_not_found, registry
+from jiedao.api import DomainError, DomainEvent, registry
+from jiedao.api.domain import event_kind, get_or_not_found, Transitions
 from jiedao.core.events import check_event_class
 from jiedao.core.testing.fixtures import build_registry
 

@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from jiedao.api import WorkSource, open_work_item, street_transaction
+from jiedao.api.domain import street_transaction
+from jiedao.api.work import open_work_item, WorkSource
 from jiedao.core import clock
 from jiedao.core.clock import CHINA
 from jiedao.core.config import parse_config

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import pytest
 import pytest_asyncio
 
-from jiedao.api import WorkSource, open_work_item, street_transaction, work_item_for
+from jiedao.api.domain import street_transaction
+from jiedao.api.work import open_work_item, work_item_for, WorkSource
 from jiedao.core.contributions import Register
 from jiedao.core.organisations.models import OrganisationKind
 from jiedao.core.testing.fixtures import build_registry

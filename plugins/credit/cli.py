@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from jiedao.api import importfile, in_street, report_import_failure
+from jiedao.api.cli import importfile, in_street, report_import_failure
 
 
 @click.group()

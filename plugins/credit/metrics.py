@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import literal, select
 
-from jiedao.api import Metric, MetricKind, Signal, today
+from jiedao.api import Metric, Signal, today
+from jiedao.api.domain import MetricKind
 from jiedao.plugins.credit.models import Appeal, Enterprise, Score
 
 POOR_CLASSES = ("C", "D")

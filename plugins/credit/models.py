@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from jiedao.api import Base, StreetScoped, UTCDateTime
+from jiedao.api import Base, StreetScoped
+from jiedao.api.domain import UTCDateTime
 
 ENTERPRISE_STATUSES = ("ACTIVE", "SUSPENDED", "CLOSED")
 EVIDENCE_KINDS = (

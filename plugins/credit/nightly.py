@@ -6,7 +6,7 @@ import asyncio
 import logging
 from datetime import datetime, timedelta
 
-from jiedao.api import CHINA, street_transaction
+from jiedao.api.domain import CHINA, street_transaction
 from jiedao.api import now as clock_now
 from jiedao.plugins.credit import service
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jiedao.api import PluginInfo, hookimpl
+from jiedao.api import hookimpl, PluginInfo
 from jiedao.plugins.credit.errors import ERROR_CODES
 from jiedao.plugins.credit.events import ScoreComputed
 from jiedao.plugins.credit.metrics import METRICS, SIGNALS

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from jiedao.api import Metric, MetricKind
+from jiedao.api import Metric
+from jiedao.api.domain import MetricKind
 from jiedao.plugins.dashboard.models import HotspotAck
 
 

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from jiedao.api import Base, StreetScoped, UTCDateTime
+from jiedao.api import Base, StreetScoped
+from jiedao.api.domain import UTCDateTime
 
 
 class HotspotAck(StreetScoped, Base):

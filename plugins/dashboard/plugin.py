@@ -6,7 +6,7 @@ contract (``Metric`` and ``Signal``), restricted to the plugins each street enab
 
 from __future__ import annotations
 
-from jiedao.api import PluginInfo, hookimpl
+from jiedao.api import hookimpl, PluginInfo
 from jiedao.plugins.dashboard.metrics import METRICS
 from jiedao.plugins.dashboard.models import HotspotAck
 from jiedao.plugins.dashboard.settings import DashboardSettings

@@ -12,7 +12,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from jiedao.api import AuthenticationFailed, DomainError, authenticate, policy_for_page
+from jiedao.api import DomainError
+from jiedao.api.web import authenticate, AuthenticationFailed, policy_for_page
 from jiedao.plugins.dashboard.service import ranges
 from jiedao.plugins.dashboard.service.export import csv_of
 from jiedao.plugins.dashboard.service.figures import Figures

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import literal, select
 
-from jiedao.api import Metric, MetricKind, Signal, now
+from jiedao.api import Metric, now, Signal
+from jiedao.api.domain import MetricKind
 from jiedao.plugins.deliberation.models import ActionItem, Ballot, BallotStatus, Topic, TopicStatus, Vote
 
 CLOSED_TOPIC_STATES = (TopicStatus.IMPLEMENTED.value, TopicStatus.REJECTED.value)

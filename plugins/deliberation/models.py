@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from jiedao.api import Base, StreetScoped, UTCDateTime
+from jiedao.api import Base, StreetScoped
+from jiedao.api.domain import UTCDateTime
 
 
 class Rule(str, enum.Enum):

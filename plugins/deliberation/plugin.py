@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from jiedao.api import PluginInfo, hookimpl
+from jiedao.api import hookimpl, PluginInfo
 from jiedao.plugins.deliberation.errors import ERROR_CODES
 from jiedao.plugins.deliberation.metrics import METRICS, SIGNALS
 from jiedao.plugins.deliberation.models import MODELS
@@ -73,7 +73,7 @@ def jiedao_schema(register):
 @hookimpl
 def jiedao_events(register):
     """A meeting action item is done when its work item is resolved or closed, open again when reopened."""
-    from jiedao.api import WorkItemStateChanged
+    from jiedao.api.work import WorkItemStateChanged
     from jiedao.plugins.deliberation.service.work_events import follow_action_item
 
     register.on(WorkItemStateChanged, follow_action_item)

@@ -17,19 +17,11 @@ from types import SimpleNamespace
 
 from sqlalchemy import select
 
-from jiedao.api import (
-    CHINA,
-    Base,
-    OrganisationKind,
-    WorkSource,
-    clock,
-    encode_global_id,
-    escalate_overdue_work,
-    identity,
-    open_work_item,
-    registry,
-    take_work_step,
-)
+from jiedao.api import Base, registry
+from jiedao.api.domain import CHINA, clock, identity
+from jiedao.api.graphql import encode_global_id
+from jiedao.api.organisations import OrganisationKind
+from jiedao.api.work import escalate_overdue_work, open_work_item, take_work_step, WorkSource
 from jiedao.plugins.deliberation.models import ActionItem, AgendaItem, Meeting, Topic, TopicStatus
 
 SETTLED = 30

@@ -16,7 +16,7 @@ def mediation() -> None:
 def follow_up_command(ctx: click.Context, street: str) -> None:
     """List what needs following up today: long-open cases, judicial-confirmation deadlines,
     return visits due and findings past their deadline."""
-    from jiedao.api import in_street
+    from jiedao.api.cli import in_street
     from jiedao.plugins.mediation.service import follow_up
 
     report = in_street(ctx, street, follow_up, plugin="mediation")

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from jiedao.api import DomainEvent, event_kind
+from jiedao.api import DomainEvent
+from jiedao.api.domain import event_kind
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import case, literal, select, union_all
 
-from jiedao.api import Metric, MetricKind, Signal, now
+from jiedao.api import Metric, now, Signal
+from jiedao.api.domain import MetricKind
 from jiedao.plugins.mediation.models import Case, CasePlace, Finding
 from jiedao.plugins.mediation.service import LONG_OPEN_DAYS
 from jiedao.plugins.mediation.states import OPEN_STATES, CaseState

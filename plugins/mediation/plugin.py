@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from jiedao.api import PluginInfo, hookimpl
+from jiedao.api import hookimpl, PluginInfo
 from jiedao.plugins.mediation.metrics import METRICS, SIGNALS
 from jiedao.plugins.mediation.access import GRANTS, PERMISSIONS
 from jiedao.plugins.mediation.errors import ERROR_CODES
@@ -60,7 +60,7 @@ def jiedao_schema(register):
 @hookimpl
 def jiedao_events(register):
     """A resolved work item rectifies its finding or records its return visit (service.work_events)."""
-    from jiedao.api import WorkItemStateChanged
+    from jiedao.api.work import WorkItemStateChanged
     from jiedao.plugins.mediation.service.work_events import on_work_item_resolved
 
     register.on(WorkItemStateChanged, on_work_item_resolved)

@@ -14,7 +14,9 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from jiedao.api import demo, hash_password, identity, now, registry, today
+from jiedao.api import now, registry, today
+from jiedao.api.domain import identity
+from jiedao.api.seeding import demo, hash_password
 from jiedao.plugins.mediation.service.finding_work import open_finding_work_items
 from jiedao.plugins.mediation.service.visit_work import open_visit_work_item
 from jiedao.plugins.mediation.models import (

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from jiedao.api import Transitions
+from jiedao.api.domain import Transitions
 
 
 class CaseState(str, Enum):

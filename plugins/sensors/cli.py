@@ -9,7 +9,9 @@ import os
 import click
 from sqlalchemy import select
 
-from jiedao.api import audit, in_street, kernel_of, now, parse_duration, require_street, run_command
+from jiedao.api import now
+from jiedao.api.cli import in_street, kernel_of, require_street, run_command
+from jiedao.api.domain import audit, parse_duration
 from jiedao.plugins.sensors.provision import SERVICE_ACCESS
 
 

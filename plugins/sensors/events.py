@@ -7,7 +7,8 @@ Subscribe by name, e.g. ``register.on("sensors.alarm.raised", handler)`` with
 from __future__ import annotations
 
 from dataclasses import dataclass
-from jiedao.api import DomainEvent, event_kind
+from jiedao.api import DomainEvent
+from jiedao.api.domain import event_kind
 
 
 @dataclass(frozen=True)

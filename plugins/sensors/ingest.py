@@ -40,7 +40,8 @@ import aiomqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from jiedao.api import Kernel, now
+from jiedao.api import now
+from jiedao.api.domain import Kernel
 from jiedao.plugins.sensors.mqtt_adapter import FlowControl, acknowledger, incoming_queue, persistent_client
 from jiedao.plugins.sensors.service.payloads import BadTopic, parse_topic
 from jiedao.plugins.sensors.service.publish import publish

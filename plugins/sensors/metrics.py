@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Select, func, literal, select
 
-from jiedao.api import Metric, MetricKind, Signal
+from jiedao.api import Metric, Signal
+from jiedao.api.domain import MetricKind
 from jiedao.plugins.sensors.models import Alarm, Device, QuarantinedMessage
 from jiedao.plugins.sensors.service.alarms import RETIRED
 

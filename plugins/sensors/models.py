@@ -26,7 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
-from jiedao.api import Base, StreetScoped, UTCDateTime
+from jiedao.api import Base, StreetScoped
+from jiedao.api.domain import UTCDateTime
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
 """A 64-bit key on PostgreSQL, SQLite's rowid alias there (autoincrement needs INTEGER)."""

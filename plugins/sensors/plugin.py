@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jiedao.api import PluginInfo, hookimpl
+from jiedao.api import hookimpl, PluginInfo
 from jiedao.plugins.sensors.metrics import METRICS, SIGNALS
 from jiedao.plugins.sensors.events import EVENTS
 from jiedao.plugins.sensors.models import SENSOR_MODELS

@@ -34,7 +34,8 @@ from typing import TYPE_CHECKING
 import aiomqtt
 from sqlalchemy import func, or_, select
 
-from jiedao.api import UTCDateTime, now
+from jiedao.api import now
+from jiedao.api.domain import UTCDateTime
 
 from jiedao.plugins.sensors.ingest import parse_url, sensor_streets
 from jiedao.plugins.sensors.models import Alarm, Device
@@ -42,7 +43,7 @@ from jiedao.plugins.sensors.service.alarms import ACKNOWLEDGED, CLEARED, Change
 from jiedao.plugins.sensors.state import AlarmFeed, state_of
 
 if TYPE_CHECKING:
-    from jiedao.api import Kernel
+    from jiedao.api.domain import Kernel
 
 log = logging.getLogger("jiedao.sensors.relay")
 OUTBOX_SIZE = 10_000

@@ -9,7 +9,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiedao.api import hotspot_building_id, now, registry
+from jiedao.api import now, registry
+from jiedao.api.seeding import hotspot_building_id
 from jiedao.plugins.sensors.models import Device, Reading
 from jiedao.plugins.sensors.service.alarms import ACKNOWLEDGED, apply_condition
 from jiedao.plugins.sensors.service.rules import (

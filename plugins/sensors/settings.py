@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from pydantic import BaseModel, Field, model_validator
 
-from jiedao.api import Duration
+from jiedao.api.domain import Duration
 from jiedao.plugins.sensors.service.rules import ALARM_TYPES, OFFLINE
 
 

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from jiedao.api import Kernel
+    from jiedao.api.domain import Kernel
     from jiedao.plugins.sensors.service.alarms import Change
 
 QUEUE_SIZE = 256

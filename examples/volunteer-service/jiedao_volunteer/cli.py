@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from sqlalchemy import func, select
 
-from jiedao.api import in_street
+from jiedao.api.cli import in_street
 from jiedao_volunteer.models import Participation, ServiceEvent
 
 

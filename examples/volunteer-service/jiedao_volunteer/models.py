@@ -9,7 +9,8 @@ from pydantic import BaseModel
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from jiedao.api import Base, StreetScoped, UTCDateTime
+from jiedao.api import Base, StreetScoped
+from jiedao.api.domain import UTCDateTime
 
 
 class Settings(BaseModel):

@@ -1,6 +1,6 @@
 """Volunteer service (志愿服务): teams such as 春燕服务队, their services and hours."""
 
-from jiedao.api import PluginInfo, hookimpl
+from jiedao.api import hookimpl, PluginInfo
 from jiedao_volunteer import cli, graphql, models, seed, service
 
 PLUGIN = PluginInfo(

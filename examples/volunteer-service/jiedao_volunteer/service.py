@@ -9,7 +9,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiedao.api import DomainError, Metric, MetricKind, now, registry
+from jiedao.api import DomainError, Metric, now, registry
+from jiedao.api.domain import MetricKind
 from jiedao_volunteer.models import Member, Participation, ServiceEvent, Team
 
 MAX_HOURS_PER_SERVICE = Decimal(12)

@@ -13,7 +13,7 @@ from sqlalchemy import Select, false, true
 from sqlalchemy.sql.elements import ColumnElement
 from strawberry.permission import BasePermission
 
-from jiedao.api import IsAuthenticated
+from jiedao.api.graphql import IsAuthenticated
 from jiedao.plugins.credit import models
 
 READ_ALL = "credit.enterprise.read"

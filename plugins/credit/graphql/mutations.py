@@ -15,7 +15,9 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.scalars import JSON
 
-from jiedao.api import DomainError, Money, Range, Write, encode_global_id, mutation, node_id, payload
+from jiedao.api import DomainError, mutation, node_id, payload, Write
+from jiedao.api.graphql import encode_global_id
+from jiedao.api.inputs import Money, Range
 from jiedao.plugins.credit import service
 from jiedao.plugins.credit.service import appeals
 from jiedao.plugins.credit.events import ScoreComputed

@@ -6,7 +6,8 @@ from __future__ import annotations
 import strawberry
 from sqlalchemy import select
 
-from jiedao.api import Connection, allow, by_id, children, decode_global_id, decode_id_of, paginate, where_given
+from jiedao.api import allow, by_id, children, Connection, paginate
+from jiedao.api.graphql import decode_global_id, decode_id_of, where_given
 from jiedao.plugins.credit import models, service
 from jiedao.plugins.credit.graphql.access import MAX_HISTORY, READ_ALL, SEE_LIST, may_see, visible
 from jiedao.plugins.credit.graphql.types import CreditAppeal, CreditClass, CreditScore, CreditScorecard, Enterprise

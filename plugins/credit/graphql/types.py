@@ -13,7 +13,8 @@ import strawberry
 from sqlalchemy import func, select
 from strawberry.scalars import JSON
 
-from jiedao.api import ClientError, Node, by_id, children, encode_global_id, linked, node_type, registry, types
+from jiedao.api import by_id, children, Node, node_type, registry, types
+from jiedao.api.graphql import ClientError, encode_global_id, linked
 from jiedao.plugins.credit import models, service
 from jiedao.plugins.credit.graphql.access import MAX_HISTORY, READ_ALL, READ_OWN, SEE_ONE, visible_enterprises
 

@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-from jiedao.api import migration_ops as ops
+from jiedao.api.migrations import migration_ops as ops
 
 revision, down_revision = 'credit_0001', None
 branch_labels, depends_on = ('credit',), '0001_core'

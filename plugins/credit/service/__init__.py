@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiedao.api import DomainError, get_or_not_found, now, registry, today
+from jiedao.api import DomainError, now, registry, today
+from jiedao.api.domain import get_or_not_found
 from jiedao.plugins.credit.service import scorecard as scorecards
 from jiedao.plugins.credit.service.publicity import publish_classes
 from jiedao.plugins.credit.models import ENTERPRISE_STATUSES, Enterprise, Evidence, Score, Scorecard

@@ -17,7 +17,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiedao.api import DomainError, get_or_not_found, now, today
+from jiedao.api import DomainError, now, today
+from jiedao.api.domain import get_or_not_found
 from jiedao.plugins.credit import service
 from jiedao.plugins.credit.models import Appeal, Enterprise, Evidence, RepairRequest, Score
 from jiedao.plugins.credit.service.scoring import COUNTING, evidence_state

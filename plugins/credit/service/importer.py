@@ -18,7 +18,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiedao.api import importfile, now, registry
+from jiedao.api import now, registry
+from jiedao.api.cli import importfile
 from jiedao.plugins.credit.models import Enterprise
 from jiedao.plugins.credit.service import EnterpriseData, check_enterprise
 

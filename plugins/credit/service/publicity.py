@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiedao.api import STREET, publish_notice
+from jiedao.api.notices import publish_notice, STREET
 from jiedao.plugins.credit.models import Enterprise, Score
 
 TITLE = "餐饮单位信用风险分类公示"

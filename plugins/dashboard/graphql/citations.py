@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from sqlalchemy import select
 
-from jiedao.api import model_for, readable
+from jiedao.api.graphql import model_for, readable
 from jiedao.plugins.dashboard.service.warning import Finding
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from jiedao.api import Write, encode_global_id, mutation, node_id, now, payload
+from jiedao.api import mutation, node_id, now, payload, Write
+from jiedao.api.graphql import encode_global_id
 from jiedao.plugins.dashboard.graphql.types import HotspotAcknowledgement
 from jiedao.plugins.dashboard.service.warning import acknowledge
 

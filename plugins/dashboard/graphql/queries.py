@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import strawberry
 
-from jiedao.api import ClientError, DomainError, allow, work_figures
+from jiedao.api import allow, DomainError
+from jiedao.api.graphql import ClientError
+from jiedao.api.work import work_figures
 from jiedao.plugins.dashboard.service import ranges
 from jiedao.plugins.dashboard.service.export import csv_of
 from jiedao.plugins.dashboard.service.figures import Figures, visible_metrics

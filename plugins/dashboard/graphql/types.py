@@ -7,7 +7,7 @@ from datetime import datetime
 
 import strawberry
 
-from jiedao.api import encode_global_id
+from jiedao.api.graphql import encode_global_id
 from jiedao.plugins.dashboard.service.warning import Finding
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 
-from jiedao.api import csv_writer, now
+from jiedao.api import now
+from jiedao.api.web import csv_writer
 from jiedao.plugins.dashboard.service import ranges
 from jiedao.plugins.dashboard.service.figures import Figures, Point, Published, Slice
 from jiedao.plugins.dashboard.service.ranges import Period

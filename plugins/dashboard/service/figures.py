@@ -16,7 +16,8 @@ from typing import Any
 
 from sqlalchemy import Float, case, cast, func, literal, null, select, union_all
 
-from jiedao.api import DomainError, Metric, MetricKind, Signal
+from jiedao.api import DomainError, Metric, Signal
+from jiedao.api.domain import MetricKind
 from jiedao.plugins.dashboard.service import sql
 from jiedao.plugins.dashboard.service.ranges import Interval, Period, Range, bucket_starts
 

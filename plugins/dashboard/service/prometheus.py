@@ -23,7 +23,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from jiedao.api import MetricKind
+from jiedao.api.domain import MetricKind
 from jiedao.plugins.dashboard.service.figures import Figures, visible_metrics
 from jiedao.plugins.dashboard.service.ranges import Preset, resolve
 

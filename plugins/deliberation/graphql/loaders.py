@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from jiedao.api import Base, model_for, readable, registry
+from jiedao.api import Base, registry
+from jiedao.api.graphql import model_for, readable
 from jiedao.plugins.deliberation import service
 from jiedao.plugins.deliberation.models import Ballot as BallotModel
 from jiedao.plugins.deliberation.models import Vote

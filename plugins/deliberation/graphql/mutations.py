@@ -8,7 +8,9 @@ from typing import Annotated
 
 import strawberry
 
-from jiedao.api import LONG, Write, encode_global_id, many, mutation, node_id, payload
+from jiedao.api import many, mutation, node_id, payload, Write
+from jiedao.api.graphql import encode_global_id
+from jiedao.api.inputs import LONG
 from jiedao.plugins.deliberation import service
 from jiedao.plugins.deliberation.graphql.types import (
     BALLOT_MANAGE,

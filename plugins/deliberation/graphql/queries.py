@@ -8,7 +8,8 @@ from typing import Any
 import strawberry
 from sqlalchemy import select
 
-from jiedao.api import Connection, allow, allow_any, by_id, children, decode_id_of, list_bound, paginate, where_given
+from jiedao.api import allow, by_id, children, Connection, paginate
+from jiedao.api.graphql import allow_any, decode_id_of, list_bound, where_given
 from jiedao.plugins.deliberation import service
 from jiedao.plugins.deliberation.graphql.loaders import Reader
 from jiedao.plugins.deliberation.graphql.types import (

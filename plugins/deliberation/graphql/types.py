@@ -10,7 +10,8 @@ import strawberry
 from sqlalchemy import and_, false, or_, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from jiedao.api import Node, OrganisationType, WorkItemType, by_id, children, encode_global_id, list_bound, node_type, registry, through, types
+from jiedao.api import by_id, children, Node, node_type, registry, types
+from jiedao.api.graphql import encode_global_id, list_bound, OrganisationType, through, WorkItemType
 from jiedao.plugins.deliberation import service
 from jiedao.plugins.deliberation.graphql.loaders import (
     my_votes_loader,

@@ -18,7 +18,8 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiedao.api import CHINA, WorkSource, open_work_item, take_work_step, work_item_for
+from jiedao.api.domain import CHINA
+from jiedao.api.work import open_work_item, take_work_step, work_item_for, WorkSource
 from jiedao.plugins.deliberation.models import Topic
 
 APPEAL_CATEGORY = "appeal"

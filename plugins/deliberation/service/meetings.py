@@ -16,7 +16,8 @@ from datetime import date, datetime
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiedao.api import Base, DomainError, encode_global_id, now
+from jiedao.api import Base, DomainError, now
+from jiedao.api.graphql import encode_global_id
 from jiedao.api import registry
 from jiedao.plugins.deliberation.models import ActionItem, AgendaItem, Meeting, MeetingKind, Topic, TopicStatus
 from jiedao.plugins.deliberation.service.ballots import aware

@@ -7,7 +7,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiedao.api import STREET, encode_global_id, publish_notice, registry
+from jiedao.api import registry
+from jiedao.api.graphql import encode_global_id
+from jiedao.api.notices import publish_notice, STREET
 from jiedao.plugins.deliberation.models import AgendaItem, Ballot, BallotBuilding, Meeting
 
 PUBLISHER = "deliberation"

@@ -12,7 +12,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiedao.api import DomainError, encode_global_id, now
+from jiedao.api import DomainError, now
+from jiedao.api.graphql import encode_global_id
 from jiedao.api import registry
 from jiedao.plugins.deliberation.models import ActionItem, Comment, Topic, TopicStatus, TopicStep
 from jiedao.plugins.deliberation.service.ballots import aware

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from jiedao.api import decode_global_id, now, street_transaction
+from jiedao.api import now
+from jiedao.api.domain import street_transaction
+from jiedao.api.graphql import decode_global_id
 from jiedao.plugins.deliberation.models import ActionItem
 
 DONE_STATES = ("RESOLVED", "CONFIRMED", "CLOSED")

@@ -10,7 +10,7 @@ from collections import defaultdict
 
 from sqlalchemy import select
 
-from jiedao.api import identity
+from jiedao.api.domain import identity
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.access import Actor, visible_cases

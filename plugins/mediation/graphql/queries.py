@@ -8,7 +8,8 @@ from datetime import timedelta
 import strawberry
 from sqlalchemy import select
 
-from jiedao.api import Connection, allow, by_id, children, decode_id_of, now, paginate, where_given
+from jiedao.api import allow, by_id, children, Connection, now, paginate
+from jiedao.api.graphql import decode_id_of, where_given
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.graphql.loaders import cases_of_caller, visible_case_by_id, visible_cases_by

@@ -14,7 +14,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiedao.api import DomainError, identity, now, registry, today
+from jiedao.api import DomainError, now, registry, today
+from jiedao.api.domain import identity
 from jiedao.plugins.mediation.access import Actor, visible_cases
 from jiedao.plugins.mediation.models import (
     Case,

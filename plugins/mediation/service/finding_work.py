@@ -22,7 +22,10 @@ from datetime import datetime, time
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiedao.api import CHINA, OrganisationKind, WorkSource, close_work_item, encode_global_id, open_work_item, organisation_named, work_item_for
+from jiedao.api.domain import CHINA
+from jiedao.api.graphql import encode_global_id
+from jiedao.api.organisations import organisation_named, OrganisationKind
+from jiedao.api.work import close_work_item, open_work_item, work_item_for, WorkSource
 from jiedao.plugins.mediation.models import Finding, TaskForce
 
 CATEGORY = "inspection"

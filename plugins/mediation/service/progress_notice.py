@@ -7,7 +7,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiedao.api import DomainError, encode_global_id, publish_notice, registry
+from jiedao.api import DomainError, registry
+from jiedao.api.graphql import encode_global_id
+from jiedao.api.notices import publish_notice
 from jiedao.plugins.mediation.models import TaskForce
 from jiedao.plugins.mediation.service.finding_work import department_label
 from jiedao.plugins.mediation.service.taskforces import progress

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiedao.api import DomainError, identity, now
+from jiedao.api import DomainError, now
+from jiedao.api.domain import identity
 from jiedao.plugins.mediation.models import Studio, StudioMember
 from jiedao.plugins.mediation.service.common import required, street_of
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiedao.api import WorkSource, close_work_item, encode_global_id, open_work_item, work_item_for
+from jiedao.api.graphql import encode_global_id
+from jiedao.api.work import close_work_item, open_work_item, work_item_for, WorkSource
 from jiedao.plugins.mediation.models import Case, CasePlace, ReturnVisit
 
 CATEGORY = "return_visit"

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from jiedao.api import decode_global_id, street_transaction, today, work_item_for
+from jiedao.api import today
+from jiedao.api.domain import street_transaction
+from jiedao.api.graphql import decode_global_id
+from jiedao.api.work import work_item_for
 from jiedao.plugins.mediation.events import FindingStatusChanged
 from jiedao.plugins.mediation.models import Finding, ReturnVisit
 from jiedao.plugins.mediation.service.progress_notice import publish_progress

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from jiedao.api import OrganisationKind
+from jiedao.api.organisations import OrganisationKind
 from jiedao.core.clock import today
 from jiedao.core.testing.organisations import make_organisation
 from jiedao.plugins.mediation.tests.conftest import gid

@@ -4,7 +4,7 @@ rectified, one live notice at a time."""
 
 from __future__ import annotations
 
-from jiedao.api import OrganisationKind
+from jiedao.api.organisations import OrganisationKind
 from jiedao.core.testing.organisations import make_organisation
 from jiedao.plugins.mediation.tests.conftest import gid
 from jiedao.plugins.mediation.tests.test_finding_work_items import inbox, step, task_force_with_findings

@@ -7,7 +7,8 @@ from __future__ import annotations
 import strawberry
 from sqlalchemy import select
 
-from jiedao.api import DomainError, Write, encode_global_id, mutation, node_id, payload
+from jiedao.api import DomainError, mutation, node_id, payload, Write
+from jiedao.api.graphql import encode_global_id
 from jiedao.plugins.sensors import models
 from jiedao.plugins.sensors.graphql.types import Alarm, Device, DeviceKind
 from jiedao.plugins.sensors.service import alarms as alarm_service

@@ -8,7 +8,8 @@ from collections.abc import AsyncGenerator
 import strawberry
 from sqlalchemy import select
 
-from jiedao.api import Connection, allow, by_id, children, decode_id_of, list_bound, paginate, where_given
+from jiedao.api import allow, by_id, children, Connection, paginate
+from jiedao.api.graphql import decode_id_of, list_bound, where_given
 from jiedao.plugins.sensors import models
 from jiedao.plugins.sensors.graphql.types import (
     QUARANTINE_READ,

@@ -13,7 +13,8 @@ from typing import Any
 import strawberry
 from sqlalchemy import func, select
 
-from jiedao.api import ClientError, Node, allow, by_id, linked, list_bound, node_type, registry, types
+from jiedao.api import allow, by_id, Node, node_type, registry, types
+from jiedao.api.graphql import ClientError, linked, list_bound
 from jiedao.plugins.sensors import models
 from jiedao.plugins.sensors.service import alarms as alarm_service
 from jiedao.plugins.sensors.service.payloads import printable

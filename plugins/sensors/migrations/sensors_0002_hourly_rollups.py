@@ -3,7 +3,7 @@
 from alembic import op
 import sqlalchemy as sa
 
-from jiedao.api import migration_ops as ops
+from jiedao.api.migrations import migration_ops as ops
 
 revision, down_revision = 'sensors_0002', 'sensors_0001'
 branch_labels, depends_on = None, None

@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiedao.api import DomainError, get_or_not_found, now, registry
+from jiedao.api import DomainError, now, registry
+from jiedao.api.domain import get_or_not_found
 from jiedao.plugins.sensors.models import Alarm, Device
 from jiedao.plugins.sensors.service.rules import OFFLINE, SEVERITY_RANK, Condition, offline_severity
 from jiedao.plugins.sensors.settings import SensorsSettings

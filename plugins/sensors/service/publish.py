@@ -8,13 +8,15 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from jiedao.api import Notification, encode_global_id, notify
+from jiedao.api import notify
+from jiedao.api.domain import Notification
+from jiedao.api.graphql import encode_global_id
 from jiedao.plugins.sensors.events import BY_CHANGE
 from jiedao.plugins.sensors.service.alarms import Change
 from jiedao.plugins.sensors.state import AlarmFeed, feed_of, relay_of
 
 if TYPE_CHECKING:
-    from jiedao.api import Kernel
+    from jiedao.api.domain import Kernel
 
 __all__ = ["AlarmFeed", "feed_of", "publish", "relay_of"]
 log = logging.getLogger("jiedao.sensors")

@@ -14,7 +14,10 @@ import logging
 
 from sqlalchemy import select
 
-from jiedao.api import WorkSource, decode_global_id, identity, now, open_work_item, street_transaction, work_item_for
+from jiedao.api import now
+from jiedao.api.domain import identity, street_transaction
+from jiedao.api.graphql import decode_global_id
+from jiedao.api.work import open_work_item, work_item_for, WorkSource
 from jiedao.plugins.sensors.models import Alarm
 from jiedao.plugins.sensors.service.alarms import ACTIVE_UNACK, acknowledge
 from jiedao.plugins.sensors.service.publish import publish

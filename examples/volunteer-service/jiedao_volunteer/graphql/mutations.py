@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import strawberry
 
-from jiedao.api import Write, mutation, node_id, payload
+from jiedao.api import mutation, node_id, payload, Write
 from jiedao_volunteer import service
 from jiedao_volunteer.graphql.types import ServiceType, TeamType
 from jiedao_volunteer.models import Team

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 from sqlalchemy import select
 
-from jiedao.api import Connection, allow, paginate
+from jiedao.api import allow, Connection, paginate
 from jiedao_volunteer.graphql.types import ServiceType, TeamType
 from jiedao_volunteer.models import ServiceEvent, Team
 

@@ -8,7 +8,8 @@ from datetime import datetime
 import strawberry
 from sqlalchemy import func, select
 
-from jiedao.api import Node, allow, by_id, children, node_type, registry, through, types
+from jiedao.api import allow, by_id, children, Node, node_type, registry, types
+from jiedao.api.graphql import through
 from jiedao_volunteer.models import Member, Participation, ServiceEvent, Team
 
 REGISTRY = "core.registry.read"

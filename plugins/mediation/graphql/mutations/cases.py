@@ -12,7 +12,9 @@ from datetime import date
 import strawberry
 from sqlalchemy import select
 
-from jiedao.api import LONG, DomainError, MaxLength, Notification, Write, many, mutation, node_id, notify, now, payload
+from jiedao.api import DomainError, many, mutation, node_id, notify, now, payload, Write
+from jiedao.api.domain import Notification
+from jiedao.api.inputs import LONG, MaxLength
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.access import Actor

@@ -8,7 +8,8 @@ from datetime import date
 
 import strawberry
 
-from jiedao.api import LONG, Write, mutation, node_id, payload
+from jiedao.api import mutation, node_id, payload, Write
+from jiedao.api.inputs import LONG
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.access import Actor
 from jiedao.plugins.mediation.graphql.mutations.cases import MANAGE

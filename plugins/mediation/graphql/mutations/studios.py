@@ -7,7 +7,8 @@ from typing import Annotated
 import strawberry
 from sqlalchemy import select
 
-from jiedao.api import LONG, Write, mutation, node_id, payload
+from jiedao.api import mutation, node_id, payload, Write
+from jiedao.api.inputs import LONG
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.graphql.types import Studio

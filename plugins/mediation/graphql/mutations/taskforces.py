@@ -10,7 +10,9 @@ from datetime import date
 
 import strawberry
 
-from jiedao.api import LONG, UserError, Write, allow, encode_global_id, many, mutation, node_id, payload, run_mutation
+from jiedao.api import allow, many, mutation, node_id, payload, UserError, Write
+from jiedao.api.graphql import encode_global_id, run_mutation
+from jiedao.api.inputs import LONG
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.access import Actor
 from jiedao.plugins.mediation.events import FindingCreated, FindingStatusChanged

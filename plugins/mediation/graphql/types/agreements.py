@@ -6,7 +6,8 @@ from datetime import date, datetime
 
 import strawberry
 
-from jiedao.api import children, linked, list_bound, registry, types
+from jiedao.api import children, registry, types
+from jiedao.api.graphql import linked, list_bound
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.graphql.loaders import usernames

@@ -12,7 +12,8 @@ from typing import Annotated
 
 import strawberry
 
-from jiedao.api import Node, by_id, children, linked, list_bound, node_type, registry, types
+from jiedao.api import by_id, children, Node, node_type, registry, types
+from jiedao.api.graphql import linked, list_bound
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.graphql.loaders import cases_of_caller, first_child, usernames

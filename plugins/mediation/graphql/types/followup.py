@@ -6,7 +6,8 @@ from datetime import date
 
 import strawberry
 
-from jiedao.api import encode_global_id, today
+from jiedao.api import today
+from jiedao.api.graphql import encode_global_id
 
 
 @strawberry.type(description="A return visit (回访) checking that an agreement is carried out.")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from jiedao.api import Node, children, linked, list_bound, node_type, registry, types
+from jiedao.api import children, Node, node_type, registry, types
+from jiedao.api.graphql import linked, list_bound
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation.graphql.loaders import usernames
 

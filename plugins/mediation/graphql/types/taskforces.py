@@ -7,7 +7,8 @@ from datetime import date, datetime
 import strawberry
 from sqlalchemy import select
 
-from jiedao.api import Connection, Node, by_id, linked, list_bound, node_type, paginate, registry, today, types, where_given
+from jiedao.api import by_id, Connection, Node, node_type, paginate, registry, today, types
+from jiedao.api.graphql import linked, list_bound, where_given
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.graphql.loaders import disputing_case, progress_loader, visible_case_by_id

@@ -13,7 +13,21 @@ from pydantic import BaseModel
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from jiedao.api import Base, DomainError, Node, PluginInfo, StreetScoped, Write, allow, children, hookimpl, mutation, node_id, node_type, payload
+from jiedao.api import (
+    allow,
+    Base,
+    children,
+    DomainError,
+    hookimpl,
+    mutation,
+    Node,
+    node_id,
+    node_type,
+    payload,
+    PluginInfo,
+    StreetScoped,
+    Write,
+)
 from jiedao.schema.permissions import IsAuthenticated
 
 

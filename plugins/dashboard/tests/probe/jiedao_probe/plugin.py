@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from sqlalchemy import case, select
 
-from jiedao.api import Metric, MetricKind, PluginInfo, Signal, hookimpl, registry
+from jiedao.api import hookimpl, Metric, PluginInfo, registry, Signal
+from jiedao.api.domain import MetricKind
 
 PLUGIN = PluginInfo(name="probe", version="0.0.1", title="Probe (dashboard test plugin)")
 

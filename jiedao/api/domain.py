@@ -1,0 +1,34 @@
+"""Rules, time and the running system: state-transition tables, event kinds, lookups, the clock, durations, the kernel, audit, accounts, a street transaction."""
+
+from __future__ import annotations
+
+from jiedao.core import clock
+from jiedao.core.clock import CHINA
+from jiedao.core.db import UTCDateTime
+from jiedao.core.event_kinds import event_kind
+from jiedao.core.events import street_transaction
+from jiedao.core.figures import MetricKind
+from jiedao.core.identity import models as identity
+from jiedao.core.identity.audit import record as audit
+from jiedao.core.kernel import Kernel
+from jiedao.core.lookup import get_or_not_found
+from jiedao.core.notify import Notification
+from jiedao.core.settings import Duration, parse_duration
+from jiedao.core.transitions import Transitions
+
+__all__ = [
+    "audit",
+    "CHINA",
+    "clock",
+    "Duration",
+    "event_kind",
+    "get_or_not_found",
+    "identity",
+    "Kernel",
+    "MetricKind",
+    "Notification",
+    "parse_duration",
+    "street_transaction",
+    "Transitions",
+    "UTCDateTime",
+]

@@ -1,0 +1,32 @@
+"""GraphQL beyond the everyday: more loaders and list helpers, the runner without its decorator, ID codecs, public fields."""
+
+from __future__ import annotations
+
+from jiedao.core.organisations.graphql import OrganisationType
+from jiedao.core.runner import run_mutation
+from jiedao.core.work.graphql import WorkItem as WorkItemType
+from jiedao.schema.connection import where_given
+from jiedao.schema.cost import list_bound
+from jiedao.schema.errors import ClientError
+from jiedao.schema.ids import decode_global_id, decode_id_of, encode_global_id
+from jiedao.schema.loaders import linked, through
+from jiedao.schema.node import model_for, readable
+from jiedao.schema.permissions import allow_any, IsAuthenticated
+
+__all__ = [
+    "allow_any",
+    "ClientError",
+    "decode_global_id",
+    "decode_id_of",
+    "encode_global_id",
+    "IsAuthenticated",
+    "linked",
+    "list_bound",
+    "model_for",
+    "OrganisationType",
+    "readable",
+    "run_mutation",
+    "through",
+    "where_given",
+    "WorkItemType",
+]
