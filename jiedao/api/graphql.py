@@ -13,7 +13,10 @@ from jiedao.schema.loaders import linked, through
 from jiedao.schema.node import model_for, readable
 from jiedao.schema.permissions import allow_any, IsAuthenticated
 
+from jiedao.core.runner import LOGGED_IN
+
 __all__ = [
+    "LOGGED_IN",
     "allow_any",
     "ClientError",
     "decode_global_id",

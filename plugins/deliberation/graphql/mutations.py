@@ -8,7 +8,9 @@ from typing import Annotated
 
 import strawberry
 
-from jiedao.api import many, mutation, node_id, payload, Write
+from jiedao.api import DomainError, many, mutation, node_id, payload, Write
+from jiedao.api.graphql import LOGGED_IN
+from jiedao.api.organisations import may_convene_ballot
 from jiedao.api.graphql import encode_global_id
 from jiedao.api.inputs import LONG
 from jiedao.plugins.deliberation import service
@@ -88,13 +90,31 @@ BallotPayload = payload("BallotPayload", ballot=Ballot)
 VotePayload = payload("VotePayload", votes=many(VoteRecord, "One per owner group the vote counts for."))
 
 
+async def require_convener(w: Write, compound_ids: set[int]) -> None:
+    """Street staff holding ``deliberation.ballot.manage`` convene any ballot; an account acting
+    for a compound's owners' committee (业委会, with ``org.ballots.convene`` and within its term)
+    convenes the ballots of that compound only. ``FORBIDDEN`` otherwise."""
+    if w.ctx.has_permission(BALLOT_MANAGE):
+        return
+    if compound_ids and w.user is not None:
+        allowed = [await may_convene_ballot(w.session, w.user, compound_id) for compound_id in sorted(compound_ids)]
+        if all(allowed):
+            return
+    raise DomainError(
+        "Only street staff, or the owners' committee of the compound in its term, may convene this ballot.",
+        code="FORBIDDEN", field="scope",
+    )
+
+
 @strawberry.type
 class BallotMutation:
     """Ballot lifecycle and voting mutations."""
 
-    @mutation(BallotPayload, permission=BALLOT_MANAGE, audit="deliberation.ballot.create")
+    @mutation(BallotPayload, permission=LOGGED_IN, audit="deliberation.ballot.create")
     async def create_ballot(w: Write, input: CreateBallotInput):
-        """Prepare a ballot (a draft until opened)."""
+        """Prepare a ballot (a draft until opened): street staff anywhere, an owners' committee
+        for its own compound."""
+        await require_convener(w, await service.compounds_of_scope(w.session, input.scope.compound_id, input.scope.building_ids or []))
         ballot = await service.create_ballot(
             w.session,
             title=input.title,
@@ -109,14 +129,16 @@ class BallotMutation:
         w.audit(title=ballot.title, rule=ballot.rule)
         return ballot
 
-    @mutation(BallotPayload, permission=BALLOT_MANAGE, audit="deliberation.ballot.open")
+    @mutation(BallotPayload, permission=LOGGED_IN, audit="deliberation.ballot.open")
     async def open_ballot(w: Write, input: BallotIdInput):
-        """Publish a draft ballot."""
+        """Publish a draft ballot (its convener: street staff or the compound's owners' committee)."""
+        await require_convener(w, await service.compounds_of_ballot(w.session, input.ballot_id))
         return await service.open_ballot(w.session, input.ballot_id)
 
-    @mutation(BallotPayload, permission=BALLOT_MANAGE, audit="deliberation.ballot.close")
+    @mutation(BallotPayload, permission=LOGGED_IN, audit="deliberation.ballot.close")
     async def close_ballot(w: Write, input: BallotIdInput):
-        """Close a ballot after its closing time: freezes the electorate and the tally."""
+        """Close a ballot after its closing time: freezes the electorate and the tally (its convener)."""
+        await require_convener(w, await service.compounds_of_ballot(w.session, input.ballot_id))
         ballot = await service.close_ballot(w.session, w.street_id, input.ballot_id)
         w.audit(**{k: ballot.result[k] for k in ("eligible_owners", "participating_owners", "agree_owners", "quorum_met", "passed")})
         return ballot

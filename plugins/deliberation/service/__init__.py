@@ -13,6 +13,8 @@ from jiedao.plugins.deliberation.service.ballots import (
     aware,
     cast_vote,
     close_ballot,
+    compounds_of_ballot,
+    compounds_of_scope,
     create_ballot,
     get_ballot,
     open_ballot,
@@ -32,7 +34,8 @@ from jiedao.plugins.deliberation.service.topics import (
 )
 
 __all__ = [
-    "TRANSITIONS", "add_comment", "advance_topic", "aware", "cast_vote", "close_ballot", "create_ballot", "get_ballot",
+    "TRANSITIONS", "add_comment", "advance_topic", "aware", "cast_vote", "close_ballot", "compounds_of_ballot", "compounds_of_scope",
+    "create_ballot", "get_ballot",
     "get_topic", "hide_comment", "meetings", "open_ballot", "open_consultation", "owner_keys_of_units", "publish_topic", "raise_topic",
     "record_vote", "tally", "turnout",
 ]

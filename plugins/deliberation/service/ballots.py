@@ -89,6 +89,24 @@ async def create_ballot(
     return ballot
 
 
+async def compounds_of_scope(session: AsyncSession, compound_id: int | None, building_ids: Sequence[int]) -> set[int]:
+    """The compounds a ballot over ``compound_id`` or ``building_ids`` concerns."""
+    if compound_id is not None:
+        return {compound_id}
+    if not building_ids:
+        return set()
+    return set(await session.scalars(select(registry.Building.compound_id).where(registry.Building.id.in_(building_ids))))
+
+
+async def compounds_of_ballot(session: AsyncSession, ballot_id: int) -> set[int]:
+    """The compounds ballot ``ballot_id`` concerns (its compound, or its buildings' compounds)."""
+    ballot = await get_ballot(session, ballot_id)
+    if ballot.compound_id is not None:
+        return {ballot.compound_id}
+    building_ids = list(await session.scalars(select(BallotBuilding.building_id).where(BallotBuilding.ballot_id == ballot_id)))
+    return await compounds_of_scope(session, None, building_ids)
+
+
 async def open_ballot(session: AsyncSession, ballot_id: int) -> Ballot:
     """Publish a draft ballot; owners can vote from ``opens_at`` to ``closes_at``."""
     ballot = await get_ballot(session, ballot_id, lock="update")
