@@ -9,6 +9,7 @@ import logging
 import click
 
 from jiedao.api import now
+from jiedao.api.domain import street_transaction
 
 log = logging.getLogger("jiedao.sensors")
 tasks_log = logging.getLogger("jiedao.sensors.ingest")
@@ -100,10 +101,12 @@ EMBEDDED_BROKER = click.Option(
 
 
 async def watch(kernel, interval: float = 30.0) -> None:
-    """Every ``interval`` seconds: offline detection and escalation in every sensors street."""
+    """Every ``interval`` seconds: offline detection and escalation in every sensors street, and
+    the work items of alarms that have none (lost to a crash between the alarm and its item)."""
     from jiedao.plugins.sensors.ingest import sensor_streets
     from jiedao.plugins.sensors.service.alarms import sweep
     from jiedao.plugins.sensors.service.publish import publish
+    from jiedao.plugins.sensors.service.work import open_missing_work_items
 
     while True:
         for street in sensor_streets(kernel):
@@ -111,6 +114,8 @@ async def watch(kernel, interval: float = 30.0) -> None:
                 async with kernel.db.transaction(kernel.street_id(street)) as session:
                     changes = await sweep(session, kernel.settings(street, "sensors"))
                 await publish(kernel, street, changes)
+                async with street_transaction(kernel, street) as session:
+                    await open_missing_work_items(session)
             except Exception:  # noqa: BLE001 - try again next round
                 tasks_log.exception("sensors watchdog failed in %s", street)
         await asyncio.sleep(interval)

@@ -40,10 +40,11 @@ def _payload(change: Change) -> dict:
 
 
 async def publish(kernel: Kernel, street: str, changes: list[Change]) -> None:
-    """Publish the typed event ``sensors.alarm.<what>`` (``plugins.sensors.events``), notify
-    whom the ladder says, feed this process's subscribers and, through the relay attached
-    to the plugin's state if any, those of the other processes (queued for the relay: a
-    slow or unreachable broker does not slow the caller down)."""
+    """Feed this process's subscribers and, through the relay attached to the plugin's state
+    if any, those of the other processes (queued for the relay: a slow or unreachable broker
+    does not slow the caller down); then publish the typed event ``sensors.alarm.<what>``
+    (``plugins.sensors.events``; its handlers open the alarm's work item) and notify whom the
+    ladder says."""
     if not changes:
         return
     settings = kernel.settings(street, "sensors")
@@ -51,10 +52,12 @@ async def publish(kernel: Kernel, street: str, changes: list[Change]) -> None:
     feed, relay = state.feed, state.relay
     for change in changes:
         payload = _payload(change)
-        await kernel.events.publish(street, BY_CHANGE[change.what](**payload))
+        # the people watching come first: the feed and the relay before the event's handlers
+        # (opening the alarm's work item is a transaction of its own)
         feed.put(kernel.street_id(street), change)
         if relay is not None:
             relay.send(street, change)  # queued: never waits for the broker
+        await kernel.events.publish(street, BY_CHANGE[change.what](**payload))
         if change.notify_level is None:
             continue
         roles = settings.escalation_roles

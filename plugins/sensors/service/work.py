@@ -6,7 +6,12 @@ nobody home, device fault) with ``resolveWorkItem``; the item's timeline keeps e
 Closing the item with an outcome means a person has been there: the alarm, when nobody has
 acknowledged it yet, is acknowledged by the item's assignee with the outcome as its note (an
 alarm that cleared itself meanwhile keeps its CLEARED status but records who came and what they
-found). An alarm clearing itself never closes its work item: it still needs a person."""
+found). An alarm clearing itself never closes its work item: it still needs a person.
+
+The item is opened in the background after the alarm has been announced (feed, relay,
+notification), a burst of alarms in one transaction: ingestion never waits for it. An item lost to a crash in between is opened by
+the watchdog's next round (``open_missing_work_items``), so every unacknowledged critical or
+major alarm gets its item."""
 
 from __future__ import annotations
 
@@ -16,9 +21,9 @@ from sqlalchemy import select
 
 from jiedao.api import now
 from jiedao.api.domain import identity, street_transaction
-from jiedao.api.graphql import decode_global_id
+from jiedao.api.graphql import decode_global_id, encode_global_id
 from jiedao.api.work import open_work_item, work_item_for, WorkSource
-from jiedao.plugins.sensors.models import Alarm
+from jiedao.plugins.sensors.models import Alarm, Device
 from jiedao.plugins.sensors.service.alarms import ACTIVE_UNACK, acknowledge
 from jiedao.plugins.sensors.service.publish import publish
 
@@ -31,19 +36,53 @@ TITLES = {
 }
 
 
+def _title(severity: str, alarm_type: str, device_id: str) -> str:
+    return f"[{severity}] {TITLES.get(alarm_type, alarm_type)}: {device_id}"[:200]
+
+
 async def open_alarm_work_item(event, delivery) -> None:
-    """On ``sensors.alarm.raised``: open the alarm's work item when it is critical or major
-    (once per alarm: a raised alarm already holding one is left alone)."""
+    """On ``sensors.alarm.raised``: queue the alarm's work item when it is critical or major;
+    the plugin's background writes open the queued ones together, in one transaction per street
+    (an alarm already holding one is left alone)."""
     if event.severity not in OPENS_WORK:
         return
-    async with street_transaction(delivery.kernel, delivery.street) as session:
-        if await work_item_for(session, event.alarm) is not None:
-            return
-        title = f"[{event.severity}] {TITLES.get(event.type, event.type)}: {event.device_id}"
-        await open_work_item(
-            session, subject=event.alarm, title=title[:200], category=CATEGORY, source=WorkSource.SENSOR_ALARM,
-            building_id=event.building_id, to_grid=True,
-        )
+    item = (event.alarm, _title(event.severity, event.type, event.device_id), event.building_id)
+    delivery.kernel.state("sensors").background.add((delivery.kernel, delivery.street), item, _open_batch)
+
+
+async def _open_batch(key, items: list[tuple[str, str, int | None]]) -> None:
+    kernel, street = key
+    try:
+        async with street_transaction(kernel, street) as session:
+            for alarm, title, building_id in items:
+                await _open_in(session, alarm, title, building_id)
+    except Exception:  # noqa: BLE001 - the watchdog's catch-up opens them on its next round
+        log.exception("could not open the work items of %d alarm(s) in %s; the watchdog will", len(items), street)
+
+
+async def _open_in(session, alarm: str, title: str, building_id: int | None) -> bool:
+    if await work_item_for(session, alarm) is not None:
+        return False
+    await open_work_item(
+        session, subject=alarm, title=title, category=CATEGORY, source=WorkSource.SENSOR_ALARM,
+        building_id=building_id, to_grid=True,
+    )
+    return True
+
+
+async def open_missing_work_items(session) -> int:
+    """Open the work item of every unacknowledged critical or major alarm of the session's
+    street that has none (one lost to a crash between the alarm and its item); returns how
+    many were opened. Run by the watchdog every round."""
+    rows = await session.execute(
+        select(Alarm.id, Alarm.severity, Alarm.type, Alarm.building_id, Device.device_id)
+        .join(Device, Device.id == Alarm.device_pk)
+        .where(Alarm.severity.in_(OPENS_WORK), Alarm.acknowledged_at.is_(None))
+    )
+    opened = 0
+    for alarm_id, severity, alarm_type, building_id, device_id in rows.all():
+        opened += await _open_in(session, encode_global_id("Alarm", alarm_id), _title(severity, alarm_type, device_id), building_id)
+    return opened
 
 
 async def acknowledge_on_outcome(event, delivery) -> None:

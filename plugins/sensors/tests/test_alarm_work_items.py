@@ -6,7 +6,16 @@ from __future__ import annotations
 from jiedao.core.testing.organisations import make_grid
 from jiedao.schema.ids import encode_global_id
 
-from .test_alarms import alarms_of, deliver
+from jiedao.api.domain import street_transaction
+from jiedao.plugins.sensors.service.work import open_missing_work_items
+
+from .test_alarms import alarms_of, deliver as deliver_only
+
+
+async def deliver(kernel, device_id: str, values: dict) -> None:
+    """One message stored, and the work items it opens in the background opened."""
+    await deliver_only(kernel, device_id, values)
+    await kernel.state("sensors").background.settled()
 
 INBOX = """{ workItems(first: 10) { edges { node {
     id subject title category source state assigneeUsername building { name }
@@ -108,3 +117,21 @@ async def test_an_alarm_that_clears_itself_keeps_its_work_item_until_a_person_ha
     alarm = (await client.query(ALARM, {"id": item["subject"]}, token=admin))["node"]
     assert (alarm["status"], alarm["acknowledgedBy"]) == ("CLEARED", "gw-1")
     assert alarm["note"].endswith("gw-1: VISITED_NOBODY_HOME: 无人应答")
+
+
+async def test_an_alarm_whose_item_was_lost_gets_it_from_the_watchdogs_catch_up(kernel, client, registry, monkeypatch):
+    """The process dies between the alarm and its work item (opened in the background, off the
+    ingestion path): the watchdog's next round opens it, once."""
+    gw = await client.token("grid_worker", username="gw-1")
+    await make_grid(kernel, "changqing", registry.buildings, ["gw-1"])
+    background = kernel.state("sensors").background
+    monkeypatch.setattr(background, "add", lambda key, item, flush: None)  # the process dies before the write
+    await deliver_only(kernel, "EM-1", {"residual_current": 500})
+    assert (await client.query(INBOX, token=gw))["workItems"]["edges"] == []
+
+    for expected in (1, 0):  # a second round finds nothing missing
+        async with street_transaction(kernel, "changqing") as session:
+            assert await open_missing_work_items(session) == expected
+    [alarm] = await alarms_of(kernel, "EM-1")
+    [edge] = (await client.query(INBOX, token=gw))["workItems"]["edges"]
+    assert (edge["node"]["subject"], edge["node"]["title"]) == (encode_global_id("Alarm", alarm.id), "[CRITICAL] 剩余电流超限: EM-1")
