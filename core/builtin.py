@@ -9,11 +9,14 @@ from jiedao.core.identity.models import IDENTITY_MODELS, AuditEntry
 from jiedao.core.identity.roles import CORE_GRANTS, CORE_PERMISSIONS
 from jiedao.core.grids.models import GRID_MODELS
 from jiedao.core.models import CORE_MODELS
+from jiedao.core.notices.events import NoticePublished
 from jiedao.core.notices.models import NOTICE_MODELS
 from jiedao.core.organisations.models import ORGANISATION_MODELS
 from jiedao.core.work.events import WORK_EVENTS
 from jiedao.core.work.models import WORK_MODELS, WorkStep
 
+CORE_EVENTS = (*WORK_EVENTS, NoticePublished)
+"""The kernel's own domain events (listed in the plugin guide's event catalogue)."""
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
 
 
@@ -63,9 +66,7 @@ def jiedao_schema(register):
 @hookimpl
 def jiedao_events(register):
     """Core's own events: the work-item loop's (``core.work.item.*``) and ``core.notice.published``."""
-    from jiedao.core.notices.events import NoticePublished
-
-    register.events(*WORK_EVENTS, NoticePublished)
+    register.events(*CORE_EVENTS)
 
 
 @hookimpl

@@ -41,9 +41,9 @@ def event_reference(plugins: dict | None = None) -> str:
 
     core = []
     if plugins is None:
-        from jiedao.core.work.events import WORK_EVENTS
+        from jiedao.core.builtin import CORE_EVENTS
 
-        core = [(cls.name, "core", cls) for cls in WORK_EVENTS]
+        core = [(cls.name, "core", cls) for cls in CORE_EVENTS]
     plugins = in_tree_plugins() if plugins is None else plugins
     events = sorted(core + [(cls.name, name, cls) for name, plugin in plugins.items() for cls in plugin.info.events])
     lines = []
