@@ -47,14 +47,20 @@ class Turnout:
         return m2(self._participating_dm2)
 
 
-@strawberry.type(name="BallotBuildingTally", description="Counts of one building of a closed ballot (areas in m²).")
-class BuildingTally:
+@strawberry.type
+class Participation:
+    """The counts every tally starts with: who may vote, who voted, who agreed (areas in m²)."""
+
     eligible_area: float
     eligible_owners: int
     participating_area: float
     participating_owners: int
     agree_area: float
     agree_owners: int
+
+
+@strawberry.type(name="BallotBuildingTally", description="Counts of one building of a closed ballot (areas in m²).")
+class BuildingTally(Participation):
     _building_id: strawberry.Private[int]
 
     @strawberry.field
@@ -72,13 +78,7 @@ class BuildingTally:
 
 
 @strawberry.type(description="The tally frozen when the ballot closed (areas in m²; decided on exact integers).")
-class BallotResult:
-    eligible_area: float
-    eligible_owners: int
-    participating_area: float
-    participating_owners: int
-    agree_area: float
-    agree_owners: int
+class BallotResult(Participation):
     oppose_area: float
     oppose_owners: int
     abstain_area: float
