@@ -9,7 +9,7 @@ from jiedao.schema.connection import connection_field, where_given
 from jiedao.schema.cost import list_bound
 from jiedao.schema.errors import ClientError
 from jiedao.schema.ids import decode_global_id, decode_id_of, encode_global_id
-from jiedao.schema.loaders import linked, through
+from jiedao.schema.loaders import children_field, linked, through
 from jiedao.schema.node import global_id_field, model_for, readable
 from jiedao.schema.permissions import allow_any, IsAuthenticated
 
@@ -18,6 +18,7 @@ from jiedao.core.runner import LOGGED_IN
 __all__ = [
     "LOGGED_IN",
     "allow_any",
+    "children_field",
     "connection_field",
     "ClientError",
     "decode_global_id",

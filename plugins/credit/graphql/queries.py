@@ -6,8 +6,8 @@ from __future__ import annotations
 import strawberry
 from sqlalchemy import Select, select
 
-from jiedao.api import allow, by_id, children
-from jiedao.api.graphql import connection_field, decode_global_id, decode_id_of, where_given
+from jiedao.api import allow, by_id
+from jiedao.api.graphql import children_field, connection_field, decode_global_id, decode_id_of, where_given
 from jiedao.plugins.credit import models, service
 from jiedao.plugins.credit.graphql.access import MAX_HISTORY, READ_ALL, SEE_LIST, may_see, visible
 from jiedao.plugins.credit.graphql.types import CreditAppeal, CreditClass, CreditScore, CreditScorecard, Enterprise
@@ -59,6 +59,4 @@ class CreditQuery:
 
 @strawberry.type
 class BuildingEnterprises:
-    @strawberry.field(description="Enterprises graded by credit risk in this building.", permission_classes=allow(READ_ALL))
-    async def enterprises(self, info: strawberry.Info) -> list[Enterprise]:
-        return await children(info.context, models.Enterprise.building_id).load(self.id)
+    enterprises = children_field(Enterprise, models.Enterprise.building_id, description="Enterprises graded by credit risk in this building.", permission_classes=allow(READ_ALL))

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from strawberry.scalars import JSON
 
 from jiedao.api import by_id, children, Node, node_type, registry, types
-from jiedao.api.graphql import ClientError, encode_global_id, global_id_field, linked
+from jiedao.api.graphql import children_field, ClientError, encode_global_id, global_id_field, linked
 from jiedao.plugins.credit import models, service
 from jiedao.plugins.credit.graphql.access import MAX_HISTORY, READ_ALL, READ_OWN, SEE_ONE, visible_enterprises
 
@@ -356,10 +356,5 @@ class Enterprise(Node):
     async def evidence(self, info: strawberry.Info) -> list[CreditEvidence]:
         return await children(info.context, models.Evidence.enterprise_id, models.Evidence.occurred_on.desc()).load(self.id)
 
-    @strawberry.field(permission_classes=SEE_ONE)
-    async def appeals(self, info: strawberry.Info) -> list[CreditAppeal]:
-        return await children(info.context, models.Appeal.enterprise_id).load(self.id)
-
-    @strawberry.field(permission_classes=SEE_ONE)
-    async def repair_requests(self, info: strawberry.Info) -> list[CreditRepairRequest]:
-        return await children(info.context, models.RepairRequest.enterprise_id).load(self.id)
+    appeals = children_field(CreditAppeal, models.Appeal.enterprise_id, permission_classes=SEE_ONE)
+    repair_requests = children_field(CreditRepairRequest, models.RepairRequest.enterprise_id, permission_classes=SEE_ONE)

@@ -8,8 +8,8 @@ from typing import Any
 import strawberry
 from sqlalchemy import Select, select
 
-from jiedao.api import allow, by_id, children
-from jiedao.api.graphql import allow_any, connection_field, decode_id_of, list_bound, where_given
+from jiedao.api import allow, by_id
+from jiedao.api.graphql import allow_any, children_field, connection_field, decode_id_of, list_bound, where_given
 from jiedao.plugins.deliberation import service
 from jiedao.plugins.deliberation.graphql.loaders import Reader
 from jiedao.plugins.deliberation.graphql.types import (
@@ -162,15 +162,11 @@ class UnitDeliberation:
 class BuildingDeliberation:
     """Fields the plugin adds to ``Building``."""
 
-    @strawberry.field(permission_classes=allow(TOPIC_READ), description="Topics raised about this building or its units.")
-    async def topics(self, info: strawberry.Info) -> list[Topic]:
-        return await children(info.context, TopicModel.building_id).load(self.id)
+    topics = children_field(Topic, TopicModel.building_id, permission_classes=allow(TOPIC_READ), description="Topics raised about this building or its units.")
 
 
 @strawberry.type
 class ResidentDeliberation:
     """Fields the plugin adds to ``Resident``."""
 
-    @strawberry.field(permission_classes=allow(TOPIC_READ), description="Topics this resident raised.")
-    async def topics(self, info: strawberry.Info) -> list[Topic]:
-        return await children(info.context, TopicModel.raised_by_resident_id).load(self.id)
+    topics = children_field(Topic, TopicModel.raised_by_resident_id, permission_classes=allow(TOPIC_READ), description="Topics this resident raised.")

@@ -8,8 +8,8 @@ from datetime import timedelta
 import strawberry
 from sqlalchemy import Select, select
 
-from jiedao.api import allow, by_id, children, now
-from jiedao.api.graphql import connection_field, decode_id_of, where_given
+from jiedao.api import allow, by_id, now
+from jiedao.api.graphql import children_field, connection_field, decode_id_of, where_given
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.graphql.loaders import cases_of_caller, visible_case_by_id, visible_cases_by
@@ -68,9 +68,7 @@ class BuildingMediation:
     async def cases(self, info: strawberry.Info) -> list[Case]:
         return await visible_cases_by(info.context, m.CasePlace.building_id, m.CasePlace.case_id).load(self.id)
 
-    @strawberry.field(permission_classes=allow(TASKFORCE_READ), description="Task-force findings in this building.")
-    async def findings(self, info: strawberry.Info) -> list[Finding]:
-        return await children(info.context, m.Finding.building_id).load(self.id)
+    findings = children_field(Finding, m.Finding.building_id, permission_classes=allow(TASKFORCE_READ), description="Task-force findings in this building.")
 
 
 @strawberry.type

@@ -8,8 +8,8 @@ from collections.abc import AsyncGenerator
 import strawberry
 from sqlalchemy import Select, select
 
-from jiedao.api import allow, by_id, children
-from jiedao.api.graphql import connection_field, decode_id_of, list_bound, where_given
+from jiedao.api import allow, by_id
+from jiedao.api.graphql import children_field, connection_field, decode_id_of, list_bound, where_given
 from jiedao.plugins.sensors import models
 from jiedao.plugins.sensors.graphql.types import (
     QUARANTINE_READ,
@@ -86,9 +86,7 @@ class SensorsSubscription:
 class BuildingSensors:
     """Fields the plugin adds to ``Building`` (``self`` is the core row)."""
 
-    @strawberry.field(description="Sensor devices installed in this building.", permission_classes=READ_DEVICES, metadata=list_bound(50))
-    async def devices(self, info: strawberry.Info) -> list[Device]:
-        return await children(info.context, models.Device.building_id).load(self.id)
+    devices = children_field(Device, models.Device.building_id, description="Sensor devices installed in this building.", permission_classes=READ_DEVICES, metadata=list_bound(50))
 
     @strawberry.field(description="Alarms of this building not yet cleared.", permission_classes=READ_ALARMS, metadata=list_bound(20))
     async def alarms(self, info: strawberry.Info) -> list[Alarm]:
@@ -99,15 +97,11 @@ class BuildingSensors:
 class UnitSensors:
     """Fields the plugin adds to ``Unit`` (``self`` is the core row)."""
 
-    @strawberry.field(description="Sensor devices installed in this unit.", permission_classes=READ_DEVICES, metadata=list_bound(10))
-    async def devices(self, info: strawberry.Info) -> list[Device]:
-        return await children(info.context, models.Device.unit_id).load(self.id)
+    devices = children_field(Device, models.Device.unit_id, description="Sensor devices installed in this unit.", permission_classes=READ_DEVICES, metadata=list_bound(10))
 
 
 @strawberry.type
 class ResidentSensors:
     """Fields the plugin adds to ``Resident`` (``self`` is the core row)."""
 
-    @strawberry.field(description="Detectors protecting this person.", permission_classes=READ_DEVICES, metadata=list_bound(10))
-    async def devices(self, info: strawberry.Info) -> list[Device]:
-        return await children(info.context, models.Device.resident_id).load(self.id)
+    devices = children_field(Device, models.Device.resident_id, description="Detectors protecting this person.", permission_classes=READ_DEVICES, metadata=list_bound(10))

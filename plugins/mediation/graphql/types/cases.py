@@ -12,8 +12,8 @@ from typing import Annotated
 
 import strawberry
 
-from jiedao.api import by_id, children, Node, node_type, registry, types
-from jiedao.api.graphql import linked, list_bound
+from jiedao.api import by_id, Node, node_type, registry, types
+from jiedao.api.graphql import children_field, linked, list_bound
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.graphql.loaders import cases_of_caller, first_child, usernames
@@ -139,37 +139,14 @@ class Case(Node):
     async def mediator_username(self, info: strawberry.Info) -> str | None:
         return None if self.mediator_user_id is None else await usernames(info.context).load(self.mediator_user_id)
 
-    @strawberry.field(metadata=list_bound(10))
-    async def parties(self, info: strawberry.Info) -> list[CaseParty]:
-        return await children(info.context, m.CaseParty.case_id).load(self.id)
-
-    @strawberry.field(description="The buildings and units the dispute is about.", metadata=list_bound(10))
-    async def places(self, info: strawberry.Info) -> list[CasePlace]:
-        return await children(info.context, m.CasePlace.case_id).load(self.id)
-
-    @strawberry.field(description="Every change of state, oldest first.", metadata=list_bound(20))
-    async def history(self, info: strawberry.Info) -> list[CaseTransition]:
-        return await children(info.context, m.CaseTransition.case_id).load(self.id)
-
-    @strawberry.field(metadata=list_bound(5))
-    async def recusals(self, info: strawberry.Info) -> list[Recusal]:
-        return await children(info.context, m.Recusal.case_id).load(self.id)
-
-    @strawberry.field(metadata=list_bound(5))
-    async def outside_mediators(self, info: strawberry.Info) -> list[OutsideMediator]:
-        return await children(info.context, m.OutsideMediator.case_id).load(self.id)
-
-    @strawberry.field(metadata=list_bound(10))
-    async def sessions(self, info: strawberry.Info) -> list[MediationSession]:
-        return await children(info.context, m.MediationSession.case_id, m.MediationSession.held_on).load(self.id)
-
-    @strawberry.field(metadata=list_bound(10))
-    async def attachments(self, info: strawberry.Info) -> list[Attachment]:
-        return await children(info.context, m.Attachment.case_id).load(self.id)
-
-    @strawberry.field(metadata=list_bound(10))
-    async def return_visits(self, info: strawberry.Info) -> list[ReturnVisit]:
-        return await children(info.context, m.ReturnVisit.case_id, m.ReturnVisit.due_on).load(self.id)
+    parties = children_field(CaseParty, m.CaseParty.case_id, metadata=list_bound(10))
+    places = children_field(CasePlace, m.CasePlace.case_id, description="The buildings and units the dispute is about.", metadata=list_bound(10))
+    history = children_field(CaseTransition, m.CaseTransition.case_id, description="Every change of state, oldest first.", metadata=list_bound(20))
+    recusals = children_field(Recusal, m.Recusal.case_id, metadata=list_bound(5))
+    outside_mediators = children_field(OutsideMediator, m.OutsideMediator.case_id, metadata=list_bound(5))
+    sessions = children_field(MediationSession, m.MediationSession.case_id, order_by=m.MediationSession.held_on, metadata=list_bound(10))
+    attachments = children_field(Attachment, m.Attachment.case_id, metadata=list_bound(10))
+    return_visits = children_field(ReturnVisit, m.ReturnVisit.case_id, order_by=m.ReturnVisit.due_on, metadata=list_bound(10))
 
     @strawberry.field
     async def agreement(self, info: strawberry.Info) -> Agreement | None:
