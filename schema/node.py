@@ -150,3 +150,14 @@ def global_id_field(type_name: str, attribute: str = "id", *, description: str |
         return strawberry.ID(encode_global_id(type_name, getattr(self, attribute)))
 
     return strawberry.field(resolve, description=description)
+
+
+def enum_field(enum: type, attribute: str | None = None, *, description: str | None = None) -> Any:
+    """A non-null field of the strawberry ``enum`` built from the value the row stores in the
+    column of the field's name (or ``attribute``): ``status = enum_field(BallotStatusEnum)``."""
+
+    def resolve(root: Any, info: strawberry.Info) -> Any:
+        return enum(getattr(root, attribute or info.python_name))
+
+    resolve.__annotations__["return"] = enum
+    return strawberry.field(resolver=resolve, description=description)

@@ -10,7 +10,7 @@ from jiedao.schema.cost import list_bound
 from jiedao.schema.errors import ClientError
 from jiedao.schema.ids import decode_global_id, decode_id_of, encode_global_id
 from jiedao.schema.loaders import children_field, linked, through
-from jiedao.schema.node import global_id_field, model_for, readable
+from jiedao.schema.node import enum_field, global_id_field, model_for, readable
 from jiedao.schema.permissions import allow_any, IsAuthenticated
 
 from jiedao.core.runner import LOGGED_IN
@@ -24,6 +24,7 @@ __all__ = [
     "decode_global_id",
     "decode_id_of",
     "encode_global_id",
+    "enum_field",
     "global_id_field",
     "IsAuthenticated",
     "linked",

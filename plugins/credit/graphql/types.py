@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from strawberry.scalars import JSON
 
 from jiedao.api import by_id, children, Node, node_type, registry, types
-from jiedao.api.graphql import children_field, ClientError, encode_global_id, global_id_field, linked
+from jiedao.api.graphql import children_field, ClientError, encode_global_id, enum_field, global_id_field, linked
 from jiedao.plugins.credit import models, service
 from jiedao.plugins.credit.graphql.access import MAX_HISTORY, READ_ALL, READ_OWN, SEE_ONE, visible_enterprises
 
@@ -104,9 +104,7 @@ class CreditScore:
 
     value: float = strawberry.field(description="长庆信用分, 0-100.")
 
-    @strawberry.field
-    def risk_class(self) -> CreditClass:
-        return CreditClass(self.risk_class)
+    risk_class = enum_field(CreditClass)
 
     @strawberry.field(description="The class in words, e.g. 信用风险低.")
     def risk_zh(self) -> str:
@@ -187,9 +185,7 @@ class CreditPortrait:
 class CreditEvidence:
     id = global_id_field("CreditEvidence")
 
-    @strawberry.field
-    def kind(self) -> EvidenceKind:
-        return EvidenceKind(self.kind)
+    kind = enum_field(EvidenceKind)
 
     occurred_on: date
     source: str

@@ -9,7 +9,7 @@ from typing import Any
 import strawberry
 
 from jiedao.api import by_id, Node, node_type, registry, types
-from jiedao.api.graphql import list_bound, through
+from jiedao.api.graphql import enum_field, list_bound, through
 from jiedao.plugins.deliberation.graphql.loaders import my_votes_loader, turnout_loader
 from jiedao.plugins.deliberation.graphql.types.access import BALLOT_READ
 from jiedao.plugins.deliberation.models import Ballot as BallotModel
@@ -127,13 +127,9 @@ class Ballot(Node):
     title: str
     matter: str
 
-    @strawberry.field
-    def rule(self) -> BallotRuleEnum:
-        return Rule(self.rule)
+    rule = enum_field(BallotRuleEnum)
 
-    @strawberry.field
-    def status(self) -> BallotStatusEnum:
-        return BallotStatus(self.status)
+    status = enum_field(BallotStatusEnum)
 
     opens_at: datetime
     closes_at: datetime

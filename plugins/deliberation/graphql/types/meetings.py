@@ -9,7 +9,7 @@ from typing import Annotated, TYPE_CHECKING
 import strawberry
 
 from jiedao.api import by_id, children, Node, node_type, registry, types
-from jiedao.api.graphql import encode_global_id, list_bound, OrganisationType, WorkItemType
+from jiedao.api.graphql import encode_global_id, enum_field, list_bound, OrganisationType, WorkItemType
 from jiedao.plugins.deliberation import service
 from jiedao.plugins.deliberation.graphql.loaders import organisations_loader, visible_nodes_loader, work_items_by_subject
 from jiedao.plugins.deliberation.graphql.types.access import (
@@ -125,9 +125,7 @@ class Meeting(Node):
     attendance: list[str]
     minutes: str
 
-    @strawberry.field
-    def kind(self) -> MeetingKindEnum:
-        return MeetingKind(self.kind)
+    kind = enum_field(MeetingKindEnum)
 
     scheduled_at: datetime
 

@@ -8,7 +8,7 @@ from datetime import datetime
 import strawberry
 
 from jiedao.api import by_id, children, Node, node_type, registry, types
-from jiedao.api.graphql import list_bound
+from jiedao.api.graphql import enum_field, list_bound
 from jiedao.plugins.deliberation.graphql.types.access import (
     load_visible_meeting,
     PUBLISHED_READ,
@@ -64,9 +64,7 @@ class Topic(Node):
     decision: str | None
     rejection_reason: str | None
 
-    @strawberry.field
-    def status(self) -> TopicStatusEnum:
-        return TopicStatus(self.status)
+    status = enum_field(TopicStatusEnum)
 
     created_at: datetime
     updated_at: datetime

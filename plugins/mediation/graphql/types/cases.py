@@ -13,7 +13,7 @@ from typing import Annotated
 import strawberry
 
 from jiedao.api import by_id, Node, node_type, registry, types
-from jiedao.api.graphql import children_field, linked, list_bound
+from jiedao.api.graphql import children_field, enum_field, linked, list_bound
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.graphql.loaders import cases_of_caller, first_child, usernames
@@ -21,7 +21,7 @@ from jiedao.plugins.mediation.graphql.types.agreements import Agreement
 from jiedao.plugins.mediation.graphql.types.enums import CaseStateEnum, CategoryEnum, OutsideKindEnum, PartyRoleEnum, SourceEnum
 from jiedao.plugins.mediation.graphql.types.followup import ReturnVisit
 from jiedao.plugins.mediation.graphql.types.studios import Studio
-from jiedao.plugins.mediation.states import CaseState, Category, OutsideKind, PartyRole, Source
+from jiedao.plugins.mediation.states import CaseState
 
 CASE_READ = "mediation.case.read"
 Building, Resident, Unit = types.Building, types.Resident, types.Unit
@@ -30,9 +30,7 @@ LazyFinding = Annotated["Finding", strawberry.lazy("jiedao.plugins.mediation.gra
 
 @strawberry.type(description="A party to a case and its role.")
 class CaseParty:
-    @strawberry.field
-    def role(self) -> PartyRoleEnum:
-        return PartyRole(self.role)
+    role = enum_field(PartyRoleEnum)
 
     resident = linked(registry.Resident, "resident_id", Resident)
 
@@ -52,9 +50,7 @@ class CaseTransition:
     def from_state(self) -> CaseStateEnum | None:
         return None if self.from_state is None else CaseState(self.from_state)
 
-    @strawberry.field
-    def to_state(self) -> CaseStateEnum:
-        return CaseState(self.to_state)
+    to_state = enum_field(CaseStateEnum)
 
     at: datetime
 
@@ -76,9 +72,7 @@ class OutsideMediator:
     organisation: str
     consent_note: str
 
-    @strawberry.field
-    def kind(self) -> OutsideKindEnum:
-        return OutsideKind(self.kind)
+    kind = enum_field(OutsideKindEnum)
 
 
 @strawberry.type(name="MediationSession", description="A mediation meeting.")
@@ -107,17 +101,11 @@ class Case(Node):
     referred_by: str
     escalation_reason: str | None
 
-    @strawberry.field
-    def category(self) -> CategoryEnum:
-        return Category(self.category)
+    category = enum_field(CategoryEnum)
 
-    @strawberry.field
-    def source(self) -> SourceEnum:
-        return Source(self.source)
+    source = enum_field(SourceEnum)
 
-    @strawberry.field
-    def state(self) -> CaseStateEnum:
-        return CaseState(self.state)
+    state = enum_field(CaseStateEnum)
 
     opened_at: datetime
     concluded_at: datetime | None

@@ -8,7 +8,7 @@ import strawberry
 from sqlalchemy import Select, select
 
 from jiedao.api import by_id, Node, node_type, registry, today, types
-from jiedao.api.graphql import connection_field, linked, list_bound, where_given
+from jiedao.api.graphql import connection_field, enum_field, linked, list_bound, where_given
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.graphql.loaders import disputing_case, progress_loader, visible_case_by_id
@@ -28,17 +28,11 @@ class Finding(Node):
     deadline: date
     evidence: list[str] = strawberry.field(description="References of photos and inspection records.")
 
-    @strawberry.field
-    def category(self) -> FindingCategoryEnum:
-        return FindingCategory(self.category)
+    category = enum_field(FindingCategoryEnum)
 
-    @strawberry.field(description="The department that owns the rectification.")
-    def department(self) -> DepartmentEnum:
-        return Department(self.department)
+    department = enum_field(DepartmentEnum, description="The department that owns the rectification.")
 
-    @strawberry.field
-    def status(self) -> FindingStatusEnum:
-        return FindingStatus(self.status)
+    status = enum_field(FindingStatusEnum)
 
     @strawberry.field(description="Past its deadline and not rectified yet.")
     def overdue(self) -> bool:
