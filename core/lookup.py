@@ -13,16 +13,17 @@ Row = TypeVar("Row")
 
 
 async def get_or_not_found(
-    session: AsyncSession, model: type[Row], pk: Any, *, field: str, message: str, for_update: bool = False
+    session: AsyncSession, model: type[Row], pk: Any, *, field: str, message: str, for_update: bool = False, shared: bool = False
 ) -> Row:
     """The ``model`` row whose ``id`` is ``pk``, or a ``DomainError`` ``NOT_FOUND`` naming ``field``.
 
     It selects (rather than ``session.get``) so the street filter applies: another street's
-    row is not found. ``for_update`` locks the row until the transaction ends.
+    row is not found. ``for_update`` locks the row until the transaction ends (``shared``: a
+    share lock, which other readers may hold too; PostgreSQL).
     """
     statement = select(model).where(model.id == pk)  # type: ignore[attr-defined]
     if for_update:
-        statement = statement.with_for_update()
+        statement = statement.with_for_update(read=shared)
     row = await session.scalar(statement)
     if row is None:
         raise DomainError(message, code="NOT_FOUND", field=field)

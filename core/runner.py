@@ -46,7 +46,7 @@ import strawberry
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry.utils.str_converters import to_camel_case
+from strawberry.utils.str_converters import to_camel_case, to_snake_case
 
 from jiedao.core.errors import DomainError
 from jiedao.core.events import take_deferred
@@ -73,6 +73,26 @@ def node_id(type_name: str, *, description: str | None = None, default: Any = MI
     if default is not MISSING:
         kwargs["default"] = default
     return strawberry.field(**kwargs)
+
+
+
+_ID_INPUTS: dict[str, type] = {}
+
+
+def id_input(type_name: str, field: str | None = None) -> type:
+    """The input ``<type_name>IdInput`` holding one ``node_id`` field, ``<type_name>_id`` in
+    snake case unless ``field`` names it (``id_input("Ballot")`` → ``BallotIdInput.ballot_id``).
+
+    The input of a mutation that acts on one row, and the base of the inputs that act on one
+    row and say more (``class CastVoteInput(BallotIdInput): choice: ChoiceEnum``): the ID
+    comes first, as in every input of the kind. One class per name."""
+    name = f"{type_name}IdInput"
+    if name not in _ID_INPUTS:
+        field = field or to_snake_case(type_name) + "_id"
+        namespace = {"__annotations__": {field: strawberry.ID}, field: node_id(type_name), "__module__": __name__}
+        namespace["__doc__"] = f"Names one {type_name} by its global ID."
+        _ID_INPUTS[name] = strawberry.input(type(name, (), namespace))
+    return _ID_INPUTS[name]
 
 
 _PAYLOADS: dict[str, type] = {}

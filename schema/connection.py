@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+import inspect
+from typing import Any, Callable, Generic, TypeVar
 
 import strawberry
 from sqlalchemy import Select, func, select
@@ -96,3 +97,36 @@ def where_given(statement: Select, *filters: tuple[Any, ...]) -> Select:
             value = decode_id_of(value, node_type[0], to_camel_case(column.key))
         statement = statement.where(column == getattr(value, "value", value))
     return statement
+
+
+def connection_field(node: type, *, newest_first: bool = False, **field_options: Any) -> Callable[[Callable[..., Select]], Any]:
+    """A list field paged in SQL, declared by the query it pages: decorate
+    ``def name(root, ctx, <filter arguments>) -> Select`` and get a strawberry field
+    ``name(first, after, <filter arguments>): Connection[node]``.
+
+    The filter arguments keep their annotations and defaults, so the schema reads as if the
+    resolver were written out; ``field_options`` (``description``, ``permission_classes``,
+    ...) go to ``strawberry.field``; ``root`` is the object the field is on (unused on
+    ``Query``)."""
+
+    def declare(query: Callable[..., Select]) -> Any:
+        async def resolve(self, info: strawberry.Info, first: int | None = None, after: str | None = None, **filters: Any) -> Connection:
+            return await paginate(info.context, query(self, info.context, **filters), first, after, newest_first=newest_first)
+
+        filters = list(inspect.signature(query).parameters.values())[2:]
+        keyword = inspect.Parameter.POSITIONAL_OR_KEYWORD
+        resolve.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [
+                inspect.Parameter("self", keyword),
+                inspect.Parameter("info", keyword, annotation=strawberry.Info),
+                inspect.Parameter("first", keyword, default=None, annotation=int | None),
+                inspect.Parameter("after", keyword, default=None, annotation=str | None),
+                *filters,
+            ],
+            return_annotation=Connection[node],  # type: ignore[valid-type]
+        )
+        resolve.__module__, resolve.__name__, resolve.__qualname__ = query.__module__, query.__name__, query.__qualname__
+        resolve.__doc__ = query.__doc__
+        return strawberry.field(resolve, **field_options)
+
+    return declare

@@ -70,3 +70,16 @@ def linked(model: type, key: str, returns: Any, *, description: str | None = Non
 
     resolve.__annotations__["return"] = typing.Optional[returns]  # noqa: UP045 - built at run time
     return strawberry.field(resolver=resolve, description=description, permission_classes=list(permission_classes))
+
+
+def children_field(returns: Any, column: InstrumentedAttribute, *, order_by: Any = None, **field_options: Any) -> Any:
+    """A list field of the rows whose ``column`` holds the object's primary key, loaded in one
+    batch with its siblings' (``children``), e.g. in a type's body
+    ``parties = children_field(CaseParty, m.CaseParty.case_id, metadata=list_bound(10))``;
+    ``field_options`` (``description``, ``permission_classes``, ``metadata``) go to ``strawberry.field``."""
+
+    async def resolve(root: Any, info: strawberry.Info) -> Any:
+        return await children(info.context, column, order_by).load(root.id)
+
+    resolve.__annotations__["return"] = list[returns]
+    return strawberry.field(resolver=resolve, **field_options)

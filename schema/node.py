@@ -140,3 +140,24 @@ async def resolve_node(ctx: Context, global_id: str, schema_types: set[str]) -> 
     if isinstance(condition, False_):
         return None  # refused without asking the database
     return await ctx.scalar(select(access.model).where(access.model.id == pk, condition))
+
+
+def global_id_field(type_name: str, attribute: str = "id", *, description: str | None = None) -> Any:
+    """A non-null ``ID`` field showing the row's ``attribute`` (a primary or foreign key) as
+    the global ID of a ``type_name``: ``score_id = global_id_field("CreditScore", "score_id")``."""
+
+    def resolve(self) -> strawberry.ID:
+        return strawberry.ID(encode_global_id(type_name, getattr(self, attribute)))
+
+    return strawberry.field(resolve, description=description)
+
+
+def enum_field(enum: type, attribute: str | None = None, *, description: str | None = None) -> Any:
+    """A non-null field of the strawberry ``enum`` built from the value the row stores in the
+    column of the field's name (or ``attribute``): ``status = enum_field(BallotStatusEnum)``."""
+
+    def resolve(root: Any, info: strawberry.Info) -> Any:
+        return enum(getattr(root, attribute or info.python_name))
+
+    resolve.__annotations__["return"] = enum
+    return strawberry.field(resolver=resolve, description=description)

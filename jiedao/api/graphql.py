@@ -5,12 +5,12 @@ from __future__ import annotations
 from jiedao.core.organisations.graphql import OrganisationType
 from jiedao.core.runner import run_mutation
 from jiedao.core.work.graphql import WorkItem as WorkItemType
-from jiedao.schema.connection import where_given
+from jiedao.schema.connection import connection_field, where_given
 from jiedao.schema.cost import list_bound
 from jiedao.schema.errors import ClientError
 from jiedao.schema.ids import decode_global_id, decode_id_of, encode_global_id
-from jiedao.schema.loaders import linked, through
-from jiedao.schema.node import model_for, readable
+from jiedao.schema.loaders import children_field, linked, through
+from jiedao.schema.node import enum_field, global_id_field, model_for, readable
 from jiedao.schema.permissions import allow_any, IsAuthenticated
 
 from jiedao.core.runner import LOGGED_IN
@@ -18,10 +18,14 @@ from jiedao.core.runner import LOGGED_IN
 __all__ = [
     "LOGGED_IN",
     "allow_any",
+    "children_field",
+    "connection_field",
     "ClientError",
     "decode_global_id",
     "decode_id_of",
     "encode_global_id",
+    "enum_field",
+    "global_id_field",
     "IsAuthenticated",
     "linked",
     "list_bound",

@@ -17,7 +17,7 @@ from strawberry.scalars import JSON
 
 from jiedao.api import DomainError, mutation, node_id, payload, Write
 from jiedao.api.graphql import encode_global_id
-from jiedao.api.inputs import Money, Range
+from jiedao.api.inputs import id_input, Money, Range
 from jiedao.plugins.credit import service
 from jiedao.plugins.credit.service import appeals
 from jiedao.plugins.credit.events import ScoreComputed
@@ -65,6 +65,10 @@ class CreateEnterpriseInput:
 EnterprisePayload = payload("EnterprisePayload", enterprise=Enterprise)
 
 
+EnterpriseIdInput = id_input("Enterprise")
+EvidenceIdInput = id_input("CreditEvidence", "evidence_id")
+
+
 @strawberry.input
 class ChecklistItemInput:
     code: str
@@ -75,8 +79,7 @@ class ChecklistItemInput:
 
 
 @strawberry.input
-class RecordInspectionInput:
-    enterprise_id: strawberry.ID = node_id("Enterprise")
+class RecordInspectionInput(EnterpriseIdInput):
     inspected_on: date
     items: list[ChecklistItemInput] = strawberry.field(default_factory=list)
     rating: str | None = strawberry.field(default=None, description="优秀/良好/一般; derived from the checklist when given.")
@@ -84,8 +87,7 @@ class RecordInspectionInput:
 
 
 @strawberry.input
-class RecordComplaintInput:
-    enterprise_id: strawberry.ID = node_id("Enterprise")
+class RecordComplaintInput(EnterpriseIdInput):
     received_on: date
     substantiated: bool
     source: str = strawberry.field(default="12345", description="12345 hotline, 12315, WALK_IN, ONLINE or OTHER.")
@@ -93,8 +95,7 @@ class RecordComplaintInput:
 
 
 @strawberry.input
-class RecordPenaltyInput:
-    enterprise_id: strawberry.ID = node_id("Enterprise")
+class RecordPenaltyInput(EnterpriseIdInput):
     decided_on: date
     decision_no: str
     severity: PenaltySeverity | None = strawberry.field(default=None, description="GENERAL when absent.")
@@ -104,22 +105,19 @@ class RecordPenaltyInput:
 
 
 @strawberry.input
-class RecordListingInput:
-    enterprise_id: strawberry.ID = node_id("Enterprise")
+class RecordListingInput(EnterpriseIdInput):
     list: ListKind
     listed_on: date
     reason: str = ""
 
 
 @strawberry.input
-class LiftListingInput:
-    evidence_id: strawberry.ID = node_id("CreditEvidence")
+class LiftListingInput(EvidenceIdInput):
     removed_on: date
 
 
 @strawberry.input
-class RecordCertificationInput:
-    enterprise_id: strawberry.ID = node_id("Enterprise")
+class RecordCertificationInput(EnterpriseIdInput):
     name: str
     issued_on: date
     valid_until: date | None = None
@@ -168,8 +166,7 @@ AppealPayload = payload("AppealPayload", appeal=CreditAppeal)
 
 
 @strawberry.input
-class RequestCreditRepairInput:
-    evidence_id: strawberry.ID = node_id("CreditEvidence")
+class RequestCreditRepairInput(EvidenceIdInput):
     reason: str
 
 

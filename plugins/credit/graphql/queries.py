@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
-from jiedao.api import allow, by_id, children, Connection, paginate
-from jiedao.api.graphql import decode_global_id, decode_id_of, where_given
+from jiedao.api import allow, by_id
+from jiedao.api.graphql import children_field, connection_field, decode_global_id, decode_id_of, where_given
 from jiedao.plugins.credit import models, service
 from jiedao.plugins.credit.graphql.access import MAX_HISTORY, READ_ALL, SEE_LIST, may_see, visible
 from jiedao.plugins.credit.graphql.types import CreditAppeal, CreditClass, CreditScore, CreditScorecard, Enterprise
@@ -20,20 +20,12 @@ def enterprise_pk(global_id: str, field: str = "id") -> int:
 
 @strawberry.type
 class CreditQuery:
-    @strawberry.field(description="Enterprises of the street (an operator: their own), filtered by class and category.", permission_classes=SEE_LIST)
-    async def enterprises(
-        self,
-        info: strawberry.Info,
-        first: int | None = None,
-        after: str | None = None,
-        grade: CreditClass | None = None,
-        category: str | None = None,
-    ) -> Connection[Enterprise]:
-        statement = visible(info.context, select(models.Enterprise))
-        statement = where_given(statement, (models.Enterprise.category, category))
-        if grade is not None:
-            statement = statement.join(models.Score, models.Score.id == models.Enterprise.current_score_id).where(models.Score.risk_class == CreditClass(grade).value)
-        return await paginate(info.context, statement, first, after)
+    @connection_field(Enterprise, description="Enterprises of the street (an operator: their own), filtered by class and category.", permission_classes=SEE_LIST)
+    def enterprises(root, ctx, grade: CreditClass | None = None, category: str | None = None) -> Select:
+        statement = where_given(visible(ctx, select(models.Enterprise)), (models.Enterprise.category, category))
+        if grade is None:
+            return statement
+        return statement.join(models.Score, models.Score.id == models.Enterprise.current_score_id).where(models.Score.risk_class == CreditClass(grade).value)
 
     @strawberry.field(description="One enterprise by global ID (none if it is not one you may see).", permission_classes=SEE_LIST)
     async def enterprise(self, info: strawberry.Info, id: strawberry.ID) -> Enterprise | None:
@@ -67,6 +59,4 @@ class CreditQuery:
 
 @strawberry.type
 class BuildingEnterprises:
-    @strawberry.field(description="Enterprises graded by credit risk in this building.", permission_classes=allow(READ_ALL))
-    async def enterprises(self, info: strawberry.Info) -> list[Enterprise]:
-        return await children(info.context, models.Enterprise.building_id).load(self.id)
+    enterprises = children_field(Enterprise, models.Enterprise.building_id, description="Enterprises graded by credit risk in this building.", permission_classes=allow(READ_ALL))

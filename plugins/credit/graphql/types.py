@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from strawberry.scalars import JSON
 
 from jiedao.api import by_id, children, Node, node_type, registry, types
-from jiedao.api.graphql import ClientError, encode_global_id, linked
+from jiedao.api.graphql import children_field, ClientError, encode_global_id, enum_field, global_id_field, linked
 from jiedao.plugins.credit import models, service
 from jiedao.plugins.credit.graphql.access import MAX_HISTORY, READ_ALL, READ_OWN, SEE_ONE, visible_enterprises
 
@@ -100,15 +100,11 @@ def _repaired(score: models.Score) -> list[RepairedItem]:
 
 @strawberry.type(description="A computed credit score; immutable, reproducible from its stored inputs.")
 class CreditScore:
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(encode_global_id("CreditScore", self.id))
+    id = global_id_field("CreditScore")
 
     value: float = strawberry.field(description="长庆信用分, 0-100.")
 
-    @strawberry.field
-    def risk_class(self) -> CreditClass:
-        return CreditClass(self.risk_class)
+    risk_class = enum_field(CreditClass)
 
     @strawberry.field(description="The class in words, e.g. 信用风险低.")
     def risk_zh(self) -> str:
@@ -187,13 +183,9 @@ class CreditPortrait:
 
 @strawberry.type(description="A fact about an enterprise that the scorecard counts.")
 class CreditEvidence:
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(encode_global_id("CreditEvidence", self.id))
+    id = global_id_field("CreditEvidence")
 
-    @strawberry.field
-    def kind(self) -> EvidenceKind:
-        return EvidenceKind(self.kind)
+    kind = enum_field(EvidenceKind)
 
     occurred_on: date
     source: str
@@ -206,17 +198,9 @@ class CreditEvidence:
 
 @strawberry.type(description="An operator's appeal against a score.")
 class CreditAppeal:
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(encode_global_id("CreditAppeal", self.id))
-
-    @strawberry.field
-    def score_id(self) -> strawberry.ID:
-        return strawberry.ID(encode_global_id("CreditScore", self.score_id))
-
-    @strawberry.field
-    def enterprise_id(self) -> strawberry.ID:
-        return strawberry.ID(encode_global_id("Enterprise", self.enterprise_id))
+    id = global_id_field("CreditAppeal")
+    score_id = global_id_field("CreditScore", "score_id")
+    enterprise_id = global_id_field("Enterprise", "enterprise_id")
 
     status: str = strawberry.field(description="PENDING, ACCEPTED or REJECTED.")
     reason: str
@@ -235,13 +219,8 @@ class CreditAppeal:
 
 @strawberry.type(description="A request for early credit repair (信用修复) of a penalty or listing.")
 class CreditRepairRequest:
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(encode_global_id("CreditRepairRequest", self.id))
-
-    @strawberry.field
-    def evidence_id(self) -> strawberry.ID:
-        return strawberry.ID(encode_global_id("CreditEvidence", self.evidence_id))
+    id = global_id_field("CreditRepairRequest")
+    evidence_id = global_id_field("CreditEvidence", "evidence_id")
 
     status: str = strawberry.field(description="PENDING, APPROVED or REFUSED.")
     reason: str
@@ -373,10 +352,5 @@ class Enterprise(Node):
     async def evidence(self, info: strawberry.Info) -> list[CreditEvidence]:
         return await children(info.context, models.Evidence.enterprise_id, models.Evidence.occurred_on.desc()).load(self.id)
 
-    @strawberry.field(permission_classes=SEE_ONE)
-    async def appeals(self, info: strawberry.Info) -> list[CreditAppeal]:
-        return await children(info.context, models.Appeal.enterprise_id).load(self.id)
-
-    @strawberry.field(permission_classes=SEE_ONE)
-    async def repair_requests(self, info: strawberry.Info) -> list[CreditRepairRequest]:
-        return await children(info.context, models.RepairRequest.enterprise_id).load(self.id)
+    appeals = children_field(CreditAppeal, models.Appeal.enterprise_id, permission_classes=SEE_ONE)
+    repair_requests = children_field(CreditRepairRequest, models.RepairRequest.enterprise_id, permission_classes=SEE_ONE)

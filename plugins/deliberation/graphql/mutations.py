@@ -12,7 +12,7 @@ from jiedao.api import DomainError, many, mutation, node_id, payload, Write
 from jiedao.api.graphql import LOGGED_IN
 from jiedao.api.organisations import may_convene_ballot
 from jiedao.api.graphql import encode_global_id
-from jiedao.api.inputs import LONG
+from jiedao.api.inputs import id_input, LONG
 from jiedao.plugins.deliberation import service
 from jiedao.plugins.deliberation.graphql.types import (
     BALLOT_MANAGE,
@@ -65,20 +65,16 @@ class CreateBallotInput:
     closes_at: datetime
 
 
-@strawberry.input
-class BallotIdInput:
-    ballot_id: strawberry.ID = node_id("Ballot")
+BallotIdInput = id_input("Ballot")
 
 
 @strawberry.input
-class CastVoteInput:
-    ballot_id: strawberry.ID = node_id("Ballot")
+class CastVoteInput(BallotIdInput):
     choice: ChoiceEnum
 
 
 @strawberry.input
-class RecordVoteInput:
-    ballot_id: strawberry.ID = node_id("Ballot")
+class RecordVoteInput(BallotIdInput):
     unit_id: strawberry.ID = node_id("Unit")
     choice: ChoiceEnum
     channel: ChannelEnum
@@ -172,9 +168,11 @@ class RaiseTopicInput:
     street_wide: bool = strawberry.field(default=False, description="A topic about the whole street: name no place.")
 
 
+TopicIdInput = id_input("Topic")
+
+
 @strawberry.input
-class AdvanceTopicInput:
-    topic_id: strawberry.ID = node_id("Topic")
+class AdvanceTopicInput(TopicIdInput):
     status: TopicStatusEnum
     note: str = strawberry.field(
         default="", description="The reason (REJECTED) or what was done (IMPLEMENTED); required for those. Decisions are taken on agenda items."
@@ -182,19 +180,12 @@ class AdvanceTopicInput:
 
 
 @strawberry.input
-class TopicIdInput:
-    topic_id: strawberry.ID = node_id("Topic")
-
-
-@strawberry.input
-class OpenConsultationInput:
-    topic_id: strawberry.ID = node_id("Topic")
+class OpenConsultationInput(TopicIdInput):
     closes_at: datetime
 
 
 @strawberry.input
-class AddCommentInput:
-    topic_id: strawberry.ID = node_id("Topic")
+class AddCommentInput(TopicIdInput):
     body: Annotated[str, LONG]
 
 

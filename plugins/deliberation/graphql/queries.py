@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
-from jiedao.api import allow, by_id, children, Connection, paginate
-from jiedao.api.graphql import allow_any, decode_id_of, list_bound, where_given
+from jiedao.api import allow, by_id
+from jiedao.api.graphql import allow_any, children_field, connection_field, decode_id_of, list_bound, where_given
 from jiedao.plugins.deliberation import service
 from jiedao.plugins.deliberation.graphql.loaders import Reader
 from jiedao.plugins.deliberation.graphql.types import (
@@ -34,7 +34,7 @@ from jiedao.plugins.deliberation.graphql.types import (
     vote_record,
 )
 from jiedao.plugins.deliberation.models import Ballot as BallotModel
-from jiedao.plugins.deliberation.models import BallotBuilding, BallotStatus, MeetingKind, TopicStatus, Vote
+from jiedao.plugins.deliberation.models import BallotBuilding, BallotStatus, Vote
 from jiedao.plugins.deliberation.models import Meeting as MeetingModel
 from jiedao.plugins.deliberation.models import Topic as TopicModel
 
@@ -43,11 +43,9 @@ from jiedao.plugins.deliberation.models import Topic as TopicModel
 class BallotQuery:
     """Ballot queries."""
 
-    @strawberry.field(permission_classes=allow(BALLOT_READ), description="Ballots, oldest first.")
-    async def ballots(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None, status: BallotStatusEnum | None = None
-    ) -> Connection[Ballot]:
-        return await paginate(info.context, where_given(select(BallotModel), (BallotModel.status, status)), first, after)
+    @connection_field(Ballot, permission_classes=allow(BALLOT_READ), description="Ballots, oldest first.")
+    def ballots(root, ctx, status: BallotStatusEnum | None = None) -> Select:
+        return where_given(select(BallotModel), (BallotModel.status, status))
 
     @strawberry.field(permission_classes=allow(BALLOT_READ))
     async def ballot(self, info: strawberry.Info, id: strawberry.ID) -> Ballot | None:
@@ -58,57 +56,41 @@ class BallotQuery:
 class TopicQuery:
     """Topic queries."""
 
-    @strawberry.field(
+    @connection_field(
+        Topic,
         permission_classes=allow_any(TOPIC_READ, PUBLISHED_READ),
         description="The topics of the street you may see (staff: all; residents: those published to them), oldest first.",
     )
-    async def topics(
-        self,
-        info: strawberry.Info,
-        first: int | None = None,
-        after: str | None = None,
-        status: TopicStatusEnum | None = None,
-        compound_id: strawberry.ID | None = None,
-    ) -> Connection[Topic]:
-        statement = select(TopicModel).where(visible_topics(info.context))
-        if status is not None:
-            statement = statement.where(TopicModel.status == TopicStatus(status).value)
-        if compound_id is not None:
-            statement = statement.where(TopicModel.compound_id == decode_id_of(compound_id, "Compound", "compoundId"))
-        return await paginate(info.context, statement, first, after)
+    def topics(root, ctx, status: TopicStatusEnum | None = None, compound_id: strawberry.ID | None = None) -> Select:
+        return where_given(select(TopicModel).where(visible_topics(ctx)), (TopicModel.status, status), (TopicModel.compound_id, compound_id, "Compound"))
 
     @strawberry.field(permission_classes=allow_any(TOPIC_READ, TOPIC_RAISE, PUBLISHED_READ), description="A topic, if you may see it (as with `node`).")
     async def topic(self, info: strawberry.Info, id: strawberry.ID) -> Topic | None:
         ctx = info.context
         return await ctx.scalar(select(TopicModel).where(TopicModel.id == decode_id_of(id, "Topic"), visible_topics(ctx)))
 
-    @strawberry.field(permission_classes=allow(TOPIC_RAISE), description="The topics the caller raised, to follow them.")
-    async def my_topics(self, info: strawberry.Info, first: int | None = None, after: str | None = None) -> Connection[Topic]:
-        ctx = info.context
-        return await paginate(ctx, select(TopicModel).where(raised_by_caller(ctx)), first, after)
+    @connection_field(Topic, permission_classes=allow(TOPIC_RAISE), description="The topics the caller raised, to follow them.")
+    def my_topics(root, ctx) -> Select:
+        return select(TopicModel).where(raised_by_caller(ctx))
 
-    @strawberry.field(
-        permission_classes=allow_any(TOPIC_READ, TOPIC_RAISE), description="Topics opened for public consultation (open or closed), oldest first."
+    @connection_field(
+        Topic, permission_classes=allow_any(TOPIC_READ, TOPIC_RAISE), description="Topics opened for public consultation (open or closed), oldest first."
     )
-    async def consultations(self, info: strawberry.Info, first: int | None = None, after: str | None = None) -> Connection[Topic]:
-        return await paginate(info.context, select(TopicModel).where(consulted()), first, after)
+    def consultations(root, ctx) -> Select:
+        return select(TopicModel).where(consulted())
 
 
 @strawberry.type
 class MeetingQuery:
     """Meeting queries."""
 
-    @strawberry.field(
+    @connection_field(
+        Meeting,
         permission_classes=allow_any(MEETING_MANAGE, PUBLISHED_READ),
         description="Meetings you may see (staff: all; residents: those published to them), oldest first.",
     )
-    async def meetings(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None, kind: MeetingKindEnum | None = None
-    ) -> Connection[Meeting]:
-        statement = select(MeetingModel).where(visible_meetings(info.context))
-        if kind is not None:
-            statement = statement.where(MeetingModel.kind == MeetingKind(kind).value)
-        return await paginate(info.context, statement, first, after)
+    def meetings(root, ctx, kind: MeetingKindEnum | None = None) -> Select:
+        return where_given(select(MeetingModel).where(visible_meetings(ctx)), (MeetingModel.kind, kind))
 
     @strawberry.field(permission_classes=allow_any(MEETING_MANAGE, PUBLISHED_READ), description="A meeting, if you may see it (as with `node`).")
     async def meeting(self, info: strawberry.Info, id: strawberry.ID) -> Meeting | None:
@@ -180,15 +162,11 @@ class UnitDeliberation:
 class BuildingDeliberation:
     """Fields the plugin adds to ``Building``."""
 
-    @strawberry.field(permission_classes=allow(TOPIC_READ), description="Topics raised about this building or its units.")
-    async def topics(self, info: strawberry.Info) -> list[Topic]:
-        return await children(info.context, TopicModel.building_id).load(self.id)
+    topics = children_field(Topic, TopicModel.building_id, permission_classes=allow(TOPIC_READ), description="Topics raised about this building or its units.")
 
 
 @strawberry.type
 class ResidentDeliberation:
     """Fields the plugin adds to ``Resident``."""
 
-    @strawberry.field(permission_classes=allow(TOPIC_READ), description="Topics this resident raised.")
-    async def topics(self, info: strawberry.Info) -> list[Topic]:
-        return await children(info.context, TopicModel.raised_by_resident_id).load(self.id)
+    topics = children_field(Topic, TopicModel.raised_by_resident_id, permission_classes=allow(TOPIC_READ), description="Topics this resident raised.")

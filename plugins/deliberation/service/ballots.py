@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.api import DomainError, now
 from jiedao.api import registry
+from jiedao.api.domain import get_or_not_found
 from jiedao.plugins.deliberation.models import Ballot, BallotBuilding, BallotStatus, Channel, Choice, Rule, Vote
 from jiedao.plugins.deliberation.service import tally
 from jiedao.plugins.deliberation.service.publicity import publish_ballot_result
@@ -27,13 +28,9 @@ def aware(moment: datetime) -> datetime:
 
 async def get_ballot(session: AsyncSession, ballot_id: int, *, lock: str | None = None) -> Ballot:
     """The ballot, or ``NOT_FOUND``. ``lock`` is "share" or "update" (PostgreSQL row lock)."""
-    statement = select(Ballot).where(Ballot.id == ballot_id)
-    if lock:
-        statement = statement.with_for_update(read=lock == "share")
-    ballot = await session.scalar(statement)
-    if ballot is None:
-        raise DomainError("No such ballot in this street.", code="NOT_FOUND", field="ballotId")
-    return ballot
+    return await get_or_not_found(
+        session, Ballot, ballot_id, field="ballotId", message="No such ballot in this street.", for_update=bool(lock), shared=lock == "share"
+    )
 
 
 async def create_ballot(

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jiedao.api import Base, DomainError, now
 from jiedao.api.graphql import encode_global_id
 from jiedao.api import registry
+from jiedao.api.domain import get_or_not_found
 from jiedao.plugins.deliberation.models import ActionItem, AgendaItem, Meeting, MeetingKind, Topic, TopicStatus
 from jiedao.plugins.deliberation.service.ballots import aware
 from jiedao.plugins.deliberation.service.follow_up import Matter, hand_over
@@ -56,10 +57,7 @@ def overdue_statement(today: date | None = None) -> Select:
 
 async def get_meeting(session: AsyncSession, meeting_id: int) -> Meeting:
     """The meeting, or ``NOT_FOUND``."""
-    meeting = await session.scalar(select(Meeting).where(Meeting.id == meeting_id))
-    if meeting is None:
-        raise DomainError("No such meeting in this street.", code="NOT_FOUND", field="meetingId")
-    return meeting
+    return await get_or_not_found(session, Meeting, meeting_id, field="meetingId", message="No such meeting in this street.")
 
 
 async def schedule(
@@ -138,9 +136,7 @@ async def decide(
     still being discussed, becomes ``DECIDED`` with this item as the decision's record.
 
     Not before the meeting's time (``TOO_EARLY``); an item is decided once (``INVALID_STATE``)."""
-    item = await session.scalar(select(AgendaItem).where(AgendaItem.id == agenda_item_id))
-    if item is None:
-        raise DomainError("No such agenda item in this street.", code="NOT_FOUND", field="agendaItemId")
+    item = await get_or_not_found(session, AgendaItem, agenda_item_id, field="agendaItemId", message="No such agenda item in this street.")
     meeting = await get_meeting(session, item.meeting_id)
     _refuse_before_meeting(meeting, "its decisions")
     if not decision.strip():
@@ -209,9 +205,7 @@ def _matter(change, item: ActionItem) -> Matter:
 
 async def complete_action_item(session: AsyncSession, item_id: int) -> Meeting:
     """Close an action item; returns its meeting."""
-    item = await session.scalar(select(ActionItem).where(ActionItem.id == item_id))
-    if item is None:
-        raise DomainError("No such action item in this street.", code="NOT_FOUND", field="actionItemId")
+    item = await get_or_not_found(session, ActionItem, item_id, field="actionItemId", message="No such action item in this street.")
     if item.done_at is None:
         item.done_at = now()
         await session.flush()

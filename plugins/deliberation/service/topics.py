@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jiedao.api import DomainError, now
 from jiedao.api.graphql import encode_global_id
 from jiedao.api import registry
+from jiedao.api.domain import get_or_not_found
 from jiedao.plugins.deliberation.models import ActionItem, Comment, Topic, TopicStatus, TopicStep
 from jiedao.plugins.deliberation.service.ballots import aware
 from jiedao.plugins.deliberation.service.follow_up import Matter, hand_over
@@ -31,10 +32,7 @@ TRANSITIONS: dict[TopicStatus, set[TopicStatus]] = {
 
 async def get_topic(session: AsyncSession, topic_id: int) -> Topic:
     """The topic, or ``NOT_FOUND``."""
-    topic = await session.scalar(select(Topic).where(Topic.id == topic_id))
-    if topic is None:
-        raise DomainError("No such topic in this street.", code="NOT_FOUND", field="topicId")
-    return topic
+    return await get_or_not_found(session, Topic, topic_id, field="topicId", message="No such topic in this street.")
 
 
 async def raise_topic(
@@ -196,9 +194,7 @@ async def add_comment(session: AsyncSession, topic_id: int, body: str, *, actor:
 
 async def hide_comment(session: AsyncSession, comment_id: int, reason: str) -> Comment:
     """Moderation: hide a comment from residents, keeping it and the reason on record."""
-    comment = await session.scalar(select(Comment).where(Comment.id == comment_id))
-    if comment is None:
-        raise DomainError("No such comment in this street.", code="NOT_FOUND", field="commentId")
+    comment = await get_or_not_found(session, Comment, comment_id, field="commentId", message="No such comment in this street.")
     if not reason.strip():
         raise DomainError("Give the reason for hiding the comment.", code="REQUIRED", field="reason")
     comment.hidden = True

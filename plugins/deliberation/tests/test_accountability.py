@@ -78,6 +78,13 @@ async def schedule(client, worker, world, topic_ids, *, at=None, title="半月�
     return data["scheduleMeeting"]["meeting"]
 
 
+async def topic_on_agenda(client, worker, world, title):
+    """A topic about the world's compound placed on the agenda of a new meeting: the topic's
+    ID and the agenda item's."""
+    topic = await raise_topic(client, worker, title, compoundId=world.gid("Compound", world.compound))
+    return topic, (await schedule(client, worker, world, [topic]))["agenda"][0]["id"]
+
+
 def due(days: int) -> str:
     return (date.today() + timedelta(days=days)).isoformat()
 
@@ -121,8 +128,7 @@ async def test_action_items_are_linked_to_their_topic_and_owned_by_an_organisati
     world = await world_of([(9000, ("A",))])
     worker = await client.token("community_worker")
     wuye = await organisation(world, "凤起物业", OrganisationKind.PROPERTY_MANAGER)
-    topic = await raise_topic(client, worker, "屋顶漏水", compoundId=world.gid("Compound", world.compound))
-    item = (await schedule(client, worker, world, [topic]))["agenda"][0]["id"]
+    topic, item = await topic_on_agenda(client, worker, world, "屋顶漏水")
     nobody = await client.query(DECIDE, {"input": {"agendaItemId": item, "decision": "维修", "actionItems": [{"description": "修屋顶", "dueOn": due(7)}]}}, token=worker)
     assert [(e["code"], e["field"]) for e in nobody["decideAgendaItem"]["errors"]] == [("REQUIRED", "actionItems[0].organisationId")]
     decided = await client.query(
@@ -155,8 +161,7 @@ async def test_a_topic_is_implemented_only_once_all_its_action_items_are_closed_
     world = await world_of([(9000, ("A",))])
     worker = await client.token("community_worker")
     yeweihui = await organisation(world, "凤起业委会", OrganisationKind.OWNERS_COMMITTEE)
-    topic = await raise_topic(client, worker, "公共收益公开", compoundId=world.gid("Compound", world.compound))
-    item = (await schedule(client, worker, world, [topic]))["agenda"][0]["id"]
+    topic, item = await topic_on_agenda(client, worker, world, "公共收益公开")
     await client.query(DECIDE, {"input": {"agendaItemId": item, "decision": "季度公示", "actionItems": [
         {"description": "公示停车收益", "organisationId": yeweihui, "dueOn": due(10)},
         {"description": "公示广告收益", "organisationId": yeweihui, "dueOn": due(20)}]}}, token=worker)

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
-from jiedao.api import allow, by_id, children, Connection, now, paginate
-from jiedao.api.graphql import decode_id_of, where_given
+from jiedao.api import allow, by_id, now
+from jiedao.api.graphql import children_field, connection_field, decode_id_of, where_given
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.graphql.loaders import cases_of_caller, visible_case_by_id, visible_cases_by
@@ -26,26 +26,25 @@ class MediationQuery:
     async def studios(self, info: strawberry.Info) -> list[Studio]:
         return await info.context.scalars(select(m.Studio).order_by(m.Studio.id))
 
-    @strawberry.field(
+    @connection_field(
+        Case,
         permission_classes=allow(CASE_READ),
         description="The cases you may see: street staff all, mediators their studios', residents those they are party to.",
     )
-    async def mediation_cases(
-        self,
-        info: strawberry.Info,
-        first: int | None = None,
-        after: str | None = None,
+    def mediation_cases(
+        root,
+        ctx,
         state: CaseStateEnum | None = None,
         category: CategoryEnum | None = None,
         studio_id: strawberry.ID | None = None,
         open_too_long: bool | None = None,
-    ) -> Connection[Case]:
-        statement = select(m.Case).where(cases_of_caller(info.context))
+    ) -> Select:
+        statement = select(m.Case).where(cases_of_caller(ctx))
         statement = where_given(statement, (m.Case.state, state), (m.Case.category, category), (m.Case.studio_id, studio_id, "Studio"))
-        if open_too_long is not None:
-            late = m.Case.state.in_([s.value for s in OPEN_STATES]) & (m.Case.opened_at < now() - timedelta(days=service.LONG_OPEN_DAYS))
-            statement = statement.where(late if open_too_long else ~late)
-        return await paginate(info.context, statement, first, after)
+        if open_too_long is None:
+            return statement
+        late = m.Case.state.in_([s.value for s in OPEN_STATES]) & (m.Case.opened_at < now() - timedelta(days=service.LONG_OPEN_DAYS))
+        return statement.where(late if open_too_long else ~late)
 
     @strawberry.field(permission_classes=allow(CASE_READ), description="A case, if you may see it.")
     async def mediation_case(self, info: strawberry.Info, id: strawberry.ID) -> Case | None:
@@ -69,9 +68,7 @@ class BuildingMediation:
     async def cases(self, info: strawberry.Info) -> list[Case]:
         return await visible_cases_by(info.context, m.CasePlace.building_id, m.CasePlace.case_id).load(self.id)
 
-    @strawberry.field(permission_classes=allow(TASKFORCE_READ), description="Task-force findings in this building.")
-    async def findings(self, info: strawberry.Info) -> list[Finding]:
-        return await children(info.context, m.Finding.building_id).load(self.id)
+    findings = children_field(Finding, m.Finding.building_id, permission_classes=allow(TASKFORCE_READ), description="Task-force findings in this building.")
 
 
 @strawberry.type

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
-from jiedao.api import allow, by_id, children, Connection, paginate
-from jiedao.api.graphql import decode_id_of, list_bound, where_given
+from jiedao.api import allow, by_id
+from jiedao.api.graphql import children_field, connection_field, decode_id_of, list_bound, where_given
 from jiedao.plugins.sensors import models
 from jiedao.plugins.sensors.graphql.types import (
     QUARANTINE_READ,
@@ -35,37 +35,24 @@ from jiedao.plugins.sensors.state import feed_of
 class SensorsQuery:
     """Fields the plugin adds to ``Query``."""
 
-    @strawberry.field(description="Devices of the street, filtered by kind and status.", permission_classes=READ_DEVICES)
-    async def devices(
-        self,
-        info: strawberry.Info,
-        first: int | None = None,
-        after: str | None = None,
-        kind: DeviceKind | None = None,
-        status: DeviceStatus | None = None,
-        building_id: strawberry.ID | None = None,
-    ) -> Connection[Device]:
+    @connection_field(Device, description="Devices of the street, filtered by kind and status.", permission_classes=READ_DEVICES)
+    def devices(
+        root, ctx, kind: DeviceKind | None = None, status: DeviceStatus | None = None, building_id: strawberry.ID | None = None
+    ) -> Select:
         """Devices of the street in id order, paged in SQL."""
-        statement = where_given(
+        return where_given(
             select(models.Device), (models.Device.kind, kind), (models.Device.status, status), (models.Device.building_id, building_id, "Building")
         )
-        return await paginate(info.context, statement, first, after)
 
     @strawberry.field(description="One device by global ID.", permission_classes=READ_DEVICES)
     async def device(self, info: strawberry.Info, id: strawberry.ID) -> Device | None:
         """One device, or null if this street has none with that ID."""
         return await by_id(info.context, models.Device).load(decode_id_of(id, "Device"))
 
-    @strawberry.field(description="Alarms of the street, oldest first; by default those not cleared.", permission_classes=READ_ALARMS)
-    async def alarms(
-        self,
-        info: strawberry.Info,
-        first: int | None = None,
-        after: str | None = None,
-        status: list[AlarmStatus] | None = None,
-        severity: list[AlarmSeverity] | None = None,
-        type: list[AlarmType] | None = None,
-    ) -> Connection[Alarm]:
+    @connection_field(Alarm, description="Alarms of the street, oldest first; by default those not cleared.", permission_classes=READ_ALARMS)
+    def alarms(
+        root, ctx, status: list[AlarmStatus] | None = None, severity: list[AlarmSeverity] | None = None, type: list[AlarmType] | None = None
+    ) -> Select:
         """Alarms in id order, paged in SQL; by default those not cleared."""
         statuses = [s.value for s in status] if status else [alarm_service.ACTIVE_UNACK, alarm_service.ACKNOWLEDGED]
         statement = select(models.Alarm).where(models.Alarm.status.in_(statuses))
@@ -73,17 +60,13 @@ class SensorsQuery:
             statement = statement.where(models.Alarm.severity.in_([s.value for s in severity]))
         if type:
             statement = statement.where(models.Alarm.type.in_([t.value for t in type]))
-        return await paginate(info.context, statement, first, after)
+        return statement
 
-    @strawberry.field(description="Messages the ingester refused.", permission_classes=allow(QUARANTINE_READ))
-    async def quarantined_messages(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None, reason: str | None = None
-    ) -> Connection[QuarantinedMessage]:
+    @connection_field(QuarantinedMessage, description="Messages the ingester refused.", permission_classes=allow(QUARANTINE_READ))
+    def quarantined_messages(root, ctx, reason: str | None = None) -> Select:
         """Refused messages in id order, optionally of one reason."""
         statement = select(models.QuarantinedMessage)
-        if reason:
-            statement = statement.where(models.QuarantinedMessage.reason == reason)
-        return await paginate(info.context, statement, first, after)
+        return statement.where(models.QuarantinedMessage.reason == reason) if reason else statement
 
 
 @strawberry.type
@@ -103,9 +86,7 @@ class SensorsSubscription:
 class BuildingSensors:
     """Fields the plugin adds to ``Building`` (``self`` is the core row)."""
 
-    @strawberry.field(description="Sensor devices installed in this building.", permission_classes=READ_DEVICES, metadata=list_bound(50))
-    async def devices(self, info: strawberry.Info) -> list[Device]:
-        return await children(info.context, models.Device.building_id).load(self.id)
+    devices = children_field(Device, models.Device.building_id, description="Sensor devices installed in this building.", permission_classes=READ_DEVICES, metadata=list_bound(50))
 
     @strawberry.field(description="Alarms of this building not yet cleared.", permission_classes=READ_ALARMS, metadata=list_bound(20))
     async def alarms(self, info: strawberry.Info) -> list[Alarm]:
@@ -116,15 +97,11 @@ class BuildingSensors:
 class UnitSensors:
     """Fields the plugin adds to ``Unit`` (``self`` is the core row)."""
 
-    @strawberry.field(description="Sensor devices installed in this unit.", permission_classes=READ_DEVICES, metadata=list_bound(10))
-    async def devices(self, info: strawberry.Info) -> list[Device]:
-        return await children(info.context, models.Device.unit_id).load(self.id)
+    devices = children_field(Device, models.Device.unit_id, description="Sensor devices installed in this unit.", permission_classes=READ_DEVICES, metadata=list_bound(10))
 
 
 @strawberry.type
 class ResidentSensors:
     """Fields the plugin adds to ``Resident`` (``self`` is the core row)."""
 
-    @strawberry.field(description="Detectors protecting this person.", permission_classes=READ_DEVICES, metadata=list_bound(10))
-    async def devices(self, info: strawberry.Info) -> list[Device]:
-        return await children(info.context, models.Device.resident_id).load(self.id)
+    devices = children_field(Device, models.Device.resident_id, description="Detectors protecting this person.", permission_classes=READ_DEVICES, metadata=list_bound(10))

@@ -13,12 +13,11 @@ from jiedao.api import mutation, node_id, Write
 from jiedao.api.inputs import LONG
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.access import Actor
-from jiedao.plugins.mediation.graphql.mutations.cases import MANAGE, CasePayload
+from jiedao.plugins.mediation.graphql.mutations.cases import CaseIdInput, MANAGE, CasePayload
 
 
 @strawberry.input
-class DraftAgreementInput:
-    case_id: strawberry.ID = node_id("Case")
+class DraftAgreementInput(CaseIdInput):
     facts: Annotated[str, LONG]
     disputed_points: Annotated[str, LONG]
     terms: Annotated[str, LONG]
@@ -28,19 +27,17 @@ class DraftAgreementInput:
 
 
 @strawberry.input
-class SignAgreementInput:
-    case_id: strawberry.ID = node_id("Case")
+class SignAgreementInput(CaseIdInput):
     resident_id: strawberry.ID | None = node_id("Resident", description="The party signing; omit to sign as the case's mediator.", default=None)
 
 
 @strawberry.input
-class SealAgreementInput:
-    case_id: strawberry.ID = node_id("Case")
+class SealAgreementInput(CaseIdInput):
+    """The case whose agreement is sealed."""
 
 
 @strawberry.input
-class RequestJudicialConfirmationInput:
-    case_id: strawberry.ID = node_id("Case")
+class RequestJudicialConfirmationInput(CaseIdInput):
     party_ids: list[strawberry.ID] = node_id("Resident", description="Every party: the application is joint.")
     court: str
 

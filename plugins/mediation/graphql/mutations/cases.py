@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from jiedao.api import DomainError, many, mutation, node_id, notify, now, payload, Write
 from jiedao.api.domain import Notification
-from jiedao.api.inputs import LONG, MaxLength
+from jiedao.api.inputs import id_input, LONG, MaxLength
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.access import Actor
@@ -28,6 +28,9 @@ CasePayload = payload("CasePayload", case=Case)
 
 
 EscalatePayload = payload("EscalatePayload", case=Case, notified=many(str, "The roles the alert went to."))
+
+
+CaseIdInput = id_input("Case")
 
 
 @strawberry.input
@@ -55,28 +58,24 @@ class OpenCaseInput:
 
 
 @strawberry.input
-class MoveCaseInput:
-    case_id: strawberry.ID = node_id("Case")
+class MoveCaseInput(CaseIdInput):
     to: CaseStateEnum
     reason: str = ""
 
 
 @strawberry.input
-class AssignMediatorInput:
-    case_id: strawberry.ID = node_id("Case")
+class AssignMediatorInput(CaseIdInput):
     username: str
 
 
 @strawberry.input
-class RecuseMediatorInput:
-    case_id: strawberry.ID = node_id("Case")
+class RecuseMediatorInput(CaseIdInput):
     username: str
     reason: str
 
 
 @strawberry.input
-class InviteOutsideMediatorInput:
-    case_id: strawberry.ID = node_id("Case")
+class InviteOutsideMediatorInput(CaseIdInput):
     name: str
     kind: OutsideKindEnum
     parties_consent: Annotated[str, LONG] = strawberry.field(description="How and when the parties consented (required).")
@@ -84,22 +83,19 @@ class InviteOutsideMediatorInput:
 
 
 @strawberry.input
-class RecordMediationSessionInput:
-    case_id: strawberry.ID = node_id("Case")
+class RecordMediationSessionInput(CaseIdInput):
     held_on: date
     participants: list[str]
     notes: Annotated[str, LONG]
 
 
 @strawberry.input
-class EscalateCaseInput:
-    case_id: strawberry.ID = node_id("Case")
+class EscalateCaseInput(CaseIdInput):
     reason: Annotated[str, LONG]
 
 
 @strawberry.input
-class AddCaseAttachmentInput:
-    case_id: strawberry.ID = node_id("Case")
+class AddCaseAttachmentInput(CaseIdInput):
     name: str
     content_type: str
     content_base64: Annotated[str, MaxLength(None)] = strawberry.field(description="Limited by the street\'s max_attachment_bytes.")

@@ -12,7 +12,7 @@ from jiedao.api import mutation, node_id, payload, Write
 from jiedao.api.inputs import LONG
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.access import Actor
-from jiedao.plugins.mediation.graphql.mutations.cases import MANAGE
+from jiedao.plugins.mediation.graphql.mutations.cases import CaseIdInput, MANAGE
 from jiedao.plugins.mediation.graphql.types import ReturnVisit
 from jiedao.plugins.mediation.service.visit_work import close_for_recorded, open_visit_work_item
 
@@ -20,8 +20,7 @@ ReturnVisitPayload = payload("ReturnVisitPayload", return_visit=ReturnVisit)
 
 
 @strawberry.input
-class ScheduleReturnVisitInput:
-    case_id: strawberry.ID = node_id("Case")
+class ScheduleReturnVisitInput(CaseIdInput):
     due_on: date
 
 

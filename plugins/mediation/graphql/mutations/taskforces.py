@@ -12,7 +12,7 @@ import strawberry
 
 from jiedao.api import allow, many, mutation, node_id, payload, UserError, Write
 from jiedao.api.graphql import encode_global_id, run_mutation
-from jiedao.api.inputs import LONG
+from jiedao.api.inputs import id_input, LONG
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.access import Actor
 from jiedao.plugins.mediation.events import FindingCreated, FindingStatusChanged
@@ -33,6 +33,10 @@ TaskForceProgressPayload = payload(
     "TaskForceProgressPayload", task_force=TaskForce, notice_id=(strawberry.ID | None, None, "The global ID of the live progress notice.")
 )
 FindingsPayload = payload("FindingsPayload", findings=many(Finding))
+
+
+TaskForceIdInput = id_input("TaskForce")
+FindingIdInput = id_input("Finding")
 
 
 @strawberry.input
@@ -56,26 +60,23 @@ class FindingInput:
 
 
 @strawberry.input
-class AddFindingsInput:
-    task_force_id: strawberry.ID = node_id("TaskForce")
+class AddFindingsInput(TaskForceIdInput):
     findings: list[FindingInput]
 
 
 @strawberry.input
-class MoveFindingInput:
-    finding_id: strawberry.ID = node_id("Finding")
+class MoveFindingInput(FindingIdInput):
     to: FindingStatusEnum
     evidence: list[str] = strawberry.field(default_factory=list)
 
 
 @strawberry.input
-class PublishTaskForceProgressInput:
-    task_force_id: strawberry.ID = node_id("TaskForce")
+class PublishTaskForceProgressInput(TaskForceIdInput):
+    """The task force whose progress is published."""
 
 
 @strawberry.input
-class DisputeFindingInput:
-    finding_id: strawberry.ID = node_id("Finding")
+class DisputeFindingInput(FindingIdInput):
     resident_id: strawberry.ID = node_id("Resident")
     studio_id: strawberry.ID = node_id("Studio")
     description: Annotated[str, LONG] = ""

@@ -6,8 +6,8 @@ from datetime import date, datetime
 
 import strawberry
 
-from jiedao.api import children, registry, types
-from jiedao.api.graphql import linked, list_bound
+from jiedao.api import registry, types
+from jiedao.api.graphql import children_field, linked, list_bound
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.graphql.loaders import usernames
@@ -51,9 +51,7 @@ class Agreement:
     def in_effect(self) -> bool:
         return self.effective_on is not None
 
-    @strawberry.field(metadata=list_bound(10))
-    async def signatures(self, info: strawberry.Info) -> list[Signature]:
-        return await children(info.context, m.Signature.agreement_id).load(self.id)
+    signatures = children_field(Signature, m.Signature.agreement_id, metadata=list_bound(10))
 
     @strawberry.field
     def judicial_confirmation(self) -> JudicialConfirmation | None:

@@ -12,8 +12,8 @@ from typing import Annotated
 
 import strawberry
 
-from jiedao.api import by_id, children, Node, node_type, registry, types
-from jiedao.api.graphql import linked, list_bound
+from jiedao.api import by_id, Node, node_type, registry, types
+from jiedao.api.graphql import children_field, enum_field, linked, list_bound
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.graphql.loaders import cases_of_caller, first_child, usernames
@@ -21,7 +21,7 @@ from jiedao.plugins.mediation.graphql.types.agreements import Agreement
 from jiedao.plugins.mediation.graphql.types.enums import CaseStateEnum, CategoryEnum, OutsideKindEnum, PartyRoleEnum, SourceEnum
 from jiedao.plugins.mediation.graphql.types.followup import ReturnVisit
 from jiedao.plugins.mediation.graphql.types.studios import Studio
-from jiedao.plugins.mediation.states import CaseState, Category, OutsideKind, PartyRole, Source
+from jiedao.plugins.mediation.states import CaseState
 
 CASE_READ = "mediation.case.read"
 Building, Resident, Unit = types.Building, types.Resident, types.Unit
@@ -30,9 +30,7 @@ LazyFinding = Annotated["Finding", strawberry.lazy("jiedao.plugins.mediation.gra
 
 @strawberry.type(description="A party to a case and its role.")
 class CaseParty:
-    @strawberry.field
-    def role(self) -> PartyRoleEnum:
-        return PartyRole(self.role)
+    role = enum_field(PartyRoleEnum)
 
     resident = linked(registry.Resident, "resident_id", Resident)
 
@@ -52,9 +50,7 @@ class CaseTransition:
     def from_state(self) -> CaseStateEnum | None:
         return None if self.from_state is None else CaseState(self.from_state)
 
-    @strawberry.field
-    def to_state(self) -> CaseStateEnum:
-        return CaseState(self.to_state)
+    to_state = enum_field(CaseStateEnum)
 
     at: datetime
 
@@ -76,9 +72,7 @@ class OutsideMediator:
     organisation: str
     consent_note: str
 
-    @strawberry.field
-    def kind(self) -> OutsideKindEnum:
-        return OutsideKind(self.kind)
+    kind = enum_field(OutsideKindEnum)
 
 
 @strawberry.type(name="MediationSession", description="A mediation meeting.")
@@ -107,17 +101,11 @@ class Case(Node):
     referred_by: str
     escalation_reason: str | None
 
-    @strawberry.field
-    def category(self) -> CategoryEnum:
-        return Category(self.category)
+    category = enum_field(CategoryEnum)
 
-    @strawberry.field
-    def source(self) -> SourceEnum:
-        return Source(self.source)
+    source = enum_field(SourceEnum)
 
-    @strawberry.field
-    def state(self) -> CaseStateEnum:
-        return CaseState(self.state)
+    state = enum_field(CaseStateEnum)
 
     opened_at: datetime
     concluded_at: datetime | None
@@ -139,37 +127,14 @@ class Case(Node):
     async def mediator_username(self, info: strawberry.Info) -> str | None:
         return None if self.mediator_user_id is None else await usernames(info.context).load(self.mediator_user_id)
 
-    @strawberry.field(metadata=list_bound(10))
-    async def parties(self, info: strawberry.Info) -> list[CaseParty]:
-        return await children(info.context, m.CaseParty.case_id).load(self.id)
-
-    @strawberry.field(description="The buildings and units the dispute is about.", metadata=list_bound(10))
-    async def places(self, info: strawberry.Info) -> list[CasePlace]:
-        return await children(info.context, m.CasePlace.case_id).load(self.id)
-
-    @strawberry.field(description="Every change of state, oldest first.", metadata=list_bound(20))
-    async def history(self, info: strawberry.Info) -> list[CaseTransition]:
-        return await children(info.context, m.CaseTransition.case_id).load(self.id)
-
-    @strawberry.field(metadata=list_bound(5))
-    async def recusals(self, info: strawberry.Info) -> list[Recusal]:
-        return await children(info.context, m.Recusal.case_id).load(self.id)
-
-    @strawberry.field(metadata=list_bound(5))
-    async def outside_mediators(self, info: strawberry.Info) -> list[OutsideMediator]:
-        return await children(info.context, m.OutsideMediator.case_id).load(self.id)
-
-    @strawberry.field(metadata=list_bound(10))
-    async def sessions(self, info: strawberry.Info) -> list[MediationSession]:
-        return await children(info.context, m.MediationSession.case_id, m.MediationSession.held_on).load(self.id)
-
-    @strawberry.field(metadata=list_bound(10))
-    async def attachments(self, info: strawberry.Info) -> list[Attachment]:
-        return await children(info.context, m.Attachment.case_id).load(self.id)
-
-    @strawberry.field(metadata=list_bound(10))
-    async def return_visits(self, info: strawberry.Info) -> list[ReturnVisit]:
-        return await children(info.context, m.ReturnVisit.case_id, m.ReturnVisit.due_on).load(self.id)
+    parties = children_field(CaseParty, m.CaseParty.case_id, metadata=list_bound(10))
+    places = children_field(CasePlace, m.CasePlace.case_id, description="The buildings and units the dispute is about.", metadata=list_bound(10))
+    history = children_field(CaseTransition, m.CaseTransition.case_id, description="Every change of state, oldest first.", metadata=list_bound(20))
+    recusals = children_field(Recusal, m.Recusal.case_id, metadata=list_bound(5))
+    outside_mediators = children_field(OutsideMediator, m.OutsideMediator.case_id, metadata=list_bound(5))
+    sessions = children_field(MediationSession, m.MediationSession.case_id, order_by=m.MediationSession.held_on, metadata=list_bound(10))
+    attachments = children_field(Attachment, m.Attachment.case_id, metadata=list_bound(10))
+    return_visits = children_field(ReturnVisit, m.ReturnVisit.case_id, order_by=m.ReturnVisit.due_on, metadata=list_bound(10))
 
     @strawberry.field
     async def agreement(self, info: strawberry.Info) -> Agreement | None:

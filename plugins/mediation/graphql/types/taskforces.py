@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
-from jiedao.api import by_id, Connection, Node, node_type, paginate, registry, today, types
-from jiedao.api.graphql import linked, list_bound, where_given
+from jiedao.api import by_id, Node, node_type, registry, today, types
+from jiedao.api.graphql import connection_field, enum_field, linked, list_bound, where_given
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.graphql.loaders import disputing_case, progress_loader, visible_case_by_id
@@ -28,17 +28,11 @@ class Finding(Node):
     deadline: date
     evidence: list[str] = strawberry.field(description="References of photos and inspection records.")
 
-    @strawberry.field
-    def category(self) -> FindingCategoryEnum:
-        return FindingCategory(self.category)
+    category = enum_field(FindingCategoryEnum)
 
-    @strawberry.field(description="The department that owns the rectification.")
-    def department(self) -> DepartmentEnum:
-        return Department(self.department)
+    department = enum_field(DepartmentEnum, description="The department that owns the rectification.")
 
-    @strawberry.field
-    def status(self) -> FindingStatusEnum:
-        return FindingStatus(self.status)
+    status = enum_field(FindingStatusEnum)
 
     @strawberry.field(description="Past its deadline and not rectified yet.")
     def overdue(self) -> bool:
@@ -97,17 +91,9 @@ class TaskForce(Node):
     async def progress(self, info: strawberry.Info) -> list[FindingProgress]:
         return [_progress(row) for row in await progress_loader(info.context).load(self.id)]
 
-    @strawberry.field
-    async def findings(
-        self,
-        info: strawberry.Info,
-        first: int | None = None,
-        after: str | None = None,
-        status: FindingStatusEnum | None = None,
-        department: DepartmentEnum | None = None,
-    ) -> Connection[Finding]:
-        return await paginate(info.context, _findings(self.id, status, department), first, after)
-
+    @connection_field(Finding)
+    def findings(root, ctx, status: FindingStatusEnum | None = None, department: DepartmentEnum | None = None) -> Select:
+        return _findings(root.id, status, department)
 
 def _findings(task_force_id: int, status, department):
     return where_given(select(m.Finding).where(m.Finding.task_force_id == task_force_id), (m.Finding.status, status), (m.Finding.department, department))

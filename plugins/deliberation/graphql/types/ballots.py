@@ -1,0 +1,175 @@
+"""The deliberation plugin's ballot types: owners' votes, their live turnout, the tally
+frozen at closing and each owner group's vote."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from jiedao.api import by_id, Node, node_type, registry, types
+from jiedao.api.graphql import enum_field, list_bound, through
+from jiedao.plugins.deliberation.graphql.loaders import my_votes_loader, turnout_loader
+from jiedao.plugins.deliberation.graphql.types.access import BALLOT_READ
+from jiedao.plugins.deliberation.models import Ballot as BallotModel
+from jiedao.plugins.deliberation.models import BallotBuilding, BallotStatus, Channel, Choice, Rule, Vote
+
+BallotRuleEnum = strawberry.enum(
+    Rule,
+    name="BallotRule",
+    description="ART278_MAJOR: Civil Code Art. 278 matters 6-8; ART278_ORDINARY: other matters; "
+    "SIMPLE_MAJORITY: non-binding consultation.",
+)
+BallotStatusEnum = strawberry.enum(BallotStatus, name="BallotStatus")
+ChoiceEnum = strawberry.enum(Choice, name="VoteChoice")
+ChannelEnum = strawberry.enum(Channel, name="VoteChannel")
+
+
+def m2(dm2: int) -> float:
+    """Square decimetres as square metres, for display."""
+    return dm2 / 100
+
+
+@strawberry.type(name="BallotTurnout", description="How many owners and how much exclusive area may vote, and how many took part so far.")
+class Turnout:
+    eligible_owners: int
+    participating_owners: int
+    _eligible_dm2: strawberry.Private[int]
+    _participating_dm2: strawberry.Private[int]
+
+    @strawberry.field(description="Exclusive area in m² of the owners who may vote.")
+    def eligible_area(self) -> float:
+        return m2(self._eligible_dm2)
+
+    @strawberry.field(description="Exclusive area in m² of the owners who voted.")
+    def participating_area(self) -> float:
+        return m2(self._participating_dm2)
+
+
+@strawberry.type
+class Participation:
+    """The counts every tally starts with: who may vote, who voted, who agreed (areas in m²)."""
+
+    eligible_area: float
+    eligible_owners: int
+    participating_area: float
+    participating_owners: int
+    agree_area: float
+    agree_owners: int
+
+
+@strawberry.type(name="BallotBuildingTally", description="Counts of one building of a closed ballot (areas in m²).")
+class BuildingTally(Participation):
+    _building_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def building(self, info: strawberry.Info) -> types.Building | None:
+        return await by_id(info.context, registry.Building).load(self._building_id)
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> BuildingTally:
+        """The tally of one building as stored at closing (areas in dm²)."""
+        return cls(
+            eligible_area=m2(row["eligible_area"]), eligible_owners=row["eligible_owners"],
+            participating_area=m2(row["participating_area"]), participating_owners=row["participating_owners"],
+            agree_area=m2(row["agree_area"]), agree_owners=row["agree_owners"], _building_id=row["building_id"],
+        )
+
+
+@strawberry.type(description="The tally frozen when the ballot closed (areas in m²; decided on exact integers).")
+class BallotResult(Participation):
+    oppose_area: float
+    oppose_owners: int
+    abstain_area: float
+    abstain_owners: int
+    quorum_met: bool = strawberry.field(description="Participation reached the legal minimum (Art. 278: 2/3 of area and of owners).")
+    passed: bool
+    reasons: list[str] = strawberry.field(description="Each threshold with the numbers it was judged on.")
+    by_building: list[BuildingTally]
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> BallotResult:
+        """The result as stored at closing (areas in dm²)."""
+        areas = {key: m2(row[key]) for key in row if key.endswith("_area")}
+        counts = {key: row[key] for key in row if key.endswith("_owners")}
+        return cls(
+            **areas, **counts, quorum_met=row["quorum_met"], passed=row["passed"], reasons=row["reasons"],
+            by_building=[BuildingTally.of(b) for b in row["by_building"]],
+        )
+
+
+@strawberry.type(description="One owner group's vote. The choice stays sealed from staff until the ballot closes.")
+class VoteRecord:
+    channel: ChannelEnum
+    cast_at: datetime
+    choice: ChoiceEnum | None
+    _unit_id: strawberry.Private[int]
+
+    @strawberry.field(description="The unit the vote was cast for (all the owner group's units vote together).")
+    async def unit(self, info: strawberry.Info) -> types.Unit | None:
+        return await by_id(info.context, registry.Unit).load(self._unit_id)
+
+
+def vote_record(vote: Vote, show_choice: bool) -> VoteRecord:
+    """A stored vote as GraphQL shows it, its choice hidden unless ``show_choice``."""
+    return VoteRecord(
+        channel=Channel(vote.channel),
+        cast_at=vote.cast_at,
+        choice=Choice(vote.choice) if show_choice else None,
+        _unit_id=vote.unit_id,
+    )
+
+
+@node_type(BallotModel, read=BALLOT_READ)
+@strawberry.type(name="Ballot", description="An owners' vote (Civil Code Art. 278) over a compound or some buildings.")
+class Ballot(Node):
+    title: str
+    matter: str
+
+    rule = enum_field(BallotRuleEnum)
+
+    status = enum_field(BallotStatusEnum)
+
+    opens_at: datetime
+    closes_at: datetime
+
+    @strawberry.field
+    async def compound(self, info: strawberry.Info) -> types.Compound | None:
+        if self.compound_id is None:
+            return None
+        return await by_id(info.context, registry.Compound).load(self.compound_id)
+
+    @strawberry.field(description="The buildings in scope.", metadata=list_bound(100))
+    async def buildings(self, info: strawberry.Info) -> list[types.Building]:
+        return await through(info.context, BallotBuilding.ballot_id, BallotBuilding.building_id, registry.Building).load(self.id)
+
+    @strawberry.field(description="Live turnout while open; choices stay sealed until the ballot closes.")
+    async def turnout(self, info: strawberry.Info) -> Turnout:
+        c = await turnout_loader(info.context).load(self.id)
+        return Turnout(
+            eligible_owners=c.eligible_owners,
+            participating_owners=c.participating_owners,
+            _eligible_dm2=c.eligible_area,
+            _participating_dm2=c.participating_area,
+        )
+
+    @strawberry.field(description="The frozen tally; null until the ballot is closed.")
+    def result(self) -> BallotResult | None:
+        if self.status != BallotStatus.CLOSED.value or self.result is None:
+            return None
+        return BallotResult.of(self.result)
+
+    @strawberry.field(description="The vote of the caller's owner group, if the caller is an owner who voted.")
+    async def my_vote(self, info: strawberry.Info) -> VoteRecord | None:
+        vote = await my_votes_loader(info.context).load(self.id)
+        return vote_record(vote, True) if vote else None
+
+
+@strawberry.type(description="A ballot as seen from one unit: whether and how its owner group voted.")
+class UnitBallot:
+    ballot: Ballot
+    vote: VoteRecord | None = strawberry.field(description="Null if the unit's owners have not voted (or you may not see it).")
+
+
+# -- topics -----------------------------------------------------------------------------

@@ -1,0 +1,146 @@
+"""The deliberation plugin's meeting types: meetings, their agenda items and the action
+items they decide."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, TYPE_CHECKING
+
+import strawberry
+
+from jiedao.api import by_id, children, Node, node_type, registry, types
+from jiedao.api.graphql import encode_global_id, enum_field, list_bound, OrganisationType, WorkItemType
+from jiedao.plugins.deliberation import service
+from jiedao.plugins.deliberation.graphql.loaders import organisations_loader, visible_nodes_loader, work_items_by_subject
+from jiedao.plugins.deliberation.graphql.types.access import (
+    load_visible_meeting,
+    load_visible_topic,
+    MEETING_MANAGE,
+    PUBLISHED_READ,
+    visible_meetings,
+)
+from jiedao.plugins.deliberation.models import ActionItem as ActionItemModel
+from jiedao.plugins.deliberation.models import AgendaItem as AgendaItemModel
+from jiedao.plugins.deliberation.models import Meeting as MeetingModel
+from jiedao.plugins.deliberation.models import MeetingKind
+
+if TYPE_CHECKING:
+    from jiedao.plugins.deliberation.graphql.types.topics import Topic
+
+LazyTopic = Annotated["Topic", strawberry.lazy("jiedao.plugins.deliberation.graphql.types.topics")]
+"""The topic type, resolved lazily: topics refer back to meetings."""
+
+MeetingKindEnum = strawberry.enum(MeetingKind, name="MeetingKind", description="JOINT: 三方联席会议 (半月谈); RED_TEA: 红茶议事会.")
+
+
+@strawberry.type(description="The organisation responsible for an action item (core ``organisations``).")
+class ResponsibleOrganisation:
+    id: strawberry.ID = strawberry.field(description="The organisation's global ID.")
+    name: str
+
+
+@strawberry.type(name="MeetingActionItem", description="Something a meeting decided an organisation must do by a date.")
+class ActionItem:
+    id: strawberry.ID
+    description: str
+    owner: str = strawberry.field(description="A note on the person responsible (free text).")
+    due_on: date
+    done: bool
+    overdue: bool
+    done_at: datetime | None
+    _topic_id: strawberry.Private[int | None]
+    _organisation_id: strawberry.Private[int | None]
+
+    @classmethod
+    def of(cls, a: ActionItemModel) -> ActionItem:
+        """A stored action item, with whether it is overdue today."""
+        return cls(
+            id=strawberry.ID(str(a.id)),
+            description=a.description,
+            owner=a.owner,
+            due_on=a.due_on,
+            done=a.done_at is not None,
+            overdue=service.meetings.is_overdue(a),
+            done_at=a.done_at,
+            _topic_id=a.topic_id,
+            _organisation_id=a.organisation_id,
+        )
+
+    @strawberry.field(description="The responsible organisation; null if only a person is named in the note.")
+    async def responsible_organisation(self, info: strawberry.Info) -> ResponsibleOrganisation | None:
+        if self._organisation_id is None:
+            return None
+        row = await organisations_loader(info.context).load(self._organisation_id)
+        return ResponsibleOrganisation(id=strawberry.ID(encode_global_id("Organisation", row.id)), name=row.name) if row else None
+
+    @strawberry.field(description="The responsible organisation, if you may see it (registry readers, its members).")
+    async def organisation(self, info: strawberry.Info) -> OrganisationType | None:
+        return await visible_nodes_loader(info.context, "Organisation").load(self._organisation_id) if self._organisation_id else None
+
+    @strawberry.field(description="The work item following this action item up, if you may see it (staff, its organisation, the resident).")
+    async def work_item(self, info: strawberry.Info) -> WorkItemType | None:
+        return await work_items_by_subject(info.context).load(encode_global_id("MeetingActionItem", int(self.id)))
+
+    @strawberry.field(description="The topic this action item serves, if you may see it.")
+    async def topic(self, info: strawberry.Info) -> LazyTopic | None:
+        return await load_visible_topic(info.context, self._topic_id) if self._topic_id else None
+
+
+@strawberry.type(name="MeetingAgendaItem", description="An item on a meeting's agenda and the decision taken on it.")
+class AgendaItem:
+    id: strawberry.ID = strawberry.field(description="The item's key, for decideAgendaItem and action items.")
+    title: str
+    decision: str | None
+    decided_at: datetime | None
+    decides_topic: bool = strawberry.field(description="This item's decision is the decision of its topic.")
+    _topic_id: strawberry.Private[int | None]
+    _meeting_id: strawberry.Private[int]
+
+    @classmethod
+    def of(cls, r: AgendaItemModel) -> AgendaItem:
+        """A stored agenda item."""
+        return cls(
+            id=strawberry.ID(str(r.id)), title=r.title, decision=r.decision, decided_at=r.decided_at,
+            decides_topic=r.decides_topic, _topic_id=r.topic_id, _meeting_id=r.meeting_id,
+        )
+
+    @strawberry.field(description="The topic, if you may see it.")
+    async def topic(self, info: strawberry.Info) -> LazyTopic | None:
+        return await load_visible_topic(info.context, self._topic_id) if self._topic_id else None
+
+    @strawberry.field(description="The meeting, if you may see it.")
+    async def meeting(self, info: strawberry.Info) -> Meeting | None:
+        return await load_visible_meeting(info.context, self._meeting_id)
+
+    @strawberry.field(description="The action items decided on this item.", metadata=list_bound(30))
+    async def action_items(self, info: strawberry.Info) -> list[ActionItem]:
+        return [ActionItem.of(a) for a in await children(info.context, ActionItemModel.agenda_item_id).load(int(self.id))]
+
+
+@node_type(MeetingModel, read=(MEETING_MANAGE, PUBLISHED_READ), visible=visible_meetings)
+@strawberry.type(name="Meeting", description="A three-party joint meeting (半月谈) or a 红茶议事会 session.")
+class Meeting(Node):
+    title: str
+    parties: list[str]
+    attendance: list[str]
+    minutes: str
+
+    kind = enum_field(MeetingKindEnum)
+
+    scheduled_at: datetime
+
+    @strawberry.field(description="When the minutes and decisions were published to residents (null: not published).")
+    def published_at(self) -> datetime | None:
+        return self.published_at
+
+    @strawberry.field
+    async def compound(self, info: strawberry.Info) -> types.Compound | None:
+        return await by_id(info.context, registry.Compound).load(self.compound_id) if self.compound_id else None
+
+    @strawberry.field(metadata=list_bound(30))
+    async def agenda(self, info: strawberry.Info) -> list[AgendaItem]:
+        return [AgendaItem.of(r) for r in await children(info.context, AgendaItemModel.meeting_id).load(self.id)]
+
+    @strawberry.field(metadata=list_bound(30))
+    async def action_items(self, info: strawberry.Info) -> list[ActionItem]:
+        return [ActionItem.of(a) for a in await children(info.context, ActionItemModel.meeting_id).load(self.id)]

@@ -1,0 +1,153 @@
+"""The deliberation plugin's topic types: residents' appeals and matters for deliberation,
+their steps and consultation comments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from jiedao.api import by_id, children, Node, node_type, registry, types
+from jiedao.api.graphql import enum_field, list_bound
+from jiedao.plugins.deliberation.graphql.types.access import (
+    load_visible_meeting,
+    PUBLISHED_READ,
+    TOPIC_MANAGE,
+    TOPIC_RAISE,
+    TOPIC_READ,
+    visible_topics,
+)
+from jiedao.plugins.deliberation.graphql.types.meetings import ActionItem, AgendaItem, Meeting
+from jiedao.plugins.deliberation.models import ActionItem as ActionItemModel
+from jiedao.plugins.deliberation.models import AgendaItem as AgendaItemModel
+from jiedao.plugins.deliberation.models import Comment as CommentModel
+from jiedao.plugins.deliberation.models import Topic as TopicModel
+from jiedao.plugins.deliberation.models import TopicStatus
+from jiedao.plugins.deliberation.models import TopicStep as TopicStepModel
+
+TopicStatusEnum = strawberry.enum(TopicStatus, name="TopicStatus")
+
+
+RESIDENT_ACTOR = "居民"
+"""How a step taken by the topic's raiser is shown to other residents."""
+
+
+@strawberry.type(description="One step of a topic's life.")
+class TopicStep:
+    from_status: TopicStatusEnum | None
+    to_status: TopicStatusEnum
+    note: str
+    actor: str
+    at: datetime
+
+
+@strawberry.type(name="TopicComment", description="A consultation comment.")
+class Comment:
+    id: strawberry.ID
+    body: str
+    author: str
+    at: datetime
+    hidden: bool
+    hidden_reason: str | None
+
+    @classmethod
+    def of(cls, c: CommentModel) -> Comment:
+        """A stored comment, shown in full (to its author or a moderator)."""
+        return cls(id=strawberry.ID(str(c.id)), body=c.body, author=c.author, at=c.at, hidden=c.hidden, hidden_reason=c.hidden_reason)
+
+
+@node_type(TopicModel, read=(TOPIC_READ, TOPIC_RAISE, PUBLISHED_READ), visible=visible_topics)
+@strawberry.type(name="Topic", description="A residents' appeal or matter for deliberation (民生诉求/议题).")
+class Topic(Node):
+    title: str
+    description: str
+    decision: str | None
+    rejection_reason: str | None
+
+    status = enum_field(TopicStatusEnum)
+
+    created_at: datetime
+    updated_at: datetime
+    consultation_closes_at: datetime | None
+
+    @strawberry.field
+    async def compound(self, info: strawberry.Info) -> types.Compound | None:
+        return await by_id(info.context, registry.Compound).load(self.compound_id) if self.compound_id else None
+
+    @strawberry.field
+    async def building(self, info: strawberry.Info) -> types.Building | None:
+        return await by_id(info.context, registry.Building).load(self.building_id) if self.building_id else None
+
+    @strawberry.field(description="The unit; shown only to staff and to the resident who raised the topic.")
+    async def unit(self, info: strawberry.Info) -> types.Unit | None:
+        if not self.unit_id or not _sees_raiser(info.context, self):
+            return None
+        return await by_id(info.context, registry.Unit).load(self.unit_id)
+
+    @strawberry.field(description="True for a topic about the whole street rather than one place.")
+    def street_wide(self) -> bool:
+        return self.compound_id is None
+
+    @strawberry.field(description="When the topic was published to the residents of its community (or the street).")
+    def published_at(self) -> datetime | None:
+        return self.published_at
+
+    @strawberry.field(description="Every step, oldest first: who moved the topic, when, and why (the raiser's name only to staff and the raiser).", metadata=list_bound(30))
+    async def history(self, info: strawberry.Info) -> list[TopicStep]:
+        steps = await children(info.context, TopicStepModel.topic_id).load(self.id)
+        masked = not _sees_raiser(info.context, self)
+        return [
+            TopicStep(
+                from_status=TopicStatus(s.from_status) if s.from_status else None,
+                to_status=TopicStatus(s.to_status),
+                note=s.note,
+                actor=RESIDENT_ACTOR if masked and s.actor_id is not None and s.actor_id == self.raised_by_user_id else s.actor,
+                at=s.at,
+            )
+            for s in steps
+        ]
+
+    @strawberry.field(description="The agenda item whose decision decided this topic, with its meeting; null until decided at a meeting.")
+    async def decision_item(self, info: strawberry.Info) -> AgendaItem | None:
+        rows = await children(info.context, AgendaItemModel.topic_id).load(self.id)
+        return next((AgendaItem.of(r) for r in rows if r.decides_topic), None)
+
+    @strawberry.field(description="The meeting that decided this topic (null until decided, or if you may not see that meeting).")
+    async def decision_meeting(self, info: strawberry.Info) -> Meeting | None:
+        rows = await children(info.context, AgendaItemModel.topic_id).load(self.id)
+        item = next((r for r in rows if r.decides_topic), None)
+        return await load_visible_meeting(info.context, item.meeting_id) if item else None
+
+    @strawberry.field(description="Every agenda item this topic was on, oldest first.", metadata=list_bound(30))
+    async def agenda_items(self, info: strawberry.Info) -> list[AgendaItem]:
+        return [AgendaItem.of(r) for r in await children(info.context, AgendaItemModel.topic_id).load(self.id)]
+
+    @strawberry.field(description="The action items decided for this topic; it is implemented once they are all done.", metadata=list_bound(30))
+    async def action_items(self, info: strawberry.Info) -> list[ActionItem]:
+        return [ActionItem.of(a) for a in await children(info.context, ActionItemModel.topic_id).load(self.id)]
+
+    @strawberry.field(description="Consultation comments; hidden ones only for moderators.", metadata=list_bound(100))
+    async def comments(self, info: strawberry.Info) -> list[Comment]:
+        ctx = info.context
+        rows = await children(ctx, CommentModel.topic_id).load(self.id)
+        moderator = ctx.has_permission(TOPIC_MANAGE)
+        return [
+            Comment(
+                id=strawberry.ID(str(c.id)),
+                body=c.body if not c.hidden or moderator else "",
+                author=c.author,
+                at=c.at,
+                hidden=c.hidden,
+                hidden_reason=c.hidden_reason,
+            )
+            for c in rows
+            if moderator or not c.hidden
+        ]
+
+
+def _sees_raiser(ctx, topic) -> bool:
+    """Staff and the raiser see who raised a topic and where exactly; other residents do not."""
+    return ctx.has_permission(TOPIC_READ) or (ctx.user is not None and topic.raised_by_user_id == ctx.user.id)
+
+
+# -- meetings ---------------------------------------------------------------------------
