@@ -65,7 +65,8 @@ async def test_a_closed_ballots_result_is_a_notice_to_its_compound(client, world
     await vote(world, ballot, {"A": "AGREE", "B": "AGREE", "C": "OPPOSE"})
     await end_voting(world.kernel, world.street, ballot)
     owner = await client.token("resident", username="res-ballot", resident_id=world.owners["C"])
-    assert (await client.result(CLOSE, {"id": world.gid("Ballot", ballot)}, token=owner))["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    refused = (await client.query(CLOSE, {"id": world.gid("Ballot", ballot)}, token=owner))["closeBallot"]
+    assert [e["code"] for e in refused["errors"]] == ["FORBIDDEN"]
     assert (await client.query(NOTICES, token=owner))["notices"]["edges"] == []
     staff = await client.token("community_worker")
     assert (await client.query(CLOSE, {"id": world.gid("Ballot", ballot)}, token=staff))["closeBallot"]["errors"] == []
