@@ -16,12 +16,26 @@ def import_group() -> None:
     """Import data from files."""
 
 
-@import_group.command("units")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--street", required=True, help="The street the units belong to.")
-@click.option("--encoding", type=click.Choice(["utf-8", "gbk"]), default="utf-8", show_default=True,
-              help="The file's encoding: UTF-8 (with or without BOM) or GBK (Excel's 'CSV (逗号分隔)' on Chinese Windows).")
-@click.pass_context
+ENCODING_OPTION = click.option(
+    "--encoding", type=click.Choice(["utf-8", "gbk"]), default="utf-8", show_default=True,
+    help="The file's encoding: UTF-8 (with or without BOM) or GBK (Excel's 'CSV (逗号分隔)' on Chinese Windows).",
+)
+
+
+def csv_import(name: str, street_help: str):
+    """``jiedao import NAME FILE --street S [--encoding gbk]``: the options every CSV import takes."""
+
+    def decorate(command):
+        command = click.pass_context(command)
+        command = ENCODING_OPTION(command)
+        command = click.option("--street", required=True, help=street_help)(command)
+        command = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))(command)
+        return import_group.command(name)(command)
+
+    return decorate
+
+
+@csv_import("units", "The street the units belong to.")
 def import_units_command(ctx: click.Context, file: Path, street: str, encoding: str) -> None:
     """Import communities, compounds, buildings, units and owners from a CSV file.
 
@@ -52,10 +66,6 @@ def import_units_command(ctx: click.Context, file: Path, street: str, encoding: 
     click.echo(report.summary())
 
 
-ENCODING_OPTION = click.option(
-    "--encoding", type=click.Choice(["utf-8", "gbk"]), default="utf-8", show_default=True,
-    help="The file's encoding: UTF-8 (with or without BOM) or GBK (Excel's 'CSV (逗号分隔)' on Chinese Windows).",
-)
 
 
 def _run_import(ctx: click.Context, street: str, importer, file: Path, encoding: str) -> None:
@@ -80,11 +90,7 @@ def _run_import(ctx: click.Context, street: str, importer, file: Path, encoding:
     click.echo(report.summary())
 
 
-@import_group.command("organisations")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--street", required=True, help="The street the organisations belong to.")
-@ENCODING_OPTION
-@click.pass_context
+@csv_import("organisations", "The street the organisations belong to.")
 def import_organisations_command(ctx: click.Context, file: Path, street: str, encoding: str) -> None:
     """Import organisations (居委会, 业委会, 物业, 党组织, departments …) from a CSV file.
 
@@ -96,11 +102,7 @@ def import_organisations_command(ctx: click.Context, file: Path, street: str, en
     _run_import(ctx, street, import_organisations, file, encoding)
 
 
-@import_group.command("memberships")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--street", required=True, help="The street of the organisations.")
-@ENCODING_OPTION
-@click.pass_context
+@csv_import("memberships", "The street of the organisations.")
 def import_memberships_command(ctx: click.Context, file: Path, street: str, encoding: str) -> None:
     """Import the members of organisations, with their offices and accounts' roles, from a CSV file.
 
@@ -111,11 +113,7 @@ def import_memberships_command(ctx: click.Context, file: Path, street: str, enco
     _run_import(ctx, street, import_memberships, file, encoding)
 
 
-@import_group.command("grids")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--street", required=True, help="The street of the grids.")
-@ENCODING_OPTION
-@click.pass_context
+@csv_import("grids", "The street of the grids.")
 def import_grids_command(ctx: click.Context, file: Path, street: str, encoding: str) -> None:
     """Import grids and the grid of every building from a CSV file.
 
