@@ -104,8 +104,8 @@ def jiedao_seed(register):
 
 
 @hookimpl
-def jiedao_notify(notification):
-    """Default delivery: log and record the notification (see ``core.notify``)."""
-    from jiedao.core.notify import log_notification
+def jiedao_notify(register):
+    """The log channel, for development (``core.notify.log_channel``)."""
+    from jiedao.core.notify.log_channel import LogChannel
 
-    log_notification(notification)
+    register.channel(LogChannel)

@@ -44,6 +44,10 @@ class Contributions:
     background: list[tuple[str, Callable[..., Awaitable[None]]]] = field(default_factory=list)
     serve_options: list[tuple[str, Any]] = field(default_factory=list)
     readiness: list[tuple[str, str, Callable[..., Any]]] = field(default_factory=list)
+    channels: dict[str, tuple[str, type]] = field(default_factory=dict)
+    """Notification channels: channel name -> (plugin, class)."""
+    fake_providers: list[tuple[str, str, Callable[..., Any]]] = field(default_factory=list)
+    """Local stand-ins of providers: (plugin, provider name, app factory)."""
     error_codes: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
     """Plugins' own error codes: code -> {plugin: description}."""
 
@@ -193,6 +197,23 @@ class Register:
                 self._into.error_codes[code][self.plugin] = description
         if problems:
             raise ConfigurationError(problems)
+
+    def channel(self, channel: type) -> None:
+        """Contribute a notification channel (``core.notify.channels.Channel``); its ``name``
+        must be unique across plugins."""
+        name = getattr(channel, "name", "")
+        if not name or not isinstance(name, str):
+            raise ConfigurationError([f"plugin '{self.plugin}' registers a channel class without a 'name'."])
+        owner = self._into.channels.get(name)
+        if owner is not None and owner[0] != self.plugin:
+            raise ConfigurationError([f"channel '{name}' is registered by both plugin '{owner[0]}' and plugin '{self.plugin}'."])
+        self._into.channels[name] = (self.plugin, channel)
+
+    def fake_provider(self, name: str, factory: Callable[..., Any]) -> None:
+        """Contribute a provider's local stand-in: ``factory(recorder, street, settings,
+        environ)`` returns an ASGI app mounted at ``/dev/providers/{street}/{name}`` in the
+        demo and in tests (``core.notify.fakes``)."""
+        self._into.fake_providers.append((self.plugin, name, factory))
 
     def background(self, task: Callable[..., Awaitable[None]]) -> None:
         """Run ``async task(kernel)`` for the lifetime of ``jiedao serve``."""

@@ -125,9 +125,12 @@ def jiedao_background(register):
 
 
 @hookspec
-def jiedao_notify(notification):
-    """Deliver a notification (alarm escalation, dispute at risk, ...) to people.
+def jiedao_notify(register):
+    """Contribute ways to reach people: ``register.channel(cls)`` for each channel class
+    (``core.notify.channels.Channel``: DingTalk, WeCom, SMS, voice calls...) and optionally
+    ``register.fake_provider(name, factory)``, the provider's local stand-in that the demo
+    and the tests talk to (``core.notify.fakes``).
 
-    ``notification`` is a ``core.notify.Notification``. Every implementation is called;
-    adapters for SMS, voice calls or messaging apps are plugins implementing this hook.
+    Channels are built per street for the streets that enable the plugin, with the
+    plugin's street settings; the outbox worker delivers through them.
     """

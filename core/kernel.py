@@ -36,6 +36,7 @@ REGISTRATION_HOOKS = (
     "jiedao_seed",
     "jiedao_events",
     "jiedao_background",
+    "jiedao_notify",
 )
 
 

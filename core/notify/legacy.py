@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import inspect
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from jiedao.core.plugins import hook_implementations
 
 if TYPE_CHECKING:
     from jiedao.core.kernel import Kernel
@@ -34,20 +32,6 @@ def log_notification(notification: Notification) -> None:
 
 
 async def notify(kernel: Kernel, notification: Notification) -> list[str]:
-    """Hand ``notification`` to every adapter of the street's enabled plugins (and core).
-
-    Returns the names of the adapters that delivered it; a failing adapter is logged.
-    """
-    enabled = {"core", *kernel.enabled_plugins(notification.street)}
-    delivered = []
-    for plugin, function in hook_implementations(kernel.pm, "jiedao_notify"):
-        if plugin not in enabled:
-            continue
-        try:
-            result = function(notification=notification)
-            if inspect.isawaitable(result):
-                await result
-            delivered.append(plugin)
-        except Exception:  # noqa: BLE001 - one adapter never blocks the others
-            log.exception("notification adapter of plugin '%s' failed", plugin)
-    return delivered
+    """Log ``notification`` (being replaced by the outbox)."""
+    log_notification(notification)
+    return ["core"]
