@@ -11,11 +11,12 @@ from jiedao.core.grids.models import GRID_MODELS
 from jiedao.core.models import CORE_MODELS
 from jiedao.core.notices.events import NoticePublished
 from jiedao.core.notices.models import NOTICE_MODELS
+from jiedao.core.notify.events import AlertAcknowledged
 from jiedao.core.organisations.models import ORGANISATION_MODELS
 from jiedao.core.work.events import WORK_EVENTS
 from jiedao.core.work.models import WORK_MODELS, WorkStep
 
-CORE_EVENTS = (*WORK_EVENTS, NoticePublished)
+CORE_EVENTS = (*WORK_EVENTS, NoticePublished, AlertAcknowledged)
 """The kernel's own domain events (listed in the plugin guide's event catalogue)."""
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
 
