@@ -12,6 +12,7 @@ from jiedao.core.models import CORE_MODELS
 from jiedao.core.notices.events import NoticePublished
 from jiedao.core.notices.models import NOTICE_MODELS
 from jiedao.core.notify.events import AlertAcknowledged
+from jiedao.core.notify.models import NOTIFY_MODELS, DeliveryReceipt
 from jiedao.core.organisations.models import ORGANISATION_MODELS
 from jiedao.core.work.events import WORK_EVENTS
 from jiedao.core.work.models import WORK_MODELS, WorkStep
@@ -24,8 +25,8 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
 @hookimpl
 def jiedao_models(register):
     """The registry, identity, organisation, grid, work-item and notice tables."""
-    register.models(*CORE_MODELS, *IDENTITY_MODELS, *ORGANISATION_MODELS, *GRID_MODELS, *WORK_MODELS, *NOTICE_MODELS)
-    register.append_only(AuditEntry, WorkStep)
+    register.models(*CORE_MODELS, *IDENTITY_MODELS, *ORGANISATION_MODELS, *GRID_MODELS, *WORK_MODELS, *NOTICE_MODELS, *NOTIFY_MODELS)
+    register.append_only(AuditEntry, WorkStep, DeliveryReceipt)
 
 
 @hookimpl
@@ -72,18 +73,22 @@ def jiedao_events(register):
 
 @hookimpl
 def jiedao_background(register):
-    """During ``jiedao serve``: the escalation sweep of overdue work items."""
+    """During ``jiedao serve``: the escalation sweep of overdue work items and the
+    notification outbox worker."""
+    from jiedao.core.notify.worker import run_in_server
     from jiedao.core.work.escalation import run_escalations
 
     register.background(run_escalations)
+    register.background(run_in_server)
 
 
 @hookimpl
 def jiedao_cli(register):
-    """``jiedao work escalate``."""
+    """``jiedao work escalate``, ``jiedao notify run|status``."""
+    from jiedao.core.notify.cli import notify
     from jiedao.core.work.cli import work
 
-    register.cli(work)
+    register.cli(work, notify)
 
 
 @hookimpl
@@ -110,3 +115,12 @@ def jiedao_notify(register):
     from jiedao.core.notify.log_channel import LogChannel
 
     register.channel(LogChannel)
+
+
+@hookimpl
+def jiedao_routes(register):
+    """The acknowledgement links of notifications, and (demo and tests only) the fake
+    providers with their outbox page (``core.notify.web``)."""
+    from jiedao.core.notify.web import ROUTES
+
+    register.routes(*ROUTES)

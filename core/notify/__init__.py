@@ -1,7 +1,9 @@
 """Notifications that reach people: an outbox written with its cause, delivered by a worker
 through channels (DingTalk, WeCom, SMS, voice calls, the log) that plugins contribute with
-``jiedao_notify``. See ``channels`` for the contract a channel implements."""
+``jiedao_notify``. See ``channels`` for the contract a channel implements, ``alerts`` for
+messages that climb a chain of people until someone acknowledges, ``direct`` for the rest."""
 
-from jiedao.core.notify.legacy import Notification, log_notification, notify
+from jiedao.core.notify.direct import notify
+from jiedao.core.notify.notification import Notification
 
-__all__ = ["Notification", "log_notification", "notify"]
+__all__ = ["Notification", "notify"]

@@ -5,8 +5,8 @@ every overdue item still waiting on its handler by one level, at most once per w
 and never on a day off: an item overdue on the eve of 国庆 escalates on the first working day
 after it. The claim of a level is one conditional UPDATE (level and date as read), so two
 sweeps — concurrent, or one repeated after a crash — never escalate an item twice the same
-day. Notifications go out after the commit (at most once: a crash between the commit and the
-notification loses that notification, never doubles it).
+day. The notification of each new level is written to the outbox in the same transaction, so
+it exists exactly when the escalation does.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.core import clock
 from jiedao.core.events import defer, street_transaction
-from jiedao.core.notify import Notification, notify
+from jiedao.core.notify.direct import write_notification
+from jiedao.core.notify.notification import Notification
 from jiedao.core.organisations.models import Organisation, OrganisationKind
 from jiedao.core.work import events
 from jiedao.core.work.calendar import is_working_day
@@ -97,22 +98,24 @@ async def escalate_overdue(session: AsyncSession, settings: WorkSettings, at: da
 
 
 async def sweep_street(kernel, street: str, at: datetime | None = None) -> list[Escalation]:
-    """Escalate the street's overdue items in one transaction, then notify each new level."""
+    """Escalate the street's overdue items and write the notification of each new level to
+    the outbox, in one transaction."""
     async with street_transaction(kernel, street) as session:
         escalations = await escalate_overdue(session, kernel.settings(street, "work"), at)
-    for escalation in escalations:
-        await notify(
-            kernel,
-            Notification(
-                street=street,
-                recipients=escalation.recipients,
-                subject=f"Overdue work item escalated to {escalation.level}: {escalation.title} ({escalation.work_item})",
-                body=f"due {escalation.overdue_since.astimezone(clock.CHINA):%Y-%m-%d %H:%M}; now with: {', '.join(escalation.recipients)}",
-                severity="warning",
-                reference=escalation.work_item,
-                data={"work_item": escalation.work_item, "level": escalation.level, "recipients": list(escalation.recipients)},
-            ),
-        )
+        for escalation in escalations:
+            await write_notification(
+                session,
+                kernel,
+                Notification(
+                    street=street,
+                    recipients=escalation.recipients,
+                    subject=f"Overdue work item escalated to {escalation.level}: {escalation.title} ({escalation.work_item})",
+                    body=f"due {escalation.overdue_since.astimezone(clock.CHINA):%Y-%m-%d %H:%M}; now with: {', '.join(escalation.recipients)}",
+                    severity="warning",
+                    reference=escalation.work_item,
+                    data={"work_item": escalation.work_item, "level": escalation.level, "recipients": list(escalation.recipients)},
+                ),
+            )
     return escalations
 
 

@@ -106,6 +106,7 @@ async def watch(kernel, interval: float = 30.0) -> None:
     from jiedao.plugins.sensors.ingest import sensor_streets
     from jiedao.plugins.sensors.service.alarms import sweep
     from jiedao.plugins.sensors.service.publish import publish
+    from jiedao.plugins.sensors.service.alerts import raise_missing_alerts
     from jiedao.plugins.sensors.service.work import open_missing_work_items
 
     while True:
@@ -116,6 +117,7 @@ async def watch(kernel, interval: float = 30.0) -> None:
                 await publish(kernel, street, changes)
                 async with street_transaction(kernel, street) as session:
                     await open_missing_work_items(session)
+                    await raise_missing_alerts(session, kernel, street)
             except Exception:  # noqa: BLE001 - try again next round
                 tasks_log.exception("sensors watchdog failed in %s", street)
         await asyncio.sleep(interval)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import base64
-import logging
 
 from sqlalchemy import update
 
 from jiedao.core.identity.models import User
+from jiedao.core.testing.outbox import outbox
+from jiedao.schema.ids import decode_global_id
 from jiedao.plugins.mediation.filestore import LocalFileStore
 from jiedao.plugins.mediation.tests.conftest import Scene
 
@@ -57,17 +58,20 @@ async def test_an_outside_mediator_needs_the_parties_consent(scene):
     assert invited["outsideMediators"] == [{"name": "张律师", "kind": "LAWYER", "consentNote": "双方于调解会上口头同意，已记录"}]
 
 
-async def test_escalation_notifies_the_grid_worker_and_police_liaison(scene, caplog):
+async def test_escalation_notifies_the_grid_worker_and_police_liaison(scene):
     case = await scene.in_mediation()
-    caplog.set_level(logging.INFO, logger="jiedao.notify")
+    pk = decode_global_id(case["id"])[1]
+    await scene.client.token("grid_worker", username="gw-m")
     fields = "case { escalated } notified errors { field message code }"
     query = f"mutation($input: EscalateCaseInput!) {{ escalateCase(input: $input) {{ {fields} }} }}"
     blank = (await scene.client.query(query, {"input": {"caseId": case["id"], "reason": ""}}, token=scene.tokens["med-a2"]))["escalateCase"]
     assert blank["errors"][0]["code"] == "MISSING_CONTENT"
-    assert "notify" not in caplog.text
+    assert await outbox(scene.kernel, subject=f"Case:{pk}") == []
     done = (await scene.client.query(query, {"input": {"caseId": case["id"], "reason": "双方多次争吵并扬言动手"}}, token=scene.tokens["med-a2"]))["escalateCase"]
     assert done == {"case": {"escalated": True}, "notified": ["grid_worker", "police_liaison"], "errors": []}
-    assert "notify grid_worker,police_liaison in changqing" in caplog.text
+    written = await outbox(scene.kernel, subject=f"Case:{pk}")  # in the escalation's own transaction
+    assert [(m.recipient_name, m.recipient_role) for m in written] == [("gw-m", "grid_worker")]
+    assert all(m.severity == "critical" and "纠纷有激化风险" in m.text for m in written)
 
 
 async def test_attachments_go_to_the_file_store(make_kernel, password_hash, tmp_path):

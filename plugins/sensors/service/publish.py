@@ -8,11 +8,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from jiedao.api import notify
-from jiedao.api.domain import Notification
 from jiedao.api.graphql import encode_global_id
 from jiedao.plugins.sensors.events import BY_CHANGE
 from jiedao.plugins.sensors.service.alarms import Change
+from jiedao.plugins.sensors.service.alerts import queue_alert, settle_alert
 from jiedao.plugins.sensors.state import AlarmFeed, feed_of, relay_of
 
 if TYPE_CHECKING:
@@ -43,11 +42,11 @@ async def publish(kernel: Kernel, street: str, changes: list[Change]) -> None:
     """Feed this process's subscribers and, through the relay attached to the plugin's state
     if any, those of the other processes (queued for the relay: a slow or unreachable broker
     does not slow the caller down); then publish the typed event ``sensors.alarm.<what>``
-    (``plugins.sensors.events``; its handlers open the alarm's work item) and notify whom the
-    ladder says."""
+    (``plugins.sensors.events``; its handlers open the alarm's work item); then raise the
+    alarm's alert in the notification outbox (``service.alerts``), or stop it once a person
+    acknowledged or cleared the alarm."""
     if not changes:
         return
-    settings = kernel.settings(street, "sensors")
     state = kernel.state("sensors")
     feed, relay = state.feed, state.relay
     for change in changes:
@@ -58,21 +57,16 @@ async def publish(kernel: Kernel, street: str, changes: list[Change]) -> None:
         if relay is not None:
             relay.send(street, change)  # queued: never waits for the broker
         await kernel.events.publish(street, BY_CHANGE[change.what](**payload))
-        if change.notify_level is None:
-            continue
-        roles = settings.escalation_roles
-        role = roles[min(change.notify_level, len(roles) - 1)]
-        alarm, device = change.alarm, change.device
-        verb = {"raised": "raised", "updated": "worse", "escalated": f"unacknowledged, escalated to step {alarm.escalation_level}"}.get(change.what, change.what)
-        await notify(
-            kernel,
-            Notification(
-                street=street,
-                recipients=(role,),
-                subject=f"[{alarm.severity}] {alarm.type} on {device.device_id}: {verb}",
-                body=alarm.message,
-                severity=alarm.severity.lower(),
-                reference=payload["alarm"],
-                data=payload,
-            ),
-        )
+        if change.what in ("raised", "updated") and change.notify_level is not None:
+            queue_alert(kernel, street, change.alarm.id)
+        elif change.what == "acknowledged" or (change.what == "cleared" and change.alarm.status == "CLEARED"):
+            state.background.add((kernel, street, "settle"), change.alarm, _settle_batch)
+
+
+async def _settle_batch(key, alarms: list) -> None:
+    kernel, street, _ = key
+    for alarm in alarms:
+        try:
+            await settle_alert(kernel, street, alarm)
+        except Exception:  # noqa: BLE001 - the alert keeps reminding people; acknowledging it again stops it
+            log.exception("could not stop the alert of alarm %s in %s", alarm.id, street)

@@ -12,7 +12,8 @@ from datetime import date
 import strawberry
 from sqlalchemy import select
 
-from jiedao.api import DomainError, many, mutation, node_id, notify, now, payload, Write
+from jiedao.api import DomainError, many, mutation, node_id, now, payload, Write
+from jiedao.api.alerts import write_notification
 from jiedao.api.domain import Notification
 from jiedao.api.inputs import id_input, LONG, MaxLength
 from jiedao.plugins.mediation import models as m
@@ -177,11 +178,7 @@ class CaseAlertMutation:
             reference=f"Case:{case.id}",
             data={"case_id": case.id, "studio_id": case.studio_id},
         )
-
-        async def send() -> None:
-            await notify(w.kernel, alert)
-
-        w.after_commit(send)
+        await write_notification(w.session, w.kernel, alert)
         return {"case": case, "notified": list(recipients)}
 
     @mutation(CasePayload, permission=MANAGE)

@@ -1,0 +1,88 @@
+"""The notification outbox: alerts written with their cause, delivered by the worker, climbing
+the chain of people until someone acknowledges, with receipts; several workers share it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from jiedao.api.domain import street_transaction
+from jiedao.core import clock
+from jiedao.core.notify.alerts import acknowledge_alert, raise_alert
+from jiedao.core.notify.delivery import worker_name
+from jiedao.core.notify.models import Alert, DeliveryReceipt, OutboxMessage
+from jiedao.core.notify.worker import cycle
+from jiedao.core.testing.fixtures import build_registry
+from jiedao.core.testing.organisations import make_grid, make_organisation
+from jiedao.core.organisations.models import OrganisationKind
+from jiedao.core.models import Compound
+
+
+def at(monkeypatch, moment: datetime) -> datetime:
+    monkeypatch.setattr(clock, "now", lambda: moment)
+    return moment
+
+
+async def a_building_with_people(kernel, client) -> int:
+    ids = await build_registry(kernel, "changqing", buildings=1, units_per_building=1)
+    await client.token("grid_worker", username="gw-a")
+    await client.token("resident", username="juweihui-1")
+    await make_grid(kernel, "changqing", ids["buildings"], ["gw-a"])
+    async with kernel.db.transaction(kernel.street_id("changqing")) as session:
+        community = await session.scalar(select(Compound.community_id).where(Compound.id == ids["compound"][0]))
+    await make_organisation(kernel, "changqing", OrganisationKind.RESIDENTS_COMMITTEE, "长庆社区居委会", ["juweihui-1"], community_id=community)
+    return ids["buildings"][0]
+
+
+async def raise_smoke(kernel, building: int, severity="critical"):
+    async with street_transaction(kernel, "changqing") as session:
+        alert = await raise_alert(
+            session, kernel, "changqing", kind="sensors.alarm", subject="Alarm:1", severity=severity,
+            title="烟感报警", fields={"what": "烟感报警", "where": "1幢", "when": "03:00"}, building_id=building,
+        )
+        return alert.id
+
+
+async def messages(kernel) -> list[OutboxMessage]:
+    async with kernel.db.transaction(kernel.street_id("changqing")) as session:
+        return list((await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all())
+
+
+async def test_an_alert_reaches_the_grid_worker_then_climbs_until_acknowledged(kernel, client, monkeypatch):
+    building = await a_building_with_people(kernel, client)
+    start = at(monkeypatch, datetime(2026, 12, 1, 19, 0, tzinfo=UTC))
+    await raise_smoke(kernel, building)
+    first = await messages(kernel)
+    assert [(m.recipient_name, m.channel, m.status) for m in first] == [("gw-a", "log", "PENDING")]
+    assert "烟感报警" in first[0].text and "/notify/ack/changqing/" in first[0].text
+
+    assert await cycle(kernel, worker_name()) == 1
+    delivered = await messages(kernel)
+    assert delivered[0].status == "DELIVERED"
+
+    at(monkeypatch, start + timedelta(minutes=6))  # critical: next people after 5 minutes
+    await cycle(kernel, worker_name())
+    names = [(m.recipient_name, m.status) for m in await messages(kernel)]
+    assert names == [("gw-a", "DELIVERED"), ("juweihui-1", "DELIVERED")]
+
+    async with street_transaction(kernel, "changqing") as session:
+        await acknowledge_alert(session, "Alarm:1", "gw-a", "FALSE_ALARM")
+    at(monkeypatch, start + timedelta(hours=3))
+    await cycle(kernel, worker_name())
+    assert len(await messages(kernel)) == 2, "an acknowledged alert tells nobody else"
+
+
+async def test_two_cycles_never_send_a_stage_twice(kernel, client, monkeypatch):
+    building = await a_building_with_people(kernel, client)
+    start = at(monkeypatch, datetime(2026, 12, 1, 19, 0, tzinfo=UTC))
+    await raise_smoke(kernel, building)
+    at(monkeypatch, start + timedelta(minutes=6))
+    await cycle(kernel, worker_name())
+    await cycle(kernel, worker_name())
+    rows = await messages(kernel)
+    assert len(rows) == len({m.key for m in rows}) == 2
+    async with kernel.db.transaction(kernel.street_id("changqing")) as session:
+        receipts = await session.scalar(select(func.count()).select_from(DeliveryReceipt))
+    assert receipts == 2
