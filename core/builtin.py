@@ -39,9 +39,11 @@ def jiedao_migrations(register):
 def jiedao_permissions(register):
     """Registry, identity and notice permissions."""
     from jiedao.core.notices.roles import NOTICE_GRANTS, NOTICE_PERMISSIONS
+    from jiedao.core.notify.roles import NOTIFY_GRANTS, NOTIFY_PERMISSIONS
 
     register.permissions(CORE_PERMISSIONS, grants=CORE_GRANTS)
     register.permissions(NOTICE_PERMISSIONS, grants=NOTICE_GRANTS)
+    register.permissions(NOTIFY_PERMISSIONS, grants=NOTIFY_GRANTS)
 
 
 @hookimpl
@@ -51,15 +53,16 @@ def jiedao_schema(register):
     from jiedao.core.grids.graphql import BuildingGrid, GridMutation, GridQuery, GridType, GridWorkerType
     from jiedao.core.identity.graphql import IdentityMutation, IdentityQuery
     from jiedao.core.notices.graphql import NoticeMutation, NoticeQuery, NoticeType
+    from jiedao.core.notify.graphql import NotificationType, NotifyQuery
     from jiedao.core.organisations.graphql import MembershipType, OrganisationMutation, OrganisationQuery, OrganisationType
     from jiedao.core.work.graphql import WorkItem, WorkMutation, WorkQuery
 
     register.types(
         Street, Community, Compound, Building, Unit, Resident,
-        OrganisationType, MembershipType, GridType, GridWorkerType, WorkItem, NoticeType,
+        OrganisationType, MembershipType, GridType, GridWorkerType, WorkItem, NoticeType, NotificationType,
     )
     register.extend("Building", BuildingGrid)
-    for query in (CoreQuery, IdentityQuery, OrganisationQuery, GridQuery, WorkQuery, NoticeQuery):
+    for query in (CoreQuery, IdentityQuery, OrganisationQuery, GridQuery, WorkQuery, NoticeQuery, NotifyQuery):
         register.query(query)
     for mutation in (IdentityMutation, OrganisationMutation, GridMutation, WorkMutation, NoticeMutation):
         register.mutation(mutation)

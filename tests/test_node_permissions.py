@@ -129,6 +129,7 @@ REFERENCES = {
     "Grid": [paged("grids"), listed("{ me { grids { __typename id } } }")],
     "GridWorker": [listed("{ grids(first: 100) { edges { node { workers { __typename id } } } } }")],
     "WorkItem": [paged("workItems")],
+    "Notification": [paged("notifications"), listed("{ me { notifications(first: 100) { edges { node { __typename id } } } } }")],
 }
 """For every node type, the queries through which a caller reaches its objects."""
 
@@ -180,6 +181,9 @@ async def seed(kernel, client) -> dict[str, str | None]:
         session.add(QuarantinedMessage(received_at=now(), topic="jiedao/changqing/devices/X/telemetry", reason="bad_json"))
         for n, raised_by in enumerate((resident_id, None, None)):
             await open_work_item(session, subject=f"Topic:{n}", title="楼道灯坏了", category="repair", source="RESIDENT_APPEAL", raised_by=raised_by)
+    from jiedao.core.notify import Notification, notify
+
+    await notify(kernel, Notification(street="changqing", recipients=("grid_worker", "community_worker", "mediator"), subject="楼道灯坏了"))
     return tokens
 
 

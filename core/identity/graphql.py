@@ -14,10 +14,11 @@ from jiedao.core.identity import service
 from jiedao.core.identity.models import AuditEntry, User
 from jiedao.core.identity.service import revoke_all_tokens
 from jiedao.core.models import Resident as ResidentModel
+from jiedao.core.notify.graphql import NotificationType, my_notifications
 from jiedao.core.organisations.graphql import ActingFor, acting_for
 from jiedao.core.runner import LOGGED_IN, Write, mutation, payload
 from jiedao.core.socket_watch import watch_of
-from jiedao.schema.connection import Connection, paginate
+from jiedao.schema.connection import Connection, connection_field, paginate
 from jiedao.schema.cost import list_bound
 from jiedao.schema.permissions import IsAuthenticated, allow
 
@@ -58,6 +59,8 @@ class Me:
     @strawberry.field(description="The grids (网格) you work as a grid worker.", metadata=list_bound(20))
     async def grids(self, info: strawberry.Info) -> list[GridType]:
         return await worked_grids(info.context)
+
+    notifications = connection_field(NotificationType, newest_first=True, description="The notifications sent to you, newest first.")(my_notifications)
 
 
 @strawberry.type(name="AuditEntry", description="One privileged action.")

@@ -92,8 +92,10 @@ class OutboxMessage(StreetScoped, Base):
     template: Mapped[str] = mapped_column(String(60), default="")
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     link_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
-    """SHA-256 of the acknowledgement link's token (the token itself is only in the message)."""
+    """SHA-256 of the acknowledgement link's token: how a link finds its message."""
     link: Mapped[str] = mapped_column(String(300), default="")
+    """The acknowledgement link, kept to send the message again on a retry; never shown in
+    GraphQL (``Notification.text`` shortens it)."""
     status: Mapped[str] = mapped_column(String(16), default=PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     polls: Mapped[int] = mapped_column(Integer, default=0)
