@@ -98,9 +98,10 @@ def jiedao_cli(register):
 def jiedao_metrics(register):
     """The work-item loop's figures for the cockpit: items closed and overdue, and the overdue
     items per building for hotspot early warning (see ``core.work.figures``)."""
+    from jiedao.core.notify.figures import NOTIFY_METRICS
     from jiedao.core.work.figures import WORK_METRICS, WORK_SIGNALS
 
-    register.metrics(*WORK_METRICS)
+    register.metrics(*WORK_METRICS, *NOTIFY_METRICS)
     register.signals(*WORK_SIGNALS)
 
 

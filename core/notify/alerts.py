@@ -220,6 +220,7 @@ async def acknowledge_alert(session: AsyncSession, subject: str, by: str, outcom
     if alert is None:
         return None
     alert.acknowledged_at, alert.acknowledged_by, alert.outcome, alert.next_stage_at = at, by[:100], outcome, None
+    alert.ack_minutes = round(max((at - alert.raised_at).total_seconds(), 0) / 60, 2)
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.alert_id == alert.id, OutboxMessage.status.in_([PENDING, DIGEST]))

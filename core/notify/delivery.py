@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jiedao.core import clock
 from jiedao.core.notify import channels as c
 from jiedao.core.notify.alerts import hurry
+from jiedao.core.notify.figures import count_outcomes
 from jiedao.core.notify.models import (
     ANSWERED,
     DELIVERED,
@@ -206,4 +207,5 @@ async def deliver_once(kernel, street: str, worker: str, *, limit: int = 200, at
     async with kernel.db.transaction(kernel.street_id(street)) as session:
         counts = await record(session, kernel, street, worker, list(attempts), clock.now())
     notify.counts.update(counts)
+    count_outcomes(street, counts)
     return len(work)

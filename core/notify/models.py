@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jiedao.core.db import Base, StreetScoped
@@ -61,6 +61,8 @@ class Alert(StreetScoped, Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column()
     acknowledged_by: Mapped[str | None] = mapped_column(String(100))
     outcome: Mapped[str | None] = mapped_column(String(20))
+    ack_minutes: Mapped[float | None] = mapped_column(Float)
+    """Minutes from raising to the first acknowledgement (the cockpit's time to acknowledge)."""
     closed_at: Mapped[datetime | None] = mapped_column()
     """Set when the subject no longer needs anyone (cleared and acknowledged elsewhere)."""
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0006_notification_outbox
 Revises: 0005_notices
-Create Date: 2026-12-01 22:59:10.354137
+Create Date: 2026-12-01 23:15:42.048756
 """
 
 from alembic import op
@@ -34,6 +34,7 @@ def upgrade() -> None:
     sa.Column('acknowledged_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('acknowledged_by', sa.String(length=100), nullable=True),
     sa.Column('outcome', sa.String(length=20), nullable=True),
+    sa.Column('ack_minutes', sa.Float(), nullable=True),
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('street_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['building_id'], ['buildings.id'], name=op.f('fk_notification_alerts_building_id_buildings')),
