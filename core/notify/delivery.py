@@ -3,8 +3,8 @@ outside any transaction, record each outcome as a receipt.
 
 - Taking is one ``SELECT … FOR UPDATE SKIP LOCKED`` and one UPDATE on PostgreSQL, so several
   workers share the outbox without taking a message twice; a message stays taken for
-  ``LEASE``: a worker killed mid-delivery leaves it to be taken again once the lease is
-  over (sent again with the same key — at least once, never lost).
+  its lease: a worker killed mid-delivery leaves it to be taken again once the lease is
+  over (``retry.lease``; sent again with the same key — at least once, never lost).
 - ``RETRY`` outcomes (timeouts, 5xx, throttling) wait ``first_delay`` doubled per attempt up
   to ``max_delay``; after ``max_attempts`` the message is FAILED.
 - A ``SENT`` message is asked for a receipt every ``poll_every`` until the provider says
@@ -45,8 +45,6 @@ from jiedao.core.notify.models import (
 from jiedao.core.notify.runtime import runtime
 
 log = logging.getLogger("jiedao.notify")
-LEASE = timedelta(seconds=60)
-"""How long a taken message belongs to its worker (longer than any channel's timeout)."""
 CONCURRENCY = 64
 """Messages in flight at once per worker."""
 FINAL = {DELIVERED: DELIVERED, READ: READ, ANSWERED: ANSWERED, NO_ANSWER: NO_ANSWER, FAILED: FAILED}
@@ -85,7 +83,7 @@ def as_message(row: OutboxMessage, street: str, locale: str) -> c.Message:
     )
 
 
-async def take(session: AsyncSession, worker: str, at: datetime, limit: int) -> list[OutboxMessage]:
+async def take(session: AsyncSession, worker: str, at: datetime, limit: int, lease: timedelta) -> list[OutboxMessage]:
     """Take up to ``limit`` due messages for ``worker`` (see the module docstring)."""
     free = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < at)
     due = (
@@ -109,7 +107,7 @@ async def take(session: AsyncSession, worker: str, at: datetime, limit: int) -> 
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(ids), free)
         .values(
-            claimed_until=at + LEASE,
+            claimed_until=at + lease,
             claimed_by=worker,
             status=case((OutboxMessage.status == SENT, SENT), else_=SENDING),
             attempts=case((OutboxMessage.status == SENT, OutboxMessage.attempts), else_=OutboxMessage.attempts + 1),
@@ -197,7 +195,7 @@ async def deliver_once(kernel, street: str, worker: str, *, limit: int = 200, at
     notify = runtime(kernel)
     locale = kernel.settings(street, "notify").locale
     async with kernel.db.transaction(kernel.street_id(street)) as session:
-        rows = await take(session, worker, at, limit)
+        rows = await take(session, worker, at, limit, kernel.settings(street, "notify").retry.lease)
         work = [(row, as_message(row, street, locale)) for row in rows]
     if not work:
         return 0

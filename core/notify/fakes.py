@@ -26,14 +26,12 @@ class FakeRecorder:
         self.deliveries: list[FakeDelivery] = []
         self._failures: dict[str, list[str]] = defaultdict(list)
         self.answers: dict[str, str] = {}
-        self._changed = asyncio.Event()
 
     def record(self, delivery: FakeDelivery) -> None:
         """Keep ``delivery`` (stamped now if it has no time) and wake whoever waits."""
         if delivery.at is None:
             delivery.at = datetime.now(UTC)
         self.deliveries.append(delivery)
-        self._changed.set()
 
     def fail_next(self, provider: str, times: int = 1, how: str = "500") -> None:
         """Make the next ``times`` requests to ``provider`` fail with ``how``."""
@@ -53,21 +51,16 @@ class FakeRecorder:
         return [d for d in self.deliveries if d.street == street]
 
     async def wait_for(self, predicate, timeout: float = 10.0) -> list[FakeDelivery]:
-        """Wait until some deliveries satisfy ``predicate(delivery)``; returns them.
-
-        Raises ``TimeoutError`` naming what was received instead."""
+        """Wait until some deliveries satisfy ``predicate(delivery)``; returns them. The fake
+        may serve from another thread (a real uvicorn), so the condition is checked every
+        20 ms. Raises ``TimeoutError`` naming what was received instead."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
-            found = [d for d in self.deliveries if predicate(d)]
+            found = [d for d in list(self.deliveries) if predicate(d)]
             if found:
                 return found
-            self._changed.clear()
-            remaining = deadline - loop.time()
-            if remaining <= 0:
+            if loop.time() > deadline:
                 seen = ", ".join(f"{d.channel}->{d.to}" for d in self.deliveries) or "nothing"
                 raise TimeoutError(f"no matching delivery; the fakes received {seen}")
-            try:
-                await asyncio.wait_for(self._changed.wait(), remaining)
-            except TimeoutError:
-                pass
+            await asyncio.sleep(0.02)

@@ -71,6 +71,10 @@ class RetryPolicy(BaseModel):
     max_delay: Duration = Field(timedelta(minutes=10), description="The longest wait between attempts.")
     poll_every: Duration = Field(timedelta(seconds=30), description="How often a provider is asked for a receipt.")
     max_polls: int = Field(20, ge=0, le=500, description="Receipt questions before the outbox stops asking.")
+    lease: Duration = Field(
+        timedelta(seconds=60),
+        description="How long a worker owns a message it took; a worker killed mid-delivery leaves it to another after this. Longer than any channel's timeout.",
+    )
 
 
 def _default(severity: str) -> SeverityPolicy:
