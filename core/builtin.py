@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from jiedao.core.contacts import registration as contacts  # people to reach (emergency contacts, addresses, duty)
 from jiedao.core.hookspecs import hookimpl
 from jiedao.core.identity.models import IDENTITY_MODELS, AuditEntry
 from jiedao.core.identity.roles import CORE_GRANTS, CORE_PERMISSIONS
@@ -27,6 +28,7 @@ def jiedao_models(register):
     """The registry, identity, organisation, grid, work-item and notice tables."""
     register.models(*CORE_MODELS, *IDENTITY_MODELS, *ORGANISATION_MODELS, *GRID_MODELS, *WORK_MODELS, *NOTICE_MODELS, *NOTIFY_MODELS)
     register.append_only(AuditEntry, WorkStep, DeliveryReceipt)
+    register.models(*contacts.CONTACT_MODELS)
 
 
 @hookimpl
@@ -44,6 +46,7 @@ def jiedao_permissions(register):
     register.permissions(CORE_PERMISSIONS, grants=CORE_GRANTS)
     register.permissions(NOTICE_PERMISSIONS, grants=NOTICE_GRANTS)
     register.permissions(NOTIFY_PERMISSIONS, grants=NOTIFY_GRANTS)
+    contacts.register_permissions(register)
 
 
 @hookimpl
@@ -66,6 +69,7 @@ def jiedao_schema(register):
         register.query(query)
     for mutation in (IdentityMutation, OrganisationMutation, GridMutation, WorkMutation, NoticeMutation):
         register.mutation(mutation)
+    contacts.register_schema(register)
 
 
 @hookimpl
@@ -111,6 +115,7 @@ def jiedao_seed(register):
     from jiedao.core.notices.seed import seed_notices
 
     register.seed(seed_notices)
+    contacts.register_seed(register)
 
 
 @hookimpl

@@ -122,3 +122,15 @@ def import_grids_command(ctx: click.Context, file: Path, street: str, encoding: 
     from jiedao.core.grids.importer import import_grids
 
     _run_import(ctx, street, import_grids, file, encoding)
+
+
+@csv_import("emergency-contacts", "The street of the residents.")
+def import_emergency_contacts_command(ctx: click.Context, file: Path, street: str, encoding: str) -> None:
+    """Import residents' emergency contacts from a CSV file.
+
+    Columns: resident_id (the owner_id of 'jiedao import units'),name,relation,phone. A resident
+    named gets exactly its lines' contacts (at most three). All or nothing.
+    """
+    from jiedao.core.contacts.importer import import_emergency_contacts
+
+    _run_import(ctx, street, import_emergency_contacts, file, encoding)

@@ -15,9 +15,10 @@ from jiedao.core.notify.delivery import worker_name
 from jiedao.core.notify.models import Alert, DeliveryReceipt, OutboxMessage
 from jiedao.core.notify.worker import cycle
 from jiedao.core.testing.fixtures import build_registry
-from jiedao.core.testing.organisations import make_grid, make_organisation
-from jiedao.core.organisations.models import OrganisationKind
+from jiedao.core.contacts.models import DutyShift
+from jiedao.core.identity.models import User
 from jiedao.core.models import Compound
+from jiedao.core.testing.organisations import make_grid
 
 
 def at(monkeypatch, moment: datetime) -> datetime:
@@ -32,7 +33,11 @@ async def a_building_with_people(kernel, client) -> int:
     await make_grid(kernel, "changqing", ids["buildings"], ["gw-a"])
     async with kernel.db.transaction(kernel.street_id("changqing")) as session:
         community = await session.scalar(select(Compound.community_id).where(Compound.id == ids["compound"][0]))
-    await make_organisation(kernel, "changqing", OrganisationKind.RESIDENTS_COMMITTEE, "长庆社区居委会", ["juweihui-1"], community_id=community)
+    await client.token("community_worker", username="duty-1")
+    async with kernel.db.transaction(kernel.street_id("changqing")) as session:
+        duty = await session.scalar(select(User.id).where(User.username == "duty-1"))
+        session.add(DutyShift(street_id=kernel.street_id("changqing"), user_id=duty, community_id=community,
+                              starts_at=datetime(2026, 1, 1, tzinfo=UTC), ends_at=datetime(2028, 1, 1, tzinfo=UTC)))
     return ids["buildings"][0]
 
 
@@ -65,7 +70,7 @@ async def test_an_alert_reaches_the_grid_worker_then_climbs_until_acknowledged(k
     at(monkeypatch, start + timedelta(minutes=6))  # critical: next people after 5 minutes
     await cycle(kernel, worker_name())
     names = [(m.recipient_name, m.status) for m in await messages(kernel)]
-    assert names == [("gw-a", "DELIVERED"), ("juweihui-1", "DELIVERED")]
+    assert names == [("gw-a", "DELIVERED"), ("duty-1", "DELIVERED")]  # the community's duty worker
 
     async with street_transaction(kernel, "changqing") as session:
         await acknowledge_alert(session, "Alarm:1", "gw-a", "FALSE_ALARM")

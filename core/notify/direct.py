@@ -9,6 +9,7 @@ import hashlib
 from sqlalchemy import select
 
 from jiedao.core import clock
+from jiedao.core.contacts.models import StaffAddress
 from jiedao.core.events import street_transaction
 from jiedao.core.identity.models import Grant, User
 from jiedao.core.notify.notification import Notification
@@ -17,16 +18,16 @@ from jiedao.core.notify.recipients import STAFF, Person
 from jiedao.core.notify.runtime import runtime
 
 
-def person_of(user: User, role: str) -> Person:
+def person_of(user: User, address: StaffAddress | None, role: str) -> Person:
     """An account as a recipient, with whatever addresses it has."""
     return Person(
         STAFF,
         user.id,
         user.username,
         role=role,
-        phone=getattr(user, "phone", None) or "",
-        dingtalk=getattr(user, "dingtalk_user_id", None) or "",
-        wecom=getattr(user, "wecom_user_id", None) or "",
+        phone=(address.phone if address else None) or "",
+        dingtalk=(address.dingtalk_user_id if address else None) or "",
+        wecom=(address.wecom_user_id if address else None) or "",
     )
 
 
@@ -36,14 +37,21 @@ async def staff_for(session, street_id: int, recipients: tuple[str, ...]) -> lis
     roles = [r for r in recipients if not r.startswith("@")]
     people: dict[int, Person] = {}
     if names:
-        for user in (await session.scalars(select(User).where(User.username.in_(names), User.is_active.is_(True)))).all():
-            people.setdefault(user.id, person_of(user, "named"))
+        rows = await session.execute(
+            select(User, StaffAddress).outerjoin(StaffAddress, StaffAddress.user_id == User.id).where(User.username.in_(names), User.is_active.is_(True))
+        )
+        for user, address in rows.all():
+            people.setdefault(user.id, person_of(user, address, "named"))
     if roles:
         rows = await session.execute(
-            select(User, Grant.role).join(Grant, Grant.user_id == User.id).where(Grant.street_id == street_id, Grant.role.in_(roles), User.is_active.is_(True)).order_by(User.id)
+            select(User, StaffAddress, Grant.role)
+            .join(Grant, Grant.user_id == User.id)
+            .outerjoin(StaffAddress, StaffAddress.user_id == User.id)
+            .where(Grant.street_id == street_id, Grant.role.in_(roles), User.is_active.is_(True))
+            .order_by(User.id)
         )
-        for user, role in rows.all():
-            people.setdefault(user.id, person_of(user, role))
+        for user, address, role in rows.all():
+            people.setdefault(user.id, person_of(user, address, role))
     return list(people.values())
 
 

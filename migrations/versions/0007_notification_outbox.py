@@ -1,7 +1,7 @@
 """notification outbox, alerts and receipts
 
-Revision ID: 0006_notification_outbox
-Revises: 0005_notices
+Revision ID: 0007_notification_outbox
+Revises: 0006_people_to_reach
 Create Date: 2026-12-01 23:15:42.048756
 """
 
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0006_notification_outbox'
-down_revision = '0005_notices'
+revision = '0007_notification_outbox'
+down_revision = '0006_people_to_reach'
 branch_labels = None
 depends_on = None
 
