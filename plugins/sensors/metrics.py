@@ -7,7 +7,7 @@ from sqlalchemy import Select, func, literal, select
 from jiedao.api import Metric, Signal
 from jiedao.api.domain import MetricKind
 from jiedao.plugins.sensors.models import Alarm, Device, QuarantinedMessage
-from jiedao.plugins.sensors.service.alarms import RETIRED
+from jiedao.plugins.sensors.service.alarms import CLEARED, RETIRED
 
 
 def alarms_raised() -> Select:
@@ -16,10 +16,11 @@ def alarms_raised() -> Select:
 
 
 def alarms_open() -> Select:
-    """Alarms not cleared, counted by severity and type."""
+    """Open alarms (every status but CLEARED: CLEARED_UNACK ones still wait for a person),
+    counted by severity and type."""
     return (
         select(func.count().label("value"), Alarm.severity.label("severity"), Alarm.type.label("type"))
-        .where(Alarm.status != "CLEARED")
+        .where(Alarm.status != CLEARED)
         .group_by(Alarm.severity, Alarm.type)
     )
 

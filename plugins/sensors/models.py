@@ -106,10 +106,13 @@ class HourlyReading(KeySeries, StreetScoped, Base):
 
 
 ACTIVE = text("status <> 'CLEARED'")
+"""Open alarms: every status but CLEARED (CLEARED_UNACK, over by itself but not yet
+acknowledged, included)."""
 
 
 class Alarm(StreetScoped, Base):
-    """An alarm of one type on one device; at most one is not CLEARED per device and type.
+    """An alarm of one type on one device; at most one is not CLEARED per device and type
+    (a CLEARED_UNACK one counts: it is open until a person acknowledges it).
 
     Repeats of the condition update the open alarm (``value``, ``severity``,
     ``repeat_count``) instead of raising another one.
@@ -141,6 +144,8 @@ class Alarm(StreetScoped, Base):
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by: Mapped[str | None] = mapped_column(String(100))
+    ack_outcome: Mapped[str | None] = mapped_column(String(20))
+    """What the person who acknowledged found (``jiedao.api.alerts.ACK_OUTCOMES``), if they said."""
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cleared_by: Mapped[str | None] = mapped_column(String(100))
     note: Mapped[str] = mapped_column(Text, default="")

@@ -70,11 +70,15 @@ def jiedao_seed(register):
 @hookimpl
 def jiedao_events(register):
     """A critical or major alarm opens a work item for its building's grid worker(s); closing
-    that item with an outcome acknowledges the alarm when nobody has."""
+    that item with an outcome acknowledges the alarm when nobody has; so does answering the
+    alarm's notification (``core.notify.acknowledged``)."""
+    from jiedao.api.alerts import AlertAcknowledged
+    from jiedao.plugins.sensors.service.acknowledgements import acknowledge_from_notification
     from jiedao.plugins.sensors.service.work import acknowledge_on_outcome, open_alarm_work_item
 
     register.on("sensors.alarm.raised", open_alarm_work_item)
     register.on("core.work.item.closed", acknowledge_on_outcome)
+    register.on(AlertAcknowledged, acknowledge_from_notification)
 
 
 @hookimpl

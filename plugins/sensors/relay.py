@@ -39,7 +39,7 @@ from jiedao.api.domain import UTCDateTime
 
 from jiedao.plugins.sensors.ingest import parse_url, sensor_streets
 from jiedao.plugins.sensors.models import Alarm, Device
-from jiedao.plugins.sensors.service.alarms import ACKNOWLEDGED, CLEARED, Change
+from jiedao.plugins.sensors.service.alarms import ACKNOWLEDGED, CLEARED, CLEARED_UNACK, Change
 from jiedao.plugins.sensors.state import AlarmFeed, state_of
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ between processes, changes in flight when the connection broke)."""
 
 def _what(alarm: Alarm) -> str:
     """The change an alarm row shows: its latest transition."""
-    if alarm.status == CLEARED:
+    if alarm.status in (CLEARED, CLEARED_UNACK):
         return "cleared"
     if alarm.status == ACKNOWLEDGED:
         return "acknowledged"

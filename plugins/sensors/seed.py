@@ -37,6 +37,11 @@ def _spread(items: list, count: int) -> list:
     return [items[int(i * step)] for i in range(count)]
 
 
+def _acknowledged(alarm, when) -> None:
+    """Mark a seeded alarm acknowledged by the demo's grid worker at ``when``."""
+    alarm.status, alarm.acknowledged_at, alarm.acknowledged_by = ACKNOWLEDGED, when, "changqing-grid"
+
+
 async def seed(session: AsyncSession, street: str) -> None:
     """Create the street's demo devices once (nothing happens if it has any)."""
     if await session.scalar(select(func.count()).select_from(Device)):
@@ -85,13 +90,15 @@ async def seed(session: AsyncSession, street: str) -> None:
         leaking = await _hotspot_monitor(session, by_kind[ELECTRIC_MONITOR])
         for hours_ago in (70, 46, 21):  # leakage came back again and again this week
             raised = Condition("RESIDUAL_CURRENT", MAJOR, 340.0, "residual current 340 mA ≥ 300 mA")
-            apply_condition(session, leaking, raised, at - timedelta(hours=hours_ago), open_)
+            episode = apply_condition(session, leaking, raised, at - timedelta(hours=hours_ago), open_)
+            # the grid worker took charge each time, so the episode closes when the leak stops
+            _acknowledged(episode.alarm, at - timedelta(hours=hours_ago, minutes=-20))
             apply_condition(session, leaking, Condition("RESIDUAL_CURRENT", None, 80.0, "back to normal"), at - timedelta(hours=hours_ago - 1), open_)
         leaking.latest = {**leaking.latest, "residual_current": {"value": 350.0, "ts": leaking.latest["residual_current"]["ts"]}}
         apply_condition(session, leaking, Condition("RESIDUAL_CURRENT", MAJOR, 350.0, "residual current 350 mA ≥ 300 mA"), at - timedelta(minutes=40), open_)
         hot = by_kind[ELECTRIC_MONITOR][-1]
         change = apply_condition(session, hot, Condition("LINE_TEMPERATURE", CRITICAL, 93.0, "line temperature 93 °C ≥ 90 °C"), at - timedelta(hours=2), open_)
-        change.alarm.status, change.alarm.acknowledged_at, change.alarm.acknowledged_by = ACKNOWLEDGED, at - timedelta(hours=1), "changqing-grid"
+        _acknowledged(change.alarm, at - timedelta(hours=1))
     if by_kind[SMOKE_DETECTOR]:
         silent = by_kind[SMOKE_DETECTOR][0]
         silent.status, silent.last_seen_at = "OFFLINE", at - timedelta(hours=3)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from jiedao.api.domain import Duration
-from jiedao.plugins.sensors.service.rules import ALARM_TYPES, OFFLINE
+from jiedao.plugins.sensors.service.rules import ALARM_TYPES, CRITICAL, MAJOR, OFFLINE, SEVERITIES
 
 
 class Thresholds(BaseModel):
@@ -67,6 +67,13 @@ class SensorsSettings(BaseModel):
         min_length=1,
         description="Who is notified: the first role on raising, the next ones at each escalation step.",
     )
+    escalate_severities: list[str] = Field(
+        default_factory=lambda: [CRITICAL, MAJOR],
+        description=(
+            "Severities whose unacknowledged alarms climb the escalation ladder; the others (by default MINOR, "
+            "e.g. LOW_BATTERY) are told to the first step on raising and never escalate."
+        ),
+    )
     raw_retention: Duration = Field(
         timedelta(days=30),
         description="Raw readings older than this are deleted, once rolled up into hourly aggregates (the roll-ups are kept).",
@@ -83,3 +90,11 @@ class SensorsSettings(BaseModel):
         ),
     )
     max_payload_bytes: int = Field(16384, gt=0, description="Larger messages are quarantined unread.")
+
+    @field_validator("escalate_severities")
+    @classmethod
+    def _known_severities(cls, value: list[str]) -> list[str]:
+        unknown = [s for s in value if s not in SEVERITIES]
+        if unknown:
+            raise ValueError(f"escalate_severities: unknown severity {', '.join(unknown)} (expected some of {', '.join(SEVERITIES)})")
+        return value

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from jiedao.api import DomainError, mutation, node_id, payload, Write
 from jiedao.api.graphql import encode_global_id
 from jiedao.plugins.sensors import models
-from jiedao.plugins.sensors.graphql.types import Alarm, Device, DeviceKind
+from jiedao.plugins.sensors.graphql.types import AcknowledgementOutcome, Alarm, Device, DeviceKind
 from jiedao.plugins.sensors.service import alarms as alarm_service
 from jiedao.plugins.sensors.service.devices import register_device, retire_device
 from jiedao.plugins.sensors.service.publish import publish
@@ -25,6 +25,7 @@ class AcknowledgeAlarmInput:
 
     alarm_id: strawberry.ID = node_id("Alarm")
     note: str = ""
+    outcome: AcknowledgementOutcome | None = strawberry.field(default=None, description="What you found, if you know already.")
 
 
 @strawberry.input
@@ -98,15 +99,16 @@ class SensorsMutation:
 
     @mutation(
         AlarmPayload, permission="sensors.alarm.acknowledge", audit="sensors.alarm.acknowledge",
-        description="Take charge of an alarm (ACTIVE_UNACK → ACKNOWLEDGED).",
+        description="Take charge of an alarm (ACTIVE_UNACK → ACKNOWLEDGED; CLEARED_UNACK, over by itself → CLEARED), optionally saying what you found.",
     )
     async def acknowledge_alarm(w: Write, input: AcknowledgeAlarmInput):
-        change = await alarm_service.acknowledge(w.session, input.alarm_id, w.user.username, input.note)
+        outcome = input.outcome.value if input.outcome else None
+        change = await alarm_service.acknowledge(w.session, input.alarm_id, w.user.username, input.note, outcome=outcome)
         return _alarm_changed(w, change, input.note)
 
     @mutation(
         AlarmPayload, permission="sensors.alarm.clear", audit="sensors.alarm.clear",
-        description="Close an acknowledged alarm by hand, saying what was done.",
+        description="Close an acknowledged alarm by hand, saying what was done (a CLEARED_UNACK one is closed by acknowledging it).",
     )
     async def clear_alarm(w: Write, input: ClearAlarmInput):
         change = await alarm_service.clear(w.session, input.alarm_id, w.user.username, input.note)

@@ -49,12 +49,12 @@ class SensorsQuery:
         """One device, or null if this street has none with that ID."""
         return await by_id(info.context, models.Device).load(decode_id_of(id, "Device"))
 
-    @connection_field(Alarm, description="Alarms of the street, oldest first; by default those not cleared.", permission_classes=READ_ALARMS)
+    @connection_field(Alarm, description="Alarms of the street, oldest first; by default the open ones (every status but CLEARED).", permission_classes=READ_ALARMS)
     def alarms(
         root, ctx, status: list[AlarmStatus] | None = None, severity: list[AlarmSeverity] | None = None, type: list[AlarmType] | None = None
     ) -> Select:
-        """Alarms in id order, paged in SQL; by default those not cleared."""
-        statuses = [s.value for s in status] if status else [alarm_service.ACTIVE_UNACK, alarm_service.ACKNOWLEDGED]
+        """Alarms in id order, paged in SQL; by default the open ones (CLEARED_UNACK included)."""
+        statuses = [s.value for s in status] if status else list(alarm_service.OPEN_STATUSES)
         statement = select(models.Alarm).where(models.Alarm.status.in_(statuses))
         if severity:
             statement = statement.where(models.Alarm.severity.in_([s.value for s in severity]))

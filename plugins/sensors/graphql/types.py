@@ -14,6 +14,7 @@ import strawberry
 from sqlalchemy import func, select
 
 from jiedao.api import allow, by_id, Node, node_type, registry, types
+from jiedao.api.alerts import ACK_OUTCOMES
 from jiedao.api.graphql import ClientError, linked, list_bound
 from jiedao.plugins.sensors import models
 from jiedao.plugins.sensors.service import alarms as alarm_service
@@ -52,12 +53,20 @@ class DeviceStatus(Enum):
 class AlarmStatus(Enum):
     """Where an alarm is in its lifecycle."""
 
-    ACTIVE_UNACK = "ACTIVE_UNACK"
-    ACKNOWLEDGED = "ACKNOWLEDGED"
-    CLEARED = "CLEARED"
+    ACTIVE_UNACK = strawberry.enum_value("ACTIVE_UNACK", description="Its condition holds; nobody has acknowledged it yet (it escalates).")
+    ACKNOWLEDGED = strawberry.enum_value("ACKNOWLEDGED", description="Someone took charge; its condition may still hold.")
+    CLEARED_UNACK = strawberry.enum_value(
+        "CLEARED_UNACK",
+        description="Over by itself before anybody acknowledged it: still open and escalating until a person acknowledges it (it is then CLEARED).",
+    )
+    CLEARED = strawberry.enum_value("CLEARED", description="Closed: back to normal once acknowledged, or cleared by hand.")
 
 
 # The GraphQL enums are made from the rules' own constants, so the two cannot drift.
+AcknowledgementOutcome = strawberry.enum(
+    Enum("AcknowledgementOutcome", [(o, o) for o in ACK_OUTCOMES]),
+    description="What the person who acknowledged an alarm found: real danger, a false alarm, a visit, nobody home.",
+)
 AlarmSeverity = strawberry.enum(Enum("AlarmSeverity", [(s, s) for s in SEVERITIES]), description="How urgent an alarm is.")
 AlarmType = strawberry.enum(
     Enum("AlarmType", [(t, t) for t in ALARM_TYPES]), description="What an alarm is about (one open alarm per device and type)."
@@ -200,6 +209,10 @@ class Alarm(Node):
     updated_at: datetime
     acknowledged_at: datetime | None
     cleared_at: datetime | None
+
+    @strawberry.field(description="What the person who acknowledged found, if they said (from acknowledgeAlarm or a notification).")
+    def acknowledgement_outcome(self) -> AcknowledgementOutcome | None:
+        return self.ack_outcome
 
     @strawberry.field(permission_classes=READ_DEVICES)
     async def device(self, info: strawberry.Info) -> Device:

@@ -2,7 +2,9 @@
 clear by hand, mark devices offline and escalate alarms nobody acknowledged.
 
 ACTIVE_UNACK → ACKNOWLEDGED → CLEARED; a worse severity on an acknowledged alarm puts it
-back to ACTIVE_UNACK. Functions here change rows in the caller's session and return the
+back to ACTIVE_UNACK. An alarm whose condition ends before anybody acknowledged it becomes
+CLEARED_UNACK (as in ThingsBoard): still open, still escalating, until a person acknowledges
+it (→ CLEARED); its condition coming back makes the same alarm ACTIVE_UNACK again. Functions here change rows in the caller's session and return the
 ``Change``s that ``service.publish.publish`` announces after the commit.
 """
 
@@ -21,7 +23,12 @@ from jiedao.plugins.sensors.service.rules import OFFLINE, SEVERITY_RANK, Conditi
 from jiedao.plugins.sensors.settings import SensorsSettings
 
 ACTIVE_UNACK, ACKNOWLEDGED, CLEARED = "ACTIVE_UNACK", "ACKNOWLEDGED", "CLEARED"
-STATUSES = (ACTIVE_UNACK, ACKNOWLEDGED, CLEARED)
+CLEARED_UNACK = "CLEARED_UNACK"
+STATUSES = (ACTIVE_UNACK, ACKNOWLEDGED, CLEARED_UNACK, CLEARED)
+OPEN_STATUSES = (ACTIVE_UNACK, ACKNOWLEDGED, CLEARED_UNACK)
+"""Every status but CLEARED: the alarm keeps its row in the index of open alarms."""
+UNACKNOWLEDGED = (ACTIVE_UNACK, CLEARED_UNACK)
+"""The statuses waiting for a person's acknowledgement (and escalating meanwhile)."""
 SYSTEM = "system"
 RETIRED = "RETIRED"
 """``Device.status`` of a device taken out of service (``service.devices.retire_device``):
@@ -39,6 +46,20 @@ class Change:
     """Escalation step whose role must be told (None: no notification)."""
 
 
+OUTCOME_WORDS = {
+    "REAL_DANGER": "确有险情 / real danger",
+    "FALSE_ALARM": "误报 / false alarm",
+    "VISITED": "已上门查看 / visited",
+    "NOBODY_HOME": "上门无人 / nobody home",
+}
+"""How each acknowledgement outcome (``jiedao.api.alerts.ACK_OUTCOMES``) reads in an alarm's note."""
+
+
+def outcome_words(outcome: str | None) -> str:
+    """The words an alarm's note records for ``outcome`` ("" for none)."""
+    return OUTCOME_WORDS.get(outcome, outcome) if outcome else ""
+
+
 def utc(moment: datetime | None) -> datetime | None:
     """``moment`` as an aware UTC datetime (SQLite hands back naive ones)."""
     if moment is None:
@@ -46,8 +67,18 @@ def utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def condition_active(open_: dict[tuple[int, str], Alarm], key: tuple[int, str]) -> bool:
+    """Whether the open alarm at ``key`` (if any) still has its condition (not CLEARED_UNACK)."""
+    alarm = open_.get(key)
+    return alarm is not None and alarm.status != CLEARED_UNACK
+
+
+def _add_note(alarm: Alarm, line: str) -> None:
+    alarm.note = (alarm.note + "\n" if alarm.note else "") + line
+
+
 async def open_alarms(session: AsyncSession, device_pks: list[int]) -> dict[tuple[int, str], Alarm]:
-    """The alarms not CLEARED of the given devices, by (device pk, type)."""
+    """The alarms not CLEARED (CLEARED_UNACK included) of the given devices, by (device pk, type)."""
     if not device_pks:
         return {}
     rows = await session.scalars(select(Alarm).where(Alarm.device_pk.in_(device_pks), Alarm.status != CLEARED))
@@ -61,16 +92,26 @@ def apply_condition(
 
     ``open_`` (from ``open_alarms``) is kept up to date so one batch can apply many
     conditions to the same device without raising an alarm twice.
+
+    Back to normal, an acknowledged alarm is CLEARED; one nobody acknowledged is
+    CLEARED_UNACK and stays open (and escalating) until somebody does. The condition coming
+    back on a CLEARED_UNACK alarm makes it ACTIVE_UNACK again (a repeat, not a new alarm),
+    told to the current escalation step.
     """
     key = (device.id, condition.type)
     alarm = open_.get(key)
     if condition.severity is None:
-        if alarm is None:
+        if alarm is None or alarm.status == CLEARED_UNACK:
             return None
-        alarm.status, alarm.cleared_at, alarm.cleared_by = CLEARED, at, SYSTEM
+        alarm.cleared_at, alarm.cleared_by = at, SYSTEM
         alarm.updated_at, alarm.value = at, condition.value
-        alarm.note = (alarm.note + "\n" if alarm.note else "") + "cleared automatically: back to normal"
-        del open_[key]
+        if alarm.status == ACTIVE_UNACK:
+            alarm.status = CLEARED_UNACK
+            _add_note(alarm, "cleared automatically: back to normal, not yet acknowledged")
+        else:
+            alarm.status = CLEARED
+            _add_note(alarm, "cleared automatically: back to normal")
+            del open_[key]
         return Change("cleared", alarm, device)
     if alarm is None:
         alarm = Alarm(
@@ -95,6 +136,10 @@ def apply_condition(
     alarm.severity, alarm.value, alarm.message = condition.severity, condition.value, condition.message[:300]
     alarm.updated_at = at
     alarm.repeat_count += 1
+    if alarm.status == CLEARED_UNACK:
+        alarm.status, alarm.cleared_at, alarm.cleared_by = ACTIVE_UNACK, None, None
+        _add_note(alarm, "the condition came back before anybody acknowledged")
+        return Change("updated", alarm, device, notify_level=alarm.escalation_level)
     if worse and alarm.status == ACKNOWLEDGED:
         alarm.status, alarm.acknowledged_at, alarm.acknowledged_by = ACTIVE_UNACK, None, None
     return Change("updated", alarm, device, notify_level=alarm.escalation_level if worse else None)
@@ -106,15 +151,26 @@ async def _alarm_and_device(session: AsyncSession, alarm_id: int) -> tuple[Alarm
     return alarm, device
 
 
-async def acknowledge(session: AsyncSession, alarm_id: int, actor: str, note: str = "", at: datetime | None = None) -> Change:
-    """Acknowledge an ACTIVE_UNACK alarm: someone is taking care of it."""
+async def acknowledge(
+    session: AsyncSession, alarm_id: int, actor: str, note: str = "", at: datetime | None = None, outcome: str | None = None
+) -> Change:
+    """Acknowledge an alarm waiting for it: someone is taking care of it. ACTIVE_UNACK becomes
+    ACKNOWLEDGED; CLEARED_UNACK (over by itself) becomes CLEARED. ``outcome`` (one of
+    ``jiedao.api.alerts.ACK_OUTCOMES``: what the person found), if given, is recorded."""
     alarm, device = await _alarm_and_device(session, alarm_id)
-    if alarm.status != ACTIVE_UNACK:
+    if alarm.status not in UNACKNOWLEDGED:
         raise DomainError(f"The alarm is {alarm.status.lower().replace('_', ' ')}, not waiting for acknowledgement.", code="INVALID_STATE", field="alarmId")
     at = at or now()
-    alarm.status, alarm.acknowledged_at, alarm.acknowledged_by = ACKNOWLEDGED, at, actor
-    if note.strip():
-        alarm.note = (alarm.note + "\n" if alarm.note else "") + f"{actor}: {note.strip()}"
+    alarm.acknowledged_at, alarm.acknowledged_by = at, actor
+    if outcome:
+        alarm.ack_outcome = outcome
+    if alarm.status == CLEARED_UNACK:
+        alarm.status, alarm.updated_at = CLEARED, at
+    else:
+        alarm.status = ACKNOWLEDGED
+    said = "; ".join(part for part in (outcome_words(outcome), note.strip()) if part)
+    if said:
+        _add_note(alarm, f"{actor}: {said}")
     return Change("acknowledged", alarm, device)
 
 
@@ -125,28 +181,35 @@ async def clear(session: AsyncSession, alarm_id: int, actor: str, note: str, at:
     alarm, device = await _alarm_and_device(session, alarm_id)
     if alarm.status == ACTIVE_UNACK:
         raise DomainError("Acknowledge the alarm before clearing it.", code="INVALID_STATE", field="alarmId")
+    if alarm.status == CLEARED_UNACK:
+        raise DomainError(
+            "The alarm is over by itself but nobody has acknowledged it: acknowledge it (it is then cleared).",
+            code="INVALID_STATE", field="alarmId",
+        )
     if alarm.status == CLEARED:
         raise DomainError("The alarm is already cleared.", code="INVALID_STATE", field="alarmId")
     at = at or now()
     alarm.status, alarm.cleared_at, alarm.cleared_by, alarm.updated_at = CLEARED, at, actor, at
-    alarm.note = (alarm.note + "\n" if alarm.note else "") + f"{actor}: {note.strip()}"
+    _add_note(alarm, f"{actor}: {note.strip()}")
     return Change("cleared", alarm, device)
 
 
 async def sweep(session: AsyncSession, settings: SensorsSettings, at: datetime | None = None) -> list[Change]:
     """Mark devices silent for longer than ``offline_after`` OFFLINE (with an alarm), except
-    RETIRED ones, and escalate unacknowledged alarms whose next escalation delay has passed."""
+    RETIRED ones, and escalate unacknowledged alarms (ACTIVE_UNACK or CLEARED_UNACK) of the
+    severities in ``settings.escalate_severities`` whose next escalation delay has passed."""
     at = at or now()
     changes: list[Change] = []
     cutoff = at - settings.offline_after
-    already = select(Alarm.device_pk).where(Alarm.type == OFFLINE, Alarm.status != CLEARED)
+    already = select(Alarm.device_pk).where(Alarm.type == OFFLINE, Alarm.status.in_((ACTIVE_UNACK, ACKNOWLEDGED)))
     silent = await session.execute(
         select(Device, registry.Resident.elderly, registry.Resident.lives_alone)
         .outerjoin(registry.Resident, registry.Resident.id == Device.resident_id)
         .where(Device.last_seen_at.is_not(None), Device.last_seen_at < cutoff, Device.status != RETIRED, Device.id.not_in(already))
     )
-    open_: dict[tuple[int, str], Alarm] = {}
-    for device, elderly, alone in silent.all():
+    silent = silent.all()
+    open_ = await open_alarms(session, [device.id for device, _, _ in silent])  # an OFFLINE one CLEARED_UNACK comes back
+    for device, elderly, alone in silent:
         device.status = "OFFLINE"
         minutes = int((at - device.last_seen_at).total_seconds() // 60)
         condition = Condition(OFFLINE, offline_severity(device.kind, bool(elderly and alone)), None, f"silent for {minutes} min")
@@ -155,7 +218,9 @@ async def sweep(session: AsyncSession, settings: SensorsSettings, at: datetime |
             changes.append(change)
     ladder = settings.escalate_after
     waiting = await session.execute(
-        select(Alarm, Device).join(Device, Device.id == Alarm.device_pk).where(Alarm.status == ACTIVE_UNACK, Alarm.escalation_level < len(ladder))
+        select(Alarm, Device).join(Device, Device.id == Alarm.device_pk).where(
+            Alarm.status.in_(UNACKNOWLEDGED), Alarm.severity.in_(settings.escalate_severities), Alarm.escalation_level < len(ladder)
+        )
     )
     for alarm, device in waiting.all():
         if alarm.raised_at + ladder[alarm.escalation_level] <= at:

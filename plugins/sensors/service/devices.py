@@ -99,6 +99,9 @@ async def retire_device(session: AsyncSession, device_id: str, actor: str, note:
     open_ids = await session.scalars(select(Alarm.id).where(Alarm.device_pk == device.id, Alarm.status != alarm_service.CLEARED).order_by(Alarm.id))
     for alarm_id in list(open_ids):
         alarm = await session.get(Alarm, alarm_id)
+        if alarm.status == alarm_service.CLEARED_UNACK:  # over by itself: acknowledging it clears it
+            retirement.changes.append(await alarm_service.acknowledge(session, alarm_id, actor, f"device retired: {note.strip()}", at=at))
+            continue
         if alarm.status == alarm_service.ACTIVE_UNACK:
             retirement.changes.append(await alarm_service.acknowledge(session, alarm_id, actor, at=at))
         retirement.changes.append(await alarm_service.clear(session, alarm_id, actor, f"device retired: {note.strip()}", at=at))

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.plugins.sensors.models import QuarantinedMessage
-from jiedao.plugins.sensors.service.alarms import RETIRED, Change, apply_condition, open_alarms
+from jiedao.plugins.sensors.service.alarms import CLEARED_UNACK, RETIRED, Change, apply_condition, condition_active, open_alarms
 from jiedao.plugins.sensors.service.bulk import (
     DeviceState,
     insert_readings,
@@ -126,10 +126,11 @@ def _apply(session: AsyncSession, device: DeviceState, condition: Condition, at:
 
 
 def _worse(condition: Condition, alarm) -> bool:
-    """Whether ``condition`` is abnormal and worse than the open ``alarm`` (if any)."""
+    """Whether ``condition`` is abnormal and worse than the open ``alarm`` (if any; one
+    CLEARED_UNACK is over, so any abnormal condition is worse)."""
     if condition.severity is None:
         return False
-    return alarm is None or SEVERITY_RANK[condition.severity] > SEVERITY_RANK[alarm.severity]
+    return alarm is None or alarm.status == CLEARED_UNACK or SEVERITY_RANK[condition.severity] > SEVERITY_RANK[alarm.severity]
 
 
 async def store_batch(session: AsyncSession, street_id: int, settings: SensorsSettings, messages: list[Inbound]) -> Outcome:
@@ -180,7 +181,7 @@ async def store_batch(session: AsyncSession, street_id: int, settings: SensorsSe
                 elif previous["ts"] <= (ts + skew).isoformat(timespec="milliseconds"):
                     recent[key] = value
             for condition in evaluate(device.kind, fresh, thresholds):
-                if condition := held(condition, device.pending, ts, thresholds.hold, (device.id, condition.type) in open_):
+                if condition := held(condition, device.pending, ts, thresholds.hold, condition_active(open_, (device.id, condition.type))):
                     _apply(session, device, condition, ts, open_, outcome)
             if recent:
                 # Older than the latest value by less than the clock-skew allowance (a clock

@@ -5,8 +5,7 @@ nobody home, device fault) with ``resolveWorkItem``; the item's timeline keeps e
 
 Closing the item with an outcome means a person has been there: the alarm, when nobody has
 acknowledged it yet, is acknowledged by the item's assignee with the outcome as its note (an
-alarm that cleared itself meanwhile keeps its CLEARED status but records who came and what they
-found). An alarm clearing itself never closes its work item: it still needs a person.
+alarm that cleared itself meanwhile, CLEARED_UNACK, is then CLEARED). An alarm clearing itself never closes its work item: it still needs a person.
 
 The item is opened in the background after the alarm has been announced (feed, relay,
 notification), a burst of alarms in one transaction: ingestion never waits for it. An item lost to a crash in between is opened by
@@ -24,7 +23,7 @@ from jiedao.api.domain import identity, street_transaction
 from jiedao.api.graphql import decode_global_id, encode_global_id
 from jiedao.api.work import open_work_item, work_item_for, WorkSource
 from jiedao.plugins.sensors.models import Alarm, Device
-from jiedao.plugins.sensors.service.alarms import ACTIVE_UNACK, acknowledge
+from jiedao.plugins.sensors.service.alarms import UNACKNOWLEDGED, acknowledge
 from jiedao.plugins.sensors.service.publish import publish
 
 log = logging.getLogger("jiedao.sensors")
@@ -102,9 +101,9 @@ async def acknowledge_on_outcome(event, delivery) -> None:
         note = f"{event.outcome}: {item.outcome_note}" if item is not None and item.outcome_note else event.outcome
         who = await session.scalar(select(identity.User.username).where(identity.User.id == event.assignee_user_id)) if event.assignee_user_id else None
         who = who or "grid worker (work item)"
-        if alarm.status == ACTIVE_UNACK:
+        if alarm.status in UNACKNOWLEDGED:  # a CLEARED_UNACK one becomes CLEARED
             changes.append(await acknowledge(session, alarm.id, who, note))
-        else:  # cleared by itself before anybody came: record the visit, keep it cleared
+        else:  # a CLEARED row from before CLEARED_UNACK existed: record the visit, keep it cleared
             alarm.acknowledged_at, alarm.acknowledged_by = now(), who
             alarm.note = (alarm.note + "\n" if alarm.note else "") + f"{who}: {note}"
     if changes:

@@ -109,7 +109,7 @@ async def test_an_alarm_that_clears_itself_keeps_its_work_item_until_a_person_ha
     await deliver(kernel, "EM-1", {"residual_current": 5})  # back to normal by itself
     item = await _alarm_item(client, gw)
     alarm = (await client.query(ALARM, {"id": item["subject"]}, token=admin))["node"]
-    assert (alarm["status"], alarm["clearedBy"], alarm["acknowledgedBy"]) == ("CLEARED", "system", None)
+    assert (alarm["status"], alarm["clearedBy"], alarm["acknowledgedBy"]) == ("CLEARED_UNACK", "system", None)
     assert item["state"] == "DISPATCHED", "nobody has been there yet: the item stays open"
 
     await client.query(ACCEPT, {"id": item["id"]}, token=gw)
