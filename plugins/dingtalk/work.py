@@ -29,7 +29,7 @@ UNDELIVERABLE = ("invalid_user_id_list", "forbidden_user_id_list", "failed_user_
 def work_msg(message: Message) -> dict[str, Any]:
     """The ``msg`` of a work notice: an action card opening ``message.link``, else Markdown."""
     if message.link:
-        card = {"title": message.subject, "markdown": message_markdown(message), "single_title": ACK_LABEL.get(message.locale, ACK_LABEL["zh"]), "single_url": message.link}
+        card = {"title": message.subject, "markdown": message_markdown(message, with_link=False), "single_title": ACK_LABEL.get(message.locale, ACK_LABEL["zh"]), "single_url": message.link}
         return {"msgtype": "action_card", "action_card": card}
     return {"msgtype": "markdown", "markdown": {"title": message.subject, "text": message_markdown(message)}}
 

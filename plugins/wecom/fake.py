@@ -112,9 +112,6 @@ class WeComFake:
             return 42001, "access_token expired"
         if body.get("agentid") != self.settings.agent_id:
             return 40056, f"invalid agentid {body.get('agentid')!r}"
-        users = [u for u in str(body.get("touser", "")).split("|") if u]
-        if not users or all(self.recorder.answers.get(u) == FAILED for u in users):
-            return 81013, "user & party & tag all invalid"
         return None
 
     async def message_send(self, request: Request) -> Response:
@@ -130,6 +127,11 @@ class WeComFake:
         if problem is not None:
             self._record("wecom_app", to, text, False, f"errcode {problem[0]}: {problem[1]}", {"body": body})
             return refusal(*problem)
+        users = [u for u in to.split("|") if u]
+        if not users or all(self.recorder.answers.get(u) == FAILED for u in users):
+            # authenticated, but nobody to deliver to: verified, and refused like WeCom does
+            self._record("wecom_app", to, text, True, "errcode 81013: user & party & tag all invalid", {"body": body})
+            return refusal(81013, "user & party & tag all invalid")
         msgid = secrets.token_urlsafe(24)
         invalid = "|".join(u for u in to.split("|") if self.recorder.answers.get(u) == FAILED)
         self._record("wecom_app", to, text, True, f"msgid {msgid}", {"body": body}, provider_id=msgid)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
 
 from jiedao.api.channels import DELIVERED, FAILED, READ, RETRY, SENT, Receipt
+from jiedao.plugins.dingtalk import fake as fake_module
 from jiedao.plugins.dingtalk.settings import DingTalkSettings
 from jiedao.plugins.dingtalk.tests.conftest import SETTINGS, message
 from jiedao.plugins.dingtalk.work import DingTalkWorkChannel
@@ -30,6 +32,7 @@ async def test_a_work_notice_reaches_the_person_with_a_button_to_acknowledge(pro
     card = delivery.raw["body"]["msg"]["action_card"]
     assert card["title"] == "【火警】凤起都市花园 3幢 2单元 501 烟感报警"
     assert card["single_url"] == "https://jiedao.example/ack/abc123"
+    assert "https://jiedao.example/ack/abc123" not in delivery.text  # the button opens it
     assert delivery.raw["body"]["agent_id"] == 2468
 
 
@@ -62,6 +65,23 @@ async def test_the_token_is_fetched_once_for_many_notices(provider, channel):
         assert (await channel.send(message(id=n))).outcome == SENT
 
     assert provider.fake.tokens_issued == 1
+
+
+async def test_concurrent_notices_share_one_token(provider, channel):
+    results = await asyncio.gather(*(channel.send(message(id=n)) for n in range(5)))
+
+    assert [r.outcome for r in results] == [SENT] * 5
+    assert provider.fake.tokens_issued == 1
+
+
+async def test_a_token_refused_right_after_renewal_is_not_renewed_again(provider, channel, monkeypatch):
+    monkeypatch.setattr(fake_module, "TOKEN_LIFETIME", 0)  # every token is born expired
+
+    result = await channel.send(message())
+
+    assert result.outcome == FAILED and "42001" in result.detail
+    assert provider.fake.tokens_issued == 2
+    assert [d.verified for d in provider.recorder.deliveries] == [False, False]
 
 
 async def test_an_expired_token_is_renewed_once_and_the_notice_delivered(provider, channel):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
 
 from jiedao.api.channels import FAILED, RETRY, SENT
 from jiedao.plugins.wecom.app import WeComAppChannel
+from jiedao.plugins.wecom import fake as fake_module
 from jiedao.plugins.wecom.settings import WeComSettings
 from jiedao.plugins.wecom.tests.conftest import SETTINGS, message
 
@@ -61,6 +63,23 @@ async def test_the_token_is_fetched_once_for_many_messages(provider, channel):
     assert provider.fake.tokens_issued == 1
 
 
+async def test_concurrent_messages_share_one_token(provider, channel):
+    results = await asyncio.gather(*(channel.send(message(id=n)) for n in range(5)))
+
+    assert [r.outcome for r in results] == [SENT] * 5
+    assert provider.fake.tokens_issued == 1
+
+
+async def test_a_token_refused_right_after_renewal_is_not_renewed_again(provider, channel, monkeypatch):
+    monkeypatch.setattr(fake_module, "TOKEN_LIFETIME", 0)  # every token is born expired
+
+    result = await channel.send(message())
+
+    assert result.outcome == FAILED and "42001" in result.detail
+    assert provider.fake.tokens_issued == 2
+    assert [d.verified for d in provider.recorder.deliveries] == [False, False]
+
+
 async def test_an_expired_token_is_renewed_once_and_the_message_delivered(provider, channel):
     await channel.send(message(id=1))
     provider.fake.expire_tokens()
@@ -93,7 +112,8 @@ async def test_a_user_wecom_does_not_know_fails_with_81013(provider, channel):
     result = await channel.send(message(address="LeftTheJob"))
 
     assert result.outcome == FAILED and "81013" in result.detail
-    assert [d.verified for d in provider.recorder.deliveries] == [False]
+    [refused] = provider.recorder.deliveries
+    assert refused.verified and "81013" in refused.detail and not refused.provider_id
 
 
 async def test_another_apps_agent_id_is_refused(provider):
