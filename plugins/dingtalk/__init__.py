@@ -1,0 +1,1 @@
+"""DingTalk (钉钉 / 浙政钉) notification channels: the group robot and corp-app work notices."""
