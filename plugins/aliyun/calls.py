@@ -5,15 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Mapping
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from jiedao.api import today
 from jiedao.api.channels import FAILED, Message, SendResult
+from jiedao.api.domain import CHINA, clock
 from jiedao.plugins.aliyun.client import build, credentials
 from jiedao.plugins.aliyun.settings import AliyunSettings
-
-CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 class AliyunChannel:
@@ -56,7 +54,7 @@ def kind_of(message: Message) -> str:
 
 def recent_days() -> list[date]:
     """The China dates a message sent lately may carry: today, then yesterday (just after midnight)."""
-    day = today()
+    day = clock.today()
     return [day, day - timedelta(days=1)]
 
 

@@ -29,11 +29,11 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from jiedao.api.channels import FakeDelivery, FakeRecorder
+from jiedao.api.domain import CHINA, clock
 from jiedao.plugins.aliyun.fake.signature import SignatureProblem, verify
 from jiedao.plugins.aliyun.settings import AliyunSettings
 
 PROVIDER = "aliyun"
-CHINA = timezone(timedelta(hours=8))
 PHONE = re.compile(r"^1\d{10}$")
 MAX_CLOCK_SKEW = timedelta(minutes=15)
 SENDS = {"SendSms": "sms", "SingleCallByTts": "voice"}
@@ -153,7 +153,7 @@ class FakeAliyun:
         if (problem := json_object_problem(params.get("TemplateParam"))) is not None:
             return error("isv.INVALID_JSON_PARAM", problem)
         biz_id = f"{int(time.time() * 1000)}^{uuid.uuid4().int % 10**10}"
-        self.messages[biz_id] = {**params, "SendDate": datetime.now(CHINA)}
+        self.messages[biz_id] = {**params, "SendDate": clock.now().astimezone(CHINA)}
         self.record("SendSms", params, verified=True, provider_id=biz_id)
         return JSONResponse({"Code": "OK", "Message": "OK", "BizId": biz_id, "RequestId": request_id()})
 
@@ -184,7 +184,7 @@ class FakeAliyun:
         if (problem := json_object_problem(params.get("TtsParam"))) is not None:
             return error("isv.INVALID_PARAMETERS", problem)
         call_id = f"{uuid.uuid4().int % 10**12}^{uuid.uuid4().int % 10**11}"
-        self.calls[call_id] = {**params, "At": datetime.now(CHINA)}
+        self.calls[call_id] = {**params, "At": clock.now().astimezone(CHINA)}
         self.record("SingleCallByTts", params, verified=True, provider_id=call_id)
         return JSONResponse({"Code": "OK", "Message": "OK", "CallId": call_id, "RequestId": request_id()})
 

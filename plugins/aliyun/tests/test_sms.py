@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from jiedao.api.channels import DELIVERED, FAILED, RETRY, SENT
+from jiedao.api.domain import CHINA
 from jiedao.plugins.aliyun.fake.app import sends_by_out_id
 from jiedao.plugins.aliyun.sms import SmsChannel
 
@@ -98,3 +100,12 @@ async def test_a_provider_that_cannot_be_reached_is_retried(fake_server, recorde
     channel = SmsChannel(street_settings(endpoint="http://127.0.0.1:9"), fake_server.environ())
     result = await channel.send(message())
     assert result.outcome == RETRY and result.detail
+
+
+async def test_an_sms_sent_just_before_midnight_is_found_after_it(fake_server, recorder, monkeypatch):
+    channel = SmsChannel(street_settings(), fake_server.environ())
+    monkeypatch.setattr("jiedao.core.clock.now", lambda: datetime(2026, 12, 1, 23, 59, 50, tzinfo=CHINA))
+    sent = await channel.send(message())
+    monkeypatch.setattr("jiedao.core.clock.now", lambda: datetime(2026, 12, 2, 0, 1, 0, tzinfo=CHINA))
+    receipt = await channel.poll(message(), sent.provider_id)
+    assert receipt is not None and receipt.outcome == DELIVERED

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from jiedao.api.channels import ANSWERED, FAILED, NO_ANSWER, RETRY, SENT
+from jiedao.api.domain import CHINA
 from jiedao.plugins.aliyun.voice import VoiceChannel, call_outcome
 
 from .conftest import STREET, message, street_settings
@@ -58,3 +60,12 @@ def test_carrier_states_map_to_outcomes():
     assert call_outcome({"state": "200005", "duration": 0}).outcome == NO_ANSWER
     assert call_outcome({"state": "200004", "duration": 0}).outcome == FAILED
     assert call_outcome({"state": ""}) is None
+
+
+async def test_a_call_placed_just_before_midnight_is_found_after_it(fake_server, recorder, monkeypatch):
+    channel = VoiceChannel(street_settings(), fake_server.environ())
+    monkeypatch.setattr("jiedao.core.clock.now", lambda: datetime(2026, 12, 1, 23, 59, 50, tzinfo=CHINA))
+    sent = await channel.send(message(channel="voice"))
+    monkeypatch.setattr("jiedao.core.clock.now", lambda: datetime(2026, 12, 2, 0, 1, 0, tzinfo=CHINA))
+    receipt = await channel.poll(message(channel="voice"), sent.provider_id)
+    assert receipt is not None and receipt.outcome == ANSWERED
