@@ -1,0 +1,1 @@
+"""Alibaba Cloud SMS and voice calls (TTS) as notification channels, with a local fake provider."""

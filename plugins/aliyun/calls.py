@@ -1,0 +1,73 @@
+"""What the SMS and voice channels share: the settings, the SDK client, the deadline, the China calendar."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Mapping
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from jiedao.api.channels import FAILED, Message, SendResult
+from jiedao.api.domain import CHINA, clock
+from jiedao.plugins.aliyun.client import build, credentials
+from jiedao.plugins.aliyun.settings import AliyunSettings
+
+
+class AliyunChannel:
+    """Base of the SMS and voice channels: one SDK client per street, calls bounded by the timeout."""
+
+    client_class: type
+    """The SDK's client class (``alibabacloud_dysmsapi20170525.client.Client`` ...)."""
+    default_endpoint: str
+
+    def __init__(self, settings: AliyunSettings | None, environ: Mapping[str, str]) -> None:
+        self.settings = settings or AliyunSettings()
+        self.environ = environ
+        self.client = build(self.client_class, self.settings, self.default_endpoint, environ)
+
+    def missing_keys(self) -> SendResult | None:
+        """FAILED naming the environment variable that holds no key, if one is empty."""
+        key_id, secret = credentials(self.settings, self.environ)
+        for name, value in ((self.settings.access_key_id_env, key_id), (self.settings.access_key_secret_env, secret)):
+            if not value:
+                return SendResult(FAILED, detail=f"the environment variable {name} (aliyun access key) is not set")
+        return None
+
+    async def bounded(self, call: Awaitable[Any]) -> Any:
+        """``await call``, giving up after the settings' timeout (the SDK's socket timeouts apply per read)."""
+        return await asyncio.wait_for(call, self.settings.timeout)
+
+    async def aclose(self) -> None:
+        """Nothing held open: the SDK opens one HTTP session per request."""
+
+
+def template_params(message: Message) -> str:
+    """The message's template parameters as the JSON object the APIs want (Chinese kept readable)."""
+    return json.dumps(dict(message.params), ensure_ascii=False, separators=(",", ":"))
+
+
+def kind_of(message: Message) -> str:
+    """The event kind of ``message`` if the outbox hands one (the contract has none yet)."""
+    return getattr(message, "kind", "") or ""
+
+
+def recent_days() -> list[date]:
+    """The China dates a message sent lately may carry: today, then yesterday (just after midnight)."""
+    day = clock.today()
+    return [day, day - timedelta(days=1)]
+
+
+def china_midnight_ms(day: date) -> int:
+    """Milliseconds since the epoch at 00:00 of ``day`` in China."""
+    return int(datetime.combine(day, time(0), CHINA).timestamp() * 1000)
+
+
+def china_time(text: str | None) -> datetime | None:
+    """``2026-12-01 22:55:16`` (China time, as the APIs report) as an aware datetime, or None."""
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=CHINA)
+    except ValueError:
+        return None

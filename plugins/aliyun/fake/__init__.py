@@ -1,0 +1,1 @@
+"""The local stand-in for Alibaba Cloud's SMS and voice APIs (demo and tests)."""
