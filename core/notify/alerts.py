@@ -69,8 +69,11 @@ async def raise_alert(
     building_id: int | None = None,
     resident_id: int | None = None,
     at: datetime | None = None,
+    again: bool = False,
 ) -> Alert:
-    """Raise (or re-raise) the alert about ``subject`` and write its first messages."""
+    """Raise the alert about ``subject`` and write its first messages. While it is open,
+    raising it again updates its text and re-sends the current stage when the severity got
+    worse or ``again`` says the news is worth telling (the condition came back)."""
     from jiedao.core.contacts.chain import reach_chain
 
     at = at or clock.now()
@@ -81,8 +84,8 @@ async def raise_alert(
     if alert is not None:
         worse = RANK.get(severity, 0) > RANK.get(alert.severity, 0)
         alert.fields, alert.title = fields, title[:300]
-        if worse:
-            alert.severity = severity
+        if worse or again:
+            alert.severity = severity if worse else alert.severity
             alert.repeats += 1
             await send_stage(session, kernel, street, alert, alert.stage, at)
         return alert

@@ -75,31 +75,34 @@ async def alarm_fields(session, alarm: Alarm, device: Device, locale: str = "zh"
     return title[:300], fields
 
 
-async def raise_alarm_alert(session, kernel, street: str, alarm: Alarm, device: Device) -> None:
-    """Raise (or re-raise, when worse) the alert of ``alarm`` in ``session``."""
+async def raise_alarm_alert(session, kernel, street: str, alarm: Alarm, device: Device, again: bool = False) -> None:
+    """Raise the alert of ``alarm`` in ``session`` (``again``: the alarm is worse or came back:
+    the people of its current stage hear of it again)."""
     locale = kernel.settings(street, "notify").locale
     title, fields = await alarm_fields(session, alarm, device, locale)
     await raise_alert(
         session, kernel, street, kind=KIND, subject=encode_global_id("Alarm", alarm.id), severity=alarm.severity,
-        title=title, fields=fields, building_id=device.building_id, resident_id=device.resident_id,
+        title=title, fields=fields, building_id=device.building_id, resident_id=device.resident_id, again=again,
     )
 
 
-def queue_alert(kernel, street: str, alarm_id: int) -> None:
-    """Raise the alert of ``alarm_id`` in the plugin's background writes (see the module docstring)."""
-    kernel.state("sensors").background.add((kernel, street, "alerts"), alarm_id, _raise_batch)
+def queue_alert(kernel, street: str, alarm_id: int, again: bool = False) -> None:
+    """Raise the alert of ``alarm_id`` in the plugin's background writes (see the module
+    docstring); ``again``: it is already raised, tell its current people again."""
+    kernel.state("sensors").background.add((kernel, street, "alerts"), (alarm_id, again), _raise_batch)
 
 
-async def _raise_batch(key, alarm_ids: list[int]) -> None:
+async def _raise_batch(key, items: list[tuple[int, bool]]) -> None:
     kernel, street, _ = key
+    again = {alarm_id for alarm_id, told in items if told}
     try:
         async with street_transaction(kernel, street) as session:
-            rows = await session.execute(select(Alarm, Device).join(Device, Device.id == Alarm.device_pk).where(Alarm.id.in_(set(alarm_ids))))
+            rows = await session.execute(select(Alarm, Device).join(Device, Device.id == Alarm.device_pk).where(Alarm.id.in_({i for i, _ in items})))
             for alarm, device in rows.all():
                 if alarm.status in WAITING:
-                    await raise_alarm_alert(session, kernel, street, alarm, device)
+                    await raise_alarm_alert(session, kernel, street, alarm, device, again=alarm.id in again)
     except Exception:  # noqa: BLE001 - the watchdog's catch-up raises them on its next round
-        log.exception("could not raise the alerts of %d alarm(s) in %s; the watchdog will", len(alarm_ids), street)
+        log.exception("could not raise the alerts of %d alarm(s) in %s; the watchdog will", len(items), street)
 
 
 async def raise_missing_alerts(session, kernel, street: str) -> int:

@@ -58,7 +58,7 @@ async def publish(kernel: Kernel, street: str, changes: list[Change]) -> None:
             relay.send(street, change)  # queued: never waits for the broker
         await kernel.events.publish(street, BY_CHANGE[change.what](**payload))
         if change.what in ("raised", "updated") and change.notify_level is not None:
-            queue_alert(kernel, street, change.alarm.id)
+            queue_alert(kernel, street, change.alarm.id, again=change.what == "updated")
         elif change.what == "acknowledged" or (change.what == "cleared" and change.alarm.status == "CLEARED"):
             state.background.add((kernel, street, "settle"), change.alarm, _settle_batch)
 

@@ -145,3 +145,15 @@ async def until(condition, timeout: float = 30.0, what: str = "condition") -> No
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.05)
+
+
+async def alert_of(kernel, alarm_id: int, street: str = "changqing"):
+    """The latest notification alert raised for the alarm (after the background writes), or None."""
+    from sqlalchemy import select
+
+    from jiedao.core.notify.models import Alert
+    from jiedao.schema.ids import encode_global_id
+
+    await kernel.state("sensors").background.settled()
+    async with kernel.db.transaction(kernel.street_id(street)) as session:
+        return await session.scalar(select(Alert).where(Alert.subject == encode_global_id("Alarm", alarm_id)).order_by(Alert.id.desc()).limit(1))
