@@ -66,6 +66,9 @@ class Message:
     link: str = ""
     """Where the person acknowledges and records the outcome (absolute URL), or empty."""
     locale: str = "zh"
+    kind: str = ""
+    """What raised it: ``sensors.alarm``, ``digest``, ``notice`` … (channels may pick a provider
+    template by it)."""
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,7 @@ def as_message(row: OutboxMessage, street: str, locale: str) -> c.Message:
         severity=row.severity,
         link=row.link,
         locale=locale,
+        kind=row.kind,
     )
 
 

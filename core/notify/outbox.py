@@ -132,7 +132,7 @@ async def write_message(
         title=title[:300],
         text=text,
         template=template,
-        params={k: str(v)[:PARAM_LIMIT] for k, v in values.items() if k != "ack" and v not in (None, "")},
+        params={k: str(v) if k == "ack" else str(v)[:PARAM_LIMIT] for k, v in values.items() if v not in (None, "")},
         link=link,
         link_digest=digest,
         status=status,

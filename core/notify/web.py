@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import html
+from urllib.parse import parse_qs
 
 from sqlalchemy import select
 from starlette.requests import Request
@@ -59,7 +60,10 @@ async def acknowledge_page(request: Request) -> Response:
     if message is None or alert is None:
         return _page("链接无效 Invalid link", "<p>This link is not valid.</p>", 404)
     if request.method == "POST":
-        form = await request.form()
+        body = await request.body()
+        if len(body) > 4096:
+            return _page("请求过大 Too large", "<p>The form is too large.</p>", 413)
+        form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
         outcome = str(form.get("outcome", ""))
         if outcome not in ACK_OUTCOMES:
             return _page("请选择处置结果 Choose an outcome", f"<p>outcome: expected one of {', '.join(ACK_OUTCOMES)}.</p>", 400)
@@ -122,12 +126,9 @@ class FakeProviders:
         if app is None:
             await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
             return
-        prefix = f"/dev/providers/{street}/{provider}"
-        inner = dict(scope)
-        inner["path"] = scope["path"][scope["path"].index(prefix) + len(prefix):] or "/"
-        inner["raw_path"] = inner["path"].encode()
-        inner["root_path"] = scope.get("root_path", "") + prefix
-        await app(inner, receive, send)
+        # like Starlette's Mount: the path stays whole (signatures cover it), root_path says where the app sits
+        prefix = scope["path"][: scope["path"].index(f"/dev/providers/{street}/{provider}") + len(f"/dev/providers/{street}/{provider}")]
+        await app({**scope, "root_path": prefix}, receive, send)
 
 
 ROUTES = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from jiedao.core.notify.graphql import NotificationType, notifications_about
 from jiedao.core.organisations.graphql import OrganisationType
 from jiedao.core.runner import run_mutation
 from jiedao.core.work.graphql import WorkItem as WorkItemType
@@ -30,6 +31,8 @@ __all__ = [
     "linked",
     "list_bound",
     "model_for",
+    "NotificationType",
+    "notifications_about",
     "OrganisationType",
     "readable",
     "run_mutation",

@@ -48,8 +48,8 @@ def template_params(message: Message) -> str:
 
 
 def kind_of(message: Message) -> str:
-    """The event kind of ``message`` if the outbox hands one (the contract has none yet)."""
-    return getattr(message, "kind", "") or ""
+    """The event kind of ``message`` (``sensors.alarm``, ``digest`` …)."""
+    return message.kind
 
 
 def recent_days() -> list[date]:

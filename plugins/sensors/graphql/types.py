@@ -11,11 +11,11 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from jiedao.api import allow, by_id, Node, node_type, registry, types
 from jiedao.api.alerts import ACK_OUTCOMES
-from jiedao.api.graphql import ClientError, linked, list_bound
+from jiedao.api.graphql import ClientError, connection_field, encode_global_id, linked, list_bound, NotificationType, notifications_about
 from jiedao.plugins.sensors import models
 from jiedao.plugins.sensors.service import alarms as alarm_service
 from jiedao.plugins.sensors.service.payloads import printable
@@ -217,6 +217,10 @@ class Alarm(Node):
     @strawberry.field(permission_classes=READ_DEVICES)
     async def device(self, info: strawberry.Info) -> Device:
         return await by_id(info.context, models.Device).load(self.device_pk)
+
+    @connection_field(NotificationType, description="Whom the alarm reached, on which channel, and the receipts (addresses masked), newest first.", newest_first=True)
+    def notifications(root, ctx) -> Select:
+        return notifications_about(encode_global_id("Alarm", root.id))
 
 
 @node_type(models.QuarantinedMessage, read=QUARANTINE_READ)

@@ -1,0 +1,164 @@
+"""A smoke alarm at the home of an elderly person living alone, end to end: raised by
+ingestion, written to the outbox, delivered through the real channel plugins over real HTTP to
+local fake providers that check DingTalk's and Alibaba Cloud's real authentication, escalated
+when nobody answers, acknowledged from the link in a message — and then silent."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from sqlalchemy import select, update
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from jiedao.core import clock
+from jiedao.core.app import build_app
+from jiedao.core.contacts.models import DutyShift, EmergencyContact, StaffAddress
+from jiedao.core.identity.models import User
+from jiedao.core.models import Compound, Resident
+from jiedao.core.notify.models import DeliveryReceipt, OutboxMessage
+from jiedao.core.notify.runtime import runtime
+from jiedao.core.notify.web import FakeProviders
+from jiedao.core.notify.worker import cycle
+from jiedao.core.testing.asgi_server import AsgiServer
+from jiedao.core.testing.organisations import make_grid
+from jiedao.core.testing.outbox import outbox
+from jiedao.plugins.aliyun.fake.app import sends_by_out_id
+from jiedao.plugins.sensors.ingest import store
+from jiedao.plugins.sensors.models import Alarm, Device
+from jiedao.plugins.sensors.service.payloads import Address
+from jiedao.plugins.sensors.service.store import Inbound
+from jiedao.schema.ids import encode_global_id
+
+SECRETS = {
+    "JIEDAO_DINGTALK_APP_KEY": "ding-app-key",
+    "JIEDAO_DINGTALK_APP_SECRET": "ding-app-secret",
+    "JIEDAO_DINGTALK_ROBOT_TOKEN": "robot-token",
+    "JIEDAO_DINGTALK_ROBOT_SECRET": "SECrobotsecret",
+    "ALIBABA_CLOUD_ACCESS_KEY_ID": "LTAI-test-key",
+    "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "test-secret",
+    "JIEDAO_FAKE_PROVIDERS": "1",
+}
+GRID_WORKER, DUTY, ELDER, SON = "13900000001", "13900000002", "13812345678", "13700000003"
+START = datetime(2026, 12, 1, 19, 0, tzinfo=UTC)  # 03:00 in Hangzhou
+
+
+def streets(url: str) -> dict:
+    return {
+        "changqing": {
+            "name": "长庆街道",
+            "plugins": ["sensors", "dingtalk", "aliyun"],
+            "dingtalk": {"endpoint": "fake", "agent_id": 4001},
+            "aliyun": {"endpoint": "fake", "sms_sign_name": "长庆街道", "sms_templates": {"default": "SMS_468000001"},
+                       "voice_templates": {"default": "TTS_300000001"}, "timeout": 1},
+            "notify": {
+                "public_url": url,
+                "critical": {"staff": ["dingtalk_work", "voice"], "public": ["voice"], "next_after": "5m"},
+                "retry": {"first_delay": "10s", "poll_every": "30s", "lease": "3s"},
+            },
+        }
+    }
+
+
+class Scene:
+    """The street, its people, the smoke detector SD-1 at 李奶奶's home, the fakes' recorder."""
+
+    def __init__(self, kernel, server, recorder):
+        self.kernel, self.server, self.recorder = kernel, server, recorder
+
+    def at(self, monkeypatch, moment: datetime) -> datetime:
+        monkeypatch.setattr(clock, "now", lambda: moment)
+        return moment
+
+    async def smoke(self, on: bool, at: datetime) -> Alarm:
+        topic = "jiedao/changqing/devices/SD-1/telemetry"
+        await store(self.kernel, "changqing", [Inbound(Address("changqing", "SD-1", "telemetry"), topic, (b'{"smoke": true}' if on else b'{"smoke": false}'), at)])
+        await self.kernel.state("sensors").background.settled()
+        async with self.kernel.db.transaction(self.kernel.street_id("changqing")) as session:
+            return await session.scalar(select(Alarm).order_by(Alarm.id.desc()).limit(1))
+
+    def received(self, channel: str | None = None, to: str | None = None):
+        """What the fakes accepted (verified and answered with a provider id)."""
+        return [d for d in self.recorder.deliveries if d.verified and d.provider_id and (channel is None or d.channel == channel) and (to is None or d.to == to)]
+
+
+@pytest.fixture
+async def scene(make_kernel, client):
+    app = Starlette(routes=[Mount("/dev/providers", app=FakeProviders())])
+    server = AsgiServer(app)
+    kernel = await make_kernel(streets=streets(server.url))
+    app.state.kernel = kernel
+    notify = runtime(kernel)
+    notify.reset(environ=SECRETS)
+    from jiedao.core.testing.fixtures import build_registry
+
+    ids = await build_registry(kernel, "changqing", buildings=1, units_per_building=1)
+    building, unit, elder = ids["buildings"][0], ids["units"][0], ids["residents"][0]
+    for username, role in (("gw-1", "grid_worker"), ("duty-1", "community_worker")):
+        await client.token(role, username=username)
+    await make_grid(kernel, "changqing", [building], ["gw-1"])
+    street_id = kernel.street_id("changqing")
+    async with kernel.db.transaction(street_id) as session:
+        users = dict((await session.execute(select(User.username, User.id).where(User.username.in_(["gw-1", "duty-1"])))).all())
+        community = await session.scalar(select(Compound.community_id).where(Compound.id == ids["compound"][0]))
+        await session.execute(update(Resident).where(Resident.id == elder).values(name="李奶奶", elderly=True, lives_alone=True, phone=ELDER))
+        session.add_all([
+            StaffAddress(user_id=users["gw-1"], phone=GRID_WORKER, dingtalk_user_id="dt-gw-1", updated_at=START),
+            StaffAddress(user_id=users["duty-1"], phone=DUTY, dingtalk_user_id="dt-duty-1", updated_at=START),
+            DutyShift(street_id=street_id, user_id=users["duty-1"], community_id=community, starts_at=START - timedelta(days=1), ends_at=START + timedelta(days=30)),
+            EmergencyContact(street_id=street_id, resident_id=elder, position=1, name="李明", relation="儿子", phone=SON, updated_at=START),
+            Device(street_id=street_id, device_id="SD-1", kind="SMOKE_DETECTOR", name="烟感", building_id=building, unit_id=unit, resident_id=elder, latest={}),
+        ])
+    with server:
+        yield Scene(kernel, server, notify.recorder)
+
+
+async def acknowledge_from(kernel, text: str, outcome: str) -> httpx.Response:
+    """Follow the acknowledgement link in ``text`` (as the person's phone would) and choose ``outcome``."""
+    link = re.search(r"https?://\S+/notify/ack/changqing/[A-Za-z0-9_-]+", text).group(0)
+    path = link.split("/notify/", 1)[1]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=build_app(kernel, background=False)), base_url="http://jiedao.test") as http:
+        page = await http.get(f"/notify/{path}")
+        assert page.status_code == 200 and "李奶奶" in page.text and "VISITED" in page.text
+        return await http.post(f"/notify/{path}", data={"outcome": outcome, "note": "老人在家，锅烧干了"})
+
+
+async def test_a_smoke_alarm_at_an_old_persons_home_climbs_until_someone_acknowledges(scene, monkeypatch):
+    kernel = scene.kernel
+    t0 = scene.at(monkeypatch, START)
+    alarm = await scene.smoke(True, t0)
+
+    # One delivery cycle: the grid worker's phone rings and a work notice arrives; the old lady is called too.
+    await cycle(kernel, "worker-a")
+    [notice] = scene.received("dingtalk_work", "dt-gw-1")
+    assert "烟感报警" in notice.text and "李奶奶（独居、老人）" in notice.text and "SD-1" in notice.text and "/notify/ack/changqing/" in notice.text
+    assert {d.to for d in scene.received("voice")} == {GRID_WORKER, ELDER}
+    assert scene.received(to=SON) == [] and scene.received(to="dt-duty-1") == []
+
+    # Nobody picks up: the receipts say so and the next people are reached without waiting the 5 minutes.
+    scene.recorder.answer(GRID_WORKER, "NO_ANSWER")
+    scene.recorder.answer(ELDER, "NO_ANSWER")
+    scene.at(monkeypatch, t0 + timedelta(seconds=31))
+    await cycle(kernel, "worker-a")  # receipts: NO_ANSWER
+    await cycle(kernel, "worker-a")  # the next stage
+    assert [d.to for d in scene.received("voice", SON)] == [SON], "the son is called"
+    [duty_notice] = scene.received("dingtalk_work", "dt-duty-1")
+    rows = await outbox(kernel, subject=encode_global_id("Alarm", alarm.id))
+    assert ("gw-1", "voice", "NO_ANSWER") in {(m.recipient_name, m.channel, m.status) for m in rows}
+
+    # The duty worker acknowledges from the work notice's link: the alarm is acknowledged with the outcome.
+    answer = await acknowledge_from(kernel, duty_notice.text, "VISITED")
+    assert answer.status_code == 200 and "已确认" in answer.text
+    async with kernel.db.transaction(kernel.street_id("changqing")) as session:
+        acknowledged = await session.get(Alarm, alarm.id, populate_existing=True)
+    assert acknowledged.status == "ACKNOWLEDGED" and acknowledged.ack_outcome == "VISITED" and "duty-1" in acknowledged.acknowledged_by
+
+    # Hours later nobody else is disturbed.
+    before = len(scene.recorder.deliveries)
+    for minutes in (10, 60, 180):
+        scene.at(monkeypatch, t0 + timedelta(minutes=minutes))
+        await cycle(kernel, "worker-a")
+    assert [d for d in scene.recorder.deliveries[before:] if d.provider_id and d.channel in ("voice", "dingtalk_work", "sms")] == []
