@@ -56,6 +56,8 @@ def streets(url: str) -> dict:
                        "voice_templates": {"default": "TTS_300000001"}, "timeout": 1},
             "notify": {
                 "public_url": url,
+                "per_minute": 1000,
+                "info": {"staff": ["dingtalk_work"]},
                 "critical": {"staff": ["dingtalk_work", "voice"], "public": ["voice"], "next_after": "5m"},
                 "retry": {"first_delay": "10s", "poll_every": "30s", "lease": "3s"},
             },
@@ -162,3 +164,167 @@ async def test_a_smoke_alarm_at_an_old_persons_home_climbs_until_someone_acknowl
         scene.at(monkeypatch, t0 + timedelta(minutes=minutes))
         await cycle(kernel, "worker-a")
     assert [d for d in scene.recorder.deliveries[before:] if d.provider_id and d.channel in ("voice", "dingtalk_work", "sms")] == []
+
+
+async def graphql(kernel, query: str, variables: dict | None = None, token: str | None = None) -> dict:
+    """A GraphQL request to ``kernel``'s app (in process)."""
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=build_app(kernel, background=False)), base_url="http://jiedao.test") as http:
+        return (await http.post("/graphql/changqing", json={"query": query, "variables": variables or {}}, headers=headers)).json()
+
+
+ACK = 'mutation($id: ID!) { acknowledgeAlarm(input: {alarmId: $id, outcome: FALSE_ALARM, note: "油烟"}) { alarm { status } errors { code } } }'
+
+
+async def test_a_smoke_alarm_over_by_itself_still_reaches_people_until_one_acknowledges(scene, client, monkeypatch):
+    kernel = scene.kernel
+    t0 = scene.at(monkeypatch, START)
+    alarm = await scene.smoke(True, t0)
+    await cycle(kernel, "worker-a")
+    cleared = await scene.smoke(False, t0 + timedelta(minutes=1))
+    assert (cleared.id, cleared.status) == (alarm.id, "CLEARED_UNACK")
+
+    scene.at(monkeypatch, t0 + timedelta(minutes=6))  # nobody acknowledged: the next people, as if the smoke were still there
+    await cycle(kernel, "worker-a")
+    assert [d.to for d in scene.received("voice", SON)] == [SON]
+    assert len(scene.received("dingtalk_work", "dt-duty-1")) == 1
+
+    duty = await client.token("community_worker", username="duty-1")
+    done = await graphql(kernel, ACK, {"id": encode_global_id("Alarm", alarm.id)}, token=duty)
+    assert done["data"]["acknowledgeAlarm"] == {"alarm": {"status": "CLEARED"}, "errors": []}
+    await kernel.state("sensors").background.settled()
+    before = len(scene.received())
+    for minutes in (12, 40, 120):
+        scene.at(monkeypatch, t0 + timedelta(minutes=minutes))
+        await cycle(kernel, "worker-a")
+    assert len(scene.received()) == before, "acknowledged: nobody else is called"
+
+
+async def test_a_provider_that_fails_or_times_out_is_retried_and_nothing_is_sent_twice(scene, monkeypatch):
+    kernel = scene.kernel
+    t0 = scene.at(monkeypatch, START)
+    scene.recorder.fail_next("dingtalk", 2, "500")
+    scene.recorder.fail_next("aliyun", 1, "timeout")
+    scene.recorder.fail_next("aliyun", 1, "throttled")
+    alarm = await scene.smoke(True, t0)
+    await cycle(kernel, "worker-a")
+    waiting = {(m.channel, m.address): m for m in await outbox(kernel)}
+    assert waiting[("dingtalk_work", "dt-gw-1")].status == "PENDING" and "500" in waiting[("dingtalk_work", "dt-gw-1")].last_error
+    assert scene.received("dingtalk_work") == []
+
+    for seconds in (15, 45, 120):  # past the back-off each time (10 s, doubled)
+        scene.at(monkeypatch, t0 + timedelta(seconds=seconds))
+        await cycle(kernel, "worker-a")
+    rows = await outbox(kernel, subject=encode_global_id("Alarm", alarm.id))
+    assert {(m.channel, m.address, m.status) for m in rows if m.stage == 0} == {
+        ("dingtalk_work", "dt-gw-1", "DELIVERED"), ("voice", GRID_WORKER, "ANSWERED"), ("voice", ELDER, "ANSWERED"),
+    }
+    assert len(scene.received("dingtalk_work", "dt-gw-1")) == 1
+    assert set(sends_by_out_id(scene.recorder).values()) == {1}, "every call placed once"
+    async with kernel.db.transaction(kernel.street_id("changqing")) as session:
+        ding = next(m for m in rows if m.channel == "dingtalk_work")
+        receipts = (await session.scalars(select(DeliveryReceipt.outcome).where(DeliveryReceipt.message_id == ding.id).order_by(DeliveryReceipt.id))).all()
+    assert receipts == ["RETRY", "RETRY", "SENT", "DELIVERED"]  # the last one: DingTalk's receipt
+
+
+def plugins_toml(url: str) -> str:
+    """``streets(url)`` as the plugins.toml an operator writes (for a worker process)."""
+    return f"""
+[streets.changqing]
+name = "长庆街道"
+plugins = ["sensors", "dingtalk", "aliyun"]
+[streets.changqing.dingtalk]
+endpoint = "fake"
+agent_id = 4001
+timeout = 2
+[streets.changqing.aliyun]
+endpoint = "fake"
+sms_sign_name = "长庆街道"
+sms_templates = {{ default = "SMS_468000001" }}
+voice_templates = {{ default = "TTS_300000001" }}
+timeout = 1
+[streets.changqing.notify]
+public_url = "{url}"
+per_minute = 1000
+[streets.changqing.notify.info]
+staff = ["dingtalk_work"]
+[streets.changqing.notify.retry]
+first_delay = "1s"
+lease = "3s"
+"""
+
+
+async def wait_until(condition, timeout: float = 60.0, what: str = "") -> None:
+    """Check ``await condition()`` every 50 ms until it is true."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await condition():
+        assert loop.time() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.05)
+
+
+async def test_killing_the_worker_mid_delivery_loses_nothing(scene, database_url, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from jiedao.core.notify import Notification, notify
+
+    kernel = scene.kernel
+    for n in range(20):
+        await notify(kernel, Notification(street="changqing", recipients=("@gw-1",), subject=f"楼道堆物 {n}", reference=f"WorkItem:{n}"))
+    config = tmp_path / "plugins.toml"
+    config.write_text(plugins_toml(scene.server.url), encoding="utf-8")
+    environ = {**os.environ, **SECRETS, "JIEDAO_CONFIG": str(config), "JIEDAO_DATABASE_URL": database_url}
+    jiedao = str(Path(sys.executable).parent / "jiedao")
+
+    async def statuses() -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for m in await outbox(kernel):
+            counts[m.status] = counts.get(m.status, 0) + 1
+        return counts
+
+    scene.recorder.fail_next("dingtalk", 1000, "timeout")  # the provider hangs: messages stay in flight
+    first = subprocess.Popen([jiedao, "notify", "run"], env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        async def in_flight() -> bool:
+            return (await statuses()).get("SENDING", 0) > 0
+
+        await wait_until(in_flight, what="messages being sent")
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+    assert (await statuses()).get("SENDING", 0) > 0, "killed mid-delivery"
+
+    scene.recorder._failures.clear()  # the provider is back
+    second = subprocess.Popen([jiedao, "notify", "run"], env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        async def all_sent() -> bool:
+            return set(await statuses()) <= {"SENT", "DELIVERED"}
+
+        await wait_until(all_sent, what="every message sent by the restarted worker")
+    finally:
+        second.terminate()
+        second.wait(10)
+    accepted = scene.received("dingtalk_work", "dt-gw-1")
+    assert len(accepted) == 20 and len({d.provider_id for d in accepted}) == 20
+    assert sorted(d.text.split("\n")[0] for d in accepted) == sorted({d.text.split("\n")[0] for d in accepted}), "none twice"
+
+
+async def test_two_workers_share_the_outbox_without_taking_a_message_twice(scene):
+    import asyncio
+
+    from jiedao.core.notify import Notification, notify
+
+    kernel = scene.kernel
+    for n in range(120):
+        await notify(kernel, Notification(street="changqing", recipients=("@gw-1",), subject=f"巡查提醒 {n}", reference=f"WorkItem:{n}"))
+    handled = await asyncio.gather(cycle(kernel, "worker-a", batch=20), cycle(kernel, "worker-b", batch=20))
+    assert sum(handled) == 120 and all(handled), handled
+    rows = await outbox(kernel)
+    assert {(m.status, m.attempts) for m in rows} == {("SENT", 1)}
+    assert len(scene.received("dingtalk_work", "dt-gw-1")) == 120
