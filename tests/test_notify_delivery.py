@@ -328,3 +328,50 @@ async def test_two_workers_share_the_outbox_without_taking_a_message_twice(scene
     rows = await outbox(kernel)
     assert {(m.status, m.attempts) for m in rows} == {("SENT", 1)}
     assert len(scene.received("dingtalk_work", "dt-gw-1")) == 120
+
+
+MINE = "{ me { notifications { edges { node { channel status address text receipts { outcome } } } } } }"
+ALL = "query($s: NotificationStatus) { notifications(status: $s) { totalCount edges { node { recipientName channel status address } } } }"
+OF_ALARM = "query($id: ID!) { node(id: $id) { ... on Alarm { notifications { edges { node { recipientName recipientRole channel status } } } } } }"
+
+
+async def test_people_see_their_notifications_administrators_all_and_the_demo_page_what_went_out(scene, client, monkeypatch, kernel):
+    t0 = scene.at(monkeypatch, START)
+    alarm = await scene.smoke(True, t0)
+    await cycle(scene.kernel, "worker-a")
+
+    grid = await client.token("grid_worker", username="gw-1")
+    mine = (await graphql(scene.kernel, MINE, token=grid))["data"]["me"]["notifications"]["edges"]
+    assert {(n["node"]["channel"], n["node"]["status"]) for n in mine} == {("dingtalk_work", "SENT"), ("voice", "SENT")}
+    assert {n["node"]["address"] for n in mine} == {"dt-gw-1", GRID_WORKER}  # grid workers may see phone numbers
+    assert all("/notify/ack/changqing/…" in n["node"]["text"] for n in mine if n["node"]["channel"] == "dingtalk_work"), "the link's token is not shown"
+    of_alarm = (await graphql(scene.kernel, OF_ALARM, {"id": encode_global_id("Alarm", alarm.id)}, token=grid))["data"]["node"]["notifications"]["edges"]
+    assert {(n["node"]["recipientName"], n["node"]["recipientRole"], n["node"]["channel"]) for n in of_alarm} == {
+        ("gw-1", "grid_worker", "dingtalk_work"), ("gw-1", "grid_worker", "voice"), ("李奶奶", "resident", "voice"),
+    }
+
+    for role in ("grid_worker", "resident", None):  # only administrators list the street's notifications
+        token = grid if role == "grid_worker" else (await client.token(role) if role else None)
+        refused = await graphql(scene.kernel, ALL, token=token)
+        assert refused.get("data") is None or refused["data"].get("notifications") is None
+        assert refused["errors"][0]["extensions"]["code"] in ("FORBIDDEN", "UNAUTHENTICATED")
+    admin = await client.token("street_admin")
+    listed = (await graphql(scene.kernel, ALL, {"s": "SENT"}, token=admin))["data"]["notifications"]
+    assert listed["totalCount"] == 3 and {e["node"]["address"] for e in listed["edges"]} == {"dt-gw-1", GRID_WORKER, ELDER}
+
+    # A mediator (no right to see phone numbers) sees their own call masked.
+    from jiedao.core.notify import Notification, notify
+
+    mediator = await client.token("mediator", username="med-1")
+    async with scene.kernel.db.transaction(scene.kernel.street_id("changqing")) as session:
+        session.add(StaffAddress(user_id=await session.scalar(select(User.id).where(User.username == "med-1")), phone="13900000009", updated_at=START))
+    await notify(scene.kernel, Notification(street="changqing", recipients=("@med-1",), subject="纠纷有激化风险", severity="critical", reference="Case:1"))
+    own = (await graphql(scene.kernel, MINE, token=mediator))["data"]["me"]["notifications"]["edges"]
+    assert [n["node"]["address"] for n in own] == ["139****0009"]
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=build_app(scene.kernel, background=False)), base_url="http://jiedao.test") as http:
+        page = await http.get("/dev/outbox/changqing")
+    assert page.status_code == 200 and page.text.count("✔ verified") == 3 and "dt-gw-1" in page.text
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=build_app(kernel, background=False)), base_url="http://jiedao.test") as http:
+        assert (await http.get("/dev/outbox/changqing")).status_code == 404  # fake providers off: no such page
+        assert (await http.get("/dev/providers/changqing/dingtalk/gettoken")).status_code == 404
