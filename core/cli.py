@@ -144,6 +144,9 @@ def serve(ctx: click.Context, demo: bool, host: str, port: int, **plugin_options
     kernel = kernel_of(ctx)
     kernel.serve_options.update(plugin_options)
     if demo:
+        from jiedao.core.notify.demo import prepare_demo_environment
+
+        prepare_demo_environment(host, port)
         migrate.upgrade(kernel)
         from jiedao.core.demo import seed_demo
 
@@ -155,6 +158,8 @@ def serve(ctx: click.Context, demo: bool, host: str, port: int, **plugin_options
     else:
         run(_require_head(kernel))
     click.echo(f"GraphiQL: http://{host}:{port}/graphql/<street>  streets: {', '.join(kernel.config.streets)}")
+    if demo:
+        click.echo(f"Messages and calls that would have gone out: http://{host}:{port}/dev/outbox/<street>")
     from jiedao.core.server import uvicorn_options
 
     trusted = ", ".join(kernel.config.transport.trusted_proxies) or "none (set JIEDAO_TRUSTED_PROXIES behind a proxy)"

@@ -31,6 +31,7 @@ from datetime import time, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from jiedao.core.notify.templates import check_template
 from jiedao.core.settings import Duration
 
 CRITICAL, MAJOR, MINOR, INFO = "critical", "major", "minor", "info"
@@ -115,6 +116,18 @@ class NotifySettings(BaseModel):
             start, _, end = value.partition("-")
             _clock(start, "quiet_hours"), _clock(end, "quiet_hours")
         return value.strip()
+
+    @field_validator("templates")
+    @classmethod
+    def _templates(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        for kind, texts in value.items():
+            for locale, text in texts.items():
+                if locale not in ("zh", "en"):
+                    raise ValueError(f"templates.{kind}: unknown locale {locale!r} (zh or en)")
+                problem = check_template(text)
+                if problem:
+                    raise ValueError(f"templates.{kind}.{locale}: {problem} (write $$ for a dollar sign)")
+        return value
 
     @field_validator("digest_at")
     @classmethod

@@ -55,9 +55,16 @@ def template_for(kind: str, locale: str, overrides: Mapping[str, Mapping[str, st
 
 
 def render(template: str, fields: Mapping[str, object]) -> str:
-    """``template`` with ``fields`` filled in (missing fields empty, ``$$`` a dollar sign)."""
+    """``template`` with ``fields`` filled in (``$$`` a dollar sign). A line whose fields are
+    all empty is left out (no "住户：" line for a meter box in a corridor)."""
     values = _Blank({k: "" if v is None else str(v) for k, v in fields.items()})
-    return _substitute(template, values)
+    lines = []
+    for line in template.split("\n"):
+        names = [m.group("named") or m.group("braced") for m in Template.pattern.finditer(line) if m.group("named") or m.group("braced")]
+        if names and not any(values[n] for n in names):
+            continue
+        lines.append(_substitute(line, values))
+    return "\n".join(lines)
 
 
 def _substitute(template: str, values: _Blank) -> str:

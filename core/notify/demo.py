@@ -1,0 +1,28 @@
+"""The demo's notification set-up: fake providers on, links to the served address, and demo
+credentials under the channel plugins' default variable names (the fakes check them exactly as
+the providers check real ones; a deployment sets its own)."""
+
+from __future__ import annotations
+
+import os
+
+DEMO_CREDENTIALS = {
+    "JIEDAO_DINGTALK_APP_KEY": "demo-ding-app-key",
+    "JIEDAO_DINGTALK_APP_SECRET": "demo-ding-app-secret",
+    "JIEDAO_DINGTALK_ROBOT_TOKEN": "demo-robot-token",
+    "JIEDAO_DINGTALK_ROBOT_SECRET": "SECdemo0robot0secret",
+    "JIEDAO_WECOM_CORP_ID": "wwdemo000corp",
+    "JIEDAO_WECOM_CORP_SECRET": "demo-wecom-secret",
+    "JIEDAO_WECOM_ROBOT_KEY": "demo-wecom-robot-key",
+    "ALIBABA_CLOUD_ACCESS_KEY_ID": "LTAIdemo000key",
+    "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "demo-aliyun-secret",
+}
+
+
+def prepare_demo_environment(host: str, port: int) -> None:
+    """Before the kernel's notification runtime starts: fake providers on, links pointing at
+    ``http://host:port``, demo credentials where none are set."""
+    os.environ.setdefault("JIEDAO_FAKE_PROVIDERS", "1")
+    os.environ.setdefault("JIEDAO_PUBLIC_URL", f"http://{host}:{port}")
+    for name, value in DEMO_CREDENTIALS.items():
+        os.environ.setdefault(name, value)
