@@ -4,8 +4,10 @@ clear by hand, mark devices offline and escalate alarms nobody acknowledged.
 ACTIVE_UNACK → ACKNOWLEDGED → CLEARED; a worse severity on an acknowledged alarm puts it
 back to ACTIVE_UNACK. An alarm whose condition ends before anybody acknowledged it becomes
 CLEARED_UNACK (as in ThingsBoard): still open, still escalating, until a person acknowledges
-it (→ CLEARED); its condition coming back makes the same alarm ACTIVE_UNACK again. Functions here change rows in the caller's session and return the
-``Change``s that ``service.publish.publish`` announces after the commit.
+it (→ CLEARED); its condition coming back makes the same alarm ACTIVE_UNACK again.
+
+Functions here change rows in the caller's session and return the ``Change``s that
+``service.publish.publish`` announces after the commit.
 """
 
 from __future__ import annotations
@@ -207,9 +209,10 @@ async def sweep(session: AsyncSession, settings: SensorsSettings, at: datetime |
         .outerjoin(registry.Resident, registry.Resident.id == Device.resident_id)
         .where(Device.last_seen_at.is_not(None), Device.last_seen_at < cutoff, Device.status != RETIRED, Device.id.not_in(already))
     )
-    silent = silent.all()
-    open_ = await open_alarms(session, [device.id for device, _, _ in silent])  # an OFFLINE one CLEARED_UNACK comes back
-    for device, elderly, alone in silent:
+    # a device back from offline (its OFFLINE alarm CLEARED_UNACK) and silent again reopens that alarm
+    reopenable = await session.scalars(select(Alarm).where(Alarm.type == OFFLINE, Alarm.status == CLEARED_UNACK))
+    open_ = {(a.device_pk, a.type): a for a in reopenable}
+    for device, elderly, alone in silent.all():
         device.status = "OFFLINE"
         minutes = int((at - device.last_seen_at).total_seconds() // 60)
         condition = Condition(OFFLINE, offline_severity(device.kind, bool(elderly and alone)), None, f"silent for {minutes} min")
