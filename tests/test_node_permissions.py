@@ -129,6 +129,7 @@ REFERENCES = {
     "Grid": [paged("grids"), listed("{ me { grids { __typename id } } }")],
     "GridWorker": [listed("{ grids(first: 100) { edges { node { workers { __typename id } } } } }")],
     "WorkItem": [paged("workItems")],
+    "DutyShift": [listed("{ dutyShifts { __typename id } }")],  # the demo roster covers 2026-2027: every shift is on duty now
 }
 """For every node type, the queries through which a caller reaches its objects."""
 
