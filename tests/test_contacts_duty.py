@@ -82,3 +82,9 @@ async def test_anyone_sets_their_own_addresses_and_the_street_admin_those_of_its
     assert bad["errors"] == [{"code": "BAD_INPUT", "field": "phone"}]
     log = await client.query('{ auditLog(first: 10, action: "core.staff.addresses.set") { edges { node { details } } } }', token=admin)
     assert "13800000003" not in str(log) and "138****0003" in str(log), "the audit log holds the phone masked"
+
+
+async def test_the_roster_is_asked_at_an_instant_with_its_time_zone(kernel, client):
+    grid = await client.token("grid_worker")
+    errors = await client.errors(ON_DUTY, {"at": "2026-01-15T03:00:00"}, token=grid)
+    assert errors[0]["extensions"] == {"code": "BAD_INPUT", "field": "at"}

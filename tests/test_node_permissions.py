@@ -130,6 +130,7 @@ REFERENCES = {
     "GridWorker": [listed("{ grids(first: 100) { edges { node { workers { __typename id } } } } }")],
     "WorkItem": [paged("workItems")],
     "Notification": [paged("notifications"), listed("{ me { notifications(first: 100) { edges { node { __typename id } } } } }")],
+    "DutyShift": [listed("{ dutyShifts { __typename id } }")],  # the demo roster covers 2026-2027: every shift is on duty now
 }
 """For every node type, the queries through which a caller reaches its objects."""
 

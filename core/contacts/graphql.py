@@ -106,6 +106,8 @@ class DutyShiftType(Node):
 class ContactsQuery:
     @strawberry.field(permission_classes=allow(DUTY_READ), description="The shifts on duty at ``at`` (default: now), street officers first.", metadata=list_bound(MAX_SHIFTS))
     async def duty_shifts(self, info: strawberry.Info, at: datetime | None = None) -> list[DutyShiftType]:
+        if at is not None and at.tzinfo is None:
+            raise DomainError("Give the instant with its time zone (2026-01-15T03:00:00+08:00).", code="BAD_INPUT", field="at")
         at = at or clock.now()
         statement = (
             select(DutyShift)
