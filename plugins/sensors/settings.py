@@ -60,12 +60,10 @@ class SensorsSettings(BaseModel):
     thresholds: Thresholds = Field(default_factory=Thresholds)
     escalate_after: list[Duration] = Field(
         default_factory=lambda: [timedelta(minutes=15), timedelta(hours=1)],
-        description="Delays after which an unacknowledged alarm climbs the next step of escalation_roles.",
-    )
-    escalation_roles: list[str] = Field(
-        default_factory=lambda: ["grid_worker", "community_worker", "street_admin"],
-        min_length=1,
-        description="Who is notified: the first role on raising, the next ones at each escalation step.",
+        description=(
+            "Delays after which an unacknowledged alarm's escalationLevel goes up one step (the alarm's record; "
+            "who is told when is the street's notification policy, [streets.X.notify])."
+        ),
     )
     escalate_severities: list[str] = Field(
         default_factory=lambda: [CRITICAL, MAJOR],
