@@ -41,7 +41,7 @@ from jiedao.core.config import parse_config  # noqa: E402
 from jiedao.core.identity.models import User  # noqa: E402
 from jiedao.core.kernel import Kernel  # noqa: E402
 from jiedao.core.notify.models import OutboxMessage  # noqa: E402
-from jiedao.core.notify.outbox import write_message  # noqa: E402
+from jiedao.core.notify.outbox import Draft, write_message  # noqa: E402
 from jiedao.core.notify.recipients import STAFF, Person  # noqa: E402
 from jiedao.core.notify.runtime import runtime  # noqa: E402
 from jiedao.core.notify.worker import cycle  # noqa: E402
@@ -131,11 +131,8 @@ async def run_backend(name: str, url: str, owner_url: str, fake_url: str, messag
     for first in range(0, messages, 500):
         async with kernel.db.transaction(street_id) as session:
             for n in range(first, min(first + 500, messages)):
-                await write_message(
-                    session, street_id=street_id, settings=settings, key=f"bench-{channel}-{n}", person=person, channel=channel,
-                    address="dt-bench", kind="notice", subject="", severity="critical", title=f"outbox {n}",
-                    fields={"what": f"outbox {n}", "where": "bench"}, link_base=None, at=clock.now(),
-                )
+                draft = Draft(kind="notice", subject="", severity="critical", title=f"outbox {n}", fields={"what": f"outbox {n}", "where": "bench"}, at=clock.now())
+                await write_message(session, street_id, settings, draft, key=f"bench-{channel}-{n}", person=person, channel=channel, address="dt-bench")
     written = messages / (time.perf_counter() - started)
     httpx.post(f"{fake_url}/reset")
     started = time.perf_counter()

@@ -324,7 +324,7 @@ async def test_two_workers_share_the_outbox_without_taking_a_message_twice(scene
     for n in range(120):
         await notify(kernel, Notification(street="changqing", recipients=("@gw-1",), subject=f"巡查提醒 {n}", reference=f"WorkItem:{n}"))
     handled = await asyncio.gather(cycle(kernel, "worker-a", batch=20), cycle(kernel, "worker-b", batch=20))
-    assert sum(handled) == 120 and all(handled), handled
+    assert sum(handled) == 120, handled  # between them, each message once (who took how many depends on timing)
     rows = await outbox(kernel)
     assert {(m.status, m.attempts) for m in rows} == {("SENT", 1)}
     assert len(scene.received("dingtalk_work", "dt-gw-1")) == 120

@@ -28,7 +28,7 @@ from jiedao.core import clock
 from jiedao.core.events import defer
 from jiedao.core.notify.events import AlertAcknowledged
 from jiedao.core.notify.models import CANCELLED, DIGEST, PENDING, Alert, OutboxMessage
-from jiedao.core.notify.outbox import write_message, write_to_people
+from jiedao.core.notify.outbox import Draft, write_message, write_to_people
 from jiedao.core.notify.plan import people_of, plan_stages
 from jiedao.core.notify.recipients import Person
 from jiedao.core.notify.runtime import runtime
@@ -115,6 +115,14 @@ async def raise_alert(
     return alert
 
 
+def draft_of(kernel, street: str, alert: Alert, at: datetime, stage: int = 0) -> Draft:
+    """The message of ``alert`` at ``stage``, before it is addressed."""
+    return Draft(
+        kind=alert.kind, subject=alert.subject, severity=alert.severity, title=alert.title, fields=dict(alert.fields), at=at,
+        link_base=ack_base(kernel, street), alert_id=alert.id, stage=stage,
+    )
+
+
 async def send_stage(session: AsyncSession, kernel, street: str, alert: Alert, stage: int, at: datetime) -> int:
     """Write the messages of ``alert``'s stage ``stage`` (repeat ``alert.repeats``)."""
     if not alert.stages:
@@ -123,22 +131,14 @@ async def send_stage(session: AsyncSession, kernel, street: str, alert: Alert, s
     notify = runtime(kernel)
     written = await write_to_people(
         session,
-        street_id=alert.street_id,
-        settings=kernel.settings(street, "notify"),
-        available=notify.channels(street),
+        alert.street_id,
+        kernel.settings(street, "notify"),
+        notify.channels(street),
+        draft_of(kernel, street, alert, at, stage),
         key_prefix=f"{alert.street_id}a{alert.id}s{stage}r{alert.repeats}",
         people=people_of(planned),
         staff_channels=planned["staff"],
         public_channels=planned["public"],
-        kind=alert.kind,
-        subject=alert.subject,
-        severity=alert.severity,
-        title=alert.title,
-        fields={**alert.fields, **({"step_label": planned["label"]} if planned.get("label") else {})},
-        link_base=ack_base(kernel, street),
-        at=at,
-        alert_id=alert.id,
-        stage=stage,
         step="repeat" if alert.repeats else planned["label"],
     )
     return len(written)
@@ -150,21 +150,8 @@ async def _post_to_groups(session: AsyncSession, kernel, street: str, alert: Ale
     for name in settings.group_channels:
         if name in available:
             await write_message(
-                session,
-                street_id=alert.street_id,
-                settings=settings,
-                key=f"{alert.street_id}a{alert.id}-group-{name}",
-                person=Person("group", 0, name, role="group"),
-                channel=name,
-                address="",
-                kind=alert.kind,
-                subject=alert.subject,
-                severity=alert.severity,
-                title=alert.title,
-                fields=alert.fields,
-                link_base=ack_base(kernel, street),
-                at=at,
-                alert_id=alert.id,
+                session, alert.street_id, settings, draft_of(kernel, street, alert, at),
+                key=f"{alert.street_id}a{alert.id}-group-{name}", person=Person("group", 0, name, role="group"), channel=name, address="",
             )
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.core import clock
 from jiedao.core.notify.models import DIGEST, DIGESTED, OutboxMessage
-from jiedao.core.notify.outbox import write_message
+from jiedao.core.notify.outbox import Draft, write_message
 from jiedao.core.notify.recipients import Person
 
 ITEMS = 30
@@ -43,21 +43,11 @@ async def send_digests(session: AsyncSession, kernel, street: str, at: datetime 
         lines = [f"- {r.title}" for r in rows[:ITEMS]]
         if len(rows) > ITEMS:
             lines.append(f"… +{len(rows) - ITEMS}")
+        draft = Draft(kind="digest", subject="", severity="info", title=f"{day} digest: {len(rows)}",
+                      fields={"when": day, "count": len(rows), "items": "\n".join(lines)}, at=at)
         digest = await write_message(
-            session,
-            street_id=rows[0].street_id,
-            settings=settings.model_copy(update={"minor": settings.minor.model_copy(update={"digest": False})}),
-            key=f"{rows[0].street_id}d{day}-{kind[0]}{ref}-{channel}",
-            person=Person(kind, ref or 0, name, role=role),
-            channel=channel,
-            address=address,
-            kind="digest",
-            subject="",
-            severity="info",
-            title=f"{day} digest: {len(rows)}",
-            fields={"when": day, "count": len(rows), "items": "\n".join(lines)},
-            link_base=None,
-            at=at,
+            session, rows[0].street_id, settings, draft,
+            key=f"{rows[0].street_id}d{day}-{kind[0]}{ref}-{channel}", person=Person(kind, ref or 0, name, role=role), channel=channel, address=address,
         )
         if digest is None:
             continue

@@ -13,7 +13,7 @@ from jiedao.core.contacts.models import StaffAddress
 from jiedao.core.events import street_transaction
 from jiedao.core.identity.models import Grant, User
 from jiedao.core.notify.notification import Notification
-from jiedao.core.notify.outbox import write_to_people
+from jiedao.core.notify.outbox import Draft, write_to_people
 from jiedao.core.notify.recipients import STAFF, Person
 from jiedao.core.notify.runtime import runtime
 
@@ -66,22 +66,17 @@ async def write_notification(session, kernel, notification: Notification) -> int
     at = clock.now()
     digest = hashlib.sha256(f"{notification.reference}|{notification.subject}|{at.isoformat()}".encode()).hexdigest()[:16]
     people = await staff_for(session, street_id, notification.recipients)
-    written = await write_to_people(
-        session,
-        street_id=street_id,
-        settings=settings,
-        available=runtime(kernel).channels(street),
-        key_prefix=f"{street_id}n{digest}",
-        people=people,
-        staff_channels=policy.staff,
-        public_channels=policy.public,
+    draft = Draft(
         kind=str(notification.data.get("kind", "notice")) if isinstance(notification.data, dict) else "notice",
         subject=notification.reference,
         severity=severity,
         title=notification.subject,
         fields={"what": notification.subject, "where": notification.body, "when": at.astimezone(clock.CHINA).strftime("%Y-%m-%d %H:%M")},
-        link_base=None,
         at=at,
+    )
+    written = await write_to_people(
+        session, street_id, settings, runtime(kernel).channels(street), draft,
+        key_prefix=f"{street_id}n{digest}", people=people, staff_channels=policy.staff, public_channels=policy.public,
     )
     return len(written)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -80,32 +81,34 @@ async def _recently_sent(session: AsyncSession, channel: str, address: str, at: 
     ) or 0
 
 
+@dataclass(frozen=True)
+class Draft:
+    """What a message says and why, before it is addressed to a person on a channel."""
+
+    kind: str
+    """The template's kind: ``sensors.alarm``, ``digest``, ``notice`` …"""
+    subject: str
+    """Global ID of what it is about, or ''."""
+    severity: str
+    title: str
+    fields: dict[str, Any]
+    at: datetime
+    link_base: str | None = None
+    """Where acknowledgement links point (``…/notify/ack/{street}``); None: no link."""
+    alert_id: int | None = None
+    stage: int = 0
+
+
 async def write_message(
-    session: AsyncSession,
-    *,
-    street_id: int,
-    settings: NotifySettings,
-    key: str,
-    person: Person,
-    channel: str,
-    address: str,
-    kind: str,
-    subject: str,
-    severity: str,
-    title: str,
-    fields: dict[str, Any],
-    link_base: str | None,
-    at: datetime,
-    alert_id: int | None = None,
-    stage: int = 0,
-    template: str = "",
+    session: AsyncSession, street_id: int, settings: NotifySettings, draft: Draft, *, key: str, person: Person, channel: str, address: str
 ) -> OutboxMessage | None:
-    """Add one message to the session unless its key exists (then None)."""
+    """Add ``draft`` for ``person`` on ``channel`` to the session unless ``key`` exists (then None)."""
     if await session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None:
         return None
-    link, digest = make_link(link_base) if link_base else ("", None)
-    values = {**fields, "severity": SEVERITY_WORDS[settings.locale].get(severity, severity), "ack": link}
-    text = render(template_for(kind, settings.locale, settings.templates), values)
+    at, severity = draft.at, draft.severity
+    link, digest = make_link(draft.link_base) if draft.link_base else ("", None)
+    values = {**draft.fields, "severity": SEVERITY_WORDS[settings.locale].get(severity, severity), "ack": link}
+    text = render(template_for(draft.kind, settings.locale, settings.templates), values)
     status, due = PENDING, at
     if severity == MINOR and settings.minor.digest:
         status, due = DIGEST, None
@@ -117,10 +120,10 @@ async def write_message(
     message = OutboxMessage(
         street_id=street_id,
         key=key[:64],
-        alert_id=alert_id,
-        kind=kind,
-        subject=subject,
-        stage=stage,
+        alert_id=draft.alert_id,
+        kind=draft.kind,
+        subject=draft.subject,
+        stage=draft.stage,
         recipient_kind=person.kind,
         recipient_ref=person.ref,
         recipient_name=person.name[:100],
@@ -129,9 +132,9 @@ async def write_message(
         channel=channel,
         address=address[:100],
         severity=severity,
-        title=title[:300],
+        title=draft.title[:300],
         text=text,
-        template=template,
+        template="",
         params={k: str(v) if k == "ack" else str(v)[:PARAM_LIMIT] for k, v in values.items() if v not in (None, "")},
         link=link,
         link_digest=digest,
@@ -151,53 +154,30 @@ async def write_message(
 
 async def write_to_people(
     session: AsyncSession,
-    *,
     street_id: int,
     settings: NotifySettings,
     available: dict[str, Any],
+    draft: Draft,
+    *,
     key_prefix: str,
     people: Iterable[Person],
     staff_channels: Iterable[str],
     public_channels: Iterable[str],
-    kind: str,
-    subject: str,
-    severity: str,
-    title: str,
-    fields: dict[str, Any],
-    link_base: str | None,
-    at: datetime,
-    alert_id: int | None = None,
-    stage: int = 0,
     step: str = "",
 ) -> list[OutboxMessage]:
-    """One message per person and channel they can be reached on (``channels_for``)."""
+    """``draft`` for each person on each channel that reaches them (``channels_for``)."""
     written = []
     staff_channels, public_channels = list(staff_channels), list(public_channels)
+    step_words = STEP_WORDS[settings.locale]
     for person in people:
         names = staff_channels if person.kind == STAFF else public_channels
+        role = person.relation or step_words.get(person.role, person.role)
+        addressed = replace(draft, fields={**draft.fields, "step": step_words.get(step, step) or role, "name": person.name})
         for name in channels_for(person, names, available):
             channel = available.get(name)
             address = person.address(channel.address) if channel is not None else ""
-            step_words = STEP_WORDS[settings.locale]
-            role = person.relation or step_words.get(person.role, person.role)
-            message = await write_message(
-                session,
-                street_id=street_id,
-                settings=settings,
-                key=f"{key_prefix}-{person.kind[0]}{person.ref}-{name}",
-                person=person,
-                channel=name,
-                address=address,
-                kind=kind,
-                subject=subject,
-                severity=severity,
-                title=title,
-                fields={**fields, "step": step_words.get(step, step) or role, "name": person.name},
-                link_base=link_base,
-                at=at,
-                alert_id=alert_id,
-                stage=stage,
-            )
+            key = f"{key_prefix}-{person.kind[0]}{person.ref}-{name}"
+            message = await write_message(session, street_id, settings, addressed, key=key, person=person, channel=name, address=address)
             if message is not None:
                 written.append(message)
     return written
