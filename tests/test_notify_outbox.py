@@ -91,3 +91,20 @@ async def test_two_cycles_never_send_a_stage_twice(kernel, client, monkeypatch):
     async with kernel.db.transaction(kernel.street_id("changqing")) as session:
         receipts = await session.scalar(select(func.count()).select_from(DeliveryReceipt))
     assert receipts == 2
+
+
+async def test_an_alert_that_gets_worse_follows_the_plan_of_its_new_severity(kernel, client, monkeypatch):
+    building = await a_building_with_people(kernel, client)
+    start = at(monkeypatch, datetime(2026, 12, 1, 3, 0, tzinfo=UTC))  # 11:00 in China: outside quiet hours
+    await raise_smoke(kernel, building, severity="minor")  # minor: the daily digest, first people only
+    [waiting] = await messages(kernel)
+    assert waiting.status == "DIGEST"
+    async with kernel.db.transaction(kernel.street_id("changqing")) as session:
+        assert len((await session.scalar(select(Alert).where(Alert.subject == "Alarm:1"))).stages) == 1
+    at(monkeypatch, start + timedelta(minutes=1))
+    await raise_smoke(kernel, building, severity="critical")
+    rows = await messages(kernel)
+    assert [(m.recipient_name, m.severity, m.status) for m in rows[1:]] == [("gw-a", "critical", "PENDING")]  # told at once
+    at(monkeypatch, start + timedelta(minutes=7))
+    await cycle(kernel, worker_name())
+    assert "duty-1" in {m.recipient_name for m in await messages(kernel)}, "and it climbs like a critical alert"

@@ -18,6 +18,7 @@ acknowledges, then silent.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,6 +35,7 @@ from jiedao.core.notify.recipients import Person
 from jiedao.core.notify.runtime import runtime
 from jiedao.core.notify.settings import CRITICAL, MAJOR, SEVERITIES
 
+log = logging.getLogger("jiedao.notify")
 RANK = {s: i for i, s in enumerate(reversed(SEVERITIES))}
 
 
@@ -84,14 +86,20 @@ async def raise_alert(
     if alert is not None:
         worse = RANK.get(severity, 0) > RANK.get(alert.severity, 0)
         alert.fields, alert.title = fields, title[:300]
+        if worse:  # a low battery that became a fire: the plan of the new severity, from the current step
+            chain = await reach_chain(session, street_id, building_id=building_id, resident_id=resident_id, at=at)
+            alert.severity, alert.stages = severity, plan_stages(chain, settings.policy(severity))
+            alert.stage = min(alert.stage, max(len(alert.stages) - 1, 0))
+            alert.next_stage_at = at + timedelta(seconds=alert.stages[alert.stage]["wait"]) if alert.stages else None
         if worse or again:
-            alert.severity = severity if worse else alert.severity
             alert.repeats += 1
             await send_stage(session, kernel, street, alert, alert.stage, at)
         return alert
     policy = settings.policy(severity)
     chain = await reach_chain(session, street_id, building_id=building_id, resident_id=resident_id, at=at)
     stages = plan_stages(chain, policy)
+    if not stages:
+        log.warning("alert %s in %s reaches nobody: no grid worker, duty roster or street admin with an account", subject, street)
     alert = Alert(
         street_id=street_id,
         kind=kind,
