@@ -9,13 +9,11 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-import httpx
-
-from jiedao.api.channels import SENT, AddressKind, Message, Receipt, SendResult, endpoint_of
+from jiedao.api.channels import SENT, AddressKind, Message, Receipt, Refused, SendResult, endpoint_of, secret
 from jiedao.plugins.dingtalk import signing
 from jiedao.plugins.dingtalk.markdown import message_markdown
 from jiedao.plugins.dingtalk.settings import DEFAULT_ENDPOINT, DingTalkSettings
-from jiedao.plugins.dingtalk.transport import Refused, call, secret
+from jiedao.plugins.dingtalk.transport import dingtalk_api
 
 
 def robot_payload(message: Message) -> dict[str, Any]:
@@ -33,7 +31,7 @@ class DingTalkRobotChannel:
     def __init__(self, settings: DingTalkSettings | None, environ: Mapping[str, str]) -> None:
         self.settings = settings or DingTalkSettings()
         self.environ = environ
-        self.client = httpx.AsyncClient(timeout=self.settings.timeout)
+        self.api = dingtalk_api(self.settings.timeout)
 
     def _url(self) -> str:
         token = secret(self.environ, self.settings.robot_token_env)
@@ -46,7 +44,7 @@ class DingTalkRobotChannel:
     async def send(self, message: Message) -> SendResult:
         """Sign and post the message; ``SENT`` when the robot accepted it."""
         try:
-            await call(self.client, "POST", self._url(), json=robot_payload(message))
+            await self.api.call("POST", self._url(), json=robot_payload(message))
         except Refused as refused:
             return refused.result
         return SendResult(SENT)
@@ -57,4 +55,4 @@ class DingTalkRobotChannel:
 
     async def aclose(self) -> None:
         """Close the HTTP connections."""
-        await self.client.aclose()
+        await self.api.aclose()

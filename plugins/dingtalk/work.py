@@ -12,13 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-import httpx
-
-from jiedao.api.channels import DELIVERED, FAILED, READ, SENT, AddressKind, Message, Receipt, SendResult, endpoint_of
+from jiedao.api.channels import DELIVERED, FAILED, READ, SENT, AddressKind, Message, Receipt, Refused, SendResult, TokenCache, endpoint_of, issued_token, secret
 from jiedao.plugins.dingtalk.markdown import ACK_LABEL, message_markdown
 from jiedao.plugins.dingtalk.settings import DEFAULT_ENDPOINT, DingTalkSettings
-from jiedao.plugins.dingtalk.tokens import TokenCache
-from jiedao.plugins.dingtalk.transport import TOKEN_REFUSED, Refused, call, secret
+from jiedao.plugins.dingtalk.transport import TOKEN_REFUSED, dingtalk_api
 
 SEND = "/topapi/message/corpconversation/asyncsend_v2"
 RESULT = "/topapi/message/corpconversation/getsendresult"
@@ -56,31 +53,19 @@ class DingTalkWorkChannel:
     def __init__(self, settings: DingTalkSettings | None, environ: Mapping[str, str]) -> None:
         self.settings = settings or DingTalkSettings()
         self.environ = environ
-        self.client = httpx.AsyncClient(timeout=self.settings.timeout)
-        self.tokens = TokenCache(self._fetch_token)
+        self.api = dingtalk_api(self.settings.timeout)
+        self.tokens = TokenCache(self._fetch_token, refused=TOKEN_REFUSED)
 
     def _base(self) -> str:
         return endpoint_of(self.settings.endpoint, DEFAULT_ENDPOINT, self.environ, "dingtalk")
 
     async def _fetch_token(self) -> tuple[str, int]:
         params = {"appkey": secret(self.environ, self.settings.app_key_env), "appsecret": secret(self.environ, self.settings.app_secret_env)}
-        try:
-            body = await call(self.client, "GET", f"{self._base()}/gettoken", params=params)
-        except Refused as refused:
-            raise Refused(SendResult(refused.result.outcome, detail=f"gettoken: {refused.result.detail}"), refused.errcode) from None
-        return body["access_token"], int(body.get("expires_in", 7200))
+        return issued_token(await self.api.call("GET", f"{self._base()}/gettoken", params=params, label="gettoken"))
 
     async def _authorised(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
         """POST ``payload`` to ``path`` with the app's token, renewing a refused token once."""
-        for attempt in (1, 2):
-            token = await self.tokens.get()
-            try:
-                return await call(self.client, "POST", f"{self._base()}{path}", params={"access_token": token}, json=payload)
-            except Refused as refused:
-                if refused.errcode not in TOKEN_REFUSED or attempt == 2:
-                    raise
-                self.tokens.forget(token)
-        raise AssertionError("unreachable")
+        return await self.tokens.authorised(lambda token: self.api.call("POST", f"{self._base()}{path}", params={"access_token": token}, json=payload))
 
     async def send(self, message: Message) -> SendResult:
         """Hand the notice to DingTalk; ``SENT`` with the ``task_id`` as provider id."""
@@ -108,4 +93,4 @@ class DingTalkWorkChannel:
 
     async def aclose(self) -> None:
         """Close the HTTP connections."""
-        await self.client.aclose()
+        await self.api.aclose()

@@ -8,12 +8,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-import httpx
-
-from jiedao.api.channels import SENT, AddressKind, Message, Receipt, SendResult, endpoint_of
+from jiedao.api.channels import SENT, AddressKind, Message, Receipt, Refused, SendResult, endpoint_of, secret
 from jiedao.plugins.wecom.settings import DEFAULT_ENDPOINT, WeComSettings
 from jiedao.plugins.wecom.text import robot_markdown
-from jiedao.plugins.wecom.transport import Refused, call, secret
+from jiedao.plugins.wecom.transport import wecom_api
 
 
 class WeComRobotChannel:
@@ -26,7 +24,7 @@ class WeComRobotChannel:
     def __init__(self, settings: WeComSettings | None, environ: Mapping[str, str]) -> None:
         self.settings = settings or WeComSettings()
         self.environ = environ
-        self.client = httpx.AsyncClient(timeout=self.settings.timeout)
+        self.api = wecom_api(self.settings.timeout)
 
     async def send(self, message: Message) -> SendResult:
         """Post the message as Markdown; ``SENT`` when the robot accepted it."""
@@ -34,7 +32,7 @@ class WeComRobotChannel:
             key = secret(self.environ, self.settings.robot_key_env)
             base = endpoint_of(self.settings.endpoint, DEFAULT_ENDPOINT, self.environ, "wecom")
             payload = {"msgtype": "markdown", "markdown": {"content": robot_markdown(message)}}
-            await call(self.client, "POST", f"{base}/cgi-bin/webhook/send", params={"key": key}, json=payload)
+            await self.api.call("POST", f"{base}/cgi-bin/webhook/send", params={"key": key}, json=payload)
         except Refused as refused:
             return refused.result
         return SendResult(SENT)
@@ -45,4 +43,4 @@ class WeComRobotChannel:
 
     async def aclose(self) -> None:
         """Close the HTTP connections."""
-        await self.client.aclose()
+        await self.api.aclose()
