@@ -13,8 +13,10 @@ import time
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute
 
 from jiedao.core.notify.channels import FakeDelivery
 from jiedao.core.notify.fakes import FakeRecorder
@@ -106,3 +108,9 @@ class ProviderFake:
     async def failure(self, throttled: Response) -> Response | None:
         """The injected failure due for this request (``injected_failure``), if any."""
         return await injected_failure(self.recorder, self.provider, self.settings.timeout, throttled)
+
+    def app(self, *routes: BaseRoute) -> Starlette:
+        """The fake provider's ASGI app serving ``routes``; this fake is its ``app.state.fake``."""
+        app = Starlette(routes=list(routes))
+        app.state.fake = self
+        return app

@@ -25,8 +25,8 @@ from jiedao.core.testing.asgi_server import AsgiServer
 
 @dataclass
 class ServedFake:
-    """The running fake: its recorder, its state (``app.state.fake``) and the environment
-    channels get (the secrets and where the street's fakes are)."""
+    """The running fake: its recorder, its state (``app.state.fake``, None when the app keeps
+    none) and the environment channels get (the secrets and where the street's fakes are)."""
 
     recorder: FakeRecorder
     fake: Any
@@ -46,4 +46,4 @@ def serve_fake(factory: Callable[..., Any], name: str, street: str, settings: An
     site = Starlette(routes=[Mount(f"/dev/providers/{street}/{name}", app)])
     with AsgiServer(site) as server:
         environ = {**secrets, FAKE_PROVIDERS_URL: f"{server.url}/dev/providers/{street}"}
-        yield ServedFake(recorder, app.state.fake, environ)
+        yield ServedFake(recorder, getattr(app.state, "fake", None), environ)

@@ -144,13 +144,9 @@ class DingTalkFake(ProviderFake):
 def fake_dingtalk(recorder: FakeRecorder, street: str, settings: DingTalkSettings | None, environ: Mapping[str, str]) -> Starlette:
     """The fake provider's ASGI app; its state is ``app.state.fake`` (a ``DingTalkFake``)."""
     fake = DingTalkFake(recorder, street, settings, environ)
-    app = Starlette(
-        routes=[
-            Route("/robot/send", fake.robot_send, methods=["POST"]),
-            Route("/gettoken", fake.gettoken, methods=["GET"]),
-            Route(SEND, fake.asyncsend, methods=["POST"]),
-            Route(RESULT, fake.getsendresult, methods=["POST"]),
-        ]
+    return fake.app(
+        Route("/robot/send", fake.robot_send, methods=["POST"]),
+        Route("/gettoken", fake.gettoken, methods=["GET"]),
+        Route(SEND, fake.asyncsend, methods=["POST"]),
+        Route(RESULT, fake.getsendresult, methods=["POST"]),
     )
-    app.state.fake = fake
-    return app

@@ -1,4 +1,4 @@
-"""What DingTalk's errcodes mean for the outbox, and the JSON client speaking to DingTalk.
+"""What DingTalk's errcodes mean for the outbox, and the base of its channels.
 
 Network errors, timeouts, HTTP 5xx/429 and DingTalk's busy/throttled error codes are
 transient (``RETRY``); other refusals are permanent (``FAILED``) with the provider's errcode
@@ -6,7 +6,8 @@ and errmsg in the detail (``jiedao.api.channels.JsonApi``)."""
 
 from __future__ import annotations
 
-from jiedao.api.channels import JsonApi
+from jiedao.api.channels import JsonApiChannel
+from jiedao.plugins.dingtalk.settings import DEFAULT_ENDPOINT, DingTalkSettings
 
 THROTTLED = {
     -1: "system busy",
@@ -22,6 +23,11 @@ TOKEN_REFUSED = {40014, 42001}
 """The access_token is invalid (40014) or expired (42001): get a new one."""
 
 
-def dingtalk_api(timeout: float) -> JsonApi:
-    """A client for DingTalk's open API, each request bounded by ``timeout`` seconds."""
-    return JsonApi("DingTalk", timeout, THROTTLED)
+class DingTalkChannel(JsonApiChannel):
+    """Base of DingTalk's channels: its settings, endpoint and "try again later" errcodes."""
+
+    provider = "dingtalk"
+    provider_title = "DingTalk"
+    settings_class = DingTalkSettings
+    default_endpoint = DEFAULT_ENDPOINT
+    transient = THROTTLED

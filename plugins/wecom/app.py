@@ -12,15 +12,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from jiedao.api.channels import FAILED, SENT, AddressKind, Message, Receipt, Refused, SendResult, TokenCache, endpoint_of, issued_token, secret
-from jiedao.plugins.wecom.settings import DEFAULT_ENDPOINT, WeComSettings
+from jiedao.api.channels import FAILED, SENT, AddressKind, Message, Refused, SendResult, TokenCache, issued_token, secret
+from jiedao.plugins.wecom.settings import WeComSettings
 from jiedao.plugins.wecom.text import app_message
-from jiedao.plugins.wecom.transport import TOKEN_REFUSED, wecom_api
+from jiedao.plugins.wecom.transport import TOKEN_REFUSED, WeComChannel
 
 SEND = "/cgi-bin/message/send"
 
 
-class WeComAppChannel:
+class WeComAppChannel(WeComChannel):
     """Sends application messages to a person's WeCom user id (address kind ``wecom``)."""
 
     name: ClassVar[str] = "wecom_app"
@@ -28,21 +28,16 @@ class WeComAppChannel:
     title: ClassVar[str] = "企业微信应用消息"
 
     def __init__(self, settings: WeComSettings | None, environ: Mapping[str, str]) -> None:
-        self.settings = settings or WeComSettings()
-        self.environ = environ
-        self.api = wecom_api(self.settings.timeout)
+        super().__init__(settings, environ)
         self.tokens = TokenCache(self._fetch_token, refused=TOKEN_REFUSED)
-
-    def _base(self) -> str:
-        return endpoint_of(self.settings.endpoint, DEFAULT_ENDPOINT, self.environ, "wecom")
 
     async def _fetch_token(self) -> tuple[str, int]:
         params = {"corpid": secret(self.environ, self.settings.corp_id_env), "corpsecret": secret(self.environ, self.settings.corp_secret_env)}
-        return issued_token(await self.api.call("GET", f"{self._base()}/cgi-bin/gettoken", params=params, label="gettoken"))
+        return issued_token(await self.api.call("GET", f"{self.base_url()}/cgi-bin/gettoken", params=params, label="gettoken"))
 
     async def _send(self, payload: dict[str, Any]) -> dict[str, Any]:
         """POST ``payload`` with the app's token, renewing a refused token once."""
-        return await self.tokens.authorised(lambda token: self.api.call("POST", f"{self._base()}{SEND}", params={"access_token": token}, json=payload))
+        return await self.tokens.authorised(lambda token: self.api.call("POST", f"{self.base_url()}{SEND}", params={"access_token": token}, json=payload))
 
     async def send(self, message: Message) -> SendResult:
         """Hand the message to WeCom; ``SENT`` with the ``msgid`` as provider id, ``FAILED``
@@ -59,11 +54,3 @@ class WeComAppChannel:
         if message.address in (body.get("invaliduser") or "").split("|"):
             return SendResult(FAILED, detail=f"WeCom lists {message.address} as an invalid user")
         return SendResult(SENT, provider_id=str(body.get("msgid", "")))
-
-    async def poll(self, message: Message, provider_id: str) -> Receipt | None:
-        """WeCom has no receipts for application messages: always None."""
-        return None
-
-    async def aclose(self) -> None:
-        """Close the HTTP connections."""
-        await self.api.aclose()

@@ -110,12 +110,8 @@ class WeComFake(ProviderFake):
 def fake_wecom(recorder: FakeRecorder, street: str, settings: WeComSettings | None, environ: Mapping[str, str]) -> Starlette:
     """The fake provider's ASGI app; its state is ``app.state.fake`` (a ``WeComFake``)."""
     fake = WeComFake(recorder, street, settings, environ)
-    app = Starlette(
-        routes=[
-            Route("/cgi-bin/webhook/send", fake.robot_send, methods=["POST"]),
-            Route("/cgi-bin/gettoken", fake.gettoken, methods=["GET"]),
-            Route(SEND, fake.message_send, methods=["POST"]),
-        ]
+    return fake.app(
+        Route("/cgi-bin/webhook/send", fake.robot_send, methods=["POST"]),
+        Route("/cgi-bin/gettoken", fake.gettoken, methods=["GET"]),
+        Route(SEND, fake.message_send, methods=["POST"]),
     )
-    app.state.fake = fake
-    return app

@@ -1,4 +1,4 @@
-"""What WeCom's errcodes mean for the outbox, and the JSON client speaking to WeCom.
+"""What WeCom's errcodes mean for the outbox, and the base of its channels.
 
 Network errors, timeouts, HTTP 5xx/429 and WeCom's busy/frequency-limit error codes are
 transient (``RETRY``); other refusals are permanent (``FAILED``) with the provider's errcode
@@ -6,7 +6,8 @@ and errmsg in the detail (``jiedao.api.channels.JsonApi``)."""
 
 from __future__ import annotations
 
-from jiedao.api.channels import JsonApi
+from jiedao.api.channels import JsonApiChannel
+from jiedao.plugins.wecom.settings import DEFAULT_ENDPOINT, WeComSettings
 
 THROTTLED = {
     -1: "system busy",
@@ -19,6 +20,11 @@ TOKEN_REFUSED = {40014, 42001}
 """The access_token is invalid (40014) or expired (42001): get a new one."""
 
 
-def wecom_api(timeout: float) -> JsonApi:
-    """A client for WeCom's API, each request bounded by ``timeout`` seconds."""
-    return JsonApi("WeCom", timeout, THROTTLED)
+class WeComChannel(JsonApiChannel):
+    """Base of WeCom's channels: its settings, endpoint and "try again later" errcodes."""
+
+    provider = "wecom"
+    provider_title = "WeCom"
+    settings_class = WeComSettings
+    default_endpoint = DEFAULT_ENDPOINT
+    transient = THROTTLED
