@@ -13,7 +13,6 @@ import asyncio
 import io
 import logging
 import threading
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -21,29 +20,26 @@ from jiedao.core.app import build_app
 from jiedao.core.config import parse_config
 from jiedao.core.kernel import Kernel
 from jiedao.core.log_redaction import LOGGERS
-from jiedao.core.testing.services import free_port
+from jiedao.core.testing.server_thread import ServerThread
 
 
-class UvicornServer:
+class UvicornServer(ServerThread):
     """``with UvicornServer(streets, database_url) as server: server.url, server.ws_url(street)``
 
     The configuration (``JIEDAO_*`` transport settings included) is read from the
     environment when the server starts; set it (``monkeypatch.setenv``) before.
     """
 
+    start_timeout = 120
+
     def __init__(self, streets: dict, database_url: str, *, extra_plugin_paths=(), seed: Callable[[Kernel], Awaitable[Any]] | None = None):
+        super().__init__("uvicorn-server")
         self.streets, self.database_url, self.extra, self.seed = streets, database_url, list(extra_plugin_paths), seed
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         self.kernel: Kernel | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
-        self._server = None
         self._log = io.StringIO()
         self._log_lock = threading.Lock()
         self._handler: logging.Handler | None = None
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="uvicorn-server", daemon=True)
 
     def ws_url(self, street: str, query: str = "") -> str:
         """``ws://127.0.0.1:PORT/graphql/STREET[?query]``."""
@@ -54,16 +50,7 @@ class UvicornServer:
         with self._log_lock:
             return self._log.getvalue()
 
-    def _run(self) -> None:
-        try:
-            asyncio.run(self._serve())
-        except BaseException as error:  # noqa: BLE001 - handed to the test thread
-            self._error = error
-            self._ready.set()
-
     async def _serve(self) -> None:
-        import uvicorn
-
         from jiedao.core.server import uvicorn_config
 
         self.loop = asyncio.get_running_loop()
@@ -74,12 +61,7 @@ class UvicornServer:
             await self.seed(self.kernel)
         server_config = uvicorn_config(build_app(self.kernel, background=False), config, host="127.0.0.1", port=self.port, log_level="info")
         self._capture_logs()  # after uvicorn configured its loggers
-        self._server = uvicorn.Server(server_config)
-        serving = asyncio.create_task(self._server.serve())
-        while not self._server.started and not serving.done():
-            await asyncio.sleep(0.05)
-        self._ready.set()
-        await serving
+        await self._serve_until_stopped(server_config)
 
     def _capture_logs(self) -> None:
         server = self
@@ -97,16 +79,8 @@ class UvicornServer:
         """Run ``await work(kernel)`` in the server's loop and return its result."""
         return asyncio.run_coroutine_threadsafe(work(self.kernel), self.loop).result(timeout)
 
-    def __enter__(self) -> UvicornServer:
-        self._thread.start()
-        if not self._ready.wait(120) or self._error is not None:
-            raise RuntimeError(f"the uvicorn server did not start: {self._error!r}")
-        return self
-
     def __exit__(self, *exc) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        self._thread.join(15)
+        super().__exit__(*exc)
         if self._handler is not None:
             for name in LOGGERS:
                 logging.getLogger(name).removeHandler(self._handler)

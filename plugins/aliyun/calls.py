@@ -1,17 +1,22 @@
-"""What the SMS and voice channels share: the settings, the SDK client, the deadline, the China calendar."""
+"""What the SMS and voice channels share: the settings, the SDK client, the deadline, the
+answer of a send or a receipt query, the China calendar."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Awaitable, Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from jiedao.api.channels import FAILED, Message, SendResult
+from jiedao.api.channels import FAILED, SENT, Message, SendResult
 from jiedao.api.domain import CHINA, clock
 from jiedao.plugins.aliyun.client import build, credentials
+from jiedao.plugins.aliyun.errors import from_exception, refused
 from jiedao.plugins.aliyun.settings import AliyunSettings
+
+log = logging.getLogger("jiedao.notify.aliyun")
 
 
 class AliyunChannel:
@@ -37,6 +42,32 @@ class AliyunChannel:
     async def bounded(self, call: Awaitable[Any]) -> Any:
         """``await call``, giving up after the settings' timeout (the SDK's socket timeouts apply per read)."""
         return await asyncio.wait_for(call, self.settings.timeout)
+
+    async def submit(self, call: Awaitable[Any], id_field: str) -> SendResult:
+        """The outcome of a send: ``SENT`` with the answer's ``id_field`` (``biz_id``, ``call_id``)
+        as provider id when Alibaba Cloud says OK, else RETRY or FAILED (``errors``)."""
+        try:
+            response = await self.bounded(call)
+        except Exception as error:  # noqa: BLE001 - every SDK failure becomes an outcome
+            return from_exception(error)
+        body = response.body
+        if body.code != "OK":
+            return refused(body.code or "", body.message or "")
+        return SendResult(SENT, provider_id=getattr(body, id_field) or "")
+
+    async def ask(self, action: str, provider_id: str, call: Awaitable[Any]) -> Any | None:
+        """The answer (``body``) of the receipt query ``action`` about ``provider_id``; None,
+        logged, when it failed or was refused (the outbox asks again later)."""
+        try:
+            response = await self.bounded(call)
+        except Exception as error:  # noqa: BLE001 - asked again later
+            log.warning("%s %s failed: %s", action, provider_id, from_exception(error).detail)
+            return None
+        body = response.body
+        if body.code != "OK":
+            log.warning("%s %s refused: %s %s", action, provider_id, body.code, body.message)
+            return None
+        return body
 
     async def aclose(self) -> None:
         """Nothing held open: the SDK opens one HTTP session per request."""

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 from typing import ClassVar
 
 from alibabacloud_dysmsapi20170525 import models as sms
 from alibabacloud_dysmsapi20170525.client import Client
 
-from jiedao.api.channels import DELIVERED, FAILED, SENT, AddressKind, Message, Receipt, SendResult
+from jiedao.api.channels import DELIVERED, FAILED, AddressKind, Message, Receipt, SendResult
 from jiedao.plugins.aliyun.calls import AliyunChannel, china_time, kind_of, recent_days, template_params
 from jiedao.plugins.aliyun.client import SMS_ENDPOINT
-from jiedao.plugins.aliyun.errors import from_exception, refused
-
-log = logging.getLogger("jiedao.notify.aliyun")
 
 SEND_STATUS = {3: DELIVERED, 2: FAILED}
 """QuerySendDetails' SendStatus: 1 waiting for the carrier's receipt, 2 failed, 3 delivered."""
@@ -44,14 +40,7 @@ class SmsChannel(AliyunChannel):
             template_param=template_params(message),
             out_id=message.key,
         )
-        try:
-            response = await self.bounded(self.client.send_sms_async(request))
-        except Exception as error:  # noqa: BLE001 - every SDK failure becomes an outcome
-            return from_exception(error)
-        body = response.body
-        if body.code != "OK":
-            return refused(body.code or "", body.message or "")
-        return SendResult(SENT, provider_id=body.biz_id or "")
+        return await self.submit(self.client.send_sms_async(request), "biz_id")
 
     async def poll(self, message: Message, provider_id: str) -> Receipt | None:
         """QuerySendDetails for the BizId: DELIVERED, FAILED with the carrier's ErrCode, or None while waiting."""
@@ -59,14 +48,8 @@ class SmsChannel(AliyunChannel):
             request = sms.QuerySendDetailsRequest(
                 phone_number=message.address, biz_id=provider_id, send_date=day.strftime("%Y%m%d"), page_size=10, current_page=1
             )
-            try:
-                response = await self.bounded(self.client.query_send_details_async(request))
-            except Exception as error:  # noqa: BLE001 - asked again later
-                log.warning("QuerySendDetails %s failed: %s", provider_id, from_exception(error).detail)
-                return None
-            body = response.body
-            if body.code != "OK":
-                log.warning("QuerySendDetails %s refused: %s %s", provider_id, body.code, body.message)
+            body = await self.ask("QuerySendDetails", provider_id, self.client.query_send_details_async(request))
+            if body is None:
                 return None
             found = body.sms_send_detail_dtos.sms_send_detail_dto if body.sms_send_detail_dtos else []
             if found:

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import json
-import logging
 from typing import ClassVar
 
 from alibabacloud_dyvmsapi20170525 import models as vms
 from alibabacloud_dyvmsapi20170525.client import Client
 
-from jiedao.api.channels import ANSWERED, FAILED, NO_ANSWER, SENT, AddressKind, Message, Receipt, SendResult
-from jiedao.plugins.aliyun.calls import AliyunChannel, china_midnight_ms, china_time, kind_of, recent_days, template_params
+from jiedao.api.channels import ANSWERED, FAILED, NO_ANSWER, AddressKind, Message, Receipt, SendResult
+from jiedao.plugins.aliyun.calls import AliyunChannel, china_midnight_ms, china_time, kind_of, log, recent_days, template_params
 from jiedao.plugins.aliyun.client import VOICE_ENDPOINT
-from jiedao.plugins.aliyun.errors import from_exception, refused
-
-log = logging.getLogger("jiedao.notify.aliyun")
 
 VOICE_NOTIFICATION = 11000000300006
 """QueryCallDetailByCallId's ProdId of voice notifications (语音通知)."""
@@ -64,27 +60,14 @@ class VoiceChannel(AliyunChannel):
             play_times=self.settings.play_times,
             out_id=message.key,
         )
-        try:
-            response = await self.bounded(self.client.single_call_by_tts_async(request))
-        except Exception as error:  # noqa: BLE001 - every SDK failure becomes an outcome
-            return from_exception(error)
-        body = response.body
-        if body.code != "OK":
-            return refused(body.code or "", body.message or "")
-        return SendResult(SENT, provider_id=body.call_id or "")
+        return await self.submit(self.client.single_call_by_tts_async(request), "call_id")
 
     async def poll(self, message: Message, provider_id: str) -> Receipt | None:
         """QueryCallDetailByCallId: ANSWERED when the callee picked up, NO_ANSWER when not, None while unknown."""
         for day in recent_days():
             request = vms.QueryCallDetailByCallIdRequest(call_id=provider_id, prod_id=VOICE_NOTIFICATION, query_date=china_midnight_ms(day))
-            try:
-                response = await self.bounded(self.client.query_call_detail_by_call_id_async(request))
-            except Exception as error:  # noqa: BLE001 - asked again later
-                log.warning("QueryCallDetailByCallId %s failed: %s", provider_id, from_exception(error).detail)
-                return None
-            body = response.body
-            if body.code != "OK":
-                log.warning("QueryCallDetailByCallId %s refused: %s %s", provider_id, body.code, body.message)
+            body = await self.ask("QueryCallDetailByCallId", provider_id, self.client.query_call_detail_by_call_id_async(request))
+            if body is None:
                 return None
             if body.data:
                 try:

@@ -5,17 +5,13 @@ signed as DingTalk documents (``signing``). The robot has no receipts."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-import httpx
-
-from jiedao.api.channels import SENT, AddressKind, Message, Receipt, SendResult, endpoint_of
+from jiedao.api.channels import SENT, AddressKind, Message, Refused, SendResult, secret
 from jiedao.plugins.dingtalk import signing
 from jiedao.plugins.dingtalk.markdown import message_markdown
-from jiedao.plugins.dingtalk.settings import DEFAULT_ENDPOINT, DingTalkSettings
-from jiedao.plugins.dingtalk.transport import Refused, call, secret
+from jiedao.plugins.dingtalk.transport import DingTalkChannel
 
 
 def robot_payload(message: Message) -> dict[str, Any]:
@@ -23,38 +19,24 @@ def robot_payload(message: Message) -> dict[str, Any]:
     return {"msgtype": "markdown", "markdown": {"title": message.subject, "text": message_markdown(message)}}
 
 
-class DingTalkRobotChannel:
+class DingTalkRobotChannel(DingTalkChannel):
     """Posts into one DingTalk group chat (address kind ``group``)."""
 
     name: ClassVar[str] = "dingtalk_robot"
     address: ClassVar[AddressKind] = "group"
     title: ClassVar[str] = "钉钉群机器人"
 
-    def __init__(self, settings: DingTalkSettings | None, environ: Mapping[str, str]) -> None:
-        self.settings = settings or DingTalkSettings()
-        self.environ = environ
-        self.client = httpx.AsyncClient(timeout=self.settings.timeout)
-
     def _url(self) -> str:
         token = secret(self.environ, self.settings.robot_token_env)
         key = secret(self.environ, self.settings.robot_secret_env)
         timestamp = signing.now_ms()
-        base = endpoint_of(self.settings.endpoint, DEFAULT_ENDPOINT, self.environ, "dingtalk")
         # ``sign`` is already URL-encoded as DingTalk documents: it goes into the URL as is.
-        return f"{base}/robot/send?access_token={quote(token, safe='')}&timestamp={timestamp}&sign={signing.robot_sign(timestamp, key)}"
+        return f"{self.base_url()}/robot/send?access_token={quote(token, safe='')}&timestamp={timestamp}&sign={signing.robot_sign(timestamp, key)}"
 
     async def send(self, message: Message) -> SendResult:
         """Sign and post the message; ``SENT`` when the robot accepted it."""
         try:
-            await call(self.client, "POST", self._url(), json=robot_payload(message))
+            await self.api.call("POST", self._url(), json=robot_payload(message))
         except Refused as refused:
             return refused.result
         return SendResult(SENT)
-
-    async def poll(self, message: Message, provider_id: str) -> Receipt | None:
-        """Group robots give no receipts."""
-        return None
-
-    async def aclose(self) -> None:
-        """Close the HTTP connections."""
-        await self.client.aclose()

@@ -4,24 +4,11 @@ Secrets never live in plugins.toml: the settings name the environment variables 
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from pydantic import BaseModel, Field, field_validator
 
-from jiedao.api.channels import FAKE
+from jiedao.api.channels import ENV_NAME, checked_endpoint
 
 DEFAULT_ENDPOINT = "https://oapi.dingtalk.com"
-ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
-
-
-def checked_endpoint(value: str) -> str:
-    """``"fake"`` or an absolute http(s) URL without query; anything else is refused."""
-    if value == FAKE:
-        return value
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        raise ValueError(f"must be an http(s) URL such as {DEFAULT_ENDPOINT} or \"fake\" (the local fake provider)")
-    return value.rstrip("/")
 
 
 class DingTalkSettings(BaseModel):
@@ -41,4 +28,4 @@ class DingTalkSettings(BaseModel):
     @field_validator("endpoint")
     @classmethod
     def _endpoint(cls, value: str) -> str:
-        return checked_endpoint(value)
+        return checked_endpoint(value, DEFAULT_ENDPOINT)

@@ -12,13 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-import httpx
-
-from jiedao.api.channels import DELIVERED, FAILED, READ, SENT, AddressKind, Message, Receipt, SendResult, endpoint_of
+from jiedao.api.channels import DELIVERED, FAILED, READ, SENT, AddressKind, Message, Receipt, Refused, SendResult, TokenCache, issued_token, secret
 from jiedao.plugins.dingtalk.markdown import ACK_LABEL, message_markdown
-from jiedao.plugins.dingtalk.settings import DEFAULT_ENDPOINT, DingTalkSettings
-from jiedao.plugins.dingtalk.tokens import TokenCache
-from jiedao.plugins.dingtalk.transport import TOKEN_REFUSED, Refused, call, secret
+from jiedao.plugins.dingtalk.settings import DingTalkSettings
+from jiedao.plugins.dingtalk.transport import TOKEN_REFUSED, DingTalkChannel
 
 SEND = "/topapi/message/corpconversation/asyncsend_v2"
 RESULT = "/topapi/message/corpconversation/getsendresult"
@@ -46,7 +43,7 @@ def receipt_of(send_result: Mapping[str, Any], user_id: str) -> Receipt | None:
     return None
 
 
-class DingTalkWorkChannel:
+class DingTalkWorkChannel(DingTalkChannel):
     """Sends work notices to a person's DingTalk user id (address kind ``dingtalk``)."""
 
     name: ClassVar[str] = "dingtalk_work"
@@ -54,33 +51,16 @@ class DingTalkWorkChannel:
     title: ClassVar[str] = "钉钉工作通知"
 
     def __init__(self, settings: DingTalkSettings | None, environ: Mapping[str, str]) -> None:
-        self.settings = settings or DingTalkSettings()
-        self.environ = environ
-        self.client = httpx.AsyncClient(timeout=self.settings.timeout)
-        self.tokens = TokenCache(self._fetch_token)
-
-    def _base(self) -> str:
-        return endpoint_of(self.settings.endpoint, DEFAULT_ENDPOINT, self.environ, "dingtalk")
+        super().__init__(settings, environ)
+        self.tokens = TokenCache(self._fetch_token, refused=TOKEN_REFUSED)
 
     async def _fetch_token(self) -> tuple[str, int]:
         params = {"appkey": secret(self.environ, self.settings.app_key_env), "appsecret": secret(self.environ, self.settings.app_secret_env)}
-        try:
-            body = await call(self.client, "GET", f"{self._base()}/gettoken", params=params)
-        except Refused as refused:
-            raise Refused(SendResult(refused.result.outcome, detail=f"gettoken: {refused.result.detail}"), refused.errcode) from None
-        return body["access_token"], int(body.get("expires_in", 7200))
+        return issued_token(await self.api.call("GET", f"{self.base_url()}/gettoken", params=params, label="gettoken"))
 
     async def _authorised(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
         """POST ``payload`` to ``path`` with the app's token, renewing a refused token once."""
-        for attempt in (1, 2):
-            token = await self.tokens.get()
-            try:
-                return await call(self.client, "POST", f"{self._base()}{path}", params={"access_token": token}, json=payload)
-            except Refused as refused:
-                if refused.errcode not in TOKEN_REFUSED or attempt == 2:
-                    raise
-                self.tokens.forget(token)
-        raise AssertionError("unreachable")
+        return await self.tokens.authorised(lambda token: self.api.call("POST", f"{self.base_url()}{path}", params={"access_token": token}, json=payload))
 
     async def send(self, message: Message) -> SendResult:
         """Hand the notice to DingTalk; ``SENT`` with the ``task_id`` as provider id."""
@@ -105,7 +85,3 @@ class DingTalkWorkChannel:
         except Refused:
             return None
         return receipt_of(body.get("send_result") or {}, message.address)
-
-    async def aclose(self) -> None:
-        """Close the HTTP connections."""
-        await self.client.aclose()

@@ -12,18 +12,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-import httpx
-
-from jiedao.api.channels import FAILED, SENT, AddressKind, Message, Receipt, SendResult, endpoint_of
-from jiedao.plugins.wecom.settings import DEFAULT_ENDPOINT, WeComSettings
+from jiedao.api.channels import FAILED, SENT, AddressKind, Message, Refused, SendResult, TokenCache, issued_token, secret
+from jiedao.plugins.wecom.settings import WeComSettings
 from jiedao.plugins.wecom.text import app_message
-from jiedao.plugins.wecom.tokens import TokenCache
-from jiedao.plugins.wecom.transport import TOKEN_REFUSED, Refused, call, secret
+from jiedao.plugins.wecom.transport import TOKEN_REFUSED, WeComChannel
 
 SEND = "/cgi-bin/message/send"
 
 
-class WeComAppChannel:
+class WeComAppChannel(WeComChannel):
     """Sends application messages to a person's WeCom user id (address kind ``wecom``)."""
 
     name: ClassVar[str] = "wecom_app"
@@ -31,33 +28,16 @@ class WeComAppChannel:
     title: ClassVar[str] = "企业微信应用消息"
 
     def __init__(self, settings: WeComSettings | None, environ: Mapping[str, str]) -> None:
-        self.settings = settings or WeComSettings()
-        self.environ = environ
-        self.client = httpx.AsyncClient(timeout=self.settings.timeout)
-        self.tokens = TokenCache(self._fetch_token)
-
-    def _base(self) -> str:
-        return endpoint_of(self.settings.endpoint, DEFAULT_ENDPOINT, self.environ, "wecom")
+        super().__init__(settings, environ)
+        self.tokens = TokenCache(self._fetch_token, refused=TOKEN_REFUSED)
 
     async def _fetch_token(self) -> tuple[str, int]:
         params = {"corpid": secret(self.environ, self.settings.corp_id_env), "corpsecret": secret(self.environ, self.settings.corp_secret_env)}
-        try:
-            body = await call(self.client, "GET", f"{self._base()}/cgi-bin/gettoken", params=params)
-        except Refused as refused:
-            raise Refused(SendResult(refused.result.outcome, detail=f"gettoken: {refused.result.detail}"), refused.errcode) from None
-        return body["access_token"], int(body.get("expires_in", 7200))
+        return issued_token(await self.api.call("GET", f"{self.base_url()}/cgi-bin/gettoken", params=params, label="gettoken"))
 
     async def _send(self, payload: dict[str, Any]) -> dict[str, Any]:
         """POST ``payload`` with the app's token, renewing a refused token once."""
-        for attempt in (1, 2):
-            token = await self.tokens.get()
-            try:
-                return await call(self.client, "POST", f"{self._base()}{SEND}", params={"access_token": token}, json=payload)
-            except Refused as refused:
-                if refused.errcode not in TOKEN_REFUSED or attempt == 2:
-                    raise
-                self.tokens.forget(token)
-        raise AssertionError("unreachable")
+        return await self.tokens.authorised(lambda token: self.api.call("POST", f"{self.base_url()}{SEND}", params={"access_token": token}, json=payload))
 
     async def send(self, message: Message) -> SendResult:
         """Hand the message to WeCom; ``SENT`` with the ``msgid`` as provider id, ``FAILED``
@@ -74,11 +54,3 @@ class WeComAppChannel:
         if message.address in (body.get("invaliduser") or "").split("|"):
             return SendResult(FAILED, detail=f"WeCom lists {message.address} as an invalid user")
         return SendResult(SENT, provider_id=str(body.get("msgid", "")))
-
-    async def poll(self, message: Message, provider_id: str) -> Receipt | None:
-        """WeCom has no receipts for application messages: always None."""
-        return None
-
-    async def aclose(self) -> None:
-        """Close the HTTP connections."""
-        await self.client.aclose()

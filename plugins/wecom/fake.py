@@ -16,20 +16,16 @@ after the channel's timeout, ``"throttled"`` answers 45009 (api freq out of limi
 
 from __future__ import annotations
 
-import asyncio
-import hmac
-import json
 import secrets
-import time
 from collections.abc import Mapping
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from jiedao.api.channels import FAILED, FakeDelivery, FakeRecorder
+from jiedao.api.channels import FAILED, FakeRecorder, ProviderFake, json_body, same
 from jiedao.plugins.wecom.app import SEND
 from jiedao.plugins.wecom.settings import WeComSettings
 
@@ -42,49 +38,26 @@ def refusal(errcode: int, errmsg: str) -> JSONResponse:
     return JSONResponse({"errcode": errcode, "errmsg": errmsg})
 
 
-def same(given: str | None, expected: str | None) -> bool:
-    """Whether a credential matches the configured one (never when none is configured)."""
-    return bool(expected) and hmac.compare_digest((given or "").encode(), expected.encode())
+class WeComFake(ProviderFake):
+    """The fake's state: issued tokens, and the recorder it reports to."""
 
-
-class WeComFake:
-    """The fake's state: issued tokens, sent messages, and the recorder it reports to."""
-
-    def __init__(self, recorder: FakeRecorder, street: str, settings: WeComSettings | None, environ: Mapping[str, str]) -> None:
-        self.recorder, self.street, self.environ = recorder, street, environ
-        self.settings = settings or WeComSettings()
-        self.tokens: dict[str, float] = {}
-        self.tokens_issued = 0
-
-    def expire_tokens(self) -> None:
-        """End every issued token now, as if two hours had passed."""
-        self.tokens = dict.fromkeys(self.tokens, 0.0)
-
-    def _record(self, channel: str, to: str, text: str, verified: bool, detail: str, raw: dict[str, Any], provider_id: str = "") -> None:
-        self.recorder.record(FakeDelivery(PROVIDER, channel, self.street, to, text, verified, detail=detail, provider_id=provider_id, raw=raw))
+    provider = PROVIDER
+    settings_class = WeComSettings
 
     async def _failure(self) -> Response | None:
-        how = self.recorder.take_failure(PROVIDER)
-        if how == "500":
-            return PlainTextResponse("Internal Server Error", status_code=500)
-        if how == "timeout":
-            await asyncio.sleep(self.settings.timeout + 1)
-            return PlainTextResponse("Gateway Timeout", status_code=504)
-        if how == "throttled":
-            return refusal(45009, "api freq out of limit")
-        return None
+        return await self.failure(refusal(45009, "api freq out of limit"))
 
     async def robot_send(self, request: Request) -> Response:
         """The group robot's webhook."""
         if (failed := await self._failure()) is not None:
             return failed
-        body = await _json(request)
+        body = await json_body(request)
         text = (body.get("markdown") or {}).get("content") or (body.get("text") or {}).get("content") or ""
         raw = {"body": body}
         if not same(request.query_params.get("key"), self.environ.get(self.settings.robot_key_env)):
-            self._record("wecom_robot", "group", text, False, "errcode 93000: invalid webhook url", raw)
+            self.record("wecom_robot", "group", text, False, "errcode 93000: invalid webhook url", raw)
             return refusal(93000, "invalid webhook url, hint: [fake] key does not match")
-        self._record("wecom_robot", "group", text, True, "webhook key verified", raw)
+        self.record("wecom_robot", "group", text, True, "webhook key verified", raw)
         return JSONResponse({"errcode": 0, "errmsg": "ok"})
 
     async def gettoken(self, request: Request) -> Response:
@@ -98,18 +71,14 @@ class WeComFake:
         elif not same(query.get("corpsecret"), self.environ.get(self.settings.corp_secret_env)):
             problem = 40001, "invalid credential, access_token is invalid or not latest"
         if problem is not None:
-            self._record("wecom_app", "", "", False, f"gettoken: errcode {problem[0]}: {problem[1]}", {"query": {"corpid": query.get("corpid", "")}})
+            self.record("wecom_app", "", "", False, f"gettoken: errcode {problem[0]}: {problem[1]}", {"query": {"corpid": query.get("corpid", "")}})
             return refusal(*problem)
-        token = secrets.token_hex(16)
-        self.tokens[token] = time.time() + TOKEN_LIFETIME
-        self.tokens_issued += 1
+        token = self.tokens.issue(TOKEN_LIFETIME)
         return JSONResponse({"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": TOKEN_LIFETIME})
 
     def _send_problem(self, token: str | None, body: Mapping[str, Any]) -> tuple[int, str] | None:
-        if not token or token not in self.tokens:
-            return 40014, "invalid access_token"
-        if self.tokens[token] <= time.time():
-            return 42001, "access_token expired"
+        if problem := self.tokens.problem(token, invalid=(40014, "invalid access_token"), expired=(42001, "access_token expired")):
+            return problem
         if body.get("agentid") != self.settings.agent_id:
             return 40056, f"invalid agentid {body.get('agentid')!r}"
         return None
@@ -118,43 +87,31 @@ class WeComFake:
         """An application message to the listed users; answers the ``msgid``."""
         if (failed := await self._failure()) is not None:
             return failed
-        body = await _json(request)
+        body = await json_body(request)
         kind = body.get("msgtype", "")
         part = body.get(kind) or {}
         text = "\n".join(str(part.get(k, "")) for k in ("title", "description", "content") if part.get(k))
         to = str(body.get("touser", ""))
         problem = self._send_problem(request.query_params.get("access_token"), body)
         if problem is not None:
-            self._record("wecom_app", to, text, False, f"errcode {problem[0]}: {problem[1]}", {"body": body})
+            self.record("wecom_app", to, text, False, f"errcode {problem[0]}: {problem[1]}", {"body": body})
             return refusal(*problem)
         users = [u for u in to.split("|") if u]
         if not users or all(self.recorder.answers.get(u) == FAILED for u in users):
             # authenticated, but nobody to deliver to: verified, and refused like WeCom does
-            self._record("wecom_app", to, text, True, "errcode 81013: user & party & tag all invalid", {"body": body})
+            self.record("wecom_app", to, text, True, "errcode 81013: user & party & tag all invalid", {"body": body})
             return refusal(81013, "user & party & tag all invalid")
         msgid = secrets.token_urlsafe(24)
         invalid = "|".join(u for u in to.split("|") if self.recorder.answers.get(u) == FAILED)
-        self._record("wecom_app", to, text, True, f"msgid {msgid}", {"body": body}, provider_id=msgid)
+        self.record("wecom_app", to, text, True, f"msgid {msgid}", {"body": body}, provider_id=msgid)
         return JSONResponse({"errcode": 0, "errmsg": "ok", "invaliduser": invalid, "invalidparty": "", "invalidtag": "", "unlicenseduser": "", "msgid": msgid})
-
-
-async def _json(request: Request) -> dict[str, Any]:
-    try:
-        body = json.loads(await request.body() or b"{}")
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
 
 
 def fake_wecom(recorder: FakeRecorder, street: str, settings: WeComSettings | None, environ: Mapping[str, str]) -> Starlette:
     """The fake provider's ASGI app; its state is ``app.state.fake`` (a ``WeComFake``)."""
     fake = WeComFake(recorder, street, settings, environ)
-    app = Starlette(
-        routes=[
-            Route("/cgi-bin/webhook/send", fake.robot_send, methods=["POST"]),
-            Route("/cgi-bin/gettoken", fake.gettoken, methods=["GET"]),
-            Route(SEND, fake.message_send, methods=["POST"]),
-        ]
+    return fake.app(
+        Route("/cgi-bin/webhook/send", fake.robot_send, methods=["POST"]),
+        Route("/cgi-bin/gettoken", fake.gettoken, methods=["GET"]),
+        Route(SEND, fake.message_send, methods=["POST"]),
     )
-    app.state.fake = fake
-    return app

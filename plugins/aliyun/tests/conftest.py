@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
-import time
+from collections.abc import Iterator
 
 import pytest
-import uvicorn
-from starlette.applications import Starlette
-from starlette.routing import Mount
 
-from jiedao.api.channels import FakeRecorder, Message
-from jiedao.core.testing.services import free_port
+from jiedao.api.channels import Message
+from jiedao.core.testing.fake_provider import ServedFake, serve_fake
 from jiedao.plugins.aliyun.fake.app import fake_aliyun
 from jiedao.plugins.aliyun.settings import AliyunSettings
 
@@ -46,40 +41,11 @@ def message(key: str = "alarm-7-grid-1", address: str = "13800138000", **changes
     return Message(**{**values, **changes})
 
 
-class FakeServer:
-    """uvicorn in a thread serving the fake at ``/dev/providers/{street}/aliyun``."""
-
-    def __init__(self, recorder: FakeRecorder) -> None:
-        self.recorder = recorder
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        app = Starlette(routes=[Mount(f"/dev/providers/{STREET}/aliyun", app=fake_aliyun(recorder, STREET, street_settings(), ENVIRON))])
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"))
-        self.thread = threading.Thread(target=asyncio.run, args=(self.server.serve(),), daemon=True)
-
-    def environ(self, **changes: str) -> dict[str, str]:
-        """What the kernel hands the street's channels: the keys and the fake providers' base URL."""
-        return {**ENVIRON, "JIEDAO_FAKE_PROVIDERS_URL": f"{self.url}/dev/providers/{STREET}", **changes}
-
-    def __enter__(self) -> FakeServer:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            assert self.thread.is_alive() and time.monotonic() < deadline, "the fake's uvicorn did not start"
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-
-
 @pytest.fixture(scope="module")
-def fake_server():
+def fake_server() -> Iterator[ServedFake]:
     """One uvicorn for the module; each test brings its own recorder through ``recorder``."""
-    recorder = FakeRecorder()
-    with FakeServer(recorder) as server:
-        yield server
+    with serve_fake(fake_aliyun, "aliyun", STREET, street_settings(), ENVIRON) as served:
+        yield served
 
 
 @pytest.fixture

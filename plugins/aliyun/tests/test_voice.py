@@ -13,7 +13,7 @@ from .conftest import STREET, message, street_settings
 
 
 async def test_a_call_is_placed_signed_with_its_tts_template(fake_server, recorder):
-    channel = VoiceChannel(street_settings(), fake_server.environ())
+    channel = VoiceChannel(street_settings(), fake_server.channel_environ())
     result = await channel.send(message(channel="voice"))
     assert result.outcome == SENT, result.detail
     [call] = recorder.for_street(STREET)
@@ -24,7 +24,7 @@ async def test_a_call_is_placed_signed_with_its_tts_template(fake_server, record
 
 
 async def test_poll_tells_an_answered_call_from_an_unanswered_one(fake_server, recorder):
-    channel = VoiceChannel(street_settings(), fake_server.environ())
+    channel = VoiceChannel(street_settings(), fake_server.channel_environ())
     picked_up = message(channel="voice")
     answered = await channel.poll(picked_up, (await channel.send(picked_up)).provider_id)
     assert answered is not None and answered.outcome == ANSWERED and "200000" in answered.detail
@@ -35,19 +35,19 @@ async def test_poll_tells_an_answered_call_from_an_unanswered_one(fake_server, r
 
 
 async def test_poll_of_an_unknown_call_knows_nothing_yet(fake_server, recorder):
-    channel = VoiceChannel(street_settings(), fake_server.environ())
+    channel = VoiceChannel(street_settings(), fake_server.channel_environ())
     assert await channel.poll(message(channel="voice"), "116012354148^10281378") is None
 
 
 async def test_a_wrong_secret_fails_the_call(fake_server, recorder):
-    channel = VoiceChannel(street_settings(), fake_server.environ(JIEDAO_TEST_ALIYUN_SECRET="wrong"))
+    channel = VoiceChannel(street_settings(), fake_server.channel_environ(JIEDAO_TEST_ALIYUN_SECRET="wrong"))
     result = await channel.send(message(channel="voice"))
     assert result.outcome == FAILED and "SignatureDoesNotMatch" in result.detail
     assert [d.verified for d in recorder.for_street(STREET)] == [False]
 
 
 async def test_a_failing_or_silent_provider_is_retried(fake_server, recorder):
-    channel = VoiceChannel(street_settings(timeout=0.5), fake_server.environ())
+    channel = VoiceChannel(street_settings(timeout=0.5), fake_server.channel_environ())
     for how in ("500", "timeout", "throttled"):
         recorder.fail_next("aliyun", 1, how)
         assert (await channel.send(message(channel="voice"))).outcome == RETRY, how
@@ -63,7 +63,7 @@ def test_carrier_states_map_to_outcomes():
 
 
 async def test_a_call_placed_just_before_midnight_is_found_after_it(fake_server, recorder, monkeypatch):
-    channel = VoiceChannel(street_settings(), fake_server.environ())
+    channel = VoiceChannel(street_settings(), fake_server.channel_environ())
     monkeypatch.setattr("jiedao.core.clock.now", lambda: datetime(2026, 12, 1, 23, 59, 50, tzinfo=CHINA))
     sent = await channel.send(message(channel="voice"))
     monkeypatch.setattr("jiedao.core.clock.now", lambda: datetime(2026, 12, 2, 0, 1, 0, tzinfo=CHINA))

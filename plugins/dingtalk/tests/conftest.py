@@ -5,16 +5,12 @@ kernel mounts it (``/dev/providers/{street}/dingtalk``), and channels pointed at
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
-from starlette.applications import Starlette
-from starlette.routing import Mount
 
-from jiedao.api.channels import FAKE, FakeRecorder, Message
-from jiedao.core.notify.channels import FAKE_PROVIDERS_URL
-from jiedao.core.testing.asgi_server import AsgiServer
-from jiedao.plugins.dingtalk.fake import DingTalkFake, fake_dingtalk
+from jiedao.api.channels import FAKE, Message
+from jiedao.core.testing.fake_provider import ServedFake, serve_fake
+from jiedao.plugins.dingtalk.fake import fake_dingtalk
 from jiedao.plugins.dingtalk.settings import DingTalkSettings
 
 STREET = "changqing"
@@ -27,28 +23,11 @@ SECRETS = {
 SETTINGS = DingTalkSettings(endpoint=FAKE, agent_id=2468, timeout=0.5)
 
 
-@dataclass
-class Provider:
-    """The running fake: its recorder, its state and the environment channels get."""
-
-    recorder: FakeRecorder
-    fake: DingTalkFake
-    environ: dict[str, str]
-
-    def channel_environ(self, **changed: str) -> dict[str, str]:
-        """The channel's environment, with some secrets changed (to make them wrong)."""
-        return {**self.environ, **changed}
-
-
 @pytest.fixture
-def provider() -> Iterator[Provider]:
+def provider() -> Iterator[ServedFake]:
     """DingTalk's fake under real uvicorn, knowing ``SECRETS``."""
-    recorder = FakeRecorder()
-    app = fake_dingtalk(recorder, STREET, SETTINGS, dict(SECRETS))
-    site = Starlette(routes=[Mount(f"/dev/providers/{STREET}/dingtalk", app)])
-    with AsgiServer(site) as server:
-        environ = {**SECRETS, FAKE_PROVIDERS_URL: f"{server.url}/dev/providers/{STREET}"}
-        yield Provider(recorder, app.state.fake, environ)
+    with serve_fake(fake_dingtalk, "dingtalk", STREET, SETTINGS, SECRETS) as served:
+        yield served
 
 
 def message(**changed) -> Message:

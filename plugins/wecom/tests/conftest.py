@@ -5,16 +5,12 @@ kernel mounts it (``/dev/providers/{street}/wecom``), and channels pointed at it
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
-from starlette.applications import Starlette
-from starlette.routing import Mount
 
-from jiedao.api.channels import FAKE, FakeRecorder, Message
-from jiedao.core.notify.channels import FAKE_PROVIDERS_URL
-from jiedao.core.testing.asgi_server import AsgiServer
-from jiedao.plugins.wecom.fake import WeComFake, fake_wecom
+from jiedao.api.channels import FAKE, Message
+from jiedao.core.testing.fake_provider import ServedFake, serve_fake
+from jiedao.plugins.wecom.fake import fake_wecom
 from jiedao.plugins.wecom.settings import WeComSettings
 
 STREET = "changqing"
@@ -26,28 +22,11 @@ SECRETS = {
 SETTINGS = WeComSettings(endpoint=FAKE, agent_id=1000002, timeout=0.5)
 
 
-@dataclass
-class Provider:
-    """The running fake: its recorder, its state and the environment channels get."""
-
-    recorder: FakeRecorder
-    fake: WeComFake
-    environ: dict[str, str]
-
-    def channel_environ(self, **changed: str) -> dict[str, str]:
-        """The channel's environment, with some secrets changed (to make them wrong)."""
-        return {**self.environ, **changed}
-
-
 @pytest.fixture
-def provider() -> Iterator[Provider]:
+def provider() -> Iterator[ServedFake]:
     """WeCom's fake under real uvicorn, knowing ``SECRETS``."""
-    recorder = FakeRecorder()
-    app = fake_wecom(recorder, STREET, SETTINGS, dict(SECRETS))
-    site = Starlette(routes=[Mount(f"/dev/providers/{STREET}/wecom", app)])
-    with AsgiServer(site) as server:
-        environ = {**SECRETS, FAKE_PROVIDERS_URL: f"{server.url}/dev/providers/{STREET}"}
-        yield Provider(recorder, app.state.fake, environ)
+    with serve_fake(fake_wecom, "wecom", STREET, SETTINGS, SECRETS) as served:
+        yield served
 
 
 def message(**changed) -> Message:
