@@ -144,13 +144,13 @@ def serve(ctx: click.Context, demo: bool, host: str, port: int, **plugin_options
     kernel = kernel_of(ctx)
     kernel.serve_options.update(plugin_options)
     if demo:
-        from jiedao.core.notify.demo import prepare_demo_environment
-
-        prepare_demo_environment(host, port)
         migrate.upgrade(kernel)
         from jiedao.core.demo import seed_demo
+        from jiedao.core.notify.demo import demo_environment
+        from jiedao.core.notify.runtime import runtime
 
         accounts = run(seed_demo(kernel))
+        runtime(kernel).reset(environ=demo_environment(host, port))  # after the seed: channels are built in the server's loop
         click.echo("Demo accounts (password 'jiedao-demo'): " + ", ".join(accounts))
         if not os.environ.get("JIEDAO_INTROSPECTION"):
             kernel.config.introspection = "always"  # GraphiQL's schema explorer works without logging in

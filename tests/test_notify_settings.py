@@ -61,3 +61,15 @@ def test_an_alarm_message_says_what_where_who_and_how_to_acknowledge_and_skips_w
     assert "地点：凤起都市花园 3幢 501" in text and "住户：李奶奶（独居、老人）" in text and text.endswith("https://j.example/notify/ack/changqing/t")
     corridor = render(BUILT_IN["sensors.alarm"]["en"], {**fields, "who": ""})
     assert "Who lives there" not in corridor and "Where: 凤起都市花园 3幢 501" in corridor
+
+
+def test_the_demo_turns_fake_providers_on_for_its_kernel_only_and_keeps_what_the_operator_set():
+    import os
+
+    from jiedao.core.notify.demo import demo_environment
+
+    environ = demo_environment("127.0.0.1", 8000, {"ALIBABA_CLOUD_ACCESS_KEY_ID": "LTAI-mine"})
+    assert environ["JIEDAO_FAKE_PROVIDERS"] == "1" and environ["JIEDAO_PUBLIC_URL"] == "http://127.0.0.1:8000"
+    assert environ["ALIBABA_CLOUD_ACCESS_KEY_ID"] == "LTAI-mine" and environ["JIEDAO_DINGTALK_APP_KEY"].startswith("demo-")
+    demo_environment("127.0.0.1", 8000)
+    assert "JIEDAO_FAKE_PROVIDERS" not in os.environ, "the process environment is left alone"

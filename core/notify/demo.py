@@ -1,10 +1,12 @@
 """The demo's notification set-up: fake providers on, links to the served address, and demo
 credentials under the channel plugins' default variable names (the fakes check them exactly as
-the providers check real ones; a deployment sets its own)."""
+the providers check real ones; a deployment sets its own). Given to the kernel's notification
+runtime only: the process environment is left as it is."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 DEMO_CREDENTIALS = {
     "JIEDAO_DINGTALK_APP_KEY": "demo-ding-app-key",
@@ -19,10 +21,9 @@ DEMO_CREDENTIALS = {
 }
 
 
-def prepare_demo_environment(host: str, port: int) -> None:
-    """Before the kernel's notification runtime starts: fake providers on, links pointing at
-    ``http://host:port``, demo credentials where none are set."""
-    os.environ.setdefault("JIEDAO_FAKE_PROVIDERS", "1")
-    os.environ.setdefault("JIEDAO_PUBLIC_URL", f"http://{host}:{port}")
-    for name, value in DEMO_CREDENTIALS.items():
-        os.environ.setdefault(name, value)
+def demo_environment(host: str, port: int, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``environ`` (the process's by default) with fake providers on, links pointing at
+    ``http://host:port`` and demo credentials, wherever it sets none of its own."""
+    base = dict(os.environ if environ is None else environ)
+    defaults = {"JIEDAO_FAKE_PROVIDERS": "1", "JIEDAO_PUBLIC_URL": f"http://{host}:{port}", **DEMO_CREDENTIALS}
+    return {**defaults, **base}
