@@ -108,3 +108,23 @@ async def test_an_alert_that_gets_worse_follows_the_plan_of_its_new_severity(ker
     at(monkeypatch, start + timedelta(minutes=7))
     await cycle(kernel, worker_name())
     assert "duty-1" in {m.recipient_name for m in await messages(kernel)}, "and it climbs like a critical alert"
+
+
+async def test_minor_alerts_wait_for_the_daily_digest_one_message_per_person(kernel, client, monkeypatch):
+    building = await a_building_with_people(kernel, client)
+    evening = at(monkeypatch, datetime(2026, 12, 1, 14, 0, tzinfo=UTC))  # 22:00 in China
+    for n in (1, 2):
+        async with street_transaction(kernel, "changqing") as session:
+            await raise_alert(session, kernel, "changqing", kind="sensors.alarm", subject=f"Alarm:{n}", severity="minor",
+                              title=f"电量低 {n}", fields={"what": "电量低"}, building_id=building)
+    await cycle(kernel, worker_name())
+    assert {m.status for m in await messages(kernel)} == {"DIGEST"}, "nothing at night"
+    at(monkeypatch, evening + timedelta(hours=11, minutes=1))  # 09:01 the next morning
+    await cycle(kernel, worker_name())
+    rows = await messages(kernel)
+    [digest] = [m for m in rows if m.kind == "digest"]
+    assert (digest.recipient_name, digest.status, digest.title) == ("gw-a", "DELIVERED", "2026-12-02 每日汇总 2 条")
+    assert "电量低 1" in digest.text and "电量低 2" in digest.text
+    assert {m.status for m in rows if m.kind != "digest"} == {"DIGESTED"}
+    await cycle(kernel, worker_name())
+    assert len(await messages(kernel)) == 3, "one digest a day"

@@ -43,7 +43,7 @@ async def send_digests(session: AsyncSession, kernel, street: str, at: datetime 
         lines = [f"- {r.title}" for r in rows[:ITEMS]]
         if len(rows) > ITEMS:
             lines.append(f"… +{len(rows) - ITEMS}")
-        draft = Draft(kind="digest", subject="", severity="info", title=f"{day} digest: {len(rows)}",
+        draft = Draft(kind="digest", subject="", severity="info", title=(f"{day} 每日汇总 {len(rows)} 条" if settings.locale == "zh" else f"{day} digest: {len(rows)}"),
                       fields={"when": day, "count": len(rows), "items": "\n".join(lines)}, at=at)
         digest = await write_message(
             session, rows[0].street_id, settings, draft,
