@@ -375,3 +375,21 @@ async def test_people_see_their_notifications_administrators_all_and_the_demo_pa
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=build_app(kernel, background=False)), base_url="http://jiedao.test") as http:
         assert (await http.get("/dev/outbox/changqing")).status_code == 404  # fake providers off: no such page
         assert (await http.get("/dev/providers/changqing/dingtalk/gettoken")).status_code == 404
+
+
+async def test_a_link_refuses_a_wrong_token_a_bad_outcome_and_an_oversized_form_and_acknowledges_nothing(scene, monkeypatch):
+    kernel = scene.kernel
+    scene.at(monkeypatch, START)
+    alarm = await scene.smoke(True, START)
+    await cycle(kernel, "worker-a")
+    [notice] = scene.received("dingtalk_work", "dt-gw-1")
+    path = "/notify/" + re.search(r"/notify/(ack/changqing/[A-Za-z0-9_-]+)", notice.text).group(1)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=build_app(kernel, background=False)), base_url="http://jiedao.test") as http:
+        assert (await http.get(path[:-4] + "AAAA")).status_code == 404
+        assert (await http.get("/notify/ack/gongchen-nope/" + path.rsplit("/", 1)[1])).status_code == 404
+        assert (await http.get(path + "x" * 100)).status_code == 404
+        bad = await http.post(path, data={"outcome": "NOTHING\x00"})
+        assert bad.status_code == 400 and "outcome" in bad.text
+        assert (await http.post(path, content=b"outcome=VISITED&note=" + b"x" * 5000, headers={"content-type": "application/x-www-form-urlencoded"})).status_code == 413
+    async with kernel.db.transaction(kernel.street_id("changqing")) as session:
+        assert (await session.get(Alarm, alarm.id, populate_existing=True)).status == "ACTIVE_UNACK"
