@@ -47,7 +47,8 @@ from jiedao.core.notify.runtime import runtime
 log = logging.getLogger("jiedao.notify")
 CONCURRENCY = 64
 """Messages in flight at once per worker."""
-FINAL = {DELIVERED: DELIVERED, READ: READ, ANSWERED: ANSWERED, NO_ANSWER: NO_ANSWER, FAILED: FAILED}
+FINAL = {DELIVERED, READ, ANSWERED, NO_ANSWER, FAILED}
+"""Outcomes that end a message: its status becomes the outcome."""
 
 
 def worker_name() -> str:
@@ -179,7 +180,7 @@ async def record(session: AsyncSession, kernel, street: str, worker: str, attemp
             else:
                 row.status, row.next_attempt_at, row.last_error = PENDING, at + backoff(settings, row.attempts), (detail or "")[:500]
         elif outcome in FINAL:
-            row.status, row.finished_at = FINAL[outcome], at
+            row.status, row.finished_at = outcome, at
             row.sent_at = row.sent_at or at
             row.next_attempt_at = None
             if outcome in (FAILED, NO_ANSWER):
@@ -205,6 +206,5 @@ async def deliver_once(kernel, street: str, worker: str, *, limit: int = 200, at
     attempts = await asyncio.gather(*(_attempt(available.get(row.channel), message, row, semaphore) for row, message in work))
     async with kernel.db.transaction(kernel.street_id(street)) as session:
         counts = await record(session, kernel, street, worker, list(attempts), clock.now())
-    notify.counts.update(counts)
     count_outcomes(street, counts)
     return len(work)

@@ -11,10 +11,15 @@ escalation follows the chain as it stood then even if rosters change meanwhile::
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import timedelta
 from typing import Any
 
 from jiedao.core.notify.recipients import Person, Rung
 from jiedao.core.notify.settings import SeverityPolicy
+
+
+def _stage(label: str, people: list[dict[str, Any]], staff, public, wait: timedelta) -> dict[str, Any]:
+    return {"label": label, "people": people, "staff": list(staff), "public": list(public), "wait": wait.total_seconds()}
 
 
 def plan_stages(chain: list[Rung], policy: SeverityPolicy) -> list[dict[str, Any]]:
@@ -24,11 +29,10 @@ def plan_stages(chain: list[Rung], policy: SeverityPolicy) -> list[dict[str, Any
     for rung in rungs:
         people = [asdict(p) for p in rung.people]
         if policy.then:
-            stages.append({"label": rung.label, "people": people, "staff": list(policy.staff), "public": list(policy.public), "wait": policy.then_after.total_seconds()})
-            rest = max(policy.next_after - policy.then_after, policy.then_after * 0)
-            stages.append({"label": "then", "people": people, "staff": list(policy.then), "public": list(policy.then), "wait": rest.total_seconds()})
+            stages.append(_stage(rung.label, people, policy.staff, policy.public, policy.then_after))
+            stages.append(_stage("then", people, policy.then, policy.then, max(policy.next_after - policy.then_after, timedelta(0))))
         else:
-            stages.append({"label": rung.label, "people": people, "staff": list(policy.staff), "public": list(policy.public), "wait": policy.next_after.total_seconds()})
+            stages.append(_stage(rung.label, people, policy.staff, policy.public, policy.next_after))
     return stages
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
 import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -31,8 +30,6 @@ class NotifyRuntime:
         self.environ = dict(os.environ if environ is None else environ)
         self.recorder = FakeRecorder()
         self.wake = asyncio.Event()
-        self.counts: Counter = Counter()
-        """Attempts and receipts by (channel, outcome) since start (``/metrics``)."""
         self._channels: dict[str, dict[str, Any]] = {}
         self.fakes_enabled = self.environ.get("JIEDAO_FAKE_PROVIDERS", "") == "1"
         """Whether ``/dev/providers`` and ``/dev/outbox`` answer (the demo, tests)."""

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from jiedao.api import now, registry
 from jiedao.api.alerts import acknowledge_alert, alerted, close_alert, raise_alert
 from jiedao.api.domain import CHINA, street_transaction
-from jiedao.api.graphql import decode_global_id, encode_global_id
+from jiedao.api.graphql import encode_global_id
 from jiedao.plugins.sensors.models import Alarm, Device
 
 log = logging.getLogger("jiedao.sensors")
@@ -45,27 +45,25 @@ async def alarm_fields(session, alarm: Alarm, device: Device, locale: str = "zh"
     what = zh if locale == "zh" else en
     if alarm.status == "CLEARED_UNACK":
         what += "（已自行恢复，仍需确认）" if locale == "zh" else " (cleared by itself, still to acknowledge)"
-    place = []
-    if device.building_id is not None:
-        row = (await session.execute(
-            select(registry.Compound.name, registry.Building.name).join(registry.Building, registry.Building.compound_id == registry.Compound.id).where(registry.Building.id == device.building_id)
-        )).first()
-        if row:
-            place += [row[0], row[1]]
-    if device.unit_id is not None:
-        number = await session.scalar(select(registry.Unit.number).where(registry.Unit.id == device.unit_id))
-        if number:
-            place.append(number)
+    r = registry
+    place = (await session.execute(  # one statement: the device's compound, building, unit and resident
+        select(r.Compound.name, r.Building.name, r.Unit.number, r.Resident.name, r.Resident.lives_alone, r.Resident.elderly)
+        .select_from(Device)
+        .outerjoin(r.Building, r.Building.id == Device.building_id)
+        .outerjoin(r.Compound, r.Compound.id == r.Building.compound_id)
+        .outerjoin(r.Unit, r.Unit.id == Device.unit_id)
+        .outerjoin(r.Resident, r.Resident.id == Device.resident_id)
+        .where(Device.id == device.id)
+    )).one()
+    compound, building, unit, resident, alone, elderly = place
     who = ""
-    if device.resident_id is not None:
-        resident = await session.scalar(select(registry.Resident).where(registry.Resident.id == device.resident_id))
-        if resident is not None:
-            notes = [w for w, flag in ((("独居", "lives alone")[locale != "zh"], resident.lives_alone), (("老人", "elderly")[locale != "zh"], resident.elderly)) if flag]
-            who = resident.name + (f"（{'、'.join(notes)}）" if notes else "")
+    if resident is not None:
+        notes = [w for w, flag in ((("独居", "lives alone")[locale != "zh"], alone), (("老人", "elderly")[locale != "zh"], elderly)) if flag]
+        who = resident + (f"（{'、'.join(notes)}）" if notes else "")
     when = alarm.raised_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
     fields = {
         "what": what,
-        "where": " ".join(place) or device.name or device.device_id,
+        "where": " ".join(p for p in (compound, building, unit) if p) or device.name or device.device_id,
         "who": who,
         "device": f"{device.kind} {device.device_id}",
         "when": when,
@@ -130,11 +128,3 @@ async def settle_alert(kernel, street: str, alarm: Alarm) -> None:
         else:
             await close_alert(session, subject)
 
-
-def alarm_pk(subject: str) -> int | None:
-    """The alarm id of an ``Alarm`` global ID, else None."""
-    try:
-        kind, pk = decode_global_id(subject)
-    except Exception:  # noqa: BLE001
-        return None
-    return int(pk) if kind == "Alarm" else None
