@@ -23,15 +23,14 @@ from jiedao.api.alerts import acknowledge_alert, alerted, close_alert, raise_ale
 from jiedao.api.domain import CHINA, street_transaction
 from jiedao.api.graphql import encode_global_id
 from jiedao.plugins.sensors.models import Alarm, Device
+from jiedao.plugins.sensors.service.alarms import CLEARED_UNACK, UNACKNOWLEDGED
 
 log = logging.getLogger("jiedao.sensors")
 KIND = "sensors.alarm"
 CATCH_UP_AFTER = timedelta(minutes=1)
 """The watchdog raises missing alerts only for alarms older than this (younger ones are
 still in the background writes)."""
-WAITING = ("ACTIVE_UNACK", "CLEARED_UNACK")
-"""Alarm statuses that still need a person to acknowledge them."""
-WHAT = {
+WHAT = {  # alarm type → (Chinese, English): in alert messages and work-item titles
     "SMOKE": ("烟感报警", "smoke alarm"), "RESIDUAL_CURRENT": ("剩余电流超限", "residual current"),
     "LINE_TEMPERATURE": ("线路温度过高", "line temperature"), "OVER_CURRENT": ("过流", "over-current"),
     "ARC_FAULT": ("电弧故障", "arc fault"), "CHARGER_TEMPERATURE": ("充电桩温度过高", "charger temperature"),
@@ -43,7 +42,7 @@ async def alarm_fields(session, alarm: Alarm, device: Device, locale: str = "zh"
     """The alert's title and template fields for ``alarm`` on ``device``."""
     zh, en = WHAT.get(alarm.type, (alarm.type, alarm.type))
     what = zh if locale == "zh" else en
-    if alarm.status == "CLEARED_UNACK":
+    if alarm.status == CLEARED_UNACK:
         what += "（已自行恢复，仍需确认）" if locale == "zh" else " (cleared by itself, still to acknowledge)"
     r = registry
     place = (await session.execute(  # one statement: the device's compound, building, unit and resident
@@ -97,7 +96,7 @@ async def _raise_batch(key, items: list[tuple[int, bool]]) -> None:
         async with street_transaction(kernel, street) as session:
             rows = await session.execute(select(Alarm, Device).join(Device, Device.id == Alarm.device_pk).where(Alarm.id.in_({i for i, _ in items})))
             for alarm, device in rows.all():
-                if alarm.status in WAITING:
+                if alarm.status in UNACKNOWLEDGED:
                     await raise_alarm_alert(session, kernel, street, alarm, device, again=alarm.id in again)
     except Exception:  # noqa: BLE001 - the watchdog's catch-up raises them on its next round
         log.exception("could not raise the alerts of %d alarm(s) in %s; the watchdog will", len(items), street)
@@ -108,7 +107,7 @@ async def raise_missing_alerts(session, kernel, street: str) -> int:
     crash between the alarm and its alert); returns how many. Run by the watchdog."""
     settled = now() - CATCH_UP_AFTER  # younger alarms may still have their alert queued
     rows = (await session.execute(
-        select(Alarm, Device).join(Device, Device.id == Alarm.device_pk).where(Alarm.status.in_(WAITING), Alarm.updated_at < settled)
+        select(Alarm, Device).join(Device, Device.id == Alarm.device_pk).where(Alarm.status.in_(UNACKNOWLEDGED), Alarm.updated_at < settled)
     )).all()
     had = await alerted(session, [encode_global_id("Alarm", alarm.id) for alarm, _ in rows])
     raised = 0
@@ -124,7 +123,7 @@ async def settle_alert(kernel, street: str, alarm: Alarm) -> None:
     subject = encode_global_id("Alarm", alarm.id)
     async with street_transaction(kernel, street) as session:
         if alarm.acknowledged_at is not None:
-            await acknowledge_alert(session, subject, alarm.acknowledged_by or "unknown", getattr(alarm, "ack_outcome", None))
+            await acknowledge_alert(session, subject, alarm.acknowledged_by or "unknown", alarm.ack_outcome)
         else:
             await close_alert(session, subject)
 

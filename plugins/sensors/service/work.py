@@ -24,19 +24,16 @@ from jiedao.api.graphql import decode_global_id, encode_global_id
 from jiedao.api.work import open_work_item, work_item_for, WorkSource
 from jiedao.plugins.sensors.models import Alarm, Device
 from jiedao.plugins.sensors.service.alarms import UNACKNOWLEDGED, acknowledge
+from jiedao.plugins.sensors.service.alerts import WHAT
 from jiedao.plugins.sensors.service.publish import publish
 
 log = logging.getLogger("jiedao.sensors")
 OPENS_WORK = ("CRITICAL", "MAJOR")
 CATEGORY = "safety"
-TITLES = {
-    "SMOKE": "烟感报警", "RESIDUAL_CURRENT": "剩余电流超限", "LINE_TEMPERATURE": "线路温度过高", "OVER_CURRENT": "过流",
-    "ARC_FAULT": "电弧故障", "CHARGER_TEMPERATURE": "充电桩温度过高", "OFFLINE": "设备离线", "TAMPER": "设备被拆",
-}
 
 
 def _title(severity: str, alarm_type: str, device_id: str) -> str:
-    return f"[{severity}] {TITLES.get(alarm_type, alarm_type)}: {device_id}"[:200]
+    return f"[{severity}] {WHAT.get(alarm_type, (alarm_type,))[0]}: {device_id}"[:200]
 
 
 async def open_alarm_work_item(event, delivery) -> None:
