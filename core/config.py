@@ -255,10 +255,11 @@ def validate_against(config: Config, installed: dict[str, InstalledPlugin]) -> l
 def core_sections() -> dict[str, type[BaseModel]]:
     """Settings tables of the kernel itself in a street (``[streets.<slug>.work]``): always
     validated and present in ``StreetConfig.settings``, whatever the street enables."""
+    from jiedao.core.care import CareSettings
     from jiedao.core.notify.settings import NotifySettings
     from jiedao.core.work.settings import WorkSettings
 
-    return {"work": WorkSettings, "notify": NotifySettings}
+    return {"work": WorkSettings, "notify": NotifySettings, "care": CareSettings}
 
 
 def _setting_problems(street: str, name: str, error: ValidationError, what: str) -> list[str]:

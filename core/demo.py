@@ -75,7 +75,8 @@ async def seed_registry(session, plan: dict[str, list[str]], buildings_per_compo
                 per_floor = rng.choice((2, 3, 4))
                 for floor in range(1, rng.choice((5, 6)) + 1):
                     for door in range(1, per_floor + 1):
-                        units.append(Unit(building_id=building.id, number=f"{floor}0{door}", area_dm2=rng.randint(4500, 13500)))
+                        stairwell = str((door - 1) // 2 + 1)  # two doors per stairwell (单元) on each floor
+                        units.append(Unit(building_id=building.id, number=f"{floor}0{door}", area_dm2=rng.randint(4500, 13500), stairwell=stairwell, floor=floor))
             session.add_all(units)
             await session.flush()
             owners, ownerships = [], []

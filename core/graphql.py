@@ -7,6 +7,8 @@ from sqlalchemy import false, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from jiedao.core import models
+from jiedao.core.care import CareProfile, care_profile
+from jiedao.core import clock
 from jiedao.core.personal_data import mask_phone
 from jiedao.schema.connection import Connection, paginate
 from jiedao.schema.cost import list_bound
@@ -21,6 +23,12 @@ RESIDENTS = "core.residents.read"
 PARTY = "core.party.read"
 READ_REGISTRY = allow(REGISTRY)
 READ_RESIDENTS = allow(RESIDENTS)
+
+
+def _care(resident, info: strawberry.Info) -> CareProfile:
+    """The resident's care profile under the street's care settings, today."""
+    ctx = info.context
+    return care_profile(resident, ctx.kernel.settings(ctx.street, "care"), clock.today())
 
 
 def visible_units(ctx: Context) -> ColumnElement[bool]:
@@ -92,6 +100,8 @@ class Building(Node):
 @strawberry.type(description="A unit (户) with its exclusive floor area.")
 class Unit(Node):
     number: str
+    stairwell: str = strawberry.field(description="The stairwell (单元) the unit opens on; empty when the building has one.")
+    floor: int | None = strawberry.field(description="The floor (楼层); negative below ground; null when unknown.")
 
     @strawberry.field(description="Exclusive floor area in m².")
     def area(self) -> float:
@@ -113,8 +123,21 @@ class Unit(Node):
 class Resident(Node):
     name: str
     is_organisation: bool
-    elderly: bool
     lives_alone: bool
+    disabled: bool = strawberry.field(description="Registered with a disability (残疾).")
+    bedridden: bool = strawberry.field(description="Bedridden (卧床/失能).")
+
+    @strawberry.field(description="Elderly (老年人): aged at least the street's care.elderly_age by birth year; without a birth year, as recorded.")
+    def elderly(self, info: strawberry.Info) -> bool:
+        return _care(self, info).elderly
+
+    @strawberry.field(description="Very old (高龄): aged at least the street's care.very_old_age by birth year.")
+    def very_old(self, info: strawberry.Info) -> bool:
+        return _care(self, info).very_old
+
+    @strawberry.field(description="Care needs, weightiest first: BEDRIDDEN, DISABLED, VERY_OLD, LIVES_ALONE, ELDERLY.")
+    def care_needs(self, info: strawberry.Info) -> list[str]:
+        return list(_care(self, info).needs)
 
     @strawberry.field(description="Masked (138****5678) unless your role needs the full number.")
     def phone(self, info: strawberry.Info) -> str | None:

@@ -1,7 +1,8 @@
 """All-or-nothing CSV import of communities, compounds, buildings, units and owners.
 
 Columns: ``community,compound,building,unit,area_m2,owner_name,owner_id``, optionally
-``owner_phone`` and ``owner_id_card``. A co-owned unit appears once per owner; ``owner_id``
+``owner_phone``, ``owner_id_card``, ``stairwell`` (单元, e.g. ``2``) and ``floor`` (an integer,
+negative below ground). A co-owned unit appears once per owner; ``owner_id``
 identifies a person across rows. Every row is checked before anything is written; one
 bad row aborts the whole import with every problem listed. Re-importing a file changes
 nothing.
@@ -27,10 +28,10 @@ if TYPE_CHECKING:
     from jiedao.core.kernel import Kernel
 
 REQUIRED = ("community", "compound", "building", "unit", "area_m2", "owner_name", "owner_id")
-OPTIONAL = ("owner_phone", "owner_id_card")
+OPTIONAL = ("owner_phone", "owner_id_card", "stairwell", "floor")
 # the longest value each column may hold (the registry's column sizes)
 LIMITS = {"community": 200, "compound": 200, "building": 200, "unit": 50, "area_m2": 20, "owner_name": 200, "owner_id": 100,
-          "owner_phone": 20, "owner_id_card": 18}
+          "owner_phone": 20, "owner_id_card": 18, "stairwell": 20, "floor": 4}
 PHONE = re.compile(r"^\+?[0-9][0-9 -]{3,18}[0-9]$")
 MAX_AREA_M2 = Decimal("100000")
 
@@ -47,6 +48,8 @@ class Row:
     owner_id: str
     owner_phone: str | None
     owner_id_card: str | None
+    stairwell: str = ""
+    floor: int | None = None
 
 
 @dataclass
@@ -78,6 +81,7 @@ def parse_rows(path: Path, *, encoding: str = "utf-8") -> list[Row]:
     units_area: dict[tuple[str, str, str, str], tuple[int, int]] = {}
     owner_names: dict[str, tuple[str, int]] = {}
     pairs: set[tuple[tuple[str, str, str, str], str]] = set()
+    placed: dict[tuple[str, str, str, str], tuple[str, int | None, int]] = {}
     for number, fields in records[1:]:
         if not any(f.strip() for f in fields):
             continue  # a blank line
@@ -117,7 +121,18 @@ def parse_rows(path: Path, *, encoding: str = "utf-8") -> list[Row]:
             if (key, values["owner_id"]) in pairs:
                 problems.append(Problem(number, "owner_id", "the same owner is listed twice for this unit"))
             pairs.add((key, values["owner_id"]))
-        rows.append(Row(number, *key, area_dm2, values["owner_name"], values["owner_id"], values["owner_phone"] or None, values["owner_id_card"] or None))
+        floor = None
+        if values["floor"]:
+            try:
+                floor = int(values["floor"])
+                if not -10 <= floor <= 200:
+                    raise ValueError
+            except ValueError:
+                problems.append(Problem(number, "floor", f"'{values['floor']}' is not a floor number between -10 and 200"))
+        if all(key) and (values["stairwell"], floor) != placed.setdefault(key, (values["stairwell"], floor, number))[:2]:
+            problems.append(Problem(number, "stairwell", f"stairwell or floor differs from line {placed[key][2]} for the same unit"))
+        rows.append(Row(number, *key, area_dm2, values["owner_name"], values["owner_id"], values["owner_phone"] or None, values["owner_id_card"] or None,
+                        values["stairwell"], floor))
     if not rows and not problems:
         problems.append(Problem(2, "-", "the file has a header but no rows"))
     if problems:
@@ -175,10 +190,14 @@ async def import_units(
             community = await get(communities, row.community, "communities", lambda: Community(name=row.community))
             compound = await get(compounds, (community.id, row.compound), "compounds", lambda: Compound(community_id=community.id, name=row.compound))
             building = await get(buildings, (compound.id, row.building), "buildings", lambda: Building(compound_id=compound.id, name=row.building))
-            unit = await get(units, (building.id, row.unit), "units", lambda: Unit(building_id=building.id, number=row.unit, area_dm2=row.area_dm2))
+            unit = await get(units, (building.id, row.unit), "units", lambda: Unit(building_id=building.id, number=row.unit, area_dm2=row.area_dm2, stairwell=row.stairwell, floor=row.floor))
             if unit.area_dm2 != row.area_dm2:
                 unit.area_dm2 = row.area_dm2
                 report.updated += 1
+            if row.stairwell and unit.stairwell != row.stairwell:
+                unit.stairwell = row.stairwell
+            if row.floor is not None and unit.floor != row.floor:
+                unit.floor = row.floor
             owner = await get(residents, row.owner_id, "owners", lambda: Resident(external_ref=row.owner_id, name=row.owner_name))
             if row.owner_phone and owner.phone != row.owner_phone:
                 owner.phone = row.owner_phone

@@ -63,6 +63,10 @@ class Unit(StreetScoped, Base):
     building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"), index=True)
     number: Mapped[str] = mapped_column(String(50))
     area_dm2: Mapped[int] = mapped_column(Integer)
+    stairwell: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    """The stairwell (单元) the unit opens on, e.g. ``"1"``; empty when the building has one."""
+    floor: Mapped[int | None] = mapped_column(Integer)
+    """The floor (楼层); negative below ground; unknown when null."""
 
     @property
     def area_m2(self) -> Decimal:
@@ -99,6 +103,10 @@ class Resident(StreetScoped, Base):
     birth_year: Mapped[int | None] = mapped_column(Integer)
     elderly: Mapped[bool] = mapped_column(Boolean, default=False)
     lives_alone: Mapped[bool] = mapped_column(Boolean, default=False)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Registered with a disability (残疾): slower to leave a fire; see ``core.care``."""
+    bedridden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Bedridden (卧床/失能): cannot leave alone; see ``core.care``."""
     party_member: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     """A member of the Communist Party: shown only to callers holding ``core.party.read``."""
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())

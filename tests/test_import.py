@@ -167,3 +167,19 @@ async def test_empty_and_header_only_files_are_refused_with_a_reason(kernel, tmp
         assert (await refused(kernel, empty))[(1, "-")].startswith("the file is empty; its first line must name the columns: community,")
     header_only = csv_file(tmp_path)
     assert await refused(kernel, header_only) == {(2, "-"): "the file has a header but no rows"}
+
+
+async def test_stairwells_and_floors_are_imported_and_checked(kernel, client, tmp_path):
+    path = tmp_path / "stairs.csv"
+    header = "community,compound,building,unit,area_m2,owner_name,owner_id,stairwell,floor\n"
+    path.write_text(header + "长庆,潮鸣苑,1幢,1-301,90,王建国,o1,1,3\n长庆,潮鸣苑,1幢,2-301,88,李秀英,o2,2,3\n长庆,潮鸣苑,1幢,B1-01,30,张伟,o3,,-1\n", encoding="utf-8")
+    await import_units(kernel, "changqing", path)
+    token = await client.token("community_worker")
+    data = await client.query("{ units(first: 10) { edges { node { number stairwell floor } } } }", token=token)
+    assert sorted((e["node"]["number"], e["node"]["stairwell"], e["node"]["floor"]) for e in data["units"]["edges"]) == [
+        ("1-301", "1", 3), ("2-301", "2", 3), ("B1-01", "", -1)]
+    bad = tmp_path / "bad.csv"
+    bad.write_text(header + "长庆,潮鸣苑,2幢,101,90,王建国,o1,1,three\n长庆,潮鸣苑,2幢,102,90,王建国,o1,1,1\n长庆,潮鸣苑,2幢,102,90,李秀英,o2,2,1\n", encoding="utf-8")
+    with pytest.raises(ImportFailed) as failed:
+        await import_units(kernel, "changqing", bad)
+    assert [(p.line, p.column) for p in failed.value.problems] == [(2, "floor"), (4, "stairwell")]

@@ -13,7 +13,7 @@ from jiedao.core import clock
 from jiedao.core import models as registry
 from jiedao.core.contacts import service
 from jiedao.core.contacts.models import DutyShift, EmergencyContact, StaffAddress
-from jiedao.core.contacts.roles import ADDRESSES_MANAGE, CONTACTS_WRITE, DUTY_MANAGE, DUTY_READ
+from jiedao.core.contacts.roles import ADDRESSES_MANAGE, CARE_WRITE, CONTACTS_WRITE, DUTY_MANAGE, DUTY_READ
 from jiedao.core.contacts.validation import NAME_LIMIT, RELATION_LIMIT, ContactEntry
 from jiedao.core.errors import DomainError
 from jiedao.core.graphql import Community, Resident
@@ -147,9 +147,19 @@ class ScheduleDutyInput:
     community_id: strawberry.ID | None = node_id("Community", default=None, description="Omitted: the street's duty officer.")
 
 
+@strawberry.input
+class SetCareNeedsInput:
+    resident_id: strawberry.ID = node_id("Resident")
+    lives_alone: bool | None = strawberry.field(default=None, description="Omitted: unchanged.")
+    disabled: bool | None = strawberry.field(default=None, description="Registered with a disability (残疾). Omitted: unchanged.")
+    bedridden: bool | None = strawberry.field(default=None, description="Bedridden (卧床/失能). Omitted: unchanged.")
+    elderly: bool | None = strawberry.field(default=None, description="Only for a resident without a birth year (otherwise the age decides). Omitted: unchanged.")
+
+
 DutyShiftIdInput = id_input("DutyShift")
 EmergencyContactsPayload = payload("EmergencyContactsPayload", "The resident with their new emergency contacts.", resident=Resident)
 NotificationAddressesPayload = payload("NotificationAddressesPayload", "The account's addresses as now stored.", addresses=NotificationAddressesType)
+CareNeedsPayload = payload("CareNeedsPayload", "The resident with their care needs as now recorded.", resident=Resident)
 DutyShiftPayload = payload("DutyShiftPayload", "The shift scheduled or cancelled.", duty_shift=DutyShiftType)
 
 
@@ -162,6 +172,18 @@ class ContactsMutation:
         await service.replace_emergency_contacts(w.session, input.resident_id, entries, w.user.username)
         w.audit(contacts=len(entries), relations=[e.relation for e in entries])
         return await w.session.get(registry.Resident, input.resident_id)
+
+    @mutation(CareNeedsPayload, permission=CARE_WRITE, audit="core.resident.care.set")
+    async def set_care_needs(w: Write, input: SetCareNeedsInput):
+        """Record what a responder must know about a resident: living alone, disabled, bedridden."""
+        resident = await w.session.get(registry.Resident, input.resident_id)
+        changes = {name: value for name in ("lives_alone", "disabled", "bedridden", "elderly") if (value := getattr(input, name)) is not None}
+        if "elderly" in changes and resident.birth_year is not None:
+            raise DomainError("The resident's birth year decides whether they are elderly.", code="INVALID", field="elderly")
+        for name, value in changes.items():
+            setattr(resident, name, value)
+        w.audit(**changes)
+        return resident
 
     @mutation(NotificationAddressesPayload, permission=LOGGED_IN, audit="core.staff.addresses.set")
     async def set_notification_addresses(w: Write, input: SetNotificationAddressesInput):

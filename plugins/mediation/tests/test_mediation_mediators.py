@@ -9,7 +9,7 @@ from sqlalchemy import update
 from jiedao.core.identity.models import User
 from jiedao.core.testing.outbox import outbox
 from jiedao.schema.ids import decode_global_id
-from jiedao.plugins.mediation.filestore import LocalFileStore
+from jiedao.api.files import LocalFileStore
 from jiedao.plugins.mediation.tests.conftest import Scene
 
 

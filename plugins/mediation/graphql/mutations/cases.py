@@ -19,7 +19,7 @@ from jiedao.api.inputs import id_input, LONG, MaxLength
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.access import Actor
-from jiedao.plugins.mediation.filestore import LocalFileStore
+from jiedao.api.files import LocalFileStore
 from jiedao.plugins.mediation.graphql.types import Case, CaseStateEnum, CategoryEnum, OutsideKindEnum, PartyRoleEnum, SourceEnum
 from jiedao.plugins.mediation.states import CaseState, Category, OutsideKind, PartyRole, Source
 

@@ -1,4 +1,5 @@
-"""A small file store for attachments: content-addressed, a local directory by default.
+"""A small file store for attachments of any plugin (a mediation case's files, a proxy's
+authorisation): content-addressed, a local directory by default.
 
 Rows keep only the reference the store returns (``sha256/<hex>``); another store (object
 storage) can replace ``LocalFileStore`` as long as it implements ``put`` and ``get``.
