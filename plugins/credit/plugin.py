@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from pydantic import BaseModel, Field
+
 from jiedao.api import hookimpl, PluginInfo
+from jiedao.plugins.credit.service.appeals import APPEAL_DAYS
 from jiedao.plugins.credit.errors import ERROR_CODES
 from jiedao.plugins.credit.events import ScoreComputed
 from jiedao.plugins.credit.metrics import METRICS, SIGNALS
 from jiedao.plugins.credit.models import MODELS, Score, Scorecard
+
+class Settings(BaseModel):
+    """Per-street settings of the credit plugin."""
+
+    model_config = {"extra": "forbid"}
+
+    appeal_days: int = Field(default=APPEAL_DAYS, ge=1, le=365)
+    """Days after a score in which its enterprise's operator may appeal it (see ``service.appeals.APPEAL_DAYS``)."""
+
 
 PERMISSIONS = {
     "credit.enterprise.read": "See every enterprise, its score, portrait, evidence and history",
@@ -36,6 +48,7 @@ PLUGIN = PluginInfo(
     name="credit",
     version="0.1.0",
     title="Credit: restaurant credit index, explainable portrait, appeals and credit repair",
+    settings=Settings,
     description="长庆信用分: a versioned declarative scorecard grades enterprises A-D by credit risk, with reasons, "
     "a portrait, reproducible history, appeals and 信用修复.",
     permissions=PERMISSIONS,

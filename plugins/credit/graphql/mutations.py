@@ -19,7 +19,7 @@ from jiedao.api import DomainError, mutation, node_id, payload, Write
 from jiedao.api.graphql import encode_global_id
 from jiedao.api.inputs import id_input, Money, Range
 from jiedao.plugins.credit import service
-from jiedao.plugins.credit.service import appeals
+from jiedao.plugins.credit.service import appeals, periods
 from jiedao.plugins.credit.events import ScoreComputed
 from jiedao.plugins.credit.graphql.types import CreditAppeal, CreditEvidence, CreditRepairRequest, CreditScore, CreditScorecard, Enterprise
 
@@ -36,8 +36,10 @@ def actor_of(w: Write) -> service.Actor:
     return service.Actor(w.user.id, w.user.username, w.user.resident_id)
 
 
-@strawberry.enum
+@strawberry.enum(description="How grave a penalty is, under the credit-repair rules: MINOR 轻微 (published at most 3 months), "
+                 "GENERAL 一般 (3 months to 1 year), SERIOUS 严重 (1 to 3 years).")
 class PenaltySeverity(str, Enum):
+    MINOR = "MINOR"
     GENERAL = "GENERAL"
     SERIOUS = "SERIOUS"
 
@@ -100,7 +102,7 @@ class RecordPenaltyInput(EnterpriseIdInput):
     decision_no: str
     severity: PenaltySeverity | None = strawberry.field(default=None, description="GENERAL when absent.")
     amount_yuan: Annotated[float, Money] = 0
-    publicity_days: Annotated[int | None, Range(0, 3_650)] = strawberry.field(default=None, description="Publicity period; the scorecard's when absent.")
+    publicity_days: Annotated[int | None, Range(0, 3_650)] = strawberry.field(default=None, description="Publicity period set by the decision, within the severity's shortest and longest; the longest when absent.")
     summary: str = ""
 
 
@@ -233,9 +235,21 @@ class CreditMutation:
         if input.publicity_days is not None and input.publicity_days <= 0:
             raise DomainError("must be positive", code="INVALID", field="publicityDays")
         details = {"severity": PenaltySeverity(input.severity or "GENERAL").value, "decision_no": input.decision_no, "amount_yuan": input.amount_yuan}
-        if input.publicity_days is not None:
-            details["publicity_days"] = input.publicity_days
-        return await record_evidence(w, input.enterprise_id, "PENALTY", input.decided_on, lambda _: details, source="penalty", summary=input.summary)
+
+        def checked(definition: dict) -> dict:
+            if input.publicity_days is not None:
+                rule = periods.rule_for(definition, "PENALTY", details)
+                if rule is not None:
+                    shortest = (periods.repair_from(rule, input.decided_on) - input.decided_on).days
+                    longest = (periods.longest_until(rule, input.decided_on) - input.decided_on).days
+                    if not shortest <= input.publicity_days <= longest:
+                        raise DomainError(f"a {details['severity']} penalty decided on {input.decided_on.isoformat()} is published "
+                                          f"{shortest} to {longest} days under the scorecard's rule: {rule.get('basis') or 'repair'}",
+                                          code="INVALID", field="publicityDays")
+                details["publicity_days"] = input.publicity_days
+            return details
+
+        return await record_evidence(w, input.enterprise_id, "PENALTY", input.decided_on, checked, source="penalty", summary=input.summary)
 
     @mutation(EvidencePayload, permission=EVIDENCE, audit="credit.evidence.recorded",
               description="Record a listing on the abnormal-operation or serious-violation list.")
@@ -275,9 +289,10 @@ class CreditMutation:
         return count
 
     @mutation(AppealPayload, permission="credit.appeal.file", audit="credit.appeal.filed",
-              description=f"Appeal a score of your enterprise within {appeals.APPEAL_DAYS} days.")
+              description="Appeal a score of your enterprise within the street's appeal window (setting credit.appeal_days, 21 by default).")
     async def file_credit_appeal(w: Write, input: FileCreditAppealInput):
-        appeal = await appeals.file_appeal(w.session, input.score_id, actor_of(w), input.reason, input.disputed_evidence_ids)
+        window = w.kernel.settings(w.street, "credit").appeal_days
+        appeal = await appeals.file_appeal(w.session, input.score_id, actor_of(w), input.reason, input.disputed_evidence_ids, appeal_days=window)
         w.audit(target=encode_global_id("CreditScore", input.score_id), appeal=appeal.id)
         return appeal
 

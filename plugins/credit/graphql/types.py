@@ -50,6 +50,9 @@ class CreditReason:
     occurred_on: date
     zh: str
     en: str
+    publicity_until: date | None = strawberry.field(default=None, description="A penalty or listing: the first day it is no longer published.")
+    repair_from: date | None = strawberry.field(default=None, description="A penalty or listing: the first day credit repair (提前停止公示) may be requested.")
+    basis: str | None = strawberry.field(default=None, description="A penalty or listing: the rule its publicity and repair periods follow.")
 
 
 @strawberry.type(description="A hard rule that set the class whatever the score.")
@@ -83,6 +86,8 @@ def _reason(r: dict) -> CreditReason:
     return CreditReason(
         code=r["code"], dimension=r["dimension"], points=r["points"], evidence_id=strawberry.ID(encode_global_id("CreditEvidence", r["evidence_id"])),
         occurred_on=date.fromisoformat(r["occurred_on"]), zh=r["zh"], en=r["en"],
+        publicity_until=date.fromisoformat(r["publicity_until"]) if r.get("publicity_until") else None,
+        repair_from=date.fromisoformat(r["repair_from"]) if r.get("repair_from") else None, basis=r.get("basis"),
     )
 
 

@@ -1,6 +1,6 @@
 """Appeals against a score and credit repair (信用修复), as domain rules without GraphQL.
 
-- An operator may appeal a score of their own enterprise within ``APPEAL_DAYS`` days of its
+- An operator may appeal a score of their own enterprise within ``appeal_days`` days of its
   computation; a reviewer who is neither the appellant nor the recorder of the disputed
   evidence decides. An accepted appeal voids the evidence found wrong and records a
   corrected score that points back at the appealed one.
@@ -21,9 +21,14 @@ from jiedao.api import DomainError, now, today
 from jiedao.api.domain import get_or_not_found
 from jiedao.plugins.credit import service
 from jiedao.plugins.credit.models import Appeal, Enterprise, Evidence, RepairRequest, Score
+from jiedao.plugins.credit.service.periods import repair_from, rule_for
 from jiedao.plugins.credit.service.scoring import COUNTING, evidence_state
 
 APPEAL_DAYS = 21
+"""The default appeal window (the plugin setting ``appeal_days``). No national rule fixes a
+window for a street's own credit index: 21 days is Changqing's practice, longer than the 15
+days market-supervision rules commonly give to object to a risk classification, and
+shorter than the 60 days for an administrative reconsideration (行政复议法 Art. 20)."""
 SERIOUS_KINDS = ("PENALTY", "ABNORMAL_LIST", "SERIOUS_VIOLATION_LIST")
 
 
@@ -33,17 +38,19 @@ def _own(enterprise: Enterprise, actor: service.Actor) -> None:
 
 
 async def file_appeal(
-    session: AsyncSession, score_id: int, actor: service.Actor, reason: str, disputed: list[int], *, at: datetime | None = None
+    session: AsyncSession, score_id: int, actor: service.Actor, reason: str, disputed: list[int], *, at: datetime | None = None,
+    appeal_days: int = APPEAL_DAYS,
 ) -> Appeal:
-    """The operator appeals score ``score_id``, naming the evidence it disputes."""
+    """The operator appeals score ``score_id``, naming the evidence it disputes, within
+    ``appeal_days`` days of the score."""
     at = at or now()
     score = await get_or_not_found(session, Score, score_id, field="scoreId", message="no such score")
     enterprise = await service.get_enterprise(session, score.enterprise_id)
     _own(enterprise, actor)
     if not reason.strip():
         raise DomainError("say why the score is wrong", code="INVALID", field="reason")
-    if at - score.computed_at > timedelta(days=APPEAL_DAYS):
-        raise DomainError(f"a score can be appealed within {APPEAL_DAYS} days of its computation", code="APPEAL_WINDOW_CLOSED", field="scoreId")
+    if at - score.computed_at > timedelta(days=appeal_days):
+        raise DomainError(f"a score can be appealed within {appeal_days} days of its computation", code="APPEAL_WINDOW_CLOSED", field="scoreId")
     unknown = sorted(set(disputed) - set(score.evidence_ids))
     if unknown:
         raise DomainError(f"evidence {unknown} was not used by this score", code="INVALID", field="disputedEvidenceIds")
@@ -93,15 +100,15 @@ async def decide_appeal(
 
 def repair_rule(definition: dict, evidence: Evidence) -> dict:
     """The scorecard's repair rule for the kind of ``evidence``, or ``NOT_REPAIRABLE``."""
-    rule = definition["repair"].get(evidence.kind)
+    rule = rule_for(definition, evidence.kind, evidence.details)
     if rule is None:
         raise DomainError(f"{evidence.kind} cannot be repaired", code="NOT_REPAIRABLE", field="evidenceId")
     return rule
 
 
 def earliest_repair(definition: dict, evidence: Evidence) -> date:
-    """The first day early repair of ``evidence`` may be requested."""
-    return evidence.occurred_on + timedelta(days=repair_rule(definition, evidence)["min_days_before_early_repair"])
+    """The first day early repair of ``evidence`` may be requested (``service.periods``)."""
+    return repair_from(repair_rule(definition, evidence), evidence.occurred_on)
 
 
 async def _check_repairable(session: AsyncSession, evidence: Evidence, on: date) -> None:

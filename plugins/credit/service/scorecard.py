@@ -103,8 +103,25 @@ class AnnualGrade(_Strict):
 
 
 class RepairRule(_Strict):
-    publicity_days: int = Field(ge=0)
-    min_days_before_early_repair: int = Field(ge=0)
+    """Publicity and repair periods of a kind (see ``service.periods``): in calendar months,
+    or in days as scorecard versions before the 2026 rules had them."""
+
+    publicity_months: int | None = Field(default=None, ge=0)
+    min_months_before_repair: int | None = Field(default=None, ge=0)
+    publicity_days: int | None = Field(default=None, ge=0)
+    min_days_before_early_repair: int | None = Field(default=None, ge=0)
+    by_severity: dict[str, RepairRule] = Field(default_factory=dict)
+    basis: str = ""
+    """The rule followed, cited in the score's reasons."""
+
+    @model_validator(mode="after")
+    def _one_unit(self) -> RepairRule:
+        if not self.by_severity:
+            if (self.publicity_months is None) == (self.publicity_days is None):
+                raise ValueError("give publicity_months or publicity_days (one of them)")
+            if (self.min_months_before_repair is None) == (self.min_days_before_early_repair is None):
+                raise ValueError("give min_months_before_repair or min_days_before_early_repair (one of them)")
+        return self
 
 
 class Definition(_Strict):
@@ -183,6 +200,8 @@ DEFAULT: dict[str, Any] = {
          "zh": "{date} 检查 {n} 项关键项不合格", "en": "{n} key checklist item(s) failed on {date}"},
         {"code": "FS_ITEM_FAILED", "kind": "INSPECTION", "per": "items_failed", "dimension": "food_safety", "points": -1,
          "zh": "{date} 检查 {n} 项一般项不合格", "en": "{n} ordinary checklist item(s) failed on {date}"},
+        {"code": "CP_PENALTY_MINOR", "kind": "PENALTY", "match": {"severity": "MINOR"}, "dimension": "compliance", "points": -5, "decay": False,
+         "zh": "{date} 受到轻微行政处罚（公示中）", "en": "minor administrative penalty of {date} (in publicity)"},
         {"code": "CP_PENALTY", "kind": "PENALTY", "match": {"severity": "GENERAL"}, "dimension": "compliance", "points": -10, "decay": False,
          "zh": "{date} 受到行政处罚（公示中）", "en": "administrative penalty of {date} (in publicity)"},
         {"code": "CP_PENALTY_SERIOUS", "kind": "PENALTY", "match": {"severity": "SERIOUS"}, "dimension": "compliance", "points": -20, "decay": False,
@@ -230,9 +249,18 @@ DEFAULT: dict[str, Any] = {
         "grades": [{"code": "A", "min": 2.5}, {"code": "B", "min": 1.5}, {"code": "C", "min": 0}],
     },
     "repair": {
-        "PENALTY": {"publicity_days": 1095, "min_days_before_early_repair": 90},
-        "ABNORMAL_LIST": {"publicity_days": 1095, "min_days_before_early_repair": 0},
-        "SERIOUS_VIOLATION_LIST": {"publicity_days": 1095, "min_days_before_early_repair": 365},
+        "PENALTY": {"by_severity": {
+            "MINOR": {"publicity_months": 3, "min_months_before_repair": 0,
+                      "basis": "《信用修复管理办法》（国家发展改革委，2026年4月1日起施行）：轻微失信信息原则上不予公示，公示的最长不超过3个月，法定责任履行完毕即可申请修复"},
+            "GENERAL": {"publicity_months": 12, "min_months_before_repair": 3,
+                        "basis": "《信用修复管理办法》（国家发展改革委，2026年4月1日起施行）：一般失信信息最短公示期3个月、最长1年，最短公示期届满后方可申请信用修复"},
+            "SERIOUS": {"publicity_months": 36, "min_months_before_repair": 12,
+                        "basis": "《信用修复管理办法》（国家发展改革委，2026年4月1日起施行）：严重失信信息最短公示期1年、最长3年，最短公示期届满后方可申请信用修复"},
+        }},
+        "ABNORMAL_LIST": {"publicity_months": 36, "min_months_before_repair": 0,
+                          "basis": "《企业经营异常名录管理暂行办法》：履行义务、纠正失信行为后可申请移出；列入满3年未移出的转入严重违法失信名单"},
+        "SERIOUS_VIOLATION_LIST": {"publicity_months": 36, "min_months_before_repair": 12,
+                                   "basis": "《市场监督管理严重违法失信名单管理办法》（国家市场监督管理总局令第44号）：管理期限3年，列入满1年且纠正失信行为的可申请提前移出"},
     },
 }
 

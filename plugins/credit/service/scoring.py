@@ -15,6 +15,8 @@ import math
 from datetime import date, timedelta
 from typing import Any
 
+from jiedao.plugins.credit.service.periods import publicity_until, repair_from, rule_for
+
 LISTINGS = ("ABNORMAL_LIST", "SERIOUS_VIOLATION_LIST")
 COUNTING = "COUNTING"
 
@@ -58,14 +60,13 @@ def evidence_state(definition: dict[str, Any], item: dict[str, Any], as_of: date
     repaired = _day(item.get("repaired_on"))
     if repaired is not None and repaired <= as_of:
         return "REPAIRED_EARLY"
-    repair = definition["repair"].get(item["kind"])
+    repair = rule_for(definition, item["kind"], details)
     if item["kind"] in LISTINGS:
         removed = _day(details.get("removed_on"))
         if removed is not None and removed <= as_of:
             return "LIFTED"
     if repair is not None:
-        days = details.get("publicity_days") or repair["publicity_days"]
-        if occurred + timedelta(days=days) <= as_of:
+        if publicity_until(repair, occurred, details) <= as_of:
             return "PUBLICITY_ENDED"
         return COUNTING
     if item["kind"] == "CERTIFICATION":
@@ -75,6 +76,20 @@ def evidence_state(definition: dict[str, Any], item: dict[str, Any], as_of: date
     if (as_of - occurred).days > definition["window_days"]:
         return "EXPIRED"
     return COUNTING
+
+
+def _publicity(definition: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
+    """For a published penalty or listing: until when it is published, from when repair may
+    be requested, and the rule followed. Nothing for other evidence, nor under a scorecard
+    whose rule cites no basis (versions before the 2026 rules: their stored results stay
+    reproducible)."""
+    details = item.get("details") or {}
+    rule = rule_for(definition, item["kind"], details)
+    if rule is None or not rule.get("basis"):
+        return {}
+    occurred = _day(item["occurred_on"])
+    return {"publicity_until": publicity_until(rule, occurred, details).isoformat(),
+            "repair_from": repair_from(rule, occurred).isoformat(), "basis": rule.get("basis") or ""}
 
 
 def _matches(rule: dict[str, Any], item: dict[str, Any]) -> bool:
@@ -171,6 +186,7 @@ def evaluate(definition: dict[str, Any], inputs: dict[str, Any], as_of: date) ->
                 "code": rule["code"], "dimension": rule["dimension"], "points": round(points, 2),
                 "evidence_id": item["id"], "occurred_on": item["occurred_on"],
                 "zh": _fmt(rule["zh"], item, n), "en": _fmt(rule["en"], item, n),
+                **_publicity(definition, item),
             })
     sub_scores = []
     total = 0.0

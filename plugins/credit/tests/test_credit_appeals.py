@@ -73,11 +73,11 @@ async def test_appeals_close_after_21_days_and_only_the_operator_may_appeal(shop
 
 
 async def test_a_penalty_stops_counting_when_its_publicity_ends(shop, client):
-    evidence, score = await penalised(shop, days=40, publicityDays=30)
+    evidence, score = await penalised(shop, days=40, publicityDays=30, severity="MINOR")
     assert score["value"] == 100.0
     assert score["repaired"] == [{"evidenceId": evidence, "kind": "PENALTY", "how": "PUBLICITY_ENDED"}]
-    _, still = await penalised(shop, days=20, publicityDays=30)
-    assert still["value"] == 90.0
+    _, still = await penalised(shop, days=20, publicityDays=30, severity="MINOR")
+    assert still["value"] == 95.0
 
 
 async def test_early_repair_after_the_minimum_period_when_conditions_hold(shop, client):
