@@ -21,10 +21,11 @@ from sqlalchemy import select
 from jiedao.api import now
 from jiedao.api.domain import identity, street_transaction
 from jiedao.api.graphql import decode_global_id, encode_global_id
-from jiedao.api.work import open_work_item, work_item_for, WorkSource
+from jiedao.api.work import close_work_item, open_work_item, work_item_for, WorkSource, WorkState
 from jiedao.plugins.sensors.models import Alarm, Device
 from jiedao.plugins.sensors.service.alarms import UNACKNOWLEDGED, acknowledge
 from jiedao.plugins.sensors.service.alerts import WHAT
+from jiedao.plugins.sensors.service.outcomes import FROM_WORK, OUTCOMES
 from jiedao.plugins.sensors.service.publish import publish
 
 log = logging.getLogger("jiedao.sensors")
@@ -98,6 +99,7 @@ async def acknowledge_on_outcome(event, delivery) -> None:
         note = f"{event.outcome}: {item.outcome_note}" if item is not None and item.outcome_note else event.outcome
         who = await session.scalar(select(identity.User.username).where(identity.User.id == event.assignee_user_id)) if event.assignee_user_id else None
         who = who or "grid worker (work item)"
+        alarm.outcome = alarm.outcome or FROM_WORK.get(event.outcome)
         if alarm.status in UNACKNOWLEDGED:  # a CLEARED_UNACK one becomes CLEARED
             changes.append(await acknowledge(session, alarm.id, who, note))
         else:  # a CLEARED row from before CLEARED_UNACK existed: record the visit, keep it cleared
@@ -105,3 +107,18 @@ async def acknowledge_on_outcome(event, delivery) -> None:
             alarm.note = (alarm.note + "\n" if alarm.note else "") + f"{who}: {note}"
     if changes:
         await publish(delivery.kernel, delivery.street, changes)
+
+
+CLOSED_STATES = (WorkState.CLOSED.value, WorkState.CONFIRMED.value)
+
+
+async def close_item_with_alarm(session, alarm: Alarm, actor: str, outcome: str, note: str) -> bool:
+    """The alarm was closed by hand with ``outcome``: its work item, if still open, is closed
+    too, its timeline naming ``actor``, the outcome (and the work-item outcome it means) and the
+    note. Returns whether an item was closed."""
+    item = await work_item_for(session, encode_global_id("Alarm", alarm.id))
+    if item is None or item.state in CLOSED_STATES:
+        return False
+    meant = OUTCOMES[outcome]
+    await close_work_item(session, item.id, by=actor, note=f"alarm closed: {outcome} ({meant.zh}; work outcome {meant.work.value}): {note.strip()}"[:2000])
+    return True
