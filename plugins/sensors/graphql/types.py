@@ -172,7 +172,7 @@ class Device(Node):
     def installed_at(self) -> DevicePlace:
         return place_of(self)
 
-    @strawberry.field(description="The units it serves (its own unit, the units listed at registration or derived from its place).", metadata=list_bound(1000))
+    @strawberry.field(description="The units it serves (its own unit, the units listed at registration or derived from its place).", metadata=list_bound(100))
     async def served_units(self, info: strawberry.Info) -> list[types.Unit]:
         ids = await served_units_loader(info.context).load(self.id)
         return [u for u in await by_id(info.context, registry.Unit).load_many(ids) if u is not None]
@@ -241,7 +241,7 @@ class Alarm(Node):
     def outcome(self) -> AlarmOutcome | None:
         return self.outcome
 
-    @strawberry.field(description="Every household its device serves, those with vulnerable people first, with who lives there and their care needs.", metadata=list_bound(1000))
+    @strawberry.field(description="Every household its device serves, those with vulnerable people first, with who lives there and their care needs (a meter box of a tower may serve 200: page alarms by 10 when asking for them).", metadata=list_bound(60))
     async def households(self, info: strawberry.Info) -> list[AffectedHousehold]:
         return await households_loader(info.context).load(self.device_pk)
 
