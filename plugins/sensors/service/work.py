@@ -83,8 +83,10 @@ async def open_missing_work_items(session) -> int:
 
 
 async def acknowledge_on_outcome(event, delivery) -> None:
-    """On ``core.work.item.closed`` of an alarm's item with an outcome: acknowledge the alarm
-    when nobody has, the outcome (and the handler's note) as the acknowledgement note."""
+    """On ``core.work.item.closed`` of an alarm's item with an outcome: the alarm's outcome is
+    set from it when it says what happened (``service.outcomes.FROM_WORK``) and none was given;
+    the alarm is acknowledged when nobody has, the outcome (and the handler's note) as the
+    acknowledgement note."""
     if event.source != WorkSource.SENSOR_ALARM.value or not event.outcome:
         return
     kind, alarm_id = decode_global_id(event.subject)
@@ -93,13 +95,15 @@ async def acknowledge_on_outcome(event, delivery) -> None:
     changes = []
     async with street_transaction(delivery.kernel, delivery.street) as session:
         alarm = await session.scalar(select(Alarm).where(Alarm.id == int(alarm_id)))
-        if alarm is None or alarm.acknowledged_at is not None:
+        if alarm is None:
+            return
+        alarm.outcome = alarm.outcome or FROM_WORK.get(event.outcome)
+        if alarm.acknowledged_at is not None:
             return
         item = await work_item_for(session, event.subject)
         note = f"{event.outcome}: {item.outcome_note}" if item is not None and item.outcome_note else event.outcome
         who = await session.scalar(select(identity.User.username).where(identity.User.id == event.assignee_user_id)) if event.assignee_user_id else None
         who = who or "grid worker (work item)"
-        alarm.outcome = alarm.outcome or FROM_WORK.get(event.outcome)
         if alarm.status in UNACKNOWLEDGED:  # a CLEARED_UNACK one becomes CLEARED
             changes.append(await acknowledge(session, alarm.id, who, note))
         else:  # a CLEARED row from before CLEARED_UNACK existed: record the visit, keep it cleared

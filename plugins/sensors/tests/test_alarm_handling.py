@@ -101,7 +101,8 @@ async def test_a_dispatcher_puts_a_person_in_charge_of_an_alarm_through_its_work
     node = (await client.query(ALARM, {"id": alarm}, token=gw2))["node"]
     assert (node["assignee"], node["workItem"]["assigneeUsername"]) == ("gw-2", "gw-2")
 
-    # the person in charge resolves the item with its outcome: the alarm is acknowledged and says what happened
+    # the person in charge takes the alarm, then resolves its item with an outcome: the alarm says what happened
+    await client.query(ACK, {"id": alarm}, token=gw2)
     await client.query("mutation($id: ID!) { acceptWorkItem(input: {id: $id}) { errors { code } } }", {"id": item_id}, token=gw2)
     resolve = 'mutation($id: ID!) { resolveWorkItem(input: {id: $id, outcome: DEVICE_FAULT, note: "探测器外壳松动"}) { errors { code } } }'
     assert (await client.query(resolve, {"id": item_id}, token=gw2))["resolveWorkItem"]["errors"] == []
