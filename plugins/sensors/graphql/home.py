@@ -43,6 +43,7 @@ class HomeQuery:
         permission_classes=[IsAuthenticated],
     )
     async def home_alarms(self, info: strawberry.Info) -> list[HomeAlarm]:
+        """The alarms of the caller's homes (none for an account without a resident record)."""
         resident_id = getattr(info.context.user, "resident_id", None)
         if resident_id is None:
             return []
