@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+from pathlib import Path
 
 import click
 from sqlalchemy import select
 
 from jiedao.api import now
-from jiedao.api.cli import in_street, kernel_of, require_street, run_command
+from jiedao.api.cli import importfile, in_street, kernel_of, report_import_failure, require_street, run_command
 from jiedao.api.domain import audit, parse_duration
 from jiedao.plugins.sensors.provision import SERVICE_ACCESS
 
@@ -214,3 +215,29 @@ def provision_service(name, access, topic_prefix, password_file, acl_file) -> No
     except ValueError as error:
         raise click.UsageError(str(error)) from None
     click.echo(f"username: {username}\npassword: {password}\n(shown once; use JIEDAO_MQTT_URL=mqtt://{username}:<password>@host:1883; reload Mosquitto to apply: kill -HUP <pid>)")
+
+
+@sensors.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--street", required=True)
+@click.option("--encoding", default="utf-8", show_default=True, type=click.Choice(["utf-8", "gbk"]), help="The file's encoding (GBK: Excel's CSV on Chinese Windows).")
+@click.pass_context
+def import_command(ctx: click.Context, file: Path, street: str, encoding: str) -> None:
+    """Register devices from a CSV file, all or nothing (see plugins/sensors/service/device_import.py)."""
+    import getpass
+
+    from jiedao.plugins.sensors.service.device_import import import_devices, read_devices
+
+    kernel = kernel_of(ctx)
+
+    async def work(session):
+        report = await import_devices(session, rows, problems)
+        await audit(session, kernel.street_id(street), f"cli:{getpass.getuser()}", "sensors.device.import", file.name, {"registered": report.registered})
+        return report
+
+    try:
+        rows, problems = read_devices(file, encoding)
+        report = in_street(ctx, street, work, plugin="sensors")
+    except importfile.ImportFailed as failure:
+        report_import_failure(failure)
+    click.echo(report.summary())

@@ -41,6 +41,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from jiedao.api import now
+from jiedao.api.care import care_settings_of
 from jiedao.api.domain import Kernel
 from jiedao.plugins.sensors.mqtt_adapter import FlowControl, acknowledger, incoming_queue, persistent_client
 from jiedao.plugins.sensors.service.payloads import BadTopic, parse_topic
@@ -335,17 +336,18 @@ async def store(kernel: Kernel, street: str, inbound: list[Inbound]) -> Outcome:
     """
     street_id = kernel.street_id(street)
     settings = kernel.settings(street, PLUGIN)
+    care = care_settings_of(kernel, street)
     try:
         async with kernel.db.transaction(street_id) as session:
-            outcome = await store_batch(session, street_id, settings, inbound)
+            outcome = await store_batch(session, street_id, settings, inbound, care)
     except Exception:  # noqa: BLE001 - find the message at fault by bisection
         log.exception("a batch of %d messages of %s failed; storing it in halves", len(inbound), street)
-        outcome = await _store_split(kernel, street, street_id, settings, inbound)
+        outcome = await _store_split(kernel, street, street_id, settings, inbound, care)
     await publish(kernel, street, outcome.changes)
     return outcome
 
 
-async def _store_split(kernel: Kernel, street: str, street_id: int, settings, inbound: list[Inbound]) -> Outcome:
+async def _store_split(kernel: Kernel, street: str, street_id: int, settings, inbound: list[Inbound], care=None) -> Outcome:
     """Store the two halves of a failed batch apart, splitting a failing half again; a lone
     message that still fails is quarantined as ``internal_error``."""
     outcome = Outcome()
@@ -355,10 +357,10 @@ async def _store_split(kernel: Kernel, street: str, street_id: int, settings, in
             continue
         try:
             async with kernel.db.transaction(street_id) as session:
-                part = await store_batch(session, street_id, settings, half)
+                part = await store_batch(session, street_id, settings, half, care)
         except Exception as error:  # noqa: BLE001
             if len(half) > 1:
-                part = await _store_split(kernel, street, street_id, settings, half)
+                part = await _store_split(kernel, street, street_id, settings, half, care)
             else:
                 message = half[0]
                 log.exception("message on %s cannot be stored", message.topic)

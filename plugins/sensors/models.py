@@ -52,6 +52,11 @@ class Device(StreetScoped, Base):
     building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"), index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
+    stairwell: Mapped[str | None] = mapped_column(String(20))
+    """Installed at this stairwell (单元) of its building ("" for a building with one); None:
+    not at a stairwell (a whole building, or a unit). See ``service.installations``."""
+    floor: Mapped[int | None] = mapped_column(Integer)
+    """Installed at this floor of its building (of ``stairwell`` when set); None: not at a floor."""
     status: Mapped[str] = mapped_column(String(16), default="UNKNOWN", index=True)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     latest: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -145,6 +150,8 @@ class Alarm(StreetScoped, Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by: Mapped[str | None] = mapped_column(String(100))
     ack_outcome: Mapped[str | None] = mapped_column(String(20))
+    outcome: Mapped[str | None] = mapped_column(String(30))
+    """What happened, recorded by the person who closed the alarm (``service.outcomes.OUTCOMES``)."""
     """What the person who acknowledged found (``jiedao.api.alerts.ACK_OUTCOMES``), if they said."""
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cleared_by: Mapped[str | None] = mapped_column(String(100))
@@ -165,4 +172,27 @@ class QuarantinedMessage(StreetScoped, Base):
     """The refused bytes as received (the first ``service.store.QUARANTINE_BYTES``)."""
 
 
-SENSOR_MODELS = (Device, Reading, HourlyReading, Alarm, QuarantinedMessage)
+class ServedUnit(StreetScoped, Base):
+    """A unit a device serves (the households of a meter box), besides the unit it is installed
+    in: listed at registration, or derived from its place (``service.installations``)."""
+
+    __tablename__ = "sensor_device_units"
+    __table_args__ = (UniqueConstraint("device_pk", "unit_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_pk: Mapped[int] = mapped_column(ForeignKey("sensor_devices.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+
+
+class AlarmComment(StreetScoped, Base):
+    """A comment a handler wrote on an alarm (what they saw, what they did); append-only."""
+
+    __tablename__ = "sensor_alarm_comments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alarm_id: Mapped[int] = mapped_column(ForeignKey("sensor_alarms.id", ondelete="CASCADE"), index=True)
+    author: Mapped[str] = mapped_column(String(100))
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+SENSOR_MODELS = (Device, Reading, HourlyReading, Alarm, QuarantinedMessage, ServedUnit, AlarmComment)

@@ -15,6 +15,7 @@ PERMISSIONS = {
     "sensors.alarm.read": "See sensor alarms",
     "sensors.alarm.acknowledge": "Acknowledge sensor alarms",
     "sensors.alarm.clear": "Clear acknowledged sensor alarms by hand",
+    "sensors.alarm.comment": "Comment on sensor alarms (handlers; residents of the households served read the comments)",
     "sensors.quarantine.read": "See messages the ingester refused",
 }
 
@@ -27,11 +28,14 @@ PLUGIN = PluginInfo(
     permissions=PERMISSIONS,
     grants={
         "grid_worker": [p for p in PERMISSIONS if p != "sensors.device.manage"],
-        "community_worker": ["sensors.device.read", "sensors.alarm.read", "sensors.alarm.acknowledge"],
+        "community_worker": ["sensors.device.read", "sensors.alarm.read", "sensors.alarm.acknowledge", "sensors.alarm.comment"],
     },
     models=SENSOR_MODELS,
     events=EVENTS,
-    error_codes={"NOTE_REQUIRED": "Say why: a note is required to retire a device or clear an alarm."},
+    error_codes={
+        "NOTE_REQUIRED": "Say why: a note is required to retire a device or clear an alarm.",
+        "OUTCOME_REQUIRED": "Say what happened: an outcome is required to close an alarm.",
+    },
     metrics=METRICS,
     signals=SIGNALS,
     state=SensorsState,
@@ -44,6 +48,7 @@ def jiedao_schema(register):
     from jiedao.plugins.sensors import graphql
 
     register.query(graphql.SensorsQuery)
+    register.query(graphql.HomeQuery)
     register.mutation(graphql.SensorsMutation)
     register.subscription(graphql.SensorsSubscription)
     register.extend("Building", graphql.BuildingSensors)

@@ -1,17 +1,22 @@
-"""Demo devices at the real scale of 长庆街道: 734 meter-box monitors, 737 smoke detectors of
-elderly residents, 15 EV charging points, a day of history for a few, some open alarms."""
+"""Demo devices at the real scale of 长庆街道: 734 meter-box monitors, each at one floor of one
+stairwell (单元) serving that floor's flats, 737 smoke detectors of elderly residents (the
+vulnerable ones first, by the kernel's care profile with the default ages: the seeder has no
+street settings), 15 EV charging points, a day of history for a few, some open alarms."""
 
 from __future__ import annotations
 
 import random
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from collections import defaultdict
+
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiedao.api import now, registry
+from jiedao.api import now, registry, today
+from jiedao.api.care import CareSettings, elderly_clause, vulnerable_clause
 from jiedao.api.seeding import hotspot_building_id
-from jiedao.plugins.sensors.models import Device, Reading
+from jiedao.plugins.sensors.models import Device, Reading, ServedUnit
 from jiedao.plugins.sensors.service.alarms import ACKNOWLEDGED, apply_condition
 from jiedao.plugins.sensors.service.rules import (
     CRITICAL,
@@ -49,24 +54,35 @@ async def seed(session: AsyncSession, street: str) -> None:
     monitors, detectors, chargers = SCALE.get(street, SMALL)
     rng = random.Random(f"sensors-{street}")
     at = now()
-    units = (await session.execute(select(registry.Unit.id, registry.Unit.building_id).order_by(registry.Unit.id))).all()
+    units = (await session.execute(
+        select(registry.Unit.id, registry.Unit.building_id, registry.Unit.stairwell, registry.Unit.floor).order_by(registry.Unit.id)
+    )).all()
     buildings = list((await session.scalars(select(registry.Building.id).order_by(registry.Building.id))).all())
+    care, day = CareSettings(), today()
     protected = (
         await session.execute(
             select(registry.Resident.id, registry.Unit.id, registry.Unit.building_id)
             .join(registry.Ownership, registry.Ownership.resident_id == registry.Resident.id)
             .join(registry.Unit, registry.Unit.id == registry.Ownership.unit_id)
-            .where(registry.Resident.elderly.is_(True))
-            .order_by(registry.Resident.lives_alone.desc(), registry.Resident.id)
+            .where(elderly_clause(care, day))
+            .order_by(case((vulnerable_clause(care, day), 0), else_=1), registry.Resident.id)
         )
     ).all()
     seen: set[int] = set()
     protected = [row for row in protected if not (row[0] in seen or seen.add(row[0]))]
 
     devices: list[Device] = []
-    for n, (unit_id, building_id) in enumerate(_spread(units, monitors), 1):
+    boxes: dict[tuple, list[int]] = defaultdict(list)  # (building, stairwell, floor) → its flats: one meter box each
+    for unit_id, building_id, stairwell, floor in units:
+        boxes[(building_id, stairwell, floor)].append(unit_id)
+    served: dict[str, list[int]] = {}
+    for n, ((building_id, stairwell, floor), flats) in enumerate(_spread(sorted(boxes.items(), key=lambda b: b[1][0]), monitors), 1):
         latest = {"residual_current": rng.randint(5, 120), "temperature": rng.randint(22, 45), "voltage": rng.randint(215, 235)}
-        devices.append(_device(f"EM-{n:04d}", ELECTRIC_MONITOR, f"电表箱监测 {n}", building_id, unit_id, None, latest, at))
+        where = (f"{stairwell}单元" if stairwell else "") + (f"{floor}层" if floor is not None else "")
+        device = _device(f"EM-{n:04d}", ELECTRIC_MONITOR, f"{where}电表箱监测 {n}", building_id, None, None, latest, at)
+        device.stairwell, device.floor = (stairwell, floor) if floor is not None else (stairwell or None, None)
+        devices.append(device)
+        served[device.device_id] = flats
     for n, (resident_id, unit_id, building_id) in enumerate(protected[:detectors], 1):
         latest = {"smoke": 0, "battery": rng.randint(40, 100), "self_test": 1}
         devices.append(_device(f"SD-{n:04d}", SMOKE_DETECTOR, f"独居老人烟感 {n}", building_id, unit_id, resident_id, latest, at))
@@ -75,6 +91,7 @@ async def seed(session: AsyncSession, street: str) -> None:
         devices.append(_device(f"EV-{n:04d}", EV_CHARGER_FIRE, f"充电桩消防 {n}", building_id, None, None, latest, at))
     session.add_all(devices)
     await session.flush()
+    session.add_all([ServedUnit(device_pk=d.id, unit_id=u) for d in devices for u in served.get(d.device_id, ())])
 
     by_kind = {kind: [d for d in devices if d.kind == kind] for kind in (ELECTRIC_MONITOR, SMOKE_DETECTOR, EV_CHARGER_FIRE)}
     history = []

@@ -9,6 +9,7 @@ import logging
 import click
 
 from jiedao.api import now
+from jiedao.api.care import care_settings_of
 from jiedao.api.domain import street_transaction
 
 log = logging.getLogger("jiedao.sensors")
@@ -113,7 +114,7 @@ async def watch(kernel, interval: float = 30.0) -> None:
         for street in sensor_streets(kernel):
             try:
                 async with kernel.db.transaction(kernel.street_id(street)) as session:
-                    changes = await sweep(session, kernel.settings(street, "sensors"))
+                    changes = await sweep(session, kernel.settings(street, "sensors"), care=care_settings_of(kernel, street))
                 await publish(kernel, street, changes)
                 async with street_transaction(kernel, street) as session:
                     await open_missing_work_items(session)

@@ -1,7 +1,8 @@
 """The sensors GraphQL API: devices, readings, alarms, their lifecycle, and the fields the
 plugin adds to ``Building``, ``Unit`` and ``Resident``."""
 
+from jiedao.plugins.sensors.graphql.home import HomeQuery
 from jiedao.plugins.sensors.graphql.mutations import SensorsMutation
 from jiedao.plugins.sensors.graphql.queries import BuildingSensors, ResidentSensors, SensorsQuery, SensorsSubscription, UnitSensors
 
-__all__ = ["BuildingSensors", "ResidentSensors", "SensorsMutation", "SensorsQuery", "SensorsSubscription", "UnitSensors"]
+__all__ = ["BuildingSensors", "HomeQuery", "ResidentSensors", "SensorsMutation", "SensorsQuery", "SensorsSubscription", "UnitSensors"]

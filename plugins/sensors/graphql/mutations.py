@@ -1,5 +1,5 @@
-"""The sensors mutations: registering and retiring devices, acknowledging and clearing
-alarms. Alarm changes are published (events, notifications, ``alarmChanged``) after the
+"""The sensors mutations: registering and retiring devices, acknowledging, commenting on and
+clearing alarms (with an outcome). Alarm changes are published (events, notifications, ``alarmChanged``) after the
 commit."""
 
 from __future__ import annotations
@@ -10,12 +10,17 @@ from sqlalchemy import select
 from jiedao.api import DomainError, mutation, node_id, payload, Write
 from jiedao.api.graphql import encode_global_id
 from jiedao.plugins.sensors import models
+from jiedao.plugins.sensors.graphql.households import AlarmComment, AlarmOutcome
 from jiedao.plugins.sensors.graphql.types import AcknowledgementOutcome, Alarm, Device, DeviceKind
 from jiedao.plugins.sensors.service import alarms as alarm_service
+from jiedao.plugins.sensors.service.comments import MAX_TEXT, add_comment
 from jiedao.plugins.sensors.service.devices import register_device, retire_device
+from jiedao.plugins.sensors.service.installations import place_of
+from jiedao.plugins.sensors.service.work import close_item_with_alarm
 from jiedao.plugins.sensors.service.publish import publish
 
 AlarmPayload = payload("AlarmPayload", "The alarm after the change, or the errors that refused it.", alarm=Alarm)
+AlarmCommentPayload = payload("AlarmCommentPayload", "The comment added, or the errors that refused it.", comment=AlarmComment)
 DevicePayload = payload("DevicePayload", "The registered (or retired) device, or the errors that refused it.", device=Device)
 
 
@@ -33,7 +38,16 @@ class ClearAlarmInput:
     """Input of ``clearAlarm``."""
 
     alarm_id: strawberry.ID = node_id("Alarm")
+    outcome: AlarmOutcome = strawberry.field(description="What happened; required. Also closes the alarm's open work item.")
     note: str = strawberry.field(description="What was done; required.")
+
+
+@strawberry.input
+class CommentOnAlarmInput:
+    """Input of ``commentOnAlarm``."""
+
+    alarm_id: strawberry.ID = node_id("Alarm")
+    text: str = strawberry.field(description=f"What you saw or did (at most {MAX_TEXT} characters); the residents of the households served may read it.")
 
 
 @strawberry.input
@@ -46,6 +60,11 @@ class RegisterDeviceInput:
     building_id: strawberry.ID | None = node_id("Building", default=None)
     unit_id: strawberry.ID | None = node_id("Unit", default=None, description="Its building is then the unit's.")
     resident_id: strawberry.ID | None = node_id("Resident", default=None, description="The person a smoke detector protects.")
+    stairwell: str | None = strawberry.field(default=None, description="Installed at this stairwell (单元) of buildingId (a meter box); \"\" in a building with one.")
+    floor: int | None = strawberry.field(default=None, description="Installed at this floor of buildingId (and of stairwell, if given).")
+    served_unit_ids: list[strawberry.ID] | None = node_id(
+        "Unit", default=None, description="The units it serves, all in its building (default: its unit, or every unit of its floor/stairwell/building).",
+    )
 
 
 @strawberry.input
@@ -82,8 +101,11 @@ class SensorsMutation:
         description="Register a device so that its messages are accepted (the deviceId of a retired device reactivates it).",
     )
     async def register_device(w: Write, input: RegisterDeviceInput):
-        device = await register_device(w.session, input.device_id, input.kind.value, input.name, input.building_id, input.unit_id, input.resident_id)
-        w.audit(target=input.device_id, kind=device.kind)
+        device = await register_device(
+            w.session, input.device_id, input.kind.value, input.name, input.building_id, input.unit_id, input.resident_id,
+            stairwell=input.stairwell, floor=input.floor, served_unit_ids=input.served_unit_ids,
+        )
+        w.audit(target=input.device_id, kind=device.kind, place=place_of(device))
         return device
 
     @mutation(
@@ -111,5 +133,16 @@ class SensorsMutation:
         description="Close an acknowledged alarm by hand, saying what was done (a CLEARED_UNACK one is closed by acknowledging it).",
     )
     async def clear_alarm(w: Write, input: ClearAlarmInput):
-        change = await alarm_service.clear(w.session, input.alarm_id, w.user.username, input.note)
-        return _alarm_changed(w, change, input.note)
+        outcome = input.outcome.value
+        change = await alarm_service.clear(w.session, input.alarm_id, w.user.username, input.note, outcome=outcome)
+        await close_item_with_alarm(w.session, change.alarm, w.user.username, outcome, input.note)
+        return _alarm_changed(w, change, f"{outcome}: {input.note}")
+
+    @mutation(
+        AlarmCommentPayload, permission="sensors.alarm.comment", audit="sensors.alarm.comment",
+        description="Add a comment to an alarm (handlers only; the residents of the households it affects may read it).",
+    )
+    async def comment_on_alarm(w: Write, input: CommentOnAlarmInput):
+        comment = await add_comment(w.session, input.alarm_id, w.user.username, w.user.id, input.text)
+        w.audit(target=encode_global_id("Alarm", input.alarm_id))
+        return comment

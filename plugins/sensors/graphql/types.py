@@ -15,8 +15,20 @@ from sqlalchemy import Select, func, select
 
 from jiedao.api import allow, by_id, Node, node_type, registry, types
 from jiedao.api.alerts import ACK_OUTCOMES
-from jiedao.api.graphql import ClientError, connection_field, encode_global_id, linked, list_bound, NotificationType, notifications_about
+from jiedao.api.graphql import ClientError, connection_field, encode_global_id, linked, list_bound, NotificationType, notifications_about, WorkItemType
 from jiedao.plugins.sensors import models
+from jiedao.plugins.sensors.graphql.households import (
+    AffectedHousehold,
+    AlarmComment,
+    AlarmOutcome,
+    DevicePlace,
+    assignee_of,
+    comments_loader,
+    households_loader,
+    served_units_loader,
+    work_items_loader,
+)
+from jiedao.plugins.sensors.service.installations import place_of
 from jiedao.plugins.sensors.service import alarms as alarm_service
 from jiedao.plugins.sensors.service.payloads import printable
 from jiedao.plugins.sensors.service.rules import ALARM_TYPES, SEVERITIES
@@ -153,6 +165,17 @@ class Device(Node):
     kind: DeviceKind
     status: DeviceStatus
     last_seen_at: datetime | None = strawberry.field(description="When the device was last heard from.")
+    stairwell: str | None = strawberry.field(description="The stairwell (单元) it is installed at (\"\" in a building with one); null when not at a stairwell.")
+    floor: int | None = strawberry.field(description="The floor it is installed at; null when not at a floor.")
+
+    @strawberry.field(description="Where it is installed: a unit, a floor, a stairwell, a building, or nowhere in the registry.")
+    def installed_at(self) -> DevicePlace:
+        return place_of(self)
+
+    @strawberry.field(description="The units it serves (its own unit, the units listed at registration or derived from its place).", metadata=list_bound(100))
+    async def served_units(self, info: strawberry.Info) -> list[types.Unit]:
+        ids = await served_units_loader(info.context).load(self.id)
+        return [u for u in await by_id(info.context, registry.Unit).load_many(ids) if u is not None]
 
     @strawberry.field(description="The latest value of every key (kept apart from the history).", metadata=list_bound(20))
     def latest(self) -> list[LatestValue]:
@@ -213,6 +236,26 @@ class Alarm(Node):
     @strawberry.field(description="What the person who acknowledged found, if they said (from acknowledgeAlarm or a notification).")
     def acknowledgement_outcome(self) -> AcknowledgementOutcome | None:
         return self.ack_outcome
+
+    @strawberry.field(description="What happened, recorded by the person who closed it by hand (clearAlarm).")
+    def outcome(self) -> AlarmOutcome | None:
+        return self.outcome
+
+    @strawberry.field(description="Every household its device serves, those with vulnerable people first, with who lives there and their care needs (a meter box of a tower may serve 200: page alarms by 10 when asking for them).", metadata=list_bound(60))
+    async def households(self, info: strawberry.Info) -> list[AffectedHousehold]:
+        return await households_loader(info.context).load(self.device_pk)
+
+    @strawberry.field(description="Comments of its handlers, oldest first.", metadata=list_bound(100))
+    async def comments(self, info: strawberry.Info) -> list[AlarmComment]:
+        return await comments_loader(info.context).load(self.id)
+
+    @strawberry.field(description="Its work item (critical and major alarms get one), if you may see it: assign or reassign the alarm there (dispatchWorkItem / reassignWorkItem).")
+    async def work_item(self, info: strawberry.Info) -> WorkItemType | None:
+        return await work_items_loader(info.context, True).load(self.id)
+
+    @strawberry.field(description="The account its work item is assigned to (the person in charge), if any.")
+    async def assignee(self, info: strawberry.Info) -> str | None:
+        return await assignee_of(info.context, self.id)
 
     @strawberry.field(permission_classes=READ_DEVICES)
     async def device(self, info: strawberry.Info) -> Device:

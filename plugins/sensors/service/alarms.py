@@ -18,10 +18,13 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiedao.api import DomainError, now, registry
-from jiedao.api.domain import get_or_not_found
+from jiedao.api import DomainError, now
+from jiedao.api.care import CareSettings
+from jiedao.api.domain import CHINA, get_or_not_found
 from jiedao.plugins.sensors.models import Alarm, Device
-from jiedao.plugins.sensors.service.rules import OFFLINE, SEVERITY_RANK, Condition, offline_severity
+from jiedao.plugins.sensors.service.rules import OFFLINE, SEVERITY_RANK, SMOKE_DETECTOR, Condition, offline_severity, with_care
+from jiedao.plugins.sensors.service.outcomes import checked_outcome
+from jiedao.plugins.sensors.service.vulnerability import care_levels
 from jiedao.plugins.sensors.settings import SensorsSettings
 
 ACTIVE_UNACK, ACKNOWLEDGED, CLEARED = "ACTIVE_UNACK", "ACKNOWLEDGED", "CLEARED"
@@ -176,10 +179,13 @@ async def acknowledge(
     return Change("acknowledged", alarm, device)
 
 
-async def clear(session: AsyncSession, alarm_id: int, actor: str, note: str, at: datetime | None = None) -> Change:
-    """Clear an acknowledged alarm by hand; the note says what was done."""
+async def clear(session: AsyncSession, alarm_id: int, actor: str, note: str, at: datetime | None = None, *, outcome: str | None = None) -> Change:
+    """Clear an acknowledged alarm by hand: ``outcome`` (``service.outcomes.OUTCOMES``) says
+    what happened and ``note`` what was done; both are required. The outcome also fills the
+    acknowledgement outcome when the acknowledgement gave none."""
     if not note.strip():
         raise DomainError("Say what was done: a note is required to clear an alarm.", code="NOTE_REQUIRED", field="note")
+    meant = checked_outcome(outcome)  # the words of each outcome: service.outcomes.OUTCOMES
     alarm, device = await _alarm_and_device(session, alarm_id)
     if alarm.status == ACTIVE_UNACK:
         raise DomainError("Acknowledge the alarm before clearing it.", code="INVALID_STATE", field="alarmId")
@@ -192,31 +198,37 @@ async def clear(session: AsyncSession, alarm_id: int, actor: str, note: str, at:
         raise DomainError("The alarm is already cleared.", code="INVALID_STATE", field="alarmId")
     at = at or now()
     alarm.status, alarm.cleared_at, alarm.cleared_by, alarm.updated_at = CLEARED, at, actor, at
-    _add_note(alarm, f"{actor}: {note.strip()}")
+    alarm.outcome = outcome
+    if alarm.ack_outcome is None and meant.ack is not None:
+        alarm.ack_outcome = meant.ack
+    _add_note(alarm, f"{actor}: [{outcome}] {note.strip()}")
     return Change("cleared", alarm, device)
 
 
-async def sweep(session: AsyncSession, settings: SensorsSettings, at: datetime | None = None) -> list[Change]:
+async def sweep(session: AsyncSession, settings: SensorsSettings, at: datetime | None = None, care: CareSettings | None = None) -> list[Change]:
     """Mark devices silent for longer than ``offline_after`` OFFLINE (with an alarm), except
     RETIRED ones, and escalate unacknowledged alarms (ACTIVE_UNACK or CLEARED_UNACK) of the
-    severities in ``settings.escalate_severities`` whose next escalation delay has passed."""
+    severities in ``settings.escalate_severities`` whose next escalation delay has passed.
+
+    A silent smoke detector's OFFLINE alarm is CRITICAL when someone it serves is vulnerable
+    and MAJOR otherwise (``rules.with_care``, the street's ``care`` settings; defaults when None)."""
     at = at or now()
     changes: list[Change] = []
     cutoff = at - settings.offline_after
     already = select(Alarm.device_pk).where(Alarm.type == OFFLINE, Alarm.status.in_((ACTIVE_UNACK, ACKNOWLEDGED)))
-    silent = await session.execute(
-        select(Device, registry.Resident.elderly, registry.Resident.lives_alone)
-        .outerjoin(registry.Resident, registry.Resident.id == Device.resident_id)
-        .where(Device.last_seen_at.is_not(None), Device.last_seen_at < cutoff, Device.status != RETIRED, Device.id.not_in(already))
-    )
+    silent = (await session.scalars(
+        select(Device).where(Device.last_seen_at.is_not(None), Device.last_seen_at < cutoff, Device.status != RETIRED, Device.id.not_in(already))
+    )).all()
+    detectors = [d.id for d in silent if d.kind == SMOKE_DETECTOR]
+    levels = await care_levels(session, detectors, care or CareSettings(), at.astimezone(CHINA).date()) if detectors else {}
     # a device back from offline (its OFFLINE alarm CLEARED_UNACK) and silent again reopens that alarm
     reopenable = await session.scalars(select(Alarm).where(Alarm.type == OFFLINE, Alarm.status == CLEARED_UNACK))
     open_ = {(a.device_pk, a.type): a for a in reopenable}
-    for device, elderly, alone in silent.all():
+    for device in silent:
         device.status = "OFFLINE"
         minutes = int((at - device.last_seen_at).total_seconds() // 60)
-        condition = Condition(OFFLINE, offline_severity(device.kind, bool(elderly and alone)), None, f"silent for {minutes} min")
-        change = apply_condition(session, device, condition, at, open_)
+        severity = with_care(OFFLINE, device.kind, offline_severity(device.kind), levels.get(device.id))
+        change = apply_condition(session, device, Condition(OFFLINE, severity, None, f"silent for {minutes} min"), at, open_)
         if change:
             changes.append(change)
     ladder = settings.escalate_after

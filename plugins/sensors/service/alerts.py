@@ -8,7 +8,8 @@ Alerts are raised in the background after the alarm has been announced, a burst 
 one transaction per street (with the alarms' work items' writes), so ingestion never waits on
 them; an alert lost to a crash in between is raised by the watchdog's next round
 (``raise_missing_alerts``). The message carries what a person needs at 3 a.m.: what, where
-(compound, building, unit), who lives there (elderly, alone), the device and when.
+(compound, building, unit, stairwell, floor), who lives there (the people served with their care
+needs: bedridden, disabled, very old, living alone, elderly), the device and when.
 """
 
 from __future__ import annotations
@@ -19,11 +20,14 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from jiedao.api import now, registry
+from jiedao.api.care import CareSettings, care_profile, care_settings_of
 from jiedao.api.alerts import acknowledge_alert, alerted, close_alert, raise_alert
 from jiedao.api.domain import CHINA, street_transaction
 from jiedao.api.graphql import encode_global_id
 from jiedao.plugins.sensors.models import Alarm, Device
 from jiedao.plugins.sensors.service.alarms import CLEARED_UNACK, UNACKNOWLEDGED
+from jiedao.plugins.sensors.service.installations import homes_served
+from jiedao.plugins.sensors.service.vulnerability import most_vulnerable, weight
 
 log = logging.getLogger("jiedao.sensors")
 KIND = "sensors.alarm"
@@ -38,48 +42,89 @@ WHAT = {  # alarm type → (Chinese, English): in alert messages and work-item t
 }
 
 
-async def alarm_fields(session, alarm: Alarm, device: Device, locale: str = "zh") -> tuple[str, dict]:
-    """The alert's title and template fields for ``alarm`` on ``device``."""
+NEED_WORDS = {  # care need → (Chinese, English), as alert messages name them
+    "BEDRIDDEN": ("卧床", "bedridden"), "DISABLED": ("残疾", "disabled"), "VERY_OLD": ("高龄", "very old"),
+    "LIVES_ALONE": ("独居", "lives alone"), "ELDERLY": ("老人", "elderly"),
+}
+MAX_NAMED = 5
+"""At most this many people are named in an alert; the rest are counted."""
+
+
+def _place_words(stairwell: str | None, floor: int | None, locale: str) -> str:
+    zh = locale == "zh"
+    parts = []
+    if stairwell:
+        parts.append(f"{stairwell}单元" if zh else f"stairwell {stairwell}")
+    if floor is not None:
+        parts.append(f"{floor}层" if zh else f"floor {floor}")
+    return " ".join(parts)
+
+
+def _who(rows, care: CareSettings, today, protected_id: int | None, locale: str) -> str:
+    """The people served worth naming: the protected person, then those in need, weightiest first."""
+    people = {resident.id: resident for _, _, resident in rows if resident is not None}
+    profiles = {pk: care_profile(r, care, today) for pk, r in people.items()}
+    named = [pk for pk in people if pk == protected_id or profiles[pk].needs]
+    named.sort(key=lambda pk: (pk != protected_id, tuple(not w for w in weight(profiles[pk])), pk))
+    zh = locale == "zh"
+    texts = []
+    for pk in named[:MAX_NAMED]:
+        needs = [NEED_WORDS[n][0 if zh else 1] for n in profiles[pk].needs]
+        texts.append(people[pk].name + ((f"（{'、'.join(needs)}）" if zh else f" ({', '.join(needs)})") if needs else ""))
+    more = len(named) - MAX_NAMED
+    if more > 0:
+        texts.append(f"等{more}人" if zh else f"and {more} more")
+    return ("、" if zh else "; ").join(texts)
+
+
+async def alarm_fields(session, alarm: Alarm, device: Device, locale: str = "zh", care: CareSettings | None = None) -> tuple[str, dict, int | None]:
+    """The alert's title and template fields for ``alarm`` on ``device``, and the resident it
+    reaches at home (with their emergency contacts): the person the device protects, else the
+    one of the households served who needs care the most. Two statements, whatever the number
+    of households."""
+    care = care or CareSettings()
     zh, en = WHAT.get(alarm.type, (alarm.type, alarm.type))
     what = zh if locale == "zh" else en
     if alarm.status == CLEARED_UNACK:
         what += "（已自行恢复，仍需确认）" if locale == "zh" else " (cleared by itself, still to acknowledge)"
     r = registry
-    place = (await session.execute(  # one statement: the device's compound, building, unit and resident
-        select(r.Compound.name, r.Building.name, r.Unit.number, r.Resident.name, r.Resident.lives_alone, r.Resident.elderly)
+    place = (await session.execute(  # one statement: the device's compound, building and unit
+        select(r.Compound.name, r.Building.name, r.Unit.number)
         .select_from(Device)
         .outerjoin(r.Building, r.Building.id == Device.building_id)
         .outerjoin(r.Compound, r.Compound.id == r.Building.compound_id)
         .outerjoin(r.Unit, r.Unit.id == Device.unit_id)
-        .outerjoin(r.Resident, r.Resident.id == Device.resident_id)
         .where(Device.id == device.id)
     )).one()
-    compound, building, unit, resident, alone, elderly = place
-    who = ""
-    if resident is not None:
-        notes = [w for w, flag in ((("独居", "lives alone")[locale != "zh"], alone), (("老人", "elderly")[locale != "zh"], elderly)) if flag]
-        who = resident + (f"（{'、'.join(notes)}）" if notes else "")
+    compound, building, unit = place
+    rows = await homes_served(session, [device.id])
+    today = alarm.raised_at.astimezone(CHINA).date()
+    chosen = most_vulnerable(rows, care, today, device.resident_id)
+    households = len({unit_id for _, unit_id, _ in rows if unit_id is not None})
     when = alarm.raised_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    spot = _place_words(device.stairwell, device.floor, locale)
     fields = {
         "what": what,
-        "where": " ".join(p for p in (compound, building, unit) if p) or device.name or device.device_id,
-        "who": who,
+        "where": " ".join(p for p in (compound, building, unit, spot) if p) or device.name or device.device_id,
+        "who": _who(rows, care, today, device.resident_id, locale),
+        "households": str(households),
         "device": f"{device.kind} {device.device_id}",
         "when": when,
         "value": "" if alarm.value is None else f"{alarm.value:g}",
     }
     title = f"{what} · {fields['where']}"
-    return title[:300], fields
+    return title[:300], fields, (chosen.id if chosen is not None else device.resident_id)
 
 
 async def raise_alarm_alert(session, kernel, street: str, alarm: Alarm, device: Device, again: bool = False) -> None:
     """Raise the alert of ``alarm`` in ``session`` (``again``: the alarm is worse or came back:
-    the people of its current stage hear of it again)."""
+    the people of its current stage hear of it again): to the grid workers of the device's
+    building, and at home to the person who needs care the most (``alarm_fields``)."""
     locale = kernel.settings(street, "notify").locale
-    title, fields = await alarm_fields(session, alarm, device, locale)
+    title, fields, resident_id = await alarm_fields(session, alarm, device, locale, care_settings_of(kernel, street))
     await raise_alert(
         session, kernel, street, kind=KIND, subject=encode_global_id("Alarm", alarm.id), severity=alarm.severity,
-        title=title, fields=fields, building_id=device.building_id, resident_id=device.resident_id, again=again,
+        title=title, fields=fields, building_id=device.building_id, resident_id=resident_id, again=again,
     )
 
 

@@ -12,8 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jiedao.api import DomainError, now, registry
 from jiedao.plugins.sensors.models import Alarm, Device
 from jiedao.plugins.sensors.service import alarms as alarm_service
+from jiedao.plugins.sensors.service.installations import check_place, save_served
 from jiedao.plugins.sensors.service.payloads import DEVICE_ID
 from jiedao.plugins.sensors.service.rules import KINDS, SMOKE_DETECTOR
+from jiedao.plugins.sensors.service.work import close_item_with_alarm
 
 UNKNOWN = "UNKNOWN"
 """``Device.status`` until the device is first heard from (then ONLINE or OFFLINE)."""
@@ -28,11 +30,17 @@ async def register_device(
     building_id: int | None = None,
     unit_id: int | None = None,
     resident_id: int | None = None,
+    *,
+    stairwell: str | None = None,
+    floor: int | None = None,
+    served_unit_ids: list[int] | None = None,
 ) -> Device:
     """Add a device to the street; its id must be new (or that of a retired device, which is
     then reactivated with the new kind, name and bindings) and what it is bound to must exist.
 
     A device bound to a unit lies in that unit's building; only detectors protect a person.
+    A device may instead be installed at a building's stairwell and/or floor (a meter box)
+    and serve the units listed, or every unit of its place (``service.installations``).
     """
     if not DEVICE_ID.match(device_id):
         raise DomainError("Use 1-64 letters, digits, '_', '-', '.' or ':' (it becomes an MQTT topic level).", code="INVALID", field="deviceId")
@@ -60,15 +68,21 @@ async def register_device(
             if owned is not None:
                 unit_id = owned
                 building_id = building_id or await session.scalar(select(registry.Unit.building_id).where(registry.Unit.id == owned))
+    place = await check_place(session, building_id=building_id, unit_id=unit_id, stairwell=stairwell, floor=floor, served_unit_ids=served_unit_ids)
     if existing is not None:  # a retired device comes back: same row, so its history stays attached
         existing.kind, existing.name, existing.status = kind, name.strip()[:200], UNKNOWN
         existing.building_id, existing.unit_id, existing.resident_id = building_id, unit_id, resident_id
+        existing.stairwell, existing.floor = place.stairwell, place.floor
         existing.last_seen_at, existing.latest, existing.latest_at, existing.pending = None, {}, None, {}
-        await session.flush()
-        return existing
-    device = Device(device_id=device_id, kind=kind, name=name.strip()[:200], building_id=building_id, unit_id=unit_id, resident_id=resident_id, status=UNKNOWN, latest={})
-    session.add(device)
+        device = existing
+    else:
+        device = Device(
+            device_id=device_id, kind=kind, name=name.strip()[:200], building_id=building_id, unit_id=unit_id, resident_id=resident_id,
+            stairwell=place.stairwell, floor=place.floor, status=UNKNOWN, latest={},
+        )
+        session.add(device)
     await session.flush()
+    await save_served(session, device, place.served)
     return device
 
 
@@ -104,7 +118,8 @@ async def retire_device(session: AsyncSession, device_id: str, actor: str, note:
             continue
         if alarm.status == alarm_service.ACTIVE_UNACK:
             retirement.changes.append(await alarm_service.acknowledge(session, alarm_id, actor, at=at))
-        retirement.changes.append(await alarm_service.clear(session, alarm_id, actor, f"device retired: {note.strip()}", at=at))
+        retirement.changes.append(await alarm_service.clear(session, alarm_id, actor, f"device retired: {note.strip()}", at=at, outcome="DEVICE_RETIRED"))
+        await close_item_with_alarm(session, alarm, actor, "DEVICE_RETIRED", f"device retired: {note.strip()}")
     device.status, device.pending = RETIRED, {}
     await session.flush()
     return retirement

@@ -188,8 +188,29 @@ def held(condition: Condition, pending: dict[str, str], at: datetime, hold: dict
     return condition
 
 
-def offline_severity(kind: str, protects_vulnerable: bool) -> str:
-    """Severity of OFFLINE: CRITICAL for the detector of an elderly person living alone."""
-    if kind == SMOKE_DETECTOR:
-        return CRITICAL if protects_vulnerable else MAJOR
-    return MINOR
+def offline_severity(kind: str) -> str:
+    """Severity of OFFLINE before the care needs of the people served (``with_care``): MAJOR
+    for a smoke detector (nobody is warned of a fire any more), MINOR for other devices."""
+    return MAJOR if kind == SMOKE_DETECTOR else MINOR
+
+
+VULNERABLE, ELDERLY = "VULNERABLE", "ELDERLY"
+CARE_LEVELS = (VULNERABLE, ELDERLY)
+"""How much care the people a device serves need, the most in need counting
+(``jiedao.api.care``): VULNERABLE (bedridden, disabled, very old, or elderly living alone),
+ELDERLY (elderly otherwise), or None."""
+NOT_RAISED_BY_CARE = (LOW_BATTERY,)
+"""Alarm types whose severity the people served do not change: a low battery is a maintenance
+notice given days before the detector falls silent (OFFLINE, which is raised by care)."""
+
+
+def with_care(alarm_type: str, kind: str, severity: str | None, care: str | None) -> str | None:
+    """``severity`` raised for the people at home: at least CRITICAL when someone served is
+    VULNERABLE, at least MAJOR when someone is ELDERLY. A silent device counts only when it is
+    a smoke detector; a low battery is never raised (``NOT_RAISED_BY_CARE``)."""
+    if severity is None or care is None or alarm_type in NOT_RAISED_BY_CARE:
+        return severity
+    if alarm_type == OFFLINE and kind != SMOKE_DETECTOR:
+        return severity
+    floor = CRITICAL if care == VULNERABLE else MAJOR
+    return floor if SEVERITY_RANK[floor] > SEVERITY_RANK[severity] else severity

@@ -15,6 +15,9 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jiedao.api import today
+from jiedao.api.care import CareSettings
+
 from jiedao.plugins.sensors.models import QuarantinedMessage
 from jiedao.plugins.sensors.service.alarms import CLEARED_UNACK, RETIRED, Change, apply_condition, condition_active, open_alarms
 from jiedao.plugins.sensors.service.bulk import (
@@ -38,6 +41,7 @@ from jiedao.plugins.sensors.service.rules import (
     evaluate,
     held,
 )
+from jiedao.plugins.sensors.service.vulnerability import raise_for_care
 from jiedao.plugins.sensors.settings import SensorsSettings
 
 
@@ -133,9 +137,11 @@ def _worse(condition: Condition, alarm) -> bool:
     return alarm is None or alarm.status == CLEARED_UNACK or SEVERITY_RANK[condition.severity] > SEVERITY_RANK[alarm.severity]
 
 
-async def store_batch(session: AsyncSession, street_id: int, settings: SensorsSettings, messages: list[Inbound]) -> Outcome:
+async def store_batch(session: AsyncSession, street_id: int, settings: SensorsSettings, messages: list[Inbound], care: CareSettings | None = None) -> Outcome:
     """Store ``messages`` (all of one street) in ``session``: readings, latest values,
     device status, alarms, quarantine. The caller commits, then publishes the changes.
+    Alarms raised or updated get the severity the people their devices serve need
+    (``care``: the street's care settings, ``jiedao.api.care``; the defaults when None).
 
     The rows of the messages' devices are locked first and held until the commit, so a
     device's rules are never evaluated by two workers at once: another worker storing
@@ -195,6 +201,7 @@ async def store_batch(session: AsyncSession, street_id: int, settings: SensorsSe
             device.latest_at = newest
     await insert_readings(session, street_id, readings)
     await save_devices(session, list(touched.values()))
+    await raise_for_care(session, outcome.changes, care or CareSettings(), today())
     outcome.readings = len(readings)
     await session.flush()
     return outcome

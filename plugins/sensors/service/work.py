@@ -21,10 +21,11 @@ from sqlalchemy import select
 from jiedao.api import now
 from jiedao.api.domain import identity, street_transaction
 from jiedao.api.graphql import decode_global_id, encode_global_id
-from jiedao.api.work import open_work_item, work_item_for, WorkSource
+from jiedao.api.work import close_work_item, open_work_item, work_item_for, WorkSource, WorkState
 from jiedao.plugins.sensors.models import Alarm, Device
 from jiedao.plugins.sensors.service.alarms import UNACKNOWLEDGED, acknowledge
 from jiedao.plugins.sensors.service.alerts import WHAT
+from jiedao.plugins.sensors.service.outcomes import FROM_WORK, OUTCOMES
 from jiedao.plugins.sensors.service.publish import publish
 
 log = logging.getLogger("jiedao.sensors")
@@ -82,8 +83,10 @@ async def open_missing_work_items(session) -> int:
 
 
 async def acknowledge_on_outcome(event, delivery) -> None:
-    """On ``core.work.item.closed`` of an alarm's item with an outcome: acknowledge the alarm
-    when nobody has, the outcome (and the handler's note) as the acknowledgement note."""
+    """On ``core.work.item.closed`` of an alarm's item with an outcome: the alarm's outcome is
+    set from it when it says what happened (``service.outcomes.FROM_WORK``) and none was given;
+    the alarm is acknowledged when nobody has, the outcome (and the handler's note) as the
+    acknowledgement note."""
     if event.source != WorkSource.SENSOR_ALARM.value or not event.outcome:
         return
     kind, alarm_id = decode_global_id(event.subject)
@@ -92,7 +95,10 @@ async def acknowledge_on_outcome(event, delivery) -> None:
     changes = []
     async with street_transaction(delivery.kernel, delivery.street) as session:
         alarm = await session.scalar(select(Alarm).where(Alarm.id == int(alarm_id)))
-        if alarm is None or alarm.acknowledged_at is not None:
+        if alarm is None:
+            return
+        alarm.outcome = alarm.outcome or FROM_WORK.get(event.outcome)
+        if alarm.acknowledged_at is not None:
             return
         item = await work_item_for(session, event.subject)
         note = f"{event.outcome}: {item.outcome_note}" if item is not None and item.outcome_note else event.outcome
@@ -105,3 +111,18 @@ async def acknowledge_on_outcome(event, delivery) -> None:
             alarm.note = (alarm.note + "\n" if alarm.note else "") + f"{who}: {note}"
     if changes:
         await publish(delivery.kernel, delivery.street, changes)
+
+
+CLOSED_STATES = (WorkState.CLOSED.value, WorkState.CONFIRMED.value)
+
+
+async def close_item_with_alarm(session, alarm: Alarm, actor: str, outcome: str, note: str) -> bool:
+    """The alarm was closed by hand with ``outcome``: its work item, if still open, is closed
+    too, its timeline naming ``actor``, the outcome (and the work-item outcome it means) and the
+    note. Returns whether an item was closed."""
+    item = await work_item_for(session, encode_global_id("Alarm", alarm.id))
+    if item is None or item.state in CLOSED_STATES:
+        return False
+    meant = OUTCOMES[outcome]
+    await close_work_item(session, item.id, by=actor, note=f"alarm closed: {outcome} ({meant.zh}; work outcome {meant.work.value}): {note.strip()}"[:2000])
+    return True

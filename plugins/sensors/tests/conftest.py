@@ -55,15 +55,17 @@ class Registry:
 
 
 async def register_devices(kernel, street: str = "changqing", buildings: int = 2, tag: str = "") -> Registry:
-    """A compound with devices: EM-n monitors per building, SD-n detectors of elderly people
-    living alone, one EV charging point (EV-1)."""
+    """A compound of two-unit buildings with devices: in each building's first unit, SD-n, the
+    detector of an elderly person living alone (vulnerable: its alarms are CRITICAL); in its
+    second unit, whose owner needs no particular care, EM-n, a monitor; one EV charging point
+    (EV-1) for the first building."""
     ids = await build_registry(kernel, street, buildings=buildings, units_per_building=2)
     async with kernel.db.transaction(kernel.street_id(street)) as session:
-        await session.execute(update(Resident).where(Resident.id.in_(ids["residents"])).values(elderly=True, lives_alone=True))
+        await session.execute(update(Resident).where(Resident.id.in_(ids["residents"][::2])).values(elderly=True, lives_alone=True))
         made = []
         for n, building in enumerate(ids["buildings"], 1):
             unit = ids["units"][(n - 1) * 2]
-            made.append(Device(device_id=f"EM-{tag}{n}", kind="ELECTRIC_MONITOR", name=f"monitor {n}", building_id=building, unit_id=unit, latest={}))
+            made.append(Device(device_id=f"EM-{tag}{n}", kind="ELECTRIC_MONITOR", name=f"monitor {n}", building_id=building, unit_id=ids["units"][(n - 1) * 2 + 1], latest={}))
             made.append(
                 Device(device_id=f"SD-{tag}{n}", kind="SMOKE_DETECTOR", name=f"detector {n}", building_id=building, unit_id=unit,
                        resident_id=ids["residents"][(n - 1) * 2], latest={})

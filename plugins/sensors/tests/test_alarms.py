@@ -99,7 +99,10 @@ async def test_many_messages_of_one_device_in_one_batch_raise_one_alarm(kernel, 
 async def test_detector_and_charger_rules(kernel, registry):
     await deliver(kernel, "SD-1", {"smoke": True, "battery": 15, "tamper": False, "self_test": False})
     got = {(a.type, a.severity) for a in await alarms_of(kernel, "SD-1")}
-    assert got == {("SMOKE", "CRITICAL"), ("LOW_BATTERY", "MINOR"), ("SELF_TEST_FAILED", "MAJOR")}
+    # SD-1 protects an elderly person living alone: a failed self-test there is CRITICAL, a low battery stays MINOR
+    assert got == {("SMOKE", "CRITICAL"), ("LOW_BATTERY", "MINOR"), ("SELF_TEST_FAILED", "CRITICAL")}
+    await deliver(kernel, "SD-2", {"self_test": False, "tamper": True})  # its resident too
+    assert {(a.type, a.severity) for a in await alarms_of(kernel, "SD-2")} == {("SELF_TEST_FAILED", "CRITICAL"), ("TAMPER", "CRITICAL")}
     await deliver(kernel, "EV-1", {"temperature": 61})
     assert [(a.type, a.severity) for a in await alarms_of(kernel, "EV-1")] == [("CHARGER_TEMPERATURE", "MAJOR")]
 

@@ -16,7 +16,7 @@ from .test_alarms import alarms_of, deliver
 
 ALARMS = "query($s: [AlarmStatus!]) { alarms(status: $s) { totalCount edges { node { id type severity status device { deviceId } } } } }"
 ACK = "mutation($id: ID!, $note: String!) { acknowledgeAlarm(input: {alarmId: $id, note: $note}) { alarm { status acknowledgedBy } errors { code field message } } }"
-CLEAR = "mutation($id: ID!, $note: String!) { clearAlarm(input: {alarmId: $id, note: $note}) { alarm { status clearedBy note } errors { code field } } }"
+CLEAR = "mutation($id: ID!, $note: String!) { clearAlarm(input: {alarmId: $id, outcome: ELECTRICAL_FAULT_FIXED, note: $note}) { alarm { status clearedBy note outcome acknowledgementOutcome } errors { code field } } }"
 
 
 async def raise_leak(kernel, device_id: str = "EM-1", street: str = "changqing") -> str:
@@ -45,6 +45,7 @@ async def test_a_grid_worker_acknowledges_then_clears_an_alarm_with_a_note(kerne
     cleared = (await client.query(CLEAR, {"id": alarm_id, "note": "replaced the leaking breaker"}, token=grid))["clearAlarm"]
     assert cleared["errors"] == []
     assert cleared["alarm"]["status"] == "CLEARED" and cleared["alarm"]["clearedBy"] == "grid_worker-changqing"
+    assert (cleared["alarm"]["outcome"], cleared["alarm"]["acknowledgementOutcome"]) == ("ELECTRICAL_FAULT_FIXED", "REAL_DANGER")
     assert "replaced the leaking breaker" in cleared["alarm"]["note"]
 
     assert (await client.query(ALARMS, token=grid))["alarms"]["totalCount"] == 0

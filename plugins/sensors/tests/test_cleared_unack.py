@@ -18,7 +18,7 @@ ALARMS = "{ alarms { totalCount edges { node { id type status escalationLevel } 
 ALARM = "query($id: ID!) { node(id: $id) { ... on Alarm { status acknowledgedBy acknowledgedAt acknowledgementOutcome note escalationLevel } } }"
 ACK = """mutation($id: ID!, $outcome: AcknowledgementOutcome) { acknowledgeAlarm(input: {alarmId: $id, note: "已联系老人，是做饭的油烟", outcome: $outcome}) {
     alarm { status acknowledgedBy acknowledgementOutcome } errors { code field message } } }"""
-CLEAR = 'mutation($id: ID!) { clearAlarm(input: {alarmId: $id, note: "done"}) { alarm { status } errors { code field message } } }'
+CLEAR = 'mutation($id: ID!) { clearAlarm(input: {alarmId: $id, outcome: FALSE_ALARM, note: "done"}) { alarm { status } errors { code field message } } }'
 
 
 async def _sweep(kernel, at):

@@ -147,7 +147,7 @@ def test_cli_retire_revokes_only_that_devices_credentials(jiedao_cli, database_u
             await kernel.close()
 
     status, alarms = asyncio.run(check())
-    assert status == "RETIRED" and alarms == [("CLEARED", "cli:" + __import__("getpass").getuser() + ": device retired: box replaced")]
+    assert status == "RETIRED" and alarms == [("CLEARED", "cli:" + __import__("getpass").getuser() + ": [DEVICE_RETIRED] device retired: box replaced")]
 
     missing = jiedao_cli(["sensors", "retire", "--street", "changqing", "EM-2", "--password-file", str(tmp_path / "none"), "--acl-file", str(tmp_path / "none.acl")],
                          streets=STREETS, database_url=database_url)

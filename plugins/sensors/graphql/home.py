@@ -1,0 +1,50 @@
+"""What a resident sees of the alarms at home: the alarms of the devices serving one of their
+homes (owned, or their household's) with the handlers' comments — read only, no device
+internals, no other household's people."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from jiedao.api.graphql import IsAuthenticated
+from jiedao.plugins.sensors.graphql.households import AlarmComment, AlarmOutcome, comments_loader
+from jiedao.plugins.sensors.graphql.types import AlarmSeverity, AlarmStatus, AlarmType
+from jiedao.plugins.sensors.service.comments import MAX_HOME_ALARMS, home_alarms_query
+
+
+@strawberry.type(description="An alarm affecting your home, as a resident sees it.")
+class HomeAlarm:
+    """An alarm row, seen by a resident of a household it affects."""
+
+    type: AlarmType
+    severity: AlarmSeverity
+    status: AlarmStatus
+    message: str
+    raised_at: datetime
+    cleared_at: datetime | None
+
+    @strawberry.field(description="What happened, once the alarm was closed by hand.")
+    def outcome(self) -> AlarmOutcome | None:
+        return self.outcome
+
+    @strawberry.field(description="What the handlers wrote, oldest first.")
+    async def comments(self, info: strawberry.Info) -> list[AlarmComment]:
+        return await comments_loader(info.context).load(self.id)
+
+
+@strawberry.type
+class HomeQuery:
+    """Fields the plugin adds to ``Query`` for residents."""
+
+    @strawberry.field(
+        description=f"Alarms of the devices serving your home (open, or cleared in the last 30 days), newest first, at most {MAX_HOME_ALARMS}; empty without a resident record.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def home_alarms(self, info: strawberry.Info) -> list[HomeAlarm]:
+        """The alarms of the caller's homes (none for an account without a resident record)."""
+        resident_id = getattr(info.context.user, "resident_id", None)
+        if resident_id is None:
+            return []
+        return await info.context.scalars(home_alarms_query(resident_id))

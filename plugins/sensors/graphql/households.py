@@ -1,0 +1,140 @@
+"""GraphQL of installations and alarm handling: the households an alarm affects, the units a
+device serves, an alarm's comments, work item and assignee, and the request-scoped loaders
+behind them (one statement per list, whatever the number of alarms or households)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+from sqlalchemy import select
+
+from jiedao.api import allow, by_id, registry, today, types
+from jiedao.api.care import CARE_NEEDS, care_profile, care_settings_of
+from jiedao.api.domain import identity
+from jiedao.api.graphql import encode_global_id, list_bound, model_for, readable
+from jiedao.plugins.sensors import models
+from jiedao.plugins.sensors.service.installations import PLACES, homes_statement, served_pairs, unique_homes
+from jiedao.plugins.sensors.service.outcomes import OUTCOMES
+
+AlarmOutcome = strawberry.enum(
+    Enum("AlarmOutcome", [(o, o) for o in OUTCOMES]),
+    description="What happened, recorded when an alarm is closed by hand: " + "; ".join(f"{k}: {v.en}" for k, v in OUTCOMES.items()) + ".",
+)
+DevicePlace = strawberry.enum(
+    Enum("DevicePlace", [(p, p) for p in PLACES]),
+    description="Where a device is installed: in a unit, at a floor, at a stairwell (单元), for a whole building, or nowhere in the registry.",
+)
+CareNeed = strawberry.enum(Enum("SensorsCareNeed", [(n, n) for n in CARE_NEEDS]), name="SensorsCareNeed", description="A care need of a resident (jiedao.api.care), weightiest first.")
+
+
+@strawberry.type(description="A household an alarm affects: a unit its device serves, who lives there and what care they need.")
+class AffectedHousehold:
+    """One unit served by an alarm's device, with its people (ORM rows)."""
+
+    unit_id: strawberry.Private[int]
+    people: strawberry.Private[list[Any]]
+    care_needs: list[CareNeed] = strawberry.field(description="The care needs of the people at home, weightiest first (empty: none known).", metadata=list_bound(5))
+    vulnerable: bool = strawberry.field(description="Someone at home is bedridden, disabled, very old, or elderly and living alone.")
+
+    @strawberry.field(description="The unit (户).")
+    async def unit(self, info: strawberry.Info) -> types.Unit | None:
+        return await by_id(info.context, registry.Unit).load(self.unit_id)
+
+    @strawberry.field(description="The people with a home there (owners and household members).", permission_classes=allow("core.residents.read"), metadata=list_bound(6))
+    def residents(self) -> list[types.Resident]:
+        return self.people
+
+
+def households_loader(ctx) -> Any:
+    """The households each device serves (by device pk), one statement."""
+
+    async def load(device_pks: Sequence[int]) -> list[list[AffectedHousehold]]:
+        rows = unique_homes((await ctx.execute(homes_statement(list(device_pks)))).all())
+        settings, day = care_settings_of(ctx.kernel, ctx.street), today()
+        units: dict[int, dict[int, list[Any]]] = defaultdict(dict)
+        for device_pk, unit_id, resident in rows:
+            if unit_id is None:
+                continue
+            people = units[device_pk].setdefault(unit_id, [])
+            if resident is not None:
+                people.append(resident)
+        out = []
+        for pk in device_pks:
+            households = []
+            for unit_id, people in units.get(pk, {}).items():
+                profiles = [care_profile(p, settings, day) for p in people]
+                needs = {n for profile in profiles for n in profile.needs}
+                households.append(AffectedHousehold(
+                    unit_id=unit_id, people=people, care_needs=[CareNeed[n] for n in CARE_NEEDS if n in needs],
+                    vulnerable=any(p.vulnerable for p in profiles),
+                ))
+            households.sort(key=lambda h: (not h.vulnerable, -len(h.care_needs), h.unit_id))
+            out.append(households)
+        return out
+
+    return ctx.loader("sensors.households", load)
+
+
+def served_units_loader(ctx) -> Any:
+    """The unit ids each device serves (by device pk), one statement."""
+
+    async def load(device_pks: Sequence[int]) -> list[list[int]]:
+        pairs = served_pairs(list(device_pks))
+        groups: dict[int, set[int]] = defaultdict(set)
+        for device_pk, unit_id in (await ctx.execute(select(pairs.c.device_pk, pairs.c.unit_id))).all():
+            groups[device_pk].add(unit_id)
+        return [sorted(groups.get(pk, ())) for pk in device_pks]
+
+    return ctx.loader("sensors.served_units", load)
+
+
+@strawberry.type(description="A comment a handler wrote on an alarm.")
+class AlarmComment:
+    """One row of ``sensor_alarm_comments``."""
+
+    author: str = strawberry.field(description="The account that wrote it.")
+    text: str
+    created_at: datetime
+
+
+def comments_loader(ctx) -> Any:
+    """The comments of each alarm, oldest first, one statement."""
+
+    async def load(alarm_ids: Sequence[int]) -> list[list[Any]]:
+        rows = await ctx.scalars(select(models.AlarmComment).where(models.AlarmComment.alarm_id.in_(alarm_ids)).order_by(models.AlarmComment.id))
+        groups: dict[int, list[Any]] = defaultdict(list)
+        for row in rows:
+            groups[row.alarm_id].append(row)
+        return [groups.get(i, []) for i in alarm_ids]
+
+    return ctx.loader("sensors.alarm_comments", load)
+
+
+def work_items_loader(ctx, visible_only: bool) -> Any:
+    """The latest work item of each alarm (by alarm id), one statement; ``visible_only``: only
+    items the caller may read as work items."""
+    WorkItem = model_for("WorkItem")
+
+    async def load(alarm_ids: Sequence[int]) -> list[Any]:
+        subjects = {encode_global_id("Alarm", i): i for i in alarm_ids}
+        statement = select(WorkItem).where(WorkItem.subject.in_(subjects)).order_by(WorkItem.id)
+        if visible_only:
+            statement = statement.where(readable(ctx, "WorkItem"))
+        latest = {subjects[item.subject]: item for item in await ctx.scalars(statement)}
+        return [latest.get(i) for i in alarm_ids]
+
+    return ctx.loader(("sensors.alarm_work_items", visible_only), load)
+
+
+async def assignee_of(ctx, alarm_id: int) -> str | None:
+    """The username of the person the alarm's work item is assigned to, if any."""
+    item = await work_items_loader(ctx, False).load(alarm_id)
+    if item is None or item.assignee_user_id is None:
+        return None
+    user = await by_id(ctx, identity.User).load(item.assignee_user_id)
+    return user.username if user else None

@@ -1,0 +1,95 @@
+"""An alarm's severity follows the care the people at home need (the kernel's care profile:
+the street's elderly and very-old ages, living alone, disabled, bedridden), not the old
+``elderly`` flag alone: a silent detector or an alarm at the home of a vulnerable person is
+CRITICAL, of an elderly one at least MAJOR; a low battery stays MINOR everywhere."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+
+from jiedao.core.clock import today
+from jiedao.core.models import Resident
+from jiedao.core.testing.fixtures import app_client
+from jiedao.plugins.sensors.service.alarms import now
+
+from .conftest import register_devices
+from .test_alarms import deliver
+from .test_cleared_unack import _sweep
+
+YEAR = today().year
+PROFILES = {  # name → (resident columns, expected severities of TAMPER, OFFLINE, LOW_BATTERY on their detector)
+    "adult": ({"birth_year": YEAR - 40}, ("MAJOR", "MAJOR", "MINOR")),
+    "elderly, with family": ({"birth_year": YEAR - 70}, ("MAJOR", "MAJOR", "MINOR")),
+    "elderly, alone": ({"birth_year": YEAR - 70, "lives_alone": True}, ("CRITICAL", "CRITICAL", "MINOR")),
+    "very old, with family": ({"birth_year": YEAR - 85}, ("CRITICAL", "CRITICAL", "MINOR")),
+    "disabled adult": ({"birth_year": YEAR - 40, "disabled": True}, ("CRITICAL", "CRITICAL", "MINOR")),
+    "bedridden adult": ({"birth_year": YEAR - 40, "bedridden": True}, ("CRITICAL", "CRITICAL", "MINOR")),
+    "59, alone": ({"birth_year": YEAR - 59, "lives_alone": True}, ("MAJOR", "MAJOR", "MINOR")),
+    "flag only, alone (no birth year)": ({"birth_year": None, "elderly": True, "lives_alone": True}, ("CRITICAL", "CRITICAL", "MINOR")),
+    "flag says elderly but born 40 years ago": ({"birth_year": YEAR - 40, "elderly": True, "lives_alone": True}, ("MAJOR", "MAJOR", "MINOR")),
+}
+SEVERITIES = "query { alarms(first: 20) { edges { node { type severity device { deviceId } } } } }"
+
+
+async def _profile(kernel, resident_id: int, columns: dict) -> None:
+    values = {"elderly": False, "lives_alone": False, "disabled": False, "bedridden": False, **columns}
+    async with kernel.db.transaction(kernel.street_id("changqing")) as session:
+        await session.execute(update(Resident).where(Resident.id == resident_id).values(**values))
+
+
+async def _severities(client) -> dict[tuple[str, str], str]:
+    grid = await client.token("grid_worker")
+    edges = (await client.query(SEVERITIES, token=grid))["alarms"]["edges"]
+    return {(e["node"]["device"]["deviceId"], e["node"]["type"]): e["node"]["severity"] for e in edges}
+
+
+@pytest.mark.parametrize("profile", list(PROFILES))
+async def test_the_severity_of_a_detectors_alarms_follows_its_residents_care_profile(kernel, client, profile):
+    columns, (tamper, offline, battery) = PROFILES[profile]
+    registry = await register_devices(kernel)
+    await _profile(kernel, registry.residents[0], columns)  # SD-1 protects residents[0]
+    heard = now() - timedelta(hours=3)
+    await deliver(kernel, "SD-1", {"tamper": True, "battery": 10}, at=heard)
+    await _sweep(kernel, now())  # silent for 3 h > offline_after (2 h)
+    assert await _severities(client) == {("SD-1", "TAMPER"): tamper, ("SD-1", "LOW_BATTERY"): battery, ("SD-1", "OFFLINE"): offline}
+
+
+async def test_a_monitor_at_the_home_of_a_bedridden_person_raises_critical_and_elsewhere_major(kernel, client):
+    registry = await register_devices(kernel)
+    await _profile(kernel, registry.residents[1], {"bedridden": True})  # EM-1's flat (building 1, second unit)
+    await deliver(kernel, "EM-1", {"residual_current": 320})
+    await deliver(kernel, "EM-2", {"residual_current": 320})  # nobody in need at EM-2's flat
+    assert await _severities(client) == {("EM-1", "RESIDUAL_CURRENT"): "CRITICAL", ("EM-2", "RESIDUAL_CURRENT"): "MAJOR"}
+
+
+async def test_a_silent_monitor_stays_minor_even_at_the_home_of_a_vulnerable_person(kernel, client):
+    registry = await register_devices(kernel)
+    await _profile(kernel, registry.residents[1], {"bedridden": True})
+    await deliver(kernel, "EM-1", {"voltage": 220}, at=now() - timedelta(hours=3))
+    await _sweep(kernel, now())
+    assert await _severities(client) == {("EM-1", "OFFLINE"): "MINOR"}
+
+
+async def test_the_streets_elderly_age_decides_who_is_elderly(make_kernel, password_hash):
+    kernel = await make_kernel(streets={"changqing": {"name": "长庆街道", "plugins": ["sensors"], "care": {"elderly_age": 65, "very_old_age": 85}}})
+    registry = await register_devices(kernel)
+    await _profile(kernel, registry.residents[0], {"birth_year": YEAR - 62, "lives_alone": True})  # elderly by the law's 60, not by this street's 65
+    await _profile(kernel, registry.residents[2], {"birth_year": YEAR - 66, "lives_alone": True})  # elderly by 65, living alone
+    await deliver(kernel, "SD-1", {"tamper": True})
+    await deliver(kernel, "SD-2", {"tamper": True})
+    async with app_client(kernel, password_hash) as client:
+        assert await _severities(client) == {("SD-1", "TAMPER"): "MAJOR", ("SD-2", "TAMPER"): "CRITICAL"}
+
+
+async def test_very_old_is_the_streets_very_old_age(make_kernel, password_hash):
+    kernel = await make_kernel(streets={"changqing": {"name": "长庆街道", "plugins": ["sensors"], "care": {"very_old_age": 85}}})
+    registry = await register_devices(kernel)
+    await _profile(kernel, registry.residents[0], {"birth_year": YEAR - 82})  # very old by the usual 80, not by this street's 85
+    await _profile(kernel, registry.residents[2], {"birth_year": YEAR - 86})
+    await deliver(kernel, "SD-1", {"tamper": True})
+    await deliver(kernel, "SD-2", {"tamper": True})
+    async with app_client(kernel, password_hash) as client:
+        assert await _severities(client) == {("SD-1", "TAMPER"): "MAJOR", ("SD-2", "TAMPER"): "CRITICAL"}
