@@ -101,7 +101,11 @@ def translate(message: object, path: str, raw: bytes) -> Pushed | None:
             return Pushed(path, _key(imei, 2, at, status), device, label, where, "status", b"online" if status == 1 else b"offline", raw)
         stream = text_field(message, "ds_id", path)
         label = f"{stream} of {imei}"
-        values, origin = sensor_values({stream: message.get("value")}, path)
+        try:
+            values, origin = sensor_values({stream: message.get("value")}, path)
+        except BadField as error:  # name the data point's own fields
+            error.field = f"{path}.value" if error.field == f"{path}.{stream}" else f"{path}.ds_id"
+            raise
         origin = {key: f"{path}.value" for key in origin}
         payload = json.dumps({"ts": at, "values": values}).encode()
         return Pushed(path, _key(imei, 1, at, stream, message.get("value")), device, label, where, "telemetry", payload, raw, origin)
