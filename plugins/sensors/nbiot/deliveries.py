@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -129,3 +129,10 @@ def _platform_words(detail: str, item: Pushed) -> str:
     for key, where in item.fields.items():
         detail = detail.replace(f"'{key}'", f"'{key}' (from {where.rsplit('.', 1)[-1]})")
     return detail
+
+
+async def forget_deliveries(session, street_id: int, before) -> int:
+    """Delete the keys of messages taken in before ``before`` (a retry comes within minutes;
+    ``remember_deliveries`` keeps them a week by default); how many were deleted."""
+    result = await session.execute(delete(PushDelivery).where(PushDelivery.street_id == street_id, PushDelivery.received_at < before))
+    return result.rowcount or 0

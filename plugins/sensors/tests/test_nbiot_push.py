@@ -173,3 +173,31 @@ async def test_onenet_checks_the_url_and_stores_a_signed_batch_keeping_its_good_
     assert report.status_code == 200
     [node] = [e["node"] for e in (await client.query(ALARMS, token=grid))["alarms"]["edges"]]
     assert node["repeatCount"] == 1  # the same open alarm, repeated by a newer report
+
+
+async def test_the_same_push_delivered_five_times_at_once_is_stored_once(kernel, server, client):
+    import asyncio
+
+    answers = await asyncio.gather(*(ctwing(server, sample("ctwing/data_report_smoke.json")) for _ in range(5)))
+    assert sorted(a.json()["accepted"] for a in answers) == [0, 0, 0, 0, 1]
+    assert all(a.status_code == 200 for a in answers)
+    alarms = (await client.query(ALARMS, token=await client.token("grid_worker")))["alarms"]
+    assert alarms["totalCount"] == 1 and alarms["edges"][0]["node"]["repeatCount"] == 0
+    assert await count(kernel, Reading) == 3
+
+
+async def test_the_roll_up_run_forgets_delivery_keys_older_than_remember_deliveries(kernel, detectors):
+    from datetime import timedelta
+
+    from jiedao.plugins.sensors.nbiot.ctwing import parse
+    from jiedao.plugins.sensors.nbiot.deliveries import take
+    from jiedao.plugins.sensors.service.alarms import now
+    from jiedao.plugins.sensors.service.retention import rollup_street
+
+    await take(kernel, "changqing", "ctwing", parse(sample("ctwing/data_report_smoke.json")))
+    settings = kernel.settings("changqing", "sensors")
+    street_id = kernel.street_id("changqing")
+    await rollup_street(kernel.db, settings, now() + timedelta(days=6), street_id)
+    assert await count(kernel, PushDelivery) == 1
+    await rollup_street(kernel.db, settings, now() + timedelta(days=7, minutes=1), street_id)
+    assert await count(kernel, PushDelivery) == 0
