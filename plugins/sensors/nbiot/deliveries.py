@@ -62,9 +62,15 @@ async def _claim(session, street_id: int, keys: list[str], at) -> set[str]:
     if not keys:
         return set()
     rows = [{"street_id": street_id, "message_key": key, "received_at": at} for key in dict.fromkeys(keys)]
-    insert = postgres_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    statement = insert(PushDelivery).values(rows).on_conflict_do_nothing(index_elements=["street_id", "message_key"]).returning(PushDelivery.message_key)
-    return set((await session.scalars(statement)).all())
+    statement = _CLAIM[session.bind.dialect.name == "postgresql"]
+    return set((await session.scalars(statement, rows)).all())
+
+
+_CLAIM = {
+    postgres: insert(PushDelivery).on_conflict_do_nothing(index_elements=["street_id", "message_key"]).returning(PushDelivery.message_key)
+    for postgres, insert in ((True, postgres_insert), (False, sqlite_insert))
+}
+"""The claim statement per dialect (parameters apart, so SQLAlchemy compiles it once)."""
 
 
 async def take(kernel: Kernel, street: str, platform: str, items: list[Pushed]) -> Taken:
