@@ -6,7 +6,7 @@
 - ``POST /sensors/nbiot/{street}/onenet``: OneNET's push (``msg``, ``nonce``, ``signature``).
 
 Order of checks: the street enables sensors and the platform (404), the token's variable is
-set (503), the body is at most ``max_body_bytes`` (400); then the signature (401 for a
+set (503), the body is at most ``max_body_bytes`` (400, nothing read past it); then the signature (401 for a
 missing one, 403 for a wrong one): nothing is written before it is verified. A verified
 push is stored in one transaction before the answer (``deliveries.take``): 200 when every
 message was stored or was a retry, 400 naming each refused message's field (the others of
@@ -57,16 +57,16 @@ def _secret(request: Request, platform: str) -> tuple[str, str, object]:
 
 
 async def _body(request: Request, limit: int) -> bytes:
-    """The request body, ``BadBody`` (too_large) past ``limit`` bytes without reading further."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise BadBody("body", f"larger than {limit} bytes ({declared})", "too_large")
+    """The request body; ``BadBody`` (too_large) past ``limit`` bytes, carrying the first
+    ``limit`` bytes (``partial``) and reading no further."""
     chunks, size = [], 0
     async for chunk in request.stream():
+        chunks.append(chunk)
         size += len(chunk)
         if size > limit:
-            raise BadBody("body", f"larger than {limit} bytes", "too_large")
-        chunks.append(chunk)
+            error = BadBody("body", f"larger than {limit} bytes", "too_large")
+            error.partial = b"".join(chunks)[:limit]
+            raise error
     return b"".join(chunks)
 
 
@@ -105,7 +105,7 @@ async def ctwing_push(request: Request) -> Response:
         raw = await _body(request, settings.max_body_bytes)
         items = ctwing.parse(raw)
     except BadBody as error:
-        items = [_unreadable(error, raw, "unreadable push")]
+        items = [_unreadable(error, getattr(error, "partial", raw), "unreadable push")]
     taken = await take(request.app.state.kernel, street, "ctwing", items)
     return _answer(taken, ignored=0 if items else 1)
 

@@ -142,6 +142,16 @@ async def test_a_bad_ctwing_body_is_answered_400_naming_the_field_and_quarantine
     assert retry.json()["duplicates"] == 1 and await count(kernel, QuarantinedMessage) == 1
 
 
+async def test_two_different_oversized_bodies_are_both_refused_and_kept_in_part(kernel, server):
+    for digit in (b"7", b"8"):
+        answer = await ctwing(server, b'{"deviceId": "' + digit * 5_000_000 + b'"}')
+        assert answer.status_code == 400 and answer.json()["duplicates"] == 0 and answer.json()["refused"][0]["reason"] == "too_large"
+    async with kernel.db.transaction(kernel.street_id("changqing")) as session:
+        kept = (await session.scalars(select(QuarantinedMessage.payload).order_by(QuarantinedMessage.id))).all()
+    assert [payload[:15] for payload in kept] == [b'{"deviceId": "7', b'{"deviceId": "8']
+    assert all(len(payload) == 16384 for payload in kept)
+
+
 async def test_onenet_checks_the_url_and_stores_a_signed_batch_keeping_its_good_messages(kernel, server, client):
     import json
 
