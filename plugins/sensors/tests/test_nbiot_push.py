@@ -165,7 +165,13 @@ async def test_onenet_checks_the_url_and_stores_a_signed_batch_keeping_its_good_
     tampered = json.loads(sample("onenet/datapoints_smoke.json"))
     tampered["msg"] = tampered["msg"].replace('"value":1', '"value":0')
     refused = await onenet(server, json.dumps(tampered).encode())
-    assert refused.status_code == 403 and await count(kernel, PushDelivery) == 0
+    assert refused.status_code == 403 and refused.json()["field"] == "signature"
+    unsigned = await onenet(server, json.dumps({"msg": tampered["msg"], "nonce": tampered["nonce"]}).encode())
+    assert unsigned.status_code == 401 and unsigned.json()["field"] == "signature"
+    garbage = await onenet(server, b'{"msg": "\x00')
+    assert garbage.status_code == 400 and garbage.json()["field"] == "body"
+    for model in (PushDelivery, QuarantinedMessage, Reading):  # nothing unverified is kept
+        assert await count(kernel, model) == 0
 
     smoke = await onenet(server, sample("onenet/datapoints_smoke.json"))
     assert smoke.status_code == 200 and smoke.json()["accepted"] == 2
