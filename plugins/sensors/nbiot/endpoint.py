@@ -24,7 +24,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from jiedao.plugins.sensors.nbiot import ctwing, onenet
-from jiedao.plugins.sensors.nbiot.deliveries import Taken, raw_key, take
+from jiedao.plugins.sensors.nbiot.deliveries import Taken, take
 from jiedao.plugins.sensors.nbiot.messages import BadBody, BadField, Pushed
 from jiedao.plugins.sensors.nbiot.signatures import onenet_signed, same_token
 
