@@ -6,6 +6,7 @@ from jiedao.api import hookimpl, PluginInfo
 from jiedao.plugins.sensors.metrics import METRICS, SIGNALS
 from jiedao.plugins.sensors.events import EVENTS
 from jiedao.plugins.sensors.models import SENSOR_MODELS
+from jiedao.plugins.sensors.nbiot.models import NBIOT_MODELS
 from jiedao.plugins.sensors.settings import SensorsSettings
 from jiedao.plugins.sensors.state import SensorsState
 
@@ -30,7 +31,7 @@ PLUGIN = PluginInfo(
         "grid_worker": [p for p in PERMISSIONS if p != "sensors.device.manage"],
         "community_worker": ["sensors.device.read", "sensors.alarm.read", "sensors.alarm.acknowledge", "sensors.alarm.comment"],
     },
-    models=SENSOR_MODELS,
+    models=SENSOR_MODELS + NBIOT_MODELS,
     events=EVENTS,
     error_codes={
         "NOTE_REQUIRED": "Say why: a note is required to retire a device or clear an alarm.",
@@ -54,6 +55,14 @@ def jiedao_schema(register):
     register.extend("Building", graphql.BuildingSensors)
     register.extend("Unit", graphql.UnitSensors)
     register.extend("Resident", graphql.ResidentSensors)
+
+
+@hookimpl
+def jiedao_routes(register):
+    """The NB-IoT platforms' push endpoints, ``/sensors/nbiot/{street}/ctwing|onenet``."""
+    from jiedao.plugins.sensors.nbiot.endpoint import ROUTES
+
+    register.routes(*ROUTES)
 
 
 @hookimpl

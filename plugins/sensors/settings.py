@@ -7,6 +7,7 @@ from datetime import timedelta
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from jiedao.api.domain import Duration
+from jiedao.plugins.sensors.nbiot.settings import NbiotSettings
 from jiedao.plugins.sensors.service.rules import ALARM_TYPES, CRITICAL, MAJOR, OFFLINE, SEVERITIES
 
 
@@ -88,6 +89,12 @@ class SensorsSettings(BaseModel):
         ),
     )
     max_payload_bytes: int = Field(16384, gt=0, description="Larger messages are quarantined unread.")
+    # --- NB-IoT platform pushes (plugins/sensors/nbiot) ---------------------------------
+    nbiot: NbiotSettings = Field(
+        default_factory=NbiotSettings,
+        description="HTTP pushes of the carriers' IoT platforms (CTWing, OneNET): [streets.X.sensors.nbiot].",
+    )
+    # --- end of NB-IoT --------------------------------------------------------------------
 
     @field_validator("escalate_severities")
     @classmethod

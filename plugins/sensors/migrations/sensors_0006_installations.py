@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = 'sensors_0006_installations'
+revision = 'sensors_0006'
 down_revision = 'sensors_0005'
 branch_labels = None
 depends_on = None

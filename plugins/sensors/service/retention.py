@@ -31,6 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.plugins.sensors.models import HourlyReading, Reading
+from jiedao.plugins.sensors.nbiot.deliveries import forget_deliveries
 from jiedao.plugins.sensors.service.alarms import utc
 from jiedao.plugins.sensors.settings import SensorsSettings
 
@@ -196,6 +197,8 @@ async def rollup_street(db: Any, settings: SensorsSettings, now: datetime, stree
     while True:
         async with db.transaction(street_id) as session:
             result = await rollup_and_prune(session, settings, now, street_id=street_id, max_rows=max_rows)
+            if not result.more:  # NB-IoT: keys of platform messages past any retry
+                await forget_deliveries(session, street_id, utc(now) - settings.nbiot.remember_deliveries)
         total = total.add(result)
         if not result.more:
             return total
