@@ -88,7 +88,11 @@ def jiedao_events(register):
 
 @hookimpl
 def jiedao_seed(register):
-    """Demo topics, the 凤起都市花园 半月谈, a past elevator ballot and an open consultation."""
+    """Demo topics, the 凤起都市花园 半月谈, a past elevator ballot and an open consultation;
+    then the maintenance-fund accounts, the use that ballot authorised and an emergency use."""
     from jiedao.plugins.deliberation.seed import seed
 
     register.seed(seed)
+    from jiedao.plugins.deliberation.fund.seed import seed_fund  # after the ballots it uses
+
+    register.seed(seed_fund)

@@ -43,13 +43,14 @@ def visible_accounts(ctx) -> ColumnElement[bool]:
     return or_(*seen)
 
 
-async def require_requester(w: Write, compound_id: int) -> None:
-    """Street staff, or the compound's owners' committee in its term; ``FORBIDDEN`` otherwise."""
+async def require_requester(w: Write, compound_id: int, field: str = "accountId") -> None:
+    """Street staff, or the compound's owners' committee in its term; ``FORBIDDEN`` naming
+    ``field`` otherwise."""
     if w.ctx.has_permission(FUND_MANAGE):
         return
     if w.user is not None and await may_convene_ballot(w.session, w.user, compound_id):
         return
     raise DomainError(
         "Only street staff, or the owners' committee of the account's compound in its term, may request a use of it.",
-        code="FORBIDDEN", field="accountId",
+        code="FORBIDDEN", field=field,
     )

@@ -8,6 +8,7 @@ anything the caller can fix; auditing is the caller's job.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -67,10 +68,12 @@ async def open_account(session: AsyncSession, *, name: str, compound_id: int, bu
 
 
 async def post(
-    session: AsyncSession, account: FundAccount, kind: EntryKind, amount_fen: int, actor: Actor, *, note: str = "", use_id: int | None = None
+    session: AsyncSession, account: FundAccount, kind: EntryKind, amount_fen: int, actor: Actor, *, note: str = "", use_id: int | None = None,
+    at: datetime | None = None,
 ) -> FundEntry:
     """Append an entry to the (locked) account's ledger and move its balance: in for a
-    deposit or interest, out for a use. A use larger than the balance is ``INSUFFICIENT_FUNDS``."""
+    deposit or interest, out for a use. A use larger than the balance is ``INSUFFICIENT_FUNDS``.
+    ``at`` (the demo's past entries) defaults to now."""
     signed = amount_fen if kind in (EntryKind.DEPOSIT, EntryKind.INTEREST) else -amount_fen
     balance = account.balance_fen + signed
     if balance < 0:
@@ -79,7 +82,7 @@ async def post(
         )
     entry = FundEntry(
         account_id=account.id, kind=kind.value, amount_fen=signed, balance_after_fen=balance, note=note.strip(), use_id=use_id,
-        actor=actor.name, actor_id=actor.user_id, at=now(),
+        actor=actor.name, actor_id=actor.user_id, at=at or now(),
     )
     account.balance_fen = balance
     session.add(entry)

@@ -136,7 +136,7 @@ class FundMutation:
     @mutation(FundUsePayload, permission=LOGGED_IN, audit="deliberation.fund.use.authorise")
     async def authorise_fund_use(w: Write, input: AuthoriseFundUseInput):
         """Authorise a requested use by the closed, passed owners' ballot that decided it."""
-        await require_requester(w, await _compound_of_use(w, input.use_id))
+        await require_requester(w, await _compound_of_use(w, input.use_id), "useId")
         return await uses.authorise_use(w.session, input.use_id, input.ballot_id)
 
     @mutation(FundUsePayload, permission=FUND_MANAGE, audit="deliberation.fund.use.disburse")
