@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 from sqlalchemy import Select, select
 
-from jiedao.api import allow, by_id, DomainError, mutation, node_id, payload, Write
+from jiedao.api import mutation, node_id, payload, Write
 from jiedao.api.graphql import allow_any, connection_field, decode_id_of, LOGGED_IN, where_given
 from jiedao.api.inputs import LONG
 from jiedao.plugins.deliberation.fund import ledger, uses

@@ -13,12 +13,13 @@ from typing import NewType
 import strawberry
 from sqlalchemy import Select, select
 
-from jiedao.api import by_id, Node, node_type, registry, types
+from jiedao.api import by_id, children, Node, node_type, registry, types
 from jiedao.api.graphql import connection_field, enum_field, list_bound
 from jiedao.plugins.deliberation.fund import models as m
 from jiedao.plugins.deliberation.fund.access import FUND_MANAGE, FUND_PUBLISHED, FUND_READ, visible_accounts
 from jiedao.plugins.deliberation.fund.uses import yuan
 from jiedao.plugins.deliberation.graphql.types import Ballot
+from jiedao.plugins.deliberation.models import Ballot as BallotModel
 
 
 def _parse_fen(value: object) -> int:
@@ -95,14 +96,10 @@ class FundUse(Node):
 
     @strawberry.field(description="The passed owners' ballot that authorised the use.")
     async def ballot(self, info: strawberry.Info) -> Ballot | None:
-        from jiedao.plugins.deliberation.models import Ballot as BallotModel
-
         return await by_id(info.context, BallotModel).load(self.ballot_id) if self.ballot_id else None
 
     @strawberry.field(metadata=list_bound(50))
     async def bearers(self, info: strawberry.Info) -> list[Bearer]:
-        from jiedao.api import children
-
         rows = await children(info.context, m.FundUseBearer.use_id).load(self.id)
         return [Bearer(stairwell=r.stairwell, _building_id=r.building_id) for r in rows]
 
