@@ -129,3 +129,18 @@ async def test_an_emergency_use_is_paid_at_once_recorded_with_its_reason_and_ann
     no_stairwell = {"input": {**emergency["input"], "amountFen": 100, "bearers": [bearer(world, 1, "9")]}}
     assert await refused(client, EMERGENCY, no_stairwell, worker) == ("NOT_FOUND", "bearers[0].stairwell")
     assert (await client.query(LEDGER, {"id": account}, token=worker))["fundAccount"]["ledger"]["totalCount"] == 2
+
+
+async def test_statement_count_of_accounts_and_uses_does_not_grow_with_their_number(kernel, client):
+    worker = await client.token("community_worker")
+    query = """{ fundAccounts(first: 50) { edges { node { name balance compound { name } building { name } } } }
+                 fundUses(first: 50) { edges { node { purpose account { name } ballot { title } bearers { building { name } stairwell } } } } }"""
+    counts = []
+    for size in (1, 4):
+        for _ in range(size):
+            world = await stairwell_world(kernel)
+            account = await funded(client, world, 1_000_000)
+            asked = await client.query(REQUEST, use_input(account, [bearer(world, 0, "1"), bearer(world, 1)], amount=1000), token=worker)
+            assert asked["requestFundUse"]["errors"] == []
+        counts.append(await client.statements(query, token=worker))
+    assert counts[0] == counts[1], counts
