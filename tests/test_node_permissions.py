@@ -131,6 +131,9 @@ REFERENCES = {
     "WorkItem": [paged("workItems")],
     "Notification": [paged("notifications"), listed("{ me { notifications(first: 100) { edges { node { __typename id } } } } }")],
     "DutyShift": [listed("{ dutyShifts { __typename id } }")],  # the demo roster covers 2026-2027: every shift is on duty now
+    "FundAccount": [paged("fundAccounts")],
+    "FundUse": [paged("fundUses")],
+    "FundEntry": [paged("ledger", parent="{ fundAccounts(first: 100) { edges { node { __typename id } } } }|fundAccount|FundAccount")],
 }
 """For every node type, the queries through which a caller reaches its objects."""
 
@@ -143,6 +146,7 @@ BY_ID = {
     "TaskForce": "taskForce",
     "Enterprise": "enterprise",
     "WorkItem": "workItem",
+    "FundAccount": "fundAccount",
 }
 """The type-specific ``x(id:)`` queries, which must answer exactly as ``node`` does."""
 

@@ -9,4 +9,8 @@ ERROR_CODES = {
     "NOT_AN_OWNER": "No owner is recorded for the account or the unit.",
     "NOT_OPEN": "Voting or the consultation is not open (yet).",
     "OUT_OF_SCOPE": "The unit is outside the ballot's scope.",
+    # the maintenance fund
+    "APPEND_ONLY": "A maintenance-fund ledger entry cannot be changed or deleted.",
+    "INSUFFICIENT_FUNDS": "The maintenance-fund account does not hold that much.",
+    "NOT_AUTHORISED": "No closed, passed, binding owners' vote covering those who bear it authorises this use of the maintenance fund.",
 }

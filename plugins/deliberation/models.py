@@ -241,4 +241,30 @@ class ActionItem(StreetScoped, Base):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-MODELS = (Ballot, BallotBuilding, Elector, Vote, Topic, TopicStep, Comment, Meeting, AgendaItem, ActionItem)
+# -- stairwell scope (单元) -------------------------------------------------------------
+
+
+class BallotStairwell(StreetScoped, Base):
+    """A stairwell (单元) a ballot is limited to. A ballot with stairwell rows covers only
+    the units of those stairwells in its buildings (``BallotBuilding`` still lists the
+    buildings); a building of the ballot without any stairwell row is covered whole."""
+
+    __tablename__ = "deliberation_ballot_stairwells"
+    __table_args__ = (UniqueConstraint("ballot_id", "building_id", "stairwell"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("deliberation_ballots.id", ondelete="CASCADE"), index=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"))
+    stairwell: Mapped[str] = mapped_column(String(20))
+
+
+# -- end of stairwell scope -----------------------------------------------------------
+
+
+def _fund_models() -> tuple:
+    """The maintenance fund's tables (``fund.models``), registered with the plugin's."""
+    from jiedao.plugins.deliberation.fund.models import FUND_MODELS
+
+    return FUND_MODELS
+
+
+MODELS = (Ballot, BallotBuilding, Elector, Vote, Topic, TopicStep, Comment, Meeting, AgendaItem, ActionItem, BallotStairwell, *_fund_models())

@@ -8,6 +8,8 @@ from pydantic import BaseModel, Field
 
 from jiedao.api import hookimpl, PluginInfo
 from jiedao.plugins.deliberation.errors import ERROR_CODES
+from jiedao.plugins.deliberation.fund.access import PERMISSIONS as FUND_PERMISSIONS
+from jiedao.plugins.deliberation.fund.models import FundEntry
 from jiedao.plugins.deliberation.metrics import METRICS, SIGNALS
 from jiedao.plugins.deliberation.models import MODELS
 
@@ -30,6 +32,7 @@ PERMISSIONS = {
     "deliberation.topic.manage": "Move topics through their lifecycle, open consultations, moderate comments",
     "deliberation.meeting.manage": "Schedule meetings, record decisions, minutes and action items, publish them",
     "deliberation.published.read": "Read the topics, meetings, decisions and minutes published to one's community or the street",
+    **FUND_PERMISSIONS,  # the maintenance fund (fund/access.py)
 }
 
 GRANTS = {
@@ -40,9 +43,12 @@ GRANTS = {
         "deliberation.topic.raise",
         "deliberation.topic.manage",
         "deliberation.meeting.manage",
+        "deliberation.fund.manage",
+        "deliberation.fund.read",
     ],
     "grid_worker": ["deliberation.ballot.read", "deliberation.topic.read", "deliberation.topic.raise", "deliberation.published.read"],
-    "resident": ["deliberation.ballot.read", "deliberation.ballot.vote", "deliberation.topic.raise", "deliberation.published.read"],
+    "resident": ["deliberation.ballot.read", "deliberation.ballot.vote", "deliberation.topic.raise", "deliberation.published.read", "deliberation.fund.published"],
+    "organisation_member": ["deliberation.fund.published"],
 }
 
 PLUGIN = PluginInfo(
@@ -55,6 +61,7 @@ PLUGIN = PluginInfo(
     permissions=PERMISSIONS,
     grants=GRANTS,
     models=MODELS,
+    append_only=(FundEntry,),  # the maintenance fund's ledger: INSERT and SELECT only (PostgreSQL app role)
     error_codes=ERROR_CODES,
     metrics=METRICS,
     signals=SIGNALS,
@@ -81,7 +88,11 @@ def jiedao_events(register):
 
 @hookimpl
 def jiedao_seed(register):
-    """Demo topics, the 凤起都市花园 半月谈, a past elevator ballot and an open consultation."""
+    """Demo topics, the 凤起都市花园 半月谈, a past elevator ballot and an open consultation;
+    then the maintenance-fund accounts, the use that ballot authorised and an emergency use."""
     from jiedao.plugins.deliberation.seed import seed
 
     register.seed(seed)
+    from jiedao.plugins.deliberation.fund.seed import seed_fund  # after the ballots it uses
+
+    register.seed(seed_fund)

@@ -32,3 +32,6 @@ def register_schema(register) -> None:
     register.types(*NODE_TYPES)
     for type_name, mixin in EXTENSIONS.items():
         register.extend(type_name, mixin)
+    from jiedao.plugins.deliberation.fund.schema import register_fund_schema  # the maintenance fund
+
+    register_fund_schema(register)

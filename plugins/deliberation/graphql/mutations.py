@@ -14,6 +14,7 @@ from jiedao.api.organisations import may_convene_ballot
 from jiedao.api.graphql import encode_global_id
 from jiedao.api.inputs import id_input, LONG
 from jiedao.plugins.deliberation import service
+from jiedao.plugins.deliberation.service import scope as scope_service
 from jiedao.plugins.deliberation.graphql.types import (
     BALLOT_MANAGE,
     BALLOT_VOTE,
@@ -49,10 +50,30 @@ def _local_id(value: strawberry.ID) -> int:
 # -- ballots ----------------------------------------------------------------------------
 
 
-@strawberry.input
+@strawberry.input(description="A stairwell (单元) of a building, e.g. building 2, stairwell \"1\".")
+class StairwellInput:
+    building_id: strawberry.ID = node_id("Building")
+    stairwell: str = strawberry.field(description="As the units record it (`Unit.stairwell`); \"\" when the building has one.")
+
+
+@strawberry.input(description="Exactly one of: a compound (all its buildings), buildings, or stairwells (单元).")
 class BallotScopeInput:
     compound_id: strawberry.ID | None = node_id("Compound", default=None)
     building_ids: list[strawberry.ID] | None = node_id("Building", default=None)
+    stairwells: list[StairwellInput] | None = strawberry.field(
+        default=None, description="Only the units of these stairwells vote (the usual scope of adding an elevator)."
+    )
+
+
+async def stairwell_scope(w: Write, scope: BallotScopeInput) -> tuple[list[int], list[tuple[int, str]]]:
+    """The buildings and ``(building, stairwell)`` pairs of a scope given as stairwells (checked:
+    unknown ones are ``NOT_FOUND`` naming ``scope.stairwells[i]...``); the buildings as given otherwise."""
+    if not scope.stairwells:
+        return list(scope.building_ids or []), []
+    if scope.compound_id is not None or scope.building_ids:
+        raise DomainError("Give the scope as a compound, buildings or stairwells, not several.", code="INVALID_SCOPE", field="scope")
+    pairs = [(s.building_id, s.stairwell) for s in scope.stairwells]
+    return await scope_service.buildings_of_stairwells(w.session, pairs), pairs
 
 
 @strawberry.input
@@ -110,18 +131,21 @@ class BallotMutation:
     async def create_ballot(w: Write, input: CreateBallotInput):
         """Prepare a ballot (a draft until opened): street staff anywhere, an owners' committee
         for its own compound."""
-        await require_convener(w, await service.compounds_of_scope(w.session, input.scope.compound_id, input.scope.building_ids or []))
+        building_ids, stairwells = await stairwell_scope(w, input.scope)
+        await require_convener(w, await service.compounds_of_scope(w.session, input.scope.compound_id, building_ids))
         ballot = await service.create_ballot(
             w.session,
             title=input.title,
             matter=input.matter,
             rule=Rule(input.rule),
             compound_id=input.scope.compound_id,
-            building_ids=input.scope.building_ids or [],
+            building_ids=building_ids,
             opens_at=input.opens_at,
             closes_at=input.closes_at,
             max_days=w.kernel.settings(w.street, "deliberation").max_voting_days,
         )
+        if stairwells:
+            await scope_service.limit_ballot_to_stairwells(w.session, ballot.id, stairwells)
         w.audit(title=ballot.title, rule=ballot.rule)
         return ballot
 

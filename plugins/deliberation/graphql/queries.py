@@ -34,7 +34,7 @@ from jiedao.plugins.deliberation.graphql.types import (
     vote_record,
 )
 from jiedao.plugins.deliberation.models import Ballot as BallotModel
-from jiedao.plugins.deliberation.models import BallotBuilding, BallotStatus, Vote
+from jiedao.plugins.deliberation.models import BallotBuilding, BallotStairwell, BallotStatus, Vote
 from jiedao.plugins.deliberation.models import Meeting as MeetingModel
 from jiedao.plugins.deliberation.models import Topic as TopicModel
 
@@ -103,11 +103,11 @@ class MeetingQuery:
 
 
 def _unit_ballots_loader(ctx):
-    """Ballots covering each unit's building, with the unit's owner group's vote: three
-    statements for any number of units."""
+    """Ballots covering each unit (its building, or its stairwell), with the unit's owner group's
+    vote: four statements for any number of units."""
 
     async def load(keys):
-        building_ids = {building_id for _, building_id in keys}
+        building_ids = {building_id for _, building_id, _ in keys}
         rows = (
             await ctx.execute(
                 select(BallotBuilding.building_id, BallotModel)
@@ -119,7 +119,8 @@ def _unit_ballots_loader(ctx):
         by_building: dict[int, list[Any]] = {}
         for building_id, ballot in rows:
             by_building.setdefault(building_id, []).append(ballot)
-        unit_keys = await service.owner_keys_of_units(Reader(ctx), [unit_id for unit_id, _ in keys])
+        limited = await _stairwells_of(ctx, {b.id for _, b in rows})
+        unit_keys = await service.owner_keys_of_units(Reader(ctx), [unit_id for unit_id, _, _ in keys])
         votes: dict[tuple[int, str], Vote] = {}
         ballot_ids = {b.id for _, b in rows}
         if ballot_ids and unit_keys:
@@ -130,11 +131,13 @@ def _unit_ballots_loader(ctx):
         resident = str(ctx.user.resident_id) if ctx.user and ctx.user.resident_id else None
         staff = ctx.has_permission(BALLOT_MANAGE)
         result = []
-        for unit_id, building_id in keys:
+        for unit_id, building_id, stairwell in keys:
             key = unit_keys.get(unit_id)
             is_owner = resident is not None and key is not None and resident in key.split(",")
             entries = []
             for ballot in by_building.get(building_id, []):
+                if (ballot.id, building_id) in limited and stairwell not in limited[(ballot.id, building_id)]:
+                    continue  # a ballot over other stairwells (单元) of this building
                 vote = votes.get((ballot.id, key)) if key else None
                 visible = vote is not None and (is_owner or staff)
                 show_choice = is_owner or ballot.status == BallotStatus.CLOSED.value
@@ -143,6 +146,15 @@ def _unit_ballots_loader(ctx):
         return result
 
     return ctx.loader(("deliberation", "unit_ballots"), load)
+
+
+async def _stairwells_of(ctx, ballot_ids: set[int]) -> dict[tuple[int, int], set[str]]:
+    """The stairwells (单元) each ballot is limited to, by ``(ballot, building)``."""
+    limited: dict[tuple[int, int], set[str]] = {}
+    if ballot_ids:
+        for row in await ctx.scalars(select(BallotStairwell).where(BallotStairwell.ballot_id.in_(ballot_ids))):
+            limited.setdefault((row.ballot_id, row.building_id), set()).add(row.stairwell)
+    return limited
 
 
 @strawberry.type
@@ -155,7 +167,7 @@ class UnitDeliberation:
         metadata=list_bound(10),
     )
     async def ballots(self, info: strawberry.Info) -> list[UnitBallot]:
-        return await _unit_ballots_loader(info.context).load((self.id, self.building_id))
+        return await _unit_ballots_loader(info.context).load((self.id, self.building_id, self.stairwell))
 
 
 @strawberry.type

@@ -19,6 +19,7 @@ from jiedao.api.domain import get_or_not_found
 from jiedao.plugins.deliberation.models import Ballot, BallotBuilding, BallotStatus, Channel, Choice, Rule, Vote
 from jiedao.plugins.deliberation.service import tally
 from jiedao.plugins.deliberation.service.publicity import publish_ballot_result
+from jiedao.plugins.deliberation.service.scope import stairwell_clause
 
 
 def aware(moment: datetime) -> datetime:
@@ -200,7 +201,8 @@ async def record_vote(
     if key is None:
         in_scope = await session.scalar(
             select(BallotBuilding.id).join(registry.Unit, registry.Unit.building_id == BallotBuilding.building_id).where(
-                BallotBuilding.ballot_id == ballot.id, registry.Unit.id == unit_id
+                BallotBuilding.ballot_id == ballot.id, registry.Unit.id == unit_id,
+                stairwell_clause(BallotBuilding.ballot_id, registry.Unit.building_id, registry.Unit.stairwell),  # 单元 scope
             )
         )
         if in_scope is None:

@@ -20,7 +20,8 @@ from sqlalchemy import Integer, String, Subquery, and_, case, cast, func, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.api import registry
-from jiedao.plugins.deliberation.models import Ballot, BallotBuilding, Choice, Elector, Rule, Vote
+from jiedao.plugins.deliberation.models import Ballot, BallotBuilding, BallotStairwell, Choice, Elector, Rule, Vote
+from jiedao.plugins.deliberation.service.scope import stairwell_clause
 
 Building, Ownership, Unit = registry.Building, registry.Ownership, registry.Unit
 
@@ -38,18 +39,22 @@ def owner_keys(street_id: int, ballot_ids: Sequence[int], units: Any = None) -> 
     )
     scope = select(BallotBuilding.building_id).where(BallotBuilding.ballot_id.in_(ballot_ids), BallotBuilding.street_id == street_id)
     keyed = (
-        select(Unit.id.label("unit_id"), Unit.building_id.label("building_id"), Unit.area_dm2.label("area_dm2"), key.label("owner_key"))
+        select(
+            Unit.id.label("unit_id"), Unit.building_id.label("building_id"), Unit.area_dm2.label("area_dm2"), key.label("owner_key"),
+            Unit.stairwell.label("stairwell"),
+        )
         .join(Ownership, Ownership.unit_id == Unit.id)
         .where(Unit.street_id == street_id, Ownership.street_id == street_id, Unit.building_id.in_(scope))
     )
     if units is not None:
         keyed = keyed.where(Unit.id.in_(units))
     keyed = keyed.subquery("owned_units")
-    units = select(keyed.c.unit_id, keyed.c.building_id, keyed.c.area_dm2, keyed.c.owner_key).distinct().subquery("keyed_units")
+    units = select(keyed.c.unit_id, keyed.c.building_id, keyed.c.area_dm2, keyed.c.owner_key, keyed.c.stairwell).distinct().subquery("keyed_units")
     return (
         select(BallotBuilding.ballot_id, units.c.unit_id, units.c.building_id, units.c.area_dm2, units.c.owner_key)
         .join(units, units.c.building_id == BallotBuilding.building_id)
         .where(BallotBuilding.ballot_id.in_(ballot_ids), BallotBuilding.street_id == street_id)
+        .where(stairwell_clause(BallotBuilding.ballot_id, units.c.building_id, units.c.stairwell))  # 单元 scope
         .subquery("electorate")
     )
 
@@ -236,11 +241,35 @@ async def final_result(session: AsyncSession, ballot: Ballot) -> dict[str, Any]:
     counts = (await count(session, [ballot.id], electorate))[ballot.id]
     decision = decide(Rule(ballot.rule), counts)
     buildings = await count_by_building(session, ballot.id, electorate)
-    return {
+    result = {
         **asdict(counts),
         **asdict(decision),
         "by_building": [{"building_id": bid, "building_name": name, **asdict(c)} for bid, name, c in buildings],
     }
+    if await session.scalar(select(BallotStairwell.id).where(BallotStairwell.ballot_id == ballot.id).limit(1)) is not None:
+        stairwells = await count_by_stairwell(session, ballot.id, electorate)
+        result["by_stairwell"] = [{"building_id": bid, "stairwell": name, **asdict(c)} for bid, name, c in stairwells]
+    return result
+
+
+async def count_by_stairwell(session: AsyncSession, ballot_id: int, electorate: Subquery) -> list[tuple[int, str, Counts]]:
+    """The counts of one ballot per stairwell (单元) of each building: an owner group counts
+    once in each stairwell where it holds units, with the area it holds there."""
+    per_stairwell = (
+        select(electorate.c.building_id, Unit.stairwell, electorate.c.owner_key, func.sum(electorate.c.area_dm2).label("area"))
+        .join(Unit, Unit.id == electorate.c.unit_id)
+        .where(electorate.c.ballot_id == ballot_id)
+        .group_by(electorate.c.building_id, Unit.stairwell, electorate.c.owner_key)
+        .subquery("stairwell_groups")
+    )
+    votes = select(Vote.owner_key, Vote.choice).where(Vote.ballot_id == ballot_id).subquery("ballot_votes")
+    statement = (
+        select(per_stairwell.c.building_id, per_stairwell.c.stairwell, *_count_columns(per_stairwell.c.area, per_stairwell.c.owner_key, votes.c.choice))
+        .select_from(per_stairwell.outerjoin(votes, votes.c.owner_key == per_stairwell.c.owner_key))
+        .group_by(per_stairwell.c.building_id, per_stairwell.c.stairwell)
+        .order_by(per_stairwell.c.building_id, per_stairwell.c.stairwell)
+    )
+    return [(row[0], row[1], Counts(*(int(v) for v in row[2:]))) for row in (await session.execute(statement)).all()]
 
 
 def count_from_result(result: dict[str, Any]) -> Counts:

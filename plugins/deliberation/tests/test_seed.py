@@ -78,3 +78,28 @@ async def test_demo_appeals_are_settled_through_the_three_parties_with_their_tim
     # The steps are dated as they happened, in order, in the past.
     assert all([s["at"] for s in i["timeline"]] == sorted(s["at"] for s in i["timeline"]) for i in items)
     assert len({s["at"][:10] for i in items for s in i["timeline"]}) > 20
+
+
+async def test_demo_seed_has_a_fund_account_per_compound_and_a_voted_use(kernel, client):
+    from jiedao.core.models import Compound
+    from sqlalchemy import func, select
+
+    await seed_demo(kernel)
+    await seed_demo(kernel)  # idempotent
+    async with kernel.db.transaction(kernel.street_id("changqing")) as session:
+        compounds = await session.scalar(select(func.count()).select_from(Compound))
+    worker = await client.token("community_worker")
+    data = await client.query(
+        """{ fundAccounts(first: 100) { totalCount edges { node { name balanceFen ledger(first: 10) { edges { node { kind amountFen balanceAfterFen } } } } } }
+             fundUses(first: 10) { edges { node { status purpose amountFen emergency reason ballot { title rule result { passed } } } } } }""",
+        token=worker,
+    )
+    assert data["fundAccounts"]["totalCount"] == compounds
+    for edge in data["fundAccounts"]["edges"]:
+        entries = [e["node"] for e in edge["node"]["ledger"]["edges"]]
+        assert entries[0]["balanceAfterFen"] == edge["node"]["balanceFen"] == sum(e["amountFen"] for e in entries) > 0
+        assert all(e["balanceAfterFen"] >= 0 for e in entries)
+    voted, emergency = sorted((e["node"] for e in data["fundUses"]["edges"]), key=lambda u: u["emergency"] is not None)
+    assert voted["status"] == "DISBURSED" and voted["ballot"]["rule"] == "ART278_MAJOR" and voted["ballot"]["result"]["passed"]
+    assert "电梯" in voted["purpose"] and voted["amountFen"] == 20_000_000
+    assert emergency["emergency"] == "FIRE_FACILITIES" and emergency["ballot"] is None and emergency["reason"]

@@ -8,12 +8,13 @@ from typing import Any
 
 import strawberry
 
-from jiedao.api import by_id, Node, node_type, registry, types
+from jiedao.api import by_id, children, Node, node_type, registry, types
 from jiedao.api.graphql import enum_field, list_bound, through
 from jiedao.plugins.deliberation.graphql.loaders import my_votes_loader, turnout_loader
 from jiedao.plugins.deliberation.graphql.types.access import BALLOT_READ
 from jiedao.plugins.deliberation.models import Ballot as BallotModel
 from jiedao.plugins.deliberation.models import BallotBuilding, BallotStatus, Channel, Choice, Rule, Vote
+from jiedao.plugins.deliberation.models import BallotStairwell as BallotStairwellModel
 
 BallotRuleEnum = strawberry.enum(
     Rule,
@@ -77,6 +78,35 @@ class BuildingTally(Participation):
         )
 
 
+@strawberry.type(name="BallotStairwellTally", description="Counts of one stairwell (单元) of a closed ballot over stairwells (areas in m²).")
+class StairwellTally(Participation):
+    stairwell: str
+    _building_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def building(self, info: strawberry.Info) -> types.Building | None:
+        return await by_id(info.context, registry.Building).load(self._building_id)
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> StairwellTally:
+        """The tally of one stairwell as stored at closing (areas in dm²)."""
+        return cls(
+            eligible_area=m2(row["eligible_area"]), eligible_owners=row["eligible_owners"],
+            participating_area=m2(row["participating_area"]), participating_owners=row["participating_owners"],
+            agree_area=m2(row["agree_area"]), agree_owners=row["agree_owners"], stairwell=row["stairwell"], _building_id=row["building_id"],
+        )
+
+
+@strawberry.type(name="BallotStairwell", description="A stairwell (单元) a ballot is limited to.")
+class ScopeStairwell:
+    stairwell: str
+    _building_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def building(self, info: strawberry.Info) -> types.Building | None:
+        return await by_id(info.context, registry.Building).load(self._building_id)
+
+
 @strawberry.type(description="The tally frozen when the ballot closed (areas in m²; decided on exact integers).")
 class BallotResult(Participation):
     oppose_area: float
@@ -87,6 +117,7 @@ class BallotResult(Participation):
     passed: bool
     reasons: list[str] = strawberry.field(description="Each threshold with the numbers it was judged on.")
     by_building: list[BuildingTally]
+    by_stairwell: list[StairwellTally] = strawberry.field(description="Per stairwell (单元), for a ballot over stairwells; empty otherwise.")
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> BallotResult:
@@ -96,6 +127,7 @@ class BallotResult(Participation):
         return cls(
             **areas, **counts, quorum_met=row["quorum_met"], passed=row["passed"], reasons=row["reasons"],
             by_building=[BuildingTally.of(b) for b in row["by_building"]],
+            by_stairwell=[StairwellTally.of(b) for b in row.get("by_stairwell", [])],
         )
 
 
@@ -143,6 +175,11 @@ class Ballot(Node):
     @strawberry.field(description="The buildings in scope.", metadata=list_bound(100))
     async def buildings(self, info: strawberry.Info) -> list[types.Building]:
         return await through(info.context, BallotBuilding.ballot_id, BallotBuilding.building_id, registry.Building).load(self.id)
+
+    @strawberry.field(description="The stairwells (单元) the ballot is limited to; empty when it covers its buildings whole.", metadata=list_bound(100))
+    async def stairwells(self, info: strawberry.Info) -> list[ScopeStairwell]:
+        rows = await children(info.context, BallotStairwellModel.ballot_id).load(self.id)
+        return [ScopeStairwell(stairwell=r.stairwell, _building_id=r.building_id) for r in sorted(rows, key=lambda r: (r.building_id, r.stairwell))]
 
     @strawberry.field(description="Live turnout while open; choices stay sealed until the ballot closes.")
     async def turnout(self, info: strawberry.Info) -> Turnout:

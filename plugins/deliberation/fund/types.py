@@ -1,0 +1,136 @@
+"""GraphQL types of the maintenance fund: accounts with their balance and ledger (paged in
+SQL), ledger entries, and uses with the ballot that authorised them or their emergency.
+
+Amounts are ``Fen``: whole fen (分) as JSON integers, exact up to 2^53 (GraphQL's ``Int``
+stops at 2^31 fen, about 21 million yuan, less than a large compound's fund)."""
+
+from __future__ import annotations
+
+import warnings
+from datetime import datetime
+from typing import NewType
+
+import strawberry
+from sqlalchemy import Select, select
+
+from jiedao.api import by_id, children, Node, node_type, registry, types
+from jiedao.api.graphql import connection_field, enum_field, list_bound
+from jiedao.plugins.deliberation.fund import models as m
+from jiedao.plugins.deliberation.fund.access import FUND_MANAGE, FUND_PUBLISHED, FUND_READ, visible_accounts
+from jiedao.plugins.deliberation.fund.uses import yuan
+from jiedao.plugins.deliberation.graphql.types import Ballot
+from jiedao.plugins.deliberation.models import Ballot as BallotModel
+
+
+def _parse_fen(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).lstrip("-").isdigit():
+        raise ValueError("Fen must be a whole number of fen (分), e.g. 1250000 for 12,500.00 yuan.")
+    return int(value)
+
+
+with warnings.catch_warnings():  # a plugin cannot reach the kernel's StrawberryConfig.scalar_map (noted for the lead)
+    warnings.simplefilter("ignore", DeprecationWarning)
+    Fen = strawberry.scalar(
+        NewType("Fen", int), name="Fen", serialize=int, parse_value=_parse_fen,
+        description="An amount in whole fen (分; 100 fen = 1 yuan), as a JSON integer (exact up to 2^53).",
+    )
+
+READERS = (FUND_READ, FUND_MANAGE, FUND_PUBLISHED)
+
+EntryKindEnum = strawberry.enum(m.EntryKind, name="FundEntryKind", description="DEPOSIT 交存, INTEREST 利息/增值收益, USE 列支 (voted), EMERGENCY_USE 紧急使用.")
+UseStatusEnum = strawberry.enum(m.UseStatus, name="FundUseStatus")
+EmergencyEnum = strawberry.enum(m.Emergency, name="FundEmergency", description="Emergencies endangering safety that justify a use without a vote (Civil Code Art. 281(2)).")
+
+
+def visible_uses(ctx):
+    """SQL: the uses of the accounts the caller may read."""
+    return m.FundUse.account_id.in_(select(m.FundAccount.id).where(visible_accounts(ctx)))
+
+
+def visible_entries(ctx):
+    """SQL: the ledger entries of the accounts the caller may read."""
+    return m.FundEntry.account_id.in_(select(m.FundAccount.id).where(visible_accounts(ctx)))
+
+
+@node_type(m.FundEntry, read=READERS, visible=visible_entries)
+@strawberry.type(name="FundEntry", description="One line of a maintenance-fund ledger; never changed or deleted.")
+class FundEntry(Node):
+    kind = enum_field(EntryKindEnum)
+    amount_fen: Fen = strawberry.field(description="Signed: positive in, negative out.")
+    balance_after_fen: Fen = strawberry.field(description="The account's balance after this entry (never negative).")
+    note: str
+    actor: str = strawberry.field(description="Who recorded it (an account's username, or system).")
+    at: datetime
+
+    @strawberry.field(description="The use this entry paid out, if any.")
+    async def use(self, info: strawberry.Info) -> FundUse | None:
+        return await by_id(info.context, m.FundUse).load(self.use_id) if self.use_id else None
+
+
+@strawberry.type(name="FundUseBearer", description="A building, or one stairwell (单元) of it, whose owners bear a use (列支范围).")
+class Bearer:
+    stairwell: str | None = strawberry.field(description="Null: the whole building.")
+    _building_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def building(self, info: strawberry.Info) -> types.Building | None:
+        return await by_id(info.context, registry.Building).load(self._building_id)
+
+
+@node_type(m.FundUse, read=READERS, visible=visible_uses)
+@strawberry.type(name="FundUse", description="A use of a maintenance-fund account: authorised by a passed owners' vote, or an emergency use.")
+class FundUse(Node):
+    purpose: str
+    amount_fen: Fen
+    status = enum_field(UseStatusEnum)
+    alteration: bool = strawberry.field(description="Rebuilds or alters buildings or facilities (Art. 278(1)(7)): needs the 3/4 rule.")
+    reason: str | None = strawberry.field(description="Why an emergency use could not wait for a vote.")
+    requested_by: str
+    requested_at: datetime
+    authorised_at: datetime | None
+    disbursed_at: datetime | None
+
+    @strawberry.field(description="The emergency (null for a voted use).")
+    def emergency(self) -> EmergencyEnum | None:
+        return m.Emergency(self.emergency) if self.emergency else None
+
+    @strawberry.field(description="The passed owners' ballot that authorised the use.")
+    async def ballot(self, info: strawberry.Info) -> Ballot | None:
+        return await by_id(info.context, BallotModel).load(self.ballot_id) if self.ballot_id else None
+
+    @strawberry.field(metadata=list_bound(50))
+    async def bearers(self, info: strawberry.Info) -> list[Bearer]:
+        rows = await children(info.context, m.FundUseBearer.use_id).load(self.id)
+        return [Bearer(stairwell=r.stairwell, _building_id=r.building_id) for r in rows]
+
+    @strawberry.field
+    async def account(self, info: strawberry.Info) -> FundAccount | None:
+        return await by_id(info.context, m.FundAccount).load(self.account_id)
+
+
+@node_type(m.FundAccount, read=READERS, visible=visible_accounts)
+@strawberry.type(name="FundAccount", description="A maintenance-fund (住宅专项维修资金) account of a compound or of one building.")
+class FundAccount(Node):
+    name: str
+    balance_fen: Fen
+    created_at: datetime
+
+    @strawberry.field(description="The balance in yuan, e.g. \"12,345.67\".")
+    def balance(self) -> str:
+        return yuan(self.balance_fen)
+
+    @strawberry.field
+    async def compound(self, info: strawberry.Info) -> types.Compound | None:
+        return await by_id(info.context, registry.Compound).load(self.compound_id)
+
+    @strawberry.field(description="Null for a compound's account.")
+    async def building(self, info: strawberry.Info) -> types.Building | None:
+        return await by_id(info.context, registry.Building).load(self.building_id) if self.building_id else None
+
+    @connection_field(FundEntry, newest_first=True, description="The ledger, newest first (paged in SQL).")
+    def ledger(root, ctx) -> Select:
+        return select(m.FundEntry).where(m.FundEntry.account_id == root.id)
+
+    @connection_field(FundUse, newest_first=True, description="Uses requested, authorised, paid out or made in an emergency, newest first.")
+    def uses(root, ctx) -> Select:
+        return select(m.FundUse).where(m.FundUse.account_id == root.id)
