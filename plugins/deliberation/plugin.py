@@ -24,8 +24,8 @@ class Settings(BaseModel):
     spans a weekend, owners working away can send a proxy and paper ballots can be carried
     door to door."""
     notice_days: int = Field(default=15, ge=0, le=366)
-    """How many days before voting opens a binding ballot must be announced (业主大会议事规则
-    practice after 指导规则 Art. 21: 15 days)."""
+    """How many days before voting opens a binding ballot must be announced (物业管理条例 Art. 14:
+    owners are notified 15 days before the owners' assembly)."""
     file_store: str = "var/deliberation-files"
     """Directory of the local file store holding proxies' authorisations and ballot scans."""
     max_attachment_bytes: int = Field(default=5_000_000, ge=1)
