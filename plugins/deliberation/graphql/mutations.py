@@ -11,7 +11,7 @@ import strawberry
 from jiedao.api import DomainError, many, mutation, node_id, payload, Write
 from jiedao.api.graphql import LOGGED_IN
 from jiedao.api.files import LocalFileStore
-from jiedao.api.organisations import may_convene_ballot, organisations_acted_for, OrganisationKind
+from jiedao.api.organisations import acts_for, may_convene_ballot, organisations_acted_for, OrganisationKind
 from jiedao.api.graphql import encode_global_id
 from jiedao.api.inputs import id_input, LONG, MaxLength
 from jiedao.plugins.deliberation import service
@@ -38,6 +38,10 @@ from jiedao.plugins.deliberation.graphql.types import (
     vote_record,
 )
 from jiedao.plugins.deliberation.models import Channel, Choice, Electorate, MeetingKind, Rule, TopicStatus
+
+
+CONVENE = "org.ballots.convene"
+"""The organisation permission of those who convene owners' ballots for their 业委会."""
 
 
 def _actor(w: Write) -> tuple[str, int | None]:
@@ -207,9 +211,14 @@ class BallotMutation:
 
     @mutation(BallotPayload, permission=LOGGED_IN, audit="deliberation.ballot.cancel")
     async def cancel_ballot(w: Write, input: CancelBallotInput):
-        """Cancel a draft or open ballot with a reason (its convenor); an announced one's
-        cancellation is announced. It takes no more votes and has no result."""
+        """Cancel a draft or open ballot with a reason (its convenor: street staff, or an account
+        acting for the convening organisation); an announced one's cancellation is announced.
+        It takes no more votes and has no result."""
         await require_convener(w, await service.compounds_of_ballot(w.session, input.ballot_id))
+        if not w.ctx.has_permission(BALLOT_MANAGE):
+            convening = (await service.get_ballot(w.session, input.ballot_id)).convenor_organisation_id
+            if convening is None or not await acts_for(w.session, w.user, convening, CONVENE):
+                raise DomainError("Only the ballot's convenor may cancel it.", code="FORBIDDEN", field="ballotId")
         ballot = await service.cancel_ballot(w.session, input.ballot_id, input.reason, user=w.user)
         w.audit(reason=ballot.cancellation_reason)
         return ballot

@@ -380,15 +380,23 @@ async def record_vote(
 
 
 async def turnout(session: AsyncSession, street_id: int, ballots: Sequence[Ballot]) -> dict[int, tally.Counts]:
-    """Eligible and participating owners and area of each ballot: over the electorate fixed
-    at announcement while it is open or cancelled, today's owners for a draft (one statement
-    each for all of them), the stored counts once it is closed."""
+    """Eligible and participating owners (residents) and area of each ballot: over the
+    electorate fixed at announcement while it is open or cancelled, today's for a draft (one
+    statement per kind for all of them), the stored counts once it is closed."""
     closed = {b.id: tally.count_from_result(b.result) for b in ballots if b.status == BallotStatus.CLOSED.value and b.result}
-    fixed_ids = [b.id for b in ballots if b.id not in closed and b.electorate_fixed_at is not None]
-    live_ids = [b.id for b in ballots if b.id not in closed and b.electorate_fixed_at is None]
-    fixed = await tally.count(session, fixed_ids, tally.frozen_electorate(fixed_ids)) if fixed_ids else {}
-    live = await tally.count(session, live_ids, tally.owner_keys(street_id, live_ids)) if live_ids else {}
-    return {**live, **fixed, **closed}
+    pending = [b for b in ballots if b.id not in closed]
+    fixed_ids = [b.id for b in pending if b.electorate_fixed_at is not None]
+    owners_ids = [b.id for b in pending if b.electorate_fixed_at is None and b.electorate != Electorate.RESIDENTS.value]
+    residents_ids = [b.id for b in pending if b.electorate_fixed_at is None and b.electorate == Electorate.RESIDENTS.value]
+    counts: dict[int, tally.Counts] = {}
+    if fixed_ids:
+        counts |= await tally.count(session, fixed_ids, tally.frozen_electorate(fixed_ids))
+    if owners_ids:
+        counts |= await tally.count(session, owners_ids, tally.owner_keys(street_id, owners_ids))
+    if residents_ids:
+        year = now().astimezone(CHINA).year
+        counts |= await tally.count(session, residents_ids, tally.resident_keys(street_id, residents_ids, year))
+    return {**counts, **closed}
 
 
 async def owner_keys_of_units(session: AsyncSession, unit_ids: Sequence[int]) -> dict[int, str]:

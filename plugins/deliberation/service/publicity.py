@@ -128,7 +128,8 @@ async def publish_ballot_result(session: AsyncSession, ballot: Ballot, user=None
             f"{b['building_name']}：应参与 {b['eligible_owners']} {unit}，参与 {b['participating_owners']} {unit}，"
             f"同意 {b['agree_owners']} {unit}，反对 {b['oppose_owners']} {unit}，弃权 {b['abstain_owners']} {unit}{area}。"
         )
-    return await _publish(session, ballot, user, title=f"业主表决结果公示：{ballot.title}", body="\n".join(lines), kind="publicity")
+    title = f"居民协商结果公示：{ballot.title}" if unit == "人" else f"业主表决结果公示：{ballot.title}"
+    return await _publish(session, ballot, user, title=title, body="\n".join(lines), kind="publicity")
 
 
 async def announce_cancellation(session: AsyncSession, ballot: Ballot, user=None):

@@ -229,6 +229,17 @@ async def test_the_convenor_cancels_with_a_reason_and_the_cancellation_is_announ
     assert "deliberation.ballot.cancel" in [e["node"]["action"] for e in log["auditLog"]["edges"] if e["node"]["target"] == ballot]
 
 
+async def test_only_the_convening_committee_cancels_its_ballot(kernel, client, world_of):
+    world = await world_of([(10000, ("A",))])
+    ywh = await client.token("organisation_member", username="ywh-cancel")
+    await committee(kernel, world.compound, "ywh-cancel")
+    by_street = await create_ballot(client, world)
+    refused = (await client.query(CANCEL, {"id": by_street, "reason": "改期"}, token=ywh))["cancelBallot"]
+    assert [(e["code"], e["field"]) for e in refused["errors"]] == [("FORBIDDEN", "ballotId")], "the street convened it"
+    own = await create_ballot(client, world, token=ywh)
+    assert (await client.query(CANCEL, {"id": own, "reason": "改期"}, token=ywh))["cancelBallot"]["errors"] == []
+
+
 async def test_a_draft_is_cancelled_without_a_notice(kernel, client, world_of):
     world = await world_of([(10000, ("A",))])
     ballot = await create_ballot(client, world, open_it=False)

@@ -102,10 +102,12 @@ async def test_a_residents_consultation_gives_every_adult_resident_one_vote(kern
     [error] = (await client.query(CREATE, binding, token=worker))["createBallot"]["errors"]
     assert (error["code"], error["field"]) == ("INVALID", "electorate")
 
-    ballot = await create_ballot(client, world, rule="SIMPLE_MAJORITY", extra={"electorate": "RESIDENTS"})
-    seen = (await client.query(RESULT, {"id": ballot}, token=worker))["ballot"]
-    assert seen["electorate"] == "RESIDENTS"
-    assert seen["turnout"]["eligibleOwners"] == 4, "A, S, T1 and T2: not the child, not B who lives elsewhere"
+    ballot = await create_ballot(client, world, rule="SIMPLE_MAJORITY", extra={"electorate": "RESIDENTS"}, open_it=False)
+    draft = (await client.query(RESULT, {"id": ballot}, token=worker))["ballot"]
+    assert draft["electorate"] == "RESIDENTS"
+    assert draft["turnout"]["eligibleOwners"] == 4, "A, S, T1 and T2: not the child, not B who lives elsewhere"
+    assert (await client.query(OPEN, {"id": ballot}, token=worker))["openBallot"]["errors"] == [], "a consultation needs no notice period"
+    assert (await client.query(RESULT, {"id": ballot}, token=worker))["ballot"]["turnout"]["eligibleOwners"] == 4
 
     for name, choice in (("T1", "AGREE"), ("A", "OPPOSE")):
         assert (await cast(client, world, ballot, name, choice))["errors"] == [], name
@@ -126,3 +128,6 @@ async def test_a_residents_consultation_gives_every_adult_resident_one_vote(kern
     assert (result["eligibleOwners"], result["participatingOwners"], result["agreeOwners"], result["passed"]) == (4, 3, 2, True)
     assert result["reasonsZh"] == ["非约束性征询：参与表决 3 票，同意 2 票；已超过半数。"]
     assert result["reasons"] == ["non-binding: 2 of 3 votes cast agree; more than half reached."]
+    notices = await client.query("{ notices(first: 5) { edges { node { title body } } } }", token=await owner_token(client, world, "T1"))
+    [notice] = [e["node"] for e in notices["notices"]["edges"] if e["node"]["title"].startswith("居民协商结果公示")]
+    assert "应参与 4 人，参与 3 人；同意 2 人，反对 1 人，弃权 0 人。" in notice["body"]
