@@ -2,6 +2,9 @@
 
 ERROR_CODES = {
     "ALREADY_VOTED": "This owner group has already voted in this ballot.",
+    "CANCELLED": "The ballot was cancelled by its convenor: it takes no votes and has no result.",
+    "INVALID_CHANNEL": "Staff record PAPER and PROXY votes only; ONLINE votes come from the owner's own session.",
+    "INVALID_CONVENOR": "The organisation cannot convene this ballot (not the compound's 业委会 nor its community's 居委会).",
     "CLOSED": "Voting or the consultation has closed.",
     "INVALID_PERIOD": "The voting or consultation period is not possible (ends before it starts, in the past, too long).",
     "INVALID_SCOPE": "The ballot's scope is neither a compound nor a list of buildings, or holds no building.",

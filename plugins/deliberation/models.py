@@ -26,11 +26,30 @@ class Rule(str, enum.Enum):
 
 
 class BallotStatus(str, enum.Enum):
-    """DRAFT until opened; OPEN while votes are taken; CLOSED once tallied."""
+    """DRAFT until announced; OPEN once announced (votes taken from ``opens_at``); CLOSED once
+    tallied; CANCELLED by its convenor with a reason (no votes, no result)."""
 
     DRAFT = "DRAFT"
     OPEN = "OPEN"
     CLOSED = "CLOSED"
+    CANCELLED = "CANCELLED"
+
+
+class ConvenorKind(str, enum.Enum):
+    """Who convenes a ballot: the compound's owners' committee (业委会), the community's
+    residents' committee (居委会) or the street office (街道办事处)."""
+
+    OWNERS_COMMITTEE = "OWNERS_COMMITTEE"
+    RESIDENTS_COMMITTEE = "RESIDENTS_COMMITTEE"
+    STREET = "STREET"
+
+
+class Electorate(str, enum.Enum):
+    """Who may vote: owners (one vote per owner group, Art. 278) or, in a non-binding
+    residents' consultation (居民协商), every adult resident of the scope's households."""
+
+    OWNERS = "OWNERS"
+    RESIDENTS = "RESIDENTS"
 
 
 class Choice(str, enum.Enum):
@@ -86,6 +105,18 @@ class Ballot(StreetScoped, Base):
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    electorate: Mapped[str] = mapped_column(String(10), default=Electorate.OWNERS.value, server_default=Electorate.OWNERS.value)
+    convenor_kind: Mapped[str] = mapped_column(String(20), default=ConvenorKind.STREET.value, server_default=ConvenorKind.STREET.value)
+    convenor_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    convened_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("deliberation_topics.id"), index=True)
+    electorate_fixed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    announcement_notice_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id"))
+    result_notice_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id"))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancellation_reason: Mapped[str | None] = mapped_column(Text)
+    cancelled_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    cancellation_notice_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id"))
 
 
 class BallotBuilding(StreetScoped, Base):
@@ -99,14 +130,16 @@ class BallotBuilding(StreetScoped, Base):
 
 
 class Elector(StreetScoped, Base):
-    """The electorate frozen when a ballot closes: one row per unit with its owner group.
+    """The electorate fixed when a ballot is announced (``openBallot``): one row per unit
+    with its owner group.
 
     ``owner_key`` is the sorted, comma-joined ids of the unit's owners: units with the same
-    key belong to one owner (or one set of co-owners) and count once.
+    key belong to one owner (or one set of co-owners) and count once. In a residents'
+    consultation there is one row per resident, keyed ``r<resident id>``, with no area.
     """
 
     __tablename__ = "deliberation_electors"
-    __table_args__ = (UniqueConstraint("ballot_id", "unit_id"),)
+    __table_args__ = (UniqueConstraint("ballot_id", "unit_id", "owner_key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     ballot_id: Mapped[int] = mapped_column(ForeignKey("deliberation_ballots.id", ondelete="CASCADE"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
@@ -116,7 +149,11 @@ class Elector(StreetScoped, Base):
 
 
 class Vote(StreetScoped, Base):
-    """The single vote of one owner group in one ballot (the unique constraint is the rule)."""
+    """The single vote of one owner group in one ballot (the unique constraint is the rule).
+
+    A ``PROXY`` vote keeps the proxy's name, masked ID-card number and the written
+    authorisation (``attachment_*``, the file in the file store); a ``PAPER`` vote may keep
+    the scan of the ballot paper there."""
 
     __tablename__ = "deliberation_votes"
     __table_args__ = (UniqueConstraint("ballot_id", "owner_key"),)
@@ -129,6 +166,12 @@ class Vote(StreetScoped, Base):
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     cast_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    proxy_name: Mapped[str | None] = mapped_column(String(100))
+    proxy_id_card_masked: Mapped[str | None] = mapped_column(String(18))
+    attachment_name: Mapped[str | None] = mapped_column(String(200))
+    attachment_content_type: Mapped[str | None] = mapped_column(String(100))
+    attachment_size: Mapped[int | None] = mapped_column(Integer)
+    attachment_ref: Mapped[str | None] = mapped_column(String(200))
 
 
 class Topic(StreetScoped, Base):

@@ -4,7 +4,7 @@ and the hooks that are code (schema, cockpit figures, demo data); migrations are
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from jiedao.api import hookimpl, PluginInfo
 from jiedao.plugins.deliberation.errors import ERROR_CODES
@@ -21,12 +21,29 @@ class Settings(BaseModel):
 
     max_voting_days: int = Field(default=60, ge=1, le=366)
     """The longest voting period ``createBallot`` accepts, in days."""
+    min_voting_days: int = Field(default=7, ge=1, le=366)
+    """The shortest voting period ``createBallot`` accepts, in days: a full week, so that it
+    spans a weekend, owners working away can send a proxy and paper ballots can be carried
+    door to door."""
+    notice_days: int = Field(default=15, ge=0, le=366)
+    """How many days before voting opens a binding ballot must be announced (物业管理条例 Art. 14:
+    owners are notified 15 days before the owners' assembly)."""
+    file_store: str = "var/deliberation-files"
+    """Directory of the local file store holding proxies' authorisations and ballot scans."""
+    max_attachment_bytes: int = Field(default=5_000_000, ge=1)
+    """Largest authorisation document or ballot scan accepted, in bytes."""
+
+    @model_validator(mode="after")
+    def _shortest_not_above_longest(self):
+        if self.min_voting_days > self.max_voting_days:
+            raise ValueError("min_voting_days is larger than max_voting_days")
+        return self
 
 
 PERMISSIONS = {
     "deliberation.ballot.read": "See owners' ballots, their turnout and, once closed, their results",
     "deliberation.ballot.vote": "Vote online as an owner",
-    "deliberation.ballot.manage": "Create, open and close ballots; record paper and proxy votes",
+    "deliberation.ballot.manage": "Create, announce, close and cancel ballots; record paper and proxy votes and read their documents",
     "deliberation.topic.read": "See every topic of the street",
     "deliberation.topic.raise": "Raise topics, follow one's own and comment in consultations",
     "deliberation.topic.manage": "Move topics through their lifecycle, open consultations, moderate comments",

@@ -19,9 +19,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.api import Base, now, registry
+from jiedao.api.graphql import model_for
+from jiedao.api.organisations import OrganisationKind
 from jiedao.plugins.deliberation import service
 from jiedao.plugins.deliberation.seed_work import settle_appeals
-from jiedao.plugins.deliberation.service import tally
+from jiedao.plugins.deliberation.service import publicity, tally
 from jiedao.plugins.deliberation.models import (
     ActionItem,
     AgendaItem,
@@ -31,6 +33,8 @@ from jiedao.plugins.deliberation.models import (
     Channel,
     Choice,
     Comment,
+    ConvenorKind,
+    Elector,
     Meeting,
     MeetingKind,
     Rule,
@@ -325,24 +329,46 @@ async def _action_items(session, rng, calendar: Calendar, meeting: Meeting, item
     return last
 
 
+async def _owners_committee(session, compound_id: int) -> int | None:
+    organisation = model_for("Organisation")
+    return await session.scalar(
+        select(organisation.id).where(organisation.compound_id == compound_id, organisation.kind == OrganisationKind.OWNERS_COMMITTEE).limit(1)
+    )
+
+
 async def _ballot_with_votes(session, rng, street_id, home, buildings, *, title, matter, rule, opens, closes, turnout, agree) -> Ballot:
+    """A ballot announced ``notice`` days before it opened (15 for a binding one), convened
+    by the compound's 业委会 (the street office without one), with its electorate fixed at
+    announcement and its announcement published, and votes of about ``turnout`` of the owners."""
+    notice = timedelta(days=16 if rule is not Rule.SIMPLE_MAJORITY else 1)
+    committee = await _owners_committee(session, home.id)
     ballot = Ballot(
         title=title, matter=matter, rule=rule.value, status=BallotStatus.OPEN.value, compound_id=home.id if len(buildings) > 1 else None,
-        opens_at=opens, closes_at=closes, created_at=opens - timedelta(days=3), opened_at=opens,
+        opens_at=opens, closes_at=closes, created_at=opens - notice - timedelta(days=3), opened_at=opens - notice,
+        convenor_kind=(ConvenorKind.OWNERS_COMMITTEE if committee else ConvenorKind.STREET).value, convenor_organisation_id=committee,
+        electorate_fixed_at=opens - notice,
     )
     session.add(ballot)
     await session.flush()
     session.add_all(BallotBuilding(ballot_id=ballot.id, building_id=b.id) for b in buildings)
     await session.flush()
-    electorate = tally.owner_keys(street_id, [ballot.id])
-    groups = (await session.execute(select(electorate.c.owner_key, func.min(electorate.c.unit_id)).group_by(electorate.c.owner_key))).all()
+    await tally.freeze_electorate(session, street_id, ballot, opens.year)
+    ballot.announcement_notice_id = (await publicity.announce_ballot(session, ballot, since=opens - notice)).id
+    groups = (await session.execute(
+        select(Elector.owner_key, func.min(Elector.unit_id)).where(Elector.ballot_id == ballot.id).group_by(Elector.owner_key).order_by(Elector.owner_key)
+    )).all()
     for key, unit_id in groups:
         if rng.random() >= turnout:
             continue
         roll = rng.random()
         choice = Choice.AGREE if roll < agree else Choice.OPPOSE if roll < agree + (1 - agree) * 0.7 else Choice.ABSTAIN
         channel = rng.choice([Channel.ONLINE, Channel.ONLINE, Channel.PAPER, Channel.PROXY])
-        session.add(Vote(ballot_id=ballot.id, owner_key=key, unit_id=unit_id, choice=choice.value, channel=channel.value, cast_at=opens + timedelta(hours=rng.randint(1, 200))))
+        proxy = (rng.choice("王李张刘陈杨赵黄") + rng.choice(["建国", "秀英", "伟", "芳", "静"])) if channel is Channel.PROXY else None
+        session.add(Vote(
+            ballot_id=ballot.id, owner_key=key, unit_id=unit_id, choice=choice.value, channel=channel.value,
+            cast_at=opens + timedelta(hours=rng.randint(1, 200)), proxy_name=proxy,
+            proxy_id_card_masked=f"330105********{rng.randint(100, 999)}X" if proxy else None,
+        ))
     await session.flush()
     return ballot
 
@@ -364,7 +390,7 @@ async def _elevator_ballot(session, rng, street_id, home, building: Building) ->
 async def _ev_consultation(session, rng, street_id, home, buildings) -> None:
     """An open, non-binding consultation on EV-charger sites, and the topic it belongs to."""
     opens = now() - timedelta(days=3)
-    await _ballot_with_votes(
+    ballot = await _ballot_with_votes(
         session, rng, street_id, home, buildings,
         title="电动自行车充电桩选址征询",
         matter="拟在北门自行车棚设置集中充电桩20个，征询业主意见（非约束性）。",
@@ -381,6 +407,7 @@ async def _ev_consultation(session, rng, street_id, home, buildings) -> None:
     )
     session.add(topic)
     await session.flush()
+    ballot.topic_id = topic.id
     session.add_all(
         [
             TopicStep(topic_id=topic.id, from_status=None, to_status="RAISED", note="", actor="网格员李", at=opens - timedelta(days=7)),

@@ -3,13 +3,13 @@ service's read functions run on the request's session."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from jiedao.api import Base, registry
 from jiedao.api.graphql import model_for, readable
 from jiedao.plugins.deliberation import service
 from jiedao.plugins.deliberation.models import Ballot as BallotModel
-from jiedao.plugins.deliberation.models import Vote
+from jiedao.plugins.deliberation.models import Elector, Vote
 
 
 class Reader:
@@ -37,17 +37,19 @@ def turnout_loader(ctx):
 
 
 def my_votes_loader(ctx):
-    """The caller's own owner groups' votes, by ballot id (two statements for any ballots)."""
+    """The vote counting for the caller, by ballot id: the one they cast, or the one of a
+    group (fixed at announcement, else today's) of a unit they own now. Three statements for
+    any number of ballots."""
 
     async def load(ids):
         resident_id = ctx.user.resident_id if ctx.user else None
         if resident_id is None:
             return [None] * len(ids)
-        units = await ctx.scalars(select(registry.Ownership.unit_id).where(registry.Ownership.resident_id == resident_id))
+        units = list(await ctx.scalars(select(registry.Ownership.unit_id).where(registry.Ownership.resident_id == resident_id)))
         keys = set((await service.owner_keys_of_units(Reader(ctx), units)).values()) if units else set()
-        if not keys:
-            return [None] * len(ids)
-        votes = await ctx.scalars(select(Vote).where(Vote.ballot_id.in_(ids), Vote.owner_key.in_(keys)).order_by(Vote.id))
+        fixed = select(Elector.owner_key).where(Elector.ballot_id == Vote.ballot_id, Elector.unit_id.in_(units or [-1]))
+        mine = or_(Vote.resident_id == resident_id, Vote.owner_key.in_(fixed), Vote.owner_key.in_(keys or {""}))
+        votes = await ctx.scalars(select(Vote).where(Vote.ballot_id.in_(ids), mine).order_by(Vote.id))
         found: dict[int, Vote] = {}
         for vote in votes:
             found.setdefault(vote.ballot_id, vote)

@@ -10,11 +10,14 @@ import strawberry
 
 from jiedao.api import DomainError, many, mutation, node_id, payload, Write
 from jiedao.api.graphql import LOGGED_IN
-from jiedao.api.organisations import may_convene_ballot
+from jiedao.api.files import LocalFileStore
+from jiedao.api.organisations import acts_for, may_convene_ballot, organisations_acted_for, OrganisationKind
 from jiedao.api.graphql import encode_global_id
-from jiedao.api.inputs import id_input, LONG
+from jiedao.api.inputs import id_input, LONG, MaxLength
 from jiedao.plugins.deliberation import service
 from jiedao.plugins.deliberation.service import scope as scope_service
+from jiedao.plugins.deliberation.service.convenors import Convenor, resolve_convenor
+from jiedao.plugins.deliberation.service.documents import check_proxy, decode_document
 from jiedao.plugins.deliberation.graphql.types import (
     BALLOT_MANAGE,
     BALLOT_VOTE,
@@ -27,6 +30,7 @@ from jiedao.plugins.deliberation.graphql.types import (
     ChannelEnum,
     ChoiceEnum,
     Comment,
+    ElectorateEnum,
     Meeting,
     MeetingKindEnum,
     Topic,
@@ -34,7 +38,11 @@ from jiedao.plugins.deliberation.graphql.types import (
     VoteRecord,
     vote_record,
 )
-from jiedao.plugins.deliberation.models import Channel, Choice, MeetingKind, Rule, TopicStatus
+from jiedao.plugins.deliberation.models import Channel, Choice, Electorate, MeetingKind, Rule, TopicStatus
+
+
+CONVENE = "org.ballots.convene"
+"""The organisation permission of those who convene owners' ballots for their 业委会."""
 
 
 def _actor(w: Write) -> tuple[str, int | None]:
@@ -82,8 +90,17 @@ class CreateBallotInput:
     matter: Annotated[str, LONG]
     rule: BallotRuleEnum
     scope: BallotScopeInput
-    opens_at: datetime
-    closes_at: datetime
+    opens_at: datetime = strawberry.field(description="When voting opens; a binding ballot: at least notice_days after its announcement (openBallot).")
+    closes_at: datetime = strawberry.field(description="When voting ends: min_voting_days to max_voting_days after opensAt.")
+    convenor_id: strawberry.ID | None = node_id(
+        "Organisation", default=None,
+        description="The convening 业委会 (of the compound) or 居委会 (of its community); none: the street office. "
+        "An owners' committee member convenes for their committee.",
+    )
+    topic_id: strawberry.ID | None = node_id("Topic", default=None, description="The topic this ballot decides.")
+    electorate: ElectorateEnum = strawberry.field(
+        default=ElectorateEnum.OWNERS, description="RESIDENTS: a residents' consultation (SIMPLE_MAJORITY only)."
+    )
 
 
 BallotIdInput = id_input("Ballot")
@@ -94,17 +111,57 @@ class CastVoteInput(BallotIdInput):
     choice: ChoiceEnum
 
 
+@strawberry.input(description="A file, base64-encoded (at most the street's max_attachment_bytes once decoded).")
+class VoteDocumentInput:
+    name: str
+    content_type: str
+    content_base64: Annotated[str, MaxLength(None)]
+
+
+@strawberry.input(description="Who voted for the owner: name, resident ID-card number (kept masked) and the written authorisation.")
+class ProxyInput:
+    name: str
+    id_card: str
+    authorisation: VoteDocumentInput | None = strawberry.field(default=None, description="The owner's signed authorisation (授权委托书); required.")
+
+
 @strawberry.input
 class RecordVoteInput(BallotIdInput):
-    unit_id: strawberry.ID = node_id("Unit")
+    unit_id: strawberry.ID | None = node_id("Unit", default=None, description="The unit whose owners voted (owners' ballots).")
+    resident_id: strawberry.ID | None = node_id("Resident", default=None, description="The resident who voted (residents' consultations).")
     choice: ChoiceEnum
-    channel: ChannelEnum
+    channel: ChannelEnum = strawberry.field(description="PAPER or PROXY; ONLINE votes are cast by the owner's own session.")
+    proxy: ProxyInput | None = strawberry.field(default=None, description="Required for PROXY.")
+    scan: VoteDocumentInput | None = strawberry.field(default=None, description="The paper ballot's scan (PAPER, optional).")
+
+
+@strawberry.input
+class CancelBallotInput(BallotIdInput):
+    reason: str
 
 
 BallotPayload = payload("BallotPayload", ballot=Ballot)
 
 
 VotePayload = payload("VotePayload", votes=many(VoteRecord, "One per owner group the vote counts for."))
+
+
+async def choose_convenor(w: Write, compound_ids: set[int], convenor_id: int | None) -> Convenor:
+    """The convenor of a new ballot: the one named (staff may name the compound's 业委会 or its
+    community's 居委会; none: the street office). An owners' committee member convenes for
+    their committee (``FORBIDDEN`` naming ``convenorId`` for another organisation)."""
+    if w.ctx.has_permission(BALLOT_MANAGE):
+        return await resolve_convenor(w.session, compound_ids, convenor_id)
+    committees = [
+        a.org_id for a in await organisations_acted_for(w.session, w.user) if a.kind is OrganisationKind.OWNERS_COMMITTEE
+    ]
+    for org_id in committees:
+        if convenor_id in (None, org_id):
+            try:
+                return await resolve_convenor(w.session, compound_ids, org_id)
+            except DomainError:
+                continue
+    raise DomainError("You convene ballots for your own owners' committee only.", code="FORBIDDEN", field="convenorId")
 
 
 async def require_convener(w: Write, compound_ids: set[int]) -> None:
@@ -129,10 +186,13 @@ class BallotMutation:
 
     @mutation(BallotPayload, permission=LOGGED_IN, audit="deliberation.ballot.create")
     async def create_ballot(w: Write, input: CreateBallotInput):
-        """Prepare a ballot (a draft until opened): street staff anywhere, an owners' committee
-        for its own compound."""
+        """Prepare a ballot (a draft until announced): street staff anywhere, an owners' committee
+        for its own compound. Its convenor and the account acting are recorded."""
         building_ids, stairwells = await stairwell_scope(w, input.scope)
-        await require_convener(w, await service.compounds_of_scope(w.session, input.scope.compound_id, building_ids))
+        compounds = await service.compounds_of_scope(w.session, input.scope.compound_id, building_ids)
+        await require_convener(w, compounds)
+        convenor = await choose_convenor(w, compounds, input.convenor_id)
+        settings = w.kernel.settings(w.street, "deliberation")
         ballot = await service.create_ballot(
             w.session,
             title=input.title,
@@ -142,25 +202,49 @@ class BallotMutation:
             building_ids=building_ids,
             opens_at=input.opens_at,
             closes_at=input.closes_at,
-            max_days=w.kernel.settings(w.street, "deliberation").max_voting_days,
+            max_days=settings.max_voting_days,
+            min_days=settings.min_voting_days,
+            notice_days=settings.notice_days,
+            electorate=Electorate(input.electorate),
+            convenor=convenor,
+            convened_by=w.user.id,
+            topic_id=input.topic_id,
         )
         if stairwells:
             await scope_service.limit_ballot_to_stairwells(w.session, ballot.id, stairwells)
-        w.audit(title=ballot.title, rule=ballot.rule)
+        w.audit(title=ballot.title, rule=ballot.rule, convenor=convenor.name, convenor_kind=convenor.kind.value)
         return ballot
 
     @mutation(BallotPayload, permission=LOGGED_IN, audit="deliberation.ballot.open")
     async def open_ballot(w: Write, input: BallotIdInput):
-        """Publish a draft ballot (its convener: street staff or the compound's owners' committee)."""
+        """Announce a draft ballot (its convenor): the electorate is fixed and a public notice
+        gives the matter, the voting period and the ways to vote. A binding ballot is announced
+        at least notice_days before voting opens."""
         await require_convener(w, await service.compounds_of_ballot(w.session, input.ballot_id))
-        return await service.open_ballot(w.session, input.ballot_id)
+        notice_days = w.kernel.settings(w.street, "deliberation").notice_days
+        return await service.open_ballot(w.session, w.street_id, input.ballot_id, notice_days=notice_days, user=w.user)
 
     @mutation(BallotPayload, permission=LOGGED_IN, audit="deliberation.ballot.close")
     async def close_ballot(w: Write, input: BallotIdInput):
-        """Close a ballot after its closing time: freezes the electorate and the tally (its convener)."""
+        """Close a ballot after its closing time: stores the tally and announces the result with
+        its per-building breakdown (its convenor)."""
         await require_convener(w, await service.compounds_of_ballot(w.session, input.ballot_id))
-        ballot = await service.close_ballot(w.session, w.street_id, input.ballot_id)
+        ballot = await service.close_ballot(w.session, w.street_id, input.ballot_id, user=w.user)
         w.audit(**{k: ballot.result[k] for k in ("eligible_owners", "participating_owners", "agree_owners", "quorum_met", "passed")})
+        return ballot
+
+    @mutation(BallotPayload, permission=LOGGED_IN, audit="deliberation.ballot.cancel")
+    async def cancel_ballot(w: Write, input: CancelBallotInput):
+        """Cancel a draft or open ballot with a reason (its convenor: street staff, or an account
+        acting for the convening organisation); an announced one's cancellation is announced.
+        It takes no more votes and has no result."""
+        await require_convener(w, await service.compounds_of_ballot(w.session, input.ballot_id))
+        if not w.ctx.has_permission(BALLOT_MANAGE):
+            convening = (await service.get_ballot(w.session, input.ballot_id)).convenor_organisation_id
+            if convening is None or not await acts_for(w.session, w.user, convening, CONVENE):
+                raise DomainError("Only the ballot's convenor may cancel it.", code="FORBIDDEN", field="ballotId")
+        ballot = await service.cancel_ballot(w.session, input.ballot_id, input.reason, user=w.user)
+        w.audit(reason=ballot.cancellation_reason)
         return ballot
 
     @mutation(VotePayload, permission=BALLOT_VOTE)
@@ -171,11 +255,23 @@ class BallotMutation:
 
     @mutation(VotePayload, permission=BALLOT_MANAGE, audit="deliberation.vote.record")
     async def record_vote(w: Write, input: RecordVoteInput):
-        """Record a paper or proxy vote for a unit's owners."""
+        """Record a paper or proxy vote for a unit's owners (a resident, in a residents'
+        consultation): a proxy vote with the proxy's identity and written authorisation, a
+        paper vote with its scan if there is one."""
+        settings = w.kernel.settings(w.street, "deliberation")
+        limit = settings.max_attachment_bytes
+
+        def document(given, field):
+            return None if given is None else decode_document(given.name, given.content_type, given.content_base64, limit, field)
+
+        proxy = None
+        if input.proxy is not None:
+            proxy = check_proxy(input.proxy.name, input.proxy.id_card, document(input.proxy.authorisation, "proxy.authorisation"))
         vote = await service.record_vote(
-            w.session, w.street_id, input.ballot_id, input.unit_id, Choice(input.choice), Channel(input.channel), w.user.id
+            w.session, w.street_id, input.ballot_id, input.unit_id, Choice(input.choice), Channel(input.channel), w.user.id,
+            resident_id=input.resident_id, proxy=proxy, scan=document(input.scan, "scan"), store=LocalFileStore(settings.file_store),
         )
-        w.audit(target=encode_global_id("Ballot", input.ballot_id), unit_id=input.unit_id, channel=vote.channel)
+        w.audit(target=encode_global_id("Ballot", input.ballot_id), unit_id=vote.unit_id, channel=vote.channel, proxy=vote.proxy_name)
         return [vote_record(vote, False)]
 
 

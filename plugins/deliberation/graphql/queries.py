@@ -34,7 +34,7 @@ from jiedao.plugins.deliberation.graphql.types import (
     vote_record,
 )
 from jiedao.plugins.deliberation.models import Ballot as BallotModel
-from jiedao.plugins.deliberation.models import BallotBuilding, BallotStairwell, BallotStatus, Vote
+from jiedao.plugins.deliberation.models import BallotBuilding, BallotStairwell, BallotStatus, Elector, Vote
 from jiedao.plugins.deliberation.models import Meeting as MeetingModel
 from jiedao.plugins.deliberation.models import Topic as TopicModel
 
@@ -103,8 +103,8 @@ class MeetingQuery:
 
 
 def _unit_ballots_loader(ctx):
-    """Ballots covering each unit (its building, or its stairwell), with the unit's owner group's
-    vote: four statements for any number of units."""
+    """Ballots covering each unit (its building, or its stairwell), with the vote of the unit's
+    owner group (as fixed when each ballot was announced): five statements for any number of units."""
 
     async def load(keys):
         building_ids = {building_id for _, building_id, _ in keys}
@@ -120,13 +120,19 @@ def _unit_ballots_loader(ctx):
         for building_id, ballot in rows:
             by_building.setdefault(building_id, []).append(ballot)
         limited = await _stairwells_of(ctx, {b.id for _, b in rows})
-        unit_keys = await service.owner_keys_of_units(Reader(ctx), [unit_id for unit_id, _, _ in keys])
-        votes: dict[tuple[int, str], Vote] = {}
+        unit_ids = [unit_id for unit_id, _, _ in keys]
+        unit_keys = await service.owner_keys_of_units(Reader(ctx), unit_ids)
         ballot_ids = {b.id for _, b in rows}
-        if ballot_ids and unit_keys:
-            for vote in await ctx.scalars(
-                select(Vote).where(Vote.ballot_id.in_(ballot_ids), Vote.owner_key.in_(set(unit_keys.values())))
-            ):
+        fixed: dict[tuple[int, int], str] = {}
+        if ballot_ids:
+            electors = await ctx.execute(
+                select(Elector.ballot_id, Elector.unit_id, Elector.owner_key).where(Elector.ballot_id.in_(ballot_ids), Elector.unit_id.in_(unit_ids))
+            )
+            fixed = {(ballot_id, unit_id): key for ballot_id, unit_id, key in electors.all()}
+        wanted = set(unit_keys.values()) | set(fixed.values())
+        votes: dict[tuple[int, str], Vote] = {}
+        if ballot_ids and wanted:
+            for vote in await ctx.scalars(select(Vote).where(Vote.ballot_id.in_(ballot_ids), Vote.owner_key.in_(wanted))):
                 votes[(vote.ballot_id, vote.owner_key)] = vote
         resident = str(ctx.user.resident_id) if ctx.user and ctx.user.resident_id else None
         staff = ctx.has_permission(BALLOT_MANAGE)
@@ -138,7 +144,9 @@ def _unit_ballots_loader(ctx):
             for ballot in by_building.get(building_id, []):
                 if (ballot.id, building_id) in limited and stairwell not in limited[(ballot.id, building_id)]:
                     continue  # a ballot over other stairwells (单元) of this building
-                vote = votes.get((ballot.id, key)) if key else None
+                # The unit's group in the electorate fixed at announcement (today's owners for a draft).
+                group = fixed.get((ballot.id, unit_id), key if ballot.electorate_fixed_at is None else None)
+                vote = votes.get((ballot.id, group)) if group else None
                 visible = vote is not None and (is_owner or staff)
                 show_choice = is_owner or ballot.status == BallotStatus.CLOSED.value
                 entries.append(UnitBallot(ballot=ballot, vote=vote_record(vote, show_choice) if visible else None))

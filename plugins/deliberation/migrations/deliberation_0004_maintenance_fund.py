@@ -10,7 +10,7 @@ from alembic import op
 
 from jiedao.api.migrations import migration_ops as ops
 
-revision, down_revision = 'deliberation_0004', 'deliberation_0002'
+revision, down_revision = 'deliberation_0004', 'deliberation_0003'
 branch_labels, depends_on = None, '0008_stairwells_and_care'
 
 

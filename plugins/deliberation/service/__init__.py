@@ -11,12 +11,14 @@ from __future__ import annotations
 from jiedao.plugins.deliberation.service import meetings, tally
 from jiedao.plugins.deliberation.service.ballots import (
     aware,
+    cancel_ballot,
     cast_vote,
     close_ballot,
     compounds_of_ballot,
     compounds_of_scope,
     create_ballot,
     get_ballot,
+    is_binding,
     open_ballot,
     owner_keys_of_units,
     record_vote,
@@ -34,8 +36,8 @@ from jiedao.plugins.deliberation.service.topics import (
 )
 
 __all__ = [
-    "TRANSITIONS", "add_comment", "advance_topic", "aware", "cast_vote", "close_ballot", "compounds_of_ballot", "compounds_of_scope",
-    "create_ballot", "get_ballot",
+    "TRANSITIONS", "add_comment", "advance_topic", "aware", "cancel_ballot", "cast_vote", "close_ballot", "compounds_of_ballot", "compounds_of_scope",
+    "create_ballot", "get_ballot", "is_binding",
     "get_topic", "hide_comment", "meetings", "open_ballot", "open_consultation", "owner_keys_of_units", "publish_topic", "raise_topic",
     "record_vote", "tally", "turnout",
 ]

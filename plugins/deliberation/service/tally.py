@@ -16,14 +16,16 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import Integer, String, Subquery, and_, case, cast, func, insert, literal, select
+from sqlalchemy import Integer, String, Subquery, and_, case, cast, func, insert, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.api import registry
-from jiedao.plugins.deliberation.models import Ballot, BallotBuilding, BallotStairwell, Choice, Elector, Rule, Vote
+from jiedao.plugins.deliberation.models import Ballot, BallotBuilding, BallotStairwell, Choice, Elector, Electorate, Rule, Vote
 from jiedao.plugins.deliberation.service.scope import stairwell_clause
 
-Building, Ownership, Unit = registry.Building, registry.Ownership, registry.Unit
+Building, Household, Ownership, Resident, Unit = registry.Building, registry.Household, registry.Ownership, registry.Resident, registry.Unit
+ADULT_AGE = 18
+"""Residents' meetings are of residents aged 18 and over (城市居民委员会组织法 Art. 9)."""
 
 
 def owner_keys(street_id: int, ballot_ids: Sequence[int], units: Any = None) -> Subquery:
@@ -59,8 +61,31 @@ def owner_keys(street_id: int, ballot_ids: Sequence[int], units: Any = None) -> 
     )
 
 
+def resident_keys(street_id: int, ballot_ids: Sequence[int], year: int) -> Subquery:
+    """The electorate of residents' consultations, in the shape of ``owner_keys``: one row per
+    adult resident (born in ``year - 18`` or before, or of unknown age) of a household living
+    in a unit in scope — tenants and occupants as well as owners who live there — keyed
+    ``r<resident id>``, with no area."""
+    key = literal("r", String) + cast(Resident.id, String)
+    return (
+        select(
+            BallotBuilding.ballot_id, Unit.id.label("unit_id"), Unit.building_id.label("building_id"),
+            literal(0, Integer).label("area_dm2"), key.label("owner_key"),
+        )
+        .join(Unit, Unit.building_id == BallotBuilding.building_id)
+        .join(Household, Household.unit_id == Unit.id)
+        .join(Resident, Resident.household_id == Household.id)
+        .where(
+            BallotBuilding.ballot_id.in_(ballot_ids), BallotBuilding.street_id == street_id, Unit.street_id == street_id,
+            Resident.is_organisation.is_(False), or_(Resident.birth_year.is_(None), Resident.birth_year <= year - ADULT_AGE),
+            stairwell_clause(BallotBuilding.ballot_id, Unit.building_id, Unit.stairwell),  # 单元 scope
+        )
+        .subquery("electorate")
+    )
+
+
 def frozen_electorate(ballot_ids: Sequence[int]) -> Subquery:
-    """The electorate stored when the ballots closed, in the shape of ``owner_keys``."""
+    """The electorate fixed when the ballots were announced, in the shape of ``owner_keys``."""
     return (
         select(Elector.ballot_id, Elector.unit_id, Elector.building_id, Elector.area_dm2, Elector.owner_key)
         .where(Elector.ballot_id.in_(ballot_ids))
@@ -68,31 +93,41 @@ def frozen_electorate(ballot_ids: Sequence[int]) -> Subquery:
     )
 
 
-async def freeze_electorate(session: AsyncSession, street_id: int, ballot_id: int) -> None:
-    """Copy the live electorate into ``deliberation_electors`` (one INSERT ... SELECT)."""
-    live = owner_keys(street_id, [ballot_id])
+async def freeze_electorate(session: AsyncSession, street_id: int, ballot: Ballot, year: int) -> None:
+    """Fix the ballot's electorate: copy who may vote today (owner groups, or the adult
+    residents of a residents' consultation, ages judged in ``year``) into
+    ``deliberation_electors`` (one INSERT ... SELECT)."""
+    if ballot.electorate == Electorate.RESIDENTS.value:
+        live = resident_keys(street_id, [ballot.id], year)
+    else:
+        live = owner_keys(street_id, [ballot.id])
     rows = select(literal(street_id, Integer), live.c.ballot_id, live.c.unit_id, live.c.building_id, live.c.area_dm2, live.c.owner_key)
     target = Elector.__table__
     columns = [target.c.street_id, target.c.ballot_id, target.c.unit_id, target.c.building_id, target.c.area_dm2, target.c.owner_key]
     await session.execute(insert(target).from_select(columns, rows))
 
 
-async def groups_of_resident(session: AsyncSession, street_id: int, ballot_id: int, resident_id: int) -> list[tuple[str, int]]:
-    """``(owner_key, first unit id)`` of every owner group in scope the resident belongs to."""
-    mine = select(Ownership.unit_id).where(Ownership.resident_id == resident_id, Ownership.street_id == street_id)
-    live = owner_keys(street_id, [ballot_id], units=mine)
+async def groups_of_resident(session: AsyncSession, street_id: int, ballot: Ballot, resident_id: int) -> list[tuple[str, int]]:
+    """``(elector key, first unit id)`` of every group of the fixed electorate the resident
+    votes for: the groups of the units they own *now* (a new owner votes for the unit bought
+    during the ballot, a seller no longer does), or their own key in a residents' consultation."""
+    condition = (
+        Elector.owner_key == f"r{resident_id}"
+        if ballot.electorate == Electorate.RESIDENTS.value
+        else Elector.unit_id.in_(select(Ownership.unit_id).where(Ownership.resident_id == resident_id, Ownership.street_id == street_id))
+    )
     statement = (
-        select(live.c.owner_key, func.min(live.c.unit_id))
-        .group_by(live.c.owner_key)
-        .order_by(live.c.owner_key)
+        select(Elector.owner_key, func.min(Elector.unit_id))
+        .where(Elector.ballot_id == ballot.id, condition)
+        .group_by(Elector.owner_key)
+        .order_by(Elector.owner_key)
     )
     return [(key, unit) for key, unit in (await session.execute(statement)).all()]
 
 
-async def group_of_unit(session: AsyncSession, street_id: int, ballot_id: int, unit_id: int) -> str | None:
-    """The owner key of a unit in the ballot's scope; ``None`` if out of scope or unowned."""
-    live = owner_keys(street_id, [ballot_id], units=[unit_id])
-    return await session.scalar(select(live.c.owner_key))
+async def group_of_unit(session: AsyncSession, ballot_id: int, unit_id: int) -> str | None:
+    """The owner key a unit had when the electorate was fixed; ``None`` if out of scope or unowned then."""
+    return await session.scalar(select(Elector.owner_key).where(Elector.ballot_id == ballot_id, Elector.unit_id == unit_id))
 
 
 @dataclass
@@ -118,6 +153,7 @@ class Decision:
     quorum_met: bool
     passed: bool
     reasons: list[str] = field(default_factory=list)
+    reasons_zh: list[str] = field(default_factory=list)
 
 
 def _count_columns(area, key, choice):
@@ -188,51 +224,81 @@ def _m2(dm2: int) -> str:
     return f"{dm2 // 100:,}.{dm2 % 100:02d} m²"
 
 
+def _m2_zh(dm2: int) -> str:
+    return f"{dm2 // 100}.{dm2 % 100:02d}平方米"
+
+
+def _met(ok: bool) -> tuple[str, str]:
+    return ("met" if ok else "not met"), ("已达到" if ok else "未达到")
+
+
 def decide(rule: Rule, c: Counts) -> Decision:
-    """Apply ``rule`` to the counts, in exact integer arithmetic."""
-    reasons: list[str] = []
+    """Apply ``rule`` to the counts, in exact integer arithmetic; every reason in English
+    (``reasons``) and in Chinese (``reasons_zh``), line for line."""
+    en: list[str] = []
+    zh: list[str] = []
     if rule is Rule.SIMPLE_MAJORITY:
         quorum = c.participating_owners > 0
         passed = quorum and 2 * c.agree_owners > c.participating_owners
-        reasons.append(
+        en.append(
             f"non-binding: {c.agree_owners} of {c.participating_owners} votes cast agree; more than half "
             f"{'reached' if passed else 'not reached'}."
         )
-        return Decision(quorum, passed, reasons)
+        zh.append(f"非约束性征询：参与表决 {c.participating_owners} 票，同意 {c.agree_owners} 票；{'已' if passed else '未'}超过半数。")
+        return Decision(quorum, passed, en, zh)
 
     if c.eligible_owners == 0:
-        return Decision(False, False, ["no owners are recorded for the units in scope."])
+        return Decision(False, False, ["no owners are recorded for the units in scope."], ["表决范围内没有登记的业主。"])
     area_quorum = 3 * c.participating_area >= 2 * c.eligible_area
     owner_quorum = 3 * c.participating_owners >= 2 * c.eligible_owners
-    reasons.append(
+    share_area, share_owners = _share(c.participating_area, c.eligible_area), _share(c.participating_owners, c.eligible_owners)
+    en.append(
         f"participation by area: {_m2(c.participating_area)} of {_m2(c.eligible_area)} "
-        f"({_share(c.participating_area, c.eligible_area)}); at least 2/3 required: {'met' if area_quorum else 'not met'}."
+        f"({share_area}); at least 2/3 required: {_met(area_quorum)[0]}."
     )
-    reasons.append(
+    zh.append(
+        f"参与表决的专有部分面积 {_m2_zh(c.participating_area)}，占总面积 {_m2_zh(c.eligible_area)} 的 {share_area}；"
+        f"须占三分之二以上：{_met(area_quorum)[1]}。"
+    )
+    en.append(
         f"participation by owners: {c.participating_owners} of {c.eligible_owners} "
-        f"({_share(c.participating_owners, c.eligible_owners)}); at least 2/3 required: {'met' if owner_quorum else 'not met'}."
+        f"({share_owners}); at least 2/3 required: {_met(owner_quorum)[0]}."
+    )
+    zh.append(
+        f"参与表决业主 {c.participating_owners} 人，占总人数 {c.eligible_owners} 人的 {share_owners}；"
+        f"须占三分之二以上：{_met(owner_quorum)[1]}。"
     )
     quorum = area_quorum and owner_quorum
     if rule is Rule.ART278_MAJOR:
         area_ok = 4 * c.agree_area >= 3 * c.participating_area
         owners_ok = 4 * c.agree_owners >= 3 * c.participating_owners
-        need = "at least 3/4"
+        need, need_zh = "at least 3/4", "四分之三以上"
     else:
         area_ok = 2 * c.agree_area > c.participating_area
         owners_ok = 2 * c.agree_owners > c.participating_owners
-        need = "more than half"
+        need, need_zh = "more than half", "过半数"
     if quorum:
-        reasons.append(
+        share_area, share_owners = _share(c.agree_area, c.participating_area), _share(c.agree_owners, c.participating_owners)
+        en.append(
             f"approval by area: {_m2(c.agree_area)} of {_m2(c.participating_area)} participating "
-            f"({_share(c.agree_area, c.participating_area)}); {need} required: {'met' if area_ok else 'not met'}."
+            f"({share_area}); {need} required: {_met(area_ok)[0]}."
         )
-        reasons.append(
+        zh.append(
+            f"同意的专有部分面积 {_m2_zh(c.agree_area)}，占参与表决面积 {_m2_zh(c.participating_area)} 的 {share_area}；"
+            f"须{need_zh}：{_met(area_ok)[1]}。"
+        )
+        en.append(
             f"approval by owners: {c.agree_owners} of {c.participating_owners} participating "
-            f"({_share(c.agree_owners, c.participating_owners)}); {need} required: {'met' if owners_ok else 'not met'}."
+            f"({share_owners}); {need} required: {_met(owners_ok)[0]}."
+        )
+        zh.append(
+            f"同意业主 {c.agree_owners} 人，占参与表决人数 {c.participating_owners} 人的 {share_owners}；"
+            f"须{need_zh}：{_met(owners_ok)[1]}。"
         )
     else:
-        reasons.append("participation below the legal minimum: the matter is not decided.")
-    return Decision(quorum, quorum and area_ok and owners_ok, reasons)
+        en.append("participation below the legal minimum: the matter is not decided.")
+        zh.append("参与表决未达法定比例，本事项未作出决定。")
+    return Decision(quorum, quorum and area_ok and owners_ok, en, zh)
 
 
 async def final_result(session: AsyncSession, ballot: Ballot) -> dict[str, Any]:

@@ -60,7 +60,9 @@ async def build_world(kernel: Kernel, units: list[tuple[int, tuple[str, ...]]], 
 
 
 async def open_ballot(world: World, rule: Rule, *, buildings: list[int] | None = None) -> int:
-    """A ballot over the world's compound (or the given buildings), open right now."""
+    """A ballot over the world's compound (or the given buildings), announced 15 days ahead
+    (the default notice_days) and then open for voting: its notice period has run out."""
+    opens = now() + timedelta(days=15, hours=1)
     async with world.kernel.db.transaction(world.street_id) as session:
         ballot = await service.create_ballot(
             session,
@@ -69,11 +71,13 @@ async def open_ballot(world: World, rule: Rule, *, buildings: list[int] | None =
             rule=rule,
             compound_id=None if buildings else world.compound,
             building_ids=buildings or [],
-            opens_at=now() - timedelta(hours=1),
-            closes_at=now() + timedelta(days=7),
+            opens_at=opens,
+            closes_at=opens + timedelta(days=7),
         )
-        await service.open_ballot(session, ballot.id)
-        return ballot.id
+        await service.open_ballot(session, world.street_id, ballot.id)
+        ballot_id = ballot.id
+    await start_voting(world.kernel, world.street, ballot_id)
+    return ballot_id
 
 
 async def vote(world: World, ballot_id: int, choices: dict[str, str]) -> None:
@@ -86,7 +90,21 @@ async def vote(world: World, ballot_id: int, choices: dict[str, str]) -> None:
 async def record(world: World, ballot_id: int, unit_id: int, choice: str, channel: str = "PAPER") -> None:
     """Staff record a paper vote for a unit."""
     async with world.kernel.db.transaction(world.street_id) as session:
-        await service.record_vote(session, world.street_id, ballot_id, unit_id, Choice(choice), Channel(channel), None)
+        await service.record_vote(session, world.street_id, ballot_id, unit_id, Choice(choice), Channel(channel), None, scan=None)
+
+
+async def start_voting(kernel: Kernel, street: str, ballot_id: int) -> None:
+    """Let the notice period run out: the ballot's whole timetable (announcement, opening,
+    closing) moves back so that voting opened a minute ago, its length unchanged."""
+    async with kernel.db.transaction(kernel.street_id(street)) as session:
+        ballot = await session.get(Ballot, ballot_id)
+        shift = ballot.opens_at - (now() - timedelta(minutes=1))
+        ballot.opens_at -= shift
+        ballot.closes_at -= shift
+        ballot.created_at -= shift
+        if ballot.opened_at is not None:
+            ballot.opened_at -= shift
+            ballot.electorate_fixed_at -= shift
 
 
 async def end_voting(kernel: Kernel, street: str, ballot_id: int) -> None:

@@ -27,7 +27,7 @@ def ballot_input(world, compound_id: int) -> dict:
     return {"input": {
         "title": "更换电梯维保单位", "matter": "动用维修资金 (Art. 278 matter 6)", "rule": "ART278_MAJOR",
         "scope": {"compoundId": world.gid("Compound", compound_id)},
-        "opensAt": iso(timedelta(hours=-1)), "closesAt": iso(timedelta(days=7)),
+        "opensAt": iso(timedelta(days=16)), "closesAt": iso(timedelta(days=23)),
     }}
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from jiedao.core.clock import now
 from jiedao.plugins.deliberation.models import Vote
-from jiedao.plugins.deliberation.tests.conftest import end_voting
+from jiedao.plugins.deliberation.tests.conftest import end_voting, start_voting
 
 CREATE = """
 mutation($input: CreateBallotInput!) {
@@ -40,9 +40,20 @@ def iso(delta: timedelta) -> str:
     return (now() + delta).isoformat()
 
 
-async def create_ballot(client, world, *, rule="ART278_MAJOR", opens=timedelta(hours=-1), closes=timedelta(days=7), scope=None, open_it=True) -> str:
-    """A ballot over the world's compound created (and opened) by a community worker."""
-    worker = await client.token("community_worker")
+NOTICE = timedelta(days=15)
+"""The default notice_days: a binding ballot is announced this long before voting opens."""
+
+
+async def create_ballot(
+    client, world, *, rule="ART278_MAJOR", opens=None, closes=None, scope=None, open_it=True, start=True, extra=None, token=None
+) -> str:
+    """A ballot over the world's compound created by a community worker; with ``open_it``
+    announced (openBallot), and with ``start`` its notice period run out so that voting is open.
+    A binding ballot opens by default just after its notice period, and lasts a week."""
+    worker = token or await client.token("community_worker")
+    if opens is None:
+        opens = NOTICE + timedelta(hours=1) if rule != "SIMPLE_MAJORITY" else timedelta(hours=-1)
+    closes = closes if closes is not None else opens + timedelta(days=7)
     variables = {
         "input": {
             "title": "加装电梯表决",
@@ -51,6 +62,7 @@ async def create_ballot(client, world, *, rule="ART278_MAJOR", opens=timedelta(h
             "scope": scope or {"compoundId": world.gid("Compound", world.compound)},
             "opensAt": iso(opens),
             "closesAt": iso(closes),
+            **(extra or {}),
         }
     }
     payload = (await client.query(CREATE, variables, token=worker))["createBallot"]
@@ -58,7 +70,9 @@ async def create_ballot(client, world, *, rule="ART278_MAJOR", opens=timedelta(h
     ballot_id = payload["ballot"]["id"]
     if open_it:
         opened = (await client.query(OPEN, {"id": ballot_id}, token=worker))["openBallot"]
-        assert opened["errors"] == [] and opened["ballot"]["status"] == "OPEN"
+        assert opened["errors"] == [] and opened["ballot"]["status"] == "OPEN", opened
+        if start and opens > timedelta(0):
+            await start_voting(client.kernel, world.street, pk(ballot_id))
     return ballot_id
 
 
@@ -83,6 +97,8 @@ async def test_a_ballot_from_draft_to_result(kernel, client, world_of):
     ballot = await create_ballot(client, world, open_it=False)
     assert (await cast(client, world, ballot, "A"))["errors"][0]["code"] == "NOT_OPEN", "a draft takes no votes"
     await client.query(OPEN, {"id": ballot}, token=worker)
+    assert (await cast(client, world, ballot, "A"))["errors"][0]["code"] == "NOT_OPEN", "announced, voting opens after the notice period"
+    await start_voting(kernel, "changqing", pk(ballot))
     for name, choice in (("A", "AGREE"), ("B", "AGREE"), ("C", "AGREE")):
         assert (await cast(client, world, ballot, name, choice))["errors"] == []
 
@@ -146,7 +162,7 @@ async def test_many_owners_voting_at_once_lose_no_vote(kernel, client, world_of)
 async def test_votes_outside_the_voting_period_are_refused(kernel, client, world_of):
     world = await world_of([(10000, ("A",)), (10000, ("B",))])
     worker = await client.token("community_worker")
-    later = await create_ballot(client, world, opens=timedelta(hours=2))
+    later = await create_ballot(client, world, start=False)
     refused = await cast(client, world, later, "A")
     assert refused["errors"][0]["code"] == "NOT_OPEN" and "not open yet" in refused["errors"][0]["message"]
 
@@ -167,10 +183,10 @@ async def test_non_owners_and_units_out_of_scope_are_refused(kernel, client, wor
     assert plain["castVote"]["errors"][0]["code"] == "NOT_AN_OWNER"
 
     worker = await client.token("community_worker")
-    out = await client.query(RECORD, {"id": ballot, "unit": world.gid("Unit", world.units[2]), "choice": "AGREE", "channel": "PROXY"}, token=worker)
+    out = await client.query(RECORD, {"id": ballot, "unit": world.gid("Unit", world.units[2]), "choice": "AGREE", "channel": "PAPER"}, token=worker)
     assert out["recordVote"]["errors"] == [{"code": "OUT_OF_SCOPE", "field": "unitId", "message": "The unit is outside this ballot's scope."}]
-    ok = await client.query(RECORD, {"id": ballot, "unit": world.gid("Unit", world.units[1]), "choice": "OPPOSE", "channel": "PROXY"}, token=worker)
-    assert ok["recordVote"] == {"votes": [{"channel": "PROXY", "choice": None}], "errors": []}, "staff never see a choice while open"
+    ok = await client.query(RECORD, {"id": ballot, "unit": world.gid("Unit", world.units[1]), "choice": "OPPOSE", "channel": "PAPER"}, token=worker)
+    assert ok["recordVote"] == {"votes": [{"channel": "PAPER", "choice": None}], "errors": []}, "staff never see a choice while open"
     assert (await cast(client, world, ballot, "B"))["errors"][0]["code"] == "ALREADY_VOTED"
 
 

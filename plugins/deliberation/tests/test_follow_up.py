@@ -67,10 +67,11 @@ async def test_a_closed_ballots_result_is_a_notice_to_its_compound(client, world
     owner = await client.token("resident", username="res-ballot", resident_id=world.owners["C"])
     refused = (await client.query(CLOSE, {"id": world.gid("Ballot", ballot)}, token=owner))["closeBallot"]
     assert [e["code"] for e in refused["errors"]] == ["FORBIDDEN"]
-    assert (await client.query(NOTICES, token=owner))["notices"]["edges"] == []
+    [announcement] = [e["node"] for e in (await client.query(NOTICES, token=owner))["notices"]["edges"]]
+    assert announcement["title"] == "表决公告：测试表决" and announcement["kind"] == "ANNOUNCEMENT", "only the announcement so far"
     staff = await client.token("community_worker")
     assert (await client.query(CLOSE, {"id": world.gid("Ballot", ballot)}, token=staff))["closeBallot"]["errors"] == []
-    [notice] = [e["node"] for e in (await client.query(NOTICES, token=owner))["notices"]["edges"]]
+    [notice] = [e["node"] for e in (await client.query(NOTICES, token=owner))["notices"]["edges"] if e["node"]["kind"] == "PUBLICITY"]
     assert notice["title"] == "业主表决结果公示：测试表决" and notice["kind"] == "PUBLICITY" and notice["subjectId"] == world.gid("Ballot", ballot)
     assert "结果：通过" in notice["body"] and "同意 2 户，反对 1 户" in notice["body"]
     outsider = await client.token("resident", username="res-ballot-d", resident_id=other.owners["D"])

@@ -27,6 +27,8 @@ from jiedao.plugins.deliberation.graphql.types.ballots import (
     BuildingTally,
     ChannelEnum,
     ChoiceEnum,
+    ConvenorKindEnum,
+    ElectorateEnum,
     m2,
     Turnout,
     UnitBallot,
@@ -44,7 +46,7 @@ from jiedao.plugins.deliberation.graphql.types.topics import Comment, RESIDENT_A
 
 __all__ = [
     "ActionItem", "AgendaItem", "Ballot", "BALLOT_MANAGE", "BALLOT_READ", "BALLOT_VOTE", "BallotResult",
-    "BallotRuleEnum", "BallotStatusEnum", "BuildingTally", "ChannelEnum", "ChoiceEnum", "Comment", "consulted",
+    "BallotRuleEnum", "BallotStatusEnum", "BuildingTally", "ChannelEnum", "ChoiceEnum", "Comment", "consulted", "ConvenorKindEnum", "ElectorateEnum",
     "m2", "Meeting", "MEETING_MANAGE", "MeetingKindEnum", "PUBLISHED_READ", "published_to_caller",
     "raised_by_caller", "RESIDENT_ACTOR", "ResponsibleOrganisation", "Topic", "TOPIC_MANAGE", "TOPIC_RAISE",
     "TOPIC_READ", "TopicStatusEnum", "TopicStep", "Turnout", "UnitBallot", "visible_meetings", "visible_topics",

@@ -3,18 +3,26 @@ frozen at closing and each owner group's vote."""
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from jiedao.api import by_id, children, Node, node_type, registry, types
-from jiedao.api.graphql import enum_field, list_bound, through
-from jiedao.plugins.deliberation.graphql.loaders import my_votes_loader, turnout_loader
-from jiedao.plugins.deliberation.graphql.types.access import BALLOT_READ
+from jiedao.api.domain import identity
+from jiedao.api.files import LocalFileStore
+from jiedao.api.graphql import encode_global_id, enum_field, list_bound, through
+from jiedao.plugins.deliberation.graphql.loaders import my_votes_loader, organisations_loader, turnout_loader
+from jiedao.plugins.deliberation.graphql.types.access import BALLOT_MANAGE, BALLOT_READ, load_visible_topic
 from jiedao.plugins.deliberation.models import Ballot as BallotModel
-from jiedao.plugins.deliberation.models import BallotBuilding, BallotStatus, Channel, Choice, Rule, Vote
+from jiedao.plugins.deliberation.models import BallotBuilding, BallotStatus, Channel, Choice, ConvenorKind, Electorate, Rule, Vote
 from jiedao.plugins.deliberation.models import BallotStairwell as BallotStairwellModel
+from jiedao.plugins.deliberation.service.convenors import STREET_OFFICE
+from jiedao.plugins.deliberation.service.tally import count_from_result, decide
+
+if TYPE_CHECKING:
+    from jiedao.plugins.deliberation.graphql.types.topics import Topic
 
 BallotRuleEnum = strawberry.enum(
     Rule,
@@ -25,6 +33,11 @@ BallotRuleEnum = strawberry.enum(
 BallotStatusEnum = strawberry.enum(BallotStatus, name="BallotStatus")
 ChoiceEnum = strawberry.enum(Choice, name="VoteChoice")
 ChannelEnum = strawberry.enum(Channel, name="VoteChannel")
+ConvenorKindEnum = strawberry.enum(ConvenorKind, name="BallotConvenorKind")
+ElectorateEnum = strawberry.enum(
+    Electorate, name="BallotElectorate",
+    description="OWNERS: one vote per owner group (Art. 278); RESIDENTS: a residents' consultation (居民协商), one vote per adult resident.",
+)
 
 
 def m2(dm2: int) -> float:
@@ -115,20 +128,45 @@ class BallotResult(Participation):
     abstain_owners: int
     quorum_met: bool = strawberry.field(description="Participation reached the legal minimum (Art. 278: 2/3 of area and of owners).")
     passed: bool
-    reasons: list[str] = strawberry.field(description="Each threshold with the numbers it was judged on.")
+    reasons: list[str] = strawberry.field(description="Each threshold with the numbers it was judged on (English).")
+    reasons_zh: list[str] = strawberry.field(description="The same reasons in Chinese, line for line (as the result notice gives them).")
     by_building: list[BuildingTally]
     by_stairwell: list[StairwellTally] = strawberry.field(description="Per stairwell (单元), for a ballot over stairwells; empty otherwise.")
 
     @classmethod
-    def of(cls, row: dict[str, Any]) -> BallotResult:
-        """The result as stored at closing (areas in dm²)."""
+    def of(cls, row: dict[str, Any], rule: str) -> BallotResult:
+        """The result as stored at closing (areas in dm²); a result stored before reasons were
+        kept in Chinese has them derived from its stored counts."""
         areas = {key: m2(row[key]) for key in row if key.endswith("_area")}
         counts = {key: row[key] for key in row if key.endswith("_owners")}
+        reasons_zh = row.get("reasons_zh") or decide(Rule(rule), count_from_result(row)).reasons_zh
         return cls(
-            **areas, **counts, quorum_met=row["quorum_met"], passed=row["passed"], reasons=row["reasons"],
+            **areas, **counts, quorum_met=row["quorum_met"], passed=row["passed"], reasons=row["reasons"], reasons_zh=reasons_zh,
             by_building=[BuildingTally.of(b) for b in row["by_building"]],
             by_stairwell=[StairwellTally.of(b) for b in row.get("by_stairwell", [])],
         )
+
+
+@strawberry.type(name="VoteProxy", description="Who voted for the owner (a PROXY vote).")
+class Proxy:
+    name: str
+    id_card_masked: str = strawberry.field(description="The proxy's ID-card number, masked like residents' (330105********123X).")
+
+
+@strawberry.type(name="VoteAttachment", description="A proxy's written authorisation or a paper ballot's scan.")
+class VoteAttachment:
+    name: str
+    content_type: str
+    size: int = strawberry.field(description="Bytes.")
+    reference: str = strawberry.field(description="The file store's reference (sha256/<hex>).")
+
+    @strawberry.field(description="The file, base64-encoded.")
+    def content_base64(self, info: strawberry.Info) -> str | None:
+        store = LocalFileStore(info.context.kernel.settings(info.context.street, "deliberation").file_store)
+        try:
+            return base64.b64encode(store.get(self.reference)).decode()
+        except KeyError:
+            return None
 
 
 @strawberry.type(description="One owner group's vote. The choice stays sealed from staff until the ballot closes.")
@@ -137,10 +175,24 @@ class VoteRecord:
     cast_at: datetime
     choice: ChoiceEnum | None
     _unit_id: strawberry.Private[int]
+    _vote: strawberry.Private[Vote]
 
     @strawberry.field(description="The unit the vote was cast for (all the owner group's units vote together).")
     async def unit(self, info: strawberry.Info) -> types.Unit | None:
         return await by_id(info.context, registry.Unit).load(self._unit_id)
+
+    @strawberry.field(description="The proxy of a PROXY vote; ballot managers only.")
+    def proxy(self, info: strawberry.Info) -> Proxy | None:
+        if self._vote.proxy_name is None or not info.context.has_permission(BALLOT_MANAGE):
+            return None
+        return Proxy(name=self._vote.proxy_name, id_card_masked=self._vote.proxy_id_card_masked or "")
+
+    @strawberry.field(description="The proxy's authorisation or the paper ballot's scan; ballot managers only.")
+    def attachment(self, info: strawberry.Info) -> VoteAttachment | None:
+        v = self._vote
+        if v.attachment_ref is None or not info.context.has_permission(BALLOT_MANAGE):
+            return None
+        return VoteAttachment(name=v.attachment_name or "", content_type=v.attachment_content_type or "", size=v.attachment_size or 0, reference=v.attachment_ref)
 
 
 def vote_record(vote: Vote, show_choice: bool) -> VoteRecord:
@@ -150,7 +202,20 @@ def vote_record(vote: Vote, show_choice: bool) -> VoteRecord:
         cast_at=vote.cast_at,
         choice=Choice(vote.choice) if show_choice else None,
         _unit_id=vote.unit_id,
+        _vote=vote,
     )
+
+
+@strawberry.type(name="BallotConvenor", description="Who convened a ballot: the organisation, and the account that acted for it.")
+class Convenor:
+    kind: ConvenorKindEnum
+    name: str = strawberry.field(description="The organisation's name, or 街道办事处.")
+    organisation_id: strawberry.ID | None = strawberry.field(description="The organisation's global ID (none for the street office).")
+    convened_by: str | None = strawberry.field(description="The username of the account that created the ballot.")
+
+
+def _notice_id(pk: int | None) -> strawberry.ID | None:
+    return strawberry.ID(encode_global_id("Notice", pk)) if pk else None
 
 
 @node_type(BallotModel, read=BALLOT_READ)
@@ -191,11 +256,49 @@ class Ballot(Node):
             _participating_dm2=c.participating_area,
         )
 
-    @strawberry.field(description="The frozen tally; null until the ballot is closed.")
+    electorate = enum_field(ElectorateEnum)
+
+    cancelled_at: datetime | None
+    cancellation_reason: str | None
+
+    @strawberry.field(description="The frozen tally; null until the ballot is closed (a cancelled ballot has none).")
     def result(self) -> BallotResult | None:
         if self.status != BallotStatus.CLOSED.value or self.result is None:
             return None
-        return BallotResult.of(self.result)
+        return BallotResult.of(self.result, self.rule)
+
+    @strawberry.field(description="When the ballot was announced and its electorate fixed (openBallot).")
+    def announced_at(self) -> datetime | None:
+        return self.opened_at
+
+    @strawberry.field(description="The public notice announcing the ballot (公告: matter, voting period, ways to vote).")
+    def announcement_id(self) -> strawberry.ID | None:
+        return _notice_id(self.announcement_notice_id)
+
+    @strawberry.field(description="The public notice of the result (公示, with the per-building breakdown).")
+    def result_notice_id(self) -> strawberry.ID | None:
+        return _notice_id(self.result_notice_id)
+
+    @strawberry.field(description="The public notice of the cancellation (公告, with the reason).")
+    def cancellation_notice_id(self) -> strawberry.ID | None:
+        return _notice_id(self.cancellation_notice_id)
+
+    @strawberry.field(description="Who convened the ballot.")
+    async def convenor(self, info: strawberry.Info) -> Convenor:
+        name = STREET_OFFICE
+        if self.convenor_organisation_id is not None:
+            row = await organisations_loader(info.context).load(self.convenor_organisation_id)
+            name = row.name if row else name
+        user = await by_id(info.context, identity.User).load(self.convened_by_user_id) if self.convened_by_user_id else None
+        return Convenor(
+            kind=ConvenorKind(self.convenor_kind), name=name,
+            organisation_id=strawberry.ID(encode_global_id("Organisation", self.convenor_organisation_id)) if self.convenor_organisation_id else None,
+            convened_by=user.username if user else None,
+        )
+
+    @strawberry.field(description="The topic this ballot decides, if you may see it.")
+    async def topic(self, info: strawberry.Info) -> Annotated["Topic", strawberry.lazy("jiedao.plugins.deliberation.graphql.types.topics")] | None:
+        return await load_visible_topic(info.context, self.topic_id) if self.topic_id else None
 
     @strawberry.field(description="The vote of the caller's owner group, if the caller is an owner who voted.")
     async def my_vote(self, info: strawberry.Info) -> VoteRecord | None:

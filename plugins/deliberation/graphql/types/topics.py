@@ -10,6 +10,7 @@ import strawberry
 from jiedao.api import by_id, children, Node, node_type, registry, types
 from jiedao.api.graphql import enum_field, list_bound
 from jiedao.plugins.deliberation.graphql.types.access import (
+    BALLOT_READ,
     load_visible_meeting,
     PUBLISHED_READ,
     TOPIC_MANAGE,
@@ -17,7 +18,9 @@ from jiedao.plugins.deliberation.graphql.types.access import (
     TOPIC_READ,
     visible_topics,
 )
+from jiedao.plugins.deliberation.graphql.types.ballots import Ballot
 from jiedao.plugins.deliberation.graphql.types.meetings import ActionItem, AgendaItem, Meeting
+from jiedao.plugins.deliberation.models import Ballot as BallotModel
 from jiedao.plugins.deliberation.models import ActionItem as ActionItemModel
 from jiedao.plugins.deliberation.models import AgendaItem as AgendaItemModel
 from jiedao.plugins.deliberation.models import Comment as CommentModel
@@ -69,6 +72,12 @@ class Topic(Node):
     created_at: datetime
     updated_at: datetime
     consultation_closes_at: datetime | None
+
+    @strawberry.field(description="The ballots that decide this topic (callers who may read ballots).", metadata=list_bound(10))
+    async def ballots(self, info: strawberry.Info) -> list[Ballot]:
+        if not info.context.has_permission(BALLOT_READ):
+            return []
+        return await children(info.context, BallotModel.topic_id).load(self.id)
 
     @strawberry.field
     async def compound(self, info: strawberry.Info) -> types.Compound | None:
