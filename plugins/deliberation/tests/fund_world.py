@@ -9,7 +9,7 @@ from datetime import timedelta
 from jiedao.core.kernel import Kernel
 from jiedao.core.models import Ownership, Resident, Unit
 from jiedao.core.testing.fixtures import new_compound
-from jiedao.plugins.deliberation.tests.conftest import World, end_voting
+from jiedao.plugins.deliberation.tests.conftest import World, end_voting, start_voting
 from jiedao.plugins.deliberation.tests.test_ballots_api import CAST, OPEN, iso, owner_token, pk
 
 # building index, stairwell, area (dm²), owner
@@ -49,11 +49,12 @@ async def stairwell_world(kernel: Kernel, units=ELEVATOR_BLOCK, *, buildings: in
 
 
 async def ballot_over(client, world: World, scope: dict, *, rule: str = "ART278_MAJOR", token: str | None = None) -> dict:
-    """``createBallot`` as a community worker (or ``token``) over ``scope``; the payload."""
+    """``createBallot`` as a community worker (or ``token``) over ``scope``, voting from 15
+    days on (the notice period) for a week; the payload."""
     token = token or await client.token("community_worker")
     variables = {"input": {
         "title": "1幢1单元加装电梯", "matter": "加装电梯 (Art. 278(1)(7))", "rule": rule, "scope": scope,
-        "opensAt": iso(timedelta(hours=-1)), "closesAt": iso(timedelta(days=7)),
+        "opensAt": iso(timedelta(days=15, hours=1)), "closesAt": iso(timedelta(days=22, hours=1)),
     }}
     return (await client.query(CREATE, variables, token=token))["createBallot"]
 
@@ -64,12 +65,14 @@ def stairwell(world: World, building: int, name: str) -> dict:
 
 
 async def decided_ballot(client, world: World, scope: dict, votes: dict[str, str], *, rule: str = "ART278_MAJOR") -> str:
-    """A ballot over ``scope`` opened, voted online by ``votes`` ({owner: choice}) and closed."""
+    """A ballot over ``scope`` announced, its notice period run out, voted online by ``votes``
+    ({owner: choice}) and closed."""
     created = await ballot_over(client, world, scope, rule=rule)
     assert created["errors"] == [], created
     ballot = created["ballot"]["id"]
     worker = await client.token("community_worker")
     assert (await client.query(OPEN, {"id": ballot}, token=worker))["openBallot"]["errors"] == []
+    await start_voting(world.kernel, world.street, pk(ballot))
     for name, choice in votes.items():
         cast = await client.query(CAST, {"id": ballot, "choice": choice}, token=await owner_token(client, world, name))
         assert cast["castVote"]["errors"] == [], cast

@@ -3,7 +3,7 @@ of those stairwells vote and are counted, per building and per stairwell."""
 
 from __future__ import annotations
 
-from jiedao.plugins.deliberation.tests.conftest import end_voting
+from jiedao.plugins.deliberation.tests.conftest import end_voting, start_voting
 from jiedao.plugins.deliberation.tests.fund_world import CLOSE, ballot_over, decided_ballot, stairwell, stairwell_world
 from jiedao.plugins.deliberation.tests.test_ballots_api import BALLOT, OPEN, RECORD, cast, owner_token, pk
 
@@ -17,7 +17,8 @@ async def test_only_the_stairwells_owners_vote_and_count(kernel, client):
     assert created["errors"] == []
     assert created["ballot"]["stairwells"] == [{"stairwell": "1", "building": {"name": "1幢"}}]
     ballot = created["ballot"]["id"]
-    await client.query(OPEN, {"id": ballot}, token=worker)
+    assert (await client.query(OPEN, {"id": ballot}, token=worker))["openBallot"]["errors"] == []
+    await start_voting(kernel, "changqing", pk(ballot))
 
     seen = (await client.query(BALLOT, {"id": ballot}, token=worker))["ballot"]
     assert seen["turnout"] == {"eligibleOwners": 4, "participatingOwners": 0, "eligibleArea": 400.0, "participatingArea": 0.0}
