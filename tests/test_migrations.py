@@ -94,5 +94,5 @@ def test_db_current_reports_a_fully_upgraded_database_as_complete(jiedao_cli, tm
     assert re.search(r"^0\d{3}_\w+  missing$", before.output, re.M), before.output  # the core head
     assert jiedao_cli(["db", "upgrade"], streets=streets, database_url=url).exit_code == 0
     after = jiedao_cli(["db", "current"], streets=streets, database_url=url)
-    assert after.exit_code == 0 and "sensors_0005  head" in after.output
+    assert after.exit_code == 0 and "sensors_0006_installations  head" in after.output
     assert "missing" not in after.output
