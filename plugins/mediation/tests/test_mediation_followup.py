@@ -27,7 +27,7 @@ async def test_follow_up_lists_what_needs_doing(scene, jiedao_cli, database_url)
 
 
 async def test_listing_cases_costs_the_same_statements_for_two_or_six_cases(scene):
-    query = f"{{ mediationCases(first: 50) {{ edges {{ node {{ {CASE_FIELDS} }} }} }} }}"
+    query = f"{{ mediationCases(first: 40) {{ edges {{ node {{ {CASE_FIELDS} }} }} }} }}"
 
     async def statements() -> int:
         with count_statements() as counter:
