@@ -1,4 +1,4 @@
-"""Mediation agreements (Art. 29-30): drafting, signatures, the studio's seal, taking effect,
+"""Mediation agreements (Art. 29-30): drafting, signatures, the committee's seal, taking effect,
 and the parties' joint request for judicial confirmation (Art. 33)."""
 
 from __future__ import annotations
@@ -11,12 +11,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.api import DomainError, now, today
 from jiedao.plugins.mediation.access import Actor
-from jiedao.plugins.mediation.models import Agreement, Case, ReturnVisit, Signature
+from jiedao.plugins.mediation.models import Agreement, Case, ReturnVisit, Signature, Studio
 from jiedao.plugins.mediation.service.cases import get_case, move, party_ids
 from jiedao.plugins.mediation.service.common import required
-from jiedao.plugins.mediation.service.studios import is_studio_lead
+from jiedao.plugins.mediation.service.committees import seal_keeper_of
 from jiedao.plugins.mediation.service.visit_work import open_visit_work_item
 from jiedao.plugins.mediation.states import CaseState
+
+RESET_ON_REDRAFT = (
+    "sealed_at", "sealed_by_user_id", "seal_committee_id", "effective_on", "confirmation_requested_on", "confirmation_court",
+    "confirmation_ruling", "confirmation_case_number", "confirmation_ruled_on", "performed_on", "performance_how",
+    "performance_evidence_id", "performance_recorded_by", "performance_note", "breached_on", "breach_note", "breach_recorded_by",
+    "court_action", "court_action_on", "court_action_court",
+)
+"""What a rewritten agreement starts without (after a refused ruling the case's history keeps the ruling)."""
 
 CONFIRMATION_DAYS = 30
 """Art. 33: parties may jointly apply for judicial confirmation within 30 days of effect."""
@@ -45,6 +53,8 @@ class AgreementData:
     performance: str
     perform_by: date | None
     oral: bool = False
+    obliged_resident_id: int | None = None
+    """The party who must perform; the first respondent when not named."""
 
 
 async def draft_agreement(session: AsyncSession, actor: Actor, case_id: int, data: AgreementData) -> Agreement:
@@ -67,17 +77,21 @@ async def draft_agreement(session: AsyncSession, actor: Actor, case_id: int, dat
         raise DomainError("The date by which the agreement is carried out is in the past.", code="DEADLINE_IN_PAST", field="performBy")
     if data.oral and actor.user_id != case.mediator_user_id:
         raise DomainError("An oral agreement is recorded by the case's mediator.", code="NOT_THE_MEDIATOR", field="oral")
+    if data.obliged_resident_id is not None and data.obliged_resident_id not in await party_ids(session, case_id):
+        raise DomainError("The party obliged to perform must be a party to the case.", code="NOT_A_PARTY", field="obligedPartyId")
     agreement = await session.scalar(select(Agreement).where(Agreement.case_id == case_id))
     if agreement is None:
         agreement = Agreement(case_id=case_id, drafted_at=now(), **content, perform_by=data.perform_by, oral=data.oral)
         session.add(agreement)
     else:
-        agreement.sealed_at = None
+        for column in RESET_ON_REDRAFT:
+            setattr(agreement, column, None)
         agreement.drafted_at = now()
         agreement.perform_by, agreement.oral = data.perform_by, data.oral
         for key, value in content.items():
             setattr(agreement, key, value)
         await session.execute(delete(Signature).where(Signature.agreement_id == agreement.id))
+    agreement.obliged_resident_id = data.obliged_resident_id
     await session.flush()
     if data.oral:
         await _take_effect(session, case, agreement, actor, "oral agreement recorded by the mediator")
@@ -121,14 +135,30 @@ async def sign_agreement(session: AsyncSession, actor: Actor, case_id: int, resi
 
 
 async def seal_agreement(session: AsyncSession, actor: Actor, case_id: int) -> Agreement:
-    """The studio seals the agreement (its lead, or street staff)."""
-    case = await get_case(session, actor, case_id)
+    """Seal the agreement with the seal of the people's mediation committee of the case's
+    studio (Art. 29). Only the committee member keeping the seal may: not the studio's lead,
+    not street staff."""
+    case = await get_case(session, actor, case_id, manage=False)
     agreement = await _agreement_of(session, case)
-    if not actor.sees_all and not await is_studio_lead(session, case.studio_id, actor.user_id):
-        raise DomainError("Only the studio's lead mediator or street staff seal agreements.", code="NOT_STUDIO_LEAD", field="caseId")
+    committee_id = await session.scalar(select(Studio.committee_id).where(Studio.id == case.studio_id))
+    if committee_id is None:
+        raise DomainError(
+            "The case's studio belongs to no people's mediation committee: attach it to one (setStudioCommittee) before sealing.",
+            code="NO_COMMITTEE", field="caseId",
+        )
+    keeper = await seal_keeper_of(session, committee_id)
+    if actor.user_id is None or actor.user_id != keeper:
+        raise DomainError(
+            "Only the member of the people's mediation committee who keeps its seal seals agreements (Art. 29).",
+            code="NOT_SEAL_KEEPER", field="caseId",
+        )
     if agreement.sealed_at is not None:
         raise DomainError("The agreement is already sealed.", code="ALREADY_SEALED", field="caseId")
+    if agreement.oral:
+        raise DomainError("An oral agreement is not sealed.", code="ORAL_AGREEMENT", field="caseId")
     agreement.sealed_at = now()
+    agreement.sealed_by_user_id = actor.user_id
+    agreement.seal_committee_id = committee_id
     await session.flush()
     await _maybe_take_effect(session, case, agreement, actor)
     return agreement

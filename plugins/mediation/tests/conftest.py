@@ -16,13 +16,13 @@ from sqlalchemy import select
 
 from jiedao.core.identity.models import User
 from jiedao.core.testing.fixtures import build_registry
-from jiedao.plugins.mediation.models import Agreement, Case
+from jiedao.plugins.mediation.models import Agreement, Case, ReturnVisit
 from jiedao.schema.ids import decode_global_id, encode_global_id
 
 CASE_FIELDS = """
   id state category source referredBy mediatorUsername openTooLong escalated closedAt
   studio { name }
-  parties { role resident { id name } }
+  parties { role resident { id name } answer answeredOn answerChannel answerRecordedBy refusalReason }
   places { building { id } unit { id } }
   history { fromState toState actor reason at }
   recusals { username reason }
@@ -31,9 +31,14 @@ CASE_FIELDS = """
   returnVisits { id dueOn doneOn overdue }
   attachments { name size reference }
   agreement {
-    oral facts terms inEffect effectiveOn sealedAt
+    oral facts terms inEffect effectiveOn sealedAt sealedBy sealCommittee { name seal { name number } }
     signatures { resident { id } mediatorUsername recordedBy }
-    judicialConfirmation { deadline requestedOn court overdue }
+    judicialConfirmation { deadline requestedOn court overdue ruling caseNumber ruledOn }
+    performBy obligedParty { id }
+    performanceConfirmed { performedOn how recordedBy note evidence { name reference } }
+    breach { noticedOn note recordedBy }
+    courtAction { action court filedOn }
+    nextSteps
   }
 """
 
@@ -48,12 +53,14 @@ def pk(global_id: str) -> int:
 
 @dataclass
 class Scene:
-    """Studio A (lead med-a, member med-a2), studio B (lead med-b), eight residents in two
+    """The street's people's mediation committee (director med-chair keeps its seal) with
+    studio A (lead med-a, member med-a2) and studio B (lead med-b), eight residents in two
     buildings, and tokens for the people of the scenarios."""
 
     client: object
     kernel: object
     registry: dict
+    committee: str = ""
     studio_a: str = ""
     studio_b: str = ""
     tokens: dict[str, str] = field(default_factory=dict)
@@ -113,10 +120,17 @@ class Scene:
     async def move(self, case_id: str, to: str, reason: str = "", token: str | None = None) -> dict:
         return (await self.ok("moveCase", {"caseId": case_id, "to": to, "reason": reason}, token))["case"]
 
+    async def consent_on_paper(self, case_id: str, index: int, token: str | None = None) -> dict:
+        """Staff record that resident ``index`` accepted mediation on paper today."""
+        input = {"caseId": case_id, "residentId": self.residents[index], "accept": True, "paperDate": _today().isoformat()}
+        return (await self.ok("answerMediation", input, token))["case"]
+
     async def in_mediation(self, parties: tuple[int, ...] = (0, 1)) -> dict:
-        """A case accepted, assigned to med-a2 and in mediation."""
+        """A case accepted by the studio and (on paper) by the respondents, assigned to med-a2 and in mediation."""
         case = await self.open_case(parties)
         await self.move(case["id"], "ACCEPTED")
+        for index in parties[1:]:
+            await self.consent_on_paper(case["id"], index)
         await self.ok("assignMediator", {"caseId": case["id"], "username": "med-a2"})
         return await self.move(case["id"], "IN_MEDIATION", token=self.tokens["med-a2"])
 
@@ -139,13 +153,25 @@ class Scene:
         for i in parties:
             await self.ok("signAgreement", {"caseId": case["id"], "residentId": self.residents[i]}, self.tokens["med-a2"])
         await self.ok("signAgreement", {"caseId": case["id"]}, self.tokens["med-a2"])
-        return (await self.ok("sealAgreement", {"caseId": case["id"]}, self.tokens["med-a"]))["case"]
+        return (await self.ok("sealAgreement", {"caseId": case["id"]}, self.tokens["med-chair"]))["case"]
 
     async def age_case(self, case_id: str, days: int) -> None:
         """As if the case had been opened ``days`` days earlier."""
         async with self.kernel.db.transaction(self.kernel.street_id("changqing")) as session:
             case = await session.scalar(select(Case).where(Case.id == pk(case_id)))
             case.opened_at = case.opened_at - timedelta(days=days)
+
+    async def age_performance(self, case_id: str, days: int) -> None:
+        """As if the agreement had taken effect, and its performance date and return visits
+        had come, ``days`` days earlier (the case opened earlier still)."""
+        async with self.kernel.db.transaction(self.kernel.street_id("changqing")) as session:
+            case = await session.scalar(select(Case).where(Case.id == pk(case_id)))
+            case.opened_at = case.opened_at - timedelta(days=days + 10)
+            agreement = await session.scalar(select(Agreement).where(Agreement.case_id == pk(case_id)))
+            agreement.effective_on -= timedelta(days=days)
+            agreement.perform_by -= timedelta(days=days)
+            for visit in await session.scalars(select(ReturnVisit).where(ReturnVisit.case_id == pk(case_id))):
+                visit.due_on -= timedelta(days=days)
 
     async def age_agreement(self, case_id: str, days: int) -> None:
         """As if the agreement had taken effect ``days`` days earlier."""
@@ -177,11 +203,15 @@ async def build_scene(client, kernel) -> Scene:
     s = Scene(client, kernel, registry)
     s.tokens["admin"] = await client.token("street_admin")
     s.tokens["worker"] = await client.token("community_worker")
-    for name in ("med-a", "med-a2", "med-b"):
+    for name in ("med-a", "med-a2", "med-b", "med-chair"):
         s.tokens[name] = await client.token("mediator", username=name)
+    committee = "committee { id name }"
+    s.committee = (await s.ok("createMediationCommittee", {"name": "长庆街道人民调解委员会", "sealNumber": "330105-TJ-001"}, fields=committee))["committee"]["id"]
+    member = {"committeeId": s.committee, "username": "med-chair", "displayName": "周主任", "office": "DIRECTOR", "keepsSeal": True}
+    await s.ok("addCommitteeMember", member, fields=committee)
     studio = "studio { id name members { username displayName isLead } }"
-    s.studio_a = (await s.ok("createStudio", {"name": "潘大姐工作室"}, fields=studio))["studio"]["id"]
-    s.studio_b = (await s.ok("createStudio", {"name": "老傅调解室"}, fields=studio))["studio"]["id"]
+    s.studio_a = (await s.ok("createStudio", {"name": "潘大姐工作室", "committeeId": s.committee}, fields=studio))["studio"]["id"]
+    s.studio_b = (await s.ok("createStudio", {"name": "老傅调解室", "committeeId": s.committee}, fields=studio))["studio"]["id"]
     await s.ok("addStudioMember", {"studioId": s.studio_a, "username": "med-a", "displayName": "潘大姐", "lead": True}, fields=studio)
     await s.ok("addStudioMember", {"studioId": s.studio_a, "username": "med-a2", "displayName": "小王"}, fields=studio)
     await s.ok("addStudioMember", {"studioId": s.studio_b, "username": "med-b", "displayName": "老傅", "lead": True}, fields=studio)
