@@ -1,0 +1,166 @@
+"""The case archive (卷宗) as HTML: cover with the list of contents, the application, the
+records of sessions, the agreement, the return visits, the case's history and the list of
+attachments, with the image attachments embedded (others listed only).
+
+An attachment is embedded only when it really is a PNG, JPEG, GIF or WebP image (Pillow reads
+its header, whatever type its uploader claimed) of reasonable size; SVG is never embedded (it
+could reference other files).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from PIL import Image as PILImage
+
+from jiedao.plugins.mediation.documents.agreement import agreement_section, oral_record, party_lines
+from jiedao.plugins.mediation.documents.content import AttachmentEntry, CaseFile
+from jiedao.plugins.mediation.documents.labels import CATEGORIES, chinese_date, label, SOURCES, STATES
+from jiedao.plugins.mediation.documents.markup import escape, fill, join, paragraphs, plain, Safe
+from jiedao.plugins.mediation.documents.pdf import ATTACHMENT_SCHEME, Image
+
+IMAGE_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+MAX_PIXELS = 40_000_000
+"""Larger images are listed, not embedded (a photo from a phone has about 12 million)."""
+
+
+@dataclass(frozen=True)
+class Listed:
+    """An attachment's line in the list: embedded as image number ``figure``, or why not."""
+
+    entry: AttachmentEntry
+    image: Image | None
+    note: str
+
+
+def examine(entry: AttachmentEntry, store) -> Listed:
+    """Whether ``entry`` can be embedded, reading it from ``store`` (a ``jiedao.api.files`` store)."""
+    try:
+        data = store.get(entry.reference)
+    except (KeyError, OSError):
+        return Listed(entry, None, "文件缺失")
+    if entry.content_type == "image/svg+xml":
+        return Listed(entry, None, "未嵌入（矢量图，请单独查看）")
+    if not entry.content_type.startswith("image/"):
+        return Listed(entry, None, "未嵌入（非图片，请单独查看）")
+    try:
+        with PILImage.open(io.BytesIO(data)) as image:
+            kind, (width, height) = image.format, image.size
+            image.verify()
+    except Exception:  # noqa: BLE001 - any decoding failure means "not an image we embed"
+        return Listed(entry, None, "未嵌入（无法识别的图片）")
+    if kind not in IMAGE_FORMATS:
+        return Listed(entry, None, "未嵌入（不支持的图片格式）")
+    if width * height > MAX_PIXELS:
+        return Listed(entry, None, "未嵌入（图片过大）")
+    return Listed(entry, Image(data, IMAGE_FORMATS[kind]), "")
+
+
+def _size(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{max(1, round(size / 1000))} KB" if size >= 1000 else f"{size} B"
+
+
+def _attachment_list(listed: list[Listed]) -> tuple[Safe, Safe, dict[str, Image]]:
+    if not listed:
+        return Safe('<p class="empty">本案无附件。</p>'), Safe(""), {}
+    rows, figures, images = [], [], {}
+    for index, item in enumerate(listed, start=1):
+        note = item.note
+        if item.image is not None:
+            url = f"{ATTACHMENT_SCHEME}{item.entry.id}"
+            images[url] = item.image
+            note = f"见附图{index}"
+            figures.append(fill("image.html", source=plain(url), alt=plain(item.entry.name), index=str(index), name=item.entry.name))
+        e = item.entry
+        rows.append(
+            Safe(
+                f"<tr><td>{index}</td><td>{escape(e.name)}</td><td>{escape(e.content_type)}</td><td>{escape(_size(e.size))}</td>"
+                f"<td>{escape(e.added_by)}</td><td>{escape(chinese_date(e.added_on))}</td><td>{escape(note)}</td></tr>"
+            )
+        )
+    table = Safe(
+        '<table class="list"><tr><th>序号</th><th>名称</th><th>类型</th><th>大小</th><th>添加人</th><th>添加日期</th><th>说明</th></tr>'
+        + join(rows)
+        + "</table>"
+    )
+    return table, join(figures), images
+
+
+def _sessions(case: CaseFile) -> Safe:
+    if not case.sessions:
+        return Safe('<p class="empty">本案无调解记录。</p>')
+    return join(
+        fill(
+            "session.html",
+            index=str(i),
+            held_on=chinese_date(s.held_on),
+            participants="、".join(s.participants) or "—",
+            recorded_by=s.recorded_by,
+            notes=paragraphs(s.notes),
+        )
+        for i, s in enumerate(case.sessions, start=1)
+    )
+
+
+def _visits(case: CaseFile) -> Safe:
+    if not case.visits:
+        return Safe('<p class="empty">本案无回访记录。</p>')
+    return join(
+        fill(
+            "visit.html",
+            index=str(i),
+            due_on=chinese_date(v.due_on),
+            done_on=chinese_date(v.done_on) if v.done_on else "尚未回访",
+            notes=paragraphs(v.notes) if v.notes.strip() else Safe('<p class="empty">—</p>'),
+        )
+        for i, v in enumerate(case.visits, start=1)
+    )
+
+
+def _history(case: CaseFile) -> Safe:
+    if not case.history:
+        return Safe('<p class="empty">—</p>')
+    rows = [
+        Safe(f"<tr><td>{escape(chinese_date(at))}</td><td>{escape(label(STATES, old) or '—')}</td><td>{escape(label(STATES, new))}</td><td>{escape(reason)}</td></tr>")
+        for at, old, new, reason in case.history
+    ]
+    return Safe('<table class="list"><tr><th>日期</th><th>原状态</th><th>新状态</th><th>理由</th></tr>' + join(rows) + "</table>")
+
+
+def _agreement(case: CaseFile) -> Safe:
+    if case.agreement is None:
+        return Safe('<section class="agreement" id="agreement"><h1>人民调解协议书</h1><p class="empty">本案未达成调解协议。</p></section>')
+    return oral_record(case.agreement) if case.agreement.oral else agreement_section(case.agreement)
+
+
+def archive_html(case: CaseFile, store) -> tuple[str, dict[str, Image]]:
+    """The archive's HTML and the images it embeds (keyed by their ``attachment:`` URL)."""
+    attachments, figures, images = _attachment_list([examine(entry, store) for entry in case.attachments])
+    body = fill(
+        "archive.html",
+        committee=case.committee,
+        number=case.number,
+        title=case.title,
+        category=label(CATEGORIES, case.category),
+        party_names="、".join(p.name for p in case.parties),
+        studio=case.studio,
+        mediator=case.mediator or "—",
+        opened_on=chinese_date(case.opened_on),
+        closed_on=chinese_date(case.closed_on) if case.closed_on else "—",
+        state=label(STATES, case.state),
+        source=label(SOURCES, case.source),
+        referred_by=case.referred_by or "—",
+        places="；".join(case.places) or "—",
+        parties=party_lines(case.parties),
+        description=paragraphs(case.description) if case.description.strip() else Safe('<p class="empty">—</p>'),
+        sessions=_sessions(case),
+        agreement=_agreement(case),
+        visits=_visits(case),
+        history=_history(case),
+        attachments=attachments,
+        images=figures,
+    )
+    title = f"人民调解卷宗 {case.number}"
+    html = fill("document.html", title=plain(title), author=plain(case.committee), kind=plain("archive-document"), body=body)
+    return html, images

@@ -1,0 +1,282 @@
+"""What goes on a case's documents, read from the database: a few statements per document,
+whatever the number of sessions, visits or attachments (the contents of attachments are read
+from the file store afterwards, by ``archive``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiedao.api import registry
+from jiedao.api.domain import CHINA, identity
+from jiedao.plugins.mediation import models as m
+from jiedao.plugins.mediation.documents.parties import address_of, PartyLine
+
+
+@dataclass(frozen=True)
+class Signatory:
+    """Someone whose signature the document carries: signed on a date, or a blank line."""
+
+    name: str
+    signed_on: date | None = None
+
+
+@dataclass(frozen=True)
+class AgreementSheet:
+    """The content of a 人民调解协议书 (Art. 29): who, what, how, when, signed and sealed by whom."""
+
+    number: str
+    committee: str
+    studio: str
+    parties: list[PartyLine]
+    facts: str
+    disputed_points: str
+    terms: str
+    performance: str
+    perform_by: date
+    oral: bool
+    party_signatures: dict[int, date]
+    mediators: list[Signatory]
+    sealed_on: date | None
+    effective_on: date | None
+    drafted_on: date
+
+    @property
+    def in_effect(self) -> bool:
+        """Signed by all and sealed (or an oral agreement recorded)."""
+        return self.effective_on is not None
+
+    def signatory(self, party: PartyLine) -> Signatory:
+        """The party's signature line: their name and the day they signed, if they did."""
+        return Signatory(party.name, self.party_signatures.get(party.resident_id))
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """One mediation session (调解记录)."""
+
+    held_on: date
+    participants: list[str]
+    notes: str
+    recorded_by: str
+
+
+@dataclass(frozen=True)
+class VisitRecord:
+    """One return visit (回访记录)."""
+
+    due_on: date
+    done_on: date | None
+    notes: str
+
+
+@dataclass(frozen=True)
+class AttachmentEntry:
+    """A file of the case: listed, and embedded when it is an image the store still holds."""
+
+    id: int
+    name: str
+    content_type: str
+    size: int
+    reference: str
+    added_by: str
+    added_on: date
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    """Everything the archive (卷宗) of a case holds."""
+
+    number: str
+    committee: str
+    studio: str
+    street: str
+    title: str
+    description: str
+    category: str
+    source: str
+    referred_by: str
+    state: str
+    opened_on: date
+    closed_on: date | None
+    mediator: str
+    places: list[str]
+    parties: list[PartyLine]
+    sessions: list[SessionRecord]
+    visits: list[VisitRecord]
+    attachments: list[AttachmentEntry]
+    history: list[tuple[date, str, str, str]] = field(default_factory=list)
+    agreement: AgreementSheet | None = None
+
+
+def china_date(moment: datetime | None) -> date | None:
+    """The date in China of a stored UTC time."""
+    return None if moment is None else moment.astimezone(CHINA).date()
+
+
+def case_number(street_name: str, case: m.Case) -> str:
+    """The document number, ``（2026）长庆人调字第0012号``: the year the case was opened, the
+    street's short name and the case's number."""
+    short = street_name.removesuffix("街道") or street_name
+    return f"（{china_date(case.opened_at).year}）{short}人调字第{case.id:04d}号"
+
+
+async def _committee_and_street(session: AsyncSession, case: m.Case) -> tuple[str, str, str]:
+    """(committee, studio, street) names. The studio belongs to the street's people's mediation
+    committee (调委会), whose name and seal the agreement carries."""
+    studio = await session.scalar(select(m.Studio.name).where(m.Studio.id == case.studio_id)) or ""
+    street = await session.scalar(select(registry.Street.name).where(registry.Street.id == case.street_id)) or ""
+    return f"{street}人民调解委员会", studio, street
+
+
+async def _parties(session: AsyncSession, case_id: int) -> list[PartyLine]:
+    """The parties in the order they joined the case, each with the home they live in (their
+    household's unit) or else the first unit they own."""
+    R = registry
+    rows = (
+        await session.execute(
+            select(m.CaseParty.role, R.Resident)
+            .join(R.Resident, R.Resident.id == m.CaseParty.resident_id)
+            .where(m.CaseParty.case_id == case_id)
+            .order_by(m.CaseParty.id)
+        )
+    ).all()
+    ids = [resident.id for _, resident in rows]
+    place = (R.Compound.name, R.Building.name, R.Unit.stairwell, R.Unit.number)
+    owned = (
+        select(R.Ownership.resident_id, *place)
+        .join(R.Unit, R.Unit.id == R.Ownership.unit_id)
+        .join(R.Building, R.Building.id == R.Unit.building_id)
+        .join(R.Compound, R.Compound.id == R.Building.compound_id)
+        .where(R.Ownership.resident_id.in_(ids))
+        .order_by(R.Ownership.id.desc())
+    )
+    lived = (
+        select(R.Resident.id, *place)
+        .join(R.Household, R.Household.id == R.Resident.household_id)
+        .join(R.Unit, R.Unit.id == R.Household.unit_id)
+        .join(R.Building, R.Building.id == R.Unit.building_id)
+        .join(R.Compound, R.Compound.id == R.Building.compound_id)
+        .where(R.Resident.id.in_(ids))
+    )
+    homes: dict[int, str] = {}
+    for resident_id, *parts in [*(await session.execute(owned)).all(), *(await session.execute(lived)).all()]:
+        homes[resident_id] = address_of(*parts)  # the household's unit, read last, wins
+    return [
+        PartyLine(
+            role=role,
+            name=resident.name,
+            is_organisation=resident.is_organisation,
+            id_card_masked=resident.id_card_masked,
+            birth_year=resident.birth_year,
+            address=homes.get(resident.id, ""),
+            resident_id=resident.id,
+        )
+        for role, resident in rows
+    ]
+
+
+async def _mediator_names(session: AsyncSession, case: m.Case, user_ids: set[int]) -> dict[int, str]:
+    """Each user's name as a mediator: their display name in the case's studio, else their username."""
+    if not user_ids:
+        return {}
+    names = dict((await session.execute(select(identity.User.id, identity.User.username).where(identity.User.id.in_(user_ids)))).all())
+    names.update(
+        (await session.execute(
+            select(m.StudioMember.user_id, m.StudioMember.display_name).where(
+                m.StudioMember.studio_id == case.studio_id, m.StudioMember.user_id.in_(user_ids)
+            )
+        )).all()
+    )
+    return names
+
+
+async def _sheet(session: AsyncSession, case: m.Case, agreement: m.Agreement, committee: str, studio: str, number: str, parties: list[PartyLine]) -> AgreementSheet:
+    signatures = (await session.execute(select(m.Signature).where(m.Signature.agreement_id == agreement.id).order_by(m.Signature.id))).scalars().all()
+    mediator_ids = {s.user_id for s in signatures if s.user_id is not None}
+    if case.mediator_user_id is not None:
+        mediator_ids.add(case.mediator_user_id)
+    names = await _mediator_names(session, case, mediator_ids)
+    signed = {s.user_id: china_date(s.signed_at) for s in signatures if s.user_id is not None}
+    order = [case.mediator_user_id] if case.mediator_user_id is not None else []
+    order += sorted(u for u in signed if u != case.mediator_user_id)
+    return AgreementSheet(
+        number=number,
+        committee=committee,
+        studio=studio,
+        parties=parties,
+        facts=agreement.facts,
+        disputed_points=agreement.disputed_points,
+        terms=agreement.terms,
+        performance=agreement.performance,
+        perform_by=agreement.perform_by,
+        oral=agreement.oral,
+        party_signatures={s.resident_id: china_date(s.signed_at) for s in signatures if s.resident_id is not None},
+        mediators=[Signatory(names.get(u, "?"), signed.get(u)) for u in order],
+        sealed_on=china_date(agreement.sealed_at),
+        effective_on=agreement.effective_on,
+        drafted_on=china_date(agreement.drafted_at),
+    )
+
+
+async def agreement_sheet(session: AsyncSession, case: m.Case) -> AgreementSheet | None:
+    """The agreement of ``case`` as printed, or None when it has none."""
+    agreement = await session.scalar(select(m.Agreement).where(m.Agreement.case_id == case.id))
+    if agreement is None:
+        return None
+    committee, studio, street = await _committee_and_street(session, case)
+    parties = await _parties(session, case.id)
+    return await _sheet(session, case, agreement, committee, studio, case_number(street, case), parties)
+
+
+async def case_file(session: AsyncSession, case: m.Case) -> CaseFile:
+    """Everything the archive of ``case`` holds (attachments as references, not contents)."""
+    committee, studio, street = await _committee_and_street(session, case)
+    number = case_number(street, case)
+    parties = await _parties(session, case.id)
+    agreement = await session.scalar(select(m.Agreement).where(m.Agreement.case_id == case.id))
+    sheet = None if agreement is None else await _sheet(session, case, agreement, committee, studio, number, parties)
+    R = registry
+    places = (
+        await session.execute(
+            select(R.Compound.name, R.Building.name, R.Unit.stairwell, R.Unit.number)
+            .select_from(m.CasePlace)
+            .join(R.Building, R.Building.id == m.CasePlace.building_id)
+            .join(R.Compound, R.Compound.id == R.Building.compound_id)
+            .outerjoin(R.Unit, R.Unit.id == m.CasePlace.unit_id)
+            .where(m.CasePlace.case_id == case.id)
+            .order_by(m.CasePlace.id)
+        )
+    ).all()
+    sessions = (await session.scalars(select(m.MediationSession).where(m.MediationSession.case_id == case.id).order_by(m.MediationSession.held_on, m.MediationSession.id))).all()
+    visits = (await session.scalars(select(m.ReturnVisit).where(m.ReturnVisit.case_id == case.id).order_by(m.ReturnVisit.due_on, m.ReturnVisit.id))).all()
+    attachments = (await session.scalars(select(m.Attachment).where(m.Attachment.case_id == case.id).order_by(m.Attachment.id))).all()
+    history = (await session.scalars(select(m.CaseTransition).where(m.CaseTransition.case_id == case.id).order_by(m.CaseTransition.at, m.CaseTransition.id))).all()
+    mediator = ""
+    if case.mediator_user_id is not None:
+        mediator = (await _mediator_names(session, case, {case.mediator_user_id})).get(case.mediator_user_id, "")
+    return CaseFile(
+        number=number,
+        committee=committee,
+        studio=studio,
+        street=street,
+        title=case.title,
+        description=case.description,
+        category=case.category,
+        source=case.source,
+        referred_by=case.referred_by,
+        state=case.state,
+        opened_on=china_date(case.opened_at),
+        closed_on=china_date(case.closed_at or case.concluded_at),
+        mediator=mediator,
+        places=[address_of(*place) for place in places],
+        parties=parties,
+        sessions=[SessionRecord(s.held_on, list(s.participants or []), s.notes, s.recorded_by) for s in sessions],
+        visits=[VisitRecord(v.due_on, v.done_on, v.notes) for v in visits],
+        attachments=[AttachmentEntry(a.id, a.name, a.content_type, a.size, a.reference, a.added_by, china_date(a.added_at)) for a in attachments],
+        history=[(china_date(t.at), t.from_state or "", t.to_state, t.reason) for t in history],
+        agreement=sheet,
+    )

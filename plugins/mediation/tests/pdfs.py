@@ -1,0 +1,44 @@
+"""Reading back the PDFs the tests download: their text, their fonts, their images."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from pypdf import PdfReader
+
+
+def reader(pdf: bytes) -> PdfReader:
+    assert pdf.startswith(b"%PDF-"), pdf[:40]
+    return PdfReader(io.BytesIO(pdf))
+
+
+def text_of(pdf: bytes) -> str:
+    """Every page's text, whitespace removed (the layout breaks lines anywhere in Chinese)."""
+    return re.sub(r"\s+", "", "".join(page.extract_text() for page in reader(pdf).pages))
+
+
+def fonts_of(pdf: bytes) -> dict[str, bool]:
+    """Each font's name (subset prefix removed) and whether its program is embedded in the file."""
+    fonts: dict[str, bool] = {}
+    for page in reader(pdf).pages:
+        for font in page["/Resources"].get("/Font", {}).values():
+            font = font.get_object()
+            descriptor = font.get("/FontDescriptor")
+            if descriptor is None and "/DescendantFonts" in font:
+                descriptor = font["/DescendantFonts"][0].get_object().get("/FontDescriptor")
+            descriptor = descriptor.get_object() if descriptor is not None else {}
+            embedded = any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
+            fonts[str(font["/BaseFont"]).split("+", 1)[-1]] = embedded
+    return fonts
+
+
+def image_count(pdf: bytes) -> int:
+    """How many distinct images the file holds (WeasyPrint shares one resource dictionary
+    between pages, so counting per page would count each image once per page)."""
+    found = set()
+    for page in reader(pdf).pages:
+        for reference in page["/Resources"].get("/XObject", {}).values():
+            if reference.get_object().get("/Subtype") == "/Image":
+                found.add(reference.idnum)
+    return len(found)
