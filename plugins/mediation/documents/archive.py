@@ -70,7 +70,7 @@ def _attachment_list(listed: list[Listed]) -> tuple[Safe, Safe, dict[str, Image]
         if item.image is not None:
             url = f"{ATTACHMENT_SCHEME}{item.entry.id}"
             images[url] = item.image
-            note = f"见附图{index}"
+            note = "图附后"
             figures.append(fill("image.html", source=plain(url), alt=plain(item.entry.name), index=str(index), name=item.entry.name))
         e = item.entry
         rows.append(

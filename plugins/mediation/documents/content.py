@@ -194,6 +194,18 @@ async def _mediator_names(session: AsyncSession, case: m.Case, user_ids: set[int
     return names
 
 
+async def _recorders(session: AsyncSession, case: m.Case, usernames: set[str]) -> dict[str, str]:
+    """Each recorder's name as printed: their display name in the case's studio, else as stored."""
+    if not usernames:
+        return {}
+    rows = await session.execute(
+        select(identity.User.username, m.StudioMember.display_name)
+        .join(m.StudioMember, m.StudioMember.user_id == identity.User.id)
+        .where(m.StudioMember.studio_id == case.studio_id, identity.User.username.in_(usernames))
+    )
+    return {name: name for name in usernames} | dict(rows.all())
+
+
 async def _sheet(session: AsyncSession, case: m.Case, agreement: m.Agreement, committee: str, studio: str, number: str, parties: list[PartyLine]) -> AgreementSheet:
     signatures = (await session.execute(select(m.Signature).where(m.Signature.agreement_id == agreement.id).order_by(m.Signature.id))).scalars().all()
     mediator_ids = {s.user_id for s in signatures if s.user_id is not None}
@@ -255,6 +267,7 @@ async def case_file(session: AsyncSession, case: m.Case) -> CaseFile:
     visits = (await session.scalars(select(m.ReturnVisit).where(m.ReturnVisit.case_id == case.id).order_by(m.ReturnVisit.due_on, m.ReturnVisit.id))).all()
     attachments = (await session.scalars(select(m.Attachment).where(m.Attachment.case_id == case.id).order_by(m.Attachment.id))).all()
     history = (await session.scalars(select(m.CaseTransition).where(m.CaseTransition.case_id == case.id).order_by(m.CaseTransition.at, m.CaseTransition.id))).all()
+    recorders = await _recorders(session, case, {s.recorded_by for s in sessions})
     mediator = ""
     if case.mediator_user_id is not None:
         mediator = (await _mediator_names(session, case, {case.mediator_user_id})).get(case.mediator_user_id, "")
@@ -274,7 +287,7 @@ async def case_file(session: AsyncSession, case: m.Case) -> CaseFile:
         mediator=mediator,
         places=[address_of(*place) for place in places],
         parties=parties,
-        sessions=[SessionRecord(s.held_on, list(s.participants or []), s.notes, s.recorded_by) for s in sessions],
+        sessions=[SessionRecord(s.held_on, list(s.participants or []), s.notes, recorders[s.recorded_by]) for s in sessions],
         visits=[VisitRecord(v.due_on, v.done_on, v.notes) for v in visits],
         attachments=[AttachmentEntry(a.id, a.name, a.content_type, a.size, a.reference, a.added_by, china_date(a.added_at)) for a in attachments],
         history=[(china_date(t.at), t.from_state or "", t.to_state, t.reason) for t in history],

@@ -70,7 +70,7 @@ async def test_the_archive_holds_every_part_of_the_case_and_embeds_only_the_real
         "纠纷地点测试小区1幢001室",
         "调解记录",
         *(f"第{n}次：双方陈述意见" for n in range(1, SESSIONS + 1)),
-        "参加人员业主0、业主1、小王",
+        "参加人员业主0、业主1、小王记录人小王",
         "人民调解协议书",
         "602室业主负责重做防水并赔偿502室2800元。",
         "长庆街道人民调解委员会（印章）",
@@ -79,7 +79,8 @@ async def test_the_archive_holds_every_part_of_the_case_and_embeds_only_the_real
         "案件流转记录",
         "附件清单",
         "漏水现场.png",
-        "见附图1",
+        "漏水现场.pngimage/png",
+        "图附后",
         "不是图片.jpg",
         "未嵌入（无法识别的图片）",
         "示意图.svg",
@@ -94,3 +95,34 @@ async def test_the_archive_holds_every_part_of_the_case_and_embeds_only_the_real
     assert image_count(response.content) == 1, "only the real PNG is drawn"
     fonts = fonts_of(response.content)
     assert "Noto-Serif-CJK-SC" in fonts and all(fonts.values()), fonts
+
+
+async def test_reading_an_archive_costs_the_same_statements_for_one_or_six_sessions_and_attachments(scene):
+    from sqlalchemy import select
+
+    from jiedao.core.testing.fixtures import count_statements
+    from jiedao.plugins.mediation.documents.content import case_file
+    from jiedao.core.clock import now
+    from jiedao.plugins.mediation.models import Attachment, Case
+
+    case = await scene.in_mediation()
+
+    async def record(n: int) -> None:
+        held = {"caseId": case["id"], "heldOn": today().isoformat(), "participants": ["业主0", "小王"], "notes": f"第{n}次"}
+        await scene.ok("recordMediationSession", held, scene.tokens["med-a2"])
+        async with scene.kernel.db.transaction(scene.kernel.street_id("changqing")) as session:  # a row is enough: nothing is read from the store
+            session.add(Attachment(case_id=pk(case["id"]), name=f"{n}.txt", content_type="text/plain", size=1, reference="sha256/" + "0" * 64, added_by="med-a2", added_at=now()))
+
+    async def statements() -> tuple[int, int]:
+        async with scene.kernel.db.transaction(scene.kernel.street_id("changqing")) as session:
+            row = await session.scalar(select(Case).where(Case.id == pk(case["id"])))
+            with count_statements() as counter:
+                read = await case_file(session, row)
+        return counter.count, (len(read.sessions), len(read.attachments))
+
+    await record(1)
+    few, one = await statements()
+    for n in range(2, 7):
+        await record(n)
+    many, six = await statements()
+    assert (one, six) == ((1, 1), (6, 6)) and many == few
