@@ -1,4 +1,4 @@
-"""HTML to PDF with WeasyPrint: A4, the Noto CJK fonts embedded, nothing fetched from outside.
+"""HTML to PDF/A-3b with WeasyPrint: A4, the Noto CJK fonts embedded, nothing fetched from outside.
 
 The documents reference only the attachments handed to ``render`` (``attachment:<id>`` URLs);
 every other URL — ``file:``, ``http:``, ``data:`` — is refused, so no field and no attachment can
@@ -19,6 +19,9 @@ from jiedao.plugins.mediation.documents.markup import stylesheet
 log = logging.getLogger(__name__)
 
 ATTACHMENT_SCHEME = "attachment:"
+PDF_VARIANT = "pdf/a-3b"
+"""PDF/A-3b, the archival profile: every font embedded, colours with an output intent, XMP
+metadata (as WeasyPrint writes it; no validator runs in the tests)."""
 _executor: ThreadPoolExecutor | None = None
 
 
@@ -71,7 +74,7 @@ def render_now(html: str, images: dict[str, Image] | None = None) -> Rendered:
     weasyprint, OnlyAttachments = _weasyprint()
     fetcher = OnlyAttachments(images or {})
     document = weasyprint.HTML(string=html, url_fetcher=fetcher)
-    pdf = document.write_pdf(stylesheets=[weasyprint.CSS(string=stylesheet(), url_fetcher=fetcher)])
+    pdf = document.write_pdf(stylesheets=[weasyprint.CSS(string=stylesheet(), url_fetcher=fetcher)], pdf_variant=PDF_VARIANT)
     if fetcher.refused:
         log.warning("mediation document: refused %d URL(s), e.g. %s", len(fetcher.refused), fetcher.refused[0][:80])
     return Rendered(pdf, fetcher.refused)

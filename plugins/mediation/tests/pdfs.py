@@ -42,3 +42,18 @@ def image_count(pdf: bytes) -> int:
             if reference.get_object().get("/Subtype") == "/Image":
                 found.add(reference.idnum)
     return len(found)
+
+
+def pdfa_of(pdf: bytes) -> str:
+    """The PDF/A profile the file declares in its XMP metadata, e.g. ``3B`` ("" when none)."""
+    root = reader(pdf).trailer["/Root"]
+    if "/Metadata" not in root:
+        return ""
+    xmp = root["/Metadata"].get_object().get_data().decode("utf-8")
+    part, conformance = re.search(r'pdfaid:part="(\d)"', xmp), re.search(r'pdfaid:conformance="(\w)"', xmp)
+    return (part.group(1) + conformance.group(1)) if part and conformance else ""
+
+
+def title_of(pdf: bytes) -> str:
+    """The document's title (its properties in a reader)."""
+    return str(reader(pdf).metadata.get("/Title", ""))

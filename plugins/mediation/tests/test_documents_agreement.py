@@ -9,7 +9,7 @@ from sqlalchemy import select
 from jiedao.core.clock import today
 from jiedao.core.models import Resident
 from jiedao.plugins.mediation.tests.conftest import pk
-from jiedao.plugins.mediation.tests.pdfs import fonts_of, text_of
+from jiedao.plugins.mediation.tests.pdfs import fonts_of, pdfa_of, text_of, title_of
 
 
 def chinese(day) -> str:
@@ -78,6 +78,7 @@ async def test_a_party_downloads_the_agreement_in_effect_with_parties_terms_sign
     fonts = fonts_of(response.content)
     assert "Noto-Serif-CJK-SC" in fonts and "Noto-Sans-CJK-SC-Bold" in fonts, fonts
     assert all(fonts.values()), f"every font is embedded: {fonts}"
+    assert pdfa_of(response.content) == "3B" and title_of(response.content) == f"人民调解协议书 {number}"
 
 
 def scene_perform_by():
