@@ -1,5 +1,7 @@
-"""Tables of the mediation plugin: studios, cases and their history, agreements, sessions,
-attachments, return visits, and the rectification task forces with their findings.
+"""Tables of the mediation plugin: the people's mediation committees and their studios, cases
+and their history, the parties' answers, agreements (seal, performance, breach, the court's
+ruling), sessions, attachments, return visits, and the rectification task forces with their
+findings.
 
 Enumerated values are stored as short strings; the allowed values and the moves between
 them live in ``plugins.mediation.states``.
@@ -25,8 +27,41 @@ class OfCase:
         return mapped_column(ForeignKey("mediation_cases.id", ondelete="CASCADE"), index=True)
 
 
+class Committee(StreetScoped, Base):
+    """A people's mediation committee (人民调解委员会, People's Mediation Law Art. 8-9), e.g.
+    长庆街道人民调解委员会: the organisation whose seal makes an agreement (Art. 29)."""
+
+    __tablename__ = "mediation_committees"
+    __table_args__ = (UniqueConstraint("street_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"), index=True)
+    seal_name: Mapped[str] = mapped_column(String(200))
+    """The text of the seal (印章名称), usually the committee's full name."""
+    seal_number: Mapped[str] = mapped_column(String(100), default="")
+    """The seal's filing or engraving number (印章编号/备案号), when it has one."""
+    seal_image: Mapped[str | None] = mapped_column(String(200))
+    """The file store's reference of an image of the seal (for printed agreements)."""
+    seal_image_type: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CommitteeMember(StreetScoped, Base):
+    """A member (委员) of a committee, with their office (Art. 9: a director, possibly deputy
+    directors, members); whoever keeps the seal may seal agreements in its name."""
+
+    __tablename__ = "mediation_committee_members"
+    __table_args__ = (UniqueConstraint("committee_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    committee_id: Mapped[int] = mapped_column(ForeignKey("mediation_committees.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    office: Mapped[str] = mapped_column(String(20))
+    keeps_seal: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 class Studio(StreetScoped, Base):
-    """A people's mediation studio (调解工作室), e.g. 潘大姐工作室."""
+    """A people's mediation studio (调解工作室), e.g. 潘大姐工作室, working for a committee."""
 
     __tablename__ = "mediation_studios"
     __table_args__ = (UniqueConstraint("street_id", "name"),)
@@ -34,6 +69,7 @@ class Studio(StreetScoped, Base):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"), index=True)
+    committee_id: Mapped[int | None] = mapped_column(ForeignKey("mediation_committees.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -71,13 +107,19 @@ class Case(StreetScoped, Base):
 
 
 class CaseParty(OfCase, StreetScoped, Base):
-    """A resident or organisation taking part in a case, with its role."""
+    """A resident or organisation taking part in a case, with its role and its answer to
+    mediation (Art. 17: accepted or refused, when, how, and why it refused)."""
 
     __tablename__ = "mediation_case_parties"
     __table_args__ = (UniqueConstraint("case_id", "resident_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
     role: Mapped[str] = mapped_column(String(20))
+    answer: Mapped[str | None] = mapped_column(String(10))
+    answered_on: Mapped[date | None] = mapped_column(Date)
+    answer_channel: Mapped[str | None] = mapped_column(String(20))
+    answer_recorded_by: Mapped[str | None] = mapped_column(String(100))
+    refusal_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class CasePlace(OfCase, StreetScoped, Base):
@@ -141,8 +183,31 @@ class Agreement(OfCase, StreetScoped, Base):
     drafted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     effective_on: Mapped[date | None] = mapped_column(Date)
+    obliged_resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))
+    """The party who must perform (default: the first respondent)."""
+    sealed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    seal_committee_id: Mapped[int | None] = mapped_column(ForeignKey("mediation_committees.id"))
+    """The committee whose seal is on the agreement (Art. 29)."""
     confirmation_requested_on: Mapped[date | None] = mapped_column(Date)
     confirmation_court: Mapped[str | None] = mapped_column(String(200))
+    confirmation_ruling: Mapped[str | None] = mapped_column(String(10))
+    """The court's ruling on the request: ``confirmed`` or ``refused`` (Civil Procedure Law Art. 206)."""
+    confirmation_case_number: Mapped[str | None] = mapped_column(String(100))
+    confirmation_ruled_on: Mapped[date | None] = mapped_column(Date)
+    performed_on: Mapped[date | None] = mapped_column(Date)
+    """The date the performance was confirmed (Art. 31)."""
+    performance_how: Mapped[str | None] = mapped_column(String(20))
+    performance_evidence_id: Mapped[int | None] = mapped_column(ForeignKey("mediation_attachments.id"))
+    performance_recorded_by: Mapped[str | None] = mapped_column(String(100))
+    performance_note: Mapped[str | None] = mapped_column(Text)
+    breached_on: Mapped[date | None] = mapped_column(Date)
+    breach_note: Mapped[str | None] = mapped_column(Text)
+    breach_recorded_by: Mapped[str | None] = mapped_column(String(100))
+    court_action: Mapped[str | None] = mapped_column(String(20))
+    """Where a party took the matter after a breach or a refused ruling: ``litigation``
+    (Art. 32) or ``enforcement`` (a confirmed agreement, Art. 33)."""
+    court_action_on: Mapped[date | None] = mapped_column(Date)
+    court_action_court: Mapped[str | None] = mapped_column(String(200))
 
 
 class Signature(StreetScoped, Base):
@@ -229,6 +294,8 @@ class Finding(StreetScoped, Base):
 
 
 MODELS: tuple[Any, ...] = (
+    Committee,
+    CommitteeMember,
     Studio,
     StudioMember,
     Case,

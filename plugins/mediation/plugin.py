@@ -54,7 +54,7 @@ def jiedao_schema(register):
     register.query(queries.MediationQuery)
     register.query(DocumentsQuery)
     register.mutation(MediationMutation)
-    register.types(types.Case, types.Studio, types.Finding, types.TaskForce)
+    register.types(types.Case, types.Studio, types.MediationCommittee, types.Finding, types.TaskForce)
     register.extend("Building", queries.BuildingMediation)
     register.extend("Resident", queries.ResidentMediation)
 

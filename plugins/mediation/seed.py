@@ -21,6 +21,8 @@ from jiedao.plugins.mediation.service.finding_work import open_finding_work_item
 from jiedao.plugins.mediation.service.visit_work import open_visit_work_item
 from jiedao.plugins.mediation.models import (
     Agreement,
+    Committee,
+    CommitteeMember,
     Case,
     CaseParty,
     CasePlace,
@@ -43,6 +45,11 @@ STUDIOS = {
     "老傅调解室": ("潮鸣寺巷社区", "老傅：老党员、老邻居、老娘舅", [("mediator-fu", "老傅", True)]),
 }
 GONGCHEN_STUDIO = ("拱宸桥调解工作室", "拱宸桥社区")
+COMMITTEES = {
+    # street: (name, seal number, the director keeping the seal (username, display name))
+    "changqing": ("杭州市拱墅区长庆街道人民调解委员会", "3301050001", ("mediator-zhou", "周主任")),
+    "gongchen": ("杭州市拱墅区拱宸桥街道人民调解委员会", "3301050002", None),
+}
 CATEGORIES = [
     (Category.WATER_LEAK, 25, "卫生间渗水至楼下"),
     (Category.NOISE, 15, "夜间噪音扰民"),
@@ -74,12 +81,20 @@ async def seed(session, street: str) -> None:
     """Idempotent demo seeder of one street."""
     if await session.scalar(select(Studio.id).limit(1)) is not None:
         return
+    street_id = await session.scalar(select(registry.Street.id).where(registry.Street.slug == street))
+    committee = await _committee(session, street, street_id)
     if street != "changqing":
-        await _one_studio(session, *GONGCHEN_STUDIO)
+        studio = await _one_studio(session, *GONGCHEN_STUDIO)
+        studio.committee_id = committee.id
         return
     rng = random.Random(f"mediation-{street}")
-    street_id = await session.scalar(select(registry.Street.id).where(registry.Street.slug == street))
     studios = await _studios(session, street_id)
+    for studio, mediators, _ in studios.values():
+        studio.committee_id = committee.id
+        session.add(CommitteeMember(committee_id=committee.id, user_id=mediators[0], display_name="", office="member", keeps_seal=False))
+    await session.flush()
+    for member in await session.scalars(select(CommitteeMember).where(CommitteeMember.display_name == "")):
+        member.display_name = await session.scalar(select(StudioMember.display_name).where(StudioMember.user_id == member.user_id).limit(1))
     await _water_leak(session, studios["潘大姐工作室"])
     await _year_of_cases(session, rng, studios)
     await _dongqing(session, rng, studios["潘大姐工作室"])
@@ -107,6 +122,32 @@ async def _hotspot_story(session, pan) -> None:
             [(first[0], PartyRole.APPLICANT), (second[0], PartyRole.RESPONDENT)], [(building_id, first[1]), (building_id, second[1])],
             days, [CaseState.ACCEPTED],
         )
+
+
+async def _mediator(session, street_id: int, username: str) -> int:
+    """The id of the demo mediator ``username`` (created with the demo password, granted the role)."""
+    user_id = await session.scalar(select(identity.User.id).where(identity.User.username == username))
+    if user_id is None:
+        user = identity.User(username=username, password_hash=hash_password(demo.DEMO_PASSWORD))
+        session.add(user)
+        await session.flush()
+        user_id = user.id
+    if not await session.scalar(select(identity.Grant.id).where(identity.Grant.user_id == user_id, identity.Grant.street_id == street_id, identity.Grant.role == "mediator")):
+        session.add(identity.Grant(user_id=user_id, street_id=street_id, role="mediator"))
+    return user_id
+
+
+async def _committee(session, street: str, street_id: int) -> Committee:
+    """The street's people's mediation committee (Art. 34), its director keeping the seal."""
+    name, number, director = COMMITTEES.get(street, (f"{street}人民调解委员会", "", None))
+    committee = Committee(name=name, seal_name=name, seal_number=number, created_at=now())
+    session.add(committee)
+    await session.flush()
+    if director is not None:
+        user_id = await _mediator(session, street_id, director[0])
+        session.add(CommitteeMember(committee_id=committee.id, user_id=user_id, display_name=director[1], office="director", keeps_seal=True))
+    await session.flush()
+    return committee
 
 
 async def _one_studio(session, name: str, community: str) -> Studio:
@@ -203,6 +244,11 @@ async def _case(session, studio, mediator_id, title, category, source, parties, 
     return case
 
 
+async def _keeper(session, case: Case) -> int | None:
+    committee_id = await session.scalar(select(Studio.committee_id).where(Studio.id == case.studio_id))
+    return await session.scalar(select(CommitteeMember.user_id).where(CommitteeMember.committee_id == committee_id, CommitteeMember.keeps_seal.is_(True)))
+
+
 async def _agreement(session, case: Case, party_ids: list[int], mediator_id: int, days_ago: float, **content) -> Agreement:
     effective = _on(days_ago)
     agreement = Agreement(
@@ -214,6 +260,8 @@ async def _agreement(session, case: Case, party_ids: list[int], mediator_id: int
         perform_by=effective + timedelta(days=15),
         drafted_at=_at(days_ago + 0.5),
         sealed_at=_at(days_ago),
+        sealed_by_user_id=await _keeper(session, case),
+        seal_committee_id=await session.scalar(select(Studio.committee_id).where(Studio.id == case.studio_id)),
         effective_on=effective,
         confirmation_requested_on=content.get("confirmation_requested_on"),
         confirmation_court=content.get("confirmation_court"),

@@ -13,7 +13,7 @@ from jiedao.api.graphql import children_field, connection_field, decode_id_of, w
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.graphql.loaders import cases_of_caller, visible_case_by_id, visible_cases_by
-from jiedao.plugins.mediation.graphql.types import Case, CaseStateEnum, CategoryEnum, Finding, Studio, TaskForce
+from jiedao.plugins.mediation.graphql.types import Case, CaseStateEnum, CategoryEnum, Finding, MediationCommittee, Studio, TaskForce
 from jiedao.plugins.mediation.states import OPEN_STATES
 
 CASE_READ = "mediation.case.read"
@@ -25,6 +25,10 @@ class MediationQuery:
     @strawberry.field(permission_classes=allow(CASE_READ), description="The street's mediation studios.")
     async def studios(self, info: strawberry.Info) -> list[Studio]:
         return await info.context.scalars(select(m.Studio).order_by(m.Studio.id))
+
+    @strawberry.field(permission_classes=allow(CASE_READ), description="The street's people's mediation committees (人民调解委员会).")
+    async def mediation_committees(self, info: strawberry.Info) -> list[MediationCommittee]:
+        return await info.context.scalars(select(m.Committee).order_by(m.Committee.id))
 
     @connection_field(
         Case,

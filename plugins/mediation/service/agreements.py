@@ -1,4 +1,4 @@
-"""Mediation agreements (Art. 29-30): drafting, signatures, the studio's seal, taking effect,
+"""Mediation agreements (Art. 29-30): drafting, signatures, the committee's seal, taking effect,
 and the parties' joint request for judicial confirmation (Art. 33)."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.api import DomainError, now, today
 from jiedao.plugins.mediation.access import Actor
-from jiedao.plugins.mediation.models import Agreement, Case, ReturnVisit, Signature
+from jiedao.plugins.mediation.models import Agreement, Case, ReturnVisit, Signature, Studio
 from jiedao.plugins.mediation.service.cases import get_case, move, party_ids
 from jiedao.plugins.mediation.service.common import required
-from jiedao.plugins.mediation.service.studios import is_studio_lead
+from jiedao.plugins.mediation.service.committees import seal_keeper_of
 from jiedao.plugins.mediation.service.visit_work import open_visit_work_item
 from jiedao.plugins.mediation.states import CaseState
 
@@ -72,7 +72,7 @@ async def draft_agreement(session: AsyncSession, actor: Actor, case_id: int, dat
         agreement = Agreement(case_id=case_id, drafted_at=now(), **content, perform_by=data.perform_by, oral=data.oral)
         session.add(agreement)
     else:
-        agreement.sealed_at = None
+        agreement.sealed_at = agreement.sealed_by_user_id = agreement.seal_committee_id = None
         agreement.drafted_at = now()
         agreement.perform_by, agreement.oral = data.perform_by, data.oral
         for key, value in content.items():
@@ -121,14 +121,30 @@ async def sign_agreement(session: AsyncSession, actor: Actor, case_id: int, resi
 
 
 async def seal_agreement(session: AsyncSession, actor: Actor, case_id: int) -> Agreement:
-    """The studio seals the agreement (its lead, or street staff)."""
-    case = await get_case(session, actor, case_id)
+    """Seal the agreement with the seal of the people's mediation committee of the case's
+    studio (Art. 29). Only the committee member keeping the seal may: not the studio's lead,
+    not street staff."""
+    case = await get_case(session, actor, case_id, manage=False)
     agreement = await _agreement_of(session, case)
-    if not actor.sees_all and not await is_studio_lead(session, case.studio_id, actor.user_id):
-        raise DomainError("Only the studio's lead mediator or street staff seal agreements.", code="NOT_STUDIO_LEAD", field="caseId")
+    committee_id = await session.scalar(select(Studio.committee_id).where(Studio.id == case.studio_id))
+    if committee_id is None:
+        raise DomainError(
+            "The case's studio belongs to no people's mediation committee: attach it to one (setStudioCommittee) before sealing.",
+            code="NO_COMMITTEE", field="caseId",
+        )
+    keeper = await seal_keeper_of(session, committee_id)
+    if actor.user_id is None or actor.user_id != keeper:
+        raise DomainError(
+            "Only the member of the people's mediation committee who keeps its seal seals agreements (Art. 29).",
+            code="NOT_SEAL_KEEPER", field="caseId",
+        )
     if agreement.sealed_at is not None:
         raise DomainError("The agreement is already sealed.", code="ALREADY_SEALED", field="caseId")
+    if agreement.oral:
+        raise DomainError("An oral agreement is not sealed.", code="ORAL_AGREEMENT", field="caseId")
     agreement.sealed_at = now()
+    agreement.sealed_by_user_id = actor.user_id
+    agreement.seal_committee_id = committee_id
     await session.flush()
     await _maybe_take_effect(session, case, agreement, actor)
     return agreement

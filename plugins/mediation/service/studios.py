@@ -7,15 +7,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.api import DomainError, now
 from jiedao.api.domain import identity
-from jiedao.plugins.mediation.models import Studio, StudioMember
+from jiedao.plugins.mediation.models import Committee, Studio, StudioMember
 from jiedao.plugins.mediation.service.common import required, street_of
 
-async def create_studio(session: AsyncSession, name: str, description: str = "", community_id: int | None = None) -> Studio:
-    """A new studio; names are unique in the street."""
+async def create_studio(
+    session: AsyncSession, name: str, description: str = "", community_id: int | None = None, committee_id: int | None = None
+) -> Studio:
+    """A new studio (of a committee, whose seal its agreements need); names are unique in the street."""
     name = required(name, "name", "The studio's name")
     if await session.scalar(select(Studio.id).where(Studio.name == name)):
         raise DomainError(f"A studio named '{name}' already exists.", code="DUPLICATE", field="name")
-    studio = Studio(name=name, description=description, community_id=community_id, created_at=now())
+    if committee_id is not None and await session.scalar(select(Committee.id).where(Committee.id == committee_id)) is None:
+        raise DomainError("No such mediation committee.", code="NOT_FOUND", field="committeeId")
+    studio = Studio(name=name, description=description, community_id=community_id, committee_id=committee_id, created_at=now())
     session.add(studio)
     await session.flush()
     return studio

@@ -31,7 +31,7 @@ CASE_FIELDS = """
   returnVisits { id dueOn doneOn overdue }
   attachments { name size reference }
   agreement {
-    oral facts terms inEffect effectiveOn sealedAt
+    oral facts terms inEffect effectiveOn sealedAt sealedBy sealCommittee { name seal { name number } }
     signatures { resident { id } mediatorUsername recordedBy }
     judicialConfirmation { deadline requestedOn court overdue }
   }
@@ -48,12 +48,14 @@ def pk(global_id: str) -> int:
 
 @dataclass
 class Scene:
-    """Studio A (lead med-a, member med-a2), studio B (lead med-b), eight residents in two
+    """The street's people's mediation committee (director med-chair keeps its seal) with
+    studio A (lead med-a, member med-a2) and studio B (lead med-b), eight residents in two
     buildings, and tokens for the people of the scenarios."""
 
     client: object
     kernel: object
     registry: dict
+    committee: str = ""
     studio_a: str = ""
     studio_b: str = ""
     tokens: dict[str, str] = field(default_factory=dict)
@@ -139,7 +141,7 @@ class Scene:
         for i in parties:
             await self.ok("signAgreement", {"caseId": case["id"], "residentId": self.residents[i]}, self.tokens["med-a2"])
         await self.ok("signAgreement", {"caseId": case["id"]}, self.tokens["med-a2"])
-        return (await self.ok("sealAgreement", {"caseId": case["id"]}, self.tokens["med-a"]))["case"]
+        return (await self.ok("sealAgreement", {"caseId": case["id"]}, self.tokens["med-chair"]))["case"]
 
     async def age_case(self, case_id: str, days: int) -> None:
         """As if the case had been opened ``days`` days earlier."""
@@ -177,11 +179,15 @@ async def build_scene(client, kernel) -> Scene:
     s = Scene(client, kernel, registry)
     s.tokens["admin"] = await client.token("street_admin")
     s.tokens["worker"] = await client.token("community_worker")
-    for name in ("med-a", "med-a2", "med-b"):
+    for name in ("med-a", "med-a2", "med-b", "med-chair"):
         s.tokens[name] = await client.token("mediator", username=name)
+    committee = "committee { id name }"
+    s.committee = (await s.ok("createMediationCommittee", {"name": "长庆街道人民调解委员会", "sealNumber": "330105-TJ-001"}, fields=committee))["committee"]["id"]
+    member = {"committeeId": s.committee, "username": "med-chair", "displayName": "周主任", "office": "DIRECTOR", "keepsSeal": True}
+    await s.ok("addCommitteeMember", member, fields=committee)
     studio = "studio { id name members { username displayName isLead } }"
-    s.studio_a = (await s.ok("createStudio", {"name": "潘大姐工作室"}, fields=studio))["studio"]["id"]
-    s.studio_b = (await s.ok("createStudio", {"name": "老傅调解室"}, fields=studio))["studio"]["id"]
+    s.studio_a = (await s.ok("createStudio", {"name": "潘大姐工作室", "committeeId": s.committee}, fields=studio))["studio"]["id"]
+    s.studio_b = (await s.ok("createStudio", {"name": "老傅调解室", "committeeId": s.committee}, fields=studio))["studio"]["id"]
     await s.ok("addStudioMember", {"studioId": s.studio_a, "username": "med-a", "displayName": "潘大姐", "lead": True}, fields=studio)
     await s.ok("addStudioMember", {"studioId": s.studio_a, "username": "med-a2", "displayName": "小王"}, fields=studio)
     await s.ok("addStudioMember", {"studioId": s.studio_b, "username": "med-b", "displayName": "老傅", "lead": True}, fields=studio)

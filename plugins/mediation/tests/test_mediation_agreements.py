@@ -43,12 +43,12 @@ async def test_signatures_by_non_parties_are_refused(scene):
     assert [s["resident"]["id"] for s in signatures] == [scene.residents[0]]
 
 
-async def test_the_agreement_takes_effect_only_when_everyone_signed_and_the_studio_sealed(scene):
+async def test_the_agreement_takes_effect_only_when_everyone_signed_and_the_committee_sealed(scene):
     case = await scene.in_mediation()
     await scene.draft(case["id"])
-    not_lead = await scene.error("sealAgreement", {"caseId": case["id"]}, scene.tokens["med-a2"])
-    assert not_lead["code"] == "NOT_STUDIO_LEAD"
-    sealed = (await scene.ok("sealAgreement", {"caseId": case["id"]}, scene.tokens["med-a"]))["case"]
+    not_keeper = await scene.error("sealAgreement", {"caseId": case["id"]}, scene.tokens["med-a2"])
+    assert not_keeper["code"] == "NOT_SEAL_KEEPER"
+    sealed = (await scene.ok("sealAgreement", {"caseId": case["id"]}, scene.tokens["med-chair"]))["case"]
     assert sealed["state"] == "IN_MEDIATION" and sealed["agreement"]["sealedAt"] and not sealed["agreement"]["inEffect"]
     await scene.ok("signAgreement", {"caseId": case["id"], "residentId": scene.residents[0]}, scene.tokens["med-a2"])
     await scene.ok("signAgreement", {"caseId": case["id"]}, scene.tokens["med-a2"])

@@ -32,9 +32,9 @@ async def test_agreement_lifecycle_from_application_to_fulfilment(scene):
     assert signed["case"]["agreement"]["inEffect"] is False
     await scene.ok("signAgreement", {"caseId": case["id"], "residentId": scene.residents[1]}, scene.tokens["med-a2"])
     signed = await scene.ok("signAgreement", {"caseId": case["id"]}, scene.tokens["med-a2"])
-    assert signed["case"]["state"] == "IN_MEDIATION", "not in effect before the studio seals it"
+    assert signed["case"]["state"] == "IN_MEDIATION", "not in effect before the committee seals it"
 
-    sealed = (await scene.ok("sealAgreement", {"caseId": case["id"]}, scene.tokens["med-a"]))["case"]
+    sealed = (await scene.ok("sealAgreement", {"caseId": case["id"]}, scene.tokens["med-chair"]))["case"]
     assert sealed["state"] == "AGREED"
     agreement = sealed["agreement"]
     assert agreement["inEffect"] and agreement["effectiveOn"] == today().isoformat()
@@ -55,7 +55,7 @@ async def test_agreement_lifecycle_from_application_to_fulfilment(scene):
         (None, "APPLIED", "street_admin-changqing"),
         ("APPLIED", "ACCEPTED", "street_admin-changqing"),
         ("ACCEPTED", "IN_MEDIATION", "med-a2"),
-        ("IN_MEDIATION", "AGREED", "med-a"),
+        ("IN_MEDIATION", "AGREED", "med-chair"),
         ("AGREED", "PERFORMING", "street_admin-changqing"),
         ("PERFORMING", "FULFILLED", "street_admin-changqing"),
     ]

@@ -60,12 +60,13 @@ class AgreementMutation:
         w.audit(resident_id=input.resident_id)
         return await service.get_case(w.session, actor, input.case_id, manage=False)
 
-    @mutation(CasePayload, permission=MANAGE, audit="mediation.agreement.seal")
+    @mutation(CasePayload, permission="mediation.agreement.seal", audit="mediation.agreement.seal")
     async def seal_agreement(w: Write, input: SealAgreementInput):
-        """Seal the agreement with the studio's seal (the lead mediator or street staff)."""
+        """Seal the agreement with the people's mediation committee's seal (Art. 29): only the committee member keeping the seal."""
         actor = Actor.of(w.ctx)
-        await service.seal_agreement(w.session, actor, input.case_id)
-        return await service.get_case(w.session, actor, input.case_id)
+        agreement = await service.seal_agreement(w.session, actor, input.case_id)
+        w.audit(committee=agreement.seal_committee_id)
+        return await service.get_case(w.session, actor, input.case_id, manage=False)
 
     @mutation(CasePayload, permission=MANAGE, audit="mediation.agreement.confirmation")
     async def request_judicial_confirmation(w: Write, input: RequestJudicialConfirmationInput):

@@ -23,6 +23,7 @@ class CreateStudioInput:
     name: str
     description: Annotated[str, LONG] = ""
     community_id: strawberry.ID | None = node_id("Community", default=None)
+    committee_id: strawberry.ID | None = node_id("MediationCommittee", default=None, description="The people's mediation committee it works for; its seal makes the studio's agreements.")
 
 
 @strawberry.input
@@ -37,7 +38,7 @@ class AddStudioMemberInput:
 class StudioMutation:
     @mutation(StudioPayload, permission=MANAGE, audit="mediation.studio.create")
     async def create_studio(w: Write, input: CreateStudioInput):
-        studio = await service.create_studio(w.session, input.name, input.description, input.community_id)
+        studio = await service.create_studio(w.session, input.name, input.description, input.community_id, input.committee_id)
         w.audit(name=studio.name)
         return studio
 

@@ -13,6 +13,7 @@ from jiedao.plugins.mediation.graphql.types.cases import (
     OutsideMediator,
     Recusal,
 )
+from jiedao.plugins.mediation.graphql.types.committees import CommitteeMember, CommitteeSeal, MediationCommittee, OfficeEnum
 from jiedao.plugins.mediation.graphql.types.enums import (
     CaseStateEnum,
     CategoryEnum,
@@ -28,7 +29,7 @@ from jiedao.plugins.mediation.graphql.types.studios import Studio, StudioMember
 from jiedao.plugins.mediation.graphql.types.taskforces import Finding, FindingProgress, TaskForce
 
 __all__ = [
-    "Agreement", "Attachment", "Case", "CaseParty", "CasePlace", "CaseStateEnum", "CaseTransition", "CategoryEnum",
+    "Agreement", "Attachment", "Case", "CaseParty", "CasePlace", "CaseStateEnum", "CaseTransition", "CategoryEnum", "CommitteeMember", "CommitteeSeal", "MediationCommittee", "OfficeEnum",
     "DepartmentEnum", "Finding", "FindingCategoryEnum", "FindingProgress", "FindingStatusEnum", "JudicialConfirmation",
     "MediationSession", "OutsideKindEnum", "OutsideMediator", "PartyRoleEnum", "Recusal", "ReturnVisit", "Signature",
     "SourceEnum", "Studio", "StudioMember", "TaskForce",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 import strawberry
 
@@ -36,7 +37,7 @@ class JudicialConfirmation:
     overdue: bool = strawberry.field(description="The deadline passed without a request.")
 
 
-@strawberry.type(name="Agreement", description="A mediation agreement; in effect once every party and the mediator signed and the studio sealed it (oral: once recorded).")
+@strawberry.type(name="Agreement", description="A mediation agreement; in effect once every party and the mediator signed and the people's mediation committee sealed it (Art. 29; oral: once recorded, Art. 30).")
 class Agreement:
     oral: bool
     facts: str
@@ -45,7 +46,13 @@ class Agreement:
     performance: str = strawberry.field(description="How the agreement is carried out.")
     perform_by: date
     effective_on: date | None
-    sealed_at: datetime | None
+    sealed_at: datetime | None = strawberry.field(description="When the people's mediation committee's seal was put on it.")
+
+    seal_committee = linked(m.Committee, "seal_committee_id", Annotated["MediationCommittee", strawberry.lazy("jiedao.plugins.mediation.graphql.types.committees")], description="The committee whose seal is on the agreement (Art. 29).")
+
+    @strawberry.field(description="The committee member (keeper of the seal) who sealed it.")
+    async def sealed_by(self, info: strawberry.Info) -> str | None:
+        return None if self.sealed_by_user_id is None else await usernames(info.context).load(self.sealed_by_user_id)
 
     @strawberry.field
     def in_effect(self) -> bool:

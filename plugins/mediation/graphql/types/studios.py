@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from jiedao.api import children, Node, node_type, registry, types
@@ -30,6 +32,7 @@ class Studio(Node):
     description: str
 
     community = linked(registry.Community, "community_id", Community)
+    committee = linked(m.Committee, "committee_id", Annotated["MediationCommittee", strawberry.lazy("jiedao.plugins.mediation.graphql.types.committees")], description="The people's mediation committee the studio works for (its seal makes agreements).")
 
     @strawberry.field(description="The members, the lead first.", metadata=list_bound(30))
     async def members(self, info: strawberry.Info) -> list[StudioMember]:

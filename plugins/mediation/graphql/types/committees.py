@@ -1,0 +1,58 @@
+"""GraphQL types of people's mediation committees (人民调解委员会) and their seal."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from jiedao.api import children, Node, node_type, registry, types
+from jiedao.api.graphql import children_field, enum_field, linked, list_bound
+from jiedao.plugins.mediation import models as m
+from jiedao.plugins.mediation.graphql.loaders import usernames
+from jiedao.plugins.mediation.service.committees import Office
+
+CASE_READ = "mediation.case.read"
+Community = types.Community
+OfficeEnum = strawberry.enum(Office, name="CommitteeOffice", description="Art. 9: a director (主任), deputy directors (副主任), members (委员).")
+
+
+@strawberry.type(description="A member (委员) of a people's mediation committee.")
+class CommitteeMember:
+    display_name: str
+    office = enum_field(OfficeEnum)
+    keeps_seal: bool = strawberry.field(description="Keeps the committee's seal: the only member who may seal agreements.")
+
+    @strawberry.field(description="The member's account.")
+    async def username(self, info: strawberry.Info) -> str | None:
+        return await usernames(info.context).load(self.user_id)
+
+
+@strawberry.type(description="The committee's seal (印章): its text, number and a stored image.")
+class CommitteeSeal:
+    name: str
+    number: str
+    image: str | None = strawberry.field(description="The file store's reference of the seal's image (sha256/<hex>), if recorded.")
+    image_type: str | None
+
+
+@node_type(m.Committee, read=CASE_READ)
+@strawberry.type(name="MediationCommittee", description="A people's mediation committee (人民调解委员会, People's Mediation Law Art. 8-9); its studios mediate, its seal makes agreements (Art. 29).")
+class MediationCommittee(Node):
+    name: str
+
+    community = linked(registry.Community, "community_id", Community)
+
+    @strawberry.field
+    def seal(self) -> CommitteeSeal:
+        return CommitteeSeal(name=self.seal_name, number=self.seal_number, image=self.seal_image, image_type=self.seal_image_type)
+
+    @strawberry.field(description="The members, the director first.", metadata=list_bound(30))
+    async def members(self, info: strawberry.Info) -> list[CommitteeMember]:
+        rows = await children(info.context, m.CommitteeMember.committee_id).load(self.id)
+        order = {o.value: n for n, o in enumerate(Office)}
+        return sorted(rows, key=lambda r: (order.get(r.office, 9), r.id))
+
+    studios = children_field(
+        Annotated["Studio", strawberry.lazy("jiedao.plugins.mediation.graphql.types.studios")], m.Studio.committee_id, metadata=list_bound(30)
+    )
