@@ -5,8 +5,13 @@ effect clause, the signatures of the parties and the mediator, the committee's s
 from __future__ import annotations
 
 from jiedao.plugins.mediation.documents.content import AgreementSheet, Signatory
+from jiedao.plugins.mediation.documents.images import NotDrawable, stored
 from jiedao.plugins.mediation.documents.labels import chinese_date
 from jiedao.plugins.mediation.documents.markup import fill, join, paragraphs, plain, Safe
+from jiedao.plugins.mediation.documents.pdf import ATTACHMENT_SCHEME, Image
+
+SEAL_URL = f"{ATTACHMENT_SCHEME}seal"
+NO_COMMITTEE = "\uff3f" * 8 + "人民调解委员会"
 
 
 def party_lines(parties) -> Safe:
@@ -22,14 +27,27 @@ def _signature(signatory: Signatory) -> Safe:
     return fill("signature.html", name=signatory.name, signed=signed)
 
 
+def seal_image(sheet: AgreementSheet, store) -> Image | None:
+    """The image of the committee's seal to stamp on a *sealed* agreement, if the committee
+    recorded one that can be drawn (never on a draft: it would look sealed)."""
+    if sheet.seal is None or not sheet.seal.image:
+        return None
+    try:
+        return stored(store, sheet.seal.image, sheet.seal.image_type, svg=True)
+    except NotDrawable:
+        return None
+
+
 def _seal_note(sheet: AgreementSheet) -> str:
-    if sheet.sealed_on is not None:
-        return f"已于 {chinese_date(sheet.sealed_on)} 加盖印章"
-    return "（尚未用印）"
+    if sheet.seal is None:
+        return "（尚未加盖人民调解委员会印章）"
+    number = f"，印章编号 {sheet.seal.number}" if sheet.seal.number else ""
+    return f"印章：{sheet.seal.name}{number}；{chinese_date(sheet.sealed_on)} 加盖"
 
 
-def agreement_section(sheet: AgreementSheet) -> Safe:
-    """The agreement's section, as printed alone or inside the case's archive."""
+def agreement_section(sheet: AgreementSheet, seal: Image | None = None) -> Safe:
+    """The agreement's section, as printed alone or inside the case's archive; ``seal`` is the
+    image of the committee's seal, stamped over the seal line of a sealed agreement."""
     draft = Safe("")
     if not sheet.in_effect:
         draft = Safe('<p class="draft">草稿：本协议尚未生效（待各方签名、人民调解员签名并加盖人民调解委员会印章）</p>')
@@ -46,7 +64,8 @@ def agreement_section(sheet: AgreementSheet) -> Safe:
         copies=str(len(sheet.parties) + 1),
         party_signatures=join(_signature(sheet.signatory(p)) for p in sheet.parties),
         mediator_signatures=join(_signature(s) for s in sheet.mediators) or _signature(Signatory("\u3000")),
-        committee=sheet.committee,
+        committee=sheet.committee or NO_COMMITTEE,
+        seal_image=Safe(f'<img class="seal-image" src="{SEAL_URL}" alt="">') if seal is not None and sheet.seal is not None else Safe(""),
         seal_note=_seal_note(sheet),
         date=chinese_date(sheet.effective_on or sheet.sealed_on),
     )
@@ -68,7 +87,11 @@ def oral_record(sheet: AgreementSheet) -> Safe:
     )
 
 
-def agreement_html(sheet: AgreementSheet) -> str:
-    """The whole document of the agreement (one HTML page, laid out by ``documents.css``)."""
+def agreement_html(sheet: AgreementSheet, store=None) -> tuple[str, dict[str, Image]]:
+    """The whole document of the agreement (laid out by ``documents.css``) and the image it
+    embeds: the committee's seal, read from ``store``, once sealed."""
+    seal = seal_image(sheet, store) if store is not None else None
     title = f"人民调解协议书 {sheet.number}"
-    return fill("document.html", title=plain(title), author=plain(sheet.committee), kind=plain("agreement-document"), body=agreement_section(sheet))
+    body = agreement_section(sheet, seal)
+    html = fill("document.html", title=plain(title), author=plain(sheet.committee), kind=plain("agreement-document"), body=body)
+    return html, ({SEAL_URL: seal} if seal is not None else {})

@@ -2,32 +2,25 @@
 records of sessions, the agreement, the return visits, the case's history and the list of
 attachments, with the image attachments embedded (others listed only).
 
-An attachment is embedded only when it really is a PNG, JPEG, GIF or WebP image (Pillow reads
-its header, whatever type its uploader claimed) of reasonable size; SVG is never embedded (it
-could reference other files).
+An attachment is embedded only when it really is a PNG, JPEG, GIF or WebP image of reasonable
+size (``images.drawable``); SVG attachments are listed, never drawn.
 """
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
-from PIL import Image as PILImage
-
-from jiedao.plugins.mediation.documents.agreement import agreement_section, oral_record, party_lines
+from jiedao.plugins.mediation.documents.agreement import agreement_section, oral_record, party_lines, SEAL_URL, seal_image
 from jiedao.plugins.mediation.documents.content import AttachmentEntry, CaseFile
+from jiedao.plugins.mediation.documents.images import NotDrawable, stored
 from jiedao.plugins.mediation.documents.labels import CATEGORIES, chinese_date, label, SOURCES, STATES
 from jiedao.plugins.mediation.documents.markup import escape, fill, join, paragraphs, plain, Safe
 from jiedao.plugins.mediation.documents.pdf import ATTACHMENT_SCHEME, Image
 
-IMAGE_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
-MAX_PIXELS = 40_000_000
-"""Larger images are listed, not embedded (a photo from a phone has about 12 million)."""
-
 
 @dataclass(frozen=True)
 class Listed:
-    """An attachment's line in the list: embedded as image number ``figure``, or why not."""
+    """An attachment's line in the list: the image to embed, or why there is none."""
 
     entry: AttachmentEntry
     image: Image | None
@@ -37,24 +30,9 @@ class Listed:
 def examine(entry: AttachmentEntry, store) -> Listed:
     """Whether ``entry`` can be embedded, reading it from ``store`` (a ``jiedao.api.files`` store)."""
     try:
-        data = store.get(entry.reference)
-    except (KeyError, OSError):
-        return Listed(entry, None, "文件缺失")
-    if entry.content_type == "image/svg+xml":
-        return Listed(entry, None, "未嵌入（矢量图，请单独查看）")
-    if not entry.content_type.startswith("image/"):
-        return Listed(entry, None, "未嵌入（非图片，请单独查看）")
-    try:
-        with PILImage.open(io.BytesIO(data)) as image:
-            kind, (width, height) = image.format, image.size
-            image.verify()
-    except Exception:  # noqa: BLE001 - any decoding failure means "not an image we embed"
-        return Listed(entry, None, "未嵌入（无法识别的图片）")
-    if kind not in IMAGE_FORMATS:
-        return Listed(entry, None, "未嵌入（不支持的图片格式）")
-    if width * height > MAX_PIXELS:
-        return Listed(entry, None, "未嵌入（图片过大）")
-    return Listed(entry, Image(data, IMAGE_FORMATS[kind]), "")
+        return Listed(entry, stored(store, entry.reference, entry.content_type), "")
+    except NotDrawable as reason:
+        return Listed(entry, None, str(reason))
 
 
 def _size(size: int) -> str:
@@ -128,15 +106,18 @@ def _history(case: CaseFile) -> Safe:
     return Safe('<table class="list"><tr><th>日期</th><th>原状态</th><th>新状态</th><th>理由</th></tr>' + join(rows) + "</table>")
 
 
-def _agreement(case: CaseFile) -> Safe:
+def _agreement(case: CaseFile, seal: Image | None) -> Safe:
     if case.agreement is None:
         return Safe('<section class="agreement" id="agreement"><h1>人民调解协议书</h1><p class="empty">本案未达成调解协议。</p></section>')
-    return oral_record(case.agreement) if case.agreement.oral else agreement_section(case.agreement)
+    return oral_record(case.agreement) if case.agreement.oral else agreement_section(case.agreement, seal)
 
 
 def archive_html(case: CaseFile, store) -> tuple[str, dict[str, Image]]:
     """The archive's HTML and the images it embeds (keyed by their ``attachment:`` URL)."""
     attachments, figures, images = _attachment_list([examine(entry, store) for entry in case.attachments])
+    seal = seal_image(case.agreement, store) if case.agreement is not None else None
+    if seal is not None:
+        images[SEAL_URL] = seal
     body = fill(
         "archive.html",
         committee=case.committee,
@@ -155,7 +136,7 @@ def archive_html(case: CaseFile, store) -> tuple[str, dict[str, Image]]:
         parties=party_lines(case.parties),
         description=paragraphs(case.description) if case.description.strip() else Safe('<p class="empty">—</p>'),
         sessions=_sessions(case),
-        agreement=_agreement(case),
+        agreement=_agreement(case, seal),
         visits=_visits(case),
         history=_history(case),
         attachments=attachments,

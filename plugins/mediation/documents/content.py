@@ -25,6 +25,17 @@ class Signatory:
 
 
 @dataclass(frozen=True)
+class SealMark:
+    """The committee's seal as it is on a sealed agreement: its text, number, and the file
+    store's reference of its image (if the committee recorded one)."""
+
+    name: str
+    number: str = ""
+    image: str | None = None
+    image_type: str | None = None
+
+
+@dataclass(frozen=True)
 class AgreementSheet:
     """The content of a 人民调解协议书 (Art. 29): who, what, how, when, signed and sealed by whom."""
 
@@ -43,6 +54,8 @@ class AgreementSheet:
     sealed_on: date | None
     effective_on: date | None
     drafted_on: date
+    seal: SealMark | None = None
+    """Present once the committee sealed the agreement (Art. 29)."""
 
     @property
     def in_effect(self) -> bool:
@@ -124,12 +137,27 @@ def case_number(street_name: str, case: m.Case) -> str:
     return f"（{china_date(case.opened_at).year}）{short}人调字第{case.id:04d}号"
 
 
-async def _committee_and_street(session: AsyncSession, case: m.Case) -> tuple[str, str, str]:
-    """(committee, studio, street) names. The studio belongs to the street's people's mediation
-    committee (调委会), whose name and seal the agreement carries."""
-    studio = await session.scalar(select(m.Studio.name).where(m.Studio.id == case.studio_id)) or ""
+async def _committee_and_street(session: AsyncSession, case: m.Case) -> tuple[m.Committee | None, str, str]:
+    """(the committee of the case's studio or None, the studio's name, the street's name)."""
+    studio, committee = (
+        await session.execute(
+            select(m.Studio.name, m.Committee).outerjoin(m.Committee, m.Committee.id == m.Studio.committee_id).where(m.Studio.id == case.studio_id)
+        )
+    ).one()
     street = await session.scalar(select(registry.Street.name).where(registry.Street.id == case.street_id)) or ""
-    return f"{street}人民调解委员会", studio, street
+    return committee, studio, street
+
+
+async def _seal(session: AsyncSession, agreement: m.Agreement, studio_committee: m.Committee | None) -> tuple[str, SealMark | None]:
+    """The committee printed on the agreement and its seal: the committee that sealed it (Art.
+    29), with the seal; before sealing, the committee of the case's studio, without a seal."""
+    committee = studio_committee
+    if agreement.seal_committee_id is not None and (committee is None or committee.id != agreement.seal_committee_id):
+        committee = await session.scalar(select(m.Committee).where(m.Committee.id == agreement.seal_committee_id))
+    name = committee.name if committee is not None else ""
+    if agreement.sealed_at is None or agreement.seal_committee_id is None or committee is None:
+        return name, None
+    return name, SealMark(committee.seal_name or committee.name, committee.seal_number or "", committee.seal_image, committee.seal_image_type)
 
 
 async def _parties(session: AsyncSession, case_id: int) -> list[PartyLine]:
@@ -206,7 +234,10 @@ async def _recorders(session: AsyncSession, case: m.Case, usernames: set[str]) -
     return {name: name for name in usernames} | dict(rows.all())
 
 
-async def _sheet(session: AsyncSession, case: m.Case, agreement: m.Agreement, committee: str, studio: str, number: str, parties: list[PartyLine]) -> AgreementSheet:
+async def _sheet(
+    session: AsyncSession, case: m.Case, agreement: m.Agreement, committee: m.Committee | None, studio: str, number: str, parties: list[PartyLine]
+) -> AgreementSheet:
+    committee_name, seal = await _seal(session, agreement, committee)
     signatures = (await session.execute(select(m.Signature).where(m.Signature.agreement_id == agreement.id).order_by(m.Signature.id))).scalars().all()
     mediator_ids = {s.user_id for s in signatures if s.user_id is not None}
     if case.mediator_user_id is not None:
@@ -217,7 +248,7 @@ async def _sheet(session: AsyncSession, case: m.Case, agreement: m.Agreement, co
     order += sorted(u for u in signed if u != case.mediator_user_id)
     return AgreementSheet(
         number=number,
-        committee=committee,
+        committee=committee_name,
         studio=studio,
         parties=parties,
         facts=agreement.facts,
@@ -231,6 +262,7 @@ async def _sheet(session: AsyncSession, case: m.Case, agreement: m.Agreement, co
         sealed_on=china_date(agreement.sealed_at),
         effective_on=agreement.effective_on,
         drafted_on=china_date(agreement.drafted_at),
+        seal=seal,
     )
 
 
@@ -273,7 +305,7 @@ async def case_file(session: AsyncSession, case: m.Case) -> CaseFile:
         mediator = (await _mediator_names(session, case, {case.mediator_user_id})).get(case.mediator_user_id, "")
     return CaseFile(
         number=number,
-        committee=committee,
+        committee=sheet.committee if sheet is not None and sheet.committee else (committee.name if committee is not None else ""),
         studio=studio,
         street=street,
         title=case.title,

@@ -33,8 +33,8 @@ def filenames(document: Document, number: str, case_id: int) -> tuple[str, str]:
     return f"{TITLES[document]}{number}.pdf", f"mediation-{document.value}-{case_id}.pdf"
 
 
-def _agreement_pdf(sheet) -> bytes:
-    return render_now(agreement_html(sheet)).pdf
+def _agreement_pdf(sheet, store) -> bytes:
+    return render_now(*agreement_html(sheet, store)).pdf
 
 
 def _archive_pdf(file, store) -> bytes:
@@ -57,8 +57,6 @@ async def download(kernel, street: str, actor: Actor, permissions, case_id: int,
             session, street_id, actor.name, AUDIT_ACTION, encode_global_id("Case", case.id), {"document": document.value},
             actor_id=actor.user_id, request_id=request_id,
         )
-    if document is Document.AGREEMENT:
-        pdf = await in_renderer(_agreement_pdf, content)
-    else:
-        pdf = await in_renderer(_archive_pdf, content, LocalFileStore(kernel.settings(street, "mediation").file_store))
+    store = LocalFileStore(kernel.settings(street, "mediation").file_store)
+    pdf = await in_renderer(_agreement_pdf if document is Document.AGREEMENT else _archive_pdf, content, store)
     return Download(*filenames(document, content.number, case.id), pdf)

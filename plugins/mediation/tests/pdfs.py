@@ -34,13 +34,24 @@ def fonts_of(pdf: bytes) -> dict[str, bool]:
 
 
 def image_count(pdf: bytes) -> int:
-    """How many distinct images the file holds (WeasyPrint shares one resource dictionary
-    between pages, so counting per page would count each image once per page)."""
-    found = set()
-    for page in reader(pdf).pages:
-        for reference in page["/Resources"].get("/XObject", {}).values():
-            if reference.get_object().get("/Subtype") == "/Image":
+    """How many distinct images the pages draw, also inside form XObjects (transparency
+    groups); WeasyPrint shares one resource dictionary between pages, so images are counted
+    once each, not once per page."""
+    found, seen = set(), set()
+
+    def visit(resources) -> None:
+        for reference in resources.get_object().get("/XObject", {}).values():
+            if reference.idnum in seen:
+                continue
+            seen.add(reference.idnum)
+            xobject = reference.get_object()
+            if xobject.get("/Subtype") == "/Image":
                 found.add(reference.idnum)
+            elif "/Resources" in xobject:
+                visit(xobject["/Resources"])
+
+    for page in reader(pdf).pages:
+        visit(page["/Resources"])
     return len(found)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from jiedao.core.clock import today
 from jiedao.core.models import Resident
 from jiedao.plugins.mediation.tests.conftest import pk
-from jiedao.plugins.mediation.tests.pdfs import fonts_of, pdfa_of, text_of, title_of
+from jiedao.plugins.mediation.tests.pdfs import fonts_of, image_count, pdfa_of, text_of, title_of
 
 
 def chinese(day) -> str:
@@ -69,10 +69,10 @@ async def test_a_party_downloads_the_agreement_in_effect_with_parties_terms_sign
         f"业主1已签名{chinese(today())}",
         f"小王已签名{chinese(today())}",
         "长庆街道人民调解委员会（印章）",
-        f"已于{chinese(today())}加盖印章",
+        f"印章：长庆街道人民调解委员会，印章编号330105-TJ-001；{chinese(today())}加盖",
     ):
         assert expected in text, expected
-    assert "草稿" not in text and "尚未用印" not in text
+    assert "草稿" not in text and "尚未加盖" not in text
     assert text.count(f"已签名{chinese(today())}") == 3, "both parties and the mediator signed"
 
     fonts = fonts_of(response.content)
@@ -96,5 +96,37 @@ async def test_a_draft_prints_as_not_in_effect_with_blank_signature_and_seal_lin
     assert response.status_code == 200, response.text
     text = text_of(response.content)
     assert "草稿：本协议尚未生效" in text
-    assert "已签名" not in text and "尚未用印" in text
+    assert "已签名" not in text and "长庆街道人民调解委员会（印章）（尚未加盖人民调解委员会印章）" in text
     assert "年月日" in text, "the date is left blank for the seal"
+
+
+async def test_the_committees_seal_image_is_stamped_on_the_sealed_agreement_only(make_kernel, password_hash, tmp_path):
+    import base64
+    import io
+
+    from PIL import Image
+
+    from jiedao.core.testing.fixtures import app_client
+    from jiedao.plugins.mediation.tests.conftest import build_scene
+
+    streets = {"changqing": {"name": "长庆街道", "plugins": ["mediation"], "mediation": {"file_store": str(tmp_path / "files")}}}
+    kernel = await make_kernel(streets=streets)
+    seal = io.BytesIO()
+    Image.new("RGBA", (200, 200), (200, 0, 0, 160)).save(seal, format="PNG")
+    async with app_client(kernel, password_hash) as client:
+        s = await build_scene(client, kernel)
+        recorded = {"committeeId": s.committee, "sealName": "长庆街道人民调解委员会", "sealNumber": "330105-TJ-002", "imageBase64": base64.b64encode(seal.getvalue()).decode()}
+        await s.ok("setCommitteeSeal", recorded, fields="committee { id }")
+        case = await s.in_mediation()
+        assert (await s.draft(case["id"]))["errors"] == []
+        draft = await get_document(s, case["id"], "agreement", s.tokens["med-a2"])
+        for i in (0, 1):
+            await s.ok("signAgreement", {"caseId": case["id"], "residentId": s.residents[i]}, s.tokens["med-a2"])
+        await s.ok("signAgreement", {"caseId": case["id"]}, s.tokens["med-a2"])
+        await s.ok("sealAgreement", {"caseId": case["id"]}, s.tokens["med-chair"])
+        sealed = await get_document(s, case["id"], "agreement", s.tokens["med-a2"])
+
+    assert draft.status_code == sealed.status_code == 200
+    assert image_count(draft.content) == 0, "a draft never carries the seal's image"
+    assert image_count(sealed.content) == 1
+    assert "印章编号330105-TJ-002" in text_of(sealed.content)

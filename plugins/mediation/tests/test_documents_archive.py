@@ -47,7 +47,7 @@ async def test_the_archive_holds_every_part_of_the_case_and_embeds_only_the_real
         for i in (0, 1):
             await s.ok("signAgreement", {"caseId": case["id"], "residentId": s.residents[i]}, s.tokens["med-a2"])
         await s.ok("signAgreement", {"caseId": case["id"]}, s.tokens["med-a2"])
-        agreed = (await s.ok("sealAgreement", {"caseId": case["id"]}, s.tokens["med-a"]))["case"]
+        agreed = (await s.ok("sealAgreement", {"caseId": case["id"]}, s.tokens["med-chair"]))["case"]
         visit = agreed["returnVisits"][0]
         await s.ok("recordReturnVisit", {"visitId": visit["id"], "notes": "防水已重做，无渗漏，赔偿款已付清。"}, s.tokens["med-a2"], fields="returnVisit { id }")
 

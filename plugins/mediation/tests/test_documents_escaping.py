@@ -44,14 +44,14 @@ async def test_the_renderer_fetches_nothing_a_field_names_and_nothing_outside(sc
     async with scene.kernel.db.transaction(scene.kernel.street_id("changqing")) as session:
         sheet = await agreement_sheet(session, await session.scalar(select(Case).where(Case.id == pk(case["id"]))))
 
-    escaped = render_now(agreement_html(sheet))
+    escaped = render_now(agreement_html(sheet)[0])
     assert escaped.refused == [], "escaped fields are text: nothing to fetch"
     assert IMAGE.replace(" ", "") in text_of(escaped.pdf)
 
     with_nul = replace(sheet, terms="赔偿\x00二千八百元\x00", parties=[replace(p, name=f"\x00{p.name}\u202e") for p in sheet.parties])
-    text = text_of(render_now(agreement_html(with_nul)).pdf)
+    text = text_of(render_now(agreement_html(with_nul)[0]).pdf)
     assert "赔偿二千八百元" in text and "申请人：业主0，" in text and "\x00" not in text
     assert escape("a\x00b\x85c\u202ed\ufeff<e>") == '<span class="field">abcd&lt;e&gt;</span>'
 
-    injected = render_now(agreement_html(sheet).replace("</section>", f"{Safe(IMAGE)}</section>"))
+    injected = render_now(agreement_html(sheet)[0].replace("</section>", f"{Safe(IMAGE)}</section>"))
     assert injected.refused == ["file:///etc/hostname"], "even markup that got through cannot read the server's files"
