@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from jiedao.plugins.mediation.documents.agreement import agreement_section, oral_record, party_lines, SEAL_URL, seal_image
 from jiedao.plugins.mediation.documents.content import AttachmentEntry, CaseFile
 from jiedao.plugins.mediation.documents.images import NotDrawable, stored
-from jiedao.plugins.mediation.documents.labels import CATEGORIES, chinese_date, label, SOURCES, STATES
+from jiedao.plugins.mediation.documents.labels import (
+    ANSWERS, CATEGORIES, CHANNELS, chinese_date, COURT_ACTIONS, label, PERFORMANCE, RULINGS, SOURCES, STATES,
+)
 from jiedao.plugins.mediation.documents.markup import escape, fill, join, paragraphs, plain, Safe
 from jiedao.plugins.mediation.documents.pdf import ATTACHMENT_SCHEME, Image
 
@@ -106,6 +108,48 @@ def _history(case: CaseFile) -> Safe:
     return Safe('<table class="list"><tr><th>日期</th><th>原状态</th><th>新状态</th><th>理由</th></tr>' + join(rows) + "</table>")
 
 
+def _row(heading: str, value: object) -> Safe:
+    return Safe(f"<tr><th>{escape(heading)}</th><td>{escape(value)}</td></tr>")
+
+
+def _answers(case: CaseFile) -> Safe:
+    """Each party's answer to mediation (Art. 17), or that none is recorded."""
+    if not case.answers:
+        return Safe('<p class="empty">未记录当事人对调解的答复。</p>')
+    rows = [
+        Safe(
+            f"<tr><td>{escape(a.party)}</td><td>{escape(label(ANSWERS, a.answer))}</td><td>{escape(chinese_date(a.answered_on) if a.answered_on else '—')}</td>"
+            f"<td>{escape(label(CHANNELS, a.channel) or '—')}</td><td>{escape(a.refusal_reason or '—')}</td></tr>"
+        )
+        for a in case.answers
+    ]
+    return Safe('<table class="list"><tr><th>当事人</th><th>答复</th><th>日期</th><th>方式</th><th>拒绝理由</th></tr>' + join(rows) + "</table>")
+
+
+def _outcome(case: CaseFile) -> Safe:
+    """Performance, breach, judicial confirmation and court action, as far as they went."""
+    o = case.outcome
+    if o is None:
+        return Safe('<p class="empty">本案未达成调解协议。</p>')
+    rows = [_row("履行期限", chinese_date(o.perform_by))]
+    if o.performed_on:
+        rows += [_row("履行完毕", chinese_date(o.performed_on)), _row("确认方式", label(PERFORMANCE, o.performance_how) or "—")]
+        rows += [_row("确认人", o.performance_recorded_by or "—"), _row("说明", o.performance_note or "—")]
+    if o.breached_on:
+        rows += [_row("未履行", chinese_date(o.breached_on)), _row("情况", o.breach_note or "—")]
+    if not o.performed_on and not o.breached_on:
+        rows.append(_row("履行情况", "尚未确认履行"))
+    if o.confirmation_requested_on:
+        rows += [_row("申请司法确认", f"{chinese_date(o.confirmation_requested_on)}，{o.confirmation_court or '—'}")]
+        if o.confirmation_ruling:
+            ruled = chinese_date(o.confirmation_ruled_on) if o.confirmation_ruled_on else "—"
+            rows += [_row("法院裁定", f"{label(RULINGS, o.confirmation_ruling)}（{o.confirmation_case_number or '—'}，{ruled}）")]
+    if o.court_action:
+        on = chinese_date(o.court_action_on) if o.court_action_on else "—"
+        rows += [_row("后续诉讼", f"{label(COURT_ACTIONS, o.court_action)}，{o.court_action_court or '—'}，{on}")]
+    return Safe('<table class="facts">' + join(rows) + "</table>")
+
+
 def _agreement(case: CaseFile, seal: Image | None) -> Safe:
     if case.agreement is None:
         return Safe('<section class="agreement" id="agreement"><h1>人民调解协议书</h1><p class="empty">本案未达成调解协议。</p></section>')
@@ -138,6 +182,8 @@ def archive_html(case: CaseFile, store) -> tuple[str, dict[str, Image]]:
         sessions=_sessions(case),
         agreement=_agreement(case, seal),
         visits=_visits(case),
+        answers=_answers(case),
+        outcome=_outcome(case),
         history=_history(case),
         attachments=attachments,
         images=figures,

@@ -100,6 +100,40 @@ class AttachmentEntry:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """A party's answer to mediation (Art. 17): accepted or refused, when, how, why."""
+
+    party: str
+    answer: str
+    answered_on: date | None
+    channel: str
+    recorded_by: str
+    refusal_reason: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of the agreement: performance (Art. 31), breach, judicial confirmation (Art.
+    33) and the court's ruling, a court action (Art. 32); empty fields where nothing happened."""
+
+    perform_by: date
+    performed_on: date | None = None
+    performance_how: str = ""
+    performance_note: str = ""
+    performance_recorded_by: str = ""
+    breached_on: date | None = None
+    breach_note: str = ""
+    confirmation_requested_on: date | None = None
+    confirmation_court: str = ""
+    confirmation_ruling: str = ""
+    confirmation_case_number: str = ""
+    confirmation_ruled_on: date | None = None
+    court_action: str = ""
+    court_action_on: date | None = None
+    court_action_court: str = ""
+
+
+@dataclass(frozen=True)
 class CaseFile:
     """Everything the archive (卷宗) of a case holds."""
 
@@ -123,6 +157,8 @@ class CaseFile:
     attachments: list[AttachmentEntry]
     history: list[tuple[date, str, str, str]] = field(default_factory=list)
     agreement: AgreementSheet | None = None
+    answers: list[Answer] = field(default_factory=list)
+    outcome: Outcome | None = None
 
 
 def china_date(moment: datetime | None) -> date | None:
@@ -299,6 +335,14 @@ async def case_file(session: AsyncSession, case: m.Case) -> CaseFile:
     visits = (await session.scalars(select(m.ReturnVisit).where(m.ReturnVisit.case_id == case.id).order_by(m.ReturnVisit.due_on, m.ReturnVisit.id))).all()
     attachments = (await session.scalars(select(m.Attachment).where(m.Attachment.case_id == case.id).order_by(m.Attachment.id))).all()
     history = (await session.scalars(select(m.CaseTransition).where(m.CaseTransition.case_id == case.id).order_by(m.CaseTransition.at, m.CaseTransition.id))).all()
+    answered = (
+        await session.execute(
+            select(m.CaseParty, registry.Resident.name)
+            .join(registry.Resident, registry.Resident.id == m.CaseParty.resident_id)
+            .where(m.CaseParty.case_id == case.id, m.CaseParty.answer.is_not(None))
+            .order_by(m.CaseParty.id)
+        )
+    ).all()
     recorders = await _recorders(session, case, {s.recorded_by for s in sessions})
     mediator = ""
     if case.mediator_user_id is not None:
@@ -324,4 +368,28 @@ async def case_file(session: AsyncSession, case: m.Case) -> CaseFile:
         attachments=[AttachmentEntry(a.id, a.name, a.content_type, a.size, a.reference, a.added_by, china_date(a.added_at)) for a in attachments],
         history=[(china_date(t.at), t.from_state or "", t.to_state, t.reason) for t in history],
         agreement=sheet,
+        answers=[
+            Answer(name, p.answer or "", p.answered_on, p.answer_channel or "", p.answer_recorded_by or "", p.refusal_reason or "") for p, name in answered
+        ],
+        outcome=None if agreement is None else _outcome(agreement),
+    )
+
+
+def _outcome(a: m.Agreement) -> Outcome:
+    return Outcome(
+        perform_by=a.perform_by,
+        performed_on=a.performed_on,
+        performance_how=a.performance_how or "",
+        performance_note=a.performance_note or "",
+        performance_recorded_by=a.performance_recorded_by or "",
+        breached_on=a.breached_on,
+        breach_note=a.breach_note or "",
+        confirmation_requested_on=a.confirmation_requested_on,
+        confirmation_court=a.confirmation_court or "",
+        confirmation_ruling=a.confirmation_ruling or "",
+        confirmation_case_number=a.confirmation_case_number or "",
+        confirmation_ruled_on=a.confirmation_ruled_on,
+        court_action=a.court_action or "",
+        court_action_on=a.court_action_on,
+        court_action_court=a.court_action_court or "",
     )
