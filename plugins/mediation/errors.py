@@ -2,6 +2,7 @@
 
 ERROR_CODES = {
     "AGREEMENT_NOT_EFFECTIVE": "The case's agreement is not in effect yet.",
+    "ALREADY_ANSWERED": "The party already answered so.",
     "ALREADY_DISPUTED": "A case about this finding is already open.",
     "ALREADY_DONE": "The return visit is already recorded.",
     "ALREADY_EFFECTIVE": "The agreement is already in effect.",
@@ -9,7 +10,9 @@ ERROR_CODES = {
     "ALREADY_SEALED": "The agreement is already sealed.",
     "ALREADY_SIGNED": "This person already signed the agreement.",
     "CASE_CLOSED": "The case is closed.",
+    "ANSWER_REQUIRED": "A refusal is a party's answer (answerMediation), not a move of the case.",
     "CONFLICT_OF_INTEREST": "The mediator may not mediate this case (recusal).",
+    "CONSENT_REQUIRED": "Mediation needs the consent of the applicants and respondents (Art. 17).",
     "DATE_IN_FUTURE": "A session is recorded after it took place; the date is in the future.",
     "DEADLINE_IN_PAST": "The deadline or due date is in the past.",
     "DEADLINE_PASSED": "The time for this (judicial confirmation) has ended.",

@@ -50,6 +50,21 @@ class PartyRole(str, Enum):
     THIRD_PARTY = "third_party"
 
 
+class Answer(str, Enum):
+    """A party's answer to mediation (Art. 17)."""
+
+    ACCEPTED = "accepted"
+    REFUSED = "refused"
+
+
+class AnswerChannel(str, Enum):
+    """How a party's answer was given: from their own account, on paper (recorded by staff), or by applying."""
+
+    OWN_ACCOUNT = "own_account"
+    PAPER = "paper"
+    APPLICATION = "application"
+
+
 class OutsideKind(str, Enum):
     LAWYER = "lawyer"
     RELATIVE = "relative"

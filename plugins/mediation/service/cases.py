@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.api import DomainError, now, registry, today
+from jiedao.api.domain import CHINA
 from jiedao.api.domain import identity
 from jiedao.plugins.mediation.access import Actor, visible_cases
 from jiedao.plugins.mediation.models import (
@@ -29,11 +30,14 @@ from jiedao.plugins.mediation.models import (
     StudioMember,
 )
 from jiedao.plugins.mediation.service.common import required
+from jiedao.plugins.mediation.service.consent import require_consent
 from jiedao.plugins.mediation.states import (
     CLOSED_STATES,
     CONCLUDED_STATES,
     INITIAL_STATE,
     OPEN_STATES,
+    Answer,
+    AnswerChannel,
     CaseState,
     Category,
     OutsideKind,
@@ -125,12 +129,21 @@ async def open_case(session: AsyncSession, actor: Actor, data: CaseData) -> Case
     )
     session.add(case)
     await session.flush()
-    session.add_all([CaseParty(case_id=case.id, resident_id=p.resident_id, role=p.role.value) for p in data.parties])
+    session.add_all([_party(case, p, data.source, actor) for p in data.parties])
     session.add_all([CasePlace(case_id=case.id, building_id=p.building_id, unit_id=p.unit_id) for p in data.places])
     reason = f"referred by {data.referred_by.strip()}" if data.referred_by.strip() else data.source.value
     session.add(CaseTransition(case_id=case.id, from_state=None, to_state=state.value, actor=actor.name, actor_user_id=actor.user_id, reason=reason, at=opened))
     await session.flush()
     return case
+
+
+def _party(case: Case, party: PartyData, source: Source, actor: Actor) -> CaseParty:
+    """A party row; the applicant of an application consented to mediation by applying (Art. 17)."""
+    row = CaseParty(case_id=case.id, resident_id=party.resident_id, role=party.role.value)
+    if source is Source.APPLICATION and party.role is PartyRole.APPLICANT:
+        row.answer, row.answer_channel = Answer.ACCEPTED.value, AnswerChannel.APPLICATION.value
+        row.answered_on, row.answer_recorded_by = case.opened_at.astimezone(CHINA).date(), actor.name
+    return row
 
 
 async def _check_places(session: AsyncSession, places: list[PlaceData]) -> None:
@@ -186,8 +199,15 @@ async def move_case(session: AsyncSession, actor: Actor, case_id: int, target: C
             code="AGREEMENT_NOT_EFFECTIVE",
             field="to",
         )
+    if target is CaseState.REFUSED:
+        raise DomainError(
+            "A case becomes 'refused' when a party refuses mediation: record their answer (answerMediation) with the reason.",
+            code="ANSWER_REQUIRED", field="to",
+        )
     if target is CaseState.IN_MEDIATION and case.mediator_user_id is None:
         raise DomainError("Assign a mediator before mediation starts.", code="MEDIATOR_REQUIRED", field="to")
+    if target is CaseState.IN_MEDIATION:
+        await require_consent(session, case.id, "to")
     await move(session, case, target, actor, reason)
     return case
 
@@ -270,6 +290,7 @@ async def record_session(session: AsyncSession, actor: Actor, case_id: int, held
         raise DomainError("Sessions are recorded for accepted cases being mediated.", code="INVALID_STATE", field="caseId")
     if held_on > today():
         raise DomainError("A session is recorded after it took place; the date is in the future.", code="DATE_IN_FUTURE", field="heldOn")
+    await require_consent(session, case_id, "caseId")
     people = [p.strip() for p in participants if p.strip()]
     if not people:
         raise DomainError("List who took part.", code="MISSING_CONTENT", field="participants")

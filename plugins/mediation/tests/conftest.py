@@ -22,7 +22,7 @@ from jiedao.schema.ids import decode_global_id, encode_global_id
 CASE_FIELDS = """
   id state category source referredBy mediatorUsername openTooLong escalated closedAt
   studio { name }
-  parties { role resident { id name } }
+  parties { role resident { id name } answer answeredOn answerChannel answerRecordedBy refusalReason }
   places { building { id } unit { id } }
   history { fromState toState actor reason at }
   recusals { username reason }
@@ -115,10 +115,17 @@ class Scene:
     async def move(self, case_id: str, to: str, reason: str = "", token: str | None = None) -> dict:
         return (await self.ok("moveCase", {"caseId": case_id, "to": to, "reason": reason}, token))["case"]
 
+    async def consent_on_paper(self, case_id: str, index: int, token: str | None = None) -> dict:
+        """Staff record that resident ``index`` accepted mediation on paper today."""
+        input = {"caseId": case_id, "residentId": self.residents[index], "accept": True, "paperDate": _today().isoformat()}
+        return (await self.ok("answerMediation", input, token))["case"]
+
     async def in_mediation(self, parties: tuple[int, ...] = (0, 1)) -> dict:
-        """A case accepted, assigned to med-a2 and in mediation."""
+        """A case accepted by the studio and (on paper) by the respondents, assigned to med-a2 and in mediation."""
         case = await self.open_case(parties)
         await self.move(case["id"], "ACCEPTED")
+        for index in parties[1:]:
+            await self.consent_on_paper(case["id"], index)
         await self.ok("assignMediator", {"caseId": case["id"], "username": "med-a2"})
         return await self.move(case["id"], "IN_MEDIATION", token=self.tokens["med-a2"])
 

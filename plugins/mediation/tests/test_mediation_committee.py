@@ -53,6 +53,7 @@ async def test_a_studio_without_a_committee_cannot_seal(scene):
     assert orphan["committee"] is None
     await scene.ok("addStudioMember", {"studioId": orphan["id"], "username": "med-a2"}, fields="studio { id }")
     case = await scene.open_case(studio=orphan["id"])
+    await scene.consent_on_paper(case["id"], 1)
     await scene.move(case["id"], "ACCEPTED")
     await scene.ok("assignMediator", {"caseId": case["id"], "username": "med-a2"})
     await scene.move(case["id"], "IN_MEDIATION", token=scene.tokens["med-a2"])
@@ -97,9 +98,3 @@ async def test_committee_members_are_mediators_and_only_staff_appoint_them(scene
         assert "mediation.committee.manage" in refused[0]["message"], "a mediator cannot appoint themselves keeper of the seal"
     listed = await scene.client.query("{ mediationCommittees { name members { username keepsSeal } } }", token=scene.tokens["med-a"])
     assert listed["mediationCommittees"] == [{"name": "长庆街道人民调解委员会", "members": [{"username": "med-chair", "keepsSeal": True}]}]
-
-
-def _today() -> str:
-    from jiedao.core.clock import today
-
-    return today().isoformat()

@@ -6,6 +6,7 @@ import random
 
 from sqlalchemy import func, select
 
+from jiedao.core.clock import today as _today
 from jiedao.core.demo import CHANGQING, GONGCHEN, seed_registry
 from jiedao.plugins.mediation.metrics import METRICS, SIGNALS
 from jiedao.plugins.mediation.seed import seed
@@ -74,7 +75,8 @@ async def test_overdue_metric_counts_cases_open_over_30_days(scene):
     fresh = await scene.open_case()
     old = await scene.open_case((2, 3))
     await scene.age_case(old["id"], 45)
-    await scene.move(fresh["id"], "REFUSED", "拒绝调解")
+    refusal = {"caseId": fresh["id"], "residentId": scene.residents[1], "accept": False, "reason": "拒绝调解", "paperDate": _today().isoformat()}
+    await scene.ok("answerMediation", refusal)
     figures = await _figures(scene.kernel)
     assert figures["mediation.cases.overdue"] == 1
     assert figures["mediation.cases.by_state"] == 2

@@ -18,19 +18,32 @@ from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.graphql.loaders import cases_of_caller, first_child, usernames
 from jiedao.plugins.mediation.graphql.types.agreements import Agreement
-from jiedao.plugins.mediation.graphql.types.enums import CaseStateEnum, CategoryEnum, OutsideKindEnum, PartyRoleEnum, SourceEnum
+from jiedao.plugins.mediation.graphql.types.enums import AnswerChannelEnum, AnswerEnum, CaseStateEnum, CategoryEnum, OutsideKindEnum, PartyRoleEnum, SourceEnum
 from jiedao.plugins.mediation.graphql.types.followup import ReturnVisit
 from jiedao.plugins.mediation.graphql.types.studios import Studio
-from jiedao.plugins.mediation.states import CaseState
+from jiedao.plugins.mediation.states import Answer, AnswerChannel, CaseState
 
 CASE_READ = "mediation.case.read"
 Building, Resident, Unit = types.Building, types.Resident, types.Unit
 LazyFinding = Annotated["Finding", strawberry.lazy("jiedao.plugins.mediation.graphql.types.taskforces")]
 
 
-@strawberry.type(description="A party to a case and its role.")
+@strawberry.type(description="A party to a case, its role and its answer to mediation (Art. 17).")
 class CaseParty:
     role = enum_field(PartyRoleEnum)
+
+    @strawberry.field(description="Accepted or refused mediation; null while the party has not answered.")
+    def answer(self) -> AnswerEnum | None:
+        return None if self.answer is None else Answer(self.answer)
+
+    answered_on: date | None = strawberry.field(description="The day the party answered (on paper: the date written on it).")
+
+    @strawberry.field(description="How the answer was given.")
+    def answer_channel(self) -> AnswerChannelEnum | None:
+        return None if self.answer_channel is None else AnswerChannel(self.answer_channel)
+
+    answer_recorded_by: str | None
+    refusal_reason: str | None
 
     resident = linked(registry.Resident, "resident_id", Resident)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from jiedao.plugins.mediation.states import (
+    Answer,
+    AnswerChannel,
     CaseState,
     Category,
     Department,
@@ -23,3 +25,5 @@ OutsideKindEnum = strawberry.enum(OutsideKind, name="OutsideMediatorKind")
 DepartmentEnum = strawberry.enum(Department, name="Department")
 FindingCategoryEnum = strawberry.enum(FindingCategory, name="FindingCategory")
 FindingStatusEnum = strawberry.enum(FindingStatus, name="FindingStatus", description="open → notified → rectified → verified.")
+AnswerEnum = strawberry.enum(Answer, name="MediationAnswer", description="A party's answer to mediation (Art. 17).")
+AnswerChannelEnum = strawberry.enum(AnswerChannel, name="MediationAnswerChannel", description="From the party's own account, on paper (recorded by staff), or by applying.")
