@@ -34,8 +34,10 @@ STATES = {
     "fulfilled": "履行完毕",
     "breached": "未履行",
 }
-ANSWERS = {"accepted": "同意调解", "accept": "同意调解", "refused": "拒绝调解", "refuse": "拒绝调解"}
-CHANNELS = {"self": "本人", "online": "本人在线答复", "in_person": "当面", "phone": "电话", "paper": "书面", "staff": "工作人员代录"}
+ANSWERS = {"accepted": "同意调解", "refused": "拒绝调解"}
+"""``states.Answer`` (Art. 17)."""
+CHANNELS = {"own_account": "本人账号答复", "paper": "书面答复（工作人员录入）", "application": "申请调解"}
+"""``states.AnswerChannel``."""
 PERFORMANCE = {"evidence": "义务人提交履行凭证", "party_evidence": "义务人提交履行凭证", "mediator_check": "调解员核实", "mediator": "调解员核实"}
 RULINGS = {"confirmed": "裁定确认调解协议有效", "refused": "裁定驳回申请"}
 COURT_ACTIONS = {"litigation": "向人民法院提起诉讼（第三十二条）", "enforcement": "向人民法院申请强制执行（第三十三条）"}

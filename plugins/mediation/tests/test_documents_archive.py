@@ -129,18 +129,17 @@ async def test_reading_an_archive_costs_the_same_statements_for_one_or_six_sessi
 
 
 async def test_the_archive_records_the_parties_answers_performance_and_the_courts_ruling(scene):
-    """The answers and the agreement's outcome are written straight to the rows here: the
-    mutations that record them belong to the procedure (Art. 17, 31, 33), tested with it."""
+    """The respondent's answer is recorded through the API (on paper, by staff: ``Scene.in_mediation``);
+    the agreement's outcome is written straight to its row: the mutations recording performance
+    and the court's ruling belong to the procedure (Art. 31, 33) and are tested with it."""
     from datetime import date
 
     from sqlalchemy import select
 
-    from jiedao.plugins.mediation.models import Agreement, CaseParty
+    from jiedao.plugins.mediation.models import Agreement
 
     case = await scene.agreed()
     async with scene.kernel.db.transaction(scene.kernel.street_id("changqing")) as session:
-        respondent = await session.scalar(select(CaseParty).where(CaseParty.case_id == pk(case["id"]), CaseParty.role == "respondent"))
-        respondent.answer, respondent.answered_on, respondent.answer_channel = "accepted", date(2026, 3, 2), "online"
         agreement = await session.scalar(select(Agreement).where(Agreement.case_id == pk(case["id"])))
         agreement.performed_on, agreement.performance_how, agreement.performance_recorded_by = date(2026, 3, 20), "mediator_check", "med-a2"
         agreement.confirmation_requested_on, agreement.confirmation_court = date(2026, 3, 10), "杭州市拱墅区人民法院"
@@ -150,7 +149,9 @@ async def test_the_archive_records_the_parties_answers_performance_and_the_court
 
     assert response.status_code == 200, response.text
     text = text_of(response.content)
-    assert "当事人对调解的答复（第十七条）" in text and "业主1同意调解2026年3月2日本人在线答复" in text
+    answered = today()
+    assert "当事人对调解的答复（第十七条）" in text
+    assert f"业主1同意调解{answered.year}年{answered.month}月{answered.day}日书面答复（工作人员录入）" in text
     assert "履行完毕2026年3月20日确认方式调解员核实" in text
     assert "申请司法确认2026年3月10日，杭州市拱墅区人民法院" in text
     assert "法院裁定裁定确认调解协议有效（（2026）浙0105民特12号，2026年3月16日）" in text
