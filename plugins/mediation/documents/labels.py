@@ -38,9 +38,17 @@ ANSWERS = {"accepted": "同意调解", "refused": "拒绝调解"}
 """``states.Answer`` (Art. 17)."""
 CHANNELS = {"own_account": "本人账号答复", "paper": "书面答复（工作人员录入）", "application": "申请调解"}
 """``states.AnswerChannel``."""
-PERFORMANCE = {"evidence": "义务人提交履行凭证", "party_evidence": "义务人提交履行凭证", "mediator_check": "调解员核实", "mediator": "调解员核实"}
+PERFORMANCE = {"party_evidence": "义务人提交履行凭证", "mediator_check": "调解员核实"}
+"""``states.PerformanceCheck`` (Art. 31)."""
 RULINGS = {"confirmed": "裁定确认调解协议有效", "refused": "裁定驳回申请"}
-COURT_ACTIONS = {"litigation": "向人民法院提起诉讼（第三十二条）", "enforcement": "向人民法院申请强制执行（第三十三条）"}
+"""``states.Ruling`` (Civil Procedure Law Art. 206)."""
+COURT_ACTIONS = {
+    "litigation": "向人民法院提起诉讼（第三十二条）",
+    "enforcement": "向人民法院申请强制执行（第三十三条）",
+    "judicial_confirmation": "向人民法院申请司法确认（第三十三条）",
+    "change_agreement": "经人民调解变更原调解协议（第三十三条）",
+}
+"""``states.CourtAction``."""
 BLANK_DATE = "\u3000\u3000年\u3000\u3000月\u3000\u3000日"
 
 
