@@ -15,7 +15,7 @@ def mediation() -> None:
 @click.pass_context
 def follow_up_command(ctx: click.Context, street: str) -> None:
     """List what needs following up today: long-open cases, judicial-confirmation deadlines,
-    return visits due and findings past their deadline."""
+    return visits due, findings past their deadline, performance to confirm (Art. 31)."""
     from jiedao.api.cli import in_street
     from jiedao.plugins.mediation.service import follow_up
 
@@ -25,6 +25,7 @@ def follow_up_command(ctx: click.Context, street: str) -> None:
         ("Judicial confirmation deadlines", report.confirmation_deadlines, "case"),
         ("Return visits due", report.visits_due, "case"),
         ("Findings past their deadline", report.findings_overdue, "task force"),
+        ("Performance to confirm", report.performance_unconfirmed, "case"),
     )
     for title, rows, what in sections:
         click.echo(f"{title}: {len(rows)}")

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from jiedao.api import now, registry, today
-from jiedao.api.domain import identity
+from jiedao.api.domain import CHINA, identity
 from jiedao.api.seeding import demo, hash_password
 from jiedao.plugins.mediation.service.finding_work import open_finding_work_items
 from jiedao.plugins.mediation.service.visit_work import open_visit_work_item
@@ -209,8 +209,48 @@ def _on(days_ago: float) -> date:
     return today() - timedelta(days=int(days_ago))
 
 
+PERFORMANCE_DAYS = 15
+"""The demo's agreements are performed within 15 days; the return visit follows the next day."""
+AFTER_AGREEMENT = {CaseState.PERFORMING: 2, CaseState.BREACHED: PERFORMANCE_DAYS + 1, CaseState.FULFILLED: PERFORMANCE_DAYS + 2}
+"""Days after the agreement each later state is reached (fulfilled: after the performance and the visit)."""
+
+
+def _feasible(path: list[CaseState], opened_days_ago: float, case_id: int) -> list[CaseState]:
+    """``path`` cut where its next step would lie in the future (a case agreed too recently to
+    be fulfilled or breached is still being performed)."""
+    day, kept, agreed = opened_days_ago, [], None
+    for state in path:
+        day = agreed - AFTER_AGREEMENT[state] if state in AFTER_AGREEMENT else max(day - random.Random(f"{case_id}{state}").randint(1, 6), 0.1)
+        if day < 0.5 and state in AFTER_AGREEMENT:
+            break
+        agreed = day if state is CaseState.AGREED else agreed
+        kept.append(state)
+    return kept
+
+
+def _answers(case: Case, parties, path: list[CaseState], source: Source) -> list[CaseParty]:
+    """The parties' answers to mediation (Art. 17) along ``path``: an applicant consents by
+    applying; the others accept on paper before mediation, or the respondent refuses."""
+    rows = []
+    mediated = CaseState.IN_MEDIATION in path
+    refused = bool(path) and path[-1] is CaseState.REFUSED
+    answered_on = case.opened_at.astimezone(CHINA).date() + timedelta(days=1)
+    for resident_id, role in parties:
+        row = CaseParty(case_id=case.id, resident_id=resident_id, role=role.value)
+        if source is Source.APPLICATION and role is PartyRole.APPLICANT:
+            row.answer, row.answer_channel, row.answered_on, row.answer_recorded_by = "accepted", "application", case.opened_at.astimezone(CHINA).date(), "demo"
+        elif role is PartyRole.RESPONDENT and refused:
+            row.answer, row.answer_channel, row.answered_on, row.answer_recorded_by = "refused", "paper", min(answered_on, today()), "demo"
+            row.refusal_reason = "被申请人明确表示不同意调解，要求通过诉讼解决"
+        elif mediated:
+            row.answer, row.answer_channel, row.answered_on, row.answer_recorded_by = "accepted", "paper", min(answered_on, today()), "demo"
+        rows.append(row)
+    return rows
+
+
 async def _case(session, studio, mediator_id, title, category, source, parties, places, opened_days_ago, path, *, description="", finding_id=None):
-    """A case that went along ``path`` (states after the first), a few days a step."""
+    """A case that went along ``path`` (states after the first), a few days a step; the
+    parties answer, the committee seals, performance is confirmed and visited as the law runs."""
     initial = CaseState.REFERRED if source in (Source.POLICE_REFERRAL, Source.COURT_REFERRAL, Source.TASK_FORCE_REFERRAL) else CaseState.APPLIED
     case = Case(
         title=title, description=description, category=category.value, source=source.value, referred_by=REFERRERS.get(source, "东清大厦综合整治专班" if finding_id else ""),
@@ -218,14 +258,21 @@ async def _case(session, studio, mediator_id, title, category, source, parties, 
     )
     session.add(case)
     await session.flush()
-    session.add_all([CaseParty(case_id=case.id, resident_id=r, role=role.value) for r, role in parties])
+    path = _feasible(path, opened_days_ago, case.id)
+    session.add_all(_answers(case, parties, path, source))
     session.add_all([CasePlace(case_id=case.id, building_id=b, unit_id=u) for b, u in dict.fromkeys(places)])
     steps = [CaseTransition(case_id=case.id, from_state=None, to_state=initial.value, actor="demo", reason=case.referred_by or source.value, at=case.opened_at)]
     day = opened_days_ago
     previous = initial
+    agreed = None
     for state in path:
-        day = max(day - random.Random(f"{case.id}{state}").randint(1, 6), 0.1)
-        reason = {CaseState.REFUSED: "被申请人明确拒绝调解", CaseState.FAILED: "双方分歧较大，告知通过诉讼解决", CaseState.BREACHED: "约定期限届满未履行"}.get(state, "")
+        day = agreed - AFTER_AGREEMENT[state] if state in AFTER_AGREEMENT else max(day - random.Random(f"{case.id}{state}").randint(1, 6), 0.1)
+        reason = {
+            CaseState.REFUSED: "被申请人拒绝调解（书面）：被申请人明确表示不同意调解，要求通过诉讼解决",
+            CaseState.FAILED: "双方分歧较大，告知通过诉讼解决",
+            CaseState.BREACHED: "未履行：约定期限届满未履行",
+            CaseState.FULFILLED: "履行已确认，回访完毕",
+        }.get(state, "")
         steps.append(CaseTransition(case_id=case.id, from_state=previous.value, to_state=state.value, actor="demo", reason=reason, at=_at(day)))
         case.state = state.value
         if state in (CaseState.AGREED, CaseState.FAILED, CaseState.REFUSED):
@@ -235,9 +282,11 @@ async def _case(session, studio, mediator_id, title, category, source, parties, 
         if state is CaseState.IN_MEDIATION:
             session.add(MediationSession(case_id=case.id, held_on=_on(day), participants=["双方当事人", "调解员"], notes="听取双方陈述，现场查看。", recorded_by="demo"))
         if state is CaseState.AGREED:
+            agreed = day
             confirmed = random.Random(f"confirm{case.id}").random() < 0.15  # few parties ask the court
             extra = {"confirmation_requested_on": _on(day - 5), "confirmation_court": "杭州市拱墅区人民法院"} if confirmed and day > 5 else {}
-            await _agreement(session, case, [r for r, _ in parties], mediator_id, day, **extra)
+            outcome = next((s for s in path if s in (CaseState.FULFILLED, CaseState.BREACHED)), None)
+            await _agreement(session, case, [r for r, _ in parties], mediator_id, day, outcome=outcome, **extra)
         previous = state
     session.add_all(steps)
     await session.flush()
@@ -249,15 +298,19 @@ async def _keeper(session, case: Case) -> int | None:
     return await session.scalar(select(CommitteeMember.user_id).where(CommitteeMember.committee_id == committee_id, CommitteeMember.keeps_seal.is_(True)))
 
 
-async def _agreement(session, case: Case, party_ids: list[int], mediator_id: int, days_ago: float, **content) -> Agreement:
+async def _agreement(session, case: Case, party_ids: list[int], mediator_id: int, days_ago: float, *, outcome: CaseState | None = None, **content) -> Agreement:
+    """The agreement, signed and sealed by the committee's keeper ``days_ago``; for a fulfilled
+    case the mediator's check on the performance date and the return visit the next day; for a
+    breached one the breach noticed the day after the performance date."""
     effective = _on(days_ago)
+    perform_by = effective + timedelta(days=PERFORMANCE_DAYS)
     agreement = Agreement(
         case_id=case.id,
         facts=content.get("facts", f"{case.title}，双方到调解室申请调解。"),
         disputed_points=content.get("disputed_points", "责任划分与补偿数额。"),
         terms=content.get("terms", "责任方承担修复费用并向对方赔礼道歉。"),
         performance=content.get("performance", "十五日内完成修复，费用当面结清。"),
-        perform_by=effective + timedelta(days=15),
+        perform_by=perform_by,
         drafted_at=_at(days_ago + 0.5),
         sealed_at=_at(days_ago),
         sealed_by_user_id=await _keeper(session, case),
@@ -266,13 +319,21 @@ async def _agreement(session, case: Case, party_ids: list[int], mediator_id: int
         confirmation_requested_on=content.get("confirmation_requested_on"),
         confirmation_court=content.get("confirmation_court"),
     )
+    if agreement.confirmation_requested_on is not None:
+        agreement.confirmation_ruling, agreement.confirmation_ruled_on = "confirmed", min(agreement.confirmation_requested_on + timedelta(days=7), today())
+        agreement.confirmation_case_number = f"（{agreement.confirmation_ruled_on.year}）浙0105民特{100 + case.id}号"
+    if outcome is CaseState.FULFILLED:
+        agreement.performed_on, agreement.performance_how = perform_by, "mediator_check"
+        agreement.performance_recorded_by, agreement.performance_note = "demo", "调解员现场查看：已按协议履行"
+    if outcome is CaseState.BREACHED:
+        agreement.breached_on, agreement.breach_note, agreement.breach_recorded_by = perform_by + timedelta(days=1), "约定期限届满未履行", "demo"
     session.add(agreement)
     await session.flush()
     session.add_all([Signature(agreement_id=agreement.id, resident_id=r, recorded_by="demo", signed_at=_at(days_ago)) for r in party_ids])
     session.add(Signature(agreement_id=agreement.id, user_id=mediator_id, recorded_by="demo", signed_at=_at(days_ago)))
-    visit_due = effective + timedelta(days=16)
-    done = visit_due <= today() - timedelta(days=3)  # the latest visits are still to do
-    visit = ReturnVisit(case_id=case.id, due_on=visit_due, done_on=visit_due if done else None, notes="已履行，双方满意" if done else "")
+    visit_due = perform_by + timedelta(days=1)
+    done = outcome is not None or visit_due <= today() - timedelta(days=3)  # the latest visits are still to do
+    visit = ReturnVisit(case_id=case.id, due_on=visit_due, done_on=visit_due if done else None, notes=("已履行，双方满意" if outcome is not CaseState.BREACHED else "未履行，已告知可向法院起诉") if done else "")
     session.add(visit)
     if not done:  # a visit still to do is a work item of the mediator
         await session.flush()
@@ -298,10 +359,14 @@ async def _water_leak(session, studio_entry) -> None:
         [CaseState.ACCEPTED, CaseState.IN_MEDIATION],
         description=f"{below}室顶棚大面积水渍、墙皮脱落，{number}室业主否认漏水来自本户。",
     )
-    steps = [(CaseState.AGREED, 60), (CaseState.PERFORMING, 58), (CaseState.FULFILLED, 40)]
+    steps = [
+        (CaseState.AGREED, 60, "mediator-zhou", "agreement signed by every party and the mediator, and sealed"),
+        (CaseState.PERFORMING, 58, "mediator-pan", "防水施工开始"),
+        (CaseState.FULFILLED, 40, "mediator-pan", "履行已确认（调解员现场查看），回访完毕"),
+    ]
     previous = CaseState.IN_MEDIATION
-    for state, days in steps:
-        session.add(CaseTransition(case_id=case.id, from_state=previous.value, to_state=state.value, actor="mediator-pan", reason="", at=_at(days)))
+    for state, days, actor, reason in steps:
+        session.add(CaseTransition(case_id=case.id, from_state=previous.value, to_state=state.value, actor=actor, reason=reason, at=_at(days)))
         previous = state
     case.state, case.concluded_at, case.closed_at = CaseState.FULFILLED.value, _at(60), _at(40)
     session.add(MediationSession(case_id=case.id, held_on=_on(66), participants=["双方业主", "潘大姐", "物业维修师傅"], notes="闭水试验确认渗漏点在楼上卫生间。", recorded_by="mediator-pan"))
@@ -311,7 +376,7 @@ async def _water_leak(session, studio_entry) -> None:
         disputed_points="漏水责任归属及楼下装修损失的赔偿数额。",
         terms=f"{number}室业主重做卫生间防水，并赔偿{below}室顶棚修复费用2800元。",
         performance="十五日内完成防水施工，赔偿款于施工完成当日当面付清。",
-        confirmation_requested_on=_on(55), confirmation_court="杭州市拱墅区人民法院",
+        confirmation_requested_on=_on(55), confirmation_court="杭州市拱墅区人民法院", outcome=CaseState.FULFILLED,
     )
     await session.flush()
 

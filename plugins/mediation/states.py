@@ -65,6 +65,30 @@ class AnswerChannel(str, Enum):
     APPLICATION = "application"
 
 
+class PerformanceCheck(str, Enum):
+    """How the performance of an agreement was confirmed (Art. 31)."""
+
+    PARTY_EVIDENCE = "party_evidence"
+    MEDIATOR_CHECK = "mediator_check"
+
+
+class Ruling(str, Enum):
+    """The court's ruling on a request for judicial confirmation (Civil Procedure Law Art. 206)."""
+
+    CONFIRMED = "confirmed"
+    REFUSED = "refused"
+
+
+class CourtAction(str, Enum):
+    """What a party may take to court: enforcement of a confirmed agreement (Art. 33), a lawsuit
+    (Art. 32), or a request for judicial confirmation while the 30 days run."""
+
+    ENFORCEMENT = "enforcement"
+    LITIGATION = "litigation"
+    JUDICIAL_CONFIRMATION = "judicial_confirmation"
+    CHANGE_AGREEMENT = "change_agreement"
+
+
 class OutsideKind(str, Enum):
     LAWYER = "lawyer"
     RELATIVE = "relative"
@@ -111,14 +135,16 @@ CASE_MOVES: dict[CaseState, frozenset[CaseState]] = {
     S.REFERRED: frozenset({S.ACCEPTED, S.REFUSED}),
     S.ACCEPTED: frozenset({S.IN_MEDIATION, S.REFUSED}),
     S.IN_MEDIATION: frozenset({S.AGREED, S.FAILED, S.REFUSED}),
-    S.AGREED: frozenset({S.PERFORMING}),
-    S.PERFORMING: frozenset({S.FULFILLED, S.BREACHED}),
+    S.AGREED: frozenset({S.PERFORMING, S.IN_MEDIATION}),
+    S.PERFORMING: frozenset({S.FULFILLED, S.BREACHED, S.IN_MEDIATION}),
     S.FAILED: frozenset(),
     S.REFUSED: frozenset(),
     S.FULFILLED: frozenset(),
     S.BREACHED: frozenset(),
 }
-"""The legal moves of a case. ``refused``: a party declines mediation (Art. 17, 26)."""
+"""The legal moves of a case. ``refused``: a party declines mediation (Art. 17, 26).
+``agreed``/``performing`` → ``in_mediation``: the court refused to confirm the agreement and
+the parties change it by mediation (Civil Procedure Law Art. 206)."""
 
 OPEN_STATES = frozenset({S.APPLIED, S.REFERRED, S.ACCEPTED, S.IN_MEDIATION})
 """States of a case still being mediated (counted for the 30-day flag)."""

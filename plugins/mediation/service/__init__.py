@@ -1,9 +1,13 @@
 """Domain rules of people's mediation (People's Mediation Law, 2010) and of rectification
 task forces. No GraphQL here; one module per part of the domain:
 
+- ``committees``: people's mediation committees, their members and seal;
 - ``studios``: studios and their mediators;
 - ``cases``: opening, the state machine, mediators and recusal, sessions, escalation;
-- ``agreements``: drafting, signatures, the seal, judicial confirmation;
+- ``consent``, ``answers``: the parties' answer to mediation (Art. 17);
+- ``agreements``: drafting, signatures, the committee's seal, judicial confirmation;
+- ``performance``, ``fulfilment``: performance, breach, when a case is fulfilled (Art. 31-32);
+- ``court``: the court's ruling and what the parties take to court (Art. 33);
 - ``followup``: return visits and the daily follow-up report;
 - ``taskforces``: task forces, their findings and progress, disputes of a finding.
 """
@@ -39,7 +43,7 @@ from jiedao.plugins.mediation.service.cases import (
     recuse,
 )
 from jiedao.plugins.mediation.service.followup import FollowUp, follow_up, record_return_visit, schedule_return_visit
-from jiedao.plugins.mediation.service.studios import add_member, create_studio, is_studio_lead, user_id_of
+from jiedao.plugins.mediation.service.studios import add_member, create_studio, user_id_of
 from jiedao.plugins.mediation.service.taskforces import (
     FindingData,
     FindingsRejected,
@@ -55,7 +59,7 @@ __all__ = [
     "CONFIRMATION_DAYS", "LONG_OPEN_DAYS", "REASON_REQUIRED", "AgreementData", "CaseData", "FindingData", "FindingsRejected",
     "FollowUp", "PartyData", "PlaceData", "ProgressRow", "add_findings", "add_member", "assign_mediator", "confirmation_deadline",
     "confirmation_overdue", "create_studio", "create_task_force", "dispute_finding", "draft_agreement", "escalate", "follow_up",
-    "get_case", "invite_outside_mediator", "is_studio_lead", "missing_signatures", "move_case", "move_finding", "open_case",
+    "get_case", "invite_outside_mediator", "missing_signatures", "move_case", "move_finding", "open_case",
     "open_too_long", "party_ids", "progress", "record_return_visit", "record_session", "recuse", "request_judicial_confirmation",
     "schedule_return_visit", "seal_agreement", "sign_agreement", "user_id_of",
 ]

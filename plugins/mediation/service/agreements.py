@@ -18,6 +18,14 @@ from jiedao.plugins.mediation.service.committees import seal_keeper_of
 from jiedao.plugins.mediation.service.visit_work import open_visit_work_item
 from jiedao.plugins.mediation.states import CaseState
 
+RESET_ON_REDRAFT = (
+    "sealed_at", "sealed_by_user_id", "seal_committee_id", "effective_on", "confirmation_requested_on", "confirmation_court",
+    "confirmation_ruling", "confirmation_case_number", "confirmation_ruled_on", "performed_on", "performance_how",
+    "performance_evidence_id", "performance_recorded_by", "performance_note", "breached_on", "breach_note", "breach_recorded_by",
+    "court_action", "court_action_on", "court_action_court",
+)
+"""What a rewritten agreement starts without (after a refused ruling the case's history keeps the ruling)."""
+
 CONFIRMATION_DAYS = 30
 """Art. 33: parties may jointly apply for judicial confirmation within 30 days of effect."""
 
@@ -45,6 +53,8 @@ class AgreementData:
     performance: str
     perform_by: date | None
     oral: bool = False
+    obliged_resident_id: int | None = None
+    """The party who must perform; the first respondent when not named."""
 
 
 async def draft_agreement(session: AsyncSession, actor: Actor, case_id: int, data: AgreementData) -> Agreement:
@@ -67,17 +77,21 @@ async def draft_agreement(session: AsyncSession, actor: Actor, case_id: int, dat
         raise DomainError("The date by which the agreement is carried out is in the past.", code="DEADLINE_IN_PAST", field="performBy")
     if data.oral and actor.user_id != case.mediator_user_id:
         raise DomainError("An oral agreement is recorded by the case's mediator.", code="NOT_THE_MEDIATOR", field="oral")
+    if data.obliged_resident_id is not None and data.obliged_resident_id not in await party_ids(session, case_id):
+        raise DomainError("The party obliged to perform must be a party to the case.", code="NOT_A_PARTY", field="obligedPartyId")
     agreement = await session.scalar(select(Agreement).where(Agreement.case_id == case_id))
     if agreement is None:
         agreement = Agreement(case_id=case_id, drafted_at=now(), **content, perform_by=data.perform_by, oral=data.oral)
         session.add(agreement)
     else:
-        agreement.sealed_at = agreement.sealed_by_user_id = agreement.seal_committee_id = None
+        for column in RESET_ON_REDRAFT:
+            setattr(agreement, column, None)
         agreement.drafted_at = now()
         agreement.perform_by, agreement.oral = data.perform_by, data.oral
         for key, value in content.items():
             setattr(agreement, key, value)
         await session.execute(delete(Signature).where(Signature.agreement_id == agreement.id))
+    agreement.obliged_resident_id = data.obliged_resident_id
     await session.flush()
     if data.oral:
         await _take_effect(session, case, agreement, actor, "oral agreement recorded by the mediator")

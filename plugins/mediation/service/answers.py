@@ -19,6 +19,7 @@ from jiedao.plugins.mediation.access import Actor
 from jiedao.plugins.mediation.models import Case, CaseParty
 from jiedao.plugins.mediation.service.cases import get_case, move
 from jiedao.plugins.mediation.service.common import required
+from jiedao.plugins.mediation.service.consent import DISPUTANTS
 from jiedao.plugins.mediation.states import OPEN_STATES, Answer, AnswerChannel, CaseState, PartyRole
 
 ROLE_NAMES = {PartyRole.APPLICANT.value: "申请人", PartyRole.RESPONDENT.value: "被申请人", PartyRole.THIRD_PARTY.value: "第三人"}
@@ -27,7 +28,8 @@ ROLE_NAMES = {PartyRole.APPLICANT.value: "申请人", PartyRole.RESPONDENT.value
 async def answer_mediation(
     session: AsyncSession, actor: Actor, case_id: int, resident_id: int, accept: bool, reason: str = "", paper_date: date | None = None
 ) -> Case:
-    """Record a party's acceptance or refusal of mediation; a refusal ends the case as ``refused``.
+    """Record a party's acceptance or refusal of mediation; an applicant's or a respondent's
+    refusal ends the case as ``refused``.
 
     Without ``paper_date`` the party answers from their own account (only for themselves);
     with it, a mediator or street staff records the answer the party gave on paper that day.
@@ -61,7 +63,7 @@ async def answer_mediation(
     party.answered_on, party.answer_channel, party.answer_recorded_by = on, channel.value, actor.name
     party.refusal_reason = None if accept else reason
     await session.flush()
-    if not accept:
+    if not accept and party.role in DISPUTANTS:  # a third party's refusal is recorded; it does not end the dispute
         who = ROLE_NAMES.get(party.role, "当事人")
         await move(session, case, CaseState.REFUSED, actor, f"{who}拒绝调解（{on.isoformat()}，{'书面' if channel is AnswerChannel.PAPER else '本人账号'}）：{reason}")
     return case

@@ -31,6 +31,7 @@ from jiedao.plugins.mediation.models import (
 )
 from jiedao.plugins.mediation.service.common import required
 from jiedao.plugins.mediation.service.consent import require_consent
+from jiedao.plugins.mediation.service.fulfilment import check_fulfilled, check_remediation
 from jiedao.plugins.mediation.states import (
     CLOSED_STATES,
     CONCLUDED_STATES,
@@ -206,6 +207,12 @@ async def move_case(session: AsyncSession, actor: Actor, case_id: int, target: C
         )
     if target is CaseState.IN_MEDIATION and case.mediator_user_id is None:
         raise DomainError("Assign a mediator before mediation starts.", code="MEDIATOR_REQUIRED", field="to")
+    if target is CaseState.BREACHED:
+        raise DomainError("A breach is recorded with its date and what was not done (recordBreach).", code="BREACH_RECORD_REQUIRED", field="to")
+    if target is CaseState.FULFILLED:
+        await check_fulfilled(session, case)
+    if target is CaseState.IN_MEDIATION and case.state != CaseState.ACCEPTED.value:
+        reason = await check_remediation(session, case, reason)
     if target is CaseState.IN_MEDIATION:
         await require_consent(session, case.id, "to")
     await move(session, case, target, actor, reason)

@@ -1,6 +1,7 @@
 """Follow-up: return visits (回访) of agreed cases, and what needs following up today in one
 street: cases open too long, judicial-confirmation deadlines coming or missed, return
-visits due, findings past their deadline."""
+visits due, findings past their deadline, agreements whose performance date passed without a
+confirmed performance or a recorded breach (the committee supervises performance, Art. 31)."""
 
 from __future__ import annotations
 
@@ -57,6 +58,8 @@ class FollowUp:
     confirmation_deadlines: list[tuple[int, str, str]]
     visits_due: list[tuple[int, str, str]]
     findings_overdue: list[tuple[int, str, str]]
+    performance_unconfirmed: list[tuple[int, str, str]]
+    """Agreements past their performance date with neither a confirmed performance nor a breach (Art. 31)."""
 
 
 async def follow_up(session, on: date | None = None) -> FollowUp:
@@ -92,6 +95,15 @@ async def follow_up(session, on: date | None = None) -> FollowUp:
         .group_by(TaskForce.id, TaskForce.name, Finding.department)
         .order_by(TaskForce.id, Finding.department)
     )
+    unconfirmed = await session.execute(
+        select(Case.id, Case.title, Agreement.perform_by)
+        .join(Agreement, Agreement.case_id == Case.id)
+        .where(
+            Case.state.in_([CaseState.AGREED.value, CaseState.PERFORMING.value]),
+            Agreement.perform_by < on, Agreement.performed_on.is_(None), Agreement.breached_on.is_(None),
+        )
+        .order_by(Agreement.perform_by)
+    )
     deadlines = []
     for case_id, title, agreement in agreements.all():
         deadline = confirmation_deadline(agreement)
@@ -103,4 +115,5 @@ async def follow_up(session, on: date | None = None) -> FollowUp:
         confirmation_deadlines=deadlines,
         visits_due=[(i, t, f"return visit due {due.isoformat()}") for i, t, due in visits.all()],
         findings_overdue=[(i, name, f"{department}: {count} finding(s) past deadline") for i, name, department, count in findings.all()],
+        performance_unconfirmed=[(i, t, f"performance due {due.isoformat()}, not confirmed") for i, t, due in unconfirmed.all()],
     )

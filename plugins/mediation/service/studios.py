@@ -52,17 +52,6 @@ async def add_member(session: AsyncSession, studio_id: int, user_id: int, displa
     return member
 
 
-async def is_studio_lead(session: AsyncSession, studio_id: int, user_id: int | None) -> bool:
-    """``user_id`` leads the studio."""
-    if user_id is None:
-        return False
-    found = await session.scalar(
-        select(StudioMember.id).where(StudioMember.studio_id == studio_id, StudioMember.user_id == user_id, StudioMember.is_lead.is_(True))
-    )
-    return found is not None
-
-
-
 async def user_id_of(session: AsyncSession, username: str, field: str = "username") -> int:
     """The id of the account named ``username``; ``NOT_FOUND`` on ``field`` otherwise."""
     user_id = await session.scalar(select(identity.User.id).where(identity.User.username == username))

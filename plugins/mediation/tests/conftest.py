@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from jiedao.core.identity.models import User
 from jiedao.core.testing.fixtures import build_registry
-from jiedao.plugins.mediation.models import Agreement, Case
+from jiedao.plugins.mediation.models import Agreement, Case, ReturnVisit
 from jiedao.schema.ids import decode_global_id, encode_global_id
 
 CASE_FIELDS = """
@@ -33,7 +33,12 @@ CASE_FIELDS = """
   agreement {
     oral facts terms inEffect effectiveOn sealedAt sealedBy sealCommittee { name seal { name number } }
     signatures { resident { id } mediatorUsername recordedBy }
-    judicialConfirmation { deadline requestedOn court overdue }
+    judicialConfirmation { deadline requestedOn court overdue ruling caseNumber ruledOn }
+    performBy obligedParty { id }
+    performanceConfirmed { performedOn how recordedBy note evidence { name reference } }
+    breach { noticedOn note recordedBy }
+    courtAction { action court filedOn }
+    nextSteps
   }
 """
 
@@ -155,6 +160,18 @@ class Scene:
         async with self.kernel.db.transaction(self.kernel.street_id("changqing")) as session:
             case = await session.scalar(select(Case).where(Case.id == pk(case_id)))
             case.opened_at = case.opened_at - timedelta(days=days)
+
+    async def age_performance(self, case_id: str, days: int) -> None:
+        """As if the agreement had taken effect, and its performance date and return visits
+        had come, ``days`` days earlier (the case opened earlier still)."""
+        async with self.kernel.db.transaction(self.kernel.street_id("changqing")) as session:
+            case = await session.scalar(select(Case).where(Case.id == pk(case_id)))
+            case.opened_at = case.opened_at - timedelta(days=days + 10)
+            agreement = await session.scalar(select(Agreement).where(Agreement.case_id == pk(case_id)))
+            agreement.effective_on -= timedelta(days=days)
+            agreement.perform_by -= timedelta(days=days)
+            for visit in await session.scalars(select(ReturnVisit).where(ReturnVisit.case_id == pk(case_id))):
+                visit.due_on -= timedelta(days=days)
 
     async def age_agreement(self, case_id: str, days: int) -> None:
         """As if the agreement had taken effect ``days`` days earlier."""

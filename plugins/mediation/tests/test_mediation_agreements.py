@@ -93,6 +93,9 @@ async def test_judicial_confirmation_requested_jointly_on_time(scene):
         "requestedOn": today().isoformat(),
         "court": "拱墅区人民法院",
         "overdue": False,
+        "ruling": None,
+        "caseNumber": None,
+        "ruledOn": None,
     }
     again = await scene.error("requestJudicialConfirmation", {"caseId": case["id"], "partyIds": scene.residents[:2], "court": "拱墅区人民法院"})
     assert again["code"] == "ALREADY_REQUESTED"

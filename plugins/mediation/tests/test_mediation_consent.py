@@ -133,3 +133,17 @@ async def test_staff_cannot_mark_a_case_refused_without_a_party_answer(scene):
     error = await scene.error("moveCase", {"caseId": case["id"], "to": "REFUSED", "reason": "被申请人拒绝"})
     assert (error["code"], error["field"]) == ("ANSWER_REQUIRED", "to")
     assert (await scene.case(case["id"]))["state"] == "APPLIED"
+
+
+async def test_a_third_partys_refusal_is_recorded_but_does_not_end_the_dispute(scene):
+    parties = [{"residentId": scene.residents[0], "role": "APPLICANT"}, {"residentId": scene.residents[1], "role": "RESPONDENT"},
+               {"residentId": scene.residents[2], "role": "THIRD_PARTY"}]
+    opened = {"title": "楼上漏水", "category": "WATER_LEAK", "source": "APPLICATION", "studioId": scene.studio_a, "parties": parties}
+    case = (await scene.ok("openCase", opened))["case"]
+    owner2 = await scene.resident_token(2)
+    after = (await scene.ok("answerMediation", {"caseId": case["id"], "residentId": scene.residents[2], "accept": False, "reason": "与我无关"}, owner2))["case"]
+    assert after["state"] == "APPLIED" and after["parties"][2]["answer"] == "REFUSED"
+    await scene.move(case["id"], "ACCEPTED")
+    await scene.ok("assignMediator", {"caseId": case["id"], "username": "med-a2"})
+    await scene.consent_on_paper(case["id"], 1)
+    assert (await scene.move(case["id"], "IN_MEDIATION"))["state"] == "IN_MEDIATION", "the disputants consented"

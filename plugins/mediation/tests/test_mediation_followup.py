@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
+
+from jiedao.core.clock import today
 
 from jiedao.core.testing.fixtures import count_statements
 from jiedao.plugins.mediation.tests.conftest import CASE_FIELDS
@@ -14,6 +17,8 @@ async def test_follow_up_lists_what_needs_doing(scene, jiedao_cli, database_url)
     await scene.age_case(old["id"], 40)
     agreed = await scene.agreed((2, 3))
     await scene.age_agreement(agreed["id"], 28)
+    overdue = await scene.agreed((4, 5))
+    await scene.age_performance(overdue["id"], 20)
     streets = {"changqing": {"name": "长庆街道", "plugins": ["mediation"]}, "gongchen": {"name": "拱宸桥街道", "plugins": []}}
     result = await asyncio.to_thread(jiedao_cli, ["mediation", "follow-up", "--street", "changqing"], streets=streets, database_url=database_url)
     assert result.exit_code == 0, result.output
@@ -21,13 +26,15 @@ async def test_follow_up_lists_what_needs_doing(scene, jiedao_cli, database_url)
     assert "Cases open more than 30 days: 1" in lines
     assert "Judicial confirmation deadlines: 1" in lines
     assert any("judicial confirmation due" in line for line in lines)
-    assert "Return visits due: 0" in lines
+    assert "Return visits due: 1" in lines
+    assert "Performance to confirm: 1" in lines
+    assert any(f"performance due {(today() - timedelta(days=5)).isoformat()}, not confirmed" in line for line in lines)
     refused = await asyncio.to_thread(jiedao_cli, ["mediation", "follow-up", "--street", "gongchen"], streets=streets, database_url=database_url)
     assert refused.exit_code != 0 and "does not enable the mediation plugin" in refused.output
 
 
 async def test_listing_cases_costs_the_same_statements_for_two_or_six_cases(scene):
-    query = f"{{ mediationCases(first: 50) {{ edges {{ node {{ {CASE_FIELDS} }} }} }} }}"
+    query = f"{{ mediationCases(first: 40) {{ edges {{ node {{ {CASE_FIELDS} }} }} }} }}"
 
     async def statements() -> int:
         with count_statements() as counter:

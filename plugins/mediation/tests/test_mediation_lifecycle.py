@@ -45,11 +45,19 @@ async def test_agreement_lifecycle_from_application_to_fulfilment(scene):
         "requestedOn": None,
         "court": None,
         "overdue": False,
+        "ruling": None,
+        "caseNumber": None,
+        "ruledOn": None,
     }
     assert len(sealed["returnVisits"]) == 1, "a return visit is scheduled once the agreement is in effect"
     assert {s["recordedBy"] for s in agreement["signatures"]} == {"owner-0", "med-a2"}
 
     await scene.move(case["id"], "PERFORMING", "开始施工")
+    same_day = await scene.error("moveCase", {"caseId": case["id"], "to": "FULFILLED", "reason": "回访确认已履行"})
+    assert same_day["code"] == "PERFORMANCE_NOT_CONFIRMED", "not fulfilled the day it was agreed"
+    await scene.age_performance(case["id"], 16)
+    await scene.ok("confirmPerformance", {"caseId": case["id"], "checkedOn": today().isoformat(), "note": "防水已重做，赔偿款已付清"}, scene.tokens["med-a2"])
+    await scene.ok("recordReturnVisit", {"visitId": sealed["returnVisits"][0]["id"], "notes": "双方满意"}, fields="returnVisit { doneOn }")
     done = await scene.move(case["id"], "FULFILLED", "回访确认已履行")
     assert done["closedAt"] is not None
     steps = [(h["fromState"], h["toState"], h["actor"]) for h in done["history"]]
@@ -83,7 +91,7 @@ async def test_breach_of_an_agreement(scene):
     jump = await scene.error("moveCase", {"caseId": case["id"], "to": "BREACHED", "reason": "未付款"})
     assert jump["code"] == "INVALID_TRANSITION", "agreed → performing → breached"
     await scene.move(case["id"], "PERFORMING")
-    breached = await scene.move(case["id"], "BREACHED", "约定期限届满未支付赔偿款")
+    breached = (await scene.ok("recordBreach", {"caseId": case["id"], "noticedOn": today().isoformat(), "note": "约定期限届满未支付赔偿款"}))["case"]
     assert breached["state"] == "BREACHED"
 
 

@@ -81,3 +81,46 @@ async def test_overdue_metric_counts_cases_open_over_30_days(scene):
     assert figures["mediation.cases.overdue"] == 1
     assert figures["mediation.cases.by_state"] == 2
     assert figures["mediation.cases.concluded"] == 1 and figures["mediation.agreement_rate"] == 0
+
+
+async def test_the_demo_cases_walk_the_procedure(kernel, client):
+    """Every seeded case follows the rules a user of the API meets: parties consented before
+    mediation, a refusal is a party's with its reason, the committee's keeper sealed, fulfilment
+    after the confirmed performance and a return visit, breaches recorded."""
+    await _seeded(kernel)
+    admin = await client.token("street_admin")
+    query = """query($after: String) { mediationCases(first: 40, after: $after) {
+        pageInfo { hasNextPage endCursor }
+        edges { node { state closedAt history { toState at }
+          parties { role answer refusalReason }
+          returnVisits { doneOn }
+          agreement { oral effectiveOn performBy sealedBy sealCommittee { name }
+            performanceConfirmed { performedOn how } breach { noticedOn note } judicialConfirmation { requestedOn ruling caseNumber } } } } } }"""
+    cases, after = [], None
+    while True:
+        page = (await client.query(query, {"after": after}, token=admin))["mediationCases"]
+        cases += [e["node"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    committee = (await client.query("{ mediationCommittees { name members { username keepsSeal } } }", token=admin))["mediationCommittees"]
+    assert committee == [{"name": "杭州市拱墅区长庆街道人民调解委员会", "members": committee[0]["members"]}]
+    assert {"username": "mediator-zhou", "keepsSeal": True} in committee[0]["members"]
+    mediated = [c for c in cases if any(h["toState"] == "IN_MEDIATION" for h in c["history"])]
+    assert mediated and all(p["answer"] == "ACCEPTED" for c in mediated for p in c["parties"] if p["role"] in ("APPLICANT", "RESPONDENT"))
+    refused = [c for c in cases if c["state"] == "REFUSED"]
+    assert refused and all(any(p["answer"] == "REFUSED" and p["refusalReason"] for p in c["parties"]) for c in refused)
+    agreed = [c for c in cases if c["agreement"] and c["agreement"]["effectiveOn"]]
+    assert agreed and all(c["agreement"]["sealedBy"] == "mediator-zhou" and c["agreement"]["sealCommittee"] for c in agreed)
+    fulfilled = [c for c in cases if c["state"] == "FULFILLED"]
+    assert fulfilled
+    for case in fulfilled:
+        agreement = case["agreement"]
+        performed = agreement["performanceConfirmed"]["performedOn"]
+        assert performed >= agreement["performBy"]
+        assert any(v["doneOn"] and v["doneOn"] >= performed for v in case["returnVisits"])
+        assert case["closedAt"][:10] > agreement["effectiveOn"]
+    breached = [c for c in cases if c["state"] == "BREACHED"]
+    assert all(c["agreement"]["breach"]["note"] for c in breached)
+    ruled = [c for c in agreed if c["agreement"]["judicialConfirmation"] and c["agreement"]["judicialConfirmation"]["requestedOn"]]
+    assert ruled and all(c["agreement"]["judicialConfirmation"]["caseNumber"] for c in ruled)

@@ -24,6 +24,7 @@ class DraftAgreementInput(CaseIdInput):
     performance: Annotated[str, LONG] = strawberry.field(description="How the agreement is carried out.")
     perform_by: date | None = None
     oral: bool = strawberry.field(default=False, description="An oral agreement recorded by the mediator; in effect at once.")
+    obliged_party_id: strawberry.ID | None = node_id("Resident", default=None, description="The party who must perform (default: the first respondent).")
 
 
 @strawberry.input
@@ -48,7 +49,9 @@ class AgreementMutation:
     async def draft_agreement(w: Write, input: DraftAgreementInput):
         """Write the agreement: facts, disputed points, terms, how and when it is carried out."""
         actor = Actor.of(w.ctx)
-        data = service.AgreementData(input.facts, input.disputed_points, input.terms, input.performance, input.perform_by, input.oral)
+        data = service.AgreementData(
+            input.facts, input.disputed_points, input.terms, input.performance, input.perform_by, input.oral, input.obliged_party_id
+        )
         await service.draft_agreement(w.session, actor, input.case_id, data)
         return await service.get_case(w.session, actor, input.case_id)
 

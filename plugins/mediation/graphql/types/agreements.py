@@ -7,11 +7,15 @@ from typing import Annotated
 
 import strawberry
 
-from jiedao.api import registry, types
+from jiedao.api import by_id, registry, types
 from jiedao.api.graphql import children_field, linked, list_bound
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.graphql.loaders import usernames
+from jiedao.plugins.mediation.graphql.types.attachments import Attachment
+from jiedao.plugins.mediation.graphql.types.enums import CourtActionEnum, PerformanceCheckEnum, RulingEnum
+from jiedao.plugins.mediation.service import court
+from jiedao.plugins.mediation.states import CourtAction, PerformanceCheck, Ruling
 
 Resident = types.Resident
 
@@ -29,12 +33,38 @@ class Signature:
     signed_at: datetime
 
 
-@strawberry.type(description="Judicial confirmation (Art. 33): parties may jointly apply within 30 days of the agreement's effect.")
+@strawberry.type(description="Judicial confirmation (Art. 33): parties may jointly apply within 30 days of the agreement's effect; the court rules (Civil Procedure Law Art. 205-206).")
 class JudicialConfirmation:
     deadline: date
     requested_on: date | None
     court: str | None
     overdue: bool = strawberry.field(description="The deadline passed without a request.")
+    ruling: RulingEnum | None = strawberry.field(description="The court's ruling, once recorded.")
+    case_number: str | None = strawberry.field(description="The ruling's case number (案号).")
+    ruled_on: date | None
+
+
+@strawberry.type(description="The confirmed performance of an agreement (Art. 31).")
+class Performance:
+    performed_on: date
+    how: PerformanceCheckEnum
+    recorded_by: str
+    note: str
+    evidence: Attachment | None = strawberry.field(description="The obliged party's evidence, when that is how it was confirmed.")
+
+
+@strawberry.type(description="A breach of the agreement: when it was noticed, what was not done (Art. 32).")
+class Breach:
+    noticed_on: date
+    note: str
+    recorded_by: str
+
+
+@strawberry.type(description="A party took the case, with its record, to court.")
+class CourtActionRecord:
+    action: CourtActionEnum
+    court: str
+    filed_on: date
 
 
 @strawberry.type(name="Agreement", description="A mediation agreement; in effect once every party and the mediator signed and the people's mediation committee sealed it (Art. 29; oral: once recorded, Art. 30).")
@@ -66,5 +96,34 @@ class Agreement:
         if deadline is None:
             return None
         return JudicialConfirmation(
-            deadline=deadline, requested_on=self.confirmation_requested_on, court=self.confirmation_court, overdue=service.confirmation_overdue(self)
+            deadline=deadline, requested_on=self.confirmation_requested_on, court=self.confirmation_court, overdue=service.confirmation_overdue(self),
+            ruling=None if self.confirmation_ruling is None else Ruling(self.confirmation_ruling),
+            case_number=self.confirmation_case_number, ruled_on=self.confirmation_ruled_on,
         )
+
+    obliged_party = linked(registry.Resident, "obliged_resident_id", Resident, description="The party who must perform, when the agreement names one (else the first respondent).")
+
+    @strawberry.field(description="The confirmed performance (the mediator's check or the obliged party's evidence); null until confirmed.")
+    async def performance_confirmed(self, info: strawberry.Info) -> Performance | None:
+        if self.performed_on is None:
+            return None
+        evidence = None if self.performance_evidence_id is None else await by_id(info.context, m.Attachment).load(self.performance_evidence_id)
+        return Performance(
+            performed_on=self.performed_on, how=PerformanceCheck(self.performance_how), recorded_by=self.performance_recorded_by or "",
+            note=self.performance_note or "", evidence=evidence,
+        )
+
+    @strawberry.field(description="The recorded breach, if any.")
+    def breach(self) -> Breach | None:
+        return None if self.breached_on is None else Breach(noticed_on=self.breached_on, note=self.breach_note or "", recorded_by=self.breach_recorded_by or "")
+
+    @strawberry.field(description="What a party took to court, with the case's record.")
+    def court_action(self) -> CourtActionRecord | None:
+        if self.court_action is None:
+            return None
+        return CourtActionRecord(action=CourtAction(self.court_action), court=self.court_action_court or "", filed_on=self.court_action_on)
+
+    @strawberry.field(description="What the parties may still take to court: enforcement of a confirmed agreement, judicial confirmation while the 30 days run, a lawsuit, or changing a refused agreement by mediation.")
+    async def next_steps(self, info: strawberry.Info) -> list[CourtActionEnum]:
+        case = await by_id(info.context, m.Case).load(self.case_id)
+        return court.next_steps(self, case.state)

@@ -18,6 +18,7 @@ from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.graphql.loaders import cases_of_caller, first_child, usernames
 from jiedao.plugins.mediation.graphql.types.agreements import Agreement
+from jiedao.plugins.mediation.graphql.types.attachments import Attachment
 from jiedao.plugins.mediation.graphql.types.enums import AnswerChannelEnum, AnswerEnum, CaseStateEnum, CategoryEnum, OutsideKindEnum, PartyRoleEnum, SourceEnum
 from jiedao.plugins.mediation.graphql.types.followup import ReturnVisit
 from jiedao.plugins.mediation.graphql.types.studios import Studio
@@ -95,14 +96,6 @@ class MediationSession:
     notes: str
     recorded_by: str
 
-
-@strawberry.type(description="A file kept in the file store.")
-class Attachment:
-    name: str
-    content_type: str
-    size: int
-    reference: str = strawberry.field(description="The file store's reference (sha256/<hex>).")
-    added_by: str
 
 
 

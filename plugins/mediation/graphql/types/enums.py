@@ -7,6 +7,9 @@ import strawberry
 from jiedao.plugins.mediation.states import (
     Answer,
     AnswerChannel,
+    CourtAction,
+    PerformanceCheck,
+    Ruling,
     CaseState,
     Category,
     Department,
@@ -27,3 +30,6 @@ FindingCategoryEnum = strawberry.enum(FindingCategory, name="FindingCategory")
 FindingStatusEnum = strawberry.enum(FindingStatus, name="FindingStatus", description="open → notified → rectified → verified.")
 AnswerEnum = strawberry.enum(Answer, name="MediationAnswer", description="A party's answer to mediation (Art. 17).")
 AnswerChannelEnum = strawberry.enum(AnswerChannel, name="MediationAnswerChannel", description="From the party's own account, on paper (recorded by staff), or by applying.")
+PerformanceCheckEnum = strawberry.enum(PerformanceCheck, name="PerformanceCheck", description="How performance was confirmed (Art. 31).")
+RulingEnum = strawberry.enum(Ruling, name="JudicialRuling", description="The court's ruling on judicial confirmation (Civil Procedure Law Art. 206).")
+CourtActionEnum = strawberry.enum(CourtAction, name="CourtAction", description="What a party may take to court after a breach or a ruling.")
