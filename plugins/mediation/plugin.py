@@ -47,14 +47,24 @@ PLUGIN = PluginInfo(
 @hookimpl
 def jiedao_schema(register):
     """Queries, mutations, node types, and ``Building.cases``, ``Building.findings``, ``Resident.cases``."""
+    from jiedao.plugins.mediation.documents.graphql import DocumentsQuery
     from jiedao.plugins.mediation.graphql import queries, types
     from jiedao.plugins.mediation.graphql.mutations import MediationMutation
 
     register.query(queries.MediationQuery)
+    register.query(DocumentsQuery)
     register.mutation(MediationMutation)
     register.types(types.Case, types.Studio, types.MediationCommittee, types.Finding, types.TaskForce)
     register.extend("Building", queries.BuildingMediation)
     register.extend("Resident", queries.ResidentMediation)
+
+
+@hookimpl
+def jiedao_routes(register):
+    """The case's PDF documents: ``/mediation/{street}/cases/{caseId}/agreement.pdf`` and ``archive.pdf``."""
+    from jiedao.plugins.mediation.documents.web import ROUTES
+
+    register.routes(*ROUTES)
 
 
 @hookimpl
