@@ -116,6 +116,7 @@ REFERENCES = {
     "Topic": [paged("topics"), paged("myTopics"), paged("consultations")],
     "Meeting": [paged("meetings")],
     "Studio": [listed("{ studios { __typename id } }")],
+    "MediationCommittee": [listed("{ mediationCommittees { __typename id } }")],
     "Case": [paged("mediationCases")],
     "TaskForce": [listed("{ taskForces { __typename id } }")],
     "Finding": [paged("findings", parent="{ taskForces { __typename id } }|taskForce|TaskForce")],
