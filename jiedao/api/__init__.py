@@ -14,7 +14,7 @@ The rest is grouped by theme:
 
 - ``jiedao.api.care``: Residents' care needs (elderly by the street's ages, very old, living alone, disabled, bedridden): a profile per resident and SQL clauses.
 - ``jiedao.api.cli``: Command-line helpers for a plugin's ``jiedao`` commands, and CSV imports (all or nothing).
-- ``jiedao.api.domain``: Rules, time and the running system: state-transition tables, event kinds, lookups, the clock, durations, the kernel, audit, accounts, a street transaction.
+- ``jiedao.api.domain``: Rules, time and the running system: state-transition tables, event kinds, lookups, the clock, durations, the kernel, audit, accounts, a street transaction, ID-card numbers (checked, masked).
 - ``jiedao.api.files``: Attachments: a content-addressed file store.
 - ``jiedao.api.graphql``: GraphQL beyond the everyday: more loaders and list helpers, the runner without its decorator, ID codecs, public fields.
 - ``jiedao.api.inputs``: Limits on input fields (``Annotated[str, LONG]``): every mutation's input is checked against them.

@@ -1,4 +1,4 @@
-"""Rules, time and the running system: state-transition tables, event kinds, lookups, the clock, durations, the kernel, audit, accounts, a street transaction."""
+"""Rules, time and the running system: state-transition tables, event kinds, lookups, the clock, durations, the kernel, audit, accounts, a street transaction, ID-card numbers (checked, masked)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from jiedao.core.identity.audit import record as audit
 from jiedao.core.kernel import Kernel
 from jiedao.core.lookup import get_or_not_found
 from jiedao.core.notify import Notification
+from jiedao.core.personal_data import id_card_problem, mask_id_card
 from jiedao.core.settings import Duration, parse_duration
 from jiedao.core.transitions import Transitions
 
@@ -23,8 +24,10 @@ __all__ = [
     "Duration",
     "event_kind",
     "get_or_not_found",
+    "id_card_problem",
     "identity",
     "Kernel",
+    "mask_id_card",
     "MetricKind",
     "Notification",
     "parse_duration",

@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from dataclasses import dataclass
 
 from jiedao.api import DomainError
+from jiedao.api.domain import id_card_problem, mask_id_card
 
-_ID_CARD = re.compile(r"^\d{17}[\dX]$")
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK = "10X98765432"
 NAME_LENGTH = 100
 
 
@@ -33,24 +30,6 @@ class Proxy:
     name: str
     id_card_masked: str
     authorisation: Document
-
-
-def id_card_problem(number: str) -> str | None:
-    """Why ``number`` is not a valid resident ID-card number (GB 11643-1999), or None
-    (the kernel's rule, ``core/personal_data.py``, which the façade does not export)."""
-    number = number.strip().upper()
-    if not _ID_CARD.match(number):
-        return "an ID-card number has 17 digits and a check digit (0-9 or X)"
-    expected = _CHECK[sum(int(d) * w for d, w in zip(number[:17], _WEIGHTS)) % 11]
-    if number[17] != expected:
-        return f"the check digit should be {expected}"
-    return None
-
-
-def mask_id_card(number: str) -> str:
-    """Keep the region (6) and the last 4 characters, as residents' cards are shown: ``330105********123X``."""
-    number = number.strip().upper()
-    return number[:6] + "*" * 8 + number[-4:]
 
 
 def decode_document(name: str, content_type: str, content_base64: str, max_bytes: int, field: str) -> Document:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import base64
-import binascii
 from datetime import date
 
 import strawberry
@@ -22,6 +20,7 @@ from jiedao.plugins.mediation.access import Actor
 from jiedao.api.files import LocalFileStore
 from jiedao.plugins.mediation.graphql.types import Case, CaseStateEnum, CategoryEnum, OutsideKindEnum, PartyRoleEnum, SourceEnum
 from jiedao.plugins.mediation.states import CaseState, Category, OutsideKind, PartyRole, Source
+from jiedao.plugins.mediation.uploads import decode_upload
 
 MANAGE = "mediation.case.manage"
 
@@ -185,14 +184,7 @@ class CaseAlertMutation:
     async def add_case_attachment(w: Write, input: AddCaseAttachmentInput):
         """Attach a file (base64) to a case; it goes to the file store."""
         settings = w.kernel.settings(w.street, "mediation")
-        try:
-            data = base64.b64decode(input.content_base64, validate=True)
-        except (binascii.Error, ValueError):
-            raise DomainError("The content is not valid base64.", code="INVALID", field="contentBase64") from None
-        if not data:
-            raise DomainError("The file is empty.", code="MISSING_CONTENT", field="contentBase64")
-        if len(data) > settings.max_attachment_bytes:
-            raise DomainError(f"The file is larger than {settings.max_attachment_bytes} bytes.", code="TOO_LARGE", field="contentBase64")
+        data = decode_upload(input.content_base64, settings.max_attachment_bytes)
         name = input.name.strip()
         if not name:
             raise DomainError("The file's name is required.", code="MISSING_CONTENT", field="name")

@@ -3,8 +3,6 @@ the seal), record the seal, attach studios. Rules live in ``service.committees``
 
 from __future__ import annotations
 
-import base64
-import binascii
 
 import strawberry
 
@@ -14,6 +12,7 @@ from jiedao.api.inputs import MaxLength
 from jiedao.plugins.mediation.graphql.types import MediationCommittee, OfficeEnum, Studio
 from jiedao.plugins.mediation.service import committees as service
 from jiedao.plugins.mediation.service.studios import user_id_of
+from jiedao.plugins.mediation.uploads import decode_upload
 
 from typing import Annotated
 
@@ -61,14 +60,7 @@ def _image(w: Write, input: SetCommitteeSealInput) -> str | None:
     if input.image_base64 is None:
         return None
     settings = w.kernel.settings(w.street, "mediation")
-    try:
-        data = base64.b64decode(input.image_base64, validate=True)
-    except (binascii.Error, ValueError):
-        raise DomainError("The image is not valid base64.", code="INVALID", field="imageBase64") from None
-    if not data:
-        raise DomainError("The image is empty.", code="MISSING_CONTENT", field="imageBase64")
-    if len(data) > settings.max_attachment_bytes:
-        raise DomainError(f"The image is larger than {settings.max_attachment_bytes} bytes.", code="TOO_LARGE", field="imageBase64")
+    data = decode_upload(input.image_base64, settings.max_attachment_bytes, field="imageBase64", what="image")
     if input.image_content_type not in SEAL_IMAGE_TYPES:
         raise DomainError(f"The seal's image is one of {', '.join(SEAL_IMAGE_TYPES)}.", code="INVALID", field="imageContentType")
     return LocalFileStore(settings.file_store).put(data)

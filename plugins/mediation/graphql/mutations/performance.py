@@ -4,8 +4,6 @@ Rules live in ``service.performance`` and ``service.court``."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import date
 from typing import Annotated
 
@@ -19,6 +17,7 @@ from jiedao.plugins.mediation.graphql.mutations.cases import CaseIdInput, CasePa
 from jiedao.plugins.mediation.graphql.types.enums import CourtActionEnum, RulingEnum
 from jiedao.plugins.mediation.service import court, performance
 from jiedao.plugins.mediation.states import CourtAction, Ruling
+from jiedao.plugins.mediation.uploads import decode_upload
 
 
 @strawberry.input
@@ -59,14 +58,7 @@ class RecordCourtActionInput(CaseIdInput):
 def _stored_file(w: Write, input: SubmitPerformanceEvidenceInput) -> dict:
     """Decode and store the evidence; the attachment's columns."""
     settings = w.kernel.settings(w.street, "mediation")
-    try:
-        data = base64.b64decode(input.content_base64, validate=True)
-    except (binascii.Error, ValueError):
-        raise DomainError("The content is not valid base64.", code="INVALID", field="contentBase64") from None
-    if not data:
-        raise DomainError("The evidence file is empty.", code="MISSING_CONTENT", field="contentBase64")
-    if len(data) > settings.max_attachment_bytes:
-        raise DomainError(f"The file is larger than {settings.max_attachment_bytes} bytes.", code="TOO_LARGE", field="contentBase64")
+    data = decode_upload(input.content_base64, settings.max_attachment_bytes, what="evidence file")
     name = input.name.strip()
     if not name:
         raise DomainError("The file's name is required.", code="MISSING_CONTENT", field="name")
