@@ -4,7 +4,7 @@ Existing rows: ballots keep the street office as convenor (who acted is unknown)
 as electorate. A ballot open at the upgrade has its electorate fixed now, from today's
 owners (as its tally would have been at closing); closed ballots keep their frozen tally.
 
-Revision ID: deliberation_0003_assembly
+Revision ID: deliberation_0003
 Revises: deliberation_0002
 Create Date: 2026-12-02 02:10:04.269061
 """
