@@ -1,7 +1,7 @@
 """maintenance fund (住宅专项维修资金) accounts, ledger and uses; ballots over stairwells (单元)
 
 Revision ID: deliberation_0004
-Revises: deliberation_0002 (the lead re-chains it after deliberation_0003 at merge)
+Revises: deliberation_0003
 Create Date: 2026-12-02
 """
 
