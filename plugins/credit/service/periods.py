@@ -18,7 +18,7 @@ calendar months (a decision of 31 January is published at least until 30 April).
 A rule is either in months (``publicity_months``, ``min_months_before_repair``) or, in
 scorecard versions written before these rules, in days (``publicity_days``,
 ``min_days_before_early_repair``); ``by_severity`` refines a kind's rule by the evidence's
-``details.severity``.
+``details.severity`` (a severity it does not list follows its GENERAL rule).
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ def rule_for(definition: dict[str, Any], kind: str, details: dict[str, Any] | No
     rule = definition.get("repair", {}).get(kind)
     if rule is None:
         return None
-    refined = (rule.get("by_severity") or {}).get((details or {}).get("severity") or "GENERAL")
+    by_severity = rule.get("by_severity") or {}
+    refined = by_severity.get((details or {}).get("severity") or "GENERAL") or by_severity.get("GENERAL")
     return {**rule, **refined, "by_severity": {}} if refined else rule
 
 

@@ -116,6 +116,8 @@ class RepairRule(_Strict):
 
     @model_validator(mode="after")
     def _one_unit(self) -> RepairRule:
+        if self.by_severity and "GENERAL" not in self.by_severity and self.publicity_months is None and self.publicity_days is None:
+            raise ValueError("by_severity needs a GENERAL rule (used for any severity it does not list) or periods of its own")
         if not self.by_severity:
             if (self.publicity_months is None) == (self.publicity_days is None):
                 raise ValueError("give publicity_months or publicity_days (one of them)")

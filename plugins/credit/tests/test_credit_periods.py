@@ -77,3 +77,15 @@ async def test_the_appeal_window_is_the_streets_setting(shop, kernel, owner_db, 
 def test_an_appeal_window_of_zero_days_is_refused():
     with pytest.raises(ValueError):
         Settings(appeal_days=0)
+
+
+def test_a_rule_by_severity_needs_a_general_rule_and_an_unlisted_severity_follows_it():
+    from jiedao.plugins.credit.service.periods import publicity_until, rule_for
+    from jiedao.plugins.credit.service.scorecard import RepairRule
+
+    with pytest.raises(ValueError, match="GENERAL"):
+        RepairRule(by_severity={"SERIOUS": {"publicity_months": 36, "min_months_before_repair": 12}})
+    card = {"repair": {"PENALTY": {"by_severity": {"GENERAL": {"publicity_months": 12, "min_months_before_repair": 3},
+                                                    "SERIOUS": {"publicity_months": 36, "min_months_before_repair": 12}}}}}
+    minor = rule_for(card, "PENALTY", {"severity": "MINOR"})
+    assert publicity_until(minor, date(2026, 1, 31)) == date(2027, 1, 31), "a severity the card does not list is published as GENERAL"

@@ -52,6 +52,8 @@ def my_votes_loader(ctx):
         votes = await ctx.scalars(select(Vote).where(Vote.ballot_id.in_(ids), mine).order_by(Vote.id))
         found: dict[int, Vote] = {}
         for vote in votes:
+            if vote.owner_key.startswith("r") and vote.owner_key != f"r{resident_id}":
+                continue  # a tenant's vote in a residents' consultation is not the landlord's
             found.setdefault(vote.ballot_id, vote)
         return [found.get(i) for i in ids]
 

@@ -180,6 +180,17 @@ async def require_convener(w: Write, compound_ids: set[int]) -> None:
     )
 
 
+async def require_ballot_convenor(w: Write, ballot_id: int) -> None:
+    """The caller may announce, close or cancel this ballot: street staff, or an account acting
+    for the organisation that convened it (an owners' committee may not act on a ballot the
+    street or another organisation convened)."""
+    await require_convener(w, await service.compounds_of_ballot(w.session, ballot_id))
+    if not w.ctx.has_permission(BALLOT_MANAGE):
+        convening = (await service.get_ballot(w.session, ballot_id)).convenor_organisation_id
+        if convening is None or not await acts_for(w.session, w.user, convening, CONVENE):
+            raise DomainError("Only the ballot's convenor may do this.", code="FORBIDDEN", field="ballotId")
+
+
 @strawberry.type
 class BallotMutation:
     """Ballot lifecycle and voting mutations."""
@@ -220,7 +231,7 @@ class BallotMutation:
         """Announce a draft ballot (its convenor): the electorate is fixed and a public notice
         gives the matter, the voting period and the ways to vote. A binding ballot is announced
         at least notice_days before voting opens."""
-        await require_convener(w, await service.compounds_of_ballot(w.session, input.ballot_id))
+        await require_ballot_convenor(w, input.ballot_id)
         notice_days = w.kernel.settings(w.street, "deliberation").notice_days
         return await service.open_ballot(w.session, w.street_id, input.ballot_id, notice_days=notice_days, user=w.user)
 
@@ -228,7 +239,7 @@ class BallotMutation:
     async def close_ballot(w: Write, input: BallotIdInput):
         """Close a ballot after its closing time: stores the tally and announces the result with
         its per-building breakdown (its convenor)."""
-        await require_convener(w, await service.compounds_of_ballot(w.session, input.ballot_id))
+        await require_ballot_convenor(w, input.ballot_id)
         ballot = await service.close_ballot(w.session, w.street_id, input.ballot_id, user=w.user)
         w.audit(**{k: ballot.result[k] for k in ("eligible_owners", "participating_owners", "agree_owners", "quorum_met", "passed")})
         return ballot
@@ -238,11 +249,7 @@ class BallotMutation:
         """Cancel a draft or open ballot with a reason (its convenor: street staff, or an account
         acting for the convening organisation); an announced one's cancellation is announced.
         It takes no more votes and has no result."""
-        await require_convener(w, await service.compounds_of_ballot(w.session, input.ballot_id))
-        if not w.ctx.has_permission(BALLOT_MANAGE):
-            convening = (await service.get_ballot(w.session, input.ballot_id)).convenor_organisation_id
-            if convening is None or not await acts_for(w.session, w.user, convening, CONVENE):
-                raise DomainError("Only the ballot's convenor may cancel it.", code="FORBIDDEN", field="ballotId")
+        await require_ballot_convenor(w, input.ballot_id)
         ballot = await service.cancel_ballot(w.session, input.ballot_id, input.reason, user=w.user)
         w.audit(reason=ballot.cancellation_reason)
         return ballot

@@ -27,6 +27,7 @@ from jiedao.plugins.deliberation.graphql.types import (
     Topic,
     TopicStatusEnum,
     UnitBallot,
+    cast_by,
     consulted,
     raised_by_caller,
     visible_meetings,
@@ -147,8 +148,8 @@ def _unit_ballots_loader(ctx):
                 # The unit's group in the electorate fixed at announcement (today's owners for a draft).
                 group = fixed.get((ballot.id, unit_id), key if ballot.electorate_fixed_at is None else None)
                 vote = votes.get((ballot.id, group)) if group else None
-                visible = vote is not None and (is_owner or staff)
-                show_choice = is_owner or ballot.status == BallotStatus.CLOSED.value
+                visible = vote is not None and (is_owner or staff) and (staff or not vote.owner_key.startswith("r") or vote.owner_key == f"r{resident}")
+                show_choice = (vote is not None and cast_by(vote, ctx.user.resident_id if ctx.user else None)) or ballot.status == BallotStatus.CLOSED.value
                 entries.append(UnitBallot(ballot=ballot, vote=vote_record(vote, show_choice) if visible else None))
             result.append(entries)
         return result

@@ -46,6 +46,10 @@ async def test_an_owners_committee_convenes_ballots_of_its_own_compound_only(ker
     assert [(e["code"], e["field"]) for e in elsewhere["errors"]] == [("FORBIDDEN", "scope")]
     staff_ballot = await create_ballot(client, other, open_it=False)
     assert (await client.query(OPEN, {"id": staff_ballot}, token=ywh))["openBallot"]["errors"][0]["code"] == "FORBIDDEN"
+    street_ballot = await create_ballot(client, world, open_it=False)  # convened by the street office, in its own compound
+    refused = (await client.query(OPEN, {"id": street_ballot}, token=ywh))["openBallot"]["errors"]
+    assert [e["code"] for e in refused] == ["FORBIDDEN"], "the committee may not announce the street's ballot"
+    assert (await client.query(CLOSE, {"id": street_ballot}, token=ywh))["closeBallot"]["errors"][0]["code"] == "FORBIDDEN"
 
 
 async def test_who_may_not_convene_a_ballot(kernel, client, world_of):

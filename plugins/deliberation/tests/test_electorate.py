@@ -44,6 +44,8 @@ async def test_an_ownership_change_during_the_ballot_keeps_the_vote_and_lets_no_
     token_n = await client.token("resident", username="buyer-n", resident_id=new_owner_of_a)
     twice = (await client.query(CAST, {"id": ballot, "choice": "OPPOSE"}, token=token_n))["castVote"]
     assert [e["code"] for e in twice["errors"]] == ["ALREADY_VOTED"], "the unit's vote was cast by its former owner"
+    seen_by_buyer = (await client.query(BALLOT, {"id": ballot}, token=token_n))["ballot"]["myVote"]
+    assert seen_by_buyer == {"choice": None, "channel": "ONLINE"}, "the buyer sees that the unit voted, never how the seller voted"
 
     new_owner_of_b = await sell(kernel, world.units[1], "M")  # B's unit, before B voted
     assert [e["code"] for e in (await cast(client, world, ballot, "B"))["errors"]] == ["NOT_AN_OWNER"], "a seller no longer votes"
@@ -111,6 +113,8 @@ async def test_a_residents_consultation_gives_every_adult_resident_one_vote(kern
 
     for name, choice in (("T1", "AGREE"), ("A", "OPPOSE")):
         assert (await cast(client, world, ballot, name, choice))["errors"] == [], name
+    landlord = (await client.query(BALLOT, {"id": ballot}, token=await owner_token(client, world, "B")))["ballot"]["myVote"]
+    assert landlord is None, "a landlord does not see the tenant's vote"
     assert [e["code"] for e in (await cast(client, world, ballot, "kid"))["errors"]] == ["NOT_AN_OWNER"]
     assert [e["code"] for e in (await cast(client, world, ballot, "B"))["errors"]] == ["NOT_AN_OWNER"], "an owner living elsewhere is no resident"
     assert [e["code"] for e in (await cast(client, world, ballot, "T1"))["errors"]] == ["ALREADY_VOTED"]

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from jiedao.api import now
+from jiedao.api.care import care_settings_of
 from jiedao.api.domain import Kernel
 from jiedao.plugins.sensors.models import QuarantinedMessage
 from jiedao.plugins.sensors.nbiot.messages import Pushed
@@ -99,7 +100,7 @@ async def take(kernel: Kernel, street: str, platform: str, items: list[Pushed]) 
                 continue
             inbound[len(batch)] = (index, item)
             batch.append(Inbound(Address(street, item.device_id, item.channel), topic, item.payload, at))
-        outcome = await store_batch(session, street_id, settings, batch) if batch else Outcome()
+        outcome = await store_batch(session, street_id, settings, batch, care_settings_of(kernel, street)) if batch else Outcome()
         if outcome.quarantined:
             taken.refused += await _refusals(session, batch, inbound)
     taken.accepted, taken.readings = outcome.accepted, outcome.readings

@@ -25,6 +25,7 @@ from jiedao.plugins.deliberation.graphql.types.ballots import (
     BallotRuleEnum,
     BallotStatusEnum,
     BuildingTally,
+    cast_by,
     ChannelEnum,
     ChoiceEnum,
     ConvenorKindEnum,
@@ -46,7 +47,7 @@ from jiedao.plugins.deliberation.graphql.types.topics import Comment, RESIDENT_A
 
 __all__ = [
     "ActionItem", "AgendaItem", "Ballot", "BALLOT_MANAGE", "BALLOT_READ", "BALLOT_VOTE", "BallotResult",
-    "BallotRuleEnum", "BallotStatusEnum", "BuildingTally", "ChannelEnum", "ChoiceEnum", "Comment", "consulted", "ConvenorKindEnum", "ElectorateEnum",
+    "BallotRuleEnum", "BallotStatusEnum", "BuildingTally", "cast_by", "ChannelEnum", "ChoiceEnum", "Comment", "consulted", "ConvenorKindEnum", "ElectorateEnum",
     "m2", "Meeting", "MEETING_MANAGE", "MeetingKindEnum", "PUBLISHED_READ", "published_to_caller",
     "raised_by_caller", "RESIDENT_ACTOR", "ResponsibleOrganisation", "Topic", "TOPIC_MANAGE", "TOPIC_RAISE",
     "TOPIC_READ", "TopicStatusEnum", "TopicStep", "Turnout", "UnitBallot", "visible_meetings", "visible_topics",

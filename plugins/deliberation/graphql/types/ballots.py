@@ -195,6 +195,12 @@ class VoteRecord:
         return VoteAttachment(name=v.attachment_name or "", content_type=v.attachment_content_type or "", size=v.attachment_size or 0, reference=v.attachment_ref)
 
 
+def cast_by(vote: Vote, resident_id: int | None) -> bool:
+    """Whether ``vote`` is the resident's own: cast by them, or by their owner group (the
+    choice of a unit's seller, or of a tenant, stays secret from a buyer or a landlord)."""
+    return resident_id is not None and (vote.resident_id == resident_id or str(resident_id) in vote.owner_key.split(","))
+
+
 def vote_record(vote: Vote, show_choice: bool) -> VoteRecord:
     """A stored vote as GraphQL shows it, its choice hidden unless ``show_choice``."""
     return VoteRecord(
@@ -303,7 +309,7 @@ class Ballot(Node):
     @strawberry.field(description="The vote of the caller's owner group, if the caller is an owner who voted.")
     async def my_vote(self, info: strawberry.Info) -> VoteRecord | None:
         vote = await my_votes_loader(info.context).load(self.id)
-        return vote_record(vote, True) if vote else None
+        return vote_record(vote, cast_by(vote, info.context.user.resident_id)) if vote else None
 
 
 @strawberry.type(description="A ballot as seen from one unit: whether and how its owner group voted.")
