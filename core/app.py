@@ -20,6 +20,7 @@ from jiedao.core.errors import PluginError
 from jiedao.core.kernel import Kernel
 from jiedao.core.security_headers import SecurityHeaders
 from jiedao.core.endpoint import GraphQLEndpoint
+from jiedao.core.pages.routes import ROUTES as PAGE_ROUTES
 
 log = logging.getLogger("jiedao")
 
@@ -98,6 +99,7 @@ def build_app(kernel: Kernel, *, background: bool = True) -> Starlette:
         Route("/readyz", _readyz(kernel)),
         Route("/graphql/{street}", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql/{street}", graphql),
+        *PAGE_ROUTES,
         *(route for _, route in kernel.contributions.routes),
     ]
     middleware = [Middleware(cls, kernel=kernel, **options) for _, cls, options in kernel.contributions.middleware]

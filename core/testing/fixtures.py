@@ -339,3 +339,7 @@ def jiedao_cli(monkeypatch, tmp_path):
         return CliRunner().invoke(main, args, input=input)
 
     return invoke
+
+
+# The front end's browser fixtures (real Chromium, the seeded demo): see core/testing/browser.py.
+from jiedao.core.testing.browser import browser, demo_database, demo_template, second_browser  # noqa: E402,F401

@@ -32,9 +32,11 @@ class UvicornServer(ServerThread):
 
     start_timeout = 120
 
-    def __init__(self, streets: dict, database_url: str, *, extra_plugin_paths=(), seed: Callable[[Kernel], Awaitable[Any]] | None = None):
+    def __init__(self, streets: dict, database_url: str, *, extra_plugin_paths=(), seed: Callable[[Kernel], Awaitable[Any]] | None = None,
+                 background: bool = False):
         super().__init__("uvicorn-server")
         self.streets, self.database_url, self.extra, self.seed = streets, database_url, list(extra_plugin_paths), seed
+        self.background = background  # True runs plugins' long-running work (MQTT ingestion, escalation)
         self.kernel: Kernel | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self._log = io.StringIO()
@@ -59,7 +61,7 @@ class UvicornServer(ServerThread):
         await self.kernel.sync_streets()
         if self.seed is not None:
             await self.seed(self.kernel)
-        server_config = uvicorn_config(build_app(self.kernel, background=False), config, host="127.0.0.1", port=self.port, log_level="info")
+        server_config = uvicorn_config(build_app(self.kernel, background=self.background), config, host="127.0.0.1", port=self.port, log_level="info")
         self._capture_logs()  # after uvicorn configured its loggers
         await self._serve_until_stopped(server_config)
 

@@ -1,0 +1,23 @@
+// Typed operations from the SDL: every `graphql(`...`)` in src/ is checked against
+// ../schema/schema.graphql (the schema of all plugins, `jiedao schema export`) and typed.
+// A schema change that breaks an operation fails `npm run build`.
+import type { CodegenConfig } from "@graphql-codegen/cli";
+
+const config: CodegenConfig = {
+  schema: "../schema/schema.graphql",
+  documents: ["src/**/*.ts", "src/**/*.vue", "!src/gql/**/*"],
+  ignoreNoDocuments: true,
+  errorsOnly: false,
+  generates: {
+    "./src/gql/": {
+      preset: "client",
+      config: {
+        useTypeImports: true,
+        enumsAsTypes: true,
+        scalars: { DateTime: "string", Date: "string", JSON: "unknown", Fen: "number", Upload: "string" },
+      },
+      presetConfig: { fragmentMasking: false },
+    },
+  },
+};
+export default config;

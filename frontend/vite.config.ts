@@ -1,0 +1,38 @@
+// One build for the people's front end: the resident/worker app (app.html) and offline GraphiQL.
+// The output lands in the Python package (core/pages/dist) so a clone serves it without node.
+import { fileURLToPath, URL } from "node:url";
+import vue from "@vitejs/plugin-vue";
+import Components from "unplugin-vue-components/vite";
+import { VantResolver } from "@vant/auto-import-resolver";
+import { defineConfig, type Plugin } from "vite";
+
+/** Vant's icon font names a CDN copy after its inline one; the app works offline, so drop it. */
+function noFontCdn(): Plugin {
+  return {
+    name: "jiedao-no-font-cdn",
+    enforce: "pre",
+    transform(code, id) {
+      if (!id.includes("vant") || !id.endsWith(".css") || !code.includes("alicdn.com")) return null;
+      return { code: code.replace(/,\s*url\((["']?)\/\/at\.alicdn\.com[^)]*\)\s*format\((["'])woff\2\)/g, ""), map: null };
+    },
+  };
+}
+
+export default defineConfig({
+  base: "/static/",
+  plugins: [noFontCdn(), vue(), Components({ resolvers: [VantResolver()], dts: false })],
+  resolve: { alias: { "@": fileURLToPath(new URL("./src", import.meta.url)) } },
+  build: {
+    outDir: "../core/pages/dist",
+    emptyOutDir: true,
+    assetsDir: "assets",
+    sourcemap: false,
+    reportCompressedSize: false,
+    chunkSizeWarningLimit: 2000,
+    rollupOptions: {
+      input: {
+        app: fileURLToPath(new URL("./app.html", import.meta.url)),
+      },
+    },
+  },
+});
