@@ -1,7 +1,7 @@
 /** The resident screens, mounted under /app/{street}/r/... (phone-sized first). */
 import type { RouteRecordRaw } from "vue-router";
+import type { MenuEntry } from "@/common/menu";
 
-/** Entries of the resident home menu: route name, message key of the label, Vant icon. */
-export const residentMenu: { name: string; label: string; icon: string; plugin?: string }[] = [];
+export const residentMenu: MenuEntry[] = [];
 
 export const residentRoutes: RouteRecordRaw[] = [];

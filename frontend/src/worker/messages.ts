@@ -1,5 +1,8 @@
-/** Messages of the worker console (work items, alarms, votes on paper, mediation, task forces). */
+/** Messages of the worker console: each area's own catalogue, merged. */
+import cases from "@/worker/cases/messages";
+import ops from "@/worker/ops/messages";
+
 export default {
-  "zh-CN": { worker: {} },
-  en: { worker: {} },
+  "zh-CN": { ...ops["zh-CN"], ...cases["zh-CN"] },
+  en: { ...ops.en, ...cases.en },
 };

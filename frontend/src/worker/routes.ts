@@ -1,7 +1,10 @@
-/** The worker console (网格员, 社区, 物业, 业委会, 调解员), mounted under /app/{street}/w/... */
+/** The worker console (网格员, 社区, 物业, 业委会, 调解员): operations (work items, alarms) and
+ *  cases (votes on paper and by proxy, mediation, task forces), under /app/{street}/w/... */
 import type { RouteRecordRaw } from "vue-router";
+import type { MenuEntry } from "@/common/menu";
+import { casesMenu, casesRoutes } from "@/worker/cases/routes";
+import { opsMenu, opsRoutes } from "@/worker/ops/routes";
 
-/** Entries of the workbench menu: route name, message key of the label, Vant icon. */
-export const workerMenu: { name: string; label: string; icon: string; plugin?: string }[] = [];
+export const workerMenu: MenuEntry[] = [...opsMenu, ...casesMenu];
 
-export const workerRoutes: RouteRecordRaw[] = [];
+export const workerRoutes: RouteRecordRaw[] = [...opsRoutes, ...casesRoutes];
