@@ -157,7 +157,8 @@ def serve(ctx: click.Context, demo: bool, host: str, port: int, **plugin_options
             click.echo("Introspection is open to anonymous callers (demo); JIEDAO_INTROSPECTION=authenticated closes it.")
     else:
         run(_require_head(kernel))
-    click.echo(f"GraphiQL: http://{host}:{port}/graphql/<street>  streets: {', '.join(kernel.config.streets)}")
+    click.echo(f"Start page: http://{host}:{port}/  (each street's app, GraphiQL and cockpit)")
+    click.echo(f"App: http://{host}:{port}/app/<street>/  GraphiQL: http://{host}:{port}/graphql/<street>  streets: {', '.join(kernel.config.streets)}")
     if demo:
         click.echo(f"Messages and calls that would have gone out: http://{host}:{port}/dev/outbox/<street>")
     from jiedao.core.server import uvicorn_options
