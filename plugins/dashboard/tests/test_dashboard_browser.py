@@ -268,3 +268,24 @@ def test_the_demo_cockpit_speaks_one_language_at_a_time_and_maps_the_street(brow
         assert "1 open alarm" in browser.find_element(By.CSS_SELECTOR, shape).get_attribute("aria-label")
         assert axe_violations(browser) == []
         assert csp_violations(browser) == []
+
+
+def test_an_intranet_tile_server_is_drawn_under_the_map_and_allowed_by_the_policy(browser, demo_database):
+    """With ``map_tiles`` set, tiles of that origin (here one nobody answers on) lie under the
+    buildings and the page's policy lets exactly that origin serve images: no CSP violation."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    streets = demo_streets()
+    streets["changqing"]["dashboard"] = {**streets["changqing"].get("dashboard", {}), "map_tiles": "http://localhost:9/tiles/{z}/{x}/{y}.png"}
+    with UvicornServer(streets, demo_database) as server:
+        browser.set_window_size(1920, 1080)
+        open_cockpit(browser, server, "changqing-grid", DEMO_PASSWORD, refresh=60)
+        WebDriverWait(browser, 60).until(lambda d: d.execute_script("return document.body.dataset.mapDrawn"))
+        tiles = [t.get_attribute("href") for t in browser.find_elements(By.CSS_SELECTOR, "#map-tiles image")]
+        assert tiles and all(re.fullmatch(r"http://localhost:9/tiles/1[0-9]/\d+/\d+\.png", t) for t in tiles), tiles[:3]
+        # the tiles' zoom and numbers are those of Hangzhou (about 120.17E 30.27N)
+        z, x, y = (int(n) for n in re.search(r"/(\d+)/(\d+)/(\d+)\.png", tiles[0]).groups())
+        assert abs(x / 2**z * 360 - 180 - 120.17) < 0.1
+        assert browser.find_elements(By.CSS_SELECTOR, "#map-buildings g.building")
+        assert csp_violations(browser) == []
