@@ -159,6 +159,10 @@ async def seed_demo(kernel: Kernel) -> list[str]:
         async with kernel.db.transaction(street_id) as session:
             if not await session.scalar(select(func.count()).select_from(Community)):
                 await seed_registry(session, plan, sizes, random.Random(slug))
+                if slug == "changqing":
+                    from jiedao.core.demo_locations import place_demo_buildings
+
+                    await place_demo_buildings(session)
     accounts = await seed_accounts(kernel)
     from jiedao.core.organisations.demo import seed_organisations
 

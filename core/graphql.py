@@ -10,6 +10,7 @@ from jiedao.core import models
 from jiedao.core.care import CareProfile, care_profile
 from jiedao.core import clock
 from jiedao.core.personal_data import mask_phone
+from jiedao.core.geo_graphql import BuildingLocation, location_of
 from jiedao.schema.connection import Connection, paginate
 from jiedao.schema.cost import list_bound
 from jiedao.schema.ids import decode_id_of
@@ -94,6 +95,10 @@ class Building(Node):
     @strawberry.field(metadata=list_bound(300))
     async def units(self, info: strawberry.Info) -> list["Unit"]:
         return await children(info.context, models.Unit.building_id).load(self.id)
+
+    @strawberry.field(description="Where the building stands (GCJ-02, with WGS-84); null when the registry does not say.")
+    def location(self) -> BuildingLocation | None:
+        return location_of(self)
 
 
 @node_type(models.Unit, read=PUBLIC, visible=visible_units)

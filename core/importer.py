@@ -1,8 +1,10 @@
 """All-or-nothing CSV import of communities, compounds, buildings, units and owners.
 
 Columns: ``community,compound,building,unit,area_m2,owner_name,owner_id``, optionally
-``owner_phone``, ``owner_id_card``, ``stairwell`` (单元, e.g. ``2``) and ``floor`` (an integer,
-negative below ground). A co-owned unit appears once per owner; ``owner_id``
+``owner_phone``, ``owner_id_card``, ``stairwell`` (单元, e.g. ``2``), ``floor`` (an integer,
+negative below ground) and the building's ``longitude`` and ``latitude`` (degrees, GCJ-02 as
+Chinese maps give them; both or neither, inside China, the same on every row of a building).
+A co-owned unit appears once per owner; ``owner_id``
 identifies a person across rows. Every row is checked before anything is written; one
 bad row aborts the whole import with every problem listed. Re-importing a file changes
 nothing.
@@ -10,6 +12,7 @@ nothing.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from jiedao.core.geo import CHINA_LATITUDE, CHINA_LONGITUDE
 from jiedao.core.identity import audit
 from jiedao.core.importfile import ImportFailed, Problem, as_record, header_problems, read_records, text_problem
 from jiedao.core.models import Building, Community, Compound, Ownership, Resident, Unit
@@ -28,10 +32,11 @@ if TYPE_CHECKING:
     from jiedao.core.kernel import Kernel
 
 REQUIRED = ("community", "compound", "building", "unit", "area_m2", "owner_name", "owner_id")
-OPTIONAL = ("owner_phone", "owner_id_card", "stairwell", "floor")
+OPTIONAL = ("owner_phone", "owner_id_card", "stairwell", "floor", "longitude", "latitude")
 # the longest value each column may hold (the registry's column sizes)
 LIMITS = {"community": 200, "compound": 200, "building": 200, "unit": 50, "area_m2": 20, "owner_name": 200, "owner_id": 100,
-          "owner_phone": 20, "owner_id_card": 18, "stairwell": 20, "floor": 4}
+          "owner_phone": 20, "owner_id_card": 18, "stairwell": 20, "floor": 4,
+          "longitude": 20, "latitude": 20}
 PHONE = re.compile(r"^\+?[0-9][0-9 -]{3,18}[0-9]$")
 MAX_AREA_M2 = Decimal("100000")
 
@@ -50,6 +55,8 @@ class Row:
     owner_id_card: str | None
     stairwell: str = ""
     floor: int | None = None
+    longitude: float | None = None
+    latitude: float | None = None
 
 
 @dataclass
@@ -82,6 +89,7 @@ def parse_rows(path: Path, *, encoding: str = "utf-8") -> list[Row]:
     owner_names: dict[str, tuple[str, int]] = {}
     pairs: set[tuple[tuple[str, str, str, str], str]] = set()
     placed: dict[tuple[str, str, str, str], tuple[str, int | None, int]] = {}
+    located: dict[tuple[str, str, str], tuple[tuple[float, float] | None, int]] = {}
     for number, fields in records[1:]:
         if not any(f.strip() for f in fields):
             continue  # a blank line
@@ -131,13 +139,51 @@ def parse_rows(path: Path, *, encoding: str = "utf-8") -> list[Row]:
                 problems.append(Problem(number, "floor", f"'{values['floor']}' is not a floor number between -10 and 200"))
         if all(key) and (values["stairwell"], floor) != placed.setdefault(key, (values["stairwell"], floor, number))[:2]:
             problems.append(Problem(number, "stairwell", f"stairwell or floor differs from line {placed[key][2]} for the same unit"))
+        location = location_of(number, values, problems)
+        if all(key[:3]) and location is not False:
+            earlier_location, earlier_line = located.setdefault(key[:3], (location, number))
+            if earlier_location != location:
+                problems.append(Problem(number, "longitude", f"the building's location differs from line {earlier_line}: "
+                                        f"{_shown(location)} here, {_shown(earlier_location)} there; give the same on every row of a building"))
+        lng, lat = location or (None, None)
         rows.append(Row(number, *key, area_dm2, values["owner_name"], values["owner_id"], values["owner_phone"] or None, values["owner_id_card"] or None,
-                        values["stairwell"], floor))
+                        values["stairwell"], floor, lng, lat))
     if not rows and not problems:
         problems.append(Problem(2, "-", "the file has a header but no rows"))
     if problems:
         raise ImportFailed(problems)
     return rows
+
+
+def location_of(line: int, values: dict[str, str], problems: list[Problem]) -> tuple[float, float] | None | bool:
+    """The row's ``(longitude, latitude)``, None when it gives neither, False (with the problems
+    appended) when they are not a GCJ-02 point inside China given together."""
+    given = {column: values[column] for column in ("longitude", "latitude") if values[column]}
+    if not given:
+        return None
+    if len(given) == 1:
+        (present,) = given
+        missing = "latitude" if present == "longitude" else "longitude"
+        problems.append(Problem(line, missing, f"empty while {present} is given; give both longitude and latitude, or neither"))
+        return False
+    point = []
+    for column, (low, high) in (("longitude", CHINA_LONGITUDE), ("latitude", CHINA_LATITUDE)):
+        try:
+            number = float(given[column])
+            if not math.isfinite(number):
+                raise ValueError
+        except ValueError:
+            problems.append(Problem(line, column, f"'{given[column]}' is not a number of degrees"))
+            continue
+        if not low <= number <= high:
+            problems.append(Problem(line, column, f"{number} is outside China ({column} between {low} and {high}, GCJ-02 degrees)"))
+            continue
+        point.append(number)
+    return (point[0], point[1]) if len(point) == 2 else False
+
+
+def _shown(location) -> str:
+    return "none" if location is None else f"{location[0]},{location[1]}"
 
 
 def cell_problem(column: str, value: str) -> str | None:
@@ -198,6 +244,8 @@ async def import_units(
                 unit.stairwell = row.stairwell
             if row.floor is not None and unit.floor != row.floor:
                 unit.floor = row.floor
+            if row.longitude is not None and (building.longitude, building.latitude) != (row.longitude, row.latitude):
+                building.longitude, building.latitude = row.longitude, row.latitude
             owner = await get(residents, row.owner_id, "owners", lambda: Resident(external_ref=row.owner_id, name=row.owner_name))
             if row.owner_phone and owner.phone != row.owner_phone:
                 owner.phone = row.owner_phone

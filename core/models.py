@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, false, func
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, UniqueConstraint, false, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jiedao.core.db import Base, StreetScoped
@@ -52,6 +52,11 @@ class Building(StreetScoped, Base):
     compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id", ondelete="SET NULL"), index=True)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    """Longitude in degrees east, GCJ-02 datum (as Chinese maps give it); null when unknown.
+    Always set together with ``latitude`` (see ``jiedao.core.geo`` for the WGS-84 conversion)."""
+    latitude: Mapped[float | None] = mapped_column(Float)
+    """Latitude in degrees north, GCJ-02 datum; null when unknown."""
 
 
 class Unit(StreetScoped, Base):

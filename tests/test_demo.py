@@ -25,6 +25,13 @@ async def test_demo_seeds_both_streets_once_and_its_accounts_log_in(kernel, clie
     async with kernel.db.transaction(kernel.street_id("changqing")) as session:
         compounds = set((await session.scalars(select(Compound.name))).all())
     assert {"凤起都市花园", "横燕子弄小区", "东清大厦"} <= compounds
+    # Changqing's buildings stand where the street is (GCJ-02, around 120.17E 30.27N), each on its own spot; gongchen's are unlocated
+    async with kernel.db.transaction(kernel.street_id("changqing")) as session:
+        spots = (await session.execute(select(Building.longitude, Building.latitude))).all()
+    assert len(spots) == changqing["buildings"] and len(set(spots)) == len(spots)
+    assert all(120.15 < lng < 120.19 and 30.255 < lat < 30.285 for lng, lat in spots), spots[:3]
+    async with kernel.db.transaction(kernel.street_id("gongchen")) as session:
+        assert await session.scalar(select(func.count()).select_from(Building).where(Building.longitude.is_not(None))) == 0
 
     await seed_demo(kernel)
     assert await registry_counts(kernel, "changqing") == changqing, "seeding twice changes nothing"

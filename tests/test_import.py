@@ -183,3 +183,37 @@ async def test_stairwells_and_floors_are_imported_and_checked(kernel, client, tm
     with pytest.raises(ImportFailed) as failed:
         await import_units(kernel, "changqing", bad)
     assert [(p.line, p.column) for p in failed.value.problems] == [(2, "floor"), (4, "stairwell")]
+
+
+LOCATED = "community,compound,building,unit,area_m2,owner_name,owner_id,longitude,latitude"
+
+
+async def test_building_locations_are_imported_in_gcj02_and_shown_with_wgs84(kernel, client, tmp_path):
+    path = csv_file(tmp_path, "长庆,潮鸣苑,1幢,101,90,王建国,o1,120.1712,30.2721", "长庆,潮鸣苑,1幢,102,88,李秀英,o2,120.1712,30.2721",
+                    "长庆,潮鸣苑,2幢,101,90,张伟,o3,,", header=LOCATED)
+    await import_units(kernel, "changqing", path)
+    token = await client.token("community_worker")
+    data = await client.query("{ units(first: 10) { edges { node { number building { name location { longitude latitude datum wgs84 { datum } } } } } } }", token=token)
+    located = {e["node"]["building"]["name"]: e["node"]["building"]["location"] for e in data["units"]["edges"]}
+    assert located["1幢"] == {"longitude": 120.1712, "latitude": 30.2721, "datum": "GCJ-02", "wgs84": {"datum": "WGS-84"}}
+    assert located["2幢"] is None
+
+
+async def test_bad_building_locations_are_refused_by_line_and_column(kernel, tmp_path):
+    path = csv_file(
+        tmp_path,
+        "长庆,潮鸣苑,1幢,101,90,王建国,o1,120.17,",  # latitude missing
+        "长庆,潮鸣苑,2幢,101,90,李秀英,o2,2.35,48.85",  # Paris: outside China
+        "长庆,潮鸣苑,3幢,101,90,张伟,o3,east,30.27",  # not a number
+        "长庆,潮鸣苑,4幢,101,90,刘洋,o4,120.17,30.27",
+        "长庆,潮鸣苑,4幢,102,90,陈静,o5,120.18,30.27",  # another location for the same building
+        "长庆,潮鸣苑,4幢,103,90,杨明,o6,,",  # and none at all
+        header=LOCATED,
+    )
+    problems = await refused(kernel, path)
+    assert set(problems) == {(2, "latitude"), (3, "longitude"), (4, "longitude"), (6, "longitude"), (7, "longitude")}
+    assert "give both longitude and latitude" in problems[(2, "latitude")]
+    assert "2.35 is outside China (longitude between 72.004 and 137.8347" in problems[(3, "longitude")]
+    assert "'east' is not a number" in problems[(4, "longitude")]
+    assert "differs from line 5" in problems[(6, "longitude")] and "120.18,30.27 here" in problems[(6, "longitude")]
+    assert "none here" in problems[(7, "longitude")]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+
+from jiedao.plugins.dashboard.service.tiles import check_tile_template
 
 
 class DashboardSettings(BaseModel):
@@ -18,3 +20,14 @@ class DashboardSettings(BaseModel):
     threshold_sd: float = Field(3.0, gt=0, description="k: a signal rises when observed > expected + k·sd.")
     min_events: int = Field(3, ge=1, description="Floor: fewer events than this in the window never flag.")
     min_sd: float = Field(0.5, ge=0, description="Floor for the daily standard deviation of sparse baselines.")
+    map_tiles: str | None = Field(
+        None,
+        description="An intranet tile server drawn under the cockpit's map, as a URL template with {z}, {x} and {y} "
+        "(e.g. 'https://tiles.intranet/{z}/{x}/{y}.png', GCJ-02 Web-Mercator tiles as Chinese maps serve them). "
+        "Unset: the map draws the buildings alone, with no tiles and no request to any other host.",
+    )
+
+    @field_validator("map_tiles")
+    @classmethod
+    def _tiles(cls, value: str | None) -> str | None:
+        return None if value is None else check_tile_template(value)

@@ -18,6 +18,7 @@ from jiedao.plugins.dashboard.service import ranges
 from jiedao.plugins.dashboard.service.export import csv_of
 from jiedao.plugins.dashboard.service.figures import Figures
 from jiedao.plugins.dashboard.service.prometheus import metrics_endpoint
+from jiedao.plugins.dashboard.service.tiles import tile_origin
 
 PAGE = Path(__file__).resolve().parent / "static" / "cockpit.html"
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
@@ -39,8 +40,20 @@ async def cockpit_page(request: Request) -> Response:
     kernel = request.app.state.kernel
     config = {"street": street, "name": kernel.config.streets[street].name}
     page = PAGE.read_text(encoding="utf-8")
-    page = page.replace("__STREET_NAME__", html.escape(config["name"])).replace("__CONFIG__", json.dumps(config, ensure_ascii=False))
-    return HTMLResponse(page, headers={"cache-control": "no-store", "content-security-policy": policy_for_page(page)})
+    page = page.replace("__STREET_NAME__", html.escape(config["name"])).replace("__CONFIG__", json.dumps(config, ensure_ascii=False).replace("</", "<\\/"))
+    policy = cockpit_policy(page, kernel.settings(street, "dashboard").map_tiles)
+    return HTMLResponse(page, headers={"cache-control": "no-store", "content-security-policy": policy})
+
+
+def cockpit_policy(page: str, map_tiles: str | None) -> str:
+    """The page's own policy (``policy_for_page``), with images also allowed from exactly the
+    origin of the street's intranet tile server when ``map_tiles`` is set."""
+    policy = policy_for_page(page)
+    origin = tile_origin(map_tiles)
+    if origin is None:
+        return policy
+    directives = [part.strip() for part in policy.split(";")]
+    return "; ".join(f"{d} {origin}" if d.startswith("img-src ") else d for d in directives)
 
 
 async def plotly_js(_request: Request) -> Response:

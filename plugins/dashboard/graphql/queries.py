@@ -7,6 +7,7 @@ import strawberry
 
 from jiedao.api import allow, DomainError
 from jiedao.api.graphql import ClientError
+from jiedao.plugins.dashboard.graphql.map import CockpitMap, cockpit_map
 from jiedao.api.work import work_figures
 from jiedao.plugins.dashboard.service import ranges
 from jiedao.plugins.dashboard.service.export import csv_of
@@ -120,6 +121,16 @@ class Cockpit:
         current = period.current
         found = await figures.cached(("work", period.cache_key(figures.ttl)), lambda: work_figures(ctx.execute, figures.dialect, current.start, current.end))
         return work_figures_of(found)
+
+    @strawberry.field(
+        description="The street's located buildings for a map (GCJ-02 with WGS-84, see Building.location), each with its hotspot "
+        "verdict over the range; open alarms come from Building.alarms where a plugin adds them. Tiles: the street's intranet tile server, if set."
+    )
+    async def map(self, info: strawberry.Info, range: RangeInput | None = None) -> CockpitMap:
+        ctx = info.context
+        period = _period(ctx, range)
+        findings = await _client(HotspotWatch(ctx.kernel, ctx.street, ctx.execute).find(period))
+        return await cockpit_map(ctx, findings)
 
     @strawberry.field(description="CSV of a series (give interval) or a breakdown (give dimension); filters in # lines.")
     async def export_csv(

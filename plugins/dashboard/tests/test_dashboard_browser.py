@@ -1,73 +1,23 @@
-"""The web cockpit in a real headless Chromium against a real uvicorn server: log in, see the
-tiles and charts, switch to English, watch a figure change, and a live alarm arrive."""
+"""The web cockpit in a real headless Chromium against a real uvicorn server (the shared kit of
+``core/testing/browser.py``): log in, see the tiles and charts, switch to English, watch a
+figure change, a live alarm arrive; on the demo: a resident told why, units and percentages in
+both languages, a 24-hour clock, the street map with its alarm colours, CSP and axe clean."""
 
 from __future__ import annotations
 
-import os
+import re
 import shutil
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from jiedao.core.identity import service
 from jiedao.core.testing.fixtures import TEST_PASSWORD, build_registry
-from jiedao.core.testing.services import require_service
+from jiedao.core.testing.browser import axe_violations, csp_violations, DEMO_PASSWORD, demo_streets, screenshot, socket_urls
 from jiedao.core.testing.uvicorn_server import UvicornServer
 from jiedao.core.organisations.models import OrganisationKind
 from jiedao.core.testing.organisations import make_organisation
 from jiedao.plugins.dashboard.tests.conftest import add_items, cockpit_streets, register_residents
-
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
-
-
-def chromium_missing() -> str | None:
-    for binary in (CHROMIUM, CHROMEDRIVER):
-        if not (os.path.exists(binary) and os.access(binary, os.X_OK)):
-            return f"{binary} not found (apt-get install chromium chromium-driver)"
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        return "the selenium package is not installed"
-    return None
-
-
-#: Run before the page's own scripts: records what the Content-Security-Policy blocked and
-#: the URLs of the WebSockets the page opens.
-WATCH_PAGE = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", (e) => window.__cspViolations.push(e.violatedDirective + " " + e.blockedURI));
-window.__socketUrls = [];
-const NativeWebSocket = window.WebSocket;
-window.WebSocket = function (url, protocols) { window.__socketUrls.push(String(url)); return new NativeWebSocket(url, protocols); };
-window.WebSocket.prototype = NativeWebSocket.prototype;
-"""
-
-
-def csp_violations(driver) -> list[str]:
-    return driver.execute_script("return window.__cspViolations")
-
-
-@pytest.fixture
-def browser(tmp_path):
-    """Headless Chromium driven through chromedriver; fails instead of skipping under CI."""
-    require_service(chromium_missing())
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1920,1080"):
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path / 'chromium-profile'}")
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(60)
-    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": WATCH_PAGE})
-    yield driver
-    driver.quit()
-
 
 @pytest.fixture
 def database(sqlite_template, tmp_path) -> str:
@@ -106,15 +56,28 @@ def tile_value(driver, key: str) -> str:
     return driver.find_element(By.CSS_SELECTOR, f'.tile[data-key="{key}"] .value').text
 
 
-def log_in(driver, server: UvicornServer, refresh: int = 2) -> None:
+def open_cockpit(driver, server: UvicornServer, username: str, password: str, *, refresh: int = 2, lang: str | None = None) -> None:
+    """Open ``/cockpit/changqing`` (in ``lang`` when given) and log in with the page's own form."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
     driver.get(f"{server.url}/cockpit/changqing?refresh={refresh}")
     assert "数字驾驶舱" in driver.title
-    driver.find_element(By.ID, "username").send_keys("wang")
-    driver.find_element(By.ID, "password").send_keys(TEST_PASSWORD)
+    if lang:
+        driver.execute_script("sessionStorage.setItem('jiedao.cockpit.lang', arguments[0])", lang)
+        driver.refresh()
+    driver.find_element(By.ID, "username").send_keys(username)
+    driver.find_element(By.ID, "password").send_keys(password)
     driver.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
+
+
+def log_in(driver, server: UvicornServer, refresh: int = 2) -> None:
+    """Log in as the probe street's grid worker and wait for the first tiles."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.set_window_size(1920, 1080)
+    open_cockpit(driver, server, "wang", TEST_PASSWORD, refresh=refresh)
     WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, '.tile[data-key="probe.residents.registered"]'))
 
 
@@ -131,9 +94,9 @@ def test_the_cockpit_page_logs_in_draws_figures_and_refreshes(browser, database,
         work = browser.find_element(By.ID, "work-panel")
         assert work.find_element(By.CSS_SELECTOR, '[data-work="onTimeRate"] .value').text == "50%"
         assert work.find_element(By.CSS_SELECTOR, '[data-work="satisfactionRate"] .value').text == "50%"
-        assert work.find_element(By.CSS_SELECTOR, '[data-work="overdue"] .value').text == "1"
+        assert work.find_element(By.CSS_SELECTOR, '[data-work="overdue"] .value').text == "1 件"
         rows = work.find_elements(By.CSS_SELECTOR, "#overdue-by-organisation tbody tr")
-        assert [[cell.text for cell in row.find_elements(By.TAG_NAME, "td")] for row in rows] == [["凤起物业", "1"]]
+        assert [[cell.text for cell in row.find_elements(By.TAG_NAME, "td")] for row in rows] == [["凤起物业", "1 件"]]
         from selenium.webdriver.support.select import Select
 
         Select(browser.find_element(By.ID, "series-key")).select_by_value("probe.residents.registered")
@@ -153,12 +116,11 @@ def test_the_cockpit_page_logs_in_draws_figures_and_refreshes(browser, database,
         WebDriverWait(browser, 10).until(lambda d: "Residents registered" in d.find_element(By.ID, "kpis").text)
         assert browser.find_element(By.CSS_SELECTOR, "[data-i18n=hotspots]").text == "Hotspot warnings"
 
-        ARTIFACTS.mkdir(exist_ok=True)
-        browser.save_screenshot(str(ARTIFACTS / "cockpit-1920x1080.png"))
+        assert browser.find_element(By.CSS_SELECTOR, '.tile[data-key="probe.residents.registered"] .value').text == "20 people"
+        assert screenshot(browser, "cockpit-probe-en-1920x1080").stat().st_size > 10_000
         browser.set_window_size(390, 844)
         WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "kpis").size["width"] <= 390)
-        browser.save_screenshot(str(ARTIFACTS / "cockpit-phone.png"))
-        assert (ARTIFACTS / "cockpit-1920x1080.png").stat().st_size > 10_000
+        screenshot(browser, "cockpit-phone")
         assert csp_violations(browser) == []
 
 
@@ -191,8 +153,139 @@ def test_a_live_alarm_appears_in_the_feed(browser, database, probe_plugin_path):
         assert "CRITICAL" in browser.find_element(By.ID, "feed").text
         # the token went in connection_init, not in the URL (URLs end up in access logs)
         token = browser.execute_script("return sessionStorage.getItem('jiedao.cockpit.changqing.token')")
-        urls = browser.execute_script("return window.__socketUrls")
+        urls = socket_urls(browser)
         assert urls and not any(token in url or "token=" in url for url in urls)
         assert csp_violations(browser) == []
-        ARTIFACTS.mkdir(exist_ok=True)
-        browser.save_screenshot(str(ARTIFACTS / "cockpit-live-alarm.png"))
+        screenshot(browser, "cockpit-live-alarm")
+
+
+def tile_text(driver, key: str) -> str:
+    from selenium.webdriver.common.by import By
+
+    return driver.find_element(By.CSS_SELECTOR, f'.tile[data-key="{key}"] .value').text
+
+
+TWENTY_FOUR_HOURS = re.compile(r"\b([01]\d|2[0-3]):[0-5]\d:[0-5]\d\b")
+
+
+def assert_24_hour_clock(driver) -> None:
+    from selenium.webdriver.common.by import By
+
+    updated = driver.find_element(By.ID, "updated").text
+    assert TWENTY_FOUR_HOURS.search(updated), updated
+    assert not re.search(r"AM|PM|上午|下午", updated), updated
+
+
+def test_a_resident_is_told_why_the_cockpit_stays_closed(browser, demo_database):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    with UvicornServer(demo_streets(), demo_database) as server:
+        open_cockpit(browser, server, "changqing-owner1", DEMO_PASSWORD)
+        WebDriverWait(browser, 30).until(lambda d: d.find_element(By.ID, "cockpit-error").is_displayed())
+        message = browser.find_element(By.ID, "cockpit-error").text
+        assert message.startswith("没有权限：") and "dashboard.cockpit.view" in message
+        assert not browser.find_element(By.ID, "cockpit").is_displayed()  # no empty panels
+        browser.find_element(By.ID, "lang").click()
+        WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "cockpit-error").text.startswith("Not allowed: "))
+        assert axe_violations(browser) == []
+        assert csp_violations(browser) == []
+
+
+async def located_buildings(kernel) -> int:
+    from sqlalchemy import func, select
+
+    from jiedao.core.models import Building
+
+    async with kernel.db.transaction(kernel.street_id("changqing")) as session:
+        return await session.scalar(select(func.count()).select_from(Building).where(Building.longitude.is_not(None)))
+
+
+async def raise_alarm_in_a_quiet_building(kernel) -> str:
+    """A smoke alarm in the first located building with no open alarm; its global ID."""
+    from sqlalchemy import select
+
+    from jiedao.core.models import Building
+    from jiedao.plugins.sensors.models import Alarm, Device
+    from jiedao.schema.ids import encode_global_id
+
+    async with kernel.db.transaction(kernel.street_id("changqing")) as session:
+        alarmed = select(Alarm.building_id).where(Alarm.status != "CLEARED", Alarm.building_id.is_not(None))
+        building = await session.scalar(select(Building.id).where(Building.longitude.is_not(None), Building.id.not_in(alarmed)).order_by(Building.id))
+        device = Device(device_id="cockpit-test-smoke", kind="SMOKE", building_id=building)
+        session.add(device)
+        await session.flush()
+        now = datetime.now(UTC)
+        session.add(Alarm(device_pk=device.id, building_id=building, type="SMOKE", severity="CRITICAL", status="ACTIVE_UNACK", message="烟感报警",
+                          raised_at=now, updated_at=now, repeat_count=0, escalation_level=0))
+    return encode_global_id("Building", building)
+
+
+def test_the_demo_cockpit_speaks_one_language_at_a_time_and_maps_the_street(browser, demo_database):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    with UvicornServer(demo_streets(), demo_database) as server:
+        browser.set_window_size(1920, 1080)
+        open_cockpit(browser, server, "changqing-grid", DEMO_PASSWORD, lang="zh")
+        WebDriverWait(browser, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, '.tile[data-key="sensors.alarms.open"]')
+                                          and d.execute_script("return document.body.dataset.mapDrawn"))
+        # Chinese: whole messages with Chinese measure words; ratios as percentages; a 24-hour clock
+        assert re.fullmatch(r"[\d,]+ 条", tile_text(browser, "sensors.alarms.open"))
+        assert re.fullmatch(r"[\d,]+ 家", tile_text(browser, "credit.inspections.due"))
+        assert tile_text(browser, "mediation.agreement_rate") == "100%"
+        assert_24_hour_clock(browser)
+        csv = browser.find_element(By.ID, "series-csv")
+        assert csv.text.endswith("导出 CSV") and csv.get_attribute("role") == "button"
+
+        # the map: one shape per located building, with a legend and names for screen readers
+        located = server.call(located_buildings)
+        shapes = browser.find_elements(By.CSS_SELECTOR, "#map-buildings g.building")
+        assert located > 50 and len(shapes) == located
+        assert all(s.get_attribute("aria-label") for s in shapes[:5])
+        assert "有未消除报警" in browser.find_element(By.ID, "map-legend").text
+        assert axe_violations(browser) == []
+        screenshot(browser, "cockpit")
+        browser.execute_script("document.getElementById('map-panel').scrollIntoView()")
+        screenshot(browser, "cockpit-map")
+
+        building = server.call(raise_alarm_in_a_quiet_building)
+        shape = f'#map-buildings g.building[data-building="{building}"]'
+        assert browser.find_element(By.CSS_SELECTOR, shape).get_attribute("data-alarms") == "0"
+        WebDriverWait(browser, 30).until(lambda d: d.find_element(By.CSS_SELECTOR, shape).get_attribute("data-alarms") == "1")
+        drawn = browser.find_element(By.CSS_SELECTOR, shape)
+        assert "alarm" in drawn.get_attribute("class").split() and "1 条未消除报警" in drawn.get_attribute("aria-label")
+
+        # English: the same figures in English words only
+        browser.find_element(By.ID, "lang").click()
+        WebDriverWait(browser, 30).until(lambda d: re.fullmatch(r"[\d,]+ alarms?", tile_text(d, "sensors.alarms.open")))
+        assert re.fullmatch(r"[\d,]+ enterprises?", tile_text(browser, "credit.inspections.due"))
+        assert tile_text(browser, "mediation.agreement_rate") == "100%"
+        kpis = browser.find_element(By.ID, "kpis").text
+        assert not re.search(r"\d+ ?[条家件项台次]", kpis), kpis
+        WebDriverWait(browser, 30).until(lambda d: d.find_element(By.ID, "updated").text.startswith("Updated"))
+        assert_24_hour_clock(browser)
+        assert "1 open alarm" in browser.find_element(By.CSS_SELECTOR, shape).get_attribute("aria-label")
+        assert axe_violations(browser) == []
+        assert csp_violations(browser) == []
+
+
+def test_an_intranet_tile_server_is_drawn_under_the_map_and_allowed_by_the_policy(browser, demo_database):
+    """With ``map_tiles`` set, tiles of that origin (here one nobody answers on) lie under the
+    buildings and the page's policy lets exactly that origin serve images: no CSP violation."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    streets = demo_streets()
+    streets["changqing"]["dashboard"] = {**streets["changqing"].get("dashboard", {}), "map_tiles": "http://localhost:9/tiles/{z}/{x}/{y}.png"}
+    with UvicornServer(streets, demo_database) as server:
+        browser.set_window_size(1920, 1080)
+        open_cockpit(browser, server, "changqing-grid", DEMO_PASSWORD, refresh=60)
+        WebDriverWait(browser, 60).until(lambda d: d.execute_script("return document.body.dataset.mapDrawn"))
+        tiles = [t.get_attribute("href") for t in browser.find_elements(By.CSS_SELECTOR, "#map-tiles image")]
+        assert tiles and all(re.fullmatch(r"http://localhost:9/tiles/1[0-9]/\d+/\d+\.png", t) for t in tiles), tiles[:3]
+        # the tiles' zoom and numbers are those of Hangzhou (about 120.17E 30.27N)
+        z, x, y = (int(n) for n in re.search(r"/(\d+)/(\d+)/(\d+)\.png", tiles[0]).groups())
+        assert abs(x / 2**z * 360 - 180 - 120.17) < 0.1
+        assert browser.find_elements(By.CSS_SELECTOR, "#map-buildings g.building")
+        assert csp_violations(browser) == []
