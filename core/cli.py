@@ -174,6 +174,12 @@ async def _require_head(kernel: Kernel) -> None:
     async with kernel.db.engine.connect() as connection:
         current = await connection.run_sync(migrate.current_revisions)
     await kernel.db.dispose()
+    from jiedao.core.plugin_removal import OrphanedRevisions, orphaned_revisions
+
+    orphans = orphaned_revisions(kernel, current)
+    if orphans:  # the other plugins still serve; say what is left behind
+        for line in str(OrphanedRevisions(orphans)).splitlines():
+            click.echo(line, err=True)
     missing = migrate.missing_heads(kernel, current)
     if missing:
         raise DomainError(f"the database is not at the latest revision ({', '.join(sorted(missing))} missing); run 'jiedao db upgrade'.")
@@ -184,6 +190,17 @@ def db() -> None:
     """Database migrations (core and every installed plugin)."""
 
 
+def _refuse_orphans(kernel: Kernel) -> None:
+    """Stop with the plugin-removal message when the database holds an uninstalled plugin's migrations."""
+    from jiedao.core.plugin_removal import OrphanedRevisions, check_no_orphans
+
+    try:
+        run(check_no_orphans(kernel))
+    except OrphanedRevisions as orphans:
+        click.echo(str(orphans), err=True)
+        raise SystemExit(2) from None
+
+
 @db.command("upgrade")
 @click.argument("target", default="heads")
 @click.pass_context
@@ -191,7 +208,9 @@ def db_upgrade(ctx: click.Context, target: str) -> None:
     """Upgrade to TARGET (default: every branch to its head)."""
     from jiedao.core import migrate
 
-    migrate.upgrade(kernel_of(ctx), target)
+    kernel = kernel_of(ctx)
+    _refuse_orphans(kernel)
+    migrate.upgrade(kernel, target)
     click.echo(f"upgraded to {target}")
 
 
@@ -202,8 +221,24 @@ def db_downgrade(ctx: click.Context, target: str) -> None:
     """Downgrade to TARGET, e.g. 'sensors@base' to remove one plugin's tables."""
     from jiedao.core import migrate
 
-    migrate.downgrade(kernel_of(ctx), target)
+    kernel = kernel_of(ctx)
+    _refuse_orphans(kernel)
+    migrate.downgrade(kernel, target)
     click.echo(f"downgraded to {target}")
+
+
+@db.command("forget")
+@click.argument("plugin")
+@click.pass_context
+def db_forget(ctx: click.Context, plugin: str) -> None:
+    """Forget the migrations of PLUGIN, whose code is no longer installed (its tables stay)."""
+    from jiedao.core.plugin_removal import PluginRemovalError, forget_plugin
+
+    try:
+        forgotten = run(forget_plugin(kernel_of(ctx), plugin))
+    except PluginRemovalError as refusal:
+        raise click.ClickException(str(refusal)) from None
+    click.echo(f"forgot {', '.join(forgotten)} of '{plugin}'; its tables are left in place")
 
 
 @db.command("revision")
@@ -233,12 +268,19 @@ def db_current(ctx: click.Context) -> None:
         await kernel.db.dispose()
         return result
 
+    from jiedao.core.plugin_removal import OrphanedRevisions, orphaned_revisions
+
     applied = run(current())
     heads = migrate.heads(kernel)
     missing = migrate.missing_heads(kernel, applied)
+    orphans = {revision for revisions in orphaned_revisions(kernel, applied).values() for revision in revisions}
     for revision in sorted(applied | heads):
-        state = "missing" if revision in missing else "head" if revision in heads else "applied"
+        state = "not installed" if revision in orphans else "missing" if revision in missing else "head" if revision in heads else "applied"
         click.echo(f"{revision}  {state}")
+    if orphans:
+        click.echo(str(OrphanedRevisions(orphaned_revisions(kernel, applied))), err=True)
+    if missing or orphans:
+        raise SystemExit(1)
 
 
 @main.group()
@@ -254,6 +296,25 @@ def plugins_list(ctx: click.Context) -> None:
     for name, plugin in sorted(kernel.installed.items()):
         streets = [slug for slug, street in kernel.config.streets.items() if name in street.plugins]
         click.echo(f"{name:<16} {plugin.info.version:<10} {plugin.info.title}  streets: {', '.join(streets) or '-'}")
+
+
+@plugins.command("remove")
+@click.argument("name")
+@click.option("--force", is_flag=True, help="Drop the plugin's tables even though streets hold data in them.")
+@click.pass_context
+def plugins_remove(ctx: click.Context, name: str, force: bool) -> None:
+    """Drop NAME's tables (downgrade its migrations) so it can be uninstalled safely.
+
+    Refuses while a street enables the plugin, and while a street holds its data unless --force."""
+    from jiedao.core.plugin_removal import PluginRemovalError, remove_plugin
+
+    kernel = kernel_of(ctx)
+    try:
+        tables = run(remove_plugin(kernel, name, force=force))
+    except PluginRemovalError as refusal:
+        raise click.ClickException(str(refusal)) from None
+    distribution = kernel.installed[name].distribution or name
+    click.echo(f"removed '{name}' from the database ({', '.join(tables) or 'no tables'}); now: pip uninstall {distribution}")
 
 
 @main.group()
