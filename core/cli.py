@@ -106,6 +106,7 @@ class KernelGroup(click.Group):
 
 
 @click.group(cls=KernelGroup)
+@click.version_option(package_name="jiedao", prog_name="jiedao", message="%(prog)s %(version)s")
 @click.option("-v", "--verbose", is_flag=True, help="Log at debug level.")
 @click.pass_context
 def main(ctx: click.Context, verbose: bool) -> None:
@@ -342,7 +343,7 @@ def schema_export(ctx: click.Context, street: str | None) -> None:
     """Print the SDL of every installed plugin (or of one street)."""
     kernel = kernel_of(ctx)
     if street is not None and street not in kernel.config.streets:
-        raise click.BadParameter(f"no street '{street}'", param_hint="--street")
+        raise click.BadParameter(f"no street '{street}'; streets: {', '.join(kernel.config.streets)}", param_hint="--street")
     click.echo(kernel.schemas.sdl(street), nl=False)
 
 
