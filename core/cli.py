@@ -142,8 +142,12 @@ def serve(ctx: click.Context, demo: bool, host: str, port: int, **plugin_options
     from jiedao.core import migrate
     from jiedao.core.app import build_app
 
+    from jiedao.core.ports import port_problem
+
     kernel = kernel_of(ctx)
     kernel.serve_options.update(plugin_options)
+    if problem := port_problem(host, port):
+        raise click.UsageError(f"cannot listen on {host}:{port} ({problem}): stop what uses it, or choose another port with --port", ctx)
     if demo:
         migrate.upgrade(kernel)
         from jiedao.core.demo import seed_demo
