@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import sys
 from pathlib import Path
@@ -107,11 +106,16 @@ class KernelGroup(click.Group):
 
 @click.group(cls=KernelGroup)
 @click.version_option(package_name="jiedao", prog_name="jiedao", message="%(prog)s %(version)s")
-@click.option("-v", "--verbose", is_flag=True, help="Log at debug level.")
+@click.option("-v", "--verbose", is_flag=True, help="Log at debug level, libraries' set-up lines included.")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True, envvar="JIEDAO_LOG_FORMAT",
+              help="'json': one JSON object per log record, for log collectors (env JIEDAO_LOG_FORMAT).")
 @click.pass_context
-def main(ctx: click.Context, verbose: bool) -> None:
+def main(ctx: click.Context, verbose: bool, log_format: str) -> None:
     """Jiedao: community governance for a street (街道), one GraphQL API, many plugins."""
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from jiedao.core.logs import configure_logging
+
+    configure_logging(verbose=verbose, log_format=log_format)
+    ctx.meta["jiedao.log_format"] = log_format
     ctx.obj = ctx.command
 
 
@@ -170,7 +174,9 @@ def serve(ctx: click.Context, demo: bool, host: str, port: int, **plugin_options
 
     trusted = ", ".join(kernel.config.transport.trusted_proxies) or "none (set JIEDAO_TRUSTED_PROXIES behind a proxy)"
     click.echo(f"X-Forwarded-For is believed from: {trusted}")
-    uvicorn.run(build_app(kernel), host=host, port=port, log_level="info", **uvicorn_options(kernel.config))
+    # JSON logs: uvicorn's own records go through the root handler instead of its text config
+    logs = {"log_config": None} if ctx.find_root().meta.get("jiedao.log_format") == "json" else {}
+    uvicorn.run(build_app(kernel), host=host, port=port, log_level="info", **logs, **uvicorn_options(kernel.config))
 
 
 async def _require_head(kernel: Kernel) -> None:
