@@ -348,9 +348,17 @@ def schema_group() -> None:
 
 @schema_group.command("export")
 @click.option("--street", help="Export one street's schema instead of the full one.")
+@click.option("--in-tree", is_flag=True, help="Only Jiedao's own plugins (how schema/schema.graphql is made), whatever else is installed.")
 @click.pass_context
-def schema_export(ctx: click.Context, street: str | None) -> None:
+def schema_export(ctx: click.Context, street: str | None, in_tree: bool) -> None:
     """Print the SDL of every installed plugin (or of one street)."""
+    if in_tree:
+        from jiedao.core.docs import in_tree_sdl
+
+        if street is not None:
+            raise click.BadParameter("--in-tree exports the full schema; leave out --street", param_hint="--in-tree")
+        click.echo(run(in_tree_sdl()), nl=False)
+        return
     kernel = kernel_of(ctx)
     if street is not None and street not in kernel.config.streets:
         raise click.BadParameter(f"no street '{street}'; streets: {', '.join(kernel.config.streets)}", param_hint="--street")
