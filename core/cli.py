@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import sys
 from pathlib import Path
@@ -106,11 +105,17 @@ class KernelGroup(click.Group):
 
 
 @click.group(cls=KernelGroup)
-@click.option("-v", "--verbose", is_flag=True, help="Log at debug level.")
+@click.version_option(package_name="jiedao", prog_name="jiedao", message="%(prog)s %(version)s")
+@click.option("-v", "--verbose", is_flag=True, help="Log at debug level, libraries' set-up lines included.")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True, envvar="JIEDAO_LOG_FORMAT",
+              help="'json': one JSON object per log record, for log collectors (env JIEDAO_LOG_FORMAT).")
 @click.pass_context
-def main(ctx: click.Context, verbose: bool) -> None:
+def main(ctx: click.Context, verbose: bool, log_format: str) -> None:
     """Jiedao: community governance for a street (街道), one GraphQL API, many plugins."""
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from jiedao.core.logs import configure_logging
+
+    configure_logging(verbose=verbose, log_format=log_format)
+    ctx.meta["jiedao.log_format"] = log_format
     ctx.obj = ctx.command
 
 
@@ -141,8 +146,12 @@ def serve(ctx: click.Context, demo: bool, host: str, port: int, **plugin_options
     from jiedao.core import migrate
     from jiedao.core.app import build_app
 
+    from jiedao.core.ports import port_problem
+
     kernel = kernel_of(ctx)
     kernel.serve_options.update(plugin_options)
+    if problem := port_problem(host, port):
+        raise click.UsageError(f"cannot listen on {host}:{port} ({problem}): stop what uses it, or choose another port with --port", ctx)
     if demo:
         migrate.upgrade(kernel)
         from jiedao.core.demo import seed_demo
@@ -165,7 +174,9 @@ def serve(ctx: click.Context, demo: bool, host: str, port: int, **plugin_options
 
     trusted = ", ".join(kernel.config.transport.trusted_proxies) or "none (set JIEDAO_TRUSTED_PROXIES behind a proxy)"
     click.echo(f"X-Forwarded-For is believed from: {trusted}")
-    uvicorn.run(build_app(kernel), host=host, port=port, log_level="info", **uvicorn_options(kernel.config))
+    # JSON logs: uvicorn's own records go through the root handler instead of its text config
+    logs = {"log_config": None} if ctx.find_root().meta.get("jiedao.log_format") == "json" else {}
+    uvicorn.run(build_app(kernel), host=host, port=port, log_level="info", **logs, **uvicorn_options(kernel.config))
 
 
 async def _require_head(kernel: Kernel) -> None:
@@ -174,6 +185,12 @@ async def _require_head(kernel: Kernel) -> None:
     async with kernel.db.engine.connect() as connection:
         current = await connection.run_sync(migrate.current_revisions)
     await kernel.db.dispose()
+    from jiedao.core.plugin_removal import OrphanedRevisions, orphaned_revisions
+
+    orphans = orphaned_revisions(kernel, current)
+    if orphans:  # the other plugins still serve; say what is left behind
+        for line in str(OrphanedRevisions(orphans)).splitlines():
+            click.echo(line, err=True)
     missing = migrate.missing_heads(kernel, current)
     if missing:
         raise DomainError(f"the database is not at the latest revision ({', '.join(sorted(missing))} missing); run 'jiedao db upgrade'.")
@@ -184,6 +201,17 @@ def db() -> None:
     """Database migrations (core and every installed plugin)."""
 
 
+def _refuse_orphans(kernel: Kernel) -> None:
+    """Stop with the plugin-removal message when the database holds an uninstalled plugin's migrations."""
+    from jiedao.core.plugin_removal import OrphanedRevisions, check_no_orphans
+
+    try:
+        run(check_no_orphans(kernel))
+    except OrphanedRevisions as orphans:
+        click.echo(str(orphans), err=True)
+        raise SystemExit(2) from None
+
+
 @db.command("upgrade")
 @click.argument("target", default="heads")
 @click.pass_context
@@ -191,7 +219,9 @@ def db_upgrade(ctx: click.Context, target: str) -> None:
     """Upgrade to TARGET (default: every branch to its head)."""
     from jiedao.core import migrate
 
-    migrate.upgrade(kernel_of(ctx), target)
+    kernel = kernel_of(ctx)
+    _refuse_orphans(kernel)
+    migrate.upgrade(kernel, target)
     click.echo(f"upgraded to {target}")
 
 
@@ -202,8 +232,24 @@ def db_downgrade(ctx: click.Context, target: str) -> None:
     """Downgrade to TARGET, e.g. 'sensors@base' to remove one plugin's tables."""
     from jiedao.core import migrate
 
-    migrate.downgrade(kernel_of(ctx), target)
+    kernel = kernel_of(ctx)
+    _refuse_orphans(kernel)
+    migrate.downgrade(kernel, target)
     click.echo(f"downgraded to {target}")
+
+
+@db.command("forget")
+@click.argument("plugin")
+@click.pass_context
+def db_forget(ctx: click.Context, plugin: str) -> None:
+    """Forget the migrations of PLUGIN, whose code is no longer installed (its tables stay)."""
+    from jiedao.core.plugin_removal import PluginRemovalError, forget_plugin
+
+    try:
+        forgotten = run(forget_plugin(kernel_of(ctx), plugin))
+    except PluginRemovalError as refusal:
+        raise click.ClickException(str(refusal)) from None
+    click.echo(f"forgot {', '.join(forgotten)} of '{plugin}'; its tables are left in place")
 
 
 @db.command("revision")
@@ -233,12 +279,19 @@ def db_current(ctx: click.Context) -> None:
         await kernel.db.dispose()
         return result
 
+    from jiedao.core.plugin_removal import OrphanedRevisions, orphaned_revisions
+
     applied = run(current())
     heads = migrate.heads(kernel)
     missing = migrate.missing_heads(kernel, applied)
+    orphans = {revision for revisions in orphaned_revisions(kernel, applied).values() for revision in revisions}
     for revision in sorted(applied | heads):
-        state = "missing" if revision in missing else "head" if revision in heads else "applied"
+        state = "not installed" if revision in orphans else "missing" if revision in missing else "head" if revision in heads else "applied"
         click.echo(f"{revision}  {state}")
+    if orphans:
+        click.echo(str(OrphanedRevisions(orphaned_revisions(kernel, applied))), err=True)
+    if missing or orphans:
+        raise SystemExit(1)
 
 
 @main.group()
@@ -254,6 +307,25 @@ def plugins_list(ctx: click.Context) -> None:
     for name, plugin in sorted(kernel.installed.items()):
         streets = [slug for slug, street in kernel.config.streets.items() if name in street.plugins]
         click.echo(f"{name:<16} {plugin.info.version:<10} {plugin.info.title}  streets: {', '.join(streets) or '-'}")
+
+
+@plugins.command("remove")
+@click.argument("name")
+@click.option("--force", is_flag=True, help="Drop the plugin's tables even though streets hold data in them.")
+@click.pass_context
+def plugins_remove(ctx: click.Context, name: str, force: bool) -> None:
+    """Drop NAME's tables (downgrade its migrations) so it can be uninstalled safely.
+
+    Refuses while a street enables the plugin, and while a street holds its data unless --force."""
+    from jiedao.core.plugin_removal import PluginRemovalError, remove_plugin
+
+    kernel = kernel_of(ctx)
+    try:
+        tables = run(remove_plugin(kernel, name, force=force))
+    except PluginRemovalError as refusal:
+        raise click.ClickException(str(refusal)) from None
+    distribution = kernel.installed[name].distribution or name
+    click.echo(f"removed '{name}' from the database ({', '.join(tables) or 'no tables'}); now: pip uninstall {distribution}")
 
 
 @main.group()
@@ -276,12 +348,20 @@ def schema_group() -> None:
 
 @schema_group.command("export")
 @click.option("--street", help="Export one street's schema instead of the full one.")
+@click.option("--in-tree", is_flag=True, help="Only Jiedao's own plugins (how schema/schema.graphql is made), whatever else is installed.")
 @click.pass_context
-def schema_export(ctx: click.Context, street: str | None) -> None:
+def schema_export(ctx: click.Context, street: str | None, in_tree: bool) -> None:
     """Print the SDL of every installed plugin (or of one street)."""
+    if in_tree:
+        from jiedao.core.docs import in_tree_sdl
+
+        if street is not None:
+            raise click.BadParameter("--in-tree exports the full schema; leave out --street", param_hint="--in-tree")
+        click.echo(run(in_tree_sdl()), nl=False)
+        return
     kernel = kernel_of(ctx)
     if street is not None and street not in kernel.config.streets:
-        raise click.BadParameter(f"no street '{street}'", param_hint="--street")
+        raise click.BadParameter(f"no street '{street}'; streets: {', '.join(kernel.config.streets)}", param_hint="--street")
     click.echo(kernel.schemas.sdl(street), nl=False)
 
 

@@ -170,6 +170,22 @@ def build_full_schema(kernel: Kernel) -> JiedaoSchema:
     return full
 
 
+def undeclared_root_fields(full: GraphQLSchema, owners: Ownership) -> list[str]:
+    """One problem per root field that declares no permission (deny by default: a field must
+    say ``permission_classes=allow("...")`` or ``public("why")``)."""
+    problems = []
+    for root in (full.query_type, full.mutation_type, full.subscription_type):
+        for name, field in (root.fields if root is not None else {}).items():
+            definition = (field.extensions or {}).get("strawberry-definition")
+            if definition is not None and not definition.permission_classes:
+                owner = owners.field_owner.get((root.name, name), CORE)
+                problems.append(
+                    f"{root.name}.{name} (plugin '{owner}') declares no permission: add permission_classes=allow(\"<permission>\") "
+                    f"or, if anonymous callers may use it, permission_classes=public(\"<why>\")"
+                )
+    return problems
+
+
 def compute_ownership(full: GraphQLSchema, packages: dict[str, str]) -> Ownership:
     """Who owns every named type and every field of ``full``."""
     owners = Ownership(packages)
@@ -275,6 +291,9 @@ class SchemaSet:
         full = build_full_schema(kernel)
         packages = {plugin.package: name for name, plugin in kernel.installed.items()}
         owners = compute_ownership(full._schema, packages)
+        undeclared = undeclared_root_fields(full._schema, owners)
+        if undeclared:
+            raise ConfigurationError(undeclared)
         full.jiedao_owners = owners
         street_plugins = {slug: frozenset(s.plugins) for slug, s in kernel.config.streets.items()}
         by_plugins = {}

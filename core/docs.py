@@ -69,3 +69,17 @@ def render_guide(current: str, plugins: dict | None = None) -> str:
     if EVENTS_START in current:
         current = _replace_between(current, EVENTS_START, EVENTS_END, event_reference(plugins))
     return current
+
+
+async def in_tree_sdl() -> str:
+    """The SDL of the kernel and Jiedao's own plugins: what ``schema/schema.graphql`` holds,
+    whatever third-party plugins are installed next to them."""
+    from jiedao.core.config import parse_config
+    from jiedao.core.kernel import Kernel
+
+    config = parse_config({"streets": {"sdl": {"name": "SDL", "plugins": []}}}, database_url="sqlite+aiosqlite:///:memory:")
+    kernel = await Kernel.load(config, in_tree_only=True)
+    try:
+        return kernel.schemas.sdl()
+    finally:
+        await kernel.close()

@@ -17,7 +17,7 @@ from jiedao.schema.ids import decode_id_of
 from jiedao.schema.loaders import by_id, children, through
 from jiedao.schema.context import Context
 from jiedao.schema.node import PUBLIC, Node, node_type, resolve_node
-from jiedao.schema.permissions import IsAuthenticated, allow
+from jiedao.schema.permissions import IsAuthenticated, allow, public
 
 REGISTRY = "core.registry.read"
 RESIDENTS = "core.residents.read"
@@ -167,7 +167,7 @@ class Resident(Node):
 
 @strawberry.type
 class CoreQuery:
-    @strawberry.field(description="This street; public.")
+    @strawberry.field(description="This street; public.", permission_classes=public("the street's name and plugins tell a front end what to show"))
     def street(self, info: strawberry.Info) -> Street:
         ctx = info.context
         return Street(slug=ctx.street, name=ctx.kernel.config.streets[ctx.street].name, plugins=list(ctx.plugins))

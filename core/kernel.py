@@ -66,13 +66,19 @@ class Kernel:
         *,
         extra_plugin_paths: Iterable[str | Path] = (),
         database_url: str | None = None,
+        in_tree_only: bool = False,
     ) -> Kernel:
         """Discover plugins, validate the configuration against them and collect their
-        contributions. Raises ``ConfigurationError`` listing every problem."""
+        contributions. Raises ``ConfigurationError`` listing every problem.
+
+        ``in_tree_only`` loads only the plugins of Jiedao's own distribution (the checked-in
+        SDL describes those, whatever else is installed next to them)."""
         config = config or load_config(database_url=database_url)
         if database_url:
             config.database_url = database_url
         found = discover(extra_plugin_paths)
+        if in_tree_only:
+            found.plugins = {name: plugin for name, plugin in found.plugins.items() if plugin.distribution == "jiedao"}
         problems = list(found.problems)
         problems += validate_against(config, found.plugins)
         if problems:

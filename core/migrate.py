@@ -18,6 +18,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.script.revision import ResolutionError
+from alembic.util import CommandError
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
@@ -90,7 +92,10 @@ def missing_heads(kernel: Kernel, current: set[str]) -> set[str]:
         if name in applied:
             continue
         applied.add(name)
-        revision = script.get_revision(name)
+        try:
+            revision = script.get_revision(name)
+        except (ResolutionError, CommandError):  # a revision of an uninstalled plugin (core.plugin_removal)
+            continue
         if revision is not None:
             for below in (revision.down_revision, revision.dependencies):
                 todo.extend([below] if isinstance(below, str) else list(below or ()))

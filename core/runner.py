@@ -54,7 +54,7 @@ from jiedao.core.identity.audit import record_for
 from jiedao.schema.errors import UserError, user_errors
 from jiedao.schema.ids import decode_id_of, encode_global_id
 from jiedao.schema.node import model_for
-from jiedao.schema.permissions import IsAuthenticated, require
+from jiedao.schema.permissions import IsAuthenticated, public, require
 
 NODE_ID = "jiedao.node_id"
 LOGGED_IN = "*"
@@ -318,7 +318,7 @@ def mutation(
         resolver.__name__ = resolver.__qualname__ = work.__name__
         resolver.__module__ = work.__module__
         resolver.__doc__ = work.__doc__
-        permissions = [] if permission is None else [IsAuthenticated] if permission == LOGGED_IN else [IsAuthenticated, require(permission)]
+        permissions = public("a mutation declared with permission=None") if permission is None else [IsAuthenticated] if permission == LOGGED_IN else [IsAuthenticated, require(permission)]
         return strawberry.mutation(
             resolver=resolver,
             description=description or inspect.getdoc(work),

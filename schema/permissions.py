@@ -72,3 +72,22 @@ def require_any(*permissions: str) -> type[BasePermission]:
 def allow_any(*permissions: str) -> list[type[BasePermission]]:
     """``permission_classes`` for a field: logged in, and holding any of ``permissions``."""
     return [IsAuthenticated, require_any(*permissions)]
+
+
+class Public(BasePermission):
+    """Marks a root field anyone may call, logged in or not (see ``public``)."""
+
+    message = ""
+
+    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+        return True
+
+
+def public(reason: str) -> list[type[BasePermission]]:
+    """``permission_classes`` of a root field open to anonymous callers, saying why.
+
+    Every field of Query, Mutation and Subscription must declare who may call it: ``allow(...)``
+    or ``public("why")``; the kernel refuses to start otherwise (``core.compose``)."""
+    if not reason.strip():
+        raise ValueError("public() needs the reason anonymous callers may use the field")
+    return [Public]

@@ -15,7 +15,7 @@ from jiedao.core.testing.distributions import install_distribution, run_pytest
 from jiedao.core.testing.fixtures import app_client
 
 GREETING_FIELD = '''
-    @strawberry.field(description="A greeting from the plugin.")
+    @strawberry.field(description="A greeting from the plugin.", permission_classes=allow("core.registry.read"))
     def wishes_greeting(self, info: strawberry.Info) -> str:
         return f"祝{info.context.street}一切顺利"
 '''
@@ -51,7 +51,10 @@ async def test_the_added_field_shows_in_the_enabling_street_only(scaffolded, mak
     owner_url = getattr(request.node, "jiedao_owner_url", None) or kernel.config.database_url
     await asyncio.to_thread(migrate.upgrade, kernel, "wishes@head", owner_url)
     async with app_client(kernel, password_hash) as client:
-        assert (await client.query("{ wishesGreeting }"))["wishesGreeting"] == "祝changqing一切顺利"
+        token = await client.token("community_worker")
+        assert (await client.query("{ wishesGreeting }", token=token))["wishesGreeting"] == "祝changqing一切顺利"
+        anonymous = await client.errors("{ wishesGreeting }")
+        assert anonymous[0]["extensions"]["code"] == "UNAUTHENTICATED"  # deny by default, as the guide writes it
         graphiql = await client.http.get("/graphql/changqing", headers={"accept": "text/html"})
         assert graphiql.status_code == 200
         errors = await client.errors("{ wishesGreeting }", street="gongchen")

@@ -92,6 +92,7 @@ def test_db_current_reports_a_fully_upgraded_database_as_complete(jiedao_cli, tm
     streets = {"changqing": {"name": "长庆街道", "plugins": ["sensors"]}}
     before = jiedao_cli(["db", "current"], streets=streets, database_url=url)
     assert re.search(r"^0\d{3}_\w+  missing$", before.output, re.M), before.output  # the core head
+    assert before.exit_code == 1  # a script can tell an incomplete database
     assert jiedao_cli(["db", "upgrade"], streets=streets, database_url=url).exit_code == 0
     after = jiedao_cli(["db", "current"], streets=streets, database_url=url)
     assert after.exit_code == 0 and "sensors_0007  head" in after.output

@@ -63,6 +63,51 @@ def jiedao_schema(register):
     await kernel.close()
 
 
+async def test_a_root_field_without_a_declared_permission_stops_start_up_naming_it(install_plugin):
+    """Deny by default: a field must say who may call it (allow) or that anyone may (public)."""
+    path = install_plugin(
+        "mottos",
+        HEADER
+        + """
+from jiedao.api import public
+
+PLUGIN = PluginInfo(name="mottos", version="1.0", title="Mottos")
+
+@strawberry.type
+class MottosQuery:
+    @strawberry.field
+    def motto_of_the_day(self) -> str:
+        return "祝一切顺利"
+
+    @strawberry.field(permission_classes=public("a motto for the log-in page"))
+    def motto_for_everyone(self) -> str:
+        return "和谐"
+
+@hookimpl
+def jiedao_schema(register):
+    register.query(MottosQuery)
+""",
+    )
+    kernel = await Kernel.load(config("mottos"), extra_plugin_paths=[path])
+    with pytest.raises(ConfigurationError) as error:
+        kernel.schemas
+    message = str(error.value)
+    assert "Query.mottoOfTheDay (plugin 'mottos') declares no permission" in message
+    assert 'allow("<permission>")' in message and "public(" in message
+    assert "mottoForEveryone" not in message  # declared public: fine
+    await kernel.close()
+
+
+async def test_core_public_fields_answer_anonymous_callers_and_nothing_else_does(client):
+    """The README's promise: anonymous callers get login, street and (where published) notices."""
+    for query in ("{ street { name } }", "{ notices(first: 1) { totalCount } }"):
+        answer = await client.post(query)
+        assert "errors" not in answer.json(), (query, answer.json())
+    for query in ("{ buildings(first: 1) { totalCount } }", "{ me { username } }", "{ auditLog(first: 1) { totalCount } }"):
+        body = (await client.post(query)).json()
+        assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", (query, body)
+
+
 async def test_two_plugins_defining_the_same_table_are_refused_naming_both(install_plugin, hello_plugin_path):
     path = install_plugin(
         "copycat",

@@ -22,6 +22,7 @@ from jiedao.schema.errors import ClientError
 from jiedao.schema.ids import decode_global_id, decode_id_of
 from jiedao.schema.loaders import by_id, children
 from jiedao.schema.node import PUBLIC, Node, node_type
+from jiedao.schema.permissions import public
 from jiedao.schema.validation import MaxLength, Range
 
 NoticeKind = strawberry.enum(notice_models.NoticeKind, name="NoticeKind", description="PUBLICITY 公示 (put up for scrutiny) or ANNOUNCEMENT 公告.")
@@ -125,7 +126,8 @@ NoticePayload = payload("NoticePayload", "The notice, or why it was refused.", n
 @strawberry.type
 class NoticeQuery:
     @strawberry.field(description="Notices you may read, newest first: residents those in force of the street and of the places of their homes; "
-                      "staff (core.notices.read) every notice. Anonymous callers: the street-wide ones, where the street publishes them.")
+                      "staff (core.notices.read) every notice. Anonymous callers: the street-wide ones, where the street publishes them.",
+                      permission_classes=public("public notices (公示) are public where the street says so; the resolver filters by caller"))
     async def notices(
         self, info: strawberry.Info, first: int | None = None, after: str | None = None,
         include_inactive: Annotated[bool, strawberry.argument(description="Staff only: withdrawn, expired and future notices too.")] = False,
@@ -136,7 +138,8 @@ class NoticeQuery:
             statement = statement.where(access.in_force(clock.now()))
         return await paginate(ctx, statement, first, after, newest_first=True)
 
-    @strawberry.field(description="One notice you may read (NOT_FOUND otherwise, whether or not it exists).")
+    @strawberry.field(description="One notice you may read (NOT_FOUND otherwise, whether or not it exists).",
+                      permission_classes=public("the resolver answers NOT_FOUND for a notice the caller may not read"))
     async def notice(self, info: strawberry.Info, id: strawberry.ID) -> NoticeType:
         ctx = info.context
         pk = decode_id_of(id, "Notice", "id")

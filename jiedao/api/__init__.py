@@ -42,10 +42,11 @@ from jiedao.schema.connection import Connection, paginate
 from jiedao.schema.errors import UserError
 from jiedao.schema.loaders import by_id, children
 from jiedao.schema.node import Node, node_type
-from jiedao.schema.permissions import allow
+from jiedao.schema.permissions import allow, public
 
 __all__ = [
     "allow",
+    "public",
     "Base",
     "by_id",
     "children",

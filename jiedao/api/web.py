@@ -1,9 +1,10 @@
-"""Pages and files a plugin serves itself: bearer-token authentication outside GraphQL, a page's Content-Security-Policy, CSV cells a spreadsheet cannot run."""
+"""Pages and files a plugin serves itself: bearer-token authentication outside GraphQL, a page's Content-Security-Policy, CSV cells a spreadsheet cannot run, whether a port is free to listen on."""
 
 from __future__ import annotations
 
 from jiedao.core.csvsafe import writer as csv_writer
 from jiedao.core.identity.service import authenticate, AuthenticationFailed
+from jiedao.core.ports import port_problem
 from jiedao.schema.page_policy import policy_for_page
 
 __all__ = [
@@ -11,4 +12,5 @@ __all__ = [
     "AuthenticationFailed",
     "csv_writer",
     "policy_for_page",
+    "port_problem",
 ]

@@ -16,9 +16,32 @@ log = logging.getLogger("jiedao.sensors")
 tasks_log = logging.getLogger("jiedao.sensors.ingest")
 """The watchdog's and the roll-ups' logger (the name they have always logged under)."""
 
+def _check_embedded_port(ctx, embedded: bool, port: int | None) -> None:
+    """Refuse to serve when the embedded broker will start on a port something else holds."""
+    from jiedao.api.web import port_problem
+    from jiedao.plugins.sensors.embedded import embedded_bind
+
+    if not embedded:
+        return
+    host, _, bind_port = embedded_bind(port).rpartition(":")
+    if problem := port_problem(host, int(bind_port)):
+        raise click.UsageError(
+            f"the embedded MQTT broker cannot listen on {host}:{bind_port} ({problem}): choose another port with --mqtt-port, "
+            "or set JIEDAO_MQTT_URL to a running broker",
+            ctx,
+        )
+
+
+def _mqtt_port_choice(ctx, _param, value: int | None) -> int | None:
+    """``--mqtt-port``'s value, checked when ``--embedded-broker`` was decided before it."""
+    if "embedded_broker" in ctx.params:
+        _check_embedded_port(ctx, ctx.params["embedded_broker"], value)
+    return value
+
+
 MQTT_PORT = click.Option(
     ["--mqtt-port"], type=click.IntRange(1, 65535), default=None, show_default="1883, or the port of JIEDAO_MQTT_EMBEDDED_BIND",
-    help="Port of the embedded MQTT broker started when JIEDAO_MQTT_URL is not set.",
+    callback=_mqtt_port_choice, help="Port of the embedded MQTT broker started when JIEDAO_MQTT_URL is not set.",
 )
 
 
@@ -44,12 +67,14 @@ def _embedded_broker_choice(ctx, _param, value: bool) -> bool:
 
     from jiedao.plugins.sensors.ingest import sensor_streets
 
-    if value or ctx.params.get("demo"):
-        return True
     kernel = ctx.find_root().command.kernel
     if kernel.config.mqtt_url or os.environ.get("JIEDAO_MQTT_EMBEDDED", "1") == "0" or not sensor_streets(kernel):
-        return False
-    raise click.UsageError(EMBEDDED_REFUSED, ctx)
+        return bool(value or ctx.params.get("demo"))  # no embedded broker will start
+    if not (value or ctx.params.get("demo")):
+        raise click.UsageError(EMBEDDED_REFUSED, ctx)
+    if "mqtt_port" in ctx.params:
+        _check_embedded_port(ctx, True, ctx.params["mqtt_port"])
+    return True
 
 
 async def run_in_server(kernel) -> None:

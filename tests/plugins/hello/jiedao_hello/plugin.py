@@ -14,6 +14,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jiedao.api import (
+    public,
     allow,
     Base,
     children,
@@ -69,17 +70,17 @@ class Mood(enum.Enum):
 
 @strawberry.type
 class HelloQuery:
-    @strawberry.field(description="Echoes an enum, to prove enums survive per-street schemas.")
+    @strawberry.field(description="Echoes an enum, to prove enums survive per-street schemas.", permission_classes=public("a test of enums, asked anonymously"))
     def mood(self, mood: Mood = Mood.HAPPY) -> Mood:
         assert isinstance(mood, Mood)
         return mood
 
-    @strawberry.field
+    @strawberry.field(permission_classes=public("a test of per-street settings, asked anonymously"))
     def hello(self, info: strawberry.Info, name: str) -> str:
         settings = info.context.kernel.settings(info.context.street, "hello")
         return f"{settings.greeting}, {name}"
 
-    @strawberry.field(description="Fails unexpectedly, to prove failures are masked.")
+    @strawberry.field(description="Fails unexpectedly, to prove failures are masked.", permission_classes=public("a test of error masking, asked anonymously"))
     def boom(self) -> str:
         raise RuntimeError("SELECT password_hash FROM users -- must never reach a client")
 
@@ -111,7 +112,7 @@ class BuildingGreetings:
 
 @strawberry.type
 class HelloSubscription:
-    @strawberry.subscription(description="Counts from 1 to count.")
+    @strawberry.subscription(description="Counts from 1 to count.", permission_classes=public("a test of subscriptions, asked anonymously"))
     async def ticks(self, count: int) -> AsyncGenerator[int, None]:
         for tick in range(1, count + 1):
             yield tick
