@@ -47,6 +47,11 @@ def test_the_owner_sees_their_home_and_the_notices_of_their_street(browser, demo
         assert "1幢 101室" in text and "王马小区" in text and "90.75 平方米" in text
         assert_clean(browser)
         screenshot(browser, "resident-homes")
+        browser.find_element(By.ID, "toggle-language").click()  # complete in English too
+        WebDriverWait(browser, 10).until(lambda d: "My homes" in body_text(d))
+        assert "1幢, unit 101" in body_text(browser) and "90.75 m²" in body_text(browser)
+        browser.find_element(By.ID, "toggle-language").click()
+        WebDriverWait(browser, 10).until(lambda d: "我的房屋" in body_text(d))
 
         open_screen(browser, server, "r/notices", "[data-notice]")
         assert "长庆街道关于开展冬季消防安全检查的公告" in body_text(browser)
@@ -123,13 +128,18 @@ def test_the_owner_votes_online_sees_the_turnout_move_and_after_closing_the_resu
         assert "同意：" in body_text(browser) and not browser.find_elements(By.CSS_SELECTOR, "[data-turnout]")
         assert_clean(browser)
         screenshot(browser, "resident-ballot-result")
+        browser.find_element(By.CSS_SELECTOR, "[data-result-notice]").click()  # the published result (公示)
+        notice = wait_for(browser, "[data-notice-body]")
+        assert "门禁" in browser.find_element(By.CSS_SELECTOR, "[data-notice-title]").text and "1幢" in notice.text
 
 
 def test_the_owner_raises_an_appeal_follows_it_and_rates_the_result(browser, demo_database):
     with UvicornServer(demo_streets(), demo_database) as server:
         log_in(browser, server, OWNER, path="r/appeals")
         wait_for(browser, "#raise-appeal").click()
-        wait_for(browser, "#appeal-title").send_keys("楼道灯不亮")
+        wait_for(browser, "#appeal-submit").click()  # nothing written yet: the form says what is missing
+        assert wait_for(browser, "[data-form-error]").text == "请填写标题"
+        browser.find_element(By.ID, "appeal-title").send_keys("楼道灯不亮")
         browser.find_element(By.ID, "appeal-description").send_keys("1单元三楼楼道灯坏了一周，晚上看不清台阶。")
         assert_clean(browser)
         screenshot(browser, "resident-appeal-new")

@@ -6,14 +6,11 @@ export default {
       noRecord: "此账号没有关联的居民信息。",
       homes: {
         title: "我的房屋",
-        owned: "产权人",
         unit: "{building} {number}室",
         stairwell: "{stairwell}单元",
         floor: "{floor}层",
         area: "{area} 平方米",
-        owners: "共有人",
         none: "没有登记在您名下的房屋。",
-        careNeeds: "关爱需求",
       },
       notices: {
         title: "公示公告",
@@ -60,6 +57,8 @@ export default {
         buildingLine: "投票 {participating} / {eligible} 户，同意 {agree} 户（{agreeArea} 平方米）",
         cancelled: "本次表决已取消：{reason}",
         sealed: "投票进行中，结果在表决结束后公布。",
+        announcement: "表决公告",
+        resultNotice: "结果公示",
       },
       appeals: {
         title: "我的诉求",
@@ -137,14 +136,11 @@ export default {
       noRecord: "This account has no resident record.",
       homes: {
         title: "My homes",
-        owned: "Owners",
         unit: "{building}, unit {number}",
         stairwell: "Stairwell {stairwell}",
         floor: "Floor {floor}",
         area: "{area} m²",
-        owners: "Co-owners",
         none: "No home is registered in your name.",
-        careNeeds: "Care needs",
       },
       notices: {
         title: "Notices",
@@ -191,6 +187,8 @@ export default {
         buildingLine: "{participating} of {eligible} voted, {agree} agreed ({agreeArea} m²)",
         cancelled: "This vote was cancelled: {reason}",
         sealed: "Voting is open; the result is announced when it closes.",
+        announcement: "Announcement of the vote",
+        resultNotice: "Published result",
       },
       appeals: {
         title: "My appeals",
