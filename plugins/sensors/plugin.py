@@ -50,6 +50,7 @@ def jiedao_schema(register):
 
     register.query(graphql.SensorsQuery)
     register.query(graphql.HomeQuery)
+    register.query(graphql.HomeDevicesQuery)
     register.mutation(graphql.SensorsMutation)
     register.subscription(graphql.SensorsSubscription)
     register.subscription(graphql.HomeSubscription)

@@ -191,6 +191,8 @@ def test_the_home_alarm_screen_shows_a_workers_acknowledgement_without_reloading
         log_in(browser, server, OWNER, path="r/alarms")
         card = wait_for(browser, '[data-alarm-type="RESIDUAL_CURRENT"]')
         assert card.get_attribute("data-alarm-status") == "ACTIVE_UNACK" and "待处理" in card.text
+        devices = [e.get_attribute("data-device-kind") for e in browser.find_elements(By.CSS_SELECTOR, "[data-devices] [data-device-kind]")]
+        assert devices == ["ELECTRIC_MONITOR"] and "电表箱监测" in body_text(browser)  # the meter box of owner1's floor
         assert_clean(browser)
         screenshot(browser, "resident-alarms")
         WebDriverWait(browser, 30).until(lambda d: any("/graphql/changqing" in url for url in socket_urls(d)))

@@ -72,3 +72,17 @@ async def test_anonymous_callers_may_not_subscribe(kernel, registry):
     result = await kernel.schemas.for_street("changqing").subscribe(HOME, context_value=context)
     first = result if not hasattr(result, "__anext__") else await asyncio.wait_for(anext(result), 5)
     assert first.errors and first.errors[0].extensions["code"] == "UNAUTHENTICATED"
+
+
+HOME_DEVICES = "{ homeDevices { kind name status } }"
+
+
+async def test_a_resident_lists_the_devices_of_their_home_and_not_a_neighbours(kernel, registry, client):
+    # residents[0] is protected by SD-1 in their own flat; residents[1]'s flat is served by EM-1
+    protected = await client.token("resident", username="owner-sd1", resident_id=registry.residents[0])
+    served = await client.token("resident", username="owner-em1", resident_id=registry.residents[1])
+    nobody = await client.token("resident", username="no-home")
+    assert [d["name"] for d in (await client.query(HOME_DEVICES, token=protected))["homeDevices"]] == ["detector 1"]
+    assert (await client.query(HOME_DEVICES, token=served))["homeDevices"] == [{"kind": "ELECTRIC_MONITOR", "name": "monitor 1", "status": "UNKNOWN"}]
+    assert (await client.query(HOME_DEVICES, token=nobody))["homeDevices"] == []
+    assert (await client.errors(HOME_DEVICES))[0]["extensions"]["code"] == "UNAUTHENTICATED"

@@ -1,4 +1,4 @@
-import{d as h,g as y,u as b,c as m,a as n,w as d,F as v,r as w,b as a,e as u,o as l,f as x,C,h as k,i as B}from"./app-jpXh9OiJ.js";import{u as R,_ as q}from"./QueryPanel.vue_vue_type_script_setup_true_lang-DPlJQMHo.js";const H={class:"page resident-homes"},I=h({__name:"HomesPage",setup($){const c=y(`
+import{d as h,g as y,u as b,c as m,a as n,w as d,F as v,r as w,b as a,e as u,o as l,f as x,C,h as k,i as B}from"./app-aY4BEHL2.js";import{u as R,_ as q}from"./QueryPanel.vue_vue_type_script_setup_true_lang-CFARr7z7.js";const H={class:"page resident-homes"},I=h({__name:"HomesPage",setup($){const c=y(`
   query ResidentHomes {
     me {
       resident {

@@ -1,4 +1,4 @@
-import{d as y,g as v,u as k,c as d,k as h,a as s,w as n,j as x,t as B,b as e,B as b,C as w,F as C,r as I,e as A,o as r,f as E,h as N,i as R}from"./app-jpXh9OiJ.js";import{d as V}from"./format-ugUu0GFh.js";import{u as $,_ as q}from"./QueryPanel.vue_vue_type_script_setup_true_lang-DPlJQMHo.js";const D={class:"page resident-appeals"},F={class:"form-actions"},M=y({__name:"AppealsPage",setup(L){const i=v(`
+import{d as y,g as v,u as k,c as d,k as h,a as s,w as n,j as x,t as B,b as e,B as b,C as w,F as C,r as I,e as A,o as r,f as E,h as N,i as R}from"./app-aY4BEHL2.js";import{d as V}from"./format-I3yNuFPE.js";import{u as $,_ as q}from"./QueryPanel.vue_vue_type_script_setup_true_lang-CFARr7z7.js";const D={class:"page resident-appeals"},F={class:"form-actions"},M=y({__name:"AppealsPage",setup(L){const i=v(`
   query ResidentAppeals($first: Int) {
     workItems(mine: true, first: $first) {
       edges { node { id title state openedAt rating } }

@@ -1,4 +1,4 @@
-import{d as g,g as v,u as h,c as d,a as s,w as n,C as k,F as C,r as b,b as t,e as B,o as r,f as I,h as N,j as T,t as x,i as $}from"./app-jpXh9OiJ.js";import{T as F}from"./index-ZyQfFxM2.js";import{d as q}from"./format-ugUu0GFh.js";import{u as w,_ as L}from"./QueryPanel.vue_vue_type_script_setup_true_lang-DPlJQMHo.js";const P={class:"page resident-notices"},j=g({__name:"NoticesPage",setup(R){const c=v(`
+import{d as g,g as v,u as h,c as d,a as s,w as n,C as k,F as C,r as b,b as t,e as B,o as r,f as I,h as N,j as T,t as x,i as $}from"./app-aY4BEHL2.js";import{T as F}from"./index-DvzVTYvK.js";import{d as q}from"./format-I3yNuFPE.js";import{u as w,_ as L}from"./QueryPanel.vue_vue_type_script_setup_true_lang-CFARr7z7.js";const P={class:"page resident-notices"},j=g({__name:"NoticesPage",setup(R){const c=v(`
   query ResidentNotices($first: Int) {
     notices(first: $first) {
       edges { node { id kind title placeName publishedBy validFrom validUntil } }

@@ -1,4 +1,4 @@
-import{d as b,g as k,u as h,c as i,a as c,w as l,C as B,F as E,r as x,b as e,e as L,o as r,f as N,h as R,j as T,t as _,l as D,i as O}from"./app-jpXh9OiJ.js";import{T as w}from"./index-ZyQfFxM2.js";import{d as f}from"./format-ugUu0GFh.js";import{u as V,_ as q}from"./QueryPanel.vue_vue_type_script_setup_true_lang-DPlJQMHo.js";const F={class:"page resident-ballots"},P={key:0,class:"voted-mark"},M=b({__name:"BallotsPage",setup(S){const y=k(`
+import{d as b,g as k,u as h,c as i,a as c,w as l,C as B,F as E,r as x,b as e,e as L,o as r,f as N,h as R,j as T,t as _,l as D,i as O}from"./app-aY4BEHL2.js";import{T as w}from"./index-DvzVTYvK.js";import{d as f}from"./format-I3yNuFPE.js";import{u as V,_ as q}from"./QueryPanel.vue_vue_type_script_setup_true_lang-CFARr7z7.js";const F={class:"page resident-ballots"},P={key:0,class:"voted-mark"},M=b({__name:"BallotsPage",setup(S){const y=k(`
   query ResidentBallots {
     me {
       resident {
