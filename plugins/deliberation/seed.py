@@ -1,5 +1,6 @@
 """Demo data: 68 deliberated topics, the biweekly 半月谈 of 凤起都市花园, 红茶议事会 sessions,
-a past elevator ballot (closed, with its frozen tally) and an open EV-charger consultation.
+a past elevator ballot (closed, with its frozen tally), an open EV-charger consultation, and an
+open ballot over the demo owners' compound that the demo owner accounts have not voted in yet.
 
 Every topic tells the accountability chain: raised; put on a meeting's agenda (discussing);
 decided on its agenda item, with action items for the compound's 物业 and 业委会
@@ -18,7 +19,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiedao.api import Base, now, registry
+from jiedao.api import Base, now, registry, seeding
 from jiedao.api.graphql import model_for
 from jiedao.api.organisations import OrganisationKind
 from jiedao.plugins.deliberation import service
@@ -120,6 +121,7 @@ async def seed(session: AsyncSession, street: str) -> None:
     home_buildings = [b for b in buildings if b.compound_id == home.id]
     await _elevator_ballot(session, rng, street_id, home, home_buildings[min(2, len(home_buildings) - 1)])
     await _ev_consultation(session, rng, street_id, home, home_buildings)
+    await _demo_owners_ballot(session, rng, street_id)
 
 
 def _at_two(moment):
@@ -336,10 +338,11 @@ async def _owners_committee(session, compound_id: int) -> int | None:
     )
 
 
-async def _ballot_with_votes(session, rng, street_id, home, buildings, *, title, matter, rule, opens, closes, turnout, agree) -> Ballot:
+async def _ballot_with_votes(session, rng, street_id, home, buildings, *, title, matter, rule, opens, closes, turnout, agree, abstainers=frozenset()) -> Ballot:
     """A ballot announced ``notice`` days before it opened (15 for a binding one), convened
     by the compound's 业委会 (the street office without one), with its electorate fixed at
-    announcement and its announcement published, and votes of about ``turnout`` of the owners."""
+    announcement and its announcement published, and votes of about ``turnout`` of the owners
+    (never of the owner groups of the units in ``abstainers``)."""
     notice = timedelta(days=16 if rule is not Rule.SIMPLE_MAJORITY else 1)
     committee = await _owners_committee(session, home.id)
     ballot = Ballot(
@@ -357,8 +360,11 @@ async def _ballot_with_votes(session, rng, street_id, home, buildings, *, title,
     groups = (await session.execute(
         select(Elector.owner_key, func.min(Elector.unit_id)).where(Elector.ballot_id == ballot.id).group_by(Elector.owner_key).order_by(Elector.owner_key)
     )).all()
+    silent = set((await session.execute(
+        select(Elector.owner_key).where(Elector.ballot_id == ballot.id, Elector.unit_id.in_(abstainers))
+    )).scalars()) if abstainers else set()
     for key, unit_id in groups:
-        if rng.random() >= turnout:
+        if rng.random() >= turnout or key in silent:
             continue
         roll = rng.random()
         choice = Choice.AGREE if roll < agree else Choice.OPPOSE if roll < agree + (1 - agree) * 0.7 else Choice.ABSTAIN
@@ -418,6 +424,30 @@ async def _ev_consultation(session, rng, street_id, home, buildings) -> None:
         ]
     )
     await session.flush()
+
+
+async def _demo_owners_ballot(session, rng, street_id) -> None:
+    """An open ordinary-matter ballot over the compound of the demo owner accounts' homes
+    (``changqing-owner1..3``: the street's first private residents with a phone, as
+    ``core.demo.seed_accounts`` links them), so a visitor logged in as one of them can vote
+    online and watch the turnout; their owner groups have not voted yet."""
+    owners = select(registry.Resident.id).where(registry.Resident.is_organisation.is_(False), registry.Resident.phone.is_not(None))
+    owners = owners.order_by(registry.Resident.id).limit(len(seeding.demo.DEMO_OWNERS))
+    units = list(await session.scalars(select(registry.Ownership.unit_id).where(registry.Ownership.resident_id.in_(owners))))
+    if not units:
+        return
+    compound = await session.scalar(
+        select(Compound).join(Building, Building.compound_id == Compound.id).join(registry.Unit, registry.Unit.building_id == Building.id)
+        .where(registry.Unit.id == units[0])
+    )
+    buildings = list(await session.scalars(select(Building).where(Building.compound_id == compound.id).order_by(Building.id)))
+    opens = now() - timedelta(days=2)
+    await _ballot_with_votes(
+        session, rng, street_id, compound, buildings,
+        title=f"{compound.name}门禁系统更换业主表决",
+        matter="使用公共收益更换小区门禁系统（人脸识别与刷卡并存），预算12万元（民法典第二百七十八条第一款第九项）。",
+        rule=Rule.ART278_ORDINARY, opens=opens, closes=now() + timedelta(days=12), turnout=0.45, agree=0.75, abstainers=frozenset(units),
+    )
 
 
 __all__ = ["seed"]

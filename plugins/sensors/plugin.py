@@ -45,13 +45,15 @@ PLUGIN = PluginInfo(
 
 @hookimpl
 def jiedao_schema(register):
-    """Queries, mutations, the ``alarmChanged`` subscription and fields on core types."""
+    """Queries, mutations, the ``alarmChanged`` and ``homeAlarmChanged`` subscriptions and fields on core types."""
     from jiedao.plugins.sensors import graphql
 
     register.query(graphql.SensorsQuery)
     register.query(graphql.HomeQuery)
+    register.query(graphql.HomeDevicesQuery)
     register.mutation(graphql.SensorsMutation)
     register.subscription(graphql.SensorsSubscription)
+    register.subscription(graphql.HomeSubscription)
     register.extend("Building", graphql.BuildingSensors)
     register.extend("Unit", graphql.UnitSensors)
     register.extend("Resident", graphql.ResidentSensors)

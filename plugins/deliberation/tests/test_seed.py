@@ -23,11 +23,31 @@ async def test_demo_seed_has_topics_the_half_month_talk_and_both_ballots(kernel,
     joint = [e["node"] for e in data["meetings"]["edges"]]
     assert len(joint) == 7 and all(m["compound"]["name"] == "凤起都市花园" and "半月谈" in m["title"] for m in joint)
     assert any(item["overdue"] for m in joint for item in m["actionItems"])
-    elevator, ev = (e["node"] for e in data["ballots"]["edges"])
+    elevator, ev, doors = (e["node"] for e in data["ballots"]["edges"])
     assert (elevator["rule"], elevator["status"]) == ("ART278_MAJOR", "CLOSED") and "电梯" in elevator["title"]
     assert elevator["result"]["quorumMet"] and len(elevator["result"]["byBuilding"]) == 1
     assert (ev["rule"], ev["status"], ev["result"]) == ("SIMPLE_MAJORITY", "OPEN", None) and "充电桩" in ev["title"]
     assert ev["turnout"]["participatingOwners"] > 0
+    assert (doors["rule"], doors["status"], doors["result"]) == ("ART278_ORDINARY", "OPEN", None) and "门禁" in doors["title"]
+    assert doors["turnout"]["participatingOwners"] > 0
+
+
+async def test_the_demo_owners_may_vote_online_in_the_open_ballot_of_their_compound(kernel, client):
+    await seed_demo(kernel)
+    login = 'mutation { login(input: {username: "changqing-owner1", password: "jiedao-demo"}) { token } }'
+    owner = (await client.query(login))["login"]["token"]
+    query = "{ me { resident { units { ballots { ballot { id title status turnout { participatingOwners } } vote { channel } } } } } }"
+    entries = [b for u in (await client.query(query, token=owner))["me"]["resident"]["units"] for b in u["ballots"]]
+    open_ = [b for b in entries if b["ballot"]["status"] == "OPEN"]
+    assert len(open_) == 1 and "门禁" in open_[0]["ballot"]["title"] and open_[0]["vote"] is None
+    before = open_[0]["ballot"]["turnout"]["participatingOwners"]
+    cast = await client.query(
+        'mutation($id: ID!) { castVote(input: {ballotId: $id, choice: AGREE}) { votes { channel choice } errors { code } } }',
+        {"id": open_[0]["ballot"]["id"]}, token=owner,
+    )
+    assert cast["castVote"]["errors"] == [] and cast["castVote"]["votes"][0]["channel"] == "ONLINE"
+    after = (await client.query("query($id: ID!) { ballot(id: $id) { turnout { participatingOwners } } }", {"id": open_[0]["ballot"]["id"]}, token=owner))
+    assert after["ballot"]["turnout"]["participatingOwners"] == before + 1
 
 
 async def test_demo_topics_tell_the_accountability_chain(kernel, client):

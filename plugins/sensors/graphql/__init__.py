@@ -2,7 +2,9 @@
 plugin adds to ``Building``, ``Unit`` and ``Resident``."""
 
 from jiedao.plugins.sensors.graphql.home import HomeQuery
+from jiedao.plugins.sensors.graphql.home_devices import HomeDevicesQuery
+from jiedao.plugins.sensors.graphql.home_live import HomeSubscription
 from jiedao.plugins.sensors.graphql.mutations import SensorsMutation
 from jiedao.plugins.sensors.graphql.queries import BuildingSensors, ResidentSensors, SensorsQuery, SensorsSubscription, UnitSensors
 
-__all__ = ["BuildingSensors", "HomeQuery", "ResidentSensors", "SensorsMutation", "SensorsQuery", "SensorsSubscription", "UnitSensors"]
+__all__ = ["BuildingSensors", "HomeDevicesQuery", "HomeQuery", "HomeSubscription", "ResidentSensors", "SensorsMutation", "SensorsQuery", "SensorsSubscription", "UnitSensors"]

@@ -1,0 +1,88 @@
+"""``homeAlarmChanged``: a resident hears of the changes of their own homes' alarms as they
+happen (raised, then acknowledged by a grid worker) — and never of another household's."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import select
+
+from jiedao.core.identity.models import User
+from jiedao.schema.context import Context
+from jiedao.schema.ids import encode_global_id
+
+from .test_alarms import alarms_of, deliver
+
+HOME = "subscription { homeAlarmChanged { change type severity status message clearedAt } }"
+ACK = "mutation($id: ID!) { acknowledgeAlarm(input: {alarmId: $id, note: \"on my way\"}) { errors { code } } }"
+
+
+async def stream_of(kernel, client, username: str, resident_id: int | None):
+    """The ``homeAlarmChanged`` stream of a resident account (as its socket would open it)."""
+    await client.token("resident", username=username, resident_id=resident_id)
+    async with kernel.db.transaction() as session:
+        user = await session.scalar(select(User).where(User.username == username))
+    context = Context(kernel=kernel, street="changqing", street_id=kernel.street_id("changqing"), request_id=f"sub-{username}",
+                      user=user, roles=frozenset({"resident"}))
+    return await kernel.schemas.for_street("changqing").subscribe(HOME, context_value=context)
+
+
+async def test_a_resident_hears_of_their_homes_alarms_and_not_of_a_neighbours(kernel, registry, client):
+    # EM-1 serves the second unit of the first building (registry.residents[1]); EM-2 that of
+    # the second building (registry.residents[3]).
+    mine = await stream_of(kernel, client, "owner-em1", registry.residents[1])
+    neighbour = await stream_of(kernel, client, "owner-em2", registry.residents[3])
+    my_next, neighbours_next = asyncio.ensure_future(anext(mine)), asyncio.ensure_future(anext(neighbour))
+    await asyncio.sleep(0.05)  # both streams listen
+    await deliver(kernel, "EM-1", {"residual_current": 420})
+    raised = await asyncio.wait_for(my_next, 5)
+    assert raised.errors is None
+    assert raised.data["homeAlarmChanged"] | {"message": None} == {
+        "change": "raised", "type": "RESIDUAL_CURRENT", "severity": "MAJOR", "status": "ACTIVE_UNACK", "message": None, "clearedAt": None,
+    }
+    # the grid worker acknowledges it through the API: the owner hears it, the neighbour does not
+    (alarm,) = await alarms_of(kernel, "EM-1")
+    grid = await client.token("grid_worker")
+    assert (await client.query(ACK, {"id": encode_global_id("Alarm", alarm.id)}, token=grid))["acknowledgeAlarm"]["errors"] == []
+    acknowledged = await asyncio.wait_for(anext(mine), 5)
+    assert (acknowledged.data["homeAlarmChanged"]["change"], acknowledged.data["homeAlarmChanged"]["status"]) == ("acknowledged", "ACKNOWLEDGED")
+    assert not neighbours_next.done()
+    # the neighbour's first event is their own home's alarm: nothing of EM-1 came before it
+    await deliver(kernel, "EM-2", {"residual_current": 420})
+    theirs = await asyncio.wait_for(neighbours_next, 5)
+    assert theirs.data["homeAlarmChanged"]["change"] == "raised"
+    (em2,) = await alarms_of(kernel, "EM-2")
+    assert theirs.data["homeAlarmChanged"]["message"] == em2.message
+    await mine.aclose()
+    await neighbour.aclose()
+
+
+async def test_an_account_without_a_resident_record_hears_nothing(kernel, registry, client):
+    stream = await stream_of(kernel, client, "no-home", None)
+    ended = asyncio.ensure_future(anext(stream))
+    await asyncio.sleep(0.05)
+    await deliver(kernel, "EM-1", {"residual_current": 420})
+    with pytest.raises(StopAsyncIteration):  # the stream ends without an event
+        await asyncio.wait_for(ended, 5)
+
+
+async def test_anonymous_callers_may_not_subscribe(kernel, registry):
+    context = Context(kernel=kernel, street="changqing", street_id=kernel.street_id("changqing"), request_id="sub-anon")
+    result = await kernel.schemas.for_street("changqing").subscribe(HOME, context_value=context)
+    first = result if not hasattr(result, "__anext__") else await asyncio.wait_for(anext(result), 5)
+    assert first.errors and first.errors[0].extensions["code"] == "UNAUTHENTICATED"
+
+
+HOME_DEVICES = "{ homeDevices { kind name status } }"
+
+
+async def test_a_resident_lists_the_devices_of_their_home_and_not_a_neighbours(kernel, registry, client):
+    # residents[0] is protected by SD-1 in their own flat; residents[1]'s flat is served by EM-1
+    protected = await client.token("resident", username="owner-sd1", resident_id=registry.residents[0])
+    served = await client.token("resident", username="owner-em1", resident_id=registry.residents[1])
+    nobody = await client.token("resident", username="no-home")
+    assert [d["name"] for d in (await client.query(HOME_DEVICES, token=protected))["homeDevices"]] == ["detector 1"]
+    assert (await client.query(HOME_DEVICES, token=served))["homeDevices"] == [{"kind": "ELECTRIC_MONITOR", "name": "monitor 1", "status": "UNKNOWN"}]
+    assert (await client.query(HOME_DEVICES, token=nobody))["homeDevices"] == []
+    assert (await client.errors(HOME_DEVICES))[0]["extensions"]["code"] == "UNAUTHENTICATED"
