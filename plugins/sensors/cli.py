@@ -74,12 +74,12 @@ def ingest(ctx: click.Context, url, client_id, shared_group, queue_size, batch_s
 @click.option("--street", required=True, help="The street whose registered devices to simulate.")
 @click.option("--rate", default=10.0, show_default=True, help="Messages per second.")
 @click.option("--duration", default="60s", show_default=True, help="How long, e.g. 30s, 5m.")
-@click.option("--faults", is_flag=True, help="Mix in alarms and malformed messages (about 10%).")
+@click.option("--faults", is_flag=True, help="Mix in alarms (leakage, heat, smoke, low battery) and malformed messages (about 10%).")
 @click.option("--url", help="Broker URL (default: JIEDAO_MQTT_URL).")
 @click.pass_context
 def simulate(ctx: click.Context, street, rate, duration, faults, url) -> None:
     """Publish telemetry of the street's devices through a real MQTT connection."""
-    from jiedao.plugins.sensors.models import Device
+    from jiedao.plugins.sensors.models import ACTIVE, Alarm, Device
     from jiedao.plugins.sensors.simulate import SimDevice, simulate as publish
 
     kernel = kernel_of(ctx)
@@ -89,10 +89,13 @@ def simulate(ctx: click.Context, street, rate, duration, faults, url) -> None:
     async def main() -> int:
         await kernel.sync_streets()
         async with kernel.db.transaction(kernel.street_id(street)) as session:
-            devices = [SimDevice(d, k) for d, k in (await session.execute(select(Device.device_id, Device.kind))).all()]
+            rows = (await session.execute(select(Device.device_id, Device.kind, Device.id.in_(select(Alarm.device_pk).where(ACTIVE))))).all()
         await kernel.close()
-        if not devices:
+        devices = [SimDevice(d, k) for d, k, alarmed in rows if not alarmed]
+        if not rows:
             raise click.UsageError(f"street '{street}' has no devices; seed the demo (jiedao serve --demo) first")
+        if len(devices) < len(rows):  # their healthy readings would clear the alarms people should see
+            click.echo(f"leaving {len(rows) - len(devices)} device(s) with an open alarm alone")
         click.echo(f"publishing {rate:g} msg/s for {seconds:g}s over {len(devices)} devices")
         return await publish(_mqtt_url(kernel, url), street, kernel.settings(street, "sensors").topic_prefix, devices, rate, seconds, faults,
                              progress=lambda n: click.echo(f"\r{n} sent", nl=False))

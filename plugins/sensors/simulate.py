@@ -33,13 +33,15 @@ def normal_values(kind: str, rng: random.Random) -> dict:
 
 def fault(device: SimDevice, rng: random.Random) -> tuple[str | None, bytes]:
     """A faulty message: (device id override or None, payload)."""
-    choice = rng.choice(("leak", "hot", "smoke", "garbage", "unknown_key", "out_of_range", "unknown_device"))
+    choice = rng.choice(("leak", "hot", "smoke", "low_battery", "garbage", "unknown_key", "out_of_range", "unknown_device"))
     if choice == "leak" and device.kind == ELECTRIC_MONITOR:
         return None, json.dumps({"residual_current": rng.choice((320, 480, 650))}).encode()
     if choice == "hot" and device.kind in (ELECTRIC_MONITOR, EV_CHARGER_FIRE):
         return None, json.dumps({"temperature": rng.randint(75, 110)}).encode()
     if choice == "smoke" and device.kind in (SMOKE_DETECTOR, EV_CHARGER_FIRE):
         return None, json.dumps({"smoke": True}).encode()
+    if choice == "low_battery" and device.kind == SMOKE_DETECTOR:
+        return None, json.dumps({"smoke": False, "battery": rng.randint(1, 9), "self_test": True}).encode()
     if choice == "garbage":
         return None, b"\x00\xffnot json"
     if choice == "unknown_key":

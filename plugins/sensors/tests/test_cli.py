@@ -99,3 +99,51 @@ def test_provisioned_devices_may_publish_only_on_their_own_topics(jiedao_cli, da
                         pass
 
     asyncio.run(scenario())
+
+
+def test_the_simulators_faults_include_a_low_battery():
+    import random
+
+    from jiedao.plugins.sensors.simulate import SimDevice, fault
+
+    detector = SimDevice("SD-1", "SMOKE_DETECTOR")
+    batteries = [json.loads(payload).get("battery") for _, payload in (fault(detector, random.Random(n)) for n in range(200)) if payload.startswith(b"{")]
+    assert any(b is not None and b <= 9 for b in batteries)  # below the default 20% LOW_BATTERY threshold
+
+
+def test_the_simulator_leaves_devices_with_an_open_alarm_alone(jiedao_cli, database_url, broker, monkeypatch):
+    """Its healthy readings would otherwise clear the alarms the demo seeded for people to see."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from jiedao.plugins.sensors.models import Alarm
+
+    async def prepare():
+        kernel = await _kernel(database_url)
+        registry = await register_devices(kernel, buildings=2)
+        async with kernel.db.transaction(kernel.street_id("changqing")) as session:
+            now = datetime.now(UTC)
+            session.add(Alarm(device_pk=registry.devices["EM-1"], type="LEAKAGE", severity="MAJOR", status="ACTIVE_UNACK", message="seeded",
+                              raised_at=now, updated_at=now, repeat_count=0, escalation_level=0))
+        async with ingesting(kernel, broker, client_id="cli-alone"):
+            pass
+        await kernel.close()
+
+    asyncio.run(prepare())
+    monkeypatch.setenv("JIEDAO_MQTT_URL", broker.url)
+    result = jiedao_cli(["sensors", "simulate", "--street", "changqing", "--rate", "100", "--duration", "1s"], streets=STREETS, database_url=database_url)
+    assert result.exit_code == 0, result.output
+    assert "leaving 1 device(s) with an open alarm alone" in result.output
+    sent = int(result.output.strip().splitlines()[-1].split()[0])
+
+    async def ingest():
+        kernel = await _kernel(database_url)
+        async with ingesting(kernel, broker, client_id="cli-alone") as ingester:
+            await until(lambda: ingester.stats.accepted == sent, what="every simulated message")
+        async with kernel.db.transaction(kernel.street_id("changqing")) as session:
+            status = await session.scalar(select(Alarm.status).where(Alarm.message == "seeded"))
+        await kernel.close()
+        return status
+
+    assert asyncio.run(ingest()) == "ACTIVE_UNACK"
