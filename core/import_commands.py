@@ -39,7 +39,20 @@ def csv_import(name: str, street_help: str):
 def import_units_command(ctx: click.Context, file: Path, street: str, encoding: str) -> None:
     """Import communities, compounds, buildings, units and owners from a CSV file.
 
-    Columns: community,compound,building,unit,area_m2,owner_name,owner_id. All or nothing.
+    \b
+    Required columns: community,compound,building,unit,area_m2,owner_name,owner_id
+      owner_id   your own identifier of the person (e.g. a household register number):
+                 the same person on several rows owns several units; co-owners of a unit
+                 appear on one row each
+    Optional columns:
+      owner_phone, owner_id_card (18 characters, checked)
+      stairwell  单元, e.g. 2 (empty when the building has one)
+      floor      an integer, negative below ground
+      longitude, latitude  the building's location in degrees, GCJ-02 as Chinese maps
+                 give them; both or neither, the same on every row of a building
+
+    All or nothing: every row is checked first, and one bad row aborts the import with
+    every problem listed by line and column. Importing the same file again changes nothing.
     """
     from jiedao.core.importer import ImportFailed, import_units
 
