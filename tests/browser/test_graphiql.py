@@ -11,9 +11,12 @@ import re
 from datetime import UTC, datetime
 
 import httpx
+from sqlalchemy import update
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
+from jiedao.core.identity.models import Token
 from jiedao.core.testing.browser import DEMO_PASSWORD, csp_violations, demo_streets, screenshot, socket_urls
 from jiedao.core.testing.uvicorn_server import UvicornServer
 
@@ -41,7 +44,10 @@ def result_text(driver) -> str:
 
 def log_in_graphiql(driver, username: str) -> None:
     """Log in through the page's own box as the demo account ``username``."""
-    driver.find_element(By.ID, "graphiql-username").send_keys(username)
+    field = driver.find_element(By.ID, "graphiql-username")
+    if field.get_attribute("value") != username:  # the box keeps the last username typed
+        field.send_keys(Keys.CONTROL, "a")
+        field.send_keys(username)
     driver.find_element(By.ID, "graphiql-password").send_keys(DEMO_PASSWORD)
     driver.find_element(By.ID, "graphiql-login-submit").click()
     WebDriverWait(driver, WAIT).until(lambda d: d.find_elements(By.ID, "graphiql-user"))
@@ -69,8 +75,10 @@ def test_graphiql_runs_a_query_offline_without_logging_in(browser, demo_database
         assert "长庆街道" in browser.title
         run(browser, "{ street { name } }")
         WebDriverWait(browser, WAIT).until(lambda d: "长庆街道" in result_text(d))
-        # the schema came through introspection: the docs explorer knows the Query type
         assert browser.execute_script("return document.querySelectorAll('script[src^=\"http\"]').length") == 0
+        # GraphiQL keeps its tabs under this street's own prefix (another street's schema differs)
+        kept = browser.execute_script("return Object.keys(localStorage)")
+        assert kept and all(key.startswith("jiedao.graphiql.changqing:") for key in kept)
         assert csp_violations(browser) == []
         screenshot(browser, "graphiql")
 
@@ -110,6 +118,25 @@ def test_log_in_through_the_box_runs_me_and_a_subscription_with_the_token_off_th
             return answer.status_code == 401
 
         WebDriverWait(browser, WAIT).until(revoked)
+
+
+def test_a_token_the_server_revoked_brings_the_log_in_box_back_with_a_message(browser, demo_database):
+    with UvicornServer(demo_streets(), demo_database) as server:
+        open_graphiql(browser, server)
+        log_in_graphiql(browser, "changqing-owner1")
+
+        async def revoke(kernel):  # the server forgets the token, as when it expires
+            async with kernel.db.transaction() as session:
+                await session.execute(update(Token).values(revoked_at=datetime.now(UTC)))
+
+        server.call(revoke)
+        run(browser, "{ me { username } }")
+        WebDriverWait(browser, WAIT).until(lambda d: d.find_elements(By.ID, "graphiql-username"))
+        assert "expired" in browser.find_element(By.ID, "graphiql-login-error").text
+        assert browser.execute_script("return sessionStorage.getItem('jiedao.graphiql.changqing.session')") is None
+        log_in_graphiql(browser, "changqing-owner1")
+        run(browser, "{ me { username } }")
+        WebDriverWait(browser, WAIT).until(lambda d: "changqing-owner1" in result_text(d))
 
 
 def test_a_wrong_password_is_refused_with_a_message(browser, demo_database):

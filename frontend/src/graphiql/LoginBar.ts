@@ -5,7 +5,7 @@
  */
 import { createElement as h, useState, useSyncExternalStore, type FormEvent } from "react";
 import { config } from "@/config";
-import { logIn, logOut, onSessionChange, session } from "./session";
+import { logIn, logOut, onSessionChange, session, expiredNotice } from "./session";
 
 /** The bar: a log-in form, or the logged-in account with a log-out button. */
 export function LoginBar() {
@@ -13,6 +13,7 @@ export function LoginBar() {
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(null);
+  const shown = error ?? expiredNotice();
   const [busy, setBusy] = useState(false);
 
   const submit = async (event: FormEvent) => {
@@ -53,6 +54,6 @@ export function LoginBar() {
       }),
       h("button", { type: "submit", id: "graphiql-login-submit", disabled: busy }, "登录 Log in"),
     ),
-    error ? h("span", { id: "graphiql-login-error", role: "alert" }, error) : null,
+    shown ? h("span", { id: "graphiql-login-error", role: "alert" }, shown) : null,
   );
 }

@@ -3,13 +3,13 @@
  * over one graphql-ws socket. The logged-in token goes in the `Authorization` header of HTTP
  * requests and in the socket's `connection_init` payload (`{"Authorization": "Bearer …"}`),
  * never in the URL; a new token (log-in, log-out) closes the socket so the next subscription
- * opens one with the current token.
+ * opens one with the current token. A refused token (HTTP 401, close code 4401) ends the session.
  */
 import { getOperationAST, parse } from "graphql";
 import { createClient, type Client } from "graphql-ws";
 import type { GraphiQLProps } from "graphiql";
 import { graphqlUrl, graphqlWsUrl } from "@/config";
-import { onSessionChange, session } from "./session";
+import { expire, onSessionChange, session } from "./session";
 
 type Fetcher = GraphiQLProps["fetcher"];
 type Result = { data?: unknown; errors?: { message: string }[] };
@@ -28,6 +28,11 @@ function client(authorization: string): Client {
       lazy: true,
       retryAttempts: 0,
       connectionParams: () => ({ Authorization: authorization }),
+      on: {
+        closed: (event) => {
+          if ((event as CloseEvent).code === 4401 && session()) expire();
+        },
+      },
     });
   }
   return socket;
@@ -97,5 +102,8 @@ export const fetcher: Fetcher = (params, opts) => {
       ...(auth ? { authorization: auth } : {}),
     },
     body: JSON.stringify(params),
-  }).then((response) => response.json());
+  }).then((response) => {
+    if (response.status === 401 && session()) expire(); // the logged-in token was refused
+    return response.json();
+  });
 };

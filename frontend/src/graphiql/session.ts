@@ -1,7 +1,7 @@
 /**
  * The GraphiQL page's log-in: one token per street, kept in sessionStorage (gone when the tab
  * closes), never in a URL. `logIn` runs the `login` mutation; `logOut` revokes the token on the
- * server (`logout`) and forgets it. Listeners learn of every change (the fetcher and the
+ * server (`logout`) and forgets it; a token the server refuses is forgotten (`expire`). Listeners learn of every change (the fetcher and the
  * subscription socket follow the current token).
  */
 import { graphqlUrl, config } from "@/config";
@@ -55,6 +55,7 @@ export function onSessionChange(listener: () => void): () => void {
 
 function set(next: GraphiqlSession | null): void {
   current = next;
+  if (next) notice = null;
   if (next) sessionStorage.setItem(KEY, JSON.stringify(next));
   else sessionStorage.removeItem(KEY);
   listeners.forEach((listener) => listener());
@@ -83,6 +84,20 @@ export async function logIn(username: string, password: string): Promise<string 
   }
   const errors = payload?.errors?.length ? payload.errors : answer?.errors ?? [];
   return errors.map((error: { message: string }) => error.message).join("; ") || "登录失败 Log-in failed";
+}
+
+/** The server refused the token (expired or revoked): forget it and say why in the box. */
+export function expire(): void {
+  if (!current) return;
+  notice = "登录已过期，请重新登录。Your session expired; log in again.";
+  set(null);
+}
+
+let notice: string | null = null;
+
+/** Why the last session ended by itself (shown in the log-in box until the next log-in), or null. */
+export function expiredNotice(): string | null {
+  return notice;
 }
 
 /** Revoke the token on the server (best effort) and forget it here. */
