@@ -17,7 +17,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from jiedao.core.identity.models import Token
-from jiedao.core.testing.browser import DEMO_PASSWORD, csp_violations, demo_streets, screenshot, socket_urls
+from jiedao.core.testing.browser import DEMO_PASSWORD, csp_violations, demo_streets, first_load_script_bytes, screenshot, socket_urls
 from jiedao.core.testing.uvicorn_server import UvicornServer
 
 WAIT = 30
@@ -170,3 +170,12 @@ def test_the_graphiql_page_names_no_external_url(demo_database):
     assert config["street"] == "changqing" and config["name"] == "长庆街道"
     # API clients keep GET with ?query=
     assert api.status_code == 200 and api.json()["data"]["street"]["name"] == "长庆街道"
+
+
+def test_the_app_does_not_load_graphiql(browser, demo_database):
+    with UvicornServer(demo_streets(), demo_database) as server:
+        browser.get(f"{server.url}/app/changqing/")
+        WebDriverWait(browser, WAIT).until(lambda d: d.find_elements(By.ID, "login-username"))
+        scripts = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name).filter(n => n.endsWith('.js'))")
+        assert scripts and not [name for name in scripts if "graphiql" in name or "codemirror" in name]
+        assert first_load_script_bytes(browser) < 100_000  # GraphiQL alone is over 300 kB compressed
