@@ -25,7 +25,7 @@ export function LoginBar() {
     if (!failure) setPassword("");
   };
 
-  const title = h("strong", { className: "jiedao-title" }, `GraphiQL · ${config.name}`);
+  const title = h("h1", { className: "jiedao-title" }, `GraphiQL · ${config.name}`);
   if (current) {
     return h(
       "header",
