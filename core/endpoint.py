@@ -18,6 +18,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from jiedao.core.identity.service import Authentication, AuthenticationFailed, SessionCheck, authenticate
+from jiedao.core.pages.routes import render_built_page
 from jiedao.schema.context import Context
 from jiedao.schema.page_policy import policy_for_page
 from jiedao.core.socket_watch import Watched, watch_of
@@ -81,9 +82,11 @@ class StreetGraphQL(GraphQL):
         super()._validate_batch_request(request_data, protocol)
 
     async def render_graphql_ide(self, request: Request) -> Response:
-        """GraphiQL, with a Content-Security-Policy allowing exactly what the page loads."""
-        page = self.graphql_ide_html
-        return HTMLResponse(page, headers={"content-security-policy": policy_for_page(page)})
+        """GraphiQL from the front end's build (no CDN: works offline), with the street in its
+        ``<meta name="jiedao-config">`` and a Content-Security-Policy allowing exactly what the
+        page loads. Strawberry calls this only for a browser's GET without ``?query=``."""
+        page = render_built_page(self.kernel, request.scope["jiedao.street"], "graphiql.html")
+        return HTMLResponse(page, headers={"cache-control": "no-store", "content-security-policy": policy_for_page(page)})
 
     async def on_ws_connect(self, context: Context) -> None:
         """Authenticate the socket at ``connection_init`` and watch its token from then on.

@@ -50,7 +50,7 @@ def _introspection_refusal(policy: str, context) -> GraphQLError | None:
     if policy == "never":
         message = "Introspection (__schema, __type) is disabled on this server; the schema is published as SDL."
     else:
-        message = "Introspection (__schema, __type) needs a logged-in caller on this server; send a bearer token (in GraphiQL: the Headers pane)."
+        message = "Introspection (__schema, __type) needs a logged-in caller on this server; send a bearer token (in GraphiQL: log in with the box above the editor)."
     return GraphQLError(message, extensions={"code": "INTROSPECTION_DISABLED"})
 
 

@@ -29,8 +29,14 @@ def street_config(kernel, street: str) -> dict:
 
 def render_app(kernel, street: str) -> str:
     """The app's HTML for ``street`` (the built page with its configuration in a ``<meta>``)."""
+    return render_built_page(kernel, street, "app.html")
+
+
+def render_built_page(kernel, street: str, name: str) -> str:
+    """The built page ``name`` (``app.html``, ``graphiql.html``) for ``street``: its
+    configuration in the ``<meta name="jiedao-config">`` and its name in the title."""
     config = street_config(kernel, street)
-    page = (DIST / "app.html").read_text(encoding="utf-8")
+    page = (DIST / name).read_text(encoding="utf-8")
     return page.replace("__CONFIG__", html.escape(json.dumps(config, ensure_ascii=False), quote=True)).replace(
         "__TITLE__", html.escape(config["name"])
     )

@@ -1,7 +1,0 @@
-import{d as g,g as v,u as h,c as d,a as s,w as n,C as k,F as C,r as b,b as t,e as B,o as r,f as I,h as N,j as T,t as x,i as $}from"./app-aY4BEHL2.js";import{T as F}from"./index-DvzVTYvK.js";import{d as q}from"./format-I3yNuFPE.js";import{u as w,_ as L}from"./QueryPanel.vue_vue_type_script_setup_true_lang-CFARr7z7.js";const P={class:"page resident-notices"},j=g({__name:"NoticesPage",setup(R){const c=v(`
-  query ResidentNotices($first: Int) {
-    notices(first: $first) {
-      edges { node { id kind title placeName publishedBy validFrom validUntil } }
-    }
-  }
-`),{t:a}=h(),{data:o,error:p,loading:m,reload:u}=w(()=>$(c,{first:50})),i=B(()=>o.value?.notices.edges.map(l=>l.node)??[]);return(l,U)=>{const _=F,f=N,y=k;return r(),d("main",P,[s(L,{loading:t(m),error:t(p),ready:t(o)!==null,empty:i.value.length===0,"empty-text":t(a)("resident.notices.none"),onRetry:t(u)},{default:n(()=>[s(y,{inset:""},{default:n(()=>[(r(!0),d(C,null,b(i.value,e=>(r(),I(f,{key:e.id,title:e.title,label:`${t(a)("resident.notices.from",{publisher:e.publishedBy,place:e.placeName})} · ${t(q)(e.validFrom,"date")}`,to:{name:"resident-notice",params:{id:e.id}},"is-link":"","data-notice":e.id},{value:n(()=>[s(_,{type:e.kind==="PUBLICITY"?"warning":"primary",plain:""},{default:n(()=>[T(x(e.kind==="PUBLICITY"?t(a)("resident.notices.publicity"):t(a)("resident.notices.announcement")),1)]),_:2},1032,["type"])]),_:2},1032,["title","label","to","data-notice"]))),128))]),_:1})]),_:1},8,["loading","error","ready","empty","empty-text","onRetry"])])}}});export{j as default};
