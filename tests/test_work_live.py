@@ -68,14 +68,20 @@ class Listener:
         return self
 
     async def received(self) -> dict:
+        """The next change delivered (the stream is then idle until asked again)."""
+        if self.next is None:
+            self.next = asyncio.ensure_future(anext(self.stream))
         result = await asyncio.wait_for(self.next, TIMEOUT)
+        self.next = None
         assert result.errors is None, result.errors
-        self.next = asyncio.ensure_future(anext(self.stream))
         return result.data["workItemChanged"]
 
     async def stop(self) -> None:
-        self.next.cancel()
-        await asyncio.gather(self.next, return_exceptions=True)
+        """End the stream once it is idle (waiting for the feed, not halfway through a read)."""
+        if self.next is not None:
+            await asyncio.wait([self.next], timeout=1)
+            self.next.cancel()
+            await asyncio.gather(self.next, return_exceptions=True)
         await self.stream.aclose()
         await self.context.close()
 
@@ -89,6 +95,7 @@ async def test_a_new_item_reaches_only_those_who_may_read_it(kernel, client, pla
         first = {name: (await listener.received())["workItem"]["title"] for name, listener in listeners.items() if name != "other-org-1"}
         # the grid worker of the other grid and the other resident skipped the first item
         assert first == {"staff": "一号楼楼道灯不亮", "gw-a": "一号楼楼道灯不亮", "res-1": "一号楼楼道灯不亮", "gw-b": "二号楼水管漏水", "res-2": "二号楼水管漏水"}
+        await asyncio.wait([listeners["other-org-1"].next], timeout=0.5)
         assert not listeners["other-org-1"].next.done()  # an unrelated organisation member sees neither
     finally:
         for listener in listeners.values():

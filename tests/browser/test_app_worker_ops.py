@@ -18,7 +18,8 @@ from jiedao.core.testing.browser import DEMO_PASSWORD, axe_violations, csp_viola
 from jiedao.core.testing.uvicorn_server import UvicornServer
 
 WAIT = 30
-SLA_LABELS = {"按期", "即将到期", "已超期", "无期限"}
+SLA_LABELS = {"按期", "即将到期", "已超期", "无期限", "待居民评价"}
+SLA_CLASS = {"按期": "ok", "即将到期": "soon", "已超期": "late", "无期限": "ok", "待居民评价": "ok"}
 RAISE = "mutation($input: RaiseTopicInput!) { raiseTopic(input: $input) { topic { id } errors { field message } } }"
 RATE = "mutation($input: RateWorkItemInput!) { rateWorkItem(input: $input) { workItem { state rating } errors { field message } } }"
 ITEMS = "query { workItems(first: 100, open: true) { edges { node { id subject title state } } } }"
@@ -54,7 +55,7 @@ def raise_appeal(server: UvicornServer, owner: str, title: str) -> str:
 def inbox_rows(driver) -> list[dict]:
     """The inbox's rows as shown: id, due time attribute and SLA label."""
     return driver.execute_script(
-        "return [...document.querySelectorAll('.ops-item')].map(e => ({id: e.dataset.id, due: e.dataset.due,"
+        "return [...document.querySelectorAll('.ops-item')].map(e => ({id: e.dataset.id, due: e.dataset.due, state: e.dataset.state,"
         " sla: e.querySelector('[data-sla]').textContent.trim(), title: e.querySelector('.ops-item-title').textContent}))"
     )
 
@@ -81,8 +82,10 @@ def test_the_inbox_sorts_by_due_time_and_an_appeal_arrives_live_and_is_dispatche
         assert timed == sorted(timed, key=lambda due: time.mktime(time.strptime(due[:19], "%Y-%m-%dT%H:%M:%S")))  # soonest first
         assert dues == timed + [""] * (len(dues) - len(timed))  # no due time: last
         assert {row["sla"] for row in rows} <= SLA_LABELS and "已超期" in {row["sla"] for row in rows}
-        assert all(driver.find_elements(By.CSS_SELECTOR, f".ops-item[data-id='{row['id']}'] .sla-{cls}") for row, cls in
-                   ((r, {"按期": "ok", "即将到期": "soon", "已超期": "late", "无期限": "ok"}[r["sla"]]) for r in rows))
+        assert all(driver.find_elements(By.CSS_SELECTOR, f".ops-item[data-id='{row['id']}'] .sla-{SLA_CLASS[row['sla']]}") for row in rows)
+        # a resolved item waits for its resident, not its handler: it is not shown as late
+        assert {row["sla"] for row in rows if row["state"] == "RESOLVED"} <= {"待居民评价"}
+        assert {row["state"] for row in rows if row["sla"] == "已超期"} <= {"NEW", "DISPATCHED", "ACCEPTED", "IN_PROGRESS", "RETURNED", "REOPENED"}
         assert axe_violations(driver) == []
         screenshot(driver, "worker-inbox")
 
@@ -168,6 +171,30 @@ def test_a_grid_worker_sees_their_inbox_with_sla_labels_and_a_new_item_of_their_
         assert browser.execute_script("return window.__stillHere") is True
         assert len({row["id"] for row in inbox_rows(browser)} - before) == 1
         assert csp_violations(browser) == []
+
+
+def test_a_property_company_member_receives_its_dispatched_appeal_live_and_handles_it(second_browser, demo_database):
+    driver = second_browser
+    with UvicornServer(demo_streets(), demo_database) as server:
+        wuye, worker, owner = (token_of(server, name) for name in ("changqing-wuye", "changqing-worker", "changqing-owner1"))
+        [company] = [acting["organisation"] for acting in graphql(server, wuye, "query { me { organisations { organisation { id name } } } }")["me"]["organisations"]]
+        log_in(driver, server, "changqing-wuye", path="w/inbox")
+        WebDriverWait(driver, WAIT).until(lambda d: d.find_elements(By.ID, "ops-inbox-count"))
+        item = raise_appeal(server, owner, "地下车库积水")
+        dispatch = "mutation($input: AssignWorkItemInput!) { dispatchWorkItem(input: $input) { errors { message } } }"
+        assert graphql(server, worker, dispatch, {"input": {"id": item, "organisationId": company["id"]}})["dispatchWorkItem"]["errors"] == []
+        WebDriverWait(driver, WAIT).until(lambda d: any(row["id"] == item for row in inbox_rows(d)))  # live, for its organisation
+        driver.find_element(By.CSS_SELECTOR, f".ops-item[data-id='{item}']").click()
+        WebDriverWait(driver, WAIT).until(lambda d: d.find_elements(By.ID, "ops-item-state"))
+        assert not driver.find_elements(By.ID, "ops-dispatch") and not driver.find_elements(By.ID, "ops-close")  # staff steps only
+        click(driver, "ops-accept")
+        WebDriverWait(driver, WAIT).until(lambda d: state_shown(d) == "ACCEPTED")
+        driver.find_element(By.ID, "ops-note").send_keys("已安排抽水泵")
+        click(driver, "ops-start")
+        WebDriverWait(driver, WAIT).until(lambda d: state_shown(d) == "IN_PROGRESS")
+        assert "已安排抽水泵" in driver.find_element(By.ID, "ops-timeline").text  # the progress note
+        assert "changqing-wuye" in driver.find_element(By.ID, "ops-timeline").text
+        assert csp_violations(driver) == []
 
 
 def test_a_resident_opening_the_worker_screens_is_told_they_may_not(browser, demo_database):

@@ -17,7 +17,7 @@ export default {
         unassigned: "未分派",
         changed: "事项有更新",
       },
-      sla: { ok: "按期", soon: "即将到期", late: "已超期", none: "无期限" },
+      sla: { ok: "按期", soon: "即将到期", late: "已超期", none: "无期限", rating: "待居民评价" },
       state: {
         NEW: "待分派",
         DISPATCHED: "已分派",
@@ -170,7 +170,7 @@ export default {
         unassigned: "Not assigned",
         changed: "Work items changed",
       },
-      sla: { ok: "On time", soon: "Due soon", late: "Overdue", none: "No due time" },
+      sla: { ok: "On time", soon: "Due soon", late: "Overdue", none: "No due time", rating: "Awaiting the resident's rating" },
       state: {
         NEW: "New",
         DISPATCHED: "Dispatched",

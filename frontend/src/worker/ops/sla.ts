@@ -1,9 +1,14 @@
-/** Service-level state of a work item from its due time: on time, due soon (within a day), overdue. */
+/** Service-level state of a work item from its due time: on time, due soon (within a day),
+ *  overdue; an item resolved and waiting for its resident's rating no longer runs late. */
 
-export type Sla = "ok" | "soon" | "late" | "none";
+export type Sla = "ok" | "soon" | "late" | "none" | "rating";
 
-/** How close ``dueAt`` is at ``now``; ``overdue`` is the server's verdict (past due, waiting on its handler). */
-export function slaOf(dueAt: string | null | undefined, overdue: boolean, now: number = Date.now()): Sla {
+const WAITING_ON_HANDLER = ["NEW", "DISPATCHED", "ACCEPTED", "IN_PROGRESS", "RETURNED", "REOPENED"];
+
+/** How close ``dueAt`` is at ``now`` for an item in ``state``; ``overdue`` is the server's
+ *  verdict (past due and still waiting on its handler). */
+export function slaOf(state: string, dueAt: string | null | undefined, overdue: boolean, now: number = Date.now()): Sla {
+  if (!WAITING_ON_HANDLER.includes(state)) return "rating";
   if (overdue) return "late";
   if (!dueAt) return "none";
   const left = Date.parse(dueAt) - now;
@@ -13,7 +18,7 @@ export function slaOf(dueAt: string | null | undefined, overdue: boolean, now: n
 
 /** The CSS class of an SLA state (`.sla-ok/.sla-soon/.sla-late` in styles.css). */
 export function slaClass(sla: Sla): string {
-  return sla === "none" ? "sla-ok" : `sla-${sla}`;
+  return sla === "late" || sla === "soon" ? `sla-${sla}` : "sla-ok";
 }
 
 /** Items by due time, soonest first; items without a due time last (oldest first among them). */
