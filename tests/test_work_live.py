@@ -117,6 +117,9 @@ async def test_a_dispatch_reaches_the_organisation_it_names_with_its_fresh_timel
         assert got["change"] == "state_changed" and got["action"] == "dispatch"
         assert got["workItem"]["id"] == first and got["workItem"]["state"] == "DISPATCHED"
         assert [step["action"] for step in got["workItem"]["timeline"]] == ["open", "dispatch"]
+        wuye.next = asyncio.ensure_future(anext(wuye.stream))  # waiting for the next change holds no connection
+        await asyncio.sleep(0.1)
+        assert wuye.context._session is None
         # the other organisation's member receives its own item only, not the first one
         assert (await other.received())["workItem"]["id"] == second
     finally:

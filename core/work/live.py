@@ -92,8 +92,9 @@ class WorkItemChange:
 
 
 async def _fresh(ctx: Context) -> None:
-    """Start the subscriber's next read in a new transaction with empty loaders, so the item
-    and its timeline are read as committed now (a long-lived socket must not see a snapshot)."""
+    """End the subscriber's transaction and empty its loaders: the next read starts a new one,
+    so the item and its timeline are read as committed now (a long-lived socket must not see
+    a snapshot), and no connection stays checked out while the subscriber waits for events."""
     async with ctx._lock:
         if ctx._session is not None:
             await ctx._session.close()
@@ -121,3 +122,4 @@ class WorkSubscription:
             item = await ctx.scalar(select(models.WorkItem).where(models.WorkItem.id == event.work_item_id, rule))
             if item is not None:
                 yield WorkItemChange(change=CHANGES.get(event.name, event.name), action=getattr(event, "action", ""), work_item=item)
+            await _fresh(ctx)  # its fields were resolved: give the connection back while waiting
