@@ -59,6 +59,7 @@ def jiedao_schema(register):
     from jiedao.core.notify.graphql import NotificationType, NotifyQuery
     from jiedao.core.organisations.graphql import MembershipType, OrganisationMutation, OrganisationQuery, OrganisationType
     from jiedao.core.work.graphql import WorkItem, WorkMutation, WorkQuery
+    from jiedao.core.work.live import WorkSubscription
 
     register.types(
         Street, Community, Compound, Building, Unit, Resident,
@@ -69,13 +70,18 @@ def jiedao_schema(register):
         register.query(query)
     for mutation in (IdentityMutation, OrganisationMutation, GridMutation, WorkMutation, NoticeMutation):
         register.mutation(mutation)
+    register.subscription(WorkSubscription)
     contacts.register_schema(register)
 
 
 @hookimpl
 def jiedao_events(register):
-    """Core's own events: the work-item loop's (``core.work.item.*``) and ``core.notice.published``."""
+    """Core's own events: the work-item loop's (``core.work.item.*``) and ``core.notice.published``;
+    the work-item events also feed the ``workItemChanged`` subscription (``core.work.live``)."""
+    from jiedao.core.work.live import register_live_events
+
     register.events(*CORE_EVENTS)
+    register_live_events(register)
 
 
 @hookimpl

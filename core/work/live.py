@@ -1,0 +1,125 @@
+"""Work items, live: the ``workItemChanged`` subscription and the in-process feed behind it.
+
+Every work-item event (``core.work.item.opened``, ``state_changed``, ``closed``, ``escalated``)
+is handed to the street's feed after its transaction committed; each subscriber then reads
+the item again in a fresh transaction *through the same visibility rule as the inbox*
+(``visible_work_items``, or ``mine: true`` for the caller's own), so a resident or another
+organisation never receives an item they may not read. The feed lives in this process only:
+a deployment with several server processes sees the changes made by its own process (as the
+``workItems`` query sees them all on reload).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import TYPE_CHECKING
+
+import strawberry
+from sqlalchemy import select
+
+from jiedao.core.work import models
+from jiedao.core.work.events import WORK_EVENTS, WorkItemEvent
+from jiedao.core.work.graphql import WorkItem, _mine, visible_work_items
+from jiedao.schema.permissions import IsAuthenticated
+
+if TYPE_CHECKING:
+    from jiedao.core.events import Delivery
+    from jiedao.core.kernel import Kernel
+    from jiedao.schema.context import Context
+
+QUEUE_SIZE = 256
+CHANGES = {
+    "core.work.item.opened": "opened",
+    "core.work.item.state_changed": "state_changed",
+    "core.work.item.closed": "closed",
+    "core.work.item.escalated": "escalated",
+}
+
+
+class WorkFeed:
+    """Fan-out of work-item events to the subscribers of one street (in this process only)."""
+
+    def __init__(self) -> None:
+        self._queues: dict[int, set[asyncio.Queue]] = {}
+
+    def put(self, street_id: int, event: WorkItemEvent) -> None:
+        """Hand ``event`` to every subscriber of the street; a slow one loses its oldest."""
+        for queue in self._queues.get(street_id, ()):
+            if queue.full():
+                queue.get_nowait()
+            queue.put_nowait(event)
+
+    async def listen(self, street_id: int) -> AsyncIterator[WorkItemEvent]:
+        """The events of ``street_id`` from now on, until the caller stops iterating."""
+        queue: asyncio.Queue = asyncio.Queue(QUEUE_SIZE)
+        self._queues.setdefault(street_id, set()).add(queue)
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            self._queues[street_id].discard(queue)
+
+
+_feeds: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def feed_of(kernel: Kernel) -> WorkFeed:
+    """The work-item feed of ``kernel`` (one per loaded kernel, made on first use)."""
+    feed = _feeds.get(kernel)
+    if feed is None:
+        feed = _feeds[kernel] = WorkFeed()
+    return feed
+
+
+async def relay_work_event(event: WorkItemEvent, delivery: Delivery) -> None:
+    """Event handler: pass a committed work-item event to the street's live subscribers."""
+    feed_of(delivery.kernel).put(delivery.street_id, event)
+
+
+def register_live_events(register) -> None:
+    """Subscribe the feed to every work-item event (called from core's ``jiedao_events``)."""
+    for event in WORK_EVENTS:
+        register.on(event, relay_work_event)
+
+
+@strawberry.type(description="A work item that changed, as you may see it now.")
+class WorkItemChange:
+    change: str = strawberry.field(description="opened, state_changed, closed or escalated.")
+    action: str = strawberry.field(description="The step taken (dispatch, accept, resolve, close …); empty when opened.")
+    work_item: WorkItem
+
+
+async def _fresh(ctx: Context) -> None:
+    """End the subscriber's transaction and empty its loaders: the next read starts a new one,
+    so the item and its timeline are read as committed now (a long-lived socket must not see
+    a snapshot), and no connection stays checked out while the subscriber waits for events."""
+    async with ctx._lock:
+        if ctx._session is not None:
+            await ctx._session.close()
+            ctx._session = None
+        ctx._loaders.clear()
+
+
+@strawberry.type
+class WorkSubscription:
+    """Fields the kernel adds to ``Subscription`` for work items."""
+
+    @strawberry.subscription(
+        description=(
+            "Work items of this street as they change, each only if you may read it (the rule of `workItems`); "
+            "`mine: true` keeps only the items you handle or raised."
+        ),
+        permission_classes=[IsAuthenticated],
+    )
+    async def work_item_changed(self, info: strawberry.Info, mine: bool = False) -> AsyncGenerator[WorkItemChange, None]:
+        """Stream the visible work items of this street as they change."""
+        ctx: Context = info.context
+        async for event in feed_of(ctx.kernel).listen(ctx.street_id):
+            await _fresh(ctx)
+            rule = _mine(ctx) if mine else visible_work_items(ctx)
+            item = await ctx.scalar(select(models.WorkItem).where(models.WorkItem.id == event.work_item_id, rule))
+            if item is not None:
+                yield WorkItemChange(change=CHANGES.get(event.name, event.name), action=getattr(event, "action", ""), work_item=item)
+            await _fresh(ctx)  # its fields were resolved: give the connection back while waiting
