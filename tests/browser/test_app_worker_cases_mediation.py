@@ -89,9 +89,9 @@ def test_the_mediator_records_a_session_and_opens_the_agreement_pdf(browser, dem
         assert csp_violations(browser) == []
 
 
-def test_task_force_findings_are_grouped_by_department(browser, demo_database):
+def test_task_force_findings_are_grouped_by_department(browser, second_browser, demo_database):
     with UvicornServer(demo_streets(), demo_database, background=True) as server:
-        forces = graphql(server, "changqing-grid", "{ taskForces { id name progress { department total verified overdue } } }")["taskForces"]
+        forces = graphql(server, "changqing-grid", "{ taskForces { id name departments progress { department total verified overdue } } }")["taskForces"]
         force = forces[0]
         totals: dict[str, dict[str, int]] = {}
         for row in force["progress"]:
@@ -115,6 +115,15 @@ def test_task_force_findings_are_grouped_by_department(browser, demo_database):
         assert_accessible(browser)
         assert csp_violations(browser) == []
         screenshot(browser, "worker-taskforces")
+        browser.find_element(By.ID, "toggle-language").click()
+        wait(browser, lambda d: "Law enforcement" in d.find_element(By.CSS_SELECTOR, f"[data-taskforce='{force['id']}']").text)
+        assert f"{totals['LAW_ENFORCEMENT']['verified']} verified" in section.find_element(By.CSS_SELECTOR, "[data-department=LAW_ENFORCEMENT]").text
+
+        # on a desktop screen, as a second person
+        log_in(second_browser, server, "changqing-mediator", path="w/taskforces")
+        wait(second_browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "[data-department]")) == len(force["departments"]))
+        assert_accessible(second_browser)
+        screenshot(second_browser, "worker-taskforces-desktop")
 
 
 def test_a_resident_is_told_they_may_not_open_the_cases_screens(browser, demo_database):

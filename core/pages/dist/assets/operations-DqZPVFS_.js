@@ -1,4 +1,4 @@
-import{N as e}from"./app-DiFpygGK.js";const a=e(`
+import{N as e}from"./app-CQvojBly.js";const a=e(`
   query CasesBallots($status: BallotStatus) {
     ballots(first: 100, status: $status) {
       edges {

@@ -1,4 +1,4 @@
-import{N as D,d as N,u as R,_ as q,o as s,c as i,b as l,g as v,t as o,e as t,F as C,r as x,J as p,f as g,w as k,H as E,a as w,X as L,A as F,i as S,L as z}from"./app-DiFpygGK.js";import{e as b,a as B,u as P,_ as A,b as O}from"./labels-3xpQ0Igi.js";import{T as H}from"./index-DjjlT5CB.js";const J=D(`
+import{N as D,d as N,u as R,_ as q,o as s,c as i,b as l,g as v,t as o,e as t,F as C,r as x,J as p,f as g,w as k,H as E,a as w,X as L,A as F,i as S,L as z}from"./app-CQvojBly.js";import{e as b,a as B,u as P,_ as A,b as O}from"./labels-hri2QTj2.js";import{T as H}from"./index-Cr7xNJ82.js";const J=D(`
   query CasesTaskForces {
     taskForces {
       id name startedOn departments

@@ -1,4 +1,4 @@
-import{N as e}from"./app-DiFpygGK.js";const s=e(`
+import{N as e}from"./app-CQvojBly.js";const s=e(`
   query CasesMediationCases($state: CaseState, $after: String) {
     mediationCases(first: 50, after: $after, state: $state) {
       totalCount
