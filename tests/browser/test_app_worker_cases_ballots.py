@@ -120,6 +120,7 @@ def test_staff_record_a_proxy_and_a_paper_vote_and_the_turnout_counts_them(brows
         browser.find_element(By.CSS_SELECTOR, "[data-action=submit-vote]").click()
         wait(browser, lambda d: voted(d) == before + 2)
         wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, f"li[data-unit-number='{paper_unit}'][data-voted=PAPER]"))
+        wait(browser, lambda d: not any(e.is_displayed() for e in d.find_elements(By.CSS_SELECTOR, ".van-popup")))
         assert "已投票业主" in browser.find_element(By.ID, "turnout-owners").text
         assert_accessible(browser)
         assert csp_violations(browser) == []
@@ -140,3 +141,18 @@ def test_staff_record_a_proxy_and_a_paper_vote_and_the_turnout_counts_them(brows
         assert votes[proxy_unit]["attachment"] == {"name": "授权委托书.pdf", "contentType": "application/pdf", "size": len(PDF)}
         assert votes[paper_unit]["channel"] == "PAPER"
         assert votes[paper_unit]["attachment"]["size"] == len(PNG)
+
+
+def test_a_closed_ballot_shows_its_result_and_takes_no_more_votes(browser, demo_database):
+    with UvicornServer(demo_streets(), demo_database, background=True) as server:
+        ballots = graphql(server, "changqing-worker", "{ ballots(status: CLOSED) { edges { node { id title result { passed agreeOwners } } } } }")["ballots"]["edges"]
+        closed = ballots[0]["node"]
+        log_in(browser, server, "changqing-worker", path="w/ballots")
+        wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, f"[data-ballot='{closed['id']}']"))[0].click()
+        result = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "[data-result]"))[0]
+        assert ("通过" if closed["result"]["passed"] else "未通过") in result.text
+        assert f"同意 {closed['result']['agreeOwners']} 户" in result.text
+        wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "li[data-unit]"))
+        assert not browser.find_elements(By.CSS_SELECTOR, "[data-action=record-vote]")
+        assert_accessible(browser)
+        assert csp_violations(browser) == []

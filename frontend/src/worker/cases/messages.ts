@@ -34,6 +34,11 @@ export default {
         proxyShown: "受托人 {name}（{idCard}）",
         submit: "提交",
         recorded: "已为 {number} 室录入投票",
+        result: "表决结果",
+        recordDialog: "录入纸质票或委托投票",
+        passed: "通过",
+        notPassed: "未通过",
+        counts: "同意 {agree} 户，反对 {oppose} 户，弃权 {abstain} 户",
       },
       mediation: {
         title: "调解案件",
@@ -205,6 +210,11 @@ export default {
         proxyShown: "Proxy {name} ({idCard})",
         submit: "Submit",
         recorded: "Vote of unit {number} recorded",
+        result: "Result",
+        recordDialog: "Record a paper or proxy vote",
+        passed: "Passed",
+        notPassed: "Not passed",
+        counts: "{agree} owners agreed, {oppose} opposed, {abstain} abstained",
       },
       mediation: {
         title: "Mediation cases",

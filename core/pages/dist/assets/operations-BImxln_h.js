@@ -1,4 +1,4 @@
-import{N as e}from"./app-CQvojBly.js";const a=e(`
+import{O as e}from"./app-C_Y9ilSX.js";const a=e(`
   query CasesBallots($status: BallotStatus) {
     ballots(first: 100, status: $status) {
       edges {

@@ -1,4 +1,4 @@
-import{N as e}from"./app-CQvojBly.js";const s=e(`
+import{O as e}from"./app-C_Y9ilSX.js";const s=e(`
   query CasesMediationCases($state: CaseState, $after: String) {
     mediationCases(first: 50, after: $after, state: $state) {
       totalCount
