@@ -11,14 +11,14 @@ a deployment with several server processes sees the changes made by its own proc
 
 from __future__ import annotations
 
-import asyncio
 import weakref
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING
 
 import strawberry
 from sqlalchemy import select
 
+from jiedao.core.feeds import StreetFeed
 from jiedao.core.work import models
 from jiedao.core.work.events import WORK_EVENTS, WorkItemEvent
 from jiedao.core.work.graphql import WorkItem, _mine, visible_work_items
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from jiedao.core.kernel import Kernel
     from jiedao.schema.context import Context
 
-QUEUE_SIZE = 256
 CHANGES = {
     "core.work.item.opened": "opened",
     "core.work.item.state_changed": "state_changed",
@@ -38,28 +37,8 @@ CHANGES = {
 }
 
 
-class WorkFeed:
+class WorkFeed(StreetFeed[WorkItemEvent]):
     """Fan-out of work-item events to the subscribers of one street (in this process only)."""
-
-    def __init__(self) -> None:
-        self._queues: dict[int, set[asyncio.Queue]] = {}
-
-    def put(self, street_id: int, event: WorkItemEvent) -> None:
-        """Hand ``event`` to every subscriber of the street; a slow one loses its oldest."""
-        for queue in self._queues.get(street_id, ()):
-            if queue.full():
-                queue.get_nowait()
-            queue.put_nowait(event)
-
-    async def listen(self, street_id: int) -> AsyncIterator[WorkItemEvent]:
-        """The events of ``street_id`` from now on, until the caller stops iterating."""
-        queue: asyncio.Queue = asyncio.Queue(QUEUE_SIZE)
-        self._queues.setdefault(street_id, set()).add(queue)
-        try:
-            while True:
-                yield await queue.get()
-        finally:
-            self._queues[street_id].discard(queue)
 
 
 _feeds: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

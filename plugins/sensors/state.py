@@ -6,38 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
+
+from jiedao.api.domain import StreetFeed
 
 if TYPE_CHECKING:
     from jiedao.api.domain import Kernel
     from jiedao.plugins.sensors.service.alarms import Change
 
-QUEUE_SIZE = 256
 
-
-class AlarmFeed:
+class AlarmFeed(StreetFeed["Change"]):
     """Fan-out of changed alarms to the subscribers of one street (in this process only)."""
-
-    def __init__(self) -> None:
-        self._queues: dict[int, set[asyncio.Queue]] = {}
-
-    def put(self, street_id: int, change: Change) -> None:
-        """Hand ``change`` to every subscriber of the street; a slow one loses its oldest."""
-        for queue in self._queues.get(street_id, ()):
-            if queue.full():
-                queue.get_nowait()
-            queue.put_nowait(change)
-
-    async def listen(self, street_id: int) -> AsyncIterator[Change]:
-        """The changes of ``street_id`` from now on, until the caller stops iterating."""
-        queue: asyncio.Queue = asyncio.Queue(QUEUE_SIZE)
-        self._queues.setdefault(street_id, set()).add(queue)
-        try:
-            while True:
-                yield await queue.get()
-        finally:
-            self._queues[street_id].discard(queue)
 
 
 class BackgroundWrites:

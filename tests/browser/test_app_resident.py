@@ -221,7 +221,7 @@ def test_the_home_alarm_screen_shows_a_workers_acknowledgement_without_reloading
 
 async def _listeners(kernel) -> int:
     """How many subscribers changqing's alarm feed has (the page's homeAlarmChanged)."""
-    return len(kernel.state("sensors").feed._queues.get(kernel.street_id("changqing"), ()))
+    return kernel.state("sensors").feed.listeners(kernel.street_id("changqing"))
 
 
 def test_the_age_friendly_mode_enlarges_the_text_of_the_resident_screens(browser, demo_database):

