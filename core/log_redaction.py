@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import re
 
-#: uvicorn logs HTTP requests on ``uvicorn.access`` and WebSocket handshakes on ``uvicorn.error``.
-LOGGERS = ("uvicorn.access", "uvicorn.error")
+#: uvicorn logs HTTP requests on ``uvicorn.access`` and WebSocket handshakes on ``uvicorn.error``;
+#: httpx logs each outgoing request (to SMS, DingTalk, WeCom: keys and signatures in the query).
+LOGGERS = ("uvicorn.access", "uvicorn.error", "httpx")
 _QUERY_VALUE = re.compile(r"([?&][^=&#\s\"]*)=[^&#\s\"]*")
 
 
@@ -29,7 +30,7 @@ class RedactQueryStrings(logging.Filter):
 
 
 def install() -> None:
-    """Attach the filter to uvicorn's loggers (once; safe to call again after logging is reconfigured)."""
+    """Attach the filter to uvicorn's and httpx's loggers (once; safe to call again after logging is reconfigured)."""
     for name in LOGGERS:
         logger = logging.getLogger(name)
         if not any(isinstance(existing, RedactQueryStrings) for existing in logger.filters):

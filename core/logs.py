@@ -2,7 +2,7 @@
 
 - Libraries' set-up chatter stays below INFO unless ``--verbose``: Alembic's plugin set-up and
   dialect lines (its "Running upgrade …" lines stay), the state machines of ``transitions``, the
-  embedded broker's per-client lines of ``amqtt``.
+  embedded broker's per-client lines of ``amqtt``, httpx's line per outgoing request.
 - ``--log-format json`` (or ``JIEDAO_LOG_FORMAT=json``) writes one JSON object per record
   (``time``, ``level``, ``logger``, ``message``, ``exception``), for log collectors; the text
   format keeps a record on one line too (line breaks in a message are written as ``⏎``).
@@ -15,8 +15,9 @@ import logging
 from datetime import UTC, datetime
 
 FORMATS = ("text", "json")
-QUIET = ("alembic.runtime.plugins", "transitions", "amqtt")
-"""Loggers kept at WARNING unless --verbose."""
+QUIET = ("alembic.runtime.plugins", "transitions", "amqtt", "httpx", "httpcore")
+"""Loggers kept at WARNING unless --verbose (httpx's request lines would also carry providers'
+keys and signatures in their query strings; ``log_redaction`` masks them under --verbose)."""
 _ALEMBIC_CHATTER = ("Context impl", "Will assume")
 
 

@@ -82,3 +82,26 @@ def test_json_logs_are_one_object_per_record(tmp_path):
     records = [json.loads(line) for line in logged.splitlines()]
     assert records and all(set(record) >= {"time", "level", "logger", "message"} for record in records)
     assert any(record["message"].startswith("Running upgrade") for record in records)
+
+
+def test_outgoing_request_lines_never_show_the_providers_secrets(caplog):
+    """httpx logs every request to SMS/DingTalk/WeCom with keys and signatures in the query."""
+    import logging
+
+    from jiedao.core import log_redaction
+    from jiedao.core.logs import configure_logging
+
+    root = logging.getLogger()
+    try:
+        configure_logging()
+        assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)  # not an operator's business
+        configure_logging(verbose=True)
+        log_redaction.install()
+        with caplog.at_level(logging.INFO, logger="httpx"):
+            logging.getLogger("httpx").info('HTTP Request: %s %s "%s"', "GET", "http://p/gettoken?appkey=demo-key&appsecret=s3cret", "HTTP/1.1 200 OK")
+        assert "s3cret" not in caplog.text and "demo-key" not in caplog.text and "appsecret=***" in caplog.text
+    finally:
+        for handler in [h for h in root.handlers if getattr(h, "jiedao", False)]:
+            root.removeHandler(handler)
+        for name in ("httpx", "httpcore", "alembic.runtime.plugins", "transitions", "amqtt"):
+            logging.getLogger(name).setLevel(logging.NOTSET)
