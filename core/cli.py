@@ -185,9 +185,11 @@ async def _require_head(kernel: Kernel) -> None:
     async with kernel.db.engine.connect() as connection:
         current = await connection.run_sync(migrate.current_revisions)
     await kernel.db.dispose()
-    from jiedao.core.plugin_removal import OrphanedRevisions, orphaned_revisions
+    from jiedao.core.plugin_removal import NewerDatabase, OrphanedRevisions, unknown_revisions
 
-    orphans = orphaned_revisions(kernel, current)
+    orphans, newer = unknown_revisions(kernel, current)
+    if newer:
+        raise DomainError(str(NewerDatabase(newer)))
     if orphans:  # the other plugins still serve; say what is left behind
         for line in str(OrphanedRevisions(orphans)).splitlines():
             click.echo(line, err=True)
@@ -203,12 +205,12 @@ def db() -> None:
 
 def _refuse_orphans(kernel: Kernel) -> None:
     """Stop with the plugin-removal message when the database holds an uninstalled plugin's migrations."""
-    from jiedao.core.plugin_removal import OrphanedRevisions, check_no_orphans
+    from jiedao.core.plugin_removal import PluginRemovalError, check_no_orphans
 
     try:
         run(check_no_orphans(kernel))
-    except OrphanedRevisions as orphans:
-        click.echo(str(orphans), err=True)
+    except PluginRemovalError as refusal:
+        click.echo(str(refusal), err=True)
         raise SystemExit(2) from None
 
 
@@ -279,18 +281,22 @@ def db_current(ctx: click.Context) -> None:
         await kernel.db.dispose()
         return result
 
-    from jiedao.core.plugin_removal import OrphanedRevisions, orphaned_revisions
+    from jiedao.core.plugin_removal import NewerDatabase, OrphanedRevisions, unknown_revisions
 
     applied = run(current())
     heads = migrate.heads(kernel)
     missing = migrate.missing_heads(kernel, applied)
-    orphans = {revision for revisions in orphaned_revisions(kernel, applied).values() for revision in revisions}
+    by_plugin, newer = unknown_revisions(kernel, applied)
+    orphans = {revision for revisions in by_plugin.values() for revision in revisions}
     for revision in sorted(applied | heads):
-        state = "not installed" if revision in orphans else "missing" if revision in missing else "head" if revision in heads else "applied"
+        state = ("not installed" if revision in orphans else "newer than this code" if revision in newer
+                 else "missing" if revision in missing else "head" if revision in heads else "applied")
         click.echo(f"{revision}  {state}")
+    if newer:
+        click.echo(str(NewerDatabase(newer)), err=True)
     if orphans:
-        click.echo(str(OrphanedRevisions(orphaned_revisions(kernel, applied))), err=True)
-    if missing or orphans:
+        click.echo(str(OrphanedRevisions(by_plugin)), err=True)
+    if missing or orphans or newer:
         raise SystemExit(1)
 
 
@@ -325,7 +331,8 @@ def plugins_remove(ctx: click.Context, name: str, force: bool) -> None:
     except PluginRemovalError as refusal:
         raise click.ClickException(str(refusal)) from None
     distribution = kernel.installed[name].distribution or name
-    click.echo(f"removed '{name}' from the database ({', '.join(tables) or 'no tables'}); now: pip uninstall {distribution}")
+    done = f"removed '{name}' from the database ({', '.join(tables)})" if tables else f"'{name}' has no tables in this database"
+    click.echo(f"{done}; now: pip uninstall {distribution}")
 
 
 @main.group()

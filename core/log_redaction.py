@@ -23,10 +23,20 @@ class RedactQueryStrings(logging.Filter):
         if isinstance(record.msg, str):
             record.msg = redact(record.msg)
         if isinstance(record.args, tuple):
-            record.args = tuple(redact(arg) if isinstance(arg, str) else arg for arg in record.args)
+            record.args = tuple(_redacted(arg) for arg in record.args)
         elif isinstance(record.args, dict):
             record.args = {key: redact(value) if isinstance(value, str) else value for key, value in record.args.items()}
         return True
+
+
+def _redacted(arg):
+    """``arg`` with its query-string values masked: strings, and URL objects (httpx passes
+    ``httpx.URL``, which would otherwise be formatted unmasked)."""
+    if isinstance(arg, str):
+        return redact(arg)
+    if type(arg).__name__ == "URL":
+        return redact(str(arg))
+    return arg
 
 
 def install() -> None:

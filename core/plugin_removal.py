@@ -4,8 +4,10 @@ A plugin's migrations leave their revision in the database's version table. Once
 code is uninstalled, Alembic no longer knows that revision and every database command used to
 end in a traceback. Here:
 
-- ``orphaned_revisions`` finds applied revisions that no installed code knows, by the plugin
-  they name (a plugin's revisions are ``<plugin>_NNNN`` by convention);
+- ``unknown_revisions`` sorts applied revisions that no installed code knows: those naming a
+  plugin that is not installed (a plugin's revisions are ``<plugin>_NNNN`` by convention) are
+  orphans; core's or an installed plugin's mean a newer release migrated the database
+  (``NewerDatabase``: nothing may be forgotten then);
 - ``OrphanedRevisions`` is the one clear message naming the plugin and the two ways out:
   reinstall it and ``jiedao plugins remove NAME`` (drops its tables), or
   ``jiedao db forget NAME`` (keeps its tables, forgets its migrations);
@@ -17,6 +19,7 @@ end in a traceback. Here:
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import defaultdict
 
 from alembic.script import ScriptDirectory
@@ -47,20 +50,47 @@ class OrphanedRevisions(PluginRemovalError):
         super().__init__("\n".join(lines))
 
 
-def owner_of_revision(revision: str) -> str:
-    """The plugin a revision id names (``volunteer_0001`` → ``volunteer``)."""
-    head, _, tail = revision.rpartition("_")
-    return head if head and tail.isdigit() else revision
+PLUGIN_REVISION = re.compile(r"([a-z][a-z0-9_]*?)_\d{4}")
+"""A plugin's revision id: ``<plugin>_NNNN``; core's start with their number (``0009_…``)."""
 
 
-def orphaned_revisions(kernel: Kernel, applied: set[str]) -> dict[str, list[str]]:
-    """Applied revisions no installed code knows, by the plugin they name."""
+def owner_of_revision(revision: str) -> str | None:
+    """The plugin a revision id names (``volunteer_0001`` → ``volunteer``), None for core's."""
+    match = PLUGIN_REVISION.fullmatch(revision)
+    return match.group(1) if match else None
+
+
+class NewerDatabase(PluginRemovalError):
+    """The database holds revisions of core or of an installed plugin that this code does not
+    know: a newer release migrated it (a rollback of the code). Nothing is to be forgotten."""
+
+    def __init__(self, revisions: list[str]):
+        self.revisions = revisions
+        super().__init__(
+            f"The database holds revision(s) {', '.join(revisions)} that this Jiedao does not know: a newer release migrated it. "
+            "Run that release again, or restore the backup taken before the upgrade; do not forget or remove anything."
+        )
+
+
+def unknown_revisions(kernel: Kernel, applied: set[str]) -> tuple[dict[str, list[str]], list[str]]:
+    """Applied revisions no installed code knows: (those of uninstalled plugins, by plugin;
+    those of core or of installed plugins — a database newer than the code)."""
     script = ScriptDirectory.from_config(migrate.alembic_config(kernel))
     known = {revision.revision for revision in script.walk_revisions()}
     orphans: dict[str, list[str]] = defaultdict(list)
+    newer: list[str] = []
     for revision in sorted(applied - known):
-        orphans[owner_of_revision(revision)].append(revision)
-    return dict(orphans)
+        owner = owner_of_revision(revision)
+        if owner is None or owner in kernel.installed:
+            newer.append(revision)
+        else:
+            orphans[owner].append(revision)
+    return dict(orphans), newer
+
+
+def orphaned_revisions(kernel: Kernel, applied: set[str]) -> dict[str, list[str]]:
+    """Applied revisions of plugins that are not installed, by plugin."""
+    return unknown_revisions(kernel, applied)[0]
 
 
 async def applied_revisions(kernel: Kernel, url: str | None = None) -> set[str]:
@@ -76,8 +106,11 @@ async def applied_revisions(kernel: Kernel, url: str | None = None) -> set[str]:
 
 
 async def check_no_orphans(kernel: Kernel, url: str | None = None) -> None:
-    """Raise ``OrphanedRevisions`` if the database holds an uninstalled plugin's migrations."""
-    orphans = orphaned_revisions(kernel, await applied_revisions(kernel, url))
+    """Raise ``NewerDatabase`` if a newer release migrated the database, ``OrphanedRevisions``
+    if it holds an uninstalled plugin's migrations."""
+    orphans, newer = unknown_revisions(kernel, await applied_revisions(kernel, url))
+    if newer:
+        raise NewerDatabase(newer)
     if orphans:
         raise OrphanedRevisions(orphans)
 
@@ -123,14 +156,19 @@ async def remove_plugin(kernel: Kernel, plugin: str, *, force: bool = False, url
         raise PluginRemovalError(f"Street(s) {', '.join(enabling)} still enable '{plugin}' in plugins.toml; remove it from their plugins list first.")
     if plugin not in kernel.migration_paths():
         return []  # a plugin without tables: nothing to downgrade
+    applied = await applied_revisions(kernel, url)
+    newer = unknown_revisions(kernel, applied)[1]
+    if newer:
+        raise NewerDatabase(newer)
+    script = ScriptDirectory.from_config(migrate.alembic_config(kernel))
+    if not _branch_applied(script, applied, plugin):
+        return []  # never migrated here: no tables to drop
     held = await data_held(kernel, plugin)
     if held and not force:
         counts = ", ".join(f"{slug}: {count} rows" for slug, count in sorted(held.items()))
         raise PluginRemovalError(f"Plugin '{plugin}' still holds data ({counts}); export what you need, then run again with --force to drop it.")
     tables = plugin_tables(kernel, plugin)
-    script = ScriptDirectory.from_config(migrate.alembic_config(kernel))
-    if _branch_applied(script, await applied_revisions(kernel, url), plugin):
-        await asyncio.to_thread(migrate.downgrade, kernel, f"{plugin}@base", url)
+    await asyncio.to_thread(migrate.downgrade, kernel, f"{plugin}@base", url)
     return tables
 
 

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from jiedao.core import migrate
 from jiedao.core.testing.distributions import install_distribution
@@ -117,3 +117,24 @@ async def test_forget_and_remove_refuse_the_wrong_plugin(cli, volunteer_site):
     assert installed.exit_code == 1 and "jiedao plugins remove volunteer" in installed.output
     missing = await asyncio.to_thread(cli, ["plugins", "remove", "wishes"], streets=WITHOUT)
     assert missing.exit_code == 1 and "not installed here" in missing.output
+
+
+async def test_a_database_migrated_by_a_newer_release_is_named_as_such_and_nothing_is_forgotten(cli, database_url, request):
+    """A rollback of the code: core's (or an installed plugin's) unknown revision is not an orphan."""
+    from jiedao.core.db import create_engine
+
+    owner = getattr(request.node, "jiedao_owner_url", None) or database_url
+    engine = create_engine(owner)
+    async with engine.begin() as connection:
+        await connection.execute(text("INSERT INTO alembic_version (version_num) VALUES ('0099_street_boundaries'), ('sensors_0099')"))
+    await engine.dispose()
+    current = await asyncio.to_thread(cli, ["db", "current"], streets=WITHOUT)
+    assert current.exit_code == 1
+    assert "0099_street_boundaries  newer than this code" in current.output and "sensors_0099  newer than this code" in current.output
+    assert "a newer release migrated it" in current.output and "db forget" not in current.output
+    for args in (["db", "upgrade"], ["db", "forget", "0099_street_boundaries"], ["db", "forget", "sensors"]):
+        refused = await asyncio.to_thread(cli, args, streets=WITHOUT)
+        assert refused.exit_code in (1, 2), (args, refused.output)
+    async with create_engine(owner).connect() as connection:
+        kept = set((await connection.execute(text("SELECT version_num FROM alembic_version"))).scalars())
+    assert {"0099_street_boundaries", "sensors_0099"} <= kept

@@ -11,6 +11,7 @@ a deployment with several server processes sees the changes made by its own proc
 
 from __future__ import annotations
 
+import contextlib
 import weakref
 from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING
@@ -95,10 +96,13 @@ class WorkSubscription:
     async def work_item_changed(self, info: strawberry.Info, mine: bool = False) -> AsyncGenerator[WorkItemChange, None]:
         """Stream the visible work items of this street as they change."""
         ctx: Context = info.context
-        async for event in feed_of(ctx.kernel).listen(ctx.street_id):
-            await _fresh(ctx)
-            rule = _mine(ctx) if mine else visible_work_items(ctx)
-            item = await ctx.scalar(select(models.WorkItem).where(models.WorkItem.id == event.work_item_id, rule))
-            if item is not None:
-                yield WorkItemChange(change=CHANGES.get(event.name, event.name), action=getattr(event, "action", ""), work_item=item)
-            await _fresh(ctx)  # its fields were resolved: give the connection back while waiting
+        async with contextlib.aclosing(feed_of(ctx.kernel).listen(ctx.street_id)) as events:
+            async for event in events:
+                try:
+                    await _fresh(ctx)
+                    rule = _mine(ctx) if mine else visible_work_items(ctx)
+                    item = await ctx.scalar(select(models.WorkItem).where(models.WorkItem.id == event.work_item_id, rule))
+                    if item is not None:
+                        yield WorkItemChange(change=CHANGES.get(event.name, event.name), action=getattr(event, "action", ""), work_item=item)
+                finally:
+                    await _fresh(ctx)  # its fields were resolved (or the client left): give the connection back

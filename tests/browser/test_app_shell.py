@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import httpx
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from sqlalchemy import update
 
 from jiedao.core.identity.models import Token
@@ -72,3 +73,42 @@ def test_an_expired_session_asks_to_log_in_again_and_keeps_the_place(browser, de
         assert browser.current_url == place
         fresh = json.loads(browser.execute_script("return localStorage.getItem('jiedao.app.changqing.session')"))
         assert fresh["token"] != stored["token"]
+
+
+def revoke_all(server) -> None:
+    async def revoke(kernel):
+        async with kernel.db.transaction() as session:
+            await session.execute(update(Token).values(revoked_at=datetime.now(UTC)))
+
+    server.call(revoke)
+
+
+def test_log_out_with_an_expired_session_logs_out_at_once(browser, demo_database):
+    with UvicornServer(demo_streets(), demo_database) as server:
+        log_in(browser, server, "changqing-owner1")
+        WebDriverWait(browser, 30).until(lambda d: "changqing-owner1" in body_text(d))
+        revoke_all(server)
+        browser.find_element(By.ID, "logout").click()  # no re-login asked: the log-out goes through
+        WebDriverWait(browser, 30).until(lambda d: any(e.is_displayed() for e in d.find_elements(By.ID, "login-username")))
+        assert not any(e.is_displayed() for e in browser.find_elements(By.CSS_SELECTOR, "[role=dialog] #login-password"))
+        assert browser.execute_script("return Object.keys(localStorage).filter(k => k.startsWith('jiedao.app.'))") == []
+
+
+def test_another_person_logging_in_at_the_expiry_dialog_starts_afresh(browser, demo_database):
+    with UvicornServer(demo_streets(), demo_database) as server:
+        log_in(browser, server, "changqing-owner1", path="r/homes")
+        WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-unit]"))
+        revoke_all(server)
+        browser.get(browser.current_url)
+        WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "[role=dialog] #login-password"))
+        name = browser.find_element(By.CSS_SELECTOR, "[role=dialog] #login-username")
+        name.send_keys(Keys.CONTROL, "a")  # clear() would not tell the form's model
+        name.send_keys(Keys.DELETE)
+        name.send_keys("changqing-owner2")
+        browser.find_element(By.CSS_SELECTOR, "[role=dialog] #login-password").send_keys(DEMO_PASSWORD)
+        browser.find_element(By.CSS_SELECTOR, "[role=dialog] #login-submit").click()
+        # the second person lands on their own home screen: nothing of the first stays
+        WebDriverWait(browser, 30).until(lambda d: d.current_url.rstrip("/").endswith("/app/changqing") and "changqing-owner2" in body_text(d))
+        assert "changqing-owner1" not in body_text(browser)
+        stored = json.loads(browser.execute_script("return localStorage.getItem('jiedao.app.changqing.session')"))
+        assert stored["username"] == "changqing-owner2"

@@ -1,6 +1,7 @@
 /** Log-in and log-out against the public API (`login`, `me`, `logout`). */
 import { graphql } from "@/gql";
 import { request, requestAs, GraphQLFailure } from "@/lib/graphql";
+import { appBase } from "@/config";
 import { clearEverything, setSession, state } from "@/lib/session";
 
 const Login = graphql(`
@@ -45,7 +46,8 @@ export async function logIn(username: string, password: string): Promise<void> {
     if (error instanceof GraphQLFailure) throw new LoginRefused(error.message);
     throw error;
   }
-  if (state.session && state.session.username !== me.username) clearEverything(); // another person on this device
+  const someoneElse = state.session !== null && state.session.username !== me.username;
+  if (someoneElse) clearEverything(); // another person on this device: nothing of the first stays
   setSession({
     token: payload.token,
     username: me.username,
@@ -54,6 +56,7 @@ export async function logIn(username: string, password: string): Promise<void> {
     permissions: me.permissions,
     residentId: me.resident?.id ?? null,
   });
+  if (someoneElse) window.location.replace(appBase); // drop the first person's screens and data
 }
 
 /** Ask the server again who we are (roles change); keeps the token. */
@@ -66,7 +69,8 @@ export async function refreshSession(): Promise<void> {
 /** Revoke the token on the server (best effort) and forget everything on this device. */
 export async function logOut(): Promise<void> {
   try {
-    if (state.session) await request(Logout);
+    // exactly this token, no re-login on 401: an expired session logs out at once
+    if (state.session) await requestAs(Logout, {}, state.session.token);
   } catch {
     // the token may be expired already; the device forgets it anyway
   } finally {

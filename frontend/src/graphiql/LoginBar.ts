@@ -32,7 +32,7 @@ export function LoginBar() {
       { className: "jiedao-bar", id: "graphiql-session" },
       title,
       h("span", { id: "graphiql-user", "data-username": current.username }, `已登录 Logged in: ${current.username}`),
-      h("button", { type: "button", id: "graphiql-logout", onClick: () => void logOut() }, "退出 Log out"),
+      h("button", { type: "button", id: "graphiql-logout", onClick: () => void logOut().then(() => location.reload()) }, "退出 Log out"),
     );
   }
   return h(

@@ -34,7 +34,7 @@ function Page() {
     "div",
     { className: "jiedao-page" },
     h(LoginBar),
-    h("main", { className: "jiedao-ide" }, h(GraphiQL, { fetcher: current, storage, defaultQuery: DEFAULT_QUERY, isHeadersEditorEnabled: true })),
+    h("main", { className: "jiedao-ide" }, h(GraphiQL, { fetcher: current, storage, defaultQuery: DEFAULT_QUERY, isHeadersEditorEnabled: true, shouldPersistHeaders: false })),
   );
 }
 

@@ -100,10 +100,13 @@ export function expiredNotice(): string | null {
   return notice;
 }
 
-/** Revoke the token on the server (best effort) and forget it here. */
+/** Revoke the token on the server (best effort) and forget it here, with the street's saved
+ *  tabs and history (queries may hold residents' ids or ID-card numbers); the page starts afresh. */
 export async function logOut(): Promise<void> {
   const token = current?.token;
   set(null);
+  const prefix = `jiedao.graphiql.${config.street}:`;
+  for (const key of Object.keys(localStorage)) if (key.startsWith(prefix)) localStorage.removeItem(key);
   if (token) {
     try {
       await post(LOGOUT, {}, token);

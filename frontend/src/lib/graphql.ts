@@ -49,12 +49,15 @@ export async function request<Result, Variables>(
   document: TypedDocumentNode<Result, Variables>,
   ...[variables]: Variables extends Record<string, never> ? [] | [Variables] : [Variables]
 ): Promise<Result> {
+  const who = state.session?.username;
   for (;;) {
     const bearer = token();
     const response = await post(document, variables, bearer);
     if (response.status === 401 && bearer) {
       markExpired();
       await waitForLogin();
+      // someone else logged in at the dialog: what this person asked for is not sent as theirs
+      if (state.session?.username !== who) throw new GraphQLFailure([{ message: "session changed", extensions: { code: "UNAUTHENTICATED" } }]);
       continue;
     }
     return read<Result>(response);

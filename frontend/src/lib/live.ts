@@ -1,15 +1,27 @@
 /**
  * Subscriptions over one graphql-ws socket to /graphql/{street}. The token travels in
- * `connection_init` (never in the URL); the socket reconnects with the current token, and
- * log-out closes it. A socket closed with 4401 marks the session expired (re-login dialog).
+ * `connection_init` (never in the URL). A socket the server closes with 4401 (token expired or
+ * revoked) marks the session expired; graphql-ws ends every subscription then, so each one
+ * still wanted is started again on a new socket once the user has logged in again. Log-out
+ * closes the socket and forgets them.
  */
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { print } from "graphql";
 import { createClient, type Client } from "graphql-ws";
+import { watch } from "vue";
 import { graphqlWsUrl } from "@/config";
-import { markExpired, onLogout, token } from "@/lib/session";
+import { markExpired, onLogout, state, token } from "@/lib/session";
+
+interface Wanted {
+  query: string;
+  variables: Record<string, unknown>;
+  onData: (data: unknown) => void;
+  onError?: (error: unknown) => void;
+  stop: () => void;
+}
 
 let client: Client | null = null;
+const wanted = new Set<Wanted>();
 
 function socket(): Client {
   if (!client) {
@@ -29,7 +41,30 @@ function socket(): Client {
   return client;
 }
 
+function start(entry: Wanted): void {
+  entry.stop = socket().subscribe(
+    { query: entry.query, variables: entry.variables },
+    {
+      next: (value) => value.data && entry.onData(value.data),
+      error: (error) => entry.onError?.(error),
+      complete: () => undefined,
+    },
+  );
+}
+
+// A new token (a re-login after expiry): a new socket, and every wanted subscription again.
+watch(
+  () => (state.expired ? null : state.session?.token),
+  (current, previous) => {
+    if (!current || !previous || current === previous || wanted.size === 0) return;
+    client?.dispose();
+    client = null;
+    for (const entry of wanted) start(entry);
+  },
+);
+
 onLogout(() => {
+  wanted.clear();
   client?.dispose();
   client = null;
 });
@@ -41,12 +76,17 @@ export function subscribe<Result, Variables>(
   onData: (data: Result) => void,
   onError?: (error: unknown) => void,
 ): () => void {
-  return socket().subscribe<Result>(
-    { query: print(document), variables: (variables ?? {}) as Record<string, unknown> },
-    {
-      next: (value) => value.data && onData(value.data as Result),
-      error: (error) => onError?.(error),
-      complete: () => undefined,
-    },
-  );
+  const entry: Wanted = {
+    query: print(document),
+    variables: (variables ?? {}) as Record<string, unknown>,
+    onData: onData as (data: unknown) => void,
+    onError,
+    stop: () => undefined,
+  };
+  wanted.add(entry);
+  start(entry);
+  return () => {
+    wanted.delete(entry);
+    entry.stop();
+  };
 }

@@ -72,3 +72,9 @@ export function clearEverything(): void {
 export function markExpired(): void {
   if (state.session) state.expired = true;
 }
+
+// Another tab of this street logged out or in: this one reloads rather than show stale data
+// or send with a token that is gone.
+window.addEventListener("storage", (event) => {
+  if (event.key === KEY && event.newValue !== JSON.stringify(state.session)) window.location.reload();
+});

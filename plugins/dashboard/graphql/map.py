@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import strawberry
 
-from jiedao.api import types
+from jiedao.api import allow, types
 from jiedao.api.graphql import list_bound
 from jiedao.plugins.dashboard.service.streetmap import MAX_BUILDINGS, street_map
 
 
 @strawberry.type(name="CockpitMapBuilding", description="A building with a location, as the cockpit's map draws it.")
 class CockpitMapBuilding:
-    building: types.Building = strawberry.field(description="The building (its location, and e.g. its open alarms where a plugin adds them).")
+    building: types.Building = strawberry.field(
+        description="The building (its location, and e.g. its open alarms where a plugin adds them).", permission_classes=allow("core.registry.read")
+    )
     compound_name: str
     hotspot_sources: int = strawberry.field(description="Independent sources rising together at the building (0: not a hotspot).")
     hotspot_acknowledged: bool = strawberry.field(description="Someone acknowledged the building's hotspot in the window.")

@@ -11,6 +11,7 @@ a socket holds no session open."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import AsyncGenerator
 from datetime import datetime
@@ -74,13 +75,14 @@ class HomeSubscription:
             return
         devices: set[int] = set()
         read_at = None
-        async for change in feed_of(context.kernel).listen(context.street_id):
-            if read_at is None or time.monotonic() - read_at > REFRESH:
-                devices, read_at = await _devices_of(context, resident_id), time.monotonic()
-            alarm = change.alarm
-            if alarm.device_pk not in devices:
-                continue
-            yield HomeAlarmChange(
-                change=change.what, type=alarm.type, severity=alarm.severity, status=alarm.status,
-                message=alarm.message, raised_at=alarm.raised_at, cleared_at=alarm.cleared_at,
-            )
+        async with contextlib.aclosing(feed_of(context.kernel).listen(context.street_id)) as changes:
+            async for change in changes:
+                if read_at is None or time.monotonic() - read_at > REFRESH:
+                    devices, read_at = await _devices_of(context, resident_id), time.monotonic()
+                alarm = change.alarm
+                if alarm.device_pk not in devices:
+                    continue
+                yield HomeAlarmChange(
+                    change=change.what, type=alarm.type, severity=alarm.severity, status=alarm.status,
+                    message=alarm.message, raised_at=alarm.raised_at, cleared_at=alarm.cleared_at,
+                )
