@@ -231,11 +231,17 @@ def db_upgrade(ctx: click.Context, target: str) -> None:
 @click.argument("target")
 @click.pass_context
 def db_downgrade(ctx: click.Context, target: str) -> None:
-    """Downgrade to TARGET, e.g. 'sensors@base' to remove one plugin's tables."""
+    """Downgrade to TARGET (a revision, or PLUGIN@REVISION); a plugin's tables go with
+    'jiedao plugins remove PLUGIN', which checks the streets and their data first."""
     from jiedao.core import migrate
 
     kernel = kernel_of(ctx)
     _refuse_orphans(kernel)
+    branch, _, revision = target.partition("@")
+    if revision == "base" and branch in kernel.installed:
+        raise click.UsageError(
+            f"'{target}' would drop the tables of plugin '{branch}' without checking the streets that enable it or "
+            f"hold its data: run 'jiedao plugins remove {branch}' instead", ctx)
     migrate.downgrade(kernel, target)
     click.echo(f"downgraded to {target}")
 

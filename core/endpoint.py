@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -18,9 +18,8 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from jiedao.core.identity.service import Authentication, AuthenticationFailed, SessionCheck, authenticate
-from jiedao.core.pages.routes import render_built_page
+from jiedao.core.pages.routes import built_page, page_response
 from jiedao.schema.context import Context
-from jiedao.schema.page_policy import policy_for_page
 from jiedao.core.socket_watch import Watched, watch_of
 from jiedao.schema.statements import start_counting
 
@@ -85,8 +84,7 @@ class StreetGraphQL(GraphQL):
         """GraphiQL from the front end's build (no CDN: works offline), with the street in its
         ``<meta name="jiedao-config">`` and a Content-Security-Policy allowing exactly what the
         page loads. Strawberry calls this only for a browser's GET without ``?query=``."""
-        page = render_built_page(self.kernel, request.scope["jiedao.street"], "graphiql.html")
-        return HTMLResponse(page, headers={"cache-control": "no-store", "content-security-policy": policy_for_page(page)})
+        return page_response(*built_page(self.kernel, request.scope["jiedao.street"], "graphiql.html"))
 
     async def on_ws_connect(self, context: Context) -> None:
         """Authenticate the socket at ``connection_init`` and watch its token from then on.

@@ -108,7 +108,18 @@ class Context:
     def has_permission(self, permission: str) -> bool:
         return permission in self.permissions
 
+    async def fresh(self) -> None:
+        """End this context's transaction and empty its loaders: the next read starts a new
+        transaction and sees what is committed now. A subscription calls it between events, so
+        a long-lived socket neither reads an old snapshot nor holds a connection while waiting."""
+        async with self._lock:
+            if self._session is not None:
+                await self._session.close()
+                self._session = None
+            self._loaders.clear()
+
     async def close(self) -> None:
+        """Give the session back at the end of the request (or socket)."""
         if self._session is not None:
             await self._session.close()
             self._session = None

@@ -52,3 +52,14 @@ def test_the_shipped_build_is_the_one_its_html_names():
     page = (DIST / "app.html").read_text(encoding="utf-8")
     for reference in re.findall(r'(?:src|href)="/static/([^"]+)"', page):
         assert (DIST / reference).is_file(), reference
+
+
+async def test_a_value_that_escaped_its_escaping_could_not_bring_its_script_into_the_policy(client):
+    evil = '"><script src="https://evil.example/x.js"></script><script>alert(1)</script>'
+    client.kernel.config.streets["changqing"].name = evil
+    for path in ("/app/changqing/", "/graphql/changqing"):
+        answer = await client.http.get(path, headers={"accept": "text/html"})
+        assert answer.status_code == 200
+        assert "<script>alert(1)" not in answer.text and 'src="https://evil.example' not in answer.text  # escaped
+        policy = answer.headers["content-security-policy"]
+        assert "evil.example" not in policy and "sha256-" not in policy  # the build's page decides the policy

@@ -138,3 +138,10 @@ async def test_a_database_migrated_by_a_newer_release_is_named_as_such_and_nothi
     async with create_engine(owner).connect() as connection:
         kept = set((await connection.execute(text("SELECT version_num FROM alembic_version"))).scalars())
     assert {"0099_street_boundaries", "sensors_0099"} <= kept
+
+
+async def test_downgrading_an_installed_plugin_to_base_points_to_plugins_remove(cli, volunteer_site, make_kernel, password_hash, request, database_url):
+    await with_a_team(make_kernel, password_hash, volunteer_site, request)
+    refused = await asyncio.to_thread(cli, ["db", "downgrade", "volunteer@base"], streets=WITH, extra_paths=[volunteer_site])
+    assert refused.exit_code == 2 and "jiedao plugins remove volunteer" in refused.output
+    assert "volunteer_teams" in await tables_of(database_url)  # nothing dropped

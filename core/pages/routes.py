@@ -27,19 +27,22 @@ def street_config(kernel, street: str) -> dict:
     return {"street": street, "name": kernel.config.streets[street].name, "plugins": sorted(kernel.enabled_plugins(street))}
 
 
-def render_app(kernel, street: str) -> str:
-    """The app's HTML for ``street`` (the built page with its configuration in a ``<meta>``)."""
-    return render_built_page(kernel, street, "app.html")
-
-
-def render_built_page(kernel, street: str, name: str) -> str:
-    """The built page ``name`` (``app.html``, ``graphiql.html``) for ``street``: its
-    configuration in the ``<meta name="jiedao-config">`` and its name in the title."""
+def built_page(kernel, street: str, name: str) -> tuple[str, str]:
+    """The built page ``name`` (``app.html``, ``graphiql.html``) for ``street`` — its
+    configuration in the ``<meta name="jiedao-config">``, its name in the title — and its
+    Content-Security-Policy, derived from the build's page *before* anything is filled in: a
+    value that ever escaped its escaping could not bring its script into the policy."""
     config = street_config(kernel, street)
-    page = (DIST / name).read_text(encoding="utf-8")
-    return page.replace("__CONFIG__", html.escape(json.dumps(config, ensure_ascii=False), quote=True)).replace(
+    template = (DIST / name).read_text(encoding="utf-8")
+    page = template.replace("__CONFIG__", html.escape(json.dumps(config, ensure_ascii=False), quote=True)).replace(
         "__TITLE__", html.escape(config["name"])
     )
+    return page, policy_for_page(template)
+
+
+def page_response(page: str, policy: str) -> HTMLResponse:
+    """A built page as sent: never cached (a new build reaches browsers at once), with its policy."""
+    return HTMLResponse(page, headers={"cache-control": "no-store", "content-security-policy": policy})
 
 
 async def app_page(request: Request) -> Response:
@@ -48,8 +51,7 @@ async def app_page(request: Request) -> Response:
     street = request.path_params["street"]
     if street not in kernel.config.streets:
         return PlainTextResponse(f"No street '{street}' here.", status_code=404)
-    page = render_app(kernel, street)
-    return HTMLResponse(page, headers={"cache-control": "no-store", "content-security-policy": policy_for_page(page)})
+    return page_response(*built_page(kernel, street, "app.html"))
 
 
 async def static_file(request: Request) -> Response:

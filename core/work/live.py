@@ -71,17 +71,6 @@ class WorkItemChange:
     work_item: WorkItem
 
 
-async def _fresh(ctx: Context) -> None:
-    """End the subscriber's transaction and empty its loaders: the next read starts a new one,
-    so the item and its timeline are read as committed now (a long-lived socket must not see
-    a snapshot), and no connection stays checked out while the subscriber waits for events."""
-    async with ctx._lock:
-        if ctx._session is not None:
-            await ctx._session.close()
-            ctx._session = None
-        ctx._loaders.clear()
-
-
 @strawberry.type
 class WorkSubscription:
     """Fields the kernel adds to ``Subscription`` for work items."""
@@ -99,10 +88,10 @@ class WorkSubscription:
         async with contextlib.aclosing(feed_of(ctx.kernel).listen(ctx.street_id)) as events:
             async for event in events:
                 try:
-                    await _fresh(ctx)
+                    await ctx.fresh()
                     rule = _mine(ctx) if mine else visible_work_items(ctx)
                     item = await ctx.scalar(select(models.WorkItem).where(models.WorkItem.id == event.work_item_id, rule))
                     if item is not None:
                         yield WorkItemChange(change=CHANGES.get(event.name, event.name), action=getattr(event, "action", ""), work_item=item)
                 finally:
-                    await _fresh(ctx)  # its fields were resolved (or the client left): give the connection back
+                    await ctx.fresh()  # its fields were resolved (or the client left): give the connection back
