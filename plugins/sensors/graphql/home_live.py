@@ -4,10 +4,11 @@ or their household's; ``service.comments.home_units_of``) — the same alarms ``
 lists — and of no one else's. The staff stream ``alarmChanged`` needs ``sensors.alarm.read``;
 this one needs only a resident record, and says nothing about the device or other households.
 
-The subscription listens from its first moment; which devices serve the resident's homes is
-read at the first change and again at a change more than ``REFRESH`` after the last read (a
-device installed meanwhile counts from then on), each time in a short transaction of its own:
-a socket holds no session open."""
+The subscription listens from its first moment. Which devices serve the resident's homes is
+read at the first change, again at a change more than ``REFRESH`` after the last read (a
+device installed or a home bought meanwhile counts from then on), and again before every
+change that would be sent: someone who sold a flat (or left its household) hears nothing of it
+from that moment. Each read is a short transaction of its own: a socket holds no session open."""
 
 from __future__ import annotations
 
@@ -80,6 +81,9 @@ class HomeSubscription:
                 if read_at is None or time.monotonic() - read_at > REFRESH:
                     devices, read_at = await _devices_of(context, resident_id), time.monotonic()
                 alarm = change.alarm
+                if alarm.device_pk not in devices:
+                    continue
+                devices, read_at = await _devices_of(context, resident_id), time.monotonic()
                 if alarm.device_pk not in devices:
                     continue
                 yield HomeAlarmChange(

@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from jiedao.core.identity.models import User
+from jiedao.core.models import Ownership
+from jiedao.plugins.sensors.state import feed_of
 from jiedao.schema.context import Context
 from jiedao.schema.ids import encode_global_id
 
@@ -34,7 +36,7 @@ async def test_a_resident_hears_of_their_homes_alarms_and_not_of_a_neighbours(ke
     mine = await stream_of(kernel, client, "owner-em1", registry.residents[1])
     neighbour = await stream_of(kernel, client, "owner-em2", registry.residents[3])
     my_next, neighbours_next = asyncio.ensure_future(anext(mine)), asyncio.ensure_future(anext(neighbour))
-    await asyncio.sleep(0.05)  # both streams listen
+    await wait_for_listeners(kernel, feed_of(kernel), 2)
     await deliver(kernel, "EM-1", {"residual_current": 420})
     raised = await asyncio.wait_for(my_next, 5)
     assert raised.errors is None
@@ -58,10 +60,40 @@ async def test_a_resident_hears_of_their_homes_alarms_and_not_of_a_neighbours(ke
     await neighbour.aclose()
 
 
+async def test_a_resident_who_moves_hears_nothing_more_of_the_old_home_and_at_once_of_the_new(kernel, registry, client):
+    # owner-em1 (residents[1]) owns units[1], served by EM-1; EM-2 serves units[3].
+    mine = await stream_of(kernel, client, "owner-em1", registry.residents[1])
+    next_event = asyncio.ensure_future(anext(mine))
+    await wait_for_listeners(kernel, feed_of(kernel), 1)
+    await deliver(kernel, "EM-1", {"residual_current": 420})  # the stream reads the home's devices
+    assert (await asyncio.wait_for(next_event, 5)).data["homeAlarmChanged"]["change"] == "raised"
+    next_event = asyncio.ensure_future(anext(mine))
+    async with kernel.db.transaction(kernel.street_id("changqing")) as session:  # sold units[1], bought into units[3]
+        await session.execute(delete(Ownership).where(Ownership.resident_id == registry.residents[1]))
+        session.add(Ownership(street_id=kernel.street_id("changqing"), unit_id=registry.units[3], resident_id=registry.residents[1]))
+    (old,) = await alarms_of(kernel, "EM-1")
+    grid = await client.token("grid_worker")
+    assert (await client.query(ACK, {"id": encode_global_id("Alarm", old.id)}, token=grid))["acknowledgeAlarm"]["errors"] == []
+    await deliver(kernel, "EM-2", {"residual_current": 420})
+    first = await asyncio.wait_for(next_event, 5)  # the old home's acknowledgement never arrives
+    (new,) = await alarms_of(kernel, "EM-2")
+    assert (first.data["homeAlarmChanged"]["change"], first.data["homeAlarmChanged"]["message"]) == ("raised", new.message)
+    await mine.aclose()
+
+
+async def wait_for_listeners(kernel, feed, count: int) -> None:
+    """Wait until ``feed`` has ``count`` listeners in changqing (a stream has started listening)."""
+    street_id = kernel.street_id("changqing")
+    for _ in range(500):
+        if feed.listeners(street_id) >= count:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{feed.listeners(street_id)} listeners, expected {count}")
+
+
 async def test_an_account_without_a_resident_record_hears_nothing(kernel, registry, client):
     stream = await stream_of(kernel, client, "no-home", None)
     ended = asyncio.ensure_future(anext(stream))
-    await asyncio.sleep(0.05)
     await deliver(kernel, "EM-1", {"residual_current": 420})
     with pytest.raises(StopAsyncIteration):  # the stream ends without an event
         await asyncio.wait_for(ended, 5)
