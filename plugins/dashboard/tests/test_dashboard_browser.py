@@ -237,6 +237,12 @@ def test_the_demo_cockpit_speaks_one_language_at_a_time_and_maps_the_street(brow
         assert_24_hour_clock(browser)
         csv = browser.find_element(By.ID, "series-csv")
         assert csv.text.endswith("导出 CSV") and csv.get_attribute("role") == "button"
+        # an export the server refuses says why; it is not saved as a .csv file (the page's own
+        # download() with a metric the street lacks: the selects, which the refresh reads, stay as they are)
+        browser.execute_script("download({key: 'no.such.metric'})")
+        WebDriverWait(browser, 30).until(lambda d: d.find_element(By.ID, "export-error").is_displayed())
+        assert browser.find_element(By.ID, "export-error").text.startswith("导出失败：")
+        assert "no.such.metric" in browser.find_element(By.ID, "export-error").text
 
         # the map: one shape per located building, with a legend and names for screen readers
         located = server.call(located_buildings)
