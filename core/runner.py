@@ -54,7 +54,7 @@ from jiedao.core.identity.audit import record_for
 from jiedao.schema.errors import UserError, user_errors
 from jiedao.schema.ids import decode_id_of, encode_global_id
 from jiedao.schema.node import model_for
-from jiedao.schema.permissions import IsAuthenticated, public, require
+from jiedao.schema.permissions import IsAuthenticated, require
 
 NODE_ID = "jiedao.node_id"
 LOGGED_IN = "*"
@@ -289,17 +289,22 @@ async def run_mutation(info: strawberry.Info, payload_type: type, work, input: A
 def mutation(
     payload_type: type,
     *,
-    permission: str | None,
+    permission: str | list,
     audit: str | None = None,
     description: str | None = None,
     deprecation_reason: str | None = None,
     transaction: bool = True,
 ):
     """Declare a mutation run by the one runner. ``permission`` names the permission the
-    caller needs; ``LOGGED_IN`` asks only for a valid token; ``None`` makes it public
-    (anonymous callers may run it), which must be a deliberate choice."""
+    caller needs; ``LOGGED_IN`` asks only for a valid token; ``public("why")`` lets anonymous
+    callers run it, a deliberate choice that says why (``None`` is refused: no default is public)."""
 
     def decorate(work):
+        if permission is None or (isinstance(permission, list) and not permission):
+            raise TypeError(
+                f"@mutation {work.__module__}.{work.__name__}: permission=None is not allowed; name the permission, "
+                'LOGGED_IN, or public("why anonymous callers may run it")'
+            )
         hints = typing.get_type_hints(work, globalns=work.__globals__)
         parameters = list(inspect.signature(work).parameters)
         input_type = hints.get(parameters[1]) if len(parameters) > 1 else None
@@ -318,7 +323,7 @@ def mutation(
         resolver.__name__ = resolver.__qualname__ = work.__name__
         resolver.__module__ = work.__module__
         resolver.__doc__ = work.__doc__
-        permissions = public("a mutation declared with permission=None") if permission is None else [IsAuthenticated] if permission == LOGGED_IN else [IsAuthenticated, require(permission)]
+        permissions = list(permission) if isinstance(permission, list) else [IsAuthenticated] if permission == LOGGED_IN else [IsAuthenticated, require(permission)]
         return strawberry.mutation(
             resolver=resolver,
             description=description or inspect.getdoc(work),

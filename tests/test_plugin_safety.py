@@ -98,6 +98,24 @@ def jiedao_schema(register):
     await kernel.close()
 
 
+def test_a_mutation_declared_public_by_omission_is_refused_naming_it():
+    """``@mutation(permission=None)`` used to make a mutation public without a word: now a
+    plugin says ``public("why")`` or names a permission, and None stops the import."""
+    from jiedao.api import mutation, payload, public
+
+    WishPayload = payload("SafetyWishPayload", wish=str)
+
+    with pytest.raises(TypeError, match=r"\.make_a_wish: permission=None is not allowed.*public\("):
+
+        @mutation(WishPayload, permission=None)
+        async def make_a_wish(write):
+            return {"wish": "和谐"}
+
+    @mutation(WishPayload, permission=public("a wish for the log-in page"))
+    async def make_a_public_wish(write):
+        return WishPayload(wish="和谐")
+
+
 async def test_core_public_fields_answer_anonymous_callers_and_nothing_else_does(client):
     """The README's promise: anonymous callers get login, street and (where published) notices."""
     for query in ("{ street { name } }", "{ notices(first: 1) { totalCount } }"):

@@ -20,7 +20,7 @@ from jiedao.core.runner import LOGGED_IN, Write, mutation, payload
 from jiedao.core.socket_watch import watch_of
 from jiedao.schema.connection import Connection, connection_field, paginate
 from jiedao.schema.cost import list_bound
-from jiedao.schema.permissions import IsAuthenticated, allow
+from jiedao.schema.permissions import IsAuthenticated, allow, public
 
 
 @strawberry.input
@@ -97,7 +97,7 @@ class IdentityQuery:
 
 @strawberry.type
 class IdentityMutation:
-    @mutation(LoginPayload, permission=None, transaction=False, description="Exchange a username and password for a bearer token.")
+    @mutation(LoginPayload, permission=public("logging in is how an anonymous caller gets a token"), transaction=False, description="Exchange a username and password for a bearer token.")
     async def login(w: Write, input: LoginInput):
         """Public: anonymous callers log in (throttled per account and address)."""
         ctx = w.ctx
