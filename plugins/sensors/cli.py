@@ -205,12 +205,12 @@ def retire(ctx: click.Context, street, device_id, note, password_file, acl_file)
 @sensors.command("provision-service")
 @click.argument("name")
 @click.option("--access", type=click.Choice(SERVICE_ACCESS), default="readwrite", show_default=True,
-              help="read for 'sensors ingest', write for 'sensors simulate', readwrite for both and the alarm relay.")
+              help="read for 'sensors ingest', write for 'sensors simulate' (device topics only), readwrite for both and the alarm relay.")
 @click.option("--topic-prefix", default="jiedao", show_default=True, help="The streets' topic_prefix.")
 @_credential_files
 def provision_service(name, access, topic_prefix, password_file, acl_file) -> None:
     """Issue credentials for NAME, an account of Jiedao's own processes run apart from 'jiedao serve'
-    (ingest workers, the simulator), with ACCESS to every topic under the prefix."""
+    (ingest workers, the simulator), with ACCESS to the topics under the prefix (write: the devices' topics only)."""
     from jiedao.plugins.sensors.provision import issue_service
 
     try:

@@ -106,10 +106,17 @@ def issue(street: str, device_id: str, prefix: str, password_file: str | os.Path
 SERVICE_ACCESS = ("read", "write", "readwrite")
 
 
+def service_filter(prefix: str, access: str) -> str:
+    """The topics a service account of ``access`` may use: a writer (the simulator) speaks as
+    devices only, never on the alarm relay's ``{prefix}/{street}/alarms/changed``, whose
+    messages reach residents' screens; readers and the relay (readwrite) use every topic."""
+    return f"{prefix}/+/devices/#" if access == "write" else f"{prefix}/#"
+
+
 def issue_service(name: str, prefix: str, access: str, password_file: str | os.PathLike, acl_file: str | os.PathLike) -> tuple[str, str]:
     """Create or rotate a service account of Jiedao's own out-of-process clients (``jiedao
     sensors ingest`` needs ``read``, ``simulate`` ``write``, the alarm relay ``readwrite``) with
-    ``access`` to every topic under ``prefix``; returns (username, password).
+    ``access`` to the topics under ``prefix`` (``service_filter``); returns (username, password).
 
     Service names must not contain a dot, so they cannot collide with device accounts
     (``street.device``).
@@ -120,7 +127,7 @@ def issue_service(name: str, prefix: str, access: str, password_file: str | os.P
         raise ValueError("a service name is 1-64 letters, digits, '_' or '-'")
     password = secrets.token_urlsafe(18)
     _write_password(Path(password_file), name, password)
-    _write_acl_block(Path(acl_file), name, f"# service {name}\nuser {name}\ntopic {access} {prefix}/#\n# end {name}\n", kind="service")
+    _write_acl_block(Path(acl_file), name, f"# service {name}\nuser {name}\ntopic {access} {service_filter(prefix, access)}\n# end {name}\n", kind="service")
     return name, password
 
 
