@@ -1,5 +1,9 @@
 """``jiedao demo reset``: drop the demo database's tables and seed the demo again.
 
+Dropping: the SQLite file is deleted; on PostgreSQL every table of the schema is dropped as
+the owner (``JIEDAO_MIGRATION_DATABASE_URL``). Migrating down instead would trip over the
+demo's own rows (a downgrade is for schemas, not for data). Then ``db upgrade`` and the seed.
+
 Only a demo database may be reset: one without accounts yet, or one whose ``admin``
 account still has the demo's password (``core.demo.DEMO_PASSWORD``), which no real
 deployment keeps. Anything else is refused before a table is touched.
@@ -41,6 +45,32 @@ async def demo_database_problem(kernel: Kernel) -> str | None:
     return None
 
 
+async def drop_everything(url: str) -> None:
+    """Remove every table of the database at ``url``: the SQLite file (and its WAL), or every
+    table of the connection's schema on PostgreSQL (with what depends on them)."""
+    from pathlib import Path
+
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            for suffix in ("", "-wal", "-shm"):
+                Path(parsed.database + suffix).unlink(missing_ok=True)
+        return
+    engine = create_async_engine(parsed)
+    try:
+        async with engine.begin() as connection:
+            tables = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
+            if tables:
+                quoted = ", ".join('"' + name.replace('"', '""') + '"' for name in tables)
+                await connection.execute(text(f"DROP TABLE IF EXISTS {quoted} CASCADE"))
+    finally:
+        await engine.dispose()
+
+
 @click.group()
 def demo() -> None:
     """The demo database."""
@@ -55,7 +85,7 @@ def demo_reset(ctx: click.Context, yes: bool) -> None:
     Refuses without --yes, and on a database that is not the demo's (its 'admin' account
     does not have the demo password)."""
     from jiedao.core import migrate
-    from jiedao.core.cli import _refuse_orphans, kernel_of, run
+    from jiedao.core.cli import kernel_of, run
     from jiedao.core.demo import seed_demo
 
     kernel = kernel_of(ctx)
@@ -71,8 +101,7 @@ def demo_reset(ctx: click.Context, yes: bool) -> None:
 
     if problem := run(check()):
         raise click.ClickException(f"refusing to reset {where}: not a demo database ({problem})")
-    _refuse_orphans(kernel)
-    migrate.downgrade(kernel, "base")
+    run(drop_everything(migrate.migration_url(kernel)))
     migrate.upgrade(kernel)
     accounts = run(seed_demo(kernel))
     click.echo(f"reset {where}: demo seeded again; accounts (password 'jiedao-demo'): {', '.join(accounts)}")
