@@ -5,8 +5,9 @@ on deploy/nginx/jiedao.conf.template, two ingesters sharing one MQTT subscriptio
 
 The smoke test logs in and queries through the proxy, publishes a device's reading that
 raises an alarm, and sees the alarm on subscriptions held by both API processes (one through
-the proxy, one pinned to each process) although neither ingests; then an acknowledgement
-made on API process 1 reaches the subscriber pinned to API process 2.
+the proxy, one pinned to each process) although neither ingests, and the alarm's work item
+(opened by the ingester) on API process 2's ``workItemChanged`` (``JIEDAO_WORK_RELAY=on``);
+then an acknowledgement made on API process 1 reaches the subscriber pinned to API process 2.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ plugins = ["sensors", "dashboard"]
 LOGIN = 'mutation($u: String!, $p: String!) { login(input: {username: $u, password: $p}) { token errors { code message } } }'
 ALARMS_QUERY = "{ alarms { totalCount } }"
 ALARMS = "subscription { alarmChanged { change alarm { id type status device { deviceId } } } }"
+WORK = "subscription { workItemChanged { change workItem { id category subject } } }"
 ACK = "mutation($id: ID!) { acknowledgeAlarm(input: {alarmId: $id, note: \"on my way\"}) { alarm { status } errors { code message } } }"
 BROKER_OWN_LINES = ("listener", "allow_anonymous", "password_file", "acl_file", "persistence_location", "log_dest")
 """Lines of deploy/mosquitto/mosquitto.conf the test broker writes itself (its port, its files)."""
@@ -135,6 +137,7 @@ def topology(postgres, tmp_path):
         "JIEDAO_MQTT_PASSWORD_FILE": str(passwords),
         "JIEDAO_MQTT_ACL_FILE": str(acl),
         "JIEDAO_TRUSTED_PROXIES": "127.0.0.1",
+        "JIEDAO_WORK_RELAY": "on",
     }
     processes = Processes(tmp_path, env)
     broker = None
@@ -206,12 +209,12 @@ async def graphql(host: str, query: str, variables: dict | None = None, token: s
 
 
 @contextlib.asynccontextmanager
-async def alarm_subscription(host: str, token: str):
-    """A graphql-transport-ws socket to ``host`` subscribed to ``alarmChanged``."""
+async def alarm_subscription(host: str, token: str, query: str = ALARMS):
+    """A graphql-transport-ws socket to ``host`` subscribed to ``alarmChanged`` (or ``query``)."""
     async with connect(f"ws://{host}/graphql/changqing", subprotocols=["graphql-transport-ws"], open_timeout=30) as socket:
         await socket.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
         assert json.loads(await asyncio.wait_for(socket.recv(), 30))["type"] == "connection_ack"
-        await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": ALARMS}}))
+        await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
         yield socket
 
 
@@ -232,7 +235,10 @@ async def test_an_alarm_ingested_elsewhere_reaches_subscribers_of_every_api_proc
     token = login["token"]
     before = (await graphql(proxy, ALARMS_QUERY, token=token))["alarms"]["totalCount"]
 
-    async with alarm_subscription(proxy, token) as via_proxy, alarm_subscription(api_1, token) as on_1, alarm_subscription(api_2, token) as on_2:
+    async with (
+        alarm_subscription(proxy, token) as via_proxy, alarm_subscription(api_1, token) as on_1, alarm_subscription(api_2, token) as on_2,
+        alarm_subscription(api_2, token, WORK) as work_on_2,
+    ):
         broker = topology["broker"]
         async with aiomqtt.Client(broker.host, broker.port, username=f"changqing.{device}", password=topology["device_password"], identifier=f"test-{device}") as client:
             # the subscriptions and the ingesters' shared subscription register asynchronously:
@@ -249,6 +255,12 @@ async def test_an_alarm_ingested_elsewhere_reaches_subscribers_of_every_api_proc
         assert (await asyncio.wait_for(next_change(on_1, device, "raised"), 30))["alarm"]["id"] == alarm_id
         assert (await asyncio.wait_for(next_change(via_proxy, device, "raised"), 30))["alarm"]["id"] == alarm_id
         assert (await graphql(proxy, ALARMS_QUERY, token=token))["alarms"]["totalCount"] == before + 1
+
+        # the alarm's work item, opened by the ingester, reaches API process 2 (PostgreSQL NOTIFY)
+        opened = json.loads(await asyncio.wait_for(work_on_2.recv(), 30))
+        assert opened["type"] == "next", opened
+        assert opened["payload"]["data"]["workItemChanged"]["change"] == "opened"
+        assert opened["payload"]["data"]["workItemChanged"]["workItem"]["subject"] == alarm_id
 
         # a change made by API process 1 reaches the subscriber of API process 2
         acknowledged = (await graphql(api_1, ACK, {"id": alarm_id}, token=token))["acknowledgeAlarm"]
