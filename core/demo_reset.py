@@ -20,10 +20,6 @@ if TYPE_CHECKING:
     from jiedao.core.kernel import Kernel
 
 
-class NotADemoDatabase(Exception):
-    """The database holds accounts other than the demo's: resetting it would lose real data."""
-
-
 async def demo_database_problem(kernel: Kernel) -> str | None:
     """Why the database of ``kernel`` is not a demo database, or None when it may be reset."""
     from jiedao.core.demo import DEMO_PASSWORD
@@ -80,7 +76,7 @@ def demo() -> None:
 @click.option("--yes", is_flag=True, help="Really drop every table of the demo database and seed it again.")
 @click.pass_context
 def demo_reset(ctx: click.Context, yes: bool) -> None:
-    """Drop the demo database's tables (every migration down to base) and seed the demo again.
+    """Drop every table of the demo database and seed the demo again (migrations, demo data, accounts).
 
     Refuses without --yes, and on a database that is not the demo's (its 'admin' account
     does not have the demo password)."""
