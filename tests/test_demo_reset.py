@@ -52,3 +52,26 @@ def test_a_database_with_accounts_but_no_demo_admin_is_refused(jiedao_cli, tmp_p
     refused = jiedao_cli(["demo", "reset", "--yes"], streets=STREETS)
     assert refused.exit_code == 1, (created.output, refused.output)
     assert "no demo 'admin' account" in refused.output
+
+
+def test_reset_on_postgresql_drops_the_tables_as_the_owner_and_seeds_again(jiedao_cli, postgres, monkeypatch):
+    from jiedao.core.testing.fixtures import APP_ROLE, OWNER_ROLE
+
+    name = "demo_reset_pg"
+    postgres.create_database(name, owner=OWNER_ROLE)
+    try:
+        monkeypatch.setenv("JIEDAO_MIGRATION_DATABASE_URL", postgres.url(name, user=OWNER_ROLE))
+        app_url = postgres.url(name, user=APP_ROLE)
+        first = jiedao_cli(["demo", "reset", "--yes"], streets=STREETS, database_url=app_url)
+        assert first.exit_code == 0, first.output
+        communities = int(postgres.execute("select count(*) from communities", name))
+        postgres.execute("update communities set name = name || ' (renamed by a visitor)'", name)
+        second = jiedao_cli(["demo", "reset", "--yes"], streets=STREETS, database_url=app_url)
+        assert second.exit_code == 0, second.output
+        assert postgres.execute("select count(*) from communities where name like '%(renamed by a visitor)'", name) == "0"
+        assert int(postgres.execute("select count(*) from communities", name)) == communities
+        owners = postgres.execute("select distinct tableowner from pg_tables where schemaname = 'public'", name)
+        assert owners == OWNER_ROLE  # recreated by the owner; the app role is still bound by RLS
+        assert postgres.execute(f"select rolbypassrls from pg_roles where rolname = '{APP_ROLE}'") == "f"
+    finally:
+        postgres.drop_database(name)
