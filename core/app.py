@@ -72,8 +72,13 @@ async def _run_background(kernel: Kernel, plugin: str, task) -> None:
         log.exception("%s", PluginError(plugin, "jiedao_background", error))
 
 
-def build_app(kernel: Kernel, *, background: bool = True) -> Starlette:
-    """The Starlette app of ``kernel``; ``background=False`` skips plugins' long-running work."""
+def build_app(kernel: Kernel, *, background: bool = True, relays: bool | None = None) -> Starlette:
+    """The Starlette app of ``kernel``; ``background=False`` skips plugins' long-running work.
+
+    ``relays`` (default: as ``background``) runs the plugins' relays (``register.relay``),
+    which every serving process of a deployment needs: ``jiedao serve --no-background`` runs
+    the relays without the background work."""
+    relays = background if relays is None else relays
     from jiedao.core.identity.throttle import LoginPolicy
 
     LoginPolicy.from_env()  # refuse to start with bad JIEDAO_LOGIN_* settings
@@ -83,9 +88,8 @@ def build_app(kernel: Kernel, *, background: bool = True) -> Starlette:
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         log_redaction.install()  # after the server configured its logging
         await kernel.sync_streets()
-        tasks = []
-        if background:
-            tasks = [asyncio.create_task(_run_background(kernel, plugin, task)) for plugin, task in kernel.contributions.background]
+        work = [*(kernel.contributions.background if background else ()), *(kernel.contributions.relays if relays else ())]
+        tasks = [asyncio.create_task(_run_background(kernel, plugin, task)) for plugin, task in work]
         try:
             yield
         finally:

@@ -79,20 +79,25 @@ def jiedao_events(register):
     """Core's own events: the work-item loop's (``core.work.item.*``) and ``core.notice.published``;
     the work-item events also feed the ``workItemChanged`` subscription (``core.work.live``)."""
     from jiedao.core.work.live import register_live_events
+    from jiedao.core.work.relay import register_relay_events
 
     register.events(*CORE_EVENTS)
     register_live_events(register)
+    register_relay_events(register)  # to other processes, with JIEDAO_WORK_RELAY=on on PostgreSQL
 
 
 @hookimpl
 def jiedao_background(register):
     """During ``jiedao serve``: the escalation sweep of overdue work items and the
-    notification outbox worker."""
+    notification outbox worker; in every serving process, the work-item relay."""
     from jiedao.core.notify.worker import run_in_server
     from jiedao.core.work.escalation import run_escalations
 
+    from jiedao.core.work.relay import listen_work_items
+
     register.background(run_escalations)
     register.background(run_in_server)
+    register.relay(listen_work_items)  # workItemChanged of other processes (JIEDAO_WORK_RELAY=on)
 
 
 @hookimpl

@@ -138,9 +138,13 @@ class ServeCommand(click.Command):
 @click.option("--demo", is_flag=True, help="Migrate and seed the demo streets and accounts first.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--background/--no-background", default=True, show_default=True, envvar="JIEDAO_BACKGROUND",
+              help="Run the once-per-deployment work (ingestion, escalation, notifications, nightly jobs) in this process. "
+                   "--no-background (JIEDAO_BACKGROUND=off) for the API processes of a multi-process deployment; "
+                   "live relays between processes run either way.")
 @click.pass_context
-def serve(ctx: click.Context, demo: bool, host: str, port: int, **plugin_options) -> None:
-    """Serve the GraphQL API (and plugins' background work) with uvicorn."""
+def serve(ctx: click.Context, demo: bool, host: str, port: int, background: bool, **plugin_options) -> None:
+    """Serve the GraphQL API (and, unless --no-background, plugins' background work) with uvicorn."""
     import uvicorn
 
     from jiedao.core import migrate
@@ -176,7 +180,9 @@ def serve(ctx: click.Context, demo: bool, host: str, port: int, **plugin_options
     click.echo(f"X-Forwarded-For is believed from: {trusted}")
     # JSON logs: uvicorn's own records go through the root handler instead of its text config
     logs = {"log_config": None} if ctx.find_root().meta.get("jiedao.log_format") == "json" else {}
-    uvicorn.run(build_app(kernel), host=host, port=port, log_level="info", **logs, **uvicorn_options(kernel.config))
+    if not background:
+        click.echo("Background work is off in this process (--no-background): run it once elsewhere (see deploy/README.md).")
+    uvicorn.run(build_app(kernel, background=background, relays=True), host=host, port=port, log_level="info", **logs, **uvicorn_options(kernel.config))
 
 
 async def _require_head(kernel: Kernel) -> None:
@@ -308,7 +314,7 @@ def db_current(ctx: click.Context) -> None:
 
 @main.group()
 def plugins() -> None:
-    """Installed plugins."""
+    """Installed plugins, removing one, and writing your own."""
 
 
 @plugins.command("list")
@@ -378,12 +384,7 @@ def schema_export(ctx: click.Context, street: str | None, in_tree: bool) -> None
     click.echo(kernel.schemas.sdl(street), nl=False)
 
 
-@main.group(name="plugin")
-def plugin_group() -> None:
-    """Writing plugins."""
-
-
-@plugin_group.command("new")
+@plugins.command("new")
 @click.argument("name")
 @click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True)
 @click.option("--title", help="The plugin's human title.")
@@ -399,7 +400,7 @@ def plugin_new(name: str, directory: Path, title: str | None) -> None:
     click.echo(f"next: pip install -e {target} && jiedao db upgrade && (cd {target} && pytest)")
 
 
-@plugin_group.command("docs")
+@plugins.command("docs")
 @click.option("--check", is_flag=True, help="Exit 1 if docs/plugins.md is not up to date.")
 def plugin_docs(check: bool) -> None:
     """Regenerate the hook reference and the event catalogue in docs/plugins.md."""
@@ -409,14 +410,29 @@ def plugin_docs(check: bool) -> None:
     wanted = render_guide(current)
     if check:
         if wanted != current:
-            click.echo("docs/plugins.md is stale; run 'jiedao plugin docs'", err=True)
+            click.echo("docs/plugins.md is stale; run 'jiedao plugins docs'", err=True)
             sys.exit(1)
         return
     GUIDE.write_text(wanted, encoding="utf-8")
     click.echo(f"wrote {GUIDE}")
 
 
+class DeprecatedAlias(click.Group):
+    """``jiedao plugin new|docs``: the old name of ``jiedao plugins new|docs``, hidden, saying so."""
+
+    def invoke(self, ctx: click.Context):
+        click.echo(f"'jiedao {ctx.info_name}' is deprecated: use 'jiedao plugins' (e.g. 'jiedao plugins new NAME')", err=True)
+        return super().invoke(ctx)
+
+
+plugin_alias = DeprecatedAlias(name="plugin", hidden=True, help="Deprecated: use 'jiedao plugins'.",
+                               commands={"new": plugin_new, "docs": plugin_docs})
+main.add_command(plugin_alias)
+
 from jiedao.core.identity.cli import users  # noqa: E402 - registered after the group exists
+from jiedao.core.demo_reset import demo  # noqa: E402
+
+main.add_command(demo)
 
 main.add_command(users)
 

@@ -42,6 +42,8 @@ class Contributions:
     handlers: dict[str, list[tuple[str, EventHandler]]] = field(default_factory=lambda: defaultdict(list))
     events: dict[str, tuple[str, type]] = field(default_factory=dict)
     background: list[tuple[str, Callable[..., Awaitable[None]]]] = field(default_factory=list)
+    relays: list[tuple[str, Callable[..., Awaitable[None]]]] = field(default_factory=list)
+    """Work every serving process runs, also with ``serve --no-background`` (fan-out to live subscribers)."""
     serve_options: list[tuple[str, Any]] = field(default_factory=list)
     readiness: list[tuple[str, str, Callable[..., Any]]] = field(default_factory=list)
     channels: dict[str, tuple[str, type]] = field(default_factory=dict)
@@ -218,6 +220,13 @@ class Register:
     def background(self, task: Callable[..., Awaitable[None]]) -> None:
         """Run ``async task(kernel)`` for the lifetime of ``jiedao serve``."""
         self._into.background.append((self.plugin, task))
+
+    def relay(self, task: Callable[..., Awaitable[None]]) -> None:
+        """Run ``async task(kernel)`` in every serving process, also in those started with
+        ``jiedao serve --no-background``: carrying changes made in other processes to this
+        process's live subscribers (the sensors plugin's alarm relay). Not for work that must
+        run once per deployment (ingestion, escalation, nightly jobs): that is ``background``."""
+        self._into.relays.append((self.plugin, task))
 
     def readiness(self, name: str, check: Callable[..., Any]) -> None:
         """Take part in ``/readyz``: ``check(kernel)`` (sync or async) returns None while this

@@ -112,7 +112,10 @@ def jiedao_background(register):
     """Declare long-running work started by ``jiedao serve``: ``register.background(fn)``.
 
     ``fn(kernel)`` is an async function run as a task for the lifetime of the server; it
-    is cancelled on shutdown and must clean up on ``asyncio.CancelledError``.
+    is cancelled on shutdown and must clean up on ``asyncio.CancelledError``. Background work
+    runs once per deployment: ``jiedao serve --no-background`` (``JIEDAO_BACKGROUND=off``, for
+    the N API processes of a deployment) skips it. ``register.relay(fn)`` declares work every
+    serving process runs all the same: carrying other processes' changes to its subscribers.
 
     ``register.serve_option(click.Option(["--mqtt-port"], ...))`` adds an option to
     ``jiedao serve`` to configure that work; its value is in ``kernel.serve_options``

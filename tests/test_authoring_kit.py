@@ -23,7 +23,7 @@ GREETING_FIELD = '''
 
 @pytest.fixture(scope="module")
 def scaffolded(tmp_path_factory) -> tuple[Path, Path]:
-    """`jiedao plugin new wishes`, one field added by hand, installed into its own folder."""
+    """`jiedao plugins new wishes`, one field added by hand, installed into its own folder."""
     root = tmp_path_factory.mktemp("scaffold")
     project = generate("wishes", root, "心愿墙")
     graphql = project / "jiedao_wishes" / "graphql" / "queries.py"
@@ -86,5 +86,5 @@ def test_scaffold_refuses_bad_names_and_existing_folders(tmp_path):
 
 def test_the_hook_reference_in_the_guide_is_generated_from_the_specs():
     current = GUIDE.read_text(encoding="utf-8")
-    assert render_guide(current) == current, "run 'jiedao plugin docs' after changing core/hookspecs.py"
+    assert render_guide(current) == current, "run 'jiedao plugins docs' after changing core/hookspecs.py"
     assert "### `jiedao_schema(register)`" in current

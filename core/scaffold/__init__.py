@@ -1,4 +1,4 @@
-"""``jiedao plugin new``: generate an installable plugin distribution from ``template/``.
+"""``jiedao plugins new``: generate an installable plugin distribution from ``template/``.
 
 Every file under ``template/`` is copied with ``$name`` (the plugin name, e.g. ``wishes``),
 ``$package`` (``jiedao_wishes``), ``$Name`` (``Wishes``), ``$camel`` (``wishes``) and

@@ -101,8 +101,9 @@ def jiedao_events(register):
 def jiedao_background(register):
     """During ``jiedao serve``: ingestion (from JIEDAO_MQTT_URL or an embedded broker), offline and escalation
     checks, hourly roll-ups and pruning of old readings; ``jiedao serve --mqtt-port N``."""
-    from jiedao.plugins.sensors.serve import EMBEDDED_BROKER, MQTT_PORT, ingestion_check, run_in_server
+    from jiedao.plugins.sensors.serve import EMBEDDED_BROKER, MQTT_PORT, ingestion_check, run_in_server, run_relay
 
     register.background(run_in_server)
+    register.relay(run_relay)  # also in 'serve --no-background': other processes' alarm changes
     register.readiness("ingestion", ingestion_check)
     register.serve_option(MQTT_PORT, EMBEDDED_BROKER)

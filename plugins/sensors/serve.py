@@ -80,9 +80,9 @@ def _embedded_broker_choice(ctx, _param, value: bool) -> bool:
 async def run_in_server(kernel) -> None:
     """Run the watchdog, the roll-ups and ingestion until cancelled: from ``kernel.config.mqtt_url`` if
     set, otherwise, with ``--embedded-broker`` or ``--demo``, from an embedded amqtt broker on
-    ``--mqtt-port`` (``embedded_bind``; unless ``JIEDAO_MQTT_EMBEDDED=0``), enforcing the provisioning files if they exist. With a
-    broker, the alarm relay also runs: alarm changes of other processes reach this one's
-    ``alarmChanged`` subscribers, and this one's reach theirs."""
+    ``--mqtt-port`` (``embedded_bind``; unless ``JIEDAO_MQTT_EMBEDDED=0``), enforcing the provisioning files if they exist. With the
+    embedded broker, the alarm relay runs here too; with ``JIEDAO_MQTT_URL`` it is ``run_relay``'s,
+    which every serving process runs (``serve --no-background`` included)."""
     import contextlib
     import os
 
@@ -106,7 +106,8 @@ async def run_in_server(kernel) -> None:
             from jiedao.plugins.sensors.relay import AlarmRelay
 
             tasks.append(asyncio.create_task(Ingester(kernel, IngestOptions(url)).run()))
-            tasks.append(asyncio.create_task(AlarmRelay(kernel, url).run()))
+            if url != kernel.config.mqtt_url:  # the embedded broker's: run_relay does not know it
+                tasks.append(asyncio.create_task(AlarmRelay(kernel, url).run()))
         else:
             log.warning("no MQTT broker: sensors ingestion is off (set JIEDAO_MQTT_URL)")
         try:
@@ -115,6 +116,17 @@ async def run_in_server(kernel) -> None:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def run_relay(kernel) -> None:
+    """The alarm relay on ``JIEDAO_MQTT_URL`` until cancelled, in every serving process (also
+    ``serve --no-background``): alarm changes made by ingesters and other API processes reach
+    this process's ``alarmChanged`` subscribers, and this one's reach theirs."""
+    from jiedao.plugins.sensors.ingest import sensor_streets
+    from jiedao.plugins.sensors.relay import AlarmRelay
+
+    if sensor_streets(kernel) and kernel.config.mqtt_url:
+        await AlarmRelay(kernel, kernel.config.mqtt_url).run()
 
 
 EMBEDDED_BROKER = click.Option(

@@ -1,0 +1,48 @@
+"""``jiedao serve --no-background``: the API processes of a deployment skip the work that runs
+once per deployment (ingestion, escalation, notifications, nightly jobs) but keep the relays
+that bring other processes' changes to their subscribers."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from jiedao.core.app import build_app
+
+
+async def wait_forever(_kernel) -> None:
+    await asyncio.Event().wait()
+
+
+@pytest.mark.parametrize(("background", "relays", "expected"), [(True, True, {"background", "relay"}), (False, True, {"relay"}), (False, None, set())])
+async def test_background_work_and_relays_start_as_asked(kernel, monkeypatch, background, relays, expected):
+    started = set()
+
+    def probe(name):
+        async def task(k):
+            started.add(name)
+            await wait_forever(k)
+        return task
+
+    monkeypatch.setattr(kernel.contributions, "background", [("probe", probe("background"))])
+    monkeypatch.setattr(kernel.contributions, "relays", [("probe", probe("relay"))])
+    app = build_app(kernel, background=background, relays=relays)
+    async with app.router.lifespan_context(app):
+        for _ in range(50):  # the tasks start on the loop's next turns
+            await asyncio.sleep(0)
+    assert started == expected
+
+
+def test_the_sensors_alarm_relay_is_a_relay_and_ingestion_background_work(kernel):
+    from jiedao.plugins.sensors.serve import run_in_server, run_relay
+
+    assert ("sensors", run_relay) in kernel.contributions.relays
+    assert ("sensors", run_in_server) in kernel.contributions.background
+    assert all(task is not run_relay for _, task in kernel.contributions.background)
+
+
+def test_serve_documents_the_switch_and_its_variable(jiedao_cli):
+    result = jiedao_cli(["serve", "--help"])
+    assert result.exit_code == 0
+    assert "--background / --no-background" in result.output and "JIEDAO_BACKGROUND=off" in result.output
