@@ -17,7 +17,8 @@ from jiedao.core.config import parse_config
 from jiedao.core.errors import ConfigurationError
 from jiedao.core.graphql_over_http import GRAPHQL_RESPONSE
 from jiedao.core.testing.uvicorn_server import UvicornServer
-from jiedao.schema.trusted_documents import MANIFEST, NOT_ALLOWED, allowed_documents, canonical
+from jiedao.core.identity.roles import ALL_PERMISSION_ROLES
+from jiedao.schema.trusted_documents import ADMINISTRATOR_ROLES, MANIFEST, NOT_ALLOWED, allowed_documents, canonical
 
 URL = "/graphql/changqing"
 LOGIN = """
@@ -70,6 +71,7 @@ async def test_allow_listed_refuses_other_documents_and_runs_the_builds(client):
 
 
 async def test_administrators_may_run_any_document_when_allow_listed(client):
+    assert ADMINISTRATOR_ROLES == set(ALL_PERMISSION_ROLES)
     client.kernel.config.trusted_documents = "allow-listed"
     for role, street in (("street_admin", "changqing"), ("platform_admin", None)):
         token = await client.token(role, street)
