@@ -216,12 +216,14 @@ def _query_limits(problems: list[str]) -> tuple[int, str]:
 
 def _trusted_documents(problems: list[str]) -> str:
     """``JIEDAO_TRUSTED_DOCUMENTS`` (``off`` or ``allow-listed``), appending a problem for a bad value."""
-    from jiedao.schema.trusted_documents import POLICIES
+    from jiedao.schema.trusted_documents import MANIFEST, POLICIES
 
     value = os.environ.get("JIEDAO_TRUSTED_DOCUMENTS", "").strip().lower() or "off"
     if value not in POLICIES:
         problems.append(f"JIEDAO_TRUSTED_DOCUMENTS must be one of {', '.join(POLICIES)}, got {value!r}.")
         return "off"
+    if value == "allow-listed" and not MANIFEST.is_file():
+        problems.append(f"JIEDAO_TRUSTED_DOCUMENTS=allow-listed needs the front end's manifest {MANIFEST}; run `cd frontend && npm run build`.")
     return value
 
 

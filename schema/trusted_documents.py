@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from functools import cache, lru_cache
 from pathlib import Path
 
-from graphql import GraphQLError, GraphQLSyntaxError, parse, print_ast
-from graphql.language import DocumentNode, Node
+from graphql import GraphQLError, parse, print_ast
+from graphql.language import Node
 from strawberry.extensions import SchemaExtension
 
 log = logging.getLogger("jiedao.graphql")
@@ -35,11 +35,17 @@ import the kernel; a test keeps the two equal)."""
 _SORTED = ("definitions", "selections", "arguments", "directives", "variable_definitions", "fields")
 
 
+MAX_TOKENS = 5000
+"""Parsing an untrusted document stops here (as ``MaxTokensLimiter`` does for trusted ones)."""
+LONGEST = 20_000
+"""No document longer than this is trusted (30× the longest the build has), nor parsed to see."""
+
+
 def canonical(document: str) -> str | None:
     """``document`` printed in one canonical form, or None when it does not parse."""
     try:
-        tree = parse(document, no_location=True)
-    except GraphQLSyntaxError:
+        tree = parse(document, no_location=True, max_tokens=MAX_TOKENS)
+    except GraphQLError:
         return None
     return print_ast(_sorted(tree))
 
@@ -70,10 +76,14 @@ def allowed_documents(path: Path = MANIFEST) -> frozenset[str]:
     return frozenset(filter(None, (canonical(text) for text in manifest.values())))
 
 
-@lru_cache(maxsize=1024)
 def is_trusted(document: str | None) -> bool:
     """Whether ``document`` is one of the build's documents (whitespace and order aside)."""
-    return bool(document) and canonical(document) in allowed_documents()
+    return bool(document) and len(document) <= LONGEST and _is_trusted(document)
+
+
+@lru_cache(maxsize=1024)
+def _is_trusted(document: str) -> bool:
+    return canonical(document) in allowed_documents()
 
 
 def _policy(context) -> str:

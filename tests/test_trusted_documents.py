@@ -18,7 +18,7 @@ from jiedao.core.errors import ConfigurationError
 from jiedao.core.graphql_over_http import GRAPHQL_RESPONSE
 from jiedao.core.testing.uvicorn_server import UvicornServer
 from jiedao.core.identity.roles import ALL_PERMISSION_ROLES
-from jiedao.schema.trusted_documents import ADMINISTRATOR_ROLES, MANIFEST, NOT_ALLOWED, allowed_documents, canonical
+from jiedao.schema.trusted_documents import ADMINISTRATOR_ROLES, LONGEST, MANIFEST, MAX_TOKENS, NOT_ALLOWED, allowed_documents, canonical, is_trusted
 
 URL = "/graphql/changqing"
 LOGIN = """
@@ -39,6 +39,8 @@ def test_the_build_ships_its_documents_and_they_all_parse():
     assert len(allowed_documents()) == len(documents)
     assert canonical(LOGIN) in allowed_documents()  # GraphiQL's log-in box, as its source writes it
     assert canonical(ARBITRARY) not in allowed_documents()
+    assert not is_trusted(LOGIN + " " * LONGEST)  # longer than any of the build's: not even parsed
+    assert canonical("{ a " * MAX_TOKENS + "}" * MAX_TOKENS) is None  # parsing stops at MAX_TOKENS
 
 
 def test_the_setting_is_off_by_default_and_a_bad_value_is_named(monkeypatch):
