@@ -57,6 +57,9 @@ class Config:
     """List items one GraphQL operation may return (``JIEDAO_MAX_OBJECTS``)."""
     introspection: str = "authenticated"
     """Who may introspect the schema: ``authenticated``, ``always`` or ``never`` (``JIEDAO_INTROSPECTION``)."""
+    trusted_documents: str = "off"
+    """``allow-listed``: only the front end's registered documents run, for all but administrators
+    (``JIEDAO_TRUSTED_DOCUMENTS``; ``schema.trusted_documents``)."""
     transport: TransportSettings = field(default_factory=lambda: TransportSettings())
 
 
@@ -162,6 +165,7 @@ def parse_config(data: dict[str, Any], *, source: Path | None = None, database_u
                 problems.append(f"{where}: unknown key '{key}' (the street's own settings are: {known}); plugin settings go in [streets.{slug}.{key}].")
         streets[slug] = StreetConfig(slug, name, tuple(dict.fromkeys(plugins)), raw_settings, core=_core_settings(where, core_values, problems))
     max_objects, introspection = _query_limits(problems)
+    trusted_documents = _trusted_documents(problems)
     if not streets and not problems:
         problems.append("no street is configured; add a [streets.<slug>] table to plugins.toml.")
     if problems:
@@ -176,6 +180,7 @@ def parse_config(data: dict[str, Any], *, source: Path | None = None, database_u
         transport=transport_settings(),
         max_objects=max_objects,
         introspection=introspection,
+        trusted_documents=trusted_documents,
     )
 
 
@@ -207,6 +212,19 @@ def _query_limits(problems: list[str]) -> tuple[int, str]:
         problems.append(f"JIEDAO_INTROSPECTION must be one of {', '.join(INTROSPECTION_POLICIES)}, got {introspection!r}.")
         introspection = "authenticated"
     return max_objects, introspection
+
+
+def _trusted_documents(problems: list[str]) -> str:
+    """``JIEDAO_TRUSTED_DOCUMENTS`` (``off`` or ``allow-listed``), appending a problem for a bad value."""
+    from jiedao.schema.trusted_documents import MANIFEST, POLICIES
+
+    value = os.environ.get("JIEDAO_TRUSTED_DOCUMENTS", "").strip().lower() or "off"
+    if value not in POLICIES:
+        problems.append(f"JIEDAO_TRUSTED_DOCUMENTS must be one of {', '.join(POLICIES)}, got {value!r}.")
+        return "off"
+    if value == "allow-listed" and not MANIFEST.is_file():
+        problems.append(f"JIEDAO_TRUSTED_DOCUMENTS=allow-listed needs the front end's manifest {MANIFEST}; run `cd frontend && npm run build`.")
+    return value
 
 
 def validate_against(config: Config, installed: dict[str, InstalledPlugin]) -> list[str]:

@@ -15,8 +15,10 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from jiedao.core.graphql_over_http import GRAPHQL_RESPONSE, is_request_error, negotiate
 from jiedao.core.identity.service import Authentication, AuthenticationFailed, SessionCheck, authenticate
 from jiedao.core.pages.routes import built_page, page_response
 from jiedao.schema.context import Context
@@ -57,16 +59,38 @@ class StreetGraphQL(GraphQL):
         return context
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Strawberry's view, with refusals of HTTP requests as GraphQL-over-HTTP error bodies."""
+        """Strawberry's view, answering in the media type the request accepts (``graphql_over_http``)
+        with the GraphQL-over-HTTP status codes, refusals included as GraphQL error bodies."""
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        request = Request(scope=scope, receive=receive)
+        accept = request.headers.get("accept")
+        media_type = scope["jiedao.media_type"] = negotiate(accept)
+        if media_type is None and not (request.method == "GET" and "text/html" in (accept or "")):
+            message = f"This endpoint answers {GRAPHQL_RESPONSE} or application/json; the request accepts neither (Accept: {accept})."
+            response = _error_response(406, message, "NOT_ACCEPTABLE", scope["jiedao.request_id"])
+            await response(scope, receive, send)
+            return
         try:
-            response = await self.run(Request(scope=scope, receive=receive))
+            response = await self.run(request)
         except HTTPException as refusal:
-            code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(refusal.status_code, "BAD_REQUEST")
-            response = _error_response(refusal.status_code, refusal.reason, code, scope["jiedao.request_id"])
+            response = _refusal_response(refusal, request, media_type)
+        else:
+            if "jiedao.status" in scope:
+                response.status_code = scope["jiedao.status"]
+        if media_type == GRAPHQL_RESPONSE and response.headers.get("content-type", "").startswith("application/json"):
+            response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
         await response(scope, receive, send)
+
+    async def process_result(self, request, result):
+        """Strawberry's result body; for a request error asked as ``application/graphql-response+json``
+        no ``data`` entry and status 400 (``application/json`` keeps 200 and ``"data": null``)."""
+        body = await super().process_result(request, result)
+        if request.scope.get("jiedao.media_type") == GRAPHQL_RESPONSE and is_request_error(result):
+            body.pop("data", None)
+            request.scope["jiedao.status"] = 400
+        return body
 
     async def parse_http_body(self, request):
         """Strawberry's parsing, refusing a JSON body that is not an object (``[]``, ``1``, ``null``)."""
@@ -155,9 +179,26 @@ async def _refuse_socket(scope: Scope, receive: Receive, send: Send, code: int, 
     await socket.close(code, reason)
 
 
-def _error_response(status: int, message: str, code: str, request_id: str) -> Response:
+def _error_response(status: int, message: str, code: str, request_id: str, headers: dict[str, str] | None = None) -> Response:
     body = json.dumps({"errors": [{"message": message, "extensions": {"code": code, "requestId": request_id}}]})
-    return Response(body, status_code=status, media_type="application/json", headers={"x-request-id": request_id})
+    return Response(body, status_code=status, media_type="application/json", headers={"x-request-id": request_id, **(headers or {})})
+
+
+def _refusal_response(refusal: HTTPException, request: Request, media_type: str | None) -> Response:
+    """The GraphQL error body for a request Strawberry refused, with the spec's status: 405 (and
+    ``Allow``) for a method other than GET/POST or a mutation over GET, 415 for a body that is
+    not JSON, else Strawberry's (400 for unparsable JSON, a missing or malformed parameter)."""
+    request_id = request.scope["jiedao.request_id"]
+    status, headers = refusal.status_code, {}
+    if status == 405:
+        headers["allow"] = "GET, POST"
+    elif isinstance(refusal.__cause__, InvalidOperationTypeError) and request.method == "GET":
+        status, headers["allow"] = 405, "POST"
+    elif refusal.reason == "Unsupported content type":
+        status = 415
+    code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 415: "UNSUPPORTED_MEDIA_TYPE"}.get(status, "BAD_REQUEST")
+    reason = "Send the request as JSON (Content-Type: application/json)." if status == 415 else refusal.reason
+    return _error_response(status, reason, code, request_id, headers)
 
 
 async def _reply(send: Send, status: int, message: str, code: str, request_id: str) -> None:

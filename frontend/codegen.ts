@@ -16,7 +16,10 @@ const config: CodegenConfig = {
         enumsAsTypes: true,
         scalars: { DateTime: "string", Date: "string", JSON: "unknown", Fen: "number", Upload: "string" },
       },
-      presetConfig: { fragmentMasking: false },
+      // persistedDocuments: src/gql/persisted-documents.json, every document of the build
+      // (hash -> text); vite.config.ts ships it as core/pages/dist/persisted-documents.json,
+      // the allow-list of JIEDAO_TRUSTED_DOCUMENTS=allow-listed (schema/trusted_documents.py).
+      presetConfig: { fragmentMasking: false, persistedDocuments: true },
     },
   },
 };

@@ -1,5 +1,6 @@
 // One build for the people's front end: the resident/worker app (app.html) and offline GraphiQL.
 // The output lands in the Python package (core/pages/dist) so a clone serves it without node.
+import { readFileSync } from "node:fs";
 import { fileURLToPath, URL } from "node:url";
 import vue from "@vitejs/plugin-vue";
 import Components from "unplugin-vue-components/vite";
@@ -18,9 +19,21 @@ function noFontCdn(): Plugin {
   };
 }
 
+/** The build's trusted documents (codegen's persisted-documents.json, hash -> document) ship
+ *  beside its pages: the allow-list of JIEDAO_TRUSTED_DOCUMENTS=allow-listed. */
+function trustedDocuments(): Plugin {
+  const manifest = fileURLToPath(new URL("./src/gql/persisted-documents.json", import.meta.url));
+  return {
+    name: "jiedao-trusted-documents",
+    generateBundle() {
+      this.emitFile({ type: "asset", fileName: "persisted-documents.json", source: readFileSync(manifest, "utf-8") });
+    },
+  };
+}
+
 export default defineConfig({
   base: "/static/",
-  plugins: [noFontCdn(), vue(), Components({ resolvers: [VantResolver()], dts: false })],
+  plugins: [noFontCdn(), trustedDocuments(), vue(), Components({ resolvers: [VantResolver()], dts: false })],
   resolve: { alias: { "@": fileURLToPath(new URL("./src", import.meta.url)) } },
   build: {
     outDir: "../core/pages/dist",

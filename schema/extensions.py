@@ -29,6 +29,7 @@ from jiedao.schema.cost import estimate
 from jiedao.schema.depth import create_depth_rule
 from jiedao.schema.errors import is_expected
 from jiedao.schema.statements import current_statements
+from jiedao.schema.trusted_documents import TrustedDocuments
 
 log = logging.getLogger("jiedao.graphql")
 
@@ -205,6 +206,7 @@ def schema_extensions() -> list:
         lambda: ValidationCache(maxsize=CACHE_SIZE),
         lambda: AddValidationRules(list(LIMIT_RULES)),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        TrustedDocuments,
         PluginAwareErrors,
         CostLimiter,
         PrometheusOperations,

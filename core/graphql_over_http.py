@@ -1,0 +1,62 @@
+"""The GraphQL-over-HTTP media types: which one a request's ``Accept`` asks for, and whether a
+result is a *request error* (the operation never ran) that gets 400 and no ``data`` entry.
+
+``application/graphql-response+json`` gets the spec's status codes: 400 for a request that fails
+before execution (an unparsable or invalid document, a refused document, variables that cannot
+be coerced), 200 for an executed one, field errors included. ``application/json`` (asked for,
+``*/*``, or no ``Accept`` header at all, as graphql-http's audit and legacy clients expect) keeps
+the legacy behaviour: 200 with ``"data": null`` for the same failures. An ``Accept`` naming
+neither (nor a wildcard) gets 406.
+"""
+
+from __future__ import annotations
+
+from strawberry.types.execution import ExecutionResult, PreExecutionError
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+_AS_JSON = {JSON, "application/*", "*/*"}
+
+
+def negotiate(accept: str | None) -> str | None:
+    """The response media type for an ``Accept`` header: ``GRAPHQL_RESPONSE`` or ``JSON``, or
+    None when neither is acceptable. The highest quality wins; on a tie, the GraphQL media type.
+    No header (or an empty one) means ``JSON``."""
+    if accept is None or not accept.strip():
+        return JSON
+    best, best_quality = None, 0.0
+    for item in accept.split(","):
+        media, *parameters = (part.strip() for part in item.split(";"))
+        media = media.lower()
+        if media == GRAPHQL_RESPONSE:
+            candidate = GRAPHQL_RESPONSE
+        elif media in _AS_JSON:
+            candidate = JSON
+        else:
+            continue
+        quality = _quality(parameters)
+        if quality > best_quality or (quality == best_quality and quality > 0 and candidate == GRAPHQL_RESPONSE):
+            best, best_quality = candidate, quality
+    return best
+
+
+def _quality(parameters: list[str]) -> float:
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                return min(max(float(value), 0.0), 1.0)
+            except ValueError:
+                return 0.0
+    return 1.0
+
+
+def is_request_error(result: ExecutionResult) -> bool:
+    """Whether ``result`` reports a failure before execution: parsing, validation or a refusal
+    by a schema extension (Strawberry's ``PreExecutionError``), or graphql-core's refusal to
+    start (variables that cannot be coerced, an unknown operation name), which comes back
+    without data and with errors that have no path and no extensions."""
+    if isinstance(result, PreExecutionError):
+        return True
+    errors = result.errors or []
+    return result.data is None and bool(errors) and all(error.path is None and not error.extensions for error in errors)

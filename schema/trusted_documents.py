@@ -1,0 +1,121 @@
+"""Trusted documents: with ``JIEDAO_TRUSTED_DOCUMENTS=allow-listed`` only the GraphQL documents
+the front end's build registered may run (over HTTP and WebSocket alike); any other is refused
+with ``PERSISTED_QUERY_NOT_ALLOWED`` before it is parsed against the schema, so its errors tell
+nothing about the schema. Street and platform administrators are exempt (GraphiQL stays theirs).
+
+The build's manifest is ``core/pages/dist/persisted-documents.json`` (graphql-codegen's client
+preset, ``persistedDocuments``: ``{"sha256:<hex>": "<document>"}``). A request's document is
+recognised by its content, not by a hash it sends: both sides are parsed and printed in one
+canonical form (definitions, selections, arguments and directives sorted), so the app sends its
+documents as it always did and a subscription's ``subscribe`` message (which carries no
+``extensions``) is checked like a POST.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from functools import cache, lru_cache
+from pathlib import Path
+
+from graphql import GraphQLError, parse, print_ast
+from graphql.language import Node
+from strawberry.extensions import SchemaExtension
+
+log = logging.getLogger("jiedao.graphql")
+
+MANIFEST = Path(__file__).resolve().parent.parent / "core" / "pages" / "dist" / "persisted-documents.json"
+POLICIES = ("off", "allow-listed")
+NOT_ALLOWED = "PERSISTED_QUERY_NOT_ALLOWED"
+_STAND_IN = "query PersistedQueryNotAllowed { __typename }"
+ADMINISTRATOR_ROLES = frozenset({"platform_admin", "street_admin"})
+"""Roles that may run any document: the kernel's ``ALL_PERMISSION_ROLES`` (the toolkit does not
+import the kernel; a test keeps the two equal)."""
+_SORTED = ("definitions", "selections", "arguments", "directives", "variable_definitions", "fields")
+
+
+MAX_TOKENS = 5000
+"""Parsing an untrusted document stops here (as ``MaxTokensLimiter`` does for trusted ones)."""
+LONGEST = 20_000
+"""No document longer than this is trusted (30× the longest the build has), nor parsed to see."""
+
+
+def canonical(document: str) -> str | None:
+    """``document`` printed in one canonical form, or None when it does not parse."""
+    try:
+        tree = parse(document, no_location=True, max_tokens=MAX_TOKENS)
+    except GraphQLError:
+        return None
+    return print_ast(_sorted(tree))
+
+
+def _sorted(node: Node) -> Node:
+    """Sort, bottom up and in place, every list whose order does not change what is asked
+    (the tree is a private parse; graphql-core's nodes are frozen dataclasses)."""
+    for key in node.keys:
+        value = getattr(node, key, None)
+        if isinstance(value, Node):
+            _sorted(value)
+        elif isinstance(value, (list, tuple)) and value and isinstance(value[0], Node):
+            children = [_sorted(child) for child in value]
+            if key in _SORTED:
+                children.sort(key=print_ast)
+            object.__setattr__(node, key, tuple(children))
+    return node
+
+
+@cache
+def allowed_documents(path: Path = MANIFEST) -> frozenset[str]:
+    """The canonical forms of the documents in the build's manifest (empty when it is missing)."""
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        log.error("trusted documents: %s is missing; run `cd frontend && npm run build`", path)
+        return frozenset()
+    return frozenset(filter(None, (canonical(text) for text in manifest.values())))
+
+
+def is_trusted(document: str | None) -> bool:
+    """Whether ``document`` is one of the build's documents (whitespace and order aside)."""
+    return bool(document) and len(document) <= LONGEST and _is_trusted(document)
+
+
+@lru_cache(maxsize=1024)
+def _is_trusted(document: str) -> bool:
+    return canonical(document) in allowed_documents()
+
+
+def _policy(context) -> str:
+    config = getattr(getattr(context, "kernel", None), "config", None)
+    return getattr(config, "trusted_documents", "off")
+
+
+def _exempt(context) -> bool:
+    """Administrators may run any document (GraphiQL, ad-hoc queries)."""
+    return getattr(context, "user", None) is not None and bool(ADMINISTRATOR_ROLES.intersection(getattr(context, "roles", ())))
+
+
+class TrustedDocuments(SchemaExtension):
+    """Refuses, under ``allow-listed``, a document the build did not register. The refused
+    document is swapped for a stand-in before parsing and the refusal becomes the operation's
+    only error at validation (listed after ``ValidationCache``, which overwrites the errors)."""
+
+    refusal: GraphQLError | None = None
+
+    def on_operation(self) -> Iterator[None]:
+        ctx = self.execution_context
+        if _policy(ctx.context) == "allow-listed" and not _exempt(ctx.context) and not is_trusted(ctx.query):
+            self.refusal = GraphQLError(
+                "This server runs only the documents its front end registered (trusted documents); "
+                "send one of those, or log in as an administrator to run others.",
+                extensions={"code": NOT_ALLOWED},
+            )
+            ctx.query = _STAND_IN
+            ctx._provided_operation_name = None  # the stand-in has one operation, whatever was named
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        if self.refusal is not None:
+            self.execution_context.pre_execution_errors = [self.refusal]
+        yield
