@@ -530,6 +530,21 @@ def queries(facts: dict) -> list[Query]:
     return found
 
 
+def checkout(revision: str, where: Path) -> Path:
+    """Jiedao at ``revision`` laid out as its import tree (``jiedao/`` with ``core``, ``schema``,
+    ``plugins``, ``migrations`` inside, as setup.py maps them); returns the directory to put
+    first on PYTHONPATH."""
+    source = where / "source"
+    source.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", revision], cwd=ROOT, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(source)], input=archive, check=True)
+    tree = where / "path"
+    shutil.copytree(source / "jiedao", tree / "jiedao")
+    for folder in ("core", "schema", "plugins", "migrations"):
+        (tree / "jiedao" / folder).symlink_to(source / folder)
+    return tree
+
+
 # ---------------------------------------------------------------------------------------------
 # PostGraphile.
 
@@ -639,6 +654,8 @@ def main() -> None:
     parser.add_argument("--skip-postgraphile", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--only", default="", help="comma-separated query names")
+    parser.add_argument("--compare", default="", metavar="REV",
+                        help="also serve Jiedao/PG from git revision REV (e.g. the base of a change): before/after in one run")
     parser.add_argument("--serve", choices=["jiedao", "floor"], help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
@@ -668,6 +685,11 @@ def main() -> None:
         env = {"JIEDAO_DEBUG": "1", "JIEDAO_MAX_OBJECTS": "100000"}  # the README list at 10 and 100 buildings estimate more than 10,000
         port = free_port()
         servers.append(start("Jiedao/PG", "jiedao", [python, script, "--serve", "jiedao", "--database-url", app_url, "--port", str(port)], port, env))
+        if args.compare:
+            port = free_port()
+            tree = checkout(args.compare, base / "compare")
+            servers.append(start(f"Jiedao/PG@{args.compare[:10]}", "jiedao", [python, script, "--serve", "jiedao", "--database-url", app_url, "--port", str(port)],
+                                 port, {**env, "PYTHONPATH": str(tree)}))
         if not args.skip_sqlite:
             sqlite_path = base / "sqlite" / "jiedao.db"
             sqlite_url = f"sqlite+aiosqlite:///{sqlite_path}"
