@@ -46,7 +46,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+if "JIEDAO_BENCH_TREE" not in os.environ:  # a --compare server imports Jiedao from its own tree
+    sys.path.insert(0, str(ROOT))
 
 STREET = "changqing"
 APP_ROLE = "jiedao_app"
@@ -549,9 +550,12 @@ def checkout(revision: str, where: Path) -> Path:
 # PostGraphile.
 
 
-def postgraphile_node() -> tuple[Path | None, str]:
-    """node >= 22 and PostGraphile 5 from ``bench/postgraphile`` (``npm ci`` there first)."""
+def postgraphile_node(install: bool = True) -> tuple[Path | None, str]:
+    """node >= 22 and PostGraphile 5 from ``bench/postgraphile`` (``npm ci`` there first unless
+    ``install`` is False); None and the reason when unavailable."""
     modules = POSTGRAPHILE_DIR / "node_modules"
+    if not modules.is_dir() and not install:
+        return None, "bench/postgraphile/node_modules absent and --no-install given"
     if not modules.is_dir():
         npm = shutil.which("npm")
         if npm is None:
@@ -653,6 +657,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=None, help="seconds per phase (default 4; --quick 1; --smoke 0)")
     parser.add_argument("--skip-postgraphile", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--no-install", action="store_true", help="do not run npm ci for PostGraphile (skip it when not installed)")
     parser.add_argument("--only", default="", help="comma-separated query names")
     parser.add_argument("--compare", default="", metavar="REV",
                         help="also serve Jiedao/PG from git revision REV (e.g. the base of a change): before/after in one run")
@@ -689,7 +694,7 @@ def main() -> None:
             port = free_port()
             tree = checkout(args.compare, base / "compare")
             servers.append(start(f"Jiedao/PG@{args.compare[:10]}", "jiedao", [python, script, "--serve", "jiedao", "--database-url", app_url, "--port", str(port)],
-                                 port, {**env, "PYTHONPATH": str(tree)}))
+                                 port, {**env, "PYTHONPATH": str(tree), "JIEDAO_BENCH_TREE": str(tree)}))
         if not args.skip_sqlite:
             sqlite_path = base / "sqlite" / "jiedao.db"
             sqlite_url = f"sqlite+aiosqlite:///{sqlite_path}"
@@ -703,7 +708,7 @@ def main() -> None:
         if args.skip_postgraphile:
             print("PostGraphile: skipped (--skip-postgraphile)")
         else:
-            node, version = postgraphile_node()
+            node, version = postgraphile_node(install=not args.no_install)
             if node is None:
                 print(f"PostGraphile: skipped ({version})")
             else:
