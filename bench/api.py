@@ -659,6 +659,8 @@ def main() -> None:
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--no-install", action="store_true", help="do not run npm ci for PostGraphile (skip it when not installed)")
     parser.add_argument("--only", default="", help="comma-separated query names")
+    parser.add_argument("--variant", action="append", default=[], metavar="NAME:VAR=VALUE[,VAR=VALUE]",
+                        help="also serve Jiedao/PG as NAME with these environment settings, e.g. nofreeze:JIEDAO_GC_FREEZE=0")
     parser.add_argument("--compare", default="", metavar="REV",
                         help="also serve Jiedao/PG from git revision REV (e.g. the base of a change): before/after in one run")
     parser.add_argument("--serve", choices=["jiedao", "floor"], help=argparse.SUPPRESS)
@@ -695,6 +697,12 @@ def main() -> None:
             tree = checkout(args.compare, base / "compare")
             servers.append(start(f"Jiedao/PG@{args.compare[:10]}", "jiedao", [python, script, "--serve", "jiedao", "--database-url", app_url, "--port", str(port)],
                                  port, {**env, "PYTHONPATH": str(tree), "JIEDAO_BENCH_TREE": str(tree)}))
+        for variant in args.variant:
+            name, _, settings = variant.partition(":")
+            extra = dict(pair.split("=", 1) for pair in settings.split(",") if pair)
+            port = free_port()
+            servers.append(start(f"Jiedao/PG {name}", "jiedao", [python, script, "--serve", "jiedao", "--database-url", app_url, "--port", str(port)],
+                                 port, {**env, **extra}))
         if not args.skip_sqlite:
             sqlite_path = base / "sqlite" / "jiedao.db"
             sqlite_url = f"sqlite+aiosqlite:///{sqlite_path}"
