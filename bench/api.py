@@ -16,7 +16,7 @@ Each server runs in its own process. The load comes from this process through a 
 keep-alive HTTP/1.1 client (cheaper than httpx, so it takes less of the CPU the servers
 need). Printed per query and server: p50/p99 at c=1, req/s at c=8 and c=32, CPU per request
 (the server process's user+system time over the requests it answered at c=8), SQL
-statements per request (PostgreSQL's ``pg_stat_statements``, BEGIN/COMMIT included; SQLite:
+resident memory after each query (RSS MB), statements per request (PostgreSQL's ``pg_stat_statements``, BEGIN/COMMIT included; SQLite:
 the GraphQL part only, from ``JIEDAO_DEBUG``), and the ratios of Jiedao's req/s and CPU to
 the floor's and PostGraphile's. The phases of the servers are interleaved (round robin per
 query), so a noisy neighbour hits them alike; still compare ratios, not absolute figures.
@@ -257,6 +257,16 @@ class Server:
                 continue
             total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
         return total
+
+    def rss_mb(self) -> float | None:
+        """Resident memory of the process in MB (memory should stay flat from query to query)."""
+        try:
+            for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        except OSError:
+            return None
+        return None
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -631,7 +641,7 @@ async def run(servers: list[Server], all_queries: list[Query], args, counter: St
             on_postgres = server.name != "Jiedao/SQLite"
             results[server.name]["statements"] = await statements_per_request(server, query, counter if on_postgres else None, 3 if args.smoke else 10)
         for server in targets:
-            rows.append({"query": query.name, "server": server.name, **results[server.name]})
+            rows.append({"query": query.name, "server": server.name, **results[server.name], "rss": server.rss_mb()})
         print_query(query.name, rows[-len(targets):])
     return rows
 
@@ -641,12 +651,12 @@ def print_query(name: str, rows: list[dict]) -> None:
     floor, graphile = by.get("floor"), by.get("PostGraphile")
     print(f"\n{name}")
     print(f"  {'server':<16}{'p50 ms':>9}{'p99 ms':>9}{'req/s c=8':>11}{'req/s c=32':>12}{'CPU ms/req':>12}{'stmts/req':>11}"
-          f"{'c=8 vs floor':>14}{'CPU vs floor':>14}{'c=8 vs PG':>11}{'CPU vs PG':>11}")
+          f"{'c=8 vs floor':>14}{'CPU vs floor':>14}{'c=8 vs PG':>11}{'CPU vs PG':>11}{'RSS MB':>9}")
     for row in rows:
         print(f"  {row['server']:<16}{fmt(row['p50'], 2):>9}{fmt(row['p99'], 2):>9}{fmt(row['rps8']):>11}{fmt(row['rps32']):>12}"
               f"{fmt(row['cpu'], 2):>12}{row['statements']:>11}"
               f"{ratio(row['rps8'], floor and floor['rps8']):>14}{ratio(row['cpu'], floor and floor['cpu']):>14}"
-              f"{ratio(row['rps8'], graphile and graphile['rps8']):>11}{ratio(row['cpu'], graphile and graphile['cpu']):>11}")
+              f"{ratio(row['rps8'], graphile and graphile['rps8']):>11}{ratio(row['cpu'], graphile and graphile['cpu']):>11}{fmt(row['rss'], 0):>9}")
     sys.stdout.flush()
 
 
