@@ -17,6 +17,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from jiedao.core import log_redaction
 from jiedao.core.errors import PluginError
+from jiedao.core.gc_settle import settle_after_start
 from jiedao.core.kernel import Kernel
 from jiedao.core.security_headers import SecurityHeaders
 from jiedao.core.endpoint import GraphQLEndpoint
@@ -88,6 +89,7 @@ def build_app(kernel: Kernel, *, background: bool = True, relays: bool | None = 
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         log_redaction.install()  # after the server configured its logging
         await kernel.sync_streets()
+        settle_after_start()
         work = [*(kernel.contributions.background if background else ()), *(kernel.contributions.relays if relays else ())]
         tasks = [asyncio.create_task(_run_background(kernel, plugin, task)) for plugin, task in work]
         try:

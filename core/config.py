@@ -211,6 +211,12 @@ def _query_limits(problems: list[str]) -> tuple[int, str]:
     if introspection not in INTROSPECTION_POLICIES:
         problems.append(f"JIEDAO_INTROSPECTION must be one of {', '.join(INTROSPECTION_POLICIES)}, got {introspection!r}.")
         introspection = "authenticated"
+    from jiedao.core.identity.token_cache import ttl_seconds
+
+    try:
+        ttl_seconds()
+    except ValueError as error:
+        problems.append(str(error))
     return max_objects, introspection
 
 

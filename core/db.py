@@ -130,8 +130,15 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    kwargs.setdefault("pool_pre_ping", True)
+    # No pre-ping (it cost a round trip per checkout): connections are replaced after
+    # POOL_RECYCLE_SECONDS, and one found dead at its first statement is discarded with the
+    # pool's older ones and the read retried once on a new connection (``core.db_retry``).
+    kwargs.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
     return create_async_engine(url, **kwargs)
+
+
+POOL_RECYCLE_SECONDS = 1800
+"""Age after which a pooled PostgreSQL connection is closed and replaced on its next checkout."""
 
 
 class Database:

@@ -7,11 +7,12 @@ from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from jiedao.core.db import set_street_guc
+from jiedao.core.db_retry import is_disconnect
 from jiedao.core.db_checks import INPUT_KEY, domain_error_for
 
 if TYPE_CHECKING:
@@ -51,9 +52,19 @@ class Context:
     async def session(self) -> AsyncSession:
         """The request's session, scoped to its street (opened on first use)."""
         if self._session is None:
-            self._session = self.kernel.db.session(self.street_id)
-            await self._session.begin()
-            await set_street_guc(self._session, self.street_id)
+            for attempt in (1, 2):
+                session = self.kernel.db.session(self.street_id)
+                try:
+                    await session.begin()
+                    await set_street_guc(session, self.street_id)
+                    break
+                except DBAPIError as error:
+                    await session.close()
+                    if attempt == 2 or not is_disconnect(error):
+                        raise
+                    # The pooled connection was dead (database restarted, backend terminated):
+                    # nothing ran yet, so start again on a fresh one (see core.db_retry).
+            self._session = session
         return self._session
 
     async def execute(self, statement, params=None):
