@@ -6,7 +6,9 @@ demo's own rows (a downgrade is for schemas, not for data). Then ``db upgrade`` 
 
 Only a demo database may be reset: one without accounts yet, or one whose ``admin``
 account still has the demo's password (``core.demo.DEMO_PASSWORD``), which no real
-deployment keeps. Anything else is refused before a table is touched.
+deployment keeps; and the owner's URL (``JIEDAO_MIGRATION_DATABASE_URL``), which drops the
+tables, must name the very database that was checked. Anything else is refused before a
+table is touched.
 """
 
 from __future__ import annotations
@@ -39,6 +41,15 @@ async def demo_database_problem(kernel: Kernel) -> str | None:
     if not await verify_password(admin_hash, DEMO_PASSWORD):
         return "its 'admin' account does not have the demo password"
     return None
+
+
+def same_database(first: str, second: str) -> bool:
+    """Whether two URLs name the same database (backend, host, port and name; the account and
+    password may differ: the app role and the owner reach one database)."""
+    from sqlalchemy.engine import make_url
+
+    a, b = make_url(first), make_url(second)
+    return (a.get_backend_name(), a.host, a.port, a.database) == (b.get_backend_name(), b.host, b.port, b.database)
 
 
 async def drop_everything(url: str) -> None:
@@ -97,7 +108,13 @@ def demo_reset(ctx: click.Context, yes: bool) -> None:
 
     if problem := run(check()):
         raise click.ClickException(f"refusing to reset {where}: not a demo database ({problem})")
-    run(drop_everything(migrate.migration_url(kernel)))
+    owner_url = migrate.migration_url(kernel)
+    if not same_database(owner_url, kernel.config.database_url):
+        # the check above read the app's database: never drop another one
+        raise click.ClickException(
+            f"refusing to reset: JIEDAO_MIGRATION_DATABASE_URL names another database than {where}; unset it or make both name the demo's"
+        )
+    run(drop_everything(owner_url))
     migrate.upgrade(kernel)
     accounts = run(seed_demo(kernel))
     click.echo(f"reset {where}: demo seeded again; accounts (password 'jiedao-demo'): {', '.join(accounts)}")

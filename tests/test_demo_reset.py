@@ -75,3 +75,16 @@ def test_reset_on_postgresql_drops_the_tables_as_the_owner_and_seeds_again(jieda
         assert postgres.execute(f"select rolbypassrls from pg_roles where rolname = '{APP_ROLE}'") == "f"
     finally:
         postgres.drop_database(name)
+
+
+def test_an_owner_url_naming_another_database_is_refused_and_that_database_kept(jiedao_cli, tmp_path, monkeypatch):
+    """The check reads the app's database; the drop runs as the owner: both must be the demo's."""
+    production = tmp_path / "production.db"
+    with sqlite3.connect(production) as connection:
+        connection.execute("create table communities (name text)")
+        connection.execute("insert into communities values ('长庆社区')")
+    monkeypatch.setenv("JIEDAO_MIGRATION_DATABASE_URL", f"sqlite+aiosqlite:///{production}")
+    refused = jiedao_cli(["demo", "reset", "--yes"], streets=STREETS)  # the app's database: an empty demo
+    assert refused.exit_code == 1, refused.output
+    assert "JIEDAO_MIGRATION_DATABASE_URL names another database" in refused.output
+    assert rows(production, "select name from communities") == [("长庆社区",)]

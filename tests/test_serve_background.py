@@ -46,3 +46,25 @@ def test_serve_documents_the_switch_and_its_variable(jiedao_cli):
     result = jiedao_cli(["serve", "--help"])
     assert result.exit_code == 0
     assert "--background / --no-background" in result.output and "JIEDAO_BACKGROUND=off" in result.output
+
+
+@pytest.mark.parametrize(("arguments", "environment", "expected"), [
+    (["serve", "--no-background"], {}, False),
+    (["serve"], {"JIEDAO_BACKGROUND": "off"}, False),
+    (["serve"], {}, True),
+])
+def test_serve_hands_the_switch_to_the_app_it_runs(jiedao_cli, monkeypatch, arguments, environment, expected):
+    """What an API process of the Compose stack runs: the app built without background work."""
+    import uvicorn
+
+    import jiedao.core.app
+
+    built: list[dict] = []
+    monkeypatch.setattr(jiedao.core.app, "build_app", lambda kernel, **options: built.append(options) or "app")
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: None)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert jiedao_cli(["db", "upgrade"]).exit_code == 0
+    result = jiedao_cli([*arguments, "--port", "0"])
+    assert result.exit_code == 0, result.output
+    assert built == [{"background": expected, "relays": True}]

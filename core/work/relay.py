@@ -16,6 +16,7 @@ to relay.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import logging
@@ -29,6 +30,8 @@ from jiedao.core.work.events import WORK_EVENTS
 
 log = logging.getLogger("jiedao.work.relay")
 CHANNEL = "jiedao_work_items"
+HEARTBEAT = 30.0
+"""Seconds between the relay's checks that its LISTEN connection still answers."""
 _origins: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -106,10 +109,17 @@ async def listen_work_items(kernel, backoff_max: float = 30.0) -> None:
                 connection.add_termination_listener(lambda _connection: lost.set())
                 await connection.add_listener(CHANNEL, received)
                 delay = 0.5
-                await lost.wait()
+                while not lost.is_set():  # a half-open connection never terminates: ask it now and then
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(lost.wait(), HEARTBEAT)
+                    if not lost.is_set():
+                        await asyncio.wait_for(connection.fetchval("SELECT 1"), HEARTBEAT)
             finally:
-                await connection.close()
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-            log.warning("work-item relay lost the database (%s); reconnecting in %.1fs", error, delay)
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(connection.close(), HEARTBEAT)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # noqa: BLE001 - whatever broke, the relay comes back
+            log.warning("work-item relay lost the database (%s); reconnecting in %.1fs", error or type(error).__name__, delay)
         await asyncio.sleep(delay)
         delay = min(delay * 2, backoff_max)

@@ -120,6 +120,7 @@ def test_the_emqx_acl_allows_what_the_mosquitto_acl_allows(tmp_path):
     provision.issue("changqing", "EM-0001", "jiedao", passwords, acl)
     provision.issue_service("jiedao-ingest", "jiedao", "read", passwords, acl)
     provision.issue_service("jiedao-api", "jiedao", "readwrite", passwords, acl)
+    provision.issue_service("sim", "jiedao", "write", passwords, acl)
     spec = importlib.util.spec_from_file_location("acl_from_mosquitto", DEPLOY / "emqx" / "acl_from_mosquitto.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -130,6 +131,7 @@ def test_the_emqx_acl_allows_what_the_mosquitto_acl_allows(tmp_path):
         '{allow, {username, "changqing.EM-0001"}, all, ["jiedao/changqing/devices/EM-0001/status"]}.',
         '{allow, {username, "jiedao-ingest"}, subscribe, ["jiedao/#"]}.',
         '{allow, {username, "jiedao-api"}, all, ["jiedao/#"]}.',
+        '{allow, {username, "sim"}, publish, ["jiedao/+/devices/#"]}.',
         "{deny, all}.",
     ]
     with pytest.raises(ValueError, match="line 2"):
