@@ -13,10 +13,10 @@ from jiedao.core.personal_data import mask_phone
 from jiedao.core.geo_graphql import BuildingLocation, location_of
 from jiedao.schema.connection import Connection, paginate
 from jiedao.schema.cost import list_bound
-from jiedao.schema.ids import decode_id_of
+from jiedao.schema.ids import decode_id_of, encode_global_id, parse_pk
 from jiedao.schema.loaders import by_id, children, through
 from jiedao.schema.context import Context
-from jiedao.schema.node import PUBLIC, Node, node_type, resolve_node
+from jiedao.schema.node import PUBLIC, Node, computed_node_type, node_type, resolve_node
 from jiedao.schema.permissions import IsAuthenticated, allow, public
 
 REGISTRY = "core.registry.read"
@@ -53,7 +53,13 @@ def visible_residents(ctx: Context) -> ColumnElement[bool]:
 
 
 @strawberry.type(description="The street (街道) this endpoint serves.")
-class Street:
+class Street(Node):
+    pk: strawberry.Private[int]
+
+    @strawberry.field(description="The street's global ID (stable: a client cache can key the street on it).")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_global_id("Street", self.pk))
+
     slug: str
     name: str
     plugins: list[str] = strawberry.field(description="The plugins this street enables.", metadata=list_bound(50))
@@ -165,12 +171,25 @@ class Resident(Node):
         ).load(self.id)
 
 
+def street_of(ctx: Context) -> Street:
+    """The street of the request ``ctx``."""
+    return Street(pk=ctx.street_id, slug=ctx.street, name=ctx.kernel.config.streets[ctx.street].name, plugins=list(ctx.plugins))
+
+
+async def load_street(ctx: Context, pk: int) -> Street | None:
+    """The street with primary key ``pk`` if it is the one this request is in (``node(id:)``)."""
+    return street_of(ctx) if pk == ctx.street_id else None
+
+
+computed_node_type("Street", read=PUBLIC, parse_key=parse_pk, load=load_street)
+
+
 @strawberry.type
 class CoreQuery:
     @strawberry.field(description="This street; public.", permission_classes=public("the street's name and plugins tell a front end what to show"))
     def street(self, info: strawberry.Info) -> Street:
         ctx = info.context
-        return Street(slug=ctx.street, name=ctx.kernel.config.streets[ctx.street].name, plugins=list(ctx.plugins))
+        return street_of(ctx)
 
     @strawberry.field(description="Any object by global ID, if this street can see it.", permission_classes=[IsAuthenticated])
     async def node(self, info: strawberry.Info, id: strawberry.ID) -> Node | None:

@@ -11,7 +11,7 @@ from jiedao.schema.cost import list_bound
 from jiedao.schema.errors import ClientError
 from jiedao.schema.ids import decode_global_id, decode_id_of, encode_global_id
 from jiedao.schema.loaders import children_field, linked, through
-from jiedao.schema.node import enum_field, global_id_field, model_for, readable
+from jiedao.schema.node import computed_node_type, enum_field, global_id_field, model_for, readable
 from jiedao.schema.permissions import allow_any, IsAuthenticated
 
 from jiedao.core.runner import LOGGED_IN
@@ -22,6 +22,7 @@ __all__ = [
     "children_field",
     "connection_field",
     "ClientError",
+    "computed_node_type",
     "decode_global_id",
     "decode_id_of",
     "encode_global_id",
