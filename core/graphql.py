@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from sqlalchemy import false, select, true
 from sqlalchemy.sql.elements import ColumnElement
@@ -11,6 +13,7 @@ from jiedao.core.care import CareProfile, care_profile
 from jiedao.core import clock
 from jiedao.core.personal_data import mask_phone
 from jiedao.core.geo_graphql import BuildingLocation, location_of
+from jiedao.schema.child_connection import children_connection_field
 from jiedao.schema.connection import Connection, paginate
 from jiedao.schema.cost import list_bound
 from jiedao.schema.ids import decode_id_of, encode_global_id, parse_pk
@@ -70,9 +73,14 @@ class Street(Node):
 class Community(Node):
     name: str
 
-    @strawberry.field(metadata=list_bound(50))
+    @strawberry.field(description="Every compound of the community; page them with compoundsConnection.", metadata=list_bound(50))
     async def compounds(self, info: strawberry.Info) -> list["Compound"]:
         return await children(info.context, models.Compound.community_id).load(self.id)
+
+    compounds_connection = children_connection_field(
+        Annotated["Compound", strawberry.lazy("jiedao.core.graphql")], models.Compound.community_id,
+        description="The community's compounds, a page at a time (in registry order; batched over communities).",
+    )
 
 
 @node_type(models.Compound, read=REGISTRY)
@@ -98,9 +106,13 @@ class Building(Node):
     async def compound(self, info: strawberry.Info) -> Compound:
         return await by_id(info.context, models.Compound).load(self.compound_id)
 
-    @strawberry.field(metadata=list_bound(300))
+    @strawberry.field(description="Every unit of the building (up to a few hundred in a tower); page them with unitsConnection.", metadata=list_bound(300))
     async def units(self, info: strawberry.Info) -> list["Unit"]:
         return await children(info.context, models.Unit.building_id).load(self.id)
+
+    units_connection = children_connection_field(
+        Annotated["Unit", strawberry.lazy("jiedao.core.graphql")], models.Unit.building_id, description="The building's units, a page at a time (in registry order; batched over buildings)."
+    )
 
     @strawberry.field(description="Where the building stands (GCJ-02, with WGS-84); null when the registry does not say.")
     def location(self) -> BuildingLocation | None:

@@ -273,11 +273,14 @@ async def fetched(client, token, field: str, ids: list[str]) -> set[str]:
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
         header = ", ".join(f"$i{n}: ID!" for n in range(len(batch)))
-        fields = " ".join(f"n{n}: {field}(id: $i{n}) {{ id }}" for n in range(len(batch)))
+        fields = " ".join(f"n{n}: {field}(id: $i{n}) {{ __typename id }}" for n in range(len(batch)))
         body = await client.result(f"query({header}) {{ {fields} }}", {f"i{n}": i for n, i in enumerate(batch)}, token=token)
         errors = body.get("errors") or []
         assert {e.get("extensions", {}).get("code") for e in errors} <= REFUSALS, errors
-        found |= {value["id"] for value in (body.get("data") or {}).values() if value}
+        answered = {key: value for key, value in (body.get("data") or {}).items() if value}
+        for key, value in answered.items():  # the same object comes back: its ID and its type
+            assert value["id"] == batch[int(key[1:])] and value["__typename"] == decode_global_id(value["id"])[0], value
+        found |= {value["id"] for value in answered.values()}
     return found
 
 

@@ -6,6 +6,7 @@ from jiedao.core.notify.graphql import NotificationType, notifications_about
 from jiedao.core.organisations.graphql import OrganisationType
 from jiedao.core.runner import run_mutation
 from jiedao.core.work.graphql import WorkItem as WorkItemType
+from jiedao.schema.child_connection import children_connection_field
 from jiedao.schema.connection import connection_field, where_given
 from jiedao.schema.cost import list_bound
 from jiedao.schema.errors import ClientError
@@ -19,6 +20,7 @@ from jiedao.core.runner import LOGGED_IN
 __all__ = [
     "LOGGED_IN",
     "allow_any",
+    "children_connection_field",
     "children_field",
     "connection_field",
     "ClientError",
