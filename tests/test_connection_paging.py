@@ -99,3 +99,22 @@ async def test_bad_backward_paging_is_an_error_naming_the_argument(kernel, clien
     worker = await client.token("community_worker")
     errors = await client.errors(NOTIFICATIONS, variables, token=worker)
     assert [e["extensions"].get("field") for e in errors] == [field], errors
+
+
+async def test_the_history_of_many_cases_takes_the_statements_of_one(kernel, client):
+    from jiedao.core.demo import DEMO_PASSWORD, seed_demo
+
+    await seed_demo(kernel)
+    login = "mutation($u: String!, $p: String!) { login(input: {username: $u, password: $p}) { token } }"
+    admin = (await client.query(login, {"u": "changqing-admin", "p": DEMO_PASSWORD}))["login"]["token"]
+    query = """query($n: Int) { mediationCases(first: $n) { edges { node { id history { toState }
+      historyConnection(first: 2) { totalCount edges { node { toState } } pageInfo { hasNextPage } } } } } }"""
+    one = await client.statements(query, {"n": 1}, token=admin)
+    many = await client.statements(query, {"n": 10}, token=admin)
+    assert one == many
+    cases = (await client.query(query, {"n": 10}, token=admin))["mediationCases"]["edges"]
+    assert len(cases) > 1
+    for case in cases:
+        history, page = case["node"]["history"], case["node"]["historyConnection"]
+        assert [e["node"] for e in page["edges"]] == history[:2]
+        assert page["totalCount"] == len(history) and page["pageInfo"]["hasNextPage"] == (len(history) > 2)

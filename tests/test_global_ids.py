@@ -62,3 +62,20 @@ async def test_no_object_type_outside_node_has_an_id_field_of_type_id():
     node = schema.type_map["Node"]
     offenders = [f"{t.name}.id" for t in object_types(schema) if "id" in t.fields and get_named_type(t.fields["id"].type) is GraphQLID and node not in t.interfaces]
     assert not offenders, offenders
+
+
+async def test_computed_node_ids_are_checked_and_answer_their_owner_only(client):
+    """A hotspot's key is read back strictly; ``Me`` and ``Street`` come back by ID."""
+    from jiedao.schema.ids import encode_global_id
+
+    worker = await client.token("community_worker")
+    resident = await client.token("resident")
+    mine = (await client.query("{ me { id username } street { id slug } }", token=worker))
+    again = await client.query("query($me: ID!, $s: ID!) { me: node(id: $me) { id ... on Me { username } } s: node(id: $s) { id ... on Street { slug } } }",
+                               {"me": mine["me"]["id"], "s": mine["street"]["id"]}, token=worker)
+    assert again == {"me": mine["me"], "s": mine["street"]}
+    other = await client.query("query($me: ID!) { node(id: $me) { id } }", {"me": mine["me"]["id"]}, token=resident)
+    assert other == {"node": None}, "another account's Me is null"
+    for key in ("BUILDING.1.20.10", "BUILDING.01.10.20", "HOUSE.1.10.20", "1"):
+        errors = await client.errors("query($id: ID!) { node(id: $id) { id } }", {"id": encode_global_id("Hotspot", key)}, token=worker)
+        assert [e["extensions"]["code"] for e in errors] == ["INVALID_ID"], key
