@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from sqlalchemy import false, select, true
 from sqlalchemy.sql.elements import ColumnElement
@@ -11,12 +13,13 @@ from jiedao.core.care import CareProfile, care_profile
 from jiedao.core import clock
 from jiedao.core.personal_data import mask_phone
 from jiedao.core.geo_graphql import BuildingLocation, location_of
+from jiedao.schema.child_connection import children_connection_field
 from jiedao.schema.connection import Connection, paginate
 from jiedao.schema.cost import list_bound
-from jiedao.schema.ids import decode_id_of
+from jiedao.schema.ids import decode_id_of, encode_global_id, parse_pk
 from jiedao.schema.loaders import by_id, children, through
 from jiedao.schema.context import Context
-from jiedao.schema.node import PUBLIC, Node, node_type, resolve_node
+from jiedao.schema.node import PUBLIC, Node, computed_node_type, node_type, resolve_node
 from jiedao.schema.permissions import IsAuthenticated, allow, public
 
 REGISTRY = "core.registry.read"
@@ -53,7 +56,13 @@ def visible_residents(ctx: Context) -> ColumnElement[bool]:
 
 
 @strawberry.type(description="The street (街道) this endpoint serves.")
-class Street:
+class Street(Node):
+    pk: strawberry.Private[int]
+
+    @strawberry.field(description="The street's global ID (stable: a client cache can key the street on it).")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_global_id("Street", self.pk))
+
     slug: str
     name: str
     plugins: list[str] = strawberry.field(description="The plugins this street enables.", metadata=list_bound(50))
@@ -64,9 +73,14 @@ class Street:
 class Community(Node):
     name: str
 
-    @strawberry.field(metadata=list_bound(50))
+    @strawberry.field(description="Every compound of the community; page them with compoundsConnection.", metadata=list_bound(50))
     async def compounds(self, info: strawberry.Info) -> list["Compound"]:
         return await children(info.context, models.Compound.community_id).load(self.id)
+
+    compounds_connection = children_connection_field(
+        Annotated["Compound", strawberry.lazy("jiedao.core.graphql")], models.Compound.community_id,
+        description="The community's compounds, a page at a time (in registry order; batched over communities).",
+    )
 
 
 @node_type(models.Compound, read=REGISTRY)
@@ -92,9 +106,13 @@ class Building(Node):
     async def compound(self, info: strawberry.Info) -> Compound:
         return await by_id(info.context, models.Compound).load(self.compound_id)
 
-    @strawberry.field(metadata=list_bound(300))
+    @strawberry.field(description="Every unit of the building (up to a few hundred in a tower); page them with unitsConnection.", metadata=list_bound(300))
     async def units(self, info: strawberry.Info) -> list["Unit"]:
         return await children(info.context, models.Unit.building_id).load(self.id)
+
+    units_connection = children_connection_field(
+        Annotated["Unit", strawberry.lazy("jiedao.core.graphql")], models.Unit.building_id, description="The building's units, a page at a time (in registry order; batched over buildings)."
+    )
 
     @strawberry.field(description="Where the building stands (GCJ-02, with WGS-84); null when the registry does not say.")
     def location(self) -> BuildingLocation | None:
@@ -165,12 +183,25 @@ class Resident(Node):
         ).load(self.id)
 
 
+def street_of(ctx: Context) -> Street:
+    """The street of the request ``ctx``."""
+    return Street(pk=ctx.street_id, slug=ctx.street, name=ctx.kernel.config.streets[ctx.street].name, plugins=list(ctx.plugins))
+
+
+async def load_street(ctx: Context, pk: int) -> Street | None:
+    """The street with primary key ``pk`` if it is the one this request is in (``node(id:)``)."""
+    return street_of(ctx) if pk == ctx.street_id else None
+
+
+computed_node_type("Street", read=PUBLIC, parse_key=parse_pk, load=load_street)
+
+
 @strawberry.type
 class CoreQuery:
     @strawberry.field(description="This street; public.", permission_classes=public("the street's name and plugins tell a front end what to show"))
     def street(self, info: strawberry.Info) -> Street:
         ctx = info.context
-        return Street(slug=ctx.street, name=ctx.kernel.config.streets[ctx.street].name, plugins=list(ctx.plugins))
+        return street_of(ctx)
 
     @strawberry.field(description="Any object by global ID, if this street can see it.", permission_classes=[IsAuthenticated])
     async def node(self, info: strawberry.Info, id: strawberry.ID) -> Node | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable, Generic, TypeVar
+from typing import Annotated, Any, Callable, Generic, TypeVar
 
 import strawberry
 from sqlalchemy import Select, func, select
@@ -40,44 +40,72 @@ class Connection(Generic[NodeT]):
 
     @strawberry.field(description="The number of items in the whole list (one extra statement).")
     async def total_count(self, info: strawberry.Info) -> int:
+        if callable(self._count_statement):  # a batched count (children's connections)
+            return await self._count_statement()
         return await info.context.scalar(self._count_statement)
 
 
-def check_page_size(first: int | None) -> int:
-    """``first`` with the default applied; outside 0..MAX_PAGE_SIZE is a client error.
+def check_page_size(first: int | None, argument: str = "first") -> int:
+    """``first`` (or ``last``, named by ``argument``) with the default applied; outside
+    0..MAX_PAGE_SIZE is a client error naming the argument.
 
     ``first: 0`` is allowed: an empty page, for asking ``totalCount`` alone."""
     if first is None:
         return DEFAULT_PAGE_SIZE
     if first < 0 or first > MAX_PAGE_SIZE:
-        error = ClientError(f"Argument 'first' must be between 0 and {MAX_PAGE_SIZE}, got {first}.", "PAGE_SIZE")
-        error.extensions["field"] = "first"
+        error = ClientError(f"Argument '{argument}' must be between 0 and {MAX_PAGE_SIZE}, got {first}.", "PAGE_SIZE")
+        error.extensions["field"] = argument
         raise error
     return first
 
 
-async def paginate(ctx: Context, statement: Select, first: int | None, after: str | None, *, newest_first: bool = False) -> Connection:
+async def paginate(
+    ctx: Context,
+    statement: Select,
+    first: int | None,
+    after: str | None,
+    *,
+    newest_first: bool = False,
+    last: int | None = None,
+    before: str | None = None,
+) -> Connection:
     """A page of ``statement`` (a select of one ORM model) in primary-key order
     (``newest_first``: descending, the latest rows first).
 
-    Uses keyset pagination: ``WHERE id > cursor ORDER BY id LIMIT first + 1``.
+    Keyset pagination: ``WHERE id > after ORDER BY id LIMIT first + 1``. Paging backwards,
+    ``last`` rows before the cursor ``before`` (towards the start of the list) are the page:
+    ``WHERE id < before ORDER BY id DESC LIMIT last + 1``, shown in list order. ``after`` and
+    ``before`` may be combined (the rows between); ``first`` and ``last`` may not.
     """
-    size = check_page_size(first)
+    if first is not None and last is not None:
+        error = ClientError("Pass either 'first' (paging forwards) or 'last' (paging backwards), not both.", "PAGE_SIZE")
+        error.extensions["field"] = "last"
+        raise error
+    backward = last is not None or (before is not None and first is None)
+    size = check_page_size(last, "last") if backward else check_page_size(first)
     model = statement.column_descriptions[0]["entity"]
+    key, limit, name = model.id, pk_limit(model), model.__tablename__
     count_statement = select(func.count()).select_from(statement.order_by(None).subquery())
-    page = statement.order_by(model.id.desc() if newest_first else model.id).limit(size + 1)
+    page = statement
     if after is not None:
-        cursor = decode_cursor(after, model.__tablename__, limit=pk_limit(model))
-        page = page.where(model.id < cursor if newest_first else model.id > cursor)
-    rows = await ctx.scalars(page) if size else []
-    has_next = len(rows) > size
+        cursor = decode_cursor(after, name, field="after", limit=limit)
+        page = page.where(key < cursor if newest_first else key > cursor)
+    if before is not None:
+        cursor = decode_cursor(before, name, field="before", limit=limit)
+        page = page.where(key > cursor if newest_first else key < cursor)
+    descending = newest_first != backward
+    page = page.order_by(key.desc() if descending else key).limit(size + 1)
+    rows = list(await ctx.scalars(page)) if size else []
+    more = len(rows) > size
     rows = rows[:size]
-    edges = [Edge(cursor=encode_cursor(row.id, model.__tablename__), node=row) for row in rows]
+    if backward:
+        rows.reverse()
+    edges = [Edge(cursor=encode_cursor(row.id, name), node=row) for row in rows]
     return Connection(
         edges=edges,
         page_info=PageInfo(
-            has_next_page=has_next,
-            has_previous_page=after is not None,
+            has_next_page=before is not None if backward else more,
+            has_previous_page=more if backward else after is not None,
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         ),
@@ -99,10 +127,17 @@ def where_given(statement: Select, *filters: tuple[Any, ...]) -> Select:
     return statement
 
 
+FIRST_HELP = f"Forward paging: at most this many items from the start of the list, or after `after` (default {DEFAULT_PAGE_SIZE}, at most {MAX_PAGE_SIZE})."
+AFTER_HELP = "Forward paging: the items after this cursor (a page's `pageInfo.endCursor`)."
+LAST_HELP = f"Backward paging: at most this many items from the end of the list, or before `before` (at most {MAX_PAGE_SIZE}; not with `first`)."
+BEFORE_HELP = "Backward paging: the items before this cursor (a page's `pageInfo.startCursor`), e.g. newer items of a newest-first list."
+
+
 def connection_field(node: type, *, newest_first: bool = False, **field_options: Any) -> Callable[[Callable[..., Select]], Any]:
     """A list field paged in SQL, declared by the query it pages: decorate
     ``def name(root, ctx, <filter arguments>) -> Select`` and get a strawberry field
-    ``name(first, after, <filter arguments>): Connection[node]``.
+    ``name(first, after, <filter arguments>): Connection[node]`` (a ``newest_first`` list
+    also pages backwards: ``last``, ``before``).
 
     The filter arguments keep their annotations and defaults, so the schema reads as if the
     resolver were written out; ``field_options`` (``description``, ``permission_classes``,
@@ -110,17 +145,28 @@ def connection_field(node: type, *, newest_first: bool = False, **field_options:
     ``Query``)."""
 
     def declare(query: Callable[..., Select]) -> Any:
-        async def resolve(self, info: strawberry.Info, first: int | None = None, after: str | None = None, **filters: Any) -> Connection:
-            return await paginate(info.context, query(self, info.context, **filters), first, after, newest_first=newest_first)
+        async def resolve(
+            self, info: strawberry.Info, first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None, **filters: Any
+        ) -> Connection:
+            statement = query(self, info.context, **filters)
+            return await paginate(info.context, statement, first, after, newest_first=newest_first, last=last, before=before)
 
         filters = list(inspect.signature(query).parameters.values())[2:]
         keyword = inspect.Parameter.POSITIONAL_OR_KEYWORD
+        paging = [
+            inspect.Parameter("first", keyword, default=None, annotation=Annotated[int | None, strawberry.argument(description=FIRST_HELP)]),
+            inspect.Parameter("after", keyword, default=None, annotation=Annotated[str | None, strawberry.argument(description=AFTER_HELP)]),
+        ]
+        if newest_first:
+            paging += [
+                inspect.Parameter("last", keyword, default=None, annotation=Annotated[int | None, strawberry.argument(description=LAST_HELP)]),
+                inspect.Parameter("before", keyword, default=None, annotation=Annotated[str | None, strawberry.argument(description=BEFORE_HELP)]),
+            ]
         resolve.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
             [
                 inspect.Parameter("self", keyword),
                 inspect.Parameter("info", keyword, annotation=strawberry.Info),
-                inspect.Parameter("first", keyword, default=None, annotation=int | None),
-                inspect.Parameter("after", keyword, default=None, annotation=str | None),
+                *paging,
                 *filters,
             ],
             return_annotation=Connection[node],  # type: ignore[valid-type]

@@ -101,14 +101,18 @@ class _Walker:
     def multiplier(self, node: FieldNode, definition: Any, parent: Any) -> int:
         """How many values ``node`` returns per parent value."""
         if "first" in definition.args:
-            first = self.argument(node, definition, "first")
-            if first is not None and not 0 <= first <= MAX_PAGE_SIZE and self.estimate.error is None:
-                self.estimate.error = GraphQLError(
-                    f"Argument 'first' of field '{parent.name}.{node.name.value}' must be between 0 and {MAX_PAGE_SIZE}, got {first}.",
-                    nodes=[node],
-                    extensions={"code": "PAGE_SIZE", "field": "first"},
-                )
-            return max(1, min(MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE if first is None else first))
+            size = None
+            for argument in ("first", "last"):
+                value = self.argument(node, definition, argument) if argument in definition.args else None
+                if value is not None and not 0 <= value <= MAX_PAGE_SIZE and self.estimate.error is None:
+                    self.estimate.error = GraphQLError(
+                        f"Argument '{argument}' of field '{parent.name}.{node.name.value}' must be between 0 and {MAX_PAGE_SIZE}, got {value}.",
+                        nodes=[node],
+                        extensions={"code": "PAGE_SIZE", "field": argument},
+                    )
+                if value is not None:
+                    size = max(size or 0, value)
+            return max(1, min(MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE if size is None else size))
         if not is_list(definition.type):
             return 1
         if node.name.value == "edges" and "pageInfo" in getattr(parent, "fields", {}):

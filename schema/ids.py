@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Callable
+from typing import Any
 
 from jiedao.core.errors import DomainError
 
@@ -54,15 +56,29 @@ def parse_pk(text: str, limit: int = MAX_PK) -> int:
     return pk
 
 
-def encode_global_id(type_name: str, pk: int) -> str:
+def encode_global_id(type_name: str, pk: int | str) -> str:
     """The global ID of row ``pk`` of GraphQL type ``type_name``."""
     return base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
 
 
-def decode_global_id(global_id: str, field: str = "id") -> tuple[str, int]:
-    """``(type_name, pk)`` of a global ID; a malformed one raises ``DomainError`` (INVALID_ID)."""
+_KEY_PARSERS: dict[str, Callable[[str], Any]] = {}
+"""The key parsers of node types whose key is not a primary key (computed nodes)."""
+
+
+def register_key_parser(type_name: str, parse: Callable[[str], Any]) -> None:
+    """Let global IDs of ``type_name`` carry a key ``parse`` reads (raising ``ValueError``
+    on anything it did not write) instead of a primary key."""
+    _KEY_PARSERS[type_name] = parse
+
+
+def decode_global_id(global_id: str, field: str = "id") -> tuple[str, Any]:
+    """``(type_name, pk)`` of a global ID (``pk`` is the parsed key of a computed node
+    type); a malformed one raises ``DomainError`` (INVALID_ID)."""
     try:
         type_name, pk = _decode(global_id).split(":", 1)
+        parse = _KEY_PARSERS.get(type_name)
+        if parse is not None:
+            return type_name, parse(pk)
         return type_name, parse_pk(pk, _type_limit(type_name))
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise DomainError(f"'{str(global_id)[:100]}' is not a valid ID.", code="INVALID_ID", field=field) from None

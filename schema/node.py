@@ -72,6 +72,42 @@ class NodeAccess:
 _NODES: dict[str, NodeAccess] = {}
 
 
+@dataclass(frozen=True)
+class ComputedNode:
+    """A node type not backed by a row (e.g. a hotspot): holders of any of ``read`` fetch
+    it with ``load(ctx, key)``, which answers ``None`` when it does not exist (now)."""
+
+    read: tuple[str, ...] | Public
+    load: Callable[[Context, Any], Any]
+
+    def allows(self, ctx: Context) -> bool:
+        """Whether the caller may fetch objects of this type at all."""
+        if ctx.user is None:
+            return False
+        return self.read is PUBLIC or any(ctx.has_permission(p) for p in self.read)
+
+
+_COMPUTED: dict[str, ComputedNode] = {}
+
+
+def computed_node_type(name: str, *, read: str | Sequence[str] | Public, parse_key: Callable[[str], Any], load: Callable[[Context, Any], Any]) -> None:
+    """Declare the node type ``name`` whose global ID carries a key that is not a primary
+    key: ``parse_key(text)`` reads the key back (``ValueError`` for anything else) and
+    ``await load(ctx, key)`` finds (or recomputes) the object, ``None`` if there is none.
+    Only holders of one of the ``read`` permissions (anyone logged in: ``PUBLIC``) get it
+    from ``node(id:)``; ``load`` narrows further (e.g. only the caller's own)."""
+    from jiedao.schema.ids import register_key_parser
+
+    register_key_parser(name, parse_key)
+    permissions = read if isinstance(read, Public) else (read,) if isinstance(read, str) else tuple(read)
+    _COMPUTED[name] = ComputedNode(permissions, load)
+
+
+def node_type_names() -> set[str]:
+    """Every declared node type name (row-backed and computed)."""
+    return set(_NODES) | set(_COMPUTED)
+
+
 def node_type(
     model: type,
     name: str | None = None,
@@ -133,6 +169,11 @@ async def resolve_node(ctx: Context, global_id: str, schema_types: set[str]) -> 
     read it through the type's own queries; otherwise ``None`` (never another street's
     object, never a refused one)."""
     type_name, pk = decode_global_id(global_id)
+    computed = _COMPUTED.get(type_name)
+    if computed is not None:
+        if type_name not in schema_types or not computed.allows(ctx):
+            return None
+        return await computed.load(ctx, pk)
     access = _NODES.get(type_name)
     if access is None or type_name not in schema_types:
         return None

@@ -20,6 +20,8 @@ from jiedao.core.runner import LOGGED_IN, Write, mutation, payload
 from jiedao.core.socket_watch import watch_of
 from jiedao.schema.connection import Connection, connection_field, paginate
 from jiedao.schema.cost import list_bound
+from jiedao.schema.ids import encode_global_id, parse_pk
+from jiedao.schema.node import PUBLIC, Node, computed_node_type
 from jiedao.schema.permissions import IsAuthenticated, allow, public
 
 
@@ -39,8 +41,14 @@ LoginPayload = payload(
 LogoutPayload = payload("LogoutPayload", "How many tokens were revoked.", revoked=(int, 0))
 
 
-@strawberry.type(description="The caller, as seen in this street.")
-class Me:
+@strawberry.type(description="The caller, as seen in this street; its ID is the account's, stable across queries (`node(id:)` gives it back to that account only).")
+class Me(Node):
+    user_pk: strawberry.Private[int]
+
+    @strawberry.field(description="The global ID of the caller's account in this street.")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_global_id("Me", self.user_pk))
+
     username: str
     roles: list[str]
     permissions: list[str]
@@ -73,17 +81,30 @@ class AuditEntryType:
     request_id: str
 
 
+def me_of(ctx) -> Me:
+    """The caller of the request ``ctx``."""
+    return Me(
+        user_pk=ctx.user.id,
+        username=ctx.user.username,
+        roles=sorted(ctx.roles),
+        permissions=sorted(ctx.permissions),
+        _resident_id=ctx.user.resident_id,
+    )
+
+
+async def load_me(ctx, pk: int) -> Me | None:
+    """``Me`` for ``node(id:)``: only the caller's own account."""
+    return me_of(ctx) if ctx.user is not None and ctx.user.id == pk else None
+
+
+computed_node_type("Me", read=PUBLIC, parse_key=parse_pk, load=load_me)
+
+
 @strawberry.type
 class IdentityQuery:
     @strawberry.field(permission_classes=[IsAuthenticated])
     def me(self, info: strawberry.Info) -> Me:
-        ctx = info.context
-        return Me(
-            username=ctx.user.username,
-            roles=sorted(ctx.roles),
-            permissions=sorted(ctx.permissions),
-            _resident_id=ctx.user.resident_id,
-        )
+        return me_of(info.context)
 
     @strawberry.field(permission_classes=allow("core.audit.read"), description="Newest first is not guaranteed; entries are in order of writing.")
     async def audit_log(

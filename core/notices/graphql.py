@@ -16,7 +16,7 @@ from jiedao.core.notices import models as notice_models
 from jiedao.core.notices.places import STREET, Place, place_of, scope_row
 from jiedao.core.organisations.models import Organisation
 from jiedao.core.runner import Write, mutation, node_id, payload
-from jiedao.schema.connection import Connection, paginate
+from jiedao.schema.connection import AFTER_HELP, BEFORE_HELP, Connection, FIRST_HELP, LAST_HELP, paginate
 from jiedao.schema.cost import list_bound
 from jiedao.schema.errors import ClientError
 from jiedao.schema.ids import decode_global_id, decode_id_of
@@ -129,14 +129,18 @@ class NoticeQuery:
                       "staff (core.notices.read) every notice. Anonymous callers: the street-wide ones, where the street publishes them.",
                       permission_classes=public("public notices (公示) are public where the street says so; the resolver filters by caller"))
     async def notices(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None,
+        self, info: strawberry.Info,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_HELP)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_HELP)] = None,
         include_inactive: Annotated[bool, strawberry.argument(description="Staff only: withdrawn, expired and future notices too.")] = False,
+        last: Annotated[int | None, strawberry.argument(description=LAST_HELP)] = None,
+        before: Annotated[str | None, strawberry.argument(description=BEFORE_HELP)] = None,
     ) -> Connection[NoticeType]:
         ctx = info.context
         statement = select(notice_models.Notice).where(access.visible_notices(ctx))
         if ctx.has_permission(access.READ) and not include_inactive:
             statement = statement.where(access.in_force(clock.now()))
-        return await paginate(ctx, statement, first, after, newest_first=True)
+        return await paginate(ctx, statement, first, after, newest_first=True, last=last, before=before)
 
     @strawberry.field(description="One notice you may read (NOT_FOUND otherwise, whether or not it exists).",
                       permission_classes=public("the resolver answers NOT_FOUND for a notice the caller may not read"))

@@ -6,12 +6,13 @@ from jiedao.core.notify.graphql import NotificationType, notifications_about
 from jiedao.core.organisations.graphql import OrganisationType
 from jiedao.core.runner import run_mutation
 from jiedao.core.work.graphql import WorkItem as WorkItemType
+from jiedao.schema.child_connection import children_connection_field
 from jiedao.schema.connection import connection_field, where_given
 from jiedao.schema.cost import list_bound
 from jiedao.schema.errors import ClientError
 from jiedao.schema.ids import decode_global_id, decode_id_of, encode_global_id
 from jiedao.schema.loaders import children_field, linked, through
-from jiedao.schema.node import enum_field, global_id_field, model_for, readable
+from jiedao.schema.node import computed_node_type, enum_field, global_id_field, model_for, readable
 from jiedao.schema.permissions import allow_any, IsAuthenticated
 
 from jiedao.core.runner import LOGGED_IN
@@ -19,9 +20,11 @@ from jiedao.core.runner import LOGGED_IN
 __all__ = [
     "LOGGED_IN",
     "allow_any",
+    "children_connection_field",
     "children_field",
     "connection_field",
     "ClientError",
+    "computed_node_type",
     "decode_global_id",
     "decode_id_of",
     "encode_global_id",

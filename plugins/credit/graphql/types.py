@@ -103,10 +103,18 @@ def _repaired(score: models.Score) -> list[RepairedItem]:
     ]
 
 
-@strawberry.type(description="A computed credit score; immutable, reproducible from its stored inputs.")
-class CreditScore:
-    id = global_id_field("CreditScore")
+def of_visible_enterprise(model: type):
+    """The ``visible`` rule of a credit record: its enterprise is one the caller may see."""
 
+    def visible(ctx) -> Any:
+        return model.enterprise_id.in_(select(models.Enterprise.id).where(visible_enterprises(ctx)))
+
+    return visible
+
+
+@node_type(models.Score, read=(READ_ALL, READ_OWN), visible=of_visible_enterprise(models.Score))
+@strawberry.type(description="A computed credit score; immutable, reproducible from its stored inputs.")
+class CreditScore(Node):
     value: float = strawberry.field(description="长庆信用分, 0-100.")
 
     risk_class = enum_field(CreditClass)
@@ -186,10 +194,9 @@ class CreditPortrait:
     reasons: list[CreditReason]
 
 
+@node_type(models.Evidence, read=(READ_ALL, READ_OWN), visible=of_visible_enterprise(models.Evidence))
 @strawberry.type(description="A fact about an enterprise that the scorecard counts.")
-class CreditEvidence:
-    id = global_id_field("CreditEvidence")
-
+class CreditEvidence(Node):
     kind = enum_field(EvidenceKind)
 
     occurred_on: date
@@ -201,9 +208,9 @@ class CreditEvidence:
     voided_on: date | None = strawberry.field(description="Set when an accepted appeal found this evidence wrong.")
 
 
+@node_type(models.Appeal, read=(READ_ALL, READ_OWN), visible=of_visible_enterprise(models.Appeal))
 @strawberry.type(description="An operator's appeal against a score.")
-class CreditAppeal:
-    id = global_id_field("CreditAppeal")
+class CreditAppeal(Node):
     score_id = global_id_field("CreditScore", "score_id")
     enterprise_id = global_id_field("Enterprise", "enterprise_id")
 
@@ -222,9 +229,9 @@ class CreditAppeal:
         return await by_id(info.context, models.Score).load(self.corrected_score_id)
 
 
+@node_type(models.RepairRequest, read=(READ_ALL, READ_OWN), visible=of_visible_enterprise(models.RepairRequest))
 @strawberry.type(description="A request for early credit repair (信用修复) of a penalty or listing.")
-class CreditRepairRequest:
-    id = global_id_field("CreditRepairRequest")
+class CreditRepairRequest(Node):
     evidence_id = global_id_field("CreditEvidence", "evidence_id")
 
     status: str = strawberry.field(description="PENDING, APPROVED or REFUSED.")

@@ -3,10 +3,12 @@ arguments and shape results; the work is in ``figures``, ``warning`` and ``expor
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 
 from jiedao.api import allow, DomainError
-from jiedao.api.graphql import ClientError
+from jiedao.api.graphql import ClientError, computed_node_type
 from jiedao.plugins.dashboard.graphql.map import CockpitMap, cockpit_map
 from jiedao.api.work import work_figures
 from jiedao.plugins.dashboard.service import ranges
@@ -24,6 +26,7 @@ from jiedao.plugins.dashboard.graphql.types import (
     Slice,
     WorkFiguresType,
     hotspot_of,
+    parse_hotspot_key,
     work_figures_of,
 )
 from jiedao.plugins.dashboard.service.warning import HotspotWatch
@@ -145,3 +148,16 @@ class DashboardQuery:
     @strawberry.field(description="The digital cockpit of this street.", permission_classes=VIEW)
     def cockpit(self) -> Cockpit:
         return Cockpit()
+
+
+async def load_hotspot(ctx, key: tuple[str, int, datetime, datetime]) -> Hotspot | None:
+    """The hotspot of a place over a window, recomputed (``node(id:)``); ``None`` when the
+    place does not rise over that window (any more)."""
+    kind, place_id, start, end = key
+    period = ranges.resolve(ranges.Preset.CUSTOM, "UTC", start, end)
+    findings = await _client(HotspotWatch(ctx.kernel, ctx.street, ctx.execute).find(period))
+    found = [f for f in findings if f.kind == kind and f.place_id == place_id and f.window.start == start and f.window.end == end]
+    return next((hotspot_of(f) for f in await readable_citations(ctx, found)), None)
+
+
+computed_node_type("Hotspot", read="dashboard.cockpit.view", parse_key=parse_hotspot_key, load=load_hotspot)

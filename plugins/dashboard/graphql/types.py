@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+import re
+from datetime import UTC, datetime
 
 import strawberry
 
+from jiedao.api import Node
 from jiedao.api.graphql import encode_global_id
 from jiedao.plugins.dashboard.service.warning import Finding
 
@@ -101,7 +103,7 @@ class HotspotSignal:
 
 @strawberry.type(description="Something a rising signal's events are about (e.g. an overdue work item), in the window.")
 class HotspotCitation:
-    id: strawberry.ID = strawberry.field(description="Its global ID (e.g. a WorkItem's).")
+    node_id: strawberry.ID = strawberry.field(description="The global ID of what is cited (e.g. a WorkItem's): fetch it with `node(id:)`.")
     title: str
     signal: str = strawberry.field(description="The key of the signal that cites it.")
 
@@ -112,10 +114,17 @@ class HotspotPlace(enum.Enum):
     COMPOUND = "COMPOUND"
 
 
-@strawberry.type(description="A building or compound where signals rise above their baseline.")
-class Hotspot:
+@strawberry.type(description="A building or compound where signals rise above their baseline over a window; "
+                 "`node(id:)` recomputes it over the same window (null once it no longer rises).")
+class Hotspot(Node):
+    key: strawberry.Private[str]
     place: HotspotPlace
-    id: strawberry.ID = strawberry.field(description="Global ID of the Building or Compound.")
+
+    @strawberry.field(description="The hotspot's own global ID (its place and window).")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_global_id("Hotspot", self.key))
+
+    place_id: strawberry.ID = strawberry.field(description="Global ID of the Building or Compound (the place).")
     name: str
     compound_name: str
     sources: int = strawberry.field(description="Independent sources (plugins) rising together.")
@@ -131,11 +140,28 @@ class Hotspot:
     cites: list[HotspotCitation] = strawberry.field(description="What its rising signals cite in the window and you may read, e.g. the overdue work items.")
 
 
+_HOTSPOT_KEY = re.compile(r"(BUILDING|COMPOUND)\.([1-9][0-9]{0,9})\.([0-9]{1,12})\.([0-9]{1,12})")
+
+
+def hotspot_key(kind: str, place_id: int, start: datetime, end: datetime) -> str:
+    """The key inside a hotspot's global ID: its place and its window (Unix seconds)."""
+    return f"{kind}.{place_id}.{int(start.timestamp())}.{int(end.timestamp())}"
+
+
+def parse_hotspot_key(text: str) -> tuple[str, int, datetime, datetime]:
+    """``(kind, place_id, start, end)`` of a hotspot key; ``ValueError`` for anything else."""
+    match = _HOTSPOT_KEY.fullmatch(text)
+    if match is None or int(match[2]) > 2**31 - 1 or int(match[4]) <= int(match[3]):
+        raise ValueError(text)
+    return match[1], int(match[2]), datetime.fromtimestamp(int(match[3]), UTC), datetime.fromtimestamp(int(match[4]), UTC)
+
+
 def hotspot_of(finding: Finding) -> Hotspot:
     kind = "Building" if finding.kind == "BUILDING" else "Compound"
     return Hotspot(
+        key=hotspot_key(finding.kind, finding.place_id, finding.window.start, finding.window.end),
         place=finding.kind,
-        id=strawberry.ID(encode_global_id(kind, finding.place_id)),
+        place_id=strawberry.ID(encode_global_id(kind, finding.place_id)),
         name=finding.name,
         compound_name=finding.compound_name,
         sources=finding.flagged.sources,
@@ -163,7 +189,7 @@ def hotspot_of(finding: Finding) -> Hotspot:
         acknowledged_by=finding.acknowledged_by,
         acknowledged_note=finding.acknowledged_note,
         cites=[
-            HotspotCitation(id=strawberry.ID(encode_global_id(c.node_type, c.pk)), title=c.title, signal=c.signal)
+            HotspotCitation(node_id=strawberry.ID(encode_global_id(c.node_type, c.pk)), title=c.title, signal=c.signal)
             for c in finding.cited
         ],
     )

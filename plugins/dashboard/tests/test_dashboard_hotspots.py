@@ -13,7 +13,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 WINDOW_START = datetime(2026, 3, 10, tzinfo=SHANGHAI)
 RANGE = {"preset": "CUSTOM", "start": WINDOW_START.isoformat(), "end": (WINDOW_START + timedelta(days=1)).isoformat()}
 HOTSPOTS = """query($range: CockpitRange) { cockpit { hotspots(range: $range) {
-  place id name compoundName sources score explanation explanationEn acknowledgedBy acknowledgedNote
+  place id placeId name compoundName sources score explanation explanationEn acknowledgedBy acknowledgedNote
   window { start end } baseline { start end }
   signals { key title source observed expected baselineMean baselineSd threshold score } } } }"""
 ACK = """mutation($input: AcknowledgeHotspotInput!) { acknowledgeHotspot(input: $input) {
@@ -38,7 +38,7 @@ async def test_a_spiking_building_is_flagged_and_explains_itself(cockpit, cockpi
     hotspots = (await cockpit.query(HOTSPOTS, {"range": RANGE}, token=token))["cockpit"]["hotspots"]
 
     flagged_buildings = [h for h in hotspots if h["place"] == "BUILDING"]
-    assert [h["id"] for h in flagged_buildings] == [encode_global_id("Building", buildings["spiking"])]
+    assert [h["placeId"] for h in flagged_buildings] == [encode_global_id("Building", buildings["spiking"])]
     spot = flagged_buildings[0]
     assert spot["name"] == "1幢" and spot["compoundName"] == "测试小区" and spot["sources"] == 1
     [signal] = spot["signals"]

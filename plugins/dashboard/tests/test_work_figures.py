@@ -20,7 +20,7 @@ WORK = """query($range: CockpitRange) { cockpit { work(range: $range) {
   closed closedOnTime onTimeRate medianHoursToClose rated satisfied satisfactionRate overdue
   overdueByCategory { label count organisationId } overdueByOrganisation { label count organisationId } } } }"""
 HOTSPOTS = """query($range: CockpitRange) { cockpit { hotspots(range: $range) {
-  place id sources signals { key source observed } cites { id title signal } } } }"""
+  place id placeId sources signals { key source observed } cites { nodeId title signal } } } }"""
 BREAKDOWN = """query($key: String!, $dimension: String!) { cockpit { breakdown(key: $key, dimension: $dimension) { label value } } }"""
 INBOX = "query { workItems(first: 100) { edges { node { title assigneeOrganisation { id name kind } } } } }"
 
@@ -131,17 +131,17 @@ async def test_a_hotspot_cites_the_overdue_items_of_its_building(cockpit, scenar
     hotspots = (await cockpit.query(HOTSPOTS, {"range": custom(now - timedelta(days=1), now)}, token=token))["cockpit"]["hotspots"]
 
     building = encode_global_id("Building", scenario["buildings"][0])
-    [spot] = [h for h in hotspots if h["id"] == building]
+    [spot] = [h for h in hotspots if h["placeId"] == building]
     overdue = [s for s in spot["signals"] if s["key"] == "core.work.overdue"]
     assert overdue == [{"key": "core.work.overdue", "source": "core", "observed": 3.0}]
     assert spot["cites"] == [
-        {"id": encode_global_id("WorkItem", pk), "title": title, "signal": "core.work.overdue"}
+        {"nodeId": encode_global_id("WorkItem", pk), "title": title, "signal": "core.work.overdue"}
         for pk, title in zip(scenario["overdue"], ["楼道漏水 10", "楼道漏水 8", "楼道漏水 6"], strict=True)
     ]
     # the compound sums its buildings and cites the same items; no other building cites any
     [compound] = [h for h in hotspots if h["place"] == "COMPOUND"]
     assert [c["title"] for c in compound["cites"]] == ["楼道漏水 10", "楼道漏水 8", "楼道漏水 6"]
-    assert all(h["cites"] == [] for h in hotspots if h["place"] == "BUILDING" and h["id"] != building)
+    assert all(h["cites"] == [] for h in hotspots if h["place"] == "BUILDING" and h["placeId"] != building)
 
 
 async def test_a_hotspot_cites_only_the_items_the_reader_may_see(cockpit, cockpit_kernel, scenario, now):
@@ -155,7 +155,7 @@ async def test_a_hotspot_cites_only_the_items_the_reader_may_see(cockpit, cockpi
     window = {"range": custom(now - timedelta(days=1), now)}
 
     def spot(hotspots):
-        return next(h for h in hotspots if h["id"] == building)
+        return next(h for h in hotspots if h["placeId"] == building)
 
     mine = spot((await cockpit.query(HOTSPOTS, window, token=ours))["cockpit"]["hotspots"])
     assert [c["title"] for c in mine["cites"]] == ["楼道漏水 10", "楼道漏水 8", "楼道漏水 6"]

@@ -12,7 +12,7 @@ from jiedao.api import DomainError, many, mutation, node_id, payload, Write
 from jiedao.api.graphql import LOGGED_IN
 from jiedao.api.files import LocalFileStore
 from jiedao.api.organisations import acts_for, may_convene_ballot, organisations_acted_for, OrganisationKind
-from jiedao.api.graphql import encode_global_id
+from jiedao.api.graphql import decode_id_of, encode_global_id
 from jiedao.api.inputs import id_input, LONG, MaxLength
 from jiedao.plugins.deliberation import service
 from jiedao.plugins.deliberation.service import scope as scope_service
@@ -50,9 +50,10 @@ def _actor(w: Write) -> tuple[str, int | None]:
     return (w.user.username, w.user.id) if w.user else ("anonymous", None)
 
 
-def _local_id(value: strawberry.ID) -> int:
-    """The key of a comment or an action item (not nodes: their IDs are plain numbers)."""
-    return int(value) if str(value).isdigit() else -1
+def _local_id(value: strawberry.ID, type_name: str, field: str) -> int:
+    """The key inside the global ID of a ``type_name`` (a comment, an agenda or action item)
+    given in the input field ``field``; another ID is INVALID_ID naming the field."""
+    return decode_id_of(value, type_name, field)
 
 
 # -- ballots ----------------------------------------------------------------------------
@@ -371,14 +372,14 @@ class TopicMutation:
     async def add_comment(w: Write, input: AddCommentInput):
         """Comment on a topic open for consultation."""
         actor, user_id = _actor(w)
-        return Comment.of(await service.add_comment(w.session, input.topic_id, input.body, actor=actor, user_id=user_id))
+        return await service.add_comment(w.session, input.topic_id, input.body, actor=actor, user_id=user_id)
 
     @mutation(CommentPayload, permission=TOPIC_MANAGE, audit="deliberation.comment.hide")
     async def hide_comment(w: Write, input: HideCommentInput):
         """Moderation: hide a comment, keeping it on record."""
-        comment = await service.hide_comment(w.session, _local_id(input.comment_id), input.reason)
+        comment = await service.hide_comment(w.session, _local_id(input.comment_id, "TopicComment", "commentId"), input.reason)
         w.audit(target=f"Comment:{comment.id}", reason=comment.hidden_reason)
-        return Comment.of(comment)
+        return comment
 
 
 # -- meetings ---------------------------------------------------------------------------
@@ -412,7 +413,7 @@ class ActionItemInput:
 
     def new(self) -> service.meetings.NewActionItem:
         """The service's description of this action item."""
-        agenda_item = None if self.agenda_item_id is None else _local_id(self.agenda_item_id)
+        agenda_item = None if self.agenda_item_id is None else _local_id(self.agenda_item_id, "MeetingAgendaItem", "agendaItemId")
         return service.meetings.NewActionItem(self.description, self.due_on, self.owner, self.organisation_id, agenda_item)
 
 
@@ -479,7 +480,7 @@ class MeetingMutation:
         becomes DECIDED, linked to this meeting."""
         actor, user_id = _actor(w)
         meeting, item = await service.meetings.decide(
-            w.session, _local_id(input.agenda_item_id), input.decision, [a.new() for a in input.action_items], actor=actor, user_id=user_id
+            w.session, _local_id(input.agenda_item_id, "MeetingAgendaItem", "agendaItemId"), input.decision, [a.new() for a in input.action_items], actor=actor, user_id=user_id
         )
         w.audit(agenda_item=item.id, topic=encode_global_id("Topic", item.topic_id) if item.decides_topic else None)
         return meeting
@@ -493,6 +494,6 @@ class MeetingMutation:
     @mutation(MeetingPayload, permission=MEETING_MANAGE, audit="deliberation.action.complete")
     async def complete_action_item(w: Write, input: CompleteActionItemInput):
         """Mark an action item done."""
-        item_id = _local_id(input.action_item_id)
+        item_id = _local_id(input.action_item_id, "MeetingActionItem", "actionItemId")
         w.audit(action_item=item_id)
         return await service.meetings.complete_action_item(w.session, item_id)

@@ -100,7 +100,7 @@ class MeetingQuery:
 
     @strawberry.field(permission_classes=allow(MEETING_MANAGE), description="Open action items past their due date.")
     async def overdue_action_items(self, info: strawberry.Info) -> list[ActionItem]:
-        return [ActionItem.of(a) for a in await info.context.scalars(service.meetings.overdue_statement())]
+        return await info.context.scalars(service.meetings.overdue_statement())
 
 
 def _unit_ballots_loader(ctx):

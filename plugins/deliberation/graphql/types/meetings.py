@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Annotated, TYPE_CHECKING
 
 import strawberry
+from sqlalchemy import or_, select
 
 from jiedao.api import by_id, children, Node, node_type, registry, types
 from jiedao.api.graphql import encode_global_id, enum_field, list_bound, OrganisationType, WorkItemType
@@ -35,86 +36,92 @@ MeetingKindEnum = strawberry.enum(MeetingKind, name="MeetingKind", description="
 
 @strawberry.type(description="The organisation responsible for an action item (core ``organisations``).")
 class ResponsibleOrganisation:
-    id: strawberry.ID = strawberry.field(description="The organisation's global ID.")
+    organisation_id: strawberry.ID = strawberry.field(description="The organisation's global ID (fetch it with `node(id:)` or `organisation`).")
     name: str
 
 
+def visible_action_items(ctx):
+    """The action items of the meetings, or of the topics, the caller may see (``node(id:)``)."""
+    from jiedao.plugins.deliberation.graphql.types.access import visible_topics
+    from jiedao.plugins.deliberation.models import Topic as TopicModel
+
+    return or_(
+        ActionItemModel.meeting_id.in_(select(MeetingModel.id).where(visible_meetings(ctx))),
+        ActionItemModel.topic_id.in_(select(TopicModel.id).where(visible_topics(ctx))),
+    )
+
+
+def visible_agenda_items(ctx):
+    """The agenda items of the meetings, or of the topics, the caller may see (``node(id:)``)."""
+    from jiedao.plugins.deliberation.graphql.types.access import visible_topics
+    from jiedao.plugins.deliberation.models import Topic as TopicModel
+
+    return or_(
+        AgendaItemModel.meeting_id.in_(select(MeetingModel.id).where(visible_meetings(ctx))),
+        AgendaItemModel.topic_id.in_(select(TopicModel.id).where(visible_topics(ctx))),
+    )
+
+
+SEES_MEETINGS_OR_TOPICS = (MEETING_MANAGE, PUBLISHED_READ, "deliberation.topic.read", "deliberation.topic.raise")
+"""Who may fetch an agenda or action item by ID: readers of meetings or of topics."""
+
+
+@node_type(ActionItemModel, read=SEES_MEETINGS_OR_TOPICS, visible=visible_action_items)
 @strawberry.type(name="MeetingActionItem", description="Something a meeting decided an organisation must do by a date.")
-class ActionItem:
-    id: strawberry.ID
+class ActionItem(Node):
     description: str
     owner: str = strawberry.field(description="A note on the person responsible (free text).")
     due_on: date
-    done: bool
-    overdue: bool
-    done_at: datetime | None
-    _topic_id: strawberry.Private[int | None]
-    _organisation_id: strawberry.Private[int | None]
 
-    @classmethod
-    def of(cls, a: ActionItemModel) -> ActionItem:
-        """A stored action item, with whether it is overdue today."""
-        return cls(
-            id=strawberry.ID(str(a.id)),
-            description=a.description,
-            owner=a.owner,
-            due_on=a.due_on,
-            done=a.done_at is not None,
-            overdue=service.meetings.is_overdue(a),
-            done_at=a.done_at,
-            _topic_id=a.topic_id,
-            _organisation_id=a.organisation_id,
-        )
+    @strawberry.field(description="Whether it was marked done.")
+    def done(self) -> bool:
+        return self.done_at is not None
+
+    @strawberry.field(description="Not done and past its due date.")
+    def overdue(self) -> bool:
+        return service.meetings.is_overdue(self)
+
+    done_at: datetime | None
 
     @strawberry.field(description="The responsible organisation; null if only a person is named in the note.")
     async def responsible_organisation(self, info: strawberry.Info) -> ResponsibleOrganisation | None:
-        if self._organisation_id is None:
+        if self.organisation_id is None:
             return None
-        row = await organisations_loader(info.context).load(self._organisation_id)
-        return ResponsibleOrganisation(id=strawberry.ID(encode_global_id("Organisation", row.id)), name=row.name) if row else None
+        row = await organisations_loader(info.context).load(self.organisation_id)
+        return ResponsibleOrganisation(organisation_id=strawberry.ID(encode_global_id("Organisation", row.id)), name=row.name) if row else None
 
     @strawberry.field(description="The responsible organisation, if you may see it (registry readers, its members).")
     async def organisation(self, info: strawberry.Info) -> OrganisationType | None:
-        return await visible_nodes_loader(info.context, "Organisation").load(self._organisation_id) if self._organisation_id else None
+        return await visible_nodes_loader(info.context, "Organisation").load(self.organisation_id) if self.organisation_id else None
 
     @strawberry.field(description="The work item following this action item up, if you may see it (staff, its organisation, the resident).")
     async def work_item(self, info: strawberry.Info) -> WorkItemType | None:
-        return await work_items_by_subject(info.context).load(encode_global_id("MeetingActionItem", int(self.id)))
+        return await work_items_by_subject(info.context).load(encode_global_id("MeetingActionItem", self.id))
 
     @strawberry.field(description="The topic this action item serves, if you may see it.")
     async def topic(self, info: strawberry.Info) -> LazyTopic | None:
-        return await load_visible_topic(info.context, self._topic_id) if self._topic_id else None
+        return await load_visible_topic(info.context, self.topic_id) if self.topic_id else None
 
 
-@strawberry.type(name="MeetingAgendaItem", description="An item on a meeting's agenda and the decision taken on it.")
-class AgendaItem:
-    id: strawberry.ID = strawberry.field(description="The item's key, for decideAgendaItem and action items.")
+@node_type(AgendaItemModel, read=SEES_MEETINGS_OR_TOPICS, visible=visible_agenda_items)
+@strawberry.type(name="MeetingAgendaItem", description="An item on a meeting's agenda and the decision taken on it; its ID is what decideAgendaItem and action items take.")
+class AgendaItem(Node):
     title: str
     decision: str | None
     decided_at: datetime | None
     decides_topic: bool = strawberry.field(description="This item's decision is the decision of its topic.")
-    _topic_id: strawberry.Private[int | None]
-    _meeting_id: strawberry.Private[int]
-
-    @classmethod
-    def of(cls, r: AgendaItemModel) -> AgendaItem:
-        """A stored agenda item."""
-        return cls(
-            id=strawberry.ID(str(r.id)), title=r.title, decision=r.decision, decided_at=r.decided_at,
-            decides_topic=r.decides_topic, _topic_id=r.topic_id, _meeting_id=r.meeting_id,
-        )
 
     @strawberry.field(description="The topic, if you may see it.")
     async def topic(self, info: strawberry.Info) -> LazyTopic | None:
-        return await load_visible_topic(info.context, self._topic_id) if self._topic_id else None
+        return await load_visible_topic(info.context, self.topic_id) if self.topic_id else None
 
     @strawberry.field(description="The meeting, if you may see it.")
     async def meeting(self, info: strawberry.Info) -> Meeting | None:
-        return await load_visible_meeting(info.context, self._meeting_id)
+        return await load_visible_meeting(info.context, self.meeting_id)
 
     @strawberry.field(description="The action items decided on this item.", metadata=list_bound(30))
     async def action_items(self, info: strawberry.Info) -> list[ActionItem]:
-        return [ActionItem.of(a) for a in await children(info.context, ActionItemModel.agenda_item_id).load(int(self.id))]
+        return await children(info.context, ActionItemModel.agenda_item_id).load(self.id)
 
 
 @node_type(MeetingModel, read=(MEETING_MANAGE, PUBLISHED_READ), visible=visible_meetings)
@@ -139,8 +146,8 @@ class Meeting(Node):
 
     @strawberry.field(metadata=list_bound(30))
     async def agenda(self, info: strawberry.Info) -> list[AgendaItem]:
-        return [AgendaItem.of(r) for r in await children(info.context, AgendaItemModel.meeting_id).load(self.id)]
+        return await children(info.context, AgendaItemModel.meeting_id).load(self.id)
 
     @strawberry.field(metadata=list_bound(30))
     async def action_items(self, info: strawberry.Info) -> list[ActionItem]:
-        return [ActionItem.of(a) for a in await children(info.context, ActionItemModel.meeting_id).load(self.id)]
+        return await children(info.context, ActionItemModel.meeting_id).load(self.id)

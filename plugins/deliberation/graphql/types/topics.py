@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
+from sqlalchemy import and_, select
 
 from jiedao.api import by_id, children, Node, node_type, registry, types
 from jiedao.api.graphql import enum_field, list_bound
@@ -44,19 +45,21 @@ class TopicStep:
     at: datetime
 
 
+def visible_comments(ctx):
+    """The comments the caller may fetch by ID: on a topic they may see, and hidden ones
+    only for moderators (``node(id:)``)."""
+    on_visible_topic = CommentModel.topic_id.in_(select(TopicModel.id).where(visible_topics(ctx)))
+    return on_visible_topic if ctx.has_permission(TOPIC_MANAGE) else and_(on_visible_topic, CommentModel.hidden.is_(False))
+
+
+@node_type(CommentModel, read=(TOPIC_READ, TOPIC_RAISE, PUBLISHED_READ), visible=visible_comments)
 @strawberry.type(name="TopicComment", description="A consultation comment.")
-class Comment:
-    id: strawberry.ID
+class Comment(Node):
     body: str
     author: str
     at: datetime
     hidden: bool
     hidden_reason: str | None
-
-    @classmethod
-    def of(cls, c: CommentModel) -> Comment:
-        """A stored comment, shown in full (to its author or a moderator)."""
-        return cls(id=strawberry.ID(str(c.id)), body=c.body, author=c.author, at=c.at, hidden=c.hidden, hidden_reason=c.hidden_reason)
 
 
 @node_type(TopicModel, read=(TOPIC_READ, TOPIC_RAISE, PUBLISHED_READ), visible=visible_topics)
@@ -119,7 +122,7 @@ class Topic(Node):
     @strawberry.field(description="The agenda item whose decision decided this topic, with its meeting; null until decided at a meeting.")
     async def decision_item(self, info: strawberry.Info) -> AgendaItem | None:
         rows = await children(info.context, AgendaItemModel.topic_id).load(self.id)
-        return next((AgendaItem.of(r) for r in rows if r.decides_topic), None)
+        return next((r for r in rows if r.decides_topic), None)
 
     @strawberry.field(description="The meeting that decided this topic (null until decided, or if you may not see that meeting).")
     async def decision_meeting(self, info: strawberry.Info) -> Meeting | None:
@@ -129,29 +132,18 @@ class Topic(Node):
 
     @strawberry.field(description="Every agenda item this topic was on, oldest first.", metadata=list_bound(30))
     async def agenda_items(self, info: strawberry.Info) -> list[AgendaItem]:
-        return [AgendaItem.of(r) for r in await children(info.context, AgendaItemModel.topic_id).load(self.id)]
+        return await children(info.context, AgendaItemModel.topic_id).load(self.id)
 
     @strawberry.field(description="The action items decided for this topic; it is implemented once they are all done.", metadata=list_bound(30))
     async def action_items(self, info: strawberry.Info) -> list[ActionItem]:
-        return [ActionItem.of(a) for a in await children(info.context, ActionItemModel.topic_id).load(self.id)]
+        return await children(info.context, ActionItemModel.topic_id).load(self.id)
 
     @strawberry.field(description="Consultation comments; hidden ones only for moderators.", metadata=list_bound(100))
     async def comments(self, info: strawberry.Info) -> list[Comment]:
         ctx = info.context
         rows = await children(ctx, CommentModel.topic_id).load(self.id)
         moderator = ctx.has_permission(TOPIC_MANAGE)
-        return [
-            Comment(
-                id=strawberry.ID(str(c.id)),
-                body=c.body if not c.hidden or moderator else "",
-                author=c.author,
-                at=c.at,
-                hidden=c.hidden,
-                hidden_reason=c.hidden_reason,
-            )
-            for c in rows
-            if moderator or not c.hidden
-        ]
+        return [c for c in rows if moderator or not c.hidden]
 
 
 def _sees_raiser(ctx, topic) -> bool:

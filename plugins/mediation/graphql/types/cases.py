@@ -13,7 +13,7 @@ from typing import Annotated
 import strawberry
 
 from jiedao.api import by_id, Node, node_type, registry, types
-from jiedao.api.graphql import children_field, enum_field, linked, list_bound
+from jiedao.api.graphql import children_connection_field, children_field, enum_field, linked, list_bound
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.graphql.loaders import cases_of_caller, first_child, usernames
@@ -135,7 +135,8 @@ class Case(Node):
 
     parties = children_field(CaseParty, m.CaseParty.case_id, metadata=list_bound(10))
     places = children_field(CasePlace, m.CasePlace.case_id, description="The buildings and units the dispute is about.", metadata=list_bound(10))
-    history = children_field(CaseTransition, m.CaseTransition.case_id, description="Every change of state, oldest first.", metadata=list_bound(20))
+    history = children_field(CaseTransition, m.CaseTransition.case_id, description="Every change of state, oldest first (page a long one with historyConnection).", metadata=list_bound(20))
+    history_connection = children_connection_field(CaseTransition, m.CaseTransition.case_id, description="Every change of state, oldest first, a page at a time (batched over cases).")
     recusals = children_field(Recusal, m.Recusal.case_id, metadata=list_bound(5))
     outside_mediators = children_field(OutsideMediator, m.OutsideMediator.case_id, metadata=list_bound(5))
     sessions = children_field(MediationSession, m.MediationSession.case_id, order_by=m.MediationSession.held_on, metadata=list_bound(10))

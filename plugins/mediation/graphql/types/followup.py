@@ -5,20 +5,26 @@ from __future__ import annotations
 from datetime import date
 
 import strawberry
+from sqlalchemy import select
 
-from jiedao.api import today
-from jiedao.api.graphql import encode_global_id
+from jiedao.api import Node, node_type, today
+from jiedao.plugins.mediation import models as m
+from jiedao.plugins.mediation.graphql.loaders import cases_of_caller
+
+CASE_READ = "mediation.case.read"
 
 
+def visible_return_visits(ctx):
+    """The return visits of the cases the caller may see (``node(id:)``)."""
+    return m.ReturnVisit.case_id.in_(select(m.Case.id).where(cases_of_caller(ctx)))
+
+
+@node_type(m.ReturnVisit, read=CASE_READ, visible=visible_return_visits)
 @strawberry.type(description="A return visit (回访) checking that an agreement is carried out.")
-class ReturnVisit:
+class ReturnVisit(Node):
     due_on: date
     done_on: date | None
     notes: str
-
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(encode_global_id("ReturnVisit", self.id))
 
     @strawberry.field(description="Due and not yet done.")
     def overdue(self) -> bool:
