@@ -24,20 +24,21 @@ def negotiate(accept: str | None) -> str | None:
     No header (or an empty one) means ``JSON``."""
     if accept is None or not accept.strip():
         return JSON
-    best, best_quality = None, 0.0
+    explicit: dict[str, float] = {}
+    wildcard: float | None = None
     for item in accept.split(","):
         media, *parameters = (part.strip() for part in item.split(";"))
-        media = media.lower()
-        if media == GRAPHQL_RESPONSE:
-            candidate = GRAPHQL_RESPONSE
-        elif media in _AS_JSON:
-            candidate = JSON
-        else:
-            continue
-        quality = _quality(parameters)
-        if quality > best_quality or (quality == best_quality and quality > 0 and candidate == GRAPHQL_RESPONSE):
-            best, best_quality = candidate, quality
-    return best
+        media, quality = media.lower(), _quality(parameters)
+        if media in (GRAPHQL_RESPONSE, JSON):
+            explicit[media] = max(explicit.get(media, 0.0), quality)
+        elif media in _AS_JSON:  # a wildcard: stands for JSON unless JSON is named (RFC 9110 12.5.1)
+            wildcard = max(wildcard or 0.0, quality)
+    qualities = {GRAPHQL_RESPONSE: explicit.get(GRAPHQL_RESPONSE, 0.0), JSON: explicit.get(JSON, wildcard or 0.0)}
+    best = max(qualities, key=lambda media: (qualities[media], media == GRAPHQL_RESPONSE))
+    if qualities[best] > 0:
+        return best
+    # JSON refused by name, a wildcard still accepting: the GraphQL media type it also covers
+    return GRAPHQL_RESPONSE if wildcard and GRAPHQL_RESPONSE not in explicit else None
 
 
 def _quality(parameters: list[str]) -> float:

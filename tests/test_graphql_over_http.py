@@ -28,6 +28,9 @@ LEGACY = {"accept": "application/json"}
         (f"{GRAPHQL_RESPONSE};q=0, */*", JSON),
         ("text/html", None),
         ("application/json;q=0", None),
+        ("application/json;q=0, */*", GRAPHQL_RESPONSE),  # JSON refused by name: the wildcard's other type
+        ("application/*;q=0.5, application/json;q=0", GRAPHQL_RESPONSE),  # the named type wins over the wildcard
+        ("application/*;q=0.5, application/graphql-response+json;q=0.4", JSON),
     ],
 )
 def test_negotiate_picks_the_media_type_the_accept_header_prefers(accept, chosen):
