@@ -138,6 +138,8 @@ def test_the_owner_votes_online_sees_the_turnout_move_and_after_closing_the_resu
         rows = browser.find_elements(By.CSS_SELECTOR, "[data-by-building] [data-building]")
         assert rows and any("1幢" in row.text for row in rows)
         assert "同意：" in body_text(browser) and not browser.find_elements(By.CSS_SELECTOR, "[data-turnout]")
+        # the page was not reloaded: the vote's success toast (a Vant dialog without a name) goes first
+        WebDriverWait(browser, 30).until(lambda d: not any(e.is_displayed() for e in d.find_elements(By.CSS_SELECTOR, ".van-toast")))
         assert_clean(browser)
         screenshot(browser, "resident-ballot-result")
         browser.find_element(By.CSS_SELECTOR, "[data-result-notice]").click()  # the published result (公示)
