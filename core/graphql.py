@@ -13,6 +13,7 @@ from jiedao.core.care import CareProfile, care_profile
 from jiedao.core import clock
 from jiedao.core.personal_data import mask_phone
 from jiedao.core.geo_graphql import BuildingLocation, location_of
+from jiedao.core.household import HomeMember, home_members
 from jiedao.schema.child_connection import children_connection_field
 from jiedao.schema.connection import Connection, paginate
 from jiedao.schema.cost import list_bound
@@ -139,6 +140,15 @@ class Unit(Node):
         return await through(
             info.context, models.Ownership.unit_id, models.Ownership.resident_id, models.Resident
         ).load(self.id)
+
+    @strawberry.field(
+        description="The people of this home: its owners (co-owners) and the members of the households living in it. "
+        "A resident reads it for their own homes only (FORBIDDEN otherwise); staff with core.residents.read for any unit.",
+        permission_classes=[IsAuthenticated],
+        metadata=list_bound(20),
+    )
+    async def household(self, info: strawberry.Info) -> list[HomeMember]:
+        return await home_members(info.context, self.id)
 
 
 @node_type(models.Resident, read=PUBLIC, visible=visible_residents)

@@ -1,4 +1,4 @@
-"""Rules, time and the running system: state-transition tables, event kinds, lookups, the clock, durations, the kernel, audit, accounts, a street transaction, a street's live feed for subscriptions, ID-card numbers (checked, masked)."""
+"""Rules, time and the running system: state-transition tables, event kinds, lookups, the clock, durations, the kernel, audit, accounts, a street transaction, a street's live feed for subscriptions and the rows it watches, ID-card numbers (checked, masked)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from jiedao.core.db import UTCDateTime
 from jiedao.core.event_kinds import event_kind
 from jiedao.core.events import street_transaction
 from jiedao.core.feeds import StreetFeed
+from jiedao.core.live_rows import watch_rows
 from jiedao.core.figures import MetricKind
 from jiedao.core.identity import models as identity
 from jiedao.core.identity.audit import record as audit
@@ -36,4 +37,5 @@ __all__ = [
     "street_transaction",
     "Transitions",
     "UTCDateTime",
+    "watch_rows",
 ]

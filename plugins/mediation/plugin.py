@@ -46,7 +46,7 @@ PLUGIN = PluginInfo(
 
 @hookimpl
 def jiedao_schema(register):
-    """Queries, mutations, node types, and ``Building.cases``, ``Building.findings``, ``Resident.cases``."""
+    """Queries, mutations, subscriptions, node types, and ``Building.cases``, ``Building.findings``, ``Resident.cases``."""
     from jiedao.plugins.mediation.documents.graphql import DocumentsQuery
     from jiedao.plugins.mediation.graphql import queries, types
     from jiedao.plugins.mediation.graphql.mutations import MediationMutation
@@ -57,6 +57,10 @@ def jiedao_schema(register):
     register.types(types.Case, types.Studio, types.MediationCommittee, types.Finding, types.TaskForce)
     register.extend("Building", queries.BuildingMediation)
     register.extend("Resident", queries.ResidentMediation)
+    from jiedao.plugins.mediation.graphql.live import MediationSubscription, watch_cases_and_task_forces
+
+    register.subscription(MediationSubscription)  # mediationCaseChanged, taskForceChanged
+    watch_cases_and_task_forces()
 
 
 @hookimpl

@@ -1,6 +1,6 @@
 """The resident screens of the app in a real Chromium against a real uvicorn with the demo, as
-the demo owner changqing-owner1: homes, notices, voting online in an open ballot and reading its
-result, raising an appeal and rating it, the home's alarms updated live, emergency contacts,
+the demo owner changqing-owner1: homes with their household and co-owners, notices, voting online
+in an open ballot, the turnout and then the result arriving live, raising an appeal and rating it, the home's alarms updated live, emergency contacts,
 and the age-friendly mode. The workers' side is played over GraphQL HTTP as the demo's workers.
 Every main screen passes axe-core (serious/critical) and its Content-Security-Policy."""
 
@@ -45,6 +45,11 @@ def test_the_owner_sees_their_home_and_the_notices_of_their_street(browser, demo
         WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-unit]"))
         text = body_text(browser)
         assert "1幢 101室" in text and "王马小区" in text and "90.75 平方米" in text
+        # the people of the home: owner1 themself (owner), with their household and co-owners
+        members = browser.find_elements(By.CSS_SELECTOR, "[data-home-member]")
+        assert members and "家庭成员与共有人" in text
+        assert any("本人" in m.text and m.get_attribute("data-owner") == "true" for m in members)
+        assert all("*" in m.text or not any(c.isdigit() for c in m.text) for m in members), "phones masked"
         assert_clean(browser)
         screenshot(browser, "resident-homes")
         browser.find_element(By.ID, "toggle-language").click()  # complete in English too
@@ -105,6 +110,12 @@ def test_the_owner_votes_online_sees_the_turnout_move_and_after_closing_the_resu
         assert not browser.find_elements(By.ID, "vote-agree")  # one vote per owner group
 
         ballot_id = ballot_url.rsplit("/", 1)[1]
+        # live: staff record a neighbour's paper ballot, then close the ballot — the open page
+        # shows the new turnout, then the result, without a reload (ballotChanged)
+        browser.execute_script("window.__notReloaded = true")
+        WebDriverWait(browser, 30).until(lambda d: server.call(_ballot_listeners) > 0)
+        record_paper_vote(server, ballot_id)
+        WebDriverWait(browser, 30).until(lambda d: int(d.find_element(By.CSS_SELECTOR, "[data-turnout-owners]").get_attribute("data-participating")) == before + 2)
 
         async def close(kernel):  # the voting period is over and the convenor closes it (closeBallot)
             from jiedao.api import now
@@ -120,12 +131,15 @@ def test_the_owner_votes_online_sees_the_turnout_move_and_after_closing_the_resu
                 await service.close_ballot(session, street_id, ballot.id)
 
         server.call(close)
-        browser.get(ballot_url)
         wait_for(browser, "[data-result]")
+        assert browser.execute_script("return window.__notReloaded") is True  # the same page, updated in place
+        assert int(browser.find_element(By.CSS_SELECTOR, "article[data-changes]").get_attribute("data-changes")) >= 2
         assert browser.find_element(By.CSS_SELECTOR, "[data-ballot-status]").text == "已结束"
         rows = browser.find_elements(By.CSS_SELECTOR, "[data-by-building] [data-building]")
         assert rows and any("1幢" in row.text for row in rows)
         assert "同意：" in body_text(browser) and not browser.find_elements(By.CSS_SELECTOR, "[data-turnout]")
+        # the page was not reloaded: the vote's success toast (a Vant dialog without a name) goes first
+        WebDriverWait(browser, 30).until(lambda d: not any(e.is_displayed() for e in d.find_elements(By.CSS_SELECTOR, ".van-toast")))
         assert_clean(browser)
         screenshot(browser, "resident-ballot-result")
         browser.find_element(By.CSS_SELECTOR, "[data-result-notice]").click()  # the published result (公示)
@@ -173,6 +187,31 @@ def test_the_owner_raises_an_appeal_follows_it_and_rates_the_result(browser, dem
         assert wait_for(browser, f'[data-item="{item_id}"]').get_attribute("data-state") == "CONFIRMED"
         assert_clean(browser)
         screenshot(browser, "resident-appeals")
+
+
+async def _ballot_listeners(kernel) -> int:
+    """How many subscribers changqing's ballot feed has (the page's ballotChanged)."""
+    from jiedao.plugins.deliberation.graphql.live import ballot_feed
+
+    return ballot_feed(kernel).listeners(kernel.street_id("changqing"))
+
+
+def record_paper_vote(server, ballot_id: str) -> None:
+    """A community worker records a PAPER vote (AGREE) for a unit of the ballot that has not voted."""
+    worker = "changqing-worker"
+    buildings = graphql_as(server, worker, "query($id: ID!) { ballot(id: $id) { buildings { id } } }", {"id": ballot_id})["ballot"]["buildings"]
+    for building in buildings:
+        units = graphql_as(server, worker, """query($b: ID!) { units(first: 100, buildingId: $b) { edges { node { id
+            ballots { ballot { id } vote { channel } } } } } }""", {"b": building["id"]})["units"]["edges"]
+        for edge in units:
+            entries = [e for e in edge["node"]["ballots"] if e["ballot"]["id"] == ballot_id]
+            if entries and entries[0]["vote"] is None:
+                answer = graphql_as(server, worker, """mutation($b: ID!, $u: ID!) {
+                  recordVote(input: {ballotId: $b, unitId: $u, choice: AGREE, channel: PAPER}) { errors { code message } } }""",
+                                    {"b": ballot_id, "u": edge["node"]["id"]})
+                assert answer["recordVote"]["errors"] == []
+                return
+    raise AssertionError("no unit of the ballot is left to vote")
 
 
 def test_the_home_alarm_screen_shows_a_workers_acknowledgement_without_reloading(browser, demo_database):

@@ -1,7 +1,8 @@
 """The worker console's owners'-vote screens in a real Chromium against a real uvicorn with the
 demo: community staff (changqing-worker) record a PROXY vote with the written authorisation
 (a file picked in the browser) and a PAPER vote with its scan on the open EV-charger ballot;
-the turnout in the UI and through GraphQL counts them, and bad input names its field."""
+the turnout in the UI and through GraphQL counts them, and bad input names its field; a vote
+recorded in another session shows on the open ballot without a reload (ballotChanged)."""
 
 from __future__ import annotations
 
@@ -156,3 +157,39 @@ def test_a_closed_ballot_shows_its_result_and_takes_no_more_votes(browser, demo_
         assert not browser.find_elements(By.CSS_SELECTOR, "[data-action=record-vote]")
         assert_accessible(browser)
         assert csp_violations(browser) == []
+
+
+RECORD_PAPER = """mutation($b: ID!, $u: ID!) {
+  recordVote(input: {ballotId: $b, unitId: $u, choice: AGREE, channel: PAPER}) { errors { code field message } }
+}"""
+
+
+async def _ballot_listeners(kernel) -> int:
+    """How many subscribers changqing's ballot feed has (an open page's ballotChanged)."""
+    from jiedao.plugins.deliberation.graphql.live import ballot_feed
+
+    return ballot_feed(kernel).listeners(kernel.street_id("changqing"))
+
+
+def test_a_vote_recorded_elsewhere_shows_on_the_open_ballot_without_reloading(browser, demo_database):
+    with UvicornServer(demo_streets(), demo_database, background=True) as server:
+        log_in(browser, server, "changqing-worker", path="w/ballots")
+        ballot = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "[data-ballot][data-status=OPEN]"))[0]
+        ballot_id = ballot.get_attribute("data-ballot")
+        ballot.click()
+        unit = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "li[data-unit][data-voted='']"))[0]
+        unit_id, number = unit.get_attribute("data-unit"), unit.get_attribute("data-unit-number")
+        before = voted(browser)
+        assert browser.find_element(By.CSS_SELECTOR, "[data-live]").get_attribute("data-changes") == "0"
+        assert not browser.find_elements(By.CSS_SELECTOR, "[data-action=refresh]"), "the live screen needs no refresh button"
+        browser.execute_script("window.__notReloaded = true")
+        wait(browser, lambda d: server.call(_ballot_listeners) > 0)  # the page's subscription is listening
+
+        # another member of staff records a paper ballot for that unit (a second session)
+        answer = graphql(server, "changqing-worker", RECORD_PAPER, {"b": ballot_id, "u": unit_id})
+        assert answer["recordVote"]["errors"] == []
+        wait(browser, lambda d: voted(d) == before + 1)
+        wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, f"li[data-unit-number='{number}'][data-voted=PAPER]"))
+        assert int(browser.find_element(By.CSS_SELECTOR, "[data-live]").get_attribute("data-changes")) >= 1
+        assert browser.execute_script("return window.__notReloaded") is True  # the same page, updated in place
+        assert_accessible(browser)

@@ -1,7 +1,8 @@
 """The worker console's mediation and task-force screens in a real Chromium against a real
 uvicorn with the demo: changqing-mediator records a session of a case in mediation and sees it
 in the timeline, opens an agreement PDF fetched with the bearer header (never in a URL); the
-东清大厦 task force's findings are grouped by department; a resident is told they may not."""
+东清大厦 task force's findings are grouped by department; a resident is told they may not. A
+session or a finding recorded by another worker shows on the open screen without a reload."""
 
 from __future__ import annotations
 
@@ -155,3 +156,66 @@ def test_the_staff_menu_lists_the_cases_screens(browser, demo_database):
         browser.find_element(By.CSS_SELECTOR, "[data-route=cases-taskforces]").click()
         wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "[data-department]"))
         assert browser.current_url.endswith("/app/changqing/w/taskforces")
+
+
+async def _case_listeners(kernel) -> int:
+    """How many subscribers changqing's case feed has (an open case's mediationCaseChanged)."""
+    from jiedao.plugins.mediation.graphql.live import case_feed
+
+    return case_feed(kernel).listeners(kernel.street_id("changqing"))
+
+
+async def _task_force_listeners(kernel) -> int:
+    """How many subscribers changqing's task-force feed has (the open screen's taskForceChanged)."""
+    from jiedao.plugins.mediation.graphql.live import task_force_feed
+
+    return task_force_feed(kernel).listeners(kernel.street_id("changqing"))
+
+
+def test_a_session_recorded_by_another_worker_shows_on_the_open_case_without_reloading(browser, demo_database):
+    with UvicornServer(demo_streets(), demo_database, background=True) as server:
+        cases = [edge["node"] for edge in graphql(server, "changqing-mediator", CASES)["mediationCases"]["edges"]]
+        case = next(c for c in cases if c["mediatorUsername"] == "changqing-mediator" and c["state"] == "IN_MEDIATION")
+        log_in(browser, server, "changqing-mediator", path=f"w/mediation/{case['id']}")
+        wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "[data-timeline]"))
+        sessions = len(browser.find_elements(By.CSS_SELECTOR, "[data-timeline] [data-step=session]"))
+        assert not browser.find_elements(By.CSS_SELECTOR, "[data-action=refresh]"), "the live screen needs no refresh button"
+        browser.execute_script("window.__notReloaded = true")
+        wait(browser, lambda d: server.call(_case_listeners) > 0)
+
+        from jiedao.core.clock import today
+
+        held = {"caseId": case["id"], "heldOn": today().isoformat(), "participants": ["社区工作者"], "notes": "社区工作者上门听取双方意见"}
+        answer = graphql(server, "changqing-worker", "mutation($i: RecordMediationSessionInput!) { recordMediationSession(input: $i) { errors { code message } } }", {"i": held})
+        assert answer["recordMediationSession"]["errors"] == []
+        wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "[data-timeline] [data-step=session]")) == sessions + 1)
+        assert "社区工作者上门听取双方意见" in browser.find_element(By.CSS_SELECTOR, "[data-timeline]").text
+        assert int(browser.find_element(By.CSS_SELECTOR, "[data-live]").get_attribute("data-changes")) >= 1
+        assert browser.execute_script("return window.__notReloaded") is True
+        assert_accessible(browser)
+
+
+def test_a_finding_recorded_by_another_worker_shows_on_the_open_task_forces(browser, demo_database):
+    with UvicornServer(demo_streets(), demo_database, background=True) as server:
+        force = graphql(server, "changqing-grid", "{ taskForces { id progress { department total } } }")["taskForces"][0]
+        found = graphql(server, "changqing-grid", "query($id: ID!) { taskForce(id: $id) { findings(first: 1) { edges { node { building { id } } } } } }", {"id": force["id"]})
+        building = found["taskForce"]["findings"]["edges"][0]["node"]["building"]["id"]
+        fire = sum(row["total"] for row in force["progress"] if row["department"] == "FIRE")
+        log_in(browser, server, "changqing-grid", path="w/taskforces")
+        section = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, f"[data-taskforce='{force['id']}']"))[0]
+        assert int(section.find_element(By.CSS_SELECTOR, "[data-department=FIRE]").get_attribute("data-total")) == fire
+        browser.execute_script("window.__notReloaded = true")
+        wait(browser, lambda d: server.call(_task_force_listeners) > 0)
+
+        from datetime import timedelta
+
+        from jiedao.core.clock import today
+
+        finding = {"buildingId": building, "category": "BLOCKED_FIRE_EXIT", "department": "FIRE",
+                   "deadline": (today() + timedelta(days=14)).isoformat(), "location": "2楼消防通道"}
+        answer = graphql(server, "changqing-worker", "mutation($i: AddFindingsInput!) { addFindings(input: $i) { errors { code message } } }",
+                         {"i": {"taskForceId": force["id"], "findings": [finding]}})
+        assert answer["addFindings"]["errors"] == []
+        wait(browser, lambda d: int(d.find_element(By.CSS_SELECTOR, f"[data-taskforce='{force['id']}'] [data-department=FIRE]").get_attribute("data-total")) == fire + 1)
+        assert browser.execute_script("return window.__notReloaded") is True
+        assert_accessible(browser)

@@ -11,6 +11,11 @@ export default {
         floor: "{floor}层",
         area: "{area} 平方米",
         none: "没有登记在您名下的房屋。",
+        people: "家庭成员与共有人",
+        owner: "产权人",
+        livesHere: "同住",
+        you: "本人",
+        nobody: "没有登记的家庭成员。",
       },
       notices: {
         title: "公示公告",
@@ -147,6 +152,11 @@ export default {
         floor: "Floor {floor}",
         area: "{area} m²",
         none: "No home is registered in your name.",
+        people: "Household and co-owners",
+        owner: "Owner",
+        livesHere: "Lives here",
+        you: "You",
+        nobody: "No household member is registered.",
       },
       notices: {
         title: "Notices",

@@ -1,7 +1,8 @@
 """The deliberation plugin's contribution to the GraphQL schema, gathered for its hook.
 
 Types live in ``types``, queries and the fields added to core types in ``queries``,
-mutations with their inputs and payloads in ``mutations``.
+mutations with their inputs and payloads in ``mutations``, the ``ballotChanged`` subscription
+in ``live``.
 """
 
 from __future__ import annotations
@@ -35,3 +36,7 @@ def register_schema(register) -> None:
     from jiedao.plugins.deliberation.fund.schema import register_fund_schema  # the maintenance fund
 
     register_fund_schema(register)
+    from jiedao.plugins.deliberation.graphql.live import BallotSubscription, watch_ballots  # ballotChanged
+
+    register.subscription(BallotSubscription)
+    watch_ballots()

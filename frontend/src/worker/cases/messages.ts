@@ -7,6 +7,8 @@ export default {
       forbidden: "没有权限：此页面需要权限 {permission}。请联系街道管理员。",
       refresh: "刷新",
       noLive: "此页面不会自动更新，请点刷新",
+      live: "实时",
+      liveNote: "他人的更改会自动显示",
       more: "加载更多",
       cancel: "取消",
       ballots: {
@@ -183,6 +185,8 @@ export default {
       forbidden: "Not allowed: this screen needs the permission {permission}. Ask the street's administrator.",
       refresh: "Refresh",
       noLive: "This screen does not update by itself; tap Refresh",
+      live: "Live",
+      liveNote: "Changes made by others show here by themselves",
       more: "Load more",
       cancel: "Cancel",
       ballots: {

@@ -1,8 +1,8 @@
 /** Worker console: the cases screens, mounted under /app/{street}/w/...
  *  Owners' votes (deliberation: paper and proxy votes, turnout), mediation cases (sessions,
  *  agreement, signatures, return visits, PDFs) and task-force findings by department.
- *  No screen here has a GraphQL subscription (the API offers only `alarmChanged`): each one
- *  has a refresh action instead. */
+ *  A ballot, a case and the task forces are live (ballotChanged, mediationCaseChanged,
+ *  taskForceChanged); the lists keep a refresh action. */
 import type { RouteRecordRaw } from "vue-router";
 import type { MenuEntry } from "@/common/menu";
 

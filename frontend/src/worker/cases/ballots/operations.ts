@@ -57,3 +57,9 @@ export const CasesRecordVote = graphql(`
     }
   }
 `);
+
+export const CasesBallotLive = graphql(`
+  subscription CasesBallotLive($id: ID!) {
+    ballotChanged(ballotId: $id) { id status }
+  }
+`);

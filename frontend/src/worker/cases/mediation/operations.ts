@@ -76,3 +76,9 @@ export const CasesRecordVisit = graphql(`
     recordReturnVisit(input: $input) { returnVisit { id doneOn } errors { field message code } }
   }
 `);
+
+export const CasesCaseLive = graphql(`
+  subscription CasesCaseLive($id: ID!) {
+    mediationCaseChanged(caseId: $id) { id state }
+  }
+`);

@@ -25,3 +25,9 @@ export const CasesFindings = graphql(`
     }
   }
 `);
+
+export const CasesTaskForceLive = graphql(`
+  subscription CasesTaskForceLive {
+    taskForceChanged { id }
+  }
+`);

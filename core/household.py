@@ -1,0 +1,93 @@
+"""``Unit.household``: the people of a home — its owners (co-owners) and the members of the
+households living in it — for the resident's "my homes" screen.
+
+A resident reads it for the units they own or live in (their household's unit) and for no
+other: a neighbour's unit is not even visible to them (``visible_units``), and the field
+refuses one it reaches anyway. Street staff holding ``core.residents.read`` read it for any
+unit. It shows a person's name, whether they own the unit or live in it, and whether it is
+the caller; phones are masked unless the caller's role reads personal data (as on
+``Resident.phone``); nothing else of the person (no ID card, care needs or party membership).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+import strawberry
+from sqlalchemy import select
+
+from jiedao.core import models
+from jiedao.core.personal_data import mask_phone
+from jiedao.schema.context import Context
+from jiedao.schema.errors import ClientError
+
+RESIDENTS = "core.residents.read"
+PERSONAL_DATA = "jiedao.core.personal_data.read"
+
+
+@strawberry.type(description="A person of a home: an owner (co-owner) or a member of the household living in it.")
+class HomeMember:
+    name: str
+    owner: bool = strawberry.field(description="Owns (or co-owns) the unit.")
+    lives_here: bool = strawberry.field(description="A member of a household living in the unit.")
+    is_you: bool = strawberry.field(description="The caller's own resident record.")
+    phone: str | None = strawberry.field(description="Masked (138****5678) unless your role reads personal data.")
+
+
+def own_units(resident_id: int):
+    """SQL: the units ``resident_id`` owns or whose household they belong to."""
+    owned = select(models.Ownership.unit_id).where(models.Ownership.resident_id == resident_id)
+    lived = (
+        select(models.Household.unit_id)
+        .join(models.Resident, models.Resident.household_id == models.Household.id)
+        .where(models.Resident.id == resident_id, models.Household.unit_id.is_not(None))
+    )
+    return owned.union(lived)
+
+
+def _own_units_loader(ctx: Context):
+    """Loader: resident id → the set of their homes (read once per request, not once per unit)."""
+
+    async def load(resident_ids: Sequence[int]) -> list[set[int]]:
+        return [set(await ctx.scalars(own_units(resident_id))) for resident_id in resident_ids]
+
+    return ctx.loader(("core", "own_units"), load)
+
+
+def _members_loader(ctx: Context):
+    """Loader: unit id → its people (owners first, then the household), one query each for all units."""
+    full_phone = ctx.has_permission(PERSONAL_DATA)
+    me = ctx.user.resident_id if ctx.user is not None else None
+
+    async def load(unit_ids: Sequence[int]) -> list[list[HomeMember]]:
+        people: dict[int, dict[int, dict]] = defaultdict(dict)
+        owners = select(models.Ownership.unit_id, models.Resident).join(models.Resident, models.Resident.id == models.Ownership.resident_id)
+        for unit_id, person in (await ctx.execute(owners.where(models.Ownership.unit_id.in_(unit_ids)).order_by(models.Resident.id))).all():
+            people[unit_id][person.id] = {"person": person, "owner": True, "lives_here": False}
+        living = select(models.Household.unit_id, models.Resident).join(models.Resident, models.Resident.household_id == models.Household.id)
+        for unit_id, person in (await ctx.execute(living.where(models.Household.unit_id.in_(unit_ids)).order_by(models.Resident.id))).all():
+            people[unit_id].setdefault(person.id, {"person": person, "owner": False, "lives_here": False})["lives_here"] = True
+        return [
+            [
+                HomeMember(
+                    name=entry["person"].name, owner=entry["owner"], lives_here=entry["lives_here"], is_you=pid == me,
+                    phone=entry["person"].phone if full_phone else mask_phone(entry["person"].phone),
+                )
+                for pid, entry in people.get(unit_id, {}).items()
+            ]
+            for unit_id in unit_ids
+        ]
+
+    return ctx.loader(("core", "home_members"), load)
+
+
+async def home_members(ctx: Context, unit_id: int) -> list[HomeMember]:
+    """The people of ``unit_id`` as the caller may read them; ``FORBIDDEN`` for a unit that is
+    not the caller's own home (unless they read the residents' register)."""
+    if not ctx.has_permission(RESIDENTS):
+        me = ctx.user.resident_id if ctx.user is not None else None
+        mine = await _own_units_loader(ctx).load(me) if me is not None else set()
+        if unit_id not in mine:
+            raise ClientError("Only the people of this home (or staff reading the residents' register) see its household.", code="FORBIDDEN")
+    return await _members_loader(ctx).load(unit_id)
