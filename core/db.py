@@ -8,12 +8,13 @@ delete, and a ``before_flush`` listener stamps and checks ``street_id`` on new r
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, MetaData, TypeDecorator, event
+from sqlalchemy import DateTime, ForeignKey, MetaData, TypeDecorator, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, with_loader_criteria
@@ -134,11 +135,39 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
     # POOL_RECYCLE_SECONDS, and one found dead at its first statement is discarded with the
     # pool's older ones and the read retried once on a new connection (``core.db_retry``).
     kwargs.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
-    return create_async_engine(url, **kwargs)
+    kwargs.setdefault("pool_use_lifo", True)  # the connection used last is used next: few sit idle
+    engine = create_async_engine(url, **kwargs)
+    _ping_idle_connections(engine)
+    return engine
 
 
 POOL_RECYCLE_SECONDS = 1800
 """Age after which a pooled PostgreSQL connection is closed and replaced on its next checkout."""
+IDLE_PING_SECONDS = 10.0
+"""A pooled connection idle longer than this is pinged at checkout (a busy server reuses its
+connections within milliseconds and pays nothing; one idle for a while may have been dropped
+by an idle timeout, a proxy or a restart, and no path — a commit's next transaction, a
+background job, a log-in — should fail on it)."""
+
+
+def _ping_idle_connections(engine: AsyncEngine) -> None:
+    """At checkout, ping a connection idle longer than ``IDLE_PING_SECONDS``; a dead one is
+    discarded and the pool checks out another (SQLAlchemy's pessimistic disconnect handling)."""
+    dialect = engine.sync_engine.dialect
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _idle_from(dbapi_connection, record) -> None:
+        record.info["jiedao.idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, proxy) -> None:
+        since = record.info.get("jiedao.idle_since")
+        if since is None or time.monotonic() - since <= IDLE_PING_SECONDS:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as error:  # noqa: BLE001 - any failure of a ping: the connection is gone
+            raise exc.DisconnectionError(f"an idle pooled connection was dropped: {error}") from error
 
 
 class Database:

@@ -2,7 +2,8 @@
 households living in it — for the resident's "my homes" screen.
 
 A resident reads it for the units they own or live in (their household's unit) and for no
-other: a neighbour's unit is not even visible to them (``visible_units``), and the field
+other; an owner who does not live in the unit sees its owners only, not the household living
+there (a tenant's family is not the landlord's to list): a neighbour's unit is not even visible to them (``visible_units``), and the field
 refuses one it reaches anyway. Street staff holding ``core.residents.read`` read it for any
 unit. It shows a person's name, whether they own the unit or live in it, and whether it is
 the caller; phones are masked unless the caller's role reads personal data (as on
@@ -46,11 +47,23 @@ def own_units(resident_id: int):
     return owned.union(lived)
 
 
-def _own_units_loader(ctx: Context):
-    """Loader: resident id → the set of their homes (read once per request, not once per unit)."""
+def lived_units(resident_id: int):
+    """SQL: the units whose household ``resident_id`` belongs to (where they live)."""
+    return (
+        select(models.Household.unit_id)
+        .join(models.Resident, models.Resident.household_id == models.Household.id)
+        .where(models.Resident.id == resident_id, models.Household.unit_id.is_not(None))
+    )
 
-    async def load(resident_ids: Sequence[int]) -> list[set[int]]:
-        return [set(await ctx.scalars(own_units(resident_id))) for resident_id in resident_ids]
+
+def _own_units_loader(ctx: Context):
+    """Loader: resident id → (their homes, the homes they live in), read once per request."""
+
+    async def load(resident_ids: Sequence[int]) -> list[tuple[set[int], set[int]]]:
+        return [
+            (set(await ctx.scalars(own_units(resident_id))), set(await ctx.scalars(lived_units(resident_id))))
+            for resident_id in resident_ids
+        ]
 
     return ctx.loader(("core", "own_units"), load)
 
@@ -85,9 +98,14 @@ def _members_loader(ctx: Context):
 async def home_members(ctx: Context, unit_id: int) -> list[HomeMember]:
     """The people of ``unit_id`` as the caller may read them; ``FORBIDDEN`` for a unit that is
     not the caller's own home (unless they read the residents' register)."""
-    if not ctx.has_permission(RESIDENTS):
-        me = ctx.user.resident_id if ctx.user is not None else None
-        mine = await _own_units_loader(ctx).load(me) if me is not None else set()
-        if unit_id not in mine:
-            raise ClientError("Only the people of this home (or staff reading the residents' register) see its household.", code="FORBIDDEN")
-    return await _members_loader(ctx).load(unit_id)
+    if ctx.has_permission(RESIDENTS):
+        return await _members_loader(ctx).load(unit_id)
+    me = ctx.user.resident_id if ctx.user is not None else None
+    mine, lived = await _own_units_loader(ctx).load(me) if me is not None else (set(), set())
+    if unit_id not in mine:
+        raise ClientError("Only the people of this home (or staff reading the residents' register) see its household.", code="FORBIDDEN")
+    members = await _members_loader(ctx).load(unit_id)
+    if unit_id in lived:
+        return members
+    # an owner living elsewhere (a landlord) sees the co-owners, not the people living there
+    return [member for member in members if member.owner]

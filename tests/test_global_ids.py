@@ -76,6 +76,19 @@ async def test_computed_node_ids_are_checked_and_answer_their_owner_only(client)
     assert again == {"me": mine["me"], "s": mine["street"]}
     other = await client.query("query($me: ID!) { node(id: $me) { id } }", {"me": mine["me"]["id"]}, token=resident)
     assert other == {"node": None}, "another account's Me is null"
+    # Me names its street (roles differ per street): the same account's Me of another street, and
+    # another street itself, are null here
+    from jiedao.schema.ids import decode_global_id
+
+    _, (street_pk, user_pk) = decode_global_id(mine["me"]["id"])
+    _, this_street = decode_global_id(mine["street"]["id"])
+    assert street_pk == this_street
+    elsewhere = {"me": encode_global_id("Me", f"{street_pk + 1}.{user_pk}"), "s": encode_global_id("Street", street_pk + 1)}
+    assert await client.query("query($me: ID!, $s: ID!) { me: node(id: $me) { id } s: node(id: $s) { id } }", elsewhere, token=worker) == {"me": None, "s": None}
+    cockpit = await client.token("street_admin")
+    for key in ("BUILDING.1.1.253402300799", "BUILDING.1.1.2000000000"):  # past year 9999; a 63-year window
+        answer = await client.query("query($id: ID!) { node(id: $id) { id } }", {"id": encode_global_id("Hotspot", key)}, token=cockpit)
+        assert answer == {"node": None}, key
     for key in ("BUILDING.1.20.10", "BUILDING.01.10.20", "HOUSE.1.10.20", "1"):
         errors = await client.errors("query($id: ID!) { node(id: $id) { id } }", {"id": encode_global_id("Hotspot", key)}, token=worker)
         assert [e["extensions"]["code"] for e in errors] == ["INVALID_ID"], key

@@ -60,3 +60,14 @@ async def test_staff_read_any_home_and_a_role_without_the_register_is_refused(cl
     assert {e["extensions"]["code"] for e in errors} == {"FORBIDDEN"}
     lowest = await client.token("organisation_member")
     assert (await client.query(UNIT, {"id": encode_global_id("Unit", home["units"][0])}, token=lowest))["node"] is None
+
+
+async def test_an_owner_living_elsewhere_sees_the_co_owners_not_the_household_living_there(client, home):
+    """配偶 co-owns unit 0 but lives elsewhere: a landlord's view lists the owners only."""
+    async with client.kernel.db.transaction(client.kernel.street_id("changqing")) as session:
+        from sqlalchemy import select
+
+        spouse = await session.scalar(select(Resident.id).where(Resident.external_ref == "spouse"))
+    token = await client.token("resident", username="spouse", resident_id=spouse)
+    units = (await client.query(HOMES, token=token))["me"]["resident"]["units"]
+    assert [(p["name"], p["owner"], p["isYou"]) for p in units[0]["household"]] == [("业主0", True, False), ("配偶", True, True)]

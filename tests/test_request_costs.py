@@ -147,11 +147,10 @@ async def test_the_readme_list_costs_the_same_statements_whatever_its_page_size(
     assert counts[0] == counts[1] == counts[2], counts
 
 
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)  # SQLite has no server connections to lose
 async def test_a_terminated_backend_fails_no_request(client, kernel, request):
-    """The pool does not ping: a connection PostgreSQL dropped is found at its first
-    statement, discarded with the pool's others, and the request starts again on a new one."""
-    if not kernel.db.is_postgres:
-        pytest.skip("SQLite has no server connections to lose")
+    """The pool does not ping a connection used a moment ago: one PostgreSQL dropped is found
+    at its first statement, discarded with the pool's others, and the request starts again on a new one."""
     cluster = request.getfixturevalue("postgres")
     database = urlsplit(kernel.config.database_url).path.lstrip("/")
     cached = await client.token(STREET_ADMIN)
@@ -168,3 +167,21 @@ async def test_a_terminated_backend_fails_no_request(client, kernel, request):
     # A token not cached: the first statement is authentication's.
     assert await client.query("{ buildings(first: 1) { totalCount } }", token=fresh)
     assert await client.query("{ buildings(first: 1) { totalCount } }", token=fresh)
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_an_idle_connection_dropped_by_the_server_fails_no_transaction(kernel, request, monkeypatch):
+    """Outside a request's retry (a commit's next transaction, a job, a log-in), a pooled
+    connection idle for a while is pinged at checkout and replaced if it was dropped."""
+    from sqlalchemy import text
+
+    from jiedao.core import db
+
+    cluster = request.getfixturevalue("postgres")
+    database = urlsplit(kernel.config.database_url).path.lstrip("/")
+    async with kernel.db.transaction() as session:  # a pooled connection, now idle
+        assert await session.scalar(text("select 1")) == 1
+    cluster.execute(f"select pg_terminate_backend(pid) from pg_stat_activity where datname = '{database}' and pid <> pg_backend_pid()")
+    monkeypatch.setattr(db, "IDLE_PING_SECONDS", -1.0)  # it has been idle "long enough"
+    async with kernel.db.transaction() as session:
+        assert await session.scalar(text("select 2")) == 2

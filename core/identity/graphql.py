@@ -41,13 +41,14 @@ LoginPayload = payload(
 LogoutPayload = payload("LogoutPayload", "How many tokens were revoked.", revoked=(int, 0))
 
 
-@strawberry.type(description="The caller, as seen in this street; its ID is the account's, stable across queries (`node(id:)` gives it back to that account only).")
+@strawberry.type(description="The caller, as seen in this street; its ID names the account and the street (roles and permissions differ per street), stable across queries (`node(id:)` gives it back to that account only).")
 class Me(Node):
     user_pk: strawberry.Private[int]
+    street_pk: strawberry.Private[int]
 
-    @strawberry.field(description="The global ID of the caller's account in this street.")
+    @strawberry.field(description="The global ID of the caller's account in this street (another street's endpoint gives another).")
     def id(self) -> strawberry.ID:
-        return strawberry.ID(encode_global_id("Me", self.user_pk))
+        return strawberry.ID(encode_global_id("Me", f"{self.street_pk}.{self.user_pk}"))
 
     username: str
     roles: list[str]
@@ -85,6 +86,7 @@ def me_of(ctx) -> Me:
     """The caller of the request ``ctx``."""
     return Me(
         user_pk=ctx.user.id,
+        street_pk=ctx.street_id,
         username=ctx.user.username,
         roles=sorted(ctx.roles),
         permissions=sorted(ctx.permissions),
@@ -92,12 +94,19 @@ def me_of(ctx) -> Me:
     )
 
 
-async def load_me(ctx, pk: int) -> Me | None:
-    """``Me`` for ``node(id:)``: only the caller's own account."""
-    return me_of(ctx) if ctx.user is not None and ctx.user.id == pk else None
+def parse_me_key(text: str) -> tuple[int, int]:
+    """``(street_pk, user_pk)`` of a ``Me`` key ``"<street>.<account>"``; ValueError otherwise."""
+    street, _, user = text.partition(".")
+    return parse_pk(street), parse_pk(user)
 
 
-computed_node_type("Me", read=PUBLIC, parse_key=parse_pk, load=load_me)
+async def load_me(ctx, key: tuple[int, int]) -> Me | None:
+    """``Me`` for ``node(id:)``: only the caller's own account, in this street."""
+    street_pk, user_pk = key
+    return me_of(ctx) if ctx.user is not None and ctx.user.id == user_pk and ctx.street_id == street_pk else None
+
+
+computed_node_type("Me", read=PUBLIC, parse_key=parse_me_key, load=load_me)
 
 
 @strawberry.type

@@ -111,11 +111,11 @@ def test_the_owner_votes_online_sees_the_turnout_move_and_after_closing_the_resu
 
         ballot_id = ballot_url.rsplit("/", 1)[1]
         # live: staff record a neighbour's paper ballot, then close the ballot — the open page
-        # shows the new turnout, then the result, without a reload (ballotChanged)
+        # shows the result with the turnout, without a reload (ballotChanged; a resident hears
+        # of no single vote: its step in the turnout would say which home just voted)
         browser.execute_script("window.__notReloaded = true")
         WebDriverWait(browser, 30).until(lambda d: server.call(_ballot_listeners) > 0)
         record_paper_vote(server, ballot_id)
-        WebDriverWait(browser, 30).until(lambda d: int(d.find_element(By.CSS_SELECTOR, "[data-turnout-owners]").get_attribute("data-participating")) == before + 2)
 
         async def close(kernel):  # the voting period is over and the convenor closes it (closeBallot)
             from jiedao.api import now
@@ -133,7 +133,7 @@ def test_the_owner_votes_online_sees_the_turnout_move_and_after_closing_the_resu
         server.call(close)
         wait_for(browser, "[data-result]")
         assert browser.execute_script("return window.__notReloaded") is True  # the same page, updated in place
-        assert int(browser.find_element(By.CSS_SELECTOR, "article[data-changes]").get_attribute("data-changes")) >= 2
+        assert int(browser.find_element(By.CSS_SELECTOR, "article[data-changes]").get_attribute("data-changes")) >= 1
         assert browser.find_element(By.CSS_SELECTOR, "[data-ballot-status]").text == "已结束"
         rows = browser.find_elements(By.CSS_SELECTOR, "[data-by-building] [data-building]")
         assert rows and any("1幢" in row.text for row in rows)

@@ -52,19 +52,28 @@ function start(entry: Wanted): void {
   );
 }
 
+// The token the socket was last opened with. Expiry makes the watched value null for a while;
+// the token after the re-login is compared with this one, not with that null.
+let openedWith: string | null = null;
+
 // A new token (a re-login after expiry): a new socket, and every wanted subscription again.
 watch(
-  () => (state.expired ? null : state.session?.token),
-  (current, previous) => {
-    if (!current || !previous || current === previous || wanted.size === 0) return;
+  () => (state.expired ? null : (state.session?.token ?? null)),
+  (current) => {
+    if (!current) return;
+    const previous = openedWith;
+    openedWith = current;
+    if (previous === null || previous === current || wanted.size === 0) return;
     client?.dispose();
     client = null;
     for (const entry of wanted) start(entry);
   },
+  { immediate: true },
 );
 
 onLogout(() => {
   wanted.clear();
+  openedWith = null;
   client?.dispose();
   client = null;
 });

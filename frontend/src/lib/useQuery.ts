@@ -13,15 +13,21 @@ export function useQuery<T>(load: () => Promise<T>): QueryState<T> {
   const data = shallowRef<T | null>(null);
   const error = ref<unknown>(null);
   const loading = ref(false);
+  let latest = 0;
   async function reload(): Promise<void> {
+    // reloads may overlap (two live events in a row): only the latest one's answer is kept,
+    // so a slow earlier answer never puts older data back on the screen
+    const mine = ++latest;
     loading.value = true;
     try {
-      data.value = await load();
+      const value = await load();
+      if (mine !== latest) return;
+      data.value = value;
       error.value = null;
     } catch (failure) {
-      error.value = failure;
+      if (mine === latest) error.value = failure;
     } finally {
-      loading.value = false;
+      if (mine === latest) loading.value = false;
     }
   }
   onMounted(reload);

@@ -3,7 +3,7 @@ arguments and shape results; the work is in ``figures``, ``warning`` and ``expor
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import strawberry
 
@@ -154,8 +154,14 @@ async def load_hotspot(ctx, key: tuple[str, int, datetime, datetime]) -> Hotspot
     """The hotspot of a place over a window, recomputed (``node(id:)``); ``None`` when the
     place does not rise over that window (any more)."""
     kind, place_id, start, end = key
-    period = ranges.resolve(ranges.Preset.CUSTOM, "UTC", start, end)
-    findings = await _client(HotspotWatch(ctx.kernel, ctx.street, ctx.execute).find(period))
+    watch = HotspotWatch(ctx.kernel, ctx.street, ctx.execute)
+    if end - start > timedelta(days=watch.settings.max_window_days):
+        return None  # a window the cockpit never issues: no recomputation for a forged ID
+    try:
+        period = ranges.resolve(ranges.Preset.CUSTOM, "UTC", start, end)
+    except (OverflowError, ValueError):
+        return None
+    findings = await _client(watch.find(period))
     found = [f for f in findings if f.kind == kind and f.place_id == place_id and f.window.start == start and f.window.end == end]
     return next((hotspot_of(f) for f in await readable_citations(ctx, found)), None)
 

@@ -24,10 +24,12 @@ from jiedao.plugins.deliberation.graphql.types import Ballot
 from jiedao.plugins.deliberation.models import Ballot as BallotModel, Vote
 
 BALLOT_READ = "deliberation.ballot.read"
+BALLOT_MANAGE = "deliberation.ballot.manage"
 
 
 class BallotFeed(StreetFeed[int]):
-    """The ids of the ballots of one street that changed (in this process only)."""
+    """``(ballot id, by_vote)`` of the ballots of one street that changed (in this process
+    only); ``by_vote``: only its votes changed, not the ballot itself."""
 
 
 _feeds: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -43,8 +45,8 @@ def ballot_feed(kernel) -> BallotFeed:
 
 def watch_ballots() -> None:
     """Tell the feed of every committed change of a ballot or of one of its votes."""
-    watch_rows(BallotModel, lambda row, _: row.id, ballot_feed)
-    watch_rows(Vote, lambda row, _: row.ballot_id, ballot_feed)
+    watch_rows(BallotModel, lambda row, _: (row.id, False), ballot_feed)
+    watch_rows(Vote, lambda row, _: (row.ballot_id, True), ballot_feed)
 
 
 @strawberry.type
@@ -53,8 +55,10 @@ class BallotSubscription:
 
     @strawberry.subscription(
         description=(
-            "Ballots of this street as their turnout or state changes (a vote cast or recorded, announced, closed, cancelled), "
-            "each as the `ballot` query shows it to you now; `ballotId` keeps one ballot."
+            "Ballots of this street as their state changes (announced, closed with the result, cancelled), each as the "
+            "`ballot` query shows it to you now; `ballotId` keeps one ballot. Those who manage ballots also hear of every vote "
+            "cast or recorded (the turnout); others do not, since one vote's step in the turnout (its area and owners, at "
+            "that moment) would say which home just voted."
         ),
         permission_classes=allow(BALLOT_READ),
     )
@@ -62,9 +66,10 @@ class BallotSubscription:
         """Stream the ballots (or the one ballot) of this street as they change."""
         ctx = info.context
         wanted = decode_id_of(ballot_id, "Ballot", "ballotId") if ballot_id is not None else None
+        hears_votes = ctx.has_permission(BALLOT_MANAGE)
         async with contextlib.aclosing(ballot_feed(ctx.kernel).listen(ctx.street_id)) as changes:
-            async for changed in changes:
-                if wanted is not None and changed != wanted:
+            async for changed, by_vote in changes:
+                if (wanted is not None and changed != wanted) or (by_vote and not hears_votes):
                     continue
                 try:
                     await ctx.fresh()
