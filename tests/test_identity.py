@@ -54,6 +54,7 @@ async def test_failed_logins_are_throttled_per_account(kernel, client, password_
 async def test_token_of_one_street_is_refused_in_another(kernel, client, password_hash):
     await make_user(kernel, password_hash)
     token = (await client.query(LOGIN, {"u": "pan", "p": TEST_PASSWORD}))["login"]["token"]
+    assert (await client.query("{ me { username } }", token=token))["me"]["username"] == "pan"  # now cached for changqing
     response = await client.post("{ me { username } }", street="gongchen", token=token)
     assert response.status_code == 401
     assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
