@@ -67,7 +67,7 @@ async def test_allow_listed_refuses_other_documents_and_runs_the_builds(client):
     # the build's own documents run, whatever their formatting and operation name
     wrong = await client.result(LOGIN, {"input": {"username": "nobody", "password": "wrong-password"}})
     assert wrong["data"]["login"]["errors"][0]["code"] == "INVALID_CREDENTIALS"
-    homes = next(text for text in manifest().values() if text.startswith("query ResidentHomes "))
+    homes = next(text for text in manifest().values() if text.startswith("query ResidentHousehold "))
     answer = await client.result(homes, token=resident)
     assert "errors" not in answer and "me" in answer["data"]
 
