@@ -126,7 +126,7 @@ def _graphql_name(kind: Any) -> str:
 
 def _result_field(kind: Any) -> tuple[Any, Any, Any]:
     """(annotation, strawberry field or default, the type the runner reads) of one result;
-    a result declared without a description gets one that says when it is empty."""
+    a list or object result declared without a description gets one that says when it is empty."""
     if isinstance(kind, Many):
         description = kind.description or f"The {_graphql_name(kind.of)} items the mutation acted on; empty when it was refused (see `errors`)."
         return list[kind.of], strawberry.field(default_factory=list, description=description), list[kind.of]
@@ -135,6 +135,8 @@ def _result_field(kind: Any) -> tuple[Any, Any, Any]:
         value = strawberry.field(default=default, description=description[0]) if description else default
         members = [a for a in typing.get_args(annotation) if a is not type(None)]
         return annotation, value, members[0] if len(members) == 1 else annotation
+    if getattr(kind, "__strawberry_definition__", None) is None:  # a scalar: say what it is with a tuple
+        return typing.Optional[kind], None, kind  # noqa: UP045 - built at run time
     description = f"The {_graphql_name(kind)} the mutation acted on; null when it was refused (see `errors`)."
     return typing.Optional[kind], strawberry.field(default=None, description=description), kind  # noqa: UP045 - built at run time
 
