@@ -66,7 +66,7 @@ class Street(Node):
     def id(self) -> strawberry.ID:
         return strawberry.ID(encode_global_id("Street", self.pk))
 
-    slug: str = strawberry.field(description="The street's short name in plugins.toml, as in the endpoint's path (e.g. `demo`).")
+    slug: str = strawberry.field(description="The street's key in plugins.toml, as in the endpoint's path `/graphql/{street}` (e.g. `changqing`).")
     name: str = strawberry.field(description="The street's name (街道名称), e.g. 某某街道.")
     plugins: list[str] = strawberry.field(description="The plugins this street enables.", metadata=list_bound(50))
 
