@@ -136,7 +136,7 @@ def visible_work_items(ctx: Context) -> ColumnElement[bool]:
 class WorkStep:
     actor: str = strawberry.field(description="The account that took the step ('jiedao' for the kernel's own steps).")
     action: str = strawberry.field(description="open, dispatch, accept, start, resolve, return, reassign, reopen, confirm, rate_reopen, rate_close, close, auto_close, escalate.")
-    note: str = strawberry.field(description="Why, or what was done, in the actor's words; empty when none was given.")
+    note: str = strawberry.field(description="Why, or what was done: the actor's words, or what the kernel did on its own steps; may be empty.")
     at: datetime = strawberry.field(description="When the step was taken (ISO 8601, UTC).")
 
     @strawberry.field(description="The state before the step; null for the step that opened the item.")
