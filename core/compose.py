@@ -80,7 +80,15 @@ def _merge_roots(name: str, parts: list[tuple[str, type]]) -> type | None:
             seen[f.python_name] = plugin
     if problems:
         raise ConfigurationError(problems)
-    return strawberry.type(type(name, tuple(cls for _, cls in reversed(parts)), {}))
+    return strawberry.type(type(name, tuple(cls for _, cls in reversed(parts)), {}), description=ROOT_DESCRIPTIONS[name])
+
+
+ROOT_DESCRIPTIONS = {
+    "Query": "What one street (街道) holds, read as the caller's roles allow; each field says the permission it needs.",
+    "Mutation": "Every change to one street's data; each answers a payload whose `errors` say why when it was refused.",
+    "Subscription": "Live changes over a WebSocket (graphql-transport-ws), for the street of the connection.",
+}
+"""The descriptions of the root types, which merge the fields every plugin contributes."""
 
 
 class JiedaoSchema(strawberry.Schema):

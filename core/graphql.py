@@ -15,7 +15,7 @@ from jiedao.core.personal_data import mask_phone
 from jiedao.core.geo_graphql import BuildingLocation, location_of
 from jiedao.core.household import HomeMember, home_members
 from jiedao.schema.child_connection import children_connection_field
-from jiedao.schema.connection import Connection, paginate
+from jiedao.schema.connection import AFTER_HELP, FIRST_HELP, Connection, paginate
 from jiedao.schema.cost import list_bound
 from jiedao.schema.ids import decode_id_of, encode_global_id, parse_pk
 from jiedao.schema.loaders import by_id, children, through
@@ -28,6 +28,8 @@ RESIDENTS = "core.residents.read"
 PARTY = "core.party.read"
 READ_REGISTRY = allow(REGISTRY)
 READ_RESIDENTS = allow(RESIDENTS)
+First = Annotated[int | None, strawberry.argument(description=FIRST_HELP)]
+After = Annotated[str | None, strawberry.argument(description=AFTER_HELP)]
 
 
 def _care(resident, info: strawberry.Info) -> CareProfile:
@@ -64,15 +66,15 @@ class Street(Node):
     def id(self) -> strawberry.ID:
         return strawberry.ID(encode_global_id("Street", self.pk))
 
-    slug: str
-    name: str
+    slug: str = strawberry.field(description="The street's key in plugins.toml, as in the endpoint's path `/graphql/{street}` (e.g. `changqing`).")
+    name: str = strawberry.field(description="The street's name (街道名称), e.g. 某某街道.")
     plugins: list[str] = strawberry.field(description="The plugins this street enables.", metadata=list_bound(50))
 
 
 @node_type(models.Community, read=REGISTRY)
 @strawberry.type(description="A community (社区).")
 class Community(Node):
-    name: str
+    name: str = strawberry.field(description="The community's name (社区名称), unique in the street.")
 
     @strawberry.field(description="Every compound of the community; page them with compoundsConnection.", metadata=list_bound(50))
     async def compounds(self, info: strawberry.Info) -> list["Compound"]:
@@ -87,13 +89,13 @@ class Community(Node):
 @node_type(models.Compound, read=REGISTRY)
 @strawberry.type(description="A residential compound (小区).")
 class Compound(Node):
-    name: str
+    name: str = strawberry.field(description="The compound's name (小区名称), unique in its community.")
 
-    @strawberry.field
+    @strawberry.field(description="The community (社区) the compound belongs to.")
     async def community(self, info: strawberry.Info) -> Community:
         return await by_id(info.context, models.Community).load(self.community_id)
 
-    @strawberry.field(metadata=list_bound(100))
+    @strawberry.field(description="Every building (楼/幢) of the compound, in registry order.", metadata=list_bound(100))
     async def buildings(self, info: strawberry.Info) -> list["Building"]:
         return await children(info.context, models.Building.compound_id).load(self.id)
 
@@ -101,9 +103,9 @@ class Compound(Node):
 @node_type(models.Building, read=REGISTRY)
 @strawberry.type(description="A building of a compound.")
 class Building(Node):
-    name: str
+    name: str = strawberry.field(description="The building's name or number (楼号), e.g. 3幢; unique in its compound.")
 
-    @strawberry.field
+    @strawberry.field(description="The compound (小区) the building stands in.")
     async def compound(self, info: strawberry.Info) -> Compound:
         return await by_id(info.context, models.Compound).load(self.compound_id)
 
@@ -123,7 +125,7 @@ class Building(Node):
 @node_type(models.Unit, read=PUBLIC, visible=visible_units)
 @strawberry.type(description="A unit (户) with its exclusive floor area.")
 class Unit(Node):
-    number: str
+    number: str = strawberry.field(description="The unit's number (室号), e.g. 1-201; unique in its building.")
     stairwell: str = strawberry.field(description="The stairwell (单元) the unit opens on; empty when the building has one.")
     floor: int | None = strawberry.field(description="The floor (楼层); negative below ground; null when unknown.")
 
@@ -131,7 +133,7 @@ class Unit(Node):
     def area(self) -> float:
         return self.area_dm2 / 100
 
-    @strawberry.field
+    @strawberry.field(description="The building (楼/幢) the unit is in.")
     async def building(self, info: strawberry.Info) -> Building:
         return await by_id(info.context, models.Building).load(self.building_id)
 
@@ -154,9 +156,9 @@ class Unit(Node):
 @node_type(models.Resident, read=PUBLIC, visible=visible_residents)
 @strawberry.type(description="A resident, owner or organisation (e.g. the developer).")
 class Resident(Node):
-    name: str
-    is_organisation: bool
-    lives_alone: bool
+    name: str = strawberry.field(description="The person's or organisation's name (姓名/名称), as registered.")
+    is_organisation: bool = strawberry.field(description="An organisation rather than a person (e.g. the developer 开发商 holding unsold units).")
+    lives_alone: bool = strawberry.field(description="Lives alone (独居), as recorded.")
     disabled: bool = strawberry.field(description="Registered with a disability (残疾).")
     bedridden: bool = strawberry.field(description="Bedridden (卧床/失能).")
 
@@ -214,39 +216,47 @@ class CoreQuery:
         return street_of(ctx)
 
     @strawberry.field(description="Any object by global ID, if this street can see it.", permission_classes=[IsAuthenticated])
-    async def node(self, info: strawberry.Info, id: strawberry.ID) -> Node | None:
+    async def node(self, info: strawberry.Info, id: Annotated[strawberry.ID, strawberry.argument(description="The global ID of any object (e.g. a Unit's `id`).")]) -> Node | None:
         return await resolve_node(info.context, id, set(info._raw_info.schema.type_map))
 
-    @strawberry.field(permission_classes=READ_REGISTRY, metadata=list_bound(50))
+    @strawberry.field(description="Every community (社区) of the street, in registry order; needs core.registry.read.", permission_classes=READ_REGISTRY, metadata=list_bound(50))
     async def communities(self, info: strawberry.Info) -> list[Community]:
         return await info.context.scalars(select(models.Community).order_by(models.Community.id))
 
-    @strawberry.field(permission_classes=READ_REGISTRY, metadata=list_bound(200))
+    @strawberry.field(description="Every compound (小区) of the street, in registry order; needs core.registry.read.", permission_classes=READ_REGISTRY, metadata=list_bound(200))
     async def compounds(self, info: strawberry.Info) -> list[Compound]:
         return await info.context.scalars(select(models.Compound).order_by(models.Compound.id))
 
-    @strawberry.field(permission_classes=READ_REGISTRY)
+    @strawberry.field(description="The street's buildings (楼/幢), a page at a time in registry order; needs core.registry.read.", permission_classes=READ_REGISTRY)
     async def buildings(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None, compound_id: strawberry.ID | None = None
+        self,
+        info: strawberry.Info,
+        first: First = None,
+        after: After = None,
+        compound_id: Annotated[strawberry.ID | None, strawberry.argument(description="Only the buildings of this compound (global ID of a Compound).")] = None,
     ) -> Connection[Building]:
         statement = select(models.Building)
         if compound_id is not None:
             statement = statement.where(models.Building.compound_id == decode_id_of(compound_id, "Compound", "compoundId"))
         return await paginate(info.context, statement, first, after)
 
-    @strawberry.field(permission_classes=READ_REGISTRY)
-    async def building(self, info: strawberry.Info, id: strawberry.ID) -> Building | None:
+    @strawberry.field(description="One building by its global ID; null when there is none in this street; needs core.registry.read.", permission_classes=READ_REGISTRY)
+    async def building(self, info: strawberry.Info, id: Annotated[strawberry.ID, strawberry.argument(description="Global ID of the Building.")]) -> Building | None:
         return await by_id(info.context, models.Building).load(decode_id_of(id, "Building"))
 
-    @strawberry.field(permission_classes=READ_REGISTRY)
+    @strawberry.field(description="The street's units (户/室), a page at a time in registry order; needs core.registry.read.", permission_classes=READ_REGISTRY)
     async def units(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None, building_id: strawberry.ID | None = None
+        self,
+        info: strawberry.Info,
+        first: First = None,
+        after: After = None,
+        building_id: Annotated[strawberry.ID | None, strawberry.argument(description="Only the units of this building (global ID of a Building).")] = None,
     ) -> Connection[Unit]:
         statement = select(models.Unit).where(visible_units(info.context))
         if building_id is not None:
             statement = statement.where(models.Unit.building_id == decode_id_of(building_id, "Building", "buildingId"))
         return await paginate(info.context, statement, first, after)
 
-    @strawberry.field(permission_classes=READ_RESIDENTS)
-    async def residents(self, info: strawberry.Info, first: int | None = None, after: str | None = None) -> Connection[Resident]:
+    @strawberry.field(description="The street's residents and owners (居民/业主), a page at a time in registry order; needs core.residents.read.", permission_classes=READ_RESIDENTS)
+    async def residents(self, info: strawberry.Info, first: First = None, after: After = None) -> Connection[Resident]:
         return await paginate(info.context, select(models.Resident).where(visible_residents(info.context)), first, after)

@@ -29,7 +29,7 @@ PERSONAL_DATA = "jiedao.core.personal_data.read"
 
 @strawberry.type(description="A person of a home: an owner (co-owner) or a member of the household living in it.")
 class HomeMember:
-    name: str
+    name: str = strawberry.field(description="The person's (or organisation's) name, as registered.")
     owner: bool = strawberry.field(description="Owns (or co-owns) the unit.")
     lives_here: bool = strawberry.field(description="A member of a household living in the unit.")
     is_you: bool = strawberry.field(description="The caller's own resident record.")

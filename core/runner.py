@@ -40,7 +40,7 @@ import inspect
 import typing
 from collections.abc import Awaitable, Callable
 from dataclasses import MISSING, dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import select
@@ -59,6 +59,8 @@ from jiedao.schema.permissions import IsAuthenticated, require
 NODE_ID = "jiedao.node_id"
 LOGGED_IN = "*"
 """``permission=LOGGED_IN``: any caller with a valid token in the street may run the mutation."""
+INPUT_HELP = "The mutation's input: see its type."
+"""The description of every mutation's ``input`` argument."""
 CONFLICT_MESSAGE = "This was changed by someone else at the same moment; reload and try again."
 
 
@@ -89,9 +91,13 @@ def id_input(type_name: str, field: str | None = None) -> type:
     name = f"{type_name}IdInput"
     if name not in _ID_INPUTS:
         field = field or to_snake_case(type_name) + "_id"
-        namespace = {"__annotations__": {field: strawberry.ID}, field: node_id(type_name), "__module__": __name__}
+        namespace = {
+            "__annotations__": {field: strawberry.ID},
+            field: node_id(type_name, description=f"Global ID of the {type_name}."),
+            "__module__": __name__,
+        }
         namespace["__doc__"] = f"Names one {type_name} by its global ID."
-        _ID_INPUTS[name] = strawberry.input(type(name, (), namespace))
+        _ID_INPUTS[name] = strawberry.input(type(name, (), namespace), description=namespace["__doc__"])
     return _ID_INPUTS[name]
 
 
@@ -112,16 +118,27 @@ def many(of: Any, description: str | None = None) -> Many:
     return Many(of, description)
 
 
+def _graphql_name(kind: Any) -> str:
+    """The GraphQL name of the type ``kind`` (its class name when it is not a strawberry type)."""
+    definition = getattr(kind, "__strawberry_definition__", None)
+    return getattr(definition, "name", None) or getattr(kind, "__name__", str(kind))
+
+
 def _result_field(kind: Any) -> tuple[Any, Any, Any]:
-    """(annotation, strawberry field or default, the type the runner reads) of one result."""
+    """(annotation, strawberry field or default, the type the runner reads) of one result;
+    a list or object result declared without a description gets one that says when it is empty."""
     if isinstance(kind, Many):
-        return list[kind.of], strawberry.field(default_factory=list, description=kind.description), list[kind.of]
+        description = kind.description or f"The {_graphql_name(kind.of)} items the mutation acted on; empty when it was refused (see `errors`)."
+        return list[kind.of], strawberry.field(default_factory=list, description=description), list[kind.of]
     if isinstance(kind, tuple):
         annotation, default, *description = kind
         value = strawberry.field(default=default, description=description[0]) if description else default
         members = [a for a in typing.get_args(annotation) if a is not type(None)]
         return annotation, value, members[0] if len(members) == 1 else annotation
-    return typing.Optional[kind], None, kind  # noqa: UP045 - built at run time
+    if getattr(kind, "__strawberry_definition__", None) is None:  # a scalar: say what it is with a tuple
+        return typing.Optional[kind], None, kind  # noqa: UP045 - built at run time
+    description = f"The {_graphql_name(kind)} the mutation acted on; null when it was refused (see `errors`)."
+    return typing.Optional[kind], strawberry.field(default=None, description=description), kind  # noqa: UP045 - built at run time
 
 
 def payload(name: str, description: str | None = None, **results: Any) -> type:
@@ -131,8 +148,8 @@ def payload(name: str, description: str | None = None, **results: Any) -> type:
     ``revoked=(int, 0)`` is a field of exactly that type with that default, and
     ``(int | None, None, "what it means")`` adds the field's description;
     ``votes=many(VoteRecord, "what it means")`` is a non-null list, ``[]`` when refused.
-    ``description`` is the class's docstring (it is not part of the SDL). Declaring the
-    same name twice returns the first type."""
+    ``description`` is the type's description (and the class's docstring); results without
+    one say when they are empty. Declaring the same name twice returns the first type."""
     if name in _PAYLOADS:
         return _PAYLOADS[name]
     annotations: dict[str, Any] = {}
@@ -142,10 +159,13 @@ def payload(name: str, description: str | None = None, **results: Any) -> type:
         annotations[key], namespace[key], runner_type = _result_field(kind)
         read.append((key, runner_type))
     annotations["errors"] = list[UserError]
-    namespace["errors"] = strawberry.field(default_factory=list)
+    namespace["errors"] = strawberry.field(default_factory=list, description="Why the mutation was refused; empty when it succeeded.")
     namespace["__annotations__"] = annotations
-    namespace["__doc__"] = description or f"The result of the mutation, or the errors that refused it ({', '.join(results)})."
-    cls = strawberry.type(type(name, (), namespace), name=name)
+    fields = ", ".join(f"`{to_camel_case(key)}`" for key in results)
+    namespace["__doc__"] = description or (
+        f"What the mutation returns: {fields} when it succeeded, or `errors` saying why it was refused." if results else "What the mutation returns: `errors` saying why it was refused, empty when it succeeded."
+    )
+    cls = strawberry.type(type(name, (), namespace), name=name, description=namespace["__doc__"])
     cls.__jiedao_results__ = tuple(read)
     _PAYLOADS[name] = cls
     return cls
@@ -316,10 +336,11 @@ def mutation(
             inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
             inspect.Parameter("info", inspect.Parameter.KEYWORD_ONLY, annotation=strawberry.Info),
         ]
+        input_argument = Annotated[input_type, strawberry.argument(description=INPUT_HELP)] if input_type is not None else None
         if input_type is not None:
-            signature.append(inspect.Parameter("input", inspect.Parameter.KEYWORD_ONLY, annotation=input_type))
+            signature.append(inspect.Parameter("input", inspect.Parameter.KEYWORD_ONLY, annotation=input_argument))
         resolver.__signature__ = inspect.Signature(signature, return_annotation=payload_type)
-        resolver.__annotations__ = {"info": strawberry.Info, "return": payload_type, **({"input": input_type} if input_type else {})}
+        resolver.__annotations__ = {"info": strawberry.Info, "return": payload_type, **({"input": input_argument} if input_type else {})}
         resolver.__name__ = resolver.__qualname__ = work.__name__
         resolver.__module__ = work.__module__
         resolver.__doc__ = work.__doc__

@@ -20,22 +20,22 @@ DEFAULT_PAGE_SIZE = 20
 
 @strawberry.type(description="Where a page sits in the whole list.")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="Whether there are more items after this page (ask with `after: endCursor`).")
+    has_previous_page: bool = strawberry.field(description="Whether there are items before this page (ask with `before: startCursor` where the list pages backwards).")
+    start_cursor: str | None = strawberry.field(description="The cursor of the first item of the page; null when the page is empty.")
+    end_cursor: str | None = strawberry.field(description="The cursor of the last item of the page, for `after:`; null when the page is empty.")
 
 
-@strawberry.type
+@strawberry.type(description="One item of a page, with its cursor.")
 class Edge(Generic[NodeT]):
-    cursor: str
-    node: NodeT
+    cursor: str = strawberry.field(description="An opaque cursor of this item, for `after:` or `before:`.")
+    node: NodeT = strawberry.field(description="The item.")
 
 
 @strawberry.type(description="A page of a list; ask for the next one with `after: pageInfo.endCursor`.")
 class Connection(Generic[NodeT]):
-    edges: list[Edge[NodeT]]
-    page_info: PageInfo
+    edges: list[Edge[NodeT]] = strawberry.field(description="The items of the page, in list order.")
+    page_info: PageInfo = strawberry.field(description="Where the page sits in the whole list: cursors and whether there is more.")
     _count_statement: strawberry.Private[Any]
 
     @strawberry.field(description="The number of items in the whole list (one extra statement).")

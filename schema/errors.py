@@ -47,7 +47,7 @@ ErrorCode = error_code_enum(KERNEL_ERROR_CODES)
 @strawberry.type(description="A problem the user can fix, returned in a mutation payload.")
 class UserError:
     field: str | None = strawberry.field(description="The input field at fault, if one is.")
-    message: str
+    message: str = strawberry.field(description="What is wrong, in words to show the user.")
     code: ErrorCode = strawberry.field(description="A stable machine-readable code, e.g. NOT_FOUND.")
 
 

@@ -38,9 +38,9 @@ def shown_phone(info: strawberry.Info, phone: str | None, *, own: bool = False) 
 @strawberry.type(name="EmergencyContact", description="A person to call when something happens at a resident's home.")
 class EmergencyContactType:
     position: int = strawberry.field(description="1-3: the order in which contacts are called.")
-    name: str
+    name: str = strawberry.field(description="The contact's name (联系人姓名).")
     relation: str = strawberry.field(description="女儿, 儿子, 邻居 …")
-    updated_at: datetime
+    updated_at: datetime = strawberry.field(description="When the contacts were last set (ISO 8601).")
 
     @strawberry.field(description="Masked (138****5678) unless your role needs the full number.")
     def phone(self, info: strawberry.Info) -> str:
@@ -56,7 +56,7 @@ class ResidentContacts:
 
 @strawberry.type(name="NotificationAddresses", description="Where an account is notified.")
 class NotificationAddressesType:
-    username: str
+    username: str = strawberry.field(description="The account these addresses belong to.")
     dingtalk_user_id: str | None = strawberry.field(description="DingTalk (浙政钉) user id.")
     wecom_user_id: str | None = strawberry.field(description="WeCom (企业微信) user id.")
     _phone: strawberry.Private[str | None]
@@ -90,10 +90,10 @@ class MeAddresses:
 @node_type(DutyShift, read=DUTY_READ)
 @strawberry.type(name="DutyShift", description="An account on duty for a community, or as the street's duty officer (community null).")
 class DutyShiftType(Node):
-    starts_at: datetime
+    starts_at: datetime = strawberry.field(description="When the shift begins (ISO 8601, included).")
     ends_at: datetime = strawberry.field(description="Excluded: the shift is over at this instant.")
 
-    @strawberry.field
+    @strawberry.field(description="The account on duty.")
     async def username(self, info: strawberry.Info) -> str:
         return (await by_id(info.context, User).load(self.user_id)).username
 
@@ -105,7 +105,11 @@ class DutyShiftType(Node):
 @strawberry.type
 class ContactsQuery:
     @strawberry.field(permission_classes=allow(DUTY_READ), description="The shifts on duty at ``at`` (default: now), street officers first.", metadata=list_bound(MAX_SHIFTS))
-    async def duty_shifts(self, info: strawberry.Info, at: datetime | None = None) -> list[DutyShiftType]:
+    async def duty_shifts(
+        self,
+        info: strawberry.Info,
+        at: Annotated[datetime | None, strawberry.argument(description="The instant, with its time zone (ISO 8601, e.g. 2026-01-15T03:00:00+08:00); default: now.")] = None,
+    ) -> list[DutyShiftType]:
         if at is not None and at.tzinfo is None:
             raise DomainError("Give the instant with its time zone (2026-01-15T03:00:00+08:00).", code="BAD_INPUT", field="at")
         at = at or clock.now()
@@ -118,38 +122,38 @@ class ContactsQuery:
         return await info.context.scalars(statement)
 
 
-@strawberry.input
+@strawberry.input(description="One emergency contact of a resident.")
 class EmergencyContactInput:
-    name: Annotated[str, MaxLength(NAME_LIMIT)]
+    name: Annotated[str, MaxLength(NAME_LIMIT)] = strawberry.field(description="The contact's name (at most 50 characters).")
     relation: Annotated[str, MaxLength(RELATION_LIMIT)] = strawberry.field(description="女儿, 儿子, 邻居 …")
     phone: Annotated[str, MaxLength(30)] = strawberry.field(description="A mobile (13800001234) or a landline with its area code (0571-87001234).")
 
 
-@strawberry.input
+@strawberry.input(description="A resident's emergency contacts, replacing the ones before.")
 class SetEmergencyContactsInput:
-    resident_id: strawberry.ID = node_id("Resident")
+    resident_id: strawberry.ID = node_id("Resident", description="Global ID of the Resident.")
     contacts: list[EmergencyContactInput] = strawberry.field(description="0-3 contacts in calling order; replaces the list.")
 
 
-@strawberry.input
+@strawberry.input(description="Where an account is notified; every address replaces the one before (omitted or empty: cleared).")
 class SetNotificationAddressesInput:
     username: Annotated[str | None, MaxLength(100)] = strawberry.field(default=None, description="Another account of this street (street_admin); omitted: yourself.")
-    phone: Annotated[str | None, MaxLength(30)] = None
+    phone: Annotated[str | None, MaxLength(30)] = strawberry.field(default=None, description="A mobile (13800001234) or a landline with its area code; omitted or empty: cleared.")
     dingtalk_user_id: Annotated[str | None, MaxLength(100)] = strawberry.field(default=None, description="DingTalk (浙政钉) user id.")
     wecom_user_id: Annotated[str | None, MaxLength(100)] = strawberry.field(default=None, description="WeCom (企业微信) user id.")
 
 
-@strawberry.input
+@strawberry.input(description="A duty shift (值班) to put on the roster.")
 class ScheduleDutyInput:
     username: Annotated[str, MaxLength(100)] = strawberry.field(description="An account holding a role in this street.")
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: datetime = strawberry.field(description="When the shift begins (ISO 8601 with time zone, included).")
+    ends_at: datetime = strawberry.field(description="When the shift is over (ISO 8601 with time zone, excluded); after startsAt.")
     community_id: strawberry.ID | None = node_id("Community", default=None, description="Omitted: the street's duty officer.")
 
 
-@strawberry.input
+@strawberry.input(description="What a responder must know about a resident; only the fields given change.")
 class SetCareNeedsInput:
-    resident_id: strawberry.ID = node_id("Resident")
+    resident_id: strawberry.ID = node_id("Resident", description="Global ID of the Resident.")
     lives_alone: bool | None = strawberry.field(default=None, description="Omitted: unchanged.")
     disabled: bool | None = strawberry.field(default=None, description="Registered with a disability (残疾). Omitted: unchanged.")
     bedridden: bool | None = strawberry.field(default=None, description="Bedridden (卧床/失能). Omitted: unchanged.")

@@ -21,7 +21,7 @@ from jiedao.core.grids.access import worked_grid_ids
 from jiedao.core.grids.models import Grid, GridWorker
 from jiedao.core.identity.models import User
 from jiedao.core.runner import Write, mutation, node_id, payload
-from jiedao.schema.connection import Connection, Edge, PageInfo, check_page_size, paginate
+from jiedao.schema.connection import AFTER_HELP, FIRST_HELP, Connection, Edge, PageInfo, check_page_size, paginate
 from jiedao.schema.context import Context
 from jiedao.schema.cost import list_bound
 from jiedao.schema.ids import decode_cursor, decode_id_of, encode_cursor, pk_limit
@@ -64,7 +64,7 @@ def grid_buildings_page(ctx: Context, size: int, after_pk: int | None):
 @node_type(GridWorker, read=REGISTRY)
 @strawberry.type(name="GridWorker", description="An account working a grid (网格员).")
 class GridWorkerType(Node):
-    @strawberry.field
+    @strawberry.field(description="The grid worker's account.")
     async def username(self, info: strawberry.Info) -> str:
         user = await by_id(info.context, User).load(self.user_id)
         return user.username
@@ -74,14 +74,19 @@ class GridWorkerType(Node):
 @strawberry.type(name="Grid", description="A grid (网格) of a community: its buildings and grid workers.")
 class GridType(Node):
     code: str = strawberry.field(description="Its stable reference in CSV imports.")
-    name: str
+    name: str = strawberry.field(description="The grid's name (网格名称), e.g. 第一网格.")
 
-    @strawberry.field
+    @strawberry.field(description="The community (社区) the grid is part of.")
     async def community(self, info: strawberry.Info) -> Community:
         return await by_id(info.context, registry.Community).load(self.community_id)
 
     @strawberry.field(description="Its buildings, a page at a time (one statement for the pages of every grid asked).")
-    async def buildings(self, info: strawberry.Info, first: int | None = None, after: str | None = None) -> Connection[Building]:
+    async def buildings(
+        self,
+        info: strawberry.Info,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_HELP)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_HELP)] = None,
+    ) -> Connection[Building]:
         size = check_page_size(first)
         after_pk = None if after is None else decode_cursor(after, "buildings", limit=pk_limit(registry.Building))
         rows = await grid_buildings_page(info.context, size, after_pk).load(self.id) if size else []
@@ -120,7 +125,11 @@ async def worked_grids(ctx: Context) -> list[Grid]:
 class GridQuery:
     @strawberry.field(permission_classes=allow(REGISTRY), description="The street's grids, optionally of one community.")
     async def grids(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None, community_id: strawberry.ID | None = None
+        self,
+        info: strawberry.Info,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_HELP)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_HELP)] = None,
+        community_id: Annotated[strawberry.ID | None, strawberry.argument(description="Only the grids of this community (global ID of a Community).")] = None,
     ) -> Connection[GridType]:
         statement = select(Grid)
         if community_id is not None:
@@ -131,22 +140,22 @@ class GridQuery:
 GridPayload = payload("GridPayload", grid=GridType)
 
 
-@strawberry.input
+@strawberry.input(description="A new grid (网格) of a community.")
 class CreateGridInput:
     code: Annotated[str, MaxLength(100)] = strawberry.field(description="Its stable reference in CSV imports, unique in the street.")
-    name: Annotated[str, MaxLength(200)]
-    community_id: strawberry.ID = node_id("Community")
+    name: Annotated[str, MaxLength(200)] = strawberry.field(description="The grid's name (at most 200 characters).")
+    community_id: strawberry.ID = node_id("Community", description="Global ID of the Community the grid is part of.")
 
 
-@strawberry.input
+@strawberry.input(description="Buildings to put into a grid.")
 class AssignBuildingsToGridInput:
-    grid_id: strawberry.ID = node_id("Grid")
+    grid_id: strawberry.ID = node_id("Grid", description="Global ID of the Grid.")
     building_ids: list[strawberry.ID] = node_id("Building", description="Buildings of the grid's community; each leaves its former grid.")
 
 
-@strawberry.input
+@strawberry.input(description="A grid and a grid worker's account.")
 class GridWorkerInput:
-    grid_id: strawberry.ID = node_id("Grid")
+    grid_id: strawberry.ID = node_id("Grid", description="Global ID of the Grid.")
     username: Annotated[str, MaxLength(100)] = strawberry.field(description="An account holding the role grid_worker in this street.")
 
 

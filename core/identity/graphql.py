@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import select
@@ -18,27 +19,27 @@ from jiedao.core.notify.graphql import NotificationType, my_notifications
 from jiedao.core.organisations.graphql import ActingFor, acting_for
 from jiedao.core.runner import LOGGED_IN, Write, mutation, payload
 from jiedao.core.socket_watch import watch_of
-from jiedao.schema.connection import Connection, connection_field, paginate
+from jiedao.schema.connection import AFTER_HELP, FIRST_HELP, Connection, connection_field, paginate
 from jiedao.schema.cost import list_bound
 from jiedao.schema.ids import encode_global_id, parse_pk
 from jiedao.schema.node import PUBLIC, Node, computed_node_type
 from jiedao.schema.permissions import IsAuthenticated, allow, public
 
 
-@strawberry.input
+@strawberry.input(description="An account's credentials, to log in to this street.")
 class LoginInput:
-    username: str
-    password: str
+    username: str = strawberry.field(description="The account's username.")
+    password: str = strawberry.field(description="The account's password (never stored or logged as given).")
 
 
 LoginPayload = payload(
     "LoginPayload",
     "A bearer token for this street, or why there is none.",
-    token=str,
-    expires_at=datetime,
+    token=(str | None, None, "The bearer token, for the `Authorization: Bearer …` header of later requests; null when refused."),
+    expires_at=(datetime | None, None, "When the token expires (ISO 8601); null when refused."),
     retry_after=(int | None, None, "With a THROTTLED error: seconds to wait before the next attempt (the password was not checked)."),
 )
-LogoutPayload = payload("LogoutPayload", "How many tokens were revoked.", revoked=(int, 0))
+LogoutPayload = payload("LogoutPayload", "How many tokens were revoked.", revoked=(int, 0, "How many tokens were revoked (0 when refused)."))
 
 
 @strawberry.type(description="The caller, as seen in this street; its ID names the account and the street (roles and permissions differ per street), stable across queries (`node(id:)` gives it back to that account only).")
@@ -50,9 +51,9 @@ class Me(Node):
     def id(self) -> strawberry.ID:
         return strawberry.ID(encode_global_id("Me", f"{self.street_pk}.{self.user_pk}"))
 
-    username: str
-    roles: list[str]
-    permissions: list[str]
+    username: str = strawberry.field(description="The account's username.")
+    roles: list[str] = strawberry.field(description="The caller's roles in this street (e.g. street_admin, grid_worker, resident), sorted.")
+    permissions: list[str] = strawberry.field(description="Every permission the caller's roles give in this street (e.g. core.registry.read), sorted.")
     _resident_id: strawberry.Private[int | None]
 
     @strawberry.field(description="The resident record linked to this account, if any.")
@@ -74,12 +75,12 @@ class Me(Node):
 
 @strawberry.type(name="AuditEntry", description="One privileged action.")
 class AuditEntryType:
-    at: datetime
-    actor: str
-    action: str
-    target: str
-    details: JSON
-    request_id: str
+    at: datetime = strawberry.field(description="When the action was taken (ISO 8601).")
+    actor: str = strawberry.field(description="The username of the account that took it ('anonymous' for a public action, e.g. a failed login).")
+    action: str = strawberry.field(description="What was done, e.g. core.notice.published or deliberation.ballot.opened.")
+    target: str = strawberry.field(description="The global ID of what it was done to; empty when nothing in particular.")
+    details: JSON = strawberry.field(description="More about the action, as a JSON object (e.g. the fields changed).")
+    request_id: str = strawberry.field(description="The ID of the HTTP request that took it, to find it in the logs.")
 
 
 def me_of(ctx) -> Me:
@@ -111,13 +112,17 @@ computed_node_type("Me", read=PUBLIC, parse_key=parse_me_key, load=load_me)
 
 @strawberry.type
 class IdentityQuery:
-    @strawberry.field(permission_classes=[IsAuthenticated])
+    @strawberry.field(description="The caller: account, roles, permissions and what they act for; needs a login.", permission_classes=[IsAuthenticated])
     def me(self, info: strawberry.Info) -> Me:
         return me_of(info.context)
 
     @strawberry.field(permission_classes=allow("core.audit.read"), description="Newest first is not guaranteed; entries are in order of writing.")
     async def audit_log(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None, action: str | None = None
+        self,
+        info: strawberry.Info,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_HELP)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_HELP)] = None,
+        action: Annotated[str | None, strawberry.argument(description="Only the entries of this action (e.g. core.work.dispatched).")] = None,
     ) -> Connection[AuditEntryType]:
         statement = select(AuditEntry).where(AuditEntry.street_id == info.context.street_id)
         if action:

@@ -18,6 +18,7 @@ from jiedao.core.organisations.models import Organisation
 from jiedao.core.runner import Write, mutation, node_id, payload
 from jiedao.schema.connection import AFTER_HELP, BEFORE_HELP, Connection, FIRST_HELP, LAST_HELP, paginate
 from jiedao.schema.cost import list_bound
+from jiedao.schema.enum_docs import described_enum
 from jiedao.schema.errors import ClientError
 from jiedao.schema.ids import decode_global_id, decode_id_of
 from jiedao.schema.loaders import by_id, children
@@ -25,15 +26,33 @@ from jiedao.schema.node import PUBLIC, Node, node_type
 from jiedao.schema.permissions import public
 from jiedao.schema.validation import MaxLength, Range
 
-NoticeKind = strawberry.enum(notice_models.NoticeKind, name="NoticeKind", description="PUBLICITY 公示 (put up for scrutiny) or ANNOUNCEMENT 公告.")
-NoticeScope = strawberry.enum(notice_models.NoticeScope, name="NoticeScope", description="How far a notice reaches: the street, a community, a compound or a building.")
+NoticeKind = described_enum(
+    notice_models.NoticeKind,
+    "NoticeKind",
+    "PUBLICITY 公示 (put up for scrutiny) or ANNOUNCEMENT 公告.",
+    {
+        "PUBLICITY": "公示 (publicity): put up for scrutiny, often with a period for objections.",
+        "ANNOUNCEMENT": "公告 (announcement): information for the residents.",
+    },
+)
+NoticeScope = described_enum(
+    notice_models.NoticeScope,
+    "NoticeScope",
+    "How far a notice reaches: the street, a community, a compound or a building.",
+    {
+        "STREET": "The whole street (街道).",
+        "COMMUNITY": "One community (社区).",
+        "COMPOUND": "One compound (小区).",
+        "BUILDING": "One building (楼/幢).",
+    },
+)
 
 
 @strawberry.type(name="NoticeAttachment", description="A file attached to a notice: its metadata and where to fetch it.")
 class NoticeAttachmentType:
-    name: str
-    content_type: str
-    sha256: str
+    name: str = strawberry.field(description="The file's name, as shown to readers.")
+    content_type: str = strawberry.field(description="The file's media type (MIME), e.g. application/pdf.")
+    sha256: str = strawberry.field(description="The SHA-256 of the file's content (hex), to check a download.")
     url: str = strawberry.field(description="An http(s) URL or a path this deployment serves.")
 
     @strawberry.field(description="Size in bytes.")
@@ -44,15 +63,15 @@ class NoticeAttachmentType:
 @node_type(notice_models.Notice, read=PUBLIC, visible=access.visible_notices)
 @strawberry.type(name="Notice", description="A public notice (公示/公告) of a place: residents whose home is in it read it while it is in force.")
 class NoticeType(Node):
-    kind: NoticeKind
-    scope: NoticeScope
-    title: str
-    body: str
+    kind: NoticeKind = strawberry.field(description="公示 (publicity) or 公告 (announcement).")
+    scope: NoticeScope = strawberry.field(description="How far it reaches: the street, a community, a compound or a building (see placeName).")
+    title: str = strawberry.field(description="The notice's title (at most 200 characters).")
+    body: str = strawberry.field(description="The notice's text (at most 20,000 characters).")
     valid_from: datetime = strawberry.field(description="Shown from this moment.")
     valid_until: datetime | None = strawberry.field(description="Shown until this moment (null: until withdrawn).")
-    published_at: datetime
+    published_at: datetime = strawberry.field(description="When it was published (ISO 8601, UTC).")
     withdrawn_at: datetime | None = strawberry.field(description="Set when withdrawn (only staff see withdrawn notices).")
-    withdrawal_reason: str | None
+    withdrawal_reason: str | None = strawberry.field(description="Why it was withdrawn; null unless withdrawn.")
 
     @strawberry.field(description="The global ID of what the notice publishes (a decision, a ballot result, ...), if any.")
     def subject_id(self) -> strawberry.ID | None:
@@ -88,36 +107,36 @@ class NoticeType(Node):
         user = await by_id(info.context, User).load(self.published_by_user_id)
         return user.username if user else None
 
-    @strawberry.field(metadata=list_bound(service.MAX_ATTACHMENTS))
+    @strawberry.field(description="The files attached to it (at most 20).", metadata=list_bound(service.MAX_ATTACHMENTS))
     async def attachments(self, info: strawberry.Info) -> list[NoticeAttachmentType]:
         return await children(info.context, notice_models.NoticeAttachment.notice_id).load(self.id)
 
 
 @strawberry.input(description="A file to attach: its metadata and where it is served (Jiedao keeps no copy).")
 class NoticeAttachmentInput:
-    name: Annotated[str, MaxLength(200)]
-    content_type: Annotated[str, MaxLength(100)]
+    name: Annotated[str, MaxLength(200)] = strawberry.field(description="The file's name, as shown to readers (at most 200 characters).")
+    content_type: Annotated[str, MaxLength(100)] = strawberry.field(description="The file's media type (MIME), e.g. application/pdf.")
     size: Annotated[int, Range(0, 10**12)] = strawberry.field(description="Size in bytes.")
-    sha256: Annotated[str, MaxLength(64)]
+    sha256: Annotated[str, MaxLength(64)] = strawberry.field(description="The SHA-256 of the file's content, in hex.")
     url: Annotated[str, MaxLength(2000)] = strawberry.field(description="An http(s) URL or an absolute path (/files/...).")
 
 
-@strawberry.input
+@strawberry.input(description="A notice to publish: what it says, how far it reaches and for how long.")
 class PublishNoticeInput:
-    kind: NoticeKind
-    title: Annotated[str, MaxLength(service.TITLE_LENGTH)]
-    body: Annotated[str, MaxLength(service.BODY_LENGTH)]
+    kind: NoticeKind = strawberry.field(description="公示 (publicity) or 公告 (announcement).")
+    title: Annotated[str, MaxLength(service.TITLE_LENGTH)] = strawberry.field(description="The title (at most 200 characters).")
+    body: Annotated[str, MaxLength(service.BODY_LENGTH)] = strawberry.field(description="The text (at most 20,000 characters).")
     scope_id: strawberry.ID | None = strawberry.field(default=None, description="A Community, Compound or Building; null for the whole street.")
     valid_from: datetime | None = strawberry.field(default=None, description="Default: now.")
     valid_until: datetime | None = strawberry.field(default=None, description="Default: until withdrawn.")
     subject_id: strawberry.ID | None = strawberry.field(default=None, description="The global ID of what the notice publishes.")
-    attachments: list[NoticeAttachmentInput] = strawberry.field(default_factory=list)
+    attachments: list[NoticeAttachmentInput] = strawberry.field(default_factory=list, description="Files to attach (at most 20).")
 
 
-@strawberry.input
+@strawberry.input(description="The notice to withdraw, and why.")
 class WithdrawNoticeInput:
-    id: strawberry.ID = node_id("Notice")
-    reason: Annotated[str, MaxLength(service.REASON_LENGTH)]
+    id: strawberry.ID = node_id("Notice", description="Global ID of the Notice.")
+    reason: Annotated[str, MaxLength(service.REASON_LENGTH)] = strawberry.field(description="Why it is withdrawn (at most 500 characters); kept in the record.")
 
 
 NoticePayload = payload("NoticePayload", "The notice, or why it was refused.", notice=NoticeType)
@@ -144,7 +163,7 @@ class NoticeQuery:
 
     @strawberry.field(description="One notice you may read (NOT_FOUND otherwise, whether or not it exists).",
                       permission_classes=public("the resolver answers NOT_FOUND for a notice the caller may not read"))
-    async def notice(self, info: strawberry.Info, id: strawberry.ID) -> NoticeType:
+    async def notice(self, info: strawberry.Info, id: Annotated[strawberry.ID, strawberry.argument(description="Global ID of the Notice.")]) -> NoticeType:
         ctx = info.context
         pk = decode_id_of(id, "Notice", "id")
         row = await ctx.scalar(select(notice_models.Notice).where(notice_models.Notice.id == pk, access.visible_notices(ctx)))

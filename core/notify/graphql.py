@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import Select, select, true
@@ -19,8 +20,23 @@ from jiedao.schema.loaders import children_field
 from jiedao.schema.node import Node, enum_field, node_type
 from jiedao.schema.permissions import allow
 
+STATUS_DESCRIPTIONS = {
+    "PENDING": "Waiting to be sent (again, after a failed attempt).",
+    "SENDING": "Being sent by a worker right now.",
+    "SENT": "Accepted by the provider; a receipt may follow.",
+    "DELIVERED": "Reached the person's device.",
+    "READ": "Read by the person.",
+    "ANSWERED": "A call the person answered.",
+    "NO_ANSWER": "A call nobody picked up.",
+    "FAILED": "Given up: see lastError.",
+    "CANCELLED": "Not sent: acknowledged (or closed) before it went out.",
+    "DIGEST": "Waiting for the daily digest (每日汇总).",
+    "DIGESTED": "Sent inside a daily digest.",
+}
+"""What each notification status means, for the enum's values."""
+
 NotificationStatus = strawberry.enum(
-    enum.Enum("NotificationStatus", {s: s for s in models.STATUSES}),
+    enum.Enum("NotificationStatus", {s: strawberry.enum_value(s, description=STATUS_DESCRIPTIONS[s]) for s in models.STATUSES}),
     description="PENDING (to send), SENDING (being sent), SENT (accepted by the provider), DELIVERED/READ/ANSWERED (reached the person), "
     "NO_ANSWER (a call nobody picked up), FAILED (given up: see lastError), CANCELLED (acknowledged before it went out), "
     "DIGEST (waiting for the daily digest), DIGESTED (sent inside a digest).",
@@ -41,28 +57,28 @@ def notifications_about(subject: str) -> Select:
 
 @strawberry.type(name="DeliveryReceipt", description="What one attempt, or the provider later, said about a notification.")
 class DeliveryReceiptType:
-    at: datetime
     outcome: str = strawberry.field(description="SENT, DELIVERED, READ, ANSWERED, NO_ANSWER, FAILED or RETRY.")
     detail: str = strawberry.field(description="The provider's words on a failure (code and message).")
-    attempt: int
+    at: datetime = strawberry.field(description="When it was said (ISO 8601).")
+    attempt: int = strawberry.field(description="The number of the sending attempt it belongs to (1 for the first).")
 
 
 @node_type(models.OutboxMessage, read=(READ_ALL, READ_OWN), visible=visible_notifications)
 @strawberry.type(name="Notification", description="One message to one person on one channel, and what became of it.")
 class NotificationType(Node):
     channel: str = strawberry.field(description="log, dingtalk_work, dingtalk_robot, wecom_app, wecom_robot, sms, voice …")
-    recipient_name: str
+    recipient_name: str = strawberry.field(description="The recipient's name as the message was addressed; empty when unknown.")
     recipient_kind: str = strawberry.field(description="staff, resident, contact (an emergency contact) or group.")
     recipient_role: str = strawberry.field(description="Why this person: grid_worker, community_duty, street_duty, resident, emergency_contact …")
-    severity: str
-    title: str
+    severity: str = strawberry.field(description="How urgent: critical, major, minor or info.")
+    title: str = strawberry.field(description="The message's title (at most 300 characters).")
     stage: int = strawberry.field(description="The step of the alert's chain it belongs to (0: the first people).")
-    attempts: int
-    last_error: str
-    created_at: datetime
-    sent_at: datetime | None
-    finished_at: datetime | None
-    status = enum_field(NotificationStatus)
+    attempts: int = strawberry.field(description="How many times sending was attempted.")
+    last_error: str = strawberry.field(description="Why the last attempt failed, or why it was cancelled; empty when none did.")
+    created_at: datetime = strawberry.field(description="When the notification was queued (ISO 8601).")
+    sent_at: datetime | None = strawberry.field(description="When the provider first accepted it (ISO 8601); null until then.")
+    finished_at: datetime | None = strawberry.field(description="When it reached its last status (delivered, answered, failed, cancelled, digested …), ISO 8601; null until then.")
+    status = enum_field(NotificationStatus, description="Where it is in its delivery: to send, sent, delivered, failed …")
     receipts: list[DeliveryReceiptType] = children_field(list[DeliveryReceiptType], models.DeliveryReceipt.message_id, description="Oldest first.")
 
     @strawberry.field(description="The message as sent, its acknowledgement link shortened (the link acknowledges for its recipient).")
@@ -84,7 +100,9 @@ class NotificationType(Node):
 class NotifyQuery:
     @connection_field(NotificationType, newest_first=True, permission_classes=allow(READ_ALL),
                       description="The street's notifications, newest first (core.notifications.read).")
-    def notifications(root, ctx, status: NotificationStatus | None = None) -> Select:
+    def notifications(
+        root, ctx, status: Annotated[NotificationStatus | None, strawberry.argument(description="Only the notifications in this status.")] = None
+    ) -> Select:
         statement = select(models.OutboxMessage)
         return statement if status is None else statement.where(models.OutboxMessage.status == status.value)
 

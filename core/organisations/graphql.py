@@ -26,9 +26,10 @@ from jiedao.core.organisations.models import CoveredBuilding, Membership, Organi
 from jiedao.core.organisations.roles import permissions_of
 from jiedao.core.personal_data import mask_phone
 from jiedao.core.runner import Write, mutation, node_id, payload
-from jiedao.schema.connection import Connection, paginate
+from jiedao.schema.connection import AFTER_HELP, FIRST_HELP, Connection, paginate
 from jiedao.schema.context import Context
 from jiedao.schema.cost import list_bound
+from jiedao.schema.enum_docs import described_enum
 from jiedao.schema.loaders import by_id, children, through
 from jiedao.schema.node import PUBLIC, Node, node_type
 from jiedao.schema.permissions import allow
@@ -37,8 +38,30 @@ from jiedao.schema.validation import MaxLength
 MANAGE = "core.organisations.manage"
 PERSONAL_DATA = "jiedao.core.personal_data.read"
 
-OrganisationKindEnum = strawberry.enum(OrganisationKind, name="OrganisationKind", description="What an organisation is: 社区居委会, 业主委员会, 物业服务企业, 党组织, a government department, a volunteer team.")
-PartyLevelEnum = strawberry.enum(PartyLevel, name="PartyLevel", description="The level of a party organisation: 党委, 党总支, 党支部, 楼道党支部.")
+OrganisationKindEnum = described_enum(
+    OrganisationKind,
+    "OrganisationKind",
+    "What an organisation is: 社区居委会, 业主委员会, 物业服务企业, 党组织, a government department, a volunteer team.",
+    {
+        "RESIDENTS_COMMITTEE": "社区居委会 (residents' committee) of a community.",
+        "OWNERS_COMMITTEE": "业主委员会 (owners' committee) of a compound, with a term and its filing (备案).",
+        "PROPERTY_MANAGER": "物业服务企业 (property-management company), serving compounds under contracts.",
+        "PARTY_ORGANISATION": "党组织 (Communist Party organisation): 党委, 党总支, 党支部 or 楼道党支部 (see PartyLevel).",
+        "DEPARTMENT": "A government department (职能部门), e.g. 城管, 市场监管, 消防, 派出所, 住建.",
+        "VOLUNTEER_TEAM": "志愿服务队 (volunteer team).",
+    },
+)
+PartyLevelEnum = described_enum(
+    PartyLevel,
+    "PartyLevel",
+    "The level of a party organisation: 党委, 党总支, 党支部, 楼道党支部.",
+    {
+        "COMMITTEE": "党委 (party committee).",
+        "GENERAL_BRANCH": "党总支 (general party branch).",
+        "BRANCH": "党支部 (party branch).",
+        "BUILDING_BRANCH": "楼道党支部 (building party branch), covering buildings.",
+    },
+)
 
 
 def visible_organisations(ctx: Context) -> ColumnElement[bool]:
@@ -63,10 +86,10 @@ def in_force(membership: Membership) -> bool:
 
 @strawberry.type(name="ServedCompound", description="A compound a property-management company serves, and its contract's period.")
 class ServedCompoundType:
-    contract_start: date | None
-    contract_end: date | None
+    contract_start: date | None = strawberry.field(description="The first day of the service contract (ISO 8601 date); null when not recorded.")
+    contract_end: date | None = strawberry.field(description="The last day of the service contract (ISO 8601 date); null when open-ended.")
 
-    @strawberry.field
+    @strawberry.field(description="The compound (小区) served.")
     async def compound(self, info: strawberry.Info) -> Compound:
         return await by_id(info.context, registry.Compound).load(self.compound_id)
 
@@ -79,10 +102,10 @@ class ServedCompoundType:
 @node_type(Membership, read=PUBLIC, visible=visible_memberships)
 @strawberry.type(name="Membership", description="A person's place in an organisation: their office and, for an account, its role there.")
 class MembershipType(Node):
-    office: str
+    office: str = strawberry.field(description="The person's office (职务), e.g. 主任, 副主任, 委员, 经理; empty when none.")
     role: str | None = strawberry.field(description="The role the account acts with (org_admin, org_staff, org_member); null without an account.")
-    started_on: date | None
-    ended_on: date | None
+    started_on: date | None = strawberry.field(description="The first day of the membership (ISO 8601 date); null when not recorded.")
+    ended_on: date | None = strawberry.field(description="The day the membership ended: from that day it is no longer in force; null while it lasts.")
 
     @strawberry.field(description="Whether the membership is in force today.")
     def current(self) -> bool:
@@ -102,7 +125,7 @@ class MembershipType(Node):
         user = await by_id(ctx, User).load(self.user_id)
         return user.username if user else None
 
-    @strawberry.field
+    @strawberry.field(description="The organisation of the membership.")
     async def organisation(self, info: strawberry.Info) -> "OrganisationType":
         return await by_id(info.context, Organisation).load(self.organisation_id)
 
@@ -111,8 +134,8 @@ class MembershipType(Node):
 @strawberry.type(name="Organisation", description="An organisation of the street: 居委会, 业委会, 物业, 党组织, a department, a volunteer team.")
 class OrganisationType(Node):
     code: str = strawberry.field(description="Its stable reference in CSV imports.")
-    kind: OrganisationKindEnum
-    name: str
+    kind: OrganisationKindEnum = strawberry.field(description="What the organisation is (居委会, 业委会, 物业 …).")
+    name: str = strawberry.field(description="The organisation's name, e.g. 某某社区居民委员会.")
     party_level: PartyLevelEnum | None = strawberry.field(description="For a party organisation.")
     term_start: date | None = strawberry.field(description="For an owners' committee: the first day of its term.")
     term_end: date | None = strawberry.field(description="For an owners' committee: the last day of its term.")
@@ -122,7 +145,7 @@ class OrganisationType(Node):
     def phone(self, info: strawberry.Info) -> str | None:
         return self.phone if info.context.has_permission(PERSONAL_DATA) else mask_phone(self.phone)
 
-    @strawberry.field
+    @strawberry.field(description="The community (社区) it belongs to: a residents' committee's own, else taken from its compound; null when it has none.")
     async def community(self, info: strawberry.Info) -> Community | None:
         return None if self.community_id is None else await by_id(info.context, registry.Community).load(self.community_id)
 
@@ -143,17 +166,19 @@ class OrganisationType(Node):
         return await through(info.context, CoveredBuilding.organisation_id, CoveredBuilding.building_id, registry.Building).load(self.id)
 
     @strawberry.field(description="Its members with their offices; those whose membership ended only with includeEnded.", metadata=list_bound(100))
-    async def members(self, info: strawberry.Info, include_ended: bool = False) -> list[MembershipType]:
+    async def members(
+        self, info: strawberry.Info, include_ended: Annotated[bool, strawberry.argument(description="Also the memberships that have ended (or not yet started).")] = False
+    ) -> list[MembershipType]:
         rows = await children(info.context, Membership.organisation_id).load(self.id)
         return rows if include_ended else [m for m in rows if in_force(m)]
 
 
 @strawberry.type(description="An organisation the caller acts for, with the role of their membership and what it allows there.")
 class ActingFor:
-    role: str | None
-    office: str
+    role: str | None = strawberry.field(description="The role the caller's account acts with there (org_admin, org_staff, org_member); null when the membership names none.")
+    office: str = strawberry.field(description="The caller's office (职务) there, e.g. 主任; empty when none.")
     permissions: list[str] = strawberry.field(description="Organisation permissions (org.read, org.work.handle …), valid only for this organisation.")
-    organisation: OrganisationType
+    organisation: OrganisationType = strawberry.field(description="The organisation acted for.")
 
 
 async def acting_for(ctx: Context) -> list[ActingFor]:
@@ -175,7 +200,11 @@ async def acting_for(ctx: Context) -> list[ActingFor]:
 class OrganisationQuery:
     @strawberry.field(permission_classes=allow(REGISTRY), description="The street's organisations, optionally of one kind.")
     async def organisations(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None, kind: OrganisationKindEnum | None = None
+        self,
+        info: strawberry.Info,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_HELP)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_HELP)] = None,
+        kind: Annotated[OrganisationKindEnum | None, strawberry.argument(description="Only the organisations of this kind.")] = None,
     ) -> Connection[OrganisationType]:
         statement = select(Organisation)
         if kind is not None:
@@ -191,68 +220,68 @@ Code = Annotated[str, MaxLength(100)]
 Phone = Annotated[str, MaxLength(30)]
 
 
-@strawberry.input
+@strawberry.input(description="A new organisation of the street.")
 class CreateOrganisationInput:
     code: Code = strawberry.field(description="Its stable reference in CSV imports, unique in the street.")
-    kind: OrganisationKindEnum
-    name: Name
+    kind: OrganisationKindEnum = strawberry.field(description="What the organisation is.")
+    name: Name = strawberry.field(description="The organisation's name (at most 200 characters).")
     community_id: strawberry.ID | None = node_id("Community", default=None, description="Required for a residents' committee; taken from the compound otherwise.")
     compound_id: strawberry.ID | None = node_id("Compound", default=None, description="Required for an owners' committee.")
-    parent_id: strawberry.ID | None = node_id("Organisation", default=None)
-    party_level: PartyLevelEnum | None = None
-    term_start: date | None = None
-    term_end: date | None = None
-    filed_on: date | None = None
-    phone: Phone | None = None
+    parent_id: strawberry.ID | None = node_id("Organisation", default=None, description="The organisation it belongs to (e.g. a branch's party committee).")
+    party_level: PartyLevelEnum | None = strawberry.field(default=None, description="For a party organisation: its level.")
+    term_start: date | None = strawberry.field(default=None, description="For an owners' committee: the first day of its term.")
+    term_end: date | None = strawberry.field(default=None, description="For an owners' committee: the last day of its term.")
+    filed_on: date | None = strawberry.field(default=None, description="For an owners' committee: when it was filed (备案) with the street.")
+    phone: Phone | None = strawberry.field(default=None, description="Its contact phone number (at most 30 characters).")
 
 
-@strawberry.input
+@strawberry.input(description="Changes to an organisation: only the fields given change; null clears one where its kind allows (never the name).")
 class UpdateOrganisationInput:
-    id: strawberry.ID = node_id("Organisation")
-    name: Name | None = strawberry.UNSET
-    community_id: strawberry.ID | None = node_id("Community", default=strawberry.UNSET)
-    compound_id: strawberry.ID | None = node_id("Compound", default=strawberry.UNSET)
-    parent_id: strawberry.ID | None = node_id("Organisation", default=strawberry.UNSET)
-    party_level: PartyLevelEnum | None = strawberry.UNSET
-    term_start: date | None = strawberry.UNSET
-    term_end: date | None = strawberry.UNSET
-    filed_on: date | None = strawberry.UNSET
-    phone: Phone | None = strawberry.UNSET
+    id: strawberry.ID = node_id("Organisation", description="Global ID of the Organisation to change.")
+    name: Name | None = strawberry.field(default=strawberry.UNSET, description="The new name (at most 200 characters).")
+    community_id: strawberry.ID | None = node_id("Community", default=strawberry.UNSET, description="The community (global ID of a Community).")
+    compound_id: strawberry.ID | None = node_id("Compound", default=strawberry.UNSET, description="An owners' committee's compound (global ID of a Compound).")
+    parent_id: strawberry.ID | None = node_id("Organisation", default=strawberry.UNSET, description="The organisation it belongs to (global ID of an Organisation).")
+    party_level: PartyLevelEnum | None = strawberry.field(default=strawberry.UNSET, description="For a party organisation: its level.")
+    term_start: date | None = strawberry.field(default=strawberry.UNSET, description="For an owners' committee: the first day of its term.")
+    term_end: date | None = strawberry.field(default=strawberry.UNSET, description="For an owners' committee: the last day of its term.")
+    filed_on: date | None = strawberry.field(default=strawberry.UNSET, description="For an owners' committee: when it was filed (备案) with the street.")
+    phone: Phone | None = strawberry.field(default=strawberry.UNSET, description="Its contact phone number (at most 30 characters).")
 
 
-@strawberry.input
+@strawberry.input(description="A new member of an organisation: a person of the registry, an account, or both.")
 class AddMembershipInput:
-    organisation_id: strawberry.ID = node_id("Organisation")
+    organisation_id: strawberry.ID = node_id("Organisation", description="Global ID of the Organisation joined.")
     resident_id: strawberry.ID | None = node_id("Resident", default=None, description="The person in the registry, if recorded.")
     username: Annotated[str, MaxLength(100)] | None = strawberry.field(default=None, description="The account that acts for the organisation.")
     office: Annotated[str, MaxLength(50)] = strawberry.field(default="", description="主任, 副主任, 委员, 经理 …")
     role: Annotated[str, MaxLength(50)] | None = strawberry.field(default=None, description="With an account: org_admin, org_staff or org_member.")
-    started_on: date | None = None
+    started_on: date | None = strawberry.field(default=None, description="The first day of the membership (ISO 8601 date); default: today.")
 
 
-@strawberry.input
+@strawberry.input(description="Which membership ends, and when.")
 class EndMembershipInput:
-    membership_id: strawberry.ID = node_id("Membership")
+    membership_id: strawberry.ID = node_id("Membership", description="Global ID of the Membership to end.")
     ended_on: date | None = strawberry.field(default=None, description="Default: today.")
 
 
-@strawberry.input
+@strawberry.input(description="A compound a property-management company serves, and its contract's period.")
 class ServedCompoundInput:
-    compound_id: strawberry.ID = node_id("Compound")
-    contract_start: date | None = None
-    contract_end: date | None = None
+    compound_id: strawberry.ID = node_id("Compound", description="Global ID of the Compound served.")
+    contract_start: date | None = strawberry.field(default=None, description="The first day of the service contract (ISO 8601 date), if known.")
+    contract_end: date | None = strawberry.field(default=None, description="The last day of the service contract (ISO 8601 date); null when open-ended.")
 
 
-@strawberry.input
+@strawberry.input(description="The full list of compounds a property-management company serves, replacing the one before.")
 class SetServedCompoundsInput:
-    organisation_id: strawberry.ID = node_id("Organisation")
-    compounds: list[ServedCompoundInput]
+    organisation_id: strawberry.ID = node_id("Organisation", description="Global ID of the property-management company (an Organisation).")
+    compounds: list[ServedCompoundInput] = strawberry.field(description="Every compound it serves from now on; empty for none.")
 
 
-@strawberry.input
+@strawberry.input(description="The full list of buildings a party organisation covers, replacing the one before.")
 class SetCoveredBuildingsInput:
-    organisation_id: strawberry.ID = node_id("Organisation")
-    building_ids: list[strawberry.ID] = node_id("Building")
+    organisation_id: strawberry.ID = node_id("Organisation", description="Global ID of the party organisation (an Organisation).")
+    building_ids: list[strawberry.ID] = node_id("Building", description="Global IDs of every Building it covers from now on; empty for none.")
 
 
 @strawberry.type

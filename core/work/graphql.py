@@ -23,23 +23,90 @@ from jiedao.core.work.people import buildings_of_grids_of, organisations_of
 from jiedao.core.work.service import DISPATCH, READ, Actor
 from jiedao.core.work.settings import LADDER
 from jiedao.core.work.states import FINAL, WAITING_ON_HANDLER, WorkState
-from jiedao.schema.connection import Connection, paginate
+from jiedao.schema.connection import AFTER_HELP, FIRST_HELP, Connection, paginate
 from jiedao.schema.context import Context
 from jiedao.schema.cost import list_bound
+from jiedao.schema.enum_docs import described_enum
 from jiedao.schema.ids import decode_id_of, encode_global_id
 from jiedao.schema.loaders import by_id, children, linked
 from jiedao.schema.node import PUBLIC, Node, node_type
 from jiedao.schema.permissions import IsAuthenticated
 from jiedao.schema.validation import LONG, MaxLength
 
-WorkStateEnum = strawberry.enum(WorkState, name="WorkState", description="Where a work item is in its loop.")
-WorkSourceEnum = strawberry.enum(models.WorkSource, name="WorkSource", description="Where a work item came from.")
-WorkOutcomeEnum = strawberry.enum(models.WorkOutcome, name="WorkOutcome", description="What the handler found or did.")
-RatingEnum = strawberry.enum(models.Rating, name="WorkRating", description="The resident's verdict: 满意, 基本满意, 不满意.")
+WorkStateEnum = described_enum(
+    WorkState,
+    "WorkState",
+    "Where a work item is in its loop.",
+    {
+        "NEW": "新建: raised, waiting for street staff to dispatch it.",
+        "DISPATCHED": "已派单: assigned to an organisation and/or an account, waiting for it to accept.",
+        "ACCEPTED": "已接单: the assignee has taken it on.",
+        "IN_PROGRESS": "处理中: the assignee is working on it.",
+        "RESOLVED": "已办结: the assignee recorded what was done; waiting for the resident who raised it to rate it.",
+        "RETURNED": "已退回: the assignee handed it back to the dispatcher, with a reason.",
+        "REOPENED": "重新办理: reopened by street staff or by a 不满意 rating; the assignee works on it again.",
+        "CONFIRMED": "已确认: closed, the resident was 满意 or 基本满意.",
+        "CLOSED": "已关闭: closed by street staff, on resolution when no resident raised it, or after a second 不满意.",
+    },
+)
+WorkSourceEnum = described_enum(
+    models.WorkSource,
+    "WorkSource",
+    "Where a work item came from.",
+    {
+        "RESIDENT_APPEAL": "居民诉求: a resident's appeal.",
+        "SENSOR_ALARM": "物联感知告警: an alarm of a sensor.",
+        "INSPECTION": "巡查发现: found on an inspection.",
+        "HOTLINE_12345": "12345 热线: the city's 12345 hotline.",
+        "MEETING_ACTION": "会议决定事项: an action item decided at a meeting.",
+        "TASK_FORCE": "专项整治: a finding of a task force.",
+        "RETURN_VISIT": "回访: raised on a return visit.",
+    },
+)
+WorkOutcomeEnum = described_enum(
+    models.WorkOutcome,
+    "WorkOutcome",
+    "What the handler found or did.",
+    {
+        "FIXED": "已解决: the problem was fixed.",
+        "REAL_DANGER": "确有险情: there was real danger.",
+        "FALSE_ALARM": "误报: a false alarm.",
+        "VISITED_NOBODY_HOME": "上门无人: visited, nobody was home.",
+        "DEVICE_FAULT": "设备故障: a fault of the device.",
+        "REFERRED": "已转交: handed on to someone else.",
+        "NOT_ACTIONABLE": "无法处理: nothing could be done.",
+    },
+)
+RatingEnum = described_enum(
+    models.Rating,
+    "WorkRating",
+    "The resident's verdict: 满意, 基本满意, 不满意.",
+    {
+        "SATISFIED": "满意 (satisfied): confirms the item.",
+        "BASICALLY_SATISFIED": "基本满意 (basically satisfied): confirms the item.",
+        "UNSATISFIED": "不满意 (unsatisfied), with a reason: reopens the item the first time, closes it the next.",
+    },
+)
 EscalationLevel = strawberry.enum(
-    enum.Enum("EscalationLevel", [(level.upper(), level.upper()) for level in LADDER]),
+    enum.Enum(
+        "EscalationLevel",
+        {
+            level.upper(): strawberry.enum_value(level.upper(), description=description)
+            for level, description in zip(
+                LADDER,
+                (
+                    "网格 (grid): where every item starts.",
+                    "社区 (community): escalated once, overdue.",
+                    "街道 (street): escalated twice.",
+                    "职能部门 (department): the top of the ladder.",
+                ),
+                strict=True,
+            )
+        },
+    ),
     description="The rung of the escalation ladder an item has reached (GRID until it is overdue).",
 )
+MINE_HELP = "Only the items you handle (assigned to you or your organisations, in your grids' buildings) or raised."
 
 
 def _mine(ctx: Context) -> ColumnElement[bool]:
@@ -67,16 +134,16 @@ def visible_work_items(ctx: Context) -> ColumnElement[bool]:
 
 @strawberry.type(description="One step of a work item's timeline.")
 class WorkStep:
-    at: datetime
     actor: str = strawberry.field(description="The account that took the step ('jiedao' for the kernel's own steps).")
     action: str = strawberry.field(description="open, dispatch, accept, start, resolve, return, reassign, reopen, confirm, rate_reopen, rate_close, close, auto_close, escalate.")
-    note: str
+    note: str = strawberry.field(description="Why, or what was done: the actor's words, or what the kernel did on its own steps; may be empty.")
+    at: datetime = strawberry.field(description="When the step was taken (ISO 8601, UTC).")
 
-    @strawberry.field
+    @strawberry.field(description="The state before the step; null for the step that opened the item.")
     def from_state(self) -> WorkStateEnum | None:
         return WorkState(self.from_state) if self.from_state else None
 
-    @strawberry.field
+    @strawberry.field(description="The state after the step.")
     def to_state(self) -> WorkStateEnum:
         return WorkState(self.to_state)
 
@@ -85,24 +152,24 @@ class WorkStep:
 @strawberry.type(name="WorkItem", description="A matter someone must act on (事项), whichever plugin raised it.")
 class WorkItem(Node):
     subject: str = strawberry.field(description="The global ID of what the item is about (a topic, an alarm, a finding …).")
-    title: str
-    category: str
+    title: str = strawberry.field(description="A short title (at most 200 characters), e.g. the topic's or the alarm's.")
+    category: str = strawberry.field(description="The kind of matter (e.g. appeal, meeting_action), which sets its service level in working days.")
     due_at: datetime | None = strawberry.field(description="When it is due: the end of the last working day of its service level.")
     due_approximate: bool = strawberry.field(
         description="True when the due time was counted beyond the holiday calendar's years (weekends only)."
     )
-    reopen_count: int
-    outcome_note: str
-    rating_reason: str
-    opened_at: datetime
-    updated_at: datetime
-    closed_at: datetime | None
+    reopen_count: int = strawberry.field(description="How often it has been reopened (by street staff or by a 不满意 rating).")
+    outcome_note: str = strawberry.field(description="What the handler wrote on resolving it; empty until then.")
+    rating_reason: str = strawberry.field(description="The reason the resident gave with their rating; empty when none.")
+    opened_at: datetime = strawberry.field(description="When it was raised (ISO 8601, UTC).")
+    updated_at: datetime = strawberry.field(description="When it last changed (ISO 8601, UTC).")
+    closed_at: datetime | None = strawberry.field(description="When it was closed (CONFIRMED or CLOSED), ISO 8601 UTC; null while open.")
 
-    @strawberry.field
+    @strawberry.field(description="Where it came from (居民诉求, 物联感知告警, 12345 …).")
     def source(self) -> WorkSourceEnum:
         return models.WorkSource(self.source)
 
-    @strawberry.field
+    @strawberry.field(description="Where it is in its loop.")
     def state(self) -> WorkStateEnum:
         return WorkState(self.state)
 
@@ -114,23 +181,23 @@ class WorkItem(Node):
     def closed(self) -> bool:
         return WorkState(self.state) in FINAL
 
-    @strawberry.field
+    @strawberry.field(description="The rung of the escalation ladder it has reached.")
     def escalation_level(self) -> EscalationLevel:
         return EscalationLevel[LADDER[self.escalation_level].upper()]
 
-    @strawberry.field
+    @strawberry.field(description="What the handler found or did; null until resolved or when not given.")
     def outcome(self) -> WorkOutcomeEnum | None:
         return models.WorkOutcome(self.outcome) if self.outcome else None
 
-    @strawberry.field
+    @strawberry.field(description="The resident's rating of the result; null until rated (cleared when street staff reopen it).")
     def rating(self) -> RatingEnum | None:
         return models.Rating(self.rating) if self.rating else None
 
-    @strawberry.field
+    @strawberry.field(description="The building it is about; null when none.")
     async def building(self, info: strawberry.Info) -> core_types.Building | None:
         return await by_id(info.context, registry.Building).load(self.building_id) if self.building_id else None
 
-    @strawberry.field
+    @strawberry.field(description="The unit it is about; null when none.")
     async def unit(self, info: strawberry.Info) -> core_types.Unit | None:
         return await by_id(info.context, registry.Unit).load(self.unit_id) if self.unit_id else None
 
@@ -184,12 +251,12 @@ class WorkQuery:
     async def work_items(
         self,
         info: strawberry.Info,
-        first: int | None = None,
-        after: str | None = None,
-        state: list[WorkStateEnum] | None = None,
-        category: str | None = None,
-        mine: bool = False,
-        open: bool | None = None,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_HELP)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_HELP)] = None,
+        state: Annotated[list[WorkStateEnum] | None, strawberry.argument(description="Only the items in one of these states.")] = None,
+        category: Annotated[str | None, strawberry.argument(description="Only the items of this category (e.g. appeal).")] = None,
+        mine: Annotated[bool, strawberry.argument(description=MINE_HELP)] = False,
+        open: Annotated[bool | None, strawberry.argument(description="true: only open items; false: only closed ones (CONFIRMED, CLOSED).")] = None,
     ) -> Connection[WorkItem]:
         ctx = info.context
         statement = select(models.WorkItem).where(_mine(ctx) if mine else visible_work_items(ctx))
@@ -203,7 +270,7 @@ class WorkQuery:
         return await paginate(ctx, statement, first, after)
 
     @strawberry.field(description="One work item you may see, by global ID.", permission_classes=[IsAuthenticated])
-    async def work_item(self, info: strawberry.Info, id: strawberry.ID) -> WorkItem | None:
+    async def work_item(self, info: strawberry.Info, id: Annotated[strawberry.ID, strawberry.argument(description="Global ID of the WorkItem.")]) -> WorkItem | None:
         ctx = info.context
         return await ctx.scalar(select(models.WorkItem).where(models.WorkItem.id == decode_id_of(id, "WorkItem"), visible_work_items(ctx)))
 
@@ -214,36 +281,36 @@ Note = Annotated[str, MaxLength(2000)]
 
 @strawberry.input(description="A step on a work item with an optional note.")
 class WorkStepInput:
-    id: strawberry.ID = node_id("WorkItem")
-    note: Note = ""
+    id: strawberry.ID = node_id("WorkItem", description="Global ID of the WorkItem.")
+    note: Note = strawberry.field(default="", description="A note for the timeline (at most 2,000 characters).")
 
 
 @strawberry.input(description="Assign a work item to an organisation and/or an account.")
 class AssignWorkItemInput:
-    id: strawberry.ID = node_id("WorkItem")
+    id: strawberry.ID = node_id("WorkItem", description="Global ID of the WorkItem.")
     organisation_id: strawberry.ID | None = strawberry.field(default=None, description="The global ID of an organisation (Organisation:n).")
-    assignee_username: str | None = None
-    note: Note = ""
+    assignee_username: str | None = strawberry.field(default=None, description="The username of the account it is assigned to.")
+    note: Note = strawberry.field(default="", description="A note for the timeline (at most 2,000 characters).")
 
 
 @strawberry.input(description="What was done: a note and/or a structured outcome.")
 class ResolveWorkItemInput:
-    id: strawberry.ID = node_id("WorkItem")
-    note: Annotated[str, LONG] = ""
-    outcome: WorkOutcomeEnum | None = None
+    id: strawberry.ID = node_id("WorkItem", description="Global ID of the WorkItem.")
+    note: Annotated[str, LONG] = strawberry.field(default="", description="What was done, in words.")
+    outcome: WorkOutcomeEnum | None = strawberry.field(default=None, description="What was found or done, for the figures.")
 
 
 @strawberry.input(description="A step that needs a reason (return, reopen).")
 class WorkReasonInput:
-    id: strawberry.ID = node_id("WorkItem")
-    reason: Note
+    id: strawberry.ID = node_id("WorkItem", description="Global ID of the WorkItem.")
+    reason: Note = strawberry.field(description="Why (required; at most 2,000 characters).")
 
 
 @strawberry.input(description="The resident's rating of the result; 不满意 needs a reason.")
 class RateWorkItemInput:
-    id: strawberry.ID = node_id("WorkItem")
-    rating: RatingEnum
-    reason: Note = ""
+    id: strawberry.ID = node_id("WorkItem", description="Global ID of the WorkItem.")
+    rating: RatingEnum = strawberry.field(description="满意, 基本满意 or 不满意.")
+    reason: Note = strawberry.field(default="", description="Why; required with 不满意 (at most 2,000 characters).")
 
 
 def _actor(w: Write) -> Actor:

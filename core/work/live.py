@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import weakref
 from collections.abc import AsyncGenerator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from sqlalchemy import select
@@ -22,7 +22,7 @@ from sqlalchemy import select
 from jiedao.core.feeds import StreetFeed
 from jiedao.core.work import models
 from jiedao.core.work.events import WORK_EVENTS, WorkItemEvent
-from jiedao.core.work.graphql import WorkItem, _mine, visible_work_items
+from jiedao.core.work.graphql import MINE_HELP, WorkItem, _mine, visible_work_items
 from jiedao.schema.permissions import IsAuthenticated
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def register_live_events(register) -> None:
 class WorkItemChange:
     change: str = strawberry.field(description="opened, state_changed, closed or escalated.")
     action: str = strawberry.field(description="The step taken (dispatch, accept, resolve, close …); empty when opened.")
-    work_item: WorkItem
+    work_item: WorkItem = strawberry.field(description="The work item as it is now (read again after the change).")
 
 
 @strawberry.type
@@ -82,7 +82,7 @@ class WorkSubscription:
         ),
         permission_classes=[IsAuthenticated],
     )
-    async def work_item_changed(self, info: strawberry.Info, mine: bool = False) -> AsyncGenerator[WorkItemChange, None]:
+    async def work_item_changed(self, info: strawberry.Info, mine: Annotated[bool, strawberry.argument(description=MINE_HELP)] = False) -> AsyncGenerator[WorkItemChange, None]:
         """Stream the visible work items of this street as they change."""
         ctx: Context = info.context
         async with contextlib.aclosing(feed_of(ctx.kernel).listen(ctx.street_id)) as events:
