@@ -11,7 +11,11 @@ from sqlalchemy.engine import Engine
 
 @dataclass
 class StatementCounter:
+    """The statements executed while it counts; a counter started inside another (a request
+    served in a test's ``count_statements`` block) adds to the outer one too."""
+
     count: int = 0
+    outer: StatementCounter | None = None
 
 
 _current: ContextVar[StatementCounter | None] = ContextVar("jiedao_statements", default=None)
@@ -24,7 +28,7 @@ def current_statements() -> StatementCounter | None:
 
 def start_counting() -> StatementCounter:
     """Count the statements executed from now on in this context (request)."""
-    counter = StatementCounter()
+    counter = StatementCounter(outer=_current.get())
     _current.set(counter)
     return counter
 
@@ -32,5 +36,6 @@ def start_counting() -> StatementCounter:
 @event.listens_for(Engine, "before_cursor_execute")
 def _count(conn, cursor, statement, parameters, context, executemany) -> None:
     counter = _current.get()
-    if counter is not None:
+    while counter is not None:
         counter.count += 1
+        counter = counter.outer
