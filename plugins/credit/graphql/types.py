@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import func, select
@@ -334,7 +334,7 @@ class Enterprise(Node):
         return [_reason(r) for r in score.result["reasons"]] if score else []
 
     @strawberry.field(permission_classes=SEE_ONE)
-    async def portrait(self, info: strawberry.Info, trend_points: int = 12) -> CreditPortrait | None:
+    async def portrait(self, info: strawberry.Info, trend_points: Annotated[int, strawberry.argument(description=f"How many stored scores the trend shows, newest last (1 to {MAX_HISTORY}).")] = 12) -> CreditPortrait | None:
         if not 1 <= trend_points <= MAX_HISTORY:
             raise ClientError(f"trendPoints must be between 1 and {MAX_HISTORY}.", "PAGE_SIZE")
         score = await current_score(info, self)
@@ -355,7 +355,7 @@ class Enterprise(Node):
         )
 
     @strawberry.field(permission_classes=SEE_ONE, description=f"Stored scores, newest first (at most {MAX_HISTORY}).")
-    async def history(self, info: strawberry.Info, limit: int = 20) -> list[CreditScore]:
+    async def history(self, info: strawberry.Info, limit: Annotated[int, strawberry.argument(description=f"How many scores at most (1 to {MAX_HISTORY}).")] = 20) -> list[CreditScore]:
         if not 1 <= limit <= MAX_HISTORY:
             raise ClientError(f"limit must be between 1 and {MAX_HISTORY}.", "PAGE_SIZE")
         return await _history_loader(info.context, limit).load(self.id)

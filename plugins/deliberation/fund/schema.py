@@ -24,16 +24,16 @@ class FundQuery:
     """Maintenance-fund queries (published information: residents see their compound's)."""
 
     @connection_field(FundAccount, permission_classes=allow_any(*READERS), description="Maintenance-fund accounts you may read, oldest first.")
-    def fund_accounts(root, ctx, compound_id: strawberry.ID | None = None) -> Select:
+    def fund_accounts(root, ctx, compound_id: Annotated[strawberry.ID | None, strawberry.argument(description="Only the accounts of this Compound (global ID).")] = None) -> Select:
         return where_given(select(m.FundAccount).where(visible_accounts(ctx)), (m.FundAccount.compound_id, compound_id, "Compound"))
 
     @strawberry.field(permission_classes=allow_any(*READERS), description="A maintenance-fund account, if you may read it.")
-    async def fund_account(self, info: strawberry.Info, id: strawberry.ID) -> FundAccount | None:
+    async def fund_account(self, info: strawberry.Info, id: Annotated[strawberry.ID, strawberry.argument(description="The global ID of the FundAccount.")]) -> FundAccount | None:
         ctx = info.context
         return await ctx.scalar(select(m.FundAccount).where(m.FundAccount.id == decode_id_of(id, "FundAccount"), visible_accounts(ctx)))
 
     @connection_field(FundUse, newest_first=True, permission_classes=allow_any(*READERS), description="Uses of the accounts you may read, newest first.")
-    def fund_uses(root, ctx, status: UseStatusEnum | None = None) -> Select:
+    def fund_uses(root, ctx, status: Annotated[UseStatusEnum | None, strawberry.argument(description="Only uses in this status.")] = None) -> Select:
         return where_given(select(m.FundUse).where(visible_uses(ctx)), (m.FundUse.status, status))
 
 

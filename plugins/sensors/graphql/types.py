@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import Select, func, select
@@ -185,14 +185,19 @@ class Device(Node):
         ]
 
     @strawberry.field(description=f"The newest readings, newest first (at most {MAX_READINGS}).")
-    async def recent_readings(self, info: strawberry.Info, limit: int = 20) -> list[Reading]:
+    async def recent_readings(self, info: strawberry.Info, limit: Annotated[int, strawberry.argument(description=f"How many readings at most (1 to {MAX_READINGS}).")] = 20) -> list[Reading]:
         """The newest readings of this device (batched over all devices of the request)."""
         if not 0 < limit <= MAX_READINGS:
             raise ClientError(f"limit must be between 1 and {MAX_READINGS}, got {limit}.", "PAGE_SIZE")
         return await _recent_readings_loader(info.context, limit).load(self.id)
 
     @strawberry.field(description=f"Hourly roll-ups of one key from `since` on, oldest first (at most {MAX_HOURS} hours); they outlive the raw readings.", metadata=list_bound(744))
-    async def hourly(self, info: strawberry.Info, key: str, since: datetime) -> list[HourlyValue]:
+    async def hourly(
+        self,
+        info: strawberry.Info,
+        key: Annotated[str, strawberry.argument(description="The reading key (e.g. `smoke`, `temperature`), as in `Reading.key`.")],
+        since: Annotated[datetime, strawberry.argument(description="The first hour to include (ISO 8601 UTC).")],
+    ) -> list[HourlyValue]:
         """Roll-ups of ``key`` for this device (one device at a time)."""
         rows = await info.context.scalars(
             select(models.HourlyReading)

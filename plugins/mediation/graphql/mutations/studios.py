@@ -38,6 +38,7 @@ class AddStudioMemberInput:
 class StudioMutation:
     @mutation(StudioPayload, permission=MANAGE, audit="mediation.studio.create")
     async def create_studio(w: Write, input: CreateStudioInput):
+        """Create a people's mediation studio (调解工作室), optionally in a community and under a committee (whose seal its agreements need); names are unique in the street."""
         studio = await service.create_studio(w.session, input.name, input.description, input.community_id, input.committee_id)
         w.audit(name=studio.name)
         return studio

@@ -109,13 +109,14 @@ async def record_findings(w: Write, input: AddFindingsInput):
 class TaskForceMutation:
     @mutation(TaskForcePayload, permission=MANAGE, audit="mediation.taskforce.create")
     async def create_task_force(w: Write, input: CreateTaskForceInput):
+        """Create a task force (整治专班) for a compound, with the departments that work in it."""
         departments = [Department(d) for d in input.departments]
         task_force = await service.create_task_force(w.session, input.name, input.compound_id, departments, input.started_on)
         w.audit(name=task_force.name)
         return task_force
 
     @strawberry.mutation(permission_classes=allow(MANAGE), description="Record many findings at once; one bad finding records none.")
-    async def add_findings(self, info: strawberry.Info, input: AddFindingsInput) -> FindingsPayload:
+    async def add_findings(self, info: strawberry.Info, input: Annotated[AddFindingsInput, strawberry.argument(description="The mutation's input: see its type.")]) -> FindingsPayload:
         # The one runner, called directly: a rejected bulk entry answers every problem at
         # once, which one DomainError (all ``@mutation`` turns into errors) cannot carry.
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import Select, select
@@ -91,8 +92,13 @@ class TaskForce(Node):
     async def progress(self, info: strawberry.Info) -> list[FindingProgress]:
         return [_progress(row) for row in await progress_loader(info.context).load(self.id)]
 
-    @connection_field(Finding)
-    def findings(root, ctx, status: FindingStatusEnum | None = None, department: DepartmentEnum | None = None) -> Select:
+    @connection_field(Finding, description="The task force's findings (问题清单), oldest first.")
+    def findings(
+        root,
+        ctx,
+        status: Annotated[FindingStatusEnum | None, strawberry.argument(description="Only findings in this status.")] = None,
+        department: Annotated[DepartmentEnum | None, strawberry.argument(description="Only findings assigned to this department.")] = None,
+    ) -> Select:
         return _findings(root.id, status, department)
 
 def _findings(task_force_id: int, status, department):
