@@ -18,6 +18,7 @@ from jiedao.api.graphql import connection_field, enum_field, list_bound
 from jiedao.plugins.deliberation.fund import models as m
 from jiedao.plugins.deliberation.fund.access import FUND_MANAGE, FUND_PUBLISHED, FUND_READ, visible_accounts
 from jiedao.plugins.deliberation.fund.uses import yuan
+from jiedao.plugins.deliberation.graphql.described import described
 from jiedao.plugins.deliberation.graphql.types import Ballot
 from jiedao.plugins.deliberation.models import Ballot as BallotModel
 
@@ -38,8 +39,29 @@ with warnings.catch_warnings():  # a plugin cannot reach the kernel's Strawberry
 READERS = (FUND_READ, FUND_MANAGE, FUND_PUBLISHED)
 
 EntryKindEnum = strawberry.enum(m.EntryKind, name="FundEntryKind", description="DEPOSIT 交存, INTEREST 利息/增值收益, USE 列支 (voted), EMERGENCY_USE 紧急使用.")
-UseStatusEnum = strawberry.enum(m.UseStatus, name="FundUseStatus")
 EmergencyEnum = strawberry.enum(m.Emergency, name="FundEmergency", description="Emergencies endangering safety that justify a use without a vote (Civil Code Art. 281(2)).")
+UseStatusEnum = described(
+    strawberry.enum(m.UseStatus, name="FundUseStatus", description="Where a use (列支) of the maintenance fund is: REQUESTED → AUTHORISED → DISBURSED."),
+    REQUESTED="已申请 (requested): waiting for a passed owners' vote to authorise it.",
+    AUTHORISED="已授权 (authorised) by a passed owners' vote (ballot).",
+    DISBURSED="已支付 (disbursed): paid out of the account.",
+)
+described(
+    EntryKindEnum,
+    DEPOSIT="交存 (deposit) by the owners (Art. 6-9).",
+    INTEREST="利息、增值收益 (interest or other income, Art. 27).",
+    USE="列支 (a use) authorised by the owners' vote (Art. 22/23).",
+    EMERGENCY_USE="紧急使用 (an emergency use) without a vote (Civil Code Art. 281(2); Art. 24).",
+)
+described(
+    EmergencyEnum,
+    ELEVATOR="电梯故障危及人身安全 (an elevator failure endangering people).",
+    FIRE_FACILITIES="消防设施严重损坏 (fire facilities badly damaged, a safety hazard).",
+    ROOF_OR_WALL_LEAK="屋面、外墙渗漏 (a roof or outer-wall leak seriously affecting use).",
+    FACADE_FALLING="外墙墙面有脱落危险 (an outer-wall facing in danger of falling).",
+    WATER_SUPPLY="二次供水、排水设施损坏 (secondary water supply or drainage damaged).",
+    OTHER_DANGER="其他危及房屋安全、人身安全的紧急情况 (another emergency endangering the building or people).",
+)
 
 
 def visible_uses(ctx):

@@ -15,6 +15,7 @@ from jiedao.api.files import LocalFileStore
 from jiedao.api.graphql import encode_global_id, enum_field, list_bound, through
 from jiedao.plugins.deliberation.graphql.loaders import my_votes_loader, organisations_loader, turnout_loader
 from jiedao.plugins.deliberation.graphql.types.access import BALLOT_MANAGE, BALLOT_READ, load_visible_topic
+from jiedao.plugins.deliberation.graphql.described import described
 from jiedao.plugins.deliberation.models import Ballot as BallotModel
 from jiedao.plugins.deliberation.models import BallotBuilding, BallotStatus, Channel, Choice, ConvenorKind, Electorate, Rule, Vote
 from jiedao.plugins.deliberation.models import BallotStairwell as BallotStairwellModel
@@ -30,13 +31,44 @@ BallotRuleEnum = strawberry.enum(
     description="ART278_MAJOR: Civil Code Art. 278 matters 6-8; ART278_ORDINARY: other matters; "
     "SIMPLE_MAJORITY: non-binding consultation.",
 )
-BallotStatusEnum = strawberry.enum(BallotStatus, name="BallotStatus")
-ChoiceEnum = strawberry.enum(Choice, name="VoteChoice")
-ChannelEnum = strawberry.enum(Channel, name="VoteChannel")
-ConvenorKindEnum = strawberry.enum(ConvenorKind, name="BallotConvenorKind")
+BallotStatusEnum = strawberry.enum(BallotStatus, name="BallotStatus", description="Where a ballot (表决) is: DRAFT → OPEN → CLOSED, or CANCELLED.")
+ChoiceEnum = strawberry.enum(Choice, name="VoteChoice", description="An owner's answer on a ballot.")
+ChannelEnum = strawberry.enum(Channel, name="VoteChannel", description="How a vote reached the ballot box.")
+ConvenorKindEnum = strawberry.enum(ConvenorKind, name="BallotConvenorKind", description="Who convenes (召集) a ballot.")
+described(
+    BallotRuleEnum,
+    ART278_MAJOR="Civil Code Art. 278 ¶1 (6)-(8) (raising the maintenance fund, rebuilding, changing the use of common parts): 2/3 of the area and of the owners take part; 3/4 of both that take part agree.",
+    ART278_ORDINARY="Civil Code Art. 278, other matters: 2/3 of the area and of the owners take part; more than half of both that take part agree.",
+    SIMPLE_MAJORITY="A non-binding consultation (征询): more than half of the votes cast agree.",
+)
+described(
+    BallotStatusEnum,
+    DRAFT="草稿 (draft): being prepared, not yet announced.",
+    OPEN="已公告 (open): announced; votes are taken from `opensAt`.",
+    CLOSED="已结束 (closed): tallied; see `result`.",
+    CANCELLED="已取消 (cancelled) by its convenor with a reason: no votes, no result.",
+)
+described(ChoiceEnum, AGREE="同意 (agree).", OPPOSE="反对 (oppose).", ABSTAIN="弃权 (abstain): takes part but does not approve.")
+described(
+    ChannelEnum,
+    ONLINE="网上 (online), cast by the owner from their own account (castVote).",
+    PAPER="纸质 (paper) ballot, recorded by staff (recordVote).",
+    PROXY="委托 (proxy): cast for the owner by their proxy, recorded by staff with the proxy's details.",
+)
+described(
+    ConvenorKindEnum,
+    OWNERS_COMMITTEE="业主委员会 (the compound's owners' committee).",
+    RESIDENTS_COMMITTEE="居民委员会 (the community's residents' committee).",
+    STREET="街道办事处 (the street office).",
+)
 ElectorateEnum = strawberry.enum(
     Electorate, name="BallotElectorate",
     description="OWNERS: one vote per owner group (Art. 278); RESIDENTS: a residents' consultation (居民协商), one vote per adult resident.",
+)
+described(
+    ElectorateEnum,
+    OWNERS="业主 (owners): one vote per owner group (Art. 278).",
+    RESIDENTS="居民 (residents): every adult resident of the scope's households, in a residents' consultation.",
 )
 
 

@@ -21,6 +21,7 @@ from jiedao.plugins.deliberation.graphql.types.access import (
 )
 from jiedao.plugins.deliberation.graphql.types.ballots import Ballot
 from jiedao.plugins.deliberation.graphql.types.meetings import ActionItem, AgendaItem, Meeting
+from jiedao.plugins.deliberation.graphql.described import described
 from jiedao.plugins.deliberation.models import Ballot as BallotModel
 from jiedao.plugins.deliberation.models import ActionItem as ActionItemModel
 from jiedao.plugins.deliberation.models import AgendaItem as AgendaItemModel
@@ -29,7 +30,14 @@ from jiedao.plugins.deliberation.models import Topic as TopicModel
 from jiedao.plugins.deliberation.models import TopicStatus
 from jiedao.plugins.deliberation.models import TopicStep as TopicStepModel
 
-TopicStatusEnum = strawberry.enum(TopicStatus, name="TopicStatus")
+TopicStatusEnum = described(
+    strawberry.enum(TopicStatus, name="TopicStatus", description="Where a topic (议题) is: RAISED → DISCUSSING → DECIDED → IMPLEMENTED, or REJECTED with a reason."),
+    RAISED="已提出 (raised), not yet on a meeting's agenda.",
+    DISCUSSING="讨论中 (discussing): on a meeting's agenda.",
+    DECIDED="已决定 (decided) at a meeting.",
+    IMPLEMENTED="已落实 (implemented): the decision was carried out.",
+    REJECTED="不予采纳 (rejected), with a reason.",
+)
 
 
 RESIDENT_ACTOR = "居民"
