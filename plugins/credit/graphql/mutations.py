@@ -21,6 +21,7 @@ from jiedao.api.inputs import id_input, Money, Range
 from jiedao.plugins.credit import service
 from jiedao.plugins.credit.service import appeals, periods
 from jiedao.plugins.credit.events import ScoreComputed
+from jiedao.plugins.credit.graphql.described import described
 from jiedao.plugins.credit.graphql.types import CreditAppeal, CreditEvidence, CreditRepairRequest, CreditScore, CreditScorecard, Enterprise
 
 EVIDENCE = "credit.evidence.manage"
@@ -44,10 +45,23 @@ class PenaltySeverity(str, Enum):
     SERIOUS = "SERIOUS"
 
 
-@strawberry.enum
+@strawberry.enum(description="Which list an enterprise is put on.")
 class ListKind(str, Enum):
     ABNORMAL_LIST = "ABNORMAL_LIST"
     SERIOUS_VIOLATION_LIST = "SERIOUS_VIOLATION_LIST"
+
+
+described(
+    ListKind,
+    ABNORMAL_LIST="经营异常名录 (the list of enterprises operating abnormally).",
+    SERIOUS_VIOLATION_LIST="严重违法失信名单 (the list of serious violations and bad faith).",
+)
+described(
+    PenaltySeverity,
+    MINOR="轻微 (minor): published at most 3 months.",
+    GENERAL="一般 (general): published 3 months to 1 year.",
+    SERIOUS="严重 (serious): published 1 to 3 years.",
+)
 
 
 @strawberry.input

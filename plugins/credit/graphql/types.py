@@ -16,6 +16,7 @@ from strawberry.scalars import JSON
 from jiedao.api import by_id, children, Node, node_type, registry, types
 from jiedao.api.graphql import children_field, ClientError, encode_global_id, enum_field, global_id_field, linked
 from jiedao.plugins.credit import models, service
+from jiedao.plugins.credit.graphql.described import described
 from jiedao.plugins.credit.graphql.access import MAX_HISTORY, READ_ALL, READ_OWN, SEE_ONE, visible_enterprises
 
 Building = types.Building
@@ -30,6 +31,16 @@ class CreditClass(str, Enum):
     UNRATED = "UNRATED"
 
 
+described(
+    CreditClass,
+    A="A 类: 信用风险低 (low credit risk).",
+    B="B 类: 信用风险一般 (general credit risk).",
+    C="C 类: 信用风险较高 (relatively high credit risk).",
+    D="D 类: 信用风险高 (high credit risk).",
+    UNRATED="暂不评级 (not rated), e.g. a licence too recent under the scorecard.",
+)
+
+
 @strawberry.enum(description="What a piece of credit evidence is.")
 class EvidenceKind(str, Enum):
     INSPECTION = "INSPECTION"
@@ -39,6 +50,18 @@ class EvidenceKind(str, Enum):
     SERIOUS_VIOLATION_LIST = "SERIOUS_VIOLATION_LIST"
     CERTIFICATION = "CERTIFICATION"
     RECTIFICATION = "RECTIFICATION"
+
+
+described(
+    EvidenceKind,
+    INSPECTION="检查 (an inspection), with its checklist and rating (recordInspection).",
+    COMPLAINT="投诉 (a complaint), e.g. from the 12345 hotline (recordComplaint).",
+    PENALTY="行政处罚 (an administrative penalty) with its publicity period (recordPenalty).",
+    ABNORMAL_LIST="列入经营异常名录 (listed as operating abnormally) (recordListing).",
+    SERIOUS_VIOLATION_LIST="列入严重违法失信名单 (listed for serious violations) (recordListing).",
+    CERTIFICATION="认证 (a certification), e.g. 阳光厨房 or HACCP (recordCertification).",
+    RECTIFICATION="整改 (a rectification finding) recorded from a task force's finding about the enterprise.",
+)
 
 
 @strawberry.type(description="An item that cost points, in plain Chinese and English.")

@@ -15,26 +15,26 @@ from jiedao.plugins.dashboard.service.warning import Finding
 
 @strawberry.enum(name="CockpitRangePreset", description="A time range relative to now, in the street's calendar.")
 class RangePreset(enum.Enum):
-    TODAY = "TODAY"
-    LAST_7_DAYS = "LAST_7_DAYS"
-    LAST_30_DAYS = "LAST_30_DAYS"
-    THIS_YEAR = "THIS_YEAR"
-    CUSTOM = "CUSTOM"
+    TODAY = strawberry.enum_value("TODAY", description="今天: from midnight in the street's time zone until now.")
+    LAST_7_DAYS = strawberry.enum_value("LAST_7_DAYS", description="近7天: today and the 6 days before it.")
+    LAST_30_DAYS = strawberry.enum_value("LAST_30_DAYS", description="近30天: today and the 29 days before it.")
+    THIS_YEAR = strawberry.enum_value("THIS_YEAR", description="今年: from 1 January (street's time zone) until now; compared with the same part of last year.")
+    CUSTOM = strawberry.enum_value("CUSTOM", description="自定义: from `start` to `end` (both required; without a zone read in the street's time zone).")
 
 
 @strawberry.enum(name="CockpitInterval", description="Bucket width of a time series.")
 class Interval(enum.Enum):
-    HOUR = "HOUR"
-    DAY = "DAY"
-    WEEK = "WEEK"
-    MONTH = "MONTH"
+    HOUR = strawberry.enum_value("HOUR", description="One bucket per hour.")
+    DAY = strawberry.enum_value("DAY", description="One bucket per day (street's time zone).")
+    WEEK = strawberry.enum_value("WEEK", description="One bucket per week, from Monday.")
+    MONTH = strawberry.enum_value("MONTH", description="One bucket per calendar month.")
 
 
-@strawberry.enum(name="CockpitMetricKind")
+@strawberry.enum(name="CockpitMetricKind", description="How a metric's rows make its figure.")
 class MetricKindType(enum.Enum):
-    COUNTER = "counter"
-    GAUGE = "gauge"
-    DISTRIBUTION = "distribution"
+    COUNTER = strawberry.enum_value("counter", description="A count (or sum) of the events in the range, e.g. alarms raised.")
+    GAUGE = strawberry.enum_value("gauge", description="A current state, whatever the range, e.g. devices online or open cases.")
+    DISTRIBUTION = strawberry.enum_value("distribution", description="An average of the values in the range, e.g. a time to close.")
 
 
 @strawberry.input(name="CockpitRange", description="TODAY, LAST_7_DAYS, LAST_30_DAYS, THIS_YEAR, or CUSTOM with start and end.")
@@ -108,10 +108,10 @@ class HotspotCitation:
     signal: str = strawberry.field(description="The key of the signal that cites it.")
 
 
-@strawberry.enum
+@strawberry.enum(description="What kind of place a hotspot is.")
 class HotspotPlace(enum.Enum):
-    BUILDING = "BUILDING"
-    COMPOUND = "COMPOUND"
+    BUILDING = strawberry.enum_value("BUILDING", description="楼栋 (a building).")
+    COMPOUND = strawberry.enum_value("COMPOUND", description="小区 (a compound).")
 
 
 @strawberry.type(description="A building or compound where signals rise above their baseline over a window; "

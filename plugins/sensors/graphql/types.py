@@ -17,6 +17,7 @@ from jiedao.api import allow, by_id, Node, node_type, registry, types
 from jiedao.api.alerts import ACK_OUTCOMES
 from jiedao.api.graphql import ClientError, connection_field, encode_global_id, linked, list_bound, NotificationType, notifications_about, WorkItemType
 from jiedao.plugins.sensors import models
+from jiedao.plugins.sensors.graphql.described import described
 from jiedao.plugins.sensors.graphql.households import (
     AffectedHousehold,
     AlarmComment,
@@ -46,18 +47,18 @@ MAX_HOURS = 24 * 31
 class DeviceKind(Enum):
     """What a device is."""
 
-    ELECTRIC_MONITOR = "ELECTRIC_MONITOR"
-    SMOKE_DETECTOR = "SMOKE_DETECTOR"
-    EV_CHARGER_FIRE = "EV_CHARGER_FIRE"
+    ELECTRIC_MONITOR = strawberry.enum_value("ELECTRIC_MONITOR", description="电气火灾监控 (electrical fire monitor): residual current, line temperature, current, arc faults.")
+    SMOKE_DETECTOR = strawberry.enum_value("SMOKE_DETECTOR", description="独立式烟感 (smoke detector).")
+    EV_CHARGER_FIRE = strawberry.enum_value("EV_CHARGER_FIRE", description="电动车充电桩火灾监测 (fire monitor of an e-bike/EV charging point).")
 
 
 @strawberry.enum(description="Whether a device is heard from, or taken out of service.")
 class DeviceStatus(Enum):
     """Whether a device is heard from, or taken out of service (RETIRED)."""
 
-    UNKNOWN = "UNKNOWN"
-    ONLINE = "ONLINE"
-    OFFLINE = "OFFLINE"
+    UNKNOWN = strawberry.enum_value("UNKNOWN", description="Not heard from yet since it was registered.")
+    ONLINE = strawberry.enum_value("ONLINE", description="在线 (online): its messages arrive.")
+    OFFLINE = strawberry.enum_value("OFFLINE", description="离线 (offline): silent longer than the street's offline_after (an OFFLINE alarm is raised).")
     RETIRED = strawberry.enum_value("RETIRED", description="Taken out of service (retireDevice); not swept as offline, its messages are quarantined.")
 
 
@@ -82,6 +83,32 @@ AcknowledgementOutcome = strawberry.enum(
 AlarmSeverity = strawberry.enum(Enum("AlarmSeverity", [(s, s) for s in SEVERITIES]), description="How urgent an alarm is.")
 AlarmType = strawberry.enum(
     Enum("AlarmType", [(t, t) for t in ALARM_TYPES]), description="What an alarm is about (one open alarm per device and type)."
+)
+described(
+    AcknowledgementOutcome,
+    REAL_DANGER="确有险情 (real danger) found.",
+    FALSE_ALARM="误报 (a false alarm): nothing found.",
+    VISITED="已上门 (visited): someone went to see.",
+    NOBODY_HOME="无人在家 (nobody home).",
+)
+described(
+    AlarmSeverity,
+    MINOR="一般 (minor), e.g. a low battery.",
+    MAJOR="较重 (major).",
+    CRITICAL="紧急 (critical), e.g. smoke or an arc fault.",
+)
+described(
+    AlarmType,
+    RESIDUAL_CURRENT="剩余电流 (residual current, leakage) at or above its threshold.",
+    LINE_TEMPERATURE="线缆温度 (line temperature) of an electrical monitor at or above its threshold.",
+    OVER_CURRENT="过流 (line current) at or above its threshold for the hold time.",
+    ARC_FAULT="故障电弧 (an arc fault) reported by an electrical monitor.",
+    CHARGER_TEMPERATURE="充电桩温度 (charging-point temperature) at or above its threshold.",
+    SMOKE="烟雾 (smoke) detected.",
+    TAMPER="防拆 (tamper): the device was opened or removed.",
+    LOW_BATTERY="低电量 (low battery).",
+    SELF_TEST_FAILED="自检失败 (the device's self-test failed).",
+    OFFLINE="离线 (offline): the device has been silent longer than the street's offline_after.",
 )
 
 

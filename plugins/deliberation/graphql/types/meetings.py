@@ -12,6 +12,7 @@ from sqlalchemy import or_, select
 from jiedao.api import by_id, children, Node, node_type, registry, types
 from jiedao.api.graphql import encode_global_id, enum_field, list_bound, OrganisationType, WorkItemType
 from jiedao.plugins.deliberation import service
+from jiedao.plugins.deliberation.graphql.described import described
 from jiedao.plugins.deliberation.graphql.loaders import organisations_loader, visible_nodes_loader, work_items_by_subject
 from jiedao.plugins.deliberation.graphql.types.access import (
     load_visible_meeting,
@@ -31,7 +32,11 @@ if TYPE_CHECKING:
 LazyTopic = Annotated["Topic", strawberry.lazy("jiedao.plugins.deliberation.graphql.types.topics")]
 """The topic type, resolved lazily: topics refer back to meetings."""
 
-MeetingKindEnum = strawberry.enum(MeetingKind, name="MeetingKind", description="JOINT: 三方联席会议 (半月谈); RED_TEA: 红茶议事会.")
+MeetingKindEnum = described(
+    strawberry.enum(MeetingKind, name="MeetingKind", description="JOINT: 三方联席会议 (半月谈); RED_TEA: 红茶议事会."),
+    JOINT="三方联席会议 (joint meeting of the residents' committee, the owners' committee and the property manager), e.g. the biweekly 半月谈.",
+    RED_TEA="红茶议事会 (the Red Tea deliberation meeting).",
+)
 
 
 @strawberry.type(description="The organisation responsible for an action item (core ``organisations``).")

@@ -10,11 +10,13 @@ from jiedao.api import children, Node, node_type, registry, types
 from jiedao.api.graphql import children_field, enum_field, linked, list_bound
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation.graphql.loaders import usernames
+from jiedao.plugins.mediation.graphql.types.enums import described
 from jiedao.plugins.mediation.service.committees import Office
 
 CASE_READ = "mediation.case.read"
 Community = types.Community
 OfficeEnum = strawberry.enum(Office, name="CommitteeOffice", description="Art. 9: a director (主任), deputy directors (副主任), members (委员).")
+described(OfficeEnum, DIRECTOR="主任 (director) of the committee.", DEPUTY_DIRECTOR="副主任 (deputy director).", MEMBER="委员 (member).")
 
 
 @strawberry.type(description="A member (委员) of a people's mediation committee.")

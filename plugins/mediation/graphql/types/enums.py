@@ -33,12 +33,12 @@ def described(enum_type: type, **descriptions: str) -> type:
     return enum_type
 
 CaseStateEnum = strawberry.enum(CaseState, name="CaseState", description="applied/referred → accepted → in_mediation → agreed | failed | refused; agreed → performing → fulfilled | breached.")
-CategoryEnum = strawberry.enum(Category, name="DisputeCategory")
-SourceEnum = strawberry.enum(Source, name="CaseSource")
-PartyRoleEnum = strawberry.enum(PartyRole, name="PartyRole")
-OutsideKindEnum = strawberry.enum(OutsideKind, name="OutsideMediatorKind")
-DepartmentEnum = strawberry.enum(Department, name="Department")
-FindingCategoryEnum = strawberry.enum(FindingCategory, name="FindingCategory")
+CategoryEnum = strawberry.enum(Category, name="DisputeCategory", description="纠纷类别: what a mediation case is about.")
+SourceEnum = strawberry.enum(Source, name="CaseSource", description="案件来源: how a case came to the studio.")
+PartyRoleEnum = strawberry.enum(PartyRole, name="PartyRole", description="当事人身份: a party's role in a case.")
+OutsideKindEnum = strawberry.enum(OutsideKind, name="OutsideMediatorKind", description="Who an outside person invited to help mediate (邀请参与调解的人员, Art. 20) is.")
+DepartmentEnum = strawberry.enum(Department, name="Department", description="A department taking part in a task force (整治专班).")
+FindingCategoryEnum = strawberry.enum(FindingCategory, name="FindingCategory", description="What kind of problem a task force's finding is.")
 FindingStatusEnum = strawberry.enum(FindingStatus, name="FindingStatus", description="open → notified → rectified → verified.")
 AnswerEnum = strawberry.enum(Answer, name="MediationAnswer", description="A party's answer to mediation (Art. 17).")
 AnswerChannelEnum = strawberry.enum(AnswerChannel, name="MediationAnswerChannel", description="From the party's own account, on paper (recorded by staff), or by applying.")
