@@ -37,55 +37,55 @@ class FundQuery:
         return where_given(select(m.FundUse).where(visible_uses(ctx)), (m.FundUse.status, status))
 
 
-@strawberry.input
+@strawberry.input(description="A new maintenance-fund account (维修资金账户) with a zero balance.")
 class OpenFundAccountInput:
-    name: str
-    compound_id: strawberry.ID = node_id("Compound")
+    name: str = strawberry.field(description="The account's name.")
+    compound_id: strawberry.ID = node_id("Compound", description="The Compound whose fund it is (global ID).")
     building_id: strawberry.ID | None = node_id("Building", default=None, description="For an account kept per building (办法 Art. 10).")
 
 
-@strawberry.input
+@strawberry.input(description="Money credited to an account: a deposit (交存) or interest (利息).")
 class RecordFundIncomeInput:
-    account_id: strawberry.ID = node_id("FundAccount")
+    account_id: strawberry.ID = node_id("FundAccount", description="The FundAccount (global ID).")
     kind: EntryKindEnum = strawberry.field(description="DEPOSIT or INTEREST.")
-    amount_fen: Fen
-    note: Annotated[str, LONG] = ""
+    amount_fen: Fen = strawberry.field(description="The amount in fen (分, 1/100 yuan).")
+    note: Annotated[str, LONG] = strawberry.field(default="", description="A note on the entry, e.g. whose deposit.")
 
 
 @strawberry.input(description="A building, or one stairwell (单元) of it, whose owners bear a use.")
 class FundBearerInput:
-    building_id: strawberry.ID = node_id("Building")
+    building_id: strawberry.ID = node_id("Building", description="The Building (global ID).")
     stairwell: str | None = strawberry.field(default=None, description="Null: the whole building.")
 
 
-@strawberry.input
+@strawberry.input(description="A request to use (列支) the fund, to be authorised by the owners' vote.")
 class RequestFundUseInput:
-    account_id: strawberry.ID = node_id("FundAccount")
-    purpose: Annotated[str, LONG]
-    amount_fen: Fen
-    bearers: list[FundBearerInput]
+    account_id: strawberry.ID = node_id("FundAccount", description="The FundAccount (global ID).")
+    purpose: Annotated[str, LONG] = strawberry.field(description="What the money is for.")
+    amount_fen: Fen = strawberry.field(description="The amount in fen (分, 1/100 yuan).")
+    bearers: list[FundBearerInput] = strawberry.field(description="The buildings or stairwells whose owners bear the cost (分摊).")
     alteration: bool = strawberry.field(default=False, description="Rebuilds or alters buildings or facilities, e.g. adding an elevator (needs ART278_MAJOR).")
     ballot_id: strawberry.ID | None = node_id("Ballot", default=None, description="The passed ballot that authorises it, if already held.")
 
 
-@strawberry.input
+@strawberry.input(description="The authorisation of a requested use by the owners' ballot that decided it.")
 class AuthoriseFundUseInput:
-    use_id: strawberry.ID = node_id("FundUse")
-    ballot_id: strawberry.ID = node_id("Ballot")
+    use_id: strawberry.ID = node_id("FundUse", description="The FundUse (global ID).")
+    ballot_id: strawberry.ID = node_id("Ballot", description="The closed, passed Ballot that decided it (global ID).")
 
 
-@strawberry.input
+@strawberry.input(description="Names one FundUse by its global ID.")
 class FundUseIdInput:
-    use_id: strawberry.ID = node_id("FundUse")
+    use_id: strawberry.ID = node_id("FundUse", description="The FundUse (global ID).")
 
 
-@strawberry.input
+@strawberry.input(description="An emergency use (紧急使用) of the fund, made without a vote (Civil Code Art. 281(2)).")
 class RecordEmergencyFundUseInput:
-    account_id: strawberry.ID = node_id("FundAccount")
-    purpose: Annotated[str, LONG]
-    amount_fen: Fen
-    bearers: list[FundBearerInput]
-    emergency: EmergencyEnum
+    account_id: strawberry.ID = node_id("FundAccount", description="The FundAccount (global ID).")
+    purpose: Annotated[str, LONG] = strawberry.field(description="What the money was for.")
+    amount_fen: Fen = strawberry.field(description="The amount in fen (分, 1/100 yuan).")
+    bearers: list[FundBearerInput] = strawberry.field(description="The buildings or stairwells whose owners bear the cost (分摊).")
+    emergency: EmergencyEnum = strawberry.field(description="Which emergency justified it.")
     reason: Annotated[str, LONG] = strawberry.field(description="What endangered safety and why it could not wait for a vote.")
 
 
