@@ -179,7 +179,7 @@ class CreditScore(Node):
     def inspections_per_year(self) -> int:
         return self.result["inspections_per_year"]
 
-    @strawberry.field(description="When the next inspection is due under the class's inspections a year (从上次检查起算); null when none are recommended.")
+    @strawberry.field(description="When the next inspection is due: the last one plus a year divided by `inspectionsPerYear` (`asOf` without any inspection); null when none are recommended.")
     def next_inspection_due(self) -> date | None:
         due = self.result["next_inspection_due"]
         return date.fromisoformat(due) if due else None
@@ -312,7 +312,7 @@ async def current_score(info: strawberry.Info, enterprise: models.Enterprise) ->
 @node_type(models.Enterprise, read=(READ_ALL, READ_OWN), visible=visible_enterprises)
 @strawberry.type(description="A restaurant or other business graded by credit risk.")
 class Enterprise(Node):
-    @strawberry.field(permission_classes=SEE_ONE, description="The registered name (the enterprise's operator or readers of every enterprise).")
+    @strawberry.field(permission_classes=SEE_ONE, description="The registered name (like every field here: for its operator and for readers of every enterprise).")
     def name(self) -> str:
         return self.name
 
