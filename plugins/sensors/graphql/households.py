@@ -116,8 +116,8 @@ class AlarmComment:
     """One row of ``sensor_alarm_comments``."""
 
     author: str = strawberry.field(description="The account that wrote it.")
-    text: str
-    created_at: datetime
+    text: str = strawberry.field(description="The comment.")
+    created_at: datetime = strawberry.field(description="When it was written (ISO 8601 UTC).")
 
 
 def comments_loader(ctx) -> Any:

@@ -116,29 +116,29 @@ described(
 class LatestValue:
     """The latest value of one key, from the device row (no history read)."""
 
-    key: str
-    value: float
-    ts: datetime
+    key: str = strawberry.field(description="The reading key, e.g. `smoke`, `temperature`, `battery`.")
+    value: float = strawberry.field(description="Its latest value (booleans as 0/1).")
+    ts: datetime = strawberry.field(description="When the device measured it (ISO 8601 UTC).")
 
 
 @strawberry.type(description="One value a device reported.")
 class Reading:
     """One stored value of the history."""
 
-    key: str
-    value: float
-    ts: datetime
+    key: str = strawberry.field(description="The reading key, e.g. `smoke`, `temperature`, `battery`.")
+    value: float = strawberry.field(description="The value (booleans as 0/1).")
+    ts: datetime = strawberry.field(description="When the device measured it (ISO 8601 UTC).")
 
 
 @strawberry.type(description="The readings of one key of a device within one UTC hour, rolled up.")
 class HourlyValue:
     """One row of ``sensor_readings_hourly``."""
 
-    key: str
+    key: str = strawberry.field(description="The reading key, e.g. `smoke`, `temperature`, `battery`.")
     count: int = strawberry.field(description="How many readings the hour had.")
-    min: float
-    max: float
-    sum: float
+    min: float = strawberry.field(description="The smallest reading of the hour.")
+    max: float = strawberry.field(description="The largest reading of the hour.")
+    sum: float = strawberry.field(description="The sum of the hour's readings.")
     hour: datetime = strawberry.field(description="The start of the UTC hour.")
 
     @strawberry.field(description="The mean of the hour's readings.")
@@ -188,9 +188,9 @@ class Device(Node):
     """A registered device; resolvers receive the ``models.Device`` row."""
 
     device_id: str = strawberry.field(description="The id the device uses on MQTT.")
-    name: str
-    kind: DeviceKind
-    status: DeviceStatus
+    name: str = strawberry.field(description="A name for people, e.g. 3幢2单元电表箱.")
+    kind: DeviceKind = strawberry.field(description="What the device is.")
+    status: DeviceStatus = strawberry.field(description="Whether it is heard from, or retired.")
     last_seen_at: datetime | None = strawberry.field(description="When the device was last heard from.")
     stairwell: str | None = strawberry.field(description="The stairwell (单元) it is installed at (\"\" in a building with one); null when not at a stairwell.")
     floor: int | None = strawberry.field(description="The floor it is installed at; null when not at a floor.")
@@ -238,9 +238,9 @@ class Device(Node):
     async def open_alarms(self, info: strawberry.Info) -> list[Alarm]:
         return await open_alarms_loader(info.context, models.Alarm.device_pk).load(self.id)
 
-    building = linked(registry.Building, "building_id", types.Building)
+    building = linked(registry.Building, "building_id", types.Building, description="The building it is installed in.")
 
-    unit = linked(registry.Unit, "unit_id", types.Unit)
+    unit = linked(registry.Unit, "unit_id", types.Unit, description="The unit it is installed in, if any.")
 
     resident = linked(registry.Resident, "resident_id", types.Resident, description="The person this detector protects.", permission_classes=allow("core.residents.read"))
 
@@ -250,20 +250,20 @@ class Device(Node):
 class Alarm(Node):
     """An alarm; resolvers receive the ``models.Alarm`` row."""
 
-    message: str
-    value: float | None
+    message: str = strawberry.field(description="What happened, in words (e.g. the value and the threshold).")
+    value: float | None = strawberry.field(description="The reading that raised or last updated it, if any.")
     repeat_count: int = strawberry.field(description="How many times the condition repeated since it was raised.")
     escalation_level: int = strawberry.field(description="Escalation steps taken while nobody acknowledged.")
-    acknowledged_by: str | None
+    acknowledged_by: str | None = strawberry.field(description="Who acknowledged it (username).")
     cleared_by: str | None = strawberry.field(description="Who cleared it; 'system' when back to normal.")
-    note: str
-    type: AlarmType
-    severity: AlarmSeverity
-    status: AlarmStatus
-    raised_at: datetime
-    updated_at: datetime
-    acknowledged_at: datetime | None
-    cleared_at: datetime | None
+    note: str = strawberry.field(description="Its log of notes, one a line (acknowledgements, clearing, what happened).")
+    type: AlarmType = strawberry.field(description="What the alarm is about.")
+    severity: AlarmSeverity = strawberry.field(description="How urgent it is.")
+    status: AlarmStatus = strawberry.field(description="Where it is in its lifecycle.")
+    raised_at: datetime = strawberry.field(description="When it was raised (ISO 8601 UTC).")
+    updated_at: datetime = strawberry.field(description="When it last changed (ISO 8601 UTC).")
+    acknowledged_at: datetime | None = strawberry.field(description="When it was acknowledged (ISO 8601 UTC).")
+    cleared_at: datetime | None = strawberry.field(description="When it was cleared (ISO 8601 UTC).")
 
     @strawberry.field(description="What the person who acknowledged found, if they said (from acknowledgeAlarm or a notification).")
     def acknowledgement_outcome(self) -> AcknowledgementOutcome | None:
@@ -289,7 +289,7 @@ class Alarm(Node):
     async def assignee(self, info: strawberry.Info) -> str | None:
         return await assignee_of(info.context, self.id)
 
-    @strawberry.field(permission_classes=READ_DEVICES)
+    @strawberry.field(permission_classes=READ_DEVICES, description="The device that raised it.")
     async def device(self, info: strawberry.Info) -> Device:
         return await by_id(info.context, models.Device).load(self.device_pk)
 
@@ -303,11 +303,11 @@ class Alarm(Node):
 class QuarantinedMessage(Node):
     """A refused message; resolvers receive the ``models.QuarantinedMessage`` row."""
 
-    topic: str
-    device_id: str
-    reason: str
-    detail: str
-    received_at: datetime
+    topic: str = strawberry.field(description="The MQTT topic it came on.")
+    device_id: str = strawberry.field(description="The device id the topic named.")
+    reason: str = strawberry.field(description="Why it was refused (a short code).")
+    detail: str = strawberry.field(description="The problem in words.")
+    received_at: datetime = strawberry.field(description="When it was received (ISO 8601 UTC).")
 
     @strawberry.field(description="The payload as text: UTF-8 where it is, other bytes and control characters escaped (\\xNN, \\n), backslashes doubled; at most 2,000 characters.")
     def payload(self) -> str:
