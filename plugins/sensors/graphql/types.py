@@ -322,5 +322,5 @@ class QuarantinedMessage(Node):
 class AlarmChange:
     """One event of the ``alarmChanged`` stream."""
 
-    change: str
-    alarm: Alarm
+    change: str = strawberry.field(description="raised, updated, acknowledged, escalated or cleared.")
+    alarm: Alarm = strawberry.field(description="The alarm as it is now.")
