@@ -77,12 +77,12 @@ def visible_entries(ctx):
 @node_type(m.FundEntry, read=READERS, visible=visible_entries)
 @strawberry.type(name="FundEntry", description="One line of a maintenance-fund ledger; never changed or deleted.")
 class FundEntry(Node):
-    kind = enum_field(EntryKindEnum)
+    kind = enum_field(EntryKindEnum, description="What moved the money.")
     amount_fen: Fen = strawberry.field(description="Signed: positive in, negative out.")
     balance_after_fen: Fen = strawberry.field(description="The account's balance after this entry (never negative).")
-    note: str
+    note: str = strawberry.field(description="A note on the entry.")
     actor: str = strawberry.field(description="Who recorded it (an account's username, or system).")
-    at: datetime
+    at: datetime = strawberry.field(description="When it was recorded (ISO 8601 UTC).")
 
     @strawberry.field(description="The use this entry paid out, if any.")
     async def use(self, info: strawberry.Info) -> FundUse | None:
@@ -94,7 +94,7 @@ class Bearer:
     stairwell: str | None = strawberry.field(description="Null: the whole building.")
     _building_id: strawberry.Private[int]
 
-    @strawberry.field
+    @strawberry.field(description="The building.")
     async def building(self, info: strawberry.Info) -> types.Building | None:
         return await by_id(info.context, registry.Building).load(self._building_id)
 
@@ -102,15 +102,15 @@ class Bearer:
 @node_type(m.FundUse, read=READERS, visible=visible_uses)
 @strawberry.type(name="FundUse", description="A use of a maintenance-fund account: authorised by a passed owners' vote, or an emergency use.")
 class FundUse(Node):
-    purpose: str
-    amount_fen: Fen
-    status = enum_field(UseStatusEnum)
+    purpose: str = strawberry.field(description="What the money is for.")
+    amount_fen: Fen = strawberry.field(description="The amount in fen (分, 1/100 yuan).")
+    status = enum_field(UseStatusEnum, description="Where the use is.")
     alteration: bool = strawberry.field(description="Rebuilds or alters buildings or facilities (Art. 278(1)(7)): needs the 3/4 rule.")
     reason: str | None = strawberry.field(description="Why an emergency use could not wait for a vote.")
-    requested_by: str
-    requested_at: datetime
-    authorised_at: datetime | None
-    disbursed_at: datetime | None
+    requested_by: str = strawberry.field(description="Who requested or recorded it (username).")
+    requested_at: datetime = strawberry.field(description="When it was requested (ISO 8601 UTC).")
+    authorised_at: datetime | None = strawberry.field(description="When a passed ballot authorised it (ISO 8601 UTC).")
+    disbursed_at: datetime | None = strawberry.field(description="When it was paid out (ISO 8601 UTC).")
 
     @strawberry.field(description="The emergency (null for a voted use).")
     def emergency(self) -> EmergencyEnum | None:
@@ -120,12 +120,12 @@ class FundUse(Node):
     async def ballot(self, info: strawberry.Info) -> Ballot | None:
         return await by_id(info.context, BallotModel).load(self.ballot_id) if self.ballot_id else None
 
-    @strawberry.field(metadata=list_bound(50))
+    @strawberry.field(metadata=list_bound(50), description="The buildings or stairwells whose owners bear it.")
     async def bearers(self, info: strawberry.Info) -> list[Bearer]:
         rows = await children(info.context, m.FundUseBearer.use_id).load(self.id)
         return [Bearer(stairwell=r.stairwell, _building_id=r.building_id) for r in rows]
 
-    @strawberry.field
+    @strawberry.field(description="The account it is paid from.")
     async def account(self, info: strawberry.Info) -> FundAccount | None:
         return await by_id(info.context, m.FundAccount).load(self.account_id)
 
@@ -133,15 +133,15 @@ class FundUse(Node):
 @node_type(m.FundAccount, read=READERS, visible=visible_accounts)
 @strawberry.type(name="FundAccount", description="A maintenance-fund (住宅专项维修资金) account of a compound or of one building.")
 class FundAccount(Node):
-    name: str
-    balance_fen: Fen
-    created_at: datetime
+    name: str = strawberry.field(description="The account's name.")
+    balance_fen: Fen = strawberry.field(description="The balance in fen (分, 1/100 yuan).")
+    created_at: datetime = strawberry.field(description="When it was opened (ISO 8601 UTC).")
 
     @strawberry.field(description="The balance in yuan, e.g. \"12,345.67\".")
     def balance(self) -> str:
         return yuan(self.balance_fen)
 
-    @strawberry.field
+    @strawberry.field(description="The compound whose fund it is.")
     async def compound(self, info: strawberry.Info) -> types.Compound | None:
         return await by_id(info.context, registry.Compound).load(self.compound_id)
 
