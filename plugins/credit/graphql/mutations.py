@@ -78,7 +78,7 @@ class CreateEnterpriseInput:
     status: str = strawberry.field(default="ACTIVE", description="ACTIVE, SUSPENDED or CLOSED; closed enterprises are not recomputed.")
 
 
-EnterprisePayload = payload("EnterprisePayload", enterprise=Enterprise)
+EnterprisePayload = payload("EnterprisePayload", enterprise=(Enterprise | None, None, "The registered enterprise; null when refused."))
 
 
 EnterpriseIdInput = id_input("Enterprise")
@@ -141,7 +141,7 @@ class RecordCertificationInput(EnterpriseIdInput):
 
 EvidencePayload = payload(
     "EvidencePayload",
-    evidence=CreditEvidence,
+    evidence=(CreditEvidence | None, None, "The evidence recorded (or ended); null when refused."),
     score=(CreditScore | None, None, "The enterprise's score recomputed with the new evidence."),
 )
 
@@ -152,7 +152,7 @@ class CreateScorecardVersionInput:
     note: str = strawberry.field(default="", description="What changed in this version.")
 
 
-ScorecardPayload = payload("ScorecardPayload", scorecard=CreditScorecard)
+ScorecardPayload = payload("ScorecardPayload", scorecard=(CreditScorecard | None, None, "The new scorecard version; null when refused."))
 
 
 @strawberry.input(description="Which scores to recompute with the active scorecard.")
@@ -160,7 +160,7 @@ class RecomputeCreditScoresInput:
     enterprise_id: strawberry.ID | None = node_id("Enterprise", default=None, description="One enterprise; every one of the street when absent.")
 
 
-RecomputePayload = payload("RecomputePayload", recomputed=(int, 0))
+RecomputePayload = payload("RecomputePayload", recomputed=(int, 0, "How many enterprises were recomputed (0 when refused)."))
 
 
 @strawberry.input(description="An appeal (异议申诉) against a score of your enterprise.")
@@ -178,7 +178,7 @@ class DecideCreditAppealInput:
     void_evidence_ids: list[strawberry.ID] | None = node_id("CreditEvidence", default=None, description="Evidence found wrong; the disputed ones when absent.")
 
 
-AppealPayload = payload("AppealPayload", appeal=CreditAppeal)
+AppealPayload = payload("AppealPayload", appeal=(CreditAppeal | None, None, "The appeal filed or decided; null when refused."))
 
 
 @strawberry.input(description="A request for early credit repair (信用修复) of a penalty or listing, naming its evidence item.")
@@ -193,7 +193,7 @@ class DecideCreditRepairInput:
     note: str = strawberry.field(default="", description="The reasons for the decision.")
 
 
-RepairPayload = payload("RepairPayload", request=CreditRepairRequest)
+RepairPayload = payload("RepairPayload", request=(CreditRepairRequest | None, None, "The credit-repair request made or decided; null when refused."))
 
 
 

@@ -16,7 +16,7 @@ class AcknowledgeHotspotInput:
     note: str = strawberry.field(default="", description="A note, e.g. what is being done about it.")
 
 
-AcknowledgeHotspotPayload = payload("AcknowledgeHotspotPayload", acknowledgement=HotspotAcknowledgement)
+AcknowledgeHotspotPayload = payload("AcknowledgeHotspotPayload", acknowledgement=(HotspotAcknowledgement | None, None, "The acknowledgement recorded; null when refused."))
 
 
 @strawberry.type

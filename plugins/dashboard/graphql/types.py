@@ -39,7 +39,7 @@ class MetricKindType(enum.Enum):
 
 @strawberry.input(name="CockpitRange", description="TODAY, LAST_7_DAYS, LAST_30_DAYS, THIS_YEAR, or CUSTOM with start and end.")
 class RangeInput:
-    preset: RangePreset
+    preset: RangePreset = strawberry.field(description="A preset range, or CUSTOM with start and end.")
     start: datetime | None = strawberry.field(default=None, description="CUSTOM only; a time without zone is read in the street's zone.")
     end: datetime | None = strawberry.field(default=None, description="CUSTOM only; exclusive.")
 

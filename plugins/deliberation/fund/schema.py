@@ -89,9 +89,9 @@ class RecordEmergencyFundUseInput:
     reason: Annotated[str, LONG] = strawberry.field(description="What endangered safety and why it could not wait for a vote.")
 
 
-FundAccountPayload = payload("FundAccountPayload", account=FundAccount)
-FundEntryPayload = payload("FundEntryPayload", entry=FundEntry)
-FundUsePayload = payload("FundUsePayload", use=FundUse)
+FundAccountPayload = payload("FundAccountPayload", account=(FundAccount | None, None, "The account opened; null when refused."))
+FundEntryPayload = payload("FundEntryPayload", entry=(FundEntry | None, None, "The ledger entry recorded; null when refused."))
+FundUsePayload = payload("FundUsePayload", use=(FundUse | None, None, "The use after the change; null when refused."))
 
 
 def _bearers(items: list[FundBearerInput]) -> list[uses.Bearer]:

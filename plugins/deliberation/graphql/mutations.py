@@ -141,7 +141,7 @@ class CancelBallotInput(BallotIdInput):
     reason: str = strawberry.field(description="Why the ballot is cancelled; shown with it.")
 
 
-BallotPayload = payload("BallotPayload", ballot=Ballot)
+BallotPayload = payload("BallotPayload", ballot=(Ballot | None, None, "The ballot after the change; null when refused."))
 
 
 VotePayload = payload("VotePayload", votes=many(VoteRecord, "One per owner group the vote counts for."))
@@ -323,8 +323,8 @@ class HideCommentInput:
     reason: str = strawberry.field(description="Why it is hidden; kept with it.")
 
 
-TopicPayload = payload("TopicPayload", topic=Topic)
-CommentPayload = payload("CommentPayload", comment=Comment)
+TopicPayload = payload("TopicPayload", topic=(Topic | None, None, "The topic after the change; null when refused."))
+CommentPayload = payload("CommentPayload", comment=(Comment | None, None, "The comment added or hidden; null when refused."))
 
 
 @strawberry.type
@@ -442,7 +442,7 @@ class MeetingIdInput:
     meeting_id: strawberry.ID = node_id("Meeting", description="The Meeting (global ID).")
 
 
-MeetingPayload = payload("MeetingPayload", meeting=Meeting)
+MeetingPayload = payload("MeetingPayload", meeting=(Meeting | None, None, "The meeting after the change; null when refused."))
 
 
 @strawberry.type

@@ -19,9 +19,9 @@ from jiedao.plugins.sensors.service.installations import place_of
 from jiedao.plugins.sensors.service.work import close_item_with_alarm
 from jiedao.plugins.sensors.service.publish import publish
 
-AlarmPayload = payload("AlarmPayload", "The alarm after the change, or the errors that refused it.", alarm=Alarm)
-AlarmCommentPayload = payload("AlarmCommentPayload", "The comment added, or the errors that refused it.", comment=AlarmComment)
-DevicePayload = payload("DevicePayload", "The registered (or retired) device, or the errors that refused it.", device=Device)
+AlarmPayload = payload("AlarmPayload", "The alarm after the change, or the errors that refused it.", alarm=(Alarm | None, None, "The alarm after the change; null when refused."))
+AlarmCommentPayload = payload("AlarmCommentPayload", "The comment added, or the errors that refused it.", comment=(AlarmComment | None, None, "The comment added; null when refused."))
+DevicePayload = payload("DevicePayload", "The registered (or retired) device, or the errors that refused it.", device=(Device | None, None, "The device registered or retired; null when refused."))
 
 
 @strawberry.input(description="An acknowledgement (确认) of an alarm: you take charge of it.")

@@ -346,7 +346,7 @@ class Ballot(Node):
 
 @strawberry.type(description="A ballot as seen from one unit: whether and how its owner group voted.")
 class UnitBallot:
-    ballot: Ballot
+    ballot: Ballot = strawberry.field(description="The ballot.")
     vote: VoteRecord | None = strawberry.field(description="Null if the unit's owners have not voted (or you may not see it).")
 
 

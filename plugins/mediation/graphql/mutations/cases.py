@@ -24,10 +24,10 @@ from jiedao.plugins.mediation.uploads import decode_upload
 
 MANAGE = "mediation.case.manage"
 
-CasePayload = payload("CasePayload", case=Case)
+CasePayload = payload("CasePayload", case=(Case | None, None, "The case after the change; null when refused."))
 
 
-EscalatePayload = payload("EscalatePayload", case=Case, notified=many(str, "The roles the alert went to."))
+EscalatePayload = payload("EscalatePayload", case=(Case | None, None, "The case flagged; null when refused."), notified=many(str, "The roles the alert went to."))
 
 
 CaseIdInput = id_input("Case")

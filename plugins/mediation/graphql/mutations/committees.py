@@ -19,8 +19,8 @@ from typing import Annotated
 MANAGE = "mediation.committee.manage"
 SEAL_IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml")
 
-CommitteePayload = payload("MediationCommitteePayload", committee=MediationCommittee)
-StudioCommitteePayload = payload("StudioCommitteePayload", studio=Studio)
+CommitteePayload = payload("MediationCommitteePayload", committee=(MediationCommittee | None, None, "The committee after the change; null when refused."))
+StudioCommitteePayload = payload("StudioCommitteePayload", studio=(Studio | None, None, "The studio with its committee; null when refused."))
 
 
 @strawberry.input(description="A new people's mediation committee (人民调解委员会).")

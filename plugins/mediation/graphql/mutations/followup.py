@@ -16,7 +16,7 @@ from jiedao.plugins.mediation.graphql.mutations.cases import CaseIdInput, MANAGE
 from jiedao.plugins.mediation.graphql.types import ReturnVisit
 from jiedao.plugins.mediation.service.visit_work import close_for_recorded, open_visit_work_item
 
-ReturnVisitPayload = payload("ReturnVisitPayload", return_visit=ReturnVisit)
+ReturnVisitPayload = payload("ReturnVisitPayload", return_visit=(ReturnVisit | None, None, "The return visit scheduled or recorded; null when refused."))
 
 
 @strawberry.input(description="A return visit (回访) to schedule for an agreed case.")

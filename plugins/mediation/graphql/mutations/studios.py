@@ -15,7 +15,7 @@ from jiedao.plugins.mediation.graphql.types import Studio
 
 MANAGE = "mediation.studio.manage"
 
-StudioPayload = payload("StudioPayload", studio=Studio)
+StudioPayload = payload("StudioPayload", studio=(Studio | None, None, "The studio after the change; null when refused."))
 
 
 @strawberry.input(description="A new people's mediation studio (调解工作室).")

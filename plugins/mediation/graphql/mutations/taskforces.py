@@ -25,14 +25,14 @@ from jiedao.plugins.mediation.states import Department, FindingCategory, Finding
 
 MANAGE = "mediation.taskforce.manage"
 
-TaskForcePayload = payload("TaskForcePayload", task_force=TaskForce)
-FindingPayload = payload("FindingPayload", finding=Finding)
+TaskForcePayload = payload("TaskForcePayload", task_force=(TaskForce | None, None, "The task force created; null when refused."))
+FindingPayload = payload("FindingPayload", finding=(Finding | None, None, "The finding after the change; null when refused."))
 
 
 TaskForceProgressPayload = payload(
-    "TaskForceProgressPayload", task_force=TaskForce, notice_id=(strawberry.ID | None, None, "The global ID of the live progress notice.")
+    "TaskForceProgressPayload", task_force=(TaskForce | None, None, "The task force; null when refused."), notice_id=(strawberry.ID | None, None, "The global ID of the live progress notice.")
 )
-FindingsPayload = payload("FindingsPayload", findings=many(Finding))
+FindingsPayload = payload("FindingsPayload", findings=many(Finding, "The findings recorded; empty when refused."))
 
 
 TaskForceIdInput = id_input("TaskForce")
