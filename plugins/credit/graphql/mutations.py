@@ -75,7 +75,7 @@ class CreateEnterpriseInput:
     building_id: strawberry.ID | None = node_id("Building", default=None, description="The Building it is in (global ID).")
     unit_id: strawberry.ID | None = node_id("Unit", default=None, description="The Unit it occupies (global ID).")
     operator_id: strawberry.ID | None = node_id("Resident", default=None, description="The operator's Resident ID.")
-    status: str = strawberry.field(default="ACTIVE", description="ACTIVE, SUSPENDED or CLOSED; closed enterprises are not recomputed.")
+    status: str = strawberry.field(default="ACTIVE", description="ACTIVE, SUSPENDED or CLOSED; recomputing every enterprise skips CLOSED ones.")
 
 
 EnterprisePayload = payload("EnterprisePayload", enterprise=(Enterprise | None, None, "The registered enterprise; null when refused."))

@@ -251,7 +251,7 @@ class Alarm(Node):
     """An alarm; resolvers receive the ``models.Alarm`` row."""
 
     message: str = strawberry.field(description="What happened, in words (e.g. the value and the threshold).")
-    value: float | None = strawberry.field(description="The reading that raised or last updated it, if any.")
+    value: float | None = strawberry.field(description="The latest value of its condition, if it has one.")
     repeat_count: int = strawberry.field(description="How many times the condition repeated since it was raised.")
     escalation_level: int = strawberry.field(description="Escalation steps taken while nobody acknowledged.")
     acknowledged_by: str | None = strawberry.field(description="Who acknowledged it (username).")
