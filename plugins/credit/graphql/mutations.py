@@ -21,14 +21,15 @@ from jiedao.api.inputs import id_input, Money, Range
 from jiedao.plugins.credit import service
 from jiedao.plugins.credit.service import appeals, periods
 from jiedao.plugins.credit.events import ScoreComputed
+from jiedao.plugins.credit.graphql.described import described
 from jiedao.plugins.credit.graphql.types import CreditAppeal, CreditEvidence, CreditRepairRequest, CreditScore, CreditScorecard, Enterprise
 
 EVIDENCE = "credit.evidence.manage"
 
 
-def node_ids(type_name: str) -> Any:
+def node_ids(type_name: str, description: str | None = None) -> Any:
     """An input field of global IDs of ``type_name``, empty by default, decoded by the runner."""
-    return strawberry.field(default_factory=list, metadata=node_id(type_name).metadata)
+    return strawberry.field(default_factory=list, metadata=node_id(type_name).metadata, description=description)
 
 
 def actor_of(w: Write) -> service.Actor:
@@ -44,142 +45,155 @@ class PenaltySeverity(str, Enum):
     SERIOUS = "SERIOUS"
 
 
-@strawberry.enum
+@strawberry.enum(description="Which list an enterprise is put on.")
 class ListKind(str, Enum):
     ABNORMAL_LIST = "ABNORMAL_LIST"
     SERIOUS_VIOLATION_LIST = "SERIOUS_VIOLATION_LIST"
 
 
-@strawberry.input
+described(
+    ListKind,
+    ABNORMAL_LIST="经营异常名录 (the list of enterprises operating abnormally).",
+    SERIOUS_VIOLATION_LIST="严重违法失信名单 (the list of serious violations and bad faith).",
+)
+described(
+    PenaltySeverity,
+    MINOR="轻微 (minor): published at most 3 months.",
+    GENERAL="一般 (general): published 3 months to 1 year.",
+    SERIOUS="严重 (serious): published 1 to 3 years.",
+)
+
+
+@strawberry.input(description="A new enterprise (经营主体) to grade by credit risk.")
 class CreateEnterpriseInput:
-    name: str
-    licence_no: str
-    licence_issued_on: date
-    category: str = "restaurant"
-    licence_expires_on: date | None = None
-    address: str = ""
-    building_id: strawberry.ID | None = node_id("Building", default=None)
-    unit_id: strawberry.ID | None = node_id("Unit", default=None)
+    name: str = strawberry.field(description="The enterprise's registered name.")
+    licence_no: str = strawberry.field(description="The number of its business licence (许可证号), unique in the street.")
+    licence_issued_on: date = strawberry.field(description="When the licence was issued (ISO 8601 date).")
+    category: str = strawberry.field(default="restaurant", description="Its category (行业类别), e.g. `restaurant`; scores are compared within a category.")
+    licence_expires_on: date | None = strawberry.field(default=None, description="When the licence expires, if it does.")
+    address: str = strawberry.field(default="", description="Its address as written.")
+    building_id: strawberry.ID | None = node_id("Building", default=None, description="The Building it is in (global ID).")
+    unit_id: strawberry.ID | None = node_id("Unit", default=None, description="The Unit it occupies (global ID).")
     operator_id: strawberry.ID | None = node_id("Resident", default=None, description="The operator's Resident ID.")
-    status: str = "ACTIVE"
+    status: str = strawberry.field(default="ACTIVE", description="ACTIVE, SUSPENDED or CLOSED; recomputing every enterprise skips CLOSED ones.")
 
 
-EnterprisePayload = payload("EnterprisePayload", enterprise=Enterprise)
+EnterprisePayload = payload("EnterprisePayload", enterprise=(Enterprise | None, None, "The registered enterprise; null when refused."))
 
 
 EnterpriseIdInput = id_input("Enterprise")
 EvidenceIdInput = id_input("CreditEvidence", "evidence_id")
 
 
-@strawberry.input
+@strawberry.input(description="One item of an inspection checklist (检查表) and the points it got.")
 class ChecklistItemInput:
-    code: str
-    score: Annotated[float, Range(0, 1_000)]
-    max_score: Annotated[float, Range(0, 1_000)]
+    code: str = strawberry.field(description="The item's code in the checklist.")
+    score: Annotated[float, Range(0, 1_000)] = strawberry.field(description="The points given, from 0 to `maxScore`.")
+    max_score: Annotated[float, Range(0, 1_000)] = strawberry.field(description="The item's full points (more than 0).")
     key: bool = strawberry.field(default=False, description="A key item (关键项) of the checklist.")
-    title: str = ""
+    title: str = strawberry.field(default="", description="The item's title, as on the checklist.")
 
 
-@strawberry.input
+@strawberry.input(description="An inspection (检查) of an enterprise: its checklist, or only its rating.")
 class RecordInspectionInput(EnterpriseIdInput):
-    inspected_on: date
-    items: list[ChecklistItemInput] = strawberry.field(default_factory=list)
+    inspected_on: date = strawberry.field(description="The day of the inspection (ISO 8601 date).")
+    items: list[ChecklistItemInput] = strawberry.field(default_factory=list, description="The checklist; the rating (量化分级) is derived from it.")
     rating: str | None = strawberry.field(default=None, description="优秀/良好/一般; derived from the checklist when given.")
-    note: str = ""
+    note: str = strawberry.field(default="", description="The inspector's note; also the evidence's summary.")
 
 
-@strawberry.input
+@strawberry.input(description="A complaint (投诉) about an enterprise.")
 class RecordComplaintInput(EnterpriseIdInput):
-    received_on: date
-    substantiated: bool
+    received_on: date = strawberry.field(description="The day it was received (ISO 8601 date).")
+    substantiated: bool = strawberry.field(description="Whether it was found true (属实).")
     source: str = strawberry.field(default="12345", description="12345 hotline, 12315, WALK_IN, ONLINE or OTHER.")
-    summary: str = ""
+    summary: str = strawberry.field(default="", description="What the complaint was about.")
 
 
-@strawberry.input
+@strawberry.input(description="An administrative penalty (行政处罚) decided against an enterprise.")
 class RecordPenaltyInput(EnterpriseIdInput):
-    decided_on: date
-    decision_no: str
+    decided_on: date = strawberry.field(description="The day of the decision (ISO 8601 date).")
+    decision_no: str = strawberry.field(description="The number of the penalty decision (处罚决定书文号).")
     severity: PenaltySeverity | None = strawberry.field(default=None, description="GENERAL when absent.")
-    amount_yuan: Annotated[float, Money] = 0
+    amount_yuan: Annotated[float, Money] = strawberry.field(default=0, description="The fine in yuan (元), 0 if none.")
     publicity_days: Annotated[int | None, Range(0, 3_650)] = strawberry.field(default=None, description="Publicity period set by the decision, within the severity's shortest and longest; the longest when absent.")
-    summary: str = ""
+    summary: str = strawberry.field(default="", description="What the penalty was for.")
 
 
-@strawberry.input
+@strawberry.input(description="An enterprise put on a list (列入名录).")
 class RecordListingInput(EnterpriseIdInput):
-    list: ListKind
-    listed_on: date
-    reason: str = ""
+    list: ListKind = strawberry.field(description="Which list.")
+    listed_on: date = strawberry.field(description="The day it was listed (ISO 8601 date).")
+    reason: str = strawberry.field(default="", description="Why it was listed.")
 
 
-@strawberry.input
+@strawberry.input(description="The removal of a listing (移出名录), naming the listing's evidence item.")
 class LiftListingInput(EvidenceIdInput):
-    removed_on: date
+    removed_on: date = strawberry.field(description="The day it was removed from the list (ISO 8601 date).")
 
 
-@strawberry.input
+@strawberry.input(description="A certification (认证) an enterprise obtained.")
 class RecordCertificationInput(EnterpriseIdInput):
-    name: str
-    issued_on: date
-    valid_until: date | None = None
+    name: str = strawberry.field(description="The certification, e.g. 阳光厨房 or HACCP.")
+    issued_on: date = strawberry.field(description="The day it was issued (ISO 8601 date).")
+    valid_until: date | None = strawberry.field(default=None, description="The last day it is valid, if it expires.")
 
 
 EvidencePayload = payload(
     "EvidencePayload",
-    evidence=CreditEvidence,
+    evidence=(CreditEvidence | None, None, "The evidence recorded (or ended); null when refused."),
     score=(CreditScore | None, None, "The enterprise's score recomputed with the new evidence."),
 )
 
 
-@strawberry.input
+@strawberry.input(description="A new version of the scorecard (评分卡).")
 class CreateScorecardVersionInput:
-    definition: JSON
-    note: str = ""
+    definition: JSON = strawberry.field(description="The whole scorecard definition as JSON, validated (start from `creditScorecard.definition`).")
+    note: str = strawberry.field(default="", description="What changed in this version.")
 
 
-ScorecardPayload = payload("ScorecardPayload", scorecard=CreditScorecard)
+ScorecardPayload = payload("ScorecardPayload", scorecard=(CreditScorecard | None, None, "The new scorecard version; null when refused."))
 
 
-@strawberry.input
+@strawberry.input(description="Which scores to recompute with the active scorecard.")
 class RecomputeCreditScoresInput:
     enterprise_id: strawberry.ID | None = node_id("Enterprise", default=None, description="One enterprise; every one of the street when absent.")
 
 
-RecomputePayload = payload("RecomputePayload", recomputed=(int, 0))
+RecomputePayload = payload("RecomputePayload", recomputed=(int, 0, "How many enterprises were recomputed (0 when refused)."))
 
 
-@strawberry.input
+@strawberry.input(description="An appeal (异议申诉) against a score of your enterprise.")
 class FileCreditAppealInput:
-    score_id: strawberry.ID = node_id("CreditScore")
-    reason: str
-    disputed_evidence_ids: list[strawberry.ID] = node_ids("CreditEvidence")
+    score_id: strawberry.ID = node_id("CreditScore", description="The CreditScore appealed against (global ID).")
+    reason: str = strawberry.field(description="Why the score is wrong.")
+    disputed_evidence_ids: list[strawberry.ID] = node_ids("CreditEvidence", "The CreditEvidence items disputed (global IDs).")
 
 
-@strawberry.input
+@strawberry.input(description="A reviewer's decision on an appeal.")
 class DecideCreditAppealInput:
-    appeal_id: strawberry.ID = node_id("CreditAppeal")
-    accept: bool
-    note: str
+    appeal_id: strawberry.ID = node_id("CreditAppeal", description="The CreditAppeal decided (global ID).")
+    accept: bool = strawberry.field(description="True to accept the appeal (the score is corrected), false to reject it.")
+    note: str = strawberry.field(description="The reasons for the decision.")
     void_evidence_ids: list[strawberry.ID] | None = node_id("CreditEvidence", default=None, description="Evidence found wrong; the disputed ones when absent.")
 
 
-AppealPayload = payload("AppealPayload", appeal=CreditAppeal)
+AppealPayload = payload("AppealPayload", appeal=(CreditAppeal | None, None, "The appeal filed or decided; null when refused."))
 
 
-@strawberry.input
+@strawberry.input(description="A request for early credit repair (信用修复) of a penalty or listing, naming its evidence item.")
 class RequestCreditRepairInput(EvidenceIdInput):
-    reason: str
+    reason: str = strawberry.field(description="Why it should be repaired early, e.g. the rectification done.")
 
 
-@strawberry.input
+@strawberry.input(description="The decision on a credit-repair request.")
 class DecideCreditRepairInput:
-    request_id: strawberry.ID = node_id("CreditRepairRequest")
-    approve: bool
-    note: str = ""
+    request_id: strawberry.ID = node_id("CreditRepairRequest", description="The CreditRepairRequest decided (global ID).")
+    approve: bool = strawberry.field(description="True to grant repair (the item stops counting), false to refuse it.")
+    note: str = strawberry.field(default="", description="The reasons for the decision.")
 
 
-RepairPayload = payload("RepairPayload", request=CreditRepairRequest)
+RepairPayload = payload("RepairPayload", request=(CreditRepairRequest | None, None, "The credit-repair request made or decided; null when refused."))
 
 
 

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import func, select
@@ -16,6 +16,7 @@ from strawberry.scalars import JSON
 from jiedao.api import by_id, children, Node, node_type, registry, types
 from jiedao.api.graphql import children_field, ClientError, encode_global_id, enum_field, global_id_field, linked
 from jiedao.plugins.credit import models, service
+from jiedao.plugins.credit.graphql.described import described
 from jiedao.plugins.credit.graphql.access import MAX_HISTORY, READ_ALL, READ_OWN, SEE_ONE, visible_enterprises
 
 Building = types.Building
@@ -30,6 +31,16 @@ class CreditClass(str, Enum):
     UNRATED = "UNRATED"
 
 
+described(
+    CreditClass,
+    A="A 类: 信用风险低 (low credit risk).",
+    B="B 类: 信用风险一般 (general credit risk).",
+    C="C 类: 信用风险较高 (relatively high credit risk).",
+    D="D 类: 信用风险高 (high credit risk).",
+    UNRATED="暂不评级 (not rated), e.g. a licence too recent under the scorecard.",
+)
+
+
 @strawberry.enum(description="What a piece of credit evidence is.")
 class EvidenceKind(str, Enum):
     INSPECTION = "INSPECTION"
@@ -41,15 +52,27 @@ class EvidenceKind(str, Enum):
     RECTIFICATION = "RECTIFICATION"
 
 
+described(
+    EvidenceKind,
+    INSPECTION="检查 (an inspection), with its checklist and rating (recordInspection).",
+    COMPLAINT="投诉 (a complaint), e.g. from the 12345 hotline (recordComplaint).",
+    PENALTY="行政处罚 (an administrative penalty) with its publicity period (recordPenalty).",
+    ABNORMAL_LIST="列入经营异常名录 (listed as operating abnormally) (recordListing).",
+    SERIOUS_VIOLATION_LIST="列入严重违法失信名单 (listed for serious violations) (recordListing).",
+    CERTIFICATION="认证 (a certification), e.g. 阳光厨房 or HACCP (recordCertification).",
+    RECTIFICATION="整改 (a rectification finding) recorded from a task force's finding about the enterprise.",
+)
+
+
 @strawberry.type(description="An item that cost points, in plain Chinese and English.")
 class CreditReason:
-    code: str
-    dimension: str
+    code: str = strawberry.field(description="The scorecard rule's code, e.g. MG_RECTIFICATION.")
+    dimension: str = strawberry.field(description="The scorecard dimension it counts in.")
     points: float = strawberry.field(description="Points lost (negative), after time decay.")
-    evidence_id: strawberry.ID
-    occurred_on: date
-    zh: str
-    en: str
+    evidence_id: strawberry.ID = strawberry.field(description="The CreditEvidence it comes from (global ID).")
+    occurred_on: date = strawberry.field(description="The day the evidence happened.")
+    zh: str = strawberry.field(description="The reason in Chinese.")
+    en: str = strawberry.field(description="The reason in English.")
     publicity_until: date | None = strawberry.field(default=None, description="A penalty or listing: the first day it is no longer published.")
     repair_from: date | None = strawberry.field(default=None, description="A penalty or listing: the first day credit repair (提前停止公示) may be requested.")
     basis: str | None = strawberry.field(default=None, description="A penalty or listing: the rule its publicity and repair periods follow.")
@@ -57,28 +80,28 @@ class CreditReason:
 
 @strawberry.type(description="A hard rule that set the class whatever the score.")
 class CreditOverride:
-    code: str
-    risk_class: CreditClass
-    zh: str
-    en: str
+    code: str = strawberry.field(description="The override rule's code, e.g. OV_NEW_LICENCE.")
+    risk_class: CreditClass = strawberry.field(description="The class it set.")
+    zh: str = strawberry.field(description="The rule in Chinese.")
+    en: str = strawberry.field(description="The rule in English.")
 
 
 @strawberry.type(description="The sub-score of one scorecard dimension.")
 class CreditDimensionScore:
-    key: str
-    zh: str
-    en: str
-    score: float
-    max: float
+    key: str = strawberry.field(description="The dimension's key in the scorecard.")
+    zh: str = strawberry.field(description="Its name in Chinese.")
+    en: str = strawberry.field(description="Its name in English.")
+    score: float = strawberry.field(description="The points it scored.")
+    max: float = strawberry.field(description="Its full points.")
     lost: float = strawberry.field(description="Points lost in this dimension, after its cap.")
     capped: bool = strawberry.field(description="Whether the dimension's cap limited the loss.")
 
 
 @strawberry.type(description="A penalty or listing that no longer counts (信用修复), and why.")
 class RepairedItem:
-    evidence_id: strawberry.ID
-    kind: EvidenceKind
-    occurred_on: date
+    evidence_id: strawberry.ID = strawberry.field(description="The CreditEvidence repaired (global ID).")
+    kind: EvidenceKind = strawberry.field(description="A penalty or a listing.")
+    occurred_on: date = strawberry.field(description="The day the evidence happened.")
     how: str = strawberry.field(description="REPAIRED_EARLY, PUBLICITY_ENDED or LIFTED.")
 
 
@@ -117,7 +140,7 @@ def of_visible_enterprise(model: type):
 class CreditScore(Node):
     value: float = strawberry.field(description="长庆信用分, 0-100.")
 
-    risk_class = enum_field(CreditClass)
+    risk_class = enum_field(CreditClass, description="The credit-risk class (信用风险等级).")
 
     @strawberry.field(description="The class in words, e.g. 信用风险低.")
     def risk_zh(self) -> str:
@@ -128,11 +151,11 @@ class CreditScore(Node):
         return self.result["risk_en"]
 
     annual_grade: str | None = strawberry.field(description="Annual grade A/B/C from the 12-month mean of dynamic ratings (none without inspections).")
-    as_of: date
-    computed_at: datetime
+    as_of: date = strawberry.field(description="The day the score is computed for.")
+    computed_at: datetime = strawberry.field(description="When it was computed (ISO 8601 UTC).")
     trigger: str = strawberry.field(description="What caused the computation: evidence:N, recompute, appeal:N, repair:N.")
 
-    @strawberry.field
+    @strawberry.field(description="The version of the scorecard it was computed with.")
     async def scorecard_version(self, info: strawberry.Info) -> int:
         return (await by_id(info.context, models.Scorecard).load(self.scorecard_id)).version
 
@@ -140,15 +163,15 @@ class CreditScore(Node):
     def reasons(self) -> list[CreditReason]:
         return [_reason(r) for r in self.result["reasons"]]
 
-    @strawberry.field
+    @strawberry.field(description="Hard rules that set the class whatever the score.")
     def overrides(self) -> list[CreditOverride]:
         return [CreditOverride(code=o["code"], risk_class=CreditClass(o["risk_class"]), zh=o["zh"], en=o["en"]) for o in self.result["overrides"]]
 
-    @strawberry.field
+    @strawberry.field(description="The sub-scores by dimension.")
     def dimensions(self) -> list[CreditDimensionScore]:
         return _dimensions(self)
 
-    @strawberry.field
+    @strawberry.field(description="Penalties and listings that no longer count.")
     def repaired(self) -> list[RepairedItem]:
         return _repaired(self)
 
@@ -156,7 +179,7 @@ class CreditScore(Node):
     def inspections_per_year(self) -> int:
         return self.result["inspections_per_year"]
 
-    @strawberry.field
+    @strawberry.field(description="When the next inspection is due: the last one plus a year divided by `inspectionsPerYear` (`asOf` without any inspection); null when none are recommended.")
     def next_inspection_due(self) -> date | None:
         due = self.result["next_inspection_due"]
         return date.fromisoformat(due) if due else None
@@ -177,33 +200,33 @@ class CreditScore(Node):
 
 @strawberry.type(description="One point of the score's trend.")
 class TrendPoint:
-    at: datetime
-    value: float
-    risk_class: CreditClass
+    at: datetime = strawberry.field(description="When the score was computed (ISO 8601 UTC).")
+    value: float = strawberry.field(description="The score, 0-100.")
+    risk_class: CreditClass = strawberry.field(description="Its class.")
 
 
 @strawberry.type(description="The credit portrait: sub-scores, peer comparison, trend and repaired items.")
 class CreditPortrait:
-    dimensions: list[CreditDimensionScore]
+    dimensions: list[CreditDimensionScore] = strawberry.field(description="The current sub-scores by dimension.")
     percentile: float | None = strawberry.field(description="Share (%) of the street's enterprises of the category scoring at most this.")
     peers: int = strawberry.field(description="Enterprises of the category compared with.")
-    category_mean: float | None
+    category_mean: float | None = strawberry.field(description="The mean score of the category's enterprises in the street; null if none.")
     trend: list[TrendPoint] = strawberry.field(description="Recent scores, oldest first.")
     change: float | None = strawberry.field(description="Current score minus the oldest in the trend.")
-    repaired: list[RepairedItem]
-    reasons: list[CreditReason]
+    repaired: list[RepairedItem] = strawberry.field(description="Penalties and listings that no longer count.")
+    reasons: list[CreditReason] = strawberry.field(description="The items that cost the most points, most costly first.")
 
 
 @node_type(models.Evidence, read=(READ_ALL, READ_OWN), visible=of_visible_enterprise(models.Evidence))
 @strawberry.type(description="A fact about an enterprise that the scorecard counts.")
 class CreditEvidence(Node):
-    kind = enum_field(EvidenceKind)
+    kind = enum_field(EvidenceKind, description="What the evidence is.")
 
-    occurred_on: date
-    source: str
-    summary: str
+    occurred_on: date = strawberry.field(description="The day it happened (inspection, receipt, decision, listing …).")
+    source: str = strawberry.field(description="Where it came from, e.g. inspection, penalty, 12345, mediation.")
+    summary: str = strawberry.field(description="A short summary.")
     details: JSON = strawberry.field(description="Kind-specific details: checklist and rating, substantiated, severity and publicity...")
-    recorded_by: str
+    recorded_by: str = strawberry.field(description="Who recorded it (username).")
     repaired_on: date | None = strawberry.field(description="Set when early credit repair was granted.")
     voided_on: date | None = strawberry.field(description="Set when an accepted appeal found this evidence wrong.")
 
@@ -211,16 +234,16 @@ class CreditEvidence(Node):
 @node_type(models.Appeal, read=(READ_ALL, READ_OWN), visible=of_visible_enterprise(models.Appeal))
 @strawberry.type(description="An operator's appeal against a score.")
 class CreditAppeal(Node):
-    score_id = global_id_field("CreditScore", "score_id")
-    enterprise_id = global_id_field("Enterprise", "enterprise_id")
+    score_id = global_id_field("CreditScore", "score_id", description="The CreditScore appealed against (global ID).")
+    enterprise_id = global_id_field("Enterprise", "enterprise_id", description="The Enterprise (global ID).")
 
     status: str = strawberry.field(description="PENDING, ACCEPTED or REJECTED.")
-    reason: str
-    filed_by: str
-    filed_at: datetime
-    reviewer: str | None
-    decision_note: str
-    decided_at: datetime | None
+    reason: str = strawberry.field(description="Why the appellant says the score is wrong.")
+    filed_by: str = strawberry.field(description="Who filed it (username).")
+    filed_at: datetime = strawberry.field(description="When it was filed (ISO 8601 UTC).")
+    reviewer: str | None = strawberry.field(description="Who decided it (username); null while pending.")
+    decision_note: str = strawberry.field(description="The reasons for the decision; empty while pending.")
+    decided_at: datetime | None = strawberry.field(description="When it was decided (ISO 8601 UTC); null while pending.")
 
     @strawberry.field(description="The corrected score an accepted appeal produced.")
     async def corrected_score(self, info: strawberry.Info) -> CreditScore | None:
@@ -232,22 +255,22 @@ class CreditAppeal(Node):
 @node_type(models.RepairRequest, read=(READ_ALL, READ_OWN), visible=of_visible_enterprise(models.RepairRequest))
 @strawberry.type(description="A request for early credit repair (信用修复) of a penalty or listing.")
 class CreditRepairRequest(Node):
-    evidence_id = global_id_field("CreditEvidence", "evidence_id")
+    evidence_id = global_id_field("CreditEvidence", "evidence_id", description="The CreditEvidence (penalty or listing) to repair (global ID).")
 
     status: str = strawberry.field(description="PENDING, APPROVED or REFUSED.")
-    reason: str
-    requested_by: str
-    decided_by: str | None
-    decision_note: str
+    reason: str = strawberry.field(description="Why repair is asked for.")
+    requested_by: str = strawberry.field(description="Who asked (username).")
+    decided_by: str | None = strawberry.field(description="Who decided (username); null while pending.")
+    decision_note: str = strawberry.field(description="The reasons for the decision; empty while pending.")
 
 
 @strawberry.type(description="One version of the street's scorecard (data, not code).")
 class CreditScorecard:
-    version: int
+    version: int = strawberry.field(description="The version number.")
     definition: JSON = strawberry.field(description="Dimensions, rules, caps, decay, classes, overrides (JSON).")
-    note: str
-    created_by: str
-    created_at: datetime
+    note: str = strawberry.field(description="What changed in this version.")
+    created_by: str = strawberry.field(description="Who stored it (username).")
+    created_at: datetime = strawberry.field(description="When it was stored (ISO 8601 UTC).")
 
 
 def _history_loader(ctx, limit: int) -> Any:
@@ -289,27 +312,27 @@ async def current_score(info: strawberry.Info, enterprise: models.Enterprise) ->
 @node_type(models.Enterprise, read=(READ_ALL, READ_OWN), visible=visible_enterprises)
 @strawberry.type(description="A restaurant or other business graded by credit risk.")
 class Enterprise(Node):
-    @strawberry.field(permission_classes=SEE_ONE)
+    @strawberry.field(permission_classes=SEE_ONE, description="The registered name (like every field here: for its operator and for readers of every enterprise).")
     def name(self) -> str:
         return self.name
 
-    @strawberry.field(permission_classes=SEE_ONE)
+    @strawberry.field(permission_classes=SEE_ONE, description="Its category (行业类别), e.g. restaurant.")
     def category(self) -> str:
         return self.category
 
-    @strawberry.field(permission_classes=SEE_ONE)
+    @strawberry.field(permission_classes=SEE_ONE, description="The number of its business licence (许可证号).")
     def licence_no(self) -> str:
         return self.licence_no
 
-    @strawberry.field(permission_classes=SEE_ONE)
+    @strawberry.field(permission_classes=SEE_ONE, description="When the licence was issued.")
     def licence_issued_on(self) -> date:
         return self.licence_issued_on
 
-    @strawberry.field(permission_classes=SEE_ONE)
+    @strawberry.field(permission_classes=SEE_ONE, description="When the licence expires, if it does.")
     def licence_expires_on(self) -> date | None:
         return self.licence_expires_on
 
-    @strawberry.field(permission_classes=SEE_ONE)
+    @strawberry.field(permission_classes=SEE_ONE, description="Its address as written.")
     def address(self) -> str:
         return self.address
 
@@ -317,7 +340,7 @@ class Enterprise(Node):
     def status(self) -> str:
         return self.status
 
-    building = linked(registry.Building, "building_id", Building, permission_classes=SEE_ONE)
+    building = linked(registry.Building, "building_id", Building, permission_classes=SEE_ONE, description="The building it is in.")
 
     @strawberry.field(permission_classes=SEE_ONE, description="The current score.")
     async def score(self, info: strawberry.Info) -> CreditScore | None:
@@ -333,8 +356,8 @@ class Enterprise(Node):
         score = await current_score(info, self)
         return [_reason(r) for r in score.result["reasons"]] if score else []
 
-    @strawberry.field(permission_classes=SEE_ONE)
-    async def portrait(self, info: strawberry.Info, trend_points: int = 12) -> CreditPortrait | None:
+    @strawberry.field(permission_classes=SEE_ONE, description="The credit portrait (信用画像) of the current score; null before the first score.")
+    async def portrait(self, info: strawberry.Info, trend_points: Annotated[int, strawberry.argument(description=f"How many stored scores the trend shows, newest last (1 to {MAX_HISTORY}).")] = 12) -> CreditPortrait | None:
         if not 1 <= trend_points <= MAX_HISTORY:
             raise ClientError(f"trendPoints must be between 1 and {MAX_HISTORY}.", "PAGE_SIZE")
         score = await current_score(info, self)
@@ -355,7 +378,7 @@ class Enterprise(Node):
         )
 
     @strawberry.field(permission_classes=SEE_ONE, description=f"Stored scores, newest first (at most {MAX_HISTORY}).")
-    async def history(self, info: strawberry.Info, limit: int = 20) -> list[CreditScore]:
+    async def history(self, info: strawberry.Info, limit: Annotated[int, strawberry.argument(description=f"How many scores at most (1 to {MAX_HISTORY}).")] = 20) -> list[CreditScore]:
         if not 1 <= limit <= MAX_HISTORY:
             raise ClientError(f"limit must be between 1 and {MAX_HISTORY}.", "PAGE_SIZE")
         return await _history_loader(info.context, limit).load(self.id)
@@ -364,5 +387,5 @@ class Enterprise(Node):
     async def evidence(self, info: strawberry.Info) -> list[CreditEvidence]:
         return await children(info.context, models.Evidence.enterprise_id, models.Evidence.occurred_on.desc()).load(self.id)
 
-    appeals = children_field(CreditAppeal, models.Appeal.enterprise_id, permission_classes=SEE_ONE)
-    repair_requests = children_field(CreditRepairRequest, models.RepairRequest.enterprise_id, permission_classes=SEE_ONE)
+    appeals = children_field(CreditAppeal, models.Appeal.enterprise_id, permission_classes=SEE_ONE, description="Its operator's appeals against scores.")
+    repair_requests = children_field(CreditRepairRequest, models.RepairRequest.enterprise_id, permission_classes=SEE_ONE, description="Its requests for early credit repair.")

@@ -15,7 +15,7 @@ class CockpitMapBuilding:
     building: types.Building = strawberry.field(
         description="The building (its location, and e.g. its open alarms where a plugin adds them).", permission_classes=allow("core.registry.read")
     )
-    compound_name: str
+    compound_name: str = strawberry.field(description="The name of the compound it is in.")
     hotspot_sources: int = strawberry.field(description="Independent sources rising together at the building (0: not a hotspot).")
     hotspot_acknowledged: bool = strawberry.field(description="Someone acknowledged the building's hotspot in the window.")
     compound_hotspot: bool = strawberry.field(description="The building's compound as a whole is a hotspot.")

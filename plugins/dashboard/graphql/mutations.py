@@ -10,13 +10,13 @@ from jiedao.plugins.dashboard.graphql.types import HotspotAcknowledgement
 from jiedao.plugins.dashboard.service.warning import acknowledge
 
 
-@strawberry.input
+@strawberry.input(description="Taking note of a building's hotspot (recorded and audited).")
 class AcknowledgeHotspotInput:
-    building_id: strawberry.ID = node_id("Building")
-    note: str = ""
+    building_id: strawberry.ID = node_id("Building", description="The Building (global ID).")
+    note: str = strawberry.field(default="", description="A note, e.g. what is being done about it.")
 
 
-AcknowledgeHotspotPayload = payload("AcknowledgeHotspotPayload", acknowledgement=HotspotAcknowledgement)
+AcknowledgeHotspotPayload = payload("AcknowledgeHotspotPayload", acknowledgement=(HotspotAcknowledgement | None, None, "The acknowledgement recorded; null when refused."))
 
 
 @strawberry.type

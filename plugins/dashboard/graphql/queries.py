@@ -4,6 +4,7 @@ arguments and shape results; the work is in ``figures``, ``warning`` and ``expor
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Annotated
 
 import strawberry
 
@@ -32,6 +33,11 @@ from jiedao.plugins.dashboard.graphql.types import (
 from jiedao.plugins.dashboard.service.warning import HotspotWatch
 
 VIEW = allow("dashboard.cockpit.view")
+
+RangeArg = Annotated[RangeInput | None, strawberry.argument(description="The time range (时间范围): a preset or a custom start and end; the last 7 days by default.")]
+KeyArg = Annotated[str, strawberry.argument(description="The metric's key, as listed by `metrics`.")]
+IntervalArg = Annotated[Interval | None, strawberry.argument(description="The length of one time bucket; by default chosen from the range's length.")]
+DimensionArg = Annotated[str, strawberry.argument(description="One of the metric's dimensions (`MetricInfo.dimensions`) to break it down by.")]
 
 
 def _period(ctx, rng: RangeInput | None) -> ranges.Period:
@@ -79,7 +85,7 @@ class Cockpit:
         ]
 
     @strawberry.field(description="Every metric over the range, with the previous period and the trend.")
-    async def kpis(self, info: strawberry.Info, range: RangeInput | None = None) -> list[Kpi]:
+    async def kpis(self, info: strawberry.Info, range: RangeArg = None) -> list[Kpi]:
         period = _period(info.context, range)
         kpis = await _client(_figures(info).kpis(period))
         return [
@@ -92,13 +98,13 @@ class Cockpit:
         ]
 
     @strawberry.field(description="One metric per time bucket of the range (default interval from the range's length).")
-    async def series(self, info: strawberry.Info, key: str, range: RangeInput | None = None, interval: Interval | None = None) -> list[Point]:
+    async def series(self, info: strawberry.Info, key: KeyArg, range: RangeArg = None, interval: IntervalArg = None) -> list[Point]:
         period = _period(info.context, range)
         points = await _client(_figures(info).series(key, period, _interval(interval) or ranges.default_interval(period)))
         return [Point(at=p.at, value=p.value) for p in points]
 
     @strawberry.field(description="One metric per value of one of its dimensions, largest first.")
-    async def breakdown(self, info: strawberry.Info, key: str, dimension: str, range: RangeInput | None = None) -> list[Slice]:
+    async def breakdown(self, info: strawberry.Info, key: KeyArg, dimension: DimensionArg, range: RangeArg = None) -> list[Slice]:
         period = _period(info.context, range)
         slices = await _client(_figures(info).breakdown(key, dimension, period))
         return [Slice(label=s.label, value=s.value) for s in slices]
@@ -107,7 +113,7 @@ class Cockpit:
         description="Buildings and compounds whose signals rise above their own baseline, most sources first. "
         "A range longer than the street's max_window_days (7) is looked at over its last days; see Hotspot.window."
     )
-    async def hotspots(self, info: strawberry.Info, range: RangeInput | None = None) -> list[Hotspot]:
+    async def hotspots(self, info: strawberry.Info, range: RangeArg = None) -> list[Hotspot]:
         ctx = info.context
         period = _period(ctx, range)
         findings = await _client(HotspotWatch(ctx.kernel, ctx.street, ctx.execute).find(period))
@@ -117,7 +123,7 @@ class Cockpit:
         description="The work-item loop: on-time closure rate, median time to close and satisfaction rate of the items "
         "closed in the range; items overdue now by category and by organisation."
     )
-    async def work(self, info: strawberry.Info, range: RangeInput | None = None) -> WorkFiguresType:
+    async def work(self, info: strawberry.Info, range: RangeArg = None) -> WorkFiguresType:
         ctx = info.context
         period = _period(ctx, range)
         figures = _figures(info)
@@ -129,7 +135,7 @@ class Cockpit:
         description="The street's located buildings for a map (GCJ-02 with WGS-84, see Building.location), each with its hotspot "
         "verdict over the range; open alarms come from Building.alarms where a plugin adds them. Tiles: the street's intranet tile server, if set."
     )
-    async def map(self, info: strawberry.Info, range: RangeInput | None = None) -> CockpitMap:
+    async def map(self, info: strawberry.Info, range: RangeArg = None) -> CockpitMap:
         ctx = info.context
         period = _period(ctx, range)
         findings = await _client(HotspotWatch(ctx.kernel, ctx.street, ctx.execute).find(period))
@@ -137,7 +143,7 @@ class Cockpit:
 
     @strawberry.field(description="CSV of a series (give interval) or a breakdown (give dimension); filters in # lines.")
     async def export_csv(
-        self, info: strawberry.Info, key: str, range: RangeInput | None = None, interval: Interval | None = None, dimension: str | None = None
+        self, info: strawberry.Info, key: KeyArg, range: RangeArg = None, interval: IntervalArg = None, dimension: Annotated[str | None, strawberry.argument(description="Export a breakdown by this dimension instead of a series.")] = None
     ) -> str:
         ctx = info.context
         return await _client(csv_of(Figures(ctx.kernel, ctx.street, ctx.execute), _period(ctx, range), key, _interval(interval), dimension))

@@ -15,128 +15,128 @@ from jiedao.plugins.dashboard.service.warning import Finding
 
 @strawberry.enum(name="CockpitRangePreset", description="A time range relative to now, in the street's calendar.")
 class RangePreset(enum.Enum):
-    TODAY = "TODAY"
-    LAST_7_DAYS = "LAST_7_DAYS"
-    LAST_30_DAYS = "LAST_30_DAYS"
-    THIS_YEAR = "THIS_YEAR"
-    CUSTOM = "CUSTOM"
+    TODAY = strawberry.enum_value("TODAY", description="今天: from midnight in the street's time zone until now.")
+    LAST_7_DAYS = strawberry.enum_value("LAST_7_DAYS", description="近7天: today and the 6 days before it.")
+    LAST_30_DAYS = strawberry.enum_value("LAST_30_DAYS", description="近30天: today and the 29 days before it.")
+    THIS_YEAR = strawberry.enum_value("THIS_YEAR", description="今年: from 1 January (street's time zone) until now; compared with the same part of last year.")
+    CUSTOM = strawberry.enum_value("CUSTOM", description="自定义: from `start` to `end` (both required; without a zone read in the street's time zone).")
 
 
 @strawberry.enum(name="CockpitInterval", description="Bucket width of a time series.")
 class Interval(enum.Enum):
-    HOUR = "HOUR"
-    DAY = "DAY"
-    WEEK = "WEEK"
-    MONTH = "MONTH"
+    HOUR = strawberry.enum_value("HOUR", description="One bucket per hour.")
+    DAY = strawberry.enum_value("DAY", description="One bucket per day (street's time zone).")
+    WEEK = strawberry.enum_value("WEEK", description="One bucket per week, from Monday.")
+    MONTH = strawberry.enum_value("MONTH", description="One bucket per calendar month.")
 
 
-@strawberry.enum(name="CockpitMetricKind")
+@strawberry.enum(name="CockpitMetricKind", description="How a metric's rows make its figure.")
 class MetricKindType(enum.Enum):
-    COUNTER = "counter"
-    GAUGE = "gauge"
-    DISTRIBUTION = "distribution"
+    COUNTER = strawberry.enum_value("counter", description="A count (or sum) of the events in the range, e.g. alarms raised.")
+    GAUGE = strawberry.enum_value("gauge", description="A current state, whatever the range, e.g. devices online or open cases.")
+    DISTRIBUTION = strawberry.enum_value("distribution", description="An average of the values in the range, e.g. a time to close.")
 
 
 @strawberry.input(name="CockpitRange", description="TODAY, LAST_7_DAYS, LAST_30_DAYS, THIS_YEAR, or CUSTOM with start and end.")
 class RangeInput:
-    preset: RangePreset
+    preset: RangePreset = strawberry.field(description="A preset range, or CUSTOM with start and end.")
     start: datetime | None = strawberry.field(default=None, description="CUSTOM only; a time without zone is read in the street's zone.")
     end: datetime | None = strawberry.field(default=None, description="CUSTOM only; exclusive.")
 
 
 @strawberry.type(name="CockpitWindow", description="A half-open time range [start, end).")
 class Window:
-    start: datetime
-    end: datetime
+    start: datetime = strawberry.field(description="The first instant (ISO 8601 UTC).")
+    end: datetime = strawberry.field(description="The instant after the last (ISO 8601 UTC).")
 
 
 @strawberry.type(name="CockpitMetric", description="A figure some enabled plugin publishes.")
 class MetricInfo:
-    key: str
-    title: str
-    title_en: str
-    unit: str
-    kind: MetricKindType
-    plugin: str
-    dimensions: list[str]
-    description: str
+    key: str = strawberry.field(description="The metric's key, e.g. `sensors.alarms.raised`.")
+    title: str = strawberry.field(description="Its title in Chinese.")
+    title_en: str = strawberry.field(description="Its title in English.")
+    unit: str = strawberry.field(description="The unit of its values (e.g. 件, h); empty for a plain count.")
+    kind: MetricKindType = strawberry.field(description="How its rows make its figure.")
+    plugin: str = strawberry.field(description="The plugin publishing it.")
+    dimensions: list[str] = strawberry.field(description="The dimensions it can be broken down by (`breakdown`).")
+    description: str = strawberry.field(description="What the metric counts, in words.")
 
 
 @strawberry.type(name="CockpitKpi", description="A metric over the range and the previous period of equal length.")
 class Kpi:
-    key: str
-    title: str
-    title_en: str
-    unit: str
-    kind: MetricKindType
-    plugin: str
-    value: float | None
+    key: str = strawberry.field(description="The metric's key, e.g. `sensors.alarms.raised`.")
+    title: str = strawberry.field(description="Its title in Chinese.")
+    title_en: str = strawberry.field(description="Its title in English.")
+    unit: str = strawberry.field(description="The unit of its values (e.g. 件, h); empty for a plain count.")
+    kind: MetricKindType = strawberry.field(description="How its rows make its figure.")
+    plugin: str = strawberry.field(description="The plugin publishing it.")
+    value: float | None = strawberry.field(description="The figure over the range (null when unknown).")
     previous: float | None = strawberry.field(description="The same figure over the previous period (null for gauges).")
     trend: float | None = strawberry.field(description="Relative change: 0.25 = +25 %; null when the previous value is 0 or unknown.")
 
 
-@strawberry.type(name="CockpitPoint")
+@strawberry.type(name="CockpitPoint", description="One time bucket of a series.")
 class Point:
     at: datetime = strawberry.field(description="Start of the bucket.")
-    value: float
+    value: float = strawberry.field(description="The figure in the bucket.")
 
 
-@strawberry.type(name="CockpitSlice")
+@strawberry.type(name="CockpitSlice", description="One value of a dimension in a breakdown.")
 class Slice:
-    label: str
-    value: float
+    label: str = strawberry.field(description="The dimension's value, e.g. a severity.")
+    value: float = strawberry.field(description="The figure for it.")
 
 
 @strawberry.type(description="Why a signal counts as rising at a place: observed vs its own baseline.")
 class HotspotSignal:
-    key: str
-    title: str
-    title_en: str
+    key: str = strawberry.field(description="The signal's key.")
+    title: str = strawberry.field(description="Its title in Chinese.")
+    title_en: str = strawberry.field(description="Its title in English.")
     source: str = strawberry.field(description="The plugin publishing the signal.")
     observed: float = strawberry.field(description="Events in the window.")
     expected: float = strawberry.field(description="Baseline mean per day × window days.")
     baseline_mean: float = strawberry.field(description="Mean events per day over the baseline.")
     baseline_sd: float = strawberry.field(description="Standard deviation used (floored for sparse data).")
-    threshold: float
+    threshold: float = strawberry.field(description="The number of events in the window above which it counts as rising (expected plus k spreads).")
     score: float = strawberry.field(description="Standard deviations above expectation.")
 
 
 @strawberry.type(description="Something a rising signal's events are about (e.g. an overdue work item), in the window.")
 class HotspotCitation:
     node_id: strawberry.ID = strawberry.field(description="The global ID of what is cited (e.g. a WorkItem's): fetch it with `node(id:)`.")
-    title: str
+    title: str = strawberry.field(description="Its title, to show.")
     signal: str = strawberry.field(description="The key of the signal that cites it.")
 
 
-@strawberry.enum
+@strawberry.enum(description="What kind of place a hotspot is.")
 class HotspotPlace(enum.Enum):
-    BUILDING = "BUILDING"
-    COMPOUND = "COMPOUND"
+    BUILDING = strawberry.enum_value("BUILDING", description="楼栋 (a building).")
+    COMPOUND = strawberry.enum_value("COMPOUND", description="小区 (a compound).")
 
 
 @strawberry.type(description="A building or compound where signals rise above their baseline over a window; "
                  "`node(id:)` recomputes it over the same window (null once it no longer rises).")
 class Hotspot(Node):
     key: strawberry.Private[str]
-    place: HotspotPlace
+    place: HotspotPlace = strawberry.field(description="A building or a compound.")
 
     @strawberry.field(description="The hotspot's own global ID (its place and window).")
     def id(self) -> strawberry.ID:
         return strawberry.ID(encode_global_id("Hotspot", self.key))
 
     place_id: strawberry.ID = strawberry.field(description="Global ID of the Building or Compound (the place).")
-    name: str
-    compound_name: str
+    name: str = strawberry.field(description="The place's name.")
+    compound_name: str = strawberry.field(description="The name of the compound it is in (the compound's own for a compound).")
     sources: int = strawberry.field(description="Independent sources (plugins) rising together.")
-    score: float
-    signals: list[HotspotSignal]
-    window: Window
+    score: float = strawberry.field(description="The sum of the rising signals' scores (standard deviations above expectation).")
+    signals: list[HotspotSignal] = strawberry.field(description="The rising signals.")
+    window: Window = strawberry.field(description="The window looked at.")
     baseline: Window = strawberry.field(description="The days the baseline was computed over (guard band excluded).")
-    explanation: str
-    explanation_en: str
-    acknowledged_at: datetime | None
-    acknowledged_by: str | None
-    acknowledged_note: str | None
+    explanation: str = strawberry.field(description="The reasons in Chinese: one sentence per rising signal.")
+    explanation_en: str = strawberry.field(description="The reasons in English: one sentence per rising signal.")
+    acknowledged_at: datetime | None = strawberry.field(description="When someone last took note of it (acknowledgeHotspot); null if nobody has.")
+    acknowledged_by: str | None = strawberry.field(description="Who took note (username).")
+    acknowledged_note: str | None = strawberry.field(description="Their note.")
     cites: list[HotspotCitation] = strawberry.field(description="What its rising signals cite in the window and you may read, e.g. the overdue work items.")
 
 
@@ -195,19 +195,19 @@ def hotspot_of(finding: Finding) -> Hotspot:
     )
 
 
-@strawberry.type
+@strawberry.type(description="A note that someone has seen to a building's hotspot.")
 class HotspotAcknowledgement:
-    building_id: strawberry.ID
-    at: datetime
-    by: str
-    note: str
+    building_id: strawberry.ID = strawberry.field(description="The Building (global ID).")
+    at: datetime = strawberry.field(description="When (ISO 8601 UTC).")
+    by: str = strawberry.field(description="Who (username).")
+    note: str = strawberry.field(description="Their note.")
 
 
 @strawberry.type(name="CockpitOverdueCount", description="Overdue work items of one category or assignee organisation.")
 class OverdueCount:
     label: str = strawberry.field(description="The category, or the organisation's name (（未指派单位） for none).")
     organisation_id: strawberry.ID | None = strawberry.field(description="The Organisation's global ID (by organisation only).")
-    count: int
+    count: int = strawberry.field(description="How many items are overdue.")
 
 
 @strawberry.type(name="CockpitWorkFigures", description="The work-item loop (事项闭环): closures and ratings over the range, overdue items now.")
@@ -220,8 +220,8 @@ class WorkFiguresType:
     satisfied: int = strawberry.field(description="Of those, rated 满意 or 基本满意.")
     satisfaction_rate: float | None = strawberry.field(description="satisfied / rated (null when none rated).")
     overdue: int = strawberry.field(description="Open items past due and waiting on their handler, now.")
-    overdue_by_category: list[OverdueCount]
-    overdue_by_organisation: list[OverdueCount]
+    overdue_by_category: list[OverdueCount] = strawberry.field(description="Overdue items now, by category.")
+    overdue_by_organisation: list[OverdueCount] = strawberry.field(description="Overdue items now, by assignee organisation.")
 
 
 def work_figures_of(figures) -> WorkFiguresType:

@@ -24,74 +24,74 @@ class FundQuery:
     """Maintenance-fund queries (published information: residents see their compound's)."""
 
     @connection_field(FundAccount, permission_classes=allow_any(*READERS), description="Maintenance-fund accounts you may read, oldest first.")
-    def fund_accounts(root, ctx, compound_id: strawberry.ID | None = None) -> Select:
+    def fund_accounts(root, ctx, compound_id: Annotated[strawberry.ID | None, strawberry.argument(description="Only the accounts of this Compound (global ID).")] = None) -> Select:
         return where_given(select(m.FundAccount).where(visible_accounts(ctx)), (m.FundAccount.compound_id, compound_id, "Compound"))
 
     @strawberry.field(permission_classes=allow_any(*READERS), description="A maintenance-fund account, if you may read it.")
-    async def fund_account(self, info: strawberry.Info, id: strawberry.ID) -> FundAccount | None:
+    async def fund_account(self, info: strawberry.Info, id: Annotated[strawberry.ID, strawberry.argument(description="The global ID of the FundAccount.")]) -> FundAccount | None:
         ctx = info.context
         return await ctx.scalar(select(m.FundAccount).where(m.FundAccount.id == decode_id_of(id, "FundAccount"), visible_accounts(ctx)))
 
     @connection_field(FundUse, newest_first=True, permission_classes=allow_any(*READERS), description="Uses of the accounts you may read, newest first.")
-    def fund_uses(root, ctx, status: UseStatusEnum | None = None) -> Select:
+    def fund_uses(root, ctx, status: Annotated[UseStatusEnum | None, strawberry.argument(description="Only uses in this status.")] = None) -> Select:
         return where_given(select(m.FundUse).where(visible_uses(ctx)), (m.FundUse.status, status))
 
 
-@strawberry.input
+@strawberry.input(description="A new maintenance-fund account (维修资金账户) with a zero balance.")
 class OpenFundAccountInput:
-    name: str
-    compound_id: strawberry.ID = node_id("Compound")
+    name: str = strawberry.field(description="The account's name.")
+    compound_id: strawberry.ID = node_id("Compound", description="The Compound whose fund it is (global ID).")
     building_id: strawberry.ID | None = node_id("Building", default=None, description="For an account kept per building (办法 Art. 10).")
 
 
-@strawberry.input
+@strawberry.input(description="Money credited to an account: a deposit (交存) or interest (利息).")
 class RecordFundIncomeInput:
-    account_id: strawberry.ID = node_id("FundAccount")
+    account_id: strawberry.ID = node_id("FundAccount", description="The FundAccount (global ID).")
     kind: EntryKindEnum = strawberry.field(description="DEPOSIT or INTEREST.")
-    amount_fen: Fen
-    note: Annotated[str, LONG] = ""
+    amount_fen: Fen = strawberry.field(description="The amount in fen (分, 1/100 yuan).")
+    note: Annotated[str, LONG] = strawberry.field(default="", description="A note on the entry, e.g. whose deposit.")
 
 
 @strawberry.input(description="A building, or one stairwell (单元) of it, whose owners bear a use.")
 class FundBearerInput:
-    building_id: strawberry.ID = node_id("Building")
+    building_id: strawberry.ID = node_id("Building", description="The Building (global ID).")
     stairwell: str | None = strawberry.field(default=None, description="Null: the whole building.")
 
 
-@strawberry.input
+@strawberry.input(description="A request to use (列支) the fund, to be authorised by the owners' vote.")
 class RequestFundUseInput:
-    account_id: strawberry.ID = node_id("FundAccount")
-    purpose: Annotated[str, LONG]
-    amount_fen: Fen
-    bearers: list[FundBearerInput]
+    account_id: strawberry.ID = node_id("FundAccount", description="The FundAccount (global ID).")
+    purpose: Annotated[str, LONG] = strawberry.field(description="What the money is for.")
+    amount_fen: Fen = strawberry.field(description="The amount in fen (分, 1/100 yuan).")
+    bearers: list[FundBearerInput] = strawberry.field(description="The buildings or stairwells whose owners bear the cost (分摊).")
     alteration: bool = strawberry.field(default=False, description="Rebuilds or alters buildings or facilities, e.g. adding an elevator (needs ART278_MAJOR).")
     ballot_id: strawberry.ID | None = node_id("Ballot", default=None, description="The passed ballot that authorises it, if already held.")
 
 
-@strawberry.input
+@strawberry.input(description="The authorisation of a requested use by the owners' ballot that decided it.")
 class AuthoriseFundUseInput:
-    use_id: strawberry.ID = node_id("FundUse")
-    ballot_id: strawberry.ID = node_id("Ballot")
+    use_id: strawberry.ID = node_id("FundUse", description="The FundUse (global ID).")
+    ballot_id: strawberry.ID = node_id("Ballot", description="The closed, passed Ballot that decided it (global ID).")
 
 
-@strawberry.input
+@strawberry.input(description="Names one FundUse by its global ID.")
 class FundUseIdInput:
-    use_id: strawberry.ID = node_id("FundUse")
+    use_id: strawberry.ID = node_id("FundUse", description="The FundUse (global ID).")
 
 
-@strawberry.input
+@strawberry.input(description="An emergency use (紧急使用) of the fund, made without a vote (Civil Code Art. 281(2)).")
 class RecordEmergencyFundUseInput:
-    account_id: strawberry.ID = node_id("FundAccount")
-    purpose: Annotated[str, LONG]
-    amount_fen: Fen
-    bearers: list[FundBearerInput]
-    emergency: EmergencyEnum
+    account_id: strawberry.ID = node_id("FundAccount", description="The FundAccount (global ID).")
+    purpose: Annotated[str, LONG] = strawberry.field(description="What the money was for.")
+    amount_fen: Fen = strawberry.field(description="The amount in fen (分, 1/100 yuan).")
+    bearers: list[FundBearerInput] = strawberry.field(description="The buildings or stairwells whose owners bear the cost (分摊).")
+    emergency: EmergencyEnum = strawberry.field(description="Which emergency justified it.")
     reason: Annotated[str, LONG] = strawberry.field(description="What endangered safety and why it could not wait for a vote.")
 
 
-FundAccountPayload = payload("FundAccountPayload", account=FundAccount)
-FundEntryPayload = payload("FundEntryPayload", entry=FundEntry)
-FundUsePayload = payload("FundUsePayload", use=FundUse)
+FundAccountPayload = payload("FundAccountPayload", account=(FundAccount | None, None, "The account opened; null when refused."))
+FundEntryPayload = payload("FundEntryPayload", entry=(FundEntry | None, None, "The ledger entry recorded; null when refused."))
+FundUsePayload = payload("FundUsePayload", use=(FundUse | None, None, "The use after the change; null when refused."))
 
 
 def _bearers(items: list[FundBearerInput]) -> list[uses.Bearer]:

@@ -18,6 +18,7 @@ from jiedao.api.graphql import connection_field, enum_field, list_bound
 from jiedao.plugins.deliberation.fund import models as m
 from jiedao.plugins.deliberation.fund.access import FUND_MANAGE, FUND_PUBLISHED, FUND_READ, visible_accounts
 from jiedao.plugins.deliberation.fund.uses import yuan
+from jiedao.plugins.deliberation.graphql.described import described
 from jiedao.plugins.deliberation.graphql.types import Ballot
 from jiedao.plugins.deliberation.models import Ballot as BallotModel
 
@@ -38,8 +39,29 @@ with warnings.catch_warnings():  # a plugin cannot reach the kernel's Strawberry
 READERS = (FUND_READ, FUND_MANAGE, FUND_PUBLISHED)
 
 EntryKindEnum = strawberry.enum(m.EntryKind, name="FundEntryKind", description="DEPOSIT 交存, INTEREST 利息/增值收益, USE 列支 (voted), EMERGENCY_USE 紧急使用.")
-UseStatusEnum = strawberry.enum(m.UseStatus, name="FundUseStatus")
 EmergencyEnum = strawberry.enum(m.Emergency, name="FundEmergency", description="Emergencies endangering safety that justify a use without a vote (Civil Code Art. 281(2)).")
+UseStatusEnum = described(
+    strawberry.enum(m.UseStatus, name="FundUseStatus", description="Where a use (列支) of the maintenance fund is: REQUESTED → AUTHORISED → DISBURSED."),
+    REQUESTED="已申请 (requested): waiting for a passed owners' vote to authorise it.",
+    AUTHORISED="已授权 (authorised) by a passed owners' vote (ballot).",
+    DISBURSED="已支付 (disbursed): paid out of the account.",
+)
+described(
+    EntryKindEnum,
+    DEPOSIT="交存 (deposit) by the owners (Art. 6-9).",
+    INTEREST="利息、增值收益 (interest or other income, Art. 27).",
+    USE="列支 (a use) authorised by the owners' vote (Art. 22/23).",
+    EMERGENCY_USE="紧急使用 (an emergency use) without a vote (Civil Code Art. 281(2); Art. 24).",
+)
+described(
+    EmergencyEnum,
+    ELEVATOR="电梯故障危及人身安全 (an elevator failure endangering people).",
+    FIRE_FACILITIES="消防设施严重损坏 (fire facilities badly damaged, a safety hazard).",
+    ROOF_OR_WALL_LEAK="屋面、外墙渗漏 (a roof or outer-wall leak seriously affecting use).",
+    FACADE_FALLING="外墙墙面有脱落危险 (an outer-wall facing in danger of falling).",
+    WATER_SUPPLY="二次供水、排水设施损坏 (secondary water supply or drainage damaged).",
+    OTHER_DANGER="其他危及房屋安全、人身安全的紧急情况 (another emergency endangering the building or people).",
+)
 
 
 def visible_uses(ctx):
@@ -55,12 +77,12 @@ def visible_entries(ctx):
 @node_type(m.FundEntry, read=READERS, visible=visible_entries)
 @strawberry.type(name="FundEntry", description="One line of a maintenance-fund ledger; never changed or deleted.")
 class FundEntry(Node):
-    kind = enum_field(EntryKindEnum)
+    kind = enum_field(EntryKindEnum, description="What moved the money.")
     amount_fen: Fen = strawberry.field(description="Signed: positive in, negative out.")
     balance_after_fen: Fen = strawberry.field(description="The account's balance after this entry (never negative).")
-    note: str
+    note: str = strawberry.field(description="A note on the entry.")
     actor: str = strawberry.field(description="Who recorded it (an account's username, or system).")
-    at: datetime
+    at: datetime = strawberry.field(description="When it was recorded (ISO 8601 UTC).")
 
     @strawberry.field(description="The use this entry paid out, if any.")
     async def use(self, info: strawberry.Info) -> FundUse | None:
@@ -72,7 +94,7 @@ class Bearer:
     stairwell: str | None = strawberry.field(description="Null: the whole building.")
     _building_id: strawberry.Private[int]
 
-    @strawberry.field
+    @strawberry.field(description="The building.")
     async def building(self, info: strawberry.Info) -> types.Building | None:
         return await by_id(info.context, registry.Building).load(self._building_id)
 
@@ -80,15 +102,15 @@ class Bearer:
 @node_type(m.FundUse, read=READERS, visible=visible_uses)
 @strawberry.type(name="FundUse", description="A use of a maintenance-fund account: authorised by a passed owners' vote, or an emergency use.")
 class FundUse(Node):
-    purpose: str
-    amount_fen: Fen
-    status = enum_field(UseStatusEnum)
+    purpose: str = strawberry.field(description="What the money is for.")
+    amount_fen: Fen = strawberry.field(description="The amount in fen (分, 1/100 yuan).")
+    status = enum_field(UseStatusEnum, description="Where the use is.")
     alteration: bool = strawberry.field(description="Rebuilds or alters buildings or facilities (Art. 278(1)(7)): needs the 3/4 rule.")
     reason: str | None = strawberry.field(description="Why an emergency use could not wait for a vote.")
-    requested_by: str
-    requested_at: datetime
-    authorised_at: datetime | None
-    disbursed_at: datetime | None
+    requested_by: str = strawberry.field(description="Who requested or recorded it (username).")
+    requested_at: datetime = strawberry.field(description="When it was requested (ISO 8601 UTC).")
+    authorised_at: datetime | None = strawberry.field(description="When a passed ballot authorised it (ISO 8601 UTC).")
+    disbursed_at: datetime | None = strawberry.field(description="When it was paid out (ISO 8601 UTC).")
 
     @strawberry.field(description="The emergency (null for a voted use).")
     def emergency(self) -> EmergencyEnum | None:
@@ -98,12 +120,12 @@ class FundUse(Node):
     async def ballot(self, info: strawberry.Info) -> Ballot | None:
         return await by_id(info.context, BallotModel).load(self.ballot_id) if self.ballot_id else None
 
-    @strawberry.field(metadata=list_bound(50))
+    @strawberry.field(metadata=list_bound(50), description="The buildings or stairwells whose owners bear it.")
     async def bearers(self, info: strawberry.Info) -> list[Bearer]:
         rows = await children(info.context, m.FundUseBearer.use_id).load(self.id)
         return [Bearer(stairwell=r.stairwell, _building_id=r.building_id) for r in rows]
 
-    @strawberry.field
+    @strawberry.field(description="The account it is paid from.")
     async def account(self, info: strawberry.Info) -> FundAccount | None:
         return await by_id(info.context, m.FundAccount).load(self.account_id)
 
@@ -111,15 +133,15 @@ class FundUse(Node):
 @node_type(m.FundAccount, read=READERS, visible=visible_accounts)
 @strawberry.type(name="FundAccount", description="A maintenance-fund (住宅专项维修资金) account of a compound or of one building.")
 class FundAccount(Node):
-    name: str
-    balance_fen: Fen
-    created_at: datetime
+    name: str = strawberry.field(description="The account's name.")
+    balance_fen: Fen = strawberry.field(description="The balance in fen (分, 1/100 yuan).")
+    created_at: datetime = strawberry.field(description="When it was opened (ISO 8601 UTC).")
 
     @strawberry.field(description="The balance in yuan, e.g. \"12,345.67\".")
     def balance(self) -> str:
         return yuan(self.balance_fen)
 
-    @strawberry.field
+    @strawberry.field(description="The compound whose fund it is.")
     async def compound(self, info: strawberry.Info) -> types.Compound | None:
         return await by_id(info.context, registry.Compound).load(self.compound_id)
 

@@ -12,6 +12,7 @@ process only (as ``workItemChanged``'s)."""
 from __future__ import annotations
 
 import contextlib
+from typing import Annotated
 import weakref
 from collections.abc import AsyncGenerator
 
@@ -62,7 +63,7 @@ class BallotSubscription:
         ),
         permission_classes=allow(BALLOT_READ),
     )
-    async def ballot_changed(self, info: strawberry.Info, ballot_id: strawberry.ID | None = None) -> AsyncGenerator[Ballot, None]:
+    async def ballot_changed(self, info: strawberry.Info, ballot_id: Annotated[strawberry.ID | None, strawberry.argument(description="Only this Ballot (global ID); leave out for every ballot you may read.")] = None) -> AsyncGenerator[Ballot, None]:
         """Stream the ballots (or the one ballot) of this street as they change."""
         ctx = info.context
         wanted = decode_id_of(ballot_id, "Ballot", "ballotId") if ballot_id is not None else None

@@ -61,14 +61,14 @@ def _local_id(value: strawberry.ID, type_name: str, field: str) -> int:
 
 @strawberry.input(description="A stairwell (单元) of a building, e.g. building 2, stairwell \"1\".")
 class StairwellInput:
-    building_id: strawberry.ID = node_id("Building")
+    building_id: strawberry.ID = node_id("Building", description="The Building (global ID).")
     stairwell: str = strawberry.field(description="As the units record it (`Unit.stairwell`); \"\" when the building has one.")
 
 
 @strawberry.input(description="Exactly one of: a compound (all its buildings), buildings, or stairwells (单元).")
 class BallotScopeInput:
-    compound_id: strawberry.ID | None = node_id("Compound", default=None)
-    building_ids: list[strawberry.ID] | None = node_id("Building", default=None)
+    compound_id: strawberry.ID | None = node_id("Compound", default=None, description="A Compound (global ID): all its buildings vote.")
+    building_ids: list[strawberry.ID] | None = node_id("Building", default=None, description="These Buildings (global IDs) vote.")
     stairwells: list[StairwellInput] | None = strawberry.field(
         default=None, description="Only the units of these stairwells vote (the usual scope of adding an elevator)."
     )
@@ -85,12 +85,12 @@ async def stairwell_scope(w: Write, scope: BallotScopeInput) -> tuple[list[int],
     return await scope_service.buildings_of_stairwells(w.session, pairs), pairs
 
 
-@strawberry.input
+@strawberry.input(description="A new ballot (表决), created as a DRAFT.")
 class CreateBallotInput:
-    title: str
-    matter: Annotated[str, LONG]
-    rule: BallotRuleEnum
-    scope: BallotScopeInput
+    title: str = strawberry.field(description="The ballot's title.")
+    matter: Annotated[str, LONG] = strawberry.field(description="The matter put to the vote (表决事项), in full.")
+    rule: BallotRuleEnum = strawberry.field(description="How the ballot decides (Civil Code Art. 278).")
+    scope: BallotScopeInput = strawberry.field(description="Whose units vote: a compound, buildings or stairwells.")
     opens_at: datetime = strawberry.field(description="When voting opens; a binding ballot: at least notice_days after its announcement (openBallot).")
     closes_at: datetime = strawberry.field(description="When voting ends: min_voting_days to max_voting_days after opensAt.")
     convenor_id: strawberry.ID | None = node_id(
@@ -107,41 +107,41 @@ class CreateBallotInput:
 BallotIdInput = id_input("Ballot")
 
 
-@strawberry.input
+@strawberry.input(description="An owner's own online vote on an open ballot.")
 class CastVoteInput(BallotIdInput):
-    choice: ChoiceEnum
+    choice: ChoiceEnum = strawberry.field(description="Agree, oppose or abstain.")
 
 
 @strawberry.input(description="A file, base64-encoded (at most the street's max_attachment_bytes once decoded).")
 class VoteDocumentInput:
-    name: str
-    content_type: str
-    content_base64: Annotated[str, MaxLength(None)]
+    name: str = strawberry.field(description="The file's name, e.g. `授权委托书.pdf`.")
+    content_type: str = strawberry.field(description="Its media type, e.g. `application/pdf` or `image/jpeg`.")
+    content_base64: Annotated[str, MaxLength(None)] = strawberry.field(description="Its content, base64-encoded.")
 
 
 @strawberry.input(description="Who voted for the owner: name, resident ID-card number (kept masked) and the written authorisation.")
 class ProxyInput:
-    name: str
-    id_card: str
+    name: str = strawberry.field(description="The proxy's name.")
+    id_card: str = strawberry.field(description="The proxy's resident ID-card number (居民身份证号); stored masked.")
     authorisation: VoteDocumentInput | None = strawberry.field(default=None, description="The owner's signed authorisation (授权委托书); required.")
 
 
-@strawberry.input
+@strawberry.input(description="A paper or proxy vote recorded by staff.")
 class RecordVoteInput(BallotIdInput):
     unit_id: strawberry.ID | None = node_id("Unit", default=None, description="The unit whose owners voted (owners' ballots).")
     resident_id: strawberry.ID | None = node_id("Resident", default=None, description="The resident who voted (residents' consultations).")
-    choice: ChoiceEnum
+    choice: ChoiceEnum = strawberry.field(description="Agree, oppose or abstain.")
     channel: ChannelEnum = strawberry.field(description="PAPER or PROXY; ONLINE votes are cast by the owner's own session.")
     proxy: ProxyInput | None = strawberry.field(default=None, description="Required for PROXY.")
     scan: VoteDocumentInput | None = strawberry.field(default=None, description="The paper ballot's scan (PAPER, optional).")
 
 
-@strawberry.input
+@strawberry.input(description="The cancellation of a ballot by its convenor.")
 class CancelBallotInput(BallotIdInput):
-    reason: str
+    reason: str = strawberry.field(description="Why the ballot is cancelled; shown with it.")
 
 
-BallotPayload = payload("BallotPayload", ballot=Ballot)
+BallotPayload = payload("BallotPayload", ballot=(Ballot | None, None, "The ballot after the change; null when refused."))
 
 
 VotePayload = payload("VotePayload", votes=many(VoteRecord, "One per owner group the vote counts for."))
@@ -286,45 +286,45 @@ class BallotMutation:
 # -- topics -----------------------------------------------------------------------------
 
 
-@strawberry.input
+@strawberry.input(description="A new topic (议题) about a place, or about the whole street; the most precise place given wins.")
 class RaiseTopicInput:
-    title: str
-    description: Annotated[str, LONG] = ""
-    compound_id: strawberry.ID | None = node_id("Compound", default=None)
-    building_id: strawberry.ID | None = node_id("Building", default=None)
-    unit_id: strawberry.ID | None = node_id("Unit", default=None)
+    title: str = strawberry.field(description="The topic's title.")
+    description: Annotated[str, LONG] = strawberry.field(default="", description="What the topic is about, in full.")
+    compound_id: strawberry.ID | None = node_id("Compound", default=None, description="The Compound it is about (global ID).")
+    building_id: strawberry.ID | None = node_id("Building", default=None, description="The Building it is about (global ID).")
+    unit_id: strawberry.ID | None = node_id("Unit", default=None, description="The Unit it is about (global ID).")
     street_wide: bool = strawberry.field(default=False, description="A topic about the whole street: name no place.")
 
 
 TopicIdInput = id_input("Topic")
 
 
-@strawberry.input
+@strawberry.input(description="A topic's move to its next status.")
 class AdvanceTopicInput(TopicIdInput):
-    status: TopicStatusEnum
+    status: TopicStatusEnum = strawberry.field(description="The status to move to.")
     note: str = strawberry.field(
         default="", description="The reason (REJECTED) or what was done (IMPLEMENTED); required for those. Decisions are taken on agenda items."
     )
 
 
-@strawberry.input
+@strawberry.input(description="A public consultation (征求意见) on a topic.")
 class OpenConsultationInput(TopicIdInput):
-    closes_at: datetime
+    closes_at: datetime = strawberry.field(description="When commenting ends (ISO 8601 UTC).")
 
 
-@strawberry.input
+@strawberry.input(description="A comment on a topic open for consultation.")
 class AddCommentInput(TopicIdInput):
-    body: Annotated[str, LONG]
+    body: Annotated[str, LONG] = strawberry.field(description="The comment's text.")
 
 
-@strawberry.input
+@strawberry.input(description="Hiding a comment from residents (moderation); it stays on record.")
 class HideCommentInput:
-    comment_id: strawberry.ID
-    reason: str
+    comment_id: strawberry.ID = strawberry.field(description="The TopicComment to hide (global ID).")
+    reason: str = strawberry.field(description="Why it is hidden; kept with it.")
 
 
-TopicPayload = payload("TopicPayload", topic=Topic)
-CommentPayload = payload("CommentPayload", comment=Comment)
+TopicPayload = payload("TopicPayload", topic=(Topic | None, None, "The topic after the change; null when refused."))
+CommentPayload = payload("CommentPayload", comment=(Comment | None, None, "The comment added or hidden; null when refused."))
 
 
 @strawberry.type
@@ -385,25 +385,25 @@ class TopicMutation:
 # -- meetings ---------------------------------------------------------------------------
 
 
-@strawberry.input
+@strawberry.input(description="One item of a meeting's agenda (议程).")
 class AgendaItemInput:
-    title: str
-    topic_id: strawberry.ID | None = node_id("Topic", default=None)
+    title: str = strawberry.field(description="The item's title.")
+    topic_id: strawberry.ID | None = node_id("Topic", default=None, description="The Topic it discusses (global ID); a raised topic moves to DISCUSSING.")
 
 
-@strawberry.input
+@strawberry.input(description="A new deliberative meeting (议事会议).")
 class ScheduleMeetingInput:
-    kind: MeetingKindEnum
-    title: str
-    scheduled_at: datetime
-    compound_id: strawberry.ID | None = node_id("Compound", default=None)
-    parties: list[str] = strawberry.field(default_factory=list)
-    agenda: list[AgendaItemInput] = strawberry.field(default_factory=list)
+    kind: MeetingKindEnum = strawberry.field(description="The kind of meeting.")
+    title: str = strawberry.field(description="The meeting's title.")
+    scheduled_at: datetime = strawberry.field(description="When it takes place (ISO 8601 UTC).")
+    compound_id: strawberry.ID | None = node_id("Compound", default=None, description="The Compound it is about (global ID), if any.")
+    parties: list[str] = strawberry.field(default_factory=list, description="The parties taking part, e.g. 居委会, 业委会, 物业; for a JOINT meeting those three by default.")
+    agenda: list[AgendaItemInput] = strawberry.field(default_factory=list, description="The agenda, in order.")
 
 
-@strawberry.input
+@strawberry.input(description="A follow-up task (待办事项) decided at a meeting.")
 class ActionItemInput:
-    description: str
+    description: str = strawberry.field(description="What must be done.")
     owner: str = strawberry.field(default="", description="A note on the person responsible; required without an organisation.")
     due_on: date = strawberry.field(description="The deadline.")
     organisation_id: strawberry.ID | None = node_id("Organisation", default=None, description="The responsible organisation.")
@@ -417,32 +417,32 @@ class ActionItemInput:
         return service.meetings.NewActionItem(self.description, self.due_on, self.owner, self.organisation_id, agenda_item)
 
 
-@strawberry.input
+@strawberry.input(description="The minutes (会议纪要) of a meeting held.")
 class RecordMinutesInput:
-    meeting_id: strawberry.ID = node_id("Meeting")
-    minutes: Annotated[str, LONG]
-    attendance: list[str] = strawberry.field(default_factory=list)
-    action_items: list[ActionItemInput] = strawberry.field(default_factory=list)
+    meeting_id: strawberry.ID = node_id("Meeting", description="The Meeting (global ID).")
+    minutes: Annotated[str, LONG] = strawberry.field(description="The minutes' text.")
+    attendance: list[str] = strawberry.field(default_factory=list, description="Who attended, by name.")
+    action_items: list[ActionItemInput] = strawberry.field(default_factory=list, description="Follow-up tasks agreed.")
 
 
-@strawberry.input
+@strawberry.input(description="Marking a meeting's action item done.")
 class CompleteActionItemInput:
-    action_item_id: strawberry.ID
+    action_item_id: strawberry.ID = strawberry.field(description="The MeetingActionItem (global ID).")
 
 
-@strawberry.input
+@strawberry.input(description="The decision taken on an agenda item; its topic, if still raised or under discussion, becomes DECIDED.")
 class DecideAgendaItemInput:
-    agenda_item_id: strawberry.ID
-    decision: Annotated[str, LONG]
+    agenda_item_id: strawberry.ID = strawberry.field(description="The MeetingAgendaItem (global ID).")
+    decision: Annotated[str, LONG] = strawberry.field(description="The decision (决议), in full.")
     action_items: list[ActionItemInput] = strawberry.field(default_factory=list, description="What must be done, by whom, by when.")
 
 
-@strawberry.input
+@strawberry.input(description="Names one Meeting by its global ID.")
 class MeetingIdInput:
-    meeting_id: strawberry.ID = node_id("Meeting")
+    meeting_id: strawberry.ID = node_id("Meeting", description="The Meeting (global ID).")
 
 
-MeetingPayload = payload("MeetingPayload", meeting=Meeting)
+MeetingPayload = payload("MeetingPayload", meeting=(Meeting | None, None, "The meeting after the change; null when refused."))
 
 
 @strawberry.type

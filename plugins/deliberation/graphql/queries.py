@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import Select, select
@@ -45,11 +45,11 @@ class BallotQuery:
     """Ballot queries."""
 
     @connection_field(Ballot, permission_classes=allow(BALLOT_READ), description="Ballots, oldest first.")
-    def ballots(root, ctx, status: BallotStatusEnum | None = None) -> Select:
+    def ballots(root, ctx, status: Annotated[BallotStatusEnum | None, strawberry.argument(description="Only ballots in this status.")] = None) -> Select:
         return where_given(select(BallotModel), (BallotModel.status, status))
 
-    @strawberry.field(permission_classes=allow(BALLOT_READ))
-    async def ballot(self, info: strawberry.Info, id: strawberry.ID) -> Ballot | None:
+    @strawberry.field(permission_classes=allow(BALLOT_READ), description="A ballot (表决) by global ID, or null if there is none.")
+    async def ballot(self, info: strawberry.Info, id: Annotated[strawberry.ID, strawberry.argument(description="The global ID of the Ballot.")]) -> Ballot | None:
         return await by_id(info.context, BallotModel).load(decode_id_of(id, "Ballot"))
 
 
@@ -62,11 +62,16 @@ class TopicQuery:
         permission_classes=allow_any(TOPIC_READ, PUBLISHED_READ),
         description="The topics of the street you may see (staff: all; residents: those published to them), oldest first.",
     )
-    def topics(root, ctx, status: TopicStatusEnum | None = None, compound_id: strawberry.ID | None = None) -> Select:
+    def topics(
+        root,
+        ctx,
+        status: Annotated[TopicStatusEnum | None, strawberry.argument(description="Only topics in this status.")] = None,
+        compound_id: Annotated[strawberry.ID | None, strawberry.argument(description="Only topics about this Compound (global ID).")] = None,
+    ) -> Select:
         return where_given(select(TopicModel).where(visible_topics(ctx)), (TopicModel.status, status), (TopicModel.compound_id, compound_id, "Compound"))
 
     @strawberry.field(permission_classes=allow_any(TOPIC_READ, TOPIC_RAISE, PUBLISHED_READ), description="A topic, if you may see it (as with `node`).")
-    async def topic(self, info: strawberry.Info, id: strawberry.ID) -> Topic | None:
+    async def topic(self, info: strawberry.Info, id: Annotated[strawberry.ID, strawberry.argument(description="The global ID of the Topic.")]) -> Topic | None:
         ctx = info.context
         return await ctx.scalar(select(TopicModel).where(TopicModel.id == decode_id_of(id, "Topic"), visible_topics(ctx)))
 
@@ -90,11 +95,11 @@ class MeetingQuery:
         permission_classes=allow_any(MEETING_MANAGE, PUBLISHED_READ),
         description="Meetings you may see (staff: all; residents: those published to them), oldest first.",
     )
-    def meetings(root, ctx, kind: MeetingKindEnum | None = None) -> Select:
+    def meetings(root, ctx, kind: Annotated[MeetingKindEnum | None, strawberry.argument(description="Only meetings of this kind.")] = None) -> Select:
         return where_given(select(MeetingModel).where(visible_meetings(ctx)), (MeetingModel.kind, kind))
 
     @strawberry.field(permission_classes=allow_any(MEETING_MANAGE, PUBLISHED_READ), description="A meeting, if you may see it (as with `node`).")
-    async def meeting(self, info: strawberry.Info, id: strawberry.ID) -> Meeting | None:
+    async def meeting(self, info: strawberry.Info, id: Annotated[strawberry.ID, strawberry.argument(description="The global ID of the Meeting.")]) -> Meeting | None:
         ctx = info.context
         return await ctx.scalar(select(MeetingModel).where(MeetingModel.id == decode_id_of(id, "Meeting"), visible_meetings(ctx)))
 

@@ -8,6 +8,8 @@ it, so a front end shows exactly the buttons that work.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from jiedao.api import allow
@@ -35,7 +37,7 @@ class MediationDocuments:
 @strawberry.type
 class DocumentsQuery:
     @strawberry.field(permission_classes=allow(CASE_READ), description="Links to a case's PDF documents; null for a case you may not see.")
-    async def mediation_documents(self, info: strawberry.Info, case_id: strawberry.ID) -> MediationDocuments | None:
+    async def mediation_documents(self, info: strawberry.Info, case_id: Annotated[strawberry.ID, strawberry.argument(description="The global ID of the Case.")]) -> MediationDocuments | None:
         ctx = info.context
         found = await reach(ctx, Actor.of(ctx), decode_id_of(case_id, "Case", "caseId"))
         if found.case is None:

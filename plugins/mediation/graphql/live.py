@@ -14,6 +14,7 @@ caller may not see is never sent. The feeds live in this process only."""
 from __future__ import annotations
 
 import contextlib
+from typing import Annotated
 import weakref
 from collections.abc import AsyncGenerator
 
@@ -85,7 +86,7 @@ class MediationSubscription:
         ),
         permission_classes=allow(CASE_READ),
     )
-    async def mediation_case_changed(self, info: strawberry.Info, case_id: strawberry.ID | None = None) -> AsyncGenerator[Case, None]:
+    async def mediation_case_changed(self, info: strawberry.Info, case_id: Annotated[strawberry.ID | None, strawberry.argument(description="Only this Case (global ID); leave out for every case you may see.")] = None) -> AsyncGenerator[Case, None]:
         """Stream the visible cases (or the one case) of this street as they change."""
         ctx = info.context
         wanted = decode_id_of(case_id, "Case", "caseId") if case_id is not None else None
@@ -105,7 +106,7 @@ class MediationSubscription:
         description="Task forces as they or their findings change (the rule of `taskForce`); `taskForceId` keeps one.",
         permission_classes=allow(TASKFORCE_READ),
     )
-    async def task_force_changed(self, info: strawberry.Info, task_force_id: strawberry.ID | None = None) -> AsyncGenerator[TaskForce, None]:
+    async def task_force_changed(self, info: strawberry.Info, task_force_id: Annotated[strawberry.ID | None, strawberry.argument(description="Only this TaskForce (global ID); leave out for every task force.")] = None) -> AsyncGenerator[TaskForce, None]:
         """Stream the task forces (or the one) of this street as they or their findings change."""
         ctx = info.context
         wanted = decode_id_of(task_force_id, "TaskForce", "taskForceId") if task_force_id is not None else None

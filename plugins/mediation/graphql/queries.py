@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import Select, select
@@ -38,10 +39,10 @@ class MediationQuery:
     def mediation_cases(
         root,
         ctx,
-        state: CaseStateEnum | None = None,
-        category: CategoryEnum | None = None,
-        studio_id: strawberry.ID | None = None,
-        open_too_long: bool | None = None,
+        state: Annotated[CaseStateEnum | None, strawberry.argument(description="Only cases in this state.")] = None,
+        category: Annotated[CategoryEnum | None, strawberry.argument(description="Only cases of this dispute category (纠纷类别).")] = None,
+        studio_id: Annotated[strawberry.ID | None, strawberry.argument(description="Only cases of this Studio (global ID).")] = None,
+        open_too_long: Annotated[bool | None, strawberry.argument(description=f"True: only open cases opened more than {service.LONG_OPEN_DAYS} days ago; false: only the others.")] = None,
     ) -> Select:
         statement = select(m.Case).where(cases_of_caller(ctx))
         statement = where_given(statement, (m.Case.state, state), (m.Case.category, category), (m.Case.studio_id, studio_id, "Studio"))
@@ -51,15 +52,15 @@ class MediationQuery:
         return statement.where(late if open_too_long else ~late)
 
     @strawberry.field(permission_classes=allow(CASE_READ), description="A case, if you may see it.")
-    async def mediation_case(self, info: strawberry.Info, id: strawberry.ID) -> Case | None:
+    async def mediation_case(self, info: strawberry.Info, id: Annotated[strawberry.ID, strawberry.argument(description="The global ID of the Case.")]) -> Case | None:
         return await visible_case_by_id(info.context).load(decode_id_of(id, "Case"))
 
-    @strawberry.field(permission_classes=allow(TASKFORCE_READ))
+    @strawberry.field(permission_classes=allow(TASKFORCE_READ), description="The street's task forces (整治专班), oldest first.")
     async def task_forces(self, info: strawberry.Info) -> list[TaskForce]:
         return await info.context.scalars(select(m.TaskForce).order_by(m.TaskForce.id))
 
-    @strawberry.field(permission_classes=allow(TASKFORCE_READ))
-    async def task_force(self, info: strawberry.Info, id: strawberry.ID) -> TaskForce | None:
+    @strawberry.field(permission_classes=allow(TASKFORCE_READ), description="A task force (整治专班) by global ID, or null if there is none.")
+    async def task_force(self, info: strawberry.Info, id: Annotated[strawberry.ID, strawberry.argument(description="The global ID of the TaskForce.")]) -> TaskForce | None:
         return await by_id(info.context, m.TaskForce).load(decode_id_of(id, "TaskForce"))
 
 

@@ -18,12 +18,12 @@ from jiedao.plugins.sensors.service.comments import MAX_HOME_ALARMS, home_alarms
 class HomeAlarm:
     """An alarm row, seen by a resident of a household it affects."""
 
-    type: AlarmType
-    severity: AlarmSeverity
-    status: AlarmStatus
-    message: str
-    raised_at: datetime
-    cleared_at: datetime | None
+    type: AlarmType = strawberry.field(description="What the alarm is about.")
+    severity: AlarmSeverity = strawberry.field(description="How urgent it is.")
+    status: AlarmStatus = strawberry.field(description="Where it is in its lifecycle.")
+    message: str = strawberry.field(description="What happened, in words.")
+    raised_at: datetime = strawberry.field(description="When it was raised (ISO 8601 UTC).")
+    cleared_at: datetime | None = strawberry.field(description="When it was cleared (ISO 8601 UTC); null while open.")
 
     @strawberry.field(description="What happened, once the alarm was closed by hand.")
     def outcome(self) -> AlarmOutcome | None:

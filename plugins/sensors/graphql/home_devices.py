@@ -21,10 +21,10 @@ MAX_HOME_DEVICES = 20
 class HomeDevice:
     """A device row, seen by a resident of a household it serves."""
 
-    kind: DeviceKind
-    name: str
-    status: DeviceStatus
-    last_seen_at: datetime | None
+    kind: DeviceKind = strawberry.field(description="What the device is.")
+    name: str = strawberry.field(description="Its name, e.g. 3幢2单元电表箱.")
+    status: DeviceStatus = strawberry.field(description="Whether it is heard from, or retired.")
+    last_seen_at: datetime | None = strawberry.field(description="When it was last heard from (ISO 8601 UTC).")
 
 
 @strawberry.type

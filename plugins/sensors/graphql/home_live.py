@@ -34,12 +34,12 @@ class HomeAlarmChange:
     """One event of ``homeAlarmChanged``: what happened and the alarm's state after it."""
 
     change: str = strawberry.field(description="raised, updated, acknowledged, escalated or cleared.")
-    type: AlarmType
-    severity: AlarmSeverity
-    status: AlarmStatus
-    message: str
-    raised_at: datetime
-    cleared_at: datetime | None
+    type: AlarmType = strawberry.field(description="What the alarm is about.")
+    severity: AlarmSeverity = strawberry.field(description="How urgent it is.")
+    status: AlarmStatus = strawberry.field(description="Where it is in its lifecycle.")
+    message: str = strawberry.field(description="What happened, in words.")
+    raised_at: datetime = strawberry.field(description="When it was raised (ISO 8601 UTC).")
+    cleared_at: datetime | None = strawberry.field(description="When it was cleared (ISO 8601 UTC); null while open.")
 
 
 def serving_devices(resident_id: int):

@@ -18,6 +18,7 @@ from jiedao.api.care import CARE_NEEDS, care_profile, care_settings_of
 from jiedao.api.domain import identity
 from jiedao.api.graphql import encode_global_id, list_bound, model_for, readable
 from jiedao.plugins.sensors import models
+from jiedao.plugins.sensors.graphql.described import described
 from jiedao.plugins.sensors.service.installations import PLACES, homes_statement, served_pairs, unique_homes
 from jiedao.plugins.sensors.service.outcomes import OUTCOMES
 
@@ -30,6 +31,23 @@ DevicePlace = strawberry.enum(
     description="Where a device is installed: in a unit, at a floor, at a stairwell (单元), for a whole building, or nowhere in the registry.",
 )
 CareNeed = strawberry.enum(Enum("SensorsCareNeed", [(n, n) for n in CARE_NEEDS]), name="SensorsCareNeed", description="A care need of a resident (jiedao.api.care), weightiest first.")
+described(AlarmOutcome, **{key: f"{outcome.zh} ({outcome.en})." for key, outcome in OUTCOMES.items()})
+described(
+    DevicePlace,
+    UNIT="In one unit (户).",
+    FLOOR="At one floor of a building, serving its units.",
+    STAIRWELL="At one stairwell (单元) of a building, serving its units.",
+    BUILDING="For a whole building.",
+    NONE="Nowhere in the registry (no building given).",
+)
+described(
+    CareNeed,
+    BEDRIDDEN="卧床 (bedridden).",
+    DISABLED="残疾 (disabled).",
+    VERY_OLD="高龄 (very old): at or above the street's very-old age.",
+    LIVES_ALONE="独居 (lives alone).",
+    ELDERLY="老年人 (elderly): at or above the street's elderly age, or so recorded when the birth year is unknown.",
+)
 
 
 @strawberry.type(description="A household an alarm affects: a unit its device serves, who lives there and what care they need.")
@@ -98,8 +116,8 @@ class AlarmComment:
     """One row of ``sensor_alarm_comments``."""
 
     author: str = strawberry.field(description="The account that wrote it.")
-    text: str
-    created_at: datetime
+    text: str = strawberry.field(description="The comment.")
+    created_at: datetime = strawberry.field(description="When it was written (ISO 8601 UTC).")
 
 
 def comments_loader(ctx) -> Any:

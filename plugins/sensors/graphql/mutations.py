@@ -19,45 +19,45 @@ from jiedao.plugins.sensors.service.installations import place_of
 from jiedao.plugins.sensors.service.work import close_item_with_alarm
 from jiedao.plugins.sensors.service.publish import publish
 
-AlarmPayload = payload("AlarmPayload", "The alarm after the change, or the errors that refused it.", alarm=Alarm)
-AlarmCommentPayload = payload("AlarmCommentPayload", "The comment added, or the errors that refused it.", comment=AlarmComment)
-DevicePayload = payload("DevicePayload", "The registered (or retired) device, or the errors that refused it.", device=Device)
+AlarmPayload = payload("AlarmPayload", "The alarm after the change, or the errors that refused it.", alarm=(Alarm | None, None, "The alarm after the change; null when refused."))
+AlarmCommentPayload = payload("AlarmCommentPayload", "The comment added, or the errors that refused it.", comment=(AlarmComment | None, None, "The comment added; null when refused."))
+DevicePayload = payload("DevicePayload", "The registered (or retired) device, or the errors that refused it.", device=(Device | None, None, "The device registered or retired; null when refused."))
 
 
-@strawberry.input
+@strawberry.input(description="An acknowledgement (确认) of an alarm: you take charge of it.")
 class AcknowledgeAlarmInput:
     """Input of ``acknowledgeAlarm``."""
 
-    alarm_id: strawberry.ID = node_id("Alarm")
-    note: str = ""
+    alarm_id: strawberry.ID = node_id("Alarm", description="The Alarm (global ID).")
+    note: str = strawberry.field(default="", description="A note on what you are doing.")
     outcome: AcknowledgementOutcome | None = strawberry.field(default=None, description="What you found, if you know already.")
 
 
-@strawberry.input
+@strawberry.input(description="The closing of an alarm by hand (人工消警), with what happened.")
 class ClearAlarmInput:
     """Input of ``clearAlarm``."""
 
-    alarm_id: strawberry.ID = node_id("Alarm")
+    alarm_id: strawberry.ID = node_id("Alarm", description="The Alarm (global ID).")
     outcome: AlarmOutcome = strawberry.field(description="What happened; required. Also closes the alarm's open work item.")
     note: str = strawberry.field(description="What was done; required.")
 
 
-@strawberry.input
+@strawberry.input(description="A comment on an alarm.")
 class CommentOnAlarmInput:
     """Input of ``commentOnAlarm``."""
 
-    alarm_id: strawberry.ID = node_id("Alarm")
+    alarm_id: strawberry.ID = node_id("Alarm", description="The Alarm (global ID).")
     text: str = strawberry.field(description=f"What you saw or did (at most {MAX_TEXT} characters); the residents of the households served may read it.")
 
 
-@strawberry.input
+@strawberry.input(description="A sensor device to register (or re-register) in the street, and where it is installed.")
 class RegisterDeviceInput:
     """Input of ``registerDevice``."""
 
     device_id: str = strawberry.field(description="The id the device will use on MQTT; unique in the street.")
-    kind: DeviceKind
-    name: str = ""
-    building_id: strawberry.ID | None = node_id("Building", default=None)
+    kind: DeviceKind = strawberry.field(description="What the device is.")
+    name: str = strawberry.field(default="", description="A name for people, e.g. 3幢2单元电表箱.")
+    building_id: strawberry.ID | None = node_id("Building", default=None, description="The Building it is installed in (global ID).")
     unit_id: strawberry.ID | None = node_id("Unit", default=None, description="Its building is then the unit's.")
     resident_id: strawberry.ID | None = node_id("Resident", default=None, description="The person a smoke detector protects.")
     stairwell: str | None = strawberry.field(default=None, description="Installed at this stairwell (单元) of buildingId (a meter box); \"\" in a building with one.")
@@ -67,7 +67,7 @@ class RegisterDeviceInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="A device to take out of service, by global `id` or by `deviceId`, and why.")
 class RetireDeviceInput:
     """Input of ``retireDevice``: the device by global ``id`` or by ``deviceId``, and why."""
 

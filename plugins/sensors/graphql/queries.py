@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import Select, select
@@ -37,7 +38,11 @@ class SensorsQuery:
 
     @connection_field(Device, description="Devices of the street, filtered by kind and status.", permission_classes=READ_DEVICES)
     def devices(
-        root, ctx, kind: DeviceKind | None = None, status: DeviceStatus | None = None, building_id: strawberry.ID | None = None
+        root,
+        ctx,
+        kind: Annotated[DeviceKind | None, strawberry.argument(description="Only devices of this kind.")] = None,
+        status: Annotated[DeviceStatus | None, strawberry.argument(description="Only devices in this status.")] = None,
+        building_id: Annotated[strawberry.ID | None, strawberry.argument(description="Only devices installed in this Building (global ID).")] = None,
     ) -> Select:
         """Devices of the street in id order, paged in SQL."""
         return where_given(
@@ -45,13 +50,17 @@ class SensorsQuery:
         )
 
     @strawberry.field(description="One device by global ID.", permission_classes=READ_DEVICES)
-    async def device(self, info: strawberry.Info, id: strawberry.ID) -> Device | None:
+    async def device(self, info: strawberry.Info, id: Annotated[strawberry.ID, strawberry.argument(description="The global ID of the Device.")]) -> Device | None:
         """One device, or null if this street has none with that ID."""
         return await by_id(info.context, models.Device).load(decode_id_of(id, "Device"))
 
     @connection_field(Alarm, description="Alarms of the street, oldest first; by default the open ones (every status but CLEARED).", permission_classes=READ_ALARMS)
     def alarms(
-        root, ctx, status: list[AlarmStatus] | None = None, severity: list[AlarmSeverity] | None = None, type: list[AlarmType] | None = None
+        root,
+        ctx,
+        status: Annotated[list[AlarmStatus] | None, strawberry.argument(description="Only alarms in one of these statuses; by default every status but CLEARED.")] = None,
+        severity: Annotated[list[AlarmSeverity] | None, strawberry.argument(description="Only alarms of one of these severities.")] = None,
+        type: Annotated[list[AlarmType] | None, strawberry.argument(description="Only alarms of one of these types.")] = None,
     ) -> Select:
         """Alarms in id order, paged in SQL; by default the open ones (CLEARED_UNACK included)."""
         statuses = [s.value for s in status] if status else list(alarm_service.OPEN_STATUSES)
@@ -63,7 +72,7 @@ class SensorsQuery:
         return statement
 
     @connection_field(QuarantinedMessage, description="Messages the ingester refused.", permission_classes=allow(QUARANTINE_READ))
-    def quarantined_messages(root, ctx, reason: str | None = None) -> Select:
+    def quarantined_messages(root, ctx, reason: Annotated[str | None, strawberry.argument(description="Only messages refused for this reason (the code in `QuarantinedMessage.reason`).")] = None) -> Select:
         """Refused messages in id order, optionally of one reason."""
         statement = select(models.QuarantinedMessage)
         return statement.where(models.QuarantinedMessage.reason == reason) if reason else statement
@@ -74,7 +83,7 @@ class SensorsSubscription:
     """Fields the plugin adds to ``Subscription``."""
 
     @strawberry.subscription(description="Alarm changes in this street as they happen.", permission_classes=READ_ALARMS)
-    async def alarm_changed(self, info: strawberry.Info, min_severity: AlarmSeverity | None = None) -> AsyncGenerator[AlarmChange, None]:
+    async def alarm_changed(self, info: strawberry.Info, min_severity: Annotated[AlarmSeverity | None, strawberry.argument(description="Only changes of alarms of this severity or a higher one; leave out for all.")] = None) -> AsyncGenerator[AlarmChange, None]:
         """Stream this street's alarm changes at or above ``minSeverity``."""
         floor = SEVERITY_RANK[min_severity.value] if min_severity else 0
         async for change in feed_of(info.context.kernel).listen(info.context.street_id):

@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import Select, func, select
@@ -17,6 +17,7 @@ from jiedao.api import allow, by_id, Node, node_type, registry, types
 from jiedao.api.alerts import ACK_OUTCOMES
 from jiedao.api.graphql import ClientError, connection_field, encode_global_id, linked, list_bound, NotificationType, notifications_about, WorkItemType
 from jiedao.plugins.sensors import models
+from jiedao.plugins.sensors.graphql.described import described
 from jiedao.plugins.sensors.graphql.households import (
     AffectedHousehold,
     AlarmComment,
@@ -46,18 +47,18 @@ MAX_HOURS = 24 * 31
 class DeviceKind(Enum):
     """What a device is."""
 
-    ELECTRIC_MONITOR = "ELECTRIC_MONITOR"
-    SMOKE_DETECTOR = "SMOKE_DETECTOR"
-    EV_CHARGER_FIRE = "EV_CHARGER_FIRE"
+    ELECTRIC_MONITOR = strawberry.enum_value("ELECTRIC_MONITOR", description="电气火灾监控 (electrical fire monitor): residual current, line temperature, current, arc faults.")
+    SMOKE_DETECTOR = strawberry.enum_value("SMOKE_DETECTOR", description="独立式烟感 (smoke detector).")
+    EV_CHARGER_FIRE = strawberry.enum_value("EV_CHARGER_FIRE", description="电动车充电桩火灾监测 (fire monitor of an e-bike/EV charging point).")
 
 
 @strawberry.enum(description="Whether a device is heard from, or taken out of service.")
 class DeviceStatus(Enum):
     """Whether a device is heard from, or taken out of service (RETIRED)."""
 
-    UNKNOWN = "UNKNOWN"
-    ONLINE = "ONLINE"
-    OFFLINE = "OFFLINE"
+    UNKNOWN = strawberry.enum_value("UNKNOWN", description="Not heard from yet since it was registered.")
+    ONLINE = strawberry.enum_value("ONLINE", description="在线 (online): its messages arrive.")
+    OFFLINE = strawberry.enum_value("OFFLINE", description="离线 (offline): silent longer than the street's offline_after (an OFFLINE alarm is raised).")
     RETIRED = strawberry.enum_value("RETIRED", description="Taken out of service (retireDevice); not swept as offline, its messages are quarantined.")
 
 
@@ -83,35 +84,61 @@ AlarmSeverity = strawberry.enum(Enum("AlarmSeverity", [(s, s) for s in SEVERITIE
 AlarmType = strawberry.enum(
     Enum("AlarmType", [(t, t) for t in ALARM_TYPES]), description="What an alarm is about (one open alarm per device and type)."
 )
+described(
+    AcknowledgementOutcome,
+    REAL_DANGER="确有险情 (real danger) found.",
+    FALSE_ALARM="误报 (a false alarm): nothing found.",
+    VISITED="已上门 (visited): someone went to see.",
+    NOBODY_HOME="无人在家 (nobody home).",
+)
+described(
+    AlarmSeverity,
+    MINOR="一般 (minor), e.g. a low battery.",
+    MAJOR="较重 (major).",
+    CRITICAL="紧急 (critical), e.g. smoke or an arc fault.",
+)
+described(
+    AlarmType,
+    RESIDUAL_CURRENT="剩余电流 (residual current, leakage) at or above its threshold.",
+    LINE_TEMPERATURE="线缆温度 (line temperature) of an electrical monitor at or above its threshold.",
+    OVER_CURRENT="过流 (line current) at or above its threshold for the hold time.",
+    ARC_FAULT="故障电弧 (an arc fault) reported by an electrical monitor.",
+    CHARGER_TEMPERATURE="充电桩温度 (charging-point temperature) at or above its threshold.",
+    SMOKE="烟雾 (smoke) detected.",
+    TAMPER="防拆 (tamper): the device was opened or removed.",
+    LOW_BATTERY="低电量 (low battery).",
+    SELF_TEST_FAILED="自检失败 (the device's self-test failed).",
+    OFFLINE="离线 (offline): the device has been silent longer than the street's offline_after.",
+)
 
 
 @strawberry.type(description="The latest value of one key of a device.")
 class LatestValue:
     """The latest value of one key, from the device row (no history read)."""
 
-    key: str
-    value: float
-    ts: datetime
+    key: str = strawberry.field(description="The reading key, e.g. `smoke`, `temperature`, `battery`.")
+    value: float = strawberry.field(description="Its latest value (booleans as 0/1).")
+    ts: datetime = strawberry.field(description="When the device measured it (ISO 8601 UTC).")
 
 
 @strawberry.type(description="One value a device reported.")
 class Reading:
     """One stored value of the history."""
 
-    key: str
-    value: float
-    ts: datetime
+    key: str = strawberry.field(description="The reading key, e.g. `smoke`, `temperature`, `battery`.")
+    value: float = strawberry.field(description="The value (booleans as 0/1).")
+    ts: datetime = strawberry.field(description="When the device measured it (ISO 8601 UTC).")
 
 
 @strawberry.type(description="The readings of one key of a device within one UTC hour, rolled up.")
 class HourlyValue:
     """One row of ``sensor_readings_hourly``."""
 
-    key: str
+    key: str = strawberry.field(description="The reading key, e.g. `smoke`, `temperature`, `battery`.")
     count: int = strawberry.field(description="How many readings the hour had.")
-    min: float
-    max: float
-    sum: float
+    min: float = strawberry.field(description="The smallest reading of the hour.")
+    max: float = strawberry.field(description="The largest reading of the hour.")
+    sum: float = strawberry.field(description="The sum of the hour's readings.")
     hour: datetime = strawberry.field(description="The start of the UTC hour.")
 
     @strawberry.field(description="The mean of the hour's readings.")
@@ -161,9 +188,9 @@ class Device(Node):
     """A registered device; resolvers receive the ``models.Device`` row."""
 
     device_id: str = strawberry.field(description="The id the device uses on MQTT.")
-    name: str
-    kind: DeviceKind
-    status: DeviceStatus
+    name: str = strawberry.field(description="A name for people, e.g. 3幢2单元电表箱.")
+    kind: DeviceKind = strawberry.field(description="What the device is.")
+    status: DeviceStatus = strawberry.field(description="Whether it is heard from, or retired.")
     last_seen_at: datetime | None = strawberry.field(description="When the device was last heard from.")
     stairwell: str | None = strawberry.field(description="The stairwell (单元) it is installed at (\"\" in a building with one); null when not at a stairwell.")
     floor: int | None = strawberry.field(description="The floor it is installed at; null when not at a floor.")
@@ -185,14 +212,19 @@ class Device(Node):
         ]
 
     @strawberry.field(description=f"The newest readings, newest first (at most {MAX_READINGS}).")
-    async def recent_readings(self, info: strawberry.Info, limit: int = 20) -> list[Reading]:
+    async def recent_readings(self, info: strawberry.Info, limit: Annotated[int, strawberry.argument(description=f"How many readings at most (1 to {MAX_READINGS}).")] = 20) -> list[Reading]:
         """The newest readings of this device (batched over all devices of the request)."""
         if not 0 < limit <= MAX_READINGS:
             raise ClientError(f"limit must be between 1 and {MAX_READINGS}, got {limit}.", "PAGE_SIZE")
         return await _recent_readings_loader(info.context, limit).load(self.id)
 
     @strawberry.field(description=f"Hourly roll-ups of one key from `since` on, oldest first (at most {MAX_HOURS} hours); they outlive the raw readings.", metadata=list_bound(744))
-    async def hourly(self, info: strawberry.Info, key: str, since: datetime) -> list[HourlyValue]:
+    async def hourly(
+        self,
+        info: strawberry.Info,
+        key: Annotated[str, strawberry.argument(description="The reading key (e.g. `smoke`, `temperature`), as in `Reading.key`.")],
+        since: Annotated[datetime, strawberry.argument(description="The first hour to include (ISO 8601 UTC).")],
+    ) -> list[HourlyValue]:
         """Roll-ups of ``key`` for this device (one device at a time)."""
         rows = await info.context.scalars(
             select(models.HourlyReading)
@@ -206,9 +238,9 @@ class Device(Node):
     async def open_alarms(self, info: strawberry.Info) -> list[Alarm]:
         return await open_alarms_loader(info.context, models.Alarm.device_pk).load(self.id)
 
-    building = linked(registry.Building, "building_id", types.Building)
+    building = linked(registry.Building, "building_id", types.Building, description="The building it is installed in.")
 
-    unit = linked(registry.Unit, "unit_id", types.Unit)
+    unit = linked(registry.Unit, "unit_id", types.Unit, description="The unit it is installed in, if any.")
 
     resident = linked(registry.Resident, "resident_id", types.Resident, description="The person this detector protects.", permission_classes=allow("core.residents.read"))
 
@@ -218,20 +250,20 @@ class Device(Node):
 class Alarm(Node):
     """An alarm; resolvers receive the ``models.Alarm`` row."""
 
-    message: str
-    value: float | None
+    message: str = strawberry.field(description="What happened, in words (e.g. the value and the threshold).")
+    value: float | None = strawberry.field(description="The latest value of its condition, if it has one.")
     repeat_count: int = strawberry.field(description="How many times the condition repeated since it was raised.")
     escalation_level: int = strawberry.field(description="Escalation steps taken while nobody acknowledged.")
-    acknowledged_by: str | None
+    acknowledged_by: str | None = strawberry.field(description="Who acknowledged it (username).")
     cleared_by: str | None = strawberry.field(description="Who cleared it; 'system' when back to normal.")
-    note: str
-    type: AlarmType
-    severity: AlarmSeverity
-    status: AlarmStatus
-    raised_at: datetime
-    updated_at: datetime
-    acknowledged_at: datetime | None
-    cleared_at: datetime | None
+    note: str = strawberry.field(description="Its log of notes, one a line (acknowledgements, clearing, what happened).")
+    type: AlarmType = strawberry.field(description="What the alarm is about.")
+    severity: AlarmSeverity = strawberry.field(description="How urgent it is.")
+    status: AlarmStatus = strawberry.field(description="Where it is in its lifecycle.")
+    raised_at: datetime = strawberry.field(description="When it was raised (ISO 8601 UTC).")
+    updated_at: datetime = strawberry.field(description="When it last changed (ISO 8601 UTC).")
+    acknowledged_at: datetime | None = strawberry.field(description="When it was acknowledged (ISO 8601 UTC).")
+    cleared_at: datetime | None = strawberry.field(description="When it was cleared (ISO 8601 UTC).")
 
     @strawberry.field(description="What the person who acknowledged found, if they said (from acknowledgeAlarm or a notification).")
     def acknowledgement_outcome(self) -> AcknowledgementOutcome | None:
@@ -257,7 +289,7 @@ class Alarm(Node):
     async def assignee(self, info: strawberry.Info) -> str | None:
         return await assignee_of(info.context, self.id)
 
-    @strawberry.field(permission_classes=READ_DEVICES)
+    @strawberry.field(permission_classes=READ_DEVICES, description="The device that raised it.")
     async def device(self, info: strawberry.Info) -> Device:
         return await by_id(info.context, models.Device).load(self.device_pk)
 
@@ -271,11 +303,11 @@ class Alarm(Node):
 class QuarantinedMessage(Node):
     """A refused message; resolvers receive the ``models.QuarantinedMessage`` row."""
 
-    topic: str
-    device_id: str
-    reason: str
-    detail: str
-    received_at: datetime
+    topic: str = strawberry.field(description="The MQTT topic it came on.")
+    device_id: str = strawberry.field(description="The device id the topic named.")
+    reason: str = strawberry.field(description="Why it was refused (a short code).")
+    detail: str = strawberry.field(description="The problem in words.")
+    received_at: datetime = strawberry.field(description="When it was received (ISO 8601 UTC).")
 
     @strawberry.field(description="The payload as text: UTF-8 where it is, other bytes and control characters escaped (\\xNN, \\n), backslashes doubled; at most 2,000 characters.")
     def payload(self) -> str:
@@ -290,5 +322,5 @@ class QuarantinedMessage(Node):
 class AlarmChange:
     """One event of the ``alarmChanged`` stream."""
 
-    change: str
-    alarm: Alarm
+    change: str = strawberry.field(description="raised, updated, acknowledged, escalated or cleared.")
+    alarm: Alarm = strawberry.field(description="The alarm as it is now.")

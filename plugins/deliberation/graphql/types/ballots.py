@@ -15,6 +15,7 @@ from jiedao.api.files import LocalFileStore
 from jiedao.api.graphql import encode_global_id, enum_field, list_bound, through
 from jiedao.plugins.deliberation.graphql.loaders import my_votes_loader, organisations_loader, turnout_loader
 from jiedao.plugins.deliberation.graphql.types.access import BALLOT_MANAGE, BALLOT_READ, load_visible_topic
+from jiedao.plugins.deliberation.graphql.described import described
 from jiedao.plugins.deliberation.models import Ballot as BallotModel
 from jiedao.plugins.deliberation.models import BallotBuilding, BallotStatus, Channel, Choice, ConvenorKind, Electorate, Rule, Vote
 from jiedao.plugins.deliberation.models import BallotStairwell as BallotStairwellModel
@@ -30,13 +31,44 @@ BallotRuleEnum = strawberry.enum(
     description="ART278_MAJOR: Civil Code Art. 278 matters 6-8; ART278_ORDINARY: other matters; "
     "SIMPLE_MAJORITY: non-binding consultation.",
 )
-BallotStatusEnum = strawberry.enum(BallotStatus, name="BallotStatus")
-ChoiceEnum = strawberry.enum(Choice, name="VoteChoice")
-ChannelEnum = strawberry.enum(Channel, name="VoteChannel")
-ConvenorKindEnum = strawberry.enum(ConvenorKind, name="BallotConvenorKind")
+BallotStatusEnum = strawberry.enum(BallotStatus, name="BallotStatus", description="Where a ballot (表决) is: DRAFT → OPEN → CLOSED, or CANCELLED.")
+ChoiceEnum = strawberry.enum(Choice, name="VoteChoice", description="An owner's answer on a ballot.")
+ChannelEnum = strawberry.enum(Channel, name="VoteChannel", description="How a vote reached the ballot box.")
+ConvenorKindEnum = strawberry.enum(ConvenorKind, name="BallotConvenorKind", description="Who convenes (召集) a ballot.")
+described(
+    BallotRuleEnum,
+    ART278_MAJOR="Civil Code Art. 278 ¶1 (6)-(8) (raising the maintenance fund, rebuilding, changing the use of common parts): 2/3 of the area and of the owners take part; 3/4 of both that take part agree.",
+    ART278_ORDINARY="Civil Code Art. 278, other matters: 2/3 of the area and of the owners take part; more than half of both that take part agree.",
+    SIMPLE_MAJORITY="A non-binding consultation (征询): more than half of the votes cast agree.",
+)
+described(
+    BallotStatusEnum,
+    DRAFT="草稿 (draft): being prepared, not yet announced.",
+    OPEN="已公告 (open): announced; votes are taken from `opensAt`.",
+    CLOSED="已结束 (closed): tallied; see `result`.",
+    CANCELLED="已取消 (cancelled) by its convenor with a reason: no votes, no result.",
+)
+described(ChoiceEnum, AGREE="同意 (agree).", OPPOSE="反对 (oppose).", ABSTAIN="弃权 (abstain): takes part but does not approve.")
+described(
+    ChannelEnum,
+    ONLINE="网上 (online), cast by the owner from their own account (castVote).",
+    PAPER="纸质 (paper) ballot, recorded by staff (recordVote).",
+    PROXY="委托 (proxy): cast for the owner by their proxy, recorded by staff with the proxy's details.",
+)
+described(
+    ConvenorKindEnum,
+    OWNERS_COMMITTEE="业主委员会 (the compound's owners' committee).",
+    RESIDENTS_COMMITTEE="居民委员会 (the community's residents' committee).",
+    STREET="街道办事处 (the street office).",
+)
 ElectorateEnum = strawberry.enum(
     Electorate, name="BallotElectorate",
     description="OWNERS: one vote per owner group (Art. 278); RESIDENTS: a residents' consultation (居民协商), one vote per adult resident.",
+)
+described(
+    ElectorateEnum,
+    OWNERS="业主 (owners): one vote per owner group (Art. 278).",
+    RESIDENTS="居民 (residents): every adult resident of the scope's households, in a residents' consultation.",
 )
 
 
@@ -47,8 +79,8 @@ def m2(dm2: int) -> float:
 
 @strawberry.type(name="BallotTurnout", description="How many owners and how much exclusive area may vote, and how many took part so far.")
 class Turnout:
-    eligible_owners: int
-    participating_owners: int
+    eligible_owners: int = strawberry.field(description="How many owners (owner groups) may vote.")
+    participating_owners: int = strawberry.field(description="How many have voted so far.")
     _eligible_dm2: strawberry.Private[int]
     _participating_dm2: strawberry.Private[int]
 
@@ -65,19 +97,19 @@ class Turnout:
 class Participation:
     """The counts every tally starts with: who may vote, who voted, who agreed (areas in m²)."""
 
-    eligible_area: float
-    eligible_owners: int
-    participating_area: float
-    participating_owners: int
-    agree_area: float
-    agree_owners: int
+    eligible_area: float = strawberry.field(description="Exclusive area (专有部分面积) in m² of the owners who may vote.")
+    eligible_owners: int = strawberry.field(description="How many owners (owner groups) may vote.")
+    participating_area: float = strawberry.field(description="Exclusive area in m² of the owners who voted.")
+    participating_owners: int = strawberry.field(description="How many owners voted.")
+    agree_area: float = strawberry.field(description="Exclusive area in m² of the owners who agreed.")
+    agree_owners: int = strawberry.field(description="How many owners agreed.")
 
 
 @strawberry.type(name="BallotBuildingTally", description="Counts of one building of a closed ballot (areas in m²).")
 class BuildingTally(Participation):
     _building_id: strawberry.Private[int]
 
-    @strawberry.field
+    @strawberry.field(description="The building.")
     async def building(self, info: strawberry.Info) -> types.Building | None:
         return await by_id(info.context, registry.Building).load(self._building_id)
 
@@ -93,10 +125,10 @@ class BuildingTally(Participation):
 
 @strawberry.type(name="BallotStairwellTally", description="Counts of one stairwell (单元) of a closed ballot over stairwells (areas in m²).")
 class StairwellTally(Participation):
-    stairwell: str
+    stairwell: str = strawberry.field(description="The stairwell, as the units record it.")
     _building_id: strawberry.Private[int]
 
-    @strawberry.field
+    @strawberry.field(description="Its building.")
     async def building(self, info: strawberry.Info) -> types.Building | None:
         return await by_id(info.context, registry.Building).load(self._building_id)
 
@@ -112,25 +144,25 @@ class StairwellTally(Participation):
 
 @strawberry.type(name="BallotStairwell", description="A stairwell (单元) a ballot is limited to.")
 class ScopeStairwell:
-    stairwell: str
+    stairwell: str = strawberry.field(description="The stairwell, as the units record it (`Unit.stairwell`).")
     _building_id: strawberry.Private[int]
 
-    @strawberry.field
+    @strawberry.field(description="Its building.")
     async def building(self, info: strawberry.Info) -> types.Building | None:
         return await by_id(info.context, registry.Building).load(self._building_id)
 
 
 @strawberry.type(description="The tally frozen when the ballot closed (areas in m²; decided on exact integers).")
 class BallotResult(Participation):
-    oppose_area: float
-    oppose_owners: int
-    abstain_area: float
-    abstain_owners: int
+    oppose_area: float = strawberry.field(description="Exclusive area in m² of the owners who opposed.")
+    oppose_owners: int = strawberry.field(description="How many owners opposed.")
+    abstain_area: float = strawberry.field(description="Exclusive area in m² of the owners who abstained.")
+    abstain_owners: int = strawberry.field(description="How many owners abstained.")
     quorum_met: bool = strawberry.field(description="Participation reached the legal minimum (Art. 278: 2/3 of area and of owners).")
-    passed: bool
+    passed: bool = strawberry.field(description="Whether the matter was approved under the ballot's rule.")
     reasons: list[str] = strawberry.field(description="Each threshold with the numbers it was judged on (English).")
     reasons_zh: list[str] = strawberry.field(description="The same reasons in Chinese, line for line (as the result notice gives them).")
-    by_building: list[BuildingTally]
+    by_building: list[BuildingTally] = strawberry.field(description="The counts per building.")
     by_stairwell: list[StairwellTally] = strawberry.field(description="Per stairwell (单元), for a ballot over stairwells; empty otherwise.")
 
     @classmethod
@@ -149,14 +181,14 @@ class BallotResult(Participation):
 
 @strawberry.type(name="VoteProxy", description="Who voted for the owner (a PROXY vote).")
 class Proxy:
-    name: str
+    name: str = strawberry.field(description="The proxy's name.")
     id_card_masked: str = strawberry.field(description="The proxy's ID-card number, masked like residents' (330105********123X).")
 
 
 @strawberry.type(name="VoteAttachment", description="A proxy's written authorisation or a paper ballot's scan.")
 class VoteAttachment:
-    name: str
-    content_type: str
+    name: str = strawberry.field(description="The file's name.")
+    content_type: str = strawberry.field(description="Its media type.")
     size: int = strawberry.field(description="Bytes.")
     reference: str = strawberry.field(description="The file store's reference (sha256/<hex>).")
 
@@ -171,9 +203,9 @@ class VoteAttachment:
 
 @strawberry.type(description="One owner group's vote. The choice stays sealed from staff until the ballot closes.")
 class VoteRecord:
-    channel: ChannelEnum
-    cast_at: datetime
-    choice: ChoiceEnum | None
+    channel: ChannelEnum = strawberry.field(description="How the vote reached the ballot box.")
+    cast_at: datetime = strawberry.field(description="When it was cast or recorded (ISO 8601 UTC).")
+    choice: ChoiceEnum | None = strawberry.field(description="The choice, or null where it is sealed (see the type).")
     _unit_id: strawberry.Private[int]
     _vote: strawberry.Private[Vote]
 
@@ -214,7 +246,7 @@ def vote_record(vote: Vote, show_choice: bool) -> VoteRecord:
 
 @strawberry.type(name="BallotConvenor", description="Who convened a ballot: the organisation, and the account that acted for it.")
 class Convenor:
-    kind: ConvenorKindEnum
+    kind: ConvenorKindEnum = strawberry.field(description="Which kind of body convened it.")
     name: str = strawberry.field(description="The organisation's name, or 街道办事处.")
     organisation_id: strawberry.ID | None = strawberry.field(description="The organisation's global ID (none for the street office).")
     convened_by: str | None = strawberry.field(description="The username of the account that created the ballot.")
@@ -227,17 +259,17 @@ def _notice_id(pk: int | None) -> strawberry.ID | None:
 @node_type(BallotModel, read=BALLOT_READ)
 @strawberry.type(name="Ballot", description="An owners' vote (Civil Code Art. 278) over a compound or some buildings.")
 class Ballot(Node):
-    title: str
-    matter: str
+    title: str = strawberry.field(description="The ballot's title.")
+    matter: str = strawberry.field(description="The matter put to the vote (表决事项), in full.")
 
-    rule = enum_field(BallotRuleEnum)
+    rule = enum_field(BallotRuleEnum, description="How the ballot decides (Civil Code Art. 278).")
 
-    status = enum_field(BallotStatusEnum)
+    status = enum_field(BallotStatusEnum, description="Where the ballot is.")
 
-    opens_at: datetime
-    closes_at: datetime
+    opens_at: datetime = strawberry.field(description="When voting opens (ISO 8601 UTC).")
+    closes_at: datetime = strawberry.field(description="When voting ends (ISO 8601 UTC).")
 
-    @strawberry.field
+    @strawberry.field(description="The compound the ballot is over; null if it names none.")
     async def compound(self, info: strawberry.Info) -> types.Compound | None:
         if self.compound_id is None:
             return None
@@ -262,10 +294,10 @@ class Ballot(Node):
             _participating_dm2=c.participating_area,
         )
 
-    electorate = enum_field(ElectorateEnum)
+    electorate = enum_field(ElectorateEnum, description="Who may vote: owners, or residents in a consultation.")
 
-    cancelled_at: datetime | None
-    cancellation_reason: str | None
+    cancelled_at: datetime | None = strawberry.field(description="When it was cancelled (ISO 8601 UTC); null otherwise.")
+    cancellation_reason: str | None = strawberry.field(description="Why it was cancelled; null otherwise.")
 
     @strawberry.field(description="The frozen tally; null until the ballot is closed (a cancelled ballot has none).")
     def result(self) -> BallotResult | None:
@@ -314,7 +346,7 @@ class Ballot(Node):
 
 @strawberry.type(description="A ballot as seen from one unit: whether and how its owner group voted.")
 class UnitBallot:
-    ballot: Ballot
+    ballot: Ballot = strawberry.field(description="The ballot.")
     vote: VoteRecord | None = strawberry.field(description="Null if the unit's owners have not voted (or you may not see it).")
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import or_, select
 from jiedao.api import by_id, children, Node, node_type, registry, types
 from jiedao.api.graphql import encode_global_id, enum_field, list_bound, OrganisationType, WorkItemType
 from jiedao.plugins.deliberation import service
+from jiedao.plugins.deliberation.graphql.described import described
 from jiedao.plugins.deliberation.graphql.loaders import organisations_loader, visible_nodes_loader, work_items_by_subject
 from jiedao.plugins.deliberation.graphql.types.access import (
     load_visible_meeting,
@@ -31,13 +32,17 @@ if TYPE_CHECKING:
 LazyTopic = Annotated["Topic", strawberry.lazy("jiedao.plugins.deliberation.graphql.types.topics")]
 """The topic type, resolved lazily: topics refer back to meetings."""
 
-MeetingKindEnum = strawberry.enum(MeetingKind, name="MeetingKind", description="JOINT: 三方联席会议 (半月谈); RED_TEA: 红茶议事会.")
+MeetingKindEnum = described(
+    strawberry.enum(MeetingKind, name="MeetingKind", description="JOINT: 三方联席会议 (半月谈); RED_TEA: 红茶议事会."),
+    JOINT="三方联席会议 (joint meeting of the residents' committee, the owners' committee and the property manager), e.g. the biweekly 半月谈.",
+    RED_TEA="红茶议事会 (the Red Tea deliberation meeting).",
+)
 
 
 @strawberry.type(description="The organisation responsible for an action item (core ``organisations``).")
 class ResponsibleOrganisation:
     organisation_id: strawberry.ID = strawberry.field(description="The organisation's global ID (fetch it with `node(id:)` or `organisation`).")
-    name: str
+    name: str = strawberry.field(description="The organisation's name.")
 
 
 def visible_action_items(ctx):
@@ -69,9 +74,9 @@ SEES_MEETINGS_OR_TOPICS = (MEETING_MANAGE, PUBLISHED_READ, "deliberation.topic.r
 @node_type(ActionItemModel, read=SEES_MEETINGS_OR_TOPICS, visible=visible_action_items)
 @strawberry.type(name="MeetingActionItem", description="Something a meeting decided an organisation must do by a date.")
 class ActionItem(Node):
-    description: str
+    description: str = strawberry.field(description="What must be done.")
     owner: str = strawberry.field(description="A note on the person responsible (free text).")
-    due_on: date
+    due_on: date = strawberry.field(description="The deadline.")
 
     @strawberry.field(description="Whether it was marked done.")
     def done(self) -> bool:
@@ -81,7 +86,7 @@ class ActionItem(Node):
     def overdue(self) -> bool:
         return service.meetings.is_overdue(self)
 
-    done_at: datetime | None
+    done_at: datetime | None = strawberry.field(description="When it was marked done (ISO 8601 UTC); null until then.")
 
     @strawberry.field(description="The responsible organisation; null if only a person is named in the note.")
     async def responsible_organisation(self, info: strawberry.Info) -> ResponsibleOrganisation | None:
@@ -106,9 +111,9 @@ class ActionItem(Node):
 @node_type(AgendaItemModel, read=SEES_MEETINGS_OR_TOPICS, visible=visible_agenda_items)
 @strawberry.type(name="MeetingAgendaItem", description="An item on a meeting's agenda and the decision taken on it; its ID is what decideAgendaItem and action items take.")
 class AgendaItem(Node):
-    title: str
-    decision: str | None
-    decided_at: datetime | None
+    title: str = strawberry.field(description="The item's title.")
+    decision: str | None = strawberry.field(description="The decision taken on it (决议); null until decided.")
+    decided_at: datetime | None = strawberry.field(description="When it was decided (ISO 8601 UTC).")
     decides_topic: bool = strawberry.field(description="This item's decision is the decision of its topic.")
 
     @strawberry.field(description="The topic, if you may see it.")
@@ -127,27 +132,27 @@ class AgendaItem(Node):
 @node_type(MeetingModel, read=(MEETING_MANAGE, PUBLISHED_READ), visible=visible_meetings)
 @strawberry.type(name="Meeting", description="A three-party joint meeting (半月谈) or a 红茶议事会 session.")
 class Meeting(Node):
-    title: str
-    parties: list[str]
-    attendance: list[str]
-    minutes: str
+    title: str = strawberry.field(description="The meeting's title.")
+    parties: list[str] = strawberry.field(description="The parties taking part, e.g. 居委会, 业委会, 物业.")
+    attendance: list[str] = strawberry.field(description="Who attended, by name.")
+    minutes: str = strawberry.field(description="The minutes (会议纪要); empty until recorded.")
 
-    kind = enum_field(MeetingKindEnum)
+    kind = enum_field(MeetingKindEnum, description="The kind of meeting.")
 
-    scheduled_at: datetime
+    scheduled_at: datetime = strawberry.field(description="When it takes place (ISO 8601 UTC).")
 
     @strawberry.field(description="When the minutes and decisions were published to residents (null: not published).")
     def published_at(self) -> datetime | None:
         return self.published_at
 
-    @strawberry.field
+    @strawberry.field(description="The compound it is about, if any.")
     async def compound(self, info: strawberry.Info) -> types.Compound | None:
         return await by_id(info.context, registry.Compound).load(self.compound_id) if self.compound_id else None
 
-    @strawberry.field(metadata=list_bound(30))
+    @strawberry.field(metadata=list_bound(30), description="The agenda, in order.")
     async def agenda(self, info: strawberry.Info) -> list[AgendaItem]:
         return await children(info.context, AgendaItemModel.meeting_id).load(self.id)
 
-    @strawberry.field(metadata=list_bound(30))
+    @strawberry.field(metadata=list_bound(30), description="The action items decided at the meeting.")
     async def action_items(self, info: strawberry.Info) -> list[ActionItem]:
         return await children(info.context, ActionItemModel.meeting_id).load(self.id)

@@ -21,6 +21,7 @@ from jiedao.plugins.deliberation.graphql.types.access import (
 )
 from jiedao.plugins.deliberation.graphql.types.ballots import Ballot
 from jiedao.plugins.deliberation.graphql.types.meetings import ActionItem, AgendaItem, Meeting
+from jiedao.plugins.deliberation.graphql.described import described
 from jiedao.plugins.deliberation.models import Ballot as BallotModel
 from jiedao.plugins.deliberation.models import ActionItem as ActionItemModel
 from jiedao.plugins.deliberation.models import AgendaItem as AgendaItemModel
@@ -29,7 +30,14 @@ from jiedao.plugins.deliberation.models import Topic as TopicModel
 from jiedao.plugins.deliberation.models import TopicStatus
 from jiedao.plugins.deliberation.models import TopicStep as TopicStepModel
 
-TopicStatusEnum = strawberry.enum(TopicStatus, name="TopicStatus")
+TopicStatusEnum = described(
+    strawberry.enum(TopicStatus, name="TopicStatus", description="Where a topic (议题) is: RAISED → DISCUSSING → DECIDED → IMPLEMENTED, or REJECTED with a reason."),
+    RAISED="已提出 (raised), not yet on a meeting's agenda.",
+    DISCUSSING="讨论中 (discussing): on a meeting's agenda.",
+    DECIDED="已决定 (decided) at a meeting.",
+    IMPLEMENTED="已落实 (implemented): the decision was carried out.",
+    REJECTED="不予采纳 (rejected), with a reason.",
+)
 
 
 RESIDENT_ACTOR = "居民"
@@ -38,11 +46,11 @@ RESIDENT_ACTOR = "居民"
 
 @strawberry.type(description="One step of a topic's life.")
 class TopicStep:
-    from_status: TopicStatusEnum | None
-    to_status: TopicStatusEnum
-    note: str
-    actor: str
-    at: datetime
+    from_status: TopicStatusEnum | None = strawberry.field(description="The status before; null for the first step.")
+    to_status: TopicStatusEnum = strawberry.field(description="The status after.")
+    note: str = strawberry.field(description="Why, or what was done.")
+    actor: str = strawberry.field(description="Who moved the topic.")
+    at: datetime = strawberry.field(description="When (ISO 8601 UTC).")
 
 
 def visible_comments(ctx):
@@ -55,26 +63,26 @@ def visible_comments(ctx):
 @node_type(CommentModel, read=(TOPIC_READ, TOPIC_RAISE, PUBLISHED_READ), visible=visible_comments)
 @strawberry.type(name="TopicComment", description="A consultation comment.")
 class Comment(Node):
-    body: str
-    author: str
-    at: datetime
-    hidden: bool
-    hidden_reason: str | None
+    body: str = strawberry.field(description="The comment's text.")
+    author: str = strawberry.field(description="Who wrote it.")
+    at: datetime = strawberry.field(description="When it was written (ISO 8601 UTC).")
+    hidden: bool = strawberry.field(description="Hidden from residents by a moderator.")
+    hidden_reason: str | None = strawberry.field(description="Why it was hidden; null when it is not.")
 
 
 @node_type(TopicModel, read=(TOPIC_READ, TOPIC_RAISE, PUBLISHED_READ), visible=visible_topics)
 @strawberry.type(name="Topic", description="A residents' appeal or matter for deliberation (民生诉求/议题).")
 class Topic(Node):
-    title: str
-    description: str
-    decision: str | None
-    rejection_reason: str | None
+    title: str = strawberry.field(description="The topic's title.")
+    description: str = strawberry.field(description="What the topic is about, in full.")
+    decision: str | None = strawberry.field(description="What was decided; null until decided.")
+    rejection_reason: str | None = strawberry.field(description="Why it was rejected; null unless REJECTED.")
 
-    status = enum_field(TopicStatusEnum)
+    status = enum_field(TopicStatusEnum, description="Where the topic is.")
 
-    created_at: datetime
-    updated_at: datetime
-    consultation_closes_at: datetime | None
+    created_at: datetime = strawberry.field(description="When it was raised (ISO 8601 UTC).")
+    updated_at: datetime = strawberry.field(description="When it last changed (ISO 8601 UTC).")
+    consultation_closes_at: datetime | None = strawberry.field(description="When its public consultation (征求意见) ends; null if none was opened.")
 
     @strawberry.field(description="The ballots that decide this topic (callers who may read ballots).", metadata=list_bound(10))
     async def ballots(self, info: strawberry.Info) -> list[Ballot]:
@@ -82,11 +90,11 @@ class Topic(Node):
             return []
         return await children(info.context, BallotModel.topic_id).load(self.id)
 
-    @strawberry.field
+    @strawberry.field(description="The compound it is about, if any.")
     async def compound(self, info: strawberry.Info) -> types.Compound | None:
         return await by_id(info.context, registry.Compound).load(self.compound_id) if self.compound_id else None
 
-    @strawberry.field
+    @strawberry.field(description="The building it is about, if any.")
     async def building(self, info: strawberry.Info) -> types.Building | None:
         return await by_id(info.context, registry.Building).load(self.building_id) if self.building_id else None
 

@@ -16,31 +16,31 @@ from jiedao.plugins.mediation.access import Actor
 from jiedao.plugins.mediation.graphql.mutations.cases import CaseIdInput, MANAGE, CasePayload
 
 
-@strawberry.input
+@strawberry.input(description="The text of a case's mediation agreement (调解协议书, Art. 28-29).")
 class DraftAgreementInput(CaseIdInput):
-    facts: Annotated[str, LONG]
-    disputed_points: Annotated[str, LONG]
-    terms: Annotated[str, LONG]
+    facts: Annotated[str, LONG] = strawberry.field(description="The main facts of the dispute (纠纷的主要事实).")
+    disputed_points: Annotated[str, LONG] = strawberry.field(description="The points in dispute (争议事项).")
+    terms: Annotated[str, LONG] = strawberry.field(description="What the parties agreed (达成协议的内容).")
     performance: Annotated[str, LONG] = strawberry.field(description="How the agreement is carried out.")
-    perform_by: date | None = None
+    perform_by: date | None = strawberry.field(default=None, description="The last day for performance (履行期限), if any.")
     oral: bool = strawberry.field(default=False, description="An oral agreement recorded by the mediator; in effect at once.")
     obliged_party_id: strawberry.ID | None = node_id("Resident", default=None, description="The party who must perform (default: the first respondent).")
 
 
-@strawberry.input
+@strawberry.input(description="A signature on a case's agreement.")
 class SignAgreementInput(CaseIdInput):
     resident_id: strawberry.ID | None = node_id("Resident", description="The party signing; omit to sign as the case's mediator.", default=None)
 
 
-@strawberry.input
+@strawberry.input(description="The committee's seal (盖章) on a case's agreement.")
 class SealAgreementInput(CaseIdInput):
     """The case whose agreement is sealed."""
 
 
-@strawberry.input
+@strawberry.input(description="The parties' joint request for judicial confirmation (司法确认).")
 class RequestJudicialConfirmationInput(CaseIdInput):
     party_ids: list[strawberry.ID] = node_id("Resident", description="Every party: the application is joint.")
-    court: str
+    court: str = strawberry.field(description="The court applied to.")
 
 
 @strawberry.type

@@ -14,7 +14,7 @@ from jiedao.plugins.mediation.graphql.mutations.cases import CaseIdInput, CasePa
 from jiedao.plugins.mediation.service.answers import answer_mediation as record_answer
 
 
-@strawberry.input
+@strawberry.input(description="A party's answer to mediation (Art. 17): accept or refuse.")
 class AnswerMediationInput(CaseIdInput):
     resident_id: strawberry.ID = node_id("Resident", description="The party answering.")
     accept: bool = strawberry.field(description="true: accepts mediation; false: refuses it (the case ends as REFUSED).")

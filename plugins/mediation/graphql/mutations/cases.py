@@ -24,80 +24,80 @@ from jiedao.plugins.mediation.uploads import decode_upload
 
 MANAGE = "mediation.case.manage"
 
-CasePayload = payload("CasePayload", case=Case)
+CasePayload = payload("CasePayload", case=(Case | None, None, "The case after the change; null when refused."))
 
 
-EscalatePayload = payload("EscalatePayload", case=Case, notified=many(str, "The roles the alert went to."))
+EscalatePayload = payload("EscalatePayload", case=(Case | None, None, "The case flagged; null when refused."), notified=many(str, "The roles the alert went to."))
 
 
 CaseIdInput = id_input("Case")
 
 
-@strawberry.input
+@strawberry.input(description="A party (当事人) to a case.")
 class PartyInput:
-    resident_id: strawberry.ID = node_id("Resident")
-    role: PartyRoleEnum
+    resident_id: strawberry.ID = node_id("Resident", description="The Resident (global ID).")
+    role: PartyRoleEnum = strawberry.field(description="Their role in the dispute.")
 
 
-@strawberry.input
+@strawberry.input(description="A place a case is about.")
 class PlaceInput:
-    building_id: strawberry.ID = node_id("Building")
-    unit_id: strawberry.ID | None = node_id("Unit", default=None)
+    building_id: strawberry.ID = node_id("Building", description="The Building (global ID).")
+    unit_id: strawberry.ID | None = node_id("Unit", default=None, description="The Unit (global ID), if it is about one unit.")
 
 
-@strawberry.input
+@strawberry.input(description="A new mediation case (调解案件).")
 class OpenCaseInput:
-    title: str
-    category: CategoryEnum
-    source: SourceEnum
-    studio_id: strawberry.ID = node_id("Studio")
-    parties: list[PartyInput]
-    places: list[PlaceInput] = strawberry.field(default_factory=list)
-    description: Annotated[str, LONG] = ""
+    title: str = strawberry.field(description="A short title of the dispute.")
+    category: CategoryEnum = strawberry.field(description="What the dispute is about (纠纷类别).")
+    source: SourceEnum = strawberry.field(description="How the case came to the studio (案件来源).")
+    studio_id: strawberry.ID = node_id("Studio", description="The Studio that handles it (global ID).")
+    parties: list[PartyInput] = strawberry.field(description="The parties (at least one), each once.")
+    places: list[PlaceInput] = strawberry.field(default_factory=list, description="The buildings or units it is about.")
+    description: Annotated[str, LONG] = strawberry.field(default="", description="The dispute as told.")
     referred_by: str = strawberry.field(default="", description="The court, police station or task force that referred it.")
 
 
-@strawberry.input
+@strawberry.input(description="A case's move to another state.")
 class MoveCaseInput(CaseIdInput):
-    to: CaseStateEnum
-    reason: str = ""
+    to: CaseStateEnum = strawberry.field(description="The state to move to.")
+    reason: str = strawberry.field(default="", description="Why; shown in the case's history.")
 
 
-@strawberry.input
+@strawberry.input(description="The assignment of a mediator (调解员) to a case.")
 class AssignMediatorInput(CaseIdInput):
-    username: str
+    username: str = strawberry.field(description="The mediator's username; a member of the case's studio.")
 
 
-@strawberry.input
+@strawberry.input(description="A mediator's withdrawal (回避) from a case.")
 class RecuseMediatorInput(CaseIdInput):
-    username: str
-    reason: str
+    username: str = strawberry.field(description="The withdrawing mediator's username.")
+    reason: str = strawberry.field(description="Why, e.g. related to a party.")
 
 
-@strawberry.input
+@strawberry.input(description="An outside person invited to help mediate (邀请参与调解).")
 class InviteOutsideMediatorInput(CaseIdInput):
-    name: str
-    kind: OutsideKindEnum
+    name: str = strawberry.field(description="The person's name.")
+    kind: OutsideKindEnum = strawberry.field(description="Who they are.")
     parties_consent: Annotated[str, LONG] = strawberry.field(description="How and when the parties consented (required).")
-    organisation: str = ""
+    organisation: str = strawberry.field(default="", description="Their organisation, if any (e.g. a law firm).")
 
 
-@strawberry.input
+@strawberry.input(description="A mediation session (调解) that took place.")
 class RecordMediationSessionInput(CaseIdInput):
-    held_on: date
-    participants: list[str]
-    notes: Annotated[str, LONG]
+    held_on: date = strawberry.field(description="The day it was held (ISO 8601 date).")
+    participants: list[str] = strawberry.field(description="Who took part, by name.")
+    notes: Annotated[str, LONG] = strawberry.field(description="The session's record (调解笔录).")
 
 
-@strawberry.input
+@strawberry.input(description="A flag that a dispute may turn violent (矛盾激化风险).")
 class EscalateCaseInput(CaseIdInput):
-    reason: Annotated[str, LONG]
+    reason: Annotated[str, LONG] = strawberry.field(description="What makes it risky.")
 
 
-@strawberry.input
+@strawberry.input(description="A file attached to a case.")
 class AddCaseAttachmentInput(CaseIdInput):
-    name: str
-    content_type: str
+    name: str = strawberry.field(description="The file's name.")
+    content_type: str = strawberry.field(description="Its media type, e.g. `application/pdf`.")
     content_base64: Annotated[str, MaxLength(None)] = strawberry.field(description="Limited by the street\'s max_attachment_bytes.")
 
 

@@ -19,11 +19,11 @@ from typing import Annotated
 MANAGE = "mediation.committee.manage"
 SEAL_IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml")
 
-CommitteePayload = payload("MediationCommitteePayload", committee=MediationCommittee)
-StudioCommitteePayload = payload("StudioCommitteePayload", studio=Studio)
+CommitteePayload = payload("MediationCommitteePayload", committee=(MediationCommittee | None, None, "The committee after the change; null when refused."))
+StudioCommitteePayload = payload("StudioCommitteePayload", studio=(Studio | None, None, "The studio with its committee; null when refused."))
 
 
-@strawberry.input
+@strawberry.input(description="A new people's mediation committee (人民调解委员会).")
 class CreateMediationCommitteeInput:
     name: str = strawberry.field(description="e.g. 长庆街道人民调解委员会.")
     seal_name: str = strawberry.field(default="", description="The text of the seal; the committee's name when empty.")
@@ -31,28 +31,28 @@ class CreateMediationCommitteeInput:
     community_id: strawberry.ID | None = node_id("Community", default=None, description="The 居委会's community, for a community committee.")
 
 
-@strawberry.input
+@strawberry.input(description="A member appointed to a committee.")
 class AddCommitteeMemberInput:
-    committee_id: strawberry.ID = node_id("MediationCommittee")
-    username: str
-    office: OfficeEnum
-    display_name: str = ""
+    committee_id: strawberry.ID = node_id("MediationCommittee", description="The MediationCommittee (global ID).")
+    username: str = strawberry.field(description="The member's username (a user holding the mediator role).")
+    office: OfficeEnum = strawberry.field(description="Their office in the committee.")
+    display_name: str = strawberry.field(default="", description="The name shown for them; their username when empty.")
     keeps_seal: bool = strawberry.field(default=False, description="Hand this member the seal (taken from whoever kept it).")
 
 
-@strawberry.input
+@strawberry.input(description="A committee's seal (印章): its text, number and image.")
 class SetCommitteeSealInput:
-    committee_id: strawberry.ID = node_id("MediationCommittee")
-    seal_name: str
-    seal_number: str = ""
+    committee_id: strawberry.ID = node_id("MediationCommittee", description="The MediationCommittee (global ID).")
+    seal_name: str = strawberry.field(description="The text of the seal.")
+    seal_number: str = strawberry.field(default="", description="The seal's filing or engraving number, if any.")
     image_base64: Annotated[str, MaxLength(None)] | None = strawberry.field(default=None, description="An image of the seal (PNG, JPEG or SVG), limited by max_attachment_bytes.")
-    image_content_type: str = "image/png"
+    image_content_type: str = strawberry.field(default="image/png", description="The image's media type: image/png, image/jpeg or image/svg+xml.")
 
 
-@strawberry.input
+@strawberry.input(description="Which committee a studio works for.")
 class SetStudioCommitteeInput:
-    studio_id: strawberry.ID = node_id("Studio")
-    committee_id: strawberry.ID = node_id("MediationCommittee")
+    studio_id: strawberry.ID = node_id("Studio", description="The Studio (global ID).")
+    committee_id: strawberry.ID = node_id("MediationCommittee", description="The MediationCommittee (global ID).")
 
 
 def _image(w: Write, input: SetCommitteeSealInput) -> str | None:

@@ -16,18 +16,18 @@ from jiedao.plugins.mediation.graphql.mutations.cases import CaseIdInput, MANAGE
 from jiedao.plugins.mediation.graphql.types import ReturnVisit
 from jiedao.plugins.mediation.service.visit_work import close_for_recorded, open_visit_work_item
 
-ReturnVisitPayload = payload("ReturnVisitPayload", return_visit=ReturnVisit)
+ReturnVisitPayload = payload("ReturnVisitPayload", return_visit=(ReturnVisit | None, None, "The return visit scheduled or recorded; null when refused."))
 
 
-@strawberry.input
+@strawberry.input(description="A return visit (回访) to schedule for an agreed case.")
 class ScheduleReturnVisitInput(CaseIdInput):
-    due_on: date
+    due_on: date = strawberry.field(description="The day it is due (ISO 8601 date).")
 
 
-@strawberry.input
+@strawberry.input(description="What a return visit found.")
 class RecordReturnVisitInput:
-    visit_id: strawberry.ID = node_id("ReturnVisit")
-    notes: Annotated[str, LONG]
+    visit_id: strawberry.ID = node_id("ReturnVisit", description="The ReturnVisit (global ID).")
+    notes: Annotated[str, LONG] = strawberry.field(description="What the visit found.")
 
 
 @strawberry.type

@@ -20,39 +20,39 @@ from jiedao.plugins.mediation.states import CourtAction, Ruling
 from jiedao.plugins.mediation.uploads import decode_upload
 
 
-@strawberry.input
+@strawberry.input(description="The mediator's confirmation that the agreement was performed (Art. 31).")
 class ConfirmPerformanceInput(CaseIdInput):
     checked_on: date = strawberry.field(description="The day the mediator checked (on or after the performance date).")
     note: Annotated[str, LONG] = strawberry.field(description="What the check found.")
 
 
-@strawberry.input
+@strawberry.input(description="The obliged party's evidence of performance (履行凭证).")
 class SubmitPerformanceEvidenceInput(CaseIdInput):
     performed_on: date = strawberry.field(description="The day the party performed (on or after the performance date).")
-    name: str
-    content_type: str
+    name: str = strawberry.field(description="The file's name.")
+    content_type: str = strawberry.field(description="Its media type, e.g. `image/jpeg`.")
     content_base64: Annotated[str, MaxLength(None)] = strawberry.field(description="The evidence (a receipt, a photo); limited by max_attachment_bytes.")
-    note: Annotated[str, LONG] = ""
+    note: Annotated[str, LONG] = strawberry.field(default="", description="A note on the performance.")
 
 
-@strawberry.input
+@strawberry.input(description="The record that an agreement was not performed (Art. 32).")
 class RecordBreachInput(CaseIdInput):
-    noticed_on: date
+    noticed_on: date = strawberry.field(description="The day the breach was noticed (ISO 8601 date).")
     note: Annotated[str, LONG] = strawberry.field(description="What was not performed.")
 
 
-@strawberry.input
+@strawberry.input(description="The court's ruling on judicial confirmation.")
 class RecordJudicialRulingInput(CaseIdInput):
-    ruling: RulingEnum
+    ruling: RulingEnum = strawberry.field(description="Confirmed or refused.")
     case_number: str = strawberry.field(description="The court's case number (案号), e.g. （2026）浙0105民特123号.")
-    ruled_on: date
+    ruled_on: date = strawberry.field(description="The day of the ruling (ISO 8601 date).")
 
 
-@strawberry.input
+@strawberry.input(description="A party's action in court after the agreement.")
 class RecordCourtActionInput(CaseIdInput):
     action: CourtActionEnum = strawberry.field(description="LITIGATION (Art. 32) or ENFORCEMENT of a confirmed agreement (Art. 33).")
-    court: str
-    filed_on: date
+    court: str = strawberry.field(description="The court.")
+    filed_on: date = strawberry.field(description="The day it was filed (ISO 8601 date).")
 
 
 def _stored_file(w: Write, input: SubmitPerformanceEvidenceInput) -> dict:

@@ -15,29 +15,30 @@ from jiedao.plugins.mediation.graphql.types import Studio
 
 MANAGE = "mediation.studio.manage"
 
-StudioPayload = payload("StudioPayload", studio=Studio)
+StudioPayload = payload("StudioPayload", studio=(Studio | None, None, "The studio after the change; null when refused."))
 
 
-@strawberry.input
+@strawberry.input(description="A new people's mediation studio (调解工作室).")
 class CreateStudioInput:
-    name: str
-    description: Annotated[str, LONG] = ""
-    community_id: strawberry.ID | None = node_id("Community", default=None)
+    name: str = strawberry.field(description="The studio's name, unique in the street.")
+    description: Annotated[str, LONG] = strawberry.field(default="", description="What the studio does, e.g. its specialities.")
+    community_id: strawberry.ID | None = node_id("Community", default=None, description="The Community it is in (global ID), if any.")
     committee_id: strawberry.ID | None = node_id("MediationCommittee", default=None, description="The people's mediation committee it works for; its seal makes the studio's agreements.")
 
 
-@strawberry.input
+@strawberry.input(description="A mediator added to a studio.")
 class AddStudioMemberInput:
-    studio_id: strawberry.ID = node_id("Studio")
-    username: str
-    display_name: str = ""
-    lead: bool = False
+    studio_id: strawberry.ID = node_id("Studio", description="The Studio (global ID).")
+    username: str = strawberry.field(description="The mediator's username (a user with the mediator role).")
+    display_name: str = strawberry.field(default="", description="The name shown for them; their username when empty.")
+    lead: bool = strawberry.field(default=False, description="Make them the studio's lead (负责人), in place of any other.")
 
 
 @strawberry.type
 class StudioMutation:
     @mutation(StudioPayload, permission=MANAGE, audit="mediation.studio.create")
     async def create_studio(w: Write, input: CreateStudioInput):
+        """Create a people's mediation studio (调解工作室), optionally in a community and under a committee (whose seal its agreements need); names are unique in the street."""
         studio = await service.create_studio(w.session, input.name, input.description, input.community_id, input.committee_id)
         w.audit(name=studio.name)
         return studio

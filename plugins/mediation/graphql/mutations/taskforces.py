@@ -25,61 +25,61 @@ from jiedao.plugins.mediation.states import Department, FindingCategory, Finding
 
 MANAGE = "mediation.taskforce.manage"
 
-TaskForcePayload = payload("TaskForcePayload", task_force=TaskForce)
-FindingPayload = payload("FindingPayload", finding=Finding)
+TaskForcePayload = payload("TaskForcePayload", task_force=(TaskForce | None, None, "The task force created; null when refused."))
+FindingPayload = payload("FindingPayload", finding=(Finding | None, None, "The finding after the change; null when refused."))
 
 
 TaskForceProgressPayload = payload(
-    "TaskForceProgressPayload", task_force=TaskForce, notice_id=(strawberry.ID | None, None, "The global ID of the live progress notice.")
+    "TaskForceProgressPayload", task_force=(TaskForce | None, None, "The task force; null when refused."), notice_id=(strawberry.ID | None, None, "The global ID of the live progress notice.")
 )
-FindingsPayload = payload("FindingsPayload", findings=many(Finding))
+FindingsPayload = payload("FindingsPayload", findings=many(Finding, "The findings recorded; empty when refused."))
 
 
 TaskForceIdInput = id_input("TaskForce")
 FindingIdInput = id_input("Finding")
 
 
-@strawberry.input
+@strawberry.input(description="A new task force (整治专班).")
 class CreateTaskForceInput:
-    name: str
-    compound_id: strawberry.ID = node_id("Compound")
-    departments: list[DepartmentEnum]
-    started_on: date
+    name: str = strawberry.field(description="The task force's name.")
+    compound_id: strawberry.ID = node_id("Compound", description="The Compound it works on (global ID).")
+    departments: list[DepartmentEnum] = strawberry.field(description="The departments taking part (at least one).")
+    started_on: date = strawberry.field(description="The day it started (ISO 8601 date).")
 
 
-@strawberry.input
+@strawberry.input(description="One problem a task force found (问题).")
 class FindingInput:
-    building_id: strawberry.ID = node_id("Building")
-    category: FindingCategoryEnum
-    department: DepartmentEnum
-    deadline: date
-    unit_id: strawberry.ID | None = node_id("Unit", default=None)
+    building_id: strawberry.ID = node_id("Building", description="The Building (global ID).")
+    category: FindingCategoryEnum = strawberry.field(description="What kind of problem.")
+    department: DepartmentEnum = strawberry.field(description="The department responsible for it.")
+    deadline: date = strawberry.field(description="The day it must be rectified by (整改期限).")
+    unit_id: strawberry.ID | None = node_id("Unit", default=None, description="The Unit (global ID) when it is in one.")
     location: str = strawberry.field(default="", description="The common area (e.g. 3楼消防通道) when not a unit.")
-    description: Annotated[str, LONG] = ""
-    evidence: list[str] = strawberry.field(default_factory=list)
+    description: Annotated[str, LONG] = strawberry.field(default="", description="The problem as found.")
+    evidence: list[str] = strawberry.field(default_factory=list, description="References to evidence, e.g. photo or inspection record names.")
 
 
-@strawberry.input
+@strawberry.input(description="Many findings recorded at once: all or none.")
 class AddFindingsInput(TaskForceIdInput):
-    findings: list[FindingInput]
+    findings: list[FindingInput] = strawberry.field(description="The findings.")
 
 
-@strawberry.input
+@strawberry.input(description="A finding's move to its next status.")
 class MoveFindingInput(FindingIdInput):
-    to: FindingStatusEnum
-    evidence: list[str] = strawberry.field(default_factory=list)
+    to: FindingStatusEnum = strawberry.field(description="The status to move to.")
+    evidence: list[str] = strawberry.field(default_factory=list, description="References to evidence of rectification (needed to mark it RECTIFIED).")
 
 
-@strawberry.input
+@strawberry.input(description="The task force whose progress is published as a notice.")
 class PublishTaskForceProgressInput(TaskForceIdInput):
     """The task force whose progress is published."""
 
 
-@strawberry.input
+@strawberry.input(description="An owner's dispute of a finding, opened as a mediation case.")
 class DisputeFindingInput(FindingIdInput):
-    resident_id: strawberry.ID = node_id("Resident")
-    studio_id: strawberry.ID = node_id("Studio")
-    description: Annotated[str, LONG] = ""
+    resident_id: strawberry.ID = node_id("Resident", description="The disputing owner (Resident, global ID).")
+    studio_id: strawberry.ID = node_id("Studio", description="The Studio to mediate (global ID).")
+    description: Annotated[str, LONG] = strawberry.field(default="", description="What is disputed.")
 
 
 async def record_findings(w: Write, input: AddFindingsInput):
@@ -109,13 +109,14 @@ async def record_findings(w: Write, input: AddFindingsInput):
 class TaskForceMutation:
     @mutation(TaskForcePayload, permission=MANAGE, audit="mediation.taskforce.create")
     async def create_task_force(w: Write, input: CreateTaskForceInput):
+        """Create a task force (整治专班) for a compound, with the departments that work in it."""
         departments = [Department(d) for d in input.departments]
         task_force = await service.create_task_force(w.session, input.name, input.compound_id, departments, input.started_on)
         w.audit(name=task_force.name)
         return task_force
 
     @strawberry.mutation(permission_classes=allow(MANAGE), description="Record many findings at once; one bad finding records none.")
-    async def add_findings(self, info: strawberry.Info, input: AddFindingsInput) -> FindingsPayload:
+    async def add_findings(self, info: strawberry.Info, input: Annotated[AddFindingsInput, strawberry.argument(description="The mutation's input: see its type.")]) -> FindingsPayload:
         # The one runner, called directly: a rejected bulk entry answers every problem at
         # once, which one DomainError (all ``@mutation`` turns into errors) cannot carry.
         try:

@@ -22,7 +22,7 @@ Resident = types.Resident
 
 @strawberry.type(description="A signature (or fingerprint) on an agreement.")
 class Signature:
-    recorded_by: str
+    recorded_by: str = strawberry.field(description="Who recorded the signature (username).")
 
     resident = linked(registry.Resident, "resident_id", Resident, description="The party who signed; null for the mediator's signature.")
 
@@ -30,52 +30,52 @@ class Signature:
     async def mediator_username(self, info: strawberry.Info) -> str | None:
         return None if self.user_id is None else await usernames(info.context).load(self.user_id)
 
-    signed_at: datetime
+    signed_at: datetime = strawberry.field(description="When it was signed (ISO 8601 UTC).")
 
 
 @strawberry.type(description="Judicial confirmation (Art. 33): parties may jointly apply within 30 days of the agreement's effect; the court rules (Civil Procedure Law Art. 205-206).")
 class JudicialConfirmation:
-    deadline: date
-    requested_on: date | None
-    court: str | None
+    deadline: date = strawberry.field(description="The last day the parties may apply (30 days after the agreement took effect).")
+    requested_on: date | None = strawberry.field(description="The day the parties applied, if they did.")
+    court: str | None = strawberry.field(description="The court applied to.")
     overdue: bool = strawberry.field(description="The deadline passed without a request.")
     ruling: RulingEnum | None = strawberry.field(description="The court's ruling, once recorded.")
     case_number: str | None = strawberry.field(description="The ruling's case number (案号).")
-    ruled_on: date | None
+    ruled_on: date | None = strawberry.field(description="The day of the court's ruling, once recorded.")
 
 
 @strawberry.type(description="The confirmed performance of an agreement (Art. 31).")
 class Performance:
-    performed_on: date
-    how: PerformanceCheckEnum
-    recorded_by: str
-    note: str
+    performed_on: date = strawberry.field(description="The day it was performed.")
+    how: PerformanceCheckEnum = strawberry.field(description="How the performance was confirmed.")
+    recorded_by: str = strawberry.field(description="Who recorded it (username).")
+    note: str = strawberry.field(description="What was found or said.")
     evidence: Attachment | None = strawberry.field(description="The obliged party's evidence, when that is how it was confirmed.")
 
 
 @strawberry.type(description="A breach of the agreement: when it was noticed, what was not done (Art. 32).")
 class Breach:
-    noticed_on: date
-    note: str
-    recorded_by: str
+    noticed_on: date = strawberry.field(description="The day the breach was noticed.")
+    note: str = strawberry.field(description="What was not performed.")
+    recorded_by: str = strawberry.field(description="Who recorded it (username).")
 
 
 @strawberry.type(description="A party took the case, with its record, to court.")
 class CourtActionRecord:
-    action: CourtActionEnum
-    court: str
-    filed_on: date
+    action: CourtActionEnum = strawberry.field(description="A lawsuit or enforcement.")
+    court: str = strawberry.field(description="The court.")
+    filed_on: date = strawberry.field(description="The day it was filed.")
 
 
 @strawberry.type(name="Agreement", description="A mediation agreement; in effect once every party and the mediator signed and the people's mediation committee sealed it (Art. 29; oral: once recorded, Art. 30).")
 class Agreement:
-    oral: bool
-    facts: str
-    disputed_points: str
-    terms: str
+    oral: bool = strawberry.field(description="An oral agreement (口头协议) recorded by the mediator (Art. 30).")
+    facts: str = strawberry.field(description="The main facts of the dispute (纠纷的主要事实).")
+    disputed_points: str = strawberry.field(description="The points in dispute (争议事项).")
+    terms: str = strawberry.field(description="What the parties agreed (达成协议的内容).")
     performance: str = strawberry.field(description="How the agreement is carried out.")
-    perform_by: date
-    effective_on: date | None
+    perform_by: date = strawberry.field(description="The last day for performance (履行期限).")
+    effective_on: date | None = strawberry.field(description="The day it took effect; null until then.")
     sealed_at: datetime | None = strawberry.field(description="When the people's mediation committee's seal was put on it.")
 
     seal_committee = linked(m.Committee, "seal_committee_id", Annotated["MediationCommittee", strawberry.lazy("jiedao.plugins.mediation.graphql.types.committees")], description="The committee whose seal is on the agreement (Art. 29).")
@@ -84,13 +84,13 @@ class Agreement:
     async def sealed_by(self, info: strawberry.Info) -> str | None:
         return None if self.sealed_by_user_id is None else await usernames(info.context).load(self.sealed_by_user_id)
 
-    @strawberry.field
+    @strawberry.field(description="Whether it has taken effect (`effectiveOn` is set).")
     def in_effect(self) -> bool:
         return self.effective_on is not None
 
-    signatures = children_field(Signature, m.Signature.agreement_id, metadata=list_bound(10))
+    signatures = children_field(Signature, m.Signature.agreement_id, metadata=list_bound(10), description="The signatures on it.")
 
-    @strawberry.field
+    @strawberry.field(description="Judicial confirmation (司法确认) of a written agreement in effect; null otherwise.")
     def judicial_confirmation(self) -> JudicialConfirmation | None:
         deadline = service.confirmation_deadline(self)
         if deadline is None:

@@ -22,9 +22,9 @@ def visible_return_visits(ctx):
 @node_type(m.ReturnVisit, read=CASE_READ, visible=visible_return_visits)
 @strawberry.type(description="A return visit (回访) checking that an agreement is carried out.")
 class ReturnVisit(Node):
-    due_on: date
-    done_on: date | None
-    notes: str
+    due_on: date = strawberry.field(description="The day it is due.")
+    done_on: date | None = strawberry.field(description="The day it was done; null until then.")
+    notes: str = strawberry.field(description="What the visit found.")
 
     @strawberry.field(description="Due and not yet done.")
     def overdue(self) -> bool:

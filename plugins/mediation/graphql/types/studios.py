@@ -17,8 +17,8 @@ Community = types.Community
 
 @strawberry.type(description="A mediator of a studio.")
 class StudioMember:
-    display_name: str
-    is_lead: bool
+    display_name: str = strawberry.field(description="The name shown for the mediator.")
+    is_lead: bool = strawberry.field(description="Whether they lead the studio (负责人).")
 
     @strawberry.field(description="The mediator's account.")
     async def username(self, info: strawberry.Info) -> str | None:
@@ -28,10 +28,10 @@ class StudioMember:
 @node_type(m.Studio, read=CASE_READ)
 @strawberry.type(name="Studio", description="A people's mediation studio (调解工作室).")
 class Studio(Node):
-    name: str
-    description: str
+    name: str = strawberry.field(description="The studio's name, unique in the street.")
+    description: str = strawberry.field(description="What the studio does.")
 
-    community = linked(registry.Community, "community_id", Community)
+    community = linked(registry.Community, "community_id", Community, description="The community it is in, if any.")
     committee = linked(m.Committee, "committee_id", Annotated["MediationCommittee", strawberry.lazy("jiedao.plugins.mediation.graphql.types.committees")], description="The people's mediation committee the studio works for (its seal makes agreements).")
 
     @strawberry.field(description="The members, the lead first.", metadata=list_bound(30))

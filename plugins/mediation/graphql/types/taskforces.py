@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import Select, select
@@ -23,29 +24,29 @@ Building, Compound, Unit = types.Building, types.Compound, types.Unit
 @node_type(m.Finding, read=TASKFORCE_READ)
 @strawberry.type(name="Finding", description="A violation found by a rectification task force.")
 class Finding(Node):
-    location: str
-    description: str
-    deadline: date
+    location: str = strawberry.field(description="The common area (e.g. 3楼消防通道) when not a unit.")
+    description: str = strawberry.field(description="The problem as found.")
+    deadline: date = strawberry.field(description="The day it must be rectified by (整改期限).")
     evidence: list[str] = strawberry.field(description="References of photos and inspection records.")
 
-    category = enum_field(FindingCategoryEnum)
+    category = enum_field(FindingCategoryEnum, description="What kind of problem.")
 
     department = enum_field(DepartmentEnum, description="The department that owns the rectification.")
 
-    status = enum_field(FindingStatusEnum)
+    status = enum_field(FindingStatusEnum, description="Where its rectification is.")
 
     @strawberry.field(description="Past its deadline and not rectified yet.")
     def overdue(self) -> bool:
         return self.status in (FindingStatus.OPEN.value, FindingStatus.NOTIFIED.value) and self.deadline < today()
 
-    created_at: datetime
-    status_changed_at: datetime
+    created_at: datetime = strawberry.field(description="When it was recorded (ISO 8601 UTC).")
+    status_changed_at: datetime = strawberry.field(description="When its status last changed (ISO 8601 UTC).")
 
-    building = linked(registry.Building, "building_id", Building)
+    building = linked(registry.Building, "building_id", Building, description="The building it is in.")
 
-    unit = linked(registry.Unit, "unit_id", Unit)
+    unit = linked(registry.Unit, "unit_id", Unit, description="The unit it is in, if any.")
 
-    @strawberry.field
+    @strawberry.field(description="The task force that found it.")
     async def task_force(self, info: strawberry.Info) -> TaskForce | None:
         return await by_id(info.context, m.TaskForce).load(self.task_force_id)
 
@@ -57,13 +58,13 @@ class Finding(Node):
 
 @strawberry.type(description="Findings of one department and category, counted by status.")
 class FindingProgress:
-    department: DepartmentEnum
-    category: FindingCategoryEnum
-    open: int
-    notified: int
-    rectified: int
-    verified: int
-    total: int
+    department: DepartmentEnum = strawberry.field(description="The department.")
+    category: FindingCategoryEnum = strawberry.field(description="The kind of problem.")
+    open: int = strawberry.field(description="How many are open (待整改).")
+    notified: int = strawberry.field(description="How many were notified (已告知).")
+    rectified: int = strawberry.field(description="How many are rectified (已整改).")
+    verified: int = strawberry.field(description="How many are verified (已核查).")
+    total: int = strawberry.field(description="How many in all.")
     overdue: int = strawberry.field(description="Past the deadline and not rectified.")
 
 
@@ -78,21 +79,26 @@ def _progress(row: service.ProgressRow) -> FindingProgress:
 @node_type(m.TaskForce, read=TASKFORCE_READ)
 @strawberry.type(name="TaskForce", description="A multi-department rectification task force (整治专班).")
 class TaskForce(Node):
-    name: str
-    started_on: date
+    name: str = strawberry.field(description="The task force's name.")
+    started_on: date = strawberry.field(description="The day it started.")
 
-    @strawberry.field(metadata=list_bound(20))
+    @strawberry.field(metadata=list_bound(20), description="The departments taking part.")
     def departments(self) -> list[DepartmentEnum]:
         return [Department(d) for d in self.departments]
 
-    compound = linked(registry.Compound, "compound_id", Compound)
+    compound = linked(registry.Compound, "compound_id", Compound, description="The compound it works on.")
 
     @strawberry.field(description="Progress by department and category.", metadata=list_bound(100))
     async def progress(self, info: strawberry.Info) -> list[FindingProgress]:
         return [_progress(row) for row in await progress_loader(info.context).load(self.id)]
 
-    @connection_field(Finding)
-    def findings(root, ctx, status: FindingStatusEnum | None = None, department: DepartmentEnum | None = None) -> Select:
+    @connection_field(Finding, description="The task force's findings (问题清单), oldest first.")
+    def findings(
+        root,
+        ctx,
+        status: Annotated[FindingStatusEnum | None, strawberry.argument(description="Only findings in this status.")] = None,
+        department: Annotated[DepartmentEnum | None, strawberry.argument(description="Only findings assigned to this department.")] = None,
+    ) -> Select:
         return _findings(root.id, status, department)
 
 def _findings(task_force_id: int, status, department):
