@@ -2,12 +2,11 @@
 enum values, by schema coordinate (``Type``, ``Type.field``, ``Type.field(arg:)``,
 ``Enum.VALUE``).
 
-Every part of the public schema should say what it is (Chinese domain terms with their
-English). Until all do, ``schema/undescribed.txt`` lists the parts that do not, and a test
-keeps that list shrinking: a new part without a description fails, and so does a listed part
-that has since been described (take it off the list). Rewrite the list after describing:
+Every part of the public schema says what it is (Chinese domain terms with their English);
+``tests/test_schema_descriptions.py`` fails, naming them, on any part that does not. To see
+them before the test does:
 
-    .venv/bin/python -m jiedao.schema.description_audit --write
+    .venv/bin/python -m jiedao.schema.description_audit
 """
 
 from __future__ import annotations
@@ -25,7 +24,6 @@ from graphql import (
 
 ROOT = Path(__file__).resolve().parent
 SDL = ROOT / "schema.graphql"
-UNDESCRIBED = ROOT / "undescribed.txt"
 
 
 def undescribed(sdl: str) -> list[str]:
@@ -49,21 +47,11 @@ def undescribed(sdl: str) -> list[str]:
     return sorted(missing)
 
 
-def listed() -> list[str]:
-    """The coordinates ``schema/undescribed.txt`` still allows to lack a description."""
-    if not UNDESCRIBED.exists():
-        return []
-    return [line.strip() for line in UNDESCRIBED.read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")]
-
-
 def main(argv: list[str]) -> int:
-    """``--write``: rewrite ``schema/undescribed.txt`` from ``schema/schema.graphql``; otherwise print the count."""
+    """Print the parts of ``schema/schema.graphql`` without a description; exit 1 if any."""
     missing = undescribed(SDL.read_text(encoding="utf-8"))
-    if "--write" in argv:
-        header = "# Schema parts without a description (schema/description_audit.py); this list only shrinks.\n"
-        UNDESCRIBED.write_text(header + "".join(f"{coordinate}\n" for coordinate in missing), encoding="utf-8")
-    print(f"{len(missing)} schema parts without a description")
-    return 0
+    print("\n".join(missing + [f"{len(missing)} schema parts without a description"]))
+    return 1 if missing else 0
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from jiedao.core.work.graphql import WorkItem as WorkItemType
 from jiedao.schema.child_connection import children_connection_field
 from jiedao.schema.connection import connection_field, where_given
 from jiedao.schema.cost import list_bound
+from jiedao.schema.enum_docs import describe_enum_values
 from jiedao.schema.errors import ClientError
 from jiedao.schema.ids import decode_global_id, decode_id_of, encode_global_id
 from jiedao.schema.loaders import children_field, linked, through
@@ -27,6 +28,7 @@ __all__ = [
     "computed_node_type",
     "decode_global_id",
     "decode_id_of",
+    "describe_enum_values",
     "encode_global_id",
     "enum_field",
     "global_id_field",

@@ -21,7 +21,7 @@ from jiedao.api.inputs import id_input, Money, Range
 from jiedao.plugins.credit import service
 from jiedao.plugins.credit.service import appeals, periods
 from jiedao.plugins.credit.events import ScoreComputed
-from jiedao.plugins.credit.graphql.described import described
+from jiedao.api.graphql import describe_enum_values as described
 from jiedao.plugins.credit.graphql.types import CreditAppeal, CreditEvidence, CreditRepairRequest, CreditScore, CreditScorecard, Enterprise
 
 EVIDENCE = "credit.evidence.manage"

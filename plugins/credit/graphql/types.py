@@ -16,7 +16,7 @@ from strawberry.scalars import JSON
 from jiedao.api import by_id, children, Node, node_type, registry, types
 from jiedao.api.graphql import children_field, ClientError, encode_global_id, enum_field, global_id_field, linked
 from jiedao.plugins.credit import models, service
-from jiedao.plugins.credit.graphql.described import described
+from jiedao.api.graphql import describe_enum_values as described
 from jiedao.plugins.credit.graphql.access import MAX_HISTORY, READ_ALL, READ_OWN, SEE_ONE, visible_enterprises
 
 Building = types.Building

@@ -18,7 +18,7 @@ from jiedao.api.graphql import connection_field, enum_field, list_bound
 from jiedao.plugins.deliberation.fund import models as m
 from jiedao.plugins.deliberation.fund.access import FUND_MANAGE, FUND_PUBLISHED, FUND_READ, visible_accounts
 from jiedao.plugins.deliberation.fund.uses import yuan
-from jiedao.plugins.deliberation.graphql.described import described
+from jiedao.api.graphql import describe_enum_values as described
 from jiedao.plugins.deliberation.graphql.types import Ballot
 from jiedao.plugins.deliberation.models import Ballot as BallotModel
 

@@ -18,7 +18,7 @@ from jiedao.api.care import CARE_NEEDS, care_profile, care_settings_of
 from jiedao.api.domain import identity
 from jiedao.api.graphql import encode_global_id, list_bound, model_for, readable
 from jiedao.plugins.sensors import models
-from jiedao.plugins.sensors.graphql.described import described
+from jiedao.api.graphql import describe_enum_values as described
 from jiedao.plugins.sensors.service.installations import PLACES, homes_statement, served_pairs, unique_homes
 from jiedao.plugins.sensors.service.outcomes import OUTCOMES
 

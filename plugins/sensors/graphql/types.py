@@ -17,7 +17,7 @@ from jiedao.api import allow, by_id, Node, node_type, registry, types
 from jiedao.api.alerts import ACK_OUTCOMES
 from jiedao.api.graphql import ClientError, connection_field, encode_global_id, linked, list_bound, NotificationType, notifications_about, WorkItemType
 from jiedao.plugins.sensors import models
-from jiedao.plugins.sensors.graphql.described import described
+from jiedao.api.graphql import describe_enum_values as described
 from jiedao.plugins.sensors.graphql.households import (
     AffectedHousehold,
     AlarmComment,

@@ -15,7 +15,7 @@ from jiedao.api.files import LocalFileStore
 from jiedao.api.graphql import encode_global_id, enum_field, list_bound, through
 from jiedao.plugins.deliberation.graphql.loaders import my_votes_loader, organisations_loader, turnout_loader
 from jiedao.plugins.deliberation.graphql.types.access import BALLOT_MANAGE, BALLOT_READ, load_visible_topic
-from jiedao.plugins.deliberation.graphql.described import described
+from jiedao.api.graphql import describe_enum_values as described
 from jiedao.plugins.deliberation.models import Ballot as BallotModel
 from jiedao.plugins.deliberation.models import BallotBuilding, BallotStatus, Channel, Choice, ConvenorKind, Electorate, Rule, Vote
 from jiedao.plugins.deliberation.models import BallotStairwell as BallotStairwellModel

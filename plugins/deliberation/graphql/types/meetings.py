@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 from jiedao.api import by_id, children, Node, node_type, registry, types
 from jiedao.api.graphql import encode_global_id, enum_field, list_bound, OrganisationType, WorkItemType
 from jiedao.plugins.deliberation import service
-from jiedao.plugins.deliberation.graphql.described import described
+from jiedao.api.graphql import describe_enum_values as described
 from jiedao.plugins.deliberation.graphql.loaders import organisations_loader, visible_nodes_loader, work_items_by_subject
 from jiedao.plugins.deliberation.graphql.types.access import (
     load_visible_meeting,

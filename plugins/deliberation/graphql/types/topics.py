@@ -21,7 +21,7 @@ from jiedao.plugins.deliberation.graphql.types.access import (
 )
 from jiedao.plugins.deliberation.graphql.types.ballots import Ballot
 from jiedao.plugins.deliberation.graphql.types.meetings import ActionItem, AgendaItem, Meeting
-from jiedao.plugins.deliberation.graphql.described import described
+from jiedao.api.graphql import describe_enum_values as described
 from jiedao.plugins.deliberation.models import Ballot as BallotModel
 from jiedao.plugins.deliberation.models import ActionItem as ActionItemModel
 from jiedao.plugins.deliberation.models import AgendaItem as AgendaItemModel
