@@ -10,7 +10,7 @@ from jiedao.api import children, Node, node_type, registry, types
 from jiedao.api.graphql import children_field, enum_field, linked, list_bound
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation.graphql.loaders import usernames
-from jiedao.plugins.mediation.graphql.types.enums import described
+from jiedao.api.graphql import describe_enum_values as described
 from jiedao.plugins.mediation.service.committees import Office
 
 CASE_READ = "mediation.case.read"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
+from jiedao.api.graphql import describe_enum_values as described
+
 from jiedao.plugins.mediation.states import (
     Answer,
     AnswerChannel,
@@ -20,17 +22,6 @@ from jiedao.plugins.mediation.states import (
     Source,
 )
 
-
-def described(enum_type: type, **descriptions: str) -> type:
-    """Give the values of the strawberry enum ``enum_type`` their descriptions (the domain enums
-    mix in ``str``, which ``strawberry.enum_value`` members do not allow); every value is named."""
-    values = enum_type.__strawberry_definition__.values
-    missing = {value.name for value in values} ^ set(descriptions)
-    if missing:
-        raise TypeError(f"{enum_type.__name__}: describe exactly its values (differs in {sorted(missing)})")
-    for value in values:
-        value.description = descriptions[value.name]
-    return enum_type
 
 CaseStateEnum = strawberry.enum(CaseState, name="CaseState", description="applied/referred → accepted → in_mediation → agreed | failed | refused; agreed → performing → fulfilled | breached.")
 CategoryEnum = strawberry.enum(Category, name="DisputeCategory", description="纠纷类别: what a mediation case is about.")
