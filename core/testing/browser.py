@@ -197,3 +197,48 @@ def screenshot(driver, name: str) -> Path:
     path = folder / f"{name}.png"
     driver.save_screenshot(str(path))
     return path
+
+
+# GraphiQL's page (tests of GraphiQL itself and of the trusted-documents setting)
+
+GRAPHIQL_WAIT = 30
+
+
+def open_graphiql(driver, server, street: str = "changqing") -> None:
+    """Open GraphiQL for ``street`` on a desktop-sized window and wait for its editors."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.set_window_size(1280, 900)
+    driver.get(f"{server.url}/graphql/{street}")
+    WebDriverWait(driver, GRAPHIQL_WAIT).until(lambda d: d.execute_script("return !!document.querySelector('.graphiql-query-editor .CodeMirror')"))
+
+
+def run(driver, query: str) -> None:
+    """Type ``query`` into the query editor and press the run button."""
+    from selenium.webdriver.common.by import By
+
+    driver.execute_script("document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue(arguments[0])", query)
+    driver.find_element(By.CSS_SELECTOR, ".graphiql-execute-button").click()
+
+
+def result_text(driver) -> str:
+    """What the result panel shows (its visible text)."""
+    from selenium.webdriver.common.by import By
+
+    panels = driver.find_elements(By.CSS_SELECTOR, ".graphiql-response .CodeMirror")
+    return panels[0].text if panels else ""
+
+
+def log_in_graphiql(driver, username: str) -> None:
+    """Log in through the page's own box as the demo account ``username``."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    field = driver.find_element(By.ID, "graphiql-username")
+    if field.get_attribute("value") != username:  # the box keeps the last username typed
+        field.send_keys(Keys.CONTROL, "a")
+        field.send_keys(username)
+    driver.find_element(By.ID, "graphiql-password").send_keys(DEMO_PASSWORD)
+    driver.find_element(By.ID, "graphiql-login-submit").click()
+    WebDriverWait(driver, GRAPHIQL_WAIT).until(lambda d: d.find_elements(By.ID, "graphiql-user"))

@@ -8,10 +8,9 @@ from __future__ import annotations
 import re
 
 from selenium.webdriver.common.by import By
-from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from jiedao.core.testing.browser import DEMO_PASSWORD, demo_streets, log_in
+from jiedao.core.testing.browser import DEMO_PASSWORD, demo_streets, log_in, log_in_graphiql, open_graphiql, result_text, run
 from jiedao.core.testing.uvicorn_server import UvicornServer
 from jiedao.schema.trusted_documents import NOT_ALLOWED
 
@@ -21,31 +20,6 @@ WAIT = 30
 def refused_graphql_requests(server: UvicornServer) -> list[str]:
     """Access-log lines of GraphQL requests answered 4xx (other than a log-in's 401 races)."""
     return [line for line in server.log_text().splitlines() if "/graphql/" in line and re.search(r'" 4\d\d\b', line)]
-
-
-def open_graphiql(driver, server) -> None:
-    driver.set_window_size(1280, 900)
-    driver.get(f"{server.url}/graphql/changqing")
-    WebDriverWait(driver, WAIT).until(lambda d: d.execute_script("return !!document.querySelector('.graphiql-query-editor .CodeMirror')"))
-
-
-def run(driver, query: str) -> None:
-    driver.execute_script("document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue(arguments[0])", query)
-    driver.find_element(By.CSS_SELECTOR, ".graphiql-execute-button").click()
-
-
-def result_text(driver) -> str:
-    panels = driver.find_elements(By.CSS_SELECTOR, ".graphiql-response .CodeMirror")
-    return panels[0].text if panels else ""
-
-
-def log_in_graphiql(driver, username: str) -> None:
-    field = driver.find_element(By.ID, "graphiql-username")
-    field.send_keys(Keys.CONTROL, "a")
-    field.send_keys(username)
-    driver.find_element(By.ID, "graphiql-password").send_keys(DEMO_PASSWORD)
-    driver.find_element(By.ID, "graphiql-login-submit").click()
-    WebDriverWait(driver, WAIT).until(lambda d: d.find_elements(By.ID, "graphiql-user"))
 
 
 def test_the_app_runs_with_trusted_documents_only(browser, demo_database, monkeypatch):

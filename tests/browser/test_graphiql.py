@@ -13,44 +13,24 @@ from datetime import UTC, datetime
 import httpx
 from sqlalchemy import update
 from selenium.webdriver.common.by import By
-from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from jiedao.core.identity.models import Token
-from jiedao.core.testing.browser import DEMO_PASSWORD, axe_violations, csp_violations, demo_streets, first_load_script_bytes, screenshot, socket_urls
+from jiedao.core.testing.browser import (
+    axe_violations,
+    csp_violations,
+    demo_streets,
+    first_load_script_bytes,
+    log_in_graphiql,
+    open_graphiql,
+    result_text,
+    run,
+    screenshot,
+    socket_urls,
+)
 from jiedao.core.testing.uvicorn_server import UvicornServer
 
 WAIT = 30
-
-
-def open_graphiql(driver, server, street: str = "changqing") -> None:
-    """Open GraphiQL for ``street`` on a desktop-sized window and wait for its editors."""
-    driver.set_window_size(1280, 900)
-    driver.get(f"{server.url}/graphql/{street}")
-    WebDriverWait(driver, WAIT).until(lambda d: d.execute_script("return !!document.querySelector('.graphiql-query-editor .CodeMirror')"))
-
-
-def run(driver, query: str) -> None:
-    """Type ``query`` into the query editor and press the run button."""
-    driver.execute_script("document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue(arguments[0])", query)
-    driver.find_element(By.CSS_SELECTOR, ".graphiql-execute-button").click()
-
-
-def result_text(driver) -> str:
-    """What the result panel shows (its visible text)."""
-    panels = driver.find_elements(By.CSS_SELECTOR, ".graphiql-response .CodeMirror")
-    return panels[0].text if panels else ""
-
-
-def log_in_graphiql(driver, username: str) -> None:
-    """Log in through the page's own box as the demo account ``username``."""
-    field = driver.find_element(By.ID, "graphiql-username")
-    if field.get_attribute("value") != username:  # the box keeps the last username typed
-        field.send_keys(Keys.CONTROL, "a")
-        field.send_keys(username)
-    driver.find_element(By.ID, "graphiql-password").send_keys(DEMO_PASSWORD)
-    driver.find_element(By.ID, "graphiql-login-submit").click()
-    WebDriverWait(driver, WAIT).until(lambda d: d.find_elements(By.ID, "graphiql-user"))
 
 
 def raise_alarm(server: UvicornServer, message: str) -> None:
