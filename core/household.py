@@ -36,15 +36,9 @@ class HomeMember:
     phone: str | None = strawberry.field(description="Masked (138****5678) unless your role reads personal data.")
 
 
-def own_units(resident_id: int):
-    """SQL: the units ``resident_id`` owns or whose household they belong to."""
-    owned = select(models.Ownership.unit_id).where(models.Ownership.resident_id == resident_id)
-    lived = (
-        select(models.Household.unit_id)
-        .join(models.Resident, models.Resident.household_id == models.Household.id)
-        .where(models.Resident.id == resident_id, models.Household.unit_id.is_not(None))
-    )
-    return owned.union(lived)
+def owned_units(resident_id: int):
+    """SQL: the units ``resident_id`` owns (or co-owns)."""
+    return select(models.Ownership.unit_id).where(models.Ownership.resident_id == resident_id)
 
 
 def lived_units(resident_id: int):
@@ -60,10 +54,11 @@ def _own_units_loader(ctx: Context):
     """Loader: resident id → (their homes, the homes they live in), read once per request."""
 
     async def load(resident_ids: Sequence[int]) -> list[tuple[set[int], set[int]]]:
-        return [
-            (set(await ctx.scalars(own_units(resident_id))), set(await ctx.scalars(lived_units(resident_id))))
-            for resident_id in resident_ids
-        ]
+        homes = []
+        for resident_id in resident_ids:
+            lived = set(await ctx.scalars(lived_units(resident_id)))
+            homes.append((set(await ctx.scalars(owned_units(resident_id))) | lived, lived))
+        return homes
 
     return ctx.loader(("core", "own_units"), load)
 
