@@ -226,6 +226,21 @@ def serve_jiedao(database_url: str, port: int) -> None:
     asyncio.run(main())
 
 
+def serve_commands(workers: int, database_url: str, base: Path, env: dict) -> list[Server]:
+    """``jiedao serve --no-background`` with one worker and with ``workers`` (the command as a
+    deployment runs it, uvicorn's access log included), for the multi-core figures."""
+    config = base / "plugins.toml"
+    street = streets_config()[STREET]
+    config.write_text(f'[streets.{STREET}]\nname = "{street["name"]}"\nplugins = {json.dumps(street["plugins"])}\n', encoding="utf-8")
+    jiedao = str(Path(sys.executable).with_name("jiedao"))
+    servers = []
+    for count in sorted({1, workers}):
+        port = free_port()
+        servers.append(start(f"serve ×{count}", "jiedao", [jiedao, "serve", "--no-background", "--workers", str(count), "--port", str(port)],
+                             port, {**env, "JIEDAO_CONFIG": str(config), "JIEDAO_DATABASE_URL": database_url, "JIEDAO_MQTT_EMBEDDED": "0"}, quiet=True))
+    return servers
+
+
 def serve_floor(database_url: str, port: int, street_id: int) -> None:
     import uvicorn
 
@@ -285,8 +300,9 @@ def _children(pid: int) -> list[int]:
         return []
 
 
-def start(name: str, kind: str, argv: list[str], port: int, env: dict | None = None, path: str = f"/graphql/{STREET}") -> Server:
-    process = subprocess.Popen(argv, env={**os.environ, **(env or {})}, cwd=ROOT)
+def start(name: str, kind: str, argv: list[str], port: int, env: dict | None = None, path: str = f"/graphql/{STREET}", quiet: bool = False) -> Server:
+    output = subprocess.DEVNULL if quiet else None
+    process = subprocess.Popen(argv, env={**os.environ, **(env or {})}, cwd=ROOT, stdout=output, stderr=output)
     server = Server(name, process, port, kind, path)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -671,6 +687,8 @@ def main() -> None:
     parser.add_argument("--only", default="", help="comma-separated query names")
     parser.add_argument("--variant", action="append", default=[], metavar="NAME:VAR=VALUE[,VAR=VALUE]",
                         help="also serve Jiedao/PG as NAME with these environment settings, e.g. nofreeze:JIEDAO_GC_FREEZE=0")
+    parser.add_argument("--workers", type=int, default=0, metavar="N",
+                        help="also run `jiedao serve --no-background` with 1 and with N worker processes (its access log on, output discarded)")
     parser.add_argument("--compare", default="", metavar="REV",
                         help="also serve Jiedao/PG from git revision REV (e.g. the base of a change): before/after in one run")
     parser.add_argument("--serve", choices=["jiedao", "floor"], help=argparse.SUPPRESS)
@@ -713,6 +731,8 @@ def main() -> None:
             port = free_port()
             servers.append(start(f"Jiedao/PG {name}", "jiedao", [python, script, "--serve", "jiedao", "--database-url", app_url, "--port", str(port)],
                                  port, {**env, **extra}))
+        if args.workers:
+            servers += serve_commands(args.workers, app_url, base, env)
         if not args.skip_sqlite:
             sqlite_path = base / "sqlite" / "jiedao.db"
             sqlite_url = f"sqlite+aiosqlite:///{sqlite_path}"

@@ -22,6 +22,7 @@ from jiedao.core.kernel import Kernel
 from jiedao.core.security_headers import SecurityHeaders
 from jiedao.core.endpoint import GraphQLEndpoint
 from jiedao.core.pages.routes import ROUTES as PAGE_ROUTES
+from jiedao.core.workers import run_when_leader
 
 log = logging.getLogger("jiedao")
 
@@ -73,12 +74,19 @@ async def _run_background(kernel: Kernel, plugin: str, task) -> None:
         log.exception("%s", PluginError(plugin, "jiedao_background", error))
 
 
-def build_app(kernel: Kernel, *, background: bool = True, relays: bool | None = None) -> Starlette:
+async def _run_all_background(kernel: Kernel) -> None:
+    """Every plugin's background work, until cancelled."""
+    await asyncio.gather(*(_run_background(kernel, plugin, task) for plugin, task in kernel.contributions.background))
+
+
+def build_app(kernel: Kernel, *, background: bool = True, relays: bool | None = None, background_lock: str | None = None) -> Starlette:
     """The Starlette app of ``kernel``; ``background=False`` skips plugins' long-running work.
 
     ``relays`` (default: as ``background``) runs the plugins' relays (``register.relay``),
     which every serving process of a deployment needs: ``jiedao serve --no-background`` runs
-    the relays without the background work."""
+    the relays without the background work. ``background_lock`` (``serve --workers``): the
+    background work runs in whichever process holds the exclusive lock on that file
+    (``core.workers.run_when_leader``)."""
     relays = background if relays is None else relays
     from jiedao.core.identity.throttle import LoginPolicy
 
@@ -92,6 +100,8 @@ def build_app(kernel: Kernel, *, background: bool = True, relays: bool | None = 
         settle_after_start()
         work = [*(kernel.contributions.background if background else ()), *(kernel.contributions.relays if relays else ())]
         tasks = [asyncio.create_task(_run_background(kernel, plugin, task)) for plugin, task in work]
+        if background_lock is not None:
+            tasks.append(asyncio.create_task(run_when_leader(background_lock, lambda: _run_all_background(kernel))))
         try:
             yield
         finally:

@@ -142,8 +142,11 @@ class ServeCommand(click.Command):
               help="Run the once-per-deployment work (ingestion, escalation, notifications, nightly jobs) in this process. "
                    "--no-background (JIEDAO_BACKGROUND=off) for the API processes of a multi-process deployment; "
                    "live relays between processes run either way.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), envvar="JIEDAO_WORKERS",
+              help="Worker processes on this port, to use every core of the host (e.g. one per core); "
+                   "the background work runs in one of them at a time (env JIEDAO_WORKERS).")
 @click.pass_context
-def serve(ctx: click.Context, demo: bool, host: str, port: int, background: bool, **plugin_options) -> None:
+def serve(ctx: click.Context, demo: bool, host: str, port: int, background: bool, workers: int, **plugin_options) -> None:
     """Serve the GraphQL API (and, unless --no-background, plugins' background work) with uvicorn."""
     import uvicorn
 
@@ -154,6 +157,8 @@ def serve(ctx: click.Context, demo: bool, host: str, port: int, background: bool
 
     kernel = kernel_of(ctx)
     kernel.serve_options.update(plugin_options)
+    if workers > 1 and demo:
+        raise click.UsageError("--demo runs in one process (its fake providers live in it): leave out --workers", ctx)
     if problem := port_problem(host, port):
         raise click.UsageError(f"cannot listen on {host}:{port} ({problem}): stop what uses it, or choose another port with --port", ctx)
     if demo:
@@ -182,7 +187,35 @@ def serve(ctx: click.Context, demo: bool, host: str, port: int, background: bool
     logs = {"log_config": None} if ctx.find_root().meta.get("jiedao.log_format") == "json" else {}
     if not background:
         click.echo("Background work is off in this process (--no-background): run it once elsewhere (see deploy/README.md).")
+    if workers > 1:
+        _serve_workers(ctx, kernel, host, port, workers, background, plugin_options, logs)
+        return
     uvicorn.run(build_app(kernel, background=background, relays=True), host=host, port=port, log_level="info", **logs, **uvicorn_options(kernel.config))
+
+
+def _serve_workers(ctx: click.Context, kernel: Kernel, host: str, port: int, workers: int, background: bool, plugin_options: dict, logs: dict) -> None:
+    """``serve --workers N``: uvicorn's supervisor and N workers built by ``core.workers.worker_app``."""
+    import json
+
+    import uvicorn
+
+    from jiedao.core import workers as worker_kit
+    from jiedao.core.server import uvicorn_options
+
+    spec = worker_kit.worker_spec(
+        background=background,
+        serve_options=plugin_options,
+        log_format=ctx.find_root().meta.get("jiedao.log_format", "text"),
+        introspection=os.environ.get("JIEDAO_INTROSPECTION"),
+    )
+    os.environ[worker_kit.SPEC_VARIABLE] = json.dumps(spec)
+    options = {**uvicorn_options(kernel.config), "http": worker_kit.WorkerHttpProtocol}
+    click.echo(f"{workers} worker processes" + ("; the background work runs in one of them at a time." if background else "."))
+    run(kernel.db.dispose())
+    try:
+        uvicorn.run("jiedao.core.workers:worker_app", factory=True, workers=workers, host=host, port=port, log_level="info", **logs, **options)
+    finally:
+        worker_kit.remove_lock(spec)
 
 
 async def _require_head(kernel: Kernel) -> None:

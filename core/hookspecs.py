@@ -120,6 +120,8 @@ def jiedao_background(register):
     ``register.serve_option(click.Option(["--mqtt-port"], ...))`` adds an option to
     ``jiedao serve`` to configure that work; its value is in ``kernel.serve_options``
     (``kernel.serve_options.get("mqtt_port")``), empty outside ``jiedao serve``.
+    Its value must survive JSON (``serve --workers`` hands the options to its worker processes
+    that way).
 
     ``register.readiness("ingestion", check)`` makes ``/readyz`` answer 503 with
     ``{"ingestion": reason}`` while ``check(kernel)`` (sync or async, quick, never raising)

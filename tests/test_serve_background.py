@@ -68,3 +68,15 @@ def test_serve_hands_the_switch_to_the_app_it_runs(jiedao_cli, monkeypatch, argu
     result = jiedao_cli([*arguments, "--port", "0"])
     assert result.exit_code == 0, result.output
     assert built == [{"background": expected, "relays": True}]
+
+
+def test_the_demo_is_refused_several_workers(jiedao_cli):
+    """The demo's fake providers and embedded broker live in one process."""
+    result = jiedao_cli(["serve", "--demo", "--workers", "2", "--port", "0"])
+    assert result.exit_code == 2
+    assert "--demo runs in one process" in result.output
+
+
+def test_workers_are_counted_from_one(jiedao_cli):
+    result = jiedao_cli(["serve", "--workers", "0", "--port", "0"])
+    assert result.exit_code == 2 and "--workers" in result.output
