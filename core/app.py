@@ -113,7 +113,7 @@ def build_app(kernel: Kernel, *, background: bool = True, relays: bool | None = 
     routes = [
         Route("/healthz", healthz),
         Route("/readyz", _readyz(kernel)),
-        Route("/graphql/{street}", graphql, methods=["GET", "POST"]),
+        Route("/graphql/{street}", graphql),  # every method: the endpoint refuses the others in JSON (405, Allow)
         WebSocketRoute("/graphql/{street}", graphql),
         *PAGE_ROUTES,
         *(route for _, route in kernel.contributions.routes),

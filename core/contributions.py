@@ -34,6 +34,8 @@ class Contributions:
     permissions: dict[str, tuple[str, str]] = field(default_factory=dict)
     role_grants: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     routes: list[tuple[str, Any]] = field(default_factory=list)
+    trusted_documents: list[tuple[str, str, str]] = field(default_factory=list)
+    """GraphQL documents plugins' own pages send: (plugin, name, document)."""
     middleware: list[tuple[str, Any, dict[str, Any]]] = field(default_factory=list)
     commands: list[tuple[str, Any]] = field(default_factory=list)
     metrics: list[tuple[str, Any]] = field(default_factory=list)
@@ -121,6 +123,12 @@ class Register:
     def routes(self, *routes: Any) -> None:
         """Add Starlette routes to the ASGI app."""
         self._into.routes.extend((self.plugin, route) for route in routes)
+
+    def trusted_documents(self, documents: dict[str, str]) -> None:
+        """Register the GraphQL documents this plugin's own pages send (name -> document), so
+        they run under ``JIEDAO_TRUSTED_DOCUMENTS=allow-listed`` as the app's build's do; the
+        page must send them as registered (layout and order of fields aside)."""
+        self._into.trusted_documents.extend((self.plugin, name, document) for name, document in documents.items())
 
     def middleware(self, cls: Any, **options: Any) -> None:
         """Wrap the ASGI app in ``cls(app, kernel=kernel, **options)`` (outermost last)."""

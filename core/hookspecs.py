@@ -69,6 +69,9 @@ def jiedao_routes(register):
 
     ``register.middleware(Cls, **options)`` wraps the whole app in the ASGI middleware
     ``Cls(app, kernel=kernel, **options)`` (e.g. request metrics); it sees every street.
+    ``register.trusted_documents({"name": "query ... { ... }"})`` registers the GraphQL documents
+    a page of the plugin sends, so the page works where only registered documents run
+    (``JIEDAO_TRUSTED_DOCUMENTS=allow-listed``).
     """
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -83,37 +83,52 @@ def tokens_of(document: str) -> tuple[tuple[str, str], ...] | None:
     return tuple(sorted(found))
 
 
-@cache
-def allowed_token_sets(path: Path = MANIFEST) -> frozenset[tuple]:
-    """The token multisets of the manifest's documents (``tokens_of``)."""
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return frozenset()
-    return frozenset(filter(None, (tokens_of(text) for text in manifest.values())))
+class TrustedSet:
+    """A set of trusted documents, recognised by content (``tokens_of`` first, then ``canonical``)."""
+
+    def __init__(self, documents: Iterable[str]):
+        documents = list(documents)
+        self.token_sets = frozenset(filter(None, (tokens_of(text) for text in documents)))
+        self.canonical_forms = frozenset(filter(None, (canonical(text) for text in documents)))
+        self._contains = lru_cache(maxsize=1024)(self._check)
+
+    def __contains__(self, document: str) -> bool:
+        return self._contains(document)
+
+    def _check(self, document: str) -> bool:
+        if tokens_of(document) not in self.token_sets:
+            return False  # linear: no crafted document reaches the canonical form's sorting
+        return canonical(document) in self.canonical_forms
 
 
 @cache
-def allowed_documents(path: Path = MANIFEST) -> frozenset[str]:
-    """The canonical forms of the documents in the build's manifest (empty when it is missing)."""
+def build_documents(path: Path = MANIFEST) -> TrustedSet:
+    """The documents of the app's build (empty, with an error logged, when the manifest is missing)."""
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         log.error("trusted documents: %s is missing; run `cd frontend && npm run build`", path)
-        return frozenset()
-    return frozenset(filter(None, (canonical(text) for text in manifest.values())))
+        manifest = {}
+    return TrustedSet(manifest.values())
 
 
-def is_trusted(document: str | None) -> bool:
-    """Whether ``document`` is one of the build's documents (whitespace and order aside)."""
-    return bool(document) and len(document) <= LONGEST and _is_trusted(document)
+def plugin_documents(kernel) -> TrustedSet:
+    """The documents plugins registered for their own pages (``register.trusted_documents``),
+    made once per kernel."""
+    found = getattr(kernel, "_trusted_plugin_documents", None)
+    if found is None:
+        contributions = getattr(kernel, "contributions", None)
+        found = TrustedSet(document for _, _, document in getattr(contributions, "trusted_documents", ()))
+        kernel._trusted_plugin_documents = found
+    return found
 
 
-@lru_cache(maxsize=1024)
-def _is_trusted(document: str) -> bool:
-    if tokens_of(document) not in allowed_token_sets():
-        return False  # linear: no crafted document reaches the canonical form's sorting
-    return canonical(document) in allowed_documents()
+def is_trusted(document: str | None, kernel=None) -> bool:
+    """Whether ``document`` is one of the build's documents, or one a plugin of ``kernel``
+    registered for its pages (whitespace and order aside)."""
+    if not document or len(document) > LONGEST:
+        return False
+    return document in build_documents() or (kernel is not None and document in plugin_documents(kernel))
 
 
 def _policy(context) -> str:
@@ -135,7 +150,7 @@ class TrustedDocuments(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         ctx = self.execution_context
-        if _policy(ctx.context) == "allow-listed" and not _exempt(ctx.context) and not is_trusted(ctx.query):
+        if _policy(ctx.context) == "allow-listed" and not _exempt(ctx.context) and not is_trusted(ctx.query, getattr(ctx.context, "kernel", None)):
             self.refusal = GraphQLError(
                 "This server runs only the documents its front end registered (trusted documents); "
                 "send one of those, or log in as an administrator to run others.",

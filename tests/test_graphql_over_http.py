@@ -88,7 +88,10 @@ async def test_transport_refusals_carry_the_spec_status_codes(client):
     mutation = await client.http.get(URL, params={"query": "mutation { logout { revoked } }"}, headers=MODERN)
     assert (mutation.status_code, mutation.headers["allow"]) == (405, "POST")
     put = await client.http.put(URL, json={"query": "{ __typename }"})
-    assert put.status_code == 405 and "POST" in put.headers["allow"]
+    assert put.status_code == 405 and put.headers["allow"] == "GET, POST"
+    assert put.json()["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"  # JSON like every other refusal
+    delete = await client.http.delete(URL, headers=MODERN)
+    assert delete.status_code == 405 and delete.json()["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"
     html_only = await client.http.post(URL, json={"query": "{ __typename }"}, headers={"accept": "text/html"})
     assert html_only.status_code == 406 and html_only.json()["errors"][0]["extensions"]["code"] == "NOT_ACCEPTABLE"
 

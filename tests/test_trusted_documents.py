@@ -18,7 +18,7 @@ from jiedao.core.errors import ConfigurationError
 from jiedao.core.graphql_over_http import GRAPHQL_RESPONSE
 from jiedao.core.testing.uvicorn_server import UvicornServer
 from jiedao.core.identity.roles import ALL_PERMISSION_ROLES
-from jiedao.schema.trusted_documents import ADMINISTRATOR_ROLES, LONGEST, MANIFEST, MAX_TOKENS, NOT_ALLOWED, allowed_documents, canonical, is_trusted
+from jiedao.schema.trusted_documents import ADMINISTRATOR_ROLES, LONGEST, MANIFEST, MAX_TOKENS, NOT_ALLOWED, build_documents, canonical, is_trusted
 
 URL = "/graphql/changqing"
 LOGIN = """
@@ -36,9 +36,9 @@ def manifest() -> dict[str, str]:
 def test_the_build_ships_its_documents_and_they_all_parse():
     documents = manifest()
     assert len(documents) >= 40 and all(key.startswith("sha256:") for key in documents)
-    assert len(allowed_documents()) == len(documents)
-    assert canonical(LOGIN) in allowed_documents()  # GraphiQL's log-in box, as its source writes it
-    assert canonical(ARBITRARY) not in allowed_documents()
+    assert len(build_documents().canonical_forms) == len(documents)
+    assert canonical(LOGIN) in build_documents().canonical_forms  # GraphiQL's log-in box, as its source writes it
+    assert canonical(ARBITRARY) not in build_documents().canonical_forms
     assert not is_trusted(LOGIN + " " * LONGEST)  # longer than any of the build's: not even parsed
     assert canonical("{ a " * MAX_TOKENS + "}" * MAX_TOKENS) is None  # parsing stops at MAX_TOKENS
 
@@ -78,6 +78,21 @@ async def test_administrators_may_run_any_document_when_allow_listed(client):
     for role, street in (("street_admin", "changqing"), ("platform_admin", None)):
         token = await client.token(role, street)
         assert await client.query(ARBITRARY, token=token) == {"street": {"name": "长庆街道"}}
+
+
+async def test_a_plugin_page_s_registered_documents_run_for_its_users_when_allow_listed(client):
+    """The cockpit's documents (``register.trusted_documents``) run for a community worker, who
+    may see the cockpit but is no administrator; the same query written otherwise is refused."""
+    from jiedao.plugins.dashboard.documents import COCKPIT_DOCUMENTS
+
+    client.kernel.config.trusted_documents = "allow-listed"
+    worker = await client.token("community_worker")
+    metrics = await client.result(COCKPIT_DOCUMENTS["metrics"], token=worker)
+    assert "errors" not in metrics and metrics["data"]["cockpit"]["metrics"]
+    refresh = await client.result(COCKPIT_DOCUMENTS["refresh"], {"series": "", "withSeries": False, "bkey": "", "bdim": "", "withBreakdown": False}, token=worker)
+    assert "errors" not in refresh and "kpis" in refresh["data"]["cockpit"]
+    other = await client.result("{ cockpit { metrics { key kind } } }", token=worker)
+    assert [e["extensions"]["code"] for e in other["errors"]] == [NOT_ALLOWED]
 
 
 async def test_off_runs_any_document(client):
@@ -139,6 +154,7 @@ def test_a_crafted_document_is_refused_before_its_canonical_form_is_computed(mon
     def never(document):
         raise AssertionError("canonical form computed for a document no trusted one could match")
 
+    trusted_documents.build_documents()  # the build's own documents, read (and put in canonical form) once
     monkeypatch.setattr(trusted_documents, "canonical", never)
     crafted = "{" + "a{" * 195 + " ".join("b" * 4000) + "}" * 196
     assert not trusted_documents.is_trusted(crafted)

@@ -48,9 +48,12 @@ def jiedao_schema(register):
 
 @hookimpl
 def jiedao_routes(register):
-    """The web cockpit, plotly.js, CSV export, the Prometheus ``/metrics`` and its request middleware."""
+    """The web cockpit (and its GraphQL documents, trusted), plotly.js, CSV export, the
+    Prometheus ``/metrics`` and its request middleware."""
+    from jiedao.plugins.dashboard.documents import COCKPIT_DOCUMENTS
     from jiedao.plugins.dashboard.service.prometheus import PrometheusRequests
     from jiedao.plugins.dashboard.web import ROUTES
 
     register.routes(*ROUTES)
+    register.trusted_documents(COCKPIT_DOCUMENTS)
     register.middleware(PrometheusRequests)

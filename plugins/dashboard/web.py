@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from jiedao.api import DomainError
 from jiedao.api.web import authenticate, AuthenticationFailed, policy_for_page
+from jiedao.plugins.dashboard.documents import COCKPIT_DOCUMENTS
 from jiedao.plugins.dashboard.service import ranges
 from jiedao.plugins.dashboard.service.export import csv_of
 from jiedao.plugins.dashboard.service.figures import Figures
@@ -38,7 +39,7 @@ async def cockpit_page(request: Request) -> Response:
     if street is None:
         return PlainTextResponse("No cockpit for this street.", status_code=404)
     kernel = request.app.state.kernel
-    config = {"street": street, "name": kernel.config.streets[street].name}
+    config = {"street": street, "name": kernel.config.streets[street].name, "documents": COCKPIT_DOCUMENTS}
     page = PAGE.read_text(encoding="utf-8")
     page = page.replace("__STREET_NAME__", html.escape(config["name"])).replace("__CONFIG__", json.dumps(config, ensure_ascii=False).replace("</", "<\\/"))
     policy = cockpit_policy(page, kernel.settings(street, "dashboard").map_tiles)
