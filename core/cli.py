@@ -109,6 +109,9 @@ class KernelGroup(click.Group):
 @click.option("-v", "--verbose", is_flag=True, help="Log at debug level, libraries' set-up lines included.")
 @click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True, envvar="JIEDAO_LOG_FORMAT",
               help="'json': one JSON object per log record, for log collectors (env JIEDAO_LOG_FORMAT).")
+@click.option("--cluster", envvar="JIEDAO_CLUSTER", callback=lambda _ctx, _param, value: _select_cluster(value), expose_value=False,
+              help="Serve only the streets on this PostgreSQL cluster ([streets.X] database = \"NAME\"; env JIEDAO_CLUSTER); "
+                   "its URL comes from JIEDAO_DATABASE_URL_<NAME>.")
 @click.pass_context
 def main(ctx: click.Context, verbose: bool, log_format: str) -> None:
     """Jiedao: community governance for a street (街道), one GraphQL API, many plugins."""
@@ -117,6 +120,12 @@ def main(ctx: click.Context, verbose: bool, log_format: str) -> None:
     configure_logging(verbose=verbose, log_format=log_format)
     ctx.meta["jiedao.log_format"] = log_format
     ctx.obj = ctx.command
+
+
+def _select_cluster(value: str | None) -> None:
+    """Make ``--cluster`` the process's cluster before the kernel loads (``core/clusters.py``)."""
+    if value:
+        os.environ["JIEDAO_CLUSTER"] = value
 
 
 def kernel_of(ctx: click.Context) -> Kernel:
@@ -227,8 +236,17 @@ def db_upgrade(ctx: click.Context, target: str) -> None:
     """Upgrade to TARGET (default: every branch to its head)."""
     from jiedao.core import migrate
 
+    from jiedao.core.cluster_commands import report_migrations
+    from jiedao.core.clusters import selected_cluster
+
     kernel = kernel_of(ctx)
     _refuse_orphans(kernel)
+    clusters = kernel.config.clusters()
+    if len(clusters) > 1 and not selected_cluster()[1]:  # every cell of plugins.toml, one line each
+        from jiedao.core.cluster_commands import _clusters
+
+        report_migrations(kernel, _clusters(kernel, None), target)
+        return
     migrate.upgrade(kernel, target)
     click.echo(f"upgraded to {target}")
 
@@ -355,9 +373,10 @@ def streets() -> None:
 @streets.command("list")
 @click.pass_context
 def streets_list(ctx: click.Context) -> None:
-    """Each street, its name and its plugins."""
-    for slug, street in kernel_of(ctx).config.streets.items():
-        click.echo(f"{slug:<16} {street.name}  plugins: {', '.join(street.plugins) or '-'}")
+    """Each street, its name, its cluster and its plugins (every cluster's streets)."""
+    config = kernel_of(ctx).config
+    for slug, street in (config.all_streets or config.streets).items():
+        click.echo(f"{slug:<16} {street.name}  cluster: {street.database}  plugins: {', '.join(street.plugins) or '-'}")
 
 
 @main.group(name="schema")
@@ -443,3 +462,7 @@ if __name__ == "__main__":
 from jiedao.core.import_commands import import_group  # noqa: E402 - the group imports helpers above
 
 main.add_command(import_group)
+
+from jiedao.core.cluster_commands import clusters_group  # noqa: E402 - uses kernel_of above
+
+main.add_command(clusters_group)
