@@ -136,6 +136,16 @@ def kernel_of(ctx: click.Context) -> Kernel:
 class ServeCommand(click.Command):
     """``jiedao serve``: its own options plus those plugins add with ``register.serve_option``."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """``serve --cluster NAME`` chooses the cell before the kernel loads (the plugins' options
+        below need the kernel), like the root option ``jiedao --cluster NAME serve``."""
+        for index, arg in enumerate(args):
+            if arg == "--cluster" and index + 1 < len(args):
+                _select_cluster(args[index + 1])
+            elif arg.startswith("--cluster="):
+                _select_cluster(arg.split("=", 1)[1])
+        return super().parse_args(ctx, args)
+
     def get_params(self, ctx: click.Context) -> list[click.Parameter]:
         own = super().get_params(ctx)
         names = {param.name for param in own}
@@ -147,6 +157,7 @@ class ServeCommand(click.Command):
 @click.option("--demo", is_flag=True, help="Migrate and seed the demo streets and accounts first.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--cluster", expose_value=False, help="Serve only the streets on this PostgreSQL cluster (the same as 'jiedao --cluster NAME serve').")
 @click.option("--background/--no-background", default=True, show_default=True, envvar="JIEDAO_BACKGROUND",
               help="Run the once-per-deployment work (ingestion, escalation, notifications, nightly jobs) in this process. "
                    "--no-background (JIEDAO_BACKGROUND=off) for the API processes of a multi-process deployment; "
@@ -371,11 +382,12 @@ def streets() -> None:
 
 
 @streets.command("list")
+@click.option("--served", is_flag=True, help="Only the streets of this process's cluster (--cluster / JIEDAO_CLUSTER), e.g. for a cell's scheduler.")
 @click.pass_context
-def streets_list(ctx: click.Context) -> None:
+def streets_list(ctx: click.Context, served: bool) -> None:
     """Each street, its name, its cluster and its plugins (every cluster's streets)."""
     config = kernel_of(ctx).config
-    for slug, street in (config.all_streets or config.streets).items():
+    for slug, street in (config.streets if served else config.all_streets or config.streets).items():
         click.echo(f"{slug:<16} {street.name}  cluster: {street.database}  plugins: {', '.join(street.plugins) or '-'}")
 
 

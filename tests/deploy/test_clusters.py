@@ -147,7 +147,8 @@ def cells(postgres, second_postgres, tmp_path_factory):
         broker.start()
         mqtt = {"JIEDAO_MQTT_URL": broker.url}
         ports = {"default": free_port(), "east": free_port()}
-        apis = {cell: processes.start(f"api-{cell}", [JIEDAO, "--cluster", cell, "serve", "--host", "127.0.0.1", "--port", str(port), "--no-background"], mqtt)
+        serve = {"default": [JIEDAO, "--cluster", "default", "serve"], "east": [JIEDAO, "serve", "--cluster", "east"]}  # both spellings
+        apis = {cell: processes.start(f"api-{cell}", [*serve[cell], "--host", "127.0.0.1", "--port", str(port), "--no-background"], mqtt)
                 for cell, port in ports.items()}
         ingesters = {
             "default": processes.start("ingest-default", [JIEDAO, "sensors", "ingest", "--shared-group", "jiedao-default", "--client-id", "ingest-default"], mqtt),
@@ -290,3 +291,12 @@ def test_the_platform_figures_fan_out_over_both_clusters_and_equal_the_sum_of_ea
     assert figures["clusters"] == {"default": {"changqing": per_cell["default"]}, "east": {"xihu": per_cell["east"]}}
     assert figures["total"] == {name: per_cell["default"][name] + per_cell["east"][name] for name in per_cell["default"]}
     assert figures["total"]["devices"] == 2
+
+
+def test_streets_list_shows_each_streets_cluster_and_served_only_this_cells(cells):
+    every = cells["processes"].run("streets", "list")
+    assert [line.split()[:4] for line in every.splitlines()] == [["changqing", "长庆街道", "cluster:", "default"], ["xihu", "西湖街道", "cluster:", "east"]]
+    served = cells["processes"].run("--cluster", "east", "streets", "list", "--served")
+    assert [line.split()[0] for line in served.splitlines()] == ["xihu"]
+    listed = cells["processes"].run("clusters", "list")
+    assert "default      JIEDAO_DATABASE_URL (set)  streets: changqing" in listed and "east         JIEDAO_DATABASE_URL_EAST (set)  streets: xihu" in listed
