@@ -254,9 +254,9 @@ def db_upgrade(ctx: click.Context, target: str) -> None:
     _refuse_orphans(kernel)
     clusters = kernel.config.clusters()
     if len(clusters) > 1 and not selected_cluster()[1]:  # every cell of plugins.toml, one line each
-        from jiedao.core.cluster_commands import _clusters
+        from jiedao.core.cluster_commands import chosen_clusters
 
-        report_migrations(kernel, _clusters(kernel, None), target)
+        report_migrations(kernel, chosen_clusters(kernel, None), target)
         return
     migrate.upgrade(kernel, target)
     click.echo(f"upgraded to {target}")

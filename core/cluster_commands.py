@@ -13,11 +13,11 @@ import sys
 
 import click
 
-from jiedao.core.clusters import DEFAULT_CLUSTER, missing_url_problems, owner_url, app_url, url_variable
+from jiedao.core.clusters import app_url, missing_url_problems, owner_url, url_variable
 from jiedao.core.kernel import Kernel
 
 
-def _clusters(kernel: Kernel, only: str | None) -> list[str]:
+def chosen_clusters(kernel: Kernel, only: str | None) -> list[str]:
     """The clusters a command works on: ``only`` (``--cluster`` of the command or the root
     option, when chosen explicitly) or every cluster of plugins.toml. Exits with status 2
     naming each street whose cluster has no URL variable set."""
@@ -121,7 +121,7 @@ def clusters_migrate(ctx: click.Context, only: str | None, target: str) -> None:
     from jiedao.core.cli import kernel_of
 
     kernel = kernel_of(ctx)
-    report_migrations(kernel, _clusters(kernel, only), target)
+    report_migrations(kernel, chosen_clusters(kernel, only), target)
 
 
 @clusters_group.command("status")
@@ -134,7 +134,7 @@ def clusters_status(ctx: click.Context, only: str | None) -> None:
 
     kernel = kernel_of(ctx)
     behind = False
-    for cluster in _clusters(kernel, only):
+    for cluster in chosen_clusters(kernel, only):
         try:
             applied = asyncio.run(cluster_revisions(kernel, cluster))
         except Exception as error:  # noqa: BLE001 - reported per cluster
@@ -183,7 +183,7 @@ def clusters_figures(ctx: click.Context, as_json: bool) -> None:
     from jiedao.core.fanout import fan_out
 
     kernel = kernel_of(ctx)
-    clusters = _clusters(kernel, None)
+    clusters = chosen_clusters(kernel, None)
     result = asyncio.run(fan_out(kernel, {cluster: _app_url(kernel, cluster) for cluster in clusters}))
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, sort_keys=True))
@@ -194,4 +194,4 @@ def clusters_figures(ctx: click.Context, as_json: bool) -> None:
     click.echo("total" + " " * 25 + "  ".join(f"{k}={v}" for k, v in sorted(result["total"].items())))
 
 
-__all__ = ["DEFAULT_CLUSTER", "clusters_group", "migrate_clusters", "report_migrations"]
+__all__ = ["chosen_clusters", "clusters_group", "migrate_clusters", "report_migrations"]

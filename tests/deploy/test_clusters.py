@@ -244,7 +244,7 @@ def test_requests_reach_their_streets_cell_through_the_proxy_and_cells_do_not_sh
         assert refused.status_code == 404 and refused.json()["errors"][0]["extensions"]["code"] == "UNKNOWN_STREET"
     # a token (and an account) of cell A mean nothing in cell B
     foreign = _post(proxy, "xihu", ALARMS, token=token_a)
-    assert foreign.status_code != 200 or foreign.json().get("errors"), foreign.text
+    assert foreign.status_code == 401 and foreign.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", foreign.text
     assert not _login(proxy, "xihu", "a-admin")["token"]
     assert _sql(cells, "default", "select count(*) from users where username = 'b-admin'") == "0"
     assert _sql(cells, "default", "select count(*) from streets where slug = 'xihu'") == "0"
