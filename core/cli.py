@@ -109,6 +109,9 @@ class KernelGroup(click.Group):
 @click.option("-v", "--verbose", is_flag=True, help="Log at debug level, libraries' set-up lines included.")
 @click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True, envvar="JIEDAO_LOG_FORMAT",
               help="'json': one JSON object per log record, for log collectors (env JIEDAO_LOG_FORMAT).")
+@click.option("--cluster", envvar="JIEDAO_CLUSTER", callback=lambda _ctx, _param, value: _select_cluster(value), expose_value=False,
+              help="Serve only the streets on this PostgreSQL cluster ([streets.X] database = \"NAME\"; env JIEDAO_CLUSTER); "
+                   "its URL comes from JIEDAO_DATABASE_URL_<NAME>.")
 @click.pass_context
 def main(ctx: click.Context, verbose: bool, log_format: str) -> None:
     """Jiedao: community governance for a street (街道), one GraphQL API, many plugins."""
@@ -119,6 +122,12 @@ def main(ctx: click.Context, verbose: bool, log_format: str) -> None:
     ctx.obj = ctx.command
 
 
+def _select_cluster(value: str | None) -> None:
+    """Make ``--cluster`` the process's cluster before the kernel loads (``core/clusters.py``)."""
+    if value:
+        os.environ["JIEDAO_CLUSTER"] = value
+
+
 def kernel_of(ctx: click.Context) -> Kernel:
     """The kernel, for a command of this CLI or of a plugin (``@click.pass_context``)."""
     return ctx.find_root().command.kernel
@@ -126,6 +135,16 @@ def kernel_of(ctx: click.Context) -> Kernel:
 
 class ServeCommand(click.Command):
     """``jiedao serve``: its own options plus those plugins add with ``register.serve_option``."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """``serve --cluster NAME`` chooses the cell before the kernel loads (the plugins' options
+        below need the kernel), like the root option ``jiedao --cluster NAME serve``."""
+        for index, arg in enumerate(args):
+            if arg == "--cluster" and index + 1 < len(args):
+                _select_cluster(args[index + 1])
+            elif arg.startswith("--cluster="):
+                _select_cluster(arg.split("=", 1)[1])
+        return super().parse_args(ctx, args)
 
     def get_params(self, ctx: click.Context) -> list[click.Parameter]:
         own = super().get_params(ctx)
@@ -138,6 +157,7 @@ class ServeCommand(click.Command):
 @click.option("--demo", is_flag=True, help="Migrate and seed the demo streets and accounts first.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--cluster", expose_value=False, help="Serve only the streets on this PostgreSQL cluster (the same as 'jiedao --cluster NAME serve').")
 @click.option("--background/--no-background", default=True, show_default=True, envvar="JIEDAO_BACKGROUND",
               help="Run the once-per-deployment work (ingestion, escalation, notifications, nightly jobs) in this process. "
                    "--no-background (JIEDAO_BACKGROUND=off) for the API processes of a multi-process deployment; "
@@ -260,8 +280,17 @@ def db_upgrade(ctx: click.Context, target: str) -> None:
     """Upgrade to TARGET (default: every branch to its head)."""
     from jiedao.core import migrate
 
+    from jiedao.core.cluster_commands import report_migrations
+    from jiedao.core.clusters import selected_cluster
+
     kernel = kernel_of(ctx)
     _refuse_orphans(kernel)
+    clusters = kernel.config.clusters()
+    if len(clusters) > 1 and not selected_cluster()[1]:  # every cell of plugins.toml, one line each
+        from jiedao.core.cluster_commands import chosen_clusters
+
+        report_migrations(kernel, chosen_clusters(kernel, None), target)
+        return
     migrate.upgrade(kernel, target)
     click.echo(f"upgraded to {target}")
 
@@ -386,11 +415,13 @@ def streets() -> None:
 
 
 @streets.command("list")
+@click.option("--served", is_flag=True, help="Only the streets of this process's cluster (--cluster / JIEDAO_CLUSTER), e.g. for a cell's scheduler.")
 @click.pass_context
-def streets_list(ctx: click.Context) -> None:
-    """Each street, its name and its plugins."""
-    for slug, street in kernel_of(ctx).config.streets.items():
-        click.echo(f"{slug:<16} {street.name}  plugins: {', '.join(street.plugins) or '-'}")
+def streets_list(ctx: click.Context, served: bool) -> None:
+    """Each street, its name, its cluster and its plugins (every cluster's streets)."""
+    config = kernel_of(ctx).config
+    for slug, street in (config.streets if served else config.all_streets or config.streets).items():
+        click.echo(f"{slug:<16} {street.name}  cluster: {street.database}  plugins: {', '.join(street.plugins) or '-'}")
 
 
 @main.group(name="schema")
@@ -476,3 +507,7 @@ if __name__ == "__main__":
 from jiedao.core.import_commands import import_group  # noqa: E402 - the group imports helpers above
 
 main.add_command(import_group)
+
+from jiedao.core.cluster_commands import clusters_group  # noqa: E402 - uses kernel_of above
+
+main.add_command(clusters_group)

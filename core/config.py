@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from jiedao.core.clusters import CLUSTER_NAME, SELECTED_CLUSTER_VARIABLE, app_url, missing_url_problems, selected_cluster
 from jiedao.core.errors import ConfigurationError
 from jiedao.core.plugins import InstalledPlugin
 from jiedao.schema.budget import DEFAULT_MAX_OBJECTS
@@ -42,6 +43,8 @@ class StreetConfig:
     settings: dict[str, BaseModel] = field(default_factory=dict)
     core: CoreStreetSettings = field(default_factory=CoreStreetSettings)
     """The core's settings of the street (``public_notices`` ...)."""
+    database: str = "default"
+    """The PostgreSQL cluster (cell) holding the street (``database = "east"``; see ``core/clusters.py``)."""
 
 
 @dataclass
@@ -61,6 +64,16 @@ class Config:
     """``allow-listed``: only the front end's registered documents run, for all but administrators
     (``JIEDAO_TRUSTED_DOCUMENTS``; ``schema.trusted_documents``)."""
     transport: TransportSettings = field(default_factory=lambda: TransportSettings())
+    cluster: str = "default"
+    """The cluster this process serves (``JIEDAO_CLUSTER``); ``streets`` holds only its streets."""
+    all_streets: dict[str, StreetConfig] = field(default_factory=dict)
+    """Every street of plugins.toml, whatever its cluster (routing, listings, fan-out)."""
+
+    def clusters(self) -> dict[str, list[str]]:
+        """``{cluster: [street slugs]}`` over every street of plugins.toml, the default cluster first."""
+        from jiedao.core.clusters import streets_by_cluster
+
+        return streets_by_cluster({slug: street.database for slug, street in (self.all_streets or self.streets).items()})
 
 
 @dataclass(frozen=True)
@@ -153,8 +166,13 @@ def parse_config(data: dict[str, Any], *, source: Path | None = None, database_u
             plugins = []
         raw_settings: dict[str, dict[str, Any]] = {}
         core_values: dict[str, Any] = {}
+        database = table.get("database", "default")
+        if not isinstance(database, str) or not CLUSTER_NAME.match(database):
+            problems.append(f"{where}: database must name a PostgreSQL cluster in lower-case letters, digits and '_' "
+                            f"(e.g. database = \"east\", read from JIEDAO_DATABASE_URL_EAST), got {database!r}.")
+            database = "default"
         for key, value in table.items():
-            if key in ("name", "plugins"):
+            if key in ("name", "plugins", "database"):
                 continue
             if isinstance(value, dict):
                 raw_settings[key] = value
@@ -163,17 +181,27 @@ def parse_config(data: dict[str, Any], *, source: Path | None = None, database_u
             else:
                 known = ", ".join(sorted(CoreStreetSettings.model_fields))
                 problems.append(f"{where}: unknown key '{key}' (the street's own settings are: {known}); plugin settings go in [streets.{slug}.{key}].")
-        streets[slug] = StreetConfig(slug, name, tuple(dict.fromkeys(plugins)), raw_settings, core=_core_settings(where, core_values, problems))
+        streets[slug] = StreetConfig(slug, name, tuple(dict.fromkeys(plugins)), raw_settings,
+                                     core=_core_settings(where, core_values, problems), database=database)
     max_objects, introspection = _query_limits(problems)
     trusted_documents = _trusted_documents(problems)
     if not streets and not problems:
         problems.append("no street is configured; add a [streets.<slug>] table to plugins.toml.")
+    cluster, explicit = selected_cluster()
+    served = {slug: street for slug, street in streets.items() if street.database == cluster}
+    if explicit and streets and not served and not problems:
+        named = ", ".join(sorted({street.database for street in streets.values()}))
+        problems.append(f"{SELECTED_CLUSTER_VARIABLE}={cluster}: no street of plugins.toml is on that database (databases: {named}).")
+    if not problems and not database_url:
+        problems += missing_url_problems({slug: street.database for slug, street in streets.items()}, [cluster])
     if problems:
         raise ConfigurationError(problems)
     cors = tuple(o.strip() for o in os.environ.get("JIEDAO_CORS_ORIGINS", "").split(",") if o.strip())
     return Config(
-        streets=streets,
-        database_url=database_url or os.environ.get("JIEDAO_DATABASE_URL") or DEFAULT_DATABASE_URL,
+        streets=served,
+        all_streets=streets,
+        cluster=cluster,
+        database_url=database_url or app_url(cluster) or DEFAULT_DATABASE_URL,
         mqtt_url=os.environ.get("JIEDAO_MQTT_URL") or None,
         source=source,
         cors_origins=cors,

@@ -29,8 +29,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def migration_url(kernel: Kernel) -> str:
-    """Migrations run as the schema owner: ``JIEDAO_MIGRATION_DATABASE_URL`` or the app URL."""
-    return os.environ.get("JIEDAO_MIGRATION_DATABASE_URL") or kernel.config.database_url
+    """Migrations run as the schema owner: ``JIEDAO_MIGRATION_DATABASE_URL`` (``..._<CLUSTER>`` for
+    the process's cluster, ``core/clusters.py``) or the app URL."""
+    from jiedao.core.clusters import owner_url_variable
+
+    return os.environ.get(owner_url_variable(kernel.config.cluster)) or kernel.config.database_url
 
 
 def alembic_config(kernel: Kernel, url: str | None = None) -> Config:

@@ -5,7 +5,8 @@
 #   every 5 minutes  jiedao work escalate                         (overdue work items, one level a day)
 #   every hour       jiedao sensors rollup --street S             (hourly roll-ups, raw-reading retention)
 #   02:00 China time jiedao credit recompute --street S           (time decay of credit scores)
-# Streets: every street of plugins.toml enabling the plugin (`jiedao streets list`), read at
+# Streets: every street of this process's cell enabling the plugin (`jiedao streets list --served`;
+# one scheduler per cell, JIEDAO_CLUSTER=<cell>, deploy/README.md "Cells"), read at
 # each run so a street added later is not forgotten; JIEDAO_SENSORS_STREETS or
 # JIEDAO_CREDIT_STREETS (space-separated slugs) narrow them when set.
 # Ingestion, the offline watchdog and notifications have processes of their own
@@ -19,7 +20,7 @@ job() {  # run one job; a failure is logged and retried next time
 
 streets_with() {  # the slugs of the streets enabling plugin $1 (or the override $2 when set)
     if [ -n "$2" ]; then echo "$2"; return; fi
-    jiedao streets list | grep -E "plugins:.*[ ,]$1(,|\$)" | cut -d' ' -f1
+    jiedao streets list --served | grep -E "plugins:.*[ ,]$1(,|\$)" | cut -d' ' -f1
 }
 
 last_hour="" last_day=""

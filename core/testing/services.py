@@ -324,3 +324,22 @@ class MosquittoBroker(_Service):
         binary = _mosquitto_binary()
         assert binary is not None
         self._spawn([binary, "-c", str(self.directory / "mosquitto.conf")], lambda: _accepts_tcp(port), cwd=self.directory)
+
+
+def start_jiedao_postgres(owner_role: str, app_role: str, **options: Any) -> PostgresCluster:
+    """A started ``PostgresCluster`` with Jiedao's two roles: ``owner_role`` (CREATEDB; owns
+    the tables, runs migrations) and ``app_role`` (bound by row-level security).
+
+    The kit's ``postgres`` fixture is the first cluster; the multi-cluster (cells) tests start a
+    second one with this, session-scoped, only where they need it. Call ``stop()`` when done.
+    """
+    cluster = PostgresCluster(**options)
+    cluster.start()
+    try:
+        cluster.create_role(owner_role)
+        cluster.create_role(app_role)
+        cluster.execute(f"ALTER ROLE {_quote_ident(owner_role)} CREATEDB")
+    except BaseException:
+        cluster.stop()
+        raise
+    return cluster
