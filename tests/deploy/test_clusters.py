@@ -280,17 +280,20 @@ def test_the_platform_figures_fan_out_over_both_clusters_and_equal_the_sum_of_ea
     result = cells["processes"].call("clusters", "figures", "--json")
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout)
-    per_cell = {
+    per_cell = {  # counted here as the superuser, straight from each cluster's tables
         cell: {
-            "devices": int(_sql(cells, cell, "select count(*) from sensor_devices")),
-            "work_items": int(_sql(cells, cell, "select count(*) from work_items")),
-            "alarms_open": int(_sql(cells, cell, "select count(*) from sensor_alarms where status <> 'CLEARED'")),
+            "sensors.devices.by_status": int(_sql(cells, cell, "select count(*) from sensor_devices where status <> 'RETIRED'")),
+            "sensors.alarms.open": int(_sql(cells, cell, "select count(*) from sensor_alarms where status <> 'CLEARED'")),
         }
         for cell in ("default", "east")
     }
-    assert figures["clusters"] == {"default": {"changqing": per_cell["default"]}, "east": {"xihu": per_cell["east"]}}
-    assert figures["total"] == {name: per_cell["default"][name] + per_cell["east"][name] for name in per_cell["default"]}
-    assert figures["total"]["devices"] == 2
+    for cell, street in (("default", "changqing"), ("east", "xihu")):
+        shown = figures["clusters"][cell][street]
+        assert {key: shown[key] for key in per_cell[cell]} == per_cell[cell]
+        assert "core.work.overdue" in shown  # the core's current-state metrics too
+    for key in ("sensors.devices.by_status", "sensors.alarms.open", "core.work.overdue"):
+        assert figures["total"][key] == figures["clusters"]["default"]["changqing"][key] + figures["clusters"]["east"]["xihu"][key]
+    assert figures["total"]["sensors.devices.by_status"] == 2
 
 
 def test_streets_list_shows_each_streets_cluster_and_served_only_this_cells(cells):
