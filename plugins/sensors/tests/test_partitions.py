@@ -300,3 +300,34 @@ async def test_a_drop_killed_half_way_leaves_nothing_done_and_the_next_run_does_
         rows = (await session.execute(select(func.sum(HourlyReading.count), func.bool_and(HourlyReading.sealed)))).one()
         assert rows == (len(times), True)
         assert await session.scalar(select(func.count()).select_from(Reading)) == 0
+
+
+@POSTGRES
+def test_the_rollup_command_maintains_partitions_as_the_owner_and_falls_back_without(jiedao_cli, database_url, request, monkeypatch):
+    streets = {"changqing": {"name": "长庆街道", "plugins": ["sensors"]}}
+    owner_url = request.node.jiedao_owner_url
+    old = week_of(datetime.now(UTC) - timedelta(days=70))
+
+    async def make_old_partition():
+        db = partitions_db(owner_url)
+        try:
+            await ensure_partitions(db, old, ahead=0)
+        finally:
+            await db.dispose()
+
+    asyncio.run(make_old_partition())
+    monkeypatch.delenv("JIEDAO_MIGRATION_DATABASE_URL", raising=False)
+    as_app = jiedao_cli(["sensors", "rollup", "--street", "changqing"], streets=streets, database_url=database_url)
+    assert as_app.exit_code == 0, as_app.output
+    assert "partitions not maintained (" in as_app.output and "expired readings deleted row by row" in as_app.output
+    monkeypatch.setenv("JIEDAO_MIGRATION_DATABASE_URL", owner_url)
+    as_owner = jiedao_cli(["sensors", "rollup", "--street", "changqing"], streets=streets, database_url=database_url)
+    assert as_owner.exit_code == 0, as_owner.output
+    assert f"sealed and dropped: {partition_for(old).name}" in as_owner.output
+    assert "0 raw readings older than" in as_owner.output
+
+
+def partitions_db(url: str):
+    from jiedao.core.db import Database
+
+    return Database(url)
