@@ -126,9 +126,17 @@ async def partitions(session: AsyncSession) -> list[Partition]:
     return sorted(found)
 
 
+LOCK_TIMEOUT = "10s"
+"""How long a maintenance transaction waits for a lock (creating or dropping a partition locks
+``sensor_readings`` whole for a moment): past it, the transaction gives up, rolls back and the
+next run tries again, so a long reader never holds ingestion up behind the maintenance."""
+
+
 async def _serialise(session: AsyncSession) -> None:
-    """One maintenance transaction at a time (two roll-up jobs may run at once)."""
+    """One maintenance transaction at a time (two roll-up jobs may run at once), none waiting
+    on a lock longer than ``LOCK_TIMEOUT``."""
     await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('jiedao sensor_readings partitions'))"))
+    await session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
 
 
 async def _street_ids(session: AsyncSession) -> list[int]:
