@@ -92,6 +92,8 @@ async def rolled_up(kernel: Kernel, before: datetime) -> tuple[int, int, int]:
 
 
 async def prepare(cluster, name: str, partitioned: bool, args) -> tuple[Kernel, Database, int, int]:
+    """Database ``name`` at head (``partitioned``, partitions made for the whole year) or at
+    ``sensors_0007``, loaded; (kernel, owner's database, readings, bytes of readings)."""
     cluster.create_database(name, owner="bench_owner")
     owner_url = cluster.url(name, user="bench_owner")
     kernel = await Kernel.load(parse_config({"streets": STREETS}, database_url=cluster.url(name, user="bench_app")))
@@ -110,6 +112,7 @@ async def prepare(cluster, name: str, partitioned: bool, args) -> tuple[Kernel, 
 
 
 async def main() -> None:
+    """Load both databases one after the other, run each retention, print the comparison."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--devices", type=int, default=100)
     parser.add_argument("--minutes", type=int, default=10)

@@ -74,6 +74,7 @@ class Partition:
 
     @property
     def upper(self) -> datetime:
+        """The end of the week (exclusive): the next Monday 00:00 UTC."""
         return self.lower + PERIOD
 
 

@@ -34,6 +34,7 @@ a street with the longest retention therefore live up to one week longer than it
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -41,8 +42,6 @@ from typing import Any
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-
-import logging
 
 from jiedao.plugins.sensors.models import HourlyReading, Reading
 from jiedao.plugins.sensors.nbiot.deliveries import forget_deliveries
