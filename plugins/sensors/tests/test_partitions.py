@@ -202,6 +202,22 @@ async def test_a_street_with_a_shorter_retention_still_deletes_its_expired_rows(
 
 
 @POSTGRES
+async def test_a_straggler_in_default_older_than_every_kept_partition_is_deleted_once_sealed(kernel, owner_db, registry):
+    street = kernel.street_id("changqing")
+    straggler = NOW - timedelta(days=200)  # its week has no partition: DEFAULT
+    await send_at(kernel, "EM-1", straggler, {"voltage": 231})
+    await send_at(kernel, "EM-1", NOW - timedelta(days=3), {"voltage": 232})
+    assert await in_table(owner_db, "sensor_readings_default", street) >= 1
+    retention = {street: kernel.settings("changqing", "sensors"), kernel.street_id("gongchen"): kernel.settings("gongchen", "sensors")}
+    result = await retain_history(kernel.db, owner_db, retention, NOW)
+    assert result.partitions is not None and result.streets[street].pruned == 1
+    async with kernel.db.transaction(street) as session:
+        assert await session.scalar(select(func.count()).select_from(Reading).where(Reading.ts < NOW - timedelta(days=30))) == 0
+        sealed = (await session.execute(select(HourlyReading.count, HourlyReading.sealed).where(HourlyReading.hour == hour_of(straggler)))).one()
+    assert tuple(sealed) == (1, True)
+
+
+@POSTGRES
 async def test_the_app_role_of_one_street_sees_no_reading_of_another_through_the_parent_or_a_partition(kernel, owner_db, registry):
     other = await register_devices(kernel, "gongchen", tag="G")
     a, b = kernel.street_id("changqing"), kernel.street_id("gongchen")
