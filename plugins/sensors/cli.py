@@ -108,20 +108,36 @@ def simulate(ctx: click.Context, street, rate, duration, faults, url) -> None:
 @click.option("--street", required=True, help="The street whose readings to roll up and prune.")
 @click.pass_context
 def rollup(ctx: click.Context, street) -> None:
-    """Roll up complete hours of readings and delete raw readings older than ``raw_retention``."""
-    from jiedao.plugins.sensors.service.retention import rollup_street
+    """Roll up complete hours of readings and delete raw readings older than ``raw_retention``;
+    on PostgreSQL also create the readings' partitions ahead and drop the expired ones (as the
+    schema owner: ``JIEDAO_MIGRATION_DATABASE_URL``)."""
+    from jiedao.api.migrations import owner_database
+    from jiedao.plugins.sensors.ingest import sensor_streets
+    from jiedao.plugins.sensors.service.retention import retain_history
 
     kernel = kernel_of(ctx)
     require_street(kernel, street, "sensors")
 
     async def main():
         await kernel.sync_streets()
-        try:  # one transaction per PRUNE_BATCH pruned readings
-            return await rollup_street(kernel.db, kernel.settings(street, "sensors"), now(), kernel.street_id(street))
+        owner_db = owner_database(kernel)
+        retention = {kernel.street_id(s): kernel.settings(s, "sensors") for s in sensor_streets(kernel)}
+        try:  # one transaction per partition and per PRUNE_BATCH pruned readings
+            return await retain_history(kernel.db, owner_db, retention, now(), only=kernel.street_id(street))
         finally:
+            if owner_db is not kernel.db:
+                await owner_db.dispose()
             await kernel.db.dispose()
 
-    result = run_command(main())
+    history = run_command(main())
+    if history.failures:
+        raise click.ClickException(f"the roll-up failed: {next(iter(history.failures.values()))}")
+    if history.partitions is not None:
+        click.echo(f"partitions created: {', '.join(history.partitions.created) or 'none'}; "
+                   f"sealed and dropped: {', '.join(history.partitions.dropped) or 'none'}")
+    elif history.partition_error:
+        click.echo(f"partitions not maintained ({history.partition_error}): expired readings deleted row by row")
+    result = next(iter(history.streets.values()))
     click.echo(f"{result.rolled_up} hourly roll-ups written, {result.pruned} raw readings older than {result.cutoff:%Y-%m-%d %H:%M} UTC deleted")
 
 

@@ -162,17 +162,28 @@ async def watch(kernel, interval: float = 30.0) -> None:
 
 
 async def retain(kernel, interval: float = 600.0) -> None:
-    """Every ``interval`` seconds: hourly roll-ups and pruning of old raw readings in every
-    sensors street (``service.retention.rollup_street``, in bounded transactions)."""
+    """Every ``interval`` seconds: the readings' partitions maintained (PostgreSQL: created
+    ahead, sealed and dropped past retention, as the schema owner), then hourly roll-ups and
+    pruning of old raw readings in every sensors street (``service.retention.retain_history``,
+    in bounded transactions)."""
+    from jiedao.api.migrations import owner_database
     from jiedao.plugins.sensors.ingest import sensor_streets
-    from jiedao.plugins.sensors.service.retention import rollup_street
+    from jiedao.plugins.sensors.service.retention import retain_history
 
-    while True:
-        for street in sensor_streets(kernel):
+    owner_db = owner_database(kernel)
+    try:
+        while True:
+            retention = {kernel.street_id(street): kernel.settings(street, "sensors") for street in sensor_streets(kernel)}
             try:
-                result = await rollup_street(kernel.db, kernel.settings(street, "sensors"), now(), kernel.street_id(street))
-                if result.pruned:
-                    tasks_log.info("%s: %d raw readings older than %s pruned", street, result.pruned, result.cutoff)
+                result = await retain_history(kernel.db, owner_db, retention, now())
+                if result.partitions and (result.partitions.created or result.partitions.dropped):
+                    tasks_log.info("sensor_readings partitions created %s, sealed and dropped %s", result.partitions.created, result.partitions.dropped)
+                for street_id, rolled in result.streets.items():
+                    if rolled.pruned:
+                        tasks_log.info("street %s: %d raw readings older than %s pruned", street_id, rolled.pruned, rolled.cutoff)
             except Exception:  # noqa: BLE001 - try again next round
-                tasks_log.exception("sensors roll-up failed in %s", street)
-        await asyncio.sleep(interval)
+                tasks_log.exception("sensors roll-up failed")
+            await asyncio.sleep(interval)
+    finally:
+        if owner_db is not kernel.db:
+            await owner_db.dispose()

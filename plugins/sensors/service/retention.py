@@ -18,11 +18,24 @@ A first run over a long history has many hours to prune. ``rollup_street`` works
 them in transactions of at most ``PRUNE_BATCH`` raw readings (rounded up to a whole hour)
 each, so no transaction holds locks and WAL for the whole backlog; every transaction
 leaves the invariant above true.
+
+On PostgreSQL the raw readings are partitioned by week (``service.partitions``) and
+``retain_history`` drives both mechanisms. ``raw_retention`` is a per-street setting but a
+partition holds every street's readings, so: a partition is sealed and dropped whole once its
+week ended before the *longest* ``raw_retention`` of any sensors street (the fast path: a
+few statements per street and partition, whatever its size); a street with that longest
+retention then deletes no rows at all except stragglers older than the oldest kept partition
+(readings that landed in DEFAULT); a street with a *shorter* retention keeps deleting its
+expired rows hour by hour as above (the fallback), so its own retention still holds. The
+fallback also covers every street when partitions cannot be maintained (SQLite, a table not
+yet converted, or no owner's connection: ``JIEDAO_MIGRATION_DATABASE_URL``). Raw readings of
+a street with the longest retention therefore live up to one week longer than its setting.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,12 +45,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.plugins.sensors.models import HourlyReading, Reading
 from jiedao.plugins.sensors.nbiot.deliveries import forget_deliveries
+from jiedao.plugins.sensors.service.partitions import MaintenanceResult, maintain_partitions, week_of
 from jiedao.plugins.sensors.service.alarms import utc
 from jiedao.plugins.sensors.settings import SensorsSettings
 
 PRUNE_BATCH = 50_000
 """Raw readings ``rollup_street`` deletes per transaction at most (rounded up to a whole hour)."""
 HOUR = timedelta(hours=1)
+log = logging.getLogger("jiedao.sensors.ingest")
 
 
 @dataclass
@@ -158,7 +173,8 @@ async def _seal_and_prune(session: AsyncSession, street_id: int | None, hour: da
 
 
 async def rollup_and_prune(
-    session: AsyncSession, settings: SensorsSettings, now: datetime, street_id: int | None = None, *, max_rows: int | None = None
+    session: AsyncSession, settings: SensorsSettings, now: datetime, street_id: int | None = None, *, max_rows: int | None = None,
+    prune_before: datetime | None = None,
 ) -> RollupResult:
     """Roll up complete hours of raw readings into ``sensor_readings_hourly`` and delete raw
     readings older than ``settings.raw_retention`` (rounded down to the hour) once rolled up.
@@ -167,13 +183,16 @@ async def rollup_and_prune(
     ``street_id`` limits it to one street). Idempotent for a given ``now``. Expired hours
     are pruned oldest first, one statement per hour. With ``max_rows`` the run stops after
     the hour that reaches that many deleted readings; if expired readings remain it sets
-    ``more`` and leaves the recent hours to the next run (``rollup_street`` loops).
+    ``more`` and leaves the recent hours to the next run (``rollup_street`` loops). With
+    ``prune_before`` (earlier than the retention's cutoff) only raw readings older than it are
+    deleted: the rest go with their partition (``retain_history``).
     """
     current = hour_of(now)
     cutoff = hour_of(utc(now) - settings.raw_retention)
-    result = RollupResult(cutoff=cutoff)
+    prune_cutoff = cutoff if prune_before is None else min(cutoff, hour_of(prune_before))
+    result = RollupResult(cutoff=prune_cutoff)
     hours = 0
-    while (hour := await _oldest_expired(session, street_id, cutoff)) is not None:
+    while (hour := await _oldest_expired(session, street_id, prune_cutoff)) is not None:
         if max_rows is not None and hours and result.pruned >= max_rows:
             result.more = True
             return result
@@ -190,15 +209,60 @@ async def rollup_and_prune(
     return result
 
 
-async def rollup_street(db: Any, settings: SensorsSettings, now: datetime, street_id: int, *, max_rows: int = PRUNE_BATCH) -> RollupResult:
+async def rollup_street(
+    db: Any, settings: SensorsSettings, now: datetime, street_id: int, *, max_rows: int = PRUNE_BATCH, prune_before: datetime | None = None
+) -> RollupResult:
     """``rollup_and_prune`` for one street, in as many transactions as it takes, each one
     deleting at most ``max_rows`` raw readings (rounded up to a whole hour); the totals."""
     total = RollupResult()
     while True:
         async with db.transaction(street_id) as session:
-            result = await rollup_and_prune(session, settings, now, street_id=street_id, max_rows=max_rows)
+            result = await rollup_and_prune(session, settings, now, street_id=street_id, max_rows=max_rows, prune_before=prune_before)
             if not result.more:  # NB-IoT: keys of platform messages past any retry
                 await forget_deliveries(session, street_id, utc(now) - settings.nbiot.remember_deliveries)
         total = total.add(result)
         if not result.more:
             return total
+
+
+@dataclass
+class HistoryResult:
+    """What one ``retain_history`` run did: per street, and to the partitions (None when the
+    readings are not partitioned or the partitions could not be maintained)."""
+
+    streets: dict[int, RollupResult]
+    partitions: MaintenanceResult | None = None
+    partition_error: str | None = None
+    failures: dict[int, BaseException] = field(default_factory=dict)
+    """Streets whose roll-up failed (logged; the other streets still ran)."""
+
+
+async def retain_history(
+    db: Any, owner_db: Any | None, retention: dict[int, SensorsSettings], now: datetime, *, only: int | None = None, max_rows: int = PRUNE_BATCH
+) -> HistoryResult:
+    """Partitions maintained on ``owner_db`` (created ahead; sealed and dropped past the
+    longest ``raw_retention`` of ``retention``, the settings of every sensors street), then
+    every street of ``retention`` (or ``only`` that one) rolled up and pruned on ``db`` as the
+    module's docstring decides. A failure to maintain partitions (e.g. the role does not own
+    the table) is logged and leaves every street to the row delete."""
+    result = HistoryResult({})
+    longest = max((s.raw_retention for s in retention.values()), default=None)
+    keep_from = None
+    if owner_db is not None and longest is not None:
+        try:
+            result.partitions = await maintain_partitions(owner_db, now, hour_of(utc(now) - longest))
+        except Exception as error:  # noqa: BLE001 - the row delete still keeps retention
+            result.partition_error = str(error).splitlines()[0]
+            log.warning("sensor_readings partitions not maintained (%s): expired readings are deleted row by row", result.partition_error)
+        if result.partitions is not None:
+            keep_from = week_of(hour_of(utc(now) - longest))  # the oldest kept partition's start
+    for street_id, settings in retention.items():
+        if only is not None and street_id != only:
+            continue
+        prune_before = keep_from if keep_from is not None and settings.raw_retention == longest else None
+        try:
+            result.streets[street_id] = await rollup_street(db, settings, now, street_id, max_rows=max_rows, prune_before=prune_before)
+        except Exception as error:  # noqa: BLE001 - one street's failure does not stop the others
+            log.exception("sensors roll-up failed in street %s", street_id)
+            result.failures[street_id] = error
+    return result
