@@ -85,7 +85,7 @@ def build_app(kernel: Kernel, *, background: bool = True, relays: bool | None = 
     ``relays`` (default: as ``background``) runs the plugins' relays (``register.relay``),
     which every serving process of a deployment needs: ``jiedao serve --no-background`` runs
     the relays without the background work. ``background_lock`` (``serve --workers``): the
-    background work runs in whichever process holds the exclusive lock on that file
+    background work runs in whichever process holds that lock
     (``core.workers.run_when_leader``)."""
     relays = background if relays is None else relays
     from jiedao.core.identity.throttle import LoginPolicy

@@ -128,9 +128,23 @@ def _select_cluster(value: str | None) -> None:
         os.environ["JIEDAO_CLUSTER"] = value
 
 
+CROSS_CELL_COMMANDS = frozenset({"db", "clusters", "streets", "plugins", "plugin", "schema"})
+"""Commands that work without serving a cluster's streets (across cells, or on the code alone)."""
+
+
 def kernel_of(ctx: click.Context) -> Kernel:
-    """The kernel, for a command of this CLI or of a plugin (``@click.pass_context``)."""
-    return ctx.find_root().command.kernel
+    """The kernel, for a command of this CLI or of a plugin (``@click.pass_context``).
+
+    A process whose cluster holds no street (every street of plugins.toml is on a named
+    cluster and none was chosen) may run only ``CROSS_CELL_COMMANDS``; any other command is
+    refused, naming the clusters, instead of serving nothing against the default database."""
+    root = ctx.find_root()
+    kernel = root.command.kernel
+    if not kernel.config.streets and root.invoked_subcommand not in CROSS_CELL_COMMANDS:
+        clusters = ", ".join(kernel.config.clusters())
+        raise click.UsageError(f"no street of plugins.toml is on the default cluster: choose the cell this process serves "
+                               f"with --cluster NAME or JIEDAO_CLUSTER (clusters: {clusters})", ctx)
+    return kernel
 
 
 class ServeCommand(click.Command):
@@ -222,20 +236,26 @@ def _serve_workers(ctx: click.Context, kernel: Kernel, host: str, port: int, wor
     from jiedao.core import workers as worker_kit
     from jiedao.core.server import uvicorn_options
 
+    root = ctx.find_root()
     spec = worker_kit.worker_spec(
         background=background,
         serve_options=plugin_options,
-        log_format=ctx.find_root().meta.get("jiedao.log_format", "text"),
+        log_format=root.meta.get("jiedao.log_format", "text"),
+        verbose=root.params.get("verbose", False),
         introspection=os.environ.get("JIEDAO_INTROSPECTION"),
     )
     os.environ[worker_kit.SPEC_VARIABLE] = json.dumps(spec)
     options = {**uvicorn_options(kernel.config), "http": worker_kit.WorkerHttpProtocol}
     click.echo(f"{workers} worker processes" + ("; the background work runs in one of them at a time." if background else "."))
-    run(kernel.db.dispose())
-    try:
-        uvicorn.run("jiedao.core.workers:worker_app", factory=True, workers=workers, host=host, port=port, log_level="info", **logs, **options)
-    finally:
-        worker_kit.remove_lock(spec)
+
+    async def streets_then_release() -> None:  # new street rows made once here, not raced by N workers
+        try:
+            await kernel.sync_streets()
+        finally:
+            await kernel.db.dispose()
+
+    run(streets_then_release())
+    uvicorn.run("jiedao.core.workers:worker_app", factory=True, workers=workers, host=host, port=port, log_level="info", **logs, **options)
 
 
 async def _require_head(kernel: Kernel) -> None:
@@ -286,7 +306,7 @@ def db_upgrade(ctx: click.Context, target: str) -> None:
     kernel = kernel_of(ctx)
     _refuse_orphans(kernel)
     clusters = kernel.config.clusters()
-    if len(clusters) > 1 and not selected_cluster()[1]:  # every cell of plugins.toml, one line each
+    if set(clusters) != {kernel.config.cluster} and not selected_cluster()[1]:  # every cell of plugins.toml, one line each
         from jiedao.core.cluster_commands import chosen_clusters
 
         report_migrations(kernel, chosen_clusters(kernel, None), target)

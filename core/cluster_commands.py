@@ -9,6 +9,7 @@ platform administrator, fanned out over every cluster). See deploy/README.md, "C
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 
 import click
@@ -151,6 +152,10 @@ def clusters_status(ctx: click.Context, only: str | None) -> None:
         raise SystemExit(1)
 
 
+_ADDRESS = re.compile(r"(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\]):[0-9]{1,5}")
+"""An upstream server as the map writes it into nginx's configuration: nothing else gets in."""
+
+
 @clusters_group.command("nginx-map")
 @click.option("--upstream", "upstreams", multiple=True, metavar="CLUSTER=HOST:PORT[,HOST:PORT...]",
               help="The API processes of a cluster (repeat per cluster); without it only the maps are written.")
@@ -168,6 +173,12 @@ def clusters_nginx_map(ctx: click.Context, upstreams: tuple[str, ...]) -> None:
             raise click.BadParameter(f"'{item}': expected CLUSTER=HOST:PORT[,...] with CLUSTER one of {', '.join(kernel.config.clusters())}",
                                      param_hint="--upstream")
         servers[cluster] = [a.strip() for a in addresses.split(",") if a.strip()]
+        bad = [a for a in servers[cluster] if not _ADDRESS.fullmatch(a)]
+        if bad:
+            raise click.BadParameter(f"'{bad[0]}' is not HOST:PORT (letters, digits, '.', '-', '_' or [IPv6], then a port)", param_hint="--upstream")
+    missing = [cluster for cluster in kernel.config.clusters() if servers and cluster not in servers]
+    if missing:
+        raise click.BadParameter(f"no API processes given for cluster(s) {', '.join(missing)}: their streets would get 502", param_hint="--upstream")
     click.echo(nginx_map(kernel.config.clusters(), street_routes(kernel), servers), nl=False)
 
 

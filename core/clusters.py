@@ -66,11 +66,14 @@ def streets_by_cluster(street_clusters: Mapping[str, str]) -> dict[str, list[str
 
 def missing_url_problems(street_clusters: Mapping[str, str], clusters: list[str], environ: Mapping[str, str] | None = None) -> list[str]:
     """One start-up problem per named cluster of ``clusters`` whose URL variable is unset,
-    naming its streets and the variable (the default cluster falls back to SQLite)."""
+    naming its streets and the variable. The default cluster falls back to SQLite only when it
+    is the only one: next to named clusters its ``JIEDAO_DATABASE_URL`` is required too (a cell
+    silently on a local file would look migrated and served)."""
     problems = []
     grouped = streets_by_cluster(street_clusters)
     for cluster in clusters:
-        if cluster == DEFAULT_CLUSTER or app_url(cluster, environ):
+        alone = cluster == DEFAULT_CLUSTER and set(grouped) <= {DEFAULT_CLUSTER}
+        if alone or cluster not in grouped or app_url(cluster, environ):
             continue
         streets = ", ".join(f"'{s}'" for s in grouped.get(cluster, []))
         problems.append(

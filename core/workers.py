@@ -3,10 +3,12 @@
 uvicorn's own supervisor starts the workers (and starts a new one when one dies); each worker
 builds its kernel from the same environment and configuration as the parent, through
 ``worker_app``. The once-per-deployment background work (ingestion, escalation, notifications,
-nightly jobs) runs in exactly one worker at a time: the workers compete for an exclusive
-``flock`` on a file the parent made, the holder runs the work, and the operating system releases
-the lock when its process dies (even by ``kill -9``), so another worker takes it over within
-``LEADER_POLL_SECONDS``. The relays (live events between processes) run in every worker.
+nightly jobs) runs in exactly one worker at a time: the workers compete for a name in Linux's
+abstract socket namespace, unique to this ``serve`` (no file a clean-up of /tmp could remove
+from under a running leader); the worker whose socket holds the name runs the work, and the
+kernel frees the name when that process dies (even by ``kill -9``), so another worker takes it
+over within ``LEADER_POLL_SECONDS``. The relays (live events between processes) run in every
+worker.
 
 A deployment across machines keeps one ``serve --no-background`` per container and the
 background work elsewhere (deploy/README.md); ``--workers`` is for using every core of one host.
@@ -16,12 +18,11 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
-import fcntl
 import json
 import logging
 import os
-import tempfile
+import socket
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -43,14 +44,11 @@ class WorkerHttpProtocol(HTTP_PROTOCOL):
     """Set by ``worker_app`` from the configuration, before the worker accepts a connection."""
 
 
-def worker_spec(*, background: bool, serve_options: dict[str, Any], log_format: str, introspection: str | None) -> dict[str, Any]:
-    """What every worker needs to build the same app as the parent: a fresh lock file for the
-    background work (when it runs), the plugins' serve options, the log format."""
-    lock = None
-    if background:
-        handle, lock = tempfile.mkstemp(prefix="jiedao-background-", suffix=".lock")
-        os.close(handle)
-    return {"background_lock": lock, "serve_options": serve_options, "log_format": log_format, "introspection": introspection}
+def worker_spec(*, background: bool, serve_options: dict[str, Any], log_format: str, verbose: bool, introspection: str | None) -> dict[str, Any]:
+    """What every worker needs to build the same app as the parent: the name of the background
+    work's lock (when it runs), the plugins' serve options, the logging settings."""
+    lock = f"jiedao-background-{uuid.uuid4().hex}" if background else None
+    return {"background_lock": lock, "serve_options": serve_options, "log_format": log_format, "verbose": verbose, "introspection": introspection}
 
 
 def worker_app():
@@ -61,7 +59,7 @@ def worker_app():
     from jiedao.core.logs import configure_logging
 
     spec = json.loads(os.environ[SPEC_VARIABLE])
-    configure_logging(log_format=spec["log_format"])
+    configure_logging(verbose=spec.get("verbose", False), log_format=spec["log_format"])
     # uvicorn calls the factory inside its running loop: load the kernel on a loop of its own,
     # as the command line does before it starts uvicorn.
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
@@ -73,26 +71,18 @@ def worker_app():
     return build_app(kernel, background=False, relays=True, background_lock=spec["background_lock"])
 
 
-async def run_when_leader(lock_path: str, work: Callable[[], Awaitable[None]]) -> None:
-    """Wait until this process holds the exclusive lock on ``lock_path``, then run ``work``
-    (until cancelled); the lock is released when the work ends or the process dies."""
-    with open(lock_path, "a+b") as lock_file:
+async def run_when_leader(lock_name: str, work: Callable[[], Awaitable[None]]) -> None:
+    """Wait until this process holds ``lock_name`` (an abstract socket name), then run ``work``
+    (until cancelled); the name is freed when the work ends or the process dies."""
+    holder = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
         while True:
             try:
-                fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                holder.bind("\0" + lock_name)
                 break
-            except BlockingIOError:
+            except OSError:  # EADDRINUSE: another worker runs the work
                 await asyncio.sleep(LEADER_POLL_SECONDS)
         log.info("background work runs in this worker (process %d)", os.getpid())
-        try:
-            await work()
-        finally:
-            with contextlib.suppress(OSError):
-                fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
-
-
-def remove_lock(spec: dict[str, Any]) -> None:
-    """Delete the lock file ``worker_spec`` made, once the workers have stopped."""
-    if spec.get("background_lock"):
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(spec["background_lock"])
+        await work()
+    finally:
+        holder.close()

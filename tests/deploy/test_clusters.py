@@ -85,6 +85,46 @@ def test_a_bad_database_name_and_a_cluster_without_streets_are_refused_by_name(m
         parse_config(_toml())
 
 
+def test_next_to_named_clusters_the_default_cluster_needs_its_url_too(monkeypatch):
+    """Without it the default cell would silently be a local SQLite file, looking migrated and served."""
+    monkeypatch.delenv("JIEDAO_CLUSTER", raising=False)
+    monkeypatch.delenv("JIEDAO_DATABASE_URL", raising=False)
+    with pytest.raises(ConfigurationError) as refused:
+        parse_config(_toml())
+    assert "'changqing'" in str(refused.value) and "JIEDAO_DATABASE_URL " in str(refused.value)
+
+
+def test_with_every_street_on_a_named_cluster_a_process_must_choose_its_cell(tmp_path):
+    """Serving commands are refused, naming the clusters; commands across cells still run."""
+    config = tmp_path / "plugins.toml"
+    config.write_text(STREETS.replace('plugins = ["sensors", "dashboard"]\n', 'database = "west"\nplugins = ["sensors", "dashboard"]\n', 1), encoding="utf-8")
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("JIEDAO_")}, "JIEDAO_CONFIG": str(config),
+           "JIEDAO_DATABASE_URL_EAST": "postgresql+asyncpg://app@127.0.0.1:9/east", "JIEDAO_DATABASE_URL_WEST": "postgresql+asyncpg://app@127.0.0.1:9/west"}
+    refused = subprocess.run([JIEDAO, "work", "escalate"], env=env, capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2 and "choose the cell this process serves" in refused.stderr and "east, west" in refused.stderr
+    listed = subprocess.run([JIEDAO, "clusters", "list"], env=env, capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 0, listed.stderr
+    assert "east" in listed.stdout and "west" in listed.stdout
+
+
+def test_the_nginx_map_refuses_an_upstream_that_is_not_an_address_and_a_cell_left_out(tmp_path):
+    config = tmp_path / "plugins.toml"
+    config.write_text(STREETS, encoding="utf-8")
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("JIEDAO_")}, "JIEDAO_CONFIG": str(config),
+           "JIEDAO_DATABASE_URL": "postgresql+asyncpg://app@127.0.0.1:9/default", "JIEDAO_DATABASE_URL_EAST": "postgresql+asyncpg://app@127.0.0.1:9/east"}
+    for upstreams, expected in (
+        (["--upstream=east=10.0.0.2:8000; return 200", "--upstream=default=10.0.0.1:8000"], "is not HOST:PORT"),
+        (["--upstream=east=10.0.0.2:8000\nlocation /x {}", "--upstream=default=10.0.0.1:8000"], "is not HOST:PORT"),
+        (["--upstream=east=10.0.0.2:8000"], "no API processes given for cluster(s) default"),
+    ):
+        refused = subprocess.run([JIEDAO, "clusters", "nginx-map", *upstreams], env=env, capture_output=True, text=True, timeout=120)
+        assert refused.returncode == 2 and expected in refused.stderr, refused.stderr
+    written = subprocess.run([JIEDAO, "clusters", "nginx-map", "--upstream=east=[::1]:8000", "--upstream=default=api-1:8000,api-2:8000"],
+                             env=env, capture_output=True, text=True, timeout=120)
+    assert written.returncode == 0, written.stderr
+    assert "server [::1]:8000;" in written.stdout and "server api-2:8000;" in written.stdout
+
+
 def test_the_nginx_map_routes_each_street_path_to_its_cell_and_leaves_literal_paths_alone():
     from jiedao.core.nginx_map import nginx_map
 
