@@ -70,21 +70,48 @@ def ingest(ctx: click.Context, url, client_id, shared_group, queue_size, batch_s
         click.echo("stopped")
 
 
+def _credential_files(command):
+    """The ``--password-file`` and ``--acl-file`` options (defaults: ``provision.password_file()``
+    and ``provision.acl_file()``, the files the embedded broker enforces)."""
+    from jiedao.plugins.sensors import provision
+
+    command = click.option(
+        "--acl-file", default=lambda: str(provision.acl_file()), show_default=f"JIEDAO_MQTT_ACL_FILE or {provision.DEFAULT_ACL_FILE}", type=click.Path(dir_okay=False)
+    )(command)
+    return click.option(
+        "--password-file", default=lambda: str(provision.password_file()),
+        show_default=f"JIEDAO_MQTT_PASSWORD_FILE or {provision.DEFAULT_PASSWORD_FILE}", type=click.Path(dir_okay=False),
+    )(command)
+
+
 @sensors.command()
-@click.option("--street", required=True, help="The street whose registered devices to simulate.")
-@click.option("--rate", default=10.0, show_default=True, help="Messages per second.")
-@click.option("--duration", default="60s", show_default=True, help="How long, e.g. 30s, 5m.")
-@click.option("--faults", is_flag=True, help="Mix in alarms (leakage, heat, smoke, low battery) and malformed messages (about 10%).")
-@click.option("--url", help="Broker URL (default: JIEDAO_MQTT_URL).")
+@click.option("--street", "streets", multiple=True, help="A street whose registered devices to simulate (repeat for several with --realistic).")
+@click.option("--all-streets", is_flag=True, help="With --realistic: every street enabling sensors.")
+@click.option("--rate", default=10.0, show_default=True, help="Messages per second (without --realistic).")
+@click.option("--duration", default="60s", show_default=True, help="How long, e.g. 30s, 5m (wall-clock time).")
+@click.option("--faults", is_flag=True, help="Mix in alarms (leakage, heat, smoke, low battery) and malformed messages (about 10%; with --realistic see --fault-rate).")
+@click.option("--realistic", is_flag=True, help="Every device at its kind's real rate (monitors every 5-15 min, detectors every 3-5 h, charging points every 1-3 min), jittered, bursts on faults.")
+@click.option("--speed", default=1.0, show_default=True, help="With --realistic: simulated seconds per wall second (60: an hour a minute).")
+@click.option("--seed", default=0, show_default=True, help="With --realistic: the random seed of the schedule.")
+@click.option("--fault-rate", default=None, type=float, help="With --realistic: the share of messages that start a fault (default 0.002 with --faults, else 0).")
+@click.option("--credentials", type=click.Path(dir_okay=False, exists=True), help="With --realistic: the devices' passwords (provision-fleet --credentials) ...")
+@click.option("--own", default=0, show_default=True, help="... and how many devices per street publish through their own connection with them.")
+@click.option("--report", type=click.Path(dir_okay=False), help="With --realistic: write what was published (per street, each alarm fault) as JSON.")
+@click.option("--url", help="Broker URL (default: JIEDAO_MQTT_URL); an account that may publish for the devices where the broker requires one.")
 @click.pass_context
-def simulate(ctx: click.Context, street, rate, duration, faults, url) -> None:
+def simulate(ctx: click.Context, streets, all_streets, rate, duration, faults, realistic, speed, seed, fault_rate, credentials, own, report, url) -> None:
     """Publish telemetry of the street's devices through a real MQTT connection."""
     from jiedao.plugins.sensors.models import ACTIVE, Alarm, Device
     from jiedao.plugins.sensors.simulate import SimDevice, simulate as publish
 
     kernel = kernel_of(ctx)
-    require_street(kernel, street, "sensors")
     seconds = parse_duration(duration).total_seconds()
+    if realistic:
+        return _simulate_realistic(kernel, _streets_of(kernel, streets, all_streets), seconds, faults, speed, seed, fault_rate, credentials, own, report, url)
+    if len(streets) != 1 or all_streets:
+        raise click.UsageError("without --realistic, give exactly one --street")
+    street = streets[0]
+    require_street(kernel, street, "sensors")
 
     async def main() -> int:
         await kernel.sync_streets()
@@ -102,6 +129,113 @@ def simulate(ctx: click.Context, street, rate, duration, faults, url) -> None:
 
     sent = run_command(main())
     click.echo(f"\n{sent} messages published")
+
+
+def _streets_of(kernel, streets: tuple[str, ...], all_streets: bool) -> list[str]:
+    """The streets named (each checked to enable sensors), or every street enabling sensors."""
+    if all_streets:
+        chosen = [s for s in kernel.config.streets if "sensors" in kernel.enabled_plugins(s)]
+    else:
+        chosen = list(streets)
+    if not chosen:
+        raise click.UsageError("give --street (repeatable) or --all-streets")
+    for street in chosen:
+        require_street(kernel, street, "sensors")
+    return chosen
+
+
+def _simulate_realistic(kernel, streets, seconds, faults, speed, seed, fault_rate, credentials, own, report, url) -> None:
+    """``simulate --realistic``: the registered fleets of ``streets`` at their kinds' rates."""
+    import json
+
+    from jiedao.plugins.sensors.loadgen.fleet import fleet_of
+    from jiedao.plugins.sensors.loadgen.publisher import publish
+    from jiedao.plugins.sensors.loadgen.schedule import DEFAULT_FAULT_RATE, schedule
+
+    if speed <= 0:
+        raise click.BadParameter("must be above 0", param_hint="--speed")
+    rate = fault_rate if fault_rate is not None else (DEFAULT_FAULT_RATE if faults else 0.0)
+    prefixes = {kernel.settings(s, "sensors").topic_prefix for s in streets}
+    if len(prefixes) > 1:
+        raise click.UsageError("the streets use different topic prefixes; simulate them in separate runs")
+    passwords = json.loads(Path(credentials).read_text()) if credentials else None
+
+    async def main():
+        await kernel.sync_streets()
+        try:
+            devices = await fleet_of(kernel, streets)
+        finally:
+            await kernel.close()
+        if not devices:
+            raise click.UsageError("no registered devices; register some first (jiedao sensors provision-fleet)")
+        click.echo(f"{len(devices)} devices in {len(streets)} street(s) for {seconds:g}s at speed {speed:g} ({seconds * speed / 3600:.2f} simulated hours)")
+        return await publish(_mqtt_url(kernel, url), prefixes.pop(), schedule(devices, seconds * speed, seed=seed, fault_rate=rate), speed=speed,
+                             credentials=passwords, own=own, progress=lambda t: click.echo(f"\r{t.messages} sent", nl=False))
+
+    tally = run_command(main())
+    elapsed = max(tally.finished - tally.started, 1e-9)
+    click.echo(f"\n{tally.messages} messages published ({tally.messages / elapsed:.1f}/s), {len(tally.faults)} alarm faults, "
+               f"{sum(t.refused for t in tally.streets.values())} malformed, {tally.own_connections} devices on their own connections")
+    if report:
+        Path(report).write_text(json.dumps(tally.as_json()))
+
+
+@sensors.command("provision-fleet")
+@click.option("--street", "streets", multiple=True, help="A street to provision (repeatable).")
+@click.option("--all-streets", is_flag=True, help="Every street enabling sensors.")
+@click.option("--devices", default=1500, show_default=True, help="Simulated devices per street (Changqing's mix of monitors, detectors and charging points).")
+@click.option("--credentials", type=click.Path(dir_okay=False), help="Also issue every device's MQTT account and keep the passwords in this JSON file (0600) for 'simulate --credentials'.")
+@_credential_files
+@click.pass_context
+def provision_fleet(ctx: click.Context, streets, all_streets, devices, credentials, password_file, acl_file) -> None:
+    """Register a simulated fleet in bulk (one INSERT per street; devices already there are kept)
+    and, with --credentials, issue their MQTT accounts in one pass."""
+    from jiedao.plugins.sensors.loadgen.fleet import fleet_of, register_fleet, write_credentials
+
+    kernel = kernel_of(ctx)
+    chosen = _streets_of(kernel, streets, all_streets)
+
+    async def main():
+        await kernel.sync_streets()
+        try:
+            added = await register_fleet(kernel, chosen, devices)
+            return added, (await fleet_of(kernel, chosen) if credentials else [])
+        finally:
+            await kernel.close()
+
+    added, fleet = run_command(main())
+    click.echo(f"{sum(added.values())} devices registered in {len(chosen)} street(s)")
+    if credentials:
+        prefixes = {kernel.settings(s, "sensors").topic_prefix for s in chosen}
+        if len(prefixes) > 1:
+            raise click.UsageError("the streets use different topic prefixes; provision them in separate runs")
+        issued = write_credentials(fleet, prefixes.pop(), password_file, acl_file, credentials)
+        click.echo(f"{len(issued)} MQTT accounts issued (passwords in {credentials}; reload Mosquitto: kill -HUP <pid>)")
+
+
+@sensors.command()
+@click.option("--street", required=True, help="The street whose registered devices' history to write.")
+@click.option("--days", default=30.0, show_default=True, help="Days of history, ending now.")
+@click.option("--seed", default=0, show_default=True)
+@click.pass_context
+def replay(ctx: click.Context, street, days, seed) -> None:
+    """Write DAYS of readings of the street's devices straight into the database at their kinds'
+    rates (to size the database and time the roll-up and retention)."""
+    from jiedao.plugins.sensors.loadgen.replay import replay as write_history
+
+    kernel = kernel_of(ctx)
+    require_street(kernel, street, "sensors")
+
+    async def main():
+        await kernel.sync_streets()
+        try:
+            return await write_history(kernel, street, days, end=now().replace(second=0, microsecond=0), seed=seed,
+                                       progress=lambda r: click.echo(f"\r{r.readings} readings", nl=False))
+        finally:
+            await kernel.close()
+
+    result = run_command(main())
+    click.echo(f"\n{result.readings} readings of {result.messages} messages written in {result.seconds:.1f}s")
 
 
 @sensors.command()
@@ -139,20 +273,6 @@ def rollup(ctx: click.Context, street) -> None:
         click.echo(f"partitions not maintained ({history.partition_error}): expired readings deleted row by row")
     result = next(iter(history.streets.values()))
     click.echo(f"{result.rolled_up} hourly roll-ups written, {result.pruned} raw readings older than {result.cutoff:%Y-%m-%d %H:%M} UTC deleted")
-
-
-def _credential_files(command):
-    """The ``--password-file`` and ``--acl-file`` options (defaults: ``provision.password_file()``
-    and ``provision.acl_file()``, the files the embedded broker enforces)."""
-    from jiedao.plugins.sensors import provision
-
-    command = click.option(
-        "--acl-file", default=lambda: str(provision.acl_file()), show_default=f"JIEDAO_MQTT_ACL_FILE or {provision.DEFAULT_ACL_FILE}", type=click.Path(dir_okay=False)
-    )(command)
-    return click.option(
-        "--password-file", default=lambda: str(provision.password_file()),
-        show_default=f"JIEDAO_MQTT_PASSWORD_FILE or {provision.DEFAULT_PASSWORD_FILE}", type=click.Path(dir_okay=False),
-    )(command)
 
 
 @sensors.command()

@@ -97,10 +97,16 @@ def issue(street: str, device_id: str, prefix: str, password_file: str | os.Path
     username = username_of(street, device_id)
     password = secrets.token_urlsafe(18)
     _write_password(Path(password_file), username, password)
-    base = f"{prefix}/{street}/devices/{device_id}"
-    block = f"# device {username}\nuser {username}\ntopic write {base}/telemetry\ntopic write {base}/events\ntopic readwrite {base}/status\n# end {username}\n"
-    _write_acl_block(Path(acl_file), username, block)
+    _write_acl_block(Path(acl_file), username, device_acl_block(street, device_id, prefix))
     return username, password
+
+
+def device_acl_block(street: str, device_id: str, prefix: str) -> str:
+    """The device's block of the ACL file: it may publish its own telemetry and events and use
+    its own status topic, nothing else."""
+    username = username_of(street, device_id)
+    base = f"{prefix}/{street}/devices/{device_id}"
+    return f"# device {username}\nuser {username}\ntopic write {base}/telemetry\ntopic write {base}/events\ntopic readwrite {base}/status\n# end {username}\n"
 
 
 SERVICE_ACCESS = ("read", "write", "readwrite")
