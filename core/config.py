@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from jiedao.core.errors import ConfigurationError
+from jiedao.core.messages import DEFAULT_LANGUAGE, StreetLanguage
 from jiedao.core.plugins import InstalledPlugin
 from jiedao.schema.budget import DEFAULT_MAX_OBJECTS
 
@@ -29,6 +30,8 @@ class CoreStreetSettings(BaseModel):
 
     public_notices: bool = False
     """Anonymous callers may read the street-wide notices (公告/公示) in force; never narrower ones."""
+    language: StreetLanguage = DEFAULT_LANGUAGE
+    """The language of messages for requests without ``Accept-Language`` (``zh-CN`` or ``en``)."""
 
 
 @dataclass

@@ -20,6 +20,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from jiedao.core.graphql_over_http import GRAPHQL_RESPONSE, is_request_error, negotiate
 from jiedao.core.identity.service import Authentication, AuthenticationFailed, SessionCheck, authenticate
+from jiedao.core.messages import request_language
 from jiedao.core.pages.routes import built_page, page_response
 from jiedao.schema.context import Context
 from jiedao.core.socket_watch import Watched, watch_of
@@ -54,6 +55,7 @@ class StreetGraphQL(GraphQL):
             permissions=auth.permissions,
             token_id=auth.token_id,
             client_address=request.client.host if request.client else "",
+            language=request_language(self.kernel, scope["jiedao.street"], request.headers),
         )
         scope["jiedao.contexts"].append(context)
         return context

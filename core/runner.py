@@ -298,7 +298,7 @@ async def run_mutation(info: strawberry.Info, payload_type: type, work, input: A
     except DomainError as error:
         return payload_type(errors=user_errors(error), **getattr(error, "payload", {}))
     except IntegrityError:
-        return payload_type(errors=[UserError(field=None, message=CONFLICT_MESSAGE, code="CONFLICT")])
+        return payload_type(errors=[UserError(field=None, template=CONFLICT_MESSAGE, code="CONFLICT")])
     for event in write.events:
         await ctx.kernel.events.publish(ctx.street, event)
     for callback in write.callbacks:
