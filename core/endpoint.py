@@ -121,8 +121,11 @@ class StreetGraphQL(GraphQL):
         4401 (no, unknown, revoked or expired token) or 4403 (no role in this street)."""
         scope = context.request.scope
         closer: SocketCloser = scope["jiedao.closer"]
+        params = context.connection_params or {}
+        if isinstance(wanted := params.get("Accept-Language") or params.get("accept-language"), str):
+            # Browsers cannot set the upgrade request's headers: the app says its language here.
+            context.language = request_language(self.kernel, context.street, {"accept-language": wanted})
         if context.user is None:
-            params = context.connection_params or {}
             header = params.get("Authorization") or params.get("authorization")
             if not isinstance(header, str):
                 log.info("websocket %s to %s refused: no token in connection_init", context.request_id, context.street)

@@ -122,7 +122,9 @@ class Catalogue:
         """The message in ``language``: the translated template with ``params`` filled in; a
         translation that does not fit the params falls back to the English message."""
         translated = self.translate(template, language)
-        if translated is not template and params:
+        if translated is not template:
+            if not params:
+                return translated
             try:
                 return translated.format(**params)
             except (KeyError, IndexError, ValueError, AttributeError):
