@@ -122,6 +122,8 @@ class Catalogue:
         """The message in ``language``: the translated template with ``params`` filled in; a
         translation that does not fit the params falls back to the English message."""
         translated = self.translate(template, language)
+        if any(isinstance(value, Translatable) for value in params.values()):  # e.g. "met" inside a reason
+            params = {k: self.render(v.template, v.params, language) if isinstance(v, Translatable) else v for k, v in params.items()}
         if translated is not template:
             if not params:
                 return translated
@@ -202,10 +204,21 @@ def core_catalogue() -> Catalogue:
 _CATALOGUES: weakref.WeakKeyDictionary[Any, Catalogue] = weakref.WeakKeyDictionary()
 
 
+@cache
+def installed_catalogue() -> Catalogue:
+    """The catalogue of the core and every plugin installed in this environment (for rendering
+    outside a request, e.g. the Chinese reasons stored with a ballot's result)."""
+    from jiedao.core.plugins import discover
+
+    installed = discover().plugins
+    return load_catalogue((name, installed[name].locale) for name in sorted(installed) if installed[name].locale is not None)
+
+
 def catalogue_of(kernel: Kernel | None) -> Catalogue:
-    """The catalogue of the core and every installed plugin of ``kernel`` (read once per kernel)."""
+    """The catalogue of the core and every installed plugin of ``kernel`` (read once per kernel);
+    without a kernel, that of the plugins installed in this environment."""
     if kernel is None:
-        return core_catalogue()
+        return installed_catalogue()
     catalogue = _CATALOGUES.get(kernel)
     if catalogue is None:
         catalogue = _CATALOGUES[kernel] = load_catalogue(plugin_locale_folders(kernel))
@@ -295,6 +308,7 @@ def render_error(context: Any, error: Any) -> str | None:
     return render_for(context, template, getattr(error, "params", None))
 
 
-def render_for_request(kernel: Kernel, street: str, headers: Mapping[str, str] | None, text: Translatable) -> str:
-    """``text`` in the language of a plain HTTP request (a plugin's own page or download)."""
+def render_for_request(kernel: Kernel, street: str, headers: Mapping[str, str] | None, text: Any) -> str:
+    """``text`` (a ``Translatable``, or an error carrying ``template`` and ``params``, such as a
+    ``DomainError``) in the language of a plain HTTP request (a plugin's own page or download)."""
     return catalogue_of(kernel).render(text.template, text.params, request_language(kernel, street, headers))

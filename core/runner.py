@@ -243,9 +243,11 @@ async def decode_node_ids(session: AsyncSession, value: Any, path: str = "") -> 
             found = set((await session.scalars(select(model.id).where(model.id.in_(pks)))).all())
             if missing := [pk for pk in pks if pk not in found]:
                 raise DomainError(
-                    f"No {type_name} with the ID {encode_global_id(type_name, missing[0])} in this street.",
+                    "No {type} with the ID {id} in this street.",
                     code="NOT_FOUND",
                     field=f"{path}{name}",
+                    type=type_name,
+                    id=encode_global_id(type_name, missing[0]),
                 )
         setattr(value, f.python_name, pks if many else pks[0])
 

@@ -90,6 +90,11 @@ class ClientError(Exception):
         super().__init__(format_message(message, params))
         self.extensions = {"code": code}
 
+    @classmethod
+    def of(cls, error: DomainError) -> ClientError:
+        """The query error for a ``DomainError`` (same template, params and code, no field)."""
+        return cls(error.template, error.code, **error.params)
+
 
 EXPECTED = (DomainError, ClientError, PermissionError, GraphQLError)
 

@@ -33,9 +33,3 @@ export const appBase = `/app/${config.street}/`;
 export const graphqlUrl = `/graphql/${config.street}`;
 /** The same endpoint as a WebSocket URL (graphql-ws; the token goes in connection_init). */
 export const graphqlWsUrl = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/graphql/${config.street}`;
-/**
- * The language of the server's messages (errors, ballot reasons): the UI is Chinese, so every
- * request sends `Accept-Language: zh-CN` (and the socket says so in `connection_init`, since a
- * browser WebSocket cannot set headers). Branch on an error's `code`, never on its message.
- */
-export const messageLanguage = "zh-CN";

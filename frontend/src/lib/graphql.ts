@@ -8,7 +8,8 @@
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { print } from "graphql";
 import { watch } from "vue";
-import { graphqlUrl, messageLanguage } from "@/config";
+import { graphqlUrl } from "@/config";
+import { messageLanguage } from "@/i18n";
 import { markExpired, state, token } from "@/lib/session";
 
 /** One GraphQL error as the server reports it (message, code, path). */
@@ -73,7 +74,7 @@ async function post<Result, Variables>(document: TypedDocumentNode<Result, Varia
   const headers: Record<string, string> = {
     "content-type": "application/json",
     accept: "application/graphql-response+json, application/json",
-    "accept-language": messageLanguage,
+    "accept-language": messageLanguage(),
   };
   if (bearer) headers.authorization = `Bearer ${bearer}`;
   return fetch(graphqlUrl, {
