@@ -268,13 +268,17 @@ async def _require_head(kernel: Kernel) -> None:
 
     orphans, newer = unknown_revisions(kernel, current)
     if newer:
-        raise DomainError(str(NewerDatabase(newer)))
+        raise DomainError(
+            "The database holds revision(s) {revisions} that this Jiedao does not know: a newer release migrated it. "
+            "Run that release again, or restore the backup taken before the upgrade; do not forget or remove anything.",
+            revisions=", ".join(NewerDatabase(newer).revisions),
+        )
     if orphans:  # the other plugins still serve; say what is left behind
         for line in str(OrphanedRevisions(orphans)).splitlines():
             click.echo(line, err=True)
     missing = migrate.missing_heads(kernel, current)
     if missing:
-        raise DomainError(f"the database is not at the latest revision ({', '.join(sorted(missing))} missing); run 'jiedao db upgrade'.")
+        raise DomainError("the database is not at the latest revision ({missing} missing); run 'jiedao db upgrade'.", missing=", ".join(sorted(missing)))
 
 
 @main.group()

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from jiedao.core.clusters import CLUSTER_NAME, SELECTED_CLUSTER_VARIABLE, app_url, missing_url_problems, selected_cluster
 from jiedao.core.errors import ConfigurationError
+from jiedao.core.messages import DEFAULT_LANGUAGE, StreetLanguage
 from jiedao.core.plugins import InstalledPlugin
 from jiedao.schema.budget import DEFAULT_MAX_OBJECTS
 
@@ -30,6 +31,8 @@ class CoreStreetSettings(BaseModel):
 
     public_notices: bool = False
     """Anonymous callers may read the street-wide notices (公告/公示) in force; never narrower ones."""
+    language: StreetLanguage = DEFAULT_LANGUAGE
+    """The language of messages for requests without ``Accept-Language`` (``zh-CN`` or ``en``)."""
 
 
 @dataclass

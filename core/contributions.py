@@ -26,6 +26,8 @@ class Contributions:
     table_owner: dict[str, str] = field(default_factory=dict)
     append_only: set[str] = field(default_factory=set)
     migrations: dict[str, Path] = field(default_factory=dict)
+    locales: dict[str, Path] = field(default_factory=dict)
+    """Message catalogues registered with ``register.locale`` (else a plugin's ``locale/`` is used)."""
     queries: list[tuple[str, type]] = field(default_factory=list)
     mutations: list[tuple[str, type]] = field(default_factory=list)
     subscriptions: list[tuple[str, type]] = field(default_factory=list)
@@ -87,6 +89,11 @@ class Register:
     def migrations(self, path: str | Path) -> None:
         """Declare the folder of this plugin's Alembic revisions (its own branch)."""
         self._into.migrations[self.plugin] = Path(path)
+
+    def locale(self, path: str | Path) -> None:
+        """Declare the folder of this plugin's message catalogue (``<lang>/LC_MESSAGES/*.po``),
+        when it is not the conventional ``locale/`` next to the plugin module (``core.messages``)."""
+        self._into.locales[self.plugin] = Path(path)
 
     def query(self, cls: type) -> None:
         """Add the fields of a ``@strawberry.type`` class to ``Query``."""

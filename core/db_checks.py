@@ -81,7 +81,7 @@ def _check_value(session: Session, column: _Column, value: Any) -> None:
     if isinstance(value, str):
         if column.max_length is not None and len(value) > column.max_length:
             field = _field(session, column, value)
-            raise DomainError(f"At most {column.max_length} characters are allowed here ({len(value)} given).", code="BAD_INPUT", field=field)
+            raise DomainError("At most {most} characters are allowed here ({given} given).", code="BAD_INPUT", field=field, most=column.max_length, given=len(value))
         if "\x00" in value:
             raise DomainError("The text holds a NUL character.", code="BAD_INPUT", field=_field(session, column, value))
     elif isinstance(value, datetime):
@@ -92,7 +92,7 @@ def _check_value(session: Session, column: _Column, value: Any) -> None:
             raise DomainError("The number must be finite.", code="BAD_INPUT", field=_field(session, column, value))
     elif isinstance(value, int) and not isinstance(value, bool) and column.int_bits is not None:
         if not -(2**column.int_bits) <= value < 2**column.int_bits:
-            raise DomainError(f"{value} is out of range.", code="BAD_INPUT", field=_field(session, column, value))
+            raise DomainError("{value} is out of range.", code="BAD_INPUT", field=_field(session, column, value), value=value)
 
 
 @event.listens_for(Session, "before_flush")

@@ -20,6 +20,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from jiedao.core.graphql_over_http import GRAPHQL_RESPONSE, is_request_error, negotiate
 from jiedao.core.identity.service import Authentication, AuthenticationFailed, SessionCheck, authenticate
+from jiedao.core.messages import request_language
 from jiedao.core.pages.routes import built_page, page_response
 from jiedao.schema.context import Context
 from jiedao.core.socket_watch import Watched, watch_of
@@ -54,6 +55,7 @@ class StreetGraphQL(GraphQL):
             permissions=auth.permissions,
             token_id=auth.token_id,
             client_address=request.client.host if request.client else "",
+            language=request_language(self.kernel, scope["jiedao.street"], request.headers),
         )
         scope["jiedao.contexts"].append(context)
         return context
@@ -119,8 +121,11 @@ class StreetGraphQL(GraphQL):
         4401 (no, unknown, revoked or expired token) or 4403 (no role in this street)."""
         scope = context.request.scope
         closer: SocketCloser = scope["jiedao.closer"]
+        params = context.connection_params or {}
+        if isinstance(wanted := params.get("Accept-Language") or params.get("accept-language"), str):
+            # Browsers cannot set the upgrade request's headers: the app says its language here.
+            context.language = request_language(self.kernel, context.street, {"accept-language": wanted})
         if context.user is None:
-            params = context.connection_params or {}
             header = params.get("Authorization") or params.get("authorization")
             if not isinstance(header, str):
                 log.info("websocket %s to %s refused: no token in connection_init", context.request_id, context.street)

@@ -82,6 +82,13 @@ class InstalledPlugin:
         return folder if folder.is_dir() else None
 
     @property
+    def locale(self) -> Path | None:
+        """The plugin's message catalogue, by convention the folder ``locale/`` next to the
+        module declaring ``PLUGIN`` (``locale/zh_CN/LC_MESSAGES/messages.po``; ``core.messages``)."""
+        folder = Path(self.module.__file__).resolve().parent / "locale"
+        return folder if folder.is_dir() else None
+
+    @property
     def package(self) -> str:
         """The Python package the plugin's code lives in (used to tell who owns a type)."""
         return self.module.__name__.rsplit(".", 1)[0] if "." in self.module.__name__ else self.module.__name__

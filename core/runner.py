@@ -243,9 +243,11 @@ async def decode_node_ids(session: AsyncSession, value: Any, path: str = "") -> 
             found = set((await session.scalars(select(model.id).where(model.id.in_(pks)))).all())
             if missing := [pk for pk in pks if pk not in found]:
                 raise DomainError(
-                    f"No {type_name} with the ID {encode_global_id(type_name, missing[0])} in this street.",
+                    "No {type} with the ID {id} in this street.",
                     code="NOT_FOUND",
                     field=f"{path}{name}",
+                    type=type_name,
+                    id=encode_global_id(type_name, missing[0]),
                 )
         setattr(value, f.python_name, pks if many else pks[0])
 
@@ -298,7 +300,7 @@ async def run_mutation(info: strawberry.Info, payload_type: type, work, input: A
     except DomainError as error:
         return payload_type(errors=user_errors(error), **getattr(error, "payload", {}))
     except IntegrityError:
-        return payload_type(errors=[UserError(field=None, message=CONFLICT_MESSAGE, code="CONFLICT")])
+        return payload_type(errors=[UserError(field=None, template=CONFLICT_MESSAGE, code="CONFLICT")])
     for event in write.events:
         await ctx.kernel.events.publish(ctx.street, event)
     for callback in write.callbacks:

@@ -37,9 +37,14 @@ class Transitions(Generic[State]):
         if target not in self.moves[state]:
             allowed = ", ".join(sorted(s.value for s in self.moves[state])) or self.when_none
             raise DomainError(
-                f"A {self.thing} that is '{state.value}' cannot become '{target.value}'; {self.allowed}: {allowed}.",
+                "A {thing} that is '{state}' cannot become '{target}'; {allowed_label}: {allowed}.",
                 code="INVALID_TRANSITION",
                 field=self.field,
+                thing=self.thing,
+                state=state.value,
+                target=target.value,
+                allowed_label=self.allowed,
+                allowed=allowed,
             )
         return state
 

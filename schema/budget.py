@@ -45,8 +45,10 @@ class ObjectsExceeded(ClientError):
 
     def __init__(self, limit: int, count: int):
         super().__init__(
-            f"The query returned more than {limit} objects (stopped at {count}); ask for smaller pages or fewer nested lists.",
+            "The query returned more than {limit} objects (stopped at {count}); ask for smaller pages or fewer nested lists.",
             "QUERY_TOO_COSTLY",
+            limit=limit,
+            count=count,
         )
         self.extensions.update({"objects": count, "limit": limit})
 

@@ -53,7 +53,7 @@ def check_page_size(first: int | None, argument: str = "first") -> int:
     if first is None:
         return DEFAULT_PAGE_SIZE
     if first < 0 or first > MAX_PAGE_SIZE:
-        error = ClientError(f"Argument '{argument}' must be between 0 and {MAX_PAGE_SIZE}, got {first}.", "PAGE_SIZE")
+        error = ClientError("Argument '{argument}' must be between 0 and {most}, got {first}.", "PAGE_SIZE", argument=argument, most=MAX_PAGE_SIZE, first=first)
         error.extensions["field"] = argument
         raise error
     return first

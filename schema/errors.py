@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
+from typing import Any
 from enum import Enum
 
 import strawberry
 from graphql import GraphQLError
 
 from jiedao.core.errors import DomainError
+from jiedao.core.messages import format_message, render_for
 
 KERNEL_ERROR_CODES: dict[str, str] = {
     "INVALID": "The input breaks a rule of the domain; the message says which (the default code).",
@@ -47,21 +50,50 @@ ErrorCode = error_code_enum(KERNEL_ERROR_CODES)
 @strawberry.type(description="A problem the user can fix, returned in a mutation payload.")
 class UserError:
     field: str | None = strawberry.field(description="The input field at fault, if one is.")
-    message: str = strawberry.field(description="What is wrong, in words to show the user.")
-    code: ErrorCode = strawberry.field(description="A stable machine-readable code, e.g. NOT_FOUND.")
+    template: strawberry.Private[str]
+    code: ErrorCode = strawberry.field(description="A stable machine-readable code, e.g. NOT_FOUND; the same in every language.")
+    params: strawberry.Private[dict] = dataclasses.field(default_factory=dict)
+
+    @strawberry.field(description="What is wrong, in words to show the user, in the request's language (Accept-Language, else the street's).")
+    def message(self, info: strawberry.Info) -> str:
+        return render_for(info.context, self.template, self.params)
+
+    @property
+    def english(self) -> str:
+        """The message in English (the template with its params), as logged."""
+        return format_message(self.template, self.params)
 
 
-def user_errors(*errors: DomainError) -> list[UserError]:
-    """The payload ``errors`` list for a refused action (one error, or all of a bulk input's)."""
-    return [UserError(field=error.field, message=error.message, code=error.code) for error in errors]
+def user_errors(*errors: Any) -> list[UserError]:
+    """The payload ``errors`` list for a refused action (one error, or all of a bulk input's):
+    ``DomainError``s, or anything with ``message``, ``code``, ``field`` (and ``template``/``params``)."""
+    return [
+        UserError(
+            field=getattr(error, "field", None),
+            template=getattr(error, "template", error.message),
+            params=dict(getattr(error, "params", None) or {}),
+            code=error.code,
+        )
+        for error in errors
+    ]
 
 
 class ClientError(Exception):
-    """An error in a query (not a mutation) that the client caused; shown unmasked with its code."""
+    """An error in a query (not a mutation) that the client caused; shown unmasked with its code.
 
-    def __init__(self, message: str, code: str = "BAD_REQUEST"):
-        super().__init__(message)
+    Like ``DomainError``: an English template with named placeholders filled from ``params``,
+    rendered in the request's language when it reaches the client (``schema.localise``)."""
+
+    def __init__(self, message: str, code: str = "BAD_REQUEST", **params: Any):
+        self.template = message
+        self.params = params
+        super().__init__(format_message(message, params))
         self.extensions = {"code": code}
+
+    @classmethod
+    def of(cls, error: DomainError) -> ClientError:
+        """The query error for a ``DomainError`` (same template, params and code, no field)."""
+        return cls(error.template, error.code, **error.params)
 
 
 EXPECTED = (DomainError, ClientError, PermissionError, GraphQLError)

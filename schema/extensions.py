@@ -28,6 +28,7 @@ from jiedao.schema.budget import DEFAULT_MAX_OBJECTS, start_budget, stop_budget
 from jiedao.schema.cost import estimate
 from jiedao.schema.depth import create_depth_rule
 from jiedao.schema.errors import is_expected
+from jiedao.schema.localise import LocaliseErrors
 from jiedao.schema.statements import current_statements
 from jiedao.schema.trusted_documents import TrustedDocuments
 
@@ -211,4 +212,5 @@ def schema_extensions() -> list:
         CostLimiter,
         PrometheusOperations,
         MaskUnexpectedErrors,
+        LocaliseErrors,
     ]

@@ -105,7 +105,7 @@ async def check_ids(ctx: Any, checked: Checked) -> None:
 
 
 def _not_found(type_name: str, path: str) -> DomainError:
-    return DomainError(f"There is no such {type_name} in this street.", code=NOT_FOUND, field=path)
+    return DomainError("There is no such {type} in this street.", code=NOT_FOUND, field=path, type=type_name)
 
 
 def guard_mutations(mutation_root: type | None) -> type | None:

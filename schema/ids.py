@@ -81,14 +81,14 @@ def decode_global_id(global_id: str, field: str = "id") -> tuple[str, Any]:
             return type_name, parse(pk)
         return type_name, parse_pk(pk, _type_limit(type_name))
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise DomainError(f"'{str(global_id)[:100]}' is not a valid ID.", code="INVALID_ID", field=field) from None
+        raise DomainError("'{id}' is not a valid ID.", code="INVALID_ID", field=field, id=str(global_id)[:100]) from None
 
 
 def decode_id_of(global_id: str, expected: str, field: str = "id") -> int:
     """The primary key inside a global ID that must be of type ``expected``."""
     type_name, pk = decode_global_id(global_id, field)
     if type_name != expected:
-        raise DomainError(f"'{global_id}' is not the ID of a {expected}.", code="INVALID_ID", field=field)
+        raise DomainError("'{id}' is not the ID of a {expected}.", code="INVALID_ID", field=field, id=global_id, expected=expected)
     return pk
 
 
@@ -105,11 +105,12 @@ def decode_cursor(cursor: str, list_name: str = "", field: str = "after", limit:
             raise ValueError
         value = parse_pk(pk, limit)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise DomainError(f"'{str(cursor)[:100]}' is not a valid cursor.", code="INVALID_CURSOR", field=field) from None
+        raise DomainError("'{cursor}' is not a valid cursor.", code="INVALID_CURSOR", field=field, cursor=str(cursor)[:100]) from None
     if name != list_name:
         raise DomainError(
-            f"'{str(cursor)[:100]}' is a cursor of another list; pass the endCursor of this list's previous page.",
+            "'{cursor}' is a cursor of another list; pass the endCursor of this list's previous page.",
             code="INVALID_CURSOR",
             field=field,
+            cursor=str(cursor)[:100],
         )
     return value

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
 import strawberry
+from strawberry.exceptions import StrawberryGraphQLError
 from strawberry.permission import BasePermission
+
+from jiedao.core.messages import format_message
 
 
 class NotAuthenticated(PermissionError):
@@ -17,7 +21,27 @@ class Forbidden(PermissionError):
     """The caller is known but lacks the permission."""
 
 
-class IsAuthenticated(BasePermission):
+class PermissionRefused(StrawberryGraphQLError):
+    """A permission class refused the field: an English template with its params, rendered in
+    the request's language when it reaches the client (``schema.localise``)."""
+
+    def __init__(self, template: str, params: Mapping[str, Any], extensions: Mapping[str, Any]):
+        super().__init__(format_message(template, params), extensions=dict(extensions))
+        self.template = template
+        self.params = dict(params)
+
+
+class Refusal(BasePermission):
+    """A permission class whose ``message`` is a catalogue template filled from ``params``
+    (class attributes); subclass it instead of ``BasePermission`` so refusals are translated."""
+
+    params: Mapping[str, Any] = {}
+
+    def on_unauthorized(self) -> None:
+        raise PermissionRefused(self.message or "", self.params, self.error_extensions or {})
+
+
+class IsAuthenticated(Refusal):
     """The caller sent a valid token for this street."""
 
     message = "Log in first: send 'Authorization: Bearer <token>' obtained from the login mutation."
@@ -36,9 +60,10 @@ def require(permission: str) -> type[BasePermission]:
 
     return type(
         f"Require[{permission}]",
-        (BasePermission,),
+        (Refusal,),
         {
-            "message": f"You lack the permission '{permission}' in this street.",
+            "message": "You lack the permission '{permission}' in this street.",
+            "params": {"permission": permission},
             "error_extensions": {"code": "FORBIDDEN", "permission": permission},
             "has_permission": has_permission,
         },
@@ -53,16 +78,17 @@ def allow(permission: str) -> list[type[BasePermission]]:
 @cache
 def require_any(*permissions: str) -> type[BasePermission]:
     """The permission class granting access to callers holding any of ``permissions``."""
-    names = " or ".join(f"'{p}'" for p in permissions)
+    names = ", ".join(f"'{p}'" for p in permissions)
 
     def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
         return any(info.context.has_permission(p) for p in permissions)
 
     return type(
         f"RequireAny[{', '.join(permissions)}]",
-        (BasePermission,),
+        (Refusal,),
         {
-            "message": f"You lack the permission {names} in this street.",
+            "message": "You lack every one of the permissions {permissions} in this street.",
+            "params": {"permissions": names},
             "error_extensions": {"code": "FORBIDDEN", "permission": permissions[0]},
             "has_permission": has_permission,
         },

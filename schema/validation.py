@@ -103,9 +103,9 @@ class FieldPlan:
     is_id: bool
 
 
-def bad_input(field: str, message: str) -> DomainError:
-    """The error for a value that breaks a rule."""
-    return DomainError(message, code=BAD_INPUT, field=field)
+def bad_input(field: str, message: str, **params: Any) -> DomainError:
+    """The error for a value that breaks a rule (``message``: a catalogue template filled from ``params``)."""
+    return DomainError(message, code=BAD_INPUT, field=field, **params)
 
 
 # -- plans per input type ---------------------------------------------------------------
@@ -198,13 +198,13 @@ def _check(value: Any, path: str, limits: Limits, is_id: bool, checked: Checked,
 def check_string(value: str, path: str, max_length: int | None = DEFAULT_MAX_LENGTH) -> None:
     """No control character but tab and line breaks; at most ``max_length`` characters."""
     if max_length is not None and len(value) > max_length:
-        raise bad_input(path, f"At most {max_length} characters are allowed here ({len(value)} given).")
+        raise bad_input(path, "At most {most} characters are allowed here ({given} given).", most=max_length, given=len(value))
     if (found := _CONTROL.search(value)) is not None:
-        raise bad_input(path, f"The text holds a control character (U+{ord(found.group()):04X}) at position {found.start()}.")
+        raise bad_input(path, "The text holds a control character ({character}) at position {position}.", character=f"U+{ord(found.group()):04X}", position=found.start())
 
 
 def _out_of(value: Any, path: str, low: Any, high: Any) -> DomainError:
-    return bad_input(path, f"{value} is out of range: give a value between {low} and {high}.")
+    return bad_input(path, "{value} is out of range: give a value between {low} and {high}.", value=value, low=low, high=high)
 
 
 def check_scalar(value: Any, path: str, bound: Range | None = None) -> None:
@@ -213,11 +213,11 @@ def check_scalar(value: Any, path: str, bound: Range | None = None) -> None:
         if value.tzinfo is None or value.utcoffset() is None:
             raise bad_input(path, "Give the time with its time zone, e.g. 2026-05-01T09:00:00+08:00.")
         if not YEARS[0] <= value.year <= YEARS[1]:
-            raise bad_input(path, f"The year must be between {YEARS[0]} and {YEARS[1]}.")
+            raise bad_input(path, "The year must be between {first} and {last}.", first=YEARS[0], last=YEARS[1])
         return
     if isinstance(value, dt.date):
         if not YEARS[0] <= value.year <= YEARS[1]:
-            raise bad_input(path, f"The year must be between {YEARS[0]} and {YEARS[1]}.")
+            raise bad_input(path, "The year must be between {first} and {last}.", first=YEARS[0], last=YEARS[1])
         return
     if isinstance(value, int):
         low, high = INT64
@@ -244,9 +244,9 @@ def check_json(value: Any, path: str) -> None:
     for depth, item in _walk_json(value, 0):
         count += 1
         if depth > MAX_JSON_DEPTH:
-            raise bad_input(path, f"The value is nested deeper than {MAX_JSON_DEPTH} levels.")
+            raise bad_input(path, "The value is nested deeper than {most} levels.", most=MAX_JSON_DEPTH)
         if count > MAX_JSON_ITEMS:
-            raise bad_input(path, f"The value holds more than {MAX_JSON_ITEMS} items.")
+            raise bad_input(path, "The value holds more than {most} items.", most=MAX_JSON_ITEMS)
         if isinstance(item, str):
             check_string(item, path, DEFAULT_MAX_LENGTH)
         elif isinstance(item, (int, float)) and not isinstance(item, bool):

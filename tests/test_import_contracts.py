@@ -1,7 +1,7 @@
 """Import contracts of the one namespace ``jiedao``, checked on the real import graph (grimp).
 
 - ``jiedao.schema`` (the GraphQL toolkit) imports nothing of ``jiedao.core`` but the database
-  layer and the errors, and those import nothing of ``jiedao.schema``: no cycle between packages.
+  layer, the errors and the message catalogue, and those import nothing of ``jiedao.schema``: no cycle between packages.
 - ``jiedao.core`` and ``jiedao.schema`` import no plugin.
 - No plugin imports another plugin (they talk through events, work items and hooks).
 - A plugin's own modules (its tests aside) import Jiedao only through the façade ``jiedao.api``;
@@ -16,7 +16,7 @@ from pathlib import Path
 import grimp
 
 ROOT = Path(__file__).resolve().parent.parent
-DATABASE_LAYER = {"jiedao.core.db", "jiedao.core.db_checks", "jiedao.core.db_retry", "jiedao.core.errors"}
+DATABASE_LAYER = {"jiedao.core.db", "jiedao.core.db_checks", "jiedao.core.db_retry", "jiedao.core.errors", "jiedao.core.messages"}
 FACADE = "jiedao.api"
 
 

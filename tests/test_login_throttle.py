@@ -63,7 +63,7 @@ def evaluated(monkeypatch) -> list[str]:
 async def browser(kernel, address: str) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client of the kernel's app whose requests come from ``address``."""
     transport = httpx.ASGITransport(app=build_app(kernel, background=False), client=(address, 40000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    async with httpx.AsyncClient(transport=transport, base_url="http://test", headers={"accept-language": "en"}) as http:
         yield http
 
 

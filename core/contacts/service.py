@@ -24,13 +24,13 @@ def checked_contacts(entries: Sequence[ContactEntry], field: str = "contacts") -
     """The entries cleaned, or ``DomainError(BAD_INPUT)`` naming the first bad one
     (``contacts[1].phone``) or the list when it has more than three."""
     if len(entries) > MAX_CONTACTS:
-        raise DomainError(f"At most {MAX_CONTACTS} emergency contacts ({len(entries)} given).", code=BAD_INPUT, field=field)
+        raise DomainError("At most {most} emergency contacts ({given} given).", code=BAD_INPUT, field=field, most=MAX_CONTACTS, given=len(entries))
     cleaned = []
     for index, entry in enumerate(entries):
         entry, problems = contact_problems(entry)
         if problems:
             name, reason = problems[0]
-            raise DomainError(f"Emergency contact {index + 1}, {name}: {reason}.", code=BAD_INPUT, field=f"{field}[{index}].{name}")
+            raise DomainError("Emergency contact {number}, {name}: {reason}.", code=BAD_INPUT, field=f"{field}[{index}].{name}", number=index + 1, name=name, reason=reason)
         cleaned.append(entry)
     return cleaned
 
@@ -57,9 +57,9 @@ async def street_account(session: AsyncSession, username: str, street_id: int, f
     """The active account ``username`` holding a role in the street, or ``BAD_INPUT``/``NOT_FOUND`` naming ``field``."""
     user = await session.scalar(select(User).where(User.username == username.strip()))
     if user is None:
-        raise DomainError(f"No account '{username}'.", code="NOT_FOUND", field=field)
+        raise DomainError("No account '{username}'.", code="NOT_FOUND", field=field, username=username)
     if not user.is_active or not await holds_grant_in(session, user.id, street_id):
-        raise DomainError(f"'{username}' holds no role in this street.", code=BAD_INPUT, field=field)
+        raise DomainError("'{username}' holds no role in this street.", code=BAD_INPUT, field=field, username=username)
     return user
 
 
@@ -68,7 +68,7 @@ def _address(value: str | None, field: str, limit: int = 100) -> str | None:
     if not value:
         return None
     if reason := text_problem(value, limit):
-        raise DomainError(f"{field}: {reason}.", code=BAD_INPUT, field=field)
+        raise DomainError("{name}: {reason}.", code=BAD_INPUT, field=field, name=field, reason=reason)
     return value
 
 
@@ -78,7 +78,7 @@ async def set_addresses(session: AsyncSession, user_id: int, *, phone: str | Non
     if phone is not None:
         normalised = normalise_phone(phone)
         if normalised is None:
-            raise DomainError(f"'{phone}' is not {PHONE_RULE}.", code=BAD_INPUT, field="phone")
+            raise DomainError("'{phone}' is not {rule}.", code=BAD_INPUT, field="phone", phone=phone, rule=PHONE_RULE)
         phone = normalised
     address = await session.get(StaffAddress, user_id)
     if address is None:

@@ -24,7 +24,7 @@ async def create_grid(session: AsyncSession, code: str, name: str, community_id:
     if not name:
         raise DomainError("A grid needs a name.", code="BAD_INPUT", field="name")
     if await session.scalar(select(Grid.id).where(Grid.code == code)) is not None:
-        raise DomainError(f"A grid with the code '{code}' already exists in this street.", code="DUPLICATE", field="code")
+        raise DomainError("A grid with the code '{grid_code}' already exists in this street.", code="DUPLICATE", field="code", grid_code=code)
     grid = Grid(code=code, name=name, community_id=community_id)
     session.add(grid)
     await session.flush()
@@ -55,7 +55,7 @@ async def assign_buildings(session: AsyncSession, grid_id: int, building_ids: li
 async def _worker(session: AsyncSession, username: str) -> User:
     user = await session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise DomainError(f"No account '{username}'.", code="NOT_FOUND", field="username")
+        raise DomainError("No account '{username}'.", code="NOT_FOUND", field="username", username=username)
     return user
 
 
@@ -65,9 +65,9 @@ async def add_worker(session: AsyncSession, grid_id: int, username: str) -> Grid
     user = await _worker(session, username)
     street_id = session.info["street_id"]
     if await session.scalar(select(Grant.id).where(Grant.user_id == user.id, Grant.street_id == street_id, Grant.role == GRID_WORKER)) is None:
-        raise DomainError(f"'{username}' is not a grid worker (网格员) of this street; grant the role first.", code="BAD_INPUT", field="username")
+        raise DomainError("'{username}' is not a grid worker (网格员) of this street; grant the role first.", code="BAD_INPUT", field="username", username=username)
     if await session.scalar(select(GridWorker.id).where(GridWorker.grid_id == grid.id, GridWorker.user_id == user.id)) is not None:
-        raise DomainError(f"'{username}' already works this grid.", code="DUPLICATE", field="username")
+        raise DomainError("'{username}' already works this grid.", code="DUPLICATE", field="username", username=username)
     session.add(GridWorker(grid_id=grid.id, user_id=user.id))
     await session.flush()
     return grid
@@ -79,5 +79,5 @@ async def remove_worker(session: AsyncSession, grid_id: int, username: str) -> G
     user = await _worker(session, username)
     result = await session.execute(delete(GridWorker).where(GridWorker.grid_id == grid.id, GridWorker.user_id == user.id))
     if not result.rowcount:
-        raise DomainError(f"'{username}' does not work this grid.", code="NOT_FOUND", field="username")
+        raise DomainError("'{username}' does not work this grid.", code="NOT_FOUND", field="username", username=username)
     return grid

@@ -26,7 +26,7 @@ def _run(ctx: click.Context, work):
 async def _user(session, username: str) -> User:
     user = await session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise DomainError(f"No user '{username}'.")
+        raise DomainError("No user '{username}'.", username=username)
     return user
 
 
@@ -34,7 +34,7 @@ async def _street(session, slug: str | None, role: str) -> Street | None:
     if role == PLATFORM_ADMIN:
         return None
     if slug is None:
-        raise DomainError(f"--street is required for role '{role}'.")
+        raise DomainError("--street is required for role '{role}'.", role=role)
     return await service.street_by_slug(session, slug)
 
 

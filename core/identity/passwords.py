@@ -7,6 +7,8 @@ import asyncio
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from jiedao.core.messages import Translatable
+
 _hasher = PasswordHasher()
 _DUMMY = _hasher.hash("jiedao-timing-equaliser")
 MIN_LENGTH = 8
@@ -29,8 +31,8 @@ async def verify_password(stored_hash: str | None, password: str) -> bool:
     return await asyncio.to_thread(check)
 
 
-def password_problem(password: str) -> str | None:
+def password_problem(password: str) -> Translatable | None:
     """Why ``password`` is too weak, or None."""
     if len(password) < MIN_LENGTH:
-        return f"a password needs at least {MIN_LENGTH} characters"
+        return Translatable("a password needs at least {least} characters", least=MIN_LENGTH)
     return None

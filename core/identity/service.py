@@ -180,7 +180,7 @@ class LoginThrottled(DomainError):
     def __init__(self, retry_after: int):
         self.retry_after = retry_after
         self.payload = {"retry_after": retry_after}
-        super().__init__(f"Too many failed log-ins; try again in {retry_after} seconds.", code="THROTTLED")
+        super().__init__("Too many failed log-ins; try again in {seconds} seconds.", code="THROTTLED", seconds=retry_after)
 
 
 async def login(kernel: Kernel, street: str, username: str, password: str, client: str) -> tuple[str, datetime]:
@@ -213,7 +213,7 @@ async def login(kernel: Kernel, street: str, username: str, password: str, clien
             expires = now() + TOKEN_LIFETIME
             session.add(Token(user_id=user.id, digest=digest(token), created_at=now(), expires_at=expires))
     if not allowed:
-        raise DomainError(f"This account has no role in street '{street}'.", code="NO_ACCESS")
+        raise DomainError("This account has no role in street '{street}'.", code="NO_ACCESS", street=street)
     return token, expires
 
 
@@ -234,7 +234,7 @@ async def revoke_all_tokens(session: AsyncSession, user_id: int) -> int:
 async def street_by_slug(session: AsyncSession, slug: str) -> Street:
     street = await session.scalar(select(Street).where(Street.slug == slug))
     if street is None:
-        raise DomainError(f"No street '{slug}'.", code="NOT_FOUND", field="street")
+        raise DomainError("No street '{street}'.", code="NOT_FOUND", field="street", street=slug)
     return street
 
 
@@ -243,10 +243,10 @@ async def create_user(session: AsyncSession, username: str, password: str, *, re
     if not username or len(username) > 100:
         raise DomainError("A username has 1 to 100 characters.", code="INVALID", field="username")
     if await session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise DomainError(f"User '{username}' already exists.", code="DUPLICATE", field="username")
+        raise DomainError("User '{username}' already exists.", code="DUPLICATE", field="username", username=username)
     if password_hash is None:
         if problem := password_problem(password):
-            raise DomainError(problem, code="WEAK_PASSWORD", field="password")
+            raise DomainError.of(problem, code="WEAK_PASSWORD", field="password")
         password_hash = hash_password(password)
     user = User(username=username, password_hash=password_hash, resident_id=resident_id)
     session.add(user)
@@ -257,7 +257,7 @@ async def create_user(session: AsyncSession, username: str, password: str, *, re
 async def grant(session: AsyncSession, user: User, street: Street | None, role: str, *, actor: str = "cli") -> bool:
     """Give ``user`` the ``role`` in ``street`` (None: platform-wide); False if already held."""
     if role not in ROLES:
-        raise DomainError(f"Unknown role '{role}'; roles: {', '.join(ROLES)}.", code="INVALID", field="role")
+        raise DomainError("Unknown role '{role}'; roles: {roles}.", code="INVALID", field="role", role=role, roles=", ".join(ROLES))
     street_id = street.id if street else None
     existing = await session.scalar(
         select(Grant.id).where(Grant.user_id == user.id, Grant.role == role, Grant.street_id.is_(None) if street_id is None else Grant.street_id == street_id)

@@ -50,8 +50,8 @@ async def scope_row(session: AsyncSession, type_name: str, pk: int, field: str) 
     """The community, compound or building ``pk`` of the session's street, or ``NOT_FOUND``/``BAD_INPUT`` naming ``field``."""
     model = _SCOPE_TYPES.get(type_name)
     if model is None:
-        raise DomainError(f"A notice's scope is a Community, Compound or Building (or none, for the whole street), not a {type_name}.", code="BAD_INPUT", field=field)
+        raise DomainError("A notice's scope is a Community, Compound or Building (or none, for the whole street), not a {type}.", code="BAD_INPUT", field=field, type=type_name)
     row = await session.scalar(select(model).where(model.id == pk))
     if row is None:
-        raise DomainError(f"There is no such {type_name} in this street.", code="NOT_FOUND", field=field)
+        raise DomainError("There is no such {type} in this street.", code="NOT_FOUND", field=field, type=type_name)
     return row

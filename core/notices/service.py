@@ -44,8 +44,8 @@ class Attachment:
     url: str
 
 
-def _bad(message: str, field: str) -> DomainError:
-    return DomainError(message, code="BAD_INPUT", field=field)
+def _bad(message: str, field: str, **params) -> DomainError:
+    return DomainError(message, code="BAD_INPUT", field=field, **params)
 
 
 def check_text(title: str, body: str) -> None:
@@ -53,9 +53,9 @@ def check_text(title: str, body: str) -> None:
     if not title.strip():
         raise _bad("Give the notice a title.", "title")
     if len(title) > TITLE_LENGTH:
-        raise _bad(f"The title has {len(title)} characters; at most {TITLE_LENGTH}.", "title")
+        raise _bad("The title has {given} characters; at most {most}.", "title", given=len(title), most=TITLE_LENGTH)
     if len(body) > BODY_LENGTH:
-        raise _bad(f"The body has {len(body)} characters; at most {BODY_LENGTH}.", "body")
+        raise _bad("The body has {given} characters; at most {most}.", "body", given=len(body), most=BODY_LENGTH)
 
 
 def check_period(valid_from: datetime, valid_until: datetime | None) -> None:
@@ -68,7 +68,7 @@ def check_attachments(attachments: Iterable[Attachment]) -> list[Attachment]:
     """Each attachment named, typed, sized, with a SHA-256 in hex and a URL or absolute path."""
     checked = list(attachments)
     if len(checked) > MAX_ATTACHMENTS:
-        raise _bad(f"At most {MAX_ATTACHMENTS} attachments.", "attachments")
+        raise _bad("At most {most} attachments.", "attachments", most=MAX_ATTACHMENTS)
     for n, a in enumerate(checked):
         at = f"attachments[{n}]"
         if not a.name.strip():
@@ -88,7 +88,7 @@ def _kind(kind: NoticeKind | str) -> NoticeKind:
     try:
         return kind if isinstance(kind, NoticeKind) else NoticeKind(str(kind).lower())
     except ValueError:
-        raise _bad(f"A notice is 'publicity' (公示) or 'announcement' (公告), not {kind!r}.", "kind") from None
+        raise _bad("A notice is 'publicity' (公示) or 'announcement' (公告), not '{kind}'.", "kind", kind=kind) from None
 
 
 def _publishers(published_by: Any) -> tuple[int | None, int | None]:
@@ -188,7 +188,7 @@ async def withdraw_notice(session: AsyncSession, notice: Notice, reason: str, us
     if not reason.strip():
         raise _bad("Say why the notice is withdrawn.", "reason")
     if len(reason) > REASON_LENGTH:
-        raise _bad(f"The reason has {len(reason)} characters; at most {REASON_LENGTH}.", "reason")
+        raise _bad("The reason has {given} characters; at most {most}.", "reason", given=len(reason), most=REASON_LENGTH)
     if notice.withdrawn_at is not None:
         raise DomainError("This notice was already withdrawn.", code="INVALID_STATE", field="id")
     _withdraw(notice, reason.strip(), user_id, clock.now())

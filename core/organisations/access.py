@@ -115,7 +115,7 @@ async def acts_for(session: AsyncSession, user: Any, org_id: int, permission: st
 async def require_acts_for(session: AsyncSession, user: Any, org_id: int, permission: str, *, field: str | None = None) -> None:
     """Refuse (``DomainError`` ``FORBIDDEN``) unless ``acts_for(session, user, org_id, permission)``."""
     if not await acts_for(session, user, org_id, permission):
-        raise DomainError(f"You do not act for this organisation with the permission '{permission}'.", code="FORBIDDEN", field=field)
+        raise DomainError("You do not act for this organisation with the permission '{permission}'.", code="FORBIDDEN", field=field, permission=permission)
 
 
 def place_building_ids(org_ids: Iterable[int] | Select, on: date | None = None) -> Select:

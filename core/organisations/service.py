@@ -95,7 +95,7 @@ async def create_organisation(session: AsyncSession, code: str, kind: Organisati
     await _place_community(session, data, "compoundId")
     check_shape(kind, data)
     if await session.scalar(select(Organisation.id).where(Organisation.code == code)) is not None:
-        raise DomainError(f"An organisation with the code '{code}' already exists in this street.", code="DUPLICATE", field="code")
+        raise DomainError("An organisation with the code '{organisation_code}' already exists in this street.", code="DUPLICATE", field="code", organisation_code=code)
     organisation = Organisation(code=code, kind=kind, **vars(data))
     session.add(organisation)
     await session.flush()
@@ -141,7 +141,7 @@ async def add_membership(
     if resident_id is None and not username:
         raise DomainError("Name the member: a resident, an account, or both.", code="BAD_INPUT", field="residentId")
     if role is not None and role not in ORGANISATION_ROLES:
-        raise DomainError(f"Unknown role '{role}'; roles: {', '.join(ORGANISATION_ROLES)}.", code="BAD_INPUT", field="role")
+        raise DomainError("Unknown role '{role}'; roles: {roles}.", code="BAD_INPUT", field="role", role=role, roles=", ".join(ORGANISATION_ROLES))
     if username and role is None:
         raise DomainError("An account acts for the organisation with a role; give one.", code="BAD_INPUT", field="role")
     if role is not None and not username:
@@ -152,7 +152,7 @@ async def add_membership(
     if username:
         user = await session.scalar(select(User).where(User.username == username))
         if user is None:
-            raise DomainError(f"No account '{username}'.", code="NOT_FOUND", field="username")
+            raise DomainError("No account '{username}'.", code="NOT_FOUND", field="username", username=username)
     same = select(Membership).where(
         Membership.organisation_id == org_id,
         Membership.resident_id.is_(None) if resident_id is None else Membership.resident_id == resident_id,

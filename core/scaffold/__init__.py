@@ -18,7 +18,7 @@ TEMPLATE = Path(__file__).resolve().parent / "template"
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
 LAYOUT = (
     "plugin.py", "models.py", "service.py", "graphql/__init__.py", "graphql/types.py", "graphql/queries.py",
-    "graphql/mutations.py", "seed.py", "cli.py", "migrations/", "../tests/", "../README.md",
+    "graphql/mutations.py", "seed.py", "cli.py", "migrations/", "locale/zh_CN/LC_MESSAGES/messages.po", "../tests/", "../README.md",
 )
 """The one layout of a plugin, relative to its package (``__init__.py`` and ``pyproject.toml`` aside)."""
 

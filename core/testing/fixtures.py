@@ -183,7 +183,11 @@ class GraphQLErrors(AssertionError):
 
 
 class Client:
-    """Talks to one app over HTTP like a front end: ``await client.query(...)``."""
+    """Talks to one app over HTTP like a front end: ``await client.query(...)``.
+
+    It sends ``Accept-Language: en`` unless told otherwise, so messages come back in English
+    (the templates tests assert on); ``language="zh-CN"`` asks for Chinese, and ``language=None``
+    sends no header, so the street's ``language`` setting applies (``core.messages``)."""
 
     def __init__(self, kernel: Kernel, http: httpx.AsyncClient, password_hash: str):
         self.kernel = kernel
@@ -191,8 +195,12 @@ class Client:
         self._password_hash = password_hash
         self._tokens: dict[tuple[str, str, str | None], str] = {}
 
-    async def post(self, query: str, variables: dict | None = None, *, street: str = "changqing", token: str | None = None) -> httpx.Response:
+    async def post(
+        self, query: str, variables: dict | None = None, *, street: str = "changqing", token: str | None = None, language: str | None = "en"
+    ) -> httpx.Response:
         headers = {"authorization": f"Bearer {token}"} if token else {}
+        if language is not None:
+            headers["accept-language"] = language
         return await self.http.post(f"/graphql/{street}", json={"query": query, "variables": variables or {}}, headers=headers)
 
     async def result(self, query: str, variables: dict | None = None, **kwargs) -> dict:

@@ -325,7 +325,7 @@ async def _assignees(w: Write, input: AssignWorkItemInput) -> tuple[int | None, 
     if input.assignee_username:
         user = await w.session.scalar(select(User.id).where(User.username == input.assignee_username))
         if user is None:
-            raise DomainError(f"No account named {input.assignee_username!r}.", code="NOT_FOUND", field="assigneeUsername")
+            raise DomainError("No account '{username}'.", code="NOT_FOUND", field="assigneeUsername", username=input.assignee_username)
     return organisation, user
 
 

@@ -81,13 +81,13 @@ def _choice(enum_type, value, field_name: str):
         return enum_type[str(getattr(value, "value", value))]
     except KeyError:
         allowed = ", ".join(m.name for m in enum_type)
-        raise DomainError(f"Unknown {field_name} {value!r}; one of {allowed}.", code="BAD_INPUT", field=field_name) from None
+        raise DomainError("Unknown {field_name} '{value}'; one of {allowed}.", code="BAD_INPUT", field=field_name, field_name=field_name, value=value, allowed=allowed) from None
 
 
 async def _assignee(session: AsyncSession, organisation_id: int | None, user_id: int | None) -> None:
     """Refuse an assignee that is not of this street."""
     if organisation_id is not None and await session.get(Organisation, organisation_id) is None:
-        raise DomainError(f"No organisation {encode_global_id('Organisation', organisation_id)} in this street.", code="NOT_FOUND", field="organisationId")
+        raise DomainError("No organisation {id} in this street.", code="NOT_FOUND", field="organisationId", id=encode_global_id("Organisation", organisation_id))
     if user_id is not None:
         street_id = session.info.get("street_id")
         known = select(User.id).where(
@@ -122,7 +122,7 @@ async def open_item(
     """Open a work item (see ``jiedao.api.open_work_item``)."""
     title, category, subject = (title or "").strip(), (category or "").strip(), (subject or "").strip()
     if not title or len(title) > MAX_TITLE:
-        raise DomainError(f"A work item needs a title of 1 to {MAX_TITLE} characters.", code="BAD_INPUT", field="title")
+        raise DomainError("A work item needs a title of 1 to {most} characters.", code="BAD_INPUT", field="title", most=MAX_TITLE)
     if not category or len(category) > 50:
         raise DomainError("A work item needs a category of 1 to 50 characters.", code="BAD_INPUT", field="category")
     if not subject or len(subject) > 200:
@@ -196,11 +196,11 @@ async def may_handle(session: AsyncSession, item: WorkItem, actor: Actor) -> boo
 
 async def _check(session: AsyncSession, item: WorkItem, who: str, actor: Actor, action: str) -> None:
     if who == DISPATCHER and DISPATCH not in actor.permissions:
-        raise DomainError(f"Only street staff holding '{DISPATCH}' may {action} a work item.", code="FORBIDDEN", field="id")
+        raise DomainError("Only street staff holding '{permission}' may {action} a work item.", code="FORBIDDEN", field="id", permission=DISPATCH, action=action)
     if who == HANDLER and not await may_handle(session, item, actor):
         raise DomainError(
-            f"Only the work item's assignee (its account, its organisation's members or its grid's workers) may {action} it.",
-            code="FORBIDDEN", field="id",
+            "Only the work item's assignee (its account, its organisation's members or its grid's workers) may {action} it.",
+            code="FORBIDDEN", field="id", action=action,
         )
     if who == RAISER and (actor.resident_id is None or actor.resident_id != item.raised_by_id):
         raise DomainError("Only the resident who raised this work item may rate it.", code="FORBIDDEN", field="id")
@@ -236,7 +236,7 @@ async def _move(session: AsyncSession, item: WorkItem, action: str, actor: Actor
 def _required(text: str | None, field_name: str, what: str) -> str:
     text = (text or "").strip()
     if not text:
-        raise DomainError(f"Give {what}.", code="BAD_INPUT", field=field_name)
+        raise DomainError("Give {what}.", code="BAD_INPUT", field=field_name, what=what)
     return text
 
 

@@ -80,8 +80,11 @@ def transition(action: str, current: WorkState) -> Transition:
     if current not in step.sources:
         allowed = ", ".join(sorted(s.value for s in step.sources))
         raise DomainError(
-            f"Cannot {action.replace('_', ' ')} a work item that is {current.value} (only one that is {allowed}).",
+            "Cannot {action} a work item that is {state} (only one that is {allowed}).",
             code="INVALID_STATE",
             field="id",
+            action=action.replace("_", " "),
+            state=current.value,
+            allowed=allowed,
         )
     return step

@@ -52,3 +52,12 @@ export function setLanguage(language: Language): void {
 }
 
 setLanguage(initial);
+
+/**
+ * The language the server answers messages in (errors, ballot reasons): the UI's language, sent
+ * as `Accept-Language` on every request and in the socket's `connection_init` (a browser
+ * WebSocket cannot set headers). Branch on an error's `code`, never on its message.
+ */
+export function messageLanguage(): Language {
+  return i18n.global.locale.value as Language;
+}

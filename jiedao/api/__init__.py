@@ -18,6 +18,7 @@ The rest is grouped by theme:
 - ``jiedao.api.files``: Attachments: a content-addressed file store.
 - ``jiedao.api.graphql``: GraphQL beyond the everyday: more loaders and list helpers, the runner without its decorator, ID codecs, public fields.
 - ``jiedao.api.inputs``: Limits on input fields (``Annotated[str, LONG]``): every mutation's input is checked against them.
+- ``jiedao.api.messages``: Messages in the reader's language: translatable texts, permission refusals, rendering for a request or a GraphQL context.
 - ``jiedao.api.migrations``: Helpers for a plugin's Alembic revisions.
 - ``jiedao.api.notices``: Public notices (公示/公告): publish one from a plugin.
 - ``jiedao.api.organisations``: Who acts for what: organisations, their roles and places, grids and their workers.
@@ -39,7 +40,7 @@ from jiedao.core.notify import notify
 from jiedao.core.plugins import PluginInfo
 from jiedao.core.runner import many, mutation, node_id, payload, Write
 from jiedao.schema.connection import Connection, paginate
-from jiedao.schema.errors import UserError
+from jiedao.schema.errors import UserError, user_errors
 from jiedao.schema.loaders import by_id, children
 from jiedao.schema.node import Node, node_type
 from jiedao.schema.permissions import allow, public
@@ -72,5 +73,6 @@ __all__ = [
     "today",
     "types",
     "UserError",
+    "user_errors",
     "Write",
 ]

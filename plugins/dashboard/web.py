@@ -13,6 +13,7 @@ from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from jiedao.api import DomainError
+from jiedao.api.messages import render_for_request, Translatable
 from jiedao.api.web import authenticate, AuthenticationFailed, policy_for_page
 from jiedao.plugins.dashboard.documents import COCKPIT_DOCUMENTS
 from jiedao.plugins.dashboard.service import ranges
@@ -73,9 +74,11 @@ async def export_csv(request: Request) -> Response:
     except AuthenticationFailed as failure:
         return PlainTextResponse(str(failure), status_code=401)
     if auth.user is None:
-        return PlainTextResponse("Send 'Authorization: Bearer <token>' obtained from the login mutation.", status_code=401)
+        text = Translatable("Send 'Authorization: Bearer <token>' obtained from the login mutation.")
+        return PlainTextResponse(render_for_request(kernel, street, request.headers, text), status_code=401)
     if "dashboard.cockpit.view" not in auth.permissions:
-        return PlainTextResponse("You lack the permission 'dashboard.cockpit.view' in this street.", status_code=403)
+        text = Translatable("You lack the permission '{permission}' in this street.", permission="dashboard.cockpit.view")
+        return PlainTextResponse(render_for_request(kernel, street, request.headers, text), status_code=403)
     q = request.query_params
     try:
         key = q.get("key") or _fail("Give the metric as ?key=...", "key")
@@ -87,20 +90,20 @@ async def export_csv(request: Request) -> Response:
             text = await csv_of(Figures(kernel, street, session.execute), period, key, interval, q.get("dimension"))
     except DomainError as error:
         status = 404 if error.code == "NOT_FOUND" else 400
-        return PlainTextResponse(error.message, status_code=status)
+        return PlainTextResponse(render_for_request(kernel, street, request.headers, error), status_code=status)
     filename = f"{street}-{key}.csv".replace("/", "_")
     return Response(text, media_type="text/csv; charset=utf-8", headers={"content-disposition": f'attachment; filename="{filename}"'})
 
 
-def _fail(message: str, field: str):
-    raise DomainError(message, code="BAD_INPUT", field=field)
+def _fail(message: str, field: str, **params):
+    raise DomainError(message, code="BAD_INPUT", field=field, **params)
 
 
 def _enum(kind, value: str, field: str):
     try:
         return kind(value.upper())
     except ValueError:
-        return _fail(f"'{value}' is not one of {', '.join(m.value for m in kind)}.", field)
+        return _fail("'{value}' is not one of {allowed}.", field, value=value, allowed=", ".join(m.value for m in kind))
 
 
 def _time(value: str | None, field: str) -> datetime | None:
@@ -109,7 +112,7 @@ def _time(value: str | None, field: str) -> datetime | None:
     try:
         return datetime.fromisoformat(value)
     except ValueError:
-        return _fail(f"'{value}' is not an ISO 8601 time.", field)
+        return _fail("'{value}' is not an ISO 8601 time.", field, value=value)
 
 
 ROUTES = (

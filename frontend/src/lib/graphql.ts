@@ -9,6 +9,7 @@ import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { print } from "graphql";
 import { watch } from "vue";
 import { graphqlUrl } from "@/config";
+import { messageLanguage } from "@/i18n";
 import { markExpired, state, token } from "@/lib/session";
 
 /** One GraphQL error as the server reports it (message, code, path). */
@@ -70,7 +71,11 @@ export async function requestAs<Result, Variables>(document: TypedDocumentNode<R
 }
 
 async function post<Result, Variables>(document: TypedDocumentNode<Result, Variables>, variables: Variables | undefined, bearer: string | null): Promise<Response> {
-  const headers: Record<string, string> = { "content-type": "application/json", accept: "application/graphql-response+json, application/json" };
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    accept: "application/graphql-response+json, application/json",
+    "accept-language": messageLanguage(),
+  };
   if (bearer) headers.authorization = `Bearer ${bearer}`;
   return fetch(graphqlUrl, {
     method: "POST",

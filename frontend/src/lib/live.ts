@@ -10,6 +10,7 @@ import { print } from "graphql";
 import { createClient, type Client } from "graphql-ws";
 import { watch } from "vue";
 import { graphqlWsUrl } from "@/config";
+import { messageLanguage } from "@/i18n";
 import { markExpired, onLogout, state, token } from "@/lib/session";
 
 interface Wanted {
@@ -30,7 +31,7 @@ function socket(): Client {
       lazy: true,
       retryAttempts: Infinity,
       shouldRetry: () => true,
-      connectionParams: () => ({ Authorization: `Bearer ${token() ?? ""}` }),
+      connectionParams: () => ({ Authorization: `Bearer ${token() ?? ""}`, "Accept-Language": messageLanguage() }),
       on: {
         closed: (event) => {
           if ((event as CloseEvent).code === 4401) markExpired();

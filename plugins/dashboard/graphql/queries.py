@@ -46,7 +46,7 @@ def _period(ctx, rng: RangeInput | None) -> ranges.Period:
     try:
         return ranges.resolve(ranges.Preset(getattr(rng.preset, "value", rng.preset)), settings.timezone, rng.start, rng.end)
     except DomainError as error:
-        raise ClientError(error.message, error.code) from None
+        raise ClientError.of(error) from None
 
 
 # Enum values are passed as their raw values and read with getattr(..., "value", ...): the
@@ -67,7 +67,7 @@ async def _client(awaitable):
     try:
         return await awaitable
     except DomainError as error:
-        raise ClientError(error.message, error.code) from None
+        raise ClientError.of(error) from None
 
 
 @strawberry.type(description="The digital cockpit (数字驾驶舱): figures every enabled plugin publishes.")

@@ -98,7 +98,7 @@ class Figures:
         for published in visible_metrics(self.kernel, self.street):
             if published.metric.key == key:
                 return published
-        raise DomainError(f"No metric '{key}' in this street.", code="NOT_FOUND", field="key")
+        raise DomainError("No metric '{key}' in this street.", code="NOT_FOUND", field="key", key=key)
 
     async def cached(self, key: tuple, compute):
         """``await compute()``, reused for the street's ``cache_seconds`` under ``key``."""
@@ -179,7 +179,7 @@ class Figures:
         published = self.metric(key)
         if dimension not in published.metric.dimensions:
             dims = ", ".join(published.metric.dimensions) or "none"
-            raise DomainError(f"Metric '{key}' has no dimension '{dimension}' (it has: {dims}).", code="NOT_FOUND", field="dimension")
+            raise DomainError("Metric '{key}' has no dimension '{dimension}' (it has: {dimensions}).", code="NOT_FOUND", field="dimension", key=key, dimension=dimension, dimensions=dims)
         return await self.cached(("breakdown", key, dimension, period.cache_key(self.ttl)), lambda: self._breakdown(published.metric, dimension, period.current))
 
     async def _breakdown(self, metric: Metric, dimension: str, rng: Range) -> list[Slice]:

@@ -126,7 +126,7 @@ def bucket_starts(rng: Range, interval: Interval, zone: ZoneInfo) -> list[dateti
     while cursor.astimezone(UTC) < rng.end:
         starts.append(cursor.astimezone(UTC))
         if len(starts) > MAX_BUCKETS:
-            raise DomainError(f"Too many buckets (over {MAX_BUCKETS}); choose a wider interval.", code="TOO_MANY_BUCKETS", field="interval")
+            raise DomainError("Too many buckets (over {most}); choose a wider interval.", code="TOO_MANY_BUCKETS", field="interval", most=MAX_BUCKETS)
         cursor = _next(cursor, interval, zone)
     return starts
 

@@ -20,6 +20,7 @@ from sqlalchemy import Integer, String, Subquery, and_, case, cast, func, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.api import registry
+from jiedao.api.messages import Translatable
 from jiedao.plugins.deliberation.models import Ballot, BallotBuilding, BallotStairwell, Choice, Elector, Electorate, Rule, Vote
 from jiedao.plugins.deliberation.service.scope import stairwell_clause
 
@@ -153,7 +154,20 @@ class Decision:
     quorum_met: bool
     passed: bool
     reasons: list[str] = field(default_factory=list)
+    """In English, as stored in ``Ballot.result``."""
     reasons_zh: list[str] = field(default_factory=list)
+    """In Chinese, as stored (the result notice quotes them)."""
+    texts: list[Translatable] = field(default_factory=list, compare=False)
+    """The reasons as catalogue templates with their numbers (rendered in the reader's language)."""
+
+    @classmethod
+    def of(cls, quorum_met: bool, passed: bool, texts: list[Translatable]) -> Decision:
+        """The decision with its reasons rendered in English and in Chinese."""
+        return cls(quorum_met, passed, [str(t) for t in texts], [t.in_language("zh-CN") for t in texts], texts)
+
+    def stored(self) -> dict[str, Any]:
+        """What ``Ballot.result`` keeps of the decision (JSON: no templates)."""
+        return {"quorum_met": self.quorum_met, "passed": self.passed, "reasons": self.reasons, "reasons_zh": self.reasons_zh}
 
 
 def _count_columns(area, key, choice):
@@ -221,84 +235,70 @@ def _share(part: int, whole: int) -> str:
 
 
 def _m2(dm2: int) -> str:
-    return f"{dm2 // 100:,}.{dm2 % 100:02d} m²"
+    """Square metres with two decimals, without a unit (the templates carry it)."""
+    return f"{dm2 // 100}.{dm2 % 100:02d}"
 
 
-def _m2_zh(dm2: int) -> str:
-    return f"{dm2 // 100}.{dm2 % 100:02d}平方米"
-
-
-def _met(ok: bool) -> tuple[str, str]:
-    return ("met" if ok else "not met"), ("已达到" if ok else "未达到")
+def _met(ok: bool) -> Translatable:
+    return Translatable("met") if ok else Translatable("not met")
 
 
 def decide(rule: Rule, c: Counts) -> Decision:
-    """Apply ``rule`` to the counts, in exact integer arithmetic; every reason in English
-    (``reasons``) and in Chinese (``reasons_zh``), line for line."""
-    en: list[str] = []
-    zh: list[str] = []
+    """Apply ``rule`` to the counts, in exact integer arithmetic; every reason is a catalogue
+    template (``texts``) rendered in the reader's language, stored in English (``reasons``)
+    and Chinese (``reasons_zh``), line for line."""
+    texts: list[Translatable] = []
     if rule is Rule.SIMPLE_MAJORITY:
         quorum = c.participating_owners > 0
         passed = quorum and 2 * c.agree_owners > c.participating_owners
-        en.append(
-            f"non-binding: {c.agree_owners} of {c.participating_owners} votes cast agree; more than half "
-            f"{'reached' if passed else 'not reached'}."
-        )
-        zh.append(f"非约束性征询：参与表决 {c.participating_owners} 票，同意 {c.agree_owners} 票；{'已' if passed else '未'}超过半数。")
-        return Decision(quorum, passed, en, zh)
+        counted = {"agree": c.agree_owners, "cast": c.participating_owners}
+        if passed:
+            texts.append(Translatable("non-binding: {agree} of {cast} votes cast agree; more than half reached.", **counted))
+        else:
+            texts.append(Translatable("non-binding: {agree} of {cast} votes cast agree; more than half not reached.", **counted))
+        return Decision.of(quorum, passed, texts)
 
     if c.eligible_owners == 0:
-        return Decision(False, False, ["no owners are recorded for the units in scope."], ["表决范围内没有登记的业主。"])
+        return Decision.of(False, False, [Translatable("no owners are recorded for the units in scope.")])
     area_quorum = 3 * c.participating_area >= 2 * c.eligible_area
     owner_quorum = 3 * c.participating_owners >= 2 * c.eligible_owners
-    share_area, share_owners = _share(c.participating_area, c.eligible_area), _share(c.participating_owners, c.eligible_owners)
-    en.append(
-        f"participation by area: {_m2(c.participating_area)} of {_m2(c.eligible_area)} "
-        f"({share_area}); at least 2/3 required: {_met(area_quorum)[0]}."
+    texts.append(
+        Translatable(
+            "participation by area: {part} m² of {whole} m² ({share}); at least 2/3 required: {met}.",
+            part=_m2(c.participating_area), whole=_m2(c.eligible_area), share=_share(c.participating_area, c.eligible_area), met=_met(area_quorum),
+        )
     )
-    zh.append(
-        f"参与表决的专有部分面积 {_m2_zh(c.participating_area)}，占总面积 {_m2_zh(c.eligible_area)} 的 {share_area}；"
-        f"须占三分之二以上：{_met(area_quorum)[1]}。"
-    )
-    en.append(
-        f"participation by owners: {c.participating_owners} of {c.eligible_owners} "
-        f"({share_owners}); at least 2/3 required: {_met(owner_quorum)[0]}."
-    )
-    zh.append(
-        f"参与表决业主 {c.participating_owners} 人，占总人数 {c.eligible_owners} 人的 {share_owners}；"
-        f"须占三分之二以上：{_met(owner_quorum)[1]}。"
+    texts.append(
+        Translatable(
+            "participation by owners: {part} of {whole} ({share}); at least 2/3 required: {met}.",
+            part=c.participating_owners, whole=c.eligible_owners, share=_share(c.participating_owners, c.eligible_owners), met=_met(owner_quorum),
+        )
     )
     quorum = area_quorum and owner_quorum
     if rule is Rule.ART278_MAJOR:
         area_ok = 4 * c.agree_area >= 3 * c.participating_area
         owners_ok = 4 * c.agree_owners >= 3 * c.participating_owners
-        need, need_zh = "at least 3/4", "四分之三以上"
+        need = Translatable("at least 3/4")
     else:
         area_ok = 2 * c.agree_area > c.participating_area
         owners_ok = 2 * c.agree_owners > c.participating_owners
-        need, need_zh = "more than half", "过半数"
+        need = Translatable("more than half")
     if quorum:
-        share_area, share_owners = _share(c.agree_area, c.participating_area), _share(c.agree_owners, c.participating_owners)
-        en.append(
-            f"approval by area: {_m2(c.agree_area)} of {_m2(c.participating_area)} participating "
-            f"({share_area}); {need} required: {_met(area_ok)[0]}."
+        texts.append(
+            Translatable(
+                "approval by area: {part} m² of {whole} m² participating ({share}); {need} required: {met}.",
+                part=_m2(c.agree_area), whole=_m2(c.participating_area), share=_share(c.agree_area, c.participating_area), need=need, met=_met(area_ok),
+            )
         )
-        zh.append(
-            f"同意的专有部分面积 {_m2_zh(c.agree_area)}，占参与表决面积 {_m2_zh(c.participating_area)} 的 {share_area}；"
-            f"须{need_zh}：{_met(area_ok)[1]}。"
-        )
-        en.append(
-            f"approval by owners: {c.agree_owners} of {c.participating_owners} participating "
-            f"({share_owners}); {need} required: {_met(owners_ok)[0]}."
-        )
-        zh.append(
-            f"同意业主 {c.agree_owners} 人，占参与表决人数 {c.participating_owners} 人的 {share_owners}；"
-            f"须{need_zh}：{_met(owners_ok)[1]}。"
+        texts.append(
+            Translatable(
+                "approval by owners: {part} of {whole} participating ({share}); {need} required: {met}.",
+                part=c.agree_owners, whole=c.participating_owners, share=_share(c.agree_owners, c.participating_owners), need=need, met=_met(owners_ok),
+            )
         )
     else:
-        en.append("participation below the legal minimum: the matter is not decided.")
-        zh.append("参与表决未达法定比例，本事项未作出决定。")
-    return Decision(quorum, quorum and area_ok and owners_ok, en, zh)
+        texts.append(Translatable("participation below the legal minimum: the matter is not decided."))
+    return Decision.of(quorum, quorum and area_ok and owners_ok, texts)
 
 
 async def final_result(session: AsyncSession, ballot: Ballot) -> dict[str, Any]:
@@ -309,7 +309,7 @@ async def final_result(session: AsyncSession, ballot: Ballot) -> dict[str, Any]:
     buildings = await count_by_building(session, ballot.id, electorate)
     result = {
         **asdict(counts),
-        **asdict(decision),
+        **decision.stored(),
         "by_building": [{"building_id": bid, "building_name": name, **asdict(c)} for bid, name, c in buildings],
     }
     if await session.scalar(select(BallotStairwell.id).where(BallotStairwell.ballot_id == ballot.id).limit(1)) is not None:

@@ -167,6 +167,11 @@ async def test_the_result_is_announced_with_each_buildings_count_and_reasons_in_
         "同意业主 2 人，占参与表决人数 3 人的 66.67%；须过半数：已达到。",
     ]
     assert len(seen["result"]["reasons"]) == 4 and seen["result"]["reasons"][1].startswith("participation by owners: 3 of 4")
+    assert seen["result"]["reasons"][0] == "participation by area: 240.00 m² of 330.00 m² (72.73%); at least 2/3 required: met."
+    # The reasons follow the request's language (issue 19); the deprecated reasonsZh stays Chinese.
+    for language in ("zh-CN", None):  # None: the street's language, zh-CN
+        chinese = (await client.query(BALLOT, {"id": ballot}, token=worker, language=language))["ballot"]["result"]
+        assert chinese["reasons"] == chinese["reasonsZh"] == seen["result"]["reasonsZh"]
     result_notices = [n for n in await notices_of(client, await owner_token(client, world, "D")) if n["kind"] == "PUBLICITY"]
     [notice] = result_notices
     assert notice["id"] == seen["resultNoticeId"]

@@ -4,6 +4,7 @@ frozen at closing and each owner group's vote."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -12,6 +13,7 @@ import strawberry
 from jiedao.api import by_id, children, Node, node_type, registry, types
 from jiedao.api.domain import identity
 from jiedao.api.files import LocalFileStore
+from jiedao.api.messages import Translatable
 from jiedao.api.graphql import encode_global_id, enum_field, list_bound, through
 from jiedao.plugins.deliberation.graphql.loaders import my_votes_loader, organisations_loader, turnout_loader
 from jiedao.plugins.deliberation.graphql.types.access import BALLOT_MANAGE, BALLOT_READ, load_visible_topic
@@ -160,20 +162,30 @@ class BallotResult(Participation):
     abstain_owners: int = strawberry.field(description="How many owners abstained.")
     quorum_met: bool = strawberry.field(description="Participation reached the legal minimum (Art. 278: 2/3 of area and of owners).")
     passed: bool = strawberry.field(description="Whether the matter was approved under the ballot's rule.")
-    reasons: list[str] = strawberry.field(description="Each threshold with the numbers it was judged on (English).")
-    reasons_zh: list[str] = strawberry.field(description="The same reasons in Chinese, line for line (as the result notice gives them).")
     by_building: list[BuildingTally] = strawberry.field(description="The counts per building.")
     by_stairwell: list[StairwellTally] = strawberry.field(description="Per stairwell (单元), for a ballot over stairwells; empty otherwise.")
+    texts: strawberry.Private[list[Translatable]] = dataclasses.field(default_factory=list)
+
+    @strawberry.field(description="Each threshold with the numbers it was judged on, in the request's language (Accept-Language, else the street's).")
+    def reasons(self, info: strawberry.Info) -> list[str]:
+        return [text.render(info.context) for text in self.texts]
+
+    @strawberry.field(
+        description="The same reasons in Chinese, line for line (as the result notice gives them).",
+        deprecation_reason="Use `reasons` with `Accept-Language: zh-CN`.",
+    )
+    def reasons_zh(self, info: strawberry.Info) -> list[str]:
+        return [text.in_language("zh-CN", info.context.kernel) for text in self.texts]
 
     @classmethod
     def of(cls, row: dict[str, Any], rule: str) -> BallotResult:
-        """The result as stored at closing (areas in dm²); a result stored before reasons were
-        kept in Chinese has them derived from its stored counts."""
+        """The result as stored at closing (areas in dm²); its reasons are derived from the stored
+        counts as catalogue templates, rendered in the reader's language."""
         areas = {key: m2(row[key]) for key in row if key.endswith("_area")}
         counts = {key: row[key] for key in row if key.endswith("_owners")}
-        reasons_zh = row.get("reasons_zh") or decide(Rule(rule), count_from_result(row)).reasons_zh
+        texts = decide(Rule(rule), count_from_result(row)).texts
         return cls(
-            **areas, **counts, quorum_met=row["quorum_met"], passed=row["passed"], reasons=row["reasons"], reasons_zh=reasons_zh,
+            **areas, **counts, quorum_met=row["quorum_met"], passed=row["passed"], texts=texts,
             by_building=[BuildingTally.of(b) for b in row["by_building"]],
             by_stairwell=[StairwellTally.of(b) for b in row.get("by_stairwell", [])],
         )

@@ -10,7 +10,7 @@ from datetime import date
 
 import strawberry
 
-from jiedao.api import allow, many, mutation, node_id, payload, UserError, Write
+from jiedao.api import allow, many, mutation, node_id, payload, user_errors, Write
 from jiedao.api.graphql import encode_global_id, run_mutation
 from jiedao.api.inputs import id_input, LONG
 from jiedao.plugins.mediation import service
@@ -122,7 +122,7 @@ class TaskForceMutation:
         try:
             return await run_mutation(info, FindingsPayload, record_findings, input, "mediation.findings.add")
         except service.FindingsRejected as rejected:
-            return FindingsPayload(errors=[UserError(field=p.field, message=p.message, code=p.code) for p in rejected.problems])
+            return FindingsPayload(errors=user_errors(*rejected.problems))
 
     @mutation(FindingPayload, permission=MANAGE, audit="mediation.finding.move")
     async def move_finding(w: Write, input: MoveFindingInput):

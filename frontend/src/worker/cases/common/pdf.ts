@@ -4,6 +4,7 @@
  * never goes into a URL. The page's CSP (connect-src 'self') allows the same-origin fetch; the
  * blob: URL is only navigated to (a new tab or a download), which CSP does not restrict.
  */
+import { messageLanguage } from "@/i18n";
 import { markExpired, token } from "@/lib/session";
 
 /** A fetched PDF: its blob: URL (revoke it when done) and its size in bytes. */
@@ -23,7 +24,7 @@ export class PdfRefused extends Error {
 export async function fetchPdf(path: string): Promise<FetchedPdf> {
   const bearer = token();
   const response = await fetch(path, {
-    headers: bearer ? { authorization: `Bearer ${bearer}` } : {},
+    headers: bearer ? { authorization: `Bearer ${bearer}`, "accept-language": messageLanguage() } : { "accept-language": messageLanguage() },
     credentials: "omit",
     cache: "no-store",
   });

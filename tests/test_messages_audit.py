@@ -1,0 +1,98 @@
+"""The message catalogue audit (issue 19): every message a person may see is a literal template
+with named placeholders, translated into every language of the catalogue with the same
+placeholders (``core.messages_audit``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jiedao.core.messages import core_catalogue, load_catalogue, placeholders
+from jiedao.core.messages_audit import ROOT, audit, po_entries
+
+NOT_YET_CONVERTED = frozenset(
+    {
+        "plugins/aliyun",
+        "plugins/credit",
+        "plugins/deliberation",
+        "plugins/dingtalk",
+        "plugins/mediation",
+        "plugins/sensors",
+        "plugins/wecom",
+    }
+)
+"""Plugin folders whose messages are not converted yet: the audit skips them. The helpers
+converting the plugins remove their folder from this list; issue 19 closes only when it is empty."""
+
+
+def test_every_message_is_a_translated_template():
+    problems, _ = audit(skip=NOT_YET_CONVERTED)
+    assert not problems, (
+        f"{len(problems)} message problem(s); see core/messages.py for the rules and "
+        "`python -m jiedao.core.messages_audit --po PATH` for .po stubs:\n" + "\n".join(map(str, problems))
+    )
+
+
+def test_allow_list_names_existing_plugin_folders():
+    assert all((ROOT / folder).is_dir() and folder.startswith("plugins/") for folder in NOT_YET_CONVERTED)
+
+
+def test_the_catalogue_has_chinese_and_english():
+    assert core_catalogue().languages == ("en", "zh-CN")
+
+
+def test_every_translation_keeps_the_placeholders_of_its_template():
+    folders = [(p.parent.name, p) for p in sorted((ROOT / "plugins").glob("*/locale"))]
+    catalogue = load_catalogue(folders)
+    wrong = [
+        (language, msgid)
+        for language, table in catalogue.translations.items()
+        for msgid, translated in table.items()
+        if placeholders(msgid) != placeholders(translated)
+    ]
+    assert not wrong
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_audit_finds_each_kind_of_problem(tmp_path):
+    plugin = tmp_path / "plugins" / "sample"
+    source = _write(
+        plugin,
+        "service.py",
+        '''
+from jiedao.api import DomainError
+
+CLOSED = "Ballot {ballot} is closed."
+
+def bad(field, message, **params):
+    return DomainError(message, code="BAD_INPUT", field=field, **params)
+
+def refuse(title, n):
+    raise DomainError(f"Ballot {title} is closed.", code="INVALID_STATE")
+
+def refuse_again(title):
+    raise DomainError(CLOSED, code="INVALID_STATE", ballot=title)
+
+def refuse_wrongly(title):
+    raise DomainError("Ballot {ballot} is closed.", code="INVALID_STATE", title=title)
+
+def refuse_by_helper(n):
+    raise bad("count", "Give at most {limit} answers.", limit=n)
+
+def refuse_untranslated():
+    raise DomainError("Nobody translated this.", code="INVALID")
+''',
+    )
+    problems, untranslated = audit([source])
+    texts = sorted(f"{p.line}: {p.text}" for p in problems)
+    assert any(t.startswith("10: an f-string template") for t in texts), texts
+    assert any(t.startswith("16: the template's placeholders ['ballot'] differ from the params passed ['title']") for t in texts), texts
+    assert any("no zh-CN translation of 'Give at most {limit} answers.'" in t for t in texts), texts
+    assert any("no zh-CN translation of 'Nobody translated this.'" in t for t in texts), texts
+    assert not any(t.startswith("7:") for t in texts), "the helper's own call passes its parameter on"
+    assert 'msgid "Nobody translated this."' in po_entries(untranslated)
