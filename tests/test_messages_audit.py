@@ -11,14 +11,11 @@ from jiedao.core.messages_audit import ROOT, audit, po_entries
 
 NOT_YET_CONVERTED = frozenset(
     {
-        "plugins/aliyun",
         "plugins/credit",
         "plugins/dashboard",
         "plugins/deliberation",
-        "plugins/dingtalk",
         "plugins/mediation",
         "plugins/sensors",
-        "plugins/wecom",
     }
 )
 """Plugin folders whose messages are not converted yet: the audit skips them. The helpers
