@@ -15,7 +15,6 @@ NOT_YET_CONVERTED = frozenset(
         "plugins/dashboard",
         "plugins/deliberation",
         "plugins/mediation",
-        "plugins/sensors",
     }
 )
 """Plugin folders whose messages are not converted yet: the audit skips them. The helpers
