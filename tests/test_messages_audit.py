@@ -13,7 +13,6 @@ NOT_YET_CONVERTED = frozenset(
     {
         "plugins/credit",
         "plugins/dashboard",
-        "plugins/deliberation",
         "plugins/mediation",
     }
 )
