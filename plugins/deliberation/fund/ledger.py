@@ -39,7 +39,7 @@ def check_amount(amount_fen: int, field: str = "amountFen") -> int:
     if amount_fen <= 0:
         raise DomainError("Give a positive amount in fen (分).", code="BAD_INPUT", field=field)
     if amount_fen > MAX_AMOUNT_FEN:
-        raise DomainError(f"An amount is at most {MAX_AMOUNT_FEN} fen.", code="BAD_INPUT", field=field)
+        raise DomainError("An amount is at most {most} fen.", code="BAD_INPUT", field=field, most=MAX_AMOUNT_FEN)
     return amount_fen
 
 
@@ -78,7 +78,8 @@ async def post(
     balance = account.balance_fen + signed
     if balance < 0:
         raise DomainError(
-            f"The account holds {account.balance_fen} fen; {amount_fen} fen cannot be paid out of it.", code="INSUFFICIENT_FUNDS", field="amountFen"
+            "The account holds {balance} fen; {amount} fen cannot be paid out of it.", code="INSUFFICIENT_FUNDS", field="amountFen",
+            balance=account.balance_fen, amount=amount_fen,
         )
     entry = FundEntry(
         account_id=account.id, kind=kind.value, amount_fen=signed, balance_after_fen=balance, note=note.strip(), use_id=use_id,

@@ -70,7 +70,7 @@ async def _check_bearers(session: AsyncSession, account: FundAccount, bearers: S
             raise DomainError("The building is not covered by this account.", code="BAD_INPUT", field=f"bearers[{n}].buildingId")
         name = None if stairwell is None else stairwell.strip()
         if name is not None and (building_id, name) not in stairwells:
-            raise DomainError(f"The building has no stairwell (单元) {name!r}.", code="NOT_FOUND", field=f"bearers[{n}].stairwell")
+            raise DomainError("The building has no stairwell (单元) {stairwell}.", code="NOT_FOUND", field=f"bearers[{n}].stairwell", stairwell=repr(name))
         if (building_id, name) not in checked:
             checked.append((building_id, name))
     return checked
@@ -104,11 +104,11 @@ async def check_ballot_authorises(session: AsyncSession, use: FundUse, ballot: B
     """The ballot is closed, binding (Art. 278; the 3/4 rule for an alteration), passed, and its
     scope covers every bearing unit; ``NOT_AUTHORISED`` naming ``ballotId`` otherwise."""
 
-    def refuse(message: str) -> DomainError:
-        return DomainError(message, code="NOT_AUTHORISED", field="ballotId")
+    def refuse(message: str, **params) -> DomainError:
+        return DomainError(message, code="NOT_AUTHORISED", field="ballotId", **params)
 
     if ballot.status != BallotStatus.CLOSED.value or not ballot.result:
-        raise refuse(f"The ballot is {ballot.status.lower()}: only a closed ballot's result authorises a use.")
+        raise refuse("The ballot is {status}: only a closed ballot's result authorises a use.", status=ballot.status.lower())
     if ballot.rule not in BINDING_RULES:
         raise refuse("A non-binding consultation cannot authorise a use of the fund (Civil Code Art. 278 needs an owners' vote).")
     if use.alteration and ballot.rule != Rule.ART278_MAJOR.value:
@@ -119,14 +119,14 @@ async def check_ballot_authorises(session: AsyncSession, use: FundUse, ballot: B
         select(func.count()).select_from(bearing_units(use.id).where(registry.Unit.id.not_in(ballot_unit_ids(ballot.id))).subquery())
     )
     if outside:
-        raise refuse(f"{outside} unit(s) bearing the use were not in the ballot's scope: the owners who bear it must decide it.")
+        raise refuse("{count} unit(s) bearing the use were not in the ballot's scope: the owners who bear it must decide it.", count=outside)
 
 
 async def authorise_use(session: AsyncSession, use_id: int, ballot_id: int) -> FundUse:
     """Link a requested use to the passed ballot that authorises it."""
     use = await get_use(session, use_id, lock=True)
     if use.status != UseStatus.REQUESTED.value:
-        raise DomainError(f"The use is {use.status.lower()}, not waiting for authorisation.", code="INVALID_STATUS", field="useId")
+        raise DomainError("The use is {status}, not waiting for authorisation.", code="INVALID_STATUS", field="useId", status=use.status.lower())
     ballot = await get_or_not_found(session, Ballot, ballot_id, field="ballotId", message="No such ballot in this street.")
     taken = await session.scalar(select(FundUse.id).where(FundUse.ballot_id == ballot_id))
     if taken is not None:

@@ -57,9 +57,9 @@ def check_notice_period(rule: Rule, opens_at: datetime, notice_days: int, moment
     earliest = moment + timedelta(days=notice_days)
     if is_binding(rule) and aware(opens_at) < earliest:
         raise DomainError(
-            f"A binding owners' vote is announced at least {notice_days} days (notice_days) before voting opens: "
-            f"opensAt must be {_china(earliest)} (China time) or later.",
-            code="INVALID_PERIOD", field="opensAt",
+            "A binding owners' vote is announced at least {days} days (notice_days) before voting opens: "
+            "opensAt must be {earliest} (China time) or later.",
+            code="INVALID_PERIOD", field="opensAt", days=notice_days, earliest=_china(earliest),
         )
 
 
@@ -100,12 +100,12 @@ async def create_ballot(
         raise DomainError("The closing time is already past.", code="INVALID_PERIOD", field="closesAt")
     if closes_at - opens_at < timedelta(days=min_days):
         raise DomainError(
-            f"Voting must last at least {min_days} days (min_voting_days): closesAt must be {_china(opens_at + timedelta(days=min_days))} "
+            "Voting must last at least {days} days (min_voting_days): closesAt must be {earliest} "
             "(China time) or later.",
-            code="INVALID_PERIOD", field="closesAt",
+            code="INVALID_PERIOD", field="closesAt", days=min_days, earliest=_china(opens_at + timedelta(days=min_days)),
         )
     if closes_at - opens_at > timedelta(days=max_days):
-        raise DomainError(f"Voting may last at most {max_days} days in this street.", code="INVALID_PERIOD", field="closesAt")
+        raise DomainError("Voting may last at most {days} days in this street.", code="INVALID_PERIOD", field="closesAt", days=max_days)
     check_notice_period(rule, opens_at, notice_days, now())
     if topic_id is not None and await session.scalar(select(Topic.id).where(Topic.id == topic_id)) is None:
         raise DomainError("No such topic in this street.", code="NOT_FOUND", field="topicId")
@@ -168,7 +168,7 @@ async def open_ballot(session: AsyncSession, street_id: int, ballot_id: int, *, 
     A binding ballot must leave ``notice_days`` between now and ``opens_at``."""
     ballot = await get_ballot(session, ballot_id, lock="update")
     if ballot.status != BallotStatus.DRAFT.value:
-        raise DomainError(f"The ballot is {ballot.status.lower()}, not a draft.", code="INVALID_STATUS", field="ballotId")
+        raise DomainError("The ballot is {status}, not a draft.", code="INVALID_STATUS", field="ballotId", status=ballot.status.lower())
     moment = now()
     if ballot.closes_at <= moment:
         raise DomainError("The closing time is already past.", code="INVALID_PERIOD", field="closesAt")
@@ -189,10 +189,10 @@ async def close_ballot(session: AsyncSession, street_id: int, ballot_id: int, us
     at its announcement and announce the result (公告, with the per-building breakdown)."""
     ballot = await get_ballot(session, ballot_id, lock="update")
     if ballot.status != BallotStatus.OPEN.value:
-        raise DomainError(f"The ballot is {ballot.status.lower()}, not open.", code="INVALID_STATUS", field="ballotId")
+        raise DomainError("The ballot is {status}, not open.", code="INVALID_STATUS", field="ballotId", status=ballot.status.lower())
     if now() < ballot.closes_at:
         raise DomainError(
-            f"The ballot closes at {ballot.closes_at.isoformat()}; it cannot be cut short.", code="TOO_EARLY", field="ballotId"
+            "The ballot closes at {at}; it cannot be cut short.", code="TOO_EARLY", field="ballotId", at=ballot.closes_at.isoformat()
         )
     if ballot.electorate_fixed_at is None:  # opened before the electorate was fixed at announcement
         await tally.freeze_electorate(session, street_id, ballot, now().astimezone(CHINA).year)
@@ -214,10 +214,12 @@ async def cancel_ballot(session: AsyncSession, ballot_id: int, reason: str, user
     if not reason:
         raise DomainError("Say why the ballot is cancelled.", code="REQUIRED", field="reason")
     if len(reason) > REASON_LENGTH:
-        raise DomainError(f"The reason has {len(reason)} characters; at most {REASON_LENGTH}.", code="BAD_INPUT", field="reason")
+        raise DomainError("The reason has {length} characters; at most {most}.", code="BAD_INPUT", field="reason", length=len(reason), most=REASON_LENGTH)
     ballot = await get_ballot(session, ballot_id, lock="update")
     if ballot.status not in (BallotStatus.DRAFT.value, BallotStatus.OPEN.value):
-        raise DomainError(f"The ballot is {ballot.status.lower()}; only a draft or open ballot can be cancelled.", code="INVALID_STATUS", field="ballotId")
+        raise DomainError(
+            "The ballot is {status}; only a draft or open ballot can be cancelled.", code="INVALID_STATUS", field="ballotId", status=ballot.status.lower()
+        )
     announced = ballot.status == BallotStatus.OPEN.value
     ballot.status = BallotStatus.CANCELLED.value
     ballot.cancelled_at = now()
@@ -234,13 +236,13 @@ async def cancel_ballot(session: AsyncSession, ballot_id: int, reason: str, user
 def _check_open(ballot: Ballot) -> None:
     moment = now()
     if ballot.status == BallotStatus.CANCELLED.value:
-        raise DomainError(f"The ballot was cancelled: {ballot.cancellation_reason}", code="CANCELLED", field="ballotId")
+        raise DomainError("The ballot was cancelled: {reason}", code="CANCELLED", field="ballotId", reason=ballot.cancellation_reason)
     if ballot.status == BallotStatus.DRAFT.value or (ballot.status == BallotStatus.OPEN.value and moment < ballot.opens_at):
         raise DomainError(
-            f"Voting opens at {ballot.opens_at.isoformat()}; it is not open yet.", code="NOT_OPEN", field="ballotId"
+            "Voting opens at {at}; it is not open yet.", code="NOT_OPEN", field="ballotId", at=ballot.opens_at.isoformat()
         )
     if ballot.status == BallotStatus.CLOSED.value or moment >= ballot.closes_at:
-        raise DomainError(f"Voting closed at {ballot.closes_at.isoformat()}.", code="CLOSED", field="ballotId")
+        raise DomainError("Voting closed at {at}.", code="CLOSED", field="ballotId", at=ballot.closes_at.isoformat())
 
 
 async def _insert_votes(session: AsyncSession, votes: list[Vote]) -> list[Vote]:
@@ -270,11 +272,9 @@ async def cast_vote(
         raise DomainError("Your account is not linked to a resident record.", code="NOT_AN_OWNER", field="ballotId")
     groups = await tally.groups_of_resident(session, street_id, ballot, resident_id)
     if not groups:
-        message = (
-            "You were not an adult resident of this consultation's scope when it was announced."
-            if residents else "You own no unit of this ballot's electorate (fixed when it was announced)."
-        )
-        raise DomainError(message, code="NOT_AN_OWNER", field="ballotId")
+        if residents:
+            raise DomainError("You were not an adult resident of this consultation's scope when it was announced.", code="NOT_AN_OWNER", field="ballotId")
+        raise DomainError("You own no unit of this ballot's electorate (fixed when it was announced).", code="NOT_AN_OWNER", field="ballotId")
     moment = now()
     votes = [
         Vote(

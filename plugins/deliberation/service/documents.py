@@ -41,7 +41,9 @@ def decode_document(name: str, content_type: str, content_base64: str, max_bytes
     if not data:
         raise DomainError("The file is empty.", code="REQUIRED", field=f"{field}.contentBase64")
     if len(data) > max_bytes:
-        raise DomainError(f"The file is larger than {max_bytes} bytes (max_attachment_bytes).", code="BAD_INPUT", field=f"{field}.contentBase64")
+        raise DomainError(
+            "The file is larger than {most} bytes (max_attachment_bytes).", code="BAD_INPUT", field=f"{field}.contentBase64", most=max_bytes
+        )
     if not name.strip():
         raise DomainError("Name the file.", code="REQUIRED", field=f"{field}.name")
     return Document(name.strip()[:200], (content_type or "application/octet-stream")[:100], data)
@@ -50,9 +52,9 @@ def decode_document(name: str, content_type: str, content_base64: str, max_bytes
 def check_proxy(name: str, id_card: str, authorisation: Document | None) -> Proxy:
     """A proxy needs a name, a valid ID-card number (kept masked only) and the written authorisation."""
     if not name.strip() or len(name.strip()) > NAME_LENGTH:
-        raise DomainError(f"Give the proxy's name (1-{NAME_LENGTH} characters).", code="REQUIRED", field="proxy.name")
+        raise DomainError("Give the proxy's name (1-{most} characters).", code="REQUIRED", field="proxy.name", most=NAME_LENGTH)
     if problem := id_card_problem(id_card):
-        raise DomainError(f"The proxy's ID-card number is not valid: {problem}.", code="INVALID", field="proxy.idCard")
+        raise DomainError("The proxy's ID-card number is not valid: {problem}.", code="INVALID", field="proxy.idCard", problem=problem)
     if authorisation is None:
         raise DomainError("A proxy vote needs the owner's written authorisation (授权委托书) attached.", code="REQUIRED", field="proxy.authorisation")
     return Proxy(name.strip(), mask_id_card(id_card), authorisation)

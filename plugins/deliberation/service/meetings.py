@@ -104,13 +104,16 @@ async def schedule(
     return meeting, moved
 
 
-def _refuse_before_meeting(meeting: Meeting, what: str) -> None:
-    """``TOO_EARLY`` while the meeting's scheduled time has not come."""
+def _refuse_before_meeting(meeting: Meeting, minutes: bool) -> None:
+    """``TOO_EARLY`` while the meeting's scheduled time has not come (to record its minutes, else its decisions)."""
     if now() < meeting.scheduled_at:
+        at = meeting.scheduled_at.isoformat()
+        if minutes:
+            raise DomainError(
+                "The meeting is scheduled for {at}; its minutes cannot be recorded before it.", code="TOO_EARLY", field="meetingId", at=at
+            )
         raise DomainError(
-            f"The meeting is scheduled for {meeting.scheduled_at.isoformat()}; {what} cannot be recorded before it.",
-            code="TOO_EARLY",
-            field="meetingId",
+            "The meeting is scheduled for {at}; its decisions cannot be recorded before it.", code="TOO_EARLY", field="meetingId", at=at
         )
 
 
@@ -120,7 +123,7 @@ async def record_minutes(
     """Store the minutes and attendance and add the action items decided; not before the
     meeting's scheduled time (``TOO_EARLY``)."""
     meeting = await get_meeting(session, meeting_id)
-    _refuse_before_meeting(meeting, "its minutes")
+    _refuse_before_meeting(meeting, minutes=True)
     if not minutes.strip():
         raise DomainError("The minutes are empty.", code="REQUIRED", field="minutes")
     meeting.minutes = minutes.strip()
@@ -138,7 +141,7 @@ async def decide(
     Not before the meeting's time (``TOO_EARLY``); an item is decided once (``INVALID_STATE``)."""
     item = await get_or_not_found(session, AgendaItem, agenda_item_id, field="agendaItemId", message="No such agenda item in this street.")
     meeting = await get_meeting(session, item.meeting_id)
-    _refuse_before_meeting(meeting, "its decisions")
+    _refuse_before_meeting(meeting, minutes=False)
     if not decision.strip():
         raise DomainError("Give the decision taken on this agenda item.", code="REQUIRED", field="decision")
     if item.decided_at is not None:

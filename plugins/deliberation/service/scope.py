@@ -94,7 +94,8 @@ async def buildings_of_stairwells(session: AsyncSession, stairwells: Sequence[tu
         if (building_id, name.strip()) not in found:
             have = "、".join(sorted(repr(s) for b, s in found if b == building_id))
             raise DomainError(
-                f"The building has no stairwell (单元) {name.strip()!r}; it has {have}.", code="NOT_FOUND", field=f"{field}[{n}].stairwell"
+                "The building has no stairwell (单元) {stairwell}; it has {have}.", code="NOT_FOUND", field=f"{field}[{n}].stairwell",
+                stairwell=repr(name.strip()), have=have,
             )
     return sorted(known_buildings)
 

@@ -122,7 +122,8 @@ async def advance_topic(session: AsyncSession, topic_id: int, to: TopicStatus, n
     if to not in TRANSITIONS[current]:
         allowed = ", ".join(sorted(s.value for s in TRANSITIONS[current])) or "none"
         raise DomainError(
-            f"A {current.value} topic cannot become {to.value} (allowed: {allowed}).", code="INVALID_TRANSITION", field="status"
+            "A {current} topic cannot become {to} (allowed: {allowed}).", code="INVALID_TRANSITION", field="status",
+            current=current.value, to=to.value, allowed=allowed,
         )
     if to is TopicStatus.DECIDED:
         raise DomainError(
@@ -132,8 +133,9 @@ async def advance_topic(session: AsyncSession, topic_id: int, to: TopicStatus, n
         )
     note = note.strip()
     if to in (TopicStatus.IMPLEMENTED, TopicStatus.REJECTED) and not note:
-        what = "what was done" if to is TopicStatus.IMPLEMENTED else "the reason for rejecting it"
-        raise DomainError(f"Give {what} as the note.", code="REQUIRED", field="note")
+        if to is TopicStatus.IMPLEMENTED:
+            raise DomainError("Give what was done as the note.", code="REQUIRED", field="note")
+        raise DomainError("Give the reason for rejecting it as the note.", code="REQUIRED", field="note")
     if to is TopicStatus.IMPLEMENTED:
         await _refuse_open_action_items(session, topic)
     if to is TopicStatus.REJECTED:
@@ -154,7 +156,7 @@ async def _refuse_open_action_items(session: AsyncSession, topic: Topic) -> None
     )
     if open_items:
         names = "; ".join(f"{i.description} (due {i.due_on.isoformat()})" for i in open_items)
-        raise DomainError(f"The topic still has open action items: {names}.", code="INVALID_STATE", field="status")
+        raise DomainError("The topic still has open action items: {items}.", code="INVALID_STATE", field="status", items=names)
 
 
 async def move_topic(session: AsyncSession, topic: Topic, to: TopicStatus, note: str, *, actor: str, user_id: int | None) -> Topic:
@@ -210,7 +212,9 @@ async def open_consultation(session: AsyncSession, topic_id: int, closes_at: dat
     if closes_at <= now():
         raise DomainError("The consultation must close in the future.", code="INVALID_PERIOD", field="closesAt")
     if topic.status in (TopicStatus.IMPLEMENTED.value, TopicStatus.REJECTED.value):
-        raise DomainError(f"The topic is {topic.status.lower()}; there is nothing left to consult on.", code="INVALID_STATUS", field="topicId")
+        raise DomainError(
+            "The topic is {status}; there is nothing left to consult on.", code="INVALID_STATUS", field="topicId", status=topic.status.lower()
+        )
     topic.consultation_closes_at = closes_at
     topic.updated_at = now()
     await session.flush()

@@ -215,7 +215,7 @@ class Device(Node):
     async def recent_readings(self, info: strawberry.Info, limit: Annotated[int, strawberry.argument(description=f"How many readings at most (1 to {MAX_READINGS}).")] = 20) -> list[Reading]:
         """The newest readings of this device (batched over all devices of the request)."""
         if not 0 < limit <= MAX_READINGS:
-            raise ClientError(f"limit must be between 1 and {MAX_READINGS}, got {limit}.", "PAGE_SIZE")
+            raise ClientError("limit must be between 1 and {most}, got {limit}.", "PAGE_SIZE", most=MAX_READINGS, limit=limit)
         return await _recent_readings_loader(info.context, limit).load(self.id)
 
     @strawberry.field(description=f"Hourly roll-ups of one key from `since` on, oldest first (at most {MAX_HOURS} hours); they outlive the raw readings.", metadata=list_bound(744))

@@ -164,7 +164,10 @@ async def acknowledge(
     ``jiedao.api.alerts.ACK_OUTCOMES``: what the person found), if given, is recorded."""
     alarm, device = await _alarm_and_device(session, alarm_id)
     if alarm.status not in UNACKNOWLEDGED:
-        raise DomainError(f"The alarm is {alarm.status.lower().replace('_', ' ')}, not waiting for acknowledgement.", code="INVALID_STATE", field="alarmId")
+        raise DomainError(
+            "The alarm is {status}, not waiting for acknowledgement.", code="INVALID_STATE", field="alarmId",
+            status=alarm.status.lower().replace('_', ' '),
+        )
     at = at or now()
     alarm.acknowledged_at, alarm.acknowledged_by = at, actor
     if outcome:

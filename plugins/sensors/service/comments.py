@@ -26,7 +26,7 @@ async def add_comment(session: AsyncSession, alarm_id: int, author: str, author_
     if not text:
         raise DomainError("Write the comment: it is empty.", code="REQUIRED", field="text")
     if len(text) > MAX_TEXT:
-        raise DomainError(f"A comment has at most {MAX_TEXT} characters, got {len(text)}.", code="INVALID", field="text")
+        raise DomainError("A comment has at most {most} characters, got {length}.", code="INVALID", field="text", most=MAX_TEXT, length=len(text))
     alarm = await get_or_not_found(session, Alarm, alarm_id, field="alarmId", message="No such alarm in this street.")
     comment = AlarmComment(street_id=alarm.street_id, alarm_id=alarm.id, author=author[:100], author_user_id=author_user_id, text=text, created_at=now())
     session.add(comment)

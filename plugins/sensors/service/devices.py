@@ -45,10 +45,10 @@ async def register_device(
     if not DEVICE_ID.match(device_id):
         raise DomainError("Use 1-64 letters, digits, '_', '-', '.' or ':' (it becomes an MQTT topic level).", code="INVALID", field="deviceId")
     if kind not in KINDS:
-        raise DomainError(f"Unknown kind '{kind}'.", code="INVALID", field="kind")
+        raise DomainError("Unknown kind '{kind}'.", code="INVALID", field="kind", kind=kind)
     existing = await session.scalar(select(Device).where(Device.device_id == device_id).with_for_update())
     if existing is not None and existing.status != RETIRED:
-        raise DomainError(f"A device '{device_id}' is already registered in this street.", code="DUPLICATE", field="deviceId")
+        raise DomainError("A device '{device}' is already registered in this street.", code="DUPLICATE", field="deviceId", device=device_id)
     if unit_id is not None:
         unit = await session.scalar(select(registry.Unit).where(registry.Unit.id == unit_id))
         if unit is None:
@@ -105,9 +105,9 @@ async def retire_device(session: AsyncSession, device_id: str, actor: str, note:
         raise DomainError("Say why: a note is required to retire a device.", code="NOTE_REQUIRED", field="note")
     device = await session.scalar(select(Device).where(Device.device_id == device_id).with_for_update())
     if device is None:
-        raise DomainError(f"No device '{device_id}' is registered in this street.", code="NOT_FOUND", field="deviceId")
+        raise DomainError("No device '{device}' is registered in this street.", code="NOT_FOUND", field="deviceId", device=device_id)
     if device.status == RETIRED:
-        raise DomainError(f"The device '{device_id}' is already retired.", code="INVALID_STATE", field="deviceId")
+        raise DomainError("The device '{device}' is already retired.", code="INVALID_STATE", field="deviceId", device=device_id)
     at = at or now()
     retirement = Retirement(device)
     open_ids = await session.scalars(select(Alarm.id).where(Alarm.device_pk == device.id, Alarm.status != alarm_service.CLEARED).order_by(Alarm.id))

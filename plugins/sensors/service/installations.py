@@ -76,7 +76,7 @@ async def check_place(
     otherwise. A unit-level device's building is the unit's (``unit_id`` checked by the caller)."""
     stairwell = stairwell.strip() if stairwell is not None else None
     if floor is not None and not LOWEST_FLOOR <= floor <= HIGHEST_FLOOR:
-        raise DomainError(f"A floor is between {LOWEST_FLOOR} and {HIGHEST_FLOOR}, got {floor}.", code="INVALID", field="floor")
+        raise DomainError("A floor is between {lowest} and {highest}, got {floor}.", code="INVALID", field="floor", lowest=LOWEST_FLOOR, highest=HIGHEST_FLOOR, floor=floor)
     if unit_id is not None and (stairwell is not None or floor is not None):
         field = "stairwell" if stairwell is not None else "floor"
         raise DomainError("A device installed in a unit is not also at a stairwell or floor: give the unit, or the building with its stairwell/floor.", code="INVALID", field=field)
@@ -90,28 +90,32 @@ async def check_place(
         )).all()
     if stairwell is not None and stairwell not in {u.stairwell for u in place_units}:
         raise DomainError(
-            f"The building has no stairwell {stairwell!r} (its units' stairwells: {_listing(u.stairwell for u in place_units)}).",
-            code="NOT_FOUND", field="stairwell",
+            "The building has no stairwell {stairwell} (its units' stairwells: {stairwells}).",
+            code="NOT_FOUND", field="stairwell", stairwell=repr(stairwell), stairwells=_listing(u.stairwell for u in place_units),
         )
     at_place = [u for u in place_units if stairwell in (None, u.stairwell)]
     if floor is not None:
         if floor not in {u.floor for u in at_place}:
-            where = f"stairwell {stairwell!r}" if stairwell else "the building"
+            floors = _listing(u.floor for u in at_place if u.floor is not None)
+            if stairwell:
+                raise DomainError(
+                    "No unit of stairwell {stairwell} is on floor {floor} (floors: {floors}).",
+                    code="NOT_FOUND", field="floor", stairwell=repr(stairwell), floor=floor, floors=floors,
+                )
             raise DomainError(
-                f"No unit of {where} is on floor {floor} (floors: {_listing(u.floor for u in at_place if u.floor is not None)}).",
-                code="NOT_FOUND", field="floor",
+                "No unit of the building is on floor {floor} (floors: {floors}).", code="NOT_FOUND", field="floor", floor=floor, floors=floors
             )
         at_place = [u for u in at_place if u.floor == floor]
     if served_unit_ids:
         wanted = list(dict.fromkeys(served_unit_ids))
         if len(wanted) > MAX_SERVED:
-            raise DomainError(f"At most {MAX_SERVED} units may be served by one device.", code="INVALID", field="servedUnitIds")
+            raise DomainError("At most {most} units may be served by one device.", code="INVALID", field="servedUnitIds", most=MAX_SERVED)
         in_building = {u.id for u in place_units}
         strangers = [pk for pk in wanted if pk not in in_building]
         if strangers:
             raise DomainError(
-                f"{len(strangers)} of the served units are not in the device's building: a device serves units of its own building.",
-                code="INVALID", field="servedUnitIds",
+                "{count} of the served units are not in the device's building: a device serves units of its own building.",
+                code="INVALID", field="servedUnitIds", count=len(strangers),
             )
         served = wanted
     elif unit_id is not None:

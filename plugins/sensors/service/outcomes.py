@@ -50,5 +50,8 @@ def checked_outcome(outcome: str | None) -> AlarmOutcome:
     if not outcome:
         raise DomainError("Say what happened: an outcome is required to close an alarm.", code="OUTCOME_REQUIRED", field="outcome")
     if outcome not in OUTCOMES:
-        raise DomainError(f"Unknown outcome '{outcome}' (expected one of {', '.join(OUTCOMES)}).", code="OUTCOME_REQUIRED", field="outcome")
+        raise DomainError(
+            "Unknown outcome '{outcome}' (expected one of {expected}).", code="OUTCOME_REQUIRED", field="outcome",
+            outcome=outcome, expected=", ".join(OUTCOMES),
+        )
     return OUTCOMES[outcome]
