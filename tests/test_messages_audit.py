@@ -12,7 +12,6 @@ from jiedao.core.messages_audit import ROOT, audit, po_entries
 NOT_YET_CONVERTED = frozenset(
     {
         "plugins/aliyun",
-        "plugins/credit",
         "plugins/dashboard",
         "plugins/deliberation",
         "plugins/dingtalk",
