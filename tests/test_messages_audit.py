@@ -15,7 +15,6 @@ NOT_YET_CONVERTED = frozenset(
         "plugins/dashboard",
         "plugins/deliberation",
         "plugins/dingtalk",
-        "plugins/mediation",
         "plugins/sensors",
         "plugins/wecom",
     }
