@@ -11,9 +11,9 @@ from typing import Any
 import strawberry
 from sqlalchemy import Select, false, true
 from sqlalchemy.sql.elements import ColumnElement
-from strawberry.permission import BasePermission
 
 from jiedao.api.graphql import IsAuthenticated
+from jiedao.api.messages import Refusal
 from jiedao.plugins.credit import models
 
 READ_ALL = "credit.enterprise.read"
@@ -51,7 +51,7 @@ def visible(ctx, statement: Select) -> Select:
     return statement.where(visible_enterprises(ctx))
 
 
-class CanSeeEnterprises(BasePermission):
+class CanSeeEnterprises(Refusal):
     """The caller reads every enterprise, or is an operator who may read their own."""
 
     message = "You lack the permission 'credit.enterprise.read' (or 'credit.own.read' as an operator) in this street."
@@ -62,7 +62,7 @@ class CanSeeEnterprises(BasePermission):
         return ctx.has_permission(READ_ALL) or operator_of(ctx) is not None
 
 
-class SeesThisEnterprise(BasePermission):
+class SeesThisEnterprise(Refusal):
     """The enterprise (the field's parent) is one the caller may see."""
 
     message = "This enterprise is not yours."

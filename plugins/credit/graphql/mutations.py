@@ -237,7 +237,7 @@ class CreditMutation:
               description="Record a complaint (e.g. from the 12345 hotline), substantiated or not.")
     async def record_complaint(w: Write, input: RecordComplaintInput):
         if input.source not in service.COMPLAINT_SOURCES:
-            raise DomainError(f"one of {', '.join(service.COMPLAINT_SOURCES)}", code="INVALID", field="source")
+            raise DomainError("one of {choices}", code="INVALID", field="source", choices=", ".join(service.COMPLAINT_SOURCES))
         return await record_evidence(
             w, input.enterprise_id, "COMPLAINT", input.received_on, lambda _: {"substantiated": input.substantiated},
             source=input.source, summary=input.summary,
@@ -257,9 +257,11 @@ class CreditMutation:
                     shortest = (periods.repair_from(rule, input.decided_on) - input.decided_on).days
                     longest = (periods.longest_until(rule, input.decided_on) - input.decided_on).days
                     if not shortest <= input.publicity_days <= longest:
-                        raise DomainError(f"a {details['severity']} penalty decided on {input.decided_on.isoformat()} is published "
-                                          f"{shortest} to {longest} days under the scorecard's rule: {rule.get('basis') or 'repair'}",
-                                          code="INVALID", field="publicityDays")
+                        raise DomainError("a {severity} penalty decided on {day} is published "
+                                          "{shortest} to {longest} days under the scorecard's rule: {basis}",
+                                          code="INVALID", field="publicityDays", severity=details["severity"],
+                                          day=input.decided_on.isoformat(), shortest=shortest, longest=longest,
+                                          basis=rule.get("basis") or "repair")
                 details["publicity_days"] = input.publicity_days
             return details
 

@@ -359,7 +359,7 @@ class Enterprise(Node):
     @strawberry.field(permission_classes=SEE_ONE, description="The credit portrait (信用画像) of the current score; null before the first score.")
     async def portrait(self, info: strawberry.Info, trend_points: Annotated[int, strawberry.argument(description=f"How many stored scores the trend shows, newest last (1 to {MAX_HISTORY}).")] = 12) -> CreditPortrait | None:
         if not 1 <= trend_points <= MAX_HISTORY:
-            raise ClientError(f"trendPoints must be between 1 and {MAX_HISTORY}.", "PAGE_SIZE")
+            raise ClientError("trendPoints must be between 1 and {most}.", "PAGE_SIZE", most=MAX_HISTORY)
         score = await current_score(info, self)
         if score is None:
             return None
@@ -380,7 +380,7 @@ class Enterprise(Node):
     @strawberry.field(permission_classes=SEE_ONE, description=f"Stored scores, newest first (at most {MAX_HISTORY}).")
     async def history(self, info: strawberry.Info, limit: Annotated[int, strawberry.argument(description=f"How many scores at most (1 to {MAX_HISTORY}).")] = 20) -> list[CreditScore]:
         if not 1 <= limit <= MAX_HISTORY:
-            raise ClientError(f"limit must be between 1 and {MAX_HISTORY}.", "PAGE_SIZE")
+            raise ClientError("limit must be between 1 and {most}.", "PAGE_SIZE", most=MAX_HISTORY)
         return await _history_loader(info.context, limit).load(self.id)
 
     @strawberry.field(permission_classes=SEE_ONE, description="Every evidence item, voided and repaired ones included.")

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.api import DomainError, now, registry, today
 from jiedao.api.domain import get_or_not_found
+from jiedao.api.messages import Translatable
 from jiedao.plugins.credit.service import scorecard as scorecards
 from jiedao.plugins.credit.service.publicity import publish_classes
 from jiedao.plugins.credit.models import ENTERPRISE_STATUSES, Enterprise, Evidence, Score, Scorecard
@@ -54,35 +55,35 @@ class EnterpriseData:
     status: str = "ACTIVE"
 
 
-def check_enterprise(data: EnterpriseData) -> list[tuple[str, str]]:
+def check_enterprise(data: EnterpriseData) -> list[tuple[str, Translatable]]:
     """Problems (field, reason) with ``data`` that need no database."""
     problems = []
     if not data.name.strip():
-        problems.append(("name", "empty"))
+        problems.append(("name", Translatable("empty")))
     if not data.licence_no.strip():
-        problems.append(("licenceNo", "empty"))
+        problems.append(("licenceNo", Translatable("empty")))
     if data.licence_expires_on and data.licence_expires_on <= data.licence_issued_on:
-        problems.append(("licenceExpiresOn", "must be after the issue date"))
+        problems.append(("licenceExpiresOn", Translatable("must be after the issue date")))
     if data.status not in ENTERPRISE_STATUSES:
-        problems.append(("status", f"one of {', '.join(ENTERPRISE_STATUSES)}"))
+        problems.append(("status", Translatable("one of {choices}", choices=", ".join(ENTERPRISE_STATUSES))))
     if not data.category.strip():
-        problems.append(("category", "empty"))
+        problems.append(("category", Translatable("empty")))
     return problems
 
 
-async def check_references(session: AsyncSession, data: EnterpriseData) -> list[tuple[str, str]]:
+async def check_references(session: AsyncSession, data: EnterpriseData) -> list[tuple[str, Translatable]]:
     """Problems with the building, unit and operator ``data`` names (this street only)."""
     problems = []
     if data.building_id is not None and await session.scalar(select(registry.Building.id).where(registry.Building.id == data.building_id)) is None:
-        problems.append(("buildingId", "no such building in this street"))
+        problems.append(("buildingId", Translatable("no such building in this street")))
     if data.unit_id is not None:
         building = await session.scalar(select(registry.Unit.building_id).where(registry.Unit.id == data.unit_id))
         if building is None:
-            problems.append(("unitId", "no such unit in this street"))
+            problems.append(("unitId", Translatable("no such unit in this street")))
         elif data.building_id is not None and building != data.building_id:
-            problems.append(("unitId", "the unit is not in the building"))
+            problems.append(("unitId", Translatable("the unit is not in the building")))
     if data.operator_resident_id is not None and await session.scalar(select(registry.Resident.id).where(registry.Resident.id == data.operator_resident_id)) is None:
-        problems.append(("operatorId", "no such resident in this street"))
+        problems.append(("operatorId", Translatable("no such resident in this street")))
     return problems
 
 
@@ -91,9 +92,9 @@ async def create_enterprise(session: AsyncSession, data: EnterpriseData) -> Ente
     problems = check_enterprise(data) + await check_references(session, data)
     if problems:
         field, reason = problems[0]
-        raise DomainError(f"{field}: {reason}", code="INVALID", field=field)
+        raise DomainError.of(reason, code="INVALID", field=field)
     if await session.scalar(select(Enterprise.id).where(Enterprise.licence_no == data.licence_no)) is not None:
-        raise DomainError(f"licence {data.licence_no} is already registered", code="DUPLICATE", field="licenceNo")
+        raise DomainError("licence {licence} is already registered", code="DUPLICATE", field="licenceNo", licence=data.licence_no)
     enterprise = Enterprise(**data.__dict__, created_at=now())
     if enterprise.building_id is None and enterprise.unit_id is not None:
         enterprise.building_id = await session.scalar(select(registry.Unit.building_id).where(registry.Unit.id == enterprise.unit_id))
@@ -123,14 +124,14 @@ def inspection_details(definition: dict[str, Any], items: list[dict[str, Any]], 
     ratings = [lv["rating"] for lv in definition["dynamic_rating"]["levels"]]
     for n, item in enumerate(items):
         if float(item["max_score"]) <= 0 or not 0 <= float(item["score"]) <= float(item["max_score"]):
-            raise DomainError(f"item {n + 1} ({item.get('code', '?')}): score must be between 0 and its maximum", field="items")
+            raise DomainError("item {n} ({item}): score must be between 0 and its maximum", field="items", n=n + 1, item=item.get("code", "?"))
     if items:
         derived, percent = dynamic_rating(definition, items)
         if rating is not None and rating != derived:
-            raise DomainError(f"the checklist gives the rating {derived}, not {rating}", code="RATING_MISMATCH", field="rating")
+            raise DomainError("the checklist gives the rating {derived}, not {rating}", code="RATING_MISMATCH", field="rating", derived=derived, rating=rating)
         rating = derived
     elif rating not in ratings:
-        raise DomainError(f"give the checklist or a rating among {', '.join(ratings)}", field="rating")
+        raise DomainError("give the checklist or a rating among {ratings}", field="rating", ratings=", ".join(ratings))
     else:
         percent = None
     failed = [i for i in items if float(i["score"]) < float(i["max_score"])]

@@ -50,10 +50,10 @@ async def file_appeal(
     if not reason.strip():
         raise DomainError("say why the score is wrong", code="INVALID", field="reason")
     if at - score.computed_at > timedelta(days=appeal_days):
-        raise DomainError(f"a score can be appealed within {appeal_days} days of its computation", code="APPEAL_WINDOW_CLOSED", field="scoreId")
+        raise DomainError("a score can be appealed within {days} days of its computation", code="APPEAL_WINDOW_CLOSED", field="scoreId", days=appeal_days)
     unknown = sorted(set(disputed) - set(score.evidence_ids))
     if unknown:
-        raise DomainError(f"evidence {unknown} was not used by this score", code="INVALID", field="disputedEvidenceIds")
+        raise DomainError("evidence {evidence} was not used by this score", code="INVALID", field="disputedEvidenceIds", evidence=str(unknown))
     pending = await session.scalar(select(Appeal.id).where(Appeal.enterprise_id == enterprise.id, Appeal.status == "PENDING"))
     if pending is not None:
         raise DomainError("an appeal of this enterprise is already pending", code="ALREADY_PENDING", field="scoreId")
@@ -102,7 +102,7 @@ def repair_rule(definition: dict, evidence: Evidence) -> dict:
     """The scorecard's repair rule for the kind of ``evidence``, or ``NOT_REPAIRABLE``."""
     rule = rule_for(definition, evidence.kind, evidence.details)
     if rule is None:
-        raise DomainError(f"{evidence.kind} cannot be repaired", code="NOT_REPAIRABLE", field="evidenceId")
+        raise DomainError("{kind} cannot be repaired", code="NOT_REPAIRABLE", field="evidenceId", kind=evidence.kind)
     return rule
 
 
@@ -118,7 +118,7 @@ async def _check_repairable(session: AsyncSession, evidence: Evidence, on: date)
         raise DomainError("this item no longer counts: nothing to repair", code="NOT_REPAIRABLE", field="evidenceId")
     earliest = earliest_repair(card.definition, evidence)
     if on < earliest:
-        raise DomainError(f"early repair can be requested from {earliest.isoformat()}", code="TOO_EARLY", field="evidenceId")
+        raise DomainError("early repair can be requested from {day}", code="TOO_EARLY", field="evidenceId", day=earliest.isoformat())
     later = await session.scalar(
         select(Evidence.id).where(
             Evidence.enterprise_id == evidence.enterprise_id, Evidence.kind.in_(SERIOUS_KINDS), Evidence.id != evidence.id,

@@ -114,7 +114,7 @@ async def import_enterprises(session: AsyncSession, text: str) -> EnterpriseImpo
             licence_expires_on=expires, address=v["address"], building_id=building_id, unit_id=unit_id,
             operator_resident_id=operator_id, status=v["status"] or "ACTIVE",
         )
-        problems += [Problem(line, column, reason) for column, reason in check_enterprise(data) if (column, reason) != ("name", "empty") and (column, reason) != ("licenceNo", "empty")]
+        problems += [Problem(line, column, str(reason)) for column, reason in check_enterprise(data) if (column, str(reason)) != ("name", "empty") and (column, str(reason)) != ("licenceNo", "empty")]
         rows.append(data)
     if not rows and not problems:
         problems.append(Problem(2, "-", "the file has no rows"))

@@ -178,7 +178,7 @@ def validate(definition: dict[str, Any]) -> dict[str, Any]:
         return Definition.model_validate(definition).model_dump(mode="json")
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'definition'}: {e['msg']}" for e in error.errors())
-        raise DomainError(f"invalid scorecard: {problems}", code="INVALID_SCORECARD", field="definition") from None
+        raise DomainError("invalid scorecard: {problems}", code="INVALID_SCORECARD", field="definition", problems=problems) from None
 
 
 DEFAULT: dict[str, Any] = {

@@ -71,7 +71,7 @@ async def check(session: AsyncSession, actor: Actor, permissions, case_id: int, 
     """The case whose ``document`` the actor downloads; ``DomainError`` (NOT_FOUND, FORBIDDEN,
     NO_AGREEMENT) saying why not."""
     if CASE_READ not in permissions:
-        raise DomainError(f"You lack the permission '{CASE_READ}' in this street.", code="FORBIDDEN", field="caseId")
+        raise DomainError("You lack the permission '{permission}' in this street.", code="FORBIDDEN", field="caseId", permission=CASE_READ)
     found = await reach(session, actor, case_id)
     if found.case is None:
         raise DomainError("No such case (or you may not see it).", code="NOT_FOUND", field="caseId")

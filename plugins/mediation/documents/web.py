@@ -20,6 +20,7 @@ from starlette.routing import Route
 
 from jiedao.api import DomainError
 from jiedao.api.graphql import decode_id_of
+from jiedao.api.messages import render_for_request, Translatable
 from jiedao.api.web import authenticate, AuthenticationFailed
 from jiedao.plugins.mediation.documents.access import actor_of, Document
 from jiedao.plugins.mediation.documents.downloads import download, Download
@@ -46,6 +47,7 @@ def pdf_response(document: Download) -> Response:
 
 
 def _refuse(status: int, message: str) -> Response:
+    """A plain-text refusal (``message`` already in the reader's language)."""
     headers = {"www-authenticate": 'Bearer realm="jiedao"'} if status == 401 else {}
     return PlainTextResponse(message, status_code=status, headers={"cache-control": "no-store", **headers})
 
@@ -57,13 +59,15 @@ def route(document: Document):
         kernel = request.app.state.kernel
         street = request.path_params["street"]
         if street not in kernel.config.streets or "mediation" not in kernel.enabled_plugins(street):
-            return _refuse(404, "No mediation in this street.")
+            return _refuse(404, render_for_request(kernel, street, request.headers, Translatable("No mediation in this street.")))
         try:
             auth = await authenticate(kernel, street, request.headers.get("authorization"))
         except AuthenticationFailed as failure:
             return _refuse(403 if failure.close_code == 4403 else 401, str(failure))
         if auth.user is None:
-            return _refuse(401, "Send 'Authorization: Bearer <token>' obtained from the login mutation.")
+            return _refuse(401, render_for_request(
+                kernel, street, request.headers, Translatable("Send 'Authorization: Bearer <token>' obtained from the login mutation.")
+            ))
         try:
             case_id = decode_id_of(request.path_params["case_id"], "Case", "caseId")
             served = await download(
@@ -71,7 +75,7 @@ def route(document: Document):
                 request.scope.get("jiedao.request_id", ""),
             )
         except DomainError as error:
-            return _refuse(STATUS.get(error.code, 400), error.message)
+            return _refuse(STATUS.get(error.code, 400), render_for_request(kernel, street, request.headers, error))
         return pdf_response(served)
 
     serve.__doc__ = f"``GET /mediation/{{street}}/cases/{{caseId}}/{document.value}.pdf``"

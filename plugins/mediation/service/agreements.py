@@ -66,10 +66,10 @@ async def draft_agreement(session: AsyncSession, actor: Actor, case_id: int, dat
     if case.state != CaseState.IN_MEDIATION.value:
         raise DomainError("Agreements are drafted while the case is in mediation.", code="INVALID_STATE", field="caseId")
     content = {
-        "facts": required(data.facts, "facts", "The facts of the dispute"),
-        "disputed_points": required(data.disputed_points, "disputedPoints", "The disputed points"),
-        "terms": required(data.terms, "terms", "The agreed terms"),
-        "performance": required(data.performance, "performance", "How the agreement is carried out"),
+        "facts": required(data.facts, "facts", "The facts of the dispute is required."),
+        "disputed_points": required(data.disputed_points, "disputedPoints", "The disputed points is required."),
+        "terms": required(data.terms, "terms", "The agreed terms is required."),
+        "performance": required(data.performance, "performance", "How the agreement is carried out is required."),
     }
     if data.perform_by is None:
         raise DomainError("When the agreement is carried out is required.", code="MISSING_CONTENT", field="performBy")
@@ -199,13 +199,13 @@ async def request_judicial_confirmation(session: AsyncSession, actor: Actor, cas
         raise DomainError("Judicial confirmation needs a written agreement.", code="ORAL_AGREEMENT", field="caseId")
     if agreement.confirmation_requested_on is not None:
         raise DomainError("Judicial confirmation was already requested.", code="ALREADY_REQUESTED", field="caseId")
-    court = required(court, "court", "The court")
+    court = required(court, "court", "The court is required.")
     if set(requesting) != set(await party_ids(session, case_id)):
         raise DomainError("Every party must join the request (a joint application).", code="NOT_JOINT", field="partyIds")
     deadline = confirmation_deadline(agreement)
     if today() > deadline:
         raise DomainError(
-            f"The 30 days for judicial confirmation ended on {deadline.isoformat()}.", code="DEADLINE_PASSED", field="caseId"
+            "The 30 days for judicial confirmation ended on {day}.", code="DEADLINE_PASSED", field="caseId", day=deadline.isoformat()
         )
     agreement.confirmation_requested_on = today()
     agreement.confirmation_court = court

@@ -37,7 +37,7 @@ async def answer_mediation(
     """
     case = await get_case(session, actor, case_id, manage=False)
     if case.state not in {s.value for s in OPEN_STATES}:
-        raise DomainError(f"The case is no longer open to an answer (it is '{case.state}').", code="CASE_CLOSED", field="caseId")
+        raise DomainError("The case is no longer open to an answer (it is '{state}').", code="CASE_CLOSED", field="caseId", state=case.state)
     party = await session.scalar(select(CaseParty).where(CaseParty.case_id == case_id, CaseParty.resident_id == resident_id))
     if party is None:
         raise DomainError("Only a party to the case answers.", code="NOT_A_PARTY", field="residentId")
@@ -58,7 +58,7 @@ async def answer_mediation(
     if party.answer == Answer.ACCEPTED.value and accept:
         raise DomainError("This party already accepted mediation.", code="ALREADY_ANSWERED", field="residentId")
     if not accept:
-        reason = required(reason, "reason", "The reason of the refusal (as the party gave it)")
+        reason = required(reason, "reason", "The reason of the refusal (as the party gave it) is required.")
     party.answer = (Answer.ACCEPTED if accept else Answer.REFUSED).value
     party.answered_on, party.answer_channel, party.answer_recorded_by = on, channel.value, actor.name
     party.refusal_reason = None if accept else reason

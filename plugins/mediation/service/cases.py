@@ -94,7 +94,7 @@ async def open_case(session: AsyncSession, actor: Actor, data: CaseData) -> Case
 
     A resident without the manage permission may only apply, and only as one of the parties.
     """
-    title = required(data.title, "title", "The case's title")
+    title = required(data.title, "title", "The case's title is required.")
     if not data.parties:
         raise DomainError("A case needs at least one party.", code="MISSING_CONTENT", field="parties")
     resident_ids = [p.resident_id for p in data.parties]
@@ -113,7 +113,7 @@ async def open_case(session: AsyncSession, actor: Actor, data: CaseData) -> Case
             raise DomainError("Mediators open cases in their own studio.", code="NOT_A_MEMBER", field="studioId")
     found = set(await session.scalars(select(registry.Resident.id).where(registry.Resident.id.in_(resident_ids))))
     if missing := [r for r in resident_ids if r not in found]:
-        raise DomainError(f"Unknown resident(s): {missing}.", code="NOT_FOUND", field="parties")
+        raise DomainError("Unknown resident(s): {missing}.", code="NOT_FOUND", field="parties", missing=str(missing))
     await _check_places(session, data.places)
     opened = data.opened_at or now()
     state = INITIAL_STATE[data.source]
@@ -151,13 +151,13 @@ async def _check_places(session: AsyncSession, places: list[PlaceData]) -> None:
     building_ids = {p.building_id for p in places}
     found = set(await session.scalars(select(registry.Building.id).where(registry.Building.id.in_(building_ids)))) if building_ids else set()
     if missing := sorted(building_ids - found):
-        raise DomainError(f"Unknown building(s): {missing}.", code="NOT_FOUND", field="places")
+        raise DomainError("Unknown building(s): {missing}.", code="NOT_FOUND", field="places", missing=str(missing))
     unit_ids = {p.unit_id for p in places if p.unit_id is not None}
     if unit_ids:
         units = dict((await session.execute(select(registry.Unit.id, registry.Unit.building_id).where(registry.Unit.id.in_(unit_ids)))).all())
         for place in places:
             if place.unit_id is not None and units.get(place.unit_id) != place.building_id:
-                raise DomainError(f"Unit {place.unit_id} is not in building {place.building_id}.", code="NOT_FOUND", field="places")
+                raise DomainError("Unit {unit} is not in building {building}.", code="NOT_FOUND", field="places", unit=place.unit_id, building=place.building_id)
 
 
 async def get_case(session: AsyncSession, actor: Actor, case_id: int, *, manage: bool = True) -> Case:
@@ -193,7 +193,7 @@ async def move_case(session: AsyncSession, actor: Actor, case_id: int, target: C
     check_case_move(case.state, target)
     reason = (reason or "").strip()
     if target in REASON_REQUIRED and not reason:
-        raise DomainError(f"Say why the case becomes '{target.value}'.", code="MISSING_CONTENT", field="reason")
+        raise DomainError("Say why the case becomes '{state}'.", code="MISSING_CONTENT", field="reason", state=target.value)
     if target is CaseState.AGREED:
         raise DomainError(
             "A case becomes 'agreed' when its agreement takes effect: every party and the mediator signed and the studio sealed it.",
@@ -250,9 +250,9 @@ async def assign_mediator(session: AsyncSession, actor: Actor, case_id: int, use
         raise DomainError("The mediator is not a member of the case's studio.", code="NOT_A_MEMBER", field="userId")
     recused = await session.scalar(select(Recusal.reason).where(Recusal.case_id == case_id, Recusal.user_id == user_id))
     if recused is not None:
-        raise DomainError(f"This mediator recused themselves from the case: {recused}", code="RECUSED", field="userId")
+        raise DomainError("This mediator recused themselves from the case: {reason}", code="RECUSED", field="userId", reason=recused)
     if (conflict := await _conflict(session, case_id, user_id)) is not None:
-        raise DomainError(f"This mediator may not mediate the case: {conflict} (recusal).", code="CONFLICT_OF_INTEREST", field="userId")
+        raise DomainError("This mediator may not mediate the case: {conflict} (recusal).", code="CONFLICT_OF_INTEREST", field="userId", conflict=conflict)
     case.mediator_user_id = user_id
     await session.flush()
     return case
@@ -264,7 +264,7 @@ async def recuse(session: AsyncSession, actor: Actor, case_id: int, user_id: int
     A recused mediator is removed from the case and cannot be assigned to it again.
     """
     case = await get_case(session, actor, case_id)
-    reason = required(reason, "reason", "The reason for the recusal")
+    reason = required(reason, "reason", "The reason for the recusal is required.")
     if await session.scalar(select(Recusal.id).where(Recusal.case_id == case_id, Recusal.user_id == user_id)):
         raise DomainError("This mediator already recused themselves from the case.", code="DUPLICATE", field="userId")
     recusal = Recusal(case_id=case_id, user_id=user_id, reason=reason, at=now())
@@ -282,8 +282,8 @@ async def invite_outside_mediator(
     case = await get_case(session, actor, case_id)
     if case.state not in {s.value for s in OPEN_STATES}:
         raise DomainError("Outside mediators join only while the case is being mediated.", code="INVALID_STATE", field="caseId")
-    name = required(name, "name", "The outside mediator's name")
-    consent = required(consent, "partiesConsent", "A note of how the parties consented")
+    name = required(name, "name", "The outside mediator's name is required.")
+    consent = required(consent, "partiesConsent", "A note of how the parties consented is required.")
     helper = OutsideMediator(case_id=case_id, name=name, kind=kind.value, organisation=organisation.strip(), consent_note=consent, invited_at=now())
     session.add(helper)
     await session.flush()
@@ -301,7 +301,7 @@ async def record_session(session: AsyncSession, actor: Actor, case_id: int, held
     people = [p.strip() for p in participants if p.strip()]
     if not people:
         raise DomainError("List who took part.", code="MISSING_CONTENT", field="participants")
-    notes = required(notes, "notes", "The session's notes")
+    notes = required(notes, "notes", "The session's notes is required.")
     row = MediationSession(case_id=case_id, held_on=held_on, participants=people, notes=notes, recorded_by=actor.name)
     session.add(row)
     await session.flush()
@@ -313,7 +313,7 @@ async def escalate(session: AsyncSession, actor: Actor, case_id: int, reason: st
     case = await get_case(session, actor, case_id)
     if case.state in {s.value for s in CLOSED_STATES}:
         raise DomainError("The case is closed.", code="CASE_CLOSED", field="caseId")
-    case.escalation_reason = required(reason, "reason", "The reason for the escalation")
+    case.escalation_reason = required(reason, "reason", "The reason for the escalation is required.")
     case.escalated_at = now()
     await session.flush()
     return case

@@ -31,9 +31,9 @@ async def create_committee(
     session: AsyncSession, name: str, seal_name: str = "", seal_number: str = "", community_id: int | None = None
 ) -> Committee:
     """A new committee; names are unique in the street; the seal reads its name unless told."""
-    name = required(name, "name", "The committee's name")
+    name = required(name, "name", "The committee's name is required.")
     if await session.scalar(select(Committee.id).where(Committee.name == name)):
-        raise DomainError(f"A committee named '{name}' already exists.", code="DUPLICATE", field="name")
+        raise DomainError("A committee named '{name}' already exists.", code="DUPLICATE", field="name", name=name)
     if community_id is not None and await session.scalar(select(registry.Community.id).where(registry.Community.id == community_id)) is None:
         raise DomainError("No such community.", code="NOT_FOUND", field="communityId")
     committee = Committee(
@@ -57,7 +57,7 @@ async def set_seal(
 ) -> Committee:
     """Record the committee's seal: its text, its number, and (optionally) a stored image of it."""
     committee = await committee_of(session, committee_id)
-    committee.seal_name = required(seal_name, "sealName", "The text of the seal")
+    committee.seal_name = required(seal_name, "sealName", "The text of the seal is required.")
     committee.seal_number = (seal_number or "").strip()
     if image_reference is not None:
         committee.seal_image, committee.seal_image_type = image_reference, image_type or "image/png"

@@ -7,11 +7,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jiedao.api import DomainError
 
 
-def required(value: str | None, field_name: str, what: str) -> str:
-    """``value`` stripped; ``MISSING_CONTENT`` on ``field_name`` when it is blank."""
+def required(value: str | None, field_name: str, message: str) -> str:
+    """``value`` stripped; ``MISSING_CONTENT`` on ``field_name`` when it is blank (``message``:
+    the catalogue template saying what is missing, "The court is required.")."""
     text = (value or "").strip()
     if not text:
-        raise DomainError(f"{what} is required.", code="MISSING_CONTENT", field=field_name)
+        raise DomainError(message, code="MISSING_CONTENT", field=field_name)
     return text
 
 

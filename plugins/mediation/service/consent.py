@@ -29,6 +29,6 @@ async def require_consent(session: AsyncSession, case_id: int, field: str) -> No
     """``CONSENT_REQUIRED`` on ``field`` unless every applicant and respondent accepted mediation."""
     if missing := await awaiting_consent(session, case_id):
         raise DomainError(
-            f"Mediation needs the parties' consent (Art. 17): {', '.join(missing)} has not accepted mediation yet.",
-            code="CONSENT_REQUIRED", field=field,
+            "Mediation needs the parties' consent (Art. 17): {parties} has not accepted mediation yet.",
+            code="CONSENT_REQUIRED", field=field, parties=", ".join(missing),
         )

@@ -61,7 +61,7 @@ async def record_ruling(session: AsyncSession, actor: Actor, case_id: int, rulin
         raise DomainError("No judicial confirmation was requested.", code="NOT_REQUESTED", field="caseId")
     if agreement.confirmation_ruling is not None:
         raise DomainError("The court's ruling is already recorded.", code="ALREADY_RULED", field="caseId")
-    case_number = required(case_number, "caseNumber", "The court's case number (案号)")
+    case_number = required(case_number, "caseNumber", "The court's case number (案号) is required.")
     if not CASE_NUMBER.match(case_number):
         raise DomainError("A case number reads like （2026）浙0105民特123号.", code="INVALID", field="caseNumber")
     if ruled_on > today():
@@ -81,8 +81,8 @@ async def record_court_action(session: AsyncSession, actor: Actor, case_id: int,
         raise DomainError("Record a lawsuit or an application for enforcement here.", code="INVALID", field="action")
     if action not in next_steps(agreement, case.state):
         allowed = ", ".join(a.value for a in next_steps(agreement, case.state)) or "none"
-        raise DomainError(f"'{action.value}' is not open to the parties now (open: {allowed}).", code="NOT_OPEN", field="action")
-    court = required(court, "court", "The court")
+        raise DomainError("'{action}' is not open to the parties now (open: {allowed}).", code="NOT_OPEN", field="action", action=action.value, allowed=allowed)
+    court = required(court, "court", "The court is required.")
     if filed_on > today():
         raise DomainError("The date is in the future.", code="DATE_IN_FUTURE", field="filedOn")
     agreement.court_action, agreement.court_action_court, agreement.court_action_on = action.value, court, filed_on

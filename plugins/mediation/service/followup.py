@@ -44,7 +44,7 @@ async def record_return_visit(session: AsyncSession, actor: Actor, visit_id: int
     await get_case(session, actor, visit.case_id)
     if visit.done_on is not None:
         raise DomainError("This visit is already recorded.", code="ALREADY_DONE", field="visitId")
-    visit.notes = required(notes, "notes", "What the visit found")
+    visit.notes = required(notes, "notes", "What the visit found is required.")
     visit.done_on = today()
     await session.flush()
     return visit

@@ -27,8 +27,8 @@ async def check_fulfilled(session: AsyncSession, case: Case) -> None:
     )
     if visited is None:
         raise DomainError(
-            f"A return visit on or after the performance ({agreement.performed_on.isoformat()}) must be done first.",
-            code="RETURN_VISIT_PENDING", field="to",
+            "A return visit on or after the performance ({day}) must be done first.",
+            code="RETURN_VISIT_PENDING", field="to", day=agreement.performed_on.isoformat(),
         )
     if agreement.effective_on is not None and today() <= agreement.effective_on:
         raise DomainError("A case is not fulfilled on the day its agreement is made.", code="TOO_EARLY", field="to")

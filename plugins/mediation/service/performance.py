@@ -45,7 +45,8 @@ def _check_date(agreement: Agreement, on: date, field: str) -> None:
         raise DomainError("The date is in the future.", code="DATE_IN_FUTURE", field=field)
     if on < agreement.perform_by:
         raise DomainError(
-            f"Performance is confirmed on or after the performance date ({agreement.perform_by.isoformat()}).", code="BEFORE_PERFORMANCE_DATE", field=field
+            "Performance is confirmed on or after the performance date ({day}).", code="BEFORE_PERFORMANCE_DATE", field=field,
+            day=agreement.perform_by.isoformat()
         )
 
 
@@ -66,7 +67,7 @@ async def confirm_by_mediator(session: AsyncSession, actor: Actor, case_id: int,
     if actor.user_id is None or actor.user_id != case.mediator_user_id:
         raise DomainError("Only the case's mediator checks the performance.", code="NOT_THE_MEDIATOR", field="caseId")
     _check_date(agreement, checked_on, "checkedOn")
-    await _confirm(session, case, agreement, actor, PerformanceCheck.MEDIATOR_CHECK, checked_on, required(note, "note", "What the check found"))
+    await _confirm(session, case, agreement, actor, PerformanceCheck.MEDIATOR_CHECK, checked_on, required(note, "note", "What the check found is required."))
     return case
 
 
@@ -106,7 +107,7 @@ async def record_breach(session: AsyncSession, actor: Actor, case_id: int, notic
     """Record that the agreement was not performed: the case becomes ``breached`` with the record."""
     case = await get_case(session, actor, case_id)
     agreement = await _in_force(session, case)
-    note = required(note, "note", "What was not performed")
+    note = required(note, "note", "What was not performed is required.")
     if noticed_on > today():
         raise DomainError("The date is in the future.", code="DATE_IN_FUTURE", field="noticedOn")
     if noticed_on < agreement.effective_on:

@@ -14,9 +14,9 @@ async def create_studio(
     session: AsyncSession, name: str, description: str = "", community_id: int | None = None, committee_id: int | None = None
 ) -> Studio:
     """A new studio (of a committee, whose seal its agreements need); names are unique in the street."""
-    name = required(name, "name", "The studio's name")
+    name = required(name, "name", "The studio's name is required.")
     if await session.scalar(select(Studio.id).where(Studio.name == name)):
-        raise DomainError(f"A studio named '{name}' already exists.", code="DUPLICATE", field="name")
+        raise DomainError("A studio named '{name}' already exists.", code="DUPLICATE", field="name", name=name)
     if committee_id is not None and await session.scalar(select(Committee.id).where(Committee.id == committee_id)) is None:
         raise DomainError("No such mediation committee.", code="NOT_FOUND", field="committeeId")
     studio = Studio(name=name, description=description, community_id=community_id, committee_id=committee_id, created_at=now())
@@ -56,5 +56,5 @@ async def user_id_of(session: AsyncSession, username: str, field: str = "usernam
     """The id of the account named ``username``; ``NOT_FOUND`` on ``field`` otherwise."""
     user_id = await session.scalar(select(identity.User.id).where(identity.User.username == username))
     if user_id is None:
-        raise DomainError(f"No user named '{username}'.", code="NOT_FOUND", field=field)
+        raise DomainError("No user named '{username}'.", code="NOT_FOUND", field=field, username=username)
     return user_id

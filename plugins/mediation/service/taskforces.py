@@ -54,7 +54,7 @@ async def create_task_force(session: AsyncSession, name: str, compound_id: int, 
     if await session.scalar(select(registry.Compound.id).where(registry.Compound.id == compound_id)) is None:
         raise DomainError("No such compound.", code="NOT_FOUND", field="compoundId")
     if await session.scalar(select(TaskForce.id).where(TaskForce.name == name)):
-        raise DomainError(f"A task force named '{name}' already exists.", code="DUPLICATE", field="name")
+        raise DomainError("A task force named '{name}' already exists.", code="DUPLICATE", field="name", name=name)
     task_force = TaskForce(
         name=name, compound_id=compound_id, departments=sorted({d.value for d in departments}), started_on=started_on, created_at=now()
     )
@@ -96,17 +96,18 @@ async def add_findings(session: AsyncSession, task_force_id: int, items: list[Fi
     for n, item in enumerate(items):
         where = f"findings.{n}"
         if item.building_id not in buildings:
-            problems.append(DomainError(f"Finding {n + 1}: the building is not in the task force's compound.", code="NOT_FOUND", field=f"{where}.buildingId"))
+            problems.append(DomainError("Finding {n}: the building is not in the task force's compound.", code="NOT_FOUND", field=f"{where}.buildingId", n=n + 1))
         if item.unit_id is not None and units.get(item.unit_id) != item.building_id:
-            problems.append(DomainError(f"Finding {n + 1}: the unit is not in that building.", code="NOT_FOUND", field=f"{where}.unitId"))
+            problems.append(DomainError("Finding {n}: the unit is not in that building.", code="NOT_FOUND", field=f"{where}.unitId", n=n + 1))
         if item.unit_id is None and not item.location.strip():
-            problems.append(DomainError(f"Finding {n + 1}: give the unit or the common area.", code="MISSING_CONTENT", field=f"{where}.location"))
+            problems.append(DomainError("Finding {n}: give the unit or the common area.", code="MISSING_CONTENT", field=f"{where}.location", n=n + 1))
         if item.department.value not in task_force.departments:
             problems.append(
-                DomainError(f"Finding {n + 1}: department '{item.department.value}' is not in the task force.", code="DEPARTMENT_NOT_IN_TASK_FORCE", field=f"{where}.department")
+                DomainError("Finding {n}: department '{department}' is not in the task force.", code="DEPARTMENT_NOT_IN_TASK_FORCE", field=f"{where}.department",
+                            n=n + 1, department=item.department.value)
             )
         if item.deadline < on and not allow_past:
-            problems.append(DomainError(f"Finding {n + 1}: the deadline {item.deadline.isoformat()} is in the past.", code="DEADLINE_IN_PAST", field=f"{where}.deadline"))
+            problems.append(DomainError("Finding {n}: the deadline {day} is in the past.", code="DEADLINE_IN_PAST", field=f"{where}.deadline", n=n + 1, day=item.deadline.isoformat()))
     if problems:
         raise FindingsRejected(problems)
     at = now()

@@ -10,7 +10,7 @@ LINKS = "query($id: ID!) { mediationDocuments(caseId: $id) { agreement { url con
 
 
 async def get(scene, path: str, token: str | None):
-    headers = {"authorization": f"Bearer {token}"} if token else {}
+    headers = {"accept-language": "en", **({"authorization": f"Bearer {token}"} if token else {})}
     return await scene.client.http.get(path, headers=headers)
 
 

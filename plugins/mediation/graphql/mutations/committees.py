@@ -60,9 +60,9 @@ def _image(w: Write, input: SetCommitteeSealInput) -> str | None:
     if input.image_base64 is None:
         return None
     settings = w.kernel.settings(w.street, "mediation")
-    data = decode_upload(input.image_base64, settings.max_attachment_bytes, field="imageBase64", what="image")
+    data = decode_upload(input.image_base64, settings.max_attachment_bytes, field="imageBase64")
     if input.image_content_type not in SEAL_IMAGE_TYPES:
-        raise DomainError(f"The seal's image is one of {', '.join(SEAL_IMAGE_TYPES)}.", code="INVALID", field="imageContentType")
+        raise DomainError("The seal's image is one of {types}.", code="INVALID", field="imageContentType", types=", ".join(SEAL_IMAGE_TYPES))
     return LocalFileStore(settings.file_store).put(data)
 
 

@@ -58,7 +58,7 @@ class RecordCourtActionInput(CaseIdInput):
 def _stored_file(w: Write, input: SubmitPerformanceEvidenceInput) -> dict:
     """Decode and store the evidence; the attachment's columns."""
     settings = w.kernel.settings(w.street, "mediation")
-    data = decode_upload(input.content_base64, settings.max_attachment_bytes, what="evidence file")
+    data = decode_upload(input.content_base64, settings.max_attachment_bytes)
     name = input.name.strip()
     if not name:
         raise DomainError("The file's name is required.", code="MISSING_CONTENT", field="name")
