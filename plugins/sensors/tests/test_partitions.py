@@ -418,3 +418,27 @@ def partitions_db(url: str):
     from jiedao.core.db import Database
 
     return Database(url)
+
+
+@POSTGRES
+async def test_maintenance_as_a_role_not_owning_the_table_is_skipped_with_one_warning_and_keeps_expired_weeks(kernel, owner_db, registry, caplog, monkeypatch):
+    from jiedao.plugins.sensors.service import retention as retention_module
+
+    monkeypatch.setattr(retention_module, "_warned_not_owner", False)
+    street = kernel.street_id("changqing")
+    start = week_of(NOW - timedelta(days=70))
+    await ensure_partitions(owner_db, start, ahead=0)
+    times = every(start, start + PERIOD, timedelta(hours=6))
+    await add_readings(kernel, "changqing", registry.devices["EM-1"], times)
+    retention = {street: kernel.settings("changqing", "sensors"), kernel.street_id("gongchen"): kernel.settings("gongchen", "sensors")}
+    caplog.set_level("WARNING", logger="jiedao.sensors.retention")
+    for _ in range(2):  # the application's role as the "owner": nothing attempted, twice
+        with count_statements() as counter:
+            result = await retain_history(kernel.db, kernel.db, retention, NOW)
+        assert result.partitions is None and "does not own sensor_readings" in result.partition_error
+        assert result.streets[street].pruned == 0  # the expired week is kept whole
+        assert counter.count < 60
+    warnings = [r for r in caplog.records if r.name == "jiedao.sensors.retention" and "not maintained" in r.getMessage()]
+    assert len(warnings) == 1 and "no partition is created ahead" in warnings[0].getMessage()
+    assert partition_for(start) in await _partitions(owner_db)
+    assert await in_table(owner_db, partition_for(start).name, street) == len(times)
