@@ -442,3 +442,28 @@ async def test_maintenance_as_a_role_not_owning_the_table_is_skipped_with_one_wa
     assert len(warnings) == 1 and "no partition is created ahead" in warnings[0].getMessage()
     assert partition_for(start) in await _partitions(owner_db)
     assert await in_table(owner_db, partition_for(start).name, street) == len(times)
+
+
+@POSTGRES
+async def test_creating_a_partition_locks_the_parent_then_default_before_moving_readings_out(kernel, owner_db, registry, monkeypatch):
+    street = kernel.street_id("changqing")
+    old = datetime(2025, 3, 12, 8, 0, tzinfo=UTC)
+    await send_at(kernel, "EM-1", old, {"voltage": 230})  # in DEFAULT
+    real, held = partitions._street_ids, []
+
+    async def street_ids_seeing_locks(session):
+        async with owner_db.transaction() as other:  # another connection looks at the locks
+            held.append(set(await other.scalars(text(
+                "SELECT relation::regclass::text FROM pg_locks WHERE granted AND mode = 'ExclusiveLock' "
+                "AND relation IN ('sensor_readings'::regclass, 'sensor_readings_default'::regclass)"
+            ))))
+        return await real(session)
+
+    monkeypatch.setattr(partitions, "_street_ids", street_ids_seeing_locks)
+    created, moved = await ensure_partitions(owner_db, old, ahead=0)
+    monkeypatch.setattr(partitions, "_street_ids", real)
+    assert created == [partition_for(week_of(old)).name] and moved == 1
+    # While the readings move out (inserts into DEFAULT wait; readers do not), both are locked.
+    assert {"sensor_readings", "sensor_readings_default"} in held
+    await send_at(kernel, "EM-1", old + timedelta(minutes=5), {"voltage": 231})  # now into the new partition
+    assert await in_table(owner_db, partition_for(week_of(old)).name, street) == 2
