@@ -117,6 +117,7 @@ async def main() -> None:
     parser.add_argument("--devices", type=int, default=100)
     parser.add_argument("--minutes", type=int, default=10)
     parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--migration", action="store_true", help="time only the sensors_0008 upgrade of a loaded table")
     args = parser.parse_args()
     from jiedao.core.testing.services import PostgresCluster, postgres_available
 
@@ -126,6 +127,15 @@ async def main() -> None:
         cluster.create_role("bench_owner")
         cluster.create_role("bench_app")
         os.environ["JIEDAO_DB_APP_ROLE"] = "bench_app"
+        if args.migration:
+            kernel, owner, rows, _ = await prepare(cluster, "migration", False, args)
+            began = time.perf_counter()
+            await asyncio.to_thread(migrate.upgrade, kernel, "heads", cluster.url("migration", user="bench_owner"))
+            seconds = time.perf_counter() - began
+            print(f"[migration] sensors_0008 upgrade of {rows:,} readings: {seconds:.1f} s, ≈ {seconds / rows * 10_000_000 / 60:.1f} min per 10 M readings")
+            await kernel.close()
+            await owner.dispose()
+            return
         results = {}
         for name, partitioned in (("rows", False), ("partitions", True)):
             kernel, owner, rows, size = await prepare(cluster, name, partitioned, args)

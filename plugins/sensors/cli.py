@@ -270,7 +270,7 @@ def rollup(ctx: click.Context, street) -> None:
         click.echo(f"partitions created: {', '.join(history.partitions.created) or 'none'}; "
                    f"sealed and dropped: {', '.join(history.partitions.dropped) or 'none'}")
     elif history.partition_error:
-        click.echo(f"partitions not maintained ({history.partition_error}): expired readings deleted row by row")
+        click.echo(f"partitions not maintained ({history.partition_error}): expired weeks kept until the owner runs maintenance")
     result = next(iter(history.streets.values()))
     click.echo(f"{result.rolled_up} hourly roll-ups written, {result.pruned} raw readings older than {result.cutoff:%Y-%m-%d %H:%M} UTC deleted")
 

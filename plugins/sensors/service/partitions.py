@@ -135,9 +135,19 @@ next run tries again, so a long reader never holds ingestion up behind the maint
 
 async def _serialise(session: AsyncSession) -> None:
     """One maintenance transaction at a time (two roll-up jobs may run at once), none waiting
-    on a lock longer than ``LOCK_TIMEOUT``."""
-    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('jiedao sensor_readings partitions'))"))
+    on a lock longer than ``LOCK_TIMEOUT``: the timeout is set first, so waiting for the
+    advisory lock itself is bounded too (past it the run fails and the next one retries)."""
     await session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('jiedao sensor_readings partitions'))"))
+
+
+class NotOwner(Exception):
+    """The connected role does not own ``sensor_readings``: it can neither create nor drop partitions."""
+
+
+async def owns_readings(session: AsyncSession) -> bool:
+    """True when the connected role owns ``sensor_readings`` (or is a member of its owner)."""
+    return bool(await session.scalar(text("SELECT pg_has_role(relowner, 'USAGE') FROM pg_class WHERE oid = to_regclass(:t)"), {"t": PARENT}))
 
 
 async def _street_ids(session: AsyncSession) -> list[int]:
@@ -165,6 +175,10 @@ async def create_partition(session: AsyncSession, lower: datetime) -> int:
     checked row by row: validating them on ``ATTACH`` would read ``sensor_devices`` under
     row-level security, which binds the owner too)."""
     partition = partition_for(lower)
+    # Parent first, as every inserter does, then DEFAULT: no reading enters DEFAULT between
+    # the move and the CREATE (which would then fail validating DEFAULT). Readers still read.
+    await session.execute(text(f"LOCK TABLE ONLY {PARENT} IN EXCLUSIVE MODE"))
+    await session.execute(text(f"LOCK TABLE {DEFAULT} IN EXCLUSIVE MODE"))
     streets = await _street_ids(session)
     await session.execute(text(f"CREATE TEMPORARY TABLE moving_readings (LIKE {PARENT}) ON COMMIT DROP"))
     moved = 0
@@ -206,25 +220,76 @@ ON CONFLICT (device_pk, hour, key) DO UPDATE SET
 """
 
 
-async def seal_and_drop(session: AsyncSession, partition: Partition) -> int:
-    """Roll every reading of ``partition`` up into sealed hourly rows, then drop it (in the
-    caller's transaction); the number of roll-up rows written."""
-    await session.execute(text(f'LOCK TABLE "{partition.name}" IN ACCESS EXCLUSIVE MODE'))
+async def detached(session: AsyncSession) -> list[str]:
+    """Weekly tables detached from ``sensor_readings`` but not yet sealed and dropped (a run
+    stopped between its two transactions), oldest first."""
+    names = await session.scalars(
+        text(
+            "SELECT c.relname FROM pg_class c WHERE c.relkind = 'r' AND c.relname ~ '^sensor_readings_p[0-9]{8}$' "
+            "AND c.relnamespace = (SELECT relnamespace FROM pg_class WHERE oid = to_regclass(:t)) "
+            "AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid) ORDER BY c.relname"
+        ),
+        {"t": PARENT},
+    )
+    return list(names)
+
+
+async def detach(session: AsyncSession, partition: Partition) -> None:
+    """Detach ``partition`` from ``sensor_readings`` (its own short transaction: the parent is
+    locked ACCESS EXCLUSIVE only for this, within ``LOCK_TIMEOUT``). ``CONCURRENTLY`` is not
+    possible while a DEFAULT partition exists. Its foreign keys are dropped in the same
+    transaction: dropping the table later would otherwise lock ``sensor_devices`` and
+    ``streets``, which every inserter holds a lock on."""
+    await session.execute(text(f'ALTER TABLE {PARENT} DETACH PARTITION "{partition.name}"'))
+    keys = await session.scalars(
+        text("SELECT conname FROM pg_constraint WHERE conrelid = to_regclass(:t) AND contype = 'f'"), {"t": f'"{partition.name}"'}
+    )
+    for key in list(keys):
+        await session.execute(text(f'ALTER TABLE "{partition.name}" DROP CONSTRAINT "{key}"'))
+
+
+async def seal_and_drop(session: AsyncSession, name: str) -> int:
+    """Roll every reading of the detached table ``name`` up into sealed hourly rows, then drop
+    it (in the caller's transaction); the number of roll-up rows written. Only this table is
+    locked: readers and inserters of ``sensor_readings`` no longer reach it."""
+    await session.execute(text(f'LOCK TABLE "{name}" IN ACCESS EXCLUSIVE MODE'))
     sealed = 0
     for street_id in await _street_ids(session):
         await _as_street(session, street_id)
-        sealed += (await session.execute(text(_SEAL.format(partition=partition.name)), {"street": street_id})).rowcount or 0
+        sealed += (await session.execute(text(_SEAL.format(partition=name)), {"street": street_id})).rowcount or 0
     await _as_street(session, None)
-    await session.execute(text(f'DROP TABLE "{partition.name}"'))
+    await session.execute(text(f'DROP TABLE "{name}"'))
     return sealed
 
 
+async def _weeks_in_default(session: AsyncSession, since: datetime) -> set[datetime]:
+    """The weeks (from ``since``) DEFAULT holds readings of, read street by street (forced RLS)."""
+    weeks: set[datetime] = set()
+    query = text(f"SELECT DISTINCT date_trunc('week', ts, 'UTC') FROM {DEFAULT} WHERE ts >= :since")
+    for street_id in await _street_ids(session):
+        await _as_street(session, street_id)
+        weeks.update(week_of(w) for w in await session.scalars(query, {"since": since}))
+    await _as_street(session, None)
+    return weeks
+
+
 async def ensure_partitions(db, now: datetime, ahead: int = AHEAD) -> tuple[list[str], int]:
-    """The partitions of the current week and ``ahead`` more, each created in its own
-    transaction on ``db`` (the owner's); the names created and the readings moved."""
+    """The partitions of the current week and ``ahead`` more, and of every week skipped since
+    the newest existing one (the job was down) or held in DEFAULT since the oldest existing
+    one, each created in its own transaction on ``db`` (the owner's); the names created and
+    the readings moved."""
+    last = week_of(now) + ahead * PERIOD
+    async with db.transaction() as session:
+        existing = await partitions(session)
+        wanted = {week_of(now) + n * PERIOD for n in range(ahead + 1)}
+        if existing:
+            week = existing[-1].upper
+            while week <= last:  # weeks skipped while the job was down
+                wanted.add(week)
+                week += PERIOD
+            wanted |= {w for w in await _weeks_in_default(session, existing[0].lower) if w <= last}
     created, moved = [], 0
-    for n in range(ahead + 1):
-        lower = week_of(now) + n * PERIOD
+    for lower in sorted(wanted):
         async with db.transaction() as session:
             await _serialise(session)
             if partition_for(lower) in await partitions(session):
@@ -234,10 +299,33 @@ async def ensure_partitions(db, now: datetime, ahead: int = AHEAD) -> tuple[list
     return created, moved
 
 
+async def finish_detached(db) -> tuple[list[str], int]:
+    """Seal and drop the tables a stopped run detached but did not drop; names and roll-up rows."""
+    dropped, sealed = [], 0
+    async with db.transaction() as session:
+        names = await detached(session)
+    for name in names:
+        async with db.transaction() as session:
+            await _serialise(session)
+            if name not in await detached(session):  # another run finished it meanwhile
+                continue
+            sealed += await seal_and_drop(session, name)
+        dropped.append(name)
+    return dropped, sealed
+
+
 async def drop_expired_partitions(db, cutoff: datetime) -> tuple[list[str], int]:
     """Seal and drop every partition whose week ended at or before ``cutoff``, oldest first,
-    one transaction each; the names dropped and the roll-up rows written."""
-    dropped, sealed = [], 0
+    in two transactions each: a short one detaching it, then one sealing and dropping the
+    detached table; tables left detached by an earlier run are finished first. The names
+    dropped and the roll-up rows written.
+
+    Between the two, the week's raw readings are no longer visible through
+    ``sensor_readings`` (they are past every street's retention anyway); its hours keep the
+    roll-ups the recent-hours runs wrote until the seal replaces them with sealed ones from the
+    detached table. A late reading of that week inserted meanwhile lands in DEFAULT and is
+    sealed (added to the hour) by the row delete of stragglers (``retention.retain_history``)."""
+    dropped, sealed = await finish_detached(db)
     async with db.transaction() as session:
         expired = [p for p in await partitions(session) if p.upper <= cutoff]
     for partition in expired:
@@ -245,7 +333,12 @@ async def drop_expired_partitions(db, cutoff: datetime) -> tuple[list[str], int]
             await _serialise(session)
             if partition not in await partitions(session):  # another run dropped it meanwhile
                 continue
-            sealed += await seal_and_drop(session, partition)
+            await detach(session, partition)
+        async with db.transaction() as session:
+            await _serialise(session)
+            if partition.name not in await detached(session):
+                continue
+            sealed += await seal_and_drop(session, partition.name)
         dropped.append(partition.name)
     return dropped, sealed
 
@@ -253,10 +346,14 @@ async def drop_expired_partitions(db, cutoff: datetime) -> tuple[list[str], int]
 async def maintain_partitions(db, now: datetime, cutoff: datetime) -> MaintenanceResult | None:
     """Partitions ahead of ``now`` created and those expired at ``cutoff`` sealed and dropped,
     on ``db`` connected as the owner of ``sensor_readings``; None when the table is not
-    partitioned (SQLite, or PostgreSQL before ``sensors_0008``)."""
+    partitioned (SQLite, or PostgreSQL before ``sensors_0008``). Raises ``NotOwner`` before
+    doing anything when the role does not own the table."""
     async with db.transaction() as session:
         if not await is_partitioned(session):
             return None
+        if not await owns_readings(session):
+            role = await session.scalar(text("SELECT current_user"))
+            raise NotOwner(f"role {role} does not own {PARENT}")
     created, moved = await ensure_partitions(db, now)
     dropped, sealed = await drop_expired_partitions(db, cutoff)
     return MaintenanceResult(created, dropped, moved, sealed)

@@ -27,9 +27,12 @@ few statements per street and partition, whatever its size); a street with that 
 retention then deletes no rows at all except stragglers older than the oldest kept partition
 (readings that landed in DEFAULT); a street with a *shorter* retention keeps deleting its
 expired rows hour by hour as above (the fallback), so its own retention still holds. The
-fallback also covers every street when partitions cannot be maintained (SQLite, a table not
-yet converted, or no owner's connection: ``JIEDAO_MIGRATION_DATABASE_URL``). Raw readings of
-a street with the longest retention therefore live up to one week longer than its setting.
+fallback also covers every street when the readings are not partitioned (SQLite, a table not
+yet converted). When partitions exist but cannot be maintained (the role does not own the
+table: no ``JIEDAO_MIGRATION_DATABASE_URL``; a lock timeout), a street with the longest
+retention still deletes only readings older than the oldest existing partition's start: the
+expired weeks are kept whole until a run can seal and drop them. Raw readings of a street with
+the longest retention therefore live at least one week longer than its setting.
 """
 
 from __future__ import annotations
@@ -45,14 +48,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.plugins.sensors.models import HourlyReading, Reading
 from jiedao.plugins.sensors.nbiot.deliveries import forget_deliveries
-from jiedao.plugins.sensors.service.partitions import MaintenanceResult, maintain_partitions, week_of
+from jiedao.plugins.sensors.service.partitions import MaintenanceResult, NotOwner, is_partitioned, maintain_partitions, partitions
 from jiedao.plugins.sensors.service.alarms import utc
 from jiedao.plugins.sensors.settings import SensorsSettings
 
 PRUNE_BATCH = 50_000
 """Raw readings ``rollup_street`` deletes per transaction at most (rounded up to a whole hour)."""
 HOUR = timedelta(hours=1)
-log = logging.getLogger("jiedao.sensors.ingest")
+log = logging.getLogger("jiedao.sensors.retention")
 
 
 @dataclass
@@ -237,6 +240,36 @@ class HistoryResult:
     """Streets whose roll-up failed (logged; the other streets still ran)."""
 
 
+_warned_not_owner = False
+
+
+def _warn_not_maintained(error: Exception) -> str:
+    """Log why partitions were not maintained; a role that does not own the table is warned of
+    once per process (every run would say the same)."""
+    global _warned_not_owner
+    reason = str(error).splitlines()[0]
+    if isinstance(error, NotOwner):
+        if not _warned_not_owner:
+            _warned_not_owner = True
+            log.warning(
+                "sensor_readings partitions not maintained (%s): no partition is created ahead (new weeks' readings land "
+                "in DEFAULT) and expired weeks are kept until the owner (JIEDAO_MIGRATION_DATABASE_URL) runs maintenance",
+                reason,
+            )
+    else:
+        log.warning("sensor_readings partitions not maintained (%s): retried next run; expired weeks kept meanwhile", reason)
+    return reason
+
+
+async def _oldest_partition_start(db: Any) -> datetime | None:
+    """The start of the oldest weekly partition of ``sensor_readings``; None when not partitioned."""
+    async with db.transaction() as session:
+        if not await is_partitioned(session):
+            return None
+        found = await partitions(session)
+    return found[0].lower if found else None
+
+
 async def retain_history(
     db: Any, owner_db: Any | None, retention: dict[int, SensorsSettings], now: datetime, *, only: int | None = None, max_rows: int = PRUNE_BATCH
 ) -> HistoryResult:
@@ -244,18 +277,16 @@ async def retain_history(
     longest ``raw_retention`` of ``retention``, the settings of every sensors street), then
     every street of ``retention`` (or ``only`` that one) rolled up and pruned on ``db`` as the
     module's docstring decides. A failure to maintain partitions (e.g. the role does not own
-    the table) is logged and leaves every street to the row delete."""
+    the table) is logged; streets with the longest retention then delete only readings older
+    than the oldest partition, the others their expired rows."""
     result = HistoryResult({})
     longest = max((s.raw_retention for s in retention.values()), default=None)
-    keep_from = None
     if owner_db is not None and longest is not None:
         try:
             result.partitions = await maintain_partitions(owner_db, now, hour_of(utc(now) - longest))
-        except Exception as error:  # noqa: BLE001 - the row delete still keeps retention
-            result.partition_error = str(error).splitlines()[0]
-            log.warning("sensor_readings partitions not maintained (%s): expired readings are deleted row by row", result.partition_error)
-        if result.partitions is not None:
-            keep_from = week_of(hour_of(utc(now) - longest))  # the oldest kept partition's start
+        except Exception as error:  # noqa: BLE001 - retried next run; expired weeks are kept meanwhile
+            result.partition_error = _warn_not_maintained(error)
+    keep_from = await _oldest_partition_start(db) if longest is not None else None
     for street_id, settings in retention.items():
         if only is not None and street_id != only:
             continue

@@ -153,12 +153,14 @@ async def test_retention_over_a_year_drops_expired_partitions_in_bounded_stateme
 
     assert result.partitions is not None and sorted(result.partitions.dropped) == sorted(expired)
     assert result.streets[street].pruned == 0  # nothing deleted row by row
-    # Per dropped partition: the advisory lock and lock timeout, the partition list, the lock,
-    # the street list, a GUC and a seal per street, the GUC reset, the drop; a constant for the
-    # rest (partitions ahead, the street's roll-up): not proportional to hours or rows.
+    # Per dropped partition: detaching (lock timeout, advisory lock, partition list, detach,
+    # its foreign keys listed and dropped),
+    # then sealing (lock timeout, advisory lock, detached list, the lock, the street list, a GUC
+    # and a seal per street, the GUC reset, the drop); a constant for the rest (partitions
+    # ahead, the street's roll-up): not proportional to hours or rows.
     async with kernel.db.transaction() as session:
         streets = await session.scalar(text("SELECT count(*) FROM streets"))
-    assert statements <= len(expired) * (7 + 2 * streets) + 60, statements
+    assert statements <= len(expired) * (14 + 2 * streets) + 60, statements
     kept_from = week_of(cutoff)
     kept = [at for at in times if at >= kept_from]
     async with kernel.db.transaction(street) as session:
@@ -309,16 +311,80 @@ async def test_a_drop_killed_half_way_leaves_nothing_done_and_the_next_run_does_
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait()
-    assert first in await _partitions(owner_db)  # rolled back: still there, nothing sealed
+    # Detached (first transaction, committed), the seal rolled back: nothing sealed, no row lost.
+    assert first not in await _partitions(owner_db)
+    async with owner_db.transaction() as session:
+        assert await partitions.detached(session) == [first.name]
+    assert await in_table(owner_db, first.name, street) == len(times)
     async with kernel.db.transaction(street) as session:
         assert await session.scalar(select(func.count()).select_from(HourlyReading)) == 0
-        assert await session.scalar(select(func.count()).select_from(Reading)) == len(times)
-    dropped, _ = await partitions.drop_expired_partitions(owner_db, first.upper)  # waits for the killed one's locks to go
+    dropped, _ = await partitions.drop_expired_partitions(owner_db, first.upper)  # finishes the detached table
     assert dropped == [first.name]
     async with kernel.db.transaction(street) as session:
         rows = (await session.execute(select(func.sum(HourlyReading.count), func.bool_and(HourlyReading.sealed)))).one()
         assert rows == (len(times), True)
         assert await session.scalar(select(func.count()).select_from(Reading)) == 0
+    async with owner_db.transaction() as session:
+        assert await partitions.detached(session) == []
+
+
+@POSTGRES
+async def test_a_reader_and_a_late_insert_on_the_parent_during_a_seal_neither_block_it_nor_lose_a_reading(kernel, owner_db, registry, monkeypatch):
+    street = kernel.street_id("changqing")
+    start = week_of(NOW - timedelta(days=70))
+    await ensure_partitions(owner_db, start, ahead=1)
+    times = every(start, start + PERIOD, timedelta(hours=1))
+    await add_readings(kernel, "changqing", registry.devices["EM-1"], times)
+    first = partition_for(start)
+    late = start + timedelta(days=3, minutes=30)  # a late reading of the expiring week
+    real = partitions.seal_and_drop
+    seen = {}
+
+    async def with_reader_and_insert(session, name):
+        # After the detach: another connection reads the parent without a ts bound and inserts
+        # the late reading, and keeps its transaction (and its locks on the parent) open while
+        # the seal and the drop run; a lock wait would fail at lock_timeout, not pass.
+        async with kernel.db.transaction(street) as reader:
+            seen["count"] = await reader.scalar(text("SELECT count(*) FROM sensor_readings"))
+            await reader.execute(insert(Reading), [{"device_pk": registry.devices["EM-1"], "ts": late, "key": "voltage", "value": 1.0, "street_id": street}])
+            seen["sealed"] = await real(session, name)
+        return seen["sealed"]
+
+    monkeypatch.setattr(partitions, "seal_and_drop", with_reader_and_insert)
+    dropped, _ = await partitions.drop_expired_partitions(owner_db, first.upper)
+    monkeypatch.setattr(partitions, "seal_and_drop", real)
+
+    assert dropped == [first.name] and seen["sealed"] > 0
+    assert seen["count"] == 0  # detached: the expired week is no longer read through the parent
+    assert await relkind(owner_db, first.name) is None
+    assert await in_table(owner_db, "sensor_readings_default", street) == 1  # the late reading
+    retention = {street: kernel.settings("changqing", "sensors"), kernel.street_id("gongchen"): kernel.settings("gongchen", "sensors")}
+    result = await retain_history(kernel.db, owner_db, retention, NOW)
+    assert result.partition_error is None and result.streets[street].pruned == 1  # the late reading, as a straggler
+    async with kernel.db.transaction(street) as session:
+        rows = (await session.execute(
+            select(func.sum(HourlyReading.count), func.bool_and(HourlyReading.sealed))
+            .where(HourlyReading.hour >= start, HourlyReading.hour < first.upper)
+        )).one()
+        assert await session.scalar(select(func.count()).select_from(Reading).where(Reading.ts < first.upper)) == 0
+    assert tuple(rows) == (len(times) + 1, True)  # nothing lost, nothing counted twice
+
+
+@POSTGRES
+async def test_a_week_skipped_while_the_job_was_down_and_a_week_held_in_default_get_their_partitions(kernel, owner_db, registry):
+    street = kernel.street_id("changqing")
+    start = week_of(NOW - timedelta(days=70))
+    await ensure_partitions(owner_db, start, ahead=0)
+    gap = start + 3 * PERIOD
+    await send_at(kernel, "EM-1", gap + timedelta(hours=5), {"voltage": 230})  # no partition: DEFAULT
+    newest = (await _partitions(owner_db))[-1].lower
+    later = newest + 4 * PERIOD  # the job was down for four weeks
+    created, moved = await ensure_partitions(owner_db, later, ahead=1)
+    made = {p.lower for p in await _partitions(owner_db)}
+    assert {newest + n * PERIOD for n in range(6)} <= made  # every skipped week up to later + 1
+    assert partition_for(gap).name in created and moved == 1
+    assert await in_table(owner_db, partition_for(gap).name, street) == 1
+    assert await in_table(owner_db, "sensor_readings_default", street) == 0
 
 
 @POSTGRES
@@ -338,7 +404,9 @@ def test_the_rollup_command_maintains_partitions_as_the_owner_and_falls_back_wit
     monkeypatch.delenv("JIEDAO_MIGRATION_DATABASE_URL", raising=False)
     as_app = jiedao_cli(["sensors", "rollup", "--street", "changqing"], streets=streets, database_url=database_url)
     assert as_app.exit_code == 0, as_app.output
-    assert "partitions not maintained (" in as_app.output and "expired readings deleted row by row" in as_app.output
+    assert "partitions not maintained (role " in as_app.output and "does not own sensor_readings" in as_app.output
+    assert "expired weeks kept until the owner runs maintenance" in as_app.output
+    assert "0 raw readings older than" in as_app.output  # the expired week is kept whole, not deleted row by row
     monkeypatch.setenv("JIEDAO_MIGRATION_DATABASE_URL", owner_url)
     as_owner = jiedao_cli(["sensors", "rollup", "--street", "changqing"], streets=streets, database_url=database_url)
     assert as_owner.exit_code == 0, as_owner.output
@@ -350,3 +418,52 @@ def partitions_db(url: str):
     from jiedao.core.db import Database
 
     return Database(url)
+
+
+@POSTGRES
+async def test_maintenance_as_a_role_not_owning_the_table_is_skipped_with_one_warning_and_keeps_expired_weeks(kernel, owner_db, registry, caplog, monkeypatch):
+    from jiedao.plugins.sensors.service import retention as retention_module
+
+    monkeypatch.setattr(retention_module, "_warned_not_owner", False)
+    street = kernel.street_id("changqing")
+    start = week_of(NOW - timedelta(days=70))
+    await ensure_partitions(owner_db, start, ahead=0)
+    times = every(start, start + PERIOD, timedelta(hours=6))
+    await add_readings(kernel, "changqing", registry.devices["EM-1"], times)
+    retention = {street: kernel.settings("changqing", "sensors"), kernel.street_id("gongchen"): kernel.settings("gongchen", "sensors")}
+    caplog.set_level("WARNING", logger="jiedao.sensors.retention")
+    for _ in range(2):  # the application's role as the "owner": nothing attempted, twice
+        with count_statements() as counter:
+            result = await retain_history(kernel.db, kernel.db, retention, NOW)
+        assert result.partitions is None and "does not own sensor_readings" in result.partition_error
+        assert result.streets[street].pruned == 0  # the expired week is kept whole
+        assert counter.count < 60
+    warnings = [r for r in caplog.records if r.name == "jiedao.sensors.retention" and "not maintained" in r.getMessage()]
+    assert len(warnings) == 1 and "no partition is created ahead" in warnings[0].getMessage()
+    assert partition_for(start) in await _partitions(owner_db)
+    assert await in_table(owner_db, partition_for(start).name, street) == len(times)
+
+
+@POSTGRES
+async def test_creating_a_partition_locks_the_parent_then_default_before_moving_readings_out(kernel, owner_db, registry, monkeypatch):
+    street = kernel.street_id("changqing")
+    old = datetime(2025, 3, 12, 8, 0, tzinfo=UTC)
+    await send_at(kernel, "EM-1", old, {"voltage": 230})  # in DEFAULT
+    real, held = partitions._street_ids, []
+
+    async def street_ids_seeing_locks(session):
+        async with owner_db.transaction() as other:  # another connection looks at the locks
+            held.append(set(await other.scalars(text(
+                "SELECT relation::regclass::text FROM pg_locks WHERE granted AND mode = 'ExclusiveLock' "
+                "AND relation IN ('sensor_readings'::regclass, 'sensor_readings_default'::regclass)"
+            ))))
+        return await real(session)
+
+    monkeypatch.setattr(partitions, "_street_ids", street_ids_seeing_locks)
+    created, moved = await ensure_partitions(owner_db, old, ahead=0)
+    monkeypatch.setattr(partitions, "_street_ids", real)
+    assert created == [partition_for(week_of(old)).name] and moved == 1
+    # While the readings move out (inserts into DEFAULT wait; readers do not), both are locked.
+    assert {"sensor_readings", "sensor_readings_default"} in held
+    await send_at(kernel, "EM-1", old + timedelta(minutes=5), {"voltage": 231})  # now into the new partition
+    assert await in_table(owner_db, partition_for(week_of(old)).name, street) == 2
