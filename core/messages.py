@@ -42,6 +42,9 @@ SOURCE_LANGUAGE = "en"
 DEFAULT_LANGUAGE = "zh-CN"
 """A street's language when its configuration names none (Jiedao serves Chinese streets)."""
 
+NEGOTIATED_KEPT = 512
+"""How many ``Accept-Language`` headers' answers a catalogue remembers (then it starts again)."""
+
 MAX_ACCEPT_LANGUAGE = 512
 """Longer ``Accept-Language`` headers are ignored (the street's language applies)."""
 
@@ -88,6 +91,8 @@ class Catalogue:
     translations: dict[str, dict[str, str]] = field(default_factory=dict)
     sources: dict[str, list[Path]] = field(default_factory=dict)
     """Which .po files each language was read from (for error messages and the audit)."""
+    _negotiated: dict[tuple[str, str], str] = field(default_factory=dict, repr=False, compare=False)
+    """``negotiate``'s answers by (header, default)."""
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -99,6 +104,7 @@ class Catalogue:
         an earlier plugin) keeps its first translation, and a different one is logged."""
         if not folder.is_dir():
             return
+        self._negotiated.clear()  # the languages may change
         for po in sorted(folder.glob("*/LC_MESSAGES/*.po")):
             language = tag(po.parent.parent.name)
             with po.open("rb") as handle:
@@ -135,12 +141,18 @@ class Catalogue:
 
     def negotiate(self, accept_language: str | None, default: str) -> str:
         """The language to answer in: the best of ``Accept-Language`` the catalogue has, else
-        ``default``. Garbage, unknown languages or an oversized header give ``default``."""
-        for wanted in preferred_languages(accept_language):
-            found = self.match(wanted)
-            if found is not None:
-                return found
-        return default
+        ``default``. Garbage, unknown languages or an oversized header give ``default``.
+        Every request asks: the answer per header is remembered (a few hundred at most)."""
+        if not accept_language:
+            return default
+        key = (accept_language, default)
+        found = self._negotiated.get(key)
+        if found is None:
+            found = next(filter(None, map(self.match, preferred_languages(accept_language))), default)
+            if len(self._negotiated) >= NEGOTIATED_KEPT:
+                self._negotiated.clear()
+            self._negotiated[key] = found
+        return found
 
     def match(self, wanted: str) -> str | None:
         """The catalogue language serving the tag ``wanted`` (``zh``, ``zh-Hans-CN`` and

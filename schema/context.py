@@ -40,9 +40,9 @@ class Context:
     client_address: str = ""
     connection_params: dict[str, Any] | None = None
     input_checked: Any = None
+    """The running mutation's checked input (``schema.validation.Checked``), set by its guard."""
     language: str | None = None
     """The language to answer in (``core.messages.request_language``); None: the street's."""
-    """The running mutation's checked input (``schema.validation.Checked``), set by its guard."""
     _session: AsyncSession | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _loaders: dict[Hashable, DataLoader] = field(default_factory=dict)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager as _asynccontextmanager
+
 from jiedao.core import migration_ops
 
 __all__ = [
@@ -10,12 +12,20 @@ __all__ = [
 ]
 
 
-def owner_database(kernel):
+@_asynccontextmanager
+async def owner_database(kernel):
     """A ``Database`` connected as the schema owner (``JIEDAO_MIGRATION_DATABASE_URL``, else
     the application's URL, then ``kernel.db`` itself), for schema work at run time such as a
-    plugin's partition maintenance. The caller disposes of it unless it is ``kernel.db``."""
+    plugin's partition maintenance; disposed of on leaving unless it is ``kernel.db``."""
     from jiedao.core.db import Database
     from jiedao.core.migrate import migration_url
 
     url = migration_url(kernel)
-    return kernel.db if url == kernel.db.url else Database(url)
+    if url == kernel.db.url:
+        yield kernel.db
+        return
+    owner = Database(url)
+    try:
+        yield owner
+    finally:
+        await owner.dispose()

@@ -254,13 +254,11 @@ def rollup(ctx: click.Context, street) -> None:
 
     async def main():
         await kernel.sync_streets()
-        owner_db = owner_database(kernel)
         retention = {kernel.street_id(s): kernel.settings(s, "sensors") for s in sensor_streets(kernel)}
         try:  # one transaction per partition and per PRUNE_BATCH pruned readings
-            return await retain_history(kernel.db, owner_db, retention, now(), only=kernel.street_id(street))
+            async with owner_database(kernel) as owner_db:
+                return await retain_history(kernel.db, owner_db, retention, now(), only=kernel.street_id(street))
         finally:
-            if owner_db is not kernel.db:
-                await owner_db.dispose()
             await kernel.db.dispose()
 
     history = run_command(main())

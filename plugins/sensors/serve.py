@@ -170,8 +170,7 @@ async def retain(kernel, interval: float = 600.0) -> None:
     from jiedao.plugins.sensors.ingest import sensor_streets
     from jiedao.plugins.sensors.service.retention import retain_history
 
-    owner_db = owner_database(kernel)
-    try:
+    async with owner_database(kernel) as owner_db:
         while True:
             retention = {kernel.street_id(street): kernel.settings(street, "sensors") for street in sensor_streets(kernel)}
             try:
@@ -184,6 +183,3 @@ async def retain(kernel, interval: float = 600.0) -> None:
             except Exception:  # noqa: BLE001 - try again next round
                 tasks_log.exception("sensors roll-up failed")
             await asyncio.sleep(interval)
-    finally:
-        if owner_db is not kernel.db:
-            await owner_db.dispose()
