@@ -27,7 +27,7 @@ from jiedao.core.config import parse_config
 from jiedao.core.errors import ConfigurationError
 from jiedao.core.testing.fixtures import APP_ROLE, OWNER_ROLE
 from jiedao.core.testing.services import MosquittoBroker, free_port, mosquitto_available, require_service
-from tests.deploy.test_deploy_topology import DEPLOY, JIEDAO, Processes, answers, nginx_binary, render_template, until
+from tests.deploy.test_deploy_topology import DEPLOY, JIEDAO, Processes, answers, nginx_binary, render_template, start_nginx, until
 
 pytestmark = pytest.mark.mqtt
 
@@ -201,16 +201,7 @@ def cells(postgres, second_postgres, tmp_path_factory):
         proxy_port = free_port()
         template = (DEPLOY / "nginx" / "jiedao-cells.conf.template").read_text()
         (tmp_path / "jiedao.conf").write_text(render_template(template, {"JIEDAO_LISTEN": f"127.0.0.1:{proxy_port}", "JIEDAO_CELLS_FILE": str(cells_file)}))
-        nginx_dir = tmp_path / "nginx"
-        nginx_dir.mkdir()
-        (tmp_path / "nginx.conf").write_text(
-            f"daemon off;\nmaster_process off;\nworker_processes 1;\npid {nginx_dir}/nginx.pid;\nerror_log {nginx_dir}/error.log info;\n"
-            "events { worker_connections 256; }\n"
-            f"http {{\n  access_log {nginx_dir}/access.log;\n"
-            + "".join(f"  {kind}_temp_path {nginx_dir}/{kind};\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-            + f"  include {tmp_path}/jiedao.conf;\n}}\n"
-        )
-        nginx = processes.start("nginx", [nginx_binary(), "-e", str(nginx_dir / "error.log"), "-p", str(nginx_dir), "-c", str(tmp_path / "nginx.conf")])
+        nginx = start_nginx(processes, tmp_path)
         for cell, port in ports.items():
             until(lambda: processes.alive(apis[cell]) and answers(f"http://127.0.0.1:{port}/readyz"), f"API process of cell {cell}")
         until(lambda: processes.alive(nginx) and answers(f"http://127.0.0.1:{proxy_port}/healthz"), "nginx")

@@ -55,6 +55,21 @@ def nginx_binary() -> str | None:
     return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
 
 
+def start_nginx(processes: Processes, folder: Path) -> subprocess.Popen:
+    """nginx in the foreground, unprivileged, serving the site ``folder/jiedao.conf``; its
+    files (pid, logs, temporary bodies) under ``folder/nginx``."""
+    nginx_dir = folder / "nginx"
+    nginx_dir.mkdir()
+    (folder / "nginx.conf").write_text(
+        f"daemon off;\nmaster_process off;\nworker_processes 1;\npid {nginx_dir}/nginx.pid;\nerror_log {nginx_dir}/error.log info;\n"
+        "events { worker_connections 256; }\n"
+        f"http {{\n  access_log {nginx_dir}/access.log;\n"
+        + "".join(f"  {kind}_temp_path {nginx_dir}/{kind};\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        + f"  include {folder}/jiedao.conf;\n}}\n"
+    )
+    return processes.start("nginx", [nginx_binary(), "-e", str(nginx_dir / "error.log"), "-p", str(nginx_dir), "-c", str(folder / "nginx.conf")])
+
+
 def render_template(text: str, values: dict[str, str]) -> str:
     """What the nginx image's envsubst makes of the template: only the named variables."""
     for name, value in values.items():
@@ -174,16 +189,7 @@ def topology(postgres, tmp_path):
         template = (DEPLOY / "nginx" / "jiedao.conf.template").read_text()
         site = render_template(template, {"JIEDAO_LISTEN": f"127.0.0.1:{proxy_port}", "JIEDAO_UPSTREAMS": " ".join(f"server 127.0.0.1:{p};" for p in api_ports)})
         (tmp_path / "jiedao.conf").write_text(site)
-        nginx_dir = tmp_path / "nginx"
-        nginx_dir.mkdir()
-        (tmp_path / "nginx.conf").write_text(
-            f"daemon off;\nmaster_process off;\nworker_processes 1;\npid {nginx_dir}/nginx.pid;\nerror_log {nginx_dir}/error.log info;\n"
-            "events { worker_connections 256; }\n"
-            f"http {{\n  access_log {nginx_dir}/access.log;\n"
-            + "".join(f"  {kind}_temp_path {nginx_dir}/{kind};\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-            + f"  include {tmp_path}/jiedao.conf;\n}}\n"
-        )
-        nginx = processes.start("nginx", [nginx_binary(), "-e", str(nginx_dir / "error.log"), "-p", str(nginx_dir), "-c", str(tmp_path / "nginx.conf")])
+        nginx = start_nginx(processes, tmp_path)
 
         for port, api in zip(api_ports, apis):
             until(lambda: processes.alive(api) and answers(f"http://127.0.0.1:{port}/readyz"), f"API process on {port}")

@@ -11,9 +11,7 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import aiomqtt
 import httpx
@@ -22,37 +20,14 @@ import pytest
 from jiedao.core.demo import DEMO_PASSWORD
 from jiedao.core.testing.fixtures import APP_ROLE, OWNER_ROLE
 from jiedao.core.testing.services import free_port
+from tests.deploy.test_deploy_topology import DEADLINE, JIEDAO, STREETS, answers, until
 
 pytestmark = pytest.mark.mqtt
 
-JIEDAO = str(Path(sys.executable).with_name("jiedao"))
-DEADLINE = 90.0
-STREETS = """
-[streets.changqing]
-name = "长庆街道"
-plugins = ["sensors", "dashboard"]
-"""
 LOGIN = 'mutation($u: String!, $p: String!) { login(input: {username: $u, password: $p}) { token } }'
 ALARMS = "{ alarms { totalCount } }"
 LEADER = re.compile(r"background work runs in this worker \(process (\d+)\)")
 STARTED = re.compile(r"Started server process \[(\d+)\]")
-
-
-def until(condition, what: str, timeout: float = DEADLINE):
-    """Poll ``condition()`` until it returns something truthy; that value."""
-    deadline = time.monotonic() + timeout
-    while not (value := condition()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.2)
-    return value
-
-
-def ready(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def graphql(port: int, query: str, variables: dict | None = None, token: str | None = None) -> dict:
@@ -122,7 +97,7 @@ async def test_two_workers_answer_and_the_background_work_moves_to_another_worke
         assert process.poll() is None, f"serve exited with {process.returncode}:\n{log_path.read_text()[-3000:]}"
         return log_path.read_text()
 
-    workers = until(lambda: len(set(STARTED.findall(log()))) == 2 and ready(port) and set(STARTED.findall(log())), "two workers")
+    workers = until(lambda: len(set(STARTED.findall(log()))) == 2 and answers(f"http://127.0.0.1:{port}/readyz") and set(STARTED.findall(log())), "two workers")
     leader = int(until(lambda: LEADER.findall(log()), "a worker taking the background work")[0])
     assert leader in {int(pid) for pid in workers}
 
@@ -135,7 +110,7 @@ async def test_two_workers_answer_and_the_background_work_moves_to_another_worke
     os.kill(leader, signal.SIGKILL)
     successor = int(until(lambda: (found := LEADER.findall(log()))[1:] and found[1], "another worker taking the background work over"))
     assert successor != leader
-    until(lambda: len(set(STARTED.findall(log())) - {str(leader)}) == 2 and ready(port), "uvicorn's replacement worker")
+    until(lambda: len(set(STARTED.findall(log())) - {str(leader)}) == 2 and answers(f"http://127.0.0.1:{port}/readyz"), "uvicorn's replacement worker")
 
     after_kill = graphql(port, ALARMS, token=token)["alarms"]["totalCount"]
     await publish_until_alarm(mqtt_broker, second, port, token, after_kill)
