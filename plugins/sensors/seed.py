@@ -118,8 +118,8 @@ async def seed(session: AsyncSession, street: str) -> None:
         _acknowledged(change.alarm, at - timedelta(hours=1))
     if by_kind[SMOKE_DETECTOR]:
         silent = by_kind[SMOKE_DETECTOR][0]
-        silent.status, silent.last_seen_at = "OFFLINE", at - timedelta(hours=3)
-        apply_condition(session, silent, Condition("OFFLINE", CRITICAL, None, "silent for 180 min"), at - timedelta(hours=1), open_)
+        silent.status, silent.last_seen_at = "OFFLINE", at - timedelta(hours=7)
+        apply_condition(session, silent, Condition("OFFLINE", CRITICAL, None, "silent for 361 min"), at - timedelta(hours=1), open_)
         weak = by_kind[SMOKE_DETECTOR][-1]
         apply_condition(session, weak, Condition("LOW_BATTERY", MINOR, 12.0, "battery 12% ≤ 20%"), at - timedelta(days=1), open_)
     if by_kind[EV_CHARGER_FIRE]:

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from jiedao.api.domain import Duration
 from jiedao.plugins.sensors.nbiot.settings import NbiotSettings
-from jiedao.plugins.sensors.service.rules import ALARM_TYPES, CRITICAL, MAJOR, OFFLINE, SEVERITIES
+from jiedao.plugins.sensors.service.rules import ALARM_TYPES, CRITICAL, KINDS, MAJOR, OFFLINE, SEVERITIES, SMOKE_DETECTOR
 
 
 class Thresholds(BaseModel):
@@ -57,7 +57,18 @@ class SensorsSettings(BaseModel):
     model_config = {"extra": "forbid"}
 
     topic_prefix: str = Field("jiedao", pattern=r"^[A-Za-z0-9_\-/]+$", description="First topic level(s): PREFIX/STREET/devices/ID/...")
-    offline_after: Duration = Field(timedelta(hours=2), description="Heartbeat allowance: a device silent longer is OFFLINE.")
+    offline_after: Duration = Field(
+        timedelta(hours=2),
+        description="Heartbeat allowance of the device kinds not in offline_after_kind: a device silent longer is OFFLINE.",
+    )
+    offline_after_kind: dict[str, Duration] = Field(
+        default_factory=lambda: {SMOKE_DETECTOR: timedelta(hours=6)},
+        description=(
+            "Heartbeat allowance per device kind, over offline_after: NB-IoT smoke detectors report a heartbeat "
+            "every few hours (3–5 h), so the default gives them 6 h; monitors and charging points report every "
+            "few minutes and keep offline_after. A street that lists this table replaces the default table."
+        ),
+    )
     thresholds: Thresholds = Field(default_factory=Thresholds)
     escalate_after: list[Duration] = Field(
         default_factory=lambda: [timedelta(minutes=15), timedelta(hours=1)],
@@ -95,6 +106,20 @@ class SensorsSettings(BaseModel):
         description="HTTP pushes of the carriers' IoT platforms (CTWing, OneNET): [streets.X.sensors.nbiot].",
     )
     # --- end of NB-IoT --------------------------------------------------------------------
+
+    @field_validator("offline_after_kind")
+    @classmethod
+    def _known_kinds(cls, value: dict[str, timedelta]) -> dict[str, timedelta]:
+        unknown = sorted(set(value) - set(KINDS))
+        if unknown:
+            raise ValueError(f"offline_after_kind: unknown device kind(s) {', '.join(unknown)} (expected some of {', '.join(KINDS)})")
+        if any(allowance <= timedelta(0) for allowance in value.values()):
+            raise ValueError("offline_after_kind: every allowance must be longer than zero")
+        return value
+
+    def offline_allowance(self, kind: str) -> timedelta:
+        """How long a device of ``kind`` may stay silent before it is OFFLINE."""
+        return self.offline_after_kind.get(kind, self.offline_after)
 
     @field_validator("escalate_severities")
     @classmethod

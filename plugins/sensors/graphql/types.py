@@ -58,7 +58,7 @@ class DeviceStatus(Enum):
 
     UNKNOWN = strawberry.enum_value("UNKNOWN", description="Not heard from yet since it was registered.")
     ONLINE = strawberry.enum_value("ONLINE", description="在线 (online): its messages arrive.")
-    OFFLINE = strawberry.enum_value("OFFLINE", description="离线 (offline): silent longer than the street's offline_after (an OFFLINE alarm is raised).")
+    OFFLINE = strawberry.enum_value("OFFLINE", description="离线 (offline): silent longer than its kind's allowance (the street's offline_after_kind, else offline_after; an OFFLINE alarm is raised).")
     RETIRED = strawberry.enum_value("RETIRED", description="Taken out of service (retireDevice); not swept as offline, its messages are quarantined.")
 
 
@@ -108,7 +108,7 @@ described(
     TAMPER="防拆 (tamper): the device was opened or removed.",
     LOW_BATTERY="低电量 (low battery).",
     SELF_TEST_FAILED="自检失败 (the device's self-test failed).",
-    OFFLINE="离线 (offline): the device has been silent longer than the street's offline_after.",
+    OFFLINE="离线 (offline): the device has been silent longer than its kind's allowance (offline_after_kind, else offline_after).",
 )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.api import DomainError, now
@@ -208,8 +208,17 @@ async def clear(session: AsyncSession, alarm_id: int, actor: str, note: str, at:
     return Change("cleared", alarm, device)
 
 
+def _silent_too_long(settings: SensorsSettings, at: datetime):
+    """The condition "last heard before its kind's allowance ran out", one cut-off per kind."""
+    listed = settings.offline_after_kind
+    by_kind = [and_(Device.kind == kind, Device.last_seen_at < at - allowance) for kind, allowance in listed.items()]
+    others = Device.last_seen_at < at - settings.offline_after
+    return or_(*by_kind, and_(Device.kind.not_in(list(listed)), others) if listed else others)
+
+
 async def sweep(session: AsyncSession, settings: SensorsSettings, at: datetime | None = None, care: CareSettings | None = None) -> list[Change]:
-    """Mark devices silent for longer than ``offline_after`` OFFLINE (with an alarm), except
+    """Mark devices silent for longer than their kind's allowance (``offline_allowance``: the
+    street's ``offline_after_kind``, else ``offline_after``) OFFLINE (with an alarm), except
     RETIRED ones, and escalate unacknowledged alarms (ACTIVE_UNACK or CLEARED_UNACK) of the
     severities in ``settings.escalate_severities`` whose next escalation delay has passed.
 
@@ -217,10 +226,9 @@ async def sweep(session: AsyncSession, settings: SensorsSettings, at: datetime |
     and MAJOR otherwise (``rules.with_care``, the street's ``care`` settings; defaults when None)."""
     at = at or now()
     changes: list[Change] = []
-    cutoff = at - settings.offline_after
     already = select(Alarm.device_pk).where(Alarm.type == OFFLINE, Alarm.status.in_((ACTIVE_UNACK, ACKNOWLEDGED)))
     silent = (await session.scalars(
-        select(Device).where(Device.last_seen_at.is_not(None), Device.last_seen_at < cutoff, Device.status != RETIRED, Device.id.not_in(already))
+        select(Device).where(Device.last_seen_at.is_not(None), _silent_too_long(settings, at), Device.status != RETIRED, Device.id.not_in(already))
     )).all()
     detectors = [d.id for d in silent if d.kind == SMOKE_DETECTOR]
     levels = await care_levels(session, detectors, care or CareSettings(), at.astimezone(CHINA).date()) if detectors else {}

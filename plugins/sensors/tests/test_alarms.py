@@ -116,7 +116,7 @@ async def test_a_street_can_lower_its_thresholds(make_kernel):
 
 
 async def test_a_silent_detector_of_an_elderly_person_living_alone_is_a_critical_offline(kernel, registry, events):
-    heard = now() - timedelta(hours=3)
+    heard = now() - timedelta(hours=7)  # past a detector's 6 h and a monitor's 2 h
     await deliver(kernel, "SD-1", {"battery": 90}, at=heard)
     await deliver(kernel, "EM-1", {"voltage": 220}, at=heard)
     await deliver(kernel, "EM-2", {"voltage": 220})

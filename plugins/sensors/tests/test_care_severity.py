@@ -51,9 +51,9 @@ async def test_the_severity_of_a_detectors_alarms_follows_its_residents_care_pro
     columns, (tamper, offline, battery) = PROFILES[profile]
     registry = await register_devices(kernel)
     await _profile(kernel, registry.residents[0], columns)  # SD-1 protects residents[0]
-    heard = now() - timedelta(hours=3)
+    heard = now() - timedelta(hours=7)
     await deliver(kernel, "SD-1", {"tamper": True, "battery": 10}, at=heard)
-    await _sweep(kernel, now())  # silent for 3 h > offline_after (2 h)
+    await _sweep(kernel, now())  # silent for 7 h > a detector's allowance (6 h)
     assert await _severities(client) == {("SD-1", "TAMPER"): tamper, ("SD-1", "LOW_BATTERY"): battery, ("SD-1", "OFFLINE"): offline}
 
 

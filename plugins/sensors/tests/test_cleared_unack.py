@@ -102,12 +102,13 @@ async def test_an_acknowledged_alarm_that_ends_by_itself_is_cleared(kernel, regi
 
 
 async def test_a_device_back_from_offline_and_silent_again_reopens_its_offline_alarm(kernel, registry):
-    heard = now() - timedelta(hours=6)
+    heard = now() - timedelta(hours=14)
     await deliver(kernel, "SD-1", {"battery": 90}, at=heard)
-    assert await _sweep(kernel, heard + timedelta(hours=2, minutes=1)) == [("raised", "OFFLINE", 0)]
-    await deliver(kernel, "SD-1", {"battery": 90}, at=heard + timedelta(hours=2, minutes=5))  # back: CLEARED_UNACK
-    # silent again: the same alarm comes back, and (never acknowledged, raised 2 h ago) climbs a step
-    assert await _sweep(kernel, heard + timedelta(hours=4, minutes=6)) == [("updated", "OFFLINE", 1), ("escalated", "OFFLINE", 1)]
+    assert await _sweep(kernel, heard + timedelta(hours=5, minutes=59)) == []  # within a detector's 6 h
+    assert await _sweep(kernel, heard + timedelta(hours=6, minutes=1)) == [("raised", "OFFLINE", 0)]
+    await deliver(kernel, "SD-1", {"battery": 90}, at=heard + timedelta(hours=6, minutes=5))  # back: CLEARED_UNACK
+    # silent again: the same alarm comes back, and (never acknowledged, raised 6 h ago) climbs a step
+    assert await _sweep(kernel, heard + timedelta(hours=12, minutes=6)) == [("updated", "OFFLINE", 1), ("escalated", "OFFLINE", 1)]
     [offline] = await alarms_of(kernel, "SD-1")
     assert (offline.status, offline.repeat_count) == ("ACTIVE_UNACK", 1)
 
