@@ -101,10 +101,10 @@ async def test_bad_backward_paging_is_an_error_naming_the_argument(kernel, clien
     assert [e["extensions"].get("field") for e in errors] == [field], errors
 
 
+@pytest.mark.demo
 async def test_the_history_of_many_cases_takes_the_statements_of_one(kernel, client):
-    from jiedao.core.demo import DEMO_PASSWORD, seed_demo
+    from jiedao.core.demo import DEMO_PASSWORD
 
-    await seed_demo(kernel)
     login = "mutation($u: String!, $p: String!) { login(input: {username: $u, password: $p}) { token } }"
     admin = (await client.query(login, {"u": "changqing-admin", "p": DEMO_PASSWORD}))["login"]["token"]
     query = """query($n: Int) { mediationCases(first: $n) { edges { node { id history { toState }

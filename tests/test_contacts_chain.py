@@ -4,6 +4,8 @@ resident's home): the grid's workers and the resident, the community's duty work
 
 from __future__ import annotations
 
+import pytest
+
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -11,7 +13,6 @@ from sqlalchemy import select, update
 from jiedao.core import clock
 from jiedao.core.contacts.chain import reach_chain
 from jiedao.core.contacts.models import DutyShift, EmergencyContact
-from jiedao.core.demo import seed_demo
 from jiedao.core.grids.models import Grid, GridWorker
 from jiedao.core.identity.models import User
 from jiedao.core.models import Building, Compound, Ownership, Resident, Unit
@@ -32,8 +33,8 @@ async def chain(kernel, building_id, resident_id=None, at=AT):
         return await reach_chain(session, street_id, building_id=building_id, resident_id=resident_id, at=at)
 
 
+@pytest.mark.demo
 async def test_a_demo_smoke_alarm_at_an_elderly_residents_home(kernel):
-    await seed_demo(kernel)
     async with kernel.db.transaction(kernel.street_id("changqing")) as session:
         resident, building_id = (await session.execute(
             select(Resident, Unit.building_id).join(Ownership, Ownership.resident_id == Resident.id).join(Unit, Unit.id == Ownership.unit_id)

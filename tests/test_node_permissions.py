@@ -9,13 +9,15 @@ implements ``Node``, as every demo role, on the seeded demo street, and compares
 
 from __future__ import annotations
 
+import pytest
+
 import asyncio
 import random
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy import select
 
-from jiedao.core.demo import DEMO_PASSWORD, seed_demo
+from jiedao.core.demo import DEMO_PASSWORD
 from jiedao.core.identity.models import User
 from jiedao.schema.ids import decode_global_id, encode_global_id
 from jiedao.schema.node import model_for
@@ -199,7 +201,7 @@ async def login(client, username: str) -> str:
 
 
 async def seed(kernel, client) -> dict[str, str | None]:
-    """The demo, plus rows of the resident's own (a topic, a case they are party to, a
+    """The demo (the ``demo`` marker seeds it), plus rows of the resident's own (a topic, a case they are party to, a
     quarantined message); returns each role's token."""
     from jiedao.plugins.mediation.models import Case, CaseParty
     from jiedao.plugins.mediation.states import PartyRole
@@ -208,7 +210,6 @@ async def seed(kernel, client) -> dict[str, str | None]:
 
     from jiedao.api.work import open_work_item
 
-    await seed_demo(kernel)
     tokens = {role: (await login(client, username) if username else None) for role, username in ROLES.items()}
     owner = tokens["resident"]
     unit = (await client.query("{ me { resident { units { id } } } }", token=owner))["me"]["resident"]["units"][0]["id"]
@@ -300,6 +301,7 @@ async def every_row(kernel, type_name: str, seen: dict[str, set[str]] | None = N
 # -- the test ---------------------------------------------------------------------------
 
 
+@pytest.mark.demo
 async def test_node_returns_only_what_the_callers_own_queries_return(kernel, client):
     tokens = await seed(kernel, client)
     admin = tokens["platform admin"]
@@ -336,6 +338,7 @@ async def test_node_returns_only_what_the_callers_own_queries_return(kernel, cli
     assert not disagreements, "\n".join(disagreements)
 
 
+@pytest.mark.demo
 async def test_the_resident_of_the_issue_cannot_enumerate_residents(kernel, client):
     """The reported attack itself: ``changqing-owner1`` walks Resident IDs."""
     tokens = await seed(kernel, client)

@@ -98,15 +98,75 @@ def sqlite_template(tmp_path_factory) -> Path:
 _counter = itertools.count(1)
 
 
+def pytest_configure(config) -> None:
+    """Register the kit's markers."""
+    config.addinivalue_line(
+        "markers",
+        "demo: the test's database starts with the demo seeded (seed_demo) for the test's streets; "
+        "seeded once per session and backend, then copied like the empty template",
+    )
+
+
+def _seed_demo_in(url: str, streets: dict[str, Any]) -> None:
+    """Run ``seed_demo`` for ``streets`` on the migrated database at ``url`` (its own loop and
+    thread, so it works whether or not the caller's thread runs an event loop)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from jiedao.core.demo import seed_demo
+
+    async def seed() -> None:
+        kernel = await Kernel.load(parse_config({"streets": streets}, database_url=url))
+        try:
+            await kernel.sync_streets()
+            await seed_demo(kernel)
+        finally:
+            await kernel.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, seed()).result()
+
+
+@pytest.fixture(scope="session")
+def demo_templates(tmp_path_factory) -> dict[tuple[str, str], str]:
+    """Seeded demo databases made so far this session: (backend, streets as JSON) → a SQLite
+    file path or a PostgreSQL template database name (see the ``demo`` marker)."""
+    return {}
+
+
+def _demo_template(request, backend: str, streets: dict[str, Any]) -> str:
+    """The seeded demo template of ``backend`` for ``streets``, seeded on first use."""
+    import json
+
+    templates = request.getfixturevalue("demo_templates")
+    key = (backend, json.dumps(streets, sort_keys=True, ensure_ascii=False))
+    if key in templates:
+        return templates[key]
+    if backend == "sqlite":
+        path = request.getfixturevalue("tmp_path_factory").mktemp("demo-template") / "demo.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        _seed_demo_in(f"sqlite+aiosqlite:///{path}", streets)
+        templates[key] = str(path)
+    else:
+        cluster = request.getfixturevalue("postgres")
+        name = f"demo_template_{os.getpid()}_{len(templates)}"
+        cluster.create_database(name, owner=OWNER_ROLE, template=request.getfixturevalue("postgres_template"))
+        _seed_demo_in(cluster.url(name, user=APP_ROLE), streets)
+        templates[key] = name
+    return templates[key]
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request, tmp_path) -> str:
-    """A fresh, migrated database for one test, on each backend in turn."""
+def database_url(request, tmp_path, jiedao_streets) -> str:
+    """A fresh, migrated database for one test, on each backend in turn; with the ``demo``
+    marker, one with the demo seeded for the test's streets (``jiedao_streets``)."""
+    demo = request.node.get_closest_marker("demo") is not None
     if request.param == "sqlite":
         path = tmp_path / "jiedao.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        source = _demo_template(request, "sqlite", jiedao_streets) if demo else request.getfixturevalue("sqlite_template")
+        shutil.copy(source, path)
         return f"sqlite+aiosqlite:///{path}"
     cluster = request.getfixturevalue("postgres")
-    template = request.getfixturevalue("postgres_template")
+    template = _demo_template(request, "postgres", jiedao_streets) if demo else request.getfixturevalue("postgres_template")
     name = f"test_{os.getpid()}_{next(_counter)}"
     cluster.create_database(name, owner=OWNER_ROLE, template=template)
     request.addfinalizer(lambda: cluster.drop_database(name))

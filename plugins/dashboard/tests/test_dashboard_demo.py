@@ -1,13 +1,15 @@
 """The demo cockpit shows at least one hotspot, confirmed by several sources and explained."""
 
-from jiedao.core.demo import HOTSPOT_BUILDING, seed_demo
+import pytest
+
+from jiedao.core.demo import HOTSPOT_BUILDING
 
 HOTSPOTS = """{ cockpit { hotspots(range: {preset: LAST_7_DAYS}) {
   place name compoundName sources explanation signals { source observed threshold } } } }"""
 
 
+@pytest.mark.demo
 async def test_the_demo_has_an_explainable_hotspot(kernel, client):
-    await seed_demo(kernel)
     token = await client.token("street_admin")
     hotspots = (await client.query(HOTSPOTS, token=token))["cockpit"]["hotspots"]
     compound, building = HOTSPOT_BUILDING

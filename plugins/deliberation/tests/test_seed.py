@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from jiedao.core.demo import seed_demo
+
+pytestmark = pytest.mark.demo  # seeded once per session; each seed_demo below checks it is idempotent
 
 
 async def test_demo_seed_has_topics_the_half_month_talk_and_both_ballots(kernel, client):
-    await seed_demo(kernel)
-    await seed_demo(kernel)  # idempotent
+    await seed_demo(kernel)  # idempotent: the demo is already there
     worker = await client.token("community_worker")
     data = await client.query(
         """{
@@ -33,7 +36,6 @@ async def test_demo_seed_has_topics_the_half_month_talk_and_both_ballots(kernel,
 
 
 async def test_the_demo_owners_may_vote_online_in_the_open_ballot_of_their_compound(kernel, client):
-    await seed_demo(kernel)
     login = 'mutation { login(input: {username: "changqing-owner1", password: "jiedao-demo"}) { token } }'
     owner = (await client.query(login))["login"]["token"]
     query = "{ me { resident { units { ballots { ballot { id title status turnout { participatingOwners } } vote { channel } } } } } }"
@@ -51,7 +53,6 @@ async def test_the_demo_owners_may_vote_online_in_the_open_ballot_of_their_compo
 
 
 async def test_demo_topics_tell_the_accountability_chain(kernel, client):
-    await seed_demo(kernel)
     worker = await client.token("community_worker")
     data = await client.query(
         """{
@@ -76,7 +77,6 @@ async def test_demo_topics_tell_the_accountability_chain(kernel, client):
 
 
 async def test_demo_appeals_are_settled_through_the_three_parties_with_their_timelines(kernel, client):
-    await seed_demo(kernel)
     worker = await client.token("community_worker")
     fields = "source state escalationLevel reopenCount rating assigneeOrganisationName timeline { action actor at }"
     items = []
@@ -104,8 +104,7 @@ async def test_demo_seed_has_a_fund_account_per_compound_and_a_voted_use(kernel,
     from jiedao.core.models import Compound
     from sqlalchemy import func, select
 
-    await seed_demo(kernel)
-    await seed_demo(kernel)  # idempotent
+    await seed_demo(kernel)  # idempotent: the demo is already there
     async with kernel.db.transaction(kernel.street_id("changqing")) as session:
         compounds = await session.scalar(select(func.count()).select_from(Compound))
     worker = await client.token("community_worker")

@@ -3,6 +3,8 @@ it and the finding becomes rectified; a finding rectified in mediation closes it
 
 from __future__ import annotations
 
+import pytest
+
 from datetime import timedelta
 
 from jiedao.api.organisations import OrganisationKind
@@ -100,15 +102,14 @@ async def test_a_finding_rectified_in_mediation_closes_its_work_item(scene):
     assert (await scene.client.query(ITEM, {"id": housing["id"]}, token=worker))["workItem"]["state"] == "CLOSED"
 
 
+@pytest.mark.demo
 async def test_the_demo_task_forces_pending_findings_wait_on_their_departments(kernel):
     from sqlalchemy import func, select
 
-    from jiedao.core.demo import seed_demo
     from jiedao.core.organisations.models import Organisation
     from jiedao.core.work.models import WorkItem
     from jiedao.plugins.mediation.models import Finding
 
-    await seed_demo(kernel)
     async with kernel.db.transaction(kernel.street_id("changqing")) as session:
         pending = await session.scalar(select(func.count()).select_from(Finding).where(Finding.status.in_(["open", "notified"])))
         by_department = dict((await session.execute(

@@ -3,9 +3,10 @@ serving its flats, detectors of elderly residents (by their age, the vulnerable 
 
 from __future__ import annotations
 
+import pytest
+
 from sqlalchemy import func, select
 
-from jiedao.core.demo import seed_demo
 from jiedao.core.care import CareSettings, elderly_clause, vulnerable_clause
 from jiedao.core.clock import today
 from jiedao.core.models import Resident
@@ -13,8 +14,8 @@ from jiedao.plugins.sensors.models import Alarm, Device, ServedUnit
 from jiedao.plugins.sensors.seed import seed
 
 
+@pytest.mark.demo
 async def test_the_demo_has_changqings_devices_and_a_few_open_alarms(kernel):
-    await seed_demo(kernel)
     async with kernel.db.transaction(kernel.street_id("changqing")) as session:
         kinds = dict((await session.execute(select(Device.kind, func.count()).group_by(Device.kind))).all())
         assert kinds == {"ELECTRIC_MONITOR": 734, "SMOKE_DETECTOR": 737, "EV_CHARGER_FIRE": 15}
