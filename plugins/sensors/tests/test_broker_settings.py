@@ -24,7 +24,8 @@ async def backlog_kept(broker: MosquittoBroker, expected: int) -> int:
     topic = "jiedao/changqing/devices/{}/telemetry"
     async with aiomqtt.Client(broker.host, broker.port, **session) as subscriber:
         await subscriber.subscribe(topic.format("+"), qos=1)
-    async with aiomqtt.Client(broker.host, broker.port, max_inflight_messages=500) as publisher:
+    # each acknowledgement may take long on a loaded machine: a deadline for them all, not aiomqtt's 10 s each
+    async with aiomqtt.Client(broker.host, broker.port, max_inflight_messages=500, timeout=120) as publisher:
         await asyncio.gather(*(publisher.publish(topic.format(f"EM-{n % 50}"), str(n), qos=1) for n in range(MESSAGES)))
     received = 0
     async with aiomqtt.Client(broker.host, broker.port, **session) as subscriber:
