@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/ingest.py [--backend sqlite|postgres|both] [--messages 40000]
         [--devices 500] [--live-rate 2000] [--live-seconds 20] [--soak SECONDS]
-    .venv/bin/python bench/ingest.py --streets 1,10,100 [--compare] [--transactions 4] [--rounds 2]
+    .venv/bin/python bench/ingest.py --streets 1,10,100 [--compare] [--transactions 1,4] [--rounds 2]
 
 Every figure comes from real processes on this machine: a throwaway Mosquitto configured
 as Jiedao documents it (no limit on queued QoS 1 messages), `jiedao sensors ingest`
@@ -300,7 +300,7 @@ async def run_streets(backend: Backend, args) -> None:
         print(f"[{backend.name}] one ingester, {args.messages:,} messages of {args.devices} monitors spread over S streets "
               f"({len(backend.streets)} streets subscribed)")
         modes = [("before (--transactions 0)", ("--transactions", "0"))] if args.compare else []
-        modes.append((f"now (--transactions {args.transactions})", ("--transactions", str(args.transactions))))
+        modes += [(f"now (--transactions {n})", ("--transactions", n)) for n in args.transactions.split(",")]
         for count in backend.street_counts:
             rates: dict[str, list[float]] = {label: [] for label, _ in modes}
             for _ in range(args.rounds):
@@ -309,8 +309,8 @@ async def run_streets(backend: Backend, args) -> None:
             figures = {label: max(values) for label, values in rates.items()}
             line = "  ".join(f"{label} {figure:7,.0f} msg/s ({', '.join(f'{v:,.0f}' for v in rates[label])})" for label, figure in figures.items())
             if args.compare:
-                before, after = figures[modes[0][0]], figures[modes[-1][0]]
-                line += f"  ×{after / before:.2f}"
+                before = figures[modes[0][0]]
+                line += "  " + " ".join(f"×{figures[label] / before:.2f}" for label, _ in modes[1:])
             print(f"  S={count:<4} {line}", flush=True)
     finally:
         await backend.close()
@@ -326,7 +326,7 @@ async def main() -> None:
     parser.add_argument("--soak", type=float, default=0, help="Run the live stream this many seconds, sampling memory every 10 s.")
     parser.add_argument("--streets", default="", help="Many-streets run instead: comma-separated S, e.g. 1,10,100.")
     parser.add_argument("--compare", action="store_true", help="With --streets: also the ingester before r8 (--transactions 0), alternately.")
-    parser.add_argument("--transactions", type=int, default=4, help="With --streets: the ingester's --transactions.")
+    parser.add_argument("--transactions", default="4", help="With --streets: the ingester's --transactions (comma-separated: each).")
     parser.add_argument("--rounds", type=int, default=1, help="With --streets: drains per mode and S (the best is shown, every one in brackets).")
     args = parser.parse_args()
     street_counts = [int(n) for n in args.streets.split(",") if n.strip()]
