@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/ingest.py [--backend sqlite|postgres|both] [--messages 40000]
         [--devices 500] [--live-rate 2000] [--live-seconds 20] [--soak SECONDS]
-    .venv/bin/python bench/ingest.py --streets 1,10,100 [--compare] [--transactions 1,4] [--rounds 2]
+    .venv/bin/python bench/ingest.py --streets 1,10,100 [--compare] [--transactions 1,2,4] [--rounds 2]
 
 Every figure comes from real processes on this machine: a throwaway Mosquitto configured
 as Jiedao documents it (no limit on queued QoS 1 messages), `jiedao sensors ingest`
@@ -326,7 +326,7 @@ async def main() -> None:
     parser.add_argument("--soak", type=float, default=0, help="Run the live stream this many seconds, sampling memory every 10 s.")
     parser.add_argument("--streets", default="", help="Many-streets run instead: comma-separated S, e.g. 1,10,100.")
     parser.add_argument("--compare", action="store_true", help="With --streets: also the ingester before r8 (--transactions 0), alternately.")
-    parser.add_argument("--transactions", default="4", help="With --streets: the ingester's --transactions (comma-separated: each).")
+    parser.add_argument("--transactions", default="2", help="With --streets: the ingester's --transactions (comma-separated: each).")
     parser.add_argument("--rounds", type=int, default=1, help="With --streets: drains per mode and S (the best is shown, every one in brackets).")
     args = parser.parse_args()
     street_counts = [int(n) for n in args.streets.split(",") if n.strip()]

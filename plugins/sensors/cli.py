@@ -35,7 +35,7 @@ def _mqtt_url(kernel, url: str | None) -> str:
 @click.option("--queue-size", default=2000, show_default=True, help="Messages received but not yet stored (back-pressure bound).")
 @click.option("--batch-size", default=500, show_default=True, help="Messages stored per transaction at most.")
 @click.option("--batch-wait", default=0.05, show_default=True, help="Seconds a batch waits for more messages before it is stored.")
-@click.option("--transactions", default=4, show_default=True,
+@click.option("--transactions", default=2, show_default=True,
               help="A batch of several streets is stored in at most this many concurrent transactions (groups of streets); 0: one transaction per street, one after another.")
 @click.option("--no-watchdog", is_flag=True, help="Leave offline detection and escalation to 'jiedao serve'.")
 @click.pass_context

@@ -68,7 +68,7 @@ class IngestOptions:
     protocol: int = 5
     session_expiry: int = 7 * 24 * 3600
     backoff_max: float = 30.0
-    transactions: int = 4
+    transactions: int = 2
     """A batch holding messages of several streets is stored in at most this many
     transactions (groups of streets, concurrent on PostgreSQL; ``many_streets``); 0 stores
     every street of a batch in a transaction of its own, one after another (before r8)."""
