@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/ingest.py [--backend sqlite|postgres|both] [--messages 40000]
         [--devices 500] [--live-rate 2000] [--live-seconds 20] [--soak SECONDS]
+    .venv/bin/python bench/ingest.py --streets 1,10,100 [--compare] [--transactions 1,2,4] [--rounds 2]
 
 Every figure comes from real processes on this machine: a throwaway Mosquitto configured
 as Jiedao documents it (no limit on queued QoS 1 messages), `jiedao sensors ingest`
@@ -20,6 +21,13 @@ workers started as an operator starts them, SQLite or a throwaway PostgreSQL.
   ``alarmChanged``), the time from the device's timestamp to its arrival.
 - Memory (``--soak SECONDS``, e.g. 600): the live stream for that long, the ingester's
   resident memory sampled every 10 s.
+- Many streets (``--streets 1,10,100``, instead of the above): the deployment has as many
+  streets as the largest figure, the ingester subscribes to all of them; for each S the same
+  backlog (``--messages`` of ``--devices`` monitors in all) is spread round-robin over S
+  streets (``--devices``/S monitors each) and drained by one ingester. ``--compare`` drains it
+  twice, alternately: before r8 (``--transactions 0``: one transaction per street of a batch,
+  one after another) and now (``--transactions N``: the streets of a batch in at most N
+  transactions, concurrent on PostgreSQL), ``--rounds`` times each.
 """
 
 from __future__ import annotations
@@ -60,40 +68,59 @@ STOP = b"stop"
 class Backend:
     """One database with the bench street's devices, and the environment of the workers."""
 
-    def __init__(self, name: str, url: str, owner_url: str, folder: Path, devices: int):
+    def __init__(self, name: str, url: str, owner_url: str, folder: Path, devices: int, streets: list[int] | None = None, count_url: str | None = None):
         self.name, self.url, self.owner_url, self.folder, self.devices = name, url, owner_url, folder, devices
+        self.street_counts = streets or []
+        """The S of a many-streets run (``--streets``); empty: the one street changqing."""
+        self.streets = [f"s{n:03d}" for n in range(1, max(self.street_counts) + 1)] if self.street_counts else ["changqing"]
+        self.count_url = count_url or url
+        """A URL that sees every street's rows (a superuser on PostgreSQL: RLS is forced)."""
         self.kernel: Kernel | None = None
+        self.counter = None
         self.street_id = 0
-        (folder / "plugins.toml").write_text(CONFIG)
+        (folder / "plugins.toml").write_text(CONFIG if not self.street_counts else "".join(
+            f'[streets.{street}]\nname = "街道 {street}"\nplugins = ["sensors"]\n' for street in self.streets))
+
+    def devices_of(self, index: int) -> int:
+        """Monitors street number ``index`` (from 0) needs: enough for every S it takes part in."""
+        if not self.street_counts:
+            return self.devices
+        return max((max(1, self.devices // count) for count in self.street_counts if index < count), default=1)
 
     async def open(self) -> None:
         """Migrate, register the devices."""
-        self.kernel = await Kernel.load(parse_config({"streets": {"changqing": {"name": "长庆街道", "plugins": ["sensors"]}}}, database_url=self.url))
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        streets = {street: {"name": f"街道 {street}" if self.street_counts else "长庆街道", "plugins": ["sensors"]} for street in self.streets}
+        self.kernel = await Kernel.load(parse_config({"streets": streets}, database_url=self.url))
         await asyncio.to_thread(migrate.upgrade, self.kernel, "heads", self.owner_url)
         await self.kernel.sync_streets()
-        self.street_id = self.kernel.street_id("changqing")
-        async with self.kernel.db.transaction(self.street_id) as session:
-            await session.execute(insert(Device), [
-                {"street_id": self.street_id, "device_id": f"EM-{n}", "kind": "ELECTRIC_MONITOR", "name": "", "status": "UNKNOWN", "latest": {}}
-                for n in range(1, self.devices + 1)
-            ])
+        self.street_id = self.kernel.street_id(self.streets[0])
+        self.counter = create_async_engine(self.count_url)
+        for index, street in enumerate(self.streets):
+            street_id = self.kernel.street_id(street)
+            async with self.kernel.db.transaction(street_id) as session:
+                await session.execute(insert(Device), [
+                    {"street_id": street_id, "device_id": f"EM-{n}", "kind": "ELECTRIC_MONITOR", "name": "", "status": "UNKNOWN", "latest": {}}
+                    for n in range(1, self.devices_of(index) + 1)
+                ])
 
     async def reset(self) -> None:
-        """Forget the readings, alarms and device states of the previous run."""
-        async with self.kernel.db.transaction(self.street_id) as session:
+        """Forget the readings, alarms and device states of the previous run (every street)."""
+        async with self.counter.begin() as connection:
             for model in (Reading, Alarm, QuarantinedMessage):
-                await session.execute(delete(model))
-            await session.execute(update(Device).values(status="UNKNOWN", last_seen_at=None, latest={}, latest_at=None, pending={}))
+                await connection.execute(delete(model.__table__))
+            await connection.execute(update(Device.__table__).values(status="UNKNOWN", last_seen_at=None, latest={}, latest_at=None, pending={}))
 
     async def readings(self) -> int:
-        """How many readings are stored."""
-        async with self.kernel.db.transaction(self.street_id) as session:
-            return await session.scalar(select(func.count()).select_from(Reading))
+        """How many readings are stored (every street)."""
+        async with self.counter.connect() as connection:
+            return await connection.scalar(select(func.count()).select_from(Reading.__table__))
 
-    def ingester(self, broker_url: str, client_id: str, shared: bool) -> subprocess.Popen:
+    def ingester(self, broker_url: str, client_id: str, shared: bool, *options: str) -> subprocess.Popen:
         """Start ``jiedao sensors ingest`` as an operator would, logging to the bench folder."""
         env = {**os.environ, "JIEDAO_CONFIG": str(self.folder / "plugins.toml"), "JIEDAO_DATABASE_URL": self.url, "JIEDAO_MQTT_URL": broker_url}
-        argv = [JIEDAO, "sensors", "ingest", "--client-id", client_id, "--no-watchdog", *(["--shared-group", "jiedao"] if shared else [])]
+        argv = [JIEDAO, "sensors", "ingest", "--client-id", client_id, "--no-watchdog", *(["--shared-group", "jiedao"] if shared else []), *options]
         log = open(self.folder / f"{client_id}.log", "w")  # noqa: SIM115 - closed with the process
         return subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
 
@@ -121,6 +148,8 @@ class Backend:
         return "\n".join(f"--- {log.name}\n" + "\n".join(log.read_text().splitlines()[-lines:]) for log in sorted(self.folder.glob("*.log")))
 
     async def close(self) -> None:
+        if self.counter is not None:
+            await self.counter.dispose()
         await self.kernel.close()
 
 
@@ -143,15 +172,17 @@ async def ceiling(messages: int, devices: int) -> float:
         return messages / json.loads(done.stdout)["seconds"]
 
 
-async def throughput(backend: Backend, workers: int, messages: int) -> float:
-    """Messages a second ``workers`` ingesters drain from a backlog, everything stored."""
+async def throughput(backend: Backend, workers: int, messages: int, streets: int = 0, options: tuple[str, ...] = ()) -> float:
+    """Messages a second ``workers`` ingesters drain from a backlog, everything stored; with
+    ``streets``, the backlog is spread over the first ``streets`` streets."""
     await backend.reset()
     with MosquittoBroker() as broker:
         ids = [f"bench-ingest-{n}" for n in range(1, workers + 1)]
+        filters = [f"jiedao/{street}/devices/+/+" for street in backend.streets] if streets else [FILTER]
         for client_id in ids:
-            await subscribe_offline(broker.url, client_id, FILTER if workers == 1 else f"$share/jiedao/{FILTER}")
-        await publish_backlog(broker.url, messages, backend.devices)
-        processes = [backend.ingester(broker.url, client_id, shared=workers > 1) for client_id in ids]
+            await subscribe_offline(broker.url, client_id, filters if workers == 1 else [f"$share/jiedao/{f}" for f in filters])
+        await publish_backlog(broker.url, messages, backend.devices, backend.streets[:streets] if streets else None)
+        processes = [backend.ingester(broker.url, client_id, workers > 1, *options) for client_id in ids]
         try:
             seconds, before = await backend.wait_for(KEYS_PER_MESSAGE * messages, processes)
         finally:
@@ -262,6 +293,29 @@ async def run_backend(backend: Backend, args) -> None:
         await backend.close()
 
 
+async def run_streets(backend: Backend, args) -> None:
+    """The many-streets figures: one ingester draining the same backlog spread over S streets."""
+    await backend.open()
+    try:
+        print(f"[{backend.name}] one ingester, {args.messages:,} messages of {args.devices} monitors spread over S streets "
+              f"({len(backend.streets)} streets subscribed)")
+        modes = [("before (--transactions 0)", ("--transactions", "0"))] if args.compare else []
+        modes += [(f"now (--transactions {n})", ("--transactions", n)) for n in args.transactions.split(",")]
+        for count in backend.street_counts:
+            rates: dict[str, list[float]] = {label: [] for label, _ in modes}
+            for _ in range(args.rounds):
+                for label, options in modes:
+                    rates[label].append(await throughput(backend, 1, args.messages, count, options))
+            figures = {label: max(values) for label, values in rates.items()}
+            line = "  ".join(f"{label} {figure:7,.0f} msg/s ({', '.join(f'{v:,.0f}' for v in rates[label])})" for label, figure in figures.items())
+            if args.compare:
+                before = figures[modes[0][0]]
+                line += "  " + " ".join(f"×{figures[label] / before:.2f}" for label, _ in modes[1:])
+            print(f"  S={count:<4} {line}", flush=True)
+    finally:
+        await backend.close()
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
@@ -270,7 +324,12 @@ async def main() -> None:
     parser.add_argument("--live-rate", type=float, default=2_000)
     parser.add_argument("--live-seconds", type=float, default=20)
     parser.add_argument("--soak", type=float, default=0, help="Run the live stream this many seconds, sampling memory every 10 s.")
+    parser.add_argument("--streets", default="", help="Many-streets run instead: comma-separated S, e.g. 1,10,100.")
+    parser.add_argument("--compare", action="store_true", help="With --streets: also the ingester before r8 (--transactions 0), alternately.")
+    parser.add_argument("--transactions", default="2", help="With --streets: the ingester's --transactions (comma-separated: each).")
+    parser.add_argument("--rounds", type=int, default=1, help="With --streets: drains per mode and S (the best is shown, every one in brackets).")
     args = parser.parse_args()
+    street_counts = [int(n) for n in args.streets.split(",") if n.strip()]
     reason = mosquitto_available()
     if reason:
         sys.exit(f"cannot run: {reason}")
@@ -279,7 +338,8 @@ async def main() -> None:
         if args.backend in ("sqlite", "both"):
             url = f"sqlite+aiosqlite:///{folder}/bench.db"
             (Path(folder) / "sqlite").mkdir()
-            await run_backend(Backend("sqlite", url, url, Path(folder) / "sqlite", args.devices), args)
+            backend = Backend("sqlite", url, url, Path(folder) / "sqlite", args.devices, street_counts)
+            await (run_streets(backend, args) if street_counts else run_backend(backend, args))
         if args.backend in ("postgres", "both"):
             from jiedao.core.testing.services import PostgresCluster, postgres_available
 
@@ -292,8 +352,9 @@ async def main() -> None:
                 cluster.create_database("bench", owner="bench_owner")
                 os.environ["JIEDAO_DB_APP_ROLE"] = "bench_app"
                 (Path(folder) / "postgres").mkdir()
-                backend = Backend("postgres", cluster.url("bench", user="bench_app"), cluster.url("bench", user="bench_owner"), Path(folder) / "postgres", args.devices)
-                await run_backend(backend, args)
+                backend = Backend("postgres", cluster.url("bench", user="bench_app"), cluster.url("bench", user="bench_owner"), Path(folder) / "postgres", args.devices,
+                                  street_counts, count_url=cluster.url("bench"))
+                await (run_streets(backend, args) if street_counts else run_backend(backend, args))
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from paho.mqtt.properties import Properties
 
 FILTER = "jiedao/changqing/devices/+/+"
 TOPIC = "jiedao/changqing/devices/EM-{}/telemetry"
+STREET_TOPIC = "jiedao/{}/devices/EM-{}/telemetry"
 ALARM_SHARE = 0.02
 """Share of messages whose residual current crosses the 300 mA threshold."""
 QUIET = logging.getLogger("bench.publisher")
@@ -42,11 +43,13 @@ def persistent(url: str, identifier: str) -> aiomqtt.Client:
     return aiomqtt.Client(host, port, identifier=identifier, protocol=aiomqtt.ProtocolVersion.V5, clean_start=False, properties=properties)
 
 
-async def subscribe_offline(url: str, identifier: str, topic_filter: str = FILTER) -> None:
-    """Create the persistent session ``identifier`` subscribed to ``topic_filter`` (QoS 1),
-    then disconnect: the broker queues what is published until the session resumes."""
+async def subscribe_offline(url: str, identifier: str, topic_filter: str | list[str] = FILTER) -> None:
+    """Create the persistent session ``identifier`` subscribed to ``topic_filter`` (QoS 1; a
+    list: each of them), then disconnect: the broker queues what is published until the
+    session resumes."""
     async with persistent(url, identifier) as client:
-        await client.subscribe(topic_filter, qos=1)
+        for each in [topic_filter] if isinstance(topic_filter, str) else topic_filter:
+            await client.subscribe(each, qos=1)
 
 
 def telemetry(rng: random.Random, ts: int) -> bytes:
@@ -55,16 +58,22 @@ def telemetry(rng: random.Random, ts: int) -> bytes:
     return json.dumps({"ts": ts, "values": {"residual_current": current, "voltage": rng.randint(215, 235)}}).encode()
 
 
-async def publish_backlog(url: str, messages: int, devices: int) -> None:
+async def publish_backlog(url: str, messages: int, devices: int, streets: list[str] | None = None) -> None:
     """Publish ``messages`` (QoS 1) as fast as the broker takes them, one millisecond apart
-    in device time, so every message carries distinct readings."""
+    in device time, so every message carries distinct readings. With ``streets``, message i
+    goes to street i mod S, to device EM-n of the ``devices // S`` of each street in turn."""
     rng = random.Random(7)
     base = int(time.time() * 1000) - messages
     host, port = parse(url)
     async with aiomqtt.Client(host, port, identifier="bench-backlog", max_inflight_messages=1000, logger=QUIET) as client:
         pending = []
         for i in range(messages):
-            pending.append(client.publish(TOPIC.format(i % devices + 1), telemetry(rng, base + i), qos=1))
+            if streets:
+                per_street = max(1, devices // len(streets))
+                topic = STREET_TOPIC.format(streets[i % len(streets)], (i // len(streets)) % per_street + 1)
+            else:
+                topic = TOPIC.format(i % devices + 1)
+            pending.append(client.publish(topic, telemetry(rng, base + i), qos=1))
             if len(pending) == 500:
                 await asyncio.gather(*pending)
                 pending.clear()

@@ -1,10 +1,10 @@
-"""Rules, time and the running system: state-transition tables, event kinds, lookups, the clock, durations, the kernel, audit, accounts, a street transaction, a street's live feed for subscriptions and the rows it watches, ID-card numbers (checked, masked)."""
+"""Rules, time and the running system: state-transition tables, event kinds, lookups, the clock, durations, the kernel, audit, accounts, a street transaction (and the street setting row-level security reads), a street's live feed for subscriptions and the rows it watches, ID-card numbers (checked, masked)."""
 
 from __future__ import annotations
 
 from jiedao.core import clock
 from jiedao.core.clock import CHINA
-from jiedao.core.db import UTCDateTime
+from jiedao.core.db import UTCDateTime, set_street_guc
 from jiedao.core.event_kinds import event_kind
 from jiedao.core.events import street_transaction
 from jiedao.core.feeds import StreetFeed
@@ -34,6 +34,7 @@ __all__ = [
     "MetricKind",
     "Notification",
     "parse_duration",
+    "set_street_guc",
     "street_transaction",
     "Transitions",
     "UTCDateTime",

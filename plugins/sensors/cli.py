@@ -34,15 +34,19 @@ def _mqtt_url(kernel, url: str | None) -> str:
 @click.option("--shared-group", help="Join the MQTT 5 shared subscription $share/GROUP/... to split the load between workers.")
 @click.option("--queue-size", default=2000, show_default=True, help="Messages received but not yet stored (back-pressure bound).")
 @click.option("--batch-size", default=500, show_default=True, help="Messages stored per transaction at most.")
+@click.option("--batch-wait", default=0.05, show_default=True, help="Seconds a batch waits for more messages before it is stored.")
+@click.option("--transactions", default=2, show_default=True,
+              help="A batch of several streets is stored in at most this many concurrent transactions (groups of streets); 0: one transaction per street, one after another.")
 @click.option("--no-watchdog", is_flag=True, help="Leave offline detection and escalation to 'jiedao serve'.")
 @click.pass_context
-def ingest(ctx: click.Context, url, client_id, shared_group, queue_size, batch_size, no_watchdog) -> None:
+def ingest(ctx: click.Context, url, client_id, shared_group, queue_size, batch_size, batch_wait, transactions, no_watchdog) -> None:
     """Run MQTT ingestion (and the offline/escalation watchdog) until interrupted."""
     from jiedao.plugins.sensors.ingest import Ingester, IngestOptions
     from jiedao.plugins.sensors.serve import watch
 
     kernel = kernel_of(ctx)
-    options = IngestOptions(_mqtt_url(kernel, url), client_id=client_id, shared_group=shared_group, queue_size=queue_size, batch_size=batch_size)
+    options = IngestOptions(_mqtt_url(kernel, url), client_id=client_id, shared_group=shared_group, queue_size=queue_size, batch_size=batch_size,
+                            batch_wait=batch_wait, transactions=transactions)
 
     async def main() -> None:
         await kernel.sync_streets()

@@ -43,6 +43,7 @@ from paho.mqtt.properties import Properties
 from jiedao.api import now
 from jiedao.api.care import care_settings_of
 from jiedao.api.domain import Kernel
+from jiedao.plugins.sensors.many_streets import merge, store_streets
 from jiedao.plugins.sensors.mqtt_adapter import FlowControl, acknowledger, incoming_queue, persistent_client
 from jiedao.plugins.sensors.service.payloads import BadTopic, parse_topic
 from jiedao.plugins.sensors.service.publish import publish
@@ -67,6 +68,10 @@ class IngestOptions:
     protocol: int = 5
     session_expiry: int = 7 * 24 * 3600
     backoff_max: float = 30.0
+    transactions: int = 2
+    """A batch holding messages of several streets is stored in at most this many
+    transactions (groups of streets, concurrent on PostgreSQL; ``many_streets``); 0 stores
+    every street of a batch in a transaction of its own, one after another (before r8)."""
 
 
 @dataclass
@@ -278,7 +283,8 @@ class Ingester:
                     ack(message.mid, message.qos)
 
     async def process(self, batch: list[aiomqtt.Message]) -> Outcome:
-        """Store one batch, street by street, and announce the alarm changes."""
+        """Store one batch (several streets: ``many_streets.store_streets``) and announce the
+        alarm changes after their commits."""
         received_at = now()
         self.stats.received += len(batch)
         self.stats.batches += 1
@@ -301,12 +307,14 @@ class Ingester:
                 log.warning("dropped a message on %s: %s", topic, error.detail)
                 continue
             by_street[address.street].append(Inbound(address, topic, payload, arrived))
-        for street, inbound in by_street.items():
-            outcome = await store(self.kernel, street, inbound)
-            total.accepted += outcome.accepted
-            total.readings += outcome.readings
-            total.quarantined.update(outcome.quarantined)
-            total.changes += outcome.changes
+        if len(by_street) > 1 and self.options.transactions > 0:
+            stored = await store_streets(self.kernel, by_street, self.options.transactions, store)
+        else:
+            stored = merge([await store(self.kernel, street, inbound) for street, inbound in by_street.items()])
+        total.accepted += stored.accepted
+        total.readings += stored.readings
+        total.quarantined.update(stored.quarantined)
+        total.changes += stored.changes
         self.stats.accepted += total.accepted
         self.stats.readings += total.readings
         self.stats.quarantined.update(total.quarantined)

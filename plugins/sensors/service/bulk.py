@@ -2,7 +2,7 @@
 
 Through the ORM a batch of N messages costs an object per device and an UPDATE per
 device row; here it costs three statements whatever N is: lock the devices, insert the
-readings, update the devices. PostgreSQL receives arrays (``unnest``), so the statement
+readings, update the devices (on PostgreSQL the last two are one, ``write_back``). PostgreSQL receives arrays (``unnest``), so the statement
 text, and with it asyncpg's prepared statement, is the same for every batch; SQLite
 receives one ``executemany`` of plain tuples.
 """
@@ -136,14 +136,41 @@ _UPDATE_DEVICES_PG = text(
 _UPDATE_DEVICES_SQLITE = "UPDATE sensor_devices SET status = ?2, last_seen_at = ?3, latest = ?4, latest_at = ?5, pending = ?6 WHERE id = ?1"
 
 
+def _device_rows(states: list[DeviceState]) -> list[tuple]:
+    """(id, status, last seen, latest as JSON, latest at, pending as JSON) of ``states``."""
+    return [(s.id, s.status, s.last_seen_at, json.dumps(s.latest, separators=(",", ":")), s.latest_at, json.dumps(s.pending) if s.pending else "{}") for s in states]
+
+
 async def save_devices(session: AsyncSession, states: list[DeviceState]) -> None:
     """Write the status, last-seen time, latest values and pending conditions of ``states`` back."""
     if not states:
         return
-    rows = [(s.id, s.status, s.last_seen_at, json.dumps(s.latest, separators=(",", ":")), s.latest_at, json.dumps(s.pending) if s.pending else "{}") for s in states]
+    rows = _device_rows(states)
     if _postgres(session):
         ids, statuses, seen, latest, latest_at, pending = map(list, zip(*rows, strict=True))
         await session.execute(_UPDATE_DEVICES_PG, {"ids": ids, "statuses": statuses, "seen": seen, "latest": latest, "latest_at": latest_at, "pending": pending})
         return
     rows = [(pk, status, _sqlite_time(seen), latest, _sqlite_time(newest), pending) for pk, status, seen, latest, newest, pending in rows]
     await (await session.connection()).exec_driver_sql(_UPDATE_DEVICES_SQLITE, rows)
+
+
+_WRITE_BACK_PG = text(f"WITH inserted AS ({_INSERT_READINGS_PG.text}) {_UPDATE_DEVICES_PG.text}")
+"""Both writes of a batch in one statement (one round trip): PostgreSQL runs a data-modifying
+``WITH`` exactly once and to completion, whether or not the main statement reads it."""
+
+
+async def write_back(session: AsyncSession, street_id: int, readings: list[tuple[int, datetime, str, float]], states: list[DeviceState]) -> None:
+    """``insert_readings`` and ``save_devices``; on PostgreSQL in one statement when both
+    have rows (with many streets a batch's slice per street is small, and every round trip
+    per street counts)."""
+    if not (readings and states and _postgres(session)):
+        await insert_readings(session, street_id, readings)
+        await save_devices(session, states)
+        return
+    pks, stamps, keys, values = map(list, zip(*readings, strict=True))
+    rows = _device_rows(states)
+    ids, statuses, seen, latest, latest_at, pending = map(list, zip(*rows, strict=True))
+    await session.execute(_WRITE_BACK_PG, {
+        "street_id": street_id, "device_pks": pks, "ts": stamps, "keys": keys, "values": values,
+        "ids": ids, "statuses": statuses, "seen": seen, "latest": latest, "latest_at": latest_at, "pending": pending,
+    })

@@ -22,9 +22,8 @@ from jiedao.plugins.sensors.models import QuarantinedMessage
 from jiedao.plugins.sensors.service.alarms import CLEARED_UNACK, RETIRED, Change, apply_condition, condition_active, open_alarms
 from jiedao.plugins.sensors.service.bulk import (
     DeviceState,
-    insert_readings,
     lock_devices,
-    save_devices,
+    write_back,
 )
 from jiedao.plugins.sensors.service.payloads import (
     Address,
@@ -199,8 +198,7 @@ async def store_batch(session: AsyncSession, street_id: int, settings: SensorsSe
         newest = max(s.ts for s, _ in samples)
         if device.latest_at is None or newest > device.latest_at:
             device.latest_at = newest
-    await insert_readings(session, street_id, readings)
-    await save_devices(session, list(touched.values()))
+    await write_back(session, street_id, readings, list(touched.values()))
     await raise_for_care(session, outcome.changes, care or CareSettings(), today())
     outcome.readings = len(readings)
     await session.flush()
