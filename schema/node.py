@@ -26,6 +26,7 @@ from sqlalchemy.sql.elements import ColumnElement, False_
 
 from jiedao.schema.context import Context
 from jiedao.schema.ids import decode_global_id, encode_global_id
+from jiedao.schema.plain_rows import plain_row_class
 
 log = logging.getLogger("jiedao.graphql")
 
@@ -140,7 +141,8 @@ def node_type(
         if permissions == ():
             log.warning("node type %s declares no read rule: node(id:) never returns it (pass read=... to node_type)", type_name)
         _NODES[type_name] = NodeAccess(model, permissions, visible)
-        cls.__strawberry_definition__.is_type_of = lambda obj, _info: isinstance(obj, model)
+        accepted = (model, plain_row_class(model))  # a look-ahead loader's plain rows too (schema.plain_rows)
+        cls.__strawberry_definition__.is_type_of = lambda obj, _info: isinstance(obj, accepted)
         return cls
 
     return decorate
