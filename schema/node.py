@@ -204,3 +204,32 @@ def enum_field(enum: type, attribute: str | None = None, *, description: str | N
 
     resolve.__annotations__["return"] = enum
     return strawberry.field(resolver=resolve, description=description)
+
+
+def _global_id_of_row(source: Any, info: Any) -> str:
+    """``Node.id`` as a plain graphql-core resolver: the global ID of the row of the type
+    being resolved (``info.parent_type``)."""
+    return encode_global_id(info.parent_type.name, source.id)
+
+
+def plain_id_resolvers(schema: Any) -> int:
+    """Resolve every object type's inherited ``Node.id`` field with a plain graphql-core
+    resolver (``_global_id_of_row``), skipping Strawberry's per-field wrappers (the
+    ``Info`` it builds, argument conversion, the extension chain) on the field a list asks
+    for on every row. Fields that override ``id``, or carry extensions or permission
+    classes, are left alone. Returns how many fields were changed."""
+    from graphql import GraphQLObjectType
+
+    inherited = next(f for f in Node.__strawberry_definition__.fields if f.python_name == "id").base_resolver.wrapped_func
+    changed = 0
+    for named in schema.type_map.values():
+        if not isinstance(named, GraphQLObjectType) or named.name.startswith("__"):
+            continue
+        field = named.fields.get("id")
+        definition = (field.extensions or {}).get("strawberry-definition") if field is not None else None
+        resolver = getattr(definition, "base_resolver", None)
+        if resolver is None or resolver.wrapped_func is not inherited or definition.extensions or definition.permission_classes:
+            continue
+        field.resolve = _global_id_of_row
+        changed += 1
+    return changed

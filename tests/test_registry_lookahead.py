@@ -117,3 +117,18 @@ async def test_the_readme_list_takes_a_fixed_number_of_statements(client, kernel
     # (PostgreSQL: + the street's set_config); the general path reads owners separately
     street = 1 if kernel.db.engine.dialect.name == "postgresql" else 0
     assert (fast, general) == ([5 + street] * 3, [6 + street] * 3)
+
+
+async def test_node_ids_resolve_without_strawberry_wrappers_and_still_round_trip(client, kernel):
+    from jiedao.schema.node import _global_id_of_row
+
+    made = await build_registry(kernel, "changqing", buildings=1, units_per_building=2)
+    token = await client.token(STREET_ADMIN)
+    page = await client.query(HUNDRED, token=token)
+    unit_ids = [u["id"] for e in page["buildings"]["edges"] for u in e["node"]["units"]]
+    assert len(unit_ids) == 2
+    for global_id, pk in zip(unit_ids, made["units"]):
+        found = await client.query("query($id: ID!) { node(id: $id) { __typename id ... on Unit { number } } }", {"id": global_id}, token=token)
+        assert found["node"]["__typename"] == "Unit" and found["node"]["id"] == global_id
+    served = kernel.schemas.by_plugins[kernel.schemas.street_plugins["changqing"]]
+    assert served._schema.type_map["Unit"].fields["id"].resolve is _global_id_of_row
