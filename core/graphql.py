@@ -22,7 +22,7 @@ from jiedao.schema.ids import decode_id_of, encode_global_id, parse_pk
 from jiedao.schema.loaders import by_id, children, through
 from jiedao.schema.plain_rows import MISSING, preloaded
 from jiedao.schema.context import Context
-from jiedao.schema.node import PUBLIC, Node, computed_node_type, node_type, resolve_node
+from jiedao.schema.node import PUBLIC, Node, computed_node_type, node_type, plain_resolver, resolve_node
 from jiedao.schema.permissions import IsAuthenticated, allow, public
 
 REGISTRY = "core.registry.read"
@@ -139,6 +139,7 @@ class Unit(Node):
     floor: int | None = strawberry.field(description="The floor (楼层); negative below ground; null when unknown.")
 
     @strawberry.field(description="Exclusive floor area in m².")
+    @plain_resolver
     def area(self) -> float:
         return self.area_dm2 / 100
 

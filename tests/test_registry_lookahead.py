@@ -119,7 +119,7 @@ async def test_the_readme_list_takes_a_fixed_number_of_statements(client, kernel
     assert (fast, general) == ([5 + street] * 3, [6 + street] * 3)
 
 
-async def test_node_ids_resolve_without_strawberry_wrappers_and_still_round_trip(client, kernel):
+async def test_node_ids_and_areas_resolve_without_strawberry_wrappers_and_still_round_trip(client, kernel):
     from jiedao.schema.node import _global_id_of_row
 
     made = await build_registry(kernel, "changqing", buildings=1, units_per_building=2)
@@ -132,3 +132,4 @@ async def test_node_ids_resolve_without_strawberry_wrappers_and_still_round_trip
         assert found["node"]["__typename"] == "Unit" and found["node"]["id"] == global_id
     served = kernel.schemas.by_plugins[kernel.schemas.street_plugins["changqing"]]
     assert served._schema.type_map["Unit"].fields["id"].resolve is _global_id_of_row
+    assert getattr(served._schema.type_map["Unit"].fields["area"].resolve, "__qualname__", "").startswith("_calling")
