@@ -38,6 +38,7 @@ from jiedao.schema.budget import pace_resolvers
 from jiedao.schema.errors import KERNEL_ERROR_CODES, error_code_enum
 from jiedao.schema.extensions import schema_extensions
 from jiedao.schema.guard import guard_mutations
+from jiedao.schema.node import plain_id_resolvers
 
 if TYPE_CHECKING:
     from jiedao.core.kernel import Kernel
@@ -175,6 +176,7 @@ def build_full_schema(kernel: Kernel) -> JiedaoSchema:
         error_codes=error_code_enum(composed_error_codes(c.error_codes)),
     )
     pace_resolvers(full._schema)  # object count and event-loop turns while operations run (schema.budget)
+    plain_id_resolvers(full._schema)  # Node.id without Strawberry's per-field wrappers (schema.node)
     return full
 
 

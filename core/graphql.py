@@ -14,13 +14,15 @@ from jiedao.core import clock
 from jiedao.core.personal_data import mask_phone
 from jiedao.core.geo_graphql import BuildingLocation, location_of
 from jiedao.core.household import HomeMember, home_members
+from jiedao.core.registry_lookahead import preload_building_page
 from jiedao.schema.child_connection import children_connection_field
 from jiedao.schema.connection import AFTER_HELP, FIRST_HELP, Connection, paginate
 from jiedao.schema.cost import list_bound
 from jiedao.schema.ids import decode_id_of, encode_global_id, parse_pk
 from jiedao.schema.loaders import by_id, children, through
+from jiedao.schema.plain_rows import MISSING, preloaded
 from jiedao.schema.context import Context
-from jiedao.schema.node import PUBLIC, Node, computed_node_type, node_type, resolve_node
+from jiedao.schema.node import PUBLIC, Node, computed_node_type, node_type, plain_resolver, resolve_node
 from jiedao.schema.permissions import IsAuthenticated, allow, public
 
 REGISTRY = "core.registry.read"
@@ -36,6 +38,11 @@ def _care(resident, info: strawberry.Info) -> CareProfile:
     """The resident's care profile under the street's care settings, today."""
     ctx = info.context
     return care_profile(resident, ctx.kernel.settings(ctx.street, "care"), clock.today())
+
+
+async def _loaded(loader, key):
+    """``loader``'s value for ``key``, awaited in a coroutine as an ``async`` resolver's would be."""
+    return await loader.load(key)
 
 
 def visible_units(ctx: Context) -> ColumnElement[bool]:
@@ -110,8 +117,10 @@ class Building(Node):
         return await by_id(info.context, models.Compound).load(self.compound_id)
 
     @strawberry.field(description="Every unit of the building (up to a few hundred in a tower); page them with unitsConnection.", metadata=list_bound(300))
-    async def units(self, info: strawberry.Info) -> list["Unit"]:
-        return await children(info.context, models.Unit.building_id).load(self.id)
+    def units(self, info: strawberry.Info) -> list["Unit"]:
+        # Ready when the buildings page looked ahead (core.registry_lookahead); else batched.
+        ready = preloaded(self, "units")
+        return _loaded(children(info.context, models.Unit.building_id), self.id) if ready is MISSING else ready
 
     units_connection = children_connection_field(
         Annotated["Unit", strawberry.lazy("jiedao.core.graphql")], models.Unit.building_id, description="The building's units, a page at a time (in registry order; batched over buildings)."
@@ -130,6 +139,7 @@ class Unit(Node):
     floor: int | None = strawberry.field(description="The floor (楼层); negative below ground; null when unknown.")
 
     @strawberry.field(description="Exclusive floor area in m².")
+    @plain_resolver
     def area(self) -> float:
         return self.area_dm2 / 100
 
@@ -138,10 +148,12 @@ class Unit(Node):
         return await by_id(info.context, models.Building).load(self.building_id)
 
     @strawberry.field(description="The owners (co-owners share the unit).", permission_classes=READ_RESIDENTS, metadata=list_bound(4))
-    async def owners(self, info: strawberry.Info) -> list["Resident"]:
-        return await through(
-            info.context, models.Ownership.unit_id, models.Ownership.resident_id, models.Resident
-        ).load(self.id)
+    def owners(self, info: strawberry.Info) -> list["Resident"]:
+        # Ready when the buildings page looked ahead (core.registry_lookahead); else batched.
+        ready = preloaded(self, "owners")
+        if ready is not MISSING:
+            return ready
+        return _loaded(through(info.context, models.Ownership.unit_id, models.Ownership.resident_id, models.Resident), self.id)
 
     @strawberry.field(
         description="The people of this home: its owners (co-owners) and the members of the households living in it. "
@@ -238,7 +250,9 @@ class CoreQuery:
         statement = select(models.Building)
         if compound_id is not None:
             statement = statement.where(models.Building.compound_id == decode_id_of(compound_id, "Compound", "compoundId"))
-        return await paginate(info.context, statement, first, after)
+        page = await paginate(info.context, statement, first, after)
+        await preload_building_page(info.context, info._raw_info.field_nodes, [edge.node for edge in page.edges])
+        return page
 
     @strawberry.field(description="One building by its global ID; null when there is none in this street; needs core.registry.read.", permission_classes=READ_REGISTRY)
     async def building(self, info: strawberry.Info, id: Annotated[strawberry.ID, strawberry.argument(description="Global ID of the Building.")]) -> Building | None:

@@ -46,14 +46,19 @@ class Context:
     _session: AsyncSession | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _loaders: dict[Hashable, DataLoader] = field(default_factory=dict)
+    _finished: bool = False
 
     @property
     def plugins(self) -> tuple[str, ...]:
         return self.kernel.enabled_plugins(self.street)
 
     async def session(self) -> AsyncSession:
-        """The request's session, scoped to its street (opened on first use)."""
+        """The request's session, scoped to its street (opened on first use; none once the
+        request has ended: a loader left behind by a dropped field gets an error, not a
+        connection nobody gives back)."""
         if self._session is None:
+            if self._finished:
+                raise RuntimeError("the request has ended: no more statements")
             for attempt in (1, 2):
                 session = self.kernel.db.session(self.street_id)
                 try:
@@ -69,22 +74,34 @@ class Context:
             self._session = session
         return self._session
 
+    async def _read(self, read: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+        """``read(session)`` under the lock, shielded from the caller's cancellation.
+
+        graphql-core cancels a field's task when a sibling's error nulls their parent (e.g. a
+        refused field); a statement cancelled half-way breaks the connection under the
+        request's session, and every later statement of the request (and its end) failed with
+        it. Shielded, the statement finishes and the cancelled field simply drops its result."""
+
+        async def run() -> Any:
+            async with self._lock:
+                return await read(await self.session())
+
+        return await asyncio.shield(run())
+
     async def execute(self, statement, params=None):
         """Run a statement on the request's session."""
-        async with self._lock:
-            session = await self.session()
-            return await session.execute(statement, params)
+        return await self._read(lambda session: session.execute(statement, params))
 
     async def scalars(self, statement) -> list[Any]:
         """Run a select and return the first column of every row."""
-        async with self._lock:
-            session = await self.session()
+
+        async def read(session: AsyncSession) -> list[Any]:
             return list((await session.scalars(statement)).all())
 
+        return await self._read(read)
+
     async def scalar(self, statement) -> Any:
-        async with self._lock:
-            session = await self.session()
-            return await session.scalar(statement)
+        return await self._read(lambda session: session.scalar(statement))
 
     async def write(self, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
         """Run ``work(session)`` and commit; on error roll back and re-raise.
@@ -132,7 +149,10 @@ class Context:
             self._loaders.clear()
 
     async def close(self) -> None:
-        """Give the session back at the end of the request (or socket)."""
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        """Give the session back at the end of the request (or socket), once a statement
+        still running (of a field whose result is no longer wanted) has finished."""
+        async with self._lock:
+            self._finished = True
+            if self._session is not None:
+                await self._session.close()
+                self._session = None

@@ -26,6 +26,7 @@ from sqlalchemy.sql.elements import ColumnElement, False_
 
 from jiedao.schema.context import Context
 from jiedao.schema.ids import decode_global_id, encode_global_id
+from jiedao.schema.plain_rows import plain_row_class
 
 log = logging.getLogger("jiedao.graphql")
 
@@ -140,7 +141,8 @@ def node_type(
         if permissions == ():
             log.warning("node type %s declares no read rule: node(id:) never returns it (pass read=... to node_type)", type_name)
         _NODES[type_name] = NodeAccess(model, permissions, visible)
-        cls.__strawberry_definition__.is_type_of = lambda obj, _info: isinstance(obj, model)
+        accepted = (model, plain_row_class(model))  # a look-ahead loader's plain rows too (schema.plain_rows)
+        cls.__strawberry_definition__.is_type_of = lambda obj, _info: isinstance(obj, accepted)
         return cls
 
     return decorate
@@ -202,3 +204,53 @@ def enum_field(enum: type, attribute: str | None = None, *, description: str | N
 
     resolve.__annotations__["return"] = enum
     return strawberry.field(resolver=resolve, description=description)
+
+
+def _global_id_of_row(source: Any, info: Any) -> str:
+    """``Node.id`` as a plain graphql-core resolver: the global ID of the row of the type
+    being resolved (``info.parent_type``)."""
+    return encode_global_id(info.parent_type.name, source.id)
+
+
+def plain_resolver(method: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Mark a field method taking only ``self`` (no ``info``, no arguments, synchronous) to
+    be called directly by graphql-core (see ``plain_id_resolvers``); put it under
+    ``@strawberry.field``."""
+    method.jiedao_plain = True  # type: ignore[attr-defined]
+    return method
+
+
+def _calling(method: Callable[[Any], Any]) -> Callable[[Any, Any], Any]:
+    def resolve(source: Any, info: Any) -> Any:
+        return method(source)
+
+    return resolve
+
+
+def plain_id_resolvers(schema: Any) -> int:
+    """Resolve every object type's inherited ``Node.id`` field with a plain graphql-core
+    resolver (``_global_id_of_row``), and every ``plain_resolver`` method by calling it
+    directly, skipping Strawberry's per-field wrappers (the ``Info`` it builds, argument
+    conversion, the extension chain) on fields a list asks for on every row. Fields that
+    override ``id``, take arguments or ``info``, or carry extensions or permission classes
+    are left alone. Returns how many fields were changed."""
+    from graphql import GraphQLObjectType
+
+    inherited = next(f for f in Node.__strawberry_definition__.fields if f.python_name == "id").base_resolver.wrapped_func
+    changed = 0
+    for named in schema.type_map.values():
+        if not isinstance(named, GraphQLObjectType) or named.name.startswith("__"):
+            continue
+        for name, field in named.fields.items():
+            definition = (field.extensions or {}).get("strawberry-definition")
+            resolver = getattr(definition, "base_resolver", None)
+            if resolver is None or definition.extensions or definition.permission_classes or getattr(field.resolve, "jiedao_paced", False):
+                continue
+            if name == "id" and resolver.wrapped_func is inherited:
+                field.resolve = _global_id_of_row
+            elif getattr(resolver.wrapped_func, "jiedao_plain", False) and not resolver.arguments and resolver.info_parameter is None and not resolver.is_async:
+                field.resolve = _calling(resolver.wrapped_func)
+            else:
+                continue
+            changed += 1
+    return changed

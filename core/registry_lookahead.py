@@ -1,0 +1,129 @@
+"""Look-ahead loading of a page of buildings: the units (and their owners) the query asks
+for, read for the whole page in ONE column statement and handed to the nested fields ready.
+
+``buildings(first: 10) { edges { node { units { number area owners { name phone } } } } }``
+otherwise resolves ``Building.units`` and ``Unit.owners`` through a DataLoader per row
+(an awaited future, an ORM entity per unit and owner). Here, when the page's selection asks
+for ``units`` with only plain fields (``UNIT_FIELDS``; owners with ``OWNER_FIELDS``) and no
+fragments or directives, the units of the page's buildings and their owners come from one
+outer-joined column query, as plain rows (``schema.plain_rows``), in the loaders' order
+(units by id, owners by id). Anything else falls back to the loaders (the general path),
+which give the same answers.
+
+Permissions and scoping stay those of the general path: ``Unit.owners`` keeps its
+permission check on every row (refused as before), and owners are only read when the caller
+holds ``core.residents.read`` (a caller who asks for owners without it gets the general
+path, refusals and all); the statement is an ORM column query, so the street's RLS
+(PostgreSQL) or the session's street criteria (SQLite, ``core.db._scope_to_street``) apply
+to units, ownerships and residents alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from graphql import FieldNode
+from sqlalchemy import select
+
+from jiedao.core import models
+from jiedao.schema.plain_rows import column_keys, columns_of, plain_row, preload
+
+UNIT_FIELDS = frozenset({"__typename", "id", "number", "stairwell", "floor", "area", "owners", "building"})
+"""Unit fields that resolve on a plain row exactly as on the ORM instance."""
+OWNER_FIELDS = frozenset({"__typename", "id", "name", "phone", "isOrganisation", "livesAlone", "disabled", "bedridden", "partyMember", "idCard"})
+"""Resident fields that resolve on a plain row exactly as on the ORM instance."""
+RESIDENTS = "core.residents.read"
+
+
+def _subfields(nodes: Iterable[FieldNode], name: str) -> list[FieldNode] | None:
+    """The fields named ``name`` selected under ``nodes`` (aliases merged); ``None`` when a
+    selection set holds a fragment or a directive (the look-ahead then steps aside)."""
+    found: list[FieldNode] = []
+    for node in nodes:
+        if node.selection_set is None:
+            continue
+        for selection in node.selection_set.selections:
+            if not isinstance(selection, FieldNode) or selection.directives:
+                return None
+            if selection.name.value == name:
+                found.append(selection)
+    return found
+
+
+def _plain_names(nodes: Sequence[FieldNode], allowed: frozenset[str]) -> set[str] | None:
+    """The field names selected under ``nodes`` if all are in ``allowed`` and none has
+    arguments, a fragment or a directive; otherwise ``None``."""
+    names: set[str] = set()
+    for node in nodes:
+        if node.selection_set is None:
+            continue
+        for selection in node.selection_set.selections:
+            if not isinstance(selection, FieldNode) or selection.directives or selection.arguments:
+                return None
+            names.add(selection.name.value)
+    return names if names <= allowed else None
+
+
+def _wanted(field_nodes: Sequence[FieldNode]) -> tuple[bool, bool, bool]:
+    """For the page's selection: whether the look-ahead may read the units, whether the
+    units' owners are asked for, and whether the look-ahead may read them too."""
+    edges = _subfields(field_nodes, "edges")
+    nodes = _subfields(edges, "node") if edges else None
+    units = _subfields(nodes, "units") if nodes else None
+    if not units or any(u.arguments or u.directives for u in units):
+        return False, False, False
+    unit_names = _plain_names(units, UNIT_FIELDS)
+    if unit_names is None:
+        return False, False, False
+    if "owners" not in unit_names:
+        return True, False, False
+    owners = _subfields(units, "owners")
+    plain_owners = owners is not None and _plain_names(owners, OWNER_FIELDS) is not None
+    return True, True, plain_owners
+
+
+async def preload_building_page(ctx: Any, field_nodes: Sequence[FieldNode], buildings: Sequence[Any]) -> None:
+    """Read the units (and owners) the selection ``field_nodes`` of a buildings connection
+    asks for, for every building of the page at once, and preload ``Building.units`` (and
+    ``Unit.owners``) with them; do nothing when the selection needs the general path."""
+    if not buildings:
+        return
+    want_units, owners_asked, plain_owners = _wanted(field_nodes)
+    if not want_units or (owners_asked and not ctx.has_permission(RESIDENTS)):
+        # A refused field ends the request while the page's other loaders may still be
+        # running: keep the general path's order of events for refusals.
+        return
+    with_owners = plain_owners
+    unit_columns = columns_of(models.Unit)
+    unit_width = len(unit_columns)
+    ids = [building.id for building in buildings]
+    statement = select(*unit_columns)
+    if with_owners:
+        statement = (
+            statement.add_columns(*columns_of(models.Resident))
+            .select_from(models.Unit)
+            .outerjoin(models.Ownership, models.Ownership.unit_id == models.Unit.id)
+            .outerjoin(models.Resident, models.Resident.id == models.Ownership.resident_id)
+            .order_by(models.Unit.id, models.Resident.id)
+        )
+    else:
+        statement = statement.order_by(models.Unit.id)
+    statement = statement.where(models.Unit.building_id.in_(ids))
+    by_building: dict[int, list[Any]] = {i: [] for i in ids}
+    unit_keys = column_keys(models.Unit)
+    id_at, building_at = unit_keys.index("id"), unit_keys.index("building_id")
+    resident_id_at = unit_width + column_keys(models.Resident).index("id")
+    unit = None
+    owners: list[Any] = []
+    for row in (await ctx.execute(statement)).all():
+        if unit is None or unit.id != row[id_at]:
+            unit = plain_row(models.Unit, row[:unit_width])
+            by_building[row[building_at]].append(unit)
+            if with_owners:
+                owners = []
+                preload(unit, "owners", owners)
+        if with_owners and row[resident_id_at] is not None:
+            owners.append(plain_row(models.Resident, row[unit_width:]))
+    for building in buildings:
+        preload(building, "units", by_building[building.id])

@@ -1,0 +1,70 @@
+"""Plain rows: light objects standing for ORM instances on read-only list paths.
+
+A look-ahead loader (e.g. ``core.registry_lookahead``) reads the columns of many rows at
+once with a column query and builds one plain object per row instead of hydrating ORM
+entities (no identity map, no instance state, no change tracking). The object has an
+attribute per mapped column, so the type's fields resolve on it as on the ORM instance;
+``node_type`` accepts it as an object of its model's GraphQL type.
+
+A look-ahead loader also hands nested fields their values ready (``preload``/``preloaded``):
+the field's resolver returns them synchronously instead of awaiting a DataLoader per row.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+
+class PlainRow:
+    """Base of the plain row classes (one per model, see ``plain_row_class``)."""
+
+    model: type
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} id={self.__dict__.get('id')}>"
+
+
+@cache
+def plain_row_class(model: type) -> type[PlainRow]:
+    """The plain row class standing for instances of the ORM ``model``."""
+    return type(f"{model.__name__}Row", (PlainRow,), {"model": model, "__module__": __name__})
+
+
+@cache
+def column_keys(model: type) -> tuple[str, ...]:
+    """The attribute names of ``model``'s mapped columns, in mapper order."""
+    return tuple(attribute.key for attribute in model.__mapper__.column_attrs)
+
+
+def columns_of(model: type) -> list[Any]:
+    """The ORM column attributes of ``model`` (a column query of them stays street-scoped)."""
+    return [getattr(model, key) for key in column_keys(model)]
+
+
+def plain_row(model: type, values: Any) -> PlainRow:
+    """A plain row of ``model`` from ``values``, one per ``column_keys(model)``."""
+    cls = plain_row_class(model)
+    row = cls.__new__(cls)
+    row.__dict__.update(zip(column_keys(model), values))
+    return row
+
+
+PRELOADED = "_jiedao_preloaded"
+
+
+def preload(obj: Any, field: str, value: Any) -> None:
+    """Give ``obj``'s field ``field`` its value in advance (an ORM instance or a plain row)."""
+    ready = obj.__dict__.get(PRELOADED)
+    if ready is None:
+        ready = obj.__dict__[PRELOADED] = {}
+    ready[field] = value
+
+
+MISSING = object()
+
+
+def preloaded(obj: Any, field: str) -> Any:
+    """The value given in advance to ``obj``'s field ``field``, or ``MISSING``."""
+    ready = obj.__dict__.get(PRELOADED)
+    return MISSING if ready is None else ready.get(field, MISSING)
