@@ -20,6 +20,7 @@ import string
 import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -47,6 +48,19 @@ NEGOTIATED_KEPT = 512
 
 MAX_ACCEPT_LANGUAGE = 512
 """Longer ``Accept-Language`` headers are ignored (the street's language applies)."""
+
+NAME_CONTEXT = "name"
+"""The ``msgctxt`` of the names table: type names, state/enum values, action names and the
+short phrases passed as a message's params (``msgctxt "name"``, ``msgid "Ballot"``,
+``msgstr "表决"``). Names are matched ignoring case (``OPEN``, ``open``)."""
+
+WORD_PLACEHOLDERS = frozenset({"type", "state", "status", "action", "target", "current", "to", "thing", "what", "allowed_label"})
+"""Placeholders whose (string) value is a word to translate through the names table: a type's
+name, a state, an action. Other params (titles, input echoed back, lists of accepted input
+values) are shown as given, unless passed as a ``Name``."""
+
+LIST_SEPARATORS = {"zh-CN": "、"}
+"""How a translated list of names is joined, per language (``, `` otherwise)."""
 
 
 def placeholders(template: str) -> frozenset[str]:
@@ -93,6 +107,10 @@ class Catalogue:
     """Which .po files each language was read from (for error messages and the audit)."""
     _negotiated: dict[tuple[str, str], str] = field(default_factory=dict, repr=False, compare=False)
     """``negotiate``'s answers by (header, default)."""
+    names: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    """The names table: language -> owner (``core`` or a plugin) -> lower-cased name -> translation."""
+    owners: dict[str, str] = field(default_factory=dict)
+    """Which owner's catalogue first translated each msgid (the domain of its word params)."""
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -114,6 +132,12 @@ class Catalogue:
             for entry in catalog:
                 if not entry.id or not isinstance(entry.id, str) or not entry.string or entry.fuzzy:
                     continue
+                if entry.context == NAME_CONTEXT:
+                    self.names.setdefault(language, {}).setdefault(owner, {}).setdefault(entry.id.lower(), entry.string)
+                    continue
+                if entry.context:
+                    continue
+                self.owners.setdefault(entry.id, owner)
                 known = table.get(entry.id)
                 if known is not None and known != entry.string:
                     log.warning("%s (%s) translates %r differently from an earlier catalogue; the first is used", po, owner, entry.id)
@@ -124,12 +148,60 @@ class Catalogue:
         """The template in ``language`` (a tag the catalogue has), else the English template."""
         return self.translations.get(language, {}).get(template, template)
 
+    def name(self, value: str, language: str, domain: str | None = None) -> str | None:
+        """The translation of one name (``Ballot``, ``open``) in ``language``: from ``domain``'s
+        table first, then the core's, then any plugin's; None if no table has it."""
+        tables = self.names.get(language)
+        if not tables:
+            return None
+        key = value.strip().lower()
+        order = [t for t in (domain, "core") if t in tables] + [t for t in tables if t not in (domain, "core")]
+        for owner in order:
+            found = tables[owner].get(key)
+            if found is not None:
+                return found
+        return None
+
+    def word(self, value: str, language: str, domain: str | None = None) -> str:
+        """``value`` as a word in ``language``: its name, or a ``, ``-separated list of names each
+        translated (joined the language's way); unchanged when a part has no name."""
+        if language == SOURCE_LANGUAGE or not value:
+            return value
+        found = self.name(value, language, domain)
+        if found is not None:
+            return found
+        parts = value.split(", ")
+        if len(parts) > 1:
+            translated = [self.name(part, language, domain) for part in parts]
+            if all(t is not None for t in translated):
+                return LIST_SEPARATORS.get(language, ", ").join(translated)
+        return value
+
+    def untranslated_names(self, names: Iterable[str], language: str) -> list[str]:
+        """Those of ``names`` the names table of ``language`` lacks (for the audit)."""
+        return [n for n in names if self.name(n, language) is None]
+
+    def _localise_params(self, template: str, params: Mapping[str, Any], language: str) -> Mapping[str, Any]:
+        """``params`` with nested ``Translatable``s rendered and word params translated."""
+        domain = self.owners.get(template)
+        localised = {}
+        for key, value in params.items():
+            if isinstance(value, Translatable):  # e.g. "met" inside a reason
+                value = self.render(value.template, value.params, language)
+            elif isinstance(value, Name):
+                value = self.word(str(value), language, value.domain or domain)
+            elif isinstance(value, str) and key in WORD_PLACEHOLDERS:
+                value = self.word(value, language, domain)
+            localised[key] = value
+        return localised
+
     def render(self, template: str, params: Mapping[str, Any], language: str) -> str:
-        """The message in ``language``: the translated template with ``params`` filled in; a
-        translation that does not fit the params falls back to the English message."""
+        """The message in ``language``: the translated template with ``params`` filled in (word
+        params through the names table); a translation that does not fit the params falls back
+        to the English message."""
         translated = self.translate(template, language)
-        if any(isinstance(value, Translatable) for value in params.values()):  # e.g. "met" inside a reason
-            params = {k: self.render(v.template, v.params, language) if isinstance(v, Translatable) else v for k, v in params.items()}
+        if params and (language != SOURCE_LANGUAGE or any(isinstance(v, Translatable) for v in params.values())):
+            params = self._localise_params(template, params, language)
         if translated is not template:
             if not params:
                 return translated
@@ -285,6 +357,41 @@ def language_of(context: Any) -> str:
 def render_for(context: Any, template: str, params: Mapping[str, Any] | None = None) -> str:
     """``template`` with ``params`` in the language of ``context`` (a GraphQL context)."""
     return catalogue_of(getattr(context, "kernel", None)).render(template, params or {}, language_of(context))
+
+
+class Name(str):
+    """A word shown inside a message (a state, a type's name, an action), translated through the
+    names table of ``domain`` (a plugin's name, or ``core``; default: the owner of the message's
+    template). It is the English word everywhere else (logs, ``str``, comparisons)."""
+
+    domain: str | None
+
+    def __new__(cls, value: str, domain: str | None = None) -> Name:
+        word = super().__new__(cls, value)
+        word.domain = domain
+        return word
+
+    @classmethod
+    def of(cls, value: Any) -> Name:
+        """The name of an enum member (its value, in the domain of the module defining its enum)
+        or of a string."""
+        if isinstance(value, Enum):
+            return cls(str(value.value), domain_of_module(type(value).__module__))
+        return cls(str(value))
+
+
+def domain_of_module(module: str) -> str:
+    """``mediation`` for ``jiedao.plugins.mediation.states``, else ``core``."""
+    parts = module.split(".")
+    return parts[2] if len(parts) > 2 and parts[:2] == ["jiedao", "plugins"] else "core"
+
+
+def names_list(values: Iterable[Any]) -> Name:
+    """A ``, ``-separated list of names (enum members or strings) as one ``Name`` whose parts
+    are translated one by one (``open, closed`` -> ``进行中、已结束``)."""
+    members = list(values)
+    domain = next((domain_of_module(type(v).__module__) for v in members if isinstance(v, Enum)), None)
+    return Name(", ".join(str(v.value) if isinstance(v, Enum) else str(v) for v in members), domain)
 
 
 class Translatable:
