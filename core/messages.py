@@ -16,6 +16,7 @@ them in the request's language (``language_of``: ``Accept-Language``, else the s
 from __future__ import annotations
 
 import logging
+import re
 import string
 import weakref
 from collections.abc import Iterable, Mapping
@@ -431,3 +432,48 @@ def render_for_request(kernel: Kernel, street: str, headers: Mapping[str, str] |
     """``text`` (a ``Translatable``, or an error carrying ``template`` and ``params``, such as a
     ``DomainError``) in the language of a plain HTTP request (a plugin's own page or download)."""
     return catalogue_of(kernel).render(text.template, text.params, request_language(kernel, street, headers))
+
+
+class MessagePatterns:
+    """Templates recognised in texts already written out in English (graphql-core's messages,
+    alarm texts stored before they were kept as templates): ``match`` gives back the
+    ``Translatable`` that produced a text, so it can be shown in another language. A param
+    named ``detail`` or ``text`` is matched in turn (a message inside a message)."""
+
+    NESTED = ("detail", "text")
+
+    def __init__(self, templates: Iterable[str]):
+        self.templates = tuple(templates)
+        self._patterns = tuple((_pattern_of(template), template) for template in self.templates)
+
+    def match(self, text: str, depth: int = 0) -> Translatable | None:
+        """The ``Translatable`` of the first template producing ``text``, else None."""
+        if depth > 3:
+            return None
+        for pattern, template in self._patterns:
+            found = pattern.match(text)
+            if found is None:
+                continue
+            params: dict[str, Any] = dict(found.groupdict())
+            for name in self.NESTED:
+                if name in params:
+                    params[name] = self.match(str(params[name]), depth + 1) or params[name]
+            return Translatable(template, **params)
+        return None
+
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def _pattern_of(template: str) -> re.Pattern[str]:
+    """A regular expression matching the texts ``template`` produces, a group per placeholder
+    (a placeholder used twice must match the same text)."""
+    parts, seen, last = [], set(), 0
+    for match in _PLACEHOLDER.finditer(template):
+        parts.append(re.escape(template[last:match.start()]))
+        name = match.group(1)
+        parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
+        seen.add(name)
+        last = match.end()
+    parts.append(re.escape(template[last:]))
+    return re.compile("^" + "".join(parts) + "$", re.S)

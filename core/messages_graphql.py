@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from jiedao.core.messages import Translatable
+from jiedao.core.messages import MessagePatterns, Translatable
 
 GRAPHQL_TEMPLATES: tuple[str, ...] = (
     # parsing (graphql-core's GraphQLSyntaxError: "Syntax Error: <detail>")
@@ -84,47 +84,20 @@ DID_YOU_MEAN = "Did you mean {suggestions}?"
 """graphql-core's suggestion suffix (`` Did you mean 'node'?``), translated on its own."""
 
 _SUGGESTION = re.compile(r"^(?P<message>.+?) Did you mean (?P<suggestions>.+)\?$", re.S)
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
-
-
-def _pattern(template: str) -> re.Pattern[str]:
-    """A regular expression matching the messages ``template`` produces, a group per placeholder
-    (a placeholder used twice must match the same text)."""
-    parts, seen, last = [], set(), 0
-    for match in _PLACEHOLDER.finditer(template):
-        parts.append(re.escape(template[last:match.start()]))
-        name = match.group(1)
-        parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
-        seen.add(name)
-        last = match.end()
-    parts.append(re.escape(template[last:]))
-    return re.compile("^" + "".join(parts) + "$", re.S)
 
 
 @cache
-def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
-    return tuple((_pattern(template), template) for template in GRAPHQL_TEMPLATES)
+def _patterns() -> MessagePatterns:
+    return MessagePatterns(GRAPHQL_TEMPLATES)
 
 
-def translatable_graphql_message(message: str, depth: int = 0) -> Translatable | None:
+def translatable_graphql_message(message: str) -> Translatable | None:
     """``message`` as the ``Translatable`` of the template that produced it, or None when no
     template of ``GRAPHQL_TEMPLATES`` matches."""
-    if depth > 3:
-        return None
     suggestion = _SUGGESTION.match(message)
     if suggestion is not None:
-        head = translatable_graphql_message(suggestion["message"], depth + 1)
+        head = _patterns().match(suggestion["message"])
         if head is None:
             return None
         return Translatable("{text} {suggestion}", text=head, suggestion=Translatable(DID_YOU_MEAN, suggestions=suggestion["suggestions"]))
-    for pattern, template in _patterns():
-        found = pattern.match(message)
-        if found is None:
-            continue
-        params: dict[str, object] = dict(found.groupdict())
-        if "detail" in params:
-            inner = translatable_graphql_message(str(params["detail"]), depth + 1)
-            if inner is not None:
-                params["detail"] = inner
-        return Translatable(template, **params)
-    return None
+    return _patterns().match(message)
