@@ -405,6 +405,12 @@ class Translatable:
         self.template = template
         self.params = params
 
+    @classmethod
+    def from_table(cls, template: str, params: Mapping[str, Any]) -> Translatable:
+        """A message whose template comes from a table (``MessagePatterns``) rather than a literal
+        at the call: the audit cannot see it, so the table's owner tests its translations."""
+        return cls(template, **params)
+
     def __str__(self) -> str:
         return format_message(self.template, self.params)
 
@@ -458,7 +464,7 @@ class MessagePatterns:
             for name in self.NESTED:
                 if name in params:
                     params[name] = self.match(str(params[name]), depth + 1) or params[name]
-            return Translatable(template, **params)
+            return Translatable.from_table(template, params)
         return None
 
 

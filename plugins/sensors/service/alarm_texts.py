@@ -39,8 +39,9 @@ _PATTERNS = MessagePatterns(ALARM_TEXT_TEMPLATES)
 
 
 def written(template: str, **params: Any) -> str:
-    """The English text of ``template`` as stored on an alarm row."""
-    return str(Translatable(template, **params))
+    """The English text of ``template`` as stored on an alarm row (``ALARM_TEXT_TEMPLATES``;
+    their translations are tested in ``tests/test_alarm_texts.py``)."""
+    return template.format(**params)
 
 
 def alarm_text(message: str) -> Translatable | str:
