@@ -182,16 +182,17 @@ class Catalogue:
         """Those of ``names`` the names table of ``language`` lacks (for the audit)."""
         return [n for n in names if self.name(n, language) is None]
 
-    def _localise_params(self, template: str, params: Mapping[str, Any], language: str) -> Mapping[str, Any]:
-        """``params`` with nested ``Translatable``s rendered and word params translated."""
+    def _localise_params(self, template: str, params: Mapping[str, Any], language: str, words: bool = True) -> Mapping[str, Any]:
+        """``params`` with nested ``Translatable``s rendered and (``words``: the template itself is
+        translated) word params translated."""
         domain = self.owners.get(template)
         localised = {}
         for key, value in params.items():
             if isinstance(value, Translatable):  # e.g. "met" inside a reason
                 value = self.render(value.template, value.params, language)
-            elif isinstance(value, Name):
+            elif words and isinstance(value, Name):
                 value = self.word(str(value), language, value.domain or domain)
-            elif isinstance(value, str) and key in WORD_PLACEHOLDERS:
+            elif words and isinstance(value, str) and key in WORD_PLACEHOLDERS:
                 value = self.word(value, language, domain)
             localised[key] = value
         return localised
@@ -202,7 +203,7 @@ class Catalogue:
         to the English message."""
         translated = self.translate(template, language)
         if params and (language != SOURCE_LANGUAGE or any(isinstance(v, Translatable) for v in params.values())):
-            params = self._localise_params(template, params, language)
+            params = self._localise_params(template, params, language, words=translated is not template)
         if translated is not template:
             if not params:
                 return translated

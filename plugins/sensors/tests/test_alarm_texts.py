@@ -5,6 +5,7 @@ catalogue; rows written before keep working, and a text no template wrote is sho
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 from jiedao.core.messages import load_catalogue, placeholders
@@ -14,8 +15,10 @@ from jiedao.plugins.sensors.service.alarm_texts import ALARM_TEXT_TEMPLATES, SIL
 from jiedao.plugins.sensors.service.alarms import now
 from jiedao.plugins.sensors.service.rules import Condition, evaluate, held
 from jiedao.plugins.sensors.settings import Thresholds
+from jiedao.plugins.sensors.state import feed_of
 
 from .test_alarms import alarms_of, deliver
+from .test_home_live import stream_of, wait_for_listeners
 
 MESSAGES = "query { alarms { edges { node { type message } } } }"
 ABNORMAL = {"residual_current": 340, "temperature": 95, "current": 99, "arc_fault": 1, "smoke": 1, "tamper": 1, "self_test": 0, "battery": 5}
@@ -71,3 +74,15 @@ async def test_alarm_messages_are_in_the_request_language_old_rows_included(kern
     english = {e["node"]["type"]: e["node"]["message"] for e in (await client.query(MESSAGES, token=token))["alarms"]["edges"]}
     assert chinese == {"SMOKE": "检测到烟雾", "OFFLINE": "已 180 分钟没有上报", "TAMPER": "hand-written by an operator"}
     assert english == {"SMOKE": "smoke detected", "OFFLINE": "silent for 180 min", "TAMPER": "hand-written by an operator"}
+
+
+async def test_a_home_alarm_event_is_in_the_language_of_the_connection(kernel, registry, client):
+    mine = await stream_of(kernel, client, "owner-em1", registry.residents[1], language="zh-CN")
+    first = asyncio.ensure_future(anext(mine))
+    await wait_for_listeners(kernel, feed_of(kernel), 1)
+    await deliver(kernel, "EM-1", {"residual_current": 420})
+    raised = await asyncio.wait_for(first, 5)
+    (alarm,) = await alarms_of(kernel, "EM-1")
+    assert alarm.message == "residual current 420 mA ≥ 300 mA"
+    assert raised.data["homeAlarmChanged"]["message"] == "剩余电流 420 mA ≥ 300 mA"
+    await mine.aclose()
