@@ -65,3 +65,23 @@ def test_only_word_params_and_names_are_translated():
     assert catalogue.render("There is no such {type} in this street.", {"type": Name("Ballot")}, "en") == "There is no such Ballot in this street."
     assert names_list(["open", "closed"]) == "open, closed" and catalogue.word(names_list(["open", "closed"]), "zh-CN", "deliberation") == "进行中、已结束"
     assert catalogue.word("open, gizmo", "zh-CN") == "open, gizmo"  # a list is translated whole or not at all
+
+
+def test_a_contacts_refused_field_and_its_reason_are_chinese():
+    from jiedao.core.contacts.reasons import REASON_TEMPLATES, field_word, translatable_reason
+    from jiedao.core.contacts.validation import ContactEntry, contact_problems
+
+    catalogue = _catalogue()
+    for template in REASON_TEMPLATES:
+        assert template in catalogue.translations["zh-CN"], template
+    _, problems = contact_problems(ContactEntry("", "女儿\x07", "123"))
+    assert [field for field, _ in problems] == ["name", "relation", "phone"]
+    template = "Emergency contact {number}, {name}: {reason}."
+    rendered = [catalogue.render(template, {"number": 1, "name": field_word(f), "reason": translatable_reason(r)}, "zh-CN") for f, r in problems]
+    assert rendered == [
+        "第 1 位紧急联系人的姓名：为空。",
+        "第 1 位紧急联系人的关系：第 3 个字符是控制字符 U+0007。",
+        "第 1 位紧急联系人的电话：“123”不是以 13-19 开头的 11 位手机号码，也不是带区号的固定电话（如 0571-87001234）。",
+    ]
+    english = catalogue.render(template, {"number": 1, "name": field_word("phone"), "reason": translatable_reason(problems[2][1])}, "en")
+    assert english == f"Emergency contact 1, phone: {problems[2][1]}."
