@@ -35,9 +35,10 @@ from strawberry.types.field import StrawberryField
 
 from jiedao.core.errors import ConfigurationError
 from jiedao.schema.budget import pace_resolvers
-from jiedao.schema.errors import KERNEL_ERROR_CODES, error_code_enum
-from jiedao.schema.extensions import schema_extensions
+from jiedao.schema.errors import KERNEL_ERROR_CODES, error_code_enum, is_expected
+from jiedao.schema.extensions import masked_internal_error, schema_extensions
 from jiedao.schema.guard import guard_mutations
+from jiedao.schema.localise import localise_errors
 from jiedao.schema.node import plain_id_resolvers
 
 if TYPE_CHECKING:
@@ -121,9 +122,21 @@ class JiedaoSchema(strawberry.Schema):
 
     def process_errors(self, errors, execution_context=None) -> None:
         """Errors the client caused are logged briefly; unexpected ones are logged with
-        their traceback by ``MaskUnexpectedErrors``."""
-        for error in errors:
+        their traceback by ``MaskUnexpectedErrors``. An exception a schema extension raised
+        before execution escapes that extension (Strawberry reports it here, unmasked, as a
+        pre-execution error): it is masked in place, so the client gets the ``INTERNAL`` error
+        (and HTTP 500, ``core.graphql_over_http.crashed_before_execution``), never its text."""
+        context = getattr(execution_context, "context", None)
+        request_id = getattr(context, "request_id", "-")
+        for index, error in enumerate(errors):
+            if not is_expected(error):
+                errors[index] = masked_internal_error(error, request_id)
+                continue
             log.info("graphql error: %s", error.message)
+        if context is not None and getattr(execution_context, "graphql_document", None) is None:
+            # Not parsed (the parser cache raised outside the operation, so LocaliseErrors will
+            # not see it); such a list is the request's own, never a cached validation result.
+            errors[:] = localise_errors(context, errors)
 
 
 def _check_extensions(known_types: set[str], extensions_by_type: dict[str, list[tuple[str, type]]], core_fields: dict[str, set[str]]) -> None:

@@ -18,7 +18,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from jiedao.core.graphql_over_http import GRAPHQL_RESPONSE, is_request_error, negotiate
+from jiedao.core.graphql_over_http import GRAPHQL_RESPONSE, crashed_before_execution, is_request_error, negotiate
 from jiedao.core.identity.service import Authentication, AuthenticationFailed, SessionCheck, authenticate
 from jiedao.core.messages import request_language
 from jiedao.core.pages.routes import built_page, page_response
@@ -87,9 +87,15 @@ class StreetGraphQL(GraphQL):
 
     async def process_result(self, request, result):
         """Strawberry's result body; for a request error asked as ``application/graphql-response+json``
-        no ``data`` entry and status 400 (``application/json`` keeps 200 and ``"data": null``)."""
+        no ``data`` entry and status 400 (``application/json`` keeps 200 and ``"data": null``);
+        a crash before execution (a schema extension raised) is 500 in either media type, with
+        the masked ``INTERNAL`` error."""
         body = await super().process_result(request, result)
-        if request.scope.get("jiedao.media_type") == GRAPHQL_RESPONSE and is_request_error(result):
+        if crashed_before_execution(result):
+            if request.scope.get("jiedao.media_type") == GRAPHQL_RESPONSE:
+                body.pop("data", None)
+            request.scope["jiedao.status"] = 500
+        elif request.scope.get("jiedao.media_type") == GRAPHQL_RESPONSE and is_request_error(result):
             body.pop("data", None)
             request.scope["jiedao.status"] = 400
         return body

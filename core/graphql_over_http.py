@@ -57,7 +57,26 @@ def is_request_error(result: ExecutionResult) -> bool:
     by a schema extension (Strawberry's ``PreExecutionError``), or graphql-core's refusal to
     start (variables that cannot be coerced, an unknown operation name), which comes back
     without data and with errors that have no path and no extensions."""
+    if crashed_before_execution(result):
+        return False
     if isinstance(result, PreExecutionError):
         return True
     errors = result.errors or []
     return result.data is None and bool(errors) and all(error.path is None and not error.extensions for error in errors)
+
+
+INTERNAL = "INTERNAL"
+"""The code of a masked unexpected failure (``schema.extensions.MaskUnexpectedErrors``)."""
+
+
+def crashed_before_execution(result: ExecutionResult) -> bool:
+    """Whether ``result`` is a failure of the server before execution -- an exception raised by
+    a schema extension while parsing, validating or starting the operation -- rather than a
+    refused document: Strawberry reports both as a ``PreExecutionError``, a crash with one
+    masked ``INTERNAL`` error (or, unmasked, an error whose original is not a GraphQL error).
+    Such a result is answered 500, not 400."""
+    if not isinstance(result, PreExecutionError):
+        return False
+    from jiedao.schema.errors import is_expected
+
+    return any((error.extensions or {}).get("code") == INTERNAL or not is_expected(error) for error in result.errors or [])

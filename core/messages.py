@@ -16,10 +16,12 @@ them in the request's language (``language_of``: ``Accept-Language``, else the s
 from __future__ import annotations
 
 import logging
+import re
 import string
 import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -47,6 +49,19 @@ NEGOTIATED_KEPT = 512
 
 MAX_ACCEPT_LANGUAGE = 512
 """Longer ``Accept-Language`` headers are ignored (the street's language applies)."""
+
+NAME_CONTEXT = "name"
+"""The ``msgctxt`` of the names table: type names, state/enum values, action names and the
+short phrases passed as a message's params (``msgctxt "name"``, ``msgid "Ballot"``,
+``msgstr "表决"``). Names are matched ignoring case (``OPEN``, ``open``)."""
+
+WORD_PLACEHOLDERS = frozenset({"type", "state", "status", "action", "target", "current", "to", "thing", "what", "allowed_label"})
+"""Placeholders whose (string) value is a word to translate through the names table: a type's
+name, a state, an action. Other params (titles, input echoed back, lists of accepted input
+values) are shown as given, unless passed as a ``Name``."""
+
+LIST_SEPARATORS = {"zh-CN": "、"}
+"""How a translated list of names is joined, per language (``, `` otherwise)."""
 
 
 def placeholders(template: str) -> frozenset[str]:
@@ -93,6 +108,10 @@ class Catalogue:
     """Which .po files each language was read from (for error messages and the audit)."""
     _negotiated: dict[tuple[str, str], str] = field(default_factory=dict, repr=False, compare=False)
     """``negotiate``'s answers by (header, default)."""
+    names: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    """The names table: language -> owner (``core`` or a plugin) -> lower-cased name -> translation."""
+    owners: dict[str, str] = field(default_factory=dict)
+    """Which owner's catalogue first translated each msgid (the domain of its word params)."""
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -114,6 +133,12 @@ class Catalogue:
             for entry in catalog:
                 if not entry.id or not isinstance(entry.id, str) or not entry.string or entry.fuzzy:
                     continue
+                if entry.context == NAME_CONTEXT:
+                    self.names.setdefault(language, {}).setdefault(owner, {}).setdefault(entry.id.lower(), entry.string)
+                    continue
+                if entry.context:
+                    continue
+                self.owners.setdefault(entry.id, owner)
                 known = table.get(entry.id)
                 if known is not None and known != entry.string:
                     log.warning("%s (%s) translates %r differently from an earlier catalogue; the first is used", po, owner, entry.id)
@@ -124,12 +149,61 @@ class Catalogue:
         """The template in ``language`` (a tag the catalogue has), else the English template."""
         return self.translations.get(language, {}).get(template, template)
 
+    def name(self, value: str, language: str, domain: str | None = None) -> str | None:
+        """The translation of one name (``Ballot``, ``open``) in ``language``: from ``domain``'s
+        table first, then the core's, then any plugin's; None if no table has it."""
+        tables = self.names.get(language)
+        if not tables:
+            return None
+        key = value.strip().lower()
+        order = [t for t in (domain, "core") if t in tables] + [t for t in tables if t not in (domain, "core")]
+        for owner in order:
+            found = tables[owner].get(key)
+            if found is not None:
+                return found
+        return None
+
+    def word(self, value: str, language: str, domain: str | None = None) -> str:
+        """``value`` as a word in ``language``: its name, or a ``, ``-separated list of names each
+        translated (joined the language's way); unchanged when a part has no name."""
+        if language == SOURCE_LANGUAGE or not value:
+            return value
+        found = self.name(value, language, domain)
+        if found is not None:
+            return found
+        parts = value.split(", ")
+        if len(parts) > 1:
+            translated = [self.name(part, language, domain) for part in parts]
+            if all(t is not None for t in translated):
+                return LIST_SEPARATORS.get(language, ", ").join(translated)
+        return value
+
+    def untranslated_names(self, names: Iterable[str], language: str) -> list[str]:
+        """Those of ``names`` the names table of ``language`` lacks (for the audit)."""
+        return [n for n in names if self.name(n, language) is None]
+
+    def _localise_params(self, template: str, params: Mapping[str, Any], language: str, words: bool = True) -> Mapping[str, Any]:
+        """``params`` with nested ``Translatable``s rendered and (``words``: the template itself is
+        translated) word params translated."""
+        domain = self.owners.get(template)
+        localised = {}
+        for key, value in params.items():
+            if isinstance(value, Translatable):  # e.g. "met" inside a reason
+                value = self.render(value.template, value.params, language)
+            elif words and isinstance(value, Name):
+                value = self.word(str(value), language, value.domain or domain)
+            elif words and isinstance(value, str) and key in WORD_PLACEHOLDERS:
+                value = self.word(value, language, domain)
+            localised[key] = value
+        return localised
+
     def render(self, template: str, params: Mapping[str, Any], language: str) -> str:
-        """The message in ``language``: the translated template with ``params`` filled in; a
-        translation that does not fit the params falls back to the English message."""
+        """The message in ``language``: the translated template with ``params`` filled in (word
+        params through the names table); a translation that does not fit the params falls back
+        to the English message."""
         translated = self.translate(template, language)
-        if any(isinstance(value, Translatable) for value in params.values()):  # e.g. "met" inside a reason
-            params = {k: self.render(v.template, v.params, language) if isinstance(v, Translatable) else v for k, v in params.items()}
+        if params and (language != SOURCE_LANGUAGE or any(isinstance(v, Translatable) for v in params.values())):
+            params = self._localise_params(template, params, language, words=translated is not template)
         if translated is not template:
             if not params:
                 return translated
@@ -287,6 +361,41 @@ def render_for(context: Any, template: str, params: Mapping[str, Any] | None = N
     return catalogue_of(getattr(context, "kernel", None)).render(template, params or {}, language_of(context))
 
 
+class Name(str):
+    """A word shown inside a message (a state, a type's name, an action), translated through the
+    names table of ``domain`` (a plugin's name, or ``core``; default: the owner of the message's
+    template). It is the English word everywhere else (logs, ``str``, comparisons)."""
+
+    domain: str | None
+
+    def __new__(cls, value: str, domain: str | None = None) -> Name:
+        word = super().__new__(cls, value)
+        word.domain = domain
+        return word
+
+    @classmethod
+    def of(cls, value: Any) -> Name:
+        """The name of an enum member (its value, in the domain of the module defining its enum)
+        or of a string."""
+        if isinstance(value, Enum):
+            return cls(str(value.value), domain_of_module(type(value).__module__))
+        return cls(str(value))
+
+
+def domain_of_module(module: str) -> str:
+    """``mediation`` for ``jiedao.plugins.mediation.states``, else ``core``."""
+    parts = module.split(".")
+    return parts[2] if len(parts) > 2 and parts[:2] == ["jiedao", "plugins"] else "core"
+
+
+def names_list(values: Iterable[Any]) -> Name:
+    """A ``, ``-separated list of names (enum members or strings) as one ``Name`` whose parts
+    are translated one by one (``open, closed`` -> ``进行中、已结束``)."""
+    members = list(values)
+    domain = next((domain_of_module(type(v).__module__) for v in members if isinstance(v, Enum)), None)
+    return Name(", ".join(str(v.value) if isinstance(v, Enum) else str(v) for v in members), domain)
+
+
 class Translatable:
     """A message to show a person: an English template, its params, and its English text.
 
@@ -296,6 +405,12 @@ class Translatable:
     def __init__(self, template: str, **params: Any):
         self.template = template
         self.params = params
+
+    @classmethod
+    def from_table(cls, template: str, params: Mapping[str, Any]) -> Translatable:
+        """A message whose template comes from a table (``MessagePatterns``) rather than a literal
+        at the call: the audit cannot see it, so the table's owner tests its translations."""
+        return cls(template, **params)
 
     def __str__(self) -> str:
         return format_message(self.template, self.params)
@@ -324,3 +439,48 @@ def render_for_request(kernel: Kernel, street: str, headers: Mapping[str, str] |
     """``text`` (a ``Translatable``, or an error carrying ``template`` and ``params``, such as a
     ``DomainError``) in the language of a plain HTTP request (a plugin's own page or download)."""
     return catalogue_of(kernel).render(text.template, text.params, request_language(kernel, street, headers))
+
+
+class MessagePatterns:
+    """Templates recognised in texts already written out in English (graphql-core's messages,
+    alarm texts stored before they were kept as templates): ``match`` gives back the
+    ``Translatable`` that produced a text, so it can be shown in another language. A param
+    named ``detail`` or ``text`` is matched in turn (a message inside a message)."""
+
+    NESTED = ("detail", "text")
+
+    def __init__(self, templates: Iterable[str]):
+        self.templates = tuple(templates)
+        self._patterns = tuple((_pattern_of(template), template) for template in self.templates)
+
+    def match(self, text: str, depth: int = 0) -> Translatable | None:
+        """The ``Translatable`` of the first template producing ``text``, else None."""
+        if depth > 3:
+            return None
+        for pattern, template in self._patterns:
+            found = pattern.match(text)
+            if found is None:
+                continue
+            params: dict[str, Any] = dict(found.groupdict())
+            for name in self.NESTED:
+                if name in params:
+                    params[name] = self.match(str(params[name]), depth + 1) or params[name]
+            return Translatable.from_table(template, params)
+        return None
+
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def _pattern_of(template: str) -> re.Pattern[str]:
+    """A regular expression matching the texts ``template`` produces, a group per placeholder
+    (a placeholder used twice must match the same text)."""
+    parts, seen, last = [], set(), 0
+    for match in _PLACEHOLDER.finditer(template):
+        parts.append(re.escape(template[last:match.start()]))
+        name = match.group(1)
+        parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
+        seen.add(name)
+        last = match.end()
+    parts.append(re.escape(template[last:]))
+    return re.compile("^" + "".join(parts) + "$", re.S)

@@ -11,7 +11,13 @@ An AST walk over Jiedao's source finds every message a person may see -- ``Domai
 - placeholders that differ between the template and a translation, or between the template and
   the keyword params the call passes;
 - a permission class derived from strawberry's ``BasePermission`` with a message (derive it from
-  ``schema.permissions.Refusal`` so the refusal is translated).
+  ``schema.permissions.Refusal`` so the refusal is translated);
+- a word param given as a literal (``action="assign"``, ``Name("none")``, a ``Transitions``'
+  ``thing``/``when_none``/``allowed``) with no entry in the names table (``msgctxt "name"``).
+
+``known_names`` lists the names a message may carry as a param -- every ``Node`` type of the
+schema, every enum value but the error codes, every work-item action -- and ``missing_names``
+those without a translation (``tests/test_messages_audit.py``).
 
 Run ``python -m jiedao.core.messages_audit [PATHS...]`` to list the problems, or with ``--po``
 to print ``.po`` entries (msgid and an empty msgstr) for the templates that lack a translation.
@@ -22,10 +28,10 @@ from __future__ import annotations
 import ast
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from jiedao.core.messages import CORE_LOCALE, SOURCE_LANGUAGE, Catalogue, load_catalogue, placeholders
+from jiedao.core.messages import CORE_LOCALE, SOURCE_LANGUAGE, WORD_PLACEHOLDERS, Catalogue, load_catalogue, placeholders
 
 ROOT = Path(__file__).resolve().parent.parent
 """The ``jiedao`` package folder (core/, schema/, plugins/)."""
@@ -61,6 +67,8 @@ class Found:
     params: frozenset[str] | None
     """The keyword params the call passes (None: unknown, e.g. ``**params``)."""
     problem: str = ""
+    words: tuple[str, ...] = ()
+    """Literal words the call passes as word params (names the names table must have)."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +144,30 @@ def _call_template(call: ast.Call, taker: Taker) -> ast.AST | None:
         if keyword.arg == taker.keyword:
             return keyword.value
     return call.args[taker.position] if len(call.args) > taker.position else None
+
+
+def _literal_word(node: ast.AST, constants: dict[str, str]) -> str | None:
+    """The literal of ``"open"`` or ``Name("open", ...)``, else None."""
+    if isinstance(node, ast.Call) and _name(node.func) == "Name" and node.args:
+        return _literal(node.args[0], constants)
+    return _literal(node, constants)
+
+
+def _call_words(call: ast.Call, constants: dict[str, str]) -> tuple[str, ...]:
+    """The literal words a message call passes: word placeholders, and ``Name(...)`` anywhere."""
+    words = []
+    for keyword in call.keywords:
+        if keyword.arg is None:
+            continue
+        word = _literal_word(keyword.value, constants)
+        explicit = isinstance(keyword.value, ast.Call) and _name(keyword.value.func) == "Name"
+        if word and (explicit or keyword.arg in WORD_PLACEHOLDERS):
+            words.append(word)
+    return tuple(words)
+
+
+TRANSITION_WORDS = ("thing", "when_none", "allowed")
+"""The keywords of ``Transitions(...)`` shown as words in its refusal."""
 
 
 def _call_params(call: ast.Call, taker: Taker) -> frozenset[str] | None:
@@ -221,7 +253,12 @@ def messages_in(file: Path, classes: dict[str, Taker]) -> Iterator[Found]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and _name(node.func) in classes and node.lineno not in passed_on:
             taker = classes[_name(node.func)]
-            yield _found(file, node, _call_template(node, taker), constants, _call_params(node, taker))
+            found = _found(file, node, _call_template(node, taker), constants, _call_params(node, taker))
+            yield replace(found, words=_call_words(node, constants))
+        if isinstance(node, ast.Call) and _name(node.func) == "Transitions":
+            words = tuple(w for k in node.keywords if k.arg in TRANSITION_WORDS and (w := _literal(k.value, constants)))
+            if words:
+                yield Found(file, node.lineno, None, None, "", words)
         if isinstance(node, ast.Dict):  # type(..., (Refusal,), {"message": ..., "params": {...}})
             keys = [_literal(k, {}) if k is not None else None for k in node.keys]
             if "message" in keys and "params" in keys:
@@ -288,6 +325,14 @@ def check(found: Found, catalogue: Catalogue, languages: list[str], untranslated
 
     if found.problem:
         return [problem(found.problem)]
+    problems = [
+        problem(f"no {language} name for the word {word!r} (add msgctxt \"name\" msgid {word!r} to the owner's names.po)")
+        for language in languages
+        for word in found.words
+        if catalogue.name(word, language) is None
+    ]
+    if found.template is None and found.words:
+        return problems
     template = found.template or ""
     if not template.strip():
         return [problem("an empty message")]
@@ -295,7 +340,6 @@ def check(found: Found, catalogue: Catalogue, languages: list[str], untranslated
         names = placeholders(template)
     except ValueError as error:
         return [problem(f"a malformed template {template!r}: {error}")]
-    problems = []
     if found.params is not None and found.params != names:
         problems.append(problem(f"the template's placeholders {sorted(names)} differ from the params passed {sorted(found.params)}: {template!r}"))
     for language in languages:
@@ -313,6 +357,42 @@ def check(found: Found, catalogue: Catalogue, languages: list[str], untranslated
         if translated_names != names:
             problems.append(problem(f"the {language} translation of {template!r} has the placeholders {sorted(translated_names)}, not {sorted(names)}"))
     return problems
+
+
+def known_names(schema_sdl: str | None = None) -> dict[str, str]:
+    """The names a message may carry as a param, each with where it comes from: every type
+    implementing ``Node`` in the schema (``There is no such {type}``), every value of every enum
+    but ``ErrorCode`` (states, kinds, outcomes), every work-item action (as its refusals say it)."""
+    from graphql import GraphQLEnumType, GraphQLObjectType, build_schema
+
+    from jiedao.core.work.states import TRANSITIONS
+
+    sdl = schema_sdl if schema_sdl is not None else (ROOT / "schema" / "schema.graphql").read_text(encoding="utf-8")
+    schema = build_schema(sdl)
+    names: dict[str, str] = {}
+    for type_ in schema.type_map.values():
+        if type_.name.startswith("__"):
+            continue
+        if isinstance(type_, GraphQLObjectType) and any(i.name == "Node" for i in type_.interfaces):
+            names.setdefault(type_.name, "a Node type")
+        elif isinstance(type_, GraphQLEnumType) and type_.name != "ErrorCode":
+            for value in type_.values:
+                names.setdefault(value, f"a value of {type_.name}")
+    for action in TRANSITIONS:
+        names.setdefault(action.replace("_", " "), "a work-item action")
+        names.setdefault(action.split("_")[0], "a work-item action")
+    return names
+
+
+def missing_names(catalogue: Catalogue, names: dict[str, str]) -> list[str]:
+    """``name (where)`` for each of ``names`` some language of ``catalogue`` cannot translate."""
+    return [
+        f"{language}: {name} ({where})"
+        for language in catalogue.languages
+        if language != SOURCE_LANGUAGE
+        for name, where in names.items()
+        if catalogue.name(name, language) is None
+    ]
 
 
 def po_entries(found: Iterable[Found]) -> str:

@@ -2,7 +2,8 @@
 
 A plugin states its moves once, ``Transitions(thing="case", field="to", moves={...})``, and its
 services call ``moves.check(current, target)`` before changing a row's state: an illegal move
-is a ``DomainError`` with code ``INVALID_TRANSITION`` naming the allowed next states.
+is a ``DomainError`` with code ``INVALID_TRANSITION`` naming the allowed next states (the states,
+``thing`` and the phrases are words of the plugin's names table, ``msgctxt "name"``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from enum import Enum
 from typing import Generic, TypeVar
 
 from jiedao.core.errors import DomainError
+from jiedao.core.messages import Name, domain_of_module, names_list
 
 State = TypeVar("State", bound=Enum)
 
@@ -35,15 +37,17 @@ class Transitions(Generic[State]):
         """Return the current state (as the enum) if a move to ``target`` is allowed; else refuse it."""
         state = type(target)(current)
         if target not in self.moves[state]:
-            allowed = ", ".join(sorted(s.value for s in self.moves[state])) or self.when_none
+            domain = domain_of_module(type(target).__module__)
+            moves = sorted(self.moves[state], key=lambda s: s.value)
+            allowed = names_list(moves) if moves else Name(self.when_none, domain)
             raise DomainError(
                 "A {thing} that is '{state}' cannot become '{target}'; {allowed_label}: {allowed}.",
                 code="INVALID_TRANSITION",
                 field=self.field,
-                thing=self.thing,
-                state=state.value,
-                target=target.value,
-                allowed_label=self.allowed,
+                thing=Name(self.thing, domain),
+                state=Name.of(state),
+                target=Name.of(target),
+                allowed_label=Name(self.allowed, domain),
                 allowed=allowed,
             )
         return state

@@ -184,14 +184,19 @@ class MaskUnexpectedErrors(MaskErrors):
         super().__init__(should_mask_error=lambda error: not is_expected(error))
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        request_id = getattr(self.execution_context.context, "request_id", "-")
-        log.error("unexpected error in request %s at %s", request_id, error.path, exc_info=error.original_error)
-        return GraphQLError(
-            f"Internal error. Quote request id {request_id} when reporting it.",
-            nodes=error.nodes,
-            path=error.path,
-            extensions={"code": "INTERNAL", "requestId": request_id},
-        )
+        return masked_internal_error(error, getattr(self.execution_context.context, "request_id", "-"))
+
+
+def masked_internal_error(error: GraphQLError, request_id: str) -> GraphQLError:
+    """The error a client sees for an unexpected failure (code ``INTERNAL``, the request id, no
+    detail); the failure is logged with its traceback."""
+    log.error("unexpected error in request %s at %s", request_id, error.path, exc_info=error.original_error)
+    return GraphQLError(
+        f"Internal error. Quote request id {request_id} when reporting it.",
+        nodes=error.nodes,
+        path=error.path,
+        extensions={"code": "INTERNAL", "requestId": request_id},
+    )
 
 
 # Built once: the validation cache is keyed by the rule classes, and the limiter

@@ -5,6 +5,10 @@ as a GraphQL error whose ``message`` is English; this extension replaces it, jus
 result leaves, with the catalogue's rendering in the language of the request (or of the
 WebSocket's upgrade request, for each event of a subscription). ``extensions.code`` and the rest
 of the error are untouched. Mutation payload errors (``UserError.message``) render themselves.
+graphql-core's own messages (parse, validation, variables) and Jiedao's document refusals carry
+no template: they are matched against ``core.messages_graphql``'s table of their patterns. Errors
+Strawberry reports outside the operation (a parse error from the parser cache, a crash of an
+extension) are localised by ``JiedaoSchema.process_errors`` with ``localise_errors``.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ from __future__ import annotations
 from graphql import GraphQLError
 from strawberry.extensions.mask_errors import MaskErrors
 
-from jiedao.core.messages import render_error
+from jiedao.core.messages import SOURCE_LANGUAGE, language_of, render_error
+from jiedao.core.messages_graphql import translatable_graphql_message
 
 
 class LocaliseErrors(MaskErrors):
@@ -23,10 +28,24 @@ class LocaliseErrors(MaskErrors):
         super().__init__(should_mask_error=lambda error: False)
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        context = self.execution_context.context
-        for error in errors:
-            source = error.original_error if getattr(error.original_error, "template", None) is not None else error
-            rendered = render_error(context, source)
-            if rendered is not None:
-                error.message = rendered
-        return errors
+        return localise_errors(self.execution_context.context, errors)
+
+
+def localise_errors(context: object, errors: list[GraphQLError]) -> list[GraphQLError]:
+    """``errors`` with their messages in the language of ``context``: a template's rendering,
+    else the translation of a graphql-core message. A translated error is a copy: the errors of
+    a document are cached (``ValidationCache``) and shared by requests in other languages."""
+    localised = []
+    for error in errors:
+        source = error.original_error if getattr(error.original_error, "template", None) is not None else error
+        rendered = render_error(context, source)
+        if rendered is None and language_of(context) != SOURCE_LANGUAGE:
+            text = translatable_graphql_message(error.message)
+            rendered = text.render(context) if text is not None else None
+        if rendered is not None and rendered != error.message:
+            error = GraphQLError(
+                rendered, nodes=error.nodes, source=error.source, positions=error.positions,
+                path=error.path, original_error=error.original_error, extensions=error.extensions,
+            )
+        localised.append(error)
+    return localised

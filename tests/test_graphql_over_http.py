@@ -10,8 +10,8 @@ import pytest
 from jiedao.core.graphql_over_http import GRAPHQL_RESPONSE, JSON, negotiate
 
 URL = "/graphql/changqing"
-MODERN = {"accept": GRAPHQL_RESPONSE}
-LEGACY = {"accept": "application/json"}
+MODERN = {"accept": GRAPHQL_RESPONSE, "accept-language": "en"}
+LEGACY = {"accept": "application/json", "accept-language": "en"}
 
 
 @pytest.mark.parametrize(

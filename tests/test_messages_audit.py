@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from jiedao.core.messages import core_catalogue, load_catalogue, placeholders
-from jiedao.core.messages_audit import ROOT, audit, po_entries
+from jiedao.core.messages_audit import ROOT, audit, known_names, missing_names, po_entries
 
 NOT_YET_CONVERTED: frozenset[str] = frozenset()
 """Plugin folders whose messages are not converted yet (the audit skips them): none. A plugin
@@ -76,6 +76,12 @@ def refuse_by_helper(n):
 
 def refuse_untranslated():
     raise DomainError("Nobody translated this.", code="INVALID")
+
+def refuse_a_gizmo():
+    raise DomainError("There is no such {type} in this street.", code="NOT_FOUND", type="Gizmo")
+
+def refuse_a_ballot():
+    raise DomainError("There is no such {type} in this street.", code="NOT_FOUND", type="WorkItem")
 ''',
     )
     problems, untranslated = audit([source])
@@ -86,3 +92,29 @@ def refuse_untranslated():
     assert any("no zh-CN translation of 'Nobody translated this.'" in t for t in texts), texts
     assert not any(t.startswith("7:") for t in texts), "the helper's own call passes its parameter on"
     assert 'msgid "Nobody translated this."' in po_entries(untranslated)
+    assert any(t.startswith("25: no zh-CN name for the word 'Gizmo'") for t in texts), texts
+    assert not any(t.startswith("28:") for t in texts), "WorkItem is in the core's names table"
+
+
+def _all_plugins_catalogue():
+    return load_catalogue([(p.parent.name, p) for p in sorted((ROOT / "plugins").glob("*/locale"))])
+
+
+def test_every_type_and_state_name_has_a_chinese_name():
+    """Each name a message may carry as a param (a Node type, an enum value, a work-item
+    action) has a zh-CN entry in some names table (``msgctxt "name"``)."""
+    names = known_names()
+    assert {"Ballot", "WorkItem", "NEW", "accept", "rate reopen", "APPLIED"} <= set(names)
+    assert not missing_names(_all_plugins_catalogue(), names)
+
+
+def test_a_new_state_without_a_chinese_name_fails():
+    sdl = """
+    interface Node { id: ID! }
+    type Gizmo implements Node { id: ID! state: GizmoState! }
+    enum GizmoState { HUMMING BROKEN }
+    enum ErrorCode { NOT_FOUND }
+    type Query { gizmo: Gizmo }
+    """
+    missing = missing_names(_all_plugins_catalogue(), known_names(sdl))
+    assert missing == ["zh-CN: Gizmo (a Node type)", "zh-CN: HUMMING (a value of GizmoState)", "zh-CN: BROKEN (a value of GizmoState)"]

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jiedao.core import clock
 from jiedao.core.contacts.models import MAX_CONTACTS, DutyShift, EmergencyContact, StaffAddress
 from jiedao.core.contacts.phones import PHONE_RULE, normalise_phone
+from jiedao.core.contacts.reasons import field_word, translatable_reason
 from jiedao.core.contacts.validation import ContactEntry, contact_problems
 from jiedao.core.errors import DomainError
 from jiedao.core.identity.models import Grant, User
@@ -30,7 +31,7 @@ def checked_contacts(entries: Sequence[ContactEntry], field: str = "contacts") -
         entry, problems = contact_problems(entry)
         if problems:
             name, reason = problems[0]
-            raise DomainError("Emergency contact {number}, {name}: {reason}.", code=BAD_INPUT, field=f"{field}[{index}].{name}", number=index + 1, name=name, reason=reason)
+            raise DomainError("Emergency contact {number}, {name}: {reason}.", code=BAD_INPUT, field=f"{field}[{index}].{name}", number=index + 1, name=field_word(name), reason=translatable_reason(reason))
         cleaned.append(entry)
     return cleaned
 
@@ -68,7 +69,7 @@ def _address(value: str | None, field: str, limit: int = 100) -> str | None:
     if not value:
         return None
     if reason := text_problem(value, limit):
-        raise DomainError("{name}: {reason}.", code=BAD_INPUT, field=field, name=field, reason=reason)
+        raise DomainError("{name}: {reason}.", code=BAD_INPUT, field=field, name=field_word(field), reason=translatable_reason(reason))
     return value
 
 

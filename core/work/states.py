@@ -18,6 +18,7 @@ import enum
 from dataclasses import dataclass
 
 from jiedao.core.errors import DomainError
+from jiedao.core.messages import Name, names_list
 
 
 class WorkState(enum.Enum):
@@ -78,13 +79,13 @@ def transition(action: str, current: WorkState) -> Transition:
     """The transition ``action`` from ``current``; ``INVALID_STATE`` naming the state if refused."""
     step = TRANSITIONS[action]
     if current not in step.sources:
-        allowed = ", ".join(sorted(s.value for s in step.sources))
+        allowed = names_list(sorted(step.sources, key=lambda s: s.value))
         raise DomainError(
             "Cannot {action} a work item that is {state} (only one that is {allowed}).",
             code="INVALID_STATE",
             field="id",
             action=action.replace("_", " "),
-            state=current.value,
+            state=Name.of(current),
             allowed=allowed,
         )
     return step

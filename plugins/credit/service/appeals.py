@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.api import DomainError, now, today
 from jiedao.api.domain import get_or_not_found
+from jiedao.api.messages import Name
 from jiedao.plugins.credit import service
 from jiedao.plugins.credit.models import Appeal, Enterprise, Evidence, RepairRequest, Score
 from jiedao.plugins.credit.service.periods import repair_from, rule_for
@@ -102,7 +103,7 @@ def repair_rule(definition: dict, evidence: Evidence) -> dict:
     """The scorecard's repair rule for the kind of ``evidence``, or ``NOT_REPAIRABLE``."""
     rule = rule_for(definition, evidence.kind, evidence.details)
     if rule is None:
-        raise DomainError("{kind} cannot be repaired", code="NOT_REPAIRABLE", field="evidenceId", kind=evidence.kind)
+        raise DomainError("{kind} cannot be repaired", code="NOT_REPAIRABLE", field="evidenceId", kind=Name(evidence.kind))
     return rule
 
 

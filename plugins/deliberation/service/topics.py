@@ -16,6 +16,7 @@ from jiedao.api import DomainError, now
 from jiedao.api.graphql import encode_global_id
 from jiedao.api import registry
 from jiedao.api.domain import get_or_not_found
+from jiedao.api.messages import Name, names_list
 from jiedao.plugins.deliberation.models import ActionItem, Comment, Topic, TopicStatus, TopicStep
 from jiedao.plugins.deliberation.service.ballots import aware
 from jiedao.plugins.deliberation.service.follow_up import Matter, hand_over
@@ -120,7 +121,7 @@ async def advance_topic(session: AsyncSession, topic_id: int, to: TopicStatus, n
     topic = await get_topic(session, topic_id)
     current = TopicStatus(topic.status)
     if to not in TRANSITIONS[current]:
-        allowed = ", ".join(sorted(s.value for s in TRANSITIONS[current])) or "none"
+        allowed = names_list(sorted(TRANSITIONS[current], key=lambda s: s.value)) if TRANSITIONS[current] else Name("none")
         raise DomainError(
             "A {current} topic cannot become {to} (allowed: {allowed}).", code="INVALID_TRANSITION", field="status",
             current=current.value, to=to.value, allowed=allowed,

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.api import DomainError, today
+from jiedao.api.messages import Name, names_list
 from jiedao.plugins.mediation.access import Actor
 from jiedao.plugins.mediation.models import Agreement, Case
 from jiedao.plugins.mediation.service.agreements import confirmation_deadline
@@ -80,8 +81,9 @@ async def record_court_action(session: AsyncSession, actor: Actor, case_id: int,
     if action not in (CourtAction.LITIGATION, CourtAction.ENFORCEMENT):
         raise DomainError("Record a lawsuit or an application for enforcement here.", code="INVALID", field="action")
     if action not in next_steps(agreement, case.state):
-        allowed = ", ".join(a.value for a in next_steps(agreement, case.state)) or "none"
-        raise DomainError("'{action}' is not open to the parties now (open: {allowed}).", code="NOT_OPEN", field="action", action=action.value, allowed=allowed)
+        steps = list(next_steps(agreement, case.state))
+        allowed = names_list(steps) if steps else Name("none")
+        raise DomainError("'{action}' is not open to the parties now (open: {allowed}).", code="NOT_OPEN", field="action", action=Name.of(action), allowed=allowed)
     court = required(court, "court", "The court is required.")
     if filed_on > today():
         raise DomainError("The date is in the future.", code="DATE_IN_FUTURE", field="filedOn")

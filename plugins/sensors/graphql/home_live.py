@@ -22,6 +22,7 @@ from sqlalchemy import select, union
 
 from jiedao.api.graphql import IsAuthenticated
 from jiedao.plugins.sensors.graphql.types import AlarmSeverity, AlarmStatus, AlarmType
+from jiedao.plugins.sensors.service.alarm_texts import render_alarm_text
 from jiedao.plugins.sensors.service.comments import home_units_of
 from jiedao.plugins.sensors.state import feed_of
 
@@ -37,7 +38,7 @@ class HomeAlarmChange:
     type: AlarmType = strawberry.field(description="What the alarm is about.")
     severity: AlarmSeverity = strawberry.field(description="How urgent it is.")
     status: AlarmStatus = strawberry.field(description="Where it is in its lifecycle.")
-    message: str = strawberry.field(description="What happened, in words.")
+    message: str = strawberry.field(description="What happened, in words, in the language of the connection.")
     raised_at: datetime = strawberry.field(description="When it was raised (ISO 8601 UTC).")
     cleared_at: datetime | None = strawberry.field(description="When it was cleared (ISO 8601 UTC); null while open.")
 
@@ -88,5 +89,5 @@ class HomeSubscription:
                     continue
                 yield HomeAlarmChange(
                     change=change.what, type=alarm.type, severity=alarm.severity, status=alarm.status,
-                    message=alarm.message, raised_at=alarm.raised_at, cleared_at=alarm.cleared_at,
+                    message=render_alarm_text(alarm.message, context), raised_at=alarm.raised_at, cleared_at=alarm.cleared_at,
                 )

@@ -29,6 +29,7 @@ from jiedao.plugins.sensors.graphql.households import (
     served_units_loader,
     work_items_loader,
 )
+from jiedao.plugins.sensors.service.alarm_texts import render_alarm_text
 from jiedao.plugins.sensors.service.installations import place_of
 from jiedao.plugins.sensors.service import alarms as alarm_service
 from jiedao.plugins.sensors.service.payloads import printable
@@ -250,7 +251,11 @@ class Device(Node):
 class Alarm(Node):
     """An alarm; resolvers receive the ``models.Alarm`` row."""
 
-    message: str = strawberry.field(description="What happened, in words (e.g. the value and the threshold).")
+    @strawberry.field(description="What happened, in words (e.g. the value and the threshold), in the request's language.")
+    def message(self, info: strawberry.Info) -> str:
+        """The stored English text rendered in the request's language (``service.alarm_texts``)."""
+        return render_alarm_text(self.message, info.context)
+
     value: float | None = strawberry.field(description="The latest value of its condition, if it has one.")
     repeat_count: int = strawberry.field(description="How many times the condition repeated since it was raised.")
     escalation_level: int = strawberry.field(description="Escalation steps taken while nobody acknowledged.")

@@ -22,6 +22,7 @@ from jiedao.api import DomainError, now
 from jiedao.api.care import CareSettings
 from jiedao.api.domain import CHINA, get_or_not_found
 from jiedao.plugins.sensors.models import Alarm, Device
+from jiedao.plugins.sensors.service.alarm_texts import SILENT, written
 from jiedao.plugins.sensors.service.rules import OFFLINE, SEVERITY_RANK, SMOKE_DETECTOR, Condition, offline_severity, with_care
 from jiedao.plugins.sensors.service.outcomes import checked_outcome
 from jiedao.plugins.sensors.service.vulnerability import care_levels
@@ -239,7 +240,7 @@ async def sweep(session: AsyncSession, settings: SensorsSettings, at: datetime |
         device.status = "OFFLINE"
         minutes = int((at - device.last_seen_at).total_seconds() // 60)
         severity = with_care(OFFLINE, device.kind, offline_severity(device.kind), levels.get(device.id))
-        change = apply_condition(session, device, Condition(OFFLINE, severity, None, f"silent for {minutes} min"), at, open_)
+        change = apply_condition(session, device, Condition(OFFLINE, severity, None, written(SILENT, minutes=minutes)), at, open_)
         if change:
             changes.append(change)
     ladder = settings.escalate_after

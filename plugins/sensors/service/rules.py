@@ -12,6 +12,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from jiedao.plugins.sensors.service import alarm_texts as texts
+from jiedao.plugins.sensors.service.alarm_texts import written
+
 if TYPE_CHECKING:
     from jiedao.plugins.sensors.settings import Thresholds
 
@@ -131,11 +134,12 @@ class Condition:
     message: str = ""
 
 
-def _graded(type_: str, value: float, major: float, critical: float, what: str, unit: str) -> Condition:
+def _graded(type_: str, value: float, major: float, critical: float, template: str) -> Condition:
+    """The condition of a graded value; its text is ``template`` (``service.alarm_texts``)."""
     if value >= critical:
-        return Condition(type_, CRITICAL, value, f"{what} {value:g}{unit} ≥ {critical:g}{unit}")
+        return Condition(type_, CRITICAL, value, written(template, value=f"{value:g}", limit=f"{critical:g}"))
     if value >= major:
-        return Condition(type_, MAJOR, value, f"{what} {value:g}{unit} ≥ {major:g}{unit}")
+        return Condition(type_, MAJOR, value, written(template, value=f"{value:g}", limit=f"{major:g}"))
     return Condition(type_, None, value)
 
 
@@ -144,28 +148,28 @@ def evaluate(kind: str, values: dict[str, float], thresholds: Thresholds) -> lis
     t = thresholds
     out: list[Condition] = []
     if "residual_current" in values:
-        out.append(_graded(RESIDUAL_CURRENT, values["residual_current"], t.residual_current_major_ma, t.residual_current_critical_ma, "residual current", " mA"))
+        out.append(_graded(RESIDUAL_CURRENT, values["residual_current"], t.residual_current_major_ma, t.residual_current_critical_ma, texts.RESIDUAL_CURRENT_HIGH))
     if "temperature" in values and kind == ELECTRIC_MONITOR:
-        out.append(_graded(LINE_TEMPERATURE, values["temperature"], t.line_temperature_major_c, t.line_temperature_critical_c, "line temperature", " °C"))
+        out.append(_graded(LINE_TEMPERATURE, values["temperature"], t.line_temperature_major_c, t.line_temperature_critical_c, texts.LINE_TEMPERATURE_HIGH))
     if "current" in values and kind == ELECTRIC_MONITOR:
-        out.append(_graded(OVER_CURRENT, values["current"], t.over_current_major_a, t.over_current_critical_a, "line current", " A"))
+        out.append(_graded(OVER_CURRENT, values["current"], t.over_current_major_a, t.over_current_critical_a, texts.LINE_CURRENT_HIGH))
     if "arc_fault" in values:
         arc = values["arc_fault"] >= 1
-        out.append(Condition(ARC_FAULT, CRITICAL if arc else None, values["arc_fault"], "arc fault detected" if arc else ""))
+        out.append(Condition(ARC_FAULT, CRITICAL if arc else None, values["arc_fault"], texts.ARC_FAULT_DETECTED if arc else ""))
     if "temperature" in values and kind == EV_CHARGER_FIRE:
-        out.append(_graded(CHARGER_TEMPERATURE, values["temperature"], t.charger_temperature_major_c, t.charger_temperature_critical_c, "charging point temperature", " °C"))
+        out.append(_graded(CHARGER_TEMPERATURE, values["temperature"], t.charger_temperature_major_c, t.charger_temperature_critical_c, texts.CHARGER_TEMPERATURE_HIGH))
     if "smoke" in values:
         smoke = values["smoke"] >= 1
-        out.append(Condition(SMOKE, CRITICAL if smoke else None, values["smoke"], "smoke detected" if smoke else ""))
+        out.append(Condition(SMOKE, CRITICAL if smoke else None, values["smoke"], texts.SMOKE_DETECTED if smoke else ""))
     if "tamper" in values:
         tampered = values["tamper"] >= 1
-        out.append(Condition(TAMPER, MAJOR if tampered else None, values["tamper"], "device opened or removed" if tampered else ""))
+        out.append(Condition(TAMPER, MAJOR if tampered else None, values["tamper"], texts.TAMPERED if tampered else ""))
     if "self_test" in values:
         failed = values["self_test"] < 1
-        out.append(Condition(SELF_TEST_FAILED, MAJOR if failed else None, values["self_test"], "self-test failed" if failed else ""))
+        out.append(Condition(SELF_TEST_FAILED, MAJOR if failed else None, values["self_test"], texts.SELF_TEST_FAILED if failed else ""))
     if "battery" in values:
         low = values["battery"] <= t.low_battery_percent
-        out.append(Condition(LOW_BATTERY, MINOR if low else None, values["battery"], f"battery {values['battery']:g}% ≤ {t.low_battery_percent:g}%" if low else ""))
+        out.append(Condition(LOW_BATTERY, MINOR if low else None, values["battery"], written(texts.BATTERY_LOW, value=f"{values['battery']:g}", limit=f"{t.low_battery_percent:g}") if low else ""))
     return out
 
 
@@ -183,7 +187,7 @@ def held(condition: Condition, pending: dict[str, str], at: datetime, hold: dict
         if at - since < wait:
             return None
         pending.pop(condition.type)
-        return replace(condition, message=f"{condition.message} for {int((at - since).total_seconds())} s"[:300])
+        return replace(condition, message=written(texts.HELD_FOR, text=condition.message, seconds=int((at - since).total_seconds()))[:300])
     pending.pop(condition.type, None)
     return condition
 

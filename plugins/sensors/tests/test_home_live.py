@@ -20,13 +20,14 @@ HOME = "subscription { homeAlarmChanged { change type severity status message cl
 ACK = "mutation($id: ID!) { acknowledgeAlarm(input: {alarmId: $id, note: \"on my way\"}) { errors { code } } }"
 
 
-async def stream_of(kernel, client, username: str, resident_id: int | None):
-    """The ``homeAlarmChanged`` stream of a resident account (as its socket would open it)."""
+async def stream_of(kernel, client, username: str, resident_id: int | None, language: str = "en"):
+    """The ``homeAlarmChanged`` stream of a resident account (as its socket would open it; in
+    English by default, as the tests compare with the stored text)."""
     await client.token("resident", username=username, resident_id=resident_id)
     async with kernel.db.transaction() as session:
         user = await session.scalar(select(User).where(User.username == username))
     context = Context(kernel=kernel, street="changqing", street_id=kernel.street_id("changqing"), request_id=f"sub-{username}",
-                      user=user, roles=frozenset({"resident"}))
+                      user=user, roles=frozenset({"resident"}), language=language)
     return await kernel.schemas.for_street("changqing").subscribe(HOME, context_value=context)
 
 
