@@ -42,6 +42,31 @@ def test_every_translation_keeps_the_placeholders_of_its_template():
     assert not wrong
 
 
+def _owner(po: Path) -> str:
+    """``core`` or the plugin whose catalogue ``po`` is."""
+    return "core" if po.is_relative_to(ROOT / "core") else po.relative_to(ROOT / "plugins").parts[0]
+
+
+def test_no_two_catalogues_translate_one_message_differently():
+    """A msgid is one key for every package: a second, different translation would be ignored
+    (the first read wins), silently changing the other package's wording."""
+    from babel.messages.pofile import read_po
+
+    seen: dict[tuple[str, str | None, str], tuple[str, Path]] = {}
+    clashes = []
+    for po in sorted([*(ROOT / "core" / "locale").rglob("*.po"), *(ROOT / "plugins").glob("*/locale/**/*.po")]):
+        with po.open("rb") as file:
+            for entry in read_po(file):
+                if not entry.id or not entry.string or entry.fuzzy or not isinstance(entry.id, str):
+                    continue
+                key = (po.parent.parent.name, entry.context, entry.id)
+                first = seen.setdefault(key, (entry.string, po))
+                # a names table (msgctxt "name") is per owner: the same word may differ between owners
+                if first[0] != entry.string and (entry.context is None or _owner(po) == _owner(first[1])):
+                    clashes.append(f"{entry.id!r}: {first[0]!r} ({first[1].relative_to(ROOT)}) vs {entry.string!r} ({po.relative_to(ROOT)})")
+    assert not clashes
+
+
 def _write(folder: Path, name: str, text: str) -> Path:
     path = folder / name
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -45,10 +45,14 @@ def test_subscriptions_stream_over_websocket_on_the_street_path(hello_app):
 def test_a_street_without_the_plugin_refuses_its_subscription(hello_app):
     kernel, app = hello_app
     token = _token_for(kernel, "ticks-worker", streets=("changqing", "gongchen"))
-    with TestClient(app) as client, client.websocket_connect("/graphql/gongchen", subprotocols=["graphql-transport-ws"]) as ws:
+    english = {"accept-language": "en"}  # the street's language (zh-CN) otherwise
+    with TestClient(app) as client, client.websocket_connect("/graphql/gongchen", subprotocols=["graphql-transport-ws"], headers=english) as ws:
         messages = subscribe(ws, "subscription { ticks(count: 3) }", token)
     assert messages[-1]["type"] == "error"
     assert "plugin 'hello'" in messages[-1]["payload"][0]["message"]
+    with TestClient(app) as client, client.websocket_connect("/graphql/gongchen", subprotocols=["graphql-transport-ws"]) as ws:
+        chinese = subscribe(ws, "subscription { ticks(count: 3) }", token)
+    assert "插件“hello”" in chinese[-1]["payload"][0]["message"] and "街道“gongchen”没有启用" in chinese[-1]["payload"][0]["message"]
 
 
 def test_lifespan_starts_and_stops_plugin_background_work(hello_app):
