@@ -79,7 +79,7 @@ def test_a_contacts_refused_field_and_its_reason_are_chinese():
     template = "Emergency contact {number}, {name}: {reason}."
     rendered = [catalogue.render(template, {"number": 1, "name": field_word(f), "reason": translatable_reason(r)}, "zh-CN") for f, r in problems]
     assert rendered == [
-        "第 1 位紧急联系人的姓名：为空。",
+        "第 1 位紧急联系人的姓名：不能为空。",
         "第 1 位紧急联系人的关系：第 3 个字符是控制字符 U+0007。",
         "第 1 位紧急联系人的电话：“123”不是以 13-19 开头的 11 位手机号码，也不是带区号的固定电话（如 0571-87001234）。",
     ]
