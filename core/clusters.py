@@ -37,6 +37,11 @@ def owner_url_variable(cluster: str) -> str:
     return "JIEDAO_MIGRATION_DATABASE_URL" if cluster == DEFAULT_CLUSTER else f"JIEDAO_MIGRATION_DATABASE_URL_{cluster.upper()}"
 
 
+def replica_urls_variable(cluster: str) -> str:
+    """The environment variable listing ``cluster``'s read replicas (comma-separated URLs; ``core.replicas``)."""
+    return "JIEDAO_DATABASE_REPLICA_URLS" if cluster == DEFAULT_CLUSTER else f"JIEDAO_DATABASE_REPLICA_URLS_{cluster.upper()}"
+
+
 def selected_cluster(environ: Mapping[str, str] | None = None) -> tuple[str, bool]:
     """The cluster this process serves and whether it was chosen explicitly (``JIEDAO_CLUSTER``)."""
     environ = os.environ if environ is None else environ

@@ -11,10 +11,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from jiedao.core.clusters import CLUSTER_NAME, SELECTED_CLUSTER_VARIABLE, app_url, missing_url_problems, selected_cluster
+from jiedao.core.clusters import CLUSTER_NAME, SELECTED_CLUSTER_VARIABLE, app_url, missing_url_problems, replica_urls_variable, selected_cluster
 from jiedao.core.errors import ConfigurationError
 from jiedao.core.messages import DEFAULT_LANGUAGE, StreetLanguage
 from jiedao.core.plugins import InstalledPlugin
+from jiedao.core.replicas import DEFAULT_MAX_LAG_SECONDS
 from jiedao.schema.budget import DEFAULT_MAX_OBJECTS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +72,10 @@ class Config:
     """The cluster this process serves (``JIEDAO_CLUSTER``); ``streets`` holds only its streets."""
     all_streets: dict[str, StreetConfig] = field(default_factory=dict)
     """Every street of plugins.toml, whatever its cluster (routing, listings, fan-out)."""
+    replica_urls: tuple[str, ...] = ()
+    """The served cluster's read replicas (``JIEDAO_DATABASE_REPLICA_URLS[_CELL]``; ``core.replicas``)."""
+    replica_max_lag_seconds: float = DEFAULT_MAX_LAG_SECONDS
+    """How far behind the primary a replica may be and still be read (``JIEDAO_REPLICA_MAX_LAG_SECONDS``)."""
 
     def clusters(self) -> dict[str, list[str]]:
         """``{cluster: [street slugs]}`` over every street of plugins.toml, the default cluster first."""
@@ -197,6 +202,8 @@ def parse_config(data: dict[str, Any], *, source: Path | None = None, database_u
         problems.append(f"{SELECTED_CLUSTER_VARIABLE}={cluster}: no street of plugins.toml is on that database (databases: {named}).")
     if not problems and not database_url:
         problems += missing_url_problems({slug: street.database for slug, street in streets.items()}, [cluster])
+    database_url = database_url or app_url(cluster) or DEFAULT_DATABASE_URL
+    replica_urls, max_lag = _replicas(cluster, database_url, problems)
     if problems:
         raise ConfigurationError(problems)
     cors = tuple(o.strip() for o in os.environ.get("JIEDAO_CORS_ORIGINS", "").split(",") if o.strip())
@@ -204,7 +211,9 @@ def parse_config(data: dict[str, Any], *, source: Path | None = None, database_u
         streets=served,
         all_streets=streets,
         cluster=cluster,
-        database_url=database_url or app_url(cluster) or DEFAULT_DATABASE_URL,
+        database_url=database_url,
+        replica_urls=replica_urls,
+        replica_max_lag_seconds=max_lag,
         mqtt_url=os.environ.get("JIEDAO_MQTT_URL") or None,
         source=source,
         cors_origins=cors,
@@ -213,6 +222,28 @@ def parse_config(data: dict[str, Any], *, source: Path | None = None, database_u
         introspection=introspection,
         trusted_documents=trusted_documents,
     )
+
+
+def _replicas(cluster: str, database_url: str, problems: list[str]) -> tuple[tuple[str, ...], float]:
+    """The served cluster's read-replica URLs and the lag bound, appending a problem for a bad value."""
+    variable = replica_urls_variable(cluster)
+    urls = tuple(url.strip() for url in os.environ.get(variable, "").split(",") if url.strip())
+    for url in urls:
+        if not url.startswith("postgresql"):
+            problems.append(f"{variable}: '{url.split('@')[-1]}' is not a PostgreSQL URL (postgresql+asyncpg://USER@HOST:PORT/DATABASE).")
+    if urls and not database_url.startswith("postgresql"):
+        problems.append(f"{variable}: read replicas need a PostgreSQL primary; the database is {database_url.split(':', 1)[0]}.")
+    max_lag = DEFAULT_MAX_LAG_SECONDS
+    raw = os.environ.get("JIEDAO_REPLICA_MAX_LAG_SECONDS", "").strip()
+    if raw:
+        try:
+            max_lag = float(raw)
+        except ValueError:
+            max_lag = float("nan")
+        if not 0.5 <= max_lag <= 3600:
+            problems.append(f"JIEDAO_REPLICA_MAX_LAG_SECONDS: '{raw}' is not a number of seconds between 0.5 and 3600.")
+            max_lag = DEFAULT_MAX_LAG_SECONDS
+    return urls, max_lag
 
 
 def _core_settings(where: str, values: dict[str, Any], problems: list[str]) -> CoreStreetSettings:

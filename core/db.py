@@ -12,13 +12,16 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import DateTime, ForeignKey, MetaData, TypeDecorator, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, with_loader_criteria
 from sqlalchemy.util.concurrency import in_greenlet
+
+if TYPE_CHECKING:
+    from jiedao.core.replicas import Replicas
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -180,6 +183,8 @@ class Database:
         self.session_info: dict[str, Any] = {}
         """Entries every new session carries in its ``info`` (the kernel puts itself there, so a
         service handed only a session can read the street's settings)."""
+        self.replicas: Replicas | None = None
+        """The cell's read replicas, when the deployment names them (``core.replicas``)."""
 
     @property
     def is_postgres(self) -> bool:
@@ -205,6 +210,9 @@ class Database:
             yield session
 
     async def dispose(self) -> None:
+        """Close every connection, the replicas' too."""
+        if self.replicas is not None:
+            await self.replicas.dispose()
         await self.engine.dispose()
 
 

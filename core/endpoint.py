@@ -22,6 +22,7 @@ from jiedao.core.graphql_over_http import GRAPHQL_RESPONSE, crashed_before_execu
 from jiedao.core.identity.service import Authentication, AuthenticationFailed, SessionCheck, authenticate
 from jiedao.core.messages import request_language
 from jiedao.core.pages.routes import built_page, page_response
+from jiedao.core.replicas import read_after
 from jiedao.schema.context import Context
 from jiedao.core.socket_watch import Watched, watch_of
 from jiedao.schema.statements import start_counting
@@ -57,6 +58,8 @@ class StreetGraphQL(GraphQL):
             client_address=request.client.host if request.client else "",
             language=request_language(self.kernel, scope["jiedao.street"], request.headers),
         )
+        if self.kernel.db.replicas is not None:
+            context.read_after = read_after(request)
         scope["jiedao.contexts"].append(context)
         return context
 

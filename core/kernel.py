@@ -18,6 +18,7 @@ from jiedao.core import builtin
 from jiedao.core.config import Config, load_config, validate_against
 from jiedao.core.contributions import Contributions, Register
 from jiedao.core.db import Database
+from jiedao.core.replicas import Replicas
 from jiedao.core.errors import ConfigurationError, PluginError
 from jiedao.core.events import EventBus, check_subscriptions
 from jiedao.core.models import Street
@@ -52,6 +53,8 @@ class Kernel:
         self.contributions = Contributions()
         self.db = Database(config.database_url)
         self.db.session_info["kernel"] = self
+        if config.replica_urls:
+            self.db.replicas = Replicas(self.db, config.replica_urls, config.replica_max_lag_seconds)
         self.events = EventBus(self)
         self._street_ids: dict[str, int] = {}
         self._schemas = None

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
@@ -43,6 +44,10 @@ class Context:
     """The running mutation's checked input (``schema.validation.Checked``), set by its guard."""
     language: str | None = None
     """The language to answer in (``core.messages.request_language``); None: the street's."""
+    read_only: bool = False
+    """The operation is a query: its reads may go to a read replica (``core.replicas``)."""
+    read_after: str | None = None
+    """The caller's last commit position (cookie or header): a replica must have replayed it."""
     _session: AsyncSession | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _loaders: dict[Hashable, DataLoader] = field(default_factory=dict)
@@ -59,6 +64,11 @@ class Context:
         if self._session is None:
             if self._finished:
                 raise RuntimeError("the request has ended: no more statements")
+            replicas = self.kernel.db.replicas
+            if self.read_only and replicas is not None:
+                self._session = await replicas.session(self.street_id, self.read_after, self.kernel.db.session_info)
+                if self._session is not None:
+                    return self._session
             for attempt in (1, 2):
                 session = self.kernel.db.session(self.street_id)
                 try:
@@ -111,6 +121,10 @@ class Context:
         then starts a new transaction for the rest of the request.
         """
         async with self._lock:
+            if self._session is not None and "replica" in self._session.info:
+                await self._session.close()  # a query that writes: it goes on on the primary
+                self._session = None
+            self.read_only = False
             session = await self.session()
             session.info[INPUT_KEY] = self.input_checked
             try:
@@ -126,7 +140,20 @@ class Context:
                 session.info.pop(INPUT_KEY, None)
                 await session.begin()
                 await set_street_guc(session, self.street_id)
+            if self.kernel.db.replicas is not None:
+                await self._announce_written(session)
             return result
+
+    async def _announce_written(self, session: AsyncSession) -> None:
+        """Hand the caller the position of the commit just made (cookie and header), so that
+        their next queries are read from a replica only once it has replayed this write."""
+        from jiedao.core.replicas import WRITTEN_COOKIE, WRITTEN_COOKIE_SECONDS, WRITTEN_HEADER
+
+        lsn = (await session.execute(text("select pg_current_wal_insert_lsn()::text"))).scalar_one()
+        self.read_after = lsn
+        if self.response is not None and hasattr(self.response, "set_cookie"):
+            self.response.set_cookie(WRITTEN_COOKIE, lsn, max_age=WRITTEN_COOKIE_SECONDS, path="/", httponly=True, samesite="strict")
+            self.response.headers[WRITTEN_HEADER] = lsn
 
     def loader(self, key: Hashable, load: Callable[[Sequence[Any]], Awaitable[Sequence[Any]]]) -> DataLoader:
         """The request's DataLoader for ``key``, created on first use with ``load``."""

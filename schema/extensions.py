@@ -21,6 +21,7 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.types.graphql import OperationType
 from strawberry.extensions.max_aliases import create_validator as create_alias_rule
 
 from jiedao.schema.observability import GRAPHQL_REQUESTS, GRAPHQL_SECONDS
@@ -177,6 +178,21 @@ class PrometheusOperations(SchemaExtension):
         GRAPHQL_SECONDS.labels(street, operation).observe(time.perf_counter() - started)
 
 
+class QueriesMayReadReplicas(SchemaExtension):
+    """Marks a query's context read-only once its operation is known, so its reads may go to a
+    read replica of the cell (``core.replicas``); mutations and subscriptions read the primary."""
+
+    def on_execute(self) -> Iterator[None]:
+        ctx = self.execution_context
+        context = ctx.context
+        if getattr(getattr(context, "kernel", None), "db", None) is not None and context.kernel.db.replicas is not None:
+            try:
+                context.read_only = ctx.operation_type is OperationType.QUERY
+            except Exception:  # noqa: BLE001 - no operation (refused before execution): nothing is read
+                context.read_only = False
+        yield
+
+
 class MaskUnexpectedErrors(MaskErrors):
     """Masks unexpected failures (no stack trace, no SQL), logging them with the request id."""
 
@@ -216,6 +232,7 @@ def schema_extensions() -> list:
         PluginAwareErrors,
         CostLimiter,
         PrometheusOperations,
+        QueriesMayReadReplicas,
         MaskUnexpectedErrors,
         LocaliseErrors,
     ]

@@ -248,6 +248,53 @@ class PostgresCluster(_Service):
         return subprocess.run(argv, env=self._env()).returncode == 0
 
 
+class PostgresReplica(PostgresCluster):
+    """A streaming (physical) read replica of a started ``PostgresCluster``: a base backup of
+    the primary (``pg_basebackup -R``: it follows the primary from then on) on its own port,
+    in hot standby, so it answers read-only queries. Roles and databases are the primary's."""
+
+    label = "PostgreSQL replica"
+
+    def __init__(self, primary: PostgresCluster, **options: Any) -> None:
+        super().__init__(**options)
+        self.primary = primary
+
+    def _prepare(self) -> None:
+        """Copy the primary with ``pg_basebackup``, as the account PostgreSQL runs as."""
+        reason = postgres_available()
+        if reason:
+            raise ServiceStartError(reason)
+        assert self.directory is not None and self.primary.port is not None
+        self._bindir = _pg_bindir()
+        assert self._bindir is not None
+        if os.geteuid() == 0:
+            account = _pg_account()
+            assert account is not None
+            os.chown(self.directory, account.pw_uid, account.pw_gid)
+            self._run_as = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
+        self.port = free_port()
+        backup = [str(self._bindir / "pg_basebackup"), "-D", str(self.directory / "data"), "-R", "-X", "stream", "--no-sync",
+                  "-c", "fast", "-h", self.primary.host, "-p", str(self.primary.port), "-U", "postgres"]
+        result = subprocess.run(backup, capture_output=True, text=True, cwd=self.directory, env=self._env(), **self._run_as)
+        if result.returncode != 0:
+            self._fail(f"pg_basebackup exited with status {result.returncode}", result.stdout + result.stderr)
+
+    def pause_replay(self) -> None:
+        """Stop applying the primary's changes (they still arrive): the replica falls behind."""
+        import time
+
+        self.execute("select pg_wal_replay_pause()")
+        deadline = time.monotonic() + 30
+        while self.execute("select pg_get_wal_replay_pause_state()") != "paused":
+            if time.monotonic() > deadline:
+                raise ServiceError("the replica did not pause its replay within 30 s")
+            time.sleep(0.05)
+
+    def resume_replay(self) -> None:
+        """Apply the primary's changes again."""
+        self.execute("select pg_wal_replay_resume()")
+
+
 class MosquittoBroker(_Service):
     """A throwaway Mosquitto broker on 127.0.0.1 with persistence in its own directory.
 
