@@ -145,13 +145,13 @@ class Replicas:
         ``read_after``, in a transaction scoped to ``street_id`` (RLS set); None when no
         replica qualifies (the caller reads the primary)."""
         if self._sampler is None or self._sampler.done():
-            if not self._samples:
-                try:
-                    await self.sample()
-                except Exception as error:  # noqa: BLE001 - the primary answers (or fails) the read itself
-                    log.warning("cannot read the primary's WAL position: %s", error)
-                    return None
             self._sampler = asyncio.get_running_loop().create_task(self._sample_forever(), name="jiedao-replica-sampler")
+        if not self._samples:
+            try:
+                await self.sample()
+            except Exception as error:  # noqa: BLE001 - the primary answers (or fails) the read itself
+                log.warning("cannot read the primary's WAL position: %s", error)
+                return None
         needed = later(self.horizon(), read_after)
         unreachable = False
         for offset in range(len(self.engines)):
