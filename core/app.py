@@ -22,6 +22,7 @@ from jiedao.core.kernel import Kernel
 from jiedao.core.security_headers import SecurityHeaders
 from jiedao.core.endpoint import GraphQLEndpoint
 from jiedao.core.pages.routes import ROUTES as PAGE_ROUTES
+from jiedao.core.replicas import READ_AFTER_HEADER, WRITTEN_HEADER
 from jiedao.core.workers import run_when_leader
 
 log = logging.getLogger("jiedao")
@@ -125,8 +126,10 @@ def build_app(kernel: Kernel, *, background: bool = True, relays: bool | None = 
                 CORSMiddleware,
                 allow_origins=list(kernel.config.cors_origins),
                 allow_methods=["GET", "POST"],
-                allow_headers=["authorization", "content-type", "x-request-id"],
-                expose_headers=["x-request-id"],
+                # A front end on another origin reads its commit position and sends it back
+                # for read-your-writes on replicas (core.replicas).
+                allow_headers=["authorization", "content-type", "x-request-id", READ_AFTER_HEADER],
+                expose_headers=["x-request-id", WRITTEN_HEADER],
             )
         )
     middleware.insert(0, Middleware(SecurityHeaders))

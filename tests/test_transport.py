@@ -74,6 +74,14 @@ def test_cors_allows_the_configured_origin_only(hello_app):
             headers={"origin": "https://cockpit.example.org", "access-control-request-method": "POST", "access-control-request-headers": "authorization"},
         )
         assert allowed.headers["access-control-allow-origin"] == "https://cockpit.example.org"
+        replicated = client.options(
+            "/graphql/changqing",
+            headers={"origin": "https://cockpit.example.org", "access-control-request-method": "POST",
+                     "access-control-request-headers": "authorization, jiedao-read-after"},
+        )
+        assert replicated.status_code == 200, "a front end may send its commit position back (read replicas)"
+        exposed = client.post("/graphql/changqing", json={"query": "{ street { name } }"}, headers={"origin": "https://cockpit.example.org"})
+        assert "jiedao-written-lsn" in exposed.headers["access-control-expose-headers"].lower()
         other = client.post("/graphql/changqing", json={"query": "{ street { name } }"}, headers={"origin": "https://evil.example.com"})
         assert "access-control-allow-origin" not in other.headers
 
