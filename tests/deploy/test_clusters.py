@@ -102,9 +102,10 @@ def test_with_every_street_on_a_named_cluster_a_process_must_choose_its_cell(tmp
            "JIEDAO_DATABASE_URL_EAST": "postgresql+asyncpg://app@127.0.0.1:9/east", "JIEDAO_DATABASE_URL_WEST": "postgresql+asyncpg://app@127.0.0.1:9/west"}
     refused = subprocess.run([JIEDAO, "work", "escalate"], env=env, capture_output=True, text=True, timeout=120)
     assert refused.returncode == 2 and "choose the cell this process serves" in refused.stderr and "east, west" in refused.stderr
-    listed = subprocess.run([JIEDAO, "clusters", "list"], env=env, capture_output=True, text=True, timeout=120)
+    replicas = {"JIEDAO_DATABASE_REPLICA_URLS_WEST": "postgresql+asyncpg://app@127.0.0.1:9/west, postgresql+asyncpg://app@127.0.0.1:10/west"}
+    listed = subprocess.run([JIEDAO, "clusters", "list"], env={**env, **replicas}, capture_output=True, text=True, timeout=120)
     assert listed.returncode == 0, listed.stderr
-    assert "east" in listed.stdout and "west" in listed.stdout
+    assert "east" in listed.stdout and "replicas: 2 (JIEDAO_DATABASE_REPLICA_URLS_WEST)" in listed.stdout
 
 
 def test_the_nginx_map_refuses_an_upstream_that_is_not_an_address_and_a_cell_left_out(tmp_path):
@@ -333,4 +334,5 @@ def test_streets_list_shows_each_streets_cluster_and_served_only_this_cells(cell
     served = cells["processes"].run("--cluster", "east", "streets", "list", "--served")
     assert [line.split()[0] for line in served.splitlines()] == ["xihu"]
     listed = cells["processes"].run("clusters", "list")
-    assert "default      JIEDAO_DATABASE_URL (set)  streets: changqing" in listed and "east         JIEDAO_DATABASE_URL_EAST (set)  streets: xihu" in listed
+    assert "default      JIEDAO_DATABASE_URL (set)  replicas: 0 (JIEDAO_DATABASE_REPLICA_URLS)  streets: changqing" in listed
+    assert "east         JIEDAO_DATABASE_URL_EAST (set)  replicas: 0 (JIEDAO_DATABASE_REPLICA_URLS_EAST)  streets: xihu" in listed
