@@ -18,7 +18,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from jiedao.core.graphql_over_http import GRAPHQL_RESPONSE, crashed_before_execution, is_request_error, negotiate
+from jiedao.core.graphql_over_http import GRAPHQL_RESPONSE, crashed_before_execution, encode_json, is_request_error, negotiate
 from jiedao.core.identity.service import Authentication, AuthenticationFailed, SessionCheck, authenticate
 from jiedao.core.messages import request_language
 from jiedao.core.pages.routes import built_page, page_response
@@ -102,6 +102,10 @@ class StreetGraphQL(GraphQL):
             body.pop("data", None)
             request.scope["jiedao.status"] = 400
         return body
+
+    def encode_json(self, data: object) -> str:
+        """Answers and WebSocket messages as JSON (``graphql_over_http.encode_json``: orjson)."""
+        return encode_json(data)
 
     async def parse_http_body(self, request):
         """Strawberry's parsing, refusing a JSON body that is not an object (``[]``, ``1``, ``null``)."""
