@@ -100,6 +100,32 @@ def allow_any(*permissions: str) -> list[type[BasePermission]]:
     return [IsAuthenticated, require_any(*permissions)]
 
 
+@cache
+def require_role(role: str) -> type[BasePermission]:
+    """The permission class granting access to callers holding ``role`` itself (not a permission
+    its grants give): for the few fields a role, not a street's permission, opens, such as the
+    platform administrator's figures across every cell."""
+
+    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+        return role in info.context.roles
+
+    return type(
+        f"RequireRole[{role}]",
+        (Refusal,),
+        {
+            "message": "Only the role '{role}' may read this.",
+            "params": {"role": role},
+            "error_extensions": {"code": "FORBIDDEN", "role": role},
+            "has_permission": has_permission,
+        },
+    )
+
+
+def allow_role(role: str) -> list[type[BasePermission]]:
+    """``permission_classes`` for a field: logged in, and holding ``role``."""
+    return [IsAuthenticated, require_role(role)]
+
+
 class Public(BasePermission):
     """Marks a root field anyone may call, logged in or not (see ``public``)."""
 
