@@ -30,7 +30,7 @@ class PlatformStreet:
     slug: str = strawberry.field(description="The street's slug, as in its endpoint /graphql/{slug}.")
     name: str = strawberry.field(description="The street's display name (plugins.toml).")
     started: bool = strawberry.field(description="Whether the cell's database holds the street (false: never started there, and it counts nothing).")
-    figures: list[PlatformFigure] = strawberry.field(description="The current-state figures of the core and the street's plugins, by key.", metadata=list_bound(30))
+    figures: list[PlatformFigure] = strawberry.field(description="The current-state figures of the core and the street's plugins, by key.", metadata=list_bound(25))
 
 
 @strawberry.type(name="PlatformCell", description="One cell (PostgreSQL cluster) of the deployment and its streets, or why it did not answer.")
@@ -38,13 +38,13 @@ class PlatformCell:
     name: str = strawberry.field(description="The cell's name (database = \"...\" in plugins.toml; default for the rest).")
     answered: bool = strawberry.field(description="Whether the cell was read in time; false: see problem, and its streets are empty.")
     problem: str | None = strawberry.field(description="Why the cell did not answer (its URL variable unset in this process, a timeout, a connection refused), in the request's language; null when it answered.")
-    streets: list[PlatformStreet] = strawberry.field(description="Its streets in plugins.toml order, with their figures; empty when it did not answer.", metadata=list_bound(40))
+    streets: list[PlatformStreet] = strawberry.field(description="Its streets in plugins.toml order, with their figures; empty when it did not answer.", metadata=list_bound(30))
 
 
 @strawberry.type(name="PlatformFigures", description="A platform administrator's figures across every cell: each cell's streets and the totals.")
 class PlatformFigures:
     cells: list[PlatformCell] = strawberry.field(description="Every cell of the deployment, the default cell first.", metadata=list_bound(8))
-    totals: list[PlatformFigure] = strawberry.field(description="Each figure summed over every street of the cells that answered, by key.", metadata=list_bound(30))
+    totals: list[PlatformFigure] = strawberry.field(description="Each figure summed over every street of the cells that answered, by key.", metadata=list_bound(25))
 
 
 def _figures(values: dict[str, float], metrics: dict[str, Metric], chinese: bool) -> list[PlatformFigure]:
