@@ -51,13 +51,15 @@ def jiedao_permissions(register):
 
 @hookimpl
 def jiedao_schema(register):
-    """Registry types (the ones plugins may extend), registry queries, organisations, grids, work items, log-in and ``me``."""
+    """Registry types (the ones plugins may extend), registry queries, organisations, grids, work items, log-in, ``me``
+    and the platform administrator's figures across cells."""
     from jiedao.core.graphql import Building, Community, Compound, CoreQuery, Resident, Street, Unit
     from jiedao.core.grids.graphql import BuildingGrid, GridMutation, GridQuery, GridType, GridWorkerType
     from jiedao.core.identity.graphql import IdentityMutation, IdentityQuery
     from jiedao.core.notices.graphql import NoticeMutation, NoticeQuery, NoticeType
     from jiedao.core.notify.graphql import NotificationType, NotifyQuery
     from jiedao.core.organisations.graphql import MembershipType, OrganisationMutation, OrganisationQuery, OrganisationType
+    from jiedao.core.platform_graphql import PlatformQuery
     from jiedao.core.work.graphql import WorkItem, WorkMutation, WorkQuery
     from jiedao.core.work.live import WorkSubscription
 
@@ -66,7 +68,7 @@ def jiedao_schema(register):
         OrganisationType, MembershipType, GridType, GridWorkerType, WorkItem, NoticeType, NotificationType,
     )
     register.extend("Building", BuildingGrid)
-    for query in (CoreQuery, IdentityQuery, OrganisationQuery, GridQuery, WorkQuery, NoticeQuery, NotifyQuery):
+    for query in (CoreQuery, IdentityQuery, OrganisationQuery, GridQuery, WorkQuery, NoticeQuery, NotifyQuery, PlatformQuery):
         register.query(query)
     for mutation in (IdentityMutation, OrganisationMutation, GridMutation, WorkMutation, NoticeMutation):
         register.mutation(mutation)

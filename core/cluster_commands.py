@@ -191,22 +191,36 @@ def clusters_nginx_map(ctx: click.Context, upstreams: tuple[str, ...]) -> None:
 @click.pass_context
 def clusters_figures(ctx: click.Context, as_json: bool) -> None:
     """A platform administrator's cross-street figures, read from every cluster (as each street,
-    through row-level security) and summed."""
+    through row-level security) and summed; exit 1 when a cluster did not answer."""
     import json
 
+    from jiedao.core import fanout
+    from jiedao.core.cell_engines import engines_of
     from jiedao.core.cli import kernel_of
-    from jiedao.core.fanout import fan_out
 
     kernel = kernel_of(ctx)
     clusters = chosen_clusters(kernel, None)
-    result = asyncio.run(fan_out(kernel, {cluster: _app_url(kernel, cluster) for cluster in clusters}))
+
+    async def read() -> list[fanout.CellFigures]:
+        try:
+            return await fanout.read_cells(kernel, clusters)
+        finally:  # this loop's pools, closed in it
+            await engines_of(kernel).dispose()
+            await kernel.db.dispose()
+
+    cells = asyncio.run(read())
+    result = fanout.as_json(cells)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, sort_keys=True))
-        return
-    for cluster, streets in result["clusters"].items():
-        for street, figures in streets.items():
-            click.echo(f"{cluster:<12} {street:<16} " + "  ".join(f"{k}={v}" for k, v in sorted(figures.items())))
-    click.echo("total" + " " * 25 + "  ".join(f"{k}={v}" for k, v in sorted(result["total"].items())))
+    else:
+        for cell in cells:
+            for street in cell.streets:
+                click.echo(f"{cell.name:<12} {street.slug:<16} " + "  ".join(f"{k}={v}" for k, v in sorted(street.figures.items())))
+        click.echo("total" + " " * 25 + "  ".join(f"{k}={v}" for k, v in sorted(result["total"].items())))
+    for cluster, problem in result.get("unreachable", {}).items():
+        click.echo(f"cluster {cluster}: did not answer: {problem}", err=True)
+    if "unreachable" in result:
+        raise SystemExit(1)
 
 
 __all__ = ["chosen_clusters", "clusters_group", "migrate_clusters", "report_migrations"]

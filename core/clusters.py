@@ -12,8 +12,9 @@ cluster         application URL                       owner URL (migrations)
 ==============  ====================================  ==============================================
 
 A process serves one cluster (``jiedao --cluster east ...`` or ``JIEDAO_CLUSTER=east``): it
-loads only that cluster's streets and connects only to its database, so the kernel keeps one
-``Database`` and a process's connection count stays bounded by one pool.
+loads only that cluster's streets and serves from its database only, so the kernel keeps one
+``Database`` and a process's connection count stays bounded by one pool (the platform
+administrator's figures add at most two connections per other cell, ``core.cell_engines``).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ CLI, background workers - is built from it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -61,6 +61,7 @@ class Kernel:
         self._state: dict[str, Any] = {}
         self.serve_options: dict[str, Any] = {}
         """Values of the options plugins add to ``jiedao serve`` (``register.serve_option``)."""
+        self._closers: list[Callable[[], Awaitable[Any]]] = []
 
     @classmethod
     async def load(
@@ -154,8 +155,13 @@ class Kernel:
         """Alembic version locations by owner ("core" first)."""
         return dict(self.contributions.migrations)
 
+    def on_close(self, close: Callable[[], Awaitable[Any]]) -> None:
+        """Have ``close()`` awaited when the kernel closes, before its database is disposed
+        (e.g. the engines of the other cells that ``core.fanout`` opened)."""
+        self._closers.append(close)
+
     async def close(self) -> None:
-        """Close every plugin's runtime state, then the database."""
+        """Close every plugin's runtime state and what was handed to ``on_close``, then the database."""
         for plugin, state in self._state.items():
             close = getattr(state, "close", None)
             if close is None:
@@ -166,6 +172,12 @@ class Kernel:
                     await result
             except Exception:  # noqa: BLE001 - the others still close
                 log.exception("plugin '%s' failed to close its state", plugin)
+        closers, self._closers = self._closers, []
+        for close in closers:
+            try:
+                await close()
+            except Exception:  # noqa: BLE001 - the others still close
+                log.exception("closing %r failed", close)
         await self.db.dispose()
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
@@ -51,23 +51,24 @@ class IsAuthenticated(Refusal):
         return info.context.user is not None
 
 
+def _refusal_class(name: str, allowed: Callable[[Any], bool], refusal: dict[str, Any]) -> type[BasePermission]:
+    """A ``Refusal`` class named ``name`` admitting a request whose context passes ``allowed``;
+    ``refusal`` holds its ``message`` template, ``params`` and ``error_extensions``."""
+
+    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+        return allowed(info.context)
+
+    return type(name, (Refusal,), {**refusal, "has_permission": has_permission})
+
+
 @cache
 def require(permission: str) -> type[BasePermission]:
     """The permission class granting access to callers whose roles hold ``permission``."""
-
-    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
-        return info.context.has_permission(permission)
-
-    return type(
-        f"Require[{permission}]",
-        (Refusal,),
-        {
-            "message": "You lack the permission '{permission}' in this street.",
-            "params": {"permission": permission},
-            "error_extensions": {"code": "FORBIDDEN", "permission": permission},
-            "has_permission": has_permission,
-        },
-    )
+    return _refusal_class(f"Require[{permission}]", lambda context: context.has_permission(permission), {
+        "message": "You lack the permission '{permission}' in this street.",
+        "params": {"permission": permission},
+        "error_extensions": {"code": "FORBIDDEN", "permission": permission},
+    })
 
 
 def allow(permission: str) -> list[type[BasePermission]]:
@@ -79,25 +80,33 @@ def allow(permission: str) -> list[type[BasePermission]]:
 def require_any(*permissions: str) -> type[BasePermission]:
     """The permission class granting access to callers holding any of ``permissions``."""
     names = ", ".join(f"'{p}'" for p in permissions)
-
-    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
-        return any(info.context.has_permission(p) for p in permissions)
-
-    return type(
-        f"RequireAny[{', '.join(permissions)}]",
-        (Refusal,),
-        {
-            "message": "You lack every one of the permissions {permissions} in this street.",
-            "params": {"permissions": names},
-            "error_extensions": {"code": "FORBIDDEN", "permission": permissions[0]},
-            "has_permission": has_permission,
-        },
-    )
+    return _refusal_class(f"RequireAny[{', '.join(permissions)}]", lambda context: any(context.has_permission(p) for p in permissions), {
+        "message": "You lack every one of the permissions {permissions} in this street.",
+        "params": {"permissions": names},
+        "error_extensions": {"code": "FORBIDDEN", "permission": permissions[0]},
+    })
 
 
 def allow_any(*permissions: str) -> list[type[BasePermission]]:
     """``permission_classes`` for a field: logged in, and holding any of ``permissions``."""
     return [IsAuthenticated, require_any(*permissions)]
+
+
+@cache
+def require_role(role: str) -> type[BasePermission]:
+    """The permission class granting access to callers holding ``role`` itself (not a permission
+    its grants give): for the few fields a role, not a street's permission, opens, such as the
+    platform administrator's figures across every cell."""
+    return _refusal_class(f"RequireRole[{role}]", lambda context: role in context.roles, {
+        "message": "Only the role '{role}' may read this.",
+        "params": {"role": role},
+        "error_extensions": {"code": "FORBIDDEN", "role": role},
+    })
+
+
+def allow_role(role: str) -> list[type[BasePermission]]:
+    """``permission_classes`` for a field: logged in, and holding ``role``."""
+    return [IsAuthenticated, require_role(role)]
 
 
 class Public(BasePermission):
