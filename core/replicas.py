@@ -36,11 +36,10 @@ from collections import deque
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from prometheus_client import Counter
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from jiedao.schema.observability import REPLICA_READS
 
 if TYPE_CHECKING:
     from jiedao.core.db import Database
@@ -60,6 +59,12 @@ SAMPLE_SECONDS = 1.0
 DOWN_SECONDS = 5.0
 """How long a replica that refused a connection is left alone."""
 DEFAULT_MAX_LAG_SECONDS = 5.0
+REPLICA_READS = Counter(
+    "jiedao_replica_reads_total",
+    "Requests whose reads a read replica could take, by where they went: replica, "
+    "primary_lagging (every replica behind the bound or the caller's write) or primary_unreachable.",
+    ["outcome"],
+)
 
 _LSN = re.compile(r"^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$")
 _CHECK = text(

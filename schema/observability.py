@@ -16,9 +16,3 @@ GRAPHQL_SECONDS = Histogram(
     ["street", "operation"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
-REPLICA_READS = Counter(
-    "jiedao_replica_reads_total",
-    "Requests whose reads a read replica could take (core.replicas), by where they went: replica, "
-    "primary_lagging (every replica behind the bound or the caller's write) or primary_unreachable.",
-    ["outcome"],
-)
