@@ -36,6 +36,10 @@ class Refusal(BasePermission):
     (class attributes); subclass it instead of ``BasePermission`` so refusals are translated."""
 
     params: Mapping[str, Any] = {}
+    caller_only: bool = False
+    """Set it to ``True`` when ``has_permission`` looks at the caller only (``info.context``'s
+    user, roles and permissions), never at the field's source or arguments: the field's
+    check is then decided once per request, not once per row (``schema.caller_permissions``)."""
 
     def on_unauthorized(self) -> None:
         raise PermissionRefused(self.message or "", self.params, self.error_extensions or {})
@@ -46,6 +50,7 @@ class IsAuthenticated(Refusal):
 
     message = "Log in first: send 'Authorization: Bearer <token>' obtained from the login mutation."
     error_extensions = {"code": "UNAUTHENTICATED"}
+    caller_only = True
 
     def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
         return info.context.user is not None
@@ -66,6 +71,7 @@ def require(permission: str) -> type[BasePermission]:
             "params": {"permission": permission},
             "error_extensions": {"code": "FORBIDDEN", "permission": permission},
             "has_permission": has_permission,
+            "caller_only": True,
         },
     )
 
@@ -91,6 +97,7 @@ def require_any(*permissions: str) -> type[BasePermission]:
             "params": {"permissions": names},
             "error_extensions": {"code": "FORBIDDEN", "permission": permissions[0]},
             "has_permission": has_permission,
+            "caller_only": True,
         },
     )
 
@@ -104,6 +111,7 @@ class Public(BasePermission):
     """Marks a root field anyone may call, logged in or not (see ``public``)."""
 
     message = ""
+    caller_only = True
 
     def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
         return True
