@@ -35,6 +35,7 @@ from strawberry.types.field import StrawberryField
 
 from jiedao.core.errors import ConfigurationError
 from jiedao.schema.budget import pace_resolvers
+from jiedao.schema.caller_permissions import caller_permission_resolvers
 from jiedao.schema.errors import KERNEL_ERROR_CODES, error_code_enum, is_expected
 from jiedao.schema.extensions import masked_internal_error, schema_extensions
 from jiedao.schema.guard import guard_mutations
@@ -188,6 +189,7 @@ def build_full_schema(kernel: Kernel) -> JiedaoSchema:
         extensions_by_type=c.extensions,
         error_codes=error_code_enum(composed_error_codes(c.error_codes)),
     )
+    caller_permission_resolvers(full._schema, full.config.info_class)  # caller-only checks once per request (schema.caller_permissions)
     pace_resolvers(full._schema)  # object count and event-loop turns while operations run (schema.budget)
     plain_id_resolvers(full._schema)  # Node.id without Strawberry's per-field wrappers (schema.node)
     return full

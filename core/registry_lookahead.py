@@ -11,7 +11,8 @@ outer-joined column query, as plain rows (``schema.plain_rows``), in the loaders
 which give the same answers.
 
 Permissions and scoping stay those of the general path: ``Unit.owners`` keeps its
-permission check on every row (refused as before), and owners are only read when the caller
+permission check (decided once per request, ``schema.caller_permissions``; refused at every
+row as before), and owners are only read when the caller
 holds ``core.residents.read`` (a caller who asks for owners without it gets the general
 path, refusals and all); the statement is an ORM column query, so the street's RLS
 (PostgreSQL) or the session's street criteria (SQLite, ``core.db._scope_to_street``) apply

@@ -36,6 +36,10 @@ class Refusal(BasePermission):
     (class attributes); subclass it instead of ``BasePermission`` so refusals are translated."""
 
     params: Mapping[str, Any] = {}
+    caller_only: bool = False
+    """Set it to ``True`` when ``has_permission`` looks at the caller only (``info.context``'s
+    user, roles and permissions), never at the field's source or arguments: the field's
+    check is then decided once per request, not once per row (``schema.caller_permissions``)."""
 
     def on_unauthorized(self) -> None:
         raise PermissionRefused(self.message or "", self.params, self.error_extensions or {})
@@ -46,6 +50,7 @@ class IsAuthenticated(Refusal):
 
     message = "Log in first: send 'Authorization: Bearer <token>' obtained from the login mutation."
     error_extensions = {"code": "UNAUTHENTICATED"}
+    caller_only = True
 
     def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
         return info.context.user is not None
@@ -53,7 +58,7 @@ class IsAuthenticated(Refusal):
 
 def _refusal_class(name: str, allowed: Callable[[Any], bool], refusal: dict[str, Any]) -> type[BasePermission]:
     """A ``Refusal`` class named ``name`` admitting a request whose context passes ``allowed``;
-    ``refusal`` holds its ``message`` template, ``params`` and ``error_extensions``."""
+    ``refusal`` holds its ``message`` template, ``params``, ``error_extensions`` and ``caller_only``."""
 
     def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
         return allowed(info.context)
@@ -68,6 +73,7 @@ def require(permission: str) -> type[BasePermission]:
         "message": "You lack the permission '{permission}' in this street.",
         "params": {"permission": permission},
         "error_extensions": {"code": "FORBIDDEN", "permission": permission},
+        "caller_only": True,
     })
 
 
@@ -84,6 +90,7 @@ def require_any(*permissions: str) -> type[BasePermission]:
         "message": "You lack every one of the permissions {permissions} in this street.",
         "params": {"permissions": names},
         "error_extensions": {"code": "FORBIDDEN", "permission": permissions[0]},
+        "caller_only": True,
     })
 
 
@@ -101,6 +108,7 @@ def require_role(role: str) -> type[BasePermission]:
         "message": "Only the role '{role}' may read this.",
         "params": {"role": role},
         "error_extensions": {"code": "FORBIDDEN", "role": role},
+        "caller_only": True,
     })
 
 
@@ -113,6 +121,7 @@ class Public(BasePermission):
     """Marks a root field anyone may call, logged in or not (see ``public``)."""
 
     message = ""
+    caller_only = True
 
     def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
         return True
