@@ -205,8 +205,8 @@ class PostgresCluster(_Service):
         env["LC_ALL"] = "C"
         return env
 
-    def _prepare(self) -> None:
-        """Find the binaries, hand the directory to the unprivileged account if root, run initdb."""
+    def _claim_directory(self) -> None:
+        """Find the binaries, hand the directory to the unprivileged account if root, pick a port."""
         reason = postgres_available()
         if reason:
             raise ServiceStartError(reason)
@@ -219,6 +219,10 @@ class PostgresCluster(_Service):
             os.chown(self.directory, account.pw_uid, account.pw_gid)
             self._run_as = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
         self.port = free_port()
+
+    def _prepare(self) -> None:
+        """Find the binaries, hand the directory to the unprivileged account if root, run initdb."""
+        self._claim_directory()
         initdb = [str(self._bindir / "initdb"), "-D", str(self.directory / "data"), "-U", "postgres"]
         initdb += ["--auth=trust", "--encoding=UTF8", "--no-locale", "--no-sync"]
         result = subprocess.run(initdb, capture_output=True, text=True, cwd=self.directory, env=self._env(), **self._run_as)
@@ -261,18 +265,8 @@ class PostgresReplica(PostgresCluster):
 
     def _prepare(self) -> None:
         """Copy the primary with ``pg_basebackup``, as the account PostgreSQL runs as."""
-        reason = postgres_available()
-        if reason:
-            raise ServiceStartError(reason)
-        assert self.directory is not None and self.primary.port is not None
-        self._bindir = _pg_bindir()
-        assert self._bindir is not None
-        if os.geteuid() == 0:
-            account = _pg_account()
-            assert account is not None
-            os.chown(self.directory, account.pw_uid, account.pw_gid)
-            self._run_as = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
-        self.port = free_port()
+        assert self.primary.port is not None
+        self._claim_directory()
         backup = [str(self._bindir / "pg_basebackup"), "-D", str(self.directory / "data"), "-R", "-X", "stream", "--no-sync",
                   "-c", "fast", "-h", self.primary.host, "-p", str(self.primary.port), "-U", "postgres"]
         result = subprocess.run(backup, capture_output=True, text=True, cwd=self.directory, env=self._env(), **self._run_as)
