@@ -8,16 +8,19 @@ serves a request's reads only when it has replayed the primary's WAL up to a poi
 bounds what the reader may miss:
 
 1. **Bounded staleness.** Every second the process samples the primary's WAL position
-   (``pg_current_wal_insert_lsn()``: everything written, committed asynchronously or not);
+   (``pg_current_wal_lsn()``; an asynchronous commit reaches it within ``wal_writer_delay``);
    a replica is used only when it has replayed at least the position the primary had
    ``JIEDAO_REPLICA_MAX_LAG_SECONDS`` ago (default 5). A replica further behind — replay
-   paused, a long query conflict, a broken link — is passed over and the primary answers. So nobody reads data older than the bound, whoever wrote it (an
-   ingester's alarm, another user's work item).
-2. **Read your own writes.** A request that commits a write answers with its commit position,
-   as the cookie ``jiedao_written`` (browsers send it back by themselves, to every process of
-   the cell) and the header ``Jiedao-Written-Lsn`` (other clients may send it back as
-   ``Jiedao-Read-After``); a later query of that client is served by a replica only once the
-   replica has replayed that position. Someone who just saved a form sees it at once.
+   paused, a long query conflict, a broken link — is passed over and the primary answers. So
+   nobody reads data older than the bound, whoever wrote it (an ingester's alarm, another
+   user's work item).
+2. **Read your own writes.** A request that commits a write answers with its commit position
+   (``pg_current_wal_insert_lsn()``: with asynchronous commit the write position may not hold
+   the commit yet) as the cookie ``jiedao_written`` (browsers send it back by themselves, to
+   every process of the cell) and the header ``Jiedao-Written-Lsn`` (other clients may send
+   it back as ``Jiedao-Read-After``); a later query of that client is served by a replica
+   only once the replica has replayed that position. Someone who just saved a form sees it
+   at once.
 
 The check is one statement, the same one that sets the street for row-level security, so a
 replica read costs no extra round trip. A replica that refuses connections is left alone for
@@ -129,7 +132,10 @@ class Replicas:
     async def sample(self) -> str:
         """Read the primary's current WAL position and remember it; the position."""
         async with self.primary.engine.connect() as connection:
-            lsn = (await connection.execute(text("select pg_current_wal_insert_lsn()::text"))).scalar_one()
+            # The write position, not the insert position: a primary left idle with its last
+            # record ending on a page boundary would otherwise hold an insert position no
+            # replica ever reaches (the next page's header), and nobody would read a replica.
+            lsn = (await connection.execute(text("select pg_current_wal_lsn()::text"))).scalar_one()
         now = time.monotonic()
         self._samples.append((now, lsn))
         cutoff = now - self.max_lag_seconds

@@ -82,8 +82,9 @@ def cell(tmp_path_factory) -> Iterator[Cell]:
 
 
 def caught_up(cell: Cell) -> None:
-    """Wait until the replica has replayed everything the primary has written so far."""
-    position = cell.primary.execute("select pg_current_wal_lsn()")
+    """Wait until the replica has replayed everything the primary has inserted so far: every
+    sample the process took and every commit position its clients hold (log-ins included)."""
+    position = cell.primary.execute("select pg_current_wal_insert_lsn()")
     until(lambda: cell.replica.execute(f"select pg_last_wal_replay_lsn() >= '{position}'") == "t", "the replica to catch up")
 
 
