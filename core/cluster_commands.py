@@ -105,15 +105,13 @@ def clusters_group() -> None:
 @click.pass_context
 def clusters_list(ctx: click.Context) -> None:
     """Each cluster, the variable its URL comes from, its read replicas and its streets."""
-    import os
-
     from jiedao.core.cli import kernel_of
-    from jiedao.core.clusters import replica_urls_variable
+    from jiedao.core.clusters import replica_urls, replica_urls_variable
 
     kernel = kernel_of(ctx)
     for cluster, streets in kernel.config.clusters().items():
         state = "set" if cluster == kernel.config.cluster or app_url(cluster) else "NOT SET"
-        replicas = len([url for url in os.environ.get(replica_urls_variable(cluster), "").split(",") if url.strip()])
+        replicas = len(replica_urls(cluster))
         click.echo(f"{cluster:<12} {url_variable(cluster)} ({state})  replicas: {replicas} ({replica_urls_variable(cluster)})  streets: {', '.join(streets)}")
 
 

@@ -43,6 +43,12 @@ def replica_urls_variable(cluster: str) -> str:
     return "JIEDAO_DATABASE_REPLICA_URLS" if cluster == DEFAULT_CLUSTER else f"JIEDAO_DATABASE_REPLICA_URLS_{cluster.upper()}"
 
 
+def replica_urls(cluster: str, environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """``cluster``'s read-replica URLs from its variable (empty when unset)."""
+    environ = os.environ if environ is None else environ
+    return tuple(url.strip() for url in environ.get(replica_urls_variable(cluster), "").split(",") if url.strip())
+
+
 def selected_cluster(environ: Mapping[str, str] | None = None) -> tuple[str, bool]:
     """The cluster this process serves and whether it was chosen explicitly (``JIEDAO_CLUSTER``)."""
     environ = os.environ if environ is None else environ

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from jiedao.core.clusters import CLUSTER_NAME, SELECTED_CLUSTER_VARIABLE, app_url, missing_url_problems, replica_urls_variable, selected_cluster
+from jiedao.core.clusters import CLUSTER_NAME, SELECTED_CLUSTER_VARIABLE, app_url, missing_url_problems, replica_urls, replica_urls_variable, selected_cluster
 from jiedao.core.errors import ConfigurationError
 from jiedao.core.messages import DEFAULT_LANGUAGE, StreetLanguage
 from jiedao.core.plugins import InstalledPlugin
@@ -227,7 +227,7 @@ def parse_config(data: dict[str, Any], *, source: Path | None = None, database_u
 def _replicas(cluster: str, database_url: str, problems: list[str]) -> tuple[tuple[str, ...], float]:
     """The served cluster's read-replica URLs and the lag bound, appending a problem for a bad value."""
     variable = replica_urls_variable(cluster)
-    urls = tuple(url.strip() for url in os.environ.get(variable, "").split(",") if url.strip())
+    urls = replica_urls(cluster)
     for url in urls:
         if not url.startswith("postgresql"):
             problems.append(f"{variable}: '{url.split('@')[-1]}' is not a PostgreSQL URL (postgresql+asyncpg://USER@HOST:PORT/DATABASE).")
