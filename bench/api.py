@@ -14,7 +14,8 @@ Issue 19's queries, side by side in one run, against
 
 Each server runs in its own process. The load comes from this process through a small
 keep-alive HTTP/1.1 client (cheaper than httpx, so it takes less of the CPU the servers
-need). Printed per query and server: p50/p99 at c=1, req/s at c=8 and c=32, CPU per request
+need). Printed per query and server: p50/p99 at c=1, req/s at c=8 and c=32, the tail at c=32
+(p99 over p50 of the latencies while 32 clients ask), CPU per request
 (the server process's user+system time over the requests it answered at c=8), SQL
 resident memory after each query (RSS MB), statements per request (PostgreSQL's ``pg_stat_statements``, BEGIN/COMMIT included; SQLite:
 the GraphQL part only, from ``JIEDAO_DEBUG``), and the ratios of Jiedao's req/s and CPU to
@@ -413,18 +414,19 @@ async def latencies(server: Server, query: Query, seconds: float, minimum: int) 
     return times
 
 
-async def throughput(server: Server, query: Query, concurrency: int, seconds: float, minimum: int) -> tuple[float, float, int]:
-    """Operations per second with ``concurrency`` clients, CPU seconds per operation, and operations."""
+async def throughput(server: Server, query: Query, concurrency: int, seconds: float, minimum: int) -> tuple[float, float, list[float]]:
+    """Operations per second with ``concurrency`` clients, CPU seconds per operation, and
+    each operation's latency in ms (sorted)."""
     deadline = time.perf_counter() + seconds
-    done = 0
+    times: list[float] = []
 
     async def client() -> None:
-        nonlocal done
         connection = Connection(server.port)
         try:
-            while done < minimum or time.perf_counter() < deadline:
+            while len(times) < minimum or time.perf_counter() < deadline:
+                began = time.perf_counter()
                 await ask(connection, server, query)
-                done += 1
+                times.append((time.perf_counter() - began) * 1000)
         finally:
             connection.close()
 
@@ -432,7 +434,12 @@ async def throughput(server: Server, query: Query, concurrency: int, seconds: fl
     started = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
-    return done / elapsed, (server.cpu_seconds() - cpu) / max(done, 1), done
+    return len(times) / elapsed, (server.cpu_seconds() - cpu) / max(len(times), 1), sorted(times)
+
+
+def percentile(sorted_times: list[float], share: float) -> float:
+    """The ``share`` percentile of ``sorted_times``."""
+    return sorted_times[min(len(sorted_times) - 1, int(len(sorted_times) * share))]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -646,13 +653,15 @@ async def run(servers: list[Server], all_queries: list[Query], args, counter: St
         for server in targets:
             times = await latencies(server, query, args.seconds, 3 if args.smoke else 20)
             results[server.name]["p50"] = statistics.median(times)
-            results[server.name]["p99"] = sorted(times)[min(len(times) - 1, int(len(times) * 0.99))]
+            results[server.name]["p99"] = percentile(sorted(times), 0.99)
         for concurrency in (8, 32):
             for server in targets:
-                rps, cpu, _ = await throughput(server, query, concurrency, args.seconds, concurrency if args.smoke else 2 * concurrency)
+                rps, cpu, loaded = await throughput(server, query, concurrency, args.seconds, concurrency if args.smoke else 2 * concurrency)
                 results[server.name][f"rps{concurrency}"] = rps
                 if concurrency == 8:
                     results[server.name]["cpu"] = cpu * 1000
+                else:
+                    results[server.name]["tail32"] = percentile(loaded, 0.99) / percentile(loaded, 0.5)
         for server in targets:
             on_postgres = server.name != "Jiedao/SQLite"
             results[server.name]["statements"] = await statements_per_request(server, query, counter if on_postgres else None, 3 if args.smoke else 10)
@@ -667,10 +676,10 @@ def print_query(name: str, rows: list[dict]) -> None:
     floor, graphile = by.get("floor"), by.get("PostGraphile")
     print(f"\n{name}")
     print(f"  {'server':<16}{'p50 ms':>9}{'p99 ms':>9}{'req/s c=8':>11}{'req/s c=32':>12}{'CPU ms/req':>12}{'stmts/req':>11}"
-          f"{'c=8 vs floor':>14}{'CPU vs floor':>14}{'c=8 vs PG':>11}{'CPU vs PG':>11}{'RSS MB':>9}")
+          f"{'p99/p50 c=32':>14}{'c=8 vs floor':>14}{'CPU vs floor':>14}{'c=8 vs PG':>11}{'CPU vs PG':>11}{'RSS MB':>9}")
     for row in rows:
         print(f"  {row['server']:<16}{fmt(row['p50'], 2):>9}{fmt(row['p99'], 2):>9}{fmt(row['rps8']):>11}{fmt(row['rps32']):>12}"
-              f"{fmt(row['cpu'], 2):>12}{row['statements']:>11}"
+              f"{fmt(row['cpu'], 2):>12}{row['statements']:>11}{fmt(row.get('tail32'), 2):>14}"
               f"{ratio(row['rps8'], floor and floor['rps8']):>14}{ratio(row['cpu'], floor and floor['cpu']):>14}"
               f"{ratio(row['rps8'], graphile and graphile['rps8']):>11}{ratio(row['cpu'], graphile and graphile['cpu']):>11}{fmt(row['rss'], 0):>9}")
     sys.stdout.flush()

@@ -41,6 +41,7 @@ from jiedao.schema.extensions import masked_internal_error, schema_extensions
 from jiedao.schema.guard import guard_mutations
 from jiedao.schema.localise import localise_errors
 from jiedao.schema.node import plain_id_resolvers
+from jiedao.schema.plain_execution import PlainFieldsExecutor, mark_plain_fields
 
 if TYPE_CHECKING:
     from jiedao.core.kernel import Kernel
@@ -188,10 +189,12 @@ def build_full_schema(kernel: Kernel) -> JiedaoSchema:
         extensions=schema_extensions(),
         extensions_by_type=c.extensions,
         error_codes=error_code_enum(composed_error_codes(c.error_codes)),
+        execution_context_class=PlainFieldsExecutor,
     )
     caller_permission_resolvers(full._schema, full.config.info_class)  # caller-only checks once per request (schema.caller_permissions)
     pace_resolvers(full._schema)  # object count and event-loop turns while operations run (schema.budget)
     plain_id_resolvers(full._schema)  # Node.id without Strawberry's per-field wrappers (schema.node)
+    mark_plain_fields(full._schema)  # columns answered by the executor without a resolver call (schema.plain_execution)
     return full
 
 

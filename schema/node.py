@@ -26,6 +26,7 @@ from sqlalchemy.sql.elements import ColumnElement, False_
 
 from jiedao.schema.context import Context
 from jiedao.schema.ids import decode_global_id, encode_global_id
+from jiedao.schema.plain_execution import give_getter
 from jiedao.schema.plain_rows import plain_row_class
 
 log = logging.getLogger("jiedao.graphql")
@@ -206,10 +207,17 @@ def enum_field(enum: type, attribute: str | None = None, *, description: str | N
     return strawberry.field(resolver=resolve, description=description)
 
 
-def _global_id_of_row(source: Any, info: Any) -> str:
-    """``Node.id`` as a plain graphql-core resolver: the global ID of the row of the type
-    being resolved (``info.parent_type``)."""
-    return encode_global_id(info.parent_type.name, source.id)
+def _global_id_resolver(type_name: str) -> Callable[[Any, Any], str]:
+    """``Node.id`` of ``type_name`` as a plain graphql-core resolver (and a getter for
+    ``schema.plain_execution``): the global ID of the row."""
+
+    def global_id(source: Any) -> str:
+        return encode_global_id(type_name, source.id)
+
+    def resolve(source: Any, info: Any) -> str:
+        return global_id(source)
+
+    return give_getter(resolve, global_id)
 
 
 def plain_resolver(method: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -224,12 +232,12 @@ def _calling(method: Callable[[Any], Any]) -> Callable[[Any, Any], Any]:
     def resolve(source: Any, info: Any) -> Any:
         return method(source)
 
-    return resolve
+    return give_getter(resolve, method)
 
 
 def plain_id_resolvers(schema: Any) -> int:
     """Resolve every object type's inherited ``Node.id`` field with a plain graphql-core
-    resolver (``_global_id_of_row``), and every ``plain_resolver`` method by calling it
+    resolver (``_global_id_resolver``), and every ``plain_resolver`` method by calling it
     directly, skipping Strawberry's per-field wrappers (the ``Info`` it builds, argument
     conversion, the extension chain) on fields a list asks for on every row. Fields that
     override ``id``, take arguments or ``info``, or carry extensions or permission classes
@@ -247,7 +255,7 @@ def plain_id_resolvers(schema: Any) -> int:
             if resolver is None or definition.extensions or definition.permission_classes or getattr(field.resolve, "jiedao_paced", False):
                 continue
             if name == "id" and resolver.wrapped_func is inherited:
-                field.resolve = _global_id_of_row
+                field.resolve = _global_id_resolver(named.name)
             elif getattr(resolver.wrapped_func, "jiedao_plain", False) and not resolver.arguments and resolver.info_parameter is None and not resolver.is_async:
                 field.resolve = _calling(resolver.wrapped_func)
             else:

@@ -120,7 +120,7 @@ async def test_the_readme_list_takes_a_fixed_number_of_statements(client, kernel
 
 
 async def test_node_ids_and_areas_resolve_without_strawberry_wrappers_and_still_round_trip(client, kernel):
-    from jiedao.schema.node import _global_id_of_row
+    from jiedao.schema.plain_execution import GETTER
 
     made = await build_registry(kernel, "changqing", buildings=1, units_per_building=2)
     token = await client.token(STREET_ADMIN)
@@ -131,5 +131,7 @@ async def test_node_ids_and_areas_resolve_without_strawberry_wrappers_and_still_
         found = await client.query("query($id: ID!) { node(id: $id) { __typename id ... on Unit { number } } }", {"id": global_id}, token=token)
         assert found["node"]["__typename"] == "Unit" and found["node"]["id"] == global_id
     served = kernel.schemas.by_plugins[kernel.schemas.street_plugins["changqing"]]
-    assert served._schema.type_map["Unit"].fields["id"].resolve is _global_id_of_row
+    unit_id = served._schema.type_map["Unit"].fields["id"].resolve
+    row = type("Row", (), {"id": made["units"][0]})()
+    assert unit_id.__qualname__.startswith("_global_id_resolver") and getattr(unit_id, GETTER)(row) == unit_id(row, None) == unit_ids[0]
     assert getattr(served._schema.type_map["Unit"].fields["area"].resolve, "__qualname__", "").startswith("_calling")

@@ -1,0 +1,151 @@
+"""The executor's plain-field path answers exactly what graphql-core's own path answers.
+
+``schema.plain_execution`` reads columns without calling their resolvers. Every document
+below runs on two copies of one small schema — Strawberry's executor, and ours with the
+fields marked — and the answers must be equal: data, error messages and error paths,
+including a null in a non-null field, a value its scalar refuses, a refused field, an
+object of the wrong type, fragments, aliases and ``@include``.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+import pytest
+import strawberry
+from strawberry.permission import BasePermission
+
+from jiedao.schema.plain_execution import GETTER, PlainFieldsExecutor, mark_plain_fields
+
+
+@strawberry.enum
+class Colour(enum.Enum):
+    RED = "red"
+    GREEN = "green"
+
+
+class Refuse(BasePermission):
+    message = "not for you"
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        return False
+
+
+@strawberry.type
+class Row:
+    name: str
+    nickname: str | None
+    count: int
+    colour: Colour
+    secret: str = strawberry.field(default="s", permission_classes=[Refuse])
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Any) -> bool:
+        return isinstance(obj, cls)
+
+    @strawberry.field
+    def shout(self) -> str:
+        return self.name.upper()
+
+    @strawberry.field
+    def padded(self, width: int = 6) -> str:
+        return self.name.ljust(width, ".")
+
+
+@strawberry.type
+class Other:
+    name: str
+
+
+def _rows(*broken: str) -> list[Any]:
+    rows = [Row(name="a", nickname=None, count=1, colour=Colour.RED), Row(name="b", nickname="bee", count=2, colour=Colour.GREEN)]
+    if "null" in broken:
+        rows.append(Row(name=None, nickname=None, count=3, colour=Colour.RED))  # type: ignore[arg-type]
+    if "count" in broken:
+        rows.append(Row(name="c", nickname=None, count="three", colour=Colour.RED))  # type: ignore[arg-type]
+    if "type" in broken:
+        rows.append(Other(name="o"))
+    return rows
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def rows(self, broken: str = "") -> list[Row]:
+        return _rows(*broken.split(",")) if broken else _rows()
+
+    @strawberry.field
+    def maybe_rows(self, broken: str = "") -> list[Row | None]:
+        return [None, *(_rows(*broken.split(",")) if broken else _rows())]
+
+    @strawberry.field
+    def row(self) -> Row:
+        return _rows()[1]
+
+
+GENERAL = strawberry.Schema(query=Query)
+PLAIN = strawberry.Schema(query=Query, execution_context_class=PlainFieldsExecutor)
+MARKED = mark_plain_fields(PLAIN._schema)
+
+DOCUMENTS = [
+    "{ rows { name nickname count colour } }",
+    "{ rows { __typename a: name b: name count } row { name shout } }",
+    "{ rows { ...R } } fragment R on Row { name colour }",
+    "query($with: Boolean!) { rows { name count @include(if: $with) nickname @skip(if: $with) } }",
+    "{ rows { name shout padded(width: 3) } }",
+    "{ rows { name secret } }",
+    '{ rows(broken: "null") { name count } }',
+    '{ maybeRows(broken: "null") { name count } }',
+    '{ rows(broken: "count") { name count } }',
+    '{ maybeRows(broken: "count") { name count } }',
+    '{ rows(broken: "type") { name } }',
+    '{ maybeRows(broken: "null,count") { nickname name } }',
+]
+
+
+def _answer(result: Any) -> tuple[Any, list[tuple[str, list[Any] | None]]]:
+    return result.data, sorted((e.message, e.path) for e in result.errors or [])
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+@pytest.mark.parametrize("include", [True, False])
+def test_plain_path_answers_like_graphql_core(document: str, include: bool) -> None:
+    variables = {"with": include} if "$with" in document else None
+    general = GENERAL.execute_sync(document, variable_values=variables)
+    plain = PLAIN.execute_sync(document, variable_values=variables)
+    assert _answer(plain) == _answer(general)
+
+
+def test_broken_rows_report_the_row_and_field_that_failed() -> None:
+    result = PLAIN.execute_sync('{ maybeRows(broken: "null,count") { name count } }')
+    assert result.data == {"maybeRows": [None, {"name": "a", "count": 1}, {"name": "b", "count": 2}, None, None]}
+    assert sorted((e.message, e.path) for e in result.errors) == [
+        ("Cannot return null for non-nullable field Row.name.", ["maybeRows", 3, "name"]),
+        ("Int cannot represent non-integer value: 'three'", ["maybeRows", 4, "count"]),
+    ]
+
+
+def test_only_pure_column_fields_are_marked() -> None:
+    fields = PLAIN._schema.type_map["Row"].fields
+    marked = {name for name, field in fields.items() if getattr(field.resolve, GETTER, None) is not None}
+    # a resolver, a permission class or arguments keep a field on graphql-core's path
+    assert marked == {"name", "nickname", "count", "colour"}
+    assert MARKED == 4
+
+
+class CountingExecutor(PlainFieldsExecutor):
+    fields_resolved = 0
+
+    def execute_field(self, *args: Any, **kwargs: Any) -> Any:
+        CountingExecutor.fields_resolved += 1
+        return super().execute_field(*args, **kwargs)
+
+
+def test_a_list_of_plain_rows_resolves_no_field_of_its_rows() -> None:
+    counting = strawberry.Schema(query=Query, execution_context_class=CountingExecutor)
+    mark_plain_fields(counting._schema)
+    result = counting.execute_sync("{ rows { __typename name nickname count colour } row { name shout } }")
+    assert result.errors is None and result.data["rows"][1] == {"__typename": "Row", "name": "b", "nickname": "bee", "count": 2, "colour": "GREEN"}
+    # rows, row and row.shout: graphql-core's path; the ten columns of the list and row.name: read directly
+    assert CountingExecutor.fields_resolved == 3
