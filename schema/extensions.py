@@ -15,7 +15,6 @@ from graphql import (
 )
 from strawberry.extensions import (
     AddValidationRules,
-    MaskErrors,
     MaxTokensLimiter,
     ParserCache,
     SchemaExtension,
@@ -29,7 +28,7 @@ from jiedao.schema.budget import DEFAULT_MAX_OBJECTS, start_budget, stop_budget
 from jiedao.schema.cost import estimate
 from jiedao.schema.depth import create_depth_rule
 from jiedao.schema.errors import is_expected
-from jiedao.schema.localise import LocaliseErrors
+from jiedao.schema.localise import ErrorsAfterOperation, LocaliseErrors
 from jiedao.schema.statements import current_statements
 from jiedao.schema.trusted_documents import TrustedDocuments
 
@@ -193,7 +192,7 @@ class QueriesMayReadReplicas(SchemaExtension):
         yield
 
 
-class MaskUnexpectedErrors(MaskErrors):
+class MaskUnexpectedErrors(ErrorsAfterOperation):
     """Masks unexpected failures (no stack trace, no SQL), logging them with the request id."""
 
     def __init__(self) -> None:

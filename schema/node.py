@@ -26,7 +26,7 @@ from sqlalchemy.sql.elements import ColumnElement, False_
 
 from jiedao.schema.context import Context
 from jiedao.schema.ids import decode_global_id, encode_global_id
-from jiedao.schema.plain_execution import give_getter
+from jiedao.schema.plain_execution import ROW_GETTER, give_getter
 from jiedao.schema.plain_rows import plain_row_class
 
 log = logging.getLogger("jiedao.graphql")
@@ -203,7 +203,12 @@ def enum_field(enum: type, attribute: str | None = None, *, description: str | N
     def resolve(root: Any, info: strawberry.Info) -> Any:
         return enum(getattr(root, attribute or info.python_name))
 
+    def getter_for(python_name: str) -> Callable[[Any], Any]:
+        stored = attribute or python_name
+        return lambda row: enum(getattr(row, stored))
+
     resolve.__annotations__["return"] = enum
+    setattr(resolve, ROW_GETTER, getter_for)  # a pure function of the row (schema.plain_execution)
     return strawberry.field(resolver=resolve, description=description)
 
 

@@ -7,9 +7,10 @@ Most of what a list asks for on every row is a column: ``Unit.number``, ``Reside
 attribute. On a page of 100 buildings with their 1,574 units that was most of the request.
 
 ``mark_plain_fields`` marks, once when the schema is built, every field whose value is a
-pure function of the row: a scalar or enum field without arguments, resolved by Strawberry's
-default attribute resolver (no resolver, extension or permission class), by ``Node.id``'s
-plain resolver or by a ``schema.node.plain_resolver`` method. ``PlainFieldsExecutor`` then
+pure function of the row: a scalar or enum field without arguments, extensions or
+permission classes, resolved by Strawberry's default attribute resolver, by ``Node.id``'s
+plain resolver, by a ``schema.node.plain_resolver`` method or by a resolver declaring its
+``ROW_GETTER`` (``schema.node.enum_field``). ``PlainFieldsExecutor`` then
 
 - answers marked fields of an object in ``execute_fields`` by calling the getter and the
   leaf type's ``coerce_output_value`` (what graphql-core does after the resolver), and
@@ -43,6 +44,10 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 GETTER = "jiedao_getter"
 """The attribute of a field's resolve function holding its getter (``row -> value``)."""
 
+ROW_GETTER = "jiedao_row_getter"
+"""The attribute of a Strawberry resolver function whose value is a pure function of the
+row: ``factory(python_name) -> getter`` (e.g. ``schema.node.enum_field``)."""
+
 TYPENAME = "__typename"
 
 
@@ -63,18 +68,23 @@ def _leaf(field: GraphQLField) -> tuple[GraphQLScalarType | GraphQLEnumType | No
     return (kind if isinstance(kind, (GraphQLScalarType, GraphQLEnumType)) else None), non_null
 
 
-def _default_getter(field: GraphQLField) -> Callable[[Any], Any] | None:
-    """``attrgetter`` of the Python attribute behind a field resolved by Strawberry's default
-    resolver (a field without resolver, extensions or permission classes), else ``None``."""
-    resolve = field.resolve
-    if resolve is None or getattr(resolve, "__name__", "") != "_get_basic_result" or not getattr(resolve, "_is_default", False):
-        return None
+def _strawberry_getter(field: GraphQLField) -> Callable[[Any], Any] | None:
+    """The getter of a field Strawberry resolves without extensions or permission classes:
+    ``attrgetter`` of its attribute when it has no resolver (Strawberry's default resolver),
+    the ``ROW_GETTER`` its resolver function declares; else ``None``."""
     definition = (field.extensions or {}).get("strawberry-definition")
-    if definition is None or definition.base_resolver is not None or definition.extensions or definition.permission_classes:
+    if definition is None or definition.extensions or definition.permission_classes:
         return None
-    if definition.default_resolver is not getattr:
+    if definition.base_resolver is None:
+        resolve = field.resolve
+        if getattr(resolve, "__name__", "") != "_get_basic_result" or not getattr(resolve, "_is_default", False):
+            return None
+        return attrgetter(definition.python_name) if definition.default_resolver is getattr else None
+    resolver = definition.base_resolver
+    factory = getattr(resolver.wrapped_func, ROW_GETTER, None)
+    if factory is None or resolver.arguments or resolver.is_async or field.resolve is None:
         return None
-    return attrgetter(definition.python_name)
+    return factory(definition.python_name)
 
 
 def mark_plain_fields(schema: GraphQLSchema) -> int:
@@ -91,7 +101,7 @@ def mark_plain_fields(schema: GraphQLSchema) -> int:
             if getattr(field.resolve, GETTER, None) is not None:
                 marked += 1
                 continue
-            getter = _default_getter(field)
+            getter = _strawberry_getter(field)
             if getter is not None:
                 give_getter(field.resolve, getter)
                 marked += 1

@@ -16,6 +16,7 @@ import pytest
 import strawberry
 from strawberry.permission import BasePermission
 
+from jiedao.schema.node import enum_field
 from jiedao.schema.plain_execution import GETTER, PlainFieldsExecutor, mark_plain_fields
 
 
@@ -38,7 +39,9 @@ class Row:
     nickname: str | None
     count: int
     colour: Colour
+    tone: strawberry.Private[str] = "red"
     secret: str = strawberry.field(default="s", permission_classes=[Refuse])
+    shade = enum_field(Colour, "tone")
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Any) -> bool:
@@ -64,6 +67,8 @@ def _rows(*broken: str) -> list[Any]:
         rows.append(Row(name=None, nickname=None, count=3, colour=Colour.RED))  # type: ignore[arg-type]
     if "count" in broken:
         rows.append(Row(name="c", nickname=None, count="three", colour=Colour.RED))  # type: ignore[arg-type]
+    if "tone" in broken:
+        rows.append(Row(name="d", nickname=None, count=4, colour=Colour.RED, tone="purple"))
     if "type" in broken:
         rows.append(Other(name="o"))
     return rows
@@ -89,7 +94,8 @@ PLAIN = strawberry.Schema(query=Query, execution_context_class=PlainFieldsExecut
 MARKED = mark_plain_fields(PLAIN._schema)
 
 DOCUMENTS = [
-    "{ rows { name nickname count colour } }",
+    "{ rows { name nickname count colour shade } }",
+    '{ maybeRows(broken: "tone") { name shade } }',
     "{ rows { __typename a: name b: name count } row { name shout } }",
     "{ rows { ...R } } fragment R on Row { name colour }",
     "query($with: Boolean!) { rows { name count @include(if: $with) nickname @skip(if: $with) } }",
@@ -130,8 +136,8 @@ def test_only_pure_column_fields_are_marked() -> None:
     fields = PLAIN._schema.type_map["Row"].fields
     marked = {name for name, field in fields.items() if getattr(field.resolve, GETTER, None) is not None}
     # a resolver, a permission class or arguments keep a field on graphql-core's path
-    assert marked == {"name", "nickname", "count", "colour"}
-    assert MARKED == 4
+    assert marked == {"name", "nickname", "count", "colour", "shade"}
+    assert MARKED == 5
 
 
 class CountingExecutor(PlainFieldsExecutor):
