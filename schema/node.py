@@ -190,6 +190,7 @@ def global_id_field(type_name: str, attribute: str = "id", *, description: str |
     """A non-null ``ID`` field showing the row's ``attribute`` (a primary or foreign key) as
     the global ID of a ``type_name``: ``score_id = global_id_field("CreditScore", "score_id")``."""
 
+    @plain_resolver
     def resolve(self) -> strawberry.ID:
         return strawberry.ID(encode_global_id(type_name, getattr(self, attribute)))
 

@@ -13,7 +13,7 @@ from jiedao.schema.enum_docs import describe_enum_values
 from jiedao.schema.errors import ClientError
 from jiedao.schema.ids import decode_global_id, decode_id_of, encode_global_id
 from jiedao.schema.loaders import children_field, linked, through
-from jiedao.schema.node import computed_node_type, enum_field, global_id_field, model_for, readable
+from jiedao.schema.node import computed_node_type, enum_field, global_id_field, model_for, plain_resolver, readable
 from jiedao.schema.permissions import allow_any, IsAuthenticated
 
 from jiedao.core.runner import LOGGED_IN
@@ -39,6 +39,7 @@ __all__ = [
     "NotificationType",
     "notifications_about",
     "OrganisationType",
+    "plain_resolver",
     "readable",
     "run_mutation",
     "through",
