@@ -40,6 +40,7 @@ from graphql import (
 )
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.field import StrawberryField
 
 GETTER = "jiedao_getter"
 """The attribute of a field's resolve function holding its getter (``row -> value``)."""
@@ -75,6 +76,8 @@ def _strawberry_getter(field: GraphQLField) -> Callable[[Any], Any] | None:
     definition = (field.extensions or {}).get("strawberry-definition")
     if definition is None or definition.extensions or definition.permission_classes:
         return None
+    if type(definition).get_result is not StrawberryField.get_result:
+        return None  # a field class of its own decides how the value is found
     if definition.base_resolver is None:
         resolve = field.resolve
         if getattr(resolve, "__name__", "") != "_get_basic_result" or not getattr(resolve, "_is_default", False):

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import strawberry
 from strawberry.permission import BasePermission
+from strawberry.types.field import StrawberryField
 
 from jiedao.schema.node import enum_field
 from jiedao.schema.plain_execution import GETTER, PlainFieldsExecutor, mark_plain_fields
@@ -33,6 +34,13 @@ class Refuse(BasePermission):
         return False
 
 
+class Upper(StrawberryField):
+    """A field class of its own: the value is not the attribute."""
+
+    def get_result(self, source: Any, info: Any, args: Any, kwargs: Any) -> Any:
+        return getattr(source, self.python_name).upper()
+
+
 @strawberry.type
 class Row:
     name: str
@@ -42,6 +50,7 @@ class Row:
     tone: strawberry.Private[str] = "red"
     secret: str = strawberry.field(default="s", permission_classes=[Refuse])
     shade = enum_field(Colour, "tone")
+    motto: str = Upper(default="steady")
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Any) -> bool:
@@ -94,7 +103,7 @@ PLAIN = strawberry.Schema(query=Query, execution_context_class=PlainFieldsExecut
 MARKED = mark_plain_fields(PLAIN._schema)
 
 DOCUMENTS = [
-    "{ rows { name nickname count colour shade } }",
+    "{ rows { name nickname count colour shade motto } }",
     '{ maybeRows(broken: "tone") { name shade } }',
     "{ rows { __typename a: name b: name count } row { name shout } }",
     "{ rows { ...R } } fragment R on Row { name colour }",
