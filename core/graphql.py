@@ -20,9 +20,9 @@ from jiedao.schema.connection import AFTER_HELP, FIRST_HELP, Connection, paginat
 from jiedao.schema.cost import list_bound
 from jiedao.schema.ids import decode_id_of, encode_global_id, parse_pk
 from jiedao.schema.loaders import by_id, children, through
-from jiedao.schema.plain_rows import MISSING, preloaded
+from jiedao.schema.plain_rows import MISSING, preloadable, preloaded
 from jiedao.schema.context import Context
-from jiedao.schema.node import PUBLIC, Node, computed_node_type, node_type, plain_resolver, resolve_node
+from jiedao.schema.node import PUBLIC, Node, caller_resolver, computed_node_type, node_type, plain_resolver, resolve_node
 from jiedao.schema.permissions import IsAuthenticated, allow, public
 
 REGISTRY = "core.registry.read"
@@ -117,6 +117,7 @@ class Building(Node):
         return await by_id(info.context, models.Compound).load(self.compound_id)
 
     @strawberry.field(description="Every unit of the building (up to a few hundred in a tower); page them with unitsConnection.", metadata=list_bound(300))
+    @preloadable
     def units(self, info: strawberry.Info) -> list["Unit"]:
         # Ready when the buildings page looked ahead (core.registry_lookahead); else batched.
         ready = preloaded(self, "units")
@@ -148,6 +149,7 @@ class Unit(Node):
         return await by_id(info.context, models.Building).load(self.building_id)
 
     @strawberry.field(description="The owners (co-owners share the unit).", permission_classes=READ_RESIDENTS, metadata=list_bound(4))
+    @preloadable
     def owners(self, info: strawberry.Info) -> list["Resident"]:
         # Ready when the buildings page looked ahead (core.registry_lookahead); else batched.
         ready = preloaded(self, "owners")
@@ -175,10 +177,12 @@ class Resident(Node):
     bedridden: bool = strawberry.field(description="Bedridden (卧床/失能).")
 
     @strawberry.field(description="Elderly (老年人): aged at least the street's care.elderly_age by birth year; without a birth year, as recorded.")
+    @caller_resolver
     def elderly(self, info: strawberry.Info) -> bool:
         return _care(self, info).elderly
 
     @strawberry.field(description="Very old (高龄): aged at least the street's care.very_old_age by birth year.")
+    @caller_resolver
     def very_old(self, info: strawberry.Info) -> bool:
         return _care(self, info).very_old
 
@@ -187,12 +191,14 @@ class Resident(Node):
         return list(_care(self, info).needs)
 
     @strawberry.field(description="Masked (138****5678) unless your role needs the full number.")
+    @caller_resolver
     def phone(self, info: strawberry.Info) -> str | None:
         if info.context.has_permission("jiedao.core.personal_data.read"):
             return self.phone
         return mask_phone(self.phone)
 
     @strawberry.field(description="Whether this person is a member of the Communist Party: null unless you hold core.party.read.")
+    @caller_resolver
     def party_member(self, info: strawberry.Info) -> bool | None:
         return self.party_member if info.context.has_permission(PARTY) else None
 

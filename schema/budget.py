@@ -121,6 +121,11 @@ def stop_budget() -> None:
     _CURRENT.set(None)
 
 
+def current_budget() -> ObjectBudget | None:
+    """The budget of the operation running in this task, if one is counted."""
+    return _CURRENT.get()
+
+
 def _sized(result: Any) -> Any:
     if result is None or hasattr(result, "__len__"):
         return result

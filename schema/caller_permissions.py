@@ -106,7 +106,7 @@ def _caller(definition: Any) -> Callable[[Any, Any], Any]:
     return call
 
 
-def _permissions_of(definition: Any) -> list[BasePermission] | None:
+def permissions_of(definition: Any) -> list[BasePermission] | None:
     """The permission instances of a field whose only extensions are (non-silent) permission
     extensions; ``None`` for any other field."""
     permissions: list[BasePermission] = []
@@ -155,7 +155,7 @@ def caller_permission_resolvers(schema: GraphQLSchema, info_class: type) -> int:
             resolver = definition.base_resolver
             if resolver is not None and inspect.isasyncgenfunction(resolver.wrapped_func):
                 continue
-            permissions = _permissions_of(definition)
+            permissions = permissions_of(definition)
             if not permissions or not caller_only(permissions):
                 continue
             field.resolve = caller_permission_resolver(definition, permissions, info_class)

@@ -26,7 +26,7 @@ from sqlalchemy.sql.elements import ColumnElement, False_
 
 from jiedao.schema.context import Context
 from jiedao.schema.ids import decode_global_id, encode_global_id
-from jiedao.schema.plain_execution import ROW_GETTER, give_getter
+from jiedao.schema.plain_execution import CALLER_ONLY_INFO, INFO_FREE, ROW_GETTER, give_getter
 from jiedao.schema.plain_rows import plain_row_class
 
 log = logging.getLogger("jiedao.graphql")
@@ -143,7 +143,12 @@ def node_type(
             log.warning("node type %s declares no read rule: node(id:) never returns it (pass read=... to node_type)", type_name)
         _NODES[type_name] = NodeAccess(model, permissions, visible)
         accepted = (model, plain_row_class(model))  # a look-ahead loader's plain rows too (schema.plain_rows)
-        cls.__strawberry_definition__.is_type_of = lambda obj, _info: isinstance(obj, accepted)
+
+        def is_type_of(obj: Any, _info: Any) -> bool:
+            return isinstance(obj, accepted)
+
+        setattr(is_type_of, INFO_FREE, True)  # the executor may ask it without an info (schema.plain_execution)
+        cls.__strawberry_definition__.is_type_of = is_type_of
         return cls
 
     return decorate
@@ -231,6 +236,16 @@ def plain_resolver(method: Callable[[Any], Any]) -> Callable[[Any], Any]:
     be called directly by graphql-core (see ``plain_id_resolvers``); put it under
     ``@strawberry.field``."""
     method.jiedao_plain = True  # type: ignore[attr-defined]
+    return method
+
+
+def caller_resolver(method: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """Mark a field method ``(self, info)`` (no arguments, synchronous) that reads nothing of
+    ``info`` but ``info.context`` — the caller — so the executor may answer it on every row
+    of a list without Strawberry's per-field wrappers (``schema.plain_execution``); put it
+    under ``@strawberry.field``. E.g. ``Resident.phone``, masked unless the caller may read
+    personal data."""
+    setattr(method, CALLER_ONLY_INFO, True)
     return method
 
 

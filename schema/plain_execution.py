@@ -6,21 +6,30 @@ Most of what a list asks for on every row is a column: ``Unit.number``, ``Reside
 ``complete_value``'s chain of type checks — about ten times the work of reading the
 attribute. On a page of 100 buildings with their 1,574 units that was most of the request.
 
-``mark_plain_fields`` marks, once when the schema is built, every field whose value is a
-pure function of the row: a scalar or enum field without arguments, extensions or
-permission classes, resolved by Strawberry's default attribute resolver, by ``Node.id``'s
-plain resolver, by a ``schema.node.plain_resolver`` method or by a resolver declaring its
-``ROW_GETTER`` (``schema.node.enum_field``). ``PlainFieldsExecutor`` then
+``mark_plain_fields`` marks, once when the schema is built, the fields without arguments
+whose value the executor may compute itself, as a *getter* of the row:
 
-- answers marked fields of an object in ``execute_fields`` by calling the getter and the
-  leaf type's ``coerce_output_value`` (what graphql-core does after the resolver), and
-- completes a list of objects whose selection holds only marked fields (and
-  ``__typename``) in one loop, building each row's answer directly.
+- scalar and enum fields that are a pure function of the row: resolved by Strawberry's
+  default attribute resolver (no resolver, extension or permission class), by ``Node.id``'s
+  plain resolver, by a ``schema.node.plain_resolver`` method or by a resolver declaring its
+  ``ROW_GETTER`` (``schema.node.enum_field``);
+- scalar and enum fields that depend on the row and the caller only: a
+  ``schema.node.caller_resolver`` method (``Resident.phone``: masked unless the caller may
+  read personal data), its getter made once per request;
+- lists of objects a look-ahead loader gave their rows in advance
+  (``schema.plain_rows.preloadable``: ``Building.units``, ``Unit.owners``), guarded by no
+  permission or by caller-only ones (``schema.caller_permissions``), decided once per request.
+
+``PlainFieldsExecutor`` then answers marked fields of an object in ``execute_fields``, and
+completes a list of objects whose selection holds only marked fields (and ``__typename``),
+nested lists included, in one loop building each row's answer directly.
 
 Whatever is not ordinary falls back to graphql-core's own path, which then answers and
 reports exactly as before: a null in a non-null field, a getter or coercion that raises,
-an object that fails ``is_type_of``, an awaitable, ``@defer``/``@stream``, field
-middleware. Getters are pure reads, so running them again on the general path is safe.
+an object that fails ``is_type_of``, an awaitable, a list nobody preloaded, a refused
+permission, ``@defer``/``@stream``, field middleware, an operation past its object budget or
+its turn on the event loop (``schema.budget``). Getters are pure reads, so running them
+again on the general path is safe.
 """
 
 from __future__ import annotations
@@ -32,22 +41,38 @@ from typing import Any
 from graphql import (
     GraphQLEnumType,
     GraphQLField,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLScalarType,
     GraphQLSchema,
     Undefined,
 )
-from graphql.pyutils import Path
+from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
+
+from jiedao.schema.budget import current_budget
+from jiedao.schema.caller_permissions import ALLOWED, caller_only, permissions_of, verdict
+from jiedao.schema.plain_rows import MISSING, PRELOADABLE, preloaded
 
 GETTER = "jiedao_getter"
 """The attribute of a field's resolve function holding its getter (``row -> value``)."""
 
+CALLER_GETTER = "jiedao_caller_getter"
+"""The attribute of a field's resolve function holding ``factory(context) -> getter`` (or
+``None`` when the caller gets graphql-core's path, e.g. a refusal)."""
+
 ROW_GETTER = "jiedao_row_getter"
 """The attribute of a Strawberry resolver function whose value is a pure function of the
 row: ``factory(python_name) -> getter`` (e.g. ``schema.node.enum_field``)."""
+
+CALLER_ONLY_INFO = "jiedao_reads_context_only"
+"""The attribute of a Strawberry resolver function ``(self, info)`` that reads nothing of
+``info`` but ``info.context`` (``schema.node.caller_resolver``)."""
+
+INFO_FREE = "jiedao_info_free"
+"""The attribute of an ``is_type_of`` that does not read its ``info`` argument."""
 
 TYPENAME = "__typename"
 
@@ -57,6 +82,15 @@ def give_getter(resolve: Callable[..., Any], getter: Callable[[Any], Any]) -> Ca
     (no use of ``info``, no side effect), so ``PlainFieldsExecutor`` may call the getter."""
     setattr(resolve, GETTER, getter)
     return resolve
+
+
+class ContextOnly:
+    """Stands for Strawberry's ``Info`` where only ``info.context`` is read."""
+
+    __slots__ = ("context",)
+
+    def __init__(self, context: Any):
+        self.context = context
 
 
 def _leaf(field: GraphQLField) -> tuple[GraphQLScalarType | GraphQLEnumType | None, bool]:
@@ -69,15 +103,38 @@ def _leaf(field: GraphQLField) -> tuple[GraphQLScalarType | GraphQLEnumType | No
     return (kind if isinstance(kind, (GraphQLScalarType, GraphQLEnumType)) else None), non_null
 
 
-def _strawberry_getter(field: GraphQLField) -> Callable[[Any], Any] | None:
-    """The getter of a field Strawberry resolves without extensions or permission classes:
-    ``attrgetter`` of its attribute when it has no resolver (Strawberry's default resolver),
-    the ``ROW_GETTER`` its resolver function declares; else ``None``."""
+def _object_list(field: GraphQLField) -> tuple[GraphQLObjectType, bool] | None:
+    """The item type of a field typed ``[Object]`` (any nullability) whose ``is_type_of``
+    reads no ``info``, and whether items are non-null; else ``None``."""
+    kind = field.type
+    if isinstance(kind, GraphQLNonNull):
+        kind = kind.of_type
+    if not isinstance(kind, GraphQLList):
+        return None
+    item = kind.of_type
+    non_null = isinstance(item, GraphQLNonNull)
+    if non_null:
+        item = item.of_type
+    if not isinstance(item, GraphQLObjectType) or (item.is_type_of is not None and not getattr(item.is_type_of, INFO_FREE, False)):
+        return None
+    return item, non_null
+
+
+def _definition(field: GraphQLField) -> Any:
+    """The field's Strawberry definition, if Strawberry's own ``get_result`` finds its value."""
     definition = (field.extensions or {}).get("strawberry-definition")
+    if definition is None or type(definition).get_result is not StrawberryField.get_result:
+        return None  # a field class of its own decides how the value is found
+    return definition
+
+
+def _row_getter(field: GraphQLField) -> Callable[[Any], Any] | None:
+    """The getter of a scalar or enum field Strawberry resolves from the row alone, without
+    extensions or permission classes: ``attrgetter`` of its attribute when it has no resolver
+    (Strawberry's default resolver), the ``ROW_GETTER`` its resolver function declares."""
+    definition = _definition(field)
     if definition is None or definition.extensions or definition.permission_classes:
         return None
-    if type(definition).get_result is not StrawberryField.get_result:
-        return None  # a field class of its own decides how the value is found
     if definition.base_resolver is None:
         resolve = field.resolve
         if getattr(resolve, "__name__", "") != "_get_basic_result" or not getattr(resolve, "_is_default", False):
@@ -90,70 +147,113 @@ def _strawberry_getter(field: GraphQLField) -> Callable[[Any], Any] | None:
     return factory(definition.python_name)
 
 
+def _caller_leaf_factory(field: GraphQLField) -> Callable[[Any], Any] | None:
+    """``factory(context) -> getter`` of a scalar or enum field whose resolver
+    ``(self, info)`` reads only ``info.context`` (``schema.node.caller_resolver``)."""
+    definition = _definition(field)
+    if definition is None or definition.extensions or definition.permission_classes or definition.base_resolver is None:
+        return None
+    resolver = definition.base_resolver
+    function = resolver.wrapped_func
+    if not getattr(function, CALLER_ONLY_INFO, False) or resolver.arguments or resolver.is_async or resolver.self_parameter is None:
+        return None
+    info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
+
+    def factory(context: Any) -> Callable[[Any], Any]:
+        keywords = {info_name: ContextOnly(context)} if info_name else {}
+        return lambda row: function(row, **keywords)
+
+    return factory
+
+
+def _preloaded_list_factory(field: GraphQLField) -> Callable[[Any], Any] | None:
+    """``factory(context) -> getter`` of a ``preloadable`` list of objects: the rows a
+    look-ahead gave the object (``MISSING`` otherwise), for a caller its permission classes
+    (none, or caller-only ones) admit; ``None`` for a refused caller."""
+    definition = _definition(field)
+    if definition is None or definition.base_resolver is None or _object_list(field) is None:
+        return None
+    resolver = definition.base_resolver
+    if not getattr(resolver.wrapped_func, PRELOADABLE, False) or resolver.arguments or resolver.is_async:
+        return None
+    permissions = permissions_of(definition) if definition.extensions else []
+    if permissions is None or (permissions and not caller_only(permissions)):
+        return None
+    name = definition.python_name
+    key = tuple(type(p) for p in permissions)  # the key schema.caller_permissions memoises under
+
+    def getter(row: Any) -> Any:
+        return preloaded(row, name)
+
+    def factory(context: Any) -> Callable[[Any], Any] | None:
+        if permissions:
+            info = ContextOnly(context)
+            if verdict(key, permissions, None, info, lambda i: i) != ALLOWED:
+                return None
+        return getter
+
+    return factory
+
+
 def mark_plain_fields(schema: GraphQLSchema) -> int:
-    """Mark every scalar or enum field of ``schema`` without arguments whose value is a pure
-    function of the row (see the module's docstring); returns how many fields are marked."""
+    """Mark the fields of ``schema`` the executor may answer itself (see the module's
+    docstring); returns how many fields are marked."""
     marked = 0
     for named in schema.type_map.values():
         if not isinstance(named, GraphQLObjectType) or named.name.startswith("__"):
             continue
         for field in named.fields.values():
-            leaf, _ = _leaf(field)
-            if leaf is None or field.args:
+            if field.args or field.resolve is None:
                 continue
-            if getattr(field.resolve, GETTER, None) is not None:
+            if getattr(field.resolve, GETTER, None) is not None or getattr(field.resolve, CALLER_GETTER, None) is not None:
                 marked += 1
                 continue
-            getter = _strawberry_getter(field)
-            if getter is not None:
-                give_getter(field.resolve, getter)
+            leaf, _ = _leaf(field)
+            if leaf is not None:
+                getter = _row_getter(field)
+                if getter is not None:
+                    give_getter(field.resolve, getter)
+                    marked += 1
+                    continue
+                factory = _caller_leaf_factory(field)
+            else:
+                factory = _preloaded_list_factory(field)
+            if factory is not None:
+                setattr(field.resolve, CALLER_GETTER, factory)
                 marked += 1
     return marked
 
 
-class _Plain:
+LEAF, LIST, NAME, GENERAL = range(4)
+
+
+class _Entry:
     """One field of a selection set as the executor answers it: its response name, its
-    field group, and its getter and leaf type when it is a plain field (``None`` otherwise)."""
+    field group, its kind (a leaf, a list of plain objects, ``__typename`` or graphql-core's
+    path) and what that kind needs."""
 
-    __slots__ = ("details", "getter", "leaf", "name", "non_null", "typename")
+    __slots__ = ("details", "getter", "item_non_null", "item_type", "kind", "leaf", "name", "non_null", "subplan")
 
-    def __init__(self, name: str, details: Any, getter: Callable[[Any], Any] | None, leaf: Any, non_null: bool, typename: bool):
+    def __init__(self, name: str, details: Any, kind: int, getter: Any = None, leaf: Any = None, non_null: bool = False):
         self.name = name
         self.details = details
+        self.kind = kind
         self.getter = getter
         self.leaf = leaf
         self.non_null = non_null
-        self.typename = typename
-
-
-def _plan(parent_type: GraphQLObjectType, grouped_field_set: Any) -> tuple[list[_Plain], bool]:
-    """The fields of ``grouped_field_set`` on ``parent_type``, and whether all are plain."""
-    plan = []
-    all_plain = True
-    for name, details in grouped_field_set.items():
-        field_name = details[0].node.name.value
-        if field_name == TYPENAME:
-            plan.append(_Plain(name, details, None, None, True, True))
-            continue
-        field = parent_type.fields.get(field_name)
-        getter = getattr(field.resolve, GETTER, None) if field is not None else None
-        leaf, non_null = _leaf(field) if field is not None else (None, False)
-        if getter is None or leaf is None:
-            all_plain = False
-            plan.append(_Plain(name, details, None, None, False, False))
-        else:
-            plan.append(_Plain(name, details, getter, leaf, non_null, False))
-    return plan, all_plain
+        self.item_type: GraphQLObjectType | None = None
+        self.item_non_null = False
+        self.subplan: list[_Entry] = []
 
 
 _FALLBACK = object()
 
 
-def _plain_value(entry: _Plain, source: Any) -> Any:
-    """A plain field's answer on ``source``, or ``_FALLBACK`` when graphql-core must answer
+def _leaf_value(entry: _Entry, source: Any) -> Any:
+    """A plain leaf's answer on ``source``, or ``_FALLBACK`` when graphql-core must answer
     it (a null in a non-null field, an error, a value the type does not accept)."""
     try:
-        value = entry.getter(source)  # type: ignore[misc]
+        value = entry.getter(source)
         if value is None:
             return _FALLBACK if entry.non_null else None
         coerced = entry.leaf.coerce_output_value(value)
@@ -167,22 +267,86 @@ def _plain_value(entry: _Plain, source: Any) -> Any:
 class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's executor answering plain fields and lists of plain objects directly."""
 
-    _plans: dict[int, tuple[Any, list[_Plain], bool]]
-
-    def _plan_of(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> tuple[list[_Plain], bool]:
-        plans = getattr(self, "_plans", None)
+    def _plan_of(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> tuple[list[_Entry], bool]:
+        """The plan of ``grouped_field_set`` on ``parent_type`` and whether every field is
+        plain; made once per selection set and request (getters may depend on the caller)."""
+        plans = getattr(self, "_jiedao_plans", None)
         if plans is None:
-            plans = self._plans = {}
-        key = id(grouped_field_set)
+            plans = self._jiedao_plans = {}
+        key = (parent_type.name, id(grouped_field_set))
         cached = plans.get(key)
         if cached is None or cached[0] is not grouped_field_set:
             # The set itself is kept with its plan, so its id is not reused while we run.
-            cached = plans[key] = (grouped_field_set, *_plan(parent_type, grouped_field_set))
+            cached = plans[key] = (grouped_field_set, *self._make_plan(parent_type, grouped_field_set))
         return cached[1], cached[2]
+
+    def _getter_of(self, field: GraphQLField) -> Any:
+        getter = getattr(field.resolve, GETTER, None)
+        if getter is not None:
+            return getter
+        factory = getattr(field.resolve, CALLER_GETTER, None)
+        if factory is None:
+            return None
+        try:
+            return factory(self.context_value)
+        except Exception:  # noqa: BLE001 - graphql-core's path asks again and reports it
+            return None
+
+    def _make_plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> tuple[list[_Entry], bool]:
+        plan = []
+        for name, details in grouped_field_set.items():
+            field_name = details[0].node.name.value
+            if field_name == TYPENAME:
+                plan.append(_Entry(name, details, NAME))
+                continue
+            field = parent_type.fields.get(field_name)
+            getter = self._getter_of(field) if field is not None and field.resolve is not None else None
+            if getter is None:
+                plan.append(_Entry(name, details, GENERAL))
+                continue
+            leaf, non_null = _leaf(field)
+            if leaf is not None:
+                plan.append(_Entry(name, details, LEAF, getter, leaf, non_null))
+                continue
+            plan.append(self._list_entry(name, details, field, getter))
+        return plan, all(entry.kind != GENERAL for entry in plan)
+
+    def _list_entry(self, name: str, details: Any, field: GraphQLField, getter: Any) -> _Entry:
+        listed = _object_list(field)
+        if listed is None or any(d.node.directives for d in details):
+            return _Entry(name, details, GENERAL)  # e.g. @stream
+        item_type, item_non_null = listed
+        grouped, defer_usages, _forbidden = self.collect_subfields(item_type, details)
+        if defer_usages:
+            return _Entry(name, details, GENERAL)
+        subplan, all_plain = self._plan_of(item_type, grouped)
+        if not all_plain:
+            return _Entry(name, details, GENERAL)
+        entry = _Entry(name, details, LIST, getter, non_null=isinstance(field.type, GraphQLNonNull))
+        entry.item_type, entry.item_non_null, entry.subplan = item_type, item_non_null, subplan
+        return entry
 
     def _plain_allowed(self) -> bool:
         manager = self.middleware_manager
         return manager is None or getattr(manager, "_middleware_resolvers", None) is None
+
+    def _list_value(self, entry: _Entry, source: Any) -> Any:
+        """A plain list's answers on ``source``, or ``_FALLBACK``."""
+        try:
+            items = entry.getter(source)
+        except Exception:  # noqa: BLE001 - graphql-core's path asks again and reports it
+            return _FALLBACK
+        if items is MISSING or not isinstance(items, (list, tuple)):
+            return _FALLBACK
+        budget = current_budget()
+        if budget is not None and (budget.exceeded is not None or budget.count + len(items) > budget.limit or budget.must_wait()):
+            return _FALLBACK  # the paced resolver counts, refuses or waits its turn
+        completed = self._complete_plain_objects(entry.item_type, entry.subplan, None, items, entry.item_non_null)
+        if completed is None:
+            return _FALLBACK
+        if budget is not None:
+            budget.add(len(items))
+        return completed
 
     def execute_fields(self, parent_type: GraphQLObjectType, source_value: Any, path: Path | None, grouped_field_set: Any, position_context: Any) -> Any:
         """graphql-core's ``execute_fields``, answering plain fields without a resolver call."""
@@ -194,11 +358,12 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
         awaitable_fields: list[str] = []
         try:
             for entry in plan:
-                if entry.typename:
+                kind = entry.kind
+                if kind == NAME:
                     results[entry.name] = parent_type.name
                     continue
-                if entry.getter is not None:
-                    value = _plain_value(entry, source_value)
+                if kind != GENERAL:
+                    value = _leaf_value(entry, source_value) if kind == LEAF else self._list_value(entry, source_value)
                     if value is not _FALLBACK:
                         results[entry.name] = value
                         continue
@@ -215,9 +380,8 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
             return results
         return self._gather_fields(results, awaitable_fields)
 
-    async def _gather_fields(self, results: dict[str, Any], awaitable_fields: list[str]) -> dict[str, Any]:
-        from graphql.pyutils import gather_with_cancel
-
+    @staticmethod
+    async def _gather_fields(results: dict[str, Any], awaitable_fields: list[str]) -> dict[str, Any]:
         if len(awaitable_fields) == 1:
             name = awaitable_fields[0]
             results[name] = await results[name]
@@ -242,7 +406,7 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
                             return completed
         return super().complete_iterable_value(item_type, field_details_list, info, path, items, position_context)
 
-    def _complete_plain_objects(self, object_type: GraphQLObjectType, plan: Sequence[_Plain], info: Any, items: Sequence[Any], non_null: bool) -> list[Any] | None:
+    def _complete_plain_objects(self, object_type: GraphQLObjectType, plan: Sequence[_Entry], info: Any, items: Sequence[Any], non_null: bool) -> list[Any] | None:
         """The answers of ``items`` for an all-plain ``plan``, or ``None`` when one item
         needs graphql-core's path (which then completes the whole list, errors and all)."""
         is_type_of = object_type.is_type_of
@@ -267,10 +431,11 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
                     return None
             answer: dict[str, Any] = {}
             for entry in plan:
-                if entry.typename:
+                kind = entry.kind
+                if kind == NAME:
                     answer[entry.name] = type_name
                     continue
-                value = _plain_value(entry, item)
+                value = _leaf_value(entry, item) if kind == LEAF else self._list_value(entry, item)
                 if value is _FALLBACK:
                     return None
                 answer[entry.name] = value

@@ -7,10 +7,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import insert
 
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
 from jiedao.core import graphql as core_graphql
 from jiedao.core import models
 from jiedao.core.identity.roles import INSPECTOR, MEDIATOR, RESIDENT, STREET_ADMIN
 from jiedao.core.testing.fixtures import build_registry
+from jiedao.schema.plain_execution import PlainFieldsExecutor
 
 README_LIST = """query($first: Int) { buildings(first: $first) { totalCount pageInfo { hasNextPage endCursor }
   edges { node { id name compound { name community { name } } units { number area owners { name phone } } } } } }"""
@@ -23,14 +26,17 @@ OTHER_UNIT_FIELD = "{ buildings(first: 1) { edges { node { id units { number hou
 
 
 @pytest.fixture
-def general_path(monkeypatch):
-    """Run the next queries without the look-ahead (the loaders only)."""
+def general_path(monkeypatch, kernel):
+    """Run the next queries without the look-ahead (the loaders only) and with graphql-core's
+    own executor (every field through its resolver, schema.plain_execution off)."""
 
     def switch_off() -> None:
         async def nothing(*args, **kwargs) -> None:
             return None
 
         monkeypatch.setattr(core_graphql, "preload_building_page", nothing)
+        for schema in kernel.schemas.by_plugins.values():
+            monkeypatch.setattr(schema, "execution_context_class", StrawberryGraphQLCoreExecutionContext)
 
     return switch_off
 
@@ -117,6 +123,28 @@ async def test_the_readme_list_takes_a_fixed_number_of_statements(client, kernel
     # (PostgreSQL: + the street's set_config); the general path reads owners separately
     street = 1 if kernel.db.engine.dialect.name == "postgresql" else 0
     assert (fast, general) == ([5 + street] * 3, [6 + street] * 3)
+
+
+@pytest.mark.parametrize("role", [STREET_ADMIN, MEDIATOR])
+async def test_units_and_owners_of_a_page_resolve_no_field_of_their_own(client, kernel, monkeypatch, role):
+    """The executor reads the looked-ahead units and owners itself (schema.plain_execution):
+    the fields graphql-core resolves do not grow with the units of the page's buildings."""
+    resolved = []
+
+    def counting(self, parent_type, *args, **kwargs):
+        resolved.append(parent_type.name)
+        return original(self, parent_type, *args, **kwargs)
+
+    original = PlainFieldsExecutor.execute_field
+    monkeypatch.setattr(PlainFieldsExecutor, "execute_field", counting)
+    await build_registry(kernel, "changqing", buildings=3, units_per_building=5)
+    token = await client.token(role)
+    page = await client.query(README_LIST, {"first": 3}, token=token)
+    units = [u for e in page["buildings"]["edges"] for u in e["node"]["units"]]
+    assert len(units) == 15 and all(u["owners"] for u in units)
+    assert all("*" in o["phone"] for u in units for o in u["owners"]) == (role == MEDIATOR)
+    assert "Unit" not in resolved and "Resident" not in resolved
+    assert resolved.count("Building") == 3  # each building's compound (a batched loader)
 
 
 async def test_node_ids_and_areas_resolve_without_strawberry_wrappers_and_still_round_trip(client, kernel):
