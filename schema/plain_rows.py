@@ -23,6 +23,7 @@ class PlainRow(tuple):
     filling an object's ``__dict__``). Instances still have a ``__dict__``, for ``preload``."""
 
     _jiedao_model: type
+    """The ORM model the row stands for (a name no column can take: fields never start with ``_``)."""
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} id={getattr(self, 'id', None)}>"
@@ -31,8 +32,9 @@ class PlainRow(tuple):
 @cache
 def plain_row_class(model: type) -> type[PlainRow]:
     """The plain row class standing for instances of the ORM ``model``."""
-    fields = namedtuple(f"{model.__name__}Columns", column_keys(model))  # noqa: PYI024 - built at run time
-    accessors = {name: value for name, value in vars(fields).items() if isinstance(value, property) or type(value).__name__ == "_tuplegetter"}
+    keys = column_keys(model)
+    columns = namedtuple(f"{model.__name__}Columns", keys)  # noqa: PYI024 - built at run time
+    accessors = {key: vars(columns)[key] for key in keys}  # the named tuple's read-by-name descriptors
     return type(f"{model.__name__}Row", (PlainRow,), {**accessors, "_jiedao_model": model, "__module__": __name__})
 
 
