@@ -99,8 +99,11 @@ class Compound(Node):
     name: str = strawberry.field(description="The compound's name (小区名称), unique in its community.")
 
     @strawberry.field(description="The community (社区) the compound belongs to.")
+    @preloadable
     async def community(self, info: strawberry.Info) -> Community:
-        return await by_id(info.context, models.Community).load(self.community_id)
+        # Ready when the buildings page looked ahead (core.registry_lookahead); else batched.
+        ready = preloaded(self, "community")
+        return await by_id(info.context, models.Community).load(self.community_id) if ready is MISSING else ready
 
     @strawberry.field(description="Every building (楼/幢) of the compound, in registry order.", metadata=list_bound(100))
     async def buildings(self, info: strawberry.Info) -> list["Building"]:
@@ -113,8 +116,11 @@ class Building(Node):
     name: str = strawberry.field(description="The building's name or number (楼号), e.g. 3幢; unique in its compound.")
 
     @strawberry.field(description="The compound (小区) the building stands in.")
+    @preloadable
     async def compound(self, info: strawberry.Info) -> Compound:
-        return await by_id(info.context, models.Compound).load(self.compound_id)
+        # Ready when the buildings page looked ahead (core.registry_lookahead); else batched.
+        ready = preloaded(self, "compound")
+        return await by_id(info.context, models.Compound).load(self.compound_id) if ready is MISSING else ready
 
     @strawberry.field(description="Every unit of the building (up to a few hundred in a tower); page them with unitsConnection.", metadata=list_bound(300))
     @preloadable

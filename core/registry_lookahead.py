@@ -1,5 +1,6 @@
 """Look-ahead loading of a page of buildings: the units (and their owners) the query asks
-for, read for the whole page in ONE column statement and handed to the nested fields ready.
+for, read for the whole page in ONE column statement and handed to the nested fields ready;
+the page's compounds and communities too (one statement each, as the loaders would).
 
 ``buildings(first: 10) { edges { node { units { number area owners { name phone } } } } }``
 otherwise resolves ``Building.units`` and ``Unit.owners`` through a DataLoader per row
@@ -85,11 +86,47 @@ def _wanted(field_nodes: Sequence[FieldNode]) -> tuple[bool, bool, bool]:
 
 
 async def preload_building_page(ctx: Any, field_nodes: Sequence[FieldNode], buildings: Sequence[Any]) -> None:
-    """Read the units (and owners) the selection ``field_nodes`` of a buildings connection
-    asks for, for every building of the page at once, and preload ``Building.units`` (and
-    ``Unit.owners``) with them; do nothing when the selection needs the general path."""
+    """Read the compounds (and their communities) and the units (and their owners) the
+    selection ``field_nodes`` of a buildings connection asks for, for every building of the
+    page at once, and preload ``Building.compound`` (``Compound.community``) and
+    ``Building.units`` (``Unit.owners``) with them; a part whose selection needs the
+    general path is left to it."""
     if not buildings:
         return
+    await _preload_compounds(ctx, field_nodes, buildings)
+    await _preload_units(ctx, field_nodes, buildings)
+
+
+async def _preload_compounds(ctx: Any, field_nodes: Sequence[FieldNode], buildings: Sequence[Any]) -> None:
+    """The page's compounds (and their communities, when asked) in one statement each, as
+    ``by_id`` reads them; a building whose compound the street cannot see keeps the general
+    path (which reports it)."""
+    edges = _subfields(field_nodes, "edges")
+    nodes = _subfields(edges, "node") if edges else None
+    compound_nodes = _subfields(nodes, "compound") if nodes else None
+    if not compound_nodes or any(c.directives for c in compound_nodes):
+        return
+    compounds = await _rows_by_id(ctx, models.Compound, {b.compound_id for b in buildings})
+    for building in buildings:
+        if building.compound_id in compounds:
+            preload(building, "compound", compounds[building.compound_id])
+    community_nodes = _subfields(compound_nodes, "community")
+    if not community_nodes or any(c.directives for c in community_nodes):
+        return
+    communities = await _rows_by_id(ctx, models.Community, {c.community_id for c in compounds.values()})
+    for compound in compounds.values():
+        if compound.community_id in communities:
+            preload(compound, "community", communities[compound.community_id])
+
+
+async def _rows_by_id(ctx: Any, model: type, ids: set[int]) -> dict[int, Any]:
+    """The rows of ``model`` with these ids the street can see (the statement ``by_id`` runs)."""
+    return {row.id: row for row in await ctx.scalars(select(model).where(model.id.in_(sorted(ids))))}
+
+
+async def _preload_units(ctx: Any, field_nodes: Sequence[FieldNode], buildings: Sequence[Any]) -> None:
+    """The units (and owners) of the page's buildings in one column statement, when the
+    selection's units ask only for plain fields."""
     want_units, owners_asked, plain_owners = _wanted(field_nodes)
     if not want_units or (owners_asked and not ctx.has_permission(RESIDENTS)):
         # A refused field ends the request while the page's other loaders may still be

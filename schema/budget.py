@@ -168,6 +168,7 @@ def paced(resolve: Callable[..., Any], counts: bool) -> Callable[..., Any]:
         return result
 
     resolve_paced.jiedao_paced = True  # type: ignore[attr-defined]
+    resolve_paced.jiedao_wrapped = resolve  # type: ignore[attr-defined]  # what it paces (schema.plain_execution)
     return resolve_paced
 
 

@@ -120,6 +120,23 @@ def _object_list(field: GraphQLField) -> tuple[GraphQLObjectType, bool] | None:
     return item, non_null
 
 
+def _object(field: GraphQLField) -> tuple[GraphQLObjectType, bool] | None:
+    """The type of a field typed ``Object`` (nullable or not) whose ``is_type_of`` reads no
+    ``info``, and whether it is non-null; else ``None``."""
+    kind = field.type
+    non_null = isinstance(kind, GraphQLNonNull)
+    if non_null:
+        kind = kind.of_type
+    if not isinstance(kind, GraphQLObjectType) or (kind.is_type_of is not None and not getattr(kind.is_type_of, INFO_FREE, False)):
+        return None
+    return kind, non_null
+
+
+def _unpaced(resolve: Any) -> Any:
+    """The resolver ``schema.budget.paced`` wraps, or ``resolve`` itself."""
+    return getattr(resolve, "jiedao_wrapped", resolve)
+
+
 def _definition(field: GraphQLField) -> Any:
     """The field's Strawberry definition, if Strawberry's own ``get_result`` finds its value."""
     definition = (field.extensions or {}).get("strawberry-definition")
@@ -129,14 +146,15 @@ def _definition(field: GraphQLField) -> Any:
 
 
 def _row_getter(field: GraphQLField) -> Callable[[Any], Any] | None:
-    """The getter of a scalar or enum field Strawberry resolves from the row alone, without
-    extensions or permission classes: ``attrgetter`` of its attribute when it has no resolver
-    (Strawberry's default resolver), the ``ROW_GETTER`` its resolver function declares."""
+    """The getter of a field Strawberry resolves from the row alone, without extensions or
+    permission classes: ``attrgetter`` of its attribute when it has no resolver (Strawberry's
+    default resolver; e.g. ``Edge.node``, a connection's ``edges``), the ``ROW_GETTER`` its
+    resolver function declares (scalars and enums)."""
     definition = _definition(field)
     if definition is None or definition.extensions or definition.permission_classes:
         return None
     if definition.base_resolver is None:
-        resolve = field.resolve
+        resolve = _unpaced(field.resolve)
         if getattr(resolve, "__name__", "") != "_get_basic_result" or not getattr(resolve, "_is_default", False):
             return None
         return attrgetter(definition.python_name) if definition.default_resolver is getattr else None
@@ -166,15 +184,16 @@ def _caller_leaf_factory(field: GraphQLField) -> Callable[[Any], Any] | None:
     return factory
 
 
-def _preloaded_list_factory(field: GraphQLField) -> Callable[[Any], Any] | None:
-    """``factory(context) -> getter`` of a ``preloadable`` list of objects: the rows a
-    look-ahead gave the object (``MISSING`` otherwise), for a caller its permission classes
-    (none, or caller-only ones) admit; ``None`` for a refused caller."""
+def _preloaded_factory(field: GraphQLField) -> Callable[[Any], Any] | None:
+    """``factory(context) -> getter`` of a ``preloadable`` object or list of objects: what a
+    look-ahead gave the row (``MISSING`` otherwise), for a caller its permission classes
+    (none, or caller-only ones) admit; ``None`` for a refused caller. (The executor never
+    calls the field's function, so it may be asynchronous.)"""
     definition = _definition(field)
-    if definition is None or definition.base_resolver is None or _object_list(field) is None:
+    if definition is None or definition.base_resolver is None or (_object_list(field) is None and _object(field) is None):
         return None
     resolver = definition.base_resolver
-    if not getattr(resolver.wrapped_func, PRELOADABLE, False) or resolver.arguments or resolver.is_async:
+    if not getattr(resolver.wrapped_func, PRELOADABLE, False) or resolver.arguments:
         return None
     permissions = permissions_of(definition) if definition.extensions else []
     if permissions is None or (permissions and not caller_only(permissions)):
@@ -209,22 +228,21 @@ def mark_plain_fields(schema: GraphQLSchema) -> int:
                 marked += 1
                 continue
             leaf, _ = _leaf(field)
-            if leaf is not None:
+            nested = leaf is None and (_object_list(field) is not None or _object(field) is not None)
+            if leaf is not None or nested:
                 getter = _row_getter(field)
                 if getter is not None:
                     give_getter(field.resolve, getter)
                     marked += 1
                     continue
-                factory = _caller_leaf_factory(field)
-            else:
-                factory = _preloaded_list_factory(field)
+            factory = _caller_leaf_factory(field) if leaf is not None else _preloaded_factory(field) if nested else None
             if factory is not None:
                 setattr(field.resolve, CALLER_GETTER, factory)
                 marked += 1
     return marked
 
 
-LEAF, LIST, NAME, GENERAL = range(4)
+LEAF, LIST, OBJECT, NAME, GENERAL = range(5)
 
 
 class _Entry:
@@ -308,22 +326,29 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
             if leaf is not None:
                 plan.append(_Entry(name, details, LEAF, getter, leaf, non_null))
                 continue
-            plan.append(self._list_entry(name, details, field, getter))
+            plan.append(self._nested_entry(name, details, field, getter))
         return plan, all(entry.kind != GENERAL for entry in plan)
 
-    def _list_entry(self, name: str, details: Any, field: GraphQLField, getter: Any) -> _Entry:
+    def _nested_entry(self, name: str, details: Any, field: GraphQLField, getter: Any) -> _Entry:
+        """The entry of an object or list-of-objects field with a getter: plain when every
+        field selected on the object(s) is."""
         listed = _object_list(field)
-        if listed is None or any(d.node.directives for d in details):
+        single = _object(field) if listed is None else None
+        if (listed is None and single is None) or any(d.node.directives for d in details):
             return _Entry(name, details, GENERAL)  # e.g. @stream
-        item_type, item_non_null = listed
+        item_type, item_non_null = listed if listed is not None else single
         grouped, defer_usages, _forbidden = self.collect_subfields(item_type, details)
         if defer_usages:
             return _Entry(name, details, GENERAL)
         subplan, all_plain = self._plan_of(item_type, grouped)
         if not all_plain:
             return _Entry(name, details, GENERAL)
-        entry = _Entry(name, details, LIST, getter, non_null=isinstance(field.type, GraphQLNonNull))
-        entry.item_type, entry.item_non_null, entry.subplan = item_type, item_non_null, subplan
+        if listed is not None:
+            entry = _Entry(name, details, LIST, getter, non_null=isinstance(field.type, GraphQLNonNull))
+            entry.item_non_null = item_non_null
+        else:
+            entry = _Entry(name, details, OBJECT, getter, non_null=item_non_null)
+        entry.item_type, entry.subplan = item_type, subplan
         return entry
 
     def _plain_allowed(self) -> bool:
@@ -348,6 +373,45 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
             budget.add(len(items))
         return completed
 
+    def _object_value(self, entry: _Entry, source: Any) -> Any:
+        """A plain object's answer on ``source``, or ``_FALLBACK``."""
+        try:
+            found = entry.getter(source)
+        except Exception:  # noqa: BLE001 - graphql-core's path asks again and reports it
+            return _FALLBACK
+        if found is MISSING:
+            return _FALLBACK
+        if found is None:
+            return _FALLBACK if entry.non_null else None
+        item_type = entry.item_type
+        if item_type.is_type_of is not None and item_type.is_type_of(found, None) is not True:
+            return _FALLBACK
+        answer = self._plain_answer(entry.subplan, found, item_type.name)
+        return _FALLBACK if answer is None else answer
+
+    def _value(self, entry: _Entry, source: Any) -> Any:
+        """The answer of a plain entry (not ``__typename``) on ``source``, or ``_FALLBACK``."""
+        kind = entry.kind
+        if kind == LEAF:
+            return _leaf_value(entry, source)
+        if kind == LIST:
+            return self._list_value(entry, source)
+        return self._object_value(entry, source)
+
+    def _plain_answer(self, plan: Sequence[_Entry], item: Any, type_name: str) -> dict[str, Any] | None:
+        """``item``'s answer for an all-plain ``plan``, or ``None`` when a field needs
+        graphql-core's path."""
+        answer: dict[str, Any] = {}
+        for entry in plan:
+            if entry.kind == NAME:
+                answer[entry.name] = type_name
+                continue
+            value = self._value(entry, item)
+            if value is _FALLBACK:
+                return None
+            answer[entry.name] = value
+        return answer
+
     def execute_fields(self, parent_type: GraphQLObjectType, source_value: Any, path: Path | None, grouped_field_set: Any, position_context: Any) -> Any:
         """graphql-core's ``execute_fields``, answering plain fields without a resolver call."""
         if not self._plain_allowed():
@@ -363,7 +427,7 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
                     results[entry.name] = parent_type.name
                     continue
                 if kind != GENERAL:
-                    value = _leaf_value(entry, source_value) if kind == LEAF else self._list_value(entry, source_value)
+                    value = self._value(entry, source_value)
                     if value is not _FALLBACK:
                         results[entry.name] = value
                         continue
@@ -429,15 +493,8 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
                     if close is not None:
                         close()  # a coroutine nobody awaits: graphql-core's path asks again
                     return None
-            answer: dict[str, Any] = {}
-            for entry in plan:
-                kind = entry.kind
-                if kind == NAME:
-                    answer[entry.name] = type_name
-                    continue
-                value = _leaf_value(entry, item) if kind == LEAF else self._list_value(entry, item)
-                if value is _FALLBACK:
-                    return None
-                answer[entry.name] = value
+            answer = self._plain_answer(plan, item, type_name)
+            if answer is None:
+                return None
             append(answer)
         return completed

@@ -68,14 +68,14 @@ def preload(obj: Any, field: str, value: Any) -> None:
 MISSING = object()
 
 PRELOADABLE = "jiedao_preloadable"
-"""The attribute marking a list field's function as ``preloadable``."""
+"""The attribute marking a field's function as ``preloadable``."""
 
 
 def preloadable(method: Any) -> Any:
-    """Mark a list field's function (put it under ``@strawberry.field``) as answering the rows
-    a look-ahead loader gave the object (``preloaded``) when there are some: the executor may
-    then read them itself (``schema.plain_execution``). The function must return exactly
-    those rows then, whatever else it does without them."""
+    """Mark the function of a field returning an object or a list of objects (put it under
+    ``@strawberry.field``) as answering what a look-ahead loader gave the row (``preloaded``)
+    when it did: the executor may then read it itself (``schema.plain_execution``). The
+    function must return exactly that then, whatever else it does without it."""
     setattr(method, PRELOADABLE, True)
     return method
 

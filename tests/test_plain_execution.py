@@ -18,7 +18,7 @@ from strawberry.permission import BasePermission
 from strawberry.types.field import StrawberryField
 
 from jiedao.schema.node import enum_field
-from jiedao.schema.plain_execution import GETTER, PlainFieldsExecutor, mark_plain_fields
+from jiedao.schema.plain_execution import GETTER, INFO_FREE, PlainFieldsExecutor, mark_plain_fields
 
 
 @strawberry.enum
@@ -56,6 +56,8 @@ class Row:
     def is_type_of(cls, obj: Any, info: Any) -> bool:
         return isinstance(obj, cls)
 
+    setattr(is_type_of.__func__, INFO_FREE, True)  # it reads no info: nested rows may be plain
+
     @strawberry.field
     def shout(self) -> str:
         return self.name.upper()
@@ -84,7 +86,23 @@ def _rows(*broken: str) -> list[Any]:
 
 
 @strawberry.type
+class Pair:
+    left: Row
+    right: Row | None
+    rows: list[Row]
+
+
+def _pairs(broken: str) -> list[Pair]:
+    rows = _rows(*broken.split(",")) if broken else _rows()
+    return [Pair(left=rows[0], right=None, rows=[]), Pair(left=rows[1], right=rows[-1], rows=rows)]
+
+
+@strawberry.type
 class Query:
+    @strawberry.field
+    def pairs(self, broken: str = "") -> list[Pair]:
+        return _pairs(broken)
+
     @strawberry.field
     def rows(self, broken: str = "") -> list[Row]:
         return _rows(*broken.split(",")) if broken else _rows()
@@ -116,6 +134,11 @@ DOCUMENTS = [
     '{ maybeRows(broken: "count") { name count } }',
     '{ rows(broken: "type") { name } }',
     '{ maybeRows(broken: "null,count") { nickname name } }',
+    "{ pairs { left { name colour } right { __typename name } rows { name shade } } }",
+    '{ pairs(broken: "null") { left { name } right { name count } } }',
+    '{ pairs(broken: "type") { right { name } rows { name } } }',
+    '{ pairs(broken: "count") { rows { count } } }',
+    "{ pairs { left { name shout } right { name } } }",
 ]
 
 
@@ -146,7 +169,7 @@ def test_only_pure_column_fields_are_marked() -> None:
     marked = {name for name, field in fields.items() if getattr(field.resolve, GETTER, None) is not None}
     # a resolver, a permission class or arguments keep a field on graphql-core's path
     assert marked == {"name", "nickname", "count", "colour", "shade"}
-    assert MARKED == 5
+    assert MARKED == 8  # and Pair's left, right and rows (objects read from the attribute)
 
 
 class CountingExecutor(PlainFieldsExecutor):
@@ -164,3 +187,7 @@ def test_a_list_of_plain_rows_resolves_no_field_of_its_rows() -> None:
     assert result.errors is None and result.data["rows"][1] == {"__typename": "Row", "name": "b", "nickname": "bee", "count": 2, "colour": "GREEN"}
     # rows, row and row.shout: graphql-core's path; the ten columns of the list and row.name: read directly
     assert CountingExecutor.fields_resolved == 3
+    CountingExecutor.fields_resolved = 0
+    result = counting.execute_sync("{ pairs { left { name } right { name } rows { __typename count } } }")
+    assert result.errors is None and result.data["pairs"][1]["rows"][1] == {"__typename": "Row", "count": 2}
+    assert CountingExecutor.fields_resolved == 1  # pairs; their rows, nested or listed, are read directly
