@@ -16,13 +16,16 @@ whose value the executor may compute itself, as a *getter* of the row:
 - scalar and enum fields that depend on the row and the caller only: a
   ``schema.node.caller_resolver`` method (``Resident.phone``: masked unless the caller may
   read personal data), its getter made once per request;
-- lists of objects a look-ahead loader gave their rows in advance
-  (``schema.plain_rows.preloadable``: ``Building.units``, ``Unit.owners``), guarded by no
-  permission or by caller-only ones (``schema.caller_permissions``), decided once per request.
+- objects and lists of objects read from the row's attribute (``Edge.node``, a
+  connection's ``edges``) or given in advance by a look-ahead loader
+  (``schema.plain_rows.preloadable``: ``Building.compound``, ``Compound.community``,
+  ``Building.units``, ``Unit.owners``), guarded by no permission or by caller-only ones
+  (``schema.caller_permissions``), decided once per request; when every field selected on
+  them is plain too.
 
 ``PlainFieldsExecutor`` then answers marked fields of an object in ``execute_fields``, and
 completes a list of objects whose selection holds only marked fields (and ``__typename``),
-nested lists included, in one loop building each row's answer directly.
+nested objects and lists included, in one loop building each row's answer directly.
 
 Whatever is not ordinary falls back to graphql-core's own path, which then answers and
 reports exactly as before: a null in a non-null field, a getter or coercion that raises,
@@ -103,33 +106,28 @@ def _leaf(field: GraphQLField) -> tuple[GraphQLScalarType | GraphQLEnumType | No
     return (kind if isinstance(kind, (GraphQLScalarType, GraphQLEnumType)) else None), non_null
 
 
-def _object_list(field: GraphQLField) -> tuple[GraphQLObjectType, bool] | None:
-    """The item type of a field typed ``[Object]`` (any nullability) whose ``is_type_of``
-    reads no ``info``, and whether items are non-null; else ``None``."""
-    kind = field.type
-    if isinstance(kind, GraphQLNonNull):
-        kind = kind.of_type
-    if not isinstance(kind, GraphQLList):
-        return None
-    item = kind.of_type
-    non_null = isinstance(item, GraphQLNonNull)
-    if non_null:
-        item = item.of_type
-    if not isinstance(item, GraphQLObjectType) or (item.is_type_of is not None and not getattr(item.is_type_of, INFO_FREE, False)):
-        return None
-    return item, non_null
-
-
-def _object(field: GraphQLField) -> tuple[GraphQLObjectType, bool] | None:
-    """The type of a field typed ``Object`` (nullable or not) whose ``is_type_of`` reads no
-    ``info``, and whether it is non-null; else ``None``."""
-    kind = field.type
+def _plain_object_type(kind: Any) -> tuple[GraphQLObjectType, bool] | None:
+    """``kind`` unwrapped of its non-null, if an object type whose ``is_type_of`` reads no
+    ``info``, and whether it was non-null; else ``None``."""
     non_null = isinstance(kind, GraphQLNonNull)
     if non_null:
         kind = kind.of_type
     if not isinstance(kind, GraphQLObjectType) or (kind.is_type_of is not None and not getattr(kind.is_type_of, INFO_FREE, False)):
         return None
     return kind, non_null
+
+
+def _object_list(field: GraphQLField) -> tuple[GraphQLObjectType, bool] | None:
+    """The item type of a field typed ``[Object]`` (any nullability) whose ``is_type_of``
+    reads no ``info``, and whether items are non-null; else ``None``."""
+    kind = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
+    return _plain_object_type(kind.of_type) if isinstance(kind, GraphQLList) else None
+
+
+def _object(field: GraphQLField) -> tuple[GraphQLObjectType, bool] | None:
+    """The type of a field typed ``Object`` (nullable or not) whose ``is_type_of`` reads no
+    ``info``, and whether it is non-null; else ``None``."""
+    return _plain_object_type(field.type)
 
 
 def _unpaced(resolve: Any) -> Any:

@@ -13,14 +13,17 @@ from jiedao.schema.enum_docs import describe_enum_values
 from jiedao.schema.errors import ClientError
 from jiedao.schema.ids import decode_global_id, decode_id_of, encode_global_id
 from jiedao.schema.loaders import children_field, linked, through
-from jiedao.schema.node import computed_node_type, enum_field, global_id_field, model_for, plain_resolver, readable
+from jiedao.schema.node import caller_resolver, computed_node_type, enum_field, global_id_field, model_for, plain_resolver, readable
+from jiedao.schema.plain_rows import MISSING, preload, preloadable, preloaded
 from jiedao.schema.permissions import allow_any, IsAuthenticated
 
 from jiedao.core.runner import LOGGED_IN
 
 __all__ = [
     "LOGGED_IN",
+    "MISSING",
     "allow_any",
+    "caller_resolver",
     "children_connection_field",
     "children_field",
     "connection_field",
@@ -40,6 +43,9 @@ __all__ = [
     "notifications_about",
     "OrganisationType",
     "plain_resolver",
+    "preload",
+    "preloadable",
+    "preloaded",
     "readable",
     "run_mutation",
     "through",
