@@ -29,6 +29,7 @@ from graphql import FieldNode
 from sqlalchemy import select
 
 from jiedao.core import models
+from jiedao.schema.loaders import by_id
 from jiedao.schema.plain_rows import column_keys, columns_of, plain_row, preload
 
 UNIT_FIELDS = frozenset({"__typename", "id", "number", "stairwell", "floor", "area", "owners", "building"})
@@ -98,8 +99,8 @@ async def preload_building_page(ctx: Any, field_nodes: Sequence[FieldNode], buil
 
 
 async def _preload_compounds(ctx: Any, field_nodes: Sequence[FieldNode], buildings: Sequence[Any]) -> None:
-    """The page's compounds (and their communities, when asked) in one statement each, as
-    ``by_id`` reads them; a building whose compound the street cannot see keeps the general
+    """The page's compounds (and their communities, when asked) in one statement each, read
+    by ``by_id`` as the fields would; a building whose compound the street cannot see keeps the general
     path (which reports it)."""
     edges = _subfields(field_nodes, "edges")
     nodes = _subfields(edges, "node") if edges else None
@@ -120,8 +121,10 @@ async def _preload_compounds(ctx: Any, field_nodes: Sequence[FieldNode], buildin
 
 
 async def _rows_by_id(ctx: Any, model: type, ids: set[int]) -> dict[int, Any]:
-    """The rows of ``model`` with these ids the street can see (the statement ``by_id`` runs)."""
-    return {row.id: row for row in await ctx.scalars(select(model).where(model.id.in_(sorted(ids))))}
+    """The rows of ``model`` with these ids the street can see, through the request's
+    ``by_id`` loader (one statement; later loads of the same rows are answered from it)."""
+    rows = await by_id(ctx, model).load_many(sorted(ids))
+    return {row.id: row for row in rows if row is not None}
 
 
 async def _preload_units(ctx: Any, field_nodes: Sequence[FieldNode], buildings: Sequence[Any]) -> None:
