@@ -20,6 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, with_loader_criteria
 from sqlalchemy.util.concurrency import in_greenlet
 
+from jiedao.core.db_street import forget_streets_not_sent, street_connection_args
+
 if TYPE_CHECKING:
     from jiedao.core.replicas import Replicas
 
@@ -82,7 +84,7 @@ def _scope_to_street(state) -> None:
     )
 
 
-@event.listens_for(Session, "before_flush")
+@event.listens_for(Session, "before_flush", insert=True)  # first, whatever the import order
 def _stamp_street(session: Session, flush_context, instances) -> None:
     street_id = session.info.get("street_id")
     if street_id is None:
@@ -139,7 +141,10 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
     # pool's older ones and the read retried once on a new connection (``core.db_retry``).
     kwargs.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
     kwargs.setdefault("pool_use_lifo", True)  # the connection used last is used next: few sit idle
+    # The street's setting goes with each transaction's BEGIN (``core.db_street``).
+    kwargs["connect_args"] = street_connection_args(url, kwargs.get("connect_args", {}))
     engine = create_async_engine(url, **kwargs)
+    forget_streets_not_sent(engine)
     _ping_idle_connections(engine)
     return engine
 
@@ -204,9 +209,9 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self, street_id: int | None = None) -> AsyncIterator[AsyncSession]:
-        """A session in a transaction committed on success and rolled back on error."""
+        """A session in a transaction committed on success and rolled back on error (the
+        street's setting goes with its BEGIN, ``core.db_street``)."""
         async with self.session(street_id) as session, session.begin():
-            await set_street_guc(session, street_id)
             yield session
 
     async def dispose(self) -> None:
@@ -217,7 +222,9 @@ class Database:
 
 
 async def set_street_guc(session: AsyncSession, street_id: int | None) -> None:
-    """On PostgreSQL, expose the street to row-level security for this transaction."""
+    """On PostgreSQL, expose the street to row-level security for this transaction, as a
+    statement of its own: for a session that switches streets inside one transaction (a
+    session opened for a street has its setting sent with each BEGIN, ``core.db_street``)."""
     if street_id is None or session.bind.dialect.name != "postgresql":
         return
     from sqlalchemy import text

@@ -1,6 +1,6 @@
 """Look-ahead loading of a page of buildings: the units (and their owners) the query asks
 for, read for the whole page in ONE column statement and handed to the nested fields ready;
-the page's compounds and communities too (one statement each, as the loaders would).
+the page's compounds and their communities too (one statement, priming the loaders).
 
 ``buildings(first: 10) { edges { node { units { number area owners { name phone } } } } }``
 otherwise resolves ``Building.units`` and ``Unit.owners`` through a DataLoader per row
@@ -99,31 +99,54 @@ async def preload_building_page(ctx: Any, field_nodes: Sequence[FieldNode], buil
 
 
 async def _preload_compounds(ctx: Any, field_nodes: Sequence[FieldNode], buildings: Sequence[Any]) -> None:
-    """The page's compounds (and their communities, when asked) in one statement each, read
-    by ``by_id`` as the fields would; a building whose compound the street cannot see keeps the general
-    path (which reports it)."""
+    """The page's compounds, with their communities when asked, in one statement, handed to
+    the request's ``by_id`` loaders (the rows the fields would get); a building whose compound
+    (or a compound whose community) the street cannot see keeps the general path, which
+    reports it."""
     edges = _subfields(field_nodes, "edges")
     nodes = _subfields(edges, "node") if edges else None
     compound_nodes = _subfields(nodes, "compound") if nodes else None
     if not compound_nodes or any(c.directives for c in compound_nodes):
         return
-    compounds = await _rows_by_id(ctx, models.Compound, {b.compound_id for b in buildings})
+    community_nodes = _subfields(compound_nodes, "community")
+    with_communities = bool(community_nodes) and not any(c.directives for c in community_nodes)
+    compound_ids = sorted({b.compound_id for b in buildings})
+    if with_communities:
+        compounds, communities = await _compounds_and_communities(ctx, compound_ids)
+    else:
+        compounds, communities = await _rows_by_id(ctx, models.Compound, compound_ids), {}
     for building in buildings:
         if building.compound_id in compounds:
             preload(building, "compound", compounds[building.compound_id])
-    community_nodes = _subfields(compound_nodes, "community")
-    if not community_nodes or any(c.directives for c in community_nodes):
-        return
-    communities = await _rows_by_id(ctx, models.Community, {c.community_id for c in compounds.values()})
     for compound in compounds.values():
         if compound.community_id in communities:
             preload(compound, "community", communities[compound.community_id])
 
 
-async def _rows_by_id(ctx: Any, model: type, ids: set[int]) -> dict[int, Any]:
+async def _compounds_and_communities(ctx: Any, ids: Sequence[int]) -> tuple[dict[int, Any], dict[int, Any]]:
+    """The compounds with these ids the street can see and their communities, in one
+    statement; the request's ``by_id`` loaders are primed with them (later loads of the same
+    rows are answered without a statement, as if the loaders had read them)."""
+    statement = (
+        select(models.Compound, models.Community)
+        .outerjoin(models.Community, models.Community.id == models.Compound.community_id)
+        .where(models.Compound.id.in_(ids))
+    )
+    compounds: dict[int, Any] = {}
+    communities: dict[int, Any] = {}
+    for compound, community in (await ctx.execute(statement)).all():
+        compounds[compound.id] = compound
+        if community is not None:
+            communities[community.id] = community
+    by_id(ctx, models.Compound).prime_many(compounds)
+    by_id(ctx, models.Community).prime_many(communities)
+    return compounds, communities
+
+
+async def _rows_by_id(ctx: Any, model: type, ids: Sequence[int]) -> dict[int, Any]:
     """The rows of ``model`` with these ids the street can see, through the request's
     ``by_id`` loader (one statement; later loads of the same rows are answered from it)."""
-    rows = await by_id(ctx, model).load_many(sorted(ids))
+    rows = await by_id(ctx, model).load_many(ids)
     return {row.id: row for row in rows if row is not None}
 
 

@@ -12,12 +12,16 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
-from jiedao.core.db import set_street_guc
 from jiedao.core.db_retry import is_disconnect
 from jiedao.core.db_checks import INPUT_KEY, domain_error_for
 
 if TYPE_CHECKING:
     from jiedao.core.kernel import Kernel
+
+
+async def _prove_alive(session: AsyncSession) -> None:
+    """A statement that reads nothing, to find a dead pooled connection before a write's work."""
+    await session.execute(text("select 1"))
 
 
 @dataclass
@@ -52,6 +56,8 @@ class Context:
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _loaders: dict[Hashable, DataLoader] = field(default_factory=dict)
     _finished: bool = False
+    _untried: bool = False
+    """The session has run no statement yet (its connection may turn out dead)."""
 
     @property
     def plugins(self) -> tuple[str, ...]:
@@ -60,7 +66,8 @@ class Context:
     async def session(self) -> AsyncSession:
         """The request's session, scoped to its street (opened on first use; none once the
         request has ended: a loader left behind by a dropped field gets an error, not a
-        connection nobody gives back)."""
+        connection nobody gives back). No round trip yet: the BEGIN, with the street's
+        setting, goes out with the first statement (``core.db_street``)."""
         if self._session is None:
             if self._finished:
                 raise RuntimeError("the request has ended: no more statements")
@@ -68,21 +75,33 @@ class Context:
             if self.read_only and replicas is not None:
                 self._session = await replicas.session(self.street_id, self.read_after, self.kernel.db.session_info)
                 if self._session is not None:
+                    self._untried = False  # its check of the replica ran on it
                     return self._session
-            for attempt in (1, 2):
-                session = self.kernel.db.session(self.street_id)
-                try:
-                    await session.begin()
-                    await set_street_guc(session, self.street_id)
-                    break
-                except DBAPIError as error:
-                    await session.close()
-                    if attempt == 2 or not is_disconnect(error):
-                        raise
-                    # The pooled connection was dead (database restarted, backend terminated):
-                    # nothing ran yet, so start again on a fresh one (see core.db_retry).
+            session = self.kernel.db.session(self.street_id)
+            await session.begin()
             self._session = session
+            self._untried = True
         return self._session
+
+    async def _first_or_again(self, read: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+        """``read(session)``; when it is the session's first statement and the pooled
+        connection turns out dead (database restarted, backend terminated), once more on a
+        fresh session. Nothing of the session had run or was committed, so running it again
+        is safe (``core.db_retry``). Called under the lock."""
+        session = await self.session()
+        if not self._untried:
+            return await read(session)
+        self._untried = False
+        try:
+            return await read(session)
+        except DBAPIError as error:
+            if not is_disconnect(error):
+                raise
+            await session.close()
+            self._session = None
+        session = await self.session()
+        self._untried = False
+        return await read(session)
 
     async def _read(self, read: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
         """``read(session)`` under the lock, shielded from the caller's cancellation.
@@ -94,7 +113,7 @@ class Context:
 
         async def run() -> Any:
             async with self._lock:
-                return await read(await self.session())
+                return await self._first_or_again(read)
 
         return await asyncio.shield(run())
 
@@ -125,6 +144,10 @@ class Context:
                 await self._session.close()  # a query that writes: it goes on on the primary
                 self._session = None
             self.read_only = False
+            # The work may do more than statements before its first one: prove the
+            # connection first when the request has not used it yet (one statement more).
+            if self._session is None or self._untried:
+                await self._first_or_again(_prove_alive)
             session = await self.session()
             session.info[INPUT_KEY] = self.input_checked
             try:
@@ -138,8 +161,7 @@ class Context:
                 raise
             finally:
                 session.info.pop(INPUT_KEY, None)
-                await session.begin()
-                await set_street_guc(session, self.street_id)
+                await session.begin()  # the street's setting goes with its BEGIN
             if self.kernel.db.replicas is not None:
                 await self._announce_written(session)
             return result
