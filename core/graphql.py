@@ -19,7 +19,8 @@ from jiedao.schema.child_connection import children_connection_field
 from jiedao.schema.connection import AFTER_HELP, FIRST_HELP, Connection, paginate
 from jiedao.schema.cost import list_bound
 from jiedao.schema.ids import decode_id_of, encode_global_id, parse_pk
-from jiedao.schema.loaders import by_id, children, through
+from jiedao.schema.loaders import by_id, children, linked, through
+from jiedao.schema.references import preload_page_references
 from jiedao.schema.plain_rows import MISSING, preloadable, preloaded
 from jiedao.schema.context import Context
 from jiedao.schema.node import PUBLIC, Node, caller_resolver, computed_node_type, node_type, plain_resolver, resolve_node
@@ -150,9 +151,7 @@ class Unit(Node):
     def area(self) -> float:
         return self.area_dm2 / 100
 
-    @strawberry.field(description="The building (楼/幢) the unit is in.")
-    async def building(self, info: strawberry.Info) -> Building:
-        return await by_id(info.context, models.Building).load(self.building_id)
+    building = linked(models.Building, "building_id", Building, nullable=False, description="The building (楼/幢) the unit is in.")
 
     @strawberry.field(description="The owners (co-owners share the unit).", permission_classes=READ_RESIDENTS, metadata=list_bound(4))
     @preloadable
@@ -281,7 +280,9 @@ class CoreQuery:
         statement = select(models.Unit).where(visible_units(info.context))
         if building_id is not None:
             statement = statement.where(models.Unit.building_id == decode_id_of(building_id, "Building", "buildingId"))
-        return await paginate(info.context, statement, first, after)
+        page = await paginate(info.context, statement, first, after)
+        await preload_page_references(info.context, info, [edge.node for edge in page.edges])  # Unit.building
+        return page
 
     @strawberry.field(description="The street's residents and owners (居民/业主), a page at a time in registry order; needs core.residents.read.", permission_classes=READ_RESIDENTS)
     async def residents(self, info: strawberry.Info, first: First = None, after: After = None) -> Connection[Resident]:

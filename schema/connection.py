@@ -12,6 +12,7 @@ from strawberry.utils.str_converters import to_camel_case
 from jiedao.schema.context import Context
 from jiedao.schema.errors import ClientError
 from jiedao.schema.ids import decode_cursor, decode_id_of, encode_cursor, pk_limit
+from jiedao.schema.references import preload_page_references
 
 NodeT = TypeVar("NodeT")
 MAX_PAGE_SIZE = 100
@@ -149,7 +150,9 @@ def connection_field(node: type, *, newest_first: bool = False, **field_options:
             self, info: strawberry.Info, first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None, **filters: Any
         ) -> Connection:
             statement = query(self, info.context, **filters)
-            return await paginate(info.context, statement, first, after, newest_first=newest_first, last=last, before=before)
+            page = await paginate(info.context, statement, first, after, newest_first=newest_first, last=last, before=before)
+            await preload_page_references(info.context, info, [edge.node for edge in page.edges])
+            return page
 
         filters = list(inspect.signature(query).parameters.values())[2:]
         keyword = inspect.Parameter.POSITIONAL_OR_KEYWORD

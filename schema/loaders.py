@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from jiedao.schema.context import Context
+from jiedao.schema.plain_rows import MISSING, preloadable, preloaded
 
 
 def by_id(ctx: Context, model: type) -> Any:
@@ -59,17 +60,27 @@ def through(ctx: Context, link_column: InstrumentedAttribute, target_column: Ins
 
 
 
-def linked(model: type, key: str, returns: Any, *, description: str | None = None, permission_classes: Sequence[type] = ()) -> Any:
+LINKED = "jiedao_linked"
+"""The attribute of a ``linked`` field's function: ``(model, key)`` (``schema.references``)."""
+
+
+def linked(model: type, key: str, returns: Any, *, description: str | None = None, permission_classes: Sequence[type] = (), nullable: bool = True) -> Any:
     """A field for the row of ``model`` whose primary key the object holds in ``key`` (null
     when ``key`` is null), loaded in one batch with its siblings' (``by_id``), e.g. in a
-    type's body ``building = linked(registry.Building, "building_id", types.Building)``."""
+    type's body ``building = linked(registry.Building, "building_id", types.Building)``;
+    ``nullable=False`` for a ``key`` that is never null (the field is then ``Building!``).
+    A page of a connection reads it ahead for all its rows (``schema.references``)."""
 
     async def resolve(root: Any, info: strawberry.Info) -> Any:
+        ready = preloaded(root, info.python_name)
+        if ready is not MISSING:
+            return ready
         pk = getattr(root, key)
         return None if pk is None else await by_id(info.context, model).load(pk)
 
-    resolve.__annotations__["return"] = typing.Optional[returns]  # noqa: UP045 - built at run time
-    return strawberry.field(resolver=resolve, description=description, permission_classes=list(permission_classes))
+    resolve.__annotations__["return"] = typing.Optional[returns] if nullable else returns  # noqa: UP045 - built at run time
+    setattr(resolve, LINKED, (model, key))
+    return strawberry.field(resolver=preloadable(resolve), description=description, permission_classes=list(permission_classes))
 
 
 def children_field(returns: Any, column: InstrumentedAttribute, *, order_by: Any = None, **field_options: Any) -> Any:

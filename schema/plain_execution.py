@@ -212,6 +212,14 @@ def _preloaded_factory(field: GraphQLField) -> Callable[[Any], Any] | None:
     return factory
 
 
+def preload_admitted(field: GraphQLField, context: Any) -> bool:
+    """Whether the executor reads what a look-ahead preloads for ``field`` (a ``preloadable``
+    object or list) when ``context``'s caller asks: its permission classes are none or
+    caller-only, and admit this caller. A look-ahead asks before reading (``schema.references``)."""
+    factory = _preloaded_factory(field)
+    return factory is not None and factory(context) is not None
+
+
 def mark_plain_fields(schema: GraphQLSchema) -> int:
     """Mark the fields of ``schema`` the executor may answer itself (see the module's
     docstring); returns how many fields are marked."""

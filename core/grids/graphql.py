@@ -25,7 +25,7 @@ from jiedao.schema.connection import AFTER_HELP, FIRST_HELP, Connection, Edge, P
 from jiedao.schema.context import Context
 from jiedao.schema.cost import list_bound
 from jiedao.schema.ids import decode_cursor, decode_id_of, encode_cursor, pk_limit
-from jiedao.schema.loaders import by_id, children
+from jiedao.schema.loaders import by_id, children, linked
 from jiedao.schema.node import PUBLIC, Node, node_type
 from jiedao.schema.permissions import allow
 from jiedao.schema.validation import MaxLength
@@ -76,9 +76,7 @@ class GridType(Node):
     code: str = strawberry.field(description="Its stable reference in CSV imports.")
     name: str = strawberry.field(description="The grid's name (网格名称), e.g. 第一网格.")
 
-    @strawberry.field(description="The community (社区) the grid is part of.")
-    async def community(self, info: strawberry.Info) -> Community:
-        return await by_id(info.context, registry.Community).load(self.community_id)
+    community = linked(registry.Community, "community_id", Community, nullable=False, description="The community (社区) the grid is part of.")
 
     @strawberry.field(description="Its buildings, a page at a time (one statement for the pages of every grid asked).")
     async def buildings(

@@ -30,7 +30,7 @@ from jiedao.schema.connection import AFTER_HELP, FIRST_HELP, Connection, paginat
 from jiedao.schema.context import Context
 from jiedao.schema.cost import list_bound
 from jiedao.schema.enum_docs import described_enum
-from jiedao.schema.loaders import by_id, children, through
+from jiedao.schema.loaders import by_id, children, linked, through
 from jiedao.schema.node import PUBLIC, Node, node_type
 from jiedao.schema.permissions import allow
 from jiedao.schema.validation import MaxLength
@@ -89,9 +89,7 @@ class ServedCompoundType:
     contract_start: date | None = strawberry.field(description="The first day of the service contract (ISO 8601 date); null when not recorded.")
     contract_end: date | None = strawberry.field(description="The last day of the service contract (ISO 8601 date); null when open-ended.")
 
-    @strawberry.field(description="The compound (小区) served.")
-    async def compound(self, info: strawberry.Info) -> Compound:
-        return await by_id(info.context, registry.Compound).load(self.compound_id)
+    compound = linked(registry.Compound, "compound_id", Compound, nullable=False, description="The compound (小区) served.")
 
     @strawberry.field(description="Whether the contract is in force today.")
     def current(self) -> bool:
@@ -111,11 +109,7 @@ class MembershipType(Node):
     def current(self) -> bool:
         return in_force(self)
 
-    @strawberry.field(description="The person, if recorded in the registry.")
-    async def resident(self, info: strawberry.Info) -> Resident | None:
-        if self.resident_id is None:
-            return None
-        return await by_id(info.context, registry.Resident).load(self.resident_id)
+    resident = linked(registry.Resident, "resident_id", Resident, description="The person, if recorded in the registry.")
 
     @strawberry.field(description="The account acting for the organisation (its username): shown to organisation managers and to the account itself.")
     async def account(self, info: strawberry.Info) -> str | None:

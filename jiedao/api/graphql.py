@@ -16,6 +16,7 @@ from jiedao.schema.loaders import children_field, linked, through
 from jiedao.schema.node import caller_resolver, computed_node_type, enum_field, global_id_field, model_for, plain_resolver, readable
 from jiedao.schema.plain_rows import MISSING, preload, preloadable, preloaded
 from jiedao.schema.permissions import allow_any, IsAuthenticated
+from jiedao.schema.references import preload_page_references
 
 from jiedao.core.runner import LOGGED_IN
 
@@ -44,6 +45,7 @@ __all__ = [
     "OrganisationType",
     "plain_resolver",
     "preload",
+    "preload_page_references",
     "preloadable",
     "preloaded",
     "readable",

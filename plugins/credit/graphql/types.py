@@ -245,11 +245,7 @@ class CreditAppeal(Node):
     decision_note: str = strawberry.field(description="The reasons for the decision; empty while pending.")
     decided_at: datetime | None = strawberry.field(description="When it was decided (ISO 8601 UTC); null while pending.")
 
-    @strawberry.field(description="The corrected score an accepted appeal produced.")
-    async def corrected_score(self, info: strawberry.Info) -> CreditScore | None:
-        if self.corrected_score_id is None:
-            return None
-        return await by_id(info.context, models.Score).load(self.corrected_score_id)
+    corrected_score = linked(models.Score, "corrected_score_id", CreditScore, description="The corrected score an accepted appeal produced.")
 
 
 @node_type(models.RepairRequest, read=(READ_ALL, READ_OWN), visible=of_visible_enterprise(models.RepairRequest))

@@ -14,7 +14,7 @@ import strawberry
 from sqlalchemy import Select, select
 
 from jiedao.api import by_id, children, Node, node_type, registry, types
-from jiedao.api.graphql import connection_field, enum_field, list_bound
+from jiedao.api.graphql import connection_field, enum_field, linked, list_bound
 from jiedao.plugins.deliberation.fund import models as m
 from jiedao.plugins.deliberation.fund.access import FUND_MANAGE, FUND_PUBLISHED, FUND_READ, visible_accounts
 from jiedao.plugins.deliberation.fund.uses import yuan
@@ -141,9 +141,7 @@ class FundAccount(Node):
     def balance(self) -> str:
         return yuan(self.balance_fen)
 
-    @strawberry.field(description="The compound whose fund it is.")
-    async def compound(self, info: strawberry.Info) -> types.Compound | None:
-        return await by_id(info.context, registry.Compound).load(self.compound_id)
+    compound = linked(registry.Compound, "compound_id", types.Compound, description="The compound whose fund it is.")
 
     @strawberry.field(description="Null for a compound's account.")
     async def building(self, info: strawberry.Info) -> types.Building | None:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from jiedao.api import allow, by_id, registry, today, types
 from jiedao.api.care import CARE_NEEDS, care_profile, care_settings_of
 from jiedao.api.domain import identity
-from jiedao.api.graphql import encode_global_id, list_bound, model_for, readable
+from jiedao.api.graphql import encode_global_id, linked, list_bound, model_for, readable
 from jiedao.plugins.sensors import models
 from jiedao.api.graphql import describe_enum_values as described
 from jiedao.plugins.sensors.service.installations import PLACES, homes_statement, served_pairs, unique_homes
@@ -59,9 +59,7 @@ class AffectedHousehold:
     care_needs: list[CareNeed] = strawberry.field(description="The care needs of the people at home, weightiest first (empty: none known).", metadata=list_bound(5))
     vulnerable: bool = strawberry.field(description="Someone at home is bedridden, disabled, very old, or elderly and living alone.")
 
-    @strawberry.field(description="The unit (户).")
-    async def unit(self, info: strawberry.Info) -> types.Unit | None:
-        return await by_id(info.context, registry.Unit).load(self.unit_id)
+    unit = linked(registry.Unit, "unit_id", types.Unit, description="The unit (户).")
 
     @strawberry.field(description="The people with a home there (owners and household members).", permission_classes=allow("core.residents.read"), metadata=list_bound(6))
     def residents(self) -> list[types.Resident]:

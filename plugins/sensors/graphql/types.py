@@ -294,9 +294,7 @@ class Alarm(Node):
     async def assignee(self, info: strawberry.Info) -> str | None:
         return await assignee_of(info.context, self.id)
 
-    @strawberry.field(permission_classes=READ_DEVICES, description="The device that raised it.")
-    async def device(self, info: strawberry.Info) -> Device:
-        return await by_id(info.context, models.Device).load(self.device_pk)
+    device = linked(models.Device, "device_pk", Device, nullable=False, permission_classes=READ_DEVICES, description="The device that raised it.")
 
     @connection_field(NotificationType, description="Whom the alarm reached, on which channel, and the receipts (addresses masked), newest first.", newest_first=True)
     def notifications(root, ctx) -> Select:

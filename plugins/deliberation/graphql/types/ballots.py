@@ -14,7 +14,7 @@ from jiedao.api import by_id, children, Node, node_type, registry, types
 from jiedao.api.domain import identity
 from jiedao.api.files import LocalFileStore
 from jiedao.api.messages import Translatable
-from jiedao.api.graphql import encode_global_id, enum_field, list_bound, through
+from jiedao.api.graphql import encode_global_id, enum_field, linked, list_bound, through
 from jiedao.plugins.deliberation.graphql.loaders import my_votes_loader, organisations_loader, turnout_loader
 from jiedao.plugins.deliberation.graphql.types.access import BALLOT_MANAGE, BALLOT_READ, load_visible_topic
 from jiedao.api.graphql import describe_enum_values as described
@@ -281,11 +281,7 @@ class Ballot(Node):
     opens_at: datetime = strawberry.field(description="When voting opens (ISO 8601 UTC).")
     closes_at: datetime = strawberry.field(description="When voting ends (ISO 8601 UTC).")
 
-    @strawberry.field(description="The compound the ballot is over; null if it names none.")
-    async def compound(self, info: strawberry.Info) -> types.Compound | None:
-        if self.compound_id is None:
-            return None
-        return await by_id(info.context, registry.Compound).load(self.compound_id)
+    compound = linked(registry.Compound, "compound_id", types.Compound, description="The compound the ballot is over; null if it names none.")
 
     @strawberry.field(description="The buildings in scope.", metadata=list_bound(100))
     async def buildings(self, info: strawberry.Info) -> list[types.Building]:

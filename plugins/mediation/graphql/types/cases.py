@@ -125,9 +125,7 @@ class Case(Node):
     def escalated(self) -> bool:
         return self.escalated_at is not None
 
-    @strawberry.field(description="The studio handling it.")
-    async def studio(self, info: strawberry.Info) -> Studio | None:
-        return await by_id(info.context, m.Studio).load(self.studio_id)
+    studio = linked(m.Studio, "studio_id", Studio, description="The studio handling it.")
 
     @strawberry.field(description="The assigned mediator; null until one is assigned.")
     async def mediator_username(self, info: strawberry.Info) -> str | None:

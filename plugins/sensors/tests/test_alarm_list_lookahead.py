@@ -1,0 +1,62 @@
+"""The alarm list reads its devices ahead (``schema.references``): one statement for the page's
+devices, handed to the rows, so the executor answers ``device { ... }`` itself; the answers
+are those of the loaders, and the statements do not grow with the page."""
+
+from __future__ import annotations
+
+from jiedao.core.testing.fixtures import build_registry
+from jiedao.schema import connection
+from jiedao.schema.ids import encode_global_id
+from jiedao.schema.plain_execution import PlainFieldsExecutor
+
+from .test_alarms import deliver
+
+ALARMS = "{ alarms(first: 20) { totalCount edges { node { id type severity device { id deviceId kind } } } } }"
+REGISTER = """mutation($input: RegisterDeviceInput!) { registerDevice(input: $input) { device { deviceId } errors { code } } }"""
+
+
+async def _alarms(kernel, client, token, units: list[int], first: int = 0) -> None:
+    """A monitor in each of ``units`` (``EM-<first>``, ...), each raising a residual-current alarm."""
+    for index, unit in enumerate(units, start=first):
+        device_id = f"EM-{index}"
+        registered = await client.query(REGISTER, {"input": {"kind": "ELECTRIC_MONITOR", "deviceId": device_id, "unitId": encode_global_id("Unit", unit)}}, token=token)
+        assert registered["registerDevice"]["errors"] == []
+        await deliver(kernel, device_id, {"residual_current": 320})
+
+
+async def test_the_alarm_list_answers_its_devices_without_resolving_them(kernel, client, monkeypatch):
+    admin = await client.token("street_admin")
+    made = await build_registry(kernel, "changqing", buildings=1, units_per_building=3)
+    await _alarms(kernel, client, admin, made["units"])
+    worker = await client.token("community_worker")
+    resolved: list[str] = []
+    original = PlainFieldsExecutor.execute_field
+
+    def counting(self, parent_type, *args, **kwargs):
+        resolved.append(parent_type.name)
+        return original(self, parent_type, *args, **kwargs)
+
+    monkeypatch.setattr(PlainFieldsExecutor, "execute_field", counting)
+    ahead = await client.query(ALARMS, token=worker)
+    assert [e["node"]["device"]["deviceId"] for e in ahead["alarms"]["edges"]] == ["EM-0", "EM-1", "EM-2"]
+    assert "Device" not in resolved and "Alarm" not in resolved, resolved
+
+    async def no_look_ahead(ctx, info, rows) -> None:
+        return None
+
+    monkeypatch.setattr(connection, "preload_page_references", no_look_ahead)
+    resolved.clear()
+    assert await client.query(ALARMS, token=worker) == ahead, "the loaders answer the same"
+    assert "Alarm" in resolved, "without the look-ahead each alarm's device goes through graphql-core"
+
+
+async def test_the_alarm_list_costs_the_same_statements_for_1_or_4_alarms(kernel, client):
+    admin = await client.token("street_admin")
+    worker = await client.token("community_worker")
+    made = await build_registry(kernel, "changqing", buildings=1, units_per_building=4)
+    await _alarms(kernel, client, admin, made["units"][:1])
+    one = await client.statements(ALARMS, token=worker)
+    assert len((await client.query(ALARMS, token=worker))["alarms"]["edges"]) == 1
+    await _alarms(kernel, client, admin, made["units"][1:], first=1)
+    assert len((await client.query(ALARMS, token=worker))["alarms"]["edges"]) == 4
+    assert await client.statements(ALARMS, token=worker) == one

@@ -1,0 +1,87 @@
+"""Look-ahead of a page's linked rows: ``schema.loaders.linked`` fields for a whole page at once.
+
+``device = linked(models.Device, "device_pk", Device, nullable=False)`` in a type's body is
+the field ``device: Device!`` answering the ``Device`` row whose id is the object's
+``device_pk``, through the request's ``by_id`` loader (batched with its siblings').
+
+A page of a connection (``schema.connection.connection_field``) looks its references ahead:
+when ``edges { node { device { ... } } }`` is selected, the page's devices are read in one
+statement through the same loader before the page is answered and handed to each row
+(``schema.plain_rows.preload``), so the executor reads them itself instead of awaiting a
+loader per row (``schema.plain_execution``). The answers are the same either way; a field
+whose permission classes refuse the caller, or that needs more than the caller (the field's
+permission depends on the row), is left to the general path, which reports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import strawberry
+from graphql import FieldNode, GraphQLField, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLOutputType
+
+from jiedao.schema.loaders import LINKED, by_id
+from jiedao.schema.plain_rows import preload
+
+
+def _named(type_: GraphQLOutputType) -> Any:
+    while isinstance(type_, (GraphQLNonNull, GraphQLList)):
+        type_ = type_.of_type
+    return type_
+
+
+def _selected(nodes: Iterable[FieldNode], name: str) -> list[FieldNode]:
+    """The fields named ``name`` selected directly under ``nodes`` (fragments are not looked into)."""
+    return [
+        selection
+        for node in nodes
+        if node.selection_set is not None
+        for selection in node.selection_set.selections
+        if isinstance(selection, FieldNode) and selection.name.value == name and not selection.directives
+    ]
+
+
+def _linked_of(field: GraphQLField) -> tuple[str, type, str] | None:
+    """``(python name, model, key)`` of a ``linked`` field, else ``None``."""
+    definition = (field.extensions or {}).get("strawberry-definition")
+    resolver = getattr(definition, "base_resolver", None)
+    reference = getattr(getattr(resolver, "wrapped_func", None), LINKED, None)
+    return None if reference is None else (definition.python_name, *reference)
+
+
+async def preload_page_references(ctx: Any, info: strawberry.Info, rows: Sequence[Any]) -> None:
+    """Read the linked rows the selection of a connection (``info``'s field) asks for under
+    ``edges { node { ... } }`` for every row of the page, one statement per field, and hand
+    them to the rows; a field the caller may not read is left to the general path."""
+    from jiedao.schema.plain_execution import preload_admitted  # it imports schema.connection, which imports this
+
+    if not rows:
+        return
+    raw = info._raw_info  # noqa: SLF001 - graphql-core's field nodes and types
+    edge_type = _named(raw.return_type).fields.get("edges") if isinstance(_named(raw.return_type), GraphQLObjectType) else None
+    node_field = _named(edge_type.type).fields.get("node") if edge_type is not None else None
+    node_type = _named(node_field.type) if node_field is not None else None
+    if not isinstance(node_type, GraphQLObjectType):
+        return  # an interface or a union: the rows' types vary
+    names = {
+        selection.name.value
+        for node in _selected(_selected(raw.field_nodes, "edges"), "node")
+        if node.selection_set is not None
+        for selection in node.selection_set.selections
+        if isinstance(selection, FieldNode)
+    }
+    for name in sorted(names):
+        field = node_type.fields.get(name)
+        reference = _linked_of(field) if field is not None else None
+        if reference is None or not preload_admitted(field, ctx):
+            continue
+        python_name, model, key = reference
+        targets = await by_id(ctx, model).load_many(sorted({value for row in rows if (value := getattr(row, key)) is not None}))
+        found = {target.id: target for target in targets if target is not None}
+        nullable = not isinstance(field.type, GraphQLNonNull)
+        for row in rows:
+            value = getattr(row, key)
+            target = None if value is None else found.get(value)
+            if target is not None or nullable:  # null as the loader answers it; a missing required row: the general path reports it
+                preload(row, python_name, target)
