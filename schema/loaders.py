@@ -62,6 +62,8 @@ def through(ctx: Context, link_column: InstrumentedAttribute, target_column: Ins
 
 LINKED = "jiedao_linked"
 """The attribute of a ``linked`` field's function: ``(model, key)`` (``schema.references``)."""
+CHILDREN = "jiedao_children"
+"""The attribute of a ``children_field``'s function: ``(column, order_by)`` (``schema.references``)."""
 
 
 def linked(model: type, key: str, returns: Any, *, description: str | None = None, permission_classes: Sequence[type] = (), nullable: bool = True) -> Any:
@@ -87,10 +89,13 @@ def children_field(returns: Any, column: InstrumentedAttribute, *, order_by: Any
     """A list field of the rows whose ``column`` holds the object's primary key, loaded in one
     batch with its siblings' (``children``), e.g. in a type's body
     ``parties = children_field(CaseParty, m.CaseParty.case_id, metadata=list_bound(10))``;
-    ``field_options`` (``description``, ``permission_classes``, ``metadata``) go to ``strawberry.field``."""
+    ``field_options`` (``description``, ``permission_classes``, ``metadata``) go to ``strawberry.field``.
+    A page of a connection reads it ahead for all its rows (``schema.references``)."""
 
     async def resolve(root: Any, info: strawberry.Info) -> Any:
-        return await children(info.context, column, order_by).load(root.id)
+        ready = preloaded(root, info.python_name)
+        return await children(info.context, column, order_by).load(root.id) if ready is MISSING else ready
 
     resolve.__annotations__["return"] = list[returns]
-    return strawberry.field(resolver=resolve, **field_options)
+    setattr(resolve, CHILDREN, (column, order_by))
+    return strawberry.field(resolver=preloadable(resolve), **field_options)

@@ -1,11 +1,14 @@
-"""Look-ahead of a page's linked rows: ``schema.loaders.linked`` fields for a whole page at once.
+"""Look-ahead of a page's linked rows and children: ``schema.loaders.linked`` and
+``children_field`` fields for a whole page at once.
 
 ``device = linked(models.Device, "device_pk", Device, nullable=False)`` in a type's body is
 the field ``device: Device!`` answering the ``Device`` row whose id is the object's
-``device_pk``, through the request's ``by_id`` loader (batched with its siblings').
+``device_pk``, through the request's ``by_id`` loader (batched with its siblings');
+``parties = children_field(CaseParty, m.CaseParty.case_id)`` the list of rows whose
+``case_id`` is the object's id, through the ``children`` loader.
 
-A page of a connection (``schema.connection.connection_field``) looks its references ahead:
-when ``edges { node { device { ... } } }`` is selected, the page's devices are read in one
+A page of a connection (``schema.connection.connection_field``) looks them ahead: when
+``edges { node { device { ... } } }`` is selected, the page's devices are read in one
 statement through the same loader before the page is answered and handed to each row
 (``schema.plain_rows.preload``), so the executor reads them itself instead of awaiting a
 loader per row (``schema.plain_execution``). The answers are the same either way; a field
@@ -21,7 +24,7 @@ from typing import Any
 import strawberry
 from graphql import FieldNode, GraphQLField, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLOutputType
 
-from jiedao.schema.loaders import LINKED, by_id
+from jiedao.schema.loaders import CHILDREN, LINKED, by_id, children
 from jiedao.schema.plain_rows import preload
 
 
@@ -42,18 +45,20 @@ def _selected(nodes: Iterable[FieldNode], name: str) -> list[FieldNode]:
     ]
 
 
-def _linked_of(field: GraphQLField) -> tuple[str, type, str] | None:
-    """``(python name, model, key)`` of a ``linked`` field, else ``None``."""
+def _marked(field: GraphQLField, marker: str) -> tuple[str, Any] | None:
+    """``(python name, what the marker holds)`` of a field whose function carries ``marker``
+    (``LINKED`` or ``CHILDREN``), else ``None``."""
     definition = (field.extensions or {}).get("strawberry-definition")
     resolver = getattr(definition, "base_resolver", None)
-    reference = getattr(getattr(resolver, "wrapped_func", None), LINKED, None)
-    return None if reference is None else (definition.python_name, *reference)
+    held = getattr(getattr(resolver, "wrapped_func", None), marker, None)
+    return None if held is None else (definition.python_name, held)
 
 
 async def preload_page_references(ctx: Any, info: strawberry.Info, rows: Sequence[Any]) -> None:
-    """Read the linked rows the selection of a connection (``info``'s field) asks for under
-    ``edges { node { ... } }`` for every row of the page, one statement per field, and hand
-    them to the rows; a field the caller may not read is left to the general path."""
+    """Read the linked rows and children the selection of a connection (``info``'s field)
+    asks for under ``edges { node { ... } }`` for every row of the page, one statement per
+    field, and hand them to the rows; a field the caller may not read is left to the general
+    path."""
     from jiedao.schema.plain_execution import preload_admitted  # it imports schema.connection, which imports this
 
     if not rows:
@@ -73,15 +78,28 @@ async def preload_page_references(ctx: Any, info: strawberry.Info, rows: Sequenc
     }
     for name in sorted(names):
         field = node_type.fields.get(name)
-        reference = _linked_of(field) if field is not None else None
-        if reference is None or not preload_admitted(field, ctx):
+        if field is None:
             continue
-        python_name, model, key = reference
-        targets = await by_id(ctx, model).load_many(sorted({value for row in rows if (value := getattr(row, key)) is not None}))
-        found = {target.id: target for target in targets if target is not None}
-        nullable = not isinstance(field.type, GraphQLNonNull)
-        for row in rows:
-            value = getattr(row, key)
-            target = None if value is None else found.get(value)
-            if target is not None or nullable:  # null as the loader answers it; a missing required row: the general path reports it
-                preload(row, python_name, target)
+        linked, children_of = _marked(field, LINKED), _marked(field, CHILDREN)
+        if (linked is None and children_of is None) or not preload_admitted(field, ctx):
+            continue
+        if linked is not None:
+            await _preload_linked(ctx, field, *linked, rows)
+        else:
+            python_name, (column, order_by) = children_of
+            lists = await children(ctx, column, order_by).load_many([row.id for row in rows])
+            for row, found in zip(rows, lists):
+                preload(row, python_name, found)
+
+
+async def _preload_linked(ctx: Any, field: GraphQLField, python_name: str, reference: tuple[type, str], rows: Sequence[Any]) -> None:
+    """Hand each row the row of ``model`` its ``key`` names, read for all rows in one statement."""
+    model, key = reference
+    targets = await by_id(ctx, model).load_many(sorted({value for row in rows if (value := getattr(row, key)) is not None}))
+    found = {target.id: target for target in targets if target is not None}
+    nullable = not isinstance(field.type, GraphQLNonNull)
+    for row in rows:
+        value = getattr(row, key)
+        target = None if value is None else found.get(value)
+        if target is not None or nullable:  # null as the loader answers it; a missing required row: the general path reports it
+            preload(row, python_name, target)

@@ -13,7 +13,7 @@ from jiedao.core import graphql as core_graphql
 from jiedao.core import models
 from jiedao.core.identity.roles import INSPECTOR, MEDIATOR, RESIDENT, STREET_ADMIN
 from jiedao.core.testing.fixtures import build_registry
-from jiedao.schema.plain_execution import PlainFieldsExecutor
+from jiedao.core.testing.plain_path import resolved_parent_types
 
 README_LIST = """query($first: Int) { buildings(first: $first) { totalCount pageInfo { hasNextPage endCursor }
   edges { node { id name compound { name community { name } } units { number area owners { name phone } } } } } }"""
@@ -129,14 +129,7 @@ async def test_the_readme_list_takes_a_fixed_number_of_statements(client, kernel
 async def test_a_looked_ahead_page_resolves_no_field_of_its_rows(client, kernel, monkeypatch, role):
     """The executor reads the looked-ahead buildings, compounds, communities, units and
     owners itself (schema.plain_execution): graphql-core resolves the page and its count only."""
-    resolved = []
-
-    def counting(self, parent_type, *args, **kwargs):
-        resolved.append(parent_type.name)
-        return original(self, parent_type, *args, **kwargs)
-
-    original = PlainFieldsExecutor.execute_field
-    monkeypatch.setattr(PlainFieldsExecutor, "execute_field", counting)
+    resolved = resolved_parent_types(monkeypatch)
     await build_registry(kernel, "changqing", buildings=3, units_per_building=5)
     token = await client.token(role)
     page = await client.query(README_LIST, {"first": 3}, token=token)

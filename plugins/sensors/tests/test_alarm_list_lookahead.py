@@ -5,9 +5,8 @@ are those of the loaders, and the statements do not grow with the page."""
 from __future__ import annotations
 
 from jiedao.core.testing.fixtures import build_registry
-from jiedao.schema import connection
+from jiedao.core.testing.plain_path import resolved_parent_types, without_page_look_ahead
 from jiedao.schema.ids import encode_global_id
-from jiedao.schema.plain_execution import PlainFieldsExecutor
 
 from .test_alarms import deliver
 
@@ -29,22 +28,12 @@ async def test_the_alarm_list_answers_its_devices_without_resolving_them(kernel,
     made = await build_registry(kernel, "changqing", buildings=1, units_per_building=3)
     await _alarms(kernel, client, admin, made["units"])
     worker = await client.token("community_worker")
-    resolved: list[str] = []
-    original = PlainFieldsExecutor.execute_field
-
-    def counting(self, parent_type, *args, **kwargs):
-        resolved.append(parent_type.name)
-        return original(self, parent_type, *args, **kwargs)
-
-    monkeypatch.setattr(PlainFieldsExecutor, "execute_field", counting)
+    resolved = resolved_parent_types(monkeypatch)
     ahead = await client.query(ALARMS, token=worker)
     assert [e["node"]["device"]["deviceId"] for e in ahead["alarms"]["edges"]] == ["EM-0", "EM-1", "EM-2"]
     assert "Device" not in resolved and "Alarm" not in resolved, resolved
 
-    async def no_look_ahead(ctx, info, rows) -> None:
-        return None
-
-    monkeypatch.setattr(connection, "preload_page_references", no_look_ahead)
+    without_page_look_ahead(monkeypatch)
     resolved.clear()
     assert await client.query(ALARMS, token=worker) == ahead, "the loaders answer the same"
     assert "Alarm" in resolved, "without the look-ahead each alarm's device goes through graphql-core"

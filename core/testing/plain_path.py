@@ -1,0 +1,34 @@
+"""Test helpers for the executor's plain path (``schema.plain_execution``) and the page
+look-ahead (``schema.references``): which fields graphql-core still resolves, and the same
+request without the look-ahead, to compare answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jiedao.schema import connection
+from jiedao.schema.plain_execution import PlainFieldsExecutor
+
+
+def resolved_parent_types(monkeypatch: Any) -> list[str]:
+    """A list that receives the parent type's name of every field graphql-core resolves from
+    now on (the plain path answers the others without a resolver call); clear it between requests."""
+    resolved: list[str] = []
+    original = PlainFieldsExecutor.execute_field
+
+    def counting(self, parent_type, *args, **kwargs):
+        resolved.append(parent_type.name)
+        return original(self, parent_type, *args, **kwargs)
+
+    monkeypatch.setattr(PlainFieldsExecutor, "execute_field", counting)
+    return resolved
+
+
+def without_page_look_ahead(monkeypatch: Any) -> None:
+    """From now on, pages of ``connection_field`` lists read nothing ahead (every linked row
+    and child list through its loader, per field, as before the look-ahead)."""
+
+    async def nothing(ctx: Any, info: Any, rows: Any) -> None:
+        return None
+
+    monkeypatch.setattr(connection, "preload_page_references", nothing)
