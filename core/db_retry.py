@@ -6,7 +6,7 @@ backend, a proxy's idle timeout) shows up at its first statement as a DBAPI erro
 ``connection_invalidated``; SQLAlchemy then discards that connection and every other pooled
 connection older than the failure. A read that has not changed anything can safely run
 again, once, on a new connection: what ``read_once_more_if_disconnected`` and the request
-context (``schema.context.Context.session``) do.
+context (``schema.context.Context._first_or_again``: a request's first statement) do.
 """
 
 from __future__ import annotations
