@@ -70,10 +70,8 @@ REPLICA_READS = Counter(
 )
 
 _LSN = re.compile(r"^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$")
-_CHECK = text(
-    "select set_config('app.street_id', :street, true), "
-    "coalesce(pg_last_wal_replay_lsn() >= cast(cast(:needed as text) as pg_lsn), false)"
-)
+_CHECK = text("select coalesce(pg_last_wal_replay_lsn() >= cast(cast(:needed as text) as pg_lsn), false)")
+"""Whether the replica has replayed a position (the street's setting goes with the BEGIN, ``core.db_street``)."""
 
 
 def lsn_value(lsn: str) -> int:
@@ -175,7 +173,7 @@ class Replicas:
             session.info.update(street_id=street_id, replica=self.urls[index])
             try:
                 await session.begin()
-                caught_up = (await session.execute(_CHECK, {"street": str(street_id), "needed": needed})).one()[1]
+                caught_up = (await session.execute(_CHECK, {"needed": needed})).scalar_one()
             except (OperationalError, InterfaceError, OSError, TimeoutError, DBAPIError) as error:
                 await session.close()
                 if isinstance(error, DBAPIError) and not isinstance(error, (OperationalError, InterfaceError)) and not error.connection_invalidated:

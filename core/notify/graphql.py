@@ -79,7 +79,7 @@ class NotificationType(Node):
     sent_at: datetime | None = strawberry.field(description="When the provider first accepted it (ISO 8601); null until then.")
     finished_at: datetime | None = strawberry.field(description="When it reached its last status (delivered, answered, failed, cancelled, digested …), ISO 8601; null until then.")
     status = enum_field(NotificationStatus, description="Where it is in its delivery: to send, sent, delivered, failed …")
-    receipts: list[DeliveryReceiptType] = children_field(list[DeliveryReceiptType], models.DeliveryReceipt.message_id, description="Oldest first.")
+    receipts: list[DeliveryReceiptType] = children_field(DeliveryReceiptType, models.DeliveryReceipt.message_id, description="Oldest first.")
 
     @strawberry.field(description="The message as sent, its acknowledgement link shortened (the link acknowledges for its recipient).")
     def text(self) -> str:
