@@ -22,16 +22,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import strawberry
-from graphql import FieldNode, GraphQLField, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLOutputType
+from graphql import FieldNode, GraphQLField, GraphQLNonNull, GraphQLObjectType, get_named_type
 
 from jiedao.schema.loaders import CHILDREN, LINKED, by_id, children
 from jiedao.schema.plain_rows import preload
-
-
-def _named(type_: GraphQLOutputType) -> Any:
-    while isinstance(type_, (GraphQLNonNull, GraphQLList)):
-        type_ = type_.of_type
-    return type_
 
 
 def _selected(nodes: Iterable[FieldNode], name: str) -> list[FieldNode]:
@@ -64,9 +58,9 @@ async def preload_page_references(ctx: Any, info: strawberry.Info, rows: Sequenc
     if not rows:
         return
     raw = info._raw_info  # noqa: SLF001 - graphql-core's field nodes and types
-    edge_type = _named(raw.return_type).fields.get("edges") if isinstance(_named(raw.return_type), GraphQLObjectType) else None
-    node_field = _named(edge_type.type).fields.get("node") if edge_type is not None else None
-    node_type = _named(node_field.type) if node_field is not None else None
+    edge_type = get_named_type(raw.return_type).fields.get("edges") if isinstance(get_named_type(raw.return_type), GraphQLObjectType) else None
+    node_field = get_named_type(edge_type.type).fields.get("node") if edge_type is not None else None
+    node_type = get_named_type(node_field.type) if node_field is not None else None
     if not isinstance(node_type, GraphQLObjectType):
         return  # an interface or a union: the rows' types vary
     names = {
