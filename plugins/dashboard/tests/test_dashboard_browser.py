@@ -50,10 +50,17 @@ async def seed(kernel) -> None:
     )
 
 
-def tile_value(driver, key: str) -> str:
-    from selenium.webdriver.common.by import By
+def shown_text(driver, css: str) -> str | None:
+    """The visible text of the first element matching ``css``, read in one step (None if absent).
 
-    return driver.find_element(By.CSS_SELECTOR, f'.tile[data-key="{key}"] .value').text
+    The cockpit redraws its tiles, work panel and map on every refresh; an element found in one
+    WebDriver call may be gone by the next (a stale element), so never hold on to one."""
+    return driver.execute_script("const e = document.querySelector(arguments[0]); return e && e.innerText.trim()", css)
+
+
+def tile_text(driver, key: str) -> str:
+    """The value shown on the KPI tile ``key`` ("" while it is not drawn)."""
+    return shown_text(driver, f'.tile[data-key="{key}"] .value') or ""
 
 
 def open_cockpit(driver, server: UvicornServer, username: str, password: str, *, refresh: int = 2, lang: str | None = None) -> None:
@@ -88,15 +95,15 @@ def test_the_cockpit_page_logs_in_draws_figures_and_refreshes(browser, database,
     with UvicornServer(cockpit_streets(), database, extra_plugin_paths=[probe_plugin_path], seed=seed) as server:
         log_in(browser, server)
         # 12 owners registered now + 5 in the last week; 4 in the week before
-        assert tile_value(browser, "probe.residents.registered").startswith("17")
-        assert "▲" in browser.find_element(By.CSS_SELECTOR, '.tile[data-key="probe.residents.registered"] .trend').text
-        assert tile_value(browser, "probe.units.area").startswith("1,080")
-        work = browser.find_element(By.ID, "work-panel")
-        assert work.find_element(By.CSS_SELECTOR, '[data-work="onTimeRate"] .value').text == "50%"
-        assert work.find_element(By.CSS_SELECTOR, '[data-work="satisfactionRate"] .value').text == "50%"
-        assert work.find_element(By.CSS_SELECTOR, '[data-work="overdue"] .value').text == "1 件"
-        rows = work.find_elements(By.CSS_SELECTOR, "#overdue-by-organisation tbody tr")
-        assert [[cell.text for cell in row.find_elements(By.TAG_NAME, "td")] for row in rows] == [["凤起物业", "1 件"]]
+        assert tile_text(browser, "probe.residents.registered").startswith("17")
+        assert "▲" in shown_text(browser, '.tile[data-key="probe.residents.registered"] .trend')
+        assert tile_text(browser, "probe.units.area").startswith("1,080")
+        assert shown_text(browser, '#work-panel [data-work="onTimeRate"] .value') == "50%"
+        assert shown_text(browser, '#work-panel [data-work="satisfactionRate"] .value') == "50%"
+        assert shown_text(browser, '#work-panel [data-work="overdue"] .value') == "1 件"
+        rows = browser.execute_script(
+            "return [...document.querySelectorAll('#overdue-by-organisation tbody tr')].map(r => [...r.cells].map(c => c.innerText.trim()))")
+        assert rows == [["凤起物业", "1 件"]]
         from selenium.webdriver.support.select import Select
 
         Select(browser.find_element(By.ID, "series-key")).select_by_value("probe.residents.registered")
@@ -110,13 +117,13 @@ def test_the_cockpit_page_logs_in_draws_figures_and_refreshes(browser, database,
             await register_residents(kernel, "changqing", kernel.registry["units"][2], [datetime.now(UTC)] * 3)
 
         server.call(more)
-        WebDriverWait(browser, 30).until(lambda d: tile_value(d, "probe.residents.registered").startswith("20"))
+        WebDriverWait(browser, 30).until(lambda d: tile_text(d, "probe.residents.registered").startswith("20"))
 
         browser.find_element(By.ID, "lang").click()
-        WebDriverWait(browser, 10).until(lambda d: "Residents registered" in d.find_element(By.ID, "kpis").text)
+        WebDriverWait(browser, 10).until(lambda d: "Residents registered" in shown_text(d, "#kpis"))
         assert browser.find_element(By.CSS_SELECTOR, "[data-i18n=hotspots]").text == "Hotspot warnings"
 
-        assert browser.find_element(By.CSS_SELECTOR, '.tile[data-key="probe.residents.registered"] .value').text == "20 people"
+        assert tile_text(browser, "probe.residents.registered") == "20 people"
         assert screenshot(browser, "cockpit-probe-en-1920x1080").stat().st_size > 10_000
         browser.set_window_size(390, 844)
         WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "kpis").size["width"] <= 390)
@@ -157,12 +164,6 @@ def test_a_live_alarm_appears_in_the_feed(browser, database, probe_plugin_path):
         assert urls and not any(token in url or "token=" in url for url in urls)
         assert csp_violations(browser) == []
         screenshot(browser, "cockpit-live-alarm")
-
-
-def tile_text(driver, key: str) -> str:
-    from selenium.webdriver.common.by import By
-
-    return driver.find_element(By.CSS_SELECTOR, f'.tile[data-key="{key}"] .value').text
 
 
 TWENTY_FOUR_HOURS = re.compile(r"\b([01]\d|2[0-3]):[0-5]\d:[0-5]\d\b")
@@ -269,7 +270,7 @@ def test_the_demo_cockpit_speaks_one_language_at_a_time_and_maps_the_street(brow
         WebDriverWait(browser, 30).until(lambda d: re.fullmatch(r"[\d,]+ alarms?", tile_text(d, "sensors.alarms.open")))
         assert re.fullmatch(r"[\d,]+ enterprises?", tile_text(browser, "credit.inspections.due"))
         assert tile_text(browser, "mediation.agreement_rate") == "100%"
-        kpis = browser.find_element(By.ID, "kpis").text
+        kpis = shown_text(browser, "#kpis")
         assert not re.search(r"\d+ ?[条家件项台次]", kpis), kpis
         WebDriverWait(browser, 30).until(lambda d: d.find_element(By.ID, "updated").text.startswith("Updated"))
         assert_24_hour_clock(browser)
