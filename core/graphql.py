@@ -262,7 +262,7 @@ class CoreQuery:
         if compound_id is not None:
             statement = statement.where(models.Building.compound_id == decode_id_of(compound_id, "Compound", "compoundId"))
         page = await paginate(info.context, statement, first, after)
-        await preload_building_page(info.context, info._raw_info.field_nodes, [edge.node for edge in page.edges])
+        await preload_building_page(info.context, info, [edge.node for edge in page.edges])
         return page
 
     @strawberry.field(description="One building by its global ID; null when there is none in this street; needs core.registry.read.", permission_classes=READ_REGISTRY)

@@ -5,8 +5,9 @@ the page's compounds and their communities too (one statement, priming the loade
 ``buildings(first: 10) { edges { node { units { number area owners { name phone } } } } }``
 otherwise resolves ``Building.units`` and ``Unit.owners`` through a DataLoader per row
 (an awaited future, an ORM entity per unit and owner). Here, when the page's selection asks
-for ``units`` with only plain fields (``UNIT_FIELDS``; owners with ``OWNER_FIELDS``) and no
-fragments or directives, the units of the page's buildings and their owners come from one
+for ``units`` with only plain fields (``UNIT_FIELDS``; owners with ``OWNER_FIELDS``; seen
+through fragments and ``@skip``/``@include`` as the executor sees them, ``schema.selection``)
+and nothing deferred, the units of the page's buildings and their owners come from one
 outer-joined column query, as plain rows (``schema.plain_rows``), in the loaders' order
 (units by id, owners by id). Anything else falls back to the loaders (the general path),
 which give the same answers.
@@ -22,15 +23,17 @@ to units, ownerships and residents alike.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from graphql import FieldNode
+import strawberry
+from graphql import FieldNode, GraphQLObjectType, GraphQLResolveInfo, get_named_type
 from sqlalchemy import select
 
 from jiedao.core import models
 from jiedao.schema.loaders import by_id
 from jiedao.schema.plain_rows import column_keys, columns_of, plain_row, preload
+from jiedao.schema.selection import Selection, object_type_of, plain_nodes, selected_fields, selected_path
 
 UNIT_FIELDS = frozenset({"__typename", "id", "number", "stairwell", "floor", "area", "owners", "building"})
 """Unit fields that resolve on a plain row exactly as on the ORM instance."""
@@ -39,77 +42,61 @@ OWNER_FIELDS = frozenset({"__typename", "id", "name", "phone", "isOrganisation",
 RESIDENTS = "core.residents.read"
 
 
-def _subfields(nodes: Iterable[FieldNode], name: str) -> list[FieldNode] | None:
-    """The fields named ``name`` selected under ``nodes`` (aliases merged); ``None`` when a
-    selection set holds a fragment or a directive (the look-ahead then steps aside)."""
-    found: list[FieldNode] = []
-    for node in nodes:
-        if node.selection_set is None:
-            continue
-        for selection in node.selection_set.selections:
-            if not isinstance(selection, FieldNode) or selection.directives:
-                return None
-            if selection.name.value == name:
-                found.append(selection)
-    return found
+def _plain_selection(info: GraphQLResolveInfo, parent_type: GraphQLObjectType | None, nodes: Sequence[FieldNode], allowed: frozenset[str]) -> Selection | None:
+    """The fields selected under ``nodes`` if all are in ``allowed`` and plain (no arguments,
+    no directive beyond ``@skip``/``@include``, nothing deferred); otherwise ``None``."""
+    if parent_type is None or not plain_nodes(nodes):
+        return None
+    selection = selected_fields(info, parent_type, nodes)
+    if selection is None or not set(selection) <= allowed or not all(plain_nodes(found) for found in selection.values()):
+        return None
+    return selection
 
 
-def _plain_names(nodes: Sequence[FieldNode], allowed: frozenset[str]) -> set[str] | None:
-    """The field names selected under ``nodes`` if all are in ``allowed`` and none has
-    arguments, a fragment or a directive; otherwise ``None``."""
-    names: set[str] = set()
-    for node in nodes:
-        if node.selection_set is None:
-            continue
-        for selection in node.selection_set.selections:
-            if not isinstance(selection, FieldNode) or selection.directives or selection.arguments:
-                return None
-            names.add(selection.name.value)
-    return names if names <= allowed else None
-
-
-def _wanted(field_nodes: Sequence[FieldNode]) -> tuple[bool, bool, bool]:
+def _wanted(info: GraphQLResolveInfo, building_type: GraphQLObjectType, building_fields: Selection) -> tuple[bool, bool, bool]:
     """For the page's selection: whether the look-ahead may read the units, whether the
     units' owners are asked for, and whether the look-ahead may read them too."""
-    edges = _subfields(field_nodes, "edges")
-    nodes = _subfields(edges, "node") if edges else None
-    units = _subfields(nodes, "units") if nodes else None
-    if not units or any(u.arguments or u.directives for u in units):
+    units = building_fields.get("units")
+    unit_type = object_type_of(building_type, "units")
+    unit_fields = _plain_selection(info, unit_type, units, UNIT_FIELDS) if units else None
+    if unit_fields is None:
         return False, False, False
-    unit_names = _plain_names(units, UNIT_FIELDS)
-    if unit_names is None:
-        return False, False, False
-    if "owners" not in unit_names:
+    if "owners" not in unit_fields:
         return True, False, False
-    owners = _subfields(units, "owners")
-    plain_owners = owners is not None and _plain_names(owners, OWNER_FIELDS) is not None
-    return True, True, plain_owners
+    owners = _plain_selection(info, object_type_of(unit_type, "owners"), unit_fields["owners"], OWNER_FIELDS)
+    return True, True, owners is not None
 
 
-async def preload_building_page(ctx: Any, field_nodes: Sequence[FieldNode], buildings: Sequence[Any]) -> None:
+async def preload_building_page(ctx: Any, info: strawberry.Info, buildings: Sequence[Any]) -> None:
     """Read the compounds (and their communities) and the units (and their owners) the
-    selection ``field_nodes`` of a buildings connection asks for, for every building of the
-    page at once, and preload ``Building.compound`` (``Compound.community``) and
-    ``Building.units`` (``Unit.owners``) with them; a part whose selection needs the
-    general path is left to it."""
+    selection of a buildings connection (``info``'s field; fragments included,
+    ``schema.selection``) asks for, for every building of the page at once, and preload
+    ``Building.compound`` (``Compound.community``) and ``Building.units`` (``Unit.owners``)
+    with them; a part whose selection needs the general path is left to it."""
     if not buildings:
         return
-    await _preload_compounds(ctx, field_nodes, buildings)
-    await _preload_units(ctx, field_nodes, buildings)
+    raw = info._raw_info  # noqa: SLF001 - graphql-core's field nodes, types and fragments
+    connection_type = get_named_type(raw.return_type)
+    reached = selected_path(raw, connection_type, raw.field_nodes, "edges", "node") if isinstance(connection_type, GraphQLObjectType) else None
+    if reached is None:
+        return
+    building_type, building_fields = reached
+    await _preload_compounds(ctx, raw, building_type, building_fields, buildings)
+    await _preload_units(ctx, _wanted(raw, building_type, building_fields), buildings)
 
 
-async def _preload_compounds(ctx: Any, field_nodes: Sequence[FieldNode], buildings: Sequence[Any]) -> None:
+async def _preload_compounds(ctx: Any, info: GraphQLResolveInfo, building_type: GraphQLObjectType, building_fields: Selection, buildings: Sequence[Any]) -> None:
     """The page's compounds, with their communities when asked, in one statement, handed to
     the request's ``by_id`` loaders (the rows the fields would get); a building whose compound
     (or a compound whose community) the street cannot see keeps the general path, which
     reports it."""
-    edges = _subfields(field_nodes, "edges")
-    nodes = _subfields(edges, "node") if edges else None
-    compound_nodes = _subfields(nodes, "compound") if nodes else None
-    if not compound_nodes or any(c.directives for c in compound_nodes):
+    compound_nodes = building_fields.get("compound")
+    compound_type = object_type_of(building_type, "compound")
+    if not compound_nodes or compound_type is None or not plain_nodes(compound_nodes):
         return
-    community_nodes = _subfields(compound_nodes, "community")
-    with_communities = bool(community_nodes) and not any(c.directives for c in community_nodes)
+    compound_fields = selected_fields(info, compound_type, compound_nodes)
+    community_nodes = compound_fields.get("community") if compound_fields is not None else None
+    with_communities = bool(community_nodes) and plain_nodes(community_nodes)
     compound_ids = sorted({b.compound_id for b in buildings})
     if with_communities:
         compounds, communities = await _compounds_and_communities(ctx, compound_ids)
@@ -150,10 +137,10 @@ async def _rows_by_id(ctx: Any, model: type, ids: Sequence[int]) -> dict[int, An
     return {row.id: row for row in rows if row is not None}
 
 
-async def _preload_units(ctx: Any, field_nodes: Sequence[FieldNode], buildings: Sequence[Any]) -> None:
+async def _preload_units(ctx: Any, wanted: tuple[bool, bool, bool], buildings: Sequence[Any]) -> None:
     """The units (and owners) of the page's buildings in one column statement, when the
-    selection's units ask only for plain fields."""
-    want_units, owners_asked, plain_owners = _wanted(field_nodes)
+    selection's units ask only for plain fields (``wanted``: see ``_wanted``)."""
+    want_units, owners_asked, plain_owners = wanted
     if not want_units or (owners_asked and not ctx.has_permission(RESIDENTS)):
         # A refused field ends the request while the page's other loaders may still be
         # running: keep the general path's order of events for refusals.

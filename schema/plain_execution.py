@@ -58,6 +58,7 @@ from strawberry.types.field import StrawberryField
 from jiedao.schema.budget import current_budget
 from jiedao.schema.caller_permissions import ALLOWED, caller_only, permissions_of, verdict
 from jiedao.schema.plain_rows import MISSING, PRELOADABLE, preloaded
+from jiedao.schema.selection import no_directive_left
 
 GETTER = "jiedao_getter"
 """The attribute of a field's resolve function holding its getter (``row -> value``)."""
@@ -215,8 +216,10 @@ def _preloaded_factory(field: GraphQLField) -> Callable[[Any], Any] | None:
 def preload_admitted(field: GraphQLField, context: Any) -> bool:
     """Whether the executor reads what a look-ahead preloads for ``field`` (a ``preloadable``
     object or list) when ``context``'s caller asks: its permission classes are none or
-    caller-only, and admit this caller. A look-ahead asks before reading (``schema.references``)."""
-    factory = _preloaded_factory(field)
+    caller-only, and admit this caller. A look-ahead asks before reading (``schema.references``).
+    The factory is the one ``mark_plain_fields`` gave the field when the schema was built (an
+    unmarked field: no)."""
+    factory = getattr(field.resolve, CALLER_GETTER, None) if field.resolve is not None else None
     return factory is not None and factory(context) is not None
 
 
@@ -340,7 +343,7 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
         field selected on the object(s) is."""
         listed = _object_list(field)
         single = _object(field) if listed is None else None
-        if (listed is None and single is None) or any(d.node.directives for d in details):
+        if (listed is None and single is None) or not all(no_directive_left(d.node) for d in details):
             return _Entry(name, details, GENERAL)  # e.g. @stream
         item_type, item_non_null = listed if listed is not None else single
         grouped, defer_usages, _forbidden = self.collect_subfields(item_type, details)

@@ -18,25 +18,15 @@ permission depends on the row), is left to the general path, which reports it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import strawberry
-from graphql import FieldNode, GraphQLField, GraphQLNonNull, GraphQLObjectType, get_named_type
+from graphql import GraphQLField, GraphQLNonNull, GraphQLObjectType, get_named_type
 
 from jiedao.schema.loaders import CHILDREN, LINKED, by_id, children
 from jiedao.schema.plain_rows import preload
-
-
-def _selected(nodes: Iterable[FieldNode], name: str) -> list[FieldNode]:
-    """The fields named ``name`` selected directly under ``nodes`` (fragments are not looked into)."""
-    return [
-        selection
-        for node in nodes
-        if node.selection_set is not None
-        for selection in node.selection_set.selections
-        if isinstance(selection, FieldNode) and selection.name.value == name and not selection.directives
-    ]
+from jiedao.schema.selection import selected_path
 
 
 def _marked(field: GraphQLField, marker: str) -> tuple[str, Any] | None:
@@ -50,27 +40,20 @@ def _marked(field: GraphQLField, marker: str) -> tuple[str, Any] | None:
 
 async def preload_page_references(ctx: Any, info: strawberry.Info, rows: Sequence[Any]) -> None:
     """Read the linked rows and children the selection of a connection (``info``'s field)
-    asks for under ``edges { node { ... } }`` for every row of the page, one statement per
-    field, and hand them to the rows; a field the caller may not read is left to the general
-    path."""
+    asks for under ``edges { node { ... } }`` (fragments included, ``schema.selection``) for
+    every row of the page, one statement per field, and hand them to the rows; a field the
+    caller may not read is left to the general path."""
     from jiedao.schema.plain_execution import preload_admitted  # it imports schema.connection, which imports this
 
     if not rows:
         return
-    raw = info._raw_info  # noqa: SLF001 - graphql-core's field nodes and types
-    edge_type = get_named_type(raw.return_type).fields.get("edges") if isinstance(get_named_type(raw.return_type), GraphQLObjectType) else None
-    node_field = get_named_type(edge_type.type).fields.get("node") if edge_type is not None else None
-    node_type = get_named_type(node_field.type) if node_field is not None else None
-    if not isinstance(node_type, GraphQLObjectType):
-        return  # an interface or a union: the rows' types vary
-    names = {
-        selection.name.value
-        for node in _selected(_selected(raw.field_nodes, "edges"), "node")
-        if node.selection_set is not None
-        for selection in node.selection_set.selections
-        if isinstance(selection, FieldNode)
-    }
-    for name in sorted(names):
+    raw = info._raw_info  # noqa: SLF001 - graphql-core's field nodes, types and fragments
+    connection_type = get_named_type(raw.return_type)
+    reached = selected_path(raw, connection_type, raw.field_nodes, "edges", "node") if isinstance(connection_type, GraphQLObjectType) else None
+    if reached is None:
+        return  # nothing selected under edges { node }, a deferred part, or nodes of varying types
+    node_type, selection = reached
+    for name in sorted(selection):
         field = node_type.fields.get(name)
         if field is None:
             continue

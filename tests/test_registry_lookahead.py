@@ -22,6 +22,11 @@ EVERY_OWNER_FIELD = """{ buildings(first: 5) { edges { node { id units { id __ty
   id __typename name phone isOrganisation livesAlone disabled bedridden partyMember idCard } } } } } }"""
 WITH_FRAGMENT = """{ buildings(first: 5) { edges { node { id units { ...U } } } } }
 fragment U on Unit { number owners { name } }"""
+RELAY_LIST = """query($first: Int, $owners: Boolean!) { buildings(first: $first) { totalCount ...Page } }
+fragment Page on BuildingConnection { edges { cursor node { ...BuildingRow } } }
+fragment BuildingRow on Building { id name place: compound { ...Place } units { ...UnitRow } }
+fragment Place on Compound { name community { name } }
+fragment UnitRow on Unit { number area owners @include(if: $owners) { ... on Resident { name phone } } }"""
 OTHER_UNIT_FIELD = "{ buildings(first: 1) { edges { node { id units { number household { name } } } } } }"
 
 
@@ -137,6 +142,25 @@ async def test_a_looked_ahead_page_resolves_no_field_of_its_rows(client, kernel,
     assert len(units) == 15 and all(u["owners"] for u in units)
     assert all("*" in o["phone"] for u in units for o in u["owners"]) == (role == MEDIATOR)
     assert sorted(resolved) == ["BuildingConnection", "Query"]  # buildings, totalCount
+
+
+@pytest.mark.parametrize("owners", [True, False])
+async def test_a_relay_style_query_of_fragments_is_looked_ahead_as_well(client, kernel, general_path, monkeypatch, owners):
+    """What Relay and Apollo send, each component's fragment spread into the list, with an
+    alias and ``@include``: the look-ahead sees the selection as the executor does, so the
+    statements stay those of the README list and no field of a row is resolved."""
+    await _registry_with_a_foreign_owner(kernel)
+    token = await client.token(MEDIATOR)
+    variables = {"first": 6, "owners": owners}
+    assert await client.statements(RELAY_LIST, variables, token=token) == 4
+    resolved = resolved_parent_types(monkeypatch)
+    await client.query(RELAY_LIST, variables, token=token)
+    assert sorted(resolved) == ["BuildingConnection", "Query"]
+    monkeypatch.undo()
+    fast, general = await _both(client, general_path, monkeypatch, RELAY_LIST, variables, token)
+    assert fast == general and "errors" not in fast
+    units = [u for e in fast["data"]["buildings"]["edges"] for u in e["node"]["units"]]
+    assert ("owners" in units[0]) == owners and fast["data"]["buildings"]["edges"][0]["node"]["place"]["community"]
 
 
 async def test_node_ids_and_areas_resolve_without_strawberry_wrappers_and_still_round_trip(client, kernel):

@@ -11,6 +11,9 @@ from jiedao.schema.ids import encode_global_id
 from .test_alarms import deliver
 
 ALARMS = "{ alarms(first: 20) { totalCount edges { node { id type severity device { id deviceId kind } } } } }"
+RELAY_ALARMS = """query($devices: Boolean!) { alarms(first: 20) { edges { node { ...AlarmRow } } } }
+fragment AlarmRow on Alarm { id type ... on Alarm { where: device @include(if: $devices) { ...DeviceBits } } }
+fragment DeviceBits on Device { id deviceId }"""
 REGISTER = """mutation($input: RegisterDeviceInput!) { registerDevice(input: $input) { device { deviceId } errors { code } } }"""
 
 
@@ -49,3 +52,20 @@ async def test_the_alarm_list_costs_the_same_statements_for_1_or_4_alarms(kernel
     await _alarms(kernel, client, admin, made["units"][1:], first=1)
     assert len((await client.query(ALARMS, token=worker))["alarms"]["edges"]) == 4
     assert await client.statements(ALARMS, token=worker) == one
+
+
+async def test_fragments_and_include_are_seen_as_the_executor_sees_them(kernel, client, monkeypatch):
+    """A Relay-style list (fragments, an inline fragment, an alias, ``@include``): devices are
+    read ahead when included, and not read at all when not."""
+    admin = await client.token("street_admin")
+    made = await build_registry(kernel, "changqing", buildings=1, units_per_building=3)
+    await _alarms(kernel, client, admin, made["units"])
+    worker = await client.token("community_worker")
+    without = await client.statements(RELAY_ALARMS, {"devices": False}, token=worker)
+    assert await client.statements(RELAY_ALARMS, {"devices": True}, token=worker) == without + 1
+    resolved = resolved_parent_types(monkeypatch)
+    ahead = await client.query(RELAY_ALARMS, {"devices": True}, token=worker)
+    assert sorted(e["node"]["where"]["deviceId"] for e in ahead["alarms"]["edges"]) == ["EM-0", "EM-1", "EM-2"]
+    assert "Device" not in resolved and "Alarm" not in resolved, resolved
+    without_page_look_ahead(monkeypatch)
+    assert await client.query(RELAY_ALARMS, {"devices": True}, token=worker) == ahead
