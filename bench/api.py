@@ -64,6 +64,13 @@ TYPENAME = "{ __typename }"
 BUILDING = "query($id: ID!) { building(id: $id) { id name compound { id name community { id name } } } }"
 README_LIST = """{ buildings(first: 10) { totalCount pageInfo { hasNextPage endCursor }
   edges { node { id name compound { name community { name } } units { number area owners { name phone } } } } } }"""
+RELAY_LIST = """{ buildings(first: 10) { totalCount pageInfo { hasNextPage endCursor } ...BuildingList } }
+fragment BuildingList on BuildingConnection { edges { cursor node { id ...BuildingRow } } }
+fragment BuildingRow on Building { name compound { id ...Place } units { id ...UnitRow } }
+fragment Place on Compound { name community { id name } }
+fragment UnitRow on Unit { number area owners { id ...Owner } }
+fragment Owner on Resident { name phone }"""
+"""The README list as Relay and Apollo send it: each component's fragment spread, ids added."""
 HUNDRED = "{ buildings(first: 100) { edges { node { id name units { id number area } } } } }"
 WALK = "query($after: String) { buildings(first: 100, after: $after) { pageInfo { hasNextPage endCursor } edges { node { id name } } } }"
 COCKPIT = """query($range: CockpitRange, $series: String!, $bkey: String!, $bdim: String!) {
@@ -554,6 +561,7 @@ def queries(facts: dict) -> list[Query]:
         Query("building", BUILDING, {"id": gid("Building", facts["building"]), "floor_arg": facts["building"]},
               PG_BUILDING, {"id": facts["building"]}),
         Query("readme", README_LIST, postgraphile=PG_README_LIST),
+        Query("relay", RELAY_LIST, postgraphile=PG_README_LIST, floor=False),
         Query("hundred", HUNDRED, postgraphile=PG_HUNDRED),
         Query("walk", WALK, postgraphile=PG_WALK, walk=True),
         Query("cockpit", COCKPIT, facts.get("cockpit", {}), floor=False),

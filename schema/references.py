@@ -11,7 +11,10 @@ A page of a connection (``schema.connection.connection_field``) looks them ahead
 ``edges { node { device { ... } } }`` is selected, the page's devices are read in one
 statement through the same loader before the page is answered and handed to each row
 (``schema.plain_rows.preload``), so the executor reads them itself instead of awaiting a
-loader per row (``schema.plain_execution``). The answers are the same either way; a field
+loader per row (``schema.plain_execution``). It goes on down the selection: the rows so read
+have their own linked rows and children read ahead in turn (``parties { resident { name } }``:
+the page's parties in one statement, their residents in one more), through fragments as the
+executor sees them (``schema.selection``). The answers are the same either way; a field
 whose permission classes refuse the caller, or that needs more than the caller (the field's
 permission depends on the row), is left to the general path, which reports it.
 """
@@ -26,7 +29,7 @@ from graphql import GraphQLField, GraphQLNonNull, GraphQLObjectType, get_named_t
 
 from jiedao.schema.loaders import CHILDREN, LINKED, by_id, children
 from jiedao.schema.plain_rows import preload
-from jiedao.schema.selection import selected_path
+from jiedao.schema.selection import Selection, object_type_of, selected_fields, selected_path
 
 
 def _marked(field: GraphQLField, marker: str) -> tuple[str, Any] | None:
@@ -43,8 +46,6 @@ async def preload_page_references(ctx: Any, info: strawberry.Info, rows: Sequenc
     asks for under ``edges { node { ... } }`` (fragments included, ``schema.selection``) for
     every row of the page, one statement per field, and hand them to the rows; a field the
     caller may not read is left to the general path."""
-    from jiedao.schema.plain_execution import preload_admitted  # it imports schema.connection, which imports this
-
     if not rows:
         return
     raw = info._raw_info  # noqa: SLF001 - graphql-core's field nodes, types and fragments
@@ -53,24 +54,40 @@ async def preload_page_references(ctx: Any, info: strawberry.Info, rows: Sequenc
     if reached is None:
         return  # nothing selected under edges { node }, a deferred part, or nodes of varying types
     node_type, selection = reached
+    await _preload_selected(ctx, raw, node_type, selection, rows)
+
+
+async def _preload_selected(ctx: Any, raw: Any, parent_type: GraphQLObjectType, selection: Selection, rows: Sequence[Any]) -> None:
+    """Preload, for all ``rows`` (objects of ``parent_type``), each ``linked``/``children_field``
+    field of ``selection`` the caller may read, then do the same one level down for the rows
+    it read (a case's parties, then the parties' residents): one statement per field and
+    level, however many rows."""
+    from jiedao.schema.plain_execution import preload_admitted  # it imports schema.connection, which imports this
+
     for name in sorted(selection):
-        field = node_type.fields.get(name)
+        field = parent_type.fields.get(name)
         if field is None:
-            continue
+            continue  # __typename
         linked, children_of = _marked(field, LINKED), _marked(field, CHILDREN)
         if (linked is None and children_of is None) or not preload_admitted(field, ctx):
             continue
         if linked is not None:
-            await _preload_linked(ctx, field, *linked, rows)
+            read = await _preload_linked(ctx, field, *linked, rows)
         else:
             python_name, (column, order_by) = children_of
             lists = await children(ctx, column, order_by).load_many([row.id for row in rows])
             for row, found in zip(rows, lists):
                 preload(row, python_name, found)
+            read = [child for found in lists for child in found]
+        child_type = object_type_of(parent_type, name)
+        below = selected_fields(raw, child_type, selection[name]) if read and child_type is not None else None
+        if below:
+            await _preload_selected(ctx, raw, child_type, below, read)
 
 
-async def _preload_linked(ctx: Any, field: GraphQLField, python_name: str, reference: tuple[type, str], rows: Sequence[Any]) -> None:
-    """Hand each row the row of ``model`` its ``key`` names, read for all rows in one statement."""
+async def _preload_linked(ctx: Any, field: GraphQLField, python_name: str, reference: tuple[type, str], rows: Sequence[Any]) -> list[Any]:
+    """Hand each row the row of ``model`` its ``key`` names, read for all rows in one
+    statement; returns the rows read (each once)."""
     model, key = reference
     targets = await by_id(ctx, model).load_many(sorted({value for row in rows if (value := getattr(row, key)) is not None}))
     found = {target.id: target for target in targets if target is not None}
@@ -80,3 +97,4 @@ async def _preload_linked(ctx: Any, field: GraphQLField, python_name: str, refer
         target = None if value is None else found.get(value)
         if target is not None or nullable:  # null as the loader answers it; a missing required row: the general path reports it
             preload(row, python_name, target)
+    return list(found.values())

@@ -17,6 +17,7 @@ from jiedao.schema.node import caller_resolver, computed_node_type, enum_field, 
 from jiedao.schema.plain_rows import MISSING, preload, preloadable, preloaded
 from jiedao.schema.permissions import allow_any, IsAuthenticated
 from jiedao.schema.references import preload_page_references
+from jiedao.schema.selection import selected_fields, selected_path
 
 from jiedao.core.runner import LOGGED_IN
 
@@ -50,6 +51,8 @@ __all__ = [
     "preloaded",
     "readable",
     "run_mutation",
+    "selected_fields",
+    "selected_path",
     "through",
     "where_given",
     "WorkItemType",

@@ -1,6 +1,7 @@
 """The case list reads each page's children and linked rows ahead (``schema.references``):
 the parties, places and history of every case on the page in one statement each, its studio
-in one more; the executor answers them itself, the answers are the loaders', and the
+in one more, and one level further down the parties' residents, the places' buildings and
+the studio's committee; the executor answers them itself, the answers are the loaders', and the
 statements do not grow with the page."""
 
 from __future__ import annotations
@@ -8,7 +9,8 @@ from __future__ import annotations
 from jiedao.core.testing.plain_path import resolved_parent_types, without_page_look_ahead
 
 CASES = """{ mediationCases(first: 10) { totalCount edges { node { id title
-  studio { name } parties { role answeredOn } history { toState } } } } }"""
+  studio { name committee { name } } parties { role answeredOn resident { name } } places { building { name } }
+  history { toState } } } } }"""
 
 
 async def test_the_case_list_answers_children_and_studios_without_resolving_them(scene, monkeypatch):
@@ -22,7 +24,10 @@ async def test_the_case_list_answers_children_and_studios_without_resolving_them
     edges = ahead["mediationCases"]["edges"]
     assert len(edges) == 3 and all(len(e["node"]["parties"]) == 2 and e["node"]["history"] for e in edges)
     assert {e["node"]["studio"]["name"] for e in edges} == {"潘大姐工作室"}
-    assert not {"Case", "CaseParty", "CaseTransition", "Studio"} & set(resolved), resolved
+    assert all(p["resident"]["name"] for e in edges for p in e["node"]["parties"])
+    assert all(p["building"]["name"] for e in edges for p in e["node"]["places"]) and edges[0]["node"]["studio"]["committee"]
+    # the parties' residents, the places' buildings and the studio's committee: read one level further down
+    assert not {"Case", "CaseParty", "CasePlace", "CaseTransition", "Studio"} & set(resolved), resolved
 
     without_page_look_ahead(monkeypatch)
     resolved.clear()
