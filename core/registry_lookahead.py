@@ -27,13 +27,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import strawberry
-from graphql import FieldNode, GraphQLObjectType, GraphQLResolveInfo, get_named_type
+from graphql import FieldNode, GraphQLObjectType, GraphQLResolveInfo
 from sqlalchemy import select
 
 from jiedao.core import models
 from jiedao.schema.loaders import by_id
 from jiedao.schema.plain_rows import column_keys, columns_of, plain_row, preload
-from jiedao.schema.selection import Selection, object_type_of, plain_nodes, selected_fields, selected_path
+from jiedao.schema.selection import Selection, object_type_of, plain_nodes, selected_fields, selected_page_nodes
 
 UNIT_FIELDS = frozenset({"__typename", "id", "number", "stairwell", "floor", "area", "owners", "building"})
 """Unit fields that resolve on a plain row exactly as on the ORM instance."""
@@ -76,8 +76,7 @@ async def preload_building_page(ctx: Any, info: strawberry.Info, buildings: Sequ
     if not buildings:
         return
     raw = info._raw_info  # noqa: SLF001 - graphql-core's field nodes, types and fragments
-    connection_type = get_named_type(raw.return_type)
-    reached = selected_path(raw, connection_type, raw.field_nodes, "edges", "node") if isinstance(connection_type, GraphQLObjectType) else None
+    reached = selected_page_nodes(raw)
     if reached is None:
         return
     building_type, building_fields = reached

@@ -25,11 +25,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import strawberry
-from graphql import GraphQLField, GraphQLNonNull, GraphQLObjectType, get_named_type
+from graphql import GraphQLField, GraphQLNonNull, GraphQLObjectType
 
 from jiedao.schema.loaders import CHILDREN, LINKED, by_id, children
 from jiedao.schema.plain_rows import preload
-from jiedao.schema.selection import Selection, object_type_of, selected_fields, selected_path
+from jiedao.schema.selection import Selection, object_type_of, selected_fields, selected_page_nodes
 
 
 def _marked(field: GraphQLField, marker: str) -> tuple[str, Any] | None:
@@ -49,12 +49,9 @@ async def preload_page_references(ctx: Any, info: strawberry.Info, rows: Sequenc
     if not rows:
         return
     raw = info._raw_info  # noqa: SLF001 - graphql-core's field nodes, types and fragments
-    connection_type = get_named_type(raw.return_type)
-    reached = selected_path(raw, connection_type, raw.field_nodes, "edges", "node") if isinstance(connection_type, GraphQLObjectType) else None
-    if reached is None:
-        return  # nothing selected under edges { node }, a deferred part, or nodes of varying types
-    node_type, selection = reached
-    await _preload_selected(ctx, raw, node_type, selection, rows)
+    reached = selected_page_nodes(raw)
+    if reached is not None:
+        await _preload_selected(ctx, raw, *reached, rows)
 
 
 async def _preload_selected(ctx: Any, raw: Any, parent_type: GraphQLObjectType, selection: Selection, rows: Sequence[Any]) -> None:

@@ -72,6 +72,16 @@ def no_directive_left(node: FieldNode) -> bool:
     return all(directive.name.value in SKIP_AND_INCLUDE for directive in node.directives or ())
 
 
+def selected_page_nodes(info: GraphQLResolveInfo) -> tuple[GraphQLObjectType, Selection] | None:
+    """For a connection field being resolved (``info``, graphql-core's): the type of its
+    nodes and the fields selected on them under ``edges { node { ... } }``; ``None`` when
+    nothing is selected there, part of it is deferred, or the nodes are of varying types."""
+    connection_type = get_named_type(info.return_type)
+    if not isinstance(connection_type, GraphQLObjectType):
+        return None
+    return selected_path(info, connection_type, info.field_nodes, "edges", "node")
+
+
 def plain_nodes(nodes: Sequence[FieldNode]) -> bool:
     """Whether none of ``nodes`` has arguments or a directive beyond ``@skip``/``@include``."""
     return all(not node.arguments and no_directive_left(node) for node in nodes)
