@@ -16,11 +16,10 @@ from jiedao.core.geo_graphql import BuildingLocation, location_of
 from jiedao.core.household import HomeMember, home_members
 from jiedao.core.registry_lookahead import preload_building_page
 from jiedao.schema.child_connection import children_connection_field
-from jiedao.schema.connection import AFTER_HELP, FIRST_HELP, Connection, paginate
+from jiedao.schema.connection import AFTER_HELP, FIRST_HELP, Connection, read_page
 from jiedao.schema.cost import list_bound
 from jiedao.schema.ids import decode_id_of, encode_global_id, parse_pk
 from jiedao.schema.loaders import by_id, children, linked, through
-from jiedao.schema.references import preload_page_references
 from jiedao.schema.plain_rows import MISSING, preloadable, preloaded
 from jiedao.schema.context import Context
 from jiedao.schema.node import PUBLIC, Node, caller_resolver, computed_node_type, node_type, plain_resolver, resolve_node
@@ -261,7 +260,7 @@ class CoreQuery:
         statement = select(models.Building)
         if compound_id is not None:
             statement = statement.where(models.Building.compound_id == decode_id_of(compound_id, "Compound", "compoundId"))
-        page = await paginate(info.context, statement, first, after)
+        page = await read_page(info, statement, first, after)
         await preload_building_page(info.context, info, [edge.node for edge in page.edges])
         return page
 
@@ -280,10 +279,8 @@ class CoreQuery:
         statement = select(models.Unit).where(visible_units(info.context))
         if building_id is not None:
             statement = statement.where(models.Unit.building_id == decode_id_of(building_id, "Building", "buildingId"))
-        page = await paginate(info.context, statement, first, after)
-        await preload_page_references(info.context, info, [edge.node for edge in page.edges])  # Unit.building
-        return page
+        return await read_page(info, statement, first, after)
 
     @strawberry.field(description="The street's residents and owners (居民/业主), a page at a time in registry order; needs core.residents.read.", permission_classes=READ_RESIDENTS)
     async def residents(self, info: strawberry.Info, first: First = None, after: After = None) -> Connection[Resident]:
-        return await paginate(info.context, select(models.Resident).where(visible_residents(info.context)), first, after)
+        return await read_page(info, select(models.Resident).where(visible_residents(info.context)), first, after)

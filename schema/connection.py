@@ -134,6 +134,15 @@ LAST_HELP = f"Backward paging: at most this many items from the end of the list,
 BEFORE_HELP = "Backward paging: the items before this cursor (a page's `pageInfo.startCursor`), e.g. newer items of a newest-first list."
 
 
+async def read_page(info: strawberry.Info, statement: Select, first: int | None, after: str | None, **options: Any) -> Connection:
+    """``paginate`` for a list field being resolved (``info``), then the page's linked rows and
+    children its selection asks for read ahead (``schema.references``): what every list of
+    rows should call (``connection_field`` does); ``options`` go to ``paginate``."""
+    page = await paginate(info.context, statement, first, after, **options)
+    await preload_page_references(info.context, info, [edge.node for edge in page.edges])
+    return page
+
+
 def connection_field(node: type, *, newest_first: bool = False, **field_options: Any) -> Callable[[Callable[..., Select]], Any]:
     """A list field paged in SQL, declared by the query it pages: decorate
     ``def name(root, ctx, <filter arguments>) -> Select`` and get a strawberry field
@@ -150,9 +159,7 @@ def connection_field(node: type, *, newest_first: bool = False, **field_options:
             self, info: strawberry.Info, first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None, **filters: Any
         ) -> Connection:
             statement = query(self, info.context, **filters)
-            page = await paginate(info.context, statement, first, after, newest_first=newest_first, last=last, before=before)
-            await preload_page_references(info.context, info, [edge.node for edge in page.edges])
-            return page
+            return await read_page(info, statement, first, after, newest_first=newest_first, last=last, before=before)
 
         filters = list(inspect.signature(query).parameters.values())[2:]
         keyword = inspect.Parameter.POSITIONAL_OR_KEYWORD

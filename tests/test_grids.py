@@ -133,3 +133,21 @@ async def test_statements_of_the_grid_list_do_not_grow_with_it(kernel, client):
         assert all(len(e["node"]["buildings"]["edges"]) == 3 and e["node"]["workers"] == [{"username": "w"}] for e in body["grids"]["edges"])
         counts[total] = await client.statements(GRIDS, token=admin)
     assert counts[2] == counts[8], counts
+
+
+async def test_the_grid_list_reads_its_communities_ahead(kernel, client, monkeypatch):
+    """``grids`` pages through ``read_page``: each grid's community (``linked``) is read for the
+    whole page at once and answered without graphql-core resolving a grid's field."""
+    from jiedao.core.testing.plain_path import resolved_parent_types
+
+    await build_registry(kernel, "changqing", buildings=1, units_per_building=1)
+    admin = await client.token("street_admin")
+    community = await _community(client, admin)
+    for n in range(3):
+        created = (await client.query(CREATE, {"input": {"code": f"g-{n}", "name": f"第{n}网格", "communityId": community}}, token=admin))["createGrid"]
+        assert created["errors"] == []
+    resolved = resolved_parent_types(monkeypatch)
+    page = await client.query("{ grids(first: 10) { edges { node { code community { name } } } } }", token=admin)
+    assert [e["node"]["code"] for e in page["grids"]["edges"]] == ["g-0", "g-1", "g-2"]
+    assert all(e["node"]["community"]["name"].startswith("社区") for e in page["grids"]["edges"])
+    assert "Grid" not in resolved, resolved

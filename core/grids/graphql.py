@@ -21,7 +21,7 @@ from jiedao.core.grids.access import worked_grid_ids
 from jiedao.core.grids.models import Grid, GridWorker
 from jiedao.core.identity.models import User
 from jiedao.core.runner import Write, mutation, node_id, payload
-from jiedao.schema.connection import AFTER_HELP, FIRST_HELP, Connection, Edge, PageInfo, check_page_size, paginate
+from jiedao.schema.connection import AFTER_HELP, FIRST_HELP, Connection, Edge, PageInfo, check_page_size, read_page
 from jiedao.schema.context import Context
 from jiedao.schema.cost import list_bound
 from jiedao.schema.ids import decode_cursor, decode_id_of, encode_cursor, pk_limit
@@ -132,7 +132,7 @@ class GridQuery:
         statement = select(Grid)
         if community_id is not None:
             statement = statement.where(Grid.community_id == decode_id_of(community_id, "Community", "communityId"))
-        return await paginate(info.context, statement, first, after)
+        return await read_page(info, statement, first, after)
 
 
 GridPayload = payload("GridPayload", grid=GridType)

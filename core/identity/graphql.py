@@ -19,7 +19,7 @@ from jiedao.core.notify.graphql import NotificationType, my_notifications
 from jiedao.core.organisations.graphql import ActingFor, acting_for
 from jiedao.core.runner import LOGGED_IN, Write, mutation, payload
 from jiedao.core.socket_watch import watch_of
-from jiedao.schema.connection import AFTER_HELP, FIRST_HELP, Connection, connection_field, paginate
+from jiedao.schema.connection import AFTER_HELP, FIRST_HELP, Connection, connection_field, read_page
 from jiedao.schema.cost import list_bound
 from jiedao.schema.ids import encode_global_id, parse_pk
 from jiedao.schema.node import PUBLIC, Node, computed_node_type
@@ -127,7 +127,7 @@ class IdentityQuery:
         statement = select(AuditEntry).where(AuditEntry.street_id == info.context.street_id)
         if action:
             statement = statement.where(AuditEntry.action == action)
-        return await paginate(info.context, statement, first, after)
+        return await read_page(info, statement, first, after)
 
 
 @strawberry.type

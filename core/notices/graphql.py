@@ -16,7 +16,7 @@ from jiedao.core.notices import models as notice_models
 from jiedao.core.notices.places import STREET, Place, place_of, scope_row
 from jiedao.core.organisations.models import Organisation
 from jiedao.core.runner import Write, mutation, node_id, payload
-from jiedao.schema.connection import AFTER_HELP, BEFORE_HELP, Connection, FIRST_HELP, LAST_HELP, paginate
+from jiedao.schema.connection import AFTER_HELP, BEFORE_HELP, Connection, FIRST_HELP, LAST_HELP, read_page
 from jiedao.schema.cost import list_bound
 from jiedao.schema.enum_docs import described_enum
 from jiedao.schema.errors import ClientError
@@ -159,7 +159,7 @@ class NoticeQuery:
         statement = select(notice_models.Notice).where(access.visible_notices(ctx))
         if ctx.has_permission(access.READ) and not include_inactive:
             statement = statement.where(access.in_force(clock.now()))
-        return await paginate(ctx, statement, first, after, newest_first=True, last=last, before=before)
+        return await read_page(info, statement, first, after, newest_first=True, last=last, before=before)
 
     @strawberry.field(description="One notice you may read (NOT_FOUND otherwise, whether or not it exists).",
                       permission_classes=public("the resolver answers NOT_FOUND for a notice the caller may not read"))

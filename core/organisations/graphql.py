@@ -26,7 +26,7 @@ from jiedao.core.organisations.models import CoveredBuilding, Membership, Organi
 from jiedao.core.organisations.roles import permissions_of
 from jiedao.core.personal_data import mask_phone
 from jiedao.core.runner import Write, mutation, node_id, payload
-from jiedao.schema.connection import AFTER_HELP, FIRST_HELP, Connection, paginate
+from jiedao.schema.connection import AFTER_HELP, FIRST_HELP, Connection, read_page
 from jiedao.schema.context import Context
 from jiedao.schema.cost import list_bound
 from jiedao.schema.enum_docs import described_enum
@@ -203,7 +203,7 @@ class OrganisationQuery:
         statement = select(Organisation)
         if kind is not None:
             statement = statement.where(Organisation.kind == kind)
-        return await paginate(info.context, statement, first, after)
+        return await read_page(info, statement, first, after)
 
 
 OrganisationPayload = payload("OrganisationPayload", organisation=OrganisationType)

@@ -23,7 +23,7 @@ from jiedao.core.work.people import buildings_of_grids_of, organisations_of
 from jiedao.core.work.service import DISPATCH, READ, Actor
 from jiedao.core.work.settings import LADDER
 from jiedao.core.work.states import FINAL, WAITING_ON_HANDLER, WorkState
-from jiedao.schema.connection import AFTER_HELP, FIRST_HELP, Connection, paginate
+from jiedao.schema.connection import AFTER_HELP, FIRST_HELP, Connection, read_page
 from jiedao.schema.context import Context
 from jiedao.schema.cost import list_bound
 from jiedao.schema.enum_docs import described_enum
@@ -267,7 +267,7 @@ class WorkQuery:
         if open is not None:
             finals = [s.value for s in FINAL]
             statement = statement.where(models.WorkItem.state.not_in(finals) if open else models.WorkItem.state.in_(finals))
-        return await paginate(ctx, statement, first, after)
+        return await read_page(info, statement, first, after)
 
     @strawberry.field(description="One work item you may see, by global ID.", permission_classes=[IsAuthenticated])
     async def work_item(self, info: strawberry.Info, id: Annotated[strawberry.ID, strawberry.argument(description="Global ID of the WorkItem.")]) -> WorkItem | None:

@@ -5,7 +5,7 @@ and example plugin); every other module of Jiedao is internal and may change bet
 
 The top level holds what nearly every plugin uses: declaring the plugin (``PluginInfo``,
 ``hookimpl``, ``DomainEvent``, ``Delivery``), tables (``Base``, ``StreetScoped``, the core
-registry's rows in ``registry``), GraphQL (``Node``, ``node_type``, ``Connection``, ``paginate``,
+registry's rows in ``registry``), GraphQL (``Node``, ``node_type``, ``Connection``, ``read_page``, ``paginate``,
 ``by_id``, ``children``, ``allow``, the core's types in ``types``), mutations (``mutation``,
 ``payload``, ``many``, ``node_id``, ``Write``), errors (``DomainError``, ``UserError``), time
 (``now``, ``today``) and the cockpit and people (``Metric``, ``Signal``, ``notify``).
@@ -39,7 +39,7 @@ from jiedao.core.hookspecs import hookimpl
 from jiedao.core.notify import notify
 from jiedao.core.plugins import PluginInfo
 from jiedao.core.runner import many, mutation, node_id, payload, Write
-from jiedao.schema.connection import Connection, paginate
+from jiedao.schema.connection import Connection, paginate, read_page
 from jiedao.schema.errors import UserError, user_errors
 from jiedao.schema.loaders import by_id, children
 from jiedao.schema.node import Node, node_type
@@ -65,6 +65,7 @@ __all__ = [
     "notify",
     "now",
     "paginate",
+    "read_page",
     "payload",
     "PluginInfo",
     "registry",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 from sqlalchemy import select
 
-from jiedao.api import allow, Connection, paginate
+from jiedao.api import allow, Connection, read_page
 from jiedao_volunteer.graphql.types import ServiceType, TeamType
 from jiedao_volunteer.models import ServiceEvent, Team
 
@@ -20,4 +20,4 @@ class VolunteerQuery:
 
     @strawberry.field(permission_classes=READ)
     async def volunteer_services(self, info: strawberry.Info, first: int | None = None, after: str | None = None) -> Connection[ServiceType]:
-        return await paginate(info.context, select(ServiceEvent), first, after)
+        return await read_page(info, select(ServiceEvent), first, after)
