@@ -91,6 +91,23 @@ def _scope_to_street(state) -> None:
     state.statement = state.statement.options(_street_criteria(street_id))
 
 
+def scoped_to_street(statement: Any, street_id: int | None) -> Any:
+    """``statement`` limited to ``street_id``'s rows as a street's session limits the ORM
+    statements it runs (``_scope_to_street``: every street-scoped table of the statement, its
+    joins' ON clauses and subqueries included), for a select run on the session's connection
+    directly (``schema.context.Context.rows``), where the session's listener does not run.
+
+    The criteria are applied when the statement is compiled as an ORM statement, so it must
+    name at least one ORM attribute or entity (``select(*table_columns(Unit)).where(
+    Unit.building_id == 7)``); a statement of bare table columns would silently go
+    unscoped, so it is refused."""
+    if street_id is None:
+        return statement
+    if statement._propagate_attrs.get("compile_state_plugin") != "orm":  # noqa: SLF001 - how SQLAlchemy marks an ORM-enabled statement
+        raise ValueError("a statement run on a street's connection must be ORM-enabled to be scoped to the street")
+    return statement.options(_street_criteria(street_id))
+
+
 @event.listens_for(Session, "before_flush", insert=True)  # first, whatever the import order
 def _stamp_street(session: Session, flush_context, instances) -> None:
     street_id = session.info.get("street_id")

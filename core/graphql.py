@@ -260,7 +260,7 @@ class CoreQuery:
         statement = select(models.Building)
         if compound_id is not None:
             statement = statement.where(models.Building.compound_id == decode_id_of(compound_id, "Compound", "compoundId"))
-        page = await read_page(info, statement, first, after)
+        page = await read_page(info, statement, first, after, plain=True)
         await preload_building_page(info.context, info, [edge.node for edge in page.edges])
         return page
 

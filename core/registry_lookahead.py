@@ -16,9 +16,10 @@ Permissions and scoping stay those of the general path: ``Unit.owners`` keeps it
 permission check (decided once per request, ``schema.caller_permissions``; refused at every
 row as before), and owners are only read when the caller
 holds ``core.residents.read`` (a caller who asks for owners without it gets the general
-path, refusals and all); the statement is an ORM column query, so the street's RLS
-(PostgreSQL) or the session's street criteria (SQLite, ``core.db._scope_to_street``) apply
-to units, ownerships and residents alike.
+path, refusals and all). The statement selects table columns and runs on the session's
+connection (``Context.rows``: core rows, no ORM loading per column), with the street
+criteria the session would add (``core.db.scoped_to_street``) on units, ownerships and
+residents alike, and under the street's RLS on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from sqlalchemy import select
 
 from jiedao.core import models
 from jiedao.schema.loaders import by_id
-from jiedao.schema.plain_rows import column_keys, columns_of, plain_row, preload
+from jiedao.schema.plain_rows import column_keys, plain_row, preload, table_columns
 from jiedao.schema.selection import Selection, object_type_of, plain_nodes, selected_fields, selected_page_nodes
 
 UNIT_FIELDS = frozenset({"__typename", "id", "number", "stairwell", "floor", "area", "owners", "building"})
@@ -145,13 +146,13 @@ async def _preload_units(ctx: Any, wanted: tuple[bool, bool, bool], buildings: S
         # running: keep the general path's order of events for refusals.
         return
     with_owners = plain_owners
-    unit_columns = columns_of(models.Unit)
+    unit_columns = table_columns(models.Unit)
     unit_width = len(unit_columns)
     ids = [building.id for building in buildings]
     statement = select(*unit_columns)
     if with_owners:
         statement = (
-            statement.add_columns(*columns_of(models.Resident))
+            statement.add_columns(*table_columns(models.Resident))
             .select_from(models.Unit)
             .outerjoin(models.Ownership, models.Ownership.unit_id == models.Unit.id)
             .outerjoin(models.Resident, models.Resident.id == models.Ownership.resident_id)
@@ -166,7 +167,7 @@ async def _preload_units(ctx: Any, wanted: tuple[bool, bool, bool], buildings: S
     resident_id_at = unit_width + column_keys(models.Resident).index("id")
     unit = None
     owners: list[Any] = []
-    for row in (await ctx.execute(statement)).all():
+    for row in await ctx.rows(statement):
         if unit is None or unit.id != row[id_at]:
             unit = plain_row(models.Unit, row[:unit_width])
             by_building[row[building_at]].append(unit)

@@ -12,6 +12,7 @@ from strawberry.utils.str_converters import to_camel_case
 from jiedao.schema.context import Context
 from jiedao.schema.errors import ClientError
 from jiedao.schema.ids import decode_cursor, decode_id_of, encode_cursor, pk_limit
+from jiedao.schema.plain_rows import plain_row, table_columns
 from jiedao.schema.references import preload_page_references
 
 NodeT = TypeVar("NodeT")
@@ -43,7 +44,8 @@ class Connection(Generic[NodeT]):
     async def total_count(self, info: strawberry.Info) -> int:
         if callable(self._count_statement):  # a batched count (children's connections)
             return await self._count_statement()
-        return await info.context.scalar(self._count_statement)
+        # A single number: read on the connection, without the ORM session's execution.
+        return (await info.context.rows(self._count_statement))[0][0]
 
 
 def check_page_size(first: int | None, argument: str = "first") -> int:
@@ -69,9 +71,16 @@ async def paginate(
     newest_first: bool = False,
     last: int | None = None,
     before: str | None = None,
+    plain: bool = False,
 ) -> Connection:
     """A page of ``statement`` (a select of one ORM model) in primary-key order
     (``newest_first``: descending, the latest rows first).
+
+    ``plain``: the page's rows are read as plain rows (``schema.plain_rows``: the model's
+    columns in a named tuple, read on the connection without the ORM, ``Context.rows``),
+    about half the CPU of ORM entities; for lists whose type's fields read only columns and
+    loaders (no relationship, property or method of the model), and a statement of one
+    table (filters may use subqueries).
 
     Keyset pagination: ``WHERE id > after ORDER BY id LIMIT first + 1``. Paging backwards,
     ``last`` rows before the cursor ``before`` (towards the start of the list) are the page:
@@ -96,7 +105,12 @@ async def paginate(
         page = page.where(key > cursor if newest_first else key < cursor)
     descending = newest_first != backward
     page = page.order_by(key.desc() if descending else key).limit(size + 1)
-    rows = list(await ctx.scalars(page)) if size else []
+    if not size:
+        rows = []
+    elif plain:
+        rows = [plain_row(model, values) for values in await ctx.rows(page.with_only_columns(*table_columns(model)))]
+    else:
+        rows = list(await ctx.scalars(page))
     more = len(rows) > size
     rows = rows[:size]
     if backward:
@@ -143,11 +157,12 @@ async def read_page(info: strawberry.Info, statement: Select, first: int | None,
     return page
 
 
-def connection_field(node: type, *, newest_first: bool = False, **field_options: Any) -> Callable[[Callable[..., Select]], Any]:
+def connection_field(node: type, *, newest_first: bool = False, plain_rows: bool = False, **field_options: Any) -> Callable[[Callable[..., Select]], Any]:
     """A list field paged in SQL, declared by the query it pages: decorate
     ``def name(root, ctx, <filter arguments>) -> Select`` and get a strawberry field
     ``name(first, after, <filter arguments>): Connection[node]`` (a ``newest_first`` list
-    also pages backwards: ``last``, ``before``).
+    also pages backwards: ``last``, ``before``); ``plain_rows``: the page's rows are plain rows
+    (``paginate(plain=True)``: for a ``node`` type whose fields read only columns and loaders).
 
     The filter arguments keep their annotations and defaults, so the schema reads as if the
     resolver were written out; ``field_options`` (``description``, ``permission_classes``,
@@ -159,7 +174,7 @@ def connection_field(node: type, *, newest_first: bool = False, **field_options:
             self, info: strawberry.Info, first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None, **filters: Any
         ) -> Connection:
             statement = query(self, info.context, **filters)
-            return await read_page(info, statement, first, after, newest_first=newest_first, last=last, before=before)
+            return await read_page(info, statement, first, after, newest_first=newest_first, last=last, before=before, plain=plain_rows)
 
         filters = list(inspect.signature(query).parameters.values())[2:]
         keyword = inspect.Parameter.POSITIONAL_OR_KEYWORD

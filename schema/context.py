@@ -132,6 +132,22 @@ class Context:
     async def scalar(self, statement) -> Any:
         return await self._read(lambda session: session.scalar(statement))
 
+    async def rows(self, statement) -> list[Any]:
+        """Run a select on the session's connection and return its rows as tuples, without the
+        ORM session's execution (no ``do_orm_execute`` event, no ORM result set-up, no entity
+        loading): for column queries of many rows, about half the CPU of ``execute``. Select
+        table columns (``schema.plain_rows.table_columns``) and filter or join with ORM
+        attributes: the statement gets the street criteria the session would give it
+        (``core.db.scoped_to_street``, which refuses a statement it could not scope)."""
+        from jiedao.core.db import scoped_to_street
+
+        async def read(session: AsyncSession) -> list[Any]:
+            scoped = scoped_to_street(statement, session.info.get("street_id"))
+            connection = await session.connection()
+            return list((await connection.execute(scoped)).all())
+
+        return await self._read(read)
+
     async def write(self, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
         """Run ``work(session)`` and commit; on error roll back and re-raise.
 

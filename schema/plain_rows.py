@@ -49,6 +49,15 @@ def columns_of(model: type) -> list[Any]:
     return [getattr(model, key) for key in column_keys(model)]
 
 
+@cache
+def table_columns(model: type) -> tuple[Any, ...]:
+    """The table columns behind ``model``'s mapped columns, in ``column_keys`` order: selected
+    instead of ``columns_of`` in a statement run by ``Context.rows``, their values come back
+    through SQLAlchemy's core result (rows built in C) rather than the ORM's per-column loading."""
+    columns = model.__mapper__.columns
+    return tuple(columns[key] for key in column_keys(model))
+
+
 def plain_row(model: type, values: Any) -> PlainRow:
     """A plain row of ``model`` from ``values``, one per ``column_keys(model)``."""
     return tuple.__new__(plain_row_class(model), values)

@@ -1,0 +1,65 @@
+"""``Context.rows``: a column query run on the request's connection, without the ORM session's
+execution, still reads only the street's rows and the same values as the ORM."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from jiedao.core import models
+from jiedao.core.testing.fixtures import build_registry
+from jiedao.schema.context import Context
+from jiedao.schema.plain_rows import plain_row, table_columns
+
+
+def _context(kernel, street: str) -> Context:
+    return Context(kernel=kernel, street=street, street_id=kernel.street_id(street), request_id="rows-test")
+
+
+async def test_rows_read_only_the_streets_rows(kernel):
+    """Both streets hold units and owners; the connection's column query of one street sees
+    only its own, in a join's ON clause too (an owner of the other street is not joined)."""
+    ours = await build_registry(kernel, "changqing", buildings=2, units_per_building=3)
+    theirs = await build_registry(kernel, "gongchen", buildings=2, units_per_building=2)
+    context = _context(kernel, "changqing")
+    try:
+        units = await context.rows(select(*table_columns(models.Unit)).where(models.Unit.area_dm2 > 0).order_by(models.Unit.id))
+        owners = await context.rows(
+            select(models.Unit.id, *table_columns(models.Resident))
+            .outerjoin(models.Ownership, models.Ownership.unit_id == models.Unit.id)
+            .outerjoin(models.Resident, models.Resident.id == models.Ownership.resident_id)
+            .where(models.Unit.id.in_(ours["units"] + theirs["units"]))
+        )
+    finally:
+        await context.close()
+    assert [plain_row(models.Unit, row).id for row in units] == ours["units"]
+    assert sorted(row[1] for row in owners) == sorted(ours["residents"])
+
+
+async def test_rows_have_the_values_the_orm_reads(kernel):
+    """A resident read as a plain row answers every column as the ORM instance does
+    (the registration time comes back as the same aware UTC datetime)."""
+    made = await build_registry(kernel, "changqing", buildings=1, units_per_building=1)
+    context = _context(kernel, "changqing")
+    try:
+        (row,) = await context.rows(select(*table_columns(models.Resident)).where(models.Resident.id == made["residents"][0]))
+        (orm,) = await context.scalars(select(models.Resident).where(models.Resident.id == made["residents"][0]))
+    finally:
+        await context.close()
+    plain = plain_row(models.Resident, row)
+    for column in models.Resident.__mapper__.column_attrs:
+        assert getattr(plain, column.key) == getattr(orm, column.key), column.key
+    assert plain.created_at.utcoffset() is not None
+
+
+async def test_a_statement_the_street_criteria_cannot_reach_is_refused(kernel):
+    """Only table columns, no ORM attribute: the street criteria would not apply, so the
+    statement is refused rather than read unscoped."""
+    await build_registry(kernel, "gongchen", buildings=1, units_per_building=1)
+    units = models.Unit.__table__
+    context = _context(kernel, "changqing")
+    try:
+        with pytest.raises(ValueError, match="ORM-enabled"):
+            await context.rows(select(*units.c).where(units.c.area_dm2 > 0))
+    finally:
+        await context.close()
