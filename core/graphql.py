@@ -14,7 +14,7 @@ from jiedao.core import clock
 from jiedao.core.personal_data import mask_phone
 from jiedao.core.geo_graphql import BuildingLocation, location_of
 from jiedao.core.household import HomeMember, home_members
-from jiedao.core.registry_lookahead import preload_building_page
+from jiedao.core.registry_lookahead import preload_building, preload_building_page
 from jiedao.schema.child_connection import children_connection_field
 from jiedao.schema.connection import AFTER_HELP, FIRST_HELP, Connection, read_page
 from jiedao.schema.cost import list_bound
@@ -266,7 +266,9 @@ class CoreQuery:
 
     @strawberry.field(description="One building by its global ID; null when there is none in this street; needs core.registry.read.", permission_classes=READ_REGISTRY)
     async def building(self, info: strawberry.Info, id: Annotated[strawberry.ID, strawberry.argument(description="Global ID of the Building.")]) -> Building | None:
-        return await by_id(info.context, models.Building).load(decode_id_of(id, "Building"))
+        building = await by_id(info.context, models.Building).load(decode_id_of(id, "Building"))
+        await preload_building(info.context, info, building)
+        return building
 
     @strawberry.field(description="The street's units (户/室), a page at a time in registry order; needs core.registry.read.", permission_classes=READ_REGISTRY)
     async def units(
@@ -279,8 +281,8 @@ class CoreQuery:
         statement = select(models.Unit).where(visible_units(info.context))
         if building_id is not None:
             statement = statement.where(models.Unit.building_id == decode_id_of(building_id, "Building", "buildingId"))
-        return await read_page(info, statement, first, after)
+        return await read_page(info, statement, first, after, plain=True)
 
     @strawberry.field(description="The street's residents and owners (居民/业主), a page at a time in registry order; needs core.residents.read.", permission_classes=READ_RESIDENTS)
     async def residents(self, info: strawberry.Info, first: First = None, after: After = None) -> Connection[Resident]:
-        return await read_page(info, select(models.Resident).where(visible_residents(info.context)), first, after)
+        return await read_page(info, select(models.Resident).where(visible_residents(info.context)), first, after, plain=True)

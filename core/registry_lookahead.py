@@ -1,6 +1,7 @@
 """Look-ahead loading of a page of buildings: the units (and their owners) the query asks
 for, read for the whole page in ONE column statement and handed to the nested fields ready;
 the page's compounds and their communities too (one statement, priming the loaders).
+``building(id:)`` gets the same for its one building (``preload_building``).
 
 ``buildings(first: 10) { edges { node { units { number area owners { name phone } } } } }``
 otherwise resolves ``Building.units`` and ``Unit.owners`` through a DataLoader per row
@@ -28,7 +29,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import strawberry
-from graphql import FieldNode, GraphQLObjectType, GraphQLResolveInfo
+from graphql import FieldNode, GraphQLObjectType, GraphQLResolveInfo, get_named_type
 from sqlalchemy import select
 
 from jiedao.core import models
@@ -83,6 +84,23 @@ async def preload_building_page(ctx: Any, info: strawberry.Info, buildings: Sequ
     building_type, building_fields = reached
     await _preload_compounds(ctx, raw, building_type, building_fields, buildings)
     await _preload_units(ctx, _wanted(raw, building_type, building_fields), buildings)
+
+
+async def preload_building(ctx: Any, info: strawberry.Info, building: Any) -> None:
+    """The same look-ahead for one building (``building(id:)``): its compound and the
+    compound's community in one statement rather than one loader after the other, and its
+    units (and their owners) in one, as a page of one building would have them."""
+    if building is None:
+        return
+    raw = info._raw_info  # noqa: SLF001 - graphql-core's field nodes, types and fragments
+    building_type = get_named_type(raw.return_type)
+    if not isinstance(building_type, GraphQLObjectType):
+        return
+    building_fields = selected_fields(raw, building_type, raw.field_nodes)
+    if building_fields is None:
+        return
+    await _preload_compounds(ctx, raw, building_type, building_fields, [building])
+    await _preload_units(ctx, _wanted(raw, building_type, building_fields), [building])
 
 
 async def _preload_compounds(ctx: Any, info: GraphQLResolveInfo, building_type: GraphQLObjectType, building_fields: Selection, buildings: Sequence[Any]) -> None:

@@ -14,7 +14,16 @@ import pytest
 
 from jiedao.core.demo import DEMO_PASSWORD
 
-PLAIN_LISTS = {"buildings": "Building", "alarms": "Alarm"}
+PLAIN_LISTS = {
+    "alarms": "Alarm",
+    "buildings": "Building",
+    "grids": "Grid",
+    "notices": "Notice",
+    "organisations": "Organisation",
+    "residents": "Resident",
+    "units": "Unit",
+    "workItems": "WorkItem",
+}
 """Root list field → item type, for every list paged as plain rows."""
 
 LOGIN = "mutation($u: String!, $p: String!) { login(input: {username: $u, password: $p}) { token } }"

@@ -14,6 +14,7 @@ from jiedao.core import models
 from jiedao.core.identity.roles import INSPECTOR, MEDIATOR, RESIDENT, STREET_ADMIN
 from jiedao.core.testing.fixtures import build_registry
 from jiedao.core.testing.plain_path import resolved_parent_types
+from jiedao.schema.ids import encode_global_id
 
 README_LIST = """query($first: Int) { buildings(first: $first) { totalCount pageInfo { hasNextPage endCursor }
   edges { node { id name compound { name community { name } } units { number area owners { name phone } } } } } }"""
@@ -40,6 +41,7 @@ def general_path(monkeypatch, kernel):
             return None
 
         monkeypatch.setattr(core_graphql, "preload_building_page", nothing)
+        monkeypatch.setattr(core_graphql, "preload_building", nothing)
         for schema in kernel.schemas.by_plugins.values():
             monkeypatch.setattr(schema, "execution_context_class", StrawberryGraphQLCoreExecutionContext)
 
@@ -128,6 +130,33 @@ async def test_the_readme_list_takes_a_fixed_number_of_statements(client, kernel
     # street's setting goes with the BEGIN, core.db_street); the general path reads
     # compounds, communities, units and owners separately
     assert (fast, general) == ([4] * 3, [6] * 3)
+
+
+ONE_BUILDING = """query($id: ID!) { building(id: $id) { id name compound { id name community { id name } }
+  units { number area owners { name phone } } } }"""
+
+
+@pytest.mark.parametrize("role", [STREET_ADMIN, MEDIATOR, INSPECTOR])
+async def test_one_building_is_looked_ahead_as_a_page_is(client, kernel, general_path, monkeypatch, role):
+    """``building(id:)`` reads its compound with its community in one statement and its units
+    with their owners in one, and answers as the loaders do, refusals and masks included."""
+    made = await _registry_with_a_foreign_owner(kernel)
+    token = await client.token(role)
+    for pk in made["buildings"][:3]:
+        variables = {"id": encode_global_id("Building", pk)}
+        fast, general = await _both(client, general_path, monkeypatch, ONE_BUILDING, variables, token)
+        assert fast == general, (role, pk)
+        if role != INSPECTOR:  # the inspector reads the units but not their owners: the loaders' path, refusals and all
+            fast_count = await client.statements(ONE_BUILDING, variables, token=token)
+            general_path()
+            general_count = await client.statements(ONE_BUILDING, variables, token=token)
+            monkeypatch.undo()
+            # the building, its compound with its community, its units with their owners
+            assert (fast_count, general_count) == (3, 5)
+    if role == INSPECTOR:
+        assert {e["extensions"]["code"] for e in fast["errors"]} == {"FORBIDDEN"}
+    else:
+        assert "errors" not in fast and fast["data"]["building"]["compound"]["community"]["name"]
 
 
 @pytest.mark.parametrize("role", [STREET_ADMIN, MEDIATOR])

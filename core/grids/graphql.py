@@ -132,7 +132,7 @@ class GridQuery:
         statement = select(Grid)
         if community_id is not None:
             statement = statement.where(Grid.community_id == decode_id_of(community_id, "Community", "communityId"))
-        return await read_page(info, statement, first, after)
+        return await read_page(info, statement, first, after, plain=True)
 
 
 GridPayload = payload("GridPayload", grid=GridType)

@@ -159,7 +159,7 @@ class NoticeQuery:
         statement = select(notice_models.Notice).where(access.visible_notices(ctx))
         if ctx.has_permission(access.READ) and not include_inactive:
             statement = statement.where(access.in_force(clock.now()))
-        return await read_page(info, statement, first, after, newest_first=True, last=last, before=before)
+        return await read_page(info, statement, first, after, newest_first=True, last=last, before=before, plain=True)
 
     @strawberry.field(description="One notice you may read (NOT_FOUND otherwise, whether or not it exists).",
                       permission_classes=public("the resolver answers NOT_FOUND for a notice the caller may not read"))

@@ -203,7 +203,7 @@ class OrganisationQuery:
         statement = select(Organisation)
         if kind is not None:
             statement = statement.where(Organisation.kind == kind)
-        return await read_page(info, statement, first, after)
+        return await read_page(info, statement, first, after, plain=True)
 
 
 OrganisationPayload = payload("OrganisationPayload", organisation=OrganisationType)

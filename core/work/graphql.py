@@ -267,7 +267,7 @@ class WorkQuery:
         if open is not None:
             finals = [s.value for s in FINAL]
             statement = statement.where(models.WorkItem.state.not_in(finals) if open else models.WorkItem.state.in_(finals))
-        return await read_page(info, statement, first, after)
+        return await read_page(info, statement, first, after, plain=True)
 
     @strawberry.field(description="One work item you may see, by global ID.", permission_classes=[IsAuthenticated])
     async def work_item(self, info: strawberry.Info, id: Annotated[strawberry.ID, strawberry.argument(description="Global ID of the WorkItem.")]) -> WorkItem | None:
