@@ -78,7 +78,7 @@ async def paginate(
 
     ``plain``: the page's rows are read as plain rows (``schema.plain_rows``: the model's
     columns in a named tuple, read on the connection without the ORM, ``Context.rows``),
-    about half the CPU of ORM entities; for lists whose type's fields read only columns and
+    about half the CPU of ORM entities for long pages; for lists whose type's fields read only columns and
     loaders (no relationship, property or method of the model), and a statement of one
     table (filters may use subqueries).
 

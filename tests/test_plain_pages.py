@@ -15,7 +15,6 @@ import pytest
 from jiedao.core.demo import DEMO_PASSWORD
 
 PLAIN_LISTS = {
-    "alarms": "Alarm",
     "buildings": "Building",
     "grids": "Grid",
     "notices": "Notice",

@@ -54,7 +54,7 @@ class SensorsQuery:
         """One device, or null if this street has none with that ID."""
         return await by_id(info.context, models.Device).load(decode_id_of(id, "Device"))
 
-    @connection_field(Alarm, plain_rows=True, description="Alarms of the street, oldest first; by default the open ones (every status but CLEARED).", permission_classes=READ_ALARMS)
+    @connection_field(Alarm, description="Alarms of the street, oldest first; by default the open ones (every status but CLEARED).", permission_classes=READ_ALARMS)
     def alarms(
         root,
         ctx,
