@@ -44,16 +44,11 @@ def column_keys(model: type) -> tuple[str, ...]:
     return tuple(attribute.key for attribute in model.__mapper__.column_attrs)
 
 
-def columns_of(model: type) -> list[Any]:
-    """The ORM column attributes of ``model`` (a column query of them stays street-scoped)."""
-    return [getattr(model, key) for key in column_keys(model)]
-
-
 @cache
 def table_columns(model: type) -> tuple[Any, ...]:
     """The table columns behind ``model``'s mapped columns, in ``column_keys`` order: selected
-    instead of ``columns_of`` in a statement run by ``Context.rows``, their values come back
-    through SQLAlchemy's core result (rows built in C) rather than the ORM's per-column loading."""
+    (rather than the ORM attributes) in a statement run by ``Context.rows``, their values come
+    back through SQLAlchemy's core result (rows built in C), not the ORM's per-column loading."""
     columns = model.__mapper__.columns
     return tuple(columns[key] for key in column_keys(model))
 

@@ -290,10 +290,10 @@ COMPUTED = {"Hotspot", "Street", "Me"}
 
 
 def identity(global_id: str) -> str:
-    """What names the object behind ``global_id`` for this test, readably (``Type:key``). A hotspot's window under a
-    preset ends now, so its ID carries the second its list was read: the lists of the roles,
-    read one after another, may differ in that second alone. Its place and the window's
-    start name it."""
+    """What names the object behind ``global_id`` for this test, readably (``Type:key``).
+    A hotspot's window under a preset ends now, so its ID carries the second its list was
+    read: the lists of the roles, read one after another, may differ in that second alone.
+    Its place and the window's start name it."""
     type_name, key = decode_global_id(global_id)
     return f"{type_name}:{key[:3] if type_name == 'Hotspot' else key}"  # a hotspot's key: (place kind, place, start, end)
 
