@@ -97,10 +97,11 @@ def scoped_to_street(statement: Any, street_id: int | None) -> Any:
     joins' ON clauses and subqueries included), for a select run on the session's connection
     directly (``schema.context.Context.rows``), where the session's listener does not run.
 
-    The criteria are applied when the statement is compiled as an ORM statement, so it must
-    name at least one ORM attribute or entity (``select(*table_columns(Unit)).where(
-    Unit.building_id == 7)``); a statement of bare table columns would silently go
-    unscoped, so it is refused."""
+    The criteria are applied when the statement is compiled as an ORM statement, to the
+    entities it selects from: select ORM attributes (``select(*columns_of(Unit))``), not bare
+    table columns, whose ``FROM units`` no criterion reaches (an ORM attribute in the WHERE
+    clause does bring the entity in; one in ORDER BY alone does not). A statement naming no
+    ORM attribute at all would silently go unscoped, so it is refused."""
     if street_id is None:
         return statement
     if statement._propagate_attrs.get("compile_state_plugin") != "orm":  # noqa: SLF001 - how SQLAlchemy marks an ORM-enabled statement

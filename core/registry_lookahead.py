@@ -17,7 +17,7 @@ Permissions and scoping stay those of the general path: ``Unit.owners`` keeps it
 permission check (decided once per request, ``schema.caller_permissions``; refused at every
 row as before), and owners are only read when the caller
 holds ``core.residents.read`` (a caller who asks for owners without it gets the general
-path, refusals and all). The statement selects table columns and runs on the session's
+path, refusals and all). The statement runs on the session's
 connection (``Context.rows``: core rows, no ORM loading per column), with the street
 criteria the session would add (``core.db.scoped_to_street``) on units, ownerships and
 residents alike, and under the street's RLS on PostgreSQL.
@@ -34,7 +34,7 @@ from sqlalchemy import select
 
 from jiedao.core import models
 from jiedao.schema.loaders import by_id
-from jiedao.schema.plain_rows import column_keys, plain_row, preload, table_columns
+from jiedao.schema.plain_rows import column_keys, columns_of, plain_row, preload
 from jiedao.schema.selection import Selection, object_type_of, plain_nodes, selected_fields, selected_page_nodes
 
 UNIT_FIELDS = frozenset({"__typename", "id", "number", "stairwell", "floor", "area", "owners", "building"})
@@ -164,13 +164,13 @@ async def _preload_units(ctx: Any, wanted: tuple[bool, bool, bool], buildings: S
         # running: keep the general path's order of events for refusals.
         return
     with_owners = plain_owners
-    unit_columns = table_columns(models.Unit)
+    unit_columns = columns_of(models.Unit)
     unit_width = len(unit_columns)
     ids = [building.id for building in buildings]
     statement = select(*unit_columns)
     if with_owners:
         statement = (
-            statement.add_columns(*table_columns(models.Resident))
+            statement.add_columns(*columns_of(models.Resident))
             .select_from(models.Unit)
             .outerjoin(models.Ownership, models.Ownership.unit_id == models.Unit.id)
             .outerjoin(models.Resident, models.Resident.id == models.Ownership.resident_id)

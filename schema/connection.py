@@ -12,7 +12,7 @@ from strawberry.utils.str_converters import to_camel_case
 from jiedao.schema.context import Context
 from jiedao.schema.errors import ClientError
 from jiedao.schema.ids import decode_cursor, decode_id_of, encode_cursor, pk_limit
-from jiedao.schema.plain_rows import plain_row, table_columns
+from jiedao.schema.plain_rows import columns_of, plain_row
 from jiedao.schema.references import preload_page_references
 
 NodeT = TypeVar("NodeT")
@@ -108,7 +108,7 @@ async def paginate(
     if not size:
         rows = []
     elif plain:
-        rows = [plain_row(model, values) for values in await ctx.rows(page.with_only_columns(*table_columns(model)))]
+        rows = [plain_row(model, values) for values in await ctx.rows(page.with_only_columns(*columns_of(model)))]
     else:
         rows = list(await ctx.scalars(page))
     more = len(rows) > size

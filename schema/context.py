@@ -136,9 +136,9 @@ class Context:
         """Run a select on the session's connection and return its rows as tuples, without the
         ORM session's execution (no ``do_orm_execute`` event, no ORM result set-up, no entity
         loading): for column queries of many rows, about half the CPU of ``execute``. Select
-        table columns (``schema.plain_rows.table_columns``) and filter or join with ORM
-        attributes: the statement gets the street criteria the session would give it
-        (``core.db.scoped_to_street``, which refuses a statement it could not scope)."""
+        the ORM column attributes (``schema.plain_rows.columns_of``), not bare table columns:
+        the statement gets the street criteria the session would give it on the entities it
+        names (``core.db.scoped_to_street``, which refuses a statement naming none)."""
         from jiedao.core.db import scoped_to_street
 
         async def read(session: AsyncSession) -> list[Any]:

@@ -44,13 +44,12 @@ def column_keys(model: type) -> tuple[str, ...]:
     return tuple(attribute.key for attribute in model.__mapper__.column_attrs)
 
 
-@cache
-def table_columns(model: type) -> tuple[Any, ...]:
-    """The table columns behind ``model``'s mapped columns, in ``column_keys`` order: selected
-    (rather than the ORM attributes) in a statement run by ``Context.rows``, their values come
-    back through SQLAlchemy's core result (rows built in C), not the ORM's per-column loading."""
-    columns = model.__mapper__.columns
-    return tuple(columns[key] for key in column_keys(model))
+def columns_of(model: type) -> list[Any]:
+    """The ORM column attributes of ``model``, in ``column_keys`` order. Select these (not the
+    table's bare columns) in a statement run by ``Context.rows``: the street's criteria apply
+    to the entity they name (a statement of bare table columns reads ``FROM units`` as a
+    plain table, and no criterion reaches it)."""
+    return [getattr(model, key) for key in column_keys(model)]
 
 
 def plain_row(model: type, values: Any) -> PlainRow:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from jiedao.core import models
 from jiedao.core.testing.fixtures import build_registry
 from jiedao.schema.context import Context
-from jiedao.schema.plain_rows import plain_row, table_columns
+from jiedao.schema.plain_rows import columns_of, plain_row
 
 
 def _context(kernel, street: str) -> Context:
@@ -23,9 +23,9 @@ async def test_rows_read_only_the_streets_rows(kernel):
     theirs = await build_registry(kernel, "gongchen", buildings=2, units_per_building=2)
     context = _context(kernel, "changqing")
     try:
-        units = await context.rows(select(*table_columns(models.Unit)).where(models.Unit.area_dm2 > 0).order_by(models.Unit.id))
+        units = await context.rows(select(*columns_of(models.Unit)).order_by(models.Unit.id))
         owners = await context.rows(
-            select(models.Unit.id, *table_columns(models.Resident))
+            select(models.Unit.id, *columns_of(models.Resident))
             .outerjoin(models.Ownership, models.Ownership.unit_id == models.Unit.id)
             .outerjoin(models.Resident, models.Resident.id == models.Ownership.resident_id)
             .where(models.Unit.id.in_(ours["units"] + theirs["units"]))
@@ -42,7 +42,7 @@ async def test_rows_have_the_values_the_orm_reads(kernel):
     made = await build_registry(kernel, "changqing", buildings=1, units_per_building=1)
     context = _context(kernel, "changqing")
     try:
-        (row,) = await context.rows(select(*table_columns(models.Resident)).where(models.Resident.id == made["residents"][0]))
+        (row,) = await context.rows(select(*columns_of(models.Resident)).where(models.Resident.id == made["residents"][0]))
         (orm,) = await context.scalars(select(models.Resident).where(models.Resident.id == made["residents"][0]))
     finally:
         await context.close()

@@ -14,7 +14,7 @@ from jiedao.schema.errors import ClientError
 from jiedao.schema.ids import decode_global_id, decode_id_of, encode_global_id
 from jiedao.schema.loaders import children_field, linked, through
 from jiedao.schema.node import caller_resolver, computed_node_type, enum_field, global_id_field, model_for, plain_resolver, readable
-from jiedao.schema.plain_rows import MISSING, plain_row, preload, preloadable, preloaded, table_columns
+from jiedao.schema.plain_rows import MISSING, columns_of, plain_row, preload, preloadable, preloaded
 from jiedao.schema.permissions import allow_any, IsAuthenticated
 from jiedao.schema.references import preload_page_references
 from jiedao.schema.selection import selected_fields, selected_path
@@ -30,6 +30,7 @@ __all__ = [
     "children_field",
     "connection_field",
     "ClientError",
+    "columns_of",
     "computed_node_type",
     "decode_global_id",
     "decode_id_of",
@@ -54,7 +55,6 @@ __all__ = [
     "run_mutation",
     "selected_fields",
     "selected_path",
-    "table_columns",
     "through",
     "where_given",
     "WorkItemType",
