@@ -14,6 +14,7 @@ from jiedao.schema.errors import ClientError
 from jiedao.schema.ids import decode_cursor, decode_id_of, encode_cursor, pk_limit
 from jiedao.schema.plain_rows import columns_of, plain_row
 from jiedao.schema.references import preload_page_references
+from jiedao.schema.selection import connection_selects
 
 NodeT = TypeVar("NodeT")
 MAX_PAGE_SIZE = 100
@@ -39,9 +40,12 @@ class Connection(Generic[NodeT]):
     edges: list[Edge[NodeT]] = strawberry.field(description="The items of the page, in list order.")
     page_info: PageInfo = strawberry.field(description="Where the page sits in the whole list: cursors and whether there is more.")
     _count_statement: strawberry.Private[Any]
+    _total: strawberry.Private[int | None] = None
 
-    @strawberry.field(description="The number of items in the whole list (one extra statement).")
+    @strawberry.field(description="The number of items in the whole list (read with the page where the page has items).")
     async def total_count(self, info: strawberry.Info) -> int:
+        if self._total is not None:  # counted by the page's own statement (``paginate(count=True)``)
+            return self._total
         if callable(self._count_statement):  # a batched count (children's connections)
             return await self._count_statement()
         # A single number: read on the connection, without the ORM session's execution.
@@ -72,6 +76,7 @@ async def paginate(
     last: int | None = None,
     before: str | None = None,
     plain: bool = False,
+    count: bool = False,
 ) -> Connection:
     """A page of ``statement`` (a select of one ORM model) in primary-key order
     (``newest_first``: descending, the latest rows first).
@@ -81,6 +86,11 @@ async def paginate(
     about half the CPU of ORM entities for long pages; for lists whose type's fields read only columns and
     loaders (no relationship, property or method of the model), and a statement of one
     table (filters may use subqueries).
+
+    ``count``: the page's statement also counts the whole list (an uncorrelated scalar
+    subquery, computed once by the database), so ``totalCount`` costs no statement of its own
+    unless the page is empty; for a field whose selection asks for ``totalCount``
+    (``read_page`` decides).
 
     Keyset pagination: ``WHERE id > after ORDER BY id LIMIT first + 1``. Paging backwards,
     ``last`` rows before the cursor ``before`` (towards the start of the list) are the page:
@@ -105,10 +115,18 @@ async def paginate(
         page = page.where(key > cursor if newest_first else key < cursor)
     descending = newest_first != backward
     page = page.order_by(key.desc() if descending else key).limit(size + 1)
+    total = None
+    counted = (count_statement.scalar_subquery(),) if count else ()
     if not size:
         rows = []
     elif plain:
-        rows = [plain_row(model, values) for values in await ctx.rows(page.with_only_columns(*columns_of(model)))]
+        read = await ctx.rows(page.with_only_columns(*columns_of(model), *counted))
+        rows = [plain_row(model, values[:-1] if count else values) for values in read]
+        total = read[0][-1] if count and read else None
+    elif count:
+        read = (await ctx.execute(page.add_columns(*counted))).all()
+        rows = [row for row, _ in read]
+        total = read[0][1] if read else None
     else:
         rows = list(await ctx.scalars(page))
     more = len(rows) > size
@@ -125,6 +143,7 @@ async def paginate(
             end_cursor=edges[-1].cursor if edges else None,
         ),
         _count_statement=count_statement,
+        _total=total,
     )
 
 
@@ -151,8 +170,11 @@ BEFORE_HELP = "Backward paging: the items before this cursor (a page's `pageInfo
 async def read_page(info: strawberry.Info, statement: Select, first: int | None, after: str | None, **options: Any) -> Connection:
     """``paginate`` for a list field being resolved (``info``), then the page's linked rows and
     children its selection asks for read ahead (``schema.references``): what every list of
-    rows should call (``connection_field`` does); ``options`` go to ``paginate``."""
-    page = await paginate(info.context, statement, first, after, **options)
+    rows should call (``connection_field`` does); ``options`` go to ``paginate``. Where the
+    selection asks for ``totalCount``, the page's statement counts the list too
+    (``paginate(count=True)``)."""
+    count = connection_selects(info._raw_info, "totalCount")  # noqa: SLF001 - graphql-core's field nodes and fragments
+    page = await paginate(info.context, statement, first, after, count=count, **options)
     await preload_page_references(info.context, info, [edge.node for edge in page.edges])
     return page
 

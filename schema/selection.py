@@ -82,6 +82,17 @@ def selected_page_nodes(info: GraphQLResolveInfo) -> tuple[GraphQLObjectType, Se
     return selected_path(info, connection_type, info.field_nodes, "edges", "node")
 
 
+def connection_selects(info: GraphQLResolveInfo, name: str) -> bool:
+    """Whether the selection of the connection field being resolved (``info``, graphql-core's)
+    asks for its field ``name`` (e.g. ``totalCount``), through fragments as the executor
+    collects it; ``False`` when that part is deferred."""
+    connection_type = get_named_type(info.return_type)
+    if not isinstance(connection_type, GraphQLObjectType):
+        return False
+    selection = selected_fields(info, connection_type, info.field_nodes)
+    return selection is not None and name in selection
+
+
 def plain_nodes(nodes: Sequence[FieldNode]) -> bool:
     """Whether none of ``nodes`` has arguments or a directive beyond ``@skip``/``@include``."""
     return all(not node.arguments and no_directive_left(node) for node in nodes)

@@ -118,3 +118,49 @@ async def test_the_history_of_many_cases_takes_the_statements_of_one(kernel, cli
         history, page = case["node"]["history"], case["node"]["historyConnection"]
         assert [e["node"] for e in page["edges"]] == history[:2]
         assert page["totalCount"] == len(history) and page["pageInfo"]["hasNextPage"] == (len(history) > 2)
+
+
+COUNTED_BUILDINGS = """query($first: Int, $after: String, $compound: ID) { buildings(first: $first, after: $after, compoundId: $compound) {
+  totalCount edges { node { id } } pageInfo { hasNextPage endCursor } } }"""
+COUNTED_NOTIFICATIONS = """query($first: Int, $after: String, $last: Int, $before: String) { me { notifications(first: $first, after: $after, last: $last, before: $before) {
+  totalCount edges { node { id } } pageInfo { startCursor endCursor } } } }"""
+
+
+async def test_total_count_is_the_whole_lists_on_every_page_and_costs_no_statement(kernel, client):
+    """``totalCount`` is read by the page's own statement (``paginate(count=True)``): it is the
+    whole (filtered) list's on a middle page, a last page, a page past the end (no row to
+    carry it: counted on its own) and pages read backwards; and asking for it costs no
+    statement. Buildings are read as plain rows, notifications as ORM rows."""
+    from jiedao.core.notify import Notification, notify
+
+    registry = await build_registry(kernel, "changqing", buildings=5, units_per_building=1)
+    worker = await client.token("community_worker")
+    totals, after = [], None
+    while True:
+        page = (await client.query(COUNTED_BUILDINGS, {"first": 2, "after": after}, token=worker))["buildings"]
+        totals.append((len(page["edges"]), page["totalCount"]))
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert totals == [(2, 5), (2, 5), (1, 5)]
+    past_the_end = (await client.query(COUNTED_BUILDINGS, {"first": 2, "after": page["pageInfo"]["endCursor"]}, token=worker))["buildings"]
+    assert (past_the_end["edges"], past_the_end["totalCount"]) == ([], 5)
+    compound = encode_global_id("Compound", registry["compound"][0])
+    filtered = (await client.query(COUNTED_BUILDINGS, {"first": 1, "compound": compound}, token=worker))["buildings"]
+    assert filtered["totalCount"] == 5 and len(filtered["edges"]) == 1
+    nowhere = (await client.query(COUNTED_BUILDINGS, {"first": 1, "compound": encode_global_id("Compound", 2**31 - 1)}, token=worker))["buildings"]
+    assert (nowhere["edges"], nowhere["totalCount"]) == ([], 0)
+    plain = "query($first: Int) { buildings(first: $first) { edges { node { id } } } }"
+    assert await client.statements(COUNTED_BUILDINGS, {"first": 2}, token=worker) == await client.statements(plain, {"first": 2}, token=worker)
+
+    for n in range(4):
+        await notify(kernel, Notification(street="changqing", recipients=("community_worker",), subject=f"通知{n}"))
+
+    async def notifications(**variables):
+        return (await client.query(COUNTED_NOTIFICATIONS, variables, token=worker))["me"]["notifications"]
+
+    newest = await notifications(first=1)
+    oldest = await notifications(last=1)
+    older = await notifications(last=2, before=oldest["pageInfo"]["startCursor"])
+    assert [(len(p["edges"]), p["totalCount"]) for p in (newest, oldest, older)] == [(1, 4), (1, 4), (2, 4)]
+    assert (await notifications(first=1, after=oldest["pageInfo"]["endCursor"]))["totalCount"] == 4

@@ -67,3 +67,34 @@ async def test_a_plain_page_answers_as_node_does(client, list_field):
     fetched = await client.result(f"{{ {one_by_one} }}", token=token)
     assert not fetched.get("errors"), fetched["errors"]
     assert [fetched["data"][f"n{i}"] for i in range(len(listed))] == listed
+
+
+WALK = "query($after: String) {{ {field}(first: 100, after: $after) {{ totalCount pageInfo {{ hasNextPage endCursor }} edges {{ node {{ id }} }} }} }}"
+
+
+async def walk(client, token: str, street: str, list_field: str) -> tuple[list[str], int]:
+    """Every ID of ``list_field`` in ``street``, page by page, and the list's ``totalCount``."""
+    ids, after = [], None
+    while True:
+        page = (await client.query(WALK.format(field=list_field), {"after": after}, street=street, token=token))[list_field]
+        ids += [edge["node"]["id"] for edge in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            return ids, page["totalCount"]
+        after = page["pageInfo"]["endCursor"]
+
+
+@pytest.mark.demo
+@pytest.mark.parametrize("list_field", sorted(PLAIN_LISTS))
+async def test_a_plain_list_holds_its_own_streets_rows_only(client, list_field):
+    """The whole list, walked page by page in each demo street, shares no row with the other
+    street's and counts what it lists. A first page alone cannot show a leak: the demo seeds
+    长庆 first, so the other street's rows sort after its own (this is how a plain page that
+    left SQLite's street criteria out went unnoticed by the test above)."""
+    walked = {}
+    for street in ("changqing", "gongchen"):
+        token = (await client.query(LOGIN, {"u": f"{street}-admin", "p": DEMO_PASSWORD}, street=street))["login"]["token"]
+        ids, total = await walk(client, token, street, list_field)
+        assert len(set(ids)) == len(ids) == total, (street, len(ids), total)
+        walked[street] = set(ids)
+    assert walked["changqing"], f"the demo's 长庆 has no {PLAIN_LISTS[list_field]} rows that could leak"
+    assert not walked["changqing"] & walked["gongchen"]
