@@ -289,6 +289,29 @@ async def test_the_inbox_statement_count_does_not_grow_with_its_length(kernel, c
     assert counts[("staff", 3)] == counts[("staff", 30)], counts
 
 
+async def test_the_inbox_reads_buildings_and_units_ahead(kernel, client, place, monkeypatch):
+    """A page of work items reads the building and the unit of every item in one statement
+    each (``linked``), and graphql-core resolves no field of a work item: the executor answers
+    them from the rows read ahead. An item about no unit answers null."""
+    from jiedao.core.models import Unit
+    from jiedao.core.testing.plain_path import resolved_parent_types
+    from sqlalchemy import select
+
+    async with street_transaction(kernel, "changqing") as session:
+        units = {b: u for u, b in (await session.execute(select(Unit.id, Unit.building_id))).all()}
+    for n in range(4):
+        building = place.buildings[n % 2]
+        await open_item(kernel, place, building=n % 2, subject=f"Topic:{n}", unit_id=units[building] if n < 3 else None)
+    query = "query($first: Int) { workItems(first: $first) { edges { node { id title building { name } unit { number building { name } } } } } }"
+    staff = place.tokens["staff"]
+    resolved = resolved_parent_types(monkeypatch)
+    items = [e["node"] for e in (await client.query(query, {"first": 10}, token=staff))["workItems"]["edges"]]
+    assert [(i["building"]["name"], i["unit"] and i["unit"]["number"]) for i in items] == [("1幢", "001"), ("2幢", "001"), ("1幢", "001"), ("2幢", None)]
+    assert all(i["unit"] is None or i["unit"]["building"] == i["building"] for i in items)
+    assert "WorkItem" not in resolved, resolved
+    assert await client.statements(query, {"first": 1}, token=staff) == await client.statements(query, {"first": 10}, token=staff)
+
+
 async def test_plugins_find_the_item_of_their_subject(kernel, place):
     await open_item(kernel, place, subject="Alarm:77", raised=None)
     async with street_transaction(kernel, "changqing") as session:

@@ -119,9 +119,9 @@ class MembershipType(Node):
         user = await by_id(ctx, User).load(self.user_id)
         return user.username if user else None
 
-    @strawberry.field(description="The organisation of the membership.")
-    async def organisation(self, info: strawberry.Info) -> "OrganisationType":
-        return await by_id(info.context, Organisation).load(self.organisation_id)
+    organisation = linked(
+        Organisation, "organisation_id", Annotated["OrganisationType", strawberry.lazy("jiedao.core.organisations.graphql")], nullable=False, description="The organisation of the membership."
+    )
 
 
 @node_type(Organisation, read=PUBLIC, visible=visible_organisations)

@@ -193,13 +193,8 @@ class WorkItem(Node):
     def rating(self) -> RatingEnum | None:
         return models.Rating(self.rating) if self.rating else None
 
-    @strawberry.field(description="The building it is about; null when none.")
-    async def building(self, info: strawberry.Info) -> core_types.Building | None:
-        return await by_id(info.context, registry.Building).load(self.building_id) if self.building_id else None
-
-    @strawberry.field(description="The unit it is about; null when none.")
-    async def unit(self, info: strawberry.Info) -> core_types.Unit | None:
-        return await by_id(info.context, registry.Unit).load(self.unit_id) if self.unit_id else None
+    building = linked(registry.Building, "building_id", core_types.Building, description="The building it is about; null when none.")
+    unit = linked(registry.Unit, "unit_id", core_types.Unit, description="The unit it is about; null when none.")
 
     @strawberry.field(description="The resident who raised it (null when none did, or you may not see residents).")
     async def raised_by(self, info: strawberry.Info) -> core_types.Resident | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import warnings
 from datetime import datetime
-from typing import NewType
+from typing import Annotated, NewType
 
 import strawberry
 from sqlalchemy import Select, select
@@ -84,9 +84,7 @@ class FundEntry(Node):
     actor: str = strawberry.field(description="Who recorded it (an account's username, or system).")
     at: datetime = strawberry.field(description="When it was recorded (ISO 8601 UTC).")
 
-    @strawberry.field(description="The use this entry paid out, if any.")
-    async def use(self, info: strawberry.Info) -> FundUse | None:
-        return await by_id(info.context, m.FundUse).load(self.use_id) if self.use_id else None
+    use = linked(m.FundUse, "use_id", Annotated["FundUse", strawberry.lazy("jiedao.plugins.deliberation.fund.types")], description="The use this entry paid out, if any.")
 
 
 @strawberry.type(name="FundUseBearer", description="A building, or one stairwell (单元) of it, whose owners bear a use (列支范围).")
@@ -116,18 +114,14 @@ class FundUse(Node):
     def emergency(self) -> EmergencyEnum | None:
         return m.Emergency(self.emergency) if self.emergency else None
 
-    @strawberry.field(description="The passed owners' ballot that authorised the use.")
-    async def ballot(self, info: strawberry.Info) -> Ballot | None:
-        return await by_id(info.context, BallotModel).load(self.ballot_id) if self.ballot_id else None
+    ballot = linked(BallotModel, "ballot_id", Ballot, description="The passed owners' ballot that authorised the use.")
 
     @strawberry.field(metadata=list_bound(50), description="The buildings or stairwells whose owners bear it.")
     async def bearers(self, info: strawberry.Info) -> list[Bearer]:
         rows = await children(info.context, m.FundUseBearer.use_id).load(self.id)
         return [Bearer(stairwell=r.stairwell, _building_id=r.building_id) for r in rows]
 
-    @strawberry.field(description="The account it is paid from.")
-    async def account(self, info: strawberry.Info) -> FundAccount | None:
-        return await by_id(info.context, m.FundAccount).load(self.account_id)
+    account = linked(m.FundAccount, "account_id", Annotated["FundAccount", strawberry.lazy("jiedao.plugins.deliberation.fund.types")], description="The account it is paid from.")
 
 
 @node_type(m.FundAccount, read=READERS, visible=visible_accounts)
@@ -143,9 +137,7 @@ class FundAccount(Node):
 
     compound = linked(registry.Compound, "compound_id", types.Compound, description="The compound whose fund it is.")
 
-    @strawberry.field(description="Null for a compound's account.")
-    async def building(self, info: strawberry.Info) -> types.Building | None:
-        return await by_id(info.context, registry.Building).load(self.building_id) if self.building_id else None
+    building = linked(registry.Building, "building_id", types.Building, description="Null for a compound's account.")
 
     @connection_field(FundEntry, newest_first=True, description="The ledger, newest first (paged in SQL).")
     def ledger(root, ctx) -> Select:

@@ -9,8 +9,8 @@ from typing import Annotated, TYPE_CHECKING
 import strawberry
 from sqlalchemy import or_, select
 
-from jiedao.api import by_id, children, Node, node_type, registry, types
-from jiedao.api.graphql import encode_global_id, enum_field, list_bound, OrganisationType, WorkItemType
+from jiedao.api import children, Node, node_type, registry, types
+from jiedao.api.graphql import encode_global_id, enum_field, linked, list_bound, OrganisationType, WorkItemType
 from jiedao.plugins.deliberation import service
 from jiedao.api.graphql import describe_enum_values as described
 from jiedao.plugins.deliberation.graphql.loaders import organisations_loader, visible_nodes_loader, work_items_by_subject
@@ -145,9 +145,7 @@ class Meeting(Node):
     def published_at(self) -> datetime | None:
         return self.published_at
 
-    @strawberry.field(description="The compound it is about, if any.")
-    async def compound(self, info: strawberry.Info) -> types.Compound | None:
-        return await by_id(info.context, registry.Compound).load(self.compound_id) if self.compound_id else None
+    compound = linked(registry.Compound, "compound_id", types.Compound, description="The compound it is about, if any.")
 
     @strawberry.field(metadata=list_bound(30), description="The agenda, in order.")
     async def agenda(self, info: strawberry.Info) -> list[AgendaItem]:

@@ -9,7 +9,7 @@ import strawberry
 from sqlalchemy import and_, select
 
 from jiedao.api import by_id, children, Node, node_type, registry, types
-from jiedao.api.graphql import enum_field, list_bound
+from jiedao.api.graphql import enum_field, linked, list_bound
 from jiedao.plugins.deliberation.graphql.types.access import (
     BALLOT_READ,
     load_visible_meeting,
@@ -90,13 +90,8 @@ class Topic(Node):
             return []
         return await children(info.context, BallotModel.topic_id).load(self.id)
 
-    @strawberry.field(description="The compound it is about, if any.")
-    async def compound(self, info: strawberry.Info) -> types.Compound | None:
-        return await by_id(info.context, registry.Compound).load(self.compound_id) if self.compound_id else None
-
-    @strawberry.field(description="The building it is about, if any.")
-    async def building(self, info: strawberry.Info) -> types.Building | None:
-        return await by_id(info.context, registry.Building).load(self.building_id) if self.building_id else None
+    compound = linked(registry.Compound, "compound_id", types.Compound, description="The compound it is about, if any.")
+    building = linked(registry.Building, "building_id", types.Building, description="The building it is about, if any.")
 
     @strawberry.field(description="The unit; shown only to staff and to the resident who raised the topic.")
     async def unit(self, info: strawberry.Info) -> types.Unit | None:

@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 from sqlalchemy import Select, select
 
-from jiedao.api import by_id, Node, node_type, registry, today, types
+from jiedao.api import Node, node_type, registry, today, types
 from jiedao.api.graphql import connection_field, enum_field, linked, list_bound, where_given
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation import service
@@ -46,9 +46,7 @@ class Finding(Node):
 
     unit = linked(registry.Unit, "unit_id", Unit, description="The unit it is in, if any.")
 
-    @strawberry.field(description="The task force that found it.")
-    async def task_force(self, info: strawberry.Info) -> TaskForce | None:
-        return await by_id(info.context, m.TaskForce).load(self.task_force_id)
+    task_force = linked(m.TaskForce, "task_force_id", Annotated["TaskForce", strawberry.lazy("jiedao.plugins.mediation.graphql.types.taskforces")], description="The task force that found it.")
 
     @strawberry.field(description="The mediation case opened when the owner disputed the finding (if you may see it).")
     async def case(self, info: strawberry.Info) -> Case | None:
