@@ -81,9 +81,7 @@ async def preload_building_page(ctx: Any, info: strawberry.Info, buildings: Sequ
     reached = selected_page_nodes(raw)
     if reached is None:
         return
-    building_type, building_fields = reached
-    await _preload_compounds(ctx, raw, building_type, building_fields, buildings)
-    await _preload_units(ctx, _wanted(raw, building_type, building_fields), buildings)
+    await _preload_selected(ctx, raw, *reached, buildings)
 
 
 async def preload_building(ctx: Any, info: strawberry.Info, building: Any) -> None:
@@ -97,10 +95,15 @@ async def preload_building(ctx: Any, info: strawberry.Info, building: Any) -> No
     if not isinstance(building_type, GraphQLObjectType):
         return
     building_fields = selected_fields(raw, building_type, raw.field_nodes)
-    if building_fields is None:
-        return
-    await _preload_compounds(ctx, raw, building_type, building_fields, [building])
-    await _preload_units(ctx, _wanted(raw, building_type, building_fields), [building])
+    if building_fields is not None:
+        await _preload_selected(ctx, raw, building_type, building_fields, [building])
+
+
+async def _preload_selected(ctx: Any, info: GraphQLResolveInfo, building_type: GraphQLObjectType, building_fields: Selection, buildings: Sequence[Any]) -> None:
+    """The compounds (with their communities) and the units (with their owners) that
+    ``building_fields``, selected on ``buildings``, ask for (the two look-aheads above)."""
+    await _preload_compounds(ctx, info, building_type, building_fields, buildings)
+    await _preload_units(ctx, _wanted(info, building_type, building_fields), buildings)
 
 
 async def _preload_compounds(ctx: Any, info: GraphQLResolveInfo, building_type: GraphQLObjectType, building_fields: Selection, buildings: Sequence[Any]) -> None:
