@@ -25,7 +25,7 @@ from jiedao.core.pages.routes import built_page, page_response
 from jiedao.core.replicas import read_after
 from jiedao.schema.context import Context
 from jiedao.core.socket_watch import Watched, watch_of
-from jiedao.schema.statements import start_counting
+from jiedao.schema.statements import start_counting, stop_counting
 
 if TYPE_CHECKING:
     from jiedao.core.kernel import Kernel
@@ -267,7 +267,7 @@ class GraphQLEndpoint:
         scope["jiedao.request_id"] = request_id
         scope["jiedao.auth"] = auth
         scope["jiedao.contexts"] = contexts = []
-        start_counting()
+        counter = start_counting()
         view = self.views[self.kernel.schemas.street_plugins[street]]
         if scope["type"] == "websocket":
             send = scope["jiedao.closer"] = SocketCloser(send)
@@ -276,6 +276,7 @@ class GraphQLEndpoint:
         except BodyTooLarge:
             await _reply(send, 413, f"The request body exceeds {MAX_BODY_BYTES} bytes.", "BODY_TOO_LARGE", request_id)
         finally:
+            stop_counting(counter)  # the closing COMMITs count in an outer counter only (a test's)
             if "jiedao.watched" in scope:
                 watch_of(self.kernel).discard(scope["jiedao.watched"])
             for context in contexts:

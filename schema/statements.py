@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from contextvars import ContextVar
-from dataclasses import dataclass
+from contextvars import ContextVar, Token
+from dataclasses import dataclass, field
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -16,6 +16,7 @@ class StatementCounter:
 
     count: int = 0
     outer: StatementCounter | None = None
+    token: Token | None = field(default=None, repr=False)
 
 
 _current: ContextVar[StatementCounter | None] = ContextVar("jiedao_statements", default=None)
@@ -27,10 +28,21 @@ def current_statements() -> StatementCounter | None:
 
 
 def start_counting() -> StatementCounter:
-    """Count the statements executed from now on in this context (request)."""
+    """Count the statements executed from now on in this context (request); end with
+    ``stop_counting``."""
     counter = StatementCounter(outer=_current.get())
-    _current.set(counter)
+    counter.token = _current.set(counter)
     return counter
+
+
+def stop_counting(counter: StatementCounter) -> None:
+    """Stop ``counter``, started in this context: the counter before it counts again. A
+    request's counter stops when the request ends; otherwise the next request served in the
+    same context (an in-process client awaits the app in its own task) would chain to it, and
+    every statement would walk a chain growing by one per request."""
+    if counter.token is not None:
+        _current.reset(counter.token)
+        counter.token = None
 
 
 @event.listens_for(Engine, "before_cursor_execute")

@@ -188,3 +188,22 @@ async def test_an_idle_connection_dropped_by_the_server_fails_no_transaction(ker
     monkeypatch.setattr(db, "IDLE_PING_SECONDS", -1.0)  # it has been idle "long enough"
     async with kernel.db.transaction() as session:
         assert await session.scalar(text("select 2")) == 2
+
+
+async def test_a_requests_statement_counter_ends_with_the_request(client):
+    """Each request counts its statements (``JIEDAO_DEBUG``, ``client.statements``) with a
+    counter of its own that ends with it. An in-process client awaits the app in its own
+    task, so a counter left behind would be the next request's outer one: a chain growing by
+    one per request, walked by every statement (it took 15 % of an in-process benchmark's
+    CPU after 10,000 requests)."""
+    from jiedao.core.testing.fixtures import count_statements
+    from jiedao.schema.statements import current_statements
+
+    token = await client.token("community_worker")
+    before = current_statements()
+    one = await client.statements("{ buildings(first: 1) { edges { cursor } } }", token=token)
+    assert current_statements() is before
+    with count_statements() as counter:
+        assert await client.statements("{ buildings(first: 1) { edges { cursor } } }", token=token) == one
+        assert current_statements() is counter and counter.count >= one  # the request's statements count here too
+    assert current_statements() is before

@@ -31,7 +31,7 @@ from jiedao.core.identity.models import Grant, Token, User
 from jiedao.core.identity.passwords import hash_password
 from jiedao.core.kernel import Kernel
 from jiedao.core.plugins import discover
-from jiedao.schema.statements import StatementCounter, start_counting
+from jiedao.schema.statements import StatementCounter, start_counting, stop_counting
 
 TEST_PASSWORD = "test-password-1"
 APP_ROLE = "jiedao_app"
@@ -340,7 +340,10 @@ def app_client(kernel: Kernel, password_hash: str):
 def count_statements():
     """Count the SQL statements executed in this task (and the requests it awaits)."""
     counter: StatementCounter = start_counting()
-    yield counter
+    try:
+        yield counter
+    finally:
+        stop_counting(counter)
 
 
 async def new_compound(session, buildings: int) -> tuple[Any, list[Any]]:
