@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 import typing
 from typing import Any
 
@@ -64,6 +64,8 @@ LINKED = "jiedao_linked"
 """The attribute of a ``linked`` field's function: ``(model, key)`` (``schema.references``)."""
 CHILDREN = "jiedao_children"
 """The attribute of a ``children_field``'s function: ``(column, order_by)`` (``schema.references``)."""
+LOADED = "jiedao_loaded"
+"""The attribute of a ``loaded_field``'s function: ``(loader, key)`` (``schema.references``)."""
 
 
 def linked(model: type, key: str, returns: Any, *, description: str | None = None, permission_classes: Sequence[type] = (), nullable: bool = True) -> Any:
@@ -98,4 +100,23 @@ def children_field(returns: Any, column: InstrumentedAttribute, *, order_by: Any
 
     resolve.__annotations__["return"] = list[returns]
     setattr(resolve, CHILDREN, (column, order_by))
+    return strawberry.field(resolver=preloadable(resolve), **field_options)
+
+
+def loaded_field(returns: Any, loader: Callable[[Context], Any], *, key: str = "id", **field_options: Any) -> Any:
+    """A field answered by a batch loader of your own: ``loader(ctx)`` gives the request's
+    loader (``ctx.loader(name, load)``), which answers one value per key — a list for a list
+    field, an object or ``None`` — and the object's ``key`` attribute is its key, e.g. in a
+    type's body ``households = loaded_field(list[AffectedHousehold], households_loader,
+    key="device_pk", metadata=list_bound(60))``; ``field_options`` go to ``strawberry.field``.
+    For what ``linked`` and ``children_field`` cannot say (rows reached through a join, values
+    built from rows). A page of a connection reads it ahead for all its rows with one
+    ``load_many`` (``schema.references``), and the executor answers it without a resolver call."""
+
+    async def resolve(root: Any, info: strawberry.Info) -> Any:
+        ready = preloaded(root, info.python_name)
+        return await loader(info.context).load(getattr(root, key)) if ready is MISSING else ready
+
+    resolve.__annotations__["return"] = returns
+    setattr(resolve, LOADED, (loader, key))
     return strawberry.field(resolver=preloadable(resolve), **field_options)

@@ -17,6 +17,10 @@ the page's parties in one statement, their residents in one more), through fragm
 executor sees them (``schema.selection``). The answers are the same either way; a field
 whose permission classes refuse the caller, or that needs more than the caller (the field's
 permission depends on the row), is left to the general path, which reports it.
+
+``loaded_field(returns, loader, key=...)`` is the same for a field answered by a batch loader
+of the plugin's own (an alarm's households: units reached through a device, with the people
+living there): the page's values come from one ``load_many`` over the rows' keys.
 """
 
 from __future__ import annotations
@@ -27,14 +31,14 @@ from typing import Any
 import strawberry
 from graphql import GraphQLField, GraphQLNonNull, GraphQLObjectType
 
-from jiedao.schema.loaders import CHILDREN, LINKED, by_id, children
+from jiedao.schema.loaders import CHILDREN, LINKED, LOADED, by_id, children
 from jiedao.schema.plain_rows import preload
 from jiedao.schema.selection import Selection, object_type_of, selected_fields, selected_page_nodes
 
 
 def _marked(field: GraphQLField, marker: str) -> tuple[str, Any] | None:
     """``(python name, what the marker holds)`` of a field whose function carries ``marker``
-    (``LINKED`` or ``CHILDREN``), else ``None``."""
+    (``LINKED``, ``CHILDREN`` or ``LOADED``), else ``None``."""
     definition = (field.extensions or {}).get("strawberry-definition")
     resolver = getattr(definition, "base_resolver", None)
     held = getattr(getattr(resolver, "wrapped_func", None), marker, None)
@@ -65,21 +69,34 @@ async def _preload_selected(ctx: Any, raw: Any, parent_type: GraphQLObjectType, 
         field = parent_type.fields.get(name)
         if field is None:
             continue  # __typename
-        linked, children_of = _marked(field, LINKED), _marked(field, CHILDREN)
-        if (linked is None and children_of is None) or not preload_admitted(field, ctx):
+        linked, children_of, loaded = _marked(field, LINKED), _marked(field, CHILDREN), _marked(field, LOADED)
+        if (linked is None and children_of is None and loaded is None) or not preload_admitted(field, ctx):
             continue
         if linked is not None:
             read = await _preload_linked(ctx, field, *linked, rows)
-        else:
+        elif children_of is not None:
             python_name, (column, order_by) = children_of
-            lists = await children(ctx, column, order_by).load_many([row.id for row in rows])
-            for row, found in zip(rows, lists):
-                preload(row, python_name, found)
-            read = [child for found in lists for child in found]
+            read = _hand_out(rows, python_name, await children(ctx, column, order_by).load_many([row.id for row in rows]))
+        else:
+            python_name, (loader, key) = loaded
+            read = _hand_out(rows, python_name, await loader(ctx).load_many([getattr(row, key) for row in rows]))
         child_type = object_type_of(parent_type, name)
         below = selected_fields(raw, child_type, selection[name]) if read and child_type is not None else None
         if below:
             await _preload_selected(ctx, raw, child_type, below, read)
+
+
+def _hand_out(rows: Sequence[Any], python_name: str, values: Sequence[Any]) -> list[Any]:
+    """Give each row its value of the field (a list of objects, an object or ``None``), as a
+    loader read them for all rows; returns the objects handed out, for the next level."""
+    handed: list[Any] = []
+    for row, value in zip(rows, values):
+        preload(row, python_name, value)
+        if isinstance(value, list):
+            handed += value
+        elif value is not None:
+            handed.append(value)
+    return handed
 
 
 async def _preload_linked(ctx: Any, field: GraphQLField, python_name: str, reference: tuple[type, str], rows: Sequence[Any]) -> list[Any]:

@@ -29,7 +29,7 @@ from jiedao.schema.cost import list_bound
 from jiedao.schema.enum_docs import described_enum
 from jiedao.schema.ids import decode_id_of, encode_global_id
 from jiedao.schema.loaders import by_id, children, linked
-from jiedao.schema.node import PUBLIC, Node, node_type
+from jiedao.schema.node import PUBLIC, Node, node_type, plain_resolver
 from jiedao.schema.permissions import IsAuthenticated
 from jiedao.schema.validation import LONG, MaxLength
 
@@ -166,10 +166,12 @@ class WorkItem(Node):
     closed_at: datetime | None = strawberry.field(description="When it was closed (CONFIRMED or CLOSED), ISO 8601 UTC; null while open.")
 
     @strawberry.field(description="Where it came from (居民诉求, 物联感知告警, 12345 …).")
+    @plain_resolver
     def source(self) -> WorkSourceEnum:
         return models.WorkSource(self.source)
 
     @strawberry.field(description="Where it is in its loop.")
+    @plain_resolver
     def state(self) -> WorkStateEnum:
         return WorkState(self.state)
 
@@ -178,18 +180,22 @@ class WorkItem(Node):
         return self.due_at is not None and WorkState(self.state) in WAITING_ON_HANDLER and self.due_at < clock.now()
 
     @strawberry.field(description="Whether it is closed (CONFIRMED or CLOSED).")
+    @plain_resolver
     def closed(self) -> bool:
         return WorkState(self.state) in FINAL
 
     @strawberry.field(description="The rung of the escalation ladder it has reached.")
+    @plain_resolver
     def escalation_level(self) -> EscalationLevel:
         return EscalationLevel[LADDER[self.escalation_level].upper()]
 
     @strawberry.field(description="What the handler found or did; null until resolved or when not given.")
+    @plain_resolver
     def outcome(self) -> WorkOutcomeEnum | None:
         return models.WorkOutcome(self.outcome) if self.outcome else None
 
     @strawberry.field(description="The resident's rating of the result; null until rated (cleared when street staff reopen it).")
+    @plain_resolver
     def rating(self) -> RatingEnum | None:
         return models.Rating(self.rating) if self.rating else None
 
@@ -204,6 +210,7 @@ class WorkItem(Node):
         return await by_id(ctx, registry.Resident).load(self.raised_by_id)
 
     @strawberry.field(description="The global ID of the organisation it is assigned to.")
+    @plain_resolver
     def assignee_organisation_id(self) -> strawberry.ID | None:
         return strawberry.ID(encode_global_id("Organisation", self.assignee_org_id)) if self.assignee_org_id else None
 

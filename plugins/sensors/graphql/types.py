@@ -7,6 +7,7 @@ import base64
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 from enum import Enum
 from typing import Annotated, Any
 
@@ -15,7 +16,7 @@ from sqlalchemy import Select, func, select
 
 from jiedao.api import allow, by_id, Node, node_type, registry, types
 from jiedao.api.alerts import ACK_OUTCOMES
-from jiedao.api.graphql import ClientError, connection_field, encode_global_id, linked, list_bound, NotificationType, notifications_about, WorkItemType
+from jiedao.api.graphql import ClientError, connection_field, encode_global_id, linked, list_bound, loaded_field, NotificationType, notifications_about, WorkItemType
 from jiedao.plugins.sensors import models
 from jiedao.api.graphql import describe_enum_values as described
 from jiedao.plugins.sensors.graphql.households import (
@@ -278,17 +279,15 @@ class Alarm(Node):
     def outcome(self) -> AlarmOutcome | None:
         return self.outcome
 
-    @strawberry.field(description="Every household its device serves, those with vulnerable people first, with who lives there and their care needs (a meter box of a tower may serve 200: page alarms by 10 when asking for them).", metadata=list_bound(60))
-    async def households(self, info: strawberry.Info) -> list[AffectedHousehold]:
-        return await households_loader(info.context).load(self.device_pk)
-
-    @strawberry.field(description="Comments of its handlers, oldest first.", metadata=list_bound(100))
-    async def comments(self, info: strawberry.Info) -> list[AlarmComment]:
-        return await comments_loader(info.context).load(self.id)
-
-    @strawberry.field(description="Its work item (critical and major alarms get one), if you may see it: assign or reassign the alarm there (dispatchWorkItem / reassignWorkItem).")
-    async def work_item(self, info: strawberry.Info) -> WorkItemType | None:
-        return await work_items_loader(info.context, True).load(self.id)
+    households = loaded_field(
+        list[AffectedHousehold], households_loader, key="device_pk", metadata=list_bound(60),
+        description="Every household its device serves, those with vulnerable people first, with who lives there and their care needs (a meter box of a tower may serve 200: page alarms by 10 when asking for them).",
+    )
+    comments = loaded_field(list[AlarmComment], comments_loader, metadata=list_bound(100), description="Comments of its handlers, oldest first.")
+    work_item = loaded_field(
+        WorkItemType | None, partial(work_items_loader, visible_only=True),
+        description="Its work item (critical and major alarms get one), if you may see it: assign or reassign the alarm there (dispatchWorkItem / reassignWorkItem).",
+    )
 
     @strawberry.field(description="The account its work item is assigned to (the person in charge), if any.")
     async def assignee(self, info: strawberry.Info) -> str | None:

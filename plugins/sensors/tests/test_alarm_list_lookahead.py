@@ -69,3 +69,32 @@ async def test_fragments_and_include_are_seen_as_the_executor_sees_them(kernel, 
     assert "Device" not in resolved and "Alarm" not in resolved, resolved
     without_page_look_ahead(monkeypatch)
     assert await client.query(RELAY_ALARMS, {"devices": True}, token=worker) == ahead
+
+
+DETAILED = """{ alarms(first: 20) { edges { node { id device { deviceId }
+  households { vulnerable unit { number } } comments { text } workItem { id state closed } } } } }"""
+
+
+async def test_households_comments_and_work_items_are_read_ahead_for_the_page(kernel, client, monkeypatch):
+    """``loaded_field``s (an alarm's households, comments and work item, from the sensors'
+    own loaders) are read for the whole page, one ``load_many`` each, and the households'
+    units after them: graphql-core resolves no field of an alarm or a household, the answers
+    are the loaders' own, and the statements do not grow with the page."""
+    admin = await client.token("street_admin")
+    worker = await client.token("community_worker")
+    made = await build_registry(kernel, "changqing", buildings=1, units_per_building=4)
+    await _alarms(kernel, client, admin, made["units"][:1])
+    one = await client.statements(DETAILED, token=worker)
+    await _alarms(kernel, client, admin, made["units"][1:], first=1)
+    assert await client.statements(DETAILED, token=worker) == one
+    resolved = resolved_parent_types(monkeypatch)
+    ahead = await client.query(DETAILED, token=worker)
+    alarms = [e["node"] for e in ahead["alarms"]["edges"]]
+    assert len(alarms) == 4
+    assert all([h["unit"]["number"] for h in a["households"]] == ["00" + str(i + 1)] for i, a in enumerate(alarms))
+    assert all(a["workItem"] is not None and a["comments"] == [] for a in alarms)  # residual current: MAJOR, so a work item
+    assert not {"Alarm", "AffectedHousehold"} & set(resolved), resolved
+    without_page_look_ahead(monkeypatch)
+    resolved.clear()
+    assert await client.query(DETAILED, token=worker) == ahead, "the loaders answer the same"
+    assert "Alarm" in resolved
