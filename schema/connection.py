@@ -42,7 +42,7 @@ class Connection(Generic[NodeT]):
     _count_statement: strawberry.Private[Any]
     _total: strawberry.Private[int | None] = None
 
-    @strawberry.field(description="The number of items in the whole list (read with the page where the page has items).")
+    @strawberry.field(description="The number of items in the whole list, on every page.")
     async def total_count(self, info: strawberry.Info) -> int:
         if self._total is not None:  # counted by the page's own statement (``paginate(count=True)``)
             return self._total
