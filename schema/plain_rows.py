@@ -44,12 +44,13 @@ def column_keys(model: type) -> tuple[str, ...]:
     return tuple(attribute.key for attribute in model.__mapper__.column_attrs)
 
 
-def columns_of(model: type) -> list[Any]:
+@cache
+def columns_of(model: type) -> tuple[Any, ...]:
     """The ORM column attributes of ``model``, in ``column_keys`` order. Select these (not the
     table's bare columns) in a statement run by ``Context.rows``: the street's criteria apply
     to the entity they name (a statement of bare table columns reads ``FROM units`` as a
     plain table, and no criterion reaches it)."""
-    return [getattr(model, key) for key in column_keys(model)]
+    return tuple(getattr(model, key) for key in column_keys(model))
 
 
 def plain_row(model: type, values: Any) -> PlainRow:

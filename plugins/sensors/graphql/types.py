@@ -7,8 +7,8 @@ import base64
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
-from functools import partial
 from enum import Enum
+from functools import partial
 from typing import Annotated, Any
 
 import strawberry
