@@ -77,15 +77,19 @@ def render_template(text: str, values: dict[str, str]) -> str:
     return text
 
 
-def until(condition, what: str, timeout: float = DEADLINE):
-    """Poll ``condition()`` until it returns something truthy; that value."""
+def until(condition, what: str, timeout: float = DEADLINE, log: Path | None = None, url: str | None = None):
+    """Poll ``condition()`` until it returns something truthy; that value. On a timeout the
+    failure carries the last answer of the polled ``url`` and the end of ``log`` (the
+    waited-for process's output)."""
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
         if value:
             return value
         if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
+            answer = f" (last answer of {url}: {LAST_ANSWERS.get(url)})" if url is not None else ""
+            output = f"\n{log.name}:\n{log.read_text()[-3000:]}" if log is not None else ""
+            pytest.fail(f"timed out waiting for {what}{answer}{output}")
         time.sleep(0.2)
 
 
@@ -126,11 +130,18 @@ class Processes:
             log.close()
 
 
+LAST_ANSWERS: dict[str, str] = {}
+"""The last answer (or error) of each polled URL, for a timeout's message."""
+
+
 def answers(url: str) -> bool:
     try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.HTTPError:
+        response = httpx.get(url, timeout=2)
+    except httpx.HTTPError as error:
+        LAST_ANSWERS[url] = f"{type(error).__name__}: {error}"
         return False
+    LAST_ANSWERS[url] = f"{response.status_code} {response.text[:500]}"
+    return response.status_code == 200
 
 
 @pytest.fixture
@@ -192,8 +203,10 @@ def topology(postgres, tmp_path):
         nginx = start_nginx(processes, tmp_path)
 
         for port, api in zip(api_ports, apis):
-            until(lambda: processes.alive(api) and answers(f"http://127.0.0.1:{port}/readyz"), f"API process on {port}")
-        until(lambda: processes.alive(nginx) and answers(f"http://127.0.0.1:{proxy_port}/healthz"), "nginx")
+            ready = f"http://127.0.0.1:{port}/readyz"
+            until(lambda: processes.alive(api) and answers(ready), f"API process on {port}", log=api.log_path, url=ready)
+        healthy = f"http://127.0.0.1:{proxy_port}/healthz"
+        until(lambda: processes.alive(nginx) and answers(healthy), "nginx", log=nginx.log_path, url=healthy)
         yield {
             "proxy": f"127.0.0.1:{proxy_port}", "apis": [f"127.0.0.1:{p}" for p in api_ports], "broker": broker,
             "device": device, "device_password": device_password, "processes": processes, "ingesters": ingesters, "api_processes": apis,
