@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -10,8 +11,14 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from jiedao.core.messages import Translatable
 
 _hasher = PasswordHasher()
-_DUMMY = _hasher.hash("jiedao-timing-equaliser")
 MIN_LENGTH = 8
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to check an unknown account's password against, made on first need (a hash
+    costs ~0.25 s of CPU: not something every process start, CLI command or worker should pay)."""
+    return _hasher.hash("jiedao-timing-equaliser")
 
 
 def hash_password(password: str) -> str:
@@ -24,7 +31,7 @@ async def verify_password(stored_hash: str | None, password: str) -> bool:
 
     def check() -> bool:
         try:
-            return _hasher.verify(stored_hash or _DUMMY, password) and stored_hash is not None
+            return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
         except (VerificationError, InvalidHashError):
             return False
 

@@ -8,20 +8,24 @@ the server never sees. Instead ``PrefixedClient`` keeps ``endpoint`` a plain ``h
 puts the prefix in front of the request's ``pathname`` (``Params.pathname``, ``/`` for every
 RPC action), so the request line, the signed canonical URI and the URL all agree; for the real
 endpoints the prefix is empty and nothing changes.
+
+The SDK is imported when a client is first built (a channel's first message), not with the
+plugin: it is a third of a process's start-up, and API processes never send.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-from alibabacloud_tea_openapi.client import Client as OpenApiClient
-from alibabacloud_tea_openapi.utils_models import Config
-from darabonba.policy.retry import RetryOptions
 
 from jiedao.api.channels import endpoint_of
 from jiedao.plugins.aliyun.settings import AliyunSettings
+
+if TYPE_CHECKING:
+    from alibabacloud_tea_openapi.client import Client as OpenApiClient
+    from alibabacloud_tea_openapi.utils_models import Config
 
 PROVIDER = "aliyun"
 SMS_ENDPOINT = "dysmsapi.aliyuncs.com"
@@ -52,6 +56,9 @@ def credentials(settings: AliyunSettings, environ: Mapping[str, str]) -> tuple[s
 def sdk_config(settings: AliyunSettings, where: Target, environ: Mapping[str, str]) -> Config:
     """The SDK configuration: keys, endpoint, timeouts in ms, and no retries of its own (the
     outbox retries with back-off and the same key, so a retry here would only hide failures)."""
+    from alibabacloud_tea_openapi.utils_models import Config
+    from darabonba.policy.retry import RetryOptions
+
     key_id, secret = credentials(settings, environ)
     milliseconds = int(settings.timeout * 1000)
     return Config(

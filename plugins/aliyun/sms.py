@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from alibabacloud_dysmsapi20170525 import models as sms
-from alibabacloud_dysmsapi20170525.client import Client
-
 from jiedao.api.channels import DELIVERED, FAILED, AddressKind, Message, Receipt, SendResult
 from jiedao.plugins.aliyun.calls import AliyunChannel, china_time, kind_of, recent_days, template_params
 from jiedao.plugins.aliyun.client import SMS_ENDPOINT
@@ -20,12 +17,20 @@ class SmsChannel(AliyunChannel):
 
     name: ClassVar[str] = "sms"
     address: ClassVar[AddressKind] = "phone"
-    title: ClassVar[str] = "短信"
-    client_class = Client
     default_endpoint = SMS_ENDPOINT
+    title: ClassVar[str] = "短信"
+
+    @staticmethod
+    def client_class() -> type:
+        """The SMS SDK's client class, imported on first use."""
+        from alibabacloud_dysmsapi20170525.client import Client
+
+        return Client
 
     async def send(self, message: Message) -> SendResult:
         """SendSms with the message's template (or the street's) and parameters; OutId is the message key."""
+        from alibabacloud_dysmsapi20170525 import models as sms
+
         if problem := self.missing_keys():
             return problem
         template = message.template or self.settings.sms_template(kind_of(message), message.severity)
@@ -44,6 +49,8 @@ class SmsChannel(AliyunChannel):
 
     async def poll(self, message: Message, provider_id: str) -> Receipt | None:
         """QuerySendDetails for the BizId: DELIVERED, FAILED with the carrier's ErrCode, or None while waiting."""
+        from alibabacloud_dysmsapi20170525 import models as sms
+
         for day in recent_days():
             request = sms.QuerySendDetailsRequest(
                 phone_number=message.address, biz_id=provider_id, send_date=day.strftime("%Y%m%d"), page_size=10, current_page=1

@@ -5,9 +5,6 @@ from __future__ import annotations
 import json
 from typing import ClassVar
 
-from alibabacloud_dyvmsapi20170525 import models as vms
-from alibabacloud_dyvmsapi20170525.client import Client
-
 from jiedao.api.channels import ANSWERED, FAILED, NO_ANSWER, AddressKind, Message, Receipt, SendResult
 from jiedao.plugins.aliyun.calls import AliyunChannel, china_midnight_ms, china_time, kind_of, log, recent_days, template_params
 from jiedao.plugins.aliyun.client import VOICE_ENDPOINT
@@ -41,12 +38,20 @@ class VoiceChannel(AliyunChannel):
 
     name: ClassVar[str] = "voice"
     address: ClassVar[AddressKind] = "phone"
-    title: ClassVar[str] = "语音电话"
-    client_class = Client
     default_endpoint = VOICE_ENDPOINT
+    title: ClassVar[str] = "语音电话"
+
+    @staticmethod
+    def client_class() -> type:
+        """The voice SDK's client class, imported on first use."""
+        from alibabacloud_dyvmsapi20170525.client import Client
+
+        return Client
 
     async def send(self, message: Message) -> SendResult:
         """SingleCallByTts with the message's template (or the street's) and parameters; OutId is the message key."""
+        from alibabacloud_dyvmsapi20170525 import models as vms
+
         if problem := self.missing_keys():
             return problem
         template = message.template or self.settings.voice_template(kind_of(message), message.severity)
@@ -64,6 +69,8 @@ class VoiceChannel(AliyunChannel):
 
     async def poll(self, message: Message, provider_id: str) -> Receipt | None:
         """QueryCallDetailByCallId: ANSWERED when the callee picked up, NO_ANSWER when not, None while unknown."""
+        from alibabacloud_dyvmsapi20170525 import models as vms
+
         for day in recent_days():
             request = vms.QueryCallDetailByCallIdRequest(call_id=provider_id, prod_id=VOICE_NOTIFICATION, query_date=china_midnight_ms(day))
             body = await self.ask("QueryCallDetailByCallId", provider_id, self.client.query_call_detail_by_call_id_async(request))
