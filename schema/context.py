@@ -18,6 +18,15 @@ from jiedao.core.db_checks import INPUT_KEY, domain_error_for
 if TYPE_CHECKING:
     from jiedao.core.kernel import Kernel
 
+POSITIONAL_ROWS = {"_result_disable_adapt_to_context": True}
+"""``Context.rows``' execution options. Rows are read by position only, so the result need
+not be re-keyed to the statement's own column objects: on a statement compiled earlier,
+SQLAlchemy otherwise rebuilds its result map for each execution, comparing each of the
+statement's (ORM-annotated) columns with the cached ones through SQL ``==`` expressions, built
+and thrown away (half of the ~50 such comparisons of a README list request). The option is
+the one SQLAlchemy's ORM sets on its own results for the same reason (``orm/context.py``;
+``tests/test_connection_rows.py`` checks it still takes effect)."""
+
 
 async def _prove_alive(session: AsyncSession) -> None:
     """A statement that reads nothing, to find a dead pooled connection before a write's work."""
@@ -144,7 +153,7 @@ class Context:
         async def read(session: AsyncSession) -> list[Any]:
             scoped = scoped_to_street(statement, session.info.get("street_id"))
             connection = await session.connection()
-            return list((await connection.execute(scoped)).all())
+            return list((await connection.execute(scoped, execution_options=POSITIONAL_ROWS)).all())
 
         return await self._read(read)
 

@@ -63,3 +63,27 @@ async def test_a_statement_the_street_criteria_cannot_reach_is_refused(kernel):
             await context.rows(select(*units.c).where(units.c.area_dm2 > 0))
     finally:
         await context.close()
+
+
+async def test_rows_of_a_cached_statement_are_not_rekeyed_to_its_columns(kernel, monkeypatch):
+    """The second run of a statement is a compiled-cache hit; its rows are read by position,
+    so the result map is not rebuilt for the new statement's column objects
+    (``schema.context.POSITIONAL_ROWS``: a private option of SQLAlchemy's; this fails
+    if an upgrade stops honouring it). The rows are the same both times."""
+    from sqlalchemy.engine.cursor import CursorResultMetaData
+
+    made = await build_registry(kernel, "changqing", buildings=1, units_per_building=3)
+    adapted = []
+    original = CursorResultMetaData._adapt_to_context
+    monkeypatch.setattr(CursorResultMetaData, "_adapt_to_context", lambda self, context: adapted.append(1) or original(self, context))
+    context = _context(kernel, "changqing")
+    try:
+        runs = [
+            await context.rows(select(*columns_of(models.Unit)).where(models.Unit.id.in_(made["units"])).order_by(models.Unit.id))
+            for _ in range(2)
+        ]
+    finally:
+        await context.close()
+    assert [plain_row(models.Unit, row).id for row in runs[1]] == made["units"]
+    assert runs[0] == runs[1]
+    assert adapted == []
