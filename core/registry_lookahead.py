@@ -1,6 +1,6 @@
 """Look-ahead loading of a page of buildings: the units (and their owners) the query asks
 for, read for the whole page in ONE column statement and handed to the nested fields ready;
-the page's compounds and their communities too (one statement, priming the loaders).
+the page's compounds and their communities too (one column statement, priming the loaders).
 ``building(id:)`` gets the same for its one building (``preload_building``).
 
 ``buildings(first: 10) { edges { node { units { number area owners { name phone } } } } }``
@@ -132,19 +132,24 @@ async def _preload_compounds(ctx: Any, info: GraphQLResolveInfo, building_type: 
 
 
 async def _compounds_and_communities(ctx: Any, ids: Sequence[int]) -> tuple[dict[int, Any], dict[int, Any]]:
-    """The compounds with these ids the street can see and their communities, in one
-    statement; the request's ``by_id`` loaders are primed with them (later loads of the same
-    rows are answered without a statement, as if the loaders had read them)."""
+    """The compounds with these ids the street can see and their communities, in one column
+    statement, as plain rows (every field of ``Compound`` and ``Community`` reads columns
+    only); the request's ``by_id`` loaders are primed with them (later loads of the same rows
+    are answered without a statement, as if the loaders had read them)."""
+    compound_width = len(columns_of(models.Compound))
+    community_id_at = compound_width + column_keys(models.Community).index("id")
     statement = (
-        select(models.Compound, models.Community)
+        select(*columns_of(models.Compound), *columns_of(models.Community))
         .outerjoin(models.Community, models.Community.id == models.Compound.community_id)
         .where(models.Compound.id.in_(ids))
     )
     compounds: dict[int, Any] = {}
     communities: dict[int, Any] = {}
-    for compound, community in (await ctx.execute(statement)).all():
+    for row in await ctx.rows(statement):
+        compound = plain_row(models.Compound, row[:compound_width])
         compounds[compound.id] = compound
-        if community is not None:
+        if row[community_id_at] is not None:
+            community = communities.get(row[community_id_at]) or plain_row(models.Community, row[compound_width:])
             communities[community.id] = community
     by_id(ctx, models.Compound).prime_many(compounds)
     by_id(ctx, models.Community).prime_many(communities)

@@ -173,6 +173,33 @@ async def test_a_looked_ahead_page_resolves_no_field_of_its_rows(client, kernel,
     assert sorted(resolved) == ["BuildingConnection", "Query"]  # buildings, totalCount
 
 
+async def test_the_readme_list_hydrates_no_orm_instance_of_the_registry(client, kernel):
+    """Buildings, compounds with their communities, units with their owners: all read as
+    plain rows by column statements (``schema.plain_rows``), none loaded as an ORM instance
+    (identity map, instance state: most of the CPU of a short list's reads)."""
+    from sqlalchemy import event
+
+    from jiedao.core.db import Base
+
+    await build_registry(kernel, "changqing", buildings=3, units_per_building=2)
+    token = await client.token(STREET_ADMIN)
+    registry = (models.Building, models.Compound, models.Community, models.Unit, models.Resident)
+    loaded: list[str] = []
+
+    def on_load(target, _context) -> None:
+        if isinstance(target, registry):
+            loaded.append(type(target).__name__)
+
+    event.listen(Base, "load", on_load, propagate=True)
+    try:
+        page = await client.query(README_LIST, {"first": 3}, token=token)
+    finally:
+        event.remove(Base, "load", on_load)
+    assert len(page["buildings"]["edges"]) == 3
+    assert all(e["node"]["compound"]["community"]["name"] for e in page["buildings"]["edges"])
+    assert loaded == []
+
+
 @pytest.mark.parametrize("owners", [True, False])
 async def test_a_relay_style_query_of_fragments_is_looked_ahead_as_well(client, kernel, general_path, monkeypatch, owners):
     """What Relay and Apollo send, each component's fragment spread into the list, with an
