@@ -26,11 +26,12 @@ residents alike, and under the street's RLS on PostgreSQL.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 import strawberry
 from graphql import FieldNode, GraphQLObjectType, GraphQLResolveInfo, get_named_type
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from jiedao.core import models
 from jiedao.schema.loaders import by_id
@@ -163,19 +164,12 @@ async def _rows_by_id(ctx: Any, model: type, ids: Sequence[int]) -> dict[int, An
     return {row.id: row for row in rows if row is not None}
 
 
-async def _preload_units(ctx: Any, wanted: tuple[bool, bool, bool], buildings: Sequence[Any]) -> None:
-    """The units (and owners) of the page's buildings in one column statement, when the
-    selection's units ask only for plain fields (``wanted``: see ``_wanted``)."""
-    want_units, owners_asked, plain_owners = wanted
-    if not want_units or (owners_asked and not ctx.has_permission(RESIDENTS)):
-        # A refused field ends the request while the page's other loaders may still be
-        # running: keep the general path's order of events for refusals.
-        return
-    with_owners = plain_owners
-    unit_columns = columns_of(models.Unit)
-    unit_width = len(unit_columns)
-    ids = [building.id for building in buildings]
-    statement = select(*unit_columns)
+@cache
+def _units_statement(with_owners: bool) -> Any:
+    """The units of the buildings ``building_ids`` (bound at each run), by id, with their
+    owners by id (outer-joined: a unit without owners is still read) when ``with_owners``:
+    built once (``Context.rows(built_once=True)``)."""
+    statement = select(*columns_of(models.Unit))
     if with_owners:
         statement = (
             statement.add_columns(*columns_of(models.Resident))
@@ -186,14 +180,27 @@ async def _preload_units(ctx: Any, wanted: tuple[bool, bool, bool], buildings: S
         )
     else:
         statement = statement.order_by(models.Unit.id)
-    statement = statement.where(models.Unit.building_id.in_(ids))
+    return statement.where(models.Unit.building_id.in_(bindparam("building_ids", expanding=True)))
+
+
+async def _preload_units(ctx: Any, wanted: tuple[bool, bool, bool], buildings: Sequence[Any]) -> None:
+    """The units (and owners) of the page's buildings in one column statement, when the
+    selection's units ask only for plain fields (``wanted``: see ``_wanted``)."""
+    want_units, owners_asked, plain_owners = wanted
+    if not want_units or (owners_asked and not ctx.has_permission(RESIDENTS)):
+        # A refused field ends the request while the page's other loaders may still be
+        # running: keep the general path's order of events for refusals.
+        return
+    with_owners = plain_owners
+    unit_width = len(columns_of(models.Unit))
+    ids = [building.id for building in buildings]
     by_building: dict[int, list[Any]] = {i: [] for i in ids}
     unit_keys = column_keys(models.Unit)
     id_at, building_at = unit_keys.index("id"), unit_keys.index("building_id")
     resident_id_at = unit_width + column_keys(models.Resident).index("id")
     unit = None
     owners: list[Any] = []
-    for row in await ctx.rows(statement):
+    for row in await ctx.rows(_units_statement(with_owners), {"building_ids": ids}, built_once=True):
         if unit is None or unit.id != row[id_at]:
             unit = plain_row(models.Unit, row[:unit_width])
             by_building[row[building_at]].append(unit)

@@ -4,7 +4,7 @@ execution, still reads only the street's rows and the same values as the ORM."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from jiedao.core import models
 from jiedao.core.testing.fixtures import build_registry
@@ -87,3 +87,21 @@ async def test_rows_of_a_cached_statement_are_not_rekeyed_to_its_columns(kernel,
     assert [plain_row(models.Unit, row).id for row in runs[1]] == made["units"]
     assert runs[0] == runs[1]
     assert adapted == []
+
+
+async def test_a_statement_built_once_reads_the_rows_of_each_street_it_runs_in(kernel):
+    """One statement object, its values bound at each run (``built_once``), run for one
+    street, the other, then the first again: each run reads only that street's rows (the
+    street's criteria are kept per street, ``core.db.scoped_once``), with that run's values."""
+    ours = await build_registry(kernel, "changqing", buildings=2, units_per_building=3)
+    theirs = await build_registry(kernel, "gongchen", buildings=2, units_per_building=2)
+    statement = select(*columns_of(models.Unit)).where(models.Unit.building_id.in_(bindparam("buildings", expanding=True))).order_by(models.Unit.id)
+    every_building = ours["buildings"] + theirs["buildings"]
+    runs = [("changqing", every_building, ours["units"]), ("gongchen", every_building, theirs["units"]), ("changqing", ours["buildings"][:1], ours["units"][:3])]
+    for street, buildings, expected in runs:
+        context = _context(kernel, street)
+        try:
+            rows = await context.rows(statement, {"buildings": buildings}, built_once=True)
+        finally:
+            await context.close()
+        assert [plain_row(models.Unit, row).id for row in rows] == expected, street
