@@ -57,7 +57,7 @@ from strawberry.types.field import StrawberryField
 
 from jiedao.schema.budget import current_budget
 from jiedao.schema.caller_permissions import ALLOWED, caller_only, permissions_of, verdict
-from jiedao.schema.plain_rows import MISSING, PRELOADABLE, preloaded
+from jiedao.schema.plain_rows import MISSING, PRELOADABLE, PlainRow, preloaded
 from jiedao.schema.selection import no_directive_left
 
 GETTER = "jiedao_getter"
@@ -412,10 +412,14 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
         graphql-core's path."""
         answer: dict[str, Any] = {}
         for entry in plan:
-            if entry.kind == NAME:
+            kind = entry.kind
+            if kind == LEAF:  # most fields: one call less than through _value
+                value = _leaf_value(entry, item)
+            elif kind == NAME:
                 answer[entry.name] = type_name
                 continue
-            value = self._value(entry, item)
+            else:
+                value = self._list_value(entry, item) if kind == LIST else self._object_value(entry, item)
             if value is _FALLBACK:
                 return None
             answer[entry.name] = value
@@ -493,7 +497,7 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
                     return None
                 append(None)
                 continue
-            if is_awaitable(item):
+            if not isinstance(item, PlainRow) and is_awaitable(item):  # a plain row never is (the check's slow path otherwise)
                 return None
             if is_type_of is not None:
                 accepted = is_type_of(item, info)
