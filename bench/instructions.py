@@ -1,12 +1,18 @@
 """CPU instructions per request of issue 19's queries, counted by Valgrind (not part of the test run).
 
-    .venv/bin/python bench/instructions.py [--compare REV] [--only readme,alarms] [--requests 40] [--jobs 2] [--smoke]
+    .venv/bin/python bench/instructions.py [--compare REV] [--only readme,alarms] [--requests 40] [--jobs 2] [--calls] [--smoke]
 
 ``bench/api.py`` measures time, and on a shared 2-core machine CPU time per request moves by
 ±20–30 % between runs of the same code. Instructions do not: this script runs Jiedao in
 process under ``valgrind --tool=cachegrind`` (no cache simulation), asks each query through
-an in-process ASGI client, and prints instructions per request — the same code gives the
-same count to within about 1 %, so a change of a few per cent is visible in one run.
+an in-process ASGI client, and prints instructions per request. On a quiet machine the same
+code gives the same count to within about 1 %; on a loaded one (a test run alongside) two
+runs of the same code differed by 4 % (the event loop wakes more often when the database
+answers later, and a collection of the garbage comes at other moments), so run it quiet, and
+read a change of under 5 % from one run as a direction, not a figure. ``--calls`` counts the
+Python function calls per request instead (``cProfile`` around the counted requests, no
+Valgrind, a minute or two): not time (a call of ``str.join`` counts as much as a resolver's),
+but the same code makes the same calls whatever else the machine does.
 
 How: one throwaway PostgreSQL cluster with ``bench/api.py``'s data (the demo's 长庆街道).
 For each tree (this one, and ``--compare REV`` laid out as ``bench/api.py --compare`` does)
@@ -27,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
 import os
 import re
@@ -42,9 +49,10 @@ DEFAULT_QUERIES = "readme,hundred,building,alarms"
 WARM_UP = 10
 
 
-def run_in_process(facts_file: str, names: list[str], only: str | None, requests: int) -> None:
+def run_in_process(facts_file: str, names: list[str], only: str | None, requests: int, calls: bool = False) -> None:
     """Serve the app in this process and ask ``names`` through an ASGI client: each
-    ``WARM_UP`` times, then ``only`` ``requests`` times (the part the count is about)."""
+    ``WARM_UP`` times, then ``only`` ``requests`` times (the part the count is about). With
+    ``calls``, the function calls of those requests are counted and printed (``calls: N``)."""
     import httpx
 
     sys.path.insert(0, str(HERE))
@@ -52,6 +60,7 @@ def run_in_process(facts_file: str, names: list[str], only: str | None, requests
 
     facts = json.loads(Path(facts_file).read_text(encoding="utf-8"))
     by_name = {q.name: q for q in api.queries(facts)}
+    profiler = cProfile.Profile() if calls else None
 
     async def main() -> None:
         from jiedao.core.app import build_app
@@ -66,32 +75,45 @@ def run_in_process(facts_file: str, names: list[str], only: str | None, requests
             for name in names:
                 query = by_name[name]
                 for n in range(WARM_UP + (requests if name == only else 0)):
+                    if profiler is not None and name == only and n == WARM_UP:
+                        profiler.enable()
                     response = await client.post(f"/graphql/{api.STREET}", json={"query": query.jiedao, "variables": query.variables}, headers=headers)
                     body = response.json()
                     if response.status_code != 200 or body.get("errors"):
                         raise SystemExit(f"{name}: {response.status_code} {str(body)[:300]}")
+                if profiler is not None and name == only:
+                    profiler.disable()
         await kernel.db.dispose()
 
     asyncio.run(main())
+    if profiler is not None:
+        import pstats
+
+        print(f"calls: {pstats.Stats(profiler).total_calls if only else 0}")
 
 
-def count(tree: Path | None, facts_file: Path, names: list[str], only: str | None, requests: int, valgrind: bool = True) -> int:
-    """Instructions of one in-process run under Valgrind (``tree``: Jiedao's import tree, or
-    this checkout); a failed run stops the benchmark with its output. Without ``valgrind``
-    the run only has to succeed (0)."""
+def count(tree: Path | None, facts_file: Path, names: list[str], only: str | None, requests: int, how: str = "instructions") -> int:
+    """What one in-process run counts (``tree``: Jiedao's import tree, or this checkout):
+    ``how`` is ``instructions`` (the whole run, under Valgrind), ``calls`` (Python function
+    calls of the counted requests) or ``smoke`` (the run only has to succeed: 0). A failed
+    run stops the benchmark with its output."""
     # Under Valgrind a request takes up to a second: the token cache's 5 s would expire every
     # few requests and count authentications that a real server rarely does.
-    env = {**os.environ, "JIEDAO_MAX_OBJECTS": "100000", "JIEDAO_TOKEN_CACHE_SECONDS": "60"}
+    # A fixed hash seed: the same iteration orders of sets and dicts in every run.
+    env = {**os.environ, "JIEDAO_MAX_OBJECTS": "100000", "JIEDAO_TOKEN_CACHE_SECONDS": "60", "PYTHONHASHSEED": "0"}
     if tree is not None:
         env |= {"PYTHONPATH": str(tree), "JIEDAO_BENCH_TREE": str(tree)}
-    counting = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"] if valgrind else []
+    counting = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"] if how == "instructions" else []
     argv = [*counting, sys.executable, str(Path(__file__).resolve()), "--in-process", str(facts_file), "--names", ",".join(names),
-            "--requests", str(requests), *(["--measure", only] if only else [])]
+            "--requests", str(requests), *(["--measure", only] if only else []), *(["--calls"] if how == "calls" else [])]
     done = subprocess.run(argv, env=env, capture_output=True, text=True)
-    found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
-    if done.returncode != 0 or (valgrind and found is None):
+    if how == "instructions":
+        found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
+    else:
+        found = re.search(r"^calls: (\d+)$", done.stdout, re.MULTILINE)
+    if done.returncode != 0 or (how != "smoke" and found is None):
         raise SystemExit(f"run of {only or 'the baseline'} failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
-    return int(found[1].replace(",", "")) if valgrind else 0
+    return int(found[1].replace(",", "")) if how != "smoke" else 0
 
 
 def main() -> None:
@@ -100,6 +122,7 @@ def main() -> None:
     parser.add_argument("--only", default=DEFAULT_QUERIES, help=f"comma-separated query names of bench/api.py (default {DEFAULT_QUERIES})")
     parser.add_argument("--requests", type=int, default=40, help="requests counted per query (default 40)")
     parser.add_argument("--jobs", type=int, default=2, help="Valgrind runs at once (default 2)")
+    parser.add_argument("--calls", action="store_true", help="count Python function calls per request (cProfile), not instructions: no Valgrind")
     parser.add_argument("--smoke", action="store_true", help="a tiny registry, 2 requests, no Valgrind: check the runs work")
     parser.add_argument("--in-process", metavar="FACTS", help=argparse.SUPPRESS)
     parser.add_argument("--names", help=argparse.SUPPRESS)
@@ -108,11 +131,12 @@ def main() -> None:
     if args.in_process:
         if "JIEDAO_BENCH_TREE" not in os.environ:
             sys.path.insert(0, str(HERE.parent))
-        run_in_process(args.in_process, args.names.split(","), args.measure, args.requests)
+        run_in_process(args.in_process, args.names.split(","), args.measure, args.requests, args.calls)
         return
+    how = "calls" if args.calls else "smoke" if args.smoke else "instructions"  # --smoke --calls: calls on the tiny registry
     if args.smoke:
         args.requests = 2
-    elif shutil.which("valgrind") is None:
+    elif how == "instructions" and shutil.which("valgrind") is None:
         raise SystemExit("valgrind is needed (Debian: apt install valgrind)")
     sys.path.insert(0, str(HERE.parent))
     sys.path.insert(0, str(HERE))
@@ -133,18 +157,25 @@ def main() -> None:
         trees: dict[str, Path | None] = {"Jiedao": None}
         if args.compare:
             trees[f"Jiedao@{args.compare[:10]}"] = api.checkout(args.compare, base / "compare")
-        runs = [(label, only) for label in trees for only in (None, *names)]
+        # Instructions: each tree's baseline run (the warm-up alone) is subtracted; calls are
+        # counted around the counted requests only.
+        runs = [(label, only) for label in trees for only in ((*names,) if how == "calls" else (None, *names))]
         with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            counted = dict(zip(runs, pool.map(lambda run: count(trees[run[0]], facts_file, names, run[1], args.requests if run[1] else 0, not args.smoke), runs)))
-        if args.smoke:
+            counted = dict(zip(runs, pool.map(lambda run: count(trees[run[0]], facts_file, names, run[1], args.requests if run[1] else 0, how), runs)))
+        if how == "smoke":
             print(f"smoke: {', '.join(names)} answered in process by {', '.join(trees)}")
             return
         print(f"data: {facts['buildings']} buildings, {facts['units']} units; {args.requests} requests per query, in process (client included)")
         print(f"{'query':10s} " + " ".join(f"{label:>22s}" for label in trees) + ("   ratio" if args.compare else ""))
         for name in names:
-            per_request = [(counted[(label, name)] - counted[(label, None)]) / args.requests / 1e6 for label in trees]
+            if how == "calls":
+                per_request = [counted[(label, name)] / args.requests for label in trees]
+                shown = [f"{value:>16,.0f} calls" for value in per_request]
+            else:
+                per_request = [(counted[(label, name)] - counted[(label, None)]) / args.requests / 1e6 for label in trees]
+                shown = [f"{value:>15.2f} M instr" for value in per_request]
             ratio = f"   {per_request[0] / per_request[1]:.3f}" if args.compare else ""
-            print(f"{name:10s} " + " ".join(f"{value:>15.2f} M instr" for value in per_request) + ratio)
+            print(f"{name:10s} " + " ".join(shown) + ratio)
     finally:
         if cluster is not None:
             cluster.stop()
