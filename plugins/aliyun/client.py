@@ -10,7 +10,7 @@ RPC action), so the request line, the signed canonical URI and the URL all agree
 endpoints the prefix is empty and nothing changes.
 
 The SDK is imported when a client is first built (a channel's first message), not with the
-plugin: it is a third of a process's start-up, and API processes never send.
+plugin: it is a sixth of a process's start-up (~0.9 s of CPU), and API processes never send.
 """
 
 from __future__ import annotations

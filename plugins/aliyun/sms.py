@@ -17,8 +17,8 @@ class SmsChannel(AliyunChannel):
 
     name: ClassVar[str] = "sms"
     address: ClassVar[AddressKind] = "phone"
-    default_endpoint = SMS_ENDPOINT
     title: ClassVar[str] = "短信"
+    default_endpoint = SMS_ENDPOINT
 
     @staticmethod
     def client_class() -> type:

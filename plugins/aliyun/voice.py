@@ -38,8 +38,8 @@ class VoiceChannel(AliyunChannel):
 
     name: ClassVar[str] = "voice"
     address: ClassVar[AddressKind] = "phone"
-    default_endpoint = VOICE_ENDPOINT
     title: ClassVar[str] = "语音电话"
+    default_endpoint = VOICE_ENDPOINT
 
     @staticmethod
     def client_class() -> type:
