@@ -44,11 +44,13 @@ from typing import Any
 from graphql import (
     GraphQLEnumType,
     GraphQLField,
+    GraphQLID,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLScalarType,
     GraphQLSchema,
+    GraphQLString,
     Undefined,
 )
 from graphql.pyutils import Path, gather_with_cancel
@@ -259,7 +261,7 @@ class _Entry:
     field group, its kind (a leaf, a list of plain objects, ``__typename`` or graphql-core's
     path) and what that kind needs."""
 
-    __slots__ = ("details", "getter", "item_non_null", "item_type", "kind", "leaf", "name", "non_null", "subplan")
+    __slots__ = ("details", "getter", "item_non_null", "item_type", "kind", "leaf", "name", "non_null", "passthrough", "subplan")
 
     def __init__(self, name: str, details: Any, kind: int, getter: Any = None, leaf: Any = None, non_null: bool = False):
         self.name = name
@@ -268,6 +270,9 @@ class _Entry:
         self.getter = getter
         self.leaf = leaf
         self.non_null = non_null
+        # The class of a value that is its own answer: a str of a String or ID field, which
+        # graphql-core's serialisation would return unchanged (one call less per such leaf).
+        self.passthrough: type | None = str if leaf is GraphQLString or leaf is GraphQLID else None
         self.item_type: GraphQLObjectType | None = None
         self.item_non_null = False
         self.subplan: list[_Entry] = []
@@ -283,6 +288,8 @@ def _leaf_value(entry: _Entry, source: Any) -> Any:
         value = entry.getter(source)
         if value is None:
             return _FALLBACK if entry.non_null else None
+        if value.__class__ is entry.passthrough:
+            return value
         coerced = entry.leaf.coerce_output_value(value)
     except Exception:
         return _FALLBACK
