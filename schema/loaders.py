@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from functools import cache
 import typing
 from typing import Any
 
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from jiedao.schema.context import Context
-from jiedao.schema.plain_rows import MISSING, preloadable, preloaded
+from jiedao.schema.plain_rows import MISSING, columns_of, plain_row, preloadable, preloaded
 
 
 def by_id(ctx: Context, model: type) -> Any:
@@ -24,6 +25,24 @@ def by_id(ctx: Context, model: type) -> Any:
         return [found.get(i) for i in ids]
 
     return ctx.loader(("by_id", model), load)
+
+
+@cache
+def _rows_by_id_statement(model: type) -> Any:
+    """``model``'s columns for the ids bound as ``ids`` (built once, ``Context.rows``)."""
+    return select(*columns_of(model)).where(model.id.in_(bindparam("ids", expanding=True)))
+
+
+def plain_by_id(ctx: Context, model: type) -> Any:
+    """``by_id`` answering plain rows (``schema.plain_rows``) instead of ORM instances: for
+    rows only read, of a type whose fields read columns and loaders only."""
+
+    async def load(ids: Sequence[int]) -> list[Any]:
+        rows = await ctx.rows(_rows_by_id_statement(model), {"ids": list(ids)}, built_once=True)
+        found = {row.id: row for row in (plain_row(model, values) for values in rows)}
+        return [found.get(i) for i in ids]
+
+    return ctx.loader(("plain_by_id", model), load)
 
 
 def children(ctx: Context, column: InstrumentedAttribute, order_by: Any = None) -> Any:
@@ -68,12 +87,16 @@ LOADED = "jiedao_loaded"
 """The attribute of a ``loaded_field``'s function: ``(loader, key)`` (``schema.references``)."""
 
 
-def linked(model: type, key: str, returns: Any, *, description: str | None = None, permission_classes: Sequence[type] = (), nullable: bool = True) -> Any:
+def linked(
+    model: type, key: str, returns: Any, *, description: str | None = None, permission_classes: Sequence[type] = (), nullable: bool = True, plain_rows: bool = False
+) -> Any:
     """A field for the row of ``model`` whose primary key the object holds in ``key`` (null
     when ``key`` is null), loaded in one batch with its siblings' (``by_id``), e.g. in a
     type's body ``building = linked(registry.Building, "building_id", types.Building)``;
     ``nullable=False`` for a ``key`` that is never null (the field is then ``Building!``).
-    A page of a connection reads it ahead for all its rows (``schema.references``)."""
+    A page of a connection reads it ahead for all its rows (``schema.references``), as plain
+    rows with ``plain_rows=True`` (``plain_by_id``: say so only when every field of
+    ``returns`` reads columns and loaders, no relationship, property or method of the model)."""
 
     async def resolve(root: Any, info: strawberry.Info) -> Any:
         ready = preloaded(root, info.python_name)
@@ -83,7 +106,7 @@ def linked(model: type, key: str, returns: Any, *, description: str | None = Non
         return None if pk is None else await by_id(info.context, model).load(pk)
 
     resolve.__annotations__["return"] = typing.Optional[returns] if nullable else returns  # noqa: UP045 - built at run time
-    setattr(resolve, LINKED, (model, key))
+    setattr(resolve, LINKED, (model, key, plain_rows))
     return strawberry.field(resolver=preloadable(resolve), description=description, permission_classes=list(permission_classes))
 
 

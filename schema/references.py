@@ -31,7 +31,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLField, GraphQLNonNull, GraphQLObjectType
 
-from jiedao.schema.loaders import CHILDREN, LINKED, LOADED, by_id, children
+from jiedao.schema.loaders import CHILDREN, LINKED, LOADED, by_id, children, plain_by_id
 from jiedao.schema.plain_rows import preload
 from jiedao.schema.selection import Selection, object_type_of, selected_fields, selected_page_nodes
 
@@ -99,11 +99,11 @@ def _hand_out(rows: Sequence[Any], python_name: str, values: Sequence[Any]) -> l
     return handed
 
 
-async def _preload_linked(ctx: Any, field: GraphQLField, python_name: str, reference: tuple[type, str], rows: Sequence[Any]) -> list[Any]:
+async def _preload_linked(ctx: Any, field: GraphQLField, python_name: str, reference: tuple[type, str, bool], rows: Sequence[Any]) -> list[Any]:
     """Hand each row the row of ``model`` its ``key`` names, read for all rows in one
-    statement; returns the rows read (each once)."""
-    model, key = reference
-    targets = await by_id(ctx, model).load_many(sorted({value for row in rows if (value := getattr(row, key)) is not None}))
+    statement (as plain rows when the field says so); returns the rows read (each once)."""
+    model, key, plain = reference
+    targets = await (plain_by_id if plain else by_id)(ctx, model).load_many(sorted({value for row in rows if (value := getattr(row, key)) is not None}))
     found = {target.id: target for target in targets if target is not None}
     nullable = not isinstance(field.type, GraphQLNonNull)
     for row in rows:

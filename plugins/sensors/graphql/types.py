@@ -293,7 +293,7 @@ class Alarm(Node):
     async def assignee(self, info: strawberry.Info) -> str | None:
         return await assignee_of(info.context, self.id)
 
-    device = linked(models.Device, "device_pk", Device, nullable=False, permission_classes=READ_DEVICES, description="The device that raised it.")
+    device = linked(models.Device, "device_pk", Device, nullable=False, plain_rows=True, permission_classes=READ_DEVICES, description="The device that raised it.")
 
     @connection_field(NotificationType, description="Whom the alarm reached, on which channel, and the receipts (addresses masked), newest first.", newest_first=True)
     def notifications(root, ctx) -> Select:
