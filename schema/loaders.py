@@ -80,7 +80,7 @@ def through(ctx: Context, link_column: InstrumentedAttribute, target_column: Ins
 
 
 LINKED = "jiedao_linked"
-"""The attribute of a ``linked`` field's function: ``(model, key)`` (``schema.references``)."""
+"""The attribute of a ``linked`` field's function: ``(model, key, plain_rows)`` (``schema.references``)."""
 CHILDREN = "jiedao_children"
 """The attribute of a ``children_field``'s function: ``(column, order_by)`` (``schema.references``)."""
 LOADED = "jiedao_loaded"
