@@ -132,6 +132,17 @@ async def _preload_compounds(ctx: Any, info: GraphQLResolveInfo, building_type: 
             preload(compound, "community", communities[compound.community_id])
 
 
+@cache
+def _compounds_statement() -> Any:
+    """The compounds ``compound_ids`` (bound at each run) with their communities
+    (outer-joined), built once (``Context.rows(built_once=True)``)."""
+    return (
+        select(*columns_of(models.Compound), *columns_of(models.Community))
+        .outerjoin(models.Community, models.Community.id == models.Compound.community_id)
+        .where(models.Compound.id.in_(bindparam("compound_ids", expanding=True)))
+    )
+
+
 async def _compounds_and_communities(ctx: Any, ids: Sequence[int]) -> tuple[dict[int, Any], dict[int, Any]]:
     """The compounds with these ids the street can see and their communities, in one column
     statement, as plain rows (every field of ``Compound`` and ``Community`` reads columns
@@ -139,14 +150,9 @@ async def _compounds_and_communities(ctx: Any, ids: Sequence[int]) -> tuple[dict
     are answered without a statement, as if the loaders had read them)."""
     compound_width = len(columns_of(models.Compound))
     community_id_at = compound_width + column_keys(models.Community).index("id")
-    statement = (
-        select(*columns_of(models.Compound), *columns_of(models.Community))
-        .outerjoin(models.Community, models.Community.id == models.Compound.community_id)
-        .where(models.Compound.id.in_(ids))
-    )
     compounds: dict[int, Any] = {}
     communities: dict[int, Any] = {}
-    for row in await ctx.rows(statement):
+    for row in await ctx.rows(_compounds_statement(), {"compound_ids": list(ids)}, built_once=True):
         compound = plain_row(models.Compound, row[:compound_width])
         compounds[compound.id] = compound
         if row[community_id_at] is not None:

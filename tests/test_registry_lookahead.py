@@ -13,7 +13,7 @@ from jiedao.core import graphql as core_graphql
 from jiedao.core import models
 from jiedao.core.identity.roles import INSPECTOR, MEDIATOR, RESIDENT, STREET_ADMIN
 from jiedao.core.testing.fixtures import build_registry
-from jiedao.core.testing.plain_path import resolved_parent_types
+from jiedao.core.testing.plain_path import loaded_instances, resolved_parent_types
 from jiedao.schema.ids import encode_global_id
 
 README_LIST = """query($first: Int) { buildings(first: $first) { totalCount pageInfo { hasNextPage endCursor }
@@ -177,24 +177,10 @@ async def test_the_readme_list_hydrates_no_orm_instance_of_the_registry(client, 
     """Buildings, compounds with their communities, units with their owners: all read as
     plain rows by column statements (``schema.plain_rows``), none loaded as an ORM instance
     (identity map, instance state: most of the CPU of a short list's reads)."""
-    from sqlalchemy import event
-
-    from jiedao.core.db import Base
-
     await build_registry(kernel, "changqing", buildings=3, units_per_building=2)
     token = await client.token(STREET_ADMIN)
-    registry = (models.Building, models.Compound, models.Community, models.Unit, models.Resident)
-    loaded: list[str] = []
-
-    def on_load(target, _context) -> None:
-        if isinstance(target, registry):
-            loaded.append(type(target).__name__)
-
-    event.listen(Base, "load", on_load, propagate=True)
-    try:
+    with loaded_instances(models.Building, models.Compound, models.Community, models.Unit, models.Resident) as loaded:
         page = await client.query(README_LIST, {"first": 3}, token=token)
-    finally:
-        event.remove(Base, "load", on_load)
     assert len(page["buildings"]["edges"]) == 3
     assert all(e["node"]["compound"]["community"]["name"] for e in page["buildings"]["edges"])
     assert loaded == []

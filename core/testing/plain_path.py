@@ -1,11 +1,16 @@
 """Test helpers for the executor's plain path (``schema.plain_execution``) and the page
-look-ahead (``schema.references``): which fields graphql-core still resolves, and the same
-request without the look-ahead, to compare answers."""
+look-ahead (``schema.references``): which fields graphql-core still resolves, which ORM
+instances a request loads, and the same request without the look-ahead, to compare answers."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
+from sqlalchemy import event
+
+from jiedao.core.db import Base
 from jiedao.schema import connection
 from jiedao.schema.plain_execution import PlainFieldsExecutor
 
@@ -22,6 +27,23 @@ def resolved_parent_types(monkeypatch: Any) -> list[str]:
 
     monkeypatch.setattr(PlainFieldsExecutor, "execute_field", counting)
     return resolved
+
+
+@contextlib.contextmanager
+def loaded_instances(*models: type) -> Iterator[list[str]]:
+    """A list that receives, while the block runs, the class name of every ORM instance of
+    ``models`` loaded from the database (a plain row, ``schema.plain_rows``, is none)."""
+    loaded: list[str] = []
+
+    def on_load(target: Any, _context: Any) -> None:
+        if isinstance(target, models):
+            loaded.append(type(target).__name__)
+
+    event.listen(Base, "load", on_load, propagate=True)
+    try:
+        yield loaded
+    finally:
+        event.remove(Base, "load", on_load)
 
 
 def without_page_look_ahead(monkeypatch: Any) -> None:

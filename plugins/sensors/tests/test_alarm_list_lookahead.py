@@ -5,7 +5,7 @@ are those of the loaders, and the statements do not grow with the page."""
 from __future__ import annotations
 
 from jiedao.core.testing.fixtures import build_registry
-from jiedao.core.testing.plain_path import resolved_parent_types, without_page_look_ahead
+from jiedao.core.testing.plain_path import loaded_instances, resolved_parent_types, without_page_look_ahead
 from jiedao.schema.ids import encode_global_id
 
 from .test_alarms import deliver
@@ -104,9 +104,6 @@ async def test_the_alarm_lists_devices_are_read_as_plain_rows(kernel, client):
     """``Alarm.device`` is ``linked(..., plain_rows=True)``: the page's devices come from one
     column statement, no ``Device`` instance is loaded, and the answers (place, status,
     latest values included) are those of the loaders."""
-    from sqlalchemy import event
-
-    from jiedao.core.db import Base
     from jiedao.plugins.sensors import models as sensor_models
 
     admin = await client.token("street_admin")
@@ -114,17 +111,8 @@ async def test_the_alarm_lists_devices_are_read_as_plain_rows(kernel, client):
     await _alarms(kernel, client, admin, made["units"])
     worker = await client.token("community_worker")
     query = "{ alarms(first: 20) { edges { node { id device { id deviceId kind status installedAt latest { key value } unit { number } } } } } }"
-    loaded: list[str] = []
-
-    def on_load(target, _context) -> None:
-        if isinstance(target, sensor_models.Device):
-            loaded.append(target.device_id)
-
-    event.listen(Base, "load", on_load, propagate=True)
-    try:
+    with loaded_instances(sensor_models.Device) as loaded:
         ahead = await client.query(query, token=worker)
-    finally:
-        event.remove(Base, "load", on_load)
     devices = [e["node"]["device"] for e in ahead["alarms"]["edges"]]
     assert [d["deviceId"] for d in devices] == ["EM-0", "EM-1", "EM-2"]
     assert all(d["installedAt"] == "UNIT" and d["unit"]["number"] and {"key": "residual_current", "value": 320.0} in d["latest"] for d in devices), devices
