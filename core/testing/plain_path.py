@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import event
@@ -29,14 +30,21 @@ def resolved_parent_types(monkeypatch: Any) -> list[str]:
     return resolved
 
 
+_WATCHING: ContextVar[object | None] = ContextVar("jiedao_loaded_instances", default=None)
+
+
 @contextlib.contextmanager
 def loaded_instances(*models: type) -> Iterator[list[str]]:
     """A list that receives, while the block runs, the class name of every ORM instance of
-    ``models`` loaded from the database (a plain row, ``schema.plain_rows``, is none)."""
+    ``models`` loaded from the database by the block's own work (a plain row,
+    ``schema.plain_rows``, is none); loads by background tasks of the test's kernel (alarm
+    notifications, escalation) are not counted."""
     loaded: list[str] = []
+    watch = object()
+    token = _WATCHING.set(watch)  # work started inside the block sees it; background work started before does not
 
     def on_load(target: Any, _context: Any) -> None:
-        if isinstance(target, models):
+        if isinstance(target, models) and _WATCHING.get() is watch:
             loaded.append(type(target).__name__)
 
     event.listen(Base, "load", on_load, propagate=True)
@@ -44,6 +52,7 @@ def loaded_instances(*models: type) -> Iterator[list[str]]:
         yield loaded
     finally:
         event.remove(Base, "load", on_load)
+        _WATCHING.reset(token)
 
 
 def without_page_look_ahead(monkeypatch: Any) -> None:
