@@ -36,21 +36,33 @@ NAMING = {
 
 
 class UTCDateTime(TypeDecorator):
-    """A moment in time, stored with its time zone and read back aware (UTC) on every
-    database: SQLite would otherwise return naive datetimes. Naive values are refused."""
+    """A moment in time, stored in UTC and read back aware (UTC) on every database: SQLite
+    would otherwise return naive datetimes. Naive values are refused."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
-        if value is not None and value.tzinfo is None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r}: pass an aware one, e.g. datetime.now(UTC)")
-        return value
+        # In UTC: SQLite keeps the wall time and drops the zone (08:30 Beijing time read back
+        # as 08:30 UTC, eight hours late); PostgreSQL converts it the same way itself.
+        return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value
+
+    def result_processor(self, dialect, coltype):
+        """No per-value work on PostgreSQL: a ``timestamptz`` column comes back aware (in UTC)
+        from its drivers already, and every such column is one (the migrations create them so;
+        ``tests/test_utc_datetime.py`` checks both). SQLite's naive values get their zone."""
+        if dialect.name == "postgresql":
+            return self.impl_instance.result_processor(dialect, coltype)
+        return super().result_processor(dialect, coltype)
 
 
 class Base(DeclarativeBase):
