@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from operator import attrgetter
 from typing import Annotated
 
 import strawberry
@@ -28,6 +30,28 @@ from jiedao.schema.permissions import IsAuthenticated, allow, public
 REGISTRY = "core.registry.read"
 RESIDENTS = "core.residents.read"
 PARTY = "core.party.read"
+PERSONAL_DATA = "jiedao.core.personal_data.read"
+
+_read_phone = attrgetter("phone")
+_read_party_member = attrgetter("party_member")
+
+
+def _masked_phone(resident: object) -> str | None:
+    return mask_phone(resident.phone)  # type: ignore[attr-defined]
+
+
+def _no_answer(_resident: object) -> None:
+    return None
+
+
+def _phone_reader(context: Context) -> Callable[[object], str | None]:
+    """How the caller reads residents' phones: as stored with ``personal_data.read``, else masked."""
+    return _read_phone if context.has_permission(PERSONAL_DATA) else _masked_phone
+
+
+def _party_member_reader(context: Context) -> Callable[[object], bool | None]:
+    """How the caller reads residents' party membership: as stored with ``core.party.read``, else null."""
+    return _read_party_member if context.has_permission(PARTY) else _no_answer
 READ_REGISTRY = allow(REGISTRY)
 READ_RESIDENTS = allow(RESIDENTS)
 First = Annotated[int | None, strawberry.argument(description=FIRST_HELP)]
@@ -195,16 +219,14 @@ class Resident(Node):
         return list(_care(self, info).needs)
 
     @strawberry.field(description="Masked (138****5678) unless your role needs the full number.")
-    @caller_resolver
+    @caller_resolver(reader=_phone_reader)
     def phone(self, info: strawberry.Info) -> str | None:
-        if info.context.has_permission("jiedao.core.personal_data.read"):
-            return self.phone
-        return mask_phone(self.phone)
+        return _phone_reader(info.context)(self)
 
     @strawberry.field(description="Whether this person is a member of the Communist Party: null unless you hold core.party.read.")
-    @caller_resolver
+    @caller_resolver(reader=_party_member_reader)
     def party_member(self, info: strawberry.Info) -> bool | None:
-        return self.party_member if info.context.has_permission(PARTY) else None
+        return _party_member_reader(info.context)(self)
 
     @strawberry.field(description="Always masked; the full number is never stored.")
     def id_card(self) -> str | None:

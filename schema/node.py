@@ -26,7 +26,7 @@ from sqlalchemy.sql.elements import ColumnElement, False_
 
 from jiedao.schema.context import Context
 from jiedao.schema.ids import decode_global_id, encode_global_id
-from jiedao.schema.plain_execution import CALLER_ONLY_INFO, INFO_FREE, ROW_GETTER, give_getter
+from jiedao.schema.plain_execution import ACCEPTS, CALLER_ONLY_INFO, CALLER_READER, INFO_FREE, ROW_GETTER, give_getter
 from jiedao.schema.plain_rows import plain_row_class
 
 log = logging.getLogger("jiedao.graphql")
@@ -148,6 +148,7 @@ def node_type(
             return isinstance(obj, accepted)
 
         setattr(is_type_of, INFO_FREE, True)  # the executor may ask it without an info (schema.plain_execution)
+        setattr(is_type_of, ACCEPTS, accepted)  # ... and need not ask it for an instance of exactly these
         cls.__strawberry_definition__.is_type_of = is_type_of
         return cls
 
@@ -239,14 +240,25 @@ def plain_resolver(method: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return method
 
 
-def caller_resolver(method: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+def caller_resolver(method: Callable[[Any, Any], Any] | None = None, *, reader: Callable[[Any], Callable[[Any], Any]] | None = None) -> Any:
     """Mark a field method ``(self, info)`` (no arguments, synchronous) that reads nothing of
     ``info`` but ``info.context`` — the caller — so the executor may answer it on every row
     of a list without Strawberry's per-field wrappers (``schema.plain_execution``); put it
-    under ``@strawberry.field``. E.g. ``Resident.phone``, masked unless the caller may read
-    personal data."""
-    setattr(method, CALLER_ONLY_INFO, True)
-    return method
+    under ``@strawberry.field``. E.g. ``Resident.party_member``, null unless the caller may
+    read it.
+
+    ``@caller_resolver(reader=f)``: ``f(context)`` returns how this caller reads the field on
+    any row (a function of the row), decided once per request; the executor then calls only
+    that, and the method must answer ``f(info.context)(self)`` (``Resident.phone``: the
+    number as stored, or masked)."""
+
+    def mark(function: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+        setattr(function, CALLER_ONLY_INFO, True)
+        if reader is not None:
+            setattr(function, CALLER_READER, reader)
+        return function
+
+    return mark(method) if method is not None else mark
 
 
 def _calling(method: Callable[[Any], Any]) -> Callable[[Any, Any], Any]:

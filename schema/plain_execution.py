@@ -37,14 +37,20 @@ again on the general path is safe.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from operator import attrgetter
 from typing import Any
 
 from graphql import (
+    GRAPHQL_MAX_INT,
+    GRAPHQL_MIN_INT,
+    GraphQLBoolean,
     GraphQLEnumType,
     GraphQLField,
+    GraphQLFloat,
     GraphQLID,
+    GraphQLInt,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -57,9 +63,9 @@ from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
-from jiedao.schema.budget import current_budget
+from jiedao.schema.budget import PACE_AFTER_OBJECTS, current_budget
 from jiedao.schema.caller_permissions import ALLOWED, caller_only, permissions_of, verdict
-from jiedao.schema.plain_rows import MISSING, PRELOADABLE, PlainRow, preloaded
+from jiedao.schema.plain_rows import MISSING, PRELOADABLE, PRELOADED, PlainRow
 from jiedao.schema.selection import no_directive_left
 
 GETTER = "jiedao_getter"
@@ -79,6 +85,15 @@ CALLER_ONLY_INFO = "jiedao_reads_context_only"
 
 INFO_FREE = "jiedao_info_free"
 """The attribute of an ``is_type_of`` that does not read its ``info`` argument."""
+
+ACCEPTS = "jiedao_accepts"
+"""The attribute of an ``is_type_of`` holding the classes whose every instance it accepts
+(``schema.node.node_type``: the model and its plain row class): the executor accepts an item
+of exactly one of these without calling it."""
+
+CALLER_READER = "jiedao_caller_reader"
+"""The attribute of a ``schema.node.caller_resolver`` method naming its ``reader(context) ->
+getter``: how this caller reads the field on any row, decided once per request."""
 
 TYPENAME = "__typename"
 
@@ -176,6 +191,9 @@ def _caller_leaf_factory(field: GraphQLField) -> Callable[[Any], Any] | None:
     function = resolver.wrapped_func
     if not getattr(function, CALLER_ONLY_INFO, False) or resolver.arguments or resolver.is_async or resolver.self_parameter is None:
         return None
+    reader = getattr(function, CALLER_READER, None)
+    if reader is not None:
+        return reader
     info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
 
     def factory(context: Any) -> Callable[[Any], Any]:
@@ -202,8 +220,9 @@ def _preloaded_factory(field: GraphQLField) -> Callable[[Any], Any] | None:
     name = definition.python_name
     key = tuple(type(p) for p in permissions)  # the key schema.caller_permissions memoises under
 
-    def getter(row: Any) -> Any:
-        return preloaded(row, name)
+    def getter(row: Any) -> Any:  # schema.plain_rows.preloaded, one call less per row
+        ready = row.__dict__.get(PRELOADED)
+        return MISSING if ready is None else ready.get(name, MISSING)
 
     def factory(context: Any) -> Callable[[Any], Any] | None:
         if permissions:
@@ -261,7 +280,7 @@ class _Entry:
     field group, its kind (a leaf, a list of plain objects, ``__typename`` or graphql-core's
     path) and what that kind needs."""
 
-    __slots__ = ("details", "getter", "item_non_null", "item_type", "kind", "leaf", "name", "non_null", "passthrough", "subplan")
+    __slots__ = ("details", "getter", "high", "item_non_null", "item_type", "kind", "leaf", "low", "name", "non_null", "numeric", "passthrough", "subplan")
 
     def __init__(self, name: str, details: Any, kind: int, getter: Any = None, leaf: Any = None, non_null: bool = False):
         self.name = name
@@ -272,11 +291,18 @@ class _Entry:
         self.non_null = non_null
         # The class of a value that is its own answer: a str of a String or ID field, which
         # graphql-core's serialisation would return unchanged (one call less per such leaf).
-        self.passthrough: type | None = str if leaf is GraphQLString or leaf is GraphQLID else None
+        self.passthrough: type | None = str if leaf is GraphQLString or leaf is GraphQLID else bool if leaf is GraphQLBoolean else None
+        # A number of the field's own class within these bounds is its own answer too: an
+        # int of an Int field within 32 bits, a finite float of a Float field (graphql-core's
+        # serialisation would return it unchanged; NaN fails both comparisons).
+        self.numeric: type | None = int if leaf is GraphQLInt else float if leaf is GraphQLFloat else None
+        self.low, self.high = _NUMERIC_BOUNDS.get(self.numeric, (0, 0))
         self.item_type: GraphQLObjectType | None = None
         self.item_non_null = False
         self.subplan: list[_Entry] = []
 
+
+_NUMERIC_BOUNDS = {int: (GRAPHQL_MIN_INT, GRAPHQL_MAX_INT), float: (-sys.float_info.max, sys.float_info.max)}
 
 _FALLBACK = object()
 
@@ -286,10 +312,19 @@ def _leaf_value(entry: _Entry, source: Any) -> Any:
     it (a null in a non-null field, an error, a value the type does not accept)."""
     try:
         value = entry.getter(source)
-        if value is None:
-            return _FALLBACK if entry.non_null else None
-        if value.__class__ is entry.passthrough:
-            return value
+    except Exception:
+        return _FALLBACK
+    return _leaf_answer(entry, value)
+
+
+def _leaf_answer(entry: _Entry, value: Any) -> Any:
+    """The answer of a plain leaf whose getter gave ``value``, or ``_FALLBACK``."""
+    if value is None:
+        return _FALLBACK if entry.non_null else None
+    kind = value.__class__
+    if kind is entry.passthrough or (kind is entry.numeric and entry.low <= value <= entry.high):
+        return value
+    try:
         coerced = entry.leaf.coerce_output_value(value)
     except Exception:
         return _FALLBACK
@@ -300,6 +335,12 @@ def _leaf_value(entry: _Entry, source: Any) -> Any:
 
 class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's executor answering plain fields and lists of plain objects directly."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The operation's object budget, started before execution (schema.extensions): read
+        # once here, not once per list.
+        self._jiedao_budget = current_budget()
 
     def _plan_of(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> tuple[list[_Entry], bool]:
         """The plan of ``grouped_field_set`` on ``parent_type`` and whether every field is
@@ -379,14 +420,18 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
             return _FALLBACK
         if items is MISSING or not isinstance(items, (list, tuple)):
             return _FALLBACK
-        budget = current_budget()
-        if budget is not None and (budget.exceeded is not None or budget.count + len(items) > budget.limit or budget.must_wait()):
-            return _FALLBACK  # the paced resolver counts, refuses or waits its turn
+        budget = self._jiedao_budget
+        if budget is not None:
+            count = budget.count
+            if budget.exceeded is not None or count + len(items) > budget.limit or (count >= PACE_AFTER_OBJECTS and budget.must_wait()):
+                return _FALLBACK  # the paced resolver counts, refuses or waits its turn
         completed = self._complete_plain_objects(entry.item_type, entry.subplan, None, items, entry.item_non_null)
         if completed is None:
             return _FALLBACK
         if budget is not None:
-            budget.add(len(items))
+            budget.count += len(items)
+            if budget.count > budget.limit:  # the nested lists counted meanwhile took it past
+                budget.add(0)  # records and raises ObjectsExceeded
         return completed
 
     def _object_value(self, entry: _Entry, source: Any) -> Any:
@@ -400,7 +445,8 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
         if found is None:
             return _FALLBACK if entry.non_null else None
         item_type = entry.item_type
-        if item_type.is_type_of is not None and item_type.is_type_of(found, None) is not True:
+        is_type_of = item_type.is_type_of
+        if is_type_of is not None and found.__class__ not in getattr(is_type_of, ACCEPTS, ()) and is_type_of(found, None) is not True:
             return _FALLBACK
         answer = self._plain_answer(entry.subplan, found, item_type.name)
         return _FALLBACK if answer is None else answer
@@ -420,8 +466,14 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
         answer: dict[str, Any] = {}
         for entry in plan:
             kind = entry.kind
-            if kind == LEAF:  # most fields: one call less than through _value
-                value = _leaf_value(entry, item)
+            if kind == LEAF:  # most fields, read here: _leaf_value's work without its call
+                try:
+                    value = entry.getter(item)
+                except Exception:  # noqa: BLE001 - graphql-core's path asks again and reports it
+                    return None
+                cls = value.__class__
+                if cls is not entry.passthrough and not (cls is entry.numeric and entry.low <= value <= entry.high):
+                    value = _leaf_answer(entry, value)
             elif kind == NAME:
                 answer[entry.name] = type_name
                 continue
@@ -494,11 +546,18 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
         """The answers of ``items`` for an all-plain ``plan``, or ``None`` when one item
         needs graphql-core's path (which then completes the whole list, errors and all)."""
         is_type_of = object_type.is_type_of
+        accepts = getattr(is_type_of, ACCEPTS, ()) if is_type_of is not None else ()
         is_awaitable = self.is_awaitable
         type_name = object_type.name
         completed: list[Any] = []
         append = completed.append
         for item in items:
+            if item.__class__ in accepts:  # a row of the type's model: neither awaitable nor to be asked
+                answer = self._plain_answer(plan, item, type_name)
+                if answer is None:
+                    return None
+                append(answer)
+                continue
             if item is None:
                 if non_null:
                     return None

@@ -48,6 +48,8 @@ class Row:
     count: int
     colour: Colour
     tone: strawberry.Private[str] = "red"
+    weight: float = 1.5
+    flag: bool = True
     secret: str = strawberry.field(default="s", permission_classes=[Refuse])
     shade = enum_field(Colour, "tone")
     motto: str = Upper(default="steady")
@@ -82,6 +84,11 @@ def _rows(*broken: str) -> list[Any]:
         rows.append(Row(name="d", nickname=None, count=4, colour=Colour.RED, tone="purple"))
     if "type" in broken:
         rows.append(Other(name="o"))
+    if "numbers" in broken:  # values a scalar changes (or refuses) where their class alone would pass
+        rows.append(Row(name="e", nickname=None, count=2**31, colour=Colour.RED, weight=float("nan")))
+        rows.append(Row(name="f", nickname=None, count=True, colour=Colour.RED, weight=float("inf"), flag=1))  # type: ignore[arg-type]
+        rows.append(Row(name="g", nickname=None, count=-(2**31), colour=Colour.RED, weight=3, flag=0.0))  # type: ignore[arg-type]
+        rows.append(Row(name="h", nickname=None, count=2**31 - 1, colour=Colour.RED, weight=-1e308, flag="yes"))  # type: ignore[arg-type]
     return rows
 
 
@@ -139,6 +146,10 @@ DOCUMENTS = [
     '{ pairs(broken: "type") { right { name } rows { name } } }',
     '{ pairs(broken: "count") { rows { count } } }',
     "{ pairs { left { name shout } right { name } } }",
+    '{ rows(broken: "numbers") { name count } }',
+    '{ maybeRows(broken: "numbers") { name weight } }',
+    '{ maybeRows(broken: "numbers") { name flag count } }',
+    '{ pairs(broken: "numbers") { rows { weight flag } } }',
 ]
 
 
@@ -168,8 +179,8 @@ def test_only_pure_column_fields_are_marked() -> None:
     fields = PLAIN._schema.type_map["Row"].fields
     marked = {name for name, field in fields.items() if getattr(field.resolve, GETTER, None) is not None}
     # a resolver, a permission class or arguments keep a field on graphql-core's path
-    assert marked == {"name", "nickname", "count", "colour", "shade"}
-    assert MARKED == 8  # and Pair's left, right and rows (objects read from the attribute)
+    assert marked == {"name", "nickname", "count", "colour", "shade", "weight", "flag"}
+    assert MARKED == 10  # and Pair's left, right and rows (objects read from the attribute)
 
 
 class CountingExecutor(PlainFieldsExecutor):
