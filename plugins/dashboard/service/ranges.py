@@ -59,10 +59,13 @@ class Period:
     relative: bool = True  # ends "now" (a preset), as opposed to a fixed custom range
 
     def cache_key(self, ttl: float) -> tuple:
-        """Equal for requests of the same range within ``ttl`` seconds (a preset's "now" moves)."""
+        """Equal for requests of the same range; a preset's (whose end is "now") by its starts
+        only, so its figures are reused for the cache's ``ttl`` seconds from when they were
+        computed. (Keyed by ``end // ttl`` before, two requests a moment apart across such
+        a boundary computed twice.)"""
         if not self.relative or ttl <= 0:
             return (self.current, self.previous)
-        return (self.current.start, self.previous.start, self.current.end.timestamp() // ttl)
+        return (self.current.start, self.previous.start, "until now")
 
 
 def _aware(moment: datetime, zone: ZoneInfo) -> datetime:

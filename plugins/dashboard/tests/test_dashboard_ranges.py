@@ -52,3 +52,17 @@ def test_weeks_start_on_monday_and_months_on_the_first_in_local_time():
 def test_too_many_buckets_are_refused():
     with pytest.raises(DomainError):
         bucket_starts(Range(datetime(2020, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC)), Interval.HOUR, SHANGHAI)
+
+
+def test_a_presets_figures_are_reused_whatever_second_they_are_asked_in():
+    """Two cockpit requests a moment apart share their cached figures, also across a
+    multiple of the cache's lifetime (a request at :04.9 and one at :05.1 computed twice
+    when the key held ``end // ttl``); a new day, or a fixed range, is another key."""
+    just_before = NOW + timedelta(seconds=4.9)
+    just_after = NOW + timedelta(seconds=5.1)
+    keys = {resolve(Preset.TODAY, "Asia/Shanghai", now=moment).cache_key(5.0) for moment in (just_before, just_after)}
+    assert len(keys) == 1
+    tomorrow = resolve(Preset.TODAY, "Asia/Shanghai", now=NOW + timedelta(days=1)).cache_key(5.0)
+    assert tomorrow not in keys
+    fixed = resolve(Preset.CUSTOM, "Asia/Shanghai", start=datetime(2026, 11, 1), end=datetime(2026, 11, 2), now=NOW)
+    assert fixed.cache_key(5.0) == resolve(Preset.CUSTOM, "Asia/Shanghai", start=datetime(2026, 11, 1), end=datetime(2026, 11, 2), now=just_after).cache_key(5.0)
