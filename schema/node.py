@@ -25,7 +25,7 @@ from sqlalchemy import false, select, true
 from sqlalchemy.sql.elements import ColumnElement, False_
 
 from jiedao.schema.context import Context
-from jiedao.schema.ids import decode_global_id, encode_global_id
+from jiedao.schema.ids import decode_global_id, encode_global_id, global_id_of_row
 from jiedao.schema.plain_execution import ACCEPTS, CALLER_ONLY_INFO, CALLER_READER, INFO_FREE, ROW_GETTER, give_getter
 from jiedao.schema.plain_rows import plain_row_class
 
@@ -223,8 +223,7 @@ def _global_id_resolver(type_name: str) -> Callable[[Any, Any], str]:
     """``Node.id`` of ``type_name`` as a plain graphql-core resolver (and a getter for
     ``schema.plain_execution``): the global ID of the row."""
 
-    def global_id(source: Any) -> str:
-        return encode_global_id(type_name, source.id)
+    global_id = global_id_of_row(type_name)
 
     def resolve(source: Any, info: Any) -> str:
         return global_id(source)

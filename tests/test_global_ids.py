@@ -92,3 +92,20 @@ async def test_computed_node_ids_are_checked_and_answer_their_owner_only(client)
     for key in ("BUILDING.1.20.10", "BUILDING.01.10.20", "HOUSE.1.10.20", "1"):
         errors = await client.errors("query($id: ID!) { node(id: $id) { id } }", {"id": encode_global_id("Hotspot", key)}, token=worker)
         assert [e["extensions"]["code"] for e in errors] == ["INVALID_ID"], key
+
+
+def test_a_rows_global_id_is_the_same_however_it_is_encoded():
+    """``Node.id`` on a list's rows (``global_id_of_row``) writes what ``encode_global_id``
+    writes and ``decode_global_id`` reads back, whatever the padding base64 would need."""
+    from types import SimpleNamespace
+
+    from jiedao.schema.ids import decode_global_id, encode_global_id, global_id_of_row
+
+    for type_name in ("Unit", "Building", "MeetingActionItem"):
+        of_row = global_id_of_row(type_name)
+        for pk in (1, 12, 123, 4567, 2**31 - 1, 2**53):
+            written = of_row(SimpleNamespace(id=pk))
+            assert written == encode_global_id(type_name, pk)
+            assert "=" not in written and "+" not in written and "/" not in written
+            if pk < 2**31:
+                assert decode_global_id(written) == (type_name, pk)
