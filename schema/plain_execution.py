@@ -25,7 +25,8 @@ whose value the executor may compute itself, as a *getter* of the row:
 
 ``PlainFieldsExecutor`` then answers marked fields of an object in ``execute_fields``, and
 completes a list of objects whose selection holds only marked fields (and ``__typename``),
-nested objects and lists included, in one loop building each row's answer directly.
+nested objects and lists included, in one loop building each row's answer directly with a
+function written for the selection's shape (``schema.plain_answers``).
 
 Whatever is not ordinary falls back to graphql-core's own path, which then answers and
 reports exactly as before: a null in a non-null field, a getter or coercion that raises,
@@ -39,6 +40,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from functools import partial
 from operator import attrgetter
 from typing import Any
 
@@ -64,6 +66,8 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
 from jiedao.schema.budget import PACE_AFTER_OBJECTS, current_budget
+from jiedao.schema.plain_answers import CONSTANT, VALUE, Slot, answer_function
+from jiedao.schema.plain_answers import LEAF as ANSWER_LEAF
 from jiedao.schema.caller_permissions import ALLOWED, caller_only, permissions_of, verdict
 from jiedao.schema.plain_rows import MISSING, PRELOADABLE, PRELOADED, PlainRow
 from jiedao.schema.selection import no_directive_left
@@ -341,6 +345,7 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
         # The operation's object budget, started before execution (schema.extensions): read
         # once here, not once per list.
         self._jiedao_budget = current_budget()
+        self._jiedao_answers: dict[int, tuple[Sequence[_Entry], Callable[[Any], dict[str, Any] | None]]] = {}
 
     def _plan_of(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> tuple[list[_Entry], bool]:
         """The plan of ``grouped_field_set`` on ``parent_type`` and whether every field is
@@ -448,7 +453,7 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
         is_type_of = item_type.is_type_of
         if is_type_of is not None and found.__class__ not in getattr(is_type_of, ACCEPTS, ()) and is_type_of(found, None) is not True:
             return _FALLBACK
-        answer = self._plain_answer(entry.subplan, found, item_type.name)
+        answer = self._answer_function(entry.subplan, item_type.name)(found)
         return _FALLBACK if answer is None else answer
 
     def _value(self, entry: _Entry, source: Any) -> Any:
@@ -460,29 +465,24 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
             return self._list_value(entry, source)
         return self._object_value(entry, source)
 
-    def _plain_answer(self, plan: Sequence[_Entry], item: Any, type_name: str) -> dict[str, Any] | None:
-        """``item``'s answer for an all-plain ``plan``, or ``None`` when a field needs
-        graphql-core's path."""
-        answer: dict[str, Any] = {}
-        for entry in plan:
-            kind = entry.kind
-            if kind == LEAF:  # most fields, read here: _leaf_value's work without its call
-                try:
-                    value = entry.getter(item)
-                except Exception:  # noqa: BLE001 - graphql-core's path asks again and reports it
-                    return None
-                cls = value.__class__
-                if cls is not entry.passthrough and not (cls is entry.numeric and entry.low <= value <= entry.high):
-                    value = _leaf_answer(entry, value)
-            elif kind == NAME:
-                answer[entry.name] = type_name
-                continue
-            else:
-                value = self._list_value(entry, item) if kind == LIST else self._object_value(entry, item)
-            if value is _FALLBACK:
-                return None
-            answer[entry.name] = value
-        return answer
+    def _answer_function(self, plan: Sequence[_Entry], type_name: str) -> Callable[[Any], dict[str, Any] | None]:
+        """``item -> answer`` for an all-plain ``plan`` on ``type_name``, ``None`` when a field
+        needs graphql-core's path (``schema.plain_answers``); written once per plan and request."""
+        answers = self._jiedao_answers
+        found = answers.get(id(plan))
+        if found is None or found[0] is not plan:
+            slots = []
+            for entry in plan:
+                if entry.kind == LEAF:
+                    slots.append(Slot(entry.name, ANSWER_LEAF, entry.getter, entry.passthrough, partial(_leaf_answer, entry), entry.numeric, entry.low, entry.high))
+                elif entry.kind == NAME:
+                    slots.append(Slot(entry.name, CONSTANT, value=type_name))
+                else:
+                    value = self._list_value if entry.kind == LIST else self._object_value
+                    slots.append(Slot(entry.name, VALUE, value=partial(value, entry)))
+            # The plan is kept with its function, so its id is not reused while we run.
+            found = answers[id(plan)] = (plan, answer_function(slots, _FALLBACK))
+        return found[1]
 
     def execute_fields(self, parent_type: GraphQLObjectType, source_value: Any, path: Path | None, grouped_field_set: Any, position_context: Any) -> Any:
         """graphql-core's ``execute_fields``, answering plain fields without a resolver call."""
@@ -548,12 +548,12 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
         is_type_of = object_type.is_type_of
         accepts = getattr(is_type_of, ACCEPTS, ()) if is_type_of is not None else ()
         is_awaitable = self.is_awaitable
-        type_name = object_type.name
+        answer_of = self._answer_function(plan, object_type.name)
         completed: list[Any] = []
         append = completed.append
         for item in items:
             if item.__class__ in accepts:  # a row of the type's model: neither awaitable nor to be asked
-                answer = self._plain_answer(plan, item, type_name)
+                answer = answer_of(item)
                 if answer is None:
                     return None
                 append(answer)
@@ -572,7 +572,7 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
                     if close is not None:
                         close()  # a coroutine nobody awaits: graphql-core's path asks again
                     return None
-            answer = self._plain_answer(plan, item, type_name)
+            answer = answer_of(item)
             if answer is None:
                 return None
             append(answer)

@@ -202,3 +202,18 @@ def test_a_list_of_plain_rows_resolves_no_field_of_its_rows() -> None:
     result = counting.execute_sync("{ pairs { left { name } right { name } rows { __typename count } } }")
     assert result.errors is None and result.data["pairs"][1]["rows"][1] == {"__typename": "Row", "count": 2}
     assert CountingExecutor.fields_resolved == 1  # pairs; their rows, nested or listed, are read directly
+
+
+def test_a_selections_answer_function_is_written_once_per_shape() -> None:
+    """The function answering a row (``schema.plain_answers``) is written the first time a
+    selection's shape is seen; asking again, or another street's rows in the same shape,
+    reuses it."""
+    from jiedao.schema.plain_answers import _writer
+
+    document = "{ rows { renamed: name count weight flag __typename } pairs { left { renamed: name } } }"
+    first = PLAIN.execute_sync(document)
+    written = _writer.cache_info().misses
+    again = PLAIN.execute_sync(document)
+    assert _writer.cache_info().misses == written
+    assert again.data == first.data == GENERAL.execute_sync(document).data
+    assert first.data["rows"][0] == {"renamed": "a", "count": 1, "weight": 1.5, "flag": True, "__typename": "Row"}
