@@ -80,7 +80,7 @@ def through(ctx: Context, link_column: InstrumentedAttribute, target_column: Ins
 
 
 LINKED = "jiedao_linked"
-"""The attribute of a ``linked`` field's function: ``(model, key, plain_rows)`` (``schema.references``)."""
+"""The attribute of a ``linked`` field's function: ``(model, key, plain_rows, shown)`` (``schema.references``)."""
 CHILDREN = "jiedao_children"
 """The attribute of a ``children_field``'s function: ``(column, order_by)`` (``schema.references``)."""
 LOADED = "jiedao_loaded"
@@ -88,7 +88,15 @@ LOADED = "jiedao_loaded"
 
 
 def linked(
-    model: type, key: str, returns: Any, *, description: str | None = None, permission_classes: Sequence[type] = (), nullable: bool = True, plain_rows: bool = False
+    model: type,
+    key: str,
+    returns: Any,
+    *,
+    description: str | None = None,
+    permission_classes: Sequence[type] = (),
+    nullable: bool = True,
+    plain_rows: bool = False,
+    shown: Callable[[Context, Any], bool] | None = None,
 ) -> Any:
     """A field for the row of ``model`` whose primary key the object holds in ``key`` (null
     when ``key`` is null), loaded in one batch with its siblings' (``by_id``), e.g. in a
@@ -96,17 +104,26 @@ def linked(
     ``nullable=False`` for a ``key`` that is never null (the field is then ``Building!``).
     A page of a connection reads it ahead for all its rows (``schema.references``), as plain
     rows with ``plain_rows=True`` (``plain_by_id``: say so only when every field of
-    ``returns`` reads columns and loaders, no relationship, property or method of the model)."""
+    ``returns`` reads columns and loaders, no relationship, property or method of the model).
+
+    ``shown(ctx, row)``: whether the caller may see the linked row of ``row`` — a rule of the
+    row and the caller, e.g. the resident who raised a work item, shown to those who may read
+    residents and to that resident; null where it says no. Such a field is read ahead too
+    (only the rows shown are read)."""
+    if shown is not None and not nullable:
+        raise TypeError("linked(shown=...): a field hidden on some rows must be nullable")
 
     async def resolve(root: Any, info: strawberry.Info) -> Any:
         ready = preloaded(root, info.python_name)
         if ready is not MISSING:
             return ready
         pk = getattr(root, key)
-        return None if pk is None else await by_id(info.context, model).load(pk)
+        if pk is None or (shown is not None and not shown(info.context, root)):
+            return None
+        return await by_id(info.context, model).load(pk)
 
     resolve.__annotations__["return"] = typing.Optional[returns] if nullable else returns  # noqa: UP045 - built at run time
-    setattr(resolve, LINKED, (model, key, plain_rows))
+    setattr(resolve, LINKED, (model, key, plain_rows, shown))
     return strawberry.field(resolver=preloadable(resolve), description=description, permission_classes=list(permission_classes))
 
 

@@ -99,15 +99,16 @@ def _hand_out(rows: Sequence[Any], python_name: str, values: Sequence[Any]) -> l
     return handed
 
 
-async def _preload_linked(ctx: Any, field: GraphQLField, python_name: str, reference: tuple[type, str, bool], rows: Sequence[Any]) -> list[Any]:
+async def _preload_linked(ctx: Any, field: GraphQLField, python_name: str, reference: tuple[Any, ...], rows: Sequence[Any]) -> list[Any]:
     """Hand each row the row of ``model`` its ``key`` names, read for all rows in one
-    statement (as plain rows when the field says so); returns the rows read (each once)."""
-    model, key, plain = reference
-    targets = await (plain_by_id if plain else by_id)(ctx, model).load_many(sorted({value for row in rows if (value := getattr(row, key)) is not None}))
+    statement (as plain rows when the field says so; null for a row the field's ``shown``
+    rule hides from the caller, and not read); returns the rows read (each once)."""
+    model, key, plain, shown = reference
+    keys = [getattr(row, key) if shown is None or shown(ctx, row) else None for row in rows]
+    targets = await (plain_by_id if plain else by_id)(ctx, model).load_many(sorted({value for value in keys if value is not None}))
     found = {target.id: target for target in targets if target is not None}
     nullable = not isinstance(field.type, GraphQLNonNull)
-    for row in rows:
-        value = getattr(row, key)
+    for row, value in zip(rows, keys, strict=True):
         target = None if value is None else found.get(value)
         if target is not None or nullable:  # null as the loader answers it; a missing required row: the general path reports it
             preload(row, python_name, target)

@@ -16,6 +16,7 @@ from jiedao.core.organisations.models import OrganisationKind
 from jiedao.core.testing.fixtures import build_registry
 from jiedao.core.testing.organisations import make_grid, make_organisation
 from jiedao.schema.ids import encode_global_id
+from jiedao.core.models import Resident
 
 ITEM = "id state reopenCount rating ratingReason outcome outcomeNote closed assigneeOrganisationName assigneeUsername timeline { action fromState toState actor note }"
 WORK_ITEM = f"query($id: ID!) {{ workItem(id: $id) {{ {ITEM} }} }}"
@@ -310,6 +311,34 @@ async def test_the_inbox_reads_buildings_and_units_ahead(kernel, client, place, 
     assert all(i["unit"] is None or i["unit"]["building"] == i["building"] for i in items)
     assert "WorkItem" not in resolved, resolved
     assert await client.statements(query, {"first": 1}, token=staff) == await client.statements(query, {"first": 10}, token=staff)
+
+
+async def test_the_raiser_is_read_ahead_and_shown_per_row(kernel, client, place, monkeypatch):
+    """``raisedBy`` is shown to whoever may read residents and to the resident who raised the
+    item, null to others (the property company) and where nobody raised it; a page reads the
+    raisers it shows in one statement, and graphql-core resolves no field of a work item."""
+    from jiedao.core.testing.plain_path import resolved_parent_types
+
+    t = place.tokens
+    raised = {
+        await open_item(kernel, place, building=1, raised=1, subject="Topic:1", assignee_org=place.wuye): 1,
+        await open_item(kernel, place, building=1, raised=0, subject="Topic:2", assignee_org=place.wuye): 0,
+        await open_item(kernel, place, building=1, raised=None, subject="Topic:3", assignee_org=place.wuye): None,
+    }
+    async with street_transaction(kernel, "changqing") as session:
+        names = {i: (await session.get(Resident, place.residents[i])).name for i in (0, 1)}
+    query = "query($first: Int) { workItems(first: $first) { edges { node { id raisedBy { id name } } } } }"
+
+    async def raisers(who: str) -> dict[str, str | None]:
+        edges = (await client.query(query, {"first": 10}, token=t[who]))["workItems"]["edges"]
+        return {e["node"]["id"]: e["node"]["raisedBy"] and e["node"]["raisedBy"]["name"] for e in edges}
+
+    resolved = resolved_parent_types(monkeypatch)
+    assert await raisers("staff") == {item: None if who is None else names[who] for item, who in raised.items()}
+    assert await raisers("wuye-1") == dict.fromkeys(raised)  # assigned to them, but they may not read residents
+    assert await raisers("res-2") == {item: names[1] for item, who in raised.items() if who == 1}
+    assert "WorkItem" not in resolved, resolved
+    assert await client.statements(query, {"first": 1}, token=t["staff"]) == await client.statements(query, {"first": 10}, token=t["staff"])
 
 
 async def test_plugins_find_the_item_of_their_subject(kernel, place):

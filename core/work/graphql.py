@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import false, or_, select, true
@@ -148,6 +148,11 @@ class WorkStep:
         return WorkState(self.to_state)
 
 
+def _sees_raiser(ctx: Context, item: Any) -> bool:
+    """Who sees the resident who raised a work item: those who may read residents, and that resident."""
+    return ctx.has_permission("core.residents.read") or (ctx.user is not None and ctx.user.resident_id == item.raised_by_id)
+
+
 @node_type(models.WorkItem, read=PUBLIC, visible=visible_work_items)
 @strawberry.type(name="WorkItem", description="A matter someone must act on (事项), whichever plugin raised it.")
 class WorkItem(Node):
@@ -202,12 +207,10 @@ class WorkItem(Node):
     building = linked(registry.Building, "building_id", core_types.Building, description="The building it is about; null when none.")
     unit = linked(registry.Unit, "unit_id", core_types.Unit, description="The unit it is about; null when none.")
 
-    @strawberry.field(description="The resident who raised it (null when none did, or you may not see residents).")
-    async def raised_by(self, info: strawberry.Info) -> core_types.Resident | None:
-        ctx = info.context
-        if self.raised_by_id is None or not (ctx.has_permission("core.residents.read") or ctx.user.resident_id == self.raised_by_id):
-            return None
-        return await by_id(ctx, registry.Resident).load(self.raised_by_id)
+    raised_by = linked(
+        registry.Resident, "raised_by_id", core_types.Resident, shown=_sees_raiser,
+        description="The resident who raised it (null when none did, or you may not see residents).",
+    )
 
     @strawberry.field(description="The global ID of the organisation it is assigned to.")
     @plain_resolver

@@ -139,3 +139,29 @@ async def test_a_joint_meeting_with_agenda_minutes_and_overdue_action_items(clie
     assert overdue["overdueActionItems"] == [{"description": "每日清运两次", "owner": "物业张经理"}]
     await client.query("mutation($id: ID!) { completeActionItem(input: {actionItemId: $id}) { errors { code } } }", {"id": items[0]["id"]}, token=worker)
     assert (await client.query("{ overdueActionItems { description } }", token=worker))["overdueActionItems"] == []
+
+
+async def test_the_unit_of_a_topic_is_shown_to_staff_and_its_raiser_only(client, world_of, monkeypatch):
+    """A topic raised about a unit and opened for consultation: on the consultations page the
+    community worker and the raiser see the unit, a neighbour reading the same page sees
+    null; the page reads the units it shows in one statement and graphql-core resolves no
+    field of a topic (the field is read ahead with its per-row rule)."""
+    from jiedao.core.testing.plain_path import resolved_parent_types
+
+    world = await world_of([(9000, ("A",)), (9000, ("B",))])
+    owner, neighbour = await resident(client, world, "A"), await resident(client, world, "B")
+    worker = await client.token("community_worker")
+    topic = (await client.query(RAISE, {"input": {"title": "2幢楼道灯坏了", "unitId": world.gid("Unit", world.units[0])}}, token=owner))["raiseTopic"]["topic"]
+    opened = await client.query(
+        "mutation($id: ID!, $at: DateTime!) { openConsultation(input: {topicId: $id, closesAt: $at}) { errors { code } } }",
+        {"id": topic["id"], "at": (now() + timedelta(days=14)).isoformat()},
+        token=worker,
+    )
+    assert opened["openConsultation"]["errors"] == []
+    query = "{ consultations(first: 10) { edges { node { id unit { id } } } } }"
+    resolved = resolved_parent_types(monkeypatch)
+    unit = {"id": world.gid("Unit", world.units[0])}
+    for token, expected in ((worker, unit), (owner, unit), (neighbour, None)):
+        edges = (await client.query(query, token=token))["consultations"]["edges"]
+        assert edges == [{"node": {"id": topic["id"], "unit": expected}}]
+    assert "Topic" not in resolved, resolved

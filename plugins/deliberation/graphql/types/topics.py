@@ -70,6 +70,11 @@ class Comment(Node):
     hidden_reason: str | None = strawberry.field(description="Why it was hidden; null when it is not.")
 
 
+def _sees_raiser(ctx, topic) -> bool:
+    """Staff and the raiser see who raised a topic and where exactly; other residents do not."""
+    return ctx.has_permission(TOPIC_READ) or (ctx.user is not None and topic.raised_by_user_id == ctx.user.id)
+
+
 @node_type(TopicModel, read=(TOPIC_READ, TOPIC_RAISE, PUBLISHED_READ), visible=visible_topics)
 @strawberry.type(name="Topic", description="A residents' appeal or matter for deliberation (民生诉求/议题).")
 class Topic(Node):
@@ -93,11 +98,7 @@ class Topic(Node):
     compound = linked(registry.Compound, "compound_id", types.Compound, description="The compound it is about, if any.")
     building = linked(registry.Building, "building_id", types.Building, description="The building it is about, if any.")
 
-    @strawberry.field(description="The unit; shown only to staff and to the resident who raised the topic.")
-    async def unit(self, info: strawberry.Info) -> types.Unit | None:
-        if not self.unit_id or not _sees_raiser(info.context, self):
-            return None
-        return await by_id(info.context, registry.Unit).load(self.unit_id)
+    unit = linked(registry.Unit, "unit_id", types.Unit, shown=_sees_raiser, description="The unit; shown only to staff and to the resident who raised the topic.")
 
     @strawberry.field(description="True for a topic about the whole street rather than one place.")
     def street_wide(self) -> bool:
@@ -147,11 +148,6 @@ class Topic(Node):
         rows = await children(ctx, CommentModel.topic_id).load(self.id)
         moderator = ctx.has_permission(TOPIC_MANAGE)
         return [c for c in rows if moderator or not c.hidden]
-
-
-def _sees_raiser(ctx, topic) -> bool:
-    """Staff and the raiser see who raised a topic and where exactly; other residents do not."""
-    return ctx.has_permission(TOPIC_READ) or (ctx.user is not None and topic.raised_by_user_id == ctx.user.id)
 
 
 # -- meetings ---------------------------------------------------------------------------
