@@ -21,7 +21,7 @@ from jiedao.schema.child_connection import children_connection_field
 from jiedao.schema.connection import AFTER_HELP, FIRST_HELP, Connection, read_page
 from jiedao.schema.cost import list_bound
 from jiedao.schema.ids import decode_id_of, encode_global_id, parse_pk
-from jiedao.schema.loaders import by_id, children, linked, through
+from jiedao.schema.loaders import by_id, children, linked, plain_by_id, through
 from jiedao.schema.plain_rows import MISSING, preloadable, preloaded
 from jiedao.schema.context import Context
 from jiedao.schema.node import PUBLIC, Node, caller_resolver, computed_node_type, node_type, plain_resolver, resolve_node
@@ -288,7 +288,8 @@ class CoreQuery:
 
     @strawberry.field(description="One building by its global ID; null when there is none in this street; needs core.registry.read.", permission_classes=READ_REGISTRY)
     async def building(self, info: strawberry.Info, id: Annotated[strawberry.ID, strawberry.argument(description="Global ID of the Building.")]) -> Building | None:
-        building = await by_id(info.context, models.Building).load(decode_id_of(id, "Building"))
+        # A plain row, as the buildings page reads them (every field of Building reads columns and loaders).
+        building = await plain_by_id(info.context, models.Building).load(decode_id_of(id, "Building"))
         await preload_building(info.context, info, building)
         return building
 

@@ -184,6 +184,11 @@ async def test_the_readme_list_hydrates_no_orm_instance_of_the_registry(client, 
     assert len(page["buildings"]["edges"]) == 3
     assert all(e["node"]["compound"]["community"]["name"] for e in page["buildings"]["edges"])
     assert loaded == []
+    first = page["buildings"]["edges"][0]["node"]
+    with loaded_instances(models.Building, models.Compound, models.Community, models.Unit, models.Resident) as loaded:
+        one = await client.query(ONE_BUILDING, {"id": first["id"]}, token=token)
+    assert (one["building"]["name"], one["building"]["compound"]["community"]["name"]) == (first["name"], first["compound"]["community"]["name"])
+    assert loaded == []  # building(id:) too
 
 
 @pytest.mark.parametrize("owners", [True, False])
