@@ -284,7 +284,7 @@ class _Entry:
     field group, its kind (a leaf, a list of plain objects, ``__typename`` or graphql-core's
     path) and what that kind needs."""
 
-    __slots__ = ("details", "getter", "high", "item_non_null", "item_type", "kind", "leaf", "low", "name", "non_null", "numeric", "passthrough", "subplan")
+    __slots__ = ("answer_of", "details", "getter", "high", "item_non_null", "item_type", "kind", "leaf", "low", "name", "non_null", "numeric", "passthrough", "subplan")
 
     def __init__(self, name: str, details: Any, kind: int, getter: Any = None, leaf: Any = None, non_null: bool = False):
         self.name = name
@@ -304,6 +304,8 @@ class _Entry:
         self.item_type: GraphQLObjectType | None = None
         self.item_non_null = False
         self.subplan: list[_Entry] = []
+        # A list's or object's: the answer function of its items' plan (schema.plain_answers).
+        self.answer_of: Callable[[Any], dict[str, Any] | None] | None = None
 
 
 _NUMERIC_BOUNDS = {int: (GRAPHQL_MIN_INT, GRAPHQL_MAX_INT), float: (-sys.float_info.max, sys.float_info.max)}
@@ -411,6 +413,7 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
         else:
             entry = _Entry(name, details, OBJECT, getter, non_null=item_non_null)
         entry.item_type, entry.subplan = item_type, subplan
+        entry.answer_of = self._answer_function(subplan, item_type.name)
         return entry
 
     def _plain_allowed(self) -> bool:
@@ -430,7 +433,7 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
             count = budget.count
             if budget.exceeded is not None or count + len(items) > budget.limit or (count >= PACE_AFTER_OBJECTS and budget.must_wait()):
                 return _FALLBACK  # the paced resolver counts, refuses or waits its turn
-        completed = self._complete_plain_objects(entry.item_type, entry.subplan, None, items, entry.item_non_null)
+        completed = self._complete_plain_objects(entry.item_type, entry.subplan, None, items, entry.item_non_null, entry.answer_of)
         if completed is None:
             return _FALLBACK
         if budget is not None:
@@ -453,7 +456,7 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
         is_type_of = item_type.is_type_of
         if is_type_of is not None and found.__class__ not in getattr(is_type_of, ACCEPTS, ()) and is_type_of(found, None) is not True:
             return _FALLBACK
-        answer = self._answer_function(entry.subplan, item_type.name)(found)
+        answer = entry.answer_of(found)
         return _FALLBACK if answer is None else answer
 
     def _value(self, entry: _Entry, source: Any) -> Any:
@@ -542,13 +545,17 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
                             return completed
         return super().complete_iterable_value(item_type, field_details_list, info, path, items, position_context)
 
-    def _complete_plain_objects(self, object_type: GraphQLObjectType, plan: Sequence[_Entry], info: Any, items: Sequence[Any], non_null: bool) -> list[Any] | None:
-        """The answers of ``items`` for an all-plain ``plan``, or ``None`` when one item
-        needs graphql-core's path (which then completes the whole list, errors and all)."""
+    def _complete_plain_objects(
+        self, object_type: GraphQLObjectType, plan: Sequence[_Entry], info: Any, items: Sequence[Any], non_null: bool, answer_of: Callable[[Any], Any] | None = None
+    ) -> list[Any] | None:
+        """The answers of ``items`` for an all-plain ``plan`` (``answer_of``: its answer
+        function, when the caller has it), or ``None`` when one item needs graphql-core's path
+        (which then completes the whole list, errors and all)."""
         is_type_of = object_type.is_type_of
         accepts = getattr(is_type_of, ACCEPTS, ()) if is_type_of is not None else ()
         is_awaitable = self.is_awaitable
-        answer_of = self._answer_function(plan, object_type.name)
+        if answer_of is None:
+            answer_of = self._answer_function(plan, object_type.name)
         completed: list[Any] = []
         append = completed.append
         for item in items:
