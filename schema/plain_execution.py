@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from types import GeneratorType
 from functools import partial
 from operator import attrgetter
 from typing import Any
@@ -69,7 +70,7 @@ from jiedao.schema.budget import PACE_AFTER_OBJECTS, current_budget
 from jiedao.schema.plain_answers import CONSTANT, VALUE, Slot, answer_function
 from jiedao.schema.plain_answers import LEAF as ANSWER_LEAF
 from jiedao.schema.caller_permissions import ALLOWED, caller_only, permissions_of, verdict
-from jiedao.schema.plain_rows import MISSING, PRELOADABLE, PRELOADED, PlainRow
+from jiedao.schema.plain_rows import MISSING, PRELOADABLE, PRELOADED
 from jiedao.schema.selection import no_directive_left
 
 GETTER = "jiedao_getter"
@@ -311,6 +312,10 @@ class _Entry:
 _NUMERIC_BOUNDS = {int: (GRAPHQL_MIN_INT, GRAPHQL_MAX_INT), float: (-sys.float_info.max, sys.float_info.max)}
 
 _FALLBACK = object()
+
+_NEVER_AWAITABLE: set[type] = set()
+"""Classes seen in lists of objects no instance of which is awaitable (no ``__await__``, not a
+generator that could be a generator-based coroutine): their items need no awaitable check."""
 
 
 def _leaf_value(entry: _Entry, source: Any) -> Any:
@@ -570,8 +575,12 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
                     return None
                 append(None)
                 continue
-            if not isinstance(item, PlainRow) and is_awaitable(item):  # a plain row never is (the check's slow path otherwise)
-                return None
+            cls = item.__class__
+            if cls not in _NEVER_AWAITABLE:  # a plain row or an edge never is (the check's slow path otherwise)
+                if is_awaitable(item):
+                    return None
+                if not hasattr(cls, "__await__") and not issubclass(cls, GeneratorType):
+                    _NEVER_AWAITABLE.add(cls)
             if is_type_of is not None:
                 accepted = is_type_of(item, info)
                 if accepted is not True:

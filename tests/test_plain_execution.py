@@ -122,6 +122,15 @@ class Query:
     def row(self) -> Row:
         return _rows()[1]
 
+    @strawberry.field
+    def later_rows(self) -> list[Row]:
+        """Rows, then an awaitable one (graphql-core awaits items of a list)."""
+
+        async def later() -> Row:
+            return _rows()[0]
+
+        return [*_rows(), later()]  # type: ignore[list-item]
+
 
 GENERAL = strawberry.Schema(query=Query)
 PLAIN = strawberry.Schema(query=Query, execution_context_class=PlainFieldsExecutor)
@@ -217,3 +226,13 @@ def test_a_selections_answer_function_is_written_once_per_shape() -> None:
     assert _writer.cache_info().misses == written
     assert again.data == first.data == GENERAL.execute_sync(document).data
     assert first.data["rows"][0] == {"renamed": "a", "count": 1, "weight": 1.5, "flag": True, "__typename": "Row"}
+
+
+async def test_an_awaitable_item_after_plain_rows_is_awaited_as_graphql_core_does() -> None:
+    """The executor asks whether items are awaitable once per class it has seen not to be
+    (rows, edges): a coroutine among the rows still takes graphql-core's path."""
+    document = "{ rows { name } laterRows { name count } }"
+    for _ in range(2):  # the second time, Row is a class known never to be awaitable
+        plain, general = await PLAIN.execute(document), await GENERAL.execute(document)
+        assert _answer(plain) == _answer(general)
+        assert plain.data["laterRows"][-1] == {"name": "a", "count": 1}
