@@ -52,6 +52,8 @@ def _phone_reader(context: Context) -> Callable[[object], str | None]:
 def _party_member_reader(context: Context) -> Callable[[object], bool | None]:
     """How the caller reads residents' party membership: as stored with ``core.party.read``, else null."""
     return _read_party_member if context.has_permission(PARTY) else _no_answer
+
+
 READ_REGISTRY = allow(REGISTRY)
 READ_RESIDENTS = allow(RESIDENTS)
 First = Annotated[int | None, strawberry.argument(description=FIRST_HELP)]

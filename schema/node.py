@@ -243,8 +243,8 @@ def caller_resolver(method: Callable[[Any, Any], Any] | None = None, *, reader: 
     """Mark a field method ``(self, info)`` (no arguments, synchronous) that reads nothing of
     ``info`` but ``info.context`` — the caller — so the executor may answer it on every row
     of a list without Strawberry's per-field wrappers (``schema.plain_execution``); put it
-    under ``@strawberry.field``. E.g. ``Resident.party_member``, null unless the caller may
-    read it.
+    under ``@strawberry.field``. E.g. ``Resident.very_old``, by the street's care settings
+    the caller's context holds.
 
     ``@caller_resolver(reader=f)``: ``f(context)`` returns how this caller reads the field on
     any row (a function of the row), decided once per request; the executor then calls only
