@@ -40,9 +40,9 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from types import GeneratorType
 from functools import partial
 from operator import attrgetter
+from types import GeneratorType
 from typing import Any
 
 from graphql import (
