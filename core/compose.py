@@ -37,6 +37,7 @@ from jiedao.core.errors import ConfigurationError
 from jiedao.schema.budget import pace_resolvers
 from jiedao.schema.caller_permissions import caller_permission_resolvers
 from jiedao.schema.errors import KERNEL_ERROR_CODES, error_code_enum, is_expected
+from jiedao.schema.extension_hooks import extensions_runner
 from jiedao.schema.extensions import masked_internal_error, schema_extensions
 from jiedao.schema.guard import guard_mutations
 from jiedao.schema.localise import localise_errors
@@ -121,6 +122,11 @@ class JiedaoSchema(strawberry.Schema):
         composed = copy.copy(code)
         composed.type = self._error_codes
         return composed
+
+    def create_extensions_runner(self, execution_context, extensions):
+        """The request's extensions runner, its hooks found once per set of extension classes
+        (``schema.extension_hooks``)."""
+        return extensions_runner(execution_context, extensions)
 
     def process_errors(self, errors, execution_context=None) -> None:
         """Errors the client caused are logged briefly; unexpected ones are logged with
