@@ -95,5 +95,5 @@ def test_db_current_reports_a_fully_upgraded_database_as_complete(jiedao_cli, tm
     assert before.exit_code == 1  # a script can tell an incomplete database
     assert jiedao_cli(["db", "upgrade"], streets=streets, database_url=url).exit_code == 0
     after = jiedao_cli(["db", "current"], streets=streets, database_url=url)
-    assert after.exit_code == 0 and "sensors_0008  head" in after.output
+    assert after.exit_code == 0 and "sensors_0009  head" in after.output
     assert "missing" not in after.output

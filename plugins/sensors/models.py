@@ -148,6 +148,9 @@ class Alarm(StreetScoped, Base):
     building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id"), index=True)
     type: Mapped[str] = mapped_column(String(32))
     severity: Mapped[str] = mapped_column(String(16))
+    # The rule's severity before the people at home raised it (``rules.with_care``): whether
+    # a new reading is worse is decided on it. None on alarms raised before sensors_0009.
+    rule_severity: Mapped[str | None] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default="ACTIVE_UNACK")
     value: Mapped[float | None] = mapped_column(Float)
     message: Mapped[str] = mapped_column(String(300), default="")

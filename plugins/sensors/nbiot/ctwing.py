@@ -24,7 +24,7 @@ import hashlib
 import json
 
 from jiedao.plugins.sensors.nbiot.fields import sensor_values
-from jiedao.plugins.sensors.nbiot.messages import BadBody, BadField, Pushed, device_id, epoch_ms, loads, text_field
+from jiedao.plugins.sensors.nbiot.messages import BadBody, BadField, Pushed, device_id, epoch_ms, loads, status_payload, text_field
 
 DATA, EVENT, ONLINE_OFFLINE = "dataReport", "eventReport", "deviceOnlineOfflineReport"
 READ = (DATA, EVENT, ONLINE_OFFLINE)
@@ -70,7 +70,7 @@ def translate(data: dict, path: str, raw: bytes) -> Pushed | None:
             if isinstance(event, bool) or event not in (0, 1):
                 raise BadField("bad_payload", f"{path}.eventType", f"'eventType' must be 1 (online) or 0 (offline), got {json.dumps(event)[:40]}")
             key = _key(platform_id, kind, ts, event)
-            return Pushed(path, key, device, label, where, "status", b"online" if event == 1 else b"offline", raw)
+            return Pushed(path, key, device, label, where, "status", status_payload(event == 1, ts), raw)
         name = "payload" if kind == DATA else "eventContent"
         service = data.get(name)
         if not isinstance(service, dict) or not service:

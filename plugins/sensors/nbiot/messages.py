@@ -81,6 +81,12 @@ def epoch_ms(data: dict, name: str, path: str) -> int:
     return value
 
 
+def status_payload(online: bool, at_ms: int) -> bytes:
+    """A platform's online/offline report as a status payload carrying the platform's time, so
+    that a late retry is told from news (``service.store``)."""
+    return json.dumps({"status": "online" if online else "offline", "ts": at_ms}).encode()
+
+
 def device_id(value: str, path: str) -> str:
     """``value`` if it can be a registered device id, else ``BadField``."""
     if not DEVICE_ID.match(value):

@@ -23,7 +23,7 @@ import json
 from dataclasses import dataclass
 
 from jiedao.plugins.sensors.nbiot.fields import sensor_values
-from jiedao.plugins.sensors.nbiot.messages import BadBody, BadField, Pushed, device_id, epoch_ms, loads, text_field
+from jiedao.plugins.sensors.nbiot.messages import BadBody, BadField, Pushed, device_id, epoch_ms, loads, status_payload, text_field
 
 MAX_MESSAGES = 1000
 
@@ -98,7 +98,7 @@ def translate(message: object, path: str, raw: bytes) -> Pushed | None:
             status = message.get("status")
             if isinstance(status, bool) or status not in (0, 1):
                 raise BadField("bad_payload", f"{path}.status", f"'status' must be 1 (online) or 0 (offline), got {json.dumps(status)[:40]}")
-            return Pushed(path, _key(imei, 2, at, status), device, label, where, "status", b"online" if status == 1 else b"offline", raw)
+            return Pushed(path, _key(imei, 2, at, status), device, label, where, "status", status_payload(status == 1, at), raw)
         stream = text_field(message, "ds_id", path)
         label = f"{stream} of {imei}"
         try:

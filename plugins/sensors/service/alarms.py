@@ -2,7 +2,8 @@
 clear by hand, mark devices offline and escalate alarms nobody acknowledged.
 
 ACTIVE_UNACK → ACKNOWLEDGED → CLEARED; a worse severity on an acknowledged alarm puts it
-back to ACTIVE_UNACK. An alarm whose condition ends before anybody acknowledged it becomes
+back to ACTIVE_UNACK (worse by its rule's severity, before the care of the people at home
+raised it: ``is_worse``). An alarm whose condition ends before anybody acknowledged it becomes
 CLEARED_UNACK (as in ThingsBoard): still open, still escalating, until a person acknowledges
 it (→ CLEARED); its condition coming back makes the same alarm ACTIVE_UNACK again.
 
@@ -126,6 +127,7 @@ def apply_condition(
             building_id=device.building_id,
             type=condition.type,
             severity=condition.severity,
+            rule_severity=condition.severity,
             status=ACTIVE_UNACK,
             value=condition.value,
             message=condition.message[:300],
@@ -138,8 +140,9 @@ def apply_condition(
         session.add(alarm)
         open_[key] = alarm
         return Change("raised", alarm, device, notify_level=0)
-    worse = SEVERITY_RANK[condition.severity] > SEVERITY_RANK[alarm.severity]
-    alarm.severity, alarm.value, alarm.message = condition.severity, condition.value, condition.message[:300]
+    worse = is_worse(condition.severity, alarm)
+    alarm.severity, alarm.rule_severity = condition.severity, condition.severity
+    alarm.value, alarm.message = condition.value, condition.message[:300]
     alarm.updated_at = at
     alarm.repeat_count += 1
     if alarm.status == CLEARED_UNACK:
@@ -149,6 +152,14 @@ def apply_condition(
     if worse and alarm.status == ACKNOWLEDGED:
         alarm.status, alarm.acknowledged_at, alarm.acknowledged_by = ACTIVE_UNACK, None, None
     return Change("updated", alarm, device, notify_level=alarm.escalation_level if worse else None)
+
+
+def is_worse(severity: str, alarm: Alarm) -> bool:
+    """Whether a condition of the rule's ``severity`` is worse than the open ``alarm``'s: compared
+    with the severity its rule gave (``rule_severity``), not the one the people at home raised
+    it to, so a leak going from 300 to 500 mA at a vulnerable person's home (CRITICAL from the
+    first reading) still puts an acknowledged alarm back in front of a person."""
+    return SEVERITY_RANK[severity] > SEVERITY_RANK[alarm.rule_severity or alarm.severity]
 
 
 async def _alarm_and_device(session: AsyncSession, alarm_id: int) -> tuple[Alarm, Device]:

@@ -117,18 +117,22 @@ def parse_samples(payload: bytes, received_at: datetime, max_skew: timedelta = D
     return [_sample(item, received_at + timedelta(microseconds=i), max_skew) for i, item in enumerate(items)]
 
 
-def parse_status(payload: bytes) -> str:
-    """``ONLINE`` or ``OFFLINE`` from a status payload, or ``Rejected``."""
+def parse_status(payload: bytes, received_at: datetime, max_skew: timedelta = DEFAULT_MAX_SKEW) -> tuple[str, datetime | None]:
+    """``ONLINE`` or ``OFFLINE`` from a status payload, and the time the payload gives it
+    (``{"status": "offline", "ts": epoch ms}``, as NB-IoT platforms report it; checked like a
+    sample's), else None. Anything else is ``Rejected``."""
     text = payload.decode("utf-8", errors="replace").strip()
+    reported = None
     if text.startswith("{"):
         try:
-            text = str(json.loads(text).get("status", ""))
-        except (json.JSONDecodeError, AttributeError):
+            data = json.loads(text)
+            text, reported = str(data.get("status", "")), data.get("ts")
+        except (json.JSONDecodeError, AttributeError, RecursionError):
             raise Rejected("bad_payload", "status must be 'online', 'offline' or {\"status\": ...}") from None
     status = text.strip().lower()
     if status not in ("online", "offline"):
         raise Rejected("bad_payload", f"unknown status {text[:40]!r}")
-    return status.upper()
+    return status.upper(), None if reported is None else _timestamp(reported, received_at, max_skew)
 
 
 def printable(payload: bytes, limit: int = 2000) -> str:

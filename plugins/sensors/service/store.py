@@ -19,7 +19,7 @@ from jiedao.api import today
 from jiedao.api.care import CareSettings
 
 from jiedao.plugins.sensors.models import QuarantinedMessage
-from jiedao.plugins.sensors.service.alarms import CLEARED_UNACK, RETIRED, Change, apply_condition, condition_active, open_alarms
+from jiedao.plugins.sensors.service.alarms import CLEARED_UNACK, RETIRED, Change, apply_condition, condition_active, is_worse, open_alarms
 from jiedao.plugins.sensors.service.bulk import (
     DeviceState,
     lock_devices,
@@ -33,7 +33,6 @@ from jiedao.plugins.sensors.service.payloads import (
 )
 from jiedao.plugins.sensors.service.rules import (
     OFFLINE,
-    SEVERITY_RANK,
     Condition,
     Rejected,
     check_values,
@@ -104,7 +103,7 @@ def _parse(message: Inbound, device: DeviceState | None, settings: SensorsSettin
     if device.status == RETIRED:
         raise Rejected("retired_device", f"device '{device.device_id}' was retired; register it again to accept its messages")
     if message.address.channel == "status":
-        return [], parse_status(message.payload)
+        return [], parse_status(message.payload, message.received_at, settings.max_clock_skew)
     samples = parse_samples(message.payload, message.received_at, settings.max_clock_skew)
     return [(sample, check_values(device.kind, sample.values)) for sample in samples], None
 
@@ -128,12 +127,33 @@ def _apply(session: AsyncSession, device: DeviceState, condition: Condition, at:
         outcome.changes.append(change)
 
 
+def _report_status(
+    session: AsyncSession, device: DeviceState, status: str, reported_at: datetime | None, received_at: datetime, open_: dict, outcome: Outcome
+) -> None:
+    """A status report (``ONLINE``/``OFFLINE``): the device's status from then on.
+
+    A report that carries its time (NB-IoT platforms') is compared on that clock with the
+    device's newest sample, which the platform timestamped too: one older than that sample
+    changes nothing (a platform's late retry of an old "offline" must not mark a working
+    detector offline), and an ``ONLINE`` one counts as hearing from the device when it was
+    made, not when it arrived (a late one does not hide a silence). A report without a time
+    (MQTT's last will) is taken in the order of arrival."""
+    if reported_at is not None and device.latest_at is not None and reported_at < device.latest_at:
+        return
+    heard = reported_at or received_at
+    device.status = status
+    if status == "ONLINE":
+        if device.last_seen_at is None or heard > device.last_seen_at:
+            device.last_seen_at = heard
+        _apply(session, device, BACK_ONLINE, heard, open_, outcome)
+
+
 def _worse(condition: Condition, alarm) -> bool:
     """Whether ``condition`` is abnormal and worse than the open ``alarm`` (if any; one
     CLEARED_UNACK is over, so any abnormal condition is worse)."""
     if condition.severity is None:
         return False
-    return alarm is None or alarm.status == CLEARED_UNACK or SEVERITY_RANK[condition.severity] > SEVERITY_RANK[alarm.severity]
+    return alarm is None or alarm.status == CLEARED_UNACK or is_worse(condition.severity, alarm)
 
 
 async def store_batch(session: AsyncSession, street_id: int, settings: SensorsSettings, messages: list[Inbound], care: CareSettings | None = None) -> Outcome:
@@ -164,11 +184,13 @@ async def store_batch(session: AsyncSession, street_id: int, settings: SensorsSe
         outcome.accepted += 1
         touched[device.id] = device
         at = message.received_at
-        device.status = status or "ONLINE"
-        if device.status == "ONLINE":
-            if device.last_seen_at is None or at > device.last_seen_at:
-                device.last_seen_at = at
-            _apply(session, device, BACK_ONLINE, at, open_, outcome)
+        if status is not None:
+            _report_status(session, device, *status, at, open_, outcome)
+            continue
+        device.status = "ONLINE"
+        if device.last_seen_at is None or at > device.last_seen_at:
+            device.last_seen_at = at
+        _apply(session, device, BACK_ONLINE, at, open_, outcome)
         if not samples:
             continue
         latest = device.latest

@@ -14,9 +14,11 @@ from jiedao.core.clock import today
 from jiedao.core.models import Resident
 from jiedao.core.testing.fixtures import app_client
 from jiedao.plugins.sensors.service.alarms import now
+from jiedao.schema.ids import encode_global_id
 
 from .conftest import register_devices
-from .test_alarms import deliver
+from .test_alarms import alarms_of, deliver
+from .test_api import ACK, ALARMS
 from .test_cleared_unack import _sweep
 
 YEAR = today().year
@@ -63,6 +65,24 @@ async def test_a_monitor_at_the_home_of_a_bedridden_person_raises_critical_and_e
     await deliver(kernel, "EM-1", {"residual_current": 320})
     await deliver(kernel, "EM-2", {"residual_current": 320})  # nobody in need at EM-2's flat
     assert await _severities(client) == {("EM-1", "RESIDUAL_CURRENT"): "CRITICAL", ("EM-2", "RESIDUAL_CURRENT"): "MAJOR"}
+
+
+async def test_a_leak_growing_worse_at_a_vulnerable_persons_home_reopens_the_acknowledged_alarm(kernel, client):
+    registry = await register_devices(kernel)
+    await _profile(kernel, registry.residents[1], {"bedridden": True})  # EM-1's flat
+    await deliver(kernel, "EM-1", {"residual_current": 320})  # MAJOR by the rule, CRITICAL for who lives there
+    [alarm] = await alarms_of(kernel, "EM-1")
+    alarm_id = encode_global_id("Alarm", alarm.id)
+    grid = await client.token("grid_worker")
+    assert (await client.query(ACK, {"id": alarm_id, "note": "on my way"}, token=grid))["acknowledgeAlarm"]["errors"] == []
+
+    await deliver(kernel, "EM-1", {"residual_current": 450})  # still MAJOR by the rule: not worse
+    [node] = [e["node"] for e in (await client.query(ALARMS, token=grid))["alarms"]["edges"]]
+    assert (node["id"], node["severity"], node["status"]) == (alarm_id, "CRITICAL", "ACKNOWLEDGED")
+
+    await deliver(kernel, "EM-1", {"residual_current": 600})  # CRITICAL by the rule: worse
+    [node] = [e["node"] for e in (await client.query(ALARMS, token=grid))["alarms"]["edges"]]
+    assert (node["id"], node["severity"], node["status"]) == (alarm_id, "CRITICAL", "ACTIVE_UNACK")
 
 
 async def test_a_silent_monitor_stays_minor_even_at_the_home_of_a_vulnerable_person(kernel, client):

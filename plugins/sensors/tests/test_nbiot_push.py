@@ -97,10 +97,42 @@ async def test_a_signed_ctwing_smoke_alarm_opens_one_alarm_and_its_retries_chang
     assert back_to_normal.status_code == 200
     [node] = [e["node"] for e in (await client.query(ALARMS, token=grid))["alarms"]["edges"]]
     assert node["status"] == "CLEARED_UNACK"
-    offline = await ctwing(server, sample("ctwing/online_offline.json"))
+    offline = await ctwing(server, fresh(sample("ctwing/online_offline.json")))
     assert offline.status_code == 200 and (await device_row(kernel, CTWING_IMEI)).status == "OFFLINE"
     ignored = await ctwing(server, sample("ctwing/command_response.json"))
     assert ignored.status_code == 200 and ignored.json()["ignored"] == 1
+
+
+def fresh(body: bytes, **changes) -> bytes:
+    """A CTWing sample made now (its ``timestamp``), with ``changes``."""
+    import json
+    import time
+
+    return json.dumps(json.loads(body) | {"timestamp": int(time.time() * 1000)} | changes).encode()
+
+
+async def test_a_late_retry_of_an_old_offline_report_leaves_a_working_detector_online(kernel, server):
+    """CTWing retries a push it thinks failed, sometimes long after: an "offline" made before
+    the detector's newest data must not mark it offline, nor an old "online" make a silent
+    detector look heard from."""
+    import json
+
+    made = json.loads(fresh(sample("ctwing/data_report_normal.json")))["timestamp"]
+    assert (await ctwing(server, fresh(sample("ctwing/data_report_normal.json"), timestamp=made))).status_code == 200
+    heard = await device_row(kernel, CTWING_IMEI)
+    assert heard.status == "ONLINE"
+
+    hour_before = made - 3_600_000
+    late = await ctwing(server, fresh(sample("ctwing/online_offline.json"), timestamp=hour_before))
+    assert late.status_code == 200 and late.json()["accepted"] == 1
+    assert (await device_row(kernel, CTWING_IMEI)).status == "ONLINE"
+
+    late_online = await ctwing(server, fresh(sample("ctwing/online_offline.json"), timestamp=hour_before + 1, eventType=1))
+    assert late_online.status_code == 200
+    assert (await device_row(kernel, CTWING_IMEI)).last_seen_at == heard.last_seen_at
+
+    news = await ctwing(server, fresh(sample("ctwing/online_offline.json"), timestamp=made + 1000))
+    assert news.status_code == 200 and (await device_row(kernel, CTWING_IMEI)).status == "OFFLINE"
 
 
 async def test_a_push_without_the_street_s_token_is_refused_and_stores_nothing(kernel, server, monkeypatch):

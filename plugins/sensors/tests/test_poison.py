@@ -44,6 +44,8 @@ POISON: list[tuple[str, bytes, str]] = [
     ("a NUL timestamp", b'{"ts": "\\u0000", "values": {"voltage": 1}}', "bad_timestamp"),
     ("a 10**400 timestamp", b'{"ts": 1' + b"0" * 400 + b', "values": {"voltage": 1}}', "bad_timestamp"),
     ("a NUL status", b"online\x00", "bad_payload"),
+    ("a status at a NUL time", b'{"status": "offline", "ts": "\\u0000"}', "bad_timestamp"),
+    ("a status from the year 5138", b'{"status": "offline", "ts": 99999999999999}', "future_timestamp"),
 ]
 
 
@@ -92,7 +94,7 @@ async def test_every_kind_of_poison_is_quarantined_and_every_good_reading_stored
         async with aiomqtt.Client(any_broker.host, any_broker.port, username=broker.username, password=broker.password, identifier="poisoner") as device:
             for index, (_, payload, _) in enumerate(POISON):
                 await device.publish("jiedao/changqing/devices/EM-1/telemetry", json.dumps({"voltage": 200 + index}), qos=1)
-                channel = "status" if payload.startswith(b"online") else "telemetry"
+                channel = "status" if payload.startswith((b"online", b'{"status"')) else "telemetry"
                 await device.publish(f"jiedao/changqing/devices/EM-1/{channel}", payload, qos=1)
             await device.publish("jiedao/changqing/devices/EM-1/telemetry", json.dumps({"voltage": 230}), qos=1)
         await until(lambda: ingester.stats.accepted + sum(ingester.stats.quarantined.values()) == 2 * len(POISON) + 1, what="every message handled")
