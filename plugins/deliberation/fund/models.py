@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, String, Text, event, false
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, String, Text, event, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jiedao.api import Base, DomainError, StreetScoped
@@ -52,7 +52,14 @@ class FundAccount(StreetScoped, Base):
     """A maintenance-fund account: a compound's, or one building's (``building_id``)."""
 
     __tablename__ = "deliberation_fund_accounts"
-    __table_args__ = (CheckConstraint("balance_fen >= 0", name="balance_not_negative"),)
+    __table_args__ = (
+        CheckConstraint("balance_fen >= 0", name="balance_not_negative"),
+        # One account per compound and one per building, even when two are opened at once.
+        Index("uq_deliberation_fund_accounts_compound", "compound_id", unique=True,
+              sqlite_where=text("building_id IS NULL"), postgresql_where=text("building_id IS NULL")),
+        Index("uq_deliberation_fund_accounts_building", "building_id", unique=True,
+              sqlite_where=text("building_id IS NOT NULL"), postgresql_where=text("building_id IS NOT NULL")),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id"), index=True)

@@ -96,3 +96,34 @@ async def test_the_ledger_is_append_only_and_the_balance_never_negative(kernel, 
             await session.execute(update(FundAccount).where(FundAccount.id == pk(account)).values(balance_fen=-1))
     worker = await client.token("community_worker")
     assert (await client.query(LEDGER, {"id": account}, token=worker))["fundAccount"]["balanceFen"] == 100_000
+
+
+async def test_two_accounts_opened_at_once_for_one_compound_leave_one(kernel, client):
+    import asyncio
+
+    from sqlalchemy import func, select
+
+    world = await stairwell_world(kernel)
+    worker = await client.token("community_worker")
+    variables = {"input": {"name": "同时开户", "compoundId": world.gid("Compound", world.compound)}}
+    answers = await asyncio.gather(*(client.query(OPEN_ACCOUNT, variables, token=worker) for _ in range(4)))
+    errors = sorted(e["code"] for a in answers for e in a["openFundAccount"]["errors"])
+    assert errors == ["CONFLICT"] * 3
+    async with kernel.db.transaction(kernel.street_id("changqing")) as session:
+        assert await session.scalar(select(func.count()).select_from(FundAccount).where(FundAccount.compound_id == world.compound)) == 1
+
+
+@pytest.mark.parametrize("building", [None, 1])
+async def test_the_database_refuses_a_second_account_for_a_compound_or_building(kernel, client, building):
+    """What ``open_account`` checks first, the database holds even when two checks pass at once."""
+    from datetime import UTC, datetime
+
+    world = await stairwell_world(kernel)
+    await open_account(client, world, building=building)
+    building_id = None if building is None else world.buildings[building]
+    with pytest.raises(IntegrityError):
+        async with kernel.db.transaction(kernel.street_id("changqing")) as session:
+            session.add(FundAccount(name="第二个", compound_id=world.compound, building_id=building_id, balance_fen=0, created_at=datetime.now(UTC)))
+    other_building = world.buildings[0 if building else 1]
+    async with kernel.db.transaction(kernel.street_id("changqing")) as session:  # another building of the compound may have its own
+        session.add(FundAccount(name="另一幢", compound_id=world.compound, building_id=other_building, balance_fen=0, created_at=datetime.now(UTC)))
