@@ -120,6 +120,8 @@ async def create_ballot(
             raise DomainError("Some buildings are not in this street.", code="NOT_FOUND", field="scope.buildingIds")
     if not buildings:
         raise DomainError("The scope holds no building.", code="INVALID_SCOPE", field="scope")
+    if topic_id is not None:
+        await _check_topic_place(session, topic_id, buildings)
     convenor = convenor or Convenor(ConvenorKind.STREET, None, "")
     ballot = Ballot(
         title=title.strip(),
@@ -141,6 +143,27 @@ async def create_ballot(
     session.add_all(BallotBuilding(ballot_id=ballot.id, building_id=b) for b in sorted(buildings))
     await session.flush()
     return ballot
+
+
+async def _check_topic_place(session: AsyncSession, topic_id: int, buildings: Sequence[int]) -> None:
+    """A ballot decides its topic only where the topic is: a topic of a compound (or of one of
+    its buildings or flats) takes ballots over that compound's buildings; a street-wide topic
+    takes any. ``INVALID_SCOPE`` naming ``topicId`` otherwise."""
+    topic = (await session.execute(select(Topic.compound_id, Topic.building_id, Topic.unit_id).where(Topic.id == topic_id))).one()
+    compound = topic.compound_id
+    if compound is None and topic.unit_id is not None:
+        compound = await session.scalar(
+            select(registry.Building.compound_id).join(registry.Unit, registry.Unit.building_id == registry.Building.id).where(registry.Unit.id == topic.unit_id)
+        )
+    if compound is None and topic.building_id is not None:
+        compound = await session.scalar(select(registry.Building.compound_id).where(registry.Building.id == topic.building_id))
+    if compound is None:
+        return
+    elsewhere = await session.scalar(
+        select(registry.Building.id).where(registry.Building.id.in_(list(buildings)), registry.Building.compound_id != compound).limit(1)
+    )
+    if elsewhere is not None:
+        raise DomainError("The topic is about another compound than the buildings this ballot is put to.", code="INVALID_SCOPE", field="topicId")
 
 
 async def compounds_of_scope(session: AsyncSession, compound_id: int | None, building_ids: Sequence[int]) -> set[int]:

@@ -199,6 +199,27 @@ async def test_a_ballot_is_linked_to_the_topic_it_decides(kernel, client, world_
     assert (error["code"], error["field"]) == ("NOT_FOUND", "topicId")
 
 
+async def test_a_ballot_decides_only_a_topic_of_its_own_compound(kernel, client, world_of):
+    world = await world_of([(10000, ("A",))])
+    elsewhere = await world_of([(10000, ("B",))])
+    worker = await client.token("community_worker")
+
+    async def topic(**place) -> str:
+        raised = await client.query(
+            "mutation($input: RaiseTopicInput!) { raiseTopic(input: $input) { topic { id } errors { code field } } }",
+            {"input": {"title": "议题", **place}}, token=worker,
+        )
+        assert raised["raiseTopic"]["errors"] == [], raised
+        return raised["raiseTopic"]["topic"]["id"]
+
+    for other in (await topic(compoundId=elsewhere.gid("Compound", elsewhere.compound)), await topic(unitId=elsewhere.gid("Unit", elsewhere.units[0]))):
+        refused = ballot_input(world, NOTICE + timedelta(days=1), NOTICE + timedelta(days=8), topicId=other)
+        [error] = (await client.query(CREATE, refused, token=worker))["createBallot"]["errors"]
+        assert (error["code"], error["field"]) == ("INVALID_SCOPE", "topicId")
+    for fitting in (await topic(streetWide=True), await topic(buildingId=world.gid("Building", world.buildings[0]))):
+        assert await create_ballot(client, world, open_it=False, extra={"topicId": fitting})
+
+
 async def test_the_convenor_cancels_with_a_reason_and_the_cancellation_is_announced(kernel, client, world_of):
     world = await world_of([(10000, ("A",)), (10000, ("B",))])
     ballot = await create_ballot(client, world)
