@@ -9,9 +9,18 @@ from datetime import datetime
 import strawberry
 
 from jiedao.api.graphql import IsAuthenticated
-from jiedao.plugins.sensors.graphql.households import AlarmComment, AlarmOutcome, comments_loader
+from jiedao.plugins.sensors.graphql.households import AlarmOutcome, comments_loader
 from jiedao.plugins.sensors.graphql.types import AlarmSeverity, AlarmStatus, AlarmType
 from jiedao.plugins.sensors.service.comments import MAX_HOME_ALARMS, home_alarms_query
+
+
+@strawberry.type(description="A handler's comment on an alarm at your home: what they wrote and when, not who (their account stays with the staff).")
+class HomeAlarmComment:
+    """One row of ``sensor_alarm_comments`` as a resident reads it: no author. A meter box serves
+    several flats, and the handlers' accounts are not the residents' to know."""
+
+    text: str = strawberry.field(description="The comment.")
+    created_at: datetime = strawberry.field(description="When it was written (ISO 8601 UTC).")
 
 
 @strawberry.type(description="An alarm affecting your home, as a resident sees it.")
@@ -29,8 +38,8 @@ class HomeAlarm:
     def outcome(self) -> AlarmOutcome | None:
         return self.outcome
 
-    @strawberry.field(description="What the handlers wrote, oldest first.")
-    async def comments(self, info: strawberry.Info) -> list[AlarmComment]:
+    @strawberry.field(description="What the handlers wrote, oldest first (without their accounts).")
+    async def comments(self, info: strawberry.Info) -> list[HomeAlarmComment]:
         return await comments_loader(info.context).load(self.id)
 
 
