@@ -61,7 +61,7 @@ class AffectedHousehold:
 
     unit = linked(registry.Unit, "unit_id", types.Unit, description="The unit (户).")
 
-    @strawberry.field(description="The people with a home there (owners and household members).", permission_classes=allow("core.residents.read"), metadata=list_bound(6))
+    @strawberry.field(description="The people living there: household members, and owners unless their household lives in another unit.", permission_classes=allow("core.residents.read"), metadata=list_bound(6))
     def residents(self) -> list[types.Resident]:
         return self.people
 

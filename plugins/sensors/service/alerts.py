@@ -100,6 +100,9 @@ async def alarm_fields(session, alarm: Alarm, device: Device, locale: str = "zh"
     rows = await homes_served(session, [device.id])
     today = alarm.raised_at.astimezone(CHINA).date()
     chosen = most_vulnerable(rows, care, today, device.resident_id)
+    if chosen is None and device.resident_id is None:
+        # Nobody known lives there: the owners living elsewhere (a landlord) hear of it.
+        chosen = most_vulnerable(await homes_served(session, [device.id], absent_owners=True), care, today)
     households = len({unit_id for _, unit_id, _ in rows if unit_id is not None})
     when = alarm.raised_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
     spot = _place_words(device.stairwell, device.floor, locale)

@@ -143,21 +143,43 @@ def served_pairs(device_pks):
     ).subquery()
 
 
-def residents_at_home():
-    """SQL: ``(unit_id, resident_id)`` of everyone with a home in a unit: its owners and the
-    members of its households (as the kernel's notices count a home); organisations left out."""
-    owners = select(registry.Ownership.unit_id.label("unit_id"), registry.Ownership.resident_id.label("resident_id"))
-    members = select(registry.Household.unit_id, registry.Resident.id).join(registry.Resident, registry.Resident.household_id == registry.Household.id).where(
+def residents_at_home(absent_owners: bool = False):
+    """SQL: ``(unit_id, resident_id)`` of everyone living in a unit: the members of its
+    households, and its owners unless they belong to a household living in another unit (a
+    landlord, a child who bought the parents' flat: not at home when it burns; an owner whose
+    household is unknown, or has no unit, counts). ``absent_owners``: every owner, wherever
+    they live. Organisations are left out by the caller."""
+    if absent_owners:
+        owners = select(registry.Ownership.unit_id.label("unit_id"), registry.Ownership.resident_id.label("resident_id"))
+        return union_all(owners, _members()).subquery()
+    elsewhere = (
+        select(registry.Household.id)
+        .where(registry.Household.id == registry.Resident.household_id, registry.Household.unit_id.is_not(None),
+               registry.Household.unit_id != registry.Ownership.unit_id)
+        .correlate(registry.Resident, registry.Ownership)
+        .exists()
+    )
+    owners = (
+        select(registry.Ownership.unit_id.label("unit_id"), registry.Ownership.resident_id.label("resident_id"))
+        .join(registry.Resident, registry.Resident.id == registry.Ownership.resident_id)
+        .where(~elsewhere)
+    )
+    return union_all(owners, _members()).subquery()
+
+
+def _members():
+    """SQL: ``(unit_id, resident_id)`` of the members of every household with a unit."""
+    return select(registry.Household.unit_id, registry.Resident.id).join(registry.Resident, registry.Resident.household_id == registry.Household.id).where(
         registry.Household.unit_id.is_not(None)
     )
-    return union_all(owners, members).subquery()
 
 
-def homes_statement(device_pks):
+def homes_statement(device_pks, absent_owners: bool = False):
     """SQL: ``(device_pk, unit_id, Resident or NULL)`` of everyone at home in the households the
     devices serve (a unit without known people once, with NULL), and the person a detector
-    protects (with the detector's unit, NULL when it has none). See ``homes_served``."""
-    homes, people = served_pairs(device_pks), residents_at_home()
+    protects (with the detector's unit, NULL when it has none); ``absent_owners``: owners
+    living elsewhere too. See ``homes_served``."""
+    homes, people = served_pairs(device_pks), residents_at_home(absent_owners)
     pairs = union_all(
         select(homes.c.device_pk.label("device_pk"), homes.c.unit_id.label("unit_id"), people.c.resident_id.label("resident_id"))
         .outerjoin(people, people.c.unit_id == homes.c.unit_id),
@@ -168,14 +190,14 @@ def homes_statement(device_pks):
     )
 
 
-async def homes_served(session: AsyncSession, device_pks: list[int]) -> list[tuple[int, int | None, object | None]]:
+async def homes_served(session: AsyncSession, device_pks: list[int], absent_owners: bool = False) -> list[tuple[int, int | None, object | None]]:
     """``(device_pk, unit_id, Resident row or None)`` for every household the devices serve,
     one row per person at home (``None`` for a unit without known people), plus the person a
-    detector protects. One statement; each ``(device, unit, person)`` once, in device, unit,
-    person order."""
+    detector protects; ``absent_owners``: owners living elsewhere too. One statement; each
+    ``(device, unit, person)`` once, in device, unit, person order."""
     if not device_pks:
         return []
-    return unique_homes((await session.execute(homes_statement(device_pks))).all())
+    return unique_homes((await session.execute(homes_statement(device_pks, absent_owners))).all())
 
 
 def unique_homes(rows) -> list[tuple[int, int | None, object | None]]:

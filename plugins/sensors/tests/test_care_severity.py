@@ -16,7 +16,7 @@ from jiedao.core.testing.fixtures import app_client
 from jiedao.plugins.sensors.service.alarms import now
 from jiedao.schema.ids import encode_global_id
 
-from .conftest import register_devices
+from .conftest import alert_of, register_devices
 from .test_alarms import alarms_of, deliver
 from .test_api import ACK, ALARMS
 from .test_cleared_unack import _sweep
@@ -83,6 +83,29 @@ async def test_a_leak_growing_worse_at_a_vulnerable_persons_home_reopens_the_ack
     await deliver(kernel, "EM-1", {"residual_current": 600})  # CRITICAL by the rule: worse
     [node] = [e["node"] for e in (await client.query(ALARMS, token=grid))["alarms"]["edges"]]
     assert (node["id"], node["severity"], node["status"]) == (alarm_id, "CRITICAL", "ACTIVE_UNACK")
+
+
+async def test_an_owner_living_in_another_flat_is_not_a_person_at_home(kernel, client):
+    """residents[1] owns EM-1's flat and is bedridden; while their household lives in another
+    flat, EM-1's alarm is MAJOR (nobody in need at home), once it lives there, CRITICAL."""
+    from jiedao.core.models import Household
+
+    registry = await register_devices(kernel)
+    await _profile(kernel, registry.residents[1], {"bedridden": True})
+    async with kernel.db.transaction(kernel.street_id("changqing")) as session:
+        household = Household(unit_id=registry.units[3], name="住在别处")
+        session.add(household)
+        await session.flush()
+        await session.execute(update(Resident).where(Resident.id == registry.residents[1]).values(household_id=household.id))
+    await deliver(kernel, "EM-1", {"residual_current": 320})
+    assert await _severities(client) == {("EM-1", "RESIDUAL_CURRENT"): "MAJOR"}
+    [alarm] = await alarms_of(kernel, "EM-1")
+    assert (await alert_of(kernel, alarm.id)).resident_id == registry.residents[1], "nobody known lives there: the owner hears of it"
+
+    async with kernel.db.transaction(kernel.street_id("changqing")) as session:
+        await session.execute(update(Household).where(Household.id == household.id).values(unit_id=registry.units[1]))
+    await deliver(kernel, "EM-1", {"residual_current": 330})
+    assert await _severities(client) == {("EM-1", "RESIDUAL_CURRENT"): "CRITICAL"}
 
 
 async def test_a_silent_monitor_stays_minor_even_at_the_home_of_a_vulnerable_person(kernel, client):
