@@ -5,6 +5,7 @@ or the street when its buildings span several compounds)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
 
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from jiedao.api import registry
 from jiedao.api.domain import CHINA
 from jiedao.api.graphql import encode_global_id, model_for
 from jiedao.api.notices import publish_notice, STREET
-from jiedao.plugins.deliberation.models import AgendaItem, Ballot, BallotBuilding, Meeting
+from jiedao.plugins.deliberation.models import AgendaItem, Ballot, BallotBuilding, BallotStairwell, Meeting
 
 PUBLISHER = "deliberation"
 MAX_BODY = 20_000
@@ -79,11 +80,22 @@ async def _publish(
     )
 
 
-async def _building_names(session: AsyncSession, ballot: Ballot) -> list[str]:
-    return list(await session.scalars(
-        select(registry.Building.name).join(BallotBuilding, BallotBuilding.building_id == registry.Building.id)
+async def scope_words(session: AsyncSession, ballot: Ballot) -> str:
+    """The 表决范围 of a ballot's notices: its buildings, each narrowed to its stairwells (单元,
+    in their natural order) when the ballot is (``1幢1单元、1幢2单元、3幢``), so that the owners
+    can tell whether they vote."""
+    buildings = (await session.execute(
+        select(registry.Building.id, registry.Building.name).join(BallotBuilding, BallotBuilding.building_id == registry.Building.id)
         .where(BallotBuilding.ballot_id == ballot.id).order_by(registry.Building.id)
-    ))
+    )).all()
+    stairwells: dict[int, list[str]] = defaultdict(list)
+    for building_id, stairwell in sorted((await session.execute(
+        select(BallotStairwell.building_id, BallotStairwell.stairwell).where(BallotStairwell.ballot_id == ballot.id)
+    )).all(), key=lambda row: (len(row.stairwell), row.stairwell)):
+        stairwells[building_id].append(stairwell if stairwell.endswith("单元") else f"{stairwell}单元")
+    return "、".join(
+        part for building_id, name in buildings for part in ([f"{name}{s}" for s in stairwells[building_id]] if building_id in stairwells else [name])
+    )
 
 
 async def announce_ballot(session: AsyncSession, ballot: Ballot, user=None, *, since: datetime | None = None):
@@ -96,7 +108,7 @@ async def announce_ballot(session: AsyncSession, ballot: Ballot, user=None, *, s
         f"召集人：{convenor}",
         f"表决事项：{ballot.title}",
         f"具体内容：{ballot.matter or '（见表决事项）'}",
-        f"表决范围：{'、'.join(await _building_names(session, ballot))}",
+        f"表决范围：{await scope_words(session, ballot)}",
         f"参加表决：{'范围内年满十八周岁的居民（含租户及其他实际居住人），每人一票' if residents else '范围内全体业主，以公告之日登记的业主名册为准（一户一票，同一业主或共有人的多套房屋计为一票，面积合计）'}",
         f"表决规则：{rule}",
         f"表决时间：{_china(ballot.opens_at)} 至 {_china(ballot.closes_at)}（北京时间）",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from jiedao.plugins.deliberation.tests.conftest import end_voting, start_voting
 from jiedao.plugins.deliberation.tests.fund_world import CLOSE, ballot_over, decided_ballot, stairwell, stairwell_world
+from jiedao.plugins.deliberation.tests.test_assembly_procedure import notices_of
 from jiedao.plugins.deliberation.tests.test_ballots_api import BALLOT, OPEN, RECORD, cast, owner_token, pk
 
 UNIT_BALLOTS = "query($id: ID!) { node(id: $id) { ... on Unit { ballots { ballot { title } } } } }"
@@ -38,6 +39,17 @@ async def test_only_the_stairwells_owners_vote_and_count(kernel, client):
     assert result["byStairwell"] == [
         {"building": {"name": "1幢"}, "stairwell": "1", "eligibleOwners": 4, "eligibleArea": 400.0, "participatingOwners": 4, "agreeOwners": 3}
     ]
+
+
+async def test_the_announcement_names_the_stairwells_it_is_put_to(kernel, client):
+    world = await stairwell_world(kernel)
+    worker = await client.token("community_worker")
+    scope = {"stairwells": [stairwell(world, 1, "1"), stairwell(world, 0, "2"), stairwell(world, 0, "1")]}
+    created = await ballot_over(client, world, scope)
+    assert created["errors"] == [], created
+    assert (await client.query(OPEN, {"id": created["ballot"]["id"]}, token=worker))["openBallot"]["errors"] == []
+    [notice] = [n for n in await notices_of(client, worker) if n["title"].startswith("表决公告")]
+    assert "表决范围：1幢1单元、1幢2单元、2幢1单元" in notice["body"].split("\n")  # not "1幢、2幢": the owners of 1幢3单元 do not vote
 
 
 async def test_the_same_votes_over_the_whole_building_do_not_pass(kernel, client):
