@@ -8,7 +8,7 @@ import re
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from jiedao.core import migrate
 from jiedao.core.config import parse_config
@@ -31,6 +31,26 @@ def empty_database(request, tmp_path) -> str:
 
 def load(url: str) -> Kernel:
     return asyncio.run(Kernel.load(parse_config({"streets": {"changqing": {"name": "长庆街道"}}}), database_url=url))
+
+
+def run(url: str, *statements: str) -> list:
+    """Run SQL ``statements`` in one transaction as the street of the lowest id (row-level
+    security on PostgreSQL); the rows of the last that returns rows."""
+
+    async def go():
+        engine = create_engine(url)
+        rows = []
+        async with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":  # row-level security: the street's rows
+                await connection.execute(text("select set_config('app.street_id', (select coalesce(min(id), 0)::text from streets), true)"))
+            for statement in statements:
+                result = await connection.execute(text(statement))
+                if result.returns_rows:
+                    rows = [tuple(row) for row in result]
+        await engine.dispose()
+        return rows
+
+    return asyncio.run(go())
 
 
 def differences(kernel: Kernel, url: str) -> list:

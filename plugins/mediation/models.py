@@ -104,6 +104,26 @@ class Case(StreetScoped, Base):
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     concluded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The case's entry in a register (``service.numbering``): the committee of its studio when
+    # it was opened (None: the street's own register, the studio had none), the year in China
+    # it was opened and its number in that year: （2026）长庆人调字第0012号.
+    register_committee_id: Mapped[int | None] = mapped_column(ForeignKey("mediation_committees.id"))
+    register_year: Mapped[int | None] = mapped_column(Integer)
+    register_number: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (UniqueConstraint("street_id", "register_committee_id", "register_year", "register_number", name="uq_mediation_cases_register_number"),)
+
+
+class CaseRegister(StreetScoped, Base):
+    """The last number a register gave in a year: one row per committee (``committee_key``, 0
+    for the street's own register) and year, moved by one atomic upsert per case."""
+
+    __tablename__ = "mediation_case_registers"
+    __table_args__ = (UniqueConstraint("street_id", "committee_key", "year"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    committee_key: Mapped[int] = mapped_column(Integer)
+    year: Mapped[int] = mapped_column(Integer)
+    last_number: Mapped[int] = mapped_column(Integer)
 
 
 class CaseParty(OfCase, StreetScoped, Base):

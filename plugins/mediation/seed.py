@@ -19,6 +19,7 @@ from jiedao.api.domain import CHINA, identity
 from jiedao.api.seeding import demo, hash_password
 from jiedao.plugins.mediation.service.finding_work import open_finding_work_items
 from jiedao.plugins.mediation.service.visit_work import open_visit_work_item
+from jiedao.plugins.mediation.service.numbering import take_number
 from jiedao.plugins.mediation.models import (
     Agreement,
     Committee,
@@ -258,6 +259,7 @@ async def _case(session, studio, mediator_id, title, category, source, parties, 
     )
     session.add(case)
     await session.flush()
+    await take_number(session, case)
     path = _feasible(path, opened_days_ago, case.id)
     session.add_all(_answers(case, parties, path, source))
     session.add_all([CasePlace(case_id=case.id, building_id=b, unit_id=u) for b, u in dict.fromkeys(places)])

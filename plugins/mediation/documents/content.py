@@ -14,6 +14,7 @@ from jiedao.api import registry
 from jiedao.api.domain import CHINA, identity
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation.documents.parties import address_of, PartyLine
+from jiedao.plugins.mediation.service.numbering import document_number
 
 
 @dataclass(frozen=True)
@@ -166,13 +167,6 @@ def china_date(moment: datetime | None) -> date | None:
     return None if moment is None else moment.astimezone(CHINA).date()
 
 
-def case_number(street_name: str, case: m.Case) -> str:
-    """The document number, ``（2026）长庆人调字第0012号``: the year the case was opened, the
-    street's short name and the case's number."""
-    short = street_name.removesuffix("街道") or street_name
-    return f"（{china_date(case.opened_at).year}）{short}人调字第{case.id:04d}号"
-
-
 async def _committee_and_street(session: AsyncSession, case: m.Case) -> tuple[m.Committee | None, str, str]:
     """(the committee of the case's studio or None, the studio's name, the street's name)."""
     studio, committee = (
@@ -309,13 +303,13 @@ async def agreement_sheet(session: AsyncSession, case: m.Case) -> AgreementSheet
         return None
     committee, studio, street = await _committee_and_street(session, case)
     parties = await _parties(session, case.id)
-    return await _sheet(session, case, agreement, committee, studio, case_number(street, case), parties)
+    return await _sheet(session, case, agreement, committee, studio, document_number(street, case), parties)
 
 
 async def case_file(session: AsyncSession, case: m.Case) -> CaseFile:
     """Everything the archive of ``case`` holds (attachments as references, not contents)."""
     committee, studio, street = await _committee_and_street(session, case)
-    number = case_number(street, case)
+    number = document_number(street, case)
     parties = await _parties(session, case.id)
     agreement = await session.scalar(select(m.Agreement).where(m.Agreement.case_id == case.id))
     sheet = None if agreement is None else await _sheet(session, case, agreement, committee, studio, number, parties)

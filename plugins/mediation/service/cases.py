@@ -32,6 +32,7 @@ from jiedao.plugins.mediation.models import (
 from jiedao.plugins.mediation.service.common import required
 from jiedao.plugins.mediation.service.consent import require_consent
 from jiedao.plugins.mediation.service.fulfilment import check_fulfilled, check_remediation
+from jiedao.plugins.mediation.service.numbering import take_number
 from jiedao.plugins.mediation.states import (
     CLOSED_STATES,
     CONCLUDED_STATES,
@@ -130,6 +131,7 @@ async def open_case(session: AsyncSession, actor: Actor, data: CaseData) -> Case
     )
     session.add(case)
     await session.flush()
+    await take_number(session, case)
     session.add_all([_party(case, p, data.source, actor) for p in data.parties])
     session.add_all([CasePlace(case_id=case.id, building_id=p.building_id, unit_id=p.unit_id) for p in data.places])
     reason = f"referred by {data.referred_by.strip()}" if data.referred_by.strip() else data.source.value

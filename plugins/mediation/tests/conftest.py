@@ -51,6 +51,19 @@ def pk(global_id: str) -> int:
     return decode_global_id(global_id)[1]
 
 
+async def register_entry(kernel, case_id: str, street: str = "changqing") -> tuple[int | None, int, int]:
+    """``(committee id, year, number)`` of a case in its register (``service.numbering``)."""
+    from sqlalchemy import select
+
+    from jiedao.plugins.mediation.models import Case
+
+    async with kernel.db.transaction(kernel.street_id(street)) as session:
+        row = (await session.execute(
+            select(Case.register_committee_id, Case.register_year, Case.register_number).where(Case.id == pk(case_id))
+        )).one()
+    return tuple(row)
+
+
 @dataclass
 class Scene:
     """The street's people's mediation committee (director med-chair keeps its seal) with

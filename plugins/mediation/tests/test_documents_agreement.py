@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from jiedao.core.clock import today
 from jiedao.core.models import Resident
-from jiedao.plugins.mediation.tests.conftest import pk
+from jiedao.plugins.mediation.tests.conftest import pk, register_entry
 from jiedao.plugins.mediation.tests.pdfs import fonts_of, image_count, pdfa_of, text_of, title_of
 
 
@@ -38,7 +38,8 @@ async def test_a_party_downloads_the_agreement_in_effect_with_parties_terms_sign
         (residents[1], {"id_card_masked": "330105********0035", "birth_year": 1990}),
     )
     case = await scene.agreed()
-    number = f"（{today().year}）长庆人调字第{pk(case['id']):04d}号"
+    _, year, entry = await register_entry(scene.kernel, case["id"])
+    number = f"（{year}）长庆人调字第{entry:04d}号"  # the committee's register, not the case's id
 
     response = await get_document(scene, case["id"], "agreement", await scene.resident_token(0))
 

@@ -11,7 +11,7 @@ from PIL import Image
 
 from jiedao.core.clock import today
 from jiedao.core.testing.fixtures import app_client
-from jiedao.plugins.mediation.tests.conftest import build_scene, pk
+from jiedao.plugins.mediation.tests.conftest import build_scene, pk, register_entry
 from jiedao.plugins.mediation.tests.pdfs import fonts_of, image_count, text_of
 
 SESSIONS = 20
@@ -56,7 +56,8 @@ async def test_the_archive_holds_every_part_of_the_case_and_embeds_only_the_real
     assert response.status_code == 200, response.text
     assert "filename*=UTF-8''%E4%BA%BA%E6%B0%91%E8%B0%83%E8%A7%A3%E5%8D%B7%E5%AE%97" in response.headers["content-disposition"]  # 人民调解卷宗
     text = text_of(response.content)
-    number = f"（{today().year}）长庆人调字第{pk(case['id']):04d}号"
+    _, year, entry = await register_entry(kernel, case["id"])
+    number = f"（{year}）长庆人调字第{entry:04d}号"  # the committee's register, not the case's id
     parts = [
         "长庆街道人民调解委员会人民调解卷宗",
         f"卷宗编号{number}",

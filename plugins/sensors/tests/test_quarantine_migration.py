@@ -2,30 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-
-from sqlalchemy import text
-
 from jiedao.core import migrate
-from jiedao.core.db import create_engine
-from tests.test_migrations import empty_database, load  # noqa: F401 - the fixture, on both databases
-
-
-def run(url: str, *statements: str) -> list:
-    async def go():
-        engine = create_engine(url)
-        rows = []
-        async with engine.begin() as connection:
-            if connection.dialect.name == "postgresql":  # row-level security: the street's rows
-                await connection.execute(text("select set_config('app.street_id', (select coalesce(min(id), 0)::text from streets), true)"))
-            for statement in statements:
-                result = await connection.execute(text(statement))
-                if result.returns_rows:
-                    rows = [tuple(row) for row in result]
-        await engine.dispose()
-        return rows
-
-    return asyncio.run(go())
+from tests.test_migrations import empty_database, load, run  # noqa: F401 - the fixture, on both databases
 
 
 def test_text_payloads_become_their_bytes_and_come_back(empty_database):
