@@ -24,6 +24,9 @@ async def test_each_committee_numbers_its_cases_from_one_in_the_year(scene):
     assert await register_entry(s.kernel, of_other["id"]) == (pk(other), year, 1)
     assert await register_entry(s.kernel, of_none["id"]) == (None, year, 1)
     assert pk(of_none["id"]) == 5, "the fifth case of the street: its number is its register's, not its id"
+    query = "query($id: ID!) { mediationCase(id: $id) { documentNumber } }"
+    shown = [(await s.client.query(query, {"id": c["id"]}, token=s.tokens["admin"]))["mediationCase"]["documentNumber"] for c in (third, of_none)]
+    assert shown == [f"（{year}）长庆人调字第0003号", f"（{year}）长庆人调字第0001号"]
 
 
 async def test_cases_opened_at_the_same_moment_get_different_numbers(scene):

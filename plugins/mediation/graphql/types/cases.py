@@ -17,6 +17,7 @@ from jiedao.api.graphql import children_connection_field, children_field, enum_f
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.graphql.loaders import cases_of_caller, first_child, usernames
+from jiedao.plugins.mediation.service.numbering import document_number
 from jiedao.plugins.mediation.graphql.types.agreements import Agreement
 from jiedao.plugins.mediation.graphql.types.attachments import Attachment
 from jiedao.plugins.mediation.graphql.types.enums import AnswerChannelEnum, AnswerEnum, CaseStateEnum, CategoryEnum, OutsideKindEnum, PartyRoleEnum, SourceEnum
@@ -116,6 +117,10 @@ class Case(Node):
     opened_at: datetime = strawberry.field(description="When it was opened (ISO 8601 UTC).")
     concluded_at: datetime | None = strawberry.field(description="When mediation ended: agreed, failed or refused (ISO 8601 UTC).")
     closed_at: datetime | None = strawberry.field(description="When it reached a final state (ISO 8601 UTC).")
+
+    @strawberry.field(description="Its number in its committee's register (案号) for the year it was opened, as its documents print it: （2026）长庆人调字第0012号.")
+    def document_number(self, info: strawberry.Info) -> str:
+        return document_number(info.context.kernel.config.streets[info.context.street].name, self)
 
     @strawberry.field(description="Still being mediated more than 30 days after it was opened.")
     def open_too_long(self) -> bool:
