@@ -70,7 +70,7 @@ def translate(data: dict, path: str, raw: bytes) -> Pushed | None:
             if isinstance(event, bool) or event not in (0, 1):
                 raise BadField("bad_payload", f"{path}.eventType", f"'eventType' must be 1 (online) or 0 (offline), got {json.dumps(event)[:40]}")
             key = _key(platform_id, kind, ts, event)
-            return Pushed(path, key, device, label, where, "status", status_payload(event == 1, ts), raw)
+            return Pushed(path, key, device, label, where, "status", status_payload(event == 1, ts), raw, made_at=ts, made_at_field=f"{path}.timestamp")
         name = "payload" if kind == DATA else "eventContent"
         service = data.get(name)
         if not isinstance(service, dict) or not service:
@@ -80,7 +80,7 @@ def translate(data: dict, path: str, raw: bytes) -> Pushed | None:
         values, origin = sensor_values(service, f"{path}.{name}")
         key = _key(platform_id, kind, ts, data.get("serviceId"), data.get("upPacketSN"), service)
         payload = json.dumps({"ts": ts, "values": values}).encode()
-        return Pushed(path, key, device, label, where, "telemetry", payload, raw, origin)
+        return Pushed(path, key, device, label, where, "telemetry", payload, raw, origin, made_at=ts, made_at_field=f"{path}.timestamp")
     except BadField as error:
         return Pushed(path, None, device, label, where, raw=raw, error=error)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
@@ -23,7 +23,7 @@ from jiedao.api import now
 from jiedao.api.care import care_settings_of
 from jiedao.api.domain import Kernel
 from jiedao.plugins.sensors.models import QuarantinedMessage
-from jiedao.plugins.sensors.nbiot.messages import Pushed
+from jiedao.plugins.sensors.nbiot.messages import BadField, Pushed
 from jiedao.plugins.sensors.nbiot.models import PushDelivery
 from jiedao.plugins.sensors.service.payloads import Address
 from jiedao.plugins.sensors.service.publish import publish
@@ -74,11 +74,29 @@ _CLAIM = {
 """The claim statement per dialect (parameters apart, so SQLAlchemy compiles it once)."""
 
 
+def stale(item: Pushed, arrived: datetime, remembered: timedelta) -> BadField | None:
+    """The refusal of a message made longer than ``remembered`` (the street's
+    ``remember_deliveries``) before its arrival, else None: its key may already be forgotten,
+    so a retry of it could no longer be told from a replay of a recorded push (a OneNET push
+    stays validly signed for ever). Quarantined like any refused message, so nothing is lost.
+    Compared in epoch milliseconds: any integer the platform sent is judged, none raises."""
+    if item.made_at is None or item.made_at >= (arrived - remembered).timestamp() * 1000:
+        return None
+    try:
+        made = f"{datetime.fromtimestamp(item.made_at / 1000, timezone.utc):%Y-%m-%d %H:%M:%S} UTC"
+    except (ValueError, OverflowError, OSError):  # before the year 1
+        made = f"epoch ms {item.made_at}"
+    return BadField("stale", item.made_at_field, f"made at {made}, longer than remember_deliveries ({remembered}) ago: "
+                    "a retry of it can no longer be told from a replay")
+
+
 async def take(kernel: Kernel, street: str, platform: str, items: list[Pushed]) -> Taken:
-    """Store the messages of one push (see the module's docstring)."""
+    """Store the messages of one push (see the module's docstring). A message older than the
+    street's ``remember_deliveries`` is refused (``stale``)."""
     street_id = kernel.street_id(street)
     settings = kernel.settings(street, PLUGIN)
     arrived = now()
+    remembered = settings.nbiot.remember_deliveries
     taken = Taken()
     async with kernel.db.transaction(street_id) as session:
         for item in items:
@@ -94,12 +112,14 @@ async def take(kernel: Kernel, street: str, platform: str, items: list[Pushed]) 
                 taken.duplicates += 1
                 continue
             fresh.discard(item.key)  # the same message twice in one push: the second is a duplicate
+            if item.error is None:
+                item.error = stale(item, arrived, remembered)
             if item.error is not None:
                 quarantine(session, street_id, topic, item.device_id, item.raw, at, item.error)
                 taken.refused.append(Refusal(index, item.error.field, item.error.reason, item.error.detail))
                 continue
             inbound[len(batch)] = (index, item)
-            batch.append(Inbound(Address(street, item.device_id, item.channel), topic, item.payload, at))
+            batch.append(Inbound(Address(street, item.device_id, item.channel), topic, item.payload, at, relayed=True))
         outcome = await store_batch(session, street_id, settings, batch, care_settings_of(kernel, street)) if batch else Outcome()
         if outcome.quarantined:
             taken.refused += await _refusals(session, batch, inbound)
@@ -111,7 +131,7 @@ async def take(kernel: Kernel, street: str, platform: str, items: list[Pushed]) 
 
 async def _refusals(session, batch: list[Inbound], inbound: dict[int, tuple[int, Pushed]]) -> list[Refusal]:
     """The messages ``store_batch`` quarantined, found by their (distinct) arrival times, with
-    the platform's field named where the reason speaks of a sensor key or the device."""
+    the platform's field named where the reason speaks of a sensor key, the device or the time."""
     times = {message.received_at: position for position, message in enumerate(batch)}
     rows = await session.execute(
         select(QuarantinedMessage.received_at, QuarantinedMessage.reason, QuarantinedMessage.detail).where(QuarantinedMessage.received_at.in_(list(times)))
@@ -124,6 +144,8 @@ async def _refusals(session, batch: list[Inbound], inbound: dict[int, tuple[int,
         index, item = inbound[position]
         if reason in ("unknown_device", "retired_device"):
             where = item.device_field or item.path
+        elif reason in ("future_timestamp", "bad_timestamp") and item.made_at_field:
+            where = item.made_at_field
         else:
             named = [item.fields[key] for key in _QUOTED_KEY.findall(detail) if key in item.fields]
             where = named[0] if named else item.path

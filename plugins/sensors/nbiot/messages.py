@@ -34,7 +34,10 @@ class Pushed:
     timestamp) for idempotency; ``payload`` is ThingsBoard JSON on ``telemetry`` or
     ``online``/``offline`` on ``status``. ``label`` says what it was on the platform (type and device); ``fields`` maps each sensor key back to the
     platform's field, to name it when a value is refused. ``error`` is set instead when the
-    message cannot be translated (it is quarantined with ``raw``, the platform's own text)."""
+    message cannot be translated (it is quarantined with ``raw``, the platform's own text).
+    ``made_at`` is the platform's time of the message (epoch ms; the oldest of its samples),
+    read from ``made_at_field``: a message older than the street's ``remember_deliveries`` is
+    refused (``deliveries.take``)."""
 
     path: str
     key: str | None
@@ -46,6 +49,8 @@ class Pushed:
     raw: bytes = b""
     fields: dict[str, str] = field(default_factory=dict)
     error: BadField | None = None
+    made_at: int | None = None
+    made_at_field: str = ""
 
 
 def loads(body: bytes) -> object:

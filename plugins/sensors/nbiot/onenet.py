@@ -98,7 +98,8 @@ def translate(message: object, path: str, raw: bytes) -> Pushed | None:
             status = message.get("status")
             if isinstance(status, bool) or status not in (0, 1):
                 raise BadField("bad_payload", f"{path}.status", f"'status' must be 1 (online) or 0 (offline), got {json.dumps(status)[:40]}")
-            return Pushed(path, _key(imei, 2, at, status), device, label, where, "status", status_payload(status == 1, at), raw)
+            return Pushed(path, _key(imei, 2, at, status), device, label, where, "status", status_payload(status == 1, at), raw,
+                          made_at=at, made_at_field=f"{path}.at")
         stream = text_field(message, "ds_id", path)
         label = f"{stream} of {imei}"
         try:
@@ -108,7 +109,8 @@ def translate(message: object, path: str, raw: bytes) -> Pushed | None:
             raise
         origin = {key: f"{path}.value" for key in origin}
         payload = json.dumps({"ts": at, "values": values}).encode()
-        return Pushed(path, _key(imei, 1, at, stream, message.get("value")), device, label, where, "telemetry", payload, raw, origin)
+        return Pushed(path, _key(imei, 1, at, stream, message.get("value")), device, label, where, "telemetry", payload, raw, origin,
+                      made_at=at, made_at_field=f"{path}.at")
     except BadField as error:
         return Pushed(path, None, device, label, where, raw=raw, error=error)
 
@@ -125,18 +127,22 @@ def _property_report(message: dict, path: str, raw: bytes) -> Pushed | None:
     if not isinstance(params, dict) or not params:
         raise BadField("bad_payload", f"{path}.data.params", "'data.params' must be an object of properties")
     samples: dict[int, dict] = {}
+    stamped: dict[int, str] = {}
     for prop, entry in params.items():
         if not isinstance(entry, dict) or "value" not in entry:
             raise BadField("bad_payload", f"{path}.data.params.{prop}", f"'{prop}' must be {{\"value\": ..., \"time\": epoch_ms}}")
         at = epoch_ms(entry, "time", f"{path}.data.params.{prop}")
         samples.setdefault(at, {})[prop] = entry["value"]
+        stamped.setdefault(at, f"{path}.data.params.{prop}.time")
     readings, origin = [], {}
     for at, service in sorted(samples.items()):
         values, fields = sensor_values(service, f"{path}.data.params")
         readings.append({"ts": at, "values": values})
         origin |= fields
     key = _key(message.get("productId"), name, data.get("id"), params)
-    return Pushed(path, key, device, f"property of {name}", where, "telemetry", json.dumps(readings).encode(), raw, origin)
+    oldest = min(samples)
+    return Pushed(path, key, device, f"property of {name}", where, "telemetry", json.dumps(readings).encode(), raw, origin,
+                  made_at=oldest, made_at_field=stamped[oldest])
 
 
 def _key(*parts: object) -> str:

@@ -50,12 +50,15 @@ BACK_ONLINE = Condition(OFFLINE, None)
 
 @dataclass(slots=True)
 class Inbound:
-    """A received message whose topic named a street enabling sensors."""
+    """A received message whose topic named a street enabling sensors. ``relayed``: a
+    platform (NB-IoT's CTWing, OneNET) sent it for the device, so its arrival says nothing of
+    when the device was last alive; its samples' platform times do (``_heard``)."""
 
     address: Address
     topic: str
     payload: bytes
     received_at: datetime
+    relayed: bool = False
 
 
 @dataclass
@@ -148,6 +151,24 @@ def _report_status(
         _apply(session, device, BACK_ONLINE, heard, open_, outcome)
 
 
+def _heard(message: Inbound, samples: list, device: DeviceState, settings: SensorsSettings) -> tuple[datetime | None, bool]:
+    """When a data message shows its device alive, and whether that is news enough to count
+    it ONLINE again (and end an OFFLINE alarm).
+
+    A device's own message: its arrival, always news. A relayed one: the platform's time of
+    its newest sample (never later than the arrival), news only when it is newer than the
+    device's last sign of life and within its kind's heartbeat allowance of the arrival: a
+    platform retrying hours-old data late has not heard from the detector now, and a silent
+    detector's alarm must stand."""
+    if not message.relayed:
+        return message.received_at, True
+    if not samples:
+        return None, False
+    heard = min(max(sample.ts for sample, _ in samples), message.received_at)
+    newer = device.last_seen_at is None or heard > device.last_seen_at
+    return heard, newer and heard >= message.received_at - settings.offline_allowance(device.kind)
+
+
 def _worse(condition: Condition, alarm) -> bool:
     """Whether ``condition`` is abnormal and worse than the open ``alarm`` (if any; one
     CLEARED_UNACK is over, so any abnormal condition is worse)."""
@@ -187,10 +208,12 @@ async def store_batch(session: AsyncSession, street_id: int, settings: SensorsSe
         if status is not None:
             _report_status(session, device, *status, at, open_, outcome)
             continue
-        device.status = "ONLINE"
-        if device.last_seen_at is None or at > device.last_seen_at:
-            device.last_seen_at = at
-        _apply(session, device, BACK_ONLINE, at, open_, outcome)
+        heard, news = _heard(message, samples, device, settings)
+        if heard is not None and (device.last_seen_at is None or heard > device.last_seen_at):
+            device.last_seen_at = heard
+        if news:
+            device.status = "ONLINE"
+            _apply(session, device, BACK_ONLINE, at, open_, outcome)
         if not samples:
             continue
         latest = device.latest

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+import time
 from pathlib import Path
 
 import httpx
@@ -12,6 +15,7 @@ from sqlalchemy import func, select
 from jiedao.core.testing.uvicorn_server import UvicornServer
 from jiedao.plugins.sensors.models import Device, QuarantinedMessage, Reading
 from jiedao.plugins.sensors.nbiot.models import PushDelivery
+from jiedao.plugins.sensors.nbiot.signatures import onenet_signature
 
 from .conftest import device_row, register_devices
 
@@ -55,7 +59,30 @@ def server(database_url, detectors, monkeypatch):
 
 
 def sample(name: str) -> bytes:
+    """A push as recorded (made in December 2025: older than any street remembers deliveries)."""
     return (DATA / name).read_bytes()
+
+
+RECORDED_BEFORE = 1_764_640_800_000
+"""2025-12-02 02:00 UTC, epoch ms: every recorded sample was made before it."""
+SHIFT_MS = int(time.time() * 1000) - RECORDED_BEFORE
+_TIMES = re.compile(r'("(?:timestamp|at|time)":)(\d{13})')
+
+
+def recorded(name: str) -> bytes:
+    """A recorded push as if made now: every platform time in it moved by the same amount
+    (their order and spacing kept), a OneNET push signed again with the street's token, as
+    the platform signs it."""
+    def moved(text: str) -> str:
+        return _TIMES.sub(lambda m: m[1] + str(int(m[2]) + SHIFT_MS), text)
+
+    body = sample(name).decode()
+    if name.startswith("ctwing/"):
+        return moved(body).encode()
+    push = json.loads(body)
+    push["msg"], push["time"] = moved(push["msg"]), push["time"] + SHIFT_MS
+    push["signature"] = onenet_signature(ONENET_TOKEN, push["nonce"], push["msg"])
+    return json.dumps(push).encode()
 
 
 async def count(kernel, model, **where) -> int:
@@ -78,11 +105,11 @@ async def onenet(server, body: bytes) -> httpx.Response:
 
 
 async def test_a_signed_ctwing_smoke_alarm_opens_one_alarm_and_its_retries_change_nothing(kernel, server, client):
-    first = await ctwing(server, sample("ctwing/data_report_smoke.json"))
+    first = await ctwing(server, recorded("ctwing/data_report_smoke.json"))
     assert first.status_code == 200, first.text
     assert first.json() == {"accepted": 1, "duplicates": 0, "readings": 3, "ignored": 0}
     for _ in range(2):  # CTWing retries a push it thinks failed
-        again = await ctwing(server, sample("ctwing/data_report_smoke.json"))
+        again = await ctwing(server, recorded("ctwing/data_report_smoke.json"))
         assert again.status_code == 200 and again.json()["duplicates"] == 1 and again.json()["accepted"] == 0
 
     grid = await client.token("grid_worker")
@@ -93,21 +120,18 @@ async def test_a_signed_ctwing_smoke_alarm_opens_one_alarm_and_its_retries_chang
     assert await count(kernel, Reading, device_pk=detector.id) == 3
     assert {k: v["value"] for k, v in detector.latest.items()} == {"smoke": 1, "battery": 87, "rssi": -95}
 
-    back_to_normal = await ctwing(server, sample("ctwing/data_report_normal.json"))
+    back_to_normal = await ctwing(server, recorded("ctwing/data_report_normal.json"))
     assert back_to_normal.status_code == 200
     [node] = [e["node"] for e in (await client.query(ALARMS, token=grid))["alarms"]["edges"]]
     assert node["status"] == "CLEARED_UNACK"
     offline = await ctwing(server, fresh(sample("ctwing/online_offline.json")))
     assert offline.status_code == 200 and (await device_row(kernel, CTWING_IMEI)).status == "OFFLINE"
-    ignored = await ctwing(server, sample("ctwing/command_response.json"))
+    ignored = await ctwing(server, recorded("ctwing/command_response.json"))
     assert ignored.status_code == 200 and ignored.json()["ignored"] == 1
 
 
 def fresh(body: bytes, **changes) -> bytes:
     """A CTWing sample made now (its ``timestamp``), with ``changes``."""
-    import json
-    import time
-
     return json.dumps(json.loads(body) | {"timestamp": int(time.time() * 1000)} | changes).encode()
 
 
@@ -115,7 +139,6 @@ async def test_a_late_retry_of_an_old_offline_report_leaves_a_working_detector_o
     """CTWing retries a push it thinks failed, sometimes long after: an "offline" made before
     the detector's newest data must not mark it offline, nor an old "online" make a silent
     detector look heard from."""
-    import json
 
     made = json.loads(fresh(sample("ctwing/data_report_normal.json")))["timestamp"]
     assert (await ctwing(server, fresh(sample("ctwing/data_report_normal.json"), timestamp=made))).status_code == 200
@@ -133,6 +156,66 @@ async def test_a_late_retry_of_an_old_offline_report_leaves_a_working_detector_o
 
     news = await ctwing(server, fresh(sample("ctwing/online_offline.json"), timestamp=made + 1000))
     assert news.status_code == 200 and (await device_row(kernel, CTWING_IMEI)).status == "OFFLINE"
+
+
+async def test_a_late_retry_of_hours_old_data_does_not_end_a_silent_detector_s_alarm(kernel, server, client):
+    """A detector at an elderly person's home went silent: OFFLINE, CRITICAL. The platform then
+    delivers data the detector sent seven hours ago (a retry after an outage): it is stored and
+    the detector counts as heard then, not now, so it stays OFFLINE and its alarm stands. Data
+    made now ends the silence."""
+    from datetime import timedelta
+
+    from jiedao.api import now
+    from jiedao.plugins.sensors.service.alarms import sweep
+
+    made_now = int(time.time() * 1000)
+    seven_hours_ago = made_now - 7 * 3_600_000
+    street = kernel.street_id("changqing")
+    async with kernel.db.transaction(street) as session:
+        detector = await session.scalar(select(Device).where(Device.device_id == CTWING_IMEI))
+        detector.last_seen_at = now() - timedelta(hours=8)
+    async with kernel.db.transaction(street) as session:
+        await sweep(session, kernel.settings("changqing", "sensors"))
+    grid = await client.token("grid_worker")
+    silent = [e["node"] for e in (await client.query(ALARMS, token=grid))["alarms"]["edges"]]
+    assert silent == [{"type": "OFFLINE", "severity": "CRITICAL", "status": "ACTIVE_UNACK", "repeatCount": 0, "device": {"deviceId": CTWING_IMEI}}]
+
+    late = await ctwing(server, fresh(sample("ctwing/data_report_normal.json"), timestamp=seven_hours_ago))
+    assert late.status_code == 200 and late.json()["readings"] == 3
+    detector = await device_row(kernel, CTWING_IMEI)
+    assert detector.status == "OFFLINE"
+    assert int(detector.last_seen_at.timestamp() * 1000) == seven_hours_ago  # heard then, and so known
+    assert [e["node"]["status"] for e in (await client.query(ALARMS, token=grid))["alarms"]["edges"]] == ["ACTIVE_UNACK"]
+
+    news = await ctwing(server, fresh(sample("ctwing/data_report_normal.json"), timestamp=made_now))
+    assert news.status_code == 200 and json.loads(news.text)["accepted"] == 1
+    detector = await device_row(kernel, CTWING_IMEI)
+    assert detector.status == "ONLINE" and int(detector.last_seen_at.timestamp() * 1000) == made_now
+    assert [e["node"]["status"] for e in (await client.query(ALARMS, token=grid))["alarms"]["edges"]] == ["CLEARED_UNACK"]
+
+
+async def test_a_recorded_push_replayed_after_remember_deliveries_is_refused_as_stale(kernel, server, client):
+    """A OneNET push stays validly signed for ever and its key is forgotten after
+    ``remember_deliveries`` (7 days): replayed a year later, it would be stored again and
+    raise its smoke alarm again. A message made longer ago than that is refused (``stale``,
+    naming its time field) and quarantined; a six-day-old retry is still stored."""
+    replayed = await onenet(server, sample("onenet/datapoints_smoke.json"))  # signed, made 2025-12-02
+    assert replayed.status_code == 400, replayed.text
+    assert [(r["field"], r["reason"]) for r in replayed.json()["refused"]] == [("msg[0].at", "stale"), ("msg[1].at", "stale")]
+    report = await onenet(server, sample("onenet/property_smoke.json"))
+    assert [(r["field"], r["reason"]) for r in report.json()["refused"]] == [("msg.data.params.smoke_state.time", "stale")]
+    made_now = int(time.time() * 1000)
+    eight_days = await ctwing(server, fresh(sample("ctwing/data_report_smoke.json"), timestamp=made_now - 8 * 86_400_000))
+    assert eight_days.status_code == 400 and eight_days.json()["field"] == "body.timestamp"
+    assert "remember_deliveries" in eight_days.json()["refused"][0]["message"]
+    assert await count(kernel, Reading) == 0
+    grid = await client.token("grid_worker")
+    assert (await client.query(ALARMS, token=grid))["alarms"]["totalCount"] == 0
+    quarantined = (await client.query(QUARANTINE, token=grid))["quarantinedMessages"]
+    assert [e["node"]["reason"] for e in quarantined["edges"]] == ["stale"] * 4  # kept, not lost
+
+    six_days = await ctwing(server, fresh(sample("ctwing/data_report_normal.json"), timestamp=made_now - 6 * 86_400_000))
+    assert six_days.status_code == 200 and six_days.json()["readings"] == 3
 
 
 async def test_a_push_without_the_street_s_token_is_refused_and_stores_nothing(kernel, server, monkeypatch):
@@ -158,9 +241,12 @@ async def test_a_push_without_the_street_s_token_is_refused_and_stores_nothing(k
         (b'{"messageType": "dataReport"}\x00', "body", "not_json"),
         (b'{"deviceId": "' + b"7" * 70_000 + b'"}', "body", "too_large"),
         (sample("ctwing/data_report_smoke.json").replace(b'"battery_value":87', b'"battery_value":"high"'), "body.payload.battery_value", "bad_value"),
-        (sample("ctwing/data_report_smoke.json").replace(b'"battery_value":87', b'"battery_value":250'), "body.payload.battery_value", "out_of_range"),
+        (recorded("ctwing/data_report_smoke.json").replace(b'"battery_value":87', b'"battery_value":250'), "body.payload.battery_value", "out_of_range"),
         (sample("ctwing/data_report_smoke.json").replace(b'"timestamp":1764633600000', b'"timestamp":"soon"'), "body.timestamp", "bad_timestamp"),
-        (sample("ctwing/data_report_smoke.json").replace(CTWING_IMEI.encode(), b"869999999999999"), "body.IMEI", "unknown_device"),
+        (recorded("ctwing/data_report_smoke.json").replace(CTWING_IMEI.encode(), b"869999999999999"), "body.IMEI", "unknown_device"),
+        (fresh(sample("ctwing/data_report_smoke.json"), timestamp=-(10**20)), "body.timestamp", "stale"),
+        (fresh(sample("ctwing/data_report_smoke.json"), timestamp=10**20), "body.timestamp", "bad_timestamp"),
+        (fresh(sample("ctwing/data_report_smoke.json"), timestamp=int(time.time() * 1000) + 86_400_000), "body.timestamp", "future_timestamp"),
     ],
 )
 async def test_a_bad_ctwing_body_is_answered_400_naming_the_field_and_quarantined(kernel, server, client, body, field, reason):
@@ -185,8 +271,6 @@ async def test_two_different_oversized_bodies_are_both_refused_and_kept_in_part(
 
 
 async def test_onenet_checks_the_url_and_stores_a_signed_batch_keeping_its_good_messages(kernel, server, client):
-    import json
-
     check = json.loads(sample("onenet/url_check.json"))
     async with httpx.AsyncClient(base_url=server.url) as http:
         verified = await http.get("/sensors/nbiot/changqing/onenet", params=check)
@@ -194,7 +278,7 @@ async def test_onenet_checks_the_url_and_stores_a_signed_batch_keeping_its_good_
     assert (verified.status_code, verified.text) == (200, check["msg"])
     assert forged.status_code == 403 and check["msg"] not in forged.text
 
-    tampered = json.loads(sample("onenet/datapoints_smoke.json"))
+    tampered = json.loads(recorded("onenet/datapoints_smoke.json"))
     tampered["msg"] = tampered["msg"].replace('"value":1', '"value":0')
     refused = await onenet(server, json.dumps(tampered).encode())
     assert refused.status_code == 403 and refused.json()["field"] == "signature"
@@ -205,19 +289,19 @@ async def test_onenet_checks_the_url_and_stores_a_signed_batch_keeping_its_good_
     for model in (PushDelivery, QuarantinedMessage, Reading):  # nothing unverified is kept
         assert await count(kernel, model) == 0
 
-    smoke = await onenet(server, sample("onenet/datapoints_smoke.json"))
+    smoke = await onenet(server, recorded("onenet/datapoints_smoke.json"))
     assert smoke.status_code == 200 and smoke.json()["accepted"] == 2
     grid = await client.token("grid_worker")
     alarms = (await client.query(ALARMS, token=grid))["alarms"]["edges"]
     assert [(e["node"]["type"], e["node"]["device"]["deviceId"]) for e in alarms] == [("SMOKE", ONENET_IMEI)]
 
-    mixed = await onenet(server, sample("onenet/datapoints_one_bad.json"))
+    mixed = await onenet(server, recorded("onenet/datapoints_one_bad.json"))
     assert mixed.status_code == 400
     assert mixed.json()["field"] == "msg[1].value" and mixed.json()["accepted"] == 1
     assert (await device_row(kernel, ONENET_IMEI)).latest["battery"]["value"] == 63  # the good one of the batch is kept
-    assert (await onenet(server, sample("onenet/datapoints_one_bad.json"))).json()["duplicates"] == 2
+    assert (await onenet(server, recorded("onenet/datapoints_one_bad.json"))).json()["duplicates"] == 2
 
-    report = await onenet(server, sample("onenet/property_smoke.json"))
+    report = await onenet(server, recorded("onenet/property_smoke.json"))
     assert report.status_code == 200
     [node] = [e["node"] for e in (await client.query(ALARMS, token=grid))["alarms"]["edges"]]
     assert node["repeatCount"] == 1  # the same open alarm, repeated by a newer report
@@ -226,7 +310,7 @@ async def test_onenet_checks_the_url_and_stores_a_signed_batch_keeping_its_good_
 async def test_the_same_push_delivered_five_times_at_once_is_stored_once(kernel, server, client):
     import asyncio
 
-    answers = await asyncio.gather(*(ctwing(server, sample("ctwing/data_report_smoke.json")) for _ in range(5)))
+    answers = await asyncio.gather(*(ctwing(server, recorded("ctwing/data_report_smoke.json")) for _ in range(5)))
     assert sorted(a.json()["accepted"] for a in answers) == [0, 0, 0, 0, 1]
     assert all(a.status_code == 200 for a in answers)
     alarms = (await client.query(ALARMS, token=await client.token("grid_worker")))["alarms"]
@@ -242,7 +326,7 @@ async def test_the_roll_up_run_forgets_delivery_keys_older_than_remember_deliver
     from jiedao.plugins.sensors.service.alarms import now
     from jiedao.plugins.sensors.service.retention import rollup_street
 
-    await take(kernel, "changqing", "ctwing", parse(sample("ctwing/data_report_smoke.json")))
+    await take(kernel, "changqing", "ctwing", parse(recorded("ctwing/data_report_smoke.json")))
     settings = kernel.settings("changqing", "sensors")
     street_id = kernel.street_id("changqing")
     await rollup_street(kernel.db, settings, now() + timedelta(days=6), street_id)
