@@ -9,13 +9,13 @@ Rungs, in order (empty ones are dropped; a person of an earlier rung is left out
   contacts;
 - ``street``: the street's duty officer(s) at ``at`` (nobody on duty: the street admins).
 
-Every staff member of every rung comes from one statement; the resident and their contacts
-from one more each: three statements at most, whatever the number of people.
+Every staff member of every rung comes from one statement; the residents told at home and
+their contacts from one more each: three statements at most, whatever the number of people.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import and_, literal_column, or_, select, union_all
@@ -85,17 +85,20 @@ async def _staff(session: AsyncSession, street_id: int, building_id: int | None,
     return found
 
 
-async def _resident_and_contacts(session: AsyncSession, street_id: int, resident_id: int | None) -> tuple[list[Person], list[Person]]:
-    """The resident (if they have a phone) and their emergency contacts (two statements)."""
-    if resident_id is None:
+async def _residents_and_contacts(session: AsyncSession, street_id: int, resident_ids: Sequence[int]) -> tuple[list[Person], list[Person]]:
+    """The residents (those with a phone), in the order given, and their emergency contacts,
+    each resident's in their order (two statements, whatever the number of residents)."""
+    if not resident_ids:
         return [], []
-    resident = (await session.execute(
-        select(Resident.id, Resident.name, Resident.phone).where(Resident.id == resident_id, Resident.street_id == street_id)
-    )).first()
-    contacts = await session.scalars(
-        select(EmergencyContact).where(EmergencyContact.resident_id == resident_id, EmergencyContact.street_id == street_id).order_by(EmergencyContact.position)
-    )
-    at_home = [Person(RESIDENT, resident.id, resident.name, RESIDENT, phone=resident.phone)] if resident is not None and resident.phone else []
+    order = {resident_id: position for position, resident_id in enumerate(dict.fromkeys(resident_ids))}
+    residents = (await session.execute(
+        select(Resident.id, Resident.name, Resident.phone).where(Resident.id.in_(list(order)), Resident.street_id == street_id)
+    )).all()
+    contacts = (await session.scalars(
+        select(EmergencyContact).where(EmergencyContact.resident_id.in_(list(order)), EmergencyContact.street_id == street_id)
+    )).all()
+    at_home = [Person(RESIDENT, r.id, r.name, RESIDENT, phone=r.phone) for r in sorted(residents, key=lambda r: order[r.id]) if r.phone]
+    contacts = sorted(contacts, key=lambda c: (order[c.resident_id], c.position))
     return at_home, [Person(CONTACT, c.id, c.name, "emergency_contact", relation=c.relation, phone=c.phone) for c in contacts]
 
 
@@ -114,11 +117,15 @@ def _rungs(candidates: Iterable[tuple[str, list[Person]]]) -> list[Rung]:
     return rungs
 
 
-async def reach_chain(session: AsyncSession, street_id: int, *, building_id: int | None, resident_id: int | None = None, at: datetime) -> list[Rung]:
-    """The people to reach for something at ``building_id`` (and at ``resident_id``'s home), in
-    escalation order at the instant ``at`` (see the module docstring)."""
+async def reach_chain(
+    session: AsyncSession, street_id: int, *, building_id: int | None, resident_id: int | None = None, also_at_home: Sequence[int] = (), at: datetime
+) -> list[Rung]:
+    """The people to reach for something at ``building_id`` (and at the home of ``resident_id``
+    and of ``also_at_home``: more residents told like that one), in escalation order at the
+    instant ``at`` (see the module docstring)."""
     staff = await _staff(session, street_id, building_id, at)
-    resident, contacts = await _resident_and_contacts(session, street_id, resident_id)
+    residents = [resident_id] if resident_id is not None else []
+    resident, contacts = await _residents_and_contacts(session, street_id, [*residents, *also_at_home])
     community = staff["community_duty"] or staff["community_fallback"]
     street = staff["street_duty"] or staff["street_fallback"]
     return _rungs([(GRID, staff["grid"] + resident), (COMMUNITY, community + contacts), (STREET, street)])

@@ -19,6 +19,7 @@ acknowledges, then silent.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -70,12 +71,17 @@ async def raise_alert(
     fields: dict[str, Any],
     building_id: int | None = None,
     resident_id: int | None = None,
+    also_at_home: Sequence[int] = (),
     at: datetime | None = None,
     again: bool = False,
 ) -> Alert:
     """Raise the alert about ``subject`` and write its first messages. While it is open,
     raising it again updates its text and re-sends the current stage when the severity got
-    worse or ``again`` says the news is worth telling (the condition came back)."""
+    worse or ``again`` says the news is worth telling (the condition came back).
+
+    ``resident_id`` is told at home (with the grid worker; their emergency contacts with the
+    community) and is the alert's ``resident_id``; ``also_at_home``: more residents told the
+    same way (e.g. every owner of a flat nobody lives in)."""
     from jiedao.core.contacts.chain import reach_chain
 
     at = at or clock.now()
@@ -87,7 +93,7 @@ async def raise_alert(
         worse = RANK.get(severity, 0) > RANK.get(alert.severity, 0)
         alert.fields, alert.title = fields, title[:300]
         if worse:  # a low battery that became a fire: the plan of the new severity, from the current step
-            chain = await reach_chain(session, street_id, building_id=building_id, resident_id=resident_id, at=at)
+            chain = await reach_chain(session, street_id, building_id=building_id, resident_id=resident_id, also_at_home=also_at_home, at=at)
             alert.severity, alert.stages = severity, plan_stages(chain, settings.policy(severity))
             alert.stage = min(alert.stage, max(len(alert.stages) - 1, 0))
             alert.next_stage_at = at + timedelta(seconds=alert.stages[alert.stage]["wait"]) if alert.stages else None
@@ -96,7 +102,7 @@ async def raise_alert(
             await send_stage(session, kernel, street, alert, alert.stage, at)
         return alert
     policy = settings.policy(severity)
-    chain = await reach_chain(session, street_id, building_id=building_id, resident_id=resident_id, at=at)
+    chain = await reach_chain(session, street_id, building_id=building_id, resident_id=resident_id, also_at_home=also_at_home, at=at)
     stages = plan_stages(chain, policy)
     if not stages:
         log.warning("alert %s in %s reaches nobody: no grid worker, duty roster or street admin with an account", subject, street)

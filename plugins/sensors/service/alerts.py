@@ -48,6 +48,9 @@ NEED_WORDS = {  # care need → (Chinese, English), as alert messages name them
 }
 MAX_NAMED = 5
 """At most this many people are named in an alert; the rest are counted."""
+MAX_ABSENT_OWNERS = 5
+"""At most this many owners living elsewhere are told at home when nobody known lives where
+the device is (the most vulnerable first)."""
 
 
 def _place_words(stairwell: str | None, floor: int | None, locale: str) -> str:
@@ -77,11 +80,13 @@ def _who(rows, care: CareSettings, today, protected_id: int | None, locale: str)
     return ("、" if zh else "; ").join(texts)
 
 
-async def alarm_fields(session, alarm: Alarm, device: Device, locale: str = "zh", care: CareSettings | None = None) -> tuple[str, dict, int | None]:
-    """The alert's title and template fields for ``alarm`` on ``device``, and the resident it
-    reaches at home (with their emergency contacts): the person the device protects, else the
-    one of the households served who needs care the most. Two statements, whatever the number
-    of households."""
+async def alarm_fields(session, alarm: Alarm, device: Device, locale: str = "zh", care: CareSettings | None = None) -> tuple[str, dict, list[int]]:
+    """The alert's title and template fields for ``alarm`` on ``device``, and the residents it
+    reaches at home (with their emergency contacts), first the alert's own: the person the
+    device protects, else the one of the households served who needs care the most; when
+    nobody known lives there, every owner of the flats served living elsewhere (a landlord, or
+    co-owners: each answers for the flat; at most ``MAX_ABSENT_OWNERS``, the most vulnerable
+    first). Two statements, whatever the number of households (three when nobody lives there)."""
     care = care or CareSettings()
     zh, en = WHAT.get(alarm.type, (alarm.type, alarm.type))
     what = zh if locale == "zh" else en
@@ -100,9 +105,12 @@ async def alarm_fields(session, alarm: Alarm, device: Device, locale: str = "zh"
     rows = await homes_served(session, [device.id])
     today = alarm.raised_at.astimezone(CHINA).date()
     chosen = most_vulnerable(rows, care, today, device.resident_id)
-    if chosen is None and device.resident_id is None:
-        # Nobody known lives there: the owners living elsewhere (a landlord) hear of it.
-        chosen = most_vulnerable(await homes_served(session, [device.id], absent_owners=True), care, today)
+    told = [chosen.id] if chosen is not None else [device.resident_id] if device.resident_id is not None else []
+    if not told:
+        # Nobody known lives there: the owners living elsewhere hear of it, each of them.
+        owners = {r.id: r for _, _, r in await homes_served(session, [device.id], absent_owners=True) if r is not None}
+        ranked = sorted(owners.values(), key=lambda r: (tuple(not w for w in weight(care_profile(r, care, today))), r.id))
+        told = [r.id for r in ranked[:MAX_ABSENT_OWNERS]]
     households = len({unit_id for _, unit_id, _ in rows if unit_id is not None})
     when = alarm.raised_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
     spot = _place_words(device.stairwell, device.floor, locale)
@@ -116,18 +124,19 @@ async def alarm_fields(session, alarm: Alarm, device: Device, locale: str = "zh"
         "value": "" if alarm.value is None else f"{alarm.value:g}",
     }
     title = f"{what} · {fields['where']}"
-    return title[:300], fields, (chosen.id if chosen is not None else device.resident_id)
+    return title[:300], fields, told
 
 
 async def raise_alarm_alert(session, kernel, street: str, alarm: Alarm, device: Device, again: bool = False) -> None:
     """Raise the alert of ``alarm`` in ``session`` (``again``: the alarm is worse or came back:
     the people of its current stage hear of it again): to the grid workers of the device's
-    building, and at home to the person who needs care the most (``alarm_fields``)."""
+    building, and at home to the person who needs care the most, or to every owner when nobody
+    lives there (``alarm_fields``)."""
     locale = kernel.settings(street, "notify").locale
-    title, fields, resident_id = await alarm_fields(session, alarm, device, locale, care_settings_of(kernel, street))
+    title, fields, told = await alarm_fields(session, alarm, device, locale, care_settings_of(kernel, street))
     await raise_alert(
         session, kernel, street, kind=KIND, subject=encode_global_id("Alarm", alarm.id), severity=alarm.severity,
-        title=title, fields=fields, building_id=device.building_id, resident_id=resident_id, again=again,
+        title=title, fields=fields, building_id=device.building_id, resident_id=told[0] if told else None, also_at_home=told[1:], again=again,
     )
 
 

@@ -108,6 +108,29 @@ async def test_an_owner_living_in_another_flat_is_not_a_person_at_home(kernel, c
     assert await _severities(client) == {("EM-1", "RESIDUAL_CURRENT"): "CRITICAL"}
 
 
+async def test_every_owner_of_a_flat_nobody_lives_in_is_told_at_home(kernel, client):
+    """EM-1's flat has two owners, both living elsewhere (a bedridden one and a co-owner):
+    nobody known lives there, so each of them hears of the leak at home — the bedridden owner
+    first, as the alert's resident — and not only the most vulnerable one."""
+    from jiedao.core.models import Household, Ownership
+
+    registry = await register_devices(kernel)
+    await _profile(kernel, registry.residents[1], {"bedridden": True})
+    async with kernel.db.transaction(kernel.street_id("changqing")) as session:
+        household = Household(unit_id=registry.units[3], name="住在别处")
+        co_owner = Resident(external_ref="co-owner", name="共有人", phone="13900000001")
+        session.add_all([household, co_owner])
+        await session.flush()
+        session.add(Ownership(unit_id=registry.units[1], resident_id=co_owner.id))
+        await session.execute(update(Resident).where(Resident.id.in_([registry.residents[1], co_owner.id])).values(household_id=household.id))
+    await deliver(kernel, "EM-1", {"residual_current": 320})
+    [alarm] = await alarms_of(kernel, "EM-1")
+    alert = await alert_of(kernel, alarm.id)
+    assert alert.resident_id == registry.residents[1]
+    told = [(p["kind"], p["name"]) for p in alert.stages[0]["people"] if p["kind"] == "resident"]
+    assert told == [("resident", "业主1"), ("resident", "共有人")]
+
+
 async def test_a_silent_monitor_stays_minor_even_at_the_home_of_a_vulnerable_person(kernel, client):
     registry = await register_devices(kernel)
     await _profile(kernel, registry.residents[1], {"bedridden": True})
