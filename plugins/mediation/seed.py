@@ -259,7 +259,7 @@ async def _case(session, studio, mediator_id, title, category, source, parties, 
     )
     session.add(case)
     await session.flush()
-    await take_number(session, case)
+    await take_number(session, case, studio.committee_id)
     path = _feasible(path, opened_days_ago, case.id)
     session.add_all(_answers(case, parties, path, source))
     session.add_all([CasePlace(case_id=case.id, building_id=b, unit_id=u) for b, u in dict.fromkeys(places)])

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from jiedao.api import DomainError, now
 from jiedao.api import registry
@@ -149,16 +150,17 @@ async def _check_topic_place(session: AsyncSession, topic_id: int, buildings: Se
     """A ballot decides its topic only where the topic is: a topic of a compound (or of one of
     its buildings or flats) takes ballots over that compound's buildings; a street-wide topic
     takes any. ``INVALID_SCOPE`` naming ``topicId`` otherwise."""
-    topic = (await session.execute(select(Topic.compound_id, Topic.building_id, Topic.unit_id).where(Topic.id == topic_id))).one()
-    compound = topic.compound_id
-    if compound is None and topic.unit_id is not None:
-        compound = await session.scalar(
-            select(registry.Building.compound_id).join(registry.Unit, registry.Unit.building_id == registry.Building.id).where(registry.Unit.id == topic.unit_id)
-        )
-    if compound is None and topic.building_id is not None:
-        compound = await session.scalar(select(registry.Building.compound_id).where(registry.Building.id == topic.building_id))
-    if compound is None:
-        return
+    # The topic's compound: its own, or its flat's building's, or its building's; none for a
+    # street-wide topic, and then no building is "elsewhere" (a comparison with NULL is never true).
+    flat_building, building = aliased(registry.Building), aliased(registry.Building)
+    compound = (
+        select(func.coalesce(Topic.compound_id, flat_building.compound_id, building.compound_id))
+        .outerjoin(registry.Unit, registry.Unit.id == Topic.unit_id)
+        .outerjoin(flat_building, flat_building.id == registry.Unit.building_id)
+        .outerjoin(building, building.id == Topic.building_id)
+        .where(Topic.id == topic_id)
+        .scalar_subquery()
+    )
     elsewhere = await session.scalar(
         select(registry.Building.id).where(registry.Building.id.in_(list(buildings)), registry.Building.compound_id != compound).limit(1)
     )

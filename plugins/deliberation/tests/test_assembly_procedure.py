@@ -212,7 +212,12 @@ async def test_a_ballot_decides_only_a_topic_of_its_own_compound(kernel, client,
         assert raised["raiseTopic"]["errors"] == [], raised
         return raised["raiseTopic"]["topic"]["id"]
 
-    for other in (await topic(compoundId=elsewhere.gid("Compound", elsewhere.compound)), await topic(unitId=elsewhere.gid("Unit", elsewhere.units[0]))):
+    others = [
+        await topic(compoundId=elsewhere.gid("Compound", elsewhere.compound)),
+        await topic(buildingId=elsewhere.gid("Building", elsewhere.buildings[0])),
+        await topic(unitId=elsewhere.gid("Unit", elsewhere.units[0])),
+    ]
+    for other in others:
         refused = ballot_input(world, NOTICE + timedelta(days=1), NOTICE + timedelta(days=8), topicId=other)
         [error] = (await client.query(CREATE, refused, token=worker))["createBallot"]["errors"]
         assert (error["code"], error["field"]) == ("INVALID_SCOPE", "topicId")

@@ -23,6 +23,8 @@ revision, down_revision = 'mediation_0003', 'mediation_0002'
 branch_labels, depends_on = None, None
 
 CHINA = timezone(timedelta(hours=8))
+"""China's time, defined here rather than imported from ``jiedao.api.domain``: a migration
+must keep doing what it did when written, whatever the application code becomes."""
 CASES = sa.table(
     'mediation_cases', sa.column('id', sa.Integer), sa.column('register_committee_id', sa.Integer),
     sa.column('register_year', sa.Integer), sa.column('register_number', sa.Integer),

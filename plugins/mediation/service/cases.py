@@ -106,7 +106,8 @@ async def open_case(session: AsyncSession, actor: Actor, data: CaseData) -> Case
             raise DomainError("Residents may only apply for mediation of their own dispute.", code="FORBIDDEN", field="parties")
     if data.source in (Source.COURT_REFERRAL, Source.POLICE_REFERRAL) and not data.referred_by.strip():
         raise DomainError("Name the court or police station that referred the case.", code="MISSING_CONTENT", field="referredBy")
-    if await session.scalar(select(Studio.id).where(Studio.id == data.studio_id)) is None:
+    studio = (await session.execute(select(Studio.id, Studio.committee_id).where(Studio.id == data.studio_id))).first()
+    if studio is None:
         raise DomainError("No such studio.", code="NOT_FOUND", field="studioId")
     if actor.manages and not actor.sees_all:
         member = await session.scalar(select(StudioMember.id).where(StudioMember.studio_id == data.studio_id, StudioMember.user_id == actor.user_id))
@@ -131,7 +132,7 @@ async def open_case(session: AsyncSession, actor: Actor, data: CaseData) -> Case
     )
     session.add(case)
     await session.flush()
-    await take_number(session, case)
+    await take_number(session, case, studio.committee_id)
     session.add_all([_party(case, p, data.source, actor) for p in data.parties])
     session.add_all([CasePlace(case_id=case.id, building_id=p.building_id, unit_id=p.unit_id) for p in data.places])
     reason = f"referred by {data.referred_by.strip()}" if data.referred_by.strip() else data.source.value

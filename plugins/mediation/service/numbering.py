@@ -9,11 +9,11 @@ to another committee."""
 
 from __future__ import annotations
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.api.domain import CHINA
-from jiedao.plugins.mediation.models import Case, Studio
+from jiedao.plugins.mediation.models import Case
 
 NEXT_NUMBER = text(
     "INSERT INTO mediation_case_registers (street_id, committee_key, year, last_number) VALUES (:street_id, :committee_key, :year, 1) "
@@ -23,10 +23,10 @@ NEXT_NUMBER = text(
 """SQL: move a register's counter on by one (starting it at 1) and answer the number it gave."""
 
 
-async def take_number(session: AsyncSession, case: Case) -> None:
-    """Give the (flushed) ``case`` the next number of its studio's committee's register for
+async def take_number(session: AsyncSession, case: Case, committee_id: int | None) -> None:
+    """Give the (flushed) ``case`` the next number of the register of ``committee_id`` (its
+    studio's committee, which the caller has just read; None: the street's own register) for
     the year it was opened in China."""
-    committee_id = await session.scalar(select(Studio.committee_id).where(Studio.id == case.studio_id))
     year = case.opened_at.astimezone(CHINA).year
     number = await session.scalar(NEXT_NUMBER, {"street_id": case.street_id, "committee_key": committee_id or 0, "year": year})
     case.register_committee_id, case.register_year, case.register_number = committee_id, year, number
