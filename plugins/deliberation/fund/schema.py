@@ -65,13 +65,22 @@ class RequestFundUseInput:
     amount_fen: Fen = strawberry.field(description="The amount in fen (分, 1/100 yuan).")
     bearers: list[FundBearerInput] = strawberry.field(description="The buildings or stairwells whose owners bear the cost (分摊).")
     alteration: bool = strawberry.field(default=False, description="Rebuilds or alters buildings or facilities, e.g. adding an elevator (needs ART278_MAJOR).")
-    ballot_id: strawberry.ID | None = node_id("Ballot", default=None, description="The passed ballot that authorises it, if already held.")
+    ballot_id: strawberry.ID | None = node_id(
+        "Ballot", default=None,
+        description="A draft Ballot to put the use to the vote of at once (as putFundUseToVote); a ballot already announced or held cannot decide it.",
+    )
 
 
 @strawberry.input(description="The authorisation of a requested use by the owners' ballot that decided it.")
 class AuthoriseFundUseInput:
     use_id: strawberry.ID = node_id("FundUse", description="The FundUse (global ID).")
-    ballot_id: strawberry.ID = node_id("Ballot", description="The closed, passed Ballot that decided it (global ID).")
+    ballot_id: strawberry.ID = node_id("Ballot", description="The closed, passed Ballot it was put to (global ID).")
+
+
+@strawberry.input(description="Puts a requested use of the fund to the vote of a draft ballot, whose announcement then states it.")
+class PutFundUseToVoteInput:
+    use_id: strawberry.ID = node_id("FundUse", description="The requested FundUse (global ID).")
+    ballot_id: strawberry.ID = node_id("Ballot", description="The draft Ballot (not yet announced) that decides it: binding, over every unit bearing the use (global ID).")
 
 
 @strawberry.input(description="Names one FundUse by its global ID.")
@@ -122,20 +131,30 @@ class FundMutation:
     @mutation(FundUsePayload, permission=LOGGED_IN, audit="deliberation.fund.use.request")
     async def request_fund_use(w: Write, input: RequestFundUseInput):
         """Request a use of the fund (street staff, or the compound's owners' committee); with
-        ``ballotId`` it is authorised at once if that ballot authorises it."""
+        ``ballotId`` (a draft ballot) it is put to that ballot's vote at once."""
         await require_requester(w, (await ledger.get_account(w.session, input.account_id)).compound_id)
         use = await uses.request_use(
             w.session, input.account_id, purpose=input.purpose, amount_fen=input.amount_fen, bearers=_bearers(input.bearers),
             alteration=input.alteration, actor=ledger.Actor.of(w.user),
         )
         if input.ballot_id is not None:
-            use = await uses.authorise_use(w.session, use.id, input.ballot_id)
+            use = await uses.put_to_vote(w.session, use.id, input.ballot_id)
         w.audit(amount_fen=use.amount_fen, status=use.status)
+        return use
+
+    @mutation(FundUsePayload, permission=LOGGED_IN, audit="deliberation.fund.use.put_to_vote")
+    async def put_fund_use_to_vote(w: Write, input: PutFundUseToVoteInput):
+        """Put a requested use to the vote of a draft ballot (street staff, or the compound's
+        owners' committee): the ballot's announcement states the use's purpose, amount and
+        bearers, and only that ballot can authorise it."""
+        await require_requester(w, await _compound_of_use(w, input.use_id), "useId")
+        use = await uses.put_to_vote(w.session, input.use_id, input.ballot_id)
+        w.audit(ballot=input.ballot_id)
         return use
 
     @mutation(FundUsePayload, permission=LOGGED_IN, audit="deliberation.fund.use.authorise")
     async def authorise_fund_use(w: Write, input: AuthoriseFundUseInput):
-        """Authorise a requested use by the closed, passed owners' ballot that decided it."""
+        """Authorise a requested use by the closed, passed owners' ballot it was put to."""
         await require_requester(w, await _compound_of_use(w, input.use_id), "useId")
         return await uses.authorise_use(w.session, input.use_id, input.ballot_id)
 

@@ -71,6 +71,9 @@ async def _elevator_use(session: AsyncSession, account: FundAccount) -> None:
         session, account.id, purpose=f"{name}加装电梯工程（维修资金分摊部分）", amount_fen=ELEVATOR_SHARE_FEN, bearers=[(building_id, None)],
         alteration=True, actor=Actor("业主委员会（演示）"),
     )
+    # The demo's history: the use was put to this ballot before its announcement (putFundUseToVote
+    # refuses a closed ballot; the deliberation seed writes its ballots directly).
+    use.ballot_id = ballot.id
     await uses.authorise_use(session, use.id, ballot.id)
     await uses.disburse_use(session, use.id, SYSTEM)
     assert use.status == UseStatus.DISBURSED.value

@@ -114,7 +114,7 @@ class FundUse(Node):
     def emergency(self) -> EmergencyEnum | None:
         return m.Emergency(self.emergency) if self.emergency else None
 
-    ballot = linked(BallotModel, "ballot_id", Ballot, description="The passed owners' ballot that authorised the use.")
+    ballot = linked(BallotModel, "ballot_id", Ballot, description="The owners' ballot the use was put to (it authorises the use once closed and passed).")
 
     @strawberry.field(metadata=list_bound(50), description="The buildings or stairwells whose owners bear it.")
     async def bearers(self, info: strawberry.Info) -> list[Bearer]:

@@ -1,6 +1,7 @@
 """Uses of the maintenance fund: a request (purpose, amount, the buildings or stairwells whose
-owners bear it), its authorisation by a passed owners' vote, the disbursement, and the
-emergency use without a vote that is recorded and announced afterwards.
+owners bear it), put to the vote of a draft ballot whose announcement states it, its
+authorisation by that ballot once passed, the disbursement, and the emergency use without a
+vote that is recorded and announced afterwards.
 
 The rules (README "Maintenance fund"):
 
@@ -11,7 +12,9 @@ The rules (README "Maintenance fund"):
   (``ART278_MAJOR``). A non-binding consultation never authorises a use.
 * 住宅专项维修资金管理办法 Art. 19 and 22(2)/23(2): the owners who bear a use (列支范围) decide
   it, so the ballot's scope must cover every unit of the bearing buildings or stairwells.
-* One ballot authorises one use; money leaves the account only through a disbursement of an
+* One ballot decides one use, and only the ballot the use was put to before its announcement
+  (whose 公告 states the purpose, amount and bearers: the owners vote on this use, not on a
+  matter a use is later hung on); money leaves the account only through a disbursement of an
   authorised use, or an emergency use.
 * Civil Code Art. 281(2) and the measures' Art. 24: in an emergency endangering safety (an
   elevator, fire-fighting facilities ...) the fund is used without a vote; the use is recorded
@@ -100,41 +103,91 @@ async def request_use(
     return await _new_use(session, account, purpose, amount_fen, bearers, actor, alteration=alteration, status=UseStatus.REQUESTED.value)
 
 
-async def check_ballot_authorises(session: AsyncSession, use: FundUse, ballot: Ballot) -> None:
-    """The ballot is closed, binding (Art. 278; the 3/4 rule for an alteration), passed, and its
-    scope covers every bearing unit; ``NOT_AUTHORISED`` naming ``ballotId`` otherwise."""
+def _not_authorised(message: str, **params) -> DomainError:
+    return DomainError(message, code="NOT_AUTHORISED", field="ballotId", **params)
 
-    def refuse(message: str, **params) -> DomainError:
-        return DomainError(message, code="NOT_AUTHORISED", field="ballotId", **params)
 
-    if ballot.status != BallotStatus.CLOSED.value or not ballot.result:
-        raise refuse("The ballot is {status}: only a closed ballot's result authorises a use.", status=ballot.status.lower())
+async def _check_ballot_fits(session: AsyncSession, use: FundUse, ballot: Ballot) -> None:
+    """The ballot can decide the use: binding (Art. 278; the 3/4 rule for an alteration) and
+    its scope covers every bearing unit; ``NOT_AUTHORISED`` naming ``ballotId`` otherwise."""
     if ballot.rule not in BINDING_RULES:
-        raise refuse("A non-binding consultation cannot authorise a use of the fund (Civil Code Art. 278 needs an owners' vote).")
+        raise _not_authorised("A non-binding consultation cannot authorise a use of the fund (Civil Code Art. 278 needs an owners' vote).")
     if use.alteration and ballot.rule != Rule.ART278_MAJOR.value:
-        raise refuse("Rebuilding or altering buildings or facilities needs 3/4 of the participating area and owners (Art. 278(1)(7), ART278_MAJOR).")
-    if not ballot.result.get("passed"):
-        raise refuse("The ballot did not pass.")
+        raise _not_authorised("Rebuilding or altering buildings or facilities needs 3/4 of the participating area and owners (Art. 278(1)(7), ART278_MAJOR).")
     outside = await session.scalar(
         select(func.count()).select_from(bearing_units(use.id).where(registry.Unit.id.not_in(ballot_unit_ids(ballot.id))).subquery())
     )
     if outside:
-        raise refuse("{count} unit(s) bearing the use were not in the ballot's scope: the owners who bear it must decide it.", count=outside)
+        raise _not_authorised("{count} unit(s) bearing the use were not in the ballot's scope: the owners who bear it must decide it.", count=outside)
+
+
+async def check_ballot_authorises(session: AsyncSession, use: FundUse, ballot: Ballot) -> None:
+    """The ballot is the one the use was put to, closed, passed, binding (Art. 278; the 3/4
+    rule for an alteration), and its scope covers every bearing unit; ``NOT_AUTHORISED``
+    naming ``ballotId`` otherwise."""
+    if use.ballot_id != ballot.id:
+        raise _not_authorised(
+            "The use was not put to this ballot's vote: owners authorise a use only by the ballot whose announcement stated "
+            "its purpose, amount and bearers (putFundUseToVote before the ballot is announced)."
+        )
+    if ballot.status != BallotStatus.CLOSED.value or not ballot.result:
+        raise _not_authorised("The ballot is {status}: only a closed ballot's result authorises a use.", status=ballot.status.lower())
+    await _check_ballot_fits(session, use, ballot)
+    if not ballot.result.get("passed"):
+        raise _not_authorised("The ballot did not pass.")
+
+
+async def put_to_vote(session: AsyncSession, use_id: int, ballot_id: int) -> FundUse:
+    """Put a requested use to the vote of a draft ballot: the ballot's announcement then states
+    the use's purpose, amount and the owners who bear it (住宅专项维修资金管理办法 Art. 22(2)/23(2):
+    the bearing owners decide *this* use), and only that ballot can authorise it. A use whose
+    ballot was cancelled or failed may be put to a new one."""
+    use = await get_use(session, use_id, lock=True)
+    if use.status != UseStatus.REQUESTED.value:
+        raise DomainError("The use is {status}, not waiting for a vote.", code="INVALID_STATUS", field="useId", status=use.status.lower())
+    ballot = await get_or_not_found(session, Ballot, ballot_id, field="ballotId", message="No such ballot in this street.")
+    if ballot.status != BallotStatus.DRAFT.value:
+        raise DomainError(
+            "The ballot is {status}: a use is put to a ballot before it is announced, so that its announcement states what the owners decide.",
+            code="INVALID_STATUS", field="ballotId", status=ballot.status.lower(),
+        )
+    if use.ballot_id is not None and use.ballot_id != ballot.id:
+        current = await session.get(Ballot, use.ballot_id)
+        decided_against = current.status == BallotStatus.CLOSED.value and not (current.result or {}).get("passed")
+        if current.status != BallotStatus.CANCELLED.value and not decided_against:
+            raise DomainError("The use is already put to the vote of another ballot.", code="CONFLICT", field="useId")
+    taken = await session.scalar(select(FundUse.id).where(FundUse.ballot_id == ballot_id, FundUse.id != use.id))
+    if taken is not None:
+        raise DomainError("This ballot already decides another use of the fund.", code="CONFLICT", field="ballotId")
+    await _check_ballot_fits(session, use, ballot)
+    use.ballot_id = ballot.id
+    await session.flush()
+    return use
 
 
 async def authorise_use(session: AsyncSession, use_id: int, ballot_id: int) -> FundUse:
-    """Link a requested use to the passed ballot that authorises it."""
+    """Authorise a requested use by the closed, passed ballot it was put to."""
     use = await get_use(session, use_id, lock=True)
     if use.status != UseStatus.REQUESTED.value:
         raise DomainError("The use is {status}, not waiting for authorisation.", code="INVALID_STATUS", field="useId", status=use.status.lower())
     ballot = await get_or_not_found(session, Ballot, ballot_id, field="ballotId", message="No such ballot in this street.")
-    taken = await session.scalar(select(FundUse.id).where(FundUse.ballot_id == ballot_id))
-    if taken is not None:
-        raise DomainError("This ballot already authorised another use of the fund.", code="CONFLICT", field="ballotId")
     await check_ballot_authorises(session, use, ballot)
-    use.ballot_id, use.status, use.authorised_at = ballot.id, UseStatus.AUTHORISED.value, now()
+    use.status, use.authorised_at = UseStatus.AUTHORISED.value, now()
     await session.flush()
     return use
+
+
+async def announcement_lines(session: AsyncSession, ballot_id: int) -> list[str]:
+    """The lines a ballot's announcement gives the use put to its vote (none without one):
+    purpose, amount, who bears it, and whether it alters buildings or facilities."""
+    use = await session.scalar(select(FundUse).where(FundUse.ballot_id == ballot_id))
+    if use is None:
+        return []
+    account = await session.scalar(select(FundAccount.name).where(FundAccount.id == use.account_id))
+    return [
+        f"维修资金使用：{use.purpose}", f"使用金额：{yuan(use.amount_fen)} 元（{account}）", f"分摊范围：{await bearer_words(session, use.id)}",
+        *(["属改建、重建建筑物及其附属设施（民法典第二百七十八条第一款第七项）"] if use.alteration else []),
+    ]
 
 
 async def disburse_use(session: AsyncSession, use_id: int, actor: Actor, user=None) -> FundUse:
@@ -181,13 +234,18 @@ def yuan(fen: int) -> str:
     return f"{sign}{abs(fen) // 100:,}.{abs(fen) % 100:02d}"
 
 
-async def announce(session: AsyncSession, use: FundUse, account: FundAccount, user, title: str, kind: str, lines: list[str]):
-    """Publish a use to the account's compound: who bears it, how much, the balance left."""
+async def bearer_words(session: AsyncSession, use_id: int) -> str:
+    """The 分摊范围 of a use as notices print it: 1幢、2幢1单元."""
     bearers = (await session.execute(
         select(registry.Building.name, FundUseBearer.stairwell).join(registry.Building, registry.Building.id == FundUseBearer.building_id)
-        .where(FundUseBearer.use_id == use.id).order_by(FundUseBearer.id)
+        .where(FundUseBearer.use_id == use_id).order_by(FundUseBearer.id)
     )).all()
-    scope = "、".join(name if stairwell is None else f"{name}{stairwell or ''}单元" for name, stairwell in bearers)
+    return "、".join(name if stairwell is None else f"{name}{stairwell or ''}单元" for name, stairwell in bearers)
+
+
+async def announce(session: AsyncSession, use: FundUse, account: FundAccount, user, title: str, kind: str, lines: list[str]):
+    """Publish a use to the account's compound: who bears it, how much, the balance left."""
+    scope = await bearer_words(session, use.id)
     compound = await session.scalar(select(registry.Compound).where(registry.Compound.id == account.compound_id))
     body = "\n".join([
         f"账户：{account.name}", f"用途：{use.purpose}", f"金额：{yuan(use.amount_fen)} 元", f"分摊范围：{scope}", *lines,
@@ -200,5 +258,6 @@ async def announce(session: AsyncSession, use: FundUse, account: FundAccount, us
 
 
 __all__ = [
-    "authorise_use", "Bearer", "bearing_units", "check_ballot_authorises", "disburse_use", "get_use", "record_emergency_use", "request_use", "yuan",
+    "announcement_lines", "authorise_use", "Bearer", "bearing_units", "check_ballot_authorises", "disburse_use", "get_use", "put_to_vote",
+    "record_emergency_use", "request_use", "yuan",
 ]

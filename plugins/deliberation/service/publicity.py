@@ -100,7 +100,10 @@ async def scope_words(session: AsyncSession, ballot: Ballot) -> str:
 
 async def announce_ballot(session: AsyncSession, ballot: Ballot, user=None, *, since: datetime | None = None):
     """公告 of a ballot when it is announced: the convenor, the matter, who votes, the voting
-    period and the ways to vote (物业管理条例 Art. 14; the notice stays in force until voting ends)."""
+    period and the ways to vote (物业管理条例 Art. 14; the notice stays in force until voting ends);
+    for a ballot that decides a use of the maintenance fund, the use: purpose, amount, bearers."""
+    from jiedao.plugins.deliberation.fund.uses import announcement_lines  # the fund builds on ballots, not the reverse
+
     _, convenor = await _convenor(session, ballot)
     rule = RULE_WORDS[ballot.rule]
     residents = ballot.electorate == "RESIDENTS"
@@ -108,6 +111,7 @@ async def announce_ballot(session: AsyncSession, ballot: Ballot, user=None, *, s
         f"召集人：{convenor}",
         f"表决事项：{ballot.title}",
         f"具体内容：{ballot.matter or '（见表决事项）'}",
+        *await announcement_lines(session, ballot.id),
         f"表决范围：{await scope_words(session, ballot)}",
         f"参加表决：{'范围内年满十八周岁的居民（含租户及其他实际居住人），每人一票' if residents else '范围内全体业主，以公告之日登记的业主名册为准（一户一票，同一业主或共有人的多套房屋计为一票，面积合计）'}",
         f"表决规则：{rule}",

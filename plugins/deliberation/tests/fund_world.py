@@ -64,13 +64,21 @@ def stairwell(world: World, building: int, name: str) -> dict:
     return {"buildingId": world.gid("Building", world.buildings[building]), "stairwell": name}
 
 
-async def decided_ballot(client, world: World, scope: dict, votes: dict[str, str], *, rule: str = "ART278_MAJOR") -> str:
-    """A ballot over ``scope`` announced, its notice period run out, voted online by ``votes``
-    ({owner: choice}) and closed."""
+PUT_TO_VOTE = """mutation($input: PutFundUseToVoteInput!) {
+  putFundUseToVote(input: $input) { use { id status ballot { id } } errors { code field message } }
+}"""
+
+
+async def decided_ballot(client, world: World, scope: dict, votes: dict[str, str], *, rule: str = "ART278_MAJOR", use: str | None = None) -> str:
+    """A ballot over ``scope`` (deciding the fund use ``use``, put to its vote while a draft)
+    announced, its notice period run out, voted online by ``votes`` ({owner: choice}) and closed."""
     created = await ballot_over(client, world, scope, rule=rule)
     assert created["errors"] == [], created
     ballot = created["ballot"]["id"]
     worker = await client.token("community_worker")
+    if use is not None:
+        put = (await client.query(PUT_TO_VOTE, {"input": {"useId": use, "ballotId": ballot}}, token=worker))["putFundUseToVote"]
+        assert put["errors"] == [], put
     assert (await client.query(OPEN, {"id": ballot}, token=worker))["openBallot"]["errors"] == []
     await start_voting(world.kernel, world.street, pk(ballot))
     for name, choice in votes.items():

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from jiedao.plugins.deliberation.tests.fund_world import decided_ballot, refused, stairwell, stairwell_world
+from jiedao.plugins.deliberation.tests.fund_world import PUT_TO_VOTE, ballot_over, decided_ballot, refused, stairwell, stairwell_world
 from jiedao.plugins.deliberation.tests.test_ballot_conveners import committee
 from jiedao.plugins.deliberation.tests.test_ballots_api import owner_token
 from jiedao.plugins.deliberation.tests.test_fund_ledger import INCOME, OPEN_ACCOUNT, credit, open_account
@@ -23,6 +23,7 @@ async def test_the_lowest_roles_try_every_fund_mutation(kernel, client):
     worker = await client.token("community_worker")
     ballot = await decided_ballot(client, world, {"stairwells": [stairwell(world, 0, "1")]}, {"A": "AGREE", "B": "AGREE", "C": "AGREE", "D": "AGREE"})
     use = (await client.query(REQUEST, use_input(account, [bearer(world, 0, "1")], amount=1000), token=worker))["requestFundUse"]["use"]["id"]
+    draft = (await ballot_over(client, world, {"stairwells": [stairwell(world, 0, "1")]}))["ballot"]["id"]
 
     owner = await owner_token(client, world, "A")
     grid = await client.token("grid_worker")
@@ -35,6 +36,7 @@ async def test_the_lowest_roles_try_every_fund_mutation(kernel, client):
         OPEN_ACCOUNT: {"input": {"name": "x", "compoundId": world.gid("Compound", world.compound)}},
         INCOME: {"input": {"accountId": account, "kind": "DEPOSIT", "amountFen": 1}},
         REQUEST: use_input(account, [bearer(world, 0, "1")], amount=1000),
+        PUT_TO_VOTE: {"input": {"useId": use, "ballotId": draft}},
         AUTHORISE: {"input": {"useId": use, "ballotId": ballot}},
         DISBURSE: {"input": {"useId": use}},
         EMERGENCY: {"input": {"accountId": account, "purpose": "x", "amountFen": 1, "bearers": [bearer(world, 1)], "emergency": "FIRE_FACILITIES", "reason": "x"}},
@@ -45,9 +47,10 @@ async def test_the_lowest_roles_try_every_fund_mutation(kernel, client):
             assert (await refused(client, mutation, variables, token))[0] == "FORBIDDEN", (mutation, token)
     assert await refused(client, REQUEST, attempts[REQUEST], stranger) == ("FORBIDDEN", "accountId")
     assert await refused(client, AUTHORISE, attempts[AUTHORISE], retired) == ("FORBIDDEN", "useId")
+    assert await refused(client, PUT_TO_VOTE, attempts[PUT_TO_VOTE], stranger) == ("FORBIDDEN", "useId")
     data = (await client.query(READ, {"id": account}, token=worker))
     assert data["fundAccount"]["balanceFen"] == 10_000_000 and data["fundAccount"]["ledger"]["totalCount"] == 1, "nothing moved"
-    assert [e["node"]["ballot"] for e in data["fundUses"]["edges"]] == [None], "the use is still unauthorised"
+    assert [e["node"]["ballot"] for e in data["fundUses"]["edges"]] == [None], "the use is still put to no vote"
 
 
 async def test_residents_read_their_own_compounds_fund_and_nobody_elses(kernel, client):
