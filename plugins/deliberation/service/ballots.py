@@ -287,16 +287,22 @@ async def cast_vote(
     session: AsyncSession, street_id: int, ballot_id: int, resident_id: int | None, choice: Choice, user_id: int | None
 ) -> list[Vote]:
     """An owner votes online, from their own session, for every group of the fixed electorate
-    whose units they own now (all of them together); in a residents' consultation, a resident
-    for themself. A group that already voted (through a co-owner, a paper ballot or the
-    unit's former owner) makes the whole cast fail with ``ALREADY_VOTED``."""
+    whose units they own now (all of them together; not a group a member of which still owns
+    part: ``tally.groups_of_resident``); in a residents' consultation, a resident for themself.
+    A group that already voted (through a co-owner, a paper ballot or the unit's former owner)
+    makes the whole cast fail with ``ALREADY_VOTED``."""
     ballot = await get_ballot(session, ballot_id, lock="share")
     _check_open(ballot)
     residents = ballot.electorate == Electorate.RESIDENTS.value
     if resident_id is None:
         raise DomainError("Your account is not linked to a resident record.", code="NOT_AN_OWNER", field="ballotId")
-    groups = await tally.groups_of_resident(session, street_id, ballot, resident_id)
+    groups, withheld = await tally.groups_of_resident(session, street_id, ballot, resident_id)
     if not groups:
+        if withheld:
+            raise DomainError(
+                "The unit you own was part of another owner's holding when the ballot was announced, and that owner, who still owns "
+                "part of it, votes for it.", code="NOT_AN_OWNER", field="ballotId",
+            )
         if residents:
             raise DomainError("You were not an adult resident of this consultation's scope when it was announced.", code="NOT_AN_OWNER", field="ballotId")
         raise DomainError("You own no unit of this ballot's electorate (fixed when it was announced).", code="NOT_AN_OWNER", field="ballotId")

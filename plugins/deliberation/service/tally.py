@@ -108,22 +108,38 @@ async def freeze_electorate(session: AsyncSession, street_id: int, ballot: Ballo
     await session.execute(insert(target).from_select(columns, rows))
 
 
-async def groups_of_resident(session: AsyncSession, street_id: int, ballot: Ballot, resident_id: int) -> list[tuple[str, int]]:
+async def groups_of_resident(session: AsyncSession, street_id: int, ballot: Ballot, resident_id: int) -> tuple[list[tuple[str, int]], int]:
     """``(elector key, first unit id)`` of every group of the fixed electorate the resident
-    votes for: the groups of the units they own *now* (a new owner votes for the unit bought
-    during the ballot, a seller no longer does), or their own key in a residents' consultation."""
-    condition = (
-        Elector.owner_key == f"r{resident_id}"
-        if ballot.electorate == Electorate.RESIDENTS.value
-        else Elector.unit_id.in_(select(Ownership.unit_id).where(Ownership.resident_id == resident_id, Ownership.street_id == street_id))
-    )
+    votes for, and how many groups of the units they own were withheld from them.
+
+    An owners' ballot: the groups of the units they own *now* — a buyer votes for a unit
+    bought during the ballot, a seller who kept none of a group's units no longer does — except
+    a group one of whose members at the announcement still owns one of its units: that member
+    votes for it (the group's area and head were fixed with them), not the buyer of part of it
+    (one flat of a multi-flat owner, a co-owner's share), who is withheld. A residents'
+    consultation: their own key."""
+    if ballot.electorate == Electorate.RESIDENTS.value:
+        condition = Elector.owner_key == f"r{resident_id}"
+    else:
+        condition = Elector.unit_id.in_(select(Ownership.unit_id).where(Ownership.resident_id == resident_id, Ownership.street_id == street_id))
     statement = (
         select(Elector.owner_key, func.min(Elector.unit_id))
         .where(Elector.ballot_id == ballot.id, condition)
         .group_by(Elector.owner_key)
         .order_by(Elector.owner_key)
     )
-    return [(key, unit) for key, unit in (await session.execute(statement)).all()]
+    groups = [(key, unit) for key, unit in (await session.execute(statement)).all()]
+    foreign = {key: set(key.split(",")) for key, _ in groups if ballot.electorate != Electorate.RESIDENTS.value and str(resident_id) not in key.split(",")}
+    if not foreign:
+        return groups, 0
+    members = {int(member) for group in foreign.values() for member in group if member.isdigit()}
+    holders = await session.execute(
+        select(Elector.owner_key, Ownership.resident_id)
+        .join(Ownership, and_(Ownership.unit_id == Elector.unit_id, Ownership.street_id == street_id))
+        .where(Elector.ballot_id == ballot.id, Elector.owner_key.in_(list(foreign)), Ownership.resident_id.in_(members))
+    )
+    held = {key for key, holder in holders.all() if str(holder) in foreign[key]}
+    return [(key, unit) for key, unit in groups if key not in held], len(held)
 
 
 async def group_of_unit(session: AsyncSession, ballot_id: int, unit_id: int) -> str | None:

@@ -65,6 +65,26 @@ async def test_an_ownership_change_during_the_ballot_keeps_the_vote_and_lets_no_
     assert result["passed"]
 
 
+async def test_the_buyer_of_one_flat_of_a_two_flat_owner_does_not_vote_for_the_seller_s_holding(kernel, client, world_of):
+    """A owns two flats: one owner, their areas summed, fixed at the announcement. A sells one
+    during the ballot: the buyer may not cast A's whole holding's vote (nor lock A out of it);
+    A, who still owns part of it, votes. A buyer of a single-flat owner's only flat still
+    votes for it (the test above)."""
+    world = await world_of([(10000, ("A",)), (12000, ("A",)), (10000, ("B",))])
+    ballot = await create_ballot(client, world, rule="ART278_ORDINARY")
+    buyer = await sell(kernel, world.units[1], "N")
+    token_n = await client.token("resident", username="buyer-of-one", resident_id=buyer)
+    refused = (await client.query(CAST, {"id": ballot, "choice": "OPPOSE"}, token=token_n))["castVote"]
+    assert [(e["code"], "still owns part of it" in e["message"]) for e in refused["errors"]] == [("NOT_AN_OWNER", True)]
+    assert (await cast(client, world, ballot, "A"))["errors"] == [], "the seller keeps the holding's vote"
+    assert (await cast(client, world, ballot, "B"))["errors"] == []
+    worker = await client.token("community_worker")
+    await end_voting(kernel, "changqing", pk(ballot))
+    assert (await client.query(CLOSE, {"id": ballot}, token=worker))["closeBallot"]["errors"] == []
+    result = (await client.query(RESULT, {"id": ballot}, token=worker))["ballot"]["result"]
+    assert (result["eligibleOwners"], result["participatingOwners"], result["agreeOwners"]) == (2, 2, 2)
+
+
 async def test_a_unit_without_an_owner_at_announcement_does_not_vote(kernel, client, world_of):
     world = await world_of([(10000, ("A",)), (10000, ())])
     ballot = await create_ballot(client, world)
