@@ -16,7 +16,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from jiedao.core.testing.browser import DEMO_PASSWORD, axe_violations, csp_violations, demo_streets, log_in, screenshot, socket_urls
 from jiedao.core.testing.uvicorn_server import UvicornServer
 
-CASES = "{ mediationCases(first: 100) { edges { node { id title state mediatorUsername agreement { inEffect } sessions { notes } } } } }"
+CASES = "{ mediationCases(first: 100) { edges { node { id title documentNumber state mediatorUsername agreement { inEffect } sessions { notes } } } } }"
 
 
 def graphql(server, username: str, query: str, variables: dict | None = None) -> dict:
@@ -51,11 +51,14 @@ def test_the_mediator_records_a_session_and_opens_the_agreement_pdf(browser, dem
         screenshot(browser, "worker-mediation")
         Select(browser.find_element(By.ID, "case-state-filter")).select_by_value("IN_MEDIATION")
         wait(browser, lambda d: {e.get_attribute("data-state") for e in d.find_elements(By.CSS_SELECTOR, "[data-case]")} == {"IN_MEDIATION"})
-        browser.find_element(By.CSS_SELECTOR, f"[data-case='{in_mediation['id']}']").click()
+        row = browser.find_element(By.CSS_SELECTOR, f"[data-case='{in_mediation['id']}']")
+        assert in_mediation["documentNumber"].startswith("（") and in_mediation["documentNumber"] in row.text  # 案号, as documents print it
+        row.click()
 
         # a session: recorded, announced and in the timeline
         wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "[data-form=session]"))
         assert in_mediation["title"] in browser.find_element(By.CSS_SELECTOR, "[data-case-title]").text
+        assert browser.find_element(By.CSS_SELECTOR, "main [data-case-number]").text == in_mediation["documentNumber"]
         sessions = len(browser.find_elements(By.CSS_SELECTOR, "[data-timeline] [data-step=session]"))
         browser.find_element(By.ID, "session-participants").send_keys("申请人、被申请人、小李")
         browser.find_element(By.ID, "session-notes").send_keys("双方同意由物业恢复绿地原状")

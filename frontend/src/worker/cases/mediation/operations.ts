@@ -7,7 +7,7 @@ export const CasesMediationCases = graphql(`
       totalCount
       pageInfo { hasNextPage endCursor }
       edges {
-        node { id title state category openedAt openTooLong escalated mediatorUsername studio { name } }
+        node { id title documentNumber state category openedAt openTooLong escalated mediatorUsername studio { name } }
       }
     }
   }
@@ -16,7 +16,7 @@ export const CasesMediationCases = graphql(`
 export const CasesCase = graphql(`
   query CasesCase($id: ID!) {
     mediationCase(id: $id) {
-      id title description state category source referredBy openedAt concludedAt closedAt openTooLong escalated mediatorUsername
+      id title documentNumber description state category source referredBy openedAt concludedAt closedAt openTooLong escalated mediatorUsername
       studio { name committee { name } }
       parties { role answer resident { id name } }
       places { building { name } unit { number } }
