@@ -30,4 +30,11 @@ class NbiotSettings(BaseModel):
         timedelta(days=7),
         description="How long the key of a platform message is kept, so that a retry stores nothing twice (pruned by the roll-up run).",
     )
-    max_body_bytes: int = Field(65536, gt=0, le=4 * 1024 * 1024, description="Larger request bodies are refused (400) unread past this size.")
+    max_body_bytes: int = Field(
+        1024 * 1024, gt=0, le=4 * 1024 * 1024,
+        description=(
+            "Larger request bodies are refused (400) unread past this size. The default holds the largest OneNET batch "
+            "the endpoint reads (1,000 messages; a thing-model report is up to about 1 KB): a OneNET body is signed whole, "
+            "so one too large for this loses every message in it."
+        ),
+    )

@@ -239,7 +239,7 @@ async def test_a_push_without_the_street_s_token_is_refused_and_stores_nothing(k
     [
         (b'{"messageType": "dataReport", ', "body", "not_json"),
         (b'{"messageType": "dataReport"}\x00', "body", "not_json"),
-        (b'{"deviceId": "' + b"7" * 70_000 + b'"}', "body", "too_large"),
+        (b'{"deviceId": "' + b"7" * 1_100_000 + b'"}', "body", "too_large"),
         (sample("ctwing/data_report_smoke.json").replace(b'"battery_value":87', b'"battery_value":"high"'), "body.payload.battery_value", "bad_value"),
         (recorded("ctwing/data_report_smoke.json").replace(b'"battery_value":87', b'"battery_value":250'), "body.payload.battery_value", "out_of_range"),
         (sample("ctwing/data_report_smoke.json").replace(b'"timestamp":1764633600000', b'"timestamp":"soon"'), "body.timestamp", "bad_timestamp"),
@@ -305,6 +305,19 @@ async def test_onenet_checks_the_url_and_stores_a_signed_batch_keeping_its_good_
     assert report.status_code == 200
     [node] = [e["node"] for e in (await client.query(ALARMS, token=grid))["alarms"]["edges"]]
     assert node["repeatCount"] == 1  # the same open alarm, repeated by a newer report
+
+
+async def test_a_full_onenet_batch_of_a_thousand_messages_is_stored_whole(kernel, server):
+    """A OneNET batch of 1,000 messages (the most one push may hold; here over 100 KB) is one
+    signed body: a size limit below it would lose every message in it (64 KiB did)."""
+    made = int(time.time() * 1000) - 60_000
+    points = [{"type": 1, "imei": ONENET_IMEI, "dev_id": 587654321, "ds_id": "battery_value", "value": 90 - n % 10, "at": made + n} for n in range(1000)]
+    msg = json.dumps(points, separators=(",", ":"))
+    body = json.dumps({"msg": msg, "nonce": "Bt9x2QwE", "signature": onenet_signature(ONENET_TOKEN, "Bt9x2QwE", msg), "time": made, "id": "batch-1000"}).encode()
+    assert len(body) > 100_000
+    stored = await onenet(server, body)
+    assert stored.status_code == 200, stored.text[:300]
+    assert stored.json()["accepted"] == 1000 and await count(kernel, Reading) == 1000
 
 
 async def test_the_same_push_delivered_five_times_at_once_is_stored_once(kernel, server, client):
