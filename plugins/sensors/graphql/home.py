@@ -1,16 +1,20 @@
 """What a resident sees of the alarms at home: the alarms of the devices serving one of their
-homes (owned, or their household's) with the handlers' comments — read only, no device
-internals, no other household's people."""
+homes (owned, or their household's) with the handlers' comments when the device serves that
+home alone — read only, no device internals, no other household's people."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import strawberry
+from sqlalchemy import func, select, union
 
 from jiedao.api.graphql import IsAuthenticated
 from jiedao.plugins.sensors.graphql.households import AlarmOutcome, comments_loader
 from jiedao.plugins.sensors.graphql.types import AlarmSeverity, AlarmStatus, AlarmType
+from jiedao.plugins.sensors.models import Device, ServedUnit
 from jiedao.plugins.sensors.service.comments import MAX_HOME_ALARMS, home_alarms_query
 
 
@@ -38,9 +42,32 @@ class HomeAlarm:
     def outcome(self) -> AlarmOutcome | None:
         return self.outcome
 
-    @strawberry.field(description="What the handlers wrote, oldest first (without their accounts).")
+    @strawberry.field(
+        description=(
+            "What the handlers wrote, oldest first (without their accounts), when the alarm's device serves one home only; "
+            "empty for a device several households share (a meter box): handlers' notes may speak of one household, "
+            "and the others are not to read them."
+        )
+    )
     async def comments(self, info: strawberry.Info) -> list[HomeAlarmComment]:
+        if await shared_devices_loader(info.context).load(self.device_pk):
+            return []
         return await comments_loader(info.context).load(self.id)
+
+
+def shared_devices_loader(ctx) -> Any:
+    """Whether each device serves more than one unit (the unit it is installed in and the units
+    it serves, ``ServedUnit``), one statement."""
+
+    async def load(device_pks: Sequence[int]) -> list[bool]:
+        units = union(
+            select(ServedUnit.device_pk.label("device_pk"), ServedUnit.unit_id.label("unit_id")).where(ServedUnit.device_pk.in_(device_pks)),
+            select(Device.id, Device.unit_id).where(Device.id.in_(device_pks), Device.unit_id.is_not(None)),
+        ).subquery()
+        counted = dict((await ctx.execute(select(units.c.device_pk, func.count()).group_by(units.c.device_pk))).all())
+        return [counted.get(pk, 0) > 1 for pk in device_pks]
+
+    return ctx.loader("sensors.home_shared_devices", load)
 
 
 @strawberry.type

@@ -123,6 +123,25 @@ async def test_an_alarm_shows_every_household_its_meter_box_serves_with_their_ca
     assert error["extensions"]["code"] == "FORBIDDEN"
 
 
+async def test_the_households_a_meter_box_serves_see_its_alarm_but_not_the_handlers_notes(kernel, client):
+    """A handler's note may speak of one household ("卧床老人的女儿已到场"): a meter box serves
+    several, so its residents see the alarm, its status and outcome, not the notes. A device of
+    one home shows its notes to that home (``test_alarm_handling``)."""
+    from .test_alarm_handling import COMMENT, HOME
+
+    place = await stairwell_registry(kernel)
+    admin, grid = await client.token("street_admin"), await client.token("grid_worker")
+    await _register(client, admin, deviceId="MB-1F", buildingId=encode_global_id("Building", place.buildings[0]), stairwell="1", floor=1)
+    await deliver(kernel, "MB-1F", {"residual_current": 320})
+    [alarm] = await alarms_of(kernel, "MB-1F")
+    said = (await client.query(COMMENT, {"id": encode_global_id("Alarm", alarm.id), "text": "卧床老人的女儿已到场"}, token=grid))["commentOnAlarm"]
+    assert said["errors"] == []
+    for owner in (place.elderly, place.bedridden):  # flats 001 and 002, both on the box
+        home = await client.token("resident", username=f"home-{owner}", resident_id=owner)
+        [seen] = (await client.query(HOME, token=home))["homeAlarms"]
+        assert (seen["type"], seen["status"], seen["comments"]) == ("RESIDUAL_CURRENT", "ACTIVE_UNACK", [])
+
+
 async def test_a_meter_box_serving_nobody_in_need_keeps_the_thresholds_severity(kernel, client):
     place = await stairwell_registry(kernel)
     admin = await client.token("street_admin")
