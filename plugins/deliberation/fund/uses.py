@@ -145,7 +145,9 @@ async def put_to_vote(session: AsyncSession, use_id: int, ballot_id: int) -> Fun
     use = await get_use(session, use_id, lock=True)
     if use.status != UseStatus.REQUESTED.value:
         raise DomainError("The use is {status}, not waiting for a vote.", code="INVALID_STATUS", field="useId", status=use.status.lower())
-    ballot = await get_or_not_found(session, Ballot, ballot_id, field="ballotId", message="No such ballot in this street.")
+    # Locked as announcing it locks it: a use is never linked to a ballot whose announcement is
+    # being written without it, and two uses put to one ballot at once get one CONFLICT.
+    ballot = await get_or_not_found(session, Ballot, ballot_id, field="ballotId", message="No such ballot in this street.", for_update=True)
     if ballot.status != BallotStatus.DRAFT.value:
         raise DomainError(
             "The ballot is {status}: a use is put to a ballot before it is announced, so that its announcement states what the owners decide.",

@@ -125,6 +125,30 @@ async def test_only_the_closed_passed_binding_ballot_a_use_was_put_to_authorises
     assert (ledger["balanceFen"], ledger["ledger"]["totalCount"]) == (50_000_000, 1), "authorising pays out nothing"
 
 
+async def test_four_uses_put_to_one_draft_at_once_leave_one_and_three_conflicts(kernel, client):
+    """The ballot row is locked while a use is put to it (as announcing it locks it): four
+    requests at the same moment get one link and three CONFLICTs, not a database error
+    (PostgreSQL names ``ballotId``; SQLite, which has no row locks, may answer the generic
+    "changed at the same moment")."""
+    import asyncio
+
+    world = await stairwell_world(kernel)
+    account = await funded(client, world)
+    worker = await client.token("community_worker")
+    uses = []
+    for _ in range(4):
+        asked = (await client.query(REQUEST, use_input(account, [bearer(world, 0, "1")]), token=worker))["requestFundUse"]
+        uses.append(asked["use"]["id"])
+    draft = (await ballot_over(client, world, {"stairwells": [stairwell(world, 0, "1")]}))["ballot"]["id"]
+    answers = await asyncio.gather(*(client.query(PUT_TO_VOTE, {"input": {"useId": use, "ballotId": draft}}, token=worker) for use in uses))
+    errors = [e for a in answers for e in a["putFundUseToVote"]["errors"]]
+    assert len(errors) == 3 and {e["code"] for e in errors} == {"CONFLICT"}
+    if kernel.db.is_postgres:  # each waits for the lock, then sees the first one's link
+        assert {e["field"] for e in errors} == {"ballotId"}
+    linked = [a["putFundUseToVote"]["use"]["ballot"]["id"] for a in answers if a["putFundUseToVote"]["use"]]
+    assert linked == [draft]
+
+
 async def test_an_emergency_use_is_paid_at_once_recorded_with_its_reason_and_announced(kernel, client):
     world = await stairwell_world(kernel)
     account = await funded(client, world, 2_000_000)
