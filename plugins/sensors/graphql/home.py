@@ -9,13 +9,13 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
-from sqlalchemy import func, select, union
+from sqlalchemy import func, select
 
 from jiedao.api.graphql import IsAuthenticated
 from jiedao.plugins.sensors.graphql.households import AlarmOutcome, comments_loader
 from jiedao.plugins.sensors.graphql.types import AlarmSeverity, AlarmStatus, AlarmType
-from jiedao.plugins.sensors.models import Device, ServedUnit
 from jiedao.plugins.sensors.service.comments import MAX_HOME_ALARMS, home_alarms_query
+from jiedao.plugins.sensors.service.installations import served_pairs
 
 
 @strawberry.type(description="A handler's comment on an alarm at your home: what they wrote and when, not who (their account stays with the staff).")
@@ -56,15 +56,12 @@ class HomeAlarm:
 
 
 def shared_devices_loader(ctx) -> Any:
-    """Whether each device serves more than one unit (the unit it is installed in and the units
-    it serves, ``ServedUnit``), one statement."""
+    """Whether each device serves more than one unit (``installations.served_pairs``: the unit it
+    is installed in and the units it serves), one statement."""
 
     async def load(device_pks: Sequence[int]) -> list[bool]:
-        units = union(
-            select(ServedUnit.device_pk.label("device_pk"), ServedUnit.unit_id.label("unit_id")).where(ServedUnit.device_pk.in_(device_pks)),
-            select(Device.id, Device.unit_id).where(Device.id.in_(device_pks), Device.unit_id.is_not(None)),
-        ).subquery()
-        counted = dict((await ctx.execute(select(units.c.device_pk, func.count()).group_by(units.c.device_pk))).all())
+        units = served_pairs(list(device_pks))
+        counted = dict((await ctx.execute(select(units.c.device_pk, func.count(units.c.unit_id.distinct())).group_by(units.c.device_pk))).all())
         return [counted.get(pk, 0) > 1 for pk in device_pks]
 
     return ctx.loader("sensors.home_shared_devices", load)
