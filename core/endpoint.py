@@ -57,6 +57,7 @@ class StreetGraphQL(GraphQL):
             token_id=auth.token_id,
             client_address=request.client.host if request.client else "",
             language=request_language(self.kernel, scope["jiedao.street"], request.headers),
+            answers_as_json=True,  # encode_json below: orjson inserts compiled answers as they are
         )
         if self.kernel.db.replicas is not None:
             context.read_after = read_after(request)

@@ -311,3 +311,6 @@ class CoreQuery:
     @strawberry.field(description="The street's residents and owners (居民/业主), a page at a time in registry order; needs core.residents.read.", permission_classes=READ_RESIDENTS)
     async def residents(self, info: strawberry.Info, first: First = None, after: After = None) -> Connection[Resident]:
         return await read_page(info, select(models.Resident).where(visible_residents(info.context)), first, after, plain=True)
+
+
+from jiedao.core import registry_sql as _registry_sql  # noqa: E402,F401 - the registry in SQL (schema.compiled_reads)

@@ -60,6 +60,10 @@ class Context:
     read_only: bool = False
     """The operation is a query: its reads may go to a read replica (``core.replicas``)."""
     read_after: str | None = None
+    answers_as_json: bool = False
+    """The answer is encoded by the GraphQL view (orjson): root fields may be answered as
+    JSON text the database wrote (``schema.compiled_reads``). Contexts of callers reading
+    ``ExecutionResult.data`` in Python keep False."""
     """The caller's last commit position (cookie or header): a replica must have replayed it."""
     _session: AsyncSession | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -159,6 +163,18 @@ class Context:
             scoped = scoped_once(statement, street_id) if built_once else scoped_to_street(statement, street_id)
             connection = await session.connection()
             return list((await connection.execute(scoped, parameters, execution_options=POSITIONAL_ROWS)).all())
+
+        return await self._read(read)
+
+    async def driver_row(self, sql: str, parameters: tuple[Any, ...]) -> Any:
+        """Run one statement written for the driver (PostgreSQL: ``$1``-style parameters) on
+        the request's connection, inside its transaction (begun with the street's setting, as
+        for any statement of the session), and return its one row. The statement must scope
+        itself to the street: no ORM criteria reach driver SQL (``schema.compiled_reads``)."""
+
+        async def read(session: AsyncSession) -> Any:
+            connection = await session.connection()
+            return (await connection.exec_driver_sql(sql, parameters)).one()
 
         return await self._read(read)
 

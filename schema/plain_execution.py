@@ -67,6 +67,8 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
 from jiedao.schema.budget import PACE_AFTER_OBJECTS, current_budget
+from jiedao.schema.compiled_reads import answer as compiled_answer
+from jiedao.schema.compiled_reads import bind, compile_operation
 from jiedao.schema.plain_answers import CONSTANT, VALUE, Slot, answer_function
 from jiedao.schema.plain_answers import LEAF as ANSWER_LEAF
 from jiedao.schema.caller_permissions import ALLOWED, caller_only, permissions_of, verdict
@@ -353,6 +355,25 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
         # once here, not once per list.
         self._jiedao_budget = current_budget()
         self._jiedao_answers: dict[int, tuple[Sequence[_Entry], Callable[[Any], dict[str, Any] | None]]] = {}
+
+    def execute_collected_root_fields(self, root_type: GraphQLObjectType, root_value: Any, grouped_field_set: Any, serially: bool, new_defer_usages: Any) -> Any:
+        """graphql-core's root execution, or ONE statement writing the whole answer when the
+        operation is a query every field of which is declared in SQL (``schema.compiled_reads``)."""
+        if not serially and not new_defer_usages and self._plain_allowed():
+            compiled = compile_operation(self, grouped_field_set)
+            parameters = bind(compiled, self) if compiled is not None else None
+            if parameters is not None:
+                return self._compiled_or_general(compiled, parameters, root_type, root_value, grouped_field_set, serially, new_defer_usages)
+        return super().execute_collected_root_fields(root_type, root_value, grouped_field_set, serially, new_defer_usages)
+
+    async def _compiled_or_general(self, compiled: Any, parameters: list[Any], *root_fields: Any) -> Any:
+        """The compiled statement's answer, or graphql-core's when a list outgrew its bound."""
+        first_node = next(iter(root_fields[2].values()))[0].node
+        data = await compiled_answer(compiled, parameters, self.context_value, first_node)
+        if data is not None:
+            return data
+        result = super().execute_collected_root_fields(*root_fields)
+        return await result if self.is_awaitable(result) else result
 
     def _plan_of(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> tuple[list[_Entry], bool]:
         """The plan of ``grouped_field_set`` on ``parent_type`` and whether every field is

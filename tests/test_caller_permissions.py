@@ -20,6 +20,9 @@ REFUSED = {
     "zh-CN": "您在本街道没有权限“core.residents.read”。",
 }
 
+pytestmark = pytest.mark.usefixtures("compiled_reads_off")  # the general path (schema.compiled_reads answers these on PostgreSQL otherwise)
+
+
 
 @pytest.fixture
 def residents_checks(monkeypatch):

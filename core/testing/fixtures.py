@@ -14,7 +14,7 @@ import itertools
 import os
 import secrets
 import shutil
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -382,6 +382,18 @@ async def build_registry(kernel: Kernel, street: str, *, buildings: int = 3, uni
             "units": [u.id for u in units],
             "residents": [r.id for r in residents],
         }
+
+
+@pytest.fixture
+def compiled_reads_off() -> Iterator[None]:
+    """Every query takes the general path: none is answered by one compiled statement
+    (``schema.compiled_reads``), for tests watching the look-ahead loaders and the plain
+    executor. Set directly, not through ``monkeypatch``: such tests undo theirs half-way."""
+    from jiedao.schema import compiled_reads
+
+    before, compiled_reads.ENABLED = compiled_reads.ENABLED, False
+    yield
+    compiled_reads.ENABLED = before
 
 
 @pytest.fixture
