@@ -1,13 +1,14 @@
 """The registry's types and lists in SQL, for queries answered by one statement
-(``schema.compiled_reads``): ``buildings`` and ``building(id:)`` with their compounds,
-communities, units and owners — the README's list and the lists front ends page through.
+(``schema.compiled_reads``): ``buildings``, ``building(id:)``, ``units`` and ``residents``
+with their compounds, communities, units and owners — the README's list and the lists
+front ends page through.
 
 Each column is the value the field's resolver in ``core.graphql`` gives on the same row
 (``Unit.area`` is ``area_dm2 / 100``; ``Resident.idCard`` the stored masked number); a field
 missing here is simply not compiled (its query takes the general path). Caller-dependent
 columns give SQL only where it is plain: a resident's phone for a caller who may read it in
 full (the masked form stays in Python, ``core.personal_data.mask_phone``), party membership as
-stored or null, as ``core.graphql`` answers them. ``core/tests/test_compiled_reads.py``
+stored or null, as ``core.graphql`` answers them. ``tests/test_compiled_reads.py``
 compares every declared field with the general path's answer, per role.
 """
 
@@ -81,3 +82,7 @@ sql_type(
 )
 sql_root("buildings", SqlRoot("Building", "connection", filters={"compoundId": ("compound_id", "Compound")}))
 sql_root("building", SqlRoot("Building", "by_id"))
+# Both need core.registry.read / core.residents.read, under which every unit and resident is
+# visible (core.graphql.visible_units, visible_residents): no visibility rule to write here.
+sql_root("units", SqlRoot("Unit", "connection", filters={"buildingId": ("building_id", "Building")}))
+sql_root("residents", SqlRoot("Resident", "connection"))

@@ -29,7 +29,11 @@ otherwise answered by the general path exactly as before (``compile_operation`` 
 - a caller-dependent column (``Resident.phone``) has SQL for this caller (the declaration
   answers ``None`` where it has not: the general path masks);
 - the arguments bind cleanly (``bind``): a bad page size, cursor or ID, and the empty page
-  of ``first: 0``, take the general path, which reports or answers them.
+  of ``first: 0``, take the general path, which reports or answers them;
+- no object selects more than 50 fields (``json_build_object`` takes 100 arguments);
+- no list is longer than its declared bound (``schema.cost.list_bound``, what the operation's
+  estimate counted on): the statement reads at most bound + 1 items of each and, past the
+  bound, the general path answers after all (its runtime count of objects decides).
 
 Scoping is that of the general path, twice: every table is filtered by the request's street
 (``street_id = $1``, as ``core.db.scoped_to_street`` adds to ORM statements) and the statement
@@ -37,7 +41,7 @@ runs on the request's session, in its transaction, under the street's row-level 
 Only plain sessions of the HTTP/WebSocket view compile (``Context.answers_as_json``): a
 caller reading ``ExecutionResult.data`` in Python (a page, a test) gets dicts as before.
 
-Answers equal the general path's (``core/tests/test_compiled_reads.py`` runs both per role
+Answers equal the general path's (``tests/test_compiled_reads.py`` runs both per role
 and compares): same keys in the same order, same values, same nulls; numbers are equal
 numbers (PostgreSQL writes the float ``120.0`` as ``120``). A declared non-null link whose row
 is missing (impossible in the registry: foreign keys within one street) would answer null.

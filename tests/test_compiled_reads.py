@@ -29,6 +29,10 @@ fragment UnitRow on Unit { number area owners @include(if: $owners) { ... on Res
 TWO_PAGES = """query($after: String) { a: buildings(first: 2) { edges { node { name } } pageInfo { hasPreviousPage endCursor } }
   b: buildings(first: 2, after: $after) { edges { node { name } } pageInfo { hasPreviousPage hasNextPage startCursor } } }"""
 ONE = """query($id: ID!) { building(id: $id) { id name compound { name } units { number owners { name } } } }"""
+UNITS = """query($building: ID, $after: String) { units(first: 3, buildingId: $building, after: $after) { totalCount
+  pageInfo { hasNextPage hasPreviousPage endCursor } edges { cursor node { id number area building { name } owners { name } } } } }"""
+RESIDENTS = """query($after: String) { residents(first: 4, after: $after) { totalCount pageInfo { hasNextPage endCursor startCursor }
+  edges { node { id name phone partyMember livesAlone idCard } } } }"""
 WIDE = "{ buildings(first: 2) { edges { node { " + " ".join(f"n{i}: name" for i in range(60)) + " } } } }"
 """Sixty fields on one object: more than one json_build_object takes (the general path answers)."""
 NOT_DECLARED = """{ buildings(first: 2) { edges { node { name location { lat } units { number household { name } } } } } }"""
@@ -89,6 +93,12 @@ def _cases(made: dict) -> list[tuple[str, dict]]:
         (ONE, {"id": encode_global_id("Building", made["buildings"][0])}),
         (ONE, {"id": encode_global_id("Building", made["other_building"])}),  # another street's: null
         (ONE, {"id": encode_global_id("Building", 2**31 - 1)}),
+        (UNITS, {}),
+        (UNITS, {"building": encode_global_id("Building", made["buildings"][0])}),
+        (UNITS, {"building": encode_global_id("Building", made["buildings"][0]), "after": encode_cursor(made["units"][0], "units")}),
+        (UNITS, {"building": encode_global_id("Building", made["other_building"])}),
+        (RESIDENTS, {}),
+        (RESIDENTS, {"after": encode_cursor(made["residents"][2], "residents")}),
         (NOT_DECLARED, {}),
         (WIDE, {}),
         # bad arguments: the general path reports them, whatever was compiled
@@ -130,6 +140,10 @@ async def test_the_readme_list_is_one_statement_on_postgresql(client, kernel, mo
     general = [await client.statements(README_LIST, {"first": first}, token=token) for first in (1, 6)]
     assert general == [3, 3]
     assert served == ([1, 1] if kernel.db.is_postgres else [3, 3])
+    monkeypatch.setattr(compiled_reads, "ENABLED", True)
+    for query in (EVERYTHING, RELAY, UNITS, RESIDENTS, TWO_PAGES):  # every declared root and field
+        count = await client.statements(query, {"first": 6, "owners": True}, token=token)
+        assert count == 1 or not kernel.db.is_postgres, query[:60]
 
 
 async def test_masked_phones_and_refusals_keep_the_general_path(client, kernel, monkeypatch):
