@@ -1,7 +1,7 @@
 """The registry's types and lists in SQL, for queries answered by one statement
-(``schema.compiled_reads``): ``buildings``, ``building(id:)``, ``units`` and ``residents``
-with their compounds, communities, units and owners — the README's list and the lists
-front ends page through.
+(``schema.compiled_reads``): ``buildings``, ``building(id:)``, ``units``, ``residents``,
+``communities`` and ``compounds`` with their compounds, communities, buildings, units and
+owners — the README's list, the lists front ends page through and the street's tree.
 
 Each column is the value the field's resolver in ``core.graphql`` gives on the same row
 (``Unit.area`` is ``area_dm2 / 100``; ``Resident.idCard`` the stored masked number); a field
@@ -33,9 +33,18 @@ def _party_member(context: Any) -> str:
     return "{t}.party_member" if context.has_permission(PARTY) else "null::boolean"
 
 
-sql_type(SqlType("Community", "communities", columns={"name": "{t}.name"}), models.Community)
 sql_type(
-    SqlType("Compound", "compounds", columns={"name": "{t}.name"}, links={"community": SqlLink("Community", "community_id")}),
+    SqlType("Community", "communities", columns={"name": "{t}.name"}, lists={"compounds": SqlList("Compound", "community_id")}),
+    models.Community,
+)
+sql_type(
+    SqlType(
+        "Compound",
+        "compounds",
+        columns={"name": "{t}.name"},
+        links={"community": SqlLink("Community", "community_id")},
+        lists={"buildings": SqlList("Building", "compound_id")},
+    ),
     models.Compound,
 )
 sql_type(
@@ -86,3 +95,5 @@ sql_root("building", SqlRoot("Building", "by_id"))
 # visible (core.graphql.visible_units, visible_residents): no visibility rule to write here.
 sql_root("units", SqlRoot("Unit", "connection", filters={"buildingId": ("building_id", "Building")}))
 sql_root("residents", SqlRoot("Resident", "connection"))
+sql_root("communities", SqlRoot("Community", "list"))
+sql_root("compounds", SqlRoot("Compound", "list"))

@@ -119,8 +119,9 @@ class SqlType:
 @dataclass(frozen=True)
 class SqlRoot:
     """A root field reading ``type_name``'s rows: ``"connection"`` (a page in primary-key
-    order; ``filters`` maps an argument to ``(column, GraphQL type of its global ID)``) or
-    ``"by_id"`` (the row of the global ID in argument ``id``, or null)."""
+    order; ``filters`` maps an argument to ``(column, GraphQL type of its global ID)``),
+    ``"by_id"`` (the row of the global ID in argument ``id``, or null) or ``"list"`` (every
+    row of the street in primary-key order, no argument)."""
 
     type_name: str
     kind: str
@@ -305,17 +306,12 @@ class _Compiler:
         raise _Fallback
 
     def list_value(self, graphql_field: GraphQLField, target_type: GraphQLObjectType, found: Any, listed: SqlList, alias: str) -> str:
-        """A JSON array of the rows ``listed`` names, by primary key; past the list's
-        declared bound (``schema.cost.list_bound``, what the operation's estimate counted
-        on) it is ``OVERFLOW`` instead, and the general path answers (its runtime count
-        then stops the operation or lets it through, as without compilation)."""
+        """The rows ``listed`` names for the row read as ``alias`` (``array``)."""
         target = _TYPES.get(listed.target)
         if target is None or target.name != target_type.name:
             raise _Fallback
-        bound = declared_bound(graphql_field) or DEFAULT_LIST_BOUND
         inner = self.statement.alias()
         street = self.statement.parameter("street", "int")
-        row = self.fields(target_type, found, target, inner)
         if listed.link_table is None:
             source = f"from {target.table} {inner} where {inner}.street_id = {street} and {inner}.{listed.column} = {alias}.id"
         else:
@@ -325,6 +321,16 @@ class _Compiler:
                 f" on {inner}.id = {link}.{listed.link_target} and {inner}.street_id = {street}"
                 f" where {link}.street_id = {street} and {link}.{listed.column} = {alias}.id"
             )
+        return self.array(graphql_field, target_type, found, target, inner, source)
+
+    def array(self, graphql_field: GraphQLField, target_type: GraphQLObjectType, found: Any, target: SqlType, inner: str, source: str) -> str:
+        """A JSON array of the rows of ``source`` (``from ... where ...`` reading ``target``
+        as ``inner``), by primary key; past the list's declared bound
+        (``schema.cost.list_bound``, what the operation's estimate counted on) it is
+        ``OVERFLOW`` instead, and the general path answers (its runtime count then stops the
+        operation or lets it through, as without compilation)."""
+        bound = declared_bound(graphql_field) or DEFAULT_LIST_BOUND
+        row = self.fields(target_type, found, target, inner)
         rows = f"(select {inner}.* {source} order by {inner}.id limit {bound + 1}) {inner}"
         return (
             f"(select case when count(*) > {bound} then '{OVERFLOW}'::json"
@@ -345,6 +351,13 @@ class _Compiler:
             raise _Fallback
         if declared_root.kind == "by_id":
             return self.by_id(key, graphql_field, found, declared), (key, declared_root, graphql_field, found[0].node)
+        if declared_root.kind == "list":
+            target_type = get_named_type(graphql_field.type)
+            if not isinstance(target_type, GraphQLObjectType) or target_type.name != declared.name:
+                raise _Fallback
+            inner = self.statement.alias()
+            source = f"from {declared.table} {inner} where {inner}.street_id = {self.statement.parameter('street', 'int')}"
+            return self.array(graphql_field, target_type, found, declared, inner, source), (key, declared_root, graphql_field, found[0].node)
         return self.connection(key, graphql_field, found, declared, declared_root), (key, declared_root, graphql_field, found[0].node)
 
     def by_id(self, key: str, graphql_field: GraphQLField, found: Any, declared: SqlType) -> str:
@@ -505,6 +518,10 @@ def bind(compiled: CompiledOperation, executor: Any) -> list[Any] | None:
             arguments = get_argument_values(graphql_field, node, variables)
             if root.kind == "by_id":
                 values[f"{key}.id"] = decode_id_of(arguments["id"], root.type_name)
+                continue
+            if root.kind == "list":
+                if arguments:
+                    return None
                 continue
             if set(arguments) - {"first", "after", *root.filters}:
                 return None

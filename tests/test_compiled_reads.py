@@ -33,6 +33,8 @@ UNITS = """query($building: ID, $after: String) { units(first: 3, buildingId: $b
   pageInfo { hasNextPage hasPreviousPage endCursor } edges { cursor node { id number area building { name } owners { name } } } } }"""
 RESIDENTS = """query($after: String) { residents(first: 4, after: $after) { totalCount pageInfo { hasNextPage endCursor startCursor }
   edges { node { id name phone partyMember livesAlone idCard } } } }"""
+TREE = """{ communities { id name compounds { id name community { name } } } compounds { name buildings { name } } }"""
+"""The street's communities and compounds (estimated at ~23,000 objects: a raised max_objects)."""
 WIDE = "{ buildings(first: 2) { edges { node { " + " ".join(f"n{i}: name" for i in range(60)) + " } } } }"
 """Sixty fields on one object: more than one json_build_object takes (the general path answers)."""
 NOT_DECLARED = """{ buildings(first: 2) { edges { node { name location { lat } units { number household { name } } } } } }"""
@@ -99,6 +101,7 @@ def _cases(made: dict) -> list[tuple[str, dict]]:
         (UNITS, {"building": encode_global_id("Building", made["other_building"])}),
         (RESIDENTS, {}),
         (RESIDENTS, {"after": encode_cursor(made["residents"][2], "residents")}),
+        (TREE, {}),
         (NOT_DECLARED, {}),
         (WIDE, {}),
         # bad arguments: the general path reports them, whatever was compiled
@@ -117,6 +120,7 @@ def _cases(made: dict) -> list[tuple[str, dict]]:
 async def test_every_answer_equals_the_general_paths(client, kernel, monkeypatch, role):
     made = await _street(kernel)
     token = await client.token(role)
+    kernel.config.max_objects = 100_000  # the street's tree estimates ~23,000
     for query, variables in _cases(made):
         served, general = await _both(client, monkeypatch, query, variables, token)
         assert served == general, (role, query[:60], variables)
@@ -141,7 +145,8 @@ async def test_the_readme_list_is_one_statement_on_postgresql(client, kernel, mo
     assert general == [3, 3]
     assert served == ([1, 1] if kernel.db.is_postgres else [3, 3])
     monkeypatch.setattr(compiled_reads, "ENABLED", True)
-    for query in (EVERYTHING, RELAY, UNITS, RESIDENTS, TWO_PAGES):  # every declared root and field
+    kernel.config.max_objects = 100_000  # the street's tree estimates ~23,000
+    for query in (EVERYTHING, RELAY, UNITS, RESIDENTS, TWO_PAGES, TREE):  # every declared root and field
         count = await client.statements(query, {"first": 6, "owners": True}, token=token)
         assert count == 1 or not kernel.db.is_postgres, query[:60]
 
