@@ -43,8 +43,10 @@ caller reading ``ExecutionResult.data`` in Python (a page, a test) gets dicts as
 
 Answers equal the general path's (``tests/test_compiled_reads.py`` runs both per role
 and compares): same keys in the same order, same values, same nulls; numbers are equal
-numbers (PostgreSQL writes the float ``120.0`` as ``120``). A declared non-null link whose row
-is missing (impossible in the registry: foreign keys within one street) would answer null.
+numbers (PostgreSQL writes the float ``120.0`` as ``120``). Where the general path would
+report an error the statement writes ``STEP_ASIDE`` and the general path answers instead: a
+null in a non-null column, a non-null link to a row the street cannot see (foreign keys do
+not include the street: a damaged import can point at another street's row).
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ import orjson
 from graphql import (
     GraphQLError,
     GraphQLField,
+    GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
     OperationType,
@@ -128,10 +131,12 @@ class SqlRoot:
     filters: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
-OVERFLOW = '"jiedao.overflow"'
-"""What a list longer than its declared bound writes instead of its items. The text cannot
-occur anywhere else in an answer: inside a JSON string a quote is escaped (``\\"``), and keys
-are GraphQL names (no dot)."""
+STEP_ASIDE = '{"jiedao.step_aside":true}'
+"""What the statement writes where the general path must answer instead: a list longer than
+its declared bound, a null in a non-null field. The text cannot occur anywhere else in an
+answer: ``json_build_object`` writes ``"key" : value`` (spaces, and keys are GraphQL names,
+no dot), and inside a JSON string a quote is escaped, so no string yields ``{"`` followed
+by a letter."""
 
 _TYPES: dict[str, SqlType] = {}
 _ROOTS: dict[str, SqlRoot] = {}
@@ -177,6 +182,11 @@ def _object(parts: list[str]) -> str:
     if len(parts) > 100:
         raise _Fallback
     return f"json_build_object({', '.join(parts)})"
+
+
+def _non_null(json_sql: str) -> str:
+    """``json_sql`` (a JSON value), or ``STEP_ASIDE`` where it is null."""
+    return f"coalesce({json_sql}, '{STEP_ASIDE}'::json)"
 
 
 def _literal(text: str) -> str:
@@ -285,7 +295,9 @@ class _Compiler:
             sql = column if isinstance(column, str) else column(self.context)
             if sql is None:
                 raise _Fallback
-            return sql.format(t=alias)
+            sql = sql.format(t=alias)
+            # A null in a non-null field is the general path's error to report.
+            return _non_null(f"to_json({sql})") if isinstance(graphql_field.type, GraphQLNonNull) else sql
         target_type = get_named_type(graphql_field.type)
         if not isinstance(target_type, GraphQLObjectType):
             raise _Fallback
@@ -296,10 +308,12 @@ class _Compiler:
                 raise _Fallback
             inner = self.statement.alias()
             street = self.statement.parameter("street", "int")
-            return (
+            linked = (
                 f"(select {self.fields(target_type, found, target, inner)} from {target.table} {inner}"
                 f" where {inner}.street_id = {street} and {inner}.id = {alias}.{link.column})"
             )
+            # A row the street cannot see (a damaged reference): the general path reports it.
+            return _non_null(linked) if isinstance(graphql_field.type, GraphQLNonNull) else linked
         listed = declared.lists.get(name)
         if listed is not None:
             return self.list_value(graphql_field, target_type, found, listed, alias)
@@ -327,13 +341,13 @@ class _Compiler:
         """A JSON array of the rows of ``source`` (``from ... where ...`` reading ``target``
         as ``inner``), by primary key; past the list's declared bound
         (``schema.cost.list_bound``, what the operation's estimate counted on) it is
-        ``OVERFLOW`` instead, and the general path answers (its runtime count then stops the
+        ``STEP_ASIDE`` instead, and the general path answers (its runtime count then stops the
         operation or lets it through, as without compilation)."""
         bound = declared_bound(graphql_field) or DEFAULT_LIST_BOUND
         row = self.fields(target_type, found, target, inner)
         rows = f"(select {inner}.* {source} order by {inner}.id limit {bound + 1}) {inner}"
         return (
-            f"(select case when count(*) > {bound} then '{OVERFLOW}'::json"
+            f"(select case when count(*) > {bound} then '{STEP_ASIDE}'::json"
             f" else coalesce(json_agg({row} order by {inner}.id), '[]'::json) end from {rows})"
         )
 
@@ -406,7 +420,9 @@ class _Compiler:
             f" from (select * from {table} {page} where {page}.street_id = {street} and {page}.id > coalesce({after}, 0){filters.format(t=page)}"
             f" order by {page}.id limit {size} + 1) {page}) {page}"
         )
-        return f"(select {answer} from {rows} where {page}.jiedao_n <= {size})"
+        # `group by ()`: one row, even where the selection holds no aggregate (`totalCount`
+        # alone) or the page is empty.
+        return f"(select {answer} from {rows} where {page}.jiedao_n <= {size} group by ())"
 
     def page_info(self, key: str, connection_type: GraphQLObjectType, found: Any, table: str, page: str, size: str) -> str:
         """``pageInfo`` as ``paginate`` answers it forwards: more rows after the page, whether
@@ -546,12 +562,13 @@ async def answer(compiled: CompiledOperation, parameters: list[Any], context: An
     """Run the compiled statement on the request's session; the root fields' answers, each
     the JSON text the statement wrote, for the encoder to insert as it is
     (``orjson.Fragment``); ``None`` when a list was longer than its declared bound (the
-    general path must answer: the operation's estimate counted on the bound)."""
+    general path must answer: the operation's estimate counted on the bound, or a null in a
+    non-null field is its error to report)."""
     try:
         row = await context.driver_row(compiled.sql, tuple(parameters))
     except Exception as error:
         raise GraphQLError("The operation could not be read.", first_node, original_error=error) from error
-    if any(text is not None and OVERFLOW in text for text in row):
+    if any(text is not None and STEP_ASIDE in text for text in row):
         return None
     columns = iter(row)
     data: dict[str, Any] = {}

@@ -174,7 +174,14 @@ class Context:
 
         async def read(session: AsyncSession) -> Any:
             connection = await session.connection()
-            return (await connection.exec_driver_sql(sql, parameters)).one()
+            try:
+                return (await connection.exec_driver_sql(sql, parameters)).one()
+            except Exception:
+                # PostgreSQL refuses every later statement of the aborted transaction: a
+                # WebSocket's next operations would all fail. It only read: start afresh.
+                await session.close()
+                self._session = None
+                raise
 
         return await self._read(read)
 

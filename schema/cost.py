@@ -92,7 +92,10 @@ class _Walker:
                 return None
             if isinstance(value, VariableNode):
                 raw = self.variables.get(value.name.value, self.defaults.get(value.name.value))
-                # Anything but a plain integer fails variable coercion with its own message.
+                # graphql-core coerces an integral float (100.0) to the Int 100: count it so.
+                # Anything else fails variable coercion with its own message.
+                if isinstance(raw, float) and raw.is_integer():
+                    return int(raw)
                 return raw if isinstance(raw, int) and not isinstance(raw, bool) else None
             return None
         argument_definition = definition.args.get(name)
@@ -171,7 +174,9 @@ def estimate(document: Any, operation_name: str | None, schema: GraphQLSchema, v
     operation, schema and variables when the variables are plain values (a front end asks the
     same few operations again and again: the walk was a tenth of a short query's CPU)."""
     try:
-        key = (id(document), operation_name, id(schema), tuple(sorted(variables.items())) if variables else ())
+        # Each value with its type: 1, 1.0 and True are equal keys in Python, not to the walk.
+        plain = tuple(sorted((name, type(value), value) for name, value in variables.items())) if variables else ()
+        key = (id(document), operation_name, id(schema), plain)
         hash(key)
     except TypeError:  # a list or an input object among the variables: walk again
         return _estimate(document, operation_name, schema, variables)

@@ -10,7 +10,8 @@ from sqlalchemy import insert, update
 from jiedao.core import models
 from jiedao.core.identity.roles import GRID_WORKER, INSPECTOR, MEDIATOR, RESIDENT, STREET_ADMIN
 from jiedao.core.testing.fixtures import build_registry
-from jiedao.schema import compiled_reads
+from jiedao.schema import compiled_reads, cost
+from jiedao.schema.context import Context
 from jiedao.schema.ids import encode_cursor, encode_global_id
 
 README_LIST = """query($first: Int) { buildings(first: $first) { totalCount pageInfo { hasNextPage endCursor }
@@ -102,6 +103,12 @@ def _cases(made: dict) -> list[tuple[str, dict]]:
         (RESIDENTS, {}),
         (RESIDENTS, {"after": encode_cursor(made["residents"][2], "residents")}),
         (TREE, {}),
+        # selections without an aggregate over the page (one row all the same)
+        ("{ buildings(first: 5) { totalCount } }", {}),
+        ("{ buildings { __typename } }", {}),
+        ("{ buildings(first: 5) { pageInfo { hasPreviousPage } } }", {}),
+        ("{ residents(first: 5) { totalCount } }", {}),
+        ("query($a: String) { buildings(after: $a) { totalCount } }", {"a": encode_cursor(made["buildings"][-1], "buildings")}),
         (NOT_DECLARED, {}),
         (WIDE, {}),
         # bad arguments: the general path reports them, whatever was compiled
@@ -191,3 +198,56 @@ async def test_a_query_that_fails_in_the_database_is_an_internal_error_not_a_cra
     monkeypatch.undo()
     compiled_reads._CACHE.clear()
     assert (await client.query("{ buildings(first: 1) { edges { node { name } } } }", token=token))["buildings"]["edges"]
+
+
+def _without_request_ids(body: dict) -> dict:
+    body.pop("extensions", None)
+    for error in body.get("errors", []):
+        error["extensions"].pop("requestId", None)
+        error.pop("message", None)  # the masked message names the request id too
+    return body
+
+
+async def test_a_link_to_a_row_the_street_cannot_see_is_the_general_paths_error(client, kernel, monkeypatch):
+    """A damaged row (a building whose compound is another street's, as an import might
+    write): the general path reports the null in a non-null field; so does the served answer."""
+    made = await build_registry(kernel, "changqing", buildings=2, units_per_building=1)
+    other = await build_registry(kernel, "gongchen", buildings=1, units_per_building=1)
+    async with kernel.db.transaction(kernel.street_id("changqing")) as session:
+        await session.execute(update(models.Building).where(models.Building.id == made["buildings"][0]).values(compound_id=other["compound"][0], name="moved"))
+    token = await client.token(STREET_ADMIN)
+    for query in ("{ buildings(first: 2) { edges { node { name compound { name } } } } }", "{ compounds { name buildings { name compound { name } } } }"):
+        served, general = await _both(client, monkeypatch, query, {}, token)
+        assert _without_request_ids(served) == _without_request_ids(general)
+        assert served["errors"] and served["data"] is None
+
+
+async def test_an_integral_float_page_size_is_counted_as_the_page_it_asks(client, kernel, monkeypatch):
+    """``first: 100.0`` is the Int 100 to graphql-core: the estimate counts 100 (it counted the
+    default 20, and a compiled answer has no runtime count to catch it), and the kept estimate
+    of ``{"n": 1}`` is not the one of ``{"n": 1.0}`` or ``{"n": true}`` (equal keys in Python)."""
+    await build_registry(kernel, "changqing", buildings=30, units_per_building=1)
+    token = await client.token(STREET_ADMIN)
+    kernel.config.max_objects = 25
+    small = "query($n: Int) { buildings(first: $n) { edges { node { name } } } }"
+    served, general = await _both(client, monkeypatch, small, {"n": 100.0}, token)
+    assert served["errors"][0]["extensions"]["code"] == general["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    kernel.config.max_objects = 10000
+    deep = "query($n: Int) { buildings(first: $n) { edges { node { units { owners { name } } } } } }"
+    cost._KEPT.clear()
+    await client.result(deep, {"n": 1.0}, token=token)
+    await client.result(deep, {"n": True}, token=token)
+    answer = await client.result(deep, {"n": 1}, token=token)
+    assert "errors" not in answer and answer["extensions"]["objects"] == 1501
+
+
+async def test_a_failed_statement_leaves_the_context_usable(kernel):
+    """A WebSocket's context serves many operations on one session: after a statement fails
+    (PostgreSQL then refuses the rest of the transaction) the next one still runs."""
+    context = Context(kernel=kernel, street="changqing", street_id=kernel.street_id("changqing"), request_id="test")
+    try:
+        with pytest.raises(Exception):
+            await context.driver_row("select no_such_column from buildings", ())
+        assert tuple(await context.driver_row("select 1", ())) == (1,)
+    finally:
+        await context.close()
