@@ -14,7 +14,7 @@ registry): ``sql_type`` says how a GraphQL object type reads its table — its c
 same value the field's resolver gives: ``Unit.area`` is ``area_dm2 / 100``), the rows it
 names by a foreign key (``SqlLink``) and the lists of rows pointing at it (``SqlList``, maybe
 through a link table) — and ``sql_root`` which root fields read it (a connection paged by
-``first``/``after`` in primary-key order, or one row by global ID).
+``first``/``after`` in primary-key order, one row by global ID, or the street's whole list).
 
 An operation is compiled only when everything it selects is declared and ordinary, and is
 otherwise answered by the general path exactly as before (``compile_operation`` answers
@@ -190,6 +190,7 @@ def _non_null(json_sql: str) -> str:
 
 
 def _literal(text: str) -> str:
+    """``text`` as an SQL string literal (keys and type names: GraphQL names)."""
     return "'" + text.replace("'", "''") + "'"
 
 

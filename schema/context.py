@@ -60,11 +60,11 @@ class Context:
     read_only: bool = False
     """The operation is a query: its reads may go to a read replica (``core.replicas``)."""
     read_after: str | None = None
+    """The caller's last commit position (cookie or header): a replica must have replayed it."""
     answers_as_json: bool = False
     """The answer is encoded by the GraphQL view (orjson): root fields may be answered as
     JSON text the database wrote (``schema.compiled_reads``). Contexts of callers reading
     ``ExecutionResult.data`` in Python keep False."""
-    """The caller's last commit position (cookie or header): a replica must have replayed it."""
     _session: AsyncSession | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _loaders: dict[Hashable, DataLoader] = field(default_factory=dict)

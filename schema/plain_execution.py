@@ -367,7 +367,8 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
         return super().execute_collected_root_fields(root_type, root_value, grouped_field_set, serially, new_defer_usages)
 
     async def _compiled_or_general(self, compiled: Any, parameters: list[Any], *root_fields: Any) -> Any:
-        """The compiled statement's answer, or graphql-core's when a list outgrew its bound."""
+        """The compiled statement's answer, or graphql-core's where the statement stepped aside
+        (a list past its bound, a null in a non-null field: ``compiled_reads.STEP_ASIDE``)."""
         first_node = next(iter(root_fields[2].values()))[0].node
         data = await compiled_answer(compiled, parameters, self.context_value, first_node)
         if data is not None:
