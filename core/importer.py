@@ -25,6 +25,7 @@ from sqlalchemy import select
 from jiedao.core.geo import CHINA_LATITUDE, CHINA_LONGITUDE
 from jiedao.core.identity import audit
 from jiedao.core.importfile import ImportFailed, Problem, as_record, header_problems, read_records, text_problem
+from jiedao.core.migrate import REGISTRY_TABLES, analyze
 from jiedao.core.models import Building, Community, Compound, Ownership, Resident, Unit
 from jiedao.core.personal_data import id_card_digest, id_card_problem, mask_id_card
 
@@ -259,4 +260,6 @@ async def import_units(
             if progress and (done % 200 == 0 or done == len(rows)):
                 progress(done, len(rows))
         await audit.record(session, street_id, actor, "core.registry.imported", path.name, {"rows": report.rows, **report.created})
+    if any(report.created.values()):
+        await analyze(kernel, REGISTRY_TABLES)  # the loaded rows' statistics, before the first read plans without them
     return report
