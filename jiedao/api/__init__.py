@@ -16,7 +16,7 @@ The rest is grouped by theme:
 - ``jiedao.api.cli``: Command-line helpers for a plugin's ``jiedao`` commands, and CSV imports (all or nothing).
 - ``jiedao.api.domain``: Rules, time and the running system: state-transition tables, event kinds, lookups, the clock, durations, the kernel, audit, accounts, a street transaction, ID-card numbers (checked, masked).
 - ``jiedao.api.files``: Attachments: a content-addressed file store.
-- ``jiedao.api.graphql``: GraphQL beyond the everyday: more loaders and list helpers, the runner without its decorator, ID codecs, public fields.
+- ``jiedao.api.graphql``: GraphQL beyond the everyday: more loaders and list helpers, the runner without its decorator, ID codecs, public fields, types and lists declared in SQL (answered by one statement).
 - ``jiedao.api.inputs``: Limits on input fields (``Annotated[str, LONG]``): every mutation's input is checked against them.
 - ``jiedao.api.messages``: Messages in the reader's language: translatable texts, permission refusals, rendering for a request or a GraphQL context.
 - ``jiedao.api.migrations``: Helpers for a plugin's Alembic revisions.
@@ -24,7 +24,7 @@ The rest is grouped by theme:
 - ``jiedao.api.organisations``: Who acts for what: organisations, their roles and places, grids and their workers.
 - ``jiedao.api.seeding``: Demo data: the demo's accounts and password, hashing a password, the demo's hotspot building.
 - ``jiedao.api.web``: Pages and files a plugin serves itself: bearer-token authentication outside GraphQL, a page's Content-Security-Policy, CSV cells a spreadsheet cannot run.
-- ``jiedao.api.work``: The kernel's work-item loop (事项): open and follow items, their states, sources, outcomes and events.
+- ``jiedao.api.work``: The kernel's work-item loop (事项): open and follow items, their states, sources, outcomes and events, China's working days.
 """
 
 from __future__ import annotations

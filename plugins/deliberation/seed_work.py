@@ -21,7 +21,7 @@ from jiedao.api import Base, registry
 from jiedao.api.domain import CHINA, clock, identity
 from jiedao.api.graphql import encode_global_id
 from jiedao.api.organisations import OrganisationKind
-from jiedao.api.work import escalate_overdue_work, open_work_item, take_work_step, WorkSource
+from jiedao.api.work import escalate_overdue_work, is_working_day, open_work_item, take_work_step, WorkSource
 from jiedao.plugins.deliberation.models import ActionItem, AgendaItem, Meeting, Topic, TopicStatus
 
 SETTLED = 30
@@ -92,8 +92,21 @@ async def settle_appeals(session, rng) -> None:
             break
         settled += await _settle(session, rng, people, topic, reopen=settled % REOPEN_EVERY == 3)
     await session.flush()
-    with held_at(clock.now()):
+    with held_at(_last_working_moment()):
         await escalate_overdue_work(session)
+
+
+def _last_working_moment() -> datetime:
+    """Now on a working day in China; on a day off, 18:00 of the last working day before it.
+    A sweep escalates nothing on a day off, and the demo shows its overdue items escalated
+    whatever day it is seeded."""
+    moment = clock.now()
+    day = moment.astimezone(CHINA).date()
+    if is_working_day(day)[0]:
+        return moment
+    while not is_working_day(day)[0]:
+        day -= timedelta(days=1)
+    return datetime.combine(day, time(18, 0), CHINA)
 
 
 async def _settle(session, rng, people: People, topic: Topic, *, reopen: bool) -> int:
