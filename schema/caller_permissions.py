@@ -33,6 +33,18 @@ _MEMO = "_jiedao_caller_verdicts"
 ALLOWED = -1
 """The verdict of a permission set every class of which grants the caller."""
 
+
+class ContextOnly:
+    """Stands for Strawberry's ``Info`` where only ``info.context`` is read: a field's
+    function that reads nothing else, or a caller-only permission class deciding for the
+    request (``schema.plain_execution``, ``schema.compiled_reads``)."""
+
+    __slots__ = ("context",)
+
+    def __init__(self, context: Any):
+        self.context = context
+
+
 decisions = 0
 """How many times a permission set was decided (its classes asked), for tests to observe."""
 

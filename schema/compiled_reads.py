@@ -59,6 +59,7 @@ from typing import Any
 
 import orjson
 from graphql import (
+    GraphQLEnumType,
     GraphQLError,
     GraphQLField,
     GraphQLNonNull,
@@ -70,7 +71,7 @@ from graphql import (
 from graphql.execution.collect_fields import collect_subfields
 from graphql.execution.values import get_argument_values
 
-from jiedao.schema.caller_permissions import caller_only, permissions_of
+from jiedao.schema.caller_permissions import ContextOnly, caller_only, permissions_of
 from jiedao.schema.cost import DEFAULT_LIST_BOUND, declared_bound
 from jiedao.schema.connection import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from jiedao.schema.ids import MAX_PK, decode_cursor, decode_id_of, pk_limit
@@ -122,13 +123,18 @@ class SqlType:
 @dataclass(frozen=True)
 class SqlRoot:
     """A root field reading ``type_name``'s rows: ``"connection"`` (a page in primary-key
-    order; ``filters`` maps an argument to ``(column, GraphQL type of its global ID)``),
+    order; ``filters`` maps an argument to ``(column, GraphQL type of its global ID)``,
+    ``choices`` a list-of-enum argument to its column),
     ``"by_id"`` (the row of the global ID in argument ``id``, or null) or ``"list"`` (every
     row of the street in primary-key order, no argument)."""
 
     type_name: str
     kind: str
     filters: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    choices: Mapping[str, tuple[str, tuple[str, ...] | None]] = field(default_factory=dict)
+    """A list-of-enum argument of a connection → ``(column, values when it is not given,
+    null or empty)``: rows whose column holds one of the given values (the enum values'
+    stored form), or of the default values (``None``: every row)."""
 
 
 STEP_ASIDE = '{"jiedao.step_aside":true}'
@@ -189,6 +195,26 @@ def _object(parts: list[str]) -> str:
     if len(parts) > 100:
         raise _Fallback
     return f"json_build_object({', '.join(parts)})"
+
+
+def _as_graphql(sql: str, named_type: Any) -> str:
+    """A column's value as the field's type answers it: an enum's stored value as the name of
+    its GraphQL value (null where the stored value is none of them: in a non-null field the
+    general path then reports it), a ``DateTime`` as ``datetime.isoformat`` writes an aware
+    UTC moment (``2026-12-04T08:30:00+00:00``, microseconds only when there are some);
+    anything else as it is."""
+    if isinstance(named_type, GraphQLEnumType):
+        cases = " ".join(
+            f"when {_literal(str(getattr(value.value, 'value', value.value)))} then {_literal(name)}" for name, value in named_type.values.items()
+        )
+        return f"(case {sql} {cases} end)"
+    if named_type.name == "DateTime":
+        utc = f"({sql} at time zone 'UTC')"
+        return (
+            f"(to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+            f" || case when extract(microseconds from {utc})::int % 1000000 = 0 then '' else to_char({utc}, '.US') end || '+00:00')"
+        )
+    return sql
 
 
 def _non_null(json_sql: str) -> str:
@@ -265,7 +291,7 @@ class _Compiler:
             if permissions is None or (permissions and not caller_only(permissions)):
                 decided = False
             else:
-                info = _CallerInfo(self.context)
+                info = ContextOnly(self.context)
                 decided = all(p.has_permission(None, info) is True for p in permissions)
             self._verdicts[id(graphql_field)] = decided
         if not decided:
@@ -303,7 +329,7 @@ class _Compiler:
             sql = column if isinstance(column, str) else column(self.context)
             if sql is None:
                 raise _Fallback
-            sql = sql.format(t=alias)
+            sql = _as_graphql(sql.format(t=alias), get_named_type(graphql_field.type))
             # A null in a non-null field is the general path's error to report.
             return _non_null(f"to_json({sql})") if isinstance(graphql_field.type, GraphQLNonNull) else sql
         target_type = get_named_type(graphql_field.type)
@@ -424,6 +450,10 @@ class _Compiler:
             f" and ({value} is null or {{t}}.{column} = {value})"
             for argument, (column, id_type) in declared_root.filters.items()
             for value in [statement.parameter(f"{key}.{argument}", _key_type(_TYPES[id_type].table) if id_type in _TYPES else "bigint")]
+        ) + "".join(  # null: no default, every row
+            f" and ({values} is null or {{t}}.{column} = any({values}))"
+            for argument, (column, _default) in declared_root.choices.items()
+            for values in [statement.parameter(f"{key}.{argument}", "text[]")]
         )
         table = declared.table
 
@@ -479,15 +509,6 @@ class _Compiler:
             return self.fields(node_type, part, declared, page)
 
         return f"coalesce(json_agg({self.build(edge_type, found, value_of)} order by {page}.id), '[]'::json)"
-
-
-class _CallerInfo:
-    """Stands for Strawberry's ``Info`` in a caller-only permission class (it reads ``context`` only)."""
-
-    __slots__ = ("context",)
-
-    def __init__(self, context: Any):
-        self.context = context
 
 
 def _compile(schema: GraphQLSchema, fragments: Any, variables: Any, operation: Any, context: Any, grouped_field_set: Any) -> CompiledOperation | None:
@@ -563,7 +584,7 @@ def bind(compiled: CompiledOperation, executor: Any) -> list[Any] | None:
                 if arguments:
                     return None
                 continue
-            if set(arguments) - {"first", "after", *root.filters}:
+            if set(arguments) - {"first", "after", *root.filters, *root.choices}:
                 return None
             first = arguments.get("first")
             size = DEFAULT_PAGE_SIZE if first is None else first
@@ -577,6 +598,10 @@ def bind(compiled: CompiledOperation, executor: Any) -> list[Any] | None:
             for argument, (_column, id_type) in root.filters.items():
                 given = arguments.get(argument)
                 values[f"{key}.{argument}"] = None if given is None else decode_id_of(given, id_type, argument)
+            for argument, (_column, default) in root.choices.items():
+                given = arguments.get(argument)
+                chosen = [getattr(value, "value", value) for value in given] if given else default
+                values[f"{key}.{argument}"] = None if chosen is None else list(chosen)
     except Exception:  # noqa: BLE001 - a bad argument: the general path reports it
         return None
     return [values[name] for name in compiled.parameters]

@@ -71,7 +71,7 @@ from jiedao.schema.compiled_reads import answer as compiled_answer
 from jiedao.schema.compiled_reads import bind, compile_operation
 from jiedao.schema.plain_answers import CONSTANT, VALUE, Slot, answer_function
 from jiedao.schema.plain_answers import LEAF as ANSWER_LEAF
-from jiedao.schema.caller_permissions import ALLOWED, caller_only, permissions_of, verdict
+from jiedao.schema.caller_permissions import ALLOWED, ContextOnly, caller_only, permissions_of, verdict
 from jiedao.schema.plain_rows import MISSING, PRELOADABLE, PRELOADED
 from jiedao.schema.selection import no_directive_left
 
@@ -110,15 +110,6 @@ def give_getter(resolve: Callable[..., Any], getter: Callable[[Any], Any]) -> Ca
     (no use of ``info``, no side effect), so ``PlainFieldsExecutor`` may call the getter."""
     setattr(resolve, GETTER, getter)
     return resolve
-
-
-class ContextOnly:
-    """Stands for Strawberry's ``Info`` where only ``info.context`` is read."""
-
-    __slots__ = ("context",)
-
-    def __init__(self, context: Any):
-        self.context = context
 
 
 def _leaf(field: GraphQLField) -> tuple[GraphQLScalarType | GraphQLEnumType | None, bool]:

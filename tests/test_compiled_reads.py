@@ -10,6 +10,7 @@ from sqlalchemy import insert, update
 from jiedao.core import models
 from jiedao.core.identity.roles import GRID_WORKER, INSPECTOR, MEDIATOR, RESIDENT, STREET_ADMIN
 from jiedao.core.testing.fixtures import build_registry
+from jiedao.core.testing.plain_path import served_and_general
 from jiedao.schema import compiled_reads, cost
 from jiedao.schema.context import Context
 from jiedao.schema.ids import encode_cursor, encode_global_id
@@ -71,15 +72,6 @@ async def _street(kernel) -> dict:
     return {**made, "other_building": other["buildings"][0]}
 
 
-async def _both(client, monkeypatch, query: str, variables: dict, token: str) -> tuple[dict, dict]:
-    """The answer as served, then with compilation switched off (the general path)."""
-    served = await client.result(query, variables, token=token)
-    monkeypatch.setattr(compiled_reads, "ENABLED", False)
-    general = await client.result(query, variables, token=token)
-    monkeypatch.setattr(compiled_reads, "ENABLED", True)
-    return served, general
-
-
 def _cases(made: dict) -> list[tuple[str, dict]]:
     compound = encode_global_id("Compound", made["compound"][0])
     after = encode_cursor(made["buildings"][1], "buildings")
@@ -129,7 +121,7 @@ async def test_every_answer_equals_the_general_paths(client, kernel, monkeypatch
     token = await client.token(role)
     kernel.config.max_objects = 100_000  # the street's tree estimates ~23,000
     for query, variables in _cases(made):
-        served, general = await _both(client, monkeypatch, query, variables, token)
+        served, general = await served_and_general(client, monkeypatch, query, variables, token)
         assert served == general, (role, query[:60], variables)
     if role in (STREET_ADMIN, GRID_WORKER):
         page = (await client.result(EVERYTHING, {"first": 6}, token=token))["data"]["list"]
@@ -217,7 +209,7 @@ async def test_a_link_to_a_row_the_street_cannot_see_is_the_general_paths_error(
         await session.execute(update(models.Building).where(models.Building.id == made["buildings"][0]).values(compound_id=other["compound"][0], name="moved"))
     token = await client.token(STREET_ADMIN)
     for query in ("{ buildings(first: 2) { edges { node { name compound { name } } } } }", "{ compounds { name buildings { name compound { name } } } }"):
-        served, general = await _both(client, monkeypatch, query, {}, token)
+        served, general = await served_and_general(client, monkeypatch, query, {}, token)
         assert _without_request_ids(served) == _without_request_ids(general)
         assert served["errors"] and served["data"] is None
 
@@ -230,7 +222,7 @@ async def test_an_integral_float_page_size_is_counted_as_the_page_it_asks(client
     token = await client.token(STREET_ADMIN)
     kernel.config.max_objects = 25
     small = "query($n: Int) { buildings(first: $n) { edges { node { name } } } }"
-    served, general = await _both(client, monkeypatch, small, {"n": 100.0}, token)
+    served, general = await served_and_general(client, monkeypatch, small, {"n": 100.0}, token)
     assert served["errors"][0]["extensions"]["code"] == general["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
     kernel.config.max_objects = 10000
     deep = "query($n: Int) { buildings(first: $n) { edges { node { units { owners { name } } } } } }"

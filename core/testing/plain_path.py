@@ -1,6 +1,7 @@
-"""Test helpers for the executor's plain path (``schema.plain_execution``) and the page
-look-ahead (``schema.references``): which fields graphql-core still resolves, which ORM
-instances a request loads, and the same request without the look-ahead, to compare answers."""
+"""Test helpers for the executor's plain path (``schema.plain_execution``), the page
+look-ahead (``schema.references``) and the compiled reads (``schema.compiled_reads``): which
+fields graphql-core still resolves, which ORM instances a request loads, and the same request
+without the look-ahead or without compilation, to compare answers."""
 
 from __future__ import annotations
 
@@ -63,3 +64,15 @@ def without_page_look_ahead(monkeypatch: Any) -> None:
         return None
 
     monkeypatch.setattr(connection, "preload_page_references", nothing)
+
+
+async def served_and_general(client: Any, monkeypatch: Any, query: str, variables: dict, token: str) -> tuple[dict, dict]:
+    """The whole response as served (compiled into one statement where it can be), then
+    with compilation switched off (the general path), for a test to compare."""
+    from jiedao.schema import compiled_reads
+
+    served = await client.result(query, variables, token=token)
+    monkeypatch.setattr(compiled_reads, "ENABLED", False)
+    general = await client.result(query, variables, token=token)
+    monkeypatch.setattr(compiled_reads, "ENABLED", True)
+    return served, general

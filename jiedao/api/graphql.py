@@ -1,4 +1,4 @@
-"""GraphQL beyond the everyday: more loaders and list helpers, the runner without its decorator, ID codecs, public fields."""
+"""GraphQL beyond the everyday: more loaders and list helpers, the runner without its decorator, ID codecs, public fields, types and lists declared in SQL (answered by one statement)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from jiedao.core.organisations.graphql import OrganisationType
 from jiedao.core.runner import run_mutation
 from jiedao.core.work.graphql import WorkItem as WorkItemType
 from jiedao.schema.child_connection import children_connection_field
+from jiedao.schema.compiled_reads import SqlLink, SqlList, SqlRoot, SqlType, sql_root, sql_type
 from jiedao.schema.connection import connection_field, where_given
 from jiedao.schema.cost import list_bound
 from jiedao.schema.enum_docs import describe_enum_values
@@ -56,6 +57,12 @@ __all__ = [
     "run_mutation",
     "selected_fields",
     "selected_path",
+    "SqlLink",
+    "SqlList",
+    "SqlRoot",
+    "SqlType",
+    "sql_root",
+    "sql_type",
     "through",
     "where_given",
     "WorkItemType",
