@@ -201,8 +201,8 @@ def _as_graphql(sql: str, named_type: Any) -> str:
     """A column's value as the field's type answers it: an enum's stored value as the name of
     its GraphQL value (null where the stored value is none of them: in a non-null field the
     general path then reports it), a ``DateTime`` as ``datetime.isoformat`` writes an aware
-    UTC moment (``2026-12-04T08:30:00+00:00``, microseconds only when there are some);
-    anything else as it is."""
+    UTC moment (``2026-12-04T08:30:00+00:00``, microseconds only when there are some; JSON,
+    ``STEP_ASIDE`` for a moment outside Python's range); anything else as it is."""
     if isinstance(named_type, GraphQLEnumType):
         cases = " ".join(
             f"when {_literal(str(getattr(value.value, 'value', value.value)))} then {_literal(name)}" for name, value in named_type.values.items()
@@ -210,9 +210,15 @@ def _as_graphql(sql: str, named_type: Any) -> str:
         return f"(case {sql} {cases} end)"
     if named_type.name == "DateTime":
         utc = f"({sql} at time zone 'UTC')"
+        written = (
+            f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+            f" || case when extract(microseconds from {utc})::int % 1000000 = 0 then '' else to_char({utc}, '.US') end || '+00:00'"
+        )
+        # A moment Python's datetime cannot hold (infinity, BC, after 9999), written by hand
+        # or by another program: the general path answers it, as it does.
         return (
-            f"(to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS')"
-            f" || case when extract(microseconds from {utc})::int % 1000000 = 0 then '' else to_char({utc}, '.US') end || '+00:00')"
+            f"(case when {sql} is null then null when isfinite({sql}) and extract(year from {utc}) between 1 and 9999"
+            f" then to_json({written}) else '{STEP_ASIDE}'::json end)"
         )
     return sql
 
