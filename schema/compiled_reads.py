@@ -199,15 +199,16 @@ def _object(parts: list[str]) -> str:
 
 def _as_graphql(sql: str, named_type: Any) -> str:
     """A column's value as the field's type answers it: an enum's stored value as the name of
-    its GraphQL value (null where the stored value is none of them: in a non-null field the
-    general path then reports it), a ``DateTime`` as ``datetime.isoformat`` writes an aware
-    UTC moment (``2026-12-04T08:30:00+00:00``, microseconds only when there are some; JSON,
-    ``STEP_ASIDE`` for a moment outside Python's range); anything else as it is."""
+    its GraphQL value (JSON; ``STEP_ASIDE`` for a value none of them stands for, which the
+    general path reports), a ``DateTime`` as ``datetime.isoformat`` writes an aware UTC moment
+    (``2026-12-04T08:30:00+00:00``, microseconds only when there are some; JSON, ``STEP_ASIDE``
+    for a moment outside Python's range); anything else as it is."""
     if isinstance(named_type, GraphQLEnumType):
         cases = " ".join(
-            f"when {_literal(str(getattr(value.value, 'value', value.value)))} then {_literal(name)}" for name, value in named_type.values.items()
+            f"when {_literal(str(getattr(value.value, 'value', value.value)))} then to_json({_literal(name)}::text)"
+            for name, value in named_type.values.items()
         )
-        return f"(case {sql} {cases} end)"
+        return f"(case when {sql} is null then null else case {sql} {cases} else '{STEP_ASIDE}'::json end end)"
     if named_type.name == "DateTime":
         utc = f"({sql} at time zone 'UTC')"
         written = (
