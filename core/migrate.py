@@ -11,6 +11,7 @@ declared append-only (``register.append_only``).
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from sqlalchemy.engine import Connection
 from jiedao.core.kernel import Kernel
 
 ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger("jiedao.migrate")
 
 
 def migration_url(kernel: Kernel) -> str:
@@ -46,7 +48,8 @@ async def analyze(kernel: Kernel, tables: tuple[str, ...]) -> None:
     others with a warning). Until autovacuum gets to a freshly loaded table (about a
     minute) PostgreSQL plans its reads without statistics: it cannot tell the street's
     condition from a row's key and may read a street's every row for each one answered.
-    Nothing on SQLite."""
+    Nothing on SQLite. A failure is logged, not raised: what was loaded is committed, and
+    autovacuum analyzes it all the same."""
     from sqlalchemy.ext.asyncio import create_async_engine
 
     url = migration_url(kernel)
@@ -56,6 +59,8 @@ async def analyze(kernel: Kernel, tables: tuple[str, ...]) -> None:
     try:
         async with engine.begin() as connection:
             await connection.exec_driver_sql("analyze " + ", ".join(tables))
+    except Exception as error:  # noqa: BLE001 - the load is done; statistics follow within a minute anyway
+        log.warning("could not analyze %s after the import (autovacuum will): %s", ", ".join(tables), error)
     finally:
         await engine.dispose()
 

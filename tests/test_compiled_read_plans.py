@@ -113,3 +113,13 @@ async def test_an_import_leaves_the_registry_analyzed(kernel, owner_db, tmp_path
             " ('communities', 'compounds', 'buildings', 'units', 'residents', 'ownerships')"
         )).scalars().all()
     assert sorted(analyzed) == ["buildings", "communities", "compounds", "ownerships", "residents", "units"]
+
+
+async def test_an_import_whose_analyze_fails_is_still_done(kernel, tmp_path, monkeypatch, caplog):
+    # The owner's URL unreachable: the rows are committed, the operator is told in the log.
+    monkeypatch.setenv("JIEDAO_MIGRATION_DATABASE_URL", "postgresql+asyncpg://nobody@127.0.0.1:1/nothing")
+    path = tmp_path / "units.csv"
+    path.write_text("community,compound,building,unit,area_m2,owner_name,owner_id\n长庆社区,东清小区,1幢,101,88.5,业主甲,P1\n", encoding="utf-8")
+    report = await import_units(kernel, "changqing", path)
+    assert report.created["units"] == 1 and report.created["owners"] == 1
+    assert any("could not analyze" in record.getMessage() for record in caplog.records)
