@@ -25,7 +25,7 @@ from sqlalchemy import select
 from jiedao.core.geo import CHINA_LATITUDE, CHINA_LONGITUDE
 from jiedao.core.identity import audit
 from jiedao.core.importfile import ImportFailed, Problem, as_record, header_problems, read_records, text_problem
-from jiedao.core.migrate import REGISTRY_TABLES, analyze
+from jiedao.core.migrate import analyze
 from jiedao.core.models import Building, Community, Compound, Ownership, Resident, Unit
 from jiedao.core.personal_data import id_card_digest, id_card_problem, mask_id_card
 
@@ -72,6 +72,10 @@ class ImportReport:
 
 
 __all__ = ["ImportFailed", "ImportReport", "Problem", "Row", "import_units", "parse_rows"]
+
+
+LOADED_TABLES = tuple(model.__tablename__ for model in (Community, Compound, Building, Unit, Resident, Ownership))
+"""The tables ``import_units`` writes (analyzed after a load, ``core.migrate.analyze``)."""
 
 
 def parse_rows(path: Path, *, encoding: str = "utf-8") -> list[Row]:
@@ -261,5 +265,5 @@ async def import_units(
                 progress(done, len(rows))
         await audit.record(session, street_id, actor, "core.registry.imported", path.name, {"rows": report.rows, **report.created})
     if any(report.created.values()):
-        await analyze(kernel, REGISTRY_TABLES)  # the loaded rows' statistics, before the first read plans without them
+        await analyze(kernel, LOADED_TABLES)  # the loaded rows' statistics, before the first read plans without them
     return report

@@ -38,10 +38,6 @@ def migration_url(kernel: Kernel) -> str:
     return os.environ.get(owner_url_variable(kernel.config.cluster)) or kernel.config.database_url
 
 
-REGISTRY_TABLES = ("communities", "compounds", "buildings", "units", "residents", "ownerships")
-"""The tables ``jiedao import units`` loads."""
-
-
 async def analyze(kernel: Kernel, tables: tuple[str, ...]) -> None:
     """Refresh PostgreSQL's statistics of ``tables`` after a bulk load, as the schema owner
     (``migration_url``: PostgreSQL lets only a table's owner analyze it, and skips the

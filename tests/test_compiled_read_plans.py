@@ -15,7 +15,7 @@ import json
 import pytest
 
 from jiedao.core.identity.roles import STREET_ADMIN
-from jiedao.core.importer import import_units
+from jiedao.core.importer import LOADED_TABLES, import_units
 from jiedao.core.testing.fixtures import build_registry
 from jiedao.schema.context import Context
 from jiedao.schema.ids import encode_global_id
@@ -71,15 +71,12 @@ async def _explain(kernel, sql: str, parameters: tuple) -> dict:
     return (json.loads(text) if isinstance(text, str) else text)[0]["Plan"]
 
 
-REGISTRY = "communities, compounds, buildings, units, residents, ownerships"
-
-
 async def _maintain(owner_db, command: str) -> None:
     """``vacuum`` (row counts, no column statistics: the tables as the planner sees them
     after a bulk import) or ``analyze`` (statistics) the registry's tables."""
     async with owner_db.engine.connect() as connection:  # the tables' owner may
         connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await connection.exec_driver_sql(f"{command} {REGISTRY}")
+        await connection.exec_driver_sql(f"{command} {', '.join(LOADED_TABLES)}")
 
 
 async def test_registry_reads_read_what_they_answer_before_and_after_analyze(client, kernel, owner_db, monkeypatch):
