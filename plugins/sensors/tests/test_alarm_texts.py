@@ -18,7 +18,7 @@ from jiedao.plugins.sensors.settings import Thresholds
 from jiedao.plugins.sensors.state import feed_of
 
 from .test_alarms import alarms_of, deliver
-from .test_home_live import stream_of, wait_for_listeners
+from .test_home_live import PATIENCE, stream_of, wait_for_listeners
 
 MESSAGES = "query { alarms { edges { node { type message } } } }"
 ABNORMAL = {"residual_current": 340, "temperature": 95, "current": 99, "arc_fault": 1, "smoke": 1, "tamper": 1, "self_test": 0, "battery": 5}
@@ -81,7 +81,7 @@ async def test_a_home_alarm_event_is_in_the_language_of_the_connection(kernel, r
     first = asyncio.ensure_future(anext(mine))
     await wait_for_listeners(kernel, feed_of(kernel), 1)
     await deliver(kernel, "EM-1", {"residual_current": 420})
-    raised = await asyncio.wait_for(first, 5)
+    raised = await asyncio.wait_for(first, PATIENCE)
     (alarm,) = await alarms_of(kernel, "EM-1")
     assert alarm.message == "residual current 420 mA ≥ 300 mA"
     assert raised.data["homeAlarmChanged"]["message"] == "剩余电流 420 mA ≥ 300 mA"

@@ -8,11 +8,13 @@ from sqlalchemy import select
 
 from jiedao.core.identity.models import AuditEntry
 from jiedao.core.testing.fixtures import app_client
+from jiedao.plugins.sensors.state import feed_of
 from jiedao.schema.context import Context
 from jiedao.schema.ids import encode_global_id
 
 from .conftest import register_devices
 from .test_alarms import alarms_of, deliver
+from .test_home_live import PATIENCE, wait_for_listeners
 
 ALARMS = "query($s: [AlarmStatus!]) { alarms(status: $s) { totalCount edges { node { id type severity status device { deviceId } } } } }"
 ACK = "mutation($id: ID!, $note: String!) { acknowledgeAlarm(input: {alarmId: $id, note: $note}) { alarm { status acknowledgedBy } errors { code field message } } }"
@@ -158,15 +160,15 @@ async def test_alarm_changed_streams_alarms_as_they_are_raised_and_acknowledged(
                       user=object(), permissions=frozenset({"sensors.alarm.read", "sensors.device.read"}))
     stream = await schema.subscribe("subscription { alarmChanged(minSeverity: MAJOR) { change alarm { type severity status device { deviceId } } } }", context_value=context)
     first = asyncio.ensure_future(anext(stream))
-    await asyncio.sleep(0.05)
+    await wait_for_listeners(kernel, feed_of(kernel), 1)
     await deliver(kernel, "SD-1", {"battery": 5})  # MINOR: filtered out
     alarm_id = await raise_leak(kernel, "EM-2")
-    result = await asyncio.wait_for(first, 5)
+    result = await asyncio.wait_for(first, PATIENCE)
     assert result.errors is None
     assert result.data == {"alarmChanged": {"change": "raised", "alarm": {"type": "RESIDUAL_CURRENT", "severity": "MAJOR", "status": "ACTIVE_UNACK", "device": {"deviceId": "EM-2"}}}}
     grid = await client.token("grid_worker")
     await client.query(ACK, {"id": alarm_id, "note": ""}, token=grid)
-    result = await asyncio.wait_for(anext(stream), 5)
+    result = await asyncio.wait_for(anext(stream), PATIENCE)
     assert result.data["alarmChanged"]["change"] == "acknowledged"
     await stream.aclose()
     await context.close()
