@@ -16,6 +16,11 @@ connection that is already inside a transaction when the session begins (a sessi
 an outer transaction), or a driver other than asyncpg, gets the setting as a statement
 instead. Sessions that switch streets inside one transaction (``plugins/sensors/many_streets``)
 still call ``core.db.set_street_guc`` themselves.
+
+A transaction without a street begins with the empty setting, transaction-local, in the same
+way (``BEGIN; select set_config('app.street_id', '', true);``): a query read outside any
+transaction leaves its street on the connection at session level (``core.db_alone``), and no
+later transaction of another caller may run under it.
 """
 
 from __future__ import annotations
@@ -28,16 +33,24 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 SET_STREET = "select set_config('app.street_id', '{street_id}', true);"
 """The setting as SQL, for a street id (an ``int``, formatted in: simple queries have no parameters)."""
+SET_NO_STREET = "select set_config('app.street_id', '', true);"
+"""The transaction-local empty setting a transaction without a street begins with, so that a
+session-level street (``core.db_alone``) never reaches it."""
+SET_SESSION_STREET = "select set_config('app.street_id', '{street_id}', false)"
+"""The session-level setting ``core.db_alone`` reads under, outside transactions."""
 
 
 class StreetConnection(asyncpg.Connection):
     """An asyncpg connection whose next BEGIN can carry the street setting (``street_for_next_begin``)."""
 
-    __slots__ = ("_street_for_begin",)
+    __slots__ = ("_street_for_begin", "session_street")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._street_for_begin: int | None = None
+        self.session_street: int | None = None
+        """The session-level street ``core.db_alone`` last set on this connection (None: none,
+        or not known). A hint to skip setting it again, never trusted for safety."""
 
     def street_for_next_begin(self, street_id: int | None) -> None:
         """Send ``street_id``'s setting with the next BEGIN (None: send none)."""
@@ -45,16 +58,17 @@ class StreetConnection(asyncpg.Connection):
 
     async def execute(self, query: str, *args, timeout: float | None = None) -> str:
         """asyncpg's ``execute``; a BEGIN without arguments (asyncpg's own, from
-        ``Transaction.start``) carries the pending street setting. If that query fails the
-        connection is closed: asyncpg's transaction bookkeeping would not match the server's
-        (a BEGIN that succeeded before the setting failed), and the pool replaces a closed
-        connection at its next use (``core.db_retry``)."""
-        street_id = self._street_for_begin
-        if street_id is None or args or not query.startswith("BEGIN"):
+        ``Transaction.start``) carries the pending street setting, or the empty one when no
+        street is pending. If that query fails the connection is closed: asyncpg's
+        transaction bookkeeping would not match the server's (a BEGIN that succeeded before
+        the setting failed), and the pool replaces a closed connection at its next use
+        (``core.db_retry``)."""
+        if args or not query.startswith("BEGIN"):
             return await super().execute(query, *args, timeout=timeout)
-        self._street_for_begin = None
+        street_id, self._street_for_begin = self._street_for_begin, None
+        setting = SET_NO_STREET if street_id is None else SET_STREET.format(street_id=street_id)
         try:
-            return await super().execute(f"{query} {SET_STREET.format(street_id=street_id)}", timeout=timeout)
+            return await super().execute(f"{query} {setting}", timeout=timeout)
         except BaseException:
             self.terminate()
             raise

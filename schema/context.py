@@ -12,8 +12,10 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
+from jiedao.core.db_alone import read_alone
 from jiedao.core.db_retry import is_disconnect
 from jiedao.core.db_checks import INPUT_KEY, domain_error_for
+from jiedao.schema.statements import count_statement
 
 if TYPE_CHECKING:
     from jiedao.core.kernel import Kernel
@@ -170,7 +172,15 @@ class Context:
         """Run one statement written for the driver (PostgreSQL: ``$1``-style parameters) on
         the request's connection, inside its transaction (begun with the street's setting, as
         for any statement of the session), and return its one row. The statement must scope
-        itself to the street: no ORM criteria reach driver SQL (``schema.compiled_reads``)."""
+        itself to the street: no ORM criteria reach driver SQL (``schema.compiled_reads``).
+
+        A query's first statement on the primary is read outside any transaction, in one
+        round trip instead of three (``core.db_alone``); the request's session is then never
+        opened unless another read needs it."""
+        if self.read_only and self._session is None and not self._finished and self.kernel.db.replicas is None and self.kernel.db.is_postgres:
+            row = await read_alone(self.kernel.db.engine, self.street_id, sql, parameters, count_statement)
+            if row is not None:
+                return row
 
         async def read(session: AsyncSession) -> Any:
             connection = await session.connection()

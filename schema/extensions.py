@@ -179,12 +179,14 @@ class PrometheusOperations(SchemaExtension):
 
 class QueriesMayReadReplicas(SchemaExtension):
     """Marks a query's context read-only once its operation is known, so its reads may go to a
-    read replica of the cell (``core.replicas``); mutations and subscriptions read the primary."""
+    read replica of the cell (``core.replicas``) or, on the primary, be read outside a
+    transaction (``core.db_alone``); mutations and subscriptions read the primary in
+    transactions."""
 
     def on_execute(self) -> Iterator[None]:
         ctx = self.execution_context
         context = ctx.context
-        if getattr(getattr(context, "kernel", None), "db", None) is not None and context.kernel.db.replicas is not None:
+        if getattr(getattr(context, "kernel", None), "db", None) is not None:
             try:
                 context.read_only = ctx.operation_type is OperationType.QUERY
             except Exception:  # noqa: BLE001 - no operation (refused before execution): nothing is read

@@ -45,9 +45,15 @@ def stop_counting(counter: StatementCounter) -> None:
         counter.token = None
 
 
-@event.listens_for(Engine, "before_cursor_execute")
-def _count(conn, cursor, statement, parameters, context, executemany) -> None:
+def count_statement() -> None:
+    """Count one statement sent to the database without SQLAlchemy's execution (whose
+    statements are counted by the event below), e.g. ``core.db_alone``'s."""
     counter = _current.get()
     while counter is not None:
         counter.count += 1
         counter = counter.outer
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _count(conn, cursor, statement, parameters, context, executemany) -> None:
+    count_statement()

@@ -16,7 +16,7 @@ from pathlib import Path
 import grimp
 
 ROOT = Path(__file__).resolve().parent.parent
-DATABASE_LAYER = {"jiedao.core.db", "jiedao.core.db_checks", "jiedao.core.db_retry", "jiedao.core.errors", "jiedao.core.messages", "jiedao.core.messages_graphql",
+DATABASE_LAYER = {"jiedao.core.db", "jiedao.core.db_alone", "jiedao.core.db_checks", "jiedao.core.db_retry", "jiedao.core.errors", "jiedao.core.messages", "jiedao.core.messages_graphql",
                   "jiedao.core.replicas"}
 FACADE = "jiedao.api"
 

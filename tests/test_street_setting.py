@@ -56,14 +56,21 @@ def what_the_server_gets(kernel):
 async def test_a_request_sends_its_street_with_the_begin(kernel, client):
     await build_registry(kernel, "changqing", buildings=2, units_per_building=1)
     token = await client.token(STREET_ADMIN)
-    await client.query("{ __typename }", token=token)  # the token is cached
+    community = (await client.query("{ communities { id } }", token=token))["communities"][0]["id"]  # the token is cached
     street_id = kernel.street_id("changqing")
     with what_the_server_gets(kernel) as (simple, statements):
-        page = await client.query("{ buildings(first: 5) { totalCount edges { node { name } } } }", token=token)
-    assert page["buildings"]["totalCount"] == 2, "row-level security saw the street"
+        created = await client.query(CREATE_GRID, {"input": {"code": "g-1", "name": "一", "communityId": community}}, token=token)
+    assert created["createGrid"] == {"grid": {"code": "g-1"}, "errors": []}, "row-level security saw the street"
     begins = [q for q in simple if q.startswith("BEGIN")]
     assert begins == [f"BEGIN; select set_config('app.street_id', '{street_id}', true);"]
     assert not [s for s in statements if "set_config" in s], "no statement of its own"
+
+
+async def test_a_transaction_without_a_street_begins_with_the_empty_setting(kernel):
+    with what_the_server_gets(kernel) as (simple, _statements):
+        async with kernel.db.transaction() as session:
+            await session.execute(text("select 1"))
+    assert [q for q in simple if q.startswith("BEGIN")] == ["BEGIN; select set_config('app.street_id', '', true);"]
 
 
 async def test_every_transaction_of_a_street_session_has_its_street(kernel):

@@ -1,0 +1,106 @@
+"""A query answered by one compiled statement is read outside any transaction, in one round
+trip (``core.db_alone``): no BEGIN, no ROLLBACK — and never for the wrong street, whatever the
+pooled connection's session-level setting says, nor leaving that setting to a transaction."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import text
+
+from jiedao.core.identity.roles import STREET_ADMIN
+from jiedao.core.testing.fixtures import build_registry, count_statements
+
+from tests.test_street_setting import SETTING, what_the_server_gets
+
+pytestmark = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)  # the setting is PostgreSQL's
+
+BUILDINGS = "{ buildings(first: 5) { totalCount edges { node { name } } } }"
+
+
+async def two_streets(kernel, client) -> dict[str, str]:
+    """changqing with 2 buildings, gongchen with 3; a street admin's token for each (cached)."""
+    await build_registry(kernel, "changqing", buildings=2, units_per_building=1)
+    await build_registry(kernel, "gongchen", buildings=3, units_per_building=1)
+    tokens = {street: await client.token(STREET_ADMIN, street) for street in ("changqing", "gongchen")}
+    for street, token in tokens.items():
+        await client.query("{ __typename }", street=street, token=token)  # the tokens are cached
+    return tokens
+
+
+async def buildings_of(client, tokens, street: str) -> int:
+    """The number of buildings ``street``'s admin sees."""
+    return (await client.query(BUILDINGS, street=street, token=tokens[street]))["buildings"]["totalCount"]
+
+
+async def test_a_compiled_query_is_one_statement_without_begin_or_rollback(kernel, client):
+    tokens = await two_streets(kernel, client)
+    assert await buildings_of(client, tokens, "changqing") == 2  # the connection now has the street
+    with what_the_server_gets(kernel) as (simple, _statements), count_statements() as counter:
+        assert await buildings_of(client, tokens, "changqing") == 2
+    assert counter.count == 1
+    assert len(simple) == 1 and simple[0].startswith("select current_setting('app.street_id', true)"), simple
+
+
+async def test_streets_taking_turns_each_read_their_own_rows(kernel, client):
+    tokens = await two_streets(kernel, client)
+    counts = [await buildings_of(client, tokens, street) for street in ("changqing", "gongchen") * 3]
+    assert counts == [2, 3] * 3
+    # the setting goes out once more when the pooled connection last read for the other street
+    assert await buildings_of(client, tokens, "gongchen") == 3
+    with what_the_server_gets(kernel) as (simple, _statements):
+        assert await buildings_of(client, tokens, "changqing") == 2
+        assert await buildings_of(client, tokens, "changqing") == 2
+    changqing = kernel.street_id("changqing")
+    assert [q.split(" from ")[0] for q in simple] == [
+        f"select set_config('app.street_id', '{changqing}', false)",
+        "select current_setting('app.street_id', true), alone.*",
+        "select current_setting('app.street_id', true), alone.*",
+    ]
+
+
+async def test_many_requests_of_two_streets_at_once_each_read_their_own_rows(kernel, client):
+    tokens = await two_streets(kernel, client)
+    streets = ["changqing", "gongchen"] * 20
+    counts = await asyncio.gather(*(buildings_of(client, tokens, street) for street in streets))
+    assert list(counts) == [{"changqing": 2, "gongchen": 3}[street] for street in streets]
+
+
+async def test_a_setting_changed_behind_its_back_is_noticed_and_the_street_read_again(kernel, client):
+    """A transaction-pooling proxy, or a RESET, may leave the connection with another street."""
+    tokens = await two_streets(kernel, client)
+    assert await buildings_of(client, tokens, "changqing") == 2
+    gongchen = kernel.street_id("gongchen")
+    async with kernel.db.engine.connect() as connection:  # the connection the next request gets (LIFO)
+        driver = (await connection.get_raw_connection()).driver_connection
+        assert driver.session_street == kernel.street_id("changqing")
+        await driver.execute(f"select set_config('app.street_id', '{gongchen}', false)")
+    with what_the_server_gets(kernel) as (simple, _statements):
+        assert await buildings_of(client, tokens, "changqing") == 2, "gongchen's 3 buildings were thrown away"
+    assert len(simple) == 3 and "set_config" in simple[1]  # read under gongchen, set changqing, read again
+    async with kernel.db.engine.connect() as connection:
+        assert (await connection.get_raw_connection()).driver_connection is driver
+
+
+async def test_a_transaction_without_a_street_never_runs_under_the_setting_a_query_left(kernel, client):
+    tokens = await two_streets(kernel, client)
+    assert await buildings_of(client, tokens, "changqing") == 2
+    async with kernel.db.transaction() as session:
+        driver = (await (await session.connection()).get_raw_connection()).driver_connection
+        assert driver.session_street == kernel.street_id("changqing"), "the connection the query left its street on"
+        assert await session.scalar(SETTING) == ""
+        assert await session.scalar(text("select count(*) from buildings")) == 0, "row-level security: no street, no rows"
+    async with kernel.db.transaction(kernel.street_id("gongchen")) as session:
+        assert await session.scalar(text("select count(*) from buildings")) == 3
+
+
+async def test_a_query_on_dead_connections_is_still_answered(kernel, client, request):
+    tokens = await two_streets(kernel, client)
+    assert await buildings_of(client, tokens, "changqing") == 2
+    cluster = request.getfixturevalue("postgres")
+    database = urlsplit(kernel.config.database_url).path.lstrip("/")
+    cluster.execute(f"select pg_terminate_backend(pid) from pg_stat_activity where datname = '{database}' and pid <> pg_backend_pid()")
+    assert await buildings_of(client, tokens, "changqing") == 2
+    assert await buildings_of(client, tokens, "gongchen") == 3
