@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from jiedao.core.clusters import CLUSTER_NAME, SELECTED_CLUSTER_VARIABLE, app_url, missing_url_problems, replica_urls, replica_urls_variable, selected_cluster
+from jiedao.core.db import DEFAULT_POOL_SIZE
 from jiedao.core.errors import ConfigurationError
 from jiedao.core.messages import DEFAULT_LANGUAGE, StreetLanguage
 from jiedao.core.plugins import InstalledPlugin
@@ -76,6 +77,8 @@ class Config:
     """The served cluster's read replicas (``JIEDAO_DATABASE_REPLICA_URLS[_CELL]``; ``core.replicas``)."""
     replica_max_lag_seconds: float = DEFAULT_MAX_LAG_SECONDS
     """How far behind the primary a replica may be and still be read (``JIEDAO_REPLICA_MAX_LAG_SECONDS``)."""
+    database_pool_size: int = DEFAULT_POOL_SIZE
+    """PostgreSQL connections one process keeps, and the most it opens (``JIEDAO_DATABASE_POOL_SIZE``; ``core.db``)."""
 
     def clusters(self) -> dict[str, list[str]]:
         """``{cluster: [street slugs]}`` over every street of plugins.toml, the default cluster first."""
@@ -204,6 +207,7 @@ def parse_config(data: dict[str, Any], *, source: Path | None = None, database_u
         problems += missing_url_problems({slug: street.database for slug, street in streets.items()}, [cluster])
     database_url = database_url or app_url(cluster) or DEFAULT_DATABASE_URL
     replica_urls, max_lag = _replicas(cluster, database_url, problems)
+    pool_size = _pool_size(problems)
     if problems:
         raise ConfigurationError(problems)
     cors = tuple(o.strip() for o in os.environ.get("JIEDAO_CORS_ORIGINS", "").split(",") if o.strip())
@@ -214,6 +218,7 @@ def parse_config(data: dict[str, Any], *, source: Path | None = None, database_u
         database_url=database_url,
         replica_urls=replica_urls,
         replica_max_lag_seconds=max_lag,
+        database_pool_size=pool_size,
         mqtt_url=os.environ.get("JIEDAO_MQTT_URL") or None,
         source=source,
         cors_origins=cors,
@@ -244,6 +249,17 @@ def _replicas(cluster: str, database_url: str, problems: list[str]) -> tuple[tup
             problems.append(f"JIEDAO_REPLICA_MAX_LAG_SECONDS: '{raw}' is not a number of seconds between 0.5 and 3600.")
             max_lag = DEFAULT_MAX_LAG_SECONDS
     return urls, max_lag
+
+
+def _pool_size(problems: list[str]) -> int:
+    """``JIEDAO_DATABASE_POOL_SIZE``, appending a problem for a bad value."""
+    raw = os.environ.get("JIEDAO_DATABASE_POOL_SIZE", "").strip()
+    if not raw:
+        return DEFAULT_POOL_SIZE
+    if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 1000:
+        return int(raw)
+    problems.append(f"JIEDAO_DATABASE_POOL_SIZE must be a whole number of connections between 1 and 1000, got {raw!r}.")
+    return DEFAULT_POOL_SIZE
 
 
 def _core_settings(where: str, values: dict[str, Any], problems: list[str]) -> CoreStreetSettings:

@@ -51,7 +51,7 @@ class Kernel:
         modules.update({name: plugin.module for name, plugin in installed.items()})
         self.pm = make_plugin_manager(modules)
         self.contributions = Contributions()
-        self.db = Database(config.database_url)
+        self.db = Database(config.database_url, **({"pool_size": config.database_pool_size} if config.database_url.startswith("postgresql") else {}))
         self.db.session_info["kernel"] = self
         if config.replica_urls:
             self.db.replicas = Replicas(self.db, config.replica_urls, config.replica_max_lag_seconds)

@@ -1,0 +1,48 @@
+"""A process keeps a fixed pool of PostgreSQL connections (``JIEDAO_DATABASE_POOL_SIZE``,
+``core.db``): more concurrent requests than it holds wait for one instead of each opening and
+closing a connection of its own (a backend started and authenticated per request)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import event
+
+from jiedao.core.identity.roles import STREET_ADMIN
+from jiedao.core.testing.fixtures import app_client, build_registry
+
+
+BUILDINGS = "{ buildings(first: 5) { totalCount } }"
+COMMUNITIES = "{ communities { name } grids { totalCount } }"
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)  # SQLite has no server connections
+async def test_more_concurrent_requests_than_the_pool_holds_open_no_connection_beyond_it(make_kernel, password_hash, monkeypatch):
+    monkeypatch.setenv("JIEDAO_DATABASE_POOL_SIZE", "3")
+    kernel = await make_kernel()
+    assert (kernel.db.engine.pool.size(), kernel.db.engine.pool._max_overflow) == (3, 0)  # noqa: SLF001 - the pool's own figure
+    opened: list[object] = []
+    event.listen(kernel.db.sync_engine, "connect", lambda dbapi_connection, record: opened.append(dbapi_connection))
+    await build_registry(kernel, "changqing", buildings=2, units_per_building=1)
+    async with app_client(kernel, password_hash) as client:
+        token = await client.token(STREET_ADMIN)
+        answers = await asyncio.gather(*(client.query(query, token=token) for query in [BUILDINGS, COMMUNITIES] * 12))
+    assert [a["buildings"]["totalCount"] for a in answers[::2]] == [2] * 12
+    assert all(len(a["communities"]) == 1 for a in answers[1::2])
+    assert len(opened) <= 3, f"{len(opened)} connections opened for a pool of 3"
+
+
+def test_the_pool_size_is_read_from_the_environment(monkeypatch):
+    from jiedao.core.config import parse_config
+    from jiedao.core.errors import ConfigurationError
+
+    streets = {"streets": {"x": {"name": "x"}}}
+    assert parse_config(streets).database_pool_size == 30
+    monkeypatch.setenv("JIEDAO_DATABASE_POOL_SIZE", "8")
+    assert parse_config(streets).database_pool_size == 8
+    for bad in ("0", "many", "٣", "-1"):
+        monkeypatch.setenv("JIEDAO_DATABASE_POOL_SIZE", bad)
+        with pytest.raises(ConfigurationError) as refused:
+            parse_config(streets)
+        assert "JIEDAO_DATABASE_POOL_SIZE" in str(refused.value)
