@@ -3,36 +3,72 @@
 A query answered by a single compiled statement (``schema.compiled_reads``) used to cost three
 round trips to PostgreSQL: the BEGIN carrying the street's setting (``core.db_street``), the
 statement, and the ROLLBACK when the request ended. On the one-building query they were about
-a fifth of the request's CPU. Under READ COMMITTED a statement sees the same rows whether it
+a third of the request's CPU. Under READ COMMITTED a statement sees the same rows whether it
 runs inside a transaction or alone, so ``read_alone`` runs it alone, on a pooled connection
-whose **session-level** ``app.street_id`` is the street's.
+whose **session-level** ``app.street_id`` is the street's. (The statement must not write:
+nothing rolls it back. The compiler writes only selects.)
 
-Safety does not rest on bookkeeping. The connection remembers the street it last set
-(``StreetConnection.session_street``) only to skip setting it again; the statement itself
-returns the setting it ran under (``with_street_check``), and an answer read under any other
-street is thrown away, the setting made right and the statement run again. So a connection
-whose setting changed behind our back (a ``RESET ALL``, a transaction-pooling proxy handing
-over another client's server connection) never answers for the wrong street: row-level
-security showed it only the other street's rows, and those are discarded. Every transaction,
-in turn, begins with a transaction-local setting — its street's or the empty one
-(``StreetConnection.execute``) — so a session-level street never reaches a transaction.
+Safety does not rest on bookkeeping. The compiled statement names its street itself
+(``street_id = $1`` on every table), and row-level security adds the setting's. The
+connection remembers the street it last set (``StreetConnection.session_street``) only to
+skip setting it again; the statement returns the setting it ran under
+(``with_street_check``), and an answer read under any other street — empty or short, as the
+two conditions disagree — is thrown away, the setting made right and the statement run
+again. Every transaction, in turn, begins with a transaction-local setting — its street's or
+the empty one (``StreetConnection.execute``) — so a session-level street never reaches a
+transaction. Nothing else may run on the application's pool outside a transaction
+(``tests/test_read_alone.py`` checks the pool refuses ``AUTOCOMMIT``).
 
-Anything unexpected (a dead connection, an error of the statement, a connection in a
-transaction) answers ``None``: the caller runs the statement the ordinary way, which retries a
-dead connection and reports errors as before."""
+Not for a transaction-pooling proxy (PgBouncer's ``pool_mode = transaction``) between the
+processes and PostgreSQL: the setting and the read could reach different server connections,
+and the setting would stay on server connections other clients share. Behind one, turn it off
+with ``JIEDAO_READ_OUTSIDE_TRANSACTIONS=0``.
+
+A connection found dead, or already in a transaction, answers ``None`` and is not reused: the
+caller runs the statement the ordinary way, which retries a dead connection. An error the
+server reports for the statement is raised as it is (running it again in a transaction would
+only double a heavy statement's load); so is a failure to get a connection at all."""
 
 from __future__ import annotations
 
 import asyncio
-from functools import lru_cache
+import os
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 import asyncpg
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import greenlet_spawn
 
 from jiedao.core.db_street import SET_SESSION_STREET, StreetConnection
+
+ENABLED = os.environ.get("JIEDAO_READ_OUTSIDE_TRANSACTIONS", "1") != "0"
+"""Whether a query's one compiled statement is read outside a transaction (``0``: always in one)."""
+
+CONNECTION_LOST = (asyncpg.PostgresConnectionError, asyncpg.exceptions.OperatorInterventionError, asyncpg.InterfaceError, OSError)
+"""Errors after which the connection is not used again (asyncpg reports a lost connection and a
+server shutting down as server errors too)."""
+
+
+def read_alone_applies(db: Any) -> bool:
+    """Whether ``db``'s queries may be read outside transactions: on PostgreSQL, without read
+    replicas (a replica's read keeps its own check and transaction), unless turned off."""
+    return ENABLED and db.replicas is None and db.is_postgres
+
+
+def refuse_autocommit(engine: AsyncEngine) -> None:
+    """Make ``engine`` (the application's, whose pooled connections may carry a session-level
+    street) refuse ``isolation_level="AUTOCOMMIT"``: a statement run outside a transaction
+    there would run under whichever street the last query left, where it used to see none."""
+
+    def refuse(target: Any, options: dict[str, Any]) -> None:
+        if str(options.get("isolation_level", "")).upper() == "AUTOCOMMIT":
+            raise RuntimeError("the application's connections run nothing outside a transaction (core.db_alone); use the owner's engine")
+
+    event.listen(engine.sync_engine, "set_connection_execution_options", refuse)
+    event.listen(engine.sync_engine, "set_engine_execution_options", refuse)
 
 
 @lru_cache(maxsize=512)
@@ -60,6 +96,7 @@ async def _read_alone(
     broken = False
     try:
         if not isinstance(driver, StreetConnection) or driver.is_in_transaction():
+            broken = isinstance(driver, StreetConnection)  # a pooled connection in a transaction: never reuse it
             return None
         checked = with_street_check(sql)
         wanted = str(street_id)
@@ -76,13 +113,14 @@ async def _read_alone(
                 return tuple(row)[1:]
             driver.session_street = None  # changed behind our back: set it and read again
         return None
-    except asyncpg.PostgresError:
-        return None  # the server refused the statement; the connection is fine
-    except Exception:  # noqa: BLE001 - the connection's state is unknown: never reuse it
+    except CONNECTION_LOST:
         broken = True
         return None
+    except asyncpg.PostgresError:
+        broken = driver.is_closed()  # the server refused the statement: the connection is fine
+        raise
     except BaseException:
-        broken = True
+        broken = True  # cancelled half-way, or worse: the connection's state is unknown
         raise
     finally:
         await greenlet_spawn(pooled.invalidate if broken else pooled.close)

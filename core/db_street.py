@@ -76,9 +76,11 @@ class StreetConnection(asyncpg.Connection):
 
 def street_connection_args(url: str, connect_args: dict) -> dict:
     """``connect_args`` for an engine on ``url``: on asyncpg, with ``StreetConnection`` as
-    the connection class unless the caller chose one."""
+    the connection class unless the caller chose one, and asyncpg's statement cache taking
+    statements of any size (``core.db_alone`` reads through it; a compiled statement over its
+    default 15 KiB would be parsed and planned at every request)."""
     if url.startswith("postgresql+asyncpg"):
-        connect_args = {"connection_class": StreetConnection, **connect_args}
+        connect_args = {"connection_class": StreetConnection, "max_cacheable_statement_size": 0, **connect_args}
     return connect_args
 
 

@@ -18,6 +18,7 @@ from jiedao.core import builtin
 from jiedao.core.config import Config, load_config, validate_against
 from jiedao.core.contributions import Contributions, Register
 from jiedao.core.db import Database
+from jiedao.core.db_alone import refuse_autocommit
 from jiedao.core.replicas import Replicas
 from jiedao.core.errors import ConfigurationError, PluginError
 from jiedao.core.events import EventBus, check_subscriptions
@@ -52,9 +53,10 @@ class Kernel:
         self.pm = make_plugin_manager(modules)
         self.contributions = Contributions()
         self.db = Database(config.database_url, **({"pool_size": config.database_pool_size} if config.database_url.startswith("postgresql") else {}))
+        refuse_autocommit(self.db.engine)
         self.db.session_info["kernel"] = self
         if config.replica_urls:
-            self.db.replicas = Replicas(self.db, config.replica_urls, config.replica_max_lag_seconds)
+            self.db.replicas = Replicas(self.db, config.replica_urls, config.replica_max_lag_seconds, pool_size=config.database_pool_size)
         self.events = EventBus(self)
         self._street_ids: dict[str, int] = {}
         self._schemas = None

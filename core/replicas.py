@@ -105,13 +105,14 @@ def read_after(request) -> str | None:
 class Replicas:
     """The read replicas of the process's cell and the primary's sampled WAL positions."""
 
-    def __init__(self, primary: Database, urls: Sequence[str], max_lag_seconds: float = DEFAULT_MAX_LAG_SECONDS):
+    def __init__(self, primary: Database, urls: Sequence[str], max_lag_seconds: float = DEFAULT_MAX_LAG_SECONDS, pool_size: int | None = None):
+        """``pool_size``: each replica's pool (``JIEDAO_DATABASE_POOL_SIZE``; None: ``core.db``'s default)."""
         from jiedao.core.db import create_engine
 
         self.primary = primary
         self.urls = tuple(urls)
         self.max_lag_seconds = max_lag_seconds
-        self.engines = [create_engine(url) for url in self.urls]
+        self.engines = [create_engine(url, **({} if pool_size is None else {"pool_size": pool_size})) for url in self.urls]
         self._sessionmakers = [async_sessionmaker(engine, expire_on_commit=False) for engine in self.engines]
         self._down_until = [0.0] * len(self.engines)
         self._next = 0

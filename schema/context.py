@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
-from jiedao.core.db_alone import read_alone
+from jiedao.core.db_alone import read_alone, read_alone_applies
 from jiedao.core.db_retry import is_disconnect
 from jiedao.core.db_checks import INPUT_KEY, domain_error_for
 from jiedao.schema.statements import count_statement
@@ -177,7 +177,7 @@ class Context:
         A query's first statement on the primary is read outside any transaction, in one
         round trip instead of three (``core.db_alone``); the request's session is then never
         opened unless another read needs it."""
-        if self.read_only and self._session is None and not self._finished and self.kernel.db.replicas is None and self.kernel.db.is_postgres:
+        if self.read_only and self._session is None and not self._finished and read_alone_applies(self.kernel.db):
             row = await read_alone(self.kernel.db.engine, self.street_id, sql, parameters, count_statement)
             if row is not None:
                 return row

@@ -41,7 +41,7 @@ def test_the_pool_size_is_read_from_the_environment(monkeypatch):
     assert parse_config(streets).database_pool_size == 30
     monkeypatch.setenv("JIEDAO_DATABASE_POOL_SIZE", "8")
     assert parse_config(streets).database_pool_size == 8
-    for bad in ("0", "many", "٣", "-1"):
+    for bad in ("0", "1001", "many", "٣", "-1"):
         monkeypatch.setenv("JIEDAO_DATABASE_POOL_SIZE", bad)
         with pytest.raises(ConfigurationError) as refused:
             parse_config(streets)

@@ -7,8 +7,11 @@ from __future__ import annotations
 import asyncio
 from urllib.parse import urlsplit
 
+import asyncpg
 import pytest
 from sqlalchemy import text
+
+from jiedao.core.db_alone import read_alone
 
 from jiedao.core.identity.roles import STREET_ADMIN
 from jiedao.core.testing.fixtures import build_registry, count_statements
@@ -18,6 +21,7 @@ from tests.test_street_setting import SETTING, what_the_server_gets
 pytestmark = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)  # the setting is PostgreSQL's
 
 BUILDINGS = "{ buildings(first: 5) { totalCount edges { node { name } } } }"
+TWO_ROOTS = "{ communities { name } buildings(first: 1) { totalCount edges { node { name units { number } } } } }"
 
 
 async def two_streets(kernel, client) -> dict[str, str]:
@@ -42,6 +46,34 @@ async def test_a_compiled_query_is_one_statement_without_begin_or_rollback(kerne
         assert await buildings_of(client, tokens, "changqing") == 2
     assert counter.count == 1
     assert len(simple) == 1 and simple[0].startswith("select current_setting('app.street_id', true)"), simple
+
+
+async def test_a_query_of_several_root_fields_is_one_statement_too(kernel, client):
+    tokens = await two_streets(kernel, client)
+    await client.query(TWO_ROOTS, token=tokens["changqing"])
+    with what_the_server_gets(kernel) as (simple, _statements):
+        answer = await client.query(TWO_ROOTS, token=tokens["changqing"])
+    assert (len(answer["communities"]), answer["buildings"]["totalCount"]) == (1, 2)
+    assert len(simple) == 1 and simple[0].startswith("select current_setting"), simple
+
+
+async def test_a_statement_the_server_refuses_is_reported_once_and_the_connection_kept(kernel):
+    street_id = kernel.street_id("changqing")
+    assert await read_alone(kernel.db.engine, street_id, "select $1::int + 1", (1,)) == (2,)
+    with what_the_server_gets(kernel) as (simple, _statements):
+        with pytest.raises(asyncpg.DivisionByZeroError):
+            await read_alone(kernel.db.engine, street_id, "select 1 / $1::int", (0,))
+    assert len(simple) == 1, "not run again in a transaction"
+    async with kernel.db.engine.connect() as connection:
+        driver = (await connection.get_raw_connection()).driver_connection
+        assert driver.session_street == street_id, "the same connection, kept"
+
+
+async def test_the_applications_pool_refuses_autocommit(kernel):
+    """A statement outside a transaction there would run under the street the last query left."""
+    async with kernel.db.engine.connect() as connection:
+        with pytest.raises(RuntimeError, match="nothing outside a transaction"):
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
 async def test_streets_taking_turns_each_read_their_own_rows(kernel, client):
@@ -104,3 +136,6 @@ async def test_a_query_on_dead_connections_is_still_answered(kernel, client, req
     cluster.execute(f"select pg_terminate_backend(pid) from pg_stat_activity where datname = '{database}' and pid <> pg_backend_pid()")
     assert await buildings_of(client, tokens, "changqing") == 2
     assert await buildings_of(client, tokens, "gongchen") == 3
+    with what_the_server_gets(kernel) as (simple, _statements):  # the dead ones are gone: read alone again
+        assert await buildings_of(client, tokens, "changqing") == 2
+    assert not [q for q in simple if q.startswith(("BEGIN", "ROLLBACK"))], simple

@@ -64,6 +64,9 @@ async def test_a_request_sends_its_street_with_the_begin(kernel, client):
     begins = [q for q in simple if q.startswith("BEGIN")]
     assert begins == [f"BEGIN; select set_config('app.street_id', '{street_id}', true);"]
     assert not [s for s in statements if "set_config" in s], "no statement of its own"
+    with what_the_server_gets(kernel) as (simple, statements):  # a query the general path answers
+        assert (await client.query("{ grids { totalCount } }", token=token))["grids"]["totalCount"] == 1
+    assert [q for q in simple if q.startswith("BEGIN")] == [f"BEGIN; select set_config('app.street_id', '{street_id}', true);"]
 
 
 async def test_a_transaction_without_a_street_begins_with_the_empty_setting(kernel):
