@@ -67,7 +67,7 @@ def test_provisioned_devices_may_publish_only_on_their_own_topics(jiedao_cli, da
     for device in ("EM-1", "EM-2", "EM-1"):  # EM-1 twice: the second issue replaces the first
         result = jiedao_cli(["sensors", "provision", "--street", "changqing", device, "--password-file", str(passwords), "--acl-file", str(acl)], streets=STREETS, database_url=database_url)
         assert result.exit_code == 0, result.output
-        lines = dict(line.split(": ", 1) for line in result.output.splitlines()[:2])
+        lines = dict(line.split(": ", 1) for line in result.stdout.splitlines()[:2])  # stdout: a log line of another test's leftovers may reach stderr
         issued[device] = (lines["username"], lines["password"])
     assert acl.read_text().count("user changqing.EM-1\n") == 1
     unknown = jiedao_cli(["sensors", "provision", "--street", "changqing", "NOPE", "--password-file", str(passwords), "--acl-file", str(acl)], streets=STREETS, database_url=database_url)

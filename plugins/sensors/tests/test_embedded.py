@@ -203,7 +203,7 @@ def test_a_service_account_lets_a_separate_jiedao_process_in(jiedao_cli, credent
     device = issue("changqing", "EM-1", "jiedao", passwords, acl)
     result = jiedao_cli(["sensors", "provision-service", "reader", "--access", "read"], streets=STREETS)
     assert result.exit_code == 0, result.output
-    reader = dict(line.split(": ", 1) for line in result.output.splitlines()[:2])
+    reader = dict(line.split(": ", 1) for line in result.stdout.splitlines()[:2])  # stdout only: log lines go to stderr
     assert reader["username"] == "reader" and "user reader\ntopic read jiedao/#\n" in acl.read_text()
     bad = jiedao_cli(["sensors", "provision-service", "changqing.EM-1"], streets=STREETS)
     assert bad.exit_code == 2 and "a service name is" in bad.output
