@@ -235,6 +235,12 @@ class Context:
         from jiedao.core.replicas import WRITTEN_COOKIE, WRITTEN_COOKIE_SECONDS, WRITTEN_HEADER
 
         lsn = (await session.execute(text("select pg_current_wal_insert_lsn()::text"))).scalar_one()
+        # End the transaction that read it: the connection goes back to the pool, so the
+        # mutation's event handlers (transactions of their own) never wait on one this
+        # request holds; the next statement begins afresh, with the street's setting.
+        await session.rollback()
+        await session.begin()
+        self._untried = True
         self.read_after = lsn
         if self.response is not None and hasattr(self.response, "set_cookie"):
             self.response.set_cookie(WRITTEN_COOKIE, lsn, max_age=WRITTEN_COOKIE_SECONDS, path="/", httponly=True, samesite="strict")

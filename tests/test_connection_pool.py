@@ -46,3 +46,26 @@ def test_the_pool_size_is_read_from_the_environment(monkeypatch):
         with pytest.raises(ConfigurationError) as refused:
             parse_config(streets)
         assert "JIEDAO_DATABASE_POOL_SIZE" in str(refused.value)
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_a_mutation_with_replicas_gives_its_connection_back_before_its_events_run(kernel):
+    """With read replicas a write reads its commit's position afterwards; that read must not
+    keep a connection while the mutation's event handlers take their own from the pool. (The
+    primary stands in as the replica: only the write's side is exercised.)"""
+    from sqlalchemy import text
+
+    from jiedao.core.replicas import Replicas
+    from jiedao.schema.context import Context
+
+    kernel.db.replicas = Replicas(kernel.db, [kernel.config.database_url], pool_size=1)
+    try:
+        context = Context(kernel=kernel, street="changqing", street_id=kernel.street_id("changqing"), request_id="write")
+        await context.write(lambda session: session.execute(text("select 1")))
+        assert context.read_after is not None, "the commit's position was read"
+        assert kernel.db.engine.pool.checkedout() == 0, "no connection held after the write"
+        assert await context.scalar(text("select current_setting('app.street_id', true)")) == str(kernel.street_id("changqing"))
+        await context.close()
+    finally:
+        replicas, kernel.db.replicas = kernel.db.replicas, None
+        await replicas.dispose()
