@@ -253,13 +253,19 @@ def _replicas(cluster: str, database_url: str, problems: list[str]) -> tuple[tup
 
 def _pool_size(problems: list[str]) -> int:
     """``JIEDAO_DATABASE_POOL_SIZE``, appending a problem for a bad value."""
-    raw = os.environ.get("JIEDAO_DATABASE_POOL_SIZE", "").strip()
+    return _whole_number("JIEDAO_DATABASE_POOL_SIZE", DEFAULT_POOL_SIZE, 1, 1000, problems, "of connections ")
+
+
+def _whole_number(variable: str, default: int, low: int, high: int, problems: list[str], unit: str = "") -> int:
+    """The whole number in environment variable ``variable`` (``default`` when unset),
+    appending a problem naming it when the value is not one from ``low`` to ``high``."""
+    raw = os.environ.get(variable, "").strip()
     if not raw:
-        return DEFAULT_POOL_SIZE
-    if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 1000:
+        return default
+    if raw.isascii() and raw.isdigit() and low <= int(raw) <= high:
         return int(raw)
-    problems.append(f"JIEDAO_DATABASE_POOL_SIZE must be a whole number of connections between 1 and 1000, got {raw!r}.")
-    return DEFAULT_POOL_SIZE
+    problems.append(f"{variable} must be a whole number {unit}between {low} and {high}, got {raw!r}.")
+    return default
 
 
 def _core_settings(where: str, values: dict[str, Any], problems: list[str]) -> CoreStreetSettings:
@@ -278,13 +284,7 @@ INTROSPECTION_POLICIES = ("authenticated", "always", "never")
 
 def _query_limits(problems: list[str]) -> tuple[int, str]:
     """``JIEDAO_MAX_OBJECTS`` and ``JIEDAO_INTROSPECTION``, appending a problem for a bad value."""
-    max_objects = DEFAULT_MAX_OBJECTS
-    raw = os.environ.get("JIEDAO_MAX_OBJECTS", "").strip()
-    if raw:
-        if raw.isascii() and raw.isdigit() and 100 <= int(raw) <= 10_000_000:
-            max_objects = int(raw)
-        else:
-            problems.append(f"JIEDAO_MAX_OBJECTS must be a whole number between 100 and 10000000, got {raw!r}.")
+    max_objects = _whole_number("JIEDAO_MAX_OBJECTS", DEFAULT_MAX_OBJECTS, 100, 10_000_000, problems)
     introspection = os.environ.get("JIEDAO_INTROSPECTION", "").strip().lower() or "authenticated"
     if introspection not in INTROSPECTION_POLICIES:
         problems.append(f"JIEDAO_INTROSPECTION must be one of {', '.join(INTROSPECTION_POLICIES)}, got {introspection!r}.")
