@@ -24,6 +24,7 @@ from jiedao.core.messages import request_language
 from jiedao.core.pages.routes import built_page, page_response
 from jiedao.core.replicas import read_after
 from jiedao.schema.context import Context
+from jiedao.core.socket_operations import OperationContextsHandler
 from jiedao.core.socket_watch import Watched, watch_of
 from jiedao.schema.statements import start_counting, stop_counting
 
@@ -36,6 +37,9 @@ log = logging.getLogger("jiedao.http")
 
 class StreetGraphQL(GraphQL):
     """Strawberry's ASGI view for one derived schema, building a ``Context`` per request."""
+
+    graphql_transport_ws_handler_class = OperationContextsHandler
+    """Each operation of a socket with a context (and connection) of its own, given back at its end."""
 
     def __init__(self, kernel: Kernel, schema):
         super().__init__(schema, subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL], multipart_uploads_enabled=False)

@@ -275,7 +275,10 @@ async def run_mutation(info: strawberry.Info, payload_type: type, work, input: A
 
     ``transaction=False`` is for the few kernel mutations that open their own transactions
     on purpose (log-in counts attempts in committed transactions of its own): the work gets
-    no ``w.session``, and the request holds no database connection while it runs."""
+    no ``w.session``, and the request holds no database connection while it runs — an earlier
+    mutation field's answer may have read through the request's session (mutation fields run
+    one after another, so nothing else is using it): it is ended first, else the request
+    would hold one pooled connection while waiting for another."""
     ctx = info.context
     write = Write(ctx)
 
@@ -296,6 +299,7 @@ async def run_mutation(info: strawberry.Info, payload_type: type, work, input: A
         if transaction:
             values = await ctx.write(run)
         else:
+            await ctx.fresh()
             values = _result_fields(payload_type, await (work(write, input) if input is not None else work(write)))
     except DomainError as error:
         return payload_type(errors=user_errors(error), **getattr(error, "payload", {}))

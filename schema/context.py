@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Hashable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
@@ -252,6 +252,13 @@ class Context:
         if loader is None:
             loader = self._loaders[key] = DataLoader(load_fn=load)
         return loader
+
+    def for_operation(self) -> Context:
+        """A context for one operation of a WebSocket: this one's caller, street, language and
+        connection parameters, with a session, lock and loaders of its own and no per-operation
+        state yet (``core.socket_operations``). Close it when the operation ends."""
+        return replace(self, input_checked=None, read_only=False, _session=None, _lock=asyncio.Lock(),
+                       _loaders={}, _finished=False, _untried=False)
 
     def has_permission(self, permission: str) -> bool:
         return permission in self.permissions

@@ -69,3 +69,27 @@ async def test_a_mutation_with_replicas_gives_its_connection_back_before_its_eve
     finally:
         replicas, kernel.db.replicas = kernel.db.replicas, None
         await replicas.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_a_log_in_after_another_mutation_field_waits_for_no_second_connection(make_kernel, password_hash, monkeypatch):
+    """``login`` opens transactions of its own. After a mutation field whose answer read
+    through the request's session, that session is ended first: with a pool of one connection
+    the document is answered, instead of holding the one connection while waiting for another
+    until the pool's timeout."""
+    from jiedao.core.testing.fixtures import TEST_PASSWORD
+
+    monkeypatch.setenv("JIEDAO_DATABASE_POOL_SIZE", "1")
+    kernel = await make_kernel()
+    await build_registry(kernel, "changqing", buildings=1, units_per_building=1)
+    document = """mutation($community: ID!, $password: String!) {
+      createGrid(input: {code: "G1", name: "一网格", communityId: $community}) { grid { name community { name } } }
+      login(input: {username: "street_admin-changqing", password: $password}) { token errors { code } }
+    }"""
+    async with app_client(kernel, password_hash) as client:
+        token = await client.token(STREET_ADMIN)
+        community = (await client.query("{ communities { id } }", token=token))["communities"][0]["id"]
+        answer = await asyncio.wait_for(client.query(document, {"community": community, "password": TEST_PASSWORD}, token=token), 20)
+    assert answer["createGrid"]["grid"]["name"] == "一网格"
+    assert answer["login"]["errors"] == [] and answer["login"]["token"]
+    assert kernel.db.engine.pool.checkedout() == 0

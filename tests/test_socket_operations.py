@@ -1,0 +1,117 @@
+"""Queries and mutations sent over a WebSocket give their database connection back when they
+complete, not when the socket closes (a real uvicorn, graphql-transport-ws).
+
+A socket stays open for hours (a cockpit, a grid worker's phone). Its operations used to share
+the socket's one context, whose session kept the pooled connection its first statement took
+until the socket closed: as many idle sockets as the pool holds connections, and every other
+request of the process waited for the pool's timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from datetime import timedelta
+
+import pytest
+from websockets.asyncio.client import connect
+
+from jiedao.core.identity import service
+from jiedao.core.identity.models import Grant, Token, User
+from jiedao.core.identity.roles import STREET_ADMIN
+from jiedao.core.testing.fixtures import build_registry
+from jiedao.core.testing.uvicorn_server import UvicornServer
+
+pytestmark = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)  # the pool is PostgreSQL's
+
+STREETS = {"changqing": {"name": "长庆街道", "plugins": ["sensors"]}}
+PATIENCE = 30.0
+# Resolved in Python (not one compiled statement read outside a transaction): a session.
+GENERAL_PATH = "{ me { username roles } alarms(first: 1) { totalCount } buildings(first: 1) { totalCount } }"
+NEW_GRID = 'mutation { createGrid(input: {code: "G9", name: "%s", communityId: "%s"}) { grid { name } errors { message } } }'
+
+
+@pytest.fixture
+def server(database_url, monkeypatch):
+    monkeypatch.setenv("JIEDAO_DATABASE_POOL_SIZE", "2")
+    with UvicornServer(STREETS, database_url, seed=lambda kernel: build_registry(kernel, "changqing", buildings=2, units_per_building=1)) as running:
+        yield running
+
+
+def admin_token(server: UvicornServer) -> str:
+    token = secrets.token_urlsafe(24)
+
+    async def make(kernel):
+        async with kernel.db.transaction() as session:
+            user = User(username="socket-admin", password_hash="-")
+            session.add(user)
+            await session.flush()
+            session.add(Grant(user_id=user.id, street_id=kernel.street_id("changqing"), role=STREET_ADMIN))
+            session.add(Token(user_id=user.id, digest=service.digest(token), created_at=service.now(),
+                              expires_at=service.now() + timedelta(hours=1)))
+
+    server.call(make)
+    return token
+
+
+async def open_socket(server: UvicornServer, token: str):
+    socket = await connect(server.ws_url("changqing"), subprotocols=["graphql-transport-ws"], open_timeout=PATIENCE)
+    await socket.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
+    assert json.loads(await asyncio.wait_for(socket.recv(), PATIENCE))["type"] == "connection_ack"
+    return socket
+
+
+async def run(socket, operation_id: str, query: str) -> dict:
+    """Send ``query`` as operation ``operation_id``; its one result, once ``complete`` arrived."""
+    await socket.send(json.dumps({"id": operation_id, "type": "subscribe", "payload": {"query": query}}))
+    result = None
+    while True:
+        message = json.loads(await asyncio.wait_for(socket.recv(), PATIENCE))
+        assert message.get("id") == operation_id, message
+        if message["type"] == "complete":
+            return result
+        assert message["type"] == "next", message
+        result = message["payload"]
+
+
+def connections_in_use(server: UvicornServer) -> int:
+    async def count(kernel):
+        return kernel.db.engine.pool.checkedout()
+
+    return server.call(count)
+
+
+async def test_open_sockets_hold_no_connection_between_operations(server):
+    """More sockets than the pool holds connections each answer queries, one after another,
+    while all stay open; after each answer no connection is checked out."""
+    token = admin_token(server)
+    sockets = [await open_socket(server, token) for _ in range(4)]  # the pool holds 2
+    try:
+        for round_ in range(2):
+            for number, socket in enumerate(sockets):
+                result = await run(socket, f"q{round_}-{number}", GENERAL_PATH)
+                assert "errors" not in result, result
+                assert result["data"]["me"]["username"] == "socket-admin"
+                assert connections_in_use(server) == 0, f"socket {number} kept its connection after its query completed"
+    finally:
+        for socket in sockets:
+            await socket.close()
+
+
+async def test_a_mutation_over_a_socket_commits_and_gives_its_connection_back(server):
+    """A mutation's answer and its commit, then no connection held; the next query on the same
+    socket reads what it wrote."""
+    token = admin_token(server)
+    socket = await open_socket(server, token)
+    try:
+        found = await run(socket, "find", "{ communities { id } }")
+        community = found["data"]["communities"][0]["id"]
+        created = await run(socket, "create", NEW_GRID % ("拱宸桥一网格", community))
+        assert created["data"]["createGrid"] == {"grid": {"name": "拱宸桥一网格"}, "errors": []}, created
+        assert connections_in_use(server) == 0
+        again = await run(socket, "again", "{ grids(first: 5) { edges { node { name } } } " + GENERAL_PATH[1:])
+        assert [edge["node"]["name"] for edge in again["data"]["grids"]["edges"]] == ["拱宸桥一网格"]
+        assert connections_in_use(server) == 0
+    finally:
+        await socket.close()
