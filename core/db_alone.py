@@ -32,20 +32,35 @@ only double a heavy statement's load); so is a failure to get a connection at al
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
 import asyncpg
+from prometheus_client import Counter
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import greenlet_spawn
 
 from jiedao.core.db_street import SET_SESSION_STREET, StreetConnection
 
+log = logging.getLogger("jiedao.db")
+
 ENABLED = os.environ.get("JIEDAO_READ_OUTSIDE_TRANSACTIONS", "1") != "0"
 """Whether a query's one compiled statement is read outside a transaction (``0``: always in one)."""
+
+READS_ALONE = Counter(
+    "jiedao_reads_outside_transactions_total",
+    "Queries' single statements offered to the read outside a transaction, by outcome: read "
+    "(one round trip), read_after_setting (the street's setting went first), or the reasons it "
+    "fell back to a transaction: in_transaction (a pooled connection left in one), "
+    "connection_lost, setting_changed (twice read under another street) and no_row; refused: "
+    "the server refused the statement (raised to the caller).",
+    ["outcome"],
+)
+"""Silent fallbacks show here: a steady rate of anything but the two reads is worth a look."""
 
 CONNECTION_LOST = (asyncpg.PostgresConnectionError, asyncpg.exceptions.OperatorInterventionError, asyncpg.InterfaceError, OSError)
 """Errors after which the connection is not used again (asyncpg reports a lost connection and a
@@ -97,27 +112,37 @@ async def _read_alone(
     try:
         if not isinstance(driver, StreetConnection) or driver.is_in_transaction():
             broken = isinstance(driver, StreetConnection)  # a pooled connection in a transaction: never reuse it
+            READS_ALONE.labels("in_transaction").inc()
             return None
         checked = with_street_check(sql)
         wanted = str(street_id)
+        set_first = False
         for _attempt in range(2):
             if driver.session_street != street_id:
                 driver.session_street = None  # unknown until the setting is confirmed
                 await driver.execute(SET_SESSION_STREET.format(street_id=int(street_id)))
                 driver.session_street = street_id
+                set_first = True
             count_statement()
             row = await driver.fetchrow(checked, *parameters)
             if row is None:
+                READS_ALONE.labels("no_row").inc()
                 return None
             if row[0] == wanted:
+                READS_ALONE.labels("read_after_setting" if set_first else "read").inc()
                 return tuple(row)[1:]
             driver.session_street = None  # changed behind our back: set it and read again
+        READS_ALONE.labels("setting_changed").inc()
         return None
-    except CONNECTION_LOST:
+    except CONNECTION_LOST as lost:
         broken = True
+        READS_ALONE.labels("connection_lost").inc()
+        log.debug("a read outside a transaction found its connection lost (%s: %s); read in a transaction instead",
+                  type(lost).__name__, getattr(lost, "sqlstate", None) or lost)
         return None
     except asyncpg.PostgresError:
         broken = driver.is_closed()  # the server refused the statement: the connection is fine
+        READS_ALONE.labels("refused").inc()
         raise
     except BaseException:
         broken = True  # cancelled half-way, or worse: the connection's state is unknown

@@ -9,10 +9,10 @@ from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import text
 
 from jiedao.core.db_alone import read_alone
-
 from jiedao.core.identity.roles import STREET_ADMIN
 from jiedao.core.testing.fixtures import build_registry, count_statements
 
@@ -34,6 +34,17 @@ async def two_streets(kernel, client) -> dict[str, str]:
     return tokens
 
 
+def outcomes() -> dict[str, float]:
+    """The reads outside a transaction counted so far, by outcome (``/metrics``' series)."""
+    names = ("read", "read_after_setting", "in_transaction", "connection_lost", "setting_changed", "no_row", "refused")
+    return {name: REGISTRY.get_sample_value("jiedao_reads_outside_transactions_total", {"outcome": name}) or 0.0 for name in names}
+
+
+def counted_since(before: dict[str, float]) -> dict[str, float]:
+    """The outcomes counted since ``before`` (only those that moved)."""
+    return {name: value - before[name] for name, value in outcomes().items() if value != before[name]}
+
+
 async def buildings_of(client, tokens, street: str) -> int:
     """The number of buildings ``street``'s admin sees."""
     return (await client.query(BUILDINGS, street=street, token=tokens[street]))["buildings"]["totalCount"]
@@ -42,9 +53,11 @@ async def buildings_of(client, tokens, street: str) -> int:
 async def test_a_compiled_query_is_one_statement_without_begin_or_rollback(kernel, client):
     tokens = await two_streets(kernel, client)
     assert await buildings_of(client, tokens, "changqing") == 2  # the connection now has the street
+    before = outcomes()
     with what_the_server_gets(kernel) as (simple, _statements), count_statements() as counter:
         assert await buildings_of(client, tokens, "changqing") == 2
     assert counter.count == 1
+    assert counted_since(before) == {"read": 1}
     assert len(simple) == 1 and simple[0].startswith("select current_setting('app.street_id', true)"), simple
 
 
@@ -60,10 +73,12 @@ async def test_a_query_of_several_root_fields_is_one_statement_too(kernel, clien
 async def test_a_statement_the_server_refuses_is_reported_once_and_the_connection_kept(kernel):
     street_id = kernel.street_id("changqing")
     assert await read_alone(kernel.db.engine, street_id, "select $1::int + 1", (1,)) == (2,)
+    before = outcomes()
     with what_the_server_gets(kernel) as (simple, _statements):
         with pytest.raises(asyncpg.DivisionByZeroError):
             await read_alone(kernel.db.engine, street_id, "select 1 / $1::int", (0,))
     assert len(simple) == 1, "not run again in a transaction"
+    assert counted_since(before) == {"refused": 1}
     async with kernel.db.engine.connect() as connection:
         driver = (await connection.get_raw_connection()).driver_connection
         assert driver.session_street == street_id, "the same connection, kept"
@@ -109,8 +124,10 @@ async def test_a_setting_changed_behind_its_back_is_noticed_and_the_street_read_
         driver = (await connection.get_raw_connection()).driver_connection
         assert driver.session_street == kernel.street_id("changqing")
         await driver.execute(f"select set_config('app.street_id', '{gongchen}', false)")
+    before = outcomes()
     with what_the_server_gets(kernel) as (simple, _statements):
         assert await buildings_of(client, tokens, "changqing") == 2, "gongchen's 3 buildings were thrown away"
+    assert counted_since(before) == {"read_after_setting": 1}
     assert len(simple) == 3 and "set_config" in simple[1]  # read under gongchen, set changqing, read again
     async with kernel.db.engine.connect() as connection:
         assert (await connection.get_raw_connection()).driver_connection is driver
@@ -134,7 +151,9 @@ async def test_a_query_on_dead_connections_is_still_answered(kernel, client, req
     cluster = request.getfixturevalue("postgres")
     database = urlsplit(kernel.config.database_url).path.lstrip("/")
     cluster.execute(f"select pg_terminate_backend(pid) from pg_stat_activity where datname = '{database}' and pid <> pg_backend_pid()")
+    before = outcomes()
     assert await buildings_of(client, tokens, "changqing") == 2
+    assert counted_since(before).get("connection_lost", 0) >= 1, "the fallback is counted, not silent"
     assert await buildings_of(client, tokens, "gongchen") == 3
     with what_the_server_gets(kernel) as (simple, _statements):  # the dead ones are gone: read alone again
         assert await buildings_of(client, tokens, "changqing") == 2
