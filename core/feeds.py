@@ -9,10 +9,13 @@ server processes needs a relay between them (the sensors plugin's alarm relay is
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import AsyncIterator
 from typing import Generic, TypeVar
 
 Change = TypeVar("Change")
+
+_FEEDS: weakref.WeakSet[StreetFeed] = weakref.WeakSet()
 
 
 class StreetFeed(Generic[Change]):
@@ -21,6 +24,7 @@ class StreetFeed(Generic[Change]):
     def __init__(self, size: int = 256) -> None:
         self.size = size
         self._queues: dict[int, set[asyncio.Queue]] = {}
+        _FEEDS.add(self)
 
     def put(self, street_id: int, change: Change) -> None:
         """Hand ``change`` to every listener of the street; a slow one loses its oldest."""
@@ -42,3 +46,9 @@ class StreetFeed(Generic[Change]):
     def listeners(self, street_id: int) -> int:
         """How many listeners the street has now (tests wait for a page's subscription)."""
         return len(self._queues.get(street_id, ()))
+
+
+def listening_in(street_id: int) -> int:
+    """How many listeners every feed of this process has in the street: a test that starts a
+    subscription waits for this to grow before it makes the change the subscription should hear."""
+    return sum(feed.listeners(street_id) for feed in list(_FEEDS))

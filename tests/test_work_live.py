@@ -11,16 +11,15 @@ import pytest_asyncio
 
 from jiedao.api.domain import street_transaction
 from jiedao.api.work import open_work_item, WorkSource
-from jiedao.core.identity.service import authenticate
 from jiedao.core.organisations.models import OrganisationKind
 from jiedao.core.testing.fixtures import build_registry
 from jiedao.core.testing.organisations import make_grid, make_organisation
+from jiedao.core.testing.subscriber import Subscriber, until
 from jiedao.schema.context import Context
 from jiedao.schema.ids import encode_global_id
 
 LIVE = "subscription($mine: Boolean!) { workItemChanged(mine: $mine) { change action workItem { id title state timeline { action } } } }"
 DISPATCH = "mutation($input: AssignWorkItemInput!) { dispatchWorkItem(input: $input) { errors { code } } }"
-TIMEOUT = 10
 
 
 @pytest_asyncio.fixture
@@ -51,77 +50,51 @@ async def open_item(kernel, place, title: str, building: int) -> str:
     return encode_global_id("WorkItem", item.id)
 
 
-class Listener:
-    """One subscriber's stream, as its socket would run it (its own context and session)."""
+def listener(kernel, token: str, mine: bool = False) -> Subscriber:
+    """One subscriber's ``workItemChanged`` stream, as its socket would run it."""
+    return Subscriber(kernel, token, LIVE, {"mine": mine})
 
-    def __init__(self, kernel, token: str, mine: bool = False):
-        self.kernel, self.token, self.mine = kernel, token, mine
 
-    async def start(self) -> Listener:
-        auth = await authenticate(self.kernel, "changqing", f"Bearer {self.token}")
-        self.context = Context(kernel=self.kernel, street="changqing", street_id=self.kernel.street_id("changqing"), request_id="live",
-                               user=auth.user, roles=auth.roles, permissions=auth.permissions, token_id=auth.token_id)
-        schema = self.kernel.schemas.for_street("changqing")
-        self.stream = await schema.subscribe(LIVE, variable_values={"mine": self.mine}, context_value=self.context)
-        self.next = asyncio.ensure_future(anext(self.stream))
-        await asyncio.sleep(0.05)  # the generator registers its queue
-        return self
-
-    async def received(self) -> dict:
-        """The next change delivered (the stream is then idle until asked again)."""
-        if self.next is None:
-            self.next = asyncio.ensure_future(anext(self.stream))
-        result = await asyncio.wait_for(self.next, TIMEOUT)
-        self.next = None
-        assert result.errors is None, result.errors
-        return result.data["workItemChanged"]
-
-    async def stop(self) -> None:
-        """End the stream once it is idle (waiting for the feed, not halfway through a read)."""
-        if self.next is not None:
-            await asyncio.wait([self.next], timeout=1)
-            self.next.cancel()
-            await asyncio.gather(self.next, return_exceptions=True)
-        await self.stream.aclose()
-        await self.context.close()
+async def received(subscriber: Subscriber) -> dict:
+    """The next change delivered to ``subscriber``."""
+    return (await subscriber.received())["workItemChanged"]
 
 
 async def test_a_new_item_reaches_only_those_who_may_read_it(kernel, client, place):
     tokens = place["tokens"]
-    listeners = {name: await Listener(kernel, tokens[name]).start() for name in ("staff", "gw-a", "gw-b", "res-1", "res-2", "other-org-1")}
+    listeners = {name: await listener(kernel, tokens[name]).start() for name in ("staff", "gw-a", "gw-b", "res-1", "res-2", "other-org-1")}
     try:
         await open_item(kernel, place, "一号楼楼道灯不亮", 0)
         await open_item(kernel, place, "二号楼水管漏水", 1)
-        first = {name: (await listener.received())["workItem"]["title"] for name, listener in listeners.items() if name != "other-org-1"}
+        first = {name: (await received(subscriber))["workItem"]["title"] for name, subscriber in listeners.items() if name != "other-org-1"}
         # the grid worker of the other grid and the other resident skipped the first item
         assert first == {"staff": "一号楼楼道灯不亮", "gw-a": "一号楼楼道灯不亮", "res-1": "一号楼楼道灯不亮", "gw-b": "二号楼水管漏水", "res-2": "二号楼水管漏水"}
         await asyncio.wait([listeners["other-org-1"].next], timeout=0.5)
         assert not listeners["other-org-1"].next.done()  # an unrelated organisation member sees neither
     finally:
-        for listener in listeners.values():
-            await listener.stop()
+        for subscriber in listeners.values():
+            await subscriber.stop()
 
 
 async def test_a_dispatch_reaches_the_organisation_it_names_with_its_fresh_timeline(kernel, client, place):
     tokens = place["tokens"]
     first = await open_item(kernel, place, "一号楼楼道灯不亮", 0)
     second = await open_item(kernel, place, "二号楼水管漏水", 1)
-    wuye = await Listener(kernel, tokens["wuye-1"], mine=True).start()
-    other = await Listener(kernel, tokens["other-org-1"], mine=True).start()
+    wuye = await listener(kernel, tokens["wuye-1"], mine=True).start()
+    other = await listener(kernel, tokens["other-org-1"], mine=True).start()
     try:
         body = await client.query(DISPATCH, {"input": {"id": first, "organisationId": encode_global_id("Organisation", place["wuye"])}}, token=tokens["staff"])
         assert body["dispatchWorkItem"]["errors"] == []
         body = await client.query(DISPATCH, {"input": {"id": second, "organisationId": encode_global_id("Organisation", place["other"])}}, token=tokens["staff"])
         assert body["dispatchWorkItem"]["errors"] == []
-        got = await wuye.received()
+        got = await received(wuye)
         assert got["change"] == "state_changed" and got["action"] == "dispatch"
         assert got["workItem"]["id"] == first and got["workItem"]["state"] == "DISPATCHED"
         assert [step["action"] for step in got["workItem"]["timeline"]] == ["open", "dispatch"]
         wuye.next = asyncio.ensure_future(anext(wuye.stream))  # waiting for the next change holds no connection
-        await asyncio.sleep(0.1)
-        assert wuye.context._session is None
+        await until(lambda: wuye.context._session is None, "the stream to give its connection back while it waits")
         # the other organisation's member receives its own item only, not the first one
-        assert (await other.received())["workItem"]["id"] == second
+        assert (await received(other))["workItem"]["id"] == second
     finally:
         await wuye.stop()
         await other.stop()

@@ -4,12 +4,23 @@ the caller's token, and the next event awaited with a bound (never a sleep to pa
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
+from jiedao.core.feeds import listening_in
 from jiedao.core.identity.service import authenticate
 from jiedao.schema.context import Context
 
 TIMEOUT = 10
+
+
+async def until(condition: Callable[[], bool], what: str, timeout: float = TIMEOUT) -> None:
+    """Wait until ``condition()`` holds, checking every 10 ms; fail naming ``what`` after ``timeout`` s."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.01)
 
 
 class Subscriber:
@@ -29,8 +40,11 @@ class Subscriber:
             self.refused = self.stream
             return self
         self.refused = None
+        street_id = self.kernel.street_id(self.street)
+        before = listening_in(street_id)
         self.next = asyncio.ensure_future(anext(self.stream))
-        await asyncio.sleep(0.05)  # the generator registers its queue
+        # the generator registers its queue with its feed (or ends at once: a refusal)
+        await until(lambda: self.next.done() or listening_in(street_id) > before, "the subscription to listen")
         return self
 
     async def received(self) -> dict:

@@ -146,8 +146,7 @@ async def embedded_ingester(kernel, url: str):
     """The real ingester on the embedded broker, with the URL (and secret) the broker yielded."""
     ingester = Ingester(kernel, IngestOptions(url, batch_wait=0.02, client_id="embedded-test"))
     async with running(ingester.run()):
-        await asyncio.wait_for(ingester.connected.wait(), 10)
-        await asyncio.sleep(0.2)  # the subscriptions follow the connection
+        await asyncio.wait_for(ingester.connected.wait(), 10)  # set once the broker acknowledged its subscriptions
         yield ingester
 
 

@@ -38,7 +38,8 @@ async def test_an_alarm_raised_by_an_ingester_reaches_a_feed_of_another_process(
         remote = feed_of(other).listen(street_id)
         local_next = asyncio.ensure_future(anext(local))
         remote_next = asyncio.ensure_future(anext(remote))
-        await asyncio.sleep(0.05)
+        await listening(feed_of(kernel), street_id)
+        await listening(feed_of(other), street_id)
         async with ingesting(kernel, broker), device_connection(broker) as device:
             await send(device, "EM-1", {"residual_current": 450})
             change = await asyncio.wait_for(remote_next, 10)
@@ -48,14 +49,12 @@ async def test_an_alarm_raised_by_an_ingester_reaches_a_feed_of_another_process(
         assert change.device.device_id == "EM-1" and change.device.id == registry.devices["EM-1"]
         assert (await asyncio.wait_for(local_next, 5)).what == "raised"
         await until(lambda: theirs.received == 1, 5, "the other process's relay")
-        await asyncio.sleep(0.3)
-        assert mine.received == 0  # its own message came back from the broker and was ignored
-        local_again = asyncio.ensure_future(anext(local))
-        await asyncio.sleep(0.2)
-        assert not local_again.done()  # fed once, not twice
-        local_again.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await local_again
+        # A change the other process relays next reaches this one after its own message came
+        # back from the broker: the first thing this relay takes in and this feed hears of.
+        assert theirs.send("changqing", raised(9999)) is True
+        await until(lambda: mine.received >= 1, 10, "the other process's change")
+        assert mine.received == 1  # its own message came back from the broker and was ignored
+        assert (await asyncio.wait_for(anext(local), 5)).alarm.id == 9999  # the raise was fed once, not twice
         await local.aclose()
         await remote.aclose()
     assert relay_of(kernel) is None
@@ -78,12 +77,17 @@ async def test_a_separate_feed_gets_changes_only_through_the_broker(kernel, brok
         assert relay_of(kernel) is not listener
         stream = separate.listen(street_id)
         waiting = asyncio.ensure_future(anext(stream))
-        await asyncio.sleep(0.05)
+        await listening(separate, street_id)
         async with ingesting(kernel, broker), device_connection(broker) as device:
             await send(device, "SD-1", {"smoke": True})
             change = await asyncio.wait_for(waiting, 10)
         assert (change.what, change.alarm.type, change.device.device_id) == ("raised", "SMOKE", "SD-1")
         await stream.aclose()
+
+
+async def listening(feed: AlarmFeed, street_id: int) -> None:
+    """Wait until a stream of ``feed`` listens in the street (its first ``anext`` registered it)."""
+    await until(lambda: feed.listeners(street_id) >= 1, 10, "the stream to listen")
 
 
 def test_the_payload_round_trips_and_names_its_origin():
@@ -173,7 +177,8 @@ async def test_a_stalled_broker_does_not_hold_up_publishing_and_gets_the_changes
     async with relaying(AlarmRelay(kernel, broker.url)) as mine, relaying(AlarmRelay(other, broker.url)) as theirs:
         local, remote = feed_of(kernel).listen(street_id), feed_of(other).listen(street_id)
         local_first, remote_first = asyncio.ensure_future(anext(local)), asyncio.ensure_future(anext(remote))
-        await asyncio.sleep(0.05)
+        await listening(feed_of(kernel), street_id)
+        await listening(feed_of(other), street_id)
         with stalled(broker):
             await publish(kernel, "changqing", [raised(1), raised(2)])  # what the ingester awaits after each batch
             # publish returned while the broker could acknowledge nothing: the changes wait in the relay
@@ -195,7 +200,7 @@ async def test_changes_made_while_the_broker_is_unreachable_reach_another_proces
     async with relaying(AlarmRelay(kernel, gate.url, backoff_max=1.0)) as mine, relaying(AlarmRelay(other, broker.url)) as theirs:
         remote = feed_of(other).listen(street_id)
         remote_first = asyncio.ensure_future(anext(remote))
-        await asyncio.sleep(0.05)
+        await listening(feed_of(other), street_id)
         await gate.close()
         await until(lambda: not mine.connected.is_set(), 10, "the relay to notice the broker is gone")
         await publish(kernel, "changqing", [raised(1), raised(2)])
@@ -227,7 +232,7 @@ async def test_a_full_outbox_drops_its_oldest_changes_counts_them_and_warns_once
     async with relaying(AlarmRelay(other, broker.url)):
         remote = feed_of(other).listen(street_id)
         remote_first = asyncio.ensure_future(anext(remote))
-        await asyncio.sleep(0.05)
+        await listening(feed_of(other), street_id)
         async with relaying(mine):
             assert [(await asyncio.wait_for(remote_first, 10)).alarm.id, *await next_ids(remote, 2)] == [3, 4, 5]
             await until(lambda: mine.sent == 3, 10, "the acknowledgements")
@@ -243,7 +248,7 @@ async def test_a_change_made_while_a_relay_resubscribes_reaches_its_subscribers_
     async with relaying(AlarmRelay(kernel, broker.url)), relaying(AlarmRelay(other, gate.url, backoff_max=1.0)) as theirs:
         remote = feed_of(other).listen(street_id)
         remote_first = asyncio.ensure_future(anext(remote))
-        await asyncio.sleep(0.05)
+        await listening(feed_of(other), street_id)
         await gate.close()
         await until(lambda: not theirs.connected.is_set(), 10, "the other relay to lose the broker")
         async with ingesting(kernel, broker) as ingester, device_connection(broker) as device:
