@@ -1,8 +1,8 @@
 """The databases of the other cells, as one process reads them for the platform's figures.
 
 A process serves one cell and keeps one pool on it (``kernel.db``). The cross-cell figures
-(``core.fanout``) also read the other cells, through their application URL from the environment
-(``core.clusters.app_url``): each gets one small pool (``CELL_POOL_SIZE`` connections, a
+(``core.fanout``) read every cell, the other cells through their application URL from the
+environment (``core.clusters.app_url``), the served one through its own URL: each gets one small pool (``CELL_POOL_SIZE`` connections, a
 connection attempt bounded by ``CELL_TIMEOUT_SECONDS``), made on first use, kept on the kernel
 and disposed when the kernel closes (``Kernel.on_close``).
 """
@@ -52,9 +52,14 @@ def engines_of(kernel: Kernel) -> CellEngines:
 
 
 def cell_database(kernel: Kernel, cluster: str) -> Database | None:
-    """The ``Database`` to read ``cluster`` through: the kernel's own for the cell it serves, else
-    a pool on the cell's application URL; None when that URL's variable is unset here."""
+    """The ``Database`` to read ``cluster`` through: a small pool on the cell's application URL
+    (None when that URL's variable is unset here). The cell the process serves gets one too, on
+    PostgreSQL, rather than the kernel's pool: the ``platformFigures`` field may run beside a
+    field that holds the request's connection, and a request that holds one connection of a
+    pool while it waits for another of the same pool can wait for ever (or until the pool's
+    timeout) when as many such requests run as the pool holds. SQLite's one file is read
+    through the kernel's own ``Database``."""
     if cluster == kernel.config.cluster:
-        return kernel.db
+        return kernel.db if not kernel.db.is_postgres else engines_of(kernel).database(kernel.config.database_url)
     url = app_url(cluster)
     return None if url is None else engines_of(kernel).database(url)

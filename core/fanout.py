@@ -3,8 +3,8 @@
 No Jiedao process holds more than one pool on its own cluster; to read the others, the
 ``platformFigures`` query and the one-shot ``jiedao clusters figures`` open each other cell's
 *application* URL (the RLS-bound role, never the owner) through a small pool kept per kernel
-(``core.cell_engines``); the cell the process serves is read through the kernel's own
-``Database``. Every street is read in its own street transaction (``app.street_id`` set, so
+(``core.cell_engines``); the cell the process serves through a small pool of its own too on
+PostgreSQL (not the kernel's pool, from which the request may already hold a connection). Every street is read in its own street transaction (``app.street_id`` set, so
 row-level security limits each read to the street), cells concurrently and each within
 ``CELL_TIMEOUT_SECONDS``: a cell whose URL variable is unset here, or that does not answer, is
 reported with its problem and the others still answer. The figures are the current-state

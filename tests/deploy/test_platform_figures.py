@@ -207,3 +207,19 @@ async def test_on_one_cell_the_served_cell_answers_alone(make_kernel, password_h
     totals = {f["key"]: (f["value"], f["label"]) for f in answer["platformFigures"]["totals"]}
     assert totals[DEVICES] == (2, "设备在线状态")
     assert refused[0]["extensions"]["code"] == "FORBIDDEN"
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_figures_beside_a_field_holding_the_requests_connection_wait_for_no_second_one(make_kernel, password_hash, monkeypatch):
+    """The served cell is read through a small pool of its own: a request whose other field
+    holds the one connection of the process's pool still gets its figures (it used to wait for
+    a second connection from the same pool until the fan-out gave up)."""
+    monkeypatch.delenv("JIEDAO_CLUSTER", raising=False)
+    monkeypatch.setenv("JIEDAO_DATABASE_POOL_SIZE", "1")
+    kernel = await make_kernel(streets=ONE_CELL)
+    await _seed_devices(kernel, "changqing", 2)
+    document = "{ me { username roles grids { name } organisations { role } } street { name } platformFigures { cells { name answered problem } totals { key value } } }"
+    async with app_client(kernel, password_hash) as client:
+        answer = await client.query(document, token=await client.token("platform_admin", street=None))
+    assert answer["platformFigures"]["cells"] == [{"name": "default", "answered": True, "problem": None}]
+    assert _figures(answer["platformFigures"]["totals"])[DEVICES] == 2
