@@ -18,7 +18,6 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.types.graphql import OperationType
 from strawberry.extensions.max_aliases import create_validator as create_alias_rule
@@ -31,6 +30,7 @@ from jiedao.schema.errors import is_expected
 from jiedao.schema.localise import ErrorsAfterOperation, LocaliseErrors
 from jiedao.schema.statements import current_statements
 from jiedao.schema.trusted_documents import TrustedDocuments
+from jiedao.schema.validation_cache import DocumentValidationCache
 
 log = logging.getLogger("jiedao.graphql")
 
@@ -66,7 +66,7 @@ class CostLimiter(SchemaExtension):
     objects: int = 0
 
     def on_validate(self) -> Iterator[None]:
-        # Runs after ValidationCache (listed before it), which validates before yielding.
+        # Runs after DocumentValidationCache (listed before it), which validates before yielding.
         ctx = self.execution_context
         if ctx.pre_execution_errors or ctx.graphql_document is None:
             yield
@@ -131,7 +131,7 @@ class PluginAwareErrors(SchemaExtension):
     """Tells the caller which plugin provides a field or type this street does not enable."""
 
     def on_validate(self) -> Iterator[None]:
-        # Runs after ValidationCache (listed before it), which validates before yielding.
+        # Runs after DocumentValidationCache (listed before it), which validates before yielding.
         ctx = self.execution_context
         owners = getattr(ctx.schema, "jiedao_owners", None)
         if ctx.pre_execution_errors and owners is not None:
@@ -226,7 +226,7 @@ def schema_extensions() -> list:
     """The extension factories every Jiedao schema uses (a fresh instance per request)."""
     return [
         lambda: ParserCache(maxsize=CACHE_SIZE),
-        lambda: ValidationCache(maxsize=CACHE_SIZE),
+        lambda: DocumentValidationCache(maxsize=CACHE_SIZE),
         lambda: AddValidationRules(list(LIMIT_RULES)),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         TrustedDocuments,

@@ -45,7 +45,7 @@ class LocaliseErrors(ErrorsAfterOperation):
 def localise_errors(context: object, errors: list[GraphQLError]) -> list[GraphQLError]:
     """``errors`` with their messages in the language of ``context``: a template's rendering,
     else the translation of a graphql-core message. A translated error is a copy: the errors of
-    a document are cached (``ValidationCache``) and shared by requests in other languages."""
+    a document are cached (``DocumentValidationCache``) and shared by requests in other languages."""
     localised = []
     for error in errors:
         source = error.original_error if getattr(error.original_error, "template", None) is not None else error

@@ -144,7 +144,7 @@ def _exempt(context) -> bool:
 class TrustedDocuments(SchemaExtension):
     """Refuses, under ``allow-listed``, a document the build did not register. The refused
     document is swapped for a stand-in before parsing and the refusal becomes the operation's
-    only error at validation (listed after ``ValidationCache``, which overwrites the errors)."""
+    only error at validation (listed after ``DocumentValidationCache``, which overwrites the errors)."""
 
     refusal: GraphQLError | None = None
 

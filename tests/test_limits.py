@@ -76,18 +76,6 @@ async def test_operations_are_counted_per_street_and_type(client):
     assert count("query", "ok") == before_ok + 1 and count("query", "error") == before_error + 1
 
 
-async def test_repeated_queries_skip_validation(client):
-    from strawberry.extensions.validation_cache import _get_validate_cache
-
-    from jiedao.schema.extensions import CACHE_SIZE
-
-    cache = _get_validate_cache(CACHE_SIZE)
-    await client.query("{ street { slug name } }")
-    hits = cache.cache_info().hits
-    await client.query("{ street { slug name } }")
-    assert cache.cache_info().hits == hits + 1
-
-
 # --- Depth: a root field is at depth 1; MAX_DEPTH levels pass, one more is refused -------
 
 
