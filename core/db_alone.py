@@ -61,6 +61,9 @@ READS_ALONE = Counter(
     ["outcome"],
 )
 """Silent fallbacks show here: a steady rate of anything but the two reads is worth a look."""
+OUTCOMES = {outcome: READS_ALONE.labels(outcome) for outcome in (
+    "read", "read_after_setting", "in_transaction", "connection_lost", "setting_changed", "no_row", "refused")}
+"""Each outcome's series, made once (and shown from the start, at zero)."""
 
 CONNECTION_LOST = (asyncpg.PostgresConnectionError, asyncpg.exceptions.OperatorInterventionError, asyncpg.InterfaceError, OSError)
 """Errors after which the connection is not used again (asyncpg reports a lost connection and a
@@ -112,7 +115,7 @@ async def _read_alone(
     try:
         if not isinstance(driver, StreetConnection) or driver.is_in_transaction():
             broken = isinstance(driver, StreetConnection)  # a pooled connection in a transaction: never reuse it
-            READS_ALONE.labels("in_transaction").inc()
+            OUTCOMES["in_transaction"].inc()
             return None
         checked = with_street_check(sql)
         wanted = str(street_id)
@@ -126,23 +129,23 @@ async def _read_alone(
             count_statement()
             row = await driver.fetchrow(checked, *parameters)
             if row is None:
-                READS_ALONE.labels("no_row").inc()
+                OUTCOMES["no_row"].inc()
                 return None
             if row[0] == wanted:
-                READS_ALONE.labels("read_after_setting" if set_first else "read").inc()
+                OUTCOMES["read_after_setting" if set_first else "read"].inc()
                 return tuple(row)[1:]
             driver.session_street = None  # changed behind our back: set it and read again
-        READS_ALONE.labels("setting_changed").inc()
+        OUTCOMES["setting_changed"].inc()
         return None
     except CONNECTION_LOST as lost:
         broken = True
-        READS_ALONE.labels("connection_lost").inc()
+        OUTCOMES["connection_lost"].inc()
         log.debug("a read outside a transaction found its connection lost (%s: %s); read in a transaction instead",
                   type(lost).__name__, getattr(lost, "sqlstate", None) or lost)
         return None
     except asyncpg.PostgresError:
         broken = driver.is_closed()  # the server refused the statement: the connection is fine
-        READS_ALONE.labels("refused").inc()
+        OUTCOMES["refused"].inc()
         raise
     except BaseException:
         broken = True  # cancelled half-way, or worse: the connection's state is unknown

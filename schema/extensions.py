@@ -22,7 +22,7 @@ from strawberry.extensions import (
 from strawberry.types.graphql import OperationType
 from strawberry.extensions.max_aliases import create_validator as create_alias_rule
 
-from jiedao.schema.observability import GRAPHQL_REQUESTS, GRAPHQL_SECONDS
+from jiedao.schema.observability import GRAPHQL_REQUESTS, GRAPHQL_SECONDS, child
 from jiedao.schema.budget import DEFAULT_MAX_OBJECTS, start_budget, stop_budget
 from jiedao.schema.cost import estimate
 from jiedao.schema.depth import create_depth_rule
@@ -173,8 +173,8 @@ class PrometheusOperations(SchemaExtension):
             operation = "invalid"
         result = ctx.result
         outcome = "error" if getattr(result, "errors", None) else "ok"
-        GRAPHQL_REQUESTS.labels(street, operation, outcome).inc()
-        GRAPHQL_SECONDS.labels(street, operation).observe(time.perf_counter() - started)
+        child(GRAPHQL_REQUESTS, street, operation, outcome).inc()
+        child(GRAPHQL_SECONDS, street, operation).observe(time.perf_counter() - started)
 
 
 class QueriesMayReadReplicas(SchemaExtension):

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import Counter, Histogram
 
 GRAPHQL_REQUESTS = Counter(
@@ -16,3 +18,17 @@ GRAPHQL_SECONDS = Histogram(
     ["street", "operation"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+
+
+_CHILDREN: dict[tuple[int, tuple[str, ...]], Any] = {}
+
+
+def child(metric: Any, *labels: str) -> Any:
+    """``metric.labels(*labels)``, kept: prometheus_client checks the labels and takes a lock at
+    each call, several times per request; the children of a metric never change. (Label values
+    are low-cardinality here: street slugs, operation types, outcomes.)"""
+    key = (id(metric), labels)
+    found = _CHILDREN.get(key)
+    if found is None:
+        found = _CHILDREN[key] = metric.labels(*labels)
+    return found

@@ -17,6 +17,7 @@ import hmac
 import json
 import re
 import time
+from typing import Any
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -45,6 +46,17 @@ class RequestStats:
             "jiedao_http_request_duration_seconds", "Time to answer an HTTP request.",
             ("street", "endpoint", "operation"), buckets=BUCKETS, registry=self.registry,
         )
+        self._children: dict[tuple[str, ...], tuple[Any, Any]] = {}
+
+    def answered(self, street: str, endpoint: str, operation: str, status: int, seconds: float) -> None:
+        """Count and time one answered request. The series' children are kept by their labels
+        (``labels()`` checks them and takes a lock at each call; they are few and never change)."""
+        labels = (street, endpoint, operation, f"{status // 100}xx")
+        children = self._children.get(labels)
+        if children is None:
+            children = self._children[labels] = (self.latency.labels(*labels[:3]), self.requests.labels(*labels))
+        children[0].observe(seconds)
+        children[1].inc()
 
 
 def operation_type(body: bytes) -> str:
@@ -106,8 +118,7 @@ class PrometheusRequests:
         try:
             await self.app(scope, receive, sending)
         finally:
-            stats.latency.labels(street, endpoint, operation).observe(time.perf_counter() - started)
-            stats.requests.labels(street, endpoint, operation, f"{status['code'] // 100}xx").inc()
+            stats.answered(street, endpoint, operation, status["code"], time.perf_counter() - started)
 
 
 async def _peek(receive):
