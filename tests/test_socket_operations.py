@@ -115,3 +115,28 @@ async def test_a_mutation_over_a_socket_commits_and_gives_its_connection_back(se
         assert connections_in_use(server) == 0
     finally:
         await socket.close()
+
+
+async def test_operations_sent_at_once_on_one_socket_each_get_their_own_answer(server):
+    """Five queries in flight on one socket (each its own context and session), answered by id."""
+    token = admin_token(server)
+    socket = await open_socket(server, token)
+    try:
+        sizes = {f"page-{n}": n for n in range(1, 6)}
+        for operation_id, first in sizes.items():
+            query = "{ me { username } buildings(first: %d) { edges { node { id } } } }" % first
+            await socket.send(json.dumps({"id": operation_id, "type": "subscribe", "payload": {"query": query}}))
+        answered, completed = {}, set()
+        while completed != set(sizes):
+            message = json.loads(await asyncio.wait_for(socket.recv(), PATIENCE))
+            if message["type"] == "next":
+                answered[message["id"]] = message["payload"]
+            else:
+                assert message["type"] == "complete", message
+                completed.add(message["id"])
+        for operation_id, first in sizes.items():
+            assert "errors" not in answered[operation_id], answered[operation_id]
+            assert len(answered[operation_id]["data"]["buildings"]["edges"]) == min(first, 2), operation_id
+        assert connections_in_use(server) == 0
+    finally:
+        await socket.close()
