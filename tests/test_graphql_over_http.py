@@ -99,3 +99,31 @@ async def test_transport_refusals_carry_the_spec_status_codes(client):
 async def test_graphiql_still_opens_for_a_browser(client):
     page = await client.http.get(URL, headers={"accept": "text/html,application/xhtml+xml"})
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/json", "application/json; charset=utf-8", "Application/JSON;Charset=UTF-8", "application/json; charset=latin-1"],
+)
+async def test_every_json_content_type_is_read_and_variables_and_operation_name_honoured(client, content_type):
+    """What front ends send is read directly (``StreetGraphQL._plain_json_post``); other JSON
+    spellings through Strawberry's parsing: the answers are the same."""
+    body = b'{"query": "query A { __typename } query B($x: Boolean!) { b: __typename @include(if: $x) }", "operationName": "B", "variables": {"x": true}}'
+    answer = await client.http.post(URL, content=body, headers={**LEGACY, "content-type": content_type})
+    assert answer.status_code == 200 and answer.json()["data"] == {"b": "Query"}, answer.text
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"query": 1}', "`query` must be a string"),
+        (b'{"query": "{ __typename }", "variables": []}', "`variables` must be an object"),
+        (b'{"query": "{ __typename }", "extensions": "x"}', "`extensions` must be an object"),
+        (b'{"query": "{ __typename', None),
+        (b"[1]", None),
+    ],
+)
+async def test_a_malformed_json_post_is_refused_with_400_naming_what_is_wrong(client, body, message):
+    answer = await client.http.post(URL, content=body, headers={**MODERN, "content-type": "application/json"})
+    assert answer.status_code == 400, answer.text
+    if message is not None:
+        assert message in answer.json()["errors"][0]["message"]
