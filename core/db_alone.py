@@ -54,15 +54,17 @@ ENABLED = os.environ.get("JIEDAO_READ_OUTSIDE_TRANSACTIONS", "1") != "0"
 READS_ALONE = Counter(
     "jiedao_reads_outside_transactions_total",
     "Queries' single statements offered to the read outside a transaction, by outcome: read "
-    "(one round trip), read_after_setting (the street's setting went first), or the reasons it "
-    "fell back to a transaction: in_transaction (a pooled connection left in one), "
-    "connection_lost, setting_changed (twice read under another street) and no_row; refused: "
-    "the server refused the statement (raised to the caller).",
+    "(one round trip), read_after_setting (the street's setting went first), read_after_mismatch "
+    "(an answer read under another street's setting was thrown away and read again), or the "
+    "reasons it fell back to a transaction: in_transaction (a pooled connection left in one), "
+    "not_a_street_connection, connection_lost, setting_changed (twice read under another "
+    "street) and no_row; refused: the server refused the statement (raised to the caller).",
     ["outcome"],
 )
 """Silent fallbacks show here: a steady rate of anything but the two reads is worth a look."""
 OUTCOMES = {outcome: READS_ALONE.labels(outcome) for outcome in (
-    "read", "read_after_setting", "in_transaction", "connection_lost", "setting_changed", "no_row", "refused")}
+    "read", "read_after_setting", "read_after_mismatch", "in_transaction", "not_a_street_connection", "connection_lost",
+    "setting_changed", "no_row", "refused")}
 """Each outcome's series, made once (and shown from the start, at zero)."""
 
 CONNECTION_LOST = (asyncpg.PostgresConnectionError, asyncpg.exceptions.OperatorInterventionError, asyncpg.InterfaceError, OSError)
@@ -113,13 +115,16 @@ async def _read_alone(
     driver = pooled.driver_connection
     broken = False
     try:
-        if not isinstance(driver, StreetConnection) or driver.is_in_transaction():
-            broken = isinstance(driver, StreetConnection)  # a pooled connection in a transaction: never reuse it
+        if not isinstance(driver, StreetConnection):
+            OUTCOMES["not_a_street_connection"].inc()
+            return None
+        if driver.is_in_transaction():
+            broken = True  # a pooled connection in a transaction: never reuse it
             OUTCOMES["in_transaction"].inc()
             return None
         checked = with_street_check(sql)
         wanted = str(street_id)
-        set_first = False
+        set_first = mismatched = False
         for _attempt in range(2):
             if driver.session_street != street_id:
                 driver.session_street = None  # unknown until the setting is confirmed
@@ -132,9 +137,10 @@ async def _read_alone(
                 OUTCOMES["no_row"].inc()
                 return None
             if row[0] == wanted:
-                OUTCOMES["read_after_setting" if set_first else "read"].inc()
+                OUTCOMES["read_after_mismatch" if mismatched else "read_after_setting" if set_first else "read"].inc()
                 return tuple(row)[1:]
             driver.session_street = None  # changed behind our back: set it and read again
+            mismatched = True
         OUTCOMES["setting_changed"].inc()
         return None
     except CONNECTION_LOST as lost:

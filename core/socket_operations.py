@@ -11,7 +11,11 @@ checked input) and queued on one session.
 ``stream``, gives each operation ``Context.for_operation()`` — the socket's caller, street and
 language with a session, lock and loaders of its own — and closes it when the operation's
 results end (completed, failed, cancelled by ``complete`` or by the socket closing). A query or
-mutation gives its connection back before the client reads ``complete``.
+mutation gives its connection back before the client reads ``complete``. At most
+``SOCKET_SESSIONS`` operations of one socket hold a connection at once (``Context._gate``),
+and the position of a socket's write passes on to its later reads (``hand_on_written``).
+Operations sent one after another without waiting for the answer now run concurrently, each
+in its own transaction, as the protocol allows (they used to queue on the socket's session).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any
 
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 
+from jiedao.core.replicas import lsn_value
 from jiedao.schema.context import Context
 
 
@@ -57,10 +62,24 @@ class _OperationContexts:
 
 
 async def _closing_after(results: AsyncGenerator[Any, None], context: Context) -> AsyncGenerator[Any, None]:
-    """``results``, then ``context`` closed: its connection goes back to the pool."""
+    """``results``, then ``context`` closed: its connection goes back to the pool, and the
+    position of a write it made passes to the socket (``hand_on_written``)."""
     try:
         async with aclosing(results):
             async for result in results:
                 yield result
     finally:
         await context.close()
+        hand_on_written(context)
+
+
+def hand_on_written(operation: Context) -> None:
+    """Give the socket the commit position an operation's write announced (with read replicas,
+    ``Context._announce_written``), if later than the socket's: the socket's next operations
+    are read from a replica only once it has replayed that write. A socket has no cookie to
+    carry it, as an HTTP client's requests do."""
+    socket, written = operation.socket, operation.read_after
+    if socket is None or written is None or written == socket.read_after:
+        return
+    if socket.read_after is None or lsn_value(written) > lsn_value(socket.read_after):
+        socket.read_after = written

@@ -35,6 +35,11 @@ async def _prove_alive(session: AsyncSession) -> None:
     await session.execute(text("select 1"))
 
 
+SOCKET_SESSIONS = 2
+"""How many operations of one WebSocket may hold a database session (a pooled connection) at
+once; the others wait for one of them to give it back."""
+
+
 @dataclass
 class Context:
     """One request in one street: its database session, loaders, caller and request id.
@@ -73,6 +78,12 @@ class Context:
     _finished: bool = False
     _untried: bool = False
     """The session has run no statement yet (its connection may turn out dead)."""
+    _gate: asyncio.Semaphore | None = None
+    """A WebSocket's operations share it (``for_operation``): at most ``SOCKET_SESSIONS`` of
+    them hold a session, hence a pooled connection, at once. None for an HTTP request."""
+    _holds_gate: bool = False
+    socket: Context | None = None
+    """For an operation sent over a WebSocket, the socket's context (``for_operation``)."""
 
     @property
     def plugins(self) -> tuple[str, ...]:
@@ -86,6 +97,9 @@ class Context:
         if self._session is None:
             if self._finished:
                 raise RuntimeError("the request has ended: no more statements")
+            if self._gate is not None and not self._holds_gate:
+                await self._gate.acquire()
+                self._holds_gate = True
             replicas = self.kernel.db.replicas
             if self.read_only and replicas is not None:
                 self._session = await replicas.session(self.street_id, self.read_after, self.kernel.db.session_info)
@@ -112,8 +126,7 @@ class Context:
         except DBAPIError as error:
             if not is_disconnect(error):
                 raise
-            await session.close()
-            self._session = None
+            await self._drop_session()
         session = await self.session()
         self._untried = False
         return await read(session)
@@ -189,8 +202,7 @@ class Context:
             except Exception:
                 # PostgreSQL refuses every later statement of the aborted transaction: a
                 # WebSocket's next operations would all fail. It only read: start afresh.
-                await session.close()
-                self._session = None
+                await self._drop_session()
                 raise
 
         return await self._read(read)
@@ -204,8 +216,7 @@ class Context:
         """
         async with self._lock:
             if self._session is not None and "replica" in self._session.info:
-                await self._session.close()  # a query that writes: it goes on on the primary
-                self._session = None
+                await self._drop_session()  # a query that writes: it goes on on the primary
             self.read_only = False
             # The work may do more than statements before its first one: prove the
             # connection first when the request has not used it yet (one statement more).
@@ -256,9 +267,13 @@ class Context:
     def for_operation(self) -> Context:
         """A context for one operation of a WebSocket: this one's caller, street, language and
         connection parameters, with a session, lock and loaders of its own and no per-operation
-        state yet (``core.socket_operations``). Close it when the operation ends."""
+        state yet (``core.socket_operations``). The socket's operations share one gate: at
+        most ``SOCKET_SESSIONS`` of them hold a connection at once (one socket used to hold one
+        at most, its shared session's). Close it when the operation ends."""
+        if self._gate is None:
+            self._gate = asyncio.Semaphore(SOCKET_SESSIONS)
         return replace(self, input_checked=None, read_only=False, _session=None, _lock=asyncio.Lock(),
-                       _loaders={}, _finished=False, _untried=False)
+                       _loaders={}, _finished=False, _untried=False, _gate=self._gate, _holds_gate=False, socket=self)
 
     def has_permission(self, permission: str) -> bool:
         return permission in self.permissions
@@ -268,9 +283,7 @@ class Context:
         transaction and sees what is committed now. A subscription calls it between events, so
         a long-lived socket neither reads an old snapshot nor holds a connection while waiting."""
         async with self._lock:
-            if self._session is not None:
-                await self._session.close()
-                self._session = None
+            await self._drop_session()
             self._loaders.clear()
 
     async def close(self) -> None:
@@ -278,6 +291,16 @@ class Context:
         still running (of a field whose result is no longer wanted) has finished."""
         async with self._lock:
             self._finished = True
-            if self._session is not None:
-                await self._session.close()
-                self._session = None
+            await self._drop_session()
+
+    async def _drop_session(self) -> None:
+        """Close the session (its connection goes back to the pool) and give the socket's
+        gate back; the next statement opens a new one."""
+        session, self._session = self._session, None
+        try:
+            if session is not None:
+                await session.close()
+        finally:
+            if self._holds_gate:
+                self._holds_gate = False
+                self._gate.release()

@@ -127,3 +127,17 @@ async def test_a_malformed_json_post_is_refused_with_400_naming_what_is_wrong(cl
     assert answer.status_code == 400, answer.text
     if message is not None:
         assert message in answer.json()["errors"][0]["message"]
+
+
+async def test_what_front_ends_send_skips_strawberrys_body_parsing(client, monkeypatch):
+    """The fast path is taken: Strawberry's Content-Type parser (the standard library's e-mail
+    parser) runs only for the other spellings."""
+    from strawberry.http import async_base_view
+
+    parsed: list[str] = []
+    real = async_base_view.parse_content_type
+    monkeypatch.setattr(async_base_view, "parse_content_type", lambda value: parsed.append(value) or real(value))
+    plain = await client.http.post(URL, json={"query": "{ __typename }"}, headers=LEGACY)
+    assert plain.json()["data"] == {"__typename": "Query"} and parsed == []
+    other = await client.http.post(URL, content=b'{"query": "{ __typename }"}', headers={**LEGACY, "content-type": "application/json; charset=latin-1"})
+    assert other.json()["data"] == {"__typename": "Query"} and parsed == ["application/json; charset=latin-1"]

@@ -34,7 +34,8 @@ NEW_GRID = 'mutation { createGrid(input: {code: "G9", name: "%s", communityId: "
 
 @pytest.fixture
 def server(database_url, monkeypatch):
-    monkeypatch.setenv("JIEDAO_DATABASE_POOL_SIZE", "2")
+    monkeypatch.setenv("JIEDAO_DATABASE_POOL_SIZE", "4")
+    monkeypatch.setenv("JIEDAO_SOCKET_RECHECK_SECONDS", "300")  # its re-check of tokens takes a connection too
     with UvicornServer(STREETS, database_url, seed=lambda kernel: build_registry(kernel, "changqing", buildings=2, units_per_building=1)) as running:
         yield running
 
@@ -86,7 +87,7 @@ async def test_open_sockets_hold_no_connection_between_operations(server):
     """More sockets than the pool holds connections each answer queries, one after another,
     while all stay open; after each answer no connection is checked out."""
     token = admin_token(server)
-    sockets = [await open_socket(server, token) for _ in range(4)]  # the pool holds 2
+    sockets = [await open_socket(server, token) for _ in range(6)]  # the pool holds 4
     try:
         for round_ in range(2):
             for number, socket in enumerate(sockets):
@@ -117,12 +118,38 @@ async def test_a_mutation_over_a_socket_commits_and_gives_its_connection_back(se
         await socket.close()
 
 
+def peak_of_connections(server: UvicornServer) -> dict[str, int]:
+    """The most connections checked out of the server's pool at once, from now on (``["peak"]``)."""
+    from sqlalchemy import event
+
+    seen = {"now": 0, "peak": 0}
+
+    def out(*_):
+        seen["now"] += 1
+        seen["peak"] = max(seen["peak"], seen["now"])
+
+    def back(*_):
+        seen["now"] -= 1
+
+    async def listen(kernel):
+        event.listen(kernel.db.sync_engine.pool, "checkout", out)
+        event.listen(kernel.db.sync_engine.pool, "checkin", back)
+
+    server.call(listen)
+    return seen
+
+
 async def test_operations_sent_at_once_on_one_socket_each_get_their_own_answer(server):
-    """Five queries in flight on one socket (each its own context and session), answered by id."""
+    """Eight queries in flight on one socket (each its own context and session), answered by
+    id; at most two of them hold a connection at once (``SOCKET_SESSIONS``), so one socket
+    cannot take the pool."""
+    from jiedao.schema.context import SOCKET_SESSIONS
+
     token = admin_token(server)
     socket = await open_socket(server, token)
+    peak = peak_of_connections(server)
     try:
-        sizes = {f"page-{n}": n for n in range(1, 6)}
+        sizes = {f"page-{n}": n for n in range(1, 9)}
         for operation_id, first in sizes.items():
             query = "{ me { username } buildings(first: %d) { edges { node { id } } } }" % first
             await socket.send(json.dumps({"id": operation_id, "type": "subscribe", "payload": {"query": query}}))
@@ -138,5 +165,28 @@ async def test_operations_sent_at_once_on_one_socket_each_get_their_own_answer(s
             assert "errors" not in answered[operation_id], answered[operation_id]
             assert len(answered[operation_id]["data"]["buildings"]["edges"]) == min(first, 2), operation_id
         assert connections_in_use(server) == 0
+        assert 1 <= peak["peak"] <= SOCKET_SESSIONS == 2, peak
     finally:
         await socket.close()
+
+
+async def test_a_write_on_a_socket_makes_its_later_reads_wait_for_it_on_a_replica(kernel):
+    """With read replicas a write announces its commit position; an operation's context is
+    thrown away at its end, so the position passes to the socket's context, from which the
+    next operations are made (a socket has no cookie to carry it)."""
+    from jiedao.core.socket_operations import _closing_after
+    from jiedao.schema.context import Context
+
+    socket = Context(kernel=kernel, street="changqing", street_id=kernel.street_id("changqing"), request_id="socket")
+    for written, expected in (("0/16B3748", "0/16B3748"), ("0/16B3700", "0/16B3748"), ("1/0", "1/0")):
+        operation = socket.for_operation()
+        operation.read_after = written  # what Context._announce_written sets after a commit
+
+        async def nothing():
+            return
+            yield
+
+        async for _ in _closing_after(nothing(), operation):
+            pass
+        assert socket.read_after == expected, "an earlier position never replaces a later one"
+        assert socket.for_operation().read_after == expected

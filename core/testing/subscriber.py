@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from jiedao.core.feeds import listening_in
+from jiedao.core.feeds import listening_in, one_more_listener
 from jiedao.core.identity.service import authenticate
 from jiedao.schema.context import Context
 
@@ -44,7 +44,7 @@ class Subscriber:
         before = listening_in(street_id)
         self.next = asyncio.ensure_future(anext(self.stream))
         # the generator registers its queue with its feed (or ends at once: a refusal)
-        await until(lambda: self.next.done() or listening_in(street_id) > before, "the subscription to listen")
+        await until(lambda: self.next.done() or one_more_listener(before, street_id), "the subscription to listen")
         return self
 
     async def received(self) -> dict:

@@ -86,6 +86,10 @@ def classify(path: str, streets) -> tuple[str, str]:
     return street, endpoint
 
 
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+"""Methods counted under their own name; any other is counted as ``other`` (labels stay few)."""
+
+
 class PrometheusRequests:
     """ASGI middleware counting and timing requests per street and GraphQL operation type."""
 
@@ -103,7 +107,8 @@ class PrometheusRequests:
             stats.requests.labels(street, endpoint, "subscription", "ws").inc()
             await self.app(scope, receive, send)
             return
-        operation = scope.get("method", "GET").lower()
+        method = scope.get("method", "GET")
+        operation = method.lower() if method in HTTP_METHODS else "other"  # a client may send any token as its method
         if endpoint == "graphql" and scope.get("method") == "POST":
             receive, body = await _peek(receive)
             operation = operation_type(body)

@@ -49,8 +49,9 @@ async def test_an_alarm_raised_by_an_ingester_reaches_a_feed_of_another_process(
         assert change.device.device_id == "EM-1" and change.device.id == registry.devices["EM-1"]
         assert (await asyncio.wait_for(local_next, 5)).what == "raised"
         await until(lambda: theirs.received == 1, 5, "the other process's relay")
-        # A change the other process relays next reaches this one after its own message came
-        # back from the broker: the first thing this relay takes in and this feed hears of.
+        # A change the other process relays next: once it arrived, this relay has taken in
+        # one message only (its own, come back from the broker before or after, was ignored),
+        # and it is the next thing this feed hears of (the raise was fed once).
         assert theirs.send("changqing", raised(9999)) is True
         await until(lambda: mine.received >= 1, 10, "the other process's change")
         assert mine.received == 1  # its own message came back from the broker and was ignored
