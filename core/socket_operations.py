@@ -11,7 +11,8 @@ checked input) and queued on one session.
 ``stream``, gives each operation ``Context.for_operation()`` — the socket's caller, street and
 language with a session, lock and loaders of its own — and closes it when the operation's
 results end (completed, failed, cancelled by ``complete`` or by the socket closing). A query or
-mutation gives its connection back before the client reads ``complete``. At most
+mutation gives its connection back before the client reads ``complete``; a subscription after
+each result it sent. At most
 ``SOCKET_SESSIONS`` operations of one socket hold a connection at once (``Context._gate``),
 and the position of a socket's write passes on to its later reads (``hand_on_written``).
 Operations sent one after another without waiting for the answer now run concurrently, each
@@ -68,6 +69,9 @@ async def _closing_after(results: AsyncGenerator[Any, None], context: Context) -
         async with aclosing(results):
             async for result in results:
                 yield result
+                # Sent, every field of it resolved: a subscription waiting for its next event
+                # holds no connection (and no place at the socket's gate), whatever its resolver does.
+                await context.fresh()
     finally:
         await context.close()
         hand_on_written(context)

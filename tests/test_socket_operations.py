@@ -190,3 +190,70 @@ async def test_a_write_on_a_socket_makes_its_later_reads_wait_for_it_on_a_replic
             pass
         assert socket.read_after == expected, "an earlier position never replaces a later one"
         assert socket.for_operation().read_after == expected
+
+
+async def test_a_subscription_holds_no_connection_between_events(server):
+    """An ``alarmChanged`` event whose fields read the database (the alarm's device) is sent,
+    then the subscription waits for the next one holding no connection and no place at the
+    socket's gate: the socket's queries are still answered."""
+    from datetime import UTC, datetime
+
+    from jiedao.plugins.sensors.models import Alarm, Device
+    from jiedao.plugins.sensors.service.alarms import Change
+    from jiedao.plugins.sensors.service.publish import feed_of
+
+    street_id = server.kernel.street_id("changqing")
+
+    async def device(kernel):
+        async with kernel.db.transaction(street_id) as session:
+            row = Device(street_id=street_id, device_id="SD-9", kind="SMOKE_DETECTOR", name="厨房烟感", status="ONLINE", latest={})
+            session.add(row)
+            await session.flush()
+            return row.id
+
+    device_pk = server.call(device)
+
+    async def raise_alarm(kernel, alarm_id: int):
+        now = datetime.now(UTC)
+        alarm = Alarm(id=alarm_id, street_id=street_id, device_pk=device_pk, type="SMOKE", severity="CRITICAL", status="ACTIVE_UNACK",
+                      message="smoke", raised_at=now, updated_at=now, repeat_count=0, escalation_level=0)
+        feed_of(kernel).put(street_id, Change("raised", alarm, None))
+
+    token = admin_token(server)
+    socket = await open_socket(server, token)
+    try:
+        for operation_id in ("alarms-1", "alarms-2"):  # two subscriptions: as many as the gate's places
+            query = "subscription { alarmChanged { alarm { id device { deviceId name } } } }"
+            await socket.send(json.dumps({"id": operation_id, "type": "subscribe", "payload": {"query": query}}))
+        heard: dict[str, int] = {}
+        deadline = asyncio.get_running_loop().time() + PATIENCE
+        while len(heard) < 2:  # the subscriptions register asynchronously: raise until both heard one
+            assert asyncio.get_running_loop().time() < deadline, heard
+            server.call(lambda kernel: raise_alarm(kernel, 7000 + len(heard)))
+            try:
+                message = json.loads(await asyncio.wait_for(socket.recv(), 0.5))
+            except TimeoutError:
+                continue
+            assert message["type"] == "next", message
+            assert message["payload"]["data"]["alarmChanged"]["alarm"]["device"] == {"deviceId": "SD-9", "name": "厨房烟感"}
+            heard[message["id"]] = 1
+        while connections_in_use(server) != 0:  # given back once the event was sent
+            assert asyncio.get_running_loop().time() < deadline, "a subscription kept its connection while waiting"
+            await asyncio.sleep(0.05)
+        answer = await asyncio.wait_for(run_skipping_events(socket, "query", GENERAL_PATH), PATIENCE)
+        assert answer["data"]["me"]["username"] == "socket-admin"
+    finally:
+        await socket.close()
+
+
+async def run_skipping_events(socket, operation_id: str, query: str) -> dict:
+    """``run``, ignoring the messages of the socket's subscriptions."""
+    await socket.send(json.dumps({"id": operation_id, "type": "subscribe", "payload": {"query": query}}))
+    result = None
+    while True:
+        message = json.loads(await socket.recv())
+        if message.get("id") != operation_id:
+            continue
+        if message["type"] == "complete":
+            return result
+        result = message["payload"]
