@@ -34,7 +34,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import lru_cache
 from typing import Any
 
@@ -100,12 +100,21 @@ def with_street_check(sql: str) -> str:
 
 async def read_alone(
     engine: AsyncEngine, street_id: int, sql: str, parameters: tuple[Any, ...], count_statement: Callable[[], None] = lambda: None,
+    gate: asyncio.Semaphore | None = None,
 ) -> tuple[Any, ...] | None:
     """The one row of ``sql`` read for ``street_id`` outside any transaction, or None when it
     could not be read that way (see the module's docstring). ``count_statement`` is called
     for each read sent (the setting, like a BEGIN, is not counted). Shielded from the
-    caller's cancellation, as a statement cancelled half-way would break its connection."""
-    return await asyncio.shield(_read_alone(engine, street_id, sql, parameters, count_statement))
+    caller's cancellation, as a statement cancelled half-way would break its connection;
+    ``gate`` (a WebSocket's, ``Context._gate``) is held while the connection is, inside the
+    shield, so a cancelled caller does not give it back early."""
+    read = _read_alone(engine, street_id, sql, parameters, count_statement)
+    return await asyncio.shield(read if gate is None else _through(gate, read))
+
+
+async def _through(gate: asyncio.Semaphore, read: Awaitable[Any]) -> Any:
+    async with gate:
+        return await read
 
 
 async def _read_alone(

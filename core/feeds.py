@@ -48,13 +48,13 @@ class StreetFeed(Generic[Change]):
         return len(self._queues.get(street_id, ()))
 
 
-def listening_in(street_id: int) -> dict[int, int]:
-    """How many listeners each feed of this process has in the street, by ``id`` of the feed: a
-    test that starts a subscription waits until one feed counts more than before it (a feed
-    of another test's kernel losing a listener meanwhile changes only its own count)."""
-    return {id(feed): feed.listeners(street_id) for feed in list(_FEEDS)}
+def listening_in(street_id: int) -> weakref.WeakKeyDictionary[StreetFeed, int]:
+    """How many listeners each feed of this process has in the street: a test that starts a
+    subscription waits until one feed counts more than before it (a feed of another test's
+    kernel losing a listener meanwhile changes only its own count)."""
+    return weakref.WeakKeyDictionary({feed: feed.listeners(street_id) for feed in list(_FEEDS)})
 
 
-def one_more_listener(before: dict[int, int], street_id: int) -> bool:
+def one_more_listener(before: weakref.WeakKeyDictionary[StreetFeed, int], street_id: int) -> bool:
     """Whether a feed of the street counts more listeners than in ``before`` (``listening_in``)."""
     return any(count > before.get(feed, 0) for feed, count in listening_in(street_id).items())

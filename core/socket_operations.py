@@ -11,8 +11,8 @@ checked input) and queued on one session.
 ``stream``, gives each operation ``Context.for_operation()`` — the socket's caller, street and
 language with a session, lock and loaders of its own — and closes it when the operation's
 results end (completed, failed, cancelled by ``complete`` or by the socket closing). A query or
-mutation gives its connection back before the client reads ``complete``; a subscription after
-each result it sent. At most
+mutation gives its connection back before its answer is sent; a subscription before each
+result it sends. At most
 ``SOCKET_SESSIONS`` operations of one socket hold a connection at once (``Context._gate``),
 and the position of a socket's write passes on to its later reads (``hand_on_written``).
 Operations sent one after another without waiting for the answer now run concurrently, each
@@ -21,6 +21,7 @@ in its own transaction, as the protocol allows (they used to queue on the socket
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from typing import Any
@@ -29,6 +30,8 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Bas
 
 from jiedao.core.replicas import lsn_value
 from jiedao.schema.context import Context
+
+log = logging.getLogger("jiedao.http")
 
 
 class OperationContextsHandler(BaseGraphQLTransportWSHandler):
@@ -68,13 +71,25 @@ async def _closing_after(results: AsyncGenerator[Any, None], context: Context) -
     try:
         async with aclosing(results):
             async for result in results:
+                # Every field of it resolved: before it is sent (a slow client), end the
+                # session — a subscription waiting for its next event holds no connection and
+                # no place at the socket's gate, whatever its resolver does — and hand the
+                # socket the position of a write, before the client can send its next query.
+                await _end_session(context)
+                hand_on_written(context)
                 yield result
-                # Sent, every field of it resolved: a subscription waiting for its next event
-                # holds no connection (and no place at the socket's gate), whatever its resolver does.
-                await context.fresh()
     finally:
         await context.close()
         hand_on_written(context)
+
+
+async def _end_session(context: Context) -> None:
+    """``context.fresh()``; a failure is logged, not raised: a subscription goes on (its next
+    read opens a new session), rather than ending with what looks like a normal ``complete``."""
+    try:
+        await context.fresh()
+    except Exception:  # noqa: BLE001 - the stream goes on
+        log.exception("ending the session of a WebSocket operation failed (request %s)", context.request_id)
 
 
 def hand_on_written(operation: Context) -> None:

@@ -191,7 +191,7 @@ class Context:
         round trip instead of three (``core.db_alone``); the request's session is then never
         opened unless another read needs it."""
         if self.read_only and self._session is None and not self._finished and read_alone_applies(self.kernel.db):
-            row = await read_alone(self.kernel.db.engine, self.street_id, sql, parameters, count_statement)
+            row = await read_alone(self.kernel.db.engine, self.street_id, sql, parameters, count_statement, self._gate)
             if row is not None:
                 return row
 
@@ -299,7 +299,7 @@ class Context:
         session, self._session = self._session, None
         try:
             if session is not None:
-                await session.close()
+                await asyncio.shield(session.close())  # cancelled, it still ends: no connection left to the collector
         finally:
             if self._holds_gate:
                 self._holds_gate = False
