@@ -2,9 +2,10 @@
 
 A process serves one cell and keeps one pool on it (``kernel.db``). The cross-cell figures
 (``core.fanout``) read every cell, the other cells through their application URL from the
-environment (``core.clusters.app_url``), the served one through its own URL: each gets one small pool (``CELL_POOL_SIZE`` connections, a
-connection attempt bounded by ``CELL_TIMEOUT_SECONDS``), made on first use, kept on the kernel
-and disposed when the kernel closes (``Kernel.on_close``).
+environment (``core.clusters.app_url``), the served one through its own URL: each gets one
+small pool (``CELL_POOL_SIZE`` connections, a connection attempt bounded by
+``CELL_TIMEOUT_SECONDS``), made on first use, kept on the kernel and disposed when the kernel
+closes (``Kernel.on_close``).
 """
 
 from __future__ import annotations

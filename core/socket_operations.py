@@ -12,9 +12,9 @@ checked input) and queued on one session.
 language with a session, lock and loaders of its own — and closes it when the operation's
 results end (completed, failed, cancelled by ``complete`` or by the socket closing). A query or
 mutation gives its connection back before its answer is sent; a subscription before each
-result it sends. At most
-``SOCKET_SESSIONS`` operations of one socket hold a connection at once (``Context._gate``),
-and the position of a socket's write passes on to its later reads (``hand_on_written``).
+result it sends. At most ``SOCKET_SESSIONS`` operations of one socket hold a connection at
+once (``Context._gate``), and the position of a socket's write passes on to its later reads
+(``hand_on_written``).
 Operations sent one after another without waiting for the answer now run concurrently, each
 in its own transaction, as the protocol allows (they used to queue on the socket's session).
 """
