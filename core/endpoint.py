@@ -111,6 +111,15 @@ class StreetGraphQL(GraphQL):
             request.scope["jiedao.status"] = 400
         return body
 
+    def decode_json(self, data: str | bytes) -> object:
+        """Strawberry's JSON decoding; a body that is not UTF-8 is refused like unparsable
+        JSON (400), not left to escape as a server error (the standard library raises
+        ``UnicodeDecodeError`` for it, which Strawberry does not catch)."""
+        try:
+            return super().decode_json(data)
+        except UnicodeDecodeError as error:
+            raise json.JSONDecodeError(f"not UTF-8: {error.reason}", "", 0) from None
+
     def encode_json(self, data: object) -> str:
         """Answers and WebSocket messages as JSON (``graphql_over_http.encode_json``: orjson)."""
         return encode_json(data)

@@ -119,6 +119,8 @@ async def test_every_json_content_type_is_read_and_variables_and_operation_name_
         (b'{"query": "{ __typename }", "variables": []}', "`variables` must be an object"),
         (b'{"query": "{ __typename }", "extensions": "x"}', "`extensions` must be an object"),
         (b'{"query": "{ __typename', None),
+        (b'{"query": "{ __typename }", "variables": {"x": "\xff"}}', "Unable to parse request body as JSON"),  # not UTF-8
+        (b"\xfe\xff\x00{", "Unable to parse request body as JSON"),
         (b"[1]", None),
     ],
 )
