@@ -11,17 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import secrets
-from datetime import timedelta
 
 import pytest
 from websockets.asyncio.client import connect
 
-from jiedao.core.identity import service
-from jiedao.core.identity.models import Grant, Token, User
 from jiedao.core.identity.roles import STREET_ADMIN
 from jiedao.core.testing.fixtures import build_registry
 from jiedao.core.testing.uvicorn_server import UvicornServer
+from tests.test_websocket_auth import make_token
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)  # the pool is PostgreSQL's
 
@@ -41,19 +38,8 @@ def server(database_url, monkeypatch):
 
 
 def admin_token(server: UvicornServer) -> str:
-    token = secrets.token_urlsafe(24)
-
-    async def make(kernel):
-        async with kernel.db.transaction() as session:
-            user = User(username="socket-admin", password_hash="-")
-            session.add(user)
-            await session.flush()
-            session.add(Grant(user_id=user.id, street_id=kernel.street_id("changqing"), role=STREET_ADMIN))
-            session.add(Token(user_id=user.id, digest=service.digest(token), created_at=service.now(),
-                              expires_at=service.now() + timedelta(hours=1)))
-
-    server.call(make)
-    return token
+    """A street admin of changqing (``socket-admin``) and a fresh token of theirs."""
+    return make_token(server, "socket-admin", role=STREET_ADMIN)
 
 
 async def open_socket(server: UvicornServer, token: str):
