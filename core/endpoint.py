@@ -9,6 +9,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from cross_web import HTTPException
+from cross_web.request import StarletteRequestAdapter
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -20,6 +21,7 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from jiedao.core.graphql_over_http import GRAPHQL_RESPONSE, crashed_before_execution, encode_json, is_request_error, negotiate
+from jiedao.core.known_queries import KnownQueries, known_key
 from jiedao.core.identity.service import Authentication, AuthenticationFailed, SessionCheck, authenticate
 from jiedao.core.messages import request_language
 from jiedao.core.pages.routes import built_page, page_response
@@ -38,15 +40,33 @@ PLAIN_JSON = frozenset({"application/json", "application/json;charset=utf-8"})
 log = logging.getLogger("jiedao.http")
 
 
+PARSED = "jiedao.parsed_operation"
+"""The scope entry of the operation ``_known_answer`` parsed (``parse_http_body`` takes it)."""
+KNOWN_KEY = "jiedao.known_key"
+"""The scope entry of the request's ``known_queries.known_key`` (a well-formed JSON POST)."""
+
+
+class _RequestAdapter(StarletteRequestAdapter):
+    """Strawberry's request adapter, giving the ASGI scope (what ``_known_answer`` parsed)."""
+
+    @property
+    def scope(self) -> Scope:
+        return self._request.scope
+
+
 class StreetGraphQL(GraphQL):
     """Strawberry's ASGI view for one derived schema, building a ``Context`` per request."""
 
     graphql_transport_ws_handler_class = OperationContextsHandler
     """Each operation of a socket with a context (and connection) of its own, given back at its end."""
 
+    request_adapter_class = _RequestAdapter
+
     def __init__(self, kernel: Kernel, schema):
         super().__init__(schema, subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL], multipart_uploads_enabled=False)
         self.kernel = kernel
+        self.known = KnownQueries(schema._schema)
+        """Queries one compiled statement answered before, answered again without executing."""
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         scope = request.scope
@@ -86,7 +106,9 @@ class StreetGraphQL(GraphQL):
             await response(scope, receive, send)
             return
         try:
-            response = await self.run(request)
+            response = await self._known_answer(request)
+            if response is None:
+                response = await self.run(request)
         except HTTPException as refusal:
             response = _refusal_response(refusal, request, media_type)
         else:
@@ -96,12 +118,40 @@ class StreetGraphQL(GraphQL):
             response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
         await response(scope, receive, send)
 
+    async def _known_answer(self, request: Request) -> Response | None:
+        """The answer of a well-formed JSON POST of a known query (``core.known_queries``),
+        or ``None``: Strawberry's view answers. The parsed operation is kept for the view."""
+        if not self.kernel.db.is_postgres:
+            return None
+        data = await self._plain_json_post(self.request_adapter_class(request))
+        if data is None:
+            return None
+        scope = request.scope
+        scope[PARSED] = data
+        key = scope[KNOWN_KEY] = known_key(data.query, data.operation_name, scope["jiedao.auth"], self.kernel)
+        known = self.known.find(key)
+        if known is None:
+            return None
+        sub_response = await self.get_sub_response(request)
+        context = await self.get_context(request, sub_response)
+        body = await self.known.answer(known, data.variables, data.operation_name, context)
+        if body is None:
+            await context.close()  # its connection back before the view's context takes one
+            return None
+        return self.create_response(body, sub_response)
+
     async def process_result(self, request, result):
         """Strawberry's result body; for a request error asked as ``application/graphql-response+json``
         no ``data`` entry and status 400 (``application/json`` keeps 200 and ``"data": null``);
         a crash before execution (a schema extension raised) is 500 in either media type, with
-        the masked ``INTERNAL`` error."""
+        the masked ``INTERNAL`` error. A query one compiled statement answered whole, without
+        an error, becomes known (``core.known_queries``)."""
         body = await super().process_result(request, result)
+        key = request.scope.get(KNOWN_KEY)
+        if key is not None and not result.errors and request.scope["jiedao.contexts"]:
+            answered = request.scope["jiedao.contexts"][-1].compiled_answer
+            if answered is not None:
+                self.known.remember(key, answered)
         if crashed_before_execution(result):
             if request.scope.get("jiedao.media_type") == GRAPHQL_RESPONSE:
                 body.pop("data", None)
@@ -128,7 +178,7 @@ class StreetGraphQL(GraphQL):
         """The request's operation: a well-formed JSON POST read directly (``_plain_json_post``),
         anything else by Strawberry's parsing, refusing a JSON body that is not an object
         (``[]``, ``1``, ``null``)."""
-        plain = await self._plain_json_post(request)
+        plain = request.scope.pop(PARSED, None) or await self._plain_json_post(request)
         if plain is not None:
             return plain
         try:

@@ -542,11 +542,22 @@ def _compile(schema: GraphQLSchema, fragments: Any, variables: Any, operation: A
     return CompiledOperation(f"select {', '.join(columns)}", tuple(compiler.statement.parameters), tuple(roots), tuple(keys))
 
 
+@dataclass(frozen=True)
+class CompiledAnswer:
+    """An operation the compiled statement answered whole: the statement, the operation and
+    its document's fragment definitions (``core.known_queries`` answers it again without
+    executing)."""
+
+    compiled: CompiledOperation
+    operation: Any
+    fragments: tuple[Any, ...]
+
+
 _CACHE: OrderedDict[tuple, tuple[Any, CompiledOperation | None]] = OrderedDict()
 _CACHE_SIZE = 512
 
 
-def _has_directives(operation: Any) -> bool:
+def has_directives(operation: Any) -> bool:
     """Whether the operation's document may carry a directive (an ``@`` anywhere in its text,
     strings included: a conservative answer). Its compiled form then depends on the
     request's variables (``@include(if: $x)``), so it is not kept."""
@@ -569,7 +580,7 @@ def compile_operation(executor: Any, grouped_field_set: Any) -> CompiledOperatio
         _CACHE.move_to_end(key)
         return kept[1]
     compiled = _compile(executor.schema, executor.fragments, executor.variable_values, operation, context, grouped_field_set)
-    if not _has_directives(operation):
+    if not has_directives(operation):
         _CACHE[key] = (operation, compiled)  # the operation is kept with it: its id is not reused
         if len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
@@ -579,8 +590,12 @@ def compile_operation(executor: Any, grouped_field_set: Any) -> CompiledOperatio
 def bind(compiled: CompiledOperation, executor: Any) -> list[Any] | None:
     """The statement's parameter values for this request, or ``None`` when an argument
     needs the general path (a client error it reports, or ``first: 0``)."""
-    values: dict[str, Any] = {"street": executor.context_value.street_id}
-    variables = executor.variable_values
+    return bind_values(compiled, executor.context_value.street_id, executor.variable_values)
+
+
+def bind_values(compiled: CompiledOperation, street_id: int, variables: dict[str, Any]) -> list[Any] | None:
+    """``bind`` for the street ``street_id`` and the operation's coerced ``variables``."""
+    values: dict[str, Any] = {"street": street_id}
     try:
         for key, root, graphql_field, node in compiled.roots:
             arguments = get_argument_values(graphql_field, node, variables)

@@ -72,6 +72,9 @@ class Context:
     """The answer is encoded by the GraphQL view (orjson): root fields may be answered as
     JSON text the database wrote (``schema.compiled_reads``). Contexts of callers reading
     ``ExecutionResult.data`` in Python keep False."""
+    compiled_answer: Any = None
+    """``schema.compiled_reads.CompiledAnswer`` when one compiled statement answered the
+    whole operation (``core.known_queries`` remembers it for the next such request)."""
     _session: AsyncSession | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _loaders: dict[Hashable, DataLoader] = field(default_factory=dict)

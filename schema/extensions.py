@@ -24,7 +24,7 @@ from strawberry.extensions.max_aliases import create_validator as create_alias_r
 
 from jiedao.schema.observability import GRAPHQL_REQUESTS, GRAPHQL_SECONDS, child
 from jiedao.schema.budget import DEFAULT_MAX_OBJECTS, start_budget, stop_budget
-from jiedao.schema.cost import estimate
+from jiedao.schema.cost import Estimate, estimate
 from jiedao.schema.depth import create_depth_rule
 from jiedao.schema.errors import is_expected
 from jiedao.schema.localise import ErrorsAfterOperation, LocaliseErrors
@@ -71,23 +71,9 @@ class CostLimiter(SchemaExtension):
         if ctx.pre_execution_errors or ctx.graphql_document is None:
             yield
             return
-        max_objects, introspection = _settings(ctx.context)
         figures = estimate(ctx.graphql_document, ctx.operation_name, ctx.schema._schema, ctx.variables)
         self.cost, self.objects = figures.cost, figures.objects
-        refusal = figures.error
-        if refusal is None and figures.introspection:
-            refusal = _introspection_refusal(introspection, ctx.context)
-        if refusal is None and self.objects > max_objects:
-            refusal = GraphQLError(
-                f"The query could return {self.objects} objects, more than the limit of {max_objects}; "
-                "ask for smaller pages (first:) or fewer nested lists.",
-                extensions={"code": "QUERY_TOO_COSTLY", "objects": self.objects, "limit": max_objects},
-            )
-        if refusal is None and self.cost > MAX_COST:
-            refusal = GraphQLError(
-                f"The query's cost {self.cost} exceeds the limit of {MAX_COST}; ask for smaller pages.",
-                extensions={"code": "COST_LIMIT", "cost": self.cost, "limit": MAX_COST},
-            )
+        refusal = cost_refusal(figures, ctx.context)
         if refusal is not None:
             ctx.pre_execution_errors = [refusal]
         yield
@@ -105,11 +91,39 @@ class CostLimiter(SchemaExtension):
             result.errors = [GraphQLError(budget.exceeded.args[0], extensions=dict(budget.exceeded.extensions))]
 
     def get_results(self) -> dict:
-        results: dict = {"cost": self.cost, "objects": self.objects}
-        statements = current_statements()
-        if statements is not None and os.environ.get("JIEDAO_DEBUG") == "1":
-            results["statements"] = statements.count
-        return results
+        return cost_results(self.cost, self.objects)
+
+
+def cost_refusal(figures: Estimate, context) -> GraphQLError | None:
+    """The error refusing an operation of estimate ``figures`` for the caller of ``context``
+    before it runs (introspection it may not use, more objects than ``max_objects``, a cost
+    over ``MAX_COST``, or the estimate's own error), or ``None``."""
+    max_objects, introspection = _settings(context)
+    refusal = figures.error
+    if refusal is None and figures.introspection:
+        refusal = _introspection_refusal(introspection, context)
+    if refusal is None and figures.objects > max_objects:
+        refusal = GraphQLError(
+            f"The query could return {figures.objects} objects, more than the limit of {max_objects}; "
+            "ask for smaller pages (first:) or fewer nested lists.",
+            extensions={"code": "QUERY_TOO_COSTLY", "objects": figures.objects, "limit": max_objects},
+        )
+    if refusal is None and figures.cost > MAX_COST:
+        refusal = GraphQLError(
+            f"The query's cost {figures.cost} exceeds the limit of {MAX_COST}; ask for smaller pages.",
+            extensions={"code": "COST_LIMIT", "cost": figures.cost, "limit": MAX_COST},
+        )
+    return refusal
+
+
+def cost_results(cost: int, objects: int) -> dict:
+    """The answer's ``extensions`` entries of ``CostLimiter``: the estimate's cost and objects
+    (and, under ``JIEDAO_DEBUG=1``, the request's statement count)."""
+    results: dict = {"cost": cost, "objects": objects}
+    statements = current_statements()
+    if statements is not None and os.environ.get("JIEDAO_DEBUG") == "1":
+        results["statements"] = statements.count
+    return results
 
 
 _UNKNOWN_FIELD = re.compile(r"^Cannot query field '(?P<field>\w+)' on type '(?P<type>\w+)'\.")

@@ -68,7 +68,7 @@ from strawberry.types.field import StrawberryField
 
 from jiedao.schema.budget import PACE_AFTER_OBJECTS, current_budget
 from jiedao.schema.compiled_reads import answer as compiled_answer
-from jiedao.schema.compiled_reads import bind, compile_operation
+from jiedao.schema.compiled_reads import CompiledAnswer, bind, compile_operation
 from jiedao.schema.plain_answers import CONSTANT, VALUE, Slot, answer_function
 from jiedao.schema.plain_answers import LEAF as ANSWER_LEAF
 from jiedao.schema.caller_permissions import ALLOWED, ContextOnly, caller_only, permissions_of, verdict
@@ -363,6 +363,8 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
         first_node = next(iter(root_fields[2].values()))[0].node
         data = await compiled_answer(compiled, parameters, self.context_value, first_node)
         if data is not None:
+            fragments = tuple(details.definition for details in self.fragments.values())
+            self.context_value.compiled_answer = CompiledAnswer(compiled, self.operation, fragments)
             return data
         result = super().execute_collected_root_fields(*root_fields)
         return await result if self.is_awaitable(result) else result

@@ -6,11 +6,12 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.instrumentation import manager_of_class
 
 from jiedao.core.errors import DomainError
 from jiedao.core.db_retry import read_once_more_if_disconnected
@@ -116,9 +117,22 @@ async def authenticate(kernel: Kernel, street: str, authorization: str | None) -
         raise AuthenticationFailed("The token has expired; log in again.")
     if not cached.roles:
         raise NotGrantedHere(f"This token is not valid in street '{street}'.")
-    user = User(**cached.user_columns)
+    return Authentication(detached_user(cached.user_columns), cached.roles, cached.permissions, cached.token_id)
+
+
+def detached_user(columns: dict[str, Any]) -> User:
+    """A detached ``User`` with ``columns``, as if loaded by a session that has closed: each
+    request gets its own (a mutation may attach it to its session, e.g. as a notice's
+    publisher). Built as the ORM builds loaded rows — the instance without ``__init__``, its
+    columns set as loaded state — at a third of the cost of the constructor's per-attribute
+    change tracking, which a detached copy does not need."""
+    user = _USER_CLASS_MANAGER.new_instance()
+    user.__dict__.update(columns)
     make_transient_to_detached(user)
-    return Authentication(user, cached.roles, cached.permissions, cached.token_id)
+    return user
+
+
+_USER_CLASS_MANAGER = manager_of_class(User)
 
 
 async def _token_rows(session: AsyncSession, token_digest: str, street_id: int) -> list:
