@@ -21,7 +21,7 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from jiedao.core.graphql_over_http import GRAPHQL_RESPONSE, crashed_before_execution, encode_json, is_request_error, negotiate
-from jiedao.core.known_queries import KnownQueries, known_key
+from jiedao.core.known_queries import STEPPED_ASIDE, KnownQueries, known_key
 from jiedao.core.identity.service import Authentication, AuthenticationFailed, SessionCheck, authenticate
 from jiedao.core.messages import request_language
 from jiedao.core.pages.routes import built_page, page_response
@@ -84,7 +84,9 @@ class StreetGraphQL(GraphQL):
             token_id=auth.token_id,
             client_address=request.client.host if request.client else "",
             language=request_language(self.kernel, scope["jiedao.street"], request.headers),
-            answers_as_json=True,  # encode_json below: orjson inserts compiled answers as they are
+            # encode_json below: orjson inserts compiled answers as they are; not again after
+            # the statement of a known query stepped aside (core.known_queries)
+            answers_as_json=STEPPED_ASIDE not in scope,
         )
         if self.kernel.db.replicas is not None:
             context.read_after = read_after(request)
@@ -124,10 +126,10 @@ class StreetGraphQL(GraphQL):
         if not self.kernel.db.is_postgres:
             return None
         data = await self._plain_json_post(self.request_adapter_class(request))
+        scope = request.scope
+        scope[PARSED] = data  # None: not a plain JSON POST, Strawberry's parsing reads it
         if data is None:
             return None
-        scope = request.scope
-        scope[PARSED] = data
         key = scope[KNOWN_KEY] = known_key(data.query, data.operation_name, scope["jiedao.auth"], self.kernel)
         known = self.known.find(key)
         if known is None:
@@ -135,10 +137,15 @@ class StreetGraphQL(GraphQL):
         sub_response = await self.get_sub_response(request)
         context = await self.get_context(request, sub_response)
         body = await self.known.answer(known, data.variables, data.operation_name, context)
-        if body is None:
+        if body is not None:
+            return self.create_response(body, sub_response)
+        if context.compiled_answer is STEPPED_ASIDE:
+            scope[STEPPED_ASIDE] = True  # the view's context answers without the statement
+        try:
             await context.close()  # its connection back before the view's context takes one
-            return None
-        return self.create_response(body, sub_response)
+        except Exception:  # noqa: BLE001 - the endpoint closes it again at the end
+            log.warning("request %s: closing the known query's context failed", scope["jiedao.request_id"], exc_info=True)
+        return None
 
     async def process_result(self, request, result):
         """Strawberry's result body; for a request error asked as ``application/graphql-response+json``
@@ -162,13 +169,16 @@ class StreetGraphQL(GraphQL):
         return body
 
     def decode_json(self, data: str | bytes) -> object:
-        """Strawberry's JSON decoding; a body that is not UTF-8 is refused like unparsable
-        JSON (400), not left to escape as a server error (the standard library raises
-        ``UnicodeDecodeError`` for it, which Strawberry does not catch)."""
+        """Strawberry's JSON decoding; a body that is not UTF-8 or is nested too deeply is
+        refused like unparsable JSON (400), not left to escape as a server error (the standard
+        library raises ``UnicodeDecodeError`` or ``RecursionError`` for them, which Strawberry
+        does not catch)."""
         try:
             return super().decode_json(data)
         except UnicodeDecodeError as error:
             raise json.JSONDecodeError(f"not UTF-8: {error.reason}", "", 0) from None
+        except RecursionError:  # [[[[… nested deeper than the parser's recursion
+            raise json.JSONDecodeError("nested too deeply", "", 0) from None
 
     def encode_json(self, data: object) -> str:
         """Answers and WebSocket messages as JSON (``graphql_over_http.encode_json``: orjson)."""
@@ -178,7 +188,7 @@ class StreetGraphQL(GraphQL):
         """The request's operation: a well-formed JSON POST read directly (``_plain_json_post``),
         anything else by Strawberry's parsing, refusing a JSON body that is not an object
         (``[]``, ``1``, ``null``)."""
-        plain = request.scope.pop(PARSED, None) or await self._plain_json_post(request)
+        plain = request.scope.pop(PARSED) if PARSED in request.scope else await self._plain_json_post(request)
         if plain is not None:
             return plain
         try:

@@ -21,9 +21,10 @@ the request:
 
 Whatever is not ordinary — a variable with an error, a refusal, an argument ``bind`` leaves
 to the general path, a statement that steps aside or fails — is handed back to Strawberry's
-view, which then answers or reports it exactly as before (a query only reads, so running it
-again is safe). Documents with directives are never remembered: their compiled form depends
-on the variables. ``JIEDAO_COMPILED_READS=0`` turns this off with compiled reads.
+view, which then answers or reports it exactly as before; after a statement that ran, it
+answers without compiling (``STEPPED_ASIDE``: the statement is not run twice). Documents with
+directives are never remembered (their compiled form depends on the variables), nor those
+longer than ``LONGEST``. ``JIEDAO_COMPILED_READS=0`` turns this off with compiled reads.
 """
 
 from __future__ import annotations
@@ -67,6 +68,12 @@ KNOWN_QUERIES = Counter(
 )
 SIZE = 512
 """Documents remembered per view (least recently used forgotten first)."""
+LONGEST = 20_000
+"""Longer documents are not remembered (an entry keeps its text: no padded variants filling
+memory; a front end's documents are far shorter)."""
+STEPPED_ASIDE = "stepped aside"
+"""``Context.compiled_answer`` of a request whose known statement ran and stepped aside or
+failed: its general path answers without the compiled statement (``schema.compiled_reads``)."""
 
 
 @dataclass(frozen=True)
@@ -146,7 +153,7 @@ class KnownQueries:
     def remember(self, key: tuple, answered: CompiledAnswer) -> None:
         """Remember that the compiled statement of ``answered`` answered the request of
         ``key`` whole (and without an error), unless its document has directives."""
-        if has_directives(answered.operation):
+        if has_directives(answered.operation) or len(key[0]) > LONGEST:
             return
         document = DocumentNode(definitions=(answered.operation, *answered.fragments))
         self._known[key] = KnownQuery(answered.compiled, answered.operation, document, plain_variables(self.schema, answered.operation))
@@ -165,7 +172,9 @@ class KnownQueries:
 
     async def answer(self, known: KnownQuery, variables: dict[str, Any] | None, operation_name: str | None, context: Any) -> dict[str, Any] | None:
         """The response body of ``known`` for this request's ``variables``, read on
-        ``context``; ``None`` when the general path must answer (see the module)."""
+        ``context``; ``None`` when the general path must answer (see the module). When the
+        statement ran and stepped aside or failed, ``context.compiled_answer`` is
+        ``STEPPED_ASIDE``: the general path need not run it again."""
         started = time.perf_counter()
         try:
             body = await self._answer(known, variables, operation_name, context)
@@ -193,10 +202,12 @@ class KnownQueries:
         if parameters is None:
             return None
         context.read_only = True
+        context.compiled_answer = STEPPED_ASIDE  # until it has answered
         try:
             data = await compiled_reads.answer(known.compiled, parameters, context, known.compiled.roots[0][3])
-        except GraphQLError:  # the general path reads again and reports its failure
+        except GraphQLError:  # the general path reads without it and reports what it finds
             return None
         if data is None:
             return None
+        context.compiled_answer = None
         return {"data": data, "extensions": cost_results(figures.cost, figures.objects)}

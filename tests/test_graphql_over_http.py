@@ -122,6 +122,8 @@ async def test_every_json_content_type_is_read_and_variables_and_operation_name_
         (b'{"query": "{ __typename }", "variables": {"x": "\xff"}}', "Unable to parse request body as JSON"),  # not UTF-8
         (b"\xfe\xff\x00{", "Unable to parse request body as JSON"),
         (b"[1]", None),
+        (b"[" * 200_000, "Unable to parse request body as JSON"),  # deeper than the parser's recursion
+        (b'{"query": "{ __typename }", "variables": {"x": ' + b"[" * 200_000 + b"}}", "Unable to parse request body as JSON"),
     ],
 )
 async def test_a_malformed_json_post_is_refused_with_400_naming_what_is_wrong(client, body, message):

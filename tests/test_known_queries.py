@@ -170,3 +170,27 @@ async def test_a_fault_in_answering_a_known_query_leaves_the_answer_to_the_gener
     assert await client.result(ONE, variables, token=token) == expected
     assert answered_here() == before
     assert "known query answered by the general path after a failure" in caplog.text
+
+
+async def test_a_known_statement_that_steps_aside_is_not_run_twice(client, kernel, monkeypatch):
+    """A building moved to another street's compound (a damaged import) after the query
+    became known: the statement steps aside and the general path reports the null, reading
+    without running the statement again — as many statements as for a query not known."""
+    from sqlalchemy import update
+
+    from jiedao.core import models
+
+    made = await build_registry(kernel, "changqing", buildings=2, units_per_building=1)
+    other = await build_registry(kernel, "gongchen", buildings=1, units_per_building=1)
+    token = await client.token(STREET_ADMIN)
+    query = "{ buildings(first: 2) { edges { node { name compound { name } } } } }"
+    await client.query(query, token=token)
+    async with kernel.db.transaction(kernel.street_id("changqing")) as session:
+        await session.execute(update(models.Building).where(models.Building.id == made["buildings"][0]).values(compound_id=other["compound"][0], name="moved"))
+    monkeypatch.setenv("JIEDAO_DEBUG", "1")
+    before = REGISTRY.get_sample_value("jiedao_known_queries_total", {"outcome": "general"}) or 0.0
+    known = await client.result(query, token=token)
+    assert REGISTRY.get_sample_value("jiedao_known_queries_total", {"outcome": "general"}) == before + 1
+    not_known = await client.result(query.replace("{ name }", "{ name  }"), token=token)
+    assert known["data"] is None and known["errors"][0]["path"] == not_known["errors"][0]["path"]
+    assert known["extensions"]["statements"] == not_known["extensions"]["statements"]

@@ -63,7 +63,7 @@ def operation_type(body: bytes) -> str:
     """``query``, ``mutation``, ``subscription`` or ``other`` for a GraphQL JSON body."""
     try:
         payload = json.loads(body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: [[[[… nested too deeply
         return "other"
     if isinstance(payload, list):
         return "batch"
