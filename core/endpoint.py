@@ -44,6 +44,15 @@ PARSED = "jiedao.parsed_operation"
 """The scope entry of the operation ``_known_answer`` parsed (``parse_http_body`` takes it)."""
 KNOWN_KEY = "jiedao.known_key"
 """The scope entry of the request's ``known_queries.known_key`` (a well-formed JSON POST)."""
+POSTED_QUERY = "jiedao.posted_query"
+"""The scope entry of the document text of a well-formed JSON POST (``posted_query``)."""
+
+
+def posted_query(scope: Scope) -> str | None:
+    """The GraphQL document a request to ``/graphql/{street}`` posted as JSON, once the
+    endpoint has read it (a middleware asks after the response), or ``None`` when it has not
+    (another body, a refusal before reading, SQLite's path): read the body then."""
+    return scope.get(POSTED_QUERY)
 
 
 class _RequestAdapter(StarletteRequestAdapter):
@@ -123,12 +132,13 @@ class StreetGraphQL(GraphQL):
     async def _known_answer(self, request: Request) -> Response | None:
         """The answer of a well-formed JSON POST of a known query (``core.known_queries``),
         or ``None``: Strawberry's view answers. The parsed operation is kept for the view."""
-        if not self.kernel.db.is_postgres:
-            return None
         data = await self._plain_json_post(self.request_adapter_class(request))
         scope = request.scope
         scope[PARSED] = data  # None: not a plain JSON POST, Strawberry's parsing reads it
         if data is None:
+            return None
+        scope[POSTED_QUERY] = data.query
+        if not self.kernel.db.is_postgres:
             return None
         key = scope[KNOWN_KEY] = known_key(data.query, data.operation_name, scope["jiedao.auth"], self.kernel)
         known = self.known.find(key)

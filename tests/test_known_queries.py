@@ -194,3 +194,27 @@ async def test_a_known_statement_that_steps_aside_is_not_run_twice(client, kerne
     not_known = await client.result(query.replace("{ name }", "{ name  }"), token=token)
     assert known["data"] is None and known["errors"][0]["path"] == not_known["errors"][0]["path"]
     assert known["extensions"]["statements"] == not_known["extensions"]["statements"]
+
+
+async def test_a_known_query_without_variables_reads_each_streets_own_rows(make_kernel, password_hash, monkeypatch):
+    """Its parameters are bound once per street: another street of the same plugins (the same
+    schema, the same known queries) reads its own rows."""
+    from jiedao.core.testing.fixtures import app_client
+
+    kernel = await make_kernel(streets={"changqing": {"name": "长庆街道", "plugins": []}, "gongchen": {"name": "拱宸桥街道", "plugins": []}})
+    await build_registry(kernel, "changqing", buildings=2, units_per_building=1)
+    await build_registry(kernel, "gongchen", buildings=3, units_per_building=1)
+    query = "{ buildings(first: 5) { totalCount edges { node { id name } } } }"
+    counts = {}
+    async with app_client(kernel, password_hash) as client:
+        for street in ("changqing", "gongchen", "changqing"):
+            token = await client.token(STREET_ADMIN, street)
+            before = answered_here()
+            for _ in range(2):
+                answer = await client.result(query, street=street, token=token)
+                monkeypatch.setattr(compiled_reads, "ENABLED", False)
+                assert answer == await client.result(query, street=street, token=token), street
+                monkeypatch.setattr(compiled_reads, "ENABLED", True)
+            assert answered_here() > before
+            counts[street] = answer["data"]["buildings"]["totalCount"]
+    assert counts == {"changqing": 2, "gongchen": 3}

@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from jiedao.api.domain import MetricKind
+from jiedao.api.web import posted_query
 from jiedao.plugins.dashboard.service.figures import Figures, visible_metrics
 from jiedao.plugins.dashboard.service.ranges import Preset, resolve
 
@@ -70,6 +71,11 @@ def operation_type(body: bytes) -> str:
     document = payload.get("query") if isinstance(payload, dict) else None
     if not isinstance(document, str):
         return "other"
+    return operation_kind(document)
+
+
+def operation_kind(document: str) -> str:
+    """``query``, ``mutation``, ``subscription`` or ``other`` for a GraphQL document's text."""
     match = _OPERATION.match(document)
     if match is None:
         return "other"
@@ -109,9 +115,9 @@ class PrometheusRequests:
             return
         method = scope.get("method", "GET")
         operation = method.lower() if method in HTTP_METHODS else "other"  # a client may send any token as its method
+        body = None
         if endpoint == "graphql" and scope.get("method") == "POST":
             receive, body = await _peek(receive)
-            operation = operation_type(body)
         status = {"code": 500}
 
         async def sending(message):
@@ -123,6 +129,10 @@ class PrometheusRequests:
         try:
             await self.app(scope, receive, sending)
         finally:
+            if body is not None:
+                # The endpoint has read what front ends send; other bodies are parsed here.
+                query = posted_query(scope)
+                operation = operation_type(body) if query is None else operation_kind(query)
             stats.answered(street, endpoint, operation, status["code"], time.perf_counter() - started)
 
 
