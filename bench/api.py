@@ -83,6 +83,17 @@ COCKPIT = """query($range: CockpitRange, $series: String!, $bkey: String!, $bdim
 }"""
 METRICS = "{ cockpit { metrics { key kind dimensions } } }"
 ALARMS = "{ alarms(first: 20) { totalCount edges { node { id type severity status raisedAt device { deviceId } } } } }"
+
+
+def front_end_document(operation: str) -> str:
+    """The document the front end sends for ``operation``, as its build registered it
+    (``core/pages/dist/persisted-documents.json``): measured as the pages ask, not a
+    look-alike."""
+    manifest = json.loads((ROOT / "core" / "pages" / "dist" / "persisted-documents.json").read_text())
+    [document] = [text for text in manifest.values() if text.split("(")[0].split("{")[0].split()[1:] == [operation]]
+    return document
+
+
 BALLOT = "query($id: ID!) { ballot(id: $id) { id title status turnout { eligibleOwners participatingOwners eligibleArea participatingArea } } }"
 
 PG_TYPENAME = "{ __typename }"
@@ -582,6 +593,10 @@ def queries(facts: dict) -> list[Query]:
         Query("walk", WALK, postgraphile=PG_WALK, walk=True),
         Query("cockpit", COCKPIT, facts.get("cockpit", {}), floor=False),
         Query("alarms", ALARMS, postgraphile=PG_ALARMS),
+        # The front end's own documents, as its pages send them (no floor: general path).
+        Query("duty", front_end_document("OpsAlarms"), floor=False),
+        Query("inbox", front_end_document("OpsInbox"), {"mine": False}, floor=False),
+        Query("ballots", front_end_document("CasesBallots"), floor=False),
     ]
     if facts.get("ballot"):
         found.append(Query("ballot", BALLOT, {"id": gid("Ballot", facts["ballot"])}, floor=False))

@@ -260,11 +260,15 @@ class Context:
             self.response.set_cookie(WRITTEN_COOKIE, lsn, max_age=WRITTEN_COOKIE_SECONDS, path="/", httponly=True, samesite="strict")
             self.response.headers[WRITTEN_HEADER] = lsn
 
-    def loader(self, key: Hashable, load: Callable[[Sequence[Any]], Awaitable[Sequence[Any]]]) -> DataLoader:
-        """The request's DataLoader for ``key``, created on first use with ``load``."""
+    def loader(
+        self, key: Hashable, load: Callable[[Sequence[Any]], Awaitable[Sequence[Any]]], cache_key: Callable[[Any], Hashable] | None = None,
+    ) -> DataLoader:
+        """The request's DataLoader for ``key``, created on first use with ``load``;
+        ``cache_key``: what identifies a key the loader is given (e.g. a row by its id, when
+        ``load`` wants the rows themselves)."""
         loader = self._loaders.get(key)
         if loader is None:
-            loader = self._loaders[key] = DataLoader(load_fn=load)
+            loader = self._loaders[key] = DataLoader(load_fn=load, cache_key_fn=cache_key)
         return loader
 
     def for_operation(self) -> Context:

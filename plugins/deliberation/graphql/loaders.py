@@ -8,7 +8,6 @@ from sqlalchemy import or_, select
 from jiedao.api import Base, registry
 from jiedao.api.graphql import model_for, readable
 from jiedao.plugins.deliberation import service
-from jiedao.plugins.deliberation.models import Ballot as BallotModel
 from jiedao.plugins.deliberation.models import Elector, Vote
 
 
@@ -26,14 +25,14 @@ class Reader:
 
 
 def turnout_loader(ctx):
-    """Turnout counts by ballot id: one statement for the ballots, one for all open ones."""
+    """Turnout counts of ballots (given as the rows the fields resolve on, one per id): one
+    statement per kind of electorate among them (``service.turnout``), none for closed ones."""
 
-    async def load(ids):
-        rows = {b.id: b for b in await ctx.scalars(select(BallotModel).where(BallotModel.id.in_(ids)))}
-        counts = await service.turnout(Reader(ctx), ctx.street_id, list(rows.values()))
-        return [counts.get(i) for i in ids]
+    async def load(ballots):
+        counts = await service.turnout(Reader(ctx), ctx.street_id, ballots)
+        return [counts.get(ballot.id) for ballot in ballots]
 
-    return ctx.loader(("deliberation", "turnout"), load)
+    return ctx.loader(("deliberation", "turnout"), load, cache_key=lambda ballot: ballot.id)
 
 
 def my_votes_loader(ctx):

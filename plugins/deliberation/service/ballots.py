@@ -423,12 +423,11 @@ async def turnout(session: AsyncSession, street_id: int, ballots: Sequence[Ballo
     residents_ids = [b.id for b in pending if b.electorate_fixed_at is None and b.electorate == Electorate.RESIDENTS.value]
     counts: dict[int, tally.Counts] = {}
     if fixed_ids:
-        counts |= await tally.count(session, fixed_ids, tally.frozen_electorate(fixed_ids))
+        counts |= await tally.turnout_counts(session, tally.FIXED, fixed_ids, street_id)
     if owners_ids:
-        counts |= await tally.count(session, owners_ids, tally.owner_keys(street_id, owners_ids))
+        counts |= await tally.turnout_counts(session, tally.OWNERS, owners_ids, street_id)
     if residents_ids:
-        year = now().astimezone(CHINA).year
-        counts |= await tally.count(session, residents_ids, tally.resident_keys(street_id, residents_ids, year))
+        counts |= await tally.turnout_counts(session, tally.RESIDENTS, residents_ids, street_id, now().astimezone(CHINA).year)
     return {**counts, **closed}
 
 

@@ -282,3 +282,22 @@ async def test_a_street_can_limit_the_voting_period(make_kernel, password_hash):
                                "opensAt": iso(timedelta(0)), "closesAt": iso(timedelta(days=10))}}
         errors = (await client.query(CREATE, variables, token=worker))["createBallot"]["errors"]
         assert errors == [{"field": "closesAt", "code": "INVALID_PERIOD", "message": "Voting may last at most 7 days in this street."}]
+
+
+async def test_a_list_of_ballots_counts_turnout_once_per_kind_of_electorate(client, world_of):
+    """The ballots screen lists each ballot with its turnout: one statement per kind of
+    electorate among them (the one fixed at announcement, today's owners), however many
+    ballots, without reading the ballots again; each ballot counted over its own votes."""
+    world = await world_of([(9000, ("A",)), (8000, ("B",)), (7000, ("A",))])
+    worker = await client.token("community_worker")
+    draft = await create_ballot(client, world, open_it=False)
+    first, second = [await create_ballot(client, world) for _ in range(2)]
+    assert (await client.query(CAST, {"id": first, "choice": "AGREE"}, token=await owner_token(client, world, "A")))["castVote"]["errors"] == []
+    listed = "{ ballots(first: 50) { edges { node { id %s } } } }"
+    turnout = "turnout { eligibleOwners eligibleArea participatingOwners participatingArea }"
+    assert await client.statements(listed % turnout, token=worker) == await client.statements(listed % "", token=worker) + 2
+
+    seen = {e["node"]["id"]: e["node"]["turnout"] for e in (await client.query(listed % turnout, token=worker))["ballots"]["edges"]}
+    everyone = {"eligibleOwners": 2, "eligibleArea": 240.0}
+    assert seen[first] == {**everyone, "participatingOwners": 1, "participatingArea": 160.0}, "A votes for both units"
+    assert seen[second] == seen[draft] == {**everyone, "participatingOwners": 0, "participatingArea": 0.0}

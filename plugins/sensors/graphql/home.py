@@ -15,7 +15,7 @@ from jiedao.api.graphql import IsAuthenticated
 from jiedao.plugins.sensors.graphql.households import AlarmOutcome, comments_loader
 from jiedao.plugins.sensors.graphql.types import AlarmSeverity, AlarmStatus, AlarmType
 from jiedao.plugins.sensors.service.comments import MAX_HOME_ALARMS, home_alarms_query
-from jiedao.plugins.sensors.service.installations import served_pairs
+from jiedao.plugins.sensors.service.installations import served_pairs_of_devices
 
 
 @strawberry.type(description="A handler's comment on an alarm at your home: what they wrote and when, not who (their account stays with the staff).")
@@ -60,8 +60,9 @@ def shared_devices_loader(ctx) -> Any:
     is installed in and the units it serves), one statement."""
 
     async def load(device_pks: Sequence[int]) -> list[bool]:
-        units = served_pairs(list(device_pks))
-        counted = dict((await ctx.execute(select(units.c.device_pk, func.count(units.c.unit_id.distinct())).group_by(units.c.device_pk))).all())
+        units = served_pairs_of_devices()
+        counting = select(units.c.device_pk, func.count(units.c.unit_id.distinct())).group_by(units.c.device_pk)
+        counted = dict((await ctx.execute(counting, {"device_pks": list(device_pks)})).all())
         return [counted.get(pk, 0) > 1 for pk in device_pks]
 
     return ctx.loader("sensors.home_shared_devices", load)

@@ -19,7 +19,7 @@ from jiedao.api.domain import identity
 from jiedao.api.graphql import encode_global_id, linked, list_bound, model_for, readable
 from jiedao.plugins.sensors import models
 from jiedao.api.graphql import describe_enum_values as described
-from jiedao.plugins.sensors.service.installations import PLACES, homes_statement, served_pairs, unique_homes
+from jiedao.plugins.sensors.service.installations import PLACES, homes_of_devices, served_pairs_of_devices, unique_homes
 from jiedao.plugins.sensors.service.outcomes import OUTCOMES
 
 AlarmOutcome = strawberry.enum(
@@ -70,7 +70,7 @@ def households_loader(ctx) -> Any:
     """The households each device serves (by device pk), one statement."""
 
     async def load(device_pks: Sequence[int]) -> list[list[AffectedHousehold]]:
-        rows = unique_homes((await ctx.execute(homes_statement(list(device_pks)))).all())
+        rows = unique_homes((await ctx.execute(homes_of_devices(), {"device_pks": list(device_pks)})).all())
         settings, day = care_settings_of(ctx.kernel, ctx.street), today()
         units: dict[int, dict[int, list[Any]]] = defaultdict(dict)
         for device_pk, unit_id, resident in rows:
@@ -100,9 +100,9 @@ def served_units_loader(ctx) -> Any:
     """The unit ids each device serves (by device pk), one statement."""
 
     async def load(device_pks: Sequence[int]) -> list[list[int]]:
-        pairs = served_pairs(list(device_pks))
+        pairs = served_pairs_of_devices()
         groups: dict[int, set[int]] = defaultdict(set)
-        for device_pk, unit_id in (await ctx.execute(select(pairs.c.device_pk, pairs.c.unit_id))).all():
+        for device_pk, unit_id in (await ctx.execute(select(pairs.c.device_pk, pairs.c.unit_id), {"device_pks": list(device_pks)})).all():
             groups[device_pk].add(unit_id)
         return [sorted(groups.get(pk, ())) for pk in device_pks]
 

@@ -294,7 +294,7 @@ class Ballot(Node):
 
     @strawberry.field(description="Live turnout while open; choices stay sealed until the ballot closes.")
     async def turnout(self, info: strawberry.Info) -> Turnout:
-        c = await turnout_loader(info.context).load(self.id)
+        c = await turnout_loader(info.context).load(self)
         return Turnout(
             eligible_owners=c.eligible_owners,
             participating_owners=c.participating_owners,
