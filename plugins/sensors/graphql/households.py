@@ -8,12 +8,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
+from functools import cache
 from typing import Any
 
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 
-from jiedao.api import allow, by_id, registry, today, types
+from jiedao.api import allow, registry, today, types
 from jiedao.api.care import CARE_NEEDS, care_profile, care_settings_of
 from jiedao.api.domain import identity
 from jiedao.api.graphql import encode_global_id, linked, list_bound, model_for, readable
@@ -147,10 +148,31 @@ def work_items_loader(ctx, visible_only: bool) -> Any:
     return ctx.loader(("sensors.alarm_work_items", visible_only), load)
 
 
-async def assignee_of(ctx, alarm_id: int) -> str | None:
-    """The username of the person the alarm's work item is assigned to, if any."""
-    item = await work_items_loader(ctx, False).load(alarm_id)
-    if item is None or item.assignee_user_id is None:
-        return None
-    user = await by_id(ctx, identity.User).load(item.assignee_user_id)
-    return user.username if user else None
+@cache
+def _assignees_statement() -> Any:
+    """``(subject, username)`` of the latest work item of each subject bound as ``subjects``
+    (its assignee's username, or null), built once."""
+    WorkItem = model_for("WorkItem")
+    latest = (
+        select(func.max(WorkItem.id).label("id"))
+        .where(WorkItem.subject.in_(bindparam("subjects", expanding=True)))
+        .group_by(WorkItem.subject)
+        .subquery("latest_items")
+    )
+    return (
+        select(WorkItem.subject, identity.User.username)
+        .join(latest, latest.c.id == WorkItem.id)
+        .outerjoin(identity.User, identity.User.id == WorkItem.assignee_user_id)
+    )
+
+
+def assignees_loader(ctx) -> Any:
+    """The username of the person each alarm's latest work item is assigned to, or ``None``
+    (by alarm id), one statement."""
+
+    async def load(alarm_ids: Sequence[int]) -> list[str | None]:
+        subjects = [encode_global_id("Alarm", i) for i in alarm_ids]
+        found = dict((await ctx.execute(_assignees_statement(), {"subjects": subjects})).all())
+        return [found.get(subject) for subject in subjects]
+
+    return ctx.loader("sensors.alarm_assignees", load)

@@ -24,7 +24,7 @@ from jiedao.plugins.sensors.graphql.households import (
     AlarmComment,
     AlarmOutcome,
     DevicePlace,
-    assignee_of,
+    assignees_loader,
     comments_loader,
     households_loader,
     served_units_loader,
@@ -289,9 +289,7 @@ class Alarm(Node):
         description="Its work item (critical and major alarms get one), if you may see it: assign or reassign the alarm there (dispatchWorkItem / reassignWorkItem).",
     )
 
-    @strawberry.field(description="The account its work item is assigned to (the person in charge), if any.")
-    async def assignee(self, info: strawberry.Info) -> str | None:
-        return await assignee_of(info.context, self.id)
+    assignee = loaded_field(str | None, assignees_loader, description="The account its work item is assigned to (the person in charge), if any.")
 
     device = linked(models.Device, "device_pk", Device, nullable=False, plain_rows=True, permission_classes=READ_DEVICES, description="The device that raised it.")
 

@@ -137,3 +137,23 @@ async def test_a_minor_low_battery_never_reaches_the_street_while_a_major_alarm_
     assert ("grid_worker", "gw-1") in reached(low) and not {role for role, _ in reached(low)} & {"street_duty", "community_duty"}
     major = (await client.query(NOTIFIED, {"id": leak}, token=admin))
     assert ("street_duty", "admin-1") in reached(major)
+
+
+async def test_the_duty_list_shows_each_alarms_person_in_charge_with_one_statement(kernel, client, registry):
+    """The duty screen lists alarms with the person in charge of each: one statement for the
+    whole page (the latest work item's assignee joined to their account), each alarm its own."""
+    for name in ("gw-1", "gw-2"):
+        await client.token("grid_worker", username=name)
+    await make_grid(kernel, "changqing", registry.buildings, ["gw-1", "gw-2"])
+    await deliver(kernel, "SD-1", {"tamper": True})
+    await deliver(kernel, "EM-1", {"residual_current": 520})
+    tampered, leaking = await _alarm_id(kernel, "SD-1"), await _alarm_id(kernel, "EM-1")
+    community = await client.token("community_worker", username="cw-1")
+    item = (await client.query("query($id: ID!) { node(id: $id) { ... on Alarm { workItem { id } } } }", {"id": leaking}, token=community))["node"]["workItem"]["id"]
+    reassign = 'mutation($id: ID!) { reassignWorkItem(input: {id: $id, assigneeUsername: "gw-2"}) { errors { code } } }'
+    assert (await client.query(reassign, {"id": item}, token=community))["reassignWorkItem"]["errors"] == []
+
+    listed = "{ alarms(first: 20) { edges { node { id %s } } } }"
+    seen = {e["node"]["id"]: e["node"]["assignee"] for e in (await client.query(listed % "assignee", token=community))["alarms"]["edges"]}
+    assert seen == {tampered: None, leaking: "gw-2"}
+    assert await client.statements(listed % "assignee", token=community) == await client.statements(listed % "", token=community) + 1
