@@ -170,6 +170,20 @@ FLOOR_SQL = {
         'edges', (select coalesce(json_agg(json_build_object('node', json_build_object('id', {_gid('Alarm', 'a.id')}, 'type', a.type,
             'severity', a.severity, 'status', a.status, 'raisedAt', a.raised_at, 'device', json_build_object('deviceId', d.device_id))) order by a.id), '[]')
             from (select * from sensor_alarms order by id limit 20) a join sensor_devices d on d.id = a.device_pk))))::text end""",
+    # Art. 278 turnout as Jiedao counts it: the electorate fixed at announcement summed per
+    # owner group (co-owners one vote, an owner of several units once), against the groups
+    # that voted; a closed ballot's counts as its result stored them.
+    "ballot": f"""select case when {_TOKEN_OK} then json_build_object('data', json_build_object('ballot', (
+        select json_build_object('id', {_gid('Ballot', 'b.id')}, 'title', b.title, 'status', b.status, 'turnout',
+            case when b.status = 'CLOSED' and b.result is not null then json_build_object(
+                'eligibleOwners', (b.result->>'eligible_owners')::int, 'participatingOwners', (b.result->>'participating_owners')::int,
+                'eligibleArea', (b.result->>'eligible_area')::int / 100.0, 'participatingArea', (b.result->>'participating_area')::int / 100.0)
+            else (select json_build_object('eligibleOwners', count(*), 'participatingOwners', count(v.owner_key),
+                    'eligibleArea', coalesce(sum(g.area), 0) / 100.0,
+                    'participatingArea', coalesce(sum(g.area) filter (where v.owner_key is not null), 0) / 100.0)
+                  from (select owner_key, sum(area_dm2) area from deliberation_electors where ballot_id = b.id group by owner_key) g
+                  left join (select distinct owner_key from deliberation_votes where ballot_id = b.id) v on v.owner_key = g.owner_key) end)
+        from deliberation_ballots b where b.id = $2)))::text end""",
 }
 
 
@@ -199,7 +213,7 @@ def floor_app(database_url: str, street_id: int):
         digest = hashlib.sha256(authorization.partition(" ")[2].strip().encode()).hexdigest()
         name = body["floor"]
         args = [digest]
-        if name in ("building", "walk"):
+        if name in ("building", "walk", "ballot"):
             args.append(int(body.get("arg") or 0))
         async with pool["pool"].acquire() as connection:
             text = await connection.fetchval(FLOOR_SQL[name], *args)
@@ -559,7 +573,9 @@ def prepare_database(url: str, owner_url: str, smoke: bool) -> dict:
             units = await session.scalar(select(func.count()).select_from(models.Unit))
             ballot = None
             if "deliberation" in kernel.enabled_plugins(STREET):
-                ballot = await session.scalar(text("select min(id) from deliberation_ballots"))
+                # An owners' ballot being voted on: its turnout is counted at each request (a
+                # closed one's is read from its stored result).
+                ballot = await session.scalar(text("select min(id) from deliberation_ballots where status = 'OPEN' and rule like 'ART278%'"))
         await kernel.db.dispose()
         return {"token": token, "building": building, "buildings": buildings, "units": units, "ballot": ballot, "street_id": street_id}
 
@@ -599,7 +615,7 @@ def queries(facts: dict) -> list[Query]:
         Query("ballots", front_end_document("CasesBallots"), floor=False),
     ]
     if facts.get("ballot"):
-        found.append(Query("ballot", BALLOT, {"id": gid("Ballot", facts["ballot"])}, floor=False))
+        found.append(Query("ballot", BALLOT, {"id": gid("Ballot", facts["ballot"]), "floor_arg": facts["ballot"]}))
     return found
 
 

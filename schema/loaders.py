@@ -45,6 +45,27 @@ def plain_by_id(ctx: Context, model: type) -> Any:
     return ctx.loader(("plain_by_id", model), load)
 
 
+@cache
+def _column_by_id_statement(column: InstrumentedAttribute) -> Any:
+    """``(id, column)`` of ``column``'s model for the ids bound as ``ids`` (built once)."""
+    model = column.class_
+    return select(model.id, column).where(model.id.in_(bindparam("ids", expanding=True)))
+
+
+def column_by_id(ctx: Context, column: InstrumentedAttribute) -> Any:
+    """Load one column of rows by primary key, e.g. ``column_by_id(ctx, Organisation.name)``:
+    the value, or ``None`` for a key that is ``None`` or a row the street cannot see. One
+    column statement for the batch, no row object; for a field showing one column of a linked
+    row (``loaded_field(str | None, partial(column_by_id, column=...), key=...)``)."""
+
+    async def load(ids: Sequence[int | None]) -> list[Any]:
+        wanted = sorted({pk for pk in ids if pk is not None})
+        found = dict(await ctx.rows(_column_by_id_statement(column), {"ids": wanted}, built_once=True)) if wanted else {}
+        return [None if pk is None else found.get(pk) for pk in ids]
+
+    return ctx.loader(("column_by_id", column.class_, column.key), load)
+
+
 def children(ctx: Context, column: InstrumentedAttribute, order_by: Any = None) -> Any:
     """Load the rows whose ``column`` equals each key, e.g. ``children(ctx, Unit.building_id)``."""
     model = column.class_

@@ -15,6 +15,8 @@ A refused row is answered with ``null``, exactly like a row that does not exist.
 
 from __future__ import annotations
 
+import inspect
+
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -234,7 +236,8 @@ def _global_id_resolver(type_name: str) -> Callable[[Any, Any], str]:
 def plain_resolver(method: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """Mark a field method taking only ``self`` (no ``info``, no arguments, synchronous) to
     be called directly by graphql-core (see ``plain_id_resolvers``); put it under
-    ``@strawberry.field``."""
+    ``@strawberry.field``. Such a method is found without the mark too (``_of_the_row_alone``);
+    the mark says so to the reader, and covers a method whose signature cannot be read."""
     method.jiedao_plain = True  # type: ignore[attr-defined]
     return method
 
@@ -267,13 +270,29 @@ def _calling(method: Callable[[Any], Any]) -> Callable[[Any, Any], Any]:
     return give_getter(resolve, method)
 
 
+def _of_the_row_alone(resolver: Any) -> bool:
+    """Whether a field's method is a function of the row alone: synchronous, taking ``self``
+    and nothing else (no ``info``, no argument), or marked ``plain_resolver``."""
+    if resolver.arguments or resolver.info_parameter is not None or resolver.is_async:
+        return False
+    if getattr(resolver.wrapped_func, "jiedao_plain", False):
+        return True
+    try:
+        parameters = list(inspect.signature(resolver.wrapped_func).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    return resolver.self_parameter is not None and len(parameters) == 1 and parameters[0].default is inspect.Parameter.empty
+
+
 def plain_id_resolvers(schema: Any) -> int:
     """Resolve every object type's inherited ``Node.id`` field with a plain graphql-core
-    resolver (``_global_id_resolver``), and every ``plain_resolver`` method by calling it
-    directly, skipping Strawberry's per-field wrappers (the ``Info`` it builds, argument
+    resolver (``_global_id_resolver``), and every method that is a function of the row alone
+    (``_of_the_row_alone``: synchronous, only ``self``; e.g. ``WorkItem.overdue``) by calling
+    it directly, skipping Strawberry's per-field wrappers (the ``Info`` it builds, argument
     conversion, the extension chain) on fields a list asks for on every row. Fields that
-    override ``id``, take arguments or ``info``, or carry extensions or permission classes
-    are left alone. Returns how many fields were changed."""
+    override ``id`` with a method of their own are called so too; fields that take arguments
+    or ``info``, or carry extensions or permission classes, are left alone. Returns how many
+    fields were changed."""
     from graphql import GraphQLObjectType
 
     inherited = next(f for f in Node.__strawberry_definition__.fields if f.python_name == "id").base_resolver.wrapped_func
@@ -288,7 +307,7 @@ def plain_id_resolvers(schema: Any) -> int:
                 continue
             if name == "id" and resolver.wrapped_func is inherited:
                 field.resolve = _global_id_resolver(named.name)
-            elif getattr(resolver.wrapped_func, "jiedao_plain", False) and not resolver.arguments and resolver.info_parameter is None and not resolver.is_async:
+            elif _of_the_row_alone(resolver):
                 field.resolve = _calling(resolver.wrapped_func)
             else:
                 continue

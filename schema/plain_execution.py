@@ -201,13 +201,15 @@ def _caller_leaf_factory(field: GraphQLField) -> Callable[[Any], Any] | None:
     return factory
 
 
-def _preloaded_factory(field: GraphQLField) -> Callable[[Any], Any] | None:
-    """``factory(context) -> getter`` of a ``preloadable`` object or list of objects: what a
-    look-ahead gave the row (``MISSING`` otherwise), for a caller its permission classes
-    (none, or caller-only ones) admit; ``None`` for a refused caller. (The executor never
-    calls the field's function, so it may be asynchronous.)"""
+def _preloaded_factory(field: GraphQLField, leaf: bool = False) -> Callable[[Any], Any] | None:
+    """``factory(context) -> getter`` of a ``preloadable`` object or list of objects (or, with
+    ``leaf``, a scalar: ``loaded_field(str | None, ...)``): what a look-ahead gave the row
+    (``MISSING`` otherwise; a leaf's getter raises instead, so graphql-core's path answers
+    it), for a caller its permission classes (none, or caller-only ones) admit; ``None`` for
+    a refused caller. (The executor never calls the field's function, so it may be
+    asynchronous.)"""
     definition = _definition(field)
-    if definition is None or definition.base_resolver is None or (_object_list(field) is None and _object(field) is None):
+    if definition is None or definition.base_resolver is None or (not leaf and _object_list(field) is None and _object(field) is None):
         return None
     resolver = definition.base_resolver
     if not getattr(resolver.wrapped_func, PRELOADABLE, False) or resolver.arguments:
@@ -222,12 +224,21 @@ def _preloaded_factory(field: GraphQLField) -> Callable[[Any], Any] | None:
         ready = row.__dict__.get(PRELOADED)
         return MISSING if ready is None else ready.get(name, MISSING)
 
+    def leaf_getter(row: Any) -> Any:
+        ready = row.__dict__.get(PRELOADED)
+        value = MISSING if ready is None else ready.get(name, MISSING)
+        if value is MISSING:
+            raise LookupError(name)  # not read ahead: the general path resolves it
+        return value
+
+    chosen = leaf_getter if leaf else getter
+
     def factory(context: Any) -> Callable[[Any], Any] | None:
         if permissions:
             info = ContextOnly(context)
             if verdict(key, permissions, None, info, lambda i: i) != ALLOWED:
                 return None
-        return getter
+        return chosen
 
     return factory
 
@@ -263,7 +274,7 @@ def mark_plain_fields(schema: GraphQLSchema) -> int:
                     give_getter(field.resolve, getter)
                     marked += 1
                     continue
-            factory = _caller_leaf_factory(field) if leaf is not None else _preloaded_factory(field) if nested else None
+            factory = (_caller_leaf_factory(field) or _preloaded_factory(field, leaf=True)) if leaf is not None else _preloaded_factory(field) if nested else None
             if factory is not None:
                 setattr(field.resolve, CALLER_GETTER, factory)
                 marked += 1

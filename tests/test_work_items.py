@@ -313,6 +313,37 @@ async def test_the_inbox_reads_buildings_and_units_ahead(kernel, client, place, 
     assert await client.statements(query, {"first": 1}, token=staff) == await client.statements(query, {"first": 10}, token=staff)
 
 
+async def test_the_inbox_reads_who_is_in_charge_ahead(kernel, client, place, monkeypatch):
+    """The inbox shows each item's organisation and account in charge: a page reads their
+    names in one statement each (the organisations', the accounts'), and graphql-core resolves
+    no field of a work item; an item nobody is in charge of answers null."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from jiedao.core.clock import now
+    from jiedao.core.testing.plain_path import resolved_parent_types
+    from jiedao.core.work.models import WorkItem as WorkItemModel
+    from jiedao.schema.ids import decode_id_of
+
+    t = place.tokens
+    to_wuye = await open_item(kernel, place, subject="Topic:1", assignee_org=place.wuye)
+    to_person = await open_item(kernel, place, subject="Topic:2", assignee_org=place.other_org)
+    nobody = await open_item(kernel, place, subject="Topic:3")
+    await ok(client, REASSIGN, t["staff"], id=to_person, assigneeUsername="gw-a", note="网格员先去看")
+    async with street_transaction(kernel, "changqing") as session:  # past due while still waiting on its handler
+        await session.execute(update(WorkItemModel).where(WorkItemModel.id == decode_id_of(to_wuye, "WorkItem")).values(due_at=now() - timedelta(hours=1)))
+    query = "query($first: Int) { workItems(first: $first) { edges { node { id assigneeOrganisationName assigneeUsername overdue } } } }"
+    resolved = resolved_parent_types(monkeypatch)
+    edges = (await client.query(query, {"first": 10}, token=t["staff"]))["workItems"]["edges"]
+    assert {e["node"]["id"]: (e["node"]["assigneeOrganisationName"], e["node"]["assigneeUsername"], e["node"]["overdue"]) for e in edges} == {
+        to_wuye: ("凤起物业", None, True), to_person: (None, "gw-a", False), nobody: (None, None, False),
+    }
+    assert "WorkItem" not in resolved, resolved
+    plain = await client.statements("query($first: Int) { workItems(first: $first) { edges { node { id } } } }", {"first": 10}, token=t["staff"])
+    assert await client.statements(query, {"first": 10}, token=t["staff"]) == plain + 2
+
+
 async def test_the_raiser_is_read_ahead_and_shown_per_row(kernel, client, place, monkeypatch):
     """``raisedBy`` is shown to whoever may read residents and to the resident who raised the
     item, null to others (the property company) and where nobody raised it; a page reads the

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
 import strawberry
@@ -28,7 +29,7 @@ from jiedao.schema.context import Context
 from jiedao.schema.cost import list_bound
 from jiedao.schema.enum_docs import described_enum
 from jiedao.schema.ids import decode_id_of, encode_global_id
-from jiedao.schema.loaders import by_id, children, linked
+from jiedao.schema.loaders import children, column_by_id, linked, loaded_field
 from jiedao.schema.node import PUBLIC, Node, node_type, plain_resolver
 from jiedao.schema.permissions import IsAuthenticated
 from jiedao.schema.validation import LONG, MaxLength
@@ -181,6 +182,7 @@ class WorkItem(Node):
         return WorkState(self.state)
 
     @strawberry.field(description="Whether it is past due and still waiting on its handler.")
+    @plain_resolver
     def overdue(self) -> bool:
         return self.due_at is not None and WorkState(self.state) in WAITING_ON_HANDLER and self.due_at < clock.now()
 
@@ -222,19 +224,10 @@ class WorkItem(Node):
         description="The organisation it is assigned to.",
     )
 
-    @strawberry.field(description="The name of the organisation it is assigned to.")
-    async def assignee_organisation_name(self, info: strawberry.Info) -> str | None:
-        if self.assignee_org_id is None:
-            return None
-        organisation = await by_id(info.context, Organisation).load(self.assignee_org_id)
-        return organisation.name if organisation else None
-
-    @strawberry.field(description="The account it is assigned to.")
-    async def assignee_username(self, info: strawberry.Info) -> str | None:
-        if self.assignee_user_id is None:
-            return None
-        user = await by_id(info.context, User).load(self.assignee_user_id)
-        return user.username if user else None
+    assignee_organisation_name = loaded_field(
+        str | None, partial(column_by_id, column=Organisation.name), key="assignee_org_id", description="The name of the organisation it is assigned to.",
+    )
+    assignee_username = loaded_field(str | None, partial(column_by_id, column=User.username), key="assignee_user_id", description="The account it is assigned to.")
 
     @strawberry.field(description="Every step, oldest first: who, when, from which state to which, and why.", metadata=list_bound(50))
     async def timeline(self, info: strawberry.Info) -> list[WorkStep]:
