@@ -45,6 +45,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if "JIEDAO_BENCH_TREE" not in os.environ:  # a --compare server imports Jiedao from its own tree
@@ -103,6 +104,8 @@ PG_README_LIST = """{ allBuildings(first: 10, orderBy: PRIMARY_KEY_ASC) { totalC
     unitsByBuildingId(orderBy: PRIMARY_KEY_ASC) { nodes { number areaDm2 ownershipsByUnitId { nodes { residentByResidentId { name phone } } } } } } } } }"""
 PG_HUNDRED = "{ allBuildings(first: 100, orderBy: PRIMARY_KEY_ASC) { edges { node { id name unitsByBuildingId(orderBy: PRIMARY_KEY_ASC) { nodes { id number areaDm2 } } } } } }"
 PG_WALK = "query($after: Cursor) { allBuildings(first: 100, after: $after, orderBy: PRIMARY_KEY_ASC) { pageInfo { hasNextPage endCursor } edges { node { id name } } } }"
+# PostGraphile's condition argument compares one value: its list counts and pages every alarm,
+# cleared ones too (Jiedao's and the floor's: the open ones).
 PG_ALARMS = """{ allSensorAlarms(first: 20, orderBy: PRIMARY_KEY_ASC) { totalCount edges { node { id type severity status raisedAt
   sensorDeviceByDevicePk { deviceId } } } } }"""
 
@@ -165,11 +168,12 @@ FLOOR_SQL = {
                                       'endCursor', (select {_CURSOR.format(col='max(id)')} from (select id from buildings where id > $2 order by id limit 100) l)),
         'edges', (select coalesce(json_agg(json_build_object('node', json_build_object('id', {_gid('Building', 'b.id')}, 'name', b.name)) order by b.id), '[]')
             from (select * from buildings where id > $2 order by id limit 100) b))))::text end""",
+    # The open alarms, as the field answers by default (every status but CLEARED).
     "alarms": f"""select case when {_TOKEN_OK} then json_build_object('data', json_build_object('alarms', json_build_object(
-        'totalCount', (select count(*) from sensor_alarms),
+        'totalCount', (select count(*) from sensor_alarms where status <> 'CLEARED'),
         'edges', (select coalesce(json_agg(json_build_object('node', json_build_object('id', {_gid('Alarm', 'a.id')}, 'type', a.type,
             'severity', a.severity, 'status', a.status, 'raisedAt', a.raised_at, 'device', json_build_object('deviceId', d.device_id))) order by a.id), '[]')
-            from (select * from sensor_alarms order by id limit 20) a join sensor_devices d on d.id = a.device_pk))))::text end""",
+            from (select * from sensor_alarms where status <> 'CLEARED' order by id limit 20) a join sensor_devices d on d.id = a.device_pk))))::text end""",
     # Art. 278 turnout as Jiedao counts it: the electorate fixed at announcement summed per
     # owner group (co-owners one vote, an owner of several units once), against the groups
     # that voted; a closed ballot's counts as its result stored them.
@@ -409,8 +413,10 @@ def request_bodies(server: Server, query: Query, after: str | None = None) -> by
     return json.dumps({"query": query.jiedao, "variables": variables}).encode()
 
 
-async def ask(connection: Connection, server: Server, query: Query, check: bool = False) -> int:
-    """One operation (a walk is all its pages); returns the HTTP requests it took."""
+async def ask(connection: Connection, server: Server, query: Query, check: bool = False, answers: dict | None = None) -> int:
+    """One operation (a walk is all its pages); returns the HTTP requests it took. With
+    ``check``, an error stops the benchmark, and ``answers`` (when given) keeps the server's
+    ``data`` of a single-request query under its name."""
     after = None
     requests = 0
     while True:
@@ -420,6 +426,8 @@ async def ask(connection: Connection, server: Server, query: Query, check: bool 
             answer = json.loads(payload)
             if status != 200 or answer.get("errors"):
                 raise SystemExit(f"{server.name} {query.name}: HTTP {status}: {payload[:500]!r}")
+            if answers is not None and not query.walk:
+                answers[server.name] = answer.get("data")
         if not query.walk:
             return requests
         answer = json.loads(payload)["data"]
@@ -700,8 +708,9 @@ async def run(servers: list[Server], all_queries: list[Query], args, counter: St
     rows = []
     for query in all_queries:
         targets = [s for s in servers if (s.kind == "jiedao") or (s.kind == "floor" and query.floor) or (s.kind == "postgraphile" and query.postgraphile)]
+        answers: dict = {}
         for server in targets:
-            await ask(Connection(server.port), server, query, check=True)
+            await ask(Connection(server.port), server, query, check=True, answers=answers)
         results = {s.name: {} for s in targets}
         for server in targets:  # warm-up
             await latencies(server, query, 0, 3 if args.smoke else 10)
@@ -723,7 +732,28 @@ async def run(servers: list[Server], all_queries: list[Query], args, counter: St
         for server in targets:
             rows.append({"query": query.name, "server": server.name, **results[server.name], "rss": server.rss_mb()})
         print_query(query.name, rows[-len(targets):])
+        if "floor" in answers and "Jiedao/PG" in answers:
+            where = first_difference(answers["Jiedao/PG"], answers["floor"])
+            print("  the floor answers the same data" if where is None else f"  the floor's answer differs from Jiedao's at {where}")
     return rows
+
+
+def first_difference(ours: Any, theirs: Any, path: str = "data") -> str | None:
+    """Where two JSON answers first differ (``None``: nowhere); numbers compare as numbers
+    (PostgreSQL writes ``240.0`` as ``240``), the order of an object's keys does not count."""
+    if isinstance(ours, dict) and isinstance(theirs, dict):
+        if ours.keys() != theirs.keys():
+            return f"{path} (keys {sorted(ours.keys() ^ theirs.keys())})"
+        return next((found for key in ours if (found := first_difference(ours[key], theirs[key], f"{path}.{key}")) is not None), None)
+    if isinstance(ours, list) and isinstance(theirs, list):
+        if len(ours) != len(theirs):
+            return f"{path} (length {len(ours)} vs {len(theirs)})"
+        return next((found for i, (a, b) in enumerate(zip(ours, theirs)) if (found := first_difference(a, b, f"{path}[{i}]")) is not None), None)
+    if isinstance(ours, bool) or isinstance(theirs, bool):  # true is not 1
+        same = type(ours) is type(theirs) and ours == theirs
+    else:
+        same = ours == theirs  # 240 == 240.0
+    return None if same else f"{path} ({ours!r} vs {theirs!r})"
 
 
 def print_query(name: str, rows: list[dict]) -> None:

@@ -25,3 +25,5 @@ def test_the_api_benchmark_runs_every_query_against_every_server():
     for server in ("Jiedao/PG", "Jiedao/SQLite", "floor"):
         assert f"  {server} " in out, out
     assert "PostGraphile" in out  # measured, or skipped with its reason
+    assert "the floor's answer differs" not in out, out  # a floor answers the question Jiedao answers
+    assert out.count("the floor answers the same data") == 6, out  # every floor but the walk's (several pages)
