@@ -291,11 +291,15 @@ def plain_id_resolvers(schema: Any) -> int:
     it directly, skipping Strawberry's per-field wrappers (the ``Info`` it builds, argument
     conversion, the extension chain) on fields a list asks for on every row. Fields that
     override ``id`` with a method of their own are called so too; fields that take arguments
-    or ``info``, or carry extensions or permission classes, are left alone. Returns how many
+    or ``info``, carry extensions or permission classes, belong to a root type or to a field
+    class finding its value its own way (``get_result``) are left alone. Returns how many
     fields were changed."""
     from graphql import GraphQLObjectType
 
+    from strawberry.types.field import StrawberryField
+
     inherited = next(f for f in Node.__strawberry_definition__.fields if f.python_name == "id").base_resolver.wrapped_func
+    roots = {schema.query_type, schema.mutation_type, schema.subscription_type}  # root fields keep Strawberry's path
     changed = 0
     for named in schema.type_map.values():
         if not isinstance(named, GraphQLObjectType) or named.name.startswith("__"):
@@ -307,7 +311,7 @@ def plain_id_resolvers(schema: Any) -> int:
                 continue
             if name == "id" and resolver.wrapped_func is inherited:
                 field.resolve = _global_id_resolver(named.name)
-            elif _of_the_row_alone(resolver):
+            elif named not in roots and type(definition).get_result is StrawberryField.get_result and _of_the_row_alone(resolver):
                 field.resolve = _calling(resolver.wrapped_func)
             else:
                 continue

@@ -13,7 +13,7 @@ from jiedao.schema.cost import list_bound
 from jiedao.schema.enum_docs import describe_enum_values
 from jiedao.schema.errors import ClientError
 from jiedao.schema.ids import decode_global_id, decode_id_of, encode_global_id
-from jiedao.schema.loaders import children_field, linked, loaded_field, through
+from jiedao.schema.loaders import children_field, column_by_id, linked, loaded_field, through
 from jiedao.schema.node import caller_resolver, computed_node_type, enum_field, global_id_field, model_for, plain_resolver, readable
 from jiedao.schema.plain_rows import MISSING, columns_of, plain_row, preload, preloadable, preloaded
 from jiedao.schema.permissions import allow_any, IsAuthenticated
@@ -43,6 +43,7 @@ __all__ = [
     "linked",
     "list_bound",
     "loaded_field",
+    "column_by_id",
     "model_for",
     "NotificationType",
     "notifications_about",
