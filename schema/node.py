@@ -16,7 +16,6 @@ A refused row is answered with ``null``, exactly like a row that does not exist.
 from __future__ import annotations
 
 import inspect
-
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
