@@ -8,12 +8,14 @@ through ``cases_of_caller``, declared on ``Case``.
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
 from typing import Annotated
 
 import strawberry
 
 from jiedao.api import by_id, Node, node_type, registry, types
-from jiedao.api.graphql import children_connection_field, children_field, enum_field, linked, list_bound
+from jiedao.api.domain import identity
+from jiedao.api.graphql import caller_resolver, children_connection_field, children_field, column_by_id, enum_field, linked, list_bound, loaded_field
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.graphql.loaders import cases_of_caller, first_child, usernames
@@ -119,6 +121,7 @@ class Case(Node):
     closed_at: datetime | None = strawberry.field(description="When it reached a final state (ISO 8601 UTC).")
 
     @strawberry.field(description="Its number in its committee's register (案号) for the year it was opened, as its documents print it: （2026）长庆人调字第0012号.")
+    @caller_resolver  # the street's name, from the caller's context
     def document_number(self, info: strawberry.Info) -> str:
         return document_number(info.context.kernel.config.streets[info.context.street].name, self)
 
@@ -132,9 +135,9 @@ class Case(Node):
 
     studio = linked(m.Studio, "studio_id", Studio, description="The studio handling it.")
 
-    @strawberry.field(description="The assigned mediator; null until one is assigned.")
-    async def mediator_username(self, info: strawberry.Info) -> str | None:
-        return None if self.mediator_user_id is None else await usernames(info.context).load(self.mediator_user_id)
+    mediator_username = loaded_field(
+        str | None, partial(column_by_id, column=identity.User.username), key="mediator_user_id", description="The assigned mediator; null until one is assigned.",
+    )
 
     parties = children_field(CaseParty, m.CaseParty.case_id, metadata=list_bound(10), description="The parties (当事人) and their answers.")
     places = children_field(CasePlace, m.CasePlace.case_id, description="The buildings and units the dispute is about.", metadata=list_bound(10))
