@@ -44,6 +44,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -738,9 +739,20 @@ async def run(servers: list[Server], all_queries: list[Query], args, counter: St
     return rows
 
 
+def _moment(text: str) -> datetime | None:
+    """``text`` as an aware moment, if it is one written in ISO 8601 with its offset."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
 def first_difference(ours: Any, theirs: Any, path: str = "data") -> str | None:
     """Where two JSON answers first differ (``None``: nowhere); numbers compare as numbers
-    (PostgreSQL writes ``240.0`` as ``240``), the order of an object's keys does not count."""
+    (PostgreSQL writes ``240.0`` as ``240``), moments as moments (its JSON writes
+    ``…:00.12345+00:00`` where Python writes ``…:00.123450+00:00``), the order of an
+    object's keys does not count."""
     if isinstance(ours, dict) and isinstance(theirs, dict):
         if ours.keys() != theirs.keys():
             return f"{path} (keys {sorted(ours.keys() ^ theirs.keys())})"
@@ -751,6 +763,8 @@ def first_difference(ours: Any, theirs: Any, path: str = "data") -> str | None:
         return next((found for i, (a, b) in enumerate(zip(ours, theirs)) if (found := first_difference(a, b, f"{path}[{i}]")) is not None), None)
     if isinstance(ours, bool) or isinstance(theirs, bool):  # true is not 1
         same = type(ours) is type(theirs) and ours == theirs
+    elif isinstance(ours, str) and isinstance(theirs, str) and ours != theirs:
+        same = _moment(ours) is not None and _moment(ours) == _moment(theirs)
     else:
         same = ours == theirs  # 240 == 240.0
     return None if same else f"{path} ({ours!r} vs {theirs!r})"
