@@ -235,8 +235,7 @@ async def turnout_counts(session: AsyncSession, electorate: str, ballot_ids: Seq
         values["street_id"] = street_id
     if electorate == RESIDENTS:
         values["year"] = year
-    found = {row[0]: Counts(*(int(v) for v in row[1:])) for row in (await session.execute(_turnout_statement(electorate), values)).all()}
-    return {ballot_id: found.get(ballot_id, Counts()) for ballot_id in ballot_ids}
+    return _counts_by_ballot(await session.execute(_turnout_statement(electorate), values), ballot_ids)
 
 
 def count_statement(ballot_ids: Any, electorate: Subquery) -> Select:
@@ -261,7 +260,13 @@ def count_statement(ballot_ids: Any, electorate: Subquery) -> Select:
 async def count(session: AsyncSession, ballot_ids: Sequence[int], electorate: Subquery) -> dict[int, Counts]:
     """Aggregate each ballot's electorate (summed per owner group) against its votes:
     one statement for any number of ballots."""
-    found = {row[0]: Counts(*(int(v) for v in row[1:])) for row in (await session.execute(count_statement(ballot_ids, electorate))).all()}
+    return _counts_by_ballot(await session.execute(count_statement(ballot_ids, electorate)), ballot_ids)
+
+
+def _counts_by_ballot(result: Any, ballot_ids: Sequence[int]) -> dict[int, Counts]:
+    """The ``Counts`` of each ballot from ``(ballot_id, *Counts)`` rows; zeros for a ballot
+    without a row (no electorate, no vote)."""
+    found = {row[0]: Counts(*(int(v) for v in row[1:])) for row in result.all()}
     return {ballot_id: found.get(ballot_id, Counts()) for ballot_id in ballot_ids}
 
 

@@ -132,20 +132,18 @@ def comments_loader(ctx) -> Any:
     return ctx.loader("sensors.alarm_comments", load)
 
 
-def work_items_loader(ctx, visible_only: bool) -> Any:
-    """The latest work item of each alarm (by alarm id), one statement; ``visible_only``: only
-    items the caller may read as work items."""
+def work_items_loader(ctx) -> Any:
+    """The latest work item of each alarm (by alarm id) the caller may read as a work item,
+    one statement."""
     WorkItem = model_for("WorkItem")
 
     async def load(alarm_ids: Sequence[int]) -> list[Any]:
         subjects = {encode_global_id("Alarm", i): i for i in alarm_ids}
-        statement = select(WorkItem).where(WorkItem.subject.in_(subjects)).order_by(WorkItem.id)
-        if visible_only:
-            statement = statement.where(readable(ctx, "WorkItem"))
+        statement = select(WorkItem).where(WorkItem.subject.in_(subjects), readable(ctx, "WorkItem")).order_by(WorkItem.id)
         latest = {subjects[item.subject]: item for item in await ctx.scalars(statement)}
         return [latest.get(i) for i in alarm_ids]
 
-    return ctx.loader(("sensors.alarm_work_items", visible_only), load)
+    return ctx.loader(("sensors.alarm_work_items",), load)
 
 
 @cache

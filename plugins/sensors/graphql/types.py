@@ -8,7 +8,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
-from functools import partial
 from typing import Annotated, Any
 
 import strawberry
@@ -285,7 +284,7 @@ class Alarm(Node):
     )
     comments = loaded_field(list[AlarmComment], comments_loader, metadata=list_bound(100), description="Comments of its handlers, oldest first.")
     work_item = loaded_field(
-        WorkItemType | None, partial(work_items_loader, visible_only=True),
+        WorkItemType | None, work_items_loader,
         description="Its work item (critical and major alarms get one), if you may see it: assign or reassign the alarm there (dispatchWorkItem / reassignWorkItem).",
     )
 

@@ -11,7 +11,7 @@ from jiedao.api import by_id, registry, types
 from jiedao.api.graphql import children_field, linked, list_bound
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation import service
-from jiedao.plugins.mediation.graphql.loaders import usernames
+from jiedao.plugins.mediation.graphql.loaders import username_field
 from jiedao.plugins.mediation.graphql.types.attachments import Attachment
 from jiedao.plugins.mediation.graphql.types.enums import CourtActionEnum, PerformanceCheckEnum, RulingEnum
 from jiedao.plugins.mediation.service import court
@@ -26,9 +26,7 @@ class Signature:
 
     resident = linked(registry.Resident, "resident_id", Resident, description="The party who signed; null for the mediator's signature.")
 
-    @strawberry.field(description="The mediator who signed; null for a party's signature.")
-    async def mediator_username(self, info: strawberry.Info) -> str | None:
-        return None if self.user_id is None else await usernames(info.context).load(self.user_id)
+    mediator_username = username_field("user_id", "The mediator who signed; null for a party's signature.")
 
     signed_at: datetime = strawberry.field(description="When it was signed (ISO 8601 UTC).")
 
@@ -80,9 +78,7 @@ class Agreement:
 
     seal_committee = linked(m.Committee, "seal_committee_id", Annotated["MediationCommittee", strawberry.lazy("jiedao.plugins.mediation.graphql.types.committees")], description="The committee whose seal is on the agreement (Art. 29).")
 
-    @strawberry.field(description="The committee member (keeper of the seal) who sealed it.")
-    async def sealed_by(self, info: strawberry.Info) -> str | None:
-        return None if self.sealed_by_user_id is None else await usernames(info.context).load(self.sealed_by_user_id)
+    sealed_by = username_field("sealed_by_user_id", "The committee member (keeper of the seal) who sealed it.")
 
     @strawberry.field(description="Whether it has taken effect (`effectiveOn` is set).")
     def in_effect(self) -> bool:

@@ -8,17 +8,15 @@ through ``cases_of_caller``, declared on ``Case``.
 from __future__ import annotations
 
 from datetime import date, datetime
-from functools import partial
 from typing import Annotated
 
 import strawberry
 
 from jiedao.api import by_id, Node, node_type, registry, types
-from jiedao.api.domain import identity
-from jiedao.api.graphql import caller_resolver, children_connection_field, children_field, column_by_id, enum_field, linked, list_bound, loaded_field
+from jiedao.api.graphql import caller_resolver, children_connection_field, children_field, enum_field, linked, list_bound
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation import service
-from jiedao.plugins.mediation.graphql.loaders import cases_of_caller, first_child, usernames
+from jiedao.plugins.mediation.graphql.loaders import cases_of_caller, first_child, username_field
 from jiedao.plugins.mediation.service.numbering import document_number
 from jiedao.plugins.mediation.graphql.types.agreements import Agreement
 from jiedao.plugins.mediation.graphql.types.attachments import Attachment
@@ -76,9 +74,7 @@ class CaseTransition:
 class Recusal:
     reason: str = strawberry.field(description="Why the mediator withdrew.")
 
-    @strawberry.field(description="The mediator who withdrew.")
-    async def username(self, info: strawberry.Info) -> str | None:
-        return await usernames(info.context).load(self.user_id)
+    username = username_field("user_id", "The mediator who withdrew.")
 
     at: datetime = strawberry.field(description="When (ISO 8601 UTC).")
 
@@ -135,9 +131,7 @@ class Case(Node):
 
     studio = linked(m.Studio, "studio_id", Studio, description="The studio handling it.")
 
-    mediator_username = loaded_field(
-        str | None, partial(column_by_id, column=identity.User.username), key="mediator_user_id", description="The assigned mediator; null until one is assigned.",
-    )
+    mediator_username = username_field("mediator_user_id", "The assigned mediator; null until one is assigned.")
 
     parties = children_field(CaseParty, m.CaseParty.case_id, metadata=list_bound(10), description="The parties (当事人) and their answers.")
     places = children_field(CasePlace, m.CasePlace.case_id, description="The buildings and units the dispute is about.", metadata=list_bound(10))

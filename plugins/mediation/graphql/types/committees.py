@@ -9,7 +9,7 @@ import strawberry
 from jiedao.api import children, Node, node_type, registry, types
 from jiedao.api.graphql import children_field, enum_field, linked, list_bound
 from jiedao.plugins.mediation import models as m
-from jiedao.plugins.mediation.graphql.loaders import usernames
+from jiedao.plugins.mediation.graphql.loaders import username_field
 from jiedao.api.graphql import describe_enum_values as described
 from jiedao.plugins.mediation.service.committees import Office
 
@@ -25,9 +25,7 @@ class CommitteeMember:
     office = enum_field(OfficeEnum, description="Their office in the committee.")
     keeps_seal: bool = strawberry.field(description="Keeps the committee's seal: the only member who may seal agreements.")
 
-    @strawberry.field(description="The member's account.")
-    async def username(self, info: strawberry.Info) -> str | None:
-        return await usernames(info.context).load(self.user_id)
+    username = username_field("user_id", "The member's account.")
 
 
 @strawberry.type(description="The committee's seal (印章): its text, number and a stored image.")

@@ -9,7 +9,7 @@ import strawberry
 from jiedao.api import children, Node, node_type, registry, types
 from jiedao.api.graphql import linked, list_bound
 from jiedao.plugins.mediation import models as m
-from jiedao.plugins.mediation.graphql.loaders import usernames
+from jiedao.plugins.mediation.graphql.loaders import username_field
 
 CASE_READ = "mediation.case.read"
 Community = types.Community
@@ -20,9 +20,7 @@ class StudioMember:
     display_name: str = strawberry.field(description="The name shown for the mediator.")
     is_lead: bool = strawberry.field(description="Whether they lead the studio (负责人).")
 
-    @strawberry.field(description="The mediator's account.")
-    async def username(self, info: strawberry.Info) -> str | None:
-        return await usernames(info.context).load(self.user_id)
+    username = username_field("user_id", "The mediator's account.")
 
 
 @node_type(m.Studio, read=CASE_READ)
