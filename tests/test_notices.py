@@ -10,14 +10,16 @@ from datetime import timedelta
 
 import pytest
 import pytest_asyncio
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from jiedao.core import clock
 from jiedao.core.identity.models import AuditEntry, User
-from jiedao.core.models import Compound, Household, Ownership, Resident
+from jiedao.core.models import Community, Compound, Household, Ownership, Resident
+from jiedao.core.notices.models import Notice
 from jiedao.core.organisations.models import Membership, Organisation, OrganisationKind
 from jiedao.core.testing.fixtures import app_client, build_registry, default_streets
-from jiedao.schema.ids import encode_global_id
+from jiedao.core.testing.plain_path import resolved_parent_types
+from jiedao.schema.ids import decode_id_of, encode_global_id
 
 PUBLISH = """mutation($input: PublishNoticeInput!) { publishNotice(input: $input) {
   notice { id title kind scope placeName validFrom validUntil attachments { name contentType size sha256 url } }
@@ -207,6 +209,33 @@ async def test_reading_a_page_of_notices_takes_the_same_statements_however_long_
     data = await place.client.query(NOTICES, {"first": 100}, token=owner)
     assert len(data["notices"]["edges"]) == 20 and data["notices"]["edges"][0]["node"]["attachments"][1]["url"] == attachment["url"]
     assert await place.client.statements(NOTICES, {"first": 100}, token=owner) == few
+
+
+async def test_a_residents_list_names_each_notices_place_and_publisher_read_ahead(place, monkeypatch):
+    """Each notice of a resident's list shows where it reaches (the street, the community, the
+    compound, 'compound building') and who published it (the organisation, else the street);
+    a page reads the names in one statement each, and graphql-core resolves no field of a
+    notice."""
+    ids = {scope: await place.published(f"{scope}的公告", scope) for scope in ("street", "community A", "compound A", "building A1")}
+    async with place.kernel.db.transaction(place.kernel.street_id("changqing")) as session:
+        wuye = Organisation(code="wuye-a", kind=OrganisationKind.PROPERTY_MANAGER, name="凤起物业")
+        session.add(wuye)
+        await session.flush()
+        await session.execute(update(Notice).where(Notice.id == decode_id_of(ids["compound A"], "Notice")).values(published_by_organisation_id=wuye.id))
+        community_name = (await session.get(Community, place.communities["a"])).name
+    owner = await place.resident("owner-a1", place.a["residents"][0])
+    query = "query($first: Int) { notices(first: $first) { edges { node { id placeName publishedBy } } } }"
+    resolved = resolved_parent_types(monkeypatch)
+    edges = (await place.client.query(query, {"first": 10}, token=owner))["notices"]["edges"]
+    assert {e["node"]["id"]: (e["node"]["placeName"], e["node"]["publishedBy"]) for e in edges} == {
+        ids["street"]: ("长庆街道", "长庆街道"),
+        ids["community A"]: (community_name, "长庆街道"),
+        ids["compound A"]: ("测试小区", "凤起物业"),
+        ids["building A1"]: ("测试小区 1幢", "长庆街道"),
+    }
+    assert "Notice" not in resolved, resolved
+    plain = await place.client.statements("query($first: Int) { notices(first: $first) { edges { node { id } } } }", {"first": 10}, token=owner)
+    assert await place.client.statements(query, {"first": 10}, token=owner) == plain + 2
 
 
 @pytest.mark.parametrize("role", ["resident", "inspector", "mediator", "grid_worker"])

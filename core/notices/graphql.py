@@ -9,19 +9,18 @@ import strawberry
 from sqlalchemy import select
 
 from jiedao.core import clock
-from jiedao.core import models as registry
 from jiedao.core.identity.models import User
 from jiedao.core.notices import access, service
 from jiedao.core.notices import models as notice_models
+from jiedao.core.notices.loaders import place_names, publisher_names
 from jiedao.core.notices.places import STREET, Place, place_of, scope_row
-from jiedao.core.organisations.models import Organisation
 from jiedao.core.runner import Write, mutation, node_id, payload
 from jiedao.schema.connection import AFTER_HELP, BEFORE_HELP, Connection, FIRST_HELP, LAST_HELP, read_page
 from jiedao.schema.cost import list_bound
 from jiedao.schema.enum_docs import described_enum
 from jiedao.schema.errors import ClientError
 from jiedao.schema.ids import decode_global_id, decode_id_of
-from jiedao.schema.loaders import by_id, children
+from jiedao.schema.loaders import children, column_by_id, loaded_field
 from jiedao.schema.node import PUBLIC, Node, node_type
 from jiedao.schema.permissions import public
 from jiedao.schema.validation import MaxLength, Range
@@ -77,35 +76,14 @@ class NoticeType(Node):
     def subject_id(self) -> strawberry.ID | None:
         return None if self.subject is None else strawberry.ID(self.subject)
 
-    @strawberry.field(description="The place it reaches: the street's, community's or compound's name, or 'compound building'.")
-    async def place_name(self, info: strawberry.Info) -> str:
-        ctx = info.context
-        if self.scope == notice_models.NoticeScope.STREET:
-            return ctx.kernel.config.streets[ctx.street].name
-        if self.scope == notice_models.NoticeScope.COMMUNITY:
-            row = await by_id(ctx, registry.Community).load(self.community_id)
-            return row.name if row else ""
-        compound = await by_id(ctx, registry.Compound).load(self.compound_id)
-        if self.scope == notice_models.NoticeScope.COMPOUND:
-            return compound.name if compound else ""
-        building = await by_id(ctx, registry.Building).load(self.building_id)
-        return f"{compound.name if compound else ''} {building.name if building else ''}".strip()
-
-    @strawberry.field(description="Who published it: the organisation, else the street.")
-    async def published_by(self, info: strawberry.Info) -> str:
-        ctx = info.context
-        if self.published_by_organisation_id is not None:
-            organisation = await by_id(ctx, Organisation).load(self.published_by_organisation_id)
-            if organisation is not None:
-                return organisation.name
-        return ctx.kernel.config.streets[ctx.street].name
+    place_name = loaded_field(str, place_names, description="The place it reaches: the street's, community's or compound's name, or 'compound building'.")
+    published_by = loaded_field(str, publisher_names, key="published_by_organisation_id", description="Who published it: the organisation, else the street.")
 
     @strawberry.field(description="The account that published it (staff with core.notices.read only; null otherwise).")
     async def published_by_username(self, info: strawberry.Info) -> str | None:
         if self.published_by_user_id is None or not info.context.has_permission(access.READ):
             return None
-        user = await by_id(info.context, User).load(self.published_by_user_id)
-        return user.username if user else None
+        return await column_by_id(info.context, User.username).load(self.published_by_user_id)
 
     @strawberry.field(description="The files attached to it (at most 20).", metadata=list_bound(service.MAX_ATTACHMENTS))
     async def attachments(self, info: strawberry.Info) -> list[NoticeAttachmentType]:
