@@ -18,6 +18,9 @@ executor sees them (``schema.selection``). The answers are the same either way; 
 whose permission classes refuse the caller, or that needs more than the caller (the field's
 permission depends on the row), is left to the general path, which reports it.
 
+A field answering a plain list of rows reads ahead the same way with
+``preload_list_references`` (``return await preload_list_references(ctx, info, rows)``).
+
 ``loaded_field(returns, loader, key=...)`` is the same for a field answered by a batch loader
 of the plugin's own (an alarm's households: units reached through a device, with the people
 living there): the page's values come from one ``load_many`` over the rows' keys.
@@ -29,7 +32,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import strawberry
-from graphql import GraphQLField, GraphQLNonNull, GraphQLObjectType
+from graphql import GraphQLField, GraphQLNonNull, GraphQLObjectType, get_named_type
 
 from jiedao.schema.loaders import CHILDREN, LINKED, LOADED, by_id, children, plain_by_id
 from jiedao.schema.plain_rows import preload
@@ -56,6 +59,20 @@ async def preload_page_references(ctx: Any, info: strawberry.Info, rows: Sequenc
     reached = selected_page_nodes(raw)
     if reached is not None:
         await _preload_selected(ctx, raw, *reached, rows)
+
+
+async def preload_list_references(ctx: Any, info: strawberry.Info, rows: Sequence[Any]) -> Sequence[Any]:
+    """``preload_page_references`` for a field answering a plain list of rows (``taskForces:
+    [TaskForce!]!``): what its selection asks for under the list itself is read for every row,
+    one statement per field; returns ``rows``, for ``return await preload_list_references(...)``."""
+    if not rows:
+        return rows
+    raw = info._raw_info  # noqa: SLF001 - graphql-core's field nodes, types and fragments
+    item_type = get_named_type(raw.return_type)
+    selection = selected_fields(raw, item_type, raw.field_nodes) if isinstance(item_type, GraphQLObjectType) else None
+    if selection:
+        await _preload_selected(ctx, raw, item_type, selection, rows)
+    return rows
 
 
 async def _preload_selected(ctx: Any, raw: Any, parent_type: GraphQLObjectType, selection: Selection, rows: Sequence[Any]) -> None:

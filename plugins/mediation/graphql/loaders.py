@@ -7,7 +7,9 @@ returns cases.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 from sqlalchemy import select
 
@@ -83,21 +85,13 @@ def disputing_case(ctx):
 
 
 
-def progress_loader(ctx):
-    """Loader of the progress rows of task forces (one statement for any number)."""
+def progress_loader(ctx, shown: Callable[[service.ProgressRow], Any]):
+    """Loader of the progress of task forces (one statement for any number, built once), each
+    row as ``shown`` makes it."""
 
     async def load(ids):
-        found = await service.progress(_Reader(ctx), list(ids))
-        return [found[i] for i in ids]
+        rows = await ctx.rows(service.progress_statement(), service.progress_values(list(ids)), built_once=True)
+        found = service.progress_by_task_force(rows, list(ids))
+        return [[shown(row) for row in found[i]] for i in ids]
 
     return ctx.loader(("mediation", "progress"), load)
-
-
-class _Reader:
-    """Lets the service's read functions run on the request's serialised session."""
-
-    def __init__(self, ctx):
-        self._ctx = ctx
-
-    async def execute(self, statement, params=None):
-        return await self._ctx.execute(statement, params)

@@ -10,7 +10,7 @@ import strawberry
 from sqlalchemy import Select, select
 
 from jiedao.api import allow, by_id, now
-from jiedao.api.graphql import children_field, connection_field, decode_id_of, where_given
+from jiedao.api.graphql import children_field, connection_field, decode_id_of, preload_list_references, where_given
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.graphql.loaders import cases_of_caller, visible_case_by_id, visible_cases_by
@@ -57,7 +57,7 @@ class MediationQuery:
 
     @strawberry.field(permission_classes=allow(TASKFORCE_READ), description="The street's task forces (整治专班), oldest first.")
     async def task_forces(self, info: strawberry.Info) -> list[TaskForce]:
-        return await info.context.scalars(select(m.TaskForce).order_by(m.TaskForce.id))
+        return await preload_list_references(info.context, info, await info.context.scalars(select(m.TaskForce).order_by(m.TaskForce.id)))
 
     @strawberry.field(permission_classes=allow(TASKFORCE_READ), description="A task force (整治专班) by global ID, or null if there is none.")
     async def task_force(self, info: strawberry.Info, id: Annotated[strawberry.ID, strawberry.argument(description="The global ID of the TaskForce.")]) -> TaskForce | None:

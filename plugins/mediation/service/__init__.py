@@ -53,6 +53,9 @@ from jiedao.plugins.mediation.service.taskforces import (
     dispute_finding,
     move_finding,
     progress,
+    progress_by_task_force,
+    progress_statement,
+    progress_values,
 )
 
 __all__ = [
@@ -60,6 +63,6 @@ __all__ = [
     "FollowUp", "PartyData", "PlaceData", "ProgressRow", "add_findings", "add_member", "assign_mediator", "confirmation_deadline",
     "confirmation_overdue", "create_studio", "create_task_force", "dispute_finding", "draft_agreement", "escalate", "follow_up",
     "get_case", "invite_outside_mediator", "missing_signatures", "move_case", "move_finding", "open_case",
-    "open_too_long", "party_ids", "progress", "record_return_visit", "record_session", "recuse", "request_judicial_confirmation",
+    "open_too_long", "party_ids", "progress", "progress_by_task_force", "progress_statement", "progress_values", "record_return_visit", "record_session", "recuse", "request_judicial_confirmation",
     "schedule_return_visit", "seal_agreement", "sign_agreement", "user_id_of",
 ]

@@ -5,10 +5,13 @@ finding turned into mediation cases. No GraphQL here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
+from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Select, and_, bindparam, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiedao.api import DomainError, now, registry, today
@@ -201,29 +204,47 @@ class ProgressRow:
         return sum(self.counts.values())
 
 
-async def progress(session, task_force_ids: list[int], on: date | None = None) -> dict[int, list[ProgressRow]]:
-    """Counts by department and category of each task force, in one grouped statement;
-    ``overdue``: past the deadline and not yet rectified."""
-    on = on or today()
+@cache
+def progress_statement() -> Select:
+    """``(task force, department, category, status, count, overdue)`` of the findings of the
+    task forces bound as ``task_force_ids``, grouped; ``overdue``: past the deadline (before the
+    day bound as ``on``) and not yet rectified. Built once."""
     unresolved = Finding.status.in_([FindingStatus.OPEN.value, FindingStatus.NOTIFIED.value])
-    statement = (
+    return (
         select(
             Finding.task_force_id,
             Finding.department,
             Finding.category,
             Finding.status,
             func.count(),
-            func.sum(case((and_(unresolved, Finding.deadline < on), 1), else_=0)),
+            func.sum(case((and_(unresolved, Finding.deadline < bindparam("on")), 1), else_=0)),
         )
-        .where(Finding.task_force_id.in_(task_force_ids))
+        .where(Finding.task_force_id.in_(bindparam("task_force_ids", expanding=True)))
         .group_by(Finding.task_force_id, Finding.department, Finding.category, Finding.status)
     )
-    rows: dict[tuple[int, str, str], ProgressRow] = {}
-    for task_force_id, department, category, status, count, overdue in (await session.execute(statement)).all():
-        row = rows.setdefault((task_force_id, department, category), ProgressRow(department, category))
+
+
+def progress_values(task_force_ids: list[int], on: date | None = None) -> dict[str, Any]:
+    """The values ``progress_statement`` binds: the task forces, and the day (default today)."""
+    return {"task_force_ids": list(task_force_ids), "on": on or today()}
+
+
+def progress_by_task_force(rows: Iterable[Sequence[Any]], task_force_ids: list[int]) -> dict[int, list[ProgressRow]]:
+    """``progress_statement``'s rows folded into each task force's ``ProgressRow``s, by
+    department and category."""
+    folded: dict[tuple[int, str, str], ProgressRow] = {}
+    for task_force_id, department, category, status, count, overdue in rows:
+        row = folded.setdefault((task_force_id, department, category), ProgressRow(department, category))
         row.counts[status] += count
         row.overdue += int(overdue or 0)
     result: dict[int, list[ProgressRow]] = {i: [] for i in task_force_ids}
-    for key in sorted(rows):
-        result[key[0]].append(rows[key])
+    for key in sorted(folded):
+        result[key[0]].append(folded[key])
     return result
+
+
+async def progress(session, task_force_ids: list[int], on: date | None = None) -> dict[int, list[ProgressRow]]:
+    """Counts by department and category of each task force, in one grouped statement
+    (``progress_statement``)."""
+    rows = (await session.execute(progress_statement(), progress_values(task_force_ids, on))).all()
+    return progress_by_task_force(rows, task_force_ids)

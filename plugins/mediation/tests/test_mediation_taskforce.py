@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from jiedao.core.clock import today
 from jiedao.plugins.mediation.tests.conftest import gid
@@ -25,9 +26,9 @@ def events(kernel):
     return seen
 
 
-async def _task_force(scene, departments=("FIRE", "HOUSING", "LAW_ENFORCEMENT")):
+async def _task_force(scene, departments=("FIRE", "HOUSING", "LAW_ENFORCEMENT"), name="东清大厦整治专班"):
     input = {
-        "name": "东清大厦整治专班",
+        "name": name,
         "compoundId": gid("Compound", scene.registry["compound"][0]),
         "departments": list(departments),
         "startedOn": today().isoformat(),
@@ -135,3 +136,36 @@ async def test_residents_cannot_see_task_forces(scene):
     owner = await scene.resident_token(0)
     errors = await scene.client.errors("{ taskForces { name } }", token=owner)
     assert errors[0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_the_task_force_list_shows_each_ones_compound_and_progress_read_ahead(scene, monkeypatch):
+    """The list of task forces (the cases screen) shows each one's compound and progress, an
+    overdue finding counted as overdue; the progress of every task force is read in one
+    statement, the same for one task force as for two, and graphql-core resolves no field of a
+    task force."""
+    from sqlalchemy import update
+
+    from jiedao.core.testing.plain_path import resolved_parent_types
+    from jiedao.plugins.mediation.models import Finding
+
+    query = "{ taskForces { id name compound { name } progress { department category open overdue total } } }"
+    first = await _task_force(scene)
+    await scene.ok("addFindings", {"taskForceId": first["id"], "findings": [_finding(scene)]}, scene.tokens["worker"], fields=FINDING)
+    grid = await scene.client.token("grid_worker")
+    one = await scene.client.statements(query, token=grid)
+    second = await _task_force(scene, departments=("HOUSING",), name="楼道堆物整治专班")
+    housing = _finding(scene, category="OCCUPIED_COMMON_AREA", department="HOUSING", location="楼道堆物")
+    await scene.ok("addFindings", {"taskForceId": second["id"], "findings": [housing, housing]}, scene.tokens["worker"], fields=FINDING)
+    async with scene.kernel.db.transaction(scene.kernel.street_id("changqing")) as session:
+        late = await session.scalar(select(Finding.id).where(Finding.department == "housing").order_by(Finding.id).limit(1))
+        await session.execute(update(Finding).where(Finding.id == late).values(deadline=today() - timedelta(days=1)))
+
+    resolved = resolved_parent_types(monkeypatch)
+    listed = (await scene.client.query(query, token=grid))["taskForces"]
+    compound = listed[0]["compound"]["name"]
+    assert [(t["id"], t["compound"]["name"], t["progress"]) for t in listed] == [
+        (first["id"], compound, [{"department": "FIRE", "category": "BLOCKED_FIRE_EXIT", "open": 1, "overdue": 0, "total": 1}]),
+        (second["id"], compound, [{"department": "HOUSING", "category": "OCCUPIED_COMMON_AREA", "open": 2, "overdue": 1, "total": 2}]),
+    ]
+    assert "TaskForce" not in resolved, resolved
+    assert await scene.client.statements(query, token=grid) == one

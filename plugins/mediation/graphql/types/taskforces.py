@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
 from typing import Annotated
 
 import strawberry
 from sqlalchemy import Select, select
 
 from jiedao.api import Node, node_type, registry, today, types
-from jiedao.api.graphql import connection_field, enum_field, linked, list_bound, where_given
+from jiedao.api.graphql import connection_field, enum_field, linked, list_bound, loaded_field, where_given
 from jiedao.plugins.mediation import models as m
 from jiedao.plugins.mediation import service
 from jiedao.plugins.mediation.graphql.loaders import disputing_case, progress_loader, visible_case_by_id
@@ -86,9 +87,9 @@ class TaskForce(Node):
 
     compound = linked(registry.Compound, "compound_id", Compound, description="The compound it works on.")
 
-    @strawberry.field(description="Progress by department and category.", metadata=list_bound(100))
-    async def progress(self, info: strawberry.Info) -> list[FindingProgress]:
-        return [_progress(row) for row in await progress_loader(info.context).load(self.id)]
+    progress = loaded_field(
+        list[FindingProgress], partial(progress_loader, shown=_progress), description="Progress by department and category.", metadata=list_bound(100),
+    )
 
     @connection_field(Finding, description="The task force's findings (问题清单), oldest first.")
     def findings(
