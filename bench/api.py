@@ -622,6 +622,8 @@ def queries(facts: dict) -> list[Query]:
         Query("duty", front_end_document("OpsAlarms"), floor=False),
         Query("inbox", front_end_document("OpsInbox"), {"mine": False}, floor=False),
         Query("ballots", front_end_document("CasesBallots"), floor=False),
+        Query("notices", front_end_document("ResidentNotices"), {"first": 20}, floor=False),
+        Query("taskforces", front_end_document("CasesTaskForces"), floor=False),
     ]
     if facts.get("ballot"):
         found.append(Query("ballot", BALLOT, {"id": gid("Ballot", facts["ballot"]), "floor_arg": facts["ballot"]}))
