@@ -33,6 +33,7 @@ import argparse
 import asyncio
 import base64
 import contextlib
+import functools
 import json
 import os
 import shutil
@@ -91,9 +92,14 @@ def front_end_document(operation: str) -> str:
     """The document the front end sends for ``operation``, as its build registered it
     (``core/pages/dist/persisted-documents.json``): measured as the pages ask, not a
     look-alike."""
-    manifest = json.loads((ROOT / "core" / "pages" / "dist" / "persisted-documents.json").read_text())
-    [document] = [text for text in manifest.values() if text.split("(")[0].split("{")[0].split()[1:] == [operation]]
+    [document] = [text for text in _front_end_documents() if text.split("(")[0].split("{")[0].split()[1:] == [operation]]
     return document
+
+
+@functools.cache
+def _front_end_documents() -> tuple[str, ...]:
+    """The documents of the front end's build, read once."""
+    return tuple(json.loads((ROOT / "core" / "pages" / "dist" / "persisted-documents.json").read_text()).values())
 
 
 BALLOT = "query($id: ID!) { ballot(id: $id) { id title status turnout { eligibleOwners participatingOwners eligibleArea participatingArea } } }"
