@@ -56,7 +56,7 @@ from jiedao.schema import compiled_reads
 from jiedao.schema.compiled_reads import CompiledAnswer, CompiledOperation, bind_values, has_directives
 from jiedao.schema.cost import estimate
 from jiedao.schema.extensions import cost_refusal, cost_results
-from jiedao.schema.observability import GRAPHQL_REQUESTS, GRAPHQL_SECONDS, child
+from jiedao.schema.observability import GRAPHQL_REQUESTS, GRAPHQL_SECONDS, HANDED_BACK_AT, child
 
 log = logging.getLogger("jiedao.graphql")
 
@@ -187,6 +187,9 @@ class KnownQueries:
             body = None
         if body is None:
             child(KNOWN_QUERIES, "general").inc()
+            request = getattr(context, "request", None)
+            if request is not None:  # the executor's time is counted from here
+                request.scope[HANDED_BACK_AT] = started
             return None
         child(KNOWN_QUERIES, "answered").inc()
         child(GRAPHQL_REQUESTS, context.street, "query", "ok").inc()

@@ -22,7 +22,7 @@ from strawberry.extensions import (
 from strawberry.types.graphql import OperationType
 from strawberry.extensions.max_aliases import create_validator as create_alias_rule
 
-from jiedao.schema.observability import GRAPHQL_REQUESTS, GRAPHQL_SECONDS, child
+from jiedao.schema.observability import GRAPHQL_REQUESTS, GRAPHQL_SECONDS, HANDED_BACK_AT, child
 from jiedao.schema.budget import DEFAULT_MAX_OBJECTS, start_budget, stop_budget
 from jiedao.schema.cost import Estimate, estimate
 from jiedao.schema.depth import create_depth_rule
@@ -174,12 +174,15 @@ class PluginAwareErrors(SchemaExtension):
 
 class PrometheusOperations(SchemaExtension):
     """Counts and times every GraphQL operation per street and operation type (Prometheus
-    series of ``core.observability``)."""
+    series of ``core.observability``); an operation a known query handed back is timed from
+    the known query's start (``HANDED_BACK_AT``)."""
 
     def on_operation(self) -> Iterator[None]:
-        started = time.perf_counter()
-        yield
         ctx = self.execution_context
+        request = getattr(ctx.context, "request", None)
+        handed_back_at = None if request is None else request.scope.get(HANDED_BACK_AT)
+        started = time.perf_counter() if handed_back_at is None else handed_back_at
+        yield
         street = getattr(ctx.context, "street", "-")
         try:
             operation = ctx.operation_type.value

@@ -19,6 +19,11 @@ GRAPHQL_SECONDS = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 
+HANDED_BACK_AT = "jiedao.graphql_started"
+"""Where a request's scope keeps the moment an earlier path (a known query's statement,
+``core.known_queries``) began answering before it handed the operation to the executor:
+``jiedao_graphql_request_seconds`` then counts from there, once."""
+
 
 _CHILDREN: dict[tuple[int, tuple[str, ...]], Any] = {}
 

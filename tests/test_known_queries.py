@@ -5,6 +5,8 @@ revoked token — applied as on the general path."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from prometheus_client import REGISTRY
 
@@ -163,13 +165,18 @@ async def test_a_fault_in_answering_a_known_query_leaves_the_answer_to_the_gener
     expected = await client.result(ONE, variables, token=token)
 
     def broken(*_arguments):
+        time.sleep(0.2)  # the known path's time, before it hands the query back
         raise RuntimeError("a fault")
 
     monkeypatch.setattr(known_queries, "bind_values", broken)
     before = answered_here()
+    timed = {"street": "changqing", "operation": "query"}
+    count, total = (REGISTRY.get_sample_value(f"jiedao_graphql_request_seconds_{part}", timed) or 0.0 for part in ("count", "sum"))
     assert await client.result(ONE, variables, token=token) == expected
     assert answered_here() == before
     assert "known query answered by the general path after a failure" in caplog.text
+    assert REGISTRY.get_sample_value("jiedao_graphql_request_seconds_count", timed) == count + 1, "timed once"
+    assert REGISTRY.get_sample_value("jiedao_graphql_request_seconds_sum", timed) - total >= 0.2, "from the known path's start"
 
 
 async def test_a_known_statement_that_steps_aside_is_not_run_twice(client, kernel, monkeypatch):
