@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from jiedao.core.clock import today
+from jiedao.core.testing.plain_path import resolved_parent_types
+from jiedao.plugins.mediation.models import Finding
 from jiedao.plugins.mediation.tests.conftest import gid
 
 FINDING = "findings { id status category department evidence overdue building { id } unit { id } }"
@@ -143,11 +145,6 @@ async def test_the_task_force_list_shows_each_ones_compound_and_progress_read_ah
     overdue finding counted as overdue; the progress of every task force is read in one
     statement, the same for one task force as for two, and graphql-core resolves no field of a
     task force."""
-    from sqlalchemy import update
-
-    from jiedao.core.testing.plain_path import resolved_parent_types
-    from jiedao.plugins.mediation.models import Finding
-
     query = "{ taskForces { id name compound { name } progress { department category open overdue total } } }"
     first = await _task_force(scene)
     await scene.ok("addFindings", {"taskForceId": first["id"], "findings": [_finding(scene)]}, scene.tokens["worker"], fields=FINDING)
