@@ -171,15 +171,13 @@ _KEPT_SIZE = 512
 def estimate(document: Any, operation_name: str | None, schema: GraphQLSchema, variables: dict[str, Any] | None) -> Estimate:
     """The cost, object count and introspection use of the operation that will run; kept
     per parsed document (the request's parse cache hands the same one for the same text),
-    operation, schema and variables when the variables are plain values (a front end asks the
-    same few operations again and again: the walk was a tenth of a short query's CPU)."""
-    try:
-        # Each value with its type: 1, 1.0 and True are equal keys in Python, not to the walk.
-        plain = tuple(sorted((name, type(value), value) for name, value in variables.items())) if variables else ()
-        key = (id(document), operation_name, id(schema), plain)
-        hash(key)
-    except TypeError:  # a list or an input object among the variables: walk again
+    operation, schema and variables when the variables are small (``_frozen_variables``: a
+    front end asks the same few operations again and again, the cockpit with an input object;
+    the walk was a tenth of a short query's CPU)."""
+    frozen = _frozen_variables(variables) if isinstance(variables, dict) else () if not variables else None
+    if frozen is None:  # too large to keep as a key, or not JSON: walk again
         return _estimate(document, operation_name, schema, variables)
+    key = (id(document), operation_name, id(schema), frozen)
     kept = _KEPT.get(key)
     if kept is not None and kept[0] is document:
         _KEPT.move_to_end(key)
@@ -190,6 +188,42 @@ def estimate(document: Any, operation_name: str | None, schema: GraphQLSchema, v
         if len(_KEPT) > _KEPT_SIZE:
             _KEPT.popitem(last=False)
     return figures
+
+
+_KEY_VALUES = 32
+"""The most scalar values the variables of a kept estimate hold (a mutation's long input is
+walked again rather than kept as a key)."""
+_KEY_TEXT = 200
+"""The longest string a kept estimate's variables hold."""
+
+
+def _frozen_variables(variables: dict[str, Any]) -> tuple | None:
+    """``variables`` as a hashable key — input objects and lists included, each scalar with
+    its type (1, 1.0 and True are equal keys in Python, not to the walk) — or ``None`` when
+    they hold more than ``_KEY_VALUES`` scalars, a string longer than ``_KEY_TEXT``, or
+    anything that is not JSON."""
+    budget = [_KEY_VALUES]
+
+    def frozen(value: Any) -> Any:
+        if isinstance(value, dict):
+            return ("{", tuple(sorted((str(name), frozen(item)) for name, item in value.items())))
+        if isinstance(value, list):
+            return ("[", tuple(frozen(item) for item in value))
+        budget[0] -= 1
+        if budget[0] < 0 or (isinstance(value, str) and len(value) > _KEY_TEXT):
+            raise _TooLarge
+        if value is not None and not isinstance(value, (str, int, float, bool)):
+            raise _TooLarge
+        return (type(value), value)
+
+    try:
+        return frozen(variables)
+    except (_TooLarge, RecursionError):
+        return None
+
+
+class _TooLarge(Exception):
+    """Variables not to keep as a key."""
 
 
 def _estimate(document: Any, operation_name: str | None, schema: GraphQLSchema, variables: dict[str, Any] | None) -> Estimate:
