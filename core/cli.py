@@ -424,8 +424,19 @@ def plugins_remove(ctx: click.Context, name: str, force: bool) -> None:
     from jiedao.core.plugin_removal import PluginRemovalError, remove_plugin
 
     kernel = kernel_of(ctx)
+
+    async def remove_then_release() -> list[str]:
+        # ``data_held`` counts rows on the kernel's pool: release those connections before this
+        # ``run``'s event loop closes, refused or not. Left in the pool, an aiosqlite connection
+        # is closed by the garbage collector later, from whatever loop then runs, and its worker
+        # thread answers after that loop closed ("Event loop is closed").
+        try:
+            return await remove_plugin(kernel, name, force=force)
+        finally:
+            await kernel.db.dispose()
+
     try:
-        tables = run(remove_plugin(kernel, name, force=force))
+        tables = run(remove_then_release())
     except PluginRemovalError as refusal:
         raise click.ClickException(str(refusal)) from None
     distribution = kernel.installed[name].distribution or name

@@ -135,8 +135,12 @@ async def test_a_database_migrated_by_a_newer_release_is_named_as_such_and_nothi
     for args in (["db", "upgrade"], ["db", "forget", "0099_street_boundaries"], ["db", "forget", "sensors"]):
         refused = await asyncio.to_thread(cli, args, streets=WITHOUT)
         assert refused.exit_code in (1, 2), (args, refused.output)
-    async with create_engine(owner).connect() as connection:
-        kept = set((await connection.execute(text("SELECT version_num FROM alembic_version"))).scalars())
+    engine = create_engine(owner)
+    try:
+        async with engine.connect() as connection:
+            kept = set((await connection.execute(text("SELECT version_num FROM alembic_version"))).scalars())
+    finally:
+        await engine.dispose()  # its pooled connection would otherwise be closed by the GC, in a later test's loop
     assert {"0099_street_boundaries", "sensors_0099"} <= kept
 
 
