@@ -12,8 +12,9 @@ inside the database; its text is handed to the response encoder as it is (an
 What may be compiled is declared next to the types (``core.registry_sql`` for the
 registry): ``sql_type`` says how a GraphQL object type reads its table — its columns (the
 same value the field's resolver gives: ``Unit.area`` is ``area_dm2 / 100``), the rows it
-names by a foreign key (``SqlLink``) and the lists of rows pointing at it (``SqlList``, maybe
-through a link table) — and ``sql_root`` which root fields read it (a connection paged by
+names by a foreign key (``SqlLink``), the lists of rows pointing at it (``SqlList``, maybe
+through a link table) and the objects computed from it (``SqlObject``: a ballot's turnout) —
+and ``sql_root`` which root fields read it (a connection paged by
 ``first``/``after`` in primary-key order, one row by global ID, or the street's whole list).
 
 An operation is compiled only when everything it selects is declared and ordinary, and is
@@ -109,15 +110,33 @@ class SqlList:
 
 
 @dataclass(frozen=True)
+class SqlObject:
+    """A field answering an object computed from this row, not a row of its own (a ballot's
+    turnout): ``source`` is a ``select`` over ``{t}`` (this row) giving at most one row, every
+    table it reads filtered by ``street_id = {street}`` (the request's street); ``columns``
+    maps each field of ``target`` (a GraphQL type without an ID) to SQL over ``{o}``, that
+    row (written as a column's). Where ``source`` gives no row the field is null, or, where
+    it is non-null, the general path answers: a source covers the cases it can say in SQL
+    and leaves the others (a draft ballot's electorate of today) to the resolver. Braces
+    other than these names are doubled (``str.format``)."""
+
+    target: str
+    source: str
+    columns: Mapping[str, str]
+
+
+@dataclass(frozen=True)
 class SqlType:
     """How a GraphQL object type reads its street-scoped ``table``: ``columns`` (field name →
-    SQL over ``{t}``, or a ``CallerColumn``), ``links`` and ``lists``; ``id`` is its global ID."""
+    SQL over ``{t}``, or a ``CallerColumn``), ``links``, ``lists`` and ``objects``; ``id`` is
+    its global ID."""
 
     name: str
     table: str
     columns: Mapping[str, str | CallerColumn] = field(default_factory=dict)
     links: Mapping[str, SqlLink] = field(default_factory=dict)
     lists: Mapping[str, SqlList] = field(default_factory=dict)
+    objects: Mapping[str, SqlObject] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -222,6 +241,13 @@ def _as_graphql(sql: str, named_type: Any) -> str:
             f" then to_json({written}) else '{STEP_ASIDE}'::json end)"
         )
     return sql
+
+
+def _column(sql: str, graphql_field: GraphQLField) -> str:
+    """A column's SQL as ``graphql_field`` answers it (``_as_graphql``); a null in a non-null
+    field is the general path's error to report (``STEP_ASIDE``)."""
+    sql = _as_graphql(sql, get_named_type(graphql_field.type))
+    return _non_null(f"to_json({sql})") if isinstance(graphql_field.type, GraphQLNonNull) else sql
 
 
 def _non_null(json_sql: str) -> str:
@@ -336,12 +362,13 @@ class _Compiler:
             sql = column if isinstance(column, str) else column(self.context)
             if sql is None:
                 raise _Fallback
-            sql = _as_graphql(sql.format(t=alias), get_named_type(graphql_field.type))
-            # A null in a non-null field is the general path's error to report.
-            return _non_null(f"to_json({sql})") if isinstance(graphql_field.type, GraphQLNonNull) else sql
+            return _column(sql.format(t=alias), graphql_field)
         target_type = get_named_type(graphql_field.type)
         if not isinstance(target_type, GraphQLObjectType):
             raise _Fallback
+        computed = declared.objects.get(name)
+        if computed is not None:
+            return self.object_value(graphql_field, target_type, found, computed, alias)
         link = declared.links.get(name)
         if link is not None:
             target = _TYPES.get(link.target)
@@ -359,6 +386,23 @@ class _Compiler:
         if listed is not None:
             return self.list_value(graphql_field, target_type, found, listed, alias)
         raise _Fallback
+
+    def object_value(self, graphql_field: GraphQLField, target_type: GraphQLObjectType, found: Any, computed: SqlObject, alias: str) -> str:
+        """The object ``computed`` gives for the row read as ``alias``: its selected fields
+        over the one row of its source (none: null, or the general path's where non-null)."""
+        if computed.target != target_type.name:
+            raise _Fallback
+        inner = self.statement.alias()
+        street = self.statement.parameter("street", "int")
+
+        def value_of(name: str, object_field: GraphQLField, _found: Any) -> str:
+            column = computed.columns.get(name)
+            if column is None:
+                raise _Fallback
+            return _column(column.format(o=inner), object_field)
+
+        answer = f"(select {self.build(target_type, found, value_of)} from ({computed.source.format(t=alias, street=street)}) {inner})"
+        return _non_null(answer) if isinstance(graphql_field.type, GraphQLNonNull) else answer
 
     def list_value(self, graphql_field: GraphQLField, target_type: GraphQLObjectType, found: Any, listed: SqlList, alias: str) -> str:
         """The rows ``listed`` names for the row read as ``alias`` (``array``)."""

@@ -7,7 +7,7 @@ from jiedao.core.organisations.graphql import OrganisationType
 from jiedao.core.runner import run_mutation
 from jiedao.core.work.graphql import WorkItem as WorkItemType
 from jiedao.schema.child_connection import children_connection_field
-from jiedao.schema.compiled_reads import SqlLink, SqlList, SqlRoot, SqlType, sql_root, sql_type
+from jiedao.schema.compiled_reads import SqlLink, SqlList, SqlObject, SqlRoot, SqlType, sql_root, sql_type
 from jiedao.schema.connection import connection_field, where_given
 from jiedao.schema.cost import list_bound
 from jiedao.schema.enum_docs import describe_enum_values
@@ -61,6 +61,7 @@ __all__ = [
     "selected_path",
     "SqlLink",
     "SqlList",
+    "SqlObject",
     "SqlRoot",
     "SqlType",
     "sql_root",

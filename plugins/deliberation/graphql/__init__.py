@@ -7,6 +7,7 @@ in ``live``.
 
 from __future__ import annotations
 
+from jiedao.plugins.deliberation.graphql import sql  # noqa: F401 - declares one ballot with its turnout in SQL (schema.compiled_reads)
 from jiedao.plugins.deliberation.graphql.mutations import BallotMutation, MeetingMutation, TopicMutation
 from jiedao.plugins.deliberation.graphql.queries import (
     BallotQuery,
