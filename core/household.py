@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import bindparam, desc, false, select, true, union_all
 
 from jiedao.core import models
 from jiedao.core.personal_data import mask_phone
@@ -36,51 +36,57 @@ class HomeMember:
     phone: str | None = strawberry.field(description="Masked (138****5678) unless your role reads personal data.")
 
 
-def owned_units(resident_id: int):
-    """SQL: the units ``resident_id`` owns (or co-owns)."""
-    return select(models.Ownership.unit_id).where(models.Ownership.resident_id == resident_id)
+_HOMES = union_all(
+    select(models.Ownership.unit_id, false().label("lives_here")).where(models.Ownership.resident_id == bindparam("resident_id")),
+    select(models.Household.unit_id, true())
+    .join(models.Resident, models.Resident.household_id == models.Household.id)
+    .where(models.Resident.id == bindparam("resident_id"), models.Household.unit_id.is_not(None)),
+)
+"""SQL, built once: ``(unit_id, lives_here)`` of each home of the resident ``resident_id`` —
+the units they own (or co-own), and their household's unit, where they live."""
 
-
-def lived_units(resident_id: int):
-    """SQL: the units whose household ``resident_id`` belongs to (where they live)."""
-    return (
-        select(models.Household.unit_id)
-        .join(models.Resident, models.Resident.household_id == models.Household.id)
-        .where(models.Resident.id == resident_id, models.Household.unit_id.is_not(None))
-    )
+_MEMBERS = union_all(
+    select(models.Ownership.unit_id, models.Resident.id.label("resident_id"), models.Resident.name, models.Resident.phone, true().label("owner"))
+    .join(models.Resident, models.Resident.id == models.Ownership.resident_id)
+    .where(models.Ownership.unit_id.in_(bindparam("unit_ids", expanding=True))),
+    select(models.Household.unit_id, models.Resident.id, models.Resident.name, models.Resident.phone, false())
+    .join(models.Resident, models.Resident.household_id == models.Household.id)
+    .where(models.Household.unit_id.in_(bindparam("unit_ids", expanding=True))),
+).order_by(desc("owner"), "resident_id")
+"""SQL, built once: ``(unit_id, resident id, name, phone, owner)`` of the owners of the units
+``unit_ids``, then of the members of the households living in them, each by resident id."""
 
 
 def _own_units_loader(ctx: Context):
-    """Loader: resident id → (their homes, the homes they live in), read once per request."""
+    """Loader: resident id → (their homes, the homes they live in), read once per request
+    (one statement)."""
 
     async def load(resident_ids: Sequence[int]) -> list[tuple[set[int], set[int]]]:
         homes = []
         for resident_id in resident_ids:
-            lived = set(await ctx.scalars(lived_units(resident_id)))
-            homes.append((set(await ctx.scalars(owned_units(resident_id))) | lived, lived))
+            rows = await ctx.rows(_HOMES, {"resident_id": resident_id}, built_once=True)
+            homes.append(({unit_id for unit_id, _ in rows}, {unit_id for unit_id, lives_here in rows if lives_here}))
         return homes
 
     return ctx.loader(("core", "own_units"), load)
 
 
 def _members_loader(ctx: Context):
-    """Loader: unit id → its people (owners first, then the household), one query each for all units."""
+    """Loader: unit id → its people (owners first, then the household), one statement for all
+    units."""
     full_phone = ctx.has_permission(PERSONAL_DATA)
     me = ctx.user.resident_id if ctx.user is not None else None
 
     async def load(unit_ids: Sequence[int]) -> list[list[HomeMember]]:
         people: dict[int, dict[int, dict]] = defaultdict(dict)
-        owners = select(models.Ownership.unit_id, models.Resident).join(models.Resident, models.Resident.id == models.Ownership.resident_id)
-        for unit_id, person in (await ctx.execute(owners.where(models.Ownership.unit_id.in_(unit_ids)).order_by(models.Resident.id))).all():
-            people[unit_id][person.id] = {"person": person, "owner": True, "lives_here": False}
-        living = select(models.Household.unit_id, models.Resident).join(models.Resident, models.Resident.household_id == models.Household.id)
-        for unit_id, person in (await ctx.execute(living.where(models.Household.unit_id.in_(unit_ids)).order_by(models.Resident.id))).all():
-            people[unit_id].setdefault(person.id, {"person": person, "owner": False, "lives_here": False})["lives_here"] = True
+        for unit_id, resident_id, name, phone, owner in await ctx.rows(_MEMBERS, {"unit_ids": list(unit_ids)}, built_once=True):
+            entry = people[unit_id].setdefault(resident_id, {"name": name, "phone": phone, "owner": False, "lives_here": False})
+            entry["owner" if owner else "lives_here"] = True
         return [
             [
                 HomeMember(
-                    name=entry["person"].name, owner=entry["owner"], lives_here=entry["lives_here"], is_you=pid == me,
-                    phone=entry["person"].phone if full_phone else mask_phone(entry["person"].phone),
+                    name=entry["name"], owner=entry["owner"], lives_here=entry["lives_here"], is_you=pid == me,
+                    phone=entry["phone"] if full_phone else mask_phone(entry["phone"]),
                 )
                 for pid, entry in people.get(unit_id, {}).items()
             ]

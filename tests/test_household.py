@@ -71,3 +71,18 @@ async def test_an_owner_living_elsewhere_sees_the_co_owners_not_the_household_li
     token = await client.token("resident", username="spouse", resident_id=spouse)
     units = (await client.query(HOMES, token=token))["me"]["resident"]["units"]
     assert [(p["name"], p["owner"], p["isYou"]) for p in units[0]["household"]] == [("业主0", True, False), ("配偶", True, True)]
+
+
+async def test_a_residents_homes_and_their_people_take_two_statements_however_many_homes(client, home):
+    """The "my homes" screen: the caller's homes are read in one statement (owned and lived
+    in together), the people of all of them in one more (owners and households together)."""
+    async with client.kernel.db.transaction(client.kernel.street_id("changqing")) as session:
+        session.add(Ownership(unit_id=home["units"][1], resident_id=home["residents"][0]))  # 业主0 co-owns the neighbour's unit too
+    token = await client.token("resident", username="owner0", resident_id=home["residents"][0])
+    units = (await client.query(HOMES, token=token))["me"]["resident"]["units"]
+    assert [[(p["name"], p["owner"], p["livesHere"]) for p in u["household"]] for u in units] == [
+        [("业主0", True, True), ("配偶", True, False), ("母亲", False, True)],
+        [("业主0", True, False), ("业主1", True, False)],
+    ], "a landlord of the second unit sees its co-owners, nobody living there"
+    without = "{ me { resident { units { id number } } } }"
+    assert await client.statements(HOMES, token=token) == await client.statements(without, token=token) + 2
