@@ -133,6 +133,8 @@ class Query:
     pg_variables: dict = field(default_factory=dict)
     floor: bool = True
     walk: bool = False
+    as_owner: bool = False
+    """Asked with an owner's token (a resident's own screens), not the street admin's."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -301,10 +303,15 @@ class Server:
     kind: str  # jiedao | floor | postgraphile
     path: str = f"/graphql/{STREET}"
     token: str = ""
+    owner_token: str = ""
 
     @property
     def headers(self) -> dict[str, str]:
         return {"authorization": f"Bearer {self.token}"}
+
+    def headers_for(self, query: Query) -> dict[str, str]:
+        """The street admin's token, or an owner's for a query of a resident's screens."""
+        return {"authorization": f"Bearer {self.owner_token}"} if query.as_owner else self.headers
 
     def cpu_seconds(self) -> float:
         """User + system CPU time of the process (and its children) so far."""
@@ -427,7 +434,7 @@ async def ask(connection: Connection, server: Server, query: Query, check: bool 
     after = None
     requests = 0
     while True:
-        status, payload = await connection.post(server.path, request_bodies(server, query, after), server.headers)
+        status, payload = await connection.post(server.path, request_bodies(server, query, after), server.headers_for(query))
         requests += 1
         if check or status != 200:
             answer = json.loads(payload)
@@ -519,7 +526,7 @@ async def statements_per_request(server: Server, query: Query, counter: Statemen
             return f"{(counter.total() - before) / ops:.1f}"
         if server.kind != "jiedao":
             return "-"
-        status, payload = await connection.post(server.path, request_bodies(server, query), server.headers)
+        status, payload = await connection.post(server.path, request_bodies(server, query), server.headers_for(query))
         count = json.loads(payload).get("extensions", {}).get("statements")
         return "-" if count is None else f"{count}*"
     finally:
@@ -582,6 +589,7 @@ def prepare_database(url: str, owner_url: str, smoke: bool) -> dict:
         await kernel.sync_streets()
         street_id = kernel.street_id(STREET)
         token, _ = await service.login(kernel, STREET, "changqing-admin", demo.DEMO_PASSWORD, "bench")
+        owner_token, _ = await service.login(kernel, STREET, demo.DEMO_OWNERS[0], demo.DEMO_PASSWORD, "bench")
         async with kernel.db.transaction(street_id) as session:
             building = await session.scalar(select(func.min(models.Building.id)))
             buildings = await session.scalar(select(func.count()).select_from(models.Building))
@@ -592,7 +600,7 @@ def prepare_database(url: str, owner_url: str, smoke: bool) -> dict:
                 # closed one's is read from its stored result).
                 ballot = await session.scalar(text("select min(id) from deliberation_ballots where status = 'OPEN' and rule like 'ART278%'"))
         await kernel.db.dispose()
-        return {"token": token, "building": building, "buildings": buildings, "units": units, "ballot": ballot, "street_id": street_id}
+        return {"token": token, "owner_token": owner_token, "building": building, "buildings": buildings, "units": units, "ballot": ballot, "street_id": street_id}
 
     facts = asyncio.run(seed())
     if owner_url.startswith("postgresql"):
@@ -630,6 +638,12 @@ def queries(facts: dict) -> list[Query]:
         Query("ballots", front_end_document("CasesBallots"), floor=False),
         Query("notices", front_end_document("ResidentNotices"), {"first": 20}, floor=False),
         Query("taskforces", front_end_document("CasesTaskForces"), floor=False),
+        # A resident's own screens, asked by a demo owner: their notices (the visibility of
+        # each by home, building, compound and community), ballots, household and home alarms.
+        Query("r-notices", front_end_document("ResidentNotices"), {"first": 20}, floor=False, as_owner=True),
+        Query("r-ballots", front_end_document("ResidentBallots"), floor=False, as_owner=True),
+        Query("r-household", front_end_document("ResidentHousehold"), floor=False, as_owner=True),
+        Query("r-alarms", front_end_document("ResidentHomeAlarms"), floor=False, as_owner=True),
     ]
     if facts.get("ballot"):
         found.append(Query("ballot", BALLOT, {"id": gid("Ballot", facts["ballot"]), "floor_arg": facts["ballot"]}))
@@ -855,7 +869,7 @@ def main() -> None:
             sqlite_facts = prepare_database(sqlite_url, sqlite_url, args.smoke)
             port = free_port()
             servers.append(start("Jiedao/SQLite", "jiedao", [python, script, "--serve", "jiedao", "--database-url", sqlite_url, "--port", str(port)], port, env))
-            servers[-1].token = sqlite_facts["token"]
+            servers[-1].token, servers[-1].owner_token = sqlite_facts["token"], sqlite_facts["owner_token"]
         port = free_port()
         servers.append(start("floor", "floor", [python, script, "--serve", "floor", "--database-url", cluster.url(DATABASE, user=APP_ROLE, driver=None),
                                                  "--port", str(port), "--street-id", str(facts["street_id"])], port))
@@ -872,6 +886,7 @@ def main() -> None:
         counter = StatementCounter(cluster) if counting else None
         for server in servers:
             server.token = server.token or facts["token"]
+            server.owner_token = server.owner_token or facts["owner_token"]
         asyncio.run(run(servers, chosen, args, counter))
         print("\n* SQLite: statements of the GraphQL execution only (JIEDAO_DEBUG), authentication not included")
     finally:

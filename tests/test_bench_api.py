@@ -20,7 +20,7 @@ def test_the_api_benchmark_runs_every_query_against_every_server():
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     out = result.stdout
-    for query in ("typename", "building", "readme", "relay", "hundred", "walk", "cockpit", "alarms", "ballot", "duty", "inbox", "ballots", "notices", "taskforces"):
+    for query in ("typename", "building", "readme", "relay", "hundred", "walk", "cockpit", "alarms", "ballot", "duty", "inbox", "ballots", "notices", "taskforces", "r-notices", "r-ballots", "r-household", "r-alarms"):
         assert f"\n{query}\n" in out, out
     for server in ("Jiedao/PG", "Jiedao/SQLite", "floor"):
         assert f"  {server} " in out, out
