@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 import pytest_asyncio
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from jiedao.core import clock
 from jiedao.core.identity.models import AuditEntry, User
@@ -128,6 +128,21 @@ async def test_a_resident_reads_the_notices_of_the_places_of_their_homes_newest_
 
     staff = await place.client.token("grid_worker")
     assert len(await place.titles(staff)) == 6, "staff holding core.notices.read read every place's notices"
+
+
+async def test_a_resident_who_buys_and_sells_a_home_reads_the_new_places_notices_at_once(place):
+    """Which places reach a resident is read when the list is read: the condition kept for a
+    resident between requests names their homes by query, never by the homes of the moment."""
+    for title, scope in [("全街道公告", "street"), ("A2幢通知", "building A2"), ("B小区公示", "compound B")]:
+        await place.published(title, scope)
+    owner = await place.resident("owner-b-moving", place.b["residents"][0])
+    assert await place.titles(owner) == ["B小区公示", "全街道公告"]
+    async with place.kernel.db.transaction(place.kernel.street_id("changqing")) as session:
+        session.add(Ownership(unit_id=place.a["units"][2], resident_id=place.b["residents"][0]))
+    assert await place.titles(owner) == ["B小区公示", "A2幢通知", "全街道公告"], "bought a flat in A2"
+    async with place.kernel.db.transaction(place.kernel.street_id("changqing")) as session:
+        await session.execute(delete(Ownership).where(Ownership.unit_id == place.b["units"][0], Ownership.resident_id == place.b["residents"][0]))
+    assert await place.titles(owner) == ["A2幢通知", "全街道公告"], "sold the one in B"
 
 
 async def test_a_household_member_who_owns_nothing_reads_the_notices_of_their_household_unit(place):
