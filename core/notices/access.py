@@ -80,11 +80,9 @@ def resident_reach(resident_id: int) -> ColumnElement[bool]:
     """Notices reaching the resident: street-wide ones and those of their homes' places.
 
     Built once per resident and kept: it depends on the id alone (the homes are read when the
-    statement runs, so it never goes stale), and a condition used again brings the same bound
-    parameter objects, which SQLAlchemy matches to its compiled form by identity instead of
-    comparing them one by one (``construct_params``). Building and binding it anew was a fifth
-    of the CPU of a resident's notice list. About 10 KB each: the last 1,024 residents' are
-    kept (at most ~11 MB per process)."""
+    statement runs, so it never goes stale). Building its three nested selects anew was about
+    a seventh of the CPU of a resident's notice list (cProfile). About 10 KB each: the last
+    1,024 residents' are kept (at most ~11 MB per process)."""
     return or_(Notice.scope == NoticeScope.STREET, reaches_home(resident_id))
 
 
