@@ -45,16 +45,20 @@ async def _ballots(client, world) -> dict[str, str]:
     return made
 
 
-@pytest.mark.parametrize("role", [STREET_ADMIN, "community_worker", GRID_WORKER, MEDIATOR, INSPECTOR, RESIDENT])
+@pytest.mark.parametrize("role", [STREET_ADMIN, "community_worker", GRID_WORKER, MEDIATOR, INSPECTOR, RESIDENT, "organisation_member", None])
 async def test_every_answer_equals_the_general_paths(client, world_of, monkeypatch, role):
+    """``None``: an anonymous caller; ``organisation_member`` the lowest role (both refused a
+    ballot, by the general path's message either way)."""
     world = await world_of([(9000, ("A",)), (8000, ("B", "C")), (7000, ("A",)), (6000, ("D",))])
     made = await _ballots(client, world)
     elsewhere = world.gid("Ballot", await open_ballot(await world_of([(5000, ("E",))], street="gongchen"), Rule.ART278_MAJOR))
-    token = await client.token(role)
+    token = await client.token(role) if role else None
     for ballot in [*made.values(), elsewhere, world.gid("Ballot", 999_999), world.gid("Building", 1), "not an id"]:
         for query in (BENCH, EVERYTHING, WITH_RESULT):
             served, general = await served_and_general(client, monkeypatch, query, {"id": ballot}, token)
             assert served == general, (role, ballot, query[:40])
+            if role in ("organisation_member", None):
+                assert served["data"] == {"ballot": None} and served["errors"][0]["extensions"]["code"] in ("FORBIDDEN", "UNAUTHENTICATED")
 
 
 async def test_a_ballot_being_voted_on_is_one_statement_on_postgresql(client, kernel, world_of):
