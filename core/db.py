@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, with_loader_criteria
 from sqlalchemy.util.concurrency import in_greenlet
 
+from jiedao.core import bind_matching
 from jiedao.core.db_street import forget_streets_not_sent, street_connection_args
 
 if TYPE_CHECKING:
@@ -177,6 +178,7 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
 
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, **kwargs)
+        bind_matching.install(engine)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         engine.sync_engine.dialect.do_terminate = _close_sqlite_connection
         return engine
@@ -195,6 +197,7 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
     # The street's setting goes with each transaction's BEGIN (``core.db_street``).
     kwargs["connect_args"] = street_connection_args(url, kwargs.get("connect_args", {}))
     engine = create_async_engine(url, **kwargs)
+    bind_matching.install(engine)
     forget_streets_not_sent(engine)
     _ping_idle_connections(engine)
     return engine
