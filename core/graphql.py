@@ -23,6 +23,7 @@ from jiedao.schema.cost import list_bound
 from jiedao.schema.ids import decode_id_of, encode_global_id, parse_pk
 from jiedao.schema.loaders import by_id, children, linked, plain_by_id, through
 from jiedao.schema.plain_rows import MISSING, preloadable, preloaded
+from jiedao.schema.references import preload_list_references
 from jiedao.schema.context import Context
 from jiedao.schema.node import PUBLIC, Node, caller_resolver, computed_node_type, node_type, plain_resolver, resolve_node
 from jiedao.schema.permissions import IsAuthenticated, allow, public
@@ -236,9 +237,9 @@ class Resident(Node):
 
     @strawberry.field(description="The units this resident owns.", metadata=list_bound(10))
     async def units(self, info: strawberry.Info) -> list[Unit]:
-        return await through(
-            info.context, models.Ownership.resident_id, models.Ownership.unit_id, models.Unit
-        ).load(self.id)
+        # Their buildings (with compound and community), people, ... read ahead for all of them.
+        units = await through(info.context, models.Ownership.resident_id, models.Ownership.unit_id, models.Unit).load(self.id)
+        return await preload_list_references(info.context, info, units)
 
 
 def street_of(ctx: Context) -> Street:

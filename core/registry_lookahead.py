@@ -36,6 +36,7 @@ from sqlalchemy import bindparam, select
 from jiedao.core import models
 from jiedao.schema.loaders import by_id
 from jiedao.schema.plain_rows import PRELOADED, column_keys, columns_of, plain_row, plain_row_class, preload
+from jiedao.schema.references import register_type_lookahead
 from jiedao.schema.selection import Selection, object_type_of, plain_nodes, selected_fields, selected_page_nodes
 
 UNIT_FIELDS = frozenset({"__typename", "id", "number", "stairwell", "floor", "area", "owners", "building"})
@@ -105,6 +106,11 @@ async def _preload_selected(ctx: Any, info: GraphQLResolveInfo, building_type: G
     ``building_fields``, selected on ``buildings``, ask for (the two look-aheads above)."""
     await _preload_compounds(ctx, info, building_type, building_fields, buildings)
     await _preload_units(ctx, _wanted(info, building_type, building_fields), buildings)
+
+
+register_type_lookahead("Building", _preload_selected)
+"""Buildings read ahead through a field (a unit's, a device's, a work item's ``building``) get
+their compounds with the communities, and their units with the owners, as a page does."""
 
 
 async def _preload_compounds(ctx: Any, info: GraphQLResolveInfo, building_type: GraphQLObjectType, building_fields: Selection, buildings: Sequence[Any]) -> None:

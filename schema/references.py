@@ -28,7 +28,7 @@ living there): the page's values come from one ``load_many`` over the rows' keys
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import strawberry
@@ -37,6 +37,20 @@ from graphql import GraphQLField, GraphQLNonNull, GraphQLObjectType, get_named_t
 from jiedao.schema.loaders import CHILDREN, LINKED, LOADED, by_id, children, plain_by_id
 from jiedao.schema.plain_rows import preload
 from jiedao.schema.selection import Selection, object_type_of, selected_fields, selected_page_nodes
+
+
+TypeLookahead = Callable[[Any, Any, GraphQLObjectType, Selection, Sequence[Any]], Awaitable[None]]
+_TYPE_LOOKAHEADS: dict[str, TypeLookahead] = {}
+
+
+def register_type_lookahead(type_name: str, lookahead: TypeLookahead) -> None:
+    """Let the rows of ``type_name`` read ahead through a field (a unit's ``building``, a
+    device's ``building``) get that type's own look-ahead too: ``lookahead(ctx, raw_info,
+    object_type, selection, rows)`` reads what the rows' selection asks for beyond linked
+    rows and children (a building's compound with its community in one statement). Called
+    before the generic look-ahead goes on down; not for the rows of the page or list itself,
+    whose field calls its type's look-ahead itself."""
+    _TYPE_LOOKAHEADS[type_name] = lookahead
 
 
 def _marked(field: GraphQLField, marker: str) -> tuple[str, Any] | None:
@@ -100,6 +114,9 @@ async def _preload_selected(ctx: Any, raw: Any, parent_type: GraphQLObjectType, 
         child_type = object_type_of(parent_type, name)
         below = selected_fields(raw, child_type, selection[name]) if read and child_type is not None else None
         if below:
+            own = _TYPE_LOOKAHEADS.get(child_type.name)
+            if own is not None:
+                await own(ctx, raw, child_type, below, read)
             await _preload_selected(ctx, raw, child_type, below, read)
 
 

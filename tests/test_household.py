@@ -86,3 +86,30 @@ async def test_a_residents_homes_and_their_people_take_two_statements_however_ma
     ], "a landlord of the second unit sees its co-owners, nobody living there"
     without = "{ me { resident { units { id number } } } }"
     assert await client.statements(HOMES, token=token) == await client.statements(without, token=token) + 2
+
+
+PLACES = "{ me { resident { units { number building { name compound { name community { name } } } } } } }"
+
+
+async def test_the_places_of_a_residents_homes_take_two_statements(client, home):
+    """The "my homes" screen names each home's building, compound (小区) and community (社区):
+    the buildings in one statement, their compounds with the communities in one more, however
+    many homes (before, compound and community were read one after the other: three)."""
+    from sqlalchemy import select
+
+    from jiedao.core.models import Building, Community, Compound, Unit
+
+    async with client.kernel.db.transaction(client.kernel.street_id("changqing")) as session:
+        session.add(Ownership(unit_id=home["units"][1], resident_id=home["residents"][0]))  # 业主0 co-owns the neighbour's unit too
+        expected = [
+            {"number": number, "building": {"name": building, "compound": {"name": compound, "community": {"name": community}}}}
+            for number, building, compound, community in (await session.execute(
+                select(Unit.number, Building.name, Compound.name, Community.name)
+                .join(Building, Building.id == Unit.building_id).join(Compound, Compound.id == Building.compound_id)
+                .join(Community, Community.id == Compound.community_id).where(Unit.id.in_(home["units"][:2])).order_by(Unit.id)
+            )).all()
+        ]
+    token = await client.token("resident", username="owner0", resident_id=home["residents"][0])
+    assert (await client.query(PLACES, token=token))["me"]["resident"]["units"] == expected
+    without = "{ me { resident { units { number } } } }"
+    assert await client.statements(PLACES, token=token) == await client.statements(without, token=token) + 2
