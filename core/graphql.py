@@ -237,7 +237,7 @@ class Resident(Node):
 
     @strawberry.field(description="The units this resident owns.", metadata=list_bound(10))
     async def units(self, info: strawberry.Info) -> list[Unit]:
-        # Their buildings (with compound and community), people, ... read ahead for all of them.
+        # The linked rows the selection asks for (buildings, with compound and community) read ahead for all of them.
         units = await through(info.context, models.Ownership.resident_id, models.Ownership.unit_id, models.Unit).load(self.id)
         return await preload_list_references(info.context, info, units)
 

@@ -108,9 +108,9 @@ async def _preload_selected(ctx: Any, info: GraphQLResolveInfo, building_type: G
     await _preload_units(ctx, _wanted(info, building_type, building_fields), buildings)
 
 
+# Buildings read ahead through a field (a unit's, a device's, a work item's ``building``) get
+# their compounds with the communities, and their units with the owners, as a page does.
 register_type_lookahead("Building", _preload_selected)
-"""Buildings read ahead through a field (a unit's, a device's, a work item's ``building``) get
-their compounds with the communities, and their units with the owners, as a page does."""
 
 
 async def _preload_compounds(ctx: Any, info: GraphQLResolveInfo, building_type: GraphQLObjectType, building_fields: Selection, buildings: Sequence[Any]) -> None:
