@@ -22,6 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapp
 from sqlalchemy.util.concurrency import in_greenlet
 
 from jiedao.core import bind_matching
+from jiedao.core.db_parked import ParkedConnections
 from jiedao.core.db_street import forget_streets_not_sent, street_connection_args
 
 if TYPE_CHECKING:
@@ -249,6 +250,8 @@ class Database:
         service handed only a session can read the street's settings)."""
         self.replicas: Replicas | None = None
         """The cell's read replicas, when the deployment names them (``core.replicas``)."""
+        self.parked = ParkedConnections(self.engine)
+        """Connections reads outside transactions keep for the next one (``core.db_parked``)."""
 
     @property
     def is_postgres(self) -> bool:
@@ -275,6 +278,7 @@ class Database:
 
     async def dispose(self) -> None:
         """Close every connection, the replicas' too."""
+        await self.parked.release()
         if self.replicas is not None:
             await self.replicas.dispose()
         await self.engine.dispose()

@@ -24,6 +24,8 @@ processes and PostgreSQL: the setting and the read could reach different server 
 and the setting would stay on server connections other clients share. Behind one, turn it off
 with ``JIEDAO_READ_OUTSIDE_TRANSACTIONS=0``.
 
+A read keeps its connection for the next one (``core.db_parked``): no trip through the pool.
+
 A connection found dead, or already in a transaction, answers ``None`` and is not reused: the
 caller runs the statement the ordinary way, which retries a dead connection. An error the
 server reports for the statement is raised as it is (running it again in a transaction would
@@ -42,8 +44,8 @@ import asyncpg
 from prometheus_client import Counter
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.util import greenlet_spawn
 
+from jiedao.core.db_parked import ParkedConnections
 from jiedao.core.db_street import SET_SESSION_STREET, StreetConnection
 
 log = logging.getLogger("jiedao.db")
@@ -99,7 +101,7 @@ def with_street_check(sql: str) -> str:
 
 
 async def read_alone(
-    engine: AsyncEngine, street_id: int, sql: str, parameters: tuple[Any, ...], count_statement: Callable[[], None] = lambda: None,
+    connections: ParkedConnections, street_id: int, sql: str, parameters: tuple[Any, ...], count_statement: Callable[[], None] = lambda: None,
     gate: asyncio.Semaphore | None = None,
 ) -> tuple[Any, ...] | None:
     """The one row of ``sql`` read for ``street_id`` outside any transaction, or None when it
@@ -108,7 +110,7 @@ async def read_alone(
     caller's cancellation, as a statement cancelled half-way would break its connection;
     ``gate`` (a WebSocket's, ``Context._gate``) is held while the connection is, inside the
     shield, so a cancelled caller does not give it back early."""
-    read = _read_alone(engine, street_id, sql, parameters, count_statement)
+    read = _read_alone(connections, street_id, sql, parameters, count_statement)
     return await asyncio.shield(read if gate is None else _through(gate, read))
 
 
@@ -118,9 +120,9 @@ async def _through(gate: asyncio.Semaphore, read: Awaitable[Any]) -> Any:
 
 
 async def _read_alone(
-    engine: AsyncEngine, street_id: int, sql: str, parameters: tuple[Any, ...], count_statement: Callable[[], None],
+    connections: ParkedConnections, street_id: int, sql: str, parameters: tuple[Any, ...], count_statement: Callable[[], None],
 ) -> tuple[Any, ...] | None:
-    pooled = await engine.raw_connection()
+    pooled, taken_at = await connections.take()
     driver = pooled.driver_connection
     broken = False
     try:
@@ -166,4 +168,4 @@ async def _read_alone(
         broken = True  # cancelled half-way, or worse: the connection's state is unknown
         raise
     finally:
-        await greenlet_spawn(pooled.invalidate if broken else pooled.close)
+        await connections.give_back(pooled, taken_at, broken)

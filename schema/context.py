@@ -194,7 +194,7 @@ class Context:
         round trip instead of three (``core.db_alone``); the request's session is then never
         opened unless another read needs it."""
         if self.read_only and self._session is None and not self._finished and read_alone_applies(self.kernel.db):
-            row = await read_alone(self.kernel.db.engine, self.street_id, sql, parameters, count_statement, self._gate)
+            row = await read_alone(self.kernel.db.parked, self.street_id, sql, parameters, count_statement, self._gate)
             if row is not None:
                 return row
 

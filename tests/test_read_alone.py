@@ -73,16 +73,16 @@ async def test_a_query_of_several_root_fields_is_one_statement_too(kernel, clien
 
 async def test_a_statement_the_server_refuses_is_reported_once_and_the_connection_kept(kernel):
     street_id = kernel.street_id("changqing")
-    assert await read_alone(kernel.db.engine, street_id, "select $1::int + 1", (1,)) == (2,)
+    assert await read_alone(kernel.db.parked, street_id, "select $1::int + 1", (1,)) == (2,)
+    [kept] = kernel.db.parked.connections
     before = outcomes()
     with what_the_server_gets(kernel) as (simple, _statements):
         with pytest.raises(asyncpg.DivisionByZeroError):
-            await read_alone(kernel.db.engine, street_id, "select 1 / $1::int", (0,))
+            await read_alone(kernel.db.parked, street_id, "select 1 / $1::int", (0,))
     assert len(simple) == 1, "not run again in a transaction"
     assert counted_since(before) == {"refused": 1}
-    async with kernel.db.engine.connect() as connection:
-        driver = (await connection.get_raw_connection()).driver_connection
-        assert driver.session_street == street_id, "the same connection, kept"
+    assert kernel.db.parked.connections == [kept], "the same connection, kept for the next read"
+    assert kept.driver_connection.session_street == street_id
 
 
 async def test_the_applications_pool_refuses_autocommit(kernel):
@@ -121,22 +121,21 @@ async def test_a_setting_changed_behind_its_back_is_noticed_and_the_street_read_
     tokens = await two_streets(kernel, client)
     assert await buildings_of(client, tokens, "changqing") == 2
     gongchen = kernel.street_id("gongchen")
-    async with kernel.db.engine.connect() as connection:  # the connection the next request gets (LIFO)
-        driver = (await connection.get_raw_connection()).driver_connection
-        assert driver.session_street == kernel.street_id("changqing")
-        await driver.execute(f"select set_config('app.street_id', '{gongchen}', false)")
+    driver = kernel.db.parked.connections[-1].driver_connection  # the connection the next request gets
+    assert driver.session_street == kernel.street_id("changqing")
+    await driver.execute(f"select set_config('app.street_id', '{gongchen}', false)")
     before = outcomes()
     with what_the_server_gets(kernel) as (simple, _statements):
         assert await buildings_of(client, tokens, "changqing") == 2, "gongchen's 3 buildings were thrown away"
     assert counted_since(before) == {"read_after_mismatch": 1}
     assert len(simple) == 3 and "set_config" in simple[1]  # read under gongchen, set changqing, read again
-    async with kernel.db.engine.connect() as connection:
-        assert (await connection.get_raw_connection()).driver_connection is driver
+    assert kernel.db.parked.connections[-1].driver_connection is driver
 
 
 async def test_a_transaction_without_a_street_never_runs_under_the_setting_a_query_left(kernel, client):
     tokens = await two_streets(kernel, client)
     assert await buildings_of(client, tokens, "changqing") == 2
+    await kernel.db.parked.release()  # the query's connection back in the pool: the transaction's (LIFO)
     async with kernel.db.transaction() as session:
         driver = (await (await session.connection()).get_raw_connection()).driver_connection
         assert driver.session_street == kernel.street_id("changqing"), "the connection the query left its street on"

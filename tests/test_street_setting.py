@@ -24,8 +24,9 @@ CREATE_GRID = """mutation($input: CreateGridInput!) { createGrid(input: $input) 
 
 @contextmanager
 def what_the_server_gets(kernel):
-    """The simple queries (BEGIN, COMMIT, ...) every pooled connection sends inside the block,
-    and the statements SQLAlchemy runs, as two lists."""
+    """The simple queries (BEGIN, COMMIT, ...) every pooled connection sends inside the block
+    (those parked for reads outside transactions too, ``core.db_parked``), and the statements
+    SQLAlchemy runs, as two lists."""
     simple: list[str] = []
     statements: list[str] = []
     watched: list[asyncpg.Connection] = []
@@ -41,6 +42,9 @@ def what_the_server_gets(kernel):
     def statement(conn, cursor, sql, parameters, context, executemany) -> None:
         statements.append(sql)
 
+    for pooled in kernel.db.parked.connections:
+        pooled.driver_connection.add_query_logger(log)
+        watched.append(pooled.driver_connection)
     engine = kernel.db.sync_engine
     event.listen(engine, "checkout", checkout)
     event.listen(engine, "before_cursor_execute", statement)
