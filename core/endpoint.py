@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import uuid
 from typing import TYPE_CHECKING, Any
 
 from cross_web import HTTPException
@@ -26,6 +25,7 @@ from jiedao.core.identity.service import Authentication, AuthenticationFailed, S
 from jiedao.core.messages import request_language
 from jiedao.core.pages.routes import built_page, page_response
 from jiedao.core.replicas import read_after
+from jiedao.core.request_ids import new_request_id
 from jiedao.schema.context import Context
 from jiedao.core.socket_operations import OperationContextsHandler
 from jiedao.core.socket_watch import Watched, watch_of
@@ -87,7 +87,7 @@ class StreetGraphQL(GraphQL):
             request_id=scope["jiedao.request_id"],
             request=request,
             response=response,
-            user=auth.user,
+            user_columns=auth.user_columns,
             roles=auth.roles,
             permissions=auth.permissions,
             token_id=auth.token_id,
@@ -118,6 +118,8 @@ class StreetGraphQL(GraphQL):
             return
         try:
             response = await self._known_answer(request)
+            if response is None:
+                response = await self._plain_answer(request)
             if response is None:
                 response = await self.run(request)
         except HTTPException as refusal:
@@ -156,6 +158,28 @@ class StreetGraphQL(GraphQL):
         except Exception:  # noqa: BLE001 - the endpoint closes it again at the end
             log.warning("request %s: closing the known query's context failed", scope["jiedao.request_id"], exc_info=True)
         return None
+
+    async def _plain_answer(self, request: Request) -> Response | None:
+        """The answer to a well-formed JSON POST (``_plain_json_post``), executed as Strawberry's
+        ``run`` would for it — its context, ``execute_single``, ``process_result`` — without
+        the checks that cannot apply to it (a WebSocket, a method other than POST, GraphiQL,
+        parsing, a batch, a streamed result: each ``isinstance`` against Strawberry's result
+        protocols walks their attributes, a twentieth of a short query's CPU), or ``None``:
+        Strawberry's view answers anything else."""
+        data = request.scope.get(PARSED)
+        if data is None:
+            return None  # (its None stays: Strawberry's parsing reads the body)
+        del request.scope[PARSED]
+        sub_response = await self.get_sub_response(request)
+        context = await self.get_context(request, sub_response)
+        result = await self.execute_single(
+            request=request, request_adapter=self.request_adapter_class(request), sub_response=sub_response, context=context,
+            root_value=None, request_data=data,
+        )
+        body = await self.process_result(request, result)
+        if result.errors:
+            self._handle_errors(result.errors, body)
+        return self.create_response(body, sub_response)
 
     async def process_result(self, request, result):
         """Strawberry's result body; for a request error asked as ``application/graphql-response+json``
@@ -254,7 +278,7 @@ class StreetGraphQL(GraphQL):
         if isinstance(wanted := params.get("Accept-Language") or params.get("accept-language"), str):
             # Browsers cannot set the upgrade request's headers: the app says its language here.
             context.language = request_language(self.kernel, context.street, {"accept-language": wanted})
-        if context.user is None:
+        if not context.signed_in:
             header = params.get("Authorization") or params.get("authorization")
             if not isinstance(header, str):
                 log.info("websocket %s to %s refused: no token in connection_init", context.request_id, context.street)
@@ -266,7 +290,7 @@ class StreetGraphQL(GraphQL):
                 log.info("websocket %s to %s refused: %s", context.request_id, context.street, failure)
                 await closer.close(failure.close_code, _close_reason(failure))
                 raise ConnectionRejectionError from None
-            context.user, context.roles, context.permissions, context.token_id = auth.user, auth.roles, auth.permissions, auth.token_id
+            context.user_columns, context.roles, context.permissions, context.token_id = auth.user_columns, auth.roles, auth.permissions, auth.token_id
         watched = Watched(SessionCheck(context.token_id, context.street_id, context.roles), closer.close, context.request_id)
         watch_of(self.kernel).add(watched)
         scope["jiedao.watched"] = watched
@@ -356,7 +380,8 @@ class GraphQLEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         street = scope["path_params"]["street"]
-        request_id = _request_id(scope)
+        headers = dict(scope.get("headers", []))
+        request_id = _request_id(headers)
         if street not in self.kernel.config.streets:
             if scope["type"] == "websocket":
                 await _refuse_socket(scope, receive, send, 4404, f"No street '{street}' here."[:123])
@@ -364,13 +389,13 @@ class GraphQLEndpoint:
             await _reply(send, 404, f"No street '{street}' here.", "UNKNOWN_STREET", request_id)
             return
         if scope["type"] == "http":
-            length = dict(scope.get("headers", [])).get(b"content-length")
+            length = headers.get(b"content-length")
             if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
                 await _reply(send, 413, f"The request body exceeds {MAX_BODY_BYTES} bytes.", "BODY_TOO_LARGE", request_id)
                 return
             receive = _limited(receive)
         try:
-            auth = await authenticate(self.kernel, street, _authorization(scope))
+            auth = await authenticate(self.kernel, street, _authorization(scope, headers))
         except AuthenticationFailed as failure:
             client = scope.get("client") or ("-", 0)
             log.info("request %s to %s refused: %s (client %s)", request_id, street, failure, client[0])
@@ -417,13 +442,14 @@ def _limited(receive: Receive) -> Receive:
     return wrapped
 
 
-def _request_id(scope: Scope) -> str:
-    supplied = dict(scope.get("headers", [])).get(b"x-request-id", b"").decode("latin-1")
-    return supplied if 8 <= len(supplied) <= 64 and supplied.replace("-", "").isalnum() else uuid.uuid4().hex
+def _request_id(headers: dict[bytes, bytes]) -> str:
+    """The client's ``X-Request-Id`` when it is a plausible one, else a new id."""
+    supplied = headers.get(b"x-request-id", b"").decode("latin-1")
+    return supplied if 8 <= len(supplied) <= 64 and supplied.replace("-", "").isalnum() else new_request_id()
 
 
-def _authorization(scope: Scope) -> str | None:
-    header = dict(scope.get("headers", [])).get(b"authorization")
+def _authorization(scope: Scope, headers: dict[bytes, bytes]) -> str | None:
+    header = headers.get(b"authorization")
     if header is not None:
         return header.decode("latin-1")
     if scope["type"] == "websocket":

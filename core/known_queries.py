@@ -143,7 +143,7 @@ def known_key(query: str, operation_name: str | None, auth: Any, kernel: Any) ->
     document, the operation chosen, the caller's permission set (what the compiled statement
     was decided for) and the trusted-documents policy (which refuses documents)."""
     policy = getattr(kernel.config, "trusted_documents", "off")
-    return (query, operation_name, auth.user is None, auth.roles, auth.permissions, policy)
+    return (query, operation_name, not auth.signed_in, auth.roles, auth.permissions, policy)
 
 
 class KnownQueries:

@@ -618,7 +618,7 @@ def compile_operation(executor: Any, grouped_field_set: Any) -> CompiledOperatio
     operation = executor.operation
     if not ENABLED or operation.operation is not OperationType.QUERY or not getattr(context, "answers_as_json", False) or not context.kernel.db.is_postgres:
         return None
-    key = (id(executor.schema), id(operation), context.user is None, context.roles, context.permissions)
+    key = (id(executor.schema), id(operation), not context.signed_in, context.roles, context.permissions)
     kept = _CACHE.get(key)
     if kept is not None and kept[0] is operation:
         _CACHE.move_to_end(key)

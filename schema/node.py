@@ -65,7 +65,7 @@ class NodeAccess:
 
     def condition(self, ctx: Context) -> ColumnElement[bool]:
         """The SQL condition on ``model`` selecting the rows the caller may fetch."""
-        if ctx.user is None:
+        if not ctx.signed_in:
             return false()
         if self.read is not PUBLIC and not any(ctx.has_permission(p) for p in self.read):
             return false()
@@ -85,7 +85,7 @@ class ComputedNode:
 
     def allows(self, ctx: Context) -> bool:
         """Whether the caller may fetch objects of this type at all."""
-        if ctx.user is None:
+        if not ctx.signed_in:
             return False
         return self.read is PUBLIC or any(ctx.has_permission(p) for p in self.read)
 

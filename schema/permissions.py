@@ -53,7 +53,7 @@ class IsAuthenticated(Refusal):
     caller_only = True
 
     def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
-        return info.context.user is not None
+        return info.context.signed_in
 
 
 def _refusal_class(name: str, allowed: Callable[[Any], bool], refusal: dict[str, Any]) -> type[BasePermission]:

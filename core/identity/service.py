@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -47,10 +49,22 @@ class NotGrantedHere(AuthenticationFailed):
 class Authentication:
     """Who is calling in this street."""
 
-    user: User | None = None
+    user_columns: Mapping[str, Any] | None = None
+    """The caller's ``User`` row as column values (None: anonymous)."""
     roles: frozenset[str] = frozenset()
     permissions: frozenset[str] = frozenset()
     token_id: int | None = None
+
+    @property
+    def signed_in(self) -> bool:
+        """Whether a user is calling (without building the ``User``)."""
+        return self.user_columns is not None
+
+    @cached_property
+    def user(self) -> User | None:
+        """The caller as a detached ``User`` (``detached_user``), built when first asked for:
+        most requests only ask whether there is one."""
+        return None if self.user_columns is None else detached_user(self.user_columns)
 
 
 ANONYMOUS = Authentication()
@@ -117,7 +131,7 @@ async def authenticate(kernel: Kernel, street: str, authorization: str | None) -
         raise AuthenticationFailed("The token has expired; log in again.")
     if not cached.roles:
         raise NotGrantedHere(f"This token is not valid in street '{street}'.")
-    return Authentication(detached_user(cached.user_columns), cached.roles, cached.permissions, cached.token_id)
+    return Authentication(cached.user_columns, cached.roles, cached.permissions, cached.token_id)
 
 
 def detached_user(columns: dict[str, Any]) -> User:
