@@ -106,12 +106,18 @@ async def read_alone(
 ) -> tuple[Any, ...] | None:
     """The one row of ``sql`` read for ``street_id`` outside any transaction, or None when it
     could not be read that way (see the module's docstring). ``count_statement`` is called
-    for each read sent (the setting, like a BEGIN, is not counted). Shielded from the
-    caller's cancellation, as a statement cancelled half-way would break its connection;
-    ``gate`` (a WebSocket's, ``Context._gate``) is held while the connection is, inside the
-    shield, so a cancelled caller does not give it back early."""
+    for each read sent (the setting, like a BEGIN, is not counted).
+
+    A WebSocket's operation (``gate``, its socket's ``Context._gate``) is cancelled when the
+    client completes it: its read is shielded from that, as a statement cancelled half-way
+    would cost its connection, and the gate is held inside the shield, so a cancelled caller
+    does not give it back early. An HTTP request's read runs in the request's own task,
+    which nothing cancels but a stopping server; there the connection of a read cancelled
+    half-way is thrown away (``_read_alone``) — a shield's task per read cost more."""
     read = _read_alone(connections, street_id, sql, parameters, count_statement)
-    return await asyncio.shield(read if gate is None else _through(gate, read))
+    if gate is None:
+        return await read
+    return await asyncio.shield(_through(gate, read))
 
 
 async def _through(gate: asyncio.Semaphore, read: Awaitable[Any]) -> Any:

@@ -138,3 +138,37 @@ async def test_requests_of_two_streets_sharing_parked_connections_each_read_thei
         answers = await asyncio.gather(*(client.query(BUILDINGS, street=street, token=tokens[street]) for street in streets))
     assert [answer["buildings"]["totalCount"] for answer in answers] == [{"changqing": 2, "gongchen": 3}[s] for s in streets]
     assert kernel.db.parked.connections, "the reads parked connections"
+
+
+def _sleeping(request) -> bool:
+    """Whether a backend is running the slow read now."""
+    return "pg_sleep" in request.getfixturevalue("postgres").execute("select query from pg_stat_activity where state = 'active'")
+
+
+async def test_a_read_cancelled_half_way_throws_its_connection_away(kernel, request):
+    """An HTTP request's read is not shielded: cancelled (a stopping server), its connection,
+    in an unknown state, is discarded rather than parked."""
+    assert await read(kernel) == (1,)
+    driver = kernel.db.parked.connections[0].driver_connection
+    reading = asyncio.ensure_future(read(kernel, "select pg_sleep(30), $1::int"))
+    await until(lambda: _sleeping(request), "the slow read runs")
+    reading.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await reading
+    assert kernel.db.parked.connections == []
+    assert driver.is_closed()
+    assert kernel.db.engine.pool.checkedout() == 0
+    assert await read(kernel, value=5) == (5,)
+
+
+async def test_a_sockets_read_finishes_when_its_operation_is_cancelled_and_keeps_its_connection(kernel, request):
+    gate = asyncio.Semaphore(2)
+    reading = asyncio.ensure_future(
+        read_alone(kernel.db.parked, kernel.street_id("changqing"), "select pg_sleep(0.5), $1::int", (6,), gate=gate))
+    await until(lambda: _sleeping(request), "the slow read runs")
+    reading.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await reading
+    await until(lambda: len(kernel.db.parked.connections) == 1, "the shielded read finished and parked its connection")
+    assert not kernel.db.parked.connections[0].driver_connection.is_closed()
+    assert not gate.locked() and gate._value == 2  # noqa: SLF001 - both places free again

@@ -55,8 +55,9 @@ async def test_a_compiled_query_is_one_statement_without_begin_or_rollback(kerne
     tokens = await two_streets(kernel, client)
     assert await buildings_of(client, tokens, "changqing") == 2  # the connection now has the street
     before = outcomes()
-    with what_the_server_gets(kernel) as (simple, _statements), count_statements() as counter:
-        assert await buildings_of(client, tokens, "changqing") == 2
+    async with what_the_server_gets(kernel) as (simple, _statements):
+        with count_statements() as counter:
+            assert await buildings_of(client, tokens, "changqing") == 2
     assert counter.count == 1
     assert counted_since(before) == {"read": 1}
     assert len(simple) == 1 and simple[0].startswith("select current_setting('app.street_id', true)"), simple
@@ -65,7 +66,7 @@ async def test_a_compiled_query_is_one_statement_without_begin_or_rollback(kerne
 async def test_a_query_of_several_root_fields_is_one_statement_too(kernel, client):
     tokens = await two_streets(kernel, client)
     await client.query(TWO_ROOTS, token=tokens["changqing"])
-    with what_the_server_gets(kernel) as (simple, _statements):
+    async with what_the_server_gets(kernel) as (simple, _statements):
         answer = await client.query(TWO_ROOTS, token=tokens["changqing"])
     assert (len(answer["communities"]), answer["buildings"]["totalCount"]) == (1, 2)
     assert len(simple) == 1 and simple[0].startswith("select current_setting"), simple
@@ -76,7 +77,7 @@ async def test_a_statement_the_server_refuses_is_reported_once_and_the_connectio
     assert await read_alone(kernel.db.parked, street_id, "select $1::int + 1", (1,)) == (2,)
     [kept] = kernel.db.parked.connections
     before = outcomes()
-    with what_the_server_gets(kernel) as (simple, _statements):
+    async with what_the_server_gets(kernel) as (simple, _statements):
         with pytest.raises(asyncpg.DivisionByZeroError):
             await read_alone(kernel.db.parked, street_id, "select 1 / $1::int", (0,))
     assert len(simple) == 1, "not run again in a transaction"
@@ -98,7 +99,7 @@ async def test_streets_taking_turns_each_read_their_own_rows(kernel, client):
     assert counts == [2, 3] * 3
     # the setting goes out once more when the pooled connection last read for the other street
     assert await buildings_of(client, tokens, "gongchen") == 3
-    with what_the_server_gets(kernel) as (simple, _statements):
+    async with what_the_server_gets(kernel) as (simple, _statements):
         assert await buildings_of(client, tokens, "changqing") == 2
         assert await buildings_of(client, tokens, "changqing") == 2
     changqing = kernel.street_id("changqing")
@@ -125,7 +126,7 @@ async def test_a_setting_changed_behind_its_back_is_noticed_and_the_street_read_
     assert driver.session_street == kernel.street_id("changqing")
     await driver.execute(f"select set_config('app.street_id', '{gongchen}', false)")
     before = outcomes()
-    with what_the_server_gets(kernel) as (simple, _statements):
+    async with what_the_server_gets(kernel) as (simple, _statements):
         assert await buildings_of(client, tokens, "changqing") == 2, "gongchen's 3 buildings were thrown away"
     assert counted_since(before) == {"read_after_mismatch": 1}
     assert len(simple) == 3 and "set_config" in simple[1]  # read under gongchen, set changqing, read again
@@ -155,6 +156,6 @@ async def test_a_query_on_dead_connections_is_still_answered(kernel, client, req
     assert await buildings_of(client, tokens, "changqing") == 2
     assert counted_since(before).get("connection_lost", 0) >= 1, "the fallback is counted, not silent"
     assert await buildings_of(client, tokens, "gongchen") == 3
-    with what_the_server_gets(kernel) as (simple, _statements):  # the dead ones are gone: read alone again
+    async with what_the_server_gets(kernel) as (simple, _statements):  # the dead ones are gone: read alone again
         assert await buildings_of(client, tokens, "changqing") == 2
     assert not [q for q in simple if q.startswith(("BEGIN", "ROLLBACK"))], simple

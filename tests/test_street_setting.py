@@ -4,7 +4,8 @@ connection for the next transaction, and a dead connection still fails no reques
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+import asyncio
+from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -22,8 +23,8 @@ SETTING = text("select current_setting('app.street_id', true)")
 CREATE_GRID = """mutation($input: CreateGridInput!) { createGrid(input: $input) { grid { code } errors { code } } }"""
 
 
-@contextmanager
-def what_the_server_gets(kernel):
+@asynccontextmanager
+async def what_the_server_gets(kernel):
     """The simple queries (BEGIN, COMMIT, ...) every pooled connection sends inside the block
     (those parked for reads outside transactions too, ``core.db_parked``), and the statements
     SQLAlchemy runs, as two lists."""
@@ -51,6 +52,7 @@ def what_the_server_gets(kernel):
     try:
         yield simple, statements
     finally:
+        await asyncio.sleep(0)  # asyncpg calls its query loggers on the loop's next turn
         event.remove(engine, "checkout", checkout)
         event.remove(engine, "before_cursor_execute", statement)
         for driver in watched:
@@ -62,19 +64,19 @@ async def test_a_request_sends_its_street_with_the_begin(kernel, client):
     token = await client.token(STREET_ADMIN)
     community = (await client.query("{ communities { id } }", token=token))["communities"][0]["id"]  # the token is cached
     street_id = kernel.street_id("changqing")
-    with what_the_server_gets(kernel) as (simple, statements):
+    async with what_the_server_gets(kernel) as (simple, statements):
         created = await client.query(CREATE_GRID, {"input": {"code": "g-1", "name": "一", "communityId": community}}, token=token)
     assert created["createGrid"] == {"grid": {"code": "g-1"}, "errors": []}, "row-level security saw the street"
     begins = [q for q in simple if q.startswith("BEGIN")]
     assert begins == [f"BEGIN; select set_config('app.street_id', '{street_id}', true);"]
     assert not [s for s in statements if "set_config" in s], "no statement of its own"
-    with what_the_server_gets(kernel) as (simple, statements):  # a query the general path answers
+    async with what_the_server_gets(kernel) as (simple, statements):  # a query the general path answers
         assert (await client.query("{ grids { totalCount } }", token=token))["grids"]["totalCount"] == 1
     assert [q for q in simple if q.startswith("BEGIN")] == [f"BEGIN; select set_config('app.street_id', '{street_id}', true);"]
 
 
 async def test_a_transaction_without_a_street_begins_with_the_empty_setting(kernel):
-    with what_the_server_gets(kernel) as (simple, _statements):
+    async with what_the_server_gets(kernel) as (simple, _statements):
         async with kernel.db.transaction() as session:
             await session.execute(text("select 1"))
     assert [q for q in simple if q.startswith("BEGIN")] == ["BEGIN; select set_config('app.street_id', '', true);"]
