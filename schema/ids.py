@@ -40,10 +40,19 @@ def pk_limit(model: type | None) -> int:
     return MAX_BIG_PK if column is not None and isinstance(column.type, BigInteger) else MAX_PK
 
 
+_LIMITS: dict[type | None, int] = {}
+"""``pk_limit`` per model, found once."""
+
+
 def _type_limit(type_name: str) -> int:
+    """The largest primary key of node type ``type_name`` (``MAX_PK`` for an unknown type)."""
     from jiedao.schema.node import model_for  # schema.node imports this module
 
-    return pk_limit(model_for(type_name))
+    model = model_for(type_name)
+    limit = _LIMITS.get(model)
+    if limit is None:
+        limit = _LIMITS[model] = pk_limit(model)
+    return limit
 
 
 def parse_pk(text: str, limit: int = MAX_PK) -> int:
