@@ -87,7 +87,7 @@ class StreetGraphQL(GraphQL):
             request_id=scope["jiedao.request_id"],
             request=request,
             response=response,
-            user_columns=auth.user_columns,
+            authentication=auth,
             roles=auth.roles,
             permissions=auth.permissions,
             token_id=auth.token_id,
@@ -290,7 +290,7 @@ class StreetGraphQL(GraphQL):
                 log.info("websocket %s to %s refused: %s", context.request_id, context.street, failure)
                 await closer.close(failure.close_code, _close_reason(failure))
                 raise ConnectionRejectionError from None
-            context.user_columns, context.roles, context.permissions, context.token_id = auth.user_columns, auth.roles, auth.permissions, auth.token_id
+            context.authentication, context.roles, context.permissions, context.token_id = auth, auth.roles, auth.permissions, auth.token_id
         watched = Watched(SessionCheck(context.token_id, context.street_id, context.roles), closer.close, context.request_id)
         watch_of(self.kernel).add(watched)
         scope["jiedao.watched"] = watched

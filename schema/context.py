@@ -15,7 +15,6 @@ from strawberry.dataloader import DataLoader
 from jiedao.core.db_alone import read_alone, read_alone_applies
 from jiedao.core.db_retry import is_disconnect
 from jiedao.core.db_checks import INPUT_KEY, domain_error_for
-from jiedao.core.identity.service import detached_user
 from jiedao.schema.statements import count_statement
 
 if TYPE_CHECKING:
@@ -56,10 +55,11 @@ class Context:
     request: Any = None
     response: Any = None
     user: Any = None
-    """The caller's ``User`` (detached), None for an anonymous caller; built from
-    ``user_columns`` when first read (see ``signed_in``)."""
-    user_columns: Any = None
-    """The caller's ``User`` row as column values (``Authentication.user_columns``)."""
+    """The caller's ``User`` (detached), None for an anonymous caller; from ``authentication``,
+    built when first read (see ``signed_in``)."""
+    authentication: Any = None
+    """Who is calling (``core.identity.service.Authentication``), when the request was
+    authenticated: its ``user`` is built only if a resolver reads ``Context.user``."""
     roles: frozenset[str] = frozenset()
     permissions: frozenset[str] = frozenset()
     token_id: int | None = None
@@ -96,7 +96,7 @@ class Context:
     @property
     def signed_in(self) -> bool:
         """Whether a user is calling, without building their ``User``."""
-        return self.__dict__.get("_user") is not None or self.user_columns is not None
+        return self.__dict__.get("_user") is not None or (self.authentication is not None and self.authentication.signed_in)
 
     @property
     def plugins(self) -> tuple[str, ...]:
@@ -325,8 +325,8 @@ class Context:
 
 def _the_user(context: Context) -> Any:
     user = context.__dict__.get("_user")
-    if user is None and context.user_columns is not None:
-        user = context.__dict__["_user"] = detached_user(context.user_columns)
+    if user is None and context.authentication is not None:
+        user = context.__dict__["_user"] = context.authentication.user
     return user
 
 
@@ -336,5 +336,6 @@ def _set_user(context: Context, user: Any) -> None:
 
 # ``user`` stays a dataclass field (``Context(user=...)``, ``replace``) read through a property:
 # most requests only ask whether there is a caller, and a detached ``User`` per request was a
-# twentieth of a short query's CPU.
+# twentieth of a short query's CPU. (``schema`` may not import ``core.identity``: the
+# ``Authentication`` builds it.)
 Context.user = property(_the_user, _set_user, doc="The caller's ``User`` (detached), or None; built when first read.")  # type: ignore[assignment]

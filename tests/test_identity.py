@@ -203,13 +203,11 @@ async def test_orm_filter_scopes_reads_updates_and_writes_to_the_session_street(
 async def test_the_callers_user_is_built_only_for_a_request_that_reads_it(kernel, client, monkeypatch):
     """A request only asking whether someone calls (permissions, visibility) builds no ``User``;
     one reading the caller builds exactly one (``Context.user``, built when first read)."""
-    from jiedao.schema import context as context_module
-
     await build_registry(kernel, "changqing", buildings=1, units_per_building=1)
     token = await client.token("inspector", username="ins-1")
     built: list[object] = []
-    real = context_module.detached_user
-    monkeypatch.setattr(context_module, "detached_user", lambda columns: built.append(columns) or real(columns))
+    real = service.detached_user
+    monkeypatch.setattr(service, "detached_user", lambda columns: built.append(columns) or real(columns))
     assert (await client.query("{ buildings(first: 5) { totalCount } }", token=token))["buildings"]["totalCount"] == 1
     assert (await client.query("{ __typename }", token=token)) == {"__typename": "Query"}
     assert built == [], "nobody read the caller"

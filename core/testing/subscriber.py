@@ -34,7 +34,7 @@ class Subscriber:
         """Subscribe and wait until the stream is listening."""
         auth = await authenticate(self.kernel, self.street, f"Bearer {self.token}")
         self.context = Context(kernel=self.kernel, street=self.street, street_id=self.kernel.street_id(self.street), request_id="live",
-                               user_columns=auth.user_columns, roles=auth.roles, permissions=auth.permissions, token_id=auth.token_id)
+                               authentication=auth, roles=auth.roles, permissions=auth.permissions, token_id=auth.token_id)
         self.stream = await self.kernel.schemas.for_street(self.street).subscribe(self.query, variable_values=self.variables, context_value=self.context)
         if not hasattr(self.stream, "__anext__"):  # refused at once (a permission): the single result
             self.refused = self.stream
