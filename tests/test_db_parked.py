@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 
 import pytest
 from sqlalchemy import event
@@ -109,9 +108,8 @@ async def test_a_request_waiting_for_a_connection_gets_a_parked_one_without_anot
     monkeypatch.setattr(db_parked, "IDLE_SECONDS", 0.2)
     kernel = await make_kernel()
     async with every_other_connection_held(kernel):
-        started = time.monotonic()
+        # without the idle timer the pool would keep it waiting for its 30 s timeout
         connection = await asyncio.wait_for(kernel.db.engine.connect().start(), 10)
-        assert time.monotonic() - started >= 0.1, "it waited for the parked connection's idle time"
         assert kernel.db.parked.connections == []
         await connection.close()
 
@@ -140,9 +138,9 @@ async def test_requests_of_two_streets_sharing_parked_connections_each_read_thei
     assert kernel.db.parked.connections, "the reads parked connections"
 
 
-def _sleeping(request) -> bool:
-    """Whether a backend is running the slow read now."""
-    return "pg_sleep" in request.getfixturevalue("postgres").execute("select query from pg_stat_activity where state = 'active'")
+def _sleeping(request, marker: str) -> bool:
+    """Whether a backend is running the read whose SQL contains ``marker`` now."""
+    return marker in request.getfixturevalue("postgres").execute("select query from pg_stat_activity where state = 'active'")
 
 
 async def test_a_read_cancelled_half_way_throws_its_connection_away(kernel, request):
@@ -151,7 +149,7 @@ async def test_a_read_cancelled_half_way_throws_its_connection_away(kernel, requ
     assert await read(kernel) == (1,)
     driver = kernel.db.parked.connections[0].driver_connection
     reading = asyncio.ensure_future(read(kernel, "select pg_sleep(30), $1::int"))
-    await until(lambda: _sleeping(request), "the slow read runs")
+    await until(lambda: _sleeping(request, "pg_sleep(30)"), "the slow read runs")
     reading.cancel()
     with pytest.raises(asyncio.CancelledError):
         await reading
@@ -165,7 +163,7 @@ async def test_a_sockets_read_finishes_when_its_operation_is_cancelled_and_keeps
     gate = asyncio.Semaphore(2)
     reading = asyncio.ensure_future(
         read_alone(kernel.db.parked, kernel.street_id("changqing"), "select pg_sleep(0.5), $1::int", (6,), gate=gate))
-    await until(lambda: _sleeping(request), "the slow read runs")
+    await until(lambda: _sleeping(request, "pg_sleep(0.5)"), "the slow read runs")
     reading.cancel()
     with pytest.raises(asyncio.CancelledError):
         await reading
