@@ -114,21 +114,19 @@ class StreetGraphQL(GraphQL):
         if media_type is None and not (request.method == "GET" and "text/html" in (accept or "")):
             message = f"This endpoint answers {GRAPHQL_RESPONSE} or application/json; the request accepts neither (Accept: {accept})."
             response = _error_response(406, message, "NOT_ACCEPTABLE", scope["jiedao.request_id"])
-            await response(scope, receive, send)
-            return
-        try:
-            response = await self._known_answer(request)
-            if response is None:
-                response = await self._plain_answer(request)
-            if response is None:
-                response = await self.run(request)
-        except HTTPException as refusal:
-            response = _refusal_response(refusal, request, media_type)
         else:
-            if "jiedao.status" in scope:
-                response.status_code = scope["jiedao.status"]
-        if media_type == GRAPHQL_RESPONSE and response.headers.get("content-type", "").startswith("application/json"):
-            response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
+            try:
+                response = await self._known_answer(request)
+                if response is None:
+                    response = await self._plain_answer(request)
+                if response is None:
+                    response = await self.run(request)
+            except HTTPException as refusal:
+                response = _refusal_response(refusal, request, media_type)
+            else:
+                if "jiedao.status" in scope:
+                    response.status_code = scope["jiedao.status"]
+        _send_as(response, media_type, scope["jiedao.request_id"])
         await response(scope, receive, send)
 
     async def _known_answer(self, request: Request) -> Response | None:
@@ -338,8 +336,9 @@ async def _refuse_socket(scope: Scope, receive: Receive, send: Send, code: int, 
 
 
 def _error_response(status: int, message: str, code: str, request_id: str, headers: dict[str, str] | None = None) -> Response:
+    """A GraphQL error body refusing the request (``_send_as`` adds its request id header)."""
     body = json.dumps({"errors": [{"message": message, "extensions": {"code": code, "requestId": request_id}}]})
-    return Response(body, status_code=status, media_type="application/json", headers={"x-request-id": request_id, **(headers or {})})
+    return Response(body, status_code=status, media_type="application/json", headers=headers)
 
 
 def _refusal_response(refusal: HTTPException, request: Request, media_type: str | None) -> Response:
@@ -413,7 +412,7 @@ class GraphQLEndpoint:
         if scope["type"] == "websocket":
             send = scope["jiedao.closer"] = SocketCloser(send)
         try:
-            await view(scope, receive, _with_request_id(send, request_id))
+            await view(scope, receive, send)
         except BodyTooLarge:
             await _reply(send, 413, f"The request body exceeds {MAX_BODY_BYTES} bytes.", "BODY_TOO_LARGE", request_id)
         finally:
@@ -462,10 +461,18 @@ def _authorization(scope: Scope, headers: dict[bytes, bytes]) -> str | None:
     return None
 
 
-def _with_request_id(send: Send, request_id: str) -> Send:
-    async def wrapped(message):
-        if message["type"] == "http.response.start":
-            message = {**message, "headers": [*message.get("headers", []), (b"x-request-id", request_id.encode())]}
-        await send(message)
+_GRAPHQL_RESPONSE_TYPE = f"{GRAPHQL_RESPONSE}; charset=utf-8".encode()
 
-    return wrapped
+
+def _send_as(response: Response, media_type: str | None, request_id: str) -> None:
+    """Finish the headers of a view's HTTP response: its ``X-Request-Id``, and the
+    GraphQL-over-HTTP media type when the request asked for it (Strawberry's responses say
+    ``application/json``). Every HTTP answer of a street's view passes here, once."""
+    raw = response.raw_headers
+    if media_type == GRAPHQL_RESPONSE:
+        for index, (name, value) in enumerate(raw):
+            if name == b"content-type":
+                if value.startswith(b"application/json"):
+                    raw[index] = (name, _GRAPHQL_RESPONSE_TYPE)
+                break
+    raw.append((b"x-request-id", request_id.encode()))

@@ -24,23 +24,47 @@ except ImportError:  # pragma: no cover - httptools is in requirements.lock
 
 
 class _HeadTimer:
-    """Closes the transport unless ``stop`` is called within ``timeout`` of ``start``."""
+    """Closes the transport unless ``stop`` is called within ``timeout`` of ``start``.
+
+    A keep-alive connection starts and stops it once per request: both only note a deadline.
+    One loop timer per connection is pending at a time; when it fires it closes the transport
+    if a head is overdue, waits on for a head still in time, and lapses when none is awaited
+    (the next ``start`` arms a new one). ``cancel`` drops it when the connection is lost."""
 
     def __init__(self, timeout: float) -> None:
         self.timeout = timeout
+        self._deadline: float | None = None
         self._handle: asyncio.TimerHandle | None = None
 
     def start(self, transport: asyncio.Transport) -> None:
+        """A request head is awaited from now on (no-op if one already is)."""
+        if self._deadline is not None:
+            return
+        loop = asyncio.get_running_loop()
+        self._deadline = loop.time() + self.timeout
         if self._handle is None:
-            self._handle = asyncio.get_running_loop().call_later(self.timeout, self._expire, transport)
+            self._handle = loop.call_at(self._deadline, self._check, transport)
 
     def stop(self) -> None:
+        """The awaited head is in."""
+        self._deadline = None
+
+    def cancel(self) -> None:
+        """The connection is gone: no head is awaited and the timer is dropped."""
+        self._deadline = None
         if self._handle is not None:
             self._handle.cancel()
             self._handle = None
 
-    def _expire(self, transport: asyncio.Transport) -> None:
+    def _check(self, transport: asyncio.Transport) -> None:
         self._handle = None
+        if self._deadline is None:
+            return
+        loop = asyncio.get_running_loop()
+        if loop.time() < self._deadline:  # a later head, started after this timer was armed
+            self._handle = loop.call_at(self._deadline, self._check, transport)
+            return
+        self._deadline = None
         if not transport.is_closing():
             transport.close()
 
@@ -60,7 +84,7 @@ class _HeadTimeout:
         self._head_timer.start(transport)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._head_timer.stop()
+        self._head_timer.cancel()
         super().connection_lost(exc)
 
 

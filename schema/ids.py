@@ -40,18 +40,21 @@ def pk_limit(model: type | None) -> int:
     return MAX_BIG_PK if column is not None and isinstance(column.type, BigInteger) else MAX_PK
 
 
-_LIMITS: dict[type | None, int] = {}
-"""``pk_limit`` per model, found once."""
+_LIMITS: dict[str, int] = {}
+"""``pk_limit`` per node type with a model, found once (every decoded ID asks)."""
 
 
 def _type_limit(type_name: str) -> int:
     """The largest primary key of node type ``type_name`` (``MAX_PK`` for an unknown type)."""
+    limit = _LIMITS.get(type_name)
+    if limit is not None:
+        return limit
     from jiedao.schema.node import model_for  # schema.node imports this module
 
     model = model_for(type_name)
-    limit = _LIMITS.get(model)
-    if limit is None:
-        limit = _LIMITS[model] = pk_limit(model)
+    limit = pk_limit(model)
+    if model is not None:  # a type not registered yet may be later (a plugin loaded after)
+        _LIMITS[type_name] = limit
     return limit
 
 

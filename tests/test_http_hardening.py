@@ -5,6 +5,7 @@ bodies, and the security headers of every response."""
 from __future__ import annotations
 
 import re
+import contextlib
 import select
 import socket
 import time
@@ -103,6 +104,46 @@ def still_open(conn: socket.socket) -> bool:
         return conn.recv(1024, socket.MSG_PEEK) != b""
     except OSError:
         return False
+
+
+def _answer_of(conn: socket.socket) -> bytes:
+    """Read one small response (a /healthz answer) from ``conn``."""
+    received = b""
+    while not received.endswith(b"ok"):
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
+        received += chunk
+    return received
+
+
+@pytest.mark.parametrize("server", ["httptools", "h11"], indirect=True)
+def test_each_head_of_a_kept_alive_connection_has_its_own_time(server):
+    """The head timer of a kept-alive connection counts from each request's first byte: a head
+    that began 0.7 s after the connection opened and ends 0.5 s later (past the first head's
+    second) is answered; a later head dripped after a pause is still cut off."""
+    head = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    conn = socket.create_connection(("127.0.0.1", server.port), timeout=DEADLINE)
+    opened = time.monotonic()
+    try:
+        conn.sendall(head + b"\r\n")
+        assert _answer_of(conn).startswith(b"HTTP/1.1 200")
+        time.sleep(max(0.0, opened + 0.7 - time.monotonic()))  # the client's pace
+        conn.sendall(head)
+        time.sleep(0.5)
+        conn.sendall(b"\r\n")
+        assert _answer_of(conn).startswith(b"HTTP/1.1 200"), "a head sent within its own second was cut off"
+        time.sleep(1.5)  # no head awaited meanwhile: nothing to cut
+        assert still_open(conn)
+        conn.sendall(b"GET /healthz HTTP/1.1\r\n")
+        deadline = time.monotonic() + DEADLINE
+        while still_open(conn) and time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                conn.send(b"X")
+            time.sleep(0.1)  # the attacker's pace, not a wait for the server
+        assert not still_open(conn), "a dripped head after a pause was never cut off"
+    finally:
+        conn.close()
 
 
 @pytest.mark.parametrize("server", ["httptools", "h11"], indirect=True)
