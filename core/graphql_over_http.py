@@ -11,6 +11,7 @@ neither (nor a wildcard) gets 406.
 
 from __future__ import annotations
 
+import functools
 import json
 
 import orjson
@@ -24,9 +25,19 @@ _AS_JSON = {JSON, "application/*", "*/*"}
 def negotiate(accept: str | None) -> str | None:
     """The response media type for an ``Accept`` header: ``GRAPHQL_RESPONSE`` or ``JSON``, or
     None when neither is acceptable. The highest quality wins; on a tie, the GraphQL media type.
-    No header (or an empty one) means ``JSON``."""
+    No header (or an empty one) means ``JSON``. Every request asks: the answer for a header of
+    ordinary length is remembered (a client sends the same one each time)."""
     if accept is None or not accept.strip():
         return JSON
+    if len(accept) > _REMEMBERED_LENGTH:
+        return _negotiate(accept)
+    return _remembered(accept)
+
+
+_REMEMBERED_LENGTH = 200
+
+
+def _negotiate(accept: str) -> str | None:
     explicit: dict[str, float] = {}
     wildcard: float | None = None
     for item in accept.split(","):
@@ -42,6 +53,9 @@ def negotiate(accept: str | None) -> str | None:
         return best
     # JSON refused by name, a wildcard still accepting: the GraphQL media type it also covers
     return GRAPHQL_RESPONSE if wildcard and GRAPHQL_RESPONSE not in explicit else None
+
+
+_remembered = functools.lru_cache(maxsize=128)(_negotiate)
 
 
 def _quality(parameters: list[str]) -> float:

@@ -171,10 +171,15 @@ _KEPT_SIZE = 512
 def estimate(document: Any, operation_name: str | None, schema: GraphQLSchema, variables: dict[str, Any] | None) -> Estimate:
     """The cost, object count and introspection use of the operation that will run; kept
     per parsed document (the request's parse cache hands the same one for the same text),
-    operation, schema and variables when the variables are small (``_frozen_variables``: a
-    front end asks the same few operations again and again, the cockpit with an input object;
-    the walk was a tenth of a short query's CPU)."""
-    frozen = _frozen_variables(variables) if isinstance(variables, dict) else () if not variables else None
+    operation, schema and the values of the variables the walk reads — those given as a
+    ``first``, ``last`` or ``limit`` argument (``size_variables``) — when they are small
+    (``_frozen_variables``): a front end asks the same few operations again and again, for
+    one building after another (the walk was a tenth of a short query's CPU)."""
+    if isinstance(variables, dict):
+        names = size_variables(document)
+        frozen = _frozen_variables({name: value for name, value in variables.items() if name in names}) if names else ()
+    else:
+        frozen = () if not variables else None
     if frozen is None:  # too large to keep as a key, or not JSON: walk again
         return _estimate(document, operation_name, schema, variables)
     key = (id(document), operation_name, id(schema), frozen)
@@ -188,6 +193,35 @@ def estimate(document: Any, operation_name: str | None, schema: GraphQLSchema, v
         if len(_KEPT) > _KEPT_SIZE:
             _KEPT.popitem(last=False)
     return figures
+
+
+SIZE_ARGUMENTS = frozenset({"first", "last", "limit"})
+"""The arguments whose values the estimate reads (``_Walker.multiplier``)."""
+
+_SIZE_NAMES: dict[int, tuple[Any, frozenset[str]]] = {}
+
+
+def size_variables(document: Any) -> frozenset[str]:
+    """The names of the variables a parsed document gives directly as a ``first``, ``last``
+    or ``limit`` argument anywhere (its operations and fragments): the only variables whose
+    values change its estimate. Kept per document (the parse cache hands the same one)."""
+    kept = _SIZE_NAMES.get(id(document))
+    if kept is not None and kept[0] is document:
+        return kept[1]
+    names: set[str] = set()
+    pending = [definition.selection_set for definition in getattr(document, "definitions", ()) if getattr(definition, "selection_set", None)]
+    while pending:
+        for selection in pending.pop().selections:
+            if isinstance(selection, FieldNode):
+                for argument in selection.arguments or ():
+                    if argument.name.value in SIZE_ARGUMENTS and isinstance(argument.value, VariableNode):
+                        names.add(argument.value.name.value)
+            if getattr(selection, "selection_set", None) is not None:
+                pending.append(selection.selection_set)
+    if len(_SIZE_NAMES) >= _KEPT_SIZE:
+        _SIZE_NAMES.clear()
+    _SIZE_NAMES[id(document)] = (document, frozenset(names))  # the document kept: its id is not reused
+    return frozenset(names)
 
 
 _KEY_VALUES = 32
