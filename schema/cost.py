@@ -199,6 +199,7 @@ SIZE_ARGUMENTS = frozenset({"first", "last", "limit"})
 """The arguments whose values the estimate reads (``_Walker.multiplier``)."""
 
 _SIZE_NAMES: dict[int, tuple[Any, frozenset[str]]] = {}
+"""``size_variables`` per parsed document's id, with the document (so a reused id is not taken for it)."""
 
 
 def size_variables(document: Any) -> frozenset[str]:

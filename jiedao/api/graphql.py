@@ -17,7 +17,7 @@ from jiedao.schema.loaders import children_field, column_by_id, linked, loaded_f
 from jiedao.schema.node import caller_resolver, computed_node_type, enum_field, global_id_field, model_for, plain_resolver, readable
 from jiedao.schema.plain_rows import MISSING, columns_of, plain_row, preload, preloadable, preloaded
 from jiedao.schema.permissions import allow_any, IsAuthenticated
-from jiedao.schema.references import preload_list_references, preload_page_references
+from jiedao.schema.references import preload_list_references, preload_page_references, register_type_lookahead
 from jiedao.schema.selection import selected_fields, selected_path
 
 from jiedao.core.runner import LOGGED_IN
@@ -56,6 +56,7 @@ __all__ = [
     "preloadable",
     "preloaded",
     "readable",
+    "register_type_lookahead",
     "run_mutation",
     "selected_fields",
     "selected_path",
