@@ -241,9 +241,9 @@ class StreetGraphQL(GraphQL):
         accept = request.headers.get("accept") or ""
         if "multipart/mixed" in accept or "text/event-stream" in accept:
             return None
-        try:  # what ``decode_json`` refuses: not JSON, not UTF-8, nested too deeply
-            data = json.loads(await request.get_body())
-        except (ValueError, RecursionError):
+        try:
+            data = self.decode_json(await request.get_body())
+        except json.JSONDecodeError:  # not JSON, not UTF-8, nested too deeply
             return None
         if not isinstance(data, dict) or not isinstance(query := data.get("query"), str):
             return None

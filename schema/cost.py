@@ -221,8 +221,9 @@ def size_variables(document: Any) -> frozenset[str]:
                 pending.append(selection.selection_set)
     if len(_SIZE_NAMES) >= _KEPT_SIZE:
         _SIZE_NAMES.clear()
-    _SIZE_NAMES[id(document)] = (document, frozenset(names))  # the document kept: its id is not reused
-    return frozenset(names)
+    found = frozenset(names)
+    _SIZE_NAMES[id(document)] = (document, found)  # the document kept: its id is not reused
+    return found
 
 
 _KEY_VALUES = 32
